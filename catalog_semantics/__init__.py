@@ -1,0 +1,1 @@
+"""The semantics layer: catalog + overlay -> semantic model -> linked schema -> prompt context."""

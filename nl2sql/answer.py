@@ -1,0 +1,123 @@
+"""What a question gets back: the values the UI, the CLI, dashboards and the eval harness all read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from nl2sql.errors import Issue
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+GeneratorName = Literal["verified", "offline", "llm", "none"]
+Status = Literal["answered", "abstained", "refused", "error"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A generator's proposal: SQL with its interpretation, or an abstention with its reason."""
+
+    generator: GeneratorName
+    sql: str | None
+    confidence: float = 0.0
+    interpretation: str | None = None            # plain words: "revenue = SUM(...) · by region · 1996"
+    abstain_reason: str | None = None
+    unknown_words: tuple[str, ...] = ()
+    trusted: bool = False                        # a verified query a person checked
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reply: str | None = None                     # raw LLM reply (for the eval harness and debugging)
+
+    @property
+    def abstained(self) -> bool:
+        return self.sql is None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at answering: what was generated, and what became of it."""
+
+    generator: GeneratorName
+    sql: str | None
+    outcome: str                                 # "ran", "refused", "error", "abstained"
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    status: Status
+    sql: str | None = None                       # the guarded SQL that actually ran
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[Any, ...], ...] = ()
+    truncated: bool = False
+    generator: GeneratorName = "none"
+    trusted: bool = False
+    confidence: float = 0.0
+    interpretation: str | None = None
+    message: str | None = None                   # a sentence for a business user (always set)
+    hint: str | None = None
+    error_code: str | None = None
+    issues: tuple[Issue, ...] = ()               # guard issues when refused
+    tables: tuple[str, ...] = ()                 # tables the SQL read
+    context: str | None = None                   # prompt context shown to the LLM (if any)
+    linked_tables: tuple[str, ...] = ()
+    attempts: tuple[Attempt, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    explanation: str | None = None               # derived from the SQL's syntax tree, never from the LLM
+    chart: dict[str, Any] | None = None          # Vega-Lite spec chosen from the result's shape
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "answered"
+
+    @property
+    def dataframe(self) -> "pd.DataFrame":
+        import pandas as pd
+
+        from nl2sql.ports import _unique
+
+        return pd.DataFrame(list(self.rows), columns=_unique(self.columns))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view (the CLI's ``--json``); values that JSON lacks become strings."""
+        return {
+            "question": self.question,
+            "status": self.status,
+            "sql": self.sql,
+            "columns": list(self.columns),
+            "rows": [[_jsonable(v) for v in row] for row in self.rows],
+            "truncated": self.truncated,
+            "generator": self.generator,
+            "trusted": self.trusted,
+            "confidence": self.confidence,
+            "interpretation": self.interpretation,
+            "message": self.message,
+            "hint": self.hint,
+            "error_code": self.error_code,
+            "issues": [i.as_dict() for i in self.issues],
+            "tables": list(self.tables),
+            "linked_tables": list(self.linked_tables),
+            "attempts": [a.__dict__ for a in self.attempts],
+            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "explanation": self.explanation,
+            "chart": self.chart,
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    try:
+        import decimal
+
+        if isinstance(value, decimal.Decimal):
+            return float(value)
+    except Exception:  # pragma: no cover
+        pass
+    return str(value)

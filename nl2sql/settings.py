@@ -1,0 +1,122 @@
+"""Settings: one frozen object, declared once with defaults and help, built at the edge.
+
+``Settings.from_env()`` is called only by the CLI, the app and the eval entry points; everything else
+receives plain values. ``SETTINGS_HELP`` is the documentation, and a test checks the README lists
+every variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Literal, Mapping
+
+from nl2sql.errors import ConfigError
+
+GeneratorPolicy = Literal["auto", "offline", "llm"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_OVERLAY = REPO_ROOT / "fixtures" / "tpch" / "overlay.yaml"
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("NL2SQL_DATA_DIR") or Path.home() / ".nl2sql")
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- LLM (any OpenAI-compatible endpoint: OpenAI, Azure, Databricks Model Serving, vLLM, Ollama) ---
+    llm_api_key: str | None = None              # OPENAI_API_KEY; never logged or shown
+    llm_base_url: str | None = None             # OPENAI_BASE_URL; e.g. https://<host>/serving-endpoints
+    llm_model: str = "gpt-4o-mini"              # NL2SQL_LLM_MODEL
+    llm_timeout_s: float = 60.0                 # NL2SQL_LLM_TIMEOUT_S: per request
+    llm_max_retries: int = 2                    # NL2SQL_LLM_MAX_RETRIES: on 429/5xx/timeouts, with backoff
+    llm_temperature: float = 0.0                # NL2SQL_LLM_TEMPERATURE
+    # --- warehouse ---
+    db_path: str | None = None                  # NL2SQL_DB: a DuckDB file; unset = the demo warehouse
+    db_url: str | None = None                   # NL2SQL_DB_URL: a SQLAlchemy URL (sqlite:///..., postgresql://...)
+    overlay_path: str | None = None             # NL2SQL_OVERLAY: YAML overlay; unset = the demo overlay for the demo
+    data_dir: str | None = None                 # NL2SQL_DATA_DIR: demo warehouse, feedback store, caches
+    # --- answering ---
+    generator: GeneratorPolicy = "auto"         # NL2SQL_GENERATOR: auto (verified, offline, then LLM), offline, llm
+    max_rows: int = 1_000                       # NL2SQL_MAX_ROWS: row cap added to every query
+    query_timeout_s: float = 30.0               # NL2SQL_QUERY_TIMEOUT_S: warehouse time limit per query
+    max_repairs: int = 2                        # NL2SQL_MAX_REPAIRS: extra LLM tries after a warehouse error
+    max_question_chars: int = 2_000             # NL2SQL_MAX_QUESTION_CHARS: longer questions are refused
+    context_token_budget: int = 3_000           # NL2SQL_CONTEXT_TOKENS: prompt context size
+    send_data_to_llm: bool = True               # NL2SQL_SEND_DATA_TO_LLM: false = no sample values or rows in prompts
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url or self.llm_api_key)
+
+    def resolved_data_dir(self) -> Path:
+        return Path(self.data_dir) if self.data_dir else default_data_dir()
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """Return a copy with the given fields changed, ignoring ``None`` values (CLI flags not given)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for name, (var, kind) in ENV_VARS.items():
+            raw = env.get(var)
+            if raw is None or raw.strip() == "":
+                continue
+            values[name] = _parse(var, raw.strip(), kind)
+        settings = cls(**values)  # type: ignore[arg-type]
+        if settings.generator not in ("auto", "offline", "llm"):
+            raise ConfigError(
+                f"NL2SQL_GENERATOR must be auto, offline or llm, not {settings.generator!r}."
+            )
+        return settings
+
+    def __repr__(self) -> str:  # keep the key out of logs and tracebacks
+        shown = ", ".join(
+            f"{f.name}={'***' if f.name == 'llm_api_key' and getattr(self, f.name) else getattr(self, f.name)!r}"
+            for f in fields(self)
+        )
+        return f"Settings({shown})"
+
+
+# field -> (environment variable, parser kind)
+ENV_VARS: dict[str, tuple[str, str]] = {
+    "llm_api_key": ("OPENAI_API_KEY", "str"),
+    "llm_base_url": ("OPENAI_BASE_URL", "str"),
+    "llm_model": ("NL2SQL_LLM_MODEL", "str"),
+    "llm_timeout_s": ("NL2SQL_LLM_TIMEOUT_S", "float"),
+    "llm_max_retries": ("NL2SQL_LLM_MAX_RETRIES", "int"),
+    "llm_temperature": ("NL2SQL_LLM_TEMPERATURE", "float"),
+    "db_path": ("NL2SQL_DB", "str"),
+    "db_url": ("NL2SQL_DB_URL", "str"),
+    "overlay_path": ("NL2SQL_OVERLAY", "str"),
+    "data_dir": ("NL2SQL_DATA_DIR", "str"),
+    "generator": ("NL2SQL_GENERATOR", "str"),
+    "max_rows": ("NL2SQL_MAX_ROWS", "int"),
+    "query_timeout_s": ("NL2SQL_QUERY_TIMEOUT_S", "float"),
+    "max_repairs": ("NL2SQL_MAX_REPAIRS", "int"),
+    "max_question_chars": ("NL2SQL_MAX_QUESTION_CHARS", "int"),
+    "context_token_budget": ("NL2SQL_CONTEXT_TOKENS", "int"),
+    "send_data_to_llm": ("NL2SQL_SEND_DATA_TO_LLM", "bool"),
+}
+
+
+def _parse(var: str, raw: str, kind: str) -> object:
+    try:
+        if kind == "int":
+            return int(raw.replace("_", ""))
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            lowered = raw.lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+    except ValueError:
+        raise ConfigError(f"{var} must be a {kind}, not {raw!r}.") from None
+    return raw
