@@ -1,0 +1,25 @@
+"""Shared fixtures. Each fixture is added by the work that needs it; keep them small and separate."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def spider_dir() -> Path | None:
+    """The Spider dev pack: $NL2SQL_SPIDER_DIR, else ../shared/benchmarks/spider beside the repo."""
+    env = os.environ.get("NL2SQL_SPIDER_DIR")
+    candidate = Path(env) if env else REPO_ROOT.parent / "shared" / "benchmarks" / "spider"
+    return candidate if (candidate / "dev.json").exists() else None
+
+
+@pytest.fixture(scope="session")
+def spider() -> Path:
+    path = spider_dir()
+    if path is None:
+        pytest.skip("Spider dev pack not found: set NL2SQL_SPIDER_DIR or place it at ../shared/benchmarks/spider")
+    return path
