@@ -1,0 +1,99 @@
+"""The three generators behind one shape: question in, ``Candidate`` out.
+
+verified → a checked question→SQL pair (trusted); offline → the deterministic planner; llm → the model
+writes SQL from the rendered context. Each returns an abstaining Candidate rather than raising when it
+has nothing to say; LLM transport failures raise ``LlmUnavailable``/``LlmReplyError``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+from catalog_semantics.model import SemanticModel, VerifiedQuery
+from nl2sql.answer import Candidate
+from nl2sql.ports import Completion, LlmClient, Message
+from nl2sql.verified import match_verified
+
+History = Sequence[tuple[str, str]]  # (question, sql that answered it), oldest first
+
+
+def generate_verified(question: str, model: SemanticModel, extra: Iterable[VerifiedQuery] = ()) -> Candidate:
+    match = match_verified(question, (*extra, *model.verified_queries))
+    if match is None:
+        return Candidate("verified", None, abstain_reason="No verified question matches.")
+    return Candidate(
+        "verified",
+        match.query.sql,
+        confidence=1.0,
+        interpretation=f"Verified answer to “{match.query.question}”",
+        trusted=True,
+    )
+
+
+def generate_offline(question: str, model: SemanticModel, history: History = ()) -> Candidate:
+    from nl2sql.planner import plan
+
+    candidate = plan(question, model)
+    if candidate.abstained and history:
+        # A follow-up such as "and in 1997?" leans on the previous question: try them together.
+        previous = history[-1][0]
+        combined = plan(f"{previous} {question}", model)
+        if not combined.abstained:
+            return combined
+    return candidate
+
+
+@dataclass(frozen=True)
+class LlmRequest:
+    """Everything the LLM generator sends, kept so repairs can extend the same conversation."""
+
+    messages: tuple[Message, ...]
+    context: str
+
+
+def build_llm_request(
+    question: str,
+    model: SemanticModel,
+    *,
+    context: str,
+    max_rows: int,
+    history: History = (),
+) -> LlmRequest:
+    from nl2sql.prompt import build_messages
+
+    messages = build_messages(
+        question,
+        context,
+        dialect=model.dialect,
+        max_rows=max_rows,
+        instructions=model.instructions,
+        history=tuple(history),
+    )
+    return LlmRequest(tuple(messages), context)
+
+
+def generate_llm(request: LlmRequest, llm: LlmClient, dialect: str) -> tuple[Candidate, Completion]:
+    from nl2sql.extract import extract_sql
+
+    completion = llm.complete(request.messages)
+    sql = extract_sql(completion.text, dialect=dialect)
+    candidate = Candidate(
+        "llm",
+        sql,
+        confidence=0.5,
+        interpretation=None,
+        prompt_tokens=completion.prompt_tokens,
+        completion_tokens=completion.completion_tokens,
+        reply=completion.text,
+    )
+    return candidate, completion
+
+
+def repair_request(request: LlmRequest, bad_sql: str, error: str) -> LlmRequest:
+    from nl2sql.prompt import build_repair_messages
+
+    return LlmRequest(tuple(build_repair_messages(request.messages, bad_sql, error)), request.context)
+
+
+GeneratorFn = Callable[[str], Candidate]

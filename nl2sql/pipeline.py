@@ -1,0 +1,398 @@
+"""The question-to-answer pipeline: validate → link → generate → guard → run → Answer.
+
+``Assistant.ask`` never raises for something a user can act on: refusals, abstentions, LLM outages and
+warehouse errors come back as an ``Answer`` with a status and a friendly message. Only the LLM
+generator is repaired (the warehouse or guard error goes back to the model), at most ``max_repairs``
+times. The assistant holds no mutable state, so one instance serves many threads at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from catalog_semantics.linking import link
+from catalog_semantics.model import SemanticModel
+from catalog_semantics.render import render_context
+from catalog_semantics.scope import Principal, scope_model
+from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
+from nl2sql.errors import (
+    ConfigError,
+    ExecutionFailed,
+    GuardRejected,
+    LlmReplyError,
+    QueryTimeout,
+    QuestionError,
+    UserFacingError,
+)
+from nl2sql.generators import (
+    History,
+    build_llm_request,
+    generate_llm,
+    generate_offline,
+    generate_verified,
+    repair_request,
+)
+from nl2sql.guard import CheckedSql, check, policy_for_model
+from nl2sql.ports import LlmClient, ResultTable, Warehouse
+from nl2sql.settings import Settings
+
+if TYPE_CHECKING:
+    from nl2sql.feedback import FeedbackStore
+
+log = logging.getLogger(__name__)
+
+NO_LLM_HINT = (
+    "To answer other questions, configure a language model: set OPENAI_API_KEY "
+    "(and OPENAI_BASE_URL for Azure, Databricks Model Serving, vLLM or Ollama)."
+)
+
+
+@dataclass
+class _Timer:
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings_ms[name] = self.timings_ms.get(name, 0.0) + (time.perf_counter() - start) * 1000
+
+
+@dataclass(frozen=True)
+class _Ran:
+    candidate: Candidate
+    checked: CheckedSql
+    result: ResultTable
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    """Strip a question and refuse empty or oversized ones with a sentence the user can act on."""
+    cleaned = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", question or "").strip()
+    if not cleaned:
+        raise QuestionError("Please type a question.", hint="For example: revenue by region in 1996.")
+    if len(cleaned) > max_chars:
+        raise QuestionError(
+            f"The question is too long ({len(cleaned):,} characters; the limit is {max_chars:,}).",
+            hint="Ask one thing at a time, in a sentence or two.",
+        )
+    return cleaned
+
+
+class Assistant:
+    """Answers questions about one warehouse through its semantic model."""
+
+    def __init__(
+        self,
+        model: SemanticModel,
+        warehouse: Warehouse,
+        settings: Settings | None = None,
+        *,
+        llm: LlmClient | None = None,
+        feedback: "FeedbackStore | None" = None,
+        principal: Principal | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.warehouse = warehouse
+        self.full_model = model
+        self.principal = principal
+        self.model = scope_model(model, principal)
+        self.llm = llm
+        self.feedback = feedback
+        self.policy = policy_for_model(self.model, max_rows=self.settings.max_rows, dialect=warehouse.dialect)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, principal: Principal | None = None) -> "Assistant":
+        from nl2sql.wiring import build_assistant_parts
+
+        parts = build_assistant_parts(settings)
+        return cls(parts.model, parts.warehouse, settings, llm=parts.llm, feedback=parts.feedback, principal=principal)
+
+    @classmethod
+    def from_env(cls, *, principal: Principal | None = None) -> "Assistant":
+        return cls.from_settings(Settings.from_env(), principal=principal)
+
+    def for_principal(self, principal: Principal | None) -> "Assistant":
+        """The same warehouse, model and LLM, seen by another principal."""
+        return Assistant(
+            self.full_model, self.warehouse, self.settings, llm=self.llm, feedback=self.feedback, principal=principal
+        )
+
+    def generator_order(self) -> tuple[GeneratorName, ...]:
+        policy = self.settings.generator
+        if policy == "offline":
+            return ("verified", "offline")
+        if policy == "llm":
+            return ("verified", "llm")
+        return ("verified", "offline", "llm") if self.llm is not None else ("verified", "offline")
+
+    # ------------------------------------------------------------------ ask
+    def ask(
+        self,
+        question: str,
+        history: History | None = None,
+        *,
+        generators: Sequence[GeneratorName] | None = None,
+    ) -> Answer:
+        timer = _Timer()
+        start = time.perf_counter()
+        text = question if isinstance(question, str) else ""
+        try:
+            text = validate_question(text, self.settings.max_question_chars)
+            answer = self._answer(text, tuple(history or ()), tuple(generators or self.generator_order()), timer)
+        except UserFacingError as e:
+            answer = _failure(text, e)
+        except Exception:  # a bug of ours: log it, show a generic sentence, never a traceback
+            log.exception("internal error while answering a question")
+            answer = Answer(
+                question=text,
+                status="error",
+                error_code="internal",
+                message="Something went wrong on our side while answering. Please try again or rephrase.",
+            )
+        timer.timings_ms["total"] = (time.perf_counter() - start) * 1000
+        return _with(answer, timings_ms=dict(timer.timings_ms))
+
+    def _answer(self, question: str, history: History, order: tuple[GeneratorName, ...], timer: _Timer) -> Answer:
+        if "llm" in order and self.llm is None and self.settings.generator == "llm":
+            raise ConfigError("No language model is configured.", hint=NO_LLM_HINT)
+        with timer.step("link"):
+            linked = link(self.model, question)
+        linked_tables = tuple(t.name for t in linked.tables)
+        attempts: list[Attempt] = []
+        abstentions: list[Candidate] = []
+        refusal: GuardRejected | None = None
+        failure: UserFacingError | None = None
+        context: str | None = None
+        for generator in order:
+            if generator == "llm":
+                if self.llm is None:
+                    continue
+                with timer.step("render"):
+                    context = render_context(
+                        self.model,
+                        linked,
+                        budget_tokens=self.settings.context_token_budget,
+                        include_values=self.settings.send_data_to_llm,
+                    )
+                ran = self._run_llm(question, history, context, attempts, timer)
+            else:
+                ran = self._run_deterministic(generator, question, history, attempts, abstentions, timer)
+            if isinstance(ran, _Ran):
+                return self._answered(question, ran, attempts, linked_tables, context, timer)
+            if isinstance(ran, GuardRejected):
+                refusal = ran
+            elif isinstance(ran, UserFacingError):
+                failure = ran
+        if refusal is not None:
+            return _with(_failure(question, refusal), attempts=tuple(attempts), linked_tables=linked_tables)
+        if failure is not None:
+            return _with(_failure(question, failure), attempts=tuple(attempts), linked_tables=linked_tables)
+        return self._abstained(question, abstentions, attempts, linked_tables)
+
+    def _run_deterministic(
+        self,
+        generator: GeneratorName,
+        question: str,
+        history: History,
+        attempts: list[Attempt],
+        abstentions: list[Candidate],
+        timer: _Timer,
+    ) -> _Ran | UserFacingError | None:
+        with timer.step(generator):
+            if generator == "verified":
+                extra = self.feedback.verified_queries() if self.feedback is not None else ()
+                candidate = generate_verified(question, self.model, _visible(extra, self.model))
+            else:
+                candidate = generate_offline(question, self.model, history)
+        if candidate.abstained:
+            attempts.append(Attempt(generator, None, "abstained", candidate.abstain_reason))
+            if generator != "verified":
+                abstentions.append(candidate)
+            return None
+        try:
+            return self._guard_and_run(candidate, timer)
+        except GuardRejected as e:
+            attempts.append(Attempt(generator, candidate.sql, "refused", e.message))
+            log.warning("%s SQL refused by the guard: %s", generator, [i.code for i in e.issues])
+            return e
+        except ExecutionFailed as e:
+            attempts.append(Attempt(generator, candidate.sql, "error", e.message))
+            return e
+
+    def _run_llm(
+        self, question: str, history: History, context: str, attempts: list[Attempt], timer: _Timer
+    ) -> _Ran | UserFacingError:
+        assert self.llm is not None
+        request = build_llm_request(question, self.model, context=context, max_rows=self.settings.max_rows, history=history)
+        last: UserFacingError | None = None
+        tokens = [0, 0]
+        for _ in range(1 + max(0, self.settings.max_repairs)):
+            with timer.step("llm"):
+                try:
+                    candidate, completion = generate_llm(request, self.llm, self.model.dialect)
+                except LlmReplyError as e:
+                    attempts.append(Attempt("llm", None, "error", e.message))
+                    last = e
+                    request = repair_request(request, "", "Your reply contained no SQL query.")
+                    continue
+            tokens[0] += completion.prompt_tokens
+            tokens[1] += completion.completion_tokens
+            candidate = _with_tokens(candidate, *tokens)
+            try:
+                return self._guard_and_run(candidate, timer)
+            except QueryTimeout as e:
+                attempts.append(Attempt("llm", candidate.sql, "timeout", e.message))
+                return e
+            except (GuardRejected, ExecutionFailed) as e:
+                outcome = "refused" if isinstance(e, GuardRejected) else "error"
+                attempts.append(Attempt("llm", candidate.sql, outcome, e.message))
+                last = e
+                request = repair_request(request, candidate.sql or "", self._repair_text(e))
+        assert last is not None
+        return last
+
+    def _repair_text(self, error: UserFacingError) -> str:
+        if isinstance(error, GuardRejected):
+            text = "; ".join(f"{i.code}: {i.message}" + (f" ({i.detail})" if i.detail else "") for i in error.issues)
+        else:
+            text = error.message
+        if not self.settings.send_data_to_llm:  # error texts can quote data values
+            text = re.sub(r"'[^']*'", "'…'", text)
+        return text
+
+    def _guard_and_run(self, candidate: Candidate, timer: _Timer) -> _Ran:
+        assert candidate.sql is not None
+        with timer.step("guard"):
+            checked = check(candidate.sql, self.policy)
+        with timer.step("run"):
+            result = self.warehouse.run(
+                checked, max_rows=self.settings.max_rows, timeout_s=self.settings.query_timeout_s
+            )
+        return _Ran(candidate, checked, result)
+
+    # ------------------------------------------------------------------ answers
+    def _answered(
+        self,
+        question: str,
+        ran: _Ran,
+        attempts: list[Attempt],
+        linked_tables: tuple[str, ...],
+        context: str | None,
+        timer: _Timer,
+    ) -> Answer:
+        candidate, checked, result = ran.candidate, ran.checked, ran.result
+        attempts.append(Attempt(candidate.generator, checked.sql, "ran"))
+        with timer.step("present"):
+            explanation, chart = _present(checked, result, self.model)
+        summary = candidate.interpretation or explanation or "Here is the result."
+        message = summary
+        if result.truncated:
+            message += f" Showing the first {len(result.rows):,} rows."
+        elif not result.rows:
+            message += " No rows matched."
+        return Answer(
+            question=question,
+            status="answered",
+            sql=checked.sql,
+            columns=result.columns,
+            rows=result.rows,
+            truncated=result.truncated,
+            generator=candidate.generator,
+            trusted=candidate.trusted,
+            confidence=candidate.confidence,
+            interpretation=candidate.interpretation,
+            message=message,
+            tables=checked.tables,
+            context=context,
+            linked_tables=linked_tables,
+            attempts=tuple(attempts),
+            prompt_tokens=candidate.prompt_tokens,
+            completion_tokens=candidate.completion_tokens,
+            explanation=explanation,
+            chart=chart,
+        )
+
+    def _abstained(
+        self, question: str, abstentions: list[Candidate], attempts: list[Attempt], linked_tables: tuple[str, ...]
+    ) -> Answer:
+        reason = next((c.abstain_reason for c in abstentions if c.abstain_reason), None)
+        unknown = next((c.unknown_words for c in abstentions if c.unknown_words), ())
+        message = reason or "I could not answer this question with confidence."
+        hint = "Try naming a measure and how to break it down, e.g. 'revenue by region in 1996'."
+        if self.llm is None:
+            hint = f"{hint} {NO_LLM_HINT}"
+        return Answer(
+            question=question,
+            status="abstained",
+            message=message,
+            hint=hint,
+            error_code="abstained",
+            attempts=tuple(attempts),
+            linked_tables=linked_tables,
+            interpretation=", ".join(unknown) or None,
+        )
+
+
+def _present(checked: CheckedSql, result: ResultTable, model: SemanticModel) -> tuple[str | None, dict | None]:
+    """Explanation from the SQL's syntax tree and a chart from the result's shape; never fatal."""
+    explanation = chart = None
+    try:
+        from nl2sql.explain import explain_sql
+
+        explanation = explain_sql(checked.sql, dialect=checked.dialect, model=model)
+    except Exception:
+        log.exception("could not explain SQL")
+    try:
+        from nl2sql.chart import choose_chart
+
+        chart = choose_chart(result.columns, result.rows)
+    except Exception:
+        log.exception("could not choose a chart")
+    return explanation, chart
+
+
+def _visible(queries: Sequence, model: SemanticModel) -> tuple:
+    """Promoted verified queries that only read tables of the (scoped) model."""
+    from catalog_semantics.scope import _tables_in
+
+    names = {t.name.lower() for t in model.tables}
+    visible = []
+    for query in queries:
+        used = _tables_in(query.sql, model.dialect)
+        if used is not None and used <= names:
+            visible.append(query)
+    return tuple(visible)
+
+
+def _with_tokens(candidate: Candidate, prompt_tokens: int, completion_tokens: int) -> Candidate:
+    from dataclasses import replace
+
+    return replace(candidate, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+
+
+def _with(answer: Answer, **changes: object) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, **changes)
+
+
+def _failure(question: str, error: UserFacingError) -> Answer:
+    status = "refused" if isinstance(error, GuardRejected) else "error"
+    if error.code == "access_denied":
+        status = "refused"
+    return Answer(
+        question=question,
+        status=status,
+        sql=None,
+        message=error.message,
+        hint=error.hint,
+        error_code=error.code,
+        issues=getattr(error, "issues", ()),
+    )

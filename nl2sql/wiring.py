@@ -1,0 +1,88 @@
+"""Build the assistant's parts from settings: the one place that picks adapters.
+
+Demo default: no ``db_path``/``db_url`` → the embedded TPC-H demo warehouse (built on first use in the
+data directory) with the demo overlay. An LLM is wired only when one is configured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from catalog_semantics.model import SemanticModel
+from nl2sql.errors import ConfigError
+from nl2sql.ports import LlmClient, Warehouse
+from nl2sql.settings import DEMO_OVERLAY, Settings
+
+if TYPE_CHECKING:
+    from nl2sql.feedback import FeedbackStore
+
+
+@dataclass(frozen=True)
+class AssistantParts:
+    model: SemanticModel
+    warehouse: Warehouse
+    llm: LlmClient | None
+    feedback: "FeedbackStore | None"
+
+
+def open_warehouse(settings: Settings) -> tuple[Warehouse, Path | None]:
+    """The configured warehouse and the overlay that goes with it by default."""
+    if settings.db_url and settings.db_path:
+        raise ConfigError("Set either a DuckDB file (NL2SQL_DB / --db) or a SQLAlchemy URL (NL2SQL_DB_URL / --url), not both.")
+    if settings.db_url:
+        if settings.db_url.startswith("databricks"):
+            from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
+
+            return DatabricksWarehouse.from_url(settings.db_url), None
+        from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
+
+        return SqlAlchemyWarehouse(settings.db_url), None
+    from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
+
+    if settings.db_path:
+        path = Path(settings.db_path).expanduser()
+        if not path.exists():
+            raise ConfigError(f"The DuckDB file {path} does not exist.", hint="Build the demo with: nl2sql demo build PATH")
+        return DuckDbWarehouse(path), None
+    from nl2sql.demo.build import ensure_demo_warehouse
+
+    path = ensure_demo_warehouse(settings.resolved_data_dir())
+    return DuckDbWarehouse(path, name="demo TPC-H (DuckDB)"), DEMO_OVERLAY
+
+
+def build_model(warehouse: Warehouse, overlay_path: str | Path | None) -> SemanticModel:
+    from catalog_semantics.overlay import apply_overlay, load_overlay
+
+    catalog = warehouse.read_catalog()
+    overlay = None
+    if overlay_path:
+        path = Path(overlay_path).expanduser()
+        if not path.exists():
+            raise ConfigError(f"The overlay file {path} does not exist.")
+        overlay = load_overlay(path)
+    return apply_overlay(catalog, overlay)
+
+
+def build_llm(settings: Settings) -> LlmClient | None:
+    if not settings.llm_configured or settings.generator == "offline":
+        return None
+    from nl2sql.adapters.openai_llm import OpenAiLlm
+
+    return OpenAiLlm.from_settings(settings)
+
+
+def build_assistant_parts(settings: Settings) -> AssistantParts:
+    warehouse, default_overlay = open_warehouse(settings)
+    model = build_model(warehouse, settings.overlay_path or default_overlay)
+    feedback = None
+    try:
+        from nl2sql.feedback import FeedbackStore
+
+        data_dir = settings.resolved_data_dir()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        feedback = FeedbackStore(data_dir / "feedback.sqlite")
+    except ImportError:
+        feedback = None
+    return AssistantParts(model, warehouse, build_llm(settings), feedback)
