@@ -1,0 +1,131 @@
+"""Read a DuckDB database's catalog: tables, views, columns, comments, keys, row counts, sample values.
+
+Only read-only statements run (DuckDB's ``duckdb_*()`` metadata functions and SELECTs). Sampling is
+bounded so that reading stays fast on large tables: distinct counts and values are taken over at most
+``scan_rows`` rows of each table (on a bigger table a rare category may be missed; the overlay can
+list values explicitly). Views are read like tables but are not counted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from catalog_semantics.errors import CatalogError
+from catalog_semantics.model import Catalog, Column, Relationship, Table
+from catalog_semantics.text import clean_sample_values, is_text_type
+
+if TYPE_CHECKING:
+    import duckdb
+
+_SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
+_SCAN_ROWS = 200_000
+
+
+def read_duckdb_catalog(
+    con: "duckdb.DuckDBPyConnection",
+    *,
+    schema: str | None = None,
+    value_limit: int = 50,
+    max_distinct: int = 60,
+    scan_rows: int = _SCAN_ROWS,
+) -> Catalog:
+    """The catalog of the connection's current database (one schema if ``schema`` is given)."""
+    import duckdb
+
+    try:
+        return _read(con, schema, value_limit, max_distinct, scan_rows)
+    except duckdb.Error as e:
+        raise CatalogError(
+            "The DuckDB catalog could not be read.", hint=f"Check the database file opens in DuckDB ({type(e).__name__})."
+        ) from e
+
+
+def _read(con: "duckdb.DuckDBPyConnection", schema: str | None, value_limit: int, max_distinct: int,
+          scan_rows: int) -> Catalog:
+    where = "database_name = current_database() AND NOT internal AND schema_name NOT IN (?, ?)"
+    params: list[object] = list(_SYSTEM_SCHEMAS)
+    if schema is not None:
+        where += " AND lower(schema_name) = lower(?)"
+        params.append(schema)
+    objects = con.execute(
+        f"SELECT schema_name, table_name, comment, 'table' FROM duckdb_tables() WHERE {where} "
+        f"UNION ALL SELECT schema_name, view_name, comment, 'view' FROM duckdb_views() WHERE {where} "
+        "ORDER BY 1, 2",
+        params + params,
+    ).fetchall()
+    columns: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    for row in con.execute(
+        "SELECT schema_name, table_name, column_name, data_type, comment, is_nullable FROM duckdb_columns() "
+        f"WHERE {where} ORDER BY schema_name, table_name, column_index",
+        params,
+    ).fetchall():
+        columns[(row[0], row[1])].append(row[2:])
+    keys = con.execute(
+        "SELECT schema_name, table_name, constraint_type, constraint_column_names, referenced_table, "
+        f"referenced_column_names FROM duckdb_constraints() WHERE {where.replace('AND NOT internal ', '')} "
+        "AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY') ORDER BY schema_name, table_name, constraint_index",
+        params,
+    ).fetchall()
+    primary: dict[tuple[str, str], tuple[str, ...]] = {}
+    relationships: list[Relationship] = []
+    for sch, name, kind, cols, ref_table, ref_cols in keys:
+        if kind == "PRIMARY KEY":
+            primary[(sch, name)] = tuple(cols)
+        elif ref_table:
+            relationships.append(Relationship(name, tuple(cols), ref_table, tuple(ref_cols)))
+    tables = tuple(
+        _table(con, sch, name, comment, kind, columns[(sch, name)], primary.get((sch, name), ()),
+               value_limit, max_distinct, scan_rows)
+        for sch, name, comment, kind in objects
+    )
+    return Catalog(tables=tables, relationships=tuple(relationships), dialect="duckdb")
+
+
+def _table(con: "duckdb.DuckDBPyConnection", sch: str, name: str, comment: str | None, kind: str,
+           raw_columns: list[tuple], pk: tuple[str, ...], value_limit: int, max_distinct: int,
+           scan_rows: int) -> Table:
+    source = f"{_quote(sch)}.{_quote(name)}"
+    row_count = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0] if kind == "table" else None
+    text_columns = [c[0] for c in raw_columns if is_text_type(c[1])]
+    values = _sample_values(con, source, text_columns, value_limit, max_distinct, scan_rows) if text_columns else {}
+    pk_lower = {p.lower() for p in pk}
+    cols = tuple(
+        Column(
+            name=col,
+            type=_type_name(dtype),
+            comment=ccomment or None,
+            sample_values=values.get(col, ()),
+            nullable=bool(nullable) and col.lower() not in pk_lower,
+            is_primary_key=col.lower() in pk_lower,
+        )
+        for col, dtype, ccomment, nullable in raw_columns
+    )
+    return Table(name=name, columns=cols, comment=comment or None, primary_key=pk, schema=sch, kind=kind,
+                 row_count=row_count)
+
+
+def _sample_values(con: "duckdb.DuckDBPyConnection", source: str, text_columns: list[str], value_limit: int,
+                   max_distinct: int, scan_rows: int) -> dict[str, tuple[str, ...]]:
+    """Distinct values of each low-cardinality text column, in two scans of a bounded slice of the table."""
+    scan = f"(SELECT * FROM {source} LIMIT {int(scan_rows)})"
+    counts = con.execute(
+        "SELECT " + ", ".join(f"count(DISTINCT {_quote(c)})" for c in text_columns) + f" FROM {scan}"
+    ).fetchone()
+    wanted = [c for c, n in zip(text_columns, counts) if 0 < n <= max_distinct]
+    if not wanted:
+        return {}
+    # One pass: each wanted column's distinct values as a list, cast so ENUMs come back as text.
+    lists = con.execute(
+        "SELECT " + ", ".join(f"list(DISTINCT CAST({_quote(c)} AS VARCHAR))" for c in wanted) + f" FROM {scan}"
+    ).fetchone()
+    return {c: clean_sample_values(v or (), value_limit) for c, v in zip(wanted, lists)}
+
+
+def _type_name(data_type: str) -> str:
+    """Upper-cased type; an ENUM's member list is dropped (its members become sample values)."""
+    return "ENUM" if data_type.upper().startswith("ENUM(") else data_type.upper()
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'

@@ -1,0 +1,144 @@
+"""Words out of names, questions and values: tokenising, normalising, light stemming, fuzzy matching.
+
+Shared by the catalog readers (which columns hold text worth sampling), schema linking and the
+offline planner, so that "Customers", "customer_id" and "CustomerID" all meet on the word ``customer``.
+Pure functions over strings; no I/O, no dependencies beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# Words that carry no schema meaning in an analytics question. Kept short on purpose: a word like
+# "name", "number" or "count" does point at columns, so it is not a stop word here.
+STOPWORDS: frozenset[str] = frozenset(
+    """a an the of in on at to for by with from and or not no is are was were be been being do does did
+    what which who whom whose when where why how me my i we our us you your it its this that these those
+    there their them they he she his her as than then so such any all each every some many much more most
+    show list give tell find get display return please can could would should will shall may might must
+    has have had per about into over under between up down out off also just only very what's whats""".split()
+)
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # "CustomerID" -> Customer|ID
+_WORD = re.compile(r"[a-z0-9]+")
+_TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB", "ENUM", "NAME", "CITEXT")
+_MAX_VALUE_CHARS = 80   # longer strings are free text (comments, addresses), not categories
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so 'Zürich' and 'zurich' compare equal.
+
+    >>> fold("Zürich CAFÉ")
+    'zurich cafe'
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Split any name or sentence into folded words: underscores, spaces, punctuation and camelCase.
+
+    >>> words("CustomerID of order_lines, totalPrice")
+    ('customer', 'id', 'of', 'order', 'lines', 'total', 'price')
+    """
+    return tuple(_WORD.findall(fold(_CAMEL.sub(" ", text))))
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: enough to meet plurals and common suffixes, never clever.
+
+    >>> [stem(w) for w in ("countries", "classes", "orders", "status", "shipped", "shipping", "boxes")]
+    ['country', 'class', 'order', 'status', 'ship', 'ship', 'box']
+    """
+    w = word.lower()
+    if len(w) <= 3 or w.isdigit():
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith(("ss", "us", "is", "ous")):
+        return w[:-1]
+    for suffix in ("ing", "ed"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            base = w[: -len(suffix)]
+            if len(base) >= 2 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]                 # "shipped" -> "shipp" -> "ship"
+            return base
+    return w
+
+
+def content_words(text: str) -> tuple[str, ...]:
+    """Words of a question worth matching: folded, stop words dropped, order kept, duplicates kept.
+
+    >>> content_words("How many orders were shipped by AIR?")
+    ('orders', 'shipped', 'air')
+    """
+    return tuple(w for w in words(text) if w not in STOPWORDS)
+
+
+def stems(text: str) -> frozenset[str]:
+    """The set of stems of a name or sentence, stop words included (names rarely hold them)."""
+    return frozenset(stem(w) for w in words(text))
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Damerau-Levenshtein distance (adjacent swaps count once), giving up past ``limit``.
+
+    >>> edit_distance("customer", "cusotmer"), edit_distance("region", "regoin"), edit_distance("air", "rail")
+    (1, 1, 2)
+    """
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def typo_match(a: str, b: str) -> bool:
+    """Whether two words are the same word give or take a typo; short words must match exactly.
+
+    >>> typo_match("custmer", "customer"), typo_match("cat", "car"), typo_match("germny", "germany")
+    (True, False, True)
+    """
+    if a == b:
+        return True
+    shorter = min(len(a), len(b))
+    if shorter < 5 or a[0] != b[0]:
+        return False
+    return edit_distance(a, b, 2) <= (1 if shorter < 8 else 2)
+
+
+def is_text_type(type_name: str) -> bool:
+    """Whether a warehouse type holds text worth sampling for value hints.
+
+    >>> is_text_type("VARCHAR(25)"), is_text_type("ENUM"), is_text_type("DECIMAL(18,2)"), is_text_type("VARCHAR[]")
+    (True, True, False, False)
+    """
+    t = type_name.upper()
+    if "[" in t or t.startswith(("ARRAY", "STRUCT", "MAP", "LIST")):
+        return False
+    return any(k in t for k in _TEXT_TYPES)
+
+
+def clean_sample_values(values: Iterable[object], limit: int) -> tuple[str, ...]:
+    """Distinct non-empty short strings, sorted case-insensitively for stable output, at most ``limit``.
+
+    >>> clean_sample_values(["MAIL", None, "AIR", "", "AIR", "x" * 200], 10)
+    ('AIR', 'MAIL')
+    """
+    kept = {str(v).strip() for v in values if isinstance(v, str)}
+    kept = {v for v in kept if v and len(v) <= _MAX_VALUE_CHARS and "\n" not in v}
+    return tuple(sorted(kept, key=lambda v: (v.lower(), v)))[:limit]

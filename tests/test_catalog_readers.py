@@ -1,0 +1,194 @@
+"""The catalog readers on real engines: in-memory DuckDB, SQLite files made here, Spider's SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import sqlalchemy as sa
+
+from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
+from catalog_semantics.adapters.sqlalchemy_reader import read_sqlalchemy_catalog
+from catalog_semantics.errors import CatalogError
+from catalog_semantics.model import Relationship
+
+REPO = Path(__file__).resolve().parent.parent
+
+SHOP_DDL = """
+CREATE TABLE region (r_id INTEGER PRIMARY KEY, r_name VARCHAR NOT NULL);
+CREATE TABLE customer (
+    c_id INTEGER PRIMARY KEY, c_name VARCHAR, c_segment VARCHAR, c_region INTEGER REFERENCES region (r_id),
+    c_balance DECIMAL(12,2), c_tags VARCHAR[]);
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TABLE orders (
+    o_id INTEGER, o_line INTEGER, o_cust INTEGER REFERENCES customer (c_id), o_mood mood, o_date DATE,
+    PRIMARY KEY (o_id, o_line));
+COMMENT ON TABLE customer IS 'People who buy from us.';
+COMMENT ON COLUMN customer.c_segment IS 'Market segment.';
+CREATE VIEW big_customers AS SELECT * FROM customer WHERE c_balance > 100;
+COMMENT ON VIEW big_customers IS 'Customers with a large balance.';
+CREATE SCHEMA staging;
+CREATE TABLE staging.raw (x VARCHAR);
+INSERT INTO region VALUES (1, 'EUROPE'), (2, 'ASIA');
+INSERT INTO customer SELECT i, 'Customer#' || i, ['BUILDING', 'MACHINERY', 'Household'][i % 3 + 1], i % 2 + 1,
+    i * 10, ['a'] FROM range(100) t(i);
+INSERT INTO orders SELECT i, 1, i % 100, CASE WHEN i % 2 = 0 THEN 'happy' ELSE 'sad' END, DATE '2024-01-01'
+    FROM range(500) t(i);
+"""
+
+
+@pytest.fixture
+def shop() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(SHOP_DDL)
+    return con
+
+
+def test_duckdb_tables_views_columns_and_comments(shop: duckdb.DuckDBPyConnection) -> None:
+    cat = read_duckdb_catalog(shop)
+    assert [t.qualified_name for t in cat.tables] == [
+        "main.big_customers", "main.customer", "main.orders", "main.region", "staging.raw"]
+    customer = cat.table("customer")
+    assert customer.comment == "People who buy from us."
+    assert customer.row_count == 100
+    assert customer.column("c_segment").comment == "Market segment."
+    assert customer.column("c_balance").type == "DECIMAL(12,2)"
+    view = cat.table("big_customers")
+    assert (view.kind, view.comment, view.row_count) == ("view", "Customers with a large balance.", None)
+    assert [c.name for c in view.columns][:2] == ["c_id", "c_name"]
+    assert cat.dialect == "duckdb"
+
+
+def test_duckdb_keys(shop: duckdb.DuckDBPyConnection) -> None:
+    cat = read_duckdb_catalog(shop)
+    assert cat.table("orders").primary_key == ("o_id", "o_line")
+    assert cat.table("orders").column("o_line").is_primary_key
+    assert not cat.table("orders").column("o_id").nullable
+    assert set(cat.relationships) == {
+        Relationship("customer", ("c_region",), "region", ("r_id",)),
+        Relationship("orders", ("o_cust",), "customer", ("c_id",)),
+    }
+
+
+def test_duckdb_sample_values_only_for_low_cardinality_text(shop: duckdb.DuckDBPyConnection) -> None:
+    cat = read_duckdb_catalog(shop, max_distinct=10, value_limit=2)
+    customer = cat.table("customer")
+    assert customer.column("c_segment").sample_values == ("BUILDING", "Household")   # sorted, then capped
+    assert customer.column("c_name").sample_values == ()                             # 100 distinct > 10
+    assert customer.column("c_tags").sample_values == ()                             # lists are not text
+    assert cat.table("orders").column("o_mood").sample_values == ("happy", "sad")    # ENUM members, as text
+    assert cat.table("orders").column("o_mood").type == "ENUM"
+    assert cat.table("region").column("r_name").sample_values == ("ASIA", "EUROPE")
+
+
+def test_duckdb_one_schema(shop: duckdb.DuckDBPyConnection) -> None:
+    cat = read_duckdb_catalog(shop, schema="staging")
+    assert [t.name for t in cat.tables] == ["raw"]
+    assert cat.tables[0].row_count == 0
+
+
+def test_duckdb_reads_a_read_only_file(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(SHOP_DDL)
+    with duckdb.connect(str(path), read_only=True) as con:
+        cat = read_duckdb_catalog(con)
+    assert cat.table("customer").column("c_segment").sample_values == ("BUILDING", "Household", "MACHINERY")
+
+
+def test_duckdb_tpch_fixture_is_fast() -> None:
+    con = duckdb.connect()
+    con.execute((REPO / "fixtures" / "tpch" / "schema.sql").read_text())
+    con.execute("""
+        INSERT INTO region SELECT i, 'R' || i, 'c' FROM range(5) t(i);
+        INSERT INTO nation SELECT i, 'N' || i, i % 5, 'c' FROM range(25) t(i);
+        INSERT INTO customer SELECT i, 'C' || i, 'a', i % 25, 'p', 1, ['AUTOMOBILE', 'BUILDING'][i % 2 + 1], 'c'
+            FROM range(1500) t(i);
+        INSERT INTO orders SELECT i, i % 1500, 'F', 1, DATE '1995-01-01', '1-URGENT', 'Clerk', 0, 'c' || i
+            FROM range(15000) t(i);
+        INSERT INTO part SELECT i, 'p' || i, 'M', 'B', 'T', 1, 'BOX', 1, 'c' FROM range(2000) t(i);
+        INSERT INTO supplier SELECT i, 'S' || i, 'a', i % 25, 'p', 1, 'c' FROM range(100) t(i);
+        INSERT INTO partsupp SELECT p, s, 1, 1, 'c' FROM range(2000) a(p), range(4) b(s);
+        INSERT INTO lineitem SELECT i // 4, i % 2000, i % 4, i % 4, 1, 2, 0.05, 0.01, 'A', 'F', DATE '1995-01-01',
+            DATE '1995-01-01', DATE '1995-01-02', 'NONE', ['AIR', 'MAIL', 'REG AIR'][i % 3 + 1], 'comment ' || i
+            FROM range(60000) t(i);
+    """)
+    read_duckdb_catalog(con)                       # warm-up: first metadata calls bind lazily
+    start = time.perf_counter()
+    cat = read_duckdb_catalog(con)
+    elapsed = time.perf_counter() - start
+    assert cat.table("lineitem").row_count == 60000
+    assert cat.table("lineitem").column("l_shipmode").sample_values == ("AIR", "MAIL", "REG AIR")
+    assert cat.table("lineitem").column("l_comment").sample_values == ()
+    assert len(cat.relationships) >= 9
+    assert elapsed < 1.0, f"reading the catalog took {elapsed:.3f}s"   # ~0.1 s measured; slack for slow CI
+
+
+SQLITE_DDL = """
+CREATE TABLE "Owner Info" ("Owner ID" INTEGER PRIMARY KEY, Name TEXT, "City" VARCHAR(20), misc);
+CREATE TABLE Pets (PetID INTEGER PRIMARY KEY, OwnerId INTEGER, PetType TEXT, Weight REAL,
+    FOREIGN KEY (OwnerId) REFERENCES "owner info" ("Owner ID"),
+    FOREIGN KEY (PetType) REFERENCES pet_types (code),
+    FOREIGN KEY (Weight) REFERENCES Pets (no_such_column));
+CREATE TABLE visits (pet INTEGER REFERENCES Pets, day TEXT);
+CREATE VIEW heavy AS SELECT * FROM Pets WHERE Weight > 10;
+INSERT INTO "Owner Info" VALUES (1, 'Ann', 'Paris', 'x'), (2, 'Bob', 'Rome', 3), (3, 'Cy', 'Paris', NULL);
+INSERT INTO Pets VALUES (1, 1, 'cat', 3.5), (2, 1, 'dog', 12), (3, 2, 'Dog', 20);
+INSERT INTO visits VALUES (1, 'mon'), (3, 'tue');
+"""
+
+
+@pytest.fixture
+def pets_db(tmp_path: Path) -> sa.Engine:
+    path = tmp_path / "pets.sqlite"
+    with sqlite3.connect(path) as raw:
+        raw.executescript(SQLITE_DDL)
+    return sa.create_engine(f"sqlite:///{path}")
+
+
+def test_sqlite_untidy_schema(pets_db: sa.Engine) -> None:
+    cat = read_sqlalchemy_catalog(pets_db)
+    assert cat.dialect == "sqlite"
+    assert [(t.name, t.kind) for t in cat.tables] == [
+        ("Owner Info", "table"), ("Pets", "table"), ("visits", "table"), ("heavy", "view")]
+    owner = cat.table("owner info")
+    assert owner.primary_key == ("Owner ID",) and owner.row_count == 3
+    assert owner.column("City").sample_values == ("Paris", "Rome")
+    assert owner.column("misc").sample_values == ()          # untyped column holding a number: not text
+    assert cat.table("Pets").column("PetType").sample_values == ("cat", "Dog", "dog")
+    # The key to a missing table and the key to a missing column are dropped; "REFERENCES Pets" means its PK.
+    assert set(cat.relationships) == {
+        Relationship("Pets", ("OwnerId",), "Owner Info", ("Owner ID",)),
+        Relationship("visits", ("pet",), "Pets", ("PetID",)),
+    }
+
+
+def test_sqlite_through_a_connection_and_value_caps(pets_db: sa.Engine) -> None:
+    with pets_db.connect() as conn:
+        cat = read_sqlalchemy_catalog(conn, max_distinct=2, value_limit=1)
+    assert cat.table("Owner Info").column("City").sample_values == ("Paris",)
+    assert cat.table("Owner Info").column("Name").sample_values == ()      # 3 distinct > 2
+
+
+def test_unreadable_database_is_a_catalog_error(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///file:{tmp_path / 'absent.sqlite'}?mode=ro&uri=true")
+    with pytest.raises(CatalogError):
+        read_sqlalchemy_catalog(engine)
+
+
+@pytest.mark.spider
+def test_every_spider_database_reads(spider: Path) -> None:
+    files = sorted((spider / "database").glob("*/*.sqlite"))
+    assert files
+    for path in files:
+        engine = sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+        cat = read_sqlalchemy_catalog(engine)
+        assert cat.tables, path.name
+        names = {t.name for t in cat.tables}
+        for rel in cat.relationships:
+            assert rel.from_table in names and rel.to_table in names
+            assert all(cat.table(rel.to_table).column(c) for c in rel.to_columns)
+        engine.dispose()
