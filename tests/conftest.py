@@ -23,3 +23,13 @@ def spider() -> Path:
     if path is None:
         pytest.skip("Spider dev pack not found: set NL2SQL_SPIDER_DIR or place it at ../shared/benchmarks/spider")
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the demo warehouse (built once per session), as NL2SQL_DATA_DIR names it."""
+    from nl2sql.demo.build import ensure_demo_warehouse
+
+    data_dir = tmp_path_factory.mktemp("nl2sql-data")
+    ensure_demo_warehouse(data_dir)
+    return data_dir
