@@ -1,0 +1,164 @@
+"""The whole pipeline on the real demo warehouse, with the real OpenAI client talking to a local stub."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
+from nl2sql.adapters.openai_llm import OpenAiLlm
+from nl2sql.pipeline import Assistant
+from nl2sql.settings import DEMO_OVERLAY, Settings
+from nl2sql.wiring import build_model
+from catalog_semantics.scope import Principal
+from tests.llm_stub import StubLlmServer
+
+REVENUE_BY_REGION = """
+SELECT r.r_name AS region, SUM(l.l_extendedprice * (1 - l.l_discount)) AS revenue
+FROM lineitem l
+JOIN orders o ON l.l_orderkey = o.o_orderkey
+JOIN customer c ON o.o_custkey = c.c_custkey
+JOIN nation n ON c.c_nationkey = n.n_nationkey
+JOIN region r ON n.n_regionkey = r.r_regionkey
+GROUP BY r.r_name ORDER BY revenue DESC
+"""
+
+
+@pytest.fixture(scope="module")
+def warehouse(demo_data_dir: Path) -> DuckDbWarehouse:
+    return DuckDbWarehouse(demo_data_dir / "demo_tpch.duckdb")
+
+
+@pytest.fixture(scope="module")
+def model(warehouse: DuckDbWarehouse):
+    return build_model(warehouse, DEMO_OVERLAY)
+
+
+@pytest.fixture()
+def stub() -> Any:
+    with StubLlmServer() as server:
+        yield server
+
+
+def llm_settings(stub: StubLlmServer, **changes: Any) -> Settings:
+    base = Settings(llm_base_url=stub.url, llm_api_key="sk-test-not-a-real-key", llm_model="stub",
+                    llm_timeout_s=2.0, llm_max_retries=1, generator="llm")
+    return replace(base, **changes)
+
+
+def llm_assistant(model, warehouse, stub: StubLlmServer, **changes: Any) -> Assistant:
+    settings = llm_settings(stub, **changes)
+    return Assistant(model, warehouse, settings, llm=OpenAiLlm.from_settings(settings))
+
+
+def direct(warehouse_path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_verified_question_is_answered_without_an_llm_and_trusted(model, warehouse) -> None:
+    assistant = Assistant(model, warehouse, Settings(generator="offline"))
+    verified = model.verified_queries[0]
+    answer = assistant.ask(verified.question)
+    assert answer.status == "answered", answer.message
+    assert (answer.generator, answer.trusted) == ("verified", True)
+    assert answer.rows and answer.sql
+    assert answer.timings_ms["total"] >= answer.timings_ms["run"]
+
+
+def test_llm_answer_matches_the_gold_result_and_shows_the_sql_that_ran(model, warehouse, stub, demo_data_dir) -> None:
+    stub.script(f"Here you go:\n```sql\n{REVENUE_BY_REGION}\n```")
+    answer = llm_assistant(model, warehouse, stub).ask("How much did each region bring in, net of discounts?")
+    assert answer.status == "answered", answer.message
+    assert answer.generator == "llm" and not answer.trusted
+    expected = direct(demo_data_dir / "demo_tpch.duckdb", REVENUE_BY_REGION)
+    assert [r[0] for r in answer.rows] == [r[0] for r in expected]
+    assert [float(r[1]) for r in answer.rows] == pytest.approx([float(r[1]) for r in expected])
+    assert "LIMIT 1000" in answer.sql.upper()           # the guarded SQL, not the model's text
+    assert direct(demo_data_dir / "demo_tpch.duckdb", answer.sql) == list(answer.rows)
+    assert answer.prompt_tokens > 0 and answer.completion_tokens > 0
+    assert "lineitem" in (answer.context or "")
+    prompt = " ".join(m["content"] for m in stub.requests[0].messages)
+    assert "How much did each region bring in" in prompt
+
+
+def test_warehouse_error_goes_back_to_the_model_for_repair(model, warehouse, stub) -> None:
+    stub.script("```sql\nSELECT CAST(r_name AS INTEGER) AS x FROM region\n```", "```sql\nSELECT r_name FROM region\n```")
+    answer = llm_assistant(model, warehouse, stub).ask("list the regions")
+    assert answer.status == "answered", answer.message
+    assert [a.outcome for a in answer.attempts] == ["error", "ran"]
+    assert len(stub.requests) == 2
+    repair_prompt = " ".join(m["content"] for m in stub.requests[1].messages)
+    assert "CAST(r_name AS INTEGER)" in repair_prompt
+
+
+def test_repairs_are_bounded_and_a_refusal_is_reported_with_its_issues(model, warehouse, stub) -> None:
+    stub.responder = lambda body: "```sql\nDELETE FROM orders\n```"
+    answer = llm_assistant(model, warehouse, stub, max_repairs=2).ask("remove all orders")
+    assert answer.status == "refused"
+    assert answer.sql is None and answer.issues
+    assert len(stub.requests) == 3                      # one try and two repairs, then stop
+    assert "sk-test-not-a-real-key" not in (answer.message or "")
+
+
+def test_llm_outage_is_a_friendly_error(model, warehouse, stub) -> None:
+    stub.fail_next("500", times=10)
+    answer = llm_assistant(model, warehouse, stub).ask("revenue by region")
+    assert answer.status == "error" and answer.error_code == "llm_unavailable"
+    assert answer.message and "Traceback" not in answer.message
+
+
+@pytest.mark.parametrize(("question", "code"), [("", "question"), ("   ", "question"), ("x" * 5000, "question")])
+def test_bad_questions_get_a_typed_error(model, warehouse, question: str, code: str) -> None:
+    answer = Assistant(model, warehouse, Settings(generator="offline")).ask(question)
+    assert (answer.status, answer.error_code) == ("error", code)
+    assert answer.message
+
+
+def test_llm_policy_without_an_llm_says_how_to_configure_one(model, warehouse) -> None:
+    answer = Assistant(model, warehouse, Settings(generator="llm")).ask("revenue by region")
+    assert answer.status == "error" and answer.error_code == "config"
+    assert "OPENAI_API_KEY" in (answer.hint or "")
+
+
+def test_principal_sees_only_its_tables(model, warehouse, stub) -> None:
+    stub.responder = lambda body: "```sql\nSELECT SUM(l_extendedprice) FROM lineitem\n```"
+    assistant = llm_assistant(model, warehouse, stub, max_repairs=0).for_principal(
+        Principal.of("analyst", ["orders", "customer", "nation", "region"])
+    )
+    answer = assistant.ask("gross sales of line items")
+    assert answer.status == "refused"
+    prompt = " ".join(m["content"] for r in stub.requests for m in r.messages)
+    assert "l_extendedprice" not in prompt and "partsupp" not in prompt
+    assert "partsupp" not in (answer.message or "")
+
+
+def test_privacy_setting_keeps_data_values_out_of_prompts(model, warehouse, stub) -> None:
+    stub.script("```sql\nSELECT c_mktsegment, COUNT(*) FROM customer GROUP BY 1\n```")
+    answer = llm_assistant(model, warehouse, stub, send_data_to_llm=False).ask("customers per market segment")
+    assert answer.status == "answered"
+    prompt = " ".join(m["content"] for m in stub.requests[0].messages)
+    for value in ("AUTOMOBILE", "MACHINERY", "GERMANY", "Brand#"):
+        assert value not in prompt
+
+
+def test_one_assistant_serves_many_threads(model, warehouse, stub) -> None:
+    stub.responder = lambda body: "```sql\nSELECT COUNT(*) AS n FROM orders\n```"
+    assistant = llm_assistant(model, warehouse, stub)
+    answers: list[Any] = []
+
+    def ask() -> None:
+        answers.append(assistant.ask("how many orders are there in the books"))
+
+    threads = [threading.Thread(target=ask) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 16 and {a.status for a in answers} == {"answered"}
+    assert len({a.rows for a in answers}) == 1
