@@ -8,8 +8,11 @@ from typing import Iterator
 
 import duckdb
 import pytest
+import sqlglot
+import yaml
+from sqlglot import exp
 
-from nl2sql.demo import build_demo_warehouse, ensure_demo_warehouse
+from nl2sql.demo import FIXTURES, build_demo_warehouse, ensure_demo_warehouse
 from nl2sql.demo.tpch_data import TpchSizes, generate
 
 TABLES = ("region", "nation", "part", "supplier", "partsupp", "customer", "orders", "lineitem")
@@ -221,3 +224,86 @@ def test_build_replaces_an_existing_file_atomically(small_db: Path, tmp_path: Pa
     build_demo_warehouse(target, scale=SMALL)
     assert checksums(target) == checksums(small_db)
     assert [p.name for p in tmp_path.iterdir()] == ["w.duckdb"]
+
+
+# --- overlay ----------------------------------------------------------------------------------------------
+
+OVERLAY = yaml.safe_load((FIXTURES / "overlay.yaml").read_text(encoding="utf-8"))
+
+
+def schema_of(c: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    rows = c.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' AND NOT internal")
+    schema: dict[str, set[str]] = {}
+    for table, column in rows.fetchall():
+        schema.setdefault(table, set()).add(column)
+    return schema
+
+
+def referenced(sql: str, *, expression: bool = False) -> tuple[set[str], set[str]]:
+    """Table and column names a SQL query (or a bare expression) mentions, CTE names excluded."""
+    tree = sqlglot.parse_one(sql, read="duckdb", into=exp.Condition if expression else None)
+    ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+    aliases = {a.alias for a in tree.find_all(exp.Alias)}
+    tables = {t.name for t in tree.find_all(exp.Table)} - ctes
+    columns = {c.name for c in tree.find_all(exp.Column)} - aliases
+    return tables, columns
+
+
+def join_condition(c: duckdb.DuckDBPyConnection, left: str, right: str) -> str:
+    """The ON clause of the declared foreign key between two tables (either direction, widest key first)."""
+    rows = c.execute("""SELECT table_name, constraint_column_names, referenced_table, referenced_column_names
+        FROM duckdb_constraints() WHERE constraint_type = 'FOREIGN KEY'
+          AND ((table_name = ? AND referenced_table = ?) OR (table_name = ? AND referenced_table = ?))
+        ORDER BY len(constraint_column_names) DESC""", [left, right, right, left]).fetchall()
+    assert rows, f"no declared key joins {left} and {right}"
+    table, cols, ref, ref_cols = rows[0]
+    return " AND ".join(f"{table}.{a} = {ref}.{b}" for a, b in zip(cols, ref_cols))
+
+
+def test_overlay_names_only_existing_tables_and_columns(con: duckdb.DuckDBPyConnection) -> None:
+    schema = schema_of(con)
+    everything = set().union(*schema.values())
+    for table, spec in OVERLAY["tables"].items():
+        assert table in schema, table
+        assert set(spec.get("columns", {})) <= schema[table], table
+    for item in OVERLAY["metrics"] + OVERLAY["filters"]:
+        tables = {item["table"], *item.get("joins", [])}
+        assert tables <= set(schema), item["name"]
+        _, columns = referenced(item["sql"], expression=True)
+        assert columns <= set().union(*(schema[t] for t in tables)), item["name"]
+    for query in OVERLAY["verified_queries"]:
+        tables, columns = referenced(query["sql"])
+        assert tables <= set(schema) and columns <= everything, query["question"]
+
+
+def test_overlay_value_hints_are_real_values(con: duckdb.DuckDBPyConnection) -> None:
+    for table, spec in OVERLAY["tables"].items():
+        for column, col_spec in spec.get("columns", {}).items():
+            if "values" in col_spec:
+                actual = {r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM {table}").fetchall()}
+                assert set(map(str, col_spec["values"])) == actual, f"{table}.{column}"
+
+
+def test_overlay_has_the_business_glossary() -> None:
+    metrics = {m["name"]: m for m in OVERLAY["metrics"]}
+    assert metrics["revenue"]["sql"] == "SUM(l_extendedprice * (1 - l_discount))"
+    assert metrics["profit"]["joins"] == ["partsupp"]
+    assert {"gross sales", "discount given", "inventory value", "average order value"} <= set(metrics)
+    assert {"late item", "returned item", "open order"} <= {f["name"] for f in OVERLAY["filters"]}
+    assert 6 <= len(OVERLAY["example_questions"]) <= 10
+    assert 8 <= len(OVERLAY["verified_queries"]) <= 12
+    assert all(q.get("alternates") for q in OVERLAY["verified_queries"])
+    assert any("nation" in i and "country" in i.lower() for i in OVERLAY["instructions"])
+
+
+@pytest.mark.parametrize("db", ["demo_db", "other_scale_db"])
+def test_overlay_sql_runs_and_finds_rows(db: str, request: pytest.FixtureRequest) -> None:
+    with connect(request.getfixturevalue(db)) as c:
+        for metric in OVERLAY["metrics"]:
+            joins = "".join(f" JOIN {t} ON {join_condition(c, metric['table'], t)}" for t in metric.get("joins", []))
+            value = scalar(c, f"SELECT {metric['sql']} FROM {metric['table']}{joins}")
+            assert value is not None and value > 0, metric["name"]
+        for named in OVERLAY["filters"]:
+            assert scalar(c, f"SELECT count(*) FROM {named['table']} WHERE {named['sql']}") > 0, named["name"]
+        for query in OVERLAY["verified_queries"]:
+            assert c.execute(query["sql"]).fetchall(), query["question"]
