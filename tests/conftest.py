@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -33,3 +34,18 @@ def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("nl2sql-data")
     ensure_demo_warehouse(data_dir)
     return data_dir
+
+
+if TYPE_CHECKING:  # the llm_stub fixture's types
+    from collections.abc import Iterator
+
+    from tests.llm_stub import StubLlmServer
+
+
+@pytest.fixture
+def llm_stub() -> Iterator[StubLlmServer]:
+    """A started OpenAI-compatible chat server on 127.0.0.1 (see tests/llm_stub.py); shut down afterwards."""
+    from tests.llm_stub import StubLlmServer
+
+    with StubLlmServer() as server:
+        yield server
