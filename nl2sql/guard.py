@@ -1,14 +1,41 @@
 """The guard: only one read-only query over allowed tables ever reaches a warehouse.
 
-(Interface fixed here; rules implemented by the guard work.)
+``check`` parses the SQL with sqlglot, runs every rule of ``GUARD_RULES`` over the syntax tree, collects
+every issue, and either raises ``GuardRejected`` with all of them or returns ``CheckedSql``: the tree,
+capped to ``max_rows``, rendered in the warehouse's dialect without comments. It fails closed: input it
+cannot parse, a rule that crashes, or output that does not re-parse to one query are refusals.
+Nothing here looks at the SQL text itself; the rules work on the tree (docs/security.md).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
-from nl2sql.errors import GuardRejected, Issue  # noqa: F401
+import sqlglot
+from sqlglot import exp
+
+from nl2sql.errors import GuardRejected, Issue
+from nl2sql.guard_columns import UNVERIFIED, sqlite_quoted_strings, unknown_columns
+from nl2sql.guard_limit import apply_limit
+from nl2sql.guard_names import real_tables, table_name
+from nl2sql.guard_rules import (
+    GuardRule,
+    allowed_tables,
+    forbidden_functions,
+    lookalike_identifiers,
+    no_command,
+    query_root,
+    read_only,
+    series_size,
+)
+
+if TYPE_CHECKING:
+    from catalog_semantics.model import SemanticModel
+
+__all__ = ["CheckedSql", "GuardPolicy", "GuardRejected", "GuardRule", "GUARD_RULES", "Issue", "check",
+           "policy_for_model"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +48,9 @@ class GuardPolicy:
     default_catalog: str | None = None                       # Databricks: names resolved against these
     default_schema: str | None = None
     output_dialect: str | None = None                        # rendered in this dialect (default: ``dialect``)
+    max_depth: int = 250                                     # syntax-tree nesting cap (deep trees exhaust parsers)
+    max_sql_chars: int = 200_000                             # longer text is refused before parsing
+    max_generated_rows: int = 10_000_000                     # generate_series/range with constant bounds
 
 
 @dataclass(frozen=True)
@@ -32,3 +62,136 @@ class CheckedSql:
     tables: tuple[str, ...] = ()
     limit: int | None = None
     warnings: tuple[Issue, ...] = ()
+
+
+GUARD_RULES: tuple[GuardRule, ...] = (
+    no_command,
+    query_root,
+    read_only,
+    allowed_tables,
+    forbidden_functions,
+    series_size,
+    lookalike_identifiers,
+    unknown_columns,
+)
+
+WARNING_CODES = frozenset({UNVERIFIED})
+
+
+def check(sql: str, policy: GuardPolicy, rules: Sequence[GuardRule] = GUARD_RULES) -> CheckedSql:
+    """Return the query as it may run, or raise ``GuardRejected`` carrying every issue found.
+
+    >>> p = GuardPolicy(allowed_tables=frozenset({"orders"}), max_rows=10)
+    >>> check("select o_id from ORDERS", p).sql
+    'SELECT o_id FROM ORDERS LIMIT 10'
+    """
+    statements, issues = _parse(sql, policy)
+    for tree in statements:
+        issues += _run_rules(tree, policy, rules)
+    errors = _unique(i for i in issues if i.code not in WARNING_CODES)
+    if errors or not statements:
+        raise GuardRejected(errors or (Issue("empty_query", "There is no query to run."),), sql=sql)
+    tree = statements[0]
+    tables = tuple(sorted({str(table_name(t, policy.dialect)) for t in real_tables(tree, policy.dialect)}))
+    capped, limit = apply_limit(tree, policy.max_rows)
+    out_dialect = policy.output_dialect or policy.dialect
+    rendered = _render(capped, out_dialect, sql)
+    return CheckedSql(sql=rendered, dialect=out_dialect, tables=tables, limit=limit,
+                      warnings=_unique(i for i in issues if i.code in WARNING_CODES))
+
+
+def _parse(sql: str, policy: GuardPolicy) -> tuple[list[exp.Expression], list[Issue]]:
+    if not isinstance(sql, str) or not sql.strip():
+        return [], [Issue("empty_query", "There is no query to run.")]
+    if len(sql) > policy.max_sql_chars:
+        return [], [Issue("too_complex", f"The query is longer than {policy.max_sql_chars:,} characters.")]
+    try:
+        parsed = sqlglot.parse(sql, read=policy.dialect)
+    except RecursionError:
+        return [], [Issue("too_complex", "The query is nested too deeply to check.")]
+    except Exception as e:  # noqa: BLE001  (sqlglot raises several kinds; any of them means "not parseable")
+        first = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+        return [], [Issue("parse_error", "The query could not be read as SQL.", first)]
+    statements: list[exp.Expression] = []
+    for tree in (t for t in parsed if t is not None):
+        statements.extend(tree.expressions if isinstance(tree, exp.Block) else [tree])
+    issues: list[Issue] = []
+    if len(statements) > 1:
+        issues.append(Issue("multiple_statements", "Only one query can be run at a time.", str(len(statements))))
+    for tree in statements:
+        issues += _size(tree, policy)
+    if issues and any(i.code == "too_complex" for i in issues):
+        return [], issues                                      # do not walk a huge tree with every rule
+    return [sqlite_quoted_strings(t, policy) for t in statements], issues
+
+
+def _size(tree: exp.Expression, policy: GuardPolicy) -> list[Issue]:
+    """Node count and depth, iteratively (a recursive walk would fail on the trees this is meant to stop)."""
+    count, deepest, stack = 0, 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count, deepest = count + 1, max(deepest, depth)
+        if count > policy.max_nodes:
+            return [Issue("too_complex", f"The query is too large to check (over {policy.max_nodes:,} parts).")]
+        if deepest > policy.max_depth:
+            return [Issue("too_complex", f"The query is nested too deeply (over {policy.max_depth} levels).")]
+        stack.extend((child, depth + 1) for child in node.iter_expressions())
+    return []
+
+
+def _run_rules(tree: exp.Expression, policy: GuardPolicy, rules: Sequence[GuardRule]) -> list[Issue]:
+    issues: list[Issue] = []
+    for rule in rules:
+        try:
+            issues.extend(rule(tree, policy))
+        except Exception as e:  # noqa: BLE001  (fail closed: a rule that cannot decide refuses)
+            name = getattr(rule, "__name__", "rule")
+            issues.append(Issue("guard_error", "The query could not be checked, so it was not run.",
+                                f"{name}: {type(e).__name__}"))
+    return issues
+
+
+def _render(tree: exp.Expression, dialect: str, sql: str) -> str:
+    """Render without comments, then prove the text is still exactly one query (fail closed)."""
+    try:
+        rendered = tree.sql(dialect=dialect, comments=False)
+        again = [t for t in sqlglot.parse(rendered, read=dialect) if t is not None]
+    except Exception as e:  # noqa: BLE001
+        raise GuardRejected((Issue("guard_error", "The query could not be prepared safely, so it was not run.",
+                                   type(e).__name__),), sql=sql) from e
+    if len(again) != 1 or not isinstance(again[0], exp.Query) or any(
+            isinstance(n, exp.Command) for n in again[0].walk()):
+        raise GuardRejected((Issue("guard_error", "The query could not be prepared safely, so it was not run."),),
+                            sql=sql)
+    return rendered
+
+
+def _unique(issues: Iterable[Issue]) -> tuple[Issue, ...]:
+    """One issue per (code, detail): a DROP seen by two rules is one reason."""
+    return tuple({(i.code, i.detail): i for i in reversed(list(issues))}.values())[::-1]
+
+
+def policy_for_model(model: SemanticModel, *, max_rows: int | None = 1000, allowed: Iterable[str] | None = None,
+                     dialect: str | None = None) -> GuardPolicy:
+    """The policy for a semantic model: its tables (or the subset ``allowed`` for a principal) and columns.
+
+    Each table is allowed by its bare and its qualified name; a schema or catalog shared by every table
+    becomes the default, so ``main.orders`` and ``orders`` both resolve in DuckDB.
+    """
+    wanted = None if allowed is None else {a.lower() for a in allowed}
+    tables = [t for t in model.tables if wanted is None
+              or t.name.lower() in wanted or t.qualified_name.lower() in wanted]
+    bare_counts = Counter(t.name.lower() for t in model.tables)     # a bare name two schemas share is ambiguous
+    names = frozenset(n.lower() for t in tables
+                      for n in ((t.qualified_name,) if bare_counts[t.name.lower()] > 1 else (t.name, t.qualified_name)))
+    schema = {t.qualified_name.lower(): {c.name: c.type for c in t.columns} for t in tables}
+    schemas = {t.schema for t in model.tables}
+    catalogs = {t.catalog for t in model.tables}
+    return GuardPolicy(
+        dialect=dialect or model.dialect,
+        allowed_tables=names,
+        schema=schema,
+        max_rows=max_rows,
+        default_schema=next(iter(schemas)) if len(schemas) == 1 else None,
+        default_catalog=next(iter(catalogs)) if len(catalogs) == 1 else None,
+    )

@@ -1,0 +1,106 @@
+"""Unknown columns: qualify the query against the policy's schema; refuse only what surely does not exist.
+
+sqlglot's ``qualify`` with a ``MappingSchema`` resolves every column to its table. When it succeeds,
+every column exists. When it cannot (a construct it does not model, a table without a known schema),
+that is not proof of a mistake, so a second, conservative pass refuses only a column whose name appears
+in no table, CTE or alias anywhere in the query; anything else becomes a warning. The cost of a false
+refusal (a right answer not shown) is higher than the cost of a warehouse error message.
+
+SQLite reads a double-quoted name that matches no column as a string literal (Spider's gold SQL relies
+on it: ``WHERE name = "John"``); ``sqlite_quoted_strings`` makes that explicit in the tree first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator, Mapping
+
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.schema import MappingSchema
+
+from nl2sql.errors import Issue
+from nl2sql.guard_names import normalise_identifier
+
+if TYPE_CHECKING:
+    from nl2sql.guard import GuardPolicy
+
+UNVERIFIED = "columns_unverified"                          # a warning code, never a refusal
+
+
+def bare_schema(schema: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    """Table -> columns keyed by the bare lower-case table name (columns of same-named tables merged)."""
+    out: dict[str, dict[str, str]] = {}
+    for table, columns in schema.items():
+        key = table.rsplit(".", 1)[-1].lower()
+        out.setdefault(key, {}).update({c.lower(): str(t or "TEXT") for c, t in columns.items()})
+    return out
+
+
+def _known_names(tree: exp.Expression, schema: dict[str, dict[str, str]], dialect: str) -> set[str] | None:
+    """Every name a column reference could resolve to; None when a source's columns are unknown."""
+    names: set[str] = set()
+    for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Identifier):
+            key = normalise_identifier(table.this, dialect).lower()
+            if key in schema:
+                names.update(schema[key])
+                continue
+            if not any(key == normalise_identifier(c.alias, dialect).lower() for c in tree.find_all(exp.CTE)):
+                return None
+        else:
+            return None                                        # table function: its columns are unknown
+    for node in tree.find_all(exp.Alias, exp.TableAlias, exp.CTE, exp.Lambda, exp.Unnest):
+        for ident in node.find_all(exp.Identifier):
+            names.add(normalise_identifier(ident, dialect).lower())
+    return names
+
+
+def _sources(tree: exp.Expression) -> set[str]:
+    """Names a qualifier may use for a source: table names and aliases."""
+    names = {t.name.lower() for t in tree.find_all(exp.Table)}
+    return names | {t.alias_or_name.lower() for t in tree.find_all(exp.Table, exp.Subquery, exp.Unnest)}
+
+
+def sqlite_quoted_strings(tree: exp.Expression, policy: GuardPolicy) -> exp.Expression:
+    """In SQLite, turn ``"text"`` that names no column, alias or table into the string literal it is."""
+    if policy.dialect != "sqlite" or not policy.schema:
+        return tree
+    known = _known_names(tree, bare_schema(policy.schema), policy.dialect)
+    if known is None:
+        return tree
+    for column in list(tree.find_all(exp.Column)):
+        ident = column.this
+        if (not column.table and isinstance(ident, exp.Identifier) and ident.quoted
+                and str(ident.this).lower() not in known):
+            column.replace(exp.Literal.string(str(ident.this)))
+    return tree
+
+
+def unknown_columns(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+    """Every column exists in a table of the query (checked only when ``policy.schema`` is given)."""
+    if not policy.schema:
+        return
+    schema = bare_schema(policy.schema)
+    probe = tree.copy()
+    for table in probe.find_all(exp.Table):                   # compare on bare names, as ``bare_schema`` keys
+        table.set("catalog", None)
+        table.set("db", None)
+    try:
+        qualify(probe, schema=MappingSchema(schema, dialect=policy.dialect, normalize=True),
+                dialect=policy.dialect, validate_qualify_columns=True, quote_identifiers=False)
+        return
+    except (SqlglotError, KeyError, ValueError, TypeError, AttributeError, RecursionError):
+        pass                                                   # not proof of a mistake: check conservatively
+    known = _known_names(tree, schema, policy.dialect)
+    if known is None:
+        yield Issue(UNVERIFIED, "Some column names could not be checked before running the query.")
+        return
+    # ``a.b.c`` may be a struct field (DuckDB, Spark): judge only bare names and ``source.column``.
+    missing = sorted({c.name for c in tree.find_all(exp.Column)
+                      if isinstance(c.this, exp.Identifier) and not c.args.get("db")
+                      and c.name.lower() not in known and c.table.lower() not in known - _sources(tree)})
+    for name in missing:
+        yield Issue("unknown_column", f"There is no column called '{name}' in the tables this query reads.", name)
+    if not missing:
+        yield Issue(UNVERIFIED, "Some column names could not be checked before running the query.")

@@ -1,0 +1,157 @@
+"""The guard's rules: small functions ``(tree, policy) -> Iterable[Issue]`` over the sqlglot AST.
+
+Each rule looks at one concern and says, in a sentence a business user can read, what it refused.
+``GUARD_RULES`` (in ``nl2sql.guard``) is the ordered tuple; tests shrink or extend it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+from sqlglot import exp
+
+from nl2sql.errors import Issue
+from nl2sql.guard_functions import SAFE_TABLE_FUNCTIONS, SERIES_FUNCTIONS, function_names, is_forbidden
+from nl2sql.guard_names import Allowlist, lookalike_reason, looks_like_path, real_tables, table_name
+
+if TYPE_CHECKING:
+    from nl2sql.guard import GuardPolicy
+
+GuardRule = Callable[[exp.Expression, "GuardPolicy"], Iterable[Issue]]
+
+
+def _classes(*names: str) -> tuple[type[exp.Expression], ...]:
+    """sqlglot classes by name, skipping any a given sqlglot version lacks."""
+    return tuple(c for c in (getattr(exp, n, None) for n in names) if isinstance(c, type))
+
+
+# Statements and clauses that write, change the session, reach other databases or describe the engine.
+# ``exp.DML``/``exp.DDL`` cover INSERT, UPDATE, DELETE, MERGE, COPY, CREATE; the rest are listed by name.
+WRITE_OR_SESSION_NODES: tuple[type[exp.Expression], ...] = (exp.DML, exp.DDL) + _classes(
+    "Insert", "Update", "Delete", "Merge", "Copy", "Create", "Drop", "Alter", "AlterRename", "TruncateTable",
+    "Into", "Pragma", "Set", "SetItem", "Use", "Attach", "Detach", "Export", "Install", "LoadData",
+    "Grant", "Revoke", "Commit", "Rollback", "Transaction", "Declare", "Execute", "ExecuteSql", "Analyze",
+    "Comment", "Lock", "LockingStatement", "Cache", "Uncache", "Refresh", "Kill", "Describe", "Show",
+    "Summarize", "Block", "IfBlock", "WhileBlock", "LoopBlock", "RepeatBlock", "UserDefinedFunction",
+    "MultitableInserts", "ConditionalInsert", "Command",
+)
+
+
+def _kind(node: exp.Expression) -> str:
+    return node.key.replace("_", " ").upper()
+
+
+def no_command(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+    """sqlglot falls back to ``exp.Command`` (raw text) for syntax it does not know: never run raw text."""
+    for node in tree.find_all(exp.Command):
+        word = str(node.this or "").split(" ")[0].upper()[:40]
+        yield Issue("unsupported_command", f"The statement '{word}' is not a question about data.", word)
+
+
+def query_root(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+    """The statement itself must be a query: SELECT, a set operation, WITH ... SELECT, or one in parentheses."""
+    root = tree
+    while isinstance(root, exp.Subquery) and not root.alias:
+        root = root.this
+    if isinstance(root, (exp.Select, exp.SetOperation)) or isinstance(root, exp.Command):
+        return
+    yield Issue("not_read_only", f"Only a single read-only SELECT query can be run; this is a {_kind(root)} statement.",
+                _kind(root))
+
+
+def read_only(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+    """No write, DDL, session or engine statement anywhere: not in a CTE, a subquery or a SELECT ... INTO."""
+    for node in tree.walk():
+        if isinstance(node, WRITE_OR_SESSION_NODES) and not isinstance(node, exp.Command):
+            kind = "SELECT ... INTO" if isinstance(node, exp.Into) else _kind(node)
+            yield Issue("not_read_only", f"The query contains a {kind} part; only reading data is allowed.", kind)
+
+
+def allowed_tables(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+    """Every table is on the allowlist; files, URLs and table functions are not tables.
+
+    Messages repeat only what the user typed, never the names of other tables.
+    """
+    allow = Allowlist(policy.allowed_tables or (), policy.dialect, default_catalog=policy.default_catalog,
+                      default_schema=policy.default_schema)
+    for table in real_tables(tree, policy.dialect):
+        ref = table_name(table, policy.dialect)
+        if allow.allows(ref):
+            continue
+        typed = table.sql(dialect=policy.dialect, comments=False).split(" AS ")[0][:120]
+        if looks_like_path(ref.name):
+            yield Issue("table_not_allowed", f"Reading files or web addresses ({typed}) is not allowed.", typed)
+        else:
+            yield Issue("table_not_allowed", f"The table {typed} is not available to you.", typed)
+    for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Identifier):
+            continue
+        names = function_names(table.this) if isinstance(table.this, exp.Func) else frozenset()
+        if names & SAFE_TABLE_FUNCTIONS or any(is_forbidden(n) for n in names):
+            continue                                           # allowed, or refused by forbidden_functions
+        typed = table.this.sql(dialect=policy.dialect, comments=False)[:80]
+        yield Issue("table_not_allowed", f"Only the available tables can be read, not {typed}.", typed)
+
+
+def forbidden_functions(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+    """No function that reads files or URLs, the environment, settings, secrets or runs SQL from a string."""
+    for node in tree.find_all(exp.Func):
+        bad = sorted(n for n in function_names(node) if is_forbidden(n))
+        if bad:
+            yield Issue("forbidden_function", f"The function {bad[0]}() is not allowed in questions about data.",
+                        bad[0])
+
+
+def series_size(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+    """Generated series with constant bounds stay under ``policy.max_generated_rows`` rows."""
+    for node in tree.find_all(exp.Func):
+        if not (isinstance(node, exp.GenerateSeries) or function_names(node) & SERIES_FUNCTIONS):
+            continue
+        start, end, step = (_number(node.args.get(k)) for k in ("start", "end", "step"))
+        if start is None or end is None:
+            continue                                           # not constant: the warehouse timeout bounds it
+        count = abs(end - start) / max(abs(step or 1.0), 1e-9)
+        if count > policy.max_generated_rows:
+            yield Issue("too_complex", f"The query would generate about {count:,.0f} rows; the limit is "
+                        f"{policy.max_generated_rows:,}.", f"{count:.0f}")
+
+
+_ARITH = {exp.Add: lambda a, b: a + b, exp.Sub: lambda a, b: a - b, exp.Mul: lambda a, b: a * b,
+          exp.Pow: lambda a, b: a ** min(b, 64.0)}
+
+
+def _number(node: exp.Expression | None) -> float | None:
+    """Fold a constant numeric expression (literals, + - * ^, casts, parentheses); None if not constant."""
+    if node is None:
+        return None
+    if isinstance(node, exp.Literal) and not node.is_string:
+        try:
+            return float(node.this)
+        except ValueError:
+            return None
+    if isinstance(node, (exp.Paren, exp.Cast, exp.TryCast)):
+        return _number(node.this)
+    if isinstance(node, exp.Neg):
+        inner = _number(node.this)
+        return None if inner is None else -inner
+    for cls, op in _ARITH.items():
+        if isinstance(node, cls):
+            a, b = _number(node.this), _number(node.expression)
+            try:
+                return None if a is None or b is None else float(op(a, b))
+            except (OverflowError, ValueError):
+                return float("inf")
+    return None
+
+
+def lookalike_identifiers(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+    """Names that imitate other names (Cyrillic 'о' for 'o', full-width letters, invisible characters)."""
+    allowed = {a.lower() for a in policy.allowed_tables or ()}
+    seen: set[str] = set()
+    names = [str(i.this) for i in tree.find_all(exp.Identifier)]
+    names += [str(f.name) for f in tree.find_all(exp.Anonymous)]
+    for name in names:
+        reason = lookalike_reason(name)
+        if reason and name not in seen and name.lower() not in allowed:
+            seen.add(name)
+            yield Issue("confusable_identifier", f"The name '{name}' {reason}.", name)
