@@ -307,3 +307,50 @@ def test_overlay_sql_runs_and_finds_rows(db: str, request: pytest.FixtureRequest
             assert scalar(c, f"SELECT count(*) FROM {named['table']} WHERE {named['sql']}") > 0, named["name"]
         for query in OVERLAY["verified_queries"]:
             assert c.execute(query["sql"]).fetchall(), query["question"]
+
+
+# --- golden questions -------------------------------------------------------------------------------------
+
+GOLDEN = yaml.safe_load((FIXTURES / "golden.yaml").read_text(encoding="utf-8"))["questions"]
+ANSWERABLE = [q for q in GOLDEN if q["expect"] == "answer"]
+
+
+def test_golden_file_is_well_formed() -> None:
+    ids = [q["id"] for q in GOLDEN]
+    assert len(ids) == len(set(ids))
+    assert len(GOLDEN) >= 130
+    assert sum(q["expect"] == "abstain" for q in GOLDEN) >= 20
+    for q in GOLDEN:
+        assert set(q) <= {"id", "question", "sql", "tags", "expect", "notes"}, q["id"]
+        assert q["expect"] in ("answer", "abstain") and q["question"].strip() and q["tags"], q["id"]
+        assert (q["sql"] is None) == (q["expect"] == "abstain"), q["id"]
+        assert ("abstain" in q["tags"]) == (q["expect"] == "abstain"), q["id"]
+    tags = {t for q in GOLDEN for t in q["tags"]}
+    assert {"metric", "join", "time", "topn", "filter", "typo", "lowercase", "synonym", "having", "existence",
+            "list", "share", "median", "count_distinct", "text", "abstain"} <= tags
+
+
+def test_golden_sql_is_one_query_over_known_names(con: duckdb.DuckDBPyConnection) -> None:
+    schema = schema_of(con)
+    everything = set().union(*schema.values())
+    for q in ANSWERABLE:
+        statements = sqlglot.parse(q["sql"], read="duckdb")
+        assert len(statements) == 1 and isinstance(statements[0], exp.Query), q["id"]
+        tables, columns = referenced(q["sql"])
+        assert tables <= set(schema), q["id"]
+        assert columns <= everything, (q["id"], columns - everything)
+
+
+def test_golden_sql_answers_on_the_demo_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    empty = []
+    for q in ANSWERABLE:
+        rows = con.execute(q["sql"]).fetchall()
+        if not rows or all(v is None for v in rows[0]):
+            empty.append(q["id"])
+    assert empty == []
+
+
+def test_golden_sql_runs_at_another_scale(other_scale_db: Path) -> None:
+    with connect(other_scale_db) as c:
+        for q in ANSWERABLE:
+            c.execute(q["sql"]).fetchall()
