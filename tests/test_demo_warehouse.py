@@ -354,3 +354,17 @@ def test_golden_sql_runs_at_another_scale(other_scale_db: Path) -> None:
     with connect(other_scale_db) as c:
         for q in ANSWERABLE:
             c.execute(q["sql"]).fetchall()
+
+
+def test_overlay_loads_and_all_demo_sql_passes_the_guard(con: duckdb.DuckDBPyConnection) -> None:
+    """The real overlay loader accepts the overlay on the real catalog, and the guard allows every SQL we ship."""
+    from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
+    from catalog_semantics.overlay import apply_overlay, load_overlay
+    from nl2sql.guard import check, policy_for_model
+
+    model = apply_overlay(read_duckdb_catalog(con), load_overlay(FIXTURES / "overlay.yaml"))
+    assert len(model.verified_queries) == len(OVERLAY["verified_queries"])
+    assert model.metric("profit") is not None and model.metric("profit").joins == ("partsupp",)
+    policy = policy_for_model(model, max_rows=None)
+    for sql in [q["sql"] for q in ANSWERABLE] + [v.sql for v in model.verified_queries]:
+        check(sql, policy)
