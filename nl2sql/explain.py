@@ -36,11 +36,15 @@ _COMPARISONS: dict[type[exp.Expr], tuple[str, str]] = {   # (plain words, words 
 _PARTS: dict[type[exp.Expr], str] = {exp.Year: "year", exp.Month: "month", exp.Day: "day", exp.Quarter: "quarter"}
 
 
+_Known = tuple[str, str, str, str]      # a metric or named filter: (fingerprint, name, description, table)
+
+
 @dataclass(frozen=True)
 class _Context:
     dialect: str
-    metrics: tuple[tuple[str, str, str], ...] = ()      # (fingerprint, name, description)
-    filters: tuple[tuple[str, str], ...] = ()            # (fingerprint, name)
+    metrics: tuple[_Known, ...] = ()
+    filters: tuple[_Known, ...] = ()
+    scope: frozenset[str] = field(default_factory=frozenset)            # tables the current SELECT reads
     ambiguous: frozenset[str] = field(default_factory=frozenset)      # column names read from several tables
     repeated_tables: frozenset[str] = field(default_factory=frozenset)  # read twice by the current SELECT
 
@@ -93,6 +97,10 @@ def _query(q: exp.Expr, ctx: _Context) -> list[str]:
 
 
 def _select(q: exp.Select, ctx: _Context) -> list[str]:
+    source = q.args.get("from_") or q.args.get("from")
+    read = [t.name.lower() for t in (source.this if source else None, *(j.this for j in q.args.get("joins") or ()))
+            if isinstance(t, exp.Table)]
+    ctx = replace(ctx, repeated_tables=frozenset(t for t in read if read.count(t) > 1), scope=frozenset(read))
     group = q.args.get("group")
     computed = [e for e in q.expressions if _aggregates(e)]
     if group and group.args.get("all"):
@@ -112,11 +120,7 @@ def _select(q: exp.Select, ctx: _Context) -> list[str]:
     else:
         head = "Lists " + _join_words([_item(e, ctx) for e in q.expressions])
     lines = [head + "."]
-    source = q.args.get("from_") or q.args.get("from")
     if source is not None:
-        read = [t.name.lower() for t in (source.this, *(j.this for j in q.args.get("joins") or ()))
-                if isinstance(t, exp.Table)]
-        ctx = replace(ctx, repeated_tables=frozenset(t for t in read if read.count(t) > 1))
         joins = "".join(_join(j, ctx) for j in q.args.get("joins") or ())
         lines.append("Reads " + _source(source.this, ctx) + joins + ".")
     if q.args.get("where"):
@@ -223,7 +227,7 @@ def _term(e: exp.Expr | None, ctx: _Context) -> str:
 
 def _cond(e: exp.Expr, ctx: _Context) -> str:
     """A condition in plain words."""
-    named = _match(e, tuple((f, n, "") for f, n in ctx.filters), ctx)
+    named = _match(e, ctx.filters, ctx)
     if named:
         return f"the “{named[0]}” condition holds ({_fragment(e, ctx)})"
     if isinstance(e, exp.Paren):
@@ -240,6 +244,8 @@ def _cond(e: exp.Expr, ctx: _Context) -> str:
             return _in(inner, ctx, negate=True)
         if isinstance(inner, (exp.Like, exp.ILike)):
             return _like(inner, ctx, negate=True)
+        if isinstance(inner, exp.Exists):
+            return _exists(inner, ctx, negate=True)
         return f"it is not true that {_cond(inner, ctx)}"
     if type(e) in _COMPARISONS:
         plain, dated = _COMPARISONS[type(e)]
@@ -253,8 +259,21 @@ def _cond(e: exp.Expr, ctx: _Context) -> str:
     if isinstance(e, (exp.Like, exp.ILike)):
         return _like(e, ctx, negate=False)
     if isinstance(e, exp.Exists):
-        return "a matching row exists (" + " ".join(_query(e.this, ctx)) + ")"
+        return _exists(e, ctx, negate=False)
     return _term(e, ctx)
+
+
+def _exists(e: exp.Exists, ctx: _Context, *, negate: bool) -> str:
+    """``NOT EXISTS (SELECT 1 FROM orders WHERE o_custkey = c_custkey)``: there is no row of orders where ..."""
+    q = e.this
+    source = q.args.get("from_") or q.args.get("from") if isinstance(q, exp.Select) else None
+    if source is None or q.args.get("group") or q.args.get("with_"):
+        return ("no" if negate else "a") + " matching row exists (" + " ".join(_query(q, ctx)) + ")"
+    read = [t.name.lower() for t in (source.this, *(j.this for j in q.args.get("joins") or ())) if isinstance(t, exp.Table)]
+    inner = replace(ctx, scope=frozenset(read))
+    text = f"there is {'no' if negate else 'a'} row of {_source(source.this, inner)}"
+    text += "".join(_join(j, inner) for j in q.args.get("joins") or ())
+    return text + (f" where {_cond(q.args['where'].this, inner)}" if q.args.get("where") else "")
 
 
 def _in(e: exp.In, ctx: _Context, *, negate: bool) -> str:
@@ -313,12 +332,17 @@ def _column(c: exp.Column, ctx: _Context) -> str:
 
 
 def _resolve(e: exp.Expr, q: exp.Expr) -> exp.Expr:
-    """``GROUP BY 1`` / ``ORDER BY 2`` mean select items; show those instead of the number."""
-    if isinstance(e, exp.Literal) and not e.is_string and e.this.isdigit() and isinstance(q, exp.Select):
+    """``GROUP BY 1`` / ``GROUP BY month`` name select items; use those items' expressions."""
+    if not isinstance(q, exp.Select):
+        return e
+    if isinstance(e, exp.Literal) and not e.is_string and e.this.isdigit():
         i = int(e.this) - 1
         if 0 <= i < len(q.expressions):
-            item = q.expressions[i]
-            return item.this if isinstance(item, exp.Alias) else item
+            return _unaliased(q.expressions[i])
+    if isinstance(e, exp.Column) and not e.table:      # GROUP BY month, where month is a select alias
+        item = next((x for x in q.expressions if isinstance(x, exp.Alias) and x.alias == e.name), None)
+        if item is not None and not isinstance(item.this, exp.Column):
+            return item.this
     return e
 
 
@@ -379,28 +403,87 @@ def _fingerprint(e: exp.Expr, dialect: str) -> str:
     return node.sql(dialect=dialect, normalize=True)
 
 
-def _match(e: exp.Expr, known: tuple[tuple[str, str, str], ...], ctx: _Context) -> tuple[str, str] | None:
+def _match(e: exp.Expr, known: tuple[_Known, ...], ctx: _Context) -> tuple[str, str] | None:
+    """The metric or named filter ``e`` computes, if its SQL is the same and its table is read here."""
     if not known or not isinstance(e, (exp.Func, exp.Binary, exp.Paren, exp.Predicate, exp.Unary)):
         return None
     fp = _fingerprint(e, ctx.dialect)
-    return next(((name, desc) for f, name, desc in known if f == fp), None)
+    return next(((name, desc) for f, name, desc, table in known if f == fp and table.lower() in ctx.scope), None)
 
 
 def _model_fingerprints(
     model: SemanticModel | None, dialect: str
-) -> tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...]]:
+) -> tuple[tuple[_Known, ...], tuple[_Known, ...]]:
     if model is None:
         return (), ()
-    metrics, filters = [], []
-    for m in model.metrics:
-        try:
-            metrics.append((_fingerprint(sqlglot.parse_one(m.sql, read=dialect), dialect), m.name,
-                            m.description or ""))
-        except sqlglot.errors.SqlglotError:
-            continue                             # a metric we cannot parse simply never matches
-    for f in model.filters:
-        try:
-            filters.append((_fingerprint(sqlglot.parse_one(f.sql, read=dialect), dialect), f.name))
-        except sqlglot.errors.SqlglotError:
-            continue
-    return tuple(metrics), tuple(filters)
+    metrics = tuple(_known(m.sql, m.name, m.description, m.table, dialect) for m in model.metrics)
+    filters = tuple(_known(f.sql, f.name, f.description, f.table, dialect) for f in model.filters)
+    return tuple(k for k in metrics if k), tuple(k for k in filters if k)
+
+
+def _known(sql: str, name: str, description: str | None, table: str, dialect: str) -> _Known | None:
+    try:
+        return (_fingerprint(sqlglot.parse_one(sql, read=dialect), dialect), name, description or "", table)
+    except sqlglot.errors.SqlglotError:
+        return None                              # a definition we cannot parse simply never matches
+
+
+@dataclass(frozen=True)
+class SqlUsage:
+    """What a query reads, with the model's words for it: shown beside the explanation."""
+
+    tables: tuple[tuple[str, str | None], ...] = ()                 # (table, comment)
+    columns: tuple[tuple[str, str, str | None], ...] = ()           # (table, column, comment)
+    metrics: tuple[tuple[str, str | None], ...] = ()                # (metric, description)
+    filters: tuple[tuple[str, str | None], ...] = ()                # (named filter, description)
+
+
+def sql_usage(sql: str, *, dialect: str = "duckdb", model: SemanticModel | None = None) -> SqlUsage:
+    """The model's tables, columns, metrics and named filters a query uses, in order of appearance.
+
+    >>> from catalog_semantics.model import Column, Table
+    >>> m = SemanticModel(tables=(Table("sales", (Column("amount", "DOUBLE", comment="Net amount"),),
+    ...                                 comment="One row per sale"),))
+    >>> sql_usage("SELECT SUM(s.amount) FROM sales s", model=m).columns
+    (('sales', 'amount', 'Net amount'),)
+    """
+    if model is None:
+        return SqlUsage()
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.SqlglotError:
+        return SqlUsage()
+    aliases: dict[str, str] = {}
+    tables: list[tuple[str, str | None]] = []
+    for t in tree.find_all(exp.Table):
+        table = model.table(t.name)
+        if table is None:
+            continue                                   # a CTE or a name the model lacks
+        aliases[(t.alias or t.name).lower()] = table.name
+        if all(name != table.name for name, _ in tables):
+            tables.append((table.name, table.comment))
+    columns: list[tuple[str, str, str | None]] = []
+    for c in tree.find_all(exp.Column):
+        owners = [aliases[c.table.lower()]] if c.table and c.table.lower() in aliases else \
+            [name for name, _ in tables] if not c.table else []
+        for owner in owners:
+            column = model.table(owner).column(c.name)  # type: ignore[union-attr]
+            if column is not None:
+                if (owner, column.name, column.comment) not in columns:
+                    columns.append((owner, column.name, column.comment))
+                break
+    metrics_fp, filters_fp = _model_fingerprints(model, dialect)
+    ctx = _Context(dialect, metrics_fp, filters_fp, scope=frozenset(name.lower() for name, _ in tables))
+    found_metrics: list[tuple[str, str | None]] = []
+    found_filters: list[tuple[str, str | None]] = []
+    for node in tree.walk():
+        if isinstance(node, exp.AggFunc) or (isinstance(node, (exp.Binary, exp.Paren)) and node.find(exp.AggFunc)):
+            _collect(_match(node, ctx.metrics, ctx), found_metrics)
+        elif isinstance(node, (exp.Predicate, exp.Not)):
+            _collect(_match(node, ctx.filters, ctx), found_filters)
+    return SqlUsage(tuple(tables), tuple(columns), tuple(found_metrics), tuple(found_filters))
+
+
+def _collect(hit: tuple[str, str] | None, found: list[tuple[str, str | None]]) -> None:
+    if hit is not None and all(name != hit[0] for name, _ in found):
+        found.append((hit[0], hit[1] or None))

@@ -8,11 +8,17 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from catalog_semantics.model import Metric, NamedFilter, SemanticModel
-from nl2sql.explain import explain_sql
+from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel, Table
+from nl2sql.explain import SqlUsage, explain_sql, sql_usage
 
 MODEL = SemanticModel(
-    tables=(),
+    tables=(
+        Table("lineitem", (Column("l_orderkey", "INTEGER"), Column("l_extendedprice", "DECIMAL", comment="Gross price"),
+                           Column("l_discount", "DECIMAL"), Column("l_receiptdate", "DATE"),
+                           Column("l_commitdate", "DATE")), comment="Order lines"),
+        Table("orders", (Column("o_orderkey", "INTEGER"), Column("o_orderdate", "DATE", comment="Order date")),
+              comment="Orders"),
+    ),
     metrics=(Metric("revenue", "SUM(l_extendedprice * (1 - l_discount))", "lineitem",
                     description="Net revenue after discount."),),
     filters=(NamedFilter("late item", "l_receiptdate > l_commitdate", "lineitem"),),
@@ -76,6 +82,15 @@ CASES: list[tuple[str, str, str]] = [
     ("window functions are quoted, not guessed",
      "SELECT c_name, RANK() OVER (ORDER BY c_acctbal DESC) AS r FROM customer",
      "Lists c_name and `RANK() OVER (ORDER BY c_acctbal DESC)` (as “r”).\nReads customer."),
+    ("group by a select alias, not exists",
+     "SELECT DATE_TRUNC('MONTH', o_orderdate) AS month, COUNT(*) AS n FROM orders o "
+     "WHERE NOT EXISTS (SELECT 1 FROM lineitem l WHERE l.l_orderkey = o.o_orderkey) GROUP BY month ORDER BY month",
+     "Computes the number of rows (as “n”) for each month (month of o_orderdate).\nReads orders.\n"
+     "Keeps only rows where there is no row of lineitem where l_orderkey is o_orderkey.\n"
+     "Sorted by month, in ascending order."),
+    ("a metric's SQL over another table is not that metric",
+     "SELECT SUM(l_extendedprice * (1 - l_discount)) FROM other_items",
+     "Computes the total of l_extendedprice × (1 − l_discount).\nReads other_items."),
     ("not a query", "DELETE FROM orders", "This is not a single query, so it cannot be explained."),
     ("two statements", "SELECT 1; SELECT 2", "This is not a single query, so it cannot be explained."),
     ("unparseable", "SELECT FROM WHERE (", "This SQL could not be read, so it cannot be explained."),
@@ -113,3 +128,22 @@ def test_every_spider_gold_query_is_explained_naming_its_tables(spider) -> None:
         limit = tree.args.get("limit")
         if limit is not None:
             assert f"at most {limit.expression.this} rows" in text, (sql, text)
+
+
+def test_sql_usage_names_tables_columns_metrics_and_filters_with_comments() -> None:
+    usage = sql_usage(
+        "WITH recent AS (SELECT o_orderkey FROM orders WHERE o_orderdate >= DATE '1998-01-01') "
+        "SELECT SUM(l.l_extendedprice * (1 - l.l_discount)) AS revenue FROM lineitem l "
+        "JOIN recent r ON l.l_orderkey = r.o_orderkey WHERE l.l_receiptdate > l.l_commitdate",
+        model=MODEL,
+    )
+    assert usage.tables == (("lineitem", "Order lines"), ("orders", "Orders"))
+    assert ("orders", "o_orderdate", "Order date") in usage.columns
+    assert ("lineitem", "l_extendedprice", "Gross price") in usage.columns
+    assert usage.metrics == (("revenue", "Net revenue after discount."),)
+    assert usage.filters == (("late item", None),)
+
+
+def test_sql_usage_without_a_model_or_with_bad_sql_is_empty() -> None:
+    assert sql_usage("SELECT 1 FROM orders") == SqlUsage()
+    assert sql_usage("SELECT FROM (", model=MODEL) == SqlUsage()
