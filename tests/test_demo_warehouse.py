@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from nl2sql.demo import FIXTURES, build_demo_warehouse, ensure_demo_warehouse
 from nl2sql.demo.tpch_data import TpchSizes, generate
+from nl2sql.errors import ConfigError
 
 TABLES = ("region", "nation", "part", "supplier", "partsupp", "customer", "orders", "lineitem")
 SMALL = 0.002
@@ -99,7 +100,7 @@ def test_tiny_scales_still_give_four_distinct_suppliers_per_part() -> None:
 
 
 def test_scale_must_be_positive() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match="positive"):
         TpchSizes.for_scale(0)
 
 

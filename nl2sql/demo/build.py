@@ -17,6 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
+import pyarrow as pa
+
 from nl2sql.demo.tpch_data import HUNDREDTHS, generate
 from nl2sql.errors import ConfigError
 from nl2sql.settings import REPO_ROOT
@@ -35,7 +37,6 @@ def build_demo_warehouse(path: Path, *, scale: float = 0.01, seed: int = DEFAULT
     Same ``scale`` and ``seed`` give the same table contents on every run and machine.
     """
     import duckdb  # the demo's own loader; see the module docstring
-    import pyarrow as pa
 
     path = Path(path)
     if path.is_dir():
@@ -49,7 +50,7 @@ def build_demo_warehouse(path: Path, *, scale: float = 0.01, seed: int = DEFAULT
         try:
             con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
             for name, columns in data.tables:
-                arrow = pa.table({c: _arrow_column(c, v, pa) for c, v in columns.items()})
+                arrow = pa.table({c: _arrow_column(c, v) for c, v in columns.items()})
                 con.register("staged", arrow)
                 con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM staged")
                 con.unregister("staged")
@@ -57,7 +58,7 @@ def build_demo_warehouse(path: Path, *, scale: float = 0.01, seed: int = DEFAULT
         finally:
             con.close()
         os.replace(tmp, path)
-    except duckdb.Error as e:
+    except (duckdb.Error, OSError) as e:
         raise ConfigError(f"Could not build the demo warehouse at {path}: {e}") from e
     finally:
         _remove(tmp)
@@ -76,13 +77,13 @@ def ensure_demo_warehouse(data_dir: Path) -> Path:
     return target
 
 
-def _arrow_column(name: str, values: list[object], pa: object) -> object:
+def _arrow_column(name: str, values: list[object]) -> pa.Array:
     if name in HUNDREDTHS:
         # exact: hundredths / 100 is the nearest double, and DuckDB rounds it into DECIMAL(18,2)
-        return pa.array([v / 100 for v in values], pa.float64())  # type: ignore[attr-defined, operator]
+        return pa.array([v / 100 for v in values], pa.float64())  # type: ignore[operator]
     if values and isinstance(values[0], date):
-        return pa.array(values, pa.date32())  # type: ignore[attr-defined]
-    return pa.array(values)  # type: ignore[attr-defined]
+        return pa.array(values, pa.date32())
+    return pa.array(values)
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from nl2sql.demo.tpch_text import (
     COLORS, CONTAINER_KINDS, CONTAINER_SIZES, NATIONS, PRIORITIES, REGIONS, SEGMENTS, SHIP_INSTRUCTIONS,
     SHIP_MODES, TYPE_FINISHES, TYPE_MATERIALS, TYPE_SIZES, TextPool,
 )
+from nl2sql.errors import ConfigError
 
 START_DATE = date(1992, 1, 1)
 CURRENT_DATE = date(1995, 6, 17)            # dbgen's "today": splits returned/open from the rest
@@ -57,7 +58,7 @@ class TpchSizes:
         TpchSizes(suppliers=100, parts=2000, customers=1500, orders=15000, clerks=10)
         """
         if not scale > 0:
-            raise ValueError(f"scale must be positive, not {scale!r}")
+            raise ConfigError(f"The demo scale must be a positive number such as 0.01, not {scale!r}.")
         customers = max(30, round(150_000 * scale))
         return cls(
             suppliers=max(8, round(10_000 * scale)),
