@@ -51,6 +51,8 @@ class GuardPolicy:
     max_depth: int = 250                                     # syntax-tree nesting cap (deep trees exhaust parsers)
     max_sql_chars: int = 200_000                             # longer text is refused before parsing
     max_generated_rows: int = 10_000_000                     # generate_series/range with constant bounds
+    allow_any_table: bool = False                            # `nl2sql guard` without --allow: any user table,
+                                                             # never a system catalog (see guard_names)
 
 
 @dataclass(frozen=True)

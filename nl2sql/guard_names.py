@@ -93,6 +93,18 @@ def real_tables(tree: exp.Expression, dialect: str) -> Iterator[exp.Table]:
             yield table
 
 
+# Catalogs of the engines themselves: never readable without being named on an allowlist.
+SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "system", "sys", "mysql", "performance_schema",
+                            "temp", "pg_toast"})
+SYSTEM_TABLE_PREFIXES = ("sqlite_", "duckdb_", "pg_", "pragma_")
+
+
+def is_system_table(ref: TableName) -> bool:
+    """Whether a name points into an engine's own catalog (information_schema.tables, sqlite_master, ...)."""
+    parts = {p for p in (ref.schema, ref.catalog) if p}
+    return bool(parts & SYSTEM_SCHEMAS) or ref.name.startswith(SYSTEM_TABLE_PREFIXES) or ref.name in SYSTEM_SCHEMAS
+
+
 class Allowlist:
     """Allowed table names, matched with the policy's default catalog and schema."""
 

@@ -12,7 +12,7 @@ from sqlglot import exp
 
 from nl2sql.errors import Issue
 from nl2sql.guard_functions import SAFE_TABLE_FUNCTIONS, SERIES_FUNCTIONS, function_names, is_forbidden
-from nl2sql.guard_names import Allowlist, lookalike_reason, looks_like_path, real_tables, table_name
+from nl2sql.guard_names import Allowlist, is_system_table, lookalike_reason, looks_like_path, real_tables, table_name
 
 if TYPE_CHECKING:
     from nl2sql.guard import GuardPolicy
@@ -76,7 +76,7 @@ def allowed_tables(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]
                       default_schema=policy.default_schema)
     for table in real_tables(tree, policy.dialect):
         ref = table_name(table, policy.dialect)
-        if allow.allows(ref):
+        if allow.allows(ref) or (policy.allow_any_table and not is_system_table(ref)):
             continue
         typed = table.sql(dialect=policy.dialect, comments=False).split(" AS ")[0][:120]
         if looks_like_path(ref.name):
