@@ -1,0 +1,76 @@
+"""Render one answer: the sentence, the table, the chart, CSV download, and how it was answered."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import streamlit as st
+
+from app.presenting import Turn, failure_text, format_number, generator_label, headline
+from nl2sql.explain import SqlUsage
+
+UsageOf = Callable[[str], SqlUsage]
+
+
+def render_answer(turn: Turn, *, llm_model: str | None, usage_of: UsageOf) -> None:
+    answer = turn.answer
+    if not answer.ok:
+        message, hint = failure_text(answer)
+        show = st.warning if answer.status in ("refused", "abstained") else st.error
+        show(message, icon="🛡️" if answer.status == "refused" else None)
+        st.caption(f"**What to try:** {hint}")
+        return
+    if answer.trusted:
+        st.success("Trusted answer: a person verified this question and its SQL.", icon="✅")
+    st.markdown(headline(answer))
+    if answer.rows:
+        _chart(answer.chart)
+        st.dataframe(answer.dataframe, hide_index=True, key=f"table_{turn.id}")
+        st.download_button(
+            "Download CSV",
+            data=answer.dataframe.to_csv(index=False).encode("utf-8"),
+            file_name="answer.csv",
+            mime="text/csv",
+            key=f"csv_{turn.id}",
+        )
+    with st.expander("How this was answered"):
+        _how(turn, llm_model=llm_model, usage_of=usage_of)
+
+
+def _chart(spec: dict[str, Any] | None) -> None:
+    if not spec:
+        return                                         # the table alone says it best
+    meta = spec.get("usermeta", {}).get("nl2sql", {})
+    if meta.get("kind") == "metric":
+        st.metric(str(meta.get("label", "")), format_number(meta.get("value")))
+    else:
+        st.vega_lite_chart(spec, width="stretch")
+
+
+def _how(turn: Turn, *, llm_model: str | None, usage_of: UsageOf) -> None:
+    answer = turn.answer
+    st.markdown(f"**Answered by:** {generator_label(answer, llm_model)}")
+    if answer.interpretation and answer.generator != "verified":
+        st.markdown(f"**Understood as:** {answer.interpretation}")
+    st.markdown("**The SQL that ran**")
+    st.code(answer.sql or "", language="sql")
+    if answer.explanation:
+        st.markdown("**What it does** (read from the SQL itself)")
+        st.markdown("\n".join(f"- {line}" for line in answer.explanation.splitlines()))
+    usage = usage_of(answer.sql or "")
+    if usage.tables:
+        st.markdown("**Tables:** " + "; ".join(_named(t, c) for t, c in usage.tables))
+    if usage.columns:
+        st.markdown("**Columns:** " + "; ".join(_named(f"{t}.{c}", d) for t, c, d in usage.columns))
+    if usage.metrics:
+        st.markdown("**Metrics:** " + "; ".join(_named(m, d) for m, d in usage.metrics))
+    if usage.filters:
+        st.markdown("**Named filters:** " + "; ".join(_named(f, d) for f, d in usage.filters))
+    if answer.timings_ms:
+        st.markdown("**Timings:** " + ", ".join(f"{k} {v:,.0f} ms" for k, v in answer.timings_ms.items()))
+    if answer.prompt_tokens or answer.completion_tokens:
+        st.caption(f"Tokens: {answer.prompt_tokens:,} prompt, {answer.completion_tokens:,} completion.")
+
+
+def _named(name: str, comment: str | None) -> str:
+    return f"`{name}` ({comment.rstrip('.')})" if comment else f"`{name}`"
