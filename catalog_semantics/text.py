@@ -46,6 +46,15 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(_CAMEL.sub(" ", text))))
 
 
+def plain_words(text: str) -> tuple[str, ...]:
+    """Folded words without splitting camelCase: how people write values ('JetBlue' is one word).
+
+    >>> plain_words("JetBlue Airways, REG AIR")
+    ('jetblue', 'airways', 'reg', 'air')
+    """
+    return tuple(_WORD.findall(fold(text)))
+
+
 def stem(word: str) -> str:
     """A light English stemmer: enough to meet plurals and common suffixes, never clever.
 
@@ -142,3 +151,54 @@ def clean_sample_values(values: Iterable[object], limit: int) -> tuple[str, ...]
     kept = {str(v).strip() for v in values if isinstance(v, str)}
     kept = {v for v in kept if v and len(v) <= _MAX_VALUE_CHARS and "\n" not in v}
     return tuple(sorted(kept, key=lambda v: (v.lower(), v)))[:limit]
+
+
+# Words that imply an attribute the question does not name: comparatives and question words. General
+# English, not tied to any schema; matched more weakly than a word the question actually uses.
+_IMPLIED: dict[str, tuple[str, ...]] = {
+    "tall": ("height",), "taller": ("height",), "tallest": ("height",), "short": ("height", "length"),
+    "shorter": ("height", "length"), "shortest": ("height", "length"), "high": ("height",),
+    "old": ("age", "year"), "older": ("age", "year"), "oldest": ("age", "year"),
+    "young": ("age",), "younger": ("age",), "youngest": ("age",),
+    "heavy": ("weight",), "heavier": ("weight",), "heaviest": ("weight",),
+    "light": ("weight",), "lighter": ("weight",), "lightest": ("weight",),
+    "expensive": ("price", "cost"), "cheap": ("price", "cost"), "cheaper": ("price", "cost"),
+    "cheapest": ("price", "cost"), "costly": ("price", "cost"), "earn": ("earning", "salary"),
+    "long": ("length", "duration"), "longer": ("length", "duration"), "longest": ("length", "duration"),
+    "big": ("size",), "bigger": ("size",), "biggest": ("size",), "large": ("size",), "largest": ("size",),
+    "small": ("size",), "smaller": ("size",), "smallest": ("size",),
+    "populous": ("population",), "populated": ("population",), "populace": ("population",),
+    "when": ("date", "year", "time"), "where": ("location", "city", "country", "address", "place"),
+    "who": ("name",), "born": ("birth",), "rich": ("money", "wealth"), "richest": ("money", "wealth"),
+    "speak": ("language",), "spoken": ("language",), "speaks": ("language",),
+}
+_YEAR = re.compile(r"^(1[89]|20)\d\d$")
+_PROPER = re.compile(r"""(?<![.?!]\s)(?<!^)\b[A-Z][\w'-]*|"[^"]+"|'[^']+'""")
+
+
+def implied_stems(question_words: tuple[str, ...]) -> frozenset[str]:
+    """Stems a question implies: attribute words, 'year' for a year, acronyms of consecutive words.
+
+    >>> sorted(implied_stems(("tallest", "car", "in", "1995", "miles", "per", "gallon")))
+    ['date', 'height', 'mpg', 'tci', 'year']
+    """
+    out: set[str] = set()
+    for w in question_words:
+        out.update(stem(x) for x in _IMPLIED.get(w, ()))
+        if _YEAR.match(w):
+            out.update(("year", "date"))
+    for n in (3, 4):                             # "miles per gallon" -> "mpg" (two letters are too noisy)
+        for i in range(len(question_words) - n + 1):
+            window = question_words[i:i + n]
+            if all(w.isalpha() for w in window):
+                out.add("".join(w[0] for w in window))
+    return frozenset(out)
+
+
+def proper_nouns(text: str) -> tuple[str, ...]:
+    """Capitalised words not starting a sentence, and quoted strings: likely data values.
+
+    >>> proper_nouns('How many flights leave Aberdeen for "New York"? Which Airline?')
+    ('aberdeen', 'new york', 'airline')
+    """
+    return tuple(fold(m.strip("'\"")) for m in _PROPER.findall(text.strip()))

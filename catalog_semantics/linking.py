@@ -1,0 +1,344 @@
+"""Schema linking: which tables, columns, values, metrics and filters of the model a question is about.
+
+Its first job is recall for the prompt: a table the SQL needs but the prompt lacks is a wrong answer,
+an extra table only costs tokens. So a small schema is kept whole (every table scored, none dropped),
+and a large one keeps the best tables plus the bridge tables that join them. Matching is lexical and
+deterministic: identifier words (snake_case and camelCase split), synonyms, comments, metric and filter
+names, and the sample values of text columns, tolerant of case, plurals and typos (``text.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections import deque
+from dataclasses import dataclass
+
+from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel, Table
+from catalog_semantics.text import (
+    STOPWORDS, fold, implied_stems, is_text_type, plain_words, proper_nouns, stem, typo_match, words,
+)
+
+
+@dataclass(frozen=True)
+class LinkedTable:
+    name: str
+    score: float
+    reason: str = "match"                       # "match", "bridge" (on a join path) or "kept" (small schema)
+
+
+@dataclass(frozen=True)
+class LinkedColumn:
+    table: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ValueMatch:
+    """A question word (or words) found among a column's sample values."""
+
+    table: str
+    column: str
+    value: str                                  # as stored, e.g. 'REG AIR'
+    words: tuple[str, ...]                      # the question's words that matched it
+    score: float = 1.0                          # 1 exact, lower for plural or typo matches
+
+
+@dataclass(frozen=True)
+class LinkedSchema:
+    """The part of the model a question needs; tables best first, always joinable when the model allows."""
+
+    question: str
+    tables: tuple[LinkedTable, ...]
+    columns: tuple[LinkedColumn, ...] = ()
+    values: tuple[ValueMatch, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    filters: tuple[NamedFilter, ...] = ()
+    complete: bool = True                       # every table of the model is kept
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tables)
+
+    def table_score(self, name: str) -> float | None:
+        return next((t.score for t in self.tables if t.name.lower() == name.lower()), None)
+
+    def column_score(self, table: str, column: str) -> float:
+        key = (table.lower(), column.lower())
+        return next((c.score for c in self.columns if (c.table.lower(), c.name.lower()) == key), 0.0)
+
+
+def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score: float = 0.3,
+         keep_all_up_to: int = 8) -> LinkedSchema:
+    """Rank the model's tables and columns for ``question``; prune only schemas above ``keep_all_up_to`` tables.
+
+    When pruning, tables scoring at least ``min_score`` are kept (the best ``max_tables``), then bridge
+    tables on the shortest join paths between them; if nothing matches, every table is kept.
+    """
+    q = _Question(question)
+    index = _index(model)
+    initials = {w[0] for w in q.words}          # plural and typo matches keep the first letter: a cheap pre-filter
+    values = tuple(v for v in (_match_value(q, e) for e in index.values if e.words[0][0] in initials)
+                   if v is not None)
+    metrics = tuple(m for m in model.metrics if _best_phrase(q, (m.name, *m.synonyms)) >= 0.99)
+    filters = tuple(f for f in model.filters if _best_phrase(q, (f.name, *f.synonyms)) >= 0.99)
+    unknown = _unknown_entities(q, index, values)
+    value_bonus: dict[tuple[str, str], float] = {}
+    for v in values:
+        value_bonus[(v.table, v.column)] = max(v.score, value_bonus.get((v.table, v.column), 0.0))
+    columns: list[LinkedColumn] = []
+    scores: dict[str, float] = {}
+    for table in model.tables:
+        col_scores = sorted(((_column_score(q, index, c) + value_bonus.get((table.name, c.name), 0.0), c.name)
+                             for c in table.columns), reverse=True)
+        columns += [LinkedColumn(table.name, name, round(s, 3)) for s, name in col_scores if s > 0]
+        best = [s for s, _ in col_scores[:2]] + [0.0, 0.0]
+        score = max(_name_score(q, index, table.name), _best_phrase(q, table.synonyms))
+        score += 0.6 * best[0] + 0.2 * best[1] + _comment_score(q, index, table.comment, 0.6)
+        score += max((v.score for v in values if v.table == table.name), default=0.0)
+        if any(table.name in (m.table, *m.joins) for m in metrics) or any(f.table == table.name for f in filters):
+            score += 1.0
+        if unknown and table.name in index.open_text:   # "flights from Aberdeen": some free-text column holds it
+            score += 0.3
+        scores[table.name] = round(score, 3)
+    ranked = sorted(model.tables, key=lambda t: (-scores[t.name], t.name))
+    if len(model.tables) <= keep_all_up_to:
+        chosen = [LinkedTable(t.name, scores[t.name], "match" if scores[t.name] >= min_score else "kept")
+                  for t in ranked]
+        complete = True
+    else:
+        chosen = _prune(model, ranked, scores, max_tables, min_score)
+        complete = len(chosen) == len(model.tables)
+    kept = {t.name for t in chosen}
+    return LinkedSchema(
+        question=question,
+        tables=tuple(chosen),
+        columns=tuple(c for c in columns if c.table in kept),
+        values=tuple(v for v in values if v.table in kept),
+        metrics=metrics,
+        filters=filters,
+        complete=complete,
+    )
+
+
+def _prune(model: SemanticModel, ranked: list[Table], scores: dict[str, float], max_tables: int,
+           min_score: float) -> list[LinkedTable]:
+    top = scores[ranked[0].name] if ranked else 0.0
+    picked = [t.name for t in ranked if scores[t.name] >= max(min_score, 0.1 * top)][:max_tables]
+    if not picked:                               # nothing matched: no basis to prune, keep everything
+        return [LinkedTable(t.name, scores[t.name], "kept") for t in ranked]
+    graph = _graph(model)
+    chosen = [LinkedTable(n, scores[n]) for n in picked]
+    for bridge in _bridges(graph, picked):
+        chosen.append(LinkedTable(bridge, scores[bridge], "bridge"))
+    return chosen
+
+
+def _graph(model: SemanticModel) -> dict[str, set[str]]:
+    """Undirected join graph over table names (a join works both ways for connectivity)."""
+    canonical = {t.name.lower(): t.name for t in model.tables}
+    graph: dict[str, set[str]] = {t.name: set() for t in model.tables}
+    for r in model.relationships:
+        a, b = canonical.get(r.from_table.lower()), canonical.get(r.to_table.lower())
+        if a and b and a != b:
+            graph[a].add(b)
+            graph[b].add(a)
+    return graph
+
+
+def _bridges(graph: dict[str, set[str]], picked: list[str], cap: int = 4) -> list[str]:
+    """Tables to add so the picked ones are joinable: those on the shortest join paths between each pair.
+
+    Where several paths are equally short (a region reached through customers or through suppliers) the
+    tables on all of them are added, up to ``cap`` per pair, so the prompt offers each reading: recall is
+    what matters here. Past the cap (a dense graph) one shortest path is taken.
+    """
+    added: list[str] = []
+    distances = {p: _distances(graph, {p}) for p in picked}
+    for i, a in enumerate(picked):
+        for b in picked[i + 1:]:
+            length = distances[a].get(b)
+            if length is None or length < 2:
+                continue
+            on_paths = sorted(n for n, d in distances[a].items()
+                              if 0 < d < length and distances[b].get(n, length + 1) + d == length)
+            if len(on_paths) > cap:
+                on_paths = _one_path(graph, distances[a], b)
+            added += [n for n in on_paths if n not in picked and n not in added]
+    return added
+
+
+def _distances(graph: dict[str, set[str]], sources: set[str]) -> dict[str, int]:
+    """Join hops from the nearest of ``sources`` to every reachable table (breadth-first)."""
+    dist = {s: 0 for s in sources}
+    queue = deque(sorted(sources))
+    while queue:
+        node = queue.popleft()
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in dist:
+                dist[nxt] = dist[node] + 1
+                queue.append(nxt)
+    return dist
+
+
+def _one_path(graph: dict[str, set[str]], from_a: dict[str, int], b: str) -> list[str]:
+    """The tables strictly between ``a`` (distance 0) and ``b`` on one shortest path, first names first."""
+    path, node = [], b
+    while from_a[node] > 1:
+        node = min(n for n in graph[node] if from_a.get(n) == from_a[node] - 1)
+        path.append(node)
+    return path[::-1]
+
+
+# ------------------------------------------------------------------------------------------ matching
+
+class _Question:
+    def __init__(self, text: str) -> None:
+        self.words = plain_words(text)                            # every word, in order (values need them all)
+        self.content = [w for w in words(text) if w not in STOPWORDS]
+        self.stems = {stem(w) for w in self.content}
+        # Words the question implies: "taller" -> height, "1995" -> year, "miles per gallon" -> mpg.
+        self.implied = implied_stems(self.words) - self.stems
+        self.entities = proper_nouns(text)
+
+
+@dataclass(frozen=True)
+class _ValueEntry:
+    table: str
+    column: str
+    value: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Index:
+    idf: dict[str, float]                      # identifier-word stem -> weight (rare words count more)
+    values: tuple[_ValueEntry, ...]
+    vocabulary: frozenset[str]                 # stems of every name, synonym and comment word
+    open_text: frozenset[str]                  # tables with a text column too varied to sample (names, cities)
+
+
+_INDEXES: dict[int, tuple[weakref.ref, _Index]] = {}
+
+
+def _index(model: SemanticModel) -> _Index:
+    """Per-model word weights and value list, built once per model object."""
+    cached = _INDEXES.get(id(model))
+    if cached is not None and cached[0]() is model:
+        return cached[1]
+    df: dict[str, int] = {}
+    for t in model.tables:
+        for s in {stem(w) for c in t.columns for w in words(c.name)} | {stem(w) for w in words(t.name)}:
+            df[s] = df.get(s, 0) + 1
+    n = max(len(model.tables), 1)
+    idf = {s: 0.35 + 0.65 * math.log(1 + n / d) / math.log(1 + n) for s, d in df.items()}
+    entries = []
+    for t in model.tables:
+        for c in t.columns:
+            for v in c.sample_values:
+                vw = plain_words(v)
+                if any(len(w) >= 2 and not w.isdigit() for w in vw) and not all(w in STOPWORDS for w in vw):
+                    entries.append(_ValueEntry(t.name, c.name, v, vw))
+    vocabulary = {stem(w) for t in model.tables for text in _texts(t) for w in words(text)}
+    vocabulary |= {stem(w) for m in (*model.metrics, *model.filters) for p in (m.name, *m.synonyms) for w in words(p)}
+    open_text = frozenset(t.name for t in model.tables if any(
+        is_text_type(c.type) and not c.sample_values and not c.is_primary_key for c in t.columns))
+    index = _Index(idf, tuple(entries), frozenset(vocabulary), open_text)
+    if len(_INDEXES) > 32:
+        _INDEXES.clear()
+    _INDEXES[id(model)] = (weakref.ref(model), index)
+    return index
+
+
+def _texts(table: Table) -> tuple[str, ...]:
+    return (table.name, table.comment or "", *table.synonyms,
+            *(x for c in table.columns for x in (c.name, c.comment or "", *c.synonyms)))
+
+
+def _unknown_entities(q: _Question, index: _Index, values: tuple[ValueMatch, ...]) -> bool:
+    """Whether the question names something (a capitalised or quoted word) that no name or value explains."""
+    matched = {w for v in values for w in v.words}
+    return any(not all(w in matched or stem(w) in index.vocabulary or w in STOPWORDS for w in plain_words(e))
+               for e in q.entities)
+
+
+def _word_match(name_word: str, q: _Question) -> float:
+    """How well one identifier word is found in the question: exact/plural, typo, or part of a compound."""
+    s = stem(name_word)
+    if s in q.stems:
+        return 1.0
+    if s in q.implied:
+        return 0.7
+    if len(name_word) >= 5 and any(typo_match(s, qs) for qs in q.stems):
+        return 0.8
+    # Compound or abbreviated identifiers: "mktsegment" holds "segment", "acct" starts "account".
+    if len(s) >= 4 and any(len(qs) >= 4 and (qs in s or qs.startswith(s)) for qs in q.stems):
+        return 0.6
+    return 0.0
+
+
+def _name_score(q: _Question, index: _Index, name: str) -> float:
+    parts = [w for w in words(name) if len(w) > 1 and not w.isdigit() and w not in STOPWORDS]
+    if not parts:
+        return 0.0
+    weights = [index.idf.get(stem(w), 1.0) for w in parts]
+    matched = sum(_word_match(w, q) * wt for w, wt in zip(parts, weights))
+    if matched == 0:
+        return 0.0
+    coverage = matched / sum(weights)
+    return round(0.5 * max(_word_match(w, q) * wt for w, wt in zip(parts, weights)) + 0.5 * coverage, 3)
+
+
+def _phrase_score(q: _Question, phrase: str) -> float:
+    """A synonym or metric name: 1 when all its words are in the question, partial credit otherwise."""
+    parts = [w for w in words(phrase) if w not in STOPWORDS] or list(words(phrase))
+    if not parts:
+        return 0.0
+    matched = [_word_match(w, q) for w in parts]
+    if all(m >= 0.8 for m in matched):
+        return 1.0
+    return round(0.6 * sum(matched) / len(parts), 3)
+
+
+def _best_phrase(q: _Question, phrases: tuple[str, ...]) -> float:
+    return max((_phrase_score(q, p) for p in phrases), default=0.0)
+
+
+def _comment_score(q: _Question, index: _Index, comment: str | None, cap: float) -> float:
+    if not comment or not q.stems:
+        return 0.0
+    comment_stems = {stem(w) for w in words(comment) if w not in STOPWORDS}
+    hits = [index.idf.get(s, 0.6) for s in q.stems if s in comment_stems and len(s) > 2]
+    return min(cap, 0.15 * sum(hits))
+
+
+def _column_score(q: _Question, index: _Index, column: Column) -> float:
+    name_score = max(_name_score(q, index, column.name), _best_phrase(q, column.synonyms))
+    return round(name_score + _comment_score(q, index, column.comment, 0.4), 3)
+
+
+def _match_value(q: _Question, entry: _ValueEntry) -> ValueMatch | None:
+    """The value's words found consecutively in the question (case-insensitive, plural and typo tolerant)."""
+    n = len(entry.words)
+    best: ValueMatch | None = None
+    for start in range(len(q.words) - n + 1):
+        window = q.words[start:start + n]
+        quality = 1.0
+        for vw, qw in zip(entry.words, window):
+            if vw == qw:
+                continue
+            if stem(vw) == stem(qw) and len(vw) >= 3:
+                quality = min(quality, 0.9)
+            elif len(vw) >= 5 and typo_match(vw, qw):
+                quality = min(quality, 0.7)
+            elif n == 1 and len(vw) >= 4 and qw.startswith(vw):      # "european" -> 'Europe'
+                quality = min(quality, 0.6)
+            else:
+                quality = 0.0
+                break
+        if quality > 0 and (best is None or quality > best.score):
+            best = ValueMatch(entry.table, entry.column, entry.value, tuple(window), quality)
+    if best is not None and n == 1 and fold(entry.value) in STOPWORDS:
+        return None
+    return best
