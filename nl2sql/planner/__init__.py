@@ -1,0 +1,59 @@
+"""The offline answer engine: a question mapped onto the semantic model and compiled to SQL, no LLM.
+
+``plan(question, model)`` returns a ``Candidate`` with SQL, a plain-words interpretation and a
+confidence, or an abstention naming the words it did not understand. All knowledge comes from the
+model (names, comments, synonyms, sample values, metrics, filters, relationships); nothing here knows
+any particular schema.
+
+Steps, each its own module: tokens -> matching (lexicon) -> resolve -> intent -> assemble -> compile,
+with describe for the interpretation.
+"""
+
+from __future__ import annotations
+
+from catalog_semantics.model import SemanticModel
+from nl2sql.answer import Candidate
+from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.compile import Compiler
+from nl2sql.planner.describe import describe
+from nl2sql.planner.intent import NotUnderstood, Reader
+from nl2sql.planner.joins import join_graph
+from nl2sql.planner.lexicon import lexicon_for
+from nl2sql.planner.matching import match_items
+from nl2sql.planner.resolve import resolve
+from nl2sql.planner.spec import QuerySpec
+from nl2sql.planner.tokens import tokenize
+
+__all__ = ["plan", "plan_spec", "NotUnderstood"]
+
+_HINT = ("Try naming a measure (revenue, number of orders, average price), what to group by "
+         "(by region, per month) and any filters (in 1996, in Germany).")
+
+
+def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str], float]:
+    """The spec, assumption notes and confidence for a question; raises ``NotUnderstood``."""
+    lex = lexicon_for(model)
+    graph = join_graph(model)
+    items = match_items(tokenize(question), lex)
+    items, ambiguous = resolve(items, lex, graph)
+    if ambiguous:
+        raise NotUnderstood("Some words could mean more than one thing.", tuple(ambiguous))
+    reading = Reader(items, lex).read()
+    assembler = Assembler(reading, lex, graph)
+    spec = assembler.assemble()
+    confidence = 0.9 - 0.1 * reading.fuzzy - 0.05 * reading.weak - 0.05 * len(assembler.notes)
+    return spec, assembler.notes, max(0.3, min(1.0, confidence))
+
+
+def plan(question: str, model: SemanticModel, *, dialect: str | None = None) -> Candidate:
+    """Answer a question with SQL over the model, or abstain saying which words were not understood."""
+    try:
+        spec, notes, confidence = plan_spec(question, model)
+        lex = lexicon_for(model)
+        target = dialect or model.dialect
+        sql = Compiler(spec, lex, join_graph(model), target).compile().sql(dialect=target)
+        return Candidate("offline", sql, confidence=confidence, interpretation=describe(spec, lex, notes))
+    except NotUnderstood as e:
+        words = tuple(dict.fromkeys(e.words))
+        named = f" I did not understand: {', '.join(repr(w) for w in words)}." if words else ""
+        return Candidate("offline", None, abstain_reason=f"{e.reason}{named} {_HINT}", unknown_words=words)

@@ -1,0 +1,324 @@
+"""From a reading of the question to a query spec: the base table, what is shown, what is grouped,
+which date column a period applies to, and the checks that keep measures from double counting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from nl2sql.planner.intent import NotUnderstood, Reading
+from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Measure, Order, QuerySpec
+
+
+class Assembler:
+    def __init__(self, reading: Reading, lex: Lexicon, graph: JoinGraph) -> None:
+        self.r = reading
+        self.lex = lex
+        self.graph = graph
+        self.notes: list[str] = []          # assumptions, shown in the interpretation
+
+    def path(self, start: str, ref_table: str, via: str | None = None) -> Path | None:
+        try:
+            return self.graph.path(start, ref_table, via)
+        except Ambiguous:
+            raise NotUnderstood(f"There is more than one way to relate {start} to {ref_table}; "
+                                "say which one you mean.", (ref_table,)) from None
+
+    def up(self, start: str, table: str, via: str | None = None) -> bool:
+        p = self.path(start, table, via)
+        return p is not None and all_up(p)
+
+    # ------------------------------------------------------------------------------------------
+    def assemble(self) -> QuerySpec:
+        r = self.r
+        if r.share:
+            return self._share()
+        if r.measures:
+            return self._aggregate()
+        if r.extremes and not self._subject() and not r.projections:
+            return self._scalar_extreme()
+        return self._listing()
+
+    def _subject(self) -> str | None:
+        return r.entities[0][0] if (r := self.r).entities else None
+
+    def _labels(self, table: str, via: str | None = None) -> tuple[ColRef, ...]:
+        info = self.lex.tables[table]
+        return tuple(ColRef(table, c, via) for c in info.labels)
+
+    def _entity_dim(self, table: str, via: str | None = None) -> Dim:
+        info = self.lex.tables[table]
+        labels = self._labels(table, via)
+        if not labels:
+            raise NotUnderstood(f"I do not know how to show a {table}.", (table,))
+        keys = tuple(ColRef(table, k, via) for k in info.pk if k not in info.labels)
+        return Dim(labels[0], keys=keys + labels[1:], name=table)
+
+    def _resolve_dim(self, d: Dim) -> Dim:
+        if d.col.column == "":
+            return self._entity_dim(d.col.table, d.col.via)
+        info = self.lex.tables[d.col.table]
+        # a foreign key shown as its parent's name ("supplier country" -> the nation's name)
+        if d.col.column in info.keys and d.col.column not in info.pk:
+            for e in self.graph.edges.get(d.col.table, ()):
+                if e.up and e.src_cols == (d.col.column,):
+                    parent = self._entity_dim(e.dst, via=d.col.table)
+                    return replace(parent, name=d.col.column)
+        return d
+
+    def _time_conditions(self, base: str) -> list[Condition]:
+        out = []
+        for p in self.r.periods:
+            col = self._date_column(base)
+            if col is None:
+                year_col = self._year_column(base)
+                if year_col is None or p.start is None or p.end is None or p.end.year - p.start.year != 1 \
+                        or (p.start.month, p.start.day, p.end.month, p.end.day) != (1, 1, 1, 1):
+                    raise NotUnderstood("I could not find a date to apply the period to.", (p.text,))
+                out.append(Condition("compare", year_col.table, year_col, "=", (p.start.year,), text=p.text))
+                continue
+            out.append(Condition("range", col.table, col, "range", (p.start, p.end), text=p.text))
+        return out
+
+    def _year_column(self, base: str) -> ColRef | None:
+        for t in self._by_distance(base):
+            cols = [c for c, w in self.lex.tables[t].column_words.items() if w == ("year",)]
+            if len(cols) == 1:
+                return ColRef(t, cols[0])
+        return None
+
+    def _by_distance(self, base: str) -> list[str]:
+        ranked = []
+        for t in self.lex.tables:
+            try:
+                p = self.graph.path(base, t)
+            except Ambiguous:
+                continue
+            if p is not None:
+                ranked.append((sum(not e.up for e in p), len(p), t))
+        return [t for _, _, t in sorted(ranked)]
+
+    def _date_column(self, base: str) -> ColRef | None:
+        r = self.r
+        if r.date_cols:
+            return r.date_cols[0][0]
+        if r.date_hints:
+            hinted = sorted(set(r.date_hints))
+            if len(hinted) == 1:
+                return ColRef(*hinted[0])
+            near = [h for h in hinted if self.path(base, h[0]) is not None]
+            if len({h for h in near}) == 1:
+                return ColRef(*near[0])
+            raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
+        levels: dict[tuple[int, int], list[str]] = {}
+        for t in self._by_distance(base):
+            if self.lex.tables[t].dates:
+                p = self.path(base, t) or ()
+                levels.setdefault((sum(not e.up for e in p), len(p)), []).append(t)
+        for key in sorted(levels):
+            tables = levels[key]
+            if len(tables) == 1 and len(self.lex.tables[tables[0]].dates) == 1:
+                t = tables[0]
+                note = f"dates by {self._col_words(ColRef(t, self.lex.tables[t].dates[0]))}"
+                if key != (0, 0) and note not in self.notes:
+                    self.notes.append(note)
+                return ColRef(t, self.lex.tables[t].dates[0])
+            if len(tables) > 1:
+                return None
+        return None
+
+    def _col_words(self, ref: ColRef) -> str:
+        return " ".join(self.lex.tables[ref.table].column_words.get(ref.column, (ref.column,)))
+
+    def _grain_dims(self, base: str) -> list[Dim]:
+        dims = []
+        for unit in self.r.unit_dims:
+            col = self._date_column(base)
+            if col is None:
+                raise NotUnderstood(f"I could not find a date to group by {unit}.", (unit,))
+            dims.append(Dim(col, grain=unit, name=unit))
+        return dims
+
+    # ------------------------------------------------------------------------------------------
+    def _aggregate(self) -> QuerySpec:
+        r = self.r
+        measures = list(r.measures)
+        subject = self._subject()
+        for i, m in enumerate(measures):
+            if m.kind == "rows" and m.table == "":
+                if subject is None and not r.dims:
+                    raise NotUnderstood("I could not tell what to count.", ())
+                table = subject or r.dims[0].col.table
+                measures[i] = replace(m, table=table)
+        base = self._base(measures)
+        dims = [self._resolve_dim(d) for d in r.dims]
+        used_tables = {m.table for m in measures} | {d.col.table for d in dims}
+        # the subject becomes a grouping when the question ranks or filters its members
+        ranks = bool(r.having or r.extremes or r.limit or r.orders)
+        for table, _pos, plural in r.entities:
+            if table in used_tables or any(self.up(base, table) and table == d.col.via for d in dims):
+                continue
+            if ranks and not r.mode:
+                dims.append(self._entity_dim(table))
+                used_tables.add(table)
+            elif not self._on_path(base, table, dims):
+                if self.path(base, table) is not None and not self.up(base, table):
+                    r.existence.append((table, False, _pos))
+        for ref, _pos in r.projections:
+            info = self.lex.tables[ref.table]
+            if ref.column in info.numeric and not (r.limit or r.extremes):
+                raise NotUnderstood("I could not tell what to do with a number column.",
+                                    (self._col_words(ref),))
+            dims.append(self._resolve_dim(Dim(ref)))
+        dims += self._grain_dims(base)
+        for d in dims:
+            for ref in (d.col, *d.keys):
+                if not self.up(base, ref.table, ref.via):
+                    raise NotUnderstood(f"Grouping {self._describe_table(base)} by {self._col_words(ref)} "
+                                        "would count some of them more than once.", (self._col_words(ref),))
+        orders = list(r.orders)
+        limit = r.limit
+        for desc, target, _pos in r.extremes:
+            idx = self._measure_index(target, measures)
+            orders.append(Order(desc, measure=idx))
+            if limit is None:
+                plural = any(p for _, _, p in r.entities)
+                limit = 10 if plural and r.entities else 1
+        orders = [self._fill_order(o, measures, dims) for o in orders]
+        if not dims and (orders or limit):
+            if r.extremes and all(o.measure is not None for o in orders):
+                raise NotUnderstood("Highest or lowest among what? Name what to compare.", ())
+        if not orders and dims:
+            if any(d.grain for d in dims):
+                orders = [Order(False, dim=i) for i, d in enumerate(dims) if d.grain]
+            else:
+                orders = [Order(True, measure=0)]
+        conditions = self._conditions(base)
+        return QuerySpec(base, tuple(measures), tuple(dims), (), tuple(conditions), tuple(r.having),
+                         tuple(orders), limit, False)
+
+    def _measure_index(self, target: object, measures: list[Measure]) -> int:
+        kind, obj = target  # type: ignore[misc]
+        if kind == "measure":
+            return obj  # type: ignore[return-value]
+        if kind == "metric":
+            measures.append(Measure("metric", obj.table, metric=obj.name, hidden=True))  # type: ignore[attr-defined]
+        elif kind == "table":
+            measures.append(Measure("rows", obj, "count", hidden=True))  # type: ignore[arg-type]
+        else:
+            raise NotUnderstood("Highest or lowest of a column needs a grouping or a list.", ())
+        return len(measures) - 1
+
+    def _fill_order(self, o: Order, measures: list[Measure], dims: list[Dim]) -> Order:
+        if o.measure is None and o.col is None and o.dim is None:
+            if not measures:
+                raise NotUnderstood("Top or bottom by what?", ())
+            return replace(o, measure=next(i for i, m in enumerate(measures)))
+        return o
+
+    def _on_path(self, base: str, table: str, dims: list[Dim]) -> bool:
+        if self.up(base, table):
+            return True
+        return any(d.col.via == table for d in dims)
+
+    def _describe_table(self, table: str) -> str:
+        return " ".join(self.lex.tables[table].words)
+
+    def _base(self, measures: list[Measure]) -> str:
+        tables = [m.table for m in measures]
+        for cand in tables:
+            ok = True
+            for m in measures:
+                if m.table == cand:
+                    continue
+                if m.kind == "rows" and self.up(cand, m.table) and len(self.lex.tables[m.table].pk) == 1:
+                    continue
+                ok = False
+            if ok:
+                return cand
+        raise NotUnderstood("These measures are computed at different levels of detail; ask for them "
+                            "separately.", ())
+
+    def _conditions(self, base: str) -> list[Condition]:
+        out = list(self.r.conditions) + self._time_conditions(base)
+        for table, negated, _pos in self.r.existence:
+            if self.path(base, table) is None:
+                raise NotUnderstood(f"I could not relate {table} to {base}.", (table,))
+            out.append(Condition("exists", table, negated=negated, text=table))
+        for c in out:
+            if self.path(base, c.table, c.col.via if c.col else None) is None:
+                raise NotUnderstood(f"I could not relate {c.table} to {base}.", (c.text,))
+        return out
+
+    # ------------------------------------------------------------------------------------------
+    def _share(self) -> QuerySpec:
+        r = self.r
+        if not r.share_conditions:
+            # "share of orders that are urgent": plain conditions are what the share is of
+            r.share_conditions = [c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare")]
+            r.conditions = [c for c in r.conditions if c not in r.share_conditions]
+        if not r.share_conditions:
+            raise NotUnderstood("A share of what? Name the condition.", ())
+        metric = next((m for m in r.measures if m.kind == "metric"), None)
+        table = r.share_table or (metric.table if metric else None) or self._subject() \
+            or r.share_conditions[0].table
+        m = Measure("share", table, metric=metric.metric if metric else "", share_of=tuple(r.share_conditions))
+        dims = [self._resolve_dim(d) for d in r.dims] + self._grain_dims(table)
+        for c in r.share_conditions:
+            if not self.up(table, c.table, c.col.via if c.col else None):
+                raise NotUnderstood("That share would count some rows more than once.", (c.text,))
+        conditions = self._conditions(table)
+        orders = [Order(False, dim=i) for i, d in enumerate(dims) if d.grain] or \
+            ([Order(True, measure=0)] if dims else [])
+        return QuerySpec(table, (m,), tuple(dims), (), tuple(conditions), (), tuple(orders), None, False)
+
+    def _scalar_extreme(self) -> QuerySpec:
+        r = self.r
+        measures = []
+        for desc, target, _pos in r.extremes:
+            kind, obj = target  # type: ignore[misc]
+            if kind != "column":
+                raise NotUnderstood("Highest or lowest among what? Name what to compare.", ())
+            measures.append(Measure("agg", obj.table, "max" if desc else "min", col=obj))
+        r.extremes = []
+        r.measures = measures
+        return self._aggregate()
+
+    def _listing(self) -> QuerySpec:
+        r = self.r
+        subject = self._subject()
+        projections = [p for p, _ in r.projections]
+        if subject is None and not projections:
+            raise NotUnderstood("I could not tell what to list or count.", ())
+        base = subject or projections[0].table
+        if not projections:
+            projections = list(self._labels(base))
+        for p in projections:
+            if not self.up(base, p.table, p.via):
+                raise NotUnderstood("Those columns live at different levels of detail.", (self._col_words(p),))
+        for table, _pos, _plural in r.entities[1:]:
+            if not self.up(base, table) and self.path(base, table) is not None:
+                r.existence.append((table, False, _pos))
+        orders = list(r.orders)
+        limit = r.limit
+        for desc, target, _pos in r.extremes:
+            kind, obj = target  # type: ignore[misc]
+            if kind != "column" or not self.up(base, obj.table, obj.via):
+                raise NotUnderstood("Ranking a list by a total is not something I can do yet.", ())
+            orders.append(Order(desc, col=obj))
+            if limit is None:
+                plural = bool(r.entities) and r.entities[0][2]
+                limit = 10 if plural else 1
+        orders = [o if (o.col or o.measure is not None) else replace(o, col=projections[0]) for o in orders]
+        if any(o.col is None for o in orders):
+            raise NotUnderstood("Sorted by what?", ())
+        distinct = r.distinct or subject is None
+        conditions = self._conditions(base)
+        return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct)
+
+
+def _unused(_: date) -> None:  # pragma: no cover - keeps the import for type readers
+    return None

@@ -1,0 +1,86 @@
+"""The plain-words reading of a query spec: "revenue = SUM(...) · by customer region · in 1996"."""
+
+from __future__ import annotations
+
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.spec import ColRef, Condition, Measure, QuerySpec
+from nl2sql.planner.timefilters import Period, describe_period
+
+_FN = {"count": "number of", "count_distinct": "number of distinct", "sum": "total", "avg": "average",
+       "min": "lowest", "max": "highest", "median": "median"}
+_OP = {"=": "is", "!=": "is not", ">": "above", ">=": "at least", "<": "below", "<=": "at most"}
+
+
+def describe(spec: QuerySpec, lex: Lexicon, notes: list[str] = ()) -> str:  # type: ignore[assignment]
+    parts: list[str] = []
+    shown = [m for m in spec.measures if not m.hidden]
+    if shown:
+        parts.append(", ".join(_measure(m, lex) for m in shown))
+    elif spec.projections:
+        cols = ", ".join(_col(p, lex) for p in spec.projections)
+        parts.append(f"list {'distinct ' if spec.distinct else ''}{cols}")
+    if spec.dims:
+        parts.append("by " + ", ".join(_dim_text(d.col, d.grain, lex) for d in spec.dims))
+    for c in spec.conditions:
+        parts.append(_condition(c, lex))
+    for h in spec.having:
+        m = spec.measures[h.measure]
+        bound = " and ".join(f"{v:,.0f}" if v == int(v) else str(v) for v in h.values)
+        parts.append(f"only where {_measure(m, lex, short=True)} {_OP.get(h.op, h.op)} {bound}")
+    for o in spec.order:
+        if o.measure is not None:
+            key = _measure(spec.measures[o.measure], lex, short=True)
+        elif o.dim is not None:
+            key = _dim_text(spec.dims[o.dim].col, spec.dims[o.dim].grain, lex)
+        else:
+            key = _col(o.col, lex)  # type: ignore[arg-type]
+        parts.append(f"sorted by {key} {'highest first' if o.desc else 'lowest first'}")
+    if spec.limit is not None:
+        parts.append(f"first {spec.limit}")
+    parts.extend(notes)
+    return " · ".join(parts)
+
+
+def _col(ref: ColRef, lex: Lexicon) -> str:
+    info = lex.tables[ref.table]
+    words = " ".join(info.column_words.get(ref.column, (ref.column,)))
+    owner = " ".join(info.words)
+    via = f"{' '.join(lex.tables[ref.via].words)} " if ref.via else ""
+    return f"{via}{owner} {words}" if owner not in words else f"{via}{words}"
+
+
+def _dim_text(ref: ColRef, grain: str | None, lex: Lexicon) -> str:
+    return f"{grain} of {_col(ref, lex)}" if grain and grain != "day" else _col(ref, lex)
+
+
+def _measure(m: Measure, lex: Lexicon, short: bool = False) -> str:
+    if m.kind == "metric":
+        metric = lex.metrics[m.metric]
+        return m.metric if short else f"{m.metric} = {metric.sql}"
+    if m.kind == "rows":
+        return f"number of {' '.join(lex.tables[m.table].words)} rows"
+    if m.kind == "share":
+        what = m.metric or " ".join(lex.tables[m.table].words)
+        return f"share of {what} where " + " and ".join(_condition(c, lex) for c in m.share_of)
+    return f"{_FN[m.fn]} {_col(m.col, lex)}"  # type: ignore[arg-type]
+
+
+def _condition(c: Condition, lex: Lexicon) -> str:
+    if c.kind == "filter":
+        f = lex.filters[c.filter_name]
+        return f"{'not ' if c.negated else ''}{f.name} ({f.sql})"
+    if c.kind == "exists":
+        return f"{'with no' if c.negated else 'with at least one'} {' '.join(lex.tables[c.table].words)}"
+    col = _col(c.col, lex)  # type: ignore[arg-type]
+    if c.kind == "in":
+        vals = " or ".join(str(v) for v in c.values)
+        return f"{col} {'is not' if c.negated else 'is'} {vals}"
+    if c.kind == "range":
+        start, end = c.values
+        return f"{col} {describe_period(Period(start, end, '', ()))}"  # type: ignore[arg-type]
+    if c.kind == "contains":
+        verb = {"contains": "contains", "starts": "starts with", "ends": "ends with"}[c.op]
+        return f"{col} {'does not ' + verb.split()[0].rstrip('s') if c.negated else verb} “{c.values[0]}”"
+    if c.op == "between":
+        return f"{col} between {c.values[0]} and {c.values[1]}"
+    return f"{col} {_OP.get(c.op, c.op)} {c.values[0]}"

@@ -1,0 +1,635 @@
+"""From matched phrases to a query: measures, groupings, filters, ordering and limits.
+
+The reader walks the question's phrases left to right; each function word claims the phrases it
+governs ("average" + a column, "by" + a dimension, "above" + a number). Whatever no rule claims, and
+is not a plain stop word, is reported so that the planner abstains rather than guesses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.matching import Item
+from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Measure, Order
+from nl2sql.planner.timefilters import Period, find_periods, is_year
+from nl2sql.planner.vocabulary import Cue
+
+_IGNORABLE = frozenset({"stop", "list"})
+
+
+class NotUnderstood(Exception):
+    """A part of the question the planner cannot map; ``words`` are shown to the user."""
+
+    def __init__(self, reason: str, words: tuple[str, ...] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.words = words
+
+
+@dataclass
+class Reading:
+    """What the walk over the question found, before the base table and joins are chosen."""
+
+    measures: list[Measure] = field(default_factory=list)
+    dims: list[Dim] = field(default_factory=list)
+    unit_dims: list[str] = field(default_factory=list)           # grains whose date column is chosen later
+    conditions: list[Condition] = field(default_factory=list)
+    share_conditions: list[Condition] = field(default_factory=list)
+    having: list[Having] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)
+    extremes: list[tuple[bool, object, int]] = field(default_factory=list)  # (desc, target, position)
+    limit: int | None = None
+    entities: list[tuple[str, int, bool]] = field(default_factory=list)  # (table, position, plural)
+    projections: list[tuple[ColRef, int]] = field(default_factory=list)
+    periods: list[Period] = field(default_factory=list)
+    date_hints: list[tuple[str, str]] = field(default_factory=list)
+    date_cols: list[tuple[ColRef, int]] = field(default_factory=list)
+    existence: list[tuple[str, bool, int]] = field(default_factory=list)  # (table, negated, position)
+    share: bool = False
+    share_table: str | None = None
+    distinct: bool = False
+    mode: bool = False
+    weak: int = 0
+    fuzzy: int = 0
+    vias: dict[int, str] = field(default_factory=dict)
+
+
+def significant(items: list[Item]) -> list[Item]:
+    """Items that carry meaning: pure stop words and question openers dropped."""
+    out = []
+    for it in items:
+        if it.kind == "cue" and not it.concepts and all(c.kind in _IGNORABLE for c in it.cues):
+            continue
+        out.append(it)
+    return out
+
+
+def _one(it: Item, kind: str) -> Concept | None:
+    if it.kind in ("concept", "literal") and it.concepts:
+        kinds = [c for c in it.concepts if c.kind == kind]
+        if len(kinds) == 1 and (len(it.concepts) == 1 or kind in ("table", "metric", "filter")):
+            return kinds[0]
+    return None
+
+
+def _ignorable(it: Item) -> bool:
+    return it.kind == "cue" and any(c.kind in _IGNORABLE | {"and", "or", "group", "date_cmp", "cmp", "top",
+                                                            "unit"} and c.kind != "cmp" or c.kind == "stop"
+                                    for c in it.cues) and it.has("stop", "list", "and", "or")
+
+
+class Reader:
+    def __init__(self, items: list[Item], lex: Lexicon) -> None:
+        self.seq = significant(items)
+        self.lex = lex
+        self.r = Reading()
+        self.used: set[int] = set()
+        self.neg_at: int | None = None
+
+    # ---- helpers -------------------------------------------------------------------------------
+    def at(self, j: int) -> Item | None:
+        return self.seq[j] if 0 <= j < len(self.seq) else None
+
+    def col(self, j: int, current: bool = False) -> ColRef | None:
+        it = self.at(j)
+        if it is None or (j in self.used and not current):
+            return None
+        c = _one(it, "column")
+        if c is None or c.column is None:
+            return None
+        if c.strength < 3:
+            self.r.weak += 1
+        return ColRef(c.table, c.column, self.r.vias.get(j))
+
+    def table(self, j: int, current: bool = False) -> str | None:
+        it = self.at(j)
+        if it is None or (j in self.used and not current):
+            return None
+        c = _one(it, "table")
+        return c.table if c else None
+
+    def info(self, table: str):  # noqa: ANN201 - TableInfo
+        return self.lex.tables[table]
+
+    def is_numeric(self, ref: ColRef) -> bool:
+        return ref.column in self.info(ref.table).numeric
+
+    def take_neg(self) -> bool:
+        if self.neg_at is not None:
+            self.neg_at = None
+            return True
+        return False
+
+    # ---- the walk ------------------------------------------------------------------------------
+    def read(self) -> Reading:
+        periods, used = find_periods(self.seq)
+        self.r.periods = periods
+        self.used |= used
+        self._merge_adjacent()
+        j = 0
+        while j < len(self.seq):
+            if j not in self.used:
+                self._step(j)
+            j += 1
+        if self.neg_at is not None:
+            raise NotUnderstood("I could not tell what the negation applies to.", (self.seq[self.neg_at].text,))
+        leftovers = [self.seq[j].text for j in range(len(self.seq)) if j not in self.used]
+        if leftovers:
+            raise NotUnderstood("Some words did not map to anything in the data.", tuple(leftovers))
+        return self.r
+
+    def _merge_adjacent(self) -> None:
+        """'customer region' and 'supplier name': a table right before another table or a column
+        names the join path (or the column's table)."""
+        for j in range(len(self.seq) - 1):
+            t = self.table(j)
+            if t is None:
+                continue
+            nxt = self.seq[j + 1]
+            target = _one(nxt, "table") or _one(nxt, "column")
+            if target is None or target.kind == "table" and target.table == t:
+                continue
+            if target.table != t:
+                self.r.vias[j + 1] = t
+            self.used.add(j)
+            if _one(nxt, "column") and target.table == t:
+                pass
+
+    def _step(self, j: int) -> None:
+        it = self.seq[j]
+        self.used.add(j)
+        if it.kind == "unknown":
+            hints = self.lex.date_hints.get(_stem(it.text))
+            if hints:
+                self.r.date_hints.extend(sorted(hints))
+                return
+            self.used.discard(j)
+            return
+        if it.kind == "number":
+            return self._number(j)
+        if it.kind == "date":
+            self.used.discard(j)
+            return
+        if it.kind == "literal":
+            return self._literal(j)
+        if it.kind == "concept":
+            return self._concept(j)
+        cue = it.cues
+        kinds = {c.kind for c in cue}
+        if "neg" in kinds:
+            self.neg_at = j
+        elif "mode" in kinds:
+            self._mode(j)
+        elif "agg" in kinds:
+            self._aggregate(j)
+        elif "top" in kinds and self._top(j):
+            pass
+        elif "extreme" in kinds:
+            self._extreme(j)
+        elif "share" in kinds:
+            self.r.share = True
+            t = self.table(j + 1)
+            if t:
+                self.used.add(j + 1)
+                self.r.share_table = t
+        elif "grain" in kinds:
+            self.r.unit_dims.append(it.cue("grain").arg)  # type: ignore[union-attr]
+        elif "group" in kinds:
+            self._group(j)
+        elif "order" in kinds:
+            self._order(j)
+        elif "dir" in kinds:
+            desc = it.cue("dir").arg == "desc"  # type: ignore[union-attr]
+            if self.r.orders:
+                self.r.orders[-1] = Order(desc, self.r.orders[-1].measure, self.r.orders[-1].col,
+                                          self.r.orders[-1].dim)
+            else:
+                self.r.orders.append(Order(desc))
+        elif "cmp" in kinds or "cmp_post" in kinds:
+            self._compare(j)
+        elif "contains" in kinds:
+            self._contains(j)
+        elif "distinct" in kinds:
+            self.r.distinct = True
+        elif "unit" in kinds:
+            self.r.unit_dims.append(it.cue("unit").arg)  # type: ignore[union-attr]
+        elif "numword" in kinds:
+            self._number(j, float(it.cue("numword").arg))  # type: ignore[union-attr]
+        elif kinds & {"and", "or", "stop", "list", "date_cmp", "top"}:
+            return
+        else:
+            self.used.discard(j)
+
+    # ---- concepts --------------------------------------------------------------------------------
+    def _concept(self, j: int) -> None:
+        it = self.seq[j]
+        kinds = {c.kind for c in it.concepts}
+        if kinds == {"value"}:
+            return self._value(j)
+        f = _one(it, "filter")
+        if f is not None and (kinds == {"filter"} or "column" not in kinds or self.r.share):
+            cond = Condition("filter", f.table, filter_name=f.name, negated=self.take_neg(), text=it.text)
+            (self.r.share_conditions if self.r.share else self.r.conditions).append(cond)
+            return
+        m = _one(it, "metric")
+        if m is not None and (kinds <= {"metric"} or not self._column_context(j)):
+            self.r.measures.append(Measure("metric", m.table, metric=m.name))
+            return
+        t = self.table(j, current=True)
+        if t is not None and "column" not in kinds - {"table"} or (t is not None and len(it.concepts) == 1):
+            self._entity(j, t)
+            return
+        c = self.col(j, current=True)
+        if c is not None:
+            if c.column in self.info(c.table).dates:
+                self.r.date_cols.append((c, j))
+            else:
+                self.r.projections.append((c, j))
+            return
+        if t is not None:
+            self._entity(j, t)
+            return
+        self.used.discard(j)
+
+    def _column_context(self, j: int) -> bool:
+        return False
+
+    def _entity(self, j: int, table: str) -> None:
+        neg = self.take_neg()
+        word = self.seq[j].text.lower().split()[-1]
+        plural = word.endswith("s") and not word.endswith("ss")
+        if neg:
+            self.r.existence.append((table, True, j))
+        else:
+            self.r.entities.append((table, j, plural))
+
+    def _value(self, j: int) -> None:
+        it = self.seq[j]
+        concepts = it.concepts
+        columns = {(c.table, c.column) for c in concepts}
+        if len(columns) > 1:
+            raise NotUnderstood("A value matches more than one column; say which one.", (it.text,))
+        table, column = next(iter(columns))
+        values = [concepts[0].value]
+        neg = self.take_neg()
+        k = j + 1
+        while True:
+            conj = self.at(k)
+            nxt = self.at(k + 1)
+            if conj is None or nxt is None or not conj.has("and", "or") or k + 1 in self.used:
+                break
+            cs = nxt.concepts if nxt.kind in ("concept", "literal") else ()
+            if not cs or {(c.table, c.column) for c in cs if c.kind == "value"} != {(table, column)}:
+                break
+            values.append(cs[0].value)
+            self.used |= {k, k + 1}
+            k += 2
+        # "building segment", "segment building", "ship mode air": the column named next to its value
+        for n in (j - 1, k):
+            other = self.at(n)
+            if other is not None and n not in self.used and _one(other, "column") \
+                    and _one(other, "column").column == column:  # type: ignore[union-attr]
+                self.used.add(n)
+                self.r.projections = [p for p in self.r.projections if p[1] != n]
+        self.r.conditions.append(Condition("in", table, ColRef(table, column, self.r.vias.get(j)), "in",
+                                           tuple(values), negated=neg, text=it.text))
+        if it.fuzzy:
+            self.r.fuzzy += 1
+
+    def _literal(self, j: int) -> None:
+        it = self.seq[j]
+        if it.concepts and len({(c.table, c.column) for c in it.concepts}) == 1:
+            return self._value(j)
+        prev = self._previous_column(j)
+        if prev is None:
+            self.used.discard(j)
+            raise NotUnderstood("I could not tell which column the quoted value belongs to.", (it.text,))
+        neg = self.take_neg()
+        self.r.conditions.append(Condition("compare", prev.table, prev, "!=" if neg else "=", (it.text,),
+                                           text=it.text))
+
+    def _previous_column(self, j: int) -> ColRef | None:
+        """The column right before position j, taken back from the projections if it was there."""
+        for n in (j - 1, j - 2):
+            it = self.at(n)
+            if it is None:
+                return None
+            c = _one(it, "column") if it.kind == "concept" else None
+            if c is not None and c.column is not None:
+                self.used.add(n)
+                before = len(self.r.projections)
+                self.r.projections = [p for p in self.r.projections if p[1] != n]
+                if len(self.r.projections) == before and n not in self.used:
+                    pass
+                return ColRef(c.table, c.column, self.r.vias.get(n))
+            if not (it.kind == "cue" and it.has("neg")):
+                return None
+        return None
+
+    # ---- function words --------------------------------------------------------------------------
+    def _target(self, j: int) -> tuple[str, object] | None:
+        """What an aggregate or superlative at j-1 applies to: a metric, a table (rows) or a column."""
+        it = self.at(j)
+        if it is None or j in self.used or it.kind != "concept":
+            return None
+        m = _one(it, "metric")
+        if m is not None:
+            self.used.add(j)
+            return ("metric", m)
+        t = self.table(j)
+        c = self.col(j)
+        if t is not None and (c is None or c.table == t):
+            self.used.add(j)
+            return ("table", t)
+        if c is not None:
+            self.used.add(j)
+            return ("column", c)
+        return None
+
+    def _aggregate(self, j: int) -> None:
+        fns = [self.seq[j].cue("agg").arg]  # type: ignore[union-attr]
+        k = j + 1
+        while (it := self.at(k)) is not None and k not in self.used and (it.has("agg", "extreme", "and")):
+            if it.has("agg"):
+                fns.append(it.cue("agg").arg)  # type: ignore[union-attr]
+            elif it.has("extreme"):
+                fns.append(it.cue("extreme").arg)  # type: ignore[union-attr]
+            self.used.add(k)
+            k += 1
+        distinct = False
+        if (it := self.at(k)) is not None and it.has("distinct"):
+            distinct = True
+            self.used.add(k)
+            k += 1
+        target = self._target(k)
+        if target is None:
+            raise NotUnderstood("I could not tell what to count or total.", (self.seq[j].text,))
+        for fn in fns:
+            self.r.measures.append(self._measure(fn, distinct, target, self.seq[j].text))
+
+    def _measure(self, fn: str, distinct: bool, target: tuple[str, object], word: str) -> Measure:
+        kind, obj = target
+        if kind == "metric":
+            m: Concept = obj  # type: ignore[assignment]
+            if fn not in ("sum", "count") and fn != _outer_function(self.lex, m):
+                raise NotUnderstood(f"“{word} {m.name}” is not a measure I know how to compute.", (word,))
+            return Measure("metric", m.table, metric=m.name)
+        if kind == "table":
+            t: str = obj  # type: ignore[assignment]
+            if fn not in ("count", "sum"):
+                raise NotUnderstood(f"I cannot take the {word} of a table.", (word,))
+            return Measure("rows", t, "count")
+        c: ColRef = obj  # type: ignore[assignment]
+        info = self.info(c.table)
+        if fn == "count" or c.column in info.keys:
+            if fn not in ("count",) and c.column in info.keys:
+                raise NotUnderstood("Identifiers can be counted, not added up.", (word,))
+            if c.column in info.pk and len(info.pk) == 1 and not distinct:
+                return Measure("rows", c.table, "count")
+            return Measure("agg", c.table, "count_distinct", col=c)
+        if not self.is_numeric(c) and fn in ("sum", "avg", "median"):
+            raise NotUnderstood(f"“{word}” needs a numeric column.", (word,))
+        return Measure("agg", c.table, fn, col=c)
+
+    def _extreme(self, j: int) -> None:
+        desc = self.seq[j].cue("extreme").arg == "max"  # type: ignore[union-attr]
+        k = j + 1
+        it = self.at(k)
+        if it is not None and k not in self.used and it.has("agg"):
+            fn = it.cue("agg").arg  # type: ignore[union-attr]
+            self.used.add(k)
+            target = self._target(k + 1)
+            if target is None:
+                raise NotUnderstood("I could not tell what to rank by.", (self.seq[j].text,))
+            self.r.measures.append(self._measure(fn, False, target, it.text))
+            self.r.extremes.append((desc, ("measure", len(self.r.measures) - 1), j))
+            return
+        target = self._target(k)
+        if target is None:
+            raise NotUnderstood("I could not tell what is highest or lowest.", (self.seq[j].text,))
+        self.r.extremes.append((desc, target, j))
+
+    def _top(self, j: int) -> bool:
+        nxt = self.at(j + 1)
+        n = None
+        if nxt is not None and nxt.kind == "number" and nxt.number and nxt.number == int(nxt.number):
+            n = int(nxt.number)
+        elif nxt is not None and nxt.has("numword"):
+            n = int(nxt.cue("numword").arg)  # type: ignore[union-attr]
+        if n is None:
+            return False
+        self.used.add(j + 1)
+        self.r.limit = n
+        self.r.orders.append(Order(self.seq[j].cue("top").arg == "desc"))  # type: ignore[union-attr]
+        return True
+
+    def _mode(self, j: int) -> None:
+        target = self._target(j + 1)
+        if target is None or target[0] not in ("column", "table"):
+            raise NotUnderstood("I could not tell what is most common.", (self.seq[j].text,))
+        self.r.mode = True
+        if target[0] == "column":
+            self.r.dims.append(Dim(target[1]))  # type: ignore[arg-type]
+        else:
+            self.r.entities.append((target[1], j + 1, False))  # type: ignore[arg-type]
+        self.r.measures.append(Measure("rows", "", "count", hidden=True))
+        self.r.orders.append(Order(True, measure=len(self.r.measures) - 1))
+        self.r.limit = 1
+
+    def _group(self, j: int) -> None:
+        k = j + 1
+        found = False
+        while True:
+            it = self.at(k)
+            if it is None or k in self.used:
+                break
+            if it.has("unit") and it.kind == "cue":
+                self.r.unit_dims.append(it.cue("unit").arg)  # type: ignore[union-attr]
+            elif it.kind == "concept" and {c.kind for c in it.concepts} == {"value"}:
+                break                                  # "shipped by air": a connective, not a grouping
+            elif it.kind == "concept" and (_one(it, "metric") or it.has("agg")):
+                break                                  # "customers by revenue": ranks, read by the caller
+            elif (c := self.col(k)) is not None and not (self.table(k) and self.table(k) != c.table):
+                if c.column in self.info(c.table).dates:
+                    self.r.date_cols.append((c, k))
+                    self.r.unit_dims.append("day")
+                elif self.r.limit is not None and self.is_numeric(c) and not self.r.measures:
+                    self.r.orders.append(Order(True, col=c))
+                else:
+                    self.r.dims.append(Dim(c))
+            elif (t := self.table(k)) is not None:
+                self.r.dims.append(Dim(ColRef(t, "", self.r.vias.get(k))))
+            else:
+                break
+            self.used.add(k)
+            found = True
+            nxt = self.at(k + 1)
+            if nxt is not None and nxt.has("and") and k + 2 < len(self.seq):
+                self.used.add(k + 1)
+                k += 2
+                continue
+            break
+        if not found and not self.seq[j].has("stop"):
+            self.used.discard(j)
+
+    def _order(self, j: int) -> None:
+        target = self._target(j + 1)
+        if target is None:
+            if self.seq[j].has("stop"):
+                return
+            raise NotUnderstood("I could not tell what to sort by.", (self.seq[j].text,))
+        kind, obj = target
+        if kind == "column":
+            self.r.orders.append(Order(False, col=obj))  # type: ignore[arg-type]
+        else:
+            self.r.measures.append(self._measure("sum", False, target, self.seq[j].text))
+            self.r.orders.append(Order(False, measure=len(self.r.measures) - 1))
+
+    def _numbers_after(self, k: int, between: bool) -> tuple[tuple[float, ...], int] | None:
+        it = self.at(k)
+        if it is None or k in self.used:
+            return None
+        v = it.number if it.kind == "number" else (float(it.cue("numword").arg) if it.has("numword") else None)
+        if v is None:
+            return None
+        if not between:
+            return (v,), k + 1
+        conj, second = self.at(k + 1), self.at(k + 2)
+        if conj is not None and conj.has("and") and second is not None and second.kind == "number":
+            return (v, second.number or 0.0), k + 3
+        return None
+
+    def _compare(self, j: int) -> None:
+        it = self.seq[j]
+        op = (it.cue("cmp") or it.cue("cmp_post")).arg  # type: ignore[union-attr]
+        if it.has("cmp_post"):
+            self.used.discard(j)
+            return
+        between = op == "between"
+        neg = self.take_neg()
+        if neg:
+            op = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!="}.get(op, op)
+        k = j + 1
+        col = self.col(k)
+        if col is not None and self.is_numeric(col) and self._numbers_after(k + 1, between):
+            self.used.add(k)
+            k += 1
+        else:
+            col = None
+        got = self._numbers_after(k, between)
+        if got is None:
+            if it.has("stop") or it.has("date_cmp"):
+                return
+            raise NotUnderstood("A comparison needs a number after it.", (it.text,))
+        values, end = got
+        self.used |= set(range(j, end))
+        post = self.at(end)
+        if post is not None and post.has("cmp_post"):
+            op = post.cue("cmp_post").arg  # type: ignore[union-attr]
+            self.used.add(end)
+        if col is None:
+            col = self._numeric_before(j)
+        if col is not None:
+            self.r.conditions.append(Condition("compare", col.table, col, op, values, text=it.text))
+            return
+        t = self.table(end)
+        if t is not None:                         # "more than 5 orders"
+            self.used.add(end)
+            self.r.measures.append(Measure("rows", t, "count", hidden=True))
+            self.r.having.append(Having(len(self.r.measures) - 1, op, values))
+            return
+        nxt = self.at(end)
+        m = _one(nxt, "metric") if nxt is not None and end not in self.used else None
+        if m is not None:                         # "more than 1000 in revenue"
+            self.used.add(end)
+            self.r.measures.append(Measure("metric", m.table, metric=m.name, hidden=True))
+            self.r.having.append(Having(len(self.r.measures) - 1, op, values))
+            return
+        if self.r.measures:
+            self.r.having.append(Having(len(self.r.measures) - 1, op, values))
+            return
+        raise NotUnderstood("I could not tell what the number is compared with.", (it.text,))
+
+    def _numeric_before(self, j: int) -> ColRef | None:
+        for n in (j - 1,):
+            it = self.at(n)
+            if it is None or it.kind != "concept":
+                return None
+            c = _one(it, "column")
+            if c is not None and c.column in self.info(c.table).numeric:
+                self.r.projections = [p for p in self.r.projections if p[1] != n]
+                return ColRef(c.table, c.column, self.r.vias.get(n))
+        return None
+
+    def _number(self, j: int, value: float | None = None) -> None:
+        it = self.seq[j]
+        v = it.number if value is None else value
+        post = self.at(j + 1)
+        col = self._numeric_before(j)
+        if col is not None:
+            op = "="
+            if post is not None and post.has("cmp_post"):
+                op = post.cue("cmp_post").arg  # type: ignore[union-attr]
+                self.used.add(j + 1)
+            self.r.conditions.append(Condition("compare", col.table, col, op, (v,), text=it.text))
+            return
+        # "the 3 countries with the fewest people": a count before the subject is a limit
+        nxt_t = self.table(j + 1)
+        if nxt_t is not None and v is not None and v == int(v) and self.r.limit is None:
+            self.r.limit = int(v)
+            return
+        if is_year(it):
+            self.used.discard(j)
+            return
+        self.used.discard(j)
+
+    def _contains(self, j: int) -> None:
+        it = self.seq[j]
+        how = it.cue("contains").arg  # type: ignore[union-attr]
+        nxt = self.at(j + 1)
+        if nxt is None:
+            raise NotUnderstood("Contains what?", (it.text,))
+        pattern = nxt.text
+        self.used.add(j + 1)
+        col = self._text_before(j)
+        if col is None:
+            raise NotUnderstood("I could not tell which text to search.", (it.text,))
+        neg = self.take_neg()
+        self.r.conditions.append(Condition("contains", col.table, col, how, (pattern,), negated=neg,
+                                           text=f"{it.text} {pattern}"))
+
+    def _text_before(self, j: int) -> ColRef | None:
+        it = self.at(j - 1)
+        if it is None or it.kind != "concept":
+            return None
+        c = _one(it, "column")
+        if c is not None and c.column is not None:
+            self.used.add(j - 1)
+            self.r.projections = [p for p in self.r.projections if p[1] != j - 1]
+            return ColRef(c.table, c.column, self.r.vias.get(j - 1))
+        t = _one(it, "table")
+        if t is not None:
+            labels = self.info(t.table).labels
+            if len(labels) == 1 and labels[0] not in self.info(t.table).keys:
+                return ColRef(t.table, labels[0])
+        return None
+
+
+def _outer_function(lex: Lexicon, metric: Concept) -> str:
+    """'avg' for AVG(...), so that "average order value" may name an AVG metric."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(lex.metrics[metric.name].sql, read=lex.dialect)
+    except Exception:  # an unreadable metric is reported by the compiler
+        return ""
+    names = {exp.Avg: "avg", exp.Sum: "sum", exp.Count: "count", exp.Min: "min", exp.Max: "max"}
+    return next((v for k, v in names.items() if isinstance(tree, k)), "")
+
+
+def _stem(text: str) -> str:
+    from catalog_semantics.text import stem
+
+    return stem(text.lower())

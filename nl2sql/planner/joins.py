@@ -1,0 +1,166 @@
+"""Join paths over the model's relationships: shortest paths, with the many-to-one direction noted.
+
+A step "up" follows a relationship from the many side to the one side (line item -> order) and never
+multiplies rows; a step "down" does, so the compiler turns anything reached downwards into an EXISTS
+instead of a join. Two different shortest paths to the same table are an ambiguity the caller reports.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import deque
+from dataclasses import dataclass
+
+from catalog_semantics.model import SemanticModel
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: str                        # lower-case table names
+    dst: str
+    src_cols: tuple[str, ...]
+    dst_cols: tuple[str, ...]
+    up: bool                        # many-to-one from src to dst
+
+
+Path = tuple[Edge, ...]
+
+
+class Ambiguous(Exception):
+    """More than one shortest path leads to the table; the question must say which."""
+
+
+@dataclass(frozen=True)
+class JoinGraph:
+    edges: dict[str, tuple[Edge, ...]]
+    usage: dict[frozenset[str], int]      # how many verified queries join these two tables
+
+    def path(self, start: str, target: str, via: str | None = None) -> Path | None:
+        """The unique shortest path from ``start`` to ``target`` (through ``via`` when given).
+
+        Among paths of equal length the one with fewer downward steps wins; a remaining tie raises
+        ``Ambiguous``. ``None`` when the tables are not connected.
+        """
+        if via and via not in (start, target):
+            first = self.path(start, via)
+            second = self.path(via, target)
+            if first is None or second is None:
+                return None
+            return first + second
+        shortest = self._shortest(start, target)
+        if shortest is None or not self.usage:
+            return shortest
+        return self._most_used(start, target, len(shortest)) or shortest
+
+    def _most_used(self, start: str, target: str, shortest: int) -> Path | None:
+        """Where verified queries show how the data team joins (a customer's region rather than a
+        supplier's), prefer that path among the short ones."""
+        scored: list[tuple[float, Path]] = []
+        stack: list[tuple[str, Path]] = [(start, ())]
+        while stack:
+            node, path = stack.pop()
+            for edge in self.edges.get(node, ()):
+                if not edge.up or edge.dst == start or any(e.src == edge.dst for e in path):
+                    continue
+                new = path + (edge,)
+                if edge.dst == target:
+                    if all(self.usage.get(frozenset((e.src, e.dst)), 0) for e in new):
+                        mean = sum(self.usage[frozenset((e.src, e.dst))] for e in new) / len(new)
+                        scored.append((mean, new))
+                elif len(new) < shortest + 2:
+                    stack.append((edge.dst, new))
+        if not scored:
+            return None
+        scored.sort(key=lambda sp: (-sp[0], len(sp[1])))
+        if len(scored) > 1 and scored[1][0] == scored[0][0] and len(scored[1][1]) == len(scored[0][1]):
+            return None
+        return scored[0][1]
+
+    def _shortest(self, start: str, target: str) -> Path | None:
+        if start == target:
+            return ()
+        best: list[Path] = []
+        frontier: deque[tuple[str, Path]] = deque([(start, ())])
+        seen_depth: dict[str, int] = {start: 0}
+        limit: int | None = None
+        while frontier:
+            node, path = frontier.popleft()
+            if limit is not None and len(path) >= limit:
+                break
+            for edge in self.edges.get(node, ()):
+                nxt = edge.dst
+                if any(e.src == nxt for e in path) or nxt == start:
+                    continue
+                new = path + (edge,)
+                if nxt == target:
+                    best.append(new)
+                    limit = len(new)
+                    continue
+                if seen_depth.get(nxt, len(new)) < len(new):
+                    continue
+                seen_depth[nxt] = len(new)
+                frontier.append((nxt, new))
+        if not best:
+            return None
+        fewest_down = min(sum(not e.up for e in p) for p in best)
+        best = [p for p in best if sum(not e.up for e in p) == fewest_down]
+        distinct = {tuple((e.src, e.dst, e.src_cols) for e in p) for p in best}
+        if len(distinct) > 1:
+            raise Ambiguous(target)
+        return best[0]
+
+
+_CACHE: "weakref.WeakKeyDictionary[SemanticModel, JoinGraph]" = weakref.WeakKeyDictionary()
+
+
+def join_graph(model: SemanticModel) -> JoinGraph:
+    try:
+        return _CACHE[model]
+    except (KeyError, TypeError):
+        pass
+    edges: dict[str, list[Edge]] = {}
+    seen: set[tuple[str, str, tuple[str, ...]]] = set()
+    for r in model.relationships:
+        src, dst = r.from_table.lower(), r.to_table.lower()
+        key = (src, dst, tuple(c.lower() for c in r.from_columns))
+        if key in seen or src == dst:
+            continue
+        seen.add(key)
+        up = Edge(src, dst, tuple(r.from_columns), tuple(r.to_columns), True)
+        down = Edge(dst, src, tuple(r.to_columns), tuple(r.from_columns), False)
+        edges.setdefault(src, []).append(up)
+        edges.setdefault(dst, []).append(down)
+    graph = JoinGraph({k: tuple(v) for k, v in edges.items()}, _verified_usage(model))
+    try:
+        _CACHE[model] = graph
+    except TypeError:
+        pass
+    return graph
+
+
+def all_up(path: Path) -> bool:
+    return all(e.up for e in path)
+
+
+def _verified_usage(model: SemanticModel) -> dict[frozenset[str], int]:
+    """Pairs of tables joined together in verified queries, counted once per query."""
+    import sqlglot
+    from sqlglot import exp
+
+    usage: dict[frozenset[str], int] = {}
+    for vq in model.verified_queries:
+        try:
+            tree = sqlglot.parse_one(vq.sql, read=model.dialect)
+        except Exception:  # a verified query we cannot read teaches nothing
+            continue
+        aliases = {(t.alias_or_name or "").lower(): t.name.lower() for t in tree.find_all(exp.Table)}
+        pairs: set[frozenset[str]] = set()
+        for eq in tree.find_all(exp.EQ):
+            left, right = eq.left, eq.right
+            if isinstance(left, exp.Column) and isinstance(right, exp.Column) and left.table and right.table:
+                a, b = aliases.get(left.table.lower()), aliases.get(right.table.lower())
+                if a and b and a != b:
+                    pairs.add(frozenset((a, b)))
+        for pair in pairs:
+            usage[pair] = usage.get(pair, 0) + 1
+    return usage

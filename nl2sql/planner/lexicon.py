@@ -1,0 +1,279 @@
+"""The semantic model turned into phrases: every way a question can name a table, column, value, metric
+or filter, built once per model and cached.
+
+Sources, strongest first: names and synonyms (3), words derived from names (2: prefixes such as
+``l_`` dropped, run-together words split), comment heads and head nouns (1). Values come from sample
+values, and code labels read from comments ("F = fulfilled, O = open").
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass, field
+
+from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel, Table
+from catalog_semantics.text import stem, words
+from nl2sql.planner.tokens import singular
+from nl2sql.planner.vocabulary import cue_index
+
+_NUMERIC = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "MONEY")
+_DATE = ("DATE", "TIME")
+_KEY_WORDS = frozenset({"id", "key", "pk", "fk", "uid", "code", "no", "num"})
+_COMMENT_STOP = frozenset({"of", "the", "a", "an", "in", "on", "for", "with", "who", "which", "that", "where",
+                           "from", "to", "by", "and", "or", "is", "are", "was", "were", "e", "g", "eg", "ie"})
+# "F = fulfilled (all items shipped), O = open" -> (F, fulfilled), (O, open)
+_CODE_LABEL = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,3})\s*=\s*([A-Za-z][A-Za-z ]*)")
+
+
+@dataclass(frozen=True)
+class Concept:
+    kind: str                    # table, column, value, metric, filter
+    table: str                   # lower-case table name (the measure's grain for metrics)
+    column: str | None = None
+    value: str | None = None     # the stored value, as the warehouse spells it
+    name: str = ""               # metric or filter name
+    strength: int = 3
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    table: Table
+    key: str                                  # lower-case name
+    words: tuple[str, ...]                    # the table's own words, e.g. ('line', 'item')
+    pk: tuple[str, ...]
+    labels: tuple[str, ...]                   # columns that name a row (name, title), else the key
+    dates: tuple[str, ...]
+    numeric: tuple[str, ...]
+    keys: frozenset[str]                      # primary and foreign key columns (counted, never summed)
+    column_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass
+class Lexicon:
+    names: dict[tuple[str, ...], list[Concept]]
+    values: dict[tuple[str, ...], list[Concept]]
+    tables: dict[str, TableInfo]
+    vocab: dict[str, set[str]]                # first letter -> words, for typo correction
+    date_hints: dict[str, set[tuple[str, str]]]   # stem -> date columns whose comment uses it
+    max_len: int = 1
+    words: set[str] = field(default_factory=set)  # every word of every phrase
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    filters: dict[str, NamedFilter] = field(default_factory=dict)
+    dialect: str = "duckdb"
+
+
+_CACHE: "weakref.WeakKeyDictionary[SemanticModel, Lexicon]" = weakref.WeakKeyDictionary()
+
+
+def lexicon_for(model: SemanticModel) -> Lexicon:
+    """The model's lexicon, built on first use and cached while the model lives."""
+    try:
+        return _CACHE[model]
+    except (KeyError, TypeError):
+        pass
+    lex = build_lexicon(model)
+    try:
+        _CACHE[model] = lex
+    except TypeError:  # unhashable model (mutable parts): no cache, still correct
+        pass
+    return lex
+
+
+def build_lexicon(model: SemanticModel) -> Lexicon:
+    known = _known_words(model)
+    fk_cols = {(r.from_table.lower(), c.lower()) for r in model.relationships for c in r.from_columns}
+    fk_cols |= {(r.to_table.lower(), c.lower()) for r in model.relationships for c in r.to_columns}
+    lex = Lexicon({}, {}, {}, {}, {}, dialect=model.dialect)
+    lex.metrics = {m.name: m for m in model.metrics}
+    lex.filters = {f.name: f for f in model.filters}
+    for t in model.tables:
+        info = _table_info(t, known, fk_cols)
+        lex.tables[info.key] = info
+        concept = Concept("table", info.key)
+        _add(lex.names, info.words, concept)
+        _add(lex.names, tuple(words(t.name)), concept)
+        for syn in t.synonyms:
+            _add(lex.names, tuple(words(syn)), concept)
+        for phrase in _comment_phrases(t.comment, table=True):
+            _add(lex.names, phrase, Concept("table", info.key, strength=1))
+        for c in t.columns:
+            _add_column(lex, info, c)
+    for m in model.metrics:
+        concept = Concept("metric", m.table.lower(), name=m.name)
+        for phrase in (m.name, *m.synonyms):
+            _add(lex.names, tuple(words(phrase)), concept)
+    for f in model.filters:
+        concept = Concept("filter", f.table.lower(), name=f.name)
+        for phrase in (f.name, *f.synonyms):
+            _add(lex.names, tuple(words(phrase)), concept)
+    for key in (*lex.names, *lex.values):
+        lex.max_len = max(lex.max_len, len(key))
+        lex.words.update(key)
+        for w in key:
+            if len(w) >= 4 and not w.isdigit():
+                lex.vocab.setdefault(w[0], set()).add(w)
+    return lex
+
+
+def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], concept: Concept,
+         *, stemmed: bool = True) -> None:
+    if not phrase:
+        return
+    key = tuple(stem(w) for w in phrase) if stemmed else phrase
+    if len(key) == 1 and key in cue_index() and concept.strength < 3:
+        return                               # a weak name never shadows a function word
+    found = index.setdefault(key, [])
+    for i, old in enumerate(found):
+        if (old.kind, old.table, old.column, old.value, old.name) == (
+                concept.kind, concept.table, concept.column, concept.value, concept.name):
+            if concept.strength > old.strength:
+                found[i] = concept
+            return
+    found.append(concept)
+
+
+def _add_column(lex: Lexicon, info: TableInfo, c: Column) -> None:
+    col = c.name
+    base = info.column_words[col]
+    strong = Concept("column", info.key, col)
+    _add(lex.names, base, strong)
+    _add(lex.names, tuple(words(col)), strong)
+    for syn in c.synonyms:
+        _add(lex.names, tuple(words(syn)), strong)
+    if len(base) > 1 and base[-1] not in _KEY_WORDS:
+        _add(lex.names, base[-1:], Concept("column", info.key, col, strength=1))
+    for phrase in _comment_phrases(c.comment, table=False):
+        _add(lex.names, phrase, Concept("column", info.key, col, strength=1))
+    if col in info.dates and c.comment:
+        for w in words(c.comment):
+            if w not in _COMMENT_STOP and len(w) > 2:
+                lex.date_hints.setdefault(stem(w), set()).add((info.key, col))
+    if col in info.dates:
+        for w in base[:-1]:
+            lex.date_hints.setdefault(stem(w), set()).add((info.key, col))
+    if col in info.keys or col in info.numeric and not _is_texty(c):
+        values: tuple[str, ...] = ()
+    else:
+        values = c.sample_values
+    for v in values:
+        _add_value(lex, info.key, col, v)
+    for code, label in _CODE_LABEL.findall(c.comment or ""):
+        label_words = []
+        for w in words(label):
+            if w in _COMMENT_STOP:
+                break
+            label_words.append(w)
+        if label_words and len(label_words) <= 3 and (not values or code in values):
+            _add(lex.values, tuple(label_words), Concept("value", info.key, col, value=code, strength=2))
+
+
+def _is_texty(c: Column) -> bool:
+    return not any(k in c.type.upper() for k in _NUMERIC)
+
+
+def _add_value(lex: Lexicon, table: str, col: str, value: str) -> None:
+    ws = tuple(singular(w) for w in words(value))
+    if not ws or (len(ws) == 1 and (len(ws[0]) < 2 or (ws[0],) in cue_index() or ws[0].isdigit())):
+        return
+    concept = Concept("value", table, col, value=value)
+    _add(lex.values, ws, concept, stemmed=False)
+    # "1-URGENT" is also just "urgent": a leading code is dropped when words remain
+    if ws[0].isdigit() and len(ws) > 1 and not any(w.isdigit() for w in ws[1:]):
+        rest = ws[1:]
+        if not (len(rest) == 1 and (rest[0],) in cue_index()):
+            _add(lex.values, rest, Concept("value", table, col, value=value, strength=2), stemmed=False)
+
+
+def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> TableInfo:
+    key = t.name.lower()
+    prefix = _shared_prefix(t)
+    col_words = {c.name: _split_words(c.name[len(prefix):] if prefix else c.name, known) for c in t.columns}
+    pk = tuple(t.primary_key) or tuple(c.name for c in t.columns if c.is_primary_key)
+    keys = frozenset(pk) | {c.name for c in t.columns if (key, c.name.lower()) in fk_cols}
+    keys |= {c.name for c in t.columns if col_words[c.name] and col_words[c.name][-1] in ("id", "key")}
+    dates = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in _DATE))
+    numeric = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in _NUMERIC)
+                    and c.name not in keys)
+    return TableInfo(t, key, _split_words(t.name, known), pk, _labels(t, col_words, pk), dates, numeric,
+                     frozenset(keys), col_words)
+
+
+def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]) -> tuple[str, ...]:
+    exact = [c.name for c in t.columns if col_words[c.name] in (("name",), ("title",))]
+    if len(exact) == 1:
+        return tuple(exact)
+    ending = [c.name for c in t.columns if col_words[c.name][-1:] in (("name",), ("title",))]
+    if len(ending) == 1:
+        return tuple(ending)
+    firstlast = [c for c in ending if col_words[c][0] in ("first", "last", "given", "family")]
+    if len(firstlast) == 2:
+        return tuple(firstlast)
+    return pk
+
+
+def _shared_prefix(t: Table) -> str:
+    """TPC-H style column prefixes ('l_', 'ps_') shared by most columns of a table."""
+    heads = [c.name.split("_", 1)[0] + "_" for c in t.columns if "_" in c.name]
+    if len(t.columns) < 2 or len(heads) < len(t.columns):
+        return ""
+    first = heads[0]
+    return first if len(first) <= 4 and all(h.lower() == first.lower() for h in heads) else ""
+
+
+def _split_words(name: str, known: set[str]) -> tuple[str, ...]:
+    """Words of a name, with run-together words split where the tail is a known word.
+
+    >>> _split_words("extendedprice", {"price", "date"}), _split_words("ShipDate", set())
+    (('extended', 'price'), ('ship', 'date'))
+    """
+    out: list[str] = []
+    for w in words(name):
+        out.extend(_split_compound(w, known))
+    return tuple(out)
+
+
+def _split_compound(w: str, known: set[str]) -> tuple[str, ...]:
+    if w in known or len(w) < 6:
+        return (w,)
+    for cut in range(3, len(w) - 2):
+        head, tail = w[:cut], w[cut:]
+        if tail in known and (head in known or len(head) >= 3):
+            return (*_split_compound(head, known), tail)
+    return (w,)
+
+
+def _known_words(model: SemanticModel) -> set[str]:
+    known = {"key", "date", "name", "price", "cost", "type", "size", "status", "number", "count", "code",
+             "total", "amount", "value", "id", "item", "line", "order", "flag", "mode", "segment", "priority",
+             "comment", "address", "phone", "balance", "quantity", "qty", "time", "year", "month", "day"}
+    for t in model.tables:
+        known.update(w for w in words(t.comment or "") if len(w) >= 3)
+        known.update(w for w in words(t.name) if len(w) >= 3)
+        for c in t.columns:
+            known.update(w for w in words(c.comment or "") if len(w) >= 3)
+    return known
+
+
+def _comment_phrases(comment: str | None, *, table: bool) -> list[tuple[str, ...]]:
+    """Short noun phrases at the head of a comment: 'Current account balance of ...' gives
+    ('current','account','balance'), ('account','balance'), ('balance',); '(vendors)' right after
+    the head is a synonym."""
+    if not comment:
+        return []
+    m = re.match(r"\s*([A-Za-z][A-Za-z ]*?)\s*(?:\(([A-Za-z ]+)\))?\s*(?:[,.:;(]|\s(?:of|who|which|that|the|"
+                 r"with|where|for|in|on|by|from|to|and|or|is|are|was|were)\s|$)", comment)
+    if not m:
+        return []
+    out: list[tuple[str, ...]] = []
+    head = tuple(w for w in words(m.group(1)))
+    if 1 <= len(head) <= 3:
+        for i in range(len(head)):
+            if not table and len(head) - i == 1 and len(head) > 1:
+                out.append(head[i:])
+            elif len(head) - i >= 1:
+                out.append(head[i:])
+    paren = tuple(words(m.group(2) or ""))
+    if 1 <= len(paren) <= 3:
+        out.append(paren)
+    return [p for p in out if not (len(p) == 1 and p[0] in _COMMENT_STOP)]

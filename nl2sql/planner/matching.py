@@ -1,0 +1,132 @@
+"""Question tokens matched against the lexicon and the function words: the longest phrase wins.
+
+Each token ends up in exactly one item: a model concept (with every candidate it could mean), a
+function-word cue, a number, a date, a quoted literal, or an unknown word. Unknown words of five
+letters or more are corrected to a model word one typo away ("germny" -> "germany").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from catalog_semantics.text import STOPWORDS, typo_match
+from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.tokens import Token
+from nl2sql.planner.vocabulary import Cue, cue_index
+
+# Cue kinds a model name may override when both match the same words ("Year" as a column).
+_WEAK_CUES = frozenset({"stop", "list", "unit", "and", "numword", "group", "distinct", "top"})
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str                               # concept, cue, number, date, literal, unknown
+    start: int
+    end: int                                # token span [start, end)
+    text: str
+    concepts: tuple[Concept, ...] = ()
+    cues: tuple[Cue, ...] = ()
+    number: float | None = None
+    fuzzy: bool = False
+
+    def cue(self, kind: str) -> Cue | None:
+        return next((c for c in self.cues if c.kind == kind), None)
+
+    def has(self, *kinds: str) -> bool:
+        return any(c.kind in kinds for c in self.cues)
+
+
+def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
+    tokens = tuple(_correct(t, lex) for t in tokens)
+    items: list[Item] = []
+    cues = cue_index()
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.kind == "quoted":
+            concepts = tuple(lex.values.get(tuple(w for w in _singular_words(tok.word)), ()))
+            items.append(Item("literal", i, i + 1, tok.text, concepts=concepts))
+            i += 1
+            continue
+        if tok.kind == "date":
+            items.append(Item("date", i, i + 1, tok.text))
+            i += 1
+            continue
+        found = _longest(tokens, i, lex, cues)
+        if found is not None:
+            items.append(found)
+            i = found.end
+            continue
+        if tok.kind == "number":
+            items.append(Item("number", i, i + 1, tok.text, number=tok.number))
+        elif tok.kind == "symbol":
+            items.append(Item("cue", i, i + 1, tok.text, cues=_symbol_cues(tok.text)))
+        elif tok.word in STOPWORDS:
+            items.append(Item("cue", i, i + 1, tok.text, cues=(Cue("stop"),)))
+        else:
+            items.append(Item("unknown", i, i + 1, tok.text))
+        i += 1
+    return items
+
+
+def _symbol_cues(symbol: str) -> tuple[Cue, ...]:
+    ops = {">": ">", "<": "<", ">=": ">=", "<=": "<=", "=": "=", "<>": "!="}
+    if symbol in ops:
+        return (Cue("cmp", ops[symbol]),)
+    return (Cue("stop"),)
+
+
+def _singular_words(text: str) -> tuple[str, ...]:
+    from catalog_semantics.text import words
+
+    from nl2sql.planner.tokens import singular
+
+    return tuple(singular(w) for w in words(text))
+
+
+def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Item | None:
+    longest = min(len(tokens) - i, max(lex.max_len, 6))
+    for length in range(longest, 0, -1):
+        span = tokens[i:i + length]
+        if any(t.kind in ("quoted", "date") for t in span):
+            continue
+        stems = tuple(t.stem for t in span)
+        singulars = tuple(t.singular for t in span)
+        names = lex.names.get(stems, [])
+        values = lex.values.get(singulars, [])
+        cue = cues.get(stems, ())
+        text = " ".join(t.text for t in span)
+        fuzzy = any(t.fuzzy for t in span)
+        model = tuple(names) + tuple(values)
+        if model and cue:
+            if all(c.kind in _WEAK_CUES for c in cue) and max(c.strength for c in model) >= 3:
+                return Item("concept", i, i + length, text, concepts=model, cues=cue, fuzzy=fuzzy)
+            return Item("cue", i, i + length, text, concepts=model, cues=cue)
+        if model:
+            return Item("concept", i, i + length, text, concepts=model, fuzzy=fuzzy)
+        if cue:
+            return Item("cue", i, i + length, text, cues=cue)
+    return None
+
+
+def _correct(tok: Token, lex: Lexicon) -> Token:
+    """A word no index knows, corrected to the one model word a typo away (if exactly one is)."""
+    if tok.kind != "word" or len(tok.word) < 5 or tok.word in STOPWORDS:
+        return tok
+    if tok.stem in lex.words or tok.singular in lex.words or tok.word in lex.words or tok.stem in _cue_words():
+        return tok
+    known = lex.vocab.get(tok.word[0], set())
+    close = [w for w in known if typo_match(tok.singular, w) or typo_match(tok.stem, w)]
+    if len(close) != 1:
+        return tok
+    return replace(tok, word=close[0], stem=close[0], fuzzy=True)
+
+
+def _cue_words() -> frozenset[str]:
+    global _CUE_WORDS
+    if _CUE_WORDS is None:
+        _CUE_WORDS = frozenset(w for key in cue_index() for w in key)
+    return _CUE_WORDS
+
+
+_CUE_WORDS: frozenset[str] | None = None

@@ -1,0 +1,101 @@
+"""Choosing one meaning for each matched phrase, from the other phrases around it.
+
+"name" may be any table's name and "open" an order or a line status: the strongest candidates are
+kept, then those on a table the rest of the question mentions (or right next to it, "customer name"),
+then those nearest in the join graph. Whatever stays ambiguous is reported, never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nl2sql.planner.joins import Ambiguous, JoinGraph
+from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.matching import Item
+
+
+def strongest(concepts: tuple[Concept, ...]) -> tuple[Concept, ...]:
+    if not concepts:
+        return concepts
+    top = max(c.strength for c in concepts)
+    kept = tuple(c for c in concepts if c.strength == top)
+    # a table and its own naming column ("customer": table and c_name) mean the table
+    tables = {c.table for c in kept if c.kind == "table"}
+    return tuple(c for c in kept if not (c.kind == "column" and c.table in tables))
+
+
+def _distance(graph: JoinGraph, a: str, b: str) -> int:
+    try:
+        path = graph.path(a, b)
+    except Ambiguous:
+        return 50
+    return 99 if path is None else len(path)
+
+
+def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Item], list[str]]:
+    """Narrow every concept item to one concept where the context allows; returns ambiguous phrases."""
+    items = [replace(it, concepts=strongest(it.concepts)) if it.kind in ("concept", "literal") else it
+             for it in items]
+    anchors: set[str] = set()
+    strong_anchors: set[str] = set()
+    for it in items:
+        if it.kind == "concept" and len({(c.table, c.kind) for c in it.concepts}) == 1:
+            anchors.add(it.concepts[0].table)
+            if it.concepts[0].kind in ("table", "metric", "filter"):
+                strong_anchors.add(it.concepts[0].table)
+    out: list[Item] = []
+    ambiguous: list[str] = []
+    for n, it in enumerate(items):
+        if it.kind not in ("concept", "literal") or len(it.concepts) <= 1:
+            out.append(it)
+            continue
+        cands = it.concepts
+        neighbours = _neighbour_tables(items, n)
+        previous = _previous_table(items, n)
+        for pick in (
+            lambda c: c.table in neighbours,
+            lambda c: c.table == previous,
+            lambda c: c.table in strong_anchors,
+            lambda c: c.table in anchors,
+        ):
+            narrowed = tuple(c for c in cands if pick(c))
+            if narrowed:
+                cands = narrowed
+            if len(cands) == 1:
+                break
+        if len(cands) > 1 and anchors:
+            dist = {c: min(_distance(graph, a, c.table) for a in anchors) for c in cands}
+            best = min(dist.values())
+            cands = tuple(c for c in cands if dist[c] == best)
+        if len(cands) > 1:
+            # the same column (value under two spellings) is not an ambiguity
+            if len({(c.kind, c.table, c.column, c.value, c.name) for c in cands}) > 1:
+                kinds = {c.kind for c in cands}
+                if kinds == {"table", "column"} or kinds == {"metric", "column"} or kinds == {"filter", "column"}:
+                    pass  # kept as is: the intent reads either meaning by position
+                else:
+                    ambiguous.append(it.text)
+        out.append(replace(it, concepts=cands))
+    return out, ambiguous
+
+
+def _neighbour_tables(items: list[Item], n: int) -> set[str]:
+    """Tables named right before or after item n (stop words in between allowed)."""
+    found: set[str] = set()
+    for step in (-1, 1):
+        k = n + step
+        while 0 <= k < len(items) and items[k].kind == "cue" and items[k].has("stop") and not items[k].concepts:
+            k += step
+        if 0 <= k < len(items) and items[k].kind == "concept":
+            found.update(c.table for c in items[k].concepts if c.kind in ("table", "column"))
+    return found
+
+
+def _previous_table(items: list[Item], n: int) -> str | None:
+    """The nearest table named before item n: 'suppliers in Canada whose name' -> supplier."""
+    for k in range(n - 1, -1, -1):
+        it = items[k]
+        if it.kind == "concept" and any(c.kind == "table" for c in it.concepts):
+            tables = {c.table for c in it.concepts if c.kind == "table"}
+            return next(iter(tables)) if len(tables) == 1 else None
+    return None

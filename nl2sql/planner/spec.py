@@ -1,0 +1,76 @@
+"""What the planner understood, as frozen values: the query before it becomes SQL.
+
+Kept apart from SQL so that the interpretation text, the confidence and the compiler all read the
+same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ColRef:
+    table: str                      # lower-case table name
+    column: str                     # as the catalog spells it
+    via: str | None = None          # the join path must pass through this table ("customer region")
+
+
+@dataclass(frozen=True)
+class Condition:
+    kind: str                       # compare, in, contains, range, filter, exists
+    table: str                      # the table the condition is evaluated on
+    col: ColRef | None = None
+    op: str = "="                   # =, !=, >, >=, <, <=, between, in, contains, starts, ends
+    values: tuple[object, ...] = ()
+    negated: bool = False
+    filter_name: str = ""           # a named filter of the model
+    via: str | None = None
+    text: str = ""                  # the words it came from, for the interpretation
+
+
+@dataclass(frozen=True)
+class Measure:
+    kind: str                       # metric, agg, rows, share
+    table: str                      # the grain it is computed at
+    fn: str = ""                    # count, count_distinct, sum, avg, min, max, median
+    col: ColRef | None = None
+    metric: str = ""
+    share_of: tuple[Condition, ...] = ()   # share: the rows (or metric) meeting these, over all
+    hidden: bool = False            # used to order or filter only, not shown
+
+
+@dataclass(frozen=True)
+class Dim:
+    col: ColRef
+    grain: str | None = None        # day, week, month, quarter, year for a date column
+    keys: tuple[ColRef, ...] = ()   # grouped by too (an entity's key), not shown
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Having:
+    measure: int
+    op: str
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Order:
+    desc: bool
+    measure: int | None = None      # index into measures
+    col: ColRef | None = None
+    dim: int | None = None
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    base: str
+    measures: tuple[Measure, ...] = ()
+    dims: tuple[Dim, ...] = ()
+    projections: tuple[ColRef, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    having: tuple[Having, ...] = ()
+    order: tuple[Order, ...] = ()
+    limit: int | None = None
+    distinct: bool = False

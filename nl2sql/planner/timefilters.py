@@ -1,0 +1,123 @@
+"""Time in questions: years, months of a year, quarters, dates, ranges ("between 1994 and 1996",
+"before 1995", "since March 1996") become half-open date ranges; the caller picks the date column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from nl2sql.planner.matching import Item
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date | None              # inclusive
+    end: date | None                # exclusive
+    text: str
+    span: tuple[int, ...]           # item indexes used
+
+
+def is_year(item: Item) -> bool:
+    n = item.number
+    return item.kind == "number" and n is not None and n == int(n) and 1900 <= n <= 2100 and "," not in item.text
+
+
+def _point(items: list[Item], i: int) -> tuple[date, date, int] | None:
+    """A period starting at item i: [month|quarter] year, or a date; returns (start, end, next index)."""
+    it = items[i]
+    if it.kind == "date":
+        try:
+            d = date.fromisoformat(it.text)
+        except ValueError:
+            return None
+        return d, d + timedelta(days=1), i + 1
+    month = it.cue("month")
+    quarter = it.cue("quarter")
+    if (month or quarter) and i + 1 < len(items) and is_year(items[i + 1]):
+        y = int(items[i + 1].number or 0)
+        if month:
+            m = int(month.arg)
+            return date(y, m, 1), _add_months(date(y, m, 1), 1), i + 2
+        q = int(quarter.arg)  # type: ignore[union-attr]
+        return date(y, 3 * q - 2, 1), _add_months(date(y, 3 * q - 2, 1), 3), i + 2
+    if is_year(it):
+        y = int(it.number or 0)
+        if i + 1 < len(items) and (items[i + 1].cue("month") or items[i + 1].cue("quarter")) \
+                and not (i + 2 < len(items) and is_year(items[i + 2])):
+            nxt = items[i + 1]
+            if nxt.cue("month"):
+                m = int(nxt.cue("month").arg)  # type: ignore[union-attr]
+                return date(y, m, 1), _add_months(date(y, m, 1), 1), i + 2
+            q = int(nxt.cue("quarter").arg)  # type: ignore[union-attr]
+            return date(y, 3 * q - 2, 1), _add_months(date(y, 3 * q - 2, 1), 3), i + 2
+        return date(y, 1, 1), date(y + 1, 1, 1), i + 1
+    return None
+
+
+def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
+    """Every time expression among the (stop-word-free) items, with the indexes it used.
+
+    Unanchored months ("in March") are left alone: the caller abstains on them.
+    """
+    periods: list[Period] = []
+    used: set[int] = set()
+    i = 0
+    while i < len(items):
+        lead = items[i]
+        op = None
+        start_i = i
+        if lead.has("date_cmp") or (lead.cue("cmp") and lead.cue("cmp").arg == "between"):  # type: ignore[union-attr]
+            op = lead.cue("date_cmp").arg if lead.has("date_cmp") and not lead.cue("cmp") else "between"
+            if lead.has("date_cmp") and lead.cue("cmp") and lead.cue("cmp").arg == "between":  # type: ignore[union-attr]
+                op = "between"                     # "from 1994 to 1996" (or "from 1994" alone)
+            i += 1
+        if i >= len(items):
+            break
+        point = _point(items, i)
+        if point is None:
+            i = start_i + 1
+            continue
+        start, end, nxt = point
+        if op == "between" or op is None:
+            # "1994 to 1996", "between 1994 and 1996", "1994-1996"
+            j = nxt
+            if j < len(items) and (items[j].has("and", "date_cmp") or items[j].text.lower() in ("to", "-")):
+                second = _point(items, j + 1) if j + 1 < len(items) else None
+                if second is not None:
+                    end = second[1]
+                    nxt = second[2]
+                    op = "range"
+            if op == "between":
+                op = ">="                          # "from 1995" alone
+        text = " ".join(items[k].text for k in range(start_i, nxt))
+        if op in (None, "range"):
+            periods.append(Period(start, end, text, tuple(range(start_i, nxt))))
+        elif op == ">":
+            periods.append(Period(end, None, text, tuple(range(start_i, nxt))))
+        elif op == ">=":
+            periods.append(Period(start, None, text, tuple(range(start_i, nxt))))
+        elif op == "<":
+            periods.append(Period(None, start, text, tuple(range(start_i, nxt))))
+        elif op == "<=":
+            periods.append(Period(None, end, text, tuple(range(start_i, nxt))))
+        used.update(range(start_i, nxt))
+        i = nxt
+    return periods, used
+
+
+def _add_months(d: date, months: int) -> date:
+    m = d.month - 1 + months
+    return date(d.year + m // 12, m % 12 + 1, 1)
+
+
+def describe_period(p: Period) -> str:
+    if p.start and p.end:
+        if p.start.month == 1 and p.start.day == 1 and p.end.month == 1 and p.end.day == 1:
+            if p.end.year - p.start.year == 1:
+                return f"in {p.start.year}"
+            return f"from {p.start.year} to {p.end.year - 1}"
+        return f"from {p.start.isoformat()} to before {p.end.isoformat()}"
+    if p.start:
+        return f"on or after {p.start.isoformat()}"
+    return f"before {p.end.isoformat() if p.end else ''}"
