@@ -223,6 +223,9 @@ def run_catalog(args: argparse.Namespace) -> int:
 def run_demo_build(args: argparse.Namespace) -> int:
     from nl2sql.demo.build import build_demo_warehouse
 
-    path = build_demo_warehouse(Path(args.path), scale=args.scale)
+    try:
+        path = build_demo_warehouse(Path(args.path), scale=args.scale)
+    except UserFacingError as e:
+        return _print_setup_error(e, as_json=False)
     print(f"wrote the demo warehouse to {path}")
     return EXIT_OK

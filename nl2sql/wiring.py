@@ -76,13 +76,13 @@ def build_llm(settings: Settings) -> LlmClient | None:
 def build_assistant_parts(settings: Settings) -> AssistantParts:
     warehouse, default_overlay = open_warehouse(settings)
     model = build_model(warehouse, settings.overlay_path or default_overlay)
-    feedback = None
-    try:
-        from nl2sql.feedback import FeedbackStore
+    from nl2sql.feedback import FeedbackStore
 
-        data_dir = settings.resolved_data_dir()
+    data_dir = settings.resolved_data_dir()
+    try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        feedback = FeedbackStore(data_dir / "feedback.sqlite")
-    except ImportError:
-        feedback = None
+    except OSError as e:
+        raise ConfigError(f"The data directory {data_dir} cannot be created ({e.strerror}).",
+                          hint="Set NL2SQL_DATA_DIR to a writable folder.") from None
+    feedback = FeedbackStore(data_dir / "feedback.sqlite")
     return AssistantParts(model, warehouse, build_llm(settings), feedback)
