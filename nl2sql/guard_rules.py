@@ -107,13 +107,26 @@ def series_size(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
     for node in tree.find_all(exp.Func):
         if not (isinstance(node, exp.GenerateSeries) or function_names(node) & SERIES_FUNCTIONS):
             continue
-        start, end, step = (_number(node.args.get(k)) for k in ("start", "end", "step"))
+        start, end, step = _bounds(node)
         if start is None or end is None:
             continue                                           # not constant: the warehouse timeout bounds it
         count = abs(end - start) / max(abs(step or 1.0), 1e-9)
         if count > policy.max_generated_rows:
             yield Issue("too_complex", f"The query would generate about {count:,.0f} rows; the limit is "
                         f"{policy.max_generated_rows:,}.", f"{count:.0f}")
+
+
+def _bounds(node: exp.Func) -> tuple[float | None, float | None, float | None]:
+    """(start, end, step) of a series call: sqlglot's GenerateSeries, or positional arguments when a dialect
+    leaves ``range(n)`` / ``range(a, b, s)`` anonymous (Spark)."""
+    if isinstance(node, exp.GenerateSeries):
+        return _number(node.args.get("start")), _number(node.args.get("end")), _number(node.args.get("step"))
+    args = [_number(a) for a in node.expressions]
+    if len(args) == 1:
+        return 0.0, args[0], None
+    if len(args) in (2, 3):
+        return args[0], args[1], args[2] if len(args) == 3 else None
+    return None, None, None
 
 
 _ARITH = {exp.Add: lambda a, b: a + b, exp.Sub: lambda a, b: a - b, exp.Mul: lambda a, b: a * b,
