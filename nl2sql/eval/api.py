@@ -1,0 +1,129 @@
+"""The Python API: ``evaluate(EvalRequest(...)) -> report`` picks the generator and databases, runs, and
+writes ``report.json`` and ``report.md``. The CLI is a thin layer over this."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from nl2sql.errors import ConfigError
+from nl2sql.eval.dataset import DEFAULT_DB, Dataset, load_dataset
+from nl2sql.eval.databases import assistant_factory, database_opener
+from nl2sql.eval.execute import SCORING_ROW_CAP
+from nl2sql.eval.generators import AssistantGenerator, Generator, GeneratorKind, GoldGenerator, PredictionsFile
+from nl2sql.eval.report import write_reports
+from nl2sql.eval.runner import RunOptions, run_evaluation
+from nl2sql.ports import LlmClient, Warehouse
+from nl2sql.settings import Settings
+
+GENERATORS: tuple[GeneratorKind, ...] = ("gold", "offline", "llm", "verified", "predictions")
+
+
+@dataclass(frozen=True)
+class EvalRequest:
+    dataset: str                              # spider:PATH | bird:PATH | file:PATH
+    generator: GeneratorKind
+    out_dir: Path
+    predictions: Path | None = None
+    db: str | None = None                     # file datasets: the warehouse; spider/bird: the databases folder
+    overlay: str | None = None                # file datasets: the overlay for the configured warehouse
+    workers: int = 2
+    timeout_s: float = 60.0
+    limit: int | None = None
+    keep_distinct: bool = False
+    resume: bool = True
+    llm_cache: Path | None = None             # default: OUT/llm_cache.sqlite
+
+
+def evaluate(request: EvalRequest, *, settings: Settings | None = None, llm: LlmClient | None = None,
+             progress_stream: TextIO | None = sys.stderr) -> dict[str, Any]:
+    """Run one evaluation and write its reports; returns the report as a dict."""
+    if request.generator not in GENERATORS:
+        raise ConfigError(f"Unknown generator {request.generator!r}; choose one of {', '.join(GENERATORS)}.")
+    settings = settings or Settings()
+    is_file = not request.dataset.startswith(("spider:", "bird:"))
+    database_dir = Path(request.db).expanduser() if (request.db and not is_file) else None
+    dataset = load_dataset(request.dataset, limit=request.limit, database_dir=database_dir)
+    default_warehouse, default_model = _configured_warehouse(request, settings) if is_file else (None, None)
+    generator, model_name, cached = _generator(request, dataset, settings, llm, default_warehouse, default_model)
+    params = {
+        "generator": request.generator,
+        "model": model_name,
+        "dataset": dataset.name,
+        "questions": len(dataset.examples),
+        "predictions_sha256": _sha256(request.predictions) if request.predictions else None,
+    }
+    options = RunOptions(workers=request.workers, timeout_s=request.timeout_s, keep_distinct=request.keep_distinct,
+                         resume=request.resume, params=params)
+    opener = database_opener(timeout_s=request.timeout_s, default=default_warehouse)
+    try:
+        run = run_evaluation(dataset, generator, opener, out_dir=request.out_dir, options=options,
+                             progress_stream=progress_stream)
+    finally:
+        if cached is not None:
+            cached.close()
+    report = write_reports(run, request.out_dir)
+    if cached is not None:
+        report["llm_cache"] = {"hits": cached.hits, "misses": cached.misses}
+    return report
+
+
+def _generator(request: EvalRequest, dataset: Dataset, settings: Settings, llm: LlmClient | None,
+               warehouse: Warehouse | None, model: Any) -> tuple[Generator, str | None, Any]:
+    if request.generator == "gold":
+        return GoldGenerator(), None, None
+    if request.generator == "predictions":
+        if request.predictions is None:
+            raise ConfigError("The predictions generator needs --predictions FILE (one SQL per line).")
+        return PredictionsFile(request.predictions, dataset), None, None
+    # The assistant's row cap would cut results before scoring: lift it to the scoring cap.
+    eval_settings = replace(settings, max_rows=SCORING_ROW_CAP, query_timeout_s=request.timeout_s)
+    cached = None
+    if request.generator == "llm":
+        llm = llm or _configured_llm(settings)
+        from nl2sql.eval.cache import CachedLlm
+
+        cache_path = request.llm_cache or request.out_dir / "llm_cache.sqlite"
+        cached = CachedLlm(llm, cache_path, request={"base_url": settings.llm_base_url,
+                                                      "temperature": settings.llm_temperature})
+        llm = cached
+    factory = assistant_factory(eval_settings, llm=llm, default=warehouse, default_model=model)
+    model_name = llm.model if (llm is not None and request.generator == "llm") else None
+    return AssistantGenerator(request.generator, dataset, factory), model_name, cached  # type: ignore[arg-type]
+
+
+def _configured_llm(settings: Settings) -> LlmClient:
+    from nl2sql.wiring import build_llm
+
+    llm = build_llm(replace(settings, generator="llm"))
+    if llm is None:
+        raise ConfigError("The llm generator needs a language model.",
+                          hint="Set OPENAI_API_KEY (and OPENAI_BASE_URL for other OpenAI-compatible servers).")
+    return llm
+
+
+def _configured_warehouse(request: EvalRequest, settings: Settings) -> tuple[Warehouse, Any]:
+    """The warehouse a benchmark file runs on: ``--db`` (DuckDB file, SQLite file or URL) or the settings."""
+    from nl2sql.wiring import build_model, open_warehouse
+
+    if request.db:
+        db = request.db
+        if "://" in db:
+            settings = replace(settings, db_url=db, db_path=None)
+        elif db.lower().endswith((".sqlite", ".sqlite3")):
+            settings = replace(settings, db_url=f"sqlite:///{Path(db).expanduser().resolve()}", db_path=None)
+        else:
+            settings = replace(settings, db_path=db, db_url=None)
+    warehouse, default_overlay = open_warehouse(settings)
+    overlay = request.overlay or settings.overlay_path or default_overlay
+    return warehouse, build_model(warehouse, overlay)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+__all__ = ["EvalRequest", "GENERATORS", "evaluate", "DEFAULT_DB"]

@@ -1,0 +1,254 @@
+"""Evaluation datasets as frozen values: Spider, BIRD, and our own benchmark files (YAML or JSONL).
+
+``load_dataset("spider:PATH" | "bird:PATH" | "file:PATH")`` reads one. Examples keep the dataset's
+order; a question whose database is missing is kept and reported apart (``Dataset.runnable``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Literal, Mapping
+
+from nl2sql.errors import ConfigError
+from nl2sql.eval.hardness import spider_hardness
+
+DatasetKind = Literal["spider", "bird", "file"]
+DEFAULT_DB = "default"  # the db_id of a benchmark file's questions: the configured warehouse
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    db_id: str
+    question: str
+    gold_sql: str
+    difficulty: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: str | None = None
+    evidence: str | None = None                 # BIRD's external knowledge, given to the generator
+
+
+@dataclass(frozen=True)
+class DatabaseSource:
+    """Where one database of a dataset lives. Spider-style: every ``*.sqlite`` file in its folder is
+    scored (test-suite databases); ``paths[0]`` is the one generators see."""
+
+    db_id: str
+    paths: tuple[Path, ...] = ()
+    url: str | None = None
+    column_comments: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (table, column) lower-case
+
+    @property
+    def available(self) -> bool:
+        return bool(self.paths) or self.url is not None or self.db_id == DEFAULT_DB
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    kind: DatasetKind
+    examples: tuple[Example, ...]
+    databases: Mapping[str, DatabaseSource]
+
+    def runnable(self, example: Example) -> bool:
+        source = self.databases.get(example.db_id)
+        return source is not None and source.available
+
+
+def load_dataset(spec: str, *, limit: int | None = None, database_dir: Path | None = None) -> Dataset:
+    """Read ``kind:PATH`` (kind is spider, bird or file; a bare path is a benchmark file).
+
+    ``database_dir`` replaces Spider's ``database/`` or BIRD's ``dev_databases/`` folder (e.g. test-suite
+    databases)."""
+    kind, _, raw = spec.partition(":") if spec.split(":", 1)[0] in ("spider", "bird", "file") else ("file", "", spec)
+    path = Path(raw).expanduser()
+    if not path.exists():
+        raise ConfigError(f"The dataset path {path} does not exist.")
+    if kind == "spider":
+        dataset = load_spider(path, database_dir=database_dir)
+    elif kind == "bird":
+        dataset = load_bird(path, database_dir=database_dir)
+    else:
+        dataset = load_benchmark_file(path)
+    if limit is not None:
+        dataset = Dataset(dataset.name, dataset.kind, dataset.examples[:limit], dataset.databases)
+    return dataset
+
+
+# ------------------------------------------------------------------------------------------ Spider
+def load_spider(path: Path, *, database_dir: Path | None = None) -> Dataset:
+    """``dev.json`` (or the JSON file given) + ``database/<db_id>/*.sqlite``; difficulty from the sql tree."""
+    questions = path if path.is_file() else path / "dev.json"
+    root = questions.parent
+    records = _read_json_list(questions)
+    examples = tuple(
+        Example(
+            id=str(i),
+            db_id=r["db_id"],
+            question=r["question"],
+            gold_sql=r["query"],
+            difficulty=spider_hardness(r["sql"]) if isinstance(r.get("sql"), dict) else None,
+        )
+        for i, r in enumerate(records)
+    )
+    db_root = database_dir or root / "database"
+    databases = {db_id: _sqlite_folder(db_root / db_id, db_id) for db_id in _ordered_ids(examples)}
+    return Dataset(f"spider:{questions.stem}", "spider", examples, databases)
+
+
+def _sqlite_folder(folder: Path, db_id: str) -> DatabaseSource:
+    """Every file whose name contains ``.sqlite`` (as the official evaluator lists them), main file first."""
+    if not folder.is_dir():
+        return DatabaseSource(db_id)
+    files = sorted(p for p in folder.iterdir() if ".sqlite" in p.name and p.is_file())
+    main = folder / f"{db_id}.sqlite"
+    if main not in files:
+        return DatabaseSource(db_id)
+    return DatabaseSource(db_id, (main, *(p for p in files if p != main)))
+
+
+# ------------------------------------------------------------------------------------------ BIRD
+_BIRD_DB_DIRS = ("dev_databases", "train_databases", "databases", "database")
+
+
+def load_bird(path: Path, *, database_dir: Path | None = None) -> Dataset:
+    """BIRD: a JSON list of {question_id, db_id, question, evidence, SQL, difficulty} and
+    ``<dev_databases>/<db_id>/<db_id>.sqlite`` with ``database_description/<table>.csv``."""
+    questions = path if path.is_file() else _bird_questions_file(path)
+    root = questions.parent
+    records = _read_json_list(questions)
+    examples = tuple(
+        Example(
+            id=str(r.get("question_id", i)),
+            db_id=r["db_id"],
+            question=r["question"],
+            gold_sql=r.get("SQL") or r.get("query") or "",
+            difficulty=r.get("difficulty"),
+            evidence=(r.get("evidence") or None),
+        )
+        for i, r in enumerate(records)
+    )
+    db_root = database_dir or next((root / d for d in _BIRD_DB_DIRS if (root / d).is_dir()), root / _BIRD_DB_DIRS[0])
+    databases = {}
+    for db_id in _ordered_ids(examples):
+        folder = db_root / db_id
+        main = folder / f"{db_id}.sqlite"
+        comments = read_bird_descriptions(folder / "database_description")
+        databases[db_id] = DatabaseSource(db_id, (main,) if main.is_file() else (), column_comments=comments)
+    return Dataset(f"bird:{questions.stem}", "bird", examples, databases)
+
+
+def _bird_questions_file(folder: Path) -> Path:
+    for name in ("dev.json", "mini_dev_sqlite.json", "train.json"):
+        if (folder / name).is_file():
+            return folder / name
+    candidates = sorted(folder.glob("*.json"))
+    if len(candidates) != 1:
+        raise ConfigError(f"No BIRD question file (dev.json) found in {folder}.")
+    return candidates[0]
+
+
+def read_bird_descriptions(folder: Path) -> dict[tuple[str, str], str]:
+    """Column comments from BIRD's ``database_description/<table>.csv`` files (any encoding BIRD used)."""
+    import csv
+    import io
+
+    comments: dict[tuple[str, str], str] = {}
+    if not folder.is_dir():
+        return comments
+    for file in sorted(folder.glob("*.csv")):
+        raw = file.read_bytes()
+        text = next((raw.decode(enc) for enc in ("utf-8-sig", "cp1252", "latin-1") if _decodes(raw, enc)), "")
+        for row in csv.DictReader(io.StringIO(text)):
+            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
+            column = row.get("original_column_name")
+            if not column:
+                continue
+            comment = _bird_comment(row)
+            if comment:
+                comments[(file.stem.strip().lower(), column.lower())] = comment
+    return comments
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _bird_comment(row: Mapping[str, str]) -> str:
+    """'Full name: description. Values: value description' from one description row.
+
+    >>> _bird_comment({"original_column_name": "cds", "column_name": "county district school code",
+    ...                "column_description": "", "value_description": "not useful"})
+    'county district school code. Values: not useful'
+    """
+    original = row.get("original_column_name", "")
+    name, description = row.get("column_name", ""), row.get("column_description", "")
+    values = row.get("value_description", "")
+    head = description or name
+    if name and description and name.lower() != original.lower():
+        head = f"{name}: {description}"
+    if head.lower() == original.lower():
+        head = ""  # repeating the column's own name says nothing
+    parts = [head.rstrip(". ")] if head else []
+    if values:
+        parts.append(f"Values: {values}")
+    return ". ".join(parts)
+
+
+# ------------------------------------------------------------------------------------------ files
+_SQL_KEYS = ("sql", "gold_sql", "SQL", "query", "gold")
+
+
+def load_benchmark_file(path: Path) -> Dataset:
+    """Our own golden questions: YAML (a list, or ``questions:``) or JSONL, each with ``question`` and
+    its gold SQL (``sql``), optional ``id``, ``tags``, ``notes``, ``difficulty`` and ``db_id``."""
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    else:
+        import yaml
+
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        records = loaded.get("questions", []) if isinstance(loaded, dict) else loaded
+    if not isinstance(records, list):
+        raise ConfigError(f"{path} must hold a list of questions.")
+    examples = tuple(_file_example(i, r, path) for i, r in enumerate(records))
+    databases = {db_id: DatabaseSource(db_id) for db_id in _ordered_ids(examples)}
+    return Dataset(f"file:{path.stem}", "file", examples, databases)
+
+
+def _file_example(i: int, record: Any, path: Path) -> Example:
+    if not isinstance(record, dict) or not record.get("question"):
+        raise ConfigError(f"Question {i + 1} in {path} needs a 'question'.")
+    sql = next((record[k] for k in _SQL_KEYS if record.get(k)), None)
+    if not sql:
+        raise ConfigError(f"Question {i + 1} in {path} needs its gold SQL under 'sql'.")
+    tags = record.get("tags") or ()
+    return Example(
+        id=str(record.get("id", i)),
+        db_id=str(record.get("db_id") or DEFAULT_DB),
+        question=str(record["question"]),
+        gold_sql=str(sql).strip(),
+        difficulty=record.get("difficulty"),
+        tags=tuple(str(t) for t in ([tags] if isinstance(tags, str) else tags)),
+        notes=record.get("notes"),
+    )
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def _read_json_list(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        raise ConfigError(f"The question file {path} does not exist.")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise ConfigError(f"{path} must hold a JSON list of questions.")
+    return data
+
+
+def _ordered_ids(examples: Iterable[Example]) -> list[str]:
+    return list(dict.fromkeys(e.db_id for e in examples))
