@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 import urllib.request
-import json
 
 import pytest
 from tests.llm_stub import StubLlmServer
 
 from nl2sql.adapters.openai_llm import PLACEHOLDER_KEY, Backoff, OpenAiLlm
 from nl2sql.errors import ConfigError, LlmReplyError, LlmUnavailable, UserFacingError
+from nl2sql.extract import extract_sql
 from nl2sql.ports import Message
 from nl2sql.settings import Settings
 
@@ -216,3 +217,16 @@ def test_stub_lists_models(llm_stub: StubLlmServer) -> None:
 def test_stub_rejects_unknown_failure_kind(llm_stub: StubLlmServer) -> None:
     with pytest.raises(ValueError, match="unknown failure kind"):
         llm_stub.fail_next("teapot")  # type: ignore[arg-type]
+
+
+def test_reply_without_sql_is_a_reply_error_at_extraction(llm_stub: StubLlmServer) -> None:
+    llm_stub.fail_next("no_sql", text="Sorry, I cannot see a table about shipments.")
+    reply = client(llm_stub.url).complete(MESSAGES)
+    with pytest.raises(LlmReplyError, match="did not reply with a SQL query"):
+        extract_sql(reply.text)
+
+
+def test_gold_sql_round_trip_through_server_and_extraction(llm_stub: StubLlmServer) -> None:
+    gold = "SELECT o_orderpriority, COUNT(*) FROM orders GROUP BY 1"
+    llm_stub.responder = lambda body: f"Here is the query:\n```sql\n{gold};\n```\nIt counts orders by priority."
+    assert extract_sql(client(llm_stub.url).complete(MESSAGES).text) == gold
