@@ -7,21 +7,21 @@ from typing import Any, Callable
 import streamlit as st
 
 from app.presenting import Turn, failure_text, format_number, generator_label, headline
-from nl2sql.explain import SqlUsage
+from nl2sql.explain import SqlUsage, pretty_sql
 
 UsageOf = Callable[[str], SqlUsage]
 
 
-def render_answer(turn: Turn, *, llm_model: str | None, usage_of: UsageOf) -> None:
+def render_answer(turn: Turn, *, llm_model: str | None, usage_of: UsageOf, dialect: str) -> None:
     answer = turn.answer
     if not answer.ok:
         message, hint = failure_text(answer)
         show = st.warning if answer.status in ("refused", "abstained") else st.error
-        show(message, icon="🛡️" if answer.status == "refused" else None)
+        show(message, icon=":material/shield:" if answer.status == "refused" else None)
         st.caption(f"**What to try:** {hint}")
         return
     if answer.trusted:
-        st.success("Trusted answer: a person verified this question and its SQL.", icon="✅")
+        st.success("Trusted answer: a person verified this question and its SQL.", icon=":material/verified:")
     st.markdown(headline(answer))
     if answer.rows:
         _chart(answer.chart)
@@ -34,7 +34,7 @@ def render_answer(turn: Turn, *, llm_model: str | None, usage_of: UsageOf) -> No
             key=f"csv_{turn.id}",
         )
     with st.expander("How this was answered"):
-        _how(turn, llm_model=llm_model, usage_of=usage_of)
+        _how(turn, llm_model=llm_model, usage_of=usage_of, dialect=dialect)
 
 
 def _chart(spec: dict[str, Any] | None) -> None:
@@ -47,13 +47,13 @@ def _chart(spec: dict[str, Any] | None) -> None:
         st.vega_lite_chart(spec, width="stretch")
 
 
-def _how(turn: Turn, *, llm_model: str | None, usage_of: UsageOf) -> None:
+def _how(turn: Turn, *, llm_model: str | None, usage_of: UsageOf, dialect: str) -> None:
     answer = turn.answer
     st.markdown(f"**Answered by:** {generator_label(answer, llm_model)}")
     if answer.interpretation and answer.generator != "verified":
         st.markdown(f"**Understood as:** {answer.interpretation}")
     st.markdown("**The SQL that ran**")
-    st.code(answer.sql or "", language="sql")
+    st.code(pretty_sql(answer.sql or "", dialect=dialect), language="sql")
     if answer.explanation:
         st.markdown("**What it does** (read from the SQL itself)")
         st.markdown("\n".join(f"- {line}" for line in answer.explanation.splitlines()))

@@ -17,16 +17,18 @@ def render_thumbs(turn: Turn, store: FeedbackStore | None) -> None:
     if store is None:
         return
     if turn.rating:
-        st.caption("Thanks, your feedback was saved." + (" 👍" if turn.rating == "up" else " 👎"))
+        verdict = "a good answer" if turn.rating == "up" else "a wrong answer"
+        st.caption(f"Thanks, your feedback was saved (marked as {verdict}).")
         return
     comment_key = f"comment_{turn.id}"
-    left, middle, right = st.columns([1, 1, 8])
-    left.button("👍", key=f"up_{turn.id}", help="This answer is right", on_click=_rate,
+    # Material icons ship with Streamlit, so they render even where no emoji font is installed.
+    left, middle, right = st.columns([2, 2, 6])
+    left.button("Good answer", icon=":material/thumb_up:", key=f"up_{turn.id}", on_click=_rate,
                 args=(turn.id, store, "up", comment_key))
-    middle.button("👎", key=f"down_{turn.id}", help="This answer is wrong", on_click=_rate,
+    middle.button("Wrong answer", icon=":material/thumb_down:", key=f"down_{turn.id}", on_click=_rate,
                   args=(turn.id, store, "down", comment_key))
     right.text_input("Comment (optional)", key=comment_key, label_visibility="collapsed",
-                     placeholder="Optional comment, then 👍 or 👎")
+                     placeholder="Optional comment, then rate the answer")
 
 
 def _rate(turn_id: int, store: FeedbackStore, rating: str, comment_key: str) -> None:
@@ -53,21 +55,22 @@ def render_editor(store: FeedbackStore | None) -> None:
         return
     st.caption("Promote a good answer to make it a verified question→SQL pair: "
                "the same question is then answered from it and labelled trusted.")
-    rating = st.radio("Show", ("all", "👍 only", "👎 only"), horizontal=True, key="editor_filter")
-    wanted = {"👍 only": "up", "👎 only": "down"}.get(rating)
+    rating = st.radio("Show", ("all", "good answers", "wrong answers"), horizontal=True, key="editor_filter")
+    wanted = {"good answers": "up", "wrong answers": "down"}.get(rating)
     entries = store.list(rating=wanted)  # type: ignore[arg-type]
     if not entries:
-        st.info("No feedback yet. Rate answers with 👍 or 👎 in the Ask view.")
+        st.info("No feedback yet. Rate answers in the Ask view.")
     for entry in entries:
         with st.container(border=True):
-            st.markdown(f"{'👍' if entry.rating == 'up' else '👎'} **{entry.question}**")
+            icon = ":material/thumb_up:" if entry.rating == "up" else ":material/thumb_down:"
+            st.markdown(f"{icon} **{entry.question}**")
             meta = entry.meta
             st.caption(f"{entry.created_at} · answered by {meta.get('generator', '?')} · "
                        f"{meta.get('rows', '?')} rows" + (f" · “{entry.comment}”" if entry.comment else ""))
             if entry.sql:
                 st.code(entry.sql, language="sql")
             if entry.promoted:
-                st.caption("✅ Verified")
+                st.caption(":material/verified: Verified")
             elif entry.sql:
                 st.button("Promote to verified", key=f"promote_{entry.id}", on_click=_promote,
                           args=(store, entry.id))

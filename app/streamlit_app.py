@@ -119,7 +119,8 @@ def _render_turn(turn: Turn, assistant: Assistant, llm_model: str | None, usage_
     with st.chat_message("user"):
         st.markdown(turn.question)
     with st.chat_message("assistant"):
-        render_answer(turn, llm_model=llm_model, usage_of=usage_of)  # type: ignore[arg-type]
+        render_answer(turn, llm_model=llm_model, usage_of=usage_of,  # type: ignore[arg-type]
+                      dialect=assistant.warehouse.dialect)
         render_thumbs(turn, assistant.feedback)
 
 

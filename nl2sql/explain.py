@@ -71,6 +71,24 @@ def explain_sql(sql: str, *, dialect: str = "duckdb", model: SemanticModel | Non
     return "\n".join(_query(tree, ctx))
 
 
+def pretty_sql(sql: str, *, dialect: str = "duckdb") -> str:
+    """The same query laid out on several lines for reading; the text as given if it does not parse.
+
+    >>> print(pretty_sql("select a, sum(b) from t group by a"))
+    SELECT
+      a,
+      SUM(b)
+    FROM t
+    GROUP BY
+      a
+    """
+    try:
+        trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
+    except sqlglot.errors.SqlglotError:
+        return sql
+    return ";\n".join(t.sql(dialect=dialect, pretty=True) for t in trees) if trees else sql
+
+
 def _query(q: exp.Expr, ctx: _Context) -> list[str]:
     lines = []
     with_ = q.args.get("with_") or q.args.get("with")
