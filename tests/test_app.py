@@ -1,0 +1,194 @@
+"""The Streamlit app, driven by ``streamlit.testing.v1.AppTest`` over the real demo warehouse and the LLM stub."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from nl2sql.demo.build import DEMO_FILE_NAME  # noqa: E402
+from nl2sql.feedback import FeedbackStore  # noqa: E402
+from tests.conftest import REPO_ROOT  # noqa: E402
+from tests.llm_stub import StubLlmServer  # noqa: E402
+
+APP = str(REPO_ROOT / "app" / "streamlit_app.py")
+PARTS_SQL = "```sql\nSELECT COUNT(*) AS parts FROM part\n```"
+
+
+@pytest.fixture
+def data_dir(demo_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data directory (own feedback store) holding a copy of the session's demo warehouse."""
+    shutil.copy(demo_data_dir / DEMO_FILE_NAME, tmp_path / DEMO_FILE_NAME)
+    import os
+
+    for var in list(os.environ):
+        if var.startswith(("OPENAI_", "NL2SQL_")):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("NL2SQL_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def with_llm(data_dir: Path, llm_stub: StubLlmServer, monkeypatch: pytest.MonkeyPatch) -> StubLlmServer:
+    """The app configured to write SQL with the stub LLM only (after verified questions)."""
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_stub.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-secret")
+    monkeypatch.setenv("NL2SQL_LLM_MODEL", "stub-model")
+    monkeypatch.setenv("NL2SQL_GENERATOR", "llm")
+    monkeypatch.setenv("NL2SQL_LLM_MAX_RETRIES", "0")
+    monkeypatch.setenv("NL2SQL_MAX_REPAIRS", "0")
+    return llm_stub
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert_no_traceback(at)
+    return at
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input(key="question_box").set_value(question).run()
+    assert_no_traceback(at)
+    return at
+
+
+def assert_no_traceback(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def texts(elements: Any) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def test_first_load_shows_examples_and_the_sidebar(data_dir: Path) -> None:
+    at = start()
+    labels = texts(at.button)
+    assert "What is the total revenue by region?" in " ".join(b.label for b in at.button)
+    assert len([b for b in at.button if b.key and b.key.startswith("example_")]) >= 3
+    sidebar = " ".join(texts(at.sidebar.markdown))
+    assert "Warehouse:" in sidebar and "duckdb" in sidebar
+    assert "Generator policy:** auto" in sidebar
+    assert "none (offline engine only)" in sidebar
+    assert labels  # buttons render
+
+
+def test_asking_an_example_shows_sentence_table_chart_and_sql(data_dir: Path) -> None:
+    at = start()
+    example = at.button(key="example_0")
+    example.click().run()
+    assert_no_traceback(at)
+    assert example.label in texts(at.markdown)                      # the question, in the conversation
+    assert any(t.startswith("Computes ") for t in texts(at.markdown))  # one plain sentence
+    frame = at.dataframe[0].value
+    assert len(frame) > 0
+    assert len(at.get("vega_lite_chart")) == 1
+    assert at.code[0].value.upper().startswith("SELECT")
+    assert len(at.get("download_button")) == 1
+    how = " ".join(texts(at.markdown))
+    assert "**Tables:**" in how and "**Timings:**" in how and "**Answered by:**" in how
+
+
+def test_one_number_is_a_metric_card(data_dir: Path) -> None:
+    at = start()
+    single = next(b for b in at.button if b.label == "What share of line items arrived late?")
+    single.click().run()
+    assert_no_traceback(at)
+    assert len(at.metric) == 1
+
+
+def test_follow_up_sends_the_conversation_and_new_conversation_clears_it(with_llm: StubLlmServer) -> None:
+    with_llm.script(PARTS_SQL, "```sql\nSELECT COUNT(*) AS parts FROM part WHERE p_size > 10\n```")
+    at = start()
+    assert "stub-model" in " ".join(texts(at.sidebar.markdown))
+    ask(at, "How many parts are there?")
+    ask(at, "and only those larger than size 10?")
+    assert len(at.dataframe) == 2
+    assert len(with_llm.requests) == 2
+    follow_up = " ".join(str(m.get("content")) for m in with_llm.requests[1].messages)
+    assert "How many parts are there?" in follow_up                  # the earlier turn went along
+    at.button(key="new_conversation").click().run()
+    assert_no_traceback(at)
+    assert len(at.dataframe) == 0
+    assert any(b.key == "example_0" for b in at.button)
+
+
+def test_thumbs_promote_and_the_same_question_comes_back_trusted(with_llm: StubLlmServer, data_dir: Path) -> None:
+    with_llm.script(PARTS_SQL)
+    at = start()
+    ask(at, "How many parts are there?")
+    assert not at.success                                           # an LLM answer is not trusted
+    at.text_input(key="comment_0").input("exactly what I needed")
+    at.button(key="up_0").click().run()
+    assert_no_traceback(at)
+    assert any("feedback was saved" in t for t in texts(at.caption))
+
+    entries = FeedbackStore(data_dir / "feedback.sqlite").list()
+    assert [(e.question, e.rating, e.comment) for e in entries] == [
+        ("How many parts are there?", "up", "exactly what I needed")]
+    assert entries[0].meta["generator"] == "llm"
+
+    at.sidebar.radio(key="view").set_value("Feedback editor").run()
+    assert_no_traceback(at)
+    at.button(key=f"promote_{entries[0].id}").click().run()
+    assert_no_traceback(at)
+    assert any("now a verified question" in t for t in texts(at.success))
+
+    at.sidebar.radio(key="view").set_value("Ask").run()
+    at.button(key="new_conversation").click().run()
+    ask(at, "how many parts are there")
+    assert len(with_llm.requests) == 1                              # answered without the LLM
+    assert any("Trusted answer" in t for t in texts(at.success))
+    assert "Trusted verified query" in " ".join(texts(at.markdown))
+
+
+def test_thumbs_down_with_a_comment_is_stored(with_llm: StubLlmServer, data_dir: Path) -> None:
+    with_llm.script(PARTS_SQL)
+    at = start()
+    ask(at, "How many parts are there?")
+    at.text_input(key="comment_0").input("I meant suppliers")
+    at.button(key="down_0").click().run()
+    assert_no_traceback(at)
+    (entry,) = FeedbackStore(data_dir / "feedback.sqlite").list()
+    assert (entry.rating, entry.comment, entry.sql is not None) == ("down", "I meant suppliers", True)
+
+
+def test_llm_down_is_a_friendly_message(with_llm: StubLlmServer) -> None:
+    with_llm.fail_next("503", times=5)
+    at = start()
+    ask(at, "How many parts are there?")
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "Traceback" not in message and "something went wrong on our side" not in message.lower()
+    assert "sk-test" not in message                                  # the key never shows
+    assert any("What to try" in t for t in texts(at.caption))
+    assert len(at.dataframe) == 0
+
+
+def test_guard_refusal_is_a_friendly_message(with_llm: StubLlmServer) -> None:
+    with_llm.script("```sql\nDELETE FROM orders\n```")
+    at = start()
+    ask(at, "Remove every order")
+    assert len(at.warning) == 1
+    assert "not run" in at.warning[0].value or "read" in at.warning[0].value
+    assert any("What to try" in t for t in texts(at.caption))
+    assert len(at.dataframe) == 0
+
+
+def test_a_bad_setting_is_a_friendly_message(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NL2SQL_DB", str(data_dir / "missing.duckdb"))
+    at = start()
+    assert len(at.error) == 1 and "could not start" in at.error[0].value
+    assert any("What to try" in t for t in texts(at.caption))
+
+
+def test_editor_with_no_feedback_says_so(data_dir: Path) -> None:
+    at = start()
+    at.sidebar.radio(key="view").set_value("Feedback editor").run()
+    assert_no_traceback(at)
+    assert any("No feedback yet" in t for t in texts(at.info))
