@@ -28,6 +28,7 @@ class Example:
     tags: tuple[str, ...] = ()
     notes: str | None = None
     evidence: str | None = None                 # BIRD's external knowledge, given to the generator
+    expect: str = "answer"                      # "abstain": no gold SQL; a careful engine should decline
 
 
 @dataclass(frozen=True)
@@ -226,15 +227,17 @@ def _file_example(i: int, record: Any, path: Path) -> Example:
     if not isinstance(record, dict) or not record.get("question"):
         raise ConfigError(f"Question {i + 1} in {path} needs a 'question'.")
     sql = next((record[k] for k in _SQL_KEYS if record.get(k)), None)
-    if not sql:
-        raise ConfigError(f"Question {i + 1} in {path} needs its gold SQL under 'sql'.")
+    expect = str(record.get("expect") or "answer")
+    if not sql and expect != "abstain":
+        raise ConfigError(f"Question {i + 1} in {path} needs its gold SQL under 'sql' (or 'expect: abstain').")
     tags = record.get("tags") or ()
     return Example(
         id=str(record.get("id", i)),
         db_id=str(record.get("db_id") or DEFAULT_DB),
         question=str(record["question"]),
-        gold_sql=str(sql).strip(),
+        gold_sql=str(sql or "").strip(),
         difficulty=record.get("difficulty"),
+        expect=expect,
         tags=tuple(str(t) for t in ([tags] if isinstance(tags, str) else tags)),
         notes=record.get("notes"),
     )

@@ -46,6 +46,8 @@ class GoldGenerator:
     name = "gold"
 
     def predict(self, example: Example) -> Prediction:
+        if not example.gold_sql:
+            return Prediction(None, "abstained", "The gold answer is an abstention.", generator="gold")
         return Prediction(example.gold_sql, generator="gold")
 
 

@@ -42,6 +42,7 @@ class QuestionResult:
     pred_head: tuple[tuple[Any, ...], ...] = ()
     gold_row_count: int | None = None
     pred_row_count: int | None = None
+    declined_as_expected: bool | None = None       # questions without gold SQL: did the generator decline?
 
     @property
     def runnable(self) -> bool:
@@ -69,6 +70,15 @@ class QuestionResult:
 def skipped(example: Example, reason: str) -> QuestionResult:
     return QuestionResult(example.id, example.db_id, example.question, "skipped", None, example.gold_sql,
                           reason=reason, difficulty=example.difficulty, tags=example.tags)
+
+
+def expected_abstention(example: Example, prediction: Prediction) -> QuestionResult:
+    """A question with no gold SQL: kept out of execution accuracy; records whether the generator declined."""
+    declined = prediction.outcome in ("abstained", "refused") or not prediction.sql
+    result = skipped(example, "No gold SQL: the question expects an abstention.")
+    return _replace(result, pred_sql=prediction.sql, declined_as_expected=declined,
+                    timings_ms={"generate": prediction.generate_ms}, linked_tables=prediction.linked_tables,
+                    prompt_tokens=prediction.prompt_tokens, completion_tokens=prediction.completion_tokens)
 
 
 def judge(example: Example, prediction: Prediction, db: ScoringDatabase, *, keep_distinct: bool = False,
@@ -149,4 +159,4 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-__all__ = ["QuestionResult", "STATUSES", "Execution", "judge", "skipped", "gold_tables"]
+__all__ = ["QuestionResult", "STATUSES", "Execution", "expected_abstention", "judge", "skipped", "gold_tables"]

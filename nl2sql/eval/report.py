@@ -44,6 +44,10 @@ def build_report(run: RunResult) -> dict[str, Any]:
         "by_database": _group(runnable, lambda r: [r.db_id]),
         "by_tag": _group(runnable, lambda r: list(r.tags)),
         "skipped": [{"id": r.id, "db_id": r.db_id, "reason": r.reason} for r in results if not r.runnable],
+        "expected_abstentions": {
+            "questions": sum(r.declined_as_expected is not None for r in results),
+            "declined": sum(bool(r.declined_as_expected) for r in results),
+        },
         "linking": {
             "questions": len(linked),
             "kept_every_gold_table": sum(bool(r.linking_kept_gold_tables) for r in linked),
@@ -96,6 +100,10 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     if link["questions"]:
         lines += [f"Schema linking kept every gold table for {link['kept_every_gold_table']} of "
                   f"{link['questions']} questions ({link['rate']:.1%}).", ""]
+    abst = report["expected_abstentions"]
+    if abst["questions"]:
+        lines += [f"Questions that expect an abstention (not in the accuracy): declined {abst['declined']} of "
+                  f"{abst['questions']}.", ""]
     if report["skipped"]:
         reasons = Counter(s["reason"] for s in report["skipped"])
         lines += ["## Skipped", ""] + [f"- {n} × {reason}" for reason, n in reasons.most_common()] + [""]

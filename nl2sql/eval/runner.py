@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping, TextIO
 from nl2sql.eval.dataset import DatabaseSource, Dataset, Example
 from nl2sql.eval.execute import ScoringDatabase
 from nl2sql.eval.generators import Generator
-from nl2sql.eval.judge import QuestionResult, judge, skipped
+from nl2sql.eval.judge import QuestionResult, expected_abstention, judge, skipped
 from nl2sql.eval.progress import Progress
 
 RESULTS_FILE = "results.jsonl"
@@ -87,6 +87,8 @@ def _score_one(example: Example, dataset: Dataset, generator: Generator, pool: "
     except Exception as e:  # noqa: BLE001  (a database that cannot open skips its questions, not the run)
         return skipped(example, f"The database {example.db_id!r} could not be opened: {e}")
     prediction = generator.predict(example)
+    if not example.gold_sql:
+        return expected_abstention(example, prediction)
     return judge(example, prediction, db, keep_distinct=options.keep_distinct,
                  dialect=getattr(db.warehouses[0], "dialect", "sqlite"))
 
