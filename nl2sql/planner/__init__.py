@@ -38,7 +38,7 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
     items, ambiguous = resolve(items, lex, graph)
     if ambiguous:
         raise NotUnderstood("Some words could mean more than one thing.", tuple(ambiguous))
-    reading = Reader(items, lex).read()
+    reading = Reader(items, lex, graph).read()
     assembler = Assembler(reading, lex, graph)
     spec = assembler.assemble()
     confidence = 0.9 - 0.1 * reading.fuzzy - 0.05 * reading.weak - 0.05 * len(assembler.notes)

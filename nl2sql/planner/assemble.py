@@ -36,7 +36,7 @@ class Assembler:
         r = self.r
         if r.share:
             return self._share()
-        if r.measures:
+        if r.measures or any(t[1][0] in ("metric", "table", "measure") for t in r.extremes):  # type: ignore[index]
             return self._aggregate()
         if r.extremes and not self._subject() and not r.projections:
             return self._scalar_extreme()
@@ -113,6 +113,9 @@ class Assembler:
             if len({h for h in near}) == 1:
                 return ColRef(*near[0])
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
+        sibling = self._sibling_dates()
+        if len(sibling) == 1:
+            return sibling[0]
         levels: dict[tuple[int, int], list[str]] = {}
         for t in self._by_distance(base):
             if self.lex.tables[t].dates:
@@ -130,6 +133,21 @@ class Assembler:
                 return None
         return None
 
+    def _sibling_dates(self) -> list[ColRef]:
+        """'went by truck in 1995' names the ship mode, so the year is the ship date's: a date column
+        whose name starts like a column the question uses."""
+        mentioned = [c.col for c in self.r.conditions if c.col] + [d.col for d in self.r.dims] + \
+            [p for p, _ in self.r.projections]
+        found: list[ColRef] = []
+        for ref in mentioned:
+            info = self.lex.tables[ref.table]
+            head = info.column_words.get(ref.column, ())[:1]
+            for d in info.dates:
+                if head and info.column_words.get(d, ())[:1] == head and d != ref.column:
+                    if ColRef(ref.table, d) not in found:
+                        found.append(ColRef(ref.table, d))
+        return found
+
     def _col_words(self, ref: ColRef) -> str:
         return " ".join(self.lex.tables[ref.table].column_words.get(ref.column, (ref.column,)))
 
@@ -139,8 +157,13 @@ class Assembler:
             col = self._date_column(base)
             if col is None:
                 raise NotUnderstood(f"I could not find a date to group by {unit}.", (unit,))
-            dims.append(Dim(col, grain=unit, name=unit))
+            if unit == "quarter" and not self._within_one_year():
+                unit = "quarter_start"
+            dims.append(Dim(col, grain=unit, name=unit.replace("_start", "")))
         return dims
+
+    def _within_one_year(self) -> bool:
+        return any(p.start and p.end and (p.end - p.start).days <= 366 for p in self.r.periods)
 
     # ------------------------------------------------------------------------------------------
     def _aggregate(self) -> QuerySpec:
@@ -153,20 +176,29 @@ class Assembler:
                     raise NotUnderstood("I could not tell what to count.", ())
                 table = subject or r.dims[0].col.table
                 measures[i] = replace(m, table=table)
+        for desc, target, _pos in r.extremes:
+            if target[0] in ("metric", "table"):  # type: ignore[index]
+                self._measure_index(target, measures)
         base = self._base(measures)
-        dims = [self._resolve_dim(d) for d in r.dims]
+        # "average quantity per line item": grouping by the rows being measured groups nothing
+        dims = [self._resolve_dim(d) for d in r.dims
+                if not (d.col.column == "" and d.col.table == base and d.col.via is None)]
         used_tables = {m.table for m in measures} | {d.col.table for d in dims}
         # the subject becomes a grouping when the question ranks or filters its members
         ranks = bool(r.having or r.extremes or r.limit or r.orders)
         for table, _pos, plural in r.entities:
             if table in used_tables or any(self.up(base, table) and table == d.col.via for d in dims):
                 continue
-            if ranks and not r.mode:
+            if ranks and not r.mode and table != base:
                 dims.append(self._entity_dim(table))
                 used_tables.add(table)
-            elif not self._on_path(base, table, dims):
-                if self.path(base, table) is not None and not self.up(base, table):
-                    r.existence.append((table, False, _pos))
+            elif table == base or self._on_path(base, table, dims) or self._leads_to_condition(base, table):
+                continue
+            elif self.path(base, table) is not None and not self.up(base, table):
+                r.existence.append((table, False, _pos))
+            else:
+                raise NotUnderstood(f"I could not tell what {self._describe_table(table)} has to do with the "
+                                    "question.", (self._describe_table(table),))
         for ref, _pos in r.projections:
             info = self.lex.tables[ref.table]
             if ref.column in info.numeric and not (r.limit or r.extremes):
@@ -179,6 +211,8 @@ class Assembler:
                 if not self.up(base, ref.table, ref.via):
                     raise NotUnderstood(f"Grouping {self._describe_table(base)} by {self._col_words(ref)} "
                                         "would count some of them more than once.", (self._col_words(ref),))
+        if r.having and not dims:
+            raise NotUnderstood("I could not tell what the number is compared with.", ())
         orders = list(r.orders)
         limit = r.limit
         for desc, target, _pos in r.extremes:
@@ -205,11 +239,15 @@ class Assembler:
         if kind == "measure":
             return obj  # type: ignore[return-value]
         if kind == "metric":
-            measures.append(Measure("metric", obj.table, metric=obj.name, hidden=True))  # type: ignore[attr-defined]
+            m = Measure("metric", obj.table, metric=obj.name)  # type: ignore[attr-defined]
         elif kind == "table":
-            measures.append(Measure("rows", obj, "count", hidden=True))  # type: ignore[arg-type]
+            m = Measure("rows", obj, "count")  # type: ignore[arg-type]
         else:
+            m = Measure("agg", obj.table, "sum", col=obj)  # type: ignore[attr-defined]
             raise NotUnderstood("Highest or lowest of a column needs a grouping or a list.", ())
+        if m in measures:
+            return measures.index(m)
+        measures.append(m)
         return len(measures) - 1
 
     def _fill_order(self, o: Order, measures: list[Measure], dims: list[Dim]) -> Order:
@@ -220,9 +258,25 @@ class Assembler:
         return o
 
     def _on_path(self, base: str, table: str, dims: list[Dim]) -> bool:
-        if self.up(base, table):
-            return True
-        return any(d.col.via == table for d in dims)
+        """Whether a table the question names lies on the way to a grouping (so it was understood)."""
+        for d in dims:
+            if d.col.via == table:
+                return True
+            path = self.path(base, d.col.table, d.col.via) or ()
+            if any(e.dst == table for e in path):
+                return True
+        return False
+
+    def _leads_to_condition(self, base: str, table: str) -> bool:
+        periods = [c.table for c in self._time_conditions(base)] if self.r.periods else []
+        targets = [(c.table, c.col.via if c.col else None) for c in self.r.conditions] + \
+            [(t, None) for t in periods]
+        for t, via in targets:
+            if t == table or via == table:
+                return True
+            if any(e.dst == table for e in (self.path(base, t, via) or ())):
+                return True
+        return False
 
     def _describe_table(self, table: str) -> str:
         return " ".join(self.lex.tables[table].words)
@@ -249,8 +303,13 @@ class Assembler:
                 raise NotUnderstood(f"I could not relate {table} to {base}.", (table,))
             out.append(Condition("exists", table, negated=negated, text=table))
         for c in out:
-            if self.path(base, c.table, c.col.via if c.col else None) is None:
+            path = self.path(base, c.table, c.col.via if c.col else None)
+            if path is None:
                 raise NotUnderstood(f"I could not relate {c.table} to {base}.", (c.text,))
+            ups = [e.up for e in path]
+            if False in ups and any(ups[: ups.index(False)]):      # up to a parent, then down: a sibling
+                raise NotUnderstood(f"“{c.text}” is about {self._describe_table(c.table)}, which this "
+                                    "question does not lead to.", (c.text,))
         return out
 
     # ------------------------------------------------------------------------------------------
@@ -265,7 +324,8 @@ class Assembler:
         metric = next((m for m in r.measures if m.kind == "metric"), None)
         table = r.share_table or (metric.table if metric else None) or self._subject() \
             or r.share_conditions[0].table
-        m = Measure("share", table, metric=metric.metric if metric else "", share_of=tuple(r.share_conditions))
+        m = Measure("share", table, metric=metric.metric if metric else "", share_of=tuple(r.share_conditions),
+                    fn="percent" if r.percent else "")
         dims = [self._resolve_dim(d) for d in r.dims] + self._grain_dims(table)
         for c in r.share_conditions:
             if not self.up(table, c.table, c.col.via if c.col else None):
@@ -294,8 +354,12 @@ class Assembler:
         if subject is None and not projections:
             raise NotUnderstood("I could not tell what to list or count.", ())
         base = subject or projections[0].table
-        if not projections:
-            projections = list(self._labels(base))
+        explicit = [p for p, pos in r.projections if pos >= 0]
+        if not explicit:
+            projections = list(self._labels(base)) + [p for p in projections if p not in self._labels(base)]
+        for c in r.conditions:
+            if c.kind == "compare" and c.col is not None and c.col.table == base and c.col not in projections:
+                projections.append(c.col)
         for p in projections:
             if not self.up(base, p.table, p.via):
                 raise NotUnderstood("Those columns live at different levels of detail.", (self._col_words(p),))
@@ -312,9 +376,11 @@ class Assembler:
             if limit is None:
                 plural = bool(r.entities) and r.entities[0][2]
                 limit = 10 if plural else 1
-        orders = [o if (o.col or o.measure is not None) else replace(o, col=projections[0]) for o in orders]
         if any(o.col is None for o in orders):
             raise NotUnderstood("Sorted by what?", ())
+        for o in orders:                     # what a list is ranked by is shown beside it
+            if o.col is not None and o.col not in projections:
+                projections.append(o.col)
         distinct = r.distinct or subject is None
         conditions = self._conditions(base)
         return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct)

@@ -151,6 +151,12 @@ class Compiler:
             alias = self.alias_for(m.table)
             return exp.Count(this=exp.Distinct(expressions=[exp.column(info.pk[0], table=alias)]))
         if m.kind == "share":
+            share = self._share(m)
+            return exp.Mul(this=exp.Literal.number("100.0"), expression=share) if m.fn == "percent" else share
+        return self._aggregate(m)
+
+    def _share(self, m: Measure) -> exp.Expression:
+        if True:
             cond = exp.and_(*[self.condition(c) for c in m.share_of])
             if not m.metric:
                 case = exp.Case(ifs=[exp.If(this=cond, true=exp.Literal.number("1.0"))],
@@ -163,6 +169,9 @@ class Compiler:
             part = exp.Sum(this=exp.Case(ifs=[exp.If(this=cond, true=inner.copy())],
                                          default=exp.Literal.number(0)))
             return exp.Div(this=exp.Mul(this=part, expression=exp.Literal.number("1.0")), expression=total)
+        raise AssertionError("unreachable")
+
+    def _aggregate(self, m: Measure) -> exp.Expression:
         col = self.column(m.col)  # type: ignore[arg-type]
         if m.fn == "count_distinct":
             return exp.Count(this=exp.Distinct(expressions=[col]))
@@ -188,9 +197,6 @@ class Compiler:
         measure_exprs = [self.measure(m) for m in s.measures]
         measure_names: list[str | None] = []
         for m, e in zip(s.measures, measure_exprs):
-            if m.hidden:
-                measure_names.append(None)
-                continue
             label = _name(self._measure_label(m), names)
             measure_names.append(label)
             select.append(exp.alias_(e, label, quoted=False))
@@ -237,6 +243,12 @@ class Compiler:
             return col
         if grain == "year":
             return exp.Year(this=col)
+        if grain == "quarter":
+            return exp.Quarter(this=col)
+        if grain == "quarter_start":
+            return exp.DateTrunc(this=col, unit=exp.Literal.string("quarter"))
+        if grain == "month_of_year":
+            return exp.Month(this=col)
         return exp.DateTrunc(this=col, unit=exp.Literal.string(grain))
 
     def _measure_label(self, m: Measure) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
 from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Measure, Order
@@ -47,6 +48,7 @@ class Reading:
     date_cols: list[tuple[ColRef, int]] = field(default_factory=list)
     existence: list[tuple[str, bool, int]] = field(default_factory=list)  # (table, negated, position)
     share: bool = False
+    percent: bool = False
     share_table: str | None = None
     distinct: bool = False
     mode: bool = False
@@ -80,9 +82,12 @@ def _ignorable(it: Item) -> bool:
 
 
 class Reader:
-    def __init__(self, items: list[Item], lex: Lexicon) -> None:
+    def __init__(self, items: list[Item], lex: Lexicon, graph: JoinGraph) -> None:
         self.seq = significant(items)
         self.lex = lex
+        self.graph = graph
+        self.via_tables: set[int] = set()
+        self.qualifiers: set[int] = set()
         self.r = Reading()
         self.used: set[int] = set()
         self.neg_at: int | None = None
@@ -140,8 +145,8 @@ class Reader:
         return self.r
 
     def _merge_adjacent(self) -> None:
-        """'customer region' and 'supplier name': a table right before another table or a column
-        names the join path (or the column's table)."""
+        """'customer region' and 'supplier country': a table right before another table (or a column
+        of another table) that it reaches many-to-one names the join path."""
         for j in range(len(self.seq) - 1):
             t = self.table(j)
             if t is None:
@@ -150,11 +155,16 @@ class Reader:
             target = _one(nxt, "table") or _one(nxt, "column")
             if target is None or target.kind == "table" and target.table == t:
                 continue
-            if target.table != t:
+            if target.table == t:
+                self.qualifiers.add(j)   # 'client segment': the table says whose column it is
+                continue
+            try:
+                path = self.graph.path(t, target.table)
+            except Ambiguous:
+                continue
+            if path and all_up(path):
                 self.r.vias[j + 1] = t
-            self.used.add(j)
-            if _one(nxt, "column") and target.table == t:
-                pass
+                self.via_tables.add(j)
 
     def _step(self, j: int) -> None:
         it = self.seq[j]
@@ -185,10 +195,13 @@ class Reader:
             self._aggregate(j)
         elif "top" in kinds and self._top(j):
             pass
+        elif "top" in kinds and "extreme" not in kinds:
+            self.used.discard(j)
         elif "extreme" in kinds:
             self._extreme(j)
         elif "share" in kinds:
             self.r.share = True
+            self.r.percent = it.cue("share").arg == "percent"  # type: ignore[union-attr]
             t = self.table(j + 1)
             if t:
                 self.used.add(j + 1)
@@ -216,7 +229,7 @@ class Reader:
             self.r.unit_dims.append(it.cue("unit").arg)  # type: ignore[union-attr]
         elif "numword" in kinds:
             self._number(j, float(it.cue("numword").arg))  # type: ignore[union-attr]
-        elif kinds & {"and", "or", "stop", "list", "date_cmp", "top"}:
+        elif kinds & {"and", "or", "stop", "list", "date_cmp"}:
             return
         else:
             self.used.discard(j)
@@ -225,19 +238,28 @@ class Reader:
     def _concept(self, j: int) -> None:
         it = self.seq[j]
         kinds = {c.kind for c in it.concepts}
-        if kinds == {"value"}:
+        if kinds <= {"value", "valueword"}:
             return self._value(j)
+        nxt = self.at(j + 1)
+        compared = nxt is not None and (j + 1) not in self.used and (
+            nxt.has("cmp") and not nxt.has("date_cmp") or nxt.kind in ("number", "literal"))
         f = _one(it, "filter")
-        if f is not None and (kinds == {"filter"} or "column" not in kinds or self.r.share):
+        if f is not None and not compared:
             cond = Condition("filter", f.table, filter_name=f.name, negated=self.take_neg(), text=it.text)
             (self.r.share_conditions if self.r.share else self.r.conditions).append(cond)
             return
         m = _one(it, "metric")
-        if m is not None and (kinds <= {"metric"} or not self._column_context(j)):
-            self.r.measures.append(Measure("metric", m.table, metric=m.name))
+        if m is not None and not compared:
+            measure = Measure("metric", m.table, metric=m.name)
+            if self.r.measures and self.r.measures[-1] == measure and (j - 1) in self.used:
+                raise NotUnderstood(f"“{self.seq[j - 1].text} {it.text}” is not a measure I know.",
+                                    (self.seq[j - 1].text, it.text))
+            self.r.measures.append(measure)
             return
+        if j in self.via_tables:
+            return                       # 'customer' in 'customer region': the path, read by the next item
         t = self.table(j, current=True)
-        if t is not None and "column" not in kinds - {"table"} or (t is not None and len(it.concepts) == 1):
+        if t is not None:
             self._entity(j, t)
             return
         c = self.col(j, current=True)
@@ -246,9 +268,6 @@ class Reader:
                 self.r.date_cols.append((c, j))
             else:
                 self.r.projections.append((c, j))
-            return
-        if t is not None:
-            self._entity(j, t)
             return
         self.used.discard(j)
 
@@ -271,6 +290,12 @@ class Reader:
         if len(columns) > 1:
             raise NotUnderstood("A value matches more than one column; say which one.", (it.text,))
         table, column = next(iter(columns))
+        if concepts[0].kind == "valueword":
+            self.r.conditions.append(Condition("contains", table, ColRef(table, column, self.r.vias.get(j)),
+                                               "contains", (concepts[0].value,), negated=self.take_neg(),
+                                               text=it.text))
+            self.r.weak += 1
+            return
         values = [concepts[0].value]
         neg = self.take_neg()
         k = j + 1
@@ -328,15 +353,31 @@ class Reader:
         return None
 
     # ---- function words --------------------------------------------------------------------------
-    def _target(self, j: int) -> tuple[str, object] | None:
-        """What an aggregate or superlative at j-1 applies to: a metric, a table (rows) or a column."""
+    def _target(self, j: int, fn: str = "") -> tuple[str, object] | None:
+        """What an aggregate or superlative at j-1 applies to: a metric, a table (rows), a column or
+        the rows meeting a named filter."""
         it = self.at(j)
+        if it is not None and (j in self.via_tables or j in self.qualifiers):
+            if j in self.qualifiers and self.table(j) is not None:
+                t = self.table(j)
+                self.used.add(j)
+                if fn == "count":        # "how many customers have a balance above ...": count rows
+                    return ("table", t)
+                self.r.entities.append((t, j, _plural(it.text)))  # type: ignore[arg-type]
+            j += 1
+            it = self.at(j)
         if it is None or j in self.used or it.kind != "concept":
             return None
+        numeric = [c for c in it.concepts if c.kind == "column" and c.column in self.info(c.table).numeric]
         m = _one(it, "metric")
-        if m is not None:
+        if m is not None and not (fn in ("avg", "min", "max", "median") and numeric
+                                  and _outer_function(self.lex, m) != fn):
             self.used.add(j)
             return ("metric", m)
+        if fn not in ("", "count") and len(numeric) == 1:
+            self.used.add(j)
+            c = numeric[0]
+            return ("column", ColRef(c.table, c.column, self.r.vias.get(j)))
         t = self.table(j)
         c = self.col(j)
         if t is not None and (c is None or c.table == t):
@@ -345,6 +386,11 @@ class Reader:
         if c is not None:
             self.used.add(j)
             return ("column", c)
+        f = _one(it, "filter")
+        if f is not None:
+            self.used.add(j)
+            self.r.conditions.append(Condition("filter", f.table, filter_name=f.name, text=it.text))
+            return ("table", f.table)
         return None
 
     def _aggregate(self, j: int) -> None:
@@ -362,11 +408,19 @@ class Reader:
             distinct = True
             self.used.add(k)
             k += 1
-        target = self._target(k)
+        target = self._target(k, fns[0])
         if target is None:
+            if fns == ["sum"] and (self.r.measures or self.at(k) is None or self.seq[j].has("stop")):
+                return                   # "... in total": the measure already says it
+            if fns == ["sum"] and self._next_is_measure(k):
+                return                   # "total revenue", "total order value": the metric is a total
             raise NotUnderstood("I could not tell what to count or total.", (self.seq[j].text,))
         for fn in fns:
             self.r.measures.append(self._measure(fn, distinct, target, self.seq[j].text))
+
+    def _next_is_measure(self, k: int) -> bool:
+        it = self.at(k)
+        return it is not None and it.kind == "concept" and _one(it, "metric") is not None
 
     def _measure(self, fn: str, distinct: bool, target: tuple[str, object], word: str) -> Measure:
         kind, obj = target
@@ -382,6 +436,8 @@ class Reader:
             return Measure("rows", t, "count")
         c: ColRef = obj  # type: ignore[assignment]
         info = self.info(c.table)
+        if fn == "count" and c.column in info.numeric and not distinct:
+            return Measure("agg", c.table, "sum", col=c)      # "how many units" adds the units up
         if fn == "count" or c.column in info.keys:
             if fn not in ("count",) and c.column in info.keys:
                 raise NotUnderstood("Identifiers can be counted, not added up.", (word,))
@@ -399,15 +455,23 @@ class Reader:
         if it is not None and k not in self.used and it.has("agg"):
             fn = it.cue("agg").arg  # type: ignore[union-attr]
             self.used.add(k)
-            target = self._target(k + 1)
+            target = self._target(k + 1, fn)
             if target is None:
                 raise NotUnderstood("I could not tell what to rank by.", (self.seq[j].text,))
             self.r.measures.append(self._measure(fn, False, target, it.text))
             self.r.extremes.append((desc, ("measure", len(self.r.measures) - 1), j))
             return
-        target = self._target(k)
+        target = self._target(k, "max" if desc else "min")
         if target is None:
             raise NotUnderstood("I could not tell what is highest or lowest.", (self.seq[j].text,))
+        counting = self.seq[j].text.lower() in ("most", "fewest", "least", "the most", "the fewest")
+        if target[0] == "table" and not counting:
+            # "the 10 best-selling products by revenue": the products are ranked by a measure named later
+            self.r.entities.append((target[1], k, _plural(self.seq[k].text)))  # type: ignore[arg-type]
+            self.r.orders.append(Order(desc))
+            if self.r.limit is None and not _plural(self.seq[k].text):
+                self.r.limit = 1
+            return
         self.r.extremes.append((desc, target, j))
 
     def _top(self, j: int) -> bool:
@@ -415,7 +479,7 @@ class Reader:
         n = None
         if nxt is not None and nxt.kind == "number" and nxt.number and nxt.number == int(nxt.number):
             n = int(nxt.number)
-        elif nxt is not None and nxt.has("numword"):
+        elif nxt is not None and nxt.has("numword") and int(nxt.cue("numword").arg) > 1:  # type: ignore[union-attr]
             n = int(nxt.cue("numword").arg)  # type: ignore[union-attr]
         if n is None:
             return False
@@ -450,12 +514,16 @@ class Reader:
                 break                                  # "shipped by air": a connective, not a grouping
             elif it.kind == "concept" and (_one(it, "metric") or it.has("agg")):
                 break                                  # "customers by revenue": ranks, read by the caller
+            elif k in self.via_tables or k in self.qualifiers:
+                self.used.add(k)
+                k += 1
+                continue
             elif (c := self.col(k)) is not None and not (self.table(k) and self.table(k) != c.table):
                 if c.column in self.info(c.table).dates:
                     self.r.date_cols.append((c, k))
                     self.r.unit_dims.append("day")
-                elif self.r.limit is not None and self.is_numeric(c) and not self.r.measures:
-                    self.r.orders.append(Order(True, col=c))
+                elif (self.r.limit is not None or self.r.orders) and self.is_numeric(c) and not self.r.measures:
+                    self._order_by_column(c)
                 else:
                     self.r.dims.append(Dim(c))
             elif (t := self.table(k)) is not None:
@@ -472,6 +540,15 @@ class Reader:
             break
         if not found and not self.seq[j].has("stop"):
             self.used.discard(j)
+
+    def _order_by_column(self, c: ColRef) -> None:
+        """Fill a pending 'top 10' (which had no key yet) or add a new sort key."""
+        pending = next((i for i, o in enumerate(self.r.orders) if o.col is None and o.measure is None), None)
+        if pending is None:
+            self.r.orders.append(Order(True, col=c))
+        else:
+            self.r.orders[pending] = Order(self.r.orders[pending].desc, col=c)
+        self.r.projections.append((c, -1))
 
     def _order(self, j: int) -> None:
         target = self._target(j + 1)
@@ -575,8 +652,10 @@ class Reader:
             self.r.conditions.append(Condition("compare", col.table, col, op, (v,), text=it.text))
             return
         # "the 3 countries with the fewest people": a count before the subject is a limit
-        nxt_t = self.table(j + 1)
-        if nxt_t is not None and v is not None and v == int(v) and self.r.limit is None:
+        nxt = self.at(j + 1)
+        names_next = nxt is not None and (self.table(j + 1) is not None or self.col(j + 1) is not None
+                                          or (j + 1) in self.via_tables)
+        if names_next and v is not None and v == int(v) and v > 0 and self.r.limit is None and not is_year(it):
             self.r.limit = int(v)
             return
         if is_year(it):
@@ -633,3 +712,8 @@ def _stem(text: str) -> str:
     from catalog_semantics.text import stem
 
     return stem(text.lower())
+
+
+def _plural(text: str) -> bool:
+    word = text.lower().split()[-1] if text.split() else ""
+    return word.endswith("s") and not word.endswith(("ss", "us", "is"))

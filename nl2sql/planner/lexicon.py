@@ -95,8 +95,13 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
         _add(lex.names, tuple(words(t.name)), concept)
         for syn in t.synonyms:
             _add(lex.names, tuple(words(syn)), concept)
-        for phrase in _comment_phrases(t.comment, table=True):
-            _add(lex.names, phrase, Concept("table", info.key, strength=1))
+        # "items" alone for "line items": the head noun of a longer name, weakly
+        for phrase in (info.words, *(tuple(words(syn)) for syn in t.synonyms)):
+            if len(phrase) > 1 and phrase[-1] not in _KEY_WORDS:
+                _add(lex.names, phrase[-1:], Concept("table", info.key, strength=1))
+        for phrase in _comment_phrases(t.comment, table=True)[-1:]:
+            if len(phrase) == 1:         # "Suppliers (vendors) ...": the bracketed word, or a one-word head
+                _add(lex.names, phrase, Concept("table", info.key, strength=1))
         for c in t.columns:
             _add_column(lex, info, c)
     for m in model.metrics:
@@ -136,7 +141,7 @@ def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], c
 def _add_column(lex: Lexicon, info: TableInfo, c: Column) -> None:
     col = c.name
     base = info.column_words[col]
-    strong = Concept("column", info.key, col)
+    strong = Concept("column", info.key, col, value="label" if col in info.labels else None)
     _add(lex.names, base, strong)
     _add(lex.names, tuple(words(col)), strong)
     for syn in c.synonyms:
@@ -152,7 +157,7 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column) -> None:
     if col in info.dates:
         for w in base[:-1]:
             lex.date_hints.setdefault(stem(w), set()).add((info.key, col))
-    if col in info.keys or col in info.numeric and not _is_texty(c):
+    if col in info.keys or col in info.numeric and not _is_texty(c) or _free_text(c.sample_values):
         values: tuple[str, ...] = ()
     else:
         values = c.sample_values
@@ -168,12 +173,22 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column) -> None:
             _add(lex.values, tuple(label_words), Concept("value", info.key, col, value=code, strength=2))
 
 
+def _free_text(values: tuple[str, ...]) -> bool:
+    """Remarks and addresses are not categories: their words would match anything."""
+    return bool(values) and sum(len(words(v)) for v in values) / len(values) > 3.5
+
+
 def _is_texty(c: Column) -> bool:
     return not any(k in c.type.upper() for k in _NUMERIC)
 
 
 def _add_value(lex: Lexicon, table: str, col: str, value: str) -> None:
     ws = tuple(singular(w) for w in words(value))
+    if len(ws) > 1:
+        # "brass" in 'ECONOMY ANODIZED BRASS': a word of several values, matched as containment
+        for w in ws:
+            if len(w) >= 4 and not w.isdigit() and (w,) not in cue_index():
+                _add(lex.values, (w,), Concept("valueword", table, col, value=w, strength=1), stemmed=False)
     if not ws or (len(ws) == 1 and (len(ws[0]) < 2 or (ws[0],) in cue_index() or ws[0].isdigit())):
         return
     concept = Concept("value", table, col, value=value)

@@ -106,7 +106,26 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Ite
             return Item("concept", i, i + length, text, concepts=model, fuzzy=fuzzy)
         if cue:
             return Item("cue", i, i + length, text, cues=cue)
-    return None
+    return _swapped(tokens, i, lex)
+
+
+_OF_FILLERS = frozenset({"the", "all", "our", "my", "their", "its", "a", "an", "each", "every"})
+
+
+def _swapped(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
+    """'value of all orders' read as 'order value' when only that order of words is a name."""
+    if i + 2 >= len(tokens) or tokens[i + 1].word != "of" or tokens[i].kind != "word":
+        return None
+    k = i + 2
+    while k < len(tokens) and tokens[k].word in _OF_FILLERS:
+        k += 1
+    if k >= len(tokens) or tokens[k].kind != "word":
+        return None
+    names = lex.names.get((tokens[k].stem, tokens[i].stem), [])
+    if not names:
+        return None
+    text = " ".join(t.text for t in tokens[i:k + 1])
+    return Item("concept", i, k + 1, text, concepts=tuple(names))
 
 
 def _correct(tok: Token, lex: Lexicon) -> Token:

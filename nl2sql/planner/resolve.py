@@ -21,7 +21,12 @@ def strongest(concepts: tuple[Concept, ...]) -> tuple[Concept, ...]:
     kept = tuple(c for c in concepts if c.strength == top)
     # a table and its own naming column ("customer": table and c_name) mean the table
     tables = {c.table for c in kept if c.kind == "table"}
-    return tuple(c for c in kept if not (c.kind == "column" and c.table in tables))
+    return tuple(c for c in kept if not (c.kind == "column" and c.table in tables and _is_label(c)))
+
+
+def _is_label(c: Concept) -> bool:
+    # set by the lexicon: whether the column names the rows of its table (name, title)
+    return c.value == "label"
 
 
 def _distance(graph: JoinGraph, a: str, b: str) -> int:
@@ -34,8 +39,10 @@ def _distance(graph: JoinGraph, a: str, b: str) -> int:
 
 def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Item], list[str]]:
     """Narrow every concept item to one concept where the context allows; returns ambiguous phrases."""
+    original = [it.concepts for it in items]
     items = [replace(it, concepts=strongest(it.concepts)) if it.kind in ("concept", "literal") else it
              for it in items]
+    items = [_weak_in_context(it, original[n], items, n) for n, it in enumerate(items)]
     anchors: set[str] = set()
     strong_anchors: set[str] = set()
     for it in items:
@@ -99,3 +106,19 @@ def _previous_table(items: list[Item], n: int) -> str | None:
             tables = {c.table for c in it.concepts if c.kind == "table"}
             return next(iter(tables)) if len(tables) == 1 else None
     return None
+
+
+def _weak_in_context(it: Item, everything: tuple[Concept, ...], items: list[Item], n: int) -> Item:
+    """'supplier ... account balance': when the strong reading is a column of a table the question
+    never mentions, a weaker reading on the table just named wins."""
+    if it.kind != "concept" or not it.concepts or any(c.kind != "column" for c in it.concepts):
+        return it
+    previous = _previous_table(items, n)
+    if previous is None or any(c.table == previous for c in it.concepts):
+        return it
+    mentioned = {c.table for k, other in enumerate(items) if k != n for c in other.concepts
+                 if other.kind == "concept" and c.kind == "table"}
+    if any(c.table in mentioned for c in it.concepts):
+        return it
+    local = tuple(c for c in everything if c.kind == "column" and c.table == previous)
+    return replace(it, concepts=local) if len(local) == 1 else it

@@ -19,7 +19,7 @@ _TOKEN = re.compile(
       |(?P<date>\b\d{4}-\d{2}-\d{2}\b)
       |(?P<number>\$?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|\$?\d+(?:\.\d+)?%?(?:\s?(?:k|m|bn)\b)?)
       |(?P<word>[^\W_]+(?:'[a-z]+)?)
-      |(?P<symbol>[#<>=%$]+)""",
+      |(?P<symbol>[<>=]+)""",
     re.VERBOSE | re.IGNORECASE,
 )
 _SCALE = {"k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}

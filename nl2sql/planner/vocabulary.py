@@ -32,7 +32,8 @@ CUES: tuple[tuple[str, Cue], ...] = (
     *_table("agg", "avg", "average, avg, mean, on average, typical"),
     *_table("agg", "median", "median"),
     *_table("extreme", "max", "maximum, max, highest, largest, biggest, greatest, most, latest, longest, "
-                               "top, most recent, heaviest, oldest, best, newest, tallest"),
+                               "top, most recent, heaviest, oldest, best, newest, tallest, best selling, "
+                               "top selling, highest grossing, most valuable, leading"),
     *_table("extreme", "min", "minimum, min, lowest, smallest, least, fewest, earliest, shortest, cheapest, "
                                "lightest, youngest, worst"),
     *_table("distinct", "", "distinct, different, unique, separate, various"),
@@ -43,6 +44,7 @@ CUES: tuple[tuple[str, Cue], ...] = (
     *_table("grain", "week", "weekly, per week, each week, by week"),
     *_table("grain", "month", "monthly, per month, each month, by month, month by month, month over month"),
     *_table("grain", "quarter", "quarterly, per quarter, each quarter, by quarter"),
+    *_table("grain", "month_of_year", "month of the year, month of year, calendar month, months of the year"),
     *_table("grain", "year", "yearly, annual, annually, per year, each year, by year, year by year, "
                               "year over year"),
     *_table("unit", "day", "day, date"),
@@ -79,12 +81,12 @@ CUES: tuple[tuple[str, Cue], ...] = (
     *_table("neg", "", "not, never, no, without, other than, except, excluding, except for, apart from, "
                         "none, nobody, non, is not, are not, do not, does not, did not, have not, has not, "
                         "have never, has never, not in"),
-    *_table("share", "", "share of, percentage of, proportion of, fraction of, percent of, share, percentage, "
-                          "proportion, fraction, ratio of, rate of, what percent, what fraction, "
-                          "percentage of all, share of all, portion of"),
-    *_table("contains", "contains", "contains, containing, contain, includes, include, including, mentions, "
-                                     "mentioning, mention, has the word, with the word, like, matching, "
-                                     "that contains, which contains"),
+    *_table("share", "", "share of, proportion of, fraction of, share, proportion, fraction, ratio of, "
+                          "rate of, what fraction, share of all, portion of"),
+    *_table("share", "percent", "percentage of, percent of, percentage, what percent, percentage of all, "
+                                "what percentage, pct of, percent"),
+    *_table("contains", "contains", "contains, containing, contain, mentions, mentioning, mention, has the word, "
+                                     "with the word, that contains, which contains, with the text"),
     *_table("contains", "starts", "starts with, starting with, start with, begins with, beginning with, "
                                    "begin with"),
     *_table("contains", "ends", "ends with, ending with, end with, ending in"),
@@ -101,9 +103,16 @@ CUES: tuple[tuple[str, Cue], ...] = (
                          "they, them, he, she, his, her, what, when, how, can, could, would, should, will, "
                          "currently, current, now, overall, respectively, listed, recorded, stored, known, "
                          "corresponding, related, associated, together, whole, entire, also, just, only, "
-                         "here, record, records, data, information, info, detail, details, value, values, "
-                         "one, ones, kind, kinds, type of, all of, did, got, gets, made, make, exist, exists, "
-                         "available, registered, there are, there is, along, both, whether, among, amongst"),
+                         "here, record, records, data, information, info, detail, details, "
+                         "ones, kind, kinds, all of, did, got, gets, made, make, exist, exists, "
+                         "available, registered, there are, there is, along, both, whether, among, amongst, "
+                         "based, located, situated, generated, generate, generates, came, come, comes, coming, "
+                         "bring, brings, bring in, brought, brought in, earn, earned, earns, contribute, "
+                         "contributes, contributed, sell, sells, sold, selling, trend, trends, trending, "
+                         "work with, handled, handle, handles, went, go, goes, gone, placed, place, "
+                         "hold, holds, held, own, owns, belong, belongs, belonging, account for, "
+                         "accounts for, accounted for, we, do we, did we, have we, overview, altogether, "
+                         "time, over time, happen, happened, occur, occurred, recorded, broken"),
     *_table("numword", "1", "one, single"),
     *_table("numword", "2", "two"),
     *_table("numword", "3", "three"),
