@@ -89,6 +89,9 @@ def _promote(store: FeedbackStore, feedback_id: int) -> None:
         st.session_state["flash"] = ("success", f"“{query.question}” is now a verified question.")
     except UserFacingError as e:
         st.session_state["flash"] = ("error", e.message)
+    except Exception:  # a bug of ours: log it, never show a traceback
+        log.exception("could not promote feedback %s", feedback_id)
+        st.session_state["flash"] = ("error", "The answer could not be promoted. Please try again.")
 
 
 def _unpromote(store: FeedbackStore, question: str) -> None:
@@ -96,3 +99,6 @@ def _unpromote(store: FeedbackStore, question: str) -> None:
         store.unpromote(question)
     except UserFacingError as e:
         st.session_state["flash"] = ("error", e.message)
+    except Exception:
+        log.exception("could not remove a verified question")
+        st.session_state["flash"] = ("error", "The verified question could not be removed. Please try again.")

@@ -140,6 +140,9 @@ def main() -> None:
             _ask_view(assistant)
         else:
             render_editor(assistant.feedback)
+    except UserFacingError as e:
+        st.error(e.message)
+        st.caption(f"**What to try:** {e.hint or 'Try again, or start a new conversation.'}")
     except Exception:  # st.rerun/st.stop are BaseExceptions and pass through
         log.exception("the app failed while drawing the page")
         st.error("Something went wrong on our side. Please try again, or start a new conversation.")

@@ -192,3 +192,26 @@ def test_editor_with_no_feedback_says_so(data_dir: Path) -> None:
     at.sidebar.radio(key="view").set_value("Feedback editor").run()
     assert_no_traceback(at)
     assert any("No feedback yet" in t for t in texts(at.info))
+
+
+def test_the_app_verb_runs_streamlit_with_the_flags_as_settings(tmp_path: Path) -> None:
+    from nl2sql.cli import build_parser
+    from nl2sql.cli_app import app_environment, streamlit_command
+
+    args = build_parser().parse_args(
+        ["app", "--db", str(tmp_path / "w.duckdb"), "--generator", "offline", "--", "--server.port", "8502"])
+    command = streamlit_command(args)
+    assert command[1:4] == ["-m", "streamlit", "run"] and command[4] == APP
+    assert "--client.showErrorDetails=none" in command and command[-2:] == ["--server.port", "8502"]
+    env = app_environment(args, base={"NL2SQL_DB_URL": "unchanged"})
+    assert env["NL2SQL_DB"] == str((tmp_path / "w.duckdb").resolve())
+    assert env["NL2SQL_GENERATOR"] == "offline" and env["NL2SQL_DB_URL"] == "unchanged"
+
+
+def test_the_app_verb_has_help() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "nl2sql.cli", "app", "--help"], capture_output=True, text=True,
+                            cwd=REPO_ROOT, timeout=60)
+    assert result.returncode == 0 and "streamlit run" in result.stdout
