@@ -36,6 +36,11 @@ class Assembler:
         r = self.r
         if r.share:
             return self._share()
+        if (r.dims or r.unit_dims) and r.extremes and all(t[1][0] == "column" for t in r.extremes):  # type: ignore[index]
+            # "the maximum weight for each type of pet": per group, not the single heaviest row
+            for desc, (kind, obj), _pos in r.extremes:  # type: ignore[misc]
+                r.measures.append(Measure("agg", obj.table, "max" if desc else "min", col=obj))
+            r.extremes = []
         if r.measures or any(t[1][0] in ("metric", "table", "measure") for t in r.extremes):  # type: ignore[index]
             return self._aggregate()
         if r.extremes and not self._subject() and not r.projections:
@@ -71,6 +76,9 @@ class Assembler:
 
     def _time_conditions(self, base: str) -> list[Condition]:
         out = []
+        if len(self.r.periods) > 1:
+            raise NotUnderstood("The question names more than one period; ask about one at a time.",
+                                tuple(p.text for p in self.r.periods))
         for p in self.r.periods:
             col = self._date_column(base)
             if col is None:
@@ -79,6 +87,7 @@ class Assembler:
                         or (p.start.month, p.start.day, p.end.month, p.end.day) != (1, 1, 1, 1):
                     raise NotUnderstood("I could not find a date to apply the period to.", (p.text,))
                 out.append(Condition("compare", year_col.table, year_col, "=", (p.start.year,), text=p.text))
+                self.r.projections = [pr for pr in self.r.projections if pr[0].column != year_col.column]
                 continue
             out.append(Condition("range", col.table, col, "range", (p.start, p.end), text=p.text))
         return out
@@ -206,6 +215,14 @@ class Assembler:
                                     (self._col_words(ref),))
             dims.append(self._resolve_dim(Dim(ref)))
         dims += self._grain_dims(base)
+        seen: list[ColRef] = []
+        unique = []
+        for d in dims:
+            if d.col in seen and d.grain is None:
+                continue
+            seen.append(d.col)
+            unique.append(d)
+        dims = unique
         for d in dims:
             for ref in (d.col, *d.keys):
                 if not self.up(base, ref.table, ref.via):
@@ -354,7 +371,10 @@ class Assembler:
         if subject is None and not projections:
             raise NotUnderstood("I could not tell what to list or count.", ())
         base = subject or projections[0].table
-        explicit = [p for p, pos in r.projections if pos >= 0]
+        if r.star:
+            projections = [ColRef(base, c.name) for c in self.lex.tables[base].table.columns]
+        explicit = [p for p, pos in r.projections if pos >= 0] or projections if r.star else \
+            [p for p, pos in r.projections if pos >= 0]
         if not explicit:
             projections = list(self._labels(base)) + [p for p in projections if p not in self._labels(base)]
         for c in r.conditions:

@@ -7,6 +7,7 @@ through a one-to-many step becomes an EXISTS, so no measure is ever multiplied b
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import sqlglot
 from sqlglot import exp
@@ -295,8 +296,7 @@ class Compiler:
         path = self.path_to(first.table, first.col.via if first.col else None)
         k = next((i for i, e in enumerate(path) if not e.up), None)
         if k is None:
-            # an existence test on a table reached upwards is always true for inner joins
-            return exp.true()
+            raise NotUnderstood(f"I could not tell how {first.table} relates to {self.spec.base}.", (first.text,))
         outer_alias = self.spec.base if k == 0 else self.alias_for(path[k - 1].dst)
         child = path[k]
         sub = Compiler(QuerySpec(child.dst), self.lex, self.graph, self.dialect)
@@ -308,12 +308,15 @@ class Compiler:
             exp.EQ(this=exp.column(dc, table=sub_alias), expression=exp.column(sc, table=outer_alias))
             for sc, dc in zip(child.src_cols, child.dst_cols)
         ]
-        negated = any(c.negated and c.kind == "exists" for c in conds)
+        # "students who do not have a cat": no child row with the condition, rather than a child without it
+        negated = any(c.negated for c in conds)
+        if negated and not all(c.negated or c.kind == "exists" for c in conds):
+            raise NotUnderstood("I could not tell which part of the question the negation covers.", (first.text,))
         for c in conds:
             if c.kind == "exists":
                 continue
             alias = sub._inner_alias(c, sub_alias)
-            inner_conds.append(sub.condition(c, alias))
+            inner_conds.append(sub.condition(replace(c, negated=False), alias))
         q = exp.select(exp.Literal.number(1)).from_(sub.table_expr(child.dst, sub_alias))
         for table, on in sub.joins:
             q = q.join(table, on=on)

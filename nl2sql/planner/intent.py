@@ -48,6 +48,7 @@ class Reading:
     date_cols: list[tuple[ColRef, int]] = field(default_factory=list)
     existence: list[tuple[str, bool, int]] = field(default_factory=list)  # (table, negated, position)
     share: bool = False
+    star: bool = False
     percent: bool = False
     share_table: str | None = None
     distinct: bool = False
@@ -88,6 +89,7 @@ class Reader:
         self.graph = graph
         self.via_tables: set[int] = set()
         self.qualifiers: set[int] = set()
+        self.owned: set[int] = set()            # a table named right after one of its columns
         self.r = Reading()
         self.used: set[int] = set()
         self.neg_at: int | None = None
@@ -148,6 +150,9 @@ class Reader:
         """'customer region' and 'supplier country': a table right before another table (or a column
         of another table) that it reaches many-to-one names the join path."""
         for j in range(len(self.seq) - 1):
+            c = _one(self.seq[j], "column")
+            if c is not None and _one(self.seq[j + 1], "table") and _one(self.seq[j + 1], "table").table == c.table:  # type: ignore[union-attr]
+                self.owned.add(j + 1)
             t = self.table(j)
             if t is None:
                 continue
@@ -225,6 +230,8 @@ class Reader:
             self._contains(j)
         elif "distinct" in kinds:
             self.r.distinct = True
+        elif "star" in kinds:
+            self.r.star = True
         elif "unit" in kinds:
             self.r.unit_dims.append(it.cue("unit").arg)  # type: ignore[union-attr]
         elif "numword" in kinds:
@@ -326,7 +333,23 @@ class Reader:
         it = self.seq[j]
         if it.concepts and len({(c.table, c.column) for c in it.concepts}) == 1:
             return self._value(j)
+        after = self.at(j + 1)
+        after_col = _one(after, "column") if after is not None and after.kind == "concept" else None
+        if after_col is not None and after_col.column not in self.info(after_col.table).numeric:
+            # "'green' in the name": the name contains it
+            self.used.add(j + 1)
+            ref = ColRef(after_col.table, after_col.column, self.r.vias.get(j + 1))
+            self.r.conditions.append(Condition("contains", ref.table, ref, "contains", (it.text,),
+                                               negated=self.take_neg(), text=it.text))
+            return
         prev = self._previous_column(j)
+        before = self.at(j - 1)
+        if prev is None and before is not None and before.kind == "concept" and _one(before, "table"):
+            t = _one(before, "table").table  # type: ignore[union-attr]
+            labels = self.info(t).labels
+            if len(labels) == 1 and labels[0] not in self.info(t).keys:
+                prev = ColRef(t, labels[0])      # "airline 'JetBlue Airways'": the airline's name
+                self.r.entities = [e for e in self.r.entities if e[1] != j - 1]
         if prev is None:
             self.used.discard(j)
             raise NotUnderstood("I could not tell which column the quoted value belongs to.", (it.text,))
@@ -403,6 +426,7 @@ class Reader:
                 fns.append(it.cue("extreme").arg)  # type: ignore[union-attr]
             self.used.add(k)
             k += 1
+        fns = list(dict.fromkeys(fns))
         distinct = False
         if (it := self.at(k)) is not None and it.has("distinct"):
             distinct = True
@@ -522,7 +546,8 @@ class Reader:
                 if c.column in self.info(c.table).dates:
                     self.r.date_cols.append((c, k))
                     self.r.unit_dims.append("day")
-                elif (self.r.limit is not None or self.r.orders) and self.is_numeric(c) and not self.r.measures:
+                elif self._pending_order() or (self.r.limit is not None and self.is_numeric(c)
+                                               and not self.r.measures):
                     self._order_by_column(c)
                 else:
                     self.r.dims.append(Dim(c))
@@ -541,6 +566,9 @@ class Reader:
         if not found and not self.seq[j].has("stop"):
             self.used.discard(j)
 
+    def _pending_order(self) -> bool:
+        return any(o.col is None and o.measure is None for o in self.r.orders) and not self.r.measures
+
     def _order_by_column(self, c: ColRef) -> None:
         """Fill a pending 'top 10' (which had no key yet) or add a new sort key."""
         pending = next((i for i, o in enumerate(self.r.orders) if o.col is None and o.measure is None), None)
@@ -551,6 +579,11 @@ class Reader:
         self.r.projections.append((c, -1))
 
     def _order(self, j: int) -> None:
+        words = self.seq[j].text.lower().split()
+        if len(words) == 1:
+            # "sort employee names by age": the key comes after "by"; what follows "sort" is shown
+            self.r.orders.append(Order(False))
+            return
         target = self._target(j + 1)
         if target is None:
             if self.seq[j].has("stop"):

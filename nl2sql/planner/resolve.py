@@ -19,6 +19,10 @@ def strongest(concepts: tuple[Concept, ...]) -> tuple[Concept, ...]:
         return concepts
     top = max(c.strength for c in concepts)
     kept = tuple(c for c in concepts if c.strength == top)
+    tables = [c for c in kept if c.kind == "table"]
+    if len(tables) == 1 and all(c.kind in ("table", "column") for c in kept):
+        return (tables[0],) + tuple(c for c in kept if c.kind == "column" and c.table == tables[0].table
+                                    and not _is_label(c))
     # a table and its own naming column ("customer": table and c_name) mean the table
     tables = {c.table for c in kept if c.kind == "table"}
     return tuple(c for c in kept if not (c.kind == "column" and c.table in tables and _is_label(c)))
@@ -94,7 +98,8 @@ def _neighbour_tables(items: list[Item], n: int) -> set[str]:
         while 0 <= k < len(items) and items[k].kind == "cue" and items[k].has("stop") and not items[k].concepts:
             k += step
         if 0 <= k < len(items) and items[k].kind == "concept":
-            found.update(c.table for c in items[k].concepts if c.kind in ("table", "column"))
+            tables = {c.table for c in strongest(items[k].concepts) if c.kind == "table"}
+            found.update(tables or {c.table for c in items[k].concepts if c.kind == "column"})
     return found
 
 

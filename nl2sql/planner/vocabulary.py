@@ -36,6 +36,8 @@ CUES: tuple[tuple[str, Cue], ...] = (
                                "top selling, highest grossing, most valuable, leading"),
     *_table("extreme", "min", "minimum, min, lowest, smallest, least, fewest, earliest, shortest, cheapest, "
                                "lightest, youngest, worst"),
+    *_table("star", "", "all the information, all information, all the details, all details, everything, "
+                        "all the data, all the info, all attributes, all the attributes, all columns"),
     *_table("distinct", "", "distinct, different, unique, separate, various"),
     *_table("mode", "", "most common, most frequent, most popular, most often, commonest"),
     *_table("group", "", "by, per, for each, each, for every, every, across, broken down by, split by, grouped by, "
