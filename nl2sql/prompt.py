@@ -70,6 +70,9 @@ in a single ```sql fenced block and nothing else."""
 
 # "<schema>" / "</schema>" written inside catalog text would let it close our delimiter and speak as us.
 _DELIMITER = re.compile(r"<(\s*/?\s*)(schema|error)\b", re.IGNORECASE)
+# A name in a business rule: snake_case or dotted (customer.c_nationkey), not followed by "(" (a function).
+_NAME = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:[_.][A-Za-z0-9]+)+\b(?!\s*\()")
+_WORD = re.compile(r"[a-z0-9_]+")
 _STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
 
 
@@ -93,7 +96,7 @@ def build_messages(
     ``MAX_HISTORY_TURNS`` are sent.
     """
     system = SYSTEM_RULES.format(engine=engine_name(dialect), max_rows=max_rows)
-    rules = [" ".join(rule.split()) for rule in instructions if rule and rule.strip()]
+    rules = applicable_rules(instructions, context)
     if rules:
         system += "\n\n" + BUSINESS_RULES.format(rules="\n".join(f"- {_defuse(r)}" for r in rules))
     messages = [Message("system", redact(system))]
@@ -107,6 +110,29 @@ def build_messages(
     ask += f"Question: {question.strip()}"
     messages.append(Message("user", redact(ask)))
     return tuple(messages)
+
+
+def applicable_rules(instructions: Sequence[str], context: str) -> tuple[str, ...]:
+    """The business rules whose table and column names all appear in ``context``, each on one line.
+
+    A rule naming ``l_shipdate`` cannot apply when the user may not see that column, and sending it would
+    reveal a hidden name, so it is left out. Names are snake_case or dotted words (``customer.c_nationkey``);
+    function calls (``date_trunc(``) and plain English are not names.
+
+    >>> applicable_rules(["Revenue is SUM(o_total).", "Late means l_receipt > l_commit.", "Be brief."], "o_total INT")
+    ('Revenue is SUM(o_total).', 'Be brief.')
+    """
+    lines = [" ".join((rule or "").split()) for rule in instructions]
+    data = " ".join(context.split())
+    for line in lines:                          # a rule copied into the context cannot vouch for its own names
+        data = data.replace(line, " ") if line else data
+    known = set(_WORD.findall(data.lower()))
+    kept = []
+    for line in lines:
+        names = [n for n in _NAME.findall(line) if "_" in n or all(len(p) > 1 for p in n.split("."))]
+        if line and all(part in known for n in names for part in n.lower().split(".")):
+            kept.append(line)
+    return tuple(kept)
 
 
 def build_repair_messages(

@@ -11,6 +11,7 @@ CONTEXT = """\
 table sales.orders -- one row per order
   o_id INTEGER primary key
   o_total DECIMAL(12,2) -- order value in EUR
+  o_date DATE -- when the order was placed
   o_status VARCHAR -- values: 'open', 'shipped'"""
 
 
@@ -42,6 +43,23 @@ def test_business_rules_go_to_the_system_message() -> None:
     assert "- Revenue means o_total of shipped orders." in system
     assert "- Fiscal years start in April." in system
     assert "- \n" not in system and not system.endswith("- ")
+
+
+def test_rules_naming_columns_outside_the_context_are_left_out() -> None:
+    rules = (
+        "Revenue is SUM(o_total) over sales.orders.",
+        "Late means l_receiptdate > l_commitdate.",           # a table this user cannot see
+        "A supplier's country comes through supplier.s_nationkey.",
+        "Months are date_trunc('month', o_date); e.g. 1996-01.",  # function call and e.g. are not names
+        "Be brief.",
+    )
+    system = build_messages("q", CONTEXT, dialect="duckdb", max_rows=10, instructions=rules)[0].content
+    assert "Revenue is SUM(o_total)" in system and "Be brief." in system and "date_trunc" in system
+    assert "l_receiptdate" not in system and "s_nationkey" not in system
+    # the same rules echoed inside the context do not make their own names "known"
+    echoed = CONTEXT + "\n-- Instructions:\n" + "\n".join(f"--   - {r}" for r in rules)
+    system = build_messages("q", echoed, dialect="duckdb", max_rows=10, instructions=rules)[0].content
+    assert "l_receiptdate" not in system and "Revenue is SUM(o_total)" in system
 
 
 def test_no_rules_no_rules_section() -> None:
