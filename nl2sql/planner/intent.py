@@ -90,6 +90,7 @@ class Reader:
         self.via_tables: set[int] = set()
         self.qualifiers: set[int] = set()
         self.owned: set[int] = set()            # a table named right after one of its columns
+        self.aggregated: set[int] = set()       # items an aggregate consumed
         self.r = Reading()
         self.used: set[int] = set()
         self.neg_at: int | None = None
@@ -320,8 +321,8 @@ class Reader:
         # "building segment", "segment building", "ship mode air": the column named next to its value
         for n in (j - 1, k):
             other = self.at(n)
-            if other is not None and n not in self.used and _one(other, "column") \
-                    and _one(other, "column").column == column:  # type: ignore[union-attr]
+            if other is not None and _one(other, "column") and _one(other, "column").column == column \
+                    and (n not in self.used or any(p[1] == n for p in self.r.projections)):  # type: ignore[union-attr]
                 self.used.add(n)
                 self.r.projections = [p for p in self.r.projections if p[1] != n]
         self.r.conditions.append(Condition("in", table, ColRef(table, column, self.r.vias.get(j)), "in",
@@ -344,12 +345,6 @@ class Reader:
             return
         prev = self._previous_column(j)
         before = self.at(j - 1)
-        if prev is None and before is not None and before.kind == "concept" and _one(before, "table"):
-            t = _one(before, "table").table  # type: ignore[union-attr]
-            labels = self.info(t).labels
-            if len(labels) == 1 and labels[0] not in self.info(t).keys:
-                prev = ColRef(t, labels[0])      # "airline 'JetBlue Airways'": the airline's name
-                self.r.entities = [e for e in self.r.entities if e[1] != j - 1]
         if prev is None:
             self.used.discard(j)
             raise NotUnderstood("I could not tell which column the quoted value belongs to.", (it.text,))
@@ -441,6 +436,7 @@ class Reader:
             raise NotUnderstood("I could not tell what to count or total.", (self.seq[j].text,))
         for fn in fns:
             self.r.measures.append(self._measure(fn, distinct, target, self.seq[j].text))
+        self.aggregated.add(max(n for n in self.used if n <= k + 1) if self.used else k)
 
     def _next_is_measure(self, k: int) -> bool:
         it = self.at(k)
@@ -617,9 +613,6 @@ class Reader:
             self.used.discard(j)
             return
         between = op == "between"
-        neg = self.take_neg()
-        if neg:
-            op = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!="}.get(op, op)
         k = j + 1
         col = self.col(k)
         if col is not None and self.is_numeric(col) and self._numbers_after(k + 1, between):
@@ -633,11 +626,17 @@ class Reader:
                 return
             raise NotUnderstood("A comparison needs a number after it.", (it.text,))
         values, end = got
+        if self.take_neg():
+            op = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!="}.get(op, op)
         self.used |= set(range(j, end))
         post = self.at(end)
         if post is not None and post.has("cmp_post"):
             op = post.cue("cmp_post").arg  # type: ignore[union-attr]
             self.used.add(end)
+        if col is None and (j - 1) in self.aggregated and self.r.measures:
+            # "whose average life expectancy is above 72": the aggregate is compared
+            self.r.having.append(Having(len(self.r.measures) - 1, op, values))
+            return
         if col is None:
             col = self._numeric_before(j)
         if col is not None:
@@ -664,7 +663,7 @@ class Reader:
     def _numeric_before(self, j: int) -> ColRef | None:
         for n in (j - 1,):
             it = self.at(n)
-            if it is None or it.kind != "concept":
+            if it is None or it.kind != "concept" or n in self.aggregated:
                 return None
             c = _one(it, "column")
             if c is not None and c.column in self.info(c.table).numeric:
@@ -686,7 +685,12 @@ class Reader:
             return
         # "the 3 countries with the fewest people": a count before the subject is a limit
         nxt = self.at(j + 1)
-        names_next = nxt is not None and (self.table(j + 1) is not None or self.col(j + 1) is not None
+        nxt_col = self.col(j + 1)
+        if nxt_col is not None and self.is_numeric(nxt_col) and v is not None and not is_year(it):
+            self.used.add(j + 1)              # "models with 3 cylinders"
+            self.r.conditions.append(Condition("compare", nxt_col.table, nxt_col, "=", (v,), text=it.text))
+            return
+        names_next = nxt is not None and (self.table(j + 1) is not None or nxt_col is not None
                                           or (j + 1) in self.via_tables)
         if names_next and v is not None and v == int(v) and v > 0 and self.r.limit is None and not is_year(it):
             self.r.limit = int(v)

@@ -218,6 +218,12 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
     exact = [c.name for c in t.columns if col_words[c.name] in (("name",), ("title",))]
     if len(exact) == 1:
         return tuple(exact)
+    # a text column named like its table names its rows: orchestra.Orchestra, airlines.Airline
+    table_stems = tuple(stem(w) for w in words(t.name))
+    same = [c.name for c in t.columns if tuple(stem(w) for w in col_words[c.name]) == table_stems
+            and not any(k in c.type.upper() for k in _NUMERIC) and c.name not in pk]
+    if len(same) == 1:
+        return tuple(same)
     ending = [c.name for c in t.columns if col_words[c.name][-1:] in (("name",), ("title",))]
     if len(ending) == 1:
         return tuple(ending)

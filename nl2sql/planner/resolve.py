@@ -62,6 +62,10 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
             continue
         cands = it.concepts
         neighbours = _neighbour_tables(items, n)
+        named = _names_the_rows(it, items, n, lex)
+        if named is not None:
+            out.append(replace(it, concepts=(named,)))
+            continue
         previous = _previous_table(items, n)
         for pick in (
             lambda c: c.table in neighbours,
@@ -127,3 +131,24 @@ def _weak_in_context(it: Item, everything: tuple[Concept, ...], items: list[Item
         return it
     local = tuple(c for c in everything if c.kind == "column" and c.table == previous)
     return replace(it, concepts=local) if len(local) == 1 else it
+
+
+def _names_the_rows(it: Item, items: list[Item], n: int, lex: Lexicon) -> Concept | None:
+    """'names of orchestras' when the orchestra table has no column called name: its naming column."""
+    if it.text.lower().rstrip("s") not in ("name", "title") or n + 1 >= len(items):
+        return None
+    k = n + 1
+    while k < len(items) and items[k].kind == "cue" and items[k].has("stop") and not items[k].concepts:
+        k += 1
+    if k >= len(items) or items[k].kind != "concept":
+        return None
+    tables = {c.table for c in strongest(items[k].concepts) if c.kind == "table"}
+    if len(tables) != 1:
+        return None
+    table = next(iter(tables))
+    if any(c.table == table for c in it.concepts):
+        return None
+    labels = lex.tables[table].labels
+    if len(labels) != 1 or labels[0] in lex.tables[table].keys:
+        return None
+    return Concept("column", table, labels[0], value="label")

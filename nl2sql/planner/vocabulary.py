@@ -26,7 +26,7 @@ def _table(kind: str, arg: str, phrases: str) -> tuple[tuple[str, Cue], ...]:
 # A phrase may carry several cues ("by": group and stop; "top": extreme and top); the intent decides.
 CUES: tuple[tuple[str, Cue], ...] = (
     *_table("agg", "count", "how many, number of, count of, count, counts, total number of, the number of, "
-                             "how many total, amount of, quantity of, tally of"),
+                             "how many total, tally of"),
     *_table("agg", "sum", "total, sum, sum of, total of, overall, combined, in total, altogether, together, "
                            "how much, cumulative, aggregate"),
     *_table("agg", "avg", "average, avg, mean, on average, typical"),
@@ -81,7 +81,8 @@ CUES: tuple[tuple[str, Cue], ...] = (
     *_table("date_cmp", "<", "before, earlier than, prior to"),
     *_table("date_cmp", "<=", "until, till, up until, through, up to, to"),
     *_table("neg", "", "not, never, no, without, other than, except, excluding, except for, apart from, "
-                        "none, nobody, non, is not, are not, do not, does not, did not, have not, has not, "
+                        "none, nobody, non, is not, are not, do not, does not, did not, have not, has not, not a single, "
+                        "not any, no single, "
                         "have never, has never, not in"),
     *_table("share", "", "share of, proportion of, fraction of, share, proportion, fraction, ratio of, "
                           "rate of, what fraction, share of all, portion of"),
@@ -105,7 +106,7 @@ CUES: tuple[tuple[str, Cue], ...] = (
                          "they, them, he, she, his, her, what, when, how, can, could, would, should, will, "
                          "currently, current, now, overall, respectively, listed, recorded, stored, known, "
                          "corresponding, related, associated, together, whole, entire, also, just, only, "
-                         "here, record, records, data, information, info, detail, details, "
+                         "here, amount of, "
                          "ones, kind, kinds, all of, did, got, gets, made, make, exist, exists, "
                          "available, registered, there are, there is, along, both, whether, among, amongst, "
                          "based, located, situated, generated, generate, generates, came, come, comes, coming, "
@@ -114,8 +115,8 @@ CUES: tuple[tuple[str, Cue], ...] = (
                          "work with, handled, handle, handles, went, go, goes, gone, placed, place, "
                          "hold, holds, held, own, owns, belong, belongs, belonging, account for, "
                          "accounts for, accounted for, we, do we, did we, have we, overview, altogether, "
-                         "time, over time, happen, happened, occur, occurred, recorded, broken"),
-    *_table("numword", "1", "one, single"),
+                         "over time, happen, happened, occur, occurred, recorded, broken"),
+    *_table("numword", "1", "one"),
     *_table("numword", "2", "two"),
     *_table("numword", "3", "three"),
     *_table("numword", "4", "four"),
