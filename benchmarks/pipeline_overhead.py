@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse  # noqa: E402
 from nl2sql.adapters.openai_llm import OpenAiLlm  # noqa: E402
 from nl2sql.demo.build import ensure_demo_warehouse  # noqa: E402
-from nl2sql.eval.dataset import load_golden_file  # noqa: E402
+from nl2sql.eval.dataset import load_benchmark_file  # noqa: E402
 from nl2sql.pipeline import Assistant  # noqa: E402
 from nl2sql.settings import DEMO_OVERLAY, Settings  # noqa: E402
 from nl2sql.wiring import build_model  # noqa: E402
@@ -54,7 +54,7 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="nl2sql-bench-"))
     warehouse = DuckDbWarehouse(ensure_demo_warehouse(data_dir))
     model = build_model(warehouse, DEMO_OVERLAY)
-    examples = [e for e in load_golden_file(REPO / "fixtures" / "tpch" / "golden.yaml") if e.gold_sql]
+    examples = [e for e in load_benchmark_file(REPO / "fixtures" / "tpch" / "golden.yaml").examples if e.gold_sql]
     gold = {e.question: e.gold_sql for e in examples}
     with StubLlmServer(responder=gold_responder(gold)) as stub:
         settings = Settings(llm_base_url=stub.url, llm_api_key="bench", llm_model="stub", generator="llm")

@@ -6,6 +6,7 @@ allowlist) sees only the scoped model, so a question about hidden tables cannot 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Iterable
 
@@ -49,9 +50,16 @@ def scope_model(model: SemanticModel, principal: Principal | None) -> SemanticMo
         used = _tables_in(sql, model.dialect)
         return used is not None and used <= names and all(e.lower() in names for e in extra)
 
+    hidden = {t.name.lower() for t in model.tables if t.name.lower() not in names}
+    hidden |= {c.name.lower() for t in model.tables if t.name.lower() in hidden for c in t.columns}
+
+    def mentions_hidden(text: str) -> bool:
+        return bool(hidden & set(re.findall(r"[a-z_][a-z0-9_]*", text.lower())))
+
     return replace(
         model,
         tables=tables,
+        instructions=tuple(i for i in model.instructions if not mentions_hidden(i)),
         relationships=tuple(
             r for r in model.relationships if r.from_table.lower() in names and r.to_table.lower() in names
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -56,8 +57,16 @@ def llm_assistant(model, warehouse, stub: StubLlmServer, **changes: Any) -> Assi
     return Assistant(model, warehouse, settings, llm=OpenAiLlm.from_settings(settings))
 
 
+_COPIES: dict[Path, Path] = {}
+
+
 def direct(warehouse_path: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+    """Run SQL on a plain DuckDB copy of the file (one process cannot open a file with two configurations)."""
+    if warehouse_path not in _COPIES:
+        copy = warehouse_path.with_name("direct_copy.duckdb")
+        shutil.copyfile(warehouse_path, copy)
+        _COPIES[warehouse_path] = copy
+    with duckdb.connect(str(_COPIES[warehouse_path]), read_only=True) as con:
         return con.execute(sql).fetchall()
 
 
@@ -91,7 +100,7 @@ def test_warehouse_error_goes_back_to_the_model_for_repair(model, warehouse, stu
     stub.script("```sql\nSELECT CAST(r_name AS INTEGER) AS x FROM region\n```", "```sql\nSELECT r_name FROM region\n```")
     answer = llm_assistant(model, warehouse, stub).ask("list the regions")
     assert answer.status == "answered", answer.message
-    assert [a.outcome for a in answer.attempts] == ["error", "ran"]
+    assert [a.outcome for a in answer.attempts if a.generator == "llm"] == ["error", "ran"]
     assert len(stub.requests) == 2
     repair_prompt = " ".join(m["content"] for m in stub.requests[1].messages)
     assert "CAST(r_name AS INTEGER)" in repair_prompt
@@ -108,7 +117,7 @@ def test_repairs_are_bounded_and_a_refusal_is_reported_with_its_issues(model, wa
 
 def test_llm_outage_is_a_friendly_error(model, warehouse, stub) -> None:
     stub.fail_next("500", times=10)
-    answer = llm_assistant(model, warehouse, stub).ask("revenue by region")
+    answer = llm_assistant(model, warehouse, stub).ask("How much did each region bring in?")
     assert answer.status == "error" and answer.error_code == "llm_unavailable"
     assert answer.message and "Traceback" not in answer.message
 
@@ -143,8 +152,13 @@ def test_privacy_setting_keeps_data_values_out_of_prompts(model, warehouse, stub
     answer = llm_assistant(model, warehouse, stub, send_data_to_llm=False).ask("customers per market segment")
     assert answer.status == "answered"
     prompt = " ".join(m["content"] for m in stub.requests[0].messages)
-    for value in ("AUTOMOBILE", "MACHINERY", "GERMANY", "Brand#"):
-        assert value not in prompt
+    # Values a curator wrote into comments are metadata; values read from the data must never go out.
+    written = " ".join([*model.instructions, *(t.comment or "" for t in model.tables),
+                        *(c.comment or "" for t in model.tables for c in t.columns)])
+    data_values = {v for t in model.tables for c in t.columns for v in c.sample_values
+                   if len(v) > 3 and v not in written}
+    assert len(data_values) > 20
+    assert not [v for v in data_values if v in prompt]
 
 
 def test_one_assistant_serves_many_threads(model, warehouse, stub) -> None:
