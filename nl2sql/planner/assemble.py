@@ -34,6 +34,10 @@ class Assembler:
     # ------------------------------------------------------------------------------------------
     def assemble(self) -> QuerySpec:
         r = self.r
+        if r.date_cols and not r.periods and not r.unit_dims:
+            # "the arriving date and the departing date of the dogs": dates to show, not to filter on
+            r.projections = sorted(r.projections + r.date_cols, key=lambda p: p[1])
+            r.date_cols = []
         if r.share:
             return self._share()
         if (r.dims or r.unit_dims) and r.extremes and all(t[1][0] == "column" for t in r.extremes):  # type: ignore[index]

@@ -271,6 +271,7 @@ def _known_words(model: SemanticModel) -> set[str]:
     for t in model.tables:
         known.update(w for w in words(t.comment or "") if len(w) >= 3)
         known.update(w for w in words(t.name) if len(w) >= 3)
+        known.update(singular(w) for w in words(t.name) if len(w) >= 3)
         for c in t.columns:
             known.update(w for w in words(c.comment or "") if len(w) >= 3)
     return known

@@ -98,7 +98,7 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Ite
         text = " ".join(t.text for t in span)
         fuzzy = any(t.fuzzy for t in span)
         model = tuple(names) + tuple(values)
-        if model and cue and i == 0 and any(c.kind == "list" for c in cue):
+        if model and cue and all(t.word in _OPENERS for t in tokens[:i]) and any(c.kind == "list" for c in cue):
             return Item("cue", i, i + length, text, cues=cue)      # "Show ...", "List ...": the request
         if model and cue:
             if all(c.kind in _WEAK_CUES for c in cue) and max(c.strength for c in model) >= 3:
@@ -111,6 +111,7 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Ite
     return _swapped(tokens, i, lex)
 
 
+_OPENERS = frozenset({"please", "can", "could", "would", "you", "kindly", "now", "also", "and", "then"})
 _OF_FILLERS = frozenset({"the", "all", "our", "my", "their", "its", "a", "an", "each", "every"})
 
 

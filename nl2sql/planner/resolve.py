@@ -57,15 +57,15 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
     out: list[Item] = []
     ambiguous: list[str] = []
     for n, it in enumerate(items):
+        named = _names_the_rows(it, items, n, lex) if it.kind == "concept" else None
+        if named is not None:
+            out.append(replace(it, concepts=(named,)))
+            continue
         if it.kind not in ("concept", "literal") or len(it.concepts) <= 1:
             out.append(it)
             continue
         cands = it.concepts
         neighbours = _neighbour_tables(items, n)
-        named = _names_the_rows(it, items, n, lex)
-        if named is not None:
-            out.append(replace(it, concepts=(named,)))
-            continue
         previous = _previous_table(items, n)
         for pick in (
             lambda c: c.table in neighbours,
