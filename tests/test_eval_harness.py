@@ -157,3 +157,52 @@ def test_bird_descriptions_become_column_comments(bird_tiny: Path) -> None:
     model = model_for(source, SqlAlchemyWarehouse.sqlite_file(source.paths[0]))
     drinks = model.table("drinks")
     assert drinks is not None and drinks.column("hot").comment == "whether the drink is served hot. Values: 1: hot; 0: cold"
+
+
+def test_every_sqlite_file_of_a_database_is_scored(spider_tiny: Path, tmp_path: Path) -> None:
+    """Test-suite databases: a prediction is correct only if it matches on every ``*.sqlite`` of the folder."""
+    import sqlite3
+
+    root = tmp_path / "suite"
+    shutil.copytree(spider_tiny, root)
+    alt = root / "database" / "shop" / "shop_alt.sqlite"
+    shutil.copy(root / "database" / "shop" / "shop.sqlite", alt)
+    conn = sqlite3.connect(alt)
+    conn.execute("UPDATE customers SET city = 'Paris' WHERE name = 'Bo'")   # now 'Paris' differs from age < 40
+    conn.commit()
+    conn.close()
+    bench = tmp_path / "preds.txt"
+    lines = (spider_tiny / "predictions_mixed.txt").read_text().splitlines()
+    lines[3] = "SELECT name FROM customers WHERE city = 'Paris' AND name <> 'Bo'"   # right on shop.sqlite only
+    bench.write_text("\n".join(lines) + "\n")
+    single = evaluate(EvalRequest(f"spider:{spider_tiny}", "predictions", tmp_path / "one", predictions=bench),
+                      progress_stream=None)
+    suite = evaluate(EvalRequest(f"spider:{root}", "predictions", tmp_path / "two", predictions=bench),
+                     progress_stream=None)
+    assert single["questions"][3]["status"] == "correct"
+    assert suite["questions"][3]["status"] == "wrong_result"
+    assert suite["counts"]["correct"] == single["counts"]["correct"] - 1
+
+
+def test_timeout_status(spider_tiny: Path, tmp_path: Path) -> None:
+    lines = (spider_tiny / "predictions_mixed.txt").read_text().splitlines()
+    lines[0] = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+    preds = tmp_path / "slow.txt"
+    preds.write_text("\n".join(lines) + "\n")
+    report = evaluate(EvalRequest(f"spider:{spider_tiny}", "predictions", tmp_path / "o", predictions=preds,
+                                  timeout_s=0.5, limit=3), progress_stream=None)
+    assert [q["status"] for q in report["questions"]] == ["timeout", "correct", "correct"]
+
+
+def test_demo_golden_set_with_gold_and_offline(demo_data_dir: Path, tmp_path: Path) -> None:
+    from nl2sql.settings import Settings
+
+    golden = Path(__file__).resolve().parent.parent / "fixtures" / "tpch" / "golden.yaml"
+    settings = Settings(data_dir=str(demo_data_dir))
+    gold = evaluate(EvalRequest(f"file:{golden}", "gold", tmp_path / "gold"), settings=settings, progress_stream=None)
+    assert gold["execution_accuracy"] == 1.0
+    assert gold["expected_abstentions"]["questions"] == gold["expected_abstentions"]["declined"] > 0
+    offline = evaluate(EvalRequest(f"file:{golden}", "offline", tmp_path / "off"), settings=settings,
+                       progress_stream=None)
+    assert offline["counts"]["runnable"] == gold["counts"]["runnable"]
+    assert 0.3 < offline["execution_accuracy"] <= 1.0

@@ -46,9 +46,12 @@ def evaluate(request: EvalRequest, *, settings: Settings | None = None, llm: Llm
     settings = settings or Settings()
     is_file = not request.dataset.startswith(("spider:", "bird:"))
     database_dir = Path(request.db).expanduser() if (request.db and not is_file) else None
-    dataset = load_dataset(request.dataset, limit=request.limit, database_dir=database_dir)
+    full = load_dataset(request.dataset, database_dir=database_dir)
     default_warehouse, default_model = _configured_warehouse(request, settings) if is_file else (None, None)
-    generator, model_name, cached = _generator(request, dataset, settings, llm, default_warehouse, default_model)
+    # Generators see the whole dataset (a predictions file has a line for every question); --limit
+    # only decides which questions are scored.
+    generator, model_name, cached = _generator(request, full, settings, llm, default_warehouse, default_model)
+    dataset = replace(full, examples=full.examples[: request.limit]) if request.limit is not None else full
     params = {
         "generator": request.generator,
         "model": model_name,

@@ -2,7 +2,9 @@
 
 Parameters (generator, model, dataset), metrics (strict and relaxed accuracy, overall and by difficulty)
 and the reports as artifacts. Without a tracking server configured (``MLFLOW_TRACKING_URI`` or
-``tracking_uri``), runs go to a local file store beside the reports.
+``tracking_uri``), runs go to a local store beside the reports, ``OUT/mlruns``: a SQLite tracking file
+(MLflow 3 retired the plain file store) with artifacts as files, or the plain file store where the
+SQLite backend is not installed (``mlflow-skinny``).
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ def log_to_mlflow(report: Mapping[str, Any], out_dir: Path, *, tracking_uri: str
         raise ConfigError("MLflow is not installed.", hint="pip install 'lakehouse-nl2sql[mlflow]'") from e
     import os
 
-    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or (out_dir.resolve() / "mlruns").as_uri()
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_experiment(experiment)
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+    if uri:
+        mlflow.set_tracking_uri(uri)
+        mlflow.set_experiment(experiment)
+    else:
+        _local_store(mlflow, out_dir.resolve() / "mlruns", experiment)
     params = report.get("params", {})
     with mlflow.start_run(run_name=f"{report['dataset']}-{params.get('generator', '')}") as run:
         mlflow.log_params({
@@ -40,6 +45,19 @@ def log_to_mlflow(report: Mapping[str, Any], out_dir: Path, *, tracking_uri: str
             if (out_dir / name).exists():
                 mlflow.log_artifact(str(out_dir / name))
         return run.info.run_id
+
+
+def _local_store(mlflow: Any, folder: Path, experiment: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import alembic  # noqa: F401  (the SQLite backend needs it; mlflow-skinny lacks it)
+
+        mlflow.set_tracking_uri(f"sqlite:///{folder / 'mlflow.db'}")
+        if mlflow.get_experiment_by_name(experiment) is None:
+            mlflow.create_experiment(experiment, artifact_location=(folder / "artifacts").as_uri())
+    except ImportError:
+        mlflow.set_tracking_uri(folder.as_uri())
+    mlflow.set_experiment(experiment)
 
 
 def metrics_of(report: Mapping[str, Any]) -> dict[str, float]:
