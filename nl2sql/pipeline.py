@@ -230,7 +230,10 @@ class Assistant:
         self, question: str, history: History, context: str, attempts: list[Attempt], timer: _Timer
     ) -> _Ran | UserFacingError:
         assert self.llm is not None
-        request = build_llm_request(question, self.model, context=context, max_rows=self.settings.max_rows, history=history)
+        with timer.step("prompt"):
+            request = build_llm_request(
+                question, self.model, context=context, max_rows=self.settings.max_rows, history=history
+            )
         last: UserFacingError | None = None
         tokens = [0, 0]
         for _ in range(1 + max(0, self.settings.max_repairs)):
