@@ -45,6 +45,13 @@ class Assembler:
             for desc, (kind, obj), _pos in r.extremes:  # type: ignore[misc]
                 r.measures.append(Measure("agg", obj.table, "max" if desc else "min", col=obj))
             r.extremes = []
+        if not r.measures and not r.extremes and (r.dims or r.unit_dims) and (r.entities or r.conditions):
+            # "open orders by priority", "customers per segment": how many rows in each group
+            table = r.entities[0][0] if r.entities else next(
+                (c.table for c in r.conditions if c.kind == "filter"), None)
+            if table is not None:
+                r.measures.append(Measure("rows", table, "count"))
+                r.entities = [e for e in r.entities if e[0] != table]
         if r.measures or any(t[1][0] in ("metric", "table", "measure") for t in r.extremes):  # type: ignore[index]
             return self._aggregate()
         if r.extremes and not self._subject() and not r.projections:
@@ -80,6 +87,11 @@ class Assembler:
 
     def _time_conditions(self, base: str) -> list[Condition]:
         out = []
+        for m in self.r.months:
+            col = self._date_column(base)
+            if col is None or len(self.r.months) > 1:
+                raise NotUnderstood("I could not tell which date the month applies to.", ())
+            out.append(Condition("month", col.table, col, "=", (m,), text=f"month {m}"))
         if len(self.r.periods) > 1:
             raise NotUnderstood("The question names more than one period; ask about one at a time.",
                                 tuple(p.text for p in self.r.periods))
@@ -340,6 +352,8 @@ class Assembler:
             # "share of orders that are urgent": plain conditions are what the share is of
             r.share_conditions = [c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare")]
             r.conditions = [c for c in r.conditions if c not in r.share_conditions]
+        if not r.share_conditions and (r.dims or r.unit_dims) and any(m.kind == "metric" for m in r.measures):
+            return self._share_of_total()
         if not r.share_conditions:
             raise NotUnderstood("A share of what? Name the condition.", ())
         metric = next((m for m in r.measures if m.kind == "metric"), None)
@@ -355,6 +369,16 @@ class Assembler:
         orders = [Order(False, dim=i) for i, d in enumerate(dims) if d.grain] or \
             ([Order(True, measure=0)] if dims else [])
         return QuerySpec(table, (m,), tuple(dims), (), tuple(conditions), (), tuple(orders), None, False)
+
+    def _share_of_total(self) -> QuerySpec:
+        """'what share of revenue does each region contribute': each group's part of the whole."""
+        r = self.r
+        metric = next(m for m in r.measures if m.kind == "metric")
+        r.share = False
+        r.measures = [Measure("share", metric.table, metric=metric.metric, fn="total_percent" if r.percent
+                              else "total")]
+        spec = self._aggregate()
+        return spec
 
     def _scalar_extreme(self) -> QuerySpec:
         r = self.r

@@ -116,6 +116,8 @@ class Compiler:
             if end is not None:
                 parts.append(exp.LT(this=col.copy(), expression=self.date_literal(end)))
             return exp.and_(*parts)
+        if c.kind == "month":
+            return exp.EQ(this=exp.Month(this=col), expression=exp.Literal.number(c.values[0]))
         if c.kind == "contains":
             text = str(c.values[0]).lower().replace("%", "").replace("_", "")
             pattern = {"contains": f"%{text}%", "starts": f"{text}%", "ends": f"%{text}"}[c.op]
@@ -151,6 +153,11 @@ class Compiler:
             info = self.lex.tables[m.table]
             alias = self.alias_for(m.table)
             return exp.Count(this=exp.Distinct(expressions=[exp.column(info.pk[0], table=alias)]))
+        if m.kind == "share" and m.fn in ("total", "total_percent"):
+            part = self.measure(Measure("metric", m.table, metric=m.metric))
+            whole = exp.Window(this=exp.Sum(this=part.copy()), over="OVER")
+            share = exp.Div(this=exp.Mul(this=part, expression=exp.Literal.number("1.0")), expression=whole)
+            return exp.Mul(this=exp.Literal.number(100), expression=share) if m.fn == "total_percent" else share
         if m.kind == "share":
             share = self._share(m)
             return exp.Mul(this=exp.Literal.number("100.0"), expression=share) if m.fn == "percent" else share

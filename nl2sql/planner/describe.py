@@ -59,6 +59,8 @@ def _measure(m: Measure, lex: Lexicon, short: bool = False) -> str:
         return m.metric if short else f"{m.metric} = {metric.sql}"
     if m.kind == "rows":
         return f"number of {' '.join(lex.tables[m.table].words)} rows"
+    if m.kind == "share" and m.fn.startswith("total"):
+        return f"share of all {m.metric}"
     if m.kind == "share":
         what = m.metric or " ".join(lex.tables[m.table].words)
         return f"share of {what} where " + " and ".join(_condition(c, lex) for c in m.share_of)
@@ -75,6 +77,8 @@ def _condition(c: Condition, lex: Lexicon) -> str:
     if c.kind == "in":
         vals = " or ".join(str(v) for v in c.values)
         return f"{col} {'is not' if c.negated else 'is'} {vals}"
+    if c.kind == "month":
+        return f"{col} in month {c.values[0]} of any year"
     if c.kind == "range":
         start, end = c.values
         return f"{col} {describe_period(Period(start, end, '', ()))}"  # type: ignore[arg-type]

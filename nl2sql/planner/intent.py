@@ -48,6 +48,7 @@ class Reading:
     date_cols: list[tuple[ColRef, int]] = field(default_factory=list)
     existence: list[tuple[str, bool, int]] = field(default_factory=list)  # (table, negated, position)
     share: bool = False
+    months: list[int] = field(default_factory=list)          # "in December" of any year
     star: bool = False
     percent: bool = False
     share_table: str | None = None
@@ -71,7 +72,9 @@ def significant(items: list[Item]) -> list[Item]:
 def _one(it: Item, kind: str) -> Concept | None:
     if it.kind in ("concept", "literal") and it.concepts:
         kinds = [c for c in it.concepts if c.kind == kind]
-        if len(kinds) == 1 and (len(it.concepts) == 1 or kind in ("table", "metric", "filter")):
+        others = {c.kind for c in it.concepts} - {kind}
+        if len(kinds) == 1 and (len(it.concepts) == 1 or kind in ("table", "metric", "filter")
+                                or others <= {"metric", "filter"}):
             return kinds[0]
     return None
 
@@ -235,6 +238,8 @@ class Reader:
             self.r.star = True
         elif "unit" in kinds:
             self.r.unit_dims.append(it.cue("unit").arg)  # type: ignore[union-attr]
+        elif "month" in kinds:
+            self.r.months.append(int(it.cue("month").arg))  # type: ignore[union-attr]
         elif "numword" in kinds:
             self._number(j, float(it.cue("numword").arg))  # type: ignore[union-attr]
         elif kinds & {"and", "or", "stop", "list", "date_cmp"}:
@@ -626,6 +631,13 @@ class Reader:
                 return
             raise NotUnderstood("A comparison needs a number after it.", (it.text,))
         values, end = got
+        if col is None and end < len(self.seq) and end not in self.used:
+            after = self.col(end)
+            if after is not None and self.is_numeric(after):     # "fewer than 24 units"
+                col = after
+                self.used.add(end)
+                end += 1
+        percent = any(self.seq[n].text.endswith("%") for n in range(j + 1, end))
         if self.take_neg():
             op = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!="}.get(op, op)
         self.used |= set(range(j, end))
@@ -640,6 +652,8 @@ class Reader:
         if col is None:
             col = self._numeric_before(j)
         if col is not None:
+            if percent and _is_fraction(self.info(col.table).table.column(col.column)):
+                values = tuple(v / 100 for v in values)           # "8%" of a rate stored as 0.08
             self.r.conditions.append(Condition("compare", col.table, col, op, values, text=it.text))
             return
         t = self.table(end)
@@ -691,7 +705,8 @@ class Reader:
             self.r.conditions.append(Condition("compare", nxt_col.table, nxt_col, "=", (v,), text=it.text))
             return
         names_next = nxt is not None and (self.table(j + 1) is not None or nxt_col is not None
-                                          or (j + 1) in self.via_tables)
+                                          or (j + 1) in self.via_tables
+                                          or (nxt.has("extreme") and self.table(j + 2) is not None))
         if names_next and v is not None and v == int(v) and v > 0 and self.r.limit is None and not is_year(it):
             self.r.limit = int(v)
             return
@@ -754,3 +769,9 @@ def _stem(text: str) -> str:
 def _plural(text: str) -> bool:
     word = text.lower().split()[-1] if text.split() else ""
     return word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+def _is_fraction(column: object) -> bool:
+    """A rate the catalog describes as a fraction (0.05 = 5%): percentages are divided by 100."""
+    comment = (getattr(column, "comment", None) or "").lower()
+    return "fraction" in comment or "0.05 = 5%" in comment or "as a ratio" in comment

@@ -170,7 +170,9 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column) -> None:
                 break
             label_words.append(w)
         if label_words and len(label_words) <= 3 and (not values or code in values):
-            _add(lex.values, tuple(label_words), Concept("value", info.key, col, value=code, strength=2))
+            concept = Concept("value", info.key, col, value=code, strength=2)
+            _add(lex.values, tuple(label_words), concept)
+            _add(lex.values, tuple(singular(w) for w in label_words), concept, stemmed=False)
 
 
 def _free_text(values: tuple[str, ...]) -> bool:

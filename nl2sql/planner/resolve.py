@@ -86,7 +86,8 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
             # the same column (value under two spellings) is not an ambiguity
             if len({(c.kind, c.table, c.column, c.value, c.name) for c in cands}) > 1:
                 kinds = {c.kind for c in cands}
-                if kinds == {"table", "column"} or kinds == {"metric", "column"} or kinds == {"filter", "column"}:
+                per_kind = [sum(c.kind == k for c in cands) for k in kinds]
+                if kinds <= {"table", "column", "metric", "filter"} and max(per_kind) == 1:
                     pass  # kept as is: the intent reads either meaning by position
                 else:
                     ambiguous.append(it.text)

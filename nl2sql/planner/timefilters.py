@@ -34,6 +34,11 @@ def _point(items: list[Item], i: int) -> tuple[date, date, int] | None:
         return d, d + timedelta(days=1), i + 1
     month = it.cue("month")
     quarter = it.cue("quarter")
+    half = it.cue("half")
+    if half and i + 1 < len(items) and is_year(items[i + 1]):
+        y = int(items[i + 1].number or 0)
+        first = 1 if half.arg == "1" else 7
+        return date(y, first, 1), _add_months(date(y, first, 1), 6), i + 2
     if (month or quarter) and i + 1 < len(items) and is_year(items[i + 1]):
         y = int(items[i + 1].number or 0)
         if month:

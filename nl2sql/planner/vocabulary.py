@@ -115,7 +115,7 @@ CUES: tuple[tuple[str, Cue], ...] = (
                          "work with, handled, handle, handles, went, go, goes, gone, placed, place, "
                          "hold, holds, held, own, owns, belong, belongs, belonging, account for, "
                          "accounts for, accounted for, we, do we, did we, have we, overview, altogether, "
-                         "over time, happen, happened, occur, occurred, recorded, broken"),
+                         "across all years, over all years, in all years, of all years, all years, all time, over time, happen, happened, occur, occurred, recorded, broken"),
     *_table("numword", "1", "one"),
     *_table("numword", "2", "two"),
     *_table("numword", "3", "three"),
@@ -140,6 +140,7 @@ MONTHS: dict[str, int] = {
     )
     for name in names
 }
+HALVES: dict[str, int] = {"first half": 1, "second half": 2, "h1": 1, "h2": 2, "1st half": 1, "2nd half": 2}
 QUARTERS: dict[str, int] = {
     "q1": 1, "q2": 2, "q3": 3, "q4": 4, "first quarter": 1, "second quarter": 2, "third quarter": 3,
     "fourth quarter": 4, "1st quarter": 1, "2nd quarter": 2, "3rd quarter": 3, "4th quarter": 4,
@@ -165,6 +166,8 @@ def cue_index() -> dict[tuple[str, ...], tuple[Cue, ...]]:
             found.append(cue)
     for name, month in MONTHS.items():
         index.setdefault(phrase_key(name), []).append(Cue("month", str(month)))
+    for name, half in HALVES.items():
+        index.setdefault(phrase_key(name), []).append(Cue("half", str(half)))
     for name, quarter in QUARTERS.items():
         index.setdefault(phrase_key(name), []).append(Cue("quarter", str(quarter)))
     return {k: tuple(v) for k, v in index.items()}
