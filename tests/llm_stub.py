@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Literal
 
-Responder = Callable[[dict[str, Any]], str]
+Content = str | list[dict[str, Any]]        # a list: content parts, as Databricks reasoning models send
+Responder = Callable[[dict[str, Any]], Content]
 FailureKind = Literal["401", "429", "500", "503", "timeout", "malformed", "no_sql", "endless", "drop", "empty_choices"]
 FAILURE_KINDS: tuple[str, ...] = FailureKind.__args__  # type: ignore[attr-defined]
 
@@ -64,7 +65,7 @@ class _State:
     responder: Responder
     model: str
     failures: collections.deque[_Failure] = field(default_factory=collections.deque)
-    replies: collections.deque[str] = field(default_factory=collections.deque)
+    replies: collections.deque[Content] = field(default_factory=collections.deque)
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     closing: threading.Event = field(default_factory=threading.Event)
@@ -101,8 +102,8 @@ class StubLlmServer:
     def responder(self, responder: Responder) -> None:
         self._state.responder = responder
 
-    def script(self, *replies: str) -> "StubLlmServer":
-        """Queue reply texts, answered in order before the responder is consulted."""
+    def script(self, *replies: Content) -> "StubLlmServer":
+        """Queue replies (texts, or lists of content parts), answered in order before the responder is consulted."""
         with self._state.lock:
             self._state.replies.extend(replies)
         return self
@@ -185,7 +186,11 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         request = RecordedRequest(
-            self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body if isinstance(body, dict) else None, raw
+            self.command,
+            self.path,
+            {k.lower(): v for k, v in self.headers.items()},
+            body if isinstance(body, dict) else None,
+            raw,
         )
         with self.state.lock:
             self.state.requests.append(request)
@@ -195,7 +200,8 @@ class _Handler(BaseHTTPRequestHandler):
         kind = failure.kind
         if kind == "401":  # like OpenAI, echo (part of) the presented key: our errors must not
             key = self.headers.get("Authorization", "").removeprefix("Bearer ")
-            self._send_json(401, {"error": {"message": f"Incorrect API key provided: {key}", "type": "invalid_request_error"}})
+            error = {"message": f"Incorrect API key provided: {key}", "type": "invalid_request_error"}
+            self._send_json(401, {"error": error})
         elif kind == "429":
             headers = {"Retry-After": failure.retry_after} if failure.retry_after is not None else {}
             self._send_json(429, {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}}, headers)
@@ -205,7 +211,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.state.closing.wait(failure.delay_s)
             self._send_completion(body, "```sql\nSELECT 'too late' AS late\n```", quiet=True)
         elif kind == "malformed":
-            self._send_raw(200, b'{"id": "chatcmpl-stub", "choices": [{"message": {"content": "SELE', "application/json")
+            cut_off = b'{"id": "chatcmpl-stub", "choices": [{"message": {"content": "SELE'
+            self._send_raw(200, cut_off, "application/json")
         elif kind == "no_sql":
             self._send_completion(body, failure.text)
         elif kind == "endless":
@@ -217,14 +224,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
 
-    def _send_completion(self, body: dict[str, Any], text: str, *, quiet: bool = False) -> None:
+    def _send_completion(self, body: dict[str, Any], content: Content, *, quiet: bool = False) -> None:
         prompt = "".join(str(m.get("content", "")) for m in body.get("messages", []))
+        text = content if isinstance(content, str) else json.dumps(content)
         payload = {
             "id": f"chatcmpl-stub-{len(self.state.requests)}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model") or self.state.model,
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
             "usage": {
                 "prompt_tokens": _tokens(prompt),
                 "completion_tokens": _tokens(text),

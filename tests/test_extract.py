@@ -14,7 +14,7 @@ from nl2sql.errors import LlmReplyError
 from nl2sql.extract import abstention_reason, extract_sql
 
 # Reply shapes: templates with {sql}. Each must give back exactly {sql} (minus a trailing semicolon).
-SHAPES: dict[str, str] = {
+SHAPES: dict[str, str | None] = {
     "fenced_sql": "```sql\n{sql}\n```",
     "fenced_sql_upper": "```SQL\n{sql}\n```",
     "fenced_sqlite": "```sqlite\n{sql};\n```",
@@ -22,7 +22,7 @@ SHAPES: dict[str, str] = {
     "fenced_tilde": "~~~sql\n{sql}\n~~~",
     "fenced_one_line": "```{sql}```",
     "fenced_unclosed": "Here it is:\n```sql\n{sql}",
-    "fenced_with_prose": "Sure! Here is the query you asked for:\n\n```sql\n{sql};\n```\n\nThis returns the rows you need.",
+    "fenced_with_prose": "Sure! Here is the query you asked for:\n\n```sql\n{sql};\n```\n\nIt returns what you need.",
     "two_fences_last_wins": "First attempt:\n```sql\nSELECT 1 AS draft\n```\nCorrected:\n```sql\n{sql}\n```",
     "sql_fence_beats_plain": "```sql\n{sql}\n```\nExpected output:\n```\nname | count\n```",
     "fence_after_python": "```python\nprint('select * from x')\n```\nThe query:\n```sql\n{sql}\n```",
@@ -51,27 +51,31 @@ def wrap(shape: str, sql: str) -> str:
         return json.dumps({"sql": sql, "explanation": "counts rows"})
     if shape == "json_fenced":
         return "```json\n" + json.dumps({"query": sql}, indent=2) + "\n```"
-    return SHAPES[shape].format(sql=sql)
+    template = SHAPES[shape]
+    assert template is not None
+    return template.format(sql=sql)
 
 
 QUERIES = (
     "SELECT name FROM singer WHERE age > 30",
     "select count(*) from singer",
-    "SELECT r_name, SUM(o_totalprice) AS revenue\nFROM orders\nJOIN region ON r_id = o_region\nGROUP BY r_name\nORDER BY revenue DESC",
+    "SELECT r_name, SUM(o_totalprice) AS revenue\nFROM orders\nJOIN region ON r_id = o_region\n"
+    "GROUP BY r_name\nORDER BY revenue DESC",
     "WITH big AS (\n  SELECT id FROM orders WHERE total > 100\n)\nSELECT COUNT(*) FROM big",
     "SELECT 'a; b' AS s, \"quoted col\" FROM t WHERE x = 'It''s. Done' AND y IN (SELECT y FROM u)",
 )
 
 
-@pytest.mark.parametrize("shape", sorted(SHAPES))
-@pytest.mark.parametrize("sql", QUERIES, ids=range(len(QUERIES)))
-def test_every_shape_gives_back_the_sql_verbatim(shape: str, sql: str) -> None:
-    if shape in ("fenced_one_line", "inline_code", "after_prose_same_line", "sql_prefix", "bold_label",
-                 "trailing_commentary_same_line", "blockquote") and "\n" in sql:
-        pytest.skip("a one-line shape")
-    reply = wrap(shape, sql)
-    expected = sql.replace("\r\n", "\n")
-    assert extract_sql(reply) == expected
+ONE_LINE_SHAPES = {"fenced_one_line", "inline_code", "after_prose_same_line", "sql_prefix", "bold_label",
+                   "trailing_commentary_same_line", "blockquote"}
+CASES = [(shape, i) for shape in sorted(SHAPES) for i, sql in enumerate(QUERIES)
+         if "\n" not in sql or shape not in ONE_LINE_SHAPES]
+
+
+@pytest.mark.parametrize(("shape", "query"), CASES)
+def test_every_shape_gives_back_the_sql_verbatim(shape: str, query: int) -> None:
+    sql = QUERIES[query]
+    assert extract_sql(wrap(shape, sql)) == sql
 
 
 @pytest.mark.parametrize(
@@ -166,7 +170,7 @@ FIDELITY_SHAPES = tuple(s for s in sorted(SHAPES) if s != "inline_code")  # gold
 
 
 @functools.cache
-def spider_gold(spider: Path) -> tuple[tuple[str, sqlglot.exp.Expression], ...]:
+def spider_gold(spider: Path) -> tuple[tuple[str, object], ...]:
     """Runnable gold queries (wta_1 has no database) that sqlglot can read, with their sqlite ASTs."""
     gold = []
     for item in json.loads((spider / "dev.json").read_text()):

@@ -9,13 +9,13 @@ import time
 import urllib.request
 
 import pytest
-from tests.llm_stub import StubLlmServer
 
 from nl2sql.adapters.openai_llm import PLACEHOLDER_KEY, Backoff, OpenAiLlm
 from nl2sql.errors import ConfigError, LlmReplyError, LlmUnavailable, UserFacingError
 from nl2sql.extract import extract_sql
 from nl2sql.ports import Message
 from nl2sql.settings import Settings
+from tests.llm_stub import StubLlmServer
 
 KEY = "sk-test-0123456789abcdefSECRET"
 FAST = Backoff(base_s=0.01, max_s=0.05, max_retry_after_s=1.0)
@@ -128,6 +128,14 @@ def test_empty_text_is_a_reply_error(llm_stub: StubLlmServer) -> None:
     llm_stub.script("   ")
     with pytest.raises(LlmReplyError, match="empty message"):
         client(llm_stub.url).complete(MESSAGES)
+
+
+def test_content_parts_keep_only_the_text(llm_stub: StubLlmServer) -> None:
+    llm_stub.script([
+        {"type": "reasoning", "summary": [{"type": "summary_text", "text": "SELECT wrong FROM thoughts"}]},
+        {"type": "text", "text": "```sql\nSELECT 42 AS answer\n```"},
+    ])
+    assert client(llm_stub.url).complete(MESSAGES).text == "```sql\nSELECT 42 AS answer\n```"
 
 
 def test_endless_reply_is_truncated(llm_stub: StubLlmServer) -> None:

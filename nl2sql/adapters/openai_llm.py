@@ -154,8 +154,8 @@ class OpenAiLlm:
         if not choices:
             raise self._unusable("no choices")
         message = getattr(choices[0], "message", None)
-        text = getattr(message, "content", None)
-        if not isinstance(text, str) or not text.strip():
+        text = _text_of(getattr(message, "content", None))
+        if not text.strip():
             refusal = getattr(message, "refusal", None)
             raise self._unusable("a refusal" if refusal else "an empty message")
         extra: tuple[tuple[str, str], ...] = ()
@@ -181,7 +181,8 @@ class OpenAiLlm:
             403: ("this key may not use that model", "Check the key's permissions on the model or serving endpoint."),
             404: (f"no model or endpoint named {self.model!r} was found at {self._shown_url}",
                   "Check NL2SQL_LLM_MODEL and OPENAI_BASE_URL."),
-        }.get(status, (f"the request was refused (HTTP {status})", "Try a shorter question, or check the model settings."))
+        }.get(status, (f"the request was refused (HTTP {status})",
+                       "Try a shorter question, or check the model settings."))
         detail = self._safe(str(getattr(error, "message", "") or ""))[:300]
         log.error("LLM %s at %s refused the request: HTTP %d %s", self.model, self._shown_url, status, detail)
         return LlmUnavailable(self._safe(f"The language model could not be used: {reason[0]}."), hint=reason[1])
@@ -195,6 +196,18 @@ class OpenAiLlm:
 
     def _safe(self, text: str) -> str:
         return redact(text, self._secrets)
+
+
+def _text_of(content: object) -> str:
+    """The reply text: a plain string, or the "text" parts of a content list (Databricks reasoning models send
+    ``[{"type": "reasoning", ...}, {"type": "text", "text": "..."}]``); reasoning parts are not the answer."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [p.get("text") if isinstance(p, dict) else getattr(p, "text", None) for p in content
+                 if (p.get("type") if isinstance(p, dict) else getattr(p, "type", None)) in ("text", "output_text")]
+        return "\n".join(p for p in parts if isinstance(p, str))
+    return ""
 
 
 def _retry_after_s(headers: object) -> float | None:
