@@ -95,7 +95,8 @@ def _generator(request: EvalRequest, dataset: Dataset, settings: Settings, llm: 
         llm = cached
     factory = assistant_factory(eval_settings, llm=llm, default=warehouse, default_model=model)
     model_name = llm.model if (llm is not None and request.generator == "llm") else None
-    return AssistantGenerator(request.generator, dataset, factory), model_name, cached  # type: ignore[arg-type]
+    generator = AssistantGenerator(request.generator, dataset, factory, row_cap=SCORING_ROW_CAP)  # type: ignore[arg-type]
+    return generator, model_name, cached
 
 
 def _configured_llm(settings: Settings) -> LlmClient:

@@ -83,8 +83,9 @@ class AssistantGenerator:
     """The product's ``Assistant`` restricted to one generator; one assistant per database, built lazily."""
 
     def __init__(self, kind: Literal["offline", "verified", "llm"], dataset: Dataset,
-                 build_assistant: AssistantFactory) -> None:
+                 build_assistant: AssistantFactory, *, row_cap: int | None = None) -> None:
         self.name = kind
+        self.row_cap = row_cap          # the assistant's max_rows, lifted for scoring
         self._dataset = dataset
         self._build = build_assistant
         self._assistants: dict[str, object] = {}
@@ -111,7 +112,7 @@ class AssistantGenerator:
             generator=self.name,
         )
         if answer.status == "answered":
-            return replace(base, sql=answer.sql)
+            return replace(base, sql=_without_lifted_cap(answer.sql, self.row_cap))
         last_sql = next((a.sql for a in reversed(answer.attempts) if a.sql), None)
         if answer.status == "refused":
             return replace(base, sql=last_sql, outcome="refused", reason=answer.message)
@@ -119,3 +120,16 @@ class AssistantGenerator:
             return replace(base, sql=last_sql, outcome="abstained", reason=answer.message)
         outcome: Outcome = "timeout" if answer.error_code == "timeout" else "sql_error"
         return replace(base, sql=last_sql, outcome=outcome, reason=answer.message)
+
+
+def _without_lifted_cap(sql: str | None, cap: int | None) -> str | None:
+    """Drop the ``LIMIT <cap>`` the guard appended for the lifted row cap, so reports show the query the
+    generator wrote; it changes no verdict (scoring caps rows at the same number).
+
+    >>> _without_lifted_cap("SELECT a FROM t LIMIT 2000000", 2000000), _without_lifted_cap("SELECT 1 LIMIT 5", 2000000)
+    ('SELECT a FROM t', 'SELECT 1 LIMIT 5')
+    """
+    suffix = f" LIMIT {cap}"
+    if sql is not None and cap is not None and sql.rstrip().endswith(suffix):
+        return sql.rstrip()[: -len(suffix)]
+    return sql
