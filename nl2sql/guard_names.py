@@ -96,13 +96,23 @@ def real_tables(tree: exp.Expression, dialect: str) -> Iterator[exp.Table]:
 # Catalogs of the engines themselves: never readable without being named on an allowlist.
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "system", "sys", "mysql", "performance_schema",
                             "temp", "pg_toast"})
+# Spark reads files through "schemas" named after a format: csv.`/path`, delta.`/mnt/...`.
+FILE_FORMAT_SCHEMAS = frozenset({"csv", "parquet", "json", "delta", "text", "binaryfile", "orc", "avro", "jdbc"})
 SYSTEM_TABLE_PREFIXES = ("sqlite_", "duckdb_", "pg_", "pragma_")
 
 
 def is_system_table(ref: TableName) -> bool:
-    """Whether a name points into an engine's own catalog (information_schema.tables, sqlite_master, ...)."""
+    """Whether a name points into an engine's own catalog (information_schema.tables, sqlite_master, ...) or
+    at a file or URL (DuckDB replacement scans, Spark format schemas).
+
+    >>> is_system_table(TableName("tables", "information_schema")), is_system_table(TableName("x.csv"))
+    (True, True)
+    >>> is_system_table(TableName("orders", "main"))
+    False
+    """
     parts = {p for p in (ref.schema, ref.catalog) if p}
-    return bool(parts & SYSTEM_SCHEMAS) or ref.name.startswith(SYSTEM_TABLE_PREFIXES) or ref.name in SYSTEM_SCHEMAS
+    return (bool(parts & (SYSTEM_SCHEMAS | FILE_FORMAT_SCHEMAS)) or ref.name.startswith(SYSTEM_TABLE_PREFIXES)
+            or ref.name in SYSTEM_SCHEMAS or looks_like_path(ref.name))
 
 
 class Allowlist:
@@ -172,3 +182,4 @@ def looks_like_path(name: str) -> bool:
         "csv", "tsv", "parquet", "json", "jsonl", "ndjson", "txt", "gz", "zst", "xlsx", "db", "duckdb", "sqlite",
         "arrow", "avro", "orc",
     }
+

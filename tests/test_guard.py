@@ -147,3 +147,14 @@ def test_policy_for_model_ambiguous_bare_names_need_qualification() -> None:
     assert check("SELECT id FROM a.t", only_a).tables == ("a.t",)
     assert codes("SELECT id FROM b.t", only_a) == {"table_not_allowed"}
     assert codes("SELECT id FROM t", only_a) == {"table_not_allowed"}
+
+
+def test_allow_any_table_still_refuses_system_catalogs_and_files() -> None:
+    p = GuardPolicy(dialect="duckdb", allowed_tables=None, allow_any_table=True)
+    assert check("SELECT * FROM anything_at_all JOIN other.thing ON true", p).tables == ("anything_at_all",
+                                                                                        "other.thing")
+    for sql in ("SELECT * FROM information_schema.tables", "SELECT * FROM sqlite_master", "SELECT * FROM 'x.csv'",
+                "SELECT * FROM duckdb_settings()", "SELECT * FROM pg_catalog.pg_class", "SELECT * FROM temp.main.x"):
+        assert codes(sql, p) & {"table_not_allowed", "forbidden_function"}, sql
+    assert codes("SELECT * FROM csv.`/tmp/x`", GuardPolicy(dialect="databricks", allow_any_table=True)) == {
+        "table_not_allowed"}
