@@ -155,11 +155,16 @@ class Reader:
         of another table) that it reaches many-to-one names the join path."""
         for j in range(len(self.seq) - 1):
             c = _one(self.seq[j], "column")
+            nxt_text = self.seq[j + 1].text.lower()
+            if c is not None and nxt_text in ("name", "names") and self.seq[j].end == self.seq[j + 1].start \
+                    and c.column not in self.info(c.table).numeric:
+                self.used.add(j + 1)
+                continue
             if c is not None and _one(self.seq[j + 1], "table") and _one(self.seq[j + 1], "table").table == c.table:  # type: ignore[union-attr]
                 self.owned.add(j + 1)
             t = self.table(j)
-            if t is None:
-                continue
+            if t is None or self.seq[j].end != self.seq[j + 1].start:
+                continue                 # only words written together: "customer region", "client segment"
             nxt = self.seq[j + 1]
             target = _one(nxt, "table") or _one(nxt, "column")
             if target is None or target.kind == "table" and target.table == t:

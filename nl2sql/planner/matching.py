@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from catalog_semantics.text import STOPWORDS, typo_match
+from catalog_semantics.text import STOPWORDS, edit_distance, stem
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.tokens import Token
 from nl2sql.planner.vocabulary import Cue, cue_index
@@ -132,16 +132,39 @@ def _swapped(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
 
 
 def _correct(tok: Token, lex: Lexicon) -> Token:
-    """A word no index knows, corrected to the one model word a typo away (if exactly one is)."""
-    if tok.kind != "word" or len(tok.word) < 5 or tok.word in STOPWORDS:
+    """A word no index knows, corrected to the one model or function word a typo away (if exactly one
+    is): 'germny' -> 'germany', 'totl' -> 'total', 'yaer' -> 'year'."""
+    if tok.kind != "word" or len(tok.word) < 4 or tok.word in STOPWORDS:
         return tok
-    if tok.stem in lex.words or tok.singular in lex.words or tok.word in lex.words or tok.stem in _cue_words():
+    cue_words = _cue_words()
+    if tok.stem in lex.words or tok.singular in lex.words or tok.word in lex.words or tok.stem in cue_words \
+            or tok.word in cue_words:
         return tok
-    known = lex.vocab.get(tok.word[0], set())
-    close = [w for w in known if typo_match(tok.singular, w) or typo_match(tok.stem, w)]
+    known = lex.vocab.get(tok.word[0], set()) | _cue_vocab().get(tok.word[0], set())
+    if len(tok.word) == 4:
+        close = [w for w in known if 4 <= len(w) <= 5 and edit_distance(tok.word, w, 1) <= 1]
+    else:
+        # one edit (two from ten letters): "conducted" must not become "conductor"
+        limit = 1 if len(tok.word) < 10 else 2
+        close = [w for w in known if w[0] == tok.word[0] and abs(len(w) - len(tok.word)) <= limit
+                 and min(edit_distance(tok.word, w, limit), edit_distance(tok.singular, w, limit)) <= limit]
     if len(close) != 1:
         return tok
-    return replace(tok, word=close[0], stem=close[0], fuzzy=True)
+    return replace(tok, word=close[0], stem=stem(close[0]), fuzzy=True)
+
+
+def _cue_vocab() -> dict[str, set[str]]:
+    global _CUE_VOCAB
+    if _CUE_VOCAB is None:
+        _CUE_VOCAB = {}
+        for key in cue_index():
+            for w in key:
+                if len(w) >= 4 and w.isalpha():
+                    _CUE_VOCAB.setdefault(w[0], set()).add(w)
+    return _CUE_VOCAB
+
+
+_CUE_VOCAB: dict[str, set[str]] | None = None
 
 
 def _cue_words() -> frozenset[str]:

@@ -49,7 +49,7 @@ CUES: tuple[tuple[str, Cue], ...] = (
     *_table("grain", "month_of_year", "month of the year, month of year, calendar month, months of the year"),
     *_table("grain", "year", "yearly, annual, annually, per year, each year, by year, year by year, "
                               "year over year"),
-    *_table("unit", "day", "day, date"),
+    *_table("unit", "day", "day"),
     *_table("unit", "week", "week"),
     *_table("unit", "month", "month"),
     *_table("unit", "quarter", "quarter"),
