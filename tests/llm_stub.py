@@ -67,6 +67,7 @@ class _State:
     failures: collections.deque[_Failure] = field(default_factory=collections.deque)
     replies: collections.deque[Content] = field(default_factory=collections.deque)
     requests: list[RecordedRequest] = field(default_factory=list)
+    rejected_params: tuple[str, ...] = ()
     lock: threading.Lock = field(default_factory=threading.Lock)
     closing: threading.Event = field(default_factory=threading.Event)
 
@@ -74,8 +75,11 @@ class _State:
 class StubLlmServer:
     """OpenAI-compatible chat server on 127.0.0.1:<free port>, served from a daemon thread."""
 
-    def __init__(self, responder: Responder = echo_sql, *, model: str = "stub-model") -> None:
-        self._state = _State(responder=responder, model=model)
+    def __init__(
+        self, responder: Responder = echo_sql, *, model: str = "stub-model", rejected_params: tuple[str, ...] = ()
+    ) -> None:
+        """``rejected_params``: request fields answered with a 400, as reasoning models refuse ``max_tokens``."""
+        self._state = _State(responder=responder, model=model, rejected_params=rejected_params)
         handler = type("_BoundHandler", (_Handler,), {"state": self._state})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -170,6 +174,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if request.body is None:
             self._send_json(400, {"error": {"message": "body is not JSON", "type": "invalid_request_error"}})
+            return
+        rejected = [p for p in self.state.rejected_params if p in request.body]
+        if rejected:
+            message = f"Unsupported parameter: '{rejected[0]}' is not supported with this model."
+            self._send_json(400, {"error": {"message": message, "type": "invalid_request_error",
+                                            "param": rejected[0], "code": "unsupported_parameter"}})
             return
         with self.state.lock:
             failure = self.state.failures.popleft() if self.state.failures else None

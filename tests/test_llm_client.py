@@ -130,6 +130,25 @@ def test_empty_text_is_a_reply_error(llm_stub: StubLlmServer) -> None:
         client(llm_stub.url).complete(MESSAGES)
 
 
+def test_reasoning_model_parameters_are_adapted_once() -> None:
+    with StubLlmServer(rejected_params=("max_tokens", "temperature")) as stub:
+        llm = client(stub.url, max_tokens=200)
+        stub.script("SELECT 1", "SELECT 2")
+        assert llm.complete(MESSAGES).text == "SELECT 1"
+        assert len(stub.requests) == 3                    # max_tokens refused, temperature refused, then served
+        assert llm.complete(MESSAGES).text == "SELECT 2"
+        assert len(stub.requests) == 4                    # the adapted parameters are kept
+        body = stub.requests[-1].body or {}
+        assert body.get("max_completion_tokens") == 200 and "max_tokens" not in body and "temperature" not in body
+
+
+def test_other_bad_requests_are_not_adapted() -> None:
+    with StubLlmServer(rejected_params=("messages",)) as stub:
+        with pytest.raises(LlmUnavailable, match="refused"):
+            client(stub.url).complete(MESSAGES)
+        assert len(stub.requests) == 1
+
+
 def test_content_parts_keep_only_the_text(llm_stub: StubLlmServer) -> None:
     llm_stub.script([
         {"type": "reasoning", "summary": [{"type": "summary_text", "text": "SELECT wrong FROM thoughts"}]},

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import openai
 
-from nl2sql.errors import ConfigError, LlmReplyError, LlmUnavailable
+from nl2sql.errors import ConfigError, InternalError, LlmReplyError, LlmUnavailable
 from nl2sql.ports import Completion, Message
 from nl2sql.redact import redact
 
@@ -92,6 +92,8 @@ class OpenAiLlm:
         )
         self._lock = threading.Lock()
         self.calls = 0
+        # Sampling parameters; adapted once if the model rejects one (see ``_create``).
+        self._params: dict[str, float | int] = {"temperature": temperature, "max_tokens": max_tokens}
 
     @classmethod
     def from_settings(cls, settings: "Settings") -> "OpenAiLlm":
@@ -115,12 +117,7 @@ class OpenAiLlm:
         attempts = 1 + self.max_retries
         for attempt in range(1, attempts + 1):
             try:
-                response = self._client.chat.completions.create(
-                    model=self.model,
-                    messages=[m.as_dict() for m in messages],  # type: ignore[misc]
-                    temperature=self.temperature,
-                    max_tokens=self.max_tokens,
-                )
+                response = self._create(messages)
             except openai.APIStatusError as e:
                 status = e.status_code
                 if status not in RETRYABLE_STATUS:
@@ -146,6 +143,24 @@ class OpenAiLlm:
             self._safe(f"The language model did not answer after {attempts} attempts ({failure})."),
             hint="Try again in a minute, or ask a question the built-in offline engine can answer.",
         )
+
+    def _create(self, messages: Sequence[Message]) -> object:
+        """One request. Reasoning models (o1, o3, gpt-5) refuse ``max_tokens`` and a non-default temperature
+        with a 400; then resend with ``max_completion_tokens`` / without temperature, and keep that for later."""
+        for _ in range(len(self._params) + 1):
+            params = self._params
+            try:
+                return self._client.chat.completions.create(  # type: ignore[call-overload]
+                    model=self.model, messages=[m.as_dict() for m in messages], **params
+                )
+            except openai.BadRequestError as e:
+                adapted = _adapt_params(params, str(getattr(e, "message", "")))
+                if adapted is None:
+                    raise
+                log.warning("LLM %s rejected a parameter; resending with %s", self.model, sorted(adapted))
+                with self._lock:
+                    self._params = adapted
+        raise InternalError("parameter adaptation did not converge")  # each round removes a parameter
 
     def _completion(self, response: object, started: float, attempt: int) -> Completion:
         choices = getattr(response, "choices", None)
@@ -196,6 +211,21 @@ class OpenAiLlm:
 
     def _safe(self, text: str) -> str:
         return redact(text, self._secrets)
+
+
+def _adapt_params(params: dict[str, float | int], error: str) -> dict[str, float | int] | None:
+    """``params`` changed to satisfy a 400 that names one of them; None when the error is about something else.
+
+    >>> _adapt_params({"temperature": 0.0, "max_tokens": 9}, "Unsupported parameter: 'max_tokens' ...")
+    {'temperature': 0.0, 'max_completion_tokens': 9}
+    """
+    lowered = error.lower()
+    if "max_tokens" in params and "max_tokens" in lowered:
+        adapted = {k: v for k, v in params.items() if k != "max_tokens"}
+        return {**adapted, "max_completion_tokens": params["max_tokens"]}
+    if "temperature" in params and "temperature" in lowered:
+        return {k: v for k, v in params.items() if k != "temperature"}
+    return None
 
 
 def _text_of(content: object) -> str:
