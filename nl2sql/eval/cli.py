@@ -57,7 +57,8 @@ def run_eval(args: argparse.Namespace) -> int:
         keep_distinct=args.keep_distinct, resume=not args.no_resume, llm_cache=args.llm_cache,
     )
     try:
-        report = evaluate(request, settings=Settings.from_env(), progress_stream=None if args.quiet else sys.stderr)
+        settings = Settings.from_env()
+        report = evaluate(request, settings=settings, progress_stream=None if args.quiet else sys.stderr)
         if args.mlflow:
             from nl2sql.eval.mlflow_log import log_to_mlflow
 
