@@ -158,3 +158,13 @@ def test_allow_any_table_still_refuses_system_catalogs_and_files() -> None:
         assert codes(sql, p) & {"table_not_allowed", "forbidden_function"}, sql
     assert codes("SELECT * FROM csv.`/tmp/x`", GuardPolicy(dialect="databricks", allow_any_table=True)) == {
         "table_not_allowed"}
+
+
+def test_security_doc_lists_every_denylisted_function() -> None:
+    from nl2sql.guard_functions import FORBIDDEN_FUNCTIONS, FORBIDDEN_PREFIXES, FORBIDDEN_SUFFIXES
+
+    doc = (FIXTURES.parent.parent / "docs" / "security.md").read_text(encoding="utf-8")
+    missing = [n for n in FORBIDDEN_FUNCTIONS if f"`{n}`" not in doc]
+    missing += [p for p in FORBIDDEN_PREFIXES if f"`{p}*`" not in doc]
+    missing += [s for s in FORBIDDEN_SUFFIXES if f"`*{s}`" not in doc]
+    assert missing == []
