@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Sequence
 
 from catalog_semantics.model import SemanticModel, VerifiedQuery
 from nl2sql.answer import Candidate
+from nl2sql.errors import LlmReplyError
 from nl2sql.ports import Completion, LlmClient, Message
 from nl2sql.verified import match_verified
 
@@ -77,6 +78,9 @@ def generate_llm(request: LlmRequest, llm: LlmClient, dialect: str) -> tuple[Can
     from nl2sql.extract import extract_sql
 
     completion = llm.complete(request.messages)
+    if ("truncated", "true") in completion.extra:
+        # A cut-off reply can still parse ("SELECT 1, 1, …"); never run what the model did not finish.
+        raise LlmReplyError("The language model's reply was too long and was cut off.")
     sql = extract_sql(completion.text, dialect=dialect)
     candidate = Candidate(
         "llm",

@@ -112,6 +112,8 @@ class Assistant:
         from nl2sql.wiring import build_assistant_parts
 
         parts = build_assistant_parts(settings)
+        if principal is None and settings.allowed_table_names() is not None:
+            principal = Principal.of(settings.principal or "configured user", settings.allowed_table_names())
         return cls(parts.model, parts.warehouse, settings, llm=parts.llm, feedback=parts.feedback, principal=principal)
 
     @classmethod

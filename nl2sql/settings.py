@@ -46,6 +46,15 @@ class Settings:
     max_question_chars: int = 2_000             # NL2SQL_MAX_QUESTION_CHARS: longer questions are refused
     context_token_budget: int = 3_000           # NL2SQL_CONTEXT_TOKENS: prompt context size
     send_data_to_llm: bool = True               # NL2SQL_SEND_DATA_TO_LLM: false = no sample values or rows in prompts
+    # --- access ---
+    principal: str | None = None                # NL2SQL_PRINCIPAL: who is asking (shown in the app, logged)
+    allowed_tables: str | None = None           # NL2SQL_ALLOWED_TABLES: comma-separated tables the principal may read
+
+    def allowed_table_names(self) -> tuple[str, ...] | None:
+        """The allowlist from NL2SQL_ALLOWED_TABLES, or None when every table of the warehouse is allowed."""
+        if self.allowed_tables is None:
+            return None
+        return tuple(t.strip() for t in self.allowed_tables.split(",") if t.strip())
 
     @property
     def llm_configured(self) -> bool:
@@ -101,6 +110,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "max_question_chars": ("NL2SQL_MAX_QUESTION_CHARS", "int"),
     "context_token_budget": ("NL2SQL_CONTEXT_TOKENS", "int"),
     "send_data_to_llm": ("NL2SQL_SEND_DATA_TO_LLM", "bool"),
+    "principal": ("NL2SQL_PRINCIPAL", "str"),
+    "allowed_tables": ("NL2SQL_ALLOWED_TABLES", "str"),
 }
 
 
