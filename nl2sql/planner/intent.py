@@ -325,6 +325,9 @@ class Reader:
             cs = nxt.concepts if nxt.kind in ("concept", "literal") else ()
             if not cs or {(c.table, c.column) for c in cs if c.kind == "value"} != {(table, column)}:
                 break
+            if conj.has("and") and any(x.text.lower() == "both" for x in self.seq[:j]):
+                raise NotUnderstood("“both … and …” asks for rows having each value; I can only match "
+                                    "either value.", ("both",))
             values.append(cs[0].value)
             self.used |= {k, k + 1}
             k += 2
@@ -694,6 +697,14 @@ class Reader:
         it = self.seq[j]
         v = it.number if value is None else value
         post = self.at(j + 1)
+        k = j + 2 if post is not None and post.has("cmp_post") else j + 1
+        counted = self.table(k)
+        if counted is not None and v is not None and (post is not None and post.has("cmp_post")):
+            # "grades that have 4 or more high schoolers": a count per group
+            self.used |= set(range(j, k + 1))
+            self.r.measures.append(Measure("rows", counted, "count"))
+            self.r.having.append(Having(len(self.r.measures) - 1, post.cue("cmp_post").arg, (v,)))  # type: ignore[union-attr]
+            return
         col = self._numeric_before(j)
         if col is not None:
             op = "="

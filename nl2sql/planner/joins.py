@@ -104,7 +104,7 @@ class JoinGraph:
             return None
         fewest_down = min(sum(not e.up for e in p) for p in best)
         best = [p for p in best if sum(not e.up for e in p) == fewest_down]
-        distinct = {tuple((e.src, e.dst, e.src_cols) for e in p) for p in best}
+        distinct = {tuple((e.src, e.dst, e.src_cols, e.dst_cols) for e in p) for p in best}
         if len(distinct) > 1:
             raise Ambiguous(target)
         return best[0]

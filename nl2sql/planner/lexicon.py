@@ -104,6 +104,10 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
                 _add(lex.names, phrase, Concept("table", info.key, strength=1))
         for c in t.columns:
             _add_column(lex, info, c)
+        if len(info.pk) == 1:            # "the ids of the students": the key of the table named next
+            pk = Concept("column", info.key, info.pk[0], strength=1)
+            for word in ("id", "ids", "identifier"):
+                lex.names.setdefault((stem(word),), []).append(pk)
     for m in model.metrics:
         concept = Concept("metric", m.table.lower(), name=m.name)
         for phrase in (m.name, *m.synonyms):
@@ -256,7 +260,21 @@ def _split_words(name: str, known: set[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Abbreviations common in column names, spelled out so questions can name them ("Fname" -> first name).
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "fname": ("first", "name"), "lname": ("last", "name"), "mname": ("middle", "name"),
+    "dob": ("date", "of", "birth"), "qty": ("quantity",), "amt": ("amount",), "num": ("number",),
+    "desc": ("description",), "descr": ("description",), "addr": ("address",), "dept": ("department",),
+    "acct": ("account",), "bal": ("balance",), "mgr": ("manager",), "emp": ("employee",),
+    "cust": ("customer",), "prod": ("product",), "cnt": ("count",), "pct": ("percent",), "yr": ("year",),
+    "stu": ("student",), "stuid": ("student", "id"), "empid": ("employee", "id"), "tel": ("telephone",),
+    "avg": ("average",), "temp": ("temperature",), "pop": ("population",), "sal": ("salary",),
+}
+
+
 def _split_compound(w: str, known: set[str]) -> tuple[str, ...]:
+    if w in ABBREVIATIONS:
+        return ABBREVIATIONS[w]
     if w in known or len(w) < 6:
         return (w,)
     for cut in range(3, len(w) - 2):

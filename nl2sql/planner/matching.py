@@ -108,7 +108,17 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Ite
             return Item("concept", i, i + length, text, concepts=model, fuzzy=fuzzy)
         if cue:
             return Item("cue", i, i + length, text, cues=cue)
-    return _swapped(tokens, i, lex)
+    return _swapped(tokens, i, lex) or _joined(tokens, i, lex)
+
+
+def _joined(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
+    """'high schooler' for a table called Highschooler: two words written as one name."""
+    if i + 1 >= len(tokens) or tokens[i].kind != "word" or tokens[i + 1].kind != "word":
+        return None
+    names = lex.names.get((stem(tokens[i].word + tokens[i + 1].word),), [])
+    if not names:
+        return None
+    return Item("concept", i, i + 2, f"{tokens[i].text} {tokens[i + 1].text}", concepts=tuple(names))
 
 
 _OPENERS = frozenset({"please", "can", "could", "would", "you", "kindly", "now", "also", "and", "then"})
