@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -192,3 +193,77 @@ def test_every_spider_database_reads(spider: Path) -> None:
             assert rel.from_table in names and rel.to_table in names
             assert all(cat.table(rel.to_table).column(c) for c in rel.to_columns)
         engine.dispose()
+
+
+def _pg_bin(name: str) -> str | None:
+    import glob
+    import shutil
+
+    found = shutil.which(name) or sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))[-1:]
+    return found if isinstance(found, str) else (found[0] if found else None)
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL server on 127.0.0.1 (needs the server binaries and the psycopg driver)."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+
+    pytest.importorskip("psycopg", reason="the psycopg driver is not installed (pip install 'psycopg[binary]')")
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found")
+    import tempfile
+
+    # Not under pytest's tmp dir: that is private to root, and the server runs as the postgres user.
+    root = Path(tempfile.mkdtemp(prefix="nl2sql-pg-"))
+    prefix: list[str] = []
+    if os.geteuid() == 0:                       # postgres refuses to run as root
+        if not shutil.which("runuser"):
+            pytest.skip("running as root without runuser")
+        shutil.chown(root, "postgres")
+        prefix = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = root / "data"
+    subprocess.run([*prefix, initdb, "-D", str(data), "-U", "postgres", "--auth=trust"], check=True,
+                   capture_output=True)
+    opts = f"-p {port} -c listen_addresses=127.0.0.1 -k {root}"
+    subprocess.run([*prefix, pg_ctl, "-D", str(data), "-o", opts, "-w", "-l", str(root / "log"), "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_postgres_catalog_with_comments_keys_and_schemas(postgres_url: str) -> None:
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("""
+            CREATE SCHEMA sales;
+            CREATE TABLE sales.region (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+            CREATE TABLE sales."Customer" ("CustId" INTEGER PRIMARY KEY, segment VARCHAR(20),
+                region_id INTEGER REFERENCES sales.region (id), balance NUMERIC(12, 2));
+            COMMENT ON TABLE sales."Customer" IS 'People who buy.';
+            COMMENT ON COLUMN sales."Customer".segment IS 'Market segment.';
+            CREATE VIEW sales.rich AS SELECT * FROM sales."Customer" WHERE balance > 10;
+            INSERT INTO sales.region VALUES (1, 'EUROPE'), (2, 'ASIA');
+            INSERT INTO sales."Customer" SELECT i, (ARRAY['RETAIL', 'WHOLESALE'])[mod(i, 2) + 1], mod(i, 2) + 1, i
+                FROM generate_series(1, 50) AS i;
+        """)
+    cat = read_sqlalchemy_catalog(engine, schema="sales")
+    assert cat.dialect == "postgres"
+    assert [(t.name, t.kind) for t in cat.tables] == [("Customer", "table"), ("region", "table"), ("rich", "view")]
+    customer = cat.table("customer")
+    assert (customer.comment, customer.schema, customer.row_count) == ("People who buy.", "sales", 50)
+    assert customer.column("segment").comment == "Market segment."
+    assert customer.column("segment").sample_values == ("RETAIL", "WHOLESALE")
+    assert customer.primary_key == ("CustId",)
+    assert cat.relationships == (Relationship("Customer", ("region_id",), "region", ("id",)),)
+    assert cat.table("rich").column("segment").sample_values == ("RETAIL", "WHOLESALE")
+    engine.dispose()
