@@ -78,7 +78,7 @@ class Assembler:
             return self._entity_dim(d.col.table, d.col.via)
         info = self.lex.tables[d.col.table]
         # a foreign key shown as its parent's name ("supplier country" -> the nation's name)
-        if d.col.column in info.keys and d.col.column not in info.pk:
+        if d.col.column in info.keys and d.col.column not in info.pk and d.col not in self.r.as_named:
             for e in self.graph.edges.get(d.col.table, ()):
                 if e.up and e.src_cols == (d.col.column,):
                     parent = self._entity_dim(e.dst, via=d.col.table)
@@ -246,6 +246,11 @@ class Assembler:
                                         "would count some of them more than once.", (self._col_words(ref),))
         if r.having and not dims:
             raise NotUnderstood("I could not tell what the number is compared with.", ())
+        base_key = set(self.lex.tables[base].pk)
+        if any(d.col.table == base and d.col.column in base_key and len(base_key) == 1 for d in dims) \
+                and any(m.kind == "rows" and m.table == base for m in measures):
+            raise NotUnderstood("Counting rows per row identifier counts one each; group by something else.",
+                                ())
         orders = list(r.orders)
         limit = r.limit
         for desc, target, _pos in r.extremes:

@@ -121,7 +121,7 @@ class Compiler:
         if c.kind == "contains":
             text = str(c.values[0]).lower().replace("%", "").replace("_", "")
             pattern = {"contains": f"%{text}%", "starts": f"{text}%", "ends": f"%{text}"}[c.op]
-            return exp.ILike(this=exp.Lower(this=col), expression=exp.Literal.string(pattern))
+            return exp.Like(this=exp.Lower(this=col), expression=exp.Literal.string(pattern))
         if c.op == "between":
             low, high = c.values
             return exp.Between(this=col, low=self.literal(c.col, low), high=self.literal(c.col, high))

@@ -48,6 +48,7 @@ class Reading:
     date_cols: list[tuple[ColRef, int]] = field(default_factory=list)
     existence: list[tuple[str, bool, int]] = field(default_factory=list)  # (table, negated, position)
     share: bool = False
+    as_named: list[ColRef] = field(default_factory=list)
     months: list[int] = field(default_factory=list)          # "in December" of any year
     star: bool = False
     percent: bool = False
@@ -88,6 +89,7 @@ def _ignorable(it: Item) -> bool:
 class Reader:
     def __init__(self, items: list[Item], lex: Lexicon, graph: JoinGraph) -> None:
         self.seq = significant(items)
+        self._raw_words = _raw_words(items)
         self.lex = lex
         self.graph = graph
         self.via_tables: set[int] = set()
@@ -286,6 +288,8 @@ class Reader:
                 self.r.date_cols.append((c, j))
             else:
                 self.r.projections.append((c, j))
+                if set(it.text.lower().split()) & {"id", "ids", "key", "code", "number", "no"}:
+                    self.r.as_named.append(c)      # "owner id": the id itself, not the owner's name
             return
         self.used.discard(j)
 
@@ -295,11 +299,16 @@ class Reader:
     def _entity(self, j: int, table: str) -> None:
         neg = self.take_neg()
         word = self.seq[j].text.lower().split()[-1]
-        plural = word.endswith("s") and not word.endswith("ss")
+        plural = word.endswith("s") and not word.endswith("ss") and not self._singular_verb_after(j)
         if neg:
             self.r.existence.append((table, True, j))
         else:
             self.r.entities.append((table, j, plural))
+
+    def _singular_verb_after(self, j: int) -> bool:
+        """'Which of the countries has the most ...' asks for one country."""
+        end = self.seq[j].end
+        return any(t in ("has", "is", "was", "does") for t in self._raw_words[end:end + 3])
 
     def _value(self, j: int) -> None:
         it = self.seq[j]
@@ -448,7 +457,9 @@ class Reader:
                 return                   # "total revenue", "total order value": the metric is a total
             raise NotUnderstood("I could not tell what to count or total.", (self.seq[j].text,))
         for fn in fns:
-            self.r.measures.append(self._measure(fn, distinct, target, self.seq[j].text))
+            m = self._measure(fn, distinct, target, self.seq[j].text)
+            if m not in self.r.measures:
+                self.r.measures.append(m)
         self.aggregated.add(max(n for n in self.used if n <= k + 1) if self.used else k)
 
     def _next_is_measure(self, k: int) -> bool:
@@ -791,3 +802,13 @@ def _is_fraction(column: object) -> bool:
     """A rate the catalog describes as a fraction (0.05 = 5%): percentages are divided by 100."""
     comment = (getattr(column, "comment", None) or "").lower()
     return "fraction" in comment or "0.05 = 5%" in comment or "as a ratio" in comment
+
+
+def _raw_words(items: list[Item]) -> list[str]:
+    """The question's words by token position (stop words included), for small look-aheads."""
+    out: list[str] = []
+    for it in items:
+        parts = it.text.lower().split()
+        span = it.end - it.start
+        out.extend((parts + [""] * span)[:span])
+    return out
