@@ -267,3 +267,20 @@ def test_postgres_catalog_with_comments_keys_and_schemas(postgres_url: str) -> N
     assert cat.relationships == (Relationship("Customer", ("region_id",), "region", ("id",)),)
     assert cat.table("rich").column("segment").sample_values == ("RETAIL", "WHOLESALE")
     engine.dispose()
+
+
+@pytest.mark.spider
+def test_spider_tables_json_matches_the_sqlite_files(spider: Path) -> None:
+    from catalog_semantics.spider import load_spider_catalogs
+
+    catalogs = load_spider_catalogs(spider / "tables.json")
+    assert len(catalogs) == 166 and catalogs["wta_1"].tables                     # even without a SQLite file
+    for db_id in ("dog_kennels", "car_1", "world_1"):
+        from_json = catalogs[db_id]
+        engine = sa.create_engine(f"sqlite:///file:{spider / 'database' / db_id / f'{db_id}.sqlite'}?mode=ro&uri=true")
+        from_file = read_sqlalchemy_catalog(engine)
+        engine.dispose()
+        assert {t.name.lower() for t in from_json.tables} == {t.name.lower() for t in from_file.tables}
+        for t in from_json.tables:
+            assert [c.name.lower() for c in t.columns] == [c.name.lower() for c in from_file.table(t.name).columns]
+        assert from_json.relationships and from_json.dialect == "sqlite"
