@@ -94,10 +94,12 @@ def generate_llm(request: LlmRequest, llm: LlmClient, dialect: str) -> tuple[Can
     return candidate, completion
 
 
-def repair_request(request: LlmRequest, bad_sql: str, error: str) -> LlmRequest:
+def repair_request(request: LlmRequest, bad_sql: str, error: str, *, scrub_values: bool = False) -> LlmRequest:
+    """The conversation so far plus the failed SQL and its error; ``scrub_values`` masks quoted data."""
     from nl2sql.prompt import build_repair_messages
 
-    return LlmRequest(tuple(build_repair_messages(request.messages, bad_sql, error)), request.context)
+    messages = build_repair_messages(request.messages, bad_sql, error, scrub_values=scrub_values)
+    return LlmRequest(tuple(messages), request.context)
 
 
 GeneratorFn = Callable[[str], Candidate]

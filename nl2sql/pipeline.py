@@ -259,18 +259,11 @@ class Assistant:
                 outcome = "refused" if isinstance(e, GuardRejected) else "error"
                 attempts.append(Attempt("llm", candidate.sql, outcome, e.message))
                 last = e
-                request = repair_request(request, candidate.sql or "", self._repair_text(e))
+                request = repair_request(
+                    request, candidate.sql or "", _repair_text(e), scrub_values=not self.settings.send_data_to_llm
+                )
         assert last is not None
         return last
-
-    def _repair_text(self, error: UserFacingError) -> str:
-        if isinstance(error, GuardRejected):
-            text = "; ".join(f"{i.code}: {i.message}" + (f" ({i.detail})" if i.detail else "") for i in error.issues)
-        else:
-            text = error.message
-        if not self.settings.send_data_to_llm:  # error texts can quote data values
-            text = re.sub(r"'[^']*'", "'…'", text)
-        return text
 
     def _guard_and_run(self, candidate: Candidate, timer: _Timer) -> _Ran:
         assert candidate.sql is not None
@@ -343,6 +336,13 @@ class Assistant:
             linked_tables=linked_tables,
             interpretation=", ".join(unknown) or None,
         )
+
+
+def _repair_text(error: UserFacingError) -> str:
+    """What the model is told went wrong: every guard issue, or the warehouse's own words."""
+    if isinstance(error, GuardRejected):
+        return "; ".join(f"{i.code}: {i.message}" + (f" ({i.detail})" if i.detail else "") for i in error.issues)
+    return " ".join(p for p in (error.message, error.hint) if p)
 
 
 def _present(checked: CheckedSql, result: ResultTable, model: SemanticModel) -> tuple[str | None, dict | None]:

@@ -104,6 +104,7 @@ def test_warehouse_error_goes_back_to_the_model_for_repair(model, warehouse, stu
     assert len(stub.requests) == 2
     repair_prompt = " ".join(m["content"] for m in stub.requests[1].messages)
     assert "CAST(r_name AS INTEGER)" in repair_prompt
+    assert "Conversion Error" in repair_prompt          # the warehouse's own words reach the model
 
 
 def test_repairs_are_bounded_and_a_refusal_is_reported_with_its_issues(model, warehouse, stub) -> None:
