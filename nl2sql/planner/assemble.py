@@ -78,7 +78,8 @@ class Assembler:
             return self._entity_dim(d.col.table, d.col.via)
         info = self.lex.tables[d.col.table]
         # a foreign key shown as its parent's name ("supplier country" -> the nation's name)
-        if d.col.column in info.keys and d.col.column not in info.pk and d.col not in self.r.as_named:
+        if d.col.column in info.keys and (d.col.column not in info.pk or len(info.pk) > 1) \
+                and d.col not in self.r.as_named:
             for e in self.graph.edges.get(d.col.table, ()):
                 if e.up and e.src_cols == (d.col.column,):
                     parent = self._entity_dim(e.dst, via=d.col.table)
@@ -205,6 +206,7 @@ class Assembler:
             if target[0] in ("metric", "table"):  # type: ignore[index]
                 self._measure_index(target, measures)
         base = self._base(measures)
+        base = self._bridge_base(base, measures)
         # "average quantity per line item": grouping by the rows being measured groups nothing
         dims = [self._resolve_dim(d) for d in r.dims
                 if not (d.col.column == "" and d.col.table == base and d.col.via is None)]
@@ -334,6 +336,38 @@ class Assembler:
         raise NotUnderstood("These measures are computed at different levels of detail; ask for them "
                             "separately.", ())
 
+    def _bridge_base(self, base: str, measures: list[Measure]) -> str:
+        """'How many parts does each supplier offer': parts and suppliers meet in a table that refers
+        to both; counting there (distinct parts) counts each once per supplier."""
+        wanted = [self._resolve_dim(d).col for d in self.r.dims if d.col.column or True]
+        if not wanted or all(self.up(base, w.table, w.via) for w in wanted):
+            return base
+        if not all(m.kind == "rows" and len(self.lex.tables[m.table].pk) == 1 for m in measures):
+            return base
+        tables = [w.table for w in wanted] + [w.via for w in wanted if w.via] + [m.table for m in measures]
+        found = self._common_base(tables)
+        return found or base
+
+    def _common_base(self, tables: list[str]) -> str | None:
+        """The table from which every given table is reached many-to-one, by the shortest total path."""
+        scored = []
+        for cand in self.lex.tables:
+            total = 0
+            for t in tables:
+                try:
+                    p = self.graph.path(cand, t)
+                except Ambiguous:
+                    p = None
+                if p is None or not all_up(p):
+                    break
+                total += len(p)
+            else:
+                scored.append((total, cand))
+        scored.sort()
+        if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+            return None
+        return scored[0][1]
+
     def _conditions(self, base: str) -> list[Condition]:
         out = list(self.r.conditions) + self._time_conditions(base)
         for table, negated, _pos in self.r.existence:
@@ -413,9 +447,15 @@ class Assembler:
         for c in r.conditions:
             if c.kind == "compare" and c.col is not None and c.col.table == base and c.col not in projections:
                 projections.append(c.col)
-        for p in projections:
-            if not self.up(base, p.table, p.via):
-                raise NotUnderstood("Those columns live at different levels of detail.", (self._col_words(p),))
+        if not all(self.up(base, p.table, p.via) for p in projections):
+            # "suppliers of part 100 and the cost": list at the level where both meet
+            bridge = self._common_base([p.table for p in projections] + [base])
+            if bridge is None or any(p.via for p in projections):
+                raise NotUnderstood("Those columns live at different levels of detail.",
+                                    tuple(self._col_words(p) for p in projections))
+            if subject is not None and not any(p.table == subject for p in projections):
+                projections = list(self._labels(subject)) + projections    # "which suppliers ... and cost"
+            base = bridge
         for table, _pos, _plural in r.entities[1:]:
             if not self.up(base, table) and self.path(base, table) is not None:
                 r.existence.append((table, False, _pos))

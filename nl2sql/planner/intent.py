@@ -264,6 +264,14 @@ class Reader:
         compared = nxt is not None and (j + 1) not in self.used and (
             nxt.has("cmp") and not nxt.has("date_cmp") or nxt.kind in ("number", "literal"))
         f = _one(it, "filter")
+        if f is not None and compared and not any(c.kind == "column" for c in it.concepts):
+            # "with a discount between 5% and 7%": the discount column, not the 'discounted' filter
+            last = self.lex.names.get((_stem(it.text.split()[-1]),), [])
+            cols = [c for c in last if c.kind == "column" and c.table == f.table]
+            if len(cols) == 1:
+                self.r.projections.append((ColRef(cols[0].table, cols[0].column), j))
+                self.seq[j] = type(it)(it.kind, it.start, it.end, it.text, concepts=(cols[0],))
+                return
         if f is not None and not compared:
             cond = Condition("filter", f.table, filter_name=f.name, negated=self.take_neg(), text=it.text)
             (self.r.share_conditions if self.r.share else self.r.conditions).append(cond)
@@ -297,6 +305,15 @@ class Reader:
         return False
 
     def _entity(self, j: int, table: str) -> None:
+        nxt = self.at(j + 1)
+        pk = self.info(table).pk
+        if nxt is not None and nxt.kind == "number" and (j + 1) not in self.used and len(pk) == 1 \
+                and self.seq[j].end == nxt.start and nxt.number == int(nxt.number or 0):
+            # "part 100", "order 42": the row with that key
+            self.used.add(j + 1)
+            key = ColRef(table, pk[0])
+            self.r.conditions.append(Condition("in", table, key, "in", (int(nxt.number or 0),),
+                                               text=f"{self.seq[j].text} {nxt.text}"))
         neg = self.take_neg()
         word = self.seq[j].text.lower().split()[-1]
         plural = word.endswith("s") and not word.endswith("ss") and not self._singular_verb_after(j)
