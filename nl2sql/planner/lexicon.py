@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel, Table
 from catalog_semantics.text import stem, words
-from nl2sql.planner.tokens import singular
+from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import cue_index
 
 _NUMERIC = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "MONEY")
@@ -129,7 +129,7 @@ def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], c
          *, stemmed: bool = True) -> None:
     if not phrase:
         return
-    key = tuple(stem(w) for w in phrase) if stemmed else phrase
+    key = tuple(name_stem(w) for w in phrase) if stemmed else phrase
     if len(key) == 1 and key in cue_index() and concept.strength < 3:
         return                               # a weak name never shadows a function word
     found = index.setdefault(key, [])

@@ -22,6 +22,9 @@ _TOKEN = re.compile(
       |(?P<symbol>[<>=]+)""",
     re.VERBOSE | re.IGNORECASE,
 )
+# Plurals no suffix rule undoes.
+_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman", "mice": "mouse",
+              "geese": "goose", "teeth": "tooth", "feet": "foot", "indices": "index", "criteria": "criterion"}
 _SCALE = {"k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
 _CONTRACTIONS = {"n't": " not", "'s": ""}
 
@@ -82,8 +85,13 @@ def tokenize(question: str) -> tuple[Token, ...]:
             out.append(Token(raw, raw, raw, "symbol"))
         else:
             w = fold(raw)
-            out.append(Token(raw, w, stem(w), "word"))
+            out.append(Token(raw, w, name_stem(w), "word"))
     return tuple(out)
+
+
+def name_stem(word: str) -> str:
+    """The stem names are matched on, irregular plurals included: 'people' and 'person' meet."""
+    return stem(_IRREGULAR.get(word, word))
 
 
 def parse_number(raw: str) -> float:
