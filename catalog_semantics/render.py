@@ -1,15 +1,16 @@
 """The schema as prompt context: compact DDL-like blocks, keys, value hints, metrics, filters, instructions.
 
 Deterministic (the same model and linked schema always give the same text, so golden files can pin it)
-and bounded: when the text is over ``budget_tokens`` it sheds detail in a fixed order (value hints of
-unmatched columns, all value hints, comments of unmatched columns, then whole low-scored tables), never
+and bounded: when the text is over ``budget_tokens`` it sheds detail in a fixed order (descriptions of metrics
+and filters the question does not name, value hints of unmatched columns, all value hints, comments of
+unmatched columns, then whole low-scored tables), never
 cutting a table in half; the values the question itself mentions stay to the end. With ``include_values=False`` no sampled data value appears at all (the overlay's
 own text, such as filter SQL and instructions, is the data team's writing and is kept).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import Column, SemanticModel, Table
@@ -34,9 +35,11 @@ class _Detail:
 
     values: str = "all"                         # "all", "matched" (columns), "question" (matched values), "none"
     column_comments: str = "all"                # "all" or "matched"
+    definitions: str = "all"                    # metric/filter descriptions: "all" or "matched" (others: SQL only)
 
 
-_STEPS = (_Detail(), _Detail("matched"), _Detail("question"), _Detail("question", "matched"))
+_STEPS = (_Detail(), _Detail(definitions="matched"), _Detail("matched", "all", "matched"),
+          _Detail("question", "all", "matched"), _Detail("question", "matched", "matched"))
 _MATCHED = 0.5                                  # a column scoring this much is one the question is about
 
 
@@ -46,7 +49,7 @@ def render_context(model: SemanticModel, linked: LinkedSchema | None = None, *, 
     tables = _tables(model, linked)
     for detail in _STEPS:
         if not include_values:
-            detail = _Detail("none", detail.column_comments)
+            detail = replace(detail, values="none")
         text = _render(model, linked, tables, detail)
         if estimate_tokens(text) <= budget_tokens:
             return text
@@ -76,18 +79,24 @@ def _render(model: SemanticModel, linked: LinkedSchema | None, tables: list[Tabl
         header.insert(0, f"-- {model.name}: {_one_line(model.description)}")
     blocks = ["\n".join(header)]
     blocks += [_table_block(model, linked, t, shown, detail) for t in tables]
+    matched = set(linked.metrics) | set(linked.filters) if linked is not None else set()
+
+    def full(named: object) -> bool:        # a definition the question named keeps its description
+        return detail.definitions == "all" or named in matched
+
     metrics = [m for m in model.metrics if m.table.lower() in shown and all(j.lower() in shown for j in m.joins)]
     if metrics:
         lines = ["-- Metrics (use these exact definitions):"]
         for m in metrics:
             where = m.table + (f" joined with {', '.join(m.joins)}" if m.joins else "")
-            lines.append(f"--   {m.name} = {_one_line(m.sql)}  [{where}]{_describe(m.description, m.synonyms)}")
+            about = _describe(m.description, m.synonyms) if full(m) else ""
+            lines.append(f"--   {m.name} = {_one_line(m.sql)}  [{where}]{about}")
         blocks.append("\n".join(lines))
     filters = [f for f in model.filters if f.table.lower() in shown]
     if filters:
         lines = ["-- Named filters (conditions on rows):"]
-        lines += [f"--   {f.name}: {_one_line(f.sql)}  [{f.table}]{_describe(f.description, f.synonyms)}"
-                  for f in filters]
+        lines += [f"--   {f.name}: {_one_line(f.sql)}  [{f.table}]"
+                  + (_describe(f.description, f.synonyms) if full(f) else "") for f in filters]
         blocks.append("\n".join(lines))
     if model.instructions:
         blocks.append("\n".join(["-- Instructions:"] + [f"--   - {_one_line(i)}" for i in model.instructions]))

@@ -89,15 +89,27 @@ def test_budget_drops_detail_before_tables(shop: SemanticModel) -> None:
     linked = link(shop, "how many orders went by TRUCK", keep_all_up_to=0)
     full = render_context(shop, linked, budget_tokens=100_000)
     assert "values: 'AIR', 'MAIL', 'REG AIR', 'TRUCK'" in full
-    # A little under the full size: unmatched columns lose their value hints first, every table stays.
-    tighter = render_context(shop, linked, budget_tokens=estimate_tokens(full) - 5)
-    assert estimate_tokens(tighter) <= estimate_tokens(full) - 5
-    assert tighter.count("CREATE TABLE") == full.count("CREATE TABLE")
-    assert "'TRUCK'" in tighter and "'cancelled'" not in tighter
-    # Much tighter: only the value the question names is left, still no table dropped.
-    tight = render_context(shop, linked, budget_tokens=estimate_tokens(full) - 20)
-    assert "values: 'TRUCK', ..." in tight and "'AIR'" not in tight
-    assert tight.count("CREATE TABLE") == full.count("CREATE TABLE")
+    assert "also called: returns, returned." in full
+    tables = full.count("CREATE TABLE")
+
+    def fitted(budget: int) -> str:
+        text = render_context(shop, linked, budget_tokens=budget)
+        assert estimate_tokens(text) <= budget and text.count("CREATE TABLE") == tables   # no table dropped
+        return text
+
+    # 1. Descriptions of metrics and filters the question does not name go first (their SQL stays).
+    step = fitted(estimate_tokens(full) - 1)
+    assert "returned order: status = 'returned'  [orders]\n" in step and "'cancelled'" in step
+    # 2. Then value hints of columns the question is not about.
+    step = fitted(estimate_tokens(step) - 1)
+    assert "'TRUCK'" in step and "'AIR'" in step and "'cancelled'" not in step
+    # 3. Then every value but the one the question names.
+    step = fitted(estimate_tokens(step) - 1)
+    assert "values: 'TRUCK', ..." in step and "'AIR'" not in step
+    # 4. Then comments of columns the question is not about.
+    assert "Where the order is in its life." in step
+    step = fitted(estimate_tokens(step) - 1)
+    assert "Where the order is in its life." not in step and "also called: shipping method" in step
 
 
 def test_budget_drops_low_scored_tables_whole(shop: SemanticModel) -> None:
