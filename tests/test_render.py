@@ -85,6 +85,12 @@ def test_no_data_value_when_values_are_off() -> None:
         assert not [v for v in values if f"'{v}'" in text or re.search(rf"\b{re.escape(v)}\b", text)]
 
 
+def test_no_overlay_values_when_values_are_off(shop: SemanticModel) -> None:
+    text = render_context(shop, link(shop, "cancelled orders by reg air"), include_values=False)
+    assert "values:" not in text and "'cancelled'" not in text and "REG AIR" not in text
+    assert "'cancelled'" in render_context(shop, link(shop, "cancelled orders by reg air"))
+
+
 def test_budget_drops_detail_before_tables(shop: SemanticModel) -> None:
     linked = link(shop, "how many orders went by TRUCK", keep_all_up_to=0)
     full = render_context(shop, linked, budget_tokens=100_000)
