@@ -467,6 +467,10 @@ class Reader:
             self.used.add(k)
             k += 1
         target = self._target(k, fns[0])
+        if target is None and fns == ["count"] and self.r.entities and not self.r.measures:
+            # "For orders placed in Q3 1993, how many had ...": the orders named before
+            table = self.r.entities.pop(0)[0]
+            target = ("table", table)
         if target is None:
             if fns == ["sum"] and (self.r.measures or self.at(k) is None or self.seq[j].has("stop")):
                 return                   # "... in total": the measure already says it
@@ -691,6 +695,18 @@ class Reader:
             if percent and _is_fraction(self.info(col.table).table.column(col.column)):
                 values = tuple(v / 100 for v in values)           # "8%" of a rate stored as 0.08
             self.r.conditions.append(Condition("compare", col.table, col, op, values, text=it.text))
+            return
+        nxt_item = self.at(end)
+        f_next = _one(nxt_item, "filter") if nxt_item is not None and end not in self.used else None
+        t_next = self.table(end)
+        if op == ">=" and values == (1.0,) and (f_next is not None or t_next is not None):
+            # "had at least one late item": some such row exists
+            self.used.add(end)
+            if f_next is not None:
+                self.r.conditions.append(Condition("filter", f_next.table, filter_name=f_next.name,
+                                                   text=nxt_item.text))  # type: ignore[union-attr]
+            else:
+                self.r.existence.append((t_next, False, end))  # type: ignore[arg-type]
             return
         t = self.table(end)
         if t is not None:                         # "more than 5 orders"

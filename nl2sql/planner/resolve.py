@@ -123,15 +123,17 @@ def _weak_in_context(it: Item, everything: tuple[Concept, ...], items: list[Item
     never mentions, a weaker reading on the table just named wins."""
     if it.kind != "concept" or not it.concepts or any(c.kind != "column" for c in it.concepts):
         return it
-    previous = _previous_table(items, n)
-    if previous is None or any(c.table == previous for c in it.concepts):
-        return it
     mentioned = {c.table for k, other in enumerate(items) if k != n for c in other.concepts
-                 if other.kind == "concept" and c.kind == "table"}
-    if any(c.table in mentioned for c in it.concepts):
+                 if other.kind == "concept" and c.kind == "table"
+                 and sum(x.kind == "table" for x in other.concepts) == 1}
+    if not mentioned or any(c.table in mentioned for c in it.concepts):
         return it
-    local = tuple(c for c in everything if c.kind == "column" and c.table == previous)
-    return replace(it, concepts=local) if len(local) == 1 else it
+    previous = _previous_table(items, n)
+    for tables in ({previous} if previous else set(), mentioned):
+        local = tuple(c for c in everything if c.kind == "column" and c.table in tables)
+        if len(local) == 1:
+            return replace(it, concepts=local)
+    return it
 
 
 def _names_the_rows(it: Item, items: list[Item], n: int, lex: Lexicon) -> Concept | None:

@@ -115,7 +115,7 @@ CUES: tuple[tuple[str, Cue], ...] = (
                          "work with, handled, handle, handles, went, go, goes, gone, placed, place, "
                          "hold, holds, held, own, owns, belong, belongs, belonging, account for, "
                          "accounts for, accounted for, we, do we, did we, have we, overview, altogether, "
-                         "across all years, over all years, in all years, of all years, all years, all time, over time, happen, happened, occur, occurred, recorded, broken"),
+                         "across all years, over all years, in all years, of all years, all years, all time, over time, given, give, gave, giving, granted, happen, happened, occur, occurred, recorded, broken"),
     *_table("numword", "1", "one"),
     *_table("numword", "2", "two"),
     *_table("numword", "3", "three"),
