@@ -11,6 +11,8 @@ with describe for the interpretation.
 
 from __future__ import annotations
 
+import logging
+
 from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate
 from nl2sql.planner.assemble import Assembler
@@ -25,6 +27,8 @@ from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import tokenize
 
 __all__ = ["plan", "plan_spec", "NotUnderstood"]
+
+_LOG = logging.getLogger(__name__)
 
 _HINT = ("Try naming a measure (revenue, number of orders, average price), what to group by "
          "(by region, per month) and any filters (in 1996, in Germany).")
@@ -57,3 +61,6 @@ def plan(question: str, model: SemanticModel, *, dialect: str | None = None) -> 
         words = tuple(dict.fromkeys(e.words))
         named = f" I did not understand: {', '.join(repr(w) for w in words)}." if words else ""
         return Candidate("offline", None, abstain_reason=f"{e.reason}{named} {_HINT}", unknown_words=words)
+    except Exception:  # a bug of ours must not take the question down: abstain, log for the data team
+        _LOG.exception("offline planner failed on a question")
+        return Candidate("offline", None, abstain_reason=f"The offline engine could not handle this question. {_HINT}")

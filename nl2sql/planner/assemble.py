@@ -322,6 +322,9 @@ class Assembler:
         return " ".join(self.lex.tables[table].words)
 
     def _base(self, measures: list[Measure]) -> str:
+        for m in measures:
+            if m.kind == "rows_per" and not self.up(m.table, m.metric):
+                raise NotUnderstood(f"I could not relate {m.table} to each {m.metric}.", (m.metric,))
         tables = [m.table for m in measures]
         for cand in tables:
             ok = True

@@ -153,6 +153,13 @@ class Compiler:
             info = self.lex.tables[m.table]
             alias = self.alias_for(m.table)
             return exp.Count(this=exp.Distinct(expressions=[exp.column(info.pk[0], table=alias)]))
+        if m.kind == "rows_per":
+            info = self.lex.tables[m.metric]
+            if len(info.pk) != 1:
+                raise NotUnderstood(f"I cannot count each {m.metric} by a single key.", (m.metric,))
+            per = exp.Count(this=exp.Distinct(expressions=[exp.column(info.pk[0], table=self.alias_for(m.metric))]))
+            rows = exp.Mul(this=exp.Count(this=exp.Star()), expression=exp.Literal.number("1.0"))
+            return exp.Div(this=rows, expression=per)
         if m.kind == "share" and m.fn in ("total", "total_percent"):
             part = self.measure(Measure("metric", m.table, metric=m.metric))
             whole = exp.Window(this=exp.Sum(this=part.copy()), over="OVER")
@@ -266,6 +273,8 @@ class Compiler:
             return f"{m.table} count"
         if m.kind == "share":
             return "share"
+        if m.kind == "rows_per":
+            return f"{m.table} per {m.metric}"
         words = " ".join(self.lex.tables[m.col.table].column_words.get(m.col.column, (m.col.column,)))  # type: ignore[union-attr]
         return f"{m.fn.replace('_', ' ')} {words}"
 

@@ -57,6 +57,8 @@ def _measure(m: Measure, lex: Lexicon, short: bool = False) -> str:
     if m.kind == "metric":
         metric = lex.metrics[m.metric]
         return m.metric if short else f"{m.metric} = {metric.sql}"
+    if m.kind == "rows_per":
+        return f"average number of {' '.join(lex.tables[m.table].words)} rows per {' '.join(lex.tables[m.metric].words)}"
     if m.kind == "rows":
         return f"number of {' '.join(lex.tables[m.table].words)} rows"
     if m.kind == "share" and m.fn.startswith("total"):

@@ -477,11 +477,30 @@ class Reader:
             if fns == ["sum"] and self._next_is_measure(k):
                 return                   # "total revenue", "total order value": the metric is a total
             raise NotUnderstood("I could not tell what to count or total.", (self.seq[j].text,))
+        if fns == ["avg", "count"] and target[0] == "table":
+            # "the average number of line items per order": rows per member of the group named next
+            per = self._per_entity(k + 1)
+            if per is None:
+                raise NotUnderstood("Average number per what?", (self.seq[j].text,))
+            self.r.measures.append(Measure("rows_per", target[1], "avg", metric=per))  # type: ignore[arg-type]
+            return
         for fn in fns:
             m = self._measure(fn, distinct, target, self.seq[j].text)
             if m not in self.r.measures:
                 self.r.measures.append(m)
         self.aggregated.add(max(n for n in self.used if n <= k + 1) if self.used else k)
+
+    def _per_entity(self, k: int) -> str | None:
+        """'... per order': the table after a grouping word, consumed."""
+        while (it := self.at(k)) is not None and k in self.used:
+            k += 1
+        if it is None or not it.has("group"):
+            return None
+        t = self.table(k + 1)
+        if t is None:
+            return None
+        self.used |= {k, k + 1}
+        return t
 
     def _next_is_measure(self, k: int) -> bool:
         it = self.at(k)
