@@ -44,7 +44,7 @@ class Settings:
     query_timeout_s: float = 30.0               # NL2SQL_QUERY_TIMEOUT_S: warehouse time limit per query
     max_repairs: int = 2                        # NL2SQL_MAX_REPAIRS: extra LLM tries after a warehouse error
     max_question_chars: int = 2_000             # NL2SQL_MAX_QUESTION_CHARS: longer questions are refused
-    context_token_budget: int = 3_000           # NL2SQL_CONTEXT_TOKENS: prompt context size
+    context_token_budget: int = 8_000           # NL2SQL_CONTEXT_TOKENS: prompt context size (models read far more)
     send_data_to_llm: bool = True               # NL2SQL_SEND_DATA_TO_LLM: false = no sample values or rows in prompts
     # --- access ---
     principal: str | None = None                # NL2SQL_PRINCIPAL: who is asking (shown in the app, logged)
