@@ -34,6 +34,8 @@ class Assembler:
     # ------------------------------------------------------------------------------------------
     def assemble(self) -> QuerySpec:
         r = self.r
+        if r.when:
+            return self._when()
         if r.date_cols and not r.periods and not r.unit_dims:
             # "the arriving date and the departing date of the dogs": dates to show, not to filter on
             r.projections = sorted(r.projections + r.date_cols, key=lambda p: p[1])
@@ -411,6 +413,23 @@ class Assembler:
         orders = [Order(False, dim=i) for i, d in enumerate(dims) if d.grain] or \
             ([Order(True, measure=0)] if dims else [])
         return QuerySpec(table, (m,), tuple(dims), (), tuple(conditions), (), tuple(orders), None, False)
+
+    def _when(self) -> QuerySpec:
+        """'When was the first order placed and when was the last one?': earliest and latest dates."""
+        r = self.r
+        subject = self._subject()
+        if subject is None or r.measures or r.dims or r.extremes or len(r.entities) > 1:
+            raise NotUnderstood("I could not tell which date is asked for.", ())
+        own = self.lex.tables[subject].dates
+        if r.date_cols or r.date_hints:
+            col = self._date_column(subject)
+        else:
+            col = ColRef(subject, own[0]) if len(own) == 1 else None   # the subject's own date, no guess
+        if col is None:
+            raise NotUnderstood("I could not tell which date to report.", ())
+        r.measures = [Measure("agg", col.table, "max" if latest else "min", col=col) for latest in r.when]
+        r.when, r.entities, r.orders = [], [], []
+        return self._aggregate()
 
     def _share_of_total(self) -> QuerySpec:
         """'what share of revenue does each region contribute': each group's part of the whole."""

@@ -14,7 +14,7 @@ from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
 from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Measure, Order
 from nl2sql.planner.timefilters import Period, find_periods, is_year
-from nl2sql.planner.vocabulary import Cue
+from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES, Cue
 
 _IGNORABLE = frozenset({"stop", "list"})
 
@@ -48,6 +48,7 @@ class Reading:
     date_cols: list[tuple[ColRef, int]] = field(default_factory=list)
     existence: list[tuple[str, bool, int]] = field(default_factory=list)  # (table, negated, position)
     share: bool = False
+    when: list[bool] = field(default_factory=list)          # "when was the first/last ...": min/max date
     as_named: list[ColRef] = field(default_factory=list)
     months: list[int] = field(default_factory=list)          # "in December" of any year
     star: bool = False
@@ -212,7 +213,14 @@ class Reader:
         elif "top" in kinds and self._top(j):
             pass
         elif "top" in kinds and "extreme" not in kinds:
-            self.used.discard(j)
+            if self._raw_words[:1] == ["when"]:
+                # "When was the first order placed": the earliest date
+                self.r.when.append(it.cue("top").arg == "asc")   # type: ignore[union-attr]  # last = latest
+                nxt = self.at(j + 1)
+                if nxt is not None and nxt.has("numword") and nxt.text.lower() == "one":
+                    self.used.add(j + 1)         # "... and when was the last one"
+            else:
+                self.used.discard(j)
         elif "extreme" in kinds:
             self._extreme(j)
         elif "share" in kinds:
@@ -545,7 +553,18 @@ class Reader:
             self.r.measures.append(self._measure(fn, False, target, it.text))
             self.r.extremes.append((desc, ("measure", len(self.r.measures) - 1), j))
             return
-        target = self._target(k, "max" if desc else "min")
+        found = self._adjective_target(j)
+        if found is not None:
+            desc, target = found
+            t = self.table(j + 1) if self.at(j + 1) is not None and self.at(j + 1).kind == "concept" else None  # type: ignore[union-attr]
+            if t is None and (j + 2) < len(self.seq) and (j + 1) in self.used:
+                t = self.table(j + 2)
+            if t is not None:                    # "the cheapest part": the part is the subject
+                n = j + 1 if self.table(j + 1) is not None else j + 2
+                self.used.add(n)
+                self.r.entities.append((t, n, _plural(self.seq[n].text)))
+        else:
+            target = self._target(k, "max" if desc else "min")
         if target is None:
             raise NotUnderstood("I could not tell what is highest or lowest.", (self.seq[j].text,))
         counting = self.seq[j].text.lower() in ("most", "fewest", "least", "the most", "the fewest")
@@ -557,6 +576,32 @@ class Reader:
                 self.r.limit = 1
             return
         self.r.extremes.append((desc, target, j))
+
+    def _adjective_target(self, j: int) -> tuple[bool, tuple[str, object]] | None:
+        """'the oldest singer', 'the 10 most expensive parts': the degree adjective names the column."""
+        words = self.seq[j].text.lower().split()
+        nxt = self.at(j + 1)
+        k = None
+        if nxt is not None and nxt.kind == "unknown" and nxt.text.lower() in ADJECTIVE_ATTRIBUTES:
+            words, k = [nxt.text.lower()], j + 1
+        adjective = next((w for w in words if w in ADJECTIVE_ATTRIBUTES), None)
+        if adjective is None:
+            return None
+        desc, nouns = ADJECTIVE_ATTRIBUTES[adjective]
+        if k is None and words[0] in ("least", "less"):
+            desc = not desc
+        elif k is not None and self.seq[j].cue("extreme") and self.seq[j].cue("extreme").arg == "min":  # type: ignore[union-attr]
+            desc = not desc                      # "least expensive"
+        tables = [t for t, _, _ in self.r.entities] + [t for n in (j + 1, j + 2, j + 3)
+                                                        if (t := self.table(n)) is not None]
+        for table in dict.fromkeys(tables):
+            info = self.info(table)
+            cols = [c for c in info.numeric if any(n in info.column_words.get(c, ()) for n in nouns)]
+            if len(cols) == 1:
+                if k is not None:
+                    self.used.add(k)
+                return desc, ("column", ColRef(table, cols[0]))
+        return None
 
     def _top(self, j: int) -> bool:
         nxt = self.at(j + 1)
@@ -785,7 +830,9 @@ class Reader:
             return
         names_next = nxt is not None and (self.table(j + 1) is not None or nxt_col is not None
                                           or (j + 1) in self.via_tables
-                                          or (nxt.has("extreme") and self.table(j + 2) is not None))
+                                          or (nxt.has("extreme") and (self.table(j + 2) is not None or (
+                                              self.at(j + 2) is not None and self.at(j + 2).kind == "unknown"  # type: ignore[union-attr]
+                                              and self.table(j + 3) is not None))))
         if names_next and v is not None and v == int(v) and v > 0 and self.r.limit is None and not is_year(it):
             self.r.limit = int(v)
             return

@@ -147,6 +147,18 @@ QUARTERS: dict[str, int] = {
 }
 
 
+# Adjectives of degree and the attribute they rank by ("the oldest singer" ranks by age); the model
+# still has to have such a column on the table in question.
+ADJECTIVE_ATTRIBUTES: dict[str, tuple[bool, tuple[str, ...]]] = {
+    "expensive": (True, ("price", "cost")), "cheap": (False, ("price", "cost")),
+    "cheapest": (False, ("price", "cost")), "oldest": (True, ("age",)), "youngest": (False, ("age",)),
+    "old": (True, ("age",)), "young": (False, ("age",)), "heaviest": (True, ("weight",)),
+    "lightest": (False, ("weight",)), "heavy": (True, ("weight",)), "tallest": (True, ("height",)),
+    "shortest": (False, ("height", "length", "duration")), "longest": (True, ("length", "duration")),
+    "richest": (True, ("balance", "wealth", "income")), "populous": (True, ("population",)),
+}
+
+
 def phrase_key(phrase: str) -> tuple[str, ...]:
     """The stems a phrase is matched on.
 
