@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from functools import lru_cache
 from collections import deque
 from dataclasses import dataclass
 
@@ -78,15 +79,16 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
     """
     q = _Question(question)
     index = _index(model)
-    initials = {w[0] for w in q.words}          # plural and typo matches keep the first letter: a cheap pre-filter
-    values = tuple(v for v in (_match_value(q, e) for e in index.values if e.words[0][0] in initials)
-                   if v is not None)
+    values = tuple(v for v in (_match_value(q, e) for e in _value_candidates(q, index)) if v is not None)
     metrics = tuple(m for m in model.metrics if _best_phrase(q, (m.name, *m.synonyms)) >= 0.99)
     filters = tuple(f for f in model.filters if _best_phrase(q, (f.name, *f.synonyms)) >= 0.99)
     unknown = _unknown_entities(q, index, values)
     value_bonus: dict[tuple[str, str], float] = {}
+    table_value: dict[str, float] = {}
     for v in values:
         value_bonus[(v.table, v.column)] = max(v.score, value_bonus.get((v.table, v.column), 0.0))
+        table_value[v.table] = max(v.score, table_value.get(v.table, 0.0))
+    named_tables = {n for m in metrics for n in (m.table, *m.joins)} | {f.table for f in filters}
     columns: list[LinkedColumn] = []
     scores: dict[str, float] = {}
     for table in model.tables:
@@ -96,8 +98,8 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
         best = [s for s, _ in col_scores[:2]] + [0.0, 0.0]
         score = max(_name_score(q, index, table.name), _best_phrase(q, table.synonyms))
         score += 0.6 * best[0] + 0.2 * best[1] + _comment_score(q, index, table.comment, 0.6)
-        score += max((v.score for v in values if v.table == table.name), default=0.0)
-        if any(table.name in (m.table, *m.joins) for m in metrics) or any(f.table == table.name for f in filters):
+        score += table_value.get(table.name, 0.0)
+        if table.name in named_tables:
             score += 1.0
         if unknown and table.name in index.open_text:   # "flights from Aberdeen": some free-text column holds it
             score += 0.3
@@ -201,6 +203,7 @@ class _Question:
         # Words the question implies: "taller" -> height, "1995" -> year, "miles per gallon" -> mpg.
         self.implied = implied_stems(self.words) - self.stems
         self.entities = proper_nouns(text)
+        self.memo: dict[str, float] = {}                          # identifier word -> match, per question
 
 
 @dataclass(frozen=True)
@@ -214,7 +217,9 @@ class _ValueEntry:
 @dataclass(frozen=True)
 class _Index:
     idf: dict[str, float]                      # identifier-word stem -> weight (rare words count more)
-    values: tuple[_ValueEntry, ...]
+    values: dict[str, tuple[_ValueEntry, ...]]  # first word of the value -> entries
+    by_stem: dict[str, tuple[str, ...]]        # stem of a first word -> first words
+    by_shape: dict[tuple[str, int], tuple[str, ...]]   # (initial, length) of a first word -> first words
     vocabulary: frozenset[str]                 # stems of every name, synonym and comment word
     open_text: frozenset[str]                  # tables with a text column too varied to sample (names, cities)
 
@@ -244,7 +249,16 @@ def _index(model: SemanticModel) -> _Index:
     vocabulary |= {stem(w) for m in (*model.metrics, *model.filters) for p in (m.name, *m.synonyms) for w in words(p)}
     open_text = frozenset(t.name for t in model.tables if any(
         is_text_type(c.type) and not c.sample_values and not c.is_primary_key for c in t.columns))
-    index = _Index(idf, tuple(entries), frozenset(vocabulary), open_text)
+    by_first: dict[str, list[_ValueEntry]] = {}
+    for e in entries:
+        by_first.setdefault(e.words[0], []).append(e)
+    by_stem: dict[str, list[str]] = {}
+    by_shape: dict[tuple[str, int], list[str]] = {}
+    for first in by_first:
+        by_stem.setdefault(stem(first), []).append(first)
+        by_shape.setdefault((first[0], len(first)), []).append(first)
+    index = _Index(idf, {k: tuple(v) for k, v in by_first.items()}, {k: tuple(v) for k, v in by_stem.items()},
+                   {k: tuple(v) for k, v in by_shape.items()}, frozenset(vocabulary), open_text)
     if len(_INDEXES) > 32:
         _INDEXES.clear()
     _INDEXES[id(model)] = (weakref.ref(model), index)
@@ -264,7 +278,15 @@ def _unknown_entities(q: _Question, index: _Index, values: tuple[ValueMatch, ...
 
 
 def _word_match(name_word: str, q: _Question) -> float:
-    """How well one identifier word is found in the question: exact/plural, typo, or part of a compound."""
+    """How well one identifier word is found in the question (memoised: schemas repeat their words)."""
+    found = q.memo.get(name_word)
+    if found is None:
+        found = q.memo[name_word] = _match_word(name_word, q)
+    return found
+
+
+def _match_word(name_word: str, q: _Question) -> float:
+    """Exact or plural, implied, typo, or part of a compound."""
     s = stem(name_word)
     if s in q.stems:
         return 1.0
@@ -278,8 +300,19 @@ def _word_match(name_word: str, q: _Question) -> float:
     return 0.0
 
 
+@lru_cache(maxsize=65536)
+def _name_parts(name: str) -> tuple[str, ...]:
+    """The words of an identifier worth matching: no one-letter prefixes (``l_``), numbers or stop words."""
+    return tuple(w for w in words(name) if len(w) > 1 and not w.isdigit() and w not in STOPWORDS)
+
+
+@lru_cache(maxsize=16384)
+def _text_stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in words(text) if w not in STOPWORDS)
+
+
 def _name_score(q: _Question, index: _Index, name: str) -> float:
-    parts = [w for w in words(name) if len(w) > 1 and not w.isdigit() and w not in STOPWORDS]
+    parts = _name_parts(name)
     if not parts:
         return 0.0
     weights = [index.idf.get(stem(w), 1.0) for w in parts]
@@ -308,7 +341,7 @@ def _best_phrase(q: _Question, phrases: tuple[str, ...]) -> float:
 def _comment_score(q: _Question, index: _Index, comment: str | None, cap: float) -> float:
     if not comment or not q.stems:
         return 0.0
-    comment_stems = {stem(w) for w in words(comment) if w not in STOPWORDS}
+    comment_stems = _text_stems(comment)
     hits = [index.idf.get(s, 0.6) for s in q.stems if s in comment_stems and len(s) > 2]
     return min(cap, 0.15 * sum(hits))
 
@@ -316,6 +349,19 @@ def _comment_score(q: _Question, index: _Index, comment: str | None, cap: float)
 def _column_score(q: _Question, index: _Index, column: Column) -> float:
     name_score = max(_name_score(q, index, column.name), _best_phrase(q, column.synonyms))
     return round(name_score + _comment_score(q, index, column.comment, 0.4), 3)
+
+
+def _value_candidates(q: _Question, index: _Index) -> list[_ValueEntry]:
+    """Values whose first word could match a question word: same word, same stem, a typo away, or a prefix."""
+    firsts: set[str] = set()
+    for w in set(q.words):
+        firsts.add(w)
+        firsts.update(index.by_stem.get(stem(w), ()))
+        if len(w) >= 5:
+            for n in range(len(w) - 2, len(w) + 3):
+                firsts.update(f for f in index.by_shape.get((w[0], n), ()) if len(f) >= 5 and typo_match(f, w))
+        firsts.update(w[:n] for n in range(4, len(w)))
+    return [e for f in sorted(firsts) for e in index.values.get(f, ())]
 
 
 def _match_value(q: _Question, entry: _ValueEntry) -> ValueMatch | None:

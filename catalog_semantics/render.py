@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from catalog_semantics.linking import LinkedSchema
-from catalog_semantics.model import Column, SemanticModel, Table
+from catalog_semantics.model import Column, Metric, NamedFilter, Relationship, SemanticModel, Table
 
 _DEFAULT_SCHEMAS = (None, "main", "public")
-_MAX_VALUES_SHOWN = 25                          # for a column the question matched
-_MAX_VALUES_UNMATCHED = 10
+_MAX_VALUES_SHOWN = 20                          # the rest is elided with "..."
 
 
 def estimate_tokens(text: str) -> int:
@@ -46,103 +45,123 @@ _MATCHED = 0.5                                  # a column scoring this much is 
 def render_context(model: SemanticModel, linked: LinkedSchema | None = None, *, budget_tokens: int = 3000,
                    include_values: bool = True) -> str:
     """Prompt context for ``linked``'s tables (all of the model's when None), fitted to ``budget_tokens``."""
-    tables = _tables(model, linked)
-    for detail in _STEPS:
-        if not include_values:
-            detail = replace(detail, values="none")
-        text = _render(model, linked, tables, detail)
+    ctx = _Context(model, linked)
+    tables = ctx.tables_in_priority()
+    steps = [s if include_values else replace(s, values="none") for s in _STEPS]
+    for detail in steps:
+        text = ctx.render(tables, detail)
         if estimate_tokens(text) <= budget_tokens:
             return text
-    detail = _STEPS[-1]
-    # Still too long: drop whole tables, lowest priority first, keeping at least the best one.
-    while len(tables) > 1:
-        tables = tables[:-1]
-        text = _render(model, linked, tables, detail)
-        if estimate_tokens(text) <= budget_tokens:
-            return text
-    return _render(model, linked, tables, detail)
+    # Still too long: keep the longest prefix of tables (best first, at least one) whose blocks fit. Sizes
+    # are measured with every table shown, an upper bound: fewer tables only means fewer FOREIGN KEY lines.
+    detail = steps[-1]
+    all_shown = {t.name.lower() for t in tables}
+    fixed = estimate_tokens(ctx.render([], detail, shown=all_shown))
+    kept, used = 1, fixed + estimate_tokens(ctx.table_block(tables[0], all_shown, detail)) if tables else fixed
+    for table in tables[1:]:
+        used += estimate_tokens(ctx.table_block(table, all_shown, detail)) + 1
+        if used > budget_tokens:
+            break
+        kept += 1
+    return ctx.render(tables[:kept], detail)
 
 
-def _tables(model: SemanticModel, linked: LinkedSchema | None) -> list[Table]:
-    """The tables to show, in priority order (best first; bridges rank with matches, unmatched last)."""
-    if linked is None:
-        return list(model.tables)
-    rank = {"match": 0, "bridge": 1, "kept": 2}
-    order = sorted(enumerate(linked.tables), key=lambda p: (rank.get(p[1].reason, 2), p[0]))
-    return [t for _, lt in order if (t := model.table(lt.name)) is not None]
+class _Context:
+    """Look-ups built once per call, so rendering stays linear in the size of the schema."""
 
+    def __init__(self, model: SemanticModel, linked: LinkedSchema | None) -> None:
+        self.model, self.linked = model, linked
+        self.by_name = {t.name.lower(): t for t in reversed(model.tables)}
+        self.name_count: dict[str, int] = {}
+        for t in model.tables:
+            self.name_count[t.name.lower()] = self.name_count.get(t.name.lower(), 0) + 1
+        self.joins_from: dict[str, list[Relationship]] = {}
+        for r in model.relationships:
+            self.joins_from.setdefault(r.from_table.lower(), []).append(r)
+        self.column_scores = {(c.table.lower(), c.name.lower()): c.score for c in linked.columns} if linked else {}
+        self.mentioned: dict[tuple[str, str], set[str]] = {}
+        for v in linked.values if linked else ():
+            self.mentioned.setdefault((v.table.lower(), v.column.lower()), set()).add(v.value)
+        self.named = set(linked.metrics) | set(linked.filters) if linked else set()
 
-def _render(model: SemanticModel, linked: LinkedSchema | None, tables: list[Table], detail: _Detail) -> str:
-    shown = {t.name.lower() for t in tables}
-    header = [f"-- Dialect: {model.dialect}"]
-    if model.description:
-        header.insert(0, f"-- {model.name}: {_one_line(model.description)}")
-    blocks = ["\n".join(header)]
-    blocks += [_table_block(model, linked, t, shown, detail) for t in tables]
-    matched = set(linked.metrics) | set(linked.filters) if linked is not None else set()
+    def tables_in_priority(self) -> list[Table]:
+        """Best first; bridges rank with matches, tables kept only because the schema is small come last."""
+        if self.linked is None:
+            return list(self.model.tables)
+        rank = {"match": 0, "bridge": 1, "kept": 2}
+        order = sorted(enumerate(self.linked.tables), key=lambda p: (rank.get(p[1].reason, 2), p[0]))
+        return [t for _, lt in order if (t := self.by_name.get(lt.name.lower())) is not None]
 
-    def full(named: object) -> bool:        # a definition the question named keeps its description
-        return detail.definitions == "all" or named in matched
+    def render(self, tables: list[Table], detail: _Detail, shown: set[str] | None = None) -> str:
+        model = self.model
+        shown = shown if shown is not None else {t.name.lower() for t in tables}
+        header = [f"-- Dialect: {model.dialect}"]
+        if model.description:
+            header.insert(0, f"-- {model.name}: {_one_line(model.description)}")
+        blocks = ["\n".join(header)] + [self.table_block(t, shown, detail) for t in tables]
 
-    metrics = [m for m in model.metrics if m.table.lower() in shown and all(j.lower() in shown for j in m.joins)]
-    if metrics:
-        lines = ["-- Metrics (use these exact definitions):"]
-        for m in metrics:
-            where = m.table + (f" joined with {', '.join(m.joins)}" if m.joins else "")
-            about = _describe(m.description, m.synonyms) if full(m) else ""
-            lines.append(f"--   {m.name} = {_one_line(m.sql)}  [{where}]{about}")
-        blocks.append("\n".join(lines))
-    filters = [f for f in model.filters if f.table.lower() in shown]
-    if filters:
-        lines = ["-- Named filters (conditions on rows):"]
-        lines += [f"--   {f.name}: {_one_line(f.sql)}  [{f.table}]"
-                  + (_describe(f.description, f.synonyms) if full(f) else "") for f in filters]
-        blocks.append("\n".join(lines))
-    if model.instructions:
-        blocks.append("\n".join(["-- Instructions:"] + [f"--   - {_one_line(i)}" for i in model.instructions]))
-    return "\n\n".join(blocks) + "\n"
+        def about(named: Metric | NamedFilter) -> str:     # a definition the question named keeps its description
+            full = detail.definitions == "all" or named in self.named
+            return _describe(named.description, named.synonyms) if full else ""
 
+        metrics = [m for m in model.metrics if m.table.lower() in shown and all(j.lower() in shown for j in m.joins)]
+        if metrics:
+            lines = ["-- Metrics (use these exact definitions):"]
+            for m in metrics:
+                where = m.table + (f" joined with {', '.join(m.joins)}" if m.joins else "")
+                lines.append(f"--   {m.name} = {_one_line(m.sql)}  [{where}]{about(m)}")
+            blocks.append("\n".join(lines))
+        filters = [f for f in model.filters if f.table.lower() in shown]
+        if filters:
+            lines = ["-- Named filters (conditions on rows):"]
+            lines += [f"--   {f.name}: {_one_line(f.sql)}  [{f.table}]{about(f)}" for f in filters]
+            blocks.append("\n".join(lines))
+        if model.instructions:
+            blocks.append("\n".join(["-- Instructions:"] + [f"--   - {_one_line(i)}" for i in model.instructions]))
+        return "\n\n".join(blocks) + "\n"
 
-def _table_block(model: SemanticModel, linked: LinkedSchema | None, table: Table, shown: set[str],
-                 detail: _Detail) -> str:
-    kind = "VIEW" if table.kind == "view" else "TABLE"
-    head = f"CREATE {kind} {_display_name(model, table)} ("
-    about = _describe(table.comment, table.synonyms, lead="")
-    lines = [head + (f"  --{about}" if about else "")]
-    body: list[tuple[str, str]] = [(f"  {_ident(c.name)} {c.type or 'TEXT'}", _column_note(linked, table, c, detail))
-                                   for c in table.columns]
-    if table.primary_key:
-        body.append((f"  PRIMARY KEY ({', '.join(_ident(c) for c in table.primary_key)})", ""))
-    for r in model.relationships:
-        if r.from_table.lower() == table.name.lower() and r.to_table.lower() in shown:
-            target = model.table(r.to_table)
-            body.append((f"  FOREIGN KEY ({', '.join(_ident(c) for c in r.from_columns)}) REFERENCES "
-                         f"{_display_name(model, target) if target else r.to_table} "
-                         f"({', '.join(_ident(c) for c in r.to_columns)})",
-                         " join path" if r.source == "overlay" else ""))
-    for i, (code, note) in enumerate(body):
-        comma = "," if i < len(body) - 1 else ""
-        lines.append(f"{code}{comma}" + (f"  --{note}" if note else ""))
-    return "\n".join(lines + [");"])
+    def table_block(self, table: Table, shown: set[str], detail: _Detail) -> str:
+        kind = "VIEW" if table.kind == "view" else "TABLE"
+        about = _describe(table.comment, table.synonyms, lead="")
+        lines = [f"CREATE {kind} {self.display_name(table)} (" + (f"  --{about}" if about else "")]
+        body = [(f"  {_ident(c.name)} {c.type or 'TEXT'}", self.column_note(table, c, detail)) for c in table.columns]
+        if table.primary_key:
+            body.append((f"  PRIMARY KEY ({', '.join(_ident(c) for c in table.primary_key)})", ""))
+        for r in self.joins_from.get(table.name.lower(), ()):
+            if r.to_table.lower() in shown:
+                target = self.by_name.get(r.to_table.lower())
+                body.append((f"  FOREIGN KEY ({', '.join(_ident(c) for c in r.from_columns)}) REFERENCES "
+                             f"{self.display_name(target) if target else _ident(r.to_table)} "
+                             f"({', '.join(_ident(c) for c in r.to_columns)})",
+                             " join path" if r.source == "overlay" else ""))
+        for i, (code, note) in enumerate(body):
+            comma = "," if i < len(body) - 1 else ""
+            lines.append(f"{code}{comma}" + (f"  --{note}" if note else ""))
+        return "\n".join(lines + [");"])
 
+    def column_note(self, table: Table, column: Column, detail: _Detail) -> str:
+        key = (table.name.lower(), column.name.lower())
+        mentioned = self.mentioned.get(key, set())
+        matched = bool(mentioned) or self.column_scores.get(key, 0.0) >= _MATCHED
+        note = ""
+        if detail.column_comments == "all" or matched:
+            note = _describe(column.comment, column.synonyms, lead="")
+        if detail.values == "all" or (detail.values == "matched" and matched):
+            shown = column.sample_values[:_MAX_VALUES_SHOWN]
+        elif detail.values in ("matched", "question"):
+            shown = tuple(v for v in column.sample_values if v in mentioned)
+        else:
+            shown = ()
+        if shown:
+            more = ", ..." if len(column.sample_values) > len(shown) else ""
+            note += " values: " + ", ".join(_literal(v) for v in shown) + more
+        return note
 
-def _column_note(linked: LinkedSchema | None, table: Table, column: Column, detail: _Detail) -> str:
-    mentioned = tuple(v.value for v in linked.values if v.table == table.name and v.column == column.name) \
-        if linked is not None else ()
-    matched = bool(mentioned) or (linked is not None and linked.column_score(table.name, column.name) >= _MATCHED)
-    note = ""
-    if detail.column_comments == "all" or matched:
-        note = _describe(column.comment, column.synonyms, lead="")
-    if detail.values == "all" or (detail.values == "matched" and matched):
-        shown = column.sample_values[:_MAX_VALUES_SHOWN if matched else _MAX_VALUES_UNMATCHED]
-    elif detail.values in ("matched", "question"):
-        shown = tuple(v for v in column.sample_values if v in mentioned)
-    else:
-        shown = ()
-    if shown:
-        more = ", ..." if len(column.sample_values) > len(shown) else ""
-        note += " values: " + ", ".join(_literal(v) for v in shown) + more
-    return note
+    def display_name(self, table: Table) -> str:
+        """The bare name when it is unambiguous and in a default schema; the qualified name otherwise."""
+        if self.name_count.get(table.name.lower()) == 1 and table.catalog is None and table.schema in _DEFAULT_SCHEMAS:
+            return _ident(table.name)
+        return ".".join(_ident(p) for p in (table.catalog, table.schema, table.name) if p)
 
 
 def _describe(comment: str | None, synonyms: tuple[str, ...], lead: str = " --") -> str:
@@ -152,14 +171,6 @@ def _describe(comment: str | None, synonyms: tuple[str, ...], lead: str = " --")
     if synonyms:
         parts.append("also called: " + ", ".join(synonyms))
     return (lead + " " + " ".join(p if p.endswith(".") else p + "." for p in parts)) if parts else ""
-
-
-def _display_name(model: SemanticModel, table: Table) -> str:
-    """The bare name when it is unambiguous and in a default schema; the qualified name otherwise."""
-    same = sum(1 for t in model.tables if t.name.lower() == table.name.lower())
-    if same == 1 and table.catalog is None and table.schema in _DEFAULT_SCHEMAS:
-        return _ident(table.name)
-    return ".".join(_ident(p) for p in (table.catalog, table.schema, table.name) if p)
 
 
 def _ident(name: str) -> str:

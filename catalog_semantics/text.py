@@ -143,14 +143,19 @@ def is_text_type(type_name: str) -> bool:
 
 
 def clean_sample_values(values: Iterable[object], limit: int) -> tuple[str, ...]:
-    """Distinct non-empty short strings, sorted case-insensitively for stable output, at most ``limit``.
+    """Distinct non-empty short strings in natural order (case-insensitive, numbers by value), at most ``limit``.
 
-    >>> clean_sample_values(["MAIL", None, "AIR", "", "AIR", "x" * 200], 10)
-    ('AIR', 'MAIL')
+    >>> clean_sample_values(["MAIL", None, "AIR", "", "AIR", "x" * 200, "Brand#10", "Brand#9"], 10)
+    ('AIR', 'Brand#9', 'Brand#10', 'MAIL')
     """
     kept = {str(v).strip() for v in values if isinstance(v, str)}
     kept = {v for v in kept if v and len(v) <= _MAX_VALUE_CHARS and "\n" not in v}
-    return tuple(sorted(kept, key=lambda v: (v.lower(), v)))[:limit]
+    return tuple(sorted(kept, key=_natural_key))[:limit]
+
+
+def _natural_key(value: str) -> tuple[tuple[tuple[int, int | str], ...], str]:
+    parts = re.split(r"(\d+)", value.lower())
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p), value
 
 
 # Words that imply an attribute the question does not name: comparatives and question words. General

@@ -89,6 +89,10 @@ def test_no_overlay_values_when_values_are_off(shop: SemanticModel) -> None:
     text = render_context(shop, link(shop, "cancelled orders by reg air"), include_values=False)
     assert "values:" not in text and "'cancelled'" not in text and "REG AIR" not in text
     assert "'cancelled'" in render_context(shop, link(shop, "cancelled orders by reg air"))
+    for budget in (300, 200, 100, 1):          # also when whole tables have to go
+        tight = render_context(shop, link(shop, "cancelled orders by reg air"), include_values=False,
+                               budget_tokens=budget)
+        assert "values:" not in tight and "REG AIR" not in tight
 
 
 def test_budget_drops_detail_before_tables(shop: SemanticModel) -> None:
