@@ -261,8 +261,9 @@ class Assembler:
             idx = self._measure_index(target, measures)
             orders.append(Order(desc, measure=idx))
             if limit is None:
-                plural = any(p for _, _, p in r.entities)
-                limit = 10 if plural and r.entities else 1
+                # "which suppliers ..." asks for a few, "which nation ..." for one
+                grouped = [p for t, _, p in r.entities if any(d.col.table == t or d.name == t for d in dims)]
+                limit = 10 if grouped and grouped[0] else 1
         orders = [self._fill_order(o, measures, dims) for o in orders]
         if not dims and (orders or limit):
             if r.extremes and all(o.measure is not None for o in orders):
