@@ -67,6 +67,8 @@ def _sidebar(assistant: Assistant) -> str:
         st.markdown(f"**Generator policy:** {assistant.settings.generator} "
                     f"({' → '.join(assistant.generator_order())})")
         st.markdown(f"**Model:** {assistant.llm.model if assistant.llm else 'none (offline engine only)'}")
+        if assistant.principal is not None:
+            st.markdown(f"**Asking as:** {assistant.principal.name} (sees {len(assistant.model.tables)} tables)")
         st.caption(f"{len(assistant.model.tables)} tables · {len(assistant.model.metrics)} metrics · "
                    f"feedback {'on' if assistant.feedback else 'off'}")
     return str(view)
