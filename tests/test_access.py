@@ -19,6 +19,10 @@ SALES_TEAM = Principal.of("sales-analyst", ["orders", "customer", "nation", "reg
 HIDDEN = ("lineitem", "partsupp", "supplier", "part")
 
 
+def bare(tables: tuple[str, ...]) -> set[str]:
+    return {t.rsplit(".", 1)[-1].lower() for t in tables}
+
+
 @pytest.fixture(scope="module")
 def warehouse(demo_data_dir: Path) -> DuckDbWarehouse:
     return DuckDbWarehouse(demo_data_dir / "demo_tpch.duckdb")
@@ -42,7 +46,7 @@ def test_verified_and_offline_answers_never_read_hidden_tables(model, warehouse)
     revenue_question = next(q.question for q in model.verified_queries if "lineitem" in q.sql.lower())
     answer = assistant.ask(revenue_question)
     assert not answer.trusted
-    assert answer.status != "answered" or not set(answer.tables) & set(HIDDEN)
+    assert answer.status != "answered" or not bare(answer.tables) & set(HIDDEN)
     assert not any(h in (answer.message or "").lower() for h in HIDDEN)
     # The same question for someone who may read everything is a trusted answer.
     assert Assistant(model, warehouse, Settings(generator="offline")).ask(revenue_question).trusted
@@ -68,4 +72,4 @@ def test_principal_comes_from_settings(demo_data_dir: Path) -> None:
     assert {t.name for t in assistant.model.tables} == {"orders", "customer"}
     answer: Any = assistant.ask("number of orders")
     assert answer.status in {"answered", "abstained"}
-    assert not set(answer.tables) - {"orders", "customer"}
+    assert not bare(answer.tables) - {"orders", "customer"}
