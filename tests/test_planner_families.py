@@ -132,3 +132,11 @@ def test_interpretation_names_measure_grouping_and_period(
 def test_sql_is_rendered_for_the_requested_dialect(demo: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     cand = plan("number of orders in 1996", demo[1], dialect="sqlite")
     assert cand.sql and "CAST(" not in cand.sql and "'1996-01-01'" in cand.sql
+
+
+def test_numbers_in_comparisons_are_not_years(demo: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    con, model = demo
+    cand = plan("orders with a total price between 1000 and 2000", model)
+    assert cand.sql and "o_orderdate" not in cand.sql
+    want = con.execute("SELECT COUNT(*) FROM orders WHERE o_totalprice BETWEEN 1000 AND 2000").fetchone()[0]
+    assert len(con.execute(cand.sql).fetchall()) == want

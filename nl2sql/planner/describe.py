@@ -88,5 +88,11 @@ def _condition(c: Condition, lex: Lexicon) -> str:
         verb = {"contains": "contains", "starts": "starts with", "ends": "ends with"}[c.op]
         return f"{col} {'does not ' + verb.split()[0].rstrip('s') if c.negated else verb} “{c.values[0]}”"
     if c.op == "between":
-        return f"{col} between {c.values[0]} and {c.values[1]}"
-    return f"{col} {_OP.get(c.op, c.op)} {c.values[0]}"
+        return f"{col} between {_num(c.values[0])} and {_num(c.values[1])}"
+    return f"{col} {_OP.get(c.op, c.op)} {_num(c.values[0])}"
+
+
+def _num(value: object) -> str:
+    if isinstance(value, float) and value == int(value):
+        return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
+    return str(value)

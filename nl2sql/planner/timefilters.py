@@ -80,7 +80,7 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
         if i >= len(items):
             break
         point = _point(items, i)
-        if point is None:
+        if point is None or _compared_number(items, i):
             i = start_i + 1
             continue
         start, end, nxt = point
@@ -109,6 +109,17 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
         used.update(range(start_i, nxt))
         i = nxt
     return periods, used
+
+
+def _compared_number(items: list[Item], i: int) -> bool:
+    """'between 1000 and 2000', 'above 1999': a number in a comparison is not a year."""
+    prev = items[i - 1] if i > 0 else None
+    if prev is None or items[i].kind != "number":
+        return False
+    if prev.has("cmp") and not prev.has("date_cmp") and prev.cue("cmp").arg != "between":  # type: ignore[union-attr]
+        return True
+    before = items[i - 2] if i > 1 else None
+    return prev.has("and") and before is not None and before.kind == "number" and not is_year(before)
 
 
 def _add_months(d: date, months: int) -> date:
