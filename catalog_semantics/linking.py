@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 import weakref
 from functools import lru_cache
-from collections import deque
 from dataclasses import dataclass
 
+from catalog_semantics.join_paths import bridge_tables, join_graph
 from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel, Table
 from catalog_semantics.text import (
     STOPWORDS, fold, implied_stems, is_text_type, plain_words, proper_nouns, stem, typo_match, words,
@@ -130,67 +130,11 @@ def _prune(model: SemanticModel, ranked: list[Table], scores: dict[str, float], 
     picked = [t.name for t in ranked if scores[t.name] >= max(min_score, 0.1 * top)][:max_tables]
     if not picked:                               # nothing matched: no basis to prune, keep everything
         return [LinkedTable(t.name, scores[t.name], "kept") for t in ranked]
-    graph = _graph(model)
+    graph = join_graph(model)
     chosen = [LinkedTable(n, scores[n]) for n in picked]
-    for bridge in _bridges(graph, picked):
+    for bridge in bridge_tables(graph, picked):
         chosen.append(LinkedTable(bridge, scores[bridge], "bridge"))
     return chosen
-
-
-def _graph(model: SemanticModel) -> dict[str, set[str]]:
-    """Undirected join graph over table names (a join works both ways for connectivity)."""
-    canonical = {t.name.lower(): t.name for t in model.tables}
-    graph: dict[str, set[str]] = {t.name: set() for t in model.tables}
-    for r in model.relationships:
-        a, b = canonical.get(r.from_table.lower()), canonical.get(r.to_table.lower())
-        if a and b and a != b:
-            graph[a].add(b)
-            graph[b].add(a)
-    return graph
-
-
-def _bridges(graph: dict[str, set[str]], picked: list[str], cap: int = 4) -> list[str]:
-    """Tables to add so the picked ones are joinable: those on the shortest join paths between each pair.
-
-    Where several paths are equally short (a region reached through customers or through suppliers) the
-    tables on all of them are added, up to ``cap`` per pair, so the prompt offers each reading: recall is
-    what matters here. Past the cap (a dense graph) one shortest path is taken.
-    """
-    added: list[str] = []
-    distances = {p: _distances(graph, {p}) for p in picked}
-    for i, a in enumerate(picked):
-        for b in picked[i + 1:]:
-            length = distances[a].get(b)
-            if length is None or length < 2:
-                continue
-            on_paths = sorted(n for n, d in distances[a].items()
-                              if 0 < d < length and distances[b].get(n, length + 1) + d == length)
-            if len(on_paths) > cap:
-                on_paths = _one_path(graph, distances[a], b)
-            added += [n for n in on_paths if n not in picked and n not in added]
-    return added
-
-
-def _distances(graph: dict[str, set[str]], sources: set[str]) -> dict[str, int]:
-    """Join hops from the nearest of ``sources`` to every reachable table (breadth-first)."""
-    dist = {s: 0 for s in sources}
-    queue = deque(sorted(sources))
-    while queue:
-        node = queue.popleft()
-        for nxt in sorted(graph.get(node, ())):
-            if nxt not in dist:
-                dist[nxt] = dist[node] + 1
-                queue.append(nxt)
-    return dist
-
-
-def _one_path(graph: dict[str, set[str]], from_a: dict[str, int], b: str) -> list[str]:
-    """The tables strictly between ``a`` (distance 0) and ``b`` on one shortest path, first names first."""
-    path, node = [], b
-    while from_a[node] > 1:
-        node = min(n for n in graph[node] if from_a.get(n) == from_a[node] - 1)
-        path.append(node)
-    return path[::-1]
 
 
 # ------------------------------------------------------------------------------------------ matching

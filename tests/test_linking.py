@@ -12,6 +12,7 @@ from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
 from catalog_semantics.linking import LinkedSchema, link
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.overlay import apply_overlay, load_overlay, model_from_catalog
+from catalog_semantics.render import estimate_tokens
 
 REPO = Path(__file__).resolve().parent.parent
 SEMANTICS = REPO / "fixtures" / "semantics"
@@ -141,3 +142,40 @@ def test_tpch_questions_link_their_tables(tpch: SemanticModel, question: str, ne
     assert needed <= set(linked.table_names), linked.table_names
     assert connected(tpch, linked.table_names)
     assert len(linked.table_names) < len(tpch.tables)
+
+
+def test_large_schema_links_fast_and_keeps_a_joinable_few() -> None:
+    import random
+    import time
+
+    from catalog_semantics.model import Column, Relationship, Table
+    from catalog_semantics.render import render_context
+
+    rng = random.Random(7)
+    vocab = ("customer order product invoice payment shipment region country store employee department salary "
+             "account balance item price quantity discount status category brand supplier warehouse stock").split()
+    tables: list[Table] = []
+    rels = []
+    for i in range(300):
+        cols = tuple(Column(f"{rng.choice(vocab)}_{rng.choice(vocab)}_{j}", "VARCHAR",
+                            comment=" ".join(rng.choices(vocab, k=6)),
+                            sample_values=tuple(f"{rng.choice(vocab).upper()} {k}" for k in range(20)))
+                     for j in range(20))
+        tables.append(Table(f"t{i}_{rng.choice(vocab)}", (Column(f"t{i}_id", "INTEGER"), *cols)))
+        if i:
+            parent = tables[rng.randrange(i)]
+            rels.append(Relationship(tables[-1].name, (f"t{i}_id",), parent.name, (parent.columns[0].name,)))
+    tables.append(Table("payroll", (Column("payroll_id", "INTEGER"), Column("salary", "DECIMAL"))))
+    rels.append(Relationship("payroll", ("payroll_id",), tables[5].name, (tables[5].columns[0].name,)))
+    model = SemanticModel(tuple(tables), tuple(rels))
+    link(model, "warm-up builds the per-model index")
+    start = time.perf_counter()
+    linked = link(model, "total salary from payroll by department")
+    link_s = time.perf_counter() - start
+    start = time.perf_counter()
+    text = render_context(model, linked, budget_tokens=3000)
+    render_s = time.perf_counter() - start
+    assert linked.tables[0].name == "payroll" and not linked.complete
+    assert len(linked.tables) < 60 and connected(model, linked.table_names)   # 6 matches + tree bridges
+    assert estimate_tokens(text) <= 3000 and "CREATE TABLE payroll" in text
+    assert link_s < 1.5 and render_s < 1.0, (link_s, render_s)     # ~0.15 s and ~0.02 s measured
