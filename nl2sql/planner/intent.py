@@ -772,6 +772,14 @@ class Reader:
             else:
                 self.r.existence.append((t_next, False, end))  # type: ignore[arg-type]
             return
+        if f_next is not None and op != ">=" or (f_next is not None and values != (1.0,)):
+            # "customers with more than 10 open orders": count the rows meeting the filter
+            self.used.add(end)
+            self.r.conditions.append(Condition("filter", f_next.table, filter_name=f_next.name,
+                                               text=nxt_item.text))  # type: ignore[union-attr]
+            self.r.measures.append(Measure("rows", f_next.table, "count"))
+            self.r.having.append(Having(len(self.r.measures) - 1, op, values))
+            return
         t = self.table(end)
         if t is not None:                         # "more than 5 orders"
             self.used.add(end)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from catalog_semantics.text import STOPWORDS, edit_distance, stem
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.tokens import Token
-from nl2sql.planner.vocabulary import Cue, cue_index
+from nl2sql.planner.vocabulary import Cue, cue_index, exact_phrases
 
 # Cue kinds a model name may override when both match the same words ("Year" as a column).
 _WEAK_CUES = frozenset({"stop", "list", "unit", "and", "numword", "group", "distinct", "top"})
@@ -95,6 +95,8 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Ite
         names = lex.names.get(stems, [])
         values = lex.values.get(singulars, [])
         cue = cues.get(stems, ())
+        if any(c.kind == "order" for c in cue) and tuple(t.word for t in span) not in exact_phrases("order"):
+            cue = tuple(c for c in cue if c.kind != "order")     # "orders by month" groups, not sorts
         text = " ".join(t.text for t in span)
         fuzzy = any(t.fuzzy for t in span)
         model = tuple(names) + tuple(values)

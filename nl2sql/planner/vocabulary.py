@@ -159,6 +159,12 @@ ADJECTIVE_ATTRIBUTES: dict[str, tuple[bool, tuple[str, ...]]] = {
 }
 
 
+@lru_cache(maxsize=1)
+def exact_phrases(kind: str) -> frozenset[tuple[str, ...]]:
+    """Cue phrases of one kind as written (not stemmed): 'orders by' is not 'ordered by'."""
+    return frozenset(tuple(words(p)) for p, c in CUES if c.kind == kind)
+
+
 def phrase_key(phrase: str) -> tuple[str, ...]:
     """The stems a phrase is matched on.
 
