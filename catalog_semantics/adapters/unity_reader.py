@@ -1,0 +1,228 @@
+"""Read a Databricks catalog.schema into the semantic model: Unity Catalog first, a Hive metastore as fallback.
+
+Unity Catalog path: ``<catalog>.information_schema`` (``tables``, ``columns``, ``table_constraints``,
+``key_column_usage``, ``referential_constraints``, ``column_tags``) gives tables, views, types, comments,
+keys and tags in a handful of queries. Where that schema does not exist (a Hive metastore, open-source
+Spark), the connector's metadata calls (``cursor.tables()`` / ``cursor.columns()``) and ``DESCRIBE TABLE
+EXTENDED`` give the same facts, less the tags (see ``unity_describe``). Either way, low-cardinality text
+columns get their values from one bounded ``SELECT DISTINCT … LIMIT`` query per table.
+
+The reader talks to a ``MetadataSource`` (implemented over the connector by the Databricks warehouse
+adapter, and over recorded result shapes in the unit tests), so it never imports the driver itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, Sequence
+
+from catalog_semantics.adapters.unity_describe import ScopeTables, read_without_information_schema
+from catalog_semantics.adapters.unity_sql import quote_ident, quote_str, sample_values_sql
+from catalog_semantics.errors import CatalogError
+from catalog_semantics.model import Catalog, Column, Relationship, Table
+from catalog_semantics.text import clean_sample_values, is_text_type
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+
+
+class MetadataSource(Protocol):
+    """Read-only access to a Databricks (or Spark) SQL endpoint. Every method raises ``CatalogError``."""
+
+    def query(self, sql: str) -> list[Row]:
+        """Rows of one read-only statement, as dicts with lower-cased keys."""
+
+    def list_tables(self, catalog: str | None, schema: str) -> list[Row]:
+        """The connector's ``cursor.tables()`` rows (``table_name``, ``table_type``, ``remarks``)."""
+
+    def list_columns(self, catalog: str | None, schema: str, table: str) -> list[Row]:
+        """The connector's ``cursor.columns()`` rows (``column_name``, ``type_name``, ``remarks``, ...)."""
+
+
+@dataclass(frozen=True)
+class UnityScope:
+    """What to read: one catalog.schema, all of its tables and views or only ``tables``."""
+
+    catalog: str | None = None                  # None = the session's current catalog
+    schema: str | None = None                   # None = the session's current schema
+    tables: tuple[str, ...] = ()                # explicit list (bare names); empty = every table and view
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    sample_values: bool = True                  # read values of low-cardinality text columns
+    value_limit: int = 50                       # values kept per column
+    max_distinct: int = 60                      # more distinct values than this = not a category
+    scan_rows: int = 100_000                    # rows of each table the DISTINCT query looks at
+
+
+def read_unity_catalog(source: MetadataSource, scope: UnityScope = UnityScope(),
+                       options: ReadOptions = ReadOptions()) -> Catalog:
+    """The catalog of ``scope``: information_schema where it exists, metadata calls and DESCRIBE where not."""
+    catalog, schema = resolve_scope(source, scope)
+    wanted = ScopeTables(catalog, schema, frozenset(t.lower() for t in scope.tables))
+    try:
+        tables, relationships = _read_information_schema(source, wanted)
+        log.debug("read %s.%s through information_schema", catalog, schema)
+    except CatalogError as e:
+        log.info("no information_schema for %s (%s); using metadata calls and DESCRIBE", catalog, e.message)
+        tables, relationships = read_without_information_schema(source, wanted)
+    if scope.tables:
+        found = {t.name.lower() for t in tables}
+        missing = [t for t in scope.tables if t.lower() not in found]
+        if missing:
+            raise CatalogError(f"These tables are not in {catalog}.{schema}: {', '.join(missing)}.",
+                               hint="Check the names, or that this user may read them.")
+    if options.sample_values:
+        tables = [_with_sample_values(source, t, options) for t in tables]
+    return Catalog(tables=tuple(tables), relationships=tuple(relationships), dialect="databricks")
+
+
+def resolve_scope(source: MetadataSource, scope: UnityScope) -> tuple[str, str]:
+    """Fill an unset catalog or schema with the session's current ones."""
+    if scope.catalog and scope.schema:
+        return scope.catalog, scope.schema
+    row = source.query("SELECT current_catalog() AS c, current_schema() AS s")[0]
+    return scope.catalog or str(row["c"]), scope.schema or str(row["s"])
+
+
+def _read_information_schema(source: MetadataSource, wanted: ScopeTables) -> tuple[list[Table], list[Relationship]]:
+    info = f"{quote_ident(wanted.catalog)}.information_schema"
+    where = f"table_schema = {quote_str(wanted.schema.lower())}"
+    objects = source.query(
+        f"SELECT table_name, table_type, comment FROM {info}.tables WHERE {where} ORDER BY table_name")
+    objects = [o for o in objects if wanted.includes(o["table_name"])]
+    columns: dict[str, list[Row]] = defaultdict(list)
+    for row in source.query(
+            "SELECT table_name, column_name, ordinal_position, full_data_type, data_type, is_nullable, comment "
+            f"FROM {info}.columns WHERE {where} ORDER BY table_name, ordinal_position"):
+        columns[row["table_name"].lower()].append(row)
+    primary, relationships = _keys(source, info, wanted)
+    tags = _column_tags(source, info, wanted)
+    tables = []
+    for obj in objects:
+        name = obj["table_name"]
+        pk = primary.get(name.lower(), ())
+        cols = tuple(_column(c, pk, tags.get((name.lower(), c["column_name"].lower()), ()))
+                     for c in columns[name.lower()])
+        tables.append(Table(name=name, columns=cols, comment=obj.get("comment") or None, primary_key=pk,
+                            schema=wanted.schema, catalog=wanted.catalog, kind=_kind(obj.get("table_type"))))
+    return tables, relationships
+
+
+def _column(row: Row, pk: Sequence[str], tags: tuple[str, ...]) -> Column:
+    is_pk = row["column_name"].lower() in {p.lower() for p in pk}
+    comment = row.get("comment") or None
+    if tags:  # tags describe the column too (pii, unit, domain); kept apart from the curated comment text
+        comment = f"{comment} [tags: {', '.join(tags)}]" if comment else f"[tags: {', '.join(tags)}]"
+    return Column(name=row["column_name"], type=str(row.get("full_data_type") or row.get("data_type") or "").upper(),
+                  comment=comment, nullable=str(row.get("is_nullable", "YES")).upper() != "NO" and not is_pk,
+                  is_primary_key=is_pk)
+
+
+def _kind(table_type: str | None) -> str:
+    return "view" if table_type and "VIEW" in table_type.upper() else "table"
+
+
+def _keys(source: MetadataSource, info: str, wanted: ScopeTables) -> tuple[dict[str, tuple[str, ...]], list[Relationship]]:
+    """Primary keys by table, and foreign keys as many-to-one relationships."""
+    schema_literal = quote_str(wanted.schema.lower())
+    constraints = source.query(
+        "SELECT constraint_catalog, constraint_schema, constraint_name, table_name, constraint_type "
+        f"FROM {info}.table_constraints WHERE table_schema = {schema_literal} "
+        "AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')")
+    usage: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
+    for row in source.query(
+            "SELECT constraint_catalog, constraint_schema, constraint_name, table_catalog, table_schema, table_name, "
+            "column_name, ordinal_position, position_in_unique_constraint "
+            f"FROM {info}.key_column_usage WHERE table_schema = {schema_literal} ORDER BY ordinal_position"):
+        usage[_constraint_key(row)].append(row)
+    primary: dict[str, tuple[str, ...]] = {}
+    for c in constraints:
+        if c["constraint_type"] == "PRIMARY KEY" and wanted.includes(c["table_name"]):
+            primary[c["table_name"].lower()] = tuple(r["column_name"] for r in usage[_constraint_key(c)])
+    foreign = [c for c in constraints if c["constraint_type"] == "FOREIGN KEY" and wanted.includes(c["table_name"])]
+    if not foreign:
+        return primary, []
+    referential = {_constraint_key(r): r for r in source.query(
+        "SELECT constraint_catalog, constraint_schema, constraint_name, unique_constraint_catalog, "
+        f"unique_constraint_schema, unique_constraint_name FROM {info}.referential_constraints "
+        f"WHERE constraint_schema = {schema_literal}")}
+    relationships = []
+    for fk in foreign:
+        ref = referential.get(_constraint_key(fk))
+        if ref is None:
+            continue
+        target_key = (str(ref["unique_constraint_catalog"]).lower(), str(ref["unique_constraint_schema"]).lower(),
+                      str(ref["unique_constraint_name"]).lower())
+        target = usage.get(target_key) or _usage_elsewhere(source, target_key)
+        from_rows = usage[_constraint_key(fk)]
+        if not target or not from_rows:
+            continue
+        by_position = {int(r["ordinal_position"]): r for r in target}
+        to_rows = [by_position.get(int(r.get("position_in_unique_constraint") or r["ordinal_position"])) for r in from_rows]
+        if any(r is None for r in to_rows):
+            continue
+        to = to_rows[0]
+        same_place = (str(to["table_catalog"]).lower(), str(to["table_schema"]).lower()) == (
+            wanted.catalog.lower(), wanted.schema.lower())
+        to_table = to["table_name"] if same_place else f"{to['table_catalog']}.{to['table_schema']}.{to['table_name']}"
+        relationships.append(Relationship(fk["table_name"], tuple(r["column_name"] for r in from_rows), to_table,
+                                          tuple(r["column_name"] for r in to_rows)))  # type: ignore[index]
+    return primary, relationships
+
+
+def _constraint_key(row: Row) -> tuple[str, str, str]:
+    return (str(row["constraint_catalog"]).lower(), str(row["constraint_schema"]).lower(),
+            str(row["constraint_name"]).lower())
+
+
+def _usage_elsewhere(source: MetadataSource, key: tuple[str, str, str]) -> list[Row]:
+    """Key columns of a constraint in another schema (a foreign key that leaves the scope)."""
+    catalog, schema, name = key
+    try:
+        return source.query(
+            "SELECT constraint_catalog, constraint_schema, constraint_name, table_catalog, table_schema, table_name, "
+            f"column_name, ordinal_position FROM {quote_ident(catalog)}.information_schema.key_column_usage "
+            f"WHERE constraint_schema = {quote_str(schema)} AND constraint_name = {quote_str(name)} "
+            "ORDER BY ordinal_position")
+    except CatalogError:
+        return []
+
+
+def _column_tags(source: MetadataSource, info: str, wanted: ScopeTables) -> dict[tuple[str, str], tuple[str, ...]]:
+    """``name=value`` tags per (table, column); empty where the workspace has no tag views."""
+    try:
+        rows = source.query(
+            f"SELECT table_name, column_name, tag_name, tag_value FROM {info}.column_tags "
+            f"WHERE schema_name = {quote_str(wanted.schema.lower())} ORDER BY table_name, column_name, tag_name")
+    except CatalogError:
+        return {}
+    tags: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in rows:
+        tags[(r["table_name"].lower(), r["column_name"].lower())].append(
+            f"{r['tag_name']}={r['tag_value']}" if r.get("tag_value") else str(r["tag_name"]))
+    return {k: tuple(v) for k, v in tags.items()}
+
+
+def _with_sample_values(source: MetadataSource, table: Table, options: ReadOptions) -> Table:
+    """Values of the table's low-cardinality text columns, from one bounded query."""
+    text_columns = [c.name for c in table.columns if is_text_type(c.type) and not c.sample_values]
+    if not text_columns:
+        return table
+    sql = sample_values_sql(table.qualified_name.split("."), text_columns, options.scan_rows, options.max_distinct + 1)
+    try:
+        rows = source.query(sql)
+    except CatalogError as e:  # a view over a broken source must not stop the catalog from loading
+        log.warning("sample values of %s not read: %s", table.qualified_name, e.message)
+        return table
+    found: dict[int, list[object]] = defaultdict(list)
+    for r in rows:
+        found[int(r["i"])].append(r["v"])
+    values = {text_columns[i]: clean_sample_values(v, options.value_limit)
+              for i, v in found.items() if 0 < len(v) <= options.max_distinct}
+    return replace(table, columns=tuple(replace(c, sample_values=values.get(c.name, c.sample_values))
+                                        for c in table.columns))
