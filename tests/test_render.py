@@ -147,3 +147,14 @@ def test_untidy_names_are_quoted(tmp_path: Path) -> None:
     assert '  "1st name" TEXT,  -- values: \'O\'\'Brien\'' in text
     assert 'FOREIGN KEY (owner) REFERENCES "Owner Info" ("Owner ID")' in text
     assert "-- Dialect: sqlite" in text
+
+
+@pytest.mark.parametrize("module", ["catalog_semantics.text", "catalog_semantics.render", "catalog_semantics.join_paths",
+                                    "catalog_semantics.spider", "catalog_semantics.adapters.sqlalchemy_reader"])
+def test_module_examples_run(module: str) -> None:
+    """The docstring examples of the semantics layer are tests too (CI runs plain pytest, without doctests)."""
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
