@@ -137,7 +137,7 @@ def is_text_type(type_name: str) -> bool:
     (True, True, False, False)
     """
     t = type_name.upper()
-    if "[" in t or t.startswith(("ARRAY", "STRUCT", "MAP", "LIST")):
+    if "[" in t or t.startswith(("ARRAY", "STRUCT", "MAP", "LIST", "UNION", "ROW(")):
         return False
     return any(k in t for k in _TEXT_TYPES)
 

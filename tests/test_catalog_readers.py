@@ -100,6 +100,22 @@ def test_duckdb_reads_a_read_only_file(tmp_path: Path) -> None:
     assert cat.table("customer").column("c_segment").sample_values == ("BUILDING", "Household", "MACHINERY")
 
 
+def test_duckdb_broken_views_and_nested_types() -> None:
+    con = duckdb.connect()
+    con.execute("""
+        CREATE TABLE gone (a VARCHAR); CREATE VIEW orphan AS SELECT * FROM gone; DROP TABLE gone;
+        CREATE TABLE nested (m MAP(VARCHAR, INTEGER), u UNION(n INTEGER, s VARCHAR), st STRUCT(a INTEGER),
+                             b BLOB, e VARCHAR);
+        INSERT INTO nested VALUES (MAP {'k': 1}, 1, {'a': 1}, 'x'::BLOB, 'only');
+        CREATE TABLE "Odd Name" ("Col X" VARCHAR); INSERT INTO "Odd Name" VALUES ('A');
+    """)
+    cat = read_duckdb_catalog(con)
+    assert [t.name for t in cat.tables] == ["Odd Name", "nested"]          # a view that no longer binds is left out
+    assert cat.table("Odd Name").column("Col X").sample_values == ("A",)
+    assert {c.name: c.sample_values for c in cat.table("nested").columns} == {
+        "m": (), "u": (), "st": (), "b": (), "e": ("only",)}
+
+
 def test_duckdb_tpch_fixture_is_fast() -> None:
     con = duckdb.connect()
     con.execute((REPO / "fixtures" / "tpch" / "schema.sql").read_text())
@@ -136,6 +152,7 @@ CREATE TABLE Pets (PetID INTEGER PRIMARY KEY, OwnerId INTEGER, PetType TEXT, Wei
     FOREIGN KEY (Weight) REFERENCES Pets (no_such_column));
 CREATE TABLE visits (pet INTEGER REFERENCES Pets, day TEXT);
 CREATE VIEW heavy AS SELECT * FROM Pets WHERE Weight > 10;
+CREATE TABLE gone (x INTEGER); CREATE VIEW orphan AS SELECT x FROM gone; DROP TABLE gone;
 INSERT INTO "Owner Info" VALUES (1, 'Ann', 'Paris', 'x'), (2, 'Bob', 'Rome', 3), (3, 'Cy', 'Paris', NULL);
 INSERT INTO Pets VALUES (1, 1, 'cat', 3.5), (2, 1, 'dog', 12), (3, 2, 'Dog', 20);
 INSERT INTO visits VALUES (1, 'mon'), (3, 'tue');

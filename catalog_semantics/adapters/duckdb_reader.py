@@ -75,20 +75,31 @@ def _read(con: "duckdb.DuckDBPyConnection", schema: str | None, value_limit: int
         elif ref_table:
             relationships.append(Relationship(name, tuple(cols), ref_table, tuple(ref_cols)))
     tables = tuple(
-        _table(con, sch, name, comment, kind, columns[(sch, name)], primary.get((sch, name), ()),
-               value_limit, max_distinct, scan_rows)
-        for sch, name, comment, kind in objects
+        t for sch, name, comment, kind in objects
+        if (t := _table(con, sch, name, comment, kind, columns[(sch, name)], primary.get((sch, name), ()),
+                        value_limit, max_distinct, scan_rows)) is not None
     )
     return Catalog(tables=tables, relationships=tuple(relationships), dialect="duckdb")
 
 
 def _table(con: "duckdb.DuckDBPyConnection", sch: str, name: str, comment: str | None, kind: str,
            raw_columns: list[tuple], pk: tuple[str, ...], value_limit: int, max_distinct: int,
-           scan_rows: int) -> Table:
+           scan_rows: int) -> Table | None:
+    """One table or view; None for a view that no longer binds (its base table was dropped): unusable."""
+    import duckdb
+
     source = f"{_quote(sch)}.{_quote(name)}"
-    row_count = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0] if kind == "table" else None
     text_columns = [c[0] for c in raw_columns if is_text_type(c[1])]
-    values = _sample_values(con, source, text_columns, value_limit, max_distinct, scan_rows) if text_columns else {}
+    try:
+        row_count = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0] if kind == "table" else None
+        if kind == "view":
+            con.execute(f"SELECT * FROM {source} LIMIT 0").fetchall()
+    except duckdb.Error:
+        return None
+    try:
+        values = _sample_values(con, source, text_columns, value_limit, max_distinct, scan_rows) if text_columns else {}
+    except duckdb.Error:                         # e.g. a view whose query fails on some rows: no hints, still listed
+        values = {}
     pk_lower = {p.lower() for p in pk}
     cols = tuple(
         Column(

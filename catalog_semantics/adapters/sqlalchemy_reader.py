@@ -63,7 +63,7 @@ def _read(conn: "sqlalchemy.engine.Connection", schema: str | None, value_limit:
     foreign_keys: list[tuple[str, dict[str, Any]]] = []
     for name, kind in names:
         raw_columns = _safe(conn, lambda: inspector.get_columns(name, schema=schema), [])
-        if not raw_columns:
+        if not raw_columns or (kind == "view" and not _binds(conn, name, schema)):
             continue
         pk = tuple(_safe(conn, lambda: inspector.get_pk_constraint(name, schema=schema), {}).get("constrained_columns") or ())
         comment = _safe(conn, lambda: inspector.get_table_comment(name, schema=schema), {}).get("text")
@@ -109,6 +109,14 @@ def _sample(conn: "sqlalchemy.engine.Connection", source: "sqlalchemy.TableClaus
     if not rows or len(rows) > max_distinct or not all(isinstance(r[0], str) for r in rows):
         return ()
     return clean_sample_values((r[0] for r in rows), value_limit)
+
+
+def _binds(conn: "sqlalchemy.engine.Connection", name: str, schema: str | None) -> bool:
+    """Whether a view still runs (SQLite keeps views whose tables were dropped; they are unusable)."""
+    import sqlalchemy as sa
+
+    probe = sa.select(sa.literal_column("*")).select_from(sa.table(name, schema=schema)).limit(0)
+    return _safe(conn, lambda: conn.execute(probe).fetchall() is not None, False)
 
 
 def _relationships(tables: list[Table], foreign_keys: list[tuple[str, dict[str, Any]]]) -> tuple[Relationship, ...]:
