@@ -12,7 +12,9 @@ from typing import Any, Iterator
 
 import pytest
 
+from catalog_semantics.export_comments import export_comment_statements
 from catalog_semantics.model import SemanticModel
+from catalog_semantics.overlay import parse_overlay
 from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
 from nl2sql.errors import ExecutionFailed, GuardRejected, QueryTimeout
 from nl2sql.guard import GuardPolicy, check, policy_for_model
@@ -168,3 +170,21 @@ def test_warehouse_errors_are_ours(warehouse: DatabricksWarehouse) -> None:
         warehouse.run(unguarded("SELECT no_such_column FROM regions"), max_rows=10, timeout_s=60)
     assert "no_such_column" in caught.value.message
     assert warehouse.run(unguarded("SELECT COUNT(*) FROM regions"), max_rows=10, timeout_s=60).rows == ((3,),)
+
+
+def test_exported_comments_run_on_spark_and_come_back_through_the_reader(spark_thrift: SparkThriftServer) -> None:
+    overlay = parse_overlay({"tables": {"order": {
+        "description": "Sales orders (curated): one row per sale.",
+        "columns": {"s_id": {"description": "Sale id, as the till prints it"}, "amount": {"description": "Sale amount"}},
+    }}})
+    wh = make_warehouse(spark_thrift, tables=("order",))
+    try:
+        statements = export_comment_statements(overlay, wh.read_catalog())
+        assert len(statements) == 2                              # 'amount' already says so
+        spark_thrift.execute(statements)
+        table = wh.refresh_catalog().table("order")
+        assert table.comment == "Sales orders (curated): one row per sale."
+        assert table.column("s_id").comment == "Sale id, as the till prints it"
+        assert export_comment_statements(overlay, wh.read_catalog()) == ()
+    finally:
+        wh.close()
