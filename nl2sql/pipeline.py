@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from catalog_semantics.linking import link
@@ -177,8 +177,9 @@ class Assistant:
                 if self.llm is None:
                     continue
                 with timer.step("render"):
+                    # Instructions go in the system message (prompt.py), not twice.
                     context = render_context(
-                        self.model,
+                        replace(self.model, instructions=()),
                         linked,
                         budget_tokens=self.settings.context_token_budget,
                         include_values=self.settings.send_data_to_llm,
@@ -377,14 +378,10 @@ def _visible(queries: Sequence, model: SemanticModel) -> tuple:
 
 
 def _with_tokens(candidate: Candidate, prompt_tokens: int, completion_tokens: int) -> Candidate:
-    from dataclasses import replace
-
     return replace(candidate, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
 
 
 def _with(answer: Answer, **changes: object) -> Answer:
-    from dataclasses import replace
-
     return replace(answer, **changes)
 
 

@@ -38,7 +38,13 @@ def open_warehouse(settings: Settings) -> tuple[Warehouse, Path | None]:
             return DatabricksWarehouse.from_url(settings.db_url), None
         from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
 
-        return SqlAlchemyWarehouse(settings.db_url), None
+        try:
+            return SqlAlchemyWarehouse(settings.db_url), None
+        except ModuleNotFoundError as e:
+            raise ConfigError(
+                f"The database driver '{e.name}' for this URL is not installed.",
+                hint="Install it with pip (e.g. psycopg[binary] for PostgreSQL).",
+            ) from None
     from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
 
     if settings.db_path:
