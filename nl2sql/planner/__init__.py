@@ -12,6 +12,7 @@ with describe for the interpretation.
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate
@@ -49,13 +50,19 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
     return spec, assembler.notes, max(0.3, min(1.0, confidence))
 
 
-def plan(question: str, model: SemanticModel, *, dialect: str | None = None) -> Candidate:
-    """Answer a question with SQL over the model, or abstain saying which words were not understood."""
+def plan(question: str, model: SemanticModel, *, dialect: str | None = None,
+         columns: Literal["helpful", "asked"] = "helpful") -> Candidate:
+    """Answer a question with SQL over the model, or abstain saying which words were not understood.
+
+    ``columns="helpful"`` (the default) also shows what a ranking is ranked by and what a list is
+    filtered or sorted on; ``"asked"`` shows only the columns the question asks for (benchmarks).
+    """
     try:
         spec, notes, confidence = plan_spec(question, model)
         lex = lexicon_for(model)
         target = dialect or model.dialect
-        sql = Compiler(spec, lex, join_graph(model), target).compile().sql(dialect=target)
+        compiler = Compiler(spec, lex, join_graph(model), target, helpful=columns == "helpful")
+        sql = compiler.compile().sql(dialect=target)
         return Candidate("offline", sql, confidence=confidence, interpretation=describe(spec, lex, notes))
     except NotUnderstood as e:
         words = tuple(dict.fromkeys(e.words))

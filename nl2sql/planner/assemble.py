@@ -47,7 +47,8 @@ class Assembler:
             for desc, (kind, obj), _pos in r.extremes:  # type: ignore[misc]
                 r.measures.append(Measure("agg", obj.table, "max" if desc else "min", col=obj))
             r.extremes = []
-        if not r.measures and not r.extremes and (r.dims or r.unit_dims) and (r.entities or r.conditions):
+        if not r.measures and not r.extremes and (r.dims or r.unit_dims) and (r.entities or r.conditions) \
+                and not r.projections and all(d.col.column for d in r.dims):
             # "open orders by priority", "customers per segment": how many rows in each group
             table = r.entities[0][0] if r.entities else next(
                 (c.table for c in r.conditions if c.kind == "filter"), None)
@@ -282,14 +283,15 @@ class Assembler:
         if kind == "measure":
             return obj  # type: ignore[return-value]
         if kind == "metric":
-            m = Measure("metric", obj.table, metric=obj.name)  # type: ignore[attr-defined]
+            m = Measure("metric", obj.table, metric=obj.name, hidden=True)  # type: ignore[attr-defined]
         elif kind == "table":
-            m = Measure("rows", obj, "count")  # type: ignore[arg-type]
+            m = Measure("rows", obj, "count", hidden=True)  # type: ignore[arg-type]
         else:
             m = Measure("agg", obj.table, "sum", col=obj)  # type: ignore[attr-defined]
             raise NotUnderstood("Highest or lowest of a column needs a grouping or a list.", ())
-        if m in measures:
-            return measures.index(m)
+        for i, old in enumerate(measures):
+            if replace(old, hidden=True) == m:
+                return i
         measures.append(m)
         return len(measures) - 1
 
@@ -465,18 +467,23 @@ class Assembler:
             projections = [ColRef(base, c.name) for c in self.lex.tables[base].table.columns]
         explicit = [p for p, pos in r.projections if pos >= 0] or projections if r.star else \
             [p for p, pos in r.projections if pos >= 0]
+        helpers: list[ColRef] = [p for p, pos in r.projections if pos < 0]
+        projections = [p for p in projections if p not in helpers or p in explicit]
         if not explicit:
-            projections = list(self._labels(base)) + [p for p in projections if p not in self._labels(base)]
+            projections = list(self._labels(base)) + [p for p in projections if p not in self._labels(base)
+                                                      and p not in helpers]
         for c in r.conditions:
             if c.kind == "compare" and c.col is not None and c.col.table == base and c.col not in projections:
-                projections.append(c.col)
+                helpers.append(c.col)
         if not all(self.up(base, p.table, p.via) for p in projections):
             # "suppliers of part 100 and the cost": list at the level where both meet
             bridge = self._common_base([p.table for p in projections] + [base])
             if bridge is None or any(p.via for p in projections):
                 raise NotUnderstood("Those columns live at different levels of detail.",
                                     tuple(self._col_words(p) for p in projections))
-            if subject is not None and not any(p.table == subject for p in projections):
+            first_projection = min((pos for _, pos in r.projections if pos >= 0), default=10**6)
+            if subject is not None and not any(p.table == subject for p in projections) \
+                    and r.entities[0][1] < first_projection:
                 projections = list(self._labels(subject)) + projections    # "which suppliers ... and cost"
             base = bridge
         for table, _pos, _plural in r.entities[1:]:
@@ -496,10 +503,12 @@ class Assembler:
             raise NotUnderstood("Sorted by what?", ())
         for o in orders:                     # what a list is ranked by is shown beside it
             if o.col is not None and o.col not in projections:
-                projections.append(o.col)
+                helpers.append(o.col)
         distinct = r.distinct or subject is None
         conditions = self._conditions(base)
-        return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct)
+        helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
+        return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
+                         tuple(helpers))
 
 
 def _unused(_: date) -> None:  # pragma: no cover - keeps the import for type readers

@@ -22,7 +22,9 @@ _AGG = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max, "median"
 
 
 class Compiler:
-    def __init__(self, spec: QuerySpec, lex: Lexicon, graph: JoinGraph, dialect: str) -> None:
+    def __init__(self, spec: QuerySpec, lex: Lexicon, graph: JoinGraph, dialect: str,
+                 helpful: bool = True) -> None:
+        self.helpful = helpful                  # also show ranking measures and the columns a list is filtered on
         self.spec = spec
         self.lex = lex
         self.graph = graph
@@ -212,10 +214,13 @@ class Compiler:
         measure_exprs = [self.measure(m) for m in s.measures]
         measure_names: list[str | None] = []
         for m, e in zip(s.measures, measure_exprs):
+            if m.hidden and not self.helpful:
+                measure_names.append(None)
+                continue
             label = _name(self._measure_label(m), names)
             measure_names.append(label)
             select.append(exp.alias_(e, label, quoted=False))
-        for p in s.projections:
+        for p in s.projections + (s.helpers if self.helpful else ()):
             select.append(self.column(p))
         where = [self._where(c) for c in self._main_conditions()] + self._exists()
         query = exp.select(*select)

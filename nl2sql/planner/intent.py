@@ -97,6 +97,7 @@ class Reader:
         self.qualifiers: set[int] = set()
         self.owned: set[int] = set()            # a table named right after one of its columns
         self.aggregated: set[int] = set()       # items an aggregate consumed
+        self.measure_items: set[int] = set()    # items that named a measure (metrics)
         self.r = Reading()
         self.used: set[int] = set()
         self.neg_at: int | None = None
@@ -291,6 +292,7 @@ class Reader:
                 raise NotUnderstood(f"“{self.seq[j - 1].text} {it.text}” is not a measure I know.",
                                     (self.seq[j - 1].text, it.text))
             self.r.measures.append(measure)
+            self.measure_items.add(j)
             return
         if j in self.via_tables:
             return                       # 'customer' in 'customer region': the path, read by the next item
@@ -550,7 +552,8 @@ class Reader:
             target = self._target(k + 1, fn)
             if target is None:
                 raise NotUnderstood("I could not tell what to rank by.", (self.seq[j].text,))
-            self.r.measures.append(self._measure(fn, False, target, it.text))
+            m = self._measure(fn, False, target, it.text)
+            self.r.measures.append(Measure(m.kind, m.table, m.fn, m.col, m.metric, m.share_of, hidden=True))
             self.r.extremes.append((desc, ("measure", len(self.r.measures) - 1), j))
             return
         found = self._adjective_target(j)
@@ -777,7 +780,7 @@ class Reader:
             self.used.add(end)
             self.r.conditions.append(Condition("filter", f_next.table, filter_name=f_next.name,
                                                text=nxt_item.text))  # type: ignore[union-attr]
-            self.r.measures.append(Measure("rows", f_next.table, "count"))
+            self.r.measures.append(Measure("rows", f_next.table, "count", hidden=True))
             self.r.having.append(Having(len(self.r.measures) - 1, op, values))
             return
         t = self.table(end)
@@ -793,10 +796,34 @@ class Reader:
             self.r.measures.append(Measure("metric", m.table, metric=m.name, hidden=True))
             self.r.having.append(Having(len(self.r.measures) - 1, op, values))
             return
-        if self.r.measures:
+        adj = self._comparative_column(j)
+        if adj is not None:                       # "students older than 20": their age
+            self.r.conditions.append(Condition("compare", adj.table, adj, op, values, text=it.text))
+            return
+        if self.r.measures and (j - 1) in self.aggregated | self.measure_items:
             self.r.having.append(Having(len(self.r.measures) - 1, op, values))
             return
         raise NotUnderstood("I could not tell what the number is compared with.", (it.text,))
+
+    def _comparative_column(self, j: int) -> ColRef | None:
+        """'older than', 'heavier than', 'more expensive than': the column the adjective is about,
+        on the table named just before."""
+        words = self.seq[j].text.lower().split()
+        nouns: tuple[str, ...] = ()
+        for w in words:
+            base = w[:-2] if w.endswith("er") else w
+            for adjective, (_desc, attrs) in ADJECTIVE_ATTRIBUTES.items():
+                if adjective in (w, base, base + "e") or adjective.rstrip("est") == base:
+                    nouns = attrs
+        if not nouns:
+            return None
+        for n in range(j - 1, -1, -1):
+            t = _one(self.seq[n], "table") if self.seq[n].kind == "concept" else None
+            if t is not None:
+                info = self.info(t.table)
+                cols = [c for c in info.numeric if any(x in info.column_words.get(c, ()) for x in nouns)]
+                return ColRef(t.table, cols[0]) if len(cols) == 1 else None
+        return None
 
     def _numeric_before(self, j: int) -> ColRef | None:
         for n in (j - 1,):
@@ -818,7 +845,7 @@ class Reader:
         if counted is not None and v is not None and (post is not None and post.has("cmp_post")):
             # "grades that have 4 or more high schoolers": a count per group
             self.used |= set(range(j, k + 1))
-            self.r.measures.append(Measure("rows", counted, "count"))
+            self.r.measures.append(Measure("rows", counted, "count", hidden=True))
             self.r.having.append(Having(len(self.r.measures) - 1, post.cue("cmp_post").arg, (v,)))  # type: ignore[union-attr]
             return
         col = self._numeric_before(j)

@@ -103,6 +103,10 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Ite
         if model and cue and all(t.word in _OPENERS for t in tokens[:i]) and any(c.kind == "list" for c in cue):
             return Item("cue", i, i + length, text, cues=cue)      # "Show ...", "List ...": the request
         if model and cue:
+            exact_column = length >= 2 and any(c.kind == "column" and c.strength >= 3 for c in names)
+            if exact_column and all(c.kind in _WEAK_CUES | {"agg"} for c in cue):
+                # "number of products" when a column is called Number_products: the column
+                return Item("concept", i, i + length, text, concepts=model, fuzzy=fuzzy)
             if all(c.kind in _WEAK_CUES for c in cue) and max(c.strength for c in model) >= 3:
                 return Item("concept", i, i + length, text, concepts=model, cues=cue, fuzzy=fuzzy)
             return Item("cue", i, i + length, text, concepts=model, cues=cue)

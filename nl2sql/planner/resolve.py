@@ -78,6 +78,14 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
                 cands = narrowed
             if len(cands) == 1:
                 break
+        decided_by_anchor = len({c.table for c in it.concepts}) > 1 and not any(
+            c.table in neighbours or c.table == previous for c in cands)
+        if decided_by_anchor and len(strong_anchors) > 1 and it.kind == "concept" \
+                and all(c.kind == "column" for c in it.concepts):
+            # "the name ... for every concert ... singers": which table's name is a guess; say so
+            ambiguous.append(it.text)
+            out.append(it)
+            continue
         if len(cands) > 1 and anchors:
             dist = {c: min(_distance(graph, a, c.table) for a in anchors) for c in cands}
             best = min(dist.values())

@@ -74,3 +74,4 @@ class QuerySpec:
     order: tuple[Order, ...] = ()
     limit: int | None = None
     distinct: bool = False
+    helpers: tuple[ColRef, ...] = ()      # shown beside a list to explain it (what it is filtered or sorted on)
