@@ -7,6 +7,8 @@ Pure functions over strings; no I/O, no dependencies beyond the standard library
 
 from __future__ import annotations
 
+import functools
+
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -37,6 +39,7 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+@functools.lru_cache(maxsize=65_536)
 def words(text: str) -> tuple[str, ...]:
     """Split any name or sentence into folded words: underscores, spaces, punctuation and camelCase.
 
@@ -55,6 +58,7 @@ def plain_words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(text)))
 
 
+@functools.lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """A light English stemmer: enough to meet plurals and common suffixes, never clever.
 
