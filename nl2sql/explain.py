@@ -7,6 +7,8 @@ rendering is quoted as SQL rather than guessed at.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field, replace
 
 import sqlglot
@@ -439,6 +441,7 @@ def _model_fingerprints(
     return tuple(k for k in metrics if k), tuple(k for k in filters if k)
 
 
+@functools.lru_cache(maxsize=4_096)
 def _known(sql: str, name: str, description: str | None, table: str, dialect: str) -> _Known | None:
     try:
         return (_fingerprint(sqlglot.parse_one(sql, read=dialect), dialect), name, description or "", table)
