@@ -7,7 +7,7 @@ is not a plain stop word, is reported so that the planner abstains rather than g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
 from nl2sql.planner.lexicon import Concept, Lexicon
@@ -98,6 +98,8 @@ class Reader:
         self.owned: set[int] = set()            # a table named right after one of its columns
         self.aggregated: set[int] = set()       # items an aggregate consumed
         self.measure_items: set[int] = set()    # items that named a measure (metrics)
+        self.last_measure = 0                   # index of the measure the last aggregate named
+        self.new_measure = False
         self.r = Reading()
         self.used: set[int] = set()
         self.neg_at: int | None = None
@@ -368,7 +370,8 @@ class Reader:
             self.used |= {k, k + 1}
             k += 2
         # "building segment", "segment building", "ship mode air": the column named next to its value
-        for n in (j - 1, k):
+        before = j - 2 if self.at(j - 1) is not None and self.at(j - 1).has("neg") else j - 1  # type: ignore[union-attr]
+        for n in (before, k):
             other = self.at(n)
             if other is not None and _one(other, "column") and _one(other, "column").column == column \
                     and (n not in self.used or any(p[1] == n for p in self.r.projections)):  # type: ignore[union-attr]
@@ -494,10 +497,13 @@ class Reader:
                 raise NotUnderstood("Average number per what?", (self.seq[j].text,))
             self.r.measures.append(Measure("rows_per", target[1], "avg", metric=per))  # type: ignore[arg-type]
             return
+        self.new_measure = False
         for fn in fns:
             m = self._measure(fn, distinct, target, self.seq[j].text)
             if m not in self.r.measures:
                 self.r.measures.append(m)
+                self.new_measure = True
+            self.last_measure = self.r.measures.index(m)
         self.aggregated.add(max(n for n in self.used if n <= k + 1) if self.used else k)
 
     def _per_entity(self, k: int) -> str | None:
@@ -753,8 +759,12 @@ class Reader:
             op = post.cue("cmp_post").arg  # type: ignore[union-attr]
             self.used.add(end)
         if col is None and (j - 1) in self.aggregated and self.r.measures:
-            # "whose average life expectancy is above 72": the aggregate is compared
-            self.r.having.append(Having(len(self.r.measures) - 1, op, values))
+            # "whose average life expectancy is above 72": the aggregate is compared (and, if the
+            # question named it only here, it filters without being shown)
+            idx = self.last_measure
+            if self.new_measure:
+                self.r.measures[idx] = replace(self.r.measures[idx], hidden=True)
+            self.r.having.append(Having(idx, op, values))
             return
         if col is None:
             col = self._numeric_before(j)
