@@ -20,26 +20,31 @@ from typing import Iterable
 MASK = "***"
 MIN_SECRET_CHARS = 4
 
-# Each pattern's group 1 (when present) is kept, so a reader still sees *what* was hidden.
-_PATTERNS: tuple[re.Pattern[str], ...] = (
+# Each pattern's group 1 (when present) is kept, so a reader still sees *what* was hidden. Each pattern
+# comes with lower-case literals one of which any match must contain: texts without them (most prompts)
+# skip the regex, which keeps redaction cheap on long schema contexts.
+_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # URL credentials: postgresql://user:pa55@host -> postgresql://user:***@host
-    re.compile(r"([a-z][a-z0-9+.\-]*://[^\s:/@]+:)[^\s@/]+(?=@)", re.IGNORECASE),
+    (("://",), re.compile(r"([a-z][a-z0-9+.\-]*://[^\s:/@]+:)[^\s@/]+(?=@)", re.IGNORECASE)),
     # Authorization headers: "Bearer eyJ..." / "Basic dXNlcjpw..."
-    re.compile(r"(\b(?:bearer|basic)\s+)[A-Za-z0-9\-._~+/]{8,}=*", re.IGNORECASE),
+    (("bearer", "basic"), re.compile(r"(\b(?:bearer|basic)\s+)[A-Za-z0-9\-._~+/]{8,}=*", re.IGNORECASE)),
     # key=value / key: value / "key": "value" for names that hold credentials (api_key=, password=, ...)
-    re.compile(
-        r"""(\b(?:api[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token|client[_-]?secret|secret|"""
-        r"""token|password|passwd|pwd)["']?\s*[:=]\s*["']?)[^\s"'&,;)}\]]+""",
-        re.IGNORECASE,
+    (
+        ("key", "token", "secret", "passw", "pwd"),
+        re.compile(
+            r"""(\b(?:api[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token|client[_-]?secret|secret|"""
+            r"""token|password|passwd|pwd)["']?\s*[:=]\s*["']?)[^\s"'&,;)}\]]+""",
+            re.IGNORECASE,
+        ),
     ),
-    re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}"),                    # OpenAI (sk-..., sk-proj-..., sk-svcacct-...)
-    re.compile(r"\bdapi[A-Za-z0-9\-]{16,}"),                    # Databricks personal access tokens
-    re.compile(r"\bdose[A-Za-z0-9\-]{16,}"),                    # Databricks OAuth secrets
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),                # GitHub tokens
-    re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"),             # Slack tokens
-    re.compile(r"\bAKIA[0-9A-Z]{16}\b"),                        # AWS access key ids
-    re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}"),                   # Google API keys
-    re.compile(r"\beyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]+"),  # JWTs
+    (("sk-",), re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")),                 # OpenAI (sk-..., sk-proj-..., sk-svcacct-...)
+    (("dapi",), re.compile(r"\bdapi[A-Za-z0-9\-]{16,}")),                # Databricks personal access tokens
+    (("dose",), re.compile(r"\bdose[A-Za-z0-9\-]{16,}")),                # Databricks OAuth secrets
+    (("gh",), re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}")),             # GitHub tokens
+    (("xox",), re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}")),          # Slack tokens
+    (("akia",), re.compile(r"\bAKIA[0-9A-Z]{16}\b")),                     # AWS access key ids
+    (("aiza",), re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}")),                # Google API keys
+    (("eyj",), re.compile(r"\beyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]+")),  # JWTs
 )
 
 
@@ -55,8 +60,10 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     # Longest first, so a secret that contains another is hidden whole.
     for secret in sorted({s for s in secrets if s and len(s) >= MIN_SECRET_CHARS}, key=len, reverse=True):
         text = text.replace(secret, MASK)
-    for pattern in _PATTERNS:
-        text = pattern.sub(_mask, text)
+    lowered = text.lower()
+    for hints, pattern in _PATTERNS:
+        if any(h in lowered for h in hints):
+            text = pattern.sub(_mask, text)
     return text
 
 
