@@ -390,6 +390,8 @@ class Reader:
         after_col = _one(after, "column") if after is not None and after.kind == "concept" else None
         if after_col is not None and after_col.column not in self.info(after_col.table).numeric:
             # "'green' in the name": the name contains it
+            if any(ch in it.text for ch in "%_\\"):
+                raise NotUnderstood("I can only search for plain words inside text.", (it.text,))
             self.used.add(j + 1)
             ref = ColRef(after_col.table, after_col.column, self.r.vias.get(j + 1))
             self.r.conditions.append(Condition("contains", ref.table, ref, "contains", (it.text,),
@@ -893,6 +895,8 @@ class Reader:
         if nxt is None:
             raise NotUnderstood("Contains what?", (it.text,))
         pattern = nxt.text
+        if not pattern.strip() or any(ch in pattern for ch in "%_\\"):
+            raise NotUnderstood("I can only search for plain words inside text.", (pattern,))
         self.used.add(j + 1)
         col = self._text_before(j)
         if col is None:
