@@ -461,6 +461,9 @@ class Assembler:
         subject = self._subject()
         projections = [p for p, _ in r.projections]
         if subject is None and not projections:
+            # "list fulfilled orders": the rows a named filter is about
+            subject = next((c.table for c in r.conditions if c.kind == "filter"), None)
+        if subject is None and not projections:
             raise NotUnderstood("I could not tell what to list or count.", ())
         base = subject or projections[0].table
         if r.star:

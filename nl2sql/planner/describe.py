@@ -17,7 +17,7 @@ def describe(spec: QuerySpec, lex: Lexicon, notes: list[str] = ()) -> str:  # ty
     if shown:
         parts.append(", ".join(_measure(m, lex) for m in shown))
     elif spec.projections:
-        cols = ", ".join(_col(p, lex) for p in spec.projections)
+        cols = ", ".join(_col(p, lex) for p in spec.projections + spec.helpers)
         parts.append(f"list {'distinct ' if spec.distinct else ''}{cols}")
     if spec.dims:
         parts.append("by " + ", ".join(_dim_text(d.col, d.grain, lex) for d in spec.dims))

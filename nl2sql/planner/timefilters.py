@@ -94,7 +94,7 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
                     nxt = second[2]
                     op = "range"
             if op == "between":
-                op = ">="                          # "from 1995" alone
+                op = None                          # "orders from 1995" alone: those of 1995
         text = " ".join(items[k].text for k in range(start_i, nxt))
         if op in (None, "range"):
             periods.append(Period(start, end, text, tuple(range(start_i, nxt))))
