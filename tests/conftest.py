@@ -49,3 +49,20 @@ def llm_stub() -> Iterator[StubLlmServer]:
 
     with StubLlmServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(demo_data_dir: Path):
+    """The hardened read-only DuckDB warehouse over the session's demo file."""
+    from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
+
+    return DuckDbWarehouse(demo_data_dir / "demo_tpch.duckdb")
+
+
+@pytest.fixture(scope="session")
+def demo_model(demo_warehouse):
+    """The demo's semantic model: its catalog with fixtures/tpch/overlay.yaml merged on top."""
+    from nl2sql.settings import DEMO_OVERLAY
+    from nl2sql.wiring import build_model
+
+    return build_model(demo_warehouse, DEMO_OVERLAY)

@@ -5,14 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 from catalog_semantics.scope import Principal
-from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
 from nl2sql.adapters.openai_llm import OpenAiLlm
 from nl2sql.pipeline import Assistant
-from nl2sql.settings import DEMO_OVERLAY, Settings
-from nl2sql.wiring import build_model
+from nl2sql.settings import Settings
 from tests.llm_stub import StubLlmServer
 
 SALES_TEAM = Principal.of("sales-analyst", ["orders", "customer", "nation", "region"])
@@ -23,39 +20,29 @@ def bare(tables: tuple[str, ...]) -> set[str]:
     return {t.rsplit(".", 1)[-1].lower() for t in tables}
 
 
-@pytest.fixture(scope="module")
-def warehouse(demo_data_dir: Path) -> DuckDbWarehouse:
-    return DuckDbWarehouse(demo_data_dir / "demo_tpch.duckdb")
-
-
-@pytest.fixture(scope="module")
-def model(warehouse: DuckDbWarehouse):
-    return build_model(warehouse, DEMO_OVERLAY)
-
-
-def test_scoped_model_holds_only_allowed_tables_and_what_they_support(model, warehouse) -> None:
-    scoped = Assistant(model, warehouse, Settings(generator="offline"), principal=SALES_TEAM).model
+def test_scoped_model_holds_only_allowed_tables_and_what_they_support(demo_model, demo_warehouse) -> None:
+    scoped = Assistant(demo_model, demo_warehouse, Settings(generator="offline"), principal=SALES_TEAM).model
     assert {t.name for t in scoped.tables} == {"orders", "customer", "nation", "region"}
     assert all(m.table in {"orders", "customer"} for m in scoped.metrics)
     text = " ".join([*scoped.instructions, *(q.sql for q in scoped.verified_queries)]).lower()
     assert not any(h in text for h in HIDDEN)
 
 
-def test_verified_and_offline_answers_never_read_hidden_tables(model, warehouse) -> None:
-    assistant = Assistant(model, warehouse, Settings(generator="offline"), principal=SALES_TEAM)
-    revenue_question = next(q.question for q in model.verified_queries if "lineitem" in q.sql.lower())
+def test_verified_and_offline_answers_never_read_hidden_tables(demo_model, demo_warehouse) -> None:
+    assistant = Assistant(demo_model, demo_warehouse, Settings(generator="offline"), principal=SALES_TEAM)
+    revenue_question = next(q.question for q in demo_model.verified_queries if "lineitem" in q.sql.lower())
     answer = assistant.ask(revenue_question)
     assert not answer.trusted
     assert answer.status != "answered" or not bare(answer.tables) & set(HIDDEN)
     assert not any(h in (answer.message or "").lower() for h in HIDDEN)
     # The same question for someone who may read everything is a trusted answer.
-    assert Assistant(model, warehouse, Settings(generator="offline")).ask(revenue_question).trusted
+    assert Assistant(demo_model, demo_warehouse, Settings(generator="offline")).ask(revenue_question).trusted
 
 
-def test_llm_cannot_widen_access_by_guessing_a_hidden_table(model, warehouse) -> None:
+def test_llm_cannot_widen_access_by_guessing_a_hidden_table(demo_model, demo_warehouse) -> None:
     with StubLlmServer(responder=lambda body: "```sql\nSELECT SUM(l_extendedprice) FROM lineitem\n```") as stub:
         settings = Settings(llm_base_url=stub.url, llm_api_key="k", generator="llm", max_repairs=1)
-        assistant = Assistant(model, warehouse, settings, llm=OpenAiLlm.from_settings(settings), principal=SALES_TEAM)
+        assistant = Assistant(demo_model, demo_warehouse, settings, llm=OpenAiLlm.from_settings(settings), principal=SALES_TEAM)
         answer = assistant.ask("What were the gross sales of all order lines?")
         prompts = " ".join(m["content"] for m in stub.requests[0].messages).lower()
     assert answer.status == "refused" and answer.sql is None

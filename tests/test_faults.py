@@ -12,23 +12,12 @@ import pytest
 from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
 from nl2sql.adapters.openai_llm import Backoff, OpenAiLlm
 from nl2sql.pipeline import Assistant
-from nl2sql.settings import DEMO_OVERLAY, Settings
-from nl2sql.wiring import build_model
+from nl2sql.settings import Settings
 from tests.llm_stub import StubLlmServer
 
 QUESTION = "How many orders did each clerk handle?"   # not a verified question: the LLM must answer
 GOOD = "```sql\nSELECT o_clerk, COUNT(*) AS orders FROM orders GROUP BY o_clerk\n```"
 KEY = "sk-fault-test-0123456789abcdef"
-
-
-@pytest.fixture(scope="module")
-def warehouse(demo_data_dir: Path) -> DuckDbWarehouse:
-    return DuckDbWarehouse(demo_data_dir / "demo_tpch.duckdb")
-
-
-@pytest.fixture(scope="module")
-def model(warehouse: DuckDbWarehouse):
-    return build_model(warehouse, DEMO_OVERLAY)
 
 
 @pytest.fixture()
@@ -37,7 +26,7 @@ def stub() -> Any:
         yield server
 
 
-def assistant(model, warehouse, stub: StubLlmServer, **changes: Any) -> Assistant:
+def assistant(demo_model, demo_warehouse, stub: StubLlmServer, **changes: Any) -> Assistant:
     settings = replace(
         Settings(llm_base_url=stub.url, llm_api_key=KEY, llm_model="stub", llm_timeout_s=0.5,
                  llm_max_retries=2, generator="llm"),
@@ -46,7 +35,7 @@ def assistant(model, warehouse, stub: StubLlmServer, **changes: Any) -> Assistan
     llm = OpenAiLlm(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model,
                     timeout_s=settings.llm_timeout_s, max_retries=settings.llm_max_retries,
                     backoff=Backoff(base_s=0.01, max_s=0.2))
-    return Assistant(model, warehouse, settings, llm=llm)
+    return Assistant(demo_model, demo_warehouse, settings, llm=llm)
 
 
 def friendly(answer: Any, status: str, code: str) -> None:
@@ -55,66 +44,66 @@ def friendly(answer: Any, status: str, code: str) -> None:
     assert answer.sql is None
 
 
-def test_429_with_retry_after_then_success(model, warehouse, stub) -> None:
+def test_429_with_retry_after_then_success(demo_model, demo_warehouse, stub) -> None:
     stub.fail_next("429", retry_after="0.05").script(GOOD)
-    answer = assistant(model, warehouse, stub).ask(QUESTION)
+    answer = assistant(demo_model, demo_warehouse, stub).ask(QUESTION)
     assert answer.status == "answered" and len(answer.rows) > 1
     assert len(stub.requests) == 2
 
 
-def test_persistent_429_is_bounded_and_friendly(model, warehouse, stub) -> None:
+def test_persistent_429_is_bounded_and_friendly(demo_model, demo_warehouse, stub) -> None:
     stub.fail_next("429", times=50, retry_after="0.01")
     start = time.monotonic()
-    answer = assistant(model, warehouse, stub).ask(QUESTION)
+    answer = assistant(demo_model, demo_warehouse, stub).ask(QUESTION)
     friendly(answer, "error", "llm_unavailable")
     assert len(stub.requests) == 3 and time.monotonic() - start < 5
 
 
 @pytest.mark.parametrize("kind", ["500", "503", "drop"])
-def test_server_errors_and_dropped_connections_are_retried_then_friendly(model, warehouse, stub, kind: str) -> None:
+def test_server_errors_and_dropped_connections_are_retried_then_friendly(demo_model, demo_warehouse, stub, kind: str) -> None:
     stub.fail_next(kind, times=50)
-    friendly(assistant(model, warehouse, stub).ask(QUESTION), "error", "llm_unavailable")
+    friendly(assistant(demo_model, demo_warehouse, stub).ask(QUESTION), "error", "llm_unavailable")
     assert len(stub.requests) == 3
 
 
-def test_llm_timeout_is_bounded(model, warehouse, stub) -> None:
+def test_llm_timeout_is_bounded(demo_model, demo_warehouse, stub) -> None:
     stub.fail_next("timeout", times=50, delay_s=3)
     start = time.monotonic()
-    friendly(assistant(model, warehouse, stub).ask(QUESTION), "error", "llm_unavailable")
+    friendly(assistant(demo_model, demo_warehouse, stub).ask(QUESTION), "error", "llm_unavailable")
     assert time.monotonic() - start < 4
 
 
 @pytest.mark.parametrize("kind", ["malformed", "empty_choices", "no_sql", "endless"])
-def test_garbage_replies_end_in_a_typed_error(model, warehouse, stub, kind: str) -> None:
+def test_garbage_replies_end_in_a_typed_error(demo_model, demo_warehouse, stub, kind: str) -> None:
     stub.fail_next(kind, times=50)
-    answer = assistant(model, warehouse, stub, max_repairs=1).ask(QUESTION)
+    answer = assistant(demo_model, demo_warehouse, stub, max_repairs=1).ask(QUESTION)
     assert answer.status == "error"
     assert answer.error_code in {"llm_reply", "llm_unavailable"}
     assert answer.message and KEY not in answer.message
 
 
-def test_garbage_then_good_reply_is_repaired(model, warehouse, stub) -> None:
+def test_garbage_then_good_reply_is_repaired(demo_model, demo_warehouse, stub) -> None:
     stub.fail_next("no_sql").script(GOOD)
-    answer = assistant(model, warehouse, stub).ask(QUESTION)
+    answer = assistant(demo_model, demo_warehouse, stub).ask(QUESTION)
     assert answer.status == "answered"
     assert [a.outcome for a in answer.attempts if a.generator == "llm"] == ["error", "ran"]
 
 
-def test_warehouse_timeout_interrupts_a_runaway_query(model, warehouse, stub) -> None:
+def test_warehouse_timeout_interrupts_a_runaway_query(demo_model, demo_warehouse, stub) -> None:
     stub.responder = lambda body: (
         "```sql\nSELECT COUNT(*) FROM lineitem a, lineitem b, lineitem c WHERE a.l_quantity + b.l_quantity > c.l_quantity\n```"
     )
     start = time.monotonic()
-    answer = assistant(model, warehouse, stub, query_timeout_s=0.5).ask(QUESTION)
+    answer = assistant(demo_model, demo_warehouse, stub, query_timeout_s=0.5).ask(QUESTION)
     friendly(answer, "error", "timeout")
     assert time.monotonic() - start < 10
     assert len(stub.requests) == 1                     # a timeout is not sent back for "repair"
 
 
-def test_closed_warehouse_is_a_friendly_error(demo_data_dir: Path, model, stub) -> None:
+def test_closed_warehouse_is_a_friendly_error(demo_data_dir: Path, demo_model, stub) -> None:
     gone = DuckDbWarehouse(demo_data_dir / "demo_tpch.duckdb")
     gone.close()
     stub.script(GOOD)
-    answer = assistant(model, gone, stub, max_repairs=0).ask(QUESTION)
+    answer = assistant(demo_model, gone, stub, max_repairs=0).ask(QUESTION)
     assert answer.status == "error" and answer.error_code in {"execution_failed", "internal"}
     assert answer.message and "Traceback" not in answer.message

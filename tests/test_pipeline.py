@@ -11,11 +11,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
 from nl2sql.adapters.openai_llm import OpenAiLlm
 from nl2sql.pipeline import Assistant
-from nl2sql.settings import DEMO_OVERLAY, Settings
-from nl2sql.wiring import build_model
+from nl2sql.settings import Settings
 from catalog_semantics.scope import Principal
 from tests.llm_stub import StubLlmServer
 
@@ -30,16 +28,6 @@ GROUP BY r.r_name ORDER BY revenue DESC
 """
 
 
-@pytest.fixture(scope="module")
-def warehouse(demo_data_dir: Path) -> DuckDbWarehouse:
-    return DuckDbWarehouse(demo_data_dir / "demo_tpch.duckdb")
-
-
-@pytest.fixture(scope="module")
-def model(warehouse: DuckDbWarehouse):
-    return build_model(warehouse, DEMO_OVERLAY)
-
-
 @pytest.fixture()
 def stub() -> Any:
     with StubLlmServer() as server:
@@ -52,9 +40,9 @@ def llm_settings(stub: StubLlmServer, **changes: Any) -> Settings:
     return replace(base, **changes)
 
 
-def llm_assistant(model, warehouse, stub: StubLlmServer, **changes: Any) -> Assistant:
+def llm_assistant(demo_model, demo_warehouse, stub: StubLlmServer, **changes: Any) -> Assistant:
     settings = llm_settings(stub, **changes)
-    return Assistant(model, warehouse, settings, llm=OpenAiLlm.from_settings(settings))
+    return Assistant(demo_model, demo_warehouse, settings, llm=OpenAiLlm.from_settings(settings))
 
 
 _COPIES: dict[Path, Path] = {}
@@ -70,9 +58,9 @@ def direct(warehouse_path: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def test_verified_question_is_answered_without_an_llm_and_trusted(model, warehouse) -> None:
-    assistant = Assistant(model, warehouse, Settings(generator="offline"))
-    verified = model.verified_queries[0]
+def test_verified_question_is_answered_without_an_llm_and_trusted(demo_model, demo_warehouse) -> None:
+    assistant = Assistant(demo_model, demo_warehouse, Settings(generator="offline"))
+    verified = demo_model.verified_queries[0]
     answer = assistant.ask(verified.question)
     assert answer.status == "answered", answer.message
     assert (answer.generator, answer.trusted) == ("verified", True)
@@ -80,15 +68,15 @@ def test_verified_question_is_answered_without_an_llm_and_trusted(model, warehou
     assert answer.timings_ms["total"] >= answer.timings_ms["run"]
 
 
-def test_llm_answer_matches_the_gold_result_and_shows_the_sql_that_ran(model, warehouse, stub, demo_data_dir) -> None:
+def test_llm_answer_matches_the_gold_result_and_shows_the_sql_that_ran(demo_model, demo_warehouse, stub, demo_data_dir) -> None:
     stub.script(f"Here you go:\n```sql\n{REVENUE_BY_REGION}\n```")
-    answer = llm_assistant(model, warehouse, stub).ask("How much did each region bring in, net of discounts?")
+    answer = llm_assistant(demo_model, demo_warehouse, stub).ask("How much did each region bring in, net of discounts?")
     assert answer.status == "answered", answer.message
     assert answer.generator == "llm" and not answer.trusted
     expected = direct(demo_data_dir / "demo_tpch.duckdb", REVENUE_BY_REGION)
     assert [r[0] for r in answer.rows] == [r[0] for r in expected]
     assert [float(r[1]) for r in answer.rows] == pytest.approx([float(r[1]) for r in expected])
-    assert "LIMIT 1000" in answer.sql.upper()           # the guarded SQL, not the model's text
+    assert "LIMIT 1000" in answer.sql.upper()           # the guarded SQL, not the demo_model's text
     assert direct(demo_data_dir / "demo_tpch.duckdb", answer.sql) == list(answer.rows)
     assert answer.prompt_tokens > 0 and answer.completion_tokens > 0
     assert "lineitem" in (answer.context or "")
@@ -96,49 +84,49 @@ def test_llm_answer_matches_the_gold_result_and_shows_the_sql_that_ran(model, wa
     assert "How much did each region bring in" in prompt
 
 
-def test_warehouse_error_goes_back_to_the_model_for_repair(model, warehouse, stub) -> None:
+def test_warehouse_error_goes_back_to_the_model_for_repair(demo_model, demo_warehouse, stub) -> None:
     stub.script("```sql\nSELECT CAST(r_name AS INTEGER) AS x FROM region\n```", "```sql\nSELECT r_name FROM region\n```")
-    answer = llm_assistant(model, warehouse, stub).ask("list the regions")
+    answer = llm_assistant(demo_model, demo_warehouse, stub).ask("list the regions")
     assert answer.status == "answered", answer.message
     assert [a.outcome for a in answer.attempts if a.generator == "llm"] == ["error", "ran"]
     assert len(stub.requests) == 2
     repair_prompt = " ".join(m["content"] for m in stub.requests[1].messages)
     assert "CAST(r_name AS INTEGER)" in repair_prompt
-    assert "Conversion Error" in repair_prompt          # the warehouse's own words reach the model
+    assert "Conversion Error" in repair_prompt          # the demo_warehouse's own words reach the demo_model
 
 
-def test_repairs_are_bounded_and_a_refusal_is_reported_with_its_issues(model, warehouse, stub) -> None:
+def test_repairs_are_bounded_and_a_refusal_is_reported_with_its_issues(demo_model, demo_warehouse, stub) -> None:
     stub.responder = lambda body: "```sql\nDELETE FROM orders\n```"
-    answer = llm_assistant(model, warehouse, stub, max_repairs=2).ask("remove all orders")
+    answer = llm_assistant(demo_model, demo_warehouse, stub, max_repairs=2).ask("remove all orders")
     assert answer.status == "refused"
     assert answer.sql is None and answer.issues
     assert len(stub.requests) == 3                      # one try and two repairs, then stop
     assert "sk-test-not-a-real-key" not in (answer.message or "")
 
 
-def test_llm_outage_is_a_friendly_error(model, warehouse, stub) -> None:
+def test_llm_outage_is_a_friendly_error(demo_model, demo_warehouse, stub) -> None:
     stub.fail_next("500", times=10)
-    answer = llm_assistant(model, warehouse, stub).ask("How much did each region bring in?")
+    answer = llm_assistant(demo_model, demo_warehouse, stub).ask("How much did each region bring in?")
     assert answer.status == "error" and answer.error_code == "llm_unavailable"
     assert answer.message and "Traceback" not in answer.message
 
 
 @pytest.mark.parametrize(("question", "code"), [("", "question"), ("   ", "question"), ("x" * 5000, "question")])
-def test_bad_questions_get_a_typed_error(model, warehouse, question: str, code: str) -> None:
-    answer = Assistant(model, warehouse, Settings(generator="offline")).ask(question)
+def test_bad_questions_get_a_typed_error(demo_model, demo_warehouse, question: str, code: str) -> None:
+    answer = Assistant(demo_model, demo_warehouse, Settings(generator="offline")).ask(question)
     assert (answer.status, answer.error_code) == ("error", code)
     assert answer.message
 
 
-def test_llm_policy_without_an_llm_says_how_to_configure_one(model, warehouse) -> None:
-    answer = Assistant(model, warehouse, Settings(generator="llm")).ask("revenue by region")
+def test_llm_policy_without_an_llm_says_how_to_configure_one(demo_model, demo_warehouse) -> None:
+    answer = Assistant(demo_model, demo_warehouse, Settings(generator="llm")).ask("revenue by region")
     assert answer.status == "error" and answer.error_code == "config"
     assert "OPENAI_API_KEY" in (answer.hint or "")
 
 
-def test_principal_sees_only_its_tables(model, warehouse, stub) -> None:
+def test_principal_sees_only_its_tables(demo_model, demo_warehouse, stub) -> None:
     stub.responder = lambda body: "```sql\nSELECT SUM(l_extendedprice) FROM lineitem\n```"
-    assistant = llm_assistant(model, warehouse, stub, max_repairs=0).for_principal(
+    assistant = llm_assistant(demo_model, demo_warehouse, stub, max_repairs=0).for_principal(
         Principal.of("analyst", ["orders", "customer", "nation", "region"])
     )
     answer = assistant.ask("gross sales of line items")
@@ -148,23 +136,23 @@ def test_principal_sees_only_its_tables(model, warehouse, stub) -> None:
     assert "partsupp" not in (answer.message or "")
 
 
-def test_privacy_setting_keeps_data_values_out_of_prompts(model, warehouse, stub) -> None:
+def test_privacy_setting_keeps_data_values_out_of_prompts(demo_model, demo_warehouse, stub) -> None:
     stub.script("```sql\nSELECT c_mktsegment, COUNT(*) FROM customer GROUP BY 1\n```")
-    answer = llm_assistant(model, warehouse, stub, send_data_to_llm=False).ask("customers per market segment")
+    answer = llm_assistant(demo_model, demo_warehouse, stub, send_data_to_llm=False).ask("customers per market segment")
     assert answer.status == "answered"
     prompt = " ".join(m["content"] for m in stub.requests[0].messages)
     # Values a curator wrote into comments are metadata; values read from the data must never go out.
-    written = " ".join([*model.instructions, *(t.comment or "" for t in model.tables),
-                        *(c.comment or "" for t in model.tables for c in t.columns)])
-    data_values = {v for t in model.tables for c in t.columns for v in c.sample_values
+    written = " ".join([*demo_model.instructions, *(t.comment or "" for t in demo_model.tables),
+                        *(c.comment or "" for t in demo_model.tables for c in t.columns)])
+    data_values = {v for t in demo_model.tables for c in t.columns for v in c.sample_values
                    if len(v) > 3 and v not in written}
     assert len(data_values) > 20
     assert not [v for v in data_values if v in prompt]
 
 
-def test_one_assistant_serves_many_threads(model, warehouse, stub) -> None:
+def test_one_assistant_serves_many_threads(demo_model, demo_warehouse, stub) -> None:
     stub.responder = lambda body: "```sql\nSELECT COUNT(*) AS n FROM orders\n```"
-    assistant = llm_assistant(model, warehouse, stub)
+    assistant = llm_assistant(demo_model, demo_warehouse, stub)
     answers: list[Any] = []
 
     def ask() -> None:

@@ -10,12 +10,10 @@ from typing import Any
 
 import pytest
 
-from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
 from nl2sql.adapters.openai_llm import Backoff, OpenAiLlm
 from nl2sql.eval.api import EvalRequest, evaluate
 from nl2sql.pipeline import Assistant
 from nl2sql.settings import DEMO_OVERLAY, Settings
-from nl2sql.wiring import build_model
 from tests.conftest import REPO_ROOT
 from tests.llm_stub import StubLlmServer
 
@@ -23,41 +21,31 @@ KEY = "sk-proj-SECRET0123456789abcdefXYZ"
 QUESTION = "How many orders did each clerk handle?"
 
 
-@pytest.fixture(scope="module")
-def warehouse(demo_data_dir: Path) -> DuckDbWarehouse:
-    return DuckDbWarehouse(demo_data_dir / "demo_tpch.duckdb")
-
-
-@pytest.fixture(scope="module")
-def model(warehouse: DuckDbWarehouse):
-    return build_model(warehouse, DEMO_OVERLAY)
-
-
-def make(model, warehouse, url: str, **changes: Any) -> Assistant:
+def make(demo_model, demo_warehouse, url: str, **changes: Any) -> Assistant:
     settings = replace(Settings(llm_base_url=url, llm_api_key=KEY, llm_model="stub", llm_timeout_s=0.5,
                                 llm_max_retries=1, generator="llm"), **changes)
     llm = OpenAiLlm(base_url=url, api_key=KEY, model="stub", timeout_s=0.5, max_retries=1,
                     backoff=Backoff(base_s=0.01, max_s=0.05))
-    return Assistant(model, warehouse, settings, llm=llm)
+    return Assistant(demo_model, demo_warehouse, settings, llm=llm)
 
 
 @pytest.mark.parametrize("kind", ["401", "429", "500", "malformed", "no_sql", "drop", "timeout"])
-def test_key_never_in_logs_or_answers_under_faults(model, warehouse, caplog, kind: str) -> None:
+def test_key_never_in_logs_or_answers_under_faults(demo_model, demo_warehouse, caplog, kind: str) -> None:
     caplog.set_level(logging.DEBUG)                     # everything, including openai's and httpx's own logs
     with StubLlmServer() as stub:
         stub.fail_next(kind, times=10, delay_s=2)
-        answer = make(model, warehouse, stub.url).ask(QUESTION)
+        answer = make(demo_model, demo_warehouse, stub.url).ask(QUESTION)
         assert stub.requests and stub.requests[0].headers.get("authorization") == f"Bearer {KEY}"
     assert answer.status == "error"
     assert KEY not in json.dumps(answer.to_dict(), default=str)
     assert KEY not in caplog.text
-    assert KEY not in repr(make(model, warehouse, "http://127.0.0.1:9/v1").llm)
+    assert KEY not in repr(make(demo_model, demo_warehouse, "http://127.0.0.1:9/v1").llm)
 
 
-def test_key_never_in_prompts(model, warehouse) -> None:
+def test_key_never_in_prompts(demo_model, demo_warehouse) -> None:
     with StubLlmServer() as stub:
         stub.script("```sql\nSELECT 1 AS one\n```")
-        make(model, warehouse, stub.url).ask(QUESTION)
+        make(demo_model, demo_warehouse, stub.url).ask(QUESTION)
         assert KEY not in json.dumps(stub.requests[0].body)
 
 
@@ -84,8 +72,8 @@ def test_database_password_never_in_errors(tmp_path: Path) -> None:
 
     url = "postgresql://analyst:Pa55w0rd-SECRET@127.0.0.1:9/warehouse"
     try:
-        warehouse, _ = open_warehouse(Settings(db_url=url))
-        warehouse.read_catalog()
+        demo_warehouse, _ = open_warehouse(Settings(db_url=url))
+        demo_warehouse.read_catalog()
     except Nl2SqlError as e:
         assert "Pa55w0rd-SECRET" not in str(e) and "Pa55w0rd-SECRET" not in repr(e)
     else:  # pragma: no cover - nothing listens on port 9
