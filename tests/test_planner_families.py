@@ -45,15 +45,15 @@ CASES = [
      "SELECT 100.0 * AVG(CASE WHEN c_mktsegment = 'MACHINERY' THEN 1.0 ELSE 0.0 END) FROM customer"),
     # dimensions through relationships
     ("revenue by customer region",
-     f"SELECT r_name, {REV} FROM lineitem JOIN orders ON l_orderkey = o_orderkey JOIN customer ON o_custkey = "
-     "c_custkey JOIN nation ON c_nationkey = n_nationkey JOIN region ON n_regionkey = r_regionkey GROUP BY r_name"),
+     (f"SELECT r_name, {REV} FROM lineitem JOIN orders ON l_orderkey = o_orderkey JOIN customer ON o_custkey = "
+     "c_custkey JOIN nation ON c_nationkey = n_nationkey JOIN region ON n_regionkey = r_regionkey GROUP BY r_name")),
     ("revenue by supplier region",
-     f"SELECT r_name, {REV} FROM lineitem JOIN supplier ON l_suppkey = s_suppkey JOIN nation ON s_nationkey = "
-     "n_nationkey JOIN region ON n_regionkey = r_regionkey GROUP BY r_name"),
+     (f"SELECT r_name, {REV} FROM lineitem JOIN supplier ON l_suppkey = s_suppkey JOIN nation ON s_nationkey = "
+     "n_nationkey JOIN region ON n_regionkey = r_regionkey GROUP BY r_name")),
     # filters: values (case, plural and typo tolerant), numbers, text, time
     ("How many customers in germny are in the building segment?",
-     "SELECT COUNT(*) FROM customer JOIN nation ON c_nationkey = n_nationkey "
-     "WHERE n_name = 'GERMANY' AND c_mktsegment = 'BUILDING'"),
+     ("SELECT COUNT(*) FROM customer JOIN nation ON c_nationkey = n_nationkey "
+     "WHERE n_name = 'GERMANY' AND c_mktsegment = 'BUILDING'")),
     ("number of line items shipped by air",
      "SELECT COUNT(*) FROM lineitem WHERE l_shipmode = 'AIR'"),
     ("parts larger than size 40", "SELECT p_name, p_size FROM part WHERE p_size > 40"),
@@ -70,22 +70,22 @@ CASES = [
     # time grains
     ("number of orders per year", "SELECT YEAR(o_orderdate), COUNT(*) FROM orders GROUP BY 1 ORDER BY 1"),
     ("monthly revenue in 1996",
-     f"SELECT date_trunc('month', o_orderdate), {REV} FROM lineitem JOIN orders ON l_orderkey = o_orderkey "
-     "WHERE o_orderdate >= DATE '1996-01-01' AND o_orderdate < DATE '1997-01-01' GROUP BY 1 ORDER BY 1"),
+     (f"SELECT date_trunc('month', o_orderdate), {REV} FROM lineitem JOIN orders ON l_orderkey = o_orderkey "
+     "WHERE o_orderdate >= DATE '1996-01-01' AND o_orderdate < DATE '1997-01-01' GROUP BY 1 ORDER BY 1")),
     # top / bottom N, which X has the most Y, lists, existence, HAVING
     ("top 5 customers by revenue",
-     f"SELECT c_name, {REV} AS r FROM lineitem JOIN orders ON l_orderkey = o_orderkey JOIN customer ON "
-     "o_custkey = c_custkey GROUP BY c_custkey, c_name ORDER BY r DESC LIMIT 5"),
+     (f"SELECT c_name, {REV} AS r FROM lineitem JOIN orders ON l_orderkey = o_orderkey JOIN customer ON "
+     "o_custkey = c_custkey GROUP BY c_custkey, c_name ORDER BY r DESC LIMIT 5")),
     ("Which region has the most customers?",
-     "SELECT r_name, COUNT(*) AS n FROM customer JOIN nation ON c_nationkey = n_nationkey JOIN region ON "
-     "n_regionkey = r_regionkey GROUP BY r_name ORDER BY n DESC LIMIT 1"),
+     ("SELECT r_name, COUNT(*) AS n FROM customer JOIN nation ON c_nationkey = n_nationkey JOIN region ON "
+     "n_regionkey = r_regionkey GROUP BY r_name ORDER BY n DESC LIMIT 1")),
     ("list the suppliers in Canada",
      "SELECT s_name FROM supplier JOIN nation ON s_nationkey = n_nationkey WHERE n_name = 'CANADA'"),
     ("how many customers have never placed an order",
      "SELECT COUNT(*) FROM customer c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.o_custkey = c.c_custkey)"),
     ("customers with more than 20 orders",
-     "SELECT c_name, COUNT(*) FROM orders JOIN customer ON o_custkey = c_custkey GROUP BY c_custkey, c_name "
-     "HAVING COUNT(*) > 20"),
+     ("SELECT c_name, COUNT(*) FROM orders JOIN customer ON o_custkey = c_custkey GROUP BY c_custkey, c_name "
+     "HAVING COUNT(*) > 20")),
 ]
 
 

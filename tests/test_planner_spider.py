@@ -10,8 +10,6 @@ import json
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from catalog_semantics.model import SemanticModel
 from nl2sql.eval.score import official_sql, order_matters, relaxed_eq
 from nl2sql.planner import plan

@@ -27,7 +27,7 @@ from nl2sql.planner.resolve import resolve
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import tokenize
 
-__all__ = ["plan", "plan_spec", "NotUnderstood"]
+__all__ = ["NotUnderstood", "plan", "plan_spec"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -68,6 +68,6 @@ def plan(question: str, model: SemanticModel, *, dialect: str | None = None,
         words = tuple(dict.fromkeys(e.words))
         named = f" I did not understand: {', '.join(repr(w) for w in words)}." if words else ""
         return Candidate("offline", None, abstain_reason=f"{e.reason}{named} {_HINT}", unknown_words=words)
-    except Exception:  # a bug of ours must not take the question down: abstain, log for the data team
+    except Exception:  # noqa: BLE001 - a bug of ours must not take the question down: abstain and log
         _LOG.exception("offline planner failed on a question")
         return Candidate("offline", None, abstain_reason=f"The offline engine could not handle this question. {_HINT}")

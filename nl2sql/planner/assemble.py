@@ -10,7 +10,14 @@ from datetime import date
 from nl2sql.planner.intent import NotUnderstood, Reading
 from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up
 from nl2sql.planner.lexicon import Lexicon
-from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Measure, Order, QuerySpec
+from nl2sql.planner.spec import (
+    ColRef,
+    Condition,
+    Dim,
+    Measure,
+    Order,
+    QuerySpec,
+)
 
 
 class Assembler:
@@ -172,9 +179,9 @@ class Assembler:
             info = self.lex.tables[ref.table]
             head = info.column_words.get(ref.column, ())[:1]
             for d in info.dates:
-                if head and info.column_words.get(d, ())[:1] == head and d != ref.column:
-                    if ColRef(ref.table, d) not in found:
-                        found.append(ColRef(ref.table, d))
+                if head and info.column_words.get(d, ())[:1] == head and d != ref.column \
+                        and ColRef(ref.table, d) not in found:
+                    found.append(ColRef(ref.table, d))
         return found
 
     def _col_words(self, ref: ColRef) -> str:
@@ -266,9 +273,8 @@ class Assembler:
                 grouped = [p for t, _, p in r.entities if any(d.col.table == t or d.name == t for d in dims)]
                 limit = 10 if grouped and grouped[0] else 1
         orders = [self._fill_order(o, measures, dims) for o in orders]
-        if not dims and (orders or limit):
-            if r.extremes and all(o.measure is not None for o in orders):
-                raise NotUnderstood("Highest or lowest among what? Name what to compare.", ())
+        if not dims and (orders or limit) and r.extremes and all(o.measure is not None for o in orders):
+            raise NotUnderstood("Highest or lowest among what? Name what to compare.", ())
         if not orders and dims:
             if any(d.grain for d in dims):
                 orders = [Order(False, dim=i) for i, d in enumerate(dims) if d.grain]
@@ -347,7 +353,7 @@ class Assembler:
     def _bridge_base(self, base: str, measures: list[Measure]) -> str:
         """'How many parts does each supplier offer': parts and suppliers meet in a table that refers
         to both; counting there (distinct parts) counts each once per supplier."""
-        wanted = [self._resolve_dim(d).col for d in self.r.dims if d.col.column or True]
+        wanted = [self._resolve_dim(d).col for d in self.r.dims]
         if not wanted or all(self.up(base, w.table, w.via) for w in wanted):
             return base
         if not all(m.kind == "rows" and len(self.lex.tables[m.table].pk) == 1 for m in measures):

@@ -110,7 +110,7 @@ class JoinGraph:
         return best[0]
 
 
-_CACHE: "weakref.WeakKeyDictionary[SemanticModel, JoinGraph]" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[SemanticModel, JoinGraph] = weakref.WeakKeyDictionary()
 
 
 def join_graph(model: SemanticModel) -> JoinGraph:
@@ -151,7 +151,7 @@ def _verified_usage(model: SemanticModel) -> dict[frozenset[str], int]:
     for vq in model.verified_queries:
         try:
             tree = sqlglot.parse_one(vq.sql, read=model.dialect)
-        except Exception:  # a verified query we cannot read teaches nothing
+        except sqlglot.errors.SqlglotError:  # a verified query we cannot read teaches nothing
             continue
         aliases = {(t.alias_or_name or "").lower(): t.name.lower() for t in tree.find_all(exp.Table)}
         pairs: set[frozenset[str]] = set()

@@ -63,7 +63,7 @@ class Lexicon:
     dialect: str = "duckdb"
 
 
-_CACHE: "weakref.WeakKeyDictionary[SemanticModel, Lexicon]" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[SemanticModel, Lexicon] = weakref.WeakKeyDictionary()
 
 
 def lexicon_for(model: SemanticModel) -> Lexicon:
@@ -311,9 +311,7 @@ def _comment_phrases(comment: str | None, *, table: bool) -> list[tuple[str, ...
     head = tuple(w for w in words(m.group(1)))
     if 1 <= len(head) <= 3:
         for i in range(len(head)):
-            if not table and len(head) - i == 1 and len(head) > 1:
-                out.append(head[i:])
-            elif len(head) - i >= 1:
+            if not table and len(head) - i == 1 and len(head) > 1 or len(head) - i >= 1:
                 out.append(head[i:])
     paren = tuple(words(m.group(2) or ""))
     if 1 <= len(paren) <= 3:

@@ -78,7 +78,6 @@ def _symbol_cues(symbol: str) -> tuple[Cue, ...]:
 
 def _singular_words(text: str) -> tuple[str, ...]:
     from catalog_semantics.text import words
-
     from nl2sql.planner.tokens import singular
 
     return tuple(singular(w) for w in words(text))

@@ -68,8 +68,8 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
         neighbours = _neighbour_tables(items, n)
         previous = _previous_table(items, n)
         for pick in (
-            lambda c: c.table in neighbours,
-            lambda c: c.table == previous,
+            lambda c, near=neighbours: c.table in near,
+            lambda c, prev=previous: c.table == prev,
             lambda c: c.table in strong_anchors,
             lambda c: c.table in anchors,
         ):
@@ -90,15 +90,14 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
             dist = {c: min(_distance(graph, a, c.table) for a in anchors) for c in cands}
             best = min(dist.values())
             cands = tuple(c for c in cands if dist[c] == best)
-        if len(cands) > 1:
-            # the same column (value under two spellings) is not an ambiguity
-            if len({(c.kind, c.table, c.column, c.value, c.name) for c in cands}) > 1:
-                kinds = {c.kind for c in cands}
-                per_kind = [sum(c.kind == k for c in cands) for k in kinds]
-                if kinds <= {"table", "column", "metric", "filter"} and max(per_kind) == 1:
-                    pass  # kept as is: the intent reads either meaning by position
-                else:
-                    ambiguous.append(it.text)
+        # the same column (value under two spellings) is not an ambiguity
+        if len(cands) > 1 and len({(c.kind, c.table, c.column, c.value, c.name) for c in cands}) > 1:
+            kinds = {c.kind for c in cands}
+            per_kind = [sum(c.kind == k for c in cands) for k in kinds]
+            if kinds <= {"table", "column", "metric", "filter"} and max(per_kind) == 1:
+                pass  # kept as is: the intent reads either meaning by position
+            else:
+                ambiguous.append(it.text)
         out.append(replace(it, concepts=cands))
     return out, ambiguous
 

@@ -1,0 +1,233 @@
+"""Reading comparisons, numbers and text searches ("above 5000", "size 40 or more", "4 or more
+orders", "whose name contains green").
+
+A mixin of ``Reader``: the steps share the reader's state (the phrases, what is used, the reading).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nl2sql.planner.reading import (
+    NotUnderstood,
+    Reading,
+    _is_fraction,
+    _one,
+)
+from nl2sql.planner.spec import ColRef, Condition, Having, Measure
+from nl2sql.planner.timefilters import is_year
+from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
+
+
+class ComparisonSteps:
+    """Steps for numeric comparisons, bare numbers and text containment; mixed into ``Reader``."""
+
+    r: Reading
+    def _numbers_after(self, k: int, between: bool) -> tuple[tuple[float, ...], int] | None:
+        it = self.at(k)
+        if it is None or k in self.used:
+            return None
+        v = it.number if it.kind == "number" else (float(it.cue("numword").arg) if it.has("numword") else None)
+        if v is None:
+            return None
+        if not between:
+            return (v,), k + 1
+        conj, second = self.at(k + 1), self.at(k + 2)
+        if conj is not None and conj.has("and") and second is not None and second.kind == "number":
+            return (v, second.number or 0.0), k + 3
+        return None
+
+    def _compare(self, j: int) -> None:
+        it = self.seq[j]
+        op = (it.cue("cmp") or it.cue("cmp_post")).arg  # type: ignore[union-attr]
+        if it.has("cmp_post"):
+            self.used.discard(j)
+            return
+        between = op == "between"
+        k = j + 1
+        col = self.col(k)
+        if col is not None and self.is_numeric(col) and self._numbers_after(k + 1, between):
+            self.used.add(k)
+            k += 1
+        else:
+            col = None
+        got = self._numbers_after(k, between)
+        if got is None:
+            if it.has("stop") or it.has("date_cmp"):
+                return
+            raise NotUnderstood("A comparison needs a number after it.", (it.text,))
+        values, end = got
+        if col is None and end < len(self.seq) and end not in self.used:
+            after = self.col(end)
+            if after is not None and self.is_numeric(after):     # "fewer than 24 units"
+                col = after
+                self.used.add(end)
+                end += 1
+        percent = any(self.seq[n].text.endswith("%") for n in range(j + 1, end))
+        if self.take_neg():
+            op = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!="}.get(op, op)
+        self.used |= set(range(j, end))
+        post = self.at(end)
+        if post is not None and post.has("cmp_post"):
+            op = post.cue("cmp_post").arg  # type: ignore[union-attr]
+            self.used.add(end)
+        if col is None and (j - 1) in self.aggregated and self.r.measures:
+            # "whose average life expectancy is above 72": the aggregate is compared (and, if the
+            # question named it only here, it filters without being shown)
+            idx = self.last_measure
+            if self.new_measure:
+                self.r.measures[idx] = replace(self.r.measures[idx], hidden=True)
+            self.r.having.append(Having(idx, op, values))
+            return
+        if col is None:
+            col = self._numeric_before(j)
+        if col is not None:
+            if percent and _is_fraction(self.info(col.table).table.column(col.column)):
+                values = tuple(v / 100 for v in values)           # "8%" of a rate stored as 0.08
+            self.r.conditions.append(Condition("compare", col.table, col, op, values, text=it.text))
+            return
+        nxt_item = self.at(end)
+        f_next = _one(nxt_item, "filter") if nxt_item is not None and end not in self.used else None
+        t_next = self.table(end)
+        if op == ">=" and values == (1.0,) and (f_next is not None or t_next is not None):
+            # "had at least one late item": some such row exists
+            self.used.add(end)
+            if f_next is not None:
+                self.r.conditions.append(Condition("filter", f_next.table, filter_name=f_next.name,
+                                                   text=nxt_item.text))  # type: ignore[union-attr]
+            else:
+                self.r.existence.append((t_next, False, end))  # type: ignore[arg-type]
+            return
+        if f_next is not None and op != ">=" or (f_next is not None and values != (1.0,)):
+            # "customers with more than 10 open orders": count the rows meeting the filter
+            self.used.add(end)
+            self.r.conditions.append(Condition("filter", f_next.table, filter_name=f_next.name,
+                                               text=nxt_item.text))  # type: ignore[union-attr]
+            self.r.measures.append(Measure("rows", f_next.table, "count", hidden=True))
+            self.r.having.append(Having(len(self.r.measures) - 1, op, values))
+            return
+        t = self.table(end)
+        if t is not None:                         # "more than 5 orders"
+            self.used.add(end)
+            self.r.measures.append(Measure("rows", t, "count", hidden=True))
+            self.r.having.append(Having(len(self.r.measures) - 1, op, values))
+            return
+        nxt = self.at(end)
+        m = _one(nxt, "metric") if nxt is not None and end not in self.used else None
+        if m is not None:                         # "more than 1000 in revenue"
+            self.used.add(end)
+            self.r.measures.append(Measure("metric", m.table, metric=m.name, hidden=True))
+            self.r.having.append(Having(len(self.r.measures) - 1, op, values))
+            return
+        adj = self._comparative_column(j)
+        if adj is not None:                       # "students older than 20": their age
+            self.r.conditions.append(Condition("compare", adj.table, adj, op, values, text=it.text))
+            return
+        if self.r.measures and (j - 1) in self.aggregated | self.measure_items:
+            self.r.having.append(Having(len(self.r.measures) - 1, op, values))
+            return
+        raise NotUnderstood("I could not tell what the number is compared with.", (it.text,))
+
+    def _comparative_column(self, j: int) -> ColRef | None:
+        """'older than', 'heavier than', 'more expensive than': the column the adjective is about,
+        on the table named just before."""
+        words = self.seq[j].text.lower().split()
+        nouns: tuple[str, ...] = ()
+        for w in words:
+            base = w.removesuffix("er")
+            for adjective, (_desc, attrs) in ADJECTIVE_ATTRIBUTES.items():
+                if adjective in (w, base, base + "e") or adjective.rstrip("est") == base:
+                    nouns = attrs
+        if not nouns:
+            return None
+        for n in range(j - 1, -1, -1):
+            t = _one(self.seq[n], "table") if self.seq[n].kind == "concept" else None
+            if t is not None:
+                info = self.info(t.table)
+                cols = [c for c in info.numeric if any(x in info.column_words.get(c, ()) for x in nouns)]
+                return ColRef(t.table, cols[0]) if len(cols) == 1 else None
+        return None
+
+    def _numeric_before(self, j: int) -> ColRef | None:
+        for n in (j - 1,):
+            it = self.at(n)
+            if it is None or it.kind != "concept" or n in self.aggregated:
+                return None
+            c = _one(it, "column")
+            if c is not None and c.column in self.info(c.table).numeric:
+                self.r.projections = [p for p in self.r.projections if p[1] != n]
+                return ColRef(c.table, c.column, self.r.vias.get(n))
+        return None
+
+    def _number(self, j: int, value: float | None = None) -> None:
+        it = self.seq[j]
+        v = it.number if value is None else value
+        post = self.at(j + 1)
+        k = j + 2 if post is not None and post.has("cmp_post") else j + 1
+        counted = self.table(k)
+        if counted is not None and v is not None and (post is not None and post.has("cmp_post")):
+            # "grades that have 4 or more high schoolers": a count per group
+            self.used |= set(range(j, k + 1))
+            self.r.measures.append(Measure("rows", counted, "count", hidden=True))
+            self.r.having.append(Having(len(self.r.measures) - 1, post.cue("cmp_post").arg, (v,)))  # type: ignore[union-attr]
+            return
+        col = self._numeric_before(j)
+        if col is not None:
+            op = "="
+            if post is not None and post.has("cmp_post"):
+                op = post.cue("cmp_post").arg  # type: ignore[union-attr]
+                self.used.add(j + 1)
+            self.r.conditions.append(Condition("compare", col.table, col, op, (v,), text=it.text))
+            return
+        # "the 3 countries with the fewest people": a count before the subject is a limit
+        nxt = self.at(j + 1)
+        nxt_col = self.col(j + 1)
+        if nxt_col is not None and self.is_numeric(nxt_col) and v is not None and not is_year(it):
+            self.used.add(j + 1)              # "models with 3 cylinders"
+            self.r.conditions.append(Condition("compare", nxt_col.table, nxt_col, "=", (v,), text=it.text))
+            return
+        names_next = nxt is not None and (self.table(j + 1) is not None or nxt_col is not None
+                                          or (j + 1) in self.via_tables
+                                          or (nxt.has("extreme") and (self.table(j + 2) is not None or (
+                                              self.at(j + 2) is not None and self.at(j + 2).kind == "unknown"  # type: ignore[union-attr]
+                                              and self.table(j + 3) is not None))))
+        if names_next and v is not None and v == int(v) and v > 0 and self.r.limit is None and not is_year(it):
+            self.r.limit = int(v)
+            return
+        if is_year(it):
+            self.used.discard(j)
+            return
+        self.used.discard(j)
+
+    def _contains(self, j: int) -> None:
+        it = self.seq[j]
+        how = it.cue("contains").arg  # type: ignore[union-attr]
+        nxt = self.at(j + 1)
+        if nxt is None:
+            raise NotUnderstood("Contains what?", (it.text,))
+        pattern = nxt.text
+        if not pattern.strip() or any(ch in pattern for ch in "%_\\"):
+            raise NotUnderstood("I can only search for plain words inside text.", (pattern,))
+        self.used.add(j + 1)
+        col = self._text_before(j)
+        if col is None:
+            raise NotUnderstood("I could not tell which text to search.", (it.text,))
+        neg = self.take_neg()
+        self.r.conditions.append(Condition("contains", col.table, col, how, (pattern,), negated=neg,
+                                           text=f"{it.text} {pattern}"))
+
+    def _text_before(self, j: int) -> ColRef | None:
+        it = self.at(j - 1)
+        if it is None or it.kind != "concept":
+            return None
+        c = _one(it, "column")
+        if c is not None and c.column is not None:
+            self.used.add(j - 1)
+            self.r.projections = [p for p in self.r.projections if p[1] != j - 1]
+            return ColRef(c.table, c.column, self.r.vias.get(j - 1))
+        t = _one(it, "table")
+        if t is not None:
+            labels = self.info(t.table).labels
+            if len(labels) == 1 and labels[0] not in self.info(t.table).keys:
+                return ColRef(t.table, labels[0])
+        return None

@@ -1,0 +1,310 @@
+"""Reading aggregates, superlatives, rankings, groupings and sorting ("average price", "the most
+orders", "top 5 customers by revenue", "by region", "sorted by age").
+
+A mixin of ``Reader``: the steps share the reader's state (the phrases, what is used, the reading).
+"""
+
+from __future__ import annotations
+
+from nl2sql.planner.lexicon import Concept
+from nl2sql.planner.reading import (
+    NotUnderstood,
+    Reading,
+    _one,
+    _outer_function,
+    _plural,
+)
+from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order
+from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
+
+
+class RankingSteps:
+    """Steps for aggregates, superlatives, groupings and sorting; mixed into ``Reader``."""
+
+    r: Reading
+    def _target(self, j: int, fn: str = "") -> tuple[str, object] | None:
+        """What an aggregate or superlative at j-1 applies to: a metric, a table (rows), a column or
+        the rows meeting a named filter."""
+        it = self.at(j)
+        if it is not None and (j in self.via_tables or j in self.qualifiers):
+            if j in self.qualifiers and self.table(j) is not None:
+                t = self.table(j)
+                self.used.add(j)
+                if fn == "count":        # "how many customers have a balance above ...": count rows
+                    return ("table", t)
+                self.r.entities.append((t, j, _plural(it.text)))  # type: ignore[arg-type]
+            j += 1
+            it = self.at(j)
+        if it is None or j in self.used or it.kind != "concept":
+            return None
+        numeric = [c for c in it.concepts if c.kind == "column" and c.column in self.info(c.table).numeric]
+        m = _one(it, "metric")
+        if m is not None and not (fn in ("avg", "min", "max", "median") and numeric
+                                  and _outer_function(self.lex, m) != fn):
+            self.used.add(j)
+            return ("metric", m)
+        if fn not in ("", "count") and len(numeric) == 1:
+            self.used.add(j)
+            c = numeric[0]
+            return ("column", ColRef(c.table, c.column, self.r.vias.get(j)))
+        t = self.table(j)
+        c = self.col(j)
+        if t is not None and (c is None or c.table == t):
+            self.used.add(j)
+            return ("table", t)
+        if c is not None:
+            self.used.add(j)
+            return ("column", c)
+        f = _one(it, "filter")
+        if f is not None:
+            self.used.add(j)
+            self.r.conditions.append(Condition("filter", f.table, filter_name=f.name, text=it.text))
+            return ("table", f.table)
+        return None
+
+    def _aggregate(self, j: int) -> None:
+        fns = [self.seq[j].cue("agg").arg]  # type: ignore[union-attr]
+        k = j + 1
+        while (it := self.at(k)) is not None and k not in self.used and (it.has("agg", "extreme", "and")):
+            if it.has("agg"):
+                fns.append(it.cue("agg").arg)  # type: ignore[union-attr]
+            elif it.has("extreme"):
+                fns.append(it.cue("extreme").arg)  # type: ignore[union-attr]
+            self.used.add(k)
+            k += 1
+        fns = list(dict.fromkeys(fns))
+        distinct = False
+        if (it := self.at(k)) is not None and it.has("distinct"):
+            distinct = True
+            self.used.add(k)
+            k += 1
+        target = self._target(k, fns[0])
+        if target is None and fns == ["count"] and self.r.entities and not self.r.measures:
+            # "For orders placed in Q3 1993, how many had ...": the orders named before
+            table = self.r.entities.pop(0)[0]
+            target = ("table", table)
+        if target is None:
+            if fns == ["sum"] and (self.r.measures or self.at(k) is None or self.seq[j].has("stop")):
+                return                   # "... in total": the measure already says it
+            if fns == ["sum"] and self._next_is_measure(k):
+                return                   # "total revenue", "total order value": the metric is a total
+            raise NotUnderstood("I could not tell what to count or total.", (self.seq[j].text,))
+        if fns == ["avg", "count"] and target[0] == "table":
+            # "the average number of line items per order": rows per member of the group named next
+            per = self._per_entity(k + 1)
+            if per is None:
+                raise NotUnderstood("Average number per what?", (self.seq[j].text,))
+            self.r.measures.append(Measure("rows_per", target[1], "avg", metric=per))  # type: ignore[arg-type]
+            return
+        self.new_measure = False
+        for fn in fns:
+            m = self._measure(fn, distinct, target, self.seq[j].text)
+            if m not in self.r.measures:
+                self.r.measures.append(m)
+                self.new_measure = True
+            self.last_measure = self.r.measures.index(m)
+        self.aggregated.add(max(n for n in self.used if n <= k + 1) if self.used else k)
+
+    def _per_entity(self, k: int) -> str | None:
+        """'... per order': the table after a grouping word, consumed."""
+        while (it := self.at(k)) is not None and k in self.used:
+            k += 1
+        if it is None or not it.has("group"):
+            return None
+        t = self.table(k + 1)
+        if t is None:
+            return None
+        self.used |= {k, k + 1}
+        return t
+
+    def _next_is_measure(self, k: int) -> bool:
+        it = self.at(k)
+        return it is not None and it.kind == "concept" and _one(it, "metric") is not None
+
+    def _measure(self, fn: str, distinct: bool, target: tuple[str, object], word: str) -> Measure:
+        kind, obj = target
+        if kind == "metric":
+            m: Concept = obj  # type: ignore[assignment]
+            if fn not in ("sum", "count") and fn != _outer_function(self.lex, m):
+                raise NotUnderstood(f"“{word} {m.name}” is not a measure I know how to compute.", (word,))
+            return Measure("metric", m.table, metric=m.name)
+        if kind == "table":
+            t: str = obj  # type: ignore[assignment]
+            if fn not in ("count", "sum"):
+                raise NotUnderstood(f"I cannot take the {word} of a table.", (word,))
+            return Measure("rows", t, "count")
+        c: ColRef = obj  # type: ignore[assignment]
+        info = self.info(c.table)
+        if fn == "count" and c.column in info.numeric and not distinct:
+            return Measure("agg", c.table, "sum", col=c)      # "how many units" adds the units up
+        if fn == "count" or c.column in info.keys:
+            if fn not in ("count",) and c.column in info.keys:
+                raise NotUnderstood("Identifiers can be counted, not added up.", (word,))
+            if c.column in info.pk and len(info.pk) == 1 and not distinct:
+                return Measure("rows", c.table, "count")
+            return Measure("agg", c.table, "count_distinct", col=c)
+        if not self.is_numeric(c) and fn in ("sum", "avg", "median"):
+            raise NotUnderstood(f"“{word}” needs a numeric column.", (word,))
+        return Measure("agg", c.table, fn, col=c)
+
+    def _extreme(self, j: int) -> None:
+        desc = self.seq[j].cue("extreme").arg == "max"  # type: ignore[union-attr]
+        k = j + 1
+        it = self.at(k)
+        if it is not None and k not in self.used and it.has("agg"):
+            fn = it.cue("agg").arg  # type: ignore[union-attr]
+            self.used.add(k)
+            target = self._target(k + 1, fn)
+            if target is None:
+                raise NotUnderstood("I could not tell what to rank by.", (self.seq[j].text,))
+            m = self._measure(fn, False, target, it.text)
+            self.r.measures.append(Measure(m.kind, m.table, m.fn, m.col, m.metric, m.share_of, hidden=True))
+            self.r.extremes.append((desc, ("measure", len(self.r.measures) - 1), j))
+            return
+        found = self._adjective_target(j)
+        if found is not None:
+            desc, target = found
+            t = self.table(j + 1) if self.at(j + 1) is not None and self.at(j + 1).kind == "concept" else None  # type: ignore[union-attr]
+            if t is None and (j + 2) < len(self.seq) and (j + 1) in self.used:
+                t = self.table(j + 2)
+            if t is not None:                    # "the cheapest part": the part is the subject
+                n = j + 1 if self.table(j + 1) is not None else j + 2
+                self.used.add(n)
+                self.r.entities.append((t, n, _plural(self.seq[n].text)))
+        else:
+            target = self._target(k, "max" if desc else "min")
+        if target is None:
+            raise NotUnderstood("I could not tell what is highest or lowest.", (self.seq[j].text,))
+        counting = self.seq[j].text.lower() in ("most", "fewest", "least", "the most", "the fewest")
+        if target[0] == "table" and not counting:
+            # "the 10 best-selling products by revenue": the products are ranked by a measure named later
+            self.r.entities.append((target[1], k, _plural(self.seq[k].text)))  # type: ignore[arg-type]
+            self.r.orders.append(Order(desc))
+            if self.r.limit is None and not _plural(self.seq[k].text):
+                self.r.limit = 1
+            return
+        self.r.extremes.append((desc, target, j))
+
+    def _adjective_target(self, j: int) -> tuple[bool, tuple[str, object]] | None:
+        """'the oldest singer', 'the 10 most expensive parts': the degree adjective names the column."""
+        words = self.seq[j].text.lower().split()
+        nxt = self.at(j + 1)
+        k = None
+        if nxt is not None and nxt.kind == "unknown" and nxt.text.lower() in ADJECTIVE_ATTRIBUTES:
+            words, k = [nxt.text.lower()], j + 1
+        adjective = next((w for w in words if w in ADJECTIVE_ATTRIBUTES), None)
+        if adjective is None:
+            return None
+        desc, nouns = ADJECTIVE_ATTRIBUTES[adjective]
+        if k is None and words[0] in ("least", "less"):
+            desc = not desc
+        elif k is not None and self.seq[j].cue("extreme") and self.seq[j].cue("extreme").arg == "min":  # type: ignore[union-attr]
+            desc = not desc                      # "least expensive"
+        tables = [t for t, _, _ in self.r.entities] + [t for n in (j + 1, j + 2, j + 3)
+                                                        if (t := self.table(n)) is not None]
+        for table in dict.fromkeys(tables):
+            info = self.info(table)
+            cols = [c for c in info.numeric if any(n in info.column_words.get(c, ()) for n in nouns)]
+            if len(cols) == 1:
+                if k is not None:
+                    self.used.add(k)
+                return desc, ("column", ColRef(table, cols[0]))
+        return None
+
+    def _top(self, j: int) -> bool:
+        nxt = self.at(j + 1)
+        n = None
+        if nxt is not None and nxt.kind == "number" and nxt.number and nxt.number == int(nxt.number):
+            n = int(nxt.number)
+        elif nxt is not None and nxt.has("numword") and int(nxt.cue("numword").arg) > 1:  # type: ignore[union-attr]
+            n = int(nxt.cue("numword").arg)  # type: ignore[union-attr]
+        if n is None:
+            return False
+        self.used.add(j + 1)
+        self.r.limit = n
+        self.r.orders.append(Order(self.seq[j].cue("top").arg == "desc"))  # type: ignore[union-attr]
+        return True
+
+    def _mode(self, j: int) -> None:
+        target = self._target(j + 1)
+        if target is None or target[0] not in ("column", "table"):
+            raise NotUnderstood("I could not tell what is most common.", (self.seq[j].text,))
+        self.r.mode = True
+        if target[0] == "column":
+            self.r.dims.append(Dim(target[1]))  # type: ignore[arg-type]
+        else:
+            self.r.entities.append((target[1], j + 1, False))  # type: ignore[arg-type]
+        self.r.measures.append(Measure("rows", "", "count", hidden=True))
+        self.r.orders.append(Order(True, measure=len(self.r.measures) - 1))
+        self.r.limit = 1
+
+    def _group(self, j: int) -> None:
+        k = j + 1
+        found = False
+        while True:
+            it = self.at(k)
+            if it is None or k in self.used:
+                break
+            if it.has("unit") and it.kind == "cue":
+                self.r.unit_dims.append(it.cue("unit").arg)  # type: ignore[union-attr]
+            elif it.kind == "concept" and {c.kind for c in it.concepts} == {"value"}:
+                break                                  # "shipped by air": a connective, not a grouping
+            elif it.kind == "concept" and (_one(it, "metric") or it.has("agg")):
+                break                                  # "customers by revenue": ranks, read by the caller
+            elif k in self.via_tables or k in self.qualifiers:
+                self.used.add(k)
+                k += 1
+                continue
+            elif (c := self.col(k)) is not None and not (self.table(k) and self.table(k) != c.table):
+                if c.column in self.info(c.table).dates:
+                    self.r.date_cols.append((c, k))
+                    self.r.unit_dims.append("day")
+                elif self._pending_order() or (self.r.limit is not None and self.is_numeric(c)
+                                               and not self.r.measures):
+                    self._order_by_column(c)
+                else:
+                    self.r.dims.append(Dim(c))
+            elif (t := self.table(k)) is not None:
+                self.r.dims.append(Dim(ColRef(t, "", self.r.vias.get(k))))
+            else:
+                break
+            self.used.add(k)
+            found = True
+            nxt = self.at(k + 1)
+            if nxt is not None and nxt.has("and") and k + 2 < len(self.seq):
+                self.used.add(k + 1)
+                k += 2
+                continue
+            break
+        if not found and not self.seq[j].has("stop"):
+            self.used.discard(j)
+
+    def _pending_order(self) -> bool:
+        return any(o.col is None and o.measure is None for o in self.r.orders) and not self.r.measures
+
+    def _order_by_column(self, c: ColRef) -> None:
+        """Fill a pending 'top 10' (which had no key yet) or add a new sort key."""
+        pending = next((i for i, o in enumerate(self.r.orders) if o.col is None and o.measure is None), None)
+        if pending is None:
+            self.r.orders.append(Order(True, col=c))
+        else:
+            self.r.orders[pending] = Order(self.r.orders[pending].desc, col=c)
+        self.r.projections.append((c, -1))
+
+    def _order(self, j: int) -> None:
+        words = self.seq[j].text.lower().split()
+        if len(words) == 1:
+            # "sort employee names by age": the key comes after "by"; what follows "sort" is shown
+            self.r.orders.append(Order(False))
+            return
+        target = self._target(j + 1)
+        if target is None:
+            if self.seq[j].has("stop"):
+                return
+            raise NotUnderstood("I could not tell what to sort by.", (self.seq[j].text,))
+        kind, obj = target
+        if kind == "column":
+            self.r.orders.append(Order(False, col=obj))  # type: ignore[arg-type]
+        else:
+            self.r.measures.append(self._measure("sum", False, target, self.seq[j].text))
+            self.r.orders.append(Order(False, measure=len(self.r.measures) - 1))

@@ -1,0 +1,123 @@
+"""What the reader has found so far, and the small helpers every reading step shares.
+
+``NotUnderstood`` carries the words the planner could not map, shown to the user when it abstains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.matching import Item
+from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Measure, Order
+from nl2sql.planner.timefilters import Period
+
+_IGNORABLE = frozenset({"stop", "list"})
+
+
+class NotUnderstood(Exception):
+    """A part of the question the planner cannot map; ``words`` are shown to the user."""
+
+    def __init__(self, reason: str, words: tuple[str, ...] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.words = words
+
+
+@dataclass
+class Reading:
+    """What the walk over the question found, before the base table and joins are chosen."""
+
+    measures: list[Measure] = field(default_factory=list)
+    dims: list[Dim] = field(default_factory=list)
+    unit_dims: list[str] = field(default_factory=list)           # grains whose date column is chosen later
+    conditions: list[Condition] = field(default_factory=list)
+    share_conditions: list[Condition] = field(default_factory=list)
+    having: list[Having] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)
+    extremes: list[tuple[bool, object, int]] = field(default_factory=list)  # (desc, target, position)
+    limit: int | None = None
+    entities: list[tuple[str, int, bool]] = field(default_factory=list)  # (table, position, plural)
+    projections: list[tuple[ColRef, int]] = field(default_factory=list)
+    periods: list[Period] = field(default_factory=list)
+    date_hints: list[tuple[str, str]] = field(default_factory=list)
+    date_cols: list[tuple[ColRef, int]] = field(default_factory=list)
+    existence: list[tuple[str, bool, int]] = field(default_factory=list)  # (table, negated, position)
+    share: bool = False
+    when: list[bool] = field(default_factory=list)          # "when was the first/last ...": min/max date
+    as_named: list[ColRef] = field(default_factory=list)
+    months: list[int] = field(default_factory=list)          # "in December" of any year
+    star: bool = False
+    percent: bool = False
+    share_table: str | None = None
+    distinct: bool = False
+    mode: bool = False
+    weak: int = 0
+    fuzzy: int = 0
+    vias: dict[int, str] = field(default_factory=dict)
+
+
+def significant(items: list[Item]) -> list[Item]:
+    """Items that carry meaning: pure stop words and question openers dropped."""
+    out = []
+    for it in items:
+        if it.kind == "cue" and not it.concepts and all(c.kind in _IGNORABLE for c in it.cues):
+            continue
+        out.append(it)
+    return out
+
+
+def _one(it: Item, kind: str) -> Concept | None:
+    if it.kind in ("concept", "literal") and it.concepts:
+        kinds = [c for c in it.concepts if c.kind == kind]
+        others = {c.kind for c in it.concepts} - {kind}
+        if len(kinds) == 1 and (len(it.concepts) == 1 or kind in ("table", "metric", "filter")
+                                or others <= {"metric", "filter"}):
+            return kinds[0]
+    return None
+
+
+def _ignorable(it: Item) -> bool:
+    return it.kind == "cue" and any(c.kind in _IGNORABLE | {"and", "or", "group", "date_cmp", "cmp", "top",
+                                                            "unit"} and c.kind != "cmp" or c.kind == "stop"
+                                    for c in it.cues) and it.has("stop", "list", "and", "or")
+
+
+def _outer_function(lex: Lexicon, metric: Concept) -> str:
+    """'avg' for AVG(...), so that "average order value" may name an AVG metric."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(lex.metrics[metric.name].sql, read=lex.dialect)
+    except sqlglot.errors.SqlglotError:  # an unreadable metric is reported by the compiler
+        return ""
+    names = {exp.Avg: "avg", exp.Sum: "sum", exp.Count: "count", exp.Min: "min", exp.Max: "max"}
+    return next((v for k, v in names.items() if isinstance(tree, k)), "")
+
+
+def _stem(text: str) -> str:
+    from catalog_semantics.text import stem
+
+    return stem(text.lower())
+
+
+def _plural(text: str) -> bool:
+    word = text.lower().split()[-1] if text.split() else ""
+    return word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+def _is_fraction(column: object) -> bool:
+    """A rate the catalog describes as a fraction (0.05 = 5%): percentages are divided by 100."""
+    comment = (getattr(column, "comment", None) or "").lower()
+    return "fraction" in comment or "0.05 = 5%" in comment or "as a ratio" in comment
+
+
+def _raw_words(items: list[Item]) -> list[str]:
+    """The question's words by token position (stop words included), for small look-aheads."""
+    out: list[str] = []
+    for it in items:
+        parts = it.text.lower().split()
+        span = it.end - it.start
+        out.extend((parts + [""] * span)[:span])
+    return out
