@@ -283,5 +283,13 @@ def oauth_credentials_provider(config: DatabricksConfig) -> Callable[..., Any]:
                           hint="Set DATABRICKS_TOKEN, or pip install databricks-sdk and configure a ~/.databrickscfg profile.") from None
     sdk_args = {k: v for k, v in {"host": config.host, "profile": config.profile, "client_id": config.client_id,
                                   "client_secret": config.client_secret, "auth_type": config.auth_type}.items() if v}
-    sdk_config = Config(**sdk_args)
+    try:
+        sdk_config = Config(**sdk_args)
+    except Exception as e:  # noqa: BLE001 - the SDK raises ValueError and its own errors when nothing is configured
+        text = str(e)
+        for secret in config.secrets:
+            text = text.replace(secret, "***")
+        raise ConfigError(f"No usable Databricks credentials: {_TOKEN_SHAPES.sub('***', text)[:500]}",
+                          hint="Set DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or a "
+                               "~/.databrickscfg profile.") from None
     return lambda: sdk_config.authenticate
