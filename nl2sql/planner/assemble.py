@@ -464,6 +464,25 @@ class Assembler:
 
     def _listing(self) -> QuerySpec:
         r = self.r
+        if r.unit_dims:
+            raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
+        # "each teacher's name": in a list, 'each' only names what is listed
+        first_entity = not r.entities
+        for d in r.dims:
+            if d.col.column == "" and first_entity:
+                r.entities.append((d.col.table, -1, True))
+                first_entity = False
+            elif d.col.column == "":             # "each teacher and course": the second is listed too
+                r.projections.extend((label, 10_000) for label in self._labels(d.col.table))
+            else:
+                r.projections.append((d.col, -1 if d.col in [p for p, _ in r.projections] else 0))
+        r.dims = []
+        # "the names of conductors and the orchestras": a second table named after "and" is listed too
+        and_tables = [t for t, pos, _ in r.entities if pos in self.r.after_and
+                      and (len(r.entities) > 1 or r.projections)]
+        for t in and_tables:
+            r.entities = [e for e in r.entities if e[0] != t]
+            r.projections.extend((label, 10_000) for label in self._labels(t))
         subject = self._subject()
         projections = [p for p, _ in r.projections]
         if subject is None and not projections:

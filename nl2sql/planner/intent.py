@@ -135,6 +135,8 @@ class Reader(RankingSteps, ComparisonSteps):
             if hints:
                 self.r.date_hints.extend(sorted(hints))
                 return
+            if self._code_after_column(j) or self._relation_verb(it.text):
+                return
             self.used.discard(j)
             return
         if it.kind == "number":
@@ -274,6 +276,39 @@ class Reader(RankingSteps, ComparisonSteps):
             self.r.existence.append((table, True, j))
         else:
             self.r.entities.append((table, j, plural))
+            prev = self.at(j - 1)
+            if prev is not None and prev.kind == "cue" and prev.has("and"):
+                self.r.after_and.add(j)
+
+    def _code_after_column(self, j: int) -> bool:
+        """'orders with status F', 'students with sex M': a short code right after its column, when
+        it is one of the column's values."""
+        prev = self.at(j - 1)
+        c = _one(prev, "column") if prev is not None and prev.kind == "concept" else None
+        if c is None or c.column is None:
+            return False
+        column = self.info(c.table).table.column(c.column)
+        values = {v.lower(): v for v in (column.sample_values if column else ())}
+        value = values.get(self.seq[j].text.lower())
+        if value is None:
+            return False
+        ref = ColRef(c.table, c.column, self.r.vias.get(j - 1))
+        self.r.projections = [p for p in self.r.projections if p[1] != j - 1]
+        self.r.conditions.append(Condition("in", c.table, ref, "in", (value,), negated=self.take_neg(),
+                                           text=f"{prev.text} {self.seq[j].text}"))  # type: ignore[union-attr]
+        return True
+
+    def _relation_verb(self, word: str) -> bool:
+        """'parts supplied by ...', 'orchestras conducted by ...', 'students enrolled in ...': a verb
+        whose stem begins a table's name only says how the tables relate, which the joins already do."""
+        stem = _stem(word)
+        if len(stem) < 4:
+            return False
+        table_words = {w for info in self.lex.tables.values() for w in info.words}
+        if word.lower().endswith(("ed", "ing")):
+            return any(w.startswith(stem) and w != stem for w in table_words)
+        # "teach" / teacher, "conduct" / conductor: the verb of a table named for who does it
+        return any(w in (stem + "er", stem + "or", stem + "ers", stem + "ors") for w in table_words)
 
     def _singular_verb_after(self, j: int) -> bool:
         """'Which of the countries has the most ...' asks for one country."""

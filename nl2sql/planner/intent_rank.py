@@ -17,6 +17,10 @@ from nl2sql.planner.reading import (
 from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
 
+# Past participles without -ed/-en: "made by", "sold by", "held by" introduce who did it, not a grouping.
+_PASSIVES = frozenset({"made", "sold", "held", "run", "paid", "done", "won", "led", "bought", "taught",
+                       "built", "owned", "kept", "sent", "brought", "put", "set", "hit", "read", "told"})
+
 
 class RankingSteps:
     """Steps for aggregates, superlatives, groupings and sorting; mixed into ``Reader``."""
@@ -239,6 +243,8 @@ class RankingSteps:
         self.r.limit = 1
 
     def _group(self, j: int) -> None:
+        if self._passive_by(j):
+            return                               # "pets owned by students": who owns them, not a grouping
         k = j + 1
         found = False
         while True:
@@ -278,6 +284,13 @@ class RankingSteps:
             break
         if not found and not self.seq[j].has("stop"):
             self.used.discard(j)
+
+    def _passive_by(self, j: int) -> bool:
+        it = self.seq[j]
+        if it.text.lower() != "by" or it.start == 0:
+            return False
+        before = self._raw_words[it.start - 1]  # type: ignore[attr-defined]
+        return before.endswith(("ed", "en")) or before in _PASSIVES
 
     def _pending_order(self) -> bool:
         return any(o.col is None and o.measure is None for o in self.r.orders) and not self.r.measures

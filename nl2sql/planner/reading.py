@@ -44,6 +44,7 @@ class Reading:
     date_cols: list[tuple[ColRef, int]] = field(default_factory=list)
     existence: list[tuple[str, bool, int]] = field(default_factory=list)  # (table, negated, position)
     share: bool = False
+    after_and: set[int] = field(default_factory=set)          # tables named right after "and"
     when: list[bool] = field(default_factory=list)          # "when was the first/last ...": min/max date
     as_named: list[ColRef] = field(default_factory=list)
     months: list[int] = field(default_factory=list)          # "in December" of any year
