@@ -83,6 +83,16 @@ CASES = [
      "SELECT s_name FROM supplier JOIN nation ON s_nationkey = n_nationkey WHERE n_name = 'CANADA'"),
     ("how many customers have never placed an order",
      "SELECT COUNT(*) FROM customer c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.o_custkey = c.c_custkey)"),
+    ("which customers have more than 10 open orders",
+     ("SELECT c_name, COUNT(*) FROM orders JOIN customer ON o_custkey = c_custkey WHERE o_orderstatus = 'O' "
+      "GROUP BY c_custkey, c_name HAVING COUNT(*) > 10")),
+    ("number of orders with status F", "SELECT COUNT(*) FROM orders WHERE o_orderstatus = 'F'"),
+    ("What is the average number of line items per order?",
+     "SELECT COUNT(*) * 1.0 / COUNT(DISTINCT l_orderkey) FROM lineitem"),
+    ("When was the first order placed and when was the last one?",
+     "SELECT MIN(o_orderdate), MAX(o_orderdate) FROM orders"),
+    ("What are the 10 most expensive parts?",
+     "SELECT p_name, p_retailprice FROM part ORDER BY p_retailprice DESC LIMIT 10"),
     ("customers with more than 20 orders",
      ("SELECT c_name, COUNT(*) FROM orders JOIN customer ON o_custkey = c_custkey GROUP BY c_custkey, c_name "
      "HAVING COUNT(*) > 20")),
