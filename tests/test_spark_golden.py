@@ -4,7 +4,7 @@ The demo warehouse is built in DuckDB, its tables written to Parquet (with a pla
 our read-only adapter) and registered in Spark as tables of one schema. Each golden question's gold SQL
 (DuckDB dialect) is transpiled by sqlglot to Databricks SQL, checked by the guard with the policy the
 assistant would use on that catalog, run through the Databricks adapter, and compared with the same SQL
-run in DuckDB: as multisets of rows, numbers within a relative tolerance of 1e-4 (Spark, like Databricks,
+run in DuckDB (the tables carry DuckDB's comments too, set with ``export-comments``): as multisets of rows, numbers within a relative tolerance of 1e-4 (Spark, like Databricks,
 averages DECIMAL literals such as ``1.0`` at a fixed scale of 5-6 digits where DuckDB uses doubles).
 
 Known differences that remain (measured 149/152 with Spark 4.0): ``date - date`` is a number of days in
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
@@ -25,7 +26,9 @@ import pytest
 import sqlglot
 import yaml
 
+from catalog_semantics.export_comments import CommentTarget, export_comment_statements
 from catalog_semantics.model import SemanticModel
+from catalog_semantics.overlay import Overlay, parse_overlay
 from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
 from nl2sql.errors import Nl2SqlError
 from nl2sql.guard import check, policy_for_model
@@ -44,8 +47,10 @@ def tpch_on_spark(spark_thrift: SparkThriftServer, demo_data_dir: Path,
                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DatabricksWarehouse, duckdb.DuckDBPyConnection]]:
     from nl2sql.demo.build import ensure_demo_warehouse
 
-    source = duckdb.connect(str(ensure_demo_warehouse(demo_data_dir)), read_only=True)
     parquet_dir = tmp_path_factory.mktemp("tpch-parquet")
+    copy = parquet_dir / "demo.duckdb"             # a copy: the read-only adapter opens the original elsewhere
+    shutil.copyfile(ensure_demo_warehouse(demo_data_dir), copy)
+    source = duckdb.connect(str(copy), read_only=True)
     tables = [r[0] for r in source.execute(
         "SELECT table_name FROM duckdb_tables() WHERE NOT internal ORDER BY table_name").fetchall()]
     statements = [f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE", f"CREATE SCHEMA {SCHEMA}"]
@@ -55,6 +60,8 @@ def tpch_on_spark(spark_thrift: SparkThriftServer, demo_data_dir: Path,
         source.execute(f"COPY {table} TO '{target / 'part-0.parquet'}' (FORMAT parquet)")
         statements.append(f"CREATE TABLE {SCHEMA}.{table} USING parquet LOCATION '{target}'")
     spark_thrift.execute(statements)
+    spark_thrift.execute(export_comment_statements(_comments_as_overlay(source), None,
+                                                   CommentTarget(catalog="spark_catalog", schema=SCHEMA)))
     args = spark_thrift.connect_args()
     provider = args.pop("credentials_provider")
     warehouse = DatabricksWarehouse("127.0.0.1", http_path="/cliservice", credentials_provider=provider,
@@ -62,6 +69,18 @@ def tpch_on_spark(spark_thrift: SparkThriftServer, demo_data_dir: Path,
     yield warehouse, source
     warehouse.close()
     source.close()
+
+
+def _comments_as_overlay(con: duckdb.DuckDBPyConnection) -> Overlay:
+    """The DuckDB demo's table and column comments, as an overlay (so Spark's tables get the same words)."""
+    tables: dict[str, Any] = {}
+    for name, comment in con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal").fetchall():
+        tables[name] = {"description": comment, "columns": {}}
+    for table, column, comment in con.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE NOT internal AND comment IS NOT NULL").fetchall():
+        if table in tables:
+            tables[table]["columns"][column] = {"description": comment}
+    return parse_overlay({"tables": {k: {kk: vv for kk, vv in v.items() if vv} for k, v in tables.items()}})
 
 
 def test_golden_sql_in_databricks_dialect_matches_duckdb_on_spark(
@@ -107,7 +126,9 @@ def _normal(row: tuple[Any, ...]) -> tuple[Any, ...]:
             out.append(v)
         elif isinstance(v, (int, float, Decimal)):
             out.append(float(v))
-        elif isinstance(v, (dt.date, dt.datetime)):
+        elif isinstance(v, dt.datetime):         # a month truncated to a timestamp or to a date is the same month
+            out.append(v.date().isoformat() if v.time() == dt.time() and v.tzinfo is None else v.isoformat())
+        elif isinstance(v, dt.date):
             out.append(v.isoformat())
         else:
             out.append(str(v))
