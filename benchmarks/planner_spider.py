@@ -24,9 +24,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from catalog_semantics.model import SemanticModel  # noqa: E402
-from nl2sql.eval.score import official_sql, order_matters, relaxed_eq, result_eq  # noqa: E402
-from nl2sql.planner import plan  # noqa: E402
+from catalog_semantics.model import SemanticModel
+from nl2sql.eval.score import official_sql, order_matters, relaxed_eq, result_eq
+from nl2sql.planner import plan
 
 
 def spider_dir() -> Path:

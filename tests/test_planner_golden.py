@@ -6,6 +6,7 @@ as lists when the gold SQL orders them). Floors, not targets: they catch regress
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -24,8 +25,11 @@ GOLDEN = yaml.safe_load((FIXTURES / "golden.yaml").read_text())["questions"]
 
 
 @pytest.fixture(scope="module")
-def demo(demo_data_dir: Path) -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
-    con = duckdb.connect(str(demo_data_dir / "demo_tpch.duckdb"), read_only=True)
+def demo(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    # a private copy: other tests may hold the shared file open with another configuration
+    copy = tmp_path_factory.mktemp("planner") / "demo_tpch.duckdb"
+    shutil.copyfile(demo_data_dir / "demo_tpch.duckdb", copy)
+    con = duckdb.connect(str(copy), read_only=True)
     model = apply_overlay(read_duckdb_catalog(con), load_overlay(FIXTURES / "overlay.yaml"))
     yield con, model
     con.close()
