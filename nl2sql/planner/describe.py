@@ -13,7 +13,7 @@ _OP = {"=": "is", "!=": "is not", ">": "above", ">=": "at least", "<": "below", 
 
 def describe(spec: QuerySpec, lex: Lexicon, notes: list[str] = ()) -> str:  # type: ignore[assignment]
     parts: list[str] = []
-    shown = [m for m in spec.measures if not m.hidden]
+    shown = list(spec.measures)
     if shown:
         parts.append(", ".join(_measure(m, lex) for m in shown))
     elif spec.projections:
@@ -60,7 +60,7 @@ def _measure(m: Measure, lex: Lexicon, short: bool = False) -> str:
     if m.kind == "rows_per":
         return f"average number of {' '.join(lex.tables[m.table].words)} rows per {' '.join(lex.tables[m.metric].words)}"
     if m.kind == "rows":
-        return f"number of {' '.join(lex.tables[m.table].words)} rows"
+        return f"number of {_plural_words(lex.tables[m.table].words)}"
     if m.kind == "share" and m.fn.startswith("total"):
         return f"share of all {m.metric}"
     if m.kind == "share":
@@ -96,3 +96,9 @@ def _num(value: object) -> str:
     if isinstance(value, float) and value == int(value):
         return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
     return str(value)
+
+
+def _plural_words(words: tuple[str, ...]) -> str:
+    """'number of customers', 'number of orders' (names already plural stay as they are)."""
+    text = " ".join(words)
+    return text if text.endswith("s") else f"{text}s"

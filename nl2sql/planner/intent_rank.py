@@ -311,6 +311,13 @@ class RankingSteps:
             self.r.orders.append(Order(False))
             return
         target = self._target(j + 1)
+        nxt = self.at(j + 1)
+        if target is None and nxt is not None and nxt.has("agg") and self.r.measures \
+                and self._target(j + 2) is None:
+            # "count customers by nation, sorted by count": by the measure already asked for
+            self.used.add(j + 1)
+            self.r.orders.append(Order(False, measure=len(self.r.measures) - 1))
+            return
         if target is None:
             if self.seq[j].has("stop"):
                 return
