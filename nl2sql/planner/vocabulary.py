@@ -44,11 +44,11 @@ CUES: tuple[tuple[str, Cue], ...] = (
                           "group by, in each, of each, for all, breakdown by, broken out by, by each, for the different"),
     *_table("grain", "day", "daily, per day, each day, by day, day by day"),
     *_table("grain", "week", "weekly, per week, each week, by week"),
-    *_table("grain", "month", "monthly, per month, each month, by month, month by month, month over month"),
+    *_table("grain", "month", "monthly, per month, each month, by month, month by month, month over month, over the months"),
     *_table("grain", "quarter", "quarterly, per quarter, each quarter, by quarter"),
     *_table("grain", "month_of_year", "month of the year, month of year, calendar month, months of the year"),
     *_table("grain", "year", "yearly, annual, annually, per year, each year, by year, year by year, "
-                              "year over year"),
+                              "year over year, over the years, across years, across the years"),
     *_table("unit", "day", "day"),
     *_table("unit", "week", "week"),
     *_table("unit", "month", "month"),
@@ -98,7 +98,8 @@ CUES: tuple[tuple[str, Cue], ...] = (
     *_table("list", "", "list, show, give, display, find, return, get, tell, what, which, who, whom, "
                          "what is, what are, which are, who are, list all, show all, show me, give me, "
                          "tell me, find all, identify, report, provide, see, view, fetch, retrieve, compute, "
-                         "calculate, determine, look up, enumerate"),
+                         "calculate, determine, look up, enumerate, compare, comparison of, breakdown of, break down, "
+                         "distribution of, split of, overview of, summary of, summarize, analyze, analyse"),
     *_table("stop", "", "the, a, an, of, is, are, was, were, be, been, being, do, does, did, to, for, in, on, at, "
                          "with, from, that, which, whose, who, whom, where, there, their, its, it, this, these, "
                          "those, all, any, ever, our, we, us, me, my, i, you, your, please, have, has, had, "
