@@ -84,3 +84,23 @@ def test_answer_on_a_model_without_overlay_runs_on_sqlite() -> None:
     cand = plan("number of people per city", _model(), dialect="sqlite")
     assert not cand.abstained, cand.abstain_reason
     assert sorted(con.execute(cand.sql).fetchall()) == [("Oslo", 1), ("Paris", 2)]
+
+
+def test_time_grains_and_months_run_on_sqlite() -> None:
+    import sqlite3
+
+    con = sqlite3.connect(":memory:")
+    con.executescript("""
+        CREATE TABLE trip (id INTEGER PRIMARY KEY, from_id INTEGER, to_id INTEGER, day DATE, cost DECIMAL(9,2));
+        INSERT INTO trip VALUES (1, 1, 2, '1996-03-05', 10), (2, 1, 2, '1996-07-01', 20), (3, 2, 1, '1997-01-09', 5);
+    """)
+    expected = {
+        "total cost of trips per year": [(1996, 30), (1997, 5)],
+        "total cost of trips per quarter in 1996": [(1, 10), (3, 20)],
+        "total cost of trips per month in 1996": [("1996-03-01", 10), ("1996-07-01", 20)],
+        "number of trips in March": [(1,)],
+    }
+    for question, rows in expected.items():
+        cand = plan(question, _model(), dialect="sqlite")
+        assert cand.sql, cand.abstain_reason
+        assert sorted(con.execute(cand.sql).fetchall()) == rows, (question, cand.sql)

@@ -119,7 +119,7 @@ class Compiler:
                 parts.append(exp.LT(this=col.copy(), expression=self.date_literal(end)))
             return exp.and_(*parts)
         if c.kind == "month":
-            return exp.EQ(this=exp.Month(this=col), expression=exp.Literal.number(c.values[0]))
+            return exp.EQ(this=self._grain(col, "month_of_year"), expression=exp.Literal.number(c.values[0]))
         if c.kind == "contains":
             text = str(c.values[0]).lower().replace("%", "").replace("_", "")
             pattern = {"contains": f"%{text}%", "starts": f"{text}%", "ends": f"%{text}"}[c.op]
@@ -261,6 +261,10 @@ class Compiler:
     def _grain(self, col: exp.Expression, grain: str | None) -> exp.Expression:
         if grain is None or grain == "day":
             return col
+        if self.dialect == "sqlite":
+            return _sqlite_grain(col, grain)
+        if grain == "quarter" and self.dialect in ("postgres", "redshift"):
+            return exp.Extract(this=exp.var("QUARTER"), expression=col)
         if grain == "year":
             return exp.Year(this=col)
         if grain == "quarter":
@@ -384,3 +388,26 @@ def _name(text: str, taken: set[str]) -> str:
         name, n = f"{base}_{n}", n + 1
     taken.add(name)
     return name
+
+
+def _sqlite_grain(col: exp.Expression, grain: str) -> exp.Expression:
+    """SQLite has no YEAR/MONTH/DATE_TRUNC: dates are ISO text, so STRFTIME cuts them."""
+    def part(fmt: str) -> exp.Expression:
+        return exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string(fmt), col.copy()])
+
+    def number(fmt: str) -> exp.Expression:
+        return exp.cast(part(fmt), "INTEGER")
+
+    if grain == "year":
+        return number("%Y")
+    if grain == "month_of_year":
+        return number("%m")
+    if grain == "quarter":
+        return exp.IntDiv(this=exp.Paren(this=exp.Add(this=number("%m"), expression=exp.Literal.number(2))),
+                          expression=exp.Literal.number(3))
+    if grain == "month":
+        return part("%Y-%m-01")
+    if grain == "week":
+        return exp.Anonymous(this="DATE", expressions=[col.copy(), exp.Literal.string("weekday 0"),
+                                                       exp.Literal.string("-6 days")])
+    raise NotUnderstood(f"Grouping by {grain.replace('_', ' ')} is not available on this database.", (grain,))
