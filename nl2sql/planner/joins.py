@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import weakref
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalog_semantics.model import SemanticModel
 
@@ -34,6 +34,8 @@ class Ambiguous(Exception):
 class JoinGraph:
     edges: dict[str, tuple[Edge, ...]]
     usage: dict[frozenset[str], int]      # how many verified queries join these two tables
+    cache: dict[tuple[str, str, str | None], Path | None | Ambiguous] = field(
+        default_factory=dict, compare=False, repr=False)   # paths found so far (the graph never changes)
 
     def path(self, start: str, target: str, via: str | None = None) -> Path | None:
         """The unique shortest path from ``start`` to ``target`` (through ``via`` when given).
@@ -41,6 +43,21 @@ class JoinGraph:
         Among paths of equal length the one with fewer downward steps wins; a remaining tie raises
         ``Ambiguous``. ``None`` when the tables are not connected.
         """
+        key = (start, target, via)
+        if key in self.cache:
+            found = self.cache[key]
+            if isinstance(found, Ambiguous):
+                raise found
+            return found
+        try:
+            result = self._path(start, target, via)
+        except Ambiguous as e:
+            self.cache[key] = e
+            raise
+        self.cache[key] = result
+        return result
+
+    def _path(self, start: str, target: str, via: str | None) -> Path | None:
         if via and via not in (start, target):
             first = self.path(start, via)
             second = self.path(via, target)
