@@ -327,6 +327,7 @@ class Reader(RankingSteps, ComparisonSteps):
                                                "contains", (concepts[0].value,), negated=self.take_neg(),
                                                text=it.text))
             self.r.weak += 1
+            self._absorb_column(column, (j - 1, j + 1))   # "'green' in the name", "name contains green"
             return
         values = [concepts[0].value]
         neg = self.take_neg()
@@ -357,6 +358,15 @@ class Reader(RankingSteps, ComparisonSteps):
                                            tuple(values), negated=neg, text=it.text))
         if it.fuzzy:
             self.r.fuzzy += 1
+
+    def _absorb_column(self, column: str, positions: tuple[int, ...]) -> None:
+        """The column named right next to its own value says nothing more: not a column to show."""
+        for n in positions:
+            other = self.at(n)
+            c = _one(other, "column") if other is not None and other.kind == "concept" else None
+            if c is not None and c.column == column and (n not in self.used or any(p[1] == n for p in self.r.projections)):
+                self.used.add(n)
+                self.r.projections = [p for p in self.r.projections if p[1] != n]
 
     def _literal(self, j: int) -> None:
         it = self.seq[j]

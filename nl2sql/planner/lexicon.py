@@ -165,6 +165,8 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column) -> None:
         values: tuple[str, ...] = ()
     else:
         values = c.sample_values
+        if not values and _is_texty(c):
+            values = comment_examples(c.comment)     # 'e.g. ECONOMY ANODIZED STEEL' when none were sampled
     for v in values:
         _add_value(lex, info.key, col, v)
     for code, label in _CODE_LABEL.findall(c.comment or ""):
@@ -177,6 +179,27 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column) -> None:
             concept = Concept("value", info.key, col, value=code, strength=2)
             _add(lex.values, tuple(label_words), concept)
             _add(lex.values, tuple(singular(w) for w in label_words), concept, stemmed=False)
+
+
+# "... e.g. GERMANY or UNITED STATES." / "e.g. 'forest green lace blush navy'": examples of stored values
+_EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as)\s*(.+?)(?:\)|\.(?:\s|$)|;|$)", re.IGNORECASE)
+
+
+def comment_examples(comment: str | None) -> tuple[str, ...]:
+    """Values a comment gives as examples, when the catalog sampled none.
+
+    >>> comment_examples("Name of the country, in upper case, e.g. GERMANY or UNITED STATES.")
+    ('GERMANY', 'UNITED STATES')
+    >>> comment_examples("Five colour words, e.g. 'forest green lace blush navy'.")
+    ('forest green lace blush navy',)
+    """
+    out: list[str] = []
+    for m in _EXAMPLES.finditer(comment or ""):
+        for part in re.split(r",|\bor\b|\band\b", m.group(1)):
+            text = part.strip().strip("'\"`").strip()
+            if 2 <= len(text) <= 60:
+                out.append(text)
+    return tuple(dict.fromkeys(out))
 
 
 def _free_text(values: tuple[str, ...]) -> bool:
