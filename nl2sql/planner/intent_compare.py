@@ -132,6 +132,10 @@ class ComparisonSteps:
         """'older than', 'heavier than', 'more expensive than': the column the adjective is about,
         on the table named just before."""
         words = self.seq[j].text.lower().split()
+        before = self.at(j - 1)
+        if before is not None and before.kind == "unknown" and before.text.lower() in ADJECTIVE_ATTRIBUTES:
+            words = [before.text.lower()]        # "worth more than": the verb names the column
+            self.used.add(j - 1)
         nouns: tuple[str, ...] = ()
         for w in words:
             base = w.removesuffix("er")
@@ -141,7 +145,8 @@ class ComparisonSteps:
         if not nouns:
             return None
         for n in range(j - 1, -1, -1):
-            t = _one(self.seq[n], "table") if self.seq[n].kind == "concept" else None
+            t = (_one(self.seq[n], "table") or _one(self.seq[n], "metric")) if self.seq[n].kind == "concept" \
+                else None
             if t is not None:
                 info = self.info(t.table)
                 cols = [c for c in info.numeric if any(x in info.column_words.get(c, ()) for x in nouns)]

@@ -157,6 +157,9 @@ ADJECTIVE_ATTRIBUTES: dict[str, tuple[bool, tuple[str, ...]]] = {
     "lightest": (False, ("weight",)), "heavy": (True, ("weight",)), "tallest": (True, ("height",)),
     "shortest": (False, ("height", "length", "duration")), "longest": (True, ("length", "duration")),
     "richest": (True, ("balance", "wealth", "income")), "populous": (True, ("population",)),
+    # verbs of value before a comparison: "orders worth more than 300000", "parts costing under 900"
+    "worth": (True, ("price", "value", "amount", "total", "cost")),
+    "costing": (True, ("price", "cost")), "priced": (True, ("price",)), "valued": (True, ("value", "price")),
 }
 
 
