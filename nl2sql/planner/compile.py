@@ -12,6 +12,7 @@ from dataclasses import replace
 import sqlglot
 from sqlglot import exp
 
+from nl2sql.planner.describe import business_name
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Edge, JoinGraph, Path
 from nl2sql.planner.lexicon import Lexicon
@@ -208,7 +209,8 @@ class Compiler:
         for d in s.dims:
             e = self._grain(self.column(d.col), d.grain)
             dim_exprs.append(e)
-            select.append(exp.alias_(e, _name(d.name or d.col.column, names), quoted=False))
+            label = d.name or business_name(self.lex.tables[d.col.table], d.col.column)
+            select.append(exp.alias_(e, _name(label, names), quoted=False))
             group.append(e.copy())
             group.extend(self.column(k) for k in d.keys)
         measure_exprs = [self.measure(m) for m in s.measures]
@@ -284,7 +286,7 @@ class Compiler:
             return "share"
         if m.kind == "rows_per":
             return f"{m.table} per {m.metric}"
-        words = " ".join(self.lex.tables[m.col.table].column_words.get(m.col.column, (m.col.column,)))  # type: ignore[union-attr]
+        words = business_name(self.lex.tables[m.col.table], m.col.column)  # type: ignore[union-attr]
         return f"{m.fn.replace('_', ' ')} {words}"
 
     def _is_down(self, c: Condition) -> bool:

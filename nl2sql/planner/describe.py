@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.lexicon import Lexicon, TableInfo
 from nl2sql.planner.spec import ColRef, Condition, Measure, QuerySpec
 from nl2sql.planner.timefilters import Period, describe_period
 
@@ -43,10 +43,13 @@ def describe(spec: QuerySpec, lex: Lexicon, notes: list[str] = ()) -> str:  # ty
 
 def _col(ref: ColRef, lex: Lexicon) -> str:
     info = lex.tables[ref.table]
-    words = " ".join(info.column_words.get(ref.column, (ref.column,)))
+    words = business_name(info, ref.column)
     owner = " ".join(info.words)
     via = f"{' '.join(lex.tables[ref.via].words)} " if ref.via else ""
-    return f"{via}{owner} {words}" if owner not in words else f"{via}{words}"
+    col = info.table.column(ref.column)
+    if (col is not None and col.synonyms) or owner in words:   # a business name already says whose
+        return f"{via}{words}"
+    return f"{via}{owner} {words}"
 
 
 def _dim_text(ref: ColRef, grain: str | None, lex: Lexicon) -> str:
@@ -102,3 +105,11 @@ def _plural_words(words: tuple[str, ...]) -> str:
     """'number of customers', 'number of orders' (names already plural stay as they are)."""
     text = " ".join(words)
     return text if text.endswith("s") else f"{text}s"
+
+
+def business_name(info: TableInfo, column: str) -> str:
+    """What a business user calls a column: its first synonym (overlay), else its name's words."""
+    col = info.table.column(column)
+    if col is not None and col.synonyms:
+        return col.synonyms[0]
+    return " ".join(info.column_words.get(column, (column,)))
