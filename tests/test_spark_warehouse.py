@@ -8,6 +8,7 @@ a long query on the server. See tests/spark_server.py for what the fixture bridg
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
 
 import pytest
@@ -186,5 +187,17 @@ def test_exported_comments_run_on_spark_and_come_back_through_the_reader(spark_t
         assert table.comment == "Sales orders (curated): one row per sale."
         assert table.column("s_id").comment == "Sale id, as the till prints it"
         assert export_comment_statements(overlay, wh.read_catalog()) == ()
+    finally:
+        wh.close()
+
+
+def test_concurrent_statements_share_the_pool_without_crossing_results(spark_thrift: SparkThriftServer) -> None:
+    wh = make_warehouse(spark_thrift, max_connections=2)
+    queries = [(unguarded(f"SELECT COUNT(*) AS n FROM customers WHERE c_id <= {k}"), k) for k in range(1, 13)]
+    try:
+        with ThreadPoolExecutor(4) as pool:                     # more threads than connections: some wait
+            results = list(pool.map(lambda q: wh.run(q[0], max_rows=10, timeout_s=60).rows, queries))
+        assert results == [((k,),) for _, k in queries]
+        assert wh._open <= 2 and len(wh._idle) == wh._open       # every connection came back to the pool
     finally:
         wh.close()

@@ -2,8 +2,8 @@
 
 Public connector API only: ``databricks.sql.connect`` (host + HTTP path, a token or a credentials
 provider, default catalog and schema), ``cursor.execute`` / ``fetchmany_arrow`` / ``cancel`` and the
-metadata calls ``cursor.tables`` / ``cursor.columns``. One connection is opened on first use and reused;
-statements on it are serialised, and a connection the server dropped is reopened once. The time limit is
+metadata calls ``cursor.tables`` / ``cursor.columns``. Connections are opened on first use and pooled
+(``max_connections`` statements in flight at once); a connection the server dropped is replaced once. The time limit is
 enforced by cancelling the statement from a timer thread (the warehouse then stops the work, unlike a
 client-side socket timeout). The token never appears in a message: driver text is scrubbed first.
 """
@@ -45,7 +45,7 @@ class DatabricksWarehouse:
                  token: str | None = None, credentials_provider: Callable[..., Any] | None = None,
                  catalog: str | None = None, schema: str | None = None, tables: tuple[str, ...] = (),
                  name: str | None = None, catalog_ttl_s: float = 600.0, read_options: ReadOptions = ReadOptions(),
-                 connect_args: Mapping[str, Any] | None = None) -> None:
+                 max_connections: int = 4, connect_args: Mapping[str, Any] | None = None) -> None:
         self._config = DatabricksConfig(host=host, http_path=http_path, warehouse_id=warehouse_id, token=token,
                                         catalog=catalog, schema=schema)
         if token is None and credentials_provider is None:
@@ -58,8 +58,10 @@ class DatabricksWarehouse:
         self._scope = UnityScope(catalog, schema, tuple(tables))
         self._read_options = read_options
         self._catalog_cache: TtlCache[Catalog] = TtlCache(catalog_ttl_s)
-        self._lock = threading.RLock()
-        self._connection: Any = None
+        self._max_connections = max(1, max_connections)
+        self._pool = threading.Condition()
+        self._idle: list[Any] = []                  # open connections not in use, reused by the next statement
+        self._open = 0                              # idle + in use
 
     # ----- construction at the edge -----
     @classmethod
@@ -115,13 +117,13 @@ class DatabricksWarehouse:
         return _ConnectorMetadata(self)
 
     def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                try:
-                    self._connection.close()
-                except Exception:  # noqa: BLE001 - closing a dead connection must not raise
-                    pass
-                self._connection = None
+        """Close the idle connections; one in use is closed when its statement ends and it comes back."""
+        with self._pool:
+            idle, self._idle = self._idle, []
+            self._open -= len(idle)
+            self._pool.notify_all()
+        for connection in idle:
+            _close_quietly(connection)
 
     def __repr__(self) -> str:
         return f"DatabricksWarehouse(host={self._config.server_hostname!r}, catalog={self.catalog!r}, schema={self.schema!r})"
@@ -172,35 +174,64 @@ class DatabricksWarehouse:
             _close_quietly(cursor)
 
     def _with_cursor(self, work: Callable[[Any], Any], *, timeout_s: float | None) -> Any:
-        """Run ``work(cursor)`` on the shared connection under the time limit; reconnect once if it was dropped."""
+        """Run ``work(cursor)`` on a pooled connection under the time limit; reconnect once if it was dropped."""
         from databricks.sql import exc
 
-        with self._lock:
-            for attempt in (1, 2):
-                if self._connection is None:
-                    self._connection = self._connect()
-                cursor = self._connection.cursor()
-                fired = threading.Event()
-                timer = threading.Timer(timeout_s, _cancel, (cursor, fired)) if timeout_s else None
-                if timer:
+        for attempt in (1, 2):
+            connection = self._acquire()
+            broken = False
+            fired = threading.Event()
+            timer = None
+            cursor = None
+            try:
+                cursor = connection.cursor()
+                if timeout_s:
+                    timer = threading.Timer(timeout_s, _cancel, (cursor, fired))
                     timer.daemon = True
                     timer.start()
-                try:
-                    return work(cursor)
-                except exc.Error as e:
-                    if fired.is_set():
-                        raise QueryTimeout(f"The query ran longer than {timeout_s:g} seconds and was cancelled.",
-                                           hint="Ask for less data (a shorter period, fewer groups) or raise the time limit.") from None
-                    if attempt == 1 and _connection_lost(e):
-                        log.info("Databricks connection lost; reconnecting once")
-                        self.close()
-                        continue
-                    raise ExecutionFailed(f"The warehouse could not run this query: {self._scrub(e)}") from None
-                finally:
-                    if timer:
-                        timer.cancel()
+                return work(cursor)
+            except exc.Error as e:
+                if fired.is_set():
+                    raise QueryTimeout(f"The query ran longer than {timeout_s:g} seconds and was cancelled.",
+                                       hint="Ask for less data (a shorter period, fewer groups) or raise the time limit.") from None
+                broken = _connection_lost(e)
+                if attempt == 1 and broken:
+                    log.info("Databricks connection lost; reconnecting once")
+                    continue
+                raise ExecutionFailed(f"The warehouse could not run this query: {self._scrub(e)}") from None
+            finally:
+                if timer:
+                    timer.cancel()
+                if cursor is not None:
                     _close_quietly(cursor)
+                self._release(connection, broken=broken)
         raise AssertionError("unreachable")
+
+    def _acquire(self) -> Any:
+        """An idle connection, a new one while under ``max_connections``, else wait for one to come back."""
+        with self._pool:
+            while not self._idle and self._open >= self._max_connections:
+                self._pool.wait()
+            if self._idle:
+                return self._idle.pop()
+            self._open += 1
+        try:
+            return self._connect()
+        except BaseException:
+            with self._pool:
+                self._open -= 1
+                self._pool.notify()
+            raise
+
+    def _release(self, connection: Any, *, broken: bool) -> None:
+        with self._pool:
+            if broken:
+                self._open -= 1
+            else:
+                self._idle.append(connection)
+            self._pool.notify()
+        if broken:
+            _close_quietly(connection)
 
     def _scrub(self, error: BaseException) -> str:
         """The driver's message without secrets, and without the server's Java stack trace."""
