@@ -18,7 +18,7 @@ from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.compile import Compiler
-from nl2sql.planner.describe import describe
+from nl2sql.planner.describe import business_name, describe
 from nl2sql.planner.intent import NotUnderstood, Reader
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import lexicon_for
@@ -31,8 +31,29 @@ __all__ = ["NotUnderstood", "plan", "plan_spec"]
 
 _LOG = logging.getLogger(__name__)
 
-_HINT = ("Try naming a measure (revenue, number of orders, average price), what to group by "
-         "(by region, per month) and any filters (in 1996, in Germany).")
+
+
+def rephrase_hint(model: SemanticModel) -> str:
+    """How to ask, with examples taken from this model (a metric, a grouping, a value)."""
+    lex = lexicon_for(model)
+    measures = [m.name for m in model.metrics[:2]]
+    groups: list[str] = []
+    values: list[str] = []
+    for info in lex.tables.values():
+        for c in info.table.columns:
+            if c.sample_values and c.name not in info.keys and len(groups) < 2:
+                groups.append(f"by {business_name(info, c.name)}")
+                values.append(c.sample_values[0])
+        if not measures and info.numeric:
+            measures.append(f"average {' '.join(info.column_words.get(info.numeric[0], ()))}")
+    if len(measures) < 2 and lex.tables:
+        measures.append(f"number of {' '.join(next(iter(lex.tables.values())).words)}")
+    parts = [f"a measure ({', '.join(measures[:2])})"]
+    if groups:
+        parts.append(f"what to group by ({', '.join(groups)})")
+    if values:
+        parts.append(f"and any filters (such as {values[0]})")
+    return "Try naming " + ", ".join(parts) + "."
 
 
 def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str], float]:
@@ -67,7 +88,9 @@ def plan(question: str, model: SemanticModel, *, dialect: str | None = None,
     except NotUnderstood as e:
         words = tuple(dict.fromkeys(e.words))
         named = f" I did not understand: {', '.join(repr(w) for w in words)}." if words else ""
-        return Candidate("offline", None, abstain_reason=f"{e.reason}{named} {_HINT}", unknown_words=words)
+        return Candidate("offline", None, abstain_reason=f"{e.reason}{named} {rephrase_hint(model)}",
+                         unknown_words=words)
     except Exception:  # noqa: BLE001 - a bug of ours must not take the question down: abstain and log
         _LOG.exception("offline planner failed on a question")
-        return Candidate("offline", None, abstain_reason=f"The offline engine could not handle this question. {_HINT}")
+        return Candidate("offline", None,
+                         abstain_reason=f"The offline engine could not handle this question. {rephrase_hint(model)}")
