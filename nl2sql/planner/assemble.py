@@ -149,6 +149,9 @@ class Assembler:
             if len({h for h in near}) == 1:
                 return ColRef(*near[0])
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
+        named = {h for stem in self.r.words for h in self.lex.date_names.get(stem, ())}
+        if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
+            return ColRef(*next(iter(named)))
         sibling = self._sibling_dates()
         if len(sibling) == 1:
             return sibling[0]

@@ -42,6 +42,7 @@ class Reader(RankingSteps, ComparisonSteps):
         self.last_measure = 0                   # index of the measure the last aggregate named
         self.new_measure = False
         self.r = Reading()
+        self.r.words = tuple(_stem(w) for w in self._raw_words if w)
         self.used: set[int] = set()
         self.neg_at: int | None = None
 

@@ -56,6 +56,7 @@ class Lexicon:
     tables: dict[str, TableInfo]
     vocab: dict[str, set[str]]                # first letter -> words, for typo correction
     date_hints: dict[str, set[tuple[str, str]]]   # stem -> date columns whose comment uses it
+    date_names: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # stem -> date columns so named
     max_len: int = 1
     words: set[str] = field(default_factory=set)  # every word of every phrase
     metrics: dict[str, Metric] = field(default_factory=dict)
@@ -161,6 +162,10 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column) -> None:
     if col in info.dates:
         for w in base[:-1]:
             lex.date_hints.setdefault(stem(w), set()).add((info.key, col))
+        # "delivery date" names the receipt date: first words of a date's names (never "date")
+        for phrase in (base, *(tuple(words(s)) for s in c.synonyms)):
+            if len(phrase) > 1 and phrase[0] not in ("date", "day", "time"):
+                lex.date_names.setdefault(stem(phrase[0]), set()).add((info.key, col))
     if col in info.keys or col in info.numeric and not _is_texty(c) or _free_text(c.sample_values):
         values: tuple[str, ...] = ()
     else:

@@ -41,6 +41,7 @@ class Reading:
     projections: list[tuple[ColRef, int]] = field(default_factory=list)
     periods: list[Period] = field(default_factory=list)
     date_hints: list[tuple[str, str]] = field(default_factory=list)
+    words: tuple[str, ...] = ()                                # stems of the question's words
     date_cols: list[tuple[ColRef, int]] = field(default_factory=list)
     existence: list[tuple[str, bool, int]] = field(default_factory=list)  # (table, negated, position)
     share: bool = False
