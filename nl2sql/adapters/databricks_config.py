@@ -3,17 +3,18 @@
 Follows the Databricks SDK's unified configuration: values given explicitly win, then the environment
 (``DATABRICKS_HOST``, ``DATABRICKS_TOKEN``, ``DATABRICKS_CLIENT_ID``/``_SECRET``, ``DATABRICKS_WAREHOUSE_ID``,
 ...), then the profile of the config file (``DATABRICKS_CONFIG_PROFILE`` or ``DEFAULT``; file
-``DATABRICKS_CONFIG_FILE`` or ``~/.databrickscfg``) for whatever is still unset. Pure: the file is parsed
-here with ``configparser``; nothing connects. The token is kept out of ``repr`` and of every message.
+``DATABRICKS_CONFIG_FILE`` or ``~/.databrickscfg``) for whatever is still unset. The file is parsed here
+with ``configparser``; nothing connects (OAuth is handed to databricks-sdk, imported only when used). The token is kept out of ``repr`` and of every message.
 """
 
 from __future__ import annotations
 
 import configparser
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from nl2sql.errors import ConfigError
@@ -37,6 +38,18 @@ PROFILE_KEYS: dict[str, str] = {
     "auth_type": "auth_type",
 }
 SECRET_FIELDS = ("token", "client_secret")
+_TOKEN_SHAPES = re.compile(r"\b(dapi|dose)[A-Za-z0-9\-]{8,}|\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]{8,}=*")
+
+
+def scrub(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Driver text without the configured secrets nor anything shaped like a Databricks token or auth header.
+
+    >>> scrub("401 for Bearer dapi0123456789abcdef and my-secret-value", ("my-secret-value",))
+    '401 for *** and ***'
+    """
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return _TOKEN_SHAPES.sub("***", text)
 
 
 @dataclass(frozen=True)
@@ -149,3 +162,21 @@ def parse_url(url: str) -> DatabricksConfig:
     return DatabricksConfig(host=parts.hostname or None, token=token, http_path=query.get("http_path"),
                             warehouse_id=query.get("warehouse_id"), catalog=query.get("catalog"),
                             schema=query.get("schema"), profile=query.get("profile"))
+
+
+def oauth_credentials_provider(config: DatabricksConfig) -> Callable[..., Any]:
+    """OAuth (or any non-token auth) through databricks-sdk's unified configuration, when it is installed."""
+    try:
+        from databricks.sdk.core import Config
+    except ImportError:
+        raise ConfigError("No Databricks token is configured, and OAuth needs the databricks-sdk package.",
+                          hint="Set DATABRICKS_TOKEN, or pip install databricks-sdk and configure a ~/.databrickscfg profile.") from None
+    sdk_args = {k: v for k, v in {"host": config.host, "profile": config.profile, "client_id": config.client_id,
+                                  "client_secret": config.client_secret, "auth_type": config.auth_type}.items() if v}
+    try:
+        sdk_config = Config(**sdk_args)
+    except Exception as e:  # noqa: BLE001 - the SDK raises ValueError and its own errors when nothing is configured
+        raise ConfigError(f"No usable Databricks credentials: {scrub(str(e), config.secrets)[:500]}",
+                          hint="Set DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or a "
+                               "~/.databrickscfg profile.") from None
+    return lambda: sdk_config.authenticate

@@ -17,10 +17,10 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from catalog_semantics.adapters.unity_cache import TtlCache
 from catalog_semantics.adapters.unity_reader import MetadataSource, ReadOptions, UnityScope, read_unity_catalog
 from catalog_semantics.errors import CatalogError
-from nl2sql.adapters.databricks_config import DatabricksConfig, load_config, parse_url
-from catalog_semantics.adapters.unity_cache import TtlCache
+from nl2sql.adapters.databricks_config import DatabricksConfig, load_config, oauth_credentials_provider, parse_url, scrub
 from nl2sql.errors import ConfigError, ExecutionFailed, InternalError, QueryTimeout
 from nl2sql.ports import ResultTable
 
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DIALECTS = ("databricks", "spark")          # sqlglot dialects this warehouse runs
-_TOKEN_SHAPES = re.compile(r"\b(dapi|dose)[A-Za-z0-9\-]{8,}|\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]{8,}=*")
 
 
 class DatabricksWarehouse:
@@ -117,7 +116,7 @@ class DatabricksWarehouse:
         return _ConnectorMetadata(self)
 
     def close(self) -> None:
-        """Close the idle connections; one in use is closed when its statement ends and it comes back."""
+        """Close the pooled connections not in use; the warehouse stays usable (a new statement reconnects)."""
         with self._pool:
             idle, self._idle = self._idle, []
             self._open -= len(idle)
@@ -236,9 +235,7 @@ class DatabricksWarehouse:
     def _scrub(self, error: BaseException) -> str:
         """The driver's message without secrets, and without the server's Java stack trace."""
         text = re.split(r"\n\s*at |\n\tat ", str(error), maxsplit=1)[0].strip()
-        for secret in self._config.secrets:
-            text = text.replace(secret, "***")
-        return _TOKEN_SHAPES.sub("***", text)[:1000]
+        return scrub(text, self._config.secrets)[:1000]
 
 
 def _as_arrow(batch: Any, description: Any) -> "pa.Table":
@@ -303,24 +300,3 @@ class _ConnectorMetadata:
             return self._warehouse._with_cursor(work, timeout_s=self._timeout_s)
         except ExecutionFailed as e:
             raise CatalogError("The Databricks catalog could not be read.", hint=e.message) from None
-
-
-def oauth_credentials_provider(config: DatabricksConfig) -> Callable[..., Any]:
-    """OAuth (or any non-token auth) through databricks-sdk's unified configuration, when it is installed."""
-    try:
-        from databricks.sdk.core import Config
-    except ImportError:
-        raise ConfigError("No Databricks token is configured, and OAuth needs the databricks-sdk package.",
-                          hint="Set DATABRICKS_TOKEN, or pip install databricks-sdk and configure a ~/.databrickscfg profile.") from None
-    sdk_args = {k: v for k, v in {"host": config.host, "profile": config.profile, "client_id": config.client_id,
-                                  "client_secret": config.client_secret, "auth_type": config.auth_type}.items() if v}
-    try:
-        sdk_config = Config(**sdk_args)
-    except Exception as e:  # noqa: BLE001 - the SDK raises ValueError and its own errors when nothing is configured
-        text = str(e)
-        for secret in config.secrets:
-            text = text.replace(secret, "***")
-        raise ConfigError(f"No usable Databricks credentials: {_TOKEN_SHAPES.sub('***', text)[:500]}",
-                          hint="Set DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or a "
-                               "~/.databrickscfg profile.") from None
-    return lambda: sdk_config.authenticate
