@@ -9,7 +9,8 @@ import pytest
 
 from nl2sql.adapters.databricks_config import DatabricksConfig, load_config, parse_url
 from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
-from nl2sql.errors import ConfigError, ExecutionFailed
+from catalog_semantics.errors import CatalogError
+from nl2sql.errors import ConfigError, ExecutionFailed, GuardRejected
 from nl2sql.guard import CheckedSql
 
 TOKEN = "dapi0123456789abcdef0123456789abcdef"
@@ -104,3 +105,15 @@ def test_connection_failure_is_ours_and_scrubbed() -> None:
     assert TOKEN not in str(caught.value) and "Databricks" in caught.value.message
     with pytest.raises(Exception, match="duckdb"):
         warehouse.run(CheckedSql("SELECT 1", "duckdb"), max_rows=10, timeout_s=10)
+
+
+def test_variable_substitution_is_refused_before_anything_is_sent() -> None:
+    """Spark substitutes ${env:X}, ${system:p}, ${hiveconf:k} in the raw text: the adapter refuses it (the guard lets
+    such literals through; tests/test_spark_warehouse.py shows the substitution happening on Spark)."""
+    warehouse = DatabricksWarehouse("127.0.0.1", http_path="/nowhere", token=TOKEN)
+    for sql in ("SELECT '${env:DATABRICKS_TOKEN}' AS t", "SELECT `${system:user.name}` FROM t", "SELECT 1 AS x -- ${x}"):
+        with pytest.raises(GuardRejected) as caught:
+            warehouse.run(CheckedSql(sql, "databricks"), max_rows=10, timeout_s=10)
+        assert caught.value.issues[0].code == "variable_substitution"
+    with pytest.raises(CatalogError):
+        warehouse.metadata_source().query("DESCRIBE TABLE EXTENDED `${env:HOME}`")

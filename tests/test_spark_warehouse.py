@@ -18,7 +18,7 @@ from catalog_semantics.model import SemanticModel
 from catalog_semantics.overlay import parse_overlay
 from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
 from nl2sql.errors import ExecutionFailed, GuardRejected, QueryTimeout
-from nl2sql.guard import GuardPolicy, check, policy_for_model
+from nl2sql.guard import CheckedSql, GuardPolicy, check, policy_for_model
 from tests.spark_server import SparkThriftServer, spark_thrift  # noqa: F401  (session fixture)
 
 pytestmark = pytest.mark.spark
@@ -201,3 +201,18 @@ def test_concurrent_statements_share_the_pool_without_crossing_results(spark_thr
         assert wh._open <= 2 and len(wh._idle) == wh._open       # every connection came back to the pool
     finally:
         wh.close()
+
+
+def test_spark_substitutes_variables_so_the_adapter_refuses_them(spark_thrift: SparkThriftServer,
+                                                                  warehouse: DatabricksWarehouse) -> None:
+    probe = CheckedSql("SELECT '${system:user.name}' AS who FROM regions LIMIT 1", "databricks")
+    with pytest.raises(GuardRejected):
+        warehouse.run(probe, max_rows=1, timeout_s=60)
+    # Why: sent as is (bypassing the adapter, as the test fixture may), Spark replaces it before parsing.
+    from databricks import sql
+
+    with sql.connect(server_hostname="127.0.0.1", http_path="/cliservice", **spark_thrift.connect_args()) as conn:
+        with conn.cursor() as cursor:
+            cursor.execute(f"SELECT '${{system:user.name}}' AS who FROM {SCHEMA}.regions LIMIT 1")
+            [(who,)] = cursor.fetchall()
+    assert who != "${system:user.name}"

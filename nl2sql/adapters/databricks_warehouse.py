@@ -21,7 +21,7 @@ from catalog_semantics.adapters.unity_cache import TtlCache
 from catalog_semantics.adapters.unity_reader import MetadataSource, ReadOptions, UnityScope, read_unity_catalog
 from catalog_semantics.errors import CatalogError
 from nl2sql.adapters.databricks_config import DatabricksConfig, load_config, oauth_credentials_provider, parse_url, scrub
-from nl2sql.errors import ConfigError, ExecutionFailed, InternalError, QueryTimeout
+from nl2sql.errors import ConfigError, ExecutionFailed, GuardRejected, InternalError, Issue, QueryTimeout
 from nl2sql.ports import ResultTable
 
 if TYPE_CHECKING:
@@ -92,6 +92,7 @@ class DatabricksWarehouse:
         """The result as an Arrow table (at most ``max_rows`` rows), whether rows were cut, and milliseconds taken."""
         if checked.dialect not in DIALECTS:
             raise InternalError(f"SQL checked for {checked.dialect!r} sent to a Databricks warehouse.")
+        refuse_variable_substitution(checked.sql)
         started = time.perf_counter()
 
         def fetch(cursor: Any) -> "pa.Table":
@@ -238,6 +239,21 @@ class DatabricksWarehouse:
         return scrub(text, self._config.secrets)[:1000]
 
 
+def refuse_variable_substitution(sql: str) -> None:
+    """Refuse SQL text holding ``${`` anywhere, string literals included.
+
+    Spark, and Databricks runtimes with it, replace ``${env:NAME}``, ``${system:prop}``, ``${hiveconf:key}`` and
+    ``${spark.conf}`` in the statement text before parsing it, so a harmless-looking literal would read the
+    server's environment (tokens, cloud keys) or configuration. The replacement happens on the raw text, below
+    any syntax tree, so this check is on the text the warehouse receives.
+    """
+    if "${" in sql:
+        raise GuardRejected((Issue(
+            "variable_substitution",
+            "The query contains ${…}, which the warehouse would replace with its own settings or environment.",
+            "${"),), sql=sql)
+
+
 def _as_arrow(batch: Any, description: Any) -> "pa.Table":
     """An Arrow table; the connector hands back a plain column table when the server sent rows column-wise."""
     import pyarrow as pa
@@ -280,6 +296,8 @@ class _ConnectorMetadata:
         self._timeout_s = timeout_s
 
     def query(self, sql: str) -> list[dict[str, Any]]:
+        if "${" in sql:                                     # a catalog name that Spark would substitute
+            raise CatalogError("A catalog name contains ${, which the warehouse would substitute; it was not read.")
         return self._rows(lambda cursor: cursor.execute(sql))
 
     def list_tables(self, catalog: str | None, schema: str) -> list[dict[str, Any]]:
