@@ -16,6 +16,7 @@ warehouse directory and Derby metastore in a temporary directory, stopped at the
 
 from __future__ import annotations
 
+import atexit
 import base64
 import os
 import shutil
@@ -96,7 +97,7 @@ class SparkThriftServer:
         if self.process is None:
             return
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            os.killpg(self.process.pid, signal.SIGTERM)     # the JVM and anything it started
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -163,6 +164,7 @@ def start_server() -> SparkThriftServer:
             server.stop()
             raise RuntimeError(f"The Spark Thrift Server exited during startup:\n{tail}")
         if _port_open(port):               # the HTTP endpoint opens last, once the server is ready
+            atexit.register(server.stop)    # also when the session is interrupted before its teardown
             return server
         time.sleep(0.25)
     tail = server.log_tail()
