@@ -3,11 +3,11 @@
 Semantic models are built from each database's own catalog (SQLAlchemy reader, no overlay). Gold and
 predicted SQL both run with Python's sqlite3; results are compared with the project's scorer (strict:
 Spider's official execution match; relaxed: gold columns contained, numbers within a tolerance).
-Strict is also reported with ``columns="asked"`` (only the columns a question asks for, as Spider's gold
-does; the product default also shows what rankings and lists are based on).
+Strict is also reported with ``columns="helpful"`` (also showing what rankings and lists are based on;
+the product default, ``"asked"``, shows only the columns a question asks for, as Spider's gold does).
 wta_1 is skipped (its SQLite file is not in the pack).
 
-    python benchmarks/planner_spider.py [--db concert_singer] [--show wrong|abstained] [--limit N]
+    python benchmarks/planner_spider.py [--db concert_singer] [--show wrong|abstained|helpful] [--limit N]
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def run(sql: str, con: sqlite3.Connection) -> list[tuple] | None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--db", action="append", help="only these databases")
-    ap.add_argument("--show", choices=("wrong", "abstained", "right", "asked"), action="append", default=[])
+    ap.add_argument("--show", choices=("wrong", "abstained", "right", "helpful"), action="append", default=[])
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = ap.parse_args(argv)
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     examples = json.loads((root / "dev.json").read_text())
     models: dict[str, SemanticModel] = {}
-    stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])   # total, answered, strict, relaxed, asked
+    stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])   # total, answered, strict, relaxed, helpful
     plan_ms: list[float] = []
     for n, ex in enumerate(examples):
         if args.limit is not None and n >= args.limit:
@@ -93,19 +93,19 @@ def main(argv: list[str] | None = None) -> int:
         gold_sql = official_sql(ex["query"])
         gold = run(gold_sql, con) or []
         pred = run(official_sql(cand.sql or "", predicted=True), con)
-        asked = plan(ex["question"], models[db], dialect="sqlite", columns="asked")
-        pred_asked = run(official_sql(asked.sql or "", predicted=True), con) if asked.sql else None
+        helpful = plan(ex["question"], models[db], dialect="sqlite", columns="helpful")
+        pred_helpful = run(official_sql(helpful.sql or "", predicted=True), con) if helpful.sql else None
         con.close()
         ordered = order_matters(gold_sql)
         strict = pred is not None and result_eq(gold, pred, ordered=ordered)
         relaxed = pred is not None and relaxed_eq(gold, pred, ordered=ordered)
         s[2] += strict
         s[3] += relaxed
-        s[4] += pred_asked is not None and result_eq(gold, pred_asked, ordered=ordered)
-        if "asked" in args.show and not (pred_asked is not None and result_eq(gold, pred_asked, ordered=ordered)):
-            print(f"ASKED-WRONG [{db}] {ex['question']}\n    pred: {asked.sql}\n    gold: {ex['query']}")
-        if ("wrong" in args.show and not relaxed) or ("right" in args.show and relaxed):
-            print(f"{'RIGHT' if relaxed else 'WRONG'} [{db}] {ex['question']}\n    pred: {cand.sql}\n"
+        s[4] += pred_helpful is not None and result_eq(gold, pred_helpful, ordered=ordered)
+        if "helpful" in args.show and not (pred_helpful is not None and result_eq(gold, pred_helpful, ordered=ordered)):
+            print(f"HELPFUL-WRONG [{db}] {ex['question']}\n    pred: {helpful.sql}\n    gold: {ex['query']}")
+        if ("wrong" in args.show and not strict) or ("right" in args.show and strict):
+            print(f"{'RIGHT' if strict else 'WRONG'} [{db}] {ex['question']}\n    pred: {cand.sql}\n"
                   f"    gold: {ex['query']}\n    {cand.interpretation}")
     total = [sum(v[i] for v in stats.values()) for i in range(5)]
     summary = {
@@ -113,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         "answered_share": round(total[1] / max(1, total[0]), 4),
         "strict_accuracy_on_answered": round(total[2] / max(1, total[1]), 4),
         "relaxed_accuracy_on_answered": round(total[3] / max(1, total[1]), 4),
-        "strict_accuracy_on_answered_asked_columns": round(total[4] / max(1, total[1]), 4),
+        "strict_accuracy_on_answered_helpful_columns": round(total[4] / max(1, total[1]), 4),
         "median_plan_ms": round(sorted(plan_ms)[len(plan_ms) // 2], 3) if plan_ms else None,
-        "per_db": {db: {"questions": v[0], "answered": v[1], "strict": v[2], "relaxed": v[3], "strict_asked": v[4]}
+        "per_db": {db: {"questions": v[0], "answered": v[1], "strict": v[2], "relaxed": v[3], "strict_helpful": v[4]}
                    for db, v in sorted(stats.items())},
     }
     if args.json:
@@ -123,11 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for db, v in sorted(stats.items()):
             print(f"{db:32} {v[0]:4} questions, {v[1]:4} answered, strict {v[2]:4}, relaxed {v[3]:4}, "
-                  f"strict (asked columns) {v[4]:4}")
+                  f"strict (helpful columns) {v[4]:4}")
         print(f"TOTAL {total[0]} questions; answered {total[1]} ({summary['answered_share']:.1%}); "
               f"correct among answered: strict {summary['strict_accuracy_on_answered']:.1%}, "
-              f"relaxed {summary['relaxed_accuracy_on_answered']:.1%}, strict with asked columns "
-              f"{summary['strict_accuracy_on_answered_asked_columns']:.1%}; median plan {summary['median_plan_ms']} ms")
+              f"relaxed {summary['relaxed_accuracy_on_answered']:.1%}, strict with helpful columns "
+              f"{summary['strict_accuracy_on_answered_helpful_columns']:.1%}; median plan {summary['median_plan_ms']} ms")
     return 0
 
 

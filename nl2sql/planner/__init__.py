@@ -72,7 +72,7 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
 
 
 def plan(question: str, model: SemanticModel, *, dialect: str | None = None,
-         columns: Literal["helpful", "asked"] = "helpful") -> Candidate:
+         columns: Literal["helpful", "asked"] = "asked") -> Candidate:
     """Answer a question with SQL over the model, or abstain saying which words were not understood.
 
     ``columns="helpful"`` (the default) also shows what a ranking is ranked by and what a list is

@@ -245,7 +245,7 @@ class Assembler:
                 raise NotUnderstood("I could not tell what to do with a number column.",
                                     (self._col_words(ref),))
             dims.append(self._resolve_dim(Dim(ref)))
-        dims += self._grain_dims(base)
+        dims = self._named_columns_replace_labels(dims) + self._grain_dims(base)
         seen: list[ColRef] = []
         unique = []
         for d in dims:
@@ -286,6 +286,24 @@ class Assembler:
         conditions = self._conditions(base)
         return QuerySpec(base, tuple(measures), tuple(dims), (), tuple(conditions), tuple(r.having),
                          tuple(orders), limit, False)
+
+    def _named_columns_replace_labels(self, dims: list[Dim]) -> list[Dim]:
+        """'document ids and the number of paragraphs in each document': the columns the question names
+        for an entity are shown instead of its label; its keys stay in the grouping."""
+        out = list(dims)
+        for d in dims:
+            if not d.name or d.name != d.col.table or d.grain:
+                continue
+            named = [i for i, o in enumerate(out) if o is not d and not o.name and o.grain is None
+                     and o.col.table == d.col.table and o.col.via == d.col.via]
+            if not named:
+                continue
+            first = out[named[0]]
+            keys = tuple(k for k in (d.col, *d.keys) if k != first.col and k in
+                         [ColRef(d.col.table, pk, d.col.via) for pk in self.lex.tables[d.col.table].pk])
+            out[named[0]] = replace(first, keys=tuple(dict.fromkeys(first.keys + keys)))
+            out.remove(d)
+        return out
 
     def _measure_index(self, target: object, measures: list[Measure]) -> int:
         kind, obj = target  # type: ignore[misc]
@@ -499,10 +517,12 @@ class Assembler:
         explicit = [p for p, pos in r.projections if pos >= 0] or projections if r.star else \
             [p for p, pos in r.projections if pos >= 0]
         helpers: list[ColRef] = [p for p, pos in r.projections if pos < 0]
+        ranked_by = [p for p, pos in r.projections if pos == -2]
         projections = [p for p in projections if p not in helpers or p in explicit]
         if not explicit:
             projections = list(self._labels(base)) + [p for p in projections if p not in self._labels(base)
                                                       and p not in helpers]
+        projections += [p for p in ranked_by if p not in projections]
         for c in r.conditions:
             if c.kind == "compare" and c.col is not None and c.col.table == base and c.col not in projections:
                 helpers.append(c.col)
@@ -537,6 +557,7 @@ class Assembler:
                 helpers.append(o.col)
         distinct = r.distinct or subject is None
         conditions = self._conditions(base)
+        projections = list(dict.fromkeys(projections))     # a column named twice is shown once
         helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
         return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
                          tuple(helpers))

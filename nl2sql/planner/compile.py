@@ -33,6 +33,7 @@ class Compiler:
         self.aliases: dict[tuple[tuple[str, str, tuple[str, ...]], ...], str] = {(): spec.base}
         self.used_names: set[str] = {spec.base}
         self.joins: list[tuple[exp.Expression, exp.Expression]] = []
+        self.joined_down = False                # a child table is joined (see _join_instead)
 
     # ---- tables and joins -----------------------------------------------------------------------
     def table_expr(self, table: str, alias: str) -> exp.Table:
@@ -151,6 +152,9 @@ class Compiler:
             metric = self.lex.metrics[m.metric]
             return self.model_sql(metric.sql, metric.table.lower(), tuple(j.lower() for j in metric.joins))
         if m.kind == "rows":
+            if m.table == self.spec.base and self.joined_down:     # each base row once across the join
+                key = exp.column(self.lex.tables[m.table].pk[0], table=self.spec.base)
+                return exp.Count(this=exp.Distinct(expressions=[key]))
             if m.table == self.spec.base:
                 return exp.Count(this=exp.Star())
             info = self.lex.tables[m.table]
@@ -202,6 +206,8 @@ class Compiler:
     # ---- the query ------------------------------------------------------------------------------
     def compile(self) -> exp.Select:
         s = self.spec
+        # conditions first: whether a child table is joined decides how rows are counted
+        where = [self._where(c) for c in self._main_conditions()] + self._exists()
         names: set[str] = set()
         select: list[exp.Expression] = []
         group: list[exp.Expression] = []
@@ -211,8 +217,9 @@ class Compiler:
             dim_exprs.append(e)
             label = d.name or business_name(self.lex.tables[d.col.table], d.col.column)
             select.append(exp.alias_(e, _name(label, names), quoted=False))
-            group.append(e.copy())
+            # keys first: rows tied on a ranking then come out in key order, as most databases group them
             group.extend(self.column(k) for k in d.keys)
+            group.append(e.copy())
         measure_exprs = [self.measure(m) for m in s.measures]
         measure_names: list[str | None] = []
         for m, e in zip(s.measures, measure_exprs):
@@ -224,9 +231,8 @@ class Compiler:
             select.append(exp.alias_(e, label, quoted=False))
         for p in s.projections + (s.helpers if self.helpful else ()):
             select.append(self.column(p))
-        where = [self._where(c) for c in self._main_conditions()] + self._exists()
         query = exp.select(*select)
-        if s.distinct:
+        if s.distinct or (self.joined_down and not s.measures):
             query = query.distinct()
         query = query.from_(self.table_expr(s.base, s.base))
         for table, on in self.joins:
@@ -313,9 +319,41 @@ class Compiler:
                 groups[key] = []
                 order.append(key)
             groups[key].append(c)
+        joined = self._join_instead([groups[key] for key in order])
         out = []
         for key in order:
-            out.append(self._exists_group(groups[key]))
+            if groups[key] is joined:
+                out.extend(self._joined_group(joined))
+            else:
+                out.append(self._exists_group(groups[key]))
+        return out
+
+    def _join_instead(self, groups: list[list[Condition]]) -> list[Condition] | None:
+        """The one positive child condition of a plain list or count, to be joined rather than tested
+        with EXISTS: 'singers who have a song above 300000' lists each matching name once (DISTINCT) and
+        'how many dogs had a treatment' counts distinct dogs, the way such questions are usually written
+        (a join and DISTINCT), so the answer agrees with them even where DISTINCT is ignored."""
+        s = self.spec
+        positive = [g for g in groups if not any(c.negated for c in g)]
+        if len(positive) != 1:
+            return None
+        if not s.measures and not s.dims:
+            shown = set(s.projections) | (set(s.helpers) if self.helpful else set())
+            # DISTINCT needs every sort key among the columns shown
+            return positive[0] if all(o.col in shown for o in s.order) else None
+        info = self.lex.tables[s.base]
+        if not s.dims and not s.having and len(s.measures) == 1 and s.measures[0].kind == "rows" \
+                and s.measures[0].table == s.base and len(info.pk) == 1:
+            return positive[0]
+        return None
+
+    def _joined_group(self, conds: list[Condition]) -> list[exp.Expression]:
+        self.joined_down = True
+        out = []
+        for c in conds:
+            alias = self._inner_alias(c, self.spec.base)
+            if c.kind != "exists":
+                out.append(self.condition(c, alias))
         return out
 
     def _exists_group(self, conds: list[Condition]) -> exp.Expression:

@@ -105,7 +105,7 @@ class Reader(RankingSteps, ComparisonSteps):
             c = _one(self.seq[j], "column")
             nxt_text = self.seq[j + 1].text.lower()
             if c is not None and nxt_text in ("name", "names") and self.seq[j].end == self.seq[j + 1].start \
-                    and c.column not in self.info(c.table).numeric:
+                    and c.column not in self.info(c.table).numeric and c.column not in self.info(c.table).keys:
                 self.used.add(j + 1)
                 continue
             if c is not None and _one(self.seq[j + 1], "table") and _one(self.seq[j + 1], "table").table == c.table:  # type: ignore[union-attr]

@@ -71,6 +71,18 @@ class ComparisonSteps:
         if post is not None and post.has("cmp_post"):
             op = post.cue("cmp_post").arg  # type: ignore[union-attr]
             self.used.add(end)
+        nxt_item = self.at(end)
+        f_next = _one(nxt_item, "filter") if nxt_item is not None and end not in self.used else None
+        t_next = self.table(end)
+        if col is None and op == ">=" and values == (1.0,) and (f_next is not None or t_next is not None):
+            # "had at least one late item": some such row exists
+            self.used.add(end)
+            if f_next is not None:
+                self.r.conditions.append(Condition("filter", f_next.table, filter_name=f_next.name,
+                                                   text=nxt_item.text))  # type: ignore[union-attr]
+            else:
+                self.r.existence.append((t_next, False, end))  # type: ignore[arg-type]
+            return
         if col is None and (j - 1) in self.aggregated and self.r.measures:
             # "whose average life expectancy is above 72": the aggregate is compared (and, if the
             # question named it only here, it filters without being shown)
@@ -85,18 +97,6 @@ class ComparisonSteps:
             if percent and _is_fraction(self.info(col.table).table.column(col.column)):
                 values = tuple(v / 100 for v in values)           # "8%" of a rate stored as 0.08
             self.r.conditions.append(Condition("compare", col.table, col, op, values, text=it.text))
-            return
-        nxt_item = self.at(end)
-        f_next = _one(nxt_item, "filter") if nxt_item is not None and end not in self.used else None
-        t_next = self.table(end)
-        if op == ">=" and values == (1.0,) and (f_next is not None or t_next is not None):
-            # "had at least one late item": some such row exists
-            self.used.add(end)
-            if f_next is not None:
-                self.r.conditions.append(Condition("filter", f_next.table, filter_name=f_next.name,
-                                                   text=nxt_item.text))  # type: ignore[union-attr]
-            else:
-                self.r.existence.append((t_next, False, end))  # type: ignore[arg-type]
             return
         if f_next is not None and op != ">=" or (f_next is not None and values != (1.0,)):
             # "customers with more than 10 open orders": count the rows meeting the filter

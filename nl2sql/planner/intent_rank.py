@@ -300,9 +300,12 @@ class RankingSteps:
         pending = next((i for i, o in enumerate(self.r.orders) if o.col is None and o.measure is None), None)
         if pending is None:
             self.r.orders.append(Order(True, col=c))
+            self.r.projections.append((c, -1))
         else:
             self.r.orders[pending] = Order(self.r.orders[pending].desc, col=c)
-        self.r.projections.append((c, -1))
+            # "top 10 customers by account balance" names what they are ranked by: shown beside them,
+            # as "top 5 countries by revenue" shows the revenue
+            self.r.projections.append((c, -2 if self.r.limit is not None else -1))
 
     def _order(self, j: int) -> None:
         words = self.seq[j].text.lower().split()

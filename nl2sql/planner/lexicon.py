@@ -20,6 +20,8 @@ from nl2sql.planner.vocabulary import cue_index
 _NUMERIC = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "MONEY")
 _DATE = ("DATE", "TIME")
 _KEY_WORDS = frozenset({"id", "key", "pk", "fk", "uid", "code", "no", "num"})
+# Words every table has a column for: "car names" is not what "the names of the countries" means
+_ATTRIBUTE_HEADS = frozenset({"name", "type", "date", "number", "detail", "info", "status", "data"})
 _COMMENT_STOP = frozenset({"of", "the", "a", "an", "in", "on", "for", "with", "who", "which", "that", "where",
                            "from", "to", "by", "and", "or", "is", "are", "was", "were", "e", "g", "eg", "ie"})
 # "F = fulfilled (all items shipped), O = open" -> (F, fulfilled), (O, open)
@@ -98,7 +100,7 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
             _add(lex.names, tuple(words(syn)), concept)
         # "items" alone for "line items": the head noun of a longer name, weakly
         for phrase in (info.words, *(tuple(words(syn)) for syn in t.synonyms)):
-            if len(phrase) > 1 and phrase[-1] not in _KEY_WORDS:
+            if len(phrase) > 1 and phrase[-1] not in _KEY_WORDS and stem(phrase[-1]) not in _ATTRIBUTE_HEADS:
                 _add(lex.names, phrase[-1:], Concept("table", info.key, strength=1))
         for phrase in _comment_phrases(t.comment, table=True)[-1:]:
             if len(phrase) == 1:         # "Suppliers (vendors) ...": the bracketed word, or a one-word head
