@@ -26,9 +26,11 @@ from nl2sql.guard_rules import (
     forbidden_functions,
     lookalike_identifiers,
     no_command,
+    no_variable_substitution,
     query_root,
     read_only,
     series_size,
+    substitutes_variables,
 )
 
 if TYPE_CHECKING:
@@ -74,6 +76,7 @@ GUARD_RULES: tuple[GuardRule, ...] = (
     forbidden_functions,
     series_size,
     lookalike_identifiers,
+    no_variable_substitution,
     unknown_columns,
 )
 
@@ -161,6 +164,9 @@ def _render(tree: exp.Expression, dialect: str, sql: str) -> str:
     except Exception as e:  # noqa: BLE001
         raise GuardRejected((Issue("guard_error", "The query could not be prepared safely, so it was not run.",
                                    type(e).__name__),), sql=sql) from e
+    if substitutes_variables(dialect) and "${" in rendered:    # what runs, as the engine will read it
+        raise GuardRejected((Issue("variable_substitution",
+                                   "Text of the form ${...} is not allowed: the engine would replace it."),), sql=sql)
     if len(again) != 1 or not isinstance(again[0], exp.Query) or any(
             isinstance(n, exp.Command) for n in again[0].walk()):
         raise GuardRejected((Issue("guard_error", "The query could not be prepared safely, so it was not run."),),

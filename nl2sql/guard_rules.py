@@ -168,3 +168,25 @@ def lookalike_identifiers(tree: exp.Expression, policy: GuardPolicy) -> Iterator
         if reason and name not in seen and name.lower() not in allowed:
             seen.add(name)
             yield Issue("confusable_identifier", f"The name '{name}' {reason}.", name)
+
+
+# Spark-family engines (Databricks SQL, Spark, Hive) substitute ${env:X}, ${system:X}, ${hiveconf:X} and
+# ${spark.conf} in the raw statement text before parsing, even inside string literals: a read of the
+# environment hidden in plain sight.
+SUBSTITUTING_DIALECTS = frozenset({"databricks", "spark", "spark2", "hive"})
+
+
+def substitutes_variables(dialect: str | None) -> bool:
+    return (dialect or "").lower() in SUBSTITUTING_DIALECTS
+
+
+def no_variable_substitution(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+    """No ``${...}`` anywhere in a query for an engine that would substitute it."""
+    if not (substitutes_variables(policy.dialect) or substitutes_variables(policy.output_dialect)):
+        return
+    for node in tree.walk():
+        if isinstance(node, exp.Parameter) or any(isinstance(v, str) and "${" in v for v in node.args.values()):
+            yield Issue("variable_substitution",
+                        "Text of the form ${...} is not allowed: the engine would replace it with a setting.",
+                        node.sql(dialect=policy.dialect)[:80])
+            return
