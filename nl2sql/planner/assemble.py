@@ -52,7 +52,9 @@ class Assembler:
         if (r.dims or r.unit_dims) and r.extremes and all(t[1][0] == "column" for t in r.extremes):  # type: ignore[index]
             # "the maximum weight for each type of pet": per group, not the single heaviest row
             for desc, (kind, obj), _pos in r.extremes:  # type: ignore[misc]
-                r.measures.append(Measure("agg", obj.table, "max" if desc else "min", col=obj))
+                m = Measure("agg", obj.table, "max" if desc else "min", col=obj)
+                if m not in r.measures:          # "... List the maximum weight and pet type": named twice
+                    r.measures.append(m)
             r.extremes = []
         if not r.measures and not r.extremes and (r.dims or r.unit_dims) and (r.entities or r.conditions) \
                 and not r.projections and all(d.col.column for d in r.dims):
@@ -110,10 +112,10 @@ class Assembler:
             col = self._date_column(base)
             if col is None:
                 year_col = self._year_column(base)
-                if year_col is None or p.start is None or p.end is None or p.end.year - p.start.year != 1 \
-                        or (p.start.month, p.start.day, p.end.month, p.end.day) != (1, 1, 1, 1):
+                cmp = _year_comparison(p.start, p.end)
+                if year_col is None or cmp is None:
                     raise NotUnderstood("I could not find a date to apply the period to.", (p.text,))
-                out.append(Condition("compare", year_col.table, year_col, "=", (p.start.year,), text=p.text))
+                out.append(Condition("compare", year_col.table, year_col, cmp[0], (cmp[1],), text=p.text))
                 self.r.projections = [pr for pr in self.r.projections if pr[0].column != year_col.column]
                 continue
             out.append(Condition("range", col.table, col, "range", (p.start, p.end), text=p.text))
@@ -220,6 +222,8 @@ class Assembler:
                 self._measure_index(target, measures)
         base = self._base(measures)
         base = self._bridge_base(base, measures)
+        if r.periods:
+            self._time_conditions(base)      # a year column compared with a year is not also shown
         # "average quantity per line item": grouping by the rows being measured groups nothing
         dims = [self._resolve_dim(d) for d in r.dims
                 if not (d.col.column == "" and d.col.table == base and d.col.via is None)]
@@ -512,6 +516,9 @@ class Assembler:
         if subject is None and not projections:
             raise NotUnderstood("I could not tell what to list or count.", ())
         base = subject or projections[0].table
+        if r.periods:
+            self._time_conditions(base)      # a year column compared with a year is not also shown
+            projections = [p for p, _ in r.projections]
         if r.star:
             projections = [ColRef(base, c.name) for c in self.lex.tables[base].table.columns]
         explicit = [p for p, pos in r.projections if pos >= 0] or projections if r.star else \
@@ -561,6 +568,16 @@ class Assembler:
         helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
         return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
                          tuple(helpers))
+
+
+def _year_comparison(start: date | None, end: date | None) -> tuple[str, int] | None:
+    """A period of whole years on a year column: 'in 2014' (=), '2014 or after' (>=), 'before 2014' (<)."""
+    whole = all(d is None or (d.month, d.day) == (1, 1) for d in (start, end))
+    if not whole or (start is None and end is None):
+        return None
+    if start is not None and end is not None:
+        return ("=", start.year) if end.year - start.year == 1 else None
+    return (">=", start.year) if start is not None else ("<", end.year)  # type: ignore[union-attr]
 
 
 def _unused(_: date) -> None:  # pragma: no cover - keeps the import for type readers

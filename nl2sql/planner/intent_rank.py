@@ -6,6 +6,8 @@ A mixin of ``Reader``: the steps share the reader's state (the phrases, what is 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nl2sql.planner.lexicon import Concept
 from nl2sql.planner.reading import (
     NotUnderstood,
@@ -101,12 +103,25 @@ class RankingSteps:
             self.r.measures.append(Measure("rows_per", target[1], "avg", metric=per))  # type: ignore[arg-type]
             return
         self.new_measure = False
+        prev = self.at(j - 1)
+        # "in ascending order of count": a measure named only to sort by is not shown
+        sort_only = prev is not None and not self.r.measures and (
+            prev.has("order") and len(prev.text.split()) > 1 or prev.has("dir") and "order" in prev.text.lower())
         for fn in fns:
             m = self._measure(fn, distinct, target, self.seq[j].text)
+            if sort_only:
+                m = replace(m, hidden=True)
             if m not in self.r.measures:
                 self.r.measures.append(m)
                 self.new_measure = True
             self.last_measure = self.r.measures.index(m)
+        if sort_only:
+            pending = next((i for i, o in enumerate(self.r.orders) if o.col is None and o.measure is None
+                            and o.dim is None), None)
+            if pending is None:
+                self.r.orders.append(Order(False, measure=self.last_measure))
+            else:                        # "in ascending order of count": the direction came first
+                self.r.orders[pending] = replace(self.r.orders[pending], measure=self.last_measure)
         self.aggregated.add(max(n for n in self.used if n <= k + 1) if self.used else k)
 
     def _per_entity(self, k: int) -> str | None:
@@ -322,8 +337,8 @@ class RankingSteps:
             self.r.orders.append(Order(False, measure=len(self.r.measures) - 1))
             return
         if target is None:
-            if self.seq[j].has("stop"):
-                return
+            if self.seq[j].has("stop") or (nxt is not None and nxt.has("agg") and not self.r.measures):
+                return                   # "sorted by count": the count is read next, as a sort key
             raise NotUnderstood("I could not tell what to sort by.", (self.seq[j].text,))
         kind, obj = target
         if kind == "column":

@@ -147,6 +147,9 @@ def _names_the_rows(it: Item, items: list[Item], n: int, lex: Lexicon) -> Concep
     """'names of orchestras' when the orchestra table has no column called name: its naming column."""
     if it.text.lower().rstrip("s") not in ("name", "title") or n + 1 >= len(items):
         return None
+    before = items[n - 1] if n > 0 else None
+    if before is not None and before.end == it.start and any(c.kind == "table" for c in before.concepts):
+        return None                      # "singer names in concerts": the singers' names
     k = n + 1
     while k < len(items) and items[k].kind == "cue" and items[k].has("stop") and not items[k].concepts:
         k += 1

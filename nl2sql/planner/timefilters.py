@@ -95,6 +95,10 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
                     op = "range"
             if op == "between":
                 op = None                          # "orders from 1995" alone: those of 1995
+            after = items[nxt + 1] if op is None and nxt + 1 < len(items) and items[nxt].has("or") else None
+            if after is not None and after.has("date_cmp") and after.cue("date_cmp").arg in (">", "<"):  # type: ignore[union-attr]
+                op = ">=" if after.cue("date_cmp").arg == ">" else "<="   # type: ignore[union-attr]  # "2014 or after"
+                nxt += 2
         text = " ".join(items[k].text for k in range(start_i, nxt))
         if op in (None, "range"):
             periods.append(Period(start, end, text, tuple(range(start_i, nxt))))
