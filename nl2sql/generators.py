@@ -75,12 +75,18 @@ def build_llm_request(
 
 
 def generate_llm(request: LlmRequest, llm: LlmClient, dialect: str) -> tuple[Candidate, Completion]:
-    from nl2sql.extract import extract_sql
+    from nl2sql.extract import abstention_reason, extract_sql
 
     completion = llm.complete(request.messages)
     if ("truncated", "true") in completion.extra:
         # A cut-off reply can still parse ("SELECT 1, 1, …"); never run what the model did not finish.
         raise LlmReplyError("The language model's reply was too long and was cut off.")
+    reason = abstention_reason(completion.text)
+    if reason is not None:  # the model says the data cannot answer this: an abstention, not a fault
+        declined = Candidate("llm", None, abstain_reason=f"The language model could not answer: {reason}",
+                             prompt_tokens=completion.prompt_tokens,
+                             completion_tokens=completion.completion_tokens, reply=completion.text)
+        return declined, completion
     sql = extract_sql(completion.text, dialect=dialect)
     candidate = Candidate(
         "llm",

@@ -184,7 +184,7 @@ class Assistant:
                         budget_tokens=self.settings.context_token_budget,
                         include_values=self.settings.send_data_to_llm,
                     )
-                ran = self._run_llm(question, history, context, attempts, timer)
+                ran = self._run_llm(question, history, context, attempts, abstentions, timer)
             else:
                 ran = self._run_deterministic(generator, question, history, attempts, abstentions, timer)
             if isinstance(ran, _Ran):
@@ -230,8 +230,14 @@ class Assistant:
             return e
 
     def _run_llm(
-        self, question: str, history: History, context: str, attempts: list[Attempt], timer: _Timer
-    ) -> _Ran | UserFacingError:
+        self,
+        question: str,
+        history: History,
+        context: str,
+        attempts: list[Attempt],
+        abstentions: list[Candidate],
+        timer: _Timer,
+    ) -> _Ran | UserFacingError | None:
         assert self.llm is not None
         with timer.step("prompt"):
             request = build_llm_request(
@@ -246,11 +252,15 @@ class Assistant:
                 except LlmReplyError as e:
                     attempts.append(Attempt("llm", None, "error", e.message))
                     last = e
-                    request = repair_request(request, "", "Your reply contained no SQL query.")
+                    request = repair_request(request, "", f"{e.message} Reply with one SQL query.")
                     continue
             tokens[0] += completion.prompt_tokens
             tokens[1] += completion.completion_tokens
             candidate = _with_tokens(candidate, *tokens)
+            if candidate.abstained:
+                attempts.append(Attempt("llm", None, "abstained", candidate.abstain_reason))
+                abstentions.append(candidate)
+                return None
             try:
                 return self._guard_and_run(candidate, timer)
             except QueryTimeout as e:
@@ -321,7 +331,7 @@ class Assistant:
     def _abstained(
         self, question: str, abstentions: list[Candidate], attempts: list[Attempt], linked_tables: tuple[str, ...]
     ) -> Answer:
-        reason = next((c.abstain_reason for c in abstentions if c.abstain_reason), None)
+        reason = next((c.abstain_reason for c in reversed(abstentions) if c.abstain_reason), None)  # latest says most
         unknown = next((c.unknown_words for c in abstentions if c.unknown_words), ())
         message = reason or "I could not answer this question with confidence."
         hint = "Try naming a measure and how to break it down, e.g. 'revenue by region in 1996'."

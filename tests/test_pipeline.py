@@ -165,3 +165,11 @@ def test_one_assistant_serves_many_threads(demo_model, demo_warehouse, stub) -> 
         t.join()
     assert len(answers) == 16 and {a.status for a in answers} == {"answered"}
     assert len({a.rows for a in answers}) == 1
+
+
+def test_a_model_that_declines_gives_an_abstention_with_its_reason(demo_model, demo_warehouse, stub) -> None:
+    stub.script("CANNOT ANSWER: there is no table about employees.")
+    answer = llm_assistant(demo_model, demo_warehouse, stub).ask("How many employees work in each department?")
+    assert answer.status == "abstained" and answer.sql is None
+    assert "no table about employees" in (answer.message or "")
+    assert len(stub.requests) == 1                      # a refusal to answer is not "repaired"
