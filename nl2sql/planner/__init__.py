@@ -75,8 +75,9 @@ def plan(question: str, model: SemanticModel, *, dialect: str | None = None,
          columns: Literal["helpful", "asked"] = "asked") -> Candidate:
     """Answer a question with SQL over the model, or abstain saying which words were not understood.
 
-    ``columns="helpful"`` (the default) also shows what a ranking is ranked by and what a list is
-    filtered or sorted on; ``"asked"`` shows only the columns the question asks for (benchmarks).
+    ``columns="asked"`` (the default) shows what the question asks for: the measures and columns it
+    names and the label of a "which X"; ``"helpful"`` also shows what a ranking is ranked by and what a
+    list is filtered or sorted on (docs/offline_engine.md, "Columns shown").
     """
     try:
         spec, notes, confidence = plan_spec(question, model)
