@@ -555,7 +555,10 @@ class Assembler:
                 raise NotUnderstood("Ranking a list by a total is not something I can do yet.", ())
             orders.append(Order(desc, col=obj))
             if limit is None:
-                plural = bool(r.entities) and r.entities[0][2]
+                # "for the cars with 4 cylinders, which model has the largest ...": one, as the verb says
+                singular_verb = any(w in ("has", "is", "was", "doe") for w in r.words) and \
+                    not any(w in ("have", "are", "were", "do") for w in r.words)
+                plural = bool(r.entities) and r.entities[0][2] and not singular_verb
                 limit = 10 if plural else 1
         if any(o.col is None for o in orders):
             raise NotUnderstood("Sorted by what?", ())

@@ -167,6 +167,10 @@ class RankingSteps:
         return Measure("agg", c.table, fn, col=c)
 
     def _extreme(self, j: int) -> None:
+        if self.neg_at is not None:
+            # "cars that do not have the minimum horsepower": not the lowest is a set difference
+            raise NotUnderstood("I cannot leave out the highest or lowest; ask for it directly.",
+                                (self.seq[self.neg_at].text, self.seq[j].text))
         desc = self.seq[j].cue("extreme").arg == "max"  # type: ignore[union-attr]
         k = j + 1
         it = self.at(k)

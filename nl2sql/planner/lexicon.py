@@ -22,6 +22,8 @@ _DATE = ("DATE", "TIME")
 _KEY_WORDS = frozenset({"id", "key", "pk", "fk", "uid", "code", "no", "num"})
 # Words every table has a column for: "car names" is not what "the names of the countries" means
 _ATTRIBUTE_HEADS = frozenset({"name", "type", "date", "number", "detail", "info", "status", "data"})
+# Words that name a table's role rather than its rows ("cars data", "student details", "order records")
+_CONTAINER_WORDS = frozenset({"data", "info", "information", "detail", "record", "list", "table", "entry"})
 _COMMENT_STOP = frozenset({"of", "the", "a", "an", "in", "on", "for", "with", "who", "which", "that", "where",
                            "from", "to", "by", "and", "or", "is", "are", "was", "were", "e", "g", "eg", "ie"})
 # "F = fulfilled (all items shipped), O = open" -> (F, fulfilled), (O, open)
@@ -102,6 +104,9 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
         for phrase in (info.words, *(tuple(words(syn)) for syn in t.synonyms)):
             if len(phrase) > 1 and phrase[-1] not in _KEY_WORDS and stem(phrase[-1]) not in _ATTRIBUTE_HEADS:
                 _add(lex.names, phrase[-1:], Concept("table", info.key, strength=1))
+            if len(phrase) > 1 and stem(phrase[-1]) in _CONTAINER_WORDS:
+                # "cars_data", "student_details": the words before say what the rows are ("cars")
+                _add(lex.names, tuple(stem(w) for w in phrase[:-1]), Concept("table", info.key, strength=1))
         for phrase in _comment_phrases(t.comment, table=True)[-1:]:
             if len(phrase) == 1:         # "Suppliers (vendors) ...": the bracketed word, or a one-word head
                 _add(lex.names, phrase, Concept("table", info.key, strength=1))
