@@ -7,13 +7,13 @@ allowlist) sees only the scoped model, so a question about hidden tables cannot 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable
 
 import sqlglot
 from sqlglot import exp
 
-from catalog_semantics.model import SemanticModel
+from catalog_semantics.model import SemanticModel, VerifiedQuery
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Principal:
     allowed_tables: frozenset[str] | None = None
 
     @classmethod
-    def of(cls, name: str, tables: Iterable[str] | None = None) -> "Principal":
+    def of(cls, name: str, tables: Iterable[str] | None = None) -> Principal:
         return cls(name, None if tables is None else frozenset(t.lower() for t in tables))
 
 
@@ -67,3 +67,14 @@ def scope_model(model: SemanticModel, principal: Principal | None) -> SemanticMo
         filters=tuple(f for f in model.filters if f.table.lower() in names),
         verified_queries=tuple(q for q in model.verified_queries if visible(q.sql)),
     )
+
+
+def visible_queries(queries: Iterable[VerifiedQuery], model: SemanticModel) -> tuple[VerifiedQuery, ...]:
+    """The verified queries (e.g. promoted from feedback) that read only tables of the (scoped) model."""
+    names = {t.name.lower() for t in model.tables}
+    visible = []
+    for query in queries:
+        used = _tables_in(query.sql, model.dialect)
+        if used is not None and used <= names:
+            visible.append(query)
+    return tuple(visible)

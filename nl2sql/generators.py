@@ -7,12 +7,12 @@ has nothing to say; LLM transport failures raise ``LlmUnavailable``/``LlmReplyEr
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 from catalog_semantics.model import SemanticModel, VerifiedQuery
 from nl2sql.answer import Candidate
-from nl2sql.errors import LlmReplyError
+from nl2sql.errors import GuardRejected, LlmReplyError, UserFacingError
 from nl2sql.ports import Completion, LlmClient, Message
 from nl2sql.verified import match_verified
 
@@ -98,6 +98,13 @@ def generate_llm(request: LlmRequest, llm: LlmClient, dialect: str) -> tuple[Can
         reply=completion.text,
     )
     return candidate, completion
+
+
+def repair_text(error: UserFacingError) -> str:
+    """What the model is told went wrong: every guard issue, or the warehouse's own words."""
+    if isinstance(error, GuardRejected):
+        return "; ".join(f"{i.code}: {i.message}" + (f" ({i.detail})" if i.detail else "") for i in error.issues)
+    return " ".join(p for p in (error.message, error.hint) if p)
 
 
 def repair_request(request: LlmRequest, bad_sql: str, error: str, *, scrub_values: bool = False) -> LlmRequest:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from catalog_semantics.linking import link
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.render import render_context
-from catalog_semantics.scope import Principal, scope_model
+from catalog_semantics.scope import Principal, scope_model, visible_queries
 from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
 from nl2sql.errors import (
     ConfigError,
@@ -36,8 +37,10 @@ from nl2sql.generators import (
     generate_offline,
     generate_verified,
     repair_request,
+    repair_text,
 )
 from nl2sql.guard import CheckedSql, check, policy_for_model
+from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, failed, present
 from nl2sql.ports import LlmClient, ResultTable, Warehouse
 from nl2sql.settings import Settings
 
@@ -45,12 +48,6 @@ if TYPE_CHECKING:
     from nl2sql.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
-
-NO_LLM_HINT = (
-    "To answer other questions, configure a language model: set OPENAI_API_KEY "
-    "(and OPENAI_BASE_URL for Azure, Databricks Model Serving, vLLM or Ollama)."
-)
-
 
 @dataclass
 class _Timer:
@@ -95,7 +92,7 @@ class Assistant:
         settings: Settings | None = None,
         *,
         llm: LlmClient | None = None,
-        feedback: "FeedbackStore | None" = None,
+        feedback: FeedbackStore | None = None,
         principal: Principal | None = None,
     ) -> None:
         self.settings = settings or Settings()
@@ -108,7 +105,7 @@ class Assistant:
         self.policy = policy_for_model(self.model, max_rows=self.settings.max_rows, dialect=warehouse.dialect)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, principal: Principal | None = None) -> "Assistant":
+    def from_settings(cls, settings: Settings, *, principal: Principal | None = None) -> Assistant:
         from nl2sql.wiring import build_assistant_parts
 
         parts = build_assistant_parts(settings)
@@ -117,10 +114,10 @@ class Assistant:
         return cls(parts.model, parts.warehouse, settings, llm=parts.llm, feedback=parts.feedback, principal=principal)
 
     @classmethod
-    def from_env(cls, *, principal: Principal | None = None) -> "Assistant":
+    def from_env(cls, *, principal: Principal | None = None) -> Assistant:
         return cls.from_settings(Settings.from_env(), principal=principal)
 
-    def for_principal(self, principal: Principal | None) -> "Assistant":
+    def for_principal(self, principal: Principal | None) -> Assistant:
         """The same warehouse, model and LLM, seen by another principal."""
         return Assistant(
             self.full_model, self.warehouse, self.settings, llm=self.llm, feedback=self.feedback, principal=principal
@@ -149,7 +146,7 @@ class Assistant:
             text = validate_question(text, self.settings.max_question_chars)
             answer = self._answer(text, tuple(history or ()), tuple(generators or self.generator_order()), timer)
         except UserFacingError as e:
-            answer = _failure(text, e)
+            answer = failed(text, e)
         except Exception:  # a bug of ours: log it, show a generic sentence, never a traceback
             log.exception("internal error while answering a question")
             answer = Answer(
@@ -159,7 +156,7 @@ class Assistant:
                 message="Something went wrong on our side while answering. Please try again or rephrase.",
             )
         timer.timings_ms["total"] = (time.perf_counter() - start) * 1000
-        return _with(answer, timings_ms=dict(timer.timings_ms))
+        return replace(answer, timings_ms=dict(timer.timings_ms))
 
     def _answer(self, question: str, history: History, order: tuple[GeneratorName, ...], timer: _Timer) -> Answer:
         if "llm" in order and self.llm is None and self.settings.generator == "llm":
@@ -188,16 +185,19 @@ class Assistant:
             else:
                 ran = self._run_deterministic(generator, question, history, attempts, abstentions, timer)
             if isinstance(ran, _Ran):
-                return self._answered(question, ran, attempts, linked_tables, context, timer)
+                attempts.append(Attempt(ran.candidate.generator, ran.checked.sql, "ran"))
+                with timer.step("present"):
+                    explanation, chart = present(ran.checked, ran.result, self.model)
+                return answered(question, ran.candidate, ran.checked, ran.result, explanation=explanation,
+                                chart=chart, attempts=tuple(attempts), linked_tables=linked_tables, context=context)
             if isinstance(ran, GuardRejected):
                 refusal = ran
             elif isinstance(ran, UserFacingError):
                 failure = ran
-        if refusal is not None:
-            return _with(_failure(question, refusal), attempts=tuple(attempts), linked_tables=linked_tables)
-        if failure is not None:
-            return _with(_failure(question, failure), attempts=tuple(attempts), linked_tables=linked_tables)
-        return self._abstained(question, abstentions, attempts, linked_tables)
+        if refusal is not None or failure is not None:
+            return replace(failed(question, refusal or failure), attempts=tuple(attempts), linked_tables=linked_tables)
+        return abstained(question, abstentions, attempts=tuple(attempts), linked_tables=linked_tables,
+                         llm_configured=self.llm is not None)
 
     def _run_deterministic(
         self,
@@ -211,7 +211,7 @@ class Assistant:
         with timer.step(generator):
             if generator == "verified":
                 extra = self.feedback.verified_queries() if self.feedback is not None else ()
-                candidate = generate_verified(question, self.model, _visible(extra, self.model))
+                candidate = generate_verified(question, self.model, visible_queries(extra, self.model))
             else:
                 candidate = generate_offline(question, self.model, history)
         if candidate.abstained:
@@ -256,7 +256,7 @@ class Assistant:
                     continue
             tokens[0] += completion.prompt_tokens
             tokens[1] += completion.completion_tokens
-            candidate = _with_tokens(candidate, *tokens)
+            candidate = replace(candidate, prompt_tokens=tokens[0], completion_tokens=tokens[1])
             if candidate.abstained:
                 attempts.append(Attempt("llm", None, "abstained", candidate.abstain_reason))
                 abstentions.append(candidate)
@@ -271,7 +271,7 @@ class Assistant:
                 attempts.append(Attempt("llm", candidate.sql, outcome, e.message))
                 last = e
                 request = repair_request(
-                    request, candidate.sql or "", _repair_text(e), scrub_values=not self.settings.send_data_to_llm
+                    request, candidate.sql or "", repair_text(e), scrub_values=not self.settings.send_data_to_llm
                 )
         assert last is not None
         return last
@@ -285,126 +285,3 @@ class Assistant:
                 checked, max_rows=self.settings.max_rows, timeout_s=self.settings.query_timeout_s
             )
         return _Ran(candidate, checked, result)
-
-    # ------------------------------------------------------------------ answers
-    def _answered(
-        self,
-        question: str,
-        ran: _Ran,
-        attempts: list[Attempt],
-        linked_tables: tuple[str, ...],
-        context: str | None,
-        timer: _Timer,
-    ) -> Answer:
-        candidate, checked, result = ran.candidate, ran.checked, ran.result
-        attempts.append(Attempt(candidate.generator, checked.sql, "ran"))
-        with timer.step("present"):
-            explanation, chart = _present(checked, result, self.model)
-        summary = candidate.interpretation or explanation or "Here is the result."
-        message = summary
-        if result.truncated:
-            message += f" Showing the first {len(result.rows):,} rows."
-        elif not result.rows:
-            message += " No rows matched."
-        return Answer(
-            question=question,
-            status="answered",
-            sql=checked.sql,
-            columns=result.columns,
-            rows=result.rows,
-            truncated=result.truncated,
-            generator=candidate.generator,
-            trusted=candidate.trusted,
-            confidence=candidate.confidence,
-            interpretation=candidate.interpretation,
-            message=message,
-            tables=checked.tables,
-            context=context,
-            linked_tables=linked_tables,
-            attempts=tuple(attempts),
-            prompt_tokens=candidate.prompt_tokens,
-            completion_tokens=candidate.completion_tokens,
-            explanation=explanation,
-            chart=chart,
-        )
-
-    def _abstained(
-        self, question: str, abstentions: list[Candidate], attempts: list[Attempt], linked_tables: tuple[str, ...]
-    ) -> Answer:
-        reason = next((c.abstain_reason for c in reversed(abstentions) if c.abstain_reason), None)  # latest says most
-        unknown = next((c.unknown_words for c in abstentions if c.unknown_words), ())
-        message = reason or "I could not answer this question with confidence."
-        hint = "Try naming a measure and how to break it down, e.g. 'revenue by region in 1996'."
-        if self.llm is None:
-            hint = f"{hint} {NO_LLM_HINT}"
-        return Answer(
-            question=question,
-            status="abstained",
-            message=message,
-            hint=hint,
-            error_code="abstained",
-            attempts=tuple(attempts),
-            linked_tables=linked_tables,
-            interpretation=", ".join(unknown) or None,
-        )
-
-
-def _repair_text(error: UserFacingError) -> str:
-    """What the model is told went wrong: every guard issue, or the warehouse's own words."""
-    if isinstance(error, GuardRejected):
-        return "; ".join(f"{i.code}: {i.message}" + (f" ({i.detail})" if i.detail else "") for i in error.issues)
-    return " ".join(p for p in (error.message, error.hint) if p)
-
-
-def _present(checked: CheckedSql, result: ResultTable, model: SemanticModel) -> tuple[str | None, dict | None]:
-    """Explanation from the SQL's syntax tree and a chart from the result's shape; never fatal."""
-    explanation = chart = None
-    try:
-        from nl2sql.explain import explain_sql
-
-        explanation = explain_sql(checked.sql, dialect=checked.dialect, model=model)
-    except Exception:
-        log.exception("could not explain SQL")
-    try:
-        from nl2sql.chart import choose_chart
-
-        chart = choose_chart(result.columns, result.rows)
-    except Exception:
-        log.exception("could not choose a chart")
-    return explanation, chart
-
-
-def _visible(queries: Sequence, model: SemanticModel) -> tuple:
-    """Promoted verified queries that only read tables of the (scoped) model."""
-    from catalog_semantics.scope import _tables_in
-
-    names = {t.name.lower() for t in model.tables}
-    visible = []
-    for query in queries:
-        used = _tables_in(query.sql, model.dialect)
-        if used is not None and used <= names:
-            visible.append(query)
-    return tuple(visible)
-
-
-def _with_tokens(candidate: Candidate, prompt_tokens: int, completion_tokens: int) -> Candidate:
-    return replace(candidate, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
-
-
-def _with(answer: Answer, **changes: object) -> Answer:
-    return replace(answer, **changes)
-
-
-def _failure(question: str, error: UserFacingError) -> Answer:
-    status = "refused" if isinstance(error, GuardRejected) else "error"
-    if error.code == "access_denied":
-        status = "refused"
-    return Answer(
-        question=question,
-        status=status,
-        sql=None,
-        message=error.message,
-        hint=error.hint,
-        error_code=error.code,
-        issues=getattr(error, "issues", ()),
-    )

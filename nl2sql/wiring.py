@@ -24,7 +24,7 @@ class AssistantParts:
     model: SemanticModel
     warehouse: Warehouse
     llm: LlmClient | None
-    feedback: "FeedbackStore | None"
+    feedback: FeedbackStore | None
 
 
 def open_warehouse(settings: Settings) -> tuple[Warehouse, Path | None]:

@@ -1,0 +1,120 @@
+"""Turn what happened to a question into the ``Answer`` a user reads: answered, abstained or failed.
+
+Every user-facing outcome carries a sentence and, where useful, what to try next. Presentation (the
+explanation from the SQL's syntax tree and the chart from the result's shape) is never fatal: an answer
+without a chart is still an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from catalog_semantics.model import SemanticModel
+from nl2sql.answer import Answer, Attempt, Candidate
+from nl2sql.errors import GuardRejected, UserFacingError
+from nl2sql.guard import CheckedSql
+from nl2sql.ports import ResultTable
+
+log = logging.getLogger(__name__)
+
+NO_LLM_HINT = (
+    "To answer other questions, configure a language model: set OPENAI_API_KEY "
+    "(and OPENAI_BASE_URL for Azure, Databricks Model Serving, vLLM or Ollama)."
+)
+REPHRASE_HINT = "Try naming a measure and how to break it down, e.g. 'revenue by region in 1996'."
+
+
+def present(checked: CheckedSql, result: ResultTable, model: SemanticModel) -> tuple[str | None, dict[str, Any] | None]:
+    """Explanation from the SQL's syntax tree and a chart from the result's shape; never fatal."""
+    from nl2sql.chart import choose_chart
+    from nl2sql.explain import explain_sql
+
+    explanation = chart = None
+    try:
+        explanation = explain_sql(checked.sql, dialect=checked.dialect, model=model)
+    except Exception:
+        log.exception("could not explain SQL")
+    try:
+        chart = choose_chart(result.columns, result.rows)
+    except Exception:
+        log.exception("could not choose a chart")
+    return explanation, chart
+
+
+def answered(
+    question: str,
+    candidate: Candidate,
+    checked: CheckedSql,
+    result: ResultTable,
+    *,
+    explanation: str | None,
+    chart: dict[str, Any] | None,
+    attempts: tuple[Attempt, ...],
+    linked_tables: tuple[str, ...],
+    context: str | None,
+) -> Answer:
+    message = candidate.interpretation or explanation or "Here is the result."
+    if result.truncated:
+        message += f" Showing the first {len(result.rows):,} rows."
+    elif not result.rows:
+        message += " No rows matched."
+    return Answer(
+        question=question,
+        status="answered",
+        sql=checked.sql,
+        columns=result.columns,
+        rows=result.rows,
+        truncated=result.truncated,
+        generator=candidate.generator,
+        trusted=candidate.trusted,
+        confidence=candidate.confidence,
+        interpretation=candidate.interpretation,
+        message=message,
+        tables=checked.tables,
+        context=context,
+        linked_tables=linked_tables,
+        attempts=attempts,
+        prompt_tokens=candidate.prompt_tokens,
+        completion_tokens=candidate.completion_tokens,
+        explanation=explanation,
+        chart=chart,
+    )
+
+
+def abstained(
+    question: str,
+    abstentions: Sequence[Candidate],
+    *,
+    attempts: tuple[Attempt, ...],
+    linked_tables: tuple[str, ...],
+    llm_configured: bool,
+) -> Answer:
+    """No generator was confident. The latest reason says most (an LLM's, when one was asked)."""
+    reason = next((c.abstain_reason for c in reversed(abstentions) if c.abstain_reason), None)
+    unknown = next((c.unknown_words for c in abstentions if c.unknown_words), ())
+    return Answer(
+        question=question,
+        status="abstained",
+        message=reason or "I could not answer this question with confidence.",
+        hint=REPHRASE_HINT if llm_configured else f"{REPHRASE_HINT} {NO_LLM_HINT}",
+        error_code="abstained",
+        attempts=attempts,
+        linked_tables=linked_tables,
+        interpretation=", ".join(unknown) or None,
+    )
+
+
+def failed(question: str, error: UserFacingError) -> Answer:
+    """A refusal (the guard, or access) or an error, with the error's own sentence and hint."""
+    refused = isinstance(error, GuardRejected) or error.code == "access_denied"
+    return Answer(
+        question=question,
+        status="refused" if refused else "error",
+        sql=None,
+        message=error.message,
+        hint=error.hint,
+        error_code=error.code,
+        issues=getattr(error, "issues", ()),
+    )
