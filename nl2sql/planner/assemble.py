@@ -452,11 +452,19 @@ class Assembler:
         """'When was the first order placed and when was the last one?': earliest and latest dates."""
         r = self.r
         subject = self._subject()
+        hinted = {h[0] for h in r.date_hints} | {c.table for c, _ in r.date_cols}
+        if subject is None and len(hinted) == 1:
+            subject = next(iter(hinted))          # "when did the last shipment go out": the ship date's table
         if subject is None or r.measures or r.dims or r.extremes or len(r.entities) > 1:
             raise NotUnderstood("I could not tell which date is asked for.", ())
         own = self.lex.tables[subject].dates
+        # "the last shipment": a word built on a date's name ("ship") picks that date
+        named = {h for w in r.words for k, hs in self.lex.date_names.items()
+                 if len(k) >= 4 and w.startswith(k) for h in hs if h[0] == subject}
         if r.date_cols or r.date_hints:
             col = self._date_column(subject)
+        elif len(named) == 1:
+            col = ColRef(*next(iter(named)))
         else:
             col = ColRef(subject, own[0]) if len(own) == 1 else None   # the subject's own date, no guess
         if col is None:
