@@ -4,11 +4,15 @@ Strict on purpose: an unknown key (a typo like ``synonym:``), a wrong type, or a
 SQL expression naming something the catalog lacks is an ``OverlayError`` that names the file and
 the key, because a silently ignored overlay line is a wrong answer later. ``apply_overlay`` only
 replaces (descriptions, values) and appends (synonyms, relationships, metrics, ...); it never invents.
+
+The YAML is checked and turned into values by ``overlay_parse`` (``parse_overlay``, ``Overlay``, both
+importable from here); this module reads the file and merges the values onto the catalog.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import functools
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,45 +22,11 @@ from sqlglot import exp
 from sqlglot.optimizer.qualify import qualify
 
 from catalog_semantics.errors import OverlayError
-from catalog_semantics.model import (
-    Catalog, Metric, NamedFilter, Relationship, SemanticModel, Table, VerifiedQuery, find_table,
-)
+from catalog_semantics.model import Catalog, Metric, NamedFilter, Relationship, SemanticModel, Table, find_table
+from catalog_semantics.overlay_parse import ColumnOverlay, Overlay, TableOverlay, overlay_error, parse_overlay
 
-
-@dataclass(frozen=True)
-class ColumnOverlay:
-    name: str
-    description: str | None = None
-    synonyms: tuple[str, ...] = ()
-    values: tuple[str, ...] | None = None       # None: keep the values read from the data
-
-
-@dataclass(frozen=True)
-class TableOverlay:
-    name: str
-    description: str | None = None
-    synonyms: tuple[str, ...] = ()
-    columns: tuple[ColumnOverlay, ...] = ()
-
-
-@dataclass(frozen=True)
-class Overlay:
-    """One overlay file as values; names are as written (checked against the catalog when applied)."""
-
-    source: str = "<overlay>"                   # the file it came from, for error messages
-    name: str | None = None
-    description: str | None = None
-    instructions: tuple[str, ...] = ()
-    example_questions: tuple[str, ...] = ()
-    tables: tuple[TableOverlay, ...] = ()
-    relationships: tuple[Relationship, ...] = ()
-    metrics: tuple[Metric, ...] = ()
-    filters: tuple[NamedFilter, ...] = ()
-    verified_queries: tuple[VerifiedQuery, ...] = ()
-
-
-_TOP_KEYS = {"name", "description", "instructions", "example_questions", "tables", "relationships", "metrics",
-             "filters", "verified_queries"}
+__all__ = ["ColumnOverlay", "Overlay", "TableOverlay", "apply_overlay", "load_overlay", "model_from_catalog",
+           "parse_overlay"]
 
 
 def load_overlay(path: str | Path) -> Overlay:
@@ -76,139 +46,6 @@ def load_overlay(path: str | Path) -> Overlay:
     return parse_overlay(data if data is not None else {}, source=source)
 
 
-def parse_overlay(data: object, *, source: str = "<overlay>") -> Overlay:
-    """Check an already-loaded YAML document and turn it into an ``Overlay``."""
-    r = _Reader(source)
-    top = r.mapping(data, "", _TOP_KEYS)
-    return Overlay(
-        source=source,
-        name=r.text(top.get("name"), "name"),
-        description=r.text(top.get("description"), "description"),
-        instructions=r.texts(top.get("instructions"), "instructions"),
-        example_questions=r.texts(top.get("example_questions"), "example_questions"),
-        tables=tuple(r.table(name, body, f"tables.{name}")
-                     for name, body in r.mapping(top.get("tables") or {}, "tables", None).items()),
-        relationships=tuple(r.relationship(x, f"relationships[{i}]")
-                            for i, x in enumerate(r.items(top.get("relationships"), "relationships"))),
-        metrics=tuple(r.metric(x, f"metrics[{i}]") for i, x in enumerate(r.items(top.get("metrics"), "metrics"))),
-        filters=tuple(r.filter(x, f"filters[{i}]") for i, x in enumerate(r.items(top.get("filters"), "filters"))),
-        verified_queries=tuple(r.verified(x, f"verified_queries[{i}]")
-                               for i, x in enumerate(r.items(top.get("verified_queries"), "verified_queries"))),
-    )
-
-
-class _Reader:
-    """Typed access to the YAML tree; every failure names the file and the dotted key."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, key: str, problem: str) -> OverlayError:
-        where = f" at '{key}'" if key else ""
-        return OverlayError(f"The overlay file {self.source} is invalid{where}: {problem}.",
-                            hint="See docs/overlay.md for the expected keys.")
-
-    def mapping(self, value: object, key: str, allowed: set[str] | None) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(key, "expected a mapping of keys to values")
-        for k in value:
-            if not isinstance(k, str):
-                raise self.fail(key, f"key {k!r} must be a name")
-            if allowed is not None and k not in allowed:
-                raise self.fail(f"{key}.{k}".lstrip("."), f"unknown key (expected one of {', '.join(sorted(allowed))})")
-        return value
-
-    def items(self, value: object, key: str) -> list[object]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(key, "expected a list")
-        return value
-
-    def text(self, value: object, key: str, *, required: bool = False) -> str | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                raise self.fail(key, "a value is required")
-            return None
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise self.fail(key, "expected a text value")
-        return str(value).strip()
-
-    def texts(self, value: object, key: str) -> tuple[str, ...]:
-        """A list of strings; a single string counts as a list of one (a common YAML slip)."""
-        if value is None:
-            return ()
-        values = [value] if isinstance(value, (str, int, float)) and not isinstance(value, bool) else value
-        if not isinstance(values, list):
-            raise self.fail(key, "expected a list of text values")
-        return tuple(t for i, v in enumerate(values) if (t := self.text(v, f"{key}[{i}]")) is not None)
-
-    def table(self, name: str, body: object, key: str) -> TableOverlay:
-        t = self.mapping(body or {}, key, {"description", "synonyms", "columns"})
-        columns = self.mapping(t.get("columns") or {}, f"{key}.columns", None)
-        return TableOverlay(
-            name=name,
-            description=self.text(t.get("description"), f"{key}.description"),
-            synonyms=self.texts(t.get("synonyms"), f"{key}.synonyms"),
-            columns=tuple(self.column(c, body, f"{key}.columns.{c}") for c, body in columns.items()),
-        )
-
-    def column(self, name: str, body: object, key: str) -> ColumnOverlay:
-        c = self.mapping(body or {}, key, {"description", "synonyms", "values"})
-        return ColumnOverlay(
-            name=name,
-            description=self.text(c.get("description"), f"{key}.description"),
-            synonyms=self.texts(c.get("synonyms"), f"{key}.synonyms"),
-            values=self.texts(c.get("values"), f"{key}.values") if "values" in c else None,
-        )
-
-    def relationship(self, value: object, key: str) -> Relationship:
-        r = self.mapping(value, key, {"from", "from_columns", "to", "to_columns"})
-        rel = Relationship(
-            from_table=self.text(r.get("from"), f"{key}.from", required=True) or "",
-            from_columns=self.texts(r.get("from_columns"), f"{key}.from_columns"),
-            to_table=self.text(r.get("to"), f"{key}.to", required=True) or "",
-            to_columns=self.texts(r.get("to_columns"), f"{key}.to_columns"),
-            source="overlay",
-        )
-        if not rel.from_columns or len(rel.from_columns) != len(rel.to_columns):
-            raise self.fail(key, "from_columns and to_columns must be non-empty lists of the same length")
-        return rel
-
-    def metric(self, value: object, key: str) -> Metric:
-        m = self.mapping(value, key, {"name", "sql", "table", "description", "synonyms", "joins", "format"})
-        return Metric(
-            name=self.text(m.get("name"), f"{key}.name", required=True) or "",
-            sql=self.text(m.get("sql"), f"{key}.sql", required=True) or "",
-            table=self.text(m.get("table"), f"{key}.table", required=True) or "",
-            description=self.text(m.get("description"), f"{key}.description"),
-            synonyms=self.texts(m.get("synonyms"), f"{key}.synonyms"),
-            joins=self.texts(m.get("joins"), f"{key}.joins"),
-            format=self.text(m.get("format"), f"{key}.format"),
-        )
-
-    def filter(self, value: object, key: str) -> NamedFilter:
-        f = self.mapping(value, key, {"name", "sql", "table", "description", "synonyms"})
-        return NamedFilter(
-            name=self.text(f.get("name"), f"{key}.name", required=True) or "",
-            sql=self.text(f.get("sql"), f"{key}.sql", required=True) or "",
-            table=self.text(f.get("table"), f"{key}.table", required=True) or "",
-            description=self.text(f.get("description"), f"{key}.description"),
-            synonyms=self.texts(f.get("synonyms"), f"{key}.synonyms"),
-        )
-
-    def verified(self, value: object, key: str) -> VerifiedQuery:
-        q = self.mapping(value, key, {"question", "sql", "alternates", "description"})
-        return VerifiedQuery(
-            question=self.text(q.get("question"), f"{key}.question", required=True) or "",
-            sql=self.text(q.get("sql"), f"{key}.sql", required=True) or "",
-            alternates=self.texts(q.get("alternates"), f"{key}.alternates"),
-            description=self.text(q.get("description"), f"{key}.description"),
-        )
-
-
-# ----------------------------------------------------------------------------------------------- merge
-
 def model_from_catalog(catalog: Catalog) -> SemanticModel:
     """The semantic model of a catalog alone (no overlay)."""
     return apply_overlay(catalog, None)
@@ -217,7 +54,7 @@ def model_from_catalog(catalog: Catalog) -> SemanticModel:
 def apply_overlay(catalog: Catalog, overlay: Overlay | None) -> SemanticModel:
     """Merge ``overlay`` on top of ``catalog``; every name it uses must exist, every SQL must parse."""
     ov = overlay or Overlay()
-    fail = _Reader(ov.source).fail
+    fail = functools.partial(overlay_error, ov.source)
     tables = list(catalog.tables)
     for t_ov in ov.tables:
         table = find_table(tuple(tables), t_ov.name)
@@ -269,7 +106,7 @@ def _union(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _same_join(a: Relationship, b: Relationship) -> bool:
-    key = lambda r: (r.from_table.lower(), tuple(c.lower() for c in r.from_columns),  # noqa: E731
+    key = lambda r: (r.from_table.lower(), tuple(c.lower() for c in r.from_columns),
                      r.to_table.lower(), tuple(c.lower() for c in r.to_columns))
     return key(a) == key(b)
 
