@@ -112,6 +112,10 @@ class SemanticModel:
     name: str = "warehouse"
     description: str | None = None
     example_questions: tuple[str, ...] = ()
+    # Which columns a deterministic answer shows: "asked" (only what the question names, as Spider-style
+    # gold SQL expects) or "helpful" (also what a ranking is ranked by and what a list is filtered or sorted
+    # on, as business users expect). A curated overlay chooses; a bare catalog answers minimally.
+    answer_columns: str = "asked"
 
     def table(self, name: str) -> Table | None:
         return find_table(self.tables, name)

@@ -80,6 +80,7 @@ def apply_overlay(catalog: Catalog, overlay: Overlay | None) -> SemanticModel:
         tables=merged, relationships=tuple(relationships), metrics=metrics, filters=filters,
         instructions=ov.instructions, verified_queries=ov.verified_queries, dialect=catalog.dialect,
         name=ov.name or "warehouse", description=ov.description, example_questions=ov.example_questions,
+        answer_columns=ov.answer_columns or "asked",
     )
 
 

@@ -45,17 +45,23 @@ class Overlay:
     metrics: tuple[Metric, ...] = ()
     filters: tuple[NamedFilter, ...] = ()
     verified_queries: tuple[VerifiedQuery, ...] = ()
+    answer_columns: str | None = None           # "asked" or "helpful" (see SemanticModel.answer_columns)
 
 
 _TOP_KEYS = {"name", "description", "instructions", "example_questions", "tables", "relationships", "metrics",
-             "filters", "verified_queries"}
+             "filters", "verified_queries", "answer_columns"}
+ANSWER_COLUMNS = ("asked", "helpful")
 
 
 def parse_overlay(data: object, *, source: str = "<overlay>") -> Overlay:
     """Check an already-loaded YAML document and turn it into an ``Overlay``."""
     r = _Reader(source)
     top = r.mapping(data, "", _TOP_KEYS)
+    answer_columns = r.text(top.get("answer_columns"), "answer_columns")
+    if answer_columns is not None and answer_columns not in ANSWER_COLUMNS:
+        raise overlay_error(source, "answer_columns", f"must be one of {', '.join(ANSWER_COLUMNS)}")
     return Overlay(
+        answer_columns=answer_columns,
         source=source,
         name=r.text(top.get("name"), "name"),
         description=r.text(top.get("description"), "description"),

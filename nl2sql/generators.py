@@ -35,11 +35,12 @@ def generate_verified(question: str, model: SemanticModel, extra: Iterable[Verif
 def generate_offline(question: str, model: SemanticModel, history: History = ()) -> Candidate:
     from nl2sql.planner import plan
 
-    candidate = plan(question, model)
+    columns = "helpful" if model.answer_columns == "helpful" else "asked"
+    candidate = plan(question, model, columns=columns)
     if candidate.abstained and history:
         # A follow-up such as "and in 1997?" leans on the previous question: try them together.
         previous = history[-1][0]
-        combined = plan(f"{previous} {question}", model)
+        combined = plan(f"{previous} {question}", model, columns=columns)
         if not combined.abstained:
             return combined
     return candidate

@@ -173,3 +173,13 @@ def test_a_model_that_declines_gives_an_abstention_with_its_reason(demo_model, d
     assert answer.status == "abstained" and answer.sql is None
     assert "no table about employees" in (answer.message or "")
     assert len(stub.requests) == 1                      # a refusal to answer is not "repaired"
+
+
+def test_the_overlay_chooses_which_columns_offline_answers_show(demo_model, demo_warehouse) -> None:
+    question = "Which region has the highest revenue?"
+    helpful = Assistant(demo_model, demo_warehouse, Settings(generator="offline")).ask(question)
+    asked = Assistant(replace(demo_model, answer_columns="asked"), demo_warehouse,
+                      Settings(generator="offline")).ask(question)
+    assert helpful.generator == asked.generator == "offline"
+    assert len(helpful.columns) == 2 and len(asked.columns) == 1       # region and revenue, or region alone
+    assert helpful.rows[0][0] == asked.rows[0][0]
