@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -210,52 +209,6 @@ def test_every_spider_database_reads(spider: Path) -> None:
             assert rel.from_table in names and rel.to_table in names
             assert all(cat.table(rel.to_table).column(c) for c in rel.to_columns)
         engine.dispose()
-
-
-def _pg_bin(name: str) -> str | None:
-    import glob
-    import shutil
-
-    found = shutil.which(name) or sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))[-1:]
-    return found if isinstance(found, str) else (found[0] if found else None)
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL server on 127.0.0.1 (needs the server binaries and the psycopg driver)."""
-    import os
-    import shutil
-    import socket
-    import subprocess
-
-    pytest.importorskip("psycopg", reason="the psycopg driver is not installed (pip install 'psycopg[binary]')")
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found")
-    import tempfile
-
-    # Not under pytest's tmp dir: that is private to root, and the server runs as the postgres user.
-    root = Path(tempfile.mkdtemp(prefix="nl2sql-pg-"))
-    prefix: list[str] = []
-    if os.geteuid() == 0:                       # postgres refuses to run as root
-        if not shutil.which("runuser"):
-            pytest.skip("running as root without runuser")
-        shutil.chown(root, "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = root / "data"
-    subprocess.run([*prefix, initdb, "-D", str(data), "-U", "postgres", "--auth=trust"], check=True,
-                   capture_output=True)
-    opts = f"-p {port} -c listen_addresses=127.0.0.1 -k {root}"
-    subprocess.run([*prefix, pg_ctl, "-D", str(data), "-o", opts, "-w", "-l", str(root / "log"), "start"],
-                   check=True, capture_output=True)
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_postgres_catalog_with_comments_keys_and_schemas(postgres_url: str) -> None:

@@ -138,7 +138,7 @@ def _create_engine(url: str, *, read_only: bool) -> "sqlalchemy.engine.Engine":
 
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
-        return sa.create_engine(url)
+        return sa.create_engine(url, pool_pre_ping=True)  # a connection the server dropped is replaced
     path = Path(parsed.database).expanduser()
     if not path.is_file():
         raise ConfigError(f"The SQLite file {path} does not exist.")
