@@ -148,6 +148,10 @@ def run_guard(args: argparse.Namespace) -> int:
     if args.sql is None:
         print("error: give SQL to check, or --jsonl FILE", file=sys.stderr)
         return EXIT_USAGE
+    if not _known_dialect(args.dialect):
+        print(f"error: unknown SQL dialect {args.dialect!r} (any sqlglot dialect: duckdb, databricks, sqlite, "
+              "postgres, snowflake, bigquery, ...)", file=sys.stderr)
+        return EXIT_USAGE
     allow = [t.strip() for t in args.allow.split(",") if t.strip()] if args.allow else None
     result = guard_one(args.sql, dialect=args.dialect, allow=allow, max_rows=args.max_rows)
     if result["allowed"]:
@@ -156,6 +160,16 @@ def run_guard(args: argparse.Namespace) -> int:
     for issue in result["issues"]:
         print(f"refused: {issue['code']}: {issue['message']}", file=sys.stderr)
     return EXIT_REFUSED
+
+
+def _known_dialect(name: str) -> bool:
+    import sqlglot
+
+    try:
+        sqlglot.Dialect.get_or_raise(name)
+    except ValueError:
+        return False
+    return True
 
 
 def guard_one(sql: str, *, dialect: str = "duckdb", allow: list[str] | None = None, max_rows: int | None = 1000) -> dict[str, Any]:
@@ -193,7 +207,10 @@ def _guard_many(args: argparse.Namespace) -> int:
                 allow = item.get("allow")
                 if isinstance(allow, str):
                     allow = [t.strip() for t in allow.split(",") if t.strip()]
-                verdict = guard_one(sql, dialect=item.get("dialect") or args.dialect, allow=allow, max_rows=args.max_rows)
+                dialect = item.get("dialect") or args.dialect
+                if not _known_dialect(dialect):
+                    raise ValueError(f"unknown SQL dialect {dialect!r}")
+                verdict = guard_one(sql, dialect=dialect, allow=allow, max_rows=args.max_rows)
             except (ValueError, KeyError, TypeError) as e:
                 verdict = {"allowed": False, "sql": None,
                            "issues": [{"code": "bad_input", "message": f"line {number}: {e}", "detail": None}]}
