@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from nl2sql.cli import EXIT_CONFIG
+from nl2sql.cli_core import add_warehouse_flags
 from nl2sql.settings import REPO_ROOT
 
 APP_PATH = REPO_ROOT / "app" / "streamlit_app.py"
@@ -35,10 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Start the Streamlit app on the configured warehouse (default: the embedded demo). "
         "Arguments after -- go to `streamlit run`, e.g. `nl2sql app -- --server.port 8502`.",
     )
-    where = app.add_mutually_exclusive_group()
-    where.add_argument("--db", metavar="DUCKDB_FILE", help="a DuckDB file (default: the demo warehouse)")
-    where.add_argument("--url", metavar="SQLALCHEMY_URL", help="a SQLAlchemy URL, e.g. sqlite:///x.sqlite")
-    app.add_argument("--overlay", metavar="YAML", help="semantic overlay (default: the demo's, for the demo)")
+    add_warehouse_flags(app)
     app.add_argument("--generator", choices=("auto", "offline", "llm"), help="who writes the SQL (default: auto)")
     app.add_argument("--data-dir", metavar="DIR", help="demo warehouse and feedback store (default ~/.nl2sql)")
     app.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed to `streamlit run`")

@@ -19,7 +19,7 @@ STATUS_EXIT = {"answered": EXIT_OK, "refused": EXIT_REFUSED, "abstained": EXIT_A
 def register(subparsers: argparse._SubParsersAction) -> None:
     ask = subparsers.add_parser("ask", help="answer a question", description="Answer a question with guarded SQL.")
     ask.add_argument("question", help="the question, in plain words")
-    _add_warehouse_flags(ask)
+    add_warehouse_flags(ask)
     ask.add_argument("--generator", choices=("auto", "offline", "llm"), help="who writes the SQL (default: auto)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--max-rows", type=int, help="row cap (default 1000)")
@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     catalog = subparsers.add_parser(
         "catalog", help="show the semantic model", description="Show the semantic model as the assistant sees it."
     )
-    _add_warehouse_flags(catalog)
+    add_warehouse_flags(catalog)
     catalog.add_argument("--json", action="store_true", help="print JSON")
     catalog.set_defaults(handler=run_catalog)
 
@@ -55,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo.set_defaults(handler=lambda args: (demo.print_help(), EXIT_USAGE)[1])
 
 
-def _add_warehouse_flags(parser: argparse.ArgumentParser) -> None:
+def add_warehouse_flags(parser: argparse.ArgumentParser) -> None:
+    """--db | --url, and --overlay: where the questions go, shared by every verb that asks."""
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--db", metavar="DUCKDB_FILE", help="a DuckDB file (default: the demo warehouse)")
     where.add_argument("--url", metavar="SQLALCHEMY_URL", help="a SQLAlchemy URL, e.g. sqlite:///x.sqlite")
