@@ -12,7 +12,6 @@ tables, and a description the catalog already holds is left out (only difference
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -98,10 +97,5 @@ def _find(catalog: Catalog | None, name: str, source: str) -> Table | None:
 
 
 def _same(description: str, comment: str | None) -> bool:
-    """Whether the catalog already says this (readers may append a column's tags, which are not comment text)."""
-    if comment is None:
-        return False
-    return description.strip() in (comment.strip(), _TAGS.sub("", comment).strip())
-
-
-_TAGS = re.compile(r"\s*\[tags: [^\]]*\]$")
+    """Whether the catalog already says this."""
+    return comment is not None and description.strip() == comment.strip()

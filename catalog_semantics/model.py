@@ -18,6 +18,7 @@ class Column:
     sample_values: tuple[str, ...] = ()         # distinct values of a low-cardinality text column (capped)
     nullable: bool = True
     is_primary_key: bool = False
+    tags: tuple[str, ...] = ()                  # Unity Catalog column tags, "name=value" or "name" (pii, unit, ...)
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,8 @@ class _Context:
         note = ""
         if detail.column_comments == "all" or matched:
             note = _describe(column.comment, column.synonyms, lead="")
+            if column.tags:  # tags describe the column too (pii, unit, domain)
+                note += f" tags: {', '.join(column.tags)}."
         if detail.values == "all" or (detail.values == "matched" and matched):
             shown = column.sample_values[:_MAX_VALUES_SHOWN]
         elif detail.values in ("matched", "question"):

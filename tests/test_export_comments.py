@@ -30,7 +30,7 @@ OVERLAY = {
 }
 CATALOG = Catalog(tables=(
     Table("orders", (Column("o_orderkey", "BIGINT"), Column("o_orderdate", "DATE", comment="Date the order was placed"),
-                     Column("o_orderstatus", "STRING", comment="status [tags: domain=sales]"), Column("o_comment", "STRING")),
+                     Column("o_orderstatus", "STRING", comment="status", tags=("domain=sales",)), Column("o_comment", "STRING")),
           schema="tpch", catalog="samples", comment="Orders"),
     Table("open_orders", (Column("o_orderkey", "BIGINT"),), schema="tpch", catalog="samples", kind="view"),
 ), dialect="databricks")

@@ -158,3 +158,11 @@ def test_module_examples_run(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_column_tags_reach_the_context() -> None:
+    from catalog_semantics.model import Column, SemanticModel, Table
+    from catalog_semantics.render import render_context
+
+    table = Table("customer", (Column("c_phone", "STRING", comment="Phone number", tags=("pii=phone",)),))
+    assert "Phone number. tags: pii=phone." in render_context(SemanticModel(tables=(table,)))

@@ -125,10 +125,10 @@ def test_keys_come_from_the_constraint_views(workspace: RecordedWorkspace) -> No
     }
 
 
-def test_column_tags_are_shown_beside_the_comment(workspace: RecordedWorkspace) -> None:
+def test_column_tags_are_read_beside_the_comment(workspace: RecordedWorkspace) -> None:
     customer = read_unity_catalog(workspace, UnityScope("main", "sales"), ReadOptions(sample_values=False)).table("customer")
-    assert customer.column("c_phone").comment == "Phone number [tags: pii=phone]"
-    assert customer.column("c_name").comment == "Customer name [tags: pii]"
+    assert (customer.column("c_phone").comment, customer.column("c_phone").tags) == ("Phone number", ("pii=phone",))
+    assert (customer.column("c_name").comment, customer.column("c_name").tags) == ("Customer name", ("pii",))
 
 
 def test_sample_values_from_one_bounded_query_per_table(workspace: RecordedWorkspace) -> None:

@@ -115,12 +115,10 @@ def _read_information_schema(source: MetadataSource, wanted: ScopeTables) -> tup
 
 def _column(row: Row, pk: Sequence[str], tags: tuple[str, ...]) -> Column:
     is_pk = row["column_name"].lower() in {p.lower() for p in pk}
-    comment = row.get("comment") or None
-    if tags:  # tags describe the column too (pii, unit, domain); kept apart from the curated comment text
-        comment = f"{comment} [tags: {', '.join(tags)}]" if comment else f"[tags: {', '.join(tags)}]"
     return Column(name=row["column_name"], type=str(row.get("full_data_type") or row.get("data_type") or "").upper(),
-                  comment=comment, nullable=str(row.get("is_nullable", "YES")).upper() != "NO" and not is_pk,
-                  is_primary_key=is_pk)
+                  comment=row.get("comment") or None,
+                  nullable=str(row.get("is_nullable", "YES")).upper() != "NO" and not is_pk,
+                  is_primary_key=is_pk, tags=tags)
 
 
 def _kind(table_type: str | None) -> str:
