@@ -7,6 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import sqlglot
+from sqlglot import exp
+
 from nl2sql.planner.intent import NotUnderstood, Reading
 from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up
 from nl2sql.planner.lexicon import Lexicon
@@ -26,6 +29,7 @@ class Assembler:
         self.lex = lex
         self.graph = graph
         self.notes: list[str] = []          # assumptions, shown in the interpretation
+        self.moved: list[ColRef] = []       # columns a named filter was moved onto (see _filter_on)
 
     def path(self, start: str, ref_table: str, via: str | None = None) -> Path | None:
         try:
@@ -64,6 +68,13 @@ class Assembler:
             if table is not None:
                 r.measures.append(Measure("rows", table, "count"))
                 r.entities = [e for e in r.entities if e[0] != table]
+        if r.extremes and not (r.measures or r.projections or r.limit or r.orders or r.dims) \
+                and len(r.entities) == 1 and r.words[:1] == ("what",) \
+                and all(t[0] == "column" and t[1].table == r.entities[0][0] and r.entities[0][1] > pos  # type: ignore[index,union-attr]
+                        for _desc, t, pos in r.extremes):
+            # "What is the minimum retail price of a product?": the value asked for, not the product
+            r.entities = []
+            return self._scalar_extreme()
         if r.measures or any(t[1][0] in ("metric", "table", "measure") for t in r.extremes):  # type: ignore[index]
             return self._aggregate()
         if r.extremes and not self._subject() and not r.projections:
@@ -409,19 +420,54 @@ class Assembler:
 
     def _conditions(self, base: str) -> list[Condition]:
         out = list(self.r.conditions) + self._time_conditions(base)
-        for table, negated, _pos in self.r.existence:
+        for table, negated, pos in self.r.existence:
             if self.path(base, table) is None:
                 raise NotUnderstood(f"I could not relate {table} to {base}.", (table,))
-            out.append(Condition("exists", table, negated=negated, text=table))
-        for c in out:
+            counted = pos in self.r.at_least_one          # "with at least one car maker": stays EXISTS
+            out.append(Condition("exists", table, op=">=" if counted else "=", values=(1,) if counted else (),
+                                 negated=negated, text=table))
+        for n, c in enumerate(out):
             path = self.path(base, c.table, c.col.via if c.col else None)
             if path is None:
                 raise NotUnderstood(f"I could not relate {c.table} to {base}.", (c.text,))
             ups = [e.up for e in path]
-            if False in ups and any(ups[: ups.index(False)]):      # up to a parent, then down: a sibling
+            if False in ups and any(ups[: ups.index(False)]) and (moved := self._filter_on(base, c)) is not None:
+                out[n] = moved
+            elif False in ups and any(ups[: ups.index(False)]):      # up to a parent, then down: a sibling
                 raise NotUnderstood(f"“{c.text}” is about {self._describe_table(c.table)}, which this "
                                     "question does not lead to.", (c.text,))
         return out
+
+    def _filter_on(self, base: str, c: Condition) -> Condition | None:
+        """'suppliers with a negative balance' when the model's filter is about customers' balance: a
+        filter comparing one column with a constant applies to the question's own table when that table
+        has exactly one column of the same name (prefix aside) and type."""
+        if c.kind != "filter":
+            return None
+        f = self.lex.filters[c.filter_name]
+        try:
+            node = sqlglot.parse_one(f.sql)
+        except sqlglot.errors.ParseError:
+            return None
+        ops = {exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">=", exp.EQ: "="}
+        op = ops.get(type(node))
+        if op is None or not isinstance(node.this, exp.Column) or not isinstance(node.expression, exp.Literal):
+            return None
+        source = self.lex.tables[c.table]
+        col = next((x for x in source.table.columns if x.name.lower() == node.this.name.lower()), None)
+        if col is None or col.name not in source.numeric or not node.expression.is_number:
+            return None
+        target = self.lex.tables[base]
+        same = [x for x in target.table.columns if x.name in target.numeric
+                and target.column_words.get(x.name) == source.column_words.get(col.name)
+                and x.type == col.type]
+        if len(same) != 1:
+            return None
+        ref = ColRef(base, same[0].name)
+        self.moved.append(ref)
+        self.notes.append(f"“{c.text}” read as {' '.join(target.column_words.get(same[0].name, ()))} {op} "
+                          f"{node.expression.name} on {base}")
+        return Condition("compare", base, ref, op, (float(node.expression.name),), negated=c.negated, text=c.text)
 
     # ------------------------------------------------------------------------------------------
     def _share(self) -> QuerySpec:
@@ -576,6 +622,7 @@ class Assembler:
         distinct = r.distinct or subject is None
         conditions = self._conditions(base)
         projections = list(dict.fromkeys(projections))     # a column named twice is shown once
+        helpers += [ref for ref in self.moved if ref not in projections]   # what a moved filter compares
         helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
         return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
                          tuple(helpers))

@@ -335,6 +335,8 @@ class Compiler:
         (a join and DISTINCT), so the answer agrees with them even where DISTINCT is ignored."""
         s = self.spec
         positive = [g for g in groups if not any(c.negated for c in g)]
+        if any(c.kind == "exists" and c.op == ">=" for g in positive for c in g):
+            return None          # "with at least one X" reads as a test of each row, as written
         if len(positive) != 1:
             return None
         if not s.measures and not s.dims:

@@ -82,6 +82,7 @@ class ComparisonSteps:
                                                    text=nxt_item.text))  # type: ignore[union-attr]
             else:
                 self.r.existence.append((t_next, False, end))  # type: ignore[arg-type]
+                self.r.at_least_one.add(end)
             return
         if col is None and (j - 1) in self.aggregated and self.r.measures:
             # "whose average life expectancy is above 72": the aggregate is compared (and, if the

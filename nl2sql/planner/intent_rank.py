@@ -32,6 +32,15 @@ class RankingSteps:
         """What an aggregate or superlative at j-1 applies to: a metric, a table (rows), a column or
         the rows meeting a named filter."""
         it = self.at(j)
+        nxt = self.at(j + 1)
+        if it is not None and it.kind == "concept" and j not in self.used and nxt is not None \
+                and {c.kind for c in it.concepts} == {"value"} and nxt.kind == "concept" \
+                and self.table(j + 1) is not None:
+            # "how many machinery customers": a value before the thing counted filters it
+            self.used.add(j)
+            self._value(j)
+            j += 1
+            it = nxt
         if it is not None and (j in self.via_tables or j in self.qualifiers):
             if j in self.qualifiers and self.table(j) is not None:
                 t = self.table(j)
@@ -224,7 +233,7 @@ class RankingSteps:
         elif k is not None and self.seq[j].cue("extreme") and self.seq[j].cue("extreme").arg == "min":  # type: ignore[union-attr]
             desc = not desc                      # "least expensive"
         tables = [t for t, _, _ in self.r.entities] + [t for n in (j + 1, j + 2, j + 3)
-                                                        if (t := self.table(n)) is not None]
+                                                        if (t := self.table(n) or self._value_table(n))]
         for table in dict.fromkeys(tables):
             info = self.info(table)
             cols = [c for c in info.numeric if any(n in info.column_words.get(c, ()) for n in nouns)]
@@ -233,6 +242,14 @@ class RankingSteps:
                     self.used.add(k)
                 return desc, ("column", ColRef(table, cols[0]))
         return None
+
+    def _value_table(self, n: int) -> str | None:
+        """'the youngest dog': the table of a value named where a table could be."""
+        it = self.at(n)
+        if it is None or it.kind != "concept" or {c.kind for c in it.concepts} != {"value"}:
+            return None
+        tables = {c.table for c in it.concepts}
+        return next(iter(tables)) if len(tables) == 1 else None
 
     def _top(self, j: int) -> bool:
         nxt = self.at(j + 1)
@@ -253,13 +270,17 @@ class RankingSteps:
         if target is None or target[0] not in ("column", "table"):
             raise NotUnderstood("I could not tell what is most common.", (self.seq[j].text,))
         self.r.mode = True
+        prev = self.at(j - 1)
+        n = prev.number if prev is not None and prev.kind == "number" and (j - 1) not in self.used else None
+        if n is not None and n == int(n) and n > 0:
+            self.used.add(j - 1)                  # "the 3 most common container types"
         if target[0] == "column":
             self.r.dims.append(Dim(target[1]))  # type: ignore[arg-type]
         else:
             self.r.entities.append((target[1], j + 1, False))  # type: ignore[arg-type]
         self.r.measures.append(Measure("rows", "", "count", hidden=True))
         self.r.orders.append(Order(True, measure=len(self.r.measures) - 1))
-        self.r.limit = 1
+        self.r.limit = int(n) if n is not None and n == int(n) and n > 0 else 1
 
     def _group(self, j: int) -> None:
         if self._passive_by(j):

@@ -13,7 +13,7 @@ import weakref
 from dataclasses import dataclass, field
 
 from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel, Table
-from catalog_semantics.text import stem, words
+from catalog_semantics.text import plain_words, stem, words
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import cue_index
 
@@ -234,6 +234,9 @@ def _add_value(lex: Lexicon, table: str, col: str, value: str) -> None:
         return
     concept = Concept("value", table, col, value=value)
     _add(lex.values, ws, concept, stemmed=False)
+    written = tuple(singular(w) for w in plain_words(value))
+    if written != ws:                # "JetBlue" as written, besides "jet blue"
+        _add(lex.values, written, concept, stemmed=False)
     # "1-URGENT" is also just "urgent": a leading code is dropped when words remain
     if ws[0].isdigit() and len(ws) > 1 and not any(w.isdigit() for w in ws[1:]):
         rest = ws[1:]

@@ -37,7 +37,8 @@ class Item:
 
 
 def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
-    tokens = tuple(_correct(t, lex) for t in tokens)
+    tokens = tuple(_correct(t, lex, tokens[n + 1] if n + 1 < len(tokens) else None)
+                   for n, t in enumerate(tokens))
     items: list[Item] = []
     cues = cue_index()
     i = 0
@@ -61,12 +62,16 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             items.append(Item("number", i, i + 1, tok.text, number=tok.number))
         elif tok.kind == "symbol":
             items.append(Item("cue", i, i + 1, tok.text, cues=_symbol_cues(tok.text)))
-        elif tok.word in STOPWORDS:
+        elif tok.word in STOPWORDS and tok.word not in _FUTURE:
             items.append(Item("cue", i, i + 1, tok.text, cues=(Cue("stop"),)))
         else:
             items.append(Item("unknown", i, i + 1, tok.text))
         i += 1
     return items
+
+
+# Future tense asks for a forecast, which recorded data cannot answer: left unknown, so the planner abstains.
+_FUTURE = frozenset({"will", "shall"})
 
 
 def _symbol_cues(symbol: str) -> tuple[Cue, ...]:
@@ -146,15 +151,21 @@ def _swapped(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
     return Item("concept", i, k + 1, text, concepts=tuple(names))
 
 
-def _correct(tok: Token, lex: Lexicon) -> Token:
+def _correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
     """A word no index knows, corrected to the one model or function word a typo away (if exactly one
-    is): 'germny' -> 'germany', 'totl' -> 'total', 'yaer' -> 'year'."""
+    is, or exactly one makes a model name with the next word: 'markt segment' -> 'market segment'):
+    'germny' -> 'germany', 'totl' -> 'total', 'yaer' -> 'year'. An adjective of a one-word value
+    ('european', 'asian') is read as the value."""
     if tok.kind != "word" or len(tok.word) < 4 or tok.word in STOPWORDS:
         return tok
     cue_words = _cue_words()
     if tok.stem in lex.words or tok.singular in lex.words or tok.word in lex.words or tok.stem in cue_words \
             or tok.word in cue_words:
         return tok
+    if len(tok.word) >= 5 and tok.word.endswith("an"):
+        bases = [b for b in (tok.word[:-1], tok.word[:-2]) if (b,) in lex.values]
+        if len(bases) == 1:
+            return replace(tok, word=bases[0], stem=stem(bases[0]), fuzzy=True)
     known = lex.vocab.get(tok.word[0], set()) | _cue_vocab().get(tok.word[0], set())
     if len(tok.word) == 4:
         close = [w for w in known if 4 <= len(w) <= 5 and edit_distance(tok.word, w, 1) <= 1]
@@ -163,6 +174,8 @@ def _correct(tok: Token, lex: Lexicon) -> Token:
         limit = 1 if len(tok.word) < 10 else 2
         close = [w for w in known if w[0] == tok.word[0] and abs(len(w) - len(tok.word)) <= limit
                  and min(edit_distance(tok.word, w, limit), edit_distance(tok.singular, w, limit)) <= limit]
+    if len(close) > 1 and nxt is not None and nxt.kind == "word":
+        close = [w for w in close if (stem(w), nxt.stem) in lex.names]
     if len(close) != 1:
         return tok
     return replace(tok, word=close[0], stem=stem(close[0]), fuzzy=True)

@@ -44,6 +44,7 @@ class Reading:
     words: tuple[str, ...] = ()                                # stems of the question's words
     date_cols: list[tuple[ColRef, int]] = field(default_factory=list)
     existence: list[tuple[str, bool, int]] = field(default_factory=list)  # (table, negated, position)
+    at_least_one: set[int] = field(default_factory=set)     # existence positions said as "at least one"
     share: bool = False
     after_and: set[int] = field(default_factory=set)          # tables named right after "and"
     when: list[bool] = field(default_factory=list)          # "when was the first/last ...": min/max date

@@ -67,8 +67,10 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
         cands = it.concepts
         neighbours = _neighbour_tables(items, n)
         previous = _previous_table(items, n)
+        owner = _list_owner(items, n)
         for pick in (
             lambda c, near=neighbours: c.table in near,
+            lambda c, own=owner: c.table == own,
             lambda c, prev=previous: c.table == prev,
             lambda c: c.table in strong_anchors,
             lambda c: c.table in anchors,
@@ -79,7 +81,7 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
             if len(cands) == 1:
                 break
         decided_by_anchor = len({c.table for c in it.concepts}) > 1 and not any(
-            c.table in neighbours or c.table == previous for c in cands)
+            c.table in neighbours or c.table in (previous, owner) for c in cands)
         if decided_by_anchor and len(strong_anchors) > 1 and it.kind == "concept" \
                 and all(c.kind == "column" for c in it.concepts):
             # "the name ... for every concert ... singers": which table's name is a guess; say so
@@ -113,6 +115,25 @@ def _neighbour_tables(items: list[Item], n: int) -> set[str]:
             tables = {c.table for c in strongest(items[k].concepts) if c.kind == "table"}
             found.update(tables or {c.table for c in items[k].concepts if c.kind == "column"})
     return found
+
+
+def _list_owner(items: list[Item], n: int) -> str | None:
+    """'the name and capacity of the stadium': the table named right after a list of columns owns them."""
+    k = n + 1
+    while k < len(items):
+        it = items[k]
+        if it.kind == "cue" and not it.concepts and (it.has("and", "stop") or it.text in (",", ";")):
+            k += 1
+            continue
+        if it.kind != "concept":
+            return None
+        tables = {c.table for c in strongest(it.concepts) if c.kind == "table"}
+        if len(tables) == 1:
+            return next(iter(tables))
+        if not all(c.kind == "column" for c in it.concepts):
+            return None
+        k += 1
+    return None
 
 
 def _previous_table(items: list[Item], n: int) -> str | None:

@@ -79,7 +79,7 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
             i += 1
         if i >= len(items):
             break
-        point = _point(items, i)
+        point = (_unanchored_range(items, i) if op in (None, "between") else None) or _point(items, i)
         if point is None or _compared_number(items, i):
             i = start_i + 1
             continue
@@ -113,6 +113,28 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
         used.update(range(start_i, nxt))
         i = nxt
     return periods, used
+
+
+def _unanchored_range(items: list[Item], i: int) -> tuple[date, date, int] | None:
+    """'March to June 1996', 'between Q1 and Q3 1995': the first month or quarter takes the year of
+    the second; a range that would run backwards is not read."""
+    first = items[i]
+    unit = "month" if first.cue("month") else "quarter" if first.cue("quarter") else None
+    if unit is None or i + 3 >= len(items) or not is_year(items[i + 3]):
+        return None
+    link = items[i + 1]
+    if not (link.has("and") or link.has("date_cmp") or link.text.lower() in ("to", "-")):
+        return None
+    if not items[i + 2].cue(unit):
+        return None
+    second = _point(items, i + 2)
+    if second is None:
+        return None
+    arg = int(first.cue(unit).arg)  # type: ignore[union-attr]
+    start = date(second[0].year, arg if unit == "month" else 3 * arg - 2, 1)
+    if start >= second[0]:
+        return None
+    return start, second[1], second[2]
 
 
 def _compared_number(items: list[Item], i: int) -> bool:
