@@ -614,6 +614,11 @@ class Assembler:
                     not any(w in ("have", "are", "were", "do") for w in r.words)
                 plural = bool(r.entities) and r.entities[0][2] and not singular_verb
                 limit = 10 if plural else 1
+        texts = [p for p in dict.fromkeys(projections) if p.column not in self.lex.tables[p.table].numeric]
+        if len(orders) == 1 and orders[0].col is None and orders[0].measure is None and len(texts) == 1 \
+                and "alphabet" in " ".join(r.words):
+            # "the titles of the cartoons sorted alphabetically": by the one text column shown
+            orders = [Order(orders[0].desc, col=texts[0])]
         if any(o.col is None for o in orders):
             raise NotUnderstood("Sorted by what?", ())
         for o in orders:                     # what a list is ranked by is shown beside it

@@ -185,7 +185,14 @@ class Reader(RankingSteps, ComparisonSteps):
             self._order(j)
         elif "dir" in kinds:
             desc = it.cue("dir").arg == "desc"  # type: ignore[union-attr]
-            if self.r.orders:
+            key = self.col(j + 1) if "order" in it.text.lower() and (j + 1) not in self.used \
+                and not self.r.orders and (nxt := self.at(j + 1)) is not None and nxt.kind == "concept" \
+                and _one(nxt, "column") is not None else None
+            if key is not None and key.column not in self.info(key.table).dates:
+                # "in ascending order of age": the key follows the direction
+                self.used.add(j + 1)
+                self.r.orders.append(Order(desc, col=key))
+            elif self.r.orders:
                 self.r.orders[-1] = Order(desc, self.r.orders[-1].measure, self.r.orders[-1].col,
                                           self.r.orders[-1].dim)
             else:

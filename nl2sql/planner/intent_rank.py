@@ -353,8 +353,20 @@ class RankingSteps:
             # "sort employee names by age": the key comes after "by"; what follows "sort" is shown
             self.r.orders.append(Order(False))
             return
-        target = self._target(j + 1)
         nxt = self.at(j + 1)
+        keyed = self._target(j + 2) if nxt is not None and nxt.has("dir") and (j + 1) not in self.used else None
+        if keyed is not None:
+            # "ordered by ascending age": the direction before the key
+            self.used.add(j + 1)
+            desc = nxt.cue("dir").arg == "desc"  # type: ignore[union-attr]
+            kind, obj = keyed
+            if kind == "column":
+                self.r.orders.append(Order(desc, col=obj))  # type: ignore[arg-type]
+                return
+            self.r.measures.append(self._measure("sum", False, (kind, obj), self.seq[j].text))
+            self.r.orders.append(Order(desc, measure=len(self.r.measures) - 1))
+            return
+        target = self._target(j + 1)
         if target is None and nxt is not None and nxt.has("agg") and self.r.measures \
                 and self._target(j + 2) is None:
             # "count customers by nation, sorted by count": by the measure already asked for
