@@ -627,6 +627,12 @@ class Assembler:
         distinct = r.distinct or subject is None
         conditions = self._conditions(base)
         projections = list(dict.fromkeys(projections))     # a column named twice is shown once
+        info = self.lex.tables[base]
+        if projections and all(p.table == base and p.column not in info.pk and p.column not in info.labels
+                               for p in projections) \
+                and any(c.negated and not self.up(base, c.table, c.col.via if c.col else None) for c in conditions):
+            # "type codes not used by any document": values no row has is a set difference, not a row test
+            raise NotUnderstood("Values that no related row has need a set difference I cannot write yet.", ())
         helpers += [ref for ref in self.moved if ref not in projections]   # what a moved filter compares
         helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
         return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
