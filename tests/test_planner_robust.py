@@ -73,3 +73,18 @@ def test_named_filter_moves_to_the_same_column_of_the_asked_table(demo: tuple[du
     got = _rows(demo, "how many vendors have a negative balance")
     assert got == _one(demo, "SELECT COUNT(*) FROM supplier WHERE s_acctbal < 0")
     assert _rows(demo, "how many customers are in debt") == _one(demo, "SELECT COUNT(*) FROM customer WHERE c_acctbal < 0")
+
+
+def test_agents_after_a_period_are_not_a_grouping(demo: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    got = _rows(demo, "number of orders placed in 1996 by customers in the household segment")
+    assert got == _one(demo, "SELECT COUNT(*) FROM orders JOIN customer ON o_custkey = c_custkey WHERE c_mktsegment = "
+                             "'HOUSEHOLD' AND o_orderdate >= DATE '1996-01-01' AND o_orderdate < DATE '1997-01-01'")
+    assert len(_rows(demo, "number of orders placed in 1996 by region")) == 5      # a grouping stays one
+
+
+def test_the_most_of_a_total_and_when_and_the_year_word(demo: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    top = _rows(demo, "Which supplier has the most units in stock?")
+    assert [r[0] for r in top] == [r[0] for r in _one(demo, "SELECT s_name FROM partsupp JOIN supplier ON ps_suppkey = "
+                                                        "s_suppkey GROUP BY s_suppkey, s_name ORDER BY SUM(ps_availqty) DESC LIMIT 1")]
+    assert _rows(demo, "When was the most recent order?") == _one(demo, "SELECT MAX(o_orderdate) FROM orders")
+    assert len(_rows(demo, "revenue by nation for the year 1995")[0]) == 2          # not also by year

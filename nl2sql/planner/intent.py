@@ -26,6 +26,10 @@ from nl2sql.planner.spec import ColRef, Condition, Measure, Order
 from nl2sql.planner.timefilters import find_periods
 
 
+# Superlatives of time after "when": whether they ask for the latest date.
+_WHEN_EXTREMES = {"most recent": True, "latest": True, "newest": True, "earliest": False, "oldest": False}
+
+
 class Reader(RankingSteps, ComparisonSteps):
     """One reading of a question; the steps for rankings and comparisons live in their own modules."""
 
@@ -93,6 +97,10 @@ class Reader(RankingSteps, ComparisonSteps):
             j += 1
         if self.neg_at is not None:
             raise NotUnderstood("I could not tell what the negation applies to.", (self.seq[self.neg_at].text,))
+        if "both" in self._raw_words and len({t for t, _, _ in self.r.entities}) > 1:
+            # "states that have both owners and professionals": what two tables have in common
+            raise NotUnderstood("“both … and …” asks for what two things have in common; I cannot "
+                                "intersect them yet.", ("both",))
         leftovers = [self.seq[j].text for j in range(len(self.seq)) if j not in self.used]
         if leftovers:
             raise NotUnderstood("Some words did not map to anything in the data.", tuple(leftovers))
@@ -168,6 +176,8 @@ class Reader(RankingSteps, ComparisonSteps):
                     self.used.add(j + 1)         # "... and when was the last one"
             else:
                 self.used.discard(j)
+        elif "extreme" in kinds and self._raw_words[:1] == ["when"] and it.text.lower() in _WHEN_EXTREMES:
+            self.r.when.append(_WHEN_EXTREMES[it.text.lower()])   # "when was the most recent order"
         elif "extreme" in kinds:
             self._extreme(j)
         elif "share" in kinds:

@@ -17,11 +17,14 @@ from nl2sql.planner.reading import (
     _plural,
 )
 from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order
-from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
+from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES, MONTHS
 
 # Past participles without -ed/-en: "made by", "sold by", "held by" introduce who did it, not a grouping.
 _PASSIVES = frozenset({"made", "sold", "held", "run", "paid", "done", "won", "led", "bought", "taught",
                        "built", "owned", "kept", "sent", "brought", "put", "set", "hit", "read", "told"})
+
+
+_PERIOD_WORDS = frozenset({"in", "on", "during", "q1", "q2", "q3", "q4", "of", "the", "year", "quarter", "month"})
 
 
 class RankingSteps:
@@ -204,7 +207,9 @@ class RankingSteps:
                 self.used.add(n)
                 self.r.entities.append((t, n, _plural(self.seq[n].text)))
         else:
-            target = self._target(k, "max" if desc else "min")
+            counting = self.seq[j].text.lower() in ("most", "fewest", "least", "the most", "the fewest")
+            # "the most units in stock": a total (the metric), not the largest single value
+            target = self._target(k, "" if counting else "max" if desc else "min")
         if target is None:
             raise NotUnderstood("I could not tell what is highest or lowest.", (self.seq[j].text,))
         counting = self.seq[j].text.lower() in ("most", "fewest", "least", "the most", "the fewest")
@@ -329,7 +334,14 @@ class RankingSteps:
         it = self.seq[j]
         if it.text.lower() != "by" or it.start == 0:
             return False
-        before = self._raw_words[it.start - 1]  # type: ignore[attr-defined]
+        k = it.start - 1
+        nxt = self.at(j + 1)
+        agents = nxt is not None and self.table(j + 1) is not None and _plural(nxt.text)
+        # "orders placed in 1996 by customers": a period may stand between the verb and the agents
+        while agents and k > 0 and (self._raw_words[k].isdigit() or self._raw_words[k] in _PERIOD_WORDS  # type: ignore[attr-defined]
+                         or self._raw_words[k] in MONTHS):  # type: ignore[attr-defined]
+            k -= 1
+        before = self._raw_words[k]  # type: ignore[attr-defined]
         return before.endswith(("ed", "en")) or before in _PASSIVES
 
     def _pending_order(self) -> bool:

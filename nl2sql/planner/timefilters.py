@@ -99,6 +99,9 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
             if after is not None and after.has("date_cmp") and after.cue("date_cmp").arg in (">", "<"):  # type: ignore[union-attr]
                 op = ">=" if after.cue("date_cmp").arg == ">" else "<="   # type: ignore[union-attr]  # "2014 or after"
                 nxt += 2
+        unit = items[start_i - 1].cue("unit") if start_i > 0 and (start_i - 1) not in used else None
+        if unit is not None and unit.arg == "year" and is_year(items[start_i]) and items[start_i - 1].kind == "cue":
+            start_i -= 1                           # "in the year 1995": the word names the period
         text = " ".join(items[k].text for k in range(start_i, nxt))
         if op in (None, "range"):
             periods.append(Period(start, end, text, tuple(range(start_i, nxt))))

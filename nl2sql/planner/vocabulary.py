@@ -107,7 +107,7 @@ CUES: tuple[tuple[str, Cue], ...] = (
                          "they, them, he, she, his, her, what, when, how, can, could, would, should, "
                          "currently, current, now, overall, respectively, listed, recorded, stored, known, "
                          "corresponding, related, associated, together, whole, entire, also, just, only, "
-                         "here, amount of, via, use, uses, used, using, "
+                         "here, amount of, via, single, use, uses, used, using, produced, manufactured, live, lives, living, reside, resides, "
                          "ones, kind, kinds, all of, did, got, gets, made, make, exist, exists, "
                          "available, registered, there are, there is, along, both, whether, among, amongst, "
                          "based, located, situated, generated, generate, generates, came, come, comes, coming, "
