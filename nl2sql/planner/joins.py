@@ -12,6 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from catalog_semantics.model import SemanticModel
+from catalog_semantics.text import stem, words
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,10 @@ class JoinGraph:
         best = [p for p in best if sum(not e.up for e in p) == fewest_down]
         distinct = {tuple((e.src, e.dst, e.src_cols, e.dst_cols) for e in p) for p in best}
         if len(distinct) > 1:
-            raise Ambiguous(target)
+            owner = _owner_link(best)
+            if owner is None:
+                raise Ambiguous(target)
+            return owner
         return best[0]
 
 
@@ -153,6 +157,21 @@ def join_graph(model: SemanticModel) -> JoinGraph:
     except TypeError:
         pass
     return graph
+
+
+def _owner_link(paths: list[Path]) -> Path | None:
+    """friend(student_id, friend_id) -> highschooler twice: the key named after the table itself
+    (friend_id, liked_id in likes) points at the other party; the remaining one is whose row it is."""
+    if any(len(p) != 1 for p in paths):
+        return None
+    owners = []
+    for (e,) in paths:
+        child, cols = (e.src, e.src_cols) if e.up else (e.dst, e.dst_cols)
+        table_stems = {stem(w) for w in words(child)}
+        col_stems = {stem(w) for c in cols for w in words(c)} - {"id", "key", "code"}
+        if not col_stems & table_stems:
+            owners.append((e,))
+    return owners[0] if len(owners) == 1 else None
 
 
 def all_up(path: Path) -> bool:
