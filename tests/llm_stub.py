@@ -72,6 +72,12 @@ class _State:
     closing: threading.Event = field(default_factory=threading.Event)
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) resets connections when dozens of clients connect at once, as the
+    # load test does; a real endpoint queues them.
+    request_queue_size = 256
+
+
 class StubLlmServer:
     """OpenAI-compatible chat server on 127.0.0.1:<free port>, served from a daemon thread."""
 
@@ -81,7 +87,7 @@ class StubLlmServer:
         """``rejected_params``: request fields answered with a 400, as reasoning models refuse ``max_tokens``."""
         self._state = _State(responder=responder, model=model, rejected_params=rejected_params)
         handler = type("_BoundHandler", (_Handler,), {"state": self._state})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="llm-stub", daemon=True
