@@ -24,7 +24,7 @@ from nl2sql.errors import GuardRejected  # noqa: E402
 from nl2sql.guard import GuardPolicy, check  # noqa: E402
 
 
-def measure(label: str, items: list[tuple[str, GuardPolicy]]) -> None:
+def measure(items: list[tuple[str, GuardPolicy]]) -> dict[str, object]:
     times, refused = [], 0
     for sql, policy in items:
         start = time.perf_counter()
@@ -35,20 +35,22 @@ def measure(label: str, items: list[tuple[str, GuardPolicy]]) -> None:
         times.append((time.perf_counter() - start) * 1000)
     times.sort()
     p95 = times[int(len(times) * 0.95) - 1]
-    print(f"{label:22s} n={len(times):5d}  median {statistics.median(times):7.2f} ms  p95 {p95:7.2f} ms  "
-          f"max {times[-1]:8.1f} ms  refused {refused}")
+    return {"n": len(times), "median_ms": round(statistics.median(times), 3), "p95_ms": round(p95, 3),
+            "max_ms": round(times[-1], 1), "refused": refused}
 
 
 def main() -> None:
+    report: dict[str, object] = {"benchmark": "guard_speed"}
     spider = spider_dir()
     if spider is None:
-        print("Spider pack not found: skipping the Spider part")
+        report["spider_dev_gold"] = "skipped: Spider pack not found (set NL2SQL_SPIDER_DIR)"
     else:
         policies = spider_policies(spider)
         gold = [(e["query"], policies[e["db_id"]]) for e in json.loads((spider / "dev.json").read_text())
                 if (spider / "database" / e["db_id"] / f"{e['db_id']}.sqlite").exists()]
-        measure("spider dev gold", gold)
-    measure("security corpus", [(case_sql(c), corpus_policy(c["dialect"])) for c in CORPUS])
+        report["spider_dev_gold"] = measure(gold)
+    report["security_corpus"] = measure([(case_sql(c), corpus_policy(c["dialect"])) for c in CORPUS])
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ model's lexicon and join graph, cached afterwards) is reported apart. Target: me
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -51,8 +52,11 @@ def main(argv: list[str] | None = None) -> int:
             times.append((time.perf_counter() - t) * 1000)
     times.sort()
     p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-    print(f"{len(questions)} questions x {args.rounds} rounds: median {statistics.median(times):.2f} ms, "
-          f"p95 {p95:.2f} ms, max {times[-1]:.2f} ms; first call (builds the cached indexes) {first_ms:.1f} ms")
+    print(json.dumps({
+        "benchmark": "planner_speed", "questions": len(questions), "rounds": args.rounds,
+        "plan_ms": {"median": round(statistics.median(times), 3), "p95": round(p95, 3), "max": round(times[-1], 3)},
+        "first_call_ms": round(first_ms, 1),   # builds the cached indexes of the model
+    }, indent=2))
     return 0
 
 

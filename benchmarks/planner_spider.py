@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", action="append", help="only these databases")
     ap.add_argument("--show", choices=("wrong", "abstained", "right", "helpful"), action="append", default=[])
     ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ap.add_argument("--text", action="store_true", help="print a per-database table instead of the JSON summary")
     args = ap.parse_args(argv)
     root = spider_dir()
     if not (root / "dev.json").exists():
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         "per_db": {db: {"questions": v[0], "answered": v[1], "strict": v[2], "relaxed": v[3], "strict_helpful": v[4]}
                    for db, v in sorted(stats.items())},
     }
-    if args.json:
+    if not args.text:
         print(json.dumps(summary, indent=2))
     else:
         for db, v in sorted(stats.items()):
