@@ -110,3 +110,24 @@ def postgres_url() -> Iterator[str]:
     finally:
         subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def demo_plain(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A plain read-only DuckDB connection to a private copy of the demo file, and the demo model.
+
+    A copy, because one process cannot open a file that other tests hold open with another configuration.
+    """
+    import shutil
+
+    import duckdb
+
+    from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
+    from catalog_semantics.overlay import apply_overlay, load_overlay
+    from nl2sql.settings import DEMO_OVERLAY
+
+    copy = tmp_path_factory.mktemp("demo-plain") / "demo_tpch.duckdb"
+    shutil.copyfile(demo_data_dir / "demo_tpch.duckdb", copy)
+    con = duckdb.connect(str(copy), read_only=True)
+    yield con, apply_overlay(read_duckdb_catalog(con), load_overlay(DEMO_OVERLAY))
+    con.close()

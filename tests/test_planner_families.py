@@ -3,32 +3,21 @@ written by hand; and the abstentions, which must name the words not understood."
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
 from catalog_semantics.model import SemanticModel
-from catalog_semantics.overlay import apply_overlay, load_overlay
 from nl2sql.guard import check, policy_for_model
 from nl2sql.planner import plan
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tpch"
 REV = "SUM(l_extendedprice * (1 - l_discount))"
 
 
 @pytest.fixture(scope="module")
-def demo(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
-    # a private copy: other tests may hold the shared file open with another configuration
-    copy = tmp_path_factory.mktemp("planner") / "demo_tpch.duckdb"
-    shutil.copyfile(demo_data_dir / "demo_tpch.duckdb", copy)
-    con = duckdb.connect(str(copy), read_only=True)
-    model = apply_overlay(read_duckdb_catalog(con), load_overlay(FIXTURES / "overlay.yaml"))
-    yield con, model
-    con.close()
+def demo(demo_plain: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    return demo_plain
 
 
 def _bag(rows: list[tuple]) -> Counter:

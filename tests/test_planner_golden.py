@@ -7,16 +7,13 @@ gold SQL orders them). Floors, not targets: they catch regressions (figures in d
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
 
-from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
 from catalog_semantics.model import SemanticModel
-from catalog_semantics.overlay import apply_overlay, load_overlay
 from nl2sql.eval.score import official_sql, order_matters, relaxed_eq, result_eq
 from nl2sql.guard import check, policy_for_model
 from nl2sql.planner import plan
@@ -26,14 +23,8 @@ GOLDEN = yaml.safe_load((FIXTURES / "golden.yaml").read_text())["questions"]
 
 
 @pytest.fixture(scope="module")
-def demo(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
-    # a private copy: other tests may hold the shared file open with another configuration
-    copy = tmp_path_factory.mktemp("planner") / "demo_tpch.duckdb"
-    shutil.copyfile(demo_data_dir / "demo_tpch.duckdb", copy)
-    con = duckdb.connect(str(copy), read_only=True)
-    model = apply_overlay(read_duckdb_catalog(con), load_overlay(FIXTURES / "overlay.yaml"))
-    yield con, model
-    con.close()
+def demo(demo_plain: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    return demo_plain
 
 
 def _score(demo: tuple[duckdb.DuckDBPyConnection, SemanticModel], columns: str = "asked") -> dict[str, list[str]]:

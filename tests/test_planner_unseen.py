@@ -8,16 +8,13 @@ declined declined. The demo overlay chooses ``answer_columns: helpful``, so that
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
 
-from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
 from catalog_semantics.model import SemanticModel
-from catalog_semantics.overlay import apply_overlay, load_overlay
 from nl2sql.eval.score import official_sql, order_matters, result_eq
 from nl2sql.guard import check, policy_for_model
 from nl2sql.planner import plan
@@ -27,13 +24,8 @@ UNSEEN = yaml.safe_load((FIXTURES / "golden_unseen.yaml").read_text())["question
 
 
 @pytest.fixture(scope="module")
-def demo(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
-    copy = tmp_path_factory.mktemp("planner-unseen") / "demo_tpch.duckdb"
-    shutil.copyfile(demo_data_dir / "demo_tpch.duckdb", copy)
-    con = duckdb.connect(str(copy), read_only=True)
-    model = apply_overlay(read_duckdb_catalog(con), load_overlay(FIXTURES / "overlay.yaml"))
-    yield con, model
-    con.close()
+def demo(demo_plain: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    return demo_plain
 
 
 def test_unseen_gold_sql_returns_rows(demo: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
