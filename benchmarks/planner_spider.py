@@ -35,16 +35,15 @@ def spider_dir() -> Path:
 
 
 def load_model(db_path: Path) -> SemanticModel:
-    import sqlalchemy as sa
-
-    from catalog_semantics.adapters.sqlalchemy_reader import read_sqlalchemy_catalog
+    """The model a bare SQLite catalog gives, read as the eval harness reads it (no overlay)."""
     from catalog_semantics.overlay import model_from_catalog
+    from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
 
-    engine = sa.create_engine(f"sqlite:///file:{db_path}?mode=ro&uri=true")
+    warehouse = SqlAlchemyWarehouse.sqlite_file(db_path)
     try:
-        return model_from_catalog(read_sqlalchemy_catalog(engine))
+        return model_from_catalog(warehouse.read_catalog())
     finally:
-        engine.dispose()
+        warehouse.close()
 
 
 def run(sql: str, con: sqlite3.Connection) -> list[tuple] | None:

@@ -18,16 +18,15 @@ from nl2sql.planner import plan
 
 
 def _model(path: Path) -> SemanticModel:
-    import sqlalchemy as sa
-
-    from catalog_semantics.adapters.sqlalchemy_reader import read_sqlalchemy_catalog
+    """The model a bare SQLite catalog gives, read as the eval harness reads it (no overlay)."""
     from catalog_semantics.overlay import model_from_catalog
+    from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
 
-    engine = sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    warehouse = SqlAlchemyWarehouse.sqlite_file(path)
     try:
-        return model_from_catalog(read_sqlalchemy_catalog(engine))
+        return model_from_catalog(warehouse.read_catalog())
     finally:
-        engine.dispose()
+        warehouse.close()
 
 
 def _rows(path: Path, sql: str) -> list[tuple] | None:
