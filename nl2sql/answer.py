@@ -11,7 +11,19 @@ if TYPE_CHECKING:
     import pandas as pd
 
 GeneratorName = Literal["verified", "offline", "llm", "none"]
-Status = Literal["answered", "abstained", "refused", "error"]
+Status = Literal["answered", "abstained", "refused", "error", "clarify"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One reading of an ambiguous question, offered back to the user instead of a guess.
+
+    ``label`` says the reading in a sentence ("revenue of orders placed in 1996"); ``question`` is the
+    question that picks it when asked next (the app turns each choice into a button that asks it).
+    """
+
+    label: str
+    question: str
 
 
 @dataclass(frozen=True)
@@ -28,10 +40,19 @@ class Candidate:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     reply: str | None = None                     # raw LLM reply (for the eval harness and debugging)
+    # A clarifying question instead of SQL: the readings to choose from (offline engine) and/or the
+    # model's own question (LLM). Either makes the Answer status "clarify"; neither is ever run.
+    choices: tuple[Choice, ...] = ()
+    clarification: str | None = None
+    notes: tuple[str, ...] = ()                  # what the user should know (ties broken, partial periods)
 
     @property
     def abstained(self) -> bool:
         return self.sql is None
+
+    @property
+    def clarifies(self) -> bool:
+        return self.sql is None and (bool(self.choices) or self.clarification is not None)
 
 
 @dataclass(frozen=True)
@@ -69,6 +90,8 @@ class Answer:
     completion_tokens: int = 0
     explanation: str | None = None               # derived from the SQL's syntax tree, never from the LLM
     chart: dict[str, Any] | None = None          # Vega-Lite spec chosen from the result's shape
+    choices: tuple[Choice, ...] = ()             # status "clarify": the readings to pick from
+    notes: tuple[str, ...] = ()                  # what the user should know about this answer
 
     @property
     def ok(self) -> bool:
@@ -107,6 +130,8 @@ class Answer:
             "completion_tokens": self.completion_tokens,
             "explanation": self.explanation,
             "chart": self.chart,
+            "choices": [{"label": c.label, "question": c.question} for c in self.choices],
+            "notes": list(self.notes),
         }
 
 

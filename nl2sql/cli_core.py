@@ -13,7 +13,10 @@ from nl2sql.cli import EXIT_ABSTAINED, EXIT_CONFIG, EXIT_ERROR, EXIT_OK, EXIT_RE
 from nl2sql.errors import ConfigError, GuardRejected, UserFacingError
 from nl2sql.settings import Settings
 
-STATUS_EXIT = {"answered": EXIT_OK, "refused": EXIT_REFUSED, "abstained": EXIT_ABSTAINED, "error": EXIT_ERROR}
+# "clarify" (the question has several readings; the choices are in the output) is not an answer: it
+# exits like an abstention so scripts that test for 0 never take a question back as an answer.
+STATUS_EXIT = {"answered": EXIT_OK, "refused": EXIT_REFUSED, "abstained": EXIT_ABSTAINED, "error": EXIT_ERROR,
+               "clarify": EXIT_ABSTAINED}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -112,6 +115,8 @@ def _print_answer(answer: Any, out: TextIO) -> None:
         print(f"[{answer.status}] {answer.message}", file=out)
         for issue in answer.issues:
             print(f"  - {issue.code}: {issue.message}", file=out)
+        for number, choice in enumerate(answer.choices, 1):
+            print(f"  {number}. {choice.label}  (ask: {choice.question})", file=out)
         if answer.hint:
             print(answer.hint, file=out)
         return

@@ -80,6 +80,7 @@ def answered(
         completion_tokens=candidate.completion_tokens,
         explanation=explanation,
         chart=chart,
+        notes=candidate.notes,
     )
 
 
@@ -103,6 +104,29 @@ def abstained(
         attempts=attempts,
         linked_tables=linked_tables,
         interpretation=", ".join(unknown) or None,
+    )
+
+
+def clarify(
+    question: str,
+    candidate: Candidate,
+    *,
+    attempts: tuple[Attempt, ...],
+    linked_tables: tuple[str, ...],
+) -> Answer:
+    """A generator found more than one reading (or the model asked back): ask instead of guessing."""
+    message = candidate.clarification or "This question can be read more than one way. Which did you mean?"
+    return Answer(
+        question=question,
+        status="clarify",
+        message=message,
+        generator=candidate.generator,
+        error_code="clarify",
+        choices=candidate.choices,
+        attempts=attempts,
+        linked_tables=linked_tables,
+        prompt_tokens=candidate.prompt_tokens,
+        completion_tokens=candidate.completion_tokens,
     )
 
 

@@ -40,7 +40,7 @@ from nl2sql.generators import (
     repair_text,
 )
 from nl2sql.guard import CheckedSql, check, policy_for_model
-from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, failed, present
+from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, clarify, failed, present
 from nl2sql.ports import LlmClient, ResultTable, Warehouse
 from nl2sql.settings import Settings
 
@@ -184,6 +184,9 @@ class Assistant:
                 ran = self._run_llm(question, history, context, attempts, abstentions, timer)
             else:
                 ran = self._run_deterministic(generator, question, history, attempts, abstentions, timer)
+            if isinstance(ran, Candidate):  # more than one reading, or the model asked back: ask the user
+                attempts.append(Attempt(ran.generator, None, "clarify", ran.clarification))
+                return clarify(question, ran, attempts=tuple(attempts), linked_tables=linked_tables)
             if isinstance(ran, _Ran):
                 attempts.append(Attempt(ran.candidate.generator, ran.checked.sql, "ran"))
                 with timer.step("present"):
@@ -207,13 +210,15 @@ class Assistant:
         attempts: list[Attempt],
         abstentions: list[Candidate],
         timer: _Timer,
-    ) -> _Ran | UserFacingError | None:
+    ) -> _Ran | Candidate | UserFacingError | None:
         with timer.step(generator):
             if generator == "verified":
                 extra = self.feedback.verified_queries() if self.feedback is not None else ()
                 candidate = generate_verified(question, self.model, visible_queries(extra, self.model))
             else:
                 candidate = generate_offline(question, self.model, history)
+        if candidate.clarifies:
+            return candidate
         if candidate.abstained:
             attempts.append(Attempt(generator, None, "abstained", candidate.abstain_reason))
             if generator != "verified":
@@ -237,7 +242,7 @@ class Assistant:
         attempts: list[Attempt],
         abstentions: list[Candidate],
         timer: _Timer,
-    ) -> _Ran | UserFacingError | None:
+    ) -> _Ran | Candidate | UserFacingError | None:
         assert self.llm is not None
         with timer.step("prompt"):
             request = build_llm_request(
@@ -257,6 +262,8 @@ class Assistant:
             tokens[0] += completion.prompt_tokens
             tokens[1] += completion.completion_tokens
             candidate = replace(candidate, prompt_tokens=tokens[0], completion_tokens=tokens[1])
+            if candidate.clarifies:
+                return candidate
             if candidate.abstained:
                 attempts.append(Attempt("llm", None, "abstained", candidate.abstain_reason))
                 abstentions.append(candidate)
