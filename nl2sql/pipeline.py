@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,7 @@ from catalog_semantics.linking import link
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.render import render_context
 from catalog_semantics.scope import Principal, scope_model, visible_queries
+from nl2sql import audit
 from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
 from nl2sql.errors import (
     ConfigError,
@@ -156,7 +158,10 @@ class Assistant:
                 message="Something went wrong on our side while answering. Please try again or rephrase.",
             )
         timer.timings_ms["total"] = (time.perf_counter() - start) * 1000
-        return replace(answer, timings_ms=dict(timer.timings_ms))
+        answer = replace(answer, timings_ms=dict(timer.timings_ms))
+        audit.emit(answer, principal=self.principal.name if self.principal else self.settings.principal,
+                   question_id=uuid.uuid4().hex, secrets=(self.settings.llm_api_key,))
+        return answer
 
     def _answer(self, question: str, history: History, order: tuple[GeneratorName, ...], timer: _Timer) -> Answer:
         if "llm" in order and self.llm is None and self.settings.generator == "llm":
