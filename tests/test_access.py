@@ -32,8 +32,9 @@ def test_verified_and_offline_answers_never_read_hidden_tables(demo_model, demo_
     assistant = Assistant(demo_model, demo_warehouse, Settings(generator="offline"), principal=SALES_TEAM)
     revenue_question = next(q.question for q in demo_model.verified_queries if "lineitem" in q.sql.lower())
     answer = assistant.ask(revenue_question)
-    assert not answer.trusted
-    assert answer.status != "answered" or not bare(answer.tables) & set(HIDDEN)
+    # Revenue needs line items: with them hidden there is nothing to total, so the engine declines
+    # rather than answering from the tables it can see.
+    assert (answer.status, answer.sql, answer.trusted) == ("abstained", None, False)
     assert not any(h in (answer.message or "").lower() for h in HIDDEN)
     # The same question for someone who may read everything is a trusted answer.
     assert Assistant(demo_model, demo_warehouse, Settings(generator="offline")).ask(revenue_question).trusted
