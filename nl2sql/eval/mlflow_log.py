@@ -9,6 +9,7 @@ SQLite backend is not installed (``mlflow-skinny``).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, Mapping
@@ -23,7 +24,6 @@ def log_to_mlflow(report: Mapping[str, Any], out_dir: Path, *, tracking_uri: str
         import mlflow
     except ImportError as e:
         raise ConfigError("MLflow is not installed.", hint="pip install 'lakehouse-nl2sql[mlflow]'") from e
-    import os
 
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
     if uri:
@@ -56,6 +56,9 @@ def _local_store(mlflow: Any, folder: Path, experiment: str) -> None:
         if mlflow.get_experiment_by_name(experiment) is None:
             mlflow.create_experiment(experiment, artifact_location=(folder / "artifacts").as_uri())
     except ImportError:
+        # mlflow-skinny 3.x refuses the plain file store unless this opt-out is set; it is the only local
+        # store skinny can write, and the documented switch for exactly this case.
+        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
         mlflow.set_tracking_uri(folder.as_uri())
     mlflow.set_experiment(experiment)
 
