@@ -87,3 +87,27 @@ def test_the_pipeline_answers_on_postgres(shop: str) -> None:
             "Which products cost more than 50?")
     assert answer.status == "answered", answer.message
     assert sorted(answer.rows) == [("chair", 80), ("desk", 150)]
+
+
+def test_startup_check_warns_when_the_role_reads_more_than_the_allowlist(
+        shop: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Defence in depth: a role granted exactly the allowed tables passes; a wider one is reported."""
+    owner = sa.create_engine(shop)
+    with owner.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE IF NOT EXISTS payroll (id INT, salary NUMERIC)"))
+        conn.execute(sa.text("DROP ROLE IF EXISTS analyst"))
+        conn.execute(sa.text("CREATE ROLE analyst LOGIN"))
+        conn.execute(sa.text("GRANT SELECT ON product TO analyst"))
+    owner.dispose()
+    as_analyst = shop.replace("postgres@", "analyst@", 1)
+    narrow = SqlAlchemyWarehouse(as_analyst)
+    with caplog.at_level("WARNING", logger="nl2sql.adapters.sqlalchemy_warehouse"):
+        assert narrow.warn_if_role_reads_more(["product"]) == ()
+    assert not caplog.records
+    wide = SqlAlchemyWarehouse(shop)                          # the owner can read payroll too
+    with caplog.at_level("WARNING", logger="nl2sql.adapters.sqlalchemy_warehouse"):
+        assert wide.warn_if_role_reads_more(["product"]) == ("public.payroll",)
+    assert "public.payroll" in caplog.text and "allowlist" in caplog.text
+    assert narrow.tables_beyond(["public.product"]) == ()     # qualified names count as well
+    narrow.close()
+    wide.close()
