@@ -192,13 +192,13 @@ def _format_width(fmt: exp.Expression | None) -> float | None:
 
     >>> _format_width(exp.Literal.string("%08.2f items"))
     8.0
-    >>> _format_width(exp.Literal.string("%*d")) is None
-    True
+    >>> _format_width(exp.Literal.string("%*d")), _format_width(exp.Literal.string("{0:>{1}}"))
+    (None, None)
     """
     if not (isinstance(fmt, exp.Literal) and fmt.is_string):
         return None
     text = str(fmt.this)
-    if "*" in text:
+    if "*" in text or re.search(r"\{[^}]*\{", text):          # '%*d', '{:>{}}': the width is an argument
         return None
     return float(max((int(n) for n in re.findall(r"\d+", text)), default=0))
 
@@ -255,7 +255,7 @@ def _built(node: exp.Expression, memo: dict[int, float | None]) -> float | None 
         return upper_bound(node.expression)
     if isinstance(node, exp.Space):
         return upper_bound(node.this)
-    if isinstance(node, exp.GenerateSeries) and not isinstance(node.parent, exp.Table) and not _is_row_source(node):
+    if isinstance(node, exp.GenerateSeries) and not _is_row_source(node):
         return _series_count(node.args.get("start"), node.args.get("end"), node.args.get("step"))
     if isinstance(node, exp.Anonymous) and names & (_LIST_RESIZERS | _REPEATERS | _BLOBS):
         args = _positional(node)
@@ -286,12 +286,11 @@ def _built(node: exp.Expression, memo: dict[int, float | None]) -> float | None 
 
 
 def _is_row_source(node: exp.Expression) -> bool:
-    """A series that produces rows (FROM range(...), UNNEST in FROM, PostgreSQL's set-returning
-    generate_series) streams them; its size is checked by the ``series_size`` rule instead."""
+    """A series that produces rows (``FROM range(n)``, PostgreSQL's set-returning generate_series) streams
+    them; the ``series_size`` rule bounds those. ``unnest(range(n))`` builds the list first, so it counts."""
     if isinstance(node, exp.ExplodingGenerateSeries):
         return True
-    parent = node.parent
-    return isinstance(parent, exp.Unnest) and isinstance(parent.parent, (exp.From, exp.Join, exp.Lateral))
+    return isinstance(node.parent, (exp.Table, exp.Lateral))
 
 
 def built_sizes(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
