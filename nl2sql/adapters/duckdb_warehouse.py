@@ -71,6 +71,7 @@ class DuckDbWarehouse:
         if memory_limit:                                       # before lock_configuration, which must come last
             self._config = {"memory_limit": memory_limit, "max_temp_directory_size": memory_limit, **self._config}
         self.reopened = 0                                      # times the database was reopened after a fatal error
+        self._closed = False                                   # close() was called: never reopen
         self._lock = threading.Lock()                         # cursor() and reopening, one at a time
         self._connection = self._open()
 
@@ -98,7 +99,9 @@ class DuckDbWarehouse:
         with self._lock:
             try:
                 return self._connection.cursor()
-            except duckdb.ConnectionException:                # closed underneath us: open it again
+            except duckdb.ConnectionException as e:           # closed underneath us: open it again
+                if self._closed:
+                    raise ExecutionFailed("The warehouse has been closed.", hint="Restart the app.") from e
                 self._replace(self._connection)
                 return self._connection.cursor()
 
@@ -107,7 +110,7 @@ class DuckDbWarehouse:
 
         Only the connection that failed is replaced: a thread that already reopened it wins.
         """
-        if self._connection is not broken:
+        if self._connection is not broken or self._closed:
             return
         try:
             broken.close()
@@ -178,6 +181,7 @@ class DuckDbWarehouse:
             cursor.close()
 
     def close(self) -> None:
+        self._closed = True
         self._connection.close()
 
     def __enter__(self) -> "DuckDbWarehouse":
