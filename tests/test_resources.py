@@ -184,3 +184,23 @@ def test_sqlite_time_limit_reaches_a_query_of_few_slow_steps(lite: Path) -> None
         wh.run(_raw("SELECT sum(length(randomblob(100000000))) FROM t", "sqlite"), max_rows=1, timeout_s=0.5)
     assert time.monotonic() - start < 0.5 + 5
     assert wh.run(_raw("SELECT count(*) FROM t", "sqlite"), max_rows=1, timeout_s=5).rows == ((3000,),)
+
+
+def test_a_real_fatal_error_is_recognised_as_needing_a_reopen(tmp_path: Path) -> None:
+    """DuckDB's own FATAL error (forced with a debug setting on a scratch database, since no read-only query
+    of DuckDB 2.0 is known to raise one) invalidates the instance; the warehouse recognises both errors."""
+    import duckdb
+
+    from nl2sql.adapters.duckdb_warehouse import needs_reopen
+
+    con = duckdb.connect(str(tmp_path / "scratch.duckdb"), config={"debug_checkpoint_abort": "before_header"})
+    con.execute("CREATE TABLE t AS SELECT 1 AS a")
+    seen = []
+    for sql in ("CHECKPOINT", "SELECT 1"):
+        with pytest.raises(duckdb.Error) as info:
+            con.execute(sql)
+        seen.append(info.value)
+    con.close()
+    assert "invalidated" in str(seen[1])
+    assert all(needs_reopen(e) for e in seen)
+    assert not needs_reopen(duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate"))

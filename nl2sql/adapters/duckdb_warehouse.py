@@ -99,9 +99,11 @@ class DuckDbWarehouse:
         with self._lock:
             try:
                 return self._connection.cursor()
-            except duckdb.ConnectionException as e:           # closed underneath us: open it again
+            except duckdb.Error as e:                          # invalidated or closed underneath us
                 if self._closed:
                     raise ExecutionFailed("The warehouse has been closed.", hint="Restart the app.") from e
+                if not needs_reopen(e):
+                    raise
                 self._replace(self._connection)
                 return self._connection.cursor()
 
@@ -158,7 +160,7 @@ class DuckDbWarehouse:
                 raise ExecutionFailed(
                     f"The query needed more memory than the {self.memory_limit or 'configured'} limit allows.",
                     hint="Ask for fewer rows, groups or columns, or raise NL2SQL_MEMORY_LIMIT.") from e
-            if isinstance(e, _BROKEN) or _INVALIDATED in str(e):
+            if needs_reopen(e):
                 self._recover(connection)
                 raise ExecutionFailed("The database stopped on an internal error while running this query; "
                                       "it has been reopened for the next question.", hint=_clean(e)) from e
@@ -189,6 +191,17 @@ class DuckDbWarehouse:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def needs_reopen(error: Exception) -> bool:
+    """Whether DuckDB will refuse every later query on this database until it is opened again:
+    a FATAL or INTERNAL error invalidates the database instance; a closed connection is just gone.
+
+    >>> fatal = duckdb.FatalException("FATAL Error: Failed: database has been invalidated ...")
+    >>> needs_reopen(fatal), needs_reopen(duckdb.BinderException("Binder Error: column x not found"))
+    (True, False)
+    """
+    return isinstance(error, _BROKEN) or _INVALIDATED in str(error)
 
 
 def _clean(error: Exception) -> str:
