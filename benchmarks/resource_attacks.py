@@ -8,6 +8,8 @@ runaway attack cannot take the machine down while it is being measured.
 Run:    PYTHONPATH=$PWD python benchmarks/resource_attacks.py [--timeout 10] [--only NAME]
 Before: PYTHONPATH=/path/to/old/tree python benchmarks/resource_attacks.py   (the code under test is
         whatever ``nl2sql`` PYTHONPATH resolves to; this file only uses public APIs)
+Engine only: --engine-only runs each attack straight on the warehouse (the guard bypassed, as a guard bug
+        would), to show what the connection's own limits hold (docs/security.md, defence in depth).
 Prints one JSON object: per attack seconds, peak_rss_mb, status, next_ok, killed.
 """
 
@@ -75,6 +77,25 @@ def _warehouse(engine: str, folder: Path):  # noqa: ANN202  (a Warehouse)
     return SqlAlchemyWarehouse.sqlite_file(folder / "shop.sqlite")
 
 
+def child_engine_only(engine: str, sql: str, timeout_s: float) -> dict[str, object]:
+    from nl2sql.errors import QueryTimeout, UserFacingError
+    from nl2sql.guard import CheckedSql
+
+    with tempfile.TemporaryDirectory() as folder:
+        warehouse = _warehouse(engine, Path(folder))
+        dialect = "duckdb" if engine == "duckdb" else "sqlite"
+        start = time.perf_counter()
+        try:
+            warehouse.run(CheckedSql(sql=sql, dialect=dialect), max_rows=5, timeout_s=timeout_s)
+            status, message = "answered", ""
+        except UserFacingError as e:
+            status, message = ("timeout" if isinstance(e, QueryTimeout) else "error"), f"{e.message} {e.hint or ''}"
+        seconds = time.perf_counter() - start
+        after = warehouse.run(CheckedSql(sql=ORDINARY_SQL, dialect=dialect), max_rows=5, timeout_s=timeout_s)
+    return {"seconds": round(seconds, 2), "status": status, "message": message[:160],
+            "next_ok": after.rows == ((3000,),)}
+
+
 def child(engine: str, sql: str, timeout_s: float) -> dict[str, object]:
     sys.path.insert(0, str(ROOT / "tests")) if (ROOT / "tests").is_dir() else None
     from catalog_semantics.overlay import apply_overlay
@@ -114,10 +135,11 @@ def _peak_mb(pid: int) -> int:
 
 
 def run_attack(attack: Attack, *, timeout_s: float = 10.0, kill_mb: int = 4000,
-               kill_after_s: float | None = None) -> dict[str, object]:
+               kill_after_s: float | None = None, engine_only: bool = False) -> dict[str, object]:
     """Run one attack in a child; kill it past ``kill_mb`` resident or ``kill_after_s`` seconds."""
     limit_s = kill_after_s if kill_after_s is not None else timeout_s + 60
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", attack.engine, attack.sql, str(timeout_s)]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--engine-child" if engine_only else "--child",
+           attack.engine, attack.sql, str(timeout_s)]
     env = dict(os.environ)
     env.setdefault("PYTHONPATH", str(ROOT))
     start = time.monotonic()
@@ -148,17 +170,22 @@ def run_attack(attack: Attack, *, timeout_s: float = 10.0, kill_mb: int = 4000,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "SQL", "TIMEOUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--engine-child", nargs=3, metavar=("ENGINE", "SQL", "TIMEOUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--engine-only", action="store_true", help="bypass the guard: the warehouse's own limits")
     parser.add_argument("--timeout", type=float, default=10.0, help="query time limit (NL2SQL_QUERY_TIMEOUT_S)")
     parser.add_argument("--kill-mb", type=int, default=4000)
     parser.add_argument("--only", action="append", help="attack name (repeatable)")
     args = parser.parse_args()
-    if args.child:
-        engine, sql, timeout = args.child
-        print(json.dumps(child(engine, sql, float(timeout))))
+    if args.child or args.engine_child:
+        engine, sql, timeout = args.child or args.engine_child
+        run = child if args.child else child_engine_only
+        print(json.dumps(run(engine, sql, float(timeout))))
         return
     chosen = [a for a in ATTACKS if not args.only or a.name in args.only]
-    results = [run_attack(a, timeout_s=args.timeout, kill_mb=args.kill_mb) for a in chosen]
-    print(json.dumps({"timeout_s": args.timeout, "kill_mb": args.kill_mb, "attacks": results}, indent=1))
+    results = [run_attack(a, timeout_s=args.timeout, kill_mb=args.kill_mb, engine_only=args.engine_only)
+               for a in chosen]
+    print(json.dumps({"timeout_s": args.timeout, "kill_mb": args.kill_mb, "engine_only": args.engine_only,
+                      "attacks": results}, indent=1))
 
 
 if __name__ == "__main__":
