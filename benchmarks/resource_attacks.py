@@ -59,7 +59,7 @@ ORDINARY_QUESTION = "How many items are there?"
 
 
 # ---------------------------------------------------------------- child: one attack, then one question
-def _warehouse(engine: str, folder: Path):  # noqa: ANN202  (a Warehouse)
+def _warehouse(engine: str, folder: Path):  # -> a Warehouse (SQLite or DuckDB)
     rows = [f"({i}, 'item {i}')" for i in range(1, 3001)]
     if engine == "duckdb":
         from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
@@ -98,8 +98,9 @@ def child_engine_only(engine: str, sql: str, timeout_s: float) -> dict[str, obje
 
 def child(engine: str, sql: str, timeout_s: float) -> dict[str, object]:
     sys.path.insert(0, str(ROOT / "tests")) if (ROOT / "tests").is_dir() else None
-    from catalog_semantics.overlay import apply_overlay
     from llm_stub import StubLlmServer
+
+    from catalog_semantics.overlay import apply_overlay
     from nl2sql.adapters.openai_llm import OpenAiLlm
     from nl2sql.pipeline import Assistant
     from nl2sql.settings import Settings

@@ -23,15 +23,14 @@ SQL, checked on the tree:
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from sqlglot import exp
 
 from nl2sql.errors import Issue
 from nl2sql.guard_functions import fold, function_names
-from nl2sql.guard_resources_regex import regex_risk
+from nl2sql.guard_resources_fold import format_width, series_count, upper_bound
+from nl2sql.guard_resources_regex import safe_regex
 
 if TYPE_CHECKING:
     from nl2sql.guard import GuardPolicy
@@ -43,164 +42,10 @@ UNKNOWN_VALUE_SIZE = 1_000     # assumed size of a column's value when it is rep
 _SIZE_HINT = "Use a literal size no larger than {limit:,}, or cap it with LEAST(..., {limit:,})."
 
 
-# ---------------------------------------------------------------- constant folding
-def upper_bound(node: exp.Expression | None) -> float | None:
-    """The largest value a numeric (count) expression can take, or None when it cannot be bounded.
-
-    Folds literals, + - * / ^ %, casts and parentheses; ``LEAST`` is bounded by its smallest bounded
-    argument, ``GREATEST``/``CASE`` by their largest (all must be bounded).
-
-    >>> import sqlglot
-    >>> upper_bound(sqlglot.parse_one("1000 * 1000 * 1000"))
-    1000000000.0
-    >>> upper_bound(sqlglot.parse_one("least(qty, 50)")), upper_bound(sqlglot.parse_one("qty"))
-    (50.0, None)
-    """
-    return _interval(node)[1]                                  # a negative count builds nothing
-
-
-def _interval(node: exp.Expression | None) -> tuple[float | None, float | None]:
-    if node is None:
-        return None, None
-    if isinstance(node, exp.Literal):                          # '1e9'::BIGINT folds as the engine would
-        try:
-            value = float(node.this)
-        except ValueError:
-            return None, None
-        return value, value
-    if isinstance(node, (exp.Paren, exp.Cast, exp.TryCast)):
-        return _interval(node.this)
-    if isinstance(node, exp.Neg):
-        low, high = _interval(node.this)
-        return (None, None) if low is None or high is None else (-high, -low)
-    if isinstance(node, exp.Least):
-        bounded = [b for b in (_interval(a) for a in _args(node)) if b[1] is not None]
-        lows = [b[0] for b in (_interval(a) for a in _args(node))]
-        if not bounded:
-            return None, None
-        low = None if any(v is None for v in lows) else min(lows)  # type: ignore[type-var]
-        return low, min(b[1] for b in bounded)  # type: ignore[type-var]
-    if isinstance(node, (exp.Greatest, exp.Case, exp.If, exp.Coalesce)):
-        parts = [_interval(a) for a in _branches(node)]
-        if not parts or any(p[0] is None or p[1] is None for p in parts):
-            return None, None
-        return min(p[0] for p in parts), max(p[1] for p in parts)  # type: ignore[type-var]
-    for cls, op in _ARITH.items():
-        if isinstance(node, cls):
-            a, b = _interval(node.this), _interval(node.expression)
-            if None in a or None in b:
-                return None, None
-            try:
-                corners = [op(x, y) for x in a for y in b]     # type: ignore[operator]
-            except (OverflowError, ZeroDivisionError, ValueError):
-                return float("-inf"), float("inf")
-            return min(corners), max(corners)
-    return None, None
-
-
-def _pow(a: float, b: float) -> float:
-    return float("inf") if abs(b) > 64 and abs(a) > 1 else float(a ** b)
-
-
-def _mod(a: float, b: float) -> float:
-    return abs(b)                                              # |a % b| < |b|: a safe corner
-
-
-_ARITH: dict[type[exp.Expression], Callable[[float, float], float]] = {
-    exp.Add: lambda a, b: a + b, exp.Sub: lambda a, b: a - b, exp.Mul: lambda a, b: a * b,
-    exp.Div: lambda a, b: a / b, exp.IntDiv: lambda a, b: a // b, exp.Pow: _pow, exp.Mod: _mod,
-}
-
-
-def _args(node: exp.Expression) -> list[exp.Expression]:
-    return [a for a in [node.this, *node.expressions] if isinstance(a, exp.Expression)]
-
-
-def _branches(node: exp.Expression) -> list[exp.Expression]:
-    if isinstance(node, exp.Case):
-        return [i.args["true"] for i in node.args.get("ifs") or ()] + [node.args.get("default") or exp.null()]
-    if isinstance(node, exp.If):
-        return [node.args.get("true"), node.args.get("false") or exp.null()]  # type: ignore[list-item]
-    return _args(node)
-
-
 # ---------------------------------------------------------------- size of built values
 def _positional(node: exp.Expression) -> list[exp.Expression]:
     """Arguments in call order for the anonymous functions sqlglot does not model."""
     return list(node.expressions)
-
-
-def _series_count(start: exp.Expression | None, end: exp.Expression | None,
-                  step: exp.Expression | None) -> float | None:
-    """Elements of range/generate_series/sequence with these bounds: numbers, or dates and timestamps
-    with an interval step (a date spine), the way DuckDB and Spark count them."""
-    a, b = upper_bound_signed(start), upper_bound_signed(end)
-    if a is not None and b is not None:
-        width = upper_bound(step) if step is not None else 1.0
-        return abs(b - a) / max(width or 1.0, 1e-9) + 1
-    t0, t1, seconds = _moment(start), _moment(end), _interval_seconds(step)
-    if t0 is not None and t1 is not None:
-        return abs((t1 - t0).total_seconds()) / max(seconds or 0.0, 1e-9) + 1 if seconds else None
-    return None
-
-
-def upper_bound_signed(node: exp.Expression | None) -> float | None:
-    """A constant's exact value, when it folds to one (bounds of a series are signed)."""
-    low, high = _interval(node)
-    return low if low is not None and low == high else None
-
-
-def _moment(node: exp.Expression | None) -> datetime | None:
-    while isinstance(node, (exp.Cast, exp.TryCast, exp.Paren)):
-        if isinstance(node.this, exp.Literal) and node.this.is_string:
-            try:
-                return datetime.fromisoformat(node.this.this)
-            except ValueError:
-                return None
-        node = node.this
-    if isinstance(node, (exp.TsOrDsToDate, exp.StrToDate, exp.TimeStrToTime)) and isinstance(node.this, exp.Literal):
-        try:
-            return datetime.fromisoformat(node.this.this)
-        except ValueError:
-            return None
-    return None
-
-
-# Shortest length of each unit, so the element count is an upper bound (a month is at least 28 days).
-_UNIT_SECONDS = {"microsecond": 1e-6, "millisecond": 1e-3, "second": 1, "minute": 60, "hour": 3600,
-                 "day": 86400, "week": 604800, "month": 28 * 86400, "quarter": 89 * 86400, "year": 365 * 86400}
-
-
-def _interval_seconds(node: exp.Expression | None) -> float | None:
-    if not isinstance(node, exp.Interval):
-        return None
-    unit = fold(node.text("unit") or "day").rstrip("s")
-    amount = node.this.this if isinstance(node.this, exp.Literal) else None
-    try:
-        parts = str(amount).split()
-        number = float(parts[0])
-        if len(parts) == 2:                                    # INTERVAL '1 day'
-            unit = fold(parts[1]).rstrip("s")
-    except (ValueError, IndexError):
-        return None
-    return number * _UNIT_SECONDS[unit] if unit in _UNIT_SECONDS and number > 0 else None
-
-
-def _format_width(fmt: exp.Expression | None) -> float | None:
-    """Largest field width or precision in a literal printf/format string ('%5d', '{:>10}'); None when
-    the format is not a literal or takes its width from an argument ('%*d').
-
-    >>> _format_width(exp.Literal.string("%08.2f items"))
-    8.0
-    >>> _format_width(exp.Literal.string("%*d")), _format_width(exp.Literal.string("{0:>{1}}"))
-    (None, None)
-    """
-    if not (isinstance(fmt, exp.Literal) and fmt.is_string):
-        return None
-    text = str(fmt.this)
-    if "*" in text or re.search(r"\{[^}]*\{", text):          # '%*d', '{:>{}}': the width is an argument
-        return None
-    return float(max((int(n) for n in re.findall(r"\d+", text)), default=0))
 
 
 def _size(node: exp.Expression | None, memo: dict[int, float | None]) -> float | None:
@@ -256,7 +101,7 @@ def _built(node: exp.Expression, memo: dict[int, float | None]) -> float | None 
     if isinstance(node, exp.Space):
         return upper_bound(node.this)
     if isinstance(node, exp.GenerateSeries) and not _is_row_source(node):
-        return _series_count(node.args.get("start"), node.args.get("end"), node.args.get("step"))
+        return series_count(node.args.get("start"), node.args.get("end"), node.args.get("step"))
     if isinstance(node, exp.Anonymous) and names & (_LIST_RESIZERS | _REPEATERS | _BLOBS):
         args = _positional(node)
         if names & _BLOBS:
@@ -276,8 +121,8 @@ def _built(node: exp.Expression, memo: dict[int, float | None]) -> float | None 
             total *= s                                         # type: ignore[operator]
         return total
     if isinstance(node, exp.Format) or (isinstance(node, exp.Anonymous) and names & _PRINTF):
-        fmt = node.this if isinstance(node, exp.Format) else (_positional(node) or [None])[0]
-        width = _format_width(fmt)
+        fmt = node.this if isinstance(node, exp.Format) else next(iter(_positional(node)), None)
+        width = format_width(fmt)
         rest = [_size(a, memo) for a in (node.expressions if isinstance(node, exp.Format) else _positional(node)[1:])]
         if width is None or any(r is None for r in rest):
             return None
@@ -345,8 +190,9 @@ def recursive_growth(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issu
             for step in steps:
                 if not isinstance(step, exp.Select) or not _reads(step, name):
                     continue
+                qualifiers, columns = _recursive_columns(step, name), _cte_columns(cte)
                 for projection in step.expressions:
-                    if _self_growth(projection, _recursive_columns(step, name)):
+                    if _self_growth(projection, qualifiers, columns):
                         yield Issue("too_complex", f"The recursive query {cte.alias_or_name} doubles a value at each "
                                     "step, which grows without bound.", cte.alias_or_name)
                         break
@@ -361,56 +207,35 @@ def _recursive_columns(step: exp.Select, name: str) -> frozenset[str]:
     return frozenset(fold(t.alias_or_name) for t in step.find_all(exp.Table) if fold(t.name) == name) | {name}
 
 
-def _self_growth(projection: exp.Expression, qualifiers: frozenset[str]) -> bool:
-    """True when a concatenation (or a repeat) uses recursive columns more than once."""
+def _cte_columns(cte: exp.CTE) -> frozenset[str]:
+    """The CTE's column names: declared (``r(s, n)``) or named by its anchor's select list."""
+    alias = cte.args.get("alias")
+    declared = [fold(c.name) for c in (alias.columns if alias is not None else [])]
+    anchor = cte.this.this if isinstance(cte.this, exp.SetOperation) else cte.this
+    named = [fold(n) for n in anchor.named_selects] if isinstance(anchor, exp.Select) else []
+    return frozenset(declared or named)
+
+
+def _self_growth(projection: exp.Expression, qualifiers: frozenset[str], columns: frozenset[str]) -> bool:
+    """True when a concatenation, repeat, replace or format uses recursive columns more than once."""
     for node in projection.walk():
-        if isinstance(node, exp.Repeat) and _recursive_refs(node.this, qualifiers):
+        if isinstance(node, exp.Repeat) and _recursive_refs(node.this, qualifiers, columns):
             return True
-        if isinstance(node, _GROWING) and _recursive_refs(node, qualifiers) > 1:
+        growing = isinstance(node, _GROWING + (exp.Format,)) or (
+            isinstance(node, exp.Func) and function_names(node) & _GROWING_NAMES)
+        if growing and _recursive_refs(node, qualifiers, columns) > 1:
             return True
     return False
 
 
-def _recursive_refs(node: exp.Expression, qualifiers: frozenset[str]) -> int:
-    return sum(1 for c in node.find_all(exp.Column) if not c.table or fold(c.table) in qualifiers)
+_GROWING_NAMES = frozenset({"replace", "printf", "format", "concat", "list_concat", "array_concat", "array_cat"})
 
 
-# ---------------------------------------------------------------- regular expressions (Spark family)
-REGEX_DIALECTS = frozenset({"databricks", "spark", "spark2", "hive"})
-_REGEX_NODES: tuple[type[exp.Expression], ...] = tuple(
-    c for c in (getattr(exp, n, None) for n in ("RegexpLike", "RegexpILike", "RegexpExtract", "RegexpExtractAll",
-                                                "RegexpReplace", "RegexpSplit", "RegexpCount", "RegexpSubstr",
-                                                "RegexpInstr")) if isinstance(c, type))
-_REGEX_NAMES = frozenset({"rlike", "regexp", "regexp_like", "regexp_extract", "regexp_extract_all", "regexp_replace",
-                          "regexp_count", "regexp_substr", "regexp_instr", "split", "str_to_map"})
-
-
-def safe_regex(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
-    """On Spark-family engines every regular expression is a literal that cannot backtrack catastrophically."""
-    if fold(policy.dialect or "") not in REGEX_DIALECTS and fold(policy.output_dialect or "") not in REGEX_DIALECTS:
-        return
-    for node in tree.walk():
-        if not isinstance(node, exp.Func):
-            continue
-        if isinstance(node, _REGEX_NODES):
-            patterns = [node.expression]
-        elif isinstance(node, exp.StrToMap):
-            patterns = [node.args.get("pair_delim"), node.args.get("key_value_delim")]
-        elif isinstance(node, exp.Anonymous) and function_names(node) & _REGEX_NAMES:
-            patterns = _positional(node)[1:2]
-        else:
-            continue
-        name = _display(node)
-        for pattern in patterns:
-            if pattern is None:
-                continue
-            if not (isinstance(pattern, exp.Literal) and pattern.is_string):
-                yield Issue("unsafe_regex", f"The pattern of {name}() must be written out as text, not computed.", name)
-                continue
-            risk = regex_risk(str(pattern.this))
-            if risk:
-                yield Issue("unsafe_regex", f"The pattern '{str(pattern.this)[:60]}' of {name}() {risk}.",
-                            str(pattern.this)[:60])
+def _recursive_refs(node: exp.Expression, qualifiers: frozenset[str], columns: frozenset[str]) -> int:
+    """References to the recursive CTE's columns: qualified by its name or alias, or bare and one of its
+    column names (a bare name of a joined table's column is not counted)."""
+    return sum(1 for c in node.find_all(exp.Column)
+               if (fold(c.table) in qualifiers if c.table else fold(c.name) in columns))
 
 
 # ---------------------------------------------------------------- the rule

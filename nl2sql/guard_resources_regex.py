@@ -19,7 +19,15 @@ as a function; checkers like ``regexploit`` are command-line tools without a sta
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+from sqlglot import exp
+
+from nl2sql.errors import Issue
+from nl2sql.guard_functions import fold, function_names
+
+if TYPE_CHECKING:
+    from nl2sql.guard import GuardPolicy
 
 try:  # Python 3.11 moved the parser; 3.10 has it as sre_parse
     from re import _constants as C  # type: ignore[attr-defined]
@@ -205,3 +213,41 @@ def _charset(members: Iterable[tuple[Any, Any]]) -> frozenset[int]:
         else:
             chars |= ALL
     return (ALL - chars) | {_OTHER} if negate else frozenset(chars)
+
+
+# ---------------------------------------------------------------- the guard rule
+REGEX_DIALECTS = frozenset({"databricks", "spark", "spark2", "hive"})
+_REGEX_NODES: tuple[type[exp.Expression], ...] = tuple(
+    c for c in (getattr(exp, n, None) for n in ("RegexpLike", "RegexpILike", "RegexpExtract", "RegexpExtractAll",
+                                                "RegexpReplace", "RegexpSplit", "RegexpCount", "RegexpSubstr",
+                                                "RegexpInstr")) if isinstance(c, type))
+_REGEX_NAMES = frozenset({"rlike", "regexp", "regexp_like", "regexp_extract", "regexp_extract_all", "regexp_replace",
+                          "regexp_count", "regexp_substr", "regexp_instr", "split", "str_to_map"})
+
+
+def safe_regex(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+    """On Spark-family engines every regular expression is a literal that cannot backtrack catastrophically."""
+    if fold(policy.dialect or "") not in REGEX_DIALECTS and fold(policy.output_dialect or "") not in REGEX_DIALECTS:
+        return
+    for node in tree.walk():
+        if not isinstance(node, exp.Func):
+            continue
+        if isinstance(node, _REGEX_NODES):
+            patterns = [node.expression]
+        elif isinstance(node, exp.StrToMap):
+            patterns = [node.args.get("pair_delim"), node.args.get("key_value_delim")]
+        elif isinstance(node, exp.Anonymous) and function_names(node) & _REGEX_NAMES:
+            patterns = list(node.expressions)[1:2]
+        else:
+            continue
+        name = fold(node.name if isinstance(node, exp.Anonymous) else node.sql_name())
+        for pattern in patterns:
+            if pattern is None:
+                continue
+            if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+                yield Issue("unsafe_regex", f"The pattern of {name}() must be written out as text, not computed.", name)
+                continue
+            risk = regex_risk(str(pattern.this))
+            if risk:
+                yield Issue("unsafe_regex", f"The pattern '{str(pattern.this)[:60]}' of {name}() {risk}.",
+                            str(pattern.this)[:60])

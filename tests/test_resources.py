@@ -45,6 +45,10 @@ REFUSED = [  # (dialect, sql, issue code)
      "too_complex"),
     ("duckdb", "WITH RECURSIVE r(l) AS (SELECT [1] UNION ALL SELECT list_concat(l, l) FROM r) SELECT 1 FROM r",
      "too_complex"),
+    ("duckdb", "WITH RECURSIVE r(a, b, n) AS (SELECT 'x', 'y', 1 UNION ALL SELECT b, a || b, n + 1 FROM r "
+               "WHERE n < 60) SELECT max(length(b)) FROM r", "too_complex"),       # Fibonacci strings
+    ("duckdb", "WITH RECURSIVE r AS (SELECT 'ab' AS s UNION ALL SELECT replace(s, 'a', s) FROM r) SELECT 1 FROM r",
+     "too_complex"),
     ("sqlite", "SELECT length(randomblob(999999999)) FROM t", "too_complex"),
     ("sqlite", "SELECT zeroblob(1000000000)", "too_complex"),
     ("sqlite", "SELECT printf('%.*c', 1000000000, 'x')", "too_complex"),
@@ -89,6 +93,9 @@ ALLOWED = [  # bounded forms of the same constructs: precision
                "SELECT t.a, p.path || '/' || t.a, depth + 1 FROM t JOIN p ON t.a = p.id + 1 WHERE depth < 10) "
                "SELECT * FROM p"),
     ("sqlite", "SELECT printf('%5.1f%%', a), substr(hex(randomblob(16)), 1, 8) FROM t"),
+    ("duckdb", "WITH RECURSIVE p(id, path) AS (SELECT a, CAST(a AS VARCHAR) FROM t UNION ALL "
+               "SELECT t.a, path || '/' || b FROM t JOIN p ON t.a = p.id + 1 WHERE length(path) < 200) "
+               "SELECT * FROM p"),                                    # b is t's column, not the CTE's
     ("sqlite", "WITH RECURSIVE d(day) AS (SELECT date('2024-01-01') UNION ALL SELECT date(day, '+1 day') FROM d "
                "WHERE day < '2024-12-31') SELECT count(*) FROM d"),
     ("postgres", "SELECT generate_series(1, a) FROM t"),
