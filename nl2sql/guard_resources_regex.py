@@ -4,8 +4,9 @@ The pattern is parsed with Python's own regular-expression parser (``re._parser`
 the constructs that matter here) and its tree is checked for the three shapes that make a backtracking
 matcher take exponential or high-polynomial time on a string that almost matches:
 
-- a quantifier inside a quantifier, ``(a+)+``, ``(\\w+\\s?)*``: the inner and outer loops can split
-  the same text in exponentially many ways;
+- a quantifier inside a quantifier, ``(a+)+``, ``(\\w+\\s?)*``, ``(.*?,){11}``: the inner and outer
+  loops can split the same text in exponentially (or n^11) many ways; unless the inner one repeats a single
+  character class that must stop at a character it cannot match (``(\\d+\\.)*``, ``([^,]*,){11}``);
 - a quantified alternation whose alternatives can start with the same character, ``(a|ab)*``, ``(a|a)*``;
 - a backreference, ``(a*)\\1``, which no engine can match without backtracking;
 - and three or more unbounded quantifiers in a row over overlapping characters, ``.*.*.*x`` (cubic).
@@ -67,39 +68,60 @@ def regex_risk(pattern: str) -> str | None:
     return _risk(list(tree), in_loop=False)
 
 
-def _risk(items: list[tuple[Any, Any]], *, in_loop: bool) -> str | None:
+def _risk(items: list[tuple[Any, Any]], *, in_loop: bool, follow: frozenset[int] = frozenset()) -> str | None:
+    """``in_loop``: these items repeat (inside a repetition); ``follow``: characters that can come next."""
     run = _unbounded_run(items)
     if run >= 3:
         return "has several open-ended repetitions in a row that can match the same text"
-    for op, av in items:
+    for i, (op, av) in enumerate(items):
+        after = _after(items, i, follow)
         if op in (C.GROUPREF, C.GROUPREF_EXISTS):
             return "uses a backreference"
         if op in _REPEATS:
             low, high, body = av
-            loops = high - low > 1 and (high == C.MAXREPEAT or high > _MANY)
-            if loops and in_loop:
+            body = list(body)
+            open_ended = high == C.MAXREPEAT or high - low > _MANY
+            if in_loop and open_ended and not _separated(body, after):
                 return "nests one repetition inside another"
-            if loops and (_nullable(list(body)) or _overlapping_branch(list(body))):
-                return ("nests one repetition inside another" if _nullable(list(body))
-                        else "repeats alternatives that can match the same text")
-            found = _risk(list(body), in_loop=in_loop or loops)
+            loops = high == C.MAXREPEAT or high > 3
+            if loops and _nullable(body):
+                return "nests one repetition inside another"
+            if loops and _overlapping_branch(body):
+                return "repeats alternatives that can match the same text"
+            found = _risk(body, in_loop=in_loop or loops, follow=_first(body)[0] | after if loops else after)
             if found:
                 return found
         elif op == C.SUBPATTERN:
-            found = _risk(list(av[-1]), in_loop=in_loop)
+            found = _risk(list(av[-1]), in_loop=in_loop, follow=after)
             if found:
                 return found
         elif op == C.BRANCH:
             for alternative in av[1]:
-                found = _risk(list(alternative), in_loop=in_loop)
+                found = _risk(list(alternative), in_loop=in_loop, follow=after)
                 if found:
                     return found
         elif op in (C.ASSERT, C.ASSERT_NOT):
-            found = _risk(list(av[1]), in_loop=in_loop)
+            found = _risk(list(av[1]), in_loop=in_loop, follow=ALL)
             if found:
                 return found
         # POSSESSIVE_REPEAT and ATOMIC_GROUP never backtrack into their body: nothing to check inside.
     return None
+
+
+def _after(items: list[tuple[Any, Any]], i: int, follow: frozenset[int]) -> frozenset[int]:
+    chars, nullable = _first(items[i + 1:])
+    return chars | follow if nullable else chars
+
+
+_SINGLE = (C.LITERAL, C.NOT_LITERAL, C.IN, C.ANY)
+
+
+def _separated(body: list[tuple[Any, Any]], after: frozenset[int]) -> bool:
+    """An inner repetition of one character class that must stop at a character it cannot match, as in
+    ``(\\d+\\.)*`` or ``([^,]*,){11}``: there is one way to split the text, so nothing to backtrack over."""
+    if len(body) != 1 or body[0][0] not in _SINGLE:
+        return False
+    return not (_first(body)[0] & after)
 
 
 def _unbounded_run(items: list[tuple[Any, Any]]) -> int:

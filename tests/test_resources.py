@@ -75,6 +75,8 @@ REFUSED = [  # (dialect, sql, issue code)
     ("databricks", "SELECT * FROM t WHERE a RLIKE concat('(a+', ')+')", "unsafe_regex"),
     ("databricks", "SELECT str_to_map(a, '(,+)+', ':') FROM t", "unsafe_regex"),
     ("spark", "SELECT * FROM t WHERE a RLIKE '(\\\\d|[0-5])+x'", "unsafe_regex"),
+    ("spark", "SELECT * FROM t WHERE a RLIKE '^(.*?,){11}P'", "unsafe_regex"),
+    ("spark", "SELECT * FROM t WHERE a RLIKE '^(a?){25}a{25}$'", "unsafe_regex"),
     ("spark", "SELECT * FROM t WHERE a RLIKE '\\\\p{Alpha}+'", "unsafe_regex"),       # unreadable: not sure, no
 ]
 
@@ -105,6 +107,7 @@ ALLOWED = [  # bounded forms of the same constructs: precision
     ("databricks", "SELECT regexp_replace(a, '^\\\\s*(\\\\w+)\\\\s*=\\\\s*(.*)$', '$1') FROM t"),
     ("databricks", "SELECT * FROM t WHERE a RLIKE '(cat|dog)+' OR a RLIKE '[^@]+@[^@]+\\\\.com'"),
     ("databricks", "SELECT explode(sequence(DATE '2024-01-01', DATE '2024-03-01', INTERVAL 1 DAY))"),
+    ("databricks", "SELECT * FROM t WHERE a RLIKE '^(\\\\d+\\\\.)*\\\\d+$' OR a RLIKE '^([^,]*,){11}P'"),
     ("duckdb", "SELECT * FROM t WHERE regexp_matches(a, '(a+)+$')"),        # RE2: linear, nothing to refuse
 ]
 
