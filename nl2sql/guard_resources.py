@@ -154,12 +154,29 @@ def built_sizes(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
         elif built > MAX_BUILT_SIZE:                           # type: ignore[operator]
             yield Issue("too_complex", f"{name}() would build a value of about {built:,.0f} elements; the "
                         f"limit is {MAX_BUILT_SIZE:,}. " + _SIZE_HINT.format(limit=MAX_BUILT_SIZE), name)
+    # Values composed of several calls (concat of many repeats, replace with a long replacement): the
+    # outermost expression over the limit is reported once.
+    holds: dict[int, bool] = {}
     for node in tree.walk():
-        if isinstance(node, exp.Func) and "replace" in function_names(node):
-            size = _size(node, memo)
-            if size is not None and size > MAX_BUILT_SIZE:
-                yield Issue("too_complex", f"replace() would build a value of about {size:,.0f} characters; the "
-                            f"limit is {MAX_BUILT_SIZE:,}.", "replace")
+        if not isinstance(node, (exp.Func, exp.Binary)) or isinstance(node, (exp.Predicate, exp.Connector)):
+            continue
+        is_replace = isinstance(node, exp.Func) and "replace" in function_names(node)
+        if not (is_replace or (_built(node, memo) is _NOT_A_BUILDER and _holds_builder(node, memo, holds))):
+            continue
+        size = _size(node, memo)
+        if size is not None and size > MAX_BUILT_SIZE:
+            name = _display(node) if isinstance(node, exp.Func) else node.key
+            yield Issue("too_complex", f"{name}() would build a value of about {size:,.0f} characters; the "
+                        f"limit is {MAX_BUILT_SIZE:,}.", name)
+            return
+
+
+def _holds_builder(node: exp.Expression, memo: dict[int, float | None], holds: dict[int, bool]) -> bool:
+    key = id(node)
+    if key not in holds:
+        holds[key] = _built(node, memo) is not _NOT_A_BUILDER or any(
+            _holds_builder(c, memo, holds) for c in node.iter_expressions())
+    return holds[key]
 
 
 def _display(node: exp.Expression) -> str:

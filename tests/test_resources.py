@@ -214,3 +214,88 @@ def test_a_real_fatal_error_is_recognised_as_needing_a_reopen(tmp_path: Path) ->
     assert "invalidated" in str(seen[1])
     assert all(needs_reopen(e) for e in seen)
     assert not needs_reopen(duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate"))
+
+
+# Written blind (before the guard saw them), scored, then kept as regression cases. First score:
+# attacks 29/30 refused (a concat of sixty near-limit repeats escaped; composite values are now
+# estimated), legitimate queries 30/30 passed. Tables here are any user table (allow_any_table).
+CAT = ", ".join(["repeat('a', 99999)"] * 60)
+HELD_OUT_ATTACKS = [
+ ("duckdb", "SELECT length(repeat('ab', 500000000))"),
+ ("duckdb", "SELECT len(list_resize([], 2000000000, 0))"),
+ ("duckdb", "SELECT length(lpad('', 1 << 31, 'x'))"),
+ ("duckdb", "SELECT length(rpad('a', (SELECT 2000000000), 'b'))"),
+ ("duckdb", "SELECT len(generate_series(1, 2000000000))"),
+ ("duckdb", "SELECT len(array_resize([1], CAST(1e9 AS INTEGER)))"),
+ ("duckdb", f"SELECT max(length(concat(name, {CAT}))) FROM items"),
+ ("duckdb", "SELECT length(repeat(string_agg(name, ''), 100000)) FROM items"),
+ ("duckdb", "SELECT len(flatten([range(100000), range(100000), range(100000), range(100000), range(100000), range(100000), range(100000), range(100000), range(100000), range(100000), range(100000), range(100000)])) FROM items"),
+ ("duckdb", "SELECT length(repeat('x', abs(-2000000000)))"),
+ ("duckdb", "SELECT length(repeat('x', power(10, 9)::BIGINT))"),
+ ("duckdb", "SELECT length(repeat('x', 2000000000::HUGEINT))"),
+ ("duckdb", "SELECT length(printf('%0*d', 1000000000, 1))"),
+ ("duckdb", "SELECT length(format('{:0>1000000000}', 1))"),
+ ("duckdb", "WITH RECURSIVE r(s) AS (SELECT 'x' UNION ALL SELECT s || s || s FROM r) SELECT count(*) FROM r"),
+ ("duckdb", "WITH RECURSIVE r(l) AS (SELECT [1] UNION ALL SELECT l || l FROM r) SELECT count(*) FROM r"),
+ ("sqlite", "SELECT length(randomblob(1 << 30)) FROM items"),
+ ("sqlite", "SELECT length(zeroblob(abs(-999999999))) FROM items"),
+ ("sqlite", "SELECT length(printf('%999999999s', 'x')) FROM items"),
+ ("sqlite", "SELECT length(replace(hex(zeroblob(50000)), '0', hex(zeroblob(50000)))) FROM items"),
+ ("postgres", "SELECT length(repeat(repeat('x', 50000), 50000))"),
+ ("postgres", "SELECT array_length(array_fill(1, ARRAY[2000000000]), 1)"),
+ ("databricks", "SELECT length(repeat('x', 1000000000))"),
+ ("databricks", "SELECT size(array_repeat(repeat('x', 1000), 1000000))"),
+ ("databricks", "SELECT * FROM t WHERE a RLIKE '^(([a-z])+.)+[A-Z]([a-z])+$'"),
+ ("databricks", "SELECT * FROM t WHERE a RLIKE '(x+x+)+y'"),
+ ("databricks", "SELECT * FROM t WHERE regexp_like(a, '^(\\\\w+\\\\s?)*$')"),
+ ("databricks", "SELECT regexp_replace(a, '(a|aa)+$', '') FROM t"),
+ ("databricks", "SELECT * FROM t WHERE a RLIKE repeat('(a+)', 3)"),
+ ("spark", "SELECT * FROM t WHERE a RLIKE '(.*){1,32000}[bc]'"),
+]
+HELD_OUT_LEGIT = [
+ ("duckdb", "SELECT o_orderkey, lpad(CAST(o_orderkey AS VARCHAR), 12, '0') AS padded FROM orders"),
+ ("duckdb", "SELECT c_name, rpad(c_name, 30, '.') || ' ' || c_segment FROM customer"),
+ ("duckdb", "SELECT c_segment, repeat('#', CAST(least(count(*) / 10, 60) AS INTEGER)) AS bar FROM customer GROUP BY 1"),
+ ("duckdb", "SELECT d::DATE AS day, count(o_orderkey) FROM generate_series(DATE '1995-01-01', DATE '1995-12-31', INTERVAL 1 DAY) g(d) LEFT JOIN orders ON o_orderdate = d GROUP BY 1 ORDER BY 1"),
+ ("duckdb", "SELECT m FROM unnest(generate_series(DATE '1992-01-01', DATE '1998-12-01', INTERVAL 1 MONTH)) u(m)"),
+ ("duckdb", "SELECT printf('%.2f%%', 100.0 * sum(o_totalprice) / (SELECT sum(o_totalprice) FROM orders)) FROM orders"),
+ ("duckdb", "SELECT format('{} orders', count(*)) FROM orders"),
+ ("duckdb", "WITH RECURSIVE months(m) AS (SELECT DATE '1995-01-01' UNION ALL SELECT m + INTERVAL 1 MONTH FROM months WHERE m < DATE '1995-12-01') SELECT m FROM months"),
+ ("duckdb", "WITH RECURSIVE chain(k, lvl) AS (SELECT c_custkey, 0 FROM customer WHERE c_custkey = 1 UNION ALL SELECT c.c_custkey, lvl + 1 FROM customer c JOIN chain ON c.c_custkey = chain.k + 1 WHERE lvl < 5) SELECT * FROM chain"),
+ ("duckdb", "SELECT list_slice(list(o_totalprice ORDER BY o_totalprice DESC), 1, 5) FROM orders"),
+ ("duckdb", "SELECT string_agg(c_name, ', ' ORDER BY c_name) FROM customer WHERE c_segment = 'BUILDING'"),
+ ("duckdb", "SELECT i, i * i FROM range(1, 11) t(i)"),
+ ("duckdb", "SELECT replace(c_name, 'Customer#', 'C-') FROM customer"),
+ ("sqlite", "SELECT printf('%-20s %8.2f', name, price) FROM product"),
+ ("sqlite", "SELECT substr('0000000000' || id, -10, 10) FROM product"),
+ ("sqlite", "WITH RECURSIVE cnt(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM cnt WHERE x < 31) SELECT x FROM cnt"),
+ ("sqlite", "SELECT lower(hex(randomblob(4))) AS token"),
+ ("postgres", "SELECT to_char(d, 'YYYY-MM') FROM generate_series(DATE '2024-01-01', DATE '2024-12-01', INTERVAL '1 month') AS d"),
+ ("postgres", "SELECT lpad(id::text, 6, '0'), repeat('*', 5) FROM product"),
+ ("postgres", "SELECT format('%s costs %s', name, price) FROM product"),
+ ("databricks", "SELECT * FROM t WHERE a RLIKE '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"),
+ ("databricks", "SELECT regexp_extract(a, '^([^@]+)@', 1) FROM t"),
+ ("databricks", "SELECT split(a, '\\\\s+') FROM t"),
+ ("databricks", "SELECT regexp_replace(a, '[^a-zA-Z0-9 ]', '') FROM t"),
+ ("databricks", "SELECT explode(sequence(1, 12)) AS month"),
+ ("databricks", "SELECT lpad(cast(a AS STRING), 8, '0'), repeat('-', 10) FROM t"),
+ ("databricks", "SELECT * FROM t WHERE lower(a) RLIKE 'error|fail|timeout'"),
+ ("databricks", "SELECT regexp_extract(a, 'https?://([^/]+)/', 1) AS host FROM t"),
+ ("spark", "SELECT regexp_extract_all(a, '[0-9]+', 0) FROM t"),
+ ("spark", "SELECT format_string('%05d', 42)"),
+]
+
+
+@pytest.mark.parametrize(("dialect", "sql"), HELD_OUT_ATTACKS)
+def test_held_out_attacks_are_refused(dialect: str, sql: str) -> None:
+    from nl2sql.guard_resources import resource_bounds
+
+    with pytest.raises(GuardRejected):
+        check(sql, GuardPolicy(dialect=dialect, allow_any_table=True), rules=(resource_bounds,))
+
+
+@pytest.mark.parametrize(("dialect", "sql"), HELD_OUT_LEGIT)
+def test_held_out_legitimate_queries_pass(dialect: str, sql: str) -> None:
+    from nl2sql.guard_resources import resource_bounds
+
+    check(sql, GuardPolicy(dialect=dialect, allow_any_table=True), rules=(resource_bounds,))
