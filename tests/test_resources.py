@@ -163,9 +163,14 @@ def test_duckdb_reopens_a_connection_that_broke(duck: DuckDbWarehouse) -> None:
     assert duck.reopened == 1
 
 
-def test_a_bad_memory_limit_is_a_config_error(tmp_path: Path) -> None:
+def test_a_bad_memory_limit_is_a_config_error(duck: DuckDbWarehouse) -> None:
     with pytest.raises(ConfigError):
         Settings.from_env({"NL2SQL_MEMORY_LIMIT": "lots"})
+    copy = duck.path.with_name("copy.duckdb")
+    copy.write_bytes(duck.path.read_bytes())
+    with pytest.raises(ConfigError) as info:
+        DuckDbWarehouse(copy, memory_limit="lots")
+    assert "NL2SQL_MEMORY_LIMIT" in info.value.message
     assert Settings.from_env({"NL2SQL_MEMORY_LIMIT": "512MB"}).memory_limit == "512MB"
 
 

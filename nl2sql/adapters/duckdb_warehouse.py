@@ -29,6 +29,7 @@ import duckdb
 
 from nl2sql.errors import ConfigError, ExecutionFailed, QueryTimeout
 from nl2sql.ports import ResultTable
+from nl2sql.settings import DEFAULT_MEMORY_LIMIT, size_bytes
 
 if TYPE_CHECKING:
     from catalog_semantics.model import Catalog
@@ -45,7 +46,6 @@ HARDENED_CONFIG: dict[str, object] = {
     "lock_configuration": True,           # last: every setting above is now fixed (SET/RESET fail)
 }
 
-DEFAULT_MEMORY_LIMIT = "2GB"              # keep in step with Settings.memory_limit
 _DETAIL_CHARS = 300
 # Errors after which DuckDB refuses every later query on this database until it is reopened.
 _BROKEN = (duckdb.FatalException, duckdb.InternalException, duckdb.ConnectionException)
@@ -69,6 +69,7 @@ class DuckDbWarehouse:
         self.memory_limit = memory_limit
         self._config = dict(HARDENED_CONFIG)
         if memory_limit:                                       # before lock_configuration, which must come last
+            size_bytes(memory_limit)                           # a ConfigError naming NL2SQL_MEMORY_LIMIT
             self._config = {"memory_limit": memory_limit, "max_temp_directory_size": memory_limit, **self._config}
         self.reopened = 0                                      # times the database was reopened after a fatal error
         self._closed = False                                   # close() was called: never reopen
@@ -79,10 +80,8 @@ class DuckDbWarehouse:
         try:
             return duckdb.connect(str(self.path), read_only=True, config=self._config)
         except duckdb.Error as e:
-            hint = _clean(e)
-            if "memory_limit" in hint or "max_temp_directory_size" in hint:
-                hint = f"NL2SQL_MEMORY_LIMIT must be a size such as 2GB or 512MB ({hint})"
-            raise ConfigError(f"The DuckDB file {self.path.name} could not be opened read-only.", hint=hint) from e
+            raise ConfigError(f"The DuckDB file {self.path.name} could not be opened read-only.",
+                              hint=_clean(e)) from e
 
     @classmethod
     def create(cls, path: str | Path, statements: Iterable[str], *, name: str | None = None) -> "DuckDbWarehouse":
