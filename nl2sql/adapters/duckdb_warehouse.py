@@ -95,16 +95,20 @@ class DuckDbWarehouse:
         return cls(file, name=name)
 
     def _cursor(self) -> "duckdb.DuckDBPyConnection":
+        return self._cursor_and_connection()[0]
+
+    def _cursor_and_connection(self) -> "tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection]":
+        """A new cursor and the connection it came from, read together (another thread may reopen)."""
         with self._lock:
             try:
-                return self._connection.cursor()
+                return self._connection.cursor(), self._connection
             except duckdb.Error as e:                          # invalidated or closed underneath us
                 if self._closed:
                     raise ExecutionFailed("The warehouse has been closed.", hint="Restart the app.") from e
                 if not needs_reopen(e):
                     raise
                 self._replace(self._connection)
-                return self._connection.cursor()
+                return self._connection.cursor(), self._connection
 
     def _replace(self, broken: "duckdb.DuckDBPyConnection") -> None:
         """Close a connection DuckDB has invalidated and open the file afresh (caller holds the lock).
@@ -131,8 +135,7 @@ class DuckDbWarehouse:
     def run(self, checked: "CheckedSql", *, max_rows: int | None, timeout_s: float) -> ResultTable:
         """Run checked SQL; at most ``max_rows`` rows (one more is fetched to tell if there were more)."""
         start = time.perf_counter()
-        cursor = self._cursor()
-        connection = self._connection
+        cursor, connection = self._cursor_and_connection()
         expired = threading.Event()
 
         def interrupt() -> None:
