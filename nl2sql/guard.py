@@ -20,6 +20,7 @@ from nl2sql.errors import GuardRejected, Issue
 from nl2sql.guard_columns import UNVERIFIED, sqlite_quoted_strings, unknown_columns
 from nl2sql.guard_limit import apply_limit
 from nl2sql.guard_names import real_tables, table_name
+from nl2sql.guard_resources import resource_bounds
 from nl2sql.guard_rules import (
     GuardRule,
     allowed_tables,
@@ -75,6 +76,7 @@ GUARD_RULES: tuple[GuardRule, ...] = (
     allowed_tables,
     forbidden_functions,
     series_size,
+    resource_bounds,
     lookalike_identifiers,
     no_variable_substitution,
     unknown_columns,

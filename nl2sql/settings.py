@@ -19,6 +19,23 @@ GeneratorPolicy = Literal["auto", "offline", "llm"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_OVERLAY = REPO_ROOT / "fixtures" / "tpch" / "overlay.yaml"
+DEFAULT_MEMORY_LIMIT = "2GB"                    # a laptop's share for one query; the app keeps running beside it
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+               "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def size_bytes(text: str) -> int:
+    """A memory size as DuckDB writes it ('2GB', '512 MiB', '1.5GB') in bytes; ConfigError otherwise.
+
+    >>> size_bytes("2GB"), size_bytes("512 MiB")
+    (2000000000, 536870912)
+    """
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]I?B|B)?\s*", text or "", re.IGNORECASE)
+    if not match:
+        raise ConfigError(f"NL2SQL_MEMORY_LIMIT must be a size such as 2GB or 512MB, not {text!r}.")
+    return int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "").upper()])
 
 
 def default_data_dir() -> Path:
@@ -43,6 +60,7 @@ class Settings:
     generator: GeneratorPolicy = "auto"         # NL2SQL_GENERATOR: auto (verified, offline, then LLM), offline, llm
     max_rows: int = 1_000                       # NL2SQL_MAX_ROWS: row cap added to every query
     query_timeout_s: float = 30.0               # NL2SQL_QUERY_TIMEOUT_S: warehouse time limit per query
+    memory_limit: str = DEFAULT_MEMORY_LIMIT    # NL2SQL_MEMORY_LIMIT: DuckDB memory_limit; SQLite longest value /16
     max_repairs: int = 2                        # NL2SQL_MAX_REPAIRS: extra LLM tries after a warehouse error
     max_question_chars: int = 2_000             # NL2SQL_MAX_QUESTION_CHARS: longer questions are refused
     context_token_budget: int = 8_000           # NL2SQL_CONTEXT_TOKENS: prompt context size (models read far more)
@@ -78,6 +96,7 @@ class Settings:
                 continue
             values[name] = _parse(var, raw.strip(), kind)
         settings = cls(**values)  # type: ignore[arg-type]
+        size_bytes(settings.memory_limit)                      # a typo is a ConfigError now, not at first query
         if settings.generator not in ("auto", "offline", "llm"):
             raise ConfigError(
                 f"NL2SQL_GENERATOR must be auto, offline or llm, not {settings.generator!r}."
@@ -107,6 +126,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "generator": ("NL2SQL_GENERATOR", "str"),
     "max_rows": ("NL2SQL_MAX_ROWS", "int"),
     "query_timeout_s": ("NL2SQL_QUERY_TIMEOUT_S", "float"),
+    "memory_limit": ("NL2SQL_MEMORY_LIMIT", "str"),
     "max_repairs": ("NL2SQL_MAX_REPAIRS", "int"),
     "max_question_chars": ("NL2SQL_MAX_QUESTION_CHARS", "int"),
     "context_token_budget": ("NL2SQL_CONTEXT_TOKENS", "int"),

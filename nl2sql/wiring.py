@@ -39,7 +39,7 @@ def open_warehouse(settings: Settings) -> tuple[Warehouse, Path | None]:
         from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
 
         try:
-            return SqlAlchemyWarehouse(settings.db_url), None
+            return SqlAlchemyWarehouse(settings.db_url, memory_limit=settings.memory_limit), None
         except ModuleNotFoundError as e:
             raise ConfigError(
                 f"The database driver '{e.name}' for this URL is not installed.",
@@ -51,11 +51,11 @@ def open_warehouse(settings: Settings) -> tuple[Warehouse, Path | None]:
         path = Path(settings.db_path).expanduser()
         if not path.exists():
             raise ConfigError(f"The DuckDB file {path} does not exist.", hint="Build the demo with: nl2sql demo build PATH")
-        return DuckDbWarehouse(path), None
+        return DuckDbWarehouse(path, memory_limit=settings.memory_limit), None
     from nl2sql.demo.build import ensure_demo_warehouse
 
     path = ensure_demo_warehouse(settings.resolved_data_dir())
-    return DuckDbWarehouse(path, name="demo TPC-H (DuckDB)"), DEMO_OVERLAY
+    return DuckDbWarehouse(path, name="demo TPC-H (DuckDB)", memory_limit=settings.memory_limit), DEMO_OVERLAY
 
 
 def build_model(warehouse: Warehouse, overlay_path: str | Path | None) -> SemanticModel:
@@ -82,6 +82,9 @@ def build_llm(settings: Settings) -> LlmClient | None:
 def build_assistant_parts(settings: Settings) -> AssistantParts:
     warehouse, default_overlay = open_warehouse(settings)
     model = build_model(warehouse, settings.overlay_path or default_overlay)
+    warn = getattr(warehouse, "warn_if_role_reads_more", None)    # PostgreSQL: can the role read more?
+    if warn is not None:
+        warn(settings.allowed_table_names() or [t.qualified_name for t in model.tables])
     from nl2sql.feedback import FeedbackStore
 
     data_dir = settings.resolved_data_dir()

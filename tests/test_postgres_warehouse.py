@@ -87,3 +87,45 @@ def test_the_pipeline_answers_on_postgres(shop: str) -> None:
             "Which products cost more than 50?")
     assert answer.status == "answered", answer.message
     assert sorted(answer.rows) == [("chair", 80), ("desk", 150)]
+
+
+@pytest.fixture(scope="module")
+def analyst(shop: str) -> str:
+    """A second table the allowlist leaves out, and a role granted only ``product``; its URL."""
+    owner = sa.create_engine(shop)
+    with owner.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE IF NOT EXISTS payroll (id INT, salary NUMERIC)"))
+        conn.execute(sa.text("DROP ROLE IF EXISTS analyst"))
+        conn.execute(sa.text("CREATE ROLE analyst LOGIN"))
+        conn.execute(sa.text("GRANT SELECT ON product TO analyst"))
+    owner.dispose()
+    return shop.replace("postgres@", "analyst@", 1)
+
+
+def test_role_check_names_what_the_role_reads_beyond_the_allowlist(
+        shop: str, analyst: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Defence in depth: a role granted exactly the allowed tables passes; a wider one is reported."""
+    narrow = SqlAlchemyWarehouse(analyst)
+    with caplog.at_level("WARNING", logger="nl2sql.adapters.sqlalchemy_warehouse"):
+        assert narrow.warn_if_role_reads_more(["product"]) == ()
+    assert not caplog.records
+    wide = SqlAlchemyWarehouse(shop)                          # the owner can read payroll too
+    with caplog.at_level("WARNING", logger="nl2sql.adapters.sqlalchemy_warehouse"):
+        assert wide.warn_if_role_reads_more(["product"]) == ("public.payroll",)
+    assert "public.payroll" in caplog.text and "allowlist" in caplog.text
+    assert narrow.tables_beyond(["public.product"]) == ()     # qualified names count as well
+    narrow.close()
+    wide.close()
+
+
+def test_startup_warns_when_the_role_reads_more_than_the_allowlist(
+        shop: str, analyst: str, tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    wide = Settings(db_url=shop, allowed_tables="product", data_dir=str(tmp_path), generator="offline")
+    with caplog.at_level("WARNING", logger="nl2sql.adapters.sqlalchemy_warehouse"):
+        Assistant.from_settings(wide).warehouse.close()
+    assert "public.payroll" in caplog.text
+    caplog.clear()
+    narrow = Settings(db_url=analyst, allowed_tables="product", data_dir=str(tmp_path), generator="offline")
+    with caplog.at_level("WARNING", logger="nl2sql.adapters.sqlalchemy_warehouse"):
+        Assistant.from_settings(narrow).warehouse.close()
+    assert "allowlist" not in caplog.text
