@@ -54,7 +54,13 @@ def answered(
     attempts: tuple[Attempt, ...],
     linked_tables: tuple[str, ...],
     context: str | None,
+    model: SemanticModel | None = None,
 ) -> Answer:
+    from nl2sql.chart import retitle
+    from nl2sql.present.presentation import present_result
+
+    shown = present_result(checked.sql, checked.dialect, model, result.columns, result.rows,
+                           truncated=result.truncated)
     message = candidate.interpretation or explanation or "Here is the result."
     if result.truncated:
         message += f" Showing the first {len(result.rows):,} rows."
@@ -79,8 +85,12 @@ def answered(
         prompt_tokens=candidate.prompt_tokens,
         completion_tokens=candidate.completion_tokens,
         explanation=explanation,
-        chart=chart,
-        notes=candidate.notes,
+        chart=retitle(chart, dict(zip(result.columns, shown.labels))),
+        notes=tuple(dict.fromkeys((*candidate.notes, *shown.notes))),
+        summary=shown.summary,
+        column_labels=shown.labels,
+        column_units=shown.units,
+        followups=shown.followups,
     )
 
 
