@@ -6,26 +6,37 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from app.presenting import Turn, failure_text, format_number, generator_label, headline
+from app.presenting import Turn, failure_text, generator_label, headline
 from nl2sql.explain import SqlUsage, pretty_sql
 
 UsageOf = Callable[[str], SqlUsage]
+Ask = Callable[[str], None]
 
 
-def render_answer(turn: Turn, *, llm_model: str | None, usage_of: UsageOf, dialect: str) -> None:
+def render_answer(turn: Turn, *, llm_model: str | None, usage_of: UsageOf, dialect: str, ask: Ask) -> None:
     answer = turn.answer
+    if answer.status == "clarify":
+        st.info(answer.message or "Which did you mean?", icon=":material/help:")
+        for i, choice in enumerate(answer.choices):
+            st.button(choice.label, key=f"choice_{turn.id}_{i}", on_click=ask, args=(choice.question,))
+        return
     if not answer.ok:
         message, hint = failure_text(answer)
         show = st.warning if answer.status in ("refused", "abstained") else st.error
         show(message, icon=":material/shield:" if answer.status == "refused" else None)
         st.caption(f"**What to try:** {hint}")
+        if turn.did_you_mean:
+            st.button(f"Did you mean: {turn.did_you_mean}", key=f"dym_{turn.id}", icon=":material/spellcheck:",
+                      on_click=ask, args=(turn.did_you_mean,))
         return
     if answer.trusted:
         st.success("Trusted answer: a person verified this question and its SQL.", icon=":material/verified:")
-    st.markdown(headline(answer))
+    st.markdown(f"#### {headline(answer)}")
+    for note in (*answer.notes, *turn.notes):
+        st.info(note, icon=":material/info:")
     if answer.rows:
         _chart(answer.chart)
-        st.dataframe(answer.dataframe, hide_index=True, key=f"table_{turn.id}")
+        st.dataframe(answer.formatted, hide_index=True, key=f"table_{turn.id}")
         st.download_button(
             "Download CSV",
             data=answer.dataframe.to_csv(index=False).encode("utf-8"),
@@ -35,6 +46,11 @@ def render_answer(turn: Turn, *, llm_model: str | None, usage_of: UsageOf, diale
         )
     with st.expander("How this was answered"):
         _how(turn, llm_model=llm_model, usage_of=usage_of, dialect=dialect)
+    if turn.followups:
+        st.caption("Ask next")
+        cols = st.columns(len(turn.followups))
+        for i, (col, question) in enumerate(zip(cols, turn.followups)):
+            col.button(question, key=f"followup_{turn.id}_{i}", on_click=ask, args=(question,), width="stretch")
 
 
 def _chart(spec: dict[str, Any] | None) -> None:
@@ -42,7 +58,7 @@ def _chart(spec: dict[str, Any] | None) -> None:
         return                                         # the table alone says it best
     meta = spec.get("usermeta", {}).get("nl2sql", {})
     if meta.get("kind") == "metric":
-        st.metric(str(meta.get("label", "")), format_number(meta.get("value")))
+        return                                         # the sentence above already says the one number
     else:
         st.vega_lite_chart(spec, width="stretch")
 
@@ -50,6 +66,8 @@ def _chart(spec: dict[str, Any] | None) -> None:
 def _how(turn: Turn, *, llm_model: str | None, usage_of: UsageOf, dialect: str) -> None:
     answer = turn.answer
     st.markdown(f"**Answered by:** {generator_label(answer, llm_model)}")
+    if answer.message and answer.message != answer.summary:
+        st.markdown(f"**Method:** {answer.message}")
     if answer.interpretation and answer.generator != "verified":
         st.markdown(f"**Understood as:** {answer.interpretation}")
     st.markdown("**The SQL that ran**")

@@ -21,7 +21,8 @@ if str(Path(__file__).resolve().parent.parent) not in sys.path:  # `streamlit ru
 
 from app.answer_view import render_answer  # noqa: E402
 from app.feedback_view import render_editor, render_thumbs  # noqa: E402
-from app.presenting import Turn, history  # noqa: E402
+from app.presenting import Turn, clip, history, llm_down, sources  # noqa: E402
+from app.turn_extras import extras  # noqa: E402
 from nl2sql.errors import UserFacingError  # noqa: E402
 from nl2sql.explain import SqlUsage, sql_usage  # noqa: E402
 from nl2sql.pipeline import Assistant  # noqa: E402
@@ -29,6 +30,13 @@ from nl2sql.settings import Settings  # noqa: E402
 
 log = logging.getLogger("nl2sql.app")
 VIEWS = ("Ask", "Feedback editor")
+
+
+def who_is_asking(assistant: Assistant) -> str | None:
+    """The principal asking: the assistant's (NL2SQL_PRINCIPAL, or one a sign-in plugs in), else none."""
+    if assistant.principal is not None:
+        return assistant.principal.name
+    return assistant.settings.principal
 
 
 @st.cache_resource(show_spinner="Opening the warehouse…")
@@ -56,21 +64,28 @@ def _open() -> Assistant:
     raise AssertionError("unreachable")  # st.stop() ends the run
 
 
-def _sidebar(assistant: Assistant) -> str:
+def _sidebar(assistant: Assistant, editor: bool) -> str:
     with st.sidebar:
         st.title("Ask your data")
-        view = st.radio("View", VIEWS, key="view", label_visibility="collapsed")
+        view = st.radio("View", VIEWS, key="view", label_visibility="collapsed") if editor else VIEWS[0]
         st.button("New conversation", key="new_conversation", on_click=_new_conversation, type="primary")
         st.divider()
-        warehouse = assistant.warehouse
-        st.markdown(f"**Warehouse:** {assistant.model.name} ({warehouse.name}, {warehouse.dialect})")
-        st.markdown(f"**Generator policy:** {assistant.settings.generator} "
-                    f"({' → '.join(assistant.generator_order())})")
-        st.markdown(f"**Model:** {assistant.llm.model if assistant.llm else 'none (offline engine only)'}")
-        if assistant.principal is not None:
-            st.markdown(f"**Asking as:** {assistant.principal.name} (sees {len(assistant.model.tables)} tables)")
-        st.caption(f"{len(assistant.model.tables)} tables · {len(assistant.model.metrics)} metrics · "
-                   f"feedback {'on' if assistant.feedback else 'off'}")
+        model = assistant.model
+        st.markdown(f"**Data:** {model.name}" + (f" — {model.description}" if model.description else ""))
+        st.markdown(f"**Answers come from:** {sources(assistant.generator_order())}")
+        if assistant.llm is not None:
+            if st.session_state.get("llm_down"):
+                st.markdown("**Language model:** :red[not reachable] — ask whoever runs this app to check "
+                            "OPENAI_BASE_URL")
+            else:
+                st.markdown("**Language model:** on")
+        who = who_is_asking(assistant)
+        if who:
+            st.markdown(f"**Signed in as:** {who}" + (" (editor)" if editor else ""))
+        if len(model.example_questions) and st.session_state.get("turns"):
+            with st.expander("Example questions"):
+                for i, example in enumerate(model.example_questions):
+                    st.button(example, key=f"side_example_{i}", on_click=_ask_example, args=(example,))
     return str(view)
 
 
@@ -107,10 +122,15 @@ def _ask_view(assistant: Assistant) -> None:
         _render_turn(turn, assistant, llm_model, usage_of)
     if pending:
         with st.chat_message("user"):
-            st.markdown(pending)
+            st.text(clip(pending))
         with st.chat_message("assistant"), st.spinner("Working on it…"):
             answer = assistant.ask(pending, history(turns))   # never raises for user-facing failures
-        turn = Turn(id=st.session_state.get("next_turn", 0), question=pending, answer=answer)
+            notes, followups, corrected = extras(assistant, answer)
+        if assistant.llm is not None:
+            st.session_state["llm_down"] = llm_down(answer) or (
+                bool(st.session_state.get("llm_down")) and answer.generator != "llm")
+        turn = Turn(id=st.session_state.get("next_turn", 0), question=pending, answer=answer, notes=notes,
+                    followups=followups, did_you_mean=corrected)
         st.session_state["next_turn"] = turn.id + 1
         turns.append(turn)
         st.rerun()                                  # draw the new turn with its own widgets
@@ -119,11 +139,12 @@ def _ask_view(assistant: Assistant) -> None:
 
 def _render_turn(turn: Turn, assistant: Assistant, llm_model: str | None, usage_of: object) -> None:
     with st.chat_message("user"):
-        st.markdown(turn.question)
+        st.text(clip(turn.question))
     with st.chat_message("assistant"):
         render_answer(turn, llm_model=llm_model, usage_of=usage_of,  # type: ignore[arg-type]
-                      dialect=assistant.warehouse.dialect)
-        render_thumbs(turn, assistant.feedback)
+                      dialect=assistant.warehouse.dialect, ask=_ask_example)
+        if turn.answer.ok:                          # a rating is about an answer, not about a failure
+            render_thumbs(turn, assistant.feedback)
 
 
 def _flash() -> None:
@@ -135,10 +156,11 @@ def _flash() -> None:
 def main() -> None:
     st.set_page_config(page_title="Ask your data", page_icon="📊", layout="wide")
     assistant = _open()
-    view = _sidebar(assistant)
+    editor = assistant.settings.is_editor(who_is_asking(assistant))
+    view = _sidebar(assistant, editor)
     _flash()
     try:
-        if view == "Ask":
+        if view == "Ask" or not editor:
             _ask_view(assistant)
         else:
             render_editor(assistant.feedback)
