@@ -64,6 +64,20 @@ class Turn:
     did_you_mean: str | None = None
 
 
+def turn_to_dict(turn: Turn) -> dict[str, Any]:
+    return {"id": turn.id, "question": turn.question, "answer": turn.answer.to_dict(), "rating": turn.rating,
+            "feedback_id": turn.feedback_id, "notes": list(turn.notes), "followups": list(turn.followups),
+            "did_you_mean": turn.did_you_mean}
+
+
+def turn_from_dict(data: dict[str, Any]) -> Turn:
+    from nl2sql.conversations import answer_from_dict
+
+    return Turn(id=int(data["id"]), question=str(data["question"]), answer=answer_from_dict(data["answer"]),
+                feedback_id=data.get("feedback_id"), rating=data.get("rating"), notes=tuple(data.get("notes") or ()),
+                followups=tuple(data.get("followups") or ()), did_you_mean=data.get("did_you_mean"))
+
+
 def headline(answer: Answer) -> str:
     """The result in one sentence (from the rows and the SQL), else what was computed."""
     if answer.summary:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import sys
+import uuid
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,8 +22,9 @@ if str(Path(__file__).resolve().parent.parent) not in sys.path:  # `streamlit ru
 
 from app.answer_view import render_answer  # noqa: E402
 from app.feedback_view import render_editor, render_thumbs  # noqa: E402
-from app.presenting import Turn, clip, history, llm_down, sources  # noqa: E402
+from app.presenting import Turn, clip, history, llm_down, sources, turn_from_dict, turn_to_dict  # noqa: E402
 from app.turn_extras import extras  # noqa: E402
+from nl2sql.conversations import ConversationStore  # noqa: E402
 from nl2sql.errors import UserFacingError  # noqa: E402
 from nl2sql.explain import SqlUsage, sql_usage  # noqa: E402
 from nl2sql.pipeline import Assistant  # noqa: E402
@@ -43,6 +45,24 @@ def who_is_asking(assistant: Assistant) -> str | None:
 def _assistant(settings_key: str, _settings: Settings) -> Assistant:
     """One assistant per distinct settings (the key), shared across sessions; it holds no mutable state."""
     return Assistant.from_settings(_settings)
+
+
+@st.cache_resource
+def _conversation_store(path: str) -> ConversationStore | None:
+    try:
+        return ConversationStore(path)
+    except UserFacingError:
+        log.exception("conversations will not be kept")
+        return None
+
+
+def _conversations(assistant: Assistant) -> ConversationStore | None:
+    """Kept beside the feedback store (the data directory)."""
+    return _conversation_store(str(assistant.settings.resolved_data_dir() / "conversations.sqlite"))
+
+
+def _owner(assistant: Assistant) -> str:
+    return who_is_asking(assistant) or "local user"
 
 
 def _settings_key(settings: Settings) -> str:
@@ -86,12 +106,39 @@ def _sidebar(assistant: Assistant, editor: bool) -> str:
             with st.expander("Example questions"):
                 for i, example in enumerate(model.example_questions):
                     st.button(example, key=f"side_example_{i}", on_click=_ask_example, args=(example,))
+        store = _conversations(assistant)
+        saved = store.list(_owner(assistant)) if store else ()
+        if saved:
+            st.markdown("**Your conversations**")
+            for conv in saved:
+                st.button(clip(conv.title, 60), key=f"conversation_{conv.id}", on_click=_open_conversation,
+                          args=(store, _owner(assistant), conv.id), type="tertiary")
     return str(view)
+
+
+def _open_conversation(store: ConversationStore, owner: str, conversation_id: str) -> None:
+    turns = [turn_from_dict(t) for t in store.load(owner, conversation_id)]
+    st.session_state["turns"] = turns
+    st.session_state["conversation_id"] = conversation_id
+    st.session_state["next_turn"] = max((t.id for t in turns), default=-1) + 1
+    st.session_state.pop("pending", None)
+
+
+def _save_conversation(assistant: Assistant, turns: list[Turn]) -> None:
+    store = _conversations(assistant)
+    if store is None or not turns:
+        return
+    conversation_id = st.session_state.setdefault("conversation_id", uuid.uuid4().hex)
+    try:
+        store.save(_owner(assistant), conversation_id, turns[0].question, [turn_to_dict(t) for t in turns])
+    except Exception:                               # keeping history is a courtesy: never lose the answer for it
+        log.exception("could not save the conversation")
 
 
 def _new_conversation() -> None:
     st.session_state["turns"] = []
     st.session_state.pop("pending", None)
+    st.session_state.pop("conversation_id", None)
 
 
 def _ask_example(question: str) -> None:
@@ -133,6 +180,7 @@ def _ask_view(assistant: Assistant) -> None:
                     followups=followups, did_you_mean=corrected)
         st.session_state["next_turn"] = turn.id + 1
         turns.append(turn)
+        _save_conversation(assistant, turns)
         st.rerun()                                  # draw the new turn with its own widgets
     st.chat_input("Ask a question, or a follow-up…", key="question_box", on_submit=_ask_typed)
 

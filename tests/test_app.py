@@ -124,6 +124,23 @@ def test_followups_examples_and_did_you_mean_ask_again(data_dir: Path) -> None:
     assert not any(b.key == "up_2" for b in at.button)              # no rating buttons on an abstention
 
 
+def test_conversations_survive_a_restart_and_stay_per_user(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NL2SQL_PRINCIPAL", "ann@example.com")
+    at = start()
+    ask(at, "revenue by region in 1996")
+    sentence = next(t for t in texts(at.markdown) if t.startswith("#### "))
+    at = start()                                                    # a new session: the app restarted
+    assert not at.dataframe
+    saved = [b for b in at.sidebar.button if (b.key or "").startswith("conversation_")]
+    assert [b.label for b in saved] == ["revenue by region in 1996"]
+    saved[0].click().run()
+    assert_no_traceback(at)
+    assert sentence in texts(at.markdown) and len(at.dataframe) == 1
+    monkeypatch.setenv("NL2SQL_PRINCIPAL", "bob@example.com")
+    at = start()
+    assert not [b for b in at.sidebar.button if (b.key or "").startswith("conversation_")]
+
+
 def test_a_long_question_is_clipped_in_the_echo(data_dir: Path) -> None:
     at = start()
     ask(at, "revenue by region " + "please " * 200)

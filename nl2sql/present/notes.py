@@ -90,13 +90,23 @@ def _partial_periods(reading: ResultReading, sql: str, dialect: str, rows: Seque
     return notes
 
 
+def _nothing(reading: ResultReading, rows: Sequence[Sequence[Any]]) -> bool:
+    """No rows, or one row of totals that are all zero or null (COUNT over nothing is 0, SUM is null)."""
+    if not rows:
+        return True
+    measures = [i for i, c in enumerate(reading.columns) if c.role == "measure"]
+    return (len(rows) == 1 and len(measures) == len(reading.columns)
+            and all(rows[0][i] is None or (is_number(rows[0][i]) and float(rows[0][i]) == 0) for i in measures))
+
+
 def _empty_because(reading: ResultReading, sql: str, dialect: str, rows: Sequence[Sequence[Any]], probe: Probe) -> list[str]:
-    if rows or not reading.conditions:
+    if not reading.conditions or not _nothing(reading, rows):
         return []
     tree = sqlglot.parse_one(sql, read=dialect)
     where = tree.args.get("where")
     if where is None:
         return []
+    totals = bool(rows)                              # one row of zero totals, not an empty list
     notes = []
     for i, condition in enumerate(reading.conditions[:MAX_PROBES - 1]):
         others = [c.sql for j, c in enumerate(reading.conditions) if j != i and c.sql]
@@ -104,14 +114,21 @@ def _empty_because(reading: ResultReading, sql: str, dialect: str, rows: Sequenc
         relaxed.set("where", None)
         if others:
             relaxed = relaxed.where(" AND ".join(f"({o})" for o in others), dialect=dialect)
+        what = condition.phrase or (reading.period.phrase if reading.period else "the period")
+        if totals:
+            again = probe(relaxed.sql(dialect=dialect))
+            if again and not _nothing(reading, again):
+                first = reading.columns[0]
+                notes.append(f"Nothing matches all the conditions; without “{what}” the {first.label} would be "
+                             f"{format_value(again[0][0], first.unit, compact=True)}.")
+            continue
         relaxed.set("limit", None)
         relaxed.set("order", None)
         count_sql = exp.select("COUNT(*)").from_(relaxed.subquery("relaxed")).sql(dialect=dialect)
         n = probe(count_sql)[0][0]
         if n:
-            what = condition.phrase or (reading.period.phrase if reading.period else "the period")
             notes.append(f"No rows match all the conditions; without “{what}” there would be {int(n):,}.")
-    return notes or ["No rows match, even without any one of the conditions; the data may not hold what was asked."]
+    return notes or ["Nothing matches, even without any one of the conditions; the data may not hold what was asked."]
 
 
 def _show(value: Any) -> str:

@@ -103,7 +103,20 @@ def _difference(a: Any, b: Any, other: str) -> str:
 
 
 def _shown(n: int, key: ColumnInfo, truncated: bool) -> str:
-    return f" ({_count(n, truncated)} {key.label} values shown)"
+    return f" ({_count(n, truncated)} {plural(key.label)} shown)"
+
+
+def plural(noun: str) -> str:
+    """English plural of the last word of a label.
+
+    >>> plural("region"), plural("country"), plural("ship mode"), plural("box"), plural("day")
+    ('regions', 'countries', 'ship modes', 'boxes', 'days')
+    """
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
 
 
 def _count(n: int, truncated: bool) -> str:
