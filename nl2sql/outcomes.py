@@ -85,7 +85,7 @@ def answered(
         prompt_tokens=candidate.prompt_tokens,
         completion_tokens=candidate.completion_tokens,
         explanation=explanation,
-        chart=retitle(chart, dict(zip(result.columns, shown.labels))),
+        chart=retitle(chart, dict(zip(result.columns, shown.labels)), dict(zip(result.columns, shown.units))),
         notes=tuple(dict.fromkeys((*candidate.notes, *shown.notes))),
         summary=shown.summary,
         column_labels=shown.labels,

@@ -100,7 +100,7 @@ def test_sentence_states_the_winner_the_gap_and_the_period(demo_model: Any, demo
     top, second = result.rows[0], result.rows[1]
     gap = (float(top[1]) - float(second[1])) / float(second[1]) * 100
     assert shown.summary == (f"Middle East had the highest revenue in 1996: ${float(top[1]) / 1e6:.1f}M, "
-                             f"{gap:.1f}% above {second[0].title()} (5 region values shown).")
+                             f"{gap:.1f}% above {second[0].title()} (5 regions shown).")
     assert shown.units == ("text", "currency")
 
 

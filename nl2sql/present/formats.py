@@ -82,8 +82,8 @@ def format_value(value: Any, unit: str, *, compact: bool = False) -> str:
     if unit == "currency":
         sign = "-" if x < 0 else ""
         return f"{sign}{CURRENCY_SYMBOL}{_compact(abs(x)) if compact else f'{abs(x):,.2f}'}"
-    if unit == "percent":
-        return f"{x * 100:,.1f}%"
+    if unit == "percent":                      # small shares keep two decimals: 5.03% vs 4.97%
+        return f"{x * 100:,.1f}%" if abs(x) >= 0.1 else f"{x * 100:.2f}%"
     if unit == "count":
         return f"{round(x):,}"
     if compact and abs(x) >= 1_000_000:
