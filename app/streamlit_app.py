@@ -61,8 +61,18 @@ def _conversations(assistant: Assistant) -> ConversationStore | None:
     return _conversation_store(str(assistant.settings.resolved_data_dir() / "conversations.sqlite"))
 
 
-def _owner(assistant: Assistant) -> str:
-    return who_is_asking(assistant) or "local user"
+def _owner(assistant: Assistant) -> str | None:
+    """Whose conversations to keep: the signed-in principal. Anonymous users share one history only when
+    the app is opened on this machine (localhost); on a shared server an anonymous session keeps none, so
+    nobody sees another's questions."""
+    who = who_is_asking(assistant)
+    if who:
+        return who
+    try:
+        host = (st.context.headers.get("Host") or "").split(":")[0]
+    except Exception:                                   # no request context (AppTest): a local run
+        host = "localhost"
+    return "local user" if host in ("localhost", "127.0.0.1", "::1", "[::1]", "") else None
 
 
 def _settings_key(settings: Settings) -> str:
@@ -106,13 +116,13 @@ def _sidebar(assistant: Assistant, editor: bool) -> str:
             with st.expander("Example questions"):
                 for i, example in enumerate(model.example_questions):
                     st.button(example, key=f"side_example_{i}", on_click=_ask_example, args=(example,))
-        store = _conversations(assistant)
-        saved = store.list(_owner(assistant)) if store else ()
+        store, owner = _conversations(assistant), _owner(assistant)
+        saved = store.list(owner) if store and owner else ()
         if saved:
             st.markdown("**Your conversations**")
             for conv in saved:
                 st.button(clip(conv.title, 60), key=f"conversation_{conv.id}", on_click=_open_conversation,
-                          args=(store, _owner(assistant), conv.id), type="tertiary")
+                          args=(store, owner, conv.id), type="tertiary")
     return str(view)
 
 
@@ -125,12 +135,12 @@ def _open_conversation(store: ConversationStore, owner: str, conversation_id: st
 
 
 def _save_conversation(assistant: Assistant, turns: list[Turn]) -> None:
-    store = _conversations(assistant)
-    if store is None or not turns:
+    store, owner = _conversations(assistant), _owner(assistant)
+    if store is None or owner is None or not turns:
         return
     conversation_id = st.session_state.setdefault("conversation_id", uuid.uuid4().hex)
     try:
-        store.save(_owner(assistant), conversation_id, turns[0].question, [turn_to_dict(t) for t in turns])
+        store.save(owner, conversation_id, turns[0].question, [turn_to_dict(t) for t in turns])
     except Exception:                               # keeping history is a courtesy: never lose the answer for it
         log.exception("could not save the conversation")
 
