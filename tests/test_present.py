@@ -173,3 +173,14 @@ def test_formatted_view_and_numeric_frame(demo_model: Any, demo_warehouse: Any) 
     assert list(answer.formatted["Month"]) == ["Jan 1992", "Feb 1992"]
     value = answer.formatted["Total order value"][0]         # the metric's name, not the alias
     assert value.startswith("$") and "," in value
+
+
+def test_overlay_format_keys_are_checked() -> None:
+    from catalog_semantics.errors import OverlayError
+    from catalog_semantics.overlay_parse import parse_overlay
+
+    overlay = parse_overlay({"tables": {"orders": {"columns": {"o_totalprice": {"format": "currency"}}}},
+                             "metrics": [{"name": "m", "sql": "COUNT(*)", "table": "orders", "format": "count"}]})
+    assert overlay.tables[0].columns[0].format == "currency" and overlay.metrics[0].format == "count"
+    with pytest.raises(OverlayError, match="tables.orders.columns.o_totalprice.format"):
+        parse_overlay({"tables": {"orders": {"columns": {"o_totalprice": {"format": "dollars"}}}}})
