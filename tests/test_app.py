@@ -88,8 +88,8 @@ def test_asking_an_example_shows_sentence_table_chart_and_sql(data_dir: Path) ->
     sentence = next(t for t in texts(at.markdown) if t.startswith("#### "))
     assert sentence.startswith("#### Middle East had the highest revenue: $435.6M, 1.9% above Europe"), sentence
     frame = at.dataframe[0].value
-    assert len(frame) > 0 and list(frame.columns) == ["Region", "Revenue"]
-    assert str(frame["Revenue"][0]).startswith("$")                # formatted: $435,569,675.01
+    assert len(frame) > 0
+    assert str(frame["revenue"].dtype) == "float64"                 # numbers sort as numbers; shown as $
     assert len(at.get("vega_lite_chart")) == 1
     assert at.code[0].value.upper().startswith("SELECT")
     assert len(at.get("download_button")) == 1

@@ -61,9 +61,9 @@ def _tie_at_limit(reading: ResultReading, sql: str, dialect: str, rows: Sequence
     col = reading.columns[at]
     keys = [i for i, c in enumerate(reading.columns) if c.role == "dimension"]
     who = ", ".join(" / ".join(_show(r[i]) for i in keys) for r in tied) if keys else f"{len(tied)} more rows"
-    return [f"Tie at the cut-off: {who} also {'has' if len(tied) == 1 else 'have'} {col.label} "
-            f"{format_value(last, col.unit, compact=True)}, like the last row shown; ask for a longer list to see "
-            f"{'it' if len(tied) == 1 else 'them'}."]
+    value = format_value(last, col.unit, compact=True)
+    return [f"Tie at the cut-off: {who} {'has' if len(tied) == 1 else 'have'} the same {col.label} ({value}) as the "
+            f"last row shown; ask for a longer list to see {'it' if len(tied) == 1 else 'them'}."]
 
 
 def _partial_periods(reading: ResultReading, sql: str, dialect: str, rows: Sequence[Sequence[Any]], probe: Probe) -> list[str]:

@@ -52,12 +52,13 @@ def result_sentence(reading: ResultReading, rows: Sequence[Sequence[Any]], *, tr
         first = numeric[0]
         word = "highest" if reading.descending else "lowest"
         text = f"{label(first)} had the {word} {measure.label}{q}: {_v(first[at], measure)}"
-        if len(numeric) > 1:
-            second = numeric[1]
-            if float(second[at]) == float(first[at]):
-                text = f"{label(first)} and {label(second)} tie for the {word} {measure.label}{q}: {_v(first[at], measure)}"
-            else:
-                text += _difference(first[at], second[at], label(second))
+        tied = [r for r in numeric if float(r[at]) == float(first[at])]
+        if len(tied) > 1:
+            names = [label(r) for r in tied[:3]] + ([f"{len(tied) - 3:,} more"] if len(tied) > 3 else [])
+            text = (f"{', '.join(names[:-1])} and {names[-1]} tie for the {word} {measure.label}{q}: "
+                    f"{_v(first[at], measure)}")
+        elif len(numeric) > 1:
+            text += _difference(first[at], numeric[1][at], label(numeric[1]))
         return text + (_shown(len(rows), keys[0], truncated) if len(rows) > 2 else "") + "."
     top = max(numeric, key=lambda r: float(r[at]))
     low = min(numeric, key=lambda r: float(r[at]))
