@@ -327,3 +327,30 @@ def test_sigterm_to_the_app_verb_stops_streamlit(data_dir: Path) -> None:
     assert parent.wait(timeout=60) == 0
     for pid in children:
         assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+
+
+def _clarify_page() -> None:
+    import streamlit as st
+
+    from app.answer_view import render_answer
+    from app.presenting import Turn
+    from nl2sql.answer import Answer, Choice
+
+    answer = Answer("revenue by date", "clarify", message="Which date did you mean?",
+                    choices=(Choice("by order date", "revenue by order date"),
+                             Choice("by ship date", "revenue by ship date")))
+
+    def ask(question: str) -> None:
+        st.session_state["asked"] = question
+
+    render_answer(Turn(0, "revenue by date", answer), llm_model=None, usage_of=lambda sql: None,  # type: ignore
+                  dialect="duckdb", ask=ask)
+
+
+def test_clarify_choices_are_buttons_that_ask_the_choice() -> None:
+    at = AppTest.from_function(_clarify_page, default_timeout=60)
+    at.run()
+    assert_no_traceback(at)
+    assert [b.label for b in at.button] == ["by order date", "by ship date"]
+    at.button(key="choice_0_1").click().run()
+    assert at.session_state["asked"] == "revenue by ship date"
