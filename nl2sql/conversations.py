@@ -8,6 +8,7 @@ the feedback store: WAL, one short connection per call, every write one transact
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import sqlite3
@@ -62,7 +63,7 @@ class ConversationStore:
         conn.execute("PRAGMA synchronous=FULL")
         return conn
 
-    def save(self, owner: str, conversation_id: str, title: str, turns: list[dict[str, Any]]) -> None:
+    def save(self, owner: str, conversation_id: str, title: str, turns: builtins.list[dict[str, Any]]) -> None:
         body = json.dumps(turns, default=str)
         with closing(self._connect()) as conn:
             conn.execute("BEGIN IMMEDIATE")
@@ -79,7 +80,7 @@ class ConversationStore:
                                 "ORDER BY updated_at DESC LIMIT ?", (owner, limit)).fetchall()
         return tuple(ConversationSummary(*row) for row in rows)
 
-    def load(self, owner: str, conversation_id: str) -> list[dict[str, Any]]:
+    def load(self, owner: str, conversation_id: str) -> builtins.list[dict[str, Any]]:
         with closing(self._connect()) as conn:
             row = conn.execute("SELECT turns FROM conversation WHERE owner = ? AND id = ?",
                                (owner, conversation_id)).fetchone()

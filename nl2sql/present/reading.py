@@ -15,7 +15,15 @@ import sqlglot
 from sqlglot import exp
 
 from catalog_semantics.model import Column, SemanticModel, Table
-from nl2sql.present.formats import NUMERIC_UNITS, TIME_UNITS, Unit, UNITS, humanize, infer_unit, is_number
+from nl2sql.present.formats import (
+    NUMERIC_UNITS,
+    TIME_UNITS,
+    UNITS,
+    Unit,
+    humanize,
+    infer_unit,
+    is_number,
+)
 
 Role = Literal["measure", "time", "dimension"]
 _GRAINS = {"year": "year", "yyyy": "year", "quarter": "quarter", "month": "month", "mm": "month",
