@@ -75,7 +75,12 @@ def _table(answer: Any) -> tuple[Any, dict[str, Any]]:
     for name, unit, label in zip(frame.columns, units, labels):
         title = label[:1].upper() + label[1:]
         values = [v for v in frame[name] if v is not None]
-        if unit in DATE_FORMATS and values and all(isinstance(v, (dt.date, dt.datetime)) for v in values):
+        if unit in ("quarter_of_year", "month_of_year"):
+            from nl2sql.present.formats import format_value
+
+            frame[name] = [format_value(v, unit) for v in frame[name]]
+            config[name] = st.column_config.Column(title)
+        elif unit in DATE_FORMATS and values and all(isinstance(v, (dt.date, dt.datetime)) for v in values):
             config[name] = st.column_config.DatetimeColumn(title, format=DATE_FORMATS[unit])
         elif unit == "year" and all(isinstance(v, (int, float)) for v in values):
             config[name] = st.column_config.NumberColumn(title, format="%d")

@@ -31,8 +31,10 @@ def suggest_followups(reading: ResultReading, rows: Sequence[Sequence[Any]], mod
     out: list[str] = []
     if dims and dims[0].source and rows:
         child = _child_dimension(model, dims[0].source)
-        idx = [c.name for c in reading.columns].index(dims[0].name)
-        top = rows[0][idx]
+        names = [c.name for c in reading.columns]
+        idx, at = names.index(dims[0].name), names.index(measure.name)
+        ranked = [r for r in rows if isinstance(r[at], (int, float)) or type(r[at]).__name__ == "Decimal"]
+        top = max(ranked, key=lambda r: float(r[at]))[idx] if ranked else rows[0][idx]   # drill into the largest
         if child and isinstance(top, str):
             out.append(f"{label} by {child} in {display_text(top)}{when}")
     if year:

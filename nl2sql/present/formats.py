@@ -16,9 +16,11 @@ import re
 from typing import Any, Literal
 
 Unit = Literal["currency", "percent", "count", "number", "year", "quarter", "month", "week", "day",
-               "timestamp", "text"]
+               "timestamp", "text", "quarter_of_year", "month_of_year"]
 UNITS: tuple[str, ...] = ("currency", "percent", "count", "number", "year", "quarter", "month", "week", "day",
                           "timestamp", "text")
+# Parts of a date that repeat every year (QUARTER(d) = 1..4, MONTH(d) = 1..12): categories, not a timeline.
+DATE_PARTS = ("quarter_of_year", "month_of_year")
 TIME_UNITS = ("year", "quarter", "month", "week", "day", "timestamp")
 NUMERIC_UNITS = ("currency", "percent", "count", "number")
 CURRENCY_SYMBOL = "$"
@@ -71,11 +73,15 @@ def format_value(value: Any, unit: str, *, compact: bool = False) -> str:
     ('Mar 1996', '1996', '—')
     >>> format_value(dt.datetime(1996, 4, 1), "quarter"), format_value(dt.datetime(1996, 4, 1, 0, 0), "day")
     ('Q2 1996', '1996-04-01')
+    >>> format_value(3, "quarter_of_year"), format_value(12, "month_of_year")
+    ('Q3', 'Dec')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if unit in TIME_UNITS:
         return _format_time(value, unit)
+    if unit in DATE_PARTS and is_number(value) and 1 <= int(value) <= (4 if unit == "quarter_of_year" else 12):
+        return f"Q{int(value)}" if unit == "quarter_of_year" else _MONTHS[int(value) - 1]
     if not is_number(value):
         return str(value)
     x = float(value)

@@ -44,7 +44,7 @@ def data_notes(reading: ResultReading, sql: str, dialect: str, rows: Sequence[Se
             notes.extend(rule(reading, sql, dialect, rows, probe))
         except Exception:                          # a note is a courtesy: never fail the answer for it
             log.exception("could not compute a note")
-    return tuple(notes)
+    return tuple(n[:1].upper() + n[1:] for n in notes)
 
 
 def _tie_at_limit(reading: ResultReading, sql: str, dialect: str, rows: Sequence[Sequence[Any]], probe: Probe) -> list[str]:
@@ -76,6 +76,12 @@ def _partial_periods(reading: ResultReading, sql: str, dialect: str, rows: Seque
     bounds = probe(exp.select(exp.func("MIN", exp.column(column)), exp.func("MAX", exp.column(column)))
                    .from_(table).sql(dialect=dialect))
     low, high = (_as_date(v) for v in bounds[0]) if bounds else (None, None)
+    period = reading.period
+    if period is not None and period.source == time.source:    # the question's own window bounds it too
+        if period.start and low:
+            low = max(low, period.start)
+        if period.end and high:
+            high = min(high, period.end - dt.timedelta(days=1))
     at = [c.name for c in reading.columns].index(time.name)
     periods = sorted({_start(r[at], time.unit) for r in rows if r[at] is not None} - {None})
     if not periods or low is None or high is None:
@@ -83,10 +89,11 @@ def _partial_periods(reading: ResultReading, sql: str, dialect: str, rows: Seque
     notes = []
     first, last = periods[0], periods[-1]
     if _end(last, time.unit) - dt.timedelta(days=1) > high:
-        notes.append(f"{format_value(last, time.unit)} is incomplete: the data ends on {high.isoformat()}, "
-                     f"so it is not comparable with full {time.unit}s.")
+        notes.append(f"{format_value(last, time.unit)} is incomplete: the data {_ends(reading, high)} on "
+                     f"{high.isoformat()}, so it is not comparable with full {time.unit}s.")
     if first < low and first != last:
-        notes.append(f"{format_value(first, time.unit)} is incomplete: the data starts on {low.isoformat()}.")
+        notes.append(f"{format_value(first, time.unit)} is incomplete: the data {_starts(reading, low)} on "
+                     f"{low.isoformat()}.")
     return notes
 
 
@@ -97,6 +104,16 @@ def _nothing(reading: ResultReading, rows: Sequence[Sequence[Any]]) -> bool:
     measures = [i for i, c in enumerate(reading.columns) if c.role == "measure"]
     return (len(rows) == 1 and len(measures) == len(reading.columns)
             and all(rows[0][i] is None or (is_number(rows[0][i]) and float(rows[0][i]) == 0) for i in measures))
+
+
+def _ends(reading: ResultReading, high: dt.date) -> str:
+    window = reading.period
+    return "asked for ends" if window and window.end and high == window.end - dt.timedelta(days=1) else "ends"
+
+
+def _starts(reading: ResultReading, low: dt.date) -> str:
+    window = reading.period
+    return "asked for starts" if window and window.start == low else "starts"
 
 
 def _empty_because(reading: ResultReading, sql: str, dialect: str, rows: Sequence[Sequence[Any]], probe: Probe) -> list[str]:

@@ -155,6 +155,9 @@ def _column(name: str, proj: exp.Expression, values: list[Any], model: SemanticM
         return ColumnInfo(name, label, unit, "measure", kind)
     grain = _grain(expr)
     col = expr.find(exp.Column)
+    part = _date_part(expr)
+    if part is not None:
+        return ColumnInfo(name, humanize(name) if aliased else part.split("_")[0], part, "dimension")
     found = _model_column(col, model, aliases) if col is not None else None
     source = (found[0].name, found[1].name) if found else None
     if grain:
@@ -225,6 +228,17 @@ def _grain(expr: exp.Expression) -> Unit | None:
         return "year"
     if isinstance(expr, exp.Anonymous) and expr.name.lower() == "date_trunc" and expr.expressions:
         return _GRAINS.get(expr.expressions[0].name.lower())  # type: ignore[return-value]
+    return None
+
+
+def _date_part(expr: exp.Expression) -> Unit | None:
+    """QUARTER(d) / MONTH(d) / EXTRACT(QUARTER|MONTH FROM d): a part of the year, shown as Q1 or Jan."""
+    if isinstance(expr, exp.Quarter):
+        return "quarter_of_year"
+    if isinstance(expr, exp.Month):
+        return "month_of_year"
+    if isinstance(expr, exp.Extract) and expr.this.name.lower() in ("quarter", "month"):
+        return "quarter_of_year" if expr.this.name.lower() == "quarter" else "month_of_year"
     return None
 
 

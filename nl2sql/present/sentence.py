@@ -131,7 +131,7 @@ def _v(value: Any, column: ColumnInfo) -> str:
 def _text(value: Any, column: ColumnInfo) -> str:
     if isinstance(value, str):
         return display_text(value)
-    if column.role == "dimension" and isinstance(value, int):
+    if column.role == "dimension" and isinstance(value, int) and column.unit not in ("quarter_of_year", "month_of_year"):
         return str(value)                              # keys and codes: no thousands separator
     return format_value(value, column.unit)
 
