@@ -65,7 +65,8 @@ class Turn:
 
 
 def turn_to_dict(turn: Turn) -> dict[str, Any]:
-    return {"id": turn.id, "question": turn.question, "answer": turn.answer.to_dict(), "rating": turn.rating,
+    answer = {k: v for k, v in turn.answer.to_dict().items() if k != "context"}   # the prompt context stays out
+    return {"id": turn.id, "question": turn.question, "answer": answer, "rating": turn.rating,
             "feedback_id": turn.feedback_id, "notes": list(turn.notes), "followups": list(turn.followups),
             "did_you_mean": turn.did_you_mean}
 
