@@ -132,6 +132,8 @@ def _empty_because(reading: ResultReading, sql: str, dialect: str, rows: Sequenc
         if others:
             relaxed = relaxed.where(" AND ".join(f"({o})" for o in others), dialect=dialect)
         what = condition.phrase or (reading.period.phrase if reading.period else "the period")
+        if what == "another condition":
+            what = condition.sql
         if totals:
             again = probe(relaxed.sql(dialect=dialect))
             if again and not _nothing(reading, again):

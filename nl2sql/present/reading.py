@@ -26,6 +26,7 @@ from nl2sql.present.formats import (
 )
 
 Role = Literal["measure", "time", "dimension"]
+OTHER = "another condition"          # a condition without plain words; the SQL is in "How this was answered"
 _GRAINS = {"year": "year", "yyyy": "year", "quarter": "quarter", "month": "month", "mm": "month",
            "week": "week", "day": "day", "dd": "day"}
 
@@ -68,12 +69,19 @@ class ResultReading:
     descending: bool = False
     limit: int | None = None
     tables: tuple[str, ...] = ()
+    subject: str | None = None    # what one row is, in words, when the rows are a list ("customers")
 
     @property
     def qualifier(self) -> str:
         """" in 1996 for region Asia": the period and the filters, ready to follow a measure's name."""
         parts = [f" {self.period.phrase}"] if self.period else []
-        parts += [f" {c.phrase}" for c in self.conditions if c.phrase]
+        parts += [f" {c.phrase}" for c in self.conditions if c.phrase and c.phrase != OTHER]
+        others = sum(1 for c in self.conditions if c.phrase == OTHER)
+        if others:
+            # In words: the only figures in a sentence are the result's own.
+            count = ("two", "three", "four", "five", "six")[others - 2] if 2 <= others <= 6 else "several"
+            parts.append(f" with {'another condition' if others == 1 else f'{count} more conditions'} "
+                         "(see How this was answered)")
         return ",".join(parts) if len(parts) > 2 else "".join(parts)
 
     def of_role(self, role: Role) -> tuple[ColumnInfo, ...]:
@@ -99,7 +107,22 @@ def read_result(
     limit = select.args.get("limit")
     limit_value = _int(limit.expression) if isinstance(limit, exp.Limit) else None
     return ResultReading(infos, conditions, period, order_by, descending, limit_value,
-                         tuple(dict.fromkeys(aliases.values())))
+                         tuple(dict.fromkeys(aliases.values())), _subject(select, model))
+
+
+def _subject(select: exp.Select, model: SemanticModel) -> str | None:
+    """The FROM table in words, plural: customer → "customers", lineitem (synonym "line item") → "line items"."""
+    source = select.args.get("from") or select.args.get("from_")
+    table = source.this if source is not None else None
+    if not isinstance(table, exp.Table) or select.args.get("group"):
+        return None
+    found = model.table(table.name)
+    if found is None:
+        return None
+    word = found.synonyms[0] if found.synonyms else humanize(found.name)
+    from nl2sql.present.sentence import plural
+
+    return word if word.endswith("s") else plural(word)
 
 
 def _parse(sql: str | None, dialect: str) -> exp.Expression | None:
@@ -361,7 +384,7 @@ def _phrase(node: exp.Expression, model: SemanticModel, aliases: dict[str, str])
         return f"with {label} between {_literal(node.args['low'], found[1])} and {_literal(node.args['high'], found[1])}"
     if label and isinstance(node, exp.EQ) and _date(node.expression) is not None:
         return f"on {_date(node.expression)}"
-    return "with another condition (see How this was answered)"
+    return OTHER
 
 
 def _literal(node: exp.Expression, column: Column) -> str:

@@ -31,7 +31,8 @@ def result_sentence(reading: ResultReading, rows: Sequence[Sequence[Any]], *, tr
     if not rows:
         return f"No results{q}."
     if not measures:
-        return f"{_count(len(rows), truncated)} {'row' if len(rows) == 1 else 'rows'}{q}."
+        noun = reading.subject if reading.subject and len(rows) != 1 else ("row" if len(rows) == 1 else "rows")
+        return f"{_count(len(rows), truncated)} {noun}{q}."
     if len(rows) == 1 and not dims and not times:
         parts = [f"{_cap(m.label) if i == 0 else m.label}{q if i == 0 else ''}: {_v(rows[0][index[m.name]], m)}"
                  for i, m in enumerate(measures)]
