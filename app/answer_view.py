@@ -106,8 +106,6 @@ def _chart(spec: dict[str, Any] | None) -> None:
 def _how(turn: Turn, *, llm_model: str | None, usage_of: UsageOf, dialect: str) -> None:
     answer = turn.answer
     st.markdown(f"**Answered by:** {generator_label(answer, llm_model)}")
-    if answer.message and answer.message != answer.summary:
-        st.markdown(f"**Method:** {answer.message}")
     if answer.interpretation and answer.generator != "verified":
         st.markdown(f"**Understood as:** {answer.interpretation}")
     st.markdown("**The SQL that ran**")

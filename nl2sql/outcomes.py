@@ -61,10 +61,11 @@ def answered(
 
     shown = present_result(checked.sql, checked.dialect, model, result.columns, result.rows,
                            truncated=result.truncated)
-    message = candidate.interpretation or explanation or "Here is the result."
-    if result.truncated:
+    # The result in a sentence is what a business user reads first; the method stays in interpretation.
+    message = shown.summary or candidate.interpretation or explanation or "Here is the result."
+    if result.truncated and not shown.summary:
         message += f" Showing the first {len(result.rows):,} rows."
-    elif not result.rows:
+    elif not result.rows and not shown.summary:
         message += " No rows matched."
     return Answer(
         question=question,
