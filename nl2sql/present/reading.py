@@ -8,6 +8,7 @@ operations, ``*``) degrades to names and units inferred from the values, never t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Sequence
 
@@ -221,6 +222,15 @@ def _measure_unit(expr: exp.Expression, name: str, values: list[Any], model: Sem
     return unit if unit in NUMERIC_UNITS else "number"
 
 
+@functools.lru_cache(maxsize=1024)
+def _normal_sql(sql: str) -> str | None:
+    """The normal form of a metric's or named filter's SQL (parsed once per text)."""
+    try:
+        return _normal(sqlglot.parse_one(sql))
+    except Exception:
+        return None
+
+
 def _normal(expr: exp.Expression) -> str:
     bare = expr.copy().transform(lambda n: exp.column(n.name) if isinstance(n, exp.Column) else n)
     return bare.sql().lower().replace(" ", "")
@@ -232,11 +242,8 @@ def _metric(expr: exp.Expression, name: str, model: SemanticModel) -> Any:
     for metric in model.metrics:
         if wanted == metric.name.lower() or wanted in (s.lower() for s in metric.synonyms):
             return metric
-        try:
-            if _normal(sqlglot.parse_one(metric.sql)) == shape:
-                return metric
-        except Exception:
-            continue
+        if _normal_sql(metric.sql) == shape:
+            return metric
     return None
 
 
@@ -361,11 +368,8 @@ def _phrase(node: exp.Expression, model: SemanticModel, aliases: dict[str, str])
     """Words for one condition: a named filter by its name, ``col = 'X'`` as "for region X"."""
     shape = _normal(node)
     for named in model.filters:
-        try:
-            if _normal(sqlglot.parse_one(named.sql)) == shape:
-                return f"for {named.name}"
-        except Exception:
-            continue
+        if _normal_sql(named.sql) == shape:
+            return f"for {named.name}"
     col = node.args.get("this")
     found = _model_column(col, model, aliases) if isinstance(col, exp.Column) else None
     label = business_name(found[1]) if found else None
