@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -183,3 +184,22 @@ def test_overlay_format_keys_are_checked() -> None:
     assert overlay.tables[0].columns[0].format == "currency" and overlay.metrics[0].format == "count"
     with pytest.raises(OverlayError, match="tables.orders.columns.o_totalprice.format"):
         parse_overlay({"tables": {"orders": {"columns": {"o_totalprice": {"format": "dollars"}}}}})
+
+
+def test_sentences_of_the_assistants_own_answers_match_their_rows(demo_data_dir: Path) -> None:
+    """The same check through the whole pipeline (verified + offline engine) on every golden question."""
+    from nl2sql.pipeline import Assistant
+    from nl2sql.settings import Settings
+
+    assistant = Assistant.from_settings(Settings(data_dir=str(demo_data_dir), generator="offline"))
+    checked = 0
+    for item in GOLDEN:
+        answer = assistant.ask(item["question"])
+        if not answer.ok:
+            continue
+        assert answer.summary and answer.message == answer.summary, item["question"]
+        cols = _cells(answer.columns, answer.rows)
+        for value, tol, pct in _numbers(answer.summary, answer.rows):
+            assert _explained(value, tol, pct, cols, len(answer.rows), answer.sql or ""), (answer.summary, value)
+        checked += 1
+    assert checked > 100

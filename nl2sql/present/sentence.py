@@ -55,7 +55,8 @@ def result_sentence(reading: ResultReading, rows: Sequence[Sequence[Any]], *, tr
         text = f"{label(first)} had the {word} {measure.label}{q}: {_v(first[at], measure)}"
         tied = [r for r in numeric if float(r[at]) == float(first[at])]
         if len(tied) > 1:
-            names = [label(r) for r in tied[:3]] + ([f"{len(tied) - 3:,} more"] if len(tied) > 3 else [])
+            shown = tied if len(tied) <= 4 else tied[:3]
+            names = [label(r) for r in shown] + ([f"{_words(len(tied) - 3)} others"] if len(tied) > 4 else [])
             text = (f"{', '.join(names[:-1])} and {names[-1]} tie for the {word} {measure.label}{q}: "
                     f"{_v(first[at], measure)}")
         elif len(numeric) > 1:
@@ -119,6 +120,11 @@ def plural(noun: str) -> str:
     if noun.endswith(("s", "x", "ch", "sh")):
         return noun + "es"
     return noun + "s"
+
+
+def _words(n: int) -> str:
+    """Small counts that are not figures of the result, in words (the sentence's figures are the rows')."""
+    return ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")[n] if n < 10 else f"{n:,}"
 
 
 def _count(n: int, truncated: bool) -> str:
