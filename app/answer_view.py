@@ -6,26 +6,38 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from app.presenting import Turn, failure_text, format_number, generator_label, headline
+from app.presenting import Turn, failure_text, generator_label, headline
 from nl2sql.explain import SqlUsage, pretty_sql
 
 UsageOf = Callable[[str], SqlUsage]
+Ask = Callable[[str], None]
 
 
-def render_answer(turn: Turn, *, llm_model: str | None, usage_of: UsageOf, dialect: str) -> None:
+def render_answer(turn: Turn, *, llm_model: str | None, usage_of: UsageOf, dialect: str, ask: Ask) -> None:
     answer = turn.answer
+    if answer.status == "clarify":
+        st.info(answer.message or "Which did you mean?", icon=":material/help:")
+        for i, choice in enumerate(answer.choices):
+            st.button(choice.label, key=f"choice_{turn.id}_{i}", on_click=ask, args=(choice.question,))
+        return
     if not answer.ok:
         message, hint = failure_text(answer)
         show = st.warning if answer.status in ("refused", "abstained") else st.error
         show(message, icon=":material/shield:" if answer.status == "refused" else None)
         st.caption(f"**What to try:** {hint}")
+        if turn.did_you_mean:
+            st.button(f"Did you mean: {turn.did_you_mean}", key=f"dym_{turn.id}", icon=":material/spellcheck:",
+                      on_click=ask, args=(turn.did_you_mean,))
         return
     if answer.trusted:
         st.success("Trusted answer: a person verified this question and its SQL.", icon=":material/verified:")
-    st.markdown(headline(answer))
+    st.markdown(f"#### {headline(answer)}")
+    for note in (*answer.notes, *turn.notes):
+        st.info(note, icon=":material/info:")
     if answer.rows:
         _chart(answer.chart)
-        st.dataframe(answer.dataframe, hide_index=True, key=f"table_{turn.id}")
+        frame, config = _table(answer)
+        st.dataframe(frame, hide_index=True, key=f"table_{turn.id}", column_config=config)
         st.download_button(
             "Download CSV",
             data=answer.dataframe.to_csv(index=False).encode("utf-8"),
@@ -35,6 +47,50 @@ def render_answer(turn: Turn, *, llm_model: str | None, usage_of: UsageOf, diale
         )
     with st.expander("How this was answered"):
         _how(turn, llm_model=llm_model, usage_of=usage_of, dialect=dialect)
+    if turn.followups:
+        st.caption("Ask next")
+        for start in range(0, len(turn.followups), 2):     # two per row: the questions stay readable
+            cols = st.columns(2)
+            for i, (col, question) in enumerate(zip(cols, turn.followups[start:start + 2]), start):
+                col.button(question, key=f"followup_{turn.id}_{i}", on_click=ask, args=(question,), width="stretch")
+
+
+# Streamlit's own number and date formats per unit: the table keeps numbers (so sorting a column sorts
+# values, not text) and shows them like the sentence does.
+NUMBER_FORMATS = {"currency": "dollar", "percent": "percent", "count": "localized", "number": "localized"}
+DATE_FORMATS = {"year": "YYYY", "quarter": "[Q]Q YYYY", "month": "MMM YYYY", "week": "[week of] YYYY-MM-DD",
+                "day": "YYYY-MM-DD", "timestamp": "YYYY-MM-DD HH:mm"}
+
+
+def _table(answer: Any) -> tuple[Any, dict[str, Any]]:
+    """The rows with business column labels and formats by unit; the text view when values came back as
+    text (a conversation restored from JSON) or the units are unknown."""
+    import datetime as dt
+
+    frame = answer.dataframe
+    units, labels = answer.column_units, answer.column_labels
+    if len(units) != len(frame.columns) or len(labels) != len(frame.columns):
+        return answer.formatted, {}
+    config: dict[str, Any] = {}
+    for name, unit, label in zip(frame.columns, units, labels):
+        title = label[:1].upper() + label[1:]
+        values = [v for v in frame[name] if v is not None]
+        if unit in ("quarter_of_year", "month_of_year"):
+            from nl2sql.present.formats import format_value
+
+            frame[name] = [format_value(v, unit) for v in frame[name]]
+            config[name] = st.column_config.Column(title)
+        elif unit in DATE_FORMATS and values and all(isinstance(v, (dt.date, dt.datetime)) for v in values):
+            config[name] = st.column_config.DatetimeColumn(title, format=DATE_FORMATS[unit])
+        elif unit == "year" and all(isinstance(v, (int, float)) for v in values):
+            config[name] = st.column_config.NumberColumn(title, format="%d")
+        elif unit in NUMBER_FORMATS and str(frame[name].dtype).startswith(("int", "float", "Int", "Float")):
+            config[name] = st.column_config.NumberColumn(title, format=NUMBER_FORMATS[unit])
+        elif unit in DATE_FORMATS or unit in NUMBER_FORMATS:
+            return answer.formatted, {}
+        else:
+            config[name] = st.column_config.Column(title)
+    return frame, config
 
 
 def _chart(spec: dict[str, Any] | None) -> None:
@@ -42,7 +98,7 @@ def _chart(spec: dict[str, Any] | None) -> None:
         return                                         # the table alone says it best
     meta = spec.get("usermeta", {}).get("nl2sql", {})
     if meta.get("kind") == "metric":
-        st.metric(str(meta.get("label", "")), format_number(meta.get("value")))
+        return                                         # the sentence above already says the one number
     else:
         st.vega_lite_chart(spec, width="stretch")
 

@@ -25,6 +25,12 @@ WHAT_TO_TRY: dict[str, str] = {
     "config": "Ask whoever set up this app to check its settings.",
     "internal": "Please try again, or rephrase the question.",
 }
+# Sidebar words for who answers, by the generator order (no engine or policy names).
+SOURCE_WORDS: dict[str, str] = {
+    "verified": "questions verified by your data team",
+    "offline": "the built-in question engine",
+    "llm": "a language model",
+}
 GENERATOR_LABELS: dict[str, str] = {
     "verified": "Trusted verified query (checked by a person)",
     "offline": "Offline engine (deterministic, no language model)",
@@ -33,38 +39,92 @@ GENERATOR_LABELS: dict[str, str] = {
 }
 
 
+MAX_ECHO_CHARS = 300          # a pasted essay is echoed clipped; the full text is still what was asked
+LLM_DOWN = ("The language model could not be reached, so this question could not be answered by it. "
+            "Verified questions and the built-in offline engine still work.")
+LLM_DOWN_HINT = ("Ask whoever runs this app to check the OPENAI_BASE_URL setting (the language model's address) "
+                 "and that the service is up; meanwhile try one of the example questions.")
+
+
 @dataclass
 class Turn:
-    """One question of a conversation and what came back; ``rating`` once the user gave feedback."""
+    """One question of a conversation and what came back; ``rating`` once the user gave feedback.
+
+    ``notes`` (ties, partial periods, why a result is empty), ``followups`` (checked to be answerable) and
+    ``did_you_mean`` are worked out once when the answer arrives, not on every redraw.
+    """
 
     id: int
     question: str
     answer: Answer
     feedback_id: int | None = None
     rating: str | None = None
+    notes: tuple[str, ...] = ()
+    followups: tuple[str, ...] = ()
+    did_you_mean: str | None = None
+
+
+def turn_to_dict(turn: Turn) -> dict[str, Any]:
+    answer = {k: v for k, v in turn.answer.to_dict().items() if k != "context"}   # the prompt context stays out
+    return {"id": turn.id, "question": turn.question, "answer": answer, "rating": turn.rating,
+            "feedback_id": turn.feedback_id, "notes": list(turn.notes), "followups": list(turn.followups),
+            "did_you_mean": turn.did_you_mean}
+
+
+def turn_from_dict(data: dict[str, Any]) -> Turn:
+    from nl2sql.conversations import answer_from_dict
+
+    return Turn(id=int(data["id"]), question=str(data["question"]), answer=answer_from_dict(data["answer"]),
+                feedback_id=data.get("feedback_id"), rating=data.get("rating"), notes=tuple(data.get("notes") or ()),
+                followups=tuple(data.get("followups") or ()), did_you_mean=data.get("did_you_mean"))
 
 
 def headline(answer: Answer) -> str:
-    """One plain sentence saying what was computed, plus what the row count means."""
+    """The result in one sentence (from the rows and the SQL), else what was computed."""
+    if answer.summary:
+        return answer.summary
     first = (answer.explanation or "").strip().splitlines()
     text = first[0] if first else (answer.message or "Here is the result.")
-    if answer.truncated:
-        text += f" Showing the first {len(answer.rows):,} rows."
-    elif not answer.rows:
+    if not answer.rows:
         text += " No rows matched."
     return text
 
 
+def clip(question: str, limit: int = MAX_ECHO_CHARS) -> str:
+    """A question as echoed in the conversation: long ones clipped with an ellipsis.
+
+    >>> clip("x" * 5000)[-20:], len(clip("x" * 5000)) < 400, clip("short")
+    ('… (5,000 characters)', True, 'short')
+    """
+    return question if len(question) <= limit else f"{question[:limit].rstrip()}… ({len(question):,} characters)"
+
+
+def llm_down(answer: Answer) -> bool:
+    """The LLM could not be reached or refused the connection (not: it answered badly)."""
+    text = f"{answer.message or ''} {' '.join(a.error or '' for a in answer.attempts)}"
+    return answer.error_code == "llm_unavailable" and any(
+        w in text for w in ("connection failed", "did not answer", "ConnectError", "no reply"))
+
+
 def failure_text(answer: Answer) -> tuple[str, str]:
-    """(what happened, what to try) for an answer that is not ``answered``."""
+    """(what happened, what to try) for an answer that is not ``answered``, in a business user's words."""
+    if llm_down(answer):
+        return LLM_DOWN, LLM_DOWN_HINT
     message = answer.message or "The question could not be answered."
     hint = answer.hint or WHAT_TO_TRY.get(answer.error_code or answer.status, WHAT_TO_TRY["internal"])
+    # How to configure a language model is for whoever runs the app, not for the person asking.
+    hint = hint.split(" To answer other questions, configure a language model")[0]
     return message, hint
 
 
 def generator_label(answer: Answer, llm_model: str | None) -> str:
     label = GENERATOR_LABELS.get(answer.generator, answer.generator)
     return f"{label} ({llm_model})" if answer.generator == "llm" and llm_model else label
+
+
+def sources(order: tuple[str, ...]) -> str:
+    """How questions get answered, in words: "questions verified by your data team, then the built-in …"."""
+    return ", then ".join(SOURCE_WORDS.get(g, g) for g in order)
 
 
 def history(turns: list[Turn]) -> tuple[tuple[str, str], ...]:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import sys
+import uuid
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,7 +22,9 @@ if str(Path(__file__).resolve().parent.parent) not in sys.path:  # `streamlit ru
 
 from app.answer_view import render_answer  # noqa: E402
 from app.feedback_view import render_editor, render_thumbs  # noqa: E402
-from app.presenting import Turn, history  # noqa: E402
+from app.presenting import Turn, clip, history, llm_down, sources, turn_from_dict, turn_to_dict  # noqa: E402
+from app.turn_extras import extras  # noqa: E402
+from nl2sql.conversations import ConversationStore  # noqa: E402
 from nl2sql.errors import UserFacingError  # noqa: E402
 from nl2sql.explain import SqlUsage, sql_usage  # noqa: E402
 from nl2sql.pipeline import Assistant  # noqa: E402
@@ -31,10 +34,45 @@ log = logging.getLogger("nl2sql.app")
 VIEWS = ("Ask", "Feedback editor")
 
 
+def who_is_asking(assistant: Assistant) -> str | None:
+    """The principal asking: the assistant's (NL2SQL_PRINCIPAL, or one a sign-in plugs in), else none."""
+    if assistant.principal is not None:
+        return assistant.principal.name
+    return assistant.settings.principal
+
+
 @st.cache_resource(show_spinner="Opening the warehouse…")
 def _assistant(settings_key: str, _settings: Settings) -> Assistant:
     """One assistant per distinct settings (the key), shared across sessions; it holds no mutable state."""
     return Assistant.from_settings(_settings)
+
+
+@st.cache_resource
+def _conversation_store(path: str) -> ConversationStore | None:
+    try:
+        return ConversationStore(path)
+    except UserFacingError:
+        log.exception("conversations will not be kept")
+        return None
+
+
+def _conversations(assistant: Assistant) -> ConversationStore | None:
+    """Kept beside the feedback store (the data directory)."""
+    return _conversation_store(str(assistant.settings.resolved_data_dir() / "conversations.sqlite"))
+
+
+def _owner(assistant: Assistant) -> str | None:
+    """Whose conversations to keep: the signed-in principal. Anonymous users share one history only when
+    the app is opened on this machine (localhost); on a shared server an anonymous session keeps none, so
+    nobody sees another's questions."""
+    who = who_is_asking(assistant)
+    if who:
+        return who
+    try:
+        host = (st.context.headers.get("Host") or "").split(":")[0]
+    except Exception:                                   # no request context (AppTest): a local run
+        host = "localhost"
+    return "local user" if host in ("localhost", "127.0.0.1", "::1", "[::1]", "") else None
 
 
 def _settings_key(settings: Settings) -> str:
@@ -56,27 +94,61 @@ def _open() -> Assistant:
     raise AssertionError("unreachable")  # st.stop() ends the run
 
 
-def _sidebar(assistant: Assistant) -> str:
+def _sidebar(assistant: Assistant, editor: bool) -> str:
     with st.sidebar:
         st.title("Ask your data")
-        view = st.radio("View", VIEWS, key="view", label_visibility="collapsed")
+        view = st.radio("View", VIEWS, key="view", label_visibility="collapsed") if editor else VIEWS[0]
         st.button("New conversation", key="new_conversation", on_click=_new_conversation, type="primary")
         st.divider()
-        warehouse = assistant.warehouse
-        st.markdown(f"**Warehouse:** {assistant.model.name} ({warehouse.name}, {warehouse.dialect})")
-        st.markdown(f"**Generator policy:** {assistant.settings.generator} "
-                    f"({' → '.join(assistant.generator_order())})")
-        st.markdown(f"**Model:** {assistant.llm.model if assistant.llm else 'none (offline engine only)'}")
-        if assistant.principal is not None:
-            st.markdown(f"**Asking as:** {assistant.principal.name} (sees {len(assistant.model.tables)} tables)")
-        st.caption(f"{len(assistant.model.tables)} tables · {len(assistant.model.metrics)} metrics · "
-                   f"feedback {'on' if assistant.feedback else 'off'}")
+        model = assistant.model
+        st.markdown(f"**Data:** {model.name}" + (f" — {model.description}" if model.description else ""))
+        st.markdown(f"**Answers come from:** {sources(assistant.generator_order())}")
+        if assistant.llm is not None:
+            if st.session_state.get("llm_down"):
+                st.markdown("**Language model:** :red[not reachable] — ask whoever runs this app to check "
+                            "OPENAI_BASE_URL")
+            else:
+                st.markdown("**Language model:** on")
+        who = who_is_asking(assistant)
+        if who:
+            st.markdown(f"**Signed in as:** {who}" + (" (editor)" if editor else ""))
+        if len(model.example_questions) and st.session_state.get("turns"):
+            with st.expander("Example questions"):
+                for i, example in enumerate(model.example_questions):
+                    st.button(example, key=f"side_example_{i}", on_click=_ask_example, args=(example,))
+        store, owner = _conversations(assistant), _owner(assistant)
+        saved = store.list(owner) if store and owner else ()
+        if saved:
+            st.markdown("**Your conversations**")
+            for conv in saved:
+                st.button(clip(conv.title, 60), key=f"conversation_{conv.id}", on_click=_open_conversation,
+                          args=(store, owner, conv.id), type="tertiary")
     return str(view)
+
+
+def _open_conversation(store: ConversationStore, owner: str, conversation_id: str) -> None:
+    turns = [turn_from_dict(t) for t in store.load(owner, conversation_id)]
+    st.session_state["turns"] = turns
+    st.session_state["conversation_id"] = conversation_id
+    st.session_state["next_turn"] = max((t.id for t in turns), default=-1) + 1
+    st.session_state.pop("pending", None)
+
+
+def _save_conversation(assistant: Assistant, turns: list[Turn]) -> None:
+    store, owner = _conversations(assistant), _owner(assistant)
+    if store is None or owner is None or not turns:
+        return
+    conversation_id = st.session_state.setdefault("conversation_id", uuid.uuid4().hex)
+    try:
+        store.save(owner, conversation_id, turns[0].question, [turn_to_dict(t) for t in turns])
+    except Exception:                               # keeping history is a courtesy: never lose the answer for it
+        log.exception("could not save the conversation")
 
 
 def _new_conversation() -> None:
     st.session_state["turns"] = []
     st.session_state.pop("pending", None)
+    st.session_state.pop("conversation_id", None)
 
 
 def _ask_example(question: str) -> None:
@@ -107,23 +179,30 @@ def _ask_view(assistant: Assistant) -> None:
         _render_turn(turn, assistant, llm_model, usage_of)
     if pending:
         with st.chat_message("user"):
-            st.markdown(pending)
+            st.text(clip(pending))
         with st.chat_message("assistant"), st.spinner("Working on it…"):
             answer = assistant.ask(pending, history(turns))   # never raises for user-facing failures
-        turn = Turn(id=st.session_state.get("next_turn", 0), question=pending, answer=answer)
+            notes, followups, corrected = extras(assistant, answer)
+        if assistant.llm is not None:
+            st.session_state["llm_down"] = llm_down(answer) or (
+                bool(st.session_state.get("llm_down")) and answer.generator != "llm")
+        turn = Turn(id=st.session_state.get("next_turn", 0), question=pending, answer=answer, notes=notes,
+                    followups=followups, did_you_mean=corrected)
         st.session_state["next_turn"] = turn.id + 1
         turns.append(turn)
+        _save_conversation(assistant, turns)
         st.rerun()                                  # draw the new turn with its own widgets
     st.chat_input("Ask a question, or a follow-up…", key="question_box", on_submit=_ask_typed)
 
 
 def _render_turn(turn: Turn, assistant: Assistant, llm_model: str | None, usage_of: object) -> None:
     with st.chat_message("user"):
-        st.markdown(turn.question)
+        st.text(clip(turn.question))
     with st.chat_message("assistant"):
         render_answer(turn, llm_model=llm_model, usage_of=usage_of,  # type: ignore[arg-type]
-                      dialect=assistant.warehouse.dialect)
-        render_thumbs(turn, assistant.feedback)
+                      dialect=assistant.warehouse.dialect, ask=_ask_example)
+        if turn.answer.ok:                          # a rating is about an answer, not about a failure
+            render_thumbs(turn, assistant.feedback)
 
 
 def _flash() -> None:
@@ -135,10 +214,11 @@ def _flash() -> None:
 def main() -> None:
     st.set_page_config(page_title="Ask your data", page_icon="📊", layout="wide")
     assistant = _open()
-    view = _sidebar(assistant)
+    editor = assistant.settings.is_editor(who_is_asking(assistant))
+    view = _sidebar(assistant, editor)
     _flash()
     try:
-        if view == "Ask":
+        if view == "Ask" or not editor:
             _ask_view(assistant)
         else:
             render_editor(assistant.feedback)

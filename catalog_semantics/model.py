@@ -19,6 +19,8 @@ class Column:
     nullable: bool = True
     is_primary_key: bool = False
     tags: tuple[str, ...] = ()                  # Unity Catalog column tags, "name=value" or "name" (pii, unit, ...)
+    format: str | None = None                   # how to show values (overlay): currency, percent, count, number,
+                                                # year, quarter, month, day, text (nl2sql.present.formats)
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class Metric:
     description: str | None = None
     synonyms: tuple[str, ...] = ()
     joins: tuple[str, ...] = ()                 # other tables the expression needs (joined by relationships)
-    format: str | None = None                   # "currency", "percent", "number"
+    format: str | None = None                   # "currency", "percent", "count", "number" (nl2sql.present.formats)
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,7 @@ def _merge_table(table: Table, t_ov: TableOverlay, fail: Any) -> Table:
             comment=c_ov.description or column.comment,
             synonyms=_union(column.synonyms, c_ov.synonyms),
             sample_values=c_ov.values if c_ov.values is not None else column.sample_values,
+            format=c_ov.format or column.format,
         )
     return replace(table, columns=tuple(columns), comment=t_ov.description or table.comment,
                    synonyms=_union(table.synonyms, t_ov.synonyms))

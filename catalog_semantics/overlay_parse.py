@@ -21,6 +21,7 @@ class ColumnOverlay:
     description: str | None = None
     synonyms: tuple[str, ...] = ()
     values: tuple[str, ...] | None = None       # None: keep the values read from the data
+    format: str | None = None                   # how to show values: one of FORMATS
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class Overlay:
 _TOP_KEYS = {"name", "description", "instructions", "example_questions", "tables", "relationships", "metrics",
              "filters", "verified_queries", "answer_columns"}
 ANSWER_COLUMNS = ("asked", "helpful")
+# Units a metric or a column can declare (``format:``); nl2sql.present.formats shows values by them.
+METRIC_FORMATS = ("currency", "percent", "count", "number")
+FORMATS = (*METRIC_FORMATS, "year", "quarter", "month", "week", "day", "timestamp", "text")
 
 
 def parse_overlay(data: object, *, source: str = "<overlay>") -> Overlay:
@@ -113,6 +117,12 @@ class _Reader:
             raise self.fail(key, "expected a text value")
         return str(value).strip()
 
+    def choice(self, value: object, key: str, allowed: tuple[str, ...]) -> str | None:
+        text = self.text(value, key)
+        if text is not None and text not in allowed:
+            raise self.fail(key, f"must be one of {', '.join(allowed)}")
+        return text
+
     def texts(self, value: object, key: str) -> tuple[str, ...]:
         """A list of strings; a single string counts as a list of one (a common YAML slip)."""
         if value is None:
@@ -133,8 +143,9 @@ class _Reader:
         )
 
     def column(self, name: str, body: object, key: str) -> ColumnOverlay:
-        c = self.mapping(body or {}, key, {"description", "synonyms", "values"})
+        c = self.mapping(body or {}, key, {"description", "synonyms", "values", "format"})
         return ColumnOverlay(
+            format=self.choice(c.get("format"), f"{key}.format", FORMATS),
             name=name,
             description=self.text(c.get("description"), f"{key}.description"),
             synonyms=self.texts(c.get("synonyms"), f"{key}.synonyms"),
@@ -163,7 +174,7 @@ class _Reader:
             description=self.text(m.get("description"), f"{key}.description"),
             synonyms=self.texts(m.get("synonyms"), f"{key}.synonyms"),
             joins=self.texts(m.get("joins"), f"{key}.joins"),
-            format=self.text(m.get("format"), f"{key}.format"),
+            format=self.choice(m.get("format"), f"{key}.format", METRIC_FORMATS),
         )
 
     def filter(self, value: object, key: str) -> NamedFilter:

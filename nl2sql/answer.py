@@ -92,6 +92,10 @@ class Answer:
     chart: dict[str, Any] | None = None          # Vega-Lite spec chosen from the result's shape
     choices: tuple[Choice, ...] = ()             # status "clarify": the readings to pick from
     notes: tuple[str, ...] = ()                  # what the user should know about this answer
+    summary: str | None = None                   # the result in one sentence, from the rows and the SQL
+    column_labels: tuple[str, ...] = ()          # business name of each column ("revenue", "order month")
+    column_units: tuple[str, ...] = ()           # unit of each column: currency, percent, count, month, ...
+    followups: tuple[str, ...] = ()              # suggested next questions (candidates; see nl2sql.present)
 
     @property
     def ok(self) -> bool:
@@ -99,11 +103,32 @@ class Answer:
 
     @property
     def dataframe(self) -> "pd.DataFrame":
+        """The rows with numeric dtypes: decimals become floats, so pandas can sum and plot them."""
+        import decimal
+
         import pandas as pd
 
         from nl2sql.ports import _unique
 
-        return pd.DataFrame(list(self.rows), columns=_unique(self.columns))
+        frame = pd.DataFrame(list(self.rows), columns=_unique(self.columns))
+        for i, name in enumerate(frame.columns):
+            if any(isinstance(row[i], decimal.Decimal) for row in self.rows):
+                frame[name] = pd.to_numeric(frame[name].map(lambda v: None if v is None else float(v)))
+        return frame
+
+    @property
+    def formatted(self) -> "pd.DataFrame":
+        """A display copy: business column names, values as text in their unit ($1,234.50, 63.3%, Mar 1996)."""
+        import pandas as pd
+
+        from nl2sql.present.formats import format_value
+        from nl2sql.ports import _unique
+
+        units = self.column_units if len(self.column_units) == len(self.columns) else ("text",) * len(self.columns)
+        labels = self.column_labels if len(self.column_labels) == len(self.columns) else self.columns
+        names = _unique(tuple(label[:1].upper() + label[1:] for label in labels))
+        return pd.DataFrame([[format_value(v, u) if v is not None else "" for v, u in zip(row, units)]
+                             for row in self.rows], columns=names)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view (the CLI's ``--json``); values that JSON lacks become strings."""
@@ -132,6 +157,10 @@ class Answer:
             "chart": self.chart,
             "choices": [{"label": c.label, "question": c.question} for c in self.choices],
             "notes": list(self.notes),
+            "summary": self.summary,
+            "column_labels": list(self.column_labels),
+            "column_units": list(self.column_units),
+            "followups": list(self.followups),
         }
 
 

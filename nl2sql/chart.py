@@ -219,3 +219,50 @@ def _json_value(v: Any) -> Any:
     if isinstance(v, dt.timedelta):
         return v.total_seconds()
     return str(v)
+
+
+# d3-format per unit, for axes and tooltips (the table and the sentence use nl2sql.present.formats).
+AXIS_FORMATS = {"currency": "$,.3~s", "percent": ".1%", "count": ",d", "number": ",.3~s"}
+TOOLTIP_FORMATS = {"currency": "$,.2f", "percent": ".2%", "count": ",d", "number": ",.2~f"}
+
+
+def retitle(spec: dict[str, Any] | None, labels: dict[str, str],
+            units: dict[str, str] | None = None) -> dict[str, Any] | None:
+    """The same chart with axis, legend and card titles in business words (``labels``: column → words),
+    and quantitative axes formatted by unit (``units``: column → currency, percent, count, number).
+
+    >>> spec = choose_chart(["r_name", "revenue"], [("ASIA", 1.0), ("EUROPE", 2.0)])
+    >>> retitle(spec, {"r_name": "region"})["encoding"]["x"]["title"]
+    'Region'
+    """
+    if not spec or not labels:
+        return spec
+    words = {name: label[:1].upper() + label[1:] for name, label in labels.items() if label}
+    out = dict(spec)
+    encoding = {k: dict(v) if isinstance(v, dict) else v for k, v in spec.get("encoding", {}).items()}
+    for channel in encoding.values():
+        if isinstance(channel, dict) and "title" in channel:
+            field = channel.get("field", "").replace("\\", "")
+            channel["title"] = words.get(field, channel["title"])
+            unit = (units or {}).get(field)
+            if channel.get("type") == "quantitative" and unit in AXIS_FORMATS:
+                channel["axis"] = {"format": AXIS_FORMATS[unit]}
+    for tip in encoding.get("tooltip", []) if isinstance(encoding.get("tooltip"), list) else []:
+        unit = (units or {}).get(str(tip.get("field", "")).replace("\\", ""))
+        if tip.get("type") == "quantitative" and unit in TOOLTIP_FORMATS:
+            tip["format"] = TOOLTIP_FORMATS[unit]
+    out["encoding"] = encoding
+    x = encoding.get("x")
+    if isinstance(x, dict) and x.get("type") in ("nominal", "ordinal"):
+        # Short names read horizontally; only long ones are slanted.
+        x["axis"] = {"labelAngle": 0 if _max_label(spec, x.get("field", "")) <= 12 else -40, "labelLimit": 180}
+    meta = dict(spec.get("usermeta", {}).get("nl2sql", {}))
+    if meta.get("kind") == "metric" and meta.get("label") in words:
+        meta["label"] = words[meta["label"]]
+        out["usermeta"] = {"nl2sql": meta}
+    return out
+
+
+def _max_label(spec: dict[str, Any], field: str) -> int:
+    name = field.replace("\\", "")
+    return max((len(str(row.get(name, ""))) for row in spec.get("data", {}).get("values", [])), default=0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,9 @@ from nl2sql.settings import REPO_ROOT
 
 APP_PATH = REPO_ROOT / "app" / "streamlit_app.py"
 # Tracebacks stay in the console: the browser only ever shows our friendly messages.
-DEFAULT_STREAMLIT_ARGS: tuple[str, ...] = ("--client.showErrorDetails=none", "--browser.gatherUsageStats=false")
+# The toolbar in viewer mode hides Deploy and the developer menu from business users.
+DEFAULT_STREAMLIT_ARGS: tuple[str, ...] = ("--client.showErrorDetails=none", "--browser.gatherUsageStats=false",
+                                           "--client.toolbarMode=viewer")
 FLAG_ENV: tuple[tuple[str, str], ...] = (
     ("db", "NL2SQL_DB"),
     ("url", "NL2SQL_DB_URL"),
@@ -67,7 +70,26 @@ def run_app(args: argparse.Namespace) -> int:
     if not APP_PATH.exists():
         print(f"The app script is missing ({APP_PATH}); run from a source checkout.", file=sys.stderr)
         return EXIT_CONFIG
+    return run_forwarding_signals(streamlit_command(args), app_environment(args))
+
+
+def run_forwarding_signals(command: list[str], env: dict[str, str]) -> int:
+    """Run Streamlit as a child and pass SIGTERM/SIGINT on to it, so stopping ``nl2sql app`` stops the server."""
+    child = subprocess.Popen(command, env=env)
+
+    def forward(signum: int, _frame: object) -> None:
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return subprocess.call(streamlit_command(args), env=app_environment(args))
-    except KeyboardInterrupt:
-        return 0
+        while True:
+            try:
+                code = child.wait()
+                break
+            except KeyboardInterrupt:               # the handler already forwarded it; keep waiting
+                continue
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if code in (0, -signal.SIGTERM, -signal.SIGINT) else code

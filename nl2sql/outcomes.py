@@ -54,11 +54,18 @@ def answered(
     attempts: tuple[Attempt, ...],
     linked_tables: tuple[str, ...],
     context: str | None,
+    model: SemanticModel | None = None,
 ) -> Answer:
-    message = candidate.interpretation or explanation or "Here is the result."
-    if result.truncated:
+    from nl2sql.chart import retitle
+    from nl2sql.present.presentation import present_result
+
+    shown = present_result(checked.sql, checked.dialect, model, result.columns, result.rows,
+                           truncated=result.truncated)
+    # The result in a sentence is what a business user reads first; the method stays in interpretation.
+    message = shown.summary or candidate.interpretation or explanation or "Here is the result."
+    if result.truncated and not shown.summary:
         message += f" Showing the first {len(result.rows):,} rows."
-    elif not result.rows:
+    elif not result.rows and not shown.summary:
         message += " No rows matched."
     return Answer(
         question=question,
@@ -79,8 +86,12 @@ def answered(
         prompt_tokens=candidate.prompt_tokens,
         completion_tokens=candidate.completion_tokens,
         explanation=explanation,
-        chart=chart,
-        notes=candidate.notes,
+        chart=retitle(chart, dict(zip(result.columns, shown.labels)), dict(zip(result.columns, shown.units))),
+        notes=tuple(dict.fromkeys((*candidate.notes, *shown.notes))),
+        summary=shown.summary,
+        column_labels=shown.labels,
+        column_units=shown.units,
+        followups=shown.followups,
     )
 
 

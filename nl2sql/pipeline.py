@@ -197,7 +197,8 @@ class Assistant:
                 with timer.step("present"):
                     explanation, chart = present(ran.checked, ran.result, self.model)
                 return answered(question, ran.candidate, ran.checked, ran.result, explanation=explanation,
-                                chart=chart, attempts=tuple(attempts), linked_tables=linked_tables, context=context)
+                                chart=chart, attempts=tuple(attempts), linked_tables=linked_tables, context=context,
+                                model=self.model)
             if isinstance(ran, GuardRejected):
                 refusal = ran
             elif isinstance(ran, UserFacingError):

@@ -68,12 +68,18 @@ class Settings:
     # --- access ---
     principal: str | None = None                # NL2SQL_PRINCIPAL: who is asking (shown in the app, logged)
     allowed_tables: str | None = None           # NL2SQL_ALLOWED_TABLES: comma-separated tables the principal may read
+    editors: str | None = None                  # NL2SQL_EDITORS: comma-separated principals who may promote answers
 
     def allowed_table_names(self) -> tuple[str, ...] | None:
         """The allowlist from NL2SQL_ALLOWED_TABLES, or None when every table of the warehouse is allowed."""
         if self.allowed_tables is None:
             return None
         return tuple(t.strip() for t in self.allowed_tables.split(",") if t.strip())
+
+    def is_editor(self, principal: str | None) -> bool:
+        """Whether this principal may open the feedback editor and promote answers (NL2SQL_EDITORS)."""
+        names = {n.strip().lower() for n in (self.editors or "").split(",") if n.strip()}
+        return principal is not None and principal.strip().lower() in names
 
     @property
     def llm_configured(self) -> bool:
@@ -133,6 +139,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "send_data_to_llm": ("NL2SQL_SEND_DATA_TO_LLM", "bool"),
     "principal": ("NL2SQL_PRINCIPAL", "str"),
     "allowed_tables": ("NL2SQL_ALLOWED_TABLES", "str"),
+    "editors": ("NL2SQL_EDITORS", "str"),
 }
 
 

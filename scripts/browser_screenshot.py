@@ -220,12 +220,95 @@ def capture(question: str, out: Path, *, env: dict[str, str], timeout_s: float =
             app.kill()
 
 
+# A scenario: a name (the screenshot's file name) and steps, each ("ask", question), ("click", start of a
+# button's text) or ("see", text the page must show). The page is screenshotted once the last step holds.
+Step = tuple[str, str]
+SCENARIOS: dict[str, tuple[Step, ...]] = {
+    "sentence": (("ask", "revenue by region in 1996"),
+                 ("see", "Middle East had the highest revenue in 1996: $"), ("see", "5 regions shown")),
+    "tie": (("ask", "top 3 customers by number of orders"), ("see", "Tie at the cut-off")),
+    "partial_period": (("ask", "revenue by year"), ("see", "1998 is incomplete: the data ends on 1998-08-02")),
+    "followup": (("ask", "revenue by region in 1996"), ("click", "Revenue by region in 1995"),
+                 ("see", "highest revenue in 1995: $")),
+    "did_you_mean": (("ask", "average discount by shp mode"), ("click", "Did you mean: average discount by ship mode"),
+                     ("see", "had the highest average discount: ")),
+}
+LLM_DOWN: tuple[Step, ...] = (("ask", "Which parts smell of lavender?"), ("see", "OPENAI_BASE_URL"),
+                              ("see", "offline engine still work"), ("see", "not reachable"))
+
+
+def _button_js(text: str) -> str:
+    found = f"Array.from(document.querySelectorAll('button')).find(b => b.innerText.includes({json.dumps(text)}))"
+    return found
+
+
+def run_steps(browser: DevTools, steps: tuple[Step, ...], timeout_s: float) -> None:
+    for kind, text in steps:
+        if kind == "ask":
+            browser.wait_for(f"!!document.querySelector('{CHAT_BOX}')", timeout_s)
+            browser.js(f"document.querySelector('{CHAT_BOX}').focus()")
+            browser.call("Input.insertText", {"text": text})
+            for event in ("keyDown", "keyUp"):
+                browser.call("Input.dispatchKeyEvent", {"type": event, "key": "Enter", "code": "Enter",
+                                                        "windowsVirtualKeyCode": 13, "text": "\r"})
+        elif kind == "click":
+            browser.wait_for(f"!!{_button_js(text)}", timeout_s)
+            browser.js(f"{_button_js(text)}.click()")
+        elif kind == "see":
+            browser.wait_for(f"document.body.innerText.includes({json.dumps(text)})", timeout_s)
+        else:
+            raise ValueError(f"unknown step {kind!r}")
+
+
+def scenarios(out_dir: Path, *, env: dict[str, str], steps: dict[str, tuple[Step, ...]],
+              timeout_s: float = 120.0, width: int = 1400, height: int = 1800) -> dict[str, Any]:
+    """Run each scenario on its own page (its own Streamlit session) of one app; one PNG per scenario."""
+    port = free_port()
+    app = start_app(port, env)
+    report: dict[str, Any] = {}
+    browser: DevTools | None = None
+    try:
+        wait_http(f"http://127.0.0.1:{port}/_stcore/health", timeout_s)
+        with tempfile.TemporaryDirectory(prefix="nl2sql-chromium-") as profile:
+            browser = DevTools(profile, width, height)
+            for name, scenario in steps.items():
+                started = time.monotonic()
+                browser.open_page(f"http://127.0.0.1:{port}/", width, height)
+                try:
+                    run_steps(browser, scenario, timeout_s)
+                    outcome = "ok"
+                except TimeoutError as e:
+                    outcome = f"timeout: {e}"
+                time.sleep(1.0)                        # let charts and tables finish painting
+                shot = browser.call("Page.captureScreenshot", {"format": "png"})
+                out = out_dir / f"{name}.png"
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(base64.b64decode(shot["data"]))
+                text = browser.js("document.body.innerText") or ""
+                report[name] = {"outcome": outcome, "screenshot": str(out), "traceback_shown": "Traceback" in text,
+                                "seconds": round(time.monotonic() - started, 2)}
+            browser.close()
+            browser = None
+        return report
+    finally:
+        if browser is not None:
+            browser.close()
+        app.terminate()
+        try:
+            app.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            app.kill()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--question", default="What is the total revenue by region?")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "out" / "screenshots" / "answer.png")
     parser.add_argument("--data-dir", help="NL2SQL_DATA_DIR for the app (default: the environment's)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait at each step")
+    parser.add_argument("--scenarios", metavar="DIR", type=Path,
+                        help="run the acceptance scenarios instead (sentence, tie, partial period, follow-up, "
+                        "did you mean, LLM down) and save DIR/<name>.png for each")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"Chromium not found at {CHROMIUM}: apt-get install chromium (or set NL2SQL_CHROMIUM).", file=sys.stderr)
@@ -233,6 +316,14 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     if args.data_dir:
         env["NL2SQL_DATA_DIR"] = args.data_dir
+    if args.scenarios:
+        report = scenarios(args.scenarios, env=env, steps=SCENARIOS, timeout_s=args.timeout)
+        # The LLM-down scenario needs its own app: one whose language model points at a closed port.
+        down_env = {**env, "OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "OPENAI_API_KEY": "sk-not-used",
+                    "NL2SQL_LLM_MAX_RETRIES": "0"}
+        report.update(scenarios(args.scenarios, env=down_env, steps={"llm_down": LLM_DOWN}, timeout_s=args.timeout))
+        print(json.dumps(report))
+        return 0 if all(r["outcome"] == "ok" and not r["traceback_shown"] for r in report.values()) else 1
     report = capture(args.question, args.out, env=env, timeout_s=args.timeout)
     print(json.dumps(report))
     return 0 if report["outcome"] == "answer" and not report["traceback_shown"] else 1

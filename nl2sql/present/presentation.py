@@ -1,0 +1,43 @@
+"""Everything shown about a result besides its rows: one call from ``nl2sql.outcomes.answered``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from catalog_semantics.model import SemanticModel
+from nl2sql.present.followups import suggest_followups
+from nl2sql.present.notes import result_notes
+from nl2sql.present.reading import read_result
+from nl2sql.present.sentence import result_sentence
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Presentation:
+    summary: str | None = None                   # the result in one sentence
+    labels: tuple[str, ...] = ()                 # business name per column
+    units: tuple[str, ...] = ()                  # unit per column (nl2sql.present.formats.UNITS)
+    notes: tuple[str, ...] = ()
+    followups: tuple[str, ...] = ()              # candidates; callers keep the answerable ones
+
+
+def present_result(
+    sql: str, dialect: str, model: SemanticModel | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+    *, truncated: bool = False,
+) -> Presentation:
+    """Never fatal: a result this cannot read gets an empty presentation (the table still shows)."""
+    try:
+        reading = read_result(sql, dialect, model, columns, rows)
+        return Presentation(
+            summary=result_sentence(reading, rows, truncated=truncated),
+            labels=tuple(c.label for c in reading.columns),
+            units=tuple(c.unit for c in reading.columns),
+            notes=result_notes(reading, rows, truncated=truncated, max_rows=None),
+            followups=suggest_followups(reading, rows, model) if model is not None else (),
+        )
+    except Exception:
+        log.exception("could not present the result")
+        return Presentation()
