@@ -17,6 +17,8 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.errors import GuardRejected, Issue
+from nl2sql.guard_allowlist import allowed_functions
+from nl2sql.guard_constructs import allowed_constructs
 from nl2sql.guard_columns import UNVERIFIED, sqlite_quoted_strings, unknown_columns
 from nl2sql.guard_limit import apply_limit
 from nl2sql.guard_names import real_tables, table_name
@@ -55,6 +57,7 @@ class GuardPolicy:
     max_generated_rows: int = 10_000_000                     # generate_series/range with constant bounds
     allow_any_table: bool = False                            # `nl2sql guard` without --allow: any user table,
                                                              # never a system catalog (see guard_names)
+    allowed_functions: frozenset[str] = frozenset()          # user-defined functions the overlay names
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,10 @@ GUARD_RULES: tuple[GuardRule, ...] = (
     no_command,
     query_root,
     read_only,
+    allowed_constructs,
     allowed_tables,
     forbidden_functions,
+    allowed_functions,
     series_size,
     lookalike_identifiers,
     no_variable_substitution,

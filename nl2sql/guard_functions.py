@@ -62,12 +62,6 @@ FORBIDDEN_PREFIXES: tuple[str, ...] = (
 # ... and by suffix: every "*_scan" is a reader (arrow_scan, pandas_scan, sqlite_scan, seq_scan ...).
 FORBIDDEN_SUFFIXES: tuple[str, ...] = ("_scan",)
 
-# Table-valued functions allowed in FROM: they only compute over their arguments.
-SAFE_TABLE_FUNCTIONS: frozenset[str] = frozenset(
-    {"unnest", "generate_series", "range", "explode", "explode_outer", "posexplode", "posexplode_outer",
-     "inline", "inline_outer", "json_each", "json_tree", "jsonb_each", "json_array_elements", "values"}
-)
-
 # Series generators: their literal bounds are checked against ``GuardPolicy.max_generated_rows``.
 SERIES_FUNCTIONS: frozenset[str] = frozenset({"generate_series", "range"})
 

@@ -1,0 +1,68 @@
+"""Constructs allowed by list: every node of the tree must be a reviewed sqlglot type (guard_allow/nodes.yaml).
+
+A read-only analytic query needs the select core, joins, set operations, the usual expressions and
+functions. Anything else is refused with its name: what sqlglot keeps as an opaque command, dialect
+clauses nobody reviewed, casts to catalog-lookup types (``regclass``), functions called through a catalog
+or schema (``system.ai.python_exec()``, ``main.my_macro()``) or as methods, and hidden file columns.
+A node type a newer sqlglot release adds is not on the list, so it is refused until reviewed.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterator
+
+import yaml
+from sqlglot import exp
+
+from nl2sql.errors import Issue
+from nl2sql.guard_allowlist import ALLOW_DIR
+
+if TYPE_CHECKING:
+    from nl2sql.guard import GuardPolicy
+
+
+@lru_cache(maxsize=None)
+def allowed_node_types() -> frozenset[type[exp.Expression]]:
+    """The reviewed sqlglot classes (exact types, not subclasses: a subclass is a different construct)."""
+    data = yaml.safe_load((ALLOW_DIR / "nodes.yaml").read_text(encoding="utf-8"))
+    names = [*data["expressions"], *data["functions"], "Anonymous", "AnonymousAggFunc"]
+    return frozenset(c for c in (getattr(exp, n, None) for n in names) if isinstance(c, type))
+
+
+# Data types a cast may name. USERDEFINED is whatever sqlglot does not know (a domain, an enum, regclass in
+# dialects that do not special-case it): refused, as are types only an engine's catalog can resolve.
+REFUSED_TYPES = frozenset(t for t in (getattr(exp.DataType.Type, n, None) for n in
+                                      ("USERDEFINED", "UNKNOWN", "OBJECT_IDENTIFIER")) if t is not None)
+
+# Columns an engine adds to every file-based table: Spark/Databricks ``_metadata`` (file paths, sizes),
+# PostgreSQL ``tableoid`` (catalog object ids).
+HIDDEN_COLUMNS = frozenset({"_metadata", "tableoid"})
+
+
+def _readable(name: str) -> str:
+    return "".join(f" {c}" if c.isupper() and i else c for i, c in enumerate(name)).strip().lower()
+
+
+def allowed_constructs(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+    """Every node is a reviewed construct; each construct that is not is named once."""
+    allowed = allowed_node_types()
+    seen: set[str] = set()
+    for node in tree.walk():
+        reason = None
+        if type(node) not in allowed:
+            reason = type(node).__name__
+            message = f"The query uses a construct that is not allowed in questions about data ({_readable(reason)})."
+        elif isinstance(node, exp.DataType) and node.this in REFUSED_TYPES:
+            reason = node.sql(dialect=policy.dialect)[:60]
+            message = f"Conversion to the type {reason} is not allowed."
+        elif isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
+            reason = node.sql(dialect=policy.dialect)[:80]
+            message = ("Functions can only be called by their plain name, not through a catalog, a schema or a "
+                       f"value ({reason}).")
+        elif isinstance(node, exp.Column) and {node.name.lower(), node.table.lower()} & HIDDEN_COLUMNS:
+            reason = node.sql(dialect=policy.dialect)[:80]
+            message = f"The hidden column {reason} is not available."
+        if reason and reason not in seen:
+            seen.add(reason)
+            yield Issue("construct_not_allowed", message, reason)
