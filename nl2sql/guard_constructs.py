@@ -40,6 +40,10 @@ REFUSED_TYPES = frozenset(t for t in (getattr(exp.DataType.Type, n, None) for n 
 HIDDEN_COLUMNS = frozenset({"_metadata", "tableoid"})
 
 
+# An unquoted name starting with one of these is a parameter to SQLite (``$p``, ``:p``, ``@p``, ``?1``).
+PARAMETER_MARKS = frozenset("$:@?")
+
+
 def _readable(name: str) -> str:
     return "".join(f" {c}" if c.isupper() and i else c for i, c in enumerate(name)).strip().lower()
 
@@ -60,6 +64,9 @@ def allowed_constructs(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Is
             reason = node.sql(dialect=policy.dialect)[:80]
             message = ("Functions can only be called by their plain name, not through a catalog, a schema or a "
                        f"value ({reason}).")
+        elif isinstance(node, exp.Identifier) and not node.quoted and str(node.this)[:1] in PARAMETER_MARKS:
+            reason = str(node.this)[:60]
+            message = f"Query parameters ({reason}) are not allowed: nothing would fill them in."
         elif isinstance(node, exp.Column) and {node.name.lower(), node.table.lower()} & HIDDEN_COLUMNS:
             reason = node.sql(dialect=policy.dialect)[:80]
             message = f"The hidden column {reason} is not available."

@@ -57,6 +57,13 @@ def with_clause(node: exp.Expression) -> exp.With | None:
     return found if isinstance(found, exp.With) else None
 
 
+def cte_key(cte: exp.CTE, dialect: str) -> str:
+    """A CTE's name as the engine compares it: quoted ``"Secrets"`` keeps its case in PostgreSQL."""
+    alias = cte.args.get("alias")
+    ident = alias.this if isinstance(alias, exp.TableAlias) else None
+    return normalise_identifier(ident if isinstance(ident, exp.Identifier) else cte.alias, dialect)
+
+
 def is_cte_reference(table: exp.Table, dialect: str) -> bool:
     """Whether a bare table name refers to a CTE visible at that point (scope-aware, conservative).
 
@@ -74,13 +81,13 @@ def is_cte_reference(table: exp.Table, dialect: str) -> bool:
             ctes = list(node.expressions)
             index = next(i for i, c in enumerate(ctes) if c is child)
             visible = ctes[:index] + ([child] if _recursive_reference(table, child, node) else [])
-            if any(normalise_identifier(c.alias, dialect) == wanted for c in visible):
+            if any(cte_key(c, dialect) == wanted for c in visible):
                 return True
             skip = node
         else:
             w = with_clause(node)
             if w is not None and w is not skip and child is not w:
-                if any(normalise_identifier(c.alias, dialect) == wanted for c in w.expressions):
+                if any(cte_key(c, dialect) == wanted for c in w.expressions):
                     return True
         child, node = node, node.parent
     return False

@@ -56,8 +56,15 @@ def query_root(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
         root = root.this
     if isinstance(root, (exp.Select, exp.SetOperation)) or isinstance(root, exp.Command):
         return
+    if is_pivot_statement(root):
+        return                                                 # DuckDB's PIVOT/UNPIVOT statement reads only
     yield Issue("not_read_only", f"Only a single read-only SELECT query can be run; this is a {_kind(root)} statement.",
                 _kind(root))
+
+
+def is_pivot_statement(node: exp.Expression) -> bool:
+    """``PIVOT t ON ...`` / ``UNPIVOT t ON ... INTO NAME k VALUE v`` as a statement (DuckDB): a query."""
+    return isinstance(node, exp.Pivot) and isinstance(node.this, (exp.Table, exp.Subquery))
 
 
 def read_only(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
