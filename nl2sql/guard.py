@@ -20,8 +20,9 @@ from nl2sql.errors import GuardRejected, Issue
 from nl2sql.guard_allowlist import allowed_functions
 from nl2sql.guard_constructs import allowed_constructs
 from nl2sql.guard_columns import UNVERIFIED, sqlite_quoted_strings, unknown_columns
-from nl2sql.guard_limit import apply_limit
+from nl2sql.guard_limit import apply_limit, current_limit, unwrap
 from nl2sql.guard_names import real_tables, table_name
+from nl2sql.guard_render import render
 from nl2sql.guard_rules import (
     GuardRule,
     allowed_tables,
@@ -32,7 +33,6 @@ from nl2sql.guard_rules import (
     query_root,
     read_only,
     series_size,
-    substitutes_variables,
 )
 
 if TYPE_CHECKING:
@@ -103,9 +103,12 @@ def check(sql: str, policy: GuardPolicy, rules: Sequence[GuardRule] = GUARD_RULE
         raise GuardRejected(errors or (Issue("empty_query", "There is no query to run."),), sql=sql)
     tree = statements[0]
     tables = tuple(sorted({str(table_name(t, policy.dialect)) for t in real_tables(tree, policy.dialect)}))
+    had_limit = current_limit(unwrap(tree))[0]
     capped, limit = apply_limit(tree, policy.max_rows)
     out_dialect = policy.output_dialect or policy.dialect
-    rendered = _render(capped, out_dialect, sql)
+    added = limit if limit is not None and not had_limit and capped is tree else None
+    rendered = render(capped, out_dialect, sql, read_dialect=policy.dialect, original=tree,
+                      added_limit=None if had_limit else added)
     return CheckedSql(sql=rendered, dialect=out_dialect, tables=tables, limit=limit,
                       warnings=_unique(i for i in issues if i.code in WARNING_CODES))
 
@@ -159,24 +162,6 @@ def _run_rules(tree: exp.Expression, policy: GuardPolicy, rules: Sequence[GuardR
             issues.append(Issue("guard_error", "The query could not be checked, so it was not run.",
                                 f"{name}: {type(e).__name__}"))
     return issues
-
-
-def _render(tree: exp.Expression, dialect: str, sql: str) -> str:
-    """Render without comments, then prove the text is still exactly one query (fail closed)."""
-    try:
-        rendered = tree.sql(dialect=dialect, comments=False)
-        again = [t for t in sqlglot.parse(rendered, read=dialect) if t is not None]
-    except Exception as e:  # noqa: BLE001
-        raise GuardRejected((Issue("guard_error", "The query could not be prepared safely, so it was not run.",
-                                   type(e).__name__),), sql=sql) from e
-    if substitutes_variables(dialect) and "${" in rendered:    # what runs, as the engine will read it
-        raise GuardRejected((Issue("variable_substitution",
-                                   "Text of the form ${...} is not allowed: the engine would replace it."),), sql=sql)
-    if len(again) != 1 or not isinstance(again[0], exp.Query) or any(
-            isinstance(n, exp.Command) for n in again[0].walk()):
-        raise GuardRejected((Issue("guard_error", "The query could not be prepared safely, so it was not run."),),
-                            sql=sql)
-    return rendered
 
 
 def _unique(issues: Iterable[Issue]) -> tuple[Issue, ...]:
