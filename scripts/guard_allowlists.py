@@ -22,6 +22,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from nl2sql.guard_functions import is_forbidden  # noqa: E402
+
 OUT = Path(__file__).resolve().parent.parent / "nl2sql" / "guard_allow"
 REVIEW = yaml.safe_load((OUT / "review.yaml").read_text(encoding="utf-8"))
 Kinds = dict[str, set[str]]
@@ -29,6 +32,8 @@ Kinds = dict[str, set[str]]
 
 def refused(name: str) -> str | None:
     """The review's reason for refusing a function name, or None when no rule refuses it."""
+    if is_forbidden(name):
+        return "on the guard's denylist (nl2sql/guard_functions.py) for some engine"
     for pattern, reason in REVIEW["refuse_patterns"].items():
         if re.search(pattern, name):
             return reason
