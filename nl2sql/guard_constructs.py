@@ -40,12 +40,32 @@ REFUSED_TYPES = frozenset(t for t in (getattr(exp.DataType.Type, n, None) for n 
 HIDDEN_COLUMNS = frozenset({"_metadata", "tableoid"})
 
 
+# Bare words some engines evaluate as functions of the session, not columns (PostgreSQL ``SELECT user``,
+# Databricks ``SELECT current_catalog``), though sqlglot reads them as column names.
+SESSION_WORDS = frozenset({"user", "current_user", "current_role", "session_user", "system_user", "current_catalog",
+                           "current_schema", "current_database", "current_path", "current_metastore",
+                           "current_recipient", "current_version", "current_timezone"})
+# Where a real column of that name wins over the session word (sqlglot quotes it when rendering DuckDB).
+COLUMN_FIRST_DIALECTS = frozenset({"sqlite", "duckdb"})
+
 # An unquoted name starting with one of these is a parameter to SQLite (``$p``, ``:p``, ``@p``, ``?1``).
 PARAMETER_MARKS = frozenset("$:@?")
 
 
 def _readable(name: str) -> str:
     return "".join(f" {c}" if c.isupper() and i else c for i, c in enumerate(name)).strip().lower()
+
+
+def _session_word(column: exp.Column, policy: GuardPolicy) -> bool:
+    ident = column.this
+    if column.table or not isinstance(ident, exp.Identifier) or ident.quoted:
+        return False
+    name = str(ident.this).lower()
+    if name not in SESSION_WORDS:
+        return False
+    dialects = {d for d in (policy.dialect, policy.output_dialect) if d}
+    known = {c.lower() for cols in (policy.schema or {}).values() for c in cols}
+    return not (dialects <= COLUMN_FIRST_DIALECTS and name in known)
 
 
 def allowed_constructs(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
@@ -67,6 +87,9 @@ def allowed_constructs(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Is
         elif isinstance(node, exp.Identifier) and not node.quoted and str(node.this)[:1] in PARAMETER_MARKS:
             reason = str(node.this)[:60]
             message = f"Query parameters ({reason}) are not allowed: nothing would fill them in."
+        elif isinstance(node, exp.Column) and _session_word(node, policy):
+            reason = node.name.lower()
+            message = f"'{node.name}' reads information about the session, which is not available."
         elif isinstance(node, exp.Column) and {node.name.lower(), node.table.lower()} & HIDDEN_COLUMNS:
             reason = node.sql(dialect=policy.dialect)[:80]
             message = f"The hidden column {reason} is not available."
