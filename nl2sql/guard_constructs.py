@@ -40,6 +40,20 @@ REFUSED_TYPES = frozenset(t for t in (getattr(exp.DataType.Type, n, None) for n 
 HIDDEN_COLUMNS = frozenset({"_metadata", "tableoid"})
 
 
+# Parts of reviewed nodes that are not reviewed: time travel, stage patterns and file formats, index and
+# optimizer hints, ClickHouse SETTINGS, CONNECT BY, MATCH_RECOGNIZE, locking, Hive SORT/CLUSTER/DISTRIBUTE BY,
+# Oracle (+) joins. Some hold plain strings or flags, which no node-type check would see.
+_QUERY_ARGS = frozenset({"into", "match", "connect", "prewhere", "distribute", "sort", "cluster", "locks", "settings",
+                         "format", "options", "for_", "hint", "operation_modifiers"})
+REFUSED_ARGS: dict[type[exp.Expression], frozenset[str]] = {
+    exp.Table: frozenset({"hints", "system_time", "version", "format", "pattern", "when", "partition", "changes",
+                          "indexed"}),
+    exp.Select: _QUERY_ARGS, exp.Subquery: _QUERY_ARGS, exp.Union: _QUERY_ARGS, exp.Except: _QUERY_ARGS,
+    exp.Intersect: _QUERY_ARGS,
+    exp.Join: frozenset({"hint", "match_condition", "nearest", "directed", "global_"}),
+    exp.Column: frozenset({"join_mark"}),
+}
+
 # Bare words some engines evaluate as functions of the session, not columns (PostgreSQL ``SELECT user``,
 # Databricks ``SELECT current_catalog``), though sqlglot reads them as column names.
 SESSION_WORDS = frozenset({"user", "current_user", "current_role", "session_user", "system_user", "current_catalog",
@@ -74,9 +88,15 @@ def allowed_constructs(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Is
     seen: set[str] = set()
     for node in tree.walk():
         reason = None
+        refused_args = REFUSED_ARGS.get(type(node), ())
+        extra = next((k for k in refused_args if node.args.get(k) not in (None, False, [], "")), None)
         if type(node) not in allowed:
             reason = type(node).__name__
             message = f"The query uses a construct that is not allowed in questions about data ({_readable(reason)})."
+        elif extra:
+            reason = f"{type(node).__name__}.{extra}"
+            message = ("The query uses a clause that is not allowed in questions about data "
+                       f"({_readable(type(node).__name__)} {extra.strip('_')}).")
         elif isinstance(node, exp.DataType) and node.this in REFUSED_TYPES:
             reason = node.sql(dialect=policy.dialect)[:60]
             message = f"Conversion to the type {reason} is not allowed."
