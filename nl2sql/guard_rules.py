@@ -96,8 +96,9 @@ def allowed_tables(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]
         if isinstance(table.this, exp.Identifier) or (table.this is None and table.args.get("rows_from")):
             continue                                           # ROWS FROM (f(), g()): each f checked as a table
         names = function_names(table.this) if isinstance(table.this, exp.Func) else frozenset()
+        qualified = bool(table.args.get("db") or table.args.get("catalog"))      # main.f(): maybe a macro
         if any(is_forbidden(n) for n in names) or (
-                isinstance(table.this, exp.Func) and function_allowed(table.this, dialects)):
+                isinstance(table.this, exp.Func) and not qualified and function_allowed(table.this, dialects)):
             continue                                           # allowed, or refused by forbidden_functions
         typed = (table.this or table).sql(dialect=policy.dialect, comments=False)[:80]
         yield Issue("table_not_allowed", f"Only the available tables can be read, not {typed}.", typed)
