@@ -52,7 +52,7 @@ def apply_limit(tree: exp.Expression, max_rows: int | None) -> tuple[exp.Express
     ('SELECT a FROM t LIMIT 100', 100)
     """
     tree = unwrap(tree)
-    if isinstance(tree, exp.Pivot):                           # a PIVOT statement has no LIMIT of its own
+    if isinstance(tree, (exp.Pivot, exp.Values)):             # PIVOT or VALUES statements have no LIMIT
         if max_rows is None:
             return tree, None
         alias = exp.TableAlias(this=exp.to_identifier("_guarded"))

@@ -56,8 +56,8 @@ def query_root(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
         root = root.this
     if isinstance(root, (exp.Select, exp.SetOperation)) or isinstance(root, exp.Command):
         return
-    if is_pivot_statement(root):
-        return                                                 # DuckDB's PIVOT/UNPIVOT statement reads only
+    if is_pivot_statement(root) or isinstance(root, exp.Values):
+        return                                                 # PIVOT/UNPIVOT statement, VALUES (...): read only
     yield Issue("not_read_only", f"Only a single read-only SELECT query can be run; this is a {_kind(root)} statement.",
                 _kind(root))
 
