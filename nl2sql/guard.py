@@ -170,8 +170,11 @@ def _unique(issues: Iterable[Issue]) -> tuple[Issue, ...]:
 
 
 def policy_for_model(model: SemanticModel, *, max_rows: int | None = 1000, allowed: Iterable[str] | None = None,
-                     dialect: str | None = None) -> GuardPolicy:
+                     dialect: str | None = None, functions: Iterable[str] = ()) -> GuardPolicy:
     """The policy for a semantic model: its tables (or the subset ``allowed`` for a principal) and columns.
+
+    ``functions`` are user-defined functions a data team vouches for (by bare name); every other function
+    must be on the engine's reviewed allowlist (nl2sql/guard_allow/).
 
     Each table is allowed by its bare and its qualified name; a schema or catalog shared by every table
     becomes the default, so ``main.orders`` and ``orders`` both resolve in DuckDB.
@@ -192,4 +195,5 @@ def policy_for_model(model: SemanticModel, *, max_rows: int | None = 1000, allow
         max_rows=max_rows,
         default_schema=next(iter(schemas)) if len(schemas) == 1 else None,
         default_catalog=next(iter(catalogs)) if len(catalogs) == 1 else None,
+        allowed_functions=frozenset(f.lower() for f in functions),
     )
