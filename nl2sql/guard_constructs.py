@@ -30,10 +30,12 @@ def allowed_node_types() -> frozenset[type[exp.Expression]]:
     return frozenset(c for c in (getattr(exp, n, None) for n in names) if isinstance(c, type))
 
 
-# Data types a cast may name. USERDEFINED is whatever sqlglot does not know (a domain, an enum, regclass in
-# dialects that do not special-case it): refused, as are types only an engine's catalog can resolve.
+# Data types a cast may name. USERDEFINED is whatever sqlglot does not know (a domain, an enum, a table's row
+# type, regclass in dialects that do not special-case it): refused, as are types only an engine's catalog
+# can resolve, XML (parsed by the engine, entities and all) and Snowflake's FILE (a staged file).
 REFUSED_TYPES = frozenset(t for t in (getattr(exp.DataType.Type, n, None) for n in
-                                      ("USERDEFINED", "UNKNOWN", "OBJECT_IDENTIFIER")) if t is not None)
+                                      ("USERDEFINED", "UNKNOWN", "OBJECT_IDENTIFIER", "XML", "FILE", "REF"))
+                          if t is not None)
 
 # Columns an engine adds to every file-based table: Spark/Databricks ``_metadata`` (file paths, sizes),
 # PostgreSQL ``tableoid`` (catalog object ids).
