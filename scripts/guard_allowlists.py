@@ -32,11 +32,11 @@ Kinds = dict[str, set[str]]
 
 def refused(name: str) -> str | None:
     """The review's reason for refusing a function name, or None when no rule refuses it."""
-    if is_forbidden(name):
-        return "on the guard's denylist (nl2sql/guard_functions.py) for some engine"
     for pattern, reason in REVIEW["refuse_patterns"].items():
         if re.search(pattern, name):
             return reason
+    if is_forbidden(name):
+        return "on the guard's denylist (nl2sql/guard_functions.py) for some engine"
     return None
 
 
