@@ -17,9 +17,12 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.errors import GuardRejected, Issue
+from nl2sql.guard_allowlist import allowed_functions
+from nl2sql.guard_constructs import allowed_constructs
 from nl2sql.guard_columns import UNVERIFIED, sqlite_quoted_strings, unknown_columns
-from nl2sql.guard_limit import apply_limit
+from nl2sql.guard_limit import apply_limit, current_limit, unwrap
 from nl2sql.guard_names import real_tables, table_name
+from nl2sql.guard_render import render
 from nl2sql.guard_resources import resource_bounds
 from nl2sql.guard_rules import (
     GuardRule,
@@ -31,7 +34,6 @@ from nl2sql.guard_rules import (
     query_root,
     read_only,
     series_size,
-    substitutes_variables,
 )
 
 if TYPE_CHECKING:
@@ -56,6 +58,7 @@ class GuardPolicy:
     max_generated_rows: int = 10_000_000                     # generate_series/range with constant bounds
     allow_any_table: bool = False                            # `nl2sql guard` without --allow: any user table,
                                                              # never a system catalog (see guard_names)
+    allowed_functions: frozenset[str] = frozenset()          # user-defined functions the overlay names
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,10 @@ GUARD_RULES: tuple[GuardRule, ...] = (
     no_command,
     query_root,
     read_only,
+    allowed_constructs,
     allowed_tables,
     forbidden_functions,
+    allowed_functions,
     series_size,
     resource_bounds,
     lookalike_identifiers,
@@ -100,9 +105,12 @@ def check(sql: str, policy: GuardPolicy, rules: Sequence[GuardRule] = GUARD_RULE
         raise GuardRejected(errors or (Issue("empty_query", "There is no query to run."),), sql=sql)
     tree = statements[0]
     tables = tuple(sorted({str(table_name(t, policy.dialect)) for t in real_tables(tree, policy.dialect)}))
+    had_limit = current_limit(unwrap(tree))[0]
     capped, limit = apply_limit(tree, policy.max_rows)
     out_dialect = policy.output_dialect or policy.dialect
-    rendered = _render(capped, out_dialect, sql)
+    added = limit if limit is not None and not had_limit and capped is tree else None
+    rendered = render(capped, out_dialect, sql, read_dialect=policy.dialect, original=tree,
+                      added_limit=None if had_limit else added)
     return CheckedSql(sql=rendered, dialect=out_dialect, tables=tables, limit=limit,
                       warnings=_unique(i for i in issues if i.code in WARNING_CODES))
 
@@ -158,32 +166,17 @@ def _run_rules(tree: exp.Expression, policy: GuardPolicy, rules: Sequence[GuardR
     return issues
 
 
-def _render(tree: exp.Expression, dialect: str, sql: str) -> str:
-    """Render without comments, then prove the text is still exactly one query (fail closed)."""
-    try:
-        rendered = tree.sql(dialect=dialect, comments=False)
-        again = [t for t in sqlglot.parse(rendered, read=dialect) if t is not None]
-    except Exception as e:  # noqa: BLE001
-        raise GuardRejected((Issue("guard_error", "The query could not be prepared safely, so it was not run.",
-                                   type(e).__name__),), sql=sql) from e
-    if substitutes_variables(dialect) and "${" in rendered:    # what runs, as the engine will read it
-        raise GuardRejected((Issue("variable_substitution",
-                                   "Text of the form ${...} is not allowed: the engine would replace it."),), sql=sql)
-    if len(again) != 1 or not isinstance(again[0], exp.Query) or any(
-            isinstance(n, exp.Command) for n in again[0].walk()):
-        raise GuardRejected((Issue("guard_error", "The query could not be prepared safely, so it was not run."),),
-                            sql=sql)
-    return rendered
-
-
 def _unique(issues: Iterable[Issue]) -> tuple[Issue, ...]:
     """One issue per (code, detail): a DROP seen by two rules is one reason."""
     return tuple({(i.code, i.detail): i for i in reversed(list(issues))}.values())[::-1]
 
 
 def policy_for_model(model: SemanticModel, *, max_rows: int | None = 1000, allowed: Iterable[str] | None = None,
-                     dialect: str | None = None) -> GuardPolicy:
+                     dialect: str | None = None, functions: Iterable[str] = ()) -> GuardPolicy:
     """The policy for a semantic model: its tables (or the subset ``allowed`` for a principal) and columns.
+
+    ``functions`` are user-defined functions a data team vouches for (by bare name); every other function
+    must be on the engine's reviewed allowlist (nl2sql/guard_allow/).
 
     Each table is allowed by its bare and its qualified name; a schema or catalog shared by every table
     becomes the default, so ``main.orders`` and ``orders`` both resolve in DuckDB.
@@ -204,4 +197,5 @@ def policy_for_model(model: SemanticModel, *, max_rows: int | None = 1000, allow
         max_rows=max_rows,
         default_schema=next(iter(schemas)) if len(schemas) == 1 else None,
         default_catalog=next(iter(catalogs)) if len(catalogs) == 1 else None,
+        allowed_functions=frozenset(f.lower() for f in functions),
     )

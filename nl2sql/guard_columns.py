@@ -20,7 +20,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
 from nl2sql.errors import Issue
-from nl2sql.guard_names import normalise_identifier
+from nl2sql.guard_names import cte_key, normalise_identifier
 
 if TYPE_CHECKING:
     from nl2sql.guard import GuardPolicy
@@ -46,11 +46,11 @@ def _known_names(tree: exp.Expression, schema: dict[str, dict[str, str]], dialec
             if key in schema:
                 names.update(schema[key])
                 continue
-            if not any(key == normalise_identifier(c.alias, dialect).lower() for c in tree.find_all(exp.CTE)):
+            if not any(key == cte_key(c, dialect).lower() for c in tree.find_all(exp.CTE)):
                 return None
         else:
             return None                                        # table function: its columns are unknown
-    for node in tree.find_all(exp.Alias, exp.TableAlias, exp.CTE, exp.Lambda, exp.Unnest):
+    for node in tree.find_all(exp.Alias, exp.TableAlias, exp.CTE, exp.Lambda, exp.Unnest, exp.UnpivotColumns):
         for ident in node.find_all(exp.Identifier):
             names.add(normalise_identifier(ident, dialect).lower())
     return names
@@ -90,7 +90,7 @@ def unknown_columns(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue
         qualify(probe, schema=MappingSchema(schema, dialect=policy.dialect, normalize=True),
                 dialect=policy.dialect, validate_qualify_columns=True, quote_identifiers=False)
         return
-    except (SqlglotError, KeyError, ValueError, TypeError, AttributeError, RecursionError):
+    except (SqlglotError, KeyError, ValueError, TypeError, AttributeError, RecursionError, AssertionError):
         pass                                                   # not proof of a mistake: check conservatively
     known = _known_names(tree, schema, policy.dialect)
     if known is None:

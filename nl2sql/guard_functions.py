@@ -1,4 +1,4 @@
-"""The one list of SQL functions the guard refuses, and the few table functions it allows.
+"""The denylist: SQL functions the guard refuses in every dialect, checked before the allowlists.
 
 A function is refused when it can reach outside the allowed tables: files, URLs, the network, the
 environment, settings, secrets, other databases, or the engine's own catalogs; or when it writes state
@@ -7,7 +7,8 @@ environment, settings, secrets, other databases, or the engine's own catalogs; o
 another is refused everywhere, because the guard must not depend on which engine is behind it.
 
 Names are compared after NFKC normalisation and case folding (see ``function_names``). docs/security.md
-reproduces this list; keep them in step.
+reproduces this list; keep them in step. Since round two every function must also be on the dialect's
+allowlist (nl2sql/guard_allowlist.py); this list stays as the second line and names the reason.
 """
 
 from __future__ import annotations
@@ -61,12 +62,6 @@ FORBIDDEN_PREFIXES: tuple[str, ...] = (
 
 # ... and by suffix: every "*_scan" is a reader (arrow_scan, pandas_scan, sqlite_scan, seq_scan ...).
 FORBIDDEN_SUFFIXES: tuple[str, ...] = ("_scan",)
-
-# Table-valued functions allowed in FROM: they only compute over their arguments.
-SAFE_TABLE_FUNCTIONS: frozenset[str] = frozenset(
-    {"unnest", "generate_series", "range", "explode", "explode_outer", "posexplode", "posexplode_outer",
-     "inline", "inline_outer", "json_each", "json_tree", "jsonb_each", "json_array_elements", "values"}
-)
 
 # Series generators: their literal bounds are checked against ``GuardPolicy.max_generated_rows``.
 SERIES_FUNCTIONS: frozenset[str] = frozenset({"generate_series", "range"})

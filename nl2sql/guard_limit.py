@@ -52,6 +52,12 @@ def apply_limit(tree: exp.Expression, max_rows: int | None) -> tuple[exp.Express
     ('SELECT a FROM t LIMIT 100', 100)
     """
     tree = unwrap(tree)
+    if isinstance(tree, (exp.Pivot, exp.Values)):             # PIVOT or VALUES statements have no LIMIT
+        if max_rows is None:
+            return tree, None
+        alias = exp.TableAlias(this=exp.to_identifier("_guarded"))
+        wrapped = exp.select("*").from_(exp.Subquery(this=tree, alias=alias))
+        return wrapped.limit(max_rows), max_rows
     has, rows = current_limit(tree)
     if max_rows is None:
         return tree, rows

@@ -57,6 +57,13 @@ def with_clause(node: exp.Expression) -> exp.With | None:
     return found if isinstance(found, exp.With) else None
 
 
+def cte_key(cte: exp.CTE, dialect: str) -> str:
+    """A CTE's name as the engine compares it: quoted ``"Secrets"`` keeps its case in PostgreSQL."""
+    alias = cte.args.get("alias")
+    ident = alias.this if isinstance(alias, exp.TableAlias) else None
+    return normalise_identifier(ident if isinstance(ident, exp.Identifier) else cte.alias, dialect)
+
+
 def is_cte_reference(table: exp.Table, dialect: str) -> bool:
     """Whether a bare table name refers to a CTE visible at that point (scope-aware, conservative).
 
@@ -73,16 +80,36 @@ def is_cte_reference(table: exp.Table, dialect: str) -> bool:
         if isinstance(node, exp.With) and isinstance(child, exp.CTE):
             ctes = list(node.expressions)
             index = next(i for i, c in enumerate(ctes) if c is child)
-            visible = ctes[: index + 1] if node.args.get("recursive") else ctes[:index]
-            if any(normalise_identifier(c.alias, dialect) == wanted for c in visible):
+            visible = ctes[:index] + ([child] if _recursive_reference(table, child, node) else [])
+            if any(cte_key(c, dialect) == wanted for c in visible):
                 return True
             skip = node
         else:
             w = with_clause(node)
             if w is not None and w is not skip and child is not w:
-                if any(normalise_identifier(c.alias, dialect) == wanted for c in w.expressions):
+                if any(cte_key(c, dialect) == wanted for c in w.expressions):
                     return True
         child, node = node, node.parent
+    return False
+
+
+def _recursive_reference(table: exp.Table, cte: exp.CTE, with_: exp.With) -> bool:
+    """Whether a CTE's own name inside its body binds to the CTE itself.
+
+    Only in a WITH RECURSIVE whose body is ``base UNION [ALL] step``, and only inside the recursive step.
+    Anywhere else the engines differ (DuckDB binds ``WITH RECURSIVE x AS (SELECT * FROM x)`` to the *real*
+    table ``x``; PostgreSQL and SQLite refuse it), so the name is treated as a real table and checked
+    against the allowlist: if the engine reads the CTE instead, nothing outside the allowlist was read.
+    """
+    body = cte.this
+    if not with_.args.get("recursive") or not isinstance(body, exp.Union):
+        return False
+    step = body.expression
+    node: exp.Expression | None = table
+    while node is not None and node is not body:
+        if node is step:
+            return True
+        node = node.parent
     return False
 
 

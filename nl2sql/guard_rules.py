@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from sqlglot import exp
 
 from nl2sql.errors import Issue
-from nl2sql.guard_functions import SAFE_TABLE_FUNCTIONS, SERIES_FUNCTIONS, function_names, is_forbidden
+from nl2sql.guard_allowlist import function_allowed
+from nl2sql.guard_functions import SERIES_FUNCTIONS, function_names, is_forbidden
 from nl2sql.guard_names import Allowlist, is_system_table, lookalike_reason, looks_like_path, real_tables, table_name
 
 if TYPE_CHECKING:
@@ -55,8 +56,15 @@ def query_root(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
         root = root.this
     if isinstance(root, (exp.Select, exp.SetOperation)) or isinstance(root, exp.Command):
         return
+    if is_pivot_statement(root) or isinstance(root, exp.Values):
+        return                                                 # PIVOT/UNPIVOT statement, VALUES (...): read only
     yield Issue("not_read_only", f"Only a single read-only SELECT query can be run; this is a {_kind(root)} statement.",
                 _kind(root))
+
+
+def is_pivot_statement(node: exp.Expression) -> bool:
+    """``PIVOT t ON ...`` / ``UNPIVOT t ON ... INTO NAME k VALUE v`` as a statement (DuckDB): a query."""
+    return isinstance(node, exp.Pivot) and isinstance(node.this, (exp.Table, exp.Subquery))
 
 
 def read_only(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
@@ -72,6 +80,7 @@ def allowed_tables(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]
 
     Messages repeat only what the user typed, never the names of other tables.
     """
+    dialects = tuple(dict.fromkeys(d for d in (policy.dialect, policy.output_dialect) if d))
     allow = Allowlist(policy.allowed_tables or (), policy.dialect, default_catalog=policy.default_catalog,
                       default_schema=policy.default_schema)
     for table in real_tables(tree, policy.dialect):
@@ -84,12 +93,14 @@ def allowed_tables(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]
         else:
             yield Issue("table_not_allowed", f"The table {typed} is not available to you.", typed)
     for table in tree.find_all(exp.Table):
-        if isinstance(table.this, exp.Identifier):
-            continue
+        if isinstance(table.this, exp.Identifier) or (table.this is None and table.args.get("rows_from")):
+            continue                                           # ROWS FROM (f(), g()): each f checked as a table
         names = function_names(table.this) if isinstance(table.this, exp.Func) else frozenset()
-        if names & SAFE_TABLE_FUNCTIONS or any(is_forbidden(n) for n in names):
+        qualified = bool(table.args.get("db") or table.args.get("catalog"))      # main.f(): maybe a macro
+        if any(is_forbidden(n) for n in names) or (
+                isinstance(table.this, exp.Func) and not qualified and function_allowed(table.this, dialects)):
             continue                                           # allowed, or refused by forbidden_functions
-        typed = table.this.sql(dialect=policy.dialect, comments=False)[:80]
+        typed = (table.this or table).sql(dialect=policy.dialect, comments=False)[:80]
         yield Issue("table_not_allowed", f"Only the available tables can be read, not {typed}.", typed)
 
 

@@ -58,7 +58,7 @@ def test_refusal_fixture_covers_every_reason_code() -> None:
     covered = {c for case in REFUSE for c in case["codes"]}
     assert covered >= {"empty_query", "parse_error", "multiple_statements", "unsupported_command", "not_read_only",
                        "table_not_allowed", "forbidden_function", "unknown_column", "too_complex",
-                       "confusable_identifier"}
+                       "confusable_identifier", "function_not_allowed", "construct_not_allowed"}
 
 
 def test_every_issue_is_reported_with_readable_messages() -> None:

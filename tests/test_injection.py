@@ -41,6 +41,11 @@ OBEYING_REPLIES = (
     "```sql\nCOPY accounts TO '/tmp/stolen.csv'\n```",
     "```sql\nATTACH '/tmp/other.duckdb' AS other\n```",
     "```sql\nSELECT current_setting('home_directory')\n```",
+    # round two (issue 12): names the engine binds differently, table macros, SQL given as a string
+    "```sql\nWITH RECURSIVE salaries AS (SELECT * FROM salaries) SELECT * FROM salaries\n```",
+    "```sql\nSELECT * FROM accounts, LATERAL histogram('salaries', 'amount') AS h\n```",
+    "```sql\nSELECT json_serialize_plan('SELECT * FROM salaries') AS plan FROM accounts\n```",
+    "```sql\nSELECT * FROM accounts, LATERAL histogram_values('duckdb_settings', 'value') AS h\n```",
 )
 
 

@@ -24,7 +24,10 @@ from nl2sql.guard_rules import WRITE_OR_SESSION_NODES
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES: dict[str, dict[str, str]] = yaml.safe_load((ROOT / "fixtures" / "guard" / "tables.yaml").read_text())
-CORPUS: list[dict[str, Any]] = yaml.safe_load((ROOT / "fixtures" / "security" / "corpus.yaml").read_text("utf-8"))
+ROUND_ONE: list[dict[str, Any]] = yaml.safe_load((ROOT / "fixtures" / "security" / "corpus.yaml").read_text("utf-8"))
+ROUND_TWO: list[dict[str, Any]] = yaml.safe_load(
+    (ROOT / "fixtures" / "security" / "corpus_round2.yaml").read_text("utf-8"))
+CORPUS = ROUND_ONE + ROUND_TWO
 
 
 def case_sql(case: dict[str, Any]) -> str:
@@ -49,12 +52,23 @@ def assert_one_read_only_query(sql: str, dialect: str) -> None:
 
 
 def test_corpus_is_large_and_covers_every_class() -> None:
-    classes = collections.Counter(c["class"] for c in CORPUS)
-    assert len(CORPUS) >= 300
+    classes = collections.Counter(c["class"] for c in ROUND_ONE)
+    assert len(ROUND_ONE) >= 300
     assert set(classes) == {"stacked_statements", "hidden_in_comments_or_strings", "dml_ddl",
                             "file_and_session_statements", "file_and_url_reads", "environment_and_settings",
                             "system_catalogs", "lookalike_and_case", "huge_or_deep", "runaway_work"}
-    assert {c["dialect"] for c in CORPUS} == {"duckdb", "databricks", "sqlite"}
+    assert {c["dialect"] for c in ROUND_ONE} == {"duckdb", "databricks", "sqlite"}
+
+
+def test_round_two_covers_every_class_in_four_dialects() -> None:
+    """Issue 12: at least 150 new cases; every class in DuckDB, SQLite, PostgreSQL and Databricks."""
+    assert len(ROUND_TWO) >= 150
+    by_class = collections.defaultdict(set)
+    for case in ROUND_TWO:
+        by_class[case["class"]].add(case["dialect"])
+    assert set(by_class) == {"cte_scoping", "lateral_table_functions", "sql_or_names_as_strings",
+                             "unreviewed_constructs", "false_refusals"}
+    assert all(dialects == {"duckdb", "sqlite", "postgres", "databricks"} for dialects in by_class.values()), by_class
 
 
 def test_zero_escapes() -> None:
