@@ -23,6 +23,7 @@ class WorkspaceStub:
     client_id: str
     client_secret: str
     expires_in: int = 3600
+    serving_upstream: str | None = None       # forward /serving-endpoints/* here (an OpenAI-compatible stub)
     issued: list[str] = field(default_factory=list)
     requests: list[tuple[str, str, str]] = field(default_factory=list)     # (method, path, authorization)
     _server: ThreadingHTTPServer | None = None
@@ -61,6 +62,9 @@ class WorkspaceStub:
                 auth = self.headers.get("Authorization", "")
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 stub.requests.append(("POST", self.path, auth))
+                if self.path.startswith("/serving-endpoints/") and stub.serving_upstream:
+                    self._forward(body.encode(), auth)
+                    return
                 if self.path != "/oidc/v1/token":
                     self._reply(404)
                     return
@@ -75,6 +79,21 @@ class WorkspaceStub:
                 token = f"m2m-{stub.name}-{len(stub.issued) + 1}"
                 stub.issued.append(token)
                 self._reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": stub.expires_in})
+
+            def _forward(self, body: bytes, auth: str) -> None:
+                import urllib.request
+
+                assert stub.serving_upstream is not None
+                url = stub.serving_upstream.rstrip("/") + self.path.removeprefix("/serving-endpoints")
+                request = urllib.request.Request(url, data=body, method="POST", headers={
+                    "Authorization": auth, "Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    data = response.read()
+                self.send_response(response.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
