@@ -145,3 +145,15 @@ def test_waiting_for_a_pooled_connection_is_bounded(silent_server: tuple[int, th
         assert "NL2SQL_DATABRICKS_POOL_TIMEOUT_S" in (caught.value.hint or "")
         with pytest.raises(WarehouseUnreachable):
             first.result()
+
+
+def test_query_tags_carry_the_principal_and_what_the_pipeline_set() -> None:
+    from nl2sql.query_tags import tagged
+
+    warehouse = DatabricksWarehouse("127.0.0.1", http_path="/p", token=TOKEN, principal="ana@example.com")
+    with tagged(question_id="q42", generator="llm"):
+        tags = warehouse.query_tags({"extra": "1"})
+    assert tags == {"app": "lakehouse-nl2sql", "principal": "ana@example.com", "question_id": "q42",
+                    "generator": "llm", "extra": "1"}
+    assert warehouse.query_tags() == {"app": "lakehouse-nl2sql", "principal": "ana@example.com"}
+    assert TOKEN not in str(tags)

@@ -184,8 +184,9 @@ def test_a_forwarded_user_token_is_used_for_that_users_queries_and_catalog(
         # the user's catalog read (DESCRIBE / metadata calls) went out with the user's token too
         assert any(auth == "Bearer tok-ana-0001" and b"DESCRIBE" in body.upper() for auth, body in proxy.seen)
         # query tags name who asked, on the statement itself
-        assert any(auth == "Bearer tok-ana-0001" and statement in body and b"ana@example.com" in body
-                   for auth, body in proxy.seen)
+        tagged = [body for auth, body in proxy.seen if auth == "Bearer tok-ana-0001" and statement in body]
+        assert tagged and all(b"ana@example.com" in body and b"question_id" in body and b"generator" in body
+                              for body in tagged)
         assert not any("tok-ana" in auth for auth, body in proxy.seen if b"bob" in body)
     finally:
         app_warehouse.close()

@@ -183,10 +183,14 @@ class DatabricksWarehouse:
         return table, truncated, (time.perf_counter() - started) * 1000
 
     def query_tags(self, tags: Mapping[str, str] | None = None) -> dict[str, str]:
-        """Tags the warehouse records with each statement (query history, system tables): app, principal, extras."""
+        """Tags the warehouse records with each statement (query history, system tables): app, principal, the
+        question id and generator the pipeline set (``nl2sql.query_tags``), and extras."""
+        from nl2sql.query_tags import current_tags
+
         out = {"app": "lakehouse-nl2sql"}
         if self.principal:
             out["principal"] = self.principal
+        out.update(current_tags())
         out.update({k: str(v) for k, v in (tags or {}).items() if v is not None})
         return out
 
