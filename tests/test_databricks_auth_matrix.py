@@ -228,6 +228,8 @@ def test_sql_values_come_from_the_same_profile_as_the_credentials(in_world: Worl
     monkeypatch.setenv("DATABRICKS_CONFIG_PROFILE", "staging")
     staging = DatabricksWarehouse.from_environment()
     assert (staging.server_hostname, staging.http_path) == (world.b.host.removeprefix("http://"), "/sql/1.0/warehouses/wb")
+    assert (staging.catalog, staging.schema) == ("cat_b", "sch_b")
+    assert (warehouse.catalog, warehouse.schema) == (None, None)      # DEFAULT names none; staging's are not borrowed
     monkeypatch.setenv("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/env")
     assert DatabricksWarehouse.from_environment().http_path == "/sql/1.0/warehouses/env"
 

@@ -83,10 +83,9 @@ class DatabricksWarehouse:
         self._host, self._http_path, self._warehouse_id = host, http_path, warehouse_id
         self._secrets = tuple(s for s in (token,) if s)
         self._connect_args = dict(connect_args or {})
-        self.catalog, self.schema = catalog, schema
+        self._catalog, self._schema, self._tables = catalog, schema, tuple(tables)
         self.principal = principal
         self._name = name
-        self._scope = UnityScope(catalog, schema, tuple(tables))
         self._read_options = read_options
         self._catalog_cache: TtlCache[Catalog] = TtlCache(catalog_ttl_s)
         if max_connections is not None:
@@ -125,11 +124,28 @@ class DatabricksWarehouse:
             raise ConfigError("The forwarded user token is empty.")
         return DatabricksWarehouse(self._host or self.server_hostname, http_path=self.http_path,
                                    credentials_provider=BearerToken(token), catalog=self.catalog, schema=self.schema,
-                                   tables=self._scope.tables, catalog_ttl_s=self._catalog_cache.ttl_s,
+                                   tables=self._tables, catalog_ttl_s=self._catalog_cache.ttl_s,
                                    read_options=self._read_options, limits=self.limits, connect_args=self._connect_args,
                                    principal=principal)
 
     # ----- where it is -----
+    @property
+    def catalog(self) -> str | None:
+        """The default catalog: given, else from the profile the SDK chose (resolved on first use)."""
+        if self._catalog is None and self._auth is not None:
+            self._catalog = self._auth.profile_value("catalog")
+        return self._catalog
+
+    @property
+    def schema(self) -> str | None:
+        if self._schema is None and self._auth is not None:
+            self._schema = self._auth.profile_value("schema")
+        return self._schema
+
+    @property
+    def _scope(self) -> UnityScope:
+        return UnityScope(self.catalog, self.schema, self._tables)
+
     @property
     def server_hostname(self) -> str:
         if self._host:
@@ -209,7 +225,7 @@ class DatabricksWarehouse:
         self._pool.dispose()
 
     def __repr__(self) -> str:
-        return f"DatabricksWarehouse(host={self._host!r}, catalog={self.catalog!r}, schema={self.schema!r})"
+        return f"DatabricksWarehouse(host={self._host!r}, catalog={self._catalog!r}, schema={self._schema!r})"
 
     # ----- connection and statements -----
     def _connect(self) -> Any:
