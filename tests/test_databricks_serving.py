@@ -53,3 +53,18 @@ def test_credentials_are_not_sent_to_another_host(m2m_env: None, monkeypatch: py
         with pytest.raises(ConfigError, match="never sent to another host"):
             serving_llm(DatabricksAuth(), base_url=llm.url, model="m")
         assert llm.requests == [] and workspace.issued == []
+
+
+def test_wiring_builds_the_serving_llm_from_settings(m2m_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nl2sql.settings import Settings
+    from nl2sql.wiring import build_llm
+
+    with StubLlmServer(responder=lambda body: "```sql\nSELECT 2\n```") as llm, \
+            WorkspaceStub("A", "cid-A", "sec-A", serving_upstream=llm.url) as workspace:
+        monkeypatch.setenv("DATABRICKS_HOST", workspace.host)
+        monkeypatch.setenv("DATABRICKS_CLIENT_ID", "cid-A")
+        monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", "sec-A")
+        client = build_llm(Settings.from_env({"NL2SQL_LLM_DATABRICKS_AUTH": "true", "NL2SQL_LLM_MODEL": "ep"}))
+        assert client is not None and "SELECT 2" in client.complete([Message("user", "q")]).text
+        assert llm.requests[0].headers["authorization"] == f"Bearer {workspace.issued[-1]}"
+        assert llm.requests[0].body["model"] == "ep"

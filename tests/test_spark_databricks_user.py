@@ -23,7 +23,7 @@ import pytest
 
 from app.databricks_user import UserAssistants
 from nl2sql.adapters.databricks_identity import identity_from_headers
-from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
+from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse, WarehouseLimits
 from nl2sql.adapters.openai_llm import OpenAiLlm
 from nl2sql.guard import CheckedSql
 from nl2sql.pipeline import Assistant
@@ -53,7 +53,8 @@ def make_warehouse(server: SparkThriftServer, uri: str | None = None) -> Databri
     if uri:
         args["_connection_uri"] = uri
     return DatabricksWarehouse("127.0.0.1", http_path="/cliservice", credentials_provider=provider,
-                               catalog="spark_catalog", schema=SCHEMA, connect_args=args)
+                               catalog="spark_catalog", schema=SCHEMA, connect_args=args,
+                               limits=WarehouseLimits(statement_timeout_s=40))
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +97,8 @@ def test_spaced_and_mixed_case_names_answer_through_the_llm_path(names_table: Sp
         wrong = warehouse.run(CheckedSql('SELECT "Customer Name" AS c FROM sales_orders LIMIT 1', "databricks"),
                               max_rows=1, timeout_s=60)
         assert wrong.rows == (("Customer Name",),)
+        # the server-side statement time limit was set on the session (Spark keeps it as a plain setting)
+        assert warehouse.metadata_source().query("SET STATEMENT_TIMEOUT") == [{"key": "STATEMENT_TIMEOUT", "value": "40"}]
     finally:
         warehouse.close()
 
