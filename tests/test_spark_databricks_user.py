@@ -30,7 +30,7 @@ from nl2sql.pipeline import Assistant
 from nl2sql.settings import Settings
 from nl2sql.wiring import build_model
 from tests.llm_stub import StubLlmServer
-from tests.spark_server import BasicAuth, SparkThriftServer, spark_thrift  # noqa: F401  (session fixture)
+from tests.spark_server import SparkThriftServer, spark_thrift  # noqa: F401  (session fixture)
 
 pytestmark = pytest.mark.spark
 

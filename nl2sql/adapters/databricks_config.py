@@ -163,11 +163,11 @@ class DatabricksAuth:
     every call asks the SDK for fresh headers, so an OAuth token is refreshed before it expires.
     """
 
-    def __init__(self, given: DatabricksConfig = DatabricksConfig()) -> None:
+    def __init__(self, given: DatabricksConfig = DatabricksConfig(), timeout_s: float = 30.0) -> None:
         self._given = given
         self._lock = threading.Lock()
         self._config: Config | None = None
-        self._timeout_s: float | None = None
+        self._timeout_s = timeout_s             # the SDK's own default retries for 300 s
 
     def limit_seconds(self, seconds: float) -> None:
         """Bound the SDK's own HTTP calls (host metadata, OAuth endpoints, tokens) made while building."""
@@ -187,9 +187,8 @@ class DatabricksAuth:
             raise ConfigError("Databricks needs the databricks-sdk package.",
                               hint="pip install 'lakehouse-nl2sql[databricks]'") from None
         try:
-            limits = {} if self._timeout_s is None else {
-                "retry_timeout_seconds": max(1, int(self._timeout_s)), "http_timeout_seconds": max(1, int(self._timeout_s))}
-            return Config(**self._given.sdk_arguments(), **limits)
+            seconds = max(1, int(self._timeout_s))
+            return Config(**self._given.sdk_arguments(), retry_timeout_seconds=seconds, http_timeout_seconds=seconds)
         except Exception as e:  # noqa: BLE001 - the SDK raises ValueError and its own errors when nothing is configured
             raise ConfigError(f"No usable Databricks credentials: {scrub(str(e), self._given.secrets)[:500]}",
                               hint="Set DATABRICKS_HOST and DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and "
@@ -213,8 +212,11 @@ class DatabricksAuth:
         """A key of the profile the SDK loaded (``http_path``, ``catalog``, ``schema``), else None.
 
         The SDK copies every key of the one profile it chose onto its ``Config`` (and none when it used no
-        profile), so such values always come from the same profile as the host and credentials.
+        profile), so such values always come from the same profile as the host and credentials. An explicit
+        host without an explicit profile means no profile is read, so nothing is resolved to learn that.
         """
+        if self._given.host and not self._given.profile:
+            return None
         value = getattr(self.config, key, None) if key not in ("config", "host") else None
         return value.strip() or None if isinstance(value, str) else None
 

@@ -17,13 +17,14 @@ import logging
 import re
 import threading
 import time
-from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from catalog_semantics.adapters.unity_cache import TtlCache
 from catalog_semantics.adapters.unity_reader import MetadataSource, ReadOptions, UnityScope, read_unity_catalog
 from catalog_semantics.errors import CatalogError
+from nl2sql.adapters.databricks_connection import (BearerToken, WarehouseLimits, WarehouseUnreachable,  # noqa: F401
+                                                   checkout, close_quietly, connect_within, make_pool,
+                                                   set_statement_timeout)
 from nl2sql.adapters.databricks_config import (DatabricksAuth, DatabricksConfig, http_path_for, load_config,
                                                parse_url, scrub, server_hostname)
 from nl2sql.errors import ConfigError, ExecutionFailed, GuardRejected, InternalError, Issue, QueryTimeout
@@ -38,22 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DIALECTS = ("databricks", "spark")          # sqlglot dialects this warehouse runs
-
-
-class WarehouseUnreachable(ExecutionFailed):
-    """No connection to the warehouse within the configured time (stopped, unreachable or silent)."""
-
-    code = "warehouse_unreachable"
-
-
-@dataclass(frozen=True)
-class WarehouseLimits:
-    """The connection pool's size and the time limits around connecting (statements get theirs per call)."""
-
-    max_connections: int = 4
-    connect_timeout_s: float = 30.0        # NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S
-    pool_timeout_s: float = 30.0           # NL2SQL_DATABRICKS_POOL_TIMEOUT_S
-    statement_timeout_s: float | None = None   # server-side STATEMENT_TIMEOUT per session; None: not set
 
 
 class DatabricksWarehouse:
@@ -92,7 +77,7 @@ class DatabricksWarehouse:
             limits = WarehouseLimits(max(1, max_connections), limits.connect_timeout_s, limits.pool_timeout_s,
                                      limits.statement_timeout_s)
         self.limits = limits
-        self._pool = _make_pool(self._connect, limits)
+        self._pool = make_pool(self._connect, limits)
 
     # ----- construction at the edge -----
     @classmethod
@@ -163,7 +148,7 @@ class DatabricksWarehouse:
     @property
     def name(self) -> str:
         if self._name is None:
-            scope = f" ({self.catalog}.{self.schema})" if self.catalog and self.schema else ""
+            scope = f" ({self._catalog}.{self._schema})" if self._catalog and self._schema else ""
             try:
                 self._name = f"Databricks {self.server_hostname}{scope}"
             except ConfigError:
@@ -229,32 +214,8 @@ class DatabricksWarehouse:
 
     # ----- connection and statements -----
     def _connect(self) -> Any:
-        """A new connection within ``connect_timeout_s``, session settings applied.
-
-        Hand-written deadline: the connector has no connect-only limit (its socket timeout also bounds every
-        later request, and its retry budget defaults to 900 s), so the connect runs in a helper thread and the
-        caller stops waiting at the limit with a typed error; the connector's own retry budget and socket
-        timeout are set to the same limit so the helper thread ends soon after.
-        """
-        limit = self.limits.connect_timeout_s
-        done: Future[Any] = Future()
-
-        def attempt() -> None:
-            try:
-                done.set_result(self._open_connection())
-            except BaseException as e:  # noqa: BLE001 - handed to the waiting caller
-                done.set_exception(e)
-
-        threading.Thread(target=attempt, name="databricks-connect", daemon=True).start()
-        try:
-            connection = done.result(timeout=limit)
-        except TimeoutError:
-            done.add_done_callback(lambda f: f.exception() is None and _close_quietly(f.result()))
-            raise WarehouseUnreachable(
-                f"The Databricks SQL warehouse at {self._safe_host()} did not answer within {limit:g} seconds.",
-                hint="Check that the warehouse is running and reachable (host, HTTP path), or raise "
-                     "NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S.") from None
-        return connection
+        """A new connection within ``connect_timeout_s``, session settings applied."""
+        return connect_within(self._open_connection, self.limits.connect_timeout_s, self._safe_host())
 
     def _open_connection(self) -> Any:
         from databricks import sql
@@ -273,7 +234,7 @@ class DatabricksWarehouse:
         except Exception as e:  # noqa: BLE001 - any driver failure becomes our error, scrubbed
             raise WarehouseUnreachable(f"Could not connect to the Databricks SQL warehouse: {self._scrub(e)}",
                                        hint="Check the host, HTTP path and credentials, and that the warehouse is running.") from None
-        self._set_statement_timeout(connection)
+        set_statement_timeout(connection, self.limits.statement_timeout_s)
         self._ensure_namespace(connection)
         return connection
 
@@ -281,23 +242,6 @@ class DatabricksWarehouse:
         assert self._auth is not None
         self._auth.limit_seconds(self.limits.connect_timeout_s)
         return self._auth.credentials_provider
-
-    def _set_statement_timeout(self, connection: Any) -> None:
-        """The server-side backstop for the statement time limit, where the server knows ``STATEMENT_TIMEOUT``.
-
-        Databricks SQL warehouses do; open-source Spark accepts any ``SET key = value`` (a no-op there), and a
-        server that refuses it still gets the client-side cancel.
-        """
-        seconds = self.limits.statement_timeout_s
-        if not seconds:
-            return
-        cursor = connection.cursor()
-        try:
-            cursor.execute(f"SET STATEMENT_TIMEOUT = {max(1, int(seconds))}")
-        except Exception as e:  # noqa: BLE001 - tolerated: the cancel timer still holds
-            log.debug("STATEMENT_TIMEOUT not set: %s", type(e).__name__)
-        finally:
-            _close_quietly(cursor)
 
     def _ensure_namespace(self, connection: Any) -> None:
         """Make the default catalog and schema current where the server ignored the initial namespace.
@@ -317,18 +261,18 @@ class DatabricksWarehouse:
             if (str(current_catalog).lower(), str(current_schema).lower()) != (wanted_catalog.lower(), wanted_schema.lower()):
                 cursor.execute(f"USE {qualified((wanted_catalog, wanted_schema))}")
         except Exception as e:  # noqa: BLE001
-            _close_quietly(connection)
+            close_quietly(connection)
             raise ConfigError(f"The default catalog and schema {self.catalog or ''}.{self.schema or ''} could not be "
                               f"selected: {self._scrub(e)}", hint="Check DATABRICKS_CATALOG and DATABRICKS_SCHEMA.") from None
         finally:
-            _close_quietly(cursor)
+            close_quietly(cursor)
 
     def _with_cursor(self, work: Callable[[Any], Any], *, timeout_s: float | None) -> Any:
         """Run ``work(cursor)`` on a pooled connection under the time limit; reconnect once if it was dropped."""
         from databricks.sql import exc
 
         for attempt in (1, 2):
-            connection = self._checkout()
+            connection = checkout(self._pool, self.limits)
             broken = False
             fired = threading.Event()
             timer = None
@@ -354,24 +298,11 @@ class DatabricksWarehouse:
                 if timer:
                     timer.cancel()
                 if cursor is not None:
-                    _close_quietly(cursor)
+                    close_quietly(cursor)
                 if broken:
                     connection.invalidate()
                 connection.close()                  # back to the pool (or discarded when invalidated)
         raise AssertionError("unreachable")
-
-    def _checkout(self) -> Any:
-        """A pooled connection; waiting for one is bounded by ``pool_timeout_s``."""
-        from sqlalchemy import exc as sa_exc
-
-        try:
-            return self._pool.connect()
-        except sa_exc.TimeoutError:
-            raise WarehouseUnreachable(
-                f"All {self.limits.max_connections} connections to the warehouse stayed busy for "
-                f"{self.limits.pool_timeout_s:g} seconds.",
-                hint="Try again shortly, or raise NL2SQL_DATABRICKS_MAX_CONNECTIONS or "
-                     "NL2SQL_DATABRICKS_POOL_TIMEOUT_S.") from None
 
     def _safe_host(self) -> str:
         try:
@@ -383,38 +314,6 @@ class DatabricksWarehouse:
         """The driver's message without secrets, and without the server's Java stack trace."""
         text = re.split(r"\n\s*at |\n\tat ", str(error), maxsplit=1)[0].strip()
         return scrub(text, self._secrets)[:1000]
-
-
-class BearerToken:
-    """A connector ``credentials_provider`` for a token handed to us per request (a Databricks App user's).
-
-    There is nothing for the SDK to resolve: the platform issued this token for this workspace and
-    refreshes it by sending a new one with each request.
-    """
-
-    def __init__(self, token: str) -> None:
-        self._headers = {"Authorization": f"Bearer {token}"}
-
-    def auth_type(self) -> str:
-        return "pat"
-
-    def __call__(self) -> Callable[[], dict[str, str]]:
-        return lambda: dict(self._headers)
-
-    def __repr__(self) -> str:
-        return "BearerToken(***)"
-
-
-def _make_pool(creator: Callable[[], Any], limits: WarehouseLimits) -> Any:
-    """SQLAlchemy's ``QueuePool`` over raw connector connections: at most ``max_connections``, bounded wait.
-
-    ``reset_on_return=None``: a read-only SQL session has no transaction to roll back (and the connector's
-    rollback raises). Connections the server dropped are invalidated by ``_with_cursor``.
-    """
-    from sqlalchemy.pool import QueuePool
-
-    return QueuePool(creator, pool_size=limits.max_connections, max_overflow=0, timeout=limits.pool_timeout_s,
-                     reset_on_return=None)
 
 
 def refuse_variable_substitution(sql: str) -> None:
@@ -449,13 +348,6 @@ def _cancel(cursor: Any, fired: threading.Event) -> None:
         cursor.cancel()
     except Exception as e:  # noqa: BLE001 - the statement may have just finished
         log.debug("cancel after timeout failed: %s", type(e).__name__)
-
-
-def _close_quietly(cursor: Any) -> None:
-    try:
-        cursor.close()
-    except Exception:  # noqa: BLE001
-        pass
 
 
 def _connection_lost(error: BaseException) -> bool:
