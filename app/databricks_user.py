@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from typing import Mapping
 
+from catalog_semantics.scope import Principal
 from nl2sql.adapters.databricks_identity import RequestIdentity, identity_from_headers
 from nl2sql.pipeline import Assistant
 from nl2sql.wiring import build_model
@@ -42,8 +43,11 @@ class UserAssistants:
                 return self._by_key[key]
         warehouse = for_user(identity.token, principal=identity.name)
         model = build_model(warehouse, base.settings.overlay_path)
+        # The user is the principal (conversations, feedback and editor rights follow them); a table allowlist
+        # configured for the app still applies on top of the user's own grants.
+        allowed = base.principal.allowed_tables if base.principal else None
         assistant = Assistant(model, warehouse, base.settings, llm=base.llm, feedback=base.feedback,
-                              principal=base.principal)
+                              principal=Principal(identity.name, allowed))
         with self._lock:
             self._by_key[key] = assistant
             while len(self._by_key) > self._max:

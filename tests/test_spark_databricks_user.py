@@ -178,6 +178,7 @@ def test_a_forwarded_user_token_is_used_for_that_users_queries_and_catalog(
                 "X-Forwarded-Access-Token": "tok-bob-0002", "X-Forwarded-Preferred-Username": "bob"}))
             nobody = users.for_identity(base, identity_from_headers({"X-Forwarded-Email": "eve@example.com"}))
             assert nobody is base and ana is not base and bob is not ana
+            assert ana.principal is not None and ana.principal.name == "ana@example.com"
             assert users.for_identity(base, identity_from_headers({"x-forwarded-access-token": "tok-ana-0001"})) is ana
             for who in (ana, bob, base):
                 answer = who.ask("How many orders are there?")

@@ -312,7 +312,7 @@ class DatabricksWarehouse:
 
     def _scrub(self, error: BaseException) -> str:
         """The driver's message without secrets, and without the server's Java stack trace."""
-        text = re.split(r"\n\s*at |\n\tat ", str(error), maxsplit=1)[0].strip()
+        text = re.split(r"\n\s*at |\n\tat ", error_text(error), maxsplit=1)[0].strip()
         return scrub(text, self._secrets)[:1000]
 
 
@@ -350,10 +350,20 @@ def _cancel(cursor: Any, fired: threading.Event) -> None:
         log.debug("cancel after timeout failed: %s", type(e).__name__)
 
 
+def error_text(error: BaseException) -> str:
+    """The driver error's text; its type name when it has none (the connector's ``str()`` can fail on a
+    server error that came without a message)."""
+    try:
+        text = str(error)
+    except Exception:  # noqa: BLE001
+        text = ""
+    return text or str(getattr(error, "message", "") or "") or type(error).__name__
+
+
 def _connection_lost(error: BaseException) -> bool:
     from databricks.sql import exc
 
-    text = str(error).lower()
+    text = error_text(error).lower()
     return isinstance(error, exc.RequestError) or "invalid sessionhandle" in text or "session is closed" in text \
         or "connection is closed" in text or "cursor is closed" in text
 
