@@ -54,7 +54,8 @@ class World:
         """Which workspace host a token was issued for (None: unknown token)."""
         token = authorization.partition(" ")[2]
         owners = {"dapiAAAAAAAAAAAAAAAAAAAA": self.a.host, "dapiBBBBBBBBBBBBBBBBBBBB": self.b.host,
-                  "dapiENVBBBBBBBBBBBBBBBB": self.b.host, "dapiURLAAAAAAAAAAAAAAAA": self.a.host}
+                  "dapiENVBBBBBBBBBBBBBBBB": self.b.host, "dapiURLAAAAAAAAAAAAAAAA": self.a.host,
+                  "u2m-B-cached": self.b.host}
         if token in owners:
             return owners[token]
         for stub in (self.a, self.b):
@@ -87,6 +88,9 @@ schema = sch_b
 host = {a.host}
 client_id = cid-A
 client_secret = sec-A
+
+[u2m]
+host = {b.host}
 
 [cli]
 host = {b.host}
@@ -146,6 +150,9 @@ CASES = (
          expect="B"),
     Case("wrong-client-for-host", None, {"DATABRICKS_HOST": A, "DATABRICKS_CLIENT_ID": "cid-B",
                                          "DATABRICKS_CLIENT_SECRET": "sec-B"}, expect=None),
+    # defect 4: the connector's own name for OAuth U2M; the login was done before (the SDK's token cache)
+    Case("u2m-browser-databricks-oauth", "plain", {}, given="databricks://?profile=u2m&auth_type=databricks-oauth",
+         sdk={"profile": "u2m", "auth_type": "external-browser"}, expect="B"),
     Case("m2m-profile-env-auth-type", "plain", {"DATABRICKS_CONFIG_PROFILE": "m2m", "DATABRICKS_AUTH_TYPE": "oauth-m2m"},
          expect="A"),
 )
@@ -178,6 +185,23 @@ def _setup(case: Case, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     (home / "other.cfg").write_text(world.files["plain"])
     for name, value in case.env.items():
         monkeypatch.setenv(name, _fill(value, world))
+    if case.id.startswith("u2m-browser"):
+        _cache_browser_login(world.b.host, "u2m")
+
+
+def _cache_browser_login(host: str, profile: str) -> None:
+    """What `external-browser` leaves after a login: a cached token for (host, client, scopes, profile), written by
+    the SDK's own TokenCache, so resolving needs no browser."""
+    import datetime as dt
+
+    from databricks.sdk.oauth import OidcEndpoints, SessionCredentials, Token, TokenCache
+
+    endpoints = OidcEndpoints(authorization_endpoint=f"{host}/oidc/v1/authorize", token_endpoint=f"{host}/oidc/v1/token")
+    cache = TokenCache(host=host, oidc_endpoints=endpoints, client_id="databricks-cli", redirect_url="http://localhost:8020",
+                       scopes=["all-apis", "offline_access"], profile=profile)
+    token = Token(access_token="u2m-B-cached", token_type="Bearer", refresh_token="r",
+                  expiry=dt.datetime.now() + dt.timedelta(days=1))
+    cache.save(SessionCredentials(token, endpoints.token_endpoint, "databricks-cli"))
 
 
 def _outcome(build: Any) -> tuple[str | None, str | None, str | None] | str:
