@@ -233,7 +233,8 @@ class DatabricksWarehouse:
             raise
         except Exception as e:  # noqa: BLE001 - any driver failure becomes our error, scrubbed
             raise WarehouseUnreachable(f"Could not connect to the Databricks SQL warehouse: {self._scrub(e)}",
-                                       hint="Check the host, HTTP path and credentials, and that the warehouse is running.") from None
+                                       hint="Check the host, HTTP path and credentials, and that the warehouse is running "
+                                            f"(connecting waits up to NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S = {limit:g} s).") from None
         set_statement_timeout(connection, self.limits.statement_timeout_s)
         self._ensure_namespace(connection)
         return connection
