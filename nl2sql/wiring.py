@@ -36,7 +36,8 @@ def open_warehouse(settings: Settings) -> tuple[Warehouse, Path | None]:
         if settings.db_url.startswith("databricks"):
             from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
 
-            return DatabricksWarehouse.from_url(settings.db_url, limits=databricks_limits(settings)), None
+            return DatabricksWarehouse.from_url(settings.db_url, limits=databricks_limits(settings),
+                                                principal=settings.principal), None
         from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
 
         try:
