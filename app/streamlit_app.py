@@ -21,6 +21,7 @@ if str(Path(__file__).resolve().parent.parent) not in sys.path:  # `streamlit ru
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.answer_view import render_answer  # noqa: E402
+from app.databricks_user import for_request, show_identity  # noqa: E402
 from app.feedback_view import render_editor, render_thumbs  # noqa: E402
 from app.presenting import Turn, clip, history, llm_down, sources, turn_from_dict, turn_to_dict  # noqa: E402
 from app.turn_extras import extras  # noqa: E402
@@ -82,7 +83,7 @@ def _settings_key(settings: Settings) -> str:
 def _open() -> Assistant:
     try:
         settings = Settings.from_env()
-        return _assistant(_settings_key(settings), settings)
+        return for_request(_assistant(_settings_key(settings), settings))   # the user's own, on Databricks Apps
     except UserFacingError as e:
         st.error(f"The app could not start: {e.message}")
         st.caption(f"**What to try:** {e.hint or 'Check the settings (environment variables) and restart the app.'}")
@@ -216,6 +217,7 @@ def main() -> None:
     assistant = _open()
     editor = assistant.settings.is_editor(who_is_asking(assistant))
     view = _sidebar(assistant, editor)
+    show_identity(assistant)
     _flash()
     try:
         if view == "Ask" or not editor:

@@ -83,6 +83,10 @@ class _Context:
         for v in linked.values if linked else ():
             self.mentioned.setdefault((v.table.lower(), v.column.lower()), set()).add(v.value)
         self.named = set(linked.metrics) | set(linked.filters) if linked else set()
+        self.quote = _quote_char(model.dialect)
+
+    def ident(self, name: str) -> str:
+        return _ident(name, self.quote)
 
     def tables_in_priority(self) -> list[Table]:
         """Best first; bridges rank with matches, tables kept only because the schema is small come last."""
@@ -124,15 +128,15 @@ class _Context:
         kind = "VIEW" if table.kind == "view" else "TABLE"
         about = _describe(table.comment, table.synonyms, lead="")
         lines = [f"CREATE {kind} {self.display_name(table)} (" + (f"  --{about}" if about else "")]
-        body = [(f"  {_ident(c.name)} {c.type or 'TEXT'}", self.column_note(table, c, detail)) for c in table.columns]
+        body = [(f"  {self.ident(c.name)} {c.type or 'TEXT'}", self.column_note(table, c, detail)) for c in table.columns]
         if table.primary_key:
-            body.append((f"  PRIMARY KEY ({', '.join(_ident(c) for c in table.primary_key)})", ""))
+            body.append((f"  PRIMARY KEY ({', '.join(self.ident(c) for c in table.primary_key)})", ""))
         for r in self.joins_from.get(table.name.lower(), ()):
             if r.to_table.lower() in shown:
                 target = self.by_name.get(r.to_table.lower())
-                body.append((f"  FOREIGN KEY ({', '.join(_ident(c) for c in r.from_columns)}) REFERENCES "
-                             f"{self.display_name(target) if target else _ident(r.to_table)} "
-                             f"({', '.join(_ident(c) for c in r.to_columns)})",
+                body.append((f"  FOREIGN KEY ({', '.join(self.ident(c) for c in r.from_columns)}) REFERENCES "
+                             f"{self.display_name(target) if target else self.ident(r.to_table)} "
+                             f"({', '.join(self.ident(c) for c in r.to_columns)})",
                              " join path" if r.source == "overlay" else ""))
         for i, (code, note) in enumerate(body):
             comma = "," if i < len(body) - 1 else ""
@@ -162,8 +166,8 @@ class _Context:
     def display_name(self, table: Table) -> str:
         """The bare name when it is unambiguous and in a default schema; the qualified name otherwise."""
         if self.name_count.get(table.name.lower()) == 1 and table.catalog is None and table.schema in _DEFAULT_SCHEMAS:
-            return _ident(table.name)
-        return ".".join(_ident(p) for p in (table.catalog, table.schema, table.name) if p)
+            return self.ident(table.name)
+        return ".".join(self.ident(p) for p in (table.catalog, table.schema, table.name) if p)
 
 
 def _describe(comment: str | None, synonyms: tuple[str, ...], lead: str = " --") -> str:
@@ -175,11 +179,29 @@ def _describe(comment: str | None, synonyms: tuple[str, ...], lead: str = " --")
     return (lead + " " + " ".join(p if p.endswith(".") else p + "." for p in parts)) if parts else ""
 
 
-def _ident(name: str) -> str:
-    """Quote a name only when SQL needs it (spaces, punctuation, leading digit)."""
+# Dialects whose identifiers are delimited by backticks: there "Order Date" is a string literal, so a name
+# rendered with double quotes would be copied by the model and silently select a constant.
+_BACKTICK_DIALECTS = frozenset({"databricks", "spark", "spark2", "hive", "mysql", "bigquery", "doris", "starrocks"})
+
+
+def _quote_char(dialect: str | None) -> str:
+    """The identifier delimiter of ``dialect``.
+
+    >>> _quote_char("databricks"), _quote_char("duckdb"), _quote_char(None)
+    ('`', '"', '"')
+    """
+    return "`" if (dialect or "").lower() in _BACKTICK_DIALECTS else '"'
+
+
+def _ident(name: str, quote: str = '"') -> str:
+    """Quote a name only when SQL needs it (spaces, punctuation, leading digit), with the dialect's delimiter.
+
+    >>> _ident("o_orderdate"), _ident("Order Date"), _ident("Order Date", "`"), _ident("a`b", "`")
+    ('o_orderdate', '"Order Date"', '`Order Date`', '`a``b`')
+    """
     if name.replace("_", "a").isalnum() and not name[0].isdigit() and name.isascii():
         return name
-    return '"' + name.replace('"', '""') + '"'
+    return quote + name.replace(quote, quote * 2) + quote
 
 
 def _literal(value: str) -> str:

@@ -44,6 +44,7 @@ from nl2sql.generators import (
 from nl2sql.guard import CheckedSql, check, policy_for_model
 from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, clarify, failed, present
 from nl2sql.ports import LlmClient, ResultTable, Warehouse
+from nl2sql.query_tags import tagged
 from nl2sql.settings import Settings
 
 if TYPE_CHECKING:
@@ -146,7 +147,8 @@ class Assistant:
         text = question if isinstance(question, str) else ""
         try:
             text = validate_question(text, self.settings.max_question_chars)
-            answer = self._answer(text, tuple(history or ()), tuple(generators or self.generator_order()), timer)
+            with tagged(question_id=uuid.uuid4().hex[:12]):       # labels the statements it runs (query_tags)
+                answer = self._answer(text, tuple(history or ()), tuple(generators or self.generator_order()), timer)
         except UserFacingError as e:
             answer = failed(text, e)
         except Exception:  # a bug of ours: log it, show a generic sentence, never a traceback
@@ -293,7 +295,7 @@ class Assistant:
         assert candidate.sql is not None
         with timer.step("guard"):
             checked = check(candidate.sql, self.policy)
-        with timer.step("run"):
+        with timer.step("run"), tagged(generator=candidate.generator):
             result = self.warehouse.run(
                 checked, max_rows=self.settings.max_rows, timeout_s=self.settings.query_timeout_s
             )

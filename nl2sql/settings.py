@@ -65,6 +65,11 @@ class Settings:
     max_question_chars: int = 2_000             # NL2SQL_MAX_QUESTION_CHARS: longer questions are refused
     context_token_budget: int = 8_000           # NL2SQL_CONTEXT_TOKENS: prompt context size (models read far more)
     send_data_to_llm: bool = True               # NL2SQL_SEND_DATA_TO_LLM: false = no sample values or rows in prompts
+    # --- Databricks (host and credentials come from databricks-sdk: DATABRICKS_HOST, _TOKEN, _CLIENT_ID, profiles) ---
+    databricks_connect_timeout_s: float = 30.0  # NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S: opening a warehouse connection
+    databricks_pool_timeout_s: float = 30.0     # NL2SQL_DATABRICKS_POOL_TIMEOUT_S: waiting for a free pooled connection
+    databricks_max_connections: int = 4         # NL2SQL_DATABRICKS_MAX_CONNECTIONS: statements in flight at once
+    llm_databricks_auth: bool = False           # NL2SQL_LLM_DATABRICKS_AUTH: Model Serving key from the SDK (refreshed)
     # --- access ---
     principal: str | None = None                # NL2SQL_PRINCIPAL: who is asking (shown in the app, logged)
     allowed_tables: str | None = None           # NL2SQL_ALLOWED_TABLES: comma-separated tables the principal may read
@@ -83,7 +88,7 @@ class Settings:
 
     @property
     def llm_configured(self) -> bool:
-        return bool(self.llm_base_url or self.llm_api_key)
+        return bool(self.llm_base_url or self.llm_api_key or self.llm_databricks_auth)
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir) if self.data_dir else default_data_dir()
@@ -137,6 +142,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "max_question_chars": ("NL2SQL_MAX_QUESTION_CHARS", "int"),
     "context_token_budget": ("NL2SQL_CONTEXT_TOKENS", "int"),
     "send_data_to_llm": ("NL2SQL_SEND_DATA_TO_LLM", "bool"),
+    "databricks_connect_timeout_s": ("NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S", "float"),
+    "databricks_pool_timeout_s": ("NL2SQL_DATABRICKS_POOL_TIMEOUT_S", "float"),
+    "databricks_max_connections": ("NL2SQL_DATABRICKS_MAX_CONNECTIONS", "int"),
+    "llm_databricks_auth": ("NL2SQL_LLM_DATABRICKS_AUTH", "bool"),
     "principal": ("NL2SQL_PRINCIPAL", "str"),
     "allowed_tables": ("NL2SQL_ALLOWED_TABLES", "str"),
     "editors": ("NL2SQL_EDITORS", "str"),

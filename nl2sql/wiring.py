@@ -16,6 +16,7 @@ from nl2sql.ports import LlmClient, Warehouse
 from nl2sql.settings import DEMO_OVERLAY, Settings
 
 if TYPE_CHECKING:
+    from nl2sql.adapters.databricks_warehouse import WarehouseLimits
     from nl2sql.feedback import FeedbackStore
 
 
@@ -35,7 +36,8 @@ def open_warehouse(settings: Settings) -> tuple[Warehouse, Path | None]:
         if settings.db_url.startswith("databricks"):
             from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
 
-            return DatabricksWarehouse.from_url(settings.db_url), None
+            return DatabricksWarehouse.from_url(settings.db_url, limits=databricks_limits(settings),
+                                                principal=settings.principal), None
         from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
 
         try:
@@ -58,6 +60,15 @@ def open_warehouse(settings: Settings) -> tuple[Warehouse, Path | None]:
     return DuckDbWarehouse(path, name="demo TPC-H (DuckDB)", memory_limit=settings.memory_limit), DEMO_OVERLAY
 
 
+def databricks_limits(settings: Settings) -> "WarehouseLimits":
+    from nl2sql.adapters.databricks_warehouse import WarehouseLimits
+
+    return WarehouseLimits(max_connections=settings.databricks_max_connections,
+                           connect_timeout_s=settings.databricks_connect_timeout_s,
+                           pool_timeout_s=settings.databricks_pool_timeout_s,
+                           statement_timeout_s=settings.query_timeout_s + 5)   # server-side backstop of the cancel
+
+
 def build_model(warehouse: Warehouse, overlay_path: str | Path | None) -> SemanticModel:
     from catalog_semantics.overlay import apply_overlay, load_overlay
 
@@ -74,6 +85,12 @@ def build_model(warehouse: Warehouse, overlay_path: str | Path | None) -> Semant
 def build_llm(settings: Settings) -> LlmClient | None:
     if not settings.llm_configured or settings.generator == "offline":
         return None
+    if settings.llm_databricks_auth and not settings.llm_api_key:
+        from nl2sql.adapters.databricks_config import DatabricksAuth, load_config, parse_url
+        from nl2sql.adapters.databricks_serving import serving_llm_from_settings
+
+        url = settings.db_url if settings.db_url and settings.db_url.startswith("databricks") else None
+        return serving_llm_from_settings(settings, DatabricksAuth(parse_url(url) if url else load_config()))
     from nl2sql.adapters.openai_llm import OpenAiLlm
 
     return OpenAiLlm.from_settings(settings)

@@ -3,63 +3,20 @@
 from __future__ import annotations
 
 import socket
-from pathlib import Path
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterator
 
 import pytest
 
-from nl2sql.adapters.databricks_config import DatabricksConfig, load_config, parse_url
-from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
+from nl2sql.adapters.databricks_config import DatabricksConfig, parse_url
+from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse, WarehouseLimits, WarehouseUnreachable
 from catalog_semantics.errors import CatalogError
 from nl2sql.errors import ConfigError, ExecutionFailed, GuardRejected
 from nl2sql.guard import CheckedSql
 
 TOKEN = "dapi0123456789abcdef0123456789abcdef"
-CFG = """
-[DEFAULT]
-host = https://adb-111.1.azuredatabricks.net/
-token = dapiDEFAULTDEFAULTDEFAULTDEFAULT00
-warehouse_id = abc123
-
-[staging]
-host = stage.cloud.databricks.com
-token = dapiSTAGINGSTAGINGSTAGINGSTAGING00
-http_path = /sql/1.0/warehouses/stage42
-catalog = samples
-schema = tpch
-"""
-
-
-@pytest.fixture
-def cfg_file(tmp_path: Path) -> Path:
-    path = tmp_path / ".databrickscfg"
-    path.write_text(CFG)
-    return path
-
-
-def test_default_profile_fills_what_the_environment_leaves_unset(cfg_file: Path) -> None:
-    config = load_config({"DATABRICKS_CONFIG_FILE": str(cfg_file), "DATABRICKS_SCHEMA": "tpch"})
-    assert config.server_hostname == "adb-111.1.azuredatabricks.net"
-    assert config.resolved_http_path == "/sql/1.0/warehouses/abc123"
-    assert config.token == "dapiDEFAULTDEFAULTDEFAULTDEFAULT00" and config.schema == "tpch"
-
-
-def test_environment_wins_over_the_profile(cfg_file: Path) -> None:
-    env = {"DATABRICKS_CONFIG_FILE": str(cfg_file), "DATABRICKS_CONFIG_PROFILE": "staging",
-           "DATABRICKS_HOST": "adb-999.9.azuredatabricks.net", "DATABRICKS_TOKEN": TOKEN,
-           "DATABRICKS_HTTP_PATH": "sql/1.0/warehouses/env1"}
-    config = load_config(env)
-    assert (config.server_hostname, config.token, config.resolved_http_path) == (
-        "adb-999.9.azuredatabricks.net", TOKEN, "/sql/1.0/warehouses/env1")
-    assert (config.catalog, config.schema, config.profile) == ("samples", "tpch", "staging")
-    assert config.serving_endpoints_url == "https://adb-999.9.azuredatabricks.net/serving-endpoints"
-
-
-def test_named_profile_must_exist(cfg_file: Path, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="staging"):
-        load_config({"DATABRICKS_CONFIG_FILE": str(cfg_file)}, profile="nope")
-    with pytest.raises(ConfigError):
-        load_config({"DATABRICKS_CONFIG_FILE": str(tmp_path / "absent")}, profile="staging")
-    assert load_config({"DATABRICKS_CONFIG_FILE": str(tmp_path / "absent")}) == DatabricksConfig()
 
 
 def test_missing_pieces_are_config_errors_that_say_what_to_set() -> None:
@@ -71,7 +28,7 @@ def test_missing_pieces_are_config_errors_that_say_what_to_set() -> None:
         DatabricksWarehouse("h", http_path="/p")
 
 
-def test_url_form_and_gaps_from_the_environment(cfg_file: Path) -> None:
+def test_url_form() -> None:
     config = parse_url(f"databricks://token:{TOKEN}@adb-1.2.azuredatabricks.net?http_path=/sql/1.0/warehouses/x&catalog=main")
     assert (config.server_hostname, config.token, config.catalog, config.schema) == (
         "adb-1.2.azuredatabricks.net", TOKEN, "main", None)
@@ -79,17 +36,18 @@ def test_url_form_and_gaps_from_the_environment(cfg_file: Path) -> None:
         parse_url("databricks://h?warehouse=1")
     with pytest.raises(ConfigError):
         parse_url("postgresql://h/db")
-    warehouse = DatabricksWarehouse.from_url("databricks://?warehouse_id=w1&schema=s",
-                                             env={"DATABRICKS_CONFIG_FILE": str(cfg_file)})
-    assert (warehouse.catalog, warehouse.schema) == (None, "s")
-    assert "adb-111.1.azuredatabricks.net" in warehouse.name
+    warehouse = DatabricksWarehouse.from_url("databricks://adb-1.2.azuredatabricks.net?warehouse_id=w1&schema=s",
+                                             env={"DATABRICKS_CATALOG": "c"})
+    assert (warehouse.catalog, warehouse.schema, warehouse.http_path) == ("c", "s", "/sql/1.0/warehouses/w1")
+    assert "adb-1.2.azuredatabricks.net" in warehouse.name
 
 
-def test_the_token_never_shows(cfg_file: Path) -> None:
-    config = load_config({"DATABRICKS_CONFIG_FILE": str(cfg_file), "DATABRICKS_TOKEN": TOKEN})
+def test_the_token_never_shows() -> None:
+    config = parse_url(f"databricks://token:{TOKEN}@adb-1.2.azuredatabricks.net?warehouse_id=w")
     assert TOKEN not in repr(config)
     warehouse = DatabricksWarehouse.from_config(config)
     assert TOKEN not in repr(warehouse) and TOKEN not in warehouse.name
+    assert TOKEN not in repr(warehouse.for_user("dapiUSERUSERUSERUSER"))
 
 
 def test_connection_failure_is_ours_and_scrubbed() -> None:
@@ -117,3 +75,84 @@ def test_variable_substitution_is_refused_before_anything_is_sent() -> None:
         assert caught.value.issues[0].code == "variable_substitution"
     with pytest.raises(CatalogError):
         warehouse.metadata_source().query("DESCRIBE TABLE EXTENDED `${env:HOME}`")
+
+
+@pytest.fixture
+def silent_server() -> Iterator[tuple[int, threading.Event]]:
+    """A TCP port that accepts connections and never answers (a hung warehouse, a black-holing proxy)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted = threading.Event()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            held.append(conn)
+            accepted.set()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1], accepted
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    listener.close()
+
+
+def _unreachable(port: int, **limits: float) -> DatabricksWarehouse:
+    return DatabricksWarehouse("127.0.0.1", http_path="/cliservice", token=TOKEN,
+                               limits=WarehouseLimits(**limits),  # type: ignore[arg-type]
+                               connect_args={"_connection_uri": f"http://127.0.0.1:{port}/cliservice",
+                                             "enable_telemetry": False})
+
+
+@pytest.mark.parametrize("kind", ["closed port", "silent server"])
+def test_an_unreachable_warehouse_fails_within_the_connect_timeout(kind: str, silent_server: tuple[int, threading.Event]) -> None:
+    if kind == "closed port":
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    else:
+        port = silent_server[0]
+    warehouse = _unreachable(port, connect_timeout_s=2.0)
+    started = time.monotonic()
+    with pytest.raises(WarehouseUnreachable) as caught:
+        warehouse.run(CheckedSql("SELECT 1", "databricks"), max_rows=10, timeout_s=30)
+    elapsed = time.monotonic() - started
+    print(f"\n{kind}: failed after {elapsed:.2f} s (connect timeout 2 s)")
+    assert elapsed < 2.0 + 1.0
+    assert TOKEN not in str(caught.value) and TOKEN not in (caught.value.hint or "")
+    assert "NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S" in (caught.value.hint or "")
+
+
+def test_waiting_for_a_pooled_connection_is_bounded(silent_server: tuple[int, threading.Event]) -> None:
+    port, accepted = silent_server
+    warehouse = _unreachable(port, max_connections=1, connect_timeout_s=3.0, pool_timeout_s=0.5)
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(warehouse.run, CheckedSql("SELECT 1", "databricks"), max_rows=1, timeout_s=30)
+        assert accepted.wait(10)                            # the only connection is being opened (and hangs)
+        with pytest.raises(WarehouseUnreachable) as caught:
+            warehouse.run(CheckedSql("SELECT 2", "databricks"), max_rows=1, timeout_s=30)
+        assert "NL2SQL_DATABRICKS_POOL_TIMEOUT_S" in (caught.value.hint or "")
+        with pytest.raises(WarehouseUnreachable):
+            first.result()
+
+
+def test_query_tags_carry_the_principal_and_what_the_pipeline_set() -> None:
+    from nl2sql.query_tags import tagged
+
+    warehouse = DatabricksWarehouse("127.0.0.1", http_path="/p", token=TOKEN, principal="ana@example.com")
+    with tagged(question_id="q42", generator="llm"):
+        tags = warehouse.query_tags({"extra": "1"})
+    assert tags == {"app": "lakehouse-nl2sql", "principal": "ana@example.com", "question_id": "q42",
+                    "generator": "llm", "extra": "1"}
+    assert warehouse.query_tags() == {"app": "lakehouse-nl2sql", "principal": "ana@example.com"}
+    assert TOKEN not in str(tags)

@@ -20,9 +20,9 @@ import pytest
 import yaml
 
 from catalog_semantics.model import SemanticModel
-from nl2sql.adapters.databricks_config import load_config
+from nl2sql.adapters.databricks_config import DatabricksAuth, load_config
 from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
-from nl2sql.errors import QueryTimeout
+from nl2sql.errors import ConfigError, QueryTimeout
 from nl2sql.guard import check, policy_for_model
 from nl2sql.settings import DEMO_OVERLAY
 
@@ -32,8 +32,15 @@ TPCH_TABLES = {"customer", "lineitem", "nation", "orders", "part", "partsupp", "
 
 
 def _configured() -> bool:
-    config = load_config()
-    return bool(config.host and (config.token or config.client_id or config.profile))
+    """True when databricks-sdk's unified auth finds a workspace and credentials (as the CLI would)."""
+    if not (os.environ.get("DATABRICKS_HOST") or os.environ.get("DATABRICKS_CONFIG_PROFILE")
+            or (Path.home() / ".databrickscfg").exists()):
+        return False
+    try:
+        DatabricksAuth(load_config()).headers()
+    except ConfigError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="module")

@@ -198,7 +198,7 @@ def test_concurrent_statements_share_the_pool_without_crossing_results(spark_thr
         with ThreadPoolExecutor(4) as pool:                     # more threads than connections: some wait
             results = list(pool.map(lambda q: wh.run(q[0], max_rows=10, timeout_s=60).rows, queries))
         assert results == [((k,),) for _, k in queries]
-        assert wh._open <= 2 and len(wh._idle) == wh._open       # every connection came back to the pool
+        assert wh._pool.checkedout() == 0 and wh._pool.checkedin() <= 2   # every connection came back to the pool
     finally:
         wh.close()
 

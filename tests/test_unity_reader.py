@@ -9,6 +9,7 @@ for fail as the endpoint would (TABLE_OR_VIEW_NOT_FOUND), which is how the Hive 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +128,25 @@ def test_keys_come_from_the_constraint_views(workspace: RecordedWorkspace) -> No
 
 def test_column_tags_are_read_beside_the_comment(workspace: RecordedWorkspace) -> None:
     customer = read_unity_catalog(workspace, UnityScope("main", "sales"), ReadOptions(sample_values=False)).table("customer")
-    assert (customer.column("c_phone").comment, customer.column("c_phone").tags) == ("Phone number", ("pii=phone",))
+    assert (customer.column("c_phone").comment, customer.column("c_phone").tags) == (
+        "Phone number", ("pii=phone", "masked column", "mask=main.governance.mask_phone"))
     assert (customer.column("c_name").comment, customer.column("c_name").tags) == ("Customer name", ("pii",))
+
+
+def test_masked_columns_are_shown_and_never_sampled_and_row_filters_noted(workspace: RecordedWorkspace) -> None:
+    from catalog_semantics.model import SemanticModel
+    from catalog_semantics.render import render_context
+
+    catalog = read_unity_catalog(workspace, UnityScope("main", "sales"), ReadOptions(max_distinct=200))
+    phone = catalog.table("customer").column("c_phone")
+    assert "masked column" in phone.tags and phone.sample_values == ()
+    sampling = [s for s in workspace.statements if "SELECT DISTINCT" in s]
+    assert sampling and not any("c_phone" in s for s in sampling)      # its values were never read
+    assert any("c_name" in s for s in sampling)                          # unmasked text columns still are
+    assert "row filter main.governance.orders_by_region" in (catalog.table("orders").comment or "")
+    context = render_context(SemanticModel(tables=catalog.tables, dialect="databricks"))
+    assert re.search(r"c_phone STRING, +--.*masked column", context)
+    assert "Rows are filtered per user" in context
 
 
 def test_sample_values_from_one_bounded_query_per_table(workspace: RecordedWorkspace) -> None:

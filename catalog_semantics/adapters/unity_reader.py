@@ -59,6 +59,9 @@ class ReadOptions:
     scan_rows: int = 100_000                    # rows of each table the DISTINCT query looks at
 
 
+MASK_TAG = "masked column"        # a column with a Unity Catalog column mask: shown as such, values never sampled
+
+
 def read_unity_catalog(source: MetadataSource, scope: UnityScope = UnityScope(),
                        options: ReadOptions = ReadOptions()) -> Catalog:
     """The catalog of ``scope``: information_schema where it exists, metadata calls and DESCRIBE where not."""
@@ -102,13 +105,20 @@ def _read_information_schema(source: MetadataSource, wanted: ScopeTables) -> tup
         columns[row["table_name"].lower()].append(row)
     primary, relationships = _keys(source, info, wanted)
     tags = _column_tags(source, info, wanted)
+    for key, mask in _column_masks(source, info, wanted).items():
+        tags[key] = (*tags.get(key, ()), MASK_TAG, f"mask={mask}")
+    filters = _row_filters(source, info, wanted)
     tables = []
     for obj in objects:
         name = obj["table_name"]
         pk = primary.get(name.lower(), ())
         cols = tuple(_column(c, pk, tags.get((name.lower(), c["column_name"].lower()), ()))
                      for c in columns[name.lower()])
-        tables.append(Table(name=name, columns=cols, comment=obj.get("comment") or None, primary_key=pk,
+        comment = obj.get("comment") or None
+        if name.lower() in filters:
+            note = f"Rows are filtered per user (row filter {filters[name.lower()]})."
+            comment = f"{comment.rstrip('.')}. {note}" if comment else note
+        tables.append(Table(name=name, columns=cols, comment=comment, primary_key=pk,
                             schema=wanted.schema, catalog=wanted.catalog, kind=_kind(obj.get("table_type"))))
     return tables, relationships
 
@@ -206,9 +216,34 @@ def _column_tags(source: MetadataSource, info: str, wanted: ScopeTables) -> dict
     return {k: tuple(v) for k, v in tags.items()}
 
 
+def _governance(source: MetadataSource, sql: str) -> list[Row]:
+    """Rows of a row-filter or column-mask view; none where the workspace has no such view (older runtimes)."""
+    try:
+        return source.query(sql)
+    except CatalogError:
+        return []
+
+
+def _column_masks(source: MetadataSource, info: str, wanted: ScopeTables) -> dict[tuple[str, str], str]:
+    """The mask function of each masked (table, column): such columns are shown as masked and never sampled."""
+    rows = _governance(source, f"SELECT table_name, column_name, mask_catalog, mask_schema, mask_name "
+                               f"FROM {info}.column_masks WHERE schema_name = {quote_str(wanted.schema.lower())}")
+    return {(r["table_name"].lower(), r["column_name"].lower()):
+            ".".join(str(r[k]) for k in ("mask_catalog", "mask_schema", "mask_name") if r.get(k)) for r in rows}
+
+
+def _row_filters(source: MetadataSource, info: str, wanted: ScopeTables) -> dict[str, str]:
+    """The row filter function of each filtered table."""
+    rows = _governance(source, f"SELECT table_name, filter_catalog, filter_schema, filter_name "
+                               f"FROM {info}.row_filters WHERE schema_name = {quote_str(wanted.schema.lower())}")
+    return {r["table_name"].lower(): ".".join(str(r[k]) for k in ("filter_catalog", "filter_schema", "filter_name")
+                                              if r.get(k)) for r in rows}
+
+
 def _with_sample_values(source: MetadataSource, table: Table, options: ReadOptions) -> Table:
-    """Values of the table's low-cardinality text columns, from one bounded query."""
-    text_columns = [c.name for c in table.columns if is_text_type(c.type) and not c.sample_values]
+    """Values of the table's low-cardinality text columns, from one bounded query; masked columns are never read."""
+    text_columns = [c.name for c in table.columns
+                    if is_text_type(c.type) and not c.sample_values and MASK_TAG not in c.tags]
     if not text_columns:
         return table
     sql = sample_values_sql(table.qualified_name.split("."), text_columns, options.scan_rows, options.max_distinct + 1)

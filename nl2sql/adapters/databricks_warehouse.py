@@ -1,17 +1,19 @@
 """The Databricks SQL warehouse: runs guarded SQL through ``databricks-sql-connector`` and reads Unity Catalog.
 
-Public connector API only: ``databricks.sql.connect`` (host + HTTP path, a token or a credentials
-provider, default catalog and schema), ``cursor.execute`` / ``fetchmany_arrow`` / ``cancel`` and the
-metadata calls ``cursor.tables`` / ``cursor.columns``. Connections are opened on first use and pooled
-(``max_connections`` statements in flight at once); a connection the server dropped is replaced once. The time limit is
-enforced by cancelling the statement from a timer thread (the warehouse then stops the work, unlike a
-client-side socket timeout). The token never appears in a message: driver text is scrubbed first.
+Public connector API only: ``databricks.sql.connect`` (host + HTTP path, a ``credentials_provider`` from
+databricks-sdk's unified auth, default catalog and schema), ``cursor.execute`` (with ``query_tags``) /
+``fetchmany_arrow`` / ``cancel`` and the metadata calls ``cursor.tables`` / ``cursor.columns``.
+
+Three time limits, each a setting: opening a connection (``connect_timeout_s``; the connector alone would
+retry for up to 900 s), waiting for a pooled connection (``pool_timeout_s``, SQLAlchemy's ``QueuePool``)
+and each statement (cancelled from a timer thread, so the warehouse stops the work, plus a server-side
+``STATEMENT_TIMEOUT`` set per session where the server knows it). The token never appears in a message:
+driver text is scrubbed first.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -20,7 +22,11 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from catalog_semantics.adapters.unity_cache import TtlCache
 from catalog_semantics.adapters.unity_reader import MetadataSource, ReadOptions, UnityScope, read_unity_catalog
 from catalog_semantics.errors import CatalogError
-from nl2sql.adapters.databricks_config import DatabricksConfig, load_config, oauth_credentials_provider, parse_url, scrub
+from nl2sql.adapters.databricks_connection import (BearerToken, WarehouseLimits, WarehouseUnreachable,  # noqa: F401
+                                                   checkout, close_quietly, connect_within, make_pool,
+                                                   set_statement_timeout)
+from nl2sql.adapters.databricks_config import (DatabricksAuth, DatabricksConfig, http_path_for, load_config,
+                                               parse_url, scrub, server_hostname)
 from nl2sql.errors import ConfigError, ExecutionFailed, GuardRejected, InternalError, Issue, QueryTimeout
 from nl2sql.ports import ResultTable
 
@@ -36,67 +42,138 @@ DIALECTS = ("databricks", "spark")          # sqlglot dialects this warehouse ru
 
 
 class DatabricksWarehouse:
-    """A Databricks SQL warehouse (or any HiveServer2 endpoint the connector reaches, such as Spark in tests)."""
+    """A Databricks SQL warehouse (or any HiveServer2 endpoint the connector reaches, such as Spark in tests).
+
+    Credentials: ``auth`` (databricks-sdk's unified auth; host and HTTP path may come from it), or a
+    connector ``credentials_provider`` with an explicit host (tests), or a ``token`` for that host.
+    """
 
     dialect = "databricks"
 
-    def __init__(self, host: str, *, http_path: str | None = None, warehouse_id: str | None = None,
+    def __init__(self, host: str | None = None, *, http_path: str | None = None, warehouse_id: str | None = None,
                  token: str | None = None, credentials_provider: Callable[..., Any] | None = None,
-                 catalog: str | None = None, schema: str | None = None, tables: tuple[str, ...] = (),
-                 name: str | None = None, catalog_ttl_s: float = 600.0, read_options: ReadOptions = ReadOptions(),
-                 max_connections: int = 4, connect_args: Mapping[str, Any] | None = None) -> None:
-        self._config = DatabricksConfig(host=host, http_path=http_path, warehouse_id=warehouse_id, token=token,
-                                        catalog=catalog, schema=schema)
-        if token is None and credentials_provider is None:
-            raise ConfigError("No Databricks credentials are configured.",
-                              hint="Set DATABRICKS_TOKEN (a personal access token) or configure OAuth in a ~/.databrickscfg profile.")
+                 auth: DatabricksAuth | None = None, catalog: str | None = None, schema: str | None = None,
+                 tables: tuple[str, ...] = (), name: str | None = None, catalog_ttl_s: float = 600.0,
+                 read_options: ReadOptions = ReadOptions(), max_connections: int | None = None,
+                 limits: WarehouseLimits = WarehouseLimits(), connect_args: Mapping[str, Any] | None = None,
+                 principal: str | None = None) -> None:
+        if auth is None and credentials_provider is None:
+            if token is None:
+                raise ConfigError("No Databricks credentials are configured.",
+                                  hint="Set DATABRICKS_TOKEN (a personal access token), DATABRICKS_CLIENT_ID and "
+                                       "DATABRICKS_CLIENT_SECRET, or a ~/.databrickscfg profile.")
+            credentials_provider = BearerToken(token)    # an explicit token for an explicit host: nothing to resolve
+        self._auth = auth
         self._credentials_provider = credentials_provider
+        self._host, self._http_path, self._warehouse_id = host, http_path, warehouse_id
+        self._secrets = tuple(s for s in (token,) if s)
         self._connect_args = dict(connect_args or {})
-        self.catalog, self.schema = catalog, schema
-        self.name = name or f"Databricks {self._config.server_hostname}" + (f" ({catalog}.{schema})" if catalog and schema else "")
-        self._scope = UnityScope(catalog, schema, tuple(tables))
+        self._catalog, self._schema, self._tables = catalog, schema, tuple(tables)
+        self.principal = principal
+        self._name = name
         self._read_options = read_options
         self._catalog_cache: TtlCache[Catalog] = TtlCache(catalog_ttl_s)
-        self._max_connections = max(1, max_connections)
-        self._pool = threading.Condition()
-        self._idle: list[Any] = []                  # open connections not in use, reused by the next statement
-        self._open = 0                              # idle + in use
+        if max_connections is not None:
+            limits = WarehouseLimits(max(1, max_connections), limits.connect_timeout_s, limits.pool_timeout_s,
+                                     limits.statement_timeout_s)
+        self.limits = limits
+        self._pool = make_pool(self._connect, limits)
 
     # ----- construction at the edge -----
     @classmethod
     def from_config(cls, config: DatabricksConfig, **kwargs: Any) -> "DatabricksWarehouse":
-        provider = None if config.token else oauth_credentials_provider(config)
-        return cls(config.server_hostname, http_path=config.resolved_http_path, token=config.token,
-                   credentials_provider=provider, catalog=config.catalog, schema=config.schema, **kwargs)
+        """Host and credentials from databricks-sdk's unified auth (resolved on first use), SQL values from ``config``."""
+        return cls(config.host, http_path=config.http_path, warehouse_id=config.warehouse_id,
+                   auth=DatabricksAuth(config), catalog=config.catalog, schema=config.schema, **kwargs)
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None, profile: str | None = None,
                          **kwargs: Any) -> "DatabricksWarehouse":
-        """DATABRICKS_HOST, DATABRICKS_TOKEN, DATABRICKS_HTTP_PATH or _WAREHOUSE_ID, _CATALOG, _SCHEMA, profiles."""
-        return cls.from_config(load_config(os.environ if env is None else env, profile), **kwargs)
+        """DATABRICKS_HTTP_PATH/_CATALOG/_SCHEMA here; host and credentials as every Databricks tool resolves them."""
+        return cls.from_config(load_config(env, profile), **kwargs)
 
     @classmethod
     def from_url(cls, url: str, env: Mapping[str, str] | None = None, **kwargs: Any) -> "DatabricksWarehouse":
-        """``databricks://token:<TOKEN>@<host>?http_path=...&catalog=...&schema=...``; gaps filled from the environment."""
-        given = parse_url(url)
-        return cls.from_config(given.merged_with(load_config(os.environ if env is None else env, given.profile)), **kwargs)
+        """``databricks://token:<TOKEN>@<host>?http_path=...&catalog=...&schema=...``; the rest as ``from_environment``."""
+        given, from_env = parse_url(url), load_config(env)
+        merged = DatabricksConfig(**{**{k: v for k, v in vars(from_env).items() if v},
+                                     **{k: v for k, v in vars(given).items() if v}})
+        return cls.from_config(merged, **kwargs)
+
+    def for_user(self, token: str, principal: str | None = None) -> "DatabricksWarehouse":
+        """The same warehouse, queried with a user's own (forwarded) token: their grants, row filters and masks apply.
+
+        The user's token goes only to this warehouse's host; it gets its own connection pool and catalog cache.
+        """
+        if not token:
+            raise ConfigError("The forwarded user token is empty.")
+        return DatabricksWarehouse(self._host or self.server_hostname, http_path=self.http_path,
+                                   credentials_provider=BearerToken(token), catalog=self.catalog, schema=self.schema,
+                                   tables=self._tables, catalog_ttl_s=self._catalog_cache.ttl_s,
+                                   read_options=self._read_options, limits=self.limits, connect_args=self._connect_args,
+                                   principal=principal)
+
+    # ----- where it is -----
+    @property
+    def catalog(self) -> str | None:
+        """The default catalog: given, else from the profile the SDK chose (resolved on first use)."""
+        if self._catalog is None and self._auth is not None:
+            self._catalog = self._auth.profile_value("catalog")
+        return self._catalog
+
+    @property
+    def schema(self) -> str | None:
+        if self._schema is None and self._auth is not None:
+            self._schema = self._auth.profile_value("schema")
+        return self._schema
+
+    @property
+    def _scope(self) -> UnityScope:
+        return UnityScope(self.catalog, self.schema, self._tables)
+
+    @property
+    def server_hostname(self) -> str:
+        if self._host:
+            return server_hostname(self._host)
+        assert self._auth is not None
+        return server_hostname(self._auth.host)
+
+    @property
+    def http_path(self) -> str:
+        if not (self._http_path or self._warehouse_id) and self._auth is not None:
+            from_profile = self._auth.profile_value("http_path")
+            return http_path_for(from_profile, self._auth.config.warehouse_id)
+        return http_path_for(self._http_path, self._warehouse_id)
+
+    @property
+    def name(self) -> str:
+        if self._name is None:
+            scope = f" ({self._catalog}.{self._schema})" if self._catalog and self._schema else ""
+            try:
+                self._name = f"Databricks {self.server_hostname}{scope}"
+            except ConfigError:
+                return f"Databricks{scope}"
+        return self._name
 
     # ----- the Warehouse port -----
-    def run(self, checked: "CheckedSql", *, max_rows: int | None, timeout_s: float) -> ResultTable:
-        table, truncated, elapsed_ms = self.run_arrow(checked, max_rows=max_rows, timeout_s=timeout_s)
+    def run(self, checked: "CheckedSql", *, max_rows: int | None, timeout_s: float,
+            tags: Mapping[str, str] | None = None) -> ResultTable:
+        table, truncated, elapsed_ms = self.run_arrow(checked, max_rows=max_rows, timeout_s=timeout_s, tags=tags)
         columns = [c.to_pylist() for c in table.columns]
         return ResultTable(columns=tuple(table.column_names), rows=tuple(zip(*columns)) if columns else (),
                            truncated=truncated, elapsed_ms=elapsed_ms)
 
-    def run_arrow(self, checked: "CheckedSql", *, max_rows: int | None, timeout_s: float) -> tuple["pa.Table", bool, float]:
+    def run_arrow(self, checked: "CheckedSql", *, max_rows: int | None, timeout_s: float,
+                  tags: Mapping[str, str] | None = None) -> tuple["pa.Table", bool, float]:
         """The result as an Arrow table (at most ``max_rows`` rows), whether rows were cut, and milliseconds taken."""
         if checked.dialect not in DIALECTS:
             raise InternalError(f"SQL checked for {checked.dialect!r} sent to a Databricks warehouse.")
         refuse_variable_substitution(checked.sql)
         started = time.perf_counter()
+        query_tags = self.query_tags(tags)
 
         def fetch(cursor: Any) -> "pa.Table":
-            cursor.execute(checked.sql)
+            cursor.execute(checked.sql, query_tags=query_tags)
             batch = cursor.fetchall_arrow() if max_rows is None else cursor.fetchmany_arrow(max_rows + 1)
             return _as_arrow(batch, cursor.description)
 
@@ -105,6 +182,18 @@ class DatabricksWarehouse:
         if truncated:
             table = table.slice(0, max_rows)
         return table, truncated, (time.perf_counter() - started) * 1000
+
+    def query_tags(self, tags: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Tags the warehouse records with each statement (query history, system tables): app, principal, the
+        question id and generator the pipeline set (``nl2sql.query_tags``), and extras."""
+        from nl2sql.query_tags import current_tags
+
+        out = {"app": "lakehouse-nl2sql"}
+        if self.principal:
+            out["principal"] = self.principal
+        out.update(current_tags())
+        out.update({k: str(v) for k, v in (tags or {}).items() if v is not None})
+        return out
 
     def read_catalog(self) -> "Catalog":
         """The scope's tables, columns, comments, keys, tags and sample values; cached for ``catalog_ttl_s``."""
@@ -117,37 +206,43 @@ class DatabricksWarehouse:
         return _ConnectorMetadata(self)
 
     def close(self) -> None:
-        """Close the pooled connections not in use; the warehouse stays usable (a new statement reconnects)."""
-        with self._pool:
-            idle, self._idle = self._idle, []
-            self._open -= len(idle)
-            self._pool.notify_all()
-        for connection in idle:
-            _close_quietly(connection)
+        """Close the pooled connections; the warehouse stays usable (a new statement reconnects)."""
+        self._pool.dispose()
 
     def __repr__(self) -> str:
-        return f"DatabricksWarehouse(host={self._config.server_hostname!r}, catalog={self.catalog!r}, schema={self.schema!r})"
+        return f"DatabricksWarehouse(host={self._host!r}, catalog={self._catalog!r}, schema={self._schema!r})"
 
     # ----- connection and statements -----
     def _connect(self) -> Any:
+        """A new connection within ``connect_timeout_s``, session settings applied."""
+        return connect_within(self._open_connection, self.limits.connect_timeout_s, self._safe_host())
+
+    def _open_connection(self) -> Any:
         from databricks import sql
 
-        args: dict[str, Any] = {"server_hostname": self._config.server_hostname,
-                                "http_path": self._config.resolved_http_path,
-                                "catalog": self.catalog, "schema": self.schema,
-                                "user_agent_entry": "lakehouse-nl2sql"}
-        if self._credentials_provider is not None:
-            args["credentials_provider"] = self._credentials_provider
-        else:
-            args["access_token"] = self._config.token
-        args.update(self._connect_args)
+        limit = self.limits.connect_timeout_s
+        args: dict[str, Any] = {"catalog": self.catalog, "schema": self.schema, "user_agent_entry": "lakehouse-nl2sql",
+                                "_retry_stop_after_attempts_duration": max(1.0, limit),
+                                "_socket_timeout": max(limit, 60.0)}
         try:
+            args.update(server_hostname=self.server_hostname, http_path=self.http_path,
+                        credentials_provider=self._credentials_provider or self._auth_provider())
+            args.update(self._connect_args)
             connection = sql.connect(**args)
+        except ConfigError:
+            raise
         except Exception as e:  # noqa: BLE001 - any driver failure becomes our error, scrubbed
-            raise ExecutionFailed(f"Could not connect to the Databricks SQL warehouse: {self._scrub(e)}",
-                                  hint="Check the host, HTTP path and token, and that the warehouse is running.") from None
+            raise WarehouseUnreachable(f"Could not connect to the Databricks SQL warehouse: {self._scrub(e)}",
+                                       hint="Check the host, HTTP path and credentials, and that the warehouse is running "
+                                            f"(connecting waits up to NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S = {limit:g} s).") from None
+        set_statement_timeout(connection, self.limits.statement_timeout_s)
         self._ensure_namespace(connection)
         return connection
+
+    def _auth_provider(self) -> Callable[[], Callable[[], dict[str, str]]]:
+        assert self._auth is not None
+        self._auth.limit_seconds(self.limits.connect_timeout_s)
+        return self._auth.credentials_provider
 
     def _ensure_namespace(self, connection: Any) -> None:
         """Make the default catalog and schema current where the server ignored the initial namespace.
@@ -167,18 +262,18 @@ class DatabricksWarehouse:
             if (str(current_catalog).lower(), str(current_schema).lower()) != (wanted_catalog.lower(), wanted_schema.lower()):
                 cursor.execute(f"USE {qualified((wanted_catalog, wanted_schema))}")
         except Exception as e:  # noqa: BLE001
-            _close_quietly(connection)
+            close_quietly(connection)
             raise ConfigError(f"The default catalog and schema {self.catalog or ''}.{self.schema or ''} could not be "
                               f"selected: {self._scrub(e)}", hint="Check DATABRICKS_CATALOG and DATABRICKS_SCHEMA.") from None
         finally:
-            _close_quietly(cursor)
+            close_quietly(cursor)
 
     def _with_cursor(self, work: Callable[[Any], Any], *, timeout_s: float | None) -> Any:
         """Run ``work(cursor)`` on a pooled connection under the time limit; reconnect once if it was dropped."""
         from databricks.sql import exc
 
         for attempt in (1, 2):
-            connection = self._acquire()
+            connection = checkout(self._pool, self.limits)
             broken = False
             fired = threading.Event()
             timer = None
@@ -193,7 +288,8 @@ class DatabricksWarehouse:
             except exc.Error as e:
                 if fired.is_set():
                     raise QueryTimeout(f"The query ran longer than {timeout_s:g} seconds and was cancelled.",
-                                       hint="Ask for less data (a shorter period, fewer groups) or raise the time limit.") from None
+                                       hint="Ask for less data (a shorter period, fewer groups) or raise "
+                                            "NL2SQL_QUERY_TIMEOUT_S.") from None
                 broken = _connection_lost(e)
                 if attempt == 1 and broken:
                     log.info("Databricks connection lost; reconnecting once")
@@ -203,40 +299,22 @@ class DatabricksWarehouse:
                 if timer:
                     timer.cancel()
                 if cursor is not None:
-                    _close_quietly(cursor)
-                self._release(connection, broken=broken)
+                    close_quietly(cursor)
+                if broken:
+                    connection.invalidate()
+                connection.close()                  # back to the pool (or discarded when invalidated)
         raise AssertionError("unreachable")
 
-    def _acquire(self) -> Any:
-        """An idle connection, a new one while under ``max_connections``, else wait for one to come back."""
-        with self._pool:
-            while not self._idle and self._open >= self._max_connections:
-                self._pool.wait()
-            if self._idle:
-                return self._idle.pop()
-            self._open += 1
+    def _safe_host(self) -> str:
         try:
-            return self._connect()
-        except BaseException:
-            with self._pool:
-                self._open -= 1
-                self._pool.notify()
-            raise
-
-    def _release(self, connection: Any, *, broken: bool) -> None:
-        with self._pool:
-            if broken:
-                self._open -= 1
-            else:
-                self._idle.append(connection)
-            self._pool.notify()
-        if broken:
-            _close_quietly(connection)
+            return self.server_hostname
+        except ConfigError:
+            return "(unresolved host)"
 
     def _scrub(self, error: BaseException) -> str:
         """The driver's message without secrets, and without the server's Java stack trace."""
-        text = re.split(r"\n\s*at |\n\tat ", str(error), maxsplit=1)[0].strip()
-        return scrub(text, self._config.secrets)[:1000]
+        text = re.split(r"\n\s*at |\n\tat ", error_text(error), maxsplit=1)[0].strip()
+        return scrub(text, self._secrets)[:1000]
 
 
 def refuse_variable_substitution(sql: str) -> None:
@@ -273,17 +351,20 @@ def _cancel(cursor: Any, fired: threading.Event) -> None:
         log.debug("cancel after timeout failed: %s", type(e).__name__)
 
 
-def _close_quietly(cursor: Any) -> None:
+def error_text(error: BaseException) -> str:
+    """The driver error's text; its type name when it has none (the connector's ``str()`` can fail on a
+    server error that came without a message)."""
     try:
-        cursor.close()
+        text = str(error)
     except Exception:  # noqa: BLE001
-        pass
+        text = ""
+    return text or str(getattr(error, "message", "") or "") or type(error).__name__
 
 
 def _connection_lost(error: BaseException) -> bool:
     from databricks.sql import exc
 
-    text = str(error).lower()
+    text = error_text(error).lower()
     return isinstance(error, exc.RequestError) or "invalid sessionhandle" in text or "session is closed" in text \
         or "connection is closed" in text or "cursor is closed" in text
 
