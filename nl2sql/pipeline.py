@@ -1,9 +1,11 @@
-"""The question-to-answer pipeline: validate → link → generate → guard → run → Answer.
+"""The question-to-answer pipeline: validate → link (on the conversation) → generate → guard → run → vote → Answer.
 
 ``Assistant.ask`` never raises for something a user can act on: refusals, abstentions, LLM outages and
-warehouse errors come back as an ``Answer`` with a status and a friendly message. Only the LLM
-generator is repaired (the warehouse or guard error goes back to the model), at most ``max_repairs``
-times. The assistant holds no mutable state, so one instance serves many threads at once.
+warehouse errors come back as an ``Answer`` with a status and a friendly message. Generators are tried in
+order behind one seam (``generators.Generator``); each may propose several candidates, all guarded and run,
+and the result most of them agree on is the answer (``candidates.choose``). A generator that can repair
+(the LLM) gets the guard or warehouse error back, at most ``max_repairs`` times. The assistant holds no
+mutable state, so one instance serves many threads at once.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from catalog_semantics.linking import link
+from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.render import render_context
 from catalog_semantics.scope import Principal, scope_model, visible_queries
@@ -30,15 +32,9 @@ from nl2sql.errors import (
     QuestionError,
     UserFacingError,
 )
-from nl2sql.generators import (
-    History,
-    build_llm_request,
-    generate_llm,
-    generate_offline,
-    generate_verified,
-    repair_request,
-    repair_text,
-)
+from nl2sql.candidates import Ballot, choose
+from nl2sql.followup import link_conversation
+from nl2sql.generators import Generator, History, LlmGenerator, OfflineGenerator, VerifiedGenerator, repair_text
 from nl2sql.guard import CheckedSql, check, policy_for_model
 from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, clarify, failed, present
 from nl2sql.ports import LlmClient, ResultTable, Warehouse
@@ -158,130 +154,149 @@ class Assistant:
         timer.timings_ms["total"] = (time.perf_counter() - start) * 1000
         return replace(answer, timings_ms=dict(timer.timings_ms))
 
+    def generators(self, order: Sequence[GeneratorName]) -> tuple[Generator, ...]:
+        """The generators to try for one question, in order; built per question (the LLM one keeps the
+        conversation for its repairs)."""
+        made: list[Generator] = []
+        for name in order:
+            if name == "verified":
+                extra = self.feedback.verified_queries() if self.feedback is not None else ()
+                made.append(VerifiedGenerator(self.model, tuple(visible_queries(extra, self.model))))
+            elif name == "offline":
+                made.append(OfflineGenerator(self.model))
+            elif name == "llm" and self.llm is not None:
+                made.append(LlmGenerator(
+                    self.llm, self.model, render=self._render, max_rows=self.settings.max_rows,
+                    candidates=self.settings.llm_candidates, max_retries=self.settings.max_repairs,
+                    scrub_values=not self.settings.send_data_to_llm,
+                ))
+        return tuple(made)
+
+    def _render(self, linked: LinkedSchema) -> str:
+        # Instructions go in the system message (prompt.py), not twice.
+        return render_context(replace(self.model, instructions=()), linked,
+                              budget_tokens=self.settings.context_token_budget,
+                              include_values=self.settings.send_data_to_llm)
+
     def _answer(self, question: str, history: History, order: tuple[GeneratorName, ...], timer: _Timer) -> Answer:
         if "llm" in order and self.llm is None and self.settings.generator == "llm":
             raise ConfigError("No language model is configured.", hint=NO_LLM_HINT)
         with timer.step("link"):
-            linked = link(self.model, question)
+            linked = link_conversation(self.model, question, history)
         linked_tables = tuple(t.name for t in linked.tables)
         attempts: list[Attempt] = []
         abstentions: list[Candidate] = []
         refusal: GuardRejected | None = None
         failure: UserFacingError | None = None
         context: str | None = None
-        for generator in order:
-            if generator == "llm":
-                if self.llm is None:
-                    continue
-                with timer.step("render"):
-                    # Instructions go in the system message (prompt.py), not twice.
-                    context = render_context(
-                        replace(self.model, instructions=()),
-                        linked,
-                        budget_tokens=self.settings.context_token_budget,
-                        include_values=self.settings.send_data_to_llm,
-                    )
-                ran = self._run_llm(question, history, context, attempts, abstentions, timer)
-            else:
-                ran = self._run_deterministic(generator, question, history, attempts, abstentions, timer)
-            if isinstance(ran, Candidate):  # more than one reading, or the model asked back: ask the user
-                attempts.append(Attempt(ran.generator, None, "clarify", ran.clarification))
-                return clarify(question, ran, attempts=tuple(attempts), linked_tables=linked_tables)
-            if isinstance(ran, _Ran):
-                attempts.append(Attempt(ran.candidate.generator, ran.checked.sql, "ran"))
+        for generator in self.generators(order):
+            outcome = self._try(generator, question, history, linked, attempts, timer)
+            context = getattr(generator, "context", None) or context
+            if isinstance(outcome, Candidate) and outcome.clarifies:  # more than one reading, or the model asked
+                attempts.append(Attempt(outcome.generator, None, "clarify", outcome.clarification))
+                return clarify(question, outcome, attempts=tuple(attempts), linked_tables=linked_tables)
+            if isinstance(outcome, Candidate):
+                if outcome.generator != "verified":
+                    abstentions.append(outcome)
+            elif isinstance(outcome, _Ran):
                 with timer.step("present"):
-                    explanation, chart = present(ran.checked, ran.result, self.model)
-                return answered(question, ran.candidate, ran.checked, ran.result, explanation=explanation,
-                                chart=chart, attempts=tuple(attempts), linked_tables=linked_tables, context=context)
-            if isinstance(ran, GuardRejected):
-                refusal = ran
-            elif isinstance(ran, UserFacingError):
-                failure = ran
+                    explanation, chart = present(outcome.checked, outcome.result, self.model)
+                return answered(question, outcome.candidate, outcome.checked, outcome.result,
+                                explanation=explanation, chart=chart, attempts=tuple(attempts),
+                                linked_tables=linked_tables, context=context)
+            elif isinstance(outcome, GuardRejected):
+                refusal = outcome
+            elif isinstance(outcome, UserFacingError):
+                failure = outcome
         if refusal is not None or failure is not None:
             return replace(failed(question, refusal or failure), attempts=tuple(attempts), linked_tables=linked_tables)
         return abstained(question, abstentions, attempts=tuple(attempts), linked_tables=linked_tables,
                          llm_configured=self.llm is not None)
 
-    def _run_deterministic(
-        self,
-        generator: GeneratorName,
-        question: str,
-        history: History,
-        attempts: list[Attempt],
-        abstentions: list[Candidate],
-        timer: _Timer,
-    ) -> _Ran | Candidate | UserFacingError | None:
-        with timer.step(generator):
-            if generator == "verified":
-                extra = self.feedback.verified_queries() if self.feedback is not None else ()
-                candidate = generate_verified(question, self.model, visible_queries(extra, self.model))
-            else:
-                candidate = generate_offline(question, self.model, history)
-        if candidate.clarifies:
-            return candidate
-        if candidate.abstained:
-            attempts.append(Attempt(generator, None, "abstained", candidate.abstain_reason))
-            if generator != "verified":
-                abstentions.append(candidate)
-            return None
-        try:
-            return self._guard_and_run(candidate, timer)
-        except GuardRejected as e:
-            attempts.append(Attempt(generator, candidate.sql, "refused", e.message))
-            log.warning("%s SQL refused by the guard: %s", generator, [i.code for i in e.issues])
-            return e
-        except ExecutionFailed as e:
-            attempts.append(Attempt(generator, candidate.sql, "error", e.message))
-            return e
-
-    def _run_llm(
-        self,
-        question: str,
-        history: History,
-        context: str,
-        attempts: list[Attempt],
-        abstentions: list[Candidate],
-        timer: _Timer,
-    ) -> _Ran | Candidate | UserFacingError | None:
-        assert self.llm is not None
-        with timer.step("prompt"):
-            request = build_llm_request(
-                question, self.model, context=context, max_rows=self.settings.max_rows, history=history
-            )
-        last: UserFacingError | None = None
-        tokens = [0, 0]
-        for _ in range(1 + max(0, self.settings.max_repairs)):
-            with timer.step("llm"):
-                try:
-                    candidate, completion = generate_llm(request, self.llm, self.model.dialect)
-                except LlmReplyError as e:
-                    attempts.append(Attempt("llm", None, "error", e.message))
-                    last = e
-                    request = repair_request(request, "", f"{e.message} Reply with one SQL query.")
-                    continue
-            tokens[0] += completion.prompt_tokens
-            tokens[1] += completion.completion_tokens
-            candidate = replace(candidate, prompt_tokens=tokens[0], completion_tokens=tokens[1])
-            if candidate.clarifies:
-                return candidate
-            if candidate.abstained:
-                attempts.append(Attempt("llm", None, "abstained", candidate.abstain_reason))
-                abstentions.append(candidate)
-                return None
+    def _try(self, generator: Generator, question: str, history: History, linked: LinkedSchema,
+             attempts: list[Attempt], timer: _Timer) -> _Ran | Candidate | UserFacingError:
+        """One generator: its candidates are guarded and run; the result most agree on wins (candidates.py);
+        when none ran, the last error goes back to a generator that can repair, while it has tries left.
+        Returns what ran, a clarifying or abstaining candidate, or the error that stopped it."""
+        name = generator.name
+        tracked = getattr(generator, "attempts", None)
+        with timer.step(name):
             try:
-                return self._guard_and_run(candidate, timer)
-            except QueryTimeout as e:
-                attempts.append(Attempt("llm", candidate.sql, "timeout", e.message))
+                candidates = generator.generate(question, history, linked)
+            except LlmReplyError as e:           # every reply unusable, even after asking again
                 return e
-            except (GuardRejected, ExecutionFailed) as e:
-                outcome = "refused" if isinstance(e, GuardRejected) else "error"
-                attempts.append(Attempt("llm", candidate.sql, outcome, e.message))
+            finally:
+                if tracked:
+                    attempts.extend(tracked)
+                    tracked.clear()
+        total = getattr(generator, "with_tokens", lambda c: c)
+        asking = next((c for c in candidates if c.clarifies), None)
+        if asking is not None and not any(c.sql for c in candidates):
+            return total(asking)
+        error: UserFacingError | None = None
+        while True:
+            ran, last = self._run_all(candidates, attempts, timer)
+            error = last or error
+            if ran:
+                return self._vote(ran, attempts, total)
+            repair = getattr(generator, "repair", None)
+            failed_one = next((c for c in reversed(candidates) if c.sql), None)
+            if failed_one is None or repair is None or error is None or isinstance(error, QueryTimeout):
+                break
+            with timer.step(name):
+                try:
+                    candidates = repair(failed_one, repair_text(error))
+                except LlmReplyError as e:
+                    return e
+                finally:
+                    if tracked:
+                        attempts.extend(tracked)
+                        tracked.clear()
+            if not candidates:
+                break
+        if error is not None:
+            return error
+        abstention = next((c for c in candidates if c.abstained), Candidate(name, None))
+        attempts.append(Attempt(name, None, "abstained", abstention.abstain_reason))
+        return total(abstention)
+
+    def _run_all(self, candidates: Sequence[Candidate], attempts: list[Attempt],
+                 timer: _Timer) -> tuple[list[tuple[int, _Ran]], UserFacingError | None]:
+        """Guard and run every candidate that has SQL; record each failure as an attempt."""
+        ran: list[tuple[int, _Ran]] = []
+        last: UserFacingError | None = None
+        for i, candidate in enumerate(candidates):
+            if candidate.sql is None:
+                continue
+            try:
+                ran.append((i, self._guard_and_run(candidate, timer)))
+            except QueryTimeout as e:
+                attempts.append(Attempt(candidate.generator, candidate.sql, "timeout", e.message))
                 last = e
-                request = repair_request(
-                    request, candidate.sql or "", repair_text(e), scrub_values=not self.settings.send_data_to_llm
-                )
-        assert last is not None
-        return last
+            except GuardRejected as e:
+                attempts.append(Attempt(candidate.generator, candidate.sql, "refused", e.message))
+                log.warning("%s SQL refused by the guard: %s", candidate.generator, [i.code for i in e.issues])
+                last = e
+            except ExecutionFailed as e:
+                attempts.append(Attempt(candidate.generator, candidate.sql, "error", e.message))
+                last = e
+        return ran, last
+
+    def _vote(self, ran: list[tuple[int, _Ran]], attempts: list[Attempt], total: object) -> _Ran:
+        """The candidate whose result most others agree with (ties: non-empty, then earliest)."""
+        if len(ran) == 1:
+            winner = ran[0][1]
+            attempts.append(Attempt(winner.candidate.generator, winner.checked.sql, "ran"))
+        else:
+            verdict = choose([Ballot(i, r.checked.sql, r.result.rows) for i, r in ran])
+            for (_, r), reason in zip(ran, verdict.reasons):
+                attempts.append(Attempt(r.candidate.generator, r.checked.sql, "ran" if reason is None else "outvoted",
+                                        reason))
+            winner = ran[verdict.winner][1]
+            agreeing = verdict.support[verdict.winner]
+            note = f"{agreeing} of {len(ran)} candidate queries that ran returned this result."
+            winner = replace(winner, candidate=replace(winner.candidate, notes=(*winner.candidate.notes, note)))
+        return replace(winner, candidate=total(winner.candidate))  # type: ignore[operator]
 
     def _guard_and_run(self, candidate: Candidate, timer: _Timer) -> _Ran:
         assert candidate.sql is not None

@@ -23,7 +23,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Literal
 
 Content = str | list[dict[str, Any]]        # a list: content parts, as Databricks reasoning models send
-Responder = Callable[[dict[str, Any]], Content]
+
+
+@dataclass(frozen=True)
+class StubReply:
+    """A reply with its ``finish_reason`` ("length": cut at the budget) and the usage details a provider reports."""
+
+    content: Content
+    finish_reason: str = "stop"
+    reasoning_tokens: int = 0
+    cached_tokens: int = 0
+
+
+Reply = Content | StubReply
+# The responder is called once per choice (``n`` times for a request with ``n``); the body it sees carries
+# ``"_stub_choice": i`` so a sampling stub can answer each choice differently.
+Responder = Callable[[dict[str, Any]], Reply]
 FailureKind = Literal["401", "429", "500", "503", "timeout", "malformed", "no_sql", "endless", "drop", "empty_choices"]
 FAILURE_KINDS: tuple[str, ...] = FailureKind.__args__  # type: ignore[attr-defined]
 
@@ -65,7 +80,7 @@ class _State:
     responder: Responder
     model: str
     failures: collections.deque[_Failure] = field(default_factory=collections.deque)
-    replies: collections.deque[Content] = field(default_factory=collections.deque)
+    replies: collections.deque[Reply] = field(default_factory=collections.deque)
     requests: list[RecordedRequest] = field(default_factory=list)
     rejected_params: tuple[str, ...] = ()
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -112,8 +127,9 @@ class StubLlmServer:
     def responder(self, responder: Responder) -> None:
         self._state.responder = responder
 
-    def script(self, *replies: Content) -> "StubLlmServer":
-        """Queue replies (texts, or lists of content parts), answered in order before the responder is consulted."""
+    def script(self, *replies: Reply) -> "StubLlmServer":
+        """Queue replies (texts, lists of content parts or ``StubReply``), answered in order (one per choice)
+        before the responder is consulted."""
         with self._state.lock:
             self._state.replies.extend(replies)
         return self
@@ -152,6 +168,16 @@ class StubLlmServer:
         self.close()
 
 
+def _is_parts(content: list[Any]) -> bool:
+    """A list of content parts (one reply) rather than a list of replies (one per choice)."""
+    return bool(content) and all(isinstance(p, dict) for p in content)
+
+
+def budget(body: dict[str, Any]) -> int:
+    """The reply token budget a request gave (``max_tokens`` or ``max_completion_tokens``; 1024 when absent)."""
+    return int(body.get("max_tokens") or body.get("max_completion_tokens") or 1024)
+
+
 def _tokens(text: str) -> int:
     """A rough, deterministic token count (4 characters a token), for usage fields."""
     return max(1, len(text) // 4) if text else 0
@@ -187,14 +213,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, {"error": {"message": message, "type": "invalid_request_error",
                                             "param": rejected[0], "code": "unsupported_parameter"}})
             return
+        n = int(request.body.get("n") or 1)
         with self.state.lock:
             failure = self.state.failures.popleft() if self.state.failures else None
-            scripted = self.state.replies.popleft() if failure is None and self.state.replies else None
+            scripted = [self.state.replies.popleft() if failure is None and self.state.replies else None
+                        for _ in range(n)]
         if failure is not None:
             self._fail(failure, request.body)
             return
-        text = scripted if scripted is not None else self.state.responder(request.body)
-        self._send_completion(request.body, text)
+        replies = [s if s is not None else self.state.responder({**request.body, "_stub_choice": i})
+                   for i, s in enumerate(scripted)]
+        self._send_completion(request.body, replies)
 
     def _record(self, raw: bytes) -> RecordedRequest:
         try:
@@ -240,19 +269,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
 
-    def _send_completion(self, body: dict[str, Any], content: Content, *, quiet: bool = False) -> None:
+    def _send_completion(self, body: dict[str, Any], content: Reply | list[Reply], *, quiet: bool = False) -> None:
         prompt = "".join(str(m.get("content", "")) for m in body.get("messages", []))
-        text = content if isinstance(content, str) else json.dumps(content)
+        replies = [r if isinstance(r, StubReply) else StubReply(r)
+                   for r in (content if isinstance(content, list) and not _is_parts(content) else [content])]
+        texts = [r.content if isinstance(r.content, str) else json.dumps(r.content) for r in replies]
+        completion = sum(_tokens(t) for t in texts) + sum(r.reasoning_tokens for r in replies)
         payload = {
             "id": f"chatcmpl-stub-{len(self.state.requests)}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model") or self.state.model,
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+            "choices": [{"index": i, "finish_reason": r.finish_reason,
+                         "message": {"role": "assistant", "content": r.content}} for i, r in enumerate(replies)],
             "usage": {
                 "prompt_tokens": _tokens(prompt),
-                "completion_tokens": _tokens(text),
-                "total_tokens": _tokens(prompt) + _tokens(text),
+                "completion_tokens": completion,
+                "total_tokens": _tokens(prompt) + completion,
+                "prompt_tokens_details": {"cached_tokens": sum(r.cached_tokens for r in replies)},
+                "completion_tokens_details": {"reasoning_tokens": sum(r.reasoning_tokens for r in replies)},
             },
         }
         try:
