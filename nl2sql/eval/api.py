@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from nl2sql.errors import ConfigError
-from nl2sql.eval.dataset import DEFAULT_DB, Dataset, load_dataset
+from nl2sql.errors import ConfigError, UsageError
+from nl2sql.eval.dataset import DEFAULT_DB, DatabaseSource, Dataset, load_dataset
 from nl2sql.eval.databases import assistant_factory, database_opener
 from nl2sql.eval.execute import SCORING_ROW_CAP
 from nl2sql.eval.generators import AssistantGenerator, Generator, GeneratorKind, GoldGenerator, PredictionsFile
@@ -29,7 +29,8 @@ class EvalRequest:
     out_dir: Path
     predictions: Path | None = None
     db: str | None = None                     # file datasets: the warehouse; spider/bird: the databases folder
-    overlay: str | None = None                # file datasets: the overlay for the configured warehouse
+    overlay: str | None = None                # the overlay: file datasets' warehouse, or every spider/bird database
+                                              # (a folder: <db_id>.yaml each)
     workers: int = 2
     timeout_s: float = 60.0
     limit: int | None = None
@@ -46,8 +47,14 @@ def evaluate(request: EvalRequest, *, settings: Settings | None = None, llm: Llm
     settings = settings or Settings()
     is_file = not request.dataset.startswith(("spider:", "bird:"))
     database_dir = Path(request.db).expanduser() if (request.db and not is_file) else None
+    if request.overlay and not Path(request.overlay).expanduser().exists():
+        raise UsageError(f"The overlay {request.overlay} does not exist.", hint="Give an overlay YAML file (or, "
+                         "for spider: and bird:, a folder of <db_id>.yaml files), or leave --overlay out.")
     full = load_dataset(request.dataset, database_dir=database_dir)
-    default_warehouse, default_model = _configured_warehouse(request, settings) if is_file else (None, None)
+    if is_file:
+        full = _file_databases(full, request)
+    needs_default = is_file and DEFAULT_DB in full.databases
+    default_warehouse, default_model = _configured_warehouse(request, settings) if needs_default else (None, None)
     # Generators see the whole dataset (a predictions file has a line for every question); --limit
     # only decides which questions are scored.
     generator, model_name, cached = _generator(request, full, settings, llm, default_warehouse, default_model)
@@ -93,10 +100,39 @@ def _generator(request: EvalRequest, dataset: Dataset, settings: Settings, llm: 
         cached = CachedLlm(llm, cache_path, request={"base_url": settings.llm_base_url,
                                                       "temperature": settings.llm_temperature})
         llm = cached
-    factory = assistant_factory(eval_settings, llm=llm, default=warehouse, default_model=model)
+    overlay = Path(request.overlay).expanduser() if request.overlay else None
+    factory = assistant_factory(eval_settings, llm=llm, default=warehouse, default_model=model, overlay=overlay)
     model_name = llm.model if (llm is not None and request.generator == "llm") else None
     generator = AssistantGenerator(request.generator, dataset, factory, row_cap=SCORING_ROW_CAP)  # type: ignore[arg-type]
     return generator, model_name, cached
+
+
+def _file_databases(dataset: Dataset, request: EvalRequest) -> Dataset:
+    """Where a benchmark file's questions run when its rows name a ``db_id``.
+
+    ``--db`` a folder: ``<folder>/<db_id>/<db_id>.sqlite`` (Spider's layout) or ``<folder>/<db_id>.sqlite``;
+    otherwise a file whose rows all name one database run on the configured warehouse (``--db`` or the
+    settings). Rows naming several databases with no folder to find them in are a usage error, not a run
+    that skips every question."""
+    named = [d for d in dataset.databases if d != DEFAULT_DB]
+    if not named:
+        return dataset
+    folder = Path(request.db).expanduser() if request.db and Path(request.db).expanduser().is_dir() else None
+    if folder is not None:
+        databases = dict(dataset.databases)
+        for db_id in named:
+            files = [p for p in (folder / db_id / f"{db_id}.sqlite", folder / f"{db_id}.sqlite",
+                                 folder / f"{db_id}.sqlite3") if p.is_file()]
+            if not files:
+                raise UsageError(f"The questions name the database {db_id!r}, which {folder} does not hold.",
+                                 hint="Give --db the folder holding <db_id>/<db_id>.sqlite or <db_id>.sqlite.")
+            databases[db_id] = DatabaseSource(db_id, (files[0],))
+        return replace(dataset, databases=databases)
+    if len(named) == 1:
+        examples = tuple(replace(e, db_id=DEFAULT_DB) for e in dataset.examples)
+        return replace(dataset, examples=examples, databases={DEFAULT_DB: DatabaseSource(DEFAULT_DB)})
+    raise UsageError(f"The questions name {len(named)} databases ({', '.join(named[:5])}), and --db is not a "
+                     "folder holding them.", hint="Give --db the folder holding <db_id>/<db_id>.sqlite.")
 
 
 def _configured_llm(settings: Settings) -> LlmClient:

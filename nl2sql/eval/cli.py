@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("--predictions", type=Path, help="predictions file: one SQL per line, in dataset order")
     ev.add_argument("--db", help="file datasets: DuckDB file, SQLite file or SQLAlchemy URL; "
                                  "spider/bird: the folder holding <db_id>/ databases")
-    ev.add_argument("--overlay", help="file datasets: overlay YAML for the warehouse")
+    ev.add_argument("--overlay", help="overlay YAML: for file datasets the warehouse's; for spider/bird applied to "
+                                      "every database (or a folder of <db_id>.yaml files)")
     ev.add_argument("--out", type=Path, help="output folder (report.json, report.md, results.jsonl)")
     ev.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
     ev.add_argument("--timeout", type=float, default=60.0, help="per-query time limit in seconds (default 60)")
@@ -66,9 +67,17 @@ def run_eval(args: argparse.Namespace) -> int:
             print(f"MLflow run {run_id}")
     except UserFacingError as e:
         print(f"nl2sql eval: {e}", file=sys.stderr)
+        if e.code == "usage":
+            return EXIT_USAGE
         return EXIT_CONFIG if e.code in ("config", "overlay") else EXIT_ERROR
     print(headline(report))
     print(f"reports: {args.out / 'report.json'}  {args.out / 'report.md'}")
+    counts = report.get("counts", {})
+    if counts.get("runnable", 0) == 0 and report["questions"]:
+        # Nothing was scored (every database missing): a run that measured nothing is not a success.
+        print(f"nl2sql eval: all {len(report['questions'])} questions were skipped; nothing was scored "
+              "(check --dataset and --db)", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_OK
 
 
