@@ -32,7 +32,7 @@ class Generator(Protocol):
 
 
 class Repairable(Protocol):
-    def repair(self, candidate: Candidate, error: str) -> tuple[Candidate, ...]: ...
+    def repair(self, candidate: Candidate, error: str, *, from_start: bool = False) -> tuple[Candidate, ...]: ...
 
 
 def generate_verified(question: str, model: SemanticModel, extra: Iterable[VerifiedQuery] = ()) -> Candidate:
@@ -159,24 +159,27 @@ class LlmGenerator:
         self.attempts: list[Attempt] = []
         self.prompt_tokens = self.completion_tokens = self.cached_tokens = self.reasoning_tokens = 0
         self.request: LlmRequest | None = None
+        self.first: LlmRequest | None = None
         self.context: str | None = None
 
     def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]:
         self.context = self.render(linked)
         self.request = build_llm_request(question, self.model, context=self.context, max_rows=self.max_rows,
                                          history=history)
+        self.first = self.request
         return self._ask(self.candidates)
 
-    def repair(self, candidate: Candidate, error: str) -> tuple[Candidate, ...]:
-        """The failed query and its error go back to the model; one corrected candidate comes back."""
+    def repair(self, candidate: Candidate, error: str, *, from_start: bool = False) -> tuple[Candidate, ...]:
+        """The failed query and its error go back to the model; one corrected candidate comes back.
+        ``from_start``: continue the first request (one of several candidates), not the latest repair."""
         from nl2sql.prompt import build_repair_messages
 
-        assert self.request is not None
+        assert self.request is not None and self.first is not None
         if self.retries_left <= 0:
             return ()
         self.retries_left -= 1
-        messages = build_repair_messages(self.request.messages, candidate.sql or "", error,
-                                         scrub_values=self.scrub_values)
+        base = self.first if from_start else self.request
+        messages = build_repair_messages(base.messages, candidate.sql or "", error, scrub_values=self.scrub_values)
         self.request = LlmRequest(messages, self.request.context)
         return self._ask(1)
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel
@@ -234,12 +234,14 @@ class Assistant:
         if asking is not None and not any(c.sql for c in candidates):
             return total(asking)
         error: UserFacingError | None = None
+        repair = getattr(generator, "repair", None)
         while True:
             ran, last = self._run_all(candidates, attempts, timer)
             error = last or error
+            if ran and len(candidates) > 1 and repair is not None:
+                ran += self._repair_failed(candidates, ran, repair, attempts, timer)
             if ran:
                 return self._vote(ran, attempts, total)
-            repair = getattr(generator, "repair", None)
             failed_one = next((c for c in reversed(candidates) if c.sql), None)
             if failed_one is None or repair is None or error is None or isinstance(error, QueryTimeout):
                 break
@@ -282,6 +284,30 @@ class Assistant:
                 last = e
         return ran, last
 
+    def _repair_failed(self, candidates: Sequence[Candidate], ran: list[tuple[int, _Ran]], repair: Any,
+                       attempts: list[Attempt], timer: _Timer) -> list[tuple[int, _Ran]]:
+        """Among several candidates, the ones the guard or the warehouse refused get one repair each (while the
+        generator has repairs left), so they vote with a query that runs instead of not voting at all."""
+        ran_at = {i for i, _ in ran}
+        more: list[tuple[int, _Ran]] = []
+        for i, candidate in enumerate(candidates):
+            if i in ran_at or candidate.sql is None:
+                continue
+            failure = next((a for a in reversed(attempts) if a.sql == candidate.sql and a.outcome in ("refused",
+                                                                                                     "error")), None)
+            if failure is None:
+                continue
+            try:
+                with timer.step("llm"):
+                    fixed = repair(candidate, failure.error or "", from_start=True)
+            except LlmReplyError:
+                continue
+            if not fixed:
+                break                            # no repairs left
+            got, _ = self._run_all(fixed[:1], attempts, timer)
+            more += [(i, r) for _, r in got]
+        return more
+
     def _vote(self, ran: list[tuple[int, _Ran]], attempts: list[Attempt], total: object) -> _Ran:
         """The candidate whose result most others agree with (ties: non-empty, then earliest)."""
         if len(ran) == 1:
@@ -290,8 +316,8 @@ class Assistant:
         else:
             verdict = choose([Ballot(i, r.checked.sql, r.result.rows) for i, r in ran])
             for (_, r), reason in zip(ran, verdict.reasons):
-                attempts.append(Attempt(r.candidate.generator, r.checked.sql, "ran" if reason is None else "outvoted",
-                                        reason))
+                outcome = "ran" if reason is None else "agreed" if reason.startswith("same") else "outvoted"
+                attempts.append(Attempt(r.candidate.generator, r.checked.sql, outcome, reason))
             winner = ran[verdict.winner][1]
             agreeing = verdict.support[verdict.winner]
             note = f"{agreeing} of {len(ran)} candidate queries that ran returned this result."

@@ -15,6 +15,7 @@ from nl2sql.eval.databases import assistant_factory, database_opener
 from nl2sql.eval.execute import SCORING_ROW_CAP
 from nl2sql.eval.generators import AssistantGenerator, Generator, GeneratorKind, GoldGenerator, PredictionsFile
 from nl2sql.eval.report import write_reports
+from nl2sql.eval.cache import reply_cache_request
 from nl2sql.eval.runner import RunOptions, run_evaluation
 from nl2sql.ports import LlmClient, Warehouse
 from nl2sql.settings import Settings
@@ -66,6 +67,8 @@ def evaluate(request: EvalRequest, *, settings: Settings | None = None, llm: Llm
         "questions": len(dataset.examples),
         "predictions_sha256": _sha256(request.predictions) if request.predictions else None,
     }
+    if request.generator == "llm":
+        params["llm_candidates"] = settings.llm_candidates
     options = RunOptions(workers=request.workers, timeout_s=request.timeout_s, keep_distinct=request.keep_distinct,
                          resume=request.resume, params=params)
     opener = database_opener(timeout_s=request.timeout_s, default=default_warehouse)
@@ -97,8 +100,7 @@ def _generator(request: EvalRequest, dataset: Dataset, settings: Settings, llm: 
         from nl2sql.eval.cache import CachedLlm
 
         cache_path = request.llm_cache or request.out_dir / "llm_cache.sqlite"
-        cached = CachedLlm(llm, cache_path, request={"base_url": settings.llm_base_url,
-                                                      "temperature": settings.llm_temperature})
+        cached = CachedLlm(llm, cache_path, request=reply_cache_request(settings))
         llm = cached
     overlay = Path(request.overlay).expanduser() if request.overlay else None
     factory = assistant_factory(eval_settings, llm=llm, default=warehouse, default_model=model, overlay=overlay)
