@@ -6,13 +6,18 @@ Result sets are compared as the eval compares them (``nl2sql.eval.score.result_e
 order free, row order only when the query orders), so "agree" means "the scorer would call them equal".
 
 Ties are broken by a stated rule, in this order: more candidates agreeing; a non-empty result over an empty
-one (an empty result is what most wrong filters return); then the earliest candidate (the first sample, the
-one a single-candidate run would have answered with). Candidates that did not run (cut at the length limit,
+one (an empty result is what most wrong filters return); then the most central query, the one whose SQL is
+closest on average to every query the model wrote for this question (minimum Bayes risk: a sampled mistake is
+usually a small edit of the right query, so the right one sits in the middle of the samples; refused and
+failed samples count as evidence here though they cannot vote); then the earliest candidate (the first
+sample, the one a single-candidate run would have answered with). Candidates that did not run (cut at the length limit,
 refused by the guard, failed in the warehouse) never vote; the pipeline records why each one lost.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,8 +65,41 @@ def agree(a: Ballot, b: Ballot) -> bool:
     return result_eq(list(a.rows), list(b.rows), ordered=ordered(a.sql) or ordered(b.sql))
 
 
-def choose(ballots: Sequence[Ballot]) -> Verdict:
-    """The ballot whose result most others agree with; ties: non-empty, then earliest (see module doc).
+# One SQL token for similarity: a word, a number, a quoted string, an operator run, or one other character.
+# e.g. "WHERE age >= 20" -> where, age, >=, 20
+_TOKEN = re.compile(r"[a-z_][a-z0-9_]*|\d+(?:\.\d+)?|'(?:[^']|'')*'|[<>=!]+|\S")
+
+
+def similarity(a: str, b: str) -> float:
+    """Token overlap of two queries (multiset Jaccard, case-insensitive), 0..1.
+
+    >>> similarity("SELECT a FROM t WHERE x > 1", "select a from t where x > 1")
+    1.0
+    >>> round(similarity("SELECT a FROM t WHERE x > 1", "SELECT a FROM t"), 2)
+    0.5
+    """
+    ta, tb = Counter(_TOKEN.findall(a.lower())), Counter(_TOKEN.findall(b.lower()))
+    union = sum((ta | tb).values())
+    return sum((ta & tb).values()) / union if union else 1.0
+
+
+def centrality(sql: str, evidence: Sequence[str]) -> float:
+    """Mean similarity of ``sql`` to the other queries written for the question (itself left out once).
+
+    >>> round(centrality("SELECT a FROM t WHERE x > 1",
+    ...                  ["SELECT a FROM t WHERE x > 1", "SELECT a FROM t", "SELECT a FROM t WHERE x < 1"]), 3)
+    0.639
+    """
+    others = list(evidence)
+    if sql in others:
+        others.remove(sql)
+    return sum(similarity(sql, o) for o in others) / len(others) if others else 0.0
+
+
+def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
+    """The ballot whose result most others agree with; ties: non-empty, most central, earliest (module doc).
+
+    ``evidence``: every query written for the question (default: the ballots' own).
 
     >>> v = choose([Ballot(0, "q0", ((1,),)), Ballot(1, "q1", ((2,),)), Ballot(2, "q2", ((2,),))])
     >>> v.winner, v.support, v.reasons[0]
@@ -74,7 +112,10 @@ def choose(ballots: Sequence[Ballot]) -> Verdict:
     n = len(ballots)
     same = [[i == j or agree(ballots[i], ballots[j]) for j in range(n)] for i in range(n)]
     support = tuple(sum(row) for row in same)
-    winner = min(range(n), key=lambda i: (-support[i], not ballots[i].rows, ballots[i].index))
+    texts = list(evidence) or [b.sql for b in ballots]
+    group_centre = [max(centrality(ballots[j].sql, texts) for j in range(n) if same[i][j]) for i in range(n)]
+    winner = min(range(n), key=lambda i: (-support[i], not ballots[i].rows, -round(group_centre[i], 9),
+                                          -round(centrality(ballots[i].sql, texts), 9), ballots[i].index))
     reasons: list[str | None] = []
     for i in range(n):
         if i == winner:
@@ -82,7 +123,12 @@ def choose(ballots: Sequence[Ballot]) -> Verdict:
         elif same[i][winner]:
             reasons.append(f"same result as the answer (candidate {ballots[winner].index + 1})")
         elif support[i] == support[winner]:
-            why = "empty result" if not ballots[i].rows and ballots[winner].rows else "a later sample"
+            if not ballots[i].rows and ballots[winner].rows:
+                why = "empty result"
+            elif round(group_centre[i], 9) < round(group_centre[winner], 9):
+                why = "further from the other queries written"
+            else:
+                why = "a later sample"
             reasons.append(f"tie on {support[i]} of {n} agreeing, lost on the tie rule ({why})")
         else:
             reasons.append(f"outvoted: {support[i]} of {n} candidates agree with its result, "

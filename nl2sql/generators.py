@@ -199,6 +199,18 @@ class LlmGenerator:
                     outcome = "cut" if completion.finish_reason == "length" else "error"
                     self.attempts.append(Attempt("llm", None, outcome, e.message))
                     last = (completion, e)
+            cut = sum(c.finish_reason == "length" for c in completions)
+            if kept and cut and n > 1 and self.retries_left > 0:
+                # Some samples ran out of tokens: ask for that many again, shorter, so they still vote.
+                self.retries_left -= 1
+                again = build_retry_messages(self.request.messages, "", cut_off=True)
+                for completion in complete_many(self.llm, again, cut):
+                    self._count(completion)
+                    try:
+                        kept.append(read_reply(completion, self.model.dialect))
+                    except LlmReplyError as e:
+                        self.attempts.append(Attempt("llm", None, "cut" if completion.finish_reason == "length"
+                                                     else "error", e.message))
             if kept or last is None:
                 return tuple(kept)
             if self.retries_left <= 0:

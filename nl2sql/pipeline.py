@@ -241,7 +241,8 @@ class Assistant:
             if ran and len(candidates) > 1 and repair is not None:
                 ran += self._repair_failed(candidates, ran, repair, attempts, timer)
             if ran:
-                return self._vote(ran, attempts, total)
+                written = [a.sql for a in attempts if a.generator == name and a.sql and a.outcome != "ran"]
+                return self._vote(ran, attempts, total, evidence=[*written, *(r.candidate.sql or "" for _, r in ran)])
             failed_one = next((c for c in reversed(candidates) if c.sql), None)
             if failed_one is None or repair is None or error is None or isinstance(error, QueryTimeout):
                 break
@@ -308,13 +309,15 @@ class Assistant:
             more += [(i, r) for _, r in got]
         return more
 
-    def _vote(self, ran: list[tuple[int, _Ran]], attempts: list[Attempt], total: object) -> _Ran:
-        """The candidate whose result most others agree with (ties: non-empty, then earliest)."""
+    def _vote(self, ran: list[tuple[int, _Ran]], attempts: list[Attempt], total: object,
+              evidence: Sequence[str] = ()) -> _Ran:
+        """The candidate whose result most others agree with (ties: candidates.choose's stated rule);
+        ``evidence`` is every query written for the question, for the tie rule's centrality."""
         if len(ran) == 1:
             winner = ran[0][1]
             attempts.append(Attempt(winner.candidate.generator, winner.checked.sql, "ran"))
         else:
-            verdict = choose([Ballot(i, r.checked.sql, r.result.rows) for i, r in ran])
+            verdict = choose([Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows) for i, r in ran], evidence)
             for (_, r), reason in zip(ran, verdict.reasons):
                 outcome = "ran" if reason is None else "agreed" if reason.startswith("same") else "outvoted"
                 attempts.append(Attempt(r.candidate.generator, r.checked.sql, outcome, reason))

@@ -6,10 +6,10 @@ length), so runs are reproducible and the ``n`` choices of one request differ as
 are made from the gold query by small edits that change what it returns (drop the WHERE, flip the order,
 move a LIMIT, change a comparison or a number, count rows instead) or break it (a misspelled column).
 A cut reply is the first part of the query; half of the cuts are a verbose model that finishes with four
-times the budget, half a model that loops and never does. Every cut text is logged, so a run can check that
-none became an answer.
+times the budget, half a model that loops and never does. Every reply is logged with its finish reason, so a
+run can check that no text that only ever came cut became an answer.
 
-    python -m tests.imperfect_llm --gold /path/spider/dev.json --seed 7 --port 8765 --cut-log /tmp/cuts.jsonl
+    python -m tests.imperfect_llm --gold /path/spider/dev.json --seed 7 --cut-log /tmp/replies.jsonl
 """
 
 from __future__ import annotations
@@ -135,20 +135,23 @@ class ImperfectModel:
             verbose = rng.random() < 0.5          # finishes with a larger budget; a looping model never does
             if not (verbose and budget(body) >= 4096):
                 cut = gold[: max(8, int(len(gold) * rng.uniform(0.4, 0.8)))]
-                self._log(asked, cut)
-                return StubReply(f"```sql\n{cut}", "length")
+                return self._reply(asked, cut, "length")
         elif roll < self.p_cut + self.p_gold:
-            return StubReply(f"```sql\n{gold}\n```")
+            return self._reply(asked, gold)
         variants = wrong_variants(gold)
         if roll < self.p_cut or not variants:
-            return StubReply(f"```sql\n{gold}\n```")
-        return StubReply(f"```sql\n{rng.choice(variants)}\n```")
+            return self._reply(asked, gold)
+        return self._reply(asked, rng.choice(variants))
 
-    def _log(self, question: str, text: str) -> None:
+    def _reply(self, question: str, sql: str, finish: str = "stop") -> StubReply:
+        self._log(question, sql, finish)
+        return StubReply(f"```sql\n{sql}" + ("\n```" if finish == "stop" else ""), finish)
+
+    def _log(self, question: str, sql: str, finish: str) -> None:
         if self.cut_log is None:
             return
         with self._lock, self.cut_log.open("a", encoding="utf-8") as f:
-            f.write(json.dumps({"question": question, "cut": text}) + "\n")
+            f.write(json.dumps({"question": question, "sql": sql, "finish_reason": finish}) + "\n")
 
 
 def main() -> None:
