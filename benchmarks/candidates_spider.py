@@ -3,6 +3,7 @@ an imperfect model (tests/imperfect_llm.py: gold part of the time, wrong variant
 the length limit), with NL2SQL_LLM_CANDIDATES=1 and =5. Also checks that no reply cut at length is an answer.
 
     NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--seed 7] [--limit N]   # JSON
+    ... candidates_spider.py --candidates 1,5 --p-gold 1 --p-cut 0      # the perfect oracle: must be 100%
 """
 
 from __future__ import annotations
@@ -32,13 +33,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--limit", type=int)
     parser.add_argument("--candidates", default="1,5")
+    parser.add_argument("--p-gold", type=float, default=0.45, help="1 with --p-cut 0: the perfect oracle")
+    parser.add_argument("--p-cut", type=float, default=0.15)
     args = parser.parse_args()
     spider = Path(os.environ.get("NL2SQL_SPIDER_DIR", ROOT.parent / "shared" / "benchmarks" / "spider"))
     gold = {r["question"]: r["query"] for r in json.loads((spider / "dev.json").read_text())}
-    out: dict[str, object] = {"seed": args.seed}
+    out: dict[str, object] = {"seed": args.seed, "p_gold": args.p_gold, "p_cut": args.p_cut}
     with tempfile.TemporaryDirectory() as tmp:
         cuts = Path(tmp) / "cuts.jsonl"
-        with StubLlmServer(responder=ImperfectModel(gold, seed=args.seed, cut_log=cuts)) as stub:
+        with StubLlmServer(responder=ImperfectModel(gold, seed=args.seed, p_gold=args.p_gold, p_cut=args.p_cut,
+                                                          cut_log=cuts)) as stub:
             for n in (int(x) for x in args.candidates.split(",")):
                 run = Path(tmp) / f"n{n}"
                 env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_BASE_URL": stub.url, "OPENAI_API_KEY": "stub",

@@ -99,8 +99,11 @@ def build_llm_request(
     context: str,
     max_rows: int,
     history: History = (),
+    hints: str = "",
+    today: str | None = None,
 ) -> LlmRequest:
     from nl2sql.prompt import build_messages
+    from nl2sql.prompt_schema import names_text
 
     messages = build_messages(
         question,
@@ -109,6 +112,9 @@ def build_llm_request(
         max_rows=max_rows,
         instructions=model.instructions,
         history=tuple(history),
+        hints=hints,
+        today=today,
+        names=names_text(model),
     )
     return LlmRequest(tuple(messages), context)
 
@@ -152,8 +158,10 @@ class LlmGenerator:
     name: GeneratorName = "llm"
 
     def __init__(self, llm: LlmClient, model: SemanticModel, *, render: Callable[[LinkedSchema], str],
-                 max_rows: int, candidates: int = 1, max_retries: int = 2, scrub_values: bool = False) -> None:
-        self.llm, self.model, self.render = llm, model, render
+                 max_rows: int, candidates: int = 1, max_retries: int = 2, scrub_values: bool = False,
+                 hints: Callable[[str, LinkedSchema], str] = lambda question, linked: "",
+                 today: Callable[[], str | None] = lambda: None) -> None:
+        self.llm, self.model, self.render, self.hints, self.today = llm, model, render, hints, today
         self.max_rows, self.candidates = max_rows, max(1, candidates)
         self.retries_left, self.scrub_values = max(0, max_retries), scrub_values
         self.attempts: list[Attempt] = []
@@ -165,7 +173,7 @@ class LlmGenerator:
     def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]:
         self.context = self.render(linked)
         self.request = build_llm_request(question, self.model, context=self.context, max_rows=self.max_rows,
-                                         history=history)
+                                         history=history, hints=self.hints(question, linked), today=self.today())
         self.first = self.request
         return self._ask(self.candidates)
 

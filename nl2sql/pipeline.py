@@ -10,6 +10,7 @@ mutable state, so one instance serves many threads at once.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 import time
@@ -20,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel
-from catalog_semantics.render import render_context
 from catalog_semantics.scope import Principal, scope_model, visible_queries
 from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
 from nl2sql.errors import (
@@ -35,6 +35,7 @@ from nl2sql.errors import (
 from nl2sql.candidates import Ballot, choose
 from nl2sql.followup import link_conversation
 from nl2sql.generators import Generator, History, LlmGenerator, OfflineGenerator, VerifiedGenerator, repair_text
+from nl2sql.prompt_schema import llm_view, question_hints, schema_context
 from nl2sql.guard import CheckedSql, check, policy_for_model
 from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, clarify, failed, present
 from nl2sql.ports import LlmClient, ResultTable, Warehouse
@@ -99,6 +100,7 @@ class Assistant:
         self.llm = llm
         self.feedback = feedback
         self.policy = policy_for_model(self.model, max_rows=self.settings.max_rows, dialect=warehouse.dialect)
+        self._llm_view: SemanticModel | None = None     # the model as the LLM's schema, built on first use
 
     @classmethod
     def from_settings(cls, settings: Settings, *, principal: Principal | None = None) -> Assistant:
@@ -168,15 +170,20 @@ class Assistant:
                 made.append(LlmGenerator(
                     self.llm, self.model, render=self._render, max_rows=self.settings.max_rows,
                     candidates=self.settings.llm_candidates, max_retries=self.settings.max_repairs,
-                    scrub_values=not self.settings.send_data_to_llm,
+                    scrub_values=not self.settings.send_data_to_llm, hints=self._hints,
+                    today=lambda: datetime.date.today().isoformat(),
                 ))
         return tuple(made)
 
     def _render(self, linked: LinkedSchema) -> str:
-        # Instructions go in the system message (prompt.py), not twice.
-        return render_context(replace(self.model, instructions=()), linked,
-                              budget_tokens=self.settings.context_token_budget,
+        # Instructions go in the system message (prompt.py), not twice; synonyms go in the hints.
+        if self._llm_view is None:
+            self._llm_view = llm_view(self.model)
+        return schema_context(self._llm_view, linked, budget_tokens=self.settings.context_token_budget,
                               include_values=self.settings.send_data_to_llm)
+
+    def _hints(self, question: str, linked: LinkedSchema) -> str:
+        return question_hints(self.model, question, linked, include_values=self.settings.send_data_to_llm)
 
     def _answer(self, question: str, history: History, order: tuple[GeneratorName, ...], timer: _Timer) -> Answer:
         if "llm" in order and self.llm is None and self.settings.generator == "llm":

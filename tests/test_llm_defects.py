@@ -100,10 +100,13 @@ def test_a_reply_cut_at_length_is_never_run(school: Path, llm_stub: StubLlmServe
 
 def test_cut_candidate_is_dropped_and_the_whole_one_answers(school: Path, llm_stub: StubLlmServer) -> None:
     llm_stub.script(StubReply("```sql\nSELECT first_name FROM students", "length"),
-                    "```sql\nSELECT first_name FROM students WHERE city = 'Rome'\n```")
+                    "```sql\nSELECT first_name FROM students WHERE city = 'Rome'\n```",
+                    StubReply("```sql\nSELECT first_name FROM students WHERE", "length"),   # asked again: cut again
+                    "```sql\nSELECT first_name FROM students WHERE city = 'Rome'\n```")     # then with 4x the budget
     answer = _assistant(school, llm_stub, llm_candidates=2).ask("Which students live in Rome?")
     assert answer.status == "answered" and answer.rows == (("Cy",),)
-    assert [a.outcome for a in answer.attempts if a.generator == "llm"] == ["cut", "ran"]
+    assert [a.outcome for a in answer.attempts if a.generator == "llm"] == ["cut", "ran", "agreed"]
+    assert [(r.body or {}).get("max_tokens") for r in llm_stub.requests] == [1024, 1024, 4096]
     assert llm_stub.requests[0].body["n"] == 2  # type: ignore[index]
 
 
