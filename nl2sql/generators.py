@@ -237,7 +237,8 @@ class LlmGenerator:
 
     def with_tokens(self, candidate: Candidate) -> Candidate:
         """``candidate`` carrying every token this question cost (all candidates, retries and repairs)."""
-        return replace(candidate, prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens)
+        return replace(candidate, prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
+                       cached_tokens=self.cached_tokens, reasoning_tokens=self.reasoning_tokens)
 
 
 def repair_text(error: UserFacingError) -> str:

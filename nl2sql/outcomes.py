@@ -78,6 +78,8 @@ def answered(
         attempts=attempts,
         prompt_tokens=candidate.prompt_tokens,
         completion_tokens=candidate.completion_tokens,
+        cached_tokens=candidate.cached_tokens,
+        reasoning_tokens=candidate.reasoning_tokens,
         explanation=explanation,
         chart=chart,
         notes=candidate.notes,
@@ -92,8 +94,10 @@ def abstained(
     linked_tables: tuple[str, ...],
     llm_configured: bool,
 ) -> Answer:
-    """No generator was confident. The latest reason says most (an LLM's, when one was asked)."""
+    """No generator was confident. The latest reason says most (an LLM's, when one was asked); the tokens
+    the model spent saying so are still reported."""
     reason = next((c.abstain_reason for c in reversed(abstentions) if c.abstain_reason), None)
+    spent = [c for c in abstentions if c.generator == "llm"]
     unknown = next((c.unknown_words for c in abstentions if c.unknown_words), ())
     return Answer(
         question=question,
@@ -104,6 +108,10 @@ def abstained(
         attempts=attempts,
         linked_tables=linked_tables,
         interpretation=", ".join(unknown) or None,
+        prompt_tokens=sum(c.prompt_tokens for c in spent),
+        completion_tokens=sum(c.completion_tokens for c in spent),
+        cached_tokens=sum(c.cached_tokens for c in spent),
+        reasoning_tokens=sum(c.reasoning_tokens for c in spent),
     )
 
 
@@ -127,6 +135,8 @@ def clarify(
         linked_tables=linked_tables,
         prompt_tokens=candidate.prompt_tokens,
         completion_tokens=candidate.completion_tokens,
+        cached_tokens=candidate.cached_tokens,
+        reasoning_tokens=candidate.reasoning_tokens,
     )
 
 

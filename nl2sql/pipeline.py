@@ -196,7 +196,8 @@ class Assistant:
         refusal: GuardRejected | None = None
         failure: UserFacingError | None = None
         context: str | None = None
-        for generator in self.generators(order):
+        made = self.generators(order)
+        for generator in made:
             outcome = self._try(generator, question, history, linked, attempts, timer)
             context = getattr(generator, "context", None) or context
             if isinstance(outcome, Candidate) and outcome.clarifies:  # more than one reading, or the model asked
@@ -216,7 +217,10 @@ class Assistant:
             elif isinstance(outcome, UserFacingError):
                 failure = outcome
         if refusal is not None or failure is not None:
-            return replace(failed(question, refusal or failure), attempts=tuple(attempts), linked_tables=linked_tables)
+            spent = {k: sum(getattr(g, k, 0) for g in made)
+                     for k in ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens")}
+            return replace(failed(question, refusal or failure), attempts=tuple(attempts), linked_tables=linked_tables,
+                           **spent)
         return abstained(question, abstentions, attempts=tuple(attempts), linked_tables=linked_tables,
                          llm_configured=self.llm is not None)
 

@@ -172,3 +172,18 @@ def test_n_refused_falls_back_to_one_request_per_candidate() -> None:
         assert len(replies) == 3 and len(stub.requests) == 4       # refused once, then three requests
         again = _client(stub.url)
         assert len(again.complete_many(MESSAGES, 2)) == 2
+
+
+# ------------------------------------------------------------------ cost per answer
+def test_answer_reports_cached_and_reasoning_tokens(school: Path, llm_stub: StubLlmServer) -> None:
+    llm_stub.script(StubReply("```sql\nSELECT COUNT(*) FROM students\n```", reasoning_tokens=120, cached_tokens=512))
+    answer = _assistant(school, llm_stub).ask("How many students are there?")
+    assert answer.status == "answered"
+    assert (answer.cached_tokens, answer.reasoning_tokens) == (512, 120)
+    assert answer.completion_tokens >= 120 and answer.to_dict()["cached_tokens"] == 512
+
+
+def test_a_failed_answer_still_reports_what_the_model_cost(school: Path, llm_stub: StubLlmServer) -> None:
+    llm_stub.responder = lambda body: StubReply("```sql\nSELECT first_name FROM students s", "length")
+    answer = _assistant(school, llm_stub, max_repairs=0).ask("Which students live in Paris?")
+    assert answer.status == "error" and answer.prompt_tokens > 0 and answer.completion_tokens > 0
