@@ -101,6 +101,7 @@ def build_llm_request(
     history: History = (),
     hints: str = "",
     today: str | None = None,
+    examples: str = "",
 ) -> LlmRequest:
     from nl2sql.prompt import build_messages
     from nl2sql.prompt_schema import names_text
@@ -115,6 +116,7 @@ def build_llm_request(
         hints=hints,
         today=today,
         names=names_text(model),
+        examples=examples,
     )
     return LlmRequest(tuple(messages), context)
 
@@ -160,8 +162,10 @@ class LlmGenerator:
     def __init__(self, llm: LlmClient, model: SemanticModel, *, render: Callable[[LinkedSchema], str],
                  max_rows: int, candidates: int = 1, max_retries: int = 2, scrub_values: bool = False,
                  hints: Callable[[str, LinkedSchema], str] = lambda question, linked: "",
-                 today: Callable[[], str | None] = lambda: None) -> None:
+                 today: Callable[[], str | None] = lambda: None,
+                 examples: Callable[[str], str] = lambda question: "") -> None:
         self.llm, self.model, self.render, self.hints, self.today = llm, model, render, hints, today
+        self.examples = examples
         self.max_rows, self.candidates = max_rows, max(1, candidates)
         self.retries_left, self.scrub_values = max(0, max_retries), scrub_values
         self.attempts: list[Attempt] = []
@@ -173,7 +177,8 @@ class LlmGenerator:
     def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]:
         self.context = self.render(linked)
         self.request = build_llm_request(question, self.model, context=self.context, max_rows=self.max_rows,
-                                         history=history, hints=self.hints(question, linked), today=self.today())
+                                         history=history, hints=self.hints(question, linked), today=self.today(),
+                                         examples=self.examples(question))
         self.first = self.request
         return self._ask(self.candidates)
 

@@ -33,6 +33,7 @@ from nl2sql.errors import (
     UserFacingError,
 )
 from nl2sql.candidates import Ballot, choose
+from nl2sql.examples import pool_of, render_examples, select_examples
 from nl2sql.followup import link_conversation
 from nl2sql.generators import Generator, History, LlmGenerator, OfflineGenerator, VerifiedGenerator, repair_text
 from nl2sql.prompt_schema import llm_view, question_hints, schema_context
@@ -91,7 +92,10 @@ class Assistant:
         llm: LlmClient | None = None,
         feedback: FeedbackStore | None = None,
         principal: Principal | None = None,
+        examples: Sequence[tuple[str, str]] = (),
     ) -> None:
+        """``examples``: extra (question, sql) pairs for few-shot selection beside the verified queries (the
+        eval's train split)."""
         self.settings = settings or Settings()
         self.warehouse = warehouse
         self.full_model = model
@@ -99,6 +103,7 @@ class Assistant:
         self.model = scope_model(model, principal)
         self.llm = llm
         self.feedback = feedback
+        self.examples = tuple(examples)
         self.policy = policy_for_model(self.model, max_rows=self.settings.max_rows, dialect=warehouse.dialect)
         self._llm_view: SemanticModel | None = None     # the model as the LLM's schema, built on first use
 
@@ -118,7 +123,8 @@ class Assistant:
     def for_principal(self, principal: Principal | None) -> Assistant:
         """The same warehouse, model and LLM, seen by another principal."""
         return Assistant(
-            self.full_model, self.warehouse, self.settings, llm=self.llm, feedback=self.feedback, principal=principal
+            self.full_model, self.warehouse, self.settings, llm=self.llm, feedback=self.feedback, principal=principal,
+            examples=self.examples,
         )
 
     def generator_order(self) -> tuple[GeneratorName, ...]:
@@ -171,7 +177,7 @@ class Assistant:
                     self.llm, self.model, render=self._render, max_rows=self.settings.max_rows,
                     candidates=self.settings.llm_candidates, max_retries=self.settings.max_repairs,
                     scrub_values=not self.settings.send_data_to_llm, hints=self._hints,
-                    today=lambda: datetime.date.today().isoformat(),
+                    today=lambda: datetime.date.today().isoformat(), examples=self._examples,
                 ))
         return tuple(made)
 
@@ -181,6 +187,13 @@ class Assistant:
             self._llm_view = llm_view(self.model)
         return schema_context(self._llm_view, linked, budget_tokens=self.settings.context_token_budget,
                               include_values=self.settings.send_data_to_llm)
+
+    def _examples(self, question: str) -> str:
+        """Few-shot examples by similarity from the verified queries (overlay and promoted) and ``examples``."""
+        promoted = self.feedback.verified_queries() if self.feedback is not None else ()
+        verified = (*self.model.verified_queries, *visible_queries(promoted, self.model))
+        pool = pool_of([*((v.question, v.sql) for v in verified), *self.examples])
+        return render_examples(select_examples(question, pool, self.model))
 
     def _hints(self, question: str, linked: LinkedSchema) -> str:
         return question_hints(self.model, question, linked, include_values=self.settings.send_data_to_llm)

@@ -23,17 +23,27 @@ FREE_TEXT_WORDS = 4                             # a sample value of this many wo
 FREE_TEXT_CHARS = 40
 
 
+_NUMBERED = re.compile(r"^(.*?\D)?\d+$")          # "Clerk#000000007" -> prefix "Clerk#"
+
+
 def is_free_text(column: Column) -> bool:
-    """Do the column's sample values read as prose (remarks, descriptions) rather than categories?
+    """Do the column's sample values carry nothing a query needs: prose (remarks, descriptions), or names that
+    differ only by a running number (``Clerk#000000001``, ``Clerk#000000002``, ...)?
 
     >>> is_free_text(Column("c_comment", "VARCHAR", sample_values=("ironic deposits sleep quickly above the",)))
+    True
+    >>> is_free_text(Column("o_clerk", "VARCHAR", sample_values=("Clerk#000000001", "Clerk#000000002")))
     True
     >>> is_free_text(Column("r_name", "VARCHAR", sample_values=("AFRICA", "MIDDLE EAST")))
     False
     """
     values = column.sample_values
-    return bool(values) and sum(len(v.split()) >= FREE_TEXT_WORDS or len(v) > FREE_TEXT_CHARS
-                                for v in values) * 2 >= len(values)
+    if not values:
+        return False
+    prose = sum(len(v.split()) >= FREE_TEXT_WORDS or len(v) > FREE_TEXT_CHARS for v in values) * 2 >= len(values)
+    prefixes = {m.group(1) if (m := _NUMBERED.match(v)) else None for v in values}
+    numbered = len(values) > 1 and len(prefixes) == 1 and None not in prefixes
+    return prose or numbered
 
 
 def llm_view(model: SemanticModel) -> SemanticModel:

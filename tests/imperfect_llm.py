@@ -124,7 +124,10 @@ class ImperfectModel:
     def __call__(self, body: dict[str, Any]) -> StubReply:
         messages = body.get("messages", [])
         users = [m.get("content", "") for m in messages if m.get("role") == "user"]
-        asked = next((m.group(1) for u in reversed(users) if (m := _QUESTION.search(str(u)))), "")
+        # The question asked is the last "Question:" of the last user message that has one (examples and
+        # earlier turns come before it).
+        tails = ("Question:" + str(u).rsplit("Question:", 1)[-1] for u in reversed(users) if "Question:" in str(u))
+        asked = next((m.group(1) for tail in tails if (m := _QUESTION.search(tail))), "")
         gold = next((sql for q, sql in sorted(self.gold.items(), key=lambda kv: -len(kv[0])) if q in asked), None)
         if gold is None:
             return StubReply("CANNOT ANSWER: I do not know this question.")

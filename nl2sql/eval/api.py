@@ -38,6 +38,7 @@ class EvalRequest:
     keep_distinct: bool = False
     resume: bool = True
     llm_cache: Path | None = None             # default: OUT/llm_cache.sqlite
+    examples: str | None = None               # a train split (spider:|bird:|file:) for few-shot examples
 
 
 def evaluate(request: EvalRequest, *, settings: Settings | None = None, llm: LlmClient | None = None,
@@ -69,6 +70,7 @@ def evaluate(request: EvalRequest, *, settings: Settings | None = None, llm: Llm
     }
     if request.generator == "llm":
         params["llm_candidates"] = settings.llm_candidates
+        params["examples"] = request.examples
     options = RunOptions(workers=request.workers, timeout_s=request.timeout_s, keep_distinct=request.keep_distinct,
                          resume=request.resume, params=params)
     opener = database_opener(timeout_s=request.timeout_s, default=default_warehouse)
@@ -103,7 +105,11 @@ def _generator(request: EvalRequest, dataset: Dataset, settings: Settings, llm: 
         cached = CachedLlm(llm, cache_path, request=reply_cache_request(settings))
         llm = cached
     overlay = Path(request.overlay).expanduser() if request.overlay else None
-    factory = assistant_factory(eval_settings, llm=llm, default=warehouse, default_model=model, overlay=overlay)
+    # Few-shot pool: the train split's pairs; examples.select_examples never picks the question being asked.
+    pairs = tuple((e.question, e.gold_sql) for e in load_dataset(request.examples).examples if e.gold_sql) \
+        if request.examples and request.generator == "llm" else ()
+    factory = assistant_factory(eval_settings, llm=llm, default=warehouse, default_model=model, overlay=overlay,
+                                examples=pairs)
     model_name = llm.model if (llm is not None and request.generator == "llm") else None
     generator = AssistantGenerator(request.generator, dataset, factory, row_cap=SCORING_ROW_CAP)  # type: ignore[arg-type]
     return generator, model_name, cached

@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("--limit", type=int, help="only the first N questions")
     ev.add_argument("--keep-distinct", action="store_true", help="keep DISTINCT (the evaluator drops it by default)")
     ev.add_argument("--no-resume", action="store_true", help="score every question again, ignoring earlier results")
+    ev.add_argument("--examples", help="llm generator: a train split (spider:PATH, bird:PATH or file:PATH) whose "
+                                       "pairs are few-shot examples, chosen by similarity; never the question asked")
     ev.add_argument("--llm-cache", type=Path, help="LLM reply cache file (default OUT/llm_cache.sqlite)")
     ev.add_argument("--mlflow", action="store_true", help="also log the run to MLflow (the [mlflow] extra)")
     ev.add_argument("--quiet", action="store_true", help="no progress line")
@@ -56,6 +58,7 @@ def run_eval(args: argparse.Namespace) -> int:
         dataset=args.dataset, generator=args.generator, out_dir=args.out, predictions=args.predictions,
         db=args.db, overlay=args.overlay, workers=args.workers, timeout_s=args.timeout, limit=args.limit,
         keep_distinct=args.keep_distinct, resume=not args.no_resume, llm_cache=args.llm_cache,
+        examples=args.examples,
     )
     try:
         settings = Settings.from_env()

@@ -75,14 +75,15 @@ def overlay_for(overlay: "Path | None", db_id: str) -> "Path | None":
 def assistant_factory(settings: "Settings", *, llm: LlmClient | None = None,
                       default: Warehouse | None = None,
                       default_model: "SemanticModel | None" = None,
-                      overlay: "Path | None" = None) -> Callable[[DatabaseSource], object]:
+                      overlay: "Path | None" = None,
+                      examples: tuple[tuple[str, str], ...] = ()) -> Callable[[DatabaseSource], object]:
     """Build one Assistant per database; the benchmark file's database uses the configured model/overlay."""
     from nl2sql.pipeline import Assistant
 
     def build(source: DatabaseSource) -> object:
         if source.db_id == DEFAULT_DB and default is not None and default_model is not None:
-            return Assistant(default_model, default, settings, llm=llm)
+            return Assistant(default_model, default, settings, llm=llm, examples=examples)
         warehouse = warehouses_for(source, default)[0]
-        return Assistant(model_for(source, warehouse, overlay), warehouse, settings, llm=llm)
+        return Assistant(model_for(source, warehouse, overlay), warehouse, settings, llm=llm, examples=examples)
 
     return build

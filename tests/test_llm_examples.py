@@ -1,0 +1,66 @@
+"""Few-shot examples chosen by similarity: from verified queries in the product, from a train split in eval."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import runpy
+from pathlib import Path
+from typing import Any
+
+from nl2sql.eval.api import EvalRequest, evaluate
+from nl2sql.examples import ExamplePair, select_examples, skeleton
+from nl2sql.settings import Settings
+from tests.llm_stub import StubLlmServer
+from tests.test_llm_defects import _assistant, school  # noqa: F401  (the school database fixture)
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "eval"
+
+
+def test_nearest_examples_with_distinct_skeletons_never_the_question_itself(demo_model) -> None:  # type: ignore[no-untyped-def]
+    pool = (ExamplePair("How many orders are there?", "SELECT COUNT(*) FROM orders"),
+            ExamplePair("How many customers are there?", "SELECT COUNT(*) FROM customer"),
+            ExamplePair("How many parts are there?", "SELECT COUNT(*) FROM part"),
+            ExamplePair("List the five largest orders", "SELECT * FROM orders ORDER BY o_totalprice DESC LIMIT 5"))
+    picked = select_examples("How many suppliers are there?", pool, demo_model)
+    assert picked[0].question.startswith("How many") and len({skeleton(p.sql) for p in picked}) == len(picked)
+    assert all(p.question != "How many orders are there?" for p in select_examples("How many orders are there?",
+                                                                                   pool, demo_model))
+
+
+def test_verified_queries_become_examples_in_the_prompt(demo_model, demo_warehouse) -> None:  # type: ignore[no-untyped-def]
+    from nl2sql.adapters.openai_llm import OpenAiLlm
+    from nl2sql.pipeline import Assistant
+
+    verified = demo_model.verified_queries[0]
+    with StubLlmServer(responder=lambda body: "CANNOT ANSWER: measuring") as stub:
+        settings = Settings(llm_base_url=stub.url, llm_api_key="k", llm_model="m", generator="llm")
+        assistant = Assistant(demo_model, demo_warehouse, settings, llm=OpenAiLlm.from_settings(settings))
+        assistant.ask(verified.question + " for each year", generators=("llm",))
+        last = stub.requests[-1].messages[-1]["content"]
+    assert "<examples>" in last and verified.sql.strip().split()[0] in last
+    assert last.index("</examples>") < last.rindex("Question:")
+
+
+def test_eval_train_split_feeds_examples_but_never_the_question_asked(tmp_path: Path) -> None:
+    folder = tmp_path / "spider_tiny"
+    shutil.copytree(FIXTURES / "spider_tiny", folder)
+    runpy.run_path(str(FIXTURES / "build_dbs.py"))["build"](folder)
+    seen: list[dict[str, Any]] = []
+
+    def respond(body: dict[str, Any]) -> str:
+        seen.append(body)
+        return "CANNOT ANSWER: only looking"
+
+    with StubLlmServer(responder=respond) as stub:
+        settings = Settings(llm_base_url=stub.url, llm_api_key="k", llm_model="m", max_repairs=0)
+        evaluate(EvalRequest(f"spider:{folder}", "llm", tmp_path / "run", resume=False, workers=1, limit=5,
+                             examples=f"spider:{folder}"), settings=settings, progress_stream=None)
+    questions = [e["question"] for e in json.loads((folder / "dev.json").read_text())]
+    assert seen and any("<examples>" in b["messages"][-1]["content"] for b in seen)
+    for body in seen:
+        last = body["messages"][-1]["content"]
+        asked = last.rsplit("Question: ", 1)[1]
+        shown = last.split("</examples>")[0] if "</examples>" in last else ""
+        assert f"Question: {asked}\n" not in shown, "the question being evaluated was shown as an example"
+        assert asked in questions
