@@ -35,6 +35,7 @@ from nl2sql.errors import (
 from nl2sql.candidates import Ballot, choose
 from nl2sql.examples import pool_of, render_examples, select_examples
 from nl2sql.followup import link_conversation
+from nl2sql.value_index import CachedValueIndex
 from nl2sql.generators import Generator, History, LlmGenerator, OfflineGenerator, VerifiedGenerator, repair_text
 from nl2sql.prompt_schema import llm_view, question_hints, schema_context
 from nl2sql.guard import CheckedSql, check, policy_for_model
@@ -106,6 +107,7 @@ class Assistant:
         self.examples = tuple(examples)
         self.policy = policy_for_model(self.model, max_rows=self.settings.max_rows, dialect=warehouse.dialect)
         self._llm_view: SemanticModel | None = None     # the model as the LLM's schema, built on first use
+        self._values = CachedValueIndex(self.model, warehouse)   # distinct text values, read on first LLM use
 
     @classmethod
     def from_settings(cls, settings: Settings, *, principal: Principal | None = None) -> Assistant:
@@ -196,7 +198,9 @@ class Assistant:
         return render_examples(select_examples(question, pool, self.model))
 
     def _hints(self, question: str, linked: LinkedSchema) -> str:
-        return question_hints(self.model, question, linked, include_values=self.settings.send_data_to_llm)
+        hits = self._values.get().match(question) if self.settings.send_data_to_llm else ()
+        return question_hints(self.model, question, linked, include_values=self.settings.send_data_to_llm,
+                              value_hits=hits)
 
     def _answer(self, question: str, history: History, order: tuple[GeneratorName, ...], timer: _Timer) -> Answer:
         if "llm" in order and self.llm is None and self.settings.generator == "llm":

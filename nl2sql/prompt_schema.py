@@ -12,11 +12,13 @@ stay. The values the question names (from the linker's value matches) are hinted
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import Column, SemanticModel
 from catalog_semantics.render import render_context
+from catalog_semantics.values import ValueHit
 
 MAX_HINTS = 24
 FREE_TEXT_WORDS = 4                             # a sample value of this many words is prose, not a category
@@ -70,7 +72,8 @@ def schema_context(view: SemanticModel, linked: LinkedSchema, *, budget_tokens: 
                           include_values=include_values)
 
 
-def question_hints(model: SemanticModel, question: str, linked: LinkedSchema, *, include_values: bool) -> str:
+def question_hints(model: SemanticModel, question: str, linked: LinkedSchema, *, include_values: bool,
+                   value_hits: Sequence[ValueHit] = ()) -> str:
     """The synonyms the question uses and the values it names, one line each, for beside the question.
 
     >>> from catalog_semantics.model import Table
@@ -100,4 +103,9 @@ def question_hints(model: SemanticModel, question: str, linked: LinkedSchema, *,
     if include_values:
         for v in linked.values:
             lines.append(f"'{v.value}' is a value of {v.table}.{v.column}")
+        for h in value_hits:                    # from the value index (value_index.py): any text column
+            if h.exact:
+                lines.append(f"'{h.value}' is a value of {h.table}.{h.column}")
+            else:
+                lines.append(f"'{h.phrase}' may mean '{h.value}', a value of {h.table}.{h.column}")
     return "\n".join(list(dict.fromkeys(lines))[:MAX_HINTS])

@@ -69,7 +69,9 @@ def test_llm_timeout_is_bounded(demo_model, demo_warehouse, stub) -> None:
     stub.fail_next("timeout", times=50, delay_s=3)
     start = time.monotonic()
     friendly(assistant(demo_model, demo_warehouse, stub).ask(QUESTION), "error", "llm_unavailable")
-    assert time.monotonic() - start < 4
+    # 3 attempts x 0.5 s, the openai client's backoff between them (about 0.5 s, then 1 s) and the first
+    # question's value-index read, not the 3 s stall x 3
+    assert time.monotonic() - start < 7
 
 
 @pytest.mark.parametrize("kind", ["malformed", "empty_choices", "no_sql", "endless"])

@@ -64,3 +64,28 @@ def test_eval_train_split_feeds_examples_but_never_the_question_asked(tmp_path: 
         shown = last.split("</examples>")[0] if "</examples>" in last else ""
         assert f"Question: {asked}\n" not in shown, "the question being evaluated was shown as an example"
         assert asked in questions
+
+
+# ------------------------------------------------------------------ value retrieval
+def test_values_of_high_cardinality_columns_reach_the_prompt_with_typos(school: Path, llm_stub: StubLlmServer) -> None:  # noqa: F811
+    llm_stub.script("```sql\nSELECT COUNT(*) FROM students WHERE last_name = 'Ng'\n```",
+                    "```sql\nSELECT COUNT(*) FROM students\n```")
+    assistant = _assistant(school, llm_stub)
+    assistant.ask("How many students live in Pariss?")
+    hints = llm_stub.requests[-1].messages[-1]["content"]
+    assert "'Pariss' may mean 'Paris', a value of students.city" in hints
+    quiet = _assistant(school, llm_stub, send_data_to_llm=False)
+    quiet.ask("How many students live in Paris?")
+    assert "Paris" not in llm_stub.requests[-1].messages[-1]["content"].split("Question:")[0]
+
+
+def test_value_index_reads_distinct_values_through_the_guard(school: Path) -> None:  # noqa: F811
+    from catalog_semantics.overlay import apply_overlay
+    from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
+    from nl2sql.value_index import read_value_index
+
+    warehouse = SqlAlchemyWarehouse.sqlite_file(school)
+    index = read_value_index(apply_overlay(warehouse.read_catalog(), None), warehouse, per_column=1)
+    assert any(h.value == "Bachelor" for h in index.match("the bachelor programs"))
+    cities = {h.value for h in index.match("students in Paris or Rome") if h.column == "city"}
+    assert len(cities) == 1                                              # one distinct value read per column
