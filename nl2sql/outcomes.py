@@ -152,3 +152,19 @@ def failed(question: str, error: UserFacingError) -> Answer:
         error_code=error.code,
         issues=getattr(error, "issues", ()),
     )
+
+
+def history_turn(answer: Answer) -> tuple[str, str] | None:
+    """The (question, reply) pair a conversation carries for ``answer``: the SQL that ran, or the model's own
+    question back (so the next question is read as the answer to it); None for turns that carry nothing.
+
+    >>> history_turn(Answer("q", "answered", sql="SELECT 1")), history_turn(Answer("q", "error"))
+    (('q', 'SELECT 1'), None)
+    >>> history_turn(Answer("Top customers?", "clarify", generator="llm", message="By revenue or by orders?"))
+    ('Top customers?', 'By revenue or by orders?')
+    """
+    if answer.status == "answered" and answer.sql:
+        return (answer.question, answer.sql)
+    if answer.status == "clarify" and answer.generator == "llm" and answer.message and not answer.choices:
+        return (answer.question, answer.message)
+    return None
