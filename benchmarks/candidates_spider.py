@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.imperfect_llm import ImperfectModel  # noqa: E402
-from tests.llm_stub import StubLlmServer  # noqa: E402
+from tests.imperfect_llm import ImperfectModel
+from tests.llm_stub import StubLlmServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,10 +15,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from catalog_semantics.linking import link  # noqa: E402
-from catalog_semantics.overlay import apply_overlay  # noqa: E402
-from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse  # noqa: E402
-from nl2sql.followup import link_conversation, tables_of_sql  # noqa: E402
+from catalog_semantics.linking import link
+from catalog_semantics.overlay import apply_overlay
+from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
+from nl2sql.followup import link_conversation, tables_of_sql
 
 
 def main() -> None:

@@ -53,7 +53,7 @@ class ValueIndex:
     near: Mapping[str, tuple[str, ...]] = field(default_factory=dict)     # deletion -> normalised values
 
     @classmethod
-    def build(cls, columns: Iterable[tuple[str, str, Iterable[str]]]) -> "ValueIndex":
+    def build(cls, columns: Iterable[tuple[str, str, Iterable[str]]]) -> ValueIndex:
         """From (table, column, distinct values) triples; long values (prose) and bare numbers are left out.
 
         >>> index = ValueIndex.build([("nation", "n_name", ["GERMANY", "FRANCE"])])

@@ -60,7 +60,9 @@ def agree(a: Ballot, b: Ballot) -> bool:
     >>> agree(Ballot(0, "SELECT x FROM t", ((1,), (2,))), Ballot(1, "SELECT x FROM t", ((1,),)))
     False
     """
-    from nl2sql.eval.score import result_eq   # the scorer's own definition of "the same answer"
+    from nl2sql.eval.score import (
+        result_eq,  # the scorer's own definition of "the same answer"
+    )
 
     return result_eq(list(a.rows), list(b.rows), ordered=ordered(a.sql) or ordered(b.sql))
 

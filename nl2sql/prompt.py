@@ -20,7 +20,7 @@ Everything is passed through ``redact`` so a key pasted into a comment or an err
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from nl2sql.ports import Message
 from nl2sql.redact import redact

@@ -18,9 +18,10 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 Content = str | list[dict[str, Any]]        # a list: content parts, as Databricks reasoning models send
 
@@ -127,7 +128,7 @@ class StubLlmServer:
     def responder(self, responder: Responder) -> None:
         self._state.responder = responder
 
-    def script(self, *replies: Reply) -> "StubLlmServer":
+    def script(self, *replies: Reply) -> StubLlmServer:
         """Queue replies (texts, lists of content parts or ``StubReply``), answered in order (one per choice)
         before the responder is consulted."""
         with self._state.lock:
@@ -142,7 +143,7 @@ class StubLlmServer:
         retry_after: float | str | None = None,
         delay_s: float = 5.0,
         text: str | None = None,
-    ) -> "StubLlmServer":
+    ) -> StubLlmServer:
         """Make the next ``times`` requests fail as ``kind`` (before any scripted reply).
 
         ``retry_after`` sets the Retry-After header of a 429; ``delay_s`` is how long a "timeout" stalls;
@@ -161,7 +162,7 @@ class StubLlmServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "StubLlmServer":
+    def __enter__(self) -> StubLlmServer:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -12,8 +12,8 @@ import pytest
 
 from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
 from nl2sql.cli import main
-from nl2sql.eval.dataset import load_dataset
 from nl2sql.eval.databases import model_for
+from nl2sql.eval.dataset import load_dataset
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "eval"
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
 import runpy
+import shutil
 from pathlib import Path
 from typing import Any
 

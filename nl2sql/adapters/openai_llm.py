@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import openai
 
@@ -84,7 +85,7 @@ class OpenAiLlm:
         self._n_supported = True
 
     @classmethod
-    def from_settings(cls, settings: "Settings") -> "OpenAiLlm":
+    def from_settings(cls, settings: Settings) -> OpenAiLlm:
         return cls(
             base_url=settings.llm_base_url,
             api_key=settings.llm_api_key,

@@ -10,12 +10,18 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from nl2sql.errors import ConfigError, UsageError
-from nl2sql.eval.dataset import DEFAULT_DB, DatabaseSource, Dataset, load_dataset
-from nl2sql.eval.databases import assistant_factory, database_opener
-from nl2sql.eval.execute import SCORING_ROW_CAP
-from nl2sql.eval.generators import AssistantGenerator, Generator, GeneratorKind, GoldGenerator, PredictionsFile
-from nl2sql.eval.report import write_reports
 from nl2sql.eval.cache import reply_cache_request
+from nl2sql.eval.databases import assistant_factory, database_opener
+from nl2sql.eval.dataset import DEFAULT_DB, DatabaseSource, Dataset, load_dataset
+from nl2sql.eval.execute import SCORING_ROW_CAP
+from nl2sql.eval.generators import (
+    AssistantGenerator,
+    Generator,
+    GeneratorKind,
+    GoldGenerator,
+    PredictionsFile,
+)
+from nl2sql.eval.report import write_reports
 from nl2sql.eval.runner import RunOptions, run_evaluation
 from nl2sql.ports import LlmClient, Warehouse
 from nl2sql.settings import Settings
@@ -174,4 +180,4 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
-__all__ = ["EvalRequest", "GENERATORS", "evaluate", "DEFAULT_DB"]
+__all__ = ["DEFAULT_DB", "GENERATORS", "EvalRequest", "evaluate"]

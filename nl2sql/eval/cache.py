@@ -14,9 +14,10 @@ import hashlib
 import json
 import sqlite3
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from nl2sql.ports import Completion, LlmClient, Message, complete_many
 

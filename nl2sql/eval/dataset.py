@@ -7,9 +7,10 @@ order; a question whose database is missing is kept and reported apart (``Datase
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 from nl2sql.errors import ConfigError
 from nl2sql.eval.hardness import spider_hardness
