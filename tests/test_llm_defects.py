@@ -187,3 +187,32 @@ def test_a_failed_answer_still_reports_what_the_model_cost(school: Path, llm_stu
     llm_stub.responder = lambda body: StubReply("```sql\nSELECT first_name FROM students s", "length")
     answer = _assistant(school, llm_stub, max_repairs=0).ask("Which students live in Paris?")
     assert answer.status == "error" and answer.prompt_tokens > 0 and answer.completion_tokens > 0
+
+
+# ------------------------------------------------------------------ production reply cache
+def test_reply_cache_is_opt_in_and_keyed_on_the_full_request(school: Path, llm_stub: StubLlmServer,
+                                                             tmp_path: Path) -> None:
+    from nl2sql.eval.cache import CachedLlm
+    from nl2sql.wiring import build_llm
+
+    settings = Settings(llm_base_url=llm_stub.url, llm_api_key="k", llm_model="stub", generator="llm",
+                        data_dir=str(tmp_path))
+    assert not isinstance(build_llm(settings), CachedLlm)
+    cached = build_llm(replace(settings, llm_reply_cache=True))
+    assert isinstance(cached, CachedLlm)
+    llm_stub.responder = lambda body: "```sql\nSELECT COUNT(*) FROM students\n```"
+    model = apply_overlay(SqlAlchemyWarehouse.sqlite_file(school).read_catalog(), None)
+    assistant = Assistant(model, SqlAlchemyWarehouse.sqlite_file(school), settings, llm=cached)
+    first = assistant.ask("How many students are there?")
+    again = assistant.ask("How many students are there?")
+    other = assistant.ask("How many students are there in total?")
+    assert first.rows == again.rows == other.rows == ((3,),)
+    assert len(llm_stub.requests) == 2 and cached.hits == 1          # the repeat came from the cache
+    assert (tmp_path / "llm_replies.sqlite").exists()
+
+
+def test_follow_up_to_a_question_back_links_what_that_question_linked(school: Path) -> None:
+    model = apply_overlay(SqlAlchemyWarehouse.sqlite_file(school).read_catalog(), None)
+    asked = ("How many students are in each degree program?", "Do you mean enrolled students, or all of them?")
+    tables = {t.name for t in link_conversation(model, "enrolled ones", [asked]).tables}
+    assert "degree_programs" in tables
