@@ -84,6 +84,7 @@ class _State:
     replies: collections.deque[Reply] = field(default_factory=collections.deque)
     requests: list[RecordedRequest] = field(default_factory=list)
     rejected_params: tuple[str, ...] = ()
+    ignore_n: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     closing: threading.Event = field(default_factory=threading.Event)
 
@@ -98,10 +99,12 @@ class StubLlmServer:
     """OpenAI-compatible chat server on 127.0.0.1:<free port>, served from a daemon thread."""
 
     def __init__(
-        self, responder: Responder = echo_sql, *, model: str = "stub-model", rejected_params: tuple[str, ...] = ()
+        self, responder: Responder = echo_sql, *, model: str = "stub-model", rejected_params: tuple[str, ...] = (),
+        ignore_n: bool = False,
     ) -> None:
-        """``rejected_params``: request fields answered with a 400, as reasoning models refuse ``max_tokens``."""
-        self._state = _State(responder=responder, model=model, rejected_params=rejected_params)
+        """``rejected_params``: request fields answered with a 400, as reasoning models refuse ``max_tokens``;
+        ``ignore_n``: answer one choice whatever ``n`` asks, as Ollama and some proxies do."""
+        self._state = _State(responder=responder, model=model, rejected_params=rejected_params, ignore_n=ignore_n)
         handler = type("_BoundHandler", (_Handler,), {"state": self._state})
         self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -214,7 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, {"error": {"message": message, "type": "invalid_request_error",
                                             "param": rejected[0], "code": "unsupported_parameter"}})
             return
-        n = int(request.body.get("n") or 1)
+        n = 1 if self.state.ignore_n else int(request.body.get("n") or 1)
         with self.state.lock:
             failure = self.state.failures.popleft() if self.state.failures else None
             scripted = [self.state.replies.popleft() if failure is None and self.state.replies else None

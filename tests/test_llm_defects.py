@@ -216,3 +216,12 @@ def test_follow_up_to_a_question_back_links_what_that_question_linked(school: Pa
     asked = ("How many students are in each degree program?", "Do you mean enrolled students, or all of them?")
     tables = {t.name for t in link_conversation(model, "enrolled ones", [asked]).tables}
     assert "degree_programs" in tables
+
+
+def test_a_server_that_ignores_n_is_asked_for_the_rest_one_by_one() -> None:
+    with StubLlmServer(ignore_n=True) as stub:
+        stub.responder = lambda body: "```sql\nSELECT 1\n```"
+        llm = _client(stub.url)
+        assert len(llm.complete_many(MESSAGES, 3)) == 3 and len(stub.requests) == 3
+        assert len(llm.complete_many(MESSAGES, 2)) == 2 and len(stub.requests) == 5
+        assert "n" not in (stub.requests[-1].body or {})            # no longer asks for n

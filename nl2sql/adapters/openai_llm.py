@@ -11,7 +11,7 @@ two minutes; a server asking for longer is not retried). What it lacks, and so i
   choice was cut the request is sent once more with four times the token budget (a reasoning model that spent
   the whole budget thinking returns empty text; a verbose one runs out mid-query); a choice still cut is
   returned marked ``finish_reason="length"`` so the generator drops it;
-- ``n`` completions in one request, falling back to ``n`` requests when a server refuses ``n``.
+- ``n`` completions in one request, falling back to ``n`` requests when a server refuses or ignores ``n``.
 
 Decision: a malformed 200 body is an ``LlmReplyError`` and is not retried. The endpoint *did* answer; a
 body that is not a chat completion almost always means a wrong ``OPENAI_BASE_URL`` (an HTML page, a proxy),
@@ -120,12 +120,22 @@ class OpenAiLlm:
             return tuple(c for _ in range(n) for c in self._complete(messages, {k: v for k, v in sampling.items()
                                                                               if k != "n"}))
         try:
-            return self._complete(messages, sampling)
+            completions = self._complete(messages, sampling)
         except _NRefused:
             with self._lock:
                 self._n_supported = False
             log.warning("LLM %s refused n=%d; sending %d requests instead", self.model, n, n)
             return self.complete_many(messages, n)
+        if len(completions) < n:
+            # Some servers (Ollama, some proxies) ignore n and send one choice: ask for the rest one by one,
+            # and do so from the start next time.
+            with self._lock:
+                self._n_supported = False
+            log.warning("LLM %s sent %d of %d choices; asking for the rest one by one", self.model,
+                        len(completions), n)
+            single = {k: v for k, v in sampling.items() if k != "n"}
+            completions += tuple(c for _ in range(n - len(completions)) for c in self._complete(messages, single))
+        return completions
 
     def _complete(self, messages: Sequence[Message], extra: dict[str, float | int]) -> tuple[Completion, ...]:
         started = time.monotonic()
