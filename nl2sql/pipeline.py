@@ -101,9 +101,10 @@ class Assistant:
         feedback: FeedbackStore | None = None,
         principal: Principal | None = None,
         examples: Sequence[tuple[str, str]] = (),
+        value_index: CachedValueIndex | None = None,
     ) -> None:
         """``examples``: extra (question, sql) pairs for few-shot selection beside the verified queries (the
-        eval's train split)."""
+        eval's train split). ``value_index``: one already read for this warehouse (shared across principals)."""
         self.settings = settings or Settings()
         self.warehouse = warehouse
         self.full_model = model
@@ -114,7 +115,9 @@ class Assistant:
         self.examples = tuple(examples)
         self.policy = policy_for_model(self.model, max_rows=self.settings.max_rows, dialect=warehouse.dialect)
         self._llm_view: SemanticModel | None = None     # the model as the LLM's schema, built on first use
-        self._values = CachedValueIndex(self.model, warehouse)   # distinct text values, read on first LLM use
+        # Distinct text values of the whole model, read on first LLM use and shared by every principal's
+        # assistant; hits on tables a principal may not read are dropped in ``_hints``.
+        self._values = value_index or CachedValueIndex(model, warehouse)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, principal: Principal | None = None) -> Assistant:
@@ -133,7 +136,7 @@ class Assistant:
         """The same warehouse, model and LLM, seen by another principal."""
         return Assistant(
             self.full_model, self.warehouse, self.settings, llm=self.llm, feedback=self.feedback, principal=principal,
-            examples=self.examples,
+            examples=self.examples, value_index=self._values,
         )
 
     def generator_order(self) -> tuple[GeneratorName, ...]:
@@ -205,7 +208,9 @@ class Assistant:
         return render_examples(select_examples(question, pool, self.model))
 
     def _hints(self, question: str, linked: LinkedSchema) -> str:
-        hits = self._values.get().match(question) if self.settings.send_data_to_llm else ()
+        visible = {t.name.lower() for t in self.model.tables}
+        hits = tuple(h for h in self._values.get().match(question) if h.table.lower() in visible) \
+            if self.settings.send_data_to_llm else ()
         return question_hints(self.model, question, linked, include_values=self.settings.send_data_to_llm,
                               value_hits=hits)
 

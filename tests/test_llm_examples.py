@@ -89,3 +89,15 @@ def test_value_index_reads_distinct_values_through_the_guard(school: Path) -> No
     assert any(h.value == "Bachelor" for h in index.match("the bachelor programs"))
     cities = {h.value for h in index.match("students in Paris or Rome") if h.column == "city"}
     assert len(cities) == 1                                              # one distinct value read per column
+
+
+def test_values_of_tables_a_principal_may_not_read_never_reach_the_prompt(school: Path, llm_stub: StubLlmServer) -> None:  # noqa: F811
+    from catalog_semantics.scope import Principal
+
+    llm_stub.responder = lambda body: "```sql\nSELECT COUNT(*) FROM students\n```"
+    everyone = _assistant(school, llm_stub)
+    scoped = everyone.for_principal(Principal.of("clerk", ("students",)))
+    scoped.ask("How many students in the Bachelor program live in Paris?")
+    hints = llm_stub.requests[-1].messages[-1]["content"].split("Question:")[0]
+    assert "'Paris' is a value of students.city" in hints and "Bachelor" not in hints
+    assert scoped._values is everyone._values                     # read once for the warehouse
