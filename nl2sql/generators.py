@@ -197,42 +197,42 @@ class LlmGenerator:
         return self._ask(1)
 
     def _ask(self, n: int) -> tuple[Candidate, ...]:
+        """``n`` replies read as candidates. Samples cut at the length limit are asked for again once, shorter,
+        so they still vote; when no reply at all was usable the model is asked again, within the retries."""
         from nl2sql.prompt import build_retry_messages
 
         assert self.request is not None
         while True:
             completions = complete_many(self.llm, self.request.messages, n)
-            kept: list[Candidate] = []
-            last: tuple[Completion, LlmReplyError] | None = None
-            for completion in completions:
-                self._count(completion)
-                try:
-                    kept.append(read_reply(completion, self.model.dialect))
-                except LlmReplyError as e:
-                    outcome = "cut" if completion.finish_reason == "length" else "error"
-                    self.attempts.append(Attempt("llm", None, outcome, e.message))
-                    last = (completion, e)
+            kept, last = self._read(completions)
             cut = sum(c.finish_reason == "length" for c in completions)
             if kept and cut and n > 1 and self.retries_left > 0:
-                # Some samples ran out of tokens: ask for that many again, shorter, so they still vote.
                 self.retries_left -= 1
                 again = build_retry_messages(self.request.messages, "", cut_off=True)
-                for completion in complete_many(self.llm, again, cut):
-                    self._count(completion)
-                    try:
-                        kept.append(read_reply(completion, self.model.dialect))
-                    except LlmReplyError as e:
-                        self.attempts.append(Attempt("llm", None, "cut" if completion.finish_reason == "length"
-                                                     else "error", e.message))
+                kept += self._read(complete_many(self.llm, again, cut))[0]
             if kept or last is None:
                 return tuple(kept)
             if self.retries_left <= 0:
                 raise last[1]
             self.retries_left -= 1
-            cut = last[0].finish_reason == "length" or ("truncated", "true") in last[0].extra
-            self.request = LlmRequest(build_retry_messages(self.request.messages, last[0].text, cut_off=cut),
+            self.request = LlmRequest(build_retry_messages(self.request.messages, last[0].text,
+                                                           cut_off=last[0].finish_reason == "length"),
                                       self.request.context)
             n = 1
+
+    def _read(self, completions: Sequence[Completion]) -> tuple[list[Candidate], tuple[Completion, LlmReplyError] | None]:
+        """The usable replies as candidates; each unusable one is recorded as an attempt (``cut`` or ``error``)."""
+        kept: list[Candidate] = []
+        last: tuple[Completion, LlmReplyError] | None = None
+        for completion in completions:
+            self._count(completion)
+            try:
+                kept.append(read_reply(completion, self.model.dialect))
+            except LlmReplyError as e:
+                outcome = "cut" if completion.finish_reason == "length" else "error"
+                self.attempts.append(Attempt("llm", None, outcome, e.message))
+                last = (completion, e)
+        return kept, last
 
     def _count(self, completion: Completion) -> None:
         self.prompt_tokens += completion.prompt_tokens
