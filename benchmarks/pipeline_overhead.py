@@ -40,6 +40,7 @@ def percentile(values: list[float], q: float) -> float:
 def gold_responder(gold: dict[str, str]):
     def respond(body: dict[str, Any]) -> str:
         last = next(m["content"] for m in reversed(body["messages"]) if m["role"] == "user")
+        last = last.rsplit("Question:", 1)[-1]     # the question asked, not the few-shot examples before it
         question = max((q for q in gold if q in last), key=len)
         return f"```sql\n{gold[question]}\n```"
 

@@ -39,6 +39,8 @@ class Candidate:
     trusted: bool = False                        # a verified query a person checked
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0                       # of prompt_tokens, served from the provider's prompt cache
+    reasoning_tokens: int = 0                    # of completion_tokens, spent thinking by a reasoning model
     reply: str | None = None                     # raw LLM reply (for the eval harness and debugging)
     # A clarifying question instead of SQL: the readings to choose from (offline engine) and/or the
     # model's own question (LLM). Either makes the Answer status "clarify"; neither is ever run.
@@ -88,6 +90,8 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0                       # of prompt_tokens, served from the provider's prompt cache
+    reasoning_tokens: int = 0                    # of completion_tokens, spent thinking by a reasoning model
     explanation: str | None = None               # derived from the SQL's syntax tree, never from the LLM
     chart: dict[str, Any] | None = None          # Vega-Lite spec chosen from the result's shape
     choices: tuple[Choice, ...] = ()             # status "clarify": the readings to pick from
@@ -153,6 +157,8 @@ class Answer:
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
+            "cached_tokens": self.cached_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
             "explanation": self.explanation,
             "chart": self.chart,
             "choices": [{"label": c.label, "question": c.question} for c in self.choices],

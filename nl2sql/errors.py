@@ -85,3 +85,9 @@ class QueryTimeout(ExecutionFailed):
     """The warehouse query ran past its time limit and was interrupted."""
 
     code = "timeout"
+
+
+class UsageError(UserFacingError):
+    """A command was given flags or arguments that cannot work together (the CLI exits 2)."""
+
+    code = "usage"

@@ -24,10 +24,13 @@ from nl2sql.errors import LlmReplyError
 from nl2sql.extract_finders import FINDERS
 from nl2sql.extract_parse import ParseBudget, strip_sql
 
-__all__ = ["ABSTAIN_PREFIX", "FINDERS", "MAX_REPLY_CHARS", "abstention_reason", "extract_sql", "sqlglot_dialect"]
+__all__ = ["ABSTAIN_PREFIX", "ASK_PREFIX", "FINDERS", "MAX_REPLY_CHARS", "abstention_reason", "clarifying_question",
+           "extract_sql", "sqlglot_dialect"]
 
 MAX_REPLY_CHARS = 100_000                      # longer replies are cut before searching (the client caps them too)
 ABSTAIN_PREFIX = "CANNOT ANSWER:"              # what the prompt asks a model to say when it cannot answer
+ASK_PREFIX = "QUESTION:"                       # what the prompt asks a model to say when it needs to ask back
+MAX_QUESTION_CHARS = 600                       # a longer "question" is an essay, not a question to show a user
 
 
 def extract_sql(reply: str, *, dialect: str = "duckdb") -> str:
@@ -60,6 +63,26 @@ def abstention_reason(reply: str) -> str | None:
     stripped = reply.strip().strip("`*_ \n")
     if stripped.upper().startswith(ABSTAIN_PREFIX):
         return stripped[len(ABSTAIN_PREFIX):].strip() or "no reason given"
+    return None
+
+
+def clarifying_question(reply: str) -> str | None:
+    """The question the model asks back instead of writing SQL (``QUESTION: ...``, or prose that holds no SQL
+    and ends in a question mark); None when the reply is anything else. Call it only when no SQL was found.
+
+    >>> clarifying_question("QUESTION: Do you mean the order date or the ship date?")
+    'Do you mean the order date or the ship date?'
+    >>> clarifying_question("Which year do you mean, 2023 or 2024?")
+    'Which year do you mean, 2023 or 2024?'
+    >>> clarifying_question("Sorry, I cannot see a table about shipments.") is None
+    True
+    """
+    text = " ".join(reply.strip().strip("`*_").split())
+    if text.upper().startswith(ASK_PREFIX):
+        text = text[len(ASK_PREFIX):].strip()
+        return text[:MAX_QUESTION_CHARS] or None
+    if "?" in text and len(text) <= MAX_QUESTION_CHARS and "```" not in reply:
+        return text
     return None
 
 

@@ -1,22 +1,38 @@
-"""The three generators behind one shape: question in, ``Candidate`` out.
+"""The generators behind one seam: ``generate(question, history, linked) -> candidates``.
 
 verified → a checked question→SQL pair (trusted); offline → the deterministic planner; llm → the model
-writes SQL from the rendered context. Each returns an abstaining Candidate rather than raising when it
-has nothing to say; LLM transport failures raise ``LlmUnavailable``/``LlmReplyError``.
+writes SQL from the rendered context, one or several candidates. The pipeline iterates over a tuple of
+``Generator`` values without naming them. Each returns abstaining candidates rather than raising when it
+has nothing to say; LLM transport failures raise ``LlmUnavailable``/``LlmReplyError``. A generator that can
+take an error back (the LLM) also has ``repair(candidate, error) -> candidates``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol
 
+from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel, VerifiedQuery
-from nl2sql.answer import Candidate
+from nl2sql.answer import Attempt, Candidate, GeneratorName
 from nl2sql.errors import GuardRejected, LlmReplyError, UserFacingError
-from nl2sql.ports import Completion, LlmClient, Message
+from nl2sql.ports import Completion, LlmClient, Message, complete_many
 from nl2sql.verified import match_verified
 
-History = Sequence[tuple[str, str]]  # (question, sql that answered it), oldest first
+History = Sequence[tuple[str, str]]  # (question, sql that answered it, or the model's question back), oldest first
+
+
+class Generator(Protocol):
+    """What the pipeline asks for candidates. ``attempts`` lists what it tried and dropped on the way."""
+
+    name: GeneratorName
+
+    def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]: ...
+
+
+class Repairable(Protocol):
+    def repair(self, candidate: Candidate, error: str, *, from_start: bool = False) -> tuple[Candidate, ...]: ...
 
 
 def generate_verified(question: str, model: SemanticModel, extra: Iterable[VerifiedQuery] = ()) -> Candidate:
@@ -47,6 +63,28 @@ def generate_offline(question: str, model: SemanticModel, history: History = ())
 
 
 @dataclass(frozen=True)
+class VerifiedGenerator:
+    model: SemanticModel
+    extra: tuple[VerifiedQuery, ...] = ()
+    name: GeneratorName = "verified"
+
+    def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]:
+        return (generate_verified(question, self.model, self.extra),)
+
+
+@dataclass(frozen=True)
+class OfflineGenerator:
+    """The deterministic planner; it links on its own, so ``linked`` is not used (``generate_offline`` keeps
+    its signature for the planner's own callers)."""
+
+    model: SemanticModel
+    name: GeneratorName = "offline"
+
+    def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]:
+        return (generate_offline(question, self.model, history),)
+
+
+@dataclass(frozen=True)
 class LlmRequest:
     """Everything the LLM generator sends, kept so repairs can extend the same conversation."""
 
@@ -61,8 +99,12 @@ def build_llm_request(
     context: str,
     max_rows: int,
     history: History = (),
+    hints: str = "",
+    today: str | None = None,
+    examples: str = "",
 ) -> LlmRequest:
     from nl2sql.prompt import build_messages
+    from nl2sql.prompt_schema import names_text
 
     messages = build_messages(
         question,
@@ -71,34 +113,137 @@ def build_llm_request(
         max_rows=max_rows,
         instructions=model.instructions,
         history=tuple(history),
+        hints=hints,
+        today=today,
+        names=names_text(model),
+        examples=examples,
     )
     return LlmRequest(tuple(messages), context)
 
 
-def generate_llm(request: LlmRequest, llm: LlmClient, dialect: str) -> tuple[Candidate, Completion]:
-    from nl2sql.extract import abstention_reason, extract_sql
+def read_reply(completion: Completion, dialect: str) -> Candidate:
+    """One reply as a candidate: SQL, the model's abstention, or its question back.
 
-    completion = llm.complete(request.messages)
-    if ("truncated", "true") in completion.extra:
-        # A cut-off reply can still parse ("SELECT 1, 1, …"); never run what the model did not finish.
-        raise LlmReplyError("The language model's reply was too long and was cut off.")
+    Raises ``LlmReplyError`` for a reply that is none of these (cut at the length limit, or prose without SQL);
+    a cut reply is never read for SQL, since a cut query can still parse ("SELECT … FROM customer c").
+    """
+    from nl2sql.extract import abstention_reason, clarifying_question, extract_sql
+
+    tokens = dict(prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
+                  reply=completion.text)
+    if completion.finish_reason == "length" or ("truncated", "true") in completion.extra:
+        raise LlmReplyError("The language model's reply was cut off at the length limit.")
     reason = abstention_reason(completion.text)
     if reason is not None:  # the model says the data cannot answer this: an abstention, not a fault
-        declined = Candidate("llm", None, abstain_reason=f"The language model could not answer: {reason}",
-                             prompt_tokens=completion.prompt_tokens,
-                             completion_tokens=completion.completion_tokens, reply=completion.text)
-        return declined, completion
-    sql = extract_sql(completion.text, dialect=dialect)
-    candidate = Candidate(
-        "llm",
-        sql,
-        confidence=0.5,
-        interpretation=None,
-        prompt_tokens=completion.prompt_tokens,
-        completion_tokens=completion.completion_tokens,
-        reply=completion.text,
-    )
-    return candidate, completion
+        return Candidate("llm", None, abstain_reason=f"The language model could not answer: {reason}", **tokens)
+    try:
+        sql = extract_sql(completion.text, dialect=dialect)
+    except LlmReplyError:
+        asked = clarifying_question(completion.text)
+        if asked is None:
+            raise
+        return Candidate("llm", None, clarification=asked, **tokens)
+    return Candidate("llm", sql, confidence=0.5, **tokens)
+
+
+def generate_llm(request: LlmRequest, llm: LlmClient, dialect: str) -> tuple[Candidate, Completion]:
+    """One reply to ``request`` read as a candidate (kept for callers of the single-reply path)."""
+    completion = llm.complete(request.messages)
+    return read_reply(completion, dialect), completion
+
+
+class LlmGenerator:
+    """The model writes ``candidates`` queries per question; one instance per question (it keeps the
+    conversation, so ``repair`` can continue it). Unusable replies (cut, no SQL) are dropped and recorded in
+    ``attempts``; when every reply was unusable the model is asked again, within ``max_retries``."""
+
+    name: GeneratorName = "llm"
+
+    def __init__(self, llm: LlmClient, model: SemanticModel, *, render: Callable[[LinkedSchema], str],
+                 max_rows: int, candidates: int = 1, max_retries: int = 2, scrub_values: bool = False,
+                 hints: Callable[[str, LinkedSchema], str] = lambda question, linked: "",
+                 today: Callable[[], str | None] = lambda: None,
+                 examples: Callable[[str], str] = lambda question: "") -> None:
+        self.llm, self.model, self.render, self.hints, self.today = llm, model, render, hints, today
+        self.examples = examples
+        self.max_rows, self.candidates = max_rows, max(1, candidates)
+        self.retries_left, self.scrub_values = max(0, max_retries), scrub_values
+        self.attempts: list[Attempt] = []
+        self.prompt_tokens = self.completion_tokens = self.cached_tokens = self.reasoning_tokens = 0
+        self.request: LlmRequest | None = None
+        self.first: LlmRequest | None = None
+        self.context: str | None = None
+
+    def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]:
+        self.context = self.render(linked)
+        self.request = build_llm_request(question, self.model, context=self.context, max_rows=self.max_rows,
+                                         history=history, hints=self.hints(question, linked), today=self.today(),
+                                         examples=self.examples(question))
+        self.first = self.request
+        return self._ask(self.candidates)
+
+    def repair(self, candidate: Candidate, error: str, *, from_start: bool = False) -> tuple[Candidate, ...]:
+        """The failed query and its error go back to the model; one corrected candidate comes back.
+        ``from_start``: continue the first request (one of several candidates), not the latest repair."""
+        from nl2sql.prompt import build_repair_messages
+
+        assert self.request is not None and self.first is not None
+        if self.retries_left <= 0:
+            return ()
+        self.retries_left -= 1
+        base = self.first if from_start else self.request
+        messages = build_repair_messages(base.messages, candidate.sql or "", error, scrub_values=self.scrub_values)
+        self.request = LlmRequest(messages, self.request.context)
+        return self._ask(1)
+
+    def _ask(self, n: int) -> tuple[Candidate, ...]:
+        """``n`` replies read as candidates. Samples cut at the length limit are asked for again once, shorter,
+        so they still vote; when no reply at all was usable the model is asked again, within the retries."""
+        from nl2sql.prompt import build_retry_messages
+
+        assert self.request is not None
+        while True:
+            completions = complete_many(self.llm, self.request.messages, n)
+            kept, last = self._read(completions)
+            cut = sum(c.finish_reason == "length" for c in completions)
+            if kept and cut and n > 1 and self.retries_left > 0:
+                self.retries_left -= 1
+                again = build_retry_messages(self.request.messages, "", cut_off=True)
+                kept += self._read(complete_many(self.llm, again, cut))[0]
+            if kept or last is None:
+                return tuple(kept)
+            if self.retries_left <= 0:
+                raise last[1]
+            self.retries_left -= 1
+            self.request = LlmRequest(build_retry_messages(self.request.messages, last[0].text,
+                                                           cut_off=last[0].finish_reason == "length"),
+                                      self.request.context)
+            n = 1
+
+    def _read(self, completions: Sequence[Completion]) -> tuple[list[Candidate], tuple[Completion, LlmReplyError] | None]:
+        """The usable replies as candidates; each unusable one is recorded as an attempt (``cut`` or ``error``)."""
+        kept: list[Candidate] = []
+        last: tuple[Completion, LlmReplyError] | None = None
+        for completion in completions:
+            self._count(completion)
+            try:
+                kept.append(read_reply(completion, self.model.dialect))
+            except LlmReplyError as e:
+                outcome = "cut" if completion.finish_reason == "length" else "error"
+                self.attempts.append(Attempt("llm", None, outcome, e.message))
+                last = (completion, e)
+        return kept, last
+
+    def _count(self, completion: Completion) -> None:
+        self.prompt_tokens += completion.prompt_tokens
+        self.completion_tokens += completion.completion_tokens
+        self.cached_tokens += completion.cached_tokens
+        self.reasoning_tokens += completion.reasoning_tokens
+
+    def with_tokens(self, candidate: Candidate) -> Candidate:
+        """``candidate`` carrying every token this question cost (all candidates, retries and repairs)."""
+        return replace(candidate, prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
+                       cached_tokens=self.cached_tokens, reasoning_tokens=self.reasoning_tokens)
 
 
 def repair_text(error: UserFacingError) -> str:

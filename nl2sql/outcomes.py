@@ -85,6 +85,8 @@ def answered(
         attempts=attempts,
         prompt_tokens=candidate.prompt_tokens,
         completion_tokens=candidate.completion_tokens,
+        cached_tokens=candidate.cached_tokens,
+        reasoning_tokens=candidate.reasoning_tokens,
         explanation=explanation,
         chart=retitle(chart, dict(zip(result.columns, shown.labels)), dict(zip(result.columns, shown.units))),
         notes=tuple(dict.fromkeys((*candidate.notes, *shown.notes))),
@@ -103,8 +105,10 @@ def abstained(
     linked_tables: tuple[str, ...],
     llm_configured: bool,
 ) -> Answer:
-    """No generator was confident. The latest reason says most (an LLM's, when one was asked)."""
+    """No generator was confident. The latest reason says most (an LLM's, when one was asked); the tokens
+    the model spent saying so are still reported."""
     reason = next((c.abstain_reason for c in reversed(abstentions) if c.abstain_reason), None)
+    spent = [c for c in abstentions if c.generator == "llm"]
     unknown = next((c.unknown_words for c in abstentions if c.unknown_words), ())
     return Answer(
         question=question,
@@ -115,6 +119,10 @@ def abstained(
         attempts=attempts,
         linked_tables=linked_tables,
         interpretation=", ".join(unknown) or None,
+        prompt_tokens=sum(c.prompt_tokens for c in spent),
+        completion_tokens=sum(c.completion_tokens for c in spent),
+        cached_tokens=sum(c.cached_tokens for c in spent),
+        reasoning_tokens=sum(c.reasoning_tokens for c in spent),
     )
 
 
@@ -138,6 +146,8 @@ def clarify(
         linked_tables=linked_tables,
         prompt_tokens=candidate.prompt_tokens,
         completion_tokens=candidate.completion_tokens,
+        cached_tokens=candidate.cached_tokens,
+        reasoning_tokens=candidate.reasoning_tokens,
     )
 
 
@@ -153,3 +163,19 @@ def failed(question: str, error: UserFacingError) -> Answer:
         error_code=error.code,
         issues=getattr(error, "issues", ()),
     )
+
+
+def history_turn(answer: Answer) -> tuple[str, str] | None:
+    """The (question, reply) pair a conversation carries for ``answer``: the SQL that ran, or the model's own
+    question back (so the next question is read as the answer to it); None for turns that carry nothing.
+
+    >>> history_turn(Answer("q", "answered", sql="SELECT 1")), history_turn(Answer("q", "error"))
+    (('q', 'SELECT 1'), None)
+    >>> history_turn(Answer("Top customers?", "clarify", generator="llm", message="By revenue or by orders?"))
+    ('Top customers?', 'By revenue or by orders?')
+    """
+    if answer.status == "answered" and answer.sql:
+        return (answer.question, answer.sql)
+    if answer.status == "clarify" and answer.generator == "llm" and answer.message and not answer.choices:
+        return (answer.question, answer.message)
+    return None

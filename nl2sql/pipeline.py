@@ -1,13 +1,16 @@
-"""The question-to-answer pipeline: validate → link → generate → guard → run → Answer.
+"""The question-to-answer pipeline: validate → link (on the conversation) → generate → guard → run → vote → Answer.
 
 ``Assistant.ask`` never raises for something a user can act on: refusals, abstentions, LLM outages and
-warehouse errors come back as an ``Answer`` with a status and a friendly message. Only the LLM
-generator is repaired (the warehouse or guard error goes back to the model), at most ``max_repairs``
-times. The assistant holds no mutable state, so one instance serves many threads at once.
+warehouse errors come back as an ``Answer`` with a status and a friendly message. Generators are tried in
+order behind one seam (``generators.Generator``); each may propose several candidates, all guarded and run,
+and the result most of them agree on is the answer (``candidates.choose``). A generator that can repair
+(the LLM) gets the guard or warehouse error back, at most ``max_repairs`` times. The assistant holds no
+mutable state, so one instance serves many threads at once.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 import time
@@ -15,14 +18,14 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from catalog_semantics.linking import link
+from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel
-from catalog_semantics.render import render_context
 from catalog_semantics.scope import Principal, scope_model, visible_queries
 from nl2sql import audit
 from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
+from nl2sql.candidates import Ballot, choose
 from nl2sql.errors import (
     ConfigError,
     ExecutionFailed,
@@ -32,20 +35,23 @@ from nl2sql.errors import (
     QuestionError,
     UserFacingError,
 )
+from nl2sql.examples import pool_of, render_examples, select_examples
+from nl2sql.followup import link_conversation
 from nl2sql.generators import (
+    Generator,
     History,
-    build_llm_request,
-    generate_llm,
-    generate_offline,
-    generate_verified,
-    repair_request,
+    LlmGenerator,
+    OfflineGenerator,
+    VerifiedGenerator,
     repair_text,
 )
 from nl2sql.guard import CheckedSql, check, policy_for_model
 from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, clarify, failed, present
 from nl2sql.ports import LlmClient, ResultTable, Warehouse
+from nl2sql.prompt_schema import llm_view, question_hints, schema_context
 from nl2sql.query_tags import tagged
 from nl2sql.settings import Settings
+from nl2sql.value_index import CachedValueIndex
 
 if TYPE_CHECKING:
     from nl2sql.feedback import FeedbackStore
@@ -97,7 +103,11 @@ class Assistant:
         llm: LlmClient | None = None,
         feedback: FeedbackStore | None = None,
         principal: Principal | None = None,
+        examples: Sequence[tuple[str, str]] = (),
+        value_index: CachedValueIndex | None = None,
     ) -> None:
+        """``examples``: extra (question, sql) pairs for few-shot selection beside the verified queries (the
+        eval's train split). ``value_index``: one already read for this warehouse (shared across principals)."""
         self.settings = settings or Settings()
         self.warehouse = warehouse
         self.full_model = model
@@ -105,7 +115,12 @@ class Assistant:
         self.model = scope_model(model, principal)
         self.llm = llm
         self.feedback = feedback
+        self.examples = tuple(examples)
         self.policy = policy_for_model(self.model, max_rows=self.settings.max_rows, dialect=warehouse.dialect)
+        self._llm_view: SemanticModel | None = None     # the model as the LLM's schema, built on first use
+        # Distinct text values of the whole model, read on first LLM use and shared by every principal's
+        # assistant; hits on tables a principal may not read are dropped in ``_hints``.
+        self._values = value_index or CachedValueIndex(model, warehouse)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, principal: Principal | None = None) -> Assistant:
@@ -123,7 +138,8 @@ class Assistant:
     def for_principal(self, principal: Principal | None) -> Assistant:
         """The same warehouse, model and LLM, seen by another principal."""
         return Assistant(
-            self.full_model, self.warehouse, self.settings, llm=self.llm, feedback=self.feedback, principal=principal
+            self.full_model, self.warehouse, self.settings, llm=self.llm, feedback=self.feedback, principal=principal,
+            examples=self.examples, value_index=self._values,
         )
 
     def generator_order(self) -> tuple[GeneratorName, ...]:
@@ -145,9 +161,10 @@ class Assistant:
         timer = _Timer()
         start = time.perf_counter()
         text = question if isinstance(question, str) else ""
+        question_id = uuid.uuid4().hex[:12]   # one id for the audit record and the warehouse's query tags
         try:
             text = validate_question(text, self.settings.max_question_chars)
-            with tagged(question_id=uuid.uuid4().hex[:12]):       # labels the statements it runs (query_tags)
+            with tagged(question_id=question_id):       # labels the statements it runs (query_tags)
                 answer = self._answer(text, tuple(history or ()), tuple(generators or self.generator_order()), timer)
         except UserFacingError as e:
             answer = failed(text, e)
@@ -162,134 +179,201 @@ class Assistant:
         timer.timings_ms["total"] = (time.perf_counter() - start) * 1000
         answer = replace(answer, timings_ms=dict(timer.timings_ms))
         audit.emit(answer, principal=self.principal.name if self.principal else self.settings.principal,
-                   question_id=uuid.uuid4().hex, secrets=(self.settings.llm_api_key,))
+                   question_id=question_id, secrets=(self.settings.llm_api_key,))
         return answer
+
+    def generators(self, order: Sequence[GeneratorName]) -> tuple[Generator, ...]:
+        """The generators to try for one question, in order; built per question (the LLM one keeps the
+        conversation for its repairs)."""
+        made: list[Generator] = []
+        for name in order:
+            if name == "verified":
+                extra = self.feedback.verified_queries() if self.feedback is not None else ()
+                made.append(VerifiedGenerator(self.model, tuple(visible_queries(extra, self.model))))
+            elif name == "offline":
+                made.append(OfflineGenerator(self.model))
+            elif name == "llm" and self.llm is not None:
+                made.append(LlmGenerator(
+                    self.llm, self.model, render=self._render, max_rows=self.settings.max_rows,
+                    candidates=self.settings.llm_candidates, max_retries=self.settings.max_repairs,
+                    scrub_values=not self.settings.send_data_to_llm, hints=self._hints,
+                    today=lambda: datetime.date.today().isoformat(), examples=self._examples,
+                ))
+        return tuple(made)
+
+    def _render(self, linked: LinkedSchema) -> str:
+        # Instructions go in the system message (prompt.py), not twice; synonyms go in the hints.
+        if self._llm_view is None:
+            self._llm_view = llm_view(self.model)
+        return schema_context(self._llm_view, linked, budget_tokens=self.settings.context_token_budget,
+                              include_values=self.settings.send_data_to_llm)
+
+    def _examples(self, question: str) -> str:
+        """Few-shot examples by similarity from the verified queries (overlay and promoted) and ``examples``."""
+        promoted = self.feedback.verified_queries() if self.feedback is not None else ()
+        verified = (*self.model.verified_queries, *visible_queries(promoted, self.model))
+        pool = pool_of([*((v.question, v.sql) for v in verified), *self.examples])
+        return render_examples(select_examples(question, pool, self.model))
+
+    def _hints(self, question: str, linked: LinkedSchema) -> str:
+        visible = {t.name.lower() for t in self.model.tables}
+        hits = tuple(h for h in self._values.get().match(question) if h.table.lower() in visible) \
+            if self.settings.send_data_to_llm else ()
+        return question_hints(self.model, question, linked, include_values=self.settings.send_data_to_llm,
+                              value_hits=hits)
 
     def _answer(self, question: str, history: History, order: tuple[GeneratorName, ...], timer: _Timer) -> Answer:
         if "llm" in order and self.llm is None and self.settings.generator == "llm":
             raise ConfigError("No language model is configured.", hint=NO_LLM_HINT)
         with timer.step("link"):
-            linked = link(self.model, question)
+            linked = link_conversation(self.model, question, history)
         linked_tables = tuple(t.name for t in linked.tables)
         attempts: list[Attempt] = []
         abstentions: list[Candidate] = []
         refusal: GuardRejected | None = None
         failure: UserFacingError | None = None
         context: str | None = None
-        for generator in order:
-            if generator == "llm":
-                if self.llm is None:
-                    continue
-                with timer.step("render"):
-                    # Instructions go in the system message (prompt.py), not twice.
-                    context = render_context(
-                        replace(self.model, instructions=()),
-                        linked,
-                        budget_tokens=self.settings.context_token_budget,
-                        include_values=self.settings.send_data_to_llm,
-                    )
-                ran = self._run_llm(question, history, context, attempts, abstentions, timer)
-            else:
-                ran = self._run_deterministic(generator, question, history, attempts, abstentions, timer)
-            if isinstance(ran, Candidate):  # more than one reading, or the model asked back: ask the user
-                attempts.append(Attempt(ran.generator, None, "clarify", ran.clarification))
-                return clarify(question, ran, attempts=tuple(attempts), linked_tables=linked_tables)
-            if isinstance(ran, _Ran):
-                attempts.append(Attempt(ran.candidate.generator, ran.checked.sql, "ran"))
+        made = self.generators(order)
+        for generator in made:
+            outcome = self._try(generator, question, history, linked, attempts, timer)
+            context = getattr(generator, "context", None) or context
+            if isinstance(outcome, Candidate) and outcome.clarifies:  # more than one reading, or the model asked
+                attempts.append(Attempt(outcome.generator, None, "clarify", outcome.clarification))
+                return clarify(question, outcome, attempts=tuple(attempts), linked_tables=linked_tables)
+            if isinstance(outcome, Candidate):
+                if outcome.generator != "verified":
+                    abstentions.append(outcome)
+            elif isinstance(outcome, _Ran):
                 with timer.step("present"):
-                    explanation, chart = present(ran.checked, ran.result, self.model)
-                return answered(question, ran.candidate, ran.checked, ran.result, explanation=explanation,
-                                chart=chart, attempts=tuple(attempts), linked_tables=linked_tables, context=context,
-                                model=self.model)
-            if isinstance(ran, GuardRejected):
-                refusal = ran
-            elif isinstance(ran, UserFacingError):
-                failure = ran
+                    explanation, chart = present(outcome.checked, outcome.result, self.model)
+                return answered(question, outcome.candidate, outcome.checked, outcome.result,
+                                explanation=explanation, chart=chart, attempts=tuple(attempts),
+                                linked_tables=linked_tables, context=context, model=self.model)
+            elif isinstance(outcome, GuardRejected):
+                refusal = outcome
+            elif isinstance(outcome, UserFacingError):
+                failure = outcome
         if refusal is not None or failure is not None:
-            return replace(failed(question, refusal or failure), attempts=tuple(attempts), linked_tables=linked_tables)
+            spent = {k: sum(getattr(g, k, 0) for g in made)
+                     for k in ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens")}
+            return replace(failed(question, refusal or failure), attempts=tuple(attempts), linked_tables=linked_tables,
+                           **spent)
         return abstained(question, abstentions, attempts=tuple(attempts), linked_tables=linked_tables,
                          llm_configured=self.llm is not None)
 
-    def _run_deterministic(
-        self,
-        generator: GeneratorName,
-        question: str,
-        history: History,
-        attempts: list[Attempt],
-        abstentions: list[Candidate],
-        timer: _Timer,
-    ) -> _Ran | Candidate | UserFacingError | None:
-        with timer.step(generator):
-            if generator == "verified":
-                extra = self.feedback.verified_queries() if self.feedback is not None else ()
-                candidate = generate_verified(question, self.model, visible_queries(extra, self.model))
-            else:
-                candidate = generate_offline(question, self.model, history)
-        if candidate.clarifies:
-            return candidate
-        if candidate.abstained:
-            attempts.append(Attempt(generator, None, "abstained", candidate.abstain_reason))
-            if generator != "verified":
-                abstentions.append(candidate)
-            return None
-        try:
-            return self._guard_and_run(candidate, timer)
-        except GuardRejected as e:
-            attempts.append(Attempt(generator, candidate.sql, "refused", e.message))
-            log.warning("%s SQL refused by the guard: %s", generator, [i.code for i in e.issues])
-            return e
-        except ExecutionFailed as e:
-            attempts.append(Attempt(generator, candidate.sql, "error", e.message))
-            return e
-
-    def _run_llm(
-        self,
-        question: str,
-        history: History,
-        context: str,
-        attempts: list[Attempt],
-        abstentions: list[Candidate],
-        timer: _Timer,
-    ) -> _Ran | Candidate | UserFacingError | None:
-        assert self.llm is not None
-        with timer.step("prompt"):
-            request = build_llm_request(
-                question, self.model, context=context, max_rows=self.settings.max_rows, history=history
-            )
-        last: UserFacingError | None = None
-        tokens = [0, 0]
-        for _ in range(1 + max(0, self.settings.max_repairs)):
-            with timer.step("llm"):
-                try:
-                    candidate, completion = generate_llm(request, self.llm, self.model.dialect)
-                except LlmReplyError as e:
-                    attempts.append(Attempt("llm", None, "error", e.message))
-                    last = e
-                    request = repair_request(request, "", f"{e.message} Reply with one SQL query.")
-                    continue
-            tokens[0] += completion.prompt_tokens
-            tokens[1] += completion.completion_tokens
-            candidate = replace(candidate, prompt_tokens=tokens[0], completion_tokens=tokens[1])
-            if candidate.clarifies:
-                return candidate
-            if candidate.abstained:
-                attempts.append(Attempt("llm", None, "abstained", candidate.abstain_reason))
-                abstentions.append(candidate)
-                return None
+    def _try(self, generator: Generator, question: str, history: History, linked: LinkedSchema,
+             attempts: list[Attempt], timer: _Timer) -> _Ran | Candidate | UserFacingError:
+        """One generator: its candidates are guarded and run; the result most agree on wins (candidates.py);
+        when none ran, the last error goes back to a generator that can repair, while it has tries left.
+        Returns what ran, a clarifying or abstaining candidate, or the error that stopped it."""
+        name = generator.name
+        tracked = getattr(generator, "attempts", None)
+        with timer.step(name):
             try:
-                return self._guard_and_run(candidate, timer)
-            except QueryTimeout as e:
-                attempts.append(Attempt("llm", candidate.sql, "timeout", e.message))
+                candidates = generator.generate(question, history, linked)
+            except LlmReplyError as e:           # every reply unusable, even after asking again
                 return e
-            except (GuardRejected, ExecutionFailed) as e:
-                outcome = "refused" if isinstance(e, GuardRejected) else "error"
-                attempts.append(Attempt("llm", candidate.sql, outcome, e.message))
+            finally:
+                if tracked:
+                    attempts.extend(tracked)
+                    tracked.clear()
+        total = getattr(generator, "with_tokens", lambda c: c)
+        asking = next((c for c in candidates if c.clarifies), None)
+        if asking is not None and not any(c.sql for c in candidates):
+            return total(asking)
+        error: UserFacingError | None = None
+        repair = getattr(generator, "repair", None)
+        while True:
+            ran, last = self._run_all(candidates, attempts, timer)
+            error = last or error
+            if ran and len(candidates) > 1 and repair is not None:
+                ran += self._repair_failed(candidates, ran, repair, attempts, timer)
+            if ran:
+                written = [a.sql for a in attempts if a.generator == name and a.sql and a.outcome != "ran"]
+                return self._vote(ran, attempts, total, evidence=[*written, *(r.candidate.sql or "" for _, r in ran)])
+            failed_one = next((c for c in reversed(candidates) if c.sql), None)
+            if failed_one is None or repair is None or error is None or isinstance(error, QueryTimeout):
+                break
+            with timer.step(name):
+                try:
+                    candidates = repair(failed_one, repair_text(error))
+                except LlmReplyError as e:
+                    return e
+                finally:
+                    if tracked:
+                        attempts.extend(tracked)
+                        tracked.clear()
+            if not candidates:
+                break
+        if error is not None:
+            return error
+        abstention = next((c for c in candidates if c.abstained), Candidate(name, None))
+        attempts.append(Attempt(name, None, "abstained", abstention.abstain_reason))
+        return total(abstention)
+
+    def _run_all(self, candidates: Sequence[Candidate], attempts: list[Attempt],
+                 timer: _Timer) -> tuple[list[tuple[int, _Ran]], UserFacingError | None]:
+        """Guard and run every candidate that has SQL; record each failure as an attempt."""
+        ran: list[tuple[int, _Ran]] = []
+        last: UserFacingError | None = None
+        for i, candidate in enumerate(candidates):
+            if candidate.sql is None:
+                continue
+            try:
+                ran.append((i, self._guard_and_run(candidate, timer)))
+            except QueryTimeout as e:
+                attempts.append(Attempt(candidate.generator, candidate.sql, "timeout", e.message))
                 last = e
-                request = repair_request(
-                    request, candidate.sql or "", repair_text(e), scrub_values=not self.settings.send_data_to_llm
-                )
-        assert last is not None
-        return last
+            except GuardRejected as e:
+                attempts.append(Attempt(candidate.generator, candidate.sql, "refused", e.message))
+                log.warning("%s SQL refused by the guard: %s", candidate.generator, [i.code for i in e.issues])
+                last = e
+            except ExecutionFailed as e:
+                attempts.append(Attempt(candidate.generator, candidate.sql, "error", e.message))
+                last = e
+        return ran, last
+
+    def _repair_failed(self, candidates: Sequence[Candidate], ran: list[tuple[int, _Ran]], repair: Any,
+                       attempts: list[Attempt], timer: _Timer) -> list[tuple[int, _Ran]]:
+        """Among several candidates, the ones the guard or the warehouse refused get one repair each (while the
+        generator has repairs left), so they vote with a query that runs instead of not voting at all."""
+        ran_at = {i for i, _ in ran}
+        more: list[tuple[int, _Ran]] = []
+        for i, candidate in enumerate(candidates):
+            if i in ran_at or candidate.sql is None:
+                continue
+            failure = next((a for a in reversed(attempts) if a.sql == candidate.sql and a.outcome in ("refused",
+                                                                                                     "error")), None)
+            if failure is None:
+                continue
+            try:
+                with timer.step("llm"):
+                    fixed = repair(candidate, failure.error or "", from_start=True)
+            except LlmReplyError:
+                continue
+            if not fixed:
+                break                            # no repairs left
+            got, _ = self._run_all(fixed[:1], attempts, timer)
+            more += [(i, r) for _, r in got]
+        return more
+
+    def _vote(self, ran: list[tuple[int, _Ran]], attempts: list[Attempt], total: object,
+              evidence: Sequence[str] = ()) -> _Ran:
+        """The candidate whose result most others agree with (ties: candidates.choose's stated rule);
+        ``evidence`` is every query written for the question, for the tie rule's centrality."""
+        if len(ran) == 1:
+            winner = ran[0][1]
+            attempts.append(Attempt(winner.candidate.generator, winner.checked.sql, "ran"))
+        else:
+            verdict = choose([Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows) for i, r in ran], evidence)
+            for (_, r), reason in zip(ran, verdict.reasons):
+                outcome = "ran" if reason is None else "agreed" if reason.startswith("same") else "outvoted"
+                attempts.append(Attempt(r.candidate.generator, r.checked.sql, outcome, reason))
+            winner = ran[verdict.winner][1]
+            agreeing = verdict.support[verdict.winner]
+            note = f"{agreeing} of {len(ran)} candidate queries that ran returned this result."
+            winner = replace(winner, candidate=replace(winner.candidate, notes=(*winner.candidate.notes, note)))
+        return replace(winner, candidate=total(winner.candidate))  # type: ignore[operator]
 
     def _guard_and_run(self, candidate: Candidate, timer: _Timer) -> _Ran:
         assert candidate.sql is not None

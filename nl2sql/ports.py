@@ -74,6 +74,9 @@ class Completion:
     elapsed_ms: float = 0.0
     attempts: int = 1
     extra: tuple[tuple[str, str], ...] = field(default=())
+    finish_reason: str = "stop"                # "length": cut at the token budget, never to be run
+    cached_tokens: int = 0                     # prompt tokens the provider served from its prompt cache
+    reasoning_tokens: int = 0                  # completion tokens a reasoning model spent thinking
 
 
 class LlmClient(Protocol):
@@ -82,3 +85,12 @@ class LlmClient(Protocol):
     model: str
 
     def complete(self, messages: Sequence[Message]) -> Completion: ...
+
+
+def complete_many(llm: LlmClient, messages: Sequence[Message], n: int) -> tuple[Completion, ...]:
+    """``n`` replies to ``messages``: the client's own ``complete_many`` (one request with the API's ``n``)
+    when it has one, else ``n`` calls of ``complete``."""
+    many = getattr(llm, "complete_many", None)
+    if n > 1 and many is not None:
+        return tuple(many(messages, n))
+    return tuple(llm.complete(messages) for _ in range(max(1, n)))

@@ -51,6 +51,10 @@ class Settings:
     llm_timeout_s: float = 60.0                 # NL2SQL_LLM_TIMEOUT_S: per request
     llm_max_retries: int = 2                    # NL2SQL_LLM_MAX_RETRIES: on 429/5xx/timeouts, with backoff
     llm_temperature: float = 0.0                # NL2SQL_LLM_TEMPERATURE
+    llm_max_tokens: int = 1_024                 # NL2SQL_LLM_MAX_TOKENS: reply budget (a cut reply is retried once x4)
+    llm_candidates: int = 1                     # NL2SQL_LLM_CANDIDATES: replies per question, chosen by execution
+    llm_candidate_temperature: float = 0.7      # NL2SQL_LLM_CANDIDATE_TEMPERATURE: sampling when candidates > 1
+    llm_reply_cache: bool = False               # NL2SQL_LLM_REPLY_CACHE: reuse replies to identical requests
     # --- warehouse ---
     db_path: str | None = None                  # NL2SQL_DB: a DuckDB file; unset = the demo warehouse
     db_url: str | None = None                   # NL2SQL_DB_URL: a SQLAlchemy URL (sqlite:///..., postgresql://...)
@@ -108,6 +112,8 @@ class Settings:
             values[name] = _parse(var, raw.strip(), kind)
         settings = cls(**values)  # type: ignore[arg-type]
         size_bytes(settings.memory_limit)                      # a typo is a ConfigError now, not at first query
+        if not 1 <= settings.llm_candidates <= 20:
+            raise ConfigError(f"NL2SQL_LLM_CANDIDATES must be between 1 and 20, not {settings.llm_candidates}.")
         if settings.generator not in ("auto", "offline", "llm"):
             raise ConfigError(
                 f"NL2SQL_GENERATOR must be auto, offline or llm, not {settings.generator!r}."
@@ -130,6 +136,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "llm_timeout_s": ("NL2SQL_LLM_TIMEOUT_S", "float"),
     "llm_max_retries": ("NL2SQL_LLM_MAX_RETRIES", "int"),
     "llm_temperature": ("NL2SQL_LLM_TEMPERATURE", "float"),
+    "llm_max_tokens": ("NL2SQL_LLM_MAX_TOKENS", "int"),
+    "llm_candidates": ("NL2SQL_LLM_CANDIDATES", "int"),
+    "llm_candidate_temperature": ("NL2SQL_LLM_CANDIDATE_TEMPERATURE", "float"),
+    "llm_reply_cache": ("NL2SQL_LLM_REPLY_CACHE", "bool"),
     "db_path": ("NL2SQL_DB", "str"),
     "db_url": ("NL2SQL_DB_URL", "str"),
     "overlay_path": ("NL2SQL_OVERLAY", "str"),

@@ -93,7 +93,12 @@ def build_llm(settings: Settings) -> LlmClient | None:
         return serving_llm_from_settings(settings, DatabricksAuth(parse_url(url) if url else load_config()))
     from nl2sql.adapters.openai_llm import OpenAiLlm
 
-    return OpenAiLlm.from_settings(settings)
+    llm = OpenAiLlm.from_settings(settings)
+    if not settings.llm_reply_cache:
+        return llm
+    from nl2sql.eval.cache import CachedLlm, reply_cache_request
+
+    return CachedLlm(llm, settings.resolved_data_dir() / "llm_replies.sqlite", request=reply_cache_request(settings))
 
 
 def build_assistant_parts(settings: Settings) -> AssistantParts:

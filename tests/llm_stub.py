@@ -18,12 +18,28 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 Content = str | list[dict[str, Any]]        # a list: content parts, as Databricks reasoning models send
-Responder = Callable[[dict[str, Any]], Content]
+
+
+@dataclass(frozen=True)
+class StubReply:
+    """A reply with its ``finish_reason`` ("length": cut at the budget) and the usage details a provider reports."""
+
+    content: Content
+    finish_reason: str = "stop"
+    reasoning_tokens: int = 0
+    cached_tokens: int = 0
+
+
+Reply = Content | StubReply
+# The responder is called once per choice (``n`` times for a request with ``n``); the body it sees carries
+# ``"_stub_choice": i`` so a sampling stub can answer each choice differently.
+Responder = Callable[[dict[str, Any]], Reply]
 FailureKind = Literal["401", "429", "500", "503", "timeout", "malformed", "no_sql", "endless", "drop", "empty_choices"]
 FAILURE_KINDS: tuple[str, ...] = FailureKind.__args__  # type: ignore[attr-defined]
 
@@ -65,9 +81,10 @@ class _State:
     responder: Responder
     model: str
     failures: collections.deque[_Failure] = field(default_factory=collections.deque)
-    replies: collections.deque[Content] = field(default_factory=collections.deque)
+    replies: collections.deque[Reply] = field(default_factory=collections.deque)
     requests: list[RecordedRequest] = field(default_factory=list)
     rejected_params: tuple[str, ...] = ()
+    ignore_n: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     closing: threading.Event = field(default_factory=threading.Event)
 
@@ -82,10 +99,12 @@ class StubLlmServer:
     """OpenAI-compatible chat server on 127.0.0.1:<free port>, served from a daemon thread."""
 
     def __init__(
-        self, responder: Responder = echo_sql, *, model: str = "stub-model", rejected_params: tuple[str, ...] = ()
+        self, responder: Responder = echo_sql, *, model: str = "stub-model", rejected_params: tuple[str, ...] = (),
+        ignore_n: bool = False,
     ) -> None:
-        """``rejected_params``: request fields answered with a 400, as reasoning models refuse ``max_tokens``."""
-        self._state = _State(responder=responder, model=model, rejected_params=rejected_params)
+        """``rejected_params``: request fields answered with a 400, as reasoning models refuse ``max_tokens``;
+        ``ignore_n``: answer one choice whatever ``n`` asks, as Ollama and some proxies do."""
+        self._state = _State(responder=responder, model=model, rejected_params=rejected_params, ignore_n=ignore_n)
         handler = type("_BoundHandler", (_Handler,), {"state": self._state})
         self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -112,8 +131,9 @@ class StubLlmServer:
     def responder(self, responder: Responder) -> None:
         self._state.responder = responder
 
-    def script(self, *replies: Content) -> "StubLlmServer":
-        """Queue replies (texts, or lists of content parts), answered in order before the responder is consulted."""
+    def script(self, *replies: Reply) -> StubLlmServer:
+        """Queue replies (texts, lists of content parts or ``StubReply``), answered in order (one per choice)
+        before the responder is consulted."""
         with self._state.lock:
             self._state.replies.extend(replies)
         return self
@@ -126,7 +146,7 @@ class StubLlmServer:
         retry_after: float | str | None = None,
         delay_s: float = 5.0,
         text: str | None = None,
-    ) -> "StubLlmServer":
+    ) -> StubLlmServer:
         """Make the next ``times`` requests fail as ``kind`` (before any scripted reply).
 
         ``retry_after`` sets the Retry-After header of a 429; ``delay_s`` is how long a "timeout" stalls;
@@ -145,11 +165,21 @@ class StubLlmServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "StubLlmServer":
+    def __enter__(self) -> StubLlmServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _is_parts(content: list[Any]) -> bool:
+    """A list of content parts (one reply) rather than a list of replies (one per choice)."""
+    return bool(content) and all(isinstance(p, dict) for p in content)
+
+
+def budget(body: dict[str, Any]) -> int:
+    """The reply token budget a request gave (``max_tokens`` or ``max_completion_tokens``; 1024 when absent)."""
+    return int(body.get("max_tokens") or body.get("max_completion_tokens") or 1024)
 
 
 def _tokens(text: str) -> int:
@@ -187,14 +217,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, {"error": {"message": message, "type": "invalid_request_error",
                                             "param": rejected[0], "code": "unsupported_parameter"}})
             return
+        n = 1 if self.state.ignore_n else int(request.body.get("n") or 1)
         with self.state.lock:
             failure = self.state.failures.popleft() if self.state.failures else None
-            scripted = self.state.replies.popleft() if failure is None and self.state.replies else None
+            scripted = [self.state.replies.popleft() if failure is None and self.state.replies else None
+                        for _ in range(n)]
         if failure is not None:
             self._fail(failure, request.body)
             return
-        text = scripted if scripted is not None else self.state.responder(request.body)
-        self._send_completion(request.body, text)
+        replies = [s if s is not None else self.state.responder({**request.body, "_stub_choice": i})
+                   for i, s in enumerate(scripted)]
+        self._send_completion(request.body, replies)
 
     def _record(self, raw: bytes) -> RecordedRequest:
         try:
@@ -240,19 +273,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
 
-    def _send_completion(self, body: dict[str, Any], content: Content, *, quiet: bool = False) -> None:
+    def _send_completion(self, body: dict[str, Any], content: Reply | list[Reply], *, quiet: bool = False) -> None:
         prompt = "".join(str(m.get("content", "")) for m in body.get("messages", []))
-        text = content if isinstance(content, str) else json.dumps(content)
+        replies = [r if isinstance(r, StubReply) else StubReply(r)
+                   for r in (content if isinstance(content, list) and not _is_parts(content) else [content])]
+        texts = [r.content if isinstance(r.content, str) else json.dumps(r.content) for r in replies]
+        completion = sum(_tokens(t) for t in texts) + sum(r.reasoning_tokens for r in replies)
         payload = {
             "id": f"chatcmpl-stub-{len(self.state.requests)}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model") or self.state.model,
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+            "choices": [{"index": i, "finish_reason": r.finish_reason,
+                         "message": {"role": "assistant", "content": r.content}} for i, r in enumerate(replies)],
             "usage": {
                 "prompt_tokens": _tokens(prompt),
-                "completion_tokens": _tokens(text),
-                "total_tokens": _tokens(prompt) + _tokens(text),
+                "completion_tokens": completion,
+                "total_tokens": _tokens(prompt) + completion,
+                "prompt_tokens_details": {"cached_tokens": sum(r.cached_tokens for r in replies)},
+                "completion_tokens_details": {"reasoning_tokens": sum(r.reasoning_tokens for r in replies)},
             },
         }
         try:

@@ -71,7 +71,9 @@ def test_history_becomes_earlier_turns_for_follow_ups() -> None:
                ("only shipped ones", "SELECT COUNT(*) FROM sales.orders WHERE o_status = 'shipped'")]
     messages = build_messages("and their total value?", CONTEXT, dialect="duckdb", max_rows=10, history=history)
     assert [m.role for m in messages] == ["system", "user", "assistant", "user", "assistant", "user"]
-    assert messages[1].content == "Question: orders per status"
+    # The schema opens the first user message (the stable, cacheable prefix); the first question follows it.
+    assert messages[1].content.startswith("<schema>") and messages[1].content.endswith("Question: orders per status")
+    assert "<schema>" not in messages[-1].content
     assert extract_sql(messages[2].content) == history[0][1]
     assert extract_sql(messages[4].content) == history[1][1]
     assert "follow-up" in messages[-1].content and messages[-1].content.endswith("Question: and their total value?")
@@ -142,3 +144,57 @@ def test_messages_reach_the_server_unchanged(llm_stub: StubLlmServer) -> None:
     reply = OpenAiLlm(base_url=llm_stub.url, api_key=None, model="m", timeout_s=2, max_retries=0).complete(messages)
     assert llm_stub.requests[0].messages == [m.as_dict() for m in messages]
     assert extract_sql(reply.text) == "SELECT o_status, SUM(o_total) FROM sales.orders GROUP BY 1"
+
+
+# ------------------------------------------------------------------ a prompt cheap to repeat
+def _demo_requests(demo_model, demo_warehouse, questions, **settings):  # type: ignore[no-untyped-def]
+    from nl2sql.followup import link_conversation
+    from nl2sql.generators import build_llm_request
+    from nl2sql.pipeline import Assistant
+    from nl2sql.settings import Settings
+
+    assistant = Assistant(demo_model, demo_warehouse, Settings(**settings))
+    out = []
+    for q in questions:
+        linked = link_conversation(assistant.model, q)
+        out.append(build_llm_request(q, assistant.model, context=assistant._render(linked), max_rows=1000,
+                                     hints=assistant._hints(q, linked), today="2026-12-02"))
+    return out
+
+
+DEMO_QUESTIONS = ("revenue by region in 1996", "top 5 vendors by account balance",
+                  "how many urgent orders were shipped by AIR?", "average discount per market segment")
+
+
+def test_prefix_is_byte_identical_across_questions_and_long_enough_to_cache(demo_model, demo_warehouse) -> None:
+    import os
+
+    from catalog_semantics.render import estimate_tokens
+
+    texts = ["".join(m.content for m in r.messages) for r in _demo_requests(demo_model, demo_warehouse, DEMO_QUESTIONS)]
+    prefix = os.path.commonprefix(texts)
+    assert estimate_tokens(prefix) >= 1_024
+    assert "</schema>" in prefix                          # the whole schema is in the shared prefix
+
+
+def test_question_specific_parts_come_last(demo_model, demo_warehouse) -> None:
+    (request,) = _demo_requests(demo_model, demo_warehouse, ["top 5 vendors by account balance in GERMANY"])
+    last = request.messages[-1].content
+    assert last.index("</schema>") < last.index("<hints>") < last.index("Today is 2026-12-02.") < last.index("Question:")
+    assert '"vendors" means table supplier' in last and "'GERMANY' is a value of nation.n_name" in last
+    assert "also called" not in last                     # synonyms are hints when used, not schema text
+    assert "DuckDB notes:" in request.messages[0].content
+
+
+def test_no_data_values_reach_the_prompt_when_sending_data_is_off(demo_model, demo_warehouse) -> None:
+    (request,) = _demo_requests(demo_model, demo_warehouse, ["revenue in GERMANY by ship mode"],
+                                send_data_to_llm=False)
+    body = "".join(m.content for m in request.messages)
+    assert "values:" not in body and "'GERMANY' is a value" not in body and "'REG AIR'" not in body
+
+
+def test_dialect_notes_for_databricks_and_sqlite() -> None:
+    databricks = build_messages("q", CONTEXT, dialect="databricks", max_rows=10)[0].content
+    sqlite = build_messages("q", CONTEXT, dialect="sqlite", max_rows=10)[0].content
+    assert "backticks" in databricks and "DATEDIFF" in databricks
+    assert "strftime" in sqlite and "Integer division truncates" in sqlite

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from nl2sql.adapters.openai_llm import Backoff, OpenAiLlm
+from nl2sql.adapters.openai_llm import OpenAiLlm
 from nl2sql.eval.api import EvalRequest, evaluate
 from nl2sql.pipeline import Assistant
 from nl2sql.settings import DEMO_OVERLAY, Settings
@@ -24,8 +24,7 @@ QUESTION = "How many orders did each clerk handle?"
 def make(demo_model, demo_warehouse, url: str, **changes: Any) -> Assistant:
     settings = replace(Settings(llm_base_url=url, llm_api_key=KEY, llm_model="stub", llm_timeout_s=0.5,
                                 llm_max_retries=1, generator="llm"), **changes)
-    llm = OpenAiLlm(base_url=url, api_key=KEY, model="stub", timeout_s=0.5, max_retries=1,
-                    backoff=Backoff(base_s=0.01, max_s=0.05))
+    llm = OpenAiLlm(base_url=url, api_key=KEY, model="stub", timeout_s=0.5, max_retries=1)
     return Assistant(demo_model, demo_warehouse, settings, llm=llm)
 
 

@@ -1,10 +1,17 @@
 """LLM adapter: any OpenAI-compatible chat endpoint (OpenAI, Azure OpenAI v1, Databricks Model Serving, vLLM, Ollama).
 
-The ``openai`` package does the HTTP; it is built with ``max_retries=0`` so retrying is ours: bounded
-attempts, exponential backoff with jitter, ``Retry-After`` honoured up to a cap. Every failure leaves this
-module as ``LlmUnavailable`` (could not get an answer: network, timeout, 429, 5xx, rejected key) or
-``LlmReplyError`` (got an answer we cannot use: malformed JSON, no choices, empty text). Messages are
-passed through ``redact`` with the key, so the key never reaches an exception, a log line or the UI.
+The ``openai`` package does the HTTP *and the retrying*: ``max_retries`` attempts on 408/409/429/5xx, timeouts
+and dropped connections, exponential backoff with jitter, ``Retry-After``/``retry-after-ms`` honoured (up to
+two minutes; a server asking for longer is not retried). What it lacks, and so is written here:
+
+- mapping its exceptions to ours (``LlmUnavailable`` / ``LlmReplyError``), through ``redact`` so the key never
+  reaches an exception, a log line or the UI;
+- adapting to reasoning models that refuse ``max_tokens`` or a temperature with a 400 (resend once without);
+- reading ``finish_reason``: a reply cut at ``length`` is never passed on as if it were whole. When every
+  choice was cut the request is sent once more with four times the token budget (a reasoning model that spent
+  the whole budget thinking returns empty text; a verbose one runs out mid-query); a choice still cut is
+  returned marked ``finish_reason="length"`` so the generator drops it;
+- ``n`` completions in one request, falling back to ``n`` requests when a server refuses or ignores ``n``.
 
 Decision: a malformed 200 body is an ``LlmReplyError`` and is not retried. The endpoint *did* answer; a
 body that is not a chat completion almost always means a wrong ``OPENAI_BASE_URL`` (an HTML page, a proxy),
@@ -13,13 +20,11 @@ which retrying would only make slower to report.
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import random
 import threading
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import openai
 
@@ -35,25 +40,8 @@ log = logging.getLogger(__name__)
 OPENAI_URL = "https://api.openai.com/v1"
 PLACEHOLDER_KEY = "not-needed"                 # local servers (vLLM, Ollama) accept any key; the SDK wants one
 RETRYABLE_STATUS = frozenset({408, 409, 429}) | frozenset(range(500, 600))
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """How long to wait between attempts: ``base_s * 2**n`` plus up to 50% jitter, never above ``max_s``.
-
-    A server's ``Retry-After`` replaces the computed delay but is capped at ``max_retry_after_s``, so a
-    server asking for a minute cannot freeze a user's question for a minute.
-    """
-
-    base_s: float = 0.5
-    max_s: float = 8.0
-    max_retry_after_s: float = 20.0
-
-    def delay(self, retry_index: int, retry_after_s: float | None) -> float:
-        if retry_after_s is not None:
-            return max(0.0, min(retry_after_s, self.max_retry_after_s))
-        computed = self.base_s * (2 ** retry_index)
-        return min(self.max_s, computed * (1 + random.random() * 0.5))
+LENGTH_BUDGET_FACTOR = 4                       # a cut reply is asked once more with this many times the budget
+MAX_BUDGET = 32_768
 
 
 class OpenAiLlm:
@@ -69,7 +57,7 @@ class OpenAiLlm:
         max_retries: int = 2,
         temperature: float = 0.0,
         max_tokens: int = 1_024,
-        backoff: Backoff = Backoff(),
+        candidate_temperature: float = 0.7,
     ) -> None:
         if not api_key and not base_url:
             raise ConfigError(
@@ -81,22 +69,23 @@ class OpenAiLlm:
         self.timeout_s = timeout_s
         self.max_retries = max(0, max_retries)
         self.temperature = temperature
+        self.candidate_temperature = candidate_temperature
         self.max_tokens = max_tokens
-        self.max_reply_chars = max_tokens * 16         # ~4 chars a token, with a wide margin
-        self.backoff = backoff
+        self.max_reply_chars = max_tokens * LENGTH_BUDGET_FACTOR * 16     # ~4 chars a token, with a wide margin
         self._secrets = (api_key,) if api_key else ()
         self._shown_url = redact(self.base_url, self._secrets)     # a URL may carry user:password@
-        # httpx clients are thread-safe; a lock guards only our counter.
         self._client = openai.OpenAI(
-            base_url=self.base_url, api_key=api_key or PLACEHOLDER_KEY, timeout=timeout_s, max_retries=0
+            base_url=self.base_url, api_key=api_key or PLACEHOLDER_KEY, timeout=timeout_s,
+            max_retries=self.max_retries,
         )
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()              # httpx clients are thread-safe; this guards our own state
         self.calls = 0
         # Sampling parameters; adapted once if the model rejects one (see ``_create``).
         self._params: dict[str, float | int] = {"temperature": temperature, "max_tokens": max_tokens}
+        self._n_supported = True
 
     @classmethod
-    def from_settings(cls, settings: "Settings") -> "OpenAiLlm":
+    def from_settings(cls, settings: Settings) -> OpenAiLlm:
         return cls(
             base_url=settings.llm_base_url,
             api_key=settings.llm_api_key,
@@ -104,57 +93,107 @@ class OpenAiLlm:
             timeout_s=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,
             temperature=settings.llm_temperature,
+            max_tokens=settings.llm_max_tokens,
+            candidate_temperature=settings.llm_candidate_temperature,
         )
 
     def __repr__(self) -> str:
         return f"OpenAiLlm(base_url={self._shown_url!r}, model={self.model!r})"
 
     def complete(self, messages: Sequence[Message]) -> Completion:
-        """Send ``messages``; retry transient failures; return the reply text with its usage and cost."""
+        """Send ``messages``; return the reply text with its usage (the client retries transient failures)."""
+        return self.complete_many(messages, 1)[0]
+
+    def complete_many(self, messages: Sequence[Message], n: int) -> tuple[Completion, ...]:
+        """``n`` replies to the same ``messages``: sampled at ``candidate_temperature`` when ``n > 1``.
+
+        Uses the API's ``n``; a server that refuses it (400 naming ``n``) gets ``n`` requests instead.
+        """
         with self._lock:
             self.calls += 1
-        started = time.monotonic()
-        attempts = 1 + self.max_retries
-        for attempt in range(1, attempts + 1):
-            try:
-                response = self._create(messages)
-            except openai.APIStatusError as e:
-                status = e.status_code
-                if status not in RETRYABLE_STATUS:
-                    raise self._rejected(status, e) from None
-                failure, retry_after = f"HTTP {status}", _retry_after_s(e.response.headers)
-            except openai.APITimeoutError:
-                failure, retry_after = f"no reply within {self.timeout_s:g} s", None
-            except openai.APIConnectionError as e:
-                failure, retry_after = f"connection failed ({type(e.__cause__ or e).__name__})", None
-            except (ValueError, openai.APIResponseValidationError) as e:
-                # JSONDecodeError is a ValueError: the body was not JSON at all.
-                raise self._unusable(f"a body that is not a chat completion ({type(e).__name__})") from None
-            else:
-                return self._completion(response, started, attempt)
-            if attempt == attempts:
-                break
-            wait = self.backoff.delay(attempt - 1, retry_after)
-            log.warning("LLM %s at %s: attempt %d/%d failed (%s); retrying in %.2f s",
-                        self.model, self._shown_url, attempt, attempts, failure, wait)
-            time.sleep(wait)
-        log.error("LLM %s at %s: giving up after %d attempts (%s)", self.model, self._shown_url, attempts, failure)
-        raise LlmUnavailable(
-            self._safe(f"The language model did not answer after {attempts} attempts ({failure})."),
-            hint="Try again in a minute, or ask a question the built-in offline engine can answer.",
-        )
+        sampling: dict[str, float | int] = {}
+        if n > 1:
+            sampling = {"n": n}
+            if "temperature" in self._params:
+                sampling["temperature"] = self.candidate_temperature
+        if n > 1 and not self._n_supported:
+            return tuple(c for _ in range(n) for c in self._complete(messages, {k: v for k, v in sampling.items()
+                                                                              if k != "n"}))
+        try:
+            completions = self._complete(messages, sampling)
+        except _NRefused:
+            with self._lock:
+                self._n_supported = False
+            log.warning("LLM %s refused n=%d; sending %d requests instead", self.model, n, n)
+            return self.complete_many(messages, n)
+        if len(completions) < n:
+            # Some servers (Ollama, some proxies) ignore n and send one choice: ask for the rest one by one,
+            # and do so from the start next time.
+            with self._lock:
+                self._n_supported = False
+            log.warning("LLM %s sent %d of %d choices; asking for the rest one by one", self.model,
+                        len(completions), n)
+            single = {k: v for k, v in sampling.items() if k != "n"}
+            completions += tuple(c for _ in range(n - len(completions)) for c in self._complete(messages, single))
+        return completions
 
-    def _create(self, messages: Sequence[Message]) -> object:
-        """One request. Reasoning models (o1, o3, gpt-5) refuse ``max_tokens`` and a non-default temperature
-        with a 400; then resend with ``max_completion_tokens`` / without temperature, and keep that for later."""
-        for _ in range(len(self._params) + 1):
-            params = self._params
+    def _complete(self, messages: Sequence[Message], extra: dict[str, float | int]) -> tuple[Completion, ...]:
+        started = time.monotonic()
+        completions = self._request(messages, extra, started)
+        if all(c.finish_reason == "length" for c in completions):
+            budget = int(self._budget() or self.max_tokens)
+            larger = min(MAX_BUDGET, budget * LENGTH_BUDGET_FACTOR)
+            log.warning("LLM %s reply cut at %d tokens; asking once more with %d", self.model, budget, larger)
+            completions = self._request(messages, {**extra, self._budget_key(): larger}, started)
+        if all(c.finish_reason == "length" and not c.text.strip() for c in completions):
+            raise LlmReplyError(
+                self._safe("The language model used its whole token budget (thinking, for a reasoning model) "
+                           "without writing an answer."),
+                hint="Raise NL2SQL_LLM_MAX_TOKENS, or use a model or endpoint with a lower reasoning effort.",
+            )
+        return completions
+
+    def _request(self, messages: Sequence[Message], extra: dict[str, float | int],
+                 started: float) -> tuple[Completion, ...]:
+        try:
+            raw = self._create(messages, extra)
+            response = raw.parse()
+        except openai.APIStatusError as e:
+            raise self._failed(e) from None
+        except openai.APITimeoutError:
+            raise self._gave_up(f"no reply within {self.timeout_s:g} s") from None
+        except openai.APIConnectionError as e:
+            raise self._gave_up(f"connection failed ({type(e.__cause__ or e).__name__})") from None
+        except (ValueError, openai.APIResponseValidationError) as e:
+            # JSONDecodeError is a ValueError: the body was not JSON at all.
+            raise self._unusable(f"a body that is not a chat completion ({type(e).__name__})") from None
+        return self._completions(response, started, 1 + int(getattr(raw, "retries_taken", 0) or 0))
+
+    def _budget_key(self) -> str:
+        return "max_tokens" if "max_tokens" in self._params else "max_completion_tokens"
+
+    def _budget(self) -> float | int | None:
+        return self._params.get("max_tokens", self._params.get("max_completion_tokens"))
+
+    def _create(self, messages: Sequence[Message], extra: dict[str, float | int]) -> Any:
+        """One request (the client retries it). Reasoning models (o1, o3, gpt-5) refuse ``max_tokens`` and a
+        non-default temperature with a 400; then resend with ``max_completion_tokens`` / without temperature,
+        and keep that for later."""
+        for _ in range(len(self._params) + 2):
+            params = {**self._params, **extra}
+            if "temperature" not in self._params:
+                params.pop("temperature", None)
+            if "max_completion_tokens" in params and "max_tokens" in params:
+                params["max_completion_tokens"] = params.pop("max_tokens")
             try:
-                return self._client.chat.completions.create(  # type: ignore[call-overload]
+                return self._client.chat.completions.with_raw_response.create(  # type: ignore[call-overload]
                     model=self.model, messages=[m.as_dict() for m in messages], **params
                 )
             except openai.BadRequestError as e:
-                adapted = _adapt_params(params, str(getattr(e, "message", "")))
+                message = str(getattr(e, "message", ""))
+                if "n" in extra and _names_param(message, "n"):
+                    raise _NRefused() from None
+                adapted = _adapt_params(self._params, message)
                 if adapted is None:
                     raise
                 log.warning("LLM %s rejected a parameter; resending with %s", self.model, sorted(adapted))
@@ -162,31 +201,60 @@ class OpenAiLlm:
                     self._params = adapted
         raise InternalError("parameter adaptation did not converge")  # each round removes a parameter
 
-    def _completion(self, response: object, started: float, attempt: int) -> Completion:
+    def _completions(self, response: object, started: float, attempts: int) -> tuple[Completion, ...]:
         choices = getattr(response, "choices", None)
         if not isinstance(choices, list):
             raise self._unusable("a body that is not a chat completion")
         if not choices:
             raise self._unusable("no choices")
-        message = getattr(choices[0], "message", None)
-        text = _text_of(getattr(message, "content", None))
-        if not text.strip():
-            refusal = getattr(message, "refusal", None)
-            raise self._unusable("a refusal" if refusal else "an empty message")
-        extra: tuple[tuple[str, str], ...] = ()
-        if len(text) > self.max_reply_chars:
-            log.warning("LLM reply of %d characters truncated to %d", len(text), self.max_reply_chars)
-            text = text[: self.max_reply_chars]
-            extra = (("truncated", "true"),)
         usage = getattr(response, "usage", None)
-        return Completion(
-            text=text,
-            model=str(getattr(response, "model", None) or self.model),
-            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-            elapsed_ms=(time.monotonic() - started) * 1000,
-            attempts=attempt,
-            extra=extra,
+        prompt_details = getattr(usage, "prompt_tokens_details", None)
+        completion_details = getattr(usage, "completion_tokens_details", None)
+        out = []
+        for i, choice in enumerate(choices):
+            message = getattr(choice, "message", None)
+            text = _text_of(getattr(message, "content", None))
+            finish = str(getattr(choice, "finish_reason", None) or "stop")
+            if not text.strip() and finish != "length":
+                refusal = getattr(message, "refusal", None)
+                if len(choices) == 1:
+                    raise self._unusable("a refusal" if refusal else "an empty message")
+                finish = "refusal" if refusal else "empty"
+            extra: tuple[tuple[str, str], ...] = ()
+            if len(text) > self.max_reply_chars:
+                log.warning("LLM reply of %d characters truncated to %d", len(text), self.max_reply_chars)
+                text, finish = text[: self.max_reply_chars], "length"
+                extra = (("truncated", "true"),)
+            first = i == 0                      # usage is per response: the first choice carries it
+            out.append(Completion(
+                text=text,
+                model=str(getattr(response, "model", None) or self.model),
+                prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0) if first else 0,
+                completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0) if first else 0,
+                elapsed_ms=(time.monotonic() - started) * 1000,
+                attempts=attempts,
+                extra=extra,
+                finish_reason=finish,
+                cached_tokens=int(getattr(prompt_details, "cached_tokens", 0) or 0) if first else 0,
+                reasoning_tokens=int(getattr(completion_details, "reasoning_tokens", 0) or 0) if first else 0,
+            ))
+        return tuple(out)
+
+    def _failed(self, error: openai.APIStatusError) -> LlmUnavailable:
+        status = error.status_code
+        if status in RETRYABLE_STATUS:
+            wait = _retry_after_s(error.response.headers)
+            if wait is not None and wait > 120:   # the client does not retry a wait above two minutes
+                return self._gave_up(f"HTTP {status}, asked to wait {wait:.0f} s", attempts=1)
+            return self._gave_up(f"HTTP {status}")
+        return self._rejected(status, error)
+
+    def _gave_up(self, failure: str, attempts: int | None = None) -> LlmUnavailable:
+        attempts = attempts or 1 + self.max_retries
+        log.error("LLM %s at %s: giving up after %d attempts (%s)", self.model, self._shown_url, attempts, failure)
+        return LlmUnavailable(
+            self._safe(f"The language model did not answer after {attempts} attempts ({failure})."),
+            hint="Try again in a minute, or ask a question the built-in offline engine can answer.",
         )
 
     def _rejected(self, status: int, error: openai.APIStatusError) -> LlmUnavailable:
@@ -211,6 +279,20 @@ class OpenAiLlm:
 
     def _safe(self, text: str) -> str:
         return redact(text, self._secrets)
+
+
+class _NRefused(Exception):
+    """The server refused the ``n`` parameter (internal signal: fall back to one request per reply)."""
+
+
+def _names_param(error: str, name: str) -> bool:
+    """Does a 400's message name the parameter ``name``?
+
+    >>> _names_param("Unsupported parameter: 'n' is not supported", "n"), _names_param("bad 'messages'", "n")
+    (True, False)
+    """
+    lowered = error.lower()
+    return f"'{name}'" in lowered or f'"{name}"' in lowered or f"`{name}`" in lowered
 
 
 def _adapt_params(params: dict[str, float | int], error: str) -> dict[str, float | int] | None:
@@ -241,25 +323,11 @@ def _text_of(content: object) -> str:
 
 
 def _retry_after_s(headers: object) -> float | None:
-    """Seconds a server asked us to wait: ``retry-after-ms``, ``Retry-After: 2`` or an HTTP date; else None."""
+    """Seconds a server asked us to wait (``Retry-After: 2``); None when absent or not a number.
+    Only used to explain a give-up: the client itself parses and honours the header."""
     get = getattr(headers, "get", None)
-    if get is None:
-        return None
-    raw_ms = get("retry-after-ms")
-    if raw_ms:
-        try:
-            return float(raw_ms) / 1000
-        except ValueError:
-            pass
-    raw = get("retry-after")
-    if not raw:
-        return None
+    raw = get("retry-after") if get is not None else None
     try:
-        return float(raw)
+        return float(raw) if raw else None
     except ValueError:
-        pass
-    try:
-        parsed = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
         return None
-    return max(0.0, parsed.timestamp() - time.time())

@@ -9,11 +9,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from nl2sql.errors import ConfigError
-from nl2sql.eval.dataset import DEFAULT_DB, Dataset, load_dataset
+from nl2sql.errors import ConfigError, UsageError
+from nl2sql.eval.cache import reply_cache_request
 from nl2sql.eval.databases import assistant_factory, database_opener
+from nl2sql.eval.dataset import DEFAULT_DB, DatabaseSource, Dataset, load_dataset
 from nl2sql.eval.execute import SCORING_ROW_CAP
-from nl2sql.eval.generators import AssistantGenerator, Generator, GeneratorKind, GoldGenerator, PredictionsFile
+from nl2sql.eval.generators import (
+    AssistantGenerator,
+    Generator,
+    GeneratorKind,
+    GoldGenerator,
+    PredictionsFile,
+)
 from nl2sql.eval.report import write_reports
 from nl2sql.eval.runner import RunOptions, run_evaluation
 from nl2sql.ports import LlmClient, Warehouse
@@ -29,13 +36,15 @@ class EvalRequest:
     out_dir: Path
     predictions: Path | None = None
     db: str | None = None                     # file datasets: the warehouse; spider/bird: the databases folder
-    overlay: str | None = None                # file datasets: the overlay for the configured warehouse
+    overlay: str | None = None                # the overlay: file datasets' warehouse, or every spider/bird database
+                                              # (a folder: <db_id>.yaml each)
     workers: int = 2
     timeout_s: float = 60.0
     limit: int | None = None
     keep_distinct: bool = False
     resume: bool = True
     llm_cache: Path | None = None             # default: OUT/llm_cache.sqlite
+    examples: str | None = None               # a train split (spider:|bird:|file:) for few-shot examples
 
 
 def evaluate(request: EvalRequest, *, settings: Settings | None = None, llm: LlmClient | None = None,
@@ -46,8 +55,14 @@ def evaluate(request: EvalRequest, *, settings: Settings | None = None, llm: Llm
     settings = settings or Settings()
     is_file = not request.dataset.startswith(("spider:", "bird:"))
     database_dir = Path(request.db).expanduser() if (request.db and not is_file) else None
+    if request.overlay and not Path(request.overlay).expanduser().exists():
+        raise UsageError(f"The overlay {request.overlay} does not exist.", hint="Give an overlay YAML file (or, "
+                         "for spider: and bird:, a folder of <db_id>.yaml files), or leave --overlay out.")
     full = load_dataset(request.dataset, database_dir=database_dir)
-    default_warehouse, default_model = _configured_warehouse(request, settings) if is_file else (None, None)
+    if is_file:
+        full = _file_databases(full, request)
+    needs_default = is_file and DEFAULT_DB in full.databases
+    default_warehouse, default_model = _configured_warehouse(request, settings) if needs_default else (None, None)
     # Generators see the whole dataset (a predictions file has a line for every question); --limit
     # only decides which questions are scored.
     generator, model_name, cached = _generator(request, full, settings, llm, default_warehouse, default_model)
@@ -59,6 +74,9 @@ def evaluate(request: EvalRequest, *, settings: Settings | None = None, llm: Llm
         "questions": len(dataset.examples),
         "predictions_sha256": _sha256(request.predictions) if request.predictions else None,
     }
+    if request.generator == "llm":
+        params["llm_candidates"] = settings.llm_candidates
+        params["examples"] = request.examples
     options = RunOptions(workers=request.workers, timeout_s=request.timeout_s, keep_distinct=request.keep_distinct,
                          resume=request.resume, params=params)
     opener = database_opener(timeout_s=request.timeout_s, default=default_warehouse)
@@ -90,13 +108,45 @@ def _generator(request: EvalRequest, dataset: Dataset, settings: Settings, llm: 
         from nl2sql.eval.cache import CachedLlm
 
         cache_path = request.llm_cache or request.out_dir / "llm_cache.sqlite"
-        cached = CachedLlm(llm, cache_path, request={"base_url": settings.llm_base_url,
-                                                      "temperature": settings.llm_temperature})
+        cached = CachedLlm(llm, cache_path, request=reply_cache_request(settings))
         llm = cached
-    factory = assistant_factory(eval_settings, llm=llm, default=warehouse, default_model=model)
+    overlay = Path(request.overlay).expanduser() if request.overlay else None
+    # Few-shot pool: the train split's pairs; examples.select_examples never picks the question being asked.
+    pairs = tuple((e.question, e.gold_sql) for e in load_dataset(request.examples).examples if e.gold_sql) \
+        if request.examples and request.generator == "llm" else ()
+    factory = assistant_factory(eval_settings, llm=llm, default=warehouse, default_model=model, overlay=overlay,
+                                examples=pairs)
     model_name = llm.model if (llm is not None and request.generator == "llm") else None
     generator = AssistantGenerator(request.generator, dataset, factory, row_cap=SCORING_ROW_CAP)  # type: ignore[arg-type]
     return generator, model_name, cached
+
+
+def _file_databases(dataset: Dataset, request: EvalRequest) -> Dataset:
+    """Where a benchmark file's questions run when its rows name a ``db_id``.
+
+    ``--db`` a folder: ``<folder>/<db_id>/<db_id>.sqlite`` (Spider's layout) or ``<folder>/<db_id>.sqlite``;
+    otherwise a file whose rows all name one database run on the configured warehouse (``--db`` or the
+    settings). Rows naming several databases with no folder to find them in are a usage error, not a run
+    that skips every question."""
+    named = [d for d in dataset.databases if d != DEFAULT_DB]
+    if not named:
+        return dataset
+    folder = Path(request.db).expanduser() if request.db and Path(request.db).expanduser().is_dir() else None
+    if folder is not None:
+        databases = dict(dataset.databases)
+        for db_id in named:
+            files = [p for p in (folder / db_id / f"{db_id}.sqlite", folder / f"{db_id}.sqlite",
+                                 folder / f"{db_id}.sqlite3") if p.is_file()]
+            if not files:
+                raise UsageError(f"The questions name the database {db_id!r}, which {folder} does not hold.",
+                                 hint="Give --db the folder holding <db_id>/<db_id>.sqlite or <db_id>.sqlite.")
+            databases[db_id] = DatabaseSource(db_id, (files[0],))
+        return replace(dataset, databases=databases)
+    if len(named) == 1:
+        examples = tuple(replace(e, db_id=DEFAULT_DB) for e in dataset.examples)
+        return replace(dataset, examples=examples, databases={DEFAULT_DB: DatabaseSource(DEFAULT_DB)})
+    raise UsageError(f"The questions name {len(named)} databases ({', '.join(named[:5])}), and --db is not a "
+                     "folder holding them.", hint="Give --db the folder holding <db_id>/<db_id>.sqlite.")
 
 
 def _configured_llm(settings: Settings) -> LlmClient:
@@ -130,4 +180,4 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
-__all__ = ["EvalRequest", "GENERATORS", "evaluate", "DEFAULT_DB"]
+__all__ = ["DEFAULT_DB", "GENERATORS", "EvalRequest", "evaluate"]

@@ -1,5 +1,7 @@
 """An on-disk cache of LLM replies, keyed by the full request, so re-running an evaluation costs nothing.
 
+Also the production reply cache (``NL2SQL_LLM_REPLY_CACHE=true``: ``wiring.build_llm`` wraps the client in it).
+
 ``CachedLlm(inner, path)`` is itself an ``LlmClient``. The key is a SHA-256 of the model, every message,
 and the request settings that change the reply (temperature, base URL, ...), given as ``request``.
 Only successful replies are stored; errors pass through and are retried next time. The store is one
@@ -12,11 +14,19 @@ import hashlib
 import json
 import sqlite3
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from nl2sql.ports import Completion, LlmClient, Message
+from nl2sql.ports import Completion, LlmClient, Message, complete_many
+
+
+def _restored(stored: dict[str, Any]) -> Completion:
+    """A stored reply: it costs no time; its tokens are still reported so runs stay comparable."""
+    extra = tuple(tuple(pair) for pair in stored.get("extra", ()))
+    known = {k: v for k, v in stored.items() if k in Completion.__dataclass_fields__ and k != "extra"}
+    return replace(Completion(**known), elapsed_ms=0.0, extra=(*extra, ("cache", "hit")))  # type: ignore[arg-type]
 
 
 class CachedLlm:
@@ -33,12 +43,14 @@ class CachedLlm:
         self._db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, completion TEXT NOT NULL)")
         self._lock = threading.Lock()
 
-    def key(self, messages: Sequence[Message]) -> str:
-        payload = {
+    def key(self, messages: Sequence[Message], n: int = 1) -> str:
+        payload: dict[str, Any] = {
             "model": self.model,
             "messages": [m.as_dict() for m in messages],
             "request": {k: self.request[k] for k in sorted(self.request)},
         }
+        if n > 1:                                # n samples are one reply set; one sample keeps the old key
+            payload["n"] = n
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def complete(self, messages: Sequence[Message]) -> Completion:
@@ -48,10 +60,7 @@ class CachedLlm:
         if row is not None:
             with self._lock:
                 self.hits += 1
-            stored = json.loads(row[0])
-            stored["extra"] = tuple(tuple(pair) for pair in stored.get("extra", ()))
-            # A cached reply costs no time; its tokens are still reported so runs stay comparable.
-            return replace(Completion(**stored), elapsed_ms=0.0, extra=(*stored["extra"], ("cache", "hit")))
+            return _restored(json.loads(row[0]))
         completion = self.inner.complete(messages)
         with self._lock:
             self.misses += 1
@@ -59,6 +68,32 @@ class CachedLlm:
                              (key, json.dumps(asdict(completion), ensure_ascii=False)))
         return completion
 
+    def complete_many(self, messages: Sequence[Message], n: int) -> tuple[Completion, ...]:
+        """``n`` sampled replies, cached together under a key that includes ``n``."""
+        if n <= 1:
+            return (self.complete(messages),)
+        key = self.key(messages, n)
+        with self._lock:
+            row = self._db.execute("SELECT completion FROM replies WHERE key = ?", (key,)).fetchone()
+        if row is not None:
+            with self._lock:
+                self.hits += 1
+            return tuple(_restored(c) for c in json.loads(row[0]))
+        completions = complete_many(self.inner, messages, n)
+        with self._lock:
+            self.misses += 1
+            self._db.execute("INSERT OR REPLACE INTO replies (key, completion) VALUES (?, ?)",
+                             (key, json.dumps([asdict(c) for c in completions], ensure_ascii=False)))
+        return completions
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def reply_cache_request(settings: Any) -> dict[str, Any]:
+    """The request settings that change a reply, for the cache key (the model and messages are added per call)."""
+    request = {"base_url": settings.llm_base_url, "temperature": settings.llm_temperature}
+    if settings.llm_candidates > 1:
+        request["candidate_temperature"] = settings.llm_candidate_temperature
+    return request

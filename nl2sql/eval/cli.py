@@ -24,13 +24,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("--predictions", type=Path, help="predictions file: one SQL per line, in dataset order")
     ev.add_argument("--db", help="file datasets: DuckDB file, SQLite file or SQLAlchemy URL; "
                                  "spider/bird: the folder holding <db_id>/ databases")
-    ev.add_argument("--overlay", help="file datasets: overlay YAML for the warehouse")
+    ev.add_argument("--overlay", help="overlay YAML: for file datasets the warehouse's; for spider/bird applied to "
+                                      "every database (or a folder of <db_id>.yaml files)")
     ev.add_argument("--out", type=Path, help="output folder (report.json, report.md, results.jsonl)")
     ev.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
     ev.add_argument("--timeout", type=float, default=60.0, help="per-query time limit in seconds (default 60)")
     ev.add_argument("--limit", type=int, help="only the first N questions")
     ev.add_argument("--keep-distinct", action="store_true", help="keep DISTINCT (the evaluator drops it by default)")
     ev.add_argument("--no-resume", action="store_true", help="score every question again, ignoring earlier results")
+    ev.add_argument("--examples", help="llm generator: a train split (spider:PATH, bird:PATH or file:PATH) whose "
+                                       "pairs are few-shot examples, chosen by similarity; never the question asked")
     ev.add_argument("--llm-cache", type=Path, help="LLM reply cache file (default OUT/llm_cache.sqlite)")
     ev.add_argument("--mlflow", action="store_true", help="also log the run to MLflow (the [mlflow] extra)")
     ev.add_argument("--quiet", action="store_true", help="no progress line")
@@ -55,6 +58,7 @@ def run_eval(args: argparse.Namespace) -> int:
         dataset=args.dataset, generator=args.generator, out_dir=args.out, predictions=args.predictions,
         db=args.db, overlay=args.overlay, workers=args.workers, timeout_s=args.timeout, limit=args.limit,
         keep_distinct=args.keep_distinct, resume=not args.no_resume, llm_cache=args.llm_cache,
+        examples=args.examples,
     )
     try:
         settings = Settings.from_env()
@@ -66,9 +70,17 @@ def run_eval(args: argparse.Namespace) -> int:
             print(f"MLflow run {run_id}")
     except UserFacingError as e:
         print(f"nl2sql eval: {e}", file=sys.stderr)
+        if e.code == "usage":
+            return EXIT_USAGE
         return EXIT_CONFIG if e.code in ("config", "overlay") else EXIT_ERROR
     print(headline(report))
     print(f"reports: {args.out / 'report.json'}  {args.out / 'report.md'}")
+    counts = report.get("counts", {})
+    if counts.get("runnable", 0) == 0 and report["questions"]:
+        # Nothing was scored (every database missing): a run that measured nothing is not a success.
+        print(f"nl2sql eval: all {len(report['questions'])} questions were skipped; nothing was scored "
+              "(check --dataset and --db)", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_OK
 
 

@@ -7,8 +7,10 @@ BIRD's column descriptions become column comments of the semantic model the gene
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nl2sql.eval.dataset import DEFAULT_DB, DatabaseSource
 from nl2sql.eval.execute import ScoringDatabase
@@ -39,7 +41,7 @@ def database_opener(*, timeout_s: float, default: Warehouse | None = None) -> Ca
     return open_database
 
 
-def with_comments(catalog: "Catalog", comments: dict[tuple[str, str], str]) -> "Catalog":
+def with_comments(catalog: Catalog, comments: dict[tuple[str, str], str]) -> Catalog:
     """The catalog with BIRD-style descriptions as column comments (existing comments are kept)."""
     if not comments:
         return catalog
@@ -53,23 +55,36 @@ def with_comments(catalog: "Catalog", comments: dict[tuple[str, str], str]) -> "
     return replace(catalog, tables=tuple(tables))
 
 
-def model_for(source: DatabaseSource, warehouse: Warehouse) -> "SemanticModel":
-    from catalog_semantics.overlay import apply_overlay
+def model_for(source: DatabaseSource, warehouse: Warehouse, overlay: Path | None = None) -> SemanticModel:
+    """The semantic model generators see: the catalog, the dataset's descriptions as comments, and the
+    ``--overlay`` (a file for every database, or a folder holding ``<db_id>.yaml``) when one applies."""
+    from catalog_semantics.overlay import apply_overlay, load_overlay
 
-    model = apply_overlay(with_comments(warehouse.read_catalog(), dict(source.column_comments)), None)
-    return replace(model, name=source.db_id)
+    path = overlay_for(overlay, source.db_id)
+    model = apply_overlay(with_comments(warehouse.read_catalog(), dict(source.column_comments)),
+                          load_overlay(path) if path is not None else None)
+    return replace(model, name=source.db_id, description=model.description or source.description)
 
 
-def assistant_factory(settings: "Settings", *, llm: LlmClient | None = None,
+def overlay_for(overlay: Path | None, db_id: str) -> Path | None:
+    """``overlay`` itself when it is a file; ``overlay/<db_id>.yaml`` (or ``.yml``) when it is a folder."""
+    if overlay is None or overlay.is_file():
+        return overlay
+    return next((p for p in (overlay / f"{db_id}.yaml", overlay / f"{db_id}.yml") if p.is_file()), None)
+
+
+def assistant_factory(settings: Settings, *, llm: LlmClient | None = None,
                       default: Warehouse | None = None,
-                      default_model: "SemanticModel | None" = None) -> Callable[[DatabaseSource], object]:
+                      default_model: SemanticModel | None = None,
+                      overlay: Path | None = None,
+                      examples: tuple[tuple[str, str], ...] = ()) -> Callable[[DatabaseSource], object]:
     """Build one Assistant per database; the benchmark file's database uses the configured model/overlay."""
     from nl2sql.pipeline import Assistant
 
     def build(source: DatabaseSource) -> object:
         if source.db_id == DEFAULT_DB and default is not None and default_model is not None:
-            return Assistant(default_model, default, settings, llm=llm)
+            return Assistant(default_model, default, settings, llm=llm, examples=examples)
         warehouse = warehouses_for(source, default)[0]
-        return Assistant(model_for(source, warehouse), warehouse, settings, llm=llm)
+        return Assistant(model_for(source, warehouse, overlay), warehouse, settings, llm=llm, examples=examples)
 
     return build

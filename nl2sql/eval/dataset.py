@@ -7,9 +7,10 @@ order; a question whose database is missing is kept and reported apart (``Datase
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 from nl2sql.errors import ConfigError
 from nl2sql.eval.hardness import spider_hardness
@@ -40,6 +41,7 @@ class DatabaseSource:
     paths: tuple[Path, ...] = ()
     url: str | None = None
     column_comments: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (table, column) lower-case
+    description: str | None = None              # what the database is about (KaggleDBQA's db_overview)
 
     @property
     def available(self) -> bool:
@@ -95,8 +97,60 @@ def load_spider(path: Path, *, database_dir: Path | None = None) -> Dataset:
         for i, r in enumerate(records)
     )
     db_root = database_dir or root / "database"
-    databases = {db_id: _sqlite_folder(db_root / db_id, db_id) for db_id in _ordered_ids(examples)}
+    schemas = read_spider_descriptions(root / "tables.json")
+    databases = {}
+    for db_id in _ordered_ids(examples):
+        source = _sqlite_folder(db_root / db_id, db_id)
+        comments, overview = schemas.get(db_id, ({}, None))
+        # BIRD-style description files beside a Spider-format database are read too.
+        comments = {**comments, **read_bird_descriptions(db_root / db_id / "database_description")}
+        databases[db_id] = DatabaseSource(source.db_id, source.paths, column_comments=comments, description=overview)
     return Dataset(f"spider:{questions.stem}", "spider", examples, databases)
+
+
+def read_spider_descriptions(path: Path) -> dict[str, tuple[dict[tuple[str, str], str], str | None]]:
+    """Per db_id: column comments and an overview from a Spider-format ``tables.json`` that carries
+    KaggleDBQA-style ``column_descriptions`` and ``value_enums`` (lists aligned with ``column_names_original``)
+    and ``db_overview``. Plain Spider carries none of them: every db_id then maps to nothing."""
+    if not path.is_file():
+        return {}
+    out: dict[str, tuple[dict[tuple[str, str], str], str | None]] = {}
+    for schema in json.loads(path.read_text(encoding="utf-8")):
+        if not isinstance(schema, dict) or "db_id" not in schema:
+            continue
+        tables = schema.get("table_names_original") or schema.get("table_names") or []
+        columns = schema.get("column_names_original") or schema.get("column_names") or []
+        descriptions = schema.get("column_descriptions") or []
+        enums = schema.get("value_enums") or []
+        comments: dict[tuple[str, str], str] = {}
+        for i, column in enumerate(columns):
+            if not isinstance(column, (list, tuple)) or len(column) != 2 or not 0 <= column[0] < len(tables):
+                continue
+            comment = column_comment(descriptions[i] if i < len(descriptions) else None,
+                                      enums[i] if i < len(enums) else None)
+            if comment:
+                comments[(str(tables[column[0]]).lower(), str(column[1]).lower())] = comment
+        overview = schema.get("db_overview")
+        out[str(schema["db_id"])] = (comments, str(overview).strip() or None if overview else None)
+    return out
+
+
+def column_comment(description: Any, enum: Any) -> str:
+    """A column comment from a description and a value enum (a {code: meaning} map, a list, or text).
+
+    >>> column_comment("Type of the crime", {"1": "theft", "2": "assault"})
+    'Type of the crime. Values: 1 = theft, 2 = assault'
+    >>> column_comment("", ["N", "S"]), column_comment(None, None)
+    ('Values: N, S', '')
+    """
+    parts = [str(description).strip().rstrip(".")] if isinstance(description, str) and description.strip() else []
+    if isinstance(enum, dict) and enum:
+        parts.append("Values: " + ", ".join(f"{k} = {v}" for k, v in enum.items()))
+    elif isinstance(enum, (list, tuple)) and enum:
+        parts.append("Values: " + ", ".join(str(v) for v in enum))
+    elif isinstance(enum, str) and enum.strip():
+        parts.append(f"Values: {enum.strip()}")
+    return ". ".join(parts)
 
 
 def _sqlite_folder(folder: Path, db_id: str) -> DatabaseSource:

@@ -1,0 +1,74 @@
+"""Several candidates chosen by execution, measured: Spider dev through ``nl2sql eval --generator llm`` against
+an imperfect model (tests/imperfect_llm.py: gold part of the time, wrong variants otherwise, sometimes cut at
+the length limit), with NL2SQL_LLM_CANDIDATES=1 and =5. Also checks that no reply cut at length is an answer.
+
+    NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--seed 7] [--limit N]   # JSON
+    ... candidates_spider.py --candidates 1,5 --p-gold 1 --p-cut 0      # the perfect oracle: must be 100%
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.imperfect_llm import ImperfectModel
+from tests.llm_stub import StubLlmServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _normal(sql: str) -> str:
+    return " ".join(sql.replace("`", "").split()).rstrip(";").lower()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--candidates", default="1,5")
+    parser.add_argument("--p-gold", type=float, default=0.45, help="1 with --p-cut 0: the perfect oracle")
+    parser.add_argument("--p-cut", type=float, default=0.15)
+    args = parser.parse_args()
+    spider = Path(os.environ.get("NL2SQL_SPIDER_DIR", ROOT.parent / "shared" / "benchmarks" / "spider"))
+    gold = {r["question"]: r["query"] for r in json.loads((spider / "dev.json").read_text())}
+    out: dict[str, object] = {"seed": args.seed, "p_gold": args.p_gold, "p_cut": args.p_cut}
+    with tempfile.TemporaryDirectory() as tmp:
+        cuts = Path(tmp) / "cuts.jsonl"
+        with StubLlmServer(responder=ImperfectModel(gold, seed=args.seed, p_gold=args.p_gold, p_cut=args.p_cut,
+                                                          cut_log=cuts)) as stub:
+            for n in (int(x) for x in args.candidates.split(",")):
+                run = Path(tmp) / f"n{n}"
+                env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_BASE_URL": stub.url, "OPENAI_API_KEY": "stub",
+                       "NL2SQL_LLM_MODEL": "imperfect", "NL2SQL_LLM_CANDIDATES": str(n),
+                       "NL2SQL_DATA_DIR": str(Path(tmp) / "data")}
+                command = [sys.executable, "-c", "from nl2sql.cli import main; raise SystemExit(main())", "eval",
+                           "--dataset", f"spider:{spider}", "--generator", "llm", "--out", str(run), "--quiet"]
+                if args.limit:
+                    command += ["--limit", str(args.limit)]
+                subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                report = json.loads((run / "report.json").read_text())
+                cut_texts: dict[str, set[str]] = {}
+                whole_texts: dict[str, set[str]] = {}
+                for line in cuts.read_text().splitlines() if cuts.exists() else ():
+                    record = json.loads(line)
+                    kind = cut_texts if record["finish_reason"] == "length" else whole_texts
+                    kind.setdefault(record["question"], set()).add(_normal(record["sql"]))
+                # A text the model only ever sent cut (never whole) must never be an answer.
+                answered_cut = [q["id"] for q in report["questions"] if q.get("pred_sql") and q["status"] != "skipped"
+                                and _normal(q["pred_sql"]) in cut_texts.get(q["question"], set())
+                                - whole_texts.get(q["question"], set())]
+                out[f"candidates_{n}"] = {"execution_accuracy": report["execution_accuracy"],
+                                          "runnable": report["counts"]["runnable"],
+                                          "tokens": report["tokens"], "cut_replies_answered": answered_cut}
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Choose among several candidate queries by execution: the result most candidates agree on wins.
+
+CHASE-SQL and XiYan sample several queries and pick by what they return; the simplest selector that holds
+up is self-consistency: group the candidates that ran by result set, and answer with the largest group.
+Result sets are compared as the eval compares them (``nl2sql.eval.score.result_eq``: bags of rows, column
+order free, row order only when the query orders), so "agree" means "the scorer would call them equal".
+
+Ties are broken by a stated rule, in this order: more candidates agreeing; a non-empty result over an empty
+one (an empty result is what most wrong filters return); then the most central query, the one whose SQL is
+closest on average to every query the model wrote for this question (minimum Bayes risk: a sampled mistake is
+usually a small edit of the right query, so the right one sits in the middle of the samples; refused and
+failed samples count as evidence here though they cannot vote); then the earliest candidate (the first
+sample, the one a single-candidate run would have answered with). Candidates that did not run (cut at the length limit,
+refused by the guard, failed in the warehouse) never vote; the pipeline records why each one lost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """One candidate that ran: its position among the samples, its SQL and its rows."""
+
+    index: int
+    sql: str
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The chosen candidate and, for every other, why it lost."""
+
+    winner: int                                 # index into the ballots given
+    support: tuple[int, ...]                    # for each ballot, how many ballots (itself included) agree
+    reasons: tuple[str | None, ...]             # for each ballot, why it lost (None for the winner)
+
+
+def ordered(sql: str) -> bool:
+    """Does row order matter for this query's result (the eval's test: the text says ORDER BY)?
+
+    >>> ordered("SELECT a FROM t ORDER BY a DESC"), ordered("select count(*) from t")
+    (True, False)
+    """
+    return "order by" in " ".join(sql.lower().split())
+
+
+def agree(a: Ballot, b: Ballot) -> bool:
+    """Would the eval call these two results equal? Order counts if either query orders its rows.
+
+    >>> agree(Ballot(0, "SELECT x, y FROM t", ((1, "a"),)), Ballot(1, "SELECT y, x FROM t", (("a", 1),)))
+    True
+    >>> agree(Ballot(0, "SELECT x FROM t", ((1,), (2,))), Ballot(1, "SELECT x FROM t", ((1,),)))
+    False
+    """
+    from nl2sql.eval.score import (
+        result_eq,  # the scorer's own definition of "the same answer"
+    )
+
+    return result_eq(list(a.rows), list(b.rows), ordered=ordered(a.sql) or ordered(b.sql))
+
+
+# One SQL token for similarity: a word, a number, a quoted string, an operator run, or one other character.
+# e.g. "WHERE age >= 20" -> where, age, >=, 20
+_TOKEN = re.compile(r"[a-z_][a-z0-9_]*|\d+(?:\.\d+)?|'(?:[^']|'')*'|[<>=!]+|\S")
+
+
+def similarity(a: str, b: str) -> float:
+    """Token overlap of two queries (multiset Jaccard, case-insensitive), 0..1.
+
+    >>> similarity("SELECT a FROM t WHERE x > 1", "select a from t where x > 1")
+    1.0
+    >>> round(similarity("SELECT a FROM t WHERE x > 1", "SELECT a FROM t"), 2)
+    0.5
+    """
+    ta, tb = Counter(_TOKEN.findall(a.lower())), Counter(_TOKEN.findall(b.lower()))
+    union = sum((ta | tb).values())
+    return sum((ta & tb).values()) / union if union else 1.0
+
+
+def centrality(sql: str, evidence: Sequence[str]) -> float:
+    """Mean similarity of ``sql`` to the other queries written for the question (itself left out once).
+
+    >>> round(centrality("SELECT a FROM t WHERE x > 1",
+    ...                  ["SELECT a FROM t WHERE x > 1", "SELECT a FROM t", "SELECT a FROM t WHERE x < 1"]), 3)
+    0.639
+    """
+    others = list(evidence)
+    if sql in others:
+        others.remove(sql)
+    return sum(similarity(sql, o) for o in others) / len(others) if others else 0.0
+
+
+def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
+    """The ballot whose result most others agree with; ties: non-empty, most central, earliest (module doc).
+
+    ``evidence``: every query written for the question (default: the ballots' own).
+
+    >>> v = choose([Ballot(0, "q0", ((1,),)), Ballot(1, "q1", ((2,),)), Ballot(2, "q2", ((2,),))])
+    >>> v.winner, v.support, v.reasons[0]
+    (1, (1, 2, 2), 'outvoted: 1 of 3 candidates agree with its result, 2 with the answer')
+    >>> choose([Ballot(0, "q0", ()), Ballot(1, "q1", ((5,),))]).winner
+    1
+    """
+    if not ballots:
+        raise ValueError("no ballots")
+    n = len(ballots)
+    same = [[i == j or agree(ballots[i], ballots[j]) for j in range(n)] for i in range(n)]
+    support = tuple(sum(row) for row in same)
+    texts = list(evidence) or [b.sql for b in ballots]
+    group_centre = [max(centrality(ballots[j].sql, texts) for j in range(n) if same[i][j]) for i in range(n)]
+    winner = min(range(n), key=lambda i: (-support[i], not ballots[i].rows, -round(group_centre[i], 9),
+                                          -round(centrality(ballots[i].sql, texts), 9), ballots[i].index))
+    reasons: list[str | None] = []
+    for i in range(n):
+        if i == winner:
+            reasons.append(None)
+        elif same[i][winner]:
+            reasons.append(f"same result as the answer (candidate {ballots[winner].index + 1})")
+        elif support[i] == support[winner]:
+            if not ballots[i].rows and ballots[winner].rows:
+                why = "empty result"
+            elif round(group_centre[i], 9) < round(group_centre[winner], 9):
+                why = "further from the other queries written"
+            else:
+                why = "a later sample"
+            reasons.append(f"tie on {support[i]} of {n} agreeing, lost on the tie rule ({why})")
+        else:
+            reasons.append(f"outvoted: {support[i]} of {n} candidates agree with its result, "
+                           f"{support[winner]} with the answer")
+    return Verdict(winner, support, tuple(reasons))
