@@ -12,6 +12,7 @@ with describe for the interpretation.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Literal
 
 from catalog_semantics.model import SemanticModel
@@ -27,7 +28,7 @@ from nl2sql.planner.resolve import resolve
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import tokenize
 
-__all__ = ["NotUnderstood", "plan", "plan_spec"]
+__all__ = ["NotUnderstood", "compile_spec", "plan", "plan_spec"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -71,6 +72,14 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
     return spec, assembler.notes, max(0.3, min(1.0, confidence))
 
 
+def compile_spec(spec: QuerySpec, model: SemanticModel, *, dialect: str | None = None,
+                 columns: Literal["helpful", "asked"] = "asked") -> str:
+    """The SQL of a spec on the model's (or the given) dialect; raises ``NotUnderstood``."""
+    target = dialect or model.dialect
+    compiler = Compiler(spec, lexicon_for(model), join_graph(model), target, helpful=columns == "helpful")
+    return compiler.compile().sql(dialect=target)
+
+
 def plan(question: str, model: SemanticModel, *, dialect: str | None = None,
          columns: Literal["helpful", "asked"] = "asked") -> Candidate:
     """Answer a question with SQL over the model, or abstain saying which words were not understood.
@@ -79,13 +88,17 @@ def plan(question: str, model: SemanticModel, *, dialect: str | None = None,
     names and the label of a "which X"; ``"helpful"`` also shows what a ranking is ranked by and what a
     list is filtered or sorted on (docs/offline_engine.md, "Columns shown").
     """
+    return answer_spec(lambda: plan_spec(question, model), model, dialect=dialect, columns=columns)
+
+
+def answer_spec(read: Callable[[], tuple[QuerySpec, list[str], float]], model: SemanticModel, *,
+                dialect: str | None = None, columns: Literal["helpful", "asked"] = "asked") -> Candidate:
+    """Run a reading and compile it into a Candidate; a reading that fails becomes an abstention."""
     try:
-        spec, notes, confidence = plan_spec(question, model)
-        lex = lexicon_for(model)
-        target = dialect or model.dialect
-        compiler = Compiler(spec, lex, join_graph(model), target, helpful=columns == "helpful")
-        sql = compiler.compile().sql(dialect=target)
-        return Candidate("offline", sql, confidence=confidence, interpretation=describe(spec, lex, notes))
+        spec, notes, confidence = read()
+        sql = compile_spec(spec, model, dialect=dialect, columns=columns)
+        return Candidate("offline", sql, confidence=confidence,
+                         interpretation=describe(spec, lexicon_for(model), notes))
     except NotUnderstood as e:
         words = tuple(dict.fromkeys(e.words))
         named = f" I did not understand: {', '.join(repr(w) for w in words)}." if words else ""

@@ -1,0 +1,186 @@
+"""A conversation's frames: each turn's ``QuerySpec``, a follow-up applied as an edit of the one before.
+
+``history`` stays what ``Assistant.ask`` takes, (question, sql) pairs. The previous frame is recovered by
+reading the earlier questions again, turn by turn, and kept only when it compiles to the SQL the user
+was shown (ignoring the row cap the guard adds): an answer that came from elsewhere (a verified query,
+the LLM) has no frame to edit, and the follow-up is then read on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sqlglot
+from sqlglot import exp
+
+from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.followup import Edit, GroupEdit, ValueEdit, read_edit
+from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.reading import NotUnderstood, Reading, _stem
+from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, QuerySpec
+
+MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
+
+
+def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
+    """The previous frame with the follow-up's changes; raises ``NotUnderstood`` when they do not fit."""
+    if edit.empty:
+        raise NotUnderstood("The follow-up does not say what to change.", ())
+    spec = _edit_window(spec, edit, lex, graph, question)
+    spec = _edit_values(spec, edit.values)
+    for f in edit.filters:
+        if not any(c.kind == "filter" and c.filter_name == f.name for c in spec.conditions):
+            spec = replace(spec, conditions=spec.conditions + (Condition("filter", f.table, filter_name=f.name,
+                                                                         text=f.name),))
+    spec = _edit_groups(spec, edit, lex, graph, question)
+    spec = _edit_measure(spec, edit, lex)
+    if edit.limit is not None:
+        if not spec.order:
+            raise NotUnderstood("The previous answer is not a ranking, so there is no N to change.",
+                                (str(edit.limit),))
+        spec = replace(spec, limit=edit.limit)
+    return spec
+
+
+def _edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
+    ranges = [c for c in spec.conditions if c.kind == "range"]
+    if edit.widen:
+        spec = replace(spec, conditions=tuple(c for c in spec.conditions if c.kind != "range"))
+    if edit.window is None:
+        return spec
+    p = edit.window
+    if ranges:
+        col = ranges[0].col
+    else:
+        col = _date_column(spec, lex, graph, question)
+    new = Condition("range", col.table, col, "range", (p.start, p.end), text=p.text)
+    kept = tuple(c for c in spec.conditions if c.kind != "range")
+    return replace(spec, conditions=kept + (new,))
+
+
+def _date_column(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, question: str) -> ColRef:
+    from catalog_semantics.text import words
+
+    reading = Reading(words=tuple(_stem(w) for w in words(question)))
+    col = Assembler(reading, lex, graph)._date_column(spec.base)
+    if col is None:
+        raise NotUnderstood("I could not find a date to apply the period to.", ())
+    return col
+
+
+def _edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...]) -> QuerySpec:
+    """Values of one column replace the previous frame's filter on that column (or add one); a negated
+    value is taken out of the previous list, or excluded."""
+    groups: dict[tuple[str, str, bool], list[Concept]] = {}
+    texts: dict[tuple[str, str, bool], list[str]] = {}
+    for v in values:
+        concept = _settle(v.concepts, spec)
+        key = (concept.table, concept.column or "", v.negated)
+        groups.setdefault(key, []).append(concept)
+        texts.setdefault(key, []).append(v.text)
+    for (table, column, negated), concepts in groups.items():
+        same = [c for c in spec.conditions if c.col is not None and (c.col.table, c.col.column) == (table, column)
+                and c.kind in ("in", "compare")]
+        via = next((c.col.via for c in same if c.col), None) or _via_of(spec, table, column)
+        picked = tuple(dict.fromkeys(c.value for c in concepts))
+        text = " and ".join(texts[(table, column, negated)])
+        if negated:
+            positive = [c for c in same if not c.negated and c.kind == "in" and set(picked) & set(c.values)]
+            if positive:
+                c = positive[0]
+                rest = tuple(v for v in c.values if v not in picked)
+                conds = tuple(x for x in spec.conditions if x is not c)
+                spec = replace(spec, conditions=conds + ((replace(c, values=rest),) if rest else ()))
+                continue
+            same = []
+        kept = tuple(c for c in spec.conditions if c not in same)
+        new = Condition("in", table, ColRef(table, column, via), "in", picked, negated=negated, text=text)
+        spec = replace(spec, conditions=kept + (new,))
+    return spec
+
+
+def _settle(concepts: tuple[Concept, ...], spec: QuerySpec) -> Concept:
+    """The value's column: the only one, or the one the previous frame filters or groups on."""
+    if len({(c.table, c.column) for c in concepts}) == 1:
+        return concepts[0]
+    used = {(c.col.table, c.col.column) for c in spec.conditions if c.col} | \
+        {(d.col.table, d.col.column) for d in spec.dims}
+    hits = [c for c in concepts if (c.table, c.column) in used]
+    if len({(c.table, c.column) for c in hits}) == 1:
+        return hits[0]
+    raise NotUnderstood("A value of the follow-up could belong to more than one column.",
+                        (concepts[0].value or "",))
+
+
+def _via_of(spec: QuerySpec, table: str, column: str) -> str | None:
+    """A grouping on the same column already says whose it is ('customer region')."""
+    return next((d.col.via for d in spec.dims if (d.col.table, d.col.column) == (table, column)), None)
+
+
+def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
+    if not (edit.groups or edit.grains):
+        return spec
+    if not spec.measures:
+        raise NotUnderstood("The previous answer is a list; there is no measure to break down.",
+                            tuple(g.text for g in edit.groups) + edit.grains)
+    assembler = Assembler(Reading(), lex, graph)
+    dims = list(spec.dims)
+    for g in edit.groups:
+        dim = assembler._resolve_dim(Dim(_group_ref(g)))
+        if dim not in dims:
+            dims.append(dim)
+    for grain in edit.grains:
+        ranges = [c.col for c in spec.conditions if c.kind == "range" and c.col]
+        col = ranges[0] if ranges else _date_column(spec, lex, graph, question)
+        dims.append(Dim(col, grain=grain, name=grain))
+    # a single number ranked and cut (top N) is no longer one row per group: keep the ranking only
+    return replace(spec, dims=tuple(dims))
+
+
+def _group_ref(g: GroupEdit) -> ColRef:
+    cols = [c for c in g.concepts if c.kind == "column"]
+    tables = [c for c in g.concepts if c.kind == "table"]
+    if len({(c.table, c.column) for c in cols}) == 1 and not tables:
+        return ColRef(cols[0].table, cols[0].column or "", g.via)
+    if len({c.table for c in tables}) == 1:
+        return ColRef(tables[0].table, "", g.via)
+    raise NotUnderstood("I could not tell what to break the answer down by.", (g.text,))
+
+
+def _edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon) -> QuerySpec:
+    if edit.metric is not None:
+        if len(spec.measures) != 1 or edit.metric.table != spec.base:
+            raise NotUnderstood("I can only swap one measure for another of the same rows.", (edit.metric.name,))
+        m = Measure("metric", edit.metric.table, metric=edit.metric.name)
+        spec = replace(spec, measures=(m,))
+    if edit.fn is None:
+        return spec
+    aggs = [m for m in spec.measures if m.kind == "agg" and m.col is not None]
+    if len(spec.measures) != 1 or not aggs or edit.fn == "count":
+        raise NotUnderstood("I cannot apply that aggregate to the previous measure.", (edit.fn,))
+    m = aggs[0]
+    info = lex.tables[m.col.table] if m.col else None
+    if info is not None and m.col is not None and edit.fn in ("sum", "avg", "median") and (
+            m.col.column not in info.numeric or m.col.column in info.keys):
+        raise NotUnderstood("That aggregate needs a numeric measure.", (edit.fn,))
+    return replace(spec, measures=(replace(m, fn=edit.fn),))
+
+
+def same_query(a: str, b: str, dialect: str) -> bool:
+    """Whether two SQL texts are one query, the row cap a guard adds aside.
+
+    >>> same_query("SELECT a FROM t LIMIT 1000", "select a from t", "duckdb")
+    True
+    """
+    def norm(sql: str) -> str | None:
+        try:
+            tree = sqlglot.parse_one(sql, read=dialect)
+        except sqlglot.errors.SqlglotError:
+            return None
+        if isinstance(tree, exp.Select) and tree.args.get("order") is None:
+            tree.set("limit", None)          # a LIMIT without ORDER BY is a row cap, not part of the question
+        return tree.sql(dialect=dialect, normalize=True)
+
+    na, nb = norm(a), norm(b)
+    return na is not None and na == nb

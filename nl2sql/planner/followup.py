@@ -1,0 +1,241 @@
+"""Follow-ups read as edits of the previous question's frame, never as a new question glued to it.
+
+"and in 1997?" replaces the period, "only for ASIA" replaces the filter on the same column, "break that
+down by ship mode" adds a grouping and keeps the measure and filters, "top 3 instead" changes N, "average
+instead" changes the aggregate. ``read_edit`` turns the follow-up's words into an ``Edit`` (every content
+word must be claimed, or the edit is not understood); ``apply_edit`` applies it to the previous
+``QuerySpec``. The words that mark a follow-up live in ``vocabulary.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.matching import Item, match_items
+from nl2sql.planner.reading import NotUnderstood, significant
+from nl2sql.planner.timefilters import Period, find_periods
+from nl2sql.planner.tokens import tokenize
+from nl2sql.planner.words import phrases
+
+_AGGS = frozenset({"avg", "sum", "min", "max", "median", "count"})
+
+
+@dataclass(frozen=True)
+class ValueEdit:
+    """A value named by the follow-up; which column it filters is settled against the previous frame."""
+
+    concepts: tuple[Concept, ...]
+    negated: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class GroupEdit:
+    """A grouping added by the follow-up: a column or a table (its label), maybe through another table."""
+
+    concepts: tuple[Concept, ...]
+    via: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Edit:
+    window: Period | None = None
+    widen: bool = False                       # drop the previous period ("across all years")
+    values: tuple[ValueEdit, ...] = ()
+    filters: tuple[Concept, ...] = ()         # named filters of the model
+    groups: tuple[GroupEdit, ...] = ()
+    grains: tuple[str, ...] = ()
+    limit: int | None = None
+    fn: str | None = None                     # a new aggregate for the measure
+    metric: Concept | None = None             # a new measure
+    marked: bool = False                      # the words say "this edits the previous question"
+
+    @property
+    def empty(self) -> bool:
+        return self == Edit(marked=self.marked)
+
+
+def is_marked(question: str) -> bool:
+    """Whether the wording says it continues the previous question.
+
+    >>> is_marked("and in 1997?"), is_marked("top 3 instead"), is_marked("revenue by region")
+    (True, True, False)
+    """
+    items = [it for it in match_items(tokenize(question), _EMPTY)]
+    stems = [_stems(it) for it in items]
+    leading = phrases("followup", "leading")
+    anywhere = phrases("followup", "anywhere")
+    if stems and (stems[0] in leading or tuple(w for s in stems[:2] for w in s) in leading):
+        return True
+    return any(s in anywhere for s in stems)
+
+
+def read_edit(question: str, lex: Lexicon) -> Edit:
+    """The edit a follow-up asks for; raises ``NotUnderstood`` naming the words no edit claims."""
+    items = significant(match_items(tokenize(question), lex))
+    periods, used = find_periods(items)
+    if len(periods) > 1:
+        raise NotUnderstood("The follow-up names more than one period.", tuple(p.text for p in periods))
+    edit = Edit(window=periods[0] if periods else None, marked=is_marked(question))
+    unknown: list[str] = []
+    j = 0
+    while j < len(items):
+        if j in used:
+            j += 1
+            continue
+        for rule in EDIT_RULES:
+            found = rule(items, j, edit)
+            if found is not None:
+                edit, j = found
+                break
+        else:
+            unknown.append(items[j].text)
+            j += 1
+    if unknown:
+        raise NotUnderstood("Some words of the follow-up did not map to a change of the previous question.",
+                            tuple(unknown))
+    return edit
+
+
+# ---- rules: each looks at item j and returns the edit extended and the next index, or None ----------
+Found = tuple[Edit, int] | None
+
+
+def _filler(items: list[Item], j: int, edit: Edit) -> Found:
+    it = items[j]
+    if _stems(it) in phrases("followup", "fillers") or (
+            it.kind == "cue" and not it.concepts and all(c.kind in ("and", "or", "stop", "list") for c in it.cues)):
+        return edit, j + 1
+    return None
+
+
+def _widen(items: list[Item], j: int, edit: Edit) -> Found:
+    for n in (3, 2, 1):
+        span = tuple(w for it in items[j:j + n] for w in _stems(it))
+        if len(items[j:j + n]) == n and span in phrases("followup", "widen"):
+            return replace(edit, widen=True), j + n
+    return None
+
+
+def _group(items: list[Item], j: int, edit: Edit) -> Found:
+    """'by ship mode', 'per customer region', 'split by supplier country'."""
+    it = items[j]
+    if not it.has("group") or j + 1 >= len(items):
+        return None
+    nxt = items[j + 1]
+    if nxt.kind != "concept":
+        grain = nxt.cue("unit")
+        return (replace(edit, grains=edit.grains + (grain.arg,)), j + 2) if grain else None
+    if j + 2 < len(items) and items[j + 2].kind == "concept" and _kinds(nxt) == {"table"} \
+            and "column" in _kinds(items[j + 2]):
+        via = nxt.concepts[0].table
+        group = GroupEdit(_of_kind(items[j + 2], "column", "table"), via, f"{nxt.text} {items[j + 2].text}")
+        return replace(edit, groups=edit.groups + (group,)), j + 3
+    concepts = _of_kind(nxt, "column", "table")
+    if not concepts:
+        return None
+    return replace(edit, groups=edit.groups + (GroupEdit(concepts, None, nxt.text),)), j + 2
+
+
+def _grain(items: list[Item], j: int, edit: Edit) -> Found:
+    grain = items[j].cue("grain")
+    if grain is None:
+        return None
+    return replace(edit, grains=edit.grains + (grain.arg,)), j + 1
+
+
+def _top(items: list[Item], j: int, edit: Edit) -> Found:
+    """'top 3', 'the first 10', or a bare '3 instead' (N of the previous ranking)."""
+    it = items[j]
+    if it.has("top") and j + 1 < len(items) and _count(items[j + 1]) is not None:
+        return replace(edit, limit=_count(items[j + 1])), j + 2
+    if it.kind == "number" and _count(it) is not None and edit.marked:
+        return replace(edit, limit=_count(it)), j + 1
+    return None
+
+
+def _aggregate(items: list[Item], j: int, edit: Edit) -> Found:
+    """'average instead', 'the total': the previous measure with another aggregate."""
+    cue = items[j].cue("agg")
+    if cue is None or cue.arg not in _AGGS or edit.fn is not None:
+        return None
+    return replace(edit, fn=cue.arg), j + 1
+
+
+def _value(items: list[Item], j: int, edit: Edit) -> Found:
+    """'ASIA', 'not BRAZIL', 'excluding the MACHINERY segment'; several values joined by and/or."""
+    negated = items[j].has("neg") and not items[j].concepts
+    k = j + 1 if negated else j
+    values: list[ValueEdit] = []
+    while k < len(items):
+        concepts = _of_kind(items[k], "value")
+        if not concepts:
+            break
+        values.append(ValueEdit(concepts, negated, items[k].text))
+        k += 1
+        if k + 1 < len(items) and items[k].has("and", "or") and _of_kind(items[k + 1], "value"):
+            k += 1
+        # "the MACHINERY segment": the value's own column named after it
+        if k < len(items) and _names_column(items[k], concepts):
+            k += 1
+    if not values:
+        return None
+    return replace(edit, values=edit.values + tuple(values)), k
+
+
+def _named(items: list[Item], j: int, edit: Edit) -> Found:
+    """A named filter ('urgent orders') or a metric ('revenue instead')."""
+    it = items[j]
+    filters = _of_kind(it, "filter")
+    if len(filters) == 1:
+        k = j + 1
+        if k < len(items) and _kinds(items[k]) == {"table"} and items[k].concepts[0].table == filters[0].table:
+            k += 1                                   # "urgent orders": the filter's own table named after it
+        return replace(edit, filters=edit.filters + filters), k
+    metrics = _of_kind(it, "metric")
+    if len(metrics) == 1 and edit.metric is None:
+        return replace(edit, metric=metrics[0]), j + 1
+    return None
+
+
+EDIT_RULES = (_widen, _group, _grain, _top, _aggregate, _value, _named, _filler)
+
+
+# ---- helpers ------------------------------------------------------------------------------------------
+def _stems(it: Item) -> tuple[str, ...]:
+    from catalog_semantics.text import stem, words
+
+    return tuple(stem(w) for w in words(it.text))
+
+
+def _kinds(it: Item) -> set[str]:
+    return {c.kind for c in it.concepts}
+
+
+def _of_kind(it: Item, *kinds: str) -> tuple[Concept, ...]:
+    if it.kind not in ("concept", "literal"):
+        return ()
+    return tuple(c for c in it.concepts if c.kind in kinds)
+
+
+def _names_column(it: Item, values: tuple[Concept, ...]) -> bool:
+    cols = {(c.table, c.column) for c in values}
+    return it.kind == "concept" and bool(it.concepts) and all(
+        c.kind == "column" and (c.table, c.column) in cols for c in it.concepts)
+
+
+def _count(it: Item) -> int | None:
+    n = it.number
+    if it.kind == "number" and n is not None and n == int(n) and 0 < n <= 1000:
+        return int(n)
+    word = it.cue("numword")
+    return int(word.arg) if word else None
+
+
+def _empty_lexicon() -> Lexicon:
+    return Lexicon(names={}, values={}, tables={}, vocab={}, date_hints={})
+
+
+_EMPTY = _empty_lexicon()

@@ -1,0 +1,36 @@
+"""The planner's English vocabulary file (``vocabulary.yaml``, shipped with the package), loaded once.
+
+The words live in data so that a new wording is a line of YAML, not a branch of code.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from catalog_semantics.text import stem, words
+
+_FILE = Path(__file__).with_name("vocabulary.yaml")
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict[str, object]:
+    """The parsed vocabulary file."""
+    return yaml.safe_load(_FILE.read_text(encoding="utf-8"))
+
+
+def phrases(section: str, key: str) -> frozenset[tuple[str, ...]]:
+    """The phrases of one list as stem tuples, the way questions are matched.
+
+    >>> ("instead",) in phrases("followup", "fillers")
+    True
+    """
+    return _phrases(section, key)
+
+
+@lru_cache(maxsize=None)
+def _phrases(section: str, key: str) -> frozenset[tuple[str, ...]]:
+    entries = vocabulary()[section][key]  # type: ignore[index]
+    return frozenset(tuple(stem(w) for w in words(str(p))) for p in entries)
