@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.followup import Edit, GroupEdit, ValueEdit, read_edit
-from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.reading import NotUnderstood, Reading, _stem
 from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, QuerySpec
@@ -27,14 +27,32 @@ def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, ques
     """The previous frame with the follow-up's changes; raises ``NotUnderstood`` when they do not fit."""
     if edit.empty:
         raise NotUnderstood("The follow-up does not say what to change.", ())
+    for table in edit.scope:        # "only orders from 1997": the rows named must be the frame's own
+        if not _reaches_all(replace(spec, conditions=(), dims=(Dim(ColRef(table, "")),)), spec.base, graph) \
+                and not any(m.table == table for m in spec.measures):
+            raise NotUnderstood("The follow-up names rows the previous question was not about.", (table,))
     spec = _edit_window(spec, edit, lex, graph, question)
-    spec = _edit_values(spec, edit.values)
+    spec = _edit_values(spec, edit.values, lex)
+    for concept, number in edit.compares:
+        ref = ColRef(concept.table, concept.column or "")
+        kept = tuple(c for c in spec.conditions if c.col != ref)
+        spec = replace(spec, conditions=kept + (Condition("compare", ref.table, ref, "=", (number,),
+                                                          text=f"{concept.column} {number:g}"),))
     for f in edit.filters:
+        if not _reaches_all(replace(spec, conditions=(Condition("filter", f.table),), dims=()), spec.base, graph):
+            raise NotUnderstood("The follow-up's condition is about rows the previous question was not about.",
+                                (f.name,))
+        if edit.replacing:       # "and late items?" after returned items: the new filter instead
+            columns = _filter_columns(lex, f.name)
+            spec = replace(spec, conditions=tuple(c for c in spec.conditions if not (
+                (c.kind == "filter" and not c.negated and c.table == f.table) or
+                (c.kind in ("in", "compare") and not c.negated and c.col is not None and c.table == f.table
+                 and c.col.column.lower() in columns))))
         if not any(c.kind == "filter" and c.filter_name == f.name for c in spec.conditions):
             spec = replace(spec, conditions=spec.conditions + (Condition("filter", f.table, filter_name=f.name,
                                                                          text=f.name),))
     spec = _edit_groups(spec, edit, lex, graph, question)
-    spec = _edit_measure(spec, edit, lex)
+    spec = _edit_measure(spec, edit, lex, graph)
     if edit.limit is not None:
         if not spec.order:
             raise NotUnderstood("The previous answer is not a ranking, so there is no N to change.",
@@ -69,20 +87,24 @@ def _date_column(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, question: str)
     return col
 
 
-def _edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...]) -> QuerySpec:
+def _edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) -> QuerySpec:
     """Values of one column replace the previous frame's filter on that column (or add one); a negated
     value is taken out of the previous list, or excluded."""
     groups: dict[tuple[str, str, bool], list[Concept]] = {}
     texts: dict[tuple[str, str, bool], list[str]] = {}
+    vias: dict[tuple[str, str, bool], str] = {}
     for v in values:
         concept = _settle(v.concepts, spec)
         key = (concept.table, concept.column or "", v.negated)
         groups.setdefault(key, []).append(concept)
+        if v.via:
+            vias[key] = v.via
         texts.setdefault(key, []).append(v.text)
     for (table, column, negated), concepts in groups.items():
         same = [c for c in spec.conditions if c.col is not None and (c.col.table, c.col.column) == (table, column)
                 and c.kind in ("in", "compare")]
-        via = next((c.col.via for c in same if c.col), None) or _via_of(spec, table, column)
+        via = vias.get((table, column, negated)) or next((c.col.via for c in same if c.col), None) \
+            or _via_of(spec, table, column)
         picked = tuple(dict.fromkeys(c.value for c in concepts))
         text = " and ".join(texts[(table, column, negated)])
         if negated:
@@ -94,10 +116,20 @@ def _edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...]) -> QuerySpec:
                 spec = replace(spec, conditions=conds + ((replace(c, values=rest),) if rest else ()))
                 continue
             same = []
-        kept = tuple(c for c in spec.conditions if c not in same)
+        # a named filter on the same column ("urgent orders", then "and high priority?") is replaced too
+        kept = tuple(c for c in spec.conditions if c not in same and not (
+            c.kind == "filter" and not c.negated and _filter_columns(lex, c.filter_name) == {column.lower()}))
         new = Condition("in", table, ColRef(table, column, via), "in", picked, negated=negated, text=text)
         spec = replace(spec, conditions=kept + (new,))
     return spec
+
+
+def _filter_columns(lex: Lexicon, name: str) -> set[str]:
+    try:
+        node = sqlglot.parse_one(lex.filters[name].sql, read=lex.dialect)
+    except (sqlglot.errors.SqlglotError, KeyError):
+        return set()
+    return {c.name.lower() for c in node.find_all(exp.Column)}
 
 
 def _settle(concepts: tuple[Concept, ...], spec: QuerySpec) -> Concept:
@@ -125,7 +157,7 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
         raise NotUnderstood("The previous answer is a list; there is no measure to break down.",
                             tuple(g.text for g in edit.groups) + edit.grains)
     assembler = Assembler(Reading(), lex, graph)
-    dims = list(spec.dims)
+    dims = [] if edit.regroup else list(spec.dims)
     for g in edit.groups:
         dim = assembler._resolve_dim(Dim(_group_ref(g)))
         if dim not in dims:
@@ -133,7 +165,11 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
     for grain in edit.grains:
         ranges = [c.col for c in spec.conditions if c.kind == "range" and c.col]
         col = ranges[0] if ranges else _date_column(spec, lex, graph, question)
-        dims.append(Dim(col, grain=grain, name=grain))
+        one_year = any(c.kind == "range" and None not in c.values and (c.values[1] - c.values[0]).days <= 366
+                       for c in spec.conditions)
+        if grain == "quarter" and not one_year:
+            grain = "quarter_start"                     # quarters of several years stay apart
+        dims.append(Dim(col, grain=grain, name=grain.replace("_start", "")))
     # a single number ranked and cut (top N) is no longer one row per group: keep the ranking only
     return replace(spec, dims=tuple(dims))
 
@@ -148,15 +184,18 @@ def _group_ref(g: GroupEdit) -> ColRef:
     raise NotUnderstood("I could not tell what to break the answer down by.", (g.text,))
 
 
-def _edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon) -> QuerySpec:
+def _edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec:
     if edit.metric is not None:
-        if len(spec.measures) != 1 or edit.metric.table != spec.base:
-            raise NotUnderstood("I can only swap one measure for another of the same rows.", (edit.metric.name,))
-        m = Measure("metric", edit.metric.table, metric=edit.metric.name)
-        spec = replace(spec, measures=(m,))
+        base = edit.metric.table
+        if len(spec.measures) != 1 or not _reaches_all(spec, base, graph):
+            raise NotUnderstood("I can only swap one measure for another whose rows reach the same filters "
+                                "and groupings.", (edit.metric.name,))
+        m = Measure("metric", base, metric=edit.metric.name)
+        spec = replace(spec, base=base, measures=(m,))
     if edit.fn is None:
         return spec
-    aggs = [m for m in spec.measures if m.kind == "agg" and m.col is not None]
+    aggs = [_as_aggregate(m, lex) for m in spec.measures]
+    aggs = [m for m in aggs if m is not None and m.kind == "agg" and m.col is not None]
     if len(spec.measures) != 1 or not aggs or edit.fn == "count":
         raise NotUnderstood("I cannot apply that aggregate to the previous measure.", (edit.fn,))
     m = aggs[0]
@@ -165,6 +204,37 @@ def _edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon) -> QuerySpec:
             m.col.column not in info.numeric or m.col.column in info.keys):
         raise NotUnderstood("That aggregate needs a numeric measure.", (edit.fn,))
     return replace(spec, measures=(replace(m, fn=edit.fn),))
+
+
+def _as_aggregate(m: Measure, lex: Lexicon) -> Measure | None:
+    """A metric that is one aggregate of one column (SUM(l_quantity)) as that aggregate, so that another
+    aggregate of the same column can replace it ("and the average?")."""
+    if m.kind != "metric":
+        return m
+    try:
+        node = sqlglot.parse_one(lex.metrics[m.metric].sql, read=lex.dialect)
+    except (sqlglot.errors.SqlglotError, KeyError):
+        return None
+    names = {exp.Sum: "sum", exp.Avg: "avg", exp.Min: "min", exp.Max: "max"}
+    fn = names.get(type(node))
+    if fn is None or not isinstance(node.this, exp.Column) or m.table not in lex.tables:
+        return None
+    column = next((c.name for c in lex.tables[m.table].table.columns if c.name.lower() == node.this.name.lower()),
+                  None)
+    return Measure("agg", m.table, fn, col=ColRef(m.table, column)) if column else None
+
+
+def _reaches_all(spec: QuerySpec, base: str, graph: JoinGraph) -> bool:
+    """Every filter and grouping of the frame is reached from ``base`` many-to-one (no double counting)."""
+    if base == spec.base and not spec.dims and not spec.conditions:
+        return True
+    refs = [(c.table, c.col.via if c.col else None) for c in spec.conditions] + \
+        [(d.col.table, d.col.via) for d in spec.dims] + [(k.table, k.via) for d in spec.dims for k in d.keys]
+    try:
+        paths = [graph.path(base, t, via) for t, via in refs]
+    except Ambiguous:
+        return False
+    return all(p is not None and all_up(p) for p in paths)
 
 
 def same_query(a: str, b: str, dialect: str) -> bool:

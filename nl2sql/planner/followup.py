@@ -14,11 +14,16 @@ from dataclasses import dataclass, replace
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item, match_items
 from nl2sql.planner.reading import NotUnderstood, significant
+from nl2sql.planner.resolve import strongest
 from nl2sql.planner.timefilters import Period, find_periods
 from nl2sql.planner.tokens import tokenize
 from nl2sql.planner.words import phrases
 
 _AGGS = frozenset({"avg", "sum", "min", "max", "median", "count"})
+
+
+class NotAnEdit(NotUnderstood):
+    """A follow-up whose words ask for something an edit cannot express (a comparison, an explanation)."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class ValueEdit:
     concepts: tuple[Concept, ...]
     negated: bool
     text: str
+    via: str | None = None                    # 'suppliers from JAPAN': the country reached through suppliers
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,16 @@ class Edit:
     limit: int | None = None
     fn: str | None = None                     # a new aggregate for the measure
     metric: Concept | None = None             # a new measure
+    scope: tuple[str, ...] = ()               # tables named as what the rows are ("only orders from 1997")
+    compares: tuple[tuple[Concept, float], ...] = ()   # "parts of size 50": a column equal to a number
     marked: bool = False                      # the words say "this edits the previous question"
+    replacing: bool = False                   # "and X?": X replaces the previous named filter
+    regroup: bool = False                     # "now by X": X replaces the previous grouping
 
     @property
     def empty(self) -> bool:
-        return self == Edit(marked=self.marked)
+        # naming the rows alone ("which countries ...") changes nothing of the previous question
+        return self == Edit(marked=self.marked, replacing=self.replacing, regroup=self.regroup, scope=self.scope)
 
 
 def is_marked(question: str) -> bool:
@@ -74,11 +85,23 @@ def is_marked(question: str) -> bool:
 
 def read_edit(question: str, lex: Lexicon) -> Edit:
     """The edit a follow-up asks for; raises ``NotUnderstood`` naming the words no edit claims."""
-    items = significant(match_items(tokenize(question), lex))
+    matched = match_items(tokenize(question), lex)
+    words = [_stems(it) for it in matched]
+    blocked = [it.text for it, w in zip(matched, words) if w in phrases("not_edits")] + \
+        [" ".join(it.text for it in matched[n:n + 3]) for n in range(len(words))
+         if tuple(x for w in words[n:n + 3] for x in w) in phrases("not_edits") and len(words[n:n + 3]) == 3]
+    if blocked:
+        raise NotAnEdit("The follow-up asks for more than a change of the previous question.", tuple(blocked))
+    items = [replace(it, concepts=strongest(it.concepts)) for it in significant(matched)]
     periods, used = find_periods(items)
     if len(periods) > 1:
         raise NotUnderstood("The follow-up names more than one period.", tuple(p.text for p in periods))
-    edit = Edit(window=periods[0] if periods else None, marked=is_marked(question))
+    stems = [_stems(it) for it in match_items(tokenize(question), _EMPTY)]
+    flat = tuple(w for ws in words for w in ws)
+    widen = any(flat[n:n + len(p)] == p for p in phrases("followup", "widen") for n in range(len(flat)))
+    edit = Edit(window=periods[0] if periods else None, marked=is_marked(question), widen=widen,
+                replacing=_starts_with(stems, phrases("followup", "replacing")),
+                regroup=any(s in phrases("followup", "regroup") for s in stems))
     unknown: list[str] = []
     j = 0
     while j < len(items):
@@ -97,6 +120,11 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
         raise NotUnderstood("Some words of the follow-up did not map to a change of the previous question.",
                             tuple(unknown))
     return edit
+
+
+def _starts_with(stems: list[tuple[str, ...]], options: frozenset[tuple[str, ...]]) -> bool:
+    flat = [w for s in stems for w in s]
+    return any(tuple(flat[:n]) in options for n in (1, 2, 3, 4))
 
 
 # ---- rules: each looks at item j and returns the edit extended and the next index, or None ----------
@@ -159,13 +187,22 @@ def _top(items: list[Item], j: int, edit: Edit) -> Found:
 def _aggregate(items: list[Item], j: int, edit: Edit) -> Found:
     """'average instead', 'the total': the previous measure with another aggregate."""
     cue = items[j].cue("agg")
+    extreme = items[j].cue("extreme")
+    if cue is None and extreme is not None and (j + 1 == len(items) or items[j + 1].kind != "concept"):
+        cue = extreme                      # "the maximum instead": nothing after it to rank
     if cue is None or cue.arg not in _AGGS or edit.fn is not None:
         return None
     return replace(edit, fn=cue.arg), j + 1
 
 
 def _value(items: list[Item], j: int, edit: Edit) -> Found:
-    """'ASIA', 'not BRAZIL', 'excluding the MACHINERY segment'; several values joined by and/or."""
+    """'ASIA', 'not BRAZIL', 'excluding the MACHINERY segment', 'MACHINERY customers', 'suppliers from
+    JAPAN' (whose country: the suppliers'); several values joined by and/or."""
+    via = None
+    if _kinds(items[j]) == {"table"} and j + 1 < len(items):
+        k = j + 2 if _preposition(items[j + 1]) else j + 1
+        if k < len(items) and _of_kind(items[k], "value"):
+            via, j = items[j].concepts[0].table, k
     negated = items[j].has("neg") and not items[j].concepts
     k = j + 1 if negated else j
     values: list[ValueEdit] = []
@@ -173,12 +210,13 @@ def _value(items: list[Item], j: int, edit: Edit) -> Found:
         concepts = _of_kind(items[k], "value")
         if not concepts:
             break
-        values.append(ValueEdit(concepts, negated, items[k].text))
+        values.append(ValueEdit(concepts, negated, items[k].text, via))
         k += 1
         if k + 1 < len(items) and items[k].has("and", "or") and _of_kind(items[k + 1], "value"):
             k += 1
         # "the MACHINERY segment": the value's own column named after it
-        if k < len(items) and _names_column(items[k], concepts):
+        if k < len(items) and (_names_column(items[k], concepts) or _kinds(items[k]) == {"table"} and
+                               items[k].concepts[0].table in {c.table for c in concepts}):
             k += 1
     if not values:
         return None
@@ -200,7 +238,22 @@ def _named(items: list[Item], j: int, edit: Edit) -> Found:
     return None
 
 
-EDIT_RULES = (_widen, _group, _grain, _top, _aggregate, _value, _named, _filler)
+def _column_number(items: list[Item], j: int, edit: Edit) -> Found:
+    """'size 50', 'of size 50': a numeric column and the number it should equal."""
+    cols = _of_kind(items[j], "column")
+    if len(cols) != 1 or j + 1 >= len(items) or items[j + 1].kind != "number" or items[j + 1].number is None:
+        return None
+    return replace(edit, compares=edit.compares + ((cols[0], float(items[j + 1].number)),)), j + 2
+
+
+def _scope(items: list[Item], j: int, edit: Edit) -> Found:
+    """A table named as what the rows are ('only orders from 1997', 'for parts'); checked against the frame."""
+    if _kinds(items[j]) != {"table"}:
+        return None
+    return replace(edit, scope=edit.scope + (items[j].concepts[0].table,)), j + 1
+
+
+EDIT_RULES = (_widen, _group, _grain, _top, _aggregate, _value, _named, _column_number, _scope, _filler)
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
@@ -218,6 +271,10 @@ def _of_kind(it: Item, *kinds: str) -> tuple[Concept, ...]:
     if it.kind not in ("concept", "literal"):
         return ()
     return tuple(c for c in it.concepts if c.kind in kinds)
+
+
+def _preposition(it: Item) -> bool:
+    return it.kind == "cue" and _stems(it) in phrases("followup", "prepositions")
 
 
 def _names_column(it: Item, values: tuple[Concept, ...]) -> bool:

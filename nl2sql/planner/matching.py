@@ -62,7 +62,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             items.append(Item("number", i, i + 1, tok.text, number=tok.number))
         elif tok.kind == "symbol":
             items.append(Item("cue", i, i + 1, tok.text, cues=_symbol_cues(tok.text)))
-        elif tok.word in STOPWORDS and tok.word not in _FUTURE:
+        elif tok.word in STOPWORDS and tok.word not in _meaningful():
             items.append(Item("cue", i, i + 1, tok.text, cues=(Cue("stop"),)))
         else:
             items.append(Item("unknown", i, i + 1, tok.text))
@@ -70,8 +70,21 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
     return items
 
 
-# Future tense asks for a forecast, which recorded data cannot answer: left unknown, so the planner abstains.
-_FUTURE = frozenset({"will", "shall"})
+def _meaningful() -> frozenset[str]:
+    """Words never dropped as stop words (vocabulary.yaml ``meaningful``): "will" asks for a forecast,
+    "why" for an explanation, which recorded data cannot answer; left unknown, the planner abstains."""
+    from nl2sql.planner.words import word_list
+
+    return _MEANINGFUL or _set_meaningful(frozenset(word_list("meaningful")))
+
+
+def _set_meaningful(words: frozenset[str]) -> frozenset[str]:
+    global _MEANINGFUL
+    _MEANINGFUL = words
+    return words
+
+
+_MEANINGFUL: frozenset[str] = frozenset()
 
 
 def _symbol_cues(symbol: str) -> tuple[Cue, ...]:

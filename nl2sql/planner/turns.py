@@ -14,11 +14,12 @@ from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate
 from nl2sql.planner import answer_spec, compile_spec, plan_spec
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
-from nl2sql.planner.followup import read_edit
+from nl2sql.planner.followup import Edit, NotAnEdit, is_marked, read_edit
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
+from nl2sql.planner.words import phrases
 
 Columns = Literal["helpful", "asked"]
 Read = tuple[QuerySpec, list[str], float]
@@ -46,17 +47,32 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
         return alone
     lex = lexicon_for(model)
     try:
-        edit = read_edit(question, lex)
+        edit: Edit | None = read_edit(question, lex)
+        why: NotUnderstood | None = None
     except NotUnderstood as e:
-        if isinstance(alone, NotUnderstood):
-            raise alone from e
-        return alone
-    if edit.empty or not (edit.marked or isinstance(alone, NotUnderstood)):
-        if isinstance(alone, NotUnderstood):
-            raise alone
-        return alone
-    spec = apply_edit(previous, edit, lex, join_graph(model), question)
-    return spec, ["follow-up: the previous question, changed"], 0.8
+        edit, why = None, e
+    # a fragment read alone ("by ship mode" as a list of ship modes) loses the measure: edit instead
+    fragment = isinstance(alone, NotUnderstood) or (bool(previous.measures) and not alone[0].measures)
+    if edit is not None and not edit.empty and (edit.marked or fragment):
+        spec = apply_edit(previous, edit, lex, join_graph(model), question)
+        return spec, ["follow-up: the previous question, changed"], 0.8
+    if isinstance(alone, NotUnderstood):
+        raise alone
+    if isinstance(why, NotAnEdit) or _leans_on(question, previous, alone, edit):
+        reason = why.reason if why else "It does not say what to change."
+        raise NotUnderstood("This reads as a follow-up, but I could not tell how it changes the previous "
+                            f"question. {reason}", why.words if why else ())
+    return alone
+
+
+def _leans_on(question: str, previous: QuerySpec, alone: Read, edit: Edit | None) -> bool:
+    """A follow-up that points at the previous answer ("which of those ...") or that says it is one
+    ("what about customers?") and, read alone, drops the measure would be answered out of context."""
+    from catalog_semantics.text import stem, words
+
+    stems = {(stem(w),) for w in words(question)}
+    marked = edit.marked if edit is not None else is_marked(question)
+    return bool(stems & phrases("anaphora")) or (marked and bool(previous.measures) and not alone[0].measures)
 
 
 def previous_frame(history: Sequence[tuple[str, str]], model: SemanticModel, *, dialect: str | None,

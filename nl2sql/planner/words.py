@@ -21,7 +21,19 @@ def vocabulary() -> dict[str, object]:
     return yaml.safe_load(_FILE.read_text(encoding="utf-8"))
 
 
-def phrases(section: str, key: str) -> frozenset[tuple[str, ...]]:
+def word_list(*path: str) -> tuple[str, ...]:
+    """One list of the file, by its keys.
+
+    >>> "why" in word_list("meaningful")
+    True
+    """
+    node: object = vocabulary()
+    for key in path:
+        node = node.get(key, ()) if isinstance(node, dict) else ()
+    return tuple(str(w) for w in node) if isinstance(node, list) else ()
+
+
+def phrases(section: str, key: str = "") -> frozenset[tuple[str, ...]]:
     """The phrases of one list as stem tuples, the way questions are matched.
 
     >>> ("instead",) in phrases("followup", "fillers")
@@ -32,5 +44,5 @@ def phrases(section: str, key: str) -> frozenset[tuple[str, ...]]:
 
 @lru_cache(maxsize=None)
 def _phrases(section: str, key: str) -> frozenset[tuple[str, ...]]:
-    entries = vocabulary()[section][key]  # type: ignore[index]
+    entries = word_list(section, key) if key else word_list(section)
     return frozenset(tuple(stem(w) for w in words(str(p))) for p in entries)
