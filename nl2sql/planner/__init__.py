@@ -18,6 +18,7 @@ from typing import Literal
 from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate
 from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.checks import check_question, run_checks
 from nl2sql.planner.compile import Compiler
 from nl2sql.planner.describe import business_name, describe
 from nl2sql.planner.intent import NotUnderstood, Reader
@@ -28,7 +29,7 @@ from nl2sql.planner.resolve import resolve
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import tokenize
 
-__all__ = ["NotUnderstood", "compile_spec", "plan", "plan_spec"]
+__all__ = ["NotUnderstood", "checked_sql", "compile_spec", "plan", "plan_spec"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def rephrase_hint(model: SemanticModel) -> str:
 
 def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str], float]:
     """The spec, assumption notes and confidence for a question; raises ``NotUnderstood``."""
+    check_question(question)
     lex = lexicon_for(model)
     graph = join_graph(model)
     items = match_items(tokenize(question), lex)
@@ -70,6 +72,13 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
     spec = assembler.assemble()
     confidence = 0.9 - 0.1 * reading.fuzzy - 0.05 * reading.weak - 0.05 * len(assembler.notes)
     return spec, assembler.notes, max(0.3, min(1.0, confidence))
+
+
+def checked_sql(spec: QuerySpec, model: SemanticModel, *, dialect: str | None = None,
+                columns: Literal["helpful", "asked"] = "asked") -> tuple[QuerySpec, list[str], str]:
+    """The spec after the checks before any answer (``checks.CHECKS``), their notes, and its SQL."""
+    spec, notes = run_checks(spec, lexicon_for(model))
+    return spec, notes, compile_spec(spec, model, dialect=dialect, columns=columns)
 
 
 def compile_spec(spec: QuerySpec, model: SemanticModel, *, dialect: str | None = None,
@@ -96,9 +105,9 @@ def answer_spec(read: Callable[[], tuple[QuerySpec, list[str], float]], model: S
     """Run a reading and compile it into a Candidate; a reading that fails becomes an abstention."""
     try:
         spec, notes, confidence = read()
-        sql = compile_spec(spec, model, dialect=dialect, columns=columns)
-        return Candidate("offline", sql, confidence=confidence,
-                         interpretation=describe(spec, lexicon_for(model), notes))
+        spec, said, sql = checked_sql(spec, model, dialect=dialect, columns=columns)
+        return Candidate("offline", sql, confidence=confidence, notes=tuple(said),
+                         interpretation=describe(spec, lexicon_for(model), notes + said))
     except NotUnderstood as e:
         words = tuple(dict.fromkeys(e.words))
         named = f" I did not understand: {', '.join(repr(w) for w in words)}." if words else ""

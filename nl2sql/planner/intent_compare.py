@@ -198,6 +198,11 @@ class ComparisonSteps:
                                               self.at(j + 2) is not None and self.at(j + 2).kind == "unknown"  # type: ignore[union-attr]
                                               and self.table(j + 3) is not None))))
         if names_next and v is not None and v == int(v) and v > 0 and self.r.limit is None and not is_year(it):
+            nxt_table = self.table(j + 1)
+            if nxt_table is not None and any(t != nxt_table and p < j for t, p, _ in self.r.entities):
+                # "customers with 5 orders": a count of other rows, not how many rows to show
+                raise NotUnderstood("A number before something other than what is listed is a count, not a "
+                                    "limit; I cannot compare counts of rows that way yet.", (it.text,))
             self.r.limit = int(v)
             return
         if is_year(it):

@@ -129,9 +129,17 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Ite
             return Item("cue", i, i + length, text, concepts=model, cues=cue)
         if model:
             return Item("concept", i, i + length, text, concepts=model, fuzzy=fuzzy)
+        if cue and all(c.kind == "stop" for c in cue) and any(t.word in _meaningful() for t in span):
+            continue         # "existing" is not the stop word "exist": left unknown, so it is reported
+        if cue and length > 1 and all(c.kind == "stop" for c in cue) and _names_a_column(tokens[i], lex):
+            continue         # "amount of" is a filler unless the model has an amount: then it names it
         if cue:
             return Item("cue", i, i + length, text, cues=cue)
     return _swapped(tokens, i, lex) or _joined(tokens, i, lex)
+
+
+def _names_a_column(tok: Token, lex: Lexicon) -> bool:
+    return any(c.kind == "column" and c.strength >= 3 for c in lex.names.get((tok.stem,), ()))
 
 
 def _joined(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:

@@ -12,7 +12,8 @@ from typing import Literal
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate
-from nl2sql.planner import answer_spec, compile_spec, plan_spec
+from nl2sql.planner import answer_spec, checked_sql, plan_spec
+from nl2sql.planner.checks import check_question
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
 from nl2sql.planner.followup import Edit, NotAnEdit, is_marked, read_edit
 from nl2sql.planner.joins import join_graph
@@ -37,6 +38,7 @@ def plan_turn(question: str, model: SemanticModel, history: Sequence[tuple[str, 
 def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -> Read:
     """The frame of one turn: the follow-up's edit of ``previous`` when its words ask for one or the
     question cannot be read alone; otherwise the question's own reading."""
+    check_question(question)
     try:
         alone: Read | NotUnderstood = plan_spec(question, model)
     except NotUnderstood as e:
@@ -87,7 +89,7 @@ def previous_frame(history: Sequence[tuple[str, str]], model: SemanticModel, *, 
     if frame is None:
         return None
     try:
-        sql = compile_spec(frame, model, dialect=dialect, columns=columns)
+        frame, _notes, sql = checked_sql(frame, model, dialect=dialect, columns=columns)
     except NotUnderstood:
         return None
     shown = history[-1][1]
