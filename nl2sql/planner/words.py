@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -16,9 +17,10 @@ _FILE = Path(__file__).with_name("vocabulary.yaml")
 
 
 @lru_cache(maxsize=1)
-def vocabulary() -> dict[str, object]:
+def vocabulary() -> dict[str, Any]:
     """The parsed vocabulary file."""
-    return yaml.safe_load(_FILE.read_text(encoding="utf-8"))
+    loaded = yaml.safe_load(_FILE.read_text(encoding="utf-8"))
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def word_list(*path: str) -> tuple[str, ...]:
