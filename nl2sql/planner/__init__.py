@@ -16,9 +16,10 @@ from collections.abc import Callable
 from typing import Literal
 
 from catalog_semantics.model import SemanticModel
-from nl2sql.answer import Candidate
+from nl2sql.answer import Candidate, Choice
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.checks import check_question, run_checks
+from nl2sql.planner.clarify import Ambiguity, choices_for
 from nl2sql.planner.compile import Compiler
 from nl2sql.planner.describe import business_name, describe
 from nl2sql.planner.intent import NotUnderstood, Reader
@@ -66,7 +67,9 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
     items = match_items(tokenize(question), lex)
     items, ambiguous = resolve(items, lex, graph)
     if ambiguous:
-        raise NotUnderstood("Some words could mean more than one thing.", tuple(ambiguous))
+        first = next(it for it in items if it.text in ambiguous)
+        raise Ambiguity("Some words could mean more than one thing.", tuple(ambiguous), phrase=first.text,
+                        tables=tuple(dict.fromkeys(c.table for c in first.concepts)))
     reading = Reader(items, lex, graph).read()
     assembler = Assembler(reading, lex, graph)
     spec = assembler.assemble()
@@ -97,18 +100,36 @@ def plan(question: str, model: SemanticModel, *, dialect: str | None = None,
     names and the label of a "which X"; ``"helpful"`` also shows what a ranking is ranked by and what a
     list is filtered or sorted on (docs/offline_engine.md, "Columns shown").
     """
-    return answer_spec(lambda: plan_spec(question, model), model, dialect=dialect, columns=columns)
+    return answer_spec(lambda: plan_spec(question, model), model, dialect=dialect, columns=columns,
+                       question=question)
+
+
+def clarify(question: str, model: SemanticModel, error: Ambiguity, dialect: str | None,
+            columns: Literal["helpful", "asked"]) -> tuple[Choice, ...]:
+    """The readings left when the question is ambiguous, each one that compiles."""
+    def read(q: str) -> tuple[QuerySpec, list[str], float]:
+        spec, notes, confidence = plan_spec(q, model)
+        spec, said, _sql = checked_sql(spec, model, dialect=dialect, columns=columns)
+        return spec, notes + said, confidence
+
+    return choices_for(question, model, error, read)
 
 
 def answer_spec(read: Callable[[], tuple[QuerySpec, list[str], float]], model: SemanticModel, *,
-                dialect: str | None = None, columns: Literal["helpful", "asked"] = "asked") -> Candidate:
-    """Run a reading and compile it into a Candidate; a reading that fails becomes an abstention."""
+                dialect: str | None = None, columns: Literal["helpful", "asked"] = "asked",
+                question: str = "") -> Candidate:
+    """Run a reading and compile it into a Candidate; a reading that fails becomes an abstention, or a
+    clarifying question with choices when two or three readings of ``question`` remain."""
     try:
         spec, notes, confidence = read()
         spec, said, sql = checked_sql(spec, model, dialect=dialect, columns=columns)
         return Candidate("offline", sql, confidence=confidence, notes=tuple(said),
                          interpretation=describe(spec, lexicon_for(model), notes + said))
     except NotUnderstood as e:
+        choices = clarify(question, model, e, dialect, columns) if isinstance(e, Ambiguity) and question else ()
+        if choices:
+            return Candidate("offline", None, choices=choices, clarification=f"{e.reason} Which one?",
+                             abstain_reason=e.reason, unknown_words=tuple(dict.fromkeys(e.words)))
         words = tuple(dict.fromkeys(e.words))
         named = f" I did not understand: {', '.join(repr(w) for w in words)}." if words else ""
         return Candidate("offline", None, abstain_reason=f"{e.reason}{named} {rephrase_hint(model)}",

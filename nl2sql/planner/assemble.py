@@ -10,6 +10,7 @@ from datetime import date
 import sqlglot
 from sqlglot import exp
 
+from nl2sql.planner.clarify import Ambiguity, path_qualifiers
 from nl2sql.planner.intent import NotUnderstood, Reading
 from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up
 from nl2sql.planner.lexicon import Lexicon
@@ -35,8 +36,9 @@ class Assembler:
         try:
             return self.graph.path(start, ref_table, via)
         except Ambiguous:
-            raise NotUnderstood(f"There is more than one way to relate {start} to {ref_table}; "
-                                "say which one you mean.", (ref_table,)) from None
+            raise Ambiguity(f"There is more than one way to relate {start} to {ref_table}; "
+                            "say which one you mean.", (ref_table,), target=ref_table,
+                            tables=path_qualifiers(self.graph, start, ref_table)) from None
 
     def up(self, start: str, table: str, via: str | None = None) -> bool:
         p = self.path(start, table, via)
