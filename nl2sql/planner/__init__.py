@@ -19,7 +19,7 @@ from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate, Choice
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.checks import check_question, run_checks
-from nl2sql.planner.clarify import Ambiguity, choices_for
+from nl2sql.planner.clarify import Ambiguity, check_polar, choices_for
 from nl2sql.planner.compile import Compiler
 from nl2sql.planner.describe import business_name, describe
 from nl2sql.planner.intent import NotUnderstood, Reader
@@ -62,6 +62,7 @@ def rephrase_hint(model: SemanticModel) -> str:
 def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str], float]:
     """The spec, assumption notes and confidence for a question; raises ``NotUnderstood``."""
     check_question(question)
+    check_polar(question)
     lex = lexicon_for(model)
     graph = join_graph(model)
     items = match_items(tokenize(question), lex)

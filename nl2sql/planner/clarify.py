@@ -22,6 +22,7 @@ from nl2sql.planner.matching import match_items
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import tokenize
+from nl2sql.planner.words import word_list
 
 MAX_CHOICES = 3
 Reader = Callable[[str], tuple[QuerySpec, list[str], float]]
@@ -32,11 +33,30 @@ class Ambiguity(NotUnderstood):
     words that name ``target``)."""
 
     def __init__(self, reason: str, words: tuple[str, ...], *, phrase: str = "", target: str = "",
-                 tables: tuple[str, ...] = ()) -> None:
+                 tables: tuple[str, ...] = (), readings: tuple[str, ...] = ()) -> None:
         super().__init__(reason, words)
         self.phrase = phrase
         self.target = target
         self.tables = tables
+        self.readings = readings        # words that replace ``phrase`` (instead of tables qualifying it)
+
+
+def check_polar(question: str) -> None:
+    """'worst' and the like rank one way or the other depending on the measure: ask which.
+
+    >>> try:
+    ...     check_polar("which ship mode has the worst late delivery rate")
+    ... except Ambiguity as e:
+    ...     print(e.phrase, e.readings)
+    worst ('highest', 'lowest')
+    """
+    from catalog_semantics.text import words
+
+    polar = set(word_list("polar", "words"))
+    found = next((w for w in words(question) if w.lower() in polar), None)
+    if found is not None:
+        raise Ambiguity(f"“{found}” could mean the highest or the lowest here.", (found,), phrase=found,
+                        readings=word_list("polar", "readings"))
 
 
 def path_qualifiers(graph: JoinGraph, start: str, target: str) -> tuple[str, ...]:
@@ -61,12 +81,13 @@ def choices_for(question: str, model: SemanticModel, error: Ambiguity, read: Rea
     if not phrase:
         return ()
     out: list[Choice] = []
+    pattern = re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE)
+    rewrites = [pattern.sub(r, question, count=1) for r in error.readings]
     for table in error.tables:
         qualifier = " ".join(lex.tables[table].words)
-        if qualifier.lower() in phrase.lower():
-            continue
-        pattern = re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE)
-        rewritten = pattern.sub(lambda m, q=qualifier: f"{q} {m.group(0)}", question, count=1)
+        if qualifier.lower() not in phrase.lower():
+            rewrites.append(pattern.sub(lambda m, q=qualifier: f"{q} {m.group(0)}", question, count=1))
+    for rewritten in rewrites:
         if rewritten == question:
             continue
         try:

@@ -172,7 +172,9 @@ class Compiler:
             if len(info.pk) != 1:
                 raise NotUnderstood(f"I cannot count each {m.metric} by a single key.", (m.metric,))
             per = exp.Count(this=exp.Distinct(expressions=[exp.column(info.pk[0], table=self.alias_for(m.metric))]))
-            rows = exp.Mul(this=exp.Count(this=exp.Star()), expression=exp.Literal.number("1.0"))
+            rows: exp.Expression = exp.Mul(this=exp.Count(this=exp.Star()), expression=exp.Literal.number("1.0"))
+            if self.dialect != "sqlite":     # 1.0 is a DECIMAL there: the ratio would come back as one
+                rows = exp.cast(exp.Count(this=exp.Star()), "DOUBLE")
             return exp.Div(this=rows, expression=per)
         if m.kind == "share" and m.fn in ("total", "total_percent"):
             part = self.measure(Measure("metric", m.table, metric=m.metric))
