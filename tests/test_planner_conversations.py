@@ -29,14 +29,10 @@ TURNS = [(cid, n) for cid, c in CONVERSATIONS.items() for n in range(1, len(c["t
 
 # What the engine does today on the turns it does not get right (scored blind first: see docs/offline_engine.md).
 KNOWN = {
-    "blind-conv-a-005#3": "abstained", "blind-conv-a-008#2": "abstained", "blind-conv-a-008#3": "abstained",
-    "blind-conv-a-009#2": "wrong", "blind-conv-a-009#3": "abstained", "blind-conv-a-010#2": "abstained",
-    "blind-conv-a-010#3": "abstained", "blind-conv-a-011#3": "abstained", "blind-conv-a-015#2": "abstained",
-    "blind-conv-a-015#3": "abstained", "blind-conv-a-016#3": "abstained", "blind-conv-a-018#3": "abstained",
-    "blind-conv-a-021#3": "wrong", "blind-conv-a-023#3": "abstained", "blind-conv-a-024#2": "abstained",
+    "blind-conv-a-008#3": "abstained", "blind-conv-a-009#3": "abstained", "blind-conv-a-011#3": "abstained",
+    "blind-conv-a-018#3": "abstained", "blind-conv-a-021#3": "wrong", "blind-conv-a-024#2": "abstained",
     "blind-conv-a-024#3": "abstained", "blind-conv-a-030#1": "wrong", "blind-conv-a-030#2": "wrong",
-    "blind-conv-a-033#2": "abstained", "blind-conv-a-034#2": "abstained", "blind-conv-a-034#3": "abstained",
-    "blind-conv-a-035#2": "abstained", "blind-conv-a-035#3": "wrong",
+    "blind-conv-a-033#2": "abstained",
 }
 
 

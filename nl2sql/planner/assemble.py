@@ -164,7 +164,7 @@ class Assembler:
             if len({h for h in near}) == 1:
                 return ColRef(*near[0])
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
-        named = {h for stem in self.r.words for h in self.lex.date_names.get(stem, ())}
+        named = {h for stem in self.r.words for h in self.lex.date_names.get(_verb_of(stem), ())}
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
         sibling = self._sibling_dates()
@@ -639,6 +639,20 @@ class Assembler:
         helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
         return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
                          tuple(helpers))
+
+
+def _verb_of(stem: str) -> str:
+    """'shipment' names the shipping date as 'shipped' does: a nominal suffix (vocabulary.yaml) comes off.
+
+    >>> _verb_of("shipment"), _verb_of("ship")
+    ('ship', 'ship')
+    """
+    from nl2sql.planner.words import word_list
+
+    for suffix in word_list("nominal_suffixes"):
+        if stem.endswith(suffix) and len(stem) > len(suffix) + 2:
+            return stem[: -len(suffix)]
+    return stem
 
 
 def _year_comparison(start: date | None, end: date | None) -> tuple[str, int] | None:

@@ -15,7 +15,8 @@ from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.followup import Edit, GroupEdit, ValueEdit, read_edit
-from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
+from nl2sql.planner.conversation_rows import ROW_EDITS, _same_named, reaches
+from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.reading import NotUnderstood, Reading, _stem
 from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, QuerySpec
@@ -25,6 +26,10 @@ MAX_TURNS = 6          # earlier turns than this are not read again (a conversat
 
 def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
     """The previous frame with the follow-up's changes; raises ``NotUnderstood`` when they do not fit."""
+    for about_rows in ROW_EDITS:         # "list them", "which of those ...", "same for suppliers"
+        found = about_rows(spec, edit, lex, graph)
+        if found is not None:
+            return found
     if edit.empty:
         raise NotUnderstood("The follow-up does not say what to change.", ())
     for table in edit.scope:        # "only orders from 1997": the rows named must be the frame's own
@@ -185,15 +190,27 @@ def _group_ref(g: GroupEdit) -> ColRef:
 
 
 def _edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec:
+    new: Measure | None = None
     if edit.metric is not None:
-        base = edit.metric.table
-        if len(spec.measures) != 1 or not _reaches_all(spec, base, graph):
-            raise NotUnderstood("I can only swap one measure for another whose rows reach the same filters "
-                                "and groupings.", (edit.metric.name,))
-        m = Measure("metric", base, metric=edit.metric.name)
-        spec = replace(spec, base=base, measures=(m,))
+        new = Measure("metric", edit.metric.table, metric=edit.metric.name)
+    elif edit.measure_col is not None:
+        concept, fn = edit.measure_col
+        if concept.table != spec.base and not reaches(replace(spec, conditions=(), dims=(
+                Dim(ColRef(concept.table, concept.column or "")),)), spec.base, graph):
+            # "their average account balance" of suppliers, where the words first found the customers'
+            same = _same_named(lex, spec.base, concept.table, concept.column or "")
+            concept = replace(concept, table=spec.base, column=same) if same else concept
+        info = lex.tables[concept.table]
+        if fn in ("sum", "avg", "median") and (concept.column not in info.numeric or concept.column in info.keys):
+            raise NotUnderstood("That aggregate needs a numeric column.", (concept.column or "",))
+        new = Measure("agg", concept.table, fn, col=ColRef(concept.table, concept.column or ""))
+    if new is not None:
+        return _swap_measure(spec, new, edit.adding, graph)
     if edit.fn is None:
         return spec
+    if edit.fn in ("max", "min") and spec.order and spec.order[0].measure is not None and spec.limit:
+        # "and the least?" after "which region had the most revenue": the other end of the ranking
+        return replace(spec, order=(replace(spec.order[0], desc=edit.fn == "max"),) + spec.order[1:])
     aggs = [_as_aggregate(m, lex) for m in spec.measures]
     aggs = [m for m in aggs if m is not None and m.kind == "agg" and m.col is not None]
     if len(spec.measures) != 1 or not aggs or edit.fn == "count":
@@ -204,6 +221,19 @@ def _edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -
             m.col.column not in info.numeric or m.col.column in info.keys):
         raise NotUnderstood("That aggregate needs a numeric measure.", (edit.fn,))
     return replace(spec, measures=(replace(m, fn=edit.fn),))
+
+
+def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph) -> QuerySpec:
+    """The new measure instead of the previous one (or beside it, for "next to it")."""
+    if adding:
+        if new.table != spec.base or not spec.measures:
+            raise NotUnderstood("I can only put a measure of the same rows beside the previous one.", ())
+        return replace(spec, measures=spec.measures + (new,))
+    if len(spec.measures) != 1 or not _reaches_all(spec, new.table, graph):
+        raise NotUnderstood("I can only swap one measure for another whose rows reach the same filters "
+                            "and groupings.", (new.metric or new.table,))
+    order = tuple(o for o in spec.order if o.measure is None) + tuple(o for o in spec.order if o.measure == 0)
+    return replace(spec, base=new.table, measures=(new,), order=order)
 
 
 def _as_aggregate(m: Measure, lex: Lexicon) -> Measure | None:
@@ -225,16 +255,7 @@ def _as_aggregate(m: Measure, lex: Lexicon) -> Measure | None:
 
 
 def _reaches_all(spec: QuerySpec, base: str, graph: JoinGraph) -> bool:
-    """Every filter and grouping of the frame is reached from ``base`` many-to-one (no double counting)."""
-    if base == spec.base and not spec.dims and not spec.conditions:
-        return True
-    refs = [(c.table, c.col.via if c.col else None) for c in spec.conditions] + \
-        [(d.col.table, d.col.via) for d in spec.dims] + [(k.table, k.via) for d in spec.dims for k in d.keys]
-    try:
-        paths = [graph.path(base, t, via) for t, via in refs]
-    except Ambiguous:
-        return False
-    return all(p is not None and all_up(p) for p in paths)
+    return reaches(spec, base, graph)
 
 
 def same_query(a: str, b: str, dialect: str) -> bool:

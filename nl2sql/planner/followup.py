@@ -58,14 +58,28 @@ class Edit:
     metric: Concept | None = None             # a new measure
     scope: tuple[str, ...] = ()               # tables named as what the rows are ("only orders from 1997")
     compares: tuple[tuple[Concept, float], ...] = ()   # "parts of size 50": a column equal to a number
+    adding: bool = False                      # "put X next to it": a measure added, not swapped
+    measure_col: tuple[Concept, str] | None = None   # "their total account balance": column and aggregate
+    rank: tuple[bool, tuple[Concept, ...]] | None = None  # "the most parts": descending?, what ranks
+    direction: bool | None = None             # "sort it highest first": descending?
+    listing: bool = False                     # "list them": the rows the previous answer counted
+    per_previous: bool = False                # "how many customers in each?": per row of the previous list
+    count_of: str | None = None               # "how many customers": the rows now counted
+    anaphora: bool = False                    # "those", "them": the previous answer's rows
     marked: bool = False                      # the words say "this edits the previous question"
     replacing: bool = False                   # "and X?": X replaces the previous named filter
     regroup: bool = False                     # "now by X": X replaces the previous grouping
 
     @property
+    def acts(self) -> bool:
+        """Whether the edit changes something: also "list them" and "same for suppliers" (rows only)."""
+        return not self.empty or self.listing or len(self.scope) == 1
+
+    @property
     def empty(self) -> bool:
         # naming the rows alone ("which countries ...") changes nothing of the previous question
-        return self == Edit(marked=self.marked, replacing=self.replacing, regroup=self.regroup, scope=self.scope)
+        return self == Edit(marked=self.marked, replacing=self.replacing, regroup=self.regroup, scope=self.scope,
+                            adding=self.adding, anaphora=self.anaphora)
 
 
 def is_marked(question: str) -> bool:
@@ -99,7 +113,10 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     stems = [_stems(it) for it in match_items(tokenize(question), _EMPTY)]
     flat = tuple(w for ws in words for w in ws)
     widen = any(flat[n:n + len(p)] == p for p in phrases("followup", "widen") for n in range(len(flat)))
+    adding = any(flat[n:n + len(p)] == p for p in phrases("followup", "adding") for n in range(len(flat)))
+    listing = any(it.has("list") and not it.concepts for it in matched) and not items
     edit = Edit(window=periods[0] if periods else None, marked=is_marked(question), widen=widen,
+                adding=adding, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
                 regroup=any(s in phrases("followup", "regroup") for s in stems))
     unknown: list[str] = []
@@ -133,6 +150,10 @@ Found = tuple[Edit, int] | None
 
 def _filler(items: list[Item], j: int, edit: Edit) -> Found:
     it = items[j]
+    for n in (3, 2):          # "next to it", "how about": fillers of several items
+        span = tuple(w for x in items[j:j + n] for w in _stems(x))
+        if len(items[j:j + n]) == n and span in phrases("followup", "fillers"):
+            return edit, j + n
     if _stems(it) in phrases("followup", "fillers") or (
             it.kind == "cue" and not it.concepts and all(c.kind in ("and", "or", "stop", "list") for c in it.cues)):
         return edit, j + 1
@@ -150,8 +171,10 @@ def _widen(items: list[Item], j: int, edit: Edit) -> Found:
 def _group(items: list[Item], j: int, edit: Edit) -> Found:
     """'by ship mode', 'per customer region', 'split by supplier country'."""
     it = items[j]
-    if not it.has("group") or j + 1 >= len(items):
+    if not it.has("group"):
         return None
+    if j + 1 >= len(items):
+        return replace(edit, per_previous=True), j + 1        # "... in each?": each row of the previous list
     nxt = items[j + 1]
     if nxt.kind != "concept":
         grain = nxt.cue("unit")
@@ -182,6 +205,34 @@ def _top(items: list[Item], j: int, edit: Edit) -> Found:
     if it.kind == "number" and _count(it) is not None and edit.marked:
         return replace(edit, limit=_count(it)), j + 1
     return None
+
+
+def _extreme(items: list[Item], j: int, edit: Edit) -> Found:
+    """'the most parts', 'the highest account balance': what the previous rows are ranked by."""
+    cue = items[j].cue("extreme")
+    if cue is None or j + 1 >= len(items) or items[j + 1].kind != "concept" or edit.rank is not None:
+        return None
+    target = _of_kind(items[j + 1], "column", "table", "metric")
+    return (replace(edit, rank=(cue.arg == "max", target)), j + 2) if target else None
+
+
+def _direction(items: list[Item], j: int, edit: Edit) -> Found:
+    cue = items[j].cue("dir")
+    return (replace(edit, direction=cue.arg == "desc"), j + 1) if cue is not None else None
+
+
+def _measure_column(items: list[Item], j: int, edit: Edit) -> Found:
+    """'their total account balance', 'the average quantity': an aggregate of a column."""
+    cue = items[j].cue("agg")
+    if cue is None or cue.arg not in _AGGS or j + 1 >= len(items):
+        return None
+    nxt = items[j + 1]
+    if cue.arg == "count" and _kinds(nxt) == {"table"}:
+        return replace(edit, count_of=nxt.concepts[0].table), j + 2
+    cols = _of_kind(nxt, "column")
+    if len(cols) != 1 or cue.arg == "count":
+        return None
+    return replace(edit, measure_col=(cols[0], cue.arg)), j + 2
 
 
 def _aggregate(items: list[Item], j: int, edit: Edit) -> Found:
@@ -253,7 +304,8 @@ def _scope(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, scope=edit.scope + (items[j].concepts[0].table,)), j + 1
 
 
-EDIT_RULES = (_widen, _group, _grain, _top, _aggregate, _value, _named, _column_number, _scope, _filler)
+EDIT_RULES = (_widen, _group, _grain, _top, _measure_column, _extreme, _direction, _aggregate, _value, _named,
+              _column_number, _scope, _filler)
 
 
 # ---- helpers ------------------------------------------------------------------------------------------

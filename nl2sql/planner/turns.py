@@ -55,7 +55,7 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
         edit, why = None, e
     # a fragment read alone ("by ship mode" as a list of ship modes) loses the measure: edit instead
     fragment = isinstance(alone, NotUnderstood) or (bool(previous.measures) and not alone[0].measures)
-    if edit is not None and not edit.empty and (edit.marked or fragment):
+    if edit is not None and edit.acts and (edit.marked or fragment):
         spec = apply_edit(previous, edit, lex, join_graph(model), question)
         return spec, ["follow-up: the previous question, changed"], 0.8
     if isinstance(alone, NotUnderstood):
