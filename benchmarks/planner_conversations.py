@@ -5,7 +5,7 @@ Each turn is asked with the earlier answered turns as history ((question, sql) p
 a turn whose gold is null should be declined. A turn the engine declines does not enter the history
 (the user would ask again); a wrong answer does (the user saw it).
 
-    python benchmarks/planner_conversations.py [--db PATH] [--show wrong|abstained] FILE...
+    python benchmarks/planner_conversations.py [--db PATH] [--overlay YAML] [--show wrong|abstained] FILE...
 """
 
 from __future__ import annotations
@@ -61,11 +61,12 @@ def same_result(con: duckdb.DuckDBPyConnection, gold_sql: str, sql: str) -> bool
     return result_eq(gold, got, ordered=order_matters(gold_official))
 
 
-def demo(db: Path) -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+def demo(db: Path, overlay: Path | None = None) -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    """A read-only connection to a DuckDB file and its model (the demo overlay unless another is given)."""
     from nl2sql.settings import DEMO_OVERLAY
 
     con = duckdb.connect(str(db), read_only=True)
-    return con, apply_overlay(read_duckdb_catalog(con), load_overlay(DEMO_OVERLAY))
+    return con, apply_overlay(read_duckdb_catalog(con), load_overlay(overlay or DEMO_OVERLAY))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -74,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--db", type=Path, default=None, help="demo DuckDB file (default: build in the data dir)")
+    parser.add_argument("--overlay", type=Path, default=None, help="overlay of the database (default: the demo's)")
     parser.add_argument("--show", choices=("wrong", "abstained"), default=None)
     args = parser.parse_args(argv)
     db = args.db
@@ -82,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         from nl2sql.settings import Settings
 
         db = ensure_demo_warehouse(Settings.from_env().resolved_data_dir())
-    con, model = demo(db)
+    con, model = demo(db, args.overlay)
     counts: dict[str, int] = {}
     shown = []
     for f in args.files:

@@ -81,7 +81,7 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
 def checked_sql(spec: QuerySpec, model: SemanticModel, *, dialect: str | None = None,
                 columns: Literal["helpful", "asked"] = "asked") -> tuple[QuerySpec, list[str], str]:
     """The spec after the checks before any answer (``checks.CHECKS``), their notes, and its SQL."""
-    spec, notes = run_checks(spec, lexicon_for(model))
+    spec, notes = run_checks(spec, lexicon_for(model), join_graph(model))
     return spec, notes, compile_spec(spec, model, dialect=dialect, columns=columns)
 
 

@@ -22,6 +22,7 @@ from nl2sql.planner.spec import (
     Order,
     QuerySpec,
 )
+from nl2sql.planner.words import word_list
 
 
 class Assembler:
@@ -127,7 +128,8 @@ class Assembler:
                 year_col = self._year_column(base)
                 cmp = _year_comparison(p.start, p.end)
                 if year_col is None or cmp is None:
-                    raise NotUnderstood("I could not find a date to apply the period to.", (p.text,))
+                    raise Ambiguity("I could not tell which date the period applies to.", (p.text,), phrase=p.text,
+                                    readings=tuple(f"{d} {p.text}" for d in self._date_choices(base)))
                 out.append(Condition("compare", year_col.table, year_col, cmp[0], (cmp[1],), text=p.text))
                 self.r.projections = [pr for pr in self.r.projections if pr[0].column != year_col.column]
                 continue
@@ -187,6 +189,14 @@ class Assembler:
                 return None
         return None
 
+    def _date_choices(self, base: str) -> list[str]:
+        """The dates of the nearest table that has some, in words, when there are two or three."""
+        for t in self._by_distance(base):
+            dates = self.lex.tables[t].dates
+            if dates:
+                return [self._col_words(ColRef(t, d)) for d in dates] if 2 <= len(dates) <= 3 else []
+        return []
+
     def _sibling_dates(self) -> list[ColRef]:
         """'went by truck in 1995' names the ship mode, so the year is the ship date's: a date column
         whose name starts like a column the question uses."""
@@ -210,7 +220,8 @@ class Assembler:
         for unit in self.r.unit_dims:
             col = self._date_column(base)
             if col is None:
-                raise NotUnderstood(f"I could not find a date to group by {unit}.", (unit,))
+                raise Ambiguity(f"I could not tell which date to group by {unit}.", (unit,), phrase=unit,
+                                readings=tuple(f"{unit} of {d}" for d in self._date_choices(base)))
             if unit == "quarter" and not self._within_one_year():
                 unit = "quarter_start"
             dims.append(Dim(col, grain=unit, name=unit.replace("_start", "")))
@@ -222,6 +233,12 @@ class Assembler:
     # ------------------------------------------------------------------------------------------
     def _aggregate(self) -> QuerySpec:
         r = self.r
+        if r.per_value:
+            listed = [c.col for c in r.conditions if c.kind == "in" and len(c.values) > 1 and c.col]
+            if len(listed) != 1:
+                raise NotUnderstood("“Each separately” needs one list of values to split by.", ())
+            r.dims.append(Dim(listed[0]))
+            r.per_value = False
         measures = list(r.measures)
         subject = self._subject()
         for i, m in enumerate(measures):
@@ -246,6 +263,9 @@ class Assembler:
         for table, _pos, plural in r.entities:
             if table in used_tables or any(self.up(base, table) and table == d.col.via for d in dims):
                 continue
+            if ranks and not r.mode and table != base and dims and self._on_path(base, table, dims) \
+                    and any(d.name != table and d.col.table != table for d in dims):
+                continue        # "which country's customers placed the most orders": the way to the country
             if ranks and not r.mode and table != base:
                 dims.append(self._entity_dim(table))
                 used_tables.add(table)
@@ -474,6 +494,15 @@ class Assembler:
     # ------------------------------------------------------------------------------------------
     def _share(self) -> QuerySpec:
         r = self.r
+        if "ratio" in r.words and any(w in r.words for w in word_list("ratio_sides")):
+            # "ratio of urgent orders to low priority orders": two sides, each with its own condition
+            raise NotUnderstood("A ratio of two different things is not something I can compute yet.", ("ratio",))
+        plain = [c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare")]
+        if r.share_conditions and plain:
+            # "what fraction of late items were shipped by TRUCK": which condition is the part and which
+            # the whole depends on word order the reading does not keep; do not guess
+            raise NotUnderstood("I could not tell which condition is the part and which the whole.",
+                                tuple(c.text for c in r.share_conditions + plain))
         if not r.share_conditions:
             # "share of orders that are urgent": plain conditions are what the share is of
             r.share_conditions = [c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare")]

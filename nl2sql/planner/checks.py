@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-
 import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.describe import business_name
+from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import Condition, Order, QuerySpec
 from nl2sql.planner.words import word_list
 
-Check = Callable[[QuerySpec, Lexicon], tuple[QuerySpec, tuple[str, ...]]]
+Check = Callable[[QuerySpec, Lexicon, JoinGraph], tuple[QuerySpec, tuple[str, ...]]]
 _OPENERS = frozenset({"please", "can", "could", "would", "you", "kindly", "now", "then", "ok", "okay", "and"})
 
 
@@ -40,7 +40,7 @@ def check_question(question: str) -> None:
         raise NotUnderstood("This asks to change data; I only read it.", (first,))
 
 
-def no_contradiction(spec: QuerySpec, lex: Lexicon) -> tuple[QuerySpec, tuple[str, ...]]:
+def no_contradiction(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
     """Two filters that want one column to be two different things at once leave no rows."""
     wanted: dict[tuple[str, str, str | None], set[str]] = {}
     for c in spec.conditions:
@@ -70,7 +70,7 @@ def _equal_values(c: Condition, lex: Lexicon) -> tuple[tuple[str, str, str | Non
     return None
 
 
-def no_sum_of_keys(spec: QuerySpec, lex: Lexicon) -> tuple[QuerySpec, tuple[str, ...]]:
+def no_sum_of_keys(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
     """Identifiers are counted, never added up or averaged."""
     for m in spec.measures:
         if m.kind == "agg" and m.fn in ("sum", "avg", "median") and m.col is not None \
@@ -80,9 +80,43 @@ def no_sum_of_keys(spec: QuerySpec, lex: Lexicon) -> tuple[QuerySpec, tuple[str,
     return spec, ()
 
 
-def tie_break(spec: QuerySpec, lex: Lexicon) -> tuple[QuerySpec, tuple[str, ...]]:
-    """A top N ranked on a measure may cut through tied rows: the first grouping orders them, and the
-    answer says so."""
+def no_filter_decided_by_another(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """'customers in FRANCE in ASIA': a value of a table and a value of a table it belongs to, along one
+    path. The first decides the second, so the second is either redundant or contradicts it (no rows);
+    which one needs the data, so decline. Different paths (customer region, supplier country) are fine."""
+    valued = [c for c in spec.conditions if c.kind == "in" and not c.negated and c.col is not None]
+    for a in valued:
+        for b in valued:
+            if a.table == b.table or a.col is None or b.col is None or a.col.via != b.col.via:
+                continue
+            names = lex.tables[a.table].labels + lex.tables[a.table].pk
+            if a.col.column not in names:        # a segment does not decide a customer's country
+                continue
+            try:
+                path = graph.path(a.table, b.table)
+            except Ambiguous:
+                continue
+            if path and all_up(path):
+                raise NotUnderstood(f"“{a.text}” already decides “{b.text}”: naming both either repeats it or "
+                                    "leaves nothing.", (a.text, b.text))
+    return spec, ()
+
+
+def no_extreme_of_text(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """The highest or lowest of a text column is its last or first in alphabetical order, which is not
+    what 'the best-selling ship mode' asks."""
+    for m in spec.measures:
+        if m.kind == "agg" and m.fn in ("max", "min") and m.col is not None:
+            info = lex.tables[m.col.table]
+            if m.col.column not in info.numeric and m.col.column not in info.dates:
+                raise NotUnderstood("The highest or lowest of a text column is only its alphabetical order.",
+                                    (m.col.column,))
+    return spec, ()
+
+
+def tie_break(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """A top N ranked on a measure may cut through tied rows: the first grouping orders them
+    (deterministically, instead of the database's arbitrary order), and the answer says so."""
     if spec.limit is None or not spec.dims or not spec.order or spec.order[-1].measure is None:
         return spec, ()
     if any(o.dim is not None for o in spec.order):
@@ -93,12 +127,14 @@ def tie_break(spec: QuerySpec, lex: Lexicon) -> tuple[QuerySpec, tuple[str, ...]
     return replace(spec, order=order), (f"rows tied at the cut are ordered by {name}",)
 
 
-CHECKS: tuple[Check, ...] = (no_contradiction, no_sum_of_keys, tie_break)
+CHECKS: tuple[Check, ...] = (no_contradiction, no_filter_decided_by_another, no_sum_of_keys, no_extreme_of_text,
+                             tie_break)
 
 
-def run_checks(spec: QuerySpec, lex: Lexicon, checks: tuple[Check, ...] = CHECKS) -> tuple[QuerySpec, list[str]]:
+def run_checks(spec: QuerySpec, lex: Lexicon, graph: JoinGraph,
+               checks: tuple[Check, ...] = CHECKS) -> tuple[QuerySpec, list[str]]:
     notes: list[str] = []
     for check in checks:
-        spec, said = check(spec, lex)
+        spec, said = check(spec, lex, graph)
         notes.extend(said)
     return spec, notes

@@ -73,10 +73,17 @@ def _edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
     if edit.window is None:
         return spec
     p = edit.window
-    if ranges:
+    named = edit.window_col
+    if named is not None:
+        if named.column not in lex.tables[named.table].dates:
+            raise NotUnderstood("A year needs a date to apply to.", (p.text,))
+        col: ColRef | None = ColRef(named.table, named.column or "")
+    elif ranges:
         col = ranges[0].col
     else:
         col = _date_column(spec, lex, graph, question)
+    if col is None:
+        raise NotUnderstood("I could not find a date to apply the period to.", (p.text,))
     new = Condition("range", col.table, col, "range", (p.start, p.end), text=p.text)
     kept = tuple(c for c in spec.conditions if c.kind != "range")
     return replace(spec, conditions=kept + (new,))

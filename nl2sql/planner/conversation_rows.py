@@ -17,9 +17,12 @@ from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import ColRef, Dim, Measure, Order, QuerySpec
 
 
-def rows_of(spec: QuerySpec) -> str | None:
-    """The table whose rows the previous answer counted or listed."""
+def rows_of(spec: QuerySpec, lex: Lexicon | None = None) -> str | None:
+    """The table whose rows the previous answer counted (a count, or a metric that is COUNT(*)) or listed."""
     if len(spec.measures) == 1 and spec.measures[0].kind == "rows":
+        return spec.measures[0].table
+    if len(spec.measures) == 1 and spec.measures[0].kind == "metric" and lex is not None \
+            and _counts_rows(lex, spec.measures[0].metric):
         return spec.measures[0].table
     tables = {p.table for p in spec.projections} | {d.col.table for d in spec.dims if not spec.measures}
     return next(iter(tables)) if len(tables) == 1 and not spec.measures else None
@@ -29,7 +32,7 @@ def list_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> Qu
     """'list them' after 'how many suppliers are in the middle east': those rows, by their label."""
     if not (edit.listing and edit.anaphora and replace(edit, listing=False).empty):
         return None
-    table = rows_of(spec)
+    table = rows_of(spec, lex)
     if table is None or spec.dims:
         raise NotUnderstood("I could not tell which rows to list.", ())
     labels = tuple(ColRef(table, c) for c in lex.tables[table].labels[:1])
@@ -52,6 +55,17 @@ def rank_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> Qu
         ref = ColRef(table or "", col)
         return replace(spec, order=(Order(desc, col=ref),), limit=1, helpers=spec.helpers + (ref,))
     raise NotUnderstood("I could not tell what to rank the previous rows by.", tuple(c.name or c.table for c in targets))
+
+
+def _counts_rows(lex: Lexicon, metric: str) -> bool:
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        node = sqlglot.parse_one(lex.metrics[metric].sql, read=lex.dialect)
+    except (sqlglot.errors.SqlglotError, KeyError):
+        return False
+    return isinstance(node, exp.Count) and isinstance(node.this, exp.Star)
 
 
 def _same_named(lex: Lexicon, table: str, other: str, column: str) -> str | None:

@@ -10,12 +10,13 @@ word must be claimed, or the edit is not understood); ``apply_edit`` applies it 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item, match_items
 from nl2sql.planner.reading import NotUnderstood, significant
 from nl2sql.planner.resolve import strongest
-from nl2sql.planner.timefilters import Period, find_periods
+from nl2sql.planner.timefilters import Period, find_periods, is_year
 from nl2sql.planner.tokens import tokenize
 from nl2sql.planner.words import phrases
 
@@ -56,6 +57,7 @@ class Edit:
     limit: int | None = None
     fn: str | None = None                     # a new aggregate for the measure
     metric: Concept | None = None             # a new measure
+    window_col: Concept | None = None         # the date the period applies to ("tickets opened in 2024")
     scope: tuple[str, ...] = ()               # tables named as what the rows are ("only orders from 1997")
     compares: tuple[tuple[Concept, float], ...] = ()   # "parts of size 50": a column equal to a number
     adding: bool = False                      # "put X next to it": a measure added, not swapped
@@ -290,10 +292,17 @@ def _named(items: list[Item], j: int, edit: Edit) -> Found:
 
 
 def _column_number(items: list[Item], j: int, edit: Edit) -> Found:
-    """'size 50', 'of size 50': a numeric column and the number it should equal."""
+    """'size 50', 'of size 50': a numeric column and the number it should equal; 'opened in 2024': a date
+    column and its year."""
     cols = _of_kind(items[j], "column")
     if len(cols) != 1 or j + 1 >= len(items) or items[j + 1].kind != "number" or items[j + 1].number is None:
         return None
+    if is_year(items[j + 1]) and edit.window is not None and (j + 1) in edit.window.span:
+        return replace(edit, window_col=cols[0]), j + 2     # the period found already: its date
+    if is_year(items[j + 1]) and edit.window is None:
+        year = int(items[j + 1].number)
+        window = Period(date(year, 1, 1), date(year + 1, 1, 1), items[j + 1].text, (j + 1,))
+        return replace(edit, window=window, window_col=cols[0]), j + 2
     return replace(edit, compares=edit.compares + ((cols[0], float(items[j + 1].number)),)), j + 2
 
 

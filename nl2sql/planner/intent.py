@@ -163,6 +163,8 @@ class Reader(RankingSteps, ComparisonSteps):
             self.neg_at = j
         elif "mode" in kinds:
             self._mode(j)
+        elif "per_value" in kinds:
+            self.r.per_value = True          # "AUTOMOBILE and FURNITURE, each separately": one row per value
         elif "agg" in kinds:
             self._aggregate(j)
         elif "top" in kinds and self._top(j):
