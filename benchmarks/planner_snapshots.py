@@ -1,7 +1,7 @@
 """Write the offline engine's per-question snapshot of the demo question sets (tests/snapshots/planner_demo.yaml).
 
-For every question of fixtures/tpch/golden.yaml, golden_unseen.yaml and blind/business_a.yaml: what the
-engine does (right, wrong, abstained, declined, false_answer) and the SQL it writes. tests/test_planner_questions.py
+For every question of fixtures/tpch/golden.yaml, golden_unseen.yaml, blind/business_a.yaml and
+business_b.yaml (and, in tests/snapshots/planner_saas.yaml, of the blind SaaS model): what the engine does (right, wrong, abstained, declined, false_answer) and the SQL it writes. tests/test_planner_questions.py
 checks each question against it, so one regression is one failing test; run this after a deliberate change
 and review the diff.
 
@@ -22,12 +22,27 @@ from nl2sql.eval.score import official_sql, order_matters, result_eq
 from nl2sql.planner import plan
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = ("fixtures/tpch/golden.yaml", "fixtures/tpch/golden_unseen.yaml", "fixtures/tpch/blind/business_a.yaml")
+SETS = ("fixtures/tpch/golden.yaml", "fixtures/tpch/golden_unseen.yaml", "fixtures/tpch/blind/business_a.yaml",
+        "fixtures/tpch/blind/business_b.yaml")
 SNAPSHOT = ROOT / "tests/snapshots/planner_demo.yaml"
+SAAS_SETS = ("fixtures/blind_saas/questions.yaml",)
+SAAS_SNAPSHOT = ROOT / "tests/snapshots/planner_saas.yaml"
+SAAS_OVERLAY = ROOT / "fixtures/blind_saas/overlay.yaml"
 
 
-def questions() -> Iterator[dict[str, object]]:
-    for name in SETS:
+def build_saas(path: Path) -> Path:
+    """The blind SaaS warehouse (fixtures/blind_saas/build.py, seeded: the same rows every time)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("blind_saas_build", ROOT / "fixtures/blind_saas/build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return Path(module.build(path))
+
+
+def questions(sets: tuple[str, ...] = SETS) -> Iterator[dict[str, object]]:
+    for name in sets:
         for q in yaml.safe_load((ROOT / name).read_text())["questions"]:
             yield {"set": name, **q}
 
@@ -57,16 +72,26 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True, help="the demo DuckDB file")
     args = parser.parse_args()
     con, model = demo(args.db)
+    write(SNAPSHOT, questions(), model, con)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        con, model = demo(build_saas(Path(tmp) / "saas.duckdb"), SAAS_OVERLAY)
+        write(SAAS_SNAPSHOT, questions(SAAS_SETS), model, con)
+        con.close()
+
+
+def write(path: Path, qs: Iterator[dict[str, object]], model: SemanticModel, con: duckdb.DuckDBPyConnection) -> None:
     snap = {}
-    for q in questions():
+    for q in qs:
         result, sql = outcome(q, model, con)
         snap[str(q["id"])] = {"outcome": result, "sql": sql}
-    SNAPSHOT.write_text("# Written by benchmarks/planner_snapshots.py; checked by tests/test_planner_questions.py.\n"
-                        + yaml.safe_dump(snap, sort_keys=False, width=200))
+    path.write_text("# Written by benchmarks/planner_snapshots.py; checked by tests/test_planner_questions.py.\n"
+                    + yaml.safe_dump(snap, sort_keys=False, width=200))
     counts: dict[str, int] = {}
     for v in snap.values():
         counts[v["outcome"]] = counts.get(v["outcome"], 0) + 1
-    print(counts)
+    print(path.name, counts)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ today; an answer that turns wrong shows up as one failing test.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,7 +25,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from planner_conversations import load_conversations, score_turns  # noqa: E402
 
 FILES = (ROOT / "fixtures/tpch/blind/conversations_a.yaml", ROOT / "fixtures/tpch/conversations_edits.yaml")
-CONVERSATIONS = {c["id"]: c for f in FILES for c in load_conversations(f)}
+SAAS_FILE = ROOT / "fixtures/blind_saas/conversations.yaml"
+SAAS_IDS = {c["id"] for c in load_conversations(SAAS_FILE)}
+CONVERSATIONS = {c["id"]: c for f in (*FILES, SAAS_FILE) for c in load_conversations(f)}
 TURNS = [(cid, n) for cid, c in CONVERSATIONS.items() for n in range(1, len(c["turns"]) + 1)]
 
 # What the engine does today on the turns it does not get right (scored blind first: see docs/offline_engine.md).
@@ -33,6 +36,11 @@ KNOWN = {
     "blind-conv-a-018#3": "abstained", "blind-conv-a-021#3": "wrong", "blind-conv-a-024#2": "abstained",
     "blind-conv-a-024#3": "abstained", "blind-conv-a-030#1": "wrong", "blind-conv-a-030#2": "wrong",
     "blind-conv-a-033#2": "abstained",
+    "blind-saas-conv-004#1": "abstained", "blind-saas-conv-004#2": "wrong", "blind-saas-conv-004#3": "wrong",
+    "blind-saas-conv-006#1": "wrong", "blind-saas-conv-007#1": "abstained", "blind-saas-conv-007#2": "abstained",
+    "blind-saas-conv-007#3": "abstained", "blind-saas-conv-009#2": "abstained", "blind-saas-conv-009#3": "wrong",
+    "blind-saas-conv-010#1": "abstained", "blind-saas-conv-010#3": "abstained", "blind-saas-conv-011#3": "abstained",
+    "blind-saas-conv-012#3": "abstained",
 }
 
 
@@ -46,9 +54,19 @@ def _outcomes(cid: str, con: duckdb.DuckDBPyConnection, model: SemanticModel) ->
     return {tid: outcome for tid, outcome, _ in score_turns(CONVERSATIONS[cid], model, con, generate_offline)}
 
 
+@pytest.fixture(scope="module")
+def saas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, SemanticModel]]:
+    from planner_conversations import demo as open_model
+    from planner_snapshots import SAAS_OVERLAY, build_saas
+
+    con, model = open_model(build_saas(tmp_path_factory.mktemp("saas") / "saas.duckdb"), SAAS_OVERLAY)
+    yield con, model
+    con.close()
+
+
 @pytest.mark.parametrize(("cid", "n"), TURNS, ids=[f"{c}#{n}" for c, n in TURNS])
-def test_turn(cid: str, n: int, demo: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
-    con, model = demo
+def test_turn(cid: str, n: int, request: pytest.FixtureRequest) -> None:
+    con, model = request.getfixturevalue("saas" if cid in SAAS_IDS else "demo")
     tid = f"{cid}#{n}"
     outcome = _outcomes(cid, con, model)[tid]
     if tid in KNOWN:
@@ -60,4 +78,5 @@ def test_turn(cid: str, n: int, demo: tuple[duckdb.DuckDBPyConnection, SemanticM
 
 
 def test_sets_are_large_enough() -> None:
-    assert len(CONVERSATIONS) >= 30 and len(TURNS) >= 90
+    demo_conversations = [c for c in CONVERSATIONS if c not in SAAS_IDS]
+    assert len(demo_conversations) >= 30 and len(TURNS) >= 90
