@@ -3,7 +3,8 @@
 Each turn is asked with the earlier answered turns as history ((question, sql) pairs, as
 ``Assistant.ask`` takes them) and scored with Spider's official execution match against the turn's gold;
 a turn whose gold is null should be declined. A turn the engine declines does not enter the history
-(the user would ask again); a wrong answer does (the user saw it).
+(the user would ask again); a wrong answer does (the user saw it), as the guard rendered it (row cap
+included), which is what ``Assistant.ask`` records.
 
     python benchmarks/planner_conversations.py [--db PATH] [--overlay YAML] [--show wrong|abstained] FILE...
 """
@@ -15,7 +16,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import duckdb
 import yaml
@@ -37,14 +38,19 @@ def load_conversations(path: Path) -> list[dict[str, object]]:
 def score_turns(conversation: dict[str, object], model: SemanticModel, con: duckdb.DuckDBPyConnection,
                 generate: Generate) -> Iterator[tuple[str, Outcome, str | None]]:
     """(turn id, outcome, the SQL answered) for each turn of one conversation."""
+    from nl2sql.guard import check, policy_for_model
+
+    policy = policy_for_model(model)
     history: list[tuple[str, str]] = []
-    for n, turn in enumerate(conversation["turns"]):  # type: ignore[attr-defined]
+    turns = cast("list[dict[str, str]]", conversation["turns"])
+    for n, turn in enumerate(turns):
         tid = f"{conversation['id']}#{n + 1}"
         cand = generate(turn["question"], model, tuple(history))
         if cand.sql is None:
             yield tid, ("declined" if turn.get("sql") is None else "abstained"), None
             continue
-        history.append((turn["question"], cand.sql))
+        # the history holds what the user was shown: the guarded SQL, with its row cap
+        history.append((turn["question"], check(cand.sql, policy).sql))
         if turn.get("sql") is None:
             yield tid, "false_answer", cand.sql
             continue

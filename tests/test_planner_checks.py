@@ -143,3 +143,30 @@ def test_a_previous_answer_from_elsewhere_is_not_edited(demo: SemanticModel) -> 
     """History whose SQL the engine would not have written (a verified query, the LLM): no frame to edit."""
     history = (("revenue by region in 1996", "SELECT 1"),)
     assert generate_offline("and in 1997?", demo, history).sql is None
+
+
+def test_follow_ups_through_the_pipeline_edit_what_the_user_was_shown(demo_model: SemanticModel,
+                                                                      demo_warehouse: object) -> None:
+    """History holds the guarded SQL (with its row cap); the previous frame is still recognised."""
+    from nl2sql.pipeline import Assistant
+    from nl2sql.settings import Settings
+
+    assistant = Assistant(demo_model, demo_warehouse, Settings(generator="offline"))
+    history: list[tuple[str, str]] = []
+    for question, expect in (("revenue by region in 1996", "1996-01-01"), ("and in 1997?", "1997-01-01"),
+                             ("only for ASIA", "'ASIA'")):
+        answer = assistant.ask(question, history)
+        assert answer.status == "answered" and answer.sql is not None and expect in answer.sql, question
+        history.append((question, answer.sql))
+    assert "1996-01-01" not in history[-1][1] and "GROUP BY" in history[-1][1]
+
+
+def test_two_readings_reach_the_user_as_a_clarify_answer(demo_model: SemanticModel, demo_warehouse: object) -> None:
+    from nl2sql.pipeline import Assistant
+    from nl2sql.settings import Settings
+
+    answer = Assistant(demo_model, demo_warehouse, Settings(generator="offline")).ask(
+        "which ship mode has the worst late delivery rate")
+    assert answer.status == "clarify" and answer.sql is None
+    assert [c.question for c in answer.choices] == ["which ship mode has the highest late delivery rate",
+                                                    "which ship mode has the lowest late delivery rate"]

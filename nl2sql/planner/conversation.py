@@ -265,20 +265,31 @@ def _reaches_all(spec: QuerySpec, base: str, graph: JoinGraph) -> bool:
     return reaches(spec, base, graph)
 
 
-def same_query(a: str, b: str, dialect: str) -> bool:
-    """Whether two SQL texts are one query, the row cap a guard adds aside.
+def same_query(ours: str, shown: str, dialect: str) -> bool:
+    """Whether the SQL shown to the user is the query the frame compiles to, the row cap a guard adds
+    (or lowers) aside.
 
-    >>> same_query("SELECT a FROM t LIMIT 1000", "select a from t", "duckdb")
+    >>> same_query("SELECT a FROM t ORDER BY a", "select a from t order by a LIMIT 1000", "duckdb")
     True
+    >>> same_query("SELECT a FROM t ORDER BY a LIMIT 5", "SELECT a FROM t ORDER BY a LIMIT 3", "duckdb")
+    True
+    >>> same_query("SELECT a FROM t", "SELECT b FROM t", "duckdb")
+    False
     """
-    def norm(sql: str) -> str | None:
+    def norm(sql: str) -> tuple[str, int | None] | None:
         try:
             tree = sqlglot.parse_one(sql, read=dialect)
         except sqlglot.errors.SqlglotError:
             return None
-        if isinstance(tree, exp.Select) and tree.args.get("order") is None:
-            tree.set("limit", None)          # a LIMIT without ORDER BY is a row cap, not part of the question
-        return tree.sql(dialect=dialect, normalize=True)
+        limit = tree.args.get("limit") if isinstance(tree, exp.Select) else None
+        n = int(limit.expression.name) if limit is not None and limit.expression is not None \
+            and limit.expression.is_int else None
+        if limit is not None:
+            tree.set("limit", None)
+        return tree.sql(dialect=dialect, normalize=True), n
 
-    na, nb = norm(a), norm(b)
-    return na is not None and na == nb
+    a, b = norm(ours), norm(shown)
+    if a is None or b is None or a[0] != b[0]:
+        return False
+    # the frame's own N may only have been lowered by the cap
+    return a[1] is None or (b[1] is not None and b[1] <= a[1])

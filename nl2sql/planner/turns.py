@@ -30,9 +30,11 @@ def plan_turn(question: str, model: SemanticModel, history: Sequence[tuple[str, 
               dialect: str | None = None, columns: Columns = "asked") -> Candidate:
     """Answer a question that may lean on the previous turns (``history`` as (question, sql) pairs)."""
     if not history:
-        return answer_spec(lambda: plan_spec(question, model), model, dialect=dialect, columns=columns)
+        return answer_spec(lambda: plan_spec(question, model), model, dialect=dialect, columns=columns,
+                           question=question)
     previous = previous_frame(history, model, dialect=dialect, columns=columns)
-    return answer_spec(lambda: read_turn(question, model, previous), model, dialect=dialect, columns=columns)
+    return answer_spec(lambda: read_turn(question, model, previous), model, dialect=dialect, columns=columns,
+                       question=question)
 
 
 def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -> Read:
