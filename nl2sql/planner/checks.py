@@ -21,7 +21,7 @@ from nl2sql.planner.spec import Condition, Order, QuerySpec
 from nl2sql.planner.words import word_list
 
 Check = Callable[[QuerySpec, Lexicon, JoinGraph], tuple[QuerySpec, tuple[str, ...]]]
-_OPENERS = frozenset({"please", "can", "could", "would", "you", "kindly", "now", "then", "ok", "okay", "and"})
+_OPENERS = frozenset(word_list("openers"))
 
 
 def check_question(question: str) -> None:

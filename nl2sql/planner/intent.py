@@ -24,10 +24,12 @@ from nl2sql.planner.reading import (  # noqa: F401  (NotUnderstood and Reading a
 )
 from nl2sql.planner.spec import ColRef, Condition, Measure, Order
 from nl2sql.planner.timefilters import find_periods
+from nl2sql.planner.words import word_list
 
 
 # Superlatives of time after "when": whether they ask for the latest date.
-_WHEN_EXTREMES = {"most recent": True, "latest": True, "newest": True, "earliest": False, "oldest": False}
+_WHEN_EXTREMES = {w: latest for latest, key in ((True, "latest"), (False, "earliest"))
+                  for w in word_list("when_extremes", key)}
 
 
 class Reader(RankingSteps, ComparisonSteps):

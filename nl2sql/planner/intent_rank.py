@@ -18,13 +18,13 @@ from nl2sql.planner.reading import (
 )
 from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES, MONTHS
+from nl2sql.planner.words import word_list
 
 # Past participles without -ed/-en: "made by", "sold by", "held by" introduce who did it, not a grouping.
-_PASSIVES = frozenset({"made", "sold", "held", "run", "paid", "done", "won", "led", "bought", "taught",
-                       "built", "owned", "kept", "sent", "brought", "put", "set", "hit", "read", "told"})
+_PASSIVES = frozenset(word_list("passives"))
 
 
-_PERIOD_WORDS = frozenset({"in", "on", "during", "q1", "q2", "q3", "q4", "of", "the", "year", "quarter", "month"})
+_PERIOD_WORDS = frozenset(word_list("period_words"))
 
 
 class RankingSteps:

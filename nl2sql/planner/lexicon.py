@@ -16,16 +16,16 @@ from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel, 
 from catalog_semantics.text import plain_words, stem, words
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import cue_index
+from nl2sql.planner.words import word_list
 
 _NUMERIC = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "MONEY")
 _DATE = ("DATE", "TIME")
-_KEY_WORDS = frozenset({"id", "key", "pk", "fk", "uid", "code", "no", "num"})
+_KEY_WORDS = frozenset(word_list("key_words"))
 # Words every table has a column for: "car names" is not what "the names of the countries" means
-_ATTRIBUTE_HEADS = frozenset({"name", "type", "date", "number", "detail", "info", "status", "data"})
+_ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))
 # Words that name a table's role rather than its rows ("cars data", "student details", "order records")
-_CONTAINER_WORDS = frozenset({"data", "info", "information", "detail", "record", "list", "table", "entry"})
-_COMMENT_STOP = frozenset({"of", "the", "a", "an", "in", "on", "for", "with", "who", "which", "that", "where",
-                           "from", "to", "by", "and", "or", "is", "are", "was", "were", "e", "g", "eg", "ie"})
+_CONTAINER_WORDS = frozenset(word_list("container_words"))
+_COMMENT_STOP = frozenset(word_list("comment_stop"))
 # "F = fulfilled (all items shipped), O = open" -> (F, fulfilled), (O, open)
 _CODE_LABEL = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,3})\s*=\s*([A-Za-z][A-Za-z ]*)")
 

@@ -13,6 +13,7 @@ from catalog_semantics.text import STOPWORDS, edit_distance, stem
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.tokens import Token
 from nl2sql.planner.vocabulary import Cue, cue_index, exact_phrases
+from nl2sql.planner.words import word_list
 
 # Cue kinds a model name may override when both match the same words ("Year" as a column).
 _WEAK_CUES = frozenset({"stop", "list", "unit", "and", "numword", "group", "distinct", "top"})
@@ -73,8 +74,6 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
 def _meaningful() -> frozenset[str]:
     """Words never dropped as stop words (vocabulary.yaml ``meaningful``): "will" asks for a forecast,
     "why" for an explanation, which recorded data cannot answer; left unknown, the planner abstains."""
-    from nl2sql.planner.words import word_list
-
     return _MEANINGFUL or _set_meaningful(frozenset(word_list("meaningful")))
 
 
@@ -152,8 +151,8 @@ def _joined(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
     return Item("concept", i, i + 2, f"{tokens[i].text} {tokens[i + 1].text}", concepts=tuple(names))
 
 
-_OPENERS = frozenset({"please", "can", "could", "would", "you", "kindly", "now", "also", "and", "then"})
-_OF_FILLERS = frozenset({"the", "all", "our", "my", "their", "its", "a", "an", "each", "every"})
+_OPENERS = frozenset(word_list("openers"))
+_OF_FILLERS = frozenset(word_list("of_fillers"))
 
 
 def _swapped(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:

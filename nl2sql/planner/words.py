@@ -35,6 +35,18 @@ def word_list(*path: str) -> tuple[str, ...]:
     return tuple(str(w) for w in node) if isinstance(node, list) else ()
 
 
+def word_map(*path: str) -> dict[str, str]:
+    """One mapping of the file, by its keys (word -> word).
+
+    >>> word_map("irregular_plurals")["people"]
+    'person'
+    """
+    node: object = vocabulary()
+    for key in path:
+        node = node.get(key, {}) if isinstance(node, dict) else {}
+    return {str(k): str(v) for k, v in node.items()} if isinstance(node, dict) else {}
+
+
 def phrases(section: str, key: str = "") -> frozenset[tuple[str, ...]]:
     """The phrases of one list as stem tuples, the way questions are matched.
 
