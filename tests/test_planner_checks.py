@@ -170,3 +170,22 @@ def test_two_readings_reach_the_user_as_a_clarify_answer(demo_model: SemanticMod
     assert answer.status == "clarify" and answer.sql is None
     assert [c.question for c in answer.choices] == ["which ship mode has the highest late delivery rate",
                                                     "which ship mode has the lowest late delivery rate"]
+
+
+@pytest.mark.parametrize("question", ["by ship mode", "per region"])
+def test_a_grouping_of_nothing_is_declined(question: str, demo: SemanticModel) -> None:
+    assert plan(question, demo, columns="helpful").abstained
+
+
+def test_a_question_about_an_earlier_answer_without_one_is_declined(demo: SemanticModel) -> None:
+    cand = generate_offline("how many orders is that?", demo)
+    assert cand.abstained and "earlier answer" in (cand.abstain_reason or "")
+
+
+def test_a_boolean_state_column_is_a_condition() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE users (user_id INTEGER PRIMARY KEY, role VARCHAR, is_active BOOLEAN);"
+                "INSERT INTO users VALUES (1, 'admin', true), (2, 'viewer', false), (3, 'viewer', true)")
+    model = model_from_catalog(read_duckdb_catalog(con))
+    cand = plan("how many active users", model)
+    assert cand.sql is not None and con.execute(cand.sql).fetchall() == [(2,)]

@@ -36,11 +36,10 @@ KNOWN = {
     "blind-conv-a-018#3": "abstained", "blind-conv-a-021#3": "wrong", "blind-conv-a-024#2": "abstained",
     "blind-conv-a-024#3": "abstained", "blind-conv-a-030#1": "wrong", "blind-conv-a-030#2": "wrong",
     "blind-conv-a-033#2": "abstained",
-    "blind-saas-conv-004#1": "abstained", "blind-saas-conv-004#2": "wrong", "blind-saas-conv-004#3": "wrong",
+    "blind-saas-conv-004#1": "abstained", "blind-saas-conv-004#2": "abstained", "blind-saas-conv-004#3": "abstained",
     "blind-saas-conv-006#1": "wrong", "blind-saas-conv-007#1": "abstained", "blind-saas-conv-007#2": "abstained",
-    "blind-saas-conv-007#3": "abstained", "blind-saas-conv-009#2": "abstained", "blind-saas-conv-009#3": "wrong",
-    "blind-saas-conv-010#1": "abstained", "blind-saas-conv-010#3": "abstained", "blind-saas-conv-011#3": "abstained",
-    "blind-saas-conv-012#3": "abstained",
+    "blind-saas-conv-007#3": "abstained", "blind-saas-conv-010#1": "abstained", "blind-saas-conv-010#3": "abstained",
+    "blind-saas-conv-011#3": "abstained", "blind-saas-conv-012#3": "abstained",
 }
 
 

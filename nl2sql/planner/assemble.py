@@ -82,6 +82,10 @@ class Assembler:
             return self._aggregate()
         if r.extremes and not self._subject() and not r.projections:
             return self._scalar_extreme()
+        if (r.dims or r.unit_dims) and not (r.entities or r.projections or r.conditions or r.extremes or r.orders
+                                            or r.periods or r.limit) and _starts_with_grouping(r.words):
+            # "by ship mode" alone: a grouping of nothing (usually a follow-up asked without its question)
+            raise NotUnderstood("Grouped by what it names, but nothing is counted or measured.", ())
         return self._listing()
 
     def _subject(self) -> str | None:
@@ -668,6 +672,14 @@ class Assembler:
         helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
         return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
                          tuple(helpers))
+
+
+def _starts_with_grouping(stems: tuple[str, ...]) -> bool:
+    """'by ship mode', 'per region': the question opens with a grouping word (not 'list each ...')."""
+    from nl2sql.planner.vocabulary import cue_index
+
+    cues = cue_index().get(stems[:1], ())
+    return any(c.kind in ("group", "grain") for c in cues) and not any(c.kind == "list" for c in cues)
 
 
 def _verb_of(stem: str) -> str:

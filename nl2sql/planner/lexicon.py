@@ -120,7 +120,8 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
         concept = Concept("metric", m.table.lower(), name=m.name)
         for phrase in (m.name, *m.synonyms):
             _add(lex.names, tuple(words(phrase)), concept)
-    for f in model.filters:
+    for f in (*model.filters, *_flag_filters(model)):
+        lex.filters.setdefault(f.name, f)
         concept = Concept("filter", f.table.lower(), name=f.name)
         for phrase in (f.name, *f.synonyms):
             _add(lex.names, tuple(words(phrase)), concept)
@@ -131,6 +132,24 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
             if len(w) >= 4 and not w.isdigit():
                 lex.vocab.setdefault(w[0], set()).add(w)
     return lex
+
+
+def _flag_filters(model: SemanticModel) -> list[NamedFilter]:
+    """A BOOLEAN column named as a state ('is_active', 'has_discount') is a condition its rows meet:
+    'active users' is ``users.is_active``, like a named filter of the model (which wins on a name clash)."""
+    named = {f.name for f in model.filters}
+    out: list[NamedFilter] = []
+    for t in model.tables:
+        for c in t.columns:
+            parts = words(c.name)
+            if c.type.upper() not in ("BOOLEAN", "BOOL") or len(parts) < 2 or parts[0] not in word_list("flag_prefixes"):
+                continue
+            state = " ".join(parts[1:])
+            name = f"{state} {' '.join(words(t.name))}"
+            if name not in named:
+                out.append(NamedFilter(name=name, sql=f"{t.name}.{c.name}", table=t.name,
+                                       synonyms=(state, *c.synonyms)))
+    return out
 
 
 def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], concept: Concept,

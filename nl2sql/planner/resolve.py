@@ -40,9 +40,17 @@ def _same_meaning_once(concepts: tuple[Concept, ...], lex: Lexicon) -> tuple[Con
     filters = [c for c in concepts if c.kind == "filter" and c.name in lex.filters]
     tested = {t for f in filters if (t := _tested_value(lex.filters[f.name].sql, lex.dialect)) is not None}
     metrics = {c.table for c in concepts if c.kind == "metric"}
+    flags = {(f.table, _flag_column(lex.filters[f.name].sql)) for f in filters}   # "active users": is_active
     return tuple(c for c in concepts if not (
         c.kind == "value" and (((c.column or "").lower(), (c.value or "").lower()) in tested
-                               or (metrics and c.table not in metrics))))
+                               or (metrics and c.table not in metrics))
+        or c.kind == "column" and (c.table, (c.column or "").lower()) in flags))
+
+
+def _flag_column(sql: str) -> str:
+    """'is_active' for a filter that is a bare boolean column (``users.is_active``), else ''."""
+    last = sql.strip().split(".")[-1]
+    return last.lower() if last.replace("_", "").isalnum() and " " not in sql.strip() else ""
 
 
 def _tested_value(sql: str, dialect: str) -> tuple[str, str] | None:

@@ -29,10 +29,12 @@ Read = tuple[QuerySpec, list[str], float]
 def plan_turn(question: str, model: SemanticModel, history: Sequence[tuple[str, str]] = (), *,
               dialect: str | None = None, columns: Columns = "asked") -> Candidate:
     """Answer a question that may lean on the previous turns (``history`` as (question, sql) pairs)."""
+    previous = previous_frame(history, model, dialect=dialect, columns=columns) if history else None
+    if previous is None and refers_back(question):
+        return answer_spec(lambda: _no_context(question), model, dialect=dialect, columns=columns)
     if not history:
         return answer_spec(lambda: plan_spec(question, model), model, dialect=dialect, columns=columns,
                            question=question)
-    previous = previous_frame(history, model, dialect=dialect, columns=columns)
     return answer_spec(lambda: read_turn(question, model, previous), model, dialect=dialect, columns=columns,
                        question=question)
 
@@ -67,6 +69,25 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
         raise NotUnderstood("This reads as a follow-up, but I could not tell how it changes the previous "
                             f"question. {reason}", why.words if why else ())
     return alone
+
+
+def refers_back(question: str) -> bool:
+    """Whether the question only makes sense about an earlier answer (vocabulary.yaml ``context_only``).
+
+    >>> refers_back("how many invoices is that?"), refers_back("which of those has the most parts?")
+    (True, True)
+    >>> refers_back("how many invoices are open?")
+    False
+    """
+    from catalog_semantics.text import stem, words
+
+    stems = tuple(stem(w) for w in words(question))
+    return any(stems[n:n + len(p)] == p for p in phrases("context_only") for n in range(len(stems)))
+
+
+def _no_context(question: str) -> Read:
+    raise NotUnderstood("This refers to an earlier answer that I do not have; ask it in full.",
+                        tuple(w for w in ("that", "those", "them", "these") if w in question.lower().split()))
 
 
 def _leans_on(question: str, previous: QuerySpec, alone: Read, edit: Edit | None) -> bool:
