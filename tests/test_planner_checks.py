@@ -189,3 +189,34 @@ def test_a_boolean_state_column_is_a_condition() -> None:
     model = model_from_catalog(read_duckdb_catalog(con))
     cand = plan("how many active users", model)
     assert cand.sql is not None and con.execute(cand.sql).fetchall() == [(2,)]
+
+
+def test_a_link_with_named_states_must_be_said() -> None:
+    """accounts -> subscriptions (active or cancelled) -> plans: 'on a gold plan' does not say which."""
+    from dataclasses import replace as _replace
+
+    from catalog_semantics.model import NamedFilter
+
+    con = duckdb.connect()
+    con.execute("""
+    CREATE TABLE plans (plan_id INTEGER PRIMARY KEY, tier VARCHAR);
+    CREATE TABLE accounts (account_id INTEGER PRIMARY KEY, account_name VARCHAR);
+    CREATE TABLE subscriptions (sub_id INTEGER PRIMARY KEY, account_id INTEGER REFERENCES accounts(account_id),
+                                plan_id INTEGER REFERENCES plans(plan_id), status VARCHAR);
+    INSERT INTO plans VALUES (1, 'gold'), (2, 'silver');
+    INSERT INTO accounts VALUES (1, 'A'), (2, 'B');
+    INSERT INTO subscriptions VALUES (1, 1, 1, 'active'), (2, 2, 1, 'cancelled');
+    """)
+    from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog as read
+
+    model = model_from_catalog(read(con))
+    tables = tuple(_replace(t, columns=tuple(_replace(c, sample_values=("active", "cancelled")) if c.name == "status"
+                                             else _replace(c, sample_values=("gold", "silver"))
+                                             if c.name == "tier" else c for c in t.columns))
+                   for t in model.tables)
+    model = _replace(model, tables=tables, filters=(
+        NamedFilter("active subscription", "subscriptions.status = 'active'", "subscriptions"),
+        NamedFilter("cancelled subscription", "subscriptions.status = 'cancelled'", "subscriptions")))
+    assert plan("how many accounts are on a gold plan", model).abstained
+    said = plan("how many accounts have an active subscription on a gold plan", model)
+    assert said.sql is not None and con.execute(said.sql).fetchall() == [(1,)]

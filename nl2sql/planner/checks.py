@@ -114,6 +114,39 @@ def no_extreme_of_text(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple
     return spec, ()
 
 
+def no_unsaid_link_state(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """'customers on an annual plan' reaches plans through subscriptions, rows that have a state the model
+    names (an active or a cancelled subscription): the question does not say whether the link must be
+    current, so decline rather than count cancelled links too. Said states on the link are fine."""
+    said = {c.table for c in spec.conditions if c.kind in ("filter", "in", "compare")}
+    for c in spec.conditions:
+        try:
+            path = graph.path(spec.base, c.table, c.col.via if c.col else None)
+        except Ambiguous:
+            continue
+        down = next((i for i, e in enumerate(path or ()) if not e.up), None)
+        if path is None or down is None or down == len(path) - 1:
+            continue
+        link = path[down].dst
+        states = [f.name for f in lex.filters.values() if f.table.lower() == link and _state_test(f.sql, lex, link)]
+        if len(states) >= 2 and link not in said:
+            raise NotUnderstood(f"“{c.text}” is reached through {link}, which can be {' or '.join(states)}; "
+                                "say which (for example “with an active one”).", (c.text,))
+    return spec, ()
+
+
+def _state_test(sql: str, lex: Lexicon, table: str) -> bool:
+    """Whether a filter tests one listed value of a column (``status = 'active'``)."""
+    try:
+        node = sqlglot.parse_one(sql, read=lex.dialect)
+    except sqlglot.errors.SqlglotError:
+        return False
+    if not (isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal)):
+        return False
+    column = lex.tables[table].table.column(node.this.name) if table in lex.tables else None
+    return column is not None and bool(column.sample_values)
+
+
 def tie_break(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
     """A top N ranked on a measure may cut through tied rows: the first grouping orders them
     (deterministically, instead of the database's arbitrary order), and the answer says so."""
@@ -127,8 +160,8 @@ def tie_break(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpe
     return replace(spec, order=order), (f"rows tied at the cut are ordered by {name}",)
 
 
-CHECKS: tuple[Check, ...] = (no_contradiction, no_filter_decided_by_another, no_sum_of_keys, no_extreme_of_text,
-                             tie_break)
+CHECKS: tuple[Check, ...] = (no_contradiction, no_filter_decided_by_another, no_unsaid_link_state, no_sum_of_keys,
+                             no_extreme_of_text, tie_break)
 
 
 def run_checks(spec: QuerySpec, lex: Lexicon, graph: JoinGraph,
