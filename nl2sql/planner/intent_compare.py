@@ -216,6 +216,11 @@ class ComparisonSteps:
         nxt = self.at(j + 1)
         if nxt is None:
             raise NotUnderstood("Contains what?", (it.text,))
+        if nxt.kind == "concept" and nxt.concepts and all(c.kind in ("column", "table", "metric")
+                                                            for c in nxt.concepts):
+            # "documents that contain the paragraph text 'Brazil'": names what is contained, not a text
+            raise NotUnderstood("“contains” followed by a name of the data is not a text to search for.",
+                                (it.text, nxt.text))
         pattern = nxt.text
         if not pattern.strip() or any(ch in pattern for ch in "%_\\"):
             raise NotUnderstood("I can only search for plain words inside text.", (pattern,))
