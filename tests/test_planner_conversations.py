@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -22,7 +22,7 @@ from nl2sql.generators import generate_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from planner_conversations import load_conversations, score_turns  # noqa: E402
+from planner_conversations import load_conversations, score_turns
 
 FILES = (ROOT / "fixtures/tpch/blind/conversations_a.yaml", ROOT / "fixtures/tpch/conversations_edits.yaml")
 SAAS_FILE = ROOT / "fixtures/blind_saas/conversations.yaml"
@@ -48,7 +48,7 @@ def demo(demo_plain: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> tuple[d
     return demo_plain
 
 
-@lru_cache(maxsize=None)
+@cache
 def _outcomes(cid: str, con: duckdb.DuckDBPyConnection, model: SemanticModel) -> dict[str, str]:
     return {tid: outcome for tid, outcome, _ in score_turns(CONVERSATIONS[cid], model, con, generate_offline)}
 

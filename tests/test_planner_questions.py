@@ -21,8 +21,16 @@ from catalog_semantics.model import SemanticModel
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from planner_conversations import demo as open_model  # noqa: E402
-from planner_snapshots import SAAS_OVERLAY, SAAS_SETS, SAAS_SNAPSHOT, SNAPSHOT, build_saas, outcome, questions  # noqa: E402
+from planner_conversations import demo as open_model
+from planner_snapshots import (
+    SAAS_OVERLAY,
+    SAAS_SETS,
+    SAAS_SNAPSHOT,
+    SNAPSHOT,
+    build_saas,
+    outcome,
+    questions,
+)
 
 QUESTIONS = list(questions())
 EXPECTED = yaml.safe_load(SNAPSHOT.read_text())

@@ -86,7 +86,7 @@ def choices_for(question: str, model: SemanticModel, error: Ambiguity, read: Rea
     for table in error.tables:
         qualifier = " ".join(lex.tables[table].words)
         if qualifier.lower() not in phrase.lower():
-            rewrites.append(pattern.sub(lambda m, q=qualifier: f"{q} {m.group(0)}", question, count=1))
+            rewrites.append(pattern.sub(_qualified(qualifier), question, count=1))
     for rewritten in rewrites:
         if rewritten == question:
             continue
@@ -96,6 +96,14 @@ def choices_for(question: str, model: SemanticModel, error: Ambiguity, read: Rea
             continue
         out.append(Choice(label=describe(spec, lex, notes), question=rewritten))
     return tuple(out) if 2 <= len(out) <= MAX_CHOICES else ()
+
+
+def _qualified(qualifier: str) -> Callable[[re.Match[str]], str]:
+    """The replacement that puts a table's words before the phrase ('nation' -> 'supplier nation')."""
+    def put(m: re.Match[str]) -> str:
+        return f"{qualifier} {m.group(0)}"
+
+    return put
 
 
 def _phrase_naming(question: str, model: SemanticModel, target: str) -> str:

@@ -9,13 +9,14 @@ the LLM) has no frame to edit, and the follow-up is then read on its own.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
-from nl2sql.planner.followup import Edit, GroupEdit, ValueEdit, read_edit
 from nl2sql.planner.conversation_rows import ROW_EDITS, _same_named, reaches
+from nl2sql.planner.followup import Edit, GroupEdit, ValueEdit
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.reading import NotUnderstood, Reading, _stem
@@ -177,8 +178,7 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
     for grain in edit.grains:
         ranges = [c.col for c in spec.conditions if c.kind == "range" and c.col]
         col = ranges[0] if ranges else _date_column(spec, lex, graph, question)
-        one_year = any(c.kind == "range" and None not in c.values and (c.values[1] - c.values[0]).days <= 366
-                       for c in spec.conditions)
+        one_year = any(_days(c) <= 366 for c in spec.conditions if c.kind == "range")
         if grain == "quarter" and not one_year:
             grain = "quarter_start"                     # quarters of several years stay apart
         dims.append(Dim(col, grain=grain, name=grain.replace("_start", "")))
@@ -218,14 +218,13 @@ def _edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -
     if edit.fn in ("max", "min") and spec.order and spec.order[0].measure is not None and spec.limit:
         # "and the least?" after "which region had the most revenue": the other end of the ranking
         return replace(spec, order=(replace(spec.order[0], desc=edit.fn == "max"),) + spec.order[1:])
-    aggs = [_as_aggregate(m, lex) for m in spec.measures]
-    aggs = [m for m in aggs if m is not None and m.kind == "agg" and m.col is not None]
-    if len(spec.measures) != 1 or not aggs or edit.fn == "count":
+    aggs = [a for a in (_as_aggregate(m, lex) for m in spec.measures)
+            if a is not None and a.kind == "agg" and a.col is not None]
+    if len(spec.measures) != 1 or not aggs or edit.fn == "count" or aggs[0].col is None:
         raise NotUnderstood("I cannot apply that aggregate to the previous measure.", (edit.fn,))
-    m = aggs[0]
-    info = lex.tables[m.col.table] if m.col else None
-    if info is not None and m.col is not None and edit.fn in ("sum", "avg", "median") and (
-            m.col.column not in info.numeric or m.col.column in info.keys):
+    m, col = aggs[0], aggs[0].col
+    info = lex.tables[col.table]
+    if edit.fn in ("sum", "avg", "median") and (col.column not in info.numeric or col.column in info.keys):
         raise NotUnderstood("That aggregate needs a numeric measure.", (edit.fn,))
     return replace(spec, measures=(replace(m, fn=edit.fn),))
 
@@ -243,6 +242,14 @@ def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph)
     return replace(spec, base=new.table, measures=(new,), order=order)
 
 
+def _days(c: Condition) -> int:
+    """The length of a range condition in days (a large number when open-ended)."""
+    start, end = (c.values + (None, None))[:2]
+    if isinstance(start, date) and isinstance(end, date):
+        return (end - start).days
+    return 1 << 30
+
+
 def _as_aggregate(m: Measure, lex: Lexicon) -> Measure | None:
     """A metric that is one aggregate of one column (SUM(l_quantity)) as that aggregate, so that another
     aggregate of the same column can replace it ("and the average?")."""
@@ -252,8 +259,8 @@ def _as_aggregate(m: Measure, lex: Lexicon) -> Measure | None:
         node = sqlglot.parse_one(lex.metrics[m.metric].sql, read=lex.dialect)
     except (sqlglot.errors.SqlglotError, KeyError):
         return None
-    names = {exp.Sum: "sum", exp.Avg: "avg", exp.Min: "min", exp.Max: "max"}
-    fn = names.get(type(node))
+    fn = next((name for kind, name in ((exp.Sum, "sum"), (exp.Avg, "avg"), (exp.Min, "min"), (exp.Max, "max"))
+               if isinstance(node, kind)), None)
     if fn is None or not isinstance(node.this, exp.Column) or m.table not in lex.tables:
         return None
     column = next((c.name for c in lex.tables[m.table].table.columns if c.name.lower() == node.this.name.lower()),

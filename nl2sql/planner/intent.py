@@ -26,7 +26,6 @@ from nl2sql.planner.spec import ColRef, Condition, Measure, Order
 from nl2sql.planner.timefilters import find_periods
 from nl2sql.planner.words import word_list
 
-
 # Superlatives of time after "when": whether they ask for the latest date.
 _WHEN_EXTREMES = {w: latest for latest, key in ((True, "latest"), (False, "earliest"))
                   for w in word_list("when_extremes", key)}

@@ -5,7 +5,7 @@ The words live in data so that a new wording is a line of YAML, not a branch of 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ def phrases(section: str, key: str = "") -> frozenset[tuple[str, ...]]:
     return _phrases(section, key)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _phrases(section: str, key: str) -> frozenset[tuple[str, ...]]:
     entries = word_list(section, key) if key else word_list(section)
     return frozenset(tuple(stem(w) for w in words(str(p))) for p in entries)
