@@ -49,17 +49,11 @@ def generate_verified(question: str, model: SemanticModel, extra: Iterable[Verif
 
 
 def generate_offline(question: str, model: SemanticModel, history: History = ()) -> Candidate:
-    from nl2sql.planner import plan
+    from nl2sql.planner.turns import plan_turn
 
+    # A follow-up ("and in 1997?") is read as an edit of the previous turn's frame (nl2sql/planner/turns.py).
     columns = "helpful" if model.answer_columns == "helpful" else "asked"
-    candidate = plan(question, model, columns=columns)
-    if candidate.abstained and history:
-        # A follow-up such as "and in 1997?" leans on the previous question: try them together.
-        previous = history[-1][0]
-        combined = plan(f"{previous} {question}", model, columns=columns)
-        if not combined.abstained:
-            return combined
-    return candidate
+    return plan_turn(question, model, history, columns=columns)
 
 
 @dataclass(frozen=True)

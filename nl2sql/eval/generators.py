@@ -116,7 +116,8 @@ class AssistantGenerator:
         last_sql = next((a.sql for a in reversed(answer.attempts) if a.sql), None)
         if answer.status == "refused":
             return replace(base, sql=last_sql, outcome="refused", reason=answer.message)
-        if answer.status == "abstained" or answer.error_code in ("llm_unavailable", "config", "question"):
+        # a clarifying question is not an answer: scored like an abstention (as the CLI exits 4 for both)
+        if answer.status in ("abstained", "clarify") or answer.error_code in ("llm_unavailable", "config", "question"):
             return replace(base, sql=last_sql, outcome="abstained", reason=answer.message)
         outcome: Outcome = "timeout" if answer.error_code == "timeout" else "sql_error"
         return replace(base, sql=last_sql, outcome=outcome, reason=answer.message)

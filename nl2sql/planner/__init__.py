@@ -12,11 +12,14 @@ with describe for the interpretation.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Literal
 
 from catalog_semantics.model import SemanticModel
-from nl2sql.answer import Candidate
+from nl2sql.answer import Candidate, Choice
 from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.checks import check_question, run_checks
+from nl2sql.planner.clarify import Ambiguity, check_polar, choices_for
 from nl2sql.planner.compile import Compiler
 from nl2sql.planner.describe import business_name, describe
 from nl2sql.planner.intent import NotUnderstood, Reader
@@ -27,7 +30,7 @@ from nl2sql.planner.resolve import resolve
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import tokenize
 
-__all__ = ["NotUnderstood", "plan", "plan_spec"]
+__all__ = ["NotUnderstood", "checked_sql", "compile_spec", "plan", "plan_spec"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -58,17 +61,36 @@ def rephrase_hint(model: SemanticModel) -> str:
 
 def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str], float]:
     """The spec, assumption notes and confidence for a question; raises ``NotUnderstood``."""
+    check_question(question)
+    check_polar(question)
     lex = lexicon_for(model)
     graph = join_graph(model)
     items = match_items(tokenize(question), lex)
     items, ambiguous = resolve(items, lex, graph)
     if ambiguous:
-        raise NotUnderstood("Some words could mean more than one thing.", tuple(ambiguous))
+        first = next(it for it in items if it.text in ambiguous)
+        raise Ambiguity("Some words could mean more than one thing.", tuple(ambiguous), phrase=first.text,
+                        tables=tuple(dict.fromkeys(c.table for c in first.concepts)))
     reading = Reader(items, lex, graph).read()
     assembler = Assembler(reading, lex, graph)
     spec = assembler.assemble()
     confidence = 0.9 - 0.1 * reading.fuzzy - 0.05 * reading.weak - 0.05 * len(assembler.notes)
     return spec, assembler.notes, max(0.3, min(1.0, confidence))
+
+
+def checked_sql(spec: QuerySpec, model: SemanticModel, *, dialect: str | None = None,
+                columns: Literal["helpful", "asked"] = "asked") -> tuple[QuerySpec, list[str], str]:
+    """The spec after the checks before any answer (``checks.CHECKS``), their notes, and its SQL."""
+    spec, notes = run_checks(spec, lexicon_for(model), join_graph(model))
+    return spec, notes, compile_spec(spec, model, dialect=dialect, columns=columns)
+
+
+def compile_spec(spec: QuerySpec, model: SemanticModel, *, dialect: str | None = None,
+                 columns: Literal["helpful", "asked"] = "asked") -> str:
+    """The SQL of a spec on the model's (or the given) dialect; raises ``NotUnderstood``."""
+    target = dialect or model.dialect
+    compiler = Compiler(spec, lexicon_for(model), join_graph(model), target, helpful=columns == "helpful")
+    return compiler.compile().sql(dialect=target)
 
 
 def plan(question: str, model: SemanticModel, *, dialect: str | None = None,
@@ -79,14 +101,36 @@ def plan(question: str, model: SemanticModel, *, dialect: str | None = None,
     names and the label of a "which X"; ``"helpful"`` also shows what a ranking is ranked by and what a
     list is filtered or sorted on (docs/offline_engine.md, "Columns shown").
     """
+    return answer_spec(lambda: plan_spec(question, model), model, dialect=dialect, columns=columns,
+                       question=question)
+
+
+def clarify(question: str, model: SemanticModel, error: Ambiguity, dialect: str | None,
+            columns: Literal["helpful", "asked"]) -> tuple[Choice, ...]:
+    """The readings left when the question is ambiguous, each one that compiles."""
+    def read(q: str) -> tuple[QuerySpec, list[str], float]:
+        spec, notes, confidence = plan_spec(q, model)
+        spec, said, _sql = checked_sql(spec, model, dialect=dialect, columns=columns)
+        return spec, notes + said, confidence
+
+    return choices_for(question, model, error, read)
+
+
+def answer_spec(read: Callable[[], tuple[QuerySpec, list[str], float]], model: SemanticModel, *,
+                dialect: str | None = None, columns: Literal["helpful", "asked"] = "asked",
+                question: str = "") -> Candidate:
+    """Run a reading and compile it into a Candidate; a reading that fails becomes an abstention, or a
+    clarifying question with choices when two or three readings of ``question`` remain."""
     try:
-        spec, notes, confidence = plan_spec(question, model)
-        lex = lexicon_for(model)
-        target = dialect or model.dialect
-        compiler = Compiler(spec, lex, join_graph(model), target, helpful=columns == "helpful")
-        sql = compiler.compile().sql(dialect=target)
-        return Candidate("offline", sql, confidence=confidence, interpretation=describe(spec, lex, notes))
+        spec, notes, confidence = read()
+        spec, said, sql = checked_sql(spec, model, dialect=dialect, columns=columns)
+        return Candidate("offline", sql, confidence=confidence, notes=tuple(said),
+                         interpretation=describe(spec, lexicon_for(model), notes + said))
     except NotUnderstood as e:
+        choices = clarify(question, model, e, dialect, columns) if isinstance(e, Ambiguity) and question else ()
+        if choices:
+            return Candidate("offline", None, choices=choices, clarification=f"{e.reason} Which one?",
+                             abstain_reason=e.reason, unknown_words=tuple(dict.fromkeys(e.words)))
         words = tuple(dict.fromkeys(e.words))
         named = f" I did not understand: {', '.join(repr(w) for w in words)}." if words else ""
         return Candidate("offline", None, abstain_reason=f"{e.reason}{named} {rephrase_hint(model)}",

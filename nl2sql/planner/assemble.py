@@ -10,6 +10,7 @@ from datetime import date
 import sqlglot
 from sqlglot import exp
 
+from nl2sql.planner.clarify import Ambiguity, path_qualifiers
 from nl2sql.planner.intent import NotUnderstood, Reading
 from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up
 from nl2sql.planner.lexicon import Lexicon
@@ -21,6 +22,7 @@ from nl2sql.planner.spec import (
     Order,
     QuerySpec,
 )
+from nl2sql.planner.words import word_list
 
 
 class Assembler:
@@ -35,8 +37,9 @@ class Assembler:
         try:
             return self.graph.path(start, ref_table, via)
         except Ambiguous:
-            raise NotUnderstood(f"There is more than one way to relate {start} to {ref_table}; "
-                                "say which one you mean.", (ref_table,)) from None
+            raise Ambiguity(f"There is more than one way to relate {start} to {ref_table}; "
+                            "say which one you mean.", (ref_table,), target=ref_table,
+                            tables=path_qualifiers(self.graph, start, ref_table)) from None
 
     def up(self, start: str, table: str, via: str | None = None) -> bool:
         p = self.path(start, table, via)
@@ -79,6 +82,10 @@ class Assembler:
             return self._aggregate()
         if r.extremes and not self._subject() and not r.projections:
             return self._scalar_extreme()
+        if (r.dims or r.unit_dims) and not (r.entities or r.projections or r.conditions or r.extremes or r.orders
+                                            or r.periods or r.limit) and _starts_with_grouping(r.words):
+            # "by ship mode" alone: a grouping of nothing (usually a follow-up asked without its question)
+            raise NotUnderstood("Grouped by what it names, but nothing is counted or measured.", ())
         return self._listing()
 
     def _subject(self) -> str | None:
@@ -125,7 +132,8 @@ class Assembler:
                 year_col = self._year_column(base)
                 cmp = _year_comparison(p.start, p.end)
                 if year_col is None or cmp is None:
-                    raise NotUnderstood("I could not find a date to apply the period to.", (p.text,))
+                    raise Ambiguity("I could not tell which date the period applies to.", (p.text,), phrase=p.text,
+                                    readings=tuple(f"{d} {p.text}" for d in self._date_choices(base)))
                 out.append(Condition("compare", year_col.table, year_col, cmp[0], (cmp[1],), text=p.text))
                 self.r.projections = [pr for pr in self.r.projections if pr[0].column != year_col.column]
                 continue
@@ -162,7 +170,7 @@ class Assembler:
             if len({h for h in near}) == 1:
                 return ColRef(*near[0])
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
-        named = {h for stem in self.r.words for h in self.lex.date_names.get(stem, ())}
+        named = {h for stem in self.r.words for h in self.lex.date_names.get(_verb_of(stem), ())}
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
         sibling = self._sibling_dates()
@@ -184,6 +192,14 @@ class Assembler:
             if len(tables) > 1:
                 return None
         return None
+
+    def _date_choices(self, base: str) -> list[str]:
+        """The dates of the nearest table that has some, in words, when there are two or three."""
+        for t in self._by_distance(base):
+            dates = self.lex.tables[t].dates
+            if dates:
+                return [self._col_words(ColRef(t, d)) for d in dates] if 2 <= len(dates) <= 3 else []
+        return []
 
     def _sibling_dates(self) -> list[ColRef]:
         """'went by truck in 1995' names the ship mode, so the year is the ship date's: a date column
@@ -208,7 +224,8 @@ class Assembler:
         for unit in self.r.unit_dims:
             col = self._date_column(base)
             if col is None:
-                raise NotUnderstood(f"I could not find a date to group by {unit}.", (unit,))
+                raise Ambiguity(f"I could not tell which date to group by {unit}.", (unit,), phrase=unit,
+                                readings=tuple(f"{unit} of {d}" for d in self._date_choices(base)))
             if unit == "quarter" and not self._within_one_year():
                 unit = "quarter_start"
             dims.append(Dim(col, grain=unit, name=unit.replace("_start", "")))
@@ -220,6 +237,12 @@ class Assembler:
     # ------------------------------------------------------------------------------------------
     def _aggregate(self) -> QuerySpec:
         r = self.r
+        if r.per_value:
+            listed = [c.col for c in r.conditions if c.kind == "in" and len(c.values) > 1 and c.col]
+            if len(listed) != 1:
+                raise NotUnderstood("“Each separately” needs one list of values to split by.", ())
+            r.dims.append(Dim(listed[0]))
+            r.per_value = False
         measures = list(r.measures)
         subject = self._subject()
         for i, m in enumerate(measures):
@@ -244,6 +267,9 @@ class Assembler:
         for table, _pos, plural in r.entities:
             if table in used_tables or any(self.up(base, table) and table == d.col.via for d in dims):
                 continue
+            if ranks and not r.mode and table != base and dims and self._on_path(base, table, dims) \
+                    and any(d.name != table and d.col.table != table for d in dims):
+                continue        # "which country's customers placed the most orders": the way to the country
             if ranks and not r.mode and table != base:
                 dims.append(self._entity_dim(table))
                 used_tables.add(table)
@@ -472,6 +498,15 @@ class Assembler:
     # ------------------------------------------------------------------------------------------
     def _share(self) -> QuerySpec:
         r = self.r
+        if "ratio" in r.words and any(w in r.words for w in word_list("ratio_sides")):
+            # "ratio of urgent orders to low priority orders": two sides, each with its own condition
+            raise NotUnderstood("A ratio of two different things is not something I can compute yet.", ("ratio",))
+        plain = [c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare")]
+        if r.share_conditions and plain:
+            # "what fraction of late items were shipped by TRUCK": which condition is the part and which
+            # the whole depends on word order the reading does not keep; do not guess
+            raise NotUnderstood("I could not tell which condition is the part and which the whole.",
+                                tuple(c.text for c in r.share_conditions + plain))
         if not r.share_conditions:
             # "share of orders that are urgent": plain conditions are what the share is of
             r.share_conditions = [c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare")]
@@ -637,6 +672,28 @@ class Assembler:
         helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
         return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
                          tuple(helpers))
+
+
+def _starts_with_grouping(stems: tuple[str, ...]) -> bool:
+    """'by ship mode', 'per region': the question opens with a grouping word (not 'list each ...')."""
+    from nl2sql.planner.vocabulary import cue_index
+
+    cues = cue_index().get(stems[:1], ())
+    return any(c.kind in ("group", "grain") for c in cues) and not any(c.kind == "list" for c in cues)
+
+
+def _verb_of(stem: str) -> str:
+    """'shipment' names the shipping date as 'shipped' does: a nominal suffix (vocabulary.yaml) comes off.
+
+    >>> _verb_of("shipment"), _verb_of("ship")
+    ('ship', 'ship')
+    """
+    from nl2sql.planner.words import word_list
+
+    for suffix in word_list("nominal_suffixes"):
+        if stem.endswith(suffix) and len(stem) > len(suffix) + 2:
+            return stem[: -len(suffix)]
+    return stem
 
 
 def _year_comparison(start: date | None, end: date | None) -> tuple[str, int] | None:

@@ -139,6 +139,13 @@ class Compiler:
             raise NotUnderstood(f"The definition of a metric or filter could not be read ({e}).", ()) from e
         for col in node.find_all(exp.Column):
             if col.table:
+                # "plans.price_per_seat" in a metric that joins plans: qualified by table name, bound to
+                # the alias this query gives that table (else the table is never joined)
+                owner = next((t for t in (table, *joins) if t.lower() == col.table.lower()), None)
+                if owner is None:
+                    raise NotUnderstood(f"A metric uses a table it does not join: {col.table}.", (col.table,))
+                a = alias if (alias and owner.lower() == table.lower()) else self.alias_for(owner.lower())
+                col.set("table", exp.to_identifier(a))
                 continue
             owner = next((t for t in (table, *joins) if self.lex.tables[t.lower()].table.column(col.name)), None)
             if owner is None:
@@ -165,7 +172,9 @@ class Compiler:
             if len(info.pk) != 1:
                 raise NotUnderstood(f"I cannot count each {m.metric} by a single key.", (m.metric,))
             per = exp.Count(this=exp.Distinct(expressions=[exp.column(info.pk[0], table=self.alias_for(m.metric))]))
-            rows = exp.Mul(this=exp.Count(this=exp.Star()), expression=exp.Literal.number("1.0"))
+            rows: exp.Expression = exp.Mul(this=exp.Count(this=exp.Star()), expression=exp.Literal.number("1.0"))
+            if self.dialect != "sqlite":     # 1.0 is a DECIMAL there: the ratio would come back as one
+                rows = exp.cast(exp.Count(this=exp.Star()), "DOUBLE")
             return exp.Div(this=rows, expression=per)
         if m.kind == "share" and m.fn in ("total", "total_percent"):
             part = self.measure(Measure("metric", m.table, metric=m.metric))

@@ -24,10 +24,11 @@ from nl2sql.planner.reading import (  # noqa: F401  (NotUnderstood and Reading a
 )
 from nl2sql.planner.spec import ColRef, Condition, Measure, Order
 from nl2sql.planner.timefilters import find_periods
-
+from nl2sql.planner.words import word_list
 
 # Superlatives of time after "when": whether they ask for the latest date.
-_WHEN_EXTREMES = {"most recent": True, "latest": True, "newest": True, "earliest": False, "oldest": False}
+_WHEN_EXTREMES = {w: latest for latest, key in ((True, "latest"), (False, "earliest"))
+                  for w in word_list("when_extremes", key)}
 
 
 class Reader(RankingSteps, ComparisonSteps):
@@ -163,6 +164,8 @@ class Reader(RankingSteps, ComparisonSteps):
             self.neg_at = j
         elif "mode" in kinds:
             self._mode(j)
+        elif "per_value" in kinds:
+            self.r.per_value = True          # "AUTOMOBILE and FURNITURE, each separately": one row per value
         elif "agg" in kinds:
             self._aggregate(j)
         elif "top" in kinds and self._top(j):

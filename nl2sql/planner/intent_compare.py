@@ -198,6 +198,11 @@ class ComparisonSteps:
                                               self.at(j + 2) is not None and self.at(j + 2).kind == "unknown"  # type: ignore[union-attr]
                                               and self.table(j + 3) is not None))))
         if names_next and v is not None and v == int(v) and v > 0 and self.r.limit is None and not is_year(it):
+            nxt_table = self.table(j + 1)
+            if nxt_table is not None and any(t != nxt_table and p < j for t, p, _ in self.r.entities):
+                # "customers with 5 orders": a count of other rows, not how many rows to show
+                raise NotUnderstood("A number before something other than what is listed is a count, not a "
+                                    "limit; I cannot compare counts of rows that way yet.", (it.text,))
             self.r.limit = int(v)
             return
         if is_year(it):
@@ -211,6 +216,11 @@ class ComparisonSteps:
         nxt = self.at(j + 1)
         if nxt is None:
             raise NotUnderstood("Contains what?", (it.text,))
+        if nxt.kind == "concept" and nxt.concepts and all(c.kind in ("column", "table", "metric")
+                                                            for c in nxt.concepts):
+            # "documents that contain the paragraph text 'Brazil'": names what is contained, not a text
+            raise NotUnderstood("“contains” followed by a name of the data is not a text to search for.",
+                                (it.text, nxt.text))
         pattern = nxt.text
         if not pattern.strip() or any(ch in pattern for ch in "%_\\"):
             raise NotUnderstood("I can only search for plain words inside text.", (pattern,))

@@ -18,13 +18,13 @@ from nl2sql.planner.reading import (
 )
 from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES, MONTHS
+from nl2sql.planner.words import word_list
 
 # Past participles without -ed/-en: "made by", "sold by", "held by" introduce who did it, not a grouping.
-_PASSIVES = frozenset({"made", "sold", "held", "run", "paid", "done", "won", "led", "bought", "taught",
-                       "built", "owned", "kept", "sent", "brought", "put", "set", "hit", "read", "told"})
+_PASSIVES = frozenset(word_list("passives"))
 
 
-_PERIOD_WORDS = frozenset({"in", "on", "during", "q1", "q2", "q3", "q4", "of", "the", "year", "quarter", "month"})
+_PERIOD_WORDS = frozenset(word_list("period_words"))
 
 
 class RankingSteps:
@@ -309,12 +309,27 @@ class RankingSteps:
             elif (c := self.col(k)) is not None and not (self.table(k) and self.table(k) != c.table):
                 if c.column in self.info(c.table).dates:
                     self.r.date_cols.append((c, k))
-                    self.r.unit_dims.append("day")
+                    unit = self._table_unit(k)           # "by invoice date year": the year of that date
+                    self.r.unit_dims.append(unit or "day")
+                    if unit is not None:
+                        self.used.add(k)
+                        k += 1
                 elif self._pending_order() or (self.r.limit is not None and self.is_numeric(c)
                                                and not self.r.measures):
                     self._order_by_column(c)
                 else:
                     self.r.dims.append(Dim(c))
+            elif (c := self._own_column(k)) is not None:
+                self.r.dims.append(Dim(c))           # "by tier": the plans' tier column, not each plan
+            elif (t := self.table(k)) is not None and (unit := self._table_unit(k)) is not None:
+                # "per order year": the year of the order's date, not each order and then the year
+                dates = self.info(t).dates
+                if len(dates) != 1:
+                    raise NotUnderstood(f"I could not tell which date of {t} to group by.", (it.text,))
+                self.r.date_cols.append((ColRef(t, dates[0]), k))
+                self.r.unit_dims.append(unit)
+                self.used.add(k)
+                k += 1                             # the unit: marked used below
             elif (t := self.table(k)) is not None:
                 self.r.dims.append(Dim(ColRef(t, "", self.r.vias.get(k))))
             else:
@@ -329,6 +344,25 @@ class RankingSteps:
             break
         if not found and not self.seq[j].has("stop"):
             self.used.discard(j)
+
+    def _own_column(self, k: int) -> ColRef | None:
+        """A word naming both a table (by a synonym) and one of its non-naming columns: in a grouping,
+        the column ('by tier' when 'tiers' is also a synonym of plans)."""
+        it = self.at(k)
+        if it is None or it.kind != "concept":
+            return None
+        tables = [c for c in it.concepts if c.kind == "table"]
+        cols = [c for c in it.concepts if c.kind == "column" and c.value != "label"]
+        if len(tables) == 1 and len(cols) == 1 and cols[0].table == tables[0].table and cols[0].column \
+                and len(it.concepts) == 2:
+            return ColRef(cols[0].table, cols[0].column, self.r.vias.get(k))
+        return None
+
+    def _table_unit(self, k: int) -> str | None:
+        """The unit ('year') right after a table in a grouping ('order year'), if any."""
+        nxt = self.at(k + 1)
+        unit = nxt.cue("unit") if nxt is not None and nxt.kind == "cue" and (k + 1) not in self.used else None
+        return unit.arg if unit is not None else None
 
     def _passive_by(self, j: int) -> bool:
         it = self.seq[j]

@@ -16,16 +16,16 @@ from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel, 
 from catalog_semantics.text import plain_words, stem, words
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import cue_index
+from nl2sql.planner.words import word_list
 
 _NUMERIC = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "MONEY")
 _DATE = ("DATE", "TIME")
-_KEY_WORDS = frozenset({"id", "key", "pk", "fk", "uid", "code", "no", "num"})
+_KEY_WORDS = frozenset(word_list("key_words"))
 # Words every table has a column for: "car names" is not what "the names of the countries" means
-_ATTRIBUTE_HEADS = frozenset({"name", "type", "date", "number", "detail", "info", "status", "data"})
+_ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))
 # Words that name a table's role rather than its rows ("cars data", "student details", "order records")
-_CONTAINER_WORDS = frozenset({"data", "info", "information", "detail", "record", "list", "table", "entry"})
-_COMMENT_STOP = frozenset({"of", "the", "a", "an", "in", "on", "for", "with", "who", "which", "that", "where",
-                           "from", "to", "by", "and", "or", "is", "are", "was", "were", "e", "g", "eg", "ie"})
+_CONTAINER_WORDS = frozenset(word_list("container_words"))
+_COMMENT_STOP = frozenset(word_list("comment_stop"))
 # "F = fulfilled (all items shipped), O = open" -> (F, fulfilled), (O, open)
 _CODE_LABEL = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,3})\s*=\s*([A-Za-z][A-Za-z ]*)")
 
@@ -120,7 +120,8 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
         concept = Concept("metric", m.table.lower(), name=m.name)
         for phrase in (m.name, *m.synonyms):
             _add(lex.names, tuple(words(phrase)), concept)
-    for f in model.filters:
+    for f in (*model.filters, *_flag_filters(model)):
+        lex.filters.setdefault(f.name, f)
         concept = Concept("filter", f.table.lower(), name=f.name)
         for phrase in (f.name, *f.synonyms):
             _add(lex.names, tuple(words(phrase)), concept)
@@ -131,6 +132,24 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
             if len(w) >= 4 and not w.isdigit():
                 lex.vocab.setdefault(w[0], set()).add(w)
     return lex
+
+
+def _flag_filters(model: SemanticModel) -> list[NamedFilter]:
+    """A BOOLEAN column named as a state ('is_active', 'has_discount') is a condition its rows meet:
+    'active users' is ``users.is_active``, like a named filter of the model (which wins on a name clash)."""
+    named = {f.name for f in model.filters}
+    out: list[NamedFilter] = []
+    for t in model.tables:
+        for c in t.columns:
+            parts = words(c.name)
+            if c.type.upper() not in ("BOOLEAN", "BOOL") or len(parts) < 2 or parts[0] not in word_list("flag_prefixes"):
+                continue
+            state = " ".join(parts[1:])
+            name = f"{state} {' '.join(words(t.name))}"
+            if name not in named:
+                out.append(NamedFilter(name=name, sql=f"{t.name}.{c.name}", table=t.name,
+                                       synonyms=(state, *c.synonyms)))
+    return out
 
 
 def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], concept: Concept,

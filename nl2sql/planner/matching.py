@@ -13,6 +13,7 @@ from catalog_semantics.text import STOPWORDS, edit_distance, stem
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.tokens import Token
 from nl2sql.planner.vocabulary import Cue, cue_index, exact_phrases
+from nl2sql.planner.words import word_list
 
 # Cue kinds a model name may override when both match the same words ("Year" as a column).
 _WEAK_CUES = frozenset({"stop", "list", "unit", "and", "numword", "group", "distinct", "top"})
@@ -62,7 +63,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             items.append(Item("number", i, i + 1, tok.text, number=tok.number))
         elif tok.kind == "symbol":
             items.append(Item("cue", i, i + 1, tok.text, cues=_symbol_cues(tok.text)))
-        elif tok.word in STOPWORDS and tok.word not in _FUTURE:
+        elif tok.word in STOPWORDS and tok.word not in _meaningful():
             items.append(Item("cue", i, i + 1, tok.text, cues=(Cue("stop"),)))
         else:
             items.append(Item("unknown", i, i + 1, tok.text))
@@ -70,8 +71,19 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
     return items
 
 
-# Future tense asks for a forecast, which recorded data cannot answer: left unknown, so the planner abstains.
-_FUTURE = frozenset({"will", "shall"})
+def _meaningful() -> frozenset[str]:
+    """Words never dropped as stop words (vocabulary.yaml ``meaningful``): "will" asks for a forecast,
+    "why" for an explanation, which recorded data cannot answer; left unknown, the planner abstains."""
+    return _MEANINGFUL or _set_meaningful(frozenset(word_list("meaningful")))
+
+
+def _set_meaningful(words: frozenset[str]) -> frozenset[str]:
+    global _MEANINGFUL
+    _MEANINGFUL = words
+    return words
+
+
+_MEANINGFUL: frozenset[str] = frozenset()
 
 
 def _symbol_cues(symbol: str) -> tuple[Cue, ...]:
@@ -116,9 +128,17 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Ite
             return Item("cue", i, i + length, text, concepts=model, cues=cue)
         if model:
             return Item("concept", i, i + length, text, concepts=model, fuzzy=fuzzy)
+        if cue and all(c.kind == "stop" for c in cue) and any(t.word in _meaningful() for t in span):
+            continue         # "existing" is not the stop word "exist": left unknown, so it is reported
+        if cue and length > 1 and all(c.kind == "stop" for c in cue) and _names_a_column(tokens[i], lex):
+            continue         # "amount of" is a filler unless the model has an amount: then it names it
         if cue:
             return Item("cue", i, i + length, text, cues=cue)
     return _swapped(tokens, i, lex) or _joined(tokens, i, lex)
+
+
+def _names_a_column(tok: Token, lex: Lexicon) -> bool:
+    return any(c.kind == "column" and c.strength >= 3 for c in lex.names.get((tok.stem,), ()))
 
 
 def _joined(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
@@ -131,8 +151,8 @@ def _joined(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
     return Item("concept", i, i + 2, f"{tokens[i].text} {tokens[i + 1].text}", concepts=tuple(names))
 
 
-_OPENERS = frozenset({"please", "can", "could", "would", "you", "kindly", "now", "also", "and", "then"})
-_OF_FILLERS = frozenset({"the", "all", "our", "my", "their", "its", "a", "an", "each", "every"})
+_OPENERS = frozenset(word_list("openers"))
+_OF_FILLERS = frozenset(word_list("of_fillers"))
 
 
 def _swapped(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:

@@ -55,6 +55,7 @@ class Reading:
     share_table: str | None = None
     distinct: bool = False
     mode: bool = False
+    per_value: bool = False                                   # "each separately": group by the values named
     weak: int = 0
     fuzzy: int = 0
     vias: dict[int, str] = field(default_factory=dict)

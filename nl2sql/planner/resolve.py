@@ -33,6 +33,40 @@ def _is_label(c: Concept) -> bool:
     return c.value == "label"
 
 
+def _same_meaning_once(concepts: tuple[Concept, ...], lex: Lexicon) -> tuple[Concept, ...]:
+    """One meaning said two ways is not an ambiguity: a value that a named filter of the same words
+    tests (filter `status = 'churned'`, value 'churned'), and a value of another table where the words
+    name a metric ('billings' the metric, not the ticket category 'billing')."""
+    filters = [c for c in concepts if c.kind == "filter" and c.name in lex.filters]
+    tested = {t for f in filters if (t := _tested_value(lex.filters[f.name].sql, lex.dialect)) is not None}
+    metrics = {c.table for c in concepts if c.kind == "metric"}
+    flags = {(f.table, _flag_column(lex.filters[f.name].sql)) for f in filters}   # "active users": is_active
+    return tuple(c for c in concepts if not (
+        c.kind == "value" and (((c.column or "").lower(), (c.value or "").lower()) in tested
+                               or (metrics and c.table not in metrics))
+        or c.kind == "column" and (c.table, (c.column or "").lower()) in flags))
+
+
+def _flag_column(sql: str) -> str:
+    """'is_active' for a filter that is a bare boolean column (``users.is_active``), else ''."""
+    last = sql.strip().split(".")[-1]
+    return last.lower() if last.replace("_", "").isalnum() and " " not in sql.strip() else ""
+
+
+def _tested_value(sql: str, dialect: str) -> tuple[str, str] | None:
+    """('status', 'churned') for a filter `accounts.status = 'churned'`."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        node = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.SqlglotError:
+        return None
+    if isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal):
+        return node.this.name.lower(), node.expression.name.lower()
+    return None
+
+
 def _distance(graph: JoinGraph, a: str, b: str) -> int:
     try:
         path = graph.path(a, b)
@@ -43,6 +77,8 @@ def _distance(graph: JoinGraph, a: str, b: str) -> int:
 
 def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Item], list[str]]:
     """Narrow every concept item to one concept where the context allows; returns ambiguous phrases."""
+    items = [replace(it, concepts=_same_meaning_once(it.concepts, lex)) if it.kind == "concept" else it
+             for it in items]
     original = [it.concepts for it in items]
     items = [replace(it, concepts=strongest(it.concepts)) if it.kind in ("concept", "literal") else it
              for it in items]

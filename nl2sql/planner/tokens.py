@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from catalog_semantics.text import fold, stem
+from nl2sql.planner.words import word_map
 
 # One alternative per token kind, tried in order. Samples: 'Little Lever' · 1996-03-15 · 4,000,000 ·
 # 12.5% · $5,000 · 5k · Brand#34 · don't · q3 · 40
@@ -23,8 +24,7 @@ _TOKEN = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 # Plurals no suffix rule undoes.
-_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman", "mice": "mouse",
-              "geese": "goose", "teeth": "tooth", "feet": "foot", "indices": "index", "criteria": "criterion"}
+_IRREGULAR = word_map("irregular_plurals")
 _SCALE = {"k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
 _CONTRACTIONS = {"n't": " not", "'s": ""}
 

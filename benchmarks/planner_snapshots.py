@@ -1,0 +1,98 @@
+"""Write the offline engine's per-question snapshot of the demo question sets (tests/snapshots/planner_demo.yaml).
+
+For every question of fixtures/tpch/golden.yaml, golden_unseen.yaml, blind/business_a.yaml and
+business_b.yaml (and, in tests/snapshots/planner_saas.yaml, of the blind SaaS model): what the engine does (right, wrong, abstained, declined, false_answer) and the SQL it writes. tests/test_planner_questions.py
+checks each question against it, so one regression is one failing test; run this after a deliberate change
+and review the diff.
+
+    python benchmarks/planner_snapshots.py [--db demo.duckdb]
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from catalog_semantics.model import SemanticModel
+from nl2sql.eval.score import official_sql, order_matters, result_eq
+from nl2sql.planner import plan
+
+ROOT = Path(__file__).resolve().parent.parent
+SETS = ("fixtures/tpch/golden.yaml", "fixtures/tpch/golden_unseen.yaml", "fixtures/tpch/blind/business_a.yaml",
+        "fixtures/tpch/blind/business_b.yaml")
+SNAPSHOT = ROOT / "tests/snapshots/planner_demo.yaml"
+SAAS_SETS = ("fixtures/blind_saas/questions.yaml",)
+SAAS_SNAPSHOT = ROOT / "tests/snapshots/planner_saas.yaml"
+SAAS_OVERLAY = ROOT / "fixtures/blind_saas/overlay.yaml"
+
+
+def build_saas(path: Path) -> Path:
+    """The blind SaaS warehouse (fixtures/blind_saas/build.py, seeded: the same rows every time)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("blind_saas_build", ROOT / "fixtures/blind_saas/build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return Path(module.build(path))
+
+
+def questions(sets: tuple[str, ...] = SETS) -> Iterator[dict[str, object]]:
+    for name in sets:
+        for q in yaml.safe_load((ROOT / name).read_text())["questions"]:
+            yield {"set": name, **q}
+
+
+def outcome(q: dict[str, object], model: SemanticModel, con: duckdb.DuckDBPyConnection) -> tuple[str, str | None]:
+    cand = plan(str(q["question"]), model, columns=model.answer_columns)
+    if q.get("expect") == "abstain" or not q.get("sql"):
+        return ("declined" if cand.sql is None else "false_answer"), cand.sql
+    if cand.sql is None:
+        return ("clarify" if cand.choices else "abstained"), None
+    gold_sql = official_sql(str(q["sql"]))
+    gold = con.execute(gold_sql).fetchall()
+    try:
+        got = con.execute(official_sql(cand.sql, predicted=True)).fetchall()
+    except duckdb.Error:
+        return "wrong", cand.sql
+    return ("right" if result_eq(gold, got, ordered=order_matters(gold_sql)) else "wrong"), cand.sql
+
+
+def main() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from planner_conversations import demo
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", type=Path, required=True, help="the demo DuckDB file")
+    args = parser.parse_args()
+    con, model = demo(args.db)
+    write(SNAPSHOT, questions(), model, con)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        con, model = demo(build_saas(Path(tmp) / "saas.duckdb"), SAAS_OVERLAY)
+        write(SAAS_SNAPSHOT, questions(SAAS_SETS), model, con)
+        con.close()
+
+
+def write(path: Path, qs: Iterator[dict[str, object]], model: SemanticModel, con: duckdb.DuckDBPyConnection) -> None:
+    snap = {}
+    for q in qs:
+        result, sql = outcome(q, model, con)
+        snap[str(q["id"])] = {"outcome": result, "sql": sql}
+    path.write_text("# Written by benchmarks/planner_snapshots.py; checked by tests/test_planner_questions.py.\n"
+                    + yaml.safe_dump(snap, sort_keys=False, width=200))
+    counts: dict[str, int] = {}
+    for v in snap.values():
+        counts[v["outcome"]] = counts.get(v["outcome"], 0) + 1
+    print(path.name, counts)
+
+
+if __name__ == "__main__":
+    main()

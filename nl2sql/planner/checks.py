@@ -1,0 +1,174 @@
+"""Checks before any answer: an ordered tuple of small rules over the frame (``QuerySpec``).
+
+Each rule returns the frame (maybe with a deterministic tie-break added) and the notes the user should
+read, or raises ``NotUnderstood`` when answering would be a confident wrong answer: contradictory
+filters on one column (which silently return nothing), a sum or average of identifiers. The question
+itself is checked first: a request to change data is declined, whatever else it says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import sqlglot
+from sqlglot import exp
+
+from nl2sql.planner.describe import business_name
+from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.reading import NotUnderstood
+from nl2sql.planner.spec import Condition, Order, QuerySpec
+from nl2sql.planner.words import word_list
+
+Check = Callable[[QuerySpec, Lexicon, JoinGraph], tuple[QuerySpec, tuple[str, ...]]]
+_OPENERS = frozenset(word_list("openers"))
+
+
+def check_question(question: str) -> None:
+    """A question that starts with a verb that changes data is declined.
+
+    >>> check_question("cancel all the trial accounts")
+    Traceback (most recent call last):
+    ...
+    nl2sql.planner.reading.NotUnderstood: This asks to change data; I only read it.
+    >>> check_question("how many accounts were cancelled")
+    """
+    from catalog_semantics.text import words
+
+    first = next((w for w in words(question.lower()) if w not in _OPENERS), "")
+    if first in word_list("commands"):
+        raise NotUnderstood("This asks to change data; I only read it.", (first,))
+
+
+def no_contradiction(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """Two filters that want one column to be two different things at once leave no rows."""
+    wanted: dict[tuple[str, str, str | None], set[str]] = {}
+    for c in spec.conditions:
+        values = _equal_values(c, lex)
+        if values is None:
+            continue
+        key, allowed = values
+        if key in wanted and not (wanted[key] & allowed):
+            raise NotUnderstood("The question asks for one column to hold two different values at once.",
+                                tuple(sorted(wanted[key] | allowed)))
+        wanted[key] = wanted.get(key, allowed) & allowed if key in wanted else allowed
+    return spec, ()
+
+
+def _equal_values(c: Condition, lex: Lexicon) -> tuple[tuple[str, str, str | None], set[str]] | None:
+    if c.negated:
+        return None
+    if c.kind in ("in", "compare") and c.col is not None and (c.kind == "in" or c.op == "="):
+        return (c.col.table, c.col.column.lower(), c.col.via), {str(v).lower() for v in c.values}
+    if c.kind == "filter" and c.filter_name in lex.filters:
+        try:
+            node = sqlglot.parse_one(lex.filters[c.filter_name].sql, read=lex.dialect)
+        except sqlglot.errors.SqlglotError:
+            return None
+        if isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal):
+            return (c.table, node.this.name.lower(), None), {node.expression.name.lower()}
+    return None
+
+
+def no_sum_of_keys(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """Identifiers are counted, never added up or averaged."""
+    for m in spec.measures:
+        if m.kind == "agg" and m.fn in ("sum", "avg", "median") and m.col is not None \
+                and m.col.column in lex.tables[m.col.table].keys:
+            raise NotUnderstood("That would add up identifiers, which are labels rather than amounts.",
+                                (m.col.column,))
+    return spec, ()
+
+
+def no_filter_decided_by_another(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """'customers in FRANCE in ASIA': a value of a table and a value of a table it belongs to, along one
+    path. The first decides the second, so the second is either redundant or contradicts it (no rows);
+    which one needs the data, so decline. Different paths (customer region, supplier country) are fine."""
+    valued = [c for c in spec.conditions if c.kind == "in" and not c.negated and c.col is not None]
+    for a in valued:
+        for b in valued:
+            if a.table == b.table or a.col is None or b.col is None or a.col.via != b.col.via:
+                continue
+            names = lex.tables[a.table].labels + lex.tables[a.table].pk
+            if a.col.column not in names:        # a segment does not decide a customer's country
+                continue
+            try:
+                path = graph.path(a.table, b.table)
+            except Ambiguous:
+                continue
+            if path and all_up(path):
+                raise NotUnderstood(f"“{a.text}” already decides “{b.text}”: naming both either repeats it or "
+                                    "leaves nothing.", (a.text, b.text))
+    return spec, ()
+
+
+def no_extreme_of_text(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """The highest or lowest of a text column is its last or first in alphabetical order, which is not
+    what 'the best-selling ship mode' asks."""
+    for m in spec.measures:
+        if m.kind == "agg" and m.fn in ("max", "min") and m.col is not None:
+            info = lex.tables[m.col.table]
+            if m.col.column not in info.numeric and m.col.column not in info.dates:
+                raise NotUnderstood("The highest or lowest of a text column is only its alphabetical order.",
+                                    (m.col.column,))
+    return spec, ()
+
+
+def no_unsaid_link_state(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """'customers on an annual plan' reaches plans through subscriptions, rows that have a state the model
+    names (an active or a cancelled subscription): the question does not say whether the link must be
+    current, so decline rather than count cancelled links too. Said states on the link are fine."""
+    said = {c.table for c in spec.conditions if c.kind in ("filter", "in", "compare")}
+    for c in spec.conditions:
+        try:
+            path = graph.path(spec.base, c.table, c.col.via if c.col else None)
+        except Ambiguous:
+            continue
+        down = next((i for i, e in enumerate(path or ()) if not e.up), None)
+        if path is None or down is None or down == len(path) - 1:
+            continue
+        link = path[down].dst
+        states = [f.name for f in lex.filters.values() if f.table.lower() == link and _state_test(f.sql, lex, link)]
+        if len(states) >= 2 and link not in said:
+            raise NotUnderstood(f"“{c.text}” is reached through {link}, which can be {' or '.join(states)}; "
+                                "say which (for example “with an active one”).", (c.text,))
+    return spec, ()
+
+
+def _state_test(sql: str, lex: Lexicon, table: str) -> bool:
+    """Whether a filter tests one listed value of a column (``status = 'active'``)."""
+    try:
+        node = sqlglot.parse_one(sql, read=lex.dialect)
+    except sqlglot.errors.SqlglotError:
+        return False
+    if not (isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal)):
+        return False
+    column = lex.tables[table].table.column(node.this.name) if table in lex.tables else None
+    return column is not None and bool(column.sample_values)
+
+
+def tie_break(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """A top N ranked on a measure may cut through tied rows: the first grouping orders them
+    (deterministically, instead of the database's arbitrary order), and the answer says so."""
+    if spec.limit is None or not spec.dims or not spec.order or spec.order[-1].measure is None:
+        return spec, ()
+    if any(o.dim is not None for o in spec.order):
+        return spec, ()
+    dim = spec.dims[0]
+    name = business_name(lex.tables[dim.col.table], dim.col.column)
+    order = spec.order + (Order(desc=False, dim=0),)
+    return replace(spec, order=order), (f"rows tied at the cut are ordered by {name}",)
+
+
+CHECKS: tuple[Check, ...] = (no_contradiction, no_filter_decided_by_another, no_unsaid_link_state, no_sum_of_keys,
+                             no_extreme_of_text, tie_break)
+
+
+def run_checks(spec: QuerySpec, lex: Lexicon, graph: JoinGraph,
+               checks: tuple[Check, ...] = CHECKS) -> tuple[QuerySpec, list[str]]:
+    notes: list[str] = []
+    for check in checks:
+        spec, said = check(spec, lex, graph)
+        notes.extend(said)
+    return spec, notes

@@ -1,0 +1,116 @@
+"""Ask instead of guessing: when two or three readings of a question remain, offer them as choices.
+
+A phrase that names columns of several tables ("names"), or a table reached along several paths
+("parts per nation": the supplier's nation or the customer's?) raises ``Ambiguity`` with the tables
+that would settle it. Each is tried as a qualifier in front of the phrase ("supplier nation"); the
+rewrites the planner reads on their own become ``Choice(label, question)``: the label is the reading
+in plain words, the question is the one that picks it. Fewer than two (or more than three) readings
+stay an abstention.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from catalog_semantics.model import SemanticModel
+from nl2sql.answer import Choice
+from nl2sql.planner.describe import describe
+from nl2sql.planner.joins import Ambiguous, JoinGraph
+from nl2sql.planner.lexicon import lexicon_for
+from nl2sql.planner.matching import match_items
+from nl2sql.planner.reading import NotUnderstood
+from nl2sql.planner.spec import QuerySpec
+from nl2sql.planner.tokens import tokenize
+from nl2sql.planner.words import word_list
+
+MAX_CHOICES = 3
+Reader = Callable[[str], tuple[QuerySpec, list[str], float]]
+
+
+class Ambiguity(NotUnderstood):
+    """Several readings remain; ``tables`` would each settle ``phrase`` (or, without a phrase, the
+    words that name ``target``)."""
+
+    def __init__(self, reason: str, words: tuple[str, ...], *, phrase: str = "", target: str = "",
+                 tables: tuple[str, ...] = (), readings: tuple[str, ...] = ()) -> None:
+        super().__init__(reason, words)
+        self.phrase = phrase
+        self.target = target
+        self.tables = tables
+        self.readings = readings        # words that replace ``phrase`` (instead of tables qualifying it)
+
+
+def check_polar(question: str) -> None:
+    """'worst' and the like rank one way or the other depending on the measure: ask which.
+
+    >>> try:
+    ...     check_polar("which ship mode has the worst late delivery rate")
+    ... except Ambiguity as e:
+    ...     print(e.phrase, e.readings)
+    worst ('highest', 'lowest')
+    """
+    from catalog_semantics.text import words
+
+    polar = set(word_list("polar", "words"))
+    found = next((w for w in words(question) if w.lower() in polar), None)
+    if found is not None:
+        raise Ambiguity(f"“{found}” could mean the highest or the lowest here.", (found,), phrase=found,
+                        readings=word_list("polar", "readings"))
+
+
+def path_qualifiers(graph: JoinGraph, start: str, target: str) -> tuple[str, ...]:
+    """Tables one step before ``target`` through which ``start`` reaches it unambiguously."""
+    found: list[str] = []
+    for src, edges in graph.edges.items():
+        for e in edges:
+            if e.dst != target or not e.up or src in (start, target) or src in found:
+                continue
+            try:
+                if graph.path(start, target, src) is not None:
+                    found.append(src)
+            except Ambiguous:
+                continue
+    return tuple(found)
+
+
+def choices_for(question: str, model: SemanticModel, error: Ambiguity, read: Reader) -> tuple[Choice, ...]:
+    """The readings the qualifiers give, each read again on its own; () unless two or three remain."""
+    lex = lexicon_for(model)
+    phrase = error.phrase or _phrase_naming(question, model, error.target)
+    if not phrase:
+        return ()
+    out: list[Choice] = []
+    pattern = re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE)
+    rewrites = [pattern.sub(r, question, count=1) for r in error.readings]
+    for table in error.tables:
+        qualifier = " ".join(lex.tables[table].words)
+        if qualifier.lower() not in phrase.lower():
+            rewrites.append(pattern.sub(_qualified(qualifier), question, count=1))
+    for rewritten in rewrites:
+        if rewritten == question:
+            continue
+        try:
+            spec, notes, _ = read(rewritten)
+        except NotUnderstood:
+            continue
+        out.append(Choice(label=describe(spec, lex, notes), question=rewritten))
+    return tuple(out) if 2 <= len(out) <= MAX_CHOICES else ()
+
+
+def _qualified(qualifier: str) -> Callable[[re.Match[str]], str]:
+    """The replacement that puts a table's words before the phrase ('nation' -> 'supplier nation')."""
+    def put(m: re.Match[str]) -> str:
+        return f"{qualifier} {m.group(0)}"
+
+    return put
+
+
+def _phrase_naming(question: str, model: SemanticModel, target: str) -> str:
+    """The words of the question that name a table or one of its columns or values."""
+    if not target:
+        return ""
+    for it in match_items(tokenize(question), lexicon_for(model)):
+        if it.kind == "concept" and any(c.table == target for c in it.concepts):
+            return it.text
+    return ""

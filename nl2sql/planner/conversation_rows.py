@@ -1,0 +1,146 @@
+"""Follow-ups about the previous answer's rows rather than its conditions: "list them", "which of those has
+the most parts?", "how many customers in each?", "same for suppliers", "sort it highest first".
+
+Each function takes the previous frame and the edit and returns the new frame, or None when the edit is
+not of its kind; ``NotUnderstood`` when it is but does not fit the previous frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from nl2sql.planner.followup import Edit
+from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.reading import NotUnderstood
+from nl2sql.planner.spec import ColRef, Dim, Measure, Order, QuerySpec
+
+
+def rows_of(spec: QuerySpec, lex: Lexicon | None = None) -> str | None:
+    """The table whose rows the previous answer counted (a count, or a metric that is COUNT(*)) or listed."""
+    if len(spec.measures) == 1 and spec.measures[0].kind == "rows":
+        return spec.measures[0].table
+    if len(spec.measures) == 1 and spec.measures[0].kind == "metric" and lex is not None \
+            and _counts_rows(lex, spec.measures[0].metric):
+        return spec.measures[0].table
+    tables = {p.table for p in spec.projections} | {d.col.table for d in spec.dims if not spec.measures}
+    return next(iter(tables)) if len(tables) == 1 and not spec.measures else None
+
+
+def list_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'list them' after 'how many suppliers are in the middle east': those rows, by their label."""
+    if not (edit.listing and edit.anaphora and replace(edit, listing=False).empty):
+        return None
+    table = rows_of(spec, lex)
+    if table is None or spec.dims:
+        raise NotUnderstood("I could not tell which rows to list.", ())
+    labels = tuple(ColRef(table, c) for c in lex.tables[table].labels[:1])
+    return QuerySpec(table, projections=labels, conditions=spec.conditions)
+
+
+def rank_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'which of those has the most parts?' / '... the highest account balance?': the first of the rows."""
+    if edit.rank is None or not edit.anaphora:
+        return None
+    desc, targets = edit.rank
+    table = rows_of(spec)
+    counted = [c for c in targets if c.kind == "table" and spec.measures and spec.measures[0].kind == "rows"
+               and c.table == spec.measures[0].table]
+    if counted and spec.dims:
+        return replace(spec, order=(Order(desc, measure=0),), limit=1)
+    cols = [c for c in targets if c.kind == "column" and c.column]
+    col = _same_named(lex, table, cols[0].table, cols[0].column or "") if len(cols) == 1 and table else None
+    if col is not None and not spec.measures and not spec.dims:
+        ref = ColRef(table or "", col)
+        return replace(spec, order=(Order(desc, col=ref),), limit=1, helpers=spec.helpers + (ref,))
+    raise NotUnderstood("I could not tell what to rank the previous rows by.", tuple(c.name or c.table for c in targets))
+
+
+def _counts_rows(lex: Lexicon, metric: str) -> bool:
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        node = sqlglot.parse_one(lex.metrics[metric].sql, read=lex.dialect)
+    except (sqlglot.errors.SqlglotError, KeyError):
+        return False
+    return isinstance(node, exp.Count) and isinstance(node.this, exp.Star)
+
+
+def _same_named(lex: Lexicon, table: str, other: str, column: str) -> str | None:
+    """``column`` of ``other`` or, named the same way, of ``table`` ('account balance': s_acctbal on
+    suppliers when the words first found the customers' c_acctbal)."""
+    if other == table:
+        return column
+    words = lex.tables[other].column_words.get(column)
+    same = [c for c, w in lex.tables[table].column_words.items() if w == words]
+    return same[0] if len(same) == 1 else None
+
+
+def count_in_each(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'how many customers in each?' after a list of countries: customers counted per listed row."""
+    if not edit.per_previous:
+        return None
+    table = rows_of(spec)
+    if edit.count_of is None or table is None or spec.measures:
+        raise NotUnderstood("I could not tell what to count in each.", ())
+    base = edit.count_of
+    info = lex.tables[table]
+    dim = Dim(ColRef(table, info.labels[0]), keys=tuple(ColRef(table, k) for k in info.pk), name=table) \
+        if info.labels else None
+    new = QuerySpec(base, measures=(Measure("rows", base, "count"),), dims=(dim,) if dim else (),
+                    conditions=spec.conditions)
+    if dim is None or not reaches(new, base, graph):
+        raise NotUnderstood("Those rows do not lead to what is counted.", (base,))
+    return new
+
+
+def change_subject(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'same for suppliers', 'what about customers?' after a count of other rows: the same groupings and
+    filters, on the new rows (a grouping reached through the old rows is reached through the new ones)."""
+    if not edit.empty or len(edit.scope) != 1:
+        return None
+    new_table = edit.scope[0]
+    if len(spec.measures) != 1 or spec.measures[0].kind != "rows" or spec.measures[0].table == new_table:
+        return None
+    old = spec.measures[0].table
+
+    def moved(ref: ColRef) -> ColRef:
+        if ref.table == old:
+            raise NotUnderstood(f"The previous question filters or groups on {old} itself.", (new_table,))
+        return replace(ref, via=new_table) if ref.via == old else ref
+
+    dims = tuple(replace(d, col=moved(d.col), keys=tuple(moved(k) for k in d.keys)) for d in spec.dims)
+    conditions = tuple(replace(c, col=moved(c.col)) if c.col else c for c in spec.conditions)
+    if any(c.table == old for c in conditions):
+        raise NotUnderstood(f"The previous question filters on {old} itself.", (new_table,))
+    new = replace(spec, base=new_table, measures=(Measure("rows", new_table, "count"),), dims=dims,
+                  conditions=conditions)
+    if not reaches(new, new_table, graph):
+        raise NotUnderstood(f"The previous groupings and filters do not apply to {new_table}.", (new_table,))
+    return new
+
+
+def sort_it(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'sort it highest first': the previous answer ordered by its measure."""
+    if edit.direction is None or not replace(edit, direction=None).empty:
+        return None
+    if not spec.measures:
+        raise NotUnderstood("I could not tell what to sort by.", ())
+    return replace(spec, order=(Order(edit.direction, measure=0),))
+
+
+RowEdit = Callable[[QuerySpec, Edit, Lexicon, JoinGraph], "QuerySpec | None"]
+ROW_EDITS: tuple[RowEdit, ...] = (list_them, rank_them, sort_it, count_in_each, change_subject)
+
+
+def reaches(spec: QuerySpec, base: str, graph: JoinGraph) -> bool:
+    """Every filter and grouping of the frame is reached from ``base`` many-to-one (no double counting)."""
+    refs = [(c.table, c.col.via if c.col else None) for c in spec.conditions] + \
+        [(d.col.table, d.col.via) for d in spec.dims] + [(k.table, k.via) for d in spec.dims for k in d.keys]
+    try:
+        paths = [graph.path(base, t, via) for t, via in refs if t != base]
+    except Ambiguous:
+        return False
+    return all(p is not None and all_up(p) for p in paths)

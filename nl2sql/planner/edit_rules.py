@@ -1,0 +1,222 @@
+"""The rules that read a follow-up's words into an ``Edit``: an ordered tuple of small functions, each
+looking at item j and returning the edit extended and the next index, or None (sqlglot's optimizer
+shape). Whatever no rule claims makes the follow-up not an edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from nl2sql.planner.edits import Edit, GroupEdit, ValueEdit
+from nl2sql.planner.lexicon import Concept
+from nl2sql.planner.matching import Item
+from nl2sql.planner.timefilters import Period, is_year
+from nl2sql.planner.words import phrases
+
+_AGGS = frozenset({"avg", "sum", "min", "max", "median", "count"})
+
+Found = tuple[Edit, int] | None
+
+
+def _filler(items: list[Item], j: int, edit: Edit) -> Found:
+    it = items[j]
+    for n in (3, 2):          # "next to it", "how about": fillers of several items
+        span = tuple(w for x in items[j:j + n] for w in _stems(x))
+        if len(items[j:j + n]) == n and span in phrases("followup", "fillers"):
+            return edit, j + n
+    if _stems(it) in phrases("followup", "fillers") or (
+            it.kind == "cue" and not it.concepts and all(c.kind in ("and", "or", "stop", "list") for c in it.cues)):
+        return edit, j + 1
+    return None
+
+
+def _widen(items: list[Item], j: int, edit: Edit) -> Found:
+    for n in (3, 2, 1):
+        span = tuple(w for it in items[j:j + n] for w in _stems(it))
+        if len(items[j:j + n]) == n and span in phrases("followup", "widen"):
+            return replace(edit, widen=True), j + n
+    return None
+
+
+def _group(items: list[Item], j: int, edit: Edit) -> Found:
+    """'by ship mode', 'per customer region', 'split by supplier country'."""
+    it = items[j]
+    if not it.has("group"):
+        return None
+    if j + 1 >= len(items):
+        return replace(edit, per_previous=True), j + 1        # "... in each?": each row of the previous list
+    nxt = items[j + 1]
+    if nxt.kind != "concept":
+        grain = nxt.cue("unit")
+        return (replace(edit, grains=edit.grains + (grain.arg,)), j + 2) if grain else None
+    if j + 2 < len(items) and items[j + 2].kind == "concept" and _kinds(nxt) == {"table"} \
+            and "column" in _kinds(items[j + 2]):
+        via = nxt.concepts[0].table
+        group = GroupEdit(_of_kind(items[j + 2], "column", "table"), via, f"{nxt.text} {items[j + 2].text}")
+        return replace(edit, groups=edit.groups + (group,)), j + 3
+    concepts = _of_kind(nxt, "column", "table")
+    if not concepts:
+        return None
+    return replace(edit, groups=edit.groups + (GroupEdit(concepts, None, nxt.text),)), j + 2
+
+
+def _grain(items: list[Item], j: int, edit: Edit) -> Found:
+    grain = items[j].cue("grain")
+    if grain is None:
+        return None
+    return replace(edit, grains=edit.grains + (grain.arg,)), j + 1
+
+
+def _top(items: list[Item], j: int, edit: Edit) -> Found:
+    """'top 3', 'the first 10', or a bare '3 instead' (N of the previous ranking)."""
+    it = items[j]
+    if it.has("top") and j + 1 < len(items) and _count(items[j + 1]) is not None:
+        return replace(edit, limit=_count(items[j + 1])), j + 2
+    if it.kind == "number" and _count(it) is not None and edit.marked:
+        return replace(edit, limit=_count(it)), j + 1
+    return None
+
+
+def _extreme(items: list[Item], j: int, edit: Edit) -> Found:
+    """'the most parts', 'the highest account balance': what the previous rows are ranked by."""
+    cue = items[j].cue("extreme")
+    if cue is None or j + 1 >= len(items) or items[j + 1].kind != "concept" or edit.rank is not None:
+        return None
+    target = _of_kind(items[j + 1], "column", "table", "metric")
+    return (replace(edit, rank=(cue.arg == "max", target)), j + 2) if target else None
+
+
+def _direction(items: list[Item], j: int, edit: Edit) -> Found:
+    cue = items[j].cue("dir")
+    return (replace(edit, direction=cue.arg == "desc"), j + 1) if cue is not None else None
+
+
+def _measure_column(items: list[Item], j: int, edit: Edit) -> Found:
+    """'their total account balance', 'the average quantity': an aggregate of a column."""
+    cue = items[j].cue("agg")
+    if cue is None or cue.arg not in _AGGS or j + 1 >= len(items):
+        return None
+    nxt = items[j + 1]
+    if cue.arg == "count" and _kinds(nxt) == {"table"}:
+        return replace(edit, count_of=nxt.concepts[0].table), j + 2
+    cols = _of_kind(nxt, "column")
+    if len(cols) != 1 or cue.arg == "count":
+        return None
+    return replace(edit, measure_col=(cols[0], cue.arg)), j + 2
+
+
+def _aggregate(items: list[Item], j: int, edit: Edit) -> Found:
+    """'average instead', 'the total': the previous measure with another aggregate."""
+    cue = items[j].cue("agg")
+    extreme = items[j].cue("extreme")
+    if cue is None and extreme is not None and (j + 1 == len(items) or items[j + 1].kind != "concept"):
+        cue = extreme                      # "the maximum instead": nothing after it to rank
+    if cue is None or cue.arg not in _AGGS or edit.fn is not None:
+        return None
+    return replace(edit, fn=cue.arg), j + 1
+
+
+def _value(items: list[Item], j: int, edit: Edit) -> Found:
+    """'ASIA', 'not BRAZIL', 'excluding the MACHINERY segment', 'MACHINERY customers', 'suppliers from
+    JAPAN' (whose country: the suppliers'); several values joined by and/or."""
+    via = None
+    if _kinds(items[j]) == {"table"} and j + 1 < len(items):
+        k = j + 2 if _preposition(items[j + 1]) else j + 1
+        if k < len(items) and _of_kind(items[k], "value"):
+            via, j = items[j].concepts[0].table, k
+    negated = items[j].has("neg") and not items[j].concepts
+    k = j + 1 if negated else j
+    values: list[ValueEdit] = []
+    while k < len(items):
+        concepts = _of_kind(items[k], "value")
+        if not concepts:
+            break
+        values.append(ValueEdit(concepts, negated, items[k].text, via))
+        k += 1
+        if k + 1 < len(items) and items[k].has("and", "or") and _of_kind(items[k + 1], "value"):
+            k += 1
+        # "the MACHINERY segment": the value's own column named after it
+        if k < len(items) and (_names_column(items[k], concepts) or _kinds(items[k]) == {"table"} and
+                               items[k].concepts[0].table in {c.table for c in concepts}):
+            k += 1
+    if not values:
+        return None
+    return replace(edit, values=edit.values + tuple(values)), k
+
+
+def _named(items: list[Item], j: int, edit: Edit) -> Found:
+    """A named filter ('urgent orders') or a metric ('revenue instead')."""
+    it = items[j]
+    filters = _of_kind(it, "filter")
+    if len(filters) == 1:
+        k = j + 1
+        if k < len(items) and _kinds(items[k]) == {"table"} and items[k].concepts[0].table == filters[0].table:
+            k += 1                                   # "urgent orders": the filter's own table named after it
+        return replace(edit, filters=edit.filters + filters), k
+    metrics = _of_kind(it, "metric")
+    if len(metrics) == 1 and edit.metric is None:
+        return replace(edit, metric=metrics[0]), j + 1
+    return None
+
+
+def _column_number(items: list[Item], j: int, edit: Edit) -> Found:
+    """'size 50', 'of size 50': a numeric column and the number it should equal; 'opened in 2024': a date
+    column and its year."""
+    cols = _of_kind(items[j], "column")
+    number = items[j + 1].number if j + 1 < len(items) and items[j + 1].kind == "number" else None
+    if len(cols) != 1 or number is None:
+        return None
+    if is_year(items[j + 1]) and edit.window is not None and (j + 1) in edit.window.span:
+        return replace(edit, window_col=cols[0]), j + 2     # the period found already: its date
+    if is_year(items[j + 1]) and edit.window is None:
+        year = int(number)
+        window = Period(date(year, 1, 1), date(year + 1, 1, 1), items[j + 1].text, (j + 1,))
+        return replace(edit, window=window, window_col=cols[0]), j + 2
+    return replace(edit, compares=edit.compares + ((cols[0], float(number)),)), j + 2
+
+
+def _scope(items: list[Item], j: int, edit: Edit) -> Found:
+    """A table named as what the rows are ('only orders from 1997', 'for parts'); checked against the frame."""
+    if _kinds(items[j]) != {"table"}:
+        return None
+    return replace(edit, scope=edit.scope + (items[j].concepts[0].table,)), j + 1
+
+
+EDIT_RULES = (_widen, _group, _grain, _top, _measure_column, _extreme, _direction, _aggregate, _value, _named,
+              _column_number, _scope, _filler)
+
+
+# ---- helpers ------------------------------------------------------------------------------------------
+def _stems(it: Item) -> tuple[str, ...]:
+    from catalog_semantics.text import stem, words
+
+    return tuple(stem(w) for w in words(it.text))
+
+
+def _kinds(it: Item) -> set[str]:
+    return {c.kind for c in it.concepts}
+
+
+def _of_kind(it: Item, *kinds: str) -> tuple[Concept, ...]:
+    if it.kind not in ("concept", "literal"):
+        return ()
+    return tuple(c for c in it.concepts if c.kind in kinds)
+
+
+def _preposition(it: Item) -> bool:
+    return it.kind == "cue" and _stems(it) in phrases("followup", "prepositions")
+
+
+def _names_column(it: Item, values: tuple[Concept, ...]) -> bool:
+    cols = {(c.table, c.column) for c in values}
+    return it.kind == "concept" and bool(it.concepts) and all(
+        c.kind == "column" and (c.table, c.column) in cols for c in it.concepts)
+
+
+def _count(it: Item) -> int | None:
+    n = it.number
+    if it.kind == "number" and n is not None and n == int(n) and 0 < n <= 1000:
+        return int(n)
+    word = it.cue("numword")
+    return int(word.arg) if word else None

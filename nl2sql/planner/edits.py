@@ -1,0 +1,71 @@
+"""The edit a follow-up asks for, as frozen values (read by ``followup.read_edit``, applied by
+``conversation.apply_edit``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nl2sql.planner.lexicon import Concept
+from nl2sql.planner.reading import NotUnderstood
+from nl2sql.planner.timefilters import Period
+
+
+class NotAnEdit(NotUnderstood):
+    """A follow-up whose words ask for something an edit cannot express (a comparison, an explanation)."""
+
+
+@dataclass(frozen=True)
+class ValueEdit:
+    """A value named by the follow-up; which column it filters is settled against the previous frame."""
+
+    concepts: tuple[Concept, ...]
+    negated: bool
+    text: str
+    via: str | None = None                    # 'suppliers from JAPAN': the country reached through suppliers
+
+
+@dataclass(frozen=True)
+class GroupEdit:
+    """A grouping added by the follow-up: a column or a table (its label), maybe through another table."""
+
+    concepts: tuple[Concept, ...]
+    via: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Edit:
+    window: Period | None = None
+    widen: bool = False                       # drop the previous period ("across all years")
+    values: tuple[ValueEdit, ...] = ()
+    filters: tuple[Concept, ...] = ()         # named filters of the model
+    groups: tuple[GroupEdit, ...] = ()
+    grains: tuple[str, ...] = ()
+    limit: int | None = None
+    fn: str | None = None                     # a new aggregate for the measure
+    metric: Concept | None = None             # a new measure
+    window_col: Concept | None = None         # the date the period applies to ("tickets opened in 2024")
+    scope: tuple[str, ...] = ()               # tables named as what the rows are ("only orders from 1997")
+    compares: tuple[tuple[Concept, float], ...] = ()   # "parts of size 50": a column equal to a number
+    adding: bool = False                      # "put X next to it": a measure added, not swapped
+    measure_col: tuple[Concept, str] | None = None   # "their total account balance": column and aggregate
+    rank: tuple[bool, tuple[Concept, ...]] | None = None  # "the most parts": descending?, what ranks
+    direction: bool | None = None             # "sort it highest first": descending?
+    listing: bool = False                     # "list them": the rows the previous answer counted
+    per_previous: bool = False                # "how many customers in each?": per row of the previous list
+    count_of: str | None = None               # "how many customers": the rows now counted
+    anaphora: bool = False                    # "those", "them": the previous answer's rows
+    marked: bool = False                      # the words say "this edits the previous question"
+    replacing: bool = False                   # "and X?": X replaces the previous named filter
+    regroup: bool = False                     # "now by X": X replaces the previous grouping
+
+    @property
+    def acts(self) -> bool:
+        """Whether the edit changes something: also "list them" and "same for suppliers" (rows only)."""
+        return not self.empty or self.listing or len(self.scope) == 1
+
+    @property
+    def empty(self) -> bool:
+        # naming the rows alone ("which countries ...") changes nothing of the previous question
+        return self == Edit(marked=self.marked, replacing=self.replacing, regroup=self.regroup, scope=self.scope,
+                            adding=self.adding, anaphora=self.anaphora)

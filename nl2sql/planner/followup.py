@@ -1,0 +1,93 @@
+"""Follow-ups read as edits of the previous question's frame, never as a new question glued to it.
+
+"and in 1997?" replaces the period, "only for ASIA" replaces the filter on the same column, "break that
+down by ship mode" adds a grouping and keeps the measure and filters, "top 3 instead" changes N, "average
+instead" changes the aggregate. ``read_edit`` turns the follow-up's words into an ``Edit`` (every content
+word must be claimed, or the edit is not understood); ``apply_edit`` applies it to the previous
+``QuerySpec``. The words that mark a follow-up live in ``vocabulary.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nl2sql.planner.edit_rules import EDIT_RULES, _stems
+from nl2sql.planner.edits import Edit, GroupEdit, NotAnEdit, ValueEdit
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.matching import match_items
+from nl2sql.planner.reading import NotUnderstood, significant
+from nl2sql.planner.resolve import strongest
+from nl2sql.planner.timefilters import find_periods
+from nl2sql.planner.tokens import tokenize
+from nl2sql.planner.words import phrases
+
+__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "is_marked", "read_edit"]
+
+
+def is_marked(question: str) -> bool:
+    """Whether the wording says it continues the previous question.
+
+    >>> is_marked("and in 1997?"), is_marked("top 3 instead"), is_marked("revenue by region")
+    (True, True, False)
+    """
+    items = [it for it in match_items(tokenize(question), _EMPTY)]
+    stems = [_stems(it) for it in items]
+    leading = phrases("followup", "leading")
+    anywhere = phrases("followup", "anywhere")
+    if stems and (stems[0] in leading or tuple(w for s in stems[:2] for w in s) in leading):
+        return True
+    return any(s in anywhere for s in stems)
+
+
+def read_edit(question: str, lex: Lexicon) -> Edit:
+    """The edit a follow-up asks for; raises ``NotUnderstood`` naming the words no edit claims."""
+    matched = match_items(tokenize(question), lex)
+    words = [_stems(it) for it in matched]
+    blocked = [it.text for it, w in zip(matched, words) if w in phrases("not_edits")] + \
+        [" ".join(it.text for it in matched[n:n + 3]) for n in range(len(words))
+         if tuple(x for w in words[n:n + 3] for x in w) in phrases("not_edits") and len(words[n:n + 3]) == 3]
+    if blocked:
+        raise NotAnEdit("The follow-up asks for more than a change of the previous question.", tuple(blocked))
+    items = [replace(it, concepts=strongest(it.concepts)) for it in significant(matched)]
+    periods, used = find_periods(items)
+    if len(periods) > 1:
+        raise NotUnderstood("The follow-up names more than one period.", tuple(p.text for p in periods))
+    stems = [_stems(it) for it in match_items(tokenize(question), _EMPTY)]
+    flat = tuple(w for ws in words for w in ws)
+    widen = any(flat[n:n + len(p)] == p for p in phrases("followup", "widen") for n in range(len(flat)))
+    adding = any(flat[n:n + len(p)] == p for p in phrases("followup", "adding") for n in range(len(flat)))
+    listing = any(it.has("list") and not it.concepts for it in matched) and not items
+    edit = Edit(window=periods[0] if periods else None, marked=is_marked(question), widen=widen,
+                adding=adding, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
+                replacing=_starts_with(stems, phrases("followup", "replacing")),
+                regroup=any(s in phrases("followup", "regroup") for s in stems))
+    unknown: list[str] = []
+    j = 0
+    while j < len(items):
+        if j in used:
+            j += 1
+            continue
+        for rule in EDIT_RULES:
+            found = rule(items, j, edit)
+            if found is not None:
+                edit, j = found
+                break
+        else:
+            unknown.append(items[j].text)
+            j += 1
+    if unknown:
+        raise NotUnderstood("Some words of the follow-up did not map to a change of the previous question.",
+                            tuple(unknown))
+    return edit
+
+
+def _starts_with(stems: list[tuple[str, ...]], options: frozenset[tuple[str, ...]]) -> bool:
+    flat = [w for s in stems for w in s]
+    return any(tuple(flat[:n]) in options for n in (1, 2, 3, 4))
+
+
+def _empty_lexicon() -> Lexicon:
+    return Lexicon(names={}, values={}, tables={}, vocab={}, date_hints={})
+
+
+_EMPTY = _empty_lexicon()

@@ -1,0 +1,119 @@
+"""A question asked in a conversation: read on its own, or as an edit of the previous turn's frame.
+
+A follow-up is an edit when its words say so ("and in 1997?", "top 3 instead", "break that down by ship
+mode") or when it cannot be read on its own; the previous frame is recovered by reading the earlier
+turns again and is used only when it compiles to the SQL the user was shown (see ``conversation``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from catalog_semantics.model import SemanticModel
+from nl2sql.answer import Candidate
+from nl2sql.planner import answer_spec, checked_sql, plan_spec
+from nl2sql.planner.checks import check_question
+from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
+from nl2sql.planner.followup import Edit, NotAnEdit, is_marked, read_edit
+from nl2sql.planner.joins import join_graph
+from nl2sql.planner.lexicon import lexicon_for
+from nl2sql.planner.reading import NotUnderstood
+from nl2sql.planner.spec import QuerySpec
+from nl2sql.planner.words import phrases
+
+Columns = Literal["helpful", "asked"]
+Read = tuple[QuerySpec, list[str], float]
+
+
+def plan_turn(question: str, model: SemanticModel, history: Sequence[tuple[str, str]] = (), *,
+              dialect: str | None = None, columns: Columns = "asked") -> Candidate:
+    """Answer a question that may lean on the previous turns (``history`` as (question, sql) pairs)."""
+    previous = previous_frame(history, model, dialect=dialect, columns=columns) if history else None
+    if previous is None and refers_back(question):
+        return answer_spec(lambda: _no_context(question), model, dialect=dialect, columns=columns)
+    if not history:
+        return answer_spec(lambda: plan_spec(question, model), model, dialect=dialect, columns=columns,
+                           question=question)
+    return answer_spec(lambda: read_turn(question, model, previous), model, dialect=dialect, columns=columns,
+                       question=question)
+
+
+def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -> Read:
+    """The frame of one turn: the follow-up's edit of ``previous`` when its words ask for one or the
+    question cannot be read alone; otherwise the question's own reading."""
+    check_question(question)
+    try:
+        alone: Read | NotUnderstood = plan_spec(question, model)
+    except NotUnderstood as e:
+        alone = e
+    if previous is None:
+        if isinstance(alone, NotUnderstood):
+            raise alone
+        return alone
+    lex = lexicon_for(model)
+    try:
+        edit: Edit | None = read_edit(question, lex)
+        why: NotUnderstood | None = None
+    except NotUnderstood as e:
+        edit, why = None, e
+    # a fragment read alone ("by ship mode" as a list of ship modes) loses the measure: edit instead
+    fragment = isinstance(alone, NotUnderstood) or (bool(previous.measures) and not alone[0].measures)
+    if edit is not None and edit.acts and (edit.marked or fragment):
+        spec = apply_edit(previous, edit, lex, join_graph(model), question)
+        return spec, ["follow-up: the previous question, changed"], 0.8
+    if isinstance(alone, NotUnderstood):
+        raise alone
+    if isinstance(why, NotAnEdit) or _leans_on(question, previous, alone, edit):
+        reason = why.reason if why else "It does not say what to change."
+        raise NotUnderstood("This reads as a follow-up, but I could not tell how it changes the previous "
+                            f"question. {reason}", why.words if why else ())
+    return alone
+
+
+def refers_back(question: str) -> bool:
+    """Whether the question only makes sense about an earlier answer (vocabulary.yaml ``context_only``).
+
+    >>> refers_back("how many invoices is that?"), refers_back("which of those has the most parts?")
+    (True, True)
+    >>> refers_back("how many invoices are open?")
+    False
+    """
+    from catalog_semantics.text import stem, words
+
+    stems = tuple(stem(w) for w in words(question))
+    return any(stems[n:n + len(p)] == p for p in phrases("context_only") for n in range(len(stems)))
+
+
+def _no_context(question: str) -> Read:
+    raise NotUnderstood("This refers to an earlier answer that I do not have; ask it in full.",
+                        tuple(w for w in ("that", "those", "them", "these") if w in question.lower().split()))
+
+
+def _leans_on(question: str, previous: QuerySpec, alone: Read, edit: Edit | None) -> bool:
+    """A follow-up that points at the previous answer ("which of those ...") or that says it is one
+    ("what about customers?") and, read alone, drops the measure would be answered out of context."""
+    from catalog_semantics.text import stem, words
+
+    stems = {(stem(w),) for w in words(question)}
+    marked = edit.marked if edit is not None else is_marked(question)
+    return bool(stems & phrases("anaphora")) or (marked and bool(previous.measures) and not alone[0].measures)
+
+
+def previous_frame(history: Sequence[tuple[str, str]], model: SemanticModel, *, dialect: str | None,
+                   columns: Columns) -> QuerySpec | None:
+    """The last turn's frame, read again turn by turn; None when it is not what the user was shown."""
+    frame: QuerySpec | None = None
+    for question, _sql in list(history)[-MAX_TURNS:]:
+        try:
+            frame = read_turn(question, model, frame)[0]
+        except NotUnderstood:
+            frame = None
+    if frame is None:
+        return None
+    try:
+        frame, _notes, sql = checked_sql(frame, model, dialect=dialect, columns=columns)
+    except NotUnderstood:
+        return None
+    shown = history[-1][1]
+    return frame if not shown or same_query(sql, shown, dialect or model.dialect) else None
