@@ -281,7 +281,7 @@ def test_editor_with_no_feedback_says_so(data_dir: Path, monkeypatch: pytest.Mon
 
 def test_the_app_verb_runs_streamlit_with_the_flags_as_settings(tmp_path: Path) -> None:
     from nl2sql.cli import build_parser
-    from nl2sql.cli_app import app_environment, streamlit_command
+    from nl2sql.cli.app import app_environment, streamlit_command
 
     args = build_parser().parse_args(
         ["app", "--db", str(tmp_path / "w.duckdb"), "--generator", "offline", "--", "--server.port", "8502"])

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from nl2sql.cli import EXIT_CONFIG, EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from nl2sql.cli.exit_codes import EXIT_CONFIG, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from nl2sql.errors import UserFacingError
 
 

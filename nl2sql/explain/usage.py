@@ -12,7 +12,7 @@ import sqlglot
 from sqlglot import exp
 
 from catalog_semantics.model import SemanticModel
-from nl2sql.sql_fingerprint import match_known, model_fingerprints
+from nl2sql.explain.fingerprint import match_known, model_fingerprints
 
 
 @dataclass(frozen=True)

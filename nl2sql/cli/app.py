@@ -14,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nl2sql.cli import EXIT_CONFIG
-from nl2sql.cli_core import add_warehouse_flags
+from nl2sql.cli.exit_codes import EXIT_CONFIG
+from nl2sql.cli.core import add_warehouse_flags
 from nl2sql.settings import REPO_ROOT
 
 APP_PATH = REPO_ROOT / "app" / "streamlit_app.py"

@@ -1,25 +1,21 @@
-"""The ``nl2sql`` command line. Verbs register themselves; each handler returns the exit code.
-
-Exit codes scripts rely on: 0 answered/allowed, 1 error, 2 usage, 3 refused by the guard,
-4 abstained (no confident answer), 5 configuration error.
-"""
+"""The ``nl2sql`` command line. Verbs register themselves; each handler returns the exit code
+(``nl2sql.cli.exit_codes``)."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 from typing import Callable, Sequence
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED, EXIT_ABSTAINED, EXIT_CONFIG = 0, 1, 2, 3, 4, 5
+from nl2sql.cli.exit_codes import EXIT_USAGE
 
 # Each module exposes ``register(subparsers)``, adding verbs whose parsers ``set_defaults(handler=f)``
 # with ``f(args) -> int``. A module that is not there yet (or whose extra is not installed) is skipped.
 VERB_MODULES: tuple[str, ...] = (
-    "nl2sql.cli_core",
+    "nl2sql.cli.core",
     "nl2sql.eval.cli",
-    "nl2sql.cli_semantics",
-    "nl2sql.cli_app",
+    "nl2sql.cli.semantics",
+    "nl2sql.cli.app",
 )
 
 
@@ -51,5 +47,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(handler(args))
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

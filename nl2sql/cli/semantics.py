@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nl2sql.cli import EXIT_CONFIG, EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from nl2sql.cli.exit_codes import EXIT_CONFIG, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from nl2sql.errors import ConfigError, UserFacingError
 from nl2sql.settings import DEMO_OVERLAY, Settings
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from nl2sql.cli import EXIT_ABSTAINED, EXIT_CONFIG, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from nl2sql.cli.exit_codes import EXIT_ABSTAINED, EXIT_CONFIG, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from nl2sql.errors import ConfigError, GuardRejected, UserFacingError
 from nl2sql.settings import Settings
 

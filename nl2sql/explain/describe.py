@@ -4,9 +4,8 @@ Derived from the SQL that ran (never written by the LLM), so it cannot disagree 
 the same SQL and model always give the same text. One sentence per line. Anything without a plain-words
 rendering is quoted as SQL rather than guessed at.
 
-This module writes the sentences about a query's clauses; ``explain_words`` words the expressions inside
-them, ``sql_fingerprint`` recognises the model's metrics and filters. ``sql_usage`` (what a query reads,
-shown beside the explanation) lives in its own module and is importable from here too.
+This module writes the sentences about a query's clauses; ``words`` words the expressions inside them,
+``fingerprint`` recognises the model's metrics and filters.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from catalog_semantics.model import SemanticModel
-from nl2sql.explain_words import (
+from nl2sql.explain.words import (
     WordContext,
     aggregates,
     condition,
@@ -28,10 +27,9 @@ from nl2sql.explain_words import (
     unaliased,
     word_list,
 )
-from nl2sql.sql_fingerprint import match_known, model_fingerprints
-from nl2sql.sql_usage import SqlUsage, sql_usage
+from nl2sql.explain.fingerprint import match_known, model_fingerprints
 
-__all__ = ["SqlUsage", "explain_sql", "pretty_sql", "sql_usage"]
+__all__ = ["explain_sql", "pretty_sql"]
 
 
 def explain_sql(sql: str, *, dialect: str = "duckdb", model: SemanticModel | None = None) -> str:

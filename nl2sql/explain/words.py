@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
-from nl2sql.sql_fingerprint import Known, match_known
+from nl2sql.explain.fingerprint import Known, match_known
 
 MAX_FRAGMENT = 120            # longer SQL fragments are shortened in the text
 
