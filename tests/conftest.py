@@ -131,3 +131,15 @@ def demo_plain(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     con = duckdb.connect(str(copy), read_only=True)
     yield con, apply_overlay(read_duckdb_catalog(con), load_overlay(DEMO_OVERLAY))
     con.close()
+
+
+# The fast profile, `pytest -m "not slow"` (README): what needs a JVM (Spark), a browser, or the whole Spider
+# pack is slow; everything else runs on small data in seconds. CI runs everything.
+SLOW_MARKERS = ("spark", "browser", "spider")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        uses_spider = "spider" in getattr(item, "fixturenames", ())
+        if uses_spider or any(item.get_closest_marker(m) for m in SLOW_MARKERS):
+            item.add_marker(pytest.mark.slow)
