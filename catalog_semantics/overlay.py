@@ -80,7 +80,9 @@ def apply_overlay(catalog: Catalog, overlay: Overlay | None) -> SemanticModel:
         tables=merged, relationships=tuple(relationships), metrics=metrics, filters=filters,
         instructions=ov.instructions, verified_queries=ov.verified_queries, dialect=catalog.dialect,
         name=ov.name or "warehouse", description=ov.description, example_questions=ov.example_questions,
-        answer_columns=ov.answer_columns or "asked",
+        # A business model (an overlay was written) shows the measure behind a ranking or filter, as business
+        # users expect; a bare catalog answers only what was asked (Spider's convention).
+        answer_columns=ov.answer_columns or ("helpful" if overlay is not None else "asked"),
     )
 
 

@@ -145,3 +145,9 @@ def test_demo_overlay_applies_to_the_demo_warehouse(tmp_path: Path) -> None:
     model = apply_overlay(catalog, load_overlay(overlay_path))
     assert model.metrics and model.verified_queries
     assert {t.name for t in model.tables} >= {"lineitem", "orders", "customer", "nation", "region"}
+
+
+def test_a_written_overlay_shows_helpful_columns_and_a_bare_catalog_only_what_is_asked(shop: Catalog) -> None:
+    assert apply_overlay(shop, None).answer_columns == "asked"                       # Spider's convention
+    assert apply_overlay(shop, parse_overlay({})).answer_columns == "helpful"        # a business model
+    assert apply_overlay(shop, parse_overlay({"answer_columns": "asked"})).answer_columns == "asked"
