@@ -20,6 +20,7 @@ from nl2sql.errors import GuardRejected, Issue
 from nl2sql.guard_allowlist import allowed_functions
 from nl2sql.guard_constructs import allowed_constructs
 from nl2sql.guard_columns import UNVERIFIED, sqlite_quoted_strings, unknown_columns
+from nl2sql.guard_name_args import engine_resolved_names
 from nl2sql.guard_limit import apply_limit, current_limit, unwrap
 from nl2sql.guard_names import real_tables, table_name
 from nl2sql.guard_render import render
@@ -80,6 +81,7 @@ GUARD_RULES: tuple[GuardRule, ...] = (
     allowed_tables,
     forbidden_functions,
     allowed_functions,
+    engine_resolved_names,
     series_size,
     resource_bounds,
     lookalike_identifiers,

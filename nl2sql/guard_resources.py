@@ -87,6 +87,7 @@ _NOT_A_BUILDER = object()
 _LIST_RESIZERS = frozenset({"list_resize", "array_resize"})
 _REPEATERS = frozenset({"array_repeat"})
 _BLOBS = frozenset({"randomblob", "zeroblob"})
+_SIZED = frozenset({"bitstring"})               # (value, length): DuckDB pads a bitstring to ``length`` bits
 _PRINTF = frozenset({"printf", "format", "format_string"})
 
 
@@ -102,6 +103,9 @@ def _built(node: exp.Expression, memo: dict[int, float | None]) -> float | None 
         return upper_bound(node.this)
     if isinstance(node, exp.GenerateSeries) and not _is_row_source(node):
         return series_count(node.args.get("start"), node.args.get("end"), node.args.get("step"))
+    if isinstance(node, exp.Anonymous) and names & _SIZED:
+        args = _positional(node)
+        return upper_bound(args[1]) if len(args) > 1 else _size(args[0] if args else None, memo)
     if isinstance(node, exp.Anonymous) and names & (_LIST_RESIZERS | _REPEATERS | _BLOBS):
         args = _positional(node)
         if names & _BLOBS:
@@ -234,15 +238,52 @@ def _cte_columns(cte: exp.CTE) -> frozenset[str]:
 
 
 def _self_growth(projection: exp.Expression, qualifiers: frozenset[str], columns: frozenset[str]) -> bool:
-    """True when a concatenation, repeat, replace or format uses recursive columns more than once."""
+    """True when a step builds a value from recursive columns in a way that can multiply its size.
+
+    Any value-building node (concatenation, list or struct constructor, function call) holding two or more
+    recursive references may double each round (``s || s``, ``flatten([s, s])``, ``list_concat(s, s)``);
+    numbers (``a + b``) and conditions only overflow or stop. A repeat of a recursive value, or a
+    substitution whose replacement may be longer than its pattern (``replace(s, 'x', 'xx')``), multiplies
+    it with a single reference (round three)."""
     for node in projection.walk():
         if isinstance(node, exp.Repeat) and _recursive_refs(node.this, qualifiers, columns):
             return True
-        growing = isinstance(node, _GROWING + (exp.Format,)) or (
-            isinstance(node, exp.Func) and function_names(node) & _GROWING_NAMES)
-        if growing and _recursive_refs(node, qualifiers, columns) > 1:
+        if _substitution_grows(node) and _recursive_refs(node, qualifiers, columns):
+            return True
+        if isinstance(node, _NOT_BUILDING) or isinstance(node, (exp.Column, exp.Identifier, exp.Literal)):
+            continue
+        if _recursive_refs(node, qualifiers, columns) > 1 and not _only_numeric_or_condition(node):
             return True
     return False
+
+
+# Nodes that compute numbers or truth values from their operands, or only choose between them: two
+# recursive references under one of these do not build a bigger value.
+_NOT_BUILDING = (exp.Predicate, exp.Connector, exp.Not, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Mod,
+                 exp.Neg, exp.Paren, exp.Case, exp.If, exp.Coalesce, exp.Greatest, exp.Least, exp.Abs, exp.Length,
+                 exp.Cast, exp.TryCast, exp.Alias, exp.Ordered, exp.Where, exp.Bracket)
+
+
+def _only_numeric_or_condition(node: exp.Expression) -> bool:
+    return isinstance(node, _NOT_BUILDING)
+
+
+def _substitution_grows(node: exp.Expression) -> bool:
+    """replace/regexp_replace whose replacement is not a literal at most as long as a literal pattern."""
+    if not isinstance(node, exp.Func):
+        return False
+    names = function_names(node)
+    if not names & {"replace", "regexp_replace", "replace_all"}:
+        return False
+    args = list(node.expressions) if isinstance(node, exp.Anonymous) else [
+        node.args.get(k) for k in node.arg_types if isinstance(node.args.get(k), exp.Expression)]
+    pattern, replacement = (args[1] if len(args) > 1 else None), (args[2] if len(args) > 2 else None)
+    if replacement is None:
+        return False
+    literal = isinstance(replacement, exp.Literal) and isinstance(pattern, exp.Literal)
+    regex = bool(names & {"regexp_replace"})
+    return not literal or len(str(replacement.this)) > len(str(pattern.this)) or (
+        regex and any(c in str(replacement.this) for c in "\\$"))
 
 
 _GROWING_NAMES = frozenset({"replace", "printf", "format", "concat", "list_concat", "array_concat", "array_cat"})

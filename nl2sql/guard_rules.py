@@ -12,6 +12,7 @@ from sqlglot import exp
 
 from nl2sql.errors import Issue
 from nl2sql.guard_allowlist import function_allowed
+from nl2sql.guard_resources_fold import series_count
 from nl2sql.guard_functions import SERIES_FUNCTIONS, function_names, is_forbidden
 from nl2sql.guard_names import Allowlist, is_system_table, lookalike_reason, looks_like_path, real_tables, table_name
 
@@ -120,11 +121,25 @@ def series_size(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
             continue
         start, end, step = _bounds(node)
         if start is None or end is None:
-            continue                                           # not constant: the warehouse timeout bounds it
-        count = abs(end - start) / max(abs(step or 1.0), 1e-9)
+            count = _moment_count(node)                        # a date/timestamp spine with an interval step
+            if count is None:
+                continue                                       # not constant: the warehouse timeout bounds it
+        else:
+            count = abs(end - start) / max(abs(step or 1.0), 1e-9)
         if count > policy.max_generated_rows:
             yield Issue("too_complex", f"The query would generate about {count:,.0f} rows; the limit is "
                         f"{policy.max_generated_rows:,}.", f"{count:.0f}")
+
+
+def _moment_count(node: exp.Func) -> float | None:
+    """Rows of a series between two constant dates or timestamps (round three: ``generate_series(TIMESTAMP
+    '2000-01-01', TIMESTAMP '3000-01-01', INTERVAL 1 SECOND)`` is 3e10 rows though no bound is a number)."""
+    if isinstance(node, exp.GenerateSeries):
+        start, end, step = node.args.get("start"), node.args.get("end"), node.args.get("step")
+    else:
+        args = list(node.expressions) + [None, None, None]
+        start, end, step = args[:3]
+    return series_count(start, end, step) if start is not None and end is not None else None
 
 
 def _bounds(node: exp.Func) -> tuple[float | None, float | None, float | None]:

@@ -1,0 +1,122 @@
+"""Names the engine resolves from the query's own text, checked against the review (guard_allow/review.yaml).
+
+A function allowlist judges a call by its name; some allowed calls take another name as an argument and
+the engine looks that name up in its catalog: DuckDB's ``from_json(j, '"my_enum"')`` binds a user-defined
+enum named inside a JSON string (and ``enum_range`` of it lists the values), ``list_aggregate(l, 'name')``
+calls whichever aggregate a string names. The same holds for clauses: PostgreSQL finds a ``TABLESAMPLE``
+method as a handler function, and Databricks reads ``session.v`` as a session variable when no table in the
+query is called ``session``. Each such argument or clause must name something the review allows, written
+as a literal; a name computed at run time cannot be checked, so it is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterator
+
+import yaml
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from nl2sql.errors import Issue
+from nl2sql.guard_allowlist import ALLOW_DIR, DIALECT_FILES, function_allowlist
+from nl2sql.guard_constructs import REFUSED_TYPES
+from nl2sql.guard_functions import fold, function_names, is_forbidden
+
+if TYPE_CHECKING:
+    from nl2sql.guard import GuardPolicy
+
+
+@lru_cache(maxsize=None)
+def _review() -> dict[str, Any]:
+    return yaml.safe_load((ALLOW_DIR / "review.yaml").read_text(encoding="utf-8"))
+
+
+def _section(key: str, dialect: str | None) -> Any:
+    return (_review().get(key) or {}).get(DIALECT_FILES.get((dialect or "").lower(), ""), {})
+
+
+def _argument(node: exp.Func, index: int) -> exp.Expression | None:
+    """The call's argument at a position, for anonymous and typed sqlglot functions alike."""
+    if isinstance(node, exp.Anonymous):
+        args = list(node.expressions)
+    else:
+        args = []
+        for key in node.arg_types:
+            value = node.args.get(key)
+            args.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, exp.Expression))
+    return args[index] if index < len(args) else None
+
+
+def builtin_type(name: str, dialect: str) -> bool:
+    """Whether a type name is one the engine knows without its catalog (no user-defined types).
+
+    >>> builtin_type("STRUCT(a INTEGER, b VARCHAR[])", "duckdb"), builtin_type("my_enum", "duckdb")
+    (True, False)
+    """
+    try:
+        built = exp.DataType.build(name, dialect=dialect)
+    except (SqlglotError, ValueError, TypeError):
+        return False
+    return all(t.this not in REFUSED_TYPES for t in built.find_all(exp.DataType))
+
+
+def _type_names(structure: Any) -> Iterator[str]:
+    """Every type name in a JSON structure (``'{"a": ["INTEGER"]}'``); keys are field names, not types."""
+    if isinstance(structure, str):
+        yield structure
+    elif isinstance(structure, dict):
+        for value in structure.values():
+            yield from _type_names(value)
+    elif isinstance(structure, list):
+        for value in structure:
+            yield from _type_names(value)
+    else:
+        yield repr(structure)                                  # numbers, null: not a type the guard can read
+
+
+def _name_ok(arg: exp.Expression | None, kind: str, dialect: str) -> bool:
+    if not (isinstance(arg, exp.Literal) and arg.is_string):
+        return False
+    text = str(arg.this)
+    if kind == "function":
+        name = fold(text)
+        return not is_forbidden(name) and function_allowlist(dialect).allows(name, table_position=False)
+    try:
+        structure = json.loads(text)
+    except ValueError:
+        return False
+    return all(builtin_type(n, dialect) for n in _type_names(structure))
+
+
+def _sources(tree: exp.Expression) -> set[str]:
+    return {fold(t.alias_or_name) for t in tree.find_all(exp.Table, exp.Subquery, exp.Unnest, exp.CTE)} | {
+        fold(t.name) for t in tree.find_all(exp.Table)}
+
+
+def engine_resolved_names(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+    """Name arguments, sampling methods and session namespaces are what the review allows."""
+    dialect = policy.dialect
+    arguments = _section("name_arguments", dialect)
+    for node in tree.find_all(exp.Func):
+        for name in sorted(function_names(node) & set(arguments)):
+            rule = arguments[name]
+            if not _name_ok(_argument(node, rule["argument"]), rule["kind"], dialect):
+                what = "a built-in type" if rule["kind"] == "type_structure" else "an allowed function"
+                yield Issue("construct_not_allowed", f"{name}() must name {what} as a literal string; other names "
+                            "are looked up in the database's catalog.", name)
+    methods = frozenset(_section("sample_methods", dialect))
+    for sample in tree.find_all(exp.TableSample):
+        method = sample.args.get("method")
+        if method is not None and fold(method.name) not in methods:
+            yield Issue("construct_not_allowed", f"The sampling method {method.name} is not available; use "
+                        + (" or ".join(sorted(methods)) or "a percentage") + ".", f"TABLESAMPLE {method.name}")
+    namespaces = frozenset(_section("session_namespaces", dialect))
+    if namespaces:
+        sources = _sources(tree)
+        for column in tree.find_all(exp.Column):
+            qualifier = ".".join(fold(p.name) for p in column.parts[:-1])
+            if qualifier and qualifier in namespaces and qualifier.split(".")[0] not in sources:
+                yield Issue("construct_not_allowed", f"{column.sql(dialect=dialect)} reads a session variable, "
+                            "which is not available.", column.sql(dialect=dialect)[:80])
