@@ -44,7 +44,7 @@ def evaluate(request: EvalRequest, *, settings: Settings | None = None, llm: Llm
     if request.generator not in GENERATORS:
         raise ConfigError(f"Unknown generator {request.generator!r}; choose one of {', '.join(GENERATORS)}.")
     settings = settings or Settings()
-    is_file = not request.dataset.startswith(("spider:", "bird:"))
+    is_file = not request.dataset.startswith(("spider:", "bird:", "spider-catalog:"))
     database_dir = Path(request.db).expanduser() if (request.db and not is_file) else None
     full = load_dataset(request.dataset, database_dir=database_dir)
     default_warehouse, default_model = _configured_warehouse(request, settings) if is_file else (None, None)
@@ -93,6 +93,10 @@ def _generator(request: EvalRequest, dataset: Dataset, settings: Settings, llm: 
         cached = CachedLlm(llm, cache_path, request={"base_url": settings.llm_base_url,
                                                       "temperature": settings.llm_temperature})
         llm = cached
+    if request.dataset.startswith("spider-catalog:"):
+        from nl2sql.eval.catalog_mode import catalog_generator
+
+        return catalog_generator(request, settings, llm), getattr(llm, "model", None), cached
     factory = assistant_factory(eval_settings, llm=llm, default=warehouse, default_model=model)
     model_name = llm.model if (llm is not None and request.generator == "llm") else None
     generator = AssistantGenerator(request.generator, dataset, factory, row_cap=SCORING_ROW_CAP)  # type: ignore[arg-type]
