@@ -33,9 +33,10 @@ from catalog_semantics.model import SemanticModel, Table
 from catalog_semantics.text import STOPWORDS, is_text_type, plain_words, stem, words
 
 DISK_CACHE_FROM = 300                          # tables; smaller models index in well under 100 ms
-_FORMAT = 4                                    # bump when the cached layout or the weights change
+_FORMAT = 5                                    # bump when the cached layout or the weights change
 _K1, _B = 1.2, 0.5                             # BM25: term saturation; mild length normalisation (wide tables)
-_SCHEMAS_KEPT = 3                              # schemas whose every table joins the shortlist
+COVERAGE_MIN_WEIGHT = 0.0                      # question terms that count towards a schema's coverage
+_SCHEMAS_KEPT = 10                             # schemas whose every table joins the shortlist
 _FIELD_WEIGHT = {"name": 3.0, "column": 1.0, "comment": 0.4, "value": 0.6}
 
 
@@ -89,6 +90,8 @@ class LinkIndex:
             posting = self.postings.get(term)
             if posting is not None:
                 scores[posting[0]] += weight * posting[1]
+                if weight < COVERAGE_MIN_WEIGHT:    # a compound or abbreviation guess says little about a schema
+                    continue
                 holders = np.unique(self.schema_of[posting[0]])
                 coverage[holders] += weight * math.log(1 + len(self.schemas) / len(holders))
         hit = int(np.count_nonzero(scores))

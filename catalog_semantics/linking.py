@@ -71,8 +71,11 @@ class LinkedSchema:
 
 SHORTLIST_FROM = 60            # tables: a model this big is linked in two stages (retrieval, then scoring)
 SHORTLIST = 40                 # tables the retrieval stage hands to the detailed scorer
-SCHEMA_WEIGHT = 1.0            # bonus of a table whose schema covers the question best (scaled for the others)
+OTHER_READING_TABLES = 2       # matched tables of each reading after the best one
+WHOLE_SCHEMA_UP_TO = 6         # the best reading keeps its whole schema when it has at most this many tables
+SCHEMA_WEIGHT = 1.2            # a reading's strength: its best table's score + this x its schema's coverage (0..1)
 READING_SHARE = 0.3            # a schema reading keeps tables scoring this share of its best (3 and 0.5: worse)
+COMMON_WORD_IDF = 0.5          # identifier words this common (in >~25% of a big catalog's tables) are not values
 MAX_CONTEXT = 10               # tables a link across schemas keeps at most, bridges included
 
 
@@ -87,7 +90,8 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
     """
     q = _Question(question)
     index = model_index(model)
-    values = tuple(v for v in (_match_value(q, e) for e in _value_candidates(q, index)) if v is not None)
+    values = tuple(v for v in (_match_value(q, e) for e in _value_candidates(q, index))
+                   if v is not None and not _names_a_column(v, index))
     metrics = tuple(m for m in model.metrics if _best_phrase(q, (m.name, *m.synonyms)) >= 0.99)
     filters = tuple(f for f in model.filters if _best_phrase(q, (f.name, *f.synonyms)) >= 0.99)
     named_tables = {n for m in metrics for n in (m.table, *m.joins)} | {f.table for f in filters}
@@ -174,6 +178,8 @@ def _shortlist(model: SemanticModel, q: _Question, index: _Index, values: tuple[
                     add(s[:n], 0.6)                                # "acct"-style abbreviations
     for s in q.implied:
         add(s, 0.7)
+    for s in q.joined:
+        add(s, 1.0)
     found = index.retrieve(terms, SHORTLIST)
     names = set(found.tables) | {v.table for v in values} | named_tables
     for schema in found.schema_coverage:
@@ -195,19 +201,24 @@ def _prune_by_schema(model: SemanticModel, index: _Index, ranked: list[Table], s
     top = scores[ranked[0].name] if ranked else 0.0
     floor = max(min_score, 0.1 * top)
 
-    def strength(schema: str) -> float:
-        best = [scores[t.name] for t in by_schema[schema][:3]] + [0.0, 0.0, 0.0]
-        return best[0] + 0.5 * best[1] + 0.25 * best[2] + SCHEMA_WEIGHT * coverage.get(schema, 0.0)
+    def strength(schema: str) -> float:        # its best table, and how much of the question it covers
+        return scores[by_schema[schema][0].name] + SCHEMA_WEIGHT * coverage.get(schema, 0.0)
 
     chosen: list[LinkedTable] = []
-    for schema in sorted(by_schema, key=lambda s: (-strength(s), s)):
+    for rank, schema in enumerate(sorted(by_schema, key=lambda s: (-strength(s), s))):
         tables = by_schema[schema]
         if scores[tables[0].name] < floor:
             continue
         lead = scores[tables[0].name]
-        picked = [t.name for t in tables if scores[t.name] >= max(floor, READING_SHARE * lead)][:max_tables]
+        cap = max_tables if rank == 0 else min(max_tables, OTHER_READING_TABLES)
+        picked = [t.name for t in tables if scores[t.name] >= max(floor, READING_SHARE * lead)][:cap]
         group = [LinkedTable(n, scores[n]) for n in picked]
         group += [LinkedTable(b, scores.get(b, 0.0), "bridge") for b in bridge_tables(index.graph, picked)]
+        if rank == 0:
+            whole = index.schema_tables(schema)
+            if len(whole) <= WHOLE_SCHEMA_UP_TO:        # the best reading's small schema comes whole, as
+                shown = {g.name for g in group}         # a small single-schema model does
+                group += [LinkedTable(n, scores.get(n, 0.0), "kept") for n in whole if n not in shown]
         room = MAX_CONTEXT - len(chosen)
         if not chosen:
             group = group[:room]
@@ -240,6 +251,8 @@ class _Question:
         self.stems = {stem(w) for w in self.content}
         # Words the question implies: "taller" -> height, "1995" -> year, "miles per gallon" -> mpg.
         self.implied = implied_stems(self.words) - self.stems
+        # Adjacent words glued, as identifiers often write them: "high schoolers" -> highschooler, "zip code".
+        self.joined = {stem(a + b) for a, b in zip(self.content, self.content[1:])} - self.stems
         self.entities = proper_nouns(text)
         self.memo: dict[str, float] = {}                          # identifier word -> match, per question
 
@@ -249,6 +262,14 @@ def _unknown_entities(q: _Question, index: _Index, values: tuple[ValueMatch, ...
     matched = {w for v in values for w in v.words}
     return any(not all(w in matched or stem(w) in index.vocabulary or w in STOPWORDS for w in plain_words(e))
                for e in q.entities)
+
+
+def _names_a_column(value: ValueMatch, index: _Index) -> bool:
+    """A value whose words are common identifier words ('ID' for Idaho, 'Name'): the question means the column.
+
+    Only fires in a big model: word weights of a small schema never fall this low.
+    """
+    return all(index.idf.get(stem(w), 1.0) < COMMON_WORD_IDF for w in value.words)
 
 
 def _word_match(name_word: str, q: _Question) -> float:
@@ -262,7 +283,7 @@ def _word_match(name_word: str, q: _Question) -> float:
 def _match_word(name_word: str, q: _Question) -> float:
     """Exact or plural, implied, typo, or part of a compound."""
     s = stem(name_word)
-    if s in q.stems:
+    if s in q.stems or s in q.joined:
         return 1.0
     if s in q.implied:
         return 0.7
