@@ -9,6 +9,7 @@ names, and the sample values of text columns, tolerant of case, plurals and typo
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from dataclasses import dataclass
 
@@ -76,6 +77,7 @@ WHOLE_SCHEMA_UP_TO = 6         # the best reading keeps its whole schema when it
 SCHEMA_WEIGHT = 1.2            # a reading's strength: its best table's score + this x its schema's coverage (0..1)
 READING_SHARE = 0.3            # a schema reading keeps tables scoring this share of its best (3 and 0.5: worse)
 COMMON_WORD_IDF = 0.5          # identifier words this common (in >~25% of a big catalog's tables) are not values
+VALUE_SPREAD = 0.5             # how much a value held by several tables is discounted (none in one table)
 MAX_CONTEXT = 10               # tables a link across schemas keeps at most, bridges included
 
 
@@ -128,9 +130,14 @@ def _score_tables(q: _Question, index: _Index, tables: tuple[Table, ...], values
     unknown = _unknown_entities(q, index, values)
     value_bonus: dict[tuple[str, str], float] = {}
     table_value: dict[str, float] = {}
+    holders: dict[str, set[str]] = {}
     for v in values:
-        value_bonus[(v.table, v.column)] = max(v.score, value_bonus.get((v.table, v.column), 0.0))
-        table_value[v.table] = max(v.score, table_value.get(v.table, 0.0))
+        holders.setdefault(fold(v.value), set()).add(v.table)
+    for v in values:
+        # A value many tables hold ('dog' in every pets table of a big catalog) says less about each of them.
+        weight = v.score / (1 + VALUE_SPREAD * math.log(len(holders[fold(v.value)])))
+        value_bonus[(v.table, v.column)] = max(weight, value_bonus.get((v.table, v.column), 0.0))
+        table_value[v.table] = max(weight, table_value.get(v.table, 0.0))
     columns: list[LinkedColumn] = []
     scores: dict[str, float] = {}
     for table in tables:
