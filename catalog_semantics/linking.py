@@ -211,17 +211,17 @@ def _prune_by_schema(model: SemanticModel, index: _Index, ranked: list[Table], s
     def strength(schema: str) -> float:        # its best table, and how much of the question it covers
         return scores[by_schema[schema][0].name] + SCHEMA_WEIGHT * coverage.get(schema, 0.0)
 
+    order = [s for s in sorted(by_schema, key=lambda s: (-strength(s), s)) if scores[by_schema[s][0].name] >= floor]
     chosen: list[LinkedTable] = []
-    for rank, schema in enumerate(sorted(by_schema, key=lambda s: (-strength(s), s))):
+    for schema in order:
         tables = by_schema[schema]
-        if scores[tables[0].name] < floor:
-            continue
+        first = not chosen
         lead = scores[tables[0].name]
-        cap = max_tables if rank == 0 else min(max_tables, OTHER_READING_TABLES)
+        cap = max_tables if first else min(max_tables, OTHER_READING_TABLES)
         picked = [t.name for t in tables if scores[t.name] >= max(floor, READING_SHARE * lead)][:cap]
         group = [LinkedTable(n, scores[n]) for n in picked]
         group += [LinkedTable(b, scores.get(b, 0.0), "bridge") for b in bridge_tables(index.graph, picked)]
-        if rank == 0:
+        if first:
             whole = index.schema_tables(schema)
             if len(whole) <= WHOLE_SCHEMA_UP_TO:        # the best reading's small schema comes whole, as
                 shown = {g.name for g in group}         # a small single-schema model does
