@@ -5,7 +5,7 @@ Usage: python benchmarks/catalog_scale.py [--spider DIR] [--copies 1|10] [--limi
 Builds (once, into $NL2SQL_DATA_DIR or a temp dir; never committed) a DuckDB warehouse with one schema per
 Spider database (rows copied for the databases shipped with SQLite files, empty tables for the rest), reads the
 whole-catalog model from it (``nl2sql/eval/spider_catalog.py``; ``--copies 10`` adds nine renamed copies: the
-~8,700-table variant), then links every runnable Spider dev question against the whole catalog and prints JSON:
+~8,700-table variant; ``--rename uniform`` renames with any word rather than one of similar frequency), then links every runnable Spider dev question against the whole catalog and prints JSON:
 recall (share of questions whose gold tables are all kept), tables kept (median, p95, max, share with at most 10),
 link time per question (median, p95), the cost of the first call (index build or load) with peak RSS, and the
 on-disk index's load and one-table refresh times.
@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spider", help="Spider folder (default: $NL2SQL_SPIDER_DIR or ../shared/benchmarks/spider)")
     parser.add_argument("--copies", type=int, default=1, help="1: the 873-table catalog; 10: the ~8,700-table variant")
+    parser.add_argument("--rename", choices=("banded", "uniform"), default="banded",
+                        help="how copies are renamed: words swapped among words of similar frequency, or any word")
     parser.add_argument("--limit", type=int, default=None, help="only the first N runnable questions")
     parser.add_argument("--linker", help="another linking.py to measure (default: the product's)")
     parser.add_argument("--fresh", action="store_true", help="drop the cached catalog index first")
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     warehouse = build_catalog_warehouse(spider, Path(os.environ["NL2SQL_DATA_DIR"]) / "spider_catalog.duckdb")
     warehouse_s = time.perf_counter() - start
     start = time.perf_counter()
-    model = catalog_model(spider, warehouse, copies=args.copies)
+    model = catalog_model(spider, warehouse, copies=args.copies, rename=args.rename)
     model_s = time.perf_counter() - start
     link = load_linker(args.linker)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -122,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         cache["one_table_changed_s"] = round(time.perf_counter() - start, 2)
     report = {
         "linker": args.linker or "catalog_semantics.linking",
-        "catalog": {"copies": args.copies, "tables": len(model.tables),
+        "catalog": {"copies": args.copies, "rename": args.rename, "tables": len(model.tables),
                     "columns": sum(len(t.columns) for t in model.tables),
                     "relationships": len(model.relationships)},
         "questions": total,

@@ -72,6 +72,7 @@ class LinkedSchema:
 
 SHORTLIST_FROM = 60            # tables: a model this big is linked in two stages (retrieval, then scoring)
 SHORTLIST = 40                 # tables the retrieval stage hands to the detailed scorer
+FIRST_READING_MAX = 6          # tables the best reading may take, bridges and the rest of its schema included
 OTHER_READING_TABLES = 2       # matched tables of each reading after the best one
 WHOLE_SCHEMA_UP_TO = 6         # the best reading keeps its whole schema when it has at most this many tables
 SCHEMA_WEIGHT = 1.2            # a reading's strength: its best table's score + this x its schema's coverage (0..1)
@@ -227,8 +228,8 @@ def _prune_by_schema(model: SemanticModel, index: _Index, ranked: list[Table], s
                 shown = {g.name for g in group}         # a small single-schema model does
                 group += [LinkedTable(n, scores.get(n, 0.0), "kept") for n in whole if n not in shown]
         room = MAX_CONTEXT - len(chosen)
-        if not chosen:
-            group = group[:room]
+        if first:                                   # leave room for other readings (matches first, then bridges)
+            group = group[:min(room, FIRST_READING_MAX)]
         if len(group) <= room:
             chosen += group
         if len(chosen) >= MAX_CONTEXT:

@@ -9,8 +9,9 @@ because the render, planner and guard look tables up by bare name, and Spider re
 databases (``singer``, ``people``); ``catalog_table_name`` makes that name from a gold table.
 
 ``copies > 1`` adds renamed copies (the 10x synthetic variant): each copy maps every identifier word
-through its own fixed permutation of the catalog's vocabulary, so the copies have the same shape and word
-statistics as real schemas but say different things, and a question's gold tables stay unambiguous.
+through its own fixed permutation of the catalog's vocabulary (among words of similar frequency, by default),
+so the copies have the shape and word statistics of real schemas but say different things, and a question's
+gold tables stay unambiguous.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import random
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from catalog_semantics.model import Relationship, SemanticModel, Table
 from catalog_semantics.spider import catalog_from_spider
@@ -28,6 +29,7 @@ from catalog_semantics.text import words
 
 _DUCK_TYPES = {"TEXT": "VARCHAR", "NUMERIC": "DOUBLE", "DATETIME": "VARCHAR", "BOOLEAN": "BOOLEAN"}
 SEPARATOR = "__"
+Rename = Literal["banded", "uniform"]
 
 
 def catalog_table_name(db_id: str, table: str) -> str:
@@ -99,7 +101,8 @@ def _copy_sqlite(con: Any, db_id: str, sqlite_file: Path) -> None:
         src.close()
 
 
-def catalog_model(spider: Path, warehouse: Path | None = None, *, copies: int = 1, seed: int = 16) -> SemanticModel:
+def catalog_model(spider: Path, warehouse: Path | None = None, *, copies: int = 1, seed: int = 16,
+                  rename: Rename = "banded") -> SemanticModel:
     """Every Spider schema as one model (names prefixed by schema), sample values from ``warehouse``."""
     values = _warehouse_values(warehouse) if warehouse is not None else {}
     tables: list[Table] = []
@@ -114,7 +117,7 @@ def catalog_model(spider: Path, warehouse: Path | None = None, *, copies: int = 
         relationships += [replace(r, from_table=catalog_table_name(db_id, r.from_table),
                                   to_table=catalog_table_name(db_id, r.to_table)) for r in catalog.relationships]
     model = SemanticModel(tuple(tables), tuple(relationships), dialect="duckdb", name="spider_catalog")
-    return _with_copies(model, copies, seed) if copies > 1 else model
+    return _with_copies(model, copies, seed, rename) if copies > 1 else model
 
 
 def _warehouse_values(path: Path) -> dict[tuple[str, str, str], tuple[str, ...]]:
@@ -128,16 +131,29 @@ def _warehouse_values(path: Path) -> dict[tuple[str, str, str], tuple[str, ...]]
             for t in catalog.tables for c in t.columns if c.sample_values}
 
 
-def _with_copies(model: SemanticModel, copies: int, seed: int) -> SemanticModel:
-    """The model plus ``copies - 1`` renamed copies (identifier words permuted per copy, values kept)."""
-    vocabulary = sorted({w for t in model.tables for n in (t.name.split(SEPARATOR, 1)[1], *(c.name for c in t.columns))
-                         for w in words(n)})
+def _with_copies(model: SemanticModel, copies: int, seed: int, rename: Rename) -> SemanticModel:
+    """The model plus ``copies - 1`` renamed copies (identifier words permuted per copy, values kept).
+
+    ``banded``: a word trades places only with words about as frequent (bands of 50 by how many tables use it),
+    so a copy keeps the shape of real schemas: common column words ('id', 'name') stay among common words and a
+    table is still named by a rare one. ``uniform``: any word for any other ('number' can name a table).
+    """
+    frequency: dict[str, int] = {}
+    for t in model.tables:
+        for w in {w for n in (t.name.split(SEPARATOR, 1)[1], *(c.name for c in t.columns)) for w in words(n)}:
+            frequency[w] = frequency.get(w, 0) + 1
+    vocabulary = sorted(frequency, key=lambda w: (-frequency[w], w))
+    band = 50 if rename == "banded" else len(vocabulary)
     tables = list(model.tables)
     relationships = list(model.relationships)
     for k in range(1, copies):
-        shuffled = vocabulary[:]
-        random.Random(seed * 1000 + k).shuffle(shuffled)
-        mapping = dict(zip(vocabulary, shuffled))
+        rng = random.Random(seed * 1000 + k)
+        mapping: dict[str, str] = {}
+        for start in range(0, len(vocabulary), band):
+            chunk = vocabulary[start:start + band]
+            shuffled = chunk[:]
+            rng.shuffle(shuffled)
+            mapping.update(zip(chunk, shuffled))
 
         def rename(name: str) -> str:
             return "_".join(mapping.get(w, w) for w in words(name)) or name
