@@ -105,9 +105,11 @@ class LinkIndex:
         return Retrieval(tuple(self.names[i] for i in top if scores[i] > 0),
                          {self.schemas[i]: float(coverage[i]) / best for i in ranked if coverage[i] > 0})
 
+    schema_members: dict[str, tuple[int, ...]]  # "catalog.schema" -> its table ids
+    position: dict[str, int]                   # table name -> id (the table's place in ``model.tables``)
+
     def schema_tables(self, schema: str) -> tuple[str, ...]:
-        wanted = self.schemas.index(schema)
-        return tuple(self.names[i] for i in np.flatnonzero(self.schema_of == wanted))
+        return tuple(self.names[i] for i in self.schema_members.get(schema, ()))
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,12 @@ def build_index(tables: list[TableTerms], model: SemanticModel) -> LinkIndex:
     vocabulary |= {stem(w) for m in (*model.metrics, *model.filters) for p in (m.name, *m.synonyms) for w in words(p)}
     schemas = tuple(sorted({t.schema for t in tables}))
     schema_id = {s: i for i, s in enumerate(schemas)}
+    members: dict[str, list[int]] = {}
+    for i, t in enumerate(tables):
+        members.setdefault(t.schema, []).append(i)
     return LinkIndex(
+        schema_members={k: tuple(v) for k, v in members.items()},
+        position={t.name: i for i, t in enumerate(tables)},
         schemas=schemas,
         schema_of=np.array([schema_id[t.schema] for t in tables], dtype=np.int32),
         names=tuple(t.name for t in tables),

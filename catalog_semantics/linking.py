@@ -192,7 +192,9 @@ def _shortlist(model: SemanticModel, q: _Question, index: _Index, values: tuple[
     names = set(found.tables) | {v.table for v in values} | named_tables
     for schema in found.schema_coverage:
         names.update(index.schema_tables(schema))
-    return tuple(t for t in model.tables if t.name in names), found.schema_coverage
+    # The index lists tables in the model's order, so positions pick them without a pass over the catalog.
+    ids = sorted(index.position[n] for n in names if n in index.position)
+    return tuple(model.tables[i] for i in ids), found.schema_coverage
 
 
 def _prune_by_schema(model: SemanticModel, index: _Index, ranked: list[Table], scores: dict[str, float],
