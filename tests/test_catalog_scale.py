@@ -71,7 +71,7 @@ def test_questions_link_their_own_schemas_tables(mini_spider: Path, merged: tupl
         assert 0 < len(linked.tables) <= MAX_CONTEXT and not linked.complete
         gold = {catalog_table_name(ex["db_id"], t).lower() for t in gold_tables(ex["query"]) or ()}
         hits += gold <= {n.lower() for n in linked.table_names}
-    assert hits / len(dev) >= 0.9, hits / len(dev)           # 0.97 measured on these 6 schemas' questions
+    assert hits / len(dev) >= 0.95, hits / len(dev)          # 452/461 (0.98) measured: 133 tables, 16 schemas
 
 
 def test_index_is_cached_on_disk_and_refreshed_table_by_table(
