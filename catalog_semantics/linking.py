@@ -10,14 +10,14 @@ names, and the sample values of text columns, tolerant of case, plurals and typo
 from __future__ import annotations
 
 import math
-import weakref
 from functools import lru_cache
 from dataclasses import dataclass
 
-from catalog_semantics.join_paths import bridge_tables, join_graph
+from catalog_semantics.join_paths import bridge_tables
+from catalog_semantics.link_index import LinkIndex as _Index, ValueEntry as _ValueEntry, model_index
 from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel, Table
 from catalog_semantics.text import (
-    STOPWORDS, fold, implied_stems, is_text_type, plain_words, proper_nouns, stem, typo_match, words,
+    STOPWORDS, fold, implied_stems, plain_words, proper_nouns, stem, typo_match, words,
 )
 
 
@@ -70,47 +70,49 @@ class LinkedSchema:
         return next((c.score for c in self.columns if (c.table.lower(), c.name.lower()) == key), 0.0)
 
 
+SHORTLIST_FROM = 60            # tables: a model this big is linked in two stages (retrieval, then scoring)
+SHORTLIST = 40                 # tables the retrieval stage hands to the detailed scorer
+FIRST_READING_MAX = 6          # tables the best reading may take, bridges and the rest of its schema included
+OTHER_READING_TABLES = 2       # matched tables of each reading after the best one
+WHOLE_SCHEMA_UP_TO = 6         # the best reading keeps its whole schema when it has at most this many tables
+SCHEMA_WEIGHT = 0.6            # a reading's strength: its best table's score + this x its schema's coverage (0..1)
+READING_SHARE = 0.3            # a schema reading keeps tables scoring this share of its best (3 and 0.5: worse)
+COMMON_WORD_IDF = 0.5          # identifier words this common (in >~25% of a big catalog's tables) are not values
+VALUE_SPREAD = 0.5             # how much a value held by several tables is discounted (none in one table)
+MAX_CONTEXT = 10               # tables a link across schemas keeps at most, bridges included
+
+
 def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score: float = 0.3,
          keep_all_up_to: int = 8) -> LinkedSchema:
     """Rank the model's tables and columns for ``question``; prune only schemas above ``keep_all_up_to`` tables.
 
     When pruning, tables scoring at least ``min_score`` are kept (the best ``max_tables``), then bridge
-    tables on the shortest join paths between them; if nothing matches, every table is kept.
+    tables on the shortest join paths between them; if nothing matches, every table is kept. A model of
+    more than ``SHORTLIST_FROM`` tables is first narrowed to ``SHORTLIST`` tables by the index's retrieval
+    (``link_index.py``), so the detailed scoring below never walks the whole catalog.
     """
     q = _Question(question)
-    index = _index(model)
-    values = tuple(v for v in (_match_value(q, e) for e in _value_candidates(q, index)) if v is not None)
+    index = model_index(model)
+    values = tuple(v for v in (_match_value(q, e) for e in _value_candidates(q, index))
+                   if v is not None and not _names_a_column(v, index))
     metrics = tuple(m for m in model.metrics if _best_phrase(q, (m.name, *m.synonyms)) >= 0.99)
     filters = tuple(f for f in model.filters if _best_phrase(q, (f.name, *f.synonyms)) >= 0.99)
-    unknown = _unknown_entities(q, index, values)
-    value_bonus: dict[tuple[str, str], float] = {}
-    table_value: dict[str, float] = {}
-    for v in values:
-        value_bonus[(v.table, v.column)] = max(v.score, value_bonus.get((v.table, v.column), 0.0))
-        table_value[v.table] = max(v.score, table_value.get(v.table, 0.0))
     named_tables = {n for m in metrics for n in (m.table, *m.joins)} | {f.table for f in filters}
-    columns: list[LinkedColumn] = []
-    scores: dict[str, float] = {}
-    for table in model.tables:
-        col_scores = sorted(((_column_score(q, index, c) + value_bonus.get((table.name, c.name), 0.0), c.name)
-                             for c in table.columns), reverse=True)
-        columns += [LinkedColumn(table.name, name, round(s, 3)) for s, name in col_scores if s > 0]
-        best = [s for s, _ in col_scores[:2]] + [0.0, 0.0]
-        score = max(_name_score(q, index, table.name), _best_phrase(q, table.synonyms))
-        score += 0.6 * best[0] + 0.2 * best[1] + _comment_score(q, index, table.comment, 0.6)
-        score += table_value.get(table.name, 0.0)
-        if table.name in named_tables:
-            score += 1.0
-        if unknown and table.name in index.open_text:   # "flights from Aberdeen": some free-text column holds it
-            score += 0.3
-        scores[table.name] = round(score, 3)
-    ranked = sorted(model.tables, key=lambda t: (-scores[t.name], t.name))
+    candidates: tuple[Table, ...] = model.tables
+    coverage: dict[str, float] = {}
+    if len(model.tables) > SHORTLIST_FROM and len(model.tables) > keep_all_up_to:
+        candidates, coverage = _shortlist(model, q, index, values, named_tables)
+    scores, columns = _score_tables(q, index, candidates, values, named_tables)
+    ranked = sorted(candidates, key=lambda t: (-scores[t.name], t.name))
     if len(model.tables) <= keep_all_up_to:
         chosen = [LinkedTable(t.name, scores[t.name], "match" if scores[t.name] >= min_score else "kept")
                   for t in ranked]
         complete = True
+    elif len(coverage) > 1:
+        chosen = _prune_by_schema(model, index, ranked, scores, coverage, max_tables, min_score)
+        complete = False
     else:
-        chosen = _prune(model, ranked, scores, max_tables, min_score)
+        chosen = _prune(model, index, ranked, scores, max_tables, min_score)
         complete = len(chosen) == len(model.tables)
     kept = {t.name for t in chosen}
     return LinkedSchema(
@@ -124,16 +126,129 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
     )
 
 
-def _prune(model: SemanticModel, ranked: list[Table], scores: dict[str, float], max_tables: int,
+def _score_tables(q: _Question, index: _Index, tables: tuple[Table, ...], values: tuple[ValueMatch, ...],
+                  named_tables: set[str]) -> tuple[dict[str, float], list[LinkedColumn]]:
+    unknown = _unknown_entities(q, index, values)
+    value_bonus: dict[tuple[str, str], float] = {}
+    table_value: dict[str, float] = {}
+    holders: dict[str, set[str]] = {}
+    for v in values:
+        holders.setdefault(fold(v.value), set()).add(v.table)
+    for v in values:
+        # A value many tables hold ('dog' in every pets table of a big catalog) says less about each of them.
+        weight = v.score / (1 + VALUE_SPREAD * math.log(len(holders[fold(v.value)])))
+        value_bonus[(v.table, v.column)] = max(weight, value_bonus.get((v.table, v.column), 0.0))
+        table_value[v.table] = max(weight, table_value.get(v.table, 0.0))
+    columns: list[LinkedColumn] = []
+    scores: dict[str, float] = {}
+    for table in tables:
+        col_scores = sorted(((_column_score(q, index, c) + value_bonus.get((table.name, c.name), 0.0), c.name)
+                             for c in table.columns), reverse=True)
+        columns += [LinkedColumn(table.name, name, round(s, 3)) for s, name in col_scores if s > 0]
+        best = [s for s, _ in col_scores[:2]] + [0.0, 0.0]
+        score = max(_name_score(q, index, table.name), _best_phrase(q, table.synonyms))
+        score += 0.6 * best[0] + 0.2 * best[1] + _comment_score(q, index, table.comment, 0.6)
+        score += table_value.get(table.name, 0.0)
+        if table.name in named_tables:
+            score += 1.0
+        if unknown and table.name in index.open_text:   # "flights from Aberdeen": some free-text column holds it
+            score += 0.3
+        scores[table.name] = round(score, 3)
+    return scores, columns
+
+
+def _schema(table: Table) -> str:
+    return ".".join(p for p in (table.catalog, table.schema) if p)
+
+
+def _shortlist(model: SemanticModel, q: _Question, index: _Index, values: tuple[ValueMatch, ...],
+               named_tables: set[str]) -> tuple[tuple[Table, ...], dict[str, float]]:
+    """Stage one: the tables the index retrieves for the question's words (as ``_match_word`` meets them),
+    plus the tables of matched values, metrics and filters."""
+    terms: dict[str, float] = {}
+
+    def add(term: str, weight: float) -> None:
+        if weight > terms.get(term, 0.0):
+            terms[term] = weight
+
+    for s in q.stems:
+        add(s, 1.0)
+        if len(s) >= 5:
+            for n in range(len(s) - 2, len(s) + 3):
+                for t in index.term_shape.get((s[0], n), ()):
+                    if t != s and len(t) >= 5 and typo_match(t, s):
+                        add(t, 0.8)
+        if len(s) >= 4:
+            for t in index.term_grams.get(s, ()):
+                add(t, 0.6)                                        # "segment" inside "mktsegment"
+            for n in range(4, len(s)):
+                if s[:n] in index.postings:
+                    add(s[:n], 0.6)                                # "acct"-style abbreviations
+    for s in q.implied:
+        add(s, 0.7)
+    for s in q.joined:
+        add(s, 1.0)
+    found = index.retrieve(terms, SHORTLIST)
+    names = set(found.tables) | {v.table for v in values} | named_tables
+    for schema in found.schema_coverage:
+        names.update(index.schema_tables(schema))
+    # The index lists tables in the model's order, so positions pick them without a pass over the catalog.
+    ids = sorted(index.position[n] for n in names if n in index.position)
+    return tuple(model.tables[i] for i in ids), found.schema_coverage
+
+
+def _prune_by_schema(model: SemanticModel, index: _Index, ranked: list[Table], scores: dict[str, float],
+                     coverage: dict[str, float], max_tables: int, min_score: float) -> list[LinkedTable]:
+    """Several schemas: each is a reading of the question (its matched tables and their bridges), best first.
+
+    A question is almost always about one schema, and a word like "employees" can name a table in many; so
+    rather than the best tables overall (a mix no query can use), the context holds whole readings: the best
+    schema's matched tables joined by their bridges, then the next schema's, up to ``MAX_CONTEXT`` tables.
+    """
+    by_schema: dict[str, list[Table]] = {}
+    for t in ranked:
+        by_schema.setdefault(_schema(t), []).append(t)
+    top = scores[ranked[0].name] if ranked else 0.0
+    floor = max(min_score, 0.1 * top)
+
+    def strength(schema: str) -> float:        # its best table, and how much of the question it covers
+        return scores[by_schema[schema][0].name] + SCHEMA_WEIGHT * coverage.get(schema, 0.0)
+
+    order = [s for s in sorted(by_schema, key=lambda s: (-strength(s), s)) if scores[by_schema[s][0].name] >= floor]
+    chosen: list[LinkedTable] = []
+    for schema in order:
+        tables = by_schema[schema]
+        first = not chosen
+        lead = scores[tables[0].name]
+        cap = max_tables if first else min(max_tables, OTHER_READING_TABLES)
+        picked = [t.name for t in tables if scores[t.name] >= max(floor, READING_SHARE * lead)][:cap]
+        group = [LinkedTable(n, scores[n]) for n in picked]
+        group += [LinkedTable(b, scores.get(b, 0.0), "bridge") for b in bridge_tables(index.graph, picked)]
+        if first:
+            whole = index.schema_tables(schema)
+            if len(whole) <= WHOLE_SCHEMA_UP_TO:        # the best reading's small schema comes whole, as
+                shown = {g.name for g in group}         # a small single-schema model does
+                group += [LinkedTable(n, scores.get(n, 0.0), "kept") for n in whole if n not in shown]
+        room = MAX_CONTEXT - len(chosen)
+        if first:                                   # leave room for other readings (matches first, then bridges)
+            group = group[:min(room, FIRST_READING_MAX)]
+        if len(group) <= room:
+            chosen += group
+        if len(chosen) >= MAX_CONTEXT:
+            break
+    return chosen or _prune(model, index, ranked, scores, max_tables, min_score)
+
+
+def _prune(model: SemanticModel, index: _Index, ranked: list[Table], scores: dict[str, float], max_tables: int,
            min_score: float) -> list[LinkedTable]:
     top = scores[ranked[0].name] if ranked else 0.0
     picked = [t.name for t in ranked if scores[t.name] >= max(min_score, 0.1 * top)][:max_tables]
     if not picked:                               # nothing matched: no basis to prune, keep everything
-        return [LinkedTable(t.name, scores[t.name], "kept") for t in ranked]
-    graph = join_graph(model)
+        every = ranked if len(ranked) == len(model.tables) else model.tables
+        return [LinkedTable(t.name, scores.get(t.name, 0.0), "kept") for t in every]
     chosen = [LinkedTable(n, scores[n]) for n in picked]
-    for bridge in bridge_tables(graph, picked):
-        chosen.append(LinkedTable(bridge, scores[bridge], "bridge"))
+    for bridge in bridge_tables(index.graph, picked):
+        chosen.append(LinkedTable(bridge, scores.get(bridge, 0.0), "bridge"))
     return chosen
 
 
@@ -146,72 +261,10 @@ class _Question:
         self.stems = {stem(w) for w in self.content}
         # Words the question implies: "taller" -> height, "1995" -> year, "miles per gallon" -> mpg.
         self.implied = implied_stems(self.words) - self.stems
+        # Adjacent words glued, as identifiers often write them: "high schoolers" -> highschooler, "zip code".
+        self.joined = {stem(a + b) for a, b in zip(self.content, self.content[1:])} - self.stems
         self.entities = proper_nouns(text)
         self.memo: dict[str, float] = {}                          # identifier word -> match, per question
-
-
-@dataclass(frozen=True)
-class _ValueEntry:
-    table: str
-    column: str
-    value: str
-    words: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Index:
-    idf: dict[str, float]                      # identifier-word stem -> weight (rare words count more)
-    values: dict[str, tuple[_ValueEntry, ...]]  # first word of the value -> entries
-    by_stem: dict[str, tuple[str, ...]]        # stem of a first word -> first words
-    by_shape: dict[tuple[str, int], tuple[str, ...]]   # (initial, length) of a first word -> first words
-    vocabulary: frozenset[str]                 # stems of every name, synonym and comment word
-    open_text: frozenset[str]                  # tables with a text column too varied to sample (names, cities)
-
-
-_INDEXES: dict[int, tuple[weakref.ref, _Index]] = {}
-
-
-def _index(model: SemanticModel) -> _Index:
-    """Per-model word weights and value list, built once per model object."""
-    cached = _INDEXES.get(id(model))
-    if cached is not None and cached[0]() is model:
-        return cached[1]
-    df: dict[str, int] = {}
-    for t in model.tables:
-        for s in {stem(w) for c in t.columns for w in words(c.name)} | {stem(w) for w in words(t.name)}:
-            df[s] = df.get(s, 0) + 1
-    n = max(len(model.tables), 1)
-    idf = {s: 0.35 + 0.65 * math.log(1 + n / d) / math.log(1 + n) for s, d in df.items()}
-    entries = []
-    for t in model.tables:
-        for c in t.columns:
-            for v in c.sample_values:
-                vw = plain_words(v)
-                if any(len(w) >= 2 and not w.isdigit() for w in vw) and not all(w in STOPWORDS for w in vw):
-                    entries.append(_ValueEntry(t.name, c.name, v, vw))
-    vocabulary = {stem(w) for t in model.tables for text in _texts(t) for w in words(text)}
-    vocabulary |= {stem(w) for m in (*model.metrics, *model.filters) for p in (m.name, *m.synonyms) for w in words(p)}
-    open_text = frozenset(t.name for t in model.tables if any(
-        is_text_type(c.type) and not c.sample_values and not c.is_primary_key for c in t.columns))
-    by_first: dict[str, list[_ValueEntry]] = {}
-    for e in entries:
-        by_first.setdefault(e.words[0], []).append(e)
-    by_stem: dict[str, list[str]] = {}
-    by_shape: dict[tuple[str, int], list[str]] = {}
-    for first in by_first:
-        by_stem.setdefault(stem(first), []).append(first)
-        by_shape.setdefault((first[0], len(first)), []).append(first)
-    index = _Index(idf, {k: tuple(v) for k, v in by_first.items()}, {k: tuple(v) for k, v in by_stem.items()},
-                   {k: tuple(v) for k, v in by_shape.items()}, frozenset(vocabulary), open_text)
-    if len(_INDEXES) > 32:
-        _INDEXES.clear()
-    _INDEXES[id(model)] = (weakref.ref(model), index)
-    return index
-
-
-def _texts(table: Table) -> tuple[str, ...]:
-    return (table.name, table.comment or "", *table.synonyms,
-            *(x for c in table.columns for x in (c.name, c.comment or "", *c.synonyms)))
 
 
 def _unknown_entities(q: _Question, index: _Index, values: tuple[ValueMatch, ...]) -> bool:
@@ -219,6 +272,14 @@ def _unknown_entities(q: _Question, index: _Index, values: tuple[ValueMatch, ...
     matched = {w for v in values for w in v.words}
     return any(not all(w in matched or stem(w) in index.vocabulary or w in STOPWORDS for w in plain_words(e))
                for e in q.entities)
+
+
+def _names_a_column(value: ValueMatch, index: _Index) -> bool:
+    """A value whose words are common identifier words ('ID' for Idaho, 'Name'): the question means the column.
+
+    Only fires in a big model: word weights of a small schema never fall this low.
+    """
+    return all(index.idf.get(stem(w), 1.0) < COMMON_WORD_IDF for w in value.words)
 
 
 def _word_match(name_word: str, q: _Question) -> float:
@@ -232,7 +293,7 @@ def _word_match(name_word: str, q: _Question) -> float:
 def _match_word(name_word: str, q: _Question) -> float:
     """Exact or plural, implied, typo, or part of a compound."""
     s = stem(name_word)
-    if s in q.stems:
+    if s in q.stems or s in q.joined:
         return 1.0
     if s in q.implied:
         return 0.7

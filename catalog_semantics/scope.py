@@ -6,6 +6,7 @@ allowlist) sees only the scoped model, so a question about hidden tables cannot 
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -13,12 +14,17 @@ from dataclasses import dataclass, replace
 import sqlglot
 from sqlglot import exp
 
-from catalog_semantics.model import SemanticModel, VerifiedQuery
+from catalog_semantics.model import SemanticModel, Table, VerifiedQuery
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is asking, and which tables they may read (names as in the model; None = all)."""
+    """Who is asking, and which tables they may read (None = all).
+
+    Each entry names tables at any granularity, with ``*`` and ``?`` wildcards in any part: a table
+    (``orders``, ``tpch.orders``, ``samples.tpch.orders``), a schema (``sales.*``, ``samples.tpch.*``) or a
+    catalog (``samples.*.*``, or ``samples.*`` when no schema of that name exists). See ``allows``.
+    """
 
     name: str
     allowed_tables: frozenset[str] | None = None
@@ -38,12 +44,44 @@ def _tables_in(sql: str, dialect: str) -> set[str] | None:
     return {t.name.lower() for t in tree.find_all(exp.Table) if t.name.lower() not in ctes}
 
 
+def allows(patterns: Iterable[str], table: Table) -> bool:
+    """Whether an allowlist entry names ``table``; case-insensitive, ``*`` and ``?`` match within one part.
+
+    An entry matches the last parts of the table's qualified name (``tpch.orders`` matches
+    ``samples.tpch.orders``); an entry ending in ``.*`` also matches everything below the parts before it
+    (``samples.*`` holds every table of the catalog or schema ``samples``).
+
+    >>> t = Table("orders", (), schema="tpch", catalog="samples")
+    >>> [allows([p], t) for p in ("orders", "tpch.orders", "samples.tpch.orders", "sales.*", "tpch.*",
+    ...                           "samples.*", "samples.*.*", "*.ord*", "other.tpch.orders", "order")]
+    [True, True, True, False, True, True, True, True, False, False]
+    """
+    parts = [p.lower() for p in (table.catalog, table.schema, table.name) if p]
+    for pattern in patterns:
+        wanted = [w.strip() for w in pattern.lower().split(".")]
+        if _suffix_match(wanted, parts):
+            return True
+        if len(wanted) > 1 and wanted[-1] == "*":               # "sales.*": anything below "sales"
+            head = wanted[:-1]
+            if any(_parts_match(head, parts[i:i + len(head)]) for i in range(len(parts) - len(head))):
+                return True
+    return False
+
+
+def _suffix_match(wanted: list[str], parts: list[str]) -> bool:
+    return len(wanted) <= len(parts) and _parts_match(wanted, parts[len(parts) - len(wanted):])
+
+
+def _parts_match(wanted: list[str], parts: list[str]) -> bool:
+    return len(wanted) == len(parts) and all(fnmatch.fnmatchcase(p, w) for w, p in zip(wanted, parts))
+
+
 def scope_model(model: SemanticModel, principal: Principal | None) -> SemanticModel:
     """The part of ``model`` that ``principal`` may read; metrics and queries touching more are dropped."""
     if principal is None or principal.allowed_tables is None:
         return model
-    allowed = principal.allowed_tables
-    tables = tuple(t for t in model.tables if t.name.lower() in allowed or t.qualified_name.lower() in allowed)
+    patterns = tuple(sorted(principal.allowed_tables))
+    tables = tuple(t for t in model.tables if allows(patterns, t))
     names = {t.name.lower() for t in tables}
 
     def visible(sql: str, *extra: str) -> bool:

@@ -144,9 +144,8 @@ def test_tpch_questions_link_their_tables(tpch: SemanticModel, question: str, ne
     assert len(linked.table_names) < len(tpch.tables)
 
 
-def test_large_schema_links_fast_and_keeps_a_joinable_few() -> None:
+def test_large_schema_links_a_joinable_few() -> None:
     import random
-    import time
 
     from catalog_semantics.model import Column, Relationship, Table
     from catalog_semantics.render import render_context
@@ -168,14 +167,10 @@ def test_large_schema_links_fast_and_keeps_a_joinable_few() -> None:
     tables.append(Table("payroll", (Column("payroll_id", "INTEGER"), Column("salary", "DECIMAL"))))
     rels.append(Relationship("payroll", ("payroll_id",), tables[5].name, (tables[5].columns[0].name,)))
     model = SemanticModel(tuple(tables), tuple(rels))
-    link(model, "warm-up builds the per-model index")
-    start = time.perf_counter()
+    # Speed is measured in benchmarks/linking_recall.py and catalog_scale.py, not asserted here: a time
+    # bound fails on a loaded machine without saying anything about the code.
     linked = link(model, "total salary from payroll by department")
-    link_s = time.perf_counter() - start
-    start = time.perf_counter()
     text = render_context(model, linked, budget_tokens=3000)
-    render_s = time.perf_counter() - start
     assert linked.tables[0].name == "payroll" and not linked.complete
     assert len(linked.tables) < 60 and connected(model, linked.table_names)   # 6 matches + tree bridges
     assert estimate_tokens(text) <= 3000 and "CREATE TABLE payroll" in text
-    assert link_s < 1.5 and render_s < 1.0, (link_s, render_s)     # ~0.15 s and ~0.02 s measured

@@ -53,7 +53,7 @@ def evaluate(request: EvalRequest, *, settings: Settings | None = None, llm: Llm
     if request.generator not in GENERATORS:
         raise ConfigError(f"Unknown generator {request.generator!r}; choose one of {', '.join(GENERATORS)}.")
     settings = settings or Settings()
-    is_file = not request.dataset.startswith(("spider:", "bird:"))
+    is_file = not request.dataset.startswith(("spider:", "bird:", "spider-catalog:"))
     database_dir = Path(request.db).expanduser() if (request.db and not is_file) else None
     if request.overlay and not Path(request.overlay).expanduser().exists():
         raise UsageError(f"The overlay {request.overlay} does not exist.", hint="Give an overlay YAML file (or, "
@@ -110,6 +110,10 @@ def _generator(request: EvalRequest, dataset: Dataset, settings: Settings, llm: 
         cache_path = request.llm_cache or request.out_dir / "llm_cache.sqlite"
         cached = CachedLlm(llm, cache_path, request=reply_cache_request(settings))
         llm = cached
+    if request.dataset.startswith("spider-catalog:"):
+        from nl2sql.eval.catalog_mode import catalog_generator
+
+        return catalog_generator(request, settings, llm), getattr(llm, "model", None), cached
     overlay = Path(request.overlay).expanduser() if request.overlay else None
     # Few-shot pool: the train split's pairs; examples.select_examples never picks the question being asked.
     pairs = tuple((e.question, e.gold_sql) for e in load_dataset(request.examples).examples if e.gold_sql) \

@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Score a generator on Spider, BIRD or a benchmark file by execution accuracy "
                     "(Spider's official definition), with a relaxed score beside it.",
     )
-    ev.add_argument("--dataset", help="spider:PATH, bird:PATH or file:PATH (YAML or JSONL golden questions)")
+    ev.add_argument("--dataset", help="spider:PATH, spider-catalog:PATH (every question against all Spider schemas), bird:PATH or file:PATH (YAML or JSONL golden questions)")
     ev.add_argument("--generator", choices=GENERATORS, default="offline", help="what writes the SQL (default: offline)")
     ev.add_argument("--predictions", type=Path, help="predictions file: one SQL per line, in dataset order")
     ev.add_argument("--db", help="file datasets: DuckDB file, SQLite file or SQLAlchemy URL; "

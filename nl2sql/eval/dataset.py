@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -65,12 +65,14 @@ def load_dataset(spec: str, *, limit: int | None = None, database_dir: Path | No
 
     ``database_dir`` replaces Spider's ``database/`` or BIRD's ``dev_databases/`` folder (e.g. test-suite
     databases)."""
-    kind, _, raw = spec.partition(":") if spec.split(":", 1)[0] in ("spider", "bird", "file") else ("file", "", spec)
+    kind, _, raw = (spec.partition(":") if spec.split(":", 1)[0] in ("spider", "bird", "file", "spider-catalog")
+                    else ("file", "", spec))
     path = Path(raw).expanduser()
     if not path.exists():
         raise ConfigError(f"The dataset path {path} does not exist.")
-    if kind == "spider":
+    if kind in ("spider", "spider-catalog"):    # spider-catalog: the same questions, asked of every schema
         dataset = load_spider(path, database_dir=database_dir)
+        dataset = replace(dataset, name=dataset.name.replace("spider:", f"{kind}:", 1))
     elif kind == "bird":
         dataset = load_bird(path, database_dir=database_dir)
     else:

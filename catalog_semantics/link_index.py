@@ -1,0 +1,284 @@
+"""The linking index of a model: word weights, sample values, and an inverted index for table retrieval.
+
+Linking a question against thousands of tables is two stages (``linking.py``): this index retrieves a
+shortlist of tables in one vectorised pass (BM25 over each table's words: its name and synonyms, column
+names, comments and sample values), then the detailed scorer ranks only the shortlist.
+
+We keep our own inverted index rather than a BM25 library (``bm25s``, ``rank_bm25``): retrieval here must
+meet words the way the detailed scorer does (our stemmer, camelCase splitting, typos, compounds, implied
+attributes), which those libraries' tokenisers do not, and the catalog changes table by table, which their
+indexes only support by rebuilding. What we need is small: postings as numpy arrays and one scatter-add per
+question term, so the per-question cost is a vectorised scan of one float per table.
+
+The index is built once per model object (kept in memory) and, for catalogs of at least ``DISK_CACHE_FROM``
+tables, cached on disk under ``$NL2SQL_DATA_DIR/link_index/`` with one fingerprint per table: when tables
+change, only their entries are recomputed and the postings (cheap) rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import pickle
+import re
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from catalog_semantics.join_paths import join_graph
+from catalog_semantics.model import SemanticModel, Table
+from catalog_semantics.text import STOPWORDS, is_text_type, plain_words, stem, words
+
+DISK_CACHE_FROM = 300                          # tables; smaller models index in well under 100 ms
+_FORMAT = 5                                    # bump when the cached layout or the weights change
+_K1, _B = 1.2, 0.5                             # BM25: term saturation; mild length normalisation (wide tables)
+COVERAGE_MIN_WEIGHT = 0.0                      # question terms that count towards a schema's coverage
+_SCHEMAS_KEPT = 10                             # schemas whose every table joins the shortlist
+_FIELD_WEIGHT = {"name": 3.0, "column": 1.0, "comment": 0.4, "value": 0.6}
+
+
+@dataclass(frozen=True)
+class ValueEntry:
+    table: str
+    column: str
+    value: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableTerms:
+    """Everything the index needs from one table, derived from it alone (so it can be cached per table)."""
+
+    name: str
+    schema: str                                # "catalog.schema"; tables of one schema are linked together
+    df_stems: frozenset[str]                   # name and column-name stems: the detailed scorer's word rarity
+    vocabulary: frozenset[str]                 # stems of every name, synonym and comment word
+    values: tuple[ValueEntry, ...]
+    open_text: bool                            # a text column too varied to sample (names, cities)
+    terms: tuple[tuple[str, float], ...]       # retrieval term -> field-weighted frequency
+
+
+@dataclass(frozen=True)
+class LinkIndex:
+    names: tuple[str, ...]                     # table names; a table's position is its id in the postings
+    idf: dict[str, float]                      # identifier-word stem -> weight (rare words count more)
+    values: dict[str, tuple[ValueEntry, ...]]  # first word of the value -> entries
+    by_stem: dict[str, tuple[str, ...]]        # stem of a first word -> first words
+    by_shape: dict[tuple[str, int], tuple[str, ...]]   # (initial, length) of a first word -> first words
+    vocabulary: frozenset[str]
+    open_text: frozenset[str]
+    postings: dict[str, tuple[np.ndarray, np.ndarray]]   # term -> (table ids, BM25 weights)
+    term_shape: dict[tuple[str, int], tuple[str, ...]]  # (initial, length) of a term -> terms (typos)
+    term_grams: dict[str, tuple[str, ...]]     # 4+ letter substring -> longer terms holding it (compounds)
+    graph: dict[str, set[str]]                 # the join graph (linking bridges tables through it)
+    schemas: tuple[str, ...]                   # "catalog.schema" of each schema id ("" for tables without one)
+    schema_of: np.ndarray                      # table id -> schema id
+
+    def retrieve(self, weighted_terms: dict[str, float], k: int) -> Retrieval:
+        """The ``k`` best tables for the question's terms (term -> weight), and how well each schema covers them.
+
+        A table scores BM25 over its own words. A schema scores the distinct question terms any of its tables
+        holds (weighted by rarity): questions are usually about one schema, and the words of a question are
+        spread over its tables (a bridge table such as ``has_pet`` holds none of them).
+        """
+        scores = np.zeros(len(self.names), dtype=np.float32)
+        coverage = np.zeros(len(self.schemas), dtype=np.float32)
+        for term, weight in weighted_terms.items():
+            posting = self.postings.get(term)
+            if posting is not None:
+                scores[posting[0]] += weight * posting[1]
+                if weight < COVERAGE_MIN_WEIGHT:    # a compound or abbreviation guess says little about a schema
+                    continue
+                holders = np.unique(self.schema_of[posting[0]])
+                coverage[holders] += weight * math.log(1 + len(self.schemas) / len(holders))
+        hit = int(np.count_nonzero(scores))
+        if hit == 0:
+            return Retrieval((), {})
+        k = min(k, hit)
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        best = float(coverage.max())
+        ranked = np.argsort(-coverage, kind="stable")[:_SCHEMAS_KEPT]
+        return Retrieval(tuple(self.names[i] for i in top if scores[i] > 0),
+                         {self.schemas[i]: float(coverage[i]) / best for i in ranked if coverage[i] > 0})
+
+    schema_members: dict[str, tuple[int, ...]]  # "catalog.schema" -> its table ids
+    position: dict[str, int]                   # table name -> id (the table's place in ``model.tables``)
+
+    def schema_tables(self, schema: str) -> tuple[str, ...]:
+        return tuple(self.names[i] for i in self.schema_members.get(schema, ()))
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    tables: tuple[str, ...]                    # best first
+    schema_coverage: dict[str, float]          # the best-covering schemas, 1.0 for the best
+
+
+def table_terms(table: Table) -> TableTerms:
+    name_stems = {stem(w) for w in words(table.name)}
+    df_stems = frozenset({stem(w) for c in table.columns for w in words(c.name)} | name_stems)
+    vocabulary = frozenset(stem(w) for text in _texts(table) for w in words(text))
+    values = []
+    for c in table.columns:
+        for v in c.sample_values:
+            vw = plain_words(v)
+            if any(len(w) >= 2 and not w.isdigit() for w in vw) and not all(w in STOPWORDS for w in vw):
+                values.append(ValueEntry(table.name, c.name, v, vw))
+    open_text = any(is_text_type(c.type) and not c.sample_values and not c.is_primary_key for c in table.columns)
+    tf: dict[str, float] = {}
+
+    def add(text: str, field: str, split: bool = True) -> None:
+        for w in (words(text) if split else plain_words(text)):
+            if len(w) > 1 and not w.isdigit() and w not in STOPWORDS:
+                s = stem(w)
+                tf[s] = tf.get(s, 0.0) + _FIELD_WEIGHT[field]
+
+    for text in (table.name, *table.synonyms):
+        add(text, "name")
+    for c in table.columns:
+        for text in (c.name, *c.synonyms):
+            add(text, "column")
+        if c.comment:
+            add(c.comment, "comment")
+        for word in sorted({w for v in c.sample_values for w in plain_words(v)}):
+            add(word, "value", split=False)
+    if table.comment:
+        add(table.comment, "comment")
+    schema = ".".join(p for p in (table.catalog, table.schema) if p)
+    return TableTerms(table.name, schema, df_stems, vocabulary, tuple(values), open_text, tuple(sorted(tf.items())))
+
+
+def build_index(tables: list[TableTerms], model: SemanticModel) -> LinkIndex:
+    """Combine per-table terms into the model's index (vectorised postings; no per-table tokenising)."""
+    n = max(len(tables), 1)
+    df: dict[str, int] = {}
+    for t in tables:
+        for s in t.df_stems:
+            df[s] = df.get(s, 0) + 1
+    idf = {s: 0.35 + 0.65 * math.log(1 + n / d) / math.log(1 + n) for s, d in df.items()}
+    by_first: dict[str, list[ValueEntry]] = {}
+    for t in tables:
+        for e in t.values:
+            by_first.setdefault(e.words[0], []).append(e)
+    by_stem: dict[str, list[str]] = {}
+    by_shape: dict[tuple[str, int], list[str]] = {}
+    for first in by_first:
+        by_stem.setdefault(stem(first), []).append(first)
+        by_shape.setdefault((first[0], len(first)), []).append(first)
+    vocabulary = set().union(*(t.vocabulary for t in tables)) if tables else set()
+    vocabulary |= {stem(w) for m in (*model.metrics, *model.filters) for p in (m.name, *m.synonyms) for w in words(p)}
+    schemas = tuple(sorted({t.schema for t in tables}))
+    schema_id = {s: i for i, s in enumerate(schemas)}
+    members: dict[str, list[int]] = {}
+    for i, t in enumerate(tables):
+        members.setdefault(t.schema, []).append(i)
+    return LinkIndex(
+        schema_members={k: tuple(v) for k, v in members.items()},
+        position={t.name: i for i, t in enumerate(tables)},
+        schemas=schemas,
+        schema_of=np.array([schema_id[t.schema] for t in tables], dtype=np.int32),
+        names=tuple(t.name for t in tables),
+        idf=idf,
+        values={k: tuple(v) for k, v in by_first.items()},
+        by_stem={k: tuple(v) for k, v in by_stem.items()},
+        by_shape={k: tuple(v) for k, v in by_shape.items()},
+        vocabulary=frozenset(vocabulary),
+        open_text=frozenset(t.name for t in tables if t.open_text),
+        graph=join_graph(model),
+        **_postings(tables),
+    )
+
+
+def _postings(tables: list[TableTerms]) -> dict[str, object]:
+    lengths = np.array([sum(w for _, w in t.terms) for t in tables], dtype=np.float32)
+    avg = float(lengths.mean()) if len(tables) and lengths.mean() > 0 else 1.0
+    by_term: dict[str, tuple[list[int], list[float]]] = {}
+    for i, t in enumerate(tables):
+        for term, tf in t.terms:
+            ids, tfs = by_term.setdefault(term, ([], []))
+            ids.append(i)
+            tfs.append(tf)
+    n = len(tables)
+    postings = {}
+    for term, (ids, tfs) in by_term.items():
+        id_array = np.array(ids, dtype=np.int32)
+        tf_array = np.array(tfs, dtype=np.float32)
+        idf = math.log(1 + (n - len(ids) + 0.5) / (len(ids) + 0.5))
+        norm = _K1 * (1 - _B + _B * lengths[id_array] / avg)
+        postings[term] = (id_array, (idf * tf_array * (_K1 + 1) / (tf_array + norm)).astype(np.float32))
+    shape: dict[tuple[str, int], list[str]] = {}
+    grams: dict[str, list[str]] = {}
+    for term in by_term:
+        shape.setdefault((term[0], len(term)), []).append(term)
+        for size in range(4, len(term)):
+            for start in range(len(term) - size + 1):
+                grams.setdefault(term[start:start + size], []).append(term)
+    return {"postings": postings, "term_shape": {k: tuple(v) for k, v in shape.items()},
+            "term_grams": {k: tuple(sorted(set(v))) for k, v in grams.items()}}
+
+
+def _texts(table: Table) -> tuple[str, ...]:
+    return (table.name, table.comment or "", *table.synonyms,
+            *(x for c in table.columns for x in (c.name, c.comment or "", *c.synonyms)))
+
+
+# ------------------------------------------------------------------------------------------ caching
+_MEMORY: dict[int, tuple[weakref.ref, LinkIndex]] = {}
+
+
+def model_index(model: SemanticModel) -> LinkIndex:
+    """The index of ``model``: from memory, else from the disk cache (refreshed table by table), else built."""
+    cached = _MEMORY.get(id(model))
+    if cached is not None and cached[0]() is model:
+        return cached[1]
+    if len(model.tables) >= DISK_CACHE_FROM:
+        index = _disk_cached(model)
+    else:
+        index = build_index([table_terms(t) for t in model.tables], model)
+    if len(_MEMORY) > 32:
+        _MEMORY.clear()
+    _MEMORY[id(model)] = (weakref.ref(model), index)
+    return index
+
+
+def cache_dir() -> Path:
+    """Where big catalogs' indexes are kept. ``link(model, question)`` takes no settings (its signature is a
+    contract), so this reads the same variable ``Settings.data_dir`` documents, with the same default."""
+    return Path(os.environ.get("NL2SQL_DATA_DIR") or Path.home() / ".nl2sql") / "link_index"
+
+
+def fingerprint(table: Table) -> str:
+    return hashlib.sha1(repr((_FORMAT, table)).encode("utf-8")).hexdigest()
+
+
+def _disk_cached(model: SemanticModel) -> LinkIndex:
+    """Load the cached per-table terms, recompute those of new or changed tables, save, and build."""
+    path = cache_dir() / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', model.name)[:80]}.v{_FORMAT}.pickle"
+    stored: dict[str, TableTerms] = {}
+    try:
+        with path.open("rb") as f:
+            stored = pickle.load(f)    # our own file in our data dir, written below; never user-supplied
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        stored = {}
+    terms, fresh = [], {}
+    for table in model.tables:
+        key = fingerprint(table)
+        entry = stored.get(key)
+        if entry is None:
+            entry = table_terms(table)
+        fresh[key] = entry
+        terms.append(entry)
+    if fresh.keys() != stored.keys():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as f:
+                pickle.dump(fresh, f, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)
+        except OSError:
+            pass                         # a read-only data dir costs a rebuild next time, not an answer
+    return build_index(terms, model)
