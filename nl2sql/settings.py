@@ -70,6 +70,8 @@ class Settings:
     databricks_pool_timeout_s: float = 30.0     # NL2SQL_DATABRICKS_POOL_TIMEOUT_S: waiting for a free pooled connection
     databricks_max_connections: int = 4         # NL2SQL_DATABRICKS_MAX_CONNECTIONS: statements in flight at once
     llm_databricks_auth: bool = False           # NL2SQL_LLM_DATABRICKS_AUTH: Model Serving key from the SDK (refreshed)
+    # --- observability ---
+    mlflow_tracing: bool = False                # NL2SQL_MLFLOW_TRACING: each question an MLflow trace (the mlflow extra)
     # --- access ---
     principal: str | None = None                # NL2SQL_PRINCIPAL: who is asking (shown in the app, logged)
     allowed_tables: str | None = None           # NL2SQL_ALLOWED_TABLES: comma-separated tables the principal may read
@@ -146,6 +148,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "databricks_pool_timeout_s": ("NL2SQL_DATABRICKS_POOL_TIMEOUT_S", "float"),
     "databricks_max_connections": ("NL2SQL_DATABRICKS_MAX_CONNECTIONS", "int"),
     "llm_databricks_auth": ("NL2SQL_LLM_DATABRICKS_AUTH", "bool"),
+    "mlflow_tracing": ("NL2SQL_MLFLOW_TRACING", "bool"),
     "principal": ("NL2SQL_PRINCIPAL", "str"),
     "allowed_tables": ("NL2SQL_ALLOWED_TABLES", "str"),
     "editors": ("NL2SQL_EDITORS", "str"),
