@@ -108,6 +108,18 @@ class DatabricksConfig:
         return {k: v for k, v in given.items() if v}
 
 
+def env_auth_type(env: Mapping[str, str]) -> dict[str, str]:
+    """``DATABRICKS_AUTH_TYPE`` from the environment as an explicit SDK argument, when it is the connector's name
+    for a flow the SDK names otherwise (the SDK itself would reject ``databricks-oauth``); else nothing, and
+    the SDK reads the variable itself.
+
+    >>> env_auth_type({"DATABRICKS_AUTH_TYPE": " databricks-oauth"}), env_auth_type({"DATABRICKS_AUTH_TYPE": "pat"})
+    ({'auth_type': 'external-browser'}, {})
+    """
+    value = (env.get("DATABRICKS_AUTH_TYPE") or "").strip()
+    return {"auth_type": AUTH_TYPE_ALIASES[value]} if value in AUTH_TYPE_ALIASES else {}
+
+
 def http_path_for(http_path: str | None, warehouse_id: str | None) -> str:
     """``/sql/1.0/warehouses/<id>`` from an id, or the given path with a leading slash.
 
@@ -163,8 +175,10 @@ class DatabricksAuth:
     every call asks the SDK for fresh headers, so an OAuth token is refreshed before it expires.
     """
 
-    def __init__(self, given: DatabricksConfig = DatabricksConfig(), timeout_s: float = 30.0) -> None:
+    def __init__(self, given: DatabricksConfig = DatabricksConfig(), timeout_s: float = 30.0,
+                 env: Mapping[str, str] | None = None) -> None:
         self._given = given
+        self._env = env
         self._lock = threading.Lock()
         self._config: Config | None = None
         self._timeout_s = timeout_s             # the SDK's own default retries for 300 s
@@ -188,7 +202,8 @@ class DatabricksAuth:
                               hint="pip install 'lakehouse-nl2sql[databricks]'") from None
         try:
             seconds = max(1, int(self._timeout_s))
-            return Config(**self._given.sdk_arguments(), retry_timeout_seconds=seconds, http_timeout_seconds=seconds)
+            arguments = {**env_auth_type(os.environ if self._env is None else self._env), **self._given.sdk_arguments()}
+            return Config(**arguments, retry_timeout_seconds=seconds, http_timeout_seconds=seconds)
         except Exception as e:  # noqa: BLE001 - the SDK raises ValueError and its own errors when nothing is configured
             raise ConfigError(f"No usable Databricks credentials: {scrub(str(e), self._given.secrets)[:500]}",
                               hint="Set DATABRICKS_HOST and DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and "
