@@ -16,6 +16,7 @@ from nl2sql.ports import LlmClient, Warehouse
 from nl2sql.settings import DEMO_OVERLAY, Settings
 
 if TYPE_CHECKING:
+    from catalog_semantics.adapters.unity_bulk import BulkOptions
     from nl2sql.adapters.databricks_warehouse import WarehouseLimits
     from nl2sql.feedback import FeedbackStore
 
@@ -37,7 +38,7 @@ def open_warehouse(settings: Settings) -> tuple[Warehouse, Path | None]:
             from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
 
             return DatabricksWarehouse.from_url(settings.db_url, limits=databricks_limits(settings),
-                                                principal=settings.principal), None
+                                                principal=settings.principal, bulk_options=databricks_bulk(settings)), None
         from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
 
         try:
@@ -58,6 +59,12 @@ def open_warehouse(settings: Settings) -> tuple[Warehouse, Path | None]:
 
     path = ensure_demo_warehouse(settings.resolved_data_dir())
     return DuckDbWarehouse(path, name="demo TPC-H (DuckDB)", memory_limit=settings.memory_limit), DEMO_OVERLAY
+
+
+def databricks_bulk(settings: Settings) -> "BulkOptions":
+    from catalog_semantics.adapters.unity_bulk import BulkOptions
+
+    return BulkOptions(time_budget_s=settings.databricks_catalog_budget_s)
 
 
 def databricks_limits(settings: Settings) -> "WarehouseLimits":

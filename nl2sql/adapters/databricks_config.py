@@ -80,6 +80,7 @@ class DatabricksConfig:
     auth_type: str | None = None
     profile: str | None = None
     config_file: str | None = None
+    scope: str | None = None            # whole catalogs / several schemas: "main" or "main.sales,main.hr"
 
     @property
     def server_hostname(self) -> str:
@@ -156,7 +157,7 @@ def parse_url(url: str) -> DatabricksConfig:
     if parts.scheme.split("+")[0] != "databricks":
         raise ConfigError("A Databricks URL starts with databricks://", hint="e.g. databricks://token:<TOKEN>@<host>?http_path=<path>")
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    known = {"http_path", "warehouse_id", "catalog", "schema", "profile", "auth_type"}
+    known = {"http_path", "warehouse_id", "catalog", "schema", "profile", "auth_type", "scope"}
     unknown = set(query) - known
     if unknown:
         raise ConfigError(f"Unknown Databricks URL option(s): {', '.join(sorted(unknown))}.",
@@ -165,7 +166,8 @@ def parse_url(url: str) -> DatabricksConfig:
     host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
     return DatabricksConfig(host=host or None, token=token, http_path=query.get("http_path"),
                             warehouse_id=query.get("warehouse_id"), catalog=query.get("catalog"),
-                            schema=query.get("schema"), profile=query.get("profile"), auth_type=query.get("auth_type"))
+                            schema=query.get("schema"), profile=query.get("profile"), auth_type=query.get("auth_type"),
+                            scope=query.get("scope"))
 
 
 class DatabricksAuth:

@@ -17,9 +17,11 @@ import logging
 import re
 import threading
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from catalog_semantics.adapters.unity_cache import TtlCache
+from catalog_semantics.adapters.unity_bulk import BulkOptions, BulkScope, catalog_version, read_bulk, sample_tables
+from catalog_semantics.adapters.unity_cache import TtlCache, VersionedCache
 from catalog_semantics.adapters.unity_reader import MetadataSource, ReadOptions, UnityScope, read_unity_catalog
 from catalog_semantics.errors import CatalogError
 from nl2sql.adapters.databricks_connection import (BearerToken, WarehouseLimits, WarehouseUnreachable,  # noqa: F401
@@ -56,7 +58,8 @@ class DatabricksWarehouse:
                  tables: tuple[str, ...] = (), name: str | None = None, catalog_ttl_s: float = 600.0,
                  read_options: ReadOptions = ReadOptions(), max_connections: int | None = None,
                  limits: WarehouseLimits = WarehouseLimits(), connect_args: Mapping[str, Any] | None = None,
-                 principal: str | None = None) -> None:
+                 principal: str | None = None, scope: BulkScope | None = None,
+                 bulk_options: BulkOptions = BulkOptions()) -> None:
         if auth is None and credentials_provider is None:
             if token is None:
                 raise ConfigError("No Databricks credentials are configured.",
@@ -73,6 +76,12 @@ class DatabricksWarehouse:
         self._name = name
         self._read_options = read_options
         self._catalog_cache: TtlCache[Catalog] = TtlCache(catalog_ttl_s)
+        # A scope of whole catalogs or several schemas: read in pages within a budget, refreshed in the background.
+        self.bulk_scope, self.bulk_options = scope, bulk_options
+        self._bulk_cache: VersionedCache[Catalog] | None = None if scope is None else VersionedCache(
+            lambda: read_bulk(self.metadata_source(), scope, bulk_options),
+            lambda: catalog_version(self.metadata_source(), scope, bulk_options), ttl_s=catalog_ttl_s)
+        self._sampled: dict[tuple[str | None, str], Any] = {}
         if max_connections is not None:
             limits = WarehouseLimits(max(1, max_connections), limits.connect_timeout_s, limits.pool_timeout_s,
                                      limits.statement_timeout_s)
@@ -83,6 +92,8 @@ class DatabricksWarehouse:
     @classmethod
     def from_config(cls, config: DatabricksConfig, **kwargs: Any) -> "DatabricksWarehouse":
         """Host and credentials from databricks-sdk's unified auth (resolved on first use), SQL values from ``config``."""
+        if config.scope and "scope" not in kwargs:
+            kwargs["scope"] = BulkScope.parse(config.scope)
         return cls(config.host, http_path=config.http_path, warehouse_id=config.warehouse_id,
                    auth=DatabricksAuth(config), catalog=config.catalog, schema=config.schema, **kwargs)
 
@@ -111,7 +122,7 @@ class DatabricksWarehouse:
                                    credentials_provider=BearerToken(token), catalog=self.catalog, schema=self.schema,
                                    tables=self._tables, catalog_ttl_s=self._catalog_cache.ttl_s,
                                    read_options=self._read_options, limits=self.limits, connect_args=self._connect_args,
-                                   principal=principal)
+                                   principal=principal, scope=self.bulk_scope, bulk_options=self.bulk_options)
 
     # ----- where it is -----
     @property
@@ -196,11 +207,37 @@ class DatabricksWarehouse:
         return out
 
     def read_catalog(self) -> "Catalog":
-        """The scope's tables, columns, comments, keys, tags and sample values; cached for ``catalog_ttl_s``."""
+        """The scope's tables, columns, comments, keys, tags and sample values; cached for ``catalog_ttl_s``.
+
+        With a bulk ``scope`` (whole catalogs, several schemas): no sample values (``sample_values`` reads them
+        for shortlisted tables), and a stale catalog is served while a background refresh checks its version.
+        """
+        if self._bulk_cache is not None:
+            return self._bulk_cache.get()
         return self._catalog_cache.get(lambda: read_unity_catalog(self.metadata_source(), self._scope, self._read_options))
 
     def refresh_catalog(self) -> "Catalog":
+        if self._bulk_cache is not None:
+            return self._bulk_cache.refresh()
         return self._catalog_cache.refresh(lambda: read_unity_catalog(self.metadata_source(), self._scope, self._read_options))
+
+    @property
+    def catalog_version(self) -> str | None:
+        """The version of the bulk-read catalog now served (None for a single-schema scope)."""
+        return None if self._bulk_cache is None else self._bulk_cache.version
+
+    def sample_values(self, tables: tuple[str, ...]) -> "Catalog":
+        """The current catalog with sample values of ``tables`` (a question's shortlist), each table read once per
+        catalog version; masked columns are never read."""
+        catalog = self.read_catalog()
+        version = self.catalog_version
+        missing = tuple(n for n in tables if (version, n.lower()) not in self._sampled)
+        if missing:
+            for table in sample_tables(self.metadata_source(), catalog, missing, self._read_options).tables:
+                for key in {table.name.lower(), table.qualified_name.lower()} & {n.lower() for n in missing}:
+                    self._sampled[(version, key)] = table
+        sampled = {t.qualified_name: t for n in tables if (t := self._sampled.get((version, n.lower())))}
+        return replace(catalog, tables=tuple(sampled.get(t.qualified_name, t) for t in catalog.tables))
 
     def metadata_source(self) -> MetadataSource:
         return _ConnectorMetadata(self)
@@ -386,6 +423,41 @@ class _ConnectorMetadata:
 
     def list_columns(self, catalog: str | None, schema: str, table: str) -> list[dict[str, Any]]:
         return self._rows(lambda cursor: cursor.columns(catalog_name=catalog, schema_name=schema, table_name=table))
+
+    def query_pages(self, sql: str, page_rows: int, consume: Callable[[list[dict[str, Any]]], None], *,
+                    timeout_s: float) -> None:
+        if "${" in sql:
+            raise CatalogError("A catalog name contains ${, which the warehouse would substitute; it was not read.")
+        self._pages(lambda cursor: cursor.execute(sql), page_rows, consume, timeout_s)
+
+    def metadata_pages(self, kind: str, catalog: str, schema: str | None, page_rows: int,
+                       consume: Callable[[list[dict[str, Any]]], None], *, timeout_s: float) -> None:
+        if kind == "tables":
+            self._pages(lambda cursor: cursor.tables(catalog_name=catalog, schema_name=schema), page_rows, consume, timeout_s)
+        else:
+            self._pages(lambda cursor: cursor.columns(catalog_name=catalog, schema_name=schema), page_rows, consume,
+                        timeout_s)
+
+    def _pages(self, call: Callable[[Any], Any], page_rows: int, consume: Callable[[list[dict[str, Any]]], None],
+               timeout_s: float) -> None:
+        """The result handed over ``page_rows`` at a time (``fetchmany``): driver rows never pile up."""
+        def work(cursor: Any) -> None:
+            call(cursor)
+            if not cursor.description:
+                return
+            names = [d[0].lower() for d in cursor.description]
+            while page := cursor.fetchmany(page_rows):
+                consume([dict(zip(names, row)) for row in page])
+
+        try:
+            self._warehouse._with_cursor(work, timeout_s=timeout_s)
+        except QueryTimeout:
+            from catalog_semantics.adapters.unity_bulk import CatalogBudgetExceeded
+
+            raise CatalogBudgetExceeded(f"Reading the catalog took longer than its budget ({timeout_s:g} s left).",
+                                        hint="Narrow the scope or raise NL2SQL_DATABRICKS_CATALOG_BUDGET_S.") from None
+        except ExecutionFailed as e:
+            raise CatalogError("The Databricks catalog could not be read.", hint=e.message) from None
 
     def _rows(self, call: Callable[[Any], Any]) -> list[dict[str, Any]]:
         def work(cursor: Any) -> list[dict[str, Any]]:
