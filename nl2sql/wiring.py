@@ -86,7 +86,9 @@ def build_model(warehouse: Warehouse, overlay_path: str | Path | None) -> Semant
         if not path.exists():
             raise ConfigError(f"The overlay file {path} does not exist.")
         overlay = load_overlay(path)
-    return apply_overlay(catalog, overlay)
+    from catalog_semantics.adapters.unity_metric_views import with_metric_views  # measures of metric views: MEASURE()
+
+    return with_metric_views(apply_overlay(catalog, overlay))
 
 
 def build_llm(settings: Settings) -> LlmClient | None:

@@ -25,7 +25,10 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Literal, Protocol
 
-from catalog_semantics.adapters.unity_reader import MASK_TAG, MetadataSource, ReadOptions, _with_sample_values
+from catalog_semantics.adapters.unity_metric_views import (METRIC_VIEW, is_metric_view, mark_metric_view,
+                                                           parse_definition)
+from catalog_semantics.adapters.unity_reader import (MASK_TAG, MetadataSource, ReadOptions, _with_sample_values,
+                                                     view_definitions)
 from catalog_semantics.adapters.unity_sql import quote_ident, quote_str
 from catalog_semantics.errors import CatalogError
 from catalog_semantics.model import Catalog, Column, Relationship, Table
@@ -179,10 +182,23 @@ def _read_information_schema(source: PagedSource, catalog: str, schemas: tuple[s
            f"is_nullable, comment FROM {info}.columns WHERE {_where(schemas)}", options, clock, keep_columns)
     tables = [Table(name=o["name"], columns=tuple(c for _, c in sorted(columns.get(key, ()), key=lambda p: p[0])),
                     comment=_filtered(o["comment"], filters.get((*key, ""))), schema=o["schema"], catalog=catalog,
-                    kind="view" if o["kind"] and "VIEW" in str(o["kind"]).upper() else "table",
-                    primary_key=tuple(primary.get(key, ())))
+                    kind=_kind(o["kind"]), primary_key=tuple(primary.get(key, ())))
               for key, o in sorted(objects.items())]
+    by_schema: dict[str, list[str]] = defaultdict(list)
+    for t in tables:
+        if t.kind == METRIC_VIEW:
+            by_schema[t.schema or ""].append(t.name)
+    definitions = {(schema.lower(), name): text for schema, names in by_schema.items()
+                   for name, text in view_definitions(source, info, schema, names).items()}
+    tables = [mark_metric_view(t, parse_definition(definitions.get(((t.schema or "").lower(), t.name.lower()))))
+              if t.kind == METRIC_VIEW else t for t in tables]
     return tables, relationships
+
+
+def _kind(table_type: Any) -> str:
+    if is_metric_view(table_type):
+        return METRIC_VIEW
+    return "view" if table_type and "VIEW" in str(table_type).upper() else "table"
 
 
 def _filtered(comment: str | None, row_filter: tuple[str, ...] | None) -> str | None:
@@ -289,8 +305,7 @@ def _read_metadata_calls(source: PagedSource, catalog: str, schemas: tuple[str, 
 
             source.metadata_pages(kind, catalog, schema, options.page_rows, checked, timeout_s=clock.left())
     return [Table(name=o["name"], columns=tuple(c for _, c in sorted(columns.get(key, ()), key=lambda p: p[0])),
-                  comment=o["comment"], schema=o["schema"], catalog=catalog,
-                  kind="view" if o["kind"] and "VIEW" in str(o["kind"]).upper() else "table")
+                  comment=o["comment"], schema=o["schema"], catalog=catalog, kind=_kind(o["kind"]))
             for key, o in sorted(objects.items())]
 
 
