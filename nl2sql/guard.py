@@ -24,6 +24,7 @@ from nl2sql.guard_limit import apply_limit, current_limit, unwrap
 from nl2sql.guard_names import real_tables, table_name
 from nl2sql.guard_render import render
 from nl2sql.guard_resources import resource_bounds
+from nl2sql.guard_scope import schema_qualified_names
 from nl2sql.guard_rules import (
     GuardRule,
     allowed_tables,
@@ -85,6 +86,7 @@ GUARD_RULES: tuple[GuardRule, ...] = (
     lookalike_identifiers,
     no_variable_substitution,
     unknown_columns,
+    schema_qualified_names,        # nl2sql/guard_scope.py: Databricks scopes of several schemas
 )
 
 WARNING_CODES = frozenset({UNVERIFIED})
