@@ -83,3 +83,42 @@ def test_a_budget_too_small_stops_the_read_with_a_clear_error(created: SparkThri
     finally:
         wh.close()
     assert "NL2SQL_DATABRICKS_CATALOG_BUDGET_S" in (caught.value.hint or "")
+
+
+def test_asking_across_two_schemas_needs_qualified_names(created: SparkThriftServer) -> None:
+    """Two schemas both have ``shipments``; the session's schema is the second. A bare name would read the
+    session's table, so the guard refuses it; the qualified name reads the intended one."""
+    from nl2sql.errors import GuardRejected
+    from nl2sql.guard import check, policy_for_model
+    from nl2sql.pipeline import Assistant
+    from nl2sql.settings import Settings
+    from nl2sql.wiring import build_model
+
+    created.execute([
+        "DROP SCHEMA IF EXISTS scope_a CASCADE", "DROP SCHEMA IF EXISTS scope_b CASCADE",
+        "CREATE SCHEMA scope_a", "CREATE SCHEMA scope_b",
+        "CREATE TABLE scope_a.shipments (id INT, amount DOUBLE) USING parquet",
+        "INSERT INTO scope_a.shipments VALUES (1, 10.0), (2, 20.0)",
+        "CREATE TABLE scope_b.shipments (id INT, amount DOUBLE) USING parquet",
+        "INSERT INTO scope_b.shipments VALUES (1, 1000.0)",
+        "CREATE TABLE scope_b.carriers (c_id INT, carrier_name STRING) USING parquet",
+        "INSERT INTO scope_b.carriers VALUES (1, 'Alpha'), (2, 'Beta'), (3, 'Gamma')",
+    ])
+    wh = make_warehouse(created, scope=BulkScope(schemas=(("spark_catalog", "scope_a"), ("spark_catalog", "scope_b"))),
+                        catalog="spark_catalog", schema="scope_b")
+    try:
+        model = build_model(wh, None)
+        assert {t.qualified_name for t in model.tables} == {
+            "spark_catalog.scope_a.shipments", "spark_catalog.scope_b.shipments", "spark_catalog.scope_b.carriers"}
+        policy = policy_for_model(model, dialect="databricks")
+        with pytest.raises(GuardRejected) as caught:
+            check("SELECT SUM(amount) AS total FROM shipments", policy)     # would read scope_b's 1000.0
+        assert {i.code for i in caught.value.issues} >= {"unqualified_table"}
+        total = wh.run(check("SELECT SUM(amount) AS total FROM scope_a.shipments", policy), max_rows=10, timeout_s=60)
+        assert total.rows == ((30.0,),)
+        answer = Assistant(model, wh, Settings(generator="offline")).ask("how many carriers")
+        assert answer.status == "answered", answer.message
+        assert answer.rows == ((3,),) and "scope_b.carriers" in (answer.sql or "")
+    finally:
+        wh.close()
+        created.execute(["DROP SCHEMA IF EXISTS scope_a CASCADE", "DROP SCHEMA IF EXISTS scope_b CASCADE"])
