@@ -121,7 +121,11 @@ def _set_up(data_dir: Path) -> Any:
         if not MLFLOW_TRACKING_URI.is_set():
             from nl2sql.eval.mlflow_log import _local_store  # the eval's local store: SQLite or the file store
 
-            _local_store(mlflow, data_dir / "mlruns", "nl2sql-questions")
+            try:
+                _local_store(mlflow, data_dir / "mlruns", "nl2sql-questions")
+            except Exception as e:  # noqa: BLE001 - MLflow raises its own and OS errors
+                raise ConfigError(f"MLflow tracing could not open its local store in {data_dir / 'mlruns'}: "
+                                  f"{type(e).__name__}.", hint="Set MLFLOW_TRACKING_URI, or NL2SQL_MLFLOW_TRACING=false.")
         try:
             mlflow.openai.autolog()           # the prompt, the reply and the token usage of each LLM call
         except Exception as e:  # noqa: BLE001 - tracing stays on without the LLM's child span

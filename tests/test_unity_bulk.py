@@ -90,11 +90,11 @@ def test_versioned_cache_serves_the_old_value_while_refreshing_in_the_background
     reads: list[str] = []
     gate = threading.Event()
 
-    def read() -> str:
+    def read() -> tuple[str, str]:
         if reads:
             gate.wait(10)                          # the background read is in progress until the test lets it go
         reads.append(version[0])
-        return f"catalog@{version[0]}"
+        return version[0], f"catalog@{version[0]}"
 
     cache: VersionedCache[str] = VersionedCache(read, lambda: version[0], ttl_s=60, clock=lambda: now[0])
     assert cache.get() == "catalog@v1" and cache.version == "v1"

@@ -110,9 +110,16 @@ class _Clock:
         return left
 
 
-def read_bulk(source: PagedSource, scope: BulkScope, options: BulkOptions = BulkOptions()) -> Catalog:
-    """Tables, views, columns, comments, keys, tags and masks of ``scope``; no sample values."""
+def read_versioned(source: PagedSource, scope: BulkScope, options: BulkOptions = BulkOptions()) -> tuple[str, Catalog]:
+    """The version and the catalog, both within one time budget (what a cache stores)."""
     clock = _Clock(options.time_budget_s)
+    return catalog_version(source, scope, options, clock), read_bulk(source, scope, options, clock)
+
+
+def read_bulk(source: PagedSource, scope: BulkScope, options: BulkOptions = BulkOptions(),
+              clock: _Clock | None = None) -> Catalog:
+    """Tables, views, columns, comments, keys, tags and masks of ``scope``; no sample values."""
+    clock = clock or _Clock(options.time_budget_s)
     tables: list[Table] = []
     relationships: list[Relationship] = []
     for catalog, schemas in scope.by_catalog().items():
@@ -309,14 +316,15 @@ def _read_metadata_calls(source: PagedSource, catalog: str, schemas: tuple[str, 
             for key, o in sorted(objects.items())]
 
 
-def catalog_version(source: PagedSource, scope: BulkScope, options: BulkOptions = BulkOptions()) -> str:
+def catalog_version(source: PagedSource, scope: BulkScope, options: BulkOptions = BulkOptions(),
+                    clock: _Clock | None = None) -> str:
     """A cheap fingerprint that changes when a table in scope is created, dropped or altered.
 
     Unity Catalog: the count and latest ``last_altered`` of ``information_schema.tables`` (one small statement per
     catalog). Without it: a hash of the GetTables listing (names, kinds, comments), which misses a column-only
     change; a cache then still re-reads fully when its maximum age passes.
     """
-    clock = _Clock(options.time_budget_s)
+    clock = clock or _Clock(options.time_budget_s)
     parts = []
     for catalog, schemas in scope.by_catalog().items():
         try:

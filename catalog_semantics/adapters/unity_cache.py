@@ -48,13 +48,15 @@ class TtlCache(Generic[T]):
 class VersionedCache(Generic[T]):
     """A value read with a version; once older than ``ttl_s`` it is refreshed in a background thread.
 
-    The first ``get`` reads synchronously. Later ones return the current value at once; a stale one starts
+    ``read`` returns the value with its version (read together, within one time budget); ``version`` alone is
+    the cheap check. The first ``get`` reads synchronously. Later ones return the current value at once; a stale one starts
     (at most one) background refresh, which first asks for the version (cheap) and reads the value again
     only when the version changed, or when ``max_age_s`` passed since the last full read (a version that
     misses some changes). A failed refresh keeps the previous value and records the error.
     """
 
-    def __init__(self, read: Callable[[], T], version: Callable[[], str], *, ttl_s: float, max_age_s: float = 86_400.0,
+    def __init__(self, read: Callable[[], tuple[str, T]], version: Callable[[], str], *, ttl_s: float,
+                 max_age_s: float = 86_400.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._read, self._version = read, version
         self.ttl_s, self.max_age_s = ttl_s, max_age_s
@@ -83,8 +85,7 @@ class VersionedCache(Generic[T]):
             return self._full_read()
 
     def _full_read(self) -> T:
-        version = self._version()
-        value = self._read()
+        version, value = self._read()
         self._value, self.version = value, version
         self._checked_at = self._read_at = self._clock()
         return value
@@ -93,7 +94,7 @@ class VersionedCache(Generic[T]):
         try:
             version = self._version()
             if version != self.version or self._clock() - self._read_at >= self.max_age_s:
-                value = self._read()
+                version, value = self._read()
                 with self._lock:
                     self._value, self.version, self._read_at = value, version, self._clock()
             with self._lock:

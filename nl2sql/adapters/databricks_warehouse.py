@@ -20,7 +20,7 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from catalog_semantics.adapters.unity_bulk import BulkOptions, BulkScope, catalog_version, read_bulk, sample_tables
+from catalog_semantics.adapters.unity_bulk import BulkOptions, BulkScope, catalog_version, read_versioned, sample_tables
 from catalog_semantics.adapters.unity_cache import TtlCache, VersionedCache
 from catalog_semantics.adapters.unity_reader import MetadataSource, ReadOptions, UnityScope, read_unity_catalog
 from catalog_semantics.errors import CatalogError
@@ -79,7 +79,7 @@ class DatabricksWarehouse:
         # A scope of whole catalogs or several schemas: read in pages within a budget, refreshed in the background.
         self.bulk_scope, self.bulk_options = scope, bulk_options
         self._bulk_cache: VersionedCache[Catalog] | None = None if scope is None else VersionedCache(
-            lambda: read_bulk(self.metadata_source(), scope, bulk_options),
+            lambda: read_versioned(self.metadata_source(), scope, bulk_options),
             lambda: catalog_version(self.metadata_source(), scope, bulk_options), ttl_s=catalog_ttl_s)
         self._sampled: dict[tuple[str | None, str], Any] = {}
         if max_connections is not None:
