@@ -233,6 +233,7 @@ class DatabricksWarehouse:
         version = self.catalog_version
         missing = tuple(n for n in tables if (version, n.lower()) not in self._sampled)
         if missing:
+            self._sampled = {k: v for k, v in self._sampled.items() if k[0] == version}   # older versions go
             for table in sample_tables(self.metadata_source(), catalog, missing, self._read_options).tables:
                 for key in {table.name.lower(), table.qualified_name.lower()} & {n.lower() for n in missing}:
                     self._sampled[(version, key)] = table
