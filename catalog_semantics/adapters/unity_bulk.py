@@ -334,7 +334,7 @@ def catalog_version(source: PagedSource, scope: BulkScope, options: BulkOptions 
         except CatalogError:
             digest = hashlib.sha256()
 
-            def feed(page: list[Row]) -> None:
+            def feed(page: list[Row], digest: Any = digest) -> None:
                 for r in page:
                     digest.update(repr((r.get("table_schem"), r.get("table_name"), r.get("table_type"),
                                         r.get("remarks"))).encode())

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from catalog_semantics.adapters.unity_bulk import BulkOptions, BulkScope, catalog_version, read_versioned, sample_tables
 from catalog_semantics.adapters.unity_cache import TtlCache, VersionedCache
 from catalog_semantics.adapters.unity_reader import MetadataSource, ReadOptions, UnityScope, read_unity_catalog
-from catalog_semantics.errors import CatalogError
 from nl2sql.adapters.databricks_connection import (BearerToken, WarehouseLimits, WarehouseUnreachable,  # noqa: F401
                                                    checkout, close_quietly, connect_within, make_pool,
                                                    set_statement_timeout)
@@ -241,7 +240,9 @@ class DatabricksWarehouse:
         return replace(catalog, tables=tuple(sampled.get(t.qualified_name, t) for t in catalog.tables))
 
     def metadata_source(self) -> MetadataSource:
-        return _ConnectorMetadata(self)
+        from nl2sql.adapters.databricks_metadata import ConnectorMetadata
+
+        return ConnectorMetadata(self)
 
     def close(self) -> None:
         """Close the pooled connections; the warehouse stays usable (a new statement reconnects)."""
@@ -405,70 +406,3 @@ def _connection_lost(error: BaseException) -> bool:
     text = error_text(error).lower()
     return isinstance(error, exc.RequestError) or "invalid sessionhandle" in text or "session is closed" in text \
         or "connection is closed" in text or "cursor is closed" in text
-
-
-class _ConnectorMetadata:
-    """The reader's ``MetadataSource`` over the warehouse's connection; driver errors become ``CatalogError``."""
-
-    def __init__(self, warehouse: DatabricksWarehouse, timeout_s: float = 120.0) -> None:
-        self._warehouse = warehouse
-        self._timeout_s = timeout_s
-
-    def query(self, sql: str) -> list[dict[str, Any]]:
-        if "${" in sql:                                     # a catalog name that Spark would substitute
-            raise CatalogError("A catalog name contains ${, which the warehouse would substitute; it was not read.")
-        return self._rows(lambda cursor: cursor.execute(sql))
-
-    def list_tables(self, catalog: str | None, schema: str) -> list[dict[str, Any]]:
-        return self._rows(lambda cursor: cursor.tables(catalog_name=catalog, schema_name=schema))
-
-    def list_columns(self, catalog: str | None, schema: str, table: str) -> list[dict[str, Any]]:
-        return self._rows(lambda cursor: cursor.columns(catalog_name=catalog, schema_name=schema, table_name=table))
-
-    def query_pages(self, sql: str, page_rows: int, consume: Callable[[list[dict[str, Any]]], None], *,
-                    timeout_s: float) -> None:
-        if "${" in sql:
-            raise CatalogError("A catalog name contains ${, which the warehouse would substitute; it was not read.")
-        self._pages(lambda cursor: cursor.execute(sql), page_rows, consume, timeout_s)
-
-    def metadata_pages(self, kind: str, catalog: str, schema: str | None, page_rows: int,
-                       consume: Callable[[list[dict[str, Any]]], None], *, timeout_s: float) -> None:
-        if kind == "tables":
-            self._pages(lambda cursor: cursor.tables(catalog_name=catalog, schema_name=schema), page_rows, consume, timeout_s)
-        else:
-            self._pages(lambda cursor: cursor.columns(catalog_name=catalog, schema_name=schema), page_rows, consume,
-                        timeout_s)
-
-    def _pages(self, call: Callable[[Any], Any], page_rows: int, consume: Callable[[list[dict[str, Any]]], None],
-               timeout_s: float) -> None:
-        """The result handed over ``page_rows`` at a time (``fetchmany``): driver rows never pile up."""
-        def work(cursor: Any) -> None:
-            call(cursor)
-            if not cursor.description:
-                return
-            names = [d[0].lower() for d in cursor.description]
-            while page := cursor.fetchmany(page_rows):
-                consume([dict(zip(names, row)) for row in page])
-
-        try:
-            self._warehouse._with_cursor(work, timeout_s=timeout_s)
-        except QueryTimeout:
-            from catalog_semantics.adapters.unity_bulk import CatalogBudgetExceeded
-
-            raise CatalogBudgetExceeded(f"Reading the catalog took longer than its budget ({timeout_s:g} s left).",
-                                        hint="Narrow the scope or raise NL2SQL_DATABRICKS_CATALOG_BUDGET_S.") from None
-        except ExecutionFailed as e:
-            raise CatalogError("The Databricks catalog could not be read.", hint=e.message) from None
-
-    def _rows(self, call: Callable[[Any], Any]) -> list[dict[str, Any]]:
-        def work(cursor: Any) -> list[dict[str, Any]]:
-            call(cursor)
-            if not cursor.description:                      # DDL and USE return no result set
-                return []
-            names = [d[0].lower() for d in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-        try:
-            return self._warehouse._with_cursor(work, timeout_s=self._timeout_s)
-        except ExecutionFailed as e:
-            raise CatalogError("The Databricks catalog could not be read.", hint=e.message) from None
