@@ -24,7 +24,6 @@ from nl2sql.guard_limit import apply_limit, current_limit, unwrap
 from nl2sql.guard_names import real_tables, table_name
 from nl2sql.guard_render import render
 from nl2sql.guard_resources import resource_bounds
-from nl2sql.guard_scope import schema_qualified_names
 from nl2sql.guard_rules import (
     GuardRule,
     allowed_tables,
@@ -36,6 +35,7 @@ from nl2sql.guard_rules import (
     read_only,
     series_size,
 )
+from nl2sql.guard_scope import schema_qualified_names
 
 if TYPE_CHECKING:
     from catalog_semantics.model import SemanticModel
