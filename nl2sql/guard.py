@@ -36,6 +36,7 @@ from nl2sql.guard_rules import (
     read_only,
     series_size,
 )
+from nl2sql.guard_scope import schema_qualified_names
 
 if TYPE_CHECKING:
     from catalog_semantics.model import SemanticModel
@@ -87,6 +88,7 @@ GUARD_RULES: tuple[GuardRule, ...] = (
     lookalike_identifiers,
     no_variable_substitution,
     unknown_columns,
+    schema_qualified_names,        # nl2sql/guard_scope.py: Databricks scopes of several schemas
 )
 
 WARNING_CODES = frozenset({UNVERIFIED})

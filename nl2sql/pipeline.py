@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.scope import Principal, scope_model, visible_queries
-from nl2sql import audit
+from nl2sql import audit, tracing
 from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
 from nl2sql.candidates import Ballot, choose
 from nl2sql.errors import (
@@ -66,7 +66,8 @@ class _Timer:
     def step(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
         try:
-            yield
+            with tracing.step_span(name):                          # a span of the question's MLflow trace, if on
+                yield
         finally:
             self.timings_ms[name] = self.timings_ms.get(name, 0.0) + (time.perf_counter() - start) * 1000
 
@@ -164,8 +165,10 @@ class Assistant:
         question_id = uuid.uuid4().hex[:12]   # one id for the audit record and the warehouse's query tags
         try:
             text = validate_question(text, self.settings.max_question_chars)
-            with tagged(question_id=question_id):       # labels the statements it runs (query_tags)
+            with tagged(question_id=question_id), tracing.question_trace(       # query_tags; MLflow trace
+                    text, enabled=self.settings.mlflow_tracing, data_dir=self.settings.resolved_data_dir()) as record:
                 answer = self._answer(text, tuple(history or ()), tuple(generators or self.generator_order()), timer)
+                record(answer)
         except UserFacingError as e:
             answer = failed(text, e)
         except Exception:  # a bug of ours: log it, show a generic sentence, never a traceback

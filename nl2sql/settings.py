@@ -73,7 +73,10 @@ class Settings:
     databricks_connect_timeout_s: float = 30.0  # NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S: opening a warehouse connection
     databricks_pool_timeout_s: float = 30.0     # NL2SQL_DATABRICKS_POOL_TIMEOUT_S: waiting for a free pooled connection
     databricks_max_connections: int = 4         # NL2SQL_DATABRICKS_MAX_CONNECTIONS: statements in flight at once
+    databricks_catalog_budget_s: float = 300.0  # NL2SQL_DATABRICKS_CATALOG_BUDGET_S: reading a whole-catalog scope
     llm_databricks_auth: bool = False           # NL2SQL_LLM_DATABRICKS_AUTH: Model Serving key from the SDK (refreshed)
+    # --- observability ---
+    mlflow_tracing: bool = False                # NL2SQL_MLFLOW_TRACING: each question an MLflow trace (the mlflow extra)
     # --- access ---
     principal: str | None = None                # NL2SQL_PRINCIPAL: who is asking (shown in the app, logged)
     allowed_tables: str | None = None           # NL2SQL_ALLOWED_TABLES: comma-separated tables the principal may read
@@ -155,7 +158,9 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "databricks_connect_timeout_s": ("NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S", "float"),
     "databricks_pool_timeout_s": ("NL2SQL_DATABRICKS_POOL_TIMEOUT_S", "float"),
     "databricks_max_connections": ("NL2SQL_DATABRICKS_MAX_CONNECTIONS", "int"),
+    "databricks_catalog_budget_s": ("NL2SQL_DATABRICKS_CATALOG_BUDGET_S", "float"),
     "llm_databricks_auth": ("NL2SQL_LLM_DATABRICKS_AUTH", "bool"),
+    "mlflow_tracing": ("NL2SQL_MLFLOW_TRACING", "bool"),
     "principal": ("NL2SQL_PRINCIPAL", "str"),
     "allowed_tables": ("NL2SQL_ALLOWED_TABLES", "str"),
     "editors": ("NL2SQL_EDITORS", "str"),

@@ -16,6 +16,7 @@ from nl2sql.ports import LlmClient, Warehouse
 from nl2sql.settings import DEMO_OVERLAY, Settings
 
 if TYPE_CHECKING:
+    from catalog_semantics.adapters.unity_bulk import BulkOptions
     from nl2sql.adapters.databricks_warehouse import WarehouseLimits
     from nl2sql.feedback import FeedbackStore
 
@@ -37,7 +38,7 @@ def open_warehouse(settings: Settings) -> tuple[Warehouse, Path | None]:
             from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
 
             return DatabricksWarehouse.from_url(settings.db_url, limits=databricks_limits(settings),
-                                                principal=settings.principal), None
+                                                principal=settings.principal, bulk_options=databricks_bulk(settings)), None
         from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
 
         try:
@@ -60,6 +61,12 @@ def open_warehouse(settings: Settings) -> tuple[Warehouse, Path | None]:
     return DuckDbWarehouse(path, name="demo TPC-H (DuckDB)", memory_limit=settings.memory_limit), DEMO_OVERLAY
 
 
+def databricks_bulk(settings: Settings) -> "BulkOptions":
+    from catalog_semantics.adapters.unity_bulk import BulkOptions
+
+    return BulkOptions(time_budget_s=settings.databricks_catalog_budget_s)
+
+
 def databricks_limits(settings: Settings) -> "WarehouseLimits":
     from nl2sql.adapters.databricks_warehouse import WarehouseLimits
 
@@ -79,7 +86,9 @@ def build_model(warehouse: Warehouse, overlay_path: str | Path | None) -> Semant
         if not path.exists():
             raise ConfigError(f"The overlay file {path} does not exist.")
         overlay = load_overlay(path)
-    return apply_overlay(catalog, overlay)
+    from catalog_semantics.adapters.unity_metric_views import with_metric_views  # measures of metric views: MEASURE()
+
+    return with_metric_views(apply_overlay(catalog, overlay))
 
 
 def build_llm(settings: Settings) -> LlmClient | None:

@@ -153,6 +153,10 @@ CASES = (
     # defect 4: the connector's own name for OAuth U2M; the login was done before (the SDK's token cache)
     Case("u2m-browser-databricks-oauth", "plain", {}, given="databricks://?profile=u2m&auth_type=databricks-oauth",
          sdk={"profile": "u2m", "auth_type": "external-browser"}, expect="B"),
+    # the same name as an environment variable, mapped like the URL form
+    Case("u2m-browser-databricks-oauth-env", "plain", {"DATABRICKS_CONFIG_PROFILE": "u2m",
+                                                      "DATABRICKS_AUTH_TYPE": "databricks-oauth"},
+         sdk={"profile": "u2m", "auth_type": "external-browser"}, expect="B"),
     Case("m2m-profile-env-auth-type", "plain", {"DATABRICKS_CONFIG_PROFILE": "m2m", "DATABRICKS_AUTH_TYPE": "oauth-m2m"},
          expect="A"),
 )

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from catalog_semantics.adapters.unity_metric_views import METRIC_VIEW, is_metric_view, mark_metric_view, parse_definition
 from catalog_semantics.adapters.unity_sql import qualified
 from catalog_semantics.errors import CatalogError
 from catalog_semantics.model import Column, Relationship, Table
@@ -49,6 +50,7 @@ class Described:
     kind: str = "table"
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = ()  # (cols, table parts, refs)
+    view_text: str | None = None                            # a metric view's YAML
 
 
 def read_without_information_schema(source: "MetadataSource", wanted: ScopeTables) -> tuple[list[Table], list[Relationship]]:
@@ -61,9 +63,12 @@ def read_without_information_schema(source: "MetadataSource", wanted: ScopeTable
         pk_lower = {p.lower() for p in described.primary_key}
         columns = tuple(Column(c.name, c.type, c.comment, nullable=c.nullable and c.name.lower() not in pk_lower,
                                is_primary_key=c.name.lower() in pk_lower) for c in columns)
-        tables.append(Table(name=name, columns=columns, comment=remarks or described.comment,
-                            primary_key=described.primary_key, schema=wanted.schema, catalog=wanted.catalog,
-                            kind="view" if "VIEW" in (kind or "").upper() else described.kind))
+        table = Table(name=name, columns=columns, comment=remarks or described.comment,
+                      primary_key=described.primary_key, schema=wanted.schema, catalog=wanted.catalog,
+                      kind=described.kind if described.kind == METRIC_VIEW or "VIEW" not in (kind or "").upper()
+                      else "view")
+        tables.append(mark_metric_view(table, parse_definition(described.view_text))
+                      if table.kind == METRIC_VIEW else table)
         for cols, target, refs in described.foreign_keys:
             same_place = len(target) < 3 or [p.lower() for p in target[:-1]] == [wanted.catalog.lower(), wanted.schema.lower()]
             relationships.append(Relationship(name, cols, target[-1] if same_place else ".".join(target), refs))
@@ -121,8 +126,9 @@ def parse_describe(rows: list[Row]) -> Described:
                 pk = _names(m["cols"])
             elif m := _FK.search(value):
                 fks.append((_names(m["cols"]), _names(m["table"], sep="."), _names(m["refs"])))
-    kind = "view" if "VIEW" in details.get("type", "").upper() else "table"
-    return Described(tuple(columns), details.get("comment") or None, kind, pk, tuple(fks))
+    table_type = details.get("type", "")
+    kind = METRIC_VIEW if is_metric_view(table_type) else "view" if "VIEW" in table_type.upper() else "table"
+    return Described(tuple(columns), details.get("comment") or None, kind, pk, tuple(fks), details.get("view text"))
 
 
 def _names(text: str, sep: str = ",") -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol, Sequence
 
 from catalog_semantics.adapters.unity_describe import ScopeTables, read_without_information_schema
+from catalog_semantics.adapters.unity_metric_views import METRIC_VIEW, is_metric_view, mark_metric_view, parse_definition
 from catalog_semantics.adapters.unity_sql import quote_ident, quote_str, sample_values_sql
 from catalog_semantics.errors import CatalogError
 from catalog_semantics.model import Catalog, Column, Relationship, Table
@@ -120,7 +121,22 @@ def _read_information_schema(source: MetadataSource, wanted: ScopeTables) -> tup
             comment = f"{comment.rstrip('.')}. {note}" if comment else note
         tables.append(Table(name=name, columns=cols, comment=comment, primary_key=pk,
                             schema=wanted.schema, catalog=wanted.catalog, kind=_kind(obj.get("table_type"))))
+    metric_views = [t.name for t in tables if t.kind == METRIC_VIEW]
+    if metric_views:
+        definitions = view_definitions(source, info, wanted.schema, metric_views)
+        tables = [mark_metric_view(t, parse_definition(definitions.get(t.name.lower())))
+                  if t.kind == METRIC_VIEW else t for t in tables]
     return tables, relationships
+
+
+def view_definitions(source: MetadataSource, info: str, schema: str, names: Sequence[str]) -> dict[str, str]:
+    """``information_schema.views.view_definition`` of the named views (a metric view's is its YAML)."""
+    try:
+        rows = source.query(f"SELECT table_name, view_definition FROM {info}.views WHERE table_schema = "
+                            f"{quote_str(schema.lower())} AND table_name IN ({', '.join(quote_str(n) for n in names)})")
+    except CatalogError:
+        return {}
+    return {str(r["table_name"]).lower(): str(r.get("view_definition") or "") for r in rows}
 
 
 def _column(row: Row, pk: Sequence[str], tags: tuple[str, ...]) -> Column:
@@ -132,6 +148,8 @@ def _column(row: Row, pk: Sequence[str], tags: tuple[str, ...]) -> Column:
 
 
 def _kind(table_type: str | None) -> str:
+    if is_metric_view(table_type):
+        return METRIC_VIEW
     return "view" if table_type and "VIEW" in table_type.upper() else "table"
 
 
@@ -241,7 +259,12 @@ def _row_filters(source: MetadataSource, info: str, wanted: ScopeTables) -> dict
 
 
 def _with_sample_values(source: MetadataSource, table: Table, options: ReadOptions) -> Table:
-    """Values of the table's low-cardinality text columns, from one bounded query; masked columns are never read."""
+    """Values of the table's low-cardinality text columns, from one bounded query; masked columns are never read.
+
+    Not for metric views: their columns are read through MEASURE and GROUP BY, not scanned.
+    """
+    if table.kind == METRIC_VIEW:
+        return table
     text_columns = [c.name for c in table.columns
                     if is_text_type(c.type) and not c.sample_values and MASK_TAG not in c.tags]
     if not text_columns:

@@ -80,6 +80,7 @@ class DatabricksConfig:
     auth_type: str | None = None
     profile: str | None = None
     config_file: str | None = None
+    scope: str | None = None            # whole catalogs / several schemas: "main" or "main.sales,main.hr"
 
     @property
     def server_hostname(self) -> str:
@@ -106,6 +107,18 @@ class DatabricksConfig:
                  "client_secret": self.client_secret, "auth_type": auth_type, "profile": self.profile,
                  "config_file": self.config_file, "warehouse_id": self.warehouse_id}
         return {k: v for k, v in given.items() if v}
+
+
+def env_auth_type(env: Mapping[str, str]) -> dict[str, str]:
+    """``DATABRICKS_AUTH_TYPE`` from the environment as an explicit SDK argument, when it is the connector's name
+    for a flow the SDK names otherwise (the SDK itself would reject ``databricks-oauth``); else nothing, and
+    the SDK reads the variable itself.
+
+    >>> env_auth_type({"DATABRICKS_AUTH_TYPE": " databricks-oauth"}), env_auth_type({"DATABRICKS_AUTH_TYPE": "pat"})
+    ({'auth_type': 'external-browser'}, {})
+    """
+    value = (env.get("DATABRICKS_AUTH_TYPE") or "").strip()
+    return {"auth_type": AUTH_TYPE_ALIASES[value]} if value in AUTH_TYPE_ALIASES else {}
 
 
 def http_path_for(http_path: str | None, warehouse_id: str | None) -> str:
@@ -144,7 +157,7 @@ def parse_url(url: str) -> DatabricksConfig:
     if parts.scheme.split("+")[0] != "databricks":
         raise ConfigError("A Databricks URL starts with databricks://", hint="e.g. databricks://token:<TOKEN>@<host>?http_path=<path>")
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    known = {"http_path", "warehouse_id", "catalog", "schema", "profile", "auth_type"}
+    known = {"http_path", "warehouse_id", "catalog", "schema", "profile", "auth_type", "scope"}
     unknown = set(query) - known
     if unknown:
         raise ConfigError(f"Unknown Databricks URL option(s): {', '.join(sorted(unknown))}.",
@@ -153,7 +166,8 @@ def parse_url(url: str) -> DatabricksConfig:
     host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
     return DatabricksConfig(host=host or None, token=token, http_path=query.get("http_path"),
                             warehouse_id=query.get("warehouse_id"), catalog=query.get("catalog"),
-                            schema=query.get("schema"), profile=query.get("profile"), auth_type=query.get("auth_type"))
+                            schema=query.get("schema"), profile=query.get("profile"), auth_type=query.get("auth_type"),
+                            scope=query.get("scope"))
 
 
 class DatabricksAuth:
@@ -163,8 +177,10 @@ class DatabricksAuth:
     every call asks the SDK for fresh headers, so an OAuth token is refreshed before it expires.
     """
 
-    def __init__(self, given: DatabricksConfig = DatabricksConfig(), timeout_s: float = 30.0) -> None:
+    def __init__(self, given: DatabricksConfig = DatabricksConfig(), timeout_s: float = 30.0,
+                 env: Mapping[str, str] | None = None) -> None:
         self._given = given
+        self._env = env
         self._lock = threading.Lock()
         self._config: Config | None = None
         self._timeout_s = timeout_s             # the SDK's own default retries for 300 s
@@ -188,7 +204,8 @@ class DatabricksAuth:
                               hint="pip install 'lakehouse-nl2sql[databricks]'") from None
         try:
             seconds = max(1, int(self._timeout_s))
-            return Config(**self._given.sdk_arguments(), retry_timeout_seconds=seconds, http_timeout_seconds=seconds)
+            arguments = {**env_auth_type(os.environ if self._env is None else self._env), **self._given.sdk_arguments()}
+            return Config(**arguments, retry_timeout_seconds=seconds, http_timeout_seconds=seconds)
         except Exception as e:  # noqa: BLE001 - the SDK raises ValueError and its own errors when nothing is configured
             raise ConfigError(f"No usable Databricks credentials: {scrub(str(e), self._given.secrets)[:500]}",
                               hint="Set DATABRICKS_HOST and DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and "

@@ -17,11 +17,12 @@ import logging
 import re
 import threading
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from catalog_semantics.adapters.unity_cache import TtlCache
+from catalog_semantics.adapters.unity_bulk import BulkOptions, BulkScope, catalog_version, read_versioned, sample_tables
+from catalog_semantics.adapters.unity_cache import TtlCache, VersionedCache
 from catalog_semantics.adapters.unity_reader import MetadataSource, ReadOptions, UnityScope, read_unity_catalog
-from catalog_semantics.errors import CatalogError
 from nl2sql.adapters.databricks_connection import (BearerToken, WarehouseLimits, WarehouseUnreachable,  # noqa: F401
                                                    checkout, close_quietly, connect_within, make_pool,
                                                    set_statement_timeout)
@@ -56,7 +57,8 @@ class DatabricksWarehouse:
                  tables: tuple[str, ...] = (), name: str | None = None, catalog_ttl_s: float = 600.0,
                  read_options: ReadOptions = ReadOptions(), max_connections: int | None = None,
                  limits: WarehouseLimits = WarehouseLimits(), connect_args: Mapping[str, Any] | None = None,
-                 principal: str | None = None) -> None:
+                 principal: str | None = None, scope: BulkScope | None = None,
+                 bulk_options: BulkOptions = BulkOptions()) -> None:
         if auth is None and credentials_provider is None:
             if token is None:
                 raise ConfigError("No Databricks credentials are configured.",
@@ -73,6 +75,12 @@ class DatabricksWarehouse:
         self._name = name
         self._read_options = read_options
         self._catalog_cache: TtlCache[Catalog] = TtlCache(catalog_ttl_s)
+        # A scope of whole catalogs or several schemas: read in pages within a budget, refreshed in the background.
+        self.bulk_scope, self.bulk_options = scope, bulk_options
+        self._bulk_cache: VersionedCache[Catalog] | None = None if scope is None else VersionedCache(
+            lambda: read_versioned(self.metadata_source(), scope, bulk_options),
+            lambda: catalog_version(self.metadata_source(), scope, bulk_options), ttl_s=catalog_ttl_s)
+        self._sampled: dict[tuple[str | None, str], Any] = {}
         if max_connections is not None:
             limits = WarehouseLimits(max(1, max_connections), limits.connect_timeout_s, limits.pool_timeout_s,
                                      limits.statement_timeout_s)
@@ -83,6 +91,8 @@ class DatabricksWarehouse:
     @classmethod
     def from_config(cls, config: DatabricksConfig, **kwargs: Any) -> "DatabricksWarehouse":
         """Host and credentials from databricks-sdk's unified auth (resolved on first use), SQL values from ``config``."""
+        if config.scope and "scope" not in kwargs:
+            kwargs["scope"] = BulkScope.parse(config.scope)
         return cls(config.host, http_path=config.http_path, warehouse_id=config.warehouse_id,
                    auth=DatabricksAuth(config), catalog=config.catalog, schema=config.schema, **kwargs)
 
@@ -111,7 +121,7 @@ class DatabricksWarehouse:
                                    credentials_provider=BearerToken(token), catalog=self.catalog, schema=self.schema,
                                    tables=self._tables, catalog_ttl_s=self._catalog_cache.ttl_s,
                                    read_options=self._read_options, limits=self.limits, connect_args=self._connect_args,
-                                   principal=principal)
+                                   principal=principal, scope=self.bulk_scope, bulk_options=self.bulk_options)
 
     # ----- where it is -----
     @property
@@ -196,14 +206,43 @@ class DatabricksWarehouse:
         return out
 
     def read_catalog(self) -> "Catalog":
-        """The scope's tables, columns, comments, keys, tags and sample values; cached for ``catalog_ttl_s``."""
+        """The scope's tables, columns, comments, keys, tags and sample values; cached for ``catalog_ttl_s``.
+
+        With a bulk ``scope`` (whole catalogs, several schemas): no sample values (``sample_values`` reads them
+        for shortlisted tables), and a stale catalog is served while a background refresh checks its version.
+        """
+        if self._bulk_cache is not None:
+            return self._bulk_cache.get()
         return self._catalog_cache.get(lambda: read_unity_catalog(self.metadata_source(), self._scope, self._read_options))
 
     def refresh_catalog(self) -> "Catalog":
+        if self._bulk_cache is not None:
+            return self._bulk_cache.refresh()
         return self._catalog_cache.refresh(lambda: read_unity_catalog(self.metadata_source(), self._scope, self._read_options))
 
+    @property
+    def catalog_version(self) -> str | None:
+        """The version of the bulk-read catalog now served (None for a single-schema scope)."""
+        return None if self._bulk_cache is None else self._bulk_cache.version
+
+    def sample_values(self, tables: tuple[str, ...]) -> "Catalog":
+        """The current catalog with sample values of ``tables`` (a question's shortlist), each table read once per
+        catalog version; masked columns are never read."""
+        catalog = self.read_catalog()
+        version = self.catalog_version
+        missing = tuple(n for n in tables if (version, n.lower()) not in self._sampled)
+        if missing:
+            self._sampled = {k: v for k, v in self._sampled.items() if k[0] == version}   # older versions go
+            for table in sample_tables(self.metadata_source(), catalog, missing, self._read_options).tables:
+                for key in {table.name.lower(), table.qualified_name.lower()} & {n.lower() for n in missing}:
+                    self._sampled[(version, key)] = table
+        sampled = {t.qualified_name: t for n in tables if (t := self._sampled.get((version, n.lower())))}
+        return replace(catalog, tables=tuple(sampled.get(t.qualified_name, t) for t in catalog.tables))
+
     def metadata_source(self) -> MetadataSource:
-        return _ConnectorMetadata(self)
+        from nl2sql.adapters.databricks_metadata import ConnectorMetadata
+
+        return ConnectorMetadata(self)
 
     def close(self) -> None:
         """Close the pooled connections; the warehouse stays usable (a new statement reconnects)."""
@@ -367,35 +406,3 @@ def _connection_lost(error: BaseException) -> bool:
     text = error_text(error).lower()
     return isinstance(error, exc.RequestError) or "invalid sessionhandle" in text or "session is closed" in text \
         or "connection is closed" in text or "cursor is closed" in text
-
-
-class _ConnectorMetadata:
-    """The reader's ``MetadataSource`` over the warehouse's connection; driver errors become ``CatalogError``."""
-
-    def __init__(self, warehouse: DatabricksWarehouse, timeout_s: float = 120.0) -> None:
-        self._warehouse = warehouse
-        self._timeout_s = timeout_s
-
-    def query(self, sql: str) -> list[dict[str, Any]]:
-        if "${" in sql:                                     # a catalog name that Spark would substitute
-            raise CatalogError("A catalog name contains ${, which the warehouse would substitute; it was not read.")
-        return self._rows(lambda cursor: cursor.execute(sql))
-
-    def list_tables(self, catalog: str | None, schema: str) -> list[dict[str, Any]]:
-        return self._rows(lambda cursor: cursor.tables(catalog_name=catalog, schema_name=schema))
-
-    def list_columns(self, catalog: str | None, schema: str, table: str) -> list[dict[str, Any]]:
-        return self._rows(lambda cursor: cursor.columns(catalog_name=catalog, schema_name=schema, table_name=table))
-
-    def _rows(self, call: Callable[[Any], Any]) -> list[dict[str, Any]]:
-        def work(cursor: Any) -> list[dict[str, Any]]:
-            call(cursor)
-            if not cursor.description:                      # DDL and USE return no result set
-                return []
-            names = [d[0].lower() for d in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-        try:
-            return self._warehouse._with_cursor(work, timeout_s=self._timeout_s)
-        except ExecutionFailed as e:
-            raise CatalogError("The Databricks catalog could not be read.", hint=e.message) from None
