@@ -79,3 +79,13 @@ def test_offline_sql_reads_measures_through_measure_grouped_by_dimensions() -> N
         assert {t.name for t in tree.find_all(exp.Table)} == {"region_sales_metrics"}
         group = tree.args.get("group")
         assert ([c.name for c in group.expressions] if group else []) == ([dimension] if dimension else []), candidate.sql
+
+
+def test_the_guard_lets_measure_through_on_databricks_and_the_sql_keeps_it() -> None:
+    from nl2sql.guard import check, policy_for_model
+
+    model = model_of(read_unity_catalog(RecordedWorkspace(FIXTURE), UnityScope("main", "kpis")))
+    candidate = generate_offline("total revenue by status", model, ())
+    assert candidate.sql
+    checked = check(candidate.sql, policy_for_model(model, max_rows=100, dialect="databricks"))
+    assert "MEASURE(" in checked.sql.upper()
