@@ -1,7 +1,7 @@
 """A Databricks scope of several schemas: bare table names are refused, qualified ones pass, per-table allowlist holds.
 
 Databricks resolves a bare name against the session's schema, so with tables from several schemas the guard
-(nl2sql/guard_scope.py) asks for the schema; a single-schema scope keeps bare names (the default schema is known).
+(nl2sql/guard/scope.py) asks for the schema; a single-schema scope keeps bare names (the default schema is known).
 """
 
 from __future__ import annotations

@@ -161,7 +161,7 @@ def test_allow_any_table_still_refuses_system_catalogs_and_files() -> None:
 
 
 def test_security_doc_lists_every_denylisted_function() -> None:
-    from nl2sql.guard_functions import FORBIDDEN_FUNCTIONS, FORBIDDEN_PREFIXES, FORBIDDEN_SUFFIXES
+    from nl2sql.guard.functions import FORBIDDEN_FUNCTIONS, FORBIDDEN_PREFIXES, FORBIDDEN_SUFFIXES
 
     doc = (FIXTURES.parent.parent / "docs" / "security.md").read_text(encoding="utf-8")
     missing = [n for n in FORBIDDEN_FUNCTIONS if f"`{n}`" not in doc]

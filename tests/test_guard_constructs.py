@@ -1,4 +1,4 @@
-"""The guard's allowlists are data, reviewed, and pinned (nl2sql/guard_allow/).
+"""The guard's allowlists are data, reviewed, and pinned (nl2sql/guard/allow/).
 
 * nodes.yaml is exactly the set of sqlglot node types that can pass; a type a newer sqlglot adds is refused.
 * Each dialect's function list is what the engine's own catalogue has, minus the review: nothing on it
@@ -17,9 +17,9 @@ from sqlglot import exp
 
 from nl2sql.errors import GuardRejected
 from nl2sql.guard import GuardPolicy, check
-from nl2sql.guard_allowlist import ALLOW_DIR, function_allowlist
-from nl2sql.guard_constructs import allowed_node_types
-from nl2sql.guard_functions import is_forbidden
+from nl2sql.guard.allowlist import ALLOW_DIR, function_allowlist
+from nl2sql.guard.constructs import allowed_node_types
+from nl2sql.guard.functions import is_forbidden
 
 NODES = yaml.safe_load((ALLOW_DIR / "nodes.yaml").read_text(encoding="utf-8"))
 REVIEW = yaml.safe_load((ALLOW_DIR / "review.yaml").read_text(encoding="utf-8"))
@@ -45,7 +45,7 @@ def test_a_node_type_nobody_reviewed_is_refused_by_name() -> None:
     class BrandNewClause(exp.Expression):                    # what a future sqlglot release might add
         arg_types = {"this": False}
 
-    from nl2sql.guard_constructs import allowed_constructs
+    from nl2sql.guard.constructs import allowed_constructs
 
     tree = sqlglot.parse_one("SELECT o_orderkey FROM orders WHERE o_orderkey > 1", read="duckdb")
     assert list(allowed_constructs(tree, POLICY)) == []

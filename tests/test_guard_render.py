@@ -17,7 +17,7 @@ import sqlglot
 
 from nl2sql.errors import GuardRejected
 from nl2sql.guard import GuardPolicy, check
-from nl2sql.guard_render import token_text
+from nl2sql.guard.render import token_text
 
 CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 

@@ -293,7 +293,7 @@ HELD_OUT_LEGIT = [
 
 @pytest.mark.parametrize(("dialect", "sql"), HELD_OUT_ATTACKS)
 def test_held_out_attacks_are_refused(dialect: str, sql: str) -> None:
-    from nl2sql.guard_resources import resource_bounds
+    from nl2sql.guard.resources import resource_bounds
 
     with pytest.raises(GuardRejected):
         check(sql, GuardPolicy(dialect=dialect, allow_any_table=True), rules=(resource_bounds,))
@@ -301,6 +301,6 @@ def test_held_out_attacks_are_refused(dialect: str, sql: str) -> None:
 
 @pytest.mark.parametrize(("dialect", "sql"), HELD_OUT_LEGIT)
 def test_held_out_legitimate_queries_pass(dialect: str, sql: str) -> None:
-    from nl2sql.guard_resources import resource_bounds
+    from nl2sql.guard.resources import resource_bounds
 
     check(sql, GuardPolicy(dialect=dialect, allow_any_table=True), rules=(resource_bounds,))

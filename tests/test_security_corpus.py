@@ -20,7 +20,7 @@ from sqlglot import exp
 from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
 from nl2sql.errors import GuardRejected, QueryTimeout
 from nl2sql.guard import GuardPolicy, check
-from nl2sql.guard_rules import WRITE_OR_SESSION_NODES
+from nl2sql.guard.rules import WRITE_OR_SESSION_NODES
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES: dict[str, dict[str, str]] = yaml.safe_load((ROOT / "fixtures" / "guard" / "tables.yaml").read_text())

@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from nl2sql.errors import GuardRejected
 from nl2sql.guard import CheckedSql, GuardPolicy, check
-from nl2sql.guard_rules import WRITE_OR_SESSION_NODES
+from nl2sql.guard.rules import WRITE_OR_SESSION_NODES
 
 TABLES = {
     "orders": {"o_orderkey": "BIGINT", "o_custkey": "BIGINT", "o_totalprice": "DECIMAL", "o_orderdate": "DATE"},

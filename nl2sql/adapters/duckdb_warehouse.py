@@ -8,7 +8,7 @@ any of that (``lock_configuration=true``, so SET/RESET fail). tests/test_securit
 
 Bounded work: ``memory_limit`` (NL2SQL_MEMORY_LIMIT) caps what DuckDB's buffer manager holds (joins,
 sorts, aggregates, a recursive CTE's working table) and ``max_temp_directory_size`` what it may spill;
-values one scalar call builds are not seen by either, so the guard bounds those (nl2sql/guard_resources.py).
+values one scalar call builds are not seen by either, so the guard bounds those (nl2sql/guard/resources.py).
 When DuckDB reports its database invalidated (a FATAL or INTERNAL error) or the connection is gone, the
 query fails with a clear message and the warehouse reopens the file, so one query cannot take every later
 question down with it.

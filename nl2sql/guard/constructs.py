@@ -1,4 +1,4 @@
-"""Constructs allowed by list: every node of the tree must be a reviewed sqlglot type (guard_allow/nodes.yaml).
+"""Constructs allowed by list: every node of the tree must be a reviewed sqlglot type (guard/allow/nodes.yaml).
 
 A read-only analytic query needs the select core, joins, set operations, the usual expressions and
 functions. Anything else is refused with its name: what sqlglot keeps as an opaque command, dialect
@@ -16,10 +16,10 @@ import yaml
 from sqlglot import exp
 
 from nl2sql.errors import Issue
-from nl2sql.guard_allowlist import ALLOW_DIR
+from nl2sql.guard.allowlist import ALLOW_DIR
 
 if TYPE_CHECKING:
-    from nl2sql.guard import GuardPolicy
+    from nl2sql.guard.policy import GuardPolicy
 
 
 @lru_cache(maxsize=None)

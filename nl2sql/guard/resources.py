@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Iterator
 from sqlglot import exp
 
 from nl2sql.errors import Issue
-from nl2sql.guard_functions import fold, function_names
-from nl2sql.guard_resources_fold import format_width, series_count, upper_bound
-from nl2sql.guard_resources_regex import safe_regex
+from nl2sql.guard.functions import fold, function_names
+from nl2sql.guard.resources_fold import format_width, series_count, upper_bound
+from nl2sql.guard.resources_regex import safe_regex
 
 if TYPE_CHECKING:
-    from nl2sql.guard import GuardPolicy
+    from nl2sql.guard.policy import GuardPolicy
 
 MAX_BUILT_SIZE = 100_000       # characters, bytes or elements one call may build. A DuckDB vector holds
                                # 2,048 rows, so one vector of such values is at most ~200 MB per thread.

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Iterator
 from sqlglot import exp
 
 from nl2sql.errors import Issue
-from nl2sql.guard_names import real_tables
+from nl2sql.guard.names import real_tables
 
 if TYPE_CHECKING:
-    from nl2sql.guard import GuardPolicy
+    from nl2sql.guard.policy import GuardPolicy
 
 SESSION_RESOLVING_DIALECTS = frozenset({"databricks", "spark"})
 

@@ -1,4 +1,4 @@
-"""Functions allowed by name, per dialect: the engine's own catalogue, reviewed (nl2sql/guard_allow/*.yaml).
+"""Functions allowed by name, per dialect: the engine's own catalogue, reviewed (nl2sql/guard/allow/*.yaml).
 
 A function sqlglot does not know (``exp.Anonymous``) is allowed only when its name is on the allowlist of
 the dialect it is read in and of the dialect it runs in. A function in a table position (FROM, JOIN,
@@ -20,12 +20,12 @@ import yaml
 from sqlglot import exp
 
 from nl2sql.errors import Issue
-from nl2sql.guard_functions import fold, function_names, is_forbidden
+from nl2sql.guard.functions import fold, function_names, is_forbidden
 
 if TYPE_CHECKING:
-    from nl2sql.guard import GuardPolicy
+    from nl2sql.guard.policy import GuardPolicy
 
-ALLOW_DIR = Path(__file__).resolve().parent / "guard_allow"
+ALLOW_DIR = Path(__file__).resolve().parent / "allow"
 
 # sqlglot dialect -> allowlist file. Spark and Hive run on the same function registry as Databricks.
 DIALECT_FILES = {"duckdb": "duckdb", "sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres",

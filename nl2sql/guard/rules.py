@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from sqlglot import exp
 
 from nl2sql.errors import Issue
-from nl2sql.guard_allowlist import function_allowed
-from nl2sql.guard_resources_fold import series_count
-from nl2sql.guard_functions import SERIES_FUNCTIONS, function_names, is_forbidden
-from nl2sql.guard_names import Allowlist, is_system_table, lookalike_reason, looks_like_path, real_tables, table_name
+from nl2sql.guard.allowlist import function_allowed
+from nl2sql.guard.resources_fold import series_count
+from nl2sql.guard.functions import SERIES_FUNCTIONS, function_names, is_forbidden
+from nl2sql.guard.names import Allowlist, is_system_table, lookalike_reason, looks_like_path, real_tables, table_name
 
 if TYPE_CHECKING:
-    from nl2sql.guard import GuardPolicy
+    from nl2sql.guard.policy import GuardPolicy
 
 GuardRule = Callable[[exp.Expression, "GuardPolicy"], Iterable[Issue]]
 

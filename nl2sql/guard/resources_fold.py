@@ -12,7 +12,7 @@ from typing import Callable
 
 from sqlglot import exp
 
-from nl2sql.guard_functions import fold
+from nl2sql.guard.functions import fold
 
 
 def upper_bound(node: exp.Expression | None) -> float | None:

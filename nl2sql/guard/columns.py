@@ -20,10 +20,10 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
 from nl2sql.errors import Issue
-from nl2sql.guard_names import cte_key, normalise_identifier
+from nl2sql.guard.names import cte_key, normalise_identifier
 
 if TYPE_CHECKING:
-    from nl2sql.guard import GuardPolicy
+    from nl2sql.guard.policy import GuardPolicy
 
 UNVERIFIED = "columns_unverified"                          # a warning code, never a refusal
 

@@ -1,4 +1,4 @@
-"""Names the engine resolves from the query's own text, checked against the review (guard_allow/review.yaml).
+"""Names the engine resolves from the query's own text, checked against the review (guard/allow/review.yaml).
 
 A function allowlist judges a call by its name; some allowed calls take another name as an argument and
 the engine looks that name up in its catalog: DuckDB's ``from_json(j, '"my_enum"')`` binds a user-defined
@@ -20,12 +20,12 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from nl2sql.errors import Issue
-from nl2sql.guard_allowlist import ALLOW_DIR, DIALECT_FILES, function_allowlist
-from nl2sql.guard_constructs import REFUSED_TYPES
-from nl2sql.guard_functions import fold, function_names, is_forbidden
+from nl2sql.guard.allowlist import ALLOW_DIR, DIALECT_FILES, function_allowlist
+from nl2sql.guard.constructs import REFUSED_TYPES
+from nl2sql.guard.functions import fold, function_names, is_forbidden
 
 if TYPE_CHECKING:
-    from nl2sql.guard import GuardPolicy
+    from nl2sql.guard.policy import GuardPolicy
 
 
 @lru_cache(maxsize=None)

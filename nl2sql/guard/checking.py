@@ -10,22 +10,22 @@ Nothing here looks at the SQL text itself; the rules work on the tree (docs/secu
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import sqlglot
 from sqlglot import exp
 
 from nl2sql.errors import GuardRejected, Issue
-from nl2sql.guard_allowlist import allowed_functions
-from nl2sql.guard_constructs import allowed_constructs
-from nl2sql.guard_columns import UNVERIFIED, sqlite_quoted_strings, unknown_columns
-from nl2sql.guard_name_args import engine_resolved_names
-from nl2sql.guard_limit import apply_limit, current_limit, unwrap
-from nl2sql.guard_names import real_tables, table_name
-from nl2sql.guard_render import render
-from nl2sql.guard_resources import resource_bounds
-from nl2sql.guard_rules import (
+from nl2sql.guard.policy import CheckedSql, GuardPolicy
+from nl2sql.guard.allowlist import allowed_functions
+from nl2sql.guard.constructs import allowed_constructs
+from nl2sql.guard.columns import UNVERIFIED, sqlite_quoted_strings, unknown_columns
+from nl2sql.guard.name_args import engine_resolved_names
+from nl2sql.guard.limit import apply_limit, current_limit, unwrap
+from nl2sql.guard.names import real_tables, table_name
+from nl2sql.guard.render import render
+from nl2sql.guard.resources import resource_bounds
+from nl2sql.guard.rules import (
     GuardRule,
     allowed_tables,
     forbidden_functions,
@@ -36,42 +36,13 @@ from nl2sql.guard_rules import (
     read_only,
     series_size,
 )
-from nl2sql.guard_scope import schema_qualified_names
+from nl2sql.guard.scope import schema_qualified_names
 
 if TYPE_CHECKING:
     from catalog_semantics.model import SemanticModel
 
 __all__ = ["CheckedSql", "GuardPolicy", "GuardRejected", "GuardRule", "GUARD_RULES", "Issue", "check",
            "policy_for_model"]
-
-
-@dataclass(frozen=True)
-class GuardPolicy:
-    dialect: str = "duckdb"                                  # sqlglot dialect the SQL is read in
-    allowed_tables: frozenset[str] | None = None             # lower-case names, bare or qualified; None = refuse all
-    schema: Mapping[str, Mapping[str, str]] | None = None    # table -> column -> type, to catch unknown columns
-    max_rows: int | None = 1_000                             # LIMIT added or lowered; None = no limit (eval gold)
-    max_nodes: int = 20_000                                  # syntax-tree size cap
-    default_catalog: str | None = None                       # Databricks: names resolved against these
-    default_schema: str | None = None
-    output_dialect: str | None = None                        # rendered in this dialect (default: ``dialect``)
-    max_depth: int = 250                                     # syntax-tree nesting cap (deep trees exhaust parsers)
-    max_sql_chars: int = 200_000                             # longer text is refused before parsing
-    max_generated_rows: int = 10_000_000                     # generate_series/range with constant bounds
-    allow_any_table: bool = False                            # `nl2sql guard` without --allow: any user table,
-                                                             # never a system catalog (see guard_names)
-    allowed_functions: frozenset[str] = frozenset()          # user-defined functions the overlay names
-
-
-@dataclass(frozen=True)
-class CheckedSql:
-    """SQL the guard let through, rendered in the warehouse's dialect. Warehouses run only these."""
-
-    sql: str
-    dialect: str
-    tables: tuple[str, ...] = ()
-    limit: int | None = None
-    warnings: tuple[Issue, ...] = ()
 
 
 GUARD_RULES: tuple[GuardRule, ...] = (
@@ -88,7 +59,7 @@ GUARD_RULES: tuple[GuardRule, ...] = (
     lookalike_identifiers,
     no_variable_substitution,
     unknown_columns,
-    schema_qualified_names,        # nl2sql/guard_scope.py: Databricks scopes of several schemas
+    schema_qualified_names,        # nl2sql/guard/scope.py: Databricks scopes of several schemas
 )
 
 WARNING_CODES = frozenset({UNVERIFIED})
@@ -180,7 +151,7 @@ def policy_for_model(model: SemanticModel, *, max_rows: int | None = 1000, allow
     """The policy for a semantic model: its tables (or the subset ``allowed`` for a principal) and columns.
 
     ``functions`` are user-defined functions a data team vouches for (by bare name); every other function
-    must be on the engine's reviewed allowlist (nl2sql/guard_allow/).
+    must be on the engine's reviewed allowlist (nl2sql/guard/allow/).
 
     Each table is allowed by its bare and its qualified name; a schema or catalog shared by every table
     becomes the default, so ``main.orders`` and ``orders`` both resolve in DuckDB.

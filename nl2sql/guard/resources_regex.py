@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from sqlglot import exp
 
 from nl2sql.errors import Issue
-from nl2sql.guard_functions import fold, function_names
+from nl2sql.guard.functions import fold, function_names
 
 if TYPE_CHECKING:
-    from nl2sql.guard import GuardPolicy
+    from nl2sql.guard.policy import GuardPolicy
 
 try:  # Python 3.11 moved the parser; 3.10 has it as sre_parse
     from re import _constants as C  # type: ignore[attr-defined]

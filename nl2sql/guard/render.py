@@ -17,7 +17,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import TokenType
 
 from nl2sql.errors import GuardRejected, Issue
-from nl2sql.guard_rules import substitutes_variables
+from nl2sql.guard.rules import substitutes_variables
 
 # Dialects whose rendering by sqlglot can change a function's meaning or the runtime it needs.
 TOKEN_RENDERED = frozenset({"databricks", "spark", "spark2"})

@@ -8,7 +8,7 @@ another is refused everywhere, because the guard must not depend on which engine
 
 Names are compared after NFKC normalisation and case folding (see ``function_names``). docs/security.md
 reproduces this list; keep them in step. Since round two every function must also be on the dialect's
-allowlist (nl2sql/guard_allowlist.py); this list stays as the second line and names the reason.
+allowlist (nl2sql/guard/allowlist.py); this list stays as the second line and names the reason.
 """
 
 from __future__ import annotations
