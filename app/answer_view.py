@@ -32,7 +32,7 @@ def render_answer(turn: Turn, *, llm_model: str | None, usage_of: UsageOf, diale
     if answer.trusted:
         st.success("Trusted answer: a person verified this question and its SQL.", icon=":material/verified:")
     st.markdown(f"#### {headline(answer)}")
-    for note in (*answer.notes, *turn.notes):
+    for note in dict.fromkeys((*answer.notes, *turn.notes)):   # turn.notes: conversations saved before
         st.info(note, icon=":material/info:")
     if answer.rows:
         _chart(answer.chart)

@@ -100,10 +100,8 @@ def clip(question: str, limit: int = MAX_ECHO_CHARS) -> str:
 
 
 def llm_down(answer: Answer) -> bool:
-    """The LLM could not be reached or refused the connection (not: it answered badly)."""
-    text = f"{answer.message or ''} {' '.join(a.error or '' for a in answer.attempts)}"
-    return answer.error_code == "llm_unavailable" and any(
-        w in text for w in ("connection failed", "did not answer", "ConnectError", "no reply"))
+    """No connection to the LLM could be opened (the adapter's own code; not: it was busy or answered badly)."""
+    return answer.error_code == "llm_unreachable"
 
 
 def failure_text(answer: Answer) -> tuple[str, str]:
@@ -112,8 +110,6 @@ def failure_text(answer: Answer) -> tuple[str, str]:
         return LLM_DOWN, LLM_DOWN_HINT
     message = answer.message or "The question could not be answered."
     hint = answer.hint or WHAT_TO_TRY.get(answer.error_code or answer.status, WHAT_TO_TRY["internal"])
-    # How to configure a language model is for whoever runs the app, not for the person asking.
-    hint = hint.split(" To answer other questions, configure a language model")[0]
     return message, hint
 
 

@@ -16,6 +16,7 @@ from nl2sql.answer import Answer, Attempt, Candidate
 from nl2sql.errors import GuardRejected, UserFacingError
 from nl2sql.guard import CheckedSql
 from nl2sql.ports import ResultTable
+from nl2sql.present.notes import Probe
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,8 @@ NO_LLM_HINT = (
     "To answer other questions, configure a language model: set OPENAI_API_KEY "
     "(and OPENAI_BASE_URL for Azure, Databricks Model Serving, vLLM or Ollama)."
 )
+# What the person asking reads when no language model is connected; the settings go to ``admin_hint``.
+NO_LLM_USER_HINT = "An administrator can connect a language model so that more kinds of questions get answered."
 REPHRASE_HINT = "Try naming a measure and how to break it down, e.g. 'revenue by region in 1996'."
 
 
@@ -55,12 +58,14 @@ def answered(
     linked_tables: tuple[str, ...],
     context: str | None,
     model: SemanticModel | None = None,
+    probe: Probe | None = None,
 ) -> Answer:
+    """``probe`` runs a read-only query for the notes that need one more look at the data (none without it)."""
     from nl2sql.chart import retitle
     from nl2sql.present.presentation import present_result
 
     shown = present_result(checked.sql, checked.dialect, model, result.columns, result.rows,
-                           truncated=result.truncated)
+                           truncated=result.truncated, probe=probe)
     # The result in a sentence is what a business user reads first; the method stays in interpretation.
     message = shown.summary or candidate.interpretation or explanation or "Here is the result."
     if result.truncated and not shown.summary:
@@ -114,7 +119,8 @@ def abstained(
         question=question,
         status="abstained",
         message=reason or "I could not answer this question with confidence.",
-        hint=REPHRASE_HINT if llm_configured else f"{REPHRASE_HINT} {NO_LLM_HINT}",
+        hint=REPHRASE_HINT if llm_configured else f"{REPHRASE_HINT} {NO_LLM_USER_HINT}",
+        admin_hint=None if llm_configured else NO_LLM_HINT,
         error_code="abstained",
         attempts=attempts,
         linked_tables=linked_tables,

@@ -127,6 +127,18 @@ def test_partial_last_year_is_noted(demo_model: Any, demo_warehouse: Any) -> Non
     assert notes == ("1998 is incomplete: the data ends on 1998-08-02, so it is not comparable with full years.",)
 
 
+def test_every_caller_gets_the_notes_on_the_answer(demo_model: Any, demo_warehouse: Any) -> None:
+    from nl2sql.pipeline import Assistant
+    from nl2sql.settings import Settings
+
+    answer = Assistant(demo_model, demo_warehouse, Settings(generator="offline")).ask("revenue by year")
+    assert answer.ok and any(n.startswith("1998 is incomplete: the data ends on 1998-08-02") for n in answer.notes)
+    tie = Assistant(demo_model, demo_warehouse, Settings(generator="offline")).ask("top 3 customers by number of orders")
+    assert tie.ok and any(n.startswith("Tie at the cut-off") for n in tie.notes), tie.notes
+    off = Assistant(demo_model, demo_warehouse, Settings(generator="offline", answer_notes=False)).ask("revenue by year")
+    assert off.ok and not any("incomplete" in n for n in off.notes)
+
+
 def test_empty_result_names_the_filter_that_emptied_it(demo_model: Any, demo_warehouse: Any) -> None:
     sql, result = _run("SELECT COUNT(*) AS orders FROM orders JOIN customer ON o_custkey = c_custkey "
                        "WHERE c_mktsegment = 'BUILDING' AND o_orderdate >= DATE '2001-01-01' GROUP BY c_mktsegment",
