@@ -10,7 +10,7 @@ import decimal
 from dataclasses import dataclass
 from typing import Any
 
-from nl2sql.answer import Answer
+from nl2sql.answer import Answer, Choice
 
 # Something to try for each kind of failure, when the failure itself carries no hint.
 WHAT_TO_TRY: dict[str, str] = {
@@ -88,6 +88,16 @@ def headline(answer: Answer) -> str:
     if not answer.rows:
         text += " No rows matched."
     return text
+
+
+def choice_text(choice: Choice) -> str:
+    """A clarify button's text: the question it asks, capitalised.
+
+    >>> choice_text(Choice("revenue = SUM(x) · by region · sorted by revenue lowest first", "lowest regions by revenue"))
+    'Lowest regions by revenue'
+    """
+    text = choice.question.strip() or choice.label
+    return text[:1].upper() + text[1:]
 
 
 def clip(question: str, limit: int = MAX_ECHO_CHARS) -> str:

@@ -232,6 +232,8 @@ SCENARIOS: dict[str, tuple[Step, ...]] = {
                  ("see", "highest revenue in 1995: $")),
     "did_you_mean": (("ask", "average discount by shp mode"), ("click", "Did you mean: average discount by ship mode"),
                      ("see", "had the highest average discount: ")),
+    "clarify": (("ask", "worst regions by revenue"), ("see", "could mean the highest or the lowest"),
+                ("click", "Lowest regions by revenue"), ("see", "had the lowest revenue: $")),
 }
 LLM_DOWN: tuple[Step, ...] = (("ask", "Which parts smell of lavender?"), ("see", "OPENAI_BASE_URL"),
                               ("see", "offline engine still work"), ("see", "not reachable"))
