@@ -65,7 +65,7 @@ def answered(
     from nl2sql.present.presentation import present_result
 
     shown = present_result(checked.sql, checked.dialect, model, result.columns, result.rows,
-                           truncated=result.truncated, probe=probe)
+                           truncated=result.truncated, probe=probe, question=question)
     # The result in a sentence is what a business user reads first; the method stays in interpretation.
     message = shown.summary or candidate.interpretation or explanation or "Here is the result."
     if result.truncated and not shown.summary:

@@ -139,6 +139,17 @@ def test_every_caller_gets_the_notes_on_the_answer(demo_model: Any, demo_warehou
     assert off.ok and not any("incomplete" in n for n in off.notes)
 
 
+def test_a_misspelt_value_is_said_as_read(demo_model: Any, demo_warehouse: Any) -> None:
+    from nl2sql.pipeline import Assistant
+    from nl2sql.settings import Settings
+
+    assistant = Assistant(demo_model, demo_warehouse, Settings(generator="offline"))
+    answer = assistant.ask("revenue in Germny")
+    assert answer.ok and "Read “Germny” as GERMANY." in answer.notes, answer.notes
+    spelt = assistant.ask("revenue in Germany")
+    assert spelt.ok and not any(n.startswith("Read ") for n in spelt.notes)
+
+
 def test_empty_result_names_the_filter_that_emptied_it(demo_model: Any, demo_warehouse: Any) -> None:
     sql, result = _run("SELECT COUNT(*) AS orders FROM orders JOIN customer ON o_custkey = c_custkey "
                        "WHERE c_mktsegment = 'BUILDING' AND o_orderdate >= DATE '2001-01-01' GROUP BY c_mktsegment",

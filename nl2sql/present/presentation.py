@@ -13,6 +13,7 @@ from typing import Any, Sequence
 from catalog_semantics.model import SemanticModel
 from nl2sql.present.followups import suggest_followups
 from nl2sql.present.notes import Probe, data_notes, result_notes
+from nl2sql.present.readas import read_as_notes
 from nl2sql.present.reading import read_result
 from nl2sql.present.sentence import result_sentence
 
@@ -30,17 +31,18 @@ class Presentation:
 
 def present_result(
     sql: str, dialect: str, model: SemanticModel | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-    *, truncated: bool = False, probe: Probe | None = None,
+    *, truncated: bool = False, probe: Probe | None = None, question: str | None = None,
 ) -> Presentation:
     """Never fatal: a result this cannot read gets an empty presentation (the table still shows)."""
     try:
         reading = read_result(sql, dialect, model, columns, rows)
         looked = data_notes(reading, sql, dialect, rows, probe) if probe is not None else ()
+        read_as = read_as_notes(question, sql, dialect) if question else ()
         return Presentation(
             summary=result_sentence(reading, rows, truncated=truncated),
             labels=tuple(c.label for c in reading.columns),
             units=tuple(c.unit for c in reading.columns),
-            notes=(*result_notes(reading, rows, truncated=truncated, max_rows=None), *looked),
+            notes=(*read_as, *result_notes(reading, rows, truncated=truncated, max_rows=None), *looked),
             followups=suggest_followups(reading, rows, model) if model is not None else (),
         )
     except Exception:
