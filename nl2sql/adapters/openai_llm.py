@@ -28,7 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import openai
 
-from nl2sql.errors import ConfigError, InternalError, LlmReplyError, LlmUnavailable, LlmUnreachable
+from nl2sql.errors import (
+    ConfigError,
+    InternalError,
+    LlmReplyError,
+    LlmUnavailable,
+    LlmUnreachable,
+)
 from nl2sql.ports import Completion, Message
 from nl2sql.redact import redact
 

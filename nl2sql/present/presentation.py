@@ -7,8 +7,9 @@ another look at the data run through ``probe`` (the pipeline passes one when NL2
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.present.followups import suggest_followups
