@@ -8,6 +8,7 @@ without a chart is still an answer.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,6 +65,8 @@ def answered(
     from nl2sql.chart import retitle
     from nl2sql.present.presentation import present_result
 
+    if not result.truncated and probe is not None and _cut_by_cap(candidate, checked, len(result.rows), probe):
+        result = replace(result, truncated=True)
     shown = present_result(checked.sql, checked.dialect, model, result.columns, result.rows,
                            truncated=result.truncated, probe=probe, question=question)
     # The result in a sentence is what a business user reads first; the method stays in interpretation.
@@ -100,6 +103,28 @@ def answered(
         column_units=shown.units,
         followups=shown.followups,
     )
+
+
+def _cut_by_cap(candidate: Candidate, checked: CheckedSql, shown: int, probe: Probe) -> bool:
+    """Did the guard's row cap (not the question's own LIMIT) cut this result? The cap is a LIMIT in the SQL,
+    so the warehouse never sees the rows past it: when as many rows came back as the cap, count them once."""
+    import sqlglot
+
+    from nl2sql.guard_limit import current_limit
+
+    if checked.limit is None or shown != checked.limit or not candidate.sql:
+        return False
+    try:
+        has, own = current_limit(sqlglot.parse_one(candidate.sql, read=checked.dialect))
+        if has and (own is None or own <= checked.limit):
+            return False
+        tree = sqlglot.parse_one(checked.sql, read=checked.dialect)
+        tree.set("limit", None)
+        count = f"SELECT COUNT(*) FROM ({tree.sql(dialect=checked.dialect)}) AS capped"
+        return int(probe(count)[0][0]) > shown
+    except Exception:                               # a note is a courtesy: never fail the answer for it
+        log.exception("could not tell whether the row cap cut the result")
+        return False
 
 
 def abstained(

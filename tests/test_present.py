@@ -139,6 +139,20 @@ def test_every_caller_gets_the_notes_on_the_answer(demo_model: Any, demo_warehou
     assert off.ok and not any("incomplete" in n for n in off.notes)
 
 
+def test_a_result_cut_by_the_row_cap_says_so(demo_model: Any, demo_warehouse: Any) -> None:
+    from nl2sql.pipeline import Assistant
+    from nl2sql.settings import Settings
+
+    # The cap is a LIMIT in the SQL, so the warehouse alone cannot tell a cut list from a complete one.
+    assistant = Assistant(demo_model, demo_warehouse, Settings(generator="offline", max_rows=5))
+    cut = assistant.ask("orders shipped by truck")
+    assert cut.ok and cut.truncated and len(cut.rows) == 5
+    assert cut.summary and cut.summary.startswith("The first 5 ")
+    assert any("row cap was reached" in n for n in cut.notes), cut.notes
+    asked = assistant.ask("top 5 customers by number of orders")          # the question's own limit
+    assert asked.ok and not asked.truncated and not any("row cap" in n for n in asked.notes)
+
+
 def test_a_misspelt_value_is_said_as_read(demo_model: Any, demo_warehouse: Any) -> None:
     from nl2sql.pipeline import Assistant
     from nl2sql.settings import Settings

@@ -40,7 +40,7 @@ def present_result(
         looked = data_notes(reading, sql, dialect, rows, probe) if probe is not None else ()
         read_as = read_as_notes(question, sql, dialect) if question else ()
         return Presentation(
-            summary=result_sentence(reading, rows, truncated=truncated),
+            summary=_capital(result_sentence(reading, rows, truncated=truncated)),
             labels=tuple(c.label for c in reading.columns),
             units=tuple(c.unit for c in reading.columns),
             notes=(*read_as, *result_notes(reading, rows, truncated=truncated, max_rows=None), *looked),
@@ -49,3 +49,8 @@ def present_result(
     except Exception:
         log.exception("could not present the result")
         return Presentation()
+
+
+def _capital(text: str | None) -> str | None:
+    """A sentence starts with a capital ("the first 1,000 orders …" when the row cap cut the list)."""
+    return text[:1].upper() + text[1:] if text else text
