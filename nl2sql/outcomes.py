@@ -8,8 +8,8 @@ without a chart is still an answer.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from catalog_semantics.model import SemanticModel
