@@ -153,6 +153,15 @@ def test_a_result_cut_by_the_row_cap_says_so(demo_model: Any, demo_warehouse: An
     assert asked.ok and not asked.truncated and not any("row cap" in n for n in asked.notes)
 
 
+def test_followups_keep_the_answers_filters(demo_model: Any, demo_warehouse: Any) -> None:
+    from nl2sql.pipeline import Assistant
+    from nl2sql.settings import Settings
+
+    answer = Assistant(demo_model, demo_warehouse, Settings(generator="offline")).ask("revenue in Germany")
+    assert answer.ok and answer.followups
+    assert all(q.endswith("for country Germany") for q in answer.followups), answer.followups
+
+
 def test_a_misspelt_value_is_said_as_read(demo_model: Any, demo_warehouse: Any) -> None:
     from nl2sql.pipeline import Assistant
     from nl2sql.settings import Settings
