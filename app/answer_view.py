@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from app.presenting import Turn, failure_text, generator_label, headline
+from app.presenting import Turn, choice_text, failure_text, generator_label, headline
 from nl2sql.explain import SqlUsage, pretty_sql
 
 UsageOf = Callable[[str], SqlUsage]
@@ -17,8 +17,11 @@ def render_answer(turn: Turn, *, llm_model: str | None, usage_of: UsageOf, diale
     answer = turn.answer
     if answer.status == "clarify":
         st.info(answer.message or "Which did you mean?", icon=":material/help:")
+        # The button says the question a click asks, in the user's words; the engine's reading of it (which
+        # can spell out a metric's formula) is the tooltip.
         for i, choice in enumerate(answer.choices):
-            st.button(choice.label, key=f"choice_{turn.id}_{i}", on_click=ask, args=(choice.question,))
+            st.button(choice_text(choice), key=f"choice_{turn.id}_{i}", help=choice.label, on_click=ask,
+                      args=(choice.question,))
         return
     if not answer.ok:
         message, hint = failure_text(answer)
@@ -32,7 +35,7 @@ def render_answer(turn: Turn, *, llm_model: str | None, usage_of: UsageOf, diale
     if answer.trusted:
         st.success("Trusted answer: a person verified this question and its SQL.", icon=":material/verified:")
     st.markdown(f"#### {headline(answer)}")
-    for note in (*answer.notes, *turn.notes):
+    for note in dict.fromkeys((*answer.notes, *turn.notes)):   # turn.notes: conversations saved before
         st.info(note, icon=":material/info:")
     if answer.rows:
         _chart(answer.chart)

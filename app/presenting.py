@@ -10,7 +10,7 @@ import decimal
 from dataclasses import dataclass
 from typing import Any
 
-from nl2sql.answer import Answer
+from nl2sql.answer import Answer, Choice
 
 # Something to try for each kind of failure, when the failure itself carries no hint.
 WHAT_TO_TRY: dict[str, str] = {
@@ -90,6 +90,16 @@ def headline(answer: Answer) -> str:
     return text
 
 
+def choice_text(choice: Choice) -> str:
+    """A clarify button's text: the question it asks, capitalised.
+
+    >>> choice_text(Choice("revenue = SUM(x) · by region · sorted by revenue lowest first", "lowest regions by revenue"))
+    'Lowest regions by revenue'
+    """
+    text = choice.question.strip() or choice.label
+    return text[:1].upper() + text[1:]
+
+
 def clip(question: str, limit: int = MAX_ECHO_CHARS) -> str:
     """A question as echoed in the conversation: long ones clipped with an ellipsis.
 
@@ -100,10 +110,8 @@ def clip(question: str, limit: int = MAX_ECHO_CHARS) -> str:
 
 
 def llm_down(answer: Answer) -> bool:
-    """The LLM could not be reached or refused the connection (not: it answered badly)."""
-    text = f"{answer.message or ''} {' '.join(a.error or '' for a in answer.attempts)}"
-    return answer.error_code == "llm_unavailable" and any(
-        w in text for w in ("connection failed", "did not answer", "ConnectError", "no reply"))
+    """No connection to the LLM could be opened (the adapter's own code; not: it was busy or answered badly)."""
+    return answer.error_code == "llm_unreachable"
 
 
 def failure_text(answer: Answer) -> tuple[str, str]:
@@ -112,8 +120,6 @@ def failure_text(answer: Answer) -> tuple[str, str]:
         return LLM_DOWN, LLM_DOWN_HINT
     message = answer.message or "The question could not be answered."
     hint = answer.hint or WHAT_TO_TRY.get(answer.error_code or answer.status, WHAT_TO_TRY["internal"])
-    # How to configure a language model is for whoever runs the app, not for the person asking.
-    hint = hint.split(" To answer other questions, configure a language model")[0]
     return message, hint
 
 

@@ -183,11 +183,11 @@ def _ask_view(assistant: Assistant) -> None:
             st.text(clip(pending))
         with st.chat_message("assistant"), st.spinner("Working on it…"):
             answer = assistant.ask(pending, history(turns))   # never raises for user-facing failures
-            notes, followups, corrected = extras(assistant, answer)
+            followups, corrected = extras(assistant, answer)
         if assistant.llm is not None:
             st.session_state["llm_down"] = llm_down(answer) or (
                 bool(st.session_state.get("llm_down")) and answer.generator != "llm")
-        turn = Turn(id=st.session_state.get("next_turn", 0), question=pending, answer=answer, notes=notes,
+        turn = Turn(id=st.session_state.get("next_turn", 0), question=pending, answer=answer,
                     followups=followups, did_you_mean=corrected)
         st.session_state["next_turn"] = turn.id + 1
         turns.append(turn)

@@ -1,35 +1,31 @@
-"""What the app works out once per answer besides the pipeline's own presentation: notes that need one
-more look at the data, follow-ups a deterministic generator answers, and a 'did you mean' question."""
+"""What the app works out once per answer besides the pipeline's own presentation (which already carries
+the notes, in ``Answer.notes``): follow-ups a deterministic generator answers, and a 'did you mean' question."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Sequence
 
 from nl2sql.answer import Answer
 from nl2sql.generators import generate_offline, generate_verified
-from nl2sql.guard import check
 from nl2sql.pipeline import Assistant
 from nl2sql.present.didyoumean import did_you_mean
 from nl2sql.present.followups import keep_answerable
-from nl2sql.present.notes import data_notes
-from nl2sql.present.reading import read_result
 
 log = logging.getLogger(__name__)
 
 
-def extras(assistant: Assistant, answer: Answer) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
-    """(notes, follow-ups, did-you-mean) for one answer; never fatal."""
+def extras(assistant: Assistant, answer: Answer) -> tuple[tuple[str, ...], str | None]:
+    """(follow-ups, did-you-mean) for one answer; never fatal."""
     try:
         if answer.ok and answer.sql:
-            return _notes(assistant, answer), keep_answerable(answer.followups, lambda q: answerable(assistant, q)), None
+            return keep_answerable(answer.followups, lambda q: answerable(assistant, q)), None
         if answer.status == "abstained" and answer.interpretation:
             unknown = tuple(w.strip() for w in answer.interpretation.split(","))
             fixed = did_you_mean(answer.question, unknown, assistant.model)
-            return (), (), fixed if fixed and answerable(assistant, fixed) else None
+            return (), fixed if fixed and answerable(assistant, fixed) else None
     except Exception:
         log.exception("could not work out notes and suggestions")
-    return (), (), None
+    return (), None
 
 
 def answerable(assistant: Assistant, question: str) -> bool:
@@ -39,12 +35,3 @@ def answerable(assistant: Assistant, question: str) -> bool:
             return True
     return False
 
-
-def _notes(assistant: Assistant, answer: Answer) -> tuple[str, ...]:
-    def probe(sql: str) -> Sequence[Sequence[Any]]:
-        checked = check(sql, assistant.policy)
-        return assistant.warehouse.run(checked, max_rows=assistant.settings.max_rows,
-                                       timeout_s=assistant.settings.query_timeout_s).rows
-
-    reading = read_result(answer.sql, assistant.warehouse.dialect, assistant.model, answer.columns, answer.rows)
-    return data_notes(reading, answer.sql or "", assistant.warehouse.dialect, answer.rows, probe)

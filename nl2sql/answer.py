@@ -80,7 +80,8 @@ class Answer:
     confidence: float = 0.0
     interpretation: str | None = None
     message: str | None = None                   # a sentence for a business user (always set)
-    hint: str | None = None
+    hint: str | None = None                      # what the person asking can do next (no setting names)
+    admin_hint: str | None = None                # for whoever runs the assistant: which setting would help
     error_code: str | None = None
     issues: tuple[Issue, ...] = ()               # guard issues when refused
     tables: tuple[str, ...] = ()                 # tables the SQL read
@@ -149,6 +150,7 @@ class Answer:
             "interpretation": self.interpretation,
             "message": self.message,
             "hint": self.hint,
+            "admin_hint": self.admin_hint,
             "error_code": self.error_code,
             "issues": [i.as_dict() for i in self.issues],
             "tables": list(self.tables),

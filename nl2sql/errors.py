@@ -69,6 +69,13 @@ class LlmUnavailable(UserFacingError):
     code = "llm_unavailable"
 
 
+class LlmUnreachable(LlmUnavailable):
+    """No connection could be opened to the language model's address (wrong OPENAI_BASE_URL, service down):
+    a distinct code so front ends can say the model is not reachable without reading the message."""
+
+    code = "llm_unreachable"
+
+
 class LlmReplyError(UserFacingError):
     """The language model answered, but with nothing we could use as SQL."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from catalog_semantics.model import SemanticModel
@@ -16,6 +17,7 @@ from nl2sql.answer import Answer, Attempt, Candidate
 from nl2sql.errors import GuardRejected, UserFacingError
 from nl2sql.guard import CheckedSql
 from nl2sql.ports import ResultTable
+from nl2sql.present.notes import Probe
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,8 @@ NO_LLM_HINT = (
     "To answer other questions, configure a language model: set OPENAI_API_KEY "
     "(and OPENAI_BASE_URL for Azure, Databricks Model Serving, vLLM or Ollama)."
 )
+# What the person asking reads when no language model is connected; the settings go to ``admin_hint``.
+NO_LLM_USER_HINT = "An administrator can connect a language model so that more kinds of questions get answered."
 REPHRASE_HINT = "Try naming a measure and how to break it down, e.g. 'revenue by region in 1996'."
 
 
@@ -55,12 +59,16 @@ def answered(
     linked_tables: tuple[str, ...],
     context: str | None,
     model: SemanticModel | None = None,
+    probe: Probe | None = None,
 ) -> Answer:
+    """``probe`` runs a read-only query for the notes that need one more look at the data (none without it)."""
     from nl2sql.chart import retitle
     from nl2sql.present.presentation import present_result
 
+    if not result.truncated and probe is not None and _cut_by_cap(candidate, checked, len(result.rows), probe):
+        result = replace(result, truncated=True)
     shown = present_result(checked.sql, checked.dialect, model, result.columns, result.rows,
-                           truncated=result.truncated)
+                           truncated=result.truncated, probe=probe, question=question)
     # The result in a sentence is what a business user reads first; the method stays in interpretation.
     message = shown.summary or candidate.interpretation or explanation or "Here is the result."
     if result.truncated and not shown.summary:
@@ -97,6 +105,28 @@ def answered(
     )
 
 
+def _cut_by_cap(candidate: Candidate, checked: CheckedSql, shown: int, probe: Probe) -> bool:
+    """Did the guard's row cap (not the question's own LIMIT) cut this result? The cap is a LIMIT in the SQL,
+    so the warehouse never sees the rows past it: when as many rows came back as the cap, count them once."""
+    import sqlglot
+
+    from nl2sql.guard_limit import current_limit
+
+    if checked.limit is None or shown != checked.limit or not candidate.sql:
+        return False
+    try:
+        has, own = current_limit(sqlglot.parse_one(candidate.sql, read=checked.dialect))
+        if has and (own is None or own <= checked.limit):
+            return False
+        tree = sqlglot.parse_one(checked.sql, read=checked.dialect)
+        tree.set("limit", None)
+        count = f"SELECT COUNT(*) FROM ({tree.sql(dialect=checked.dialect)}) AS capped"
+        return int(probe(count)[0][0]) > shown
+    except Exception:                               # a note is a courtesy: never fail the answer for it
+        log.exception("could not tell whether the row cap cut the result")
+        return False
+
+
 def abstained(
     question: str,
     abstentions: Sequence[Candidate],
@@ -114,7 +144,8 @@ def abstained(
         question=question,
         status="abstained",
         message=reason or "I could not answer this question with confidence.",
-        hint=REPHRASE_HINT if llm_configured else f"{REPHRASE_HINT} {NO_LLM_HINT}",
+        hint=REPHRASE_HINT if llm_configured else f"{REPHRASE_HINT} {NO_LLM_USER_HINT}",
+        admin_hint=None if llm_configured else NO_LLM_HINT,
         error_code="abstained",
         attempts=attempts,
         linked_tables=linked_tables,

@@ -251,7 +251,8 @@ class Assistant:
                     explanation, chart = present(outcome.checked, outcome.result, self.model)
                 return answered(question, outcome.candidate, outcome.checked, outcome.result,
                                 explanation=explanation, chart=chart, attempts=tuple(attempts),
-                                linked_tables=linked_tables, context=context, model=self.model)
+                                linked_tables=linked_tables, context=context, model=self.model,
+                                probe=self._probe if self.settings.answer_notes else None)
             elif isinstance(outcome, GuardRejected):
                 refusal = outcome
             elif isinstance(outcome, UserFacingError):
@@ -387,3 +388,9 @@ class Assistant:
                 checked, max_rows=self.settings.max_rows, timeout_s=self.settings.query_timeout_s
             )
         return _Ran(candidate, checked, result)
+
+    def _probe(self, sql: str) -> Sequence[Sequence[Any]]:
+        """A note's extra look at the data: the same guard, row cap and time limit as an answer."""
+        with tagged(generator="notes"):
+            return self.warehouse.run(check(sql, self.policy), max_rows=self.settings.max_rows,
+                                      timeout_s=self.settings.query_timeout_s).rows

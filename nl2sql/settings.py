@@ -64,6 +64,7 @@ class Settings:
     generator: GeneratorPolicy = "auto"         # NL2SQL_GENERATOR: auto (verified, offline, then LLM), offline, llm
     max_rows: int = 1_000                       # NL2SQL_MAX_ROWS: row cap added to every query
     query_timeout_s: float = 30.0               # NL2SQL_QUERY_TIMEOUT_S: warehouse time limit per query
+    answer_notes: bool = True                   # NL2SQL_ANSWER_NOTES: ties, partial periods, empty results (≤6 probes)
     memory_limit: str = DEFAULT_MEMORY_LIMIT    # NL2SQL_MEMORY_LIMIT: DuckDB memory_limit; SQLite longest value /16
     max_repairs: int = 2                        # NL2SQL_MAX_REPAIRS: extra LLM tries after a warehouse error
     max_question_chars: int = 2_000             # NL2SQL_MAX_QUESTION_CHARS: longer questions are refused
@@ -150,6 +151,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "generator": ("NL2SQL_GENERATOR", "str"),
     "max_rows": ("NL2SQL_MAX_ROWS", "int"),
     "query_timeout_s": ("NL2SQL_QUERY_TIMEOUT_S", "float"),
+    "answer_notes": ("NL2SQL_ANSWER_NOTES", "bool"),
     "memory_limit": ("NL2SQL_MEMORY_LIMIT", "str"),
     "max_repairs": ("NL2SQL_MAX_REPAIRS", "int"),
     "max_question_chars": ("NL2SQL_MAX_QUESTION_CHARS", "int"),

@@ -232,6 +232,9 @@ SCENARIOS: dict[str, tuple[Step, ...]] = {
                  ("see", "highest revenue in 1995: $")),
     "did_you_mean": (("ask", "average discount by shp mode"), ("click", "Did you mean: average discount by ship mode"),
                      ("see", "had the highest average discount: ")),
+    "read_as": (("ask", "revenue in Germny"), ("see", "Read “Germny” as GERMANY.")),
+    "clarify": (("ask", "worst regions by revenue"), ("see", "could mean the highest or the lowest"),
+                ("click", "Lowest regions by revenue"), ("see", "had the lowest revenue: $")),
 }
 LLM_DOWN: tuple[Step, ...] = (("ask", "Which parts smell of lavender?"), ("see", "OPENAI_BASE_URL"),
                               ("see", "offline engine still work"), ("see", "not reachable"))
@@ -307,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", help="NL2SQL_DATA_DIR for the app (default: the environment's)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait at each step")
     parser.add_argument("--scenarios", metavar="DIR", type=Path,
-                        help="run the acceptance scenarios instead (sentence, tie, partial period, follow-up, "
+                        help="run the acceptance scenarios instead (sentence, tie, partial period, follow-up, read as, clarify, "
                         "did you mean, LLM down) and save DIR/<name>.png for each")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():

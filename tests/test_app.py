@@ -351,6 +351,7 @@ def test_clarify_choices_are_buttons_that_ask_the_choice() -> None:
     at = AppTest.from_function(_clarify_page, default_timeout=60)
     at.run()
     assert_no_traceback(at)
-    assert [b.label for b in at.button] == ["by order date", "by ship date"]
+    assert [b.label for b in at.button] == ["Revenue by order date", "Revenue by ship date"]
+    assert [b.help for b in at.button] == ["by order date", "by ship date"]
     at.button(key="choice_0_1").click().run()
     assert at.session_state["asked"] == "revenue by ship date"

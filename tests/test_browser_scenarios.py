@@ -3,7 +3,9 @@
 ``scripts/browser_screenshot.py --scenarios DIR`` starts the app, opens a fresh page per scenario, asks,
 clicks what a user would click, waits for the words a user must see, and saves ``DIR/<scenario>.png``:
 an answer sentence with formatted numbers and the period, a tie at the cut-off, an incomplete last year,
-a suggested follow-up clicked and answered, a "did you mean" clicked and answered, and (on an app whose
+a suggested follow-up clicked and answered, a "did you mean" clicked and answered, a misspelt value said as
+read ("Read “Germny” as GERMANY."), a clarify choice
+("worst": highest or lowest?) clicked and answered, and (on an app whose
 language model points at a closed port) the message naming OPENAI_BASE_URL.
 """
 
@@ -23,7 +25,7 @@ from tests.conftest import REPO_ROOT
 
 CHROMIUM = Path(os.environ.get("NL2SQL_CHROMIUM", "/usr/bin/chromium"))
 SHOTS = REPO_ROOT / "out" / "screenshots"
-EXPECTED = ("sentence", "tie", "partial_period", "followup", "did_you_mean", "llm_down")
+EXPECTED = ("sentence", "tie", "partial_period", "followup", "did_you_mean", "read_as", "clarify", "llm_down")
 
 pytestmark = [
     pytest.mark.browser,

@@ -104,7 +104,32 @@ def test_ask_abstains_with_exit_4_and_says_how_to_configure_an_llm(demo_data_dir
     result = nl2sql("ask", "what will the weather be in Paris tomorrow", "--json", env={"NL2SQL_DATA_DIR": str(demo_data_dir)})
     answer = json.loads(result.stdout)
     assert result.returncode == 4 and answer["status"] == "abstained"
-    assert "OPENAI_API_KEY" in answer["hint"]
+    # the person asking is told an administrator can help; the settings are in the admin-facing field only
+    assert "administrator" in answer["hint"] and "OPENAI" not in answer["hint"]
+    assert "OPENAI_API_KEY" in answer["admin_hint"]
+
+
+def test_ask_prints_the_answer_notes(demo_data_dir: Path) -> None:
+    result = nl2sql("ask", "revenue by year", "--generator", "offline", env={"NL2SQL_DATA_DIR": str(demo_data_dir)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "note: 1998 is incomplete: the data ends on 1998-08-02" in result.stdout
+    quiet = nl2sql("ask", "revenue by year", "--generator", "offline",
+                   env={"NL2SQL_DATA_DIR": str(demo_data_dir), "NL2SQL_ANSWER_NOTES": "false"})
+    assert quiet.returncode == 0 and "note:" not in quiet.stdout
+
+
+def test_unreachable_llm_has_its_own_error_code(demo_data_dir: Path) -> None:
+    import socket
+
+    with socket.socket() as s:                                      # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = nl2sql("ask", "Which parts smell of lavender?", "--generator", "llm", "--json",
+                    env={"NL2SQL_DATA_DIR": str(demo_data_dir), "OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1",
+                         "OPENAI_API_KEY": "sk-cli-closed-port", "NL2SQL_LLM_MAX_RETRIES": "0"})
+    answer = json.loads(result.stdout)
+    assert result.returncode == 1 and answer["error_code"] == "llm_unreachable", answer
+    assert "OPENAI_BASE_URL" in answer["hint"] and "sk-cli-closed-port" not in result.stdout
 
 
 def test_missing_database_is_a_config_error(tmp_path: Path) -> None:

@@ -127,6 +127,52 @@ def test_partial_last_year_is_noted(demo_model: Any, demo_warehouse: Any) -> Non
     assert notes == ("1998 is incomplete: the data ends on 1998-08-02, so it is not comparable with full years.",)
 
 
+def test_every_caller_gets_the_notes_on_the_answer(demo_model: Any, demo_warehouse: Any) -> None:
+    from nl2sql.pipeline import Assistant
+    from nl2sql.settings import Settings
+
+    answer = Assistant(demo_model, demo_warehouse, Settings(generator="offline")).ask("revenue by year")
+    assert answer.ok and any(n.startswith("1998 is incomplete: the data ends on 1998-08-02") for n in answer.notes)
+    tie = Assistant(demo_model, demo_warehouse, Settings(generator="offline")).ask("top 3 customers by number of orders")
+    assert tie.ok and any(n.startswith("Tie at the cut-off") for n in tie.notes), tie.notes
+    off = Assistant(demo_model, demo_warehouse, Settings(generator="offline", answer_notes=False)).ask("revenue by year")
+    assert off.ok and not any("incomplete" in n for n in off.notes)
+
+
+def test_a_result_cut_by_the_row_cap_says_so(demo_model: Any, demo_warehouse: Any) -> None:
+    from nl2sql.pipeline import Assistant
+    from nl2sql.settings import Settings
+
+    # The cap is a LIMIT in the SQL, so the warehouse alone cannot tell a cut list from a complete one.
+    assistant = Assistant(demo_model, demo_warehouse, Settings(generator="offline", max_rows=5))
+    cut = assistant.ask("orders shipped by truck")
+    assert cut.ok and cut.truncated and len(cut.rows) == 5
+    assert cut.summary and cut.summary.startswith("The first 5 ")
+    assert any("row cap was reached" in n for n in cut.notes), cut.notes
+    asked = assistant.ask("top 5 customers by number of orders")          # the question's own limit
+    assert asked.ok and not asked.truncated and not any("row cap" in n for n in asked.notes)
+
+
+def test_followups_keep_the_answers_filters(demo_model: Any, demo_warehouse: Any) -> None:
+    from nl2sql.pipeline import Assistant
+    from nl2sql.settings import Settings
+
+    answer = Assistant(demo_model, demo_warehouse, Settings(generator="offline")).ask("revenue in Germany")
+    assert answer.ok and answer.followups
+    assert all(q.endswith("for country Germany") for q in answer.followups), answer.followups
+
+
+def test_a_misspelt_value_is_said_as_read(demo_model: Any, demo_warehouse: Any) -> None:
+    from nl2sql.pipeline import Assistant
+    from nl2sql.settings import Settings
+
+    assistant = Assistant(demo_model, demo_warehouse, Settings(generator="offline"))
+    answer = assistant.ask("revenue in Germny")
+    assert answer.ok and "Read “Germny” as GERMANY." in answer.notes, answer.notes
+    spelt = assistant.ask("revenue in Germany")
+    assert spelt.ok and not any(n.startswith("Read ") for n in spelt.notes)
+
+
 def test_empty_result_names_the_filter_that_emptied_it(demo_model: Any, demo_warehouse: Any) -> None:
     sql, result = _run("SELECT COUNT(*) AS orders FROM orders JOIN customer ON o_custkey = c_custkey "
                        "WHERE c_mktsegment = 'BUILDING' AND o_orderdate >= DATE '2001-01-01' GROUP BY c_mktsegment",

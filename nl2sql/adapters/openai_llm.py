@@ -28,7 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import openai
 
-from nl2sql.errors import ConfigError, InternalError, LlmReplyError, LlmUnavailable
+from nl2sql.errors import (
+    ConfigError,
+    InternalError,
+    LlmReplyError,
+    LlmUnavailable,
+    LlmUnreachable,
+)
 from nl2sql.ports import Completion, Message
 from nl2sql.redact import redact
 
@@ -163,6 +169,10 @@ class OpenAiLlm:
         except openai.APITimeoutError:
             raise self._gave_up(f"no reply within {self.timeout_s:g} s") from None
         except openai.APIConnectionError as e:
+            # The client's transport (httpx for openai 1.x, httpx2 later) names a connection that was never
+            # opened (refused, no route, unknown host) ConnectError; a dropped reply is another class.
+            if type(e.__cause__).__name__ == "ConnectError":
+                raise self._unreachable(type(e.__cause__).__name__) from None
             raise self._gave_up(f"connection failed ({type(e.__cause__ or e).__name__})") from None
         except (ValueError, openai.APIResponseValidationError) as e:
             # JSONDecodeError is a ValueError: the body was not JSON at all.
@@ -255,6 +265,16 @@ class OpenAiLlm:
         return LlmUnavailable(
             self._safe(f"The language model did not answer after {attempts} attempts ({failure})."),
             hint="Try again in a minute, or ask a question the built-in offline engine can answer.",
+        )
+
+    def _unreachable(self, failure: str) -> LlmUnreachable:
+        log.error("LLM %s at %s: no connection after %d attempts (%s)", self.model, self._shown_url,
+                  1 + self.max_retries, failure)
+        return LlmUnreachable(
+            self._safe(f"The language model could not be reached ({1 + self.max_retries} "
+                       f"attempt{'s' if self.max_retries else ''}, connection failed: {failure})."),
+            hint="Ask whoever runs this assistant to check the OPENAI_BASE_URL setting (the language model's address) "
+                 "and that the service is up. Verified questions and the offline engine still work.",
         )
 
     def _rejected(self, status: int, error: openai.APIStatusError) -> LlmUnavailable:

@@ -119,6 +119,8 @@ def _print_answer(answer: Any, out: TextIO) -> None:
             print(f"  {number}. {choice.label}  (ask: {choice.question})", file=out)
         if answer.hint:
             print(answer.hint, file=out)
+        if answer.admin_hint:
+            print(f"(for whoever runs the assistant: {answer.admin_hint})", file=out)
         return
     label = {"verified": "trusted verified query", "offline": "offline engine", "llm": "LLM"}.get(answer.generator, "")
     print(f"-- {answer.message}", file=out)
@@ -127,6 +129,8 @@ def _print_answer(answer: Any, out: TextIO) -> None:
     print(file=out)
     print(format_table(answer.columns, answer.rows), file=out)
     print(f"({len(answer.rows):,} row{'s' if len(answer.rows) != 1 else ''}{', truncated' if answer.truncated else ''})", file=out)
+    for note in answer.notes:
+        print(f"note: {note}", file=out)
 
 
 def format_table(columns: tuple[str, ...], rows: tuple[tuple[Any, ...], ...], max_rows: int = 50) -> str:

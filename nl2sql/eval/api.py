@@ -100,8 +100,10 @@ def _generator(request: EvalRequest, dataset: Dataset, settings: Settings, llm: 
         if request.predictions is None:
             raise ConfigError("The predictions generator needs --predictions FILE (one SQL per line).")
         return PredictionsFile(request.predictions, dataset), None, None
-    # The assistant's row cap would cut results before scoring: lift it to the scoring cap.
-    eval_settings = replace(settings, max_rows=SCORING_ROW_CAP, query_timeout_s=request.timeout_s)
+    # The assistant's row cap would cut results before scoring: lift it to the scoring cap. Scoring reads
+    # the SQL and rows only, so the notes' extra queries (ties, periods, empty results) are not run.
+    eval_settings = replace(settings, max_rows=SCORING_ROW_CAP, query_timeout_s=request.timeout_s,
+                            answer_notes=False)
     cached = None
     if request.generator == "llm":
         llm = llm or _configured_llm(settings)

@@ -117,7 +117,7 @@ class AssistantGenerator:
         if answer.status == "refused":
             return replace(base, sql=last_sql, outcome="refused", reason=answer.message)
         # a clarifying question is not an answer: scored like an abstention (as the CLI exits 4 for both)
-        if answer.status in ("abstained", "clarify") or answer.error_code in ("llm_unavailable", "config", "question"):
+        if answer.status in ("abstained", "clarify") or answer.error_code in ("llm_unavailable", "llm_unreachable", "config", "question"):
             return replace(base, sql=last_sql, outcome="abstained", reason=answer.message)
         outcome: Outcome = "timeout" if answer.error_code == "timeout" else "sql_error"
         return replace(base, sql=last_sql, outcome=outcome, reason=answer.message)

@@ -7,7 +7,8 @@ those a deterministic generator answers (``answerable``), so a click never lands
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.present.reading import ResultReading, business_name, display_text
@@ -28,6 +29,10 @@ def suggest_followups(reading: ResultReading, rows: Sequence[Sequence[Any]], mod
     year = period.start.year if period and period.start and period.end and \
         (period.end.year - period.start.year == 1 and period.start.month == 1) else None
     when = f" in {year}" if year else ""
+    # The answer's own filters stay on every suggestion ("for country Germany"): a follow-up that silently
+    # widened the scope would answer another question.
+    kept = [c.phrase for c in reading.conditions if c.phrase and c.phrase.startswith("for ")]
+    scope = "".join(f" {p}" for p in kept)
     out: list[str] = []
     if dims and dims[0].source and rows:
         child = _child_dimension(model, dims[0].source)
@@ -36,16 +41,17 @@ def suggest_followups(reading: ResultReading, rows: Sequence[Sequence[Any]], mod
         ranked = [r for r in rows if isinstance(r[at], (int, float)) or type(r[at]).__name__ == "Decimal"]
         top = max(ranked, key=lambda r: float(r[at]))[idx] if ranked else rows[0][idx]   # drill into the largest
         if child and isinstance(top, str):
-            out.append(f"{label} by {child} in {display_text(top)}{when}")
+            out.append(f"{label} by {child} in {display_text(top)}{when}{scope}")
     if year:
-        out.append(f"{label} by {dims[0].label}{f' in {year - 1}'}" if dims else f"{label} in {year - 1}")
+        out.append(f"{label} by {dims[0].label} in {year - 1}{scope}" if dims else f"{label} in {year - 1}{scope}")
     if not times:
-        out.append(f"monthly {label} in {year}" if year else f"{label} by year")
+        out.append(f"monthly {label} in {year}{scope}" if year else f"{label} by year{scope}")
     for other in _breakdowns(model, exclude={d.label for d in dims}):
-        out.append(f"{label} by {other}{when}")
-        break
+        if not any(f"for {other} " in f"{p} " for p in kept):       # not a breakdown of what is filtered
+            out.append(f"{label} by {other}{when}{scope}")
+            break
     if not dims and not times:
-        out.append(f"top 10 customers by {label}{when}")
+        out.append(f"top 10 customers by {label}{when}{scope}")
     return tuple(dict.fromkeys(q[:1].upper() + q[1:] for q in out))
 
 
