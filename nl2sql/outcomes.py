@@ -110,7 +110,7 @@ def _cut_by_cap(candidate: Candidate, checked: CheckedSql, shown: int, probe: Pr
     so the warehouse never sees the rows past it: when as many rows came back as the cap, count them once."""
     import sqlglot
 
-    from nl2sql.guard_limit import current_limit
+    from nl2sql.guard.limit import current_limit
 
     if checked.limit is None or shown != checked.limit or not candidate.sql:
         return False
