@@ -197,7 +197,7 @@ class LlmGenerator:
 
         assert self.request is not None
         while True:
-            completions = complete_many(self.llm, self.request.messages, n)
+            completions = self._sample(n)
             kept, last = self._read(completions)
             cut = sum(c.finish_reason == "length" for c in completions)
             if kept and cut and n > 1 and self.retries_left > 0:
@@ -213,6 +213,16 @@ class LlmGenerator:
                                                            cut_off=last[0].finish_reason == "length"),
                                       self.request.context)
             n = 1
+
+    def _sample(self, n: int) -> tuple[Completion, ...]:
+        """``n`` replies: with three or more, the greedy one (the reply a single-candidate run gets, at the
+        configured temperature) and ``n - 1`` sampled at the candidate temperature. Sampling alone can lose
+        what greedy decoding gets right, and the vote's last tie rule (the earliest) then falls back on the
+        greedy reply. With two, both are sampled (one sample would go out at the greedy temperature)."""
+        if n < 3:
+            return complete_many(self.llm, self.request.messages, n)  # type: ignore[union-attr]
+        messages = self.request.messages  # type: ignore[union-attr]
+        return complete_many(self.llm, messages, 1) + complete_many(self.llm, messages, n - 1)
 
     def _read(self, completions: Sequence[Completion]) -> tuple[list[Candidate], tuple[Completion, LlmReplyError] | None]:
         """The usable replies as candidates; each unusable one is recorded as an attempt (``cut`` or ``error``)."""

@@ -164,7 +164,7 @@ def _edit(gold: str, edit: Callable[..., exp.Expression | None], schema: Schema,
 
 def _syntax_error(gold: str, rng: random.Random) -> str:
     """A query a hurried model writes: a keyword misspelt, a parenthesis left open or a dangling clause."""
-    broken = (re.sub(r"\bFROM\b", "FORM", gold, count=1, flags=re.I), gold.rstrip(";") + " WHERE",
+    broken = (re.sub(r"\bFROM\b", "FORM", gold, count=1, flags=re.IGNORECASE), gold.rstrip(";") + " WHERE",
               re.sub(r"\)", "", gold, count=1) if ")" in gold else gold + " AND")
     return rng.choice(broken)
 
