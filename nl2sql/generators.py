@@ -167,6 +167,7 @@ class LlmGenerator:
         self.request: LlmRequest | None = None
         self.first: LlmRequest | None = None
         self.context: str | None = None
+        self.resampled = False
 
     def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]:
         self.context = self.render(linked)
@@ -190,6 +191,14 @@ class LlmGenerator:
         self.request = LlmRequest(messages, self.request.context)
         return self._ask(1)
 
+    def resample(self) -> tuple[Candidate, ...]:
+        """As many candidates again for the first request, once per question (the pipeline asks when the
+        first ones have no majority result); () when done already or with a single candidate."""
+        if self.candidates < 2 or self.first is None or self.resampled:
+            return ()
+        self.resampled, self.request = True, self.first
+        return self._ask(self.candidates)
+
     def _ask(self, n: int) -> tuple[Candidate, ...]:
         """``n`` replies read as candidates. Samples cut at the length limit are asked for again once, shorter,
         so they still vote; when no reply at all was usable the model is asked again, within the retries."""
@@ -197,7 +206,7 @@ class LlmGenerator:
 
         assert self.request is not None
         while True:
-            completions = self._sample(n)
+            completions = complete_many(self.llm, self.request.messages, n)
             kept, last = self._read(completions)
             cut = sum(c.finish_reason == "length" for c in completions)
             if kept and cut and n > 1 and self.retries_left > 0:
@@ -213,16 +222,6 @@ class LlmGenerator:
                                                            cut_off=last[0].finish_reason == "length"),
                                       self.request.context)
             n = 1
-
-    def _sample(self, n: int) -> tuple[Completion, ...]:
-        """``n`` replies: with three or more, the greedy one (the reply a single-candidate run gets, at the
-        configured temperature) and ``n - 1`` sampled at the candidate temperature. Sampling alone can lose
-        what greedy decoding gets right, and the vote's last tie rule (the earliest) then falls back on the
-        greedy reply. With two, both are sampled (one sample would go out at the greedy temperature)."""
-        if n < 3:
-            return complete_many(self.llm, self.request.messages, n)  # type: ignore[union-attr]
-        messages = self.request.messages  # type: ignore[union-attr]
-        return complete_many(self.llm, messages, 1) + complete_many(self.llm, messages, n - 1)
 
     def _read(self, completions: Sequence[Completion]) -> tuple[list[Candidate], tuple[Completion, LlmReplyError] | None]:
         """The usable replies as candidates; each unusable one is recorded as an attempt (``cut`` or ``error``)."""
