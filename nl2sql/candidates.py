@@ -8,9 +8,7 @@ order free, row order only when the query orders), so "agree" means "the scorer 
 A group's vote is its size, halved when its result says nothing (no rows, or only NULL or zero: what most
 wrong filters return, so wrong queries agree on it far more often than on a value); so two candidates that
 found rows outvote three that found nothing, and four that found nothing outvote one that found rows.
-Ties are broken by a stated rule, in this order: a result that says something over one that does not; the
-result that shares most rows with the other candidates' results (minimum Bayes risk over results: a mistake is
-usually a small edit of the right query, so it keeps most of the right rows); then the most central query, the one whose SQL is
+Ties are broken by a stated rule, in this order: a result that says something over one that does not; then the most central query, the one whose SQL is
 closest on average to every query the model wrote for this question (minimum Bayes risk: a sampled mistake is
 usually a small edit of the right query, so the right one sits in the middle of the samples; refused and
 failed samples count as evidence here though they cannot vote); then the earliest candidate (the first
@@ -117,22 +115,6 @@ def informative(rows: Sequence[Row]) -> bool:
     return any(v is not None and not (isinstance(v, (int, float)) and v == 0) for row in rows for v in row)
 
 
-def overlap(a: Sequence[Row], b: Sequence[Row]) -> float:
-    """How much two results share: multiset Jaccard of their rows, each row's values compared as a bag (column
-    order free), 0..1. A small mistake (a LIMIT off by one, a filter dropped, a bound moved) mostly keeps the right
-    rows, so the right result overlaps most of the wrong ones, and wrong ones overlap each other less.
-
-    >>> overlap([(1, "a"), (2, "b")], [("a", 1), (2, "b"), (3, "c")]), overlap([(1,)], [(2,)]), overlap([], [])
-    (0.6666666666666666, 0.0, 1.0)
-    """
-    def bag(rows: Sequence[Row]) -> Counter[tuple[str, ...]]:
-        return Counter(tuple(sorted(repr(v) for v in row)) for row in rows)
-
-    ca, cb = bag(a), bag(b)
-    union = sum((ca | cb).values())
-    return sum((ca & cb).values()) / union if union else 1.0
-
-
 def decisive(ballots: Sequence[Ballot], asked: int) -> bool:
     """Does one result have a strict majority of the ``asked`` candidates (those that did not run count
     against it)? When none does, the pipeline samples once more before it votes (adaptive consistency,
@@ -167,9 +149,7 @@ def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
     weight = [support[i] * (1.0 if useful[i] else EMPTY_VOTE) for i in range(n)]
     texts = list(evidence) or [b.sql for b in ballots]
     group_centre = [max(centrality(ballots[j].sql, texts) for j in range(n) if same[i][j]) for i in range(n)]
-    near = [sum(overlap(ballots[i].rows, ballots[j].rows) for j in range(n) if not same[i][j])
-            / max(1, n - support[i]) for i in range(n)]
-    winner = min(range(n), key=lambda i: (-weight[i], not useful[i], -round(near[i], 9), -round(group_centre[i], 9),
+    winner = min(range(n), key=lambda i: (-weight[i], not useful[i], -round(group_centre[i], 9),
                                           -round(centrality(ballots[i].sql, texts), 9), ballots[i].index))
     reasons: list[str | None] = []
     for i in range(n):
@@ -183,8 +163,6 @@ def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
         elif support[i] == support[winner]:
             if not useful[i] and useful[winner]:
                 why = "empty result"
-            elif round(near[i], 9) < round(near[winner], 9):
-                why = "its result shares fewer rows with the other candidates' results"
             elif round(group_centre[i], 9) < round(group_centre[winner], 9):
                 why = "further from the other queries written"
             else:

@@ -30,16 +30,13 @@ def test_agreeing_on_nothing_counts_half() -> None:
     assert reason is not None and "counts half" in reason
 
 
-def test_a_tie_goes_to_the_result_closest_to_the_others() -> None:
-    right = (("Ann",), ("Bo",), ("Cy",))
-    limit_off = (("Ann",), ("Bo",))                  # a LIMIT one short: most of the right rows
-    unrelated = (("Dee",), ("Eve",), ("Fay",))       # a swapped column: nothing in common
-    ballots = [Ballot(0, "SELECT x FROM t", unrelated), Ballot(1, "SELECT y FROM t", unrelated),
-               Ballot(2, "SELECT name FROM t", right), Ballot(3, "SELECT name FROM t LIMIT 3", right),
-               Ballot(4, "SELECT name FROM t LIMIT 2", limit_off)]
+def test_a_tie_goes_to_the_most_central_query() -> None:
+    ballots = [Ballot(0, "SELECT name FROM t WHERE age > 30", (("Dee",),)),
+               Ballot(1, "SELECT name FROM t WHERE age > 20", (("Ann",), ("Bo",))),
+               Ballot(2, "SELECT name FROM t WHERE age > 20 LIMIT 1", (("Ann",),))]
     verdict = choose(ballots)
-    assert verdict.winner == 2
-    assert verdict.reasons[0] is not None and "shares fewer rows" in verdict.reasons[0]
+    assert verdict.winner == 1
+    assert verdict.reasons[0] is not None and "further from the other queries" in verdict.reasons[0]
 
 
 def test_the_earliest_wins_a_full_tie() -> None:
