@@ -115,20 +115,6 @@ def informative(rows: Sequence[Row]) -> bool:
     return any(v is not None and not (isinstance(v, (int, float)) and v == 0) for row in rows for v in row)
 
 
-def decisive(ballots: Sequence[Ballot], asked: int) -> bool:
-    """Does one result have a strict majority of the ``asked`` candidates (those that did not run count
-    against it)? When none does, the pipeline samples once more before it votes (adaptive consistency,
-    Aggarwal et al. 2023: more samples only where the first ones disagree).
-
-    >>> one, two = Ballot(0, "a", ((1,),)), Ballot(1, "b", ((2,),))
-    >>> decisive([one, one, one, two], 5), decisive([one, one, two, two], 5), decisive([one], 1)
-    (True, False, True)
-    """
-    n = len(ballots)
-    best = max((sum(agree(ballots[i], ballots[j]) for j in range(n)) for i in range(n)), default=0)
-    return best * 2 > asked
-
-
 def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
     """The ballot whose result most others agree with; ties: non-empty, most central, earliest (module doc).
 

@@ -167,7 +167,6 @@ class LlmGenerator:
         self.request: LlmRequest | None = None
         self.first: LlmRequest | None = None
         self.context: str | None = None
-        self.resampled = False
 
     def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]:
         self.context = self.render(linked)
@@ -190,14 +189,6 @@ class LlmGenerator:
         messages = build_repair_messages(base.messages, candidate.sql or "", error, scrub_values=self.scrub_values)
         self.request = LlmRequest(messages, self.request.context)
         return self._ask(1)
-
-    def resample(self) -> tuple[Candidate, ...]:
-        """As many candidates again for the first request, once per question (the pipeline asks when the
-        first ones have no majority result); () when done already or with a single candidate."""
-        if self.candidates < 2 or self.first is None or self.resampled:
-            return ()
-        self.resampled, self.request = True, self.first
-        return self._ask(self.candidates)
 
     def _ask(self, n: int) -> tuple[Candidate, ...]:
         """``n`` replies read as candidates. Samples cut at the length limit are asked for again once, shorter,

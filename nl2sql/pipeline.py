@@ -25,7 +25,7 @@ from catalog_semantics.model import SemanticModel
 from catalog_semantics.scope import Principal, scope_model, visible_queries
 from nl2sql import audit
 from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
-from nl2sql.candidates import Ballot, choose, decisive
+from nl2sql.candidates import Ballot, choose
 from nl2sql.errors import (
     ConfigError,
     ExecutionFailed,
@@ -288,7 +288,6 @@ class Assistant:
             error = last or error
             if ran and len(candidates) > 1 and repair is not None:
                 ran += self._repair_failed(candidates, ran, repair, attempts, timer)
-            ran += self._resample(generator, candidates, ran, attempts, timer)
             if ran:
                 written = [a.sql for a in attempts if a.generator == name and a.sql and a.outcome != "ran"]
                 return self._vote(ran, attempts, total, evidence=[*written, *(r.candidate.sql or "" for _, r in ran)])
@@ -357,27 +356,6 @@ class Assistant:
             got, _ = self._run_all(fixed[:1], attempts, timer)
             more += [(i, r) for _, r in got]
         return more
-
-    def _resample(self, generator: Generator, candidates: Sequence[Candidate], ran: list[tuple[int, _Ran]],
-                  attempts: list[Attempt], timer: _Timer) -> list[tuple[int, _Ran]]:
-        """When several candidates ran and no result has a majority of them, the generator (one that can)
-        samples as many again, once; those run and vote too (candidates.decisive)."""
-        resample = getattr(generator, "resample", None)
-        if not ran or len(candidates) < 2 or resample is None or decisive(
-                [Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows) for i, r in ran], len(candidates)):
-            return []
-        with timer.step(generator.name):
-            try:
-                more = resample()
-            except LlmReplyError:
-                more = ()
-            finally:
-                tracked = getattr(generator, "attempts", None)
-                if tracked:
-                    attempts.extend(tracked)
-                    tracked.clear()
-        got, _ = self._run_all(more, attempts, timer)
-        return [(len(candidates) + i, r) for i, r in got]
 
     def _vote(self, ran: list[tuple[int, _Ran]], attempts: list[Attempt], total: object,
               evidence: Sequence[str] = ()) -> _Ran:

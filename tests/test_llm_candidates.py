@@ -25,30 +25,13 @@ def test_the_result_most_candidates_agree_on_wins(school: Path, llm_stub: StubLl
 def test_a_refused_candidate_is_repaired_and_votes(school: Path, llm_stub: StubLlmServer) -> None:  # noqa: F811
     llm_stub.script("```sql\nSELECT first_name FROM students WHERE city = 'Rome'\n```",
                     "```sql\nSELECT nope FROM students\n```",
-                    "```sql\nSELECT first_name FROM students WHERE city = 'Paris'\n```",
-                    "```sql\nSELECT first_name FROM students WHERE city = 'Paris'\n```",
-                    "```sql\nSELECT first_name FROM students WHERE 'Paris' = city\n```")
-    answer = _assistant(school, llm_stub, llm_candidates=2, max_repairs=1).ask("Which students live in Paris?")
+                    "```sql\nSELECT first_name FROM students WHERE city = 'Paris'\n```")
+    answer = _assistant(school, llm_stub, llm_candidates=2).ask("Which students live in Paris?")
     llm = [(a.outcome, a.error) for a in answer.attempts if a.generator == "llm"]
-    assert [o for o, _ in llm[:1]] == ["refused"]
-    assert "nope" in llm_stub.requests[1].messages[-2]["content"]   # the refused one went back, with its error
-    # Rome and the repaired Paris have one vote each: no majority, so two more samples (both Paris) decide
-    assert sorted(answer.rows) == [("Ann",), ("Bo",)] and "3 of 4" in answer.notes[-1]
-    assert [o for o, _ in llm].count("outvoted") == 1
-
-
-def test_no_majority_samples_as_many_again_once(school: Path, llm_stub: StubLlmServer) -> None:  # noqa: F811
-    rome = "```sql\nSELECT first_name FROM students WHERE city = 'Rome'\n```"
-    paris = "```sql\nSELECT first_name FROM students WHERE city = 'Paris'\n```"
-    everyone = "```sql\nSELECT first_name FROM students\n```"
-    llm_stub.script(rome, paris, everyone, paris, paris, rome)
-    answer = _assistant(school, llm_stub, llm_candidates=3).ask("Which students live in Paris?")
-    assert sorted(answer.rows) == [("Ann",), ("Bo",)] and "3 of 6" in answer.notes[-1]
-    assert [r.body["n"] for r in llm_stub.requests] == [3, 3]  # type: ignore[index]
-    assert llm_stub.requests[1].messages == llm_stub.requests[0].messages       # the same request again
-    llm_stub.script(paris, paris, rome)                                          # a majority: no second round
-    _assistant(school, llm_stub, llm_candidates=3).ask("Which students live in Paris?")
-    assert len(llm_stub.requests) == 3
+    assert [o for o, _ in llm] == ["refused", "ran", "outvoted"]   # Rome and the repaired Paris: one vote each
+    assert "tie on 1 of 2" in (llm[2][1] or "") and answer.rows == (("Cy",),)   # the tie goes to the earlier sample
+    assert len(llm_stub.requests) == 2                       # the refused one went back once, with its error
+    assert "nope" in llm_stub.requests[1].messages[-2]["content"]
 
 
 def test_cut_candidates_are_asked_again_shorter_and_never_run(school: Path, llm_stub: StubLlmServer) -> None:  # noqa: F811
