@@ -68,7 +68,7 @@ def _join_key(tree: exp.Expression, schema: Schema, rng: random.Random) -> exp.E
     eq = join.args["on"].find(exp.EQ) if join else None
     column = eq.expression if eq is not None and isinstance(eq.expression, exp.Column) else None
     other = _other_column(column, tree, schema, rng) if column is not None else None
-    if other is None:
+    if column is None or other is None:
         return None
     column.set("this", exp.to_identifier(other))
     return tree
@@ -124,7 +124,7 @@ def _column_swapped(tree: exp.Expression, schema: Schema, rng: random.Random) ->
         return None
     column = next((c for e in tree.expressions for c in e.find_all(exp.Column)), None)
     other = _other_column(column, tree, schema, rng) if column is not None else None
-    if other is None:
+    if column is None or other is None:
         return None
     column.set("this", exp.to_identifier(other))
     return tree
