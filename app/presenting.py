@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nl2sql.answer import Answer, Choice
+from nl2sql.outcomes import history_turn
 
 # Something to try for each kind of failure, when the failure itself carries no hint.
 WHAT_TO_TRY: dict[str, str] = {
@@ -134,8 +135,9 @@ def sources(order: tuple[str, ...]) -> str:
 
 
 def history(turns: list[Turn]) -> tuple[tuple[str, str], ...]:
-    """Earlier answered questions with their SQL, oldest first, for follow-up questions."""
-    return tuple((t.question, t.answer.sql) for t in turns if t.answer.ok and t.answer.sql)
+    """What the conversation carries into the next question, oldest first: each answered question with its
+    SQL, and each question the model asked back (so the next question is read as the reply to it)."""
+    return tuple(turn for t in turns if (turn := history_turn(t.answer)) is not None)
 
 
 def format_number(value: Any) -> str:

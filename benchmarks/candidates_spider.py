@@ -1,8 +1,10 @@
 """Several candidates chosen by execution, measured: Spider dev through ``nl2sql eval --generator llm`` against
-an imperfect model (tests/imperfect_llm.py: gold part of the time, wrong variants otherwise, sometimes cut at
-the length limit), with NL2SQL_LLM_CANDIDATES=1 and =5. Also checks that no reply cut at length is an answer.
+an imperfect model, with NL2SQL_LLM_CANDIDATES=1 and =5. Also checks that no reply cut at length is an answer.
+``--stub a`` (tests/imperfect_llm.py): gold part of the time, uniformly drawn wrong variants otherwise, sometimes
+cut at the length limit. ``--stub b`` (tests/imperfect_llm_b.py): per-question difficulty, realistic mistakes, prose
+and questions back, and temperature-aware sampling (one mode at temperature 0).
 
-    NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--seed 7] [--limit N]   # JSON
+    NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--stub a|b] [--seed 7] [--limit N]
     ... candidates_spider.py --candidates 1,5 --p-gold 1 --p-cut 0      # the perfect oracle: must be 100%
 """
 
@@ -14,11 +16,13 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.imperfect_llm import ImperfectModel
+from tests.imperfect_llm_b import ImperfectModelB, load
 from tests.llm_stub import StubLlmServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,14 +39,21 @@ def main() -> None:
     parser.add_argument("--candidates", default="1,5")
     parser.add_argument("--p-gold", type=float, default=0.45, help="1 with --p-cut 0: the perfect oracle")
     parser.add_argument("--p-cut", type=float, default=0.15)
+    parser.add_argument("--stub", choices=("a", "b"), default="a", help="which imperfect model (see above)")
     args = parser.parse_args()
     spider = Path(os.environ.get("NL2SQL_SPIDER_DIR", ROOT.parent / "shared" / "benchmarks" / "spider"))
     gold = {r["question"]: r["query"] for r in json.loads((spider / "dev.json").read_text())}
-    out: dict[str, object] = {"seed": args.seed, "p_gold": args.p_gold, "p_cut": args.p_cut}
+    out: dict[str, object] = {"stub": args.stub, "seed": args.seed}
+    if args.stub == "a":
+        out |= {"p_gold": args.p_gold, "p_cut": args.p_cut}
     with tempfile.TemporaryDirectory() as tmp:
         cuts = Path(tmp) / "cuts.jsonl"
-        with StubLlmServer(responder=ImperfectModel(gold, seed=args.seed, p_gold=args.p_gold, p_cut=args.p_cut,
-                                                          cut_log=cuts)) as stub:
+        if args.stub == "a":
+            model: ImperfectModel | ImperfectModelB = ImperfectModel(
+                gold, seed=args.seed, p_gold=args.p_gold, p_cut=args.p_cut, cut_log=cuts)
+        else:
+            model = ImperfectModelB(*load(spider), seed=args.seed, cut_log=cuts)
+        with StubLlmServer(responder=model) as stub:
             for n in (int(x) for x in args.candidates.split(",")):
                 run = Path(tmp) / f"n{n}"
                 env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_BASE_URL": stub.url, "OPENAI_API_KEY": "stub",
@@ -52,6 +63,7 @@ def main() -> None:
                            "--dataset", f"spider:{spider}", "--generator", "llm", "--out", str(run), "--quiet"]
                 if args.limit:
                     command += ["--limit", str(args.limit)]
+                started = time.monotonic()
                 subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 report = json.loads((run / "report.json").read_text())
                 cut_texts: dict[str, set[str]] = {}
@@ -66,7 +78,8 @@ def main() -> None:
                                 - whole_texts.get(q["question"], set())]
                 out[f"candidates_{n}"] = {"execution_accuracy": report["execution_accuracy"],
                                           "runnable": report["counts"]["runnable"],
-                                          "tokens": report["tokens"], "cut_replies_answered": answered_cut}
+                                          "tokens": report["tokens"], "cut_replies_answered": answered_cut,
+                                          "seconds": round(time.monotonic() - started, 1)}
     print(json.dumps(out, indent=2))
 
 

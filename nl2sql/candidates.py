@@ -5,8 +5,10 @@ up is self-consistency: group the candidates that ran by result set, and answer 
 Result sets are compared as the eval compares them (``nl2sql.eval.score.result_eq``: bags of rows, column
 order free, row order only when the query orders), so "agree" means "the scorer would call them equal".
 
-Ties are broken by a stated rule, in this order: more candidates agreeing; a non-empty result over an empty
-one (an empty result is what most wrong filters return); then the most central query, the one whose SQL is
+A group's vote is its size, halved when its result says nothing (no rows, or only NULL or zero: what most
+wrong filters return, so wrong queries agree on it far more often than on a value); so two candidates that
+found rows outvote three that found nothing, and four that found nothing outvote one that found rows.
+Ties are broken by a stated rule, in this order: a result that says something over one that does not; then the most central query, the one whose SQL is
 closest on average to every query the model wrote for this question (minimum Bayes risk: a sampled mistake is
 usually a small edit of the right query, so the right one sits in the middle of the samples; refused and
 failed samples count as evidence here though they cannot vote); then the earliest candidate (the first
@@ -98,6 +100,21 @@ def centrality(sql: str, evidence: Sequence[str]) -> float:
     return sum(similarity(sql, o) for o in others) / len(others) if others else 0.0
 
 
+EMPTY_VOTE = 0.5       # an uninformative result's vote: different wrong filters all agree on "nothing"
+
+
+def informative(rows: Sequence[Row]) -> bool:
+    """Does this result say something: a row with a value that is neither NULL nor zero?
+
+    An empty result, ``(NULL,)`` (MAX over no rows) and ``(0,)`` (COUNT over no rows) are what most wrong
+    filters return, so two wrong queries agree on them far more often than on a real value.
+
+    >>> informative([]), informative([(None,)]), informative([(0,)]), informative([(0, "a")]), informative([(3,)])
+    (False, False, False, True, True)
+    """
+    return any(v is not None and not (isinstance(v, (int, float)) and v == 0) for row in rows for v in row)
+
+
 def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
     """The ballot whose result most others agree with; ties: non-empty, most central, earliest (module doc).
 
@@ -114,9 +131,11 @@ def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
     n = len(ballots)
     same = [[i == j or agree(ballots[i], ballots[j]) for j in range(n)] for i in range(n)]
     support = tuple(sum(row) for row in same)
+    useful = [informative(b.rows) for b in ballots]
+    weight = [support[i] * (1.0 if useful[i] else EMPTY_VOTE) for i in range(n)]
     texts = list(evidence) or [b.sql for b in ballots]
     group_centre = [max(centrality(ballots[j].sql, texts) for j in range(n) if same[i][j]) for i in range(n)]
-    winner = min(range(n), key=lambda i: (-support[i], not ballots[i].rows, -round(group_centre[i], 9),
+    winner = min(range(n), key=lambda i: (-weight[i], not useful[i], -round(group_centre[i], 9),
                                           -round(centrality(ballots[i].sql, texts), 9), ballots[i].index))
     reasons: list[str | None] = []
     for i in range(n):
@@ -124,8 +143,11 @@ def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
             reasons.append(None)
         elif same[i][winner]:
             reasons.append(f"same result as the answer (candidate {ballots[winner].index + 1})")
+        elif not useful[i] and useful[winner] and support[i] >= support[winner]:
+            reasons.append(f"{support[i]} of {n} candidates agree with its result, but it is empty (or only NULL "
+                           f"or zero), which counts half; {support[winner]} agree with the answer")
         elif support[i] == support[winner]:
-            if not ballots[i].rows and ballots[winner].rows:
+            if not useful[i] and useful[winner]:
                 why = "empty result"
             elif round(group_centre[i], 9) < round(group_centre[winner], 9):
                 why = "further from the other queries written"

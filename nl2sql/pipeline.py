@@ -121,7 +121,7 @@ class Assistant:
         self._llm_view: SemanticModel | None = None     # the model as the LLM's schema, built on first use
         # Distinct text values of the whole model, read on first LLM use and shared by every principal's
         # assistant; hits on tables a principal may not read are dropped in ``_hints``.
-        self._values = value_index or CachedValueIndex(model, warehouse)
+        self._values = value_index or CachedValueIndex(model, warehouse, self.settings.resolved_data_dir())
 
     @classmethod
     def from_settings(cls, settings: Settings, *, principal: Principal | None = None) -> Assistant:

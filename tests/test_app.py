@@ -180,6 +180,18 @@ def test_follow_up_sends_the_conversation_and_new_conversation_clears_it(with_ll
     assert any(b.key == "example_0" for b in at.button)
 
 
+def test_a_question_the_model_asked_back_goes_with_the_next_question(with_llm: StubLlmServer) -> None:
+    with_llm.script("QUESTION: Do you mean parts of every size, or only the large ones?",
+                    "```sql\nSELECT COUNT(*) AS parts FROM part\n```")
+    at = start()
+    ask(at, "How many parts are there?")
+    assert any("every size" in t for t in texts(at.markdown) + texts(at.info) + texts(at.warning))
+    ask(at, "every size")
+    assert len(with_llm.requests) == 2 and len(at.dataframe) == 1
+    second = " ".join(str(m.get("content")) for m in with_llm.requests[1].messages)
+    assert "How many parts are there?" in second and "Do you mean parts of every size" in second
+
+
 def test_thumbs_promote_and_the_same_question_comes_back_trusted(with_llm: StubLlmServer, data_dir: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NL2SQL_PRINCIPAL", "editor")

@@ -55,6 +55,8 @@ class SqlAlchemyWarehouse:
         backend = self.engine.dialect.name
         self.dialect = _SQLGLOT_DIALECTS.get(backend, backend)
         self.name = name or shown
+        # a file warehouse's path (set by ``sqlite_file``): its size and modification time version the data
+        self.path: Path | None = None
         self.read_only = read_only
         self._dbapi_error: type[Exception] = getattr(self.engine.dialect.dbapi, "Error", sa.exc.DBAPIError)
         self._catalog_lock = threading.Lock()
@@ -66,7 +68,9 @@ class SqlAlchemyWarehouse:
         file = Path(path).expanduser()
         if not file.is_file():
             raise ConfigError(f"The SQLite file {file} does not exist.")
-        return cls(f"sqlite:///{file}", name=name or file.stem, memory_limit=memory_limit)
+        warehouse = cls(f"sqlite:///{file}", name=name or file.stem, memory_limit=memory_limit)
+        warehouse.path = file
+        return warehouse
 
     # ------------------------------------------------------------------ port
     def run(self, checked: "CheckedSql", *, max_rows: int | None, timeout_s: float) -> ResultTable:

@@ -32,6 +32,8 @@ class Prediction:
     generate_ms: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0                            # of prompt_tokens, from the provider's prompt cache
+    reasoning_tokens: int = 0                         # of completion_tokens, spent thinking
     linked_tables: tuple[str, ...] | None = None      # None: the generator does no schema linking
     generator: str = ""
 
@@ -108,6 +110,8 @@ class AssistantGenerator:
             generate_ms=elapsed,
             prompt_tokens=answer.prompt_tokens,
             completion_tokens=answer.completion_tokens,
+            cached_tokens=answer.cached_tokens,
+            reasoning_tokens=answer.reasoning_tokens,
             linked_tables=tuple(answer.linked_tables),
             generator=self.name,
         )

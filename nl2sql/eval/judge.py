@@ -35,6 +35,8 @@ class QuestionResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0                     # of prompt_tokens, served from the provider's prompt cache
+    reasoning_tokens: int = 0                  # of completion_tokens, spent thinking by a reasoning model
     gold_tables: tuple[str, ...] = ()
     linked_tables: tuple[str, ...] | None = None
     linking_kept_gold_tables: bool | None = None   # None: the generator does no schema linking
@@ -78,7 +80,8 @@ def expected_abstention(example: Example, prediction: Prediction) -> QuestionRes
     result = skipped(example, "No gold SQL: the question expects an abstention.")
     return _replace(result, pred_sql=prediction.sql, declined_as_expected=declined,
                     timings_ms={"generate": prediction.generate_ms}, linked_tables=prediction.linked_tables,
-                    prompt_tokens=prediction.prompt_tokens, completion_tokens=prediction.completion_tokens)
+                    prompt_tokens=prediction.prompt_tokens, completion_tokens=prediction.completion_tokens,
+                    cached_tokens=prediction.cached_tokens, reasoning_tokens=prediction.reasoning_tokens)
 
 
 def judge(example: Example, prediction: Prediction, db: ScoringDatabase, *, keep_distinct: bool = False,
@@ -90,6 +93,7 @@ def judge(example: Example, prediction: Prediction, db: ScoringDatabase, *, keep
         difficulty=example.difficulty, tags=example.tags,
         timings_ms={"generate": prediction.generate_ms, "gold": sum(g.elapsed_ms for g in golds)},
         prompt_tokens=prediction.prompt_tokens, completion_tokens=prediction.completion_tokens,
+        cached_tokens=prediction.cached_tokens, reasoning_tokens=prediction.reasoning_tokens,
         gold_tables=gold_tables(example.gold_sql, dialect), linked_tables=prediction.linked_tables,
         gold_head=golds[0].rows[:HEAD_ROWS], gold_row_count=len(golds[0].rows) if golds[0].ok else None,
     )

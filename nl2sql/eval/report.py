@@ -56,6 +56,8 @@ def build_report(run: RunResult) -> dict[str, Any]:
         "tokens": {
             "prompt": sum(r.prompt_tokens for r in results),
             "completion": sum(r.completion_tokens for r in results),
+            "cached": sum(r.cached_tokens for r in results),        # of "prompt": from the provider's cache
+            "reasoning": sum(r.reasoning_tokens for r in results),  # of "completion": spent thinking
         },
         "timings_ms": {
             "generate_median": round(statistics.median(generate), 3) if generate else 0.0,
