@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from catalog_semantics.linking import link
 from catalog_semantics.overlay import apply_overlay
 from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
-from nl2sql.followup import link_conversation, tables_of_sql
+from nl2sql.llm.followup import link_conversation, tables_of_sql
 
 
 def main() -> None:

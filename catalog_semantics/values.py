@@ -5,7 +5,7 @@ names a customer, a city or a product code in a column of thousands of values ne
 to ``per_column`` distinct values of every text column (high-cardinality ones included), normalised (case,
 accents, punctuation folded), and matches the question's phrases of one to four words against it, exactly or
 with one typo (a deletion neighbourhood, SymSpell-style, so a look-up is a few dictionary probes, not a scan).
-Pure: the values are given; ``nl2sql.value_index`` reads them from the warehouse and caches the index.
+Pure: the values are given; ``nl2sql.llm.value_index`` reads them from the warehouse and caches the index.
 """
 
 from __future__ import annotations

@@ -97,8 +97,8 @@ def build_llm_request(
     today: str | None = None,
     examples: str = "",
 ) -> LlmRequest:
-    from nl2sql.prompt import build_messages
-    from nl2sql.prompt_schema import names_text
+    from nl2sql.llm.prompt import build_messages
+    from nl2sql.llm.prompt_schema import names_text
 
     messages = build_messages(
         question,
@@ -121,7 +121,7 @@ def read_reply(completion: Completion, dialect: str) -> Candidate:
     Raises ``LlmReplyError`` for a reply that is none of these (cut at the length limit, or prose without SQL);
     a cut reply is never read for SQL, since a cut query can still parse ("SELECT … FROM customer c").
     """
-    from nl2sql.extract import abstention_reason, clarifying_question, extract_sql
+    from nl2sql.llm.extract import abstention_reason, clarifying_question, extract_sql
 
     tokens = dict(prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
                   reply=completion.text)
@@ -179,7 +179,7 @@ class LlmGenerator:
     def repair(self, candidate: Candidate, error: str, *, from_start: bool = False) -> tuple[Candidate, ...]:
         """The failed query and its error go back to the model; one corrected candidate comes back.
         ``from_start``: continue the first request (one of several candidates), not the latest repair."""
-        from nl2sql.prompt import build_repair_messages
+        from nl2sql.llm.prompt import build_repair_messages
 
         assert self.request is not None and self.first is not None
         if self.retries_left <= 0:
@@ -193,7 +193,7 @@ class LlmGenerator:
     def _ask(self, n: int) -> tuple[Candidate, ...]:
         """``n`` replies read as candidates. Samples cut at the length limit are asked for again once, shorter,
         so they still vote; when no reply at all was usable the model is asked again, within the retries."""
-        from nl2sql.prompt import build_retry_messages
+        from nl2sql.llm.prompt import build_retry_messages
 
         assert self.request is not None
         while True:
@@ -249,7 +249,7 @@ def repair_text(error: UserFacingError) -> str:
 
 def repair_request(request: LlmRequest, bad_sql: str, error: str, *, scrub_values: bool = False) -> LlmRequest:
     """The conversation so far plus the failed SQL and its error; ``scrub_values`` masks quoted data."""
-    from nl2sql.prompt import build_repair_messages
+    from nl2sql.llm.prompt import build_repair_messages
 
     messages = build_repair_messages(request.messages, bad_sql, error, scrub_values=scrub_values)
     return LlmRequest(tuple(messages), request.context)

@@ -25,7 +25,7 @@ from catalog_semantics.model import SemanticModel
 from catalog_semantics.scope import Principal, scope_model, visible_queries
 from nl2sql import audit, tracing
 from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
-from nl2sql.candidates import Ballot, choose
+from nl2sql.llm.candidates import Ballot, choose
 from nl2sql.errors import (
     ConfigError,
     ExecutionFailed,
@@ -35,8 +35,8 @@ from nl2sql.errors import (
     QuestionError,
     UserFacingError,
 )
-from nl2sql.examples import pool_of, render_examples, select_examples
-from nl2sql.followup import link_conversation
+from nl2sql.llm.examples import pool_of, render_examples, select_examples
+from nl2sql.llm.followup import link_conversation
 from nl2sql.generators import (
     Generator,
     History,
@@ -48,10 +48,10 @@ from nl2sql.generators import (
 from nl2sql.guard import CheckedSql, check, policy_for_model
 from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, clarify, failed, present
 from nl2sql.ports import LlmClient, ResultTable, Warehouse
-from nl2sql.prompt_schema import llm_view, question_hints, schema_context
+from nl2sql.llm.prompt_schema import llm_view, question_hints, schema_context
 from nl2sql.query_tags import tagged
 from nl2sql.settings import Settings
-from nl2sql.value_index import CachedValueIndex
+from nl2sql.llm.value_index import CachedValueIndex
 
 if TYPE_CHECKING:
     from nl2sql.feedback import FeedbackStore

@@ -1,4 +1,4 @@
-"""The choice among candidates (nl2sql/candidates.py) on hand-made ballots: each rule of the stated order, and
+"""The choice among candidates (nl2sql/llm/candidates.py) on hand-made ballots: each rule of the stated order, and
 the second imperfect model (tests/imperfect_llm_b.py) behaving as its docstring says."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nl2sql.candidates import Ballot, choose
+from nl2sql.llm.candidates import Ballot, choose
 from tests.imperfect_llm_b import ImperfectModelB, distribution
 
 PARIS = (("Ann",), ("Bo",))

@@ -11,7 +11,7 @@ import pytest
 import sqlglot
 
 from nl2sql.errors import LlmReplyError
-from nl2sql.extract import abstention_reason, extract_sql
+from nl2sql.llm.extract import abstention_reason, extract_sql
 
 # Reply shapes: templates with {sql}. Each must give back exactly {sql} (minus a trailing semicolon).
 SHAPES: dict[str, str | None] = {

@@ -12,7 +12,7 @@ import pytest
 
 from nl2sql.adapters.openai_llm import PLACEHOLDER_KEY, OpenAiLlm
 from nl2sql.errors import ConfigError, LlmReplyError, LlmUnavailable, UserFacingError
-from nl2sql.extract import extract_sql
+from nl2sql.llm.extract import extract_sql
 from nl2sql.ports import Message
 from nl2sql.settings import Settings
 from tests.llm_stub import StubLlmServer

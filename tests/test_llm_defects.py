@@ -13,10 +13,10 @@ from catalog_semantics.overlay import apply_overlay
 from nl2sql.adapters.openai_llm import OpenAiLlm
 from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
 from nl2sql.errors import LlmReplyError
-from nl2sql.followup import link_conversation
+from nl2sql.llm.followup import link_conversation
 from nl2sql.pipeline import Assistant
 from nl2sql.ports import Message
-from nl2sql.prompt import CUT_OFF_REQUEST
+from nl2sql.llm.prompt import CUT_OFF_REQUEST
 from nl2sql.settings import Settings
 from tests.llm_stub import StubLlmServer, StubReply
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nl2sql.eval.api import EvalRequest, evaluate
-from nl2sql.examples import ExamplePair, select_examples, skeleton
+from nl2sql.llm.examples import ExamplePair, select_examples, skeleton
 from nl2sql.settings import Settings
 from tests.llm_stub import StubLlmServer
 from tests.test_llm_defects import _assistant, school  # noqa: F401  (the school database fixture)
@@ -82,7 +82,7 @@ def test_values_of_high_cardinality_columns_reach_the_prompt_with_typos(school: 
 def test_value_index_reads_distinct_values_through_the_guard(school: Path) -> None:  # noqa: F811
     from catalog_semantics.overlay import apply_overlay
     from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
-    from nl2sql.value_index import read_value_index
+    from nl2sql.llm.value_index import read_value_index
 
     warehouse = SqlAlchemyWarehouse.sqlite_file(school)
     index = read_value_index(apply_overlay(warehouse.read_catalog(), None), warehouse, per_column=1)

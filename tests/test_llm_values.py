@@ -8,7 +8,7 @@ from pathlib import Path
 
 from catalog_semantics.overlay import apply_overlay
 from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
-from nl2sql.value_index import CachedValueIndex, catalog_version
+from nl2sql.llm.value_index import CachedValueIndex, catalog_version
 from tests.test_llm_defects import school  # noqa: F401  (the school database fixture)
 
 

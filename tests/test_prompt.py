@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from nl2sql.extract import extract_sql
+from nl2sql.llm.extract import extract_sql
 from nl2sql.ports import Message
-from nl2sql.prompt import MAX_ERROR_CHARS, MAX_HISTORY_TURNS, build_messages, build_repair_messages
+from nl2sql.llm.prompt import MAX_ERROR_CHARS, MAX_HISTORY_TURNS, build_messages, build_repair_messages
 from tests.llm_stub import StubLlmServer
 
 CONTEXT = """\
@@ -148,7 +148,7 @@ def test_messages_reach_the_server_unchanged(llm_stub: StubLlmServer) -> None:
 
 # ------------------------------------------------------------------ a prompt cheap to repeat
 def _demo_requests(demo_model, demo_warehouse, questions, **settings):  # type: ignore[no-untyped-def]
-    from nl2sql.followup import link_conversation
+    from nl2sql.llm.followup import link_conversation
     from nl2sql.generators import build_llm_request
     from nl2sql.pipeline import Assistant
     from nl2sql.settings import Settings

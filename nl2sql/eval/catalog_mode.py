@@ -32,9 +32,9 @@ from nl2sql.errors import ConfigError, UserFacingError
 from nl2sql.eval.dataset import Example
 from nl2sql.eval.generators import Prediction
 from nl2sql.eval.spider_catalog import SEPARATOR, build_catalog_warehouse, catalog_model
-from nl2sql.extract import abstention_reason, extract_sql
+from nl2sql.llm.extract import abstention_reason, extract_sql
 from nl2sql.ports import LlmClient
-from nl2sql.prompt import build_messages
+from nl2sql.llm.prompt import build_messages
 
 if TYPE_CHECKING:
     from nl2sql.eval.api import EvalRequest

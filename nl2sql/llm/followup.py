@@ -19,8 +19,8 @@ from sqlglot import exp
 from catalog_semantics.join_paths import bridge_tables, join_graph
 from catalog_semantics.linking import LinkedSchema, LinkedTable, link
 from catalog_semantics.model import SemanticModel
-from nl2sql.extract import sqlglot_dialect
-from nl2sql.prompt import MAX_HISTORY_TURNS, looks_like_sql
+from nl2sql.llm.extract import sqlglot_dialect
+from nl2sql.llm.prompt import MAX_HISTORY_TURNS, looks_like_sql
 
 HISTORY_SCORE = 1.0                            # the earlier turns used these tables: as sure as a name match
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import sqlglot
 
 from nl2sql.errors import LlmReplyError
-from nl2sql.extract_finders import FINDERS
-from nl2sql.extract_parse import ParseBudget, strip_sql
+from nl2sql.llm.extract_finders import FINDERS
+from nl2sql.llm.extract_parse import ParseBudget, strip_sql
 
 __all__ = ["ABSTAIN_PREFIX", "ASK_PREFIX", "FINDERS", "MAX_REPLY_CHARS", "abstention_reason", "clarifying_question",
            "extract_sql", "sqlglot_dialect"]

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable
 
-from nl2sql.extract_parse import ParseBudget
+from nl2sql.llm.extract_parse import ParseBudget
 
 MAX_SQL_CHARS = 20_000                         # no query we could use is longer
 MAX_TRIES_PER_START = 12                       # shorter spans tried from one place a query may start

@@ -28,7 +28,7 @@ from catalog_semantics.model import SemanticModel
 from catalog_semantics.text import is_text_type
 from catalog_semantics.values import ValueIndex
 from nl2sql.errors import UserFacingError
-from nl2sql.extract import sqlglot_dialect
+from nl2sql.llm.extract import sqlglot_dialect
 from nl2sql.guard import check, policy_for_model
 from nl2sql.ports import Warehouse
 

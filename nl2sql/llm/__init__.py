@@ -1,0 +1,8 @@
+"""The LLM generator's parts: what goes into a request and what comes back out of a reply.
+
+``prompt`` (messages: rules, dialect notes, business rules, examples, the question) and ``prompt_schema``
+(the schema context, stable prefix first), ``examples`` (few-shot pairs chosen by similarity), ``value_index``
+(values named in the question, for hints), ``followup`` (tables a conversation needs), ``extract`` (SQL out of
+a reply, or the model's question or refusal), ``candidates`` (several candidates, chosen by their results).
+The HTTP client is the adapter ``nl2sql/adapters/openai_llm.py``; ``nl2sql/generators.py`` puts these together.
+"""
