@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from typing import Mapping
+from collections.abc import Mapping
 
 from catalog_semantics.scope import Principal
 from nl2sql.adapters.databricks_identity import RequestIdentity, identity_from_headers

@@ -20,16 +20,16 @@ import streamlit as st
 if str(Path(__file__).resolve().parent.parent) not in sys.path:  # `streamlit run` adds app/, not the repo
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.answer_view import render_answer  # noqa: E402
-from app.databricks_user import for_request, show_identity  # noqa: E402
-from app.feedback_view import render_editor, render_thumbs  # noqa: E402
-from app.presenting import Turn, clip, history, llm_down, sources, turn_from_dict, turn_to_dict  # noqa: E402
-from app.turn_extras import extras  # noqa: E402
-from nl2sql.conversations import ConversationStore  # noqa: E402
-from nl2sql.errors import UserFacingError  # noqa: E402
-from nl2sql.explain import SqlUsage, sql_usage  # noqa: E402
-from nl2sql.pipeline import Assistant  # noqa: E402
-from nl2sql.settings import Settings  # noqa: E402
+from app.answer_view import render_answer
+from app.databricks_user import for_request, show_identity
+from app.feedback_view import render_editor, render_thumbs
+from app.presenting import Turn, clip, history, llm_down, sources, turn_from_dict, turn_to_dict
+from app.turn_extras import extras
+from nl2sql.conversations import ConversationStore
+from nl2sql.errors import UserFacingError
+from nl2sql.explain import SqlUsage, sql_usage
+from nl2sql.pipeline import Assistant
+from nl2sql.settings import Settings
 
 log = logging.getLogger("nl2sql.app")
 VIEWS = ("Ask", "Feedback editor")

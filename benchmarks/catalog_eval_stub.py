@@ -18,12 +18,13 @@ import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.linking_recall import gold_tables, spider_dir  # noqa: E402
+from benchmarks.linking_recall import gold_tables, spider_dir
 
 _TABLE = re.compile(r'CREATE TABLE\s+(?:"([^"]+)"|([\w.]+))', re.IGNORECASE)
 

@@ -25,13 +25,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.linking_recall import gold_tables, spider_dir  # noqa: E402
-from nl2sql.eval.spider_catalog import build_catalog_warehouse, catalog_model, catalog_table_name  # noqa: E402
+from benchmarks.linking_recall import gold_tables, spider_dir
+from nl2sql.eval.spider_catalog import build_catalog_warehouse, catalog_model, catalog_table_name
 
 
 def data_dir() -> Path:

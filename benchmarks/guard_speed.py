@@ -16,12 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import spider_dir  # noqa: E402
-from test_guard_spider import spider_policies  # noqa: E402
-from test_security_corpus import CORPUS, case_sql, corpus_policy  # noqa: E402
+from conftest import spider_dir
+from test_guard_spider import spider_policies
+from test_security_corpus import CORPUS, case_sql, corpus_policy
 
-from nl2sql.errors import GuardRejected  # noqa: E402
-from nl2sql.guard import GuardPolicy, check  # noqa: E402
+from nl2sql.errors import GuardRejected
+from nl2sql.guard import GuardPolicy, check
 
 
 def measure(items: list[tuple[str, GuardPolicy]]) -> dict[str, object]:

@@ -21,14 +21,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse  # noqa: E402
-from nl2sql.adapters.openai_llm import OpenAiLlm  # noqa: E402
-from nl2sql.demo.build import ensure_demo_warehouse  # noqa: E402
-from nl2sql.eval.dataset import load_benchmark_file  # noqa: E402
-from nl2sql.pipeline import Assistant  # noqa: E402
-from nl2sql.settings import DEMO_OVERLAY, Settings  # noqa: E402
-from nl2sql.wiring import build_model  # noqa: E402
-from tests.llm_stub import StubLlmServer  # noqa: E402
+from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
+from nl2sql.adapters.openai_llm import OpenAiLlm
+from nl2sql.demo.build import ensure_demo_warehouse
+from nl2sql.eval.dataset import load_benchmark_file
+from nl2sql.pipeline import Assistant
+from nl2sql.settings import DEMO_OVERLAY, Settings
+from nl2sql.wiring import build_model
+from tests.llm_stub import StubLlmServer
 
 
 def percentile(values: list[float], q: float) -> float:

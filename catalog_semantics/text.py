@@ -16,11 +16,7 @@ from collections.abc import Iterable
 # Words that carry no schema meaning in an analytics question. Kept short on purpose: a word like
 # "name", "number" or "count" does point at columns, so it is not a stop word here.
 STOPWORDS: frozenset[str] = frozenset(
-    """a an the of in on at to for by with from and or not no is are was were be been being do does did
-    what which who whom whose when where why how me my i we our us you your it its this that these those
-    there their them they he she his her as than then so such any all each every some many much more most
-    show list give tell find get display return please can could would should will shall may might must
-    has have had per about into over under between up down out off also just only very what's whats""".split()
+    ["a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "with", "from", "and", "or", "not", "no", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "me", "my", "i", "we", "our", "us", "you", "your", "it", "its", "this", "that", "these", "those", "there", "their", "them", "they", "he", "she", "his", "her", "as", "than", "then", "so", "such", "any", "all", "each", "every", "some", "many", "much", "more", "most", "show", "list", "give", "tell", "find", "get", "display", "return", "please", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "has", "have", "had", "per", "about", "into", "over", "under", "between", "up", "down", "out", "off", "also", "just", "only", "very", "what's", "whats"]
 )
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # "CustomerID" -> Customer|ID

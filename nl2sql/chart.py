@@ -21,7 +21,8 @@ import decimal
 import math
 import numbers
 import re
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from nl2sql.ports import _unique
 

@@ -101,4 +101,4 @@ def answer_from_dict(data: dict[str, Any]) -> Answer:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")

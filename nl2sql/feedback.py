@@ -17,7 +17,8 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Literal, Mapping
+from typing import Any, Literal
+from collections.abc import Iterator, Mapping
 
 from catalog_semantics.model import VerifiedQuery
 from nl2sql.errors import UserFacingError
@@ -230,4 +231,4 @@ class FeedbackStore:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -6,7 +6,8 @@ Adapters (``nl2sql/adapters``) implement them and convert driver errors into our
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+from collections.abc import Sequence
 
 if TYPE_CHECKING:
     import pandas as pd

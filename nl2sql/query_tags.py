@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator
+from collections.abc import Iterator
 
 _TAGS: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("nl2sql_query_tags", default=())
 

@@ -22,7 +22,8 @@ import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
 
 from nl2sql.errors import ConfigError
 
@@ -123,12 +124,12 @@ def _set_up(data_dir: Path) -> Any:
 
             try:
                 _local_store(mlflow, data_dir / "mlruns", "nl2sql-questions")
-            except Exception as e:  # noqa: BLE001 - MLflow raises its own and OS errors
+            except Exception as e:
                 raise ConfigError(f"MLflow tracing could not open its local store in {data_dir / 'mlruns'}: "
-                                  f"{type(e).__name__}.", hint="Set MLFLOW_TRACKING_URI, or NL2SQL_MLFLOW_TRACING=false.")
+                                  f"{type(e).__name__}.", hint="Set MLFLOW_TRACKING_URI, or NL2SQL_MLFLOW_TRACING=false.") from e
         try:
             mlflow.openai.autolog()           # the prompt, the reply and the token usage of each LLM call
-        except Exception as e:  # noqa: BLE001 - tracing stays on without the LLM's child span
+        except Exception as e:
             log.warning("MLflow OpenAI autologging unavailable (%s); LLM calls are traced without their prompt",
                         type(e).__name__)
         _SET_UP.append(str(data_dir))

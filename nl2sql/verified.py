@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from collections.abc import Iterable
 
 from catalog_semantics.model import VerifiedQuery
 
 # Words that carry no meaning for matching: "show me the revenue" ≡ "revenue".
 _FILLER = frozenset(
-    """a an the of for in on at to by per with and or is are was were be what which who whose how
-    show me list give get find tell display please i we our my do does did there all each every
-    total""".split()
+    ["a", "an", "the", "of", "for", "in", "on", "at", "to", "by", "per", "with", "and", "or", "is", "are", "was", "were", "be", "what", "which", "who", "whose", "how", "show", "me", "list", "give", "get", "find", "tell", "display", "please", "i", "we", "our", "my", "do", "does", "did", "there", "all", "each", "every", "total"]
 )
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")  # "4,000,000" and "1.5" stay one token
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from nl2sql.guard.functions import is_forbidden  # noqa: E402
+from nl2sql.guard.functions import is_forbidden
 
 OUT = Path(__file__).resolve().parent.parent / "nl2sql" / "guard" / "allow"
 REVIEW = yaml.safe_load((OUT / "review.yaml").read_text(encoding="utf-8"))

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
-from nl2sql.demo.build import DEMO_FILE_NAME  # noqa: E402
-from nl2sql.feedback import FeedbackStore  # noqa: E402
-from tests.conftest import REPO_ROOT  # noqa: E402
-from tests.llm_stub import StubLlmServer  # noqa: E402
+from nl2sql.demo.build import DEMO_FILE_NAME
+from nl2sql.feedback import FeedbackStore
+from tests.conftest import REPO_ROOT
+from tests.llm_stub import StubLlmServer
 
 APP = str(REPO_ROOT / "app" / "streamlit_app.py")
 PARTS_SQL = "```sql\nSELECT COUNT(*) AS parts FROM part\n```"

@@ -18,18 +18,19 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
 pytest.importorskip("databricks.sdk")
 
-from databricks.sdk.core import Config  # noqa: E402
+from databricks.sdk.core import Config
 
-from nl2sql.adapters.databricks_config import DatabricksAuth, DatabricksConfig, parse_url  # noqa: E402
-from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse  # noqa: E402
-from nl2sql.errors import ConfigError  # noqa: E402
-from tests.databricks_workspace_stub import WorkspaceStub  # noqa: E402
+from nl2sql.adapters.databricks_config import DatabricksAuth, DatabricksConfig, parse_url
+from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
+from nl2sql.errors import ConfigError
+from tests.databricks_workspace_stub import WorkspaceStub
 
 FAKE_CLI = """#!{python}
 import json, sys

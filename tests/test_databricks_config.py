@@ -6,7 +6,7 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

@@ -13,12 +13,12 @@ import pytest
 
 pytest.importorskip("databricks.sdk")
 
-from nl2sql.adapters.databricks_config import DatabricksAuth  # noqa: E402
-from nl2sql.adapters.databricks_serving import serving_llm  # noqa: E402
-from nl2sql.errors import ConfigError  # noqa: E402
-from nl2sql.ports import Message  # noqa: E402
-from tests.databricks_workspace_stub import WorkspaceStub  # noqa: E402
-from tests.llm_stub import StubLlmServer  # noqa: E402
+from nl2sql.adapters.databricks_config import DatabricksAuth
+from nl2sql.adapters.databricks_serving import serving_llm
+from nl2sql.errors import ConfigError
+from nl2sql.ports import Message
+from tests.databricks_workspace_stub import WorkspaceStub
+from tests.llm_stub import StubLlmServer
 
 
 @pytest.fixture

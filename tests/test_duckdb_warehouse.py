@@ -91,7 +91,7 @@ def test_many_threads_query_at_once(warehouse: DuckDbWarehouse) -> None:
         try:
             sql = f"SELECT COUNT(*) FROM orders WHERE o_custkey = {i}"
             results[i] = warehouse.run(CheckedSql(sql=sql, dialect="duckdb"), max_rows=1, timeout_s=20).rows[0][0]
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:
             errors.append(e)
 
     threads = [threading.Thread(target=ask, args=(i,)) for i in range(1, 25)]

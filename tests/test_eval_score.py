@@ -75,7 +75,7 @@ def _reference(gold: list[tuple], pred: list[tuple], ordered: bool) -> bool:
         return True
     if len(gold) != len(pred) or len(gold[0]) != len(pred[0]):
         return False
-    key = lambda v: str(v) + str(type(v))  # noqa: E731
+    key = lambda v: str(v) + str(type(v))
     a = [tuple(sorted(r, key=key)) for r in gold]
     b = [tuple(sorted(r, key=key)) for r in pred]
     if not (a == b if ordered else set(a) == set(b)):

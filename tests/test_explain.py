@@ -117,7 +117,7 @@ def test_other_dialects() -> None:
     assert text == "Lists name.\nReads customer.\nShows at most 3 rows."
 
 
-def test_every_spider_gold_query_is_explained_naming_its_tables(spider) -> None:  # noqa: ANN001
+def test_every_spider_gold_query_is_explained_naming_its_tables(spider) -> None:
     for item in json.loads((spider / "dev.json").read_text()):
         sql = item["query"]
         text = explain_sql(sql, dialect="sqlite")

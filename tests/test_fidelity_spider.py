@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 from catalog_semantics.overlay import apply_overlay
 from nl2sql.adapters.openai_llm import OpenAiLlm

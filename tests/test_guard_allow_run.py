@@ -7,8 +7,8 @@ is checked, then run on DuckDB, SQLite or PostgreSQL (the tests' own server) ove
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import pytest
 

@@ -10,7 +10,7 @@ from tests.llm_stub import StubLlmServer, StubReply
 from tests.test_llm_defects import _assistant, school  # noqa: F401  (the school database fixture)
 
 
-def test_the_result_most_candidates_agree_on_wins(school: Path, llm_stub: StubLlmServer) -> None:  # noqa: F811
+def test_the_result_most_candidates_agree_on_wins(school: Path, llm_stub: StubLlmServer) -> None:
     llm_stub.script("```sql\nSELECT first_name FROM students WHERE city = 'Rome'\n```",
                     "```sql\nSELECT first_name FROM students WHERE city = 'Paris'\n```",
                     "```sql\nSELECT s.first_name FROM students s WHERE s.city = 'Paris' ORDER BY 1\n```")
@@ -22,7 +22,7 @@ def test_the_result_most_candidates_agree_on_wins(school: Path, llm_stub: StubLl
     assert llm_stub.requests[0].body["n"] == 3 and llm_stub.requests[0].body["temperature"] == 0.7  # type: ignore[index]
 
 
-def test_a_refused_candidate_is_repaired_and_votes(school: Path, llm_stub: StubLlmServer) -> None:  # noqa: F811
+def test_a_refused_candidate_is_repaired_and_votes(school: Path, llm_stub: StubLlmServer) -> None:
     llm_stub.script("```sql\nSELECT first_name FROM students WHERE city = 'Rome'\n```",
                     "```sql\nSELECT nope FROM students\n```",
                     "```sql\nSELECT first_name FROM students WHERE city = 'Paris'\n```")
@@ -34,7 +34,7 @@ def test_a_refused_candidate_is_repaired_and_votes(school: Path, llm_stub: StubL
     assert "nope" in llm_stub.requests[1].messages[-2]["content"]
 
 
-def test_cut_candidates_are_asked_again_shorter_and_never_run(school: Path, llm_stub: StubLlmServer) -> None:  # noqa: F811
+def test_cut_candidates_are_asked_again_shorter_and_never_run(school: Path, llm_stub: StubLlmServer) -> None:
     llm_stub.script(StubReply("```sql\nSELECT first_name FROM students", "length"),
                     "```sql\nSELECT first_name FROM students WHERE city = 'Rome'\n```",
                     "```sql\nSELECT first_name FROM students WHERE city = 'Rome'\n```")

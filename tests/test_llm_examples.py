@@ -67,7 +67,7 @@ def test_eval_train_split_feeds_examples_but_never_the_question_asked(tmp_path: 
 
 
 # ------------------------------------------------------------------ value retrieval
-def test_values_of_high_cardinality_columns_reach_the_prompt_with_typos(school: Path, llm_stub: StubLlmServer) -> None:  # noqa: F811
+def test_values_of_high_cardinality_columns_reach_the_prompt_with_typos(school: Path, llm_stub: StubLlmServer) -> None:
     llm_stub.script("```sql\nSELECT COUNT(*) FROM students WHERE last_name = 'Ng'\n```",
                     "```sql\nSELECT COUNT(*) FROM students\n```")
     assistant = _assistant(school, llm_stub)
@@ -79,7 +79,7 @@ def test_values_of_high_cardinality_columns_reach_the_prompt_with_typos(school: 
     assert "Paris" not in llm_stub.requests[-1].messages[-1]["content"].split("Question:")[0]
 
 
-def test_value_index_reads_distinct_values_through_the_guard(school: Path) -> None:  # noqa: F811
+def test_value_index_reads_distinct_values_through_the_guard(school: Path) -> None:
     from catalog_semantics.overlay import apply_overlay
     from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
     from nl2sql.llm.value_index import read_value_index
@@ -91,7 +91,7 @@ def test_value_index_reads_distinct_values_through_the_guard(school: Path) -> No
     assert len(cities) == 1                                              # one distinct value read per column
 
 
-def test_values_of_tables_a_principal_may_not_read_never_reach_the_prompt(school: Path, llm_stub: StubLlmServer) -> None:  # noqa: F811
+def test_values_of_tables_a_principal_may_not_read_never_reach_the_prompt(school: Path, llm_stub: StubLlmServer) -> None:
     from catalog_semantics.scope import Principal
 
     llm_stub.responder = lambda body: "```sql\nSELECT COUNT(*) FROM students\n```"

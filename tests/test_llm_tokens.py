@@ -11,7 +11,7 @@ from tests.llm_stub import StubReply
 from tests.test_eval_llm import _gold_by_question, spider_tiny  # noqa: F401 (the fixture)
 
 
-def test_report_breaks_out_cached_and_reasoning_tokens(spider_tiny: Path, tmp_path: Path,  # noqa: F811
+def test_report_breaks_out_cached_and_reasoning_tokens(spider_tiny: Path, tmp_path: Path,
                                                        llm_stub: Any) -> None:
     gold = _gold_by_question(spider_tiny)
 

@@ -12,7 +12,7 @@ from nl2sql.llm.value_index import CachedValueIndex, catalog_version
 from tests.test_llm_defects import school  # noqa: F401  (the school database fixture)
 
 
-def test_value_index_is_cached_on_disk_with_the_catalog(school: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_value_index_is_cached_on_disk_with_the_catalog(school: Path, tmp_path: Path) -> None:
     copy = tmp_path / "school.sqlite"
     shutil.copy(school, copy)
     warehouse = SqlAlchemyWarehouse.sqlite_file(copy)
@@ -32,7 +32,7 @@ def test_value_index_is_cached_on_disk_with_the_catalog(school: Path, tmp_path: 
     assert any(h.value == "Lyon" for h in changed.get().match("students in Lyon"))
 
 
-def test_an_unreadable_cache_file_is_read_again(school: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_an_unreadable_cache_file_is_read_again(school: Path, tmp_path: Path) -> None:
     warehouse = SqlAlchemyWarehouse.sqlite_file(school)
     model = apply_overlay(warehouse.read_catalog(), None)
     file = tmp_path / "value_index" / f"{catalog_version(model, warehouse)}.json"

@@ -23,7 +23,7 @@ SEMANTICS = REPO / "fixtures" / "semantics"
 UPDATE = os.environ.get("NL2SQL_UPDATE_GOLDEN") == "1"
 
 
-def shop_catalog():  # noqa: ANN201  (a Catalog; kept local so each test file reads its own fixture)
+def shop_catalog():
     con = duckdb.connect()
     con.execute((SEMANTICS / "shop.sql").read_text())
     return read_duckdb_catalog(con)

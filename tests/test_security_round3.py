@@ -13,7 +13,8 @@ from __future__ import annotations
 import collections
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import pytest
 import yaml

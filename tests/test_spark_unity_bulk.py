@@ -7,7 +7,8 @@ this test keeps the catalog small (6 schemas x 10 objects) to stay fast.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import pytest
 

@@ -7,7 +7,8 @@ recorded rows) handing each result over in pages of the requested size, as the c
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import pytest
 

@@ -23,7 +23,8 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Literal, Protocol
+from typing import Any, Literal, Protocol
+from collections.abc import Callable
 
 from catalog_semantics.adapters.unity_metric_views import (METRIC_VIEW, is_metric_view, mark_metric_view,
                                                            parse_definition)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Generic, TypeVar
+from typing import Generic, TypeVar
+from collections.abc import Callable
 
 T = TypeVar("T")
 
@@ -100,7 +101,7 @@ class VersionedCache(Generic[T]):
             with self._lock:
                 self._checked_at = self._clock()
             self.last_error = None
-        except Exception as e:  # noqa: BLE001 - the previous catalog keeps serving; the error is kept for display
+        except Exception as e:
             self.last_error = e
         finally:
             with self._lock:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
+from collections.abc import Sequence
 
 from catalog_semantics.adapters.unity_describe import ScopeTables, read_without_information_schema
 from catalog_semantics.adapters.unity_metric_views import METRIC_VIEW, is_metric_view, mark_metric_view, parse_definition

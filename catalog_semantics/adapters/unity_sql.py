@@ -7,7 +7,7 @@ backslash escapes), so a table called ``a`b`` or a schema called ``x' OR '1`` st
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def quote_ident(name: str) -> str:

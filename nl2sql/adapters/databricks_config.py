@@ -21,7 +21,8 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from nl2sql.errors import ConfigError
@@ -206,7 +207,7 @@ class DatabricksAuth:
             seconds = max(1, int(self._timeout_s))
             arguments = {**env_auth_type(os.environ if self._env is None else self._env), **self._given.sdk_arguments()}
             return Config(**arguments, retry_timeout_seconds=seconds, http_timeout_seconds=seconds)
-        except Exception as e:  # noqa: BLE001 - the SDK raises ValueError and its own errors when nothing is configured
+        except Exception as e:
             raise ConfigError(f"No usable Databricks credentials: {scrub(str(e), self._given.secrets)[:500]}",
                               hint="Set DATABRICKS_HOST and DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and "
                                    "DATABRICKS_CLIENT_SECRET, or run `databricks auth login` for a ~/.databrickscfg "
@@ -243,7 +244,7 @@ class DatabricksAuth:
             return dict(self.config.authenticate())
         except ConfigError:
             raise
-        except Exception as e:  # noqa: BLE001 - token endpoint failures come in many types
+        except Exception as e:
             raise ConfigError(f"Databricks credentials could not be refreshed: {scrub(str(e), self._given.secrets)[:300]}",
                               hint="Check the service principal or run `databricks auth login` again.") from None
 

@@ -13,7 +13,8 @@ import logging
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from nl2sql.errors import ExecutionFailed
 
@@ -75,7 +76,7 @@ def connect_within(open_connection: Callable[[], Any], limit_s: float, where: st
     def attempt() -> None:
         try:
             done.set_result(open_connection())
-        except BaseException as e:  # noqa: BLE001 - handed to the waiting caller
+        except BaseException as e:
             done.set_exception(e)
 
     threading.Thread(target=attempt, name="databricks-connect", daemon=True).start()
@@ -112,7 +113,7 @@ def set_statement_timeout(connection: Any, seconds: float | None) -> None:
     cursor = connection.cursor()
     try:
         cursor.execute(f"SET STATEMENT_TIMEOUT = {max(1, int(seconds))}")
-    except Exception as e:  # noqa: BLE001 - tolerated: the cancel timer still holds
+    except Exception as e:
         log.debug("STATEMENT_TIMEOUT not set: %s", type(e).__name__)
     finally:
         close_quietly(cursor)
@@ -121,5 +122,5 @@ def set_statement_timeout(connection: Any, seconds: float | None) -> None:
 def close_quietly(cursor: Any) -> None:
     try:
         cursor.close()
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass

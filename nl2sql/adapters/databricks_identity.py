@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Literal
+from collections.abc import Mapping
 
 TOKEN_HEADER = "x-forwarded-access-token"
 EMAIL_HEADER = "x-forwarded-email"

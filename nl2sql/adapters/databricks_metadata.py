@@ -8,7 +8,8 @@ page through ``fetchmany`` (``query_pages`` / ``metadata_pages``, for whole cata
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 from catalog_semantics.adapters.unity_bulk import CatalogBudgetExceeded
 from catalog_semantics.errors import CatalogError

@@ -10,7 +10,8 @@ mapping from ``OpenAiLlm``.) The credentials go only to the host they were issue
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generator
+from typing import TYPE_CHECKING, Any
+from collections.abc import Generator
 from urllib.parse import urlsplit
 
 import openai

@@ -18,12 +18,13 @@ import re
 import threading
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
 
 from catalog_semantics.adapters.unity_bulk import BulkOptions, BulkScope, catalog_version, read_versioned, sample_tables
 from catalog_semantics.adapters.unity_cache import TtlCache, VersionedCache
 from catalog_semantics.adapters.unity_reader import MetadataSource, ReadOptions, UnityScope, read_unity_catalog
-from nl2sql.adapters.databricks_connection import (BearerToken, WarehouseLimits, WarehouseUnreachable,  # noqa: F401
+from nl2sql.adapters.databricks_connection import (BearerToken, WarehouseLimits, WarehouseUnreachable,
                                                    checkout, close_quietly, connect_within, make_pool,
                                                    set_statement_timeout)
 from nl2sql.adapters.databricks_config import (DatabricksAuth, DatabricksConfig, http_path_for, load_config,
@@ -270,7 +271,7 @@ class DatabricksWarehouse:
             connection = sql.connect(**args)
         except ConfigError:
             raise
-        except Exception as e:  # noqa: BLE001 - any driver failure becomes our error, scrubbed
+        except Exception as e:
             raise WarehouseUnreachable(f"Could not connect to the Databricks SQL warehouse: {self._scrub(e)}",
                                        hint="Check the host, HTTP path and credentials, and that the warehouse is running "
                                             f"(connecting waits up to NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S = {limit:g} s).") from None
@@ -300,7 +301,7 @@ class DatabricksWarehouse:
             wanted_catalog, wanted_schema = self.catalog or current_catalog, self.schema or current_schema
             if (str(current_catalog).lower(), str(current_schema).lower()) != (wanted_catalog.lower(), wanted_schema.lower()):
                 cursor.execute(f"USE {qualified((wanted_catalog, wanted_schema))}")
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             close_quietly(connection)
             raise ConfigError(f"The default catalog and schema {self.catalog or ''}.{self.schema or ''} could not be "
                               f"selected: {self._scrub(e)}", hint="Check DATABRICKS_CATALOG and DATABRICKS_SCHEMA.") from None
@@ -386,7 +387,7 @@ def _cancel(cursor: Any, fired: threading.Event) -> None:
     fired.set()
     try:
         cursor.cancel()
-    except Exception as e:  # noqa: BLE001 - the statement may have just finished
+    except Exception as e:
         log.debug("cancel after timeout failed: %s", type(e).__name__)
 
 
@@ -395,7 +396,7 @@ def error_text(error: BaseException) -> str:
     server error that came without a message)."""
     try:
         text = str(error)
-    except Exception:  # noqa: BLE001
+    except Exception:
         text = ""
     return text or str(getattr(error, "message", "") or "") or type(error).__name__
 

@@ -18,7 +18,8 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
 from urllib.parse import quote
 
 from nl2sql.errors import ConfigError, ExecutionFailed, QueryTimeout

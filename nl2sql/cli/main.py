@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from nl2sql.cli.exit_codes import EXIT_USAGE
 

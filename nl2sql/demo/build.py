@@ -15,7 +15,7 @@ import threading
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import pyarrow as pa
 

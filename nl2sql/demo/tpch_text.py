@@ -21,14 +21,7 @@ NATIONS: tuple[tuple[str, int], ...] = (
 )
 
 # The 92 colour words part names are drawn from (5 distinct words per name).
-COLORS: tuple[str, ...] = tuple("""
-almond antique aquamarine azure beige bisque black blanched blue blush brown burlywood burnished
-chartreuse chiffon chocolate coral cornflower cornsilk cream cyan dark deep dim dodger drab firebrick
-floral forest frosted gainsboro ghost goldenrod green grey honeydew hot indian ivory khaki lace lavender
-lawn lemon light lime linen magenta maroon medium metallic midnight mint misty moccasin navajo navy olive
-orange orchid pale papaya peach peru pink plum powder puff purple red rose rosy royal saddle salmon sandy
-seashell sienna sky slate smoke snow spring steel tan thistle tomato turquoise violet wheat white yellow
-""".split())
+COLORS: tuple[str, ...] = tuple(["almond", "antique", "aquamarine", "azure", "beige", "bisque", "black", "blanched", "blue", "blush", "brown", "burlywood", "burnished", "chartreuse", "chiffon", "chocolate", "coral", "cornflower", "cornsilk", "cream", "cyan", "dark", "deep", "dim", "dodger", "drab", "firebrick", "floral", "forest", "frosted", "gainsboro", "ghost", "goldenrod", "green", "grey", "honeydew", "hot", "indian", "ivory", "khaki", "lace", "lavender", "lawn", "lemon", "light", "lime", "linen", "magenta", "maroon", "medium", "metallic", "midnight", "mint", "misty", "moccasin", "navajo", "navy", "olive", "orange", "orchid", "pale", "papaya", "peach", "peru", "pink", "plum", "powder", "puff", "purple", "red", "rose", "rosy", "royal", "saddle", "salmon", "sandy", "seashell", "sienna", "sky", "slate", "smoke", "snow", "spring", "steel", "tan", "thistle", "tomato", "turquoise", "violet", "wheat", "white", "yellow"])
 
 TYPE_SIZES: tuple[str, ...] = ("STANDARD", "SMALL", "MEDIUM", "LARGE", "ECONOMY", "PROMO")
 TYPE_FINISHES: tuple[str, ...] = ("ANODIZED", "BURNISHED", "PLATED", "POLISHED", "BRUSHED")
@@ -44,15 +37,9 @@ NOUNS = tuple("""foxes ideas theodolites pinto_beans instructions dependencies e
 courts dolphins multipliers sauternes warthogs frets dinos attainments somas Tiresias' patterns forges
 braids hockey_players frays warhorses dugouts notornis epitaphs pearls tithes waters orbits gifts sheaves
 depths sentiments decoys realms pains grouches escapades packages requests accounts deposits""".replace("_", " ").split())
-VERBS = tuple("""sleep wake are cajole haggle nag use boost affix detect integrate maintain nod was lose
-sublate solve thrash promise engage hinder print x-ray breach eat grow impress mold poach serve run dazzle
-snooze doze unwind kindle play hang believe doubt""".split())
-ADJECTIVES = tuple("""furious sly careful blithe quick fluffy slow quiet ruthless thin close dogged daring
-brave stealthy permanent enticing idle busy regular final ironic even bold silent special pending
-express unusual""".split())
-ADVERBS = tuple("""sometimes always never furiously slyly carefully blithely quickly fluffily slowly quietly
-ruthlessly thinly closely doggedly daringly bravely stealthily permanently enticingly idly busily
-regularly finally ironically evenly boldly silently""".split())
+VERBS = tuple(["sleep", "wake", "are", "cajole", "haggle", "nag", "use", "boost", "affix", "detect", "integrate", "maintain", "nod", "was", "lose", "sublate", "solve", "thrash", "promise", "engage", "hinder", "print", "x-ray", "breach", "eat", "grow", "impress", "mold", "poach", "serve", "run", "dazzle", "snooze", "doze", "unwind", "kindle", "play", "hang", "believe", "doubt"])
+ADJECTIVES = tuple(["furious", "sly", "careful", "blithe", "quick", "fluffy", "slow", "quiet", "ruthless", "thin", "close", "dogged", "daring", "brave", "stealthy", "permanent", "enticing", "idle", "busy", "regular", "final", "ironic", "even", "bold", "silent", "special", "pending", "express", "unusual"])
+ADVERBS = tuple(["sometimes", "always", "never", "furiously", "slyly", "carefully", "blithely", "quickly", "fluffily", "slowly", "quietly", "ruthlessly", "thinly", "closely", "doggedly", "daringly", "bravely", "stealthily", "permanently", "enticingly", "idly", "busily", "regularly", "finally", "ironically", "evenly", "boldly", "silently"])
 PREPOSITIONS = ("about", "above", "according to", "across", "after", "against", "along", "among",
                 "around", "at", "atop", "before", "behind", "beneath", "beside", "between", "beyond",
                 "by", "despite", "during", "except", "for", "from", "inside", "instead of", "into",

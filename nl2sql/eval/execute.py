@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
+from collections.abc import Sequence
 
 from nl2sql.errors import ExecutionFailed, GuardRejected, QueryTimeout
 from nl2sql.ports import Warehouse

@@ -13,7 +13,8 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Literal, Protocol
+from typing import Literal, Protocol
+from collections.abc import Callable
 
 from nl2sql.errors import ConfigError
 from nl2sql.eval.dataset import DatabaseSource, Dataset, Example

@@ -8,7 +8,8 @@ and "more than one WHERE condition" means a list longer than one item.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 _LIKE_OP = 9  # index of 'like' in the evaluator's WHERE_OPS
 Tree = Mapping[str, Any]

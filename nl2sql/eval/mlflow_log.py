@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from nl2sql.errors import ConfigError
 

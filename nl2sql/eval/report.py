@@ -11,7 +11,8 @@ import statistics
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
+from collections.abc import Callable, Iterable, Mapping
 
 from nl2sql.eval.judge import STATUSES, QuestionResult
 from nl2sql.eval.runner import RunResult

@@ -15,7 +15,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, TextIO
+from typing import Any, TextIO
+from collections.abc import Callable, Mapping
 
 from nl2sql.eval.dataset import DatabaseSource, Dataset, Example
 from nl2sql.eval.execute import ScoringDatabase
@@ -84,7 +85,7 @@ def _score_one(example: Example, dataset: Dataset, generator: Generator, pool: "
         return skipped(example, f"The database {example.db_id!r} is not available.")
     try:
         db = pool.get(example.db_id)
-    except Exception as e:  # noqa: BLE001  (a database that cannot open skips its questions, not the run)
+    except Exception as e:
         return skipped(example, f"The database {example.db_id!r} could not be opened: {e}")
     prediction = generator.predict(example)
     if not example.gold_sql:

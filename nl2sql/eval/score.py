@@ -23,7 +23,8 @@ import re
 from collections import Counter
 from decimal import Decimal
 from itertools import permutations, product
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
 
 Row = tuple[Any, ...]
 

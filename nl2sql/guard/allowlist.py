@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
+from collections.abc import Iterator
 
 import yaml
 from sqlglot import exp
@@ -49,14 +50,14 @@ class FunctionAllowlist:
         return name in self.tables or (not table_position and name in self.functions)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(file: str) -> FunctionAllowlist:
     data = yaml.safe_load((ALLOW_DIR / f"{file}.yaml").read_text(encoding="utf-8"))
     names = frozenset(n.lower() for kind in ("scalar", "aggregate", "window") for n in data[kind])
     return FunctionAllowlist(file, names | documented_functions(file), frozenset(n.lower() for n in data["table"]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def documented_functions(file: str) -> frozenset[str]:
     """Built-ins the engine's documentation lists but its open-source catalogue lacks (Databricks SQL's H3 and
     ST functions), from review.yaml, with the same review applied: a name a refuse pattern or the denylist
@@ -72,7 +73,7 @@ def documented_functions(file: str) -> frozenset[str]:
     return frozenset(n for n in names if not is_forbidden(n) and not any(p.search(n) for p in patterns))
 
 
-@lru_cache(maxsize=None)
+@cache
 def function_allowlist(dialect: str | None) -> FunctionAllowlist:
     """The allowlist a dialect's queries are checked against. A dialect without its own list gets only what
     every listed engine has (when unsure which engine will run it, allow only what all of them agree on).

@@ -10,7 +10,8 @@ Nothing here looks at the SQL text itself; the rules work on the tree (docs/secu
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
 
 import sqlglot
 from sqlglot import exp
@@ -99,7 +100,7 @@ def _parse(sql: str, policy: GuardPolicy) -> tuple[list[exp.Expression], list[Is
         parsed = sqlglot.parse(sql, read=policy.dialect)
     except RecursionError:
         return [], [Issue("too_complex", "The query is nested too deeply to check.")]
-    except Exception as e:  # noqa: BLE001  (sqlglot raises several kinds; any of them means "not parseable")
+    except Exception as e:
         first = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
         return [], [Issue("parse_error", "The query could not be read as SQL.", first)]
     statements: list[exp.Expression] = []
@@ -134,7 +135,7 @@ def _run_rules(tree: exp.Expression, policy: GuardPolicy, rules: Sequence[GuardR
     for rule in rules:
         try:
             issues.extend(rule(tree, policy))
-        except Exception as e:  # noqa: BLE001  (fail closed: a rule that cannot decide refuses)
+        except Exception as e:
             name = getattr(rule, "__name__", "rule")
             issues.append(Issue("guard_error", "The query could not be checked, so it was not run.",
                                 f"{name}: {type(e).__name__}"))

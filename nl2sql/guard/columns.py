@@ -12,7 +12,8 @@ on it: ``WHERE name = "John"``); ``sqlite_quoted_strings`` makes that explicit i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, Mapping
+from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
 
 from sqlglot import exp
 from sqlglot.errors import SqlglotError

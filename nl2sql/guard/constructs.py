@@ -9,8 +9,9 @@ A node type a newer sqlglot release adds is not on the list, so it is refused un
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import TYPE_CHECKING, Iterator
+from functools import cache
+from typing import TYPE_CHECKING
+from collections.abc import Iterator
 
 import yaml
 from sqlglot import exp
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from nl2sql.guard.policy import GuardPolicy
 
 
-@lru_cache(maxsize=None)
+@cache
 def allowed_node_types() -> frozenset[type[exp.Expression]]:
     """The reviewed sqlglot classes (exact types, not subclasses: a subclass is a different construct)."""
     data = yaml.safe_load((ALLOW_DIR / "nodes.yaml").read_text(encoding="utf-8"))

@@ -12,8 +12,9 @@ as a literal; a name computed at run time cannot be checked, so it is refused.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Iterator
+from functools import cache
+from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
 
 import yaml
 from sqlglot import exp
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from nl2sql.guard.policy import GuardPolicy
 
 
-@lru_cache(maxsize=None)
+@cache
 def _review() -> dict[str, Any]:
     return yaml.safe_load((ALLOW_DIR / "review.yaml").read_text(encoding="utf-8"))
 

@@ -23,7 +23,8 @@ SQL, checked on the tree:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
+from collections.abc import Iterator
 
 from sqlglot import exp
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Callable
+from collections.abc import Callable
 
 from sqlglot import exp
 

@@ -20,7 +20,8 @@ as a function; checkers like ``regexploit`` are command-line tools without a sta
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator
 
 from sqlglot import exp
 
@@ -158,11 +159,7 @@ def _overlapping_branch(items: list[tuple[Any, Any]]) -> bool:
                 seen |= chars
             if any(_overlapping_branch(list(a)) for a in av[1]):
                 return True
-        elif op == C.IN and _members_overlap(av):             # (\\d|[0-5]) is merged into one set
-            return True
-        elif op == C.SUBPATTERN and _overlapping_branch(list(av[-1])):
-            return True
-        elif op in _REPEATS and _overlapping_branch(list(av[2])):
+        elif op == C.IN and _members_overlap(av) or op == C.SUBPATTERN and _overlapping_branch(list(av[-1])) or op in _REPEATS and _overlapping_branch(list(av[2])):             # (\\d|[0-5]) is merged into one set
             return True
     return False
 

@@ -6,7 +6,8 @@ Each rule looks at one concern and says, in a sentence a business user can read,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator
 
 from sqlglot import exp
 

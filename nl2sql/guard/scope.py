@@ -13,7 +13,8 @@ Kept in its own module (registered in ``GUARD_RULES``) so the guard's other rule
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
+from collections.abc import Iterator
 
 from sqlglot import exp
 

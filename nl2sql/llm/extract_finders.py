@@ -18,8 +18,7 @@ MAX_SQL_CHARS = 20_000                         # no query we could use is longer
 MAX_TRIES_PER_START = 12                       # shorter spans tried from one place a query may start
 
 SQL_LANGS = frozenset(
-    "sql sqlite postgres postgresql psql pgsql mysql duckdb tsql plsql spark sparksql databricks hive "
-    "bigquery snowflake trino presto ansi".split()
+    ["sql", "sqlite", "postgres", "postgresql", "psql", "pgsql", "mysql", "duckdb", "tsql", "plsql", "spark", "sparksql", "databricks", "hive", "bigquery", "snowflake", "trino", "presto", "ansi"]
 )
 _STATEMENT_WORD = re.compile(
     r"^\s*(?:SELECT|WITH|VALUES|INSERT|UPDATE|DELETE|MERGE|DROP|CREATE|ALTER|TRUNCATE|GRANT|REVOKE|ATTACH|COPY|PRAGMA)\b",
@@ -37,7 +36,7 @@ _OTHER_START = re.compile(
 )
 # A paragraph that reads as prose: "This query ...", "Note: ...", "Explanation" (not "FROM t", "b AS (").
 _PROSE_PARAGRAPH = re.compile(r"\n[ \t]*\n[ \t]*(?=[A-Z][a-z]+\b)")
-_SQL_TITLE_WORDS = frozenset("select from where with group order having limit union join and or on as".split())
+_SQL_TITLE_WORDS = frozenset(["select", "from", "where", "with", "group", "order", "having", "limit", "union", "join", "and", "or", "on", "as"])
 # Weak ends, tried only when no whole line parses: a sentence end, after a semicolon, before a closing backtick.
 _WEAK_END = re.compile(r"\.(?=\s+[A-Z]|[ \t]*$)|(?<=;)|(?=`)", re.MULTILINE)
 

@@ -8,7 +8,8 @@ operations, ``*``) degrades to names and units inferred from the values, never t
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
+from collections.abc import Sequence
 
 import sqlglot
 from sqlglot import exp

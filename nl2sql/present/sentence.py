@@ -7,7 +7,8 @@ tests/test_sentence.py checks that on every golden question of the demo.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from nl2sql.present.formats import format_value, is_number
 from nl2sql.present.reading import ColumnInfo, ResultReading, display_text
@@ -44,7 +45,7 @@ def result_sentence(reading: ResultReading, rows: Sequence[Sequence[Any]], *, tr
     keys = dims or times
     if not keys:
         return f"{_count(len(rows), truncated)} rows{q}."
-    label = lambda row: " / ".join(_text(row[index[k.name]], k) for k in keys)  # noqa: E731
+    label = lambda row: " / ".join(_text(row[index[k.name]], k) for k in keys)
     numeric = [r for r in rows if is_number(r[at])]
     if not numeric:
         return f"{_count(len(rows), truncated)} rows{q}."
