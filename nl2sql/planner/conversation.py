@@ -20,7 +20,7 @@ from nl2sql.planner.followup import Edit, GroupEdit, ValueEdit
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.reading import NotUnderstood, Reading, _stem
-from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, QuerySpec
+from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order, QuerySpec
 
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
 
@@ -37,6 +37,10 @@ def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, ques
         if not _reaches_all(replace(spec, conditions=(), dims=(Dim(ColRef(table, "")),)), spec.base, graph) \
                 and not any(m.table == table for m in spec.measures):
             raise NotUnderstood("The follow-up names rows the previous question was not about.", (table,))
+    if edit.ungroup and spec.dims and edit.window is None and not (edit.groups or edit.grains):
+        # "and overall?" after a breakdown: the one number, not the groups (the period stays)
+        spec = replace(spec, dims=(), order=(), limit=None, having=())
+        edit = replace(edit, widen=False)
     spec = _edit_window(spec, edit, lex, graph, question)
     spec = _edit_values(spec, edit.values, lex)
     for concept, number in edit.compares:
@@ -64,6 +68,8 @@ def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, ques
             raise NotUnderstood("The previous answer is not a ranking, so there is no N to change.",
                                 (str(edit.limit),))
         spec = replace(spec, limit=edit.limit)
+        if edit.direction is not None and spec.order[0].measure is not None:
+            spec = replace(spec, order=(replace(spec.order[0], desc=edit.direction),) + spec.order[1:])
     return spec
 
 
@@ -182,7 +188,9 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
         if grain == "quarter" and not one_year:
             grain = "quarter_start"                     # quarters of several years stay apart
         dims.append(Dim(col, grain=grain, name=grain.replace("_start", "")))
-    # a single number ranked and cut (top N) is no longer one row per group: keep the ranking only
+    if edit.grains and spec.limit is None and dims and all(d.grain for d in dims):
+        # a series over time reads in time order, whatever the previous grouping was ranked by
+        return replace(spec, dims=tuple(dims), order=tuple(Order(False, dim=i) for i in range(len(dims))))
     return replace(spec, dims=tuple(dims))
 
 
@@ -215,6 +223,10 @@ def _edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -
         return _swap_measure(spec, new, edit.adding, graph)
     if edit.fn is None:
         return spec
+    if edit.ranked and not edit.anaphora and spec.dims and spec.measures and not spec.limit:
+        # "which one is highest" after a breakdown: the first group by the measure ("which of those are
+        # the biggest" may name an attribute of the rows instead: not read so)
+        return replace(spec, order=(Order(edit.fn == "max", measure=0),), limit=1)
     if edit.fn in ("max", "min") and spec.order and spec.order[0].measure is not None and spec.limit:
         # "and the least?" after "which region had the most revenue": the other end of the ranking
         return replace(spec, order=(replace(spec.order[0], desc=edit.fn == "max"),) + spec.order[1:])

@@ -131,8 +131,33 @@ def sort_it(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> Quer
     return replace(spec, order=(Order(edit.direction, measure=0),))
 
 
+def count_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'how many of them' after a list: the listed rows counted, with the same conditions."""
+    if edit.fn != "count" or not edit.anaphora or not replace(edit, fn=None, ranked=False).empty:
+        return None
+    table = rows_of(spec, lex)
+    if table is None or spec.measures or spec.dims or spec.distinct or spec.limit or spec.having:
+        raise NotUnderstood("I can only count the rows of a plain list.", ("how many",))
+    return QuerySpec(table, measures=(Measure("rows", table, "count"),), conditions=spec.conditions)
+
+
+def sort_by_column(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'sort by name' / 'sort by brand': the previous answer ordered by one of its own columns."""
+    if not edit.order_by or not replace(edit, order_by=(), direction=None, anaphora=False).empty:
+        return None
+    wanted = {(c.table, c.column) for c in edit.order_by}
+    shown = [(i, p) for i, p in enumerate(spec.projections) if (p.table, p.column) in wanted]
+    dims = [(i, d) for i, d in enumerate(spec.dims) if (d.col.table, d.col.column) in wanted and d.grain is None]
+    if spec.limit is not None or len(shown) + len(dims) != 1:
+        raise NotUnderstood("I could not tell which column of the previous answer to sort by.",
+                            tuple(c.column or "" for c in edit.order_by[:1]))
+    desc = bool(edit.direction)
+    order = Order(desc, col=shown[0][1]) if shown else Order(desc, dim=dims[0][0])
+    return replace(spec, order=(order,))
+
+
 RowEdit = Callable[[QuerySpec, Edit, Lexicon, JoinGraph], "QuerySpec | None"]
-ROW_EDITS: tuple[RowEdit, ...] = (list_them, rank_them, sort_it, count_in_each, change_subject)
+ROW_EDITS: tuple[RowEdit, ...] = (list_them, count_them, sort_by_column, rank_them, sort_it, count_in_each, change_subject)
 
 
 def reaches(spec: QuerySpec, base: str, graph: JoinGraph) -> bool:

@@ -58,6 +58,9 @@ class Edit:
     marked: bool = False                      # the words say "this edits the previous question"
     replacing: bool = False                   # "and X?": X replaces the previous named filter
     regroup: bool = False                     # "now by X": X replaces the previous grouping
+    ranked: bool = False                      # "which one is highest": fn came from a ranking word
+    ungroup: bool = False                     # "and overall?": the groupings dropped
+    order_by: tuple[Concept, ...] = ()        # "sort by name": a column of the previous answer
 
     @property
     def acts(self) -> bool:

@@ -55,10 +55,11 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     stems = [_stems(it) for it in match_items(tokenize(question), _EMPTY)]
     flat = tuple(w for ws in words for w in ws)
     widen = any(flat[n:n + len(p)] == p for p in phrases("followup", "widen") for n in range(len(flat)))
+    ungroup = any(flat[n:n + len(p)] == p for p in phrases("followup", "ungroup") for n in range(len(flat)))
     adding = any(flat[n:n + len(p)] == p for p in phrases("followup", "adding") for n in range(len(flat)))
     listing = any(it.has("list") and not it.concepts for it in matched) and not items
     edit = Edit(window=periods[0] if periods else None, marked=is_marked(question), widen=widen,
-                adding=adding, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
+                adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
                 regroup=any(s in phrases("followup", "regroup") for s in stems))
     unknown: list[str] = []
