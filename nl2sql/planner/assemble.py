@@ -64,10 +64,14 @@ class Assembler:
                     r.measures.append(m)
             r.extremes = []
         if not r.measures and not r.extremes and (r.dims or r.unit_dims) and (r.entities or r.conditions) \
-                and not r.projections and all(d.col.column for d in r.dims):
-            # "open orders by priority", "customers per segment": how many rows in each group
+                and not r.projections and all(d.col.column or d.col.table not in {e[0] for e in r.entities}
+                                              for d in r.dims):
+            # "open orders by priority", "customers per segment", "suppliers per nation": how many rows in
+            # each group (a group that is a table is counted by its rows, named by its label)
             table = r.entities[0][0] if r.entities else next(
                 (c.table for c in r.conditions if c.kind == "filter"), None)
+            if any(not d.col.column and (d.col.table == table or len(r.entities) > 1) for d in r.dims):
+                table = None                     # a table grouping needs one other thing counted
             if table is not None:
                 r.measures.append(Measure("rows", table, "count"))
                 r.entities = [e for e in r.entities if e[0] != table]
