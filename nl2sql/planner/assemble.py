@@ -180,6 +180,9 @@ class Assembler:
         sibling = self._sibling_dates()
         if len(sibling) == 1:
             return sibling[0]
+        plain = self._plain_date(base)
+        if plain is not None:
+            return plain
         levels: dict[tuple[int, int], list[str]] = {}
         for t in self._by_distance(base):
             if self.lex.tables[t].dates:
@@ -195,6 +198,18 @@ class Assembler:
                 return ColRef(t, self.lex.tables[t].dates[0])
             if len(tables) > 1:
                 return None
+        return None
+
+    def _plain_date(self, base: str) -> ColRef | None:
+        """Of the nearest table with several dates, the one the model calls just "date" (an overlay
+        synonym): the date its rows are dated by when the question names none."""
+        plain = {(c.table, c.column) for c in self.lex.names.get(("date",), ())
+                 if c.kind == "column" and c.strength >= 3}     # named so, not only ending in "date"
+        for t in self._by_distance(base):
+            dates = self.lex.tables[t].dates
+            if dates:
+                hits = [d for d in dates if (t, d) in plain]
+                return ColRef(t, hits[0]) if len(dates) > 1 and len(hits) == 1 else None
         return None
 
     def _date_choices(self, base: str) -> list[str]:

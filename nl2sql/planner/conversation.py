@@ -25,8 +25,7 @@ from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order, QuerySpe
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
 
 
-def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
-    """The previous frame with the follow-up's changes; raises ``NotUnderstood`` when they do not fit."""
+def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
     for about_rows in ROW_EDITS:         # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
@@ -71,6 +70,15 @@ def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, ques
         if edit.direction is not None and spec.order[0].measure is not None:
             spec = replace(spec, order=(replace(spec.order[0], desc=edit.direction),) + spec.order[1:])
     return spec
+
+
+def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
+    """The previous frame with the follow-up's changes; raises ``NotUnderstood`` when they do not fit, or
+    when nothing changed (an edit no step could apply must not answer the previous question again)."""
+    new = _apply(spec, edit, lex, graph, question)
+    if new == spec and edit.direction is None and not edit.order_by:     # "sort it highest first" may re-say
+        raise NotUnderstood("I could not tell how this changes the previous question.", ())
+    return new
 
 
 def _edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
@@ -223,7 +231,7 @@ def _edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -
         return _swap_measure(spec, new, edit.adding, graph)
     if edit.fn is None:
         return spec
-    if edit.ranked and not edit.anaphora and spec.dims and spec.measures and not spec.limit:
+    if edit.ranked and not edit.plural_ref and spec.dims and spec.measures and not spec.limit:
         # "which one is highest" after a breakdown: the first group by the measure ("which of those are
         # the biggest" may name an attribute of the rows instead: not read so)
         return replace(spec, order=(Order(edit.fn == "max", measure=0),), limit=1)

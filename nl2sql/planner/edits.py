@@ -58,6 +58,7 @@ class Edit:
     marked: bool = False                      # the words say "this edits the previous question"
     replacing: bool = False                   # "and X?": X replaces the previous named filter
     regroup: bool = False                     # "now by X": X replaces the previous grouping
+    plural_ref: bool = False                  # "which of those are ...": the rows, not one group
     ranked: bool = False                      # "which one is highest": fn came from a ranking word
     ungroup: bool = False                     # "and overall?": the groupings dropped
     order_by: tuple[Concept, ...] = ()        # "sort by name": a column of the previous answer
@@ -71,4 +72,4 @@ class Edit:
     def empty(self) -> bool:
         # naming the rows alone ("which countries ...") changes nothing of the previous question
         return self == Edit(marked=self.marked, replacing=self.replacing, regroup=self.regroup, scope=self.scope,
-                            adding=self.adding, anaphora=self.anaphora)
+                            adding=self.adding, anaphora=self.anaphora, plural_ref=self.plural_ref)

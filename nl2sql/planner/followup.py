@@ -59,6 +59,7 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     adding = any(flat[n:n + len(p)] == p for p in phrases("followup", "adding") for n in range(len(flat)))
     listing = any(it.has("list") and not it.concepts for it in matched) and not items
     edit = Edit(window=periods[0] if periods else None, marked=is_marked(question), widen=widen,
+                plural_ref=any(w in phrases("followup", "plural_refs") for w in words),
                 adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
                 regroup=any(s in phrases("followup", "regroup") for s in stems))
