@@ -174,7 +174,7 @@ class Assembler:
             if len({h for h in near}) == 1:
                 return ColRef(*near[0])
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
-        named = {h for stem in self.r.words for h in self.lex.date_names.get(_verb_of(stem), ())}
+        named = {h for stem in self.r.free_words for h in self.lex.date_names.get(_verb_of(stem), ())}
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
         sibling = self._sibling_dates()
@@ -222,9 +222,9 @@ class Assembler:
 
     def _sibling_dates(self) -> list[ColRef]:
         """'went by truck in 1995' names the ship mode, so the year is the ship date's: a date column
-        whose name starts like a column the question uses."""
-        mentioned = [c.col for c in self.r.conditions if c.col] + [d.col for d in self.r.dims] + \
-            [p for p, _ in self.r.projections]
+        whose name starts like a column the question filters on. A grouping does not say so ("revenue by
+        ship mode in 1997" is dated like any revenue)."""
+        mentioned = [c.col for c in self.r.conditions if c.col]
         found: list[ColRef] = []
         for ref in mentioned:
             info = self.lex.tables[ref.table]

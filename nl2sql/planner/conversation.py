@@ -107,7 +107,8 @@ def _edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
 def _date_column(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, question: str) -> ColRef:
     from catalog_semantics.text import words
 
-    reading = Reading(words=tuple(_stem(w) for w in words(question)))
+    stems = tuple(_stem(w) for w in words(question))
+    reading = Reading(words=stems, free_words=stems)
     col = Assembler(reading, lex, graph)._date_column(spec.base)
     if col is None:
         raise NotUnderstood("I could not find a date to apply the period to.", ())

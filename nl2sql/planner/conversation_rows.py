@@ -131,6 +131,21 @@ def sort_it(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> Quer
     return replace(spec, order=(Order(edit.direction, measure=0),))
 
 
+def show_all(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'show all of them' / 'show all regions from lowest to highest' after a top N: every row, in the
+    order asked (the ranking's own when none is)."""
+    rest = replace(edit, all_rows=False, listing=False, anaphora=False, plural_ref=False, direction=None,
+                   scope=())
+    if not edit.all_rows or spec.limit is None or not rest.empty or not spec.order:
+        return None
+    if edit.scope and not any(d.col.table in edit.scope for d in spec.dims):
+        return None
+    order = spec.order
+    if edit.direction is not None and order[0].measure is not None:
+        order = (replace(order[0], desc=edit.direction),) + order[1:]
+    return replace(spec, limit=None, order=order)
+
+
 def count_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
     """'how many of them' after a list: the listed rows counted, with the same conditions."""
     if edit.fn != "count" or not edit.anaphora or not replace(edit, fn=None, ranked=False).empty:
@@ -157,7 +172,7 @@ def sort_by_column(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) 
 
 
 RowEdit = Callable[[QuerySpec, Edit, Lexicon, JoinGraph], "QuerySpec | None"]
-ROW_EDITS: tuple[RowEdit, ...] = (list_them, count_them, sort_by_column, rank_them, sort_it, count_in_each, change_subject)
+ROW_EDITS: tuple[RowEdit, ...] = (show_all, list_them, count_them, sort_by_column, rank_them, sort_it, count_in_each, change_subject)
 
 
 def reaches(spec: QuerySpec, base: str, graph: JoinGraph) -> bool:

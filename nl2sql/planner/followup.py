@@ -21,7 +21,7 @@ from nl2sql.planner.timefilters import find_periods
 from nl2sql.planner.tokens import tokenize
 from nl2sql.planner.words import phrases
 
-__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "is_marked", "read_edit"]
+__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "is_marked", "read_edit", "starts_as_followup"]
 
 
 def is_marked(question: str) -> bool:
@@ -37,6 +37,17 @@ def is_marked(question: str) -> bool:
     if stems and (stems[0] in leading or tuple(w for s in stems[:2] for w in s) in leading):
         return True
     return any(s in anywhere for s in stems)
+
+
+def starts_as_followup(question: str) -> bool:
+    """Whether the question opens with words that continue another ("only for ...", "what about ...").
+
+    >>> starts_as_followup("only for express parcels"), starts_as_followup("which parcels are express")
+    (True, False)
+    """
+    stems = [_stems(it) for it in match_items(tokenize(question), _EMPTY)]
+    leading = phrases("followup", "leading")
+    return bool(stems) and (stems[0] in leading or tuple(w for s in stems[:2] for w in s) in leading)
 
 
 def read_edit(question: str, lex: Lexicon) -> Edit:
@@ -59,6 +70,7 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     adding = any(flat[n:n + len(p)] == p for p in phrases("followup", "adding") for n in range(len(flat)))
     listing = any(it.has("list") and not it.concepts for it in matched) and not items
     edit = Edit(window=periods[0] if periods else None, marked=is_marked(question), widen=widen,
+                all_rows=not widen and any((w,) in phrases("followup", "all_rows") for w in flat),
                 plural_ref=any(w in phrases("followup", "plural_refs") for w in words),
                 adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
