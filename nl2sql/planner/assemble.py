@@ -10,6 +10,7 @@ from datetime import date
 import sqlglot
 from sqlglot import exp
 
+from catalog_semantics.text import STOPWORDS
 from nl2sql.planner.clarify import Ambiguity, path_qualifiers
 from nl2sql.planner.intent import NotUnderstood, Reading
 from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up
@@ -174,7 +175,8 @@ class Assembler:
             if len({h for h in near}) == 1:
                 return ColRef(*near[0])
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
-        named = {h for stem in self.r.free_words for h in self.lex.date_names.get(_verb_of(stem), ())}
+        named = {h for stem in self.r.free_words if stem not in STOPWORDS     # "in" of "in_service_since"
+                 for h in self.lex.date_names.get(_verb_of(stem), ())}
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
         sibling = self._sibling_dates()

@@ -15,7 +15,13 @@ from nl2sql.answer import Candidate
 from nl2sql.planner import answer_spec, checked_sql, plan_spec
 from nl2sql.planner.checks import check_question
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
-from nl2sql.planner.followup import Edit, NotAnEdit, is_marked, read_edit, starts_as_followup
+from nl2sql.planner.followup import (
+    Edit,
+    NotAnEdit,
+    is_marked,
+    read_edit,
+    starts_as_followup,
+)
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.reading import NotUnderstood
