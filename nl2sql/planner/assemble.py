@@ -23,6 +23,7 @@ from nl2sql.planner.spec import (
     Order,
     QuerySpec,
 )
+from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import word_list
 
 
@@ -601,6 +602,15 @@ class Assembler:
         r = self.r
         if r.unit_dims:
             raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
+        if not (r.projections or r.dims or r.orders or r.limit or r.extremes or r.star or r.distinct) \
+                and len(r.entities) == 1 and r.entities[0][1] == 0 and r.entities[0][2] \
+                and r.periods and r.words and (r.words[0],) not in cue_index() \
+                and set(self.lex.tables[r.entities[0][0]].labels) <= set(self.lex.tables[r.entities[0][0]].pk):
+            # "shipments created in March 2025", a bare noun phrase (no "list", "show", "which") for a period, about
+            # rows with no name to list: how many, not a page of keys ("depots in the NORTH region" lists)
+            r.measures.append(Measure("rows", r.entities[0][0], "count"))
+            r.entities = []
+            return self._aggregate()
         # "each teacher's name": in a list, 'each' only names what is listed
         first_entity = not r.entities
         for d in r.dims:
