@@ -364,9 +364,16 @@ class Assembler:
             first = out[named[0]]
             keys = tuple(k for k in (d.col, *d.keys) if k != first.col and k in
                          [ColRef(d.col.table, pk, d.col.via) for pk in self.lex.tables[d.col.table].pk])
+            if self._is_category(first.col):
+                keys = ()           # "which route zone ...": the zone, one row per zone, not per route
             out[named[0]] = replace(first, keys=tuple(dict.fromkeys(first.keys + keys)))
             out.remove(d)
         return out
+
+    def _is_category(self, ref: ColRef) -> bool:
+        """A column whose values the model lists (a few categories shared by many rows)."""
+        return any(c.kind == "value" and c.table == ref.table and c.column == ref.column
+                   for cs in self.lex.values.values() for c in cs)
 
     def _measure_index(self, target: object, measures: list[Measure]) -> int:
         kind, obj = target  # type: ignore[misc]
