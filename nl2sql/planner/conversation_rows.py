@@ -171,6 +171,14 @@ def sort_by_column(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) 
     return replace(spec, order=(order,))
 
 
+def drop_filter(spec: QuerySpec) -> QuerySpec:
+    """'drop the filter': the previous question without its only filter (its period stays)."""
+    conds = [c for c in spec.conditions if c.kind != "range"]
+    if len(conds) != 1:
+        raise NotUnderstood("The previous question has more than one filter (or none); say which to drop.", ())
+    return replace(spec, conditions=tuple(c for c in spec.conditions if c is not conds[0]))
+
+
 RowEdit = Callable[[QuerySpec, Edit, Lexicon, JoinGraph], "QuerySpec | None"]
 ROW_EDITS: tuple[RowEdit, ...] = (show_all, list_them, count_them, sort_by_column, rank_them, sort_it, count_in_each, change_subject)
 

@@ -21,7 +21,7 @@ from nl2sql.planner.timefilters import find_periods
 from nl2sql.planner.tokens import tokenize
 from nl2sql.planner.words import phrases
 
-__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "is_marked", "read_edit", "starts_as_followup"]
+__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "is_marked", "read_edit", "starts_as_followup", "unfilters"]
 
 
 def is_marked(question: str) -> bool:
@@ -48,6 +48,21 @@ def starts_as_followup(question: str) -> bool:
     stems = [_stems(it) for it in match_items(tokenize(question), _EMPTY)]
     leading = phrases("followup", "leading")
     return bool(stems) and (stems[0] in leading or tuple(w for s in stems[:2] for w in s) in leading)
+
+
+def unfilters(question: str) -> bool:
+    """Whether the follow-up only asks to drop the previous filter.
+
+    >>> unfilters("ok, drop the filter"), unfilters("drop the orders table")
+    (True, False)
+    """
+    from catalog_semantics.text import stem, words
+
+    fillers = phrases("followup", "fillers") | phrases("followup", "leading")
+    stems = [stem(w) for w in words(question)]
+    while stems and (stems[0],) in fillers:          # "ok, drop the filter": the openers aside
+        stems.pop(0)
+    return tuple(stems) in phrases("followup", "unfilter")
 
 
 def read_edit(question: str, lex: Lexicon) -> Edit:

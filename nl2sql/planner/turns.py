@@ -15,12 +15,14 @@ from nl2sql.answer import Candidate
 from nl2sql.planner import answer_spec, checked_sql, plan_spec
 from nl2sql.planner.checks import check_question
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
+from nl2sql.planner.conversation_rows import drop_filter
 from nl2sql.planner.followup import (
     Edit,
     NotAnEdit,
     is_marked,
     read_edit,
     starts_as_followup,
+    unfilters,
 )
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import lexicon_for
@@ -58,6 +60,8 @@ def _alone(question: str, model: SemanticModel) -> Read:
 def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -> Read:
     """The frame of one turn: the follow-up's edit of ``previous`` when its words ask for one or the
     question cannot be read alone; otherwise the question's own reading."""
+    if previous is not None and unfilters(question):
+        return drop_filter(previous), ["follow-up: the previous question, without its filter"], 0.8
     check_question(question)
     try:
         alone: Read | NotUnderstood = plan_spec(question, model)
