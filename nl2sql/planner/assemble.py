@@ -371,7 +371,9 @@ class Assembler:
         return out
 
     def _is_category(self, ref: ColRef) -> bool:
-        """A column whose values the model lists (a few categories shared by many rows)."""
+        """A column whose values the model lists (a few categories shared by many rows), not a name."""
+        if ref.column in self.lex.tables[ref.table].labels:
+            return False
         return any(c.kind == "value" and c.table == ref.table and c.column == ref.column
                    for cs in self.lex.values.values() for c in cs)
 

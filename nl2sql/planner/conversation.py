@@ -20,7 +20,15 @@ from nl2sql.planner.followup import Edit, GroupEdit, ValueEdit
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.reading import NotUnderstood, Reading, _stem
-from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order, QuerySpec
+from nl2sql.planner.spec import (
+    ColRef,
+    Condition,
+    Dim,
+    Having,
+    Measure,
+    Order,
+    QuerySpec,
+)
 
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
 
@@ -61,6 +69,12 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
             spec = replace(spec, conditions=spec.conditions + (Condition("filter", f.table, filter_name=f.name,
                                                                          text=f.name),))
     spec = _edit_groups(spec, edit, lex, graph, question)
+    if edit.having is not None:
+        op, number = edit.having
+        # "only orders above 1000" may compare each order, not the measure: only "those above ..." is read
+        if len(spec.measures) != 1 or not spec.dims or spec.limit is not None or edit.scope:
+            raise NotUnderstood("I can only compare the measure of a breakdown, group by group.", (f"{number:g}",))
+        spec = replace(spec, having=spec.having + (Having(0, op, (number,)),))
     spec = _edit_measure(spec, edit, lex, graph)
     if edit.limit is not None:
         if not spec.order:

@@ -128,6 +128,15 @@ def _order_by(items: list[Item], j: int, edit: Edit) -> Found:
     return (replace(edit, order_by=edit.order_by + cols), j + 2) if cols else None
 
 
+def _having(items: list[Item], j: int, edit: Edit) -> Found:
+    """'only those above 14M', 'with more than 100': the previous measure compared, group by group."""
+    cue = items[j].cue("cmp")
+    if cue is None or cue.arg not in (">", ">=", "<", "<=") or items[j].concepts or j + 1 >= len(items) \
+            or items[j + 1].kind != "number" or items[j + 1].number is None or edit.having is not None:
+        return None
+    return replace(edit, having=(cue.arg, float(items[j + 1].number))), j + 2
+
+
 def _value(items: list[Item], j: int, edit: Edit) -> Found:
     """'ASIA', 'not BRAZIL', 'excluding the MACHINERY segment', 'MACHINERY customers', 'suppliers from
     JAPAN' (whose country: the suppliers'); several values joined by and/or."""
@@ -194,7 +203,7 @@ def _scope(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, scope=edit.scope + (items[j].concepts[0].table,)), j + 1
 
 
-EDIT_RULES = (_widen, _order_by, _group, _grain, _top, _measure_column, _extreme, _direction, _aggregate, _value, _named,
+EDIT_RULES = (_widen, _order_by, _having, _group, _grain, _top, _measure_column, _extreme, _direction, _aggregate, _value, _named,
               _column_number, _scope, _filler)
 
 
