@@ -29,6 +29,7 @@ from nl2sql.planner.spec import (
     Order,
     QuerySpec,
 )
+from nl2sql.planner.timefilters import Period
 
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
 
@@ -99,6 +100,8 @@ def _edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
     ranges = [c for c in spec.conditions if c.kind == "range"]
     if edit.widen:
         spec = replace(spec, conditions=tuple(c for c in spec.conditions if c.kind != "range"))
+    if edit.window is None and edit.quarter is not None:
+        edit = replace(edit, window=_quarter_of(ranges, edit.quarter))
     if edit.window is None:
         return spec
     p = edit.window
@@ -116,6 +119,18 @@ def _edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
     new = Condition("range", col.table, col, "range", (p.start, p.end), text=p.text)
     kept = tuple(c for c in spec.conditions if c.kind != "range")
     return replace(spec, conditions=kept + (new,))
+
+
+def _quarter_of(ranges: list[Condition], quarter: int) -> Period:
+    """The quarter of the one year the previous period lies in ("Q1 1995", then "Q2?")."""
+    start = ranges[0].values[0] if len(ranges) == 1 and ranges[0].values else None
+    if not isinstance(start, date) or _days(ranges[0]) > 366 or \
+            not isinstance(ranges[0].values[1], date) or ranges[0].values[1] > date(start.year + 1, 1, 1):
+        raise NotUnderstood("A quarter without a year needs the previous question to be about one year.",
+                            (f"Q{quarter}",))
+    first = date(start.year, 3 * quarter - 2, 1)
+    end = date(start.year + 1, 1, 1) if quarter == 4 else date(start.year, 3 * quarter + 1, 1)
+    return Period(first, end, f"Q{quarter} {start.year}", ())
 
 
 def _date_column(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, question: str) -> ColRef:

@@ -137,6 +137,14 @@ def _having(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, having=(cue.arg, float(items[j + 1].number))), j + 2
 
 
+def _bare_quarter(items: list[Item], j: int, edit: Edit) -> Found:
+    """'Q2?' without a year: that quarter of the year the previous question was about."""
+    cue = items[j].cue("quarter")
+    if cue is None or edit.window is not None or edit.quarter is not None:
+        return None
+    return replace(edit, quarter=int(cue.arg)), j + 1
+
+
 def _value(items: list[Item], j: int, edit: Edit) -> Found:
     """'ASIA', 'not BRAZIL', 'excluding the MACHINERY segment', 'MACHINERY customers', 'suppliers from
     JAPAN' (whose country: the suppliers'); several values joined by and/or."""
@@ -203,7 +211,7 @@ def _scope(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, scope=edit.scope + (items[j].concepts[0].table,)), j + 1
 
 
-EDIT_RULES = (_widen, _order_by, _having, _group, _grain, _top, _measure_column, _extreme, _direction, _aggregate, _value, _named,
+EDIT_RULES = (_widen, _order_by, _having, _bare_quarter, _group, _grain, _top, _measure_column, _extreme, _direction, _aggregate, _value, _named,
               _column_number, _scope, _filler)
 
 
