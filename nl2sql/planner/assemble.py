@@ -612,11 +612,13 @@ class Assembler:
         if r.unit_dims:
             raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
         if not (r.projections or r.dims or r.orders or r.limit or r.extremes or r.star or r.distinct) \
-                and len(r.entities) == 1 and r.entities[0][1] == 0 and r.entities[0][2] \
+                and r.entities and r.entities[0][1] == 0 and r.entities[0][2] \
+                and all(any(c.table == t for c in r.conditions) for t, _, _ in r.entities[1:]) \
                 and r.periods and r.words and (r.words[0],) not in cue_index() \
                 and set(self.lex.tables[r.entities[0][0]].labels) <= set(self.lex.tables[r.entities[0][0]].pk):
-            # "shipments created in March 2025", a bare noun phrase (no "list", "show", "which") for a period, about
-            # rows with no name to list: how many, not a page of keys ("depots in the NORTH region" lists)
+            # "shipments created in March 2025", "orders placed by BUILDING customers in Q1 1995": a bare noun
+            # phrase (no "list", "show", "which") for a period, about rows with no name to list (other tables
+            # named only to filter): how many, not a page of keys ("depots in the NORTH region" lists)
             r.measures.append(Measure("rows", r.entities[0][0], "count"))
             r.entities = []
             return self._aggregate()
