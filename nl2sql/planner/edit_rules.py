@@ -131,10 +131,11 @@ def _order_by(items: list[Item], j: int, edit: Edit) -> Found:
 def _having(items: list[Item], j: int, edit: Edit) -> Found:
     """'only those above 14M', 'with more than 100': the previous measure compared, group by group."""
     cue = items[j].cue("cmp")
-    if cue is None or cue.arg not in (">", ">=", "<", "<=") or items[j].concepts or j + 1 >= len(items) \
-            or items[j + 1].kind != "number" or items[j + 1].number is None or edit.having is not None:
+    number = items[j + 1].number if j + 1 < len(items) and items[j + 1].kind == "number" else None
+    if cue is None or cue.arg not in (">", ">=", "<", "<=") or items[j].concepts or number is None \
+            or edit.having is not None:
         return None
-    return replace(edit, having=(cue.arg, float(items[j + 1].number))), j + 2
+    return replace(edit, having=(cue.arg, float(number))), j + 2
 
 
 def _bare_quarter(items: list[Item], j: int, edit: Edit) -> Found:
