@@ -35,6 +35,9 @@ MAX_TURNS = 6          # earlier turns than this are not read again (a conversat
 
 
 def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
+    if edit.fn == "count" and edit.anaphora and edit.values and not spec.measures:
+        # "how many of them are contractors": the listed rows narrowed by the value, then counted
+        spec, edit = _edit_values(spec, edit.values, lex), replace(edit, values=())
     for about_rows in ROW_EDITS:         # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
