@@ -702,6 +702,13 @@ class Assembler:
             if o.col is not None and o.col not in projections:
                 helpers.append(o.col)
         distinct = r.distinct or subject is None
+        if subject is None and not r.distinct and not (orders or limit) and "all" in r.words and projections and all(
+                p.column in self.lex.tables[p.table].numeric and p.column not in self.lex.tables[p.table].keys
+                for p in projections):
+            # "the declared value of all lost parcels": the different amounts, or their total? Never a guess
+            # ("the weight of the youngest dog", "the rank of the episode 'X'" name one row: answered)
+            raise NotUnderstood("Each amount, or their total? Say “total”, “average” or “list each”.",
+                                tuple(self._col_words(p) for p in projections))
         conditions = self._conditions(base)
         projections = list(dict.fromkeys(projections))     # a column named twice is shown once
         info = self.lex.tables[base]
