@@ -225,6 +225,9 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
     for grain in edit.grains:
         ranges = [c.col for c in spec.conditions if c.kind == "range" and c.col]
         col = ranges[0] if ranges else _date_column(spec, lex, graph, question)
+        if edit.dated and ranges and _date_column(spec, lex, graph, question) != col:
+            # "by year shipped" when the period is on another date: the period and the grain disagree
+            raise NotUnderstood("The period is on another date than the one named.", (grain,))
         one_year = any(_days(c) <= 366 for c in spec.conditions if c.kind == "range")
         if grain == "quarter" and not one_year:
             grain = "quarter_start"                     # quarters of several years stay apart

@@ -58,6 +58,7 @@ class Edit:
     marked: bool = False                      # the words say "this edits the previous question"
     replacing: bool = False                   # "and X?": X replaces the previous named filter
     regroup: bool = False                     # "now by X": X replaces the previous grouping
+    dated: bool = False                       # a word names the date ("by year shipped")
     quarter: int | None = None                # "Q2?": a quarter of the previous period's year
     having: tuple[str, float] | None = None   # "only those above 14M": the measure compared per group
     all_rows: bool = False                    # "show all regions": no cut to the first N

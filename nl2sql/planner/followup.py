@@ -14,7 +14,7 @@ from dataclasses import replace
 from nl2sql.planner.edit_rules import EDIT_RULES, _stems
 from nl2sql.planner.edits import Edit, GroupEdit, NotAnEdit, ValueEdit
 from nl2sql.planner.lexicon import Lexicon
-from nl2sql.planner.matching import match_items
+from nl2sql.planner.matching import Item, match_items
 from nl2sql.planner.reading import NotUnderstood, significant
 from nl2sql.planner.resolve import strongest
 from nl2sql.planner.timefilters import find_periods
@@ -91,9 +91,11 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
                 regroup=any(s in phrases("followup", "regroup") for s in stems))
     unknown: list[str] = []
+    dated = _date_words(items, lex)      # "by year shipped": which date the grain or period is on
     j = 0
     while j < len(items):
-        if j in used:
+        if j in used or (j in dated and (edit.window is not None or any(it.cue("grain") for it in items))):
+            edit = replace(edit, dated=edit.dated or j in dated)
             j += 1
             continue
         for rule in EDIT_RULES:
@@ -108,6 +110,15 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
         raise NotUnderstood("Some words of the follow-up did not map to a change of the previous question.",
                             tuple(unknown))
     return edit
+
+
+def _date_words(items: list[Item], lex: Lexicon) -> set[int]:
+    """Items no other rule knows whose stem names a date column ("shipped": the ship date); the date is
+    then chosen from the question's words by ``conversation._date_column``."""
+    from nl2sql.planner.assemble import _verb_of
+
+    return {j for j, it in enumerate(items) if it.kind == "unknown" and len(_stems(it)) == 1
+            and lex.date_names.get(_verb_of(_stems(it)[0]))}
 
 
 def _starts_with(stems: list[tuple[str, ...]], options: frozenset[tuple[str, ...]]) -> bool:
