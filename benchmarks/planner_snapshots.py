@@ -1,7 +1,8 @@
 """Write the offline engine's per-question snapshot of the demo question sets (tests/snapshots/planner_demo.yaml).
 
 For every question of fixtures/tpch/golden.yaml, golden_unseen.yaml, blind/business_a.yaml and
-business_b.yaml (and, in tests/snapshots/planner_saas.yaml, of the blind SaaS model): what the engine does (right, wrong, abstained, declined, false_answer) and the SQL it writes. tests/test_planner_questions.py
+business_b.yaml (and, in tests/snapshots/planner_saas.yaml, of the blind SaaS model; in planner_heldout_c.yaml
+and planner_logistics.yaml, of the held-out sets others wrote for issue 10): what the engine does (right, wrong, abstained, declined, false_answer) and the SQL it writes. tests/test_planner_questions.py
 checks each question against it, so one regression is one failing test; run this after a deliberate change
 and review the diff.
 
@@ -28,13 +29,28 @@ SNAPSHOT = ROOT / "tests/snapshots/planner_demo.yaml"
 SAAS_SETS = ("fixtures/blind_saas/questions.yaml",)
 SAAS_SNAPSHOT = ROOT / "tests/snapshots/planner_saas.yaml"
 SAAS_OVERLAY = ROOT / "fixtures/blind_saas/overlay.yaml"
+# Held-out sets written by others (issue 10): business C over the demo model, and another business model.
+HELDOUT_SETS = ("fixtures/tpch/heldout/business_c.yaml",)
+HELDOUT_SNAPSHOT = ROOT / "tests/snapshots/planner_heldout_c.yaml"
+LOGI_SETS = ("fixtures/heldout_logistics/questions.yaml",)
+LOGI_SNAPSHOT = ROOT / "tests/snapshots/planner_logistics.yaml"
+LOGI_OVERLAY = ROOT / "fixtures/heldout_logistics/overlay.yaml"
 
 
 def build_saas(path: Path) -> Path:
     """The blind SaaS warehouse (fixtures/blind_saas/build.py, seeded: the same rows every time)."""
+    return _build("blind_saas", path)
+
+
+def build_logistics(path: Path) -> Path:
+    """The held-out logistics warehouse (fixtures/heldout_logistics/build.py, seeded)."""
+    return _build("heldout_logistics", path)
+
+
+def _build(fixture: str, path: Path) -> Path:
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("blind_saas_build", ROOT / "fixtures/blind_saas/build.py")
+    spec = importlib.util.spec_from_file_location(f"{fixture}_build", ROOT / f"fixtures/{fixture}/build.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -73,11 +89,15 @@ def main() -> None:
     args = parser.parse_args()
     con, model = demo(args.db)
     write(SNAPSHOT, questions(), model, con)
+    write(HELDOUT_SNAPSHOT, questions(HELDOUT_SETS), model, con)
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         con, model = demo(build_saas(Path(tmp) / "saas.duckdb"), SAAS_OVERLAY)
         write(SAAS_SNAPSHOT, questions(SAAS_SETS), model, con)
+        con.close()
+        con, model = demo(build_logistics(Path(tmp) / "logistics.duckdb"), LOGI_OVERLAY)
+        write(LOGI_SNAPSHOT, questions(LOGI_SETS), model, con)
         con.close()
 
 

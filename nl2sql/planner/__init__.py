@@ -90,7 +90,11 @@ def compile_spec(spec: QuerySpec, model: SemanticModel, *, dialect: str | None =
     """The SQL of a spec on the model's (or the given) dialect; raises ``NotUnderstood``."""
     target = dialect or model.dialect
     compiler = Compiler(spec, lexicon_for(model), join_graph(model), target, helpful=columns == "helpful")
-    return compiler.compile().sql(dialect=target)
+    tree = compiler.compile()
+    if not tree.expressions:
+        # nothing to show (a "most common X" where X has no column to name it): never an empty SELECT
+        raise NotUnderstood("I could not tell which column to show.", ())
+    return tree.sql(dialect=target)
 
 
 def plan(question: str, model: SemanticModel, *, dialect: str | None = None,

@@ -10,6 +10,7 @@ from datetime import date
 import sqlglot
 from sqlglot import exp
 
+from catalog_semantics.text import STOPWORDS
 from nl2sql.planner.clarify import Ambiguity, path_qualifiers
 from nl2sql.planner.intent import NotUnderstood, Reading
 from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up
@@ -22,6 +23,7 @@ from nl2sql.planner.spec import (
     Order,
     QuerySpec,
 )
+from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import word_list
 
 
@@ -64,10 +66,14 @@ class Assembler:
                     r.measures.append(m)
             r.extremes = []
         if not r.measures and not r.extremes and (r.dims or r.unit_dims) and (r.entities or r.conditions) \
-                and not r.projections and all(d.col.column for d in r.dims):
-            # "open orders by priority", "customers per segment": how many rows in each group
+                and not r.projections and all(d.col.column or d.col.table not in {e[0] for e in r.entities}
+                                              for d in r.dims):
+            # "open orders by priority", "customers per segment", "suppliers per nation": how many rows in
+            # each group (a group that is a table is counted by its rows, named by its label)
             table = r.entities[0][0] if r.entities else next(
                 (c.table for c in r.conditions if c.kind == "filter"), None)
+            if any(not d.col.column and (d.col.table == table or len(r.entities) > 1) for d in r.dims):
+                table = None                     # a table grouping needs one other thing counted
             if table is not None:
                 r.measures.append(Measure("rows", table, "count"))
                 r.entities = [e for e in r.entities if e[0] != table]
@@ -170,12 +176,16 @@ class Assembler:
             if len({h for h in near}) == 1:
                 return ColRef(*near[0])
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
-        named = {h for stem in self.r.words for h in self.lex.date_names.get(_verb_of(stem), ())}
+        named = {h for stem in self.r.free_words if stem not in STOPWORDS     # "in" of "in_service_since"
+                 for h in self.lex.date_names.get(_verb_of(stem), ())}
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
         sibling = self._sibling_dates()
         if len(sibling) == 1:
             return sibling[0]
+        plain = self._plain_date(base)
+        if plain is not None:
+            return plain
         levels: dict[tuple[int, int], list[str]] = {}
         for t in self._by_distance(base):
             if self.lex.tables[t].dates:
@@ -193,6 +203,18 @@ class Assembler:
                 return None
         return None
 
+    def _plain_date(self, base: str) -> ColRef | None:
+        """Of the nearest table with several dates, the one the model calls just "date" (an overlay
+        synonym): the date its rows are dated by when the question names none."""
+        plain = {(c.table, c.column) for c in self.lex.names.get(("date",), ())
+                 if c.kind == "column" and c.strength >= 3}     # named so, not only ending in "date"
+        for t in self._by_distance(base):
+            dates = self.lex.tables[t].dates
+            if dates:
+                hits = [d for d in dates if (t, d) in plain]
+                return ColRef(t, hits[0]) if len(dates) > 1 and len(hits) == 1 else None
+        return None
+
     def _date_choices(self, base: str) -> list[str]:
         """The dates of the nearest table that has some, in words, when there are two or three."""
         for t in self._by_distance(base):
@@ -203,9 +225,9 @@ class Assembler:
 
     def _sibling_dates(self) -> list[ColRef]:
         """'went by truck in 1995' names the ship mode, so the year is the ship date's: a date column
-        whose name starts like a column the question uses."""
-        mentioned = [c.col for c in self.r.conditions if c.col] + [d.col for d in self.r.dims] + \
-            [p for p, _ in self.r.projections]
+        whose name starts like a column the question filters on. A grouping does not say so ("revenue by
+        ship mode in 1997" is dated like any revenue)."""
+        mentioned = [c.col for c in self.r.conditions if c.col]
         found: list[ColRef] = []
         for ref in mentioned:
             info = self.lex.tables[ref.table]
@@ -342,9 +364,18 @@ class Assembler:
             first = out[named[0]]
             keys = tuple(k for k in (d.col, *d.keys) if k != first.col and k in
                          [ColRef(d.col.table, pk, d.col.via) for pk in self.lex.tables[d.col.table].pk])
+            if self._is_category(first.col):
+                keys = ()           # "which route zone ...": the zone, one row per zone, not per route
             out[named[0]] = replace(first, keys=tuple(dict.fromkeys(first.keys + keys)))
             out.remove(d)
         return out
+
+    def _is_category(self, ref: ColRef) -> bool:
+        """A column whose values the model lists (a few categories shared by many rows), not a name."""
+        if ref.column in self.lex.tables[ref.table].labels:
+            return False
+        return any(c.kind == "value" and c.table == ref.table and c.column == ref.column
+                   for cs in self.lex.values.values() for c in cs)
 
     def _measure_index(self, target: object, measures: list[Measure]) -> int:
         kind, obj = target  # type: ignore[misc]
@@ -580,6 +611,17 @@ class Assembler:
         r = self.r
         if r.unit_dims:
             raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
+        if not (r.projections or r.dims or r.orders or r.limit or r.extremes or r.star or r.distinct) \
+                and r.entities and r.entities[0][1] == 0 and r.entities[0][2] \
+                and all(any(c.table == t for c in r.conditions) for t, _, _ in r.entities[1:]) \
+                and r.periods and r.words and (r.words[0],) not in cue_index() \
+                and set(self.lex.tables[r.entities[0][0]].labels) <= set(self.lex.tables[r.entities[0][0]].pk):
+            # "shipments created in March 2025", "orders placed by BUILDING customers in Q1 1995": a bare noun
+            # phrase (no "list", "show", "which") for a period, about rows with no name to list (other tables
+            # named only to filter): how many, not a page of keys ("depots in the NORTH region" lists)
+            r.measures.append(Measure("rows", r.entities[0][0], "count"))
+            r.entities = []
+            return self._aggregate()
         # "each teacher's name": in a list, 'each' only names what is listed
         first_entity = not r.entities
         for d in r.dims:
@@ -660,6 +702,13 @@ class Assembler:
             if o.col is not None and o.col not in projections:
                 helpers.append(o.col)
         distinct = r.distinct or subject is None
+        if subject is None and not r.distinct and not (orders or limit) and "all" in r.words and projections and all(
+                p.column in self.lex.tables[p.table].numeric and p.column not in self.lex.tables[p.table].keys
+                for p in projections):
+            # "the declared value of all lost parcels": the different amounts, or their total? Never a guess
+            # ("the weight of the youngest dog", "the rank of the episode 'X'" name one row: answered)
+            raise NotUnderstood("Each amount, or their total? Say “total”, “average” or “list each”.",
+                                tuple(self._col_words(p) for p in projections))
         conditions = self._conditions(base)
         projections = list(dict.fromkeys(projections))     # a column named twice is shown once
         info = self.lex.tables[base]

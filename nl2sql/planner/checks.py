@@ -33,12 +33,21 @@ def check_question(question: str) -> None:
     ...
     nl2sql.planner.reading.NotUnderstood: This asks to change data; I only read it.
     >>> check_question("how many accounts were cancelled")
+    >>> check_question("share of passes, with or without conditions")
+    Traceback (most recent call last):
+    ...
+    nl2sql.planner.reading.NotUnderstood: “with or without” keeps both kinds of rows; I cannot tell which values that covers.
     """
     from catalog_semantics.text import words
 
     first = next((w for w in words(question.lower()) if w not in _OPENERS), "")
     if first in word_list("commands"):
         raise NotUnderstood("This asks to change data; I only read it.", (first,))
+    said = " ".join(words(question.lower()))
+    for phrase in word_list("either_way"):
+        if f" {phrase} " in f" {said} ":
+            raise NotUnderstood(f"“{phrase}” keeps both kinds of rows; I cannot tell which values that covers.",
+                                (phrase,))
 
 
 def no_contradiction(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:

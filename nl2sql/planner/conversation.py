@@ -20,13 +20,24 @@ from nl2sql.planner.followup import Edit, GroupEdit, ValueEdit
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.reading import NotUnderstood, Reading, _stem
-from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, QuerySpec
+from nl2sql.planner.spec import (
+    ColRef,
+    Condition,
+    Dim,
+    Having,
+    Measure,
+    Order,
+    QuerySpec,
+)
+from nl2sql.planner.timefilters import Period
 
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
 
 
-def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
-    """The previous frame with the follow-up's changes; raises ``NotUnderstood`` when they do not fit."""
+def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
+    if edit.fn == "count" and edit.anaphora and edit.values and not spec.measures:
+        # "how many of them are contractors": the listed rows narrowed by the value, then counted
+        spec, edit = _edit_values(spec, edit.values, lex), replace(edit, values=())
     for about_rows in ROW_EDITS:         # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
@@ -37,6 +48,10 @@ def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, ques
         if not _reaches_all(replace(spec, conditions=(), dims=(Dim(ColRef(table, "")),)), spec.base, graph) \
                 and not any(m.table == table for m in spec.measures):
             raise NotUnderstood("The follow-up names rows the previous question was not about.", (table,))
+    if edit.ungroup and spec.dims and edit.window is None and not (edit.groups or edit.grains):
+        # "and overall?" after a breakdown: the one number, not the groups (the period stays)
+        spec = replace(spec, dims=(), order=(), limit=None, having=())
+        edit = replace(edit, widen=False)
     spec = _edit_window(spec, edit, lex, graph, question)
     spec = _edit_values(spec, edit.values, lex)
     for concept, number in edit.compares:
@@ -58,19 +73,38 @@ def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, ques
             spec = replace(spec, conditions=spec.conditions + (Condition("filter", f.table, filter_name=f.name,
                                                                          text=f.name),))
     spec = _edit_groups(spec, edit, lex, graph, question)
+    if edit.having is not None:
+        op, number = edit.having
+        # "only orders above 1000" may compare each order, not the measure: only "those above ..." is read
+        if len(spec.measures) != 1 or not spec.dims or spec.limit is not None or edit.scope:
+            raise NotUnderstood("I can only compare the measure of a breakdown, group by group.", (f"{number:g}",))
+        spec = replace(spec, having=spec.having + (Having(0, op, (number,)),))
     spec = _edit_measure(spec, edit, lex, graph)
     if edit.limit is not None:
         if not spec.order:
             raise NotUnderstood("The previous answer is not a ranking, so there is no N to change.",
                                 (str(edit.limit),))
         spec = replace(spec, limit=edit.limit)
+        if edit.direction is not None and spec.order[0].measure is not None:
+            spec = replace(spec, order=(replace(spec.order[0], desc=edit.direction),) + spec.order[1:])
     return spec
+
+
+def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
+    """The previous frame with the follow-up's changes; raises ``NotUnderstood`` when they do not fit, or
+    when nothing changed (an edit no step could apply must not answer the previous question again)."""
+    new = _apply(spec, edit, lex, graph, question)
+    if new == spec and edit.direction is None and not edit.order_by:     # "sort it highest first" may re-say
+        raise NotUnderstood("I could not tell how this changes the previous question.", ())
+    return new
 
 
 def _edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
     ranges = [c for c in spec.conditions if c.kind == "range"]
     if edit.widen:
         spec = replace(spec, conditions=tuple(c for c in spec.conditions if c.kind != "range"))
+    if edit.window is None and edit.quarter is not None:
+        edit = replace(edit, window=_quarter_of(ranges, edit.quarter))
     if edit.window is None:
         return spec
     p = edit.window
@@ -90,10 +124,23 @@ def _edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
     return replace(spec, conditions=kept + (new,))
 
 
+def _quarter_of(ranges: list[Condition], quarter: int) -> Period:
+    """The quarter of the one year the previous period lies in ("Q1 1995", then "Q2?")."""
+    start = ranges[0].values[0] if len(ranges) == 1 and ranges[0].values else None
+    if not isinstance(start, date) or _days(ranges[0]) > 366 or \
+            not isinstance(ranges[0].values[1], date) or ranges[0].values[1] > date(start.year + 1, 1, 1):
+        raise NotUnderstood("A quarter without a year needs the previous question to be about one year.",
+                            (f"Q{quarter}",))
+    first = date(start.year, 3 * quarter - 2, 1)
+    end = date(start.year + 1, 1, 1) if quarter == 4 else date(start.year, 3 * quarter + 1, 1)
+    return Period(first, end, f"Q{quarter} {start.year}", ())
+
+
 def _date_column(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, question: str) -> ColRef:
     from catalog_semantics.text import words
 
-    reading = Reading(words=tuple(_stem(w) for w in words(question)))
+    stems = tuple(_stem(w) for w in words(question))
+    reading = Reading(words=stems, free_words=stems)
     col = Assembler(reading, lex, graph)._date_column(spec.base)
     if col is None:
         raise NotUnderstood("I could not find a date to apply the period to.", ())
@@ -178,11 +225,16 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
     for grain in edit.grains:
         ranges = [c.col for c in spec.conditions if c.kind == "range" and c.col]
         col = ranges[0] if ranges else _date_column(spec, lex, graph, question)
+        if edit.dated and ranges and _date_column(spec, lex, graph, question) != col:
+            # "by year shipped" when the period is on another date: the period and the grain disagree
+            raise NotUnderstood("The period is on another date than the one named.", (grain,))
         one_year = any(_days(c) <= 366 for c in spec.conditions if c.kind == "range")
         if grain == "quarter" and not one_year:
             grain = "quarter_start"                     # quarters of several years stay apart
         dims.append(Dim(col, grain=grain, name=grain.replace("_start", "")))
-    # a single number ranked and cut (top N) is no longer one row per group: keep the ranking only
+    if edit.grains and spec.limit is None and dims and all(d.grain for d in dims):
+        # a series over time reads in time order, whatever the previous grouping was ranked by
+        return replace(spec, dims=tuple(dims), order=tuple(Order(False, dim=i) for i in range(len(dims))))
     return replace(spec, dims=tuple(dims))
 
 
@@ -215,6 +267,10 @@ def _edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -
         return _swap_measure(spec, new, edit.adding, graph)
     if edit.fn is None:
         return spec
+    if edit.ranked and not edit.plural_ref and spec.dims and spec.measures and not spec.limit:
+        # "which one is highest" after a breakdown: the first group by the measure ("which of those are
+        # the biggest" may name an attribute of the rows instead: not read so)
+        return replace(spec, order=(Order(edit.fn == "max", measure=0),), limit=1)
     if edit.fn in ("max", "min") and spec.order and spec.order[0].measure is not None and spec.limit:
         # "and the least?" after "which region had the most revenue": the other end of the ranking
         return replace(spec, order=(replace(spec.order[0], desc=edit.fn == "max"),) + spec.order[1:])

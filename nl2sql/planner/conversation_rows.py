@@ -131,8 +131,56 @@ def sort_it(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> Quer
     return replace(spec, order=(Order(edit.direction, measure=0),))
 
 
+def show_all(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'show all of them' / 'show all regions from lowest to highest' after a top N: every row, in the
+    order asked (the ranking's own when none is)."""
+    rest = replace(edit, all_rows=False, listing=False, anaphora=False, plural_ref=False, direction=None,
+                   scope=())
+    if not edit.all_rows or spec.limit is None or not rest.empty or not spec.order:
+        return None
+    if edit.scope and not any(d.col.table in edit.scope for d in spec.dims):
+        return None
+    order = spec.order
+    if edit.direction is not None and order[0].measure is not None:
+        order = (replace(order[0], desc=edit.direction),) + order[1:]
+    return replace(spec, limit=None, order=order)
+
+
+def count_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'how many of them' after a list: the listed rows counted, with the same conditions."""
+    if edit.fn != "count" or not edit.anaphora or not replace(edit, fn=None, ranked=False).empty:
+        return None
+    table = rows_of(spec, lex)
+    if table is None or spec.measures or spec.dims or spec.distinct or spec.limit or spec.having:
+        raise NotUnderstood("I can only count the rows of a plain list.", ("how many",))
+    return QuerySpec(table, measures=(Measure("rows", table, "count"),), conditions=spec.conditions)
+
+
+def sort_by_column(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'sort by name' / 'sort by brand': the previous answer ordered by one of its own columns."""
+    if not edit.order_by or not replace(edit, order_by=(), direction=None, anaphora=False).empty:
+        return None
+    wanted = {(c.table, c.column) for c in edit.order_by}
+    shown = [(i, p) for i, p in enumerate(spec.projections) if (p.table, p.column) in wanted]
+    dims = [(i, d) for i, d in enumerate(spec.dims) if (d.col.table, d.col.column) in wanted and d.grain is None]
+    if spec.limit is not None or len(shown) + len(dims) != 1:
+        raise NotUnderstood("I could not tell which column of the previous answer to sort by.",
+                            tuple(c.column or "" for c in edit.order_by[:1]))
+    desc = bool(edit.direction)
+    order = Order(desc, col=shown[0][1]) if shown else Order(desc, dim=dims[0][0])
+    return replace(spec, order=(order,))
+
+
+def drop_filter(spec: QuerySpec) -> QuerySpec:
+    """'drop the filter': the previous question without its only filter (its period stays)."""
+    conds = [c for c in spec.conditions if c.kind != "range"]
+    if len(conds) != 1:
+        raise NotUnderstood("The previous question has more than one filter (or none); say which to drop.", ())
+    return replace(spec, conditions=tuple(c for c in spec.conditions if c is not conds[0]))
+
+
 RowEdit = Callable[[QuerySpec, Edit, Lexicon, JoinGraph], "QuerySpec | None"]
-ROW_EDITS: tuple[RowEdit, ...] = (list_them, rank_them, sort_it, count_in_each, change_subject)
+ROW_EDITS: tuple[RowEdit, ...] = (show_all, list_them, count_them, sort_by_column, rank_them, sort_it, count_in_each, change_subject)
 
 
 def reaches(spec: QuerySpec, base: str, graph: JoinGraph) -> bool:

@@ -72,7 +72,8 @@ def _top(items: list[Item], j: int, edit: Edit) -> Found:
     """'top 3', 'the first 10', or a bare '3 instead' (N of the previous ranking)."""
     it = items[j]
     if it.has("top") and j + 1 < len(items) and _count(items[j + 1]) is not None:
-        return replace(edit, limit=_count(items[j + 1])), j + 2
+        top = it.cue("top")                 # "bottom 3" after "top 3": the other end, same N
+        return replace(edit, limit=_count(items[j + 1]), direction=top.arg == "desc" if top else None), j + 2
     if it.kind == "number" and _count(it) is not None and edit.marked:
         return replace(edit, limit=_count(it)), j + 1
     return None
@@ -114,7 +115,35 @@ def _aggregate(items: list[Item], j: int, edit: Edit) -> Found:
         cue = extreme                      # "the maximum instead": nothing after it to rank
     if cue is None or cue.arg not in _AGGS or edit.fn is not None:
         return None
-    return replace(edit, fn=cue.arg), j + 1
+    # "which one is highest" ranks the previous groups; "the maximum instead" changes the aggregate
+    ranked = cue is extreme and _stems(items[j]) not in phrases("followup", "aggregate_extremes")
+    return replace(edit, fn=cue.arg, ranked=ranked), j + 1
+
+
+def _order_by(items: list[Item], j: int, edit: Edit) -> Found:
+    """'sort by name', 'sorted by brand': a column the previous answer is ordered by."""
+    if not items[j].has("order") or j + 1 >= len(items):
+        return None
+    cols = _of_kind(items[j + 1], "column")
+    return (replace(edit, order_by=edit.order_by + cols), j + 2) if cols else None
+
+
+def _having(items: list[Item], j: int, edit: Edit) -> Found:
+    """'only those above 14M', 'with more than 100': the previous measure compared, group by group."""
+    cue = items[j].cue("cmp")
+    number = items[j + 1].number if j + 1 < len(items) and items[j + 1].kind == "number" else None
+    if cue is None or cue.arg not in (">", ">=", "<", "<=") or items[j].concepts or number is None \
+            or edit.having is not None:
+        return None
+    return replace(edit, having=(cue.arg, float(number))), j + 2
+
+
+def _bare_quarter(items: list[Item], j: int, edit: Edit) -> Found:
+    """'Q2?' without a year: that quarter of the year the previous question was about."""
+    cue = items[j].cue("quarter")
+    if cue is None or edit.window is not None or edit.quarter is not None:
+        return None
+    return replace(edit, quarter=int(cue.arg)), j + 1
 
 
 def _value(items: list[Item], j: int, edit: Edit) -> Found:
@@ -183,7 +212,7 @@ def _scope(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, scope=edit.scope + (items[j].concepts[0].table,)), j + 1
 
 
-EDIT_RULES = (_widen, _group, _grain, _top, _measure_column, _extreme, _direction, _aggregate, _value, _named,
+EDIT_RULES = (_widen, _order_by, _having, _bare_quarter, _group, _grain, _top, _measure_column, _extreme, _direction, _aggregate, _value, _named,
               _column_number, _scope, _filler)
 
 

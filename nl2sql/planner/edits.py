@@ -58,6 +58,14 @@ class Edit:
     marked: bool = False                      # the words say "this edits the previous question"
     replacing: bool = False                   # "and X?": X replaces the previous named filter
     regroup: bool = False                     # "now by X": X replaces the previous grouping
+    dated: bool = False                       # a word names the date ("by year shipped")
+    quarter: int | None = None                # "Q2?": a quarter of the previous period's year
+    having: tuple[str, float] | None = None   # "only those above 14M": the measure compared per group
+    all_rows: bool = False                    # "show all regions": no cut to the first N
+    plural_ref: bool = False                  # "which of those are ...": the rows, not one group
+    ranked: bool = False                      # "which one is highest": fn came from a ranking word
+    ungroup: bool = False                     # "and overall?": the groupings dropped
+    order_by: tuple[Concept, ...] = ()        # "sort by name": a column of the previous answer
 
     @property
     def acts(self) -> bool:
@@ -68,4 +76,4 @@ class Edit:
     def empty(self) -> bool:
         # naming the rows alone ("which countries ...") changes nothing of the previous question
         return self == Edit(marked=self.marked, replacing=self.replacing, regroup=self.regroup, scope=self.scope,
-                            adding=self.adding, anaphora=self.anaphora)
+                            adding=self.adding, anaphora=self.anaphora, plural_ref=self.plural_ref)

@@ -14,14 +14,14 @@ from dataclasses import replace
 from nl2sql.planner.edit_rules import EDIT_RULES, _stems
 from nl2sql.planner.edits import Edit, GroupEdit, NotAnEdit, ValueEdit
 from nl2sql.planner.lexicon import Lexicon
-from nl2sql.planner.matching import match_items
+from nl2sql.planner.matching import Item, match_items
 from nl2sql.planner.reading import NotUnderstood, significant
 from nl2sql.planner.resolve import strongest
 from nl2sql.planner.timefilters import find_periods
 from nl2sql.planner.tokens import tokenize
 from nl2sql.planner.words import phrases
 
-__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "is_marked", "read_edit"]
+__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "is_marked", "read_edit", "starts_as_followup", "unfilters"]
 
 
 def is_marked(question: str) -> bool:
@@ -37,6 +37,32 @@ def is_marked(question: str) -> bool:
     if stems and (stems[0] in leading or tuple(w for s in stems[:2] for w in s) in leading):
         return True
     return any(s in anywhere for s in stems)
+
+
+def starts_as_followup(question: str) -> bool:
+    """Whether the question opens with words that continue another ("only for ...", "what about ...").
+
+    >>> starts_as_followup("only for express parcels"), starts_as_followup("which parcels are express")
+    (True, False)
+    """
+    stems = [_stems(it) for it in match_items(tokenize(question), _EMPTY)]
+    leading = phrases("followup", "leading")
+    return bool(stems) and (stems[0] in leading or tuple(w for s in stems[:2] for w in s) in leading)
+
+
+def unfilters(question: str) -> bool:
+    """Whether the follow-up only asks to drop the previous filter.
+
+    >>> unfilters("ok, drop the filter"), unfilters("drop the orders table")
+    (True, False)
+    """
+    from catalog_semantics.text import stem, words
+
+    fillers = phrases("followup", "fillers") | phrases("followup", "leading")
+    stems = [stem(w) for w in words(question)]
+    while stems and (stems[0],) in fillers:          # "ok, drop the filter": the openers aside
+        stems.pop(0)
+    return tuple(stems) in phrases("followup", "unfilter")
 
 
 def read_edit(question: str, lex: Lexicon) -> Edit:
@@ -55,16 +81,21 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     stems = [_stems(it) for it in match_items(tokenize(question), _EMPTY)]
     flat = tuple(w for ws in words for w in ws)
     widen = any(flat[n:n + len(p)] == p for p in phrases("followup", "widen") for n in range(len(flat)))
+    ungroup = any(flat[n:n + len(p)] == p for p in phrases("followup", "ungroup") for n in range(len(flat)))
     adding = any(flat[n:n + len(p)] == p for p in phrases("followup", "adding") for n in range(len(flat)))
     listing = any(it.has("list") and not it.concepts for it in matched) and not items
     edit = Edit(window=periods[0] if periods else None, marked=is_marked(question), widen=widen,
-                adding=adding, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
+                all_rows=not widen and any((w,) in phrases("followup", "all_rows") for w in flat),
+                plural_ref=any(w in phrases("followup", "plural_refs") for w in words),
+                adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
                 regroup=any(s in phrases("followup", "regroup") for s in stems))
     unknown: list[str] = []
+    dated = _date_words(items, lex)      # "by year shipped": which date the grain or period is on
     j = 0
     while j < len(items):
-        if j in used:
+        if j in used or (j in dated and (edit.window is not None or any(it.cue("grain") for it in items))):
+            edit = replace(edit, dated=edit.dated or j in dated)
             j += 1
             continue
         for rule in EDIT_RULES:
@@ -79,6 +110,15 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
         raise NotUnderstood("Some words of the follow-up did not map to a change of the previous question.",
                             tuple(unknown))
     return edit
+
+
+def _date_words(items: list[Item], lex: Lexicon) -> set[int]:
+    """Items no other rule knows whose stem names a date column ("shipped": the ship date); the date is
+    then chosen from the question's words by ``conversation._date_column``."""
+    from nl2sql.planner.assemble import _verb_of
+
+    return {j for j, it in enumerate(items) if it.kind == "unknown" and len(_stems(it)) == 1
+            and lex.date_names.get(_verb_of(_stems(it)[0]))}
 
 
 def _starts_with(stems: list[tuple[str, ...]], options: frozenset[tuple[str, ...]]) -> bool:

@@ -66,6 +66,7 @@ class Lexicon:
     metrics: dict[str, Metric] = field(default_factory=dict)
     filters: dict[str, NamedFilter] = field(default_factory=dict)
     dialect: str = "duckdb"
+    letters: dict[str, list[Concept]] = field(default_factory=dict)  # one-letter codes ('A'), by letter
 
 
 _CACHE: weakref.WeakKeyDictionary[SemanticModel, Lexicon] = weakref.WeakKeyDictionary()
@@ -249,6 +250,8 @@ def _add_value(lex: Lexicon, table: str, col: str, value: str) -> None:
         for w in ws:
             if len(w) >= 4 and not w.isdigit() and (w,) not in cue_index():
                 _add(lex.values, (w,), Concept("valueword", table, col, value=w, strength=1), stemmed=False)
+    if len(value) == 1 and value.isalpha() and value.isupper():
+        lex.letters.setdefault(value.lower(), []).append(Concept("value", table, col, value=value))
     if not ws or (len(ws) == 1 and (len(ws[0]) < 2 or (ws[0],) in cue_index() or ws[0].isdigit())):
         return
     concept = Concept("value", table, col, value=value)

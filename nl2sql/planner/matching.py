@@ -54,6 +54,11 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             items.append(Item("date", i, i + 1, tok.text))
             i += 1
             continue
+        code = _letter_code(tok, i, lex)
+        if code:                 # "an A grade": a one-letter code typed in capitals, not the article
+            items.append(Item("concept", i, i + 1, tok.text, concepts=code))
+            i += 1
+            continue
         found = _longest(tokens, i, lex, cues)
         if found is not None:
             items.append(found)
@@ -69,6 +74,14 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             items.append(Item("unknown", i, i + 1, tok.text))
         i += 1
     return items
+
+
+def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:
+    """The stored values a capital letter typed inside the question stands for ("grade A", "an A grade");
+    the pronoun "I" and a capital that starts the question are words."""
+    if i == 0 or tok.kind != "word" or len(tok.text) != 1 or not tok.text.isupper() or tok.text == "I":
+        return ()
+    return tuple(lex.letters.get(tok.word, ()))
 
 
 def _meaningful() -> frozenset[str]:

@@ -42,6 +42,7 @@ class Reading:
     periods: list[Period] = field(default_factory=list)
     date_hints: list[tuple[str, str]] = field(default_factory=list)
     words: tuple[str, ...] = ()                                # stems of the question's words
+    free_words: tuple[str, ...] = ()                           # ... but those of phrases naming a column
     date_cols: list[tuple[ColRef, int]] = field(default_factory=list)
     existence: list[tuple[str, bool, int]] = field(default_factory=list)  # (table, negated, position)
     at_least_one: set[int] = field(default_factory=set)     # existence positions said as "at least one"

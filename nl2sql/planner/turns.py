@@ -15,7 +15,15 @@ from nl2sql.answer import Candidate
 from nl2sql.planner import answer_spec, checked_sql, plan_spec
 from nl2sql.planner.checks import check_question
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
-from nl2sql.planner.followup import Edit, NotAnEdit, is_marked, read_edit
+from nl2sql.planner.conversation_rows import drop_filter
+from nl2sql.planner.followup import (
+    Edit,
+    NotAnEdit,
+    is_marked,
+    read_edit,
+    starts_as_followup,
+    unfilters,
+)
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.reading import NotUnderstood
@@ -33,15 +41,27 @@ def plan_turn(question: str, model: SemanticModel, history: Sequence[tuple[str, 
     if previous is None and refers_back(question):
         return answer_spec(lambda: _no_context(question), model, dialect=dialect, columns=columns)
     if not history:
-        return answer_spec(lambda: plan_spec(question, model), model, dialect=dialect, columns=columns,
+        return answer_spec(lambda: _alone(question, model), model, dialect=dialect, columns=columns,
                            question=question)
     return answer_spec(lambda: read_turn(question, model, previous), model, dialect=dialect, columns=columns,
                        question=question)
 
 
+def _alone(question: str, model: SemanticModel) -> Read:
+    """A question read on its own; one that opens as a follow-up ("only for express parcels") and, alone,
+    measures nothing is a fragment of a question that is not there: declined, not listed."""
+    read = plan_spec(question, model)
+    if not read[0].measures and starts_as_followup(question):
+        raise NotUnderstood("This reads as a follow-up, but there is no earlier answer to change; ask it in full.",
+                            ())
+    return read
+
+
 def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -> Read:
     """The frame of one turn: the follow-up's edit of ``previous`` when its words ask for one or the
     question cannot be read alone; otherwise the question's own reading."""
+    if previous is not None and unfilters(question):
+        return drop_filter(previous), ["follow-up: the previous question, without its filter"], 0.8
     check_question(question)
     try:
         alone: Read | NotUnderstood = plan_spec(question, model)
@@ -50,7 +70,7 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
     if previous is None:
         if isinstance(alone, NotUnderstood):
             raise alone
-        return alone
+        return _alone(question, model)
     lex = lexicon_for(model)
     try:
         edit: Edit | None = read_edit(question, lex)
