@@ -49,7 +49,7 @@ def _own_text(original: exp.Expression, capped: exp.Expression, added_limit: int
     try:
         text = token_text(sql, dialect) + (f" LIMIT {added_limit}" if added_limit is not None else "")
         again = [t for t in sqlglot.parse(text, read=dialect) if t is not None]
-    except Exception:  # noqa: BLE001  (any doubt: let sqlglot render the tree instead)
+    except Exception:
         return None
     return text if len(again) == 1 and again[0] == capped and original is not None else None
 
@@ -63,7 +63,7 @@ def render(capped: exp.Expression, dialect: str, sql: str, *, read_dialect: str,
     try:
         rendered = rendered or capped.sql(dialect=dialect, comments=False)
         again = [t for t in sqlglot.parse(rendered, read=dialect) if t is not None]
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         raise GuardRejected((Issue("guard_error", "The query could not be prepared safely, so it was not run.",
                                    type(e).__name__),), sql=sql) from e
     if substitutes_variables(dialect) and "${" in rendered:    # what runs, as the engine will read it
