@@ -1,0 +1,77 @@
+"""The guard's Databricks rendering against the input, on Spark, for every runnable Spider dev gold query.
+
+Usage: PYTHONPATH=. python benchmarks/guard_render_spark.py [--spider DIR] [--db DB_ID ...] [--lanes N] [--show N]
+
+Starts one Spark Thrift Server (tests/spark_server.py; Java 17 and the pyspark wheel), copies the Spider dev
+SQLite databases into it (tests/spark_spider.py), transpiles each gold query from SQLite to Databricks SQL,
+guards it (``policy_for_model`` on the schema read from Spark, no row cap), runs the transpiled input and the
+guard's rendering, and compares the results (eval ``result_eq``; ordered only under an outer ORDER BY).
+Prints JSON: counts (runs on Spark / Spark cannot run the input / equal / differ / refused / ...), the first
+``--show`` cases of each non-equal kind, and the seconds taken. Every "differ" is a guard rendering bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.spark_server import java_missing_reason, patch_connector_for_spark, start_server  # noqa: E402
+from tests.spark_spider import compare_gold, load_spider, runnable_examples  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = os.environ.get("NL2SQL_SPIDER_DIR") or str(REPO.parent / "shared" / "benchmarks" / "spider")
+    if not Path(default).exists():                    # a worktree sits one level deeper than the main checkout
+        default = str(REPO.parent.parent / "shared" / "benchmarks" / "spider")
+    parser.add_argument("--spider", default=default)
+    parser.add_argument("--db", nargs="*", help="only these db_ids (default: every runnable one)")
+    parser.add_argument("--lanes", type=int, default=3)
+    parser.add_argument("--show", type=int, default=20)
+    args = parser.parse_args(argv)
+    reason = java_missing_reason()
+    if reason:
+        print(json.dumps({"skipped": reason}))
+        return 1
+    spider = Path(args.spider)
+    examples = runnable_examples(spider, args.db)
+    db_ids = sorted({e["db_id"] for e in examples})
+    started = time.monotonic()
+    server = start_server()
+    try:
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            patch_connector_for_spark(monkeypatch)
+            up = time.monotonic()
+            schemas = load_spider(server, spider, db_ids)
+            loaded = time.monotonic()
+            figures = compare_gold(server, schemas, examples, lanes=args.lanes)
+    finally:
+        server.stop()
+    done = time.monotonic()
+    counts = figures.counts()
+    cases = {kind: [{"db_id": o.db_id, "gold": o.gold, "transpiled": o.transpiled, "rendered": o.rendered,
+                     "detail": o.detail} for o in figures.outcomes if o.status == kind][:args.show]
+             for kind in ("differ", "rendered_fails", "refused", "transpile_error")}
+    input_errors = Counter(o.detail.split(":")[0][:80] for o in figures.outcomes if o.status == "input_fails")
+    print(json.dumps({"databases": len(db_ids), "counts": counts, "cases": cases,
+                      "input_fails": [{"db_id": o.db_id, "transpiled": o.transpiled, "error": o.detail}
+                                      for o in figures.outcomes if o.status == "input_fails"][:args.show],
+                      "input_error_kinds": input_errors.most_common(10),
+                      "seconds": {"server_start": round(up - started, 1), "load": round(loaded - up, 1),
+                                  "compare": round(done - loaded, 1), "total": round(done - started, 1)}},
+                     indent=1, default=str))
+    return 0 if counts["differ"] == 0 and counts["rendered_fails"] == 0 else 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
