@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -49,10 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     server = start_server()
     try:
-        with pytest.MonkeyPatch.context() as monkeypatch:
+        with pytest.MonkeyPatch.context() as monkeypatch, tempfile.TemporaryDirectory(prefix="spark-spider-") as tmp:
             patch_connector_for_spark(monkeypatch)
             up = time.monotonic()
-            schemas = load_spider(server, spider, db_ids)
+            schemas = load_spider(server, spider, db_ids, Path(tmp))
             loaded = time.monotonic()
             figures = compare_gold(server, schemas, examples, lanes=args.lanes)
     finally:
