@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = {kind: [{"db_id": o.db_id, "gold": o.gold, "transpiled": o.transpiled, "rendered": o.rendered,
                      "detail": o.detail} for o in figures.outcomes if o.status == kind][:args.show]
              for kind in ("differ", "rendered_fails", "refused", "transpile_error")}
-    input_errors = Counter(o.detail.split(":")[0][:80] for o in figures.outcomes if o.status == "input_fails")
+    input_errors = Counter(_error_kind(o.detail) for o in figures.outcomes if o.status == "input_fails")
     print(json.dumps({"databases": len(db_ids), "counts": counts, "cases": cases,
                       "input_fails": [{"db_id": o.db_id, "transpiled": o.transpiled, "error": o.detail}
                                       for o in figures.outcomes if o.status == "input_fails"][:args.show],
@@ -72,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
                                   "compare": round(done - loaded, 1), "total": round(done - started, 1)}},
                      indent=1, default=str))
     return 0 if counts["differ"] == 0 and counts["rendered_fails"] == 0 else 2
+
+
+def _error_kind(detail: str) -> str:
+    """Spark's error class (``[MISSING_AGGREGATION]``), else the message's start."""
+    start = detail.find("[", detail.find("Exception"))
+    return detail[start: detail.find("]", start) + 1] if start >= 0 else detail[:80]
 
 
 if __name__ == "__main__":

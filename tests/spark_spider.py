@@ -10,7 +10,8 @@ Spark types come from SQLite's declared types by SQLite's own affinity rules (IN
 does not enforce declared types, so a column whose stored values do not all fit the mapped type (dates kept
 as text in a DATETIME column, a word in an INT column) becomes STRING: the values are kept as stored.
 
-``compare_gold`` transpiles each gold query (read sqlite, write databricks), checks it with the guard
+``compare_gold`` transpiles each gold query (read sqlite, write databricks; a double-quoted ``"text"`` that
+names no column becomes the string literal SQLite reads it as, as the guard does for SQLite input), checks it with the guard
 (``policy_for_model`` on the schema's catalog as read from Spark, dialect databricks, the assistant's row cap
 of 1000 so the guard appends or lowers a LIMIT as in production) and runs both the transpiled input and the
 guard's rendering on Spark, comparing results with the eval's ``result_eq`` (order-sensitive only when the
@@ -20,6 +21,7 @@ rendering then returns the cap's worth of rows by design), not compared.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import tempfile
@@ -187,6 +189,7 @@ def compare_gold(server: Any, schemas: dict[str, str], examples: Sequence[dict[s
     from nl2sql.errors import GuardRejected, Nl2SqlError
     from nl2sql.eval.score import result_eq
     from nl2sql.guard import CheckedSql, check, policy_for_model
+    from nl2sql.guard_columns import sqlite_quoted_strings
 
     args = server.connect_args()
     provider = args.pop("credentials_provider")
@@ -206,7 +209,9 @@ def compare_gold(server: Any, schemas: dict[str, str], examples: Sequence[dict[s
     def one(example: dict[str, Any]) -> Outcome:
         o = Outcome(example["db_id"], example["query"])
         try:
-            o.transpiled = sqlglot.transpile(example["query"], read="sqlite", write="databricks")[0]
+            tree = sqlglot.parse_one(example["query"], read="sqlite")
+            sqlite_policy = dataclasses.replace(policies[o.db_id], dialect="sqlite")
+            o.transpiled = sqlite_quoted_strings(tree, sqlite_policy).sql(dialect="databricks")
         except sqlglot.errors.SqlglotError as e:
             o.status, o.detail = "transpile_error", str(e)[:300]
             return o
