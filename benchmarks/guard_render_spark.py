@@ -8,6 +8,12 @@ guards it (``policy_for_model`` on the schema read from Spark, no row cap), runs
 guard's rendering, and compares the results (eval ``result_eq``; ordered only under an outer ORDER BY).
 Prints JSON: counts (runs on Spark / Spark cannot run the input / equal / differ / refused / ...), the first
 ``--show`` cases of each non-equal kind, and the seconds taken. Every "differ" is a guard rendering bug.
+
+Measured (Spark 4.0.1, 2 Dec 2026, 372 s on the shared 2-core machine): of 972, 859 run on Spark, 857
+result-equal, 0 differ, 0 refused, 2 capped (the input returns over 1000 rows; not compared); 113 inputs Spark
+cannot run: 102 MISSING_AGGREGATION and 3 MISSING_GROUP_BY (SQLite's bare columns beside an aggregate),
+8 CAST_INVALID_INPUT (car_1 stores the text 'null' in numeric columns, kept as STRING; ANSI casts refuse it).
+Every rendering is the input's own text plus `` LIMIT 1000`` where it had no LIMIT (guard_render token path).
 """
 
 from __future__ import annotations
