@@ -32,8 +32,12 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.spark_server import java_missing_reason, patch_connector_for_spark, start_server  # noqa: E402
-from tests.spark_spider import compare_gold, load_spider, runnable_examples  # noqa: E402
+from tests.spark_server import (
+    java_missing_reason,
+    patch_connector_for_spark,
+    start_server,
+)
+from tests.spark_spider import compare_gold, load_spider, runnable_examples
 
 
 def main(argv: list[str] | None = None) -> int:

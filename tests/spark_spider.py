@@ -25,10 +25,11 @@ import dataclasses
 import json
 import sqlite3
 import tempfile
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
