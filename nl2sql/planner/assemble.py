@@ -60,7 +60,7 @@ class Assembler:
             return self._share()
         if (r.dims or r.unit_dims) and r.extremes and all(t[1][0] == "column" for t in r.extremes):  # type: ignore[index]
             # "the maximum weight for each type of pet": per group, not the single heaviest row
-            for desc, (kind, obj), _pos in r.extremes:  # type: ignore[misc]
+            for desc, (_kind, obj), _pos in r.extremes:  # type: ignore[misc]
                 m = Measure("agg", obj.table, "max" if desc else "min", col=obj)
                 if m not in r.measures:          # "... List the maximum weight and pet type": named twice
                     r.measures.append(m)
@@ -273,7 +273,7 @@ class Assembler:
                     raise NotUnderstood("I could not tell what to count.", ())
                 table = subject or r.dims[0].col.table
                 measures[i] = replace(m, table=table)
-        for desc, target, _pos in r.extremes:
+        for _desc, target, _pos in r.extremes:
             if target[0] in ("metric", "table"):  # type: ignore[index]
                 self._measure_index(target, measures)
         base = self._base(measures)
@@ -286,7 +286,7 @@ class Assembler:
         used_tables = {m.table for m in measures} | {d.col.table for d in dims}
         # the subject becomes a grouping when the question ranks or filters its members
         ranks = bool(r.having or r.extremes or r.limit or r.orders)
-        for table, _pos, plural in r.entities:
+        for table, _pos, _plural in r.entities:
             if table in used_tables or any(self.up(base, table) and table == d.col.via for d in dims):
                 continue
             if ranks and not r.mode and table != base and dims and self._on_path(base, table, dims) \
