@@ -190,7 +190,7 @@ def compare_gold(server: Any, schemas: dict[str, str], examples: Sequence[dict[s
     from nl2sql.errors import GuardRejected, Nl2SqlError
     from nl2sql.eval.score import result_eq
     from nl2sql.guard import CheckedSql, check, policy_for_model
-    from nl2sql.guard_columns import sqlite_quoted_strings
+    from nl2sql.guard.columns import sqlite_quoted_strings
 
     args = server.connect_args()
     provider = args.pop("credentials_provider")
