@@ -204,12 +204,15 @@ class Assembler:
         return None
 
     def _plain_date(self, base: str) -> ColRef | None:
-        """Of the nearest table with several dates, the one the model calls just "date" (an overlay
-        synonym): the date its rows are dated by when the question names none."""
+        """Of the nearest table with several dates, its overlay ``default_date``, else the one the model
+        calls just "date" (an overlay synonym): the date its rows are dated by when the question names none."""
         plain = {(c.table, c.column) for c in self.lex.names.get(("date",), ())
                  if c.kind == "column" and c.strength >= 3}     # named so, not only ending in "date"
         for t in self._by_distance(base):
             dates = self.lex.tables[t].dates
+            default = self.lex.tables[t].table.default_date           # the overlay's default_date
+            if default is not None and default in dates:
+                return ColRef(t, default)
             if dates:
                 hits = [d for d in dates if (t, d) in plain]
                 return ColRef(t, hits[0]) if len(dates) > 1 and len(hits) == 1 else None
