@@ -136,3 +136,12 @@ def test_sql_default_filter_and_errors() -> None:
     wrong_table = {"tables": {"visits": {"default_filter": "current member"}}, "filters": OVERLAY["filters"]}
     with pytest.raises(OverlayError, match="is over members"):
         apply_overlay(catalog, parse_overlay(wrong_table))
+
+
+def test_the_prompt_context_states_the_default_filter_as_a_rule(
+        gym: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    from catalog_semantics.render import render_context
+    context = render_context(gym[1], budget_tokens=8000)
+    rules = context[context.index("-- Instructions:"):]
+    assert "Questions about members count or list only rows where cancelled_on IS NULL ('current member')" in rules
+    assert "A period such as 'in 2024' on members filters joined_on" in rules
