@@ -145,3 +145,9 @@ def test_the_prompt_context_states_the_default_filter_as_a_rule(
     rules = context[context.index("-- Instructions:"):]
     assert "Questions about members count or list only rows where cancelled_on IS NULL ('current member')" in rules
     assert "A period such as 'in 2024' on members filters joined_on" in rules
+
+
+def test_a_named_filter_dates_its_events(gym: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'cancelled members per year': the filter reads cancelled_on, so the years are its years."""
+    c = plan("cancelled members per year", gym[1])
+    assert c.sql and "YEAR(members.cancelled_on)" in c.sql and "joined_on" not in c.sql, c.sql
