@@ -151,3 +151,20 @@ def test_a_named_filter_dates_its_events(gym: tuple[duckdb.DuckDBPyConnection, S
     """'cancelled members per year': the filter reads cancelled_on, so the years are its years."""
     c = plan("cancelled members per year", gym[1])
     assert c.sql and "YEAR(members.cancelled_on)" in c.sql and "joined_on" not in c.sql, c.sql
+
+
+@pytest.mark.parametrize(("turns", "applied"), [
+    (("how many members", "and per club?"), True),               # kept through an edit
+    (("how many members ever", "and per club?"), False),          # the first turn's override is kept too
+    (("how many members", "and in 2023?"), False),                # a period now: history
+    (("how many members", "what about premium?"), True),
+])
+def test_follow_ups_keep_or_drop_the_default(gym: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                             turns: tuple[str, ...], applied: bool) -> None:
+    from nl2sql.planner.turns import plan_turn
+    history: list[tuple[str, str]] = []
+    for question in turns:
+        c = plan_turn(question, gym[1], history)
+        assert c.sql, c.abstain_reason
+        history.append((question, c.sql))
+    assert ("cancelled_on IS NULL" in history[-1][1]) == applied, history[-1][1]

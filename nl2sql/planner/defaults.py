@@ -42,6 +42,20 @@ def with_default_filter(spec: QuerySpec, question: str, lex: Lexicon) -> QuerySp
     return replace(spec, default_filters=(*spec.default_filters, spec.base))
 
 
+def edited_default(previous: QuerySpec, spec: QuerySpec, question: str, lex: Lexicon) -> QuerySpec:
+    """A follow-up's frame: the default filter kept from the previous turn unless the follow-up now names a
+    conflicting condition or asks for every row; decided afresh when the follow-up changes the table."""
+    if spec.base != previous.base:
+        return with_default_filter(replace(spec, default_filters=()), question, lex)
+    f = default_filter(lex, spec.base)
+    if f is None or spec.base not in spec.default_filters:
+        return spec                      # the earlier turn overrode it ("ever"): a follow-up keeps that
+    stems = tuple(stem(w) for w in words(question))
+    if _asks_all_rows(stems, spec.base, lex) or _conflicts(spec, f, lex):
+        return replace(spec, default_filters=tuple(t for t in spec.default_filters if t != spec.base))
+    return spec
+
+
 def default_note(table: str, lex: Lexicon) -> str:
     """The sentence an answer carries when a default filter was applied."""
     f = default_filter(lex, table)
