@@ -34,6 +34,10 @@ class Table:
     catalog: str | None = None                  # e.g. "samples" in Unity Catalog
     kind: str = "table"                         # "table" or "view"
     row_count: int | None = None
+    # The rows a question about this table means unless it says otherwise (overlay ``default_filter``):
+    # a named filter of the model, or a condition over this table named after it.
+    default_filter: NamedFilter | None = None
+    default_date: str | None = None             # the date a period ("in 2024") filters when it names none
 
     @property
     def qualified_name(self) -> str:

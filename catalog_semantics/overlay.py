@@ -70,6 +70,7 @@ def apply_overlay(catalog: Catalog, overlay: Overlay | None) -> SemanticModel:
             relationships.append(canonical)
     metrics = tuple(check.metric(m, f"metrics[{i}]") for i, m in enumerate(ov.metrics))
     filters = tuple(check.filter(f, f"filters[{i}]") for i, f in enumerate(ov.filters))
+    merged = tuple(_with_defaults(t, ov, filters, check) for t in merged)
     for kind, named in (("metrics", metrics), ("filters", filters)):
         seen = [n.name.lower() for n in named]
         if dup := next((n for n in seen if seen.count(n) > 1), None):
@@ -102,6 +103,33 @@ def _merge_table(table: Table, t_ov: TableOverlay, fail: Any) -> Table:
         )
     return replace(table, columns=tuple(columns), comment=t_ov.description or table.comment,
                    synonyms=_union(table.synonyms, t_ov.synonyms))
+
+
+def _with_defaults(table: Table, ov: Overlay, filters: tuple[NamedFilter, ...], check: _SqlChecker) -> Table:
+    """The table's ``default_filter`` (a named filter of the same table, or SQL over it) and ``default_date``."""
+    t_ov = next((t for t in ov.tables if find_table((table,), t.name) is not None), None)
+    if t_ov is None or (t_ov.default_filter is None and t_ov.default_date is None):
+        return table
+    key = f"tables.{t_ov.name}"
+    default = None
+    if t_ov.default_filter is not None:
+        wanted = t_ov.default_filter.lower()
+        default = next((f for f in filters if f.name.lower() == wanted), None)
+        if default is not None and default.table.lower() != table.name.lower():
+            raise check.fail(f"{key}.default_filter",
+                             f"the filter '{default.name}' is over {default.table}, not {table.name}")
+        if default is None:
+            try:
+                check.expression(t_ov.default_filter, (table.name,), f"{key}.default_filter")
+            except OverlayError as e:
+                known = ", ".join(f.name for f in filters) or "none"
+                raise check.fail(f"{key}.default_filter", f"'{t_ov.default_filter}' is neither a named filter "
+                                 f"(known: {known}) nor a SQL condition over {table.name}") from e
+            default = NamedFilter(f"default {table.name}", t_ov.default_filter, table.name)
+    date = None
+    if t_ov.default_date is not None:
+        date = check.columns(table, (t_ov.default_date,), f"{key}.default_date")[0]
+    return replace(table, default_filter=default, default_date=date)
 
 
 def _union(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:

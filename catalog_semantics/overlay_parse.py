@@ -30,6 +30,8 @@ class TableOverlay:
     description: str | None = None
     synonyms: tuple[str, ...] = ()
     columns: tuple[ColumnOverlay, ...] = ()
+    default_filter: str | None = None           # a named filter's name, or SQL over this table
+    default_date: str | None = None             # the column a period filters when the question names no date
 
 
 @dataclass(frozen=True)
@@ -133,12 +135,14 @@ class _Reader:
         return tuple(t for i, v in enumerate(values) if (t := self.text(v, f"{key}[{i}]")) is not None)
 
     def table(self, name: str, body: object, key: str) -> TableOverlay:
-        t = self.mapping(body or {}, key, {"description", "synonyms", "columns"})
+        t = self.mapping(body or {}, key, {"description", "synonyms", "columns", "default_filter", "default_date"})
         columns = self.mapping(t.get("columns") or {}, f"{key}.columns", None)
         return TableOverlay(
             name=name,
             description=self.text(t.get("description"), f"{key}.description"),
             synonyms=self.texts(t.get("synonyms"), f"{key}.synonyms"),
+            default_filter=self.text(t.get("default_filter"), f"{key}.default_filter"),
+            default_date=self.text(t.get("default_date"), f"{key}.default_date"),
             columns=tuple(self.column(c, body, f"{key}.columns.{c}") for c, body in columns.items()),
         )
 

@@ -120,8 +120,9 @@ class _Context:
             lines = ["-- Named filters (conditions on rows):"]
             lines += [f"--   {f.name}: {_one_line(f.sql)}  [{f.table}]{about(f)}" for f in filters]
             blocks.append("\n".join(lines))
-        if model.instructions:
-            blocks.append("\n".join(["-- Instructions:"] + [f"--   - {_one_line(i)}" for i in model.instructions]))
+        rules = [*model.instructions, *(r for t in tables for r in _default_rules(t))]
+        if rules:
+            blocks.append("\n".join(["-- Instructions:"] + [f"--   - {_one_line(i)}" for i in rules]))
         return "\n\n".join(blocks) + "\n"
 
     def table_block(self, table: Table, shown: set[str], detail: _Detail) -> str:
@@ -206,6 +207,20 @@ def _ident(name: str, quote: str = '"') -> str:
 
 def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def _default_rules(table: Table) -> list[str]:
+    """The overlay's ``default_filter`` and ``default_date`` of a table, as rules for whoever writes SQL."""
+    rules = []
+    if (f := table.default_filter) is not None:
+        named = f" ('{f.name}')" if not f.name.startswith("default ") else ""
+        rules.append(f"Questions about {table.name} count or list only rows where {_one_line(f.sql)}{named}, the "
+                     f"table's default filter, unless the question asks for all or former rows, 'ever', or the "
+                     f"whole history, or names another condition on the same columns.")
+    if table.default_date:
+        rules.append(f"A period such as 'in 2024' on {table.name} filters {table.default_date} unless the "
+                     f"question names another date.")
+    return rules
 
 
 def _one_line(text: str) -> str:

@@ -21,6 +21,7 @@ from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.checks import check_question, run_checks
 from nl2sql.planner.clarify import Ambiguity, check_polar, choices_for
 from nl2sql.planner.compile import Compiler
+from nl2sql.planner.defaults import default_note, with_default_filter
 from nl2sql.planner.describe import business_name, describe
 from nl2sql.planner.intent import NotUnderstood, Reader
 from nl2sql.planner.joins import join_graph
@@ -73,7 +74,7 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
                         tables=tuple(dict.fromkeys(c.table for c in first.concepts)))
     reading = Reader(items, lex, graph).read()
     assembler = Assembler(reading, lex, graph)
-    spec = assembler.assemble()
+    spec = with_default_filter(assembler.assemble(), question, lex)
     confidence = 0.9 - 0.1 * reading.fuzzy - 0.05 * reading.weak - 0.05 * len(assembler.notes)
     return spec, assembler.notes, max(0.3, min(1.0, confidence))
 
@@ -81,7 +82,9 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
 def checked_sql(spec: QuerySpec, model: SemanticModel, *, dialect: str | None = None,
                 columns: Literal["helpful", "asked"] = "asked") -> tuple[QuerySpec, list[str], str]:
     """The spec after the checks before any answer (``checks.CHECKS``), their notes, and its SQL."""
-    spec, notes = run_checks(spec, lexicon_for(model), join_graph(model))
+    lex = lexicon_for(model)
+    spec, notes = run_checks(spec, lex, join_graph(model))
+    notes += [default_note(t, lex) for t in spec.default_filters]
     return spec, notes, compile_spec(spec, model, dialect=dialect, columns=columns)
 
 

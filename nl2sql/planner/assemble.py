@@ -204,16 +204,32 @@ class Assembler:
         return None
 
     def _plain_date(self, base: str) -> ColRef | None:
-        """Of the nearest table with several dates, the one the model calls just "date" (an overlay
-        synonym): the date its rows are dated by when the question names none."""
+        """Of the nearest table with several dates, its overlay ``default_date``, else the one the model
+        calls just "date" (an overlay synonym): the date its rows are dated by when the question names none."""
         plain = {(c.table, c.column) for c in self.lex.names.get(("date",), ())
                  if c.kind == "column" and c.strength >= 3}     # named so, not only ending in "date"
         for t in self._by_distance(base):
             dates = self.lex.tables[t].dates
+            default = self.lex.tables[t].table.default_date           # the overlay's default_date
+            if default is not None and default in dates and not self._child_conditions(t):
+                return ColRef(t, default)
             if dates:
                 hits = [d for d in dates if (t, d) in plain]
                 return ColRef(t, hits[0]) if len(dates) > 1 and len(hits) == 1 else None
         return None
+
+    def _child_conditions(self, table: str) -> bool:
+        """Whether the question filters a table reached from ``table`` one-to-many ("employees rated 5 in
+        2024"): the period may be that table's events, so no default date settles it."""
+        for c in self.r.conditions:
+            if c.table != table:
+                try:
+                    p = self.graph.path(table, c.table)
+                except Ambiguous:
+                    return True
+                if p is None or any(not e.up for e in p):
+                    return True
+        return False
 
     def _date_choices(self, base: str) -> list[str]:
         """The dates of the nearest table that has some, in words, when there are two or three."""
@@ -227,8 +243,16 @@ class Assembler:
         """'went by truck in 1995' names the ship mode, so the year is the ship date's: a date column
         whose name starts like a column the question filters on. A grouping does not say so ("revenue by
         ship mode in 1997" is dated like any revenue)."""
-        mentioned = [c.col for c in self.r.conditions if c.col]
+        plain = [c.col for c in self.r.conditions if c.col]
+        mentioned = list(plain)
+        for c in self.r.conditions:              # "resignations per year": the filter's termination_reason
+            if c.kind == "filter" and c.filter_name in self.lex.filters:
+                f = self.lex.filters[c.filter_name]
+                mentioned += [ColRef(f.table.lower(), n) for n in _filter_columns(f.sql, self.lex)]
         found: list[ColRef] = []
+        for ref in mentioned[len(plain):]:       # "leavers per year": a date the filter itself reads
+            if ref.column in self.lex.tables[ref.table].dates and ref not in found:
+                found.append(ref)
         for ref in mentioned:
             info = self.lex.tables[ref.table]
             head = info.column_words.get(ref.column, ())[:1]
@@ -757,3 +781,12 @@ def _year_comparison(start: date | None, end: date | None) -> tuple[str, int] | 
 
 def _unused(_: date) -> None:  # pragma: no cover - keeps the import for type readers
     return None
+
+
+def _filter_columns(sql: str, lex: Lexicon) -> list[str]:
+    """The columns of the filter's table a named filter reads, as the catalog spells them."""
+    try:
+        tree = sqlglot.parse_one(sql, read=lex.dialect)
+    except sqlglot.errors.ParseError:
+        return []
+    return list(dict.fromkeys(c.name for c in tree.find_all(exp.Column) if c.name))

@@ -217,6 +217,10 @@ class Compiler:
         s = self.spec
         # conditions first: whether a child table is joined decides how rows are counted
         where = [self._where(c) for c in self._main_conditions()] + self._exists()
+        for table in s.default_filters:          # the overlay's default rows of the base table
+            f = self.lex.tables[table].table.default_filter
+            if f is not None and table == s.base:
+                where.append(self.model_sql(f.sql, table, (), alias=s.base))
         names: set[str] = set()
         select: list[exp.Expression] = []
         group: list[exp.Expression] = []

@@ -12,6 +12,9 @@ import re
 import weakref
 from dataclasses import dataclass, field
 
+import sqlglot
+from sqlglot import exp
+
 from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel, Table
 from catalog_semantics.text import plain_words, stem, words
 from nl2sql.planner.tokens import name_stem, singular
@@ -26,6 +29,10 @@ _ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))
 # Words that name a table's role rather than its rows ("cars data", "student details", "order records")
 _CONTAINER_WORDS = frozenset(word_list("container_words"))
 _COMMENT_STOP = frozenset(word_list("comment_stop"))
+# How a count is named ("number of X", "X count") and asked for ("how many X"): see counting_phrasings
+_COUNT_LEADS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_leads"))
+_COUNT_TAILS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_tails"))
+_COUNT_AS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_as"))
 # "F = fulfilled (all items shipped), O = open" -> (F, fulfilled), (O, open)
 _CODE_LABEL = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,3})\s*=\s*([A-Za-z][A-Za-z ]*)")
 
@@ -121,6 +128,8 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
         concept = Concept("metric", m.table.lower(), name=m.name)
         for phrase in (m.name, *m.synonyms):
             _add(lex.names, tuple(words(phrase)), concept)
+            for variant in counting_phrasings(tuple(words(phrase))) if _counts(m, model.dialect) else ():
+                _add(lex.names, variant, concept)
     for f in (*model.filters, *_flag_filters(model)):
         lex.filters.setdefault(f.name, f)
         concept = Concept("filter", f.table.lower(), name=f.name)
@@ -133,6 +142,38 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
             if len(w) >= 4 and not w.isdigit():
                 lex.vocab.setdefault(w[0], set()).add(w)
     return lex
+
+
+def _counts(m: Metric, dialect: str) -> bool:
+    """A metric that counts rows (``format: count``, or a COUNT): "how many" asks for it. A sum of a
+    quantity ("number of units") is not reached that way, where "how many units in stock" means another."""
+    if m.format == "count":
+        return True
+    try:
+        return isinstance(sqlglot.parse_one(m.sql, read=dialect), exp.Count)
+    except sqlglot.errors.ParseError:
+        return False
+
+
+def counting_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """A metric named as a count of X ("number of X", "X count") is also asked for with every counting
+    lead of vocabulary.yaml ``metric_phrasings`` ("how many X", "count of X"); other names have none.
+
+    >>> counting_phrasings(("session", "count"))[:2]
+    (('how', 'many', 'session'), ('number', 'of', 'session'))
+    >>> counting_phrasings(("revenue",))
+    ()
+    """
+    nouns = None
+    for lead in _COUNT_LEADS:
+        if len(phrase) > len(lead) and phrase[:len(lead)] == lead:
+            nouns = phrase[len(lead):]
+    for tail in _COUNT_TAILS:
+        if len(phrase) > len(tail) and phrase[-len(tail):] == tail:
+            nouns = phrase[:-len(tail)]
+    if not nouns:
+        return ()
+    return tuple(v for v in ((*lead, *nouns) for lead in _COUNT_AS) if v != phrase)
 
 
 def _flag_filters(model: SemanticModel) -> list[NamedFilter]:

@@ -75,3 +75,4 @@ class QuerySpec:
     limit: int | None = None
     distinct: bool = False
     helpers: tuple[ColRef, ...] = ()      # shown beside a list to explain it (what it is filtered or sorted on)
+    default_filters: tuple[str, ...] = ()  # tables whose overlay default filter applies (planner.defaults)

@@ -15,6 +15,7 @@ from nl2sql.answer import Candidate
 from nl2sql.planner import answer_spec, checked_sql, plan_spec
 from nl2sql.planner.checks import check_question
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
+from nl2sql.planner.defaults import edited_default
 from nl2sql.planner.conversation_rows import drop_filter
 from nl2sql.planner.followup import (
     Edit,
@@ -80,7 +81,7 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
     # a fragment read alone ("by ship mode" as a list of ship modes) loses the measure: edit instead
     fragment = isinstance(alone, NotUnderstood) or (bool(previous.measures) and not alone[0].measures)
     if edit is not None and edit.acts and (edit.marked or fragment):
-        spec = apply_edit(previous, edit, lex, join_graph(model), question)
+        spec = edited_default(previous, apply_edit(previous, edit, lex, join_graph(model), question), question, lex)
         return spec, ["follow-up: the previous question, changed"], 0.8
     if isinstance(alone, NotUnderstood):
         raise alone

@@ -1,0 +1,122 @@
+"""A table's default filter (overlay ``default_filter``): the rows a question about that table means
+unless it says otherwise ("how many employees" = active employees).
+
+Decided once per question, on the spec: the default applies to the base table when the question
+neither names a condition the default would conflict with, nor asks for every row ("all employees",
+"ever", "including former": vocabulary.yaml ``default_filter``), nor asks about a past period while
+the default is a current state (a condition on a date column, such as ``termination_date IS NULL``).
+The compiler adds the condition; the checks' notes say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sqlglot
+from sqlglot import exp
+
+from catalog_semantics.model import NamedFilter
+from catalog_semantics.text import stem, words
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.spec import Condition, QuerySpec
+from nl2sql.planner.words import phrases
+
+
+def default_filter(lex: Lexicon, table: str) -> NamedFilter | None:
+    """The default filter of a table of the lexicon, if the overlay gave it one."""
+    info = lex.tables.get(table)
+    return info.table.default_filter if info is not None else None
+
+
+def with_default_filter(spec: QuerySpec, question: str, lex: Lexicon) -> QuerySpec:
+    """The spec with its base table's default filter marked as applied, unless the question overrides it.
+
+    A spec that already has it, or has no such table, comes back unchanged.
+    """
+    f = default_filter(lex, spec.base)
+    if f is None or spec.base in spec.default_filters:
+        return spec
+    stems = tuple(stem(w) for w in words(question))
+    if _asks_all_rows(stems, spec.base, lex) or _conflicts(spec, f, lex):
+        return spec
+    return replace(spec, default_filters=(*spec.default_filters, spec.base))
+
+
+def edited_default(previous: QuerySpec, spec: QuerySpec, question: str, lex: Lexicon) -> QuerySpec:
+    """A follow-up's frame: the default filter kept from the previous turn unless the follow-up now names a
+    conflicting condition or asks for every row; decided afresh when the follow-up changes the table."""
+    if spec.base != previous.base:
+        return with_default_filter(replace(spec, default_filters=()), question, lex)
+    f = default_filter(lex, spec.base)
+    if f is None or spec.base not in spec.default_filters:
+        return spec                      # the earlier turn overrode it ("ever"): a follow-up keeps that
+    stems = tuple(stem(w) for w in words(question))
+    if _asks_all_rows(stems, spec.base, lex) or _conflicts(spec, f, lex):
+        return replace(spec, default_filters=tuple(t for t in spec.default_filters if t != spec.base))
+    return spec
+
+
+def default_note(table: str, lex: Lexicon) -> str:
+    """The sentence an answer carries when a default filter was applied."""
+    f = default_filter(lex, table)
+    info = lex.tables[table]
+    noun = " ".join(info.words) or table
+    if f is None:
+        return ""
+    what = f"'{f.name}'" if not f.name.startswith("default ") else f.sql
+    return f"only {noun} rows that are {what} (the table's default filter; ask about all {noun} to include every row)"
+
+
+def _conditions(spec: QuerySpec) -> list[Condition]:
+    found = list(spec.conditions)
+    for m in spec.measures:
+        found.extend(m.share_of)
+    return found
+
+
+def _conflicts(spec: QuerySpec, f: NamedFilter, lex: Lexicon) -> bool:
+    """The question names a condition the default would contradict or repeat: any named filter of the
+    table, a condition on a column the default reads, or a period when the default reads a date."""
+    read = _columns_of(f.sql, lex.dialect)
+    dates = {d.lower() for d in lex.tables[spec.base].dates}
+    for c in _conditions(spec):
+        if c.table != spec.base:
+            continue
+        if c.kind == "filter":
+            return True
+        col = c.col.column.lower() if c.col else ""
+        if col in read or (c.kind in ("range", "month") and read & dates):
+            return True
+    return False
+
+
+def _asks_all_rows(stems: tuple[str, ...], table: str, lex: Lexicon) -> bool:
+    """'ever', 'including former' anywhere, or 'all' / 'every' right before the table's name."""
+    if any(_contains(stems, p) for p in phrases("default_filter", "widen")):
+        return True
+    names = [k for k, concepts in lex.names.items()
+             if any(c.kind == "table" and c.table == table for c in concepts)]
+    return any(_contains(stems, (*lead, *name)) for lead in phrases("default_filter", "all_of") for name in names)
+
+
+def _contains(stems: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Whether ``phrase`` occurs in ``stems`` as consecutive words.
+
+    >>> _contains(("how", "many", "employ", "ever"), ("ever",)), _contains(("a", "b"), ("b", "a"))
+    (True, False)
+    """
+    n = len(phrase)
+    return n > 0 and any(stems[i:i + n] == phrase for i in range(len(stems) - n + 1))
+
+
+def _columns_of(sql: str, dialect: str) -> set[str]:
+    """The column names a condition reads, lower-cased.
+
+    >>> sorted(_columns_of("termination_date IS NULL AND status = 'A'", "duckdb"))
+    ['status', 'termination_date']
+    """
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.ParseError:
+        return set()
+    return {c.name.lower() for c in tree.find_all(exp.Column) if c.name}
