@@ -115,8 +115,8 @@ def _binds(conn: "sqlalchemy.engine.Connection", name: str, schema: str | None) 
     """Whether a view still runs (SQLite keeps views whose tables were dropped; they are unusable)."""
     import sqlalchemy as sa
 
-    probe = sa.select(sa.literal_column("*")).select_from(sa.table(name, schema=schema)).limit(0)
-    return _safe(conn, lambda: conn.execute(probe).fetchall() is not None, False)
+    probe: sa.Select[Any] = sa.select(sa.literal_column("*")).select_from(sa.table(name, schema=schema)).limit(0)
+    return bool(_safe(conn, lambda: conn.execute(probe).fetchall() is not None, False))
 
 
 def _relationships(tables: list[Table], foreign_keys: list[tuple[str, dict[str, Any]]]) -> tuple[Relationship, ...]:

@@ -305,8 +305,9 @@ def _read_metadata_calls(source: PagedSource, catalog: str, schemas: tuple[str, 
                 r["column_name"], sys.intern(str(r.get("type_name") or "").upper()), r.get("remarks") or None,
                 nullable=r.get("nullable") in (None, 1, "1", True))))
 
+    kinds: tuple[tuple[Literal["tables", "columns"], Consume], ...] = (("tables", keep_tables), ("columns", keep_columns))
     for schema in schemas or (None,):
-        for kind, consume in (("tables", keep_tables), ("columns", keep_columns)):
+        for kind, consume in kinds:
             def checked(page: list[Row], consume: Consume = consume) -> None:
                 consume(page)
                 clock.left()

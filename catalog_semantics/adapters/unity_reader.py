@@ -191,14 +191,15 @@ def _keys(source: MetadataSource, info: str, wanted: ScopeTables) -> tuple[dict[
             continue
         by_position = {int(r["ordinal_position"]): r for r in target}
         to_rows = [by_position.get(int(r.get("position_in_unique_constraint") or r["ordinal_position"])) for r in from_rows]
-        if any(r is None for r in to_rows):
+        matched = [r for r in to_rows if r is not None]
+        if len(matched) < len(to_rows):
             continue
-        to = to_rows[0]
+        to = matched[0]
         same_place = (str(to["table_catalog"]).lower(), str(to["table_schema"]).lower()) == (
             wanted.catalog.lower(), wanted.schema.lower())
         to_table = to["table_name"] if same_place else f"{to['table_catalog']}.{to['table_schema']}.{to['table_name']}"
         relationships.append(Relationship(fk["table_name"], tuple(r["column_name"] for r in from_rows), to_table,
-                                          tuple(r["column_name"] for r in to_rows)))  # type: ignore[index]
+                                          tuple(r["column_name"] for r in matched)))
     return primary, relationships
 
 
