@@ -26,7 +26,8 @@ History = Sequence[tuple[str, str]]  # (question, sql that answered it, or the m
 class Generator(Protocol):
     """What the pipeline asks for candidates. ``attempts`` lists what it tried and dropped on the way."""
 
-    name: GeneratorName
+    @property
+    def name(self) -> GeneratorName: ...           # read-only: generators are frozen dataclasses
 
     def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]: ...
 

@@ -15,7 +15,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -257,11 +257,13 @@ class Assistant:
                 refusal = outcome
             elif isinstance(outcome, UserFacingError):
                 failure = outcome
-        if refusal is not None or failure is not None:
-            spent = {k: sum(getattr(g, k, 0) for g in made)
-                     for k in ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens")}
-            return replace(failed(question, refusal or failure), attempts=tuple(attempts), linked_tables=linked_tables,
-                           **spent)
+        stop = refusal if refusal is not None else failure
+        if stop is not None:
+            def spent(k: str) -> int:
+                return sum(getattr(g, k, 0) for g in made)
+            return replace(failed(question, stop), attempts=tuple(attempts), linked_tables=linked_tables,
+                           prompt_tokens=spent("prompt_tokens"), completion_tokens=spent("completion_tokens"),
+                           cached_tokens=spent("cached_tokens"), reasoning_tokens=spent("reasoning_tokens"))
         return abstained(question, abstentions, attempts=tuple(attempts), linked_tables=linked_tables,
                          llm_configured=self.llm is not None)
 
@@ -281,7 +283,7 @@ class Assistant:
                 if tracked:
                     attempts.extend(tracked)
                     tracked.clear()
-        total = getattr(generator, "with_tokens", lambda c: c)
+        total: Callable[[Candidate], Candidate] = getattr(generator, "with_tokens", lambda c: c)
         asking = next((c for c in candidates if c.clarifies), None)
         if asking is not None and not any(c.sql for c in candidates):
             return total(asking)
