@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from nl2sql.errors import ConfigError
 
@@ -101,7 +101,7 @@ class Settings:
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir) if self.data_dir else default_data_dir()
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:    # Any: each flag has its own field's type
         """Return a copy with the given fields changed, ignoring ``None`` values (CLI flags not given)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
