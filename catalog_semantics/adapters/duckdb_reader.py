@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from catalog_semantics.errors import CatalogError
-from catalog_semantics.model import Catalog, Column, Relationship, Table
+from catalog_semantics.model import Catalog, Column, Relationship, Table, TableKind
 from catalog_semantics.text import clean_sample_values, is_text_type
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def _read(con: "duckdb.DuckDBPyConnection", schema: str | None, value_limit: int
     return Catalog(tables=tables, relationships=tuple(relationships), dialect="duckdb")
 
 
-def _table(con: "duckdb.DuckDBPyConnection", sch: str, name: str, comment: str | None, kind: str,
+def _table(con: "duckdb.DuckDBPyConnection", sch: str, name: str, comment: str | None, kind: TableKind,
            raw_columns: list[tuple[Any, ...]], pk: tuple[str, ...], value_limit: int, max_distinct: int,
            scan_rows: int) -> Table | None:
     """One table or view; None for a view that no longer binds (its base table was dropped): unusable."""

@@ -23,7 +23,7 @@ from catalog_semantics.adapters.unity_describe import ScopeTables, read_without_
 from catalog_semantics.adapters.unity_metric_views import METRIC_VIEW, is_metric_view, mark_metric_view, parse_definition
 from catalog_semantics.adapters.unity_sql import quote_ident, quote_str, sample_values_sql
 from catalog_semantics.errors import CatalogError
-from catalog_semantics.model import Catalog, Column, Relationship, Table
+from catalog_semantics.model import Catalog, Column, Relationship, Table, TableKind
 from catalog_semantics.text import clean_sample_values, is_text_type
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ def _column(row: Row, pk: Sequence[str], tags: tuple[str, ...]) -> Column:
                   is_primary_key=is_pk, tags=tags)
 
 
-def _kind(table_type: str | None) -> str:
+def _kind(table_type: str | None) -> TableKind:
     if is_metric_view(table_type):
         return METRIC_VIEW
     return "view" if table_type and "VIEW" in table_type.upper() else "table"
