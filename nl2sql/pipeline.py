@@ -363,7 +363,7 @@ class Assistant:
             more += [(i, r) for _, r in got]
         return more
 
-    def _vote(self, ran: list[tuple[int, _Ran]], attempts: list[Attempt], total: object,
+    def _vote(self, ran: list[tuple[int, _Ran]], attempts: list[Attempt], total: Callable[[Candidate], Candidate],
               evidence: Sequence[str] = ()) -> _Ran:
         """The candidate whose result most others agree with (ties: candidates.choose's stated rule);
         ``evidence`` is every query written for the question, for the tie rule's centrality."""
@@ -379,7 +379,7 @@ class Assistant:
             agreeing = verdict.support[verdict.winner]
             note = f"{agreeing} of {len(ran)} candidate queries that ran returned this result."
             winner = replace(winner, candidate=replace(winner.candidate, notes=(*winner.candidate.notes, note)))
-        return replace(winner, candidate=total(winner.candidate))  # type: ignore[operator]
+        return replace(winner, candidate=total(winner.candidate))
 
     def _guard_and_run(self, candidate: Candidate, timer: _Timer) -> _Ran:
         assert candidate.sql is not None

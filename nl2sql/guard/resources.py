@@ -23,7 +23,8 @@ SQL, checked on the tree:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from enum import Enum
+from typing import TYPE_CHECKING, Final, Literal
 from collections.abc import Iterator
 
 from sqlglot import exp
@@ -66,7 +67,7 @@ def _compute_size(node: exp.Expr, memo: dict[int, float | None]) -> float | None
         return float(UNKNOWN_VALUE_SIZE)
     built = _built(node, memo)
     if built is not _NOT_A_BUILDER:
-        return built                                           # type: ignore[return-value]
+        return built
     if isinstance(node, (exp.Query, exp.Subquery)):
         return float(UNKNOWN_VALUE_SIZE)                       # a scalar subquery: its own builders are checked
     if isinstance(node, exp.Func) and "replace" in function_names(node):
@@ -74,7 +75,8 @@ def _compute_size(node: exp.Expr, memo: dict[int, float | None]) -> float | None
         a, r = _size(subject, memo), _size(replacement, memo)
         return None if a is None or r is None else a * max(r, 1.0)
     parts = [_size(c, memo) for c in node.iter_expressions()]
-    return None if any(p is None for p in parts) else float(sum(parts))  # type: ignore[arg-type]
+    known = [p for p in parts if p is not None]
+    return None if len(known) < len(parts) else float(sum(known))
 
 
 def _positional_or(node: exp.Expr, i: int) -> exp.Expr | None:
@@ -84,7 +86,12 @@ def _positional_or(node: exp.Expr, i: int) -> exp.Expr | None:
     return ordered[i] if i < len(ordered) else None
 
 
-_NOT_A_BUILDER = object()
+class _Marker(Enum):
+    """A one-member enum, so that ``is _NOT_A_BUILDER`` narrows the type (a bare ``object()`` would not)."""
+    NOT_A_BUILDER = "not a builder"
+
+
+_NOT_A_BUILDER: Final = _Marker.NOT_A_BUILDER
 _LIST_RESIZERS = frozenset({"list_resize", "array_resize"})
 _REPEATERS = frozenset({"array_repeat"})
 _BLOBS = frozenset({"randomblob", "zeroblob"})
@@ -92,7 +99,7 @@ _SIZED = frozenset({"bitstring"})               # (value, length): DuckDB pads a
 _PRINTF = frozenset({"printf", "format", "format_string"})
 
 
-def _built(node: exp.Expr, memo: dict[int, float | None]) -> float | None | object:
+def _built(node: exp.Expr, memo: dict[int, float | None]) -> float | None | Literal[_Marker.NOT_A_BUILDER]:
     """The size a size-building call returns, None when it cannot be bounded, or _NOT_A_BUILDER."""
     names = function_names(node) if isinstance(node, exp.Func) else frozenset()
     if isinstance(node, exp.Repeat):
@@ -119,11 +126,12 @@ def _built(node: exp.Expr, memo: dict[int, float | None]) -> float | None | obje
     if isinstance(node, exp.Anonymous) and "array_fill" in names:
         dims = _positional(node)[1:2]
         sizes = [upper_bound(d) for d in (dims[0].expressions if dims and isinstance(dims[0], exp.Array) else [])]
-        if not sizes or any(s is None for s in sizes):
+        known = [s for s in sizes if s is not None]
+        if not sizes or len(known) < len(sizes):
             return None
         total = 1.0
-        for s in sizes:
-            total *= s                                         # type: ignore[operator]
+        for s in known:
+            total *= s
         return total
     if isinstance(node, exp.Format) or (isinstance(node, exp.Anonymous) and names & _PRINTF):
         fmt = node.this if isinstance(node, exp.Format) else next(iter(_positional(node)), None)
@@ -157,7 +165,7 @@ def built_sizes(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
         if built is None:
             yield Issue("too_complex", f"The size of what {name}() builds cannot be bounded. "
                         + _SIZE_HINT.format(limit=MAX_BUILT_SIZE), name)
-        elif built > MAX_BUILT_SIZE:                           # type: ignore[operator]
+        elif built > MAX_BUILT_SIZE:
             yield Issue("too_complex", f"{name}() would build a value of about {built:,.0f} elements; the "
                         f"limit is {MAX_BUILT_SIZE:,}. " + _SIZE_HINT.format(limit=MAX_BUILT_SIZE), name)
     # Values composed of several calls (concat of many repeats, replace with a long replacement): the

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
@@ -49,13 +49,15 @@ def _interval(node: exp.Expr | None) -> tuple[float | None, float | None]:
         lows = [b[0] for b in (_interval(a) for a in _args(node))]
         if not bounded:
             return None, None
-        low = None if any(v is None for v in lows) else min(lows)  # type: ignore[type-var]
-        return low, min(b[1] for b in bounded)  # type: ignore[type-var]
+        known_lows = [v for v in lows if v is not None]
+        low = None if len(known_lows) < len(lows) else min(known_lows)
+        return low, min(b[1] for b in bounded if b[1] is not None)      # all of them: ``bounded`` keeps those
     if isinstance(node, (exp.Greatest, exp.Case, exp.If, exp.Coalesce)):
         parts = [_interval(a) for a in _branches(node)]
-        if not parts or any(p[0] is None or p[1] is None for p in parts):
+        low_ends, high_ends = [p[0] for p in parts if p[0] is not None], [p[1] for p in parts if p[1] is not None]
+        if not parts or len(low_ends) < len(parts) or len(high_ends) < len(parts):
             return None, None
-        return min(p[0] for p in parts), max(p[1] for p in parts)  # type: ignore[type-var]
+        return min(low_ends), max(high_ends)
     for cls, op in _ARITH.items():
         if isinstance(node, cls):
             a, b = _interval(node.this), _interval(node.expression)
@@ -88,11 +90,11 @@ def _args(node: exp.Expr) -> list[exp.Expr]:
     return [a for a in [node.this, *node.expressions] if isinstance(a, exp.Expression)]
 
 
-def _branches(node: exp.Expr) -> list[exp.Expr]:
+def _branches(node: exp.Expr) -> Sequence[exp.Expr | None]:
     if isinstance(node, exp.Case):
         return [i.args["true"] for i in node.args.get("ifs") or ()] + [node.args.get("default") or exp.null()]
     if isinstance(node, exp.If):
-        return [node.args.get("true"), node.args.get("false") or exp.null()]  # type: ignore[list-item]
+        return [node.args.get("true"), node.args.get("false") or exp.null()]
     return _args(node)
 
 
