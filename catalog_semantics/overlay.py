@@ -111,8 +111,9 @@ def _union(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _same_join(a: Relationship, b: Relationship) -> bool:
-    key: Callable[[Relationship], tuple[str, tuple[str, ...], str, tuple[str, ...]]] = lambda r: (r.from_table.lower(), tuple(c.lower() for c in r.from_columns),
-                     r.to_table.lower(), tuple(c.lower() for c in r.to_columns))
+    key: Callable[[Relationship], tuple[str, tuple[str, ...], str, tuple[str, ...]]] = lambda r: (
+        r.from_table.lower(), tuple(c.lower() for c in r.from_columns),
+        r.to_table.lower(), tuple(c.lower() for c in r.to_columns))
     return key(a) == key(b)
 
 
