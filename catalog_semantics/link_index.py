@@ -25,6 +25,7 @@ import re
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
@@ -170,7 +171,9 @@ def build_index(tables: list[TableTerms], model: SemanticModel) -> LinkIndex:
         by_stem.setdefault(stem(first), []).append(first)
         by_shape.setdefault((first[0], len(first)), []).append(first)
     vocabulary = set().union(*(t.vocabulary for t in tables)) if tables else set()
-    vocabulary |= {stem(w) for m in (*model.metrics, *model.filters) for p in (m.name, *m.synonyms) for w in words(p)}
+    phrases = [p for m in model.metrics for p in (m.name, *m.synonyms)] + [
+        p for f in model.filters for p in (f.name, *f.synonyms)]
+    vocabulary |= {stem(w) for p in phrases for w in words(p)}
     schemas = tuple(sorted({t.schema for t in tables}))
     schema_id = {s: i for i, s in enumerate(schemas)}
     members: dict[str, list[int]] = {}
@@ -193,7 +196,14 @@ def build_index(tables: list[TableTerms], model: SemanticModel) -> LinkIndex:
     )
 
 
-def _postings(tables: list[TableTerms]) -> dict[str, object]:
+class _Postings(TypedDict):
+    """The BM25 part of a ``LinkIndex`` (its fields of the same names)."""
+    postings: dict[str, tuple[np.ndarray, np.ndarray]]
+    term_shape: dict[tuple[str, int], tuple[str, ...]]
+    term_grams: dict[str, tuple[str, ...]]
+
+
+def _postings(tables: list[TableTerms]) -> _Postings:
     lengths = np.array([sum(w for _, w in t.terms) for t in tables], dtype=np.float32)
     avg = float(lengths.mean()) if len(tables) and lengths.mean() > 0 else 1.0
     by_term: dict[str, tuple[list[int], list[float]]] = {}
@@ -203,7 +213,7 @@ def _postings(tables: list[TableTerms]) -> dict[str, object]:
             ids.append(i)
             tfs.append(tf)
     n = len(tables)
-    postings = {}
+    postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for term, (ids, tfs) in by_term.items():
         id_array = np.array(ids, dtype=np.int32)
         tf_array = np.array(tfs, dtype=np.float32)
@@ -227,7 +237,7 @@ def _texts(table: Table) -> tuple[str, ...]:
 
 
 # ------------------------------------------------------------------------------------------ caching
-_MEMORY: dict[int, tuple[weakref.ref, LinkIndex]] = {}
+_MEMORY: dict[int, tuple[weakref.ref[SemanticModel], LinkIndex]] = {}
 
 
 def model_index(model: SemanticModel) -> LinkIndex:

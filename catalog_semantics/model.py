@@ -7,6 +7,9 @@ usually are and business users never type the right case.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+TableKind = Literal["table", "view", "metric_view"]   # metric_view: a Unity Catalog metric view
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class Table:
     primary_key: tuple[str, ...] = ()
     schema: str | None = None                   # e.g. "main" in DuckDB, "tpch" in Unity Catalog
     catalog: str | None = None                  # e.g. "samples" in Unity Catalog
-    kind: str = "table"                         # "table" or "view"
+    kind: TableKind = "table"
     row_count: int | None = None
     # The rows a question about this table means unless it says otherwise (overlay ``default_filter``):
     # a named filter of the model, or a condition over this table named after it.

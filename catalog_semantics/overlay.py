@@ -12,6 +12,7 @@ importable from here); this module reads the file and merges the values onto the
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -138,8 +139,9 @@ def _union(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _same_join(a: Relationship, b: Relationship) -> bool:
-    key = lambda r: (r.from_table.lower(), tuple(c.lower() for c in r.from_columns),
-                     r.to_table.lower(), tuple(c.lower() for c in r.to_columns))
+    key: Callable[[Relationship], tuple[str, tuple[str, ...], str, tuple[str, ...]]] = lambda r: (
+        r.from_table.lower(), tuple(c.lower() for c in r.from_columns),
+        r.to_table.lower(), tuple(c.lower() for c in r.to_columns))
     return key(a) == key(b)
 
 
@@ -177,7 +179,7 @@ class _SqlChecker:
         self.expression(f.sql, (table.name,), f"{key}.sql")
         return replace(f, table=table.name)
 
-    def parse(self, sql: str, key: str) -> exp.Expression:
+    def parse(self, sql: str, key: str) -> exp.Expr:
         try:
             tree = sqlglot.parse_one(sql, read=self.dialect)
         except sqlglot.errors.SqlglotError as e:
@@ -211,7 +213,7 @@ class _SqlChecker:
         for t in tree.find_all(exp.Table):
             if t.name and t.name.lower() not in ctes:
                 self.table(t.name, key)
-        schema = {t.name: {c.name: "TEXT" for c in t.columns} for t in self.tables}
+        schema: dict[str, object] = {t.name: {c.name: "TEXT" for c in t.columns} for t in self.tables}
         bare = tree.copy()
         for t in bare.find_all(exp.Table):                       # the schema mapping is one level deep
             t.set("db", None)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog_semantics.errors import (  # noqa: F401  (re-exported: one hierarchy)
-    CatalogError,
-    ConfigError,
-    InternalError,
-    Nl2SqlError,
-    OverlayError,
-    UserFacingError,
+from catalog_semantics.errors import (  # re-exported (``X as X``): one hierarchy
+    CatalogError as CatalogError,
+    ConfigError as ConfigError,
+    InternalError as InternalError,
+    Nl2SqlError as Nl2SqlError,
+    OverlayError as OverlayError,
+    UserFacingError as UserFacingError,
 )
 
 

@@ -70,7 +70,8 @@ class FeedbackEntry:
 
     @property
     def meta(self) -> dict[str, Any]:
-        return json.loads(self.meta_json)
+        meta: dict[str, Any] = json.loads(self.meta_json)
+        return meta
 
 
 class FeedbackStore:
@@ -120,7 +121,8 @@ class FeedbackStore:
         self, *, rating: Rating | None = None, promoted: bool | None = None, limit: int = 200
     ) -> tuple[FeedbackEntry, ...]:
         """Feedback, newest first, optionally only one rating or only (not) promoted entries."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[object] = []
         if rating is not None:
             where.append("rating = ?")
             params.append(rating)
@@ -134,7 +136,7 @@ class FeedbackStore:
                 f"{clause} ORDER BY id DESC LIMIT ?",
                 (*params, int(limit)),
             ).fetchall()
-        return tuple(FeedbackEntry(*row[:7], promoted=bool(row[7])) for row in rows)
+        return tuple(_entry(row) for row in rows)
 
     def get(self, feedback_id: int) -> FeedbackEntry | None:
         with self._connect() as conn:
@@ -142,7 +144,7 @@ class FeedbackStore:
                 "SELECT id, created_at, question, sql, rating, comment, meta, promoted FROM feedback WHERE id = ?",
                 (int(feedback_id),),
             ).fetchone()
-        return FeedbackEntry(*row[:7], promoted=bool(row[7])) if row else None
+        return _entry(row) if row else None
 
     # ------------------------------------------------------------------ verified queries
     def promote(
@@ -232,3 +234,9 @@ class FeedbackStore:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _entry(row: tuple[Any, ...]) -> FeedbackEntry:
+    """A ``SELECT id, created_at, question, sql, rating, comment, meta, promoted`` row as an entry."""
+    entry_id, created_at, question, sql, rating, comment, meta_json, promoted = row
+    return FeedbackEntry(entry_id, created_at, question, sql, rating, comment, meta_json, promoted=bool(promoted))

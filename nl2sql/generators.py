@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Literal, Protocol, TypedDict
 
 from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel, VerifiedQuery
@@ -26,7 +26,8 @@ History = Sequence[tuple[str, str]]  # (question, sql that answered it, or the m
 class Generator(Protocol):
     """What the pipeline asks for candidates. ``attempts`` lists what it tried and dropped on the way."""
 
-    name: GeneratorName
+    @property
+    def name(self) -> GeneratorName: ...           # read-only: generators are frozen dataclasses
 
     def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]: ...
 
@@ -48,11 +49,18 @@ def generate_verified(question: str, model: SemanticModel, extra: Iterable[Verif
     )
 
 
+class _ReplyTokens(TypedDict):
+    """What every candidate read from one LLM reply carries (``Candidate`` fields of the same names)."""
+    prompt_tokens: int
+    completion_tokens: int
+    reply: str
+
+
 def generate_offline(question: str, model: SemanticModel, history: History = ()) -> Candidate:
     from nl2sql.planner.turns import plan_turn
 
     # A follow-up ("and in 1997?") is read as an edit of the previous turn's frame (nl2sql/planner/turns.py).
-    columns = "helpful" if model.answer_columns == "helpful" else "asked"
+    columns: Literal["helpful", "asked"] = "helpful" if model.answer_columns == "helpful" else "asked"
     return plan_turn(question, model, history, columns=columns)
 
 
@@ -123,7 +131,7 @@ def read_reply(completion: Completion, dialect: str) -> Candidate:
     """
     from nl2sql.llm.extract import abstention_reason, clarifying_question, extract_sql
 
-    tokens = dict(prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
+    tokens = _ReplyTokens(prompt_tokens=completion.prompt_tokens, completion_tokens=completion.completion_tokens,
                   reply=completion.text)
     if completion.finish_reason == "length" or ("truncated", "true") in completion.extra:
         raise LlmReplyError("The language model's reply was cut off at the length limit.")

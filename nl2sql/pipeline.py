@@ -15,7 +15,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -257,11 +257,13 @@ class Assistant:
                 refusal = outcome
             elif isinstance(outcome, UserFacingError):
                 failure = outcome
-        if refusal is not None or failure is not None:
-            spent = {k: sum(getattr(g, k, 0) for g in made)
-                     for k in ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens")}
-            return replace(failed(question, refusal or failure), attempts=tuple(attempts), linked_tables=linked_tables,
-                           **spent)
+        stop = refusal if refusal is not None else failure
+        if stop is not None:
+            def spent(k: str) -> int:
+                return sum(getattr(g, k, 0) for g in made)
+            return replace(failed(question, stop), attempts=tuple(attempts), linked_tables=linked_tables,
+                           prompt_tokens=spent("prompt_tokens"), completion_tokens=spent("completion_tokens"),
+                           cached_tokens=spent("cached_tokens"), reasoning_tokens=spent("reasoning_tokens"))
         return abstained(question, abstentions, attempts=tuple(attempts), linked_tables=linked_tables,
                          llm_configured=self.llm is not None)
 
@@ -281,7 +283,7 @@ class Assistant:
                 if tracked:
                     attempts.extend(tracked)
                     tracked.clear()
-        total = getattr(generator, "with_tokens", lambda c: c)
+        total: Callable[[Candidate], Candidate] = getattr(generator, "with_tokens", lambda c: c)
         asking = next((c for c in candidates if c.clarifies), None)
         if asking is not None and not any(c.sql for c in candidates):
             return total(asking)
@@ -361,7 +363,7 @@ class Assistant:
             more += [(i, r) for _, r in got]
         return more
 
-    def _vote(self, ran: list[tuple[int, _Ran]], attempts: list[Attempt], total: object,
+    def _vote(self, ran: list[tuple[int, _Ran]], attempts: list[Attempt], total: Callable[[Candidate], Candidate],
               evidence: Sequence[str] = ()) -> _Ran:
         """The candidate whose result most others agree with (ties: candidates.choose's stated rule);
         ``evidence`` is every query written for the question, for the tie rule's centrality."""
@@ -377,7 +379,7 @@ class Assistant:
             agreeing = verdict.support[verdict.winner]
             note = f"{agreeing} of {len(ran)} candidate queries that ran returned this result."
             winner = replace(winner, candidate=replace(winner.candidate, notes=(*winner.candidate.notes, note)))
-        return replace(winner, candidate=total(winner.candidate))  # type: ignore[operator]
+        return replace(winner, candidate=total(winner.candidate))
 
     def _guard_and_run(self, candidate: Candidate, timer: _Timer) -> _Ran:
         assert candidate.sql is not None

@@ -45,7 +45,9 @@ class Warehouse(Protocol):
     """Runs guarded SQL and reads its own catalog."""
 
     dialect: str
-    name: str
+
+    @property
+    def name(self) -> str: ...                     # read-only: an adapter may expose it as a property
 
     def run(self, checked: "CheckedSql", *, max_rows: int | None, timeout_s: float) -> ResultTable: ...
 

@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from nl2sql.errors import ConfigError
 
@@ -101,20 +101,20 @@ class Settings:
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir) if self.data_dir else default_data_dir()
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:    # Any: each flag has its own field's type
         """Return a copy with the given fields changed, ignoring ``None`` values (CLI flags not given)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}                        # Any: _parse gives each field its kind's type
         for name, (var, kind) in ENV_VARS.items():
             raw = env.get(var)
             if raw is None or raw.strip() == "":
                 continue
             values[name] = _parse(var, raw.strip(), kind)
-        settings = cls(**values)  # type: ignore[arg-type]
+        settings = cls(**values)
         size_bytes(settings.memory_limit)                      # a typo is a ConfigError now, not at first query
         if not 1 <= settings.llm_candidates <= 20:
             raise ConfigError(f"NL2SQL_LLM_CANDIDATES must be between 1 and 20, not {settings.llm_candidates}.")
@@ -132,8 +132,10 @@ class Settings:
         return f"Settings({shown})"
 
 
+EnvKind = Literal["str", "int", "float", "bool"]   # how _parse reads a variable's text
+
 # field -> (environment variable, parser kind)
-ENV_VARS: dict[str, tuple[str, str]] = {
+ENV_VARS: dict[str, tuple[str, EnvKind]] = {
     "llm_api_key": ("OPENAI_API_KEY", "str"),
     "llm_base_url": ("OPENAI_BASE_URL", "str"),
     "llm_model": ("NL2SQL_LLM_MODEL", "str"),
@@ -169,7 +171,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
 }
 
 
-def _parse(var: str, raw: str, kind: str) -> object:
+def _parse(var: str, raw: str, kind: EnvKind) -> object:
     try:
         if kind == "int":
             return int(raw.replace("_", ""))

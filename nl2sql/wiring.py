@@ -17,7 +17,7 @@ from nl2sql.settings import DEMO_OVERLAY, Settings
 
 if TYPE_CHECKING:
     from catalog_semantics.adapters.unity_bulk import BulkOptions
-    from nl2sql.adapters.databricks_warehouse import WarehouseLimits
+    from nl2sql.adapters.databricks_connection import WarehouseLimits
     from nl2sql.feedback import FeedbackStore
 
 
@@ -68,7 +68,7 @@ def databricks_bulk(settings: Settings) -> "BulkOptions":
 
 
 def databricks_limits(settings: Settings) -> "WarehouseLimits":
-    from nl2sql.adapters.databricks_warehouse import WarehouseLimits
+    from nl2sql.adapters.databricks_connection import WarehouseLimits
 
     return WarehouseLimits(max_connections=settings.databricks_max_connections,
                            connect_timeout_s=settings.databricks_connect_timeout_s,

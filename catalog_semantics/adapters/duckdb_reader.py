@@ -9,10 +9,10 @@ list values explicitly). Views are read like tables but are not counted.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from catalog_semantics.errors import CatalogError
-from catalog_semantics.model import Catalog, Column, Relationship, Table
+from catalog_semantics.model import Catalog, Column, Relationship, Table, TableKind
 from catalog_semantics.text import clean_sample_values, is_text_type
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def _read(con: "duckdb.DuckDBPyConnection", schema: str | None, value_limit: int
         "ORDER BY 1, 2",
         params + params,
     ).fetchall()
-    columns: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    columns: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
     for row in con.execute(
         "SELECT schema_name, table_name, column_name, data_type, comment, is_nullable FROM duckdb_columns() "
         f"WHERE {where} ORDER BY schema_name, table_name, column_index",
@@ -82,8 +82,8 @@ def _read(con: "duckdb.DuckDBPyConnection", schema: str | None, value_limit: int
     return Catalog(tables=tables, relationships=tuple(relationships), dialect="duckdb")
 
 
-def _table(con: "duckdb.DuckDBPyConnection", sch: str, name: str, comment: str | None, kind: str,
-           raw_columns: list[tuple], pk: tuple[str, ...], value_limit: int, max_distinct: int,
+def _table(con: "duckdb.DuckDBPyConnection", sch: str, name: str, comment: str | None, kind: TableKind,
+           raw_columns: list[tuple[Any, ...]], pk: tuple[str, ...], value_limit: int, max_distinct: int,
            scan_rows: int) -> Table | None:
     """One table or view; None for a view that no longer binds (its base table was dropped): unusable."""
     import duckdb
@@ -91,7 +91,7 @@ def _table(con: "duckdb.DuckDBPyConnection", sch: str, name: str, comment: str |
     source = f"{_quote(sch)}.{_quote(name)}"
     text_columns = [c[0] for c in raw_columns if is_text_type(c[1])]
     try:
-        row_count = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0] if kind == "table" else None
+        row_count = _one_row(con.execute(f"SELECT count(*) FROM {source}").fetchone())[0] if kind == "table" else None
         if kind == "view":
             con.execute(f"SELECT * FROM {source} LIMIT 0").fetchall()
     except duckdb.Error:
@@ -121,16 +121,16 @@ def _sample_values(con: "duckdb.DuckDBPyConnection", source: str, text_columns: 
     """Distinct values of each low-cardinality text column, in two scans of a bounded slice of the table."""
     scan = f"(SELECT * FROM {source} LIMIT {int(scan_rows)})"
     # HyperLogLog estimates are cheap and within a few percent: they pick the candidates, the lists decide.
-    counts = con.execute(
+    counts = _one_row(con.execute(
         "SELECT " + ", ".join(f"approx_count_distinct({_quote(c)})" for c in text_columns) + f" FROM {scan}"
-    ).fetchone()
+    ).fetchone())
     wanted = [c for c, n in zip(text_columns, counts) if 0 < n <= max_distinct * 1.25 + 2]
     if not wanted:
         return {}
     # One pass: each candidate column's distinct values as a list, cast so ENUMs come back as text.
-    lists = con.execute(
+    lists = _one_row(con.execute(
         "SELECT " + ", ".join(f"list(DISTINCT CAST({_quote(c)} AS VARCHAR))" for c in wanted) + f" FROM {scan}"
-    ).fetchone()
+    ).fetchone())
     return {c: clean_sample_values(v, value_limit) for c, v in zip(wanted, lists) if v and len(v) <= max_distinct}
 
 
@@ -141,3 +141,14 @@ def _type_name(data_type: str) -> str:
 
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
+
+
+def _one_row(row: tuple[Any, ...] | None) -> tuple[Any, ...]:
+    """The row of an aggregate without GROUP BY: DuckDB always returns exactly one.
+
+    >>> _one_row((3,))
+    (3,)
+    """
+    if row is None:
+        raise CatalogError("DuckDB returned no row for an aggregate query")
+    return row

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from catalog_semantics.errors import CatalogError
-from catalog_semantics.model import Catalog, Column, Relationship, Table
+from catalog_semantics.model import Catalog, Column, Relationship, Table, TableKind
 from catalog_semantics.text import clean_sample_values, is_text_type
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def _read(conn: "sqlalchemy.engine.Connection", schema: str | None, value_limit:
     import sqlalchemy as sa
 
     inspector = sa.inspect(conn)
-    names = [(n, "table") for n in sorted(inspector.get_table_names(schema=schema))]
+    names: list[tuple[str, TableKind]] = [(n, "table") for n in sorted(inspector.get_table_names(schema=schema))]
     names += [(n, "view") for n in sorted(_safe(conn, lambda: inspector.get_view_names(schema=schema), []))]
     tables: list[Table] = []
     foreign_keys: list[tuple[str, dict[str, Any]]] = []
@@ -74,7 +74,7 @@ def _read(conn: "sqlalchemy.engine.Connection", schema: str | None, value_limit:
                    dialect=sqlglot_dialect(conn.dialect.name))
 
 
-def _table(conn: "sqlalchemy.engine.Connection", name: str, kind: str, schema: str | None,
+def _table(conn: "sqlalchemy.engine.Connection", name: str, kind: TableKind, schema: str | None,
            raw_columns: list[dict[str, Any]], pk: tuple[str, ...], comment: str | None, value_limit: int,
            max_distinct: int, scan_rows: int) -> Table:
     import sqlalchemy as sa
@@ -115,8 +115,8 @@ def _binds(conn: "sqlalchemy.engine.Connection", name: str, schema: str | None) 
     """Whether a view still runs (SQLite keeps views whose tables were dropped; they are unusable)."""
     import sqlalchemy as sa
 
-    probe = sa.select(sa.literal_column("*")).select_from(sa.table(name, schema=schema)).limit(0)
-    return _safe(conn, lambda: conn.execute(probe).fetchall() is not None, False)
+    probe: sa.Select[Any] = sa.select(sa.literal_column("*")).select_from(sa.table(name, schema=schema)).limit(0)
+    return bool(_safe(conn, lambda: conn.execute(probe).fetchall() is not None, False))
 
 
 def _relationships(tables: list[Table], foreign_keys: list[tuple[str, dict[str, Any]]]) -> tuple[Relationship, ...]:

@@ -32,7 +32,7 @@ from catalog_semantics.adapters.unity_reader import (MASK_TAG, MetadataSource, R
                                                      view_definitions)
 from catalog_semantics.adapters.unity_sql import quote_ident, quote_str
 from catalog_semantics.errors import CatalogError
-from catalog_semantics.model import Catalog, Column, Relationship, Table
+from catalog_semantics.model import Catalog, Column, Relationship, Table, TableKind
 
 Row = dict[str, Any]
 Consume = Callable[[list[Row]], None]
@@ -203,7 +203,7 @@ def _read_information_schema(source: PagedSource, catalog: str, schemas: tuple[s
     return tables, relationships
 
 
-def _kind(table_type: Any) -> str:
+def _kind(table_type: Any) -> TableKind:
     if is_metric_view(table_type):
         return METRIC_VIEW
     return "view" if table_type and "VIEW" in str(table_type).upper() else "table"
@@ -305,8 +305,9 @@ def _read_metadata_calls(source: PagedSource, catalog: str, schemas: tuple[str, 
                 r["column_name"], sys.intern(str(r.get("type_name") or "").upper()), r.get("remarks") or None,
                 nullable=r.get("nullable") in (None, 1, "1", True))))
 
+    kinds: tuple[tuple[Literal["tables", "columns"], Consume], ...] = (("tables", keep_tables), ("columns", keep_columns))
     for schema in schemas or (None,):
-        for kind, consume in (("tables", keep_tables), ("columns", keep_columns)):
+        for kind, consume in kinds:
             def checked(page: list[Row], consume: Consume = consume) -> None:
                 consume(page)
                 clock.left()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from catalog_semantics.adapters.unity_metric_views import METRIC_VIEW, is_metric_view, mark_metric_view, parse_definition
 from catalog_semantics.adapters.unity_sql import qualified
 from catalog_semantics.errors import CatalogError
-from catalog_semantics.model import Column, Relationship, Table
+from catalog_semantics.model import Column, Relationship, Table, TableKind
 
 if TYPE_CHECKING:
     from catalog_semantics.adapters.unity_reader import MetadataSource
@@ -47,7 +47,7 @@ class Described:
 
     columns: tuple[tuple[str, str, str | None], ...]       # (name, type, comment)
     comment: str | None = None
-    kind: str = "table"
+    kind: TableKind = "table"
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = ()  # (cols, table parts, refs)
     view_text: str | None = None                            # a metric view's YAML
@@ -127,7 +127,7 @@ def parse_describe(rows: list[Row]) -> Described:
             elif m := _FK.search(value):
                 fks.append((_names(m["cols"]), _names(m["table"], sep="."), _names(m["refs"])))
     table_type = details.get("type", "")
-    kind = METRIC_VIEW if is_metric_view(table_type) else "view" if "VIEW" in table_type.upper() else "table"
+    kind: TableKind = METRIC_VIEW if is_metric_view(table_type) else "view" if "VIEW" in table_type.upper() else "table"
     return Described(tuple(columns), details.get("comment") or None, kind, pk, tuple(fks), details.get("view text"))
 
 

@@ -16,7 +16,7 @@ with ``MEASURE`` too. Verified on recorded metadata only: open-source Spark has 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
@@ -25,7 +25,7 @@ from catalog_semantics.model import Metric, Table
 if TYPE_CHECKING:
     from catalog_semantics.model import SemanticModel
 
-METRIC_VIEW = "metric_view"             # Table.kind of a metric view
+METRIC_VIEW: Final = "metric_view"             # Table.kind of a metric view
 MEASURE_TAG = "measure"
 
 

@@ -23,7 +23,7 @@ from catalog_semantics.adapters.unity_describe import ScopeTables, read_without_
 from catalog_semantics.adapters.unity_metric_views import METRIC_VIEW, is_metric_view, mark_metric_view, parse_definition
 from catalog_semantics.adapters.unity_sql import quote_ident, quote_str, sample_values_sql
 from catalog_semantics.errors import CatalogError
-from catalog_semantics.model import Catalog, Column, Relationship, Table
+from catalog_semantics.model import Catalog, Column, Relationship, Table, TableKind
 from catalog_semantics.text import clean_sample_values, is_text_type
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ def _column(row: Row, pk: Sequence[str], tags: tuple[str, ...]) -> Column:
                   is_primary_key=is_pk, tags=tags)
 
 
-def _kind(table_type: str | None) -> str:
+def _kind(table_type: str | None) -> TableKind:
     if is_metric_view(table_type):
         return METRIC_VIEW
     return "view" if table_type and "VIEW" in table_type.upper() else "table"
@@ -191,14 +191,15 @@ def _keys(source: MetadataSource, info: str, wanted: ScopeTables) -> tuple[dict[
             continue
         by_position = {int(r["ordinal_position"]): r for r in target}
         to_rows = [by_position.get(int(r.get("position_in_unique_constraint") or r["ordinal_position"])) for r in from_rows]
-        if any(r is None for r in to_rows):
+        matched = [r for r in to_rows if r is not None]
+        if len(matched) < len(to_rows):
             continue
-        to = to_rows[0]
+        to = matched[0]
         same_place = (str(to["table_catalog"]).lower(), str(to["table_schema"]).lower()) == (
             wanted.catalog.lower(), wanted.schema.lower())
         to_table = to["table_name"] if same_place else f"{to['table_catalog']}.{to['table_schema']}.{to['table_name']}"
         relationships.append(Relationship(fk["table_name"], tuple(r["column_name"] for r in from_rows), to_table,
-                                          tuple(r["column_name"] for r in to_rows)))  # type: ignore[index]
+                                          tuple(r["column_name"] for r in matched)))
     return primary, relationships
 
 

@@ -32,7 +32,7 @@ FLAG_ENV: tuple[tuple[str, str], ...] = (
 )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     app = subparsers.add_parser(
         "app",
         help="start the Streamlit app",

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from nl2sql.cli.exit_codes import EXIT_ABSTAINED, EXIT_CONFIG, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from nl2sql.cli.exit_codes import EXIT_ABSTAINED, EXIT_CONFIG, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, shows_help
 from nl2sql.errors import ConfigError, GuardRejected, UserFacingError
 from nl2sql.settings import Settings
 
@@ -19,7 +19,7 @@ STATUS_EXIT = {"answered": EXIT_OK, "refused": EXIT_REFUSED, "abstained": EXIT_A
                "clarify": EXIT_ABSTAINED}
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ask = subparsers.add_parser("ask", help="answer a question", description="Answer a question with guarded SQL.")
     ask.add_argument("question", help="the question, in plain words")
     add_warehouse_flags(ask)
@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("path", help="the DuckDB file to write")
     build.add_argument("--scale", type=float, default=0.01, help="TPC-H scale factor (default 0.01)")
     build.set_defaults(handler=run_demo_build)
-    demo.set_defaults(handler=lambda args: (demo.print_help(), EXIT_USAGE)[1])
+    demo.set_defaults(handler=shows_help(demo))
 
 
 def add_warehouse_flags(parser: argparse.ArgumentParser) -> None:

@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
             if e.name == name:
                 continue
             raise
-        register: Callable[[argparse._SubParsersAction], None] = module.register
+        register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] = module.register
         register(subparsers)
     return parser
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nl2sql.cli.exit_codes import EXIT_CONFIG, EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from nl2sql.cli.exit_codes import EXIT_CONFIG, EXIT_ERROR, EXIT_OK, shows_help
 from nl2sql.errors import ConfigError, UserFacingError
 from nl2sql.settings import DEMO_OVERLAY, Settings
 
 DIALECTS = ("databricks", "spark", "duckdb", "postgres", "snowflake")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     semantics = subparsers.add_parser("semantics", help="work with the semantic overlay",
                                       description="Work with the semantic overlay.")
     verbs = semantics.add_subparsers(dest="semantics_verb", metavar="VERB")
@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--schema", metavar="S", help="schema to qualify table names with")
     export.add_argument("--output", "-o", metavar="FILE", help="write the script here instead of printing it")
     export.set_defaults(handler=run_export_comments)
-    semantics.set_defaults(handler=lambda args: (semantics.print_help(), EXIT_USAGE)[1])
+    semantics.set_defaults(handler=shows_help(semantics))
 
 
 def run_export_comments(args: argparse.Namespace) -> int:

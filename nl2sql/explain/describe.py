@@ -186,7 +186,8 @@ def _resolve(e: exp.Expr, q: exp.Expr) -> exp.Expr:
     if isinstance(e, exp.Column) and not e.table:      # GROUP BY month, where month is a select alias
         item = next((x for x in q.expressions if isinstance(x, exp.Alias) and x.alias == e.name), None)
         if item is not None and not isinstance(item.this, exp.Column):
-            return item.this
+            aliased: exp.Expr = item.this
+            return aliased
     return e
 
 

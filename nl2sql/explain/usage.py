@@ -54,7 +54,8 @@ def sql_usage(sql: str, *, dialect: str = "duckdb", model: SemanticModel | None 
         owners = [aliases[c.table.lower()]] if c.table and c.table.lower() in aliases else \
             [name for name, _ in tables] if not c.table else []
         for owner in owners:
-            column = model.table(owner).column(c.name)  # type: ignore[union-attr]
+            owner_table = model.table(owner)           # never None: owners are names model.table found above
+            column = owner_table.column(c.name) if owner_table is not None else None
             if column is not None:
                 if (owner, column.name, column.comment) not in columns:
                     columns.append((owner, column.name, column.comment))

@@ -72,7 +72,7 @@ def term(e: exp.Expr | None, ctx: WordContext) -> str:
     if isinstance(e, exp.Boolean):
         return "true" if e.this else "false"
     if isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal):
-        return e.this.this                               # DATE '1996-01-01' reads as 1996-01-01
+        return str(e.this.this)                          # DATE '1996-01-01' reads as 1996-01-01
     if isinstance(e, exp.Cast):
         return term(e.this, ctx)
     if isinstance(e, exp.Neg):

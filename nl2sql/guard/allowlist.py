@@ -33,7 +33,7 @@ DIALECT_FILES = {"duckdb": "duckdb", "sqlite": "sqlite", "postgres": "postgres",
                  "databricks": "databricks", "spark": "databricks", "spark2": "databricks", "hive": "databricks"}
 
 # sqlglot's typed table functions, reviewed: they only compute over their arguments.
-TABLE_FUNCTION_CLASSES: tuple[type[exp.Expression], ...] = tuple(
+TABLE_FUNCTION_CLASSES: tuple[type[exp.Expr], ...] = tuple(
     c for c in (getattr(exp, n, None) for n in ("Unnest", "Explode", "ExplodeOuter", "_ExplodeOuter", "Posexplode",
                                                  "PosexplodeOuter", "Inline", "GenerateSeries",
                                                  "ExplodingGenerateSeries", "Stack"))
@@ -92,7 +92,7 @@ def function_allowlist(dialect: str | None) -> FunctionAllowlist:
                              frozenset.intersection(*(a.tables for a in lists)))
 
 
-def in_table_position(node: exp.Expression) -> bool:
+def in_table_position(node: exp.Expr) -> bool:
     """Whether a function is read as a table: FROM f(), JOIN f(), LATERAL f(), LATERAL VIEW f(), ROWS FROM (f())."""
     parent = node.parent
     if isinstance(parent, exp.Table):
@@ -115,7 +115,7 @@ def function_allowed(node: exp.Func, dialects: tuple[str, ...], extra: frozenset
     return all(function_allowlist(d).allows(name, table_position=table_position) for d in dialects)
 
 
-def allowed_functions(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def allowed_functions(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """Every function is on the allowlist of the dialect the query is read in and the one it runs in."""
     dialects = tuple(dict.fromkeys(d for d in (policy.dialect, policy.output_dialect) if d))
     extra = frozenset(fold(n) for n in policy.allowed_functions)

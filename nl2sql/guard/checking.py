@@ -91,7 +91,7 @@ def check(sql: str, policy: GuardPolicy, rules: Sequence[GuardRule] = GUARD_RULE
                       warnings=_unique(i for i in issues if i.code in WARNING_CODES))
 
 
-def _parse(sql: str, policy: GuardPolicy) -> tuple[list[exp.Expression], list[Issue]]:
+def _parse(sql: str, policy: GuardPolicy) -> tuple[list[exp.Expr], list[Issue]]:
     if not isinstance(sql, str) or not sql.strip():
         return [], [Issue("empty_query", "There is no query to run.")]
     if len(sql) > policy.max_sql_chars:
@@ -103,7 +103,7 @@ def _parse(sql: str, policy: GuardPolicy) -> tuple[list[exp.Expression], list[Is
     except Exception as e:
         first = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
         return [], [Issue("parse_error", "The query could not be read as SQL.", first)]
-    statements: list[exp.Expression] = []
+    statements: list[exp.Expr] = []
     for tree in (t for t in parsed if t is not None):
         statements.extend(tree.expressions if isinstance(tree, exp.Block) else [tree])
     issues: list[Issue] = []
@@ -116,7 +116,7 @@ def _parse(sql: str, policy: GuardPolicy) -> tuple[list[exp.Expression], list[Is
     return [sqlite_quoted_strings(t, policy) for t in statements], issues
 
 
-def _size(tree: exp.Expression, policy: GuardPolicy) -> list[Issue]:
+def _size(tree: exp.Expr, policy: GuardPolicy) -> list[Issue]:
     """Node count and depth, iteratively (a recursive walk would fail on the trees this is meant to stop)."""
     count, deepest, stack = 0, 0, [(tree, 1)]
     while stack:
@@ -130,7 +130,7 @@ def _size(tree: exp.Expression, policy: GuardPolicy) -> list[Issue]:
     return []
 
 
-def _run_rules(tree: exp.Expression, policy: GuardPolicy, rules: Sequence[GuardRule]) -> list[Issue]:
+def _run_rules(tree: exp.Expr, policy: GuardPolicy, rules: Sequence[GuardRule]) -> list[Issue]:
     issues: list[Issue] = []
     for rule in rules:
         try:

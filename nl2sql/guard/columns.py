@@ -38,7 +38,7 @@ def bare_schema(schema: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, 
     return out
 
 
-def _known_names(tree: exp.Expression, schema: dict[str, dict[str, str]], dialect: str) -> set[str] | None:
+def _known_names(tree: exp.Expr, schema: dict[str, dict[str, str]], dialect: str) -> set[str] | None:
     """Every name a column reference could resolve to; None when a source's columns are unknown."""
     names: set[str] = set()
     for table in tree.find_all(exp.Table):
@@ -57,13 +57,13 @@ def _known_names(tree: exp.Expression, schema: dict[str, dict[str, str]], dialec
     return names
 
 
-def _sources(tree: exp.Expression) -> set[str]:
+def _sources(tree: exp.Expr) -> set[str]:
     """Names a qualifier may use for a source: table names and aliases."""
     names = {t.name.lower() for t in tree.find_all(exp.Table)}
     return names | {t.alias_or_name.lower() for t in tree.find_all(exp.Table, exp.Subquery, exp.Unnest)}
 
 
-def sqlite_quoted_strings(tree: exp.Expression, policy: GuardPolicy) -> exp.Expression:
+def sqlite_quoted_strings(tree: exp.Expr, policy: GuardPolicy) -> exp.Expr:
     """In SQLite, turn ``"text"`` that names no column, alias or table into the string literal it is."""
     if policy.dialect != "sqlite" or not policy.schema:
         return tree
@@ -78,7 +78,7 @@ def sqlite_quoted_strings(tree: exp.Expression, policy: GuardPolicy) -> exp.Expr
     return tree
 
 
-def unknown_columns(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def unknown_columns(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """Every column exists in a table of the query (checked only when ``policy.schema`` is given)."""
     if not policy.schema:
         return
@@ -87,8 +87,9 @@ def unknown_columns(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue
     for table in probe.find_all(exp.Table):                   # compare on bare names, as ``bare_schema`` keys
         table.set("catalog", None)
         table.set("db", None)
+    mapping: dict[str, object] = dict(schema)                # MappingSchema's parameter type (dict is invariant)
     try:
-        qualify(probe, schema=MappingSchema(schema, dialect=policy.dialect, normalize=True),
+        qualify(probe, schema=MappingSchema(mapping, dialect=policy.dialect, normalize=True),
                 dialect=policy.dialect, validate_qualify_columns=True, quote_identifiers=False)
         return
     except (SqlglotError, KeyError, ValueError, TypeError, AttributeError, RecursionError, AssertionError):

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 @cache
-def allowed_node_types() -> frozenset[type[exp.Expression]]:
+def allowed_node_types() -> frozenset[type[exp.Expr]]:
     """The reviewed sqlglot classes (exact types, not subclasses: a subclass is a different construct)."""
     data = yaml.safe_load((ALLOW_DIR / "nodes.yaml").read_text(encoding="utf-8"))
     names = [*data["expressions"], *data["functions"], "Anonymous", "AnonymousAggFunc"]
@@ -48,7 +48,7 @@ HIDDEN_COLUMNS = frozenset({"_metadata", "tableoid"})
 # Oracle (+) joins. Some hold plain strings or flags, which no node-type check would see.
 _QUERY_ARGS = frozenset({"into", "match", "connect", "prewhere", "distribute", "sort", "cluster", "locks", "settings",
                          "format", "options", "for_", "hint", "operation_modifiers"})
-REFUSED_ARGS: dict[type[exp.Expression], frozenset[str]] = {
+REFUSED_ARGS: dict[type[exp.Expr], frozenset[str]] = {
     exp.Table: frozenset({"hints", "system_time", "version", "format", "pattern", "when", "partition", "changes",
                           "indexed"}),
     exp.Select: _QUERY_ARGS, exp.Subquery: _QUERY_ARGS, exp.Union: _QUERY_ARGS, exp.Except: _QUERY_ARGS,
@@ -85,7 +85,7 @@ def _session_word(column: exp.Column, policy: GuardPolicy) -> bool:
     return not (dialects <= COLUMN_FIRST_DIALECTS and name in known)
 
 
-def allowed_constructs(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def allowed_constructs(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """Every node is a reviewed construct; each construct that is not is named once."""
     allowed = allowed_node_types()
     seen: set[str] = set()

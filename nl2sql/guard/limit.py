@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 
-def _literal_int(node: exp.Expression | None) -> int | None:
+def _literal_int(node: exp.Expr | None) -> int | None:
     if isinstance(node, exp.Literal) and not node.is_string:
         try:
             return int(str(node.this))
@@ -20,7 +20,7 @@ def _literal_int(node: exp.Expression | None) -> int | None:
     return None
 
 
-def unwrap(tree: exp.Expression) -> exp.Expression:
+def unwrap(tree: exp.Expr) -> exp.Expr:
     """``((SELECT ...))`` -> ``SELECT ...``: outer parentheses add nothing to a statement."""
     while isinstance(tree, exp.Subquery) and not tree.alias and isinstance(tree.this, exp.Query) \
             and not any(tree.args.get(k) for k in ("limit", "offset", "order", "with_", "with")):
@@ -28,7 +28,7 @@ def unwrap(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
-def current_limit(tree: exp.Expression) -> tuple[bool, int | None]:
+def current_limit(tree: exp.Expr) -> tuple[bool, int | None]:
     """(has a LIMIT/FETCH, its plain row count or None when it is not a plain number)."""
     node = tree.args.get("limit")
     if node is None:
@@ -43,7 +43,7 @@ def current_limit(tree: exp.Expression) -> tuple[bool, int | None]:
     return True, None
 
 
-def apply_limit(tree: exp.Expression, max_rows: int | None) -> tuple[exp.Expression, int | None]:
+def apply_limit(tree: exp.Expr, max_rows: int | None) -> tuple[exp.Expr, int | None]:
     """Return the capped tree and its effective limit.
 
     >>> import sqlglot
@@ -68,6 +68,8 @@ def apply_limit(tree: exp.Expression, max_rows: int | None) -> tuple[exp.Express
         if rows > max_rows:
             tree.set("limit", exp.Limit(expression=exp.Literal.number(max_rows)))
         return tree, min(rows, max_rows)
+    if not isinstance(tree, exp.Query):                       # only queries carry a LIMIT the guard may keep
+        raise TypeError(f"cannot wrap a {type(tree).__name__} in a LIMIT")
     wrapped = exp.select("*").from_(tree.subquery("_guarded"))
     wrapped.set("limit", exp.Limit(expression=exp.Literal.number(max_rows)))
     return wrapped, max_rows

@@ -31,14 +31,15 @@ if TYPE_CHECKING:
 
 @cache
 def _review() -> dict[str, Any]:
-    return yaml.safe_load((ALLOW_DIR / "review.yaml").read_text(encoding="utf-8"))
+    review: dict[str, Any] = yaml.safe_load((ALLOW_DIR / "review.yaml").read_text(encoding="utf-8"))
+    return review
 
 
 def _section(key: str, dialect: str | None) -> Any:
     return (_review().get(key) or {}).get(DIALECT_FILES.get((dialect or "").lower(), ""), {})
 
 
-def _argument(node: exp.Func, index: int) -> exp.Expression | None:
+def _argument(node: exp.Func, index: int) -> exp.Expr | None:
     """The call's argument at a position, for anonymous and typed sqlglot functions alike."""
     if isinstance(node, exp.Anonymous):
         args = list(node.expressions)
@@ -77,7 +78,7 @@ def _type_names(structure: Any) -> Iterator[str]:
         yield repr(structure)                                  # numbers, null: not a type the guard can read
 
 
-def _name_ok(arg: exp.Expression | None, kind: str, dialect: str) -> bool:
+def _name_ok(arg: exp.Expr | None, kind: str, dialect: str) -> bool:
     if not (isinstance(arg, exp.Literal) and arg.is_string):
         return False
     text = str(arg.this)
@@ -91,12 +92,12 @@ def _name_ok(arg: exp.Expression | None, kind: str, dialect: str) -> bool:
     return all(builtin_type(n, dialect) for n in _type_names(structure))
 
 
-def _sources(tree: exp.Expression) -> set[str]:
+def _sources(tree: exp.Expr) -> set[str]:
     return {fold(t.alias_or_name) for t in tree.find_all(exp.Table, exp.Subquery, exp.Unnest, exp.CTE)} | {
         fold(t.name) for t in tree.find_all(exp.Table)}
 
 
-def engine_resolved_names(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def engine_resolved_names(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """Name arguments, sampling methods and session namespaces are what the review allows."""
     dialect = policy.dialect
     arguments = _section("name_arguments", dialect)

@@ -52,7 +52,7 @@ def table_name(table: exp.Table, dialect: str) -> TableName:
     return TableName(name=normalise_identifier(table.this, dialect), schema=part("db"), catalog=part("catalog"))
 
 
-def with_clause(node: exp.Expression) -> exp.With | None:
+def with_clause(node: exp.Expr) -> exp.With | None:
     found = node.args.get("with_") or node.args.get("with")
     return found if isinstance(found, exp.With) else None
 
@@ -73,7 +73,7 @@ def is_cte_reference(table: exp.Table, dialect: str) -> bool:
     if table.args.get("db") or table.args.get("catalog") or not isinstance(table.this, exp.Identifier):
         return False
     wanted = normalise_identifier(table.this, dialect)
-    child: exp.Expression = table
+    child: exp.Expr = table
     node = table.parent
     skip: exp.With | None = None
     while node is not None:
@@ -105,7 +105,7 @@ def _recursive_reference(table: exp.Table, cte: exp.CTE, with_: exp.With) -> boo
     if not with_.args.get("recursive") or not isinstance(body, exp.Union):
         return False
     step = body.expression
-    node: exp.Expression | None = table
+    node: exp.Expr | None = table
     while node is not None and node is not body:
         if node is step:
             return True
@@ -113,7 +113,7 @@ def _recursive_reference(table: exp.Table, cte: exp.CTE, with_: exp.With) -> boo
     return False
 
 
-def real_tables(tree: exp.Expression, dialect: str) -> Iterator[exp.Table]:
+def real_tables(tree: exp.Expr, dialect: str) -> Iterator[exp.Table]:
     """Table nodes that name a stored table or view (not CTEs, not table functions)."""
     for table in tree.find_all(exp.Table):
         if isinstance(table.this, exp.Identifier) and not is_cte_reference(table, dialect):

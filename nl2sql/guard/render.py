@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.tokens import TokenType
+from sqlglot import TokenType
 
 from nl2sql.errors import GuardRejected, Issue
 from nl2sql.guard.rules import substitutes_variables
@@ -43,7 +43,7 @@ def token_text(sql: str, dialect: str) -> str:
     return "".join(pieces)
 
 
-def _own_text(original: exp.Expression, capped: exp.Expression, added_limit: int | None, sql: str,
+def _own_text(original: exp.Expr, capped: exp.Expr, added_limit: int | None, sql: str,
               dialect: str) -> str | None:
     """The caller's text (plus ``LIMIT n`` when the guard added one) if it parses to the checked tree."""
     try:
@@ -54,7 +54,7 @@ def _own_text(original: exp.Expression, capped: exp.Expression, added_limit: int
     return text if len(again) == 1 and again[0] == capped and original is not None else None
 
 
-def render(capped: exp.Expression, dialect: str, sql: str, *, read_dialect: str, original: exp.Expression | None,
+def render(capped: exp.Expr, dialect: str, sql: str, *, read_dialect: str, original: exp.Expr | None,
            added_limit: int | None) -> str:
     """Render without comments, then prove the text is still exactly one query (fail closed)."""
     rendered = None

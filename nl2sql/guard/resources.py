@@ -23,7 +23,8 @@ SQL, checked on the tree:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from enum import Enum
+from typing import TYPE_CHECKING, Final, Literal
 from collections.abc import Iterator
 
 from sqlglot import exp
@@ -44,12 +45,12 @@ _SIZE_HINT = "Use a literal size no larger than {limit:,}, or cap it with LEAST(
 
 
 # ---------------------------------------------------------------- size of built values
-def _positional(node: exp.Expression) -> list[exp.Expression]:
+def _positional(node: exp.Expr) -> list[exp.Expr]:
     """Arguments in call order for the anonymous functions sqlglot does not model."""
     return list(node.expressions)
 
 
-def _size(node: exp.Expression | None, memo: dict[int, float | None]) -> float | None:
+def _size(node: exp.Expr | None, memo: dict[int, float | None]) -> float | None:
     """Upper bound of the characters/elements of a value; None when unbounded (a refused builder)."""
     if node is None:
         return 0.0
@@ -59,14 +60,14 @@ def _size(node: exp.Expression | None, memo: dict[int, float | None]) -> float |
     return memo[key]
 
 
-def _compute_size(node: exp.Expression, memo: dict[int, float | None]) -> float | None:
+def _compute_size(node: exp.Expr, memo: dict[int, float | None]) -> float | None:
     if isinstance(node, exp.Literal):
         return float(len(str(node.this)))
     if isinstance(node, exp.Column):
         return float(UNKNOWN_VALUE_SIZE)
     built = _built(node, memo)
     if built is not _NOT_A_BUILDER:
-        return built                                           # type: ignore[return-value]
+        return built
     if isinstance(node, (exp.Query, exp.Subquery)):
         return float(UNKNOWN_VALUE_SIZE)                       # a scalar subquery: its own builders are checked
     if isinstance(node, exp.Func) and "replace" in function_names(node):
@@ -74,17 +75,23 @@ def _compute_size(node: exp.Expression, memo: dict[int, float | None]) -> float 
         a, r = _size(subject, memo), _size(replacement, memo)
         return None if a is None or r is None else a * max(r, 1.0)
     parts = [_size(c, memo) for c in node.iter_expressions()]
-    return None if any(p is None for p in parts) else float(sum(parts))  # type: ignore[arg-type]
+    known = [p for p in parts if p is not None]
+    return None if len(known) < len(parts) else float(sum(known))
 
 
-def _positional_or(node: exp.Expression, i: int) -> exp.Expression | None:
+def _positional_or(node: exp.Expr, i: int) -> exp.Expr | None:
     ordered = [node.this, node.args.get("expression"), node.args.get("replacement")] if not isinstance(
         node, exp.Anonymous) else list(node.expressions)
     ordered = [a for a in ordered if a is not None] or list(node.expressions)
     return ordered[i] if i < len(ordered) else None
 
 
-_NOT_A_BUILDER = object()
+class _Marker(Enum):
+    """A one-member enum, so that ``is _NOT_A_BUILDER`` narrows the type (a bare ``object()`` would not)."""
+    NOT_A_BUILDER = "not a builder"
+
+
+_NOT_A_BUILDER: Final = _Marker.NOT_A_BUILDER
 _LIST_RESIZERS = frozenset({"list_resize", "array_resize"})
 _REPEATERS = frozenset({"array_repeat"})
 _BLOBS = frozenset({"randomblob", "zeroblob"})
@@ -92,7 +99,7 @@ _SIZED = frozenset({"bitstring"})               # (value, length): DuckDB pads a
 _PRINTF = frozenset({"printf", "format", "format_string"})
 
 
-def _built(node: exp.Expression, memo: dict[int, float | None]) -> float | None | object:
+def _built(node: exp.Expr, memo: dict[int, float | None]) -> float | None | Literal[_Marker.NOT_A_BUILDER]:
     """The size a size-building call returns, None when it cannot be bounded, or _NOT_A_BUILDER."""
     names = function_names(node) if isinstance(node, exp.Func) else frozenset()
     if isinstance(node, exp.Repeat):
@@ -119,23 +126,25 @@ def _built(node: exp.Expression, memo: dict[int, float | None]) -> float | None 
     if isinstance(node, exp.Anonymous) and "array_fill" in names:
         dims = _positional(node)[1:2]
         sizes = [upper_bound(d) for d in (dims[0].expressions if dims and isinstance(dims[0], exp.Array) else [])]
-        if not sizes or any(s is None for s in sizes):
+        known = [s for s in sizes if s is not None]
+        if not sizes or len(known) < len(sizes):
             return None
         total = 1.0
-        for s in sizes:
-            total *= s                                         # type: ignore[operator]
+        for s in known:
+            total *= s
         return total
     if isinstance(node, exp.Format) or (isinstance(node, exp.Anonymous) and names & _PRINTF):
         fmt = node.this if isinstance(node, exp.Format) else next(iter(_positional(node)), None)
         width = format_width(fmt)
         rest = [_size(a, memo) for a in (node.expressions if isinstance(node, exp.Format) else _positional(node)[1:])]
-        if width is None or any(r is None for r in rest):
+        known = [r for r in rest if r is not None]
+        if width is None or fmt is None or len(known) < len(rest):   # format_width(None) is None
             return None
-        return width * (1 + len(rest)) + float(sum(rest)) + len(str(fmt.this))  # type: ignore[union-attr,arg-type]
+        return width * (1 + len(rest)) + float(sum(known)) + len(str(fmt.this))
     return _NOT_A_BUILDER
 
 
-def _is_row_source(node: exp.Expression) -> bool:
+def _is_row_source(node: exp.Expr) -> bool:
     """A series that produces rows (``FROM range(n)``, PostgreSQL's set-returning generate_series) streams
     them; the ``series_size`` rule bounds those. ``unnest(range(n))`` builds the list first, so it counts."""
     if isinstance(node, exp.ExplodingGenerateSeries):
@@ -143,7 +152,7 @@ def _is_row_source(node: exp.Expression) -> bool:
     return isinstance(node.parent, (exp.Table, exp.Lateral))
 
 
-def built_sizes(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def built_sizes(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """Every size-building call builds at most ``MAX_BUILT_SIZE`` characters, bytes or elements."""
     memo: dict[int, float | None] = {}
     for node in tree.walk():
@@ -156,7 +165,7 @@ def built_sizes(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
         if built is None:
             yield Issue("too_complex", f"The size of what {name}() builds cannot be bounded. "
                         + _SIZE_HINT.format(limit=MAX_BUILT_SIZE), name)
-        elif built > MAX_BUILT_SIZE:                           # type: ignore[operator]
+        elif built > MAX_BUILT_SIZE:
             yield Issue("too_complex", f"{name}() would build a value of about {built:,.0f} elements; the "
                         f"limit is {MAX_BUILT_SIZE:,}. " + _SIZE_HINT.format(limit=MAX_BUILT_SIZE), name)
     # Values composed of several calls (concat of many repeats, replace with a long replacement): the
@@ -176,7 +185,7 @@ def built_sizes(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
             return
 
 
-def _holds_builder(node: exp.Expression, memo: dict[int, float | None], holds: dict[int, bool]) -> bool:
+def _holds_builder(node: exp.Expr, memo: dict[int, float | None], holds: dict[int, bool]) -> bool:
     key = id(node)
     if key not in holds:
         holds[key] = _built(node, memo) is not _NOT_A_BUILDER or any(
@@ -184,7 +193,7 @@ def _holds_builder(node: exp.Expression, memo: dict[int, float | None], holds: d
     return holds[key]
 
 
-def _display(node: exp.Expression) -> str:
+def _display(node: exp.Expr) -> str:
     if isinstance(node, exp.Anonymous):
         return fold(str(node.name))
     if isinstance(node, exp.Pad):
@@ -196,7 +205,7 @@ def _display(node: exp.Expression) -> str:
 _GROWING = (exp.DPipe, exp.Concat, exp.ConcatWs, exp.ArrayConcat)
 
 
-def recursive_growth(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def recursive_growth(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """A recursive step must not join a recursive column with itself (``s || s``): that doubles each round.
 
     Linear growth (``s || 'x'``, ``depth + 1``) is bounded by the engine's memory limit and timer; doubling
@@ -238,7 +247,7 @@ def _cte_columns(cte: exp.CTE) -> frozenset[str]:
     return frozenset(declared or named)
 
 
-def _self_growth(projection: exp.Expression, qualifiers: frozenset[str], columns: frozenset[str]) -> bool:
+def _self_growth(projection: exp.Expr, qualifiers: frozenset[str], columns: frozenset[str]) -> bool:
     """True when a step builds a value from recursive columns in a way that can multiply its size.
 
     Any value-building node (concatenation, list or struct constructor, function call) holding two or more
@@ -265,11 +274,11 @@ _NOT_BUILDING = (exp.Predicate, exp.Connector, exp.Not, exp.Add, exp.Sub, exp.Mu
                  exp.Cast, exp.TryCast, exp.Alias, exp.Ordered, exp.Where, exp.Bracket)
 
 
-def _only_numeric_or_condition(node: exp.Expression) -> bool:
+def _only_numeric_or_condition(node: exp.Expr) -> bool:
     return isinstance(node, _NOT_BUILDING)
 
 
-def _substitution_grows(node: exp.Expression) -> bool:
+def _substitution_grows(node: exp.Expr) -> bool:
     """replace/regexp_replace whose replacement is not a literal at most as long as a literal pattern."""
     if not isinstance(node, exp.Func):
         return False
@@ -281,16 +290,17 @@ def _substitution_grows(node: exp.Expression) -> bool:
     pattern, replacement = (args[1] if len(args) > 1 else None), (args[2] if len(args) > 2 else None)
     if replacement is None:
         return False
-    literal = isinstance(replacement, exp.Literal) and isinstance(pattern, exp.Literal)
+    if not (isinstance(replacement, exp.Literal) and isinstance(pattern, exp.Literal)):
+        return True
     regex = bool(names & {"regexp_replace"})
-    return not literal or len(str(replacement.this)) > len(str(pattern.this)) or (
+    return len(str(replacement.this)) > len(str(pattern.this)) or (
         regex and any(c in str(replacement.this) for c in "\\$"))
 
 
 _GROWING_NAMES = frozenset({"replace", "printf", "format", "concat", "list_concat", "array_concat", "array_cat"})
 
 
-def _recursive_refs(node: exp.Expression, qualifiers: frozenset[str], columns: frozenset[str]) -> int:
+def _recursive_refs(node: exp.Expr, qualifiers: frozenset[str], columns: frozenset[str]) -> int:
     """References to the recursive CTE's columns: qualified by its name or alias, or bare and one of its
     column names (a bare name of a joined table's column is not counted)."""
     return sum(1 for c in node.find_all(exp.Column)
@@ -298,7 +308,7 @@ def _recursive_refs(node: exp.Expression, qualifiers: frozenset[str], columns: f
 
 
 # ---------------------------------------------------------------- the rule
-def resource_bounds(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def resource_bounds(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """The one guard rule for bounded work: built sizes, recursive growth, regular expressions."""
     yield from built_sizes(tree, policy)
     yield from recursive_growth(tree, policy)

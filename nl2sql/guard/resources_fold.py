@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
 from nl2sql.guard.functions import fold
 
 
-def upper_bound(node: exp.Expression | None) -> float | None:
+def upper_bound(node: exp.Expr | None) -> float | None:
     """The largest value a numeric (count) expression can take, or None when it cannot be bounded.
 
     Folds literals, + - * / ^ %, casts and parentheses; ``LEAST`` is bounded by its smallest bounded
@@ -30,7 +30,7 @@ def upper_bound(node: exp.Expression | None) -> float | None:
     return _interval(node)[1]                                  # a negative count builds nothing
 
 
-def _interval(node: exp.Expression | None) -> tuple[float | None, float | None]:
+def _interval(node: exp.Expr | None) -> tuple[float | None, float | None]:
     if node is None:
         return None, None
     if isinstance(node, exp.Literal):                          # '1e9'::BIGINT folds as the engine would
@@ -49,13 +49,15 @@ def _interval(node: exp.Expression | None) -> tuple[float | None, float | None]:
         lows = [b[0] for b in (_interval(a) for a in _args(node))]
         if not bounded:
             return None, None
-        low = None if any(v is None for v in lows) else min(lows)  # type: ignore[type-var]
-        return low, min(b[1] for b in bounded)  # type: ignore[type-var]
+        known_lows = [v for v in lows if v is not None]
+        low = None if len(known_lows) < len(lows) else min(known_lows)
+        return low, min(b[1] for b in bounded if b[1] is not None)      # all of them: ``bounded`` keeps those
     if isinstance(node, (exp.Greatest, exp.Case, exp.If, exp.Coalesce)):
         parts = [_interval(a) for a in _branches(node)]
-        if not parts or any(p[0] is None or p[1] is None for p in parts):
+        low_ends, high_ends = [p[0] for p in parts if p[0] is not None], [p[1] for p in parts if p[1] is not None]
+        if not parts or len(low_ends) < len(parts) or len(high_ends) < len(parts):
             return None, None
-        return min(p[0] for p in parts), max(p[1] for p in parts)  # type: ignore[type-var]
+        return min(low_ends), max(high_ends)
     for cls, op in _ARITH.items():
         if isinstance(node, cls):
             a, b = _interval(node.this), _interval(node.expression)
@@ -78,26 +80,26 @@ def _mod(a: float, b: float) -> float:
     return abs(b)                                              # |a % b| < |b|: a safe corner
 
 
-_ARITH: dict[type[exp.Expression], Callable[[float, float], float]] = {
+_ARITH: dict[type[exp.Expr], Callable[[float, float], float]] = {
     exp.Add: lambda a, b: a + b, exp.Sub: lambda a, b: a - b, exp.Mul: lambda a, b: a * b,
     exp.Div: lambda a, b: a / b, exp.IntDiv: lambda a, b: a // b, exp.Pow: _pow, exp.Mod: _mod,
 }
 
 
-def _args(node: exp.Expression) -> list[exp.Expression]:
+def _args(node: exp.Expr) -> list[exp.Expr]:
     return [a for a in [node.this, *node.expressions] if isinstance(a, exp.Expression)]
 
 
-def _branches(node: exp.Expression) -> list[exp.Expression]:
+def _branches(node: exp.Expr) -> Sequence[exp.Expr | None]:
     if isinstance(node, exp.Case):
         return [i.args["true"] for i in node.args.get("ifs") or ()] + [node.args.get("default") or exp.null()]
     if isinstance(node, exp.If):
-        return [node.args.get("true"), node.args.get("false") or exp.null()]  # type: ignore[list-item]
+        return [node.args.get("true"), node.args.get("false") or exp.null()]
     return _args(node)
 
 
-def series_count(start: exp.Expression | None, end: exp.Expression | None,
-                  step: exp.Expression | None) -> float | None:
+def series_count(start: exp.Expr | None, end: exp.Expr | None,
+                  step: exp.Expr | None) -> float | None:
     """Elements of range/generate_series/sequence with these bounds: numbers, or dates and timestamps
     with an interval step (a date spine), the way DuckDB and Spark count them."""
     a, b = exact_value(start), exact_value(end)
@@ -110,13 +112,13 @@ def series_count(start: exp.Expression | None, end: exp.Expression | None,
     return None
 
 
-def exact_value(node: exp.Expression | None) -> float | None:
+def exact_value(node: exp.Expr | None) -> float | None:
     """A constant's exact value, when it folds to one (bounds of a series are signed)."""
     low, high = _interval(node)
     return low if low is not None and low == high else None
 
 
-def _moment(node: exp.Expression | None) -> datetime | None:
+def _moment(node: exp.Expr | None) -> datetime | None:
     while isinstance(node, (exp.Cast, exp.TryCast, exp.Paren)):
         if isinstance(node.this, exp.Literal) and node.this.is_string:
             try:
@@ -137,7 +139,7 @@ _UNIT_SECONDS = {"microsecond": 1e-6, "millisecond": 1e-3, "second": 1, "minute"
                  "day": 86400, "week": 604800, "month": 28 * 86400, "quarter": 89 * 86400, "year": 365 * 86400}
 
 
-def _interval_seconds(node: exp.Expression | None) -> float | None:
+def _interval_seconds(node: exp.Expr | None) -> float | None:
     if not isinstance(node, exp.Interval):
         return None
     unit = fold(node.text("unit") or "day").rstrip("s")
@@ -152,7 +154,7 @@ def _interval_seconds(node: exp.Expression | None) -> float | None:
     return number * _UNIT_SECONDS[unit] if unit in _UNIT_SECONDS and number > 0 else None
 
 
-def format_width(fmt: exp.Expression | None) -> float | None:
+def format_width(fmt: exp.Expr | None) -> float | None:
     """Largest field width or precision in a literal printf/format string ('%5d', '{:>10}'); None when
     the format is not a literal or takes its width from an argument ('%*d').
 

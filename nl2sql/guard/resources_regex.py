@@ -32,11 +32,11 @@ if TYPE_CHECKING:
     from nl2sql.guard.policy import GuardPolicy
 
 try:  # Python 3.11 moved the parser; 3.10 has it as sre_parse
-    from re import _constants as C  # type: ignore[attr-defined]
-    from re import _parser as sre  # type: ignore[attr-defined]
+    from re import _constants as C  # type: ignore[attr-defined]  # private module, absent from typeshed
+    from re import _parser as sre  # type: ignore[attr-defined]  # private module, absent from typeshed
 except ImportError:  # pragma: no cover
-    import sre_constants as C  # type: ignore[no-redef]
-    import sre_parse as sre  # type: ignore[no-redef]
+    import sre_constants as C
+    import sre_parse as sre
 
 _OTHER = 128                                    # stands for every non-ASCII character
 ALL = frozenset(range(129))
@@ -236,7 +236,7 @@ def _charset(members: Iterable[tuple[Any, Any]]) -> frozenset[int]:
 
 # ---------------------------------------------------------------- the guard rule
 REGEX_DIALECTS = frozenset({"databricks", "spark", "spark2", "hive"})
-_REGEX_NODES: tuple[type[exp.Expression], ...] = tuple(
+_REGEX_NODES: tuple[type[exp.Expr], ...] = tuple(
     c for c in (getattr(exp, n, None) for n in ("RegexpLike", "RegexpILike", "RegexpExtract", "RegexpExtractAll",
                                                 "RegexpReplace", "RegexpSplit", "RegexpCount", "RegexpSubstr",
                                                 "RegexpInstr")) if isinstance(c, type))
@@ -244,7 +244,7 @@ _REGEX_NAMES = frozenset({"rlike", "regexp", "regexp_like", "regexp_extract", "r
                           "regexp_count", "regexp_substr", "regexp_instr", "split", "str_to_map"})
 
 
-def safe_regex(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def safe_regex(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """On Spark-family engines every regular expression is a literal that cannot backtrack catastrophically."""
     if fold(policy.dialect or "") not in REGEX_DIALECTS and fold(policy.output_dialect or "") not in REGEX_DIALECTS:
         return

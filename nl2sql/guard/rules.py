@@ -20,17 +20,17 @@ from nl2sql.guard.names import Allowlist, is_system_table, lookalike_reason, loo
 if TYPE_CHECKING:
     from nl2sql.guard.policy import GuardPolicy
 
-GuardRule = Callable[[exp.Expression, "GuardPolicy"], Iterable[Issue]]
+GuardRule = Callable[["exp.Expr", "GuardPolicy"], Iterable[Issue]]
 
 
-def _classes(*names: str) -> tuple[type[exp.Expression], ...]:
+def _classes(*names: str) -> tuple[type[exp.Expr], ...]:
     """sqlglot classes by name, skipping any a given sqlglot version lacks."""
     return tuple(c for c in (getattr(exp, n, None) for n in names) if isinstance(c, type))
 
 
 # Statements and clauses that write, change the session, reach other databases or describe the engine.
 # ``exp.DML``/``exp.DDL`` cover INSERT, UPDATE, DELETE, MERGE, COPY, CREATE; the rest are listed by name.
-WRITE_OR_SESSION_NODES: tuple[type[exp.Expression], ...] = (exp.DML, exp.DDL) + _classes(
+WRITE_OR_SESSION_NODES: tuple[type[exp.Expr], ...] = (exp.DML, exp.DDL) + _classes(
     "Insert", "Update", "Delete", "Merge", "Copy", "Create", "Drop", "Alter", "AlterRename", "TruncateTable",
     "Into", "Pragma", "Set", "SetItem", "Use", "Attach", "Detach", "Export", "Install", "LoadData",
     "Grant", "Revoke", "Commit", "Rollback", "Transaction", "Declare", "Execute", "ExecuteSql", "Analyze",
@@ -40,18 +40,18 @@ WRITE_OR_SESSION_NODES: tuple[type[exp.Expression], ...] = (exp.DML, exp.DDL) + 
 )
 
 
-def _kind(node: exp.Expression) -> str:
+def _kind(node: exp.Expr) -> str:
     return node.key.replace("_", " ").upper()
 
 
-def no_command(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def no_command(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """sqlglot falls back to ``exp.Command`` (raw text) for syntax it does not know: never run raw text."""
     for node in tree.find_all(exp.Command):
         word = str(node.this or "").split(" ")[0].upper()[:40]
         yield Issue("unsupported_command", f"The statement '{word}' is not a question about data.", word)
 
 
-def query_root(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def query_root(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """The statement itself must be a query: SELECT, a set operation, WITH ... SELECT, or one in parentheses."""
     root = tree
     while isinstance(root, exp.Subquery) and not root.alias:
@@ -64,12 +64,12 @@ def query_root(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
                 _kind(root))
 
 
-def is_pivot_statement(node: exp.Expression) -> bool:
+def is_pivot_statement(node: exp.Expr) -> bool:
     """``PIVOT t ON ...`` / ``UNPIVOT t ON ... INTO NAME k VALUE v`` as a statement (DuckDB): a query."""
     return isinstance(node, exp.Pivot) and isinstance(node.this, (exp.Table, exp.Subquery))
 
 
-def read_only(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def read_only(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """No write, DDL, session or engine statement anywhere: not in a CTE, a subquery or a SELECT ... INTO."""
     for node in tree.walk():
         if isinstance(node, WRITE_OR_SESSION_NODES) and not isinstance(node, exp.Command):
@@ -77,7 +77,7 @@ def read_only(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
             yield Issue("not_read_only", f"The query contains a {kind} part; only reading data is allowed.", kind)
 
 
-def allowed_tables(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def allowed_tables(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """Every table is on the allowlist; files, URLs and table functions are not tables.
 
     Messages repeat only what the user typed, never the names of other tables.
@@ -106,7 +106,7 @@ def allowed_tables(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]
         yield Issue("table_not_allowed", f"Only the available tables can be read, not {typed}.", typed)
 
 
-def forbidden_functions(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def forbidden_functions(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """No function that reads files or URLs, the environment, settings, secrets or runs SQL from a string."""
     for node in tree.find_all(exp.Func):
         bad = sorted(n for n in function_names(node) if is_forbidden(n))
@@ -115,7 +115,7 @@ def forbidden_functions(tree: exp.Expression, policy: GuardPolicy) -> Iterator[I
                         bad[0])
 
 
-def series_size(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def series_size(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """Generated series with constant bounds stay under ``policy.max_generated_rows`` rows."""
     for node in tree.find_all(exp.Func):
         if not (isinstance(node, exp.GenerateSeries) or function_names(node) & SERIES_FUNCTIONS):
@@ -156,11 +156,11 @@ def _bounds(node: exp.Func) -> tuple[float | None, float | None, float | None]:
     return None, None, None
 
 
-_ARITH = {exp.Add: lambda a, b: a + b, exp.Sub: lambda a, b: a - b, exp.Mul: lambda a, b: a * b,
+_ARITH: dict[type[exp.Expr], Callable[[float, float], float]] = {exp.Add: lambda a, b: a + b, exp.Sub: lambda a, b: a - b, exp.Mul: lambda a, b: a * b,
           exp.Pow: lambda a, b: a ** min(b, 64.0)}
 
 
-def _number(node: exp.Expression | None) -> float | None:
+def _number(node: exp.Expr | None) -> float | None:
     """Fold a constant numeric expression (literals, + - * ^, casts, parentheses); None if not constant."""
     if node is None:
         return None
@@ -184,7 +184,7 @@ def _number(node: exp.Expression | None) -> float | None:
     return None
 
 
-def lookalike_identifiers(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def lookalike_identifiers(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """Names that imitate other names (Cyrillic 'о' for 'o', full-width letters, invisible characters)."""
     allowed = {a.lower() for a in policy.allowed_tables or ()}
     seen: set[str] = set()
@@ -207,7 +207,7 @@ def substitutes_variables(dialect: str | None) -> bool:
     return (dialect or "").lower() in SUBSTITUTING_DIALECTS
 
 
-def no_variable_substitution(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def no_variable_substitution(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """No ``${...}`` anywhere in a query for an engine that would substitute it."""
     if not (substitutes_variables(policy.dialect) or substitutes_variables(policy.output_dialect)):
         return

@@ -36,7 +36,7 @@ def scope_schemas(allowed: frozenset[str] | None) -> frozenset[str]:
     return frozenset(e.rsplit(".", 1)[0] for e in allowed or () if "." in e)
 
 
-def schema_qualified_names(tree: exp.Expression, policy: GuardPolicy) -> Iterator[Issue]:
+def schema_qualified_names(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
     """On Databricks, with a scope of several schemas and no default one, every table names its schema."""
     if policy.dialect not in SESSION_RESOLVING_DIALECTS or policy.default_schema is not None:
         return

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlglot
-from sqlglot.tokens import TokenType
+from sqlglot import TokenType
 
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.text import STOPWORDS, stem, words
