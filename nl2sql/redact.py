@@ -9,6 +9,8 @@ which catch keys of any shape. Short values (under ``MIN_SECRET_CHARS``) are ign
 'auth failed for key *** at https://bob:***@db.example.com/x'
 >>> redact("token=my-own-secret-value; retry", secrets=["my-own-secret-value"])
 'token=***; retry'
+>>> redact("401 for Bearer dapi0123456789abcdef; echoed dapi01234567 dose9a8b7c6d, kept: dosefaced dapi12")
+'401 for Bearer ***; echoed *** ***, kept: dosefaced dapi12'
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ _PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("sk-",), re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")),                 # OpenAI (sk-..., sk-proj-..., sk-svcacct-...)
     (("dapi",), re.compile(r"\bdapi[A-Za-z0-9\-]{16,}")),                # Databricks personal access tokens
     (("dose",), re.compile(r"\bdose[A-Za-z0-9\-]{16,}")),                # Databricks OAuth secrets
+    # Databricks tokens are hex: a shorter hex run with a digit is a token the driver echoed cut short (8+ chars,
+    # as the Databricks adapters always masked); the digit keeps words like "dosefaced" in a schema readable.
+    (("dapi", "dose"), re.compile(r"\b(?:dapi|dose)(?=[a-f0-9]*[0-9])[a-f0-9]{8,}(?:-[0-9]+)?\b")),
     (("gh",), re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}")),             # GitHub tokens
     (("xox",), re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}")),          # Slack tokens
     (("akia",), re.compile(r"\bAKIA[0-9A-Z]{16}\b")),                     # AWS access key ids

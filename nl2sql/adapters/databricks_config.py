@@ -18,7 +18,6 @@ never reach ``repr`` or a message.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from nl2sql.errors import ConfigError
+from nl2sql.redact import redact
 
 if TYPE_CHECKING:
     from databricks.sdk.core import Config
@@ -38,19 +38,6 @@ SQL_ENV_VARS: dict[str, str] = {
 }
 # The connector's own name for its browser login, and the SDK's name for the same OAuth U2M flow.
 AUTH_TYPE_ALIASES = {"databricks-oauth": "external-browser"}
-_TOKEN_SHAPES = re.compile(r"\b(dapi|dose)[A-Za-z0-9\-]{8,}|\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]{8,}=*")
-
-
-def scrub(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Driver text without the configured secrets nor anything shaped like a Databricks token or auth header.
-
-    >>> scrub("401 for Bearer dapi0123456789abcdef and my-secret-value", ("my-secret-value",))
-    '401 for *** and ***'
-    """
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return _TOKEN_SHAPES.sub("***", text)
 
 
 def server_hostname(host: str) -> str:
@@ -208,7 +195,7 @@ class DatabricksAuth:
             arguments = {**env_auth_type(os.environ if self._env is None else self._env), **self._given.sdk_arguments()}
             return Config(**arguments, retry_timeout_seconds=seconds, http_timeout_seconds=seconds)
         except Exception as e:
-            raise ConfigError(f"No usable Databricks credentials: {scrub(str(e), self._given.secrets)[:500]}",
+            raise ConfigError(f"No usable Databricks credentials: {redact(str(e), self._given.secrets)[:500]}",
                               hint="Set DATABRICKS_HOST and DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and "
                                    "DATABRICKS_CLIENT_SECRET, or run `databricks auth login` for a ~/.databrickscfg "
                                    "profile (DATABRICKS_CONFIG_PROFILE).") from None
@@ -245,7 +232,7 @@ class DatabricksAuth:
         except ConfigError:
             raise
         except Exception as e:
-            raise ConfigError(f"Databricks credentials could not be refreshed: {scrub(str(e), self._given.secrets)[:300]}",
+            raise ConfigError(f"Databricks credentials could not be refreshed: {redact(str(e), self._given.secrets)[:300]}",
                               hint="Check the service principal or run `databricks auth login` again.") from None
 
     def bearer_token(self) -> str:

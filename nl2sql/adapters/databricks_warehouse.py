@@ -28,9 +28,10 @@ from nl2sql.adapters.databricks_connection import (BearerToken, WarehouseLimits,
                                                    checkout, close_quietly, connect_within, make_pool,
                                                    set_statement_timeout)
 from nl2sql.adapters.databricks_config import (DatabricksAuth, DatabricksConfig, http_path_for, load_config,
-                                               parse_url, scrub, server_hostname)
+                                               parse_url, server_hostname)
 from nl2sql.errors import ConfigError, ExecutionFailed, GuardRejected, InternalError, Issue, QueryTimeout
 from nl2sql.ports import ResultTable
+from nl2sql.redact import redact
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -354,7 +355,7 @@ class DatabricksWarehouse:
     def _scrub(self, error: BaseException) -> str:
         """The driver's message without secrets, and without the server's Java stack trace."""
         text = re.split(r"\n\s*at |\n\tat ", error_text(error), maxsplit=1)[0].strip()
-        return scrub(text, self._secrets)[:1000]
+        return redact(text, self._secrets)[:1000]
 
 
 def refuse_variable_substitution(sql: str) -> None:
