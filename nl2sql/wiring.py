@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.errors import ConfigError
@@ -33,32 +34,85 @@ def open_warehouse(settings: Settings) -> tuple[Warehouse, Path | None]:
     """The configured warehouse and the overlay that goes with it by default."""
     if settings.db_url and settings.db_path:
         raise ConfigError("Set either a DuckDB file (NL2SQL_DB / --db) or a SQLAlchemy URL (NL2SQL_DB_URL / --url), not both.")
+    return select_warehouse(settings).opens(settings)
+
+
+def url_scheme(url: str) -> str:
+    """The URL's scheme without its driver suffix, lower-cased.
+
+    >>> url_scheme("databricks+connector://h"), url_scheme("postgresql+psycopg://u@h/db"), url_scheme("SQLite:///a.db")
+    ('databricks', 'postgresql', 'sqlite')
+    """
+    return url.partition(":")[0].split("+")[0].strip().lower()
+
+
+def select_warehouse(settings: Settings) -> WarehouseEntry:
+    """The first entry of ``WAREHOUSES`` for the setting given (URL by scheme, else DuckDB file, else demo)."""
     if settings.db_url:
-        if settings.db_url.startswith("databricks"):
-            from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
+        scheme = url_scheme(settings.db_url)
+        return next(e for e in WAREHOUSES if e.source == "url" and (scheme in e.schemes or not e.schemes))
+    source = "file" if settings.db_path else "default"
+    return next(e for e in WAREHOUSES if e.source == source)
 
-            return DatabricksWarehouse.from_url(settings.db_url, limits=databricks_limits(settings),
-                                                principal=settings.principal, bulk_options=databricks_bulk(settings)), None
-        from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
 
-        try:
-            return SqlAlchemyWarehouse(settings.db_url, memory_limit=settings.memory_limit), None
-        except ModuleNotFoundError as e:
-            raise ConfigError(
-                f"The database driver '{e.name}' for this URL is not installed.",
-                hint="Install it with pip (e.g. psycopg[binary] for PostgreSQL).",
-            ) from None
+def _open_databricks(settings: Settings) -> tuple[Warehouse, Path | None]:
+    from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
+
+    return DatabricksWarehouse.from_url(settings.db_url or "", limits=databricks_limits(settings),
+                                        principal=settings.principal, bulk_options=databricks_bulk(settings)), None
+
+
+def _open_sqlalchemy(settings: Settings) -> tuple[Warehouse, Path | None]:
+    from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
+
+    try:
+        return SqlAlchemyWarehouse(settings.db_url or "", memory_limit=settings.memory_limit), None
+    except ModuleNotFoundError as e:
+        raise ConfigError(
+            f"The database driver '{e.name}' for this URL is not installed.",
+            hint="Install it with pip (e.g. psycopg[binary] for PostgreSQL).",
+        ) from None
+
+
+def _open_duckdb_file(settings: Settings) -> tuple[Warehouse, Path | None]:
     from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
 
-    if settings.db_path:
-        path = Path(settings.db_path).expanduser()
-        if not path.exists():
-            raise ConfigError(f"The DuckDB file {path} does not exist.", hint="Build the demo with: nl2sql demo build PATH")
-        return DuckDbWarehouse(path, memory_limit=settings.memory_limit), None
+    path = Path(settings.db_path or "").expanduser()
+    if not path.exists():
+        raise ConfigError(f"The DuckDB file {path} does not exist.", hint="Build the demo with: nl2sql demo build PATH")
+    return DuckDbWarehouse(path, memory_limit=settings.memory_limit), None
+
+
+def _open_demo(settings: Settings) -> tuple[Warehouse, Path | None]:
+    from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
     from nl2sql.demo.build import ensure_demo_warehouse
 
     path = ensure_demo_warehouse(settings.resolved_data_dir())
     return DuckDbWarehouse(path, name="demo TPC-H (DuckDB)", memory_limit=settings.memory_limit), DEMO_OVERLAY
+
+
+@dataclass(frozen=True)
+class WarehouseEntry:
+    """One kind of warehouse: the setting that selects it and how it opens (its adapter is imported only then).
+
+    ``source`` is which setting names it: ``url`` (NL2SQL_DB_URL / --url, matched on ``schemes``; no schemes =
+    any scheme an earlier entry did not take), ``file`` (NL2SQL_DB / --db) or ``default`` (neither given).
+    """
+
+    kind: str
+    source: Literal["url", "file", "default"]
+    opens: Callable[[Settings], tuple[Warehouse, Path | None]]
+    schemes: frozenset[str] = frozenset()
+
+
+# The registry: adding a warehouse is one adapter module plus one entry here. First match wins, so a URL entry
+# with schemes comes before the SQLAlchemy catch-all.
+WAREHOUSES: tuple[WarehouseEntry, ...] = (
+    WarehouseEntry("databricks", "url", _open_databricks, frozenset({"databricks"})),
+    WarehouseEntry("sqlalchemy", "url", _open_sqlalchemy),          # postgresql, sqlite, duckdb, mysql, ...
+    WarehouseEntry("duckdb file", "file", _open_duckdb_file),
+    WarehouseEntry("demo", "default", _open_demo),
+)
 
 
 def databricks_bulk(settings: Settings) -> "BulkOptions":
@@ -98,7 +152,7 @@ def build_llm(settings: Settings) -> LlmClient | None:
         from nl2sql.adapters.databricks_config import DatabricksAuth, load_config, parse_url
         from nl2sql.adapters.databricks_serving import serving_llm_from_settings
 
-        url = settings.db_url if settings.db_url and settings.db_url.startswith("databricks") else None
+        url = settings.db_url if settings.db_url and url_scheme(settings.db_url) == "databricks" else None
         return serving_llm_from_settings(settings, DatabricksAuth(parse_url(url) if url else load_config()))
     from nl2sql.adapters.openai_llm import OpenAiLlm
 
