@@ -192,7 +192,7 @@ class DatabricksAuth:
                               hint="pip install 'lakehouse-nl2sql[databricks]'") from None
         try:
             seconds = max(1, int(self._timeout_s))
-            arguments = {**env_auth_type(os.environ if self._env is None else self._env), **self._given.sdk_arguments()}
+            arguments: dict[str, Any] = {**env_auth_type(os.environ if self._env is None else self._env), **self._given.sdk_arguments()}
             return Config(**arguments, retry_timeout_seconds=seconds, http_timeout_seconds=seconds)
         except Exception as e:
             raise ConfigError(f"No usable Databricks credentials: {redact(str(e), self._given.secrets)[:500]}",

@@ -83,7 +83,7 @@ def connect_within(open_connection: Callable[[], Any], limit_s: float, where: st
     try:
         return done.result(timeout=limit_s)
     except TimeoutError:
-        done.add_done_callback(lambda f: f.exception() is None and close_quietly(f.result()))
+        done.add_done_callback(_close_if_opened)
         raise WarehouseUnreachable(
             f"The Databricks SQL warehouse at {where} did not answer within {limit_s:g} seconds.",
             hint="Check that the warehouse is running and reachable (host, HTTP path), or raise "
@@ -117,6 +117,12 @@ def set_statement_timeout(connection: Any, seconds: float | None) -> None:
         log.debug("STATEMENT_TIMEOUT not set: %s", type(e).__name__)
     finally:
         close_quietly(cursor)
+
+
+def _close_if_opened(done: Future[Any]) -> None:
+    """A connection that arrived after its caller gave up is closed, not leaked."""
+    if done.exception() is None:
+        close_quietly(done.result())
 
 
 def close_quietly(cursor: Any) -> None:

@@ -16,10 +16,15 @@ from urllib.parse import urlsplit
 
 import openai
 
-try:  # the HTTP library the installed openai client is built on (httpx, renamed httpx2 in newer releases)
+# The HTTP library the installed openai client is built on (httpx, renamed httpx2 in newer releases). Types
+# come from httpx2, which the openai that pyproject.toml resolves to installs; httpx is only a run-time fallback.
+if TYPE_CHECKING:
     import httpx2 as httpx
-except ImportError:  # pragma: no cover - older openai
-    import httpx  # type: ignore[no-redef]
+else:
+    try:
+        import httpx2 as httpx
+    except ImportError:  # pragma: no cover - older openai
+        import httpx
 
 from nl2sql.adapters.databricks_config import DatabricksAuth
 from nl2sql.adapters.openai_llm import OpenAiLlm

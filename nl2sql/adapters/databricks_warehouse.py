@@ -18,12 +18,13 @@ import re
 import threading
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from collections.abc import Callable, Mapping
 
-from catalog_semantics.adapters.unity_bulk import BulkOptions, BulkScope, catalog_version, read_versioned, sample_tables
+from catalog_semantics.adapters.unity_bulk import (BulkOptions, BulkScope, PagedSource, catalog_version, read_versioned,
+                                                   sample_tables)
 from catalog_semantics.adapters.unity_cache import TtlCache, VersionedCache
-from catalog_semantics.adapters.unity_reader import MetadataSource, ReadOptions, UnityScope, read_unity_catalog
+from catalog_semantics.adapters.unity_reader import ReadOptions, UnityScope, read_unity_catalog
 from nl2sql.adapters.databricks_connection import (BearerToken, WarehouseLimits, WarehouseUnreachable,
                                                    checkout, close_quietly, connect_within, make_pool,
                                                    set_statement_timeout)
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from nl2sql.guard import CheckedSql
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DIALECTS = ("databricks", "spark")          # sqlglot dialects this warehouse runs
 
@@ -241,7 +243,7 @@ class DatabricksWarehouse:
         sampled = {t.qualified_name: t for n in tables if (t := self._sampled.get((version, n.lower())))}
         return replace(catalog, tables=tuple(sampled.get(t.qualified_name, t) for t in catalog.tables))
 
-    def metadata_source(self) -> MetadataSource:
+    def metadata_source(self) -> PagedSource:
         from nl2sql.adapters.databricks_metadata import ConnectorMetadata
 
         return ConnectorMetadata(self)
@@ -309,7 +311,7 @@ class DatabricksWarehouse:
         finally:
             close_quietly(cursor)
 
-    def _with_cursor(self, work: Callable[[Any], Any], *, timeout_s: float | None) -> Any:
+    def _with_cursor(self, work: Callable[[Any], T], *, timeout_s: float | None) -> T:
         """Run ``work(cursor)`` on a pooled connection under the time limit; reconnect once if it was dropped."""
         from databricks.sql import exc
 

@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     from catalog_semantics.model import Catalog
     from nl2sql.guard import CheckedSql
 
+DuckDbConfig = dict[str, str | bool | int | float | list[str]]   # the value types duckdb.connect's config takes
+
 # Settings applied when the database is opened; DuckDB refuses to change them afterwards.
-HARDENED_CONFIG: dict[str, object] = {
+HARDENED_CONFIG: DuckDbConfig = {
     "enable_external_access": False,      # no file system, HTTP, ATTACH, COPY, EXPORT, INSTALL
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
@@ -68,7 +70,7 @@ class DuckDbWarehouse:
         self.path = file
         self.name = name or file.stem
         self.memory_limit = memory_limit
-        self._config = dict(HARDENED_CONFIG)
+        self._config: DuckDbConfig = dict(HARDENED_CONFIG)
         if memory_limit:                                       # before lock_configuration, which must come last
             size_bytes(memory_limit)                           # a ConfigError naming NL2SQL_MEMORY_LIMIT
             self._config = {"memory_limit": memory_limit, "max_temp_directory_size": memory_limit, **self._config}
