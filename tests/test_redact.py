@@ -13,6 +13,8 @@ SECRETS = [
     ("sk-abcdefghijklmnopqrstuvwxyz012345", "openai key"),
     ("sk-proj-AbC_dEf-0123456789abcdefghij", "openai project key"),
     ("dapi0123456789abcdef0123456789abcdef-2", "databricks token"),
+    ("dapi0123ab9f", "databricks token cut short"),
+    ("dose7c4e02d1a9", "databricks oauth secret cut short"),
     ("ghp_0123456789abcdefghijABCDEFGHIJ012345", "github token"),
     ("AKIAIOSFODNN7EXAMPLE", "aws key id"),
     ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "jwt"),
@@ -47,6 +49,7 @@ def test_named_credentials_keep_their_name(text: str, expected: str) -> None:
         "SELECT o_orderkey, SUM(l_extendedprice) FROM orders GROUP BY 1",
         "prompt_tokens: 120, completion_tokens: 14, max_tokens=1024",
         "The task-management skill is in sk-8 room",            # short sk- strings are not keys
+        "SELECT dosefaced, dapi12, dose_mg FROM doses",          # dapi/dose words without a hex token
         "https://api.openai.com/v1/chat/completions returned 429",
         "",
     ],
