@@ -22,6 +22,7 @@ import yaml
 from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
 from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
 from tests.test_security_round2 import SECRET, ask, setup_sql
+from tests.test_security_round2 import postgres_warehouse  # noqa: F401  (the fixture: the same seeded server)
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUND_THREE: list[dict[str, Any]] = yaml.safe_load(
@@ -49,18 +50,6 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     con.close()
     yield {"duckdb": duck, "sqlite": SqlAlchemyWarehouse.sqlite_file(root / "r3.sqlite")}
     duck.close()
-
-
-@pytest.fixture(scope="module")
-def postgres_warehouse(postgres_url: str) -> SqlAlchemyWarehouse:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(postgres_url)
-    with engine.begin() as conn:
-        for statement in setup_sql("postgres"):
-            conn.execute(sa.text(statement.replace("DECIMAL", "NUMERIC")))
-    engine.dispose()
-    return SqlAlchemyWarehouse(postgres_url)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['class'][:12]}:{c['dialect']}:{c['sql'][:60]}" for c in CASES])
