@@ -8,9 +8,10 @@ import streamlit as st
 
 from app.presenting import Turn, answer_meta
 from nl2sql.errors import UserFacingError
-from nl2sql.feedback import FeedbackStore
+from nl2sql.feedback import FeedbackStore, Rating
 
 log = logging.getLogger(__name__)
+_SHOWN_RATING: dict[str, Rating] = {"good answers": "up", "wrong answers": "down"}   # the editor's filter; "all": none
 
 
 def render_thumbs(turn: Turn, store: FeedbackStore | None) -> None:
@@ -31,13 +32,13 @@ def render_thumbs(turn: Turn, store: FeedbackStore | None) -> None:
                      placeholder="Optional comment, then rate the answer")
 
 
-def _rate(turn_id: int, store: FeedbackStore, rating: str, comment_key: str) -> None:
+def _rate(turn_id: int, store: FeedbackStore, rating: Rating, comment_key: str) -> None:
     turn = next((t for t in st.session_state.get("turns", []) if t.id == turn_id), None)
     if turn is None:                                   # the conversation was reset meanwhile
         return
     try:
         turn.feedback_id = store.record(
-            turn.question, turn.answer.sql, rating,  # type: ignore[arg-type]
+            turn.question, turn.answer.sql, rating,
             comment=st.session_state.get(comment_key) or None, answer_meta=answer_meta(turn.answer),
         )
         turn.rating = rating
@@ -56,8 +57,8 @@ def render_editor(store: FeedbackStore | None) -> None:
     st.caption("Promote a good answer to make it a verified question→SQL pair: "
                "the same question is then answered from it and labelled trusted.")
     rating = st.radio("Show", ("all", "good answers", "wrong answers"), horizontal=True, key="editor_filter")
-    wanted = {"good answers": "up", "wrong answers": "down"}.get(rating)
-    entries = store.list(rating=wanted)  # type: ignore[arg-type]
+    wanted = _SHOWN_RATING.get(rating)
+    entries = store.list(rating=wanted)
     if not entries:
         st.info("No feedback yet. Rate answers in the Ask view.")
     for entry in entries:

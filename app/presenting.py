@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nl2sql.answer import Answer, Choice
+from nl2sql.feedback import Rating
 from nl2sql.outcomes import history_turn
 
 # Something to try for each kind of failure, when the failure itself carries no hint.
@@ -59,7 +60,7 @@ class Turn:
     question: str
     answer: Answer
     feedback_id: int | None = None
-    rating: str | None = None
+    rating: Rating | None = None
     notes: tuple[str, ...] = ()
     followups: tuple[str, ...] = ()
     did_you_mean: str | None = None

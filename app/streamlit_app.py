@@ -20,7 +20,7 @@ import streamlit as st
 if str(Path(__file__).resolve().parent.parent) not in sys.path:  # `streamlit run` adds app/, not the repo
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.answer_view import render_answer
+from app.answer_view import UsageOf, render_answer
 from app.databricks_user import for_request, show_identity
 from app.feedback_view import render_editor, render_thumbs
 from app.presenting import Turn, clip, history, llm_down, sources, turn_from_dict, turn_to_dict
@@ -196,11 +196,11 @@ def _ask_view(assistant: Assistant) -> None:
     st.chat_input("Ask a question, or a follow-up…", key="question_box", on_submit=_ask_typed)
 
 
-def _render_turn(turn: Turn, assistant: Assistant, llm_model: str | None, usage_of: object) -> None:
+def _render_turn(turn: Turn, assistant: Assistant, llm_model: str | None, usage_of: UsageOf) -> None:
     with st.chat_message("user"):
         st.text(clip(turn.question))
     with st.chat_message("assistant"):
-        render_answer(turn, llm_model=llm_model, usage_of=usage_of,  # type: ignore[arg-type]
+        render_answer(turn, llm_model=llm_model, usage_of=usage_of,
                       dialect=assistant.warehouse.dialect, ask=_ask_example)
         if turn.answer.ok:                          # a rating is about an answer, not about a failure
             render_thumbs(turn, assistant.feedback)

@@ -17,6 +17,7 @@ x (1 + tax).
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -37,7 +38,8 @@ HUNDREDTHS: frozenset[str] = frozenset({
     "l_extendedprice", "l_discount", "l_tax",
 })
 
-Columns = dict[str, list[object]]
+# column name -> values; read-only (Mapping/Sequence are covariant, so a list of ints is a column)
+Columns = Mapping[str, Sequence[object]]
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def generate(scale: float = 0.01, seed: int = 20_240_601) -> TpchData:
     pool = TextPool(seed)
     part = _parts(sizes, _rng(seed, "part"), pool)
     offers = _part_suppliers(sizes)
-    orders, lineitem = _orders_and_lines(sizes, _rng(seed, "orders"), pool, part["p_retailprice"], offers)
+    orders, lineitem = _orders_and_lines(sizes, _rng(seed, "orders"), pool, _retail_cents(sizes.parts), offers)
     return TpchData(tables=(
         ("region", _regions(_rng(seed, "region"), pool)),
         ("nation", _nations(_rng(seed, "nation"), pool)),
@@ -130,10 +132,18 @@ def _parts(sizes: TpchSizes, rng: random.Random, pool: TextPool) -> Columns:
                    for _ in keys],
         "p_size": [rng.randint(1, 50) for _ in keys],
         "p_container": [f"{rng.choice(CONTAINER_SIZES)} {rng.choice(CONTAINER_KINDS)}" for _ in keys],
-        # dbgen's price formula, in cents: 900.00 + a spread that depends only on the key
-        "p_retailprice": [90_000 + (k // 10) % 20_001 + 100 * (k % 1_000) for k in keys],
+        "p_retailprice": _retail_cents(sizes.parts),
         "p_comment": [pool.comment(rng, 5, 22) for _ in keys],
     }
+
+
+def _retail_cents(parts: int) -> list[int]:
+    """dbgen's price formula, in cents: 900.00 + a spread that depends only on the key.
+
+    >>> _retail_cents(2)
+    [90100, 90200]
+    """
+    return [90_000 + (k // 10) % 20_001 + 100 * (k % 1_000) for k in range(1, parts + 1)]
 
 
 def _part_suppliers(sizes: TpchSizes) -> list[tuple[int, int, int, int]]:
@@ -211,15 +221,15 @@ def _customers(sizes: TpchSizes, rng: random.Random, pool: TextPool) -> Columns:
     }
 
 
-def _orders_and_lines(sizes: TpchSizes, rng: random.Random, pool: TextPool, retail_cents: list[object],
+def _orders_and_lines(sizes: TpchSizes, rng: random.Random, pool: TextPool, retail_cents: Sequence[int],
                       offers: list[tuple[int, int, int, int]]) -> tuple[Columns, Columns]:
     o_cols = ("o_orderkey", "o_custkey", "o_orderstatus", "o_totalprice", "o_orderdate", "o_orderpriority",
               "o_clerk", "o_shippriority", "o_comment")
     l_cols = ("l_orderkey", "l_partkey", "l_suppkey", "l_linenumber", "l_quantity", "l_extendedprice",
               "l_discount", "l_tax", "l_returnflag", "l_linestatus", "l_shipdate", "l_commitdate",
               "l_receiptdate", "l_shipinstruct", "l_shipmode", "l_comment")
-    orders: Columns = {c: [] for c in o_cols}
-    lines: Columns = {c: [] for c in l_cols}
+    orders: dict[str, list[object]] = {c: [] for c in o_cols}
+    lines: dict[str, list[object]] = {c: [] for c in l_cols}
     day = [START_DATE + timedelta(days=d) for d in range((LAST_ORDER_DATE - START_DATE).days + 160)]
     current = (CURRENT_DATE - START_DATE).days
     last_order = (LAST_ORDER_DATE - START_DATE).days
@@ -236,7 +246,7 @@ def _orders_and_lines(sizes: TpchSizes, rng: random.Random, pool: TextPool, reta
         for number in range(1, randint(1, 7) + 1):
             partkey = randint(1, sizes.parts)
             quantity = randint(1, 50)
-            extended = quantity * int(retail_cents[partkey - 1])  # type: ignore[call-overload]
+            extended = quantity * retail_cents[partkey - 1]
             discount, tax = randint(0, 10), randint(0, 8)
             shipped = ordered + randint(1, 121)
             received = shipped + randint(1, 30)

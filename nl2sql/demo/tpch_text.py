@@ -52,6 +52,7 @@ def _sentence(rng: random.Random) -> str:
     """One grammar sentence, e.g. 'quick foxes sleep slyly about the final pinto beans.'"""
     c = rng.choice
     shape = rng.randrange(4)
+    words: tuple[str, ...]
     if shape == 0:
         words = (c(ADJECTIVES), c(NOUNS), c(VERBS), c(ADVERBS))
     elif shape == 1:

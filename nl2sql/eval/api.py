@@ -7,7 +7,7 @@ import hashlib
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from nl2sql.errors import ConfigError, UsageError
 from nl2sql.eval.cache import reply_cache_request
@@ -25,6 +25,10 @@ from nl2sql.eval.report import write_reports
 from nl2sql.eval.runner import RunOptions, run_evaluation
 from nl2sql.ports import LlmClient, Warehouse
 from nl2sql.settings import Settings
+
+if TYPE_CHECKING:
+    from catalog_semantics.model import SemanticModel
+    from nl2sql.eval.cache import CachedLlm
 
 GENERATORS: tuple[GeneratorKind, ...] = ("gold", "offline", "llm", "verified", "predictions")
 
@@ -93,7 +97,8 @@ def evaluate(request: EvalRequest, *, settings: Settings | None = None, llm: Llm
 
 
 def _generator(request: EvalRequest, dataset: Dataset, settings: Settings, llm: LlmClient | None,
-               warehouse: Warehouse | None, model: Any) -> tuple[Generator, str | None, Any]:
+               warehouse: Warehouse | None,
+               model: SemanticModel | None) -> tuple[Generator, str | None, CachedLlm | None]:
     if request.generator == "gold":
         return GoldGenerator(), None, None
     if request.generator == "predictions":
@@ -123,7 +128,7 @@ def _generator(request: EvalRequest, dataset: Dataset, settings: Settings, llm: 
     factory = assistant_factory(eval_settings, llm=llm, default=warehouse, default_model=model, overlay=overlay,
                                 examples=pairs)
     model_name = llm.model if (llm is not None and request.generator == "llm") else None
-    generator = AssistantGenerator(request.generator, dataset, factory, row_cap=SCORING_ROW_CAP)  # type: ignore[arg-type]
+    generator = AssistantGenerator(request.generator, dataset, factory, row_cap=SCORING_ROW_CAP)
     return generator, model_name, cached
 
 
@@ -165,7 +170,7 @@ def _configured_llm(settings: Settings) -> LlmClient:
     return llm
 
 
-def _configured_warehouse(request: EvalRequest, settings: Settings) -> tuple[Warehouse, Any]:
+def _configured_warehouse(request: EvalRequest, settings: Settings) -> tuple[Warehouse, SemanticModel]:
     """The warehouse a benchmark file runs on: ``--db`` (DuckDB file, SQLite file or URL) or the settings."""
     from nl2sql.wiring import build_model, open_warehouse
 

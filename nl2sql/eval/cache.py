@@ -26,7 +26,7 @@ def _restored(stored: dict[str, Any]) -> Completion:
     """A stored reply: it costs no time; its tokens are still reported so runs stay comparable."""
     extra = tuple(tuple(pair) for pair in stored.get("extra", ()))
     known = {k: v for k, v in stored.items() if k in Completion.__dataclass_fields__ and k != "extra"}
-    return replace(Completion(**known), elapsed_ms=0.0, extra=(*extra, ("cache", "hit")))  # type: ignore[arg-type]
+    return replace(Completion(**known), elapsed_ms=0.0, extra=(*extra, ("cache", "hit")))
 
 
 class CachedLlm:

@@ -11,7 +11,7 @@ from nl2sql.cli.exit_codes import EXIT_CONFIG, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from nl2sql.errors import UserFacingError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from nl2sql.eval.api import GENERATORS
 
     ev = subparsers.add_parser(

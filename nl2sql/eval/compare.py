@@ -36,7 +36,8 @@ def load_report(path: str | Path) -> dict[str, Any]:
         file = file / "report.json"
     if not file.is_file():
         raise ConfigError(f"No evaluation report at {file}.", hint="Pass a run's --out folder or its report.json.")
-    return json.loads(file.read_text(encoding="utf-8"))
+    report: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+    return report
 
 
 def compare_reports(a: Mapping[str, Any], b: Mapping[str, Any]) -> Comparison:

@@ -18,6 +18,8 @@ from nl2sql.ports import LlmClient, Warehouse
 
 if TYPE_CHECKING:
     from catalog_semantics.model import Catalog, SemanticModel
+    from nl2sql.eval.generators import AssistantFactory
+    from nl2sql.pipeline import Assistant
     from nl2sql.settings import Settings
 
 
@@ -77,11 +79,11 @@ def assistant_factory(settings: Settings, *, llm: LlmClient | None = None,
                       default: Warehouse | None = None,
                       default_model: SemanticModel | None = None,
                       overlay: Path | None = None,
-                      examples: tuple[tuple[str, str], ...] = ()) -> Callable[[DatabaseSource], object]:
+                      examples: tuple[tuple[str, str], ...] = ()) -> AssistantFactory:
     """Build one Assistant per database; the benchmark file's database uses the configured model/overlay."""
     from nl2sql.pipeline import Assistant
 
-    def build(source: DatabaseSource) -> object:
+    def build(source: DatabaseSource) -> Assistant:
         if source.db_id == DEFAULT_DB and default is not None and default_model is not None:
             return Assistant(default_model, default, settings, llm=llm, examples=examples)
         warehouse = warehouses_for(source, default)[0]

@@ -13,11 +13,14 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 from collections.abc import Callable
 
 from nl2sql.errors import ConfigError
 from nl2sql.eval.dataset import DatabaseSource, Dataset, Example
+
+if TYPE_CHECKING:
+    from nl2sql.pipeline import Assistant
 
 GeneratorKind = Literal["gold", "predictions", "offline", "verified", "llm"]
 Outcome = Literal["sql", "abstained", "refused", "sql_error", "timeout"]
@@ -40,7 +43,8 @@ class Prediction:
 
 
 class Generator(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def predict(self, example: Example) -> Prediction: ...
 
@@ -79,7 +83,7 @@ class PredictionsFile:
         return Prediction(sql, generator="predictions")
 
 
-AssistantFactory = Callable[[DatabaseSource], object]
+AssistantFactory = Callable[[DatabaseSource], "Assistant"]
 
 
 class AssistantGenerator:
@@ -91,10 +95,10 @@ class AssistantGenerator:
         self.row_cap = row_cap          # the assistant's max_rows, lifted for scoring
         self._dataset = dataset
         self._build = build_assistant
-        self._assistants: dict[str, object] = {}
+        self._assistants: dict[str, Assistant] = {}
         self._lock = threading.Lock()
 
-    def _assistant(self, db_id: str) -> object:
+    def _assistant(self, db_id: str) -> Assistant:
         with self._lock:
             if db_id not in self._assistants:
                 self._assistants[db_id] = self._build(self._dataset.databases[db_id])
@@ -104,7 +108,7 @@ class AssistantGenerator:
         assistant = self._assistant(example.db_id)
         question = example.question if not example.evidence else f"{example.question} Hint: {example.evidence}"
         start = time.perf_counter()
-        answer = assistant.ask(question, generators=(self.name,))  # type: ignore[attr-defined]
+        answer = assistant.ask(question, generators=(self.name,))
         elapsed = (time.perf_counter() - start) * 1000
         base = Prediction(
             None,

@@ -111,7 +111,7 @@ def judge(example: Example, prediction: Prediction, db: ScoringDatabase, *, keep
     for index, gold in enumerate(golds):
         pred = db.execute(pred_text, index)
         first = first or pred
-        if not pred.ok:
+        if pred.status != "ok":                     # (not pred.ok, said so the status narrows to a failure)
             status, reason = pred.status, pred.error
             break
         if not result_eq(gold.rows, pred.rows, ordered=ordered):

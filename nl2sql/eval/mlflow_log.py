@@ -45,7 +45,8 @@ def log_to_mlflow(report: Mapping[str, Any], out_dir: Path, *, tracking_uri: str
         for name in ("report.json", "report.md"):
             if (out_dir / name).exists():
                 mlflow.log_artifact(str(out_dir / name))
-        return run.info.run_id
+        run_id: str = run.info.run_id
+        return run_id
 
 
 def _local_store(mlflow: Any, folder: Path, experiment: str) -> None:

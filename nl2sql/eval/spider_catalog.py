@@ -42,7 +42,8 @@ def catalog_table_name(db_id: str, table: str) -> str:
 
 
 def spider_entries(spider: Path) -> list[dict[str, Any]]:
-    return json.loads((spider / "tables.json").read_text(encoding="utf-8"))
+    entries: list[dict[str, Any]] = json.loads((spider / "tables.json").read_text(encoding="utf-8"))
+    return entries
 
 
 def build_catalog_warehouse(spider: Path, path: Path) -> Path:
@@ -155,28 +156,28 @@ def _with_copies(model: SemanticModel, copies: int, seed: int, rename: Rename) -
             rng.shuffle(shuffled)
             mapping.update(zip(chunk, shuffled))
 
-        def rename(name: str) -> str:
+        def swap(name: str) -> str:
             return "_".join(mapping.get(w, w) for w in words(name)) or name
 
         renamed: dict[str, str] = {}
         for t in model.tables:
             schema, bare = t.name.split(SEPARATOR, 1)
-            new_schema = f"{rename(schema)}_{k}"
-            new_name = catalog_table_name(new_schema, rename(bare))
+            new_schema = f"{swap(schema)}_{k}"
+            new_name = catalog_table_name(new_schema, swap(bare))
             while new_name.lower() in renamed.values():
                 new_name += "_x"
             renamed[t.name] = new_name
             col_names: dict[str, str] = {}
             cols = []
             for c in t.columns:
-                cn = rename(c.name)
+                cn = swap(c.name)
                 while cn.lower() in col_names.values():
                     cn += "_x"
                 col_names[c.name] = cn.lower()
                 cols.append(replace(c, name=cn))
             tables.append(replace(t, name=new_name, schema=new_schema, columns=tuple(cols),
-                                  primary_key=tuple(rename(p) for p in t.primary_key)))
+                                  primary_key=tuple(swap(p) for p in t.primary_key)))
         for r in model.relationships:
-            relationships.append(Relationship(renamed[r.from_table], tuple(rename(c) for c in r.from_columns),
-                                              renamed[r.to_table], tuple(rename(c) for c in r.to_columns)))
+            relationships.append(Relationship(renamed[r.from_table], tuple(swap(c) for c in r.from_columns),
+                                              renamed[r.to_table], tuple(swap(c) for c in r.to_columns)))
     return replace(model, tables=tuple(tables), relationships=tuple(relationships))

@@ -42,7 +42,7 @@ class Period:
         return period_phrase(self.start, self.end)
 
 
-def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
+def _conjuncts(node: exp.Expr | None) -> list[exp.Expr]:
     if node is None:
         return []
     node = node.unnest() if isinstance(node, exp.Paren) else node
@@ -51,7 +51,7 @@ def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
     return [node]
 
 
-def literal_date(node: exp.Expression) -> dt.date | None:
+def literal_date(node: exp.Expr) -> dt.date | None:
     node = node.this if isinstance(node, exp.Cast) else node
     if isinstance(node, exp.Literal) and node.is_string:
         try:
@@ -61,7 +61,7 @@ def literal_date(node: exp.Expression) -> dt.date | None:
     return None
 
 
-def read_conditions(where: exp.Expression | None, model: SemanticModel, aliases: dict[str, str],
+def read_conditions(where: exp.Expr | None, model: SemanticModel, aliases: dict[str, str],
                 dialect: str) -> tuple[tuple[Condition, ...], Period | None]:
     start: dt.date | None = None
     end: dt.date | None = None
@@ -93,7 +93,7 @@ def read_conditions(where: exp.Expression | None, model: SemanticModel, aliases:
     return tuple(out), period
 
 
-def _year_equals(node: exp.Expression, model: SemanticModel, aliases: dict[str, str]) -> tuple[int, tuple[str, str]] | None:
+def _year_equals(node: exp.Expr, model: SemanticModel, aliases: dict[str, str]) -> tuple[int, tuple[str, str]] | None:
     if not isinstance(node, exp.EQ) or not isinstance(node.expression, exp.Literal):
         return None
     if grain(node.this) != "year":
@@ -104,7 +104,11 @@ def _year_equals(node: exp.Expression, model: SemanticModel, aliases: dict[str, 
     return (year, (found[0].name, found[1].name)) if found and year else None
 
 
-def _phrase(node: exp.Expression, model: SemanticModel, aliases: dict[str, str]) -> str:
+_BOUND_WORDS: dict[type[exp.Expr], str] = {exp.GT: "above", exp.GTE: "of at least", exp.LT: "below",
+                                           exp.LTE: "of at most"}
+
+
+def _phrase(node: exp.Expr, model: SemanticModel, aliases: dict[str, str]) -> str:
     """Words for one condition: a named filter by its name, ``col = 'X'`` as "for region X"."""
     shape = normal(node)
     for named in model.filters:
@@ -121,17 +125,17 @@ def _phrase(node: exp.Expression, model: SemanticModel, aliases: dict[str, str])
         return f"for {label} other than {display_text(node.expression.name)}"
     if label and isinstance(node, exp.Like) and isinstance(node.expression, exp.Literal):
         return f"for {label} containing “{node.expression.name.strip('%')}”"
-    words = {exp.GT: "above", exp.GTE: "of at least", exp.LT: "below", exp.LTE: "of at most"}
-    if label and type(node) in words and isinstance(node.expression, (exp.Literal, exp.Neg)):
-        return f"with {label} {words[type(node)]} {_literal(node.expression, found[1])}"
-    if label and isinstance(node, exp.Between):
+    word = _BOUND_WORDS.get(type(node))
+    if found and word and isinstance(node.expression, (exp.Literal, exp.Neg)):
+        return f"with {label} {word} {_literal(node.expression, found[1])}"
+    if found and isinstance(node, exp.Between):
         return f"with {label} between {_literal(node.args['low'], found[1])} and {_literal(node.args['high'], found[1])}"
     if label and isinstance(node, exp.EQ) and literal_date(node.expression) is not None:
         return f"on {literal_date(node.expression)}"
     return OTHER
 
 
-def _literal(node: exp.Expression, column: Column) -> str:
+def _literal(node: exp.Expr, column: Column) -> str:
     """A bound as the user would write it: a fraction column's 0.08 as 8%, dates as ISO text."""
     day = literal_date(node)
     if day is not None:

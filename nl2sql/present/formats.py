@@ -13,7 +13,7 @@ import decimal
 import math
 import numbers
 import re
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 Unit = Literal["currency", "percent", "count", "number", "year", "quarter", "month", "week", "day",
                "timestamp", "text", "quarter_of_year", "month_of_year"]
@@ -30,6 +30,15 @@ _MONEY = re.compile(r"(?i)(price|cost|revenue|sales|amount|value|balance|profit|
                     r"salary|budget|fee|payment|total_?price|acctbal)")
 _FRACTION = re.compile(r"(?i)(discount|tax|rate|share|ratio|fraction|pct|percent)")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def is_unit(text: object, among: tuple[str, ...] = UNITS) -> TypeGuard[Unit]:
+    """Whether an overlay's ``format:`` (free text in YAML) names one of the units ``among``.
+
+    >>> is_unit("currency", NUMERIC_UNITS), is_unit("month", NUMERIC_UNITS), is_unit(None)
+    (True, False, False)
+    """
+    return text in among
 
 
 def infer_unit(name: str, comment: str | None, values: list[Any]) -> Unit:
@@ -112,7 +121,7 @@ def _format_time(value: Any, unit: str) -> str:
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if unit == "year" and is_number(value):
         return str(int(value))
     if not isinstance(value, dt.date):

@@ -54,6 +54,8 @@ def _tie_at_limit(reading: ResultReading, sql: str, dialect: str, rows: Sequence
     names = [c.name for c in reading.columns]
     at = names.index(reading.order_by)
     tree = sqlglot.parse_one(sql, read=dialect)
+    if not isinstance(tree, exp.Query):             # a result without a query shape has no "next rows"
+        return []
     more = probe(tree.limit(reading.limit + 5).sql(dialect=dialect))
     last = rows[-1][at]
     tied = [r for r in more[len(rows):] if r[at] == last]
@@ -73,7 +75,9 @@ def _partial_periods(reading: ResultReading, sql: str, dialect: str, rows: Seque
     if len(times) != 1 or len(rows) < 2:
         return []
     time = times[0]
-    table, column = time.source  # type: ignore[misc]
+    if time.source is None:
+        return []
+    table, column = time.source
     bounds = probe(exp.select(exp.func("MIN", exp.column(column)), exp.func("MAX", exp.column(column)))
                    .from_(table).sql(dialect=dialect))
     low, high = (_as_date(v) for v in bounds[0]) if bounds else (None, None)
@@ -84,7 +88,7 @@ def _partial_periods(reading: ResultReading, sql: str, dialect: str, rows: Seque
         if period.end and high:
             high = min(high, period.end - dt.timedelta(days=1))
     at = [c.name for c in reading.columns].index(time.name)
-    periods = sorted({_start(r[at], time.unit) for r in rows if r[at] is not None} - {None})
+    periods = sorted({d for r in rows if r[at] is not None and (d := _start(r[at], time.unit)) is not None})
     if not periods or low is None or high is None:
         return []
     notes = []
@@ -122,7 +126,7 @@ def _empty_because(reading: ResultReading, sql: str, dialect: str, rows: Sequenc
         return []
     tree = sqlglot.parse_one(sql, read=dialect)
     where = tree.args.get("where")
-    if where is None:
+    if where is None or not isinstance(tree, exp.Select):     # only a SELECT's WHERE can be relaxed
         return []
     totals = bool(rows)                              # one row of zero totals, not an empty list
     notes = []

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlglot
 from sqlglot import exp
 
-from catalog_semantics.model import Column, SemanticModel, Table
+from catalog_semantics.model import Column, Metric, SemanticModel, Table
 from nl2sql.present.conditions import (
     OTHER,
     Condition,
@@ -26,11 +26,11 @@ from nl2sql.present.conditions import (
 from nl2sql.present.formats import (
     NUMERIC_UNITS,
     TIME_UNITS,
-    UNITS,
     Unit,
     humanize,
     infer_unit,
     is_number,
+    is_unit,
 )
 from nl2sql.present.sqlterms import (
     aliases_of,
@@ -122,7 +122,7 @@ def _subject(select: exp.Select, model: SemanticModel) -> str | None:
     return word if word.endswith("s") else plural(word)
 
 
-def _parse(sql: str | None, dialect: str) -> exp.Expression | None:
+def _parse(sql: str | None, dialect: str) -> exp.Expr | None:
     if not sql:
         return None
     try:
@@ -131,7 +131,7 @@ def _parse(sql: str | None, dialect: str) -> exp.Expression | None:
         return None
 
 
-def _column(name: str, proj: exp.Expression, values: list[Any], model: SemanticModel,
+def _column(name: str, proj: exp.Expr, values: list[Any], model: SemanticModel,
             aliases: dict[str, str]) -> ColumnInfo:
     expr = proj.this if isinstance(proj, exp.Alias) else proj
     aliased = isinstance(proj, exp.Alias) and not (isinstance(expr, exp.Column) and expr.name == name)
@@ -140,8 +140,8 @@ def _column(name: str, proj: exp.Expression, values: list[Any], model: SemanticM
         metric = _metric(expr, name, model)
         kind = agg.key.lower()
         if metric is not None:
-            unit = metric.format if metric.format in NUMERIC_UNITS else None
-            unit = "count" if kind == "count" else unit
+            declared = metric.format if is_unit(metric.format, NUMERIC_UNITS) else None
+            unit = "count" if kind == "count" else declared
             return ColumnInfo(name, metric.name, unit or _measure_unit(expr, name, values, model, aliases),
                               "measure", kind)
         unit = "count" if kind == "count" else _measure_unit(expr, name, values, model, aliases)
@@ -158,16 +158,16 @@ def _column(name: str, proj: exp.Expression, values: list[Any], model: SemanticM
     source = (found[0].name, found[1].name) if found else None
     if time_grain:
         label = humanize(name) if aliased else time_grain
-        return ColumnInfo(name, label, time_grain, "time", source=source)  # type: ignore[arg-type]
+        return ColumnInfo(name, label, time_grain, "time", source=source)
     label = humanize(name) if aliased or not found else business_name(found[1])
-    declared = found[1].format if found and found[1].format in UNITS else None
+    declared = found[1].format if found and is_unit(found[1].format) else None
     unit = declared or infer_unit(found[1].name if found else name, found[1].comment if found else None, values)
     if unit in TIME_UNITS:
-        return ColumnInfo(name, label, unit, "time", source=source)   # type: ignore[arg-type]
+        return ColumnInfo(name, label, unit, "time", source=source)
     numeric = unit in NUMERIC_UNITS and not (found and _is_key(found[0], found[1], model))
     role: Role = "measure" if numeric and isinstance(expr, (exp.Column, exp.Binary)) and unit != "number" \
         or numeric and not isinstance(expr, exp.Column) else "dimension"
-    return ColumnInfo(name, label, unit, role, source=source)  # type: ignore[arg-type]
+    return ColumnInfo(name, label, unit, role, source=source)
 
 
 def _is_key(table: Table, column: Column, model: SemanticModel) -> bool:
@@ -177,15 +177,15 @@ def _is_key(table: Table, column: Column, model: SemanticModel) -> bool:
                for r in model.relationships) or column.name.lower().endswith(("key", "id"))
 
 
-def _measure_unit(expr: exp.Expression, name: str, values: list[Any], model: SemanticModel,
+def _measure_unit(expr: exp.Expr, name: str, values: list[Any], model: SemanticModel,
                   aliases: dict[str, str]) -> Unit:
     """SUM/AVG/MIN/MAX of a column keep its unit; a ratio of 0/1 cases is a share."""
     if expr.find(exp.Case) is not None and all(is_number(v) and 0 <= float(v) <= 1 for v in values if v is not None):
         return "percent"
     for col in expr.find_all(exp.Column):
         found = model_column(col, model, aliases)
-        if found and found[1].format in NUMERIC_UNITS:
-            return found[1].format  # type: ignore[return-value]
+        if found and is_unit(found[1].format, NUMERIC_UNITS):
+            return found[1].format
         if found:
             unit = infer_unit(found[1].name, found[1].comment, values)
             if unit in NUMERIC_UNITS and unit != "number":
@@ -194,7 +194,7 @@ def _measure_unit(expr: exp.Expression, name: str, values: list[Any], model: Sem
     return unit if unit in NUMERIC_UNITS else "number"
 
 
-def _metric(expr: exp.Expression, name: str, model: SemanticModel) -> Any:
+def _metric(expr: exp.Expr, name: str, model: SemanticModel) -> Metric | None:
     wanted = humanize(name)
     shape = normal(expr)
     for metric in model.metrics:
@@ -205,7 +205,7 @@ def _metric(expr: exp.Expression, name: str, model: SemanticModel) -> Any:
     return None
 
 
-def _date_part(expr: exp.Expression) -> Unit | None:
+def _date_part(expr: exp.Expr) -> Unit | None:
     """QUARTER(d) / MONTH(d) / EXTRACT(QUARTER|MONTH FROM d): a part of the year, shown as Q1 or Jan."""
     if isinstance(expr, exp.Quarter):
         return "quarter_of_year"

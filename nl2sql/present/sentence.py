@@ -45,7 +45,10 @@ def result_sentence(reading: ResultReading, rows: Sequence[Sequence[Any]], *, tr
     keys = dims or times
     if not keys:
         return f"{_count(len(rows), truncated)} rows{q}."
-    label = lambda row: " / ".join(_text(row[index[k.name]], k) for k in keys)
+
+    def label(row: Sequence[Any]) -> str:
+        return " / ".join(_text(row[index[k.name]], k) for k in keys)
+
     numeric = [r for r in rows if is_number(r[at])]
     if not numeric:
         return f"{_count(len(rows), truncated)} rows{q}."

@@ -11,7 +11,7 @@ from sqlglot import exp
 from catalog_semantics.model import Column, SemanticModel, Table
 from nl2sql.present.formats import Unit, humanize
 
-GRAINS = {"year": "year", "yyyy": "year", "quarter": "quarter", "month": "month", "mm": "month",
+GRAINS: dict[str, Unit] = {"year": "year", "yyyy": "year", "quarter": "quarter", "month": "month", "mm": "month",
            "week": "week", "day": "day", "dd": "day"}
 
 
@@ -48,26 +48,26 @@ def normal_sql(sql: str) -> str | None:
         return None
 
 
-def normal(expr: exp.Expression) -> str:
+def normal(expr: exp.Expr) -> str:
     bare = expr.copy().transform(lambda n: exp.column(n.name) if isinstance(n, exp.Column) else n)
     return bare.sql().lower().replace(" ", "")
 
 
-def grain(expr: exp.Expression) -> Unit | None:
+def grain(expr: exp.Expr) -> Unit | None:
     """DATE_TRUNC('month', d) → month; YEAR(d) / EXTRACT(YEAR FROM d) → year; else None."""
     if isinstance(expr, (exp.DateTrunc, exp.TimestampTrunc)):
         unit = expr.args.get("unit")
-        return GRAINS.get(str(unit.name if isinstance(unit, exp.Expression) else unit).lower().strip("'"))  # type: ignore[return-value]
+        return GRAINS.get(str(unit.name if isinstance(unit, exp.Expr) else unit).lower().strip("'"))
     if isinstance(expr, exp.Year):
         return "year"
     if isinstance(expr, exp.Extract) and expr.this.name.lower() == "year":
         return "year"
     if isinstance(expr, exp.Anonymous) and expr.name.lower() == "date_trunc" and expr.expressions:
-        return GRAINS.get(expr.expressions[0].name.lower())  # type: ignore[return-value]
+        return GRAINS.get(expr.expressions[0].name.lower())
     return None
 
 
-def int_of(node: exp.Expression | None) -> int | None:
+def int_of(node: exp.Expr | None) -> int | None:
     try:
         return int(node.name) if node is not None else None
     except (TypeError, ValueError):
