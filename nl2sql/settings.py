@@ -1,8 +1,8 @@
 """Settings: one frozen object, declared once with defaults and help, built at the edge.
 
 ``Settings.from_env()`` is called only by the CLI, the app and the eval entry points; everything else
-receives plain values. ``SETTINGS_HELP`` is the documentation, and a test checks the README lists
-every variable.
+receives plain values. Each field's comment is its help, ``ENV_VARS`` names its variable, and a test
+checks that the README's settings table lists every variable.
 """
 
 from __future__ import annotations
@@ -75,6 +75,10 @@ class Settings:
     databricks_pool_timeout_s: float = 30.0     # NL2SQL_DATABRICKS_POOL_TIMEOUT_S: waiting for a free pooled connection
     databricks_max_connections: int = 4         # NL2SQL_DATABRICKS_MAX_CONNECTIONS: statements in flight at once
     databricks_catalog_budget_s: float = 300.0  # NL2SQL_DATABRICKS_CATALOG_BUDGET_S: reading a whole-catalog scope
+    # the SQL-only values the SDK has no attribute for (a databricks:// URL's own values win; else the SDK's profile)
+    databricks_http_path: str | None = None     # DATABRICKS_HTTP_PATH: the SQL warehouse's HTTP path
+    databricks_catalog: str | None = None       # DATABRICKS_CATALOG: default catalog (the scope read, unqualified names)
+    databricks_schema: str | None = None        # DATABRICKS_SCHEMA: default schema
     llm_databricks_auth: bool = False           # NL2SQL_LLM_DATABRICKS_AUTH: Model Serving key from the SDK (refreshed)
     # --- observability ---
     mlflow_tracing: bool = False                # NL2SQL_MLFLOW_TRACING: each question an MLflow trace (the mlflow extra)
@@ -163,6 +167,9 @@ ENV_VARS: dict[str, tuple[str, EnvKind]] = {
     "databricks_pool_timeout_s": ("NL2SQL_DATABRICKS_POOL_TIMEOUT_S", "float"),
     "databricks_max_connections": ("NL2SQL_DATABRICKS_MAX_CONNECTIONS", "int"),
     "databricks_catalog_budget_s": ("NL2SQL_DATABRICKS_CATALOG_BUDGET_S", "float"),
+    "databricks_http_path": ("DATABRICKS_HTTP_PATH", "str"),
+    "databricks_catalog": ("DATABRICKS_CATALOG", "str"),
+    "databricks_schema": ("DATABRICKS_SCHEMA", "str"),
     "llm_databricks_auth": ("NL2SQL_LLM_DATABRICKS_AUTH", "bool"),
     "mlflow_tracing": ("NL2SQL_MLFLOW_TRACING", "bool"),
     "principal": ("NL2SQL_PRINCIPAL", "str"),

@@ -18,6 +18,7 @@ from nl2sql.settings import DEMO_OVERLAY, Settings
 
 if TYPE_CHECKING:
     from catalog_semantics.adapters.unity_bulk import BulkOptions
+    from nl2sql.adapters.databricks_config import DatabricksConfig
     from nl2sql.adapters.databricks_connection import WarehouseLimits
     from nl2sql.feedback import FeedbackStore
 
@@ -58,8 +59,9 @@ def select_warehouse(settings: Settings) -> WarehouseEntry:
 def _open_databricks(settings: Settings) -> tuple[Warehouse, Path | None]:
     from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
 
-    return DatabricksWarehouse.from_url(settings.db_url or "", limits=databricks_limits(settings),
-                                        principal=settings.principal, bulk_options=databricks_bulk(settings)), None
+    return DatabricksWarehouse.from_url(settings.db_url or "", defaults=databricks_defaults(settings),
+                                        limits=databricks_limits(settings), principal=settings.principal,
+                                        bulk_options=databricks_bulk(settings)), None
 
 
 def _open_sqlalchemy(settings: Settings) -> tuple[Warehouse, Path | None]:
@@ -115,6 +117,14 @@ WAREHOUSES: tuple[WarehouseEntry, ...] = (
 )
 
 
+def databricks_defaults(settings: Settings) -> "DatabricksConfig":
+    """The SQL-only Databricks values from ``Settings`` (host and credentials are databricks-sdk's to resolve)."""
+    from nl2sql.adapters.databricks_config import DatabricksConfig
+
+    return DatabricksConfig(http_path=settings.databricks_http_path, catalog=settings.databricks_catalog,
+                            schema=settings.databricks_schema)
+
+
 def databricks_bulk(settings: Settings) -> "BulkOptions":
     from catalog_semantics.adapters.unity_bulk import BulkOptions
 
@@ -149,11 +159,11 @@ def build_llm(settings: Settings) -> LlmClient | None:
     if not settings.llm_configured or settings.generator == "offline":
         return None
     if settings.llm_databricks_auth and not settings.llm_api_key:
-        from nl2sql.adapters.databricks_config import DatabricksAuth, load_config, parse_url
+        from nl2sql.adapters.databricks_config import DatabricksAuth, parse_url
         from nl2sql.adapters.databricks_serving import serving_llm_from_settings
 
         url = settings.db_url if settings.db_url and url_scheme(settings.db_url) == "databricks" else None
-        return serving_llm_from_settings(settings, DatabricksAuth(parse_url(url) if url else load_config()))
+        return serving_llm_from_settings(settings, DatabricksAuth(parse_url(url) if url else databricks_defaults(settings)))
     from nl2sql.adapters.openai_llm import OpenAiLlm
 
     llm = OpenAiLlm.from_settings(settings)

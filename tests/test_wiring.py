@@ -66,3 +66,22 @@ def test_a_file_and_a_url_open_their_adapters_without_the_demo_overlay(tmp_path:
 def test_a_url_whose_driver_is_missing_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="driver 'MySQLdb'"):
         open_warehouse(Settings(db_url="mysql://u:p@127.0.0.1/shop"))
+
+
+def test_databricks_sql_values_come_from_settings_not_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The adapter gets DATABRICKS_HTTP_PATH/_CATALOG/_SCHEMA through Settings; a URL's own values win."""
+    pytest.importorskip("databricks.sql")
+    from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
+
+    for var, value in (("DATABRICKS_CATALOG", "from_os"), ("DATABRICKS_SCHEMA", "from_os"),
+                       ("DATABRICKS_HTTP_PATH", "/sql/1.0/warehouses/from_os")):
+        monkeypatch.setenv(var, value)                 # read by Settings.from_env only, never by the adapter
+    settings = Settings(db_url="databricks://token:x@adb-1.2.azuredatabricks.net?schema=from_url",
+                        databricks_http_path="/sql/1.0/warehouses/set", databricks_catalog="set_catalog")
+    warehouse, overlay = open_warehouse(settings)
+    assert isinstance(warehouse, DatabricksWarehouse) and overlay is None
+    assert (warehouse.http_path, warehouse.catalog, warehouse.schema) == (
+        "/sql/1.0/warehouses/set", "set_catalog", "from_url")
+    from_env = Settings.from_env({"DATABRICKS_CATALOG": "env_catalog", "NL2SQL_DB_URL": "databricks://h?warehouse_id=w"})
+    assert from_env.databricks_catalog == "env_catalog"
+    warehouse.close()

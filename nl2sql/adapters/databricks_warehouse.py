@@ -107,9 +107,11 @@ class DatabricksWarehouse:
         return cls.from_config(load_config(env, profile), **kwargs)
 
     @classmethod
-    def from_url(cls, url: str, env: Mapping[str, str] | None = None, **kwargs: Any) -> "DatabricksWarehouse":
-        """``databricks://token:<TOKEN>@<host>?http_path=...&catalog=...&schema=...``; the rest as ``from_environment``."""
-        given, from_env = parse_url(url), load_config(env)
+    def from_url(cls, url: str, env: Mapping[str, str] | None = None, *, defaults: DatabricksConfig | None = None,
+                 **kwargs: Any) -> "DatabricksWarehouse":
+        """``databricks://token:<TOKEN>@<host>?http_path=...&catalog=...&schema=...``; values the URL leaves out come
+        from ``defaults`` (the wiring passes the ones in ``Settings``), else as ``from_environment``."""
+        given, from_env = parse_url(url), defaults if defaults is not None else load_config(env)
         merged = DatabricksConfig(**{**{k: v for k, v in vars(from_env).items() if v},
                                      **{k: v for k, v in vars(given).items() if v}})
         return cls.from_config(merged, **kwargs)
