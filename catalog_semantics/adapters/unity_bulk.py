@@ -22,79 +22,23 @@ import hashlib
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from typing import Any, Literal, Protocol
+from dataclasses import replace
+from typing import Any, Literal
 from collections.abc import Callable
 
+from catalog_semantics.adapters.unity_bulk_scope import BulkOptions as BulkOptions  # re-exported
+from catalog_semantics.adapters.unity_bulk_scope import BulkScope as BulkScope  # re-exported
 from catalog_semantics.adapters.unity_metric_views import (METRIC_VIEW, is_metric_view, mark_metric_view,
                                                            parse_definition)
-from catalog_semantics.adapters.unity_reader import (MASK_TAG, MetadataSource, ReadOptions, _with_sample_values,
-                                                     view_definitions)
+from catalog_semantics.adapters.unity_reader import MASK_TAG, ReadOptions, _with_sample_values, view_definitions
+from catalog_semantics.adapters.unity_source import CatalogBudgetExceeded as CatalogBudgetExceeded  # re-exported
+from catalog_semantics.adapters.unity_source import Consume, MetadataSource, Row
+from catalog_semantics.adapters.unity_source import PagedSource as PagedSource  # re-exported
 from catalog_semantics.adapters.unity_sql import quote_ident, quote_str
 from catalog_semantics.errors import CatalogError
 from catalog_semantics.model import Catalog, Column, Relationship, Table, TableKind
 
-Row = dict[str, Any]
-Consume = Callable[[list[Row]], None]
 Key = tuple[str, str]                                   # (schema, table), lower case
-
-
-class CatalogBudgetExceeded(CatalogError):
-    """The catalog read did not finish within its time budget."""
-
-
-class PagedSource(MetadataSource, Protocol):
-    """A ``MetadataSource`` that can also hand a result over in pages, each statement under a time limit."""
-
-    def query_pages(self, sql: str, page_rows: int, consume: Consume, *, timeout_s: float) -> None:
-        """Call ``consume`` with each page (at most ``page_rows`` dicts with lower-cased keys) of one statement."""
-
-    def metadata_pages(self, kind: Literal["tables", "columns"], catalog: str, schema: str | None, page_rows: int,
-                       consume: Consume, *, timeout_s: float) -> None:
-        """The same for the connector's ``tables()`` / ``columns()`` call (``schema`` None: every schema)."""
-
-
-@dataclass(frozen=True)
-class BulkScope:
-    """Catalogs read whole and catalog.schema pairs read alone: ``parse("main, samples.tpch, samples.nyctaxi")``."""
-
-    catalogs: tuple[str, ...] = ()
-    schemas: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def parse(cls, text: str) -> "BulkScope":
-        """Comma-separated ``catalog`` or ``catalog.schema`` (``catalog.*`` = the whole catalog).
-
-        >>> BulkScope.parse("main, samples.tpch, samples.nyctaxi, dev.*")
-        BulkScope(catalogs=('main', 'dev'), schemas=(('samples', 'tpch'), ('samples', 'nyctaxi')))
-        """
-        catalogs: list[str] = []
-        schemas: list[tuple[str, str]] = []
-        for entry in (e.strip() for e in text.split(",")):
-            if not entry:
-                continue
-            parts = [p.strip().strip("`") for p in entry.split(".")]
-            if len(parts) == 1 or (len(parts) == 2 and parts[1] == "*"):
-                catalogs.append(parts[0])
-            elif len(parts) == 2 and all(parts):
-                schemas.append((parts[0], parts[1]))
-            else:
-                raise CatalogError(f"{entry!r} is not a catalog or catalog.schema.",
-                                   hint="e.g. scope=main (a whole catalog) or scope=main.sales,main.hr")
-        return cls(tuple(catalogs), tuple(s for s in schemas if s[0] not in catalogs))
-
-    def by_catalog(self) -> dict[str, tuple[str, ...] | None]:
-        """Each catalog and its schemas (None: all of them)."""
-        out: dict[str, tuple[str, ...] | None] = {c: None for c in self.catalogs}
-        for catalog, schema in self.schemas:
-            out[catalog] = (*(out.get(catalog) or ()), schema)
-        return out
-
-
-@dataclass(frozen=True)
-class BulkOptions:
-    time_budget_s: float = 300.0                # NL2SQL_DATABRICKS_CATALOG_BUDGET_S: the whole read
-    page_rows: int = 5_000                      # rows held from the driver at once
 
 
 class _Clock:

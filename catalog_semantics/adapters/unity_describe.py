@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from catalog_semantics.adapters.unity_metric_views import METRIC_VIEW, is_metric_view, mark_metric_view, parse_definition
+from catalog_semantics.adapters.unity_source import MetadataSource
 from catalog_semantics.adapters.unity_sql import qualified
 from catalog_semantics.errors import CatalogError
 from catalog_semantics.model import Column, Relationship, Table, TableKind
-
-if TYPE_CHECKING:
-    from catalog_semantics.adapters.unity_reader import MetadataSource
 
 Row = dict[str, Any]
 _IDENT = r"`(?:[^`]|``)+`|[A-Za-z0-9_]+"

@@ -16,10 +16,11 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
 from collections.abc import Sequence
 
 from catalog_semantics.adapters.unity_describe import ScopeTables, read_without_information_schema
+from catalog_semantics.adapters.unity_source import MetadataSource as MetadataSource  # re-exported: the readers' port
+from catalog_semantics.adapters.unity_source import Row
 from catalog_semantics.adapters.unity_metric_views import METRIC_VIEW, is_metric_view, mark_metric_view, parse_definition
 from catalog_semantics.adapters.unity_sql import quote_ident, quote_str, sample_values_sql
 from catalog_semantics.errors import CatalogError
@@ -27,22 +28,6 @@ from catalog_semantics.model import Catalog, Column, Relationship, Table, TableK
 from catalog_semantics.text import clean_sample_values, is_text_type
 
 log = logging.getLogger(__name__)
-
-Row = dict[str, Any]
-
-
-class MetadataSource(Protocol):
-    """Read-only access to a Databricks (or Spark) SQL endpoint. Every method raises ``CatalogError``."""
-
-    def query(self, sql: str) -> list[Row]:
-        """Rows of one read-only statement, as dicts with lower-cased keys."""
-
-    def list_tables(self, catalog: str | None, schema: str) -> list[Row]:
-        """The connector's ``cursor.tables()`` rows (``table_name``, ``table_type``, ``remarks``)."""
-
-    def list_columns(self, catalog: str | None, schema: str, table: str) -> list[Row]:
-        """The connector's ``cursor.columns()`` rows (``column_name``, ``type_name``, ``remarks``, ...)."""
-
 
 @dataclass(frozen=True)
 class UnityScope:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
-from catalog_semantics.adapters.unity_bulk import CatalogBudgetExceeded
+from catalog_semantics.adapters.unity_source import CatalogBudgetExceeded
 from catalog_semantics.errors import CatalogError
 from nl2sql.errors import ExecutionFailed, QueryTimeout
 

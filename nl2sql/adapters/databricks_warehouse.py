@@ -21,8 +21,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 from collections.abc import Callable, Mapping
 
-from catalog_semantics.adapters.unity_bulk import (BulkOptions, BulkScope, PagedSource, catalog_version, read_versioned,
-                                                   sample_tables)
+from catalog_semantics.adapters.unity_bulk import BulkOptions, BulkScope, catalog_version, read_versioned, sample_tables
+from catalog_semantics.adapters.unity_source import PagedSource
 from catalog_semantics.adapters.unity_cache import TtlCache, VersionedCache
 from catalog_semantics.adapters.unity_reader import ReadOptions, UnityScope, read_unity_catalog
 from nl2sql.adapters.databricks_connection import (BearerToken, WarehouseLimits, WarehouseUnreachable,
