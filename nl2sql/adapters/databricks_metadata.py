@@ -8,22 +8,29 @@ page through ``fetchmany`` (``query_pages`` / ``metadata_pages``, for whole cata
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal, Protocol, TypeVar
 from collections.abc import Callable
 
 from catalog_semantics.adapters.unity_source import CatalogBudgetExceeded
 from catalog_semantics.errors import CatalogError
 from nl2sql.errors import ExecutionFailed, QueryTimeout
 
-if TYPE_CHECKING:
-    from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
+T = TypeVar("T")
+
+
+class CursorRunner(Protocol):
+    """The warehouse's ``_with_cursor``: ``work(cursor)`` on a pooled connection under a time limit, driver
+    errors as ``ExecutionFailed`` / ``QueryTimeout``. (A callable, not the warehouse, so this module does not
+    depend back on the adapter that uses it.)"""
+
+    def __call__(self, work: Callable[[Any], T], *, timeout_s: float | None) -> T: ...
 
 
 class ConnectorMetadata:
     """The reader's ``MetadataSource`` over the warehouse's connection; driver errors become ``CatalogError``."""
 
-    def __init__(self, warehouse: "DatabricksWarehouse", timeout_s: float = 120.0) -> None:
-        self._warehouse = warehouse
+    def __init__(self, with_cursor: CursorRunner, timeout_s: float = 120.0) -> None:
+        self._with_cursor = with_cursor
         self._timeout_s = timeout_s
 
     def query(self, sql: str) -> list[dict[str, Any]]:
@@ -43,7 +50,7 @@ class ConnectorMetadata:
             raise CatalogError("A catalog name contains ${, which the warehouse would substitute; it was not read.")
         self._pages(lambda cursor: cursor.execute(sql), page_rows, consume, timeout_s)
 
-    def metadata_pages(self, kind: str, catalog: str, schema: str | None, page_rows: int,
+    def metadata_pages(self, kind: Literal["tables", "columns"], catalog: str, schema: str | None, page_rows: int,
                        consume: Callable[[list[dict[str, Any]]], None], *, timeout_s: float) -> None:
         if kind == "tables":
             self._pages(lambda cursor: cursor.tables(catalog_name=catalog, schema_name=schema), page_rows, consume, timeout_s)
@@ -63,7 +70,7 @@ class ConnectorMetadata:
                 consume([dict(zip(names, row)) for row in page])
 
         try:
-            self._warehouse._with_cursor(work, timeout_s=timeout_s)
+            self._with_cursor(work, timeout_s=timeout_s)
         except QueryTimeout:
             raise CatalogBudgetExceeded(f"Reading the catalog took longer than its budget ({timeout_s:g} s left).",
                                         hint="Narrow the scope or raise NL2SQL_DATABRICKS_CATALOG_BUDGET_S.") from None
@@ -79,6 +86,6 @@ class ConnectorMetadata:
             return [dict(zip(names, row)) for row in cursor.fetchall()]
 
         try:
-            return self._warehouse._with_cursor(work, timeout_s=self._timeout_s)
+            return self._with_cursor(work, timeout_s=self._timeout_s)
         except ExecutionFailed as e:
             raise CatalogError("The Databricks catalog could not be read.", hint=e.message) from None

@@ -248,7 +248,7 @@ class DatabricksWarehouse:
     def metadata_source(self) -> PagedSource:
         from nl2sql.adapters.databricks_metadata import ConnectorMetadata
 
-        return ConnectorMetadata(self)
+        return ConnectorMetadata(self._with_cursor)
 
     def close(self) -> None:
         """Close the pooled connections; the warehouse stays usable (a new statement reconnects)."""
