@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -17,11 +17,12 @@ from nl2sql.eval.execute import SCORING_ROW_CAP
 from nl2sql.eval.generators import (
     AssistantGenerator,
     Generator,
-    GeneratorKind,
     GoldGenerator,
     PredictionsFile,
 )
 from nl2sql.eval.report import write_reports
+from nl2sql.eval.request import GENERATORS as GENERATORS  # re-exported
+from nl2sql.eval.request import EvalRequest as EvalRequest  # re-exported
 from nl2sql.eval.runner import RunOptions, run_evaluation
 from nl2sql.ports import LlmClient, Warehouse
 from nl2sql.settings import Settings
@@ -29,27 +30,6 @@ from nl2sql.settings import Settings
 if TYPE_CHECKING:
     from catalog_semantics.model import SemanticModel
     from nl2sql.eval.cache import CachedLlm
-
-GENERATORS: tuple[GeneratorKind, ...] = ("gold", "offline", "llm", "verified", "predictions")
-
-
-@dataclass(frozen=True)
-class EvalRequest:
-    dataset: str                              # spider:PATH | bird:PATH | file:PATH
-    generator: GeneratorKind
-    out_dir: Path
-    predictions: Path | None = None
-    db: str | None = None                     # file datasets: the warehouse; spider/bird: the databases folder
-    overlay: str | None = None                # the overlay: file datasets' warehouse, or every spider/bird database
-                                              # (a folder: <db_id>.yaml each)
-    workers: int = 2
-    timeout_s: float = 60.0
-    limit: int | None = None
-    keep_distinct: bool = False
-    resume: bool = True
-    llm_cache: Path | None = None             # default: OUT/llm_cache.sqlite
-    examples: str | None = None               # a train split (spider:|bird:|file:) for few-shot examples
-
 
 def evaluate(request: EvalRequest, *, settings: Settings | None = None, llm: LlmClient | None = None,
              progress_stream: TextIO | None = sys.stderr) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from nl2sql.ports import LlmClient
 from nl2sql.llm.prompt import build_messages
 
 if TYPE_CHECKING:
-    from nl2sql.eval.api import EvalRequest
+    from nl2sql.eval.request import EvalRequest
     from nl2sql.settings import Settings
 
 PREFIX = "spider-catalog:"

@@ -148,3 +148,16 @@ def humanize(name: str) -> str:
     name = re.sub(r"^[a-z]{1,2}_(?=[a-z])", "", name)       # TPC-H style table prefixes: c_name, ps_availqty
     name = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
     return re.sub(r"[_\s]+", " ", name).strip().lower()
+
+
+def plural(noun: str) -> str:
+    """English plural of the last word of a label.
+
+    >>> plural("region"), plural("country"), plural("ship mode"), plural("box"), plural("day")
+    ('regions', 'countries', 'ship modes', 'boxes', 'days')
+    """
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"

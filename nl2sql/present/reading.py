@@ -31,6 +31,7 @@ from nl2sql.present.formats import (
     infer_unit,
     is_number,
     is_unit,
+    plural,
 )
 from nl2sql.present.sqlterms import (
     aliases_of,
@@ -117,8 +118,6 @@ def _subject(select: exp.Select, model: SemanticModel) -> str | None:
     if found is None:
         return None
     word = found.synonyms[0] if found.synonyms else humanize(found.name)
-    from nl2sql.present.sentence import plural
-
     return word if word.endswith("s") else plural(word)
 
 

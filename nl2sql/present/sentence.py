@@ -11,6 +11,7 @@ from typing import Any
 from collections.abc import Sequence
 
 from nl2sql.present.formats import format_value, is_number
+from nl2sql.present.formats import plural as plural  # re-exported (moved to formats beside humanize)
 from nl2sql.present.reading import ColumnInfo, ResultReading, display_text
 
 
@@ -111,19 +112,6 @@ def _difference(a: Any, b: Any, other: str) -> str:
 
 def _shown(n: int, key: ColumnInfo, truncated: bool) -> str:
     return f" ({_count(n, truncated)} {plural(key.label)} shown)"
-
-
-def plural(noun: str) -> str:
-    """English plural of the last word of a label.
-
-    >>> plural("region"), plural("country"), plural("ship mode"), plural("box"), plural("day")
-    ('regions', 'countries', 'ship modes', 'boxes', 'days')
-    """
-    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
-        return noun[:-1] + "ies"
-    if noun.endswith(("s", "x", "ch", "sh")):
-        return noun + "es"
-    return noun + "s"
 
 
 def _words(n: int) -> str:
