@@ -253,7 +253,7 @@ def test_guard_refusal_is_a_friendly_message(with_llm: StubLlmServer) -> None:
     at = start()
     ask(at, "Remove every order")
     assert len(at.warning) == 1
-    assert "not run" in at.warning[0].value or "read" in at.warning[0].value
+    assert "was not run" in at.warning[0].value and "DELETE" in at.warning[0].value   # what was refused, and why
     assert any("What to try" in t for t in texts(at.caption))
     assert len(at.dataframe) == 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 
 import duckdb
@@ -115,10 +114,9 @@ def test_duckdb_broken_views_and_nested_types() -> None:
         "m": (), "u": (), "st": (), "b": (), "e": ("only",)}
 
 
-def test_duckdb_tpch_fixture_is_fast() -> None:
-    con = duckdb.connect()
-    con.execute((REPO / "fixtures" / "tpch" / "schema.sql").read_text())
-    con.execute("""
+# A TPC-H-shaped fixture of ~80k rows (benchmarks/catalog_read_speed.py times the read on it; a time bound
+# here would fail on a loaded machine without saying anything about the code).
+TPCH_ROWS_SQL = """
         INSERT INTO region SELECT i, 'R' || i, 'c' FROM range(5) t(i);
         INSERT INTO nation SELECT i, 'N' || i, i % 5, 'c' FROM range(25) t(i);
         INSERT INTO customer SELECT i, 'C' || i, 'a', i % 25, 'p', 1, ['AUTOMOBILE', 'BUILDING'][i % 2 + 1], 'c'
@@ -131,16 +129,22 @@ def test_duckdb_tpch_fixture_is_fast() -> None:
         INSERT INTO lineitem SELECT i // 4, i % 2000, i % 4, i % 4, 1, 2, 0.05, 0.01, 'A', 'F', DATE '1995-01-01',
             DATE '1995-01-01', DATE '1995-01-02', 'NONE', ['AIR', 'MAIL', 'REG AIR'][i % 3 + 1], 'comment ' || i
             FROM range(60000) t(i);
-    """)
-    read_duckdb_catalog(con)                       # warm-up: first metadata calls bind lazily
-    start = time.perf_counter()
-    cat = read_duckdb_catalog(con)
-    elapsed = time.perf_counter() - start
+"""
+
+
+def tpch_fixture() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute((REPO / "fixtures" / "tpch" / "schema.sql").read_text())
+    con.execute(TPCH_ROWS_SQL)
+    return con
+
+
+def test_duckdb_tpch_fixture_counts_samples_and_keys() -> None:
+    cat = read_duckdb_catalog(tpch_fixture())
     assert cat.table("lineitem").row_count == 60000
     assert cat.table("lineitem").column("l_shipmode").sample_values == ("AIR", "MAIL", "REG AIR")
     assert cat.table("lineitem").column("l_comment").sample_values == ()
     assert len(cat.relationships) >= 9
-    assert elapsed < 1.0, f"reading the catalog took {elapsed:.3f}s"   # ~0.1 s measured; slack for slow CI
 
 
 SQLITE_DDL = """

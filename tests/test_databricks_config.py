@@ -128,7 +128,9 @@ def test_an_unreachable_warehouse_fails_within_the_connect_timeout(kind: str, si
         warehouse.run(CheckedSql("SELECT 1", "databricks"), max_rows=10, timeout_s=30)
     elapsed = time.monotonic() - started
     print(f"\n{kind}: failed after {elapsed:.2f} s (connect timeout 2 s)")
-    assert elapsed < 2.0 + 1.0
+    # bounded by the setting, not by the connector's own 900 s of retries (or its 60 s socket timeout): the
+    # margin is wide so a loaded machine cannot fail this, and still far from either of those
+    assert elapsed < 2.0 + 20.0
     assert TOKEN not in str(caught.value) and TOKEN not in (caught.value.hint or "")
     assert "NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S" in (caught.value.hint or "")
 

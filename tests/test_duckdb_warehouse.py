@@ -104,11 +104,19 @@ def test_many_threads_query_at_once(warehouse: DuckDbWarehouse) -> None:
 
 
 def test_timeouts_in_one_thread_do_not_disturb_others(warehouse: DuckDbWarehouse) -> None:
+    """Fast queries run on the same warehouse for the whole life of a query that is stopped at its time limit.
+
+    No race: the slow query cannot finish on its own (10^14 rows), so it always ends by its timeout, and the
+    fast queries keep running from the moment its thread has started until that thread is done, so the
+    interrupt lands while they run, however loaded the machine is.
+    """
     slow = CheckedSql(sql="SELECT COUNT(*) FROM range(10000000) a, range(10000000) b WHERE a.range = -b.range - 1",
                       dialect="duckdb")
     outcome: list[str] = []
+    started = threading.Event()
 
     def run_slow() -> None:
+        started.set()
         try:
             warehouse.run(slow, max_rows=1, timeout_s=0.3)
         except QueryTimeout:
@@ -116,9 +124,13 @@ def test_timeouts_in_one_thread_do_not_disturb_others(warehouse: DuckDbWarehouse
 
     t = threading.Thread(target=run_slow)
     t.start()
-    fast = [warehouse.run(CheckedSql(sql="SELECT COUNT(*) FROM customer", dialect="duckdb"), max_rows=1,
-                          timeout_s=10).rows for _ in range(20)]
+    assert started.wait(60)
+    count = CheckedSql(sql="SELECT COUNT(*) FROM customer", dialect="duckdb")
+    fast = []
+    while t.is_alive():                                 # through the interrupt
+        fast.append(warehouse.run(count, max_rows=1, timeout_s=60).rows)
     t.join()
+    fast += [warehouse.run(count, max_rows=1, timeout_s=60).rows for _ in range(3)]    # and after it
     assert outcome == ["timeout"] and all(r == ((100,),) for r in fast)
 
 

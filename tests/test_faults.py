@@ -21,9 +21,9 @@ KEY = "sk-fault-test-0123456789abcdef"
 
 
 @pytest.fixture()
-def stub() -> Any:
-    with StubLlmServer() as server:
-        yield server
+def stub(llm_stub: StubLlmServer) -> StubLlmServer:
+    """The shared stub server (tests/conftest.py's ``llm_stub``) under this module's short name."""
+    return llm_stub
 
 
 def assistant(demo_model, demo_warehouse, stub: StubLlmServer, **changes: Any) -> Assistant:

@@ -29,9 +29,9 @@ GROUP BY r.r_name ORDER BY revenue DESC
 
 
 @pytest.fixture()
-def stub() -> Any:
-    with StubLlmServer() as server:
-        yield server
+def stub(llm_stub: StubLlmServer) -> StubLlmServer:
+    """The shared stub server (tests/conftest.py's ``llm_stub``) under this module's short name."""
+    return llm_stub
 
 
 def llm_settings(stub: StubLlmServer, **changes: Any) -> Settings:
