@@ -4,6 +4,13 @@ Strict on purpose: an unknown key (a typo like ``synonym:``), a wrong type or a 
 is an ``OverlayError`` that names the file and the dotted key, because a silently ignored overlay line is
 a wrong answer later. Names are kept as written here; ``overlay.apply_overlay`` checks them against the
 catalog.
+
+Why not a JSON Schema validator (``jsonschema``; issue 15 asked): it is not a dependency of the core package
+(only of Streamlit's altair, the ``app`` extra), and it would not make this shorter or clearer. The reader
+converts as it checks (tuples, stripped text, a number as text, one string as a list of one), which a
+schema cannot do, so the code below would stay; and the validator's messages say less than ours: an unknown
+key is "Additional properties are not allowed ('synonym' was unexpected)" without the keys that are
+allowed, and a value that may be a string or a list fails as "is not valid under any of the given schemas".
 """
 
 from __future__ import annotations
