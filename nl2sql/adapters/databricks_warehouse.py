@@ -28,9 +28,12 @@ from catalog_semantics.adapters.unity_reader import ReadOptions, UnityScope, rea
 from nl2sql.adapters.databricks_connection import (BearerToken, WarehouseLimits, WarehouseUnreachable,
                                                    checkout, close_quietly, connect_within, make_pool,
                                                    set_statement_timeout)
+from nl2sql.adapters.databricks_statements import _as_arrow, _cancel, _connection_lost
+from nl2sql.adapters.databricks_statements import error_text as error_text  # re-exported
+from nl2sql.adapters.databricks_statements import refuse_variable_substitution as refuse_variable_substitution  # re-exported
 from nl2sql.adapters.databricks_config import (DatabricksAuth, DatabricksConfig, http_path_for, load_config,
                                                parse_url, server_hostname)
-from nl2sql.errors import ConfigError, ExecutionFailed, GuardRejected, InternalError, Issue, QueryTimeout
+from nl2sql.errors import ConfigError, ExecutionFailed, InternalError, QueryTimeout
 from nl2sql.ports import ResultTable
 from nl2sql.redact import redact
 
@@ -360,55 +363,3 @@ class DatabricksWarehouse:
         """The driver's message without secrets, and without the server's Java stack trace."""
         text = re.split(r"\n\s*at |\n\tat ", error_text(error), maxsplit=1)[0].strip()
         return redact(text, self._secrets)[:1000]
-
-
-def refuse_variable_substitution(sql: str) -> None:
-    """Refuse SQL text holding ``${`` anywhere, string literals included.
-
-    Spark, and Databricks runtimes with it, replace ``${env:NAME}``, ``${system:prop}``, ``${hiveconf:key}`` and
-    ``${spark.conf}`` in the statement text before parsing it, so a harmless-looking literal would read the
-    server's environment (tokens, cloud keys) or configuration. The replacement happens on the raw text, below
-    any syntax tree, so this check is on the text the warehouse receives.
-    """
-    if "${" in sql:
-        raise GuardRejected((Issue(
-            "variable_substitution",
-            "The query contains ${…}, which the warehouse would replace with its own settings or environment.",
-            "${"),), sql=sql)
-
-
-def _as_arrow(batch: Any, description: Any) -> "pa.Table":
-    """An Arrow table; the connector hands back a plain column table when the server sent rows column-wise."""
-    import pyarrow as pa
-
-    if isinstance(batch, pa.Table):
-        return batch
-    names = list(getattr(batch, "column_names", None) or [d[0] for d in description or ()])
-    columns = list(getattr(batch, "column_table", None) or [[] for _ in names])
-    return pa.Table.from_arrays([pa.array(c) for c in columns], names=names)
-
-
-def _cancel(cursor: Any, fired: threading.Event) -> None:
-    fired.set()
-    try:
-        cursor.cancel()
-    except Exception as e:
-        log.debug("cancel after timeout failed: %s", type(e).__name__)
-
-
-def error_text(error: BaseException) -> str:
-    """The driver error's text; its type name when it has none (the connector's ``str()`` can fail on a
-    server error that came without a message)."""
-    try:
-        text = str(error)
-    except Exception:
-        text = ""
-    return text or str(getattr(error, "message", "") or "") or type(error).__name__
-
-
-def _connection_lost(error: BaseException) -> bool:
-    from databricks.sql import exc
-
-    text = error_text(error).lower()
-    return isinstance(error, exc.RequestError) or "invalid sessionhandle" in text or "session is closed" in text \
-        or "connection is closed" in text or "cursor is closed" in text
