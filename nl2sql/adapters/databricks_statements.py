@@ -32,7 +32,7 @@ def refuse_variable_substitution(sql: str) -> None:
             "${"),), sql=sql)
 
 
-def _as_arrow(batch: Any, description: Any) -> "pa.Table":
+def as_arrow(batch: Any, description: Any) -> "pa.Table":
     """An Arrow table; the connector hands back a plain column table when the server sent rows column-wise."""
     import pyarrow as pa
 
@@ -43,7 +43,7 @@ def _as_arrow(batch: Any, description: Any) -> "pa.Table":
     return pa.Table.from_arrays([pa.array(c) for c in columns], names=names)
 
 
-def _cancel(cursor: Any, fired: threading.Event) -> None:
+def cancel_cursor(cursor: Any, fired: threading.Event) -> None:
     fired.set()
     try:
         cursor.cancel()
@@ -61,7 +61,7 @@ def error_text(error: BaseException) -> str:
     return text or str(getattr(error, "message", "") or "") or type(error).__name__
 
 
-def _connection_lost(error: BaseException) -> bool:
+def connection_lost(error: BaseException) -> bool:
     from databricks.sql import exc
 
     text = error_text(error).lower()

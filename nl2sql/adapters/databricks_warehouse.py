@@ -9,6 +9,11 @@ retry for up to 900 s), waiting for a pooled connection (``pool_timeout_s``, SQL
 and each statement (cancelled from a timer thread, so the warehouse stops the work, plus a server-side
 ``STATEMENT_TIMEOUT`` set per session where the server knows it). The token never appears in a message:
 driver text is scrubbed first.
+
+Size (~365 lines, over the ~300 aim): it is one class, the ``Warehouse`` port over one pool, one catalog cache
+and one set of credentials; what needs none of that state lives beside it (``databricks_connection``: pool and
+time limits; ``databricks_statements``: text, results and errors of a statement; ``databricks_metadata``: the
+catalog readers' port; ``databricks_config``: where settings and credentials come from).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from catalog_semantics.adapters.unity_reader import ReadOptions, UnityScope, rea
 from nl2sql.adapters.databricks_connection import (BearerToken, WarehouseLimits, WarehouseUnreachable,
                                                    checkout, close_quietly, connect_within, make_pool,
                                                    set_statement_timeout)
-from nl2sql.adapters.databricks_statements import _as_arrow, _cancel, _connection_lost
+from nl2sql.adapters.databricks_statements import as_arrow, cancel_cursor, connection_lost
 from nl2sql.adapters.databricks_statements import error_text as error_text  # re-exported
 from nl2sql.adapters.databricks_statements import refuse_variable_substitution as refuse_variable_substitution  # re-exported
 from nl2sql.adapters.databricks_config import (DatabricksAuth, DatabricksConfig, http_path_for, load_config,
@@ -194,7 +199,7 @@ class DatabricksWarehouse:
         def fetch(cursor: Any) -> "pa.Table":
             cursor.execute(checked.sql, query_tags=query_tags)
             batch = cursor.fetchall_arrow() if max_rows is None else cursor.fetchmany_arrow(max_rows + 1)
-            return _as_arrow(batch, cursor.description)
+            return as_arrow(batch, cursor.description)
 
         table = self._with_cursor(fetch, timeout_s=timeout_s)
         truncated = max_rows is not None and table.num_rows > max_rows
@@ -329,7 +334,7 @@ class DatabricksWarehouse:
             try:
                 cursor = connection.cursor()
                 if timeout_s:
-                    timer = threading.Timer(timeout_s, _cancel, (cursor, fired))
+                    timer = threading.Timer(timeout_s, cancel_cursor, (cursor, fired))
                     timer.daemon = True
                     timer.start()
                 return work(cursor)
@@ -338,7 +343,7 @@ class DatabricksWarehouse:
                     raise QueryTimeout(f"The query ran longer than {timeout_s:g} seconds and was cancelled.",
                                        hint="Ask for less data (a shorter period, fewer groups) or raise "
                                             "NL2SQL_QUERY_TIMEOUT_S.") from None
-                broken = _connection_lost(e)
+                broken = connection_lost(e)
                 if attempt == 1 and broken:
                     log.info("Databricks connection lost; reconnecting once")
                     continue
