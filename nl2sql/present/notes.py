@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import sqlglot
 from sqlglot import exp
 
-from nl2sql.present.formats import format_value, is_number
+from nl2sql.present.formats import Unit, format_value, is_number
 from nl2sql.present.reading import ResultReading, display_text
 
 log = logging.getLogger(__name__)
@@ -167,13 +167,13 @@ def _as_date(value: Any) -> dt.date | None:
     return None
 
 
-def _start(value: Any, unit: str) -> dt.date | None:
+def _start(value: Any, unit: Unit) -> dt.date | None:
     if unit == "year" and is_number(value):
         return dt.date(int(value), 1, 1)
     return _as_date(value) if not isinstance(value, str) else _as_date(dt.datetime.fromisoformat(value))
 
 
-def _end(start: dt.date, unit: str) -> dt.date:
+def _end(start: dt.date, unit: Unit) -> dt.date:
     """The first day after the period that begins at ``start``."""
     if unit == "year":
         return dt.date(start.year + 1, 1, 1)
