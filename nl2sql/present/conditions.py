@@ -126,9 +126,9 @@ def _phrase(node: exp.Expr, model: SemanticModel, aliases: dict[str, str]) -> st
     if label and isinstance(node, exp.Like) and isinstance(node.expression, exp.Literal):
         return f"for {label} containing “{node.expression.name.strip('%')}”"
     word = _BOUND_WORDS.get(type(node))
-    if found and word and isinstance(node.expression, (exp.Literal, exp.Neg)):
+    if found and label and word and isinstance(node.expression, (exp.Literal, exp.Neg)):
         return f"with {label} {word} {_literal(node.expression, found[1])}"
-    if found and isinstance(node, exp.Between):
+    if found and label and isinstance(node, exp.Between):
         return f"with {label} between {_literal(node.args['low'], found[1])} and {_literal(node.args['high'], found[1])}"
     if label and isinstance(node, exp.EQ) and literal_date(node.expression) is not None:
         return f"on {literal_date(node.expression)}"
