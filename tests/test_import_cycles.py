@@ -3,11 +3,10 @@
 The graph is read from the source with ``ast`` (nothing is imported): an edge A → B for every ``import`` /
 ``from … import`` in A that names a module B of ``nl2sql``, ``catalog_semantics`` or ``app``, whether at module
 level, under ``if TYPE_CHECKING:`` or inside a function. A strongly connected component of more than one module
-is a cycle. ``from pkg import name`` is an edge to ``pkg.name`` when that is a module, else to ``pkg``.
-
-Not modelled: that importing ``pkg.mod`` first runs ``pkg/__init__.py`` (so a package whose ``__init__``
-re-exports heavy submodules joins them to every importer of any of its modules); see docs/architecture.md.
-(A library such as grimp would also do this; the walk below is forty lines and needs no dependency.)
+is a cycle. ``from pkg import name`` is an edge to ``pkg.name`` when that is a module, else to ``pkg``. Importing
+``pkg.sub.mod`` first runs ``pkg/__init__.py`` and ``pkg/sub/__init__.py``, so it is also an edge to those
+packages (except the importer's own: a module runs inside its package's import already).
+(A library such as grimp would also do this; the walk below is fifty lines and needs no dependency.)
 """
 
 from __future__ import annotations
@@ -54,7 +53,14 @@ def import_graph(root: Path, packages: tuple[str, ...] = PACKAGES) -> dict[str, 
             name = name.rpartition(".")[0]
         return name or None
 
-    return {m: {t for n in imported_names(m, p) if (t := owner(n)) and t != m} for m, p in modules.items()}
+    def with_packages(importer: str, target: str) -> set[str]:
+        """The target and the packages whose ``__init__`` importing it runs first (not the importer's own)."""
+        parts = target.split(".")
+        own = {".".join(importer.split(".")[:i]) for i in range(1, importer.count(".") + 2)}
+        return {target} | ({p for i in range(1, len(parts)) if (p := ".".join(parts[:i])) in modules} - own)
+
+    return {m: {e for n in imported_names(m, p) if (t := owner(n)) for e in with_packages(m, t)} - {m}
+            for m, p in modules.items()}
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -120,3 +126,15 @@ def test_the_walk_finds_a_type_only_cycle_and_one_through_a_function(tmp_path: P
     (package / "d.py").write_text("from pkg import c\n")
     (package / "e.py").write_text("import pkg.a\n")                # imports into a cycle, is not part of one
     assert cycles(import_graph(tmp_path, ("pkg",))) == [["pkg.a", "pkg.b"], ["pkg.c", "pkg.d"]]
+
+
+def test_the_walk_counts_a_package_init_as_imported_with_its_modules(tmp_path: Path) -> None:
+    """``core`` imports a leaf of ``sub``, whose ``__init__`` imports ``api``, which imports ``core``: a cycle."""
+    (tmp_path / "top" / "sub").mkdir(parents=True)
+    (tmp_path / "top" / "__init__.py").write_text("")
+    (tmp_path / "top" / "sub" / "__init__.py").write_text("from top.sub.api import run\n")
+    (tmp_path / "top" / "sub" / "api.py").write_text("from top.core import work\ndef run(): ...\n")
+    (tmp_path / "top" / "sub" / "leaf.py").write_text("import top.sub.other\n")    # runs top.sub's init: no edge
+    (tmp_path / "top" / "sub" / "other.py").write_text("")
+    (tmp_path / "top" / "core.py").write_text("def work():\n    from top.sub.leaf import api\n")
+    assert cycles(import_graph(tmp_path, ("top",))) == [["top.core", "top.sub", "top.sub.api"]]
