@@ -1,5 +1,6 @@
-"""Spider dev (../shared/benchmarks/spider): the gold oracle scores 100% of the runnable questions, fast,
-and our per-question verdicts equal the official evaluator's on a file of mixed perturbations."""
+"""Spider dev (../shared/benchmarks/spider): the gold oracle scores 100% of the runnable questions, and our
+per-question verdicts equal the official evaluator's on a file of mixed perturbations. (Its speed, under 60 s
+on 2 cores, is benchmarks/eval_gold_spider.py's to measure: a time bound here fails on a loaded machine.)"""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ def test_gold_oracle_on_spider_dev(spider: Path, tmp_path: Path) -> None:
     assert report["execution_accuracy"] == 1.0 and report["relaxed_accuracy"] == 1.0
     assert {s["db_id"] for s in report["skipped"]} == {"wta_1"} and len(report["skipped"]) == 62
     assert report["by_difficulty"]["easy"]["questions"] + report["by_difficulty"]["medium"]["questions"] > 600
-    assert report["wall_s"] < 60
 
 
 def test_verdicts_equal_the_official_evaluator(spider: Path, tmp_path: Path) -> None:
