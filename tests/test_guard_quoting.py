@@ -38,8 +38,13 @@ CASES: tuple[tuple[str, str], ...] = (
     ("sqlite", "SELECT [p].[name] FROM people AS [p] ORDER BY [age]"),
     ("sqlite", "SELECT count(*) FROM people WHERE [first name] = \"J\""),
     ("duckdb", 'SELECT "nosuch" FROM people'),
+    ("duckdb", "SELECT `nosuch` FROM people"),
+    ("duckdb", "SELECT [name], [nosuch] FROM people"),
+    ("duckdb", 'SELECT U&"n\\0061me" FROM people'),
     ("duckdb", 'SELECT "name", "first name" FROM people WHERE name = "name"'),
     ("postgres", 'SELECT "nosuch" FROM people'),
+    ("postgres", "SELECT `nosuch` FROM people"),
+    ("postgres", 'SELECT U&"n\\0061me", U&"nosuch" FROM people'),
     ("postgres", 'SELECT "name", "first name" FROM people WHERE name = "name"'),
 )
 
