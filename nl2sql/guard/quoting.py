@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.dialects.sqlite import SQLite
+from sqlglot.generators.sqlite import SQLiteGenerator
 
 DOUBLE_QUOTED = "nl2sql_double_quoted"          # meta key: the caller wrote this SQLite name as "name"
 
@@ -45,7 +45,7 @@ def is_double_quoted(ident: exp.Expr) -> bool:
     return isinstance(ident, exp.Identifier) and bool(ident.meta.get(DOUBLE_QUOTED))
 
 
-class _SQLiteGenerator(SQLite.Generator):  # type: ignore[misc]  # sqlglot's generator classes are untyped here
+class _SQLiteGenerator(SQLiteGenerator):
     """SQLite's generator, quoting names in backticks unless the caller double-quoted them."""
 
     def identifier_sql(self, expression: exp.Identifier) -> str:
