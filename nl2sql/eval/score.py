@@ -264,7 +264,8 @@ def relaxed_eq(gold: Sequence[Row], pred: Sequence[Row], *, ordered: bool,
     column_bag = [Counter(row[j] for row in p) for j in range(p_width)]
     allowed = [[j for j in range(p_width) if column_bag[j] == Counter(row[i] for row in g)] for i in range(g_width)]
     groups = _tie_groups(g, tie_key) if ordered and tie_key else []
-    tied = [(a, b, Counter(g[a:b])) for a, b in groups if b - a > 1]      # rows alone in their group: in place
+    tied = [(a, b, Counter(g[a:b])) for a, b in groups if b - a > 1]
+    alone = [a for a, b in groups if b - a == 1]                          # a row alone in its group: in place
     bag = None if ordered else Counter(g)
     for tried, mapping in enumerate(_injective(allowed)):
         if tried >= _MAX_ASSIGNMENTS:
@@ -276,8 +277,7 @@ def relaxed_eq(gold: Sequence[Row], pred: Sequence[Row], *, ordered: bool,
         elif not tied:
             if projected == g:
                 return True
-        elif all(projected[a:b] == g[a:b] if b - a == 1 else True for a, b in groups) and all(
-                Counter(projected[a:b]) == want for a, b, want in tied):
+        elif all(projected[a] == g[a] for a in alone) and all(Counter(projected[a:b]) == want for a, b, want in tied):
             return True
     return False
 

@@ -40,7 +40,6 @@ REFUSED_TYPES = frozenset(t for t in (getattr(exp.DataType.Type, n, None) for n 
                           if t is not None)
 
 
-
 @cache
 def builtin_types(dialect: str | None) -> tuple[exp.DataType, ...]:
     """Built-in types sqlglot reads as user-defined ones, reviewed per engine (review.yaml ``builtin_types``).
