@@ -37,6 +37,8 @@ CASES: tuple[tuple[str, str], ...] = (
     ("sqlite", "SELECT p.[nosuch] FROM people AS p"),
     ("sqlite", "SELECT [p].[name] FROM people AS [p] ORDER BY [age]"),
     ("sqlite", "SELECT count(*) FROM people WHERE [first name] = \"J\""),
+    ("sqlite", 'SELECT name FROM people WHERE name IN ("John", "nosuch") AND age BETWEEN 1 AND 99'),
+    ("sqlite", "SELECT name FROM people WHERE \"nosuch\" = 'nosuch'"),
     ("duckdb", 'SELECT "nosuch" FROM people'),
     ("duckdb", "SELECT `nosuch` FROM people"),
     ("duckdb", "SELECT [name], [nosuch] FROM people"),
@@ -47,6 +49,11 @@ CASES: tuple[tuple[str, str], ...] = (
     ("postgres", 'SELECT U&"n\\0061me", U&"nosuch" FROM people'),
     ("postgres", 'SELECT "name", "first name" FROM people WHERE name = "name"'),
 )
+
+
+# Where SQLite's fallback answers a constant the caller surely did not mean (a projected or constant-compared
+# "name" that is no column): the guard refuses these with a schema, which is the one allowed change.
+SILENT_CONSTANTS = frozenset({'SELECT "nosuch" FROM people', "SELECT name FROM people WHERE \"nosuch\" = 'nosuch'"})
 
 
 def outcome(run: Any, sql: str) -> tuple[str, Any]:
@@ -96,15 +103,16 @@ def test_guarded_query_means_what_the_engine_reads(dialect: str, sql: str, with_
     try:
         guarded = check(sql, policy).sql
     except GuardRejected:
-        assert outcome(run, sql)[0] == "error", "a query the engine answers was refused"
+        if not (dialect == "sqlite" and with_schema and sql in SILENT_CONSTANTS):
+            assert outcome(run, sql)[0] == "error", "a query the engine answers was refused"
         return
     assert outcome(run, guarded) == outcome(run, sql), guarded
     assert check(guarded, policy).sql == guarded                   # the output passes again unchanged
 
 
 @pytest.mark.parametrize("sql", ["SELECT [nosuch] FROM people", "SELECT `nosuch` FROM people",
-                                 "SELECT name FROM people WHERE name = [John]"])
-def test_sqlite_unknown_bracketed_or_backticked_name_is_refused(sql: str) -> None:
+                                 "SELECT name FROM people WHERE name = [John]", *sorted(SILENT_CONSTANTS)])
+def test_sqlite_unknown_name_is_refused_unless_it_is_a_compared_value(sql: str) -> None:
     policy = GuardPolicy(dialect="sqlite", allowed_tables=frozenset(SCHEMA), schema=SCHEMA, max_rows=None)
     with pytest.raises(GuardRejected) as info:
         check(sql, policy)
