@@ -6,7 +6,9 @@ are identifiers or an error. Before this fix the guard turned every quoted unkno
 rendered identifiers in double quotes, so ``SELECT [nosuch] FROM people`` answered the constant 'nosuch'
 where SQLite itself says "no such column" (a silent wrong answer). Each case below runs the original text
 and the guard's output on the real engine: when the guard lets a query through, both give the same rows or
-both fail. Quoting styles per dialect are the ones each engine's tokenizer accepts.
+both fail. Quoting styles per dialect are the ones each engine's tokenizer accepts. The one allowed change:
+with a schema, a double-quoted unknown name SQLite would read as a constant outside a comparison with a
+non-constant (``SELECT "nosuch"``) is refused instead of answered (``SILENT_CONSTANTS``).
 """
 
 from __future__ import annotations
