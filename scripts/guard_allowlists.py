@@ -68,6 +68,10 @@ def postgres_catalogue(url: str) -> tuple[str, Kinds]:
     import psycopg
 
     bad_types, skip_types = set(REVIEW["refuse_postgres_types"]), set(REVIEW["skip_postgres_overload_types"])
+    checked: dict[str, set[str]] = {}                # name -> refused types its name_arguments rule checks
+    for type_name, names in (REVIEW.get("postgres_checked_overloads") or {}).items():
+        for name in names:
+            checked.setdefault(name, set()).add(type_name)
     kinds: Kinds = {"scalar": set(), "aggregate": set(), "window": set()}
     with psycopg.connect(url) as con:
         version = con.execute("SHOW server_version").fetchone()[0]
@@ -77,7 +81,7 @@ def postgres_catalogue(url: str) -> tuple[str, Kinds]:
             " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'pg_catalog'").fetchall()
     typed_out: set[str] = set()
     for name, kind, retset, rettype, argtypes in rows:
-        if kind == "p" or {rettype, *argtypes} & bad_types:
+        if kind == "p" or ({rettype, *argtypes} & bad_types) - checked.get(name, set()):
             typed_out.add(name)                      # any overload with a refused type refuses the name
             continue
         if retset or {rettype, *argtypes} & skip_types:

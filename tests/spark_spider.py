@@ -212,7 +212,7 @@ def compare_gold(server: Any, schemas: dict[str, str], examples: Sequence[dict[s
         try:
             tree = sqlglot.parse_one(example["query"], read="sqlite")
             sqlite_policy = dataclasses.replace(policies[o.db_id], dialect="sqlite")
-            o.transpiled = sqlite_quoted_strings(tree, sqlite_policy).sql(dialect="databricks")
+            o.transpiled = sqlite_quoted_strings(tree, sqlite_policy, example["query"]).sql(dialect="databricks")
         except sqlglot.errors.SqlglotError as e:
             o.status, o.detail = "transpile_error", str(e)[:300]
             return o

@@ -117,3 +117,17 @@ def test_allowlist_matches_the_installed_engine(engine: str) -> None:
     fresh = {n for names in kinds.values() for n in names if not script.refused(n)}
     committed = function_allowlist(engine).functions
     assert fresh == committed
+
+
+def test_postgres_names_kept_despite_a_refused_type_have_their_argument_checked() -> None:
+    """A name the review keeps although an overload takes a catalog-lookup type (regconfig) is listed, and its
+    argument of that type is checked by a name_arguments rule: the exemption never comes without the check."""
+    kept = {n for names in REVIEW["postgres_checked_overloads"].values() for n in names}
+    rules = REVIEW["name_arguments"]["postgres"]
+    assert kept and kept <= set(rules)
+    assert kept <= function_allowlist("postgres").functions
+    assert set(REVIEW["postgres_checked_overloads"]) <= set(REVIEW["refuse_postgres_types"])
+    policy = GuardPolicy(dialect="postgres", allowed_tables=frozenset({"orders"}))
+    for name in sorted(kept):
+        args = ", ".join(["'my_schema.my_config'"] + ["o_comment"] * (rules[name].get("arguments", 2) - 1))
+        assert "construct_not_allowed" in refusal_codes(f"SELECT {name}({args}) FROM orders", policy), name

@@ -58,3 +58,29 @@ def test_gold_queries_with_a_misspelt_column_are_refused(spider: Path) -> None:
     with pytest.raises(GuardRejected) as info:
         check("SELECT nme FROM singer", policy)
     assert [i.code for i in info.value.issues] == ["unknown_column"]
+
+
+def test_rendered_gold_gives_the_same_rows_on_sqlite(spider: Path) -> None:
+    """The guard's rendering does not change what a query means: each gold query, as written and as rendered,
+    gives the same rows (same order) on its SQLite database, or both fail. A quoted name turned into a string
+    (``[x]`` read as ``'x'``) or a string into a name would show here as different rows."""
+    import sqlite3
+
+    policies = spider_policies(spider)
+    examples = [e for e in json.loads((spider / "dev.json").read_text())
+                if (spider / "database" / e["db_id"] / f"{e['db_id']}.sqlite").exists()]
+    changed = []
+    for e in examples:
+        path = spider / "database" / e["db_id"] / f"{e['db_id']}.sqlite"
+        rendered = check(e["query"], policies[e["db_id"]]).sql
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+            con.text_factory = lambda b: b.decode(errors="replace")
+            results = []
+            for sql in (e["query"], rendered):
+                try:
+                    results.append(con.execute(sql).fetchall())
+                except sqlite3.Error as error:
+                    results.append([("error", type(error).__name__)])
+        if results[0] != results[1]:
+            changed.append((e["db_id"], e["query"], rendered))
+    assert changed == []

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from nl2sql.eval.dataset import Example
 from nl2sql.eval.execute import Execution, ScoringDatabase
 from nl2sql.eval.generators import Prediction
-from nl2sql.eval.score import official_sql, order_matters, relaxed_eq, result_eq
+from nl2sql.eval.score import official_sql, order_key_columns, order_matters, relaxed_eq, result_eq
 
 Status = Literal["correct", "wrong_result", "sql_error", "refused", "abstained", "timeout", "skipped"]
 STATUSES: tuple[Status, ...] = ("correct", "wrong_result", "sql_error", "refused", "abstained", "timeout", "skipped")
@@ -118,7 +118,8 @@ def judge(example: Example, prediction: Prediction, db: ScoringDatabase, *, keep
             status, reason = "wrong_result", "The result differs from the gold result."
             break
     assert first is not None
-    relaxed = first.ok and relaxed_eq(golds[0].rows, first.rows, ordered=ordered)
+    tie_key = order_key_columns(gold_text, dialect) if ordered else None     # ties: any order (relaxed only)
+    relaxed = first.ok and relaxed_eq(golds[0].rows, first.rows, ordered=ordered, tie_key=tie_key)
     timings = {**base.timings_ms, "pred": first.elapsed_ms}
     return _replace(base, status=status, reason=reason, relaxed=bool(relaxed) or status == "correct",
                     timings_ms=timings, pred_head=first.rows[:HEAD_ROWS],

@@ -24,6 +24,7 @@ from nl2sql.guard.columns import UNVERIFIED, sqlite_quoted_strings, unknown_colu
 from nl2sql.guard.name_args import engine_resolved_names
 from nl2sql.guard.limit import apply_limit, current_limit, unwrap
 from nl2sql.guard.names import real_tables, table_name
+from nl2sql.guard.quoting import mark_double_quoted
 from nl2sql.guard.render import render
 from nl2sql.guard.resources import resource_bounds
 from nl2sql.guard.rules import (
@@ -113,7 +114,8 @@ def _parse(sql: str, policy: GuardPolicy) -> tuple[list[exp.Expr], list[Issue]]:
         issues += _size(tree, policy)
     if issues and any(i.code == "too_complex" for i in issues):
         return [], issues                                      # do not walk a huge tree with every rule
-    return [sqlite_quoted_strings(t, policy) for t in statements], issues
+    marked = [mark_double_quoted(t, sql, policy.dialect) for t in statements]      # "x" vs [x] in SQLite
+    return [sqlite_quoted_strings(t, policy) for t in marked], issues
 
 
 def _size(tree: exp.Expr, policy: GuardPolicy) -> list[Issue]:

@@ -7,7 +7,9 @@ in no table, CTE or alias anywhere in the query; anything else becomes a warning
 refusal (a right answer not shown) is higher than the cost of a warehouse error message.
 
 SQLite reads a double-quoted name that matches no column as a string literal (Spider's gold SQL relies
-on it: ``WHERE name = "John"``); ``sqlite_quoted_strings`` makes that explicit in the tree first.
+on it: ``WHERE name = "John"``); ``sqlite_quoted_strings`` makes that explicit in the tree first. Only a
+name the caller wrote in double quotes (``nl2sql/guard/quoting.py``): ``[x]`` and ```x``` stay names, and an
+unknown one is refused here like any misspelt column.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlglot.schema import MappingSchema
 
 from nl2sql.errors import Issue
 from nl2sql.guard.names import cte_key, normalise_identifier
+from nl2sql.guard.quoting import is_double_quoted, mark_double_quoted
 
 if TYPE_CHECKING:
     from nl2sql.guard.policy import GuardPolicy
@@ -63,18 +66,46 @@ def _sources(tree: exp.Expr) -> set[str]:
     return names | {t.alias_or_name.lower() for t in tree.find_all(exp.Table, exp.Subquery, exp.Unnest)}
 
 
-def sqlite_quoted_strings(tree: exp.Expr, policy: GuardPolicy) -> exp.Expr:
-    """In SQLite, turn ``"text"`` that names no column, alias or table into the string literal it is."""
+# Where a double-quoted unknown name is read as the value it spells: compared with something that is not a
+# constant (``name = "John"``, ``city IN ("A", "B")``, ``title LIKE "%x%"``), the only places Spider's gold
+# SQL uses it (255 =, 12 !=, 3 LIKE).
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike, exp.Glob)
+
+
+def _compared_value(column: exp.Column, names_a_string: set[int]) -> bool:
+    """Whether ``column`` is a value compared with a non-constant expression (``name = "John"``)."""
+    parent = column.parent
+    if isinstance(parent, _COMPARISONS):
+        other = parent.expression if column is parent.this else parent.this
+    elif isinstance(parent, (exp.In, exp.Between)) and column is not parent.this:
+        other = parent.this                                    # a listed value or a bound
+    else:
+        return False
+    return not isinstance(other, exp.Literal) and id(other) not in names_a_string
+
+
+def sqlite_quoted_strings(tree: exp.Expr, policy: GuardPolicy, sql: str | None = None) -> exp.Expr:
+    """In SQLite, turn ``"text"`` that names no column, alias or table into the string literal it is, where
+    it is compared with a non-constant (``WHERE name = "John"``). Anywhere else (``SELECT "revenue"``,
+    ``WHERE "country" = 'FR'``) SQLite's fallback would answer a constant where the caller surely meant a
+    column, a silent wrong answer: the name stays a column, and ``unknown_columns`` refuses it.
+
+    ``sql`` is the text ``tree`` was parsed from, to tell ``"x"`` from ``[x]`` and ```x``` (when not given,
+    the tree's identifiers must already carry ``mark_double_quoted``'s mark).
+    """
     if policy.dialect != "sqlite" or not policy.schema:
         return tree
+    if sql is not None:
+        mark_double_quoted(tree, sql, policy.dialect)
     known = _known_names(tree, bare_schema(policy.schema), policy.dialect)
     if known is None:
         return tree
-    for column in list(tree.find_all(exp.Column)):
-        ident = column.this
-        if (not column.table and isinstance(ident, exp.Identifier) and ident.quoted
-                and str(ident.this).lower() not in known):
-            column.replace(exp.Literal.string(str(ident.this)))
+    unknown = [c for c in tree.find_all(exp.Column)
+               if not c.table and is_double_quoted(c.this) and str(c.this.this).lower() not in known]
+    ids = {id(c) for c in unknown}
+    for column in unknown:
+        if _compared_value(column, ids):
+            column.replace(exp.Literal.string(str(column.this.this)))
     return tree
 
 

@@ -13,11 +13,12 @@ from functools import cache
 from typing import TYPE_CHECKING
 from collections.abc import Iterator
 
+import sqlglot
 import yaml
 from sqlglot import exp
 
 from nl2sql.errors import Issue
-from nl2sql.guard.allowlist import ALLOW_DIR
+from nl2sql.guard.allowlist import ALLOW_DIR, DIALECT_FILES
 
 if TYPE_CHECKING:
     from nl2sql.guard.policy import GuardPolicy
@@ -37,6 +38,29 @@ def allowed_node_types() -> frozenset[type[exp.Expr]]:
 REFUSED_TYPES = frozenset(t for t in (getattr(exp.DataType.Type, n, None) for n in
                                       ("USERDEFINED", "UNKNOWN", "OBJECT_IDENTIFIER", "XML", "FILE", "REF"))
                           if t is not None)
+
+
+@cache
+def builtin_types(dialect: str | None) -> tuple[exp.DataType, ...]:
+    """Built-in types sqlglot reads as user-defined ones, reviewed per engine (review.yaml ``builtin_types``).
+
+    >>> [t.sql("postgres") for t in builtin_types("postgres")][:1], builtin_types("duckdb")
+    (['"char"'], ())
+    """
+    review = yaml.safe_load((ALLOW_DIR / "review.yaml").read_text(encoding="utf-8"))
+    listed = (review.get("builtin_types") or {}).get(DIALECT_FILES.get((dialect or "").lower(), ""), ())
+    casts = (sqlglot.parse_one(f"CAST(NULL AS {name})", read=dialect) for name in listed)   # as a cast parses it
+    return tuple(c.to for c in casts if isinstance(c, exp.Cast))
+
+
+def _refused_type(node: exp.DataType, policy: GuardPolicy) -> bool:
+    """A cast target only the catalog can resolve, unless it is a reviewed built-in of every engine involved."""
+    if node.this not in REFUSED_TYPES:
+        return False
+    bare = exp.DataType(this=node.this, kind=node.args.get("kind"))          # compare the name, not parameters
+    dialects = {d for d in (policy.dialect, policy.output_dialect) if d}
+    return not all(bare in builtin_types(d) for d in dialects)
+
 
 # Columns an engine adds to every file-based table: Spark/Databricks ``_metadata`` (file paths, sizes),
 # PostgreSQL ``tableoid`` (catalog object ids).
@@ -100,7 +124,7 @@ def allowed_constructs(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue]:
             reason = f"{type(node).__name__}.{extra}"
             message = ("The query uses a clause that is not allowed in questions about data "
                        f"({_readable(type(node).__name__)} {extra.strip('_')}).")
-        elif isinstance(node, exp.DataType) and node.this in REFUSED_TYPES:
+        elif isinstance(node, exp.DataType) and _refused_type(node, policy):
             reason = node.sql(dialect=policy.dialect)[:60]
             message = f"Conversion to the type {reason} is not allowed."
         elif isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):

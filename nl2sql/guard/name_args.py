@@ -3,7 +3,8 @@
 A function allowlist judges a call by its name; some allowed calls take another name as an argument and
 the engine looks that name up in its catalog: DuckDB's ``from_json(j, '"my_enum"')`` binds a user-defined
 enum named inside a JSON string (and ``enum_range`` of it lists the values), ``list_aggregate(l, 'name')``
-calls whichever aggregate a string names. The same holds for clauses: PostgreSQL finds a ``TABLESAMPLE``
+calls whichever aggregate a string names, PostgreSQL's ``to_tsvector('cfg', text)`` finds a text search
+configuration by name. The same holds for clauses: PostgreSQL finds a ``TABLESAMPLE``
 method as a handler function, and Databricks reads ``session.v`` as a session variable when no table in the
 query is called ``session``. Each such argument or clause must name something the review allows, written
 as a literal; a name computed at run time cannot be checked, so it is refused.
@@ -39,15 +40,19 @@ def _section(key: str, dialect: str | None) -> Any:
     return (_review().get(key) or {}).get(DIALECT_FILES.get((dialect or "").lower(), ""), {})
 
 
-def _argument(node: exp.Func, index: int) -> exp.Expr | None:
-    """The call's argument at a position, for anonymous and typed sqlglot functions alike."""
+def _arguments(node: exp.Func) -> list[exp.Expr]:
+    """The call's arguments in order, for anonymous and typed sqlglot functions alike."""
     if isinstance(node, exp.Anonymous):
-        args = list(node.expressions)
-    else:
-        args = []
-        for key in node.arg_types:
-            value = node.args.get(key)
-            args.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, exp.Expression))
+        return list(node.expressions)
+    args: list[exp.Expr] = []
+    for key in node.arg_types:
+        value = node.args.get(key)
+        args.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, exp.Expression))
+    return args
+
+
+def _argument(node: exp.Func, index: int) -> exp.Expr | None:
+    args = _arguments(node)
     return args[index] if index < len(args) else None
 
 
@@ -78,9 +83,31 @@ def _type_names(structure: Any) -> Iterator[str]:
         yield repr(structure)                                  # numbers, null: not a type the guard can read
 
 
-def _name_ok(arg: exp.Expr | None, kind: str, dialect: str) -> bool:
+def text_search_config(text: str, dialect: str) -> bool:
+    """Whether a string names one of the engine's built-in text search configurations (review.yaml), as the
+    engine reads a regconfig: an unquoted name, case-folded, optionally in ``pg_catalog``.
+
+    >>> text_search_config("English", "postgres"), text_search_config("pg_catalog.simple", "postgres")
+    (True, True)
+    >>> text_search_config("public.english", "postgres"), text_search_config('"English"', "postgres")
+    (False, False)
+    """
+    name = text.strip().lower()
+    name = name.removeprefix("pg_catalog.")
+    return name in frozenset(_section("text_search_configs", dialect))
+
+
+def _name_ok(node: exp.Func, rule: dict[str, Any], dialect: str) -> bool:
+    kind = rule["kind"]
+    if len(_arguments(node)) < rule.get("arguments", 0):
+        return True                                            # the overload without that argument
+    arg = _argument(node, rule["argument"])
     if not (isinstance(arg, exp.Literal) and arg.is_string):
-        return False
+        # For a configuration, only a string literal is read as a name: any other value (a text column, an
+        # expression) has a type of its own and is never looked up by name; casts to regconfig are refused.
+        return bool(kind == "text_search_config")
+    if kind == "text_search_config":
+        return text_search_config(str(arg.this), dialect)
     text = str(arg.this)
     if kind == "function":
         name = fold(text)
@@ -104,8 +131,9 @@ def engine_resolved_names(tree: exp.Expr, policy: GuardPolicy) -> Iterator[Issue
     for node in tree.find_all(exp.Func):
         for name in sorted(function_names(node) & set(arguments)):
             rule = arguments[name]
-            if not _name_ok(_argument(node, rule["argument"]), rule["kind"], dialect):
-                what = "a built-in type" if rule["kind"] == "type_structure" else "an allowed function"
+            if not _name_ok(node, rule, dialect):
+                what = {"type_structure": "a built-in type", "function": "an allowed function",
+                        "text_search_config": "a built-in text search configuration"}.get(rule["kind"], "a name")
                 yield Issue("construct_not_allowed", f"{name}() must name {what} as a literal string; other names "
                             "are looked up in the database's catalog.", name)
     methods = frozenset(_section("sample_methods", dialect))

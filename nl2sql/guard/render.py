@@ -7,6 +7,8 @@ three-argument ``DATE_ADD`` older Databricks runtimes reject. So when the query 
 Spark-family dialect, the text is rebuilt from the caller's own tokens (comments dropped, whitespace kept)
 with the row cap appended, and used only if it parses back to exactly the tree the guard checked; otherwise
 (or for any other dialect) sqlglot renders the tree. Either way the result is proved to be one query.
+For SQLite, names are written in backticks unless the caller double-quoted them (``quoting.py``): SQLite
+reads an unknown double-quoted name as a string, so sqlglot's ``"x"`` would turn ``[x]`` into a constant.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot import TokenType
 
 from nl2sql.errors import GuardRejected, Issue
+from nl2sql.guard.quoting import render_sqlite
 from nl2sql.guard.rules import substitutes_variables
 
 # Dialects whose rendering by sqlglot can change a function's meaning or the runtime it needs.
@@ -61,7 +64,9 @@ def render(capped: exp.Expr, dialect: str, sql: str, *, read_dialect: str, origi
     if dialect == read_dialect and dialect in TOKEN_RENDERED and original is not None:
         rendered = _own_text(original, capped, added_limit, sql, dialect)
     try:
-        rendered = rendered or capped.sql(dialect=dialect, comments=False)
+        if not rendered:                                    # SQLite: no quoted name may become a string
+            rendered = (render_sqlite(capped, comments=False) if dialect.lower() == "sqlite"
+                        else capped.sql(dialect=dialect, comments=False))
         again = [t for t in sqlglot.parse(rendered, read=dialect) if t is not None]
     except Exception as e:
         raise GuardRejected((Issue("guard_error", "The query could not be prepared safely, so it was not run.",
