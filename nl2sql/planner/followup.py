@@ -114,7 +114,7 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
 
 def _date_words(items: list[Item], lex: Lexicon) -> set[int]:
     """Items no other rule knows whose stem names a date column ("shipped": the ship date); the date is
-    then chosen from the question's words by ``conversation._date_column``."""
+    then chosen from the question's words by ``edit_conditions.date_column``."""
     from nl2sql.planner.assemble import _verb_of
 
     return {j for j, it in enumerate(items) if it.kind == "unknown" and len(_stems(it)) == 1
