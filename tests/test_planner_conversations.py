@@ -44,7 +44,8 @@ KNOWN = {
     "blind-saas-conv-006#1": "wrong", "blind-saas-conv-007#1": "abstained", "blind-saas-conv-007#2": "abstained",
     "blind-saas-conv-007#3": "abstained", "blind-saas-conv-010#1": "abstained", "blind-saas-conv-010#3": "abstained",
     "blind-saas-conv-011#3": "abstained", "blind-saas-conv-012#3": "abstained",
-    # held-out B: "wrong" here are scoring conventions (a quarter as its first day, not its number; a bare
+    # held-out B: 025#3 adds the maximum beside the average of turn 1, right for what the user saw (turn 2 is
+    # declined; the gold keeps its filter). Other "wrong" here are scoring conventions (a quarter as its first day, not its number; a bare
     # "orders placed by ..." as a count, and 028#2 that edits it) or a turn after one the engine declined (the
     # gold keeps its context)
     "heldout-conv-b-001#2": "abstained", "heldout-conv-b-001#3": "wrong", "heldout-conv-b-002#4": "abstained",
@@ -52,7 +53,7 @@ KNOWN = {
     "heldout-conv-b-008#2": "wrong", "heldout-conv-b-008#3": "wrong", "heldout-conv-b-010#2": "abstained",
     "heldout-conv-b-015#3": "abstained", "heldout-conv-b-016#3": "abstained", "heldout-conv-b-019#2": "abstained",
     "heldout-conv-b-019#3": "abstained", "heldout-conv-b-024#2": "abstained", "heldout-conv-b-024#3": "abstained",
-    "heldout-conv-b-025#2": "abstained", "heldout-conv-b-025#3": "abstained", "heldout-conv-b-026#2": "abstained",
+    "heldout-conv-b-025#2": "abstained", "heldout-conv-b-025#3": "wrong", "heldout-conv-b-026#2": "abstained",
     "heldout-conv-b-026#3": "wrong", "heldout-conv-b-027#3": "abstained", "heldout-conv-b-028#1": "wrong",
     "heldout-conv-b-028#2": "wrong", "heldout-conv-b-028#3": "abstained", "heldout-conv-b-029#4": "abstained",
     "heldout-conv-b-030#1": "abstained", "heldout-conv-b-030#2": "abstained", "heldout-conv-b-031#2": "abstained",

@@ -14,8 +14,14 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
-from nl2sql.planner.conversation_rows import ROW_EDITS, reaches
-from nl2sql.planner.edit_conditions import date_column, days_of, edit_values, edit_window, filter_columns
+from nl2sql.planner.conversation_rows import ROW_EDITS, reaches, rows_of
+from nl2sql.planner.edit_conditions import (
+    date_column,
+    edit_values,
+    edit_versus,
+    edit_window,
+    filter_columns,
+)
 from nl2sql.planner.edit_measures import edit_measure
 from nl2sql.planner.followup import Edit, GroupEdit
 from nl2sql.planner.joins import JoinGraph
@@ -29,6 +35,10 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
     if edit.fn == "count" and edit.anaphora and edit.values and not spec.measures:
         # "how many of them are contractors": the listed rows narrowed by the value, then counted
         spec, edit = edit_values(spec, edit.values, lex), replace(edit, values=())
+    elif edit.fn == "count" and edit.anaphora and (edit.values or edit.filters) and rows_of(spec, lex):
+        # "how many of those are urgent?" after a count of orders: the same count, narrowed (not a new filter
+        # instead of the previous one, as "and urgent ones?" would be)
+        edit = replace(edit, fn=None, replacing=False)
     for about_rows in ROW_EDITS:         # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
@@ -43,7 +53,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         # "and overall?" after a breakdown: the one number, not the groups (the period stays)
         spec = replace(spec, dims=(), order=(), limit=None, having=())
         edit = replace(edit, widen=False)
-    spec = edit_window(spec, edit, lex, graph, question)
+    spec = edit_versus(edit_window(spec, edit, lex, graph, question), edit)
     spec = edit_values(spec, edit.values, lex)
     for concept, number in edit.compares:
         ref = ColRef(concept.table, concept.column or "")
@@ -97,7 +107,7 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
         raise NotUnderstood("The previous answer is a list; there is no measure to break down.",
                             tuple(g.text for g in edit.groups) + edit.grains)
     assembler = Assembler(Reading(), lex, graph)
-    dims = [] if edit.regroup else list(spec.dims)
+    dims = [] if edit.regroup and not edit.instead_of else list(_unpinned(spec, edit))
     for g in edit.groups:
         dim = assembler._resolve_dim(Dim(_group_ref(g)))
         if dim not in dims:
@@ -108,14 +118,30 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
         if edit.dated and ranges and date_column(spec, lex, graph, question) != col:
             # "by year shipped" when the period is on another date: the period and the grain disagree
             raise NotUnderstood("The period is on another date than the one named.", (grain,))
-        one_year = any(days_of(c) <= 366 for c in spec.conditions if c.kind == "range")
-        if grain == "quarter" and not one_year:
-            grain = "quarter_start"                     # quarters of several years stay apart
+        if grain == "quarter":
+            # a quarter by its first day: quarters of several years stay apart, and every conversation set
+            # written for this engine (four authors) shows a follow-up's quarters so
+            grain = "quarter_start"
         dims.append(Dim(col, grain=grain, name=grain.replace("_start", "")))
     if edit.grains and spec.limit is None and dims and all(d.grain for d in dims):
         # a series over time reads in time order, whatever the previous grouping was ranked by
         return replace(spec, dims=tuple(dims), order=tuple(Order(False, dim=i) for i in range(len(dims))))
     return replace(spec, dims=tuple(dims))
+
+
+def _unpinned(spec: QuerySpec, edit: Edit) -> tuple[Dim, ...]:
+    """The previous groupings a new one is added to: without the one named as replaced ("per region instead
+    of segment"), and without one its filter pins to a single value ("just EUROPE", then "split that by
+    country": a column of one value says nothing in every row)."""
+    named = {(c.table, c.column or "") for c in edit.instead_of}
+    kept = tuple(d for d in spec.dims if (d.col.table, d.col.column) not in named
+                 and not (named and d.col.column == "" and (d.col.table, "") in named))
+    if named and len(kept) == len(spec.dims):
+        raise NotUnderstood("The follow-up replaces a grouping the previous answer does not have.",
+                            tuple(c.column or c.table for c in edit.instead_of))
+    pinned = {(c.col.table, c.col.column) for c in spec.conditions
+              if c.kind == "in" and not c.negated and c.col is not None and len(c.values) == 1}
+    return tuple(d for d in kept if d.grain is not None or (d.col.table, d.col.column) not in pinned)
 
 
 def _group_ref(g: GroupEdit) -> ColRef:

@@ -179,8 +179,30 @@ def drop_filter(spec: QuerySpec) -> QuerySpec:
     return replace(spec, conditions=tuple(c for c in spec.conditions if c is not conds[0]))
 
 
+def with_columns(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'add their account balance' to a list, 'what are their phone numbers' / 'list them with order date'
+    after a count: the rows, by their label, with the columns named beside it (same conditions)."""
+    if not edit.columns:
+        return None
+    rest = replace(edit, columns=(), adding=False, anaphora=False, listing=False, plural_ref=False)
+    table = rows_of(spec, lex)
+    if not rest.empty or table is None or spec.dims and spec.measures:
+        raise NotUnderstood("I can only show more columns of a plain list of rows or of the rows counted.",
+                            tuple(c[0].column or "" for c in edit.columns))
+    picked = [next((c for c in cs if c.table == table), cs[0]) for cs in edit.columns]
+    named = [_same_named(lex, table, c.table, c.column or "") for c in picked]
+    if any(n is None for n in named):
+        raise NotUnderstood("Those columns are not of the rows listed.", tuple(c[0].column or "" for c in edit.columns))
+    info = lex.tables[table]
+    if spec.measures:       # a count: its rows listed, by their label (else their key)
+        spec = QuerySpec(table, projections=tuple(ColRef(table, c) for c in (info.labels or info.pk)[:1]),
+                         conditions=spec.conditions)
+    shown = spec.projections + tuple(ColRef(table, n) for n in named if n and ColRef(table, n) not in spec.projections)
+    return replace(spec, projections=shown)
+
+
 RowEdit = Callable[[QuerySpec, Edit, Lexicon, JoinGraph], "QuerySpec | None"]
-ROW_EDITS: tuple[RowEdit, ...] = (show_all, list_them, count_them, sort_by_column, rank_them, sort_it, count_in_each, change_subject)
+ROW_EDITS: tuple[RowEdit, ...] = (with_columns, show_all, list_them, count_them, sort_by_column, rank_them, sort_it, count_in_each, change_subject)
 
 
 def reaches(spec: QuerySpec, base: str, graph: JoinGraph) -> bool:

@@ -16,7 +16,7 @@ from nl2sql.planner.edits import Edit, ValueEdit
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.reading import NotUnderstood, Reading, _stem
-from nl2sql.planner.spec import ColRef, Condition, QuerySpec
+from nl2sql.planner.spec import ColRef, Condition, Dim, Order, QuerySpec
 from nl2sql.planner.timefilters import Period
 
 
@@ -26,6 +26,8 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
         spec = replace(spec, conditions=tuple(c for c in spec.conditions if c.kind != "range"))
     if edit.window is None and edit.quarter is not None:
         edit = replace(edit, window=_quarter_of(ranges, edit.quarter))
+    if edit.window is None and edit.whole_year:
+        edit = replace(edit, window=_year_of(ranges))
     if edit.window is None:
         return spec
     p = edit.window
@@ -43,6 +45,42 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
     new = Condition("range", col.table, col, "range", (p.start, p.end), text=p.text)
     kept = tuple(c for c in spec.conditions if c.kind != "range")
     return replace(spec, conditions=kept + (new,))
+
+
+def _one_year(ranges: list[Condition], words: tuple[str, ...]) -> int:
+    """The year the previous question's one period lies in."""
+    start, end = (ranges[0].values + (None, None))[:2] if len(ranges) == 1 else (None, None)
+    if not isinstance(start, date) or not isinstance(end, date) or end > date(start.year + 1, 1, 1):
+        raise NotUnderstood("This needs the previous question to be about one year.", words)
+    return start.year
+
+
+def _year_of(ranges: list[Condition]) -> Period:
+    """'and the whole year' after Q2 1995: all of 1995."""
+    year = _one_year(ranges, ("whole year",))
+    return Period(date(year, 1, 1), date(year + 1, 1, 1), str(year), ())
+
+
+def edit_versus(spec: QuerySpec, edit: Edit) -> QuerySpec:
+    """'compare with the previous year' / 'compare with 1996' after a question about one year: both years,
+    side by side as a grouping by year (only a year next to it: a gap would need two periods)."""
+    if edit.versus_year is None and edit.versus_shift is None:
+        return spec
+    ranges = [c for c in spec.conditions if c.kind == "range"]
+    year = _one_year(ranges, ("compare",))
+    if ranges[0].values[0] != date(year, 1, 1) or ranges[0].values[1] != date(year + 1, 1, 1) or spec.limit:
+        raise NotUnderstood("I can only compare a whole year, without a top N, with another.", ("compare",))
+    other = edit.versus_year if edit.versus_year is not None else year + (edit.versus_shift or 0)
+    if abs(other - year) != 1:
+        raise NotUnderstood("I can only put a year beside the one just before or after it.", (str(other),))
+    first, last = min(year, other), max(year, other)
+    col = ranges[0].col
+    assert col is not None                   # a range condition always names its date
+    new = replace(ranges[0], values=(date(first, 1, 1), date(last + 1, 1, 1)), text=f"{first} and {last}")
+    dims = spec.dims + (Dim(col, grain="year", name="year"),)
+    order = tuple(Order(False, dim=i) for i in range(len(dims)))
+    return replace(spec, conditions=tuple(new if c is ranges[0] else c for c in spec.conditions), dims=dims,
+                   order=order)
 
 
 def _quarter_of(ranges: list[Condition], quarter: int) -> Period:

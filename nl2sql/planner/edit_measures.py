@@ -32,6 +32,8 @@ def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
         if fn in ("sum", "avg", "median") and (concept.column not in info.numeric or concept.column in info.keys):
             raise NotUnderstood("That aggregate needs a numeric column.", (concept.column or "",))
         new = Measure("agg", concept.table, fn, col=ColRef(concept.table, concept.column or ""))
+    elif edit.count_of is not None and edit.adding:
+        new = Measure("rows", edit.count_of, "count")     # "put the number of orders next to it"
     if new is not None:
         return _swap_measure(spec, new, edit.adding, graph)
     if edit.fn is None:
@@ -63,7 +65,8 @@ def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph)
     if len(spec.measures) != 1 or not reaches(spec, new.table, graph):
         raise NotUnderstood("I can only swap one measure for another whose rows reach the same filters "
                             "and groupings.", (new.metric or new.table,))
-    order = tuple(o for o in spec.order if o.measure is None) + tuple(o for o in spec.order if o.measure == 0)
+    # the ranking by the measure stays first (a tie-break by name after it stays after it)
+    order = tuple(o for o in spec.order if o.measure is None or o.measure == 0)
     return replace(spec, base=new.table, measures=(new,), order=order)
 
 

@@ -94,8 +94,10 @@ def _direction(items: list[Item], j: int, edit: Edit) -> Found:
 
 
 def _measure_column(items: list[Item], j: int, edit: Edit) -> Found:
-    """'their total account balance', 'the average quantity': an aggregate of a column."""
+    """'their total account balance', 'the average quantity', 'max salary': an aggregate of a column."""
     cue = items[j].cue("agg")
+    if cue is None and _stems(items[j]) in phrases("followup", "aggregate_extremes"):
+        cue = items[j].cue("extreme")          # "max salary instead": the aggregate, not a ranking
     if cue is None or cue.arg not in _AGGS or j + 1 >= len(items):
         return None
     nxt = items[j + 1]
@@ -154,6 +156,9 @@ def _value(items: list[Item], j: int, edit: Edit) -> Found:
         k = j + 2 if _preposition(items[j + 1]) else j + 1
         if k < len(items) and _of_kind(items[k], "value"):
             via, j = items[j].concepts[0].table, k
+    if _stems(items[j]) in phrases("followup", "value_leads") and not items[j].concepts and j + 1 < len(items) \
+            and _kinds(items[j + 1]) == {"value"}:
+        j += 1                                   # "only by AIR", "and for MACHINERY?": the value itself
     negated = items[j].has("neg") and not items[j].concepts
     k = j + 1 if negated else j
     values: list[ValueEdit] = []
@@ -205,6 +210,52 @@ def _column_number(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, compares=edit.compares + ((cols[0], float(number)),)), j + 2
 
 
+def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
+    """'per region instead of segment': the grouping named after it is the one replaced; 'max instead of
+    average': the aggregate named after it is the one the new aggregate replaces."""
+    for n in (3, 2, 1):
+        span = tuple(w for x in items[j:j + n] for w in _stems(x))
+        if len(items[j:j + n]) != n or span not in phrases("followup", "instead_of") or j + n >= len(items):
+            continue
+        nxt = items[j + n]
+        if nxt.cue("agg") is not None or nxt.cue("extreme") is not None:
+            return edit, j + n + 1
+        named = _of_kind(nxt, "column", "table")
+        return (replace(edit, instead_of=edit.instead_of + named), j + n + 1) if named else None
+    return None
+
+
+def _compare(items: list[Item], j: int, edit: Edit) -> Found:
+    """'compare with ...': the comparison word, and 'the previous year' it names (read by
+    ``followup._versus``, which sets ``versus_year`` / ``versus_shift``)."""
+    if edit.versus_year is None and edit.versus_shift is None:
+        return None
+    keys = ("compare", "earlier_year", "later_year")
+    for n in (3, 2, 1):
+        span = tuple(w for x in items[j:j + n] for w in _stems(x))
+        if len(items[j:j + n]) == n and any(span in phrases("followup", k) for k in keys):
+            return edit, j + n
+    return None
+
+
+def _whole_year(items: list[Item], j: int, edit: Edit) -> Found:
+    """'and the whole year': the calendar year of the previous period (a quarter or a month of it)."""
+    for n in (2, 3):
+        span = tuple(w for x in items[j:j + n] for w in _stems(x))
+        if len(items[j:j + n]) == n and span in phrases("followup", "whole_year"):
+            return replace(edit, whole_year=True), j + n
+    return None
+
+
+def _show_column(items: list[Item], j: int, edit: Edit) -> Found:
+    """'add their account balance', 'what are their phone numbers', 'list them with order date': columns
+    shown beside the previous rows (only when the words point at those rows or add to them)."""
+    cols = _of_kind(items[j], "column")
+    if not cols or len(cols) != len(items[j].concepts) or not (edit.adding or edit.anaphora or edit.listing):
+        return None
+    return replace(edit, columns=edit.columns + (cols,)), j + 1
+
+
 def _scope(items: list[Item], j: int, edit: Edit) -> Found:
     """A table named as what the rows are ('only orders from 1997', 'for parts'); checked against the frame."""
     if _kinds(items[j]) != {"table"}:
@@ -212,8 +263,9 @@ def _scope(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, scope=edit.scope + (items[j].concepts[0].table,)), j + 1
 
 
-EDIT_RULES = (_widen, _order_by, _having, _bare_quarter, _group, _grain, _top, _measure_column, _extreme, _direction, _aggregate, _value, _named,
-              _column_number, _scope, _filler)
+EDIT_RULES = (_widen, _compare, _whole_year, _instead_of, _order_by, _having, _bare_quarter, _group, _grain, _top,
+              _measure_column, _extreme, _direction, _aggregate, _value, _named, _column_number, _show_column, _scope,
+              _filler)
 
 
 # ---- helpers ------------------------------------------------------------------------------------------

@@ -66,6 +66,11 @@ class Edit:
     ranked: bool = False                      # "which one is highest": fn came from a ranking word
     ungroup: bool = False                     # "and overall?": the groupings dropped
     order_by: tuple[Concept, ...] = ()        # "sort by name": a column of the previous answer
+    instead_of: tuple[Concept, ...] = ()      # "per region instead of segment": the grouping replaced
+    columns: tuple[tuple[Concept, ...], ...] = ()   # "add their account balance": columns shown beside the rows
+    versus_year: int | None = None            # "compare with 1996": that year beside the previous one
+    versus_shift: int | None = None           # "compare with the previous year": -1 (or +1 for the next)
+    whole_year: bool = False                  # "and the whole year": the previous period's calendar year
 
     @property
     def acts(self) -> bool:

@@ -21,7 +21,8 @@ from nl2sql.planner.timefilters import find_periods
 from nl2sql.planner.tokens import tokenize
 from nl2sql.planner.words import phrases
 
-__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "is_marked", "read_edit", "starts_as_followup", "unfilters"]
+__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "after_unfilter", "is_marked", "read_edit", "starts_as_followup",
+           "unfilters"]
 
 
 def is_marked(question: str) -> bool:
@@ -56,13 +57,30 @@ def unfilters(question: str) -> bool:
     >>> unfilters("ok, drop the filter"), unfilters("drop the orders table")
     (True, False)
     """
+    return after_unfilter(question) == ""
+
+
+def after_unfilter(question: str) -> str | None:
+    """What a follow-up asks beside dropping the previous filter: "" when that is all it asks, the rest
+    when it goes on with "and" ("drop the filter and show 1994"); None when it drops no filter.
+
+    >>> after_unfilter("drop the filter and show 1994"), after_unfilter("drop the filter"), after_unfilter("by year")
+    ('show 1994', '', None)
+    """
     from catalog_semantics.text import stem, words
 
     fillers = phrases("followup", "fillers") | phrases("followup", "leading")
-    stems = [stem(w) for w in words(question)]
-    while stems and (stems[0],) in fillers:          # "ok, drop the filter": the openers aside
-        stems.pop(0)
-    return tuple(stems) in phrases("followup", "unfilter")
+    said = list(words(question))
+    while said and (stem(said[0]),) in fillers:          # "ok, drop the filter": the openers aside
+        said.pop(0)
+    stems = tuple(stem(w) for w in said)
+    for n in range(len(stems), 0, -1):
+        if stems[:n] in phrases("followup", "unfilter"):
+            rest = said[n:]
+            if not rest:
+                return ""
+            return " ".join(rest[1:]) if rest[0] in ("and", "then") and rest[1:] else None
+    return None
 
 
 def read_edit(question: str, lex: Lexicon) -> Edit:
@@ -72,6 +90,10 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     blocked = [it.text for it, w in zip(matched, words) if w in phrases("not_edits")] + \
         [" ".join(it.text for it in matched[n:n + 3]) for n in range(len(words))
          if tuple(x for w in words[n:n + 3] for x in w) in phrases("not_edits") and len(words[n:n + 3]) == 3]
+    versus = _versus(words)
+    if blocked and versus is not None:
+        # "compare with the previous year": two years side by side is an edit (see ``edit_versus``)
+        blocked = [b for b in blocked if stem_all(b) not in phrases("followup", "compare")]
     if blocked:
         raise NotAnEdit("The follow-up asks for more than a change of the previous question.", tuple(blocked))
     items = [replace(it, concepts=strongest(it.concepts)) for it in significant(matched)]
@@ -90,6 +112,10 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
                 adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
                 regroup=any(s in phrases("followup", "regroup") for s in stems))
+    if versus is not None:      # the year compared with is not the period of the follow-up
+        year, shift = versus
+        edit = replace(edit, versus_year=year, versus_shift=shift,
+                       window=None if year is not None else edit.window)
     unknown: list[str] = []
     dated = _date_words(items, lex)      # "by year shipped": which date the grain or period is on
     j = 0
@@ -110,6 +136,33 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
         raise NotUnderstood("Some words of the follow-up did not map to a change of the previous question.",
                             tuple(unknown))
     return edit
+
+
+def stem_all(text: str) -> tuple[str, ...]:
+    from catalog_semantics.text import stem, words
+
+    return tuple(stem(w) for w in words(text))
+
+
+def _versus(words: list[tuple[str, ...]]) -> tuple[int | None, int | None] | None:
+    """(year, shift) when a comparison word is followed by a year or by a year said relative to the previous
+    one ("compare with 1996", "compare with the previous year"); None otherwise.
+
+    >>> _versus([("compare",), ("with",), ("the",), ("previous",), ("year",)]), _versus([("vs",), ("1994",)])
+    ((None, -1), (1994, None))
+    >>> _versus([("compare",), ("regions",)])
+    """
+    flat = tuple(w for ws in words for w in ws)
+    leads = phrases("followup", "compare")
+    after = [flat[n + len(p):] for p in leads for n in range(len(flat)) if flat[n:n + len(p)] == p]
+    for rest in after:
+        rest = tuple(w for w in rest if w not in ("the", "with", "to", "it"))
+        if rest[:1] and rest[0].isdigit() and len(rest[0]) == 4:
+            return int(rest[0]), None
+        for key, shift in (("earlier_year", -1), ("later_year", 1)):
+            if any(rest[:len(y)] == y for y in phrases("followup", key)):
+                return None, shift
+    return None
 
 
 def _date_words(items: list[Item], lex: Lexicon) -> set[int]:
