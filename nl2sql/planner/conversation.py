@@ -17,6 +17,7 @@ from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.conversation_rows import ROW_EDITS, reaches, rows_of
 from nl2sql.planner.edit_conditions import (
     date_column,
+    edit_beside,
     edit_values,
     edit_versus,
     edit_window,
@@ -54,6 +55,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         spec = replace(spec, dims=(), order=(), limit=None, having=())
         edit = replace(edit, widen=False)
     spec = edit_versus(edit_window(spec, edit, lex, graph, question), edit)
+    spec, edit = edit_beside(spec, edit, lex, graph)
     spec = edit_values(spec, edit.values, lex)
     for concept, number in edit.compares:
         ref = ColRef(concept.table, concept.column or "")

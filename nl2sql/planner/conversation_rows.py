@@ -160,6 +160,17 @@ def sort_by_column(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) 
     """'sort by name' / 'sort by brand': the previous answer ordered by one of its own columns."""
     if not edit.order_by or not replace(edit, order_by=(), direction=None, anaphora=False).empty:
         return None
+    table = rows_of(spec, lex)
+    if spec.measures and not spec.dims and table is not None:
+        # "list them sorted by date" after a count: the rows counted, listed in that order
+        col = next((_same_named(lex, table, c.table, c.column or "") for c in edit.order_by if c.table == table),
+                   None)
+        if col is None:
+            raise NotUnderstood("I could not tell which column of those rows to sort by.",
+                                tuple(c.column or "" for c in edit.order_by[:1]))
+        ref = ColRef(table, col)
+        return QuerySpec(table, projections=_label_of(lex, table), conditions=spec.conditions, helpers=(ref,),
+                         order=(Order(bool(edit.direction), col=ref),))
     wanted = {(c.table, c.column) for c in edit.order_by}
     shown = [(i, p) for i, p in enumerate(spec.projections) if (p.table, p.column) in wanted]
     dims = [(i, d) for i, d in enumerate(spec.dims) if (d.col.table, d.col.column) in wanted and d.grain is None]
@@ -193,12 +204,15 @@ def with_columns(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
     named = [_same_named(lex, table, c.table, c.column or "") for c in picked]
     if any(n is None for n in named):
         raise NotUnderstood("Those columns are not of the rows listed.", tuple(c[0].column or "" for c in edit.columns))
-    info = lex.tables[table]
     if spec.measures:       # a count: its rows listed, by their label (else their key)
-        spec = QuerySpec(table, projections=tuple(ColRef(table, c) for c in (info.labels or info.pk)[:1]),
-                         conditions=spec.conditions)
+        spec = QuerySpec(table, projections=_label_of(lex, table), conditions=spec.conditions)
     shown = spec.projections + tuple(ColRef(table, n) for n in named if n and ColRef(table, n) not in spec.projections)
     return replace(spec, projections=shown)
+
+
+def _label_of(lex: Lexicon, table: str) -> tuple[ColRef, ...]:
+    info = lex.tables[table]
+    return tuple(ColRef(table, c) for c in (info.labels or info.pk)[:1])
 
 
 RowEdit = Callable[[QuerySpec, Edit, Lexicon, JoinGraph], "QuerySpec | None"]

@@ -83,6 +83,31 @@ def edit_versus(spec: QuerySpec, edit: Edit) -> QuerySpec:
                    order=order)
 
 
+def edit_beside(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, Edit]:
+    """'vs ASIA' after revenue in EUROPE: both values, side by side as a grouping by their column; the
+    value edits are spent (the previous filter on that column is widened, not replaced)."""
+    if not edit.side_by_side:
+        return spec, edit
+    if not edit.values or any(v.negated for v in edit.values) or spec.limit is not None:
+        raise NotUnderstood("I can only put a value beside the one the previous question was about.", ("vs",))
+    for v in edit.values:
+        concept = _settle(v.concepts, spec)
+        key = (concept.table, concept.column or "")
+        same = [c for c in spec.conditions if c.kind == "in" and not c.negated and c.col is not None
+                and (c.col.table, c.col.column) == key]
+        if len(same) != 1:
+            raise NotUnderstood("I can only compare a value with the one the previous question filtered on.",
+                                (v.text,))
+        old = same[0]
+        assert old.col is not None            # checked just above
+        new = replace(old, values=tuple(dict.fromkeys(old.values + (concept.value,))), text=f"{old.text} and {v.text}")
+        spec = replace(spec, conditions=tuple(new if c is old else c for c in spec.conditions))
+        if not any((d.col.table, d.col.column) == key for d in spec.dims):
+            dim = Assembler(Reading(), lex, graph)._resolve_dim(Dim(old.col))
+            spec = replace(spec, dims=spec.dims + (dim,))
+    return spec, replace(edit, values=(), side_by_side=False)
+
+
 def _quarter_of(ranges: list[Condition], quarter: int) -> Period:
     """The quarter of the one year the previous period lies in ("Q1 1995", then "Q2?")."""
     start = ranges[0].values[0] if len(ranges) == 1 and ranges[0].values else None

@@ -9,7 +9,7 @@ from dataclasses import replace
 import sqlglot
 from sqlglot import exp
 
-from nl2sql.planner.conversation_rows import _same_named, reaches
+from nl2sql.planner.conversation_rows import _counts_rows, _same_named, reaches
 from nl2sql.planner.edits import Edit
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Lexicon
@@ -35,7 +35,7 @@ def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
     elif edit.count_of is not None and edit.adding:
         new = Measure("rows", edit.count_of, "count")     # "put the number of orders next to it"
     if new is not None:
-        return _swap_measure(spec, new, edit.adding, graph)
+        return _swap_measure(spec, new, edit.adding, graph, lex)
     if edit.fn is None:
         return spec
     if edit.ranked and not edit.plural_ref and spec.dims and spec.measures and not spec.limit:
@@ -56,11 +56,15 @@ def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
     return replace(spec, measures=(replace(m, fn=edit.fn),))
 
 
-def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph) -> QuerySpec:
+def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph, lex: Lexicon) -> QuerySpec:
     """The new measure instead of the previous one (or beside it, for "next to it")."""
     if adding:
-        if new.table != spec.base or not spec.measures:
+        other = replace(spec, conditions=(), dims=(Dim(ColRef(new.table, "")),))
+        if not spec.measures or new.table != spec.base and not (_counts(new, lex) and reaches(other, spec.base, graph)):
             raise NotUnderstood("I can only put a measure of the same rows beside the previous one.", ())
+        if new.table != spec.base:
+            # "put their order count next to it" beside revenue of line items: each order counted once
+            new = Measure("rows", new.table, "count")
         return replace(spec, measures=spec.measures + (new,))
     if len(spec.measures) != 1 or not reaches(spec, new.table, graph):
         raise NotUnderstood("I can only swap one measure for another whose rows reach the same filters "
@@ -68,6 +72,11 @@ def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph)
     # the ranking by the measure stays first (a tie-break by name after it stays after it)
     order = tuple(o for o in spec.order if o.measure is None or o.measure == 0)
     return replace(spec, base=new.table, measures=(new,), order=order)
+
+
+def _counts(m: Measure, lex: Lexicon) -> bool:
+    """Whether the measure counts the rows of its table (a count, or a metric that is COUNT(*))."""
+    return m.kind == "rows" or (m.kind == "metric" and _counts_rows(lex, m.metric))
 
 
 def _as_aggregate(m: Measure, lex: Lexicon) -> Measure | None:

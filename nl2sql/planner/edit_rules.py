@@ -215,11 +215,13 @@ def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
     average': the aggregate named after it is the one the new aggregate replaces."""
     for n in (3, 2, 1):
         span = tuple(w for x in items[j:j + n] for w in _stems(x))
-        if len(items[j:j + n]) != n or span not in phrases("followup", "instead_of") or j + n >= len(items):
+        # "of" is a stop word, so "instead of segment" may reach here as "instead" + "segment"
+        if len(items[j:j + n]) != n or j + n >= len(items) or not (
+                span in phrases("followup", "instead_of") or (span + ("of",)) in phrases("followup", "instead_of")):
             continue
         nxt = items[j + n]
-        if nxt.cue("agg") is not None or nxt.cue("extreme") is not None:
-            return edit, j + n + 1
+        if nxt.cue("agg") is not None or nxt.cue("extreme") is not None or _kinds(nxt) == {"value"}:
+            return edit, j + n + 1       # "max instead of average", "ASIA instead of EUROPE": the new one replaces it
         named = _of_kind(nxt, "column", "table")
         return (replace(edit, instead_of=edit.instead_of + named), j + n + 1) if named else None
     return None
@@ -228,7 +230,7 @@ def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
 def _compare(items: list[Item], j: int, edit: Edit) -> Found:
     """'compare with ...': the comparison word, and 'the previous year' it names (read by
     ``followup._versus``, which sets ``versus_year`` / ``versus_shift``)."""
-    if edit.versus_year is None and edit.versus_shift is None:
+    if edit.versus_year is None and edit.versus_shift is None and not edit.side_by_side:
         return None
     keys = ("compare", "earlier_year", "later_year")
     for n in (3, 2, 1):
@@ -251,7 +253,8 @@ def _show_column(items: list[Item], j: int, edit: Edit) -> Found:
     """'add their account balance', 'what are their phone numbers', 'list them with order date': columns
     shown beside the previous rows (only when the words point at those rows or add to them)."""
     cols = _of_kind(items[j], "column")
-    if not cols or len(cols) != len(items[j].concepts) or not (edit.adding or edit.anaphora or edit.listing):
+    others = {c.kind for c in items[j].concepts} - {"column", "metric"}
+    if not cols or others or not (edit.adding or edit.anaphora or edit.listing):
         return None
     return replace(edit, columns=edit.columns + (cols,)), j + 1
 
@@ -264,7 +267,7 @@ def _scope(items: list[Item], j: int, edit: Edit) -> Found:
 
 
 EDIT_RULES = (_widen, _compare, _whole_year, _instead_of, _order_by, _having, _bare_quarter, _group, _grain, _top,
-              _measure_column, _extreme, _direction, _aggregate, _value, _named, _column_number, _show_column, _scope,
+              _measure_column, _extreme, _direction, _aggregate, _value, _column_number, _show_column, _named, _scope,
               _filler)
 
 

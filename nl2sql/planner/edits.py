@@ -70,6 +70,7 @@ class Edit:
     columns: tuple[tuple[Concept, ...], ...] = ()   # "add their account balance": columns shown beside the rows
     versus_year: int | None = None            # "compare with 1996": that year beside the previous one
     versus_shift: int | None = None           # "compare with the previous year": -1 (or +1 for the next)
+    side_by_side: bool = False                # "vs ASIA": the value beside the previous one, grouped by it
     whole_year: bool = False                  # "and the whole year": the previous period's calendar year
 
     @property

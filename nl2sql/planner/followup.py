@@ -87,15 +87,8 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     """The edit a follow-up asks for; raises ``NotUnderstood`` naming the words no edit claims."""
     matched = match_items(tokenize(question), lex)
     words = [_stems(it) for it in matched]
-    blocked = [it.text for it, w in zip(matched, words) if w in phrases("not_edits")] + \
-        [" ".join(it.text for it in matched[n:n + 3]) for n in range(len(words))
-         if tuple(x for w in words[n:n + 3] for x in w) in phrases("not_edits") and len(words[n:n + 3]) == 3]
-    versus = _versus(words)
-    if blocked and versus is not None:
-        # "compare with the previous year": two years side by side is an edit (see ``edit_versus``)
-        blocked = [b for b in blocked if stem_all(b) not in phrases("followup", "compare")]
-    if blocked:
-        raise NotAnEdit("The follow-up asks for more than a change of the previous question.", tuple(blocked))
+    versus, side_by_side = _versus(words), _versus_value(matched)
+    _refuse_non_edits(matched, words, versus is not None or side_by_side)
     items = [replace(it, concepts=strongest(it.concepts)) for it in significant(matched)]
     periods, used = find_periods(items)
     if len(periods) > 1:
@@ -112,6 +105,7 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
                 adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
                 regroup=any(s in phrases("followup", "regroup") for s in stems))
+    edit = replace(edit, side_by_side=side_by_side)
     if versus is not None:      # the year compared with is not the period of the follow-up
         year, shift = versus
         edit = replace(edit, versus_year=year, versus_shift=shift,
@@ -136,6 +130,30 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
         raise NotUnderstood("Some words of the follow-up did not map to a change of the previous question.",
                             tuple(unknown))
     return edit
+
+
+def _refuse_non_edits(matched: list[Item], words: list[tuple[str, ...]], comparing: bool) -> None:
+    """Raise ``NotAnEdit`` naming the words that ask for more than an edit ("why", "both"); a comparison
+    with a year or a value ("vs 1994", "compare with ASIA") is an edit (``edit_versus``, ``edit_values``)."""
+    blocked = [it.text for it, w in zip(matched, words) if w in phrases("not_edits")] + \
+        [" ".join(it.text for it in matched[n:n + 3]) for n in range(len(words))
+         if tuple(x for w in words[n:n + 3] for x in w) in phrases("not_edits") and len(words[n:n + 3]) == 3]
+    if comparing:
+        blocked = [b for b in blocked if stem_all(b) not in phrases("followup", "compare")]
+    if blocked:
+        raise NotAnEdit("The follow-up asks for more than a change of the previous question.", tuple(blocked))
+
+
+def _versus_value(matched: list[Item]) -> bool:
+    """Whether a comparison word is followed by a value ("vs ASIA", "compare with MACHINERY")."""
+    leads = phrases("followup", "compare")
+    for n, it in enumerate(matched):
+        if _stems(it) not in leads:
+            continue
+        rest = [x for x in matched[n + 1:] if _stems(x) not in (("with",), ("to",), ("the",), ("it",))]
+        if rest and rest[0].concepts and all(c.kind == "value" for c in rest[0].concepts):
+            return True
+    return False
 
 
 def stem_all(text: str) -> tuple[str, ...]:
