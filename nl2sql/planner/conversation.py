@@ -40,6 +40,11 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         # "how many of those are urgent?" after a count of orders: the same count, narrowed (not a new filter
         # instead of the previous one, as "and urgent ones?" would be)
         edit = replace(edit, fn=None, replacing=False)
+    if edit.columns and edit.metric is not None:
+        # a phrase that names a column and a metric ("units in stock"): the metric beside a measure, the
+        # column beside a list of rows
+        edit = replace(edit, columns=()) if spec.measures and (spec.dims or not rows_of(spec, lex)) \
+            else replace(edit, metric=None)
     for about_rows in ROW_EDITS:         # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
@@ -62,19 +67,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         kept = tuple(c for c in spec.conditions if c.col != ref)
         spec = replace(spec, conditions=kept + (Condition("compare", ref.table, ref, "=", (number,),
                                                           text=f"{concept.column} {number:g}"),))
-    for f in edit.filters:
-        if not _reaches_all(replace(spec, conditions=(Condition("filter", f.table),), dims=()), spec.base, graph):
-            raise NotUnderstood("The follow-up's condition is about rows the previous question was not about.",
-                                (f.name,))
-        if edit.replacing:       # "and late items?" after returned items: the new filter instead
-            columns = filter_columns(lex, f.name)
-            spec = replace(spec, conditions=tuple(c for c in spec.conditions if not (
-                (c.kind == "filter" and not c.negated and c.table == f.table) or
-                (c.kind in ("in", "compare") and not c.negated and c.col is not None and c.table == f.table
-                 and c.col.column.lower() in columns))))
-        if not any(c.kind == "filter" and c.filter_name == f.name for c in spec.conditions):
-            spec = replace(spec, conditions=spec.conditions + (Condition("filter", f.table, filter_name=f.name,
-                                                                         text=f.name),))
+    spec = _edit_filters(spec, edit, lex, graph)
     spec = _edit_groups(spec, edit, lex, graph, question)
     if edit.having is not None:
         op, number = edit.having
@@ -100,6 +93,33 @@ def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, ques
     if new == spec and edit.direction is None and not edit.order_by:     # "sort it highest first" may re-say
         raise NotUnderstood("I could not tell how this changes the previous question.", ())
     return new
+
+
+def _edit_filters(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec:
+    """Named filters added ("only urgent orders"), replacing the previous one ("and late items?"), or
+    negated ("without urgent orders", "items with no discount": the positive one goes)."""
+    for f in edit.negated_filters + edit.filters:
+        if not _reaches_all(replace(spec, conditions=(Condition("filter", f.table),), dims=()), spec.base, graph):
+            raise NotUnderstood("The follow-up's condition is about rows the previous question was not about.",
+                                (f.name,))
+        # the same filter said the other way round goes (never both: they contradict)
+        spec = replace(spec, conditions=tuple(c for c in spec.conditions if not (
+            c.kind == "filter" and c.filter_name == f.name and c.negated != (f in edit.negated_filters))))
+    for f in edit.negated_filters:
+        kept = tuple(c for c in spec.conditions if not (c.kind == "filter" and c.filter_name == f.name))
+        spec = replace(spec, conditions=kept + (Condition("filter", f.table, filter_name=f.name, negated=True,
+                                                          text=f"not {f.name}"),))
+    for f in edit.filters:
+        if edit.replacing:       # "and late items?" after returned items: the new filter instead
+            columns = filter_columns(lex, f.name)
+            spec = replace(spec, conditions=tuple(c for c in spec.conditions if not (
+                (c.kind == "filter" and not c.negated and c.table == f.table) or
+                (c.kind in ("in", "compare") and not c.negated and c.col is not None and c.table == f.table
+                 and c.col.column.lower() in columns))))
+        if not any(c.kind == "filter" and c.filter_name == f.name for c in spec.conditions):
+            spec = replace(spec, conditions=spec.conditions + (Condition("filter", f.table, filter_name=f.name,
+                                                                         text=f.name),))
+    return spec
 
 
 def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:

@@ -180,8 +180,12 @@ def _value(items: list[Item], j: int, edit: Edit) -> Found:
 
 
 def _named(items: list[Item], j: int, edit: Edit) -> Found:
-    """A named filter ('urgent orders') or a metric ('revenue instead')."""
+    """A named filter ('urgent orders', 'without urgent orders') or a metric ('revenue instead')."""
     it = items[j]
+    if it.has("neg") and not it.concepts and j + 1 < len(items) and len(_of_kind(items[j + 1], "filter")) == 1:
+        found = _named(items, j + 1, edit)         # "without urgent orders", "items with no discount"
+        if found is not None and found[0].filters != edit.filters:
+            return replace(edit, negated_filters=edit.negated_filters + found[0].filters[-1:]), found[1]
     filters = _of_kind(it, "filter")
     if len(filters) == 1:
         k = j + 1
@@ -256,7 +260,9 @@ def _show_column(items: list[Item], j: int, edit: Edit) -> Found:
     others = {c.kind for c in items[j].concepts} - {"column", "metric"}
     if not cols or others or not (edit.adding or edit.anaphora or edit.listing):
         return None
-    return replace(edit, columns=edit.columns + (cols,)), j + 1
+    metrics = _of_kind(items[j], "metric")       # "units in stock": a column and a metric; the frame decides
+    metric = metrics[0] if len(metrics) == 1 and edit.metric is None else edit.metric
+    return replace(edit, columns=edit.columns + (cols,), metric=metric), j + 1
 
 
 def _scope(items: list[Item], j: int, edit: Edit) -> Found:

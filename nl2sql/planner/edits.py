@@ -39,6 +39,7 @@ class Edit:
     widen: bool = False                       # drop the previous period ("across all years")
     values: tuple[ValueEdit, ...] = ()
     filters: tuple[Concept, ...] = ()         # named filters of the model
+    negated_filters: tuple[Concept, ...] = ()   # "without urgent orders", "with no discount"
     groups: tuple[GroupEdit, ...] = ()
     grains: tuple[str, ...] = ()
     limit: int | None = None
