@@ -147,8 +147,10 @@ def show_all(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> Que
 
 
 def count_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
-    """'how many of them' after a list: the listed rows counted, with the same conditions."""
-    if edit.fn != "count" or not edit.anaphora or not replace(edit, fn=None, ranked=False).empty:
+    """'how many of them' / 'how many are there?' after a list: the listed rows counted, with the same
+    conditions (a bare count after a list can only count what was listed)."""
+    if edit.fn != "count" or not replace(edit, fn=None, ranked=False, anaphora=False).empty or \
+            not (edit.anaphora or not spec.measures):
         return None
     table = rows_of(spec, lex)
     if table is None or spec.measures or spec.dims or spec.distinct or spec.limit or spec.having:
