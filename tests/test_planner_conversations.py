@@ -39,7 +39,6 @@ TURNS = [(cid, n) for cid, c in CONVERSATIONS.items() for n in range(1, len(c["t
 KNOWN = {
     "blind-conv-a-008#3": "abstained", "blind-conv-a-009#3": "abstained", "blind-conv-a-011#3": "abstained",
     "blind-conv-a-018#3": "abstained", "blind-conv-a-024#2": "abstained", "blind-conv-a-024#3": "abstained",
-    "blind-conv-a-033#2": "abstained",
     "blind-saas-conv-004#1": "abstained", "blind-saas-conv-004#2": "abstained", "blind-saas-conv-004#3": "abstained",
     "blind-saas-conv-006#1": "wrong", "blind-saas-conv-007#1": "abstained", "blind-saas-conv-007#2": "abstained",
     "blind-saas-conv-007#3": "abstained", "blind-saas-conv-010#1": "abstained", "blind-saas-conv-010#3": "abstained",

@@ -134,6 +134,8 @@ def date_column(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, question: str) 
 def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) -> QuerySpec:
     """Values of one column replace the previous frame's filter on that column (or add one); a negated
     value is taken out of the previous list, or excluded."""
+    words = tuple(v for v in values if all(c.kind == "valueword" for c in v.concepts))
+    spec, values = _edit_words(spec, words), tuple(v for v in values if v not in words)
     groups: dict[tuple[str, str, bool], list[Concept]] = {}
     texts: dict[tuple[str, str, bool], list[str]] = {}
     vias: dict[tuple[str, str, bool], str] = {}
@@ -164,6 +166,24 @@ def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) ->
         kept = tuple(c for c in spec.conditions if c not in same and not (
             c.kind == "filter" and not c.negated and filter_columns(lex, c.filter_name) == {column.lower()}))
         new = Condition("in", table, ColRef(table, column, via), "in", picked, negated=negated, text=text)
+        spec = replace(spec, conditions=kept + (new,))
+    return spec
+
+
+def _edit_words(spec: QuerySpec, values: tuple[ValueEdit, ...]) -> QuerySpec:
+    """A word found inside a column's values ("only green ones" of parts named with colours): that column
+    contains it, instead of the word the previous question asked for."""
+    seen: set[tuple[str, str]] = set()
+    for v in values:
+        concept = _settle(v.concepts, spec)
+        key = (concept.table, concept.column or "")
+        if key in seen:
+            raise NotUnderstood("I can only look for one word in a column at a time.", (v.text,))
+        seen.add(key)
+        kept = tuple(c for c in spec.conditions if not (
+            c.kind == "contains" and c.col is not None and (c.col.table, c.col.column) == key))
+        ref = ColRef(concept.table, concept.column or "", v.via or _via_of(spec, *key))
+        new = Condition("contains", concept.table, ref, "contains", (concept.value,), negated=v.negated, text=v.text)
         spec = replace(spec, conditions=kept + (new,))
     return spec
 

@@ -163,7 +163,7 @@ def _value(items: list[Item], j: int, edit: Edit) -> Found:
     k = j + 1 if negated else j
     values: list[ValueEdit] = []
     while k < len(items):
-        concepts = _of_kind(items[k], "value")
+        concepts = _of_kind(items[k], "value") or _word_in_values(items[k])   # 'ASIA'; 'green' in part names
         if not concepts:
             break
         values.append(ValueEdit(concepts, negated, items[k].text, via))
@@ -292,6 +292,13 @@ def _of_kind(it: Item, *kinds: str) -> tuple[Concept, ...]:
     if it.kind not in ("concept", "literal"):
         return ()
     return tuple(c for c in it.concepts if c.kind in kinds)
+
+
+def _word_in_values(it: Item) -> tuple[Concept, ...]:
+    """A word seen inside a column's values ('green' in part names), unless it is a word follow-ups say for
+    themselves ('same' in "same but 2024 only" is not the SAME_DAY service level)."""
+    own = phrases("followup", "fillers") | phrases("followup", "leading") | phrases("followup", "anywhere")
+    return () if _stems(it) in own or it.cues else _of_kind(it, "valueword")
 
 
 def _preposition(it: Item) -> bool:
