@@ -245,12 +245,10 @@ def _compare(items: list[Item], j: int, edit: Edit) -> Found:
 
 
 def _whole_year(items: list[Item], j: int, edit: Edit) -> Found:
-    """'and the whole year': the calendar year of the previous period (a quarter or a month of it)."""
-    for n in (2, 3):
-        span = tuple(w for x in items[j:j + n] for w in _stems(x))
-        if len(items[j:j + n]) == n and span in phrases("followup", "whole_year"):
-            return replace(edit, whole_year=True), j + n
-    return None
+    """'and the whole year': the calendar year of the previous period (``followup.read_edit`` sets
+    ``whole_year`` from the words, "whole" being a stop word); this claims the words left of it."""
+    said = {w for p in phrases("followup", "whole_year") for w in p}
+    return (edit, j + 1) if edit.whole_year and len(_stems(items[j])) == 1 and _stems(items[j])[0] in said else None
 
 
 def _show_column(items: list[Item], j: int, edit: Edit) -> Found:

@@ -98,13 +98,14 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     widen = any(flat[n:n + len(p)] == p for p in phrases("followup", "widen") for n in range(len(flat)))
     ungroup = any(flat[n:n + len(p)] == p for p in phrases("followup", "ungroup") for n in range(len(flat)))
     adding = any(flat[n:n + len(p)] == p for p in phrases("followup", "adding") for n in range(len(flat)))
+    whole_year = any(flat[n:n + len(p)] == p for p in phrases("followup", "whole_year") for n in range(len(flat)))
     listing = any(it.has("list") and not it.concepts for it in matched) and not items
     edit = Edit(window=periods[0] if periods else None, marked=is_marked(question), widen=widen,
                 all_rows=not widen and any((w,) in phrases("followup", "all_rows") for w in flat),
                 plural_ref=any(w in phrases("followup", "plural_refs") for w in words),
                 adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
-                regroup=any(s in phrases("followup", "regroup") for s in stems))
+                regroup=any(s in phrases("followup", "regroup") for s in stems), whole_year=whole_year)
     edit = replace(edit, side_by_side=side_by_side)
     if versus is not None:      # the year compared with is not the period of the follow-up
         year, shift = versus
