@@ -32,8 +32,9 @@ def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
         if fn in ("sum", "avg", "median") and (concept.column not in info.numeric or concept.column in info.keys):
             raise NotUnderstood("That aggregate needs a numeric column.", (concept.column or "",))
         new = Measure("agg", concept.table, fn, col=ColRef(concept.table, concept.column or ""))
-    elif edit.count_of is not None and edit.adding:
-        new = Measure("rows", edit.count_of, "count")     # "put the number of orders next to it"
+    elif edit.count_of is not None and not edit.per_previous:
+        # "what about the number of orders?" instead of revenue; "put the number of orders next to it" beside it
+        new = Measure("rows", edit.count_of, "count")
     if new is not None:
         return _swap_measure(spec, new, edit.adding, graph, lex)
     if edit.fn is None:
