@@ -155,9 +155,8 @@ def _unpinned(spec: QuerySpec, edit: Edit) -> tuple[Dim, ...]:
     """The previous groupings a new one is added to: without the one named as replaced ("per region instead
     of segment"), and without one its filter pins to a single value ("just EUROPE", then "split that by
     country": a column of one value says nothing in every row)."""
-    named = {(c.table, c.column or "") for c in edit.instead_of}
-    kept = tuple(d for d in spec.dims if (d.col.table, d.col.column) not in named
-                 and not (named and d.col.column == "" and (d.col.table, "") in named))
+    named = {(c.table, c.column or "") for c in edit.instead_of}     # a table names its label's grouping
+    kept = tuple(d for d in spec.dims if (d.col.table, d.col.column) not in named and (d.col.table, "") not in named)
     if named and len(kept) == len(spec.dims):
         raise NotUnderstood("The follow-up replaces a grouping the previous answer does not have.",
                             tuple(c.column or c.table for c in edit.instead_of))
