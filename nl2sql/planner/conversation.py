@@ -51,10 +51,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
             return found
     if edit.empty:
         raise NotUnderstood("The follow-up does not say what to change.", ())
-    for table in edit.scope:        # "only orders from 1997": the rows named must be the frame's own
-        if not _reaches_all(replace(spec, conditions=(), dims=(Dim(ColRef(table, "")),)), spec.base, graph) \
-                and not any(m.table == table for m in spec.measures):
-            raise NotUnderstood("The follow-up names rows the previous question was not about.", (table,))
+    _check_scope(spec, edit, graph)
     if edit.ungroup and spec.dims and edit.window is None and not (edit.groups or edit.grains):
         # "and overall?" after a breakdown: the one number, not the groups (the period stays)
         spec = replace(spec, dims=(), order=(), limit=None, having=())
@@ -84,6 +81,14 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         if edit.direction is not None and spec.order[0].measure is not None:
             spec = replace(spec, order=(replace(spec.order[0], desc=edit.direction),) + spec.order[1:])
     return spec
+
+
+def _check_scope(spec: QuerySpec, edit: Edit, graph: JoinGraph) -> None:
+    """'only orders from 1997': the rows the follow-up names must be the frame's own (or reached from them)."""
+    for table in edit.scope:
+        if not _reaches_all(replace(spec, conditions=(), dims=(Dim(ColRef(table, "")),)), spec.base, graph) \
+                and not any(m.table == table for m in spec.measures):
+            raise NotUnderstood("The follow-up names rows the previous question was not about.", (table,))
 
 
 def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:

@@ -8,8 +8,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from nl2sql.planner.edit_items import (
+    _count,
+    _kinds,
+    _names_column,
+    _of_kind,
+    _preposition,
+    _stems,
+    _word_in_values,
+)
 from nl2sql.planner.edits import Edit, GroupEdit, ValueEdit
-from nl2sql.planner.lexicon import Concept
 from nl2sql.planner.matching import Item
 from nl2sql.planner.timefilters import Period, is_year
 from nl2sql.planner.words import phrases
@@ -273,45 +281,3 @@ def _scope(items: list[Item], j: int, edit: Edit) -> Found:
 EDIT_RULES = (_widen, _compare, _whole_year, _instead_of, _order_by, _having, _bare_quarter, _group, _grain, _top,
               _measure_column, _extreme, _direction, _aggregate, _value, _column_number, _show_column, _named, _scope,
               _filler)
-
-
-# ---- helpers ------------------------------------------------------------------------------------------
-def _stems(it: Item) -> tuple[str, ...]:
-    from catalog_semantics.text import stem, words
-
-    return tuple(stem(w) for w in words(it.text))
-
-
-def _kinds(it: Item) -> set[str]:
-    return {c.kind for c in it.concepts}
-
-
-def _of_kind(it: Item, *kinds: str) -> tuple[Concept, ...]:
-    if it.kind not in ("concept", "literal"):
-        return ()
-    return tuple(c for c in it.concepts if c.kind in kinds)
-
-
-def _word_in_values(it: Item) -> tuple[Concept, ...]:
-    """A word seen inside a column's values ('green' in part names), unless it is a word follow-ups say for
-    themselves ('same' in "same but 2024 only" is not the SAME_DAY service level)."""
-    own = phrases("followup", "fillers") | phrases("followup", "leading") | phrases("followup", "anywhere")
-    return () if _stems(it) in own or it.cues else _of_kind(it, "valueword")
-
-
-def _preposition(it: Item) -> bool:
-    return it.kind == "cue" and _stems(it) in phrases("followup", "prepositions")
-
-
-def _names_column(it: Item, values: tuple[Concept, ...]) -> bool:
-    cols = {(c.table, c.column) for c in values}
-    return it.kind == "concept" and bool(it.concepts) and all(
-        c.kind == "column" and (c.table, c.column) in cols for c in it.concepts)
-
-
-def _count(it: Item) -> int | None:
-    n = it.number
-    if it.kind == "number" and n is not None and n == int(n) and 0 < n <= 1000:
-        return int(n)
-    word = it.cue("numword")
-    return int(word.arg) if word else None

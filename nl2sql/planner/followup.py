@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nl2sql.planner.edit_rules import EDIT_RULES, _stems
+from nl2sql.planner.edit_items import _stems
+from nl2sql.planner.edit_rules import EDIT_RULES
 from nl2sql.planner.edits import Edit, GroupEdit, NotAnEdit, ValueEdit
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.matching import Item, match_items
