@@ -29,6 +29,7 @@ from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood, Reading
 from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Order, QuerySpec
+from nl2sql.planner.words import phrases
 
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
 
@@ -52,6 +53,12 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
     if edit.empty:
         raise NotUnderstood("The follow-up does not say what to change.", ())
     _check_scope(spec, edit, graph)
+    if spec.limit is not None and edit.plural_ref and not _says_only(question) and (
+            edit.values or edit.filters or edit.negated_filters or edit.compares or edit.window is not None):
+        # "which of those are in EUROPE?" after a top 5 asks among those five; a filter before the cut would
+        # rank other rows in (which "only EUROPE", "only ones in JAPAN" ask for)
+        raise NotUnderstood(f"Those are the first {spec.limit} rows; I cannot narrow them down without changing "
+                            "which rows are kept. Ask for the condition on its own (\"only ...\").", ("those",))
     if edit.ungroup and spec.dims and edit.window is None and not (edit.groups or edit.grains):
         # "and overall?" after a breakdown: the one number, not the groups (the period stays)
         spec = replace(spec, dims=(), order=(), limit=None, having=())
@@ -81,6 +88,17 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         if edit.direction is not None and spec.order[0].measure is not None:
             spec = replace(spec, order=(replace(spec.order[0], desc=edit.direction),) + spec.order[1:])
     return spec
+
+
+def _says_only(question: str) -> bool:
+    """Whether the follow-up opens with a word that adds a filter to the question ("only ...", "just ...").
+
+    >>> _says_only("only those in JAPAN"), _says_only("which of those are in EUROPE?")
+    (True, False)
+    """
+    from catalog_semantics.text import stem, words
+
+    return any(stem(w) in {s[0] for s in phrases("followup", "narrowing")} for w in words(question)[:2])
 
 
 def _check_scope(spec: QuerySpec, edit: Edit, graph: JoinGraph) -> None:
