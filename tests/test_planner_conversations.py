@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.generators import generate_offline
@@ -64,8 +65,12 @@ def demo(demo_plain: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> tuple[d
 
 
 @cache
+def _turns(cid: str, con: duckdb.DuckDBPyConnection, model: SemanticModel) -> dict[str, tuple[str, str | None]]:
+    return {tid: (outcome, sql) for tid, outcome, sql in score_turns(CONVERSATIONS[cid], model, con, generate_offline)}
+
+
 def _outcomes(cid: str, con: duckdb.DuckDBPyConnection, model: SemanticModel) -> dict[str, str]:
-    return {tid: outcome for tid, outcome, _ in score_turns(CONVERSATIONS[cid], model, con, generate_offline)}
+    return {tid: outcome for tid, (outcome, _) in _turns(cid, con, model).items()}
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +104,18 @@ def test_turn(cid: str, n: int, request: pytest.FixtureRequest) -> None:
             pytest.xfail(f"known: {outcome}")
         return
     assert outcome in ("right", "declined"), f"{tid}: {outcome}"
+
+
+SNAPSHOT = yaml.safe_load((ROOT / "tests/snapshots/planner_conversations.yaml").read_text())
+
+
+@pytest.mark.parametrize("tid", list(SNAPSHOT), ids=list(SNAPSHOT))
+def test_turn_sql(tid: str, demo: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """Each turn's SQL as the snapshot has it (benchmarks/planner_conversation_snapshots.py writes it): an answer
+    that changes, even to another right one, is one failing test to review."""
+    con, model = demo
+    outcome, sql = _turns(tid.split("#")[0], con, model)[tid]
+    assert (outcome, sql) == (SNAPSHOT[tid]["outcome"], SNAPSHOT[tid]["sql"])
 
 
 def test_sets_are_large_enough() -> None:
