@@ -48,7 +48,7 @@ KNOWN = {
     # keeps the declined turn's context): 025#3 adds the maximum beside turn 1's average, 026#3 filters turn 1
     "heldout-conv-b-005#3": "abstained", "heldout-conv-b-015#3": "abstained", "heldout-conv-b-019#2": "abstained",
     "heldout-conv-b-025#2": "abstained", "heldout-conv-b-025#3": "wrong", "heldout-conv-b-026#2": "abstained",
-    "heldout-conv-b-026#3": "wrong", "heldout-conv-b-027#3": "abstained", "heldout-conv-b-028#3": "abstained",
+    "heldout-conv-b-026#3": "wrong", "heldout-conv-b-027#3": "abstained",
     "heldout-conv-b-029#4": "abstained", "heldout-conv-b-031#2": "abstained", "heldout-conv-b-031#3": "abstained",
     "heldout-conv-b-035#3": "abstained",
     # own follow-up set: the first question is not read ("total discount given by region"), so neither its follow-ups
