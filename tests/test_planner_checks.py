@@ -129,6 +129,7 @@ EDITS: list[tuple[str, Callable[[Edit], bool]]] = [
     ("and the whole year", lambda e: e.whole_year),
     ("only green ones", lambda e: e.values[0].concepts[0].kind == "valueword"),
     ("same but 1996 only", lambda e: not e.values and e.window is not None),
+    ("which segment is highest?", lambda e: e.fn == "max" and e.ranked and e.rank_of[0].column == "c_mktsegment"),
 ]
 
 

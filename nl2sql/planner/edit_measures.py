@@ -39,6 +39,10 @@ def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
         return _swap_measure(spec, new, edit.adding, graph, lex)
     if edit.fn is None:
         return spec
+    if edit.rank_of and not any((d.col.table, d.col.column) in {(c.table, c.column or "") for c in edit.rank_of}
+                                or d.col.table in {c.table for c in edit.rank_of if c.kind == "table"} for d in spec.dims):
+        raise NotUnderstood("The previous answer is not grouped by what the follow-up ranks.",
+                            tuple(c.column or c.table for c in edit.rank_of))
     if edit.ranked and not edit.plural_ref and spec.dims and spec.measures and not spec.limit:
         # "which one is highest" after a breakdown: the first group by the measure ("which of those are
         # the biggest" may name an attribute of the rows instead: not read so)

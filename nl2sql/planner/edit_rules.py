@@ -130,6 +130,19 @@ def _aggregate(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, fn=cue.arg, ranked=ranked), j + 1
 
 
+def _which_group(items: list[Item], j: int, edit: Edit) -> Found:
+    """'which segment is highest?': a grouping named, then an extreme with nothing after it to rank by; the
+    first group by the measure (the grouping is checked against the previous answer's)."""
+    named = _of_kind(items[j], "column", "table")
+    cue = items[j + 1].cue("extreme") if j + 1 < len(items) else None
+    if not named or len(named) != len(items[j].concepts) or cue is None or cue.arg not in ("max", "min") \
+            or j + 2 < len(items) and items[j + 2].kind == "concept" or edit.fn is not None:
+        return None
+    if _stems(items[j + 1]) in phrases("followup", "aggregate_extremes"):
+        return None                       # "balance max": an aggregate, not a ranking
+    return replace(edit, fn=cue.arg, ranked=True, rank_of=named), j + 2
+
+
 def _order_by(items: list[Item], j: int, edit: Edit) -> Found:
     """'sort by name', 'sorted by brand': a column the previous answer is ordered by."""
     if not items[j].has("order") or j + 1 >= len(items):
@@ -278,6 +291,6 @@ def _scope(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, scope=edit.scope + (items[j].concepts[0].table,)), j + 1
 
 
-EDIT_RULES = (_widen, _compare, _whole_year, _instead_of, _order_by, _having, _bare_quarter, _group, _grain, _top,
+EDIT_RULES = (_widen, _compare, _whole_year, _instead_of, _which_group, _order_by, _having, _bare_quarter, _group, _grain, _top,
               _measure_column, _extreme, _direction, _aggregate, _value, _column_number, _show_column, _named, _scope,
               _filler)

@@ -65,6 +65,7 @@ class Edit:
     all_rows: bool = False                    # "show all regions": no cut to the first N
     plural_ref: bool = False                  # "which of those are ...": the rows, not one group
     ranked: bool = False                      # "which one is highest": fn came from a ranking word
+    rank_of: tuple[Concept, ...] = ()         # "which segment is highest": the grouping whose first row is asked
     ungroup: bool = False                     # "and overall?": the groupings dropped
     order_by: tuple[Concept, ...] = ()        # "sort by name": a column of the previous answer
     instead_of: tuple[Concept, ...] = ()      # "per region instead of segment": the grouping replaced
