@@ -115,6 +115,21 @@ EDITS: list[tuple[str, Callable[[Edit], bool]]] = [
     ("and for urgent orders only?", lambda e: e.filters[0].name and e.replacing),
     ("across all years", lambda e: e.widen),
     ("only suppliers from JAPAN", lambda e: e.values[0].via == "supplier"),
+    ("compare with the previous year", lambda e: e.versus_shift == -1 and e.window is None),
+    ("compare with 1996", lambda e: e.versus_year == 1996 and e.window is None),
+    ("vs ASIA", lambda e: e.side_by_side and e.values[0].concepts[0].value == "ASIA"),
+    ("per region instead of segment", lambda e: e.instead_of[0].column == "c_mktsegment" and e.groups),
+    ("max instead of average", lambda e: e.fn == "max" and not e.ranked),
+    ("max balance instead", lambda e: e.measure_col is not None and e.measure_col[1] == "max"),
+    ("only by AIR", lambda e: e.values[0].concepts[0].value == "AIR"),
+    ("put the number of orders next to it", lambda e: e.adding and e.count_of == "orders"),
+    ("add their account balance", lambda e: e.adding and e.columns[0][0].column == "c_acctbal"),
+    ("list them with order date", lambda e: e.columns[0][0].column == "o_orderdate"),
+    ("without urgent orders", lambda e: e.negated_filters[0].name == "urgent order" and not e.filters),
+    ("and the whole year", lambda e: e.whole_year),
+    ("only green ones", lambda e: e.values[0].concepts[0].kind == "valueword"),
+    ("same but 1996 only", lambda e: not e.values and e.window is not None),
+    ("which segment is highest?", lambda e: e.fn == "max" and e.ranked and e.rank_of[0].column == "c_mktsegment"),
 ]
 
 

@@ -9,69 +9,69 @@ the LLM) has no frame to edit, and the follow-up is then read on its own.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
-from nl2sql.planner.conversation_rows import ROW_EDITS, _same_named, reaches
-from nl2sql.planner.followup import Edit, GroupEdit, ValueEdit
-from nl2sql.planner.joins import JoinGraph
-from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.reading import NotUnderstood, Reading, _stem
-from nl2sql.planner.spec import (
-    ColRef,
-    Condition,
-    Dim,
-    Having,
-    Measure,
-    Order,
-    QuerySpec,
+from nl2sql.planner.conversation_rows import ROW_EDITS, reaches, rows_of
+from nl2sql.planner.edit_conditions import (
+    date_column,
+    edit_beside,
+    edit_values,
+    edit_versus,
+    edit_window,
+    filter_columns,
 )
-from nl2sql.planner.timefilters import Period
+from nl2sql.planner.edit_measures import edit_measure
+from nl2sql.planner.followup import Edit, GroupEdit
+from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.reading import NotUnderstood, Reading
+from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Order, QuerySpec
+from nl2sql.planner.words import phrases
 
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
-
 
 def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
     if edit.fn == "count" and edit.anaphora and edit.values and not spec.measures:
         # "how many of them are contractors": the listed rows narrowed by the value, then counted
-        spec, edit = _edit_values(spec, edit.values, lex), replace(edit, values=())
+        spec, edit = edit_values(spec, edit.values, lex), replace(edit, values=())
+    elif edit.fn == "count" and edit.anaphora and (edit.values or edit.filters) and rows_of(spec, lex):
+        # "how many of those are urgent?" after a count of orders: the same count, narrowed (not a new filter
+        # instead of the previous one, as "and urgent ones?" would be)
+        edit = replace(edit, fn=None, replacing=False)
+    if edit.columns and edit.metric is not None:
+        # a phrase that names a column and a metric ("units in stock"): the metric beside a measure, the
+        # column beside a list of rows
+        edit = replace(edit, columns=()) if spec.measures and (spec.dims or not rows_of(spec, lex)) \
+            else replace(edit, metric=None)
     for about_rows in ROW_EDITS:         # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
             return found
     if edit.empty:
         raise NotUnderstood("The follow-up does not say what to change.", ())
-    for table in edit.scope:        # "only orders from 1997": the rows named must be the frame's own
-        if not _reaches_all(replace(spec, conditions=(), dims=(Dim(ColRef(table, "")),)), spec.base, graph) \
-                and not any(m.table == table for m in spec.measures):
-            raise NotUnderstood("The follow-up names rows the previous question was not about.", (table,))
+    _check_scope(spec, edit, graph)
+    if spec.limit is not None and edit.plural_ref and not _says_only(question) and (
+            edit.values or edit.filters or edit.negated_filters or edit.compares or edit.window is not None):
+        # "which of those are in EUROPE?" after a top 5 asks among those five; a filter before the cut would
+        # rank other rows in (which "only EUROPE", "only ones in JAPAN" ask for)
+        raise NotUnderstood(f"Those are the first {spec.limit} rows; I cannot narrow them down without changing "
+                            "which rows are kept. Ask for the condition on its own (\"only ...\").", ("those",))
     if edit.ungroup and spec.dims and edit.window is None and not (edit.groups or edit.grains):
         # "and overall?" after a breakdown: the one number, not the groups (the period stays)
         spec = replace(spec, dims=(), order=(), limit=None, having=())
         edit = replace(edit, widen=False)
-    spec = _edit_window(spec, edit, lex, graph, question)
-    spec = _edit_values(spec, edit.values, lex)
+    spec = edit_versus(edit_window(spec, edit, lex, graph, question), edit)
+    spec, edit = edit_beside(spec, edit, lex, graph)
+    spec = edit_values(spec, edit.values, lex)
     for concept, number in edit.compares:
         ref = ColRef(concept.table, concept.column or "")
         kept = tuple(c for c in spec.conditions if c.col != ref)
         spec = replace(spec, conditions=kept + (Condition("compare", ref.table, ref, "=", (number,),
                                                           text=f"{concept.column} {number:g}"),))
-    for f in edit.filters:
-        if not _reaches_all(replace(spec, conditions=(Condition("filter", f.table),), dims=()), spec.base, graph):
-            raise NotUnderstood("The follow-up's condition is about rows the previous question was not about.",
-                                (f.name,))
-        if edit.replacing:       # "and late items?" after returned items: the new filter instead
-            columns = _filter_columns(lex, f.name)
-            spec = replace(spec, conditions=tuple(c for c in spec.conditions if not (
-                (c.kind == "filter" and not c.negated and c.table == f.table) or
-                (c.kind in ("in", "compare") and not c.negated and c.col is not None and c.table == f.table
-                 and c.col.column.lower() in columns))))
-        if not any(c.kind == "filter" and c.filter_name == f.name for c in spec.conditions):
-            spec = replace(spec, conditions=spec.conditions + (Condition("filter", f.table, filter_name=f.name,
-                                                                         text=f.name),))
+    spec = _edit_filters(spec, edit, lex, graph)
     spec = _edit_groups(spec, edit, lex, graph, question)
     if edit.having is not None:
         op, number = edit.having
@@ -79,7 +79,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         if len(spec.measures) != 1 or not spec.dims or spec.limit is not None or edit.scope:
             raise NotUnderstood("I can only compare the measure of a breakdown, group by group.", (f"{number:g}",))
         spec = replace(spec, having=spec.having + (Having(0, op, (number,)),))
-    spec = _edit_measure(spec, edit, lex, graph)
+    spec = edit_measure(spec, edit, lex, graph)
     if edit.limit is not None:
         if not spec.order:
             raise NotUnderstood("The previous answer is not a ranking, so there is no N to change.",
@@ -88,6 +88,25 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         if edit.direction is not None and spec.order[0].measure is not None:
             spec = replace(spec, order=(replace(spec.order[0], desc=edit.direction),) + spec.order[1:])
     return spec
+
+
+def _says_only(question: str) -> bool:
+    """Whether the follow-up opens with a word that adds a filter to the question ("only ...", "just ...").
+
+    >>> _says_only("only those in JAPAN"), _says_only("which of those are in EUROPE?")
+    (True, False)
+    """
+    from catalog_semantics.text import stem, words
+
+    return any(stem(w) in {s[0] for s in phrases("followup", "narrowing")} for w in words(question)[:2])
+
+
+def _check_scope(spec: QuerySpec, edit: Edit, graph: JoinGraph) -> None:
+    """'only orders from 1997': the rows the follow-up names must be the frame's own (or reached from them)."""
+    for table in edit.scope:
+        if not _reaches_all(replace(spec, conditions=(), dims=(Dim(ColRef(table, "")),)), spec.base, graph) \
+                and not any(m.table == table for m in spec.measures):
+            raise NotUnderstood("The follow-up names rows the previous question was not about.", (table,))
 
 
 def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
@@ -99,115 +118,31 @@ def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, ques
     return new
 
 
-def _edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
-    ranges = [c for c in spec.conditions if c.kind == "range"]
-    if edit.widen:
-        spec = replace(spec, conditions=tuple(c for c in spec.conditions if c.kind != "range"))
-    if edit.window is None and edit.quarter is not None:
-        edit = replace(edit, window=_quarter_of(ranges, edit.quarter))
-    if edit.window is None:
-        return spec
-    p = edit.window
-    named = edit.window_col
-    if named is not None:
-        if named.column not in lex.tables[named.table].dates:
-            raise NotUnderstood("A year needs a date to apply to.", (p.text,))
-        col: ColRef | None = ColRef(named.table, named.column or "")
-    elif ranges:
-        col = ranges[0].col
-    else:
-        col = _date_column(spec, lex, graph, question)
-    if col is None:
-        raise NotUnderstood("I could not find a date to apply the period to.", (p.text,))
-    new = Condition("range", col.table, col, "range", (p.start, p.end), text=p.text)
-    kept = tuple(c for c in spec.conditions if c.kind != "range")
-    return replace(spec, conditions=kept + (new,))
-
-
-def _quarter_of(ranges: list[Condition], quarter: int) -> Period:
-    """The quarter of the one year the previous period lies in ("Q1 1995", then "Q2?")."""
-    start = ranges[0].values[0] if len(ranges) == 1 and ranges[0].values else None
-    if not isinstance(start, date) or _days(ranges[0]) > 366 or \
-            not isinstance(ranges[0].values[1], date) or ranges[0].values[1] > date(start.year + 1, 1, 1):
-        raise NotUnderstood("A quarter without a year needs the previous question to be about one year.",
-                            (f"Q{quarter}",))
-    first = date(start.year, 3 * quarter - 2, 1)
-    end = date(start.year + 1, 1, 1) if quarter == 4 else date(start.year, 3 * quarter + 1, 1)
-    return Period(first, end, f"Q{quarter} {start.year}", ())
-
-
-def _date_column(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, question: str) -> ColRef:
-    from catalog_semantics.text import words
-
-    stems = tuple(_stem(w) for w in words(question))
-    reading = Reading(words=stems, free_words=stems)
-    col = Assembler(reading, lex, graph)._date_column(spec.base)
-    if col is None:
-        raise NotUnderstood("I could not find a date to apply the period to.", ())
-    return col
-
-
-def _edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) -> QuerySpec:
-    """Values of one column replace the previous frame's filter on that column (or add one); a negated
-    value is taken out of the previous list, or excluded."""
-    groups: dict[tuple[str, str, bool], list[Concept]] = {}
-    texts: dict[tuple[str, str, bool], list[str]] = {}
-    vias: dict[tuple[str, str, bool], str] = {}
-    for v in values:
-        concept = _settle(v.concepts, spec)
-        key = (concept.table, concept.column or "", v.negated)
-        groups.setdefault(key, []).append(concept)
-        if v.via:
-            vias[key] = v.via
-        texts.setdefault(key, []).append(v.text)
-    for (table, column, negated), concepts in groups.items():
-        same = [c for c in spec.conditions if c.col is not None and (c.col.table, c.col.column) == (table, column)
-                and c.kind in ("in", "compare")]
-        via = vias.get((table, column, negated)) or next((c.col.via for c in same if c.col), None) \
-            or _via_of(spec, table, column)
-        picked = tuple(dict.fromkeys(c.value for c in concepts))
-        text = " and ".join(texts[(table, column, negated)])
-        if negated:
-            positive = [c for c in same if not c.negated and c.kind == "in" and set(picked) & set(c.values)]
-            if positive:
-                c = positive[0]
-                rest = tuple(v for v in c.values if v not in picked)
-                conds = tuple(x for x in spec.conditions if x is not c)
-                spec = replace(spec, conditions=conds + ((replace(c, values=rest),) if rest else ()))
-                continue
-            same = []
-        # a named filter on the same column ("urgent orders", then "and high priority?") is replaced too
-        kept = tuple(c for c in spec.conditions if c not in same and not (
-            c.kind == "filter" and not c.negated and _filter_columns(lex, c.filter_name) == {column.lower()}))
-        new = Condition("in", table, ColRef(table, column, via), "in", picked, negated=negated, text=text)
-        spec = replace(spec, conditions=kept + (new,))
+def _edit_filters(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec:
+    """Named filters added ("only urgent orders"), replacing the previous one ("and late items?"), or
+    negated ("without urgent orders", "items with no discount": the positive one goes)."""
+    for f in edit.negated_filters + edit.filters:
+        if not _reaches_all(replace(spec, conditions=(Condition("filter", f.table),), dims=()), spec.base, graph):
+            raise NotUnderstood("The follow-up's condition is about rows the previous question was not about.",
+                                (f.name,))
+        # the same filter said the other way round goes (never both: they contradict)
+        spec = replace(spec, conditions=tuple(c for c in spec.conditions if not (
+            c.kind == "filter" and c.filter_name == f.name and c.negated != (f in edit.negated_filters))))
+    for f in edit.negated_filters:
+        kept = tuple(c for c in spec.conditions if not (c.kind == "filter" and c.filter_name == f.name))
+        spec = replace(spec, conditions=kept + (Condition("filter", f.table, filter_name=f.name, negated=True,
+                                                          text=f"not {f.name}"),))
+    for f in edit.filters:
+        if edit.replacing:       # "and late items?" after returned items: the new filter instead
+            columns = filter_columns(lex, f.name)
+            spec = replace(spec, conditions=tuple(c for c in spec.conditions if not (
+                (c.kind == "filter" and not c.negated and c.table == f.table) or
+                (c.kind in ("in", "compare") and not c.negated and c.col is not None and c.table == f.table
+                 and c.col.column.lower() in columns))))
+        if not any(c.kind == "filter" and c.filter_name == f.name for c in spec.conditions):
+            spec = replace(spec, conditions=spec.conditions + (Condition("filter", f.table, filter_name=f.name,
+                                                                         text=f.name),))
     return spec
-
-
-def _filter_columns(lex: Lexicon, name: str) -> set[str]:
-    try:
-        node = sqlglot.parse_one(lex.filters[name].sql, read=lex.dialect)
-    except (sqlglot.errors.SqlglotError, KeyError):
-        return set()
-    return {c.name.lower() for c in node.find_all(exp.Column)}
-
-
-def _settle(concepts: tuple[Concept, ...], spec: QuerySpec) -> Concept:
-    """The value's column: the only one, or the one the previous frame filters or groups on."""
-    if len({(c.table, c.column) for c in concepts}) == 1:
-        return concepts[0]
-    used = {(c.col.table, c.col.column) for c in spec.conditions if c.col} | \
-        {(d.col.table, d.col.column) for d in spec.dims}
-    hits = [c for c in concepts if (c.table, c.column) in used]
-    if len({(c.table, c.column) for c in hits}) == 1:
-        return hits[0]
-    raise NotUnderstood("A value of the follow-up could belong to more than one column.",
-                        (concepts[0].value or "",))
-
-
-def _via_of(spec: QuerySpec, table: str, column: str) -> str | None:
-    """A grouping on the same column already says whose it is ('customer region')."""
-    return next((d.col.via for d in spec.dims if (d.col.table, d.col.column) == (table, column)), None)
 
 
 def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
@@ -217,25 +152,40 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
         raise NotUnderstood("The previous answer is a list; there is no measure to break down.",
                             tuple(g.text for g in edit.groups) + edit.grains)
     assembler = Assembler(Reading(), lex, graph)
-    dims = [] if edit.regroup else list(spec.dims)
+    dims = [] if edit.regroup and not edit.instead_of else list(_unpinned(spec, edit))
     for g in edit.groups:
         dim = assembler._resolve_dim(Dim(_group_ref(g)))
         if dim not in dims:
             dims.append(dim)
     for grain in edit.grains:
         ranges = [c.col for c in spec.conditions if c.kind == "range" and c.col]
-        col = ranges[0] if ranges else _date_column(spec, lex, graph, question)
-        if edit.dated and ranges and _date_column(spec, lex, graph, question) != col:
+        col = ranges[0] if ranges else date_column(spec, lex, graph, question)
+        if edit.dated and ranges and date_column(spec, lex, graph, question) != col:
             # "by year shipped" when the period is on another date: the period and the grain disagree
             raise NotUnderstood("The period is on another date than the one named.", (grain,))
-        one_year = any(_days(c) <= 366 for c in spec.conditions if c.kind == "range")
-        if grain == "quarter" and not one_year:
-            grain = "quarter_start"                     # quarters of several years stay apart
+        if grain == "quarter":
+            # a quarter by its first day: quarters of several years stay apart, and every conversation set
+            # written for this engine (four authors) shows a follow-up's quarters so
+            grain = "quarter_start"
         dims.append(Dim(col, grain=grain, name=grain.replace("_start", "")))
     if edit.grains and spec.limit is None and dims and all(d.grain for d in dims):
         # a series over time reads in time order, whatever the previous grouping was ranked by
         return replace(spec, dims=tuple(dims), order=tuple(Order(False, dim=i) for i in range(len(dims))))
     return replace(spec, dims=tuple(dims))
+
+
+def _unpinned(spec: QuerySpec, edit: Edit) -> tuple[Dim, ...]:
+    """The previous groupings a new one is added to: without the one named as replaced ("per region instead
+    of segment"), and without one its filter pins to a single value ("just EUROPE", then "split that by
+    country": a column of one value says nothing in every row)."""
+    named = {(c.table, c.column or "") for c in edit.instead_of}     # a table names its label's grouping
+    kept = tuple(d for d in spec.dims if (d.col.table, d.col.column) not in named and (d.col.table, "") not in named)
+    if named and len(kept) == len(spec.dims):
+        raise NotUnderstood("The follow-up replaces a grouping the previous answer does not have.",
+                            tuple(c.column or c.table for c in edit.instead_of))
+    pinned = {(c.col.table, c.col.column) for c in spec.conditions
+              if c.kind == "in" and not c.negated and c.col is not None and len(c.values) == 1}
+    return tuple(d for d in kept if d.grain is not None or (d.col.table, d.col.column) not in pinned)
 
 
 def _group_ref(g: GroupEdit) -> ColRef:
@@ -246,82 +196,6 @@ def _group_ref(g: GroupEdit) -> ColRef:
     if len({c.table for c in tables}) == 1:
         return ColRef(tables[0].table, "", g.via)
     raise NotUnderstood("I could not tell what to break the answer down by.", (g.text,))
-
-
-def _edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec:
-    new: Measure | None = None
-    if edit.metric is not None:
-        new = Measure("metric", edit.metric.table, metric=edit.metric.name)
-    elif edit.measure_col is not None:
-        concept, fn = edit.measure_col
-        if concept.table != spec.base and not reaches(replace(spec, conditions=(), dims=(
-                Dim(ColRef(concept.table, concept.column or "")),)), spec.base, graph):
-            # "their average account balance" of suppliers, where the words first found the customers'
-            same = _same_named(lex, spec.base, concept.table, concept.column or "")
-            concept = replace(concept, table=spec.base, column=same) if same else concept
-        info = lex.tables[concept.table]
-        if fn in ("sum", "avg", "median") and (concept.column not in info.numeric or concept.column in info.keys):
-            raise NotUnderstood("That aggregate needs a numeric column.", (concept.column or "",))
-        new = Measure("agg", concept.table, fn, col=ColRef(concept.table, concept.column or ""))
-    if new is not None:
-        return _swap_measure(spec, new, edit.adding, graph)
-    if edit.fn is None:
-        return spec
-    if edit.ranked and not edit.plural_ref and spec.dims and spec.measures and not spec.limit:
-        # "which one is highest" after a breakdown: the first group by the measure ("which of those are
-        # the biggest" may name an attribute of the rows instead: not read so)
-        return replace(spec, order=(Order(edit.fn == "max", measure=0),), limit=1)
-    if edit.fn in ("max", "min") and spec.order and spec.order[0].measure is not None and spec.limit:
-        # "and the least?" after "which region had the most revenue": the other end of the ranking
-        return replace(spec, order=(replace(spec.order[0], desc=edit.fn == "max"),) + spec.order[1:])
-    aggs = [a for a in (_as_aggregate(m, lex) for m in spec.measures)
-            if a is not None and a.kind == "agg" and a.col is not None]
-    if len(spec.measures) != 1 or not aggs or edit.fn == "count" or aggs[0].col is None:
-        raise NotUnderstood("I cannot apply that aggregate to the previous measure.", (edit.fn,))
-    m, col = aggs[0], aggs[0].col
-    info = lex.tables[col.table]
-    if edit.fn in ("sum", "avg", "median") and (col.column not in info.numeric or col.column in info.keys):
-        raise NotUnderstood("That aggregate needs a numeric measure.", (edit.fn,))
-    return replace(spec, measures=(replace(m, fn=edit.fn),))
-
-
-def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph) -> QuerySpec:
-    """The new measure instead of the previous one (or beside it, for "next to it")."""
-    if adding:
-        if new.table != spec.base or not spec.measures:
-            raise NotUnderstood("I can only put a measure of the same rows beside the previous one.", ())
-        return replace(spec, measures=spec.measures + (new,))
-    if len(spec.measures) != 1 or not _reaches_all(spec, new.table, graph):
-        raise NotUnderstood("I can only swap one measure for another whose rows reach the same filters "
-                            "and groupings.", (new.metric or new.table,))
-    order = tuple(o for o in spec.order if o.measure is None) + tuple(o for o in spec.order if o.measure == 0)
-    return replace(spec, base=new.table, measures=(new,), order=order)
-
-
-def _days(c: Condition) -> int:
-    """The length of a range condition in days (a large number when open-ended)."""
-    start, end = (c.values + (None, None))[:2]
-    if isinstance(start, date) and isinstance(end, date):
-        return (end - start).days
-    return 1 << 30
-
-
-def _as_aggregate(m: Measure, lex: Lexicon) -> Measure | None:
-    """A metric that is one aggregate of one column (SUM(l_quantity)) as that aggregate, so that another
-    aggregate of the same column can replace it ("and the average?")."""
-    if m.kind != "metric":
-        return m
-    try:
-        node = sqlglot.parse_one(lex.metrics[m.metric].sql, read=lex.dialect)
-    except (sqlglot.errors.SqlglotError, KeyError):
-        return None
-    fn = next((name for kind, name in ((exp.Sum, "sum"), (exp.Avg, "avg"), (exp.Min, "min"), (exp.Max, "max"))
-               if isinstance(node, kind)), None)
-    if fn is None or not isinstance(node.this, exp.Column) or m.table not in lex.tables:
-        return None
-    column = next((c.name for c in lex.tables[m.table].table.columns if c.name.lower() == node.this.name.lower()),
-                  None)
-    return Measure("agg", m.table, fn, col=ColRef(m.table, column)) if column else None
 
 
 def _reaches_all(spec: QuerySpec, base: str, graph: JoinGraph) -> bool:

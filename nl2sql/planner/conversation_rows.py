@@ -147,8 +147,10 @@ def show_all(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> Que
 
 
 def count_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
-    """'how many of them' after a list: the listed rows counted, with the same conditions."""
-    if edit.fn != "count" or not edit.anaphora or not replace(edit, fn=None, ranked=False).empty:
+    """'how many of them' / 'how many are there?' after a list: the listed rows counted, with the same
+    conditions (a bare count after a list can only count what was listed)."""
+    if edit.fn != "count" or not replace(edit, fn=None, ranked=False, anaphora=False).empty or \
+            not (edit.anaphora or not spec.measures):
         return None
     table = rows_of(spec, lex)
     if table is None or spec.measures or spec.dims or spec.distinct or spec.limit or spec.having:
@@ -160,6 +162,17 @@ def sort_by_column(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) 
     """'sort by name' / 'sort by brand': the previous answer ordered by one of its own columns."""
     if not edit.order_by or not replace(edit, order_by=(), direction=None, anaphora=False).empty:
         return None
+    table = rows_of(spec, lex)
+    if spec.measures and not spec.dims and table is not None:
+        # "list them sorted by date" after a count: the rows counted, listed in that order
+        col = next((_same_named(lex, table, c.table, c.column or "") for c in edit.order_by if c.table == table),
+                   None)
+        if col is None:
+            raise NotUnderstood("I could not tell which column of those rows to sort by.",
+                                tuple(c.column or "" for c in edit.order_by[:1]))
+        ref = ColRef(table, col)
+        return QuerySpec(table, projections=_label_of(lex, table), conditions=spec.conditions, helpers=(ref,),
+                         order=(Order(bool(edit.direction), col=ref),))
     wanted = {(c.table, c.column) for c in edit.order_by}
     shown = [(i, p) for i, p in enumerate(spec.projections) if (p.table, p.column) in wanted]
     dims = [(i, d) for i, d in enumerate(spec.dims) if (d.col.table, d.col.column) in wanted and d.grain is None]
@@ -179,8 +192,33 @@ def drop_filter(spec: QuerySpec) -> QuerySpec:
     return replace(spec, conditions=tuple(c for c in spec.conditions if c is not conds[0]))
 
 
+def with_columns(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'add their account balance' to a list, 'what are their phone numbers' / 'list them with order date'
+    after a count: the rows, by their label, with the columns named beside it (same conditions)."""
+    if not edit.columns:
+        return None
+    rest = replace(edit, columns=(), adding=False, anaphora=False, listing=False, plural_ref=False)
+    table = rows_of(spec, lex)
+    if not rest.empty or table is None or spec.dims and spec.measures:
+        raise NotUnderstood("I can only show more columns of a plain list of rows or of the rows counted.",
+                            tuple(c[0].column or "" for c in edit.columns))
+    picked = [next((c for c in cs if c.table == table), cs[0]) for cs in edit.columns]
+    named = [_same_named(lex, table, c.table, c.column or "") for c in picked]
+    if any(n is None for n in named):
+        raise NotUnderstood("Those columns are not of the rows listed.", tuple(c[0].column or "" for c in edit.columns))
+    if spec.measures:       # a count: its rows listed, by their label (else their key)
+        spec = QuerySpec(table, projections=_label_of(lex, table), conditions=spec.conditions)
+    shown = spec.projections + tuple(ColRef(table, n) for n in named if n and ColRef(table, n) not in spec.projections)
+    return replace(spec, projections=shown)
+
+
+def _label_of(lex: Lexicon, table: str) -> tuple[ColRef, ...]:
+    info = lex.tables[table]
+    return tuple(ColRef(table, c) for c in (info.labels or info.pk)[:1])
+
+
 RowEdit = Callable[[QuerySpec, Edit, Lexicon, JoinGraph], "QuerySpec | None"]
-ROW_EDITS: tuple[RowEdit, ...] = (show_all, list_them, count_them, sort_by_column, rank_them, sort_it, count_in_each, change_subject)
+ROW_EDITS: tuple[RowEdit, ...] = (with_columns, show_all, list_them, count_them, sort_by_column, rank_them, sort_it, count_in_each, change_subject)
 
 
 def reaches(spec: QuerySpec, base: str, graph: JoinGraph) -> bool:

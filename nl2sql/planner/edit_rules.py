@@ -8,8 +8,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from nl2sql.planner.edit_items import (
+    _count,
+    _kinds,
+    _names_column,
+    _of_kind,
+    _preposition,
+    _stems,
+    _word_in_values,
+)
 from nl2sql.planner.edits import Edit, GroupEdit, ValueEdit
-from nl2sql.planner.lexicon import Concept
 from nl2sql.planner.matching import Item
 from nl2sql.planner.timefilters import Period, is_year
 from nl2sql.planner.words import phrases
@@ -94,8 +102,10 @@ def _direction(items: list[Item], j: int, edit: Edit) -> Found:
 
 
 def _measure_column(items: list[Item], j: int, edit: Edit) -> Found:
-    """'their total account balance', 'the average quantity': an aggregate of a column."""
+    """'their total account balance', 'the average quantity', 'max salary': an aggregate of a column."""
     cue = items[j].cue("agg")
+    if cue is None and _stems(items[j]) in phrases("followup", "aggregate_extremes"):
+        cue = items[j].cue("extreme")          # "max salary instead": the aggregate, not a ranking
     if cue is None or cue.arg not in _AGGS or j + 1 >= len(items):
         return None
     nxt = items[j + 1]
@@ -118,6 +128,19 @@ def _aggregate(items: list[Item], j: int, edit: Edit) -> Found:
     # "which one is highest" ranks the previous groups; "the maximum instead" changes the aggregate
     ranked = cue is extreme and _stems(items[j]) not in phrases("followup", "aggregate_extremes")
     return replace(edit, fn=cue.arg, ranked=ranked), j + 1
+
+
+def _which_group(items: list[Item], j: int, edit: Edit) -> Found:
+    """'which segment is highest?': a grouping named, then an extreme with nothing after it to rank by; the
+    first group by the measure (the grouping is checked against the previous answer's)."""
+    named = _of_kind(items[j], "column", "table")
+    cue = items[j + 1].cue("extreme") if j + 1 < len(items) else None
+    if not named or len(named) != len(items[j].concepts) or cue is None or cue.arg not in ("max", "min") \
+            or j + 2 < len(items) and items[j + 2].kind == "concept" or edit.fn is not None:
+        return None
+    if _stems(items[j + 1]) in phrases("followup", "aggregate_extremes"):
+        return None                       # "balance max": an aggregate, not a ranking
+    return replace(edit, fn=cue.arg, ranked=True, rank_of=named), j + 2
 
 
 def _order_by(items: list[Item], j: int, edit: Edit) -> Found:
@@ -154,11 +177,14 @@ def _value(items: list[Item], j: int, edit: Edit) -> Found:
         k = j + 2 if _preposition(items[j + 1]) else j + 1
         if k < len(items) and _of_kind(items[k], "value"):
             via, j = items[j].concepts[0].table, k
+    if _stems(items[j]) in phrases("followup", "value_leads") and not items[j].concepts and j + 1 < len(items) \
+            and _kinds(items[j + 1]) == {"value"}:
+        j += 1                                   # "only by AIR", "and for MACHINERY?": the value itself
     negated = items[j].has("neg") and not items[j].concepts
     k = j + 1 if negated else j
     values: list[ValueEdit] = []
     while k < len(items):
-        concepts = _of_kind(items[k], "value")
+        concepts = _of_kind(items[k], "value") or _word_in_values(items[k])   # 'ASIA'; 'green' in part names
         if not concepts:
             break
         values.append(ValueEdit(concepts, negated, items[k].text, via))
@@ -175,8 +201,12 @@ def _value(items: list[Item], j: int, edit: Edit) -> Found:
 
 
 def _named(items: list[Item], j: int, edit: Edit) -> Found:
-    """A named filter ('urgent orders') or a metric ('revenue instead')."""
+    """A named filter ('urgent orders', 'without urgent orders') or a metric ('revenue instead')."""
     it = items[j]
+    if it.has("neg") and not it.concepts and j + 1 < len(items) and len(_of_kind(items[j + 1], "filter")) == 1:
+        found = _named(items, j + 1, edit)         # "without urgent orders", "items with no discount"
+        if found is not None and found[0].filters != edit.filters:
+            return replace(edit, negated_filters=edit.negated_filters + found[0].filters[-1:]), found[1]
     filters = _of_kind(it, "filter")
     if len(filters) == 1:
         k = j + 1
@@ -205,6 +235,55 @@ def _column_number(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, compares=edit.compares + ((cols[0], float(number)),)), j + 2
 
 
+def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
+    """'per region instead of segment': the grouping named after it is the one replaced; 'max instead of
+    average': the aggregate named after it is the one the new aggregate replaces."""
+    for n in (3, 2, 1):
+        span = tuple(w for x in items[j:j + n] for w in _stems(x))
+        # "of" is a stop word, so "instead of segment" may reach here as "instead" + "segment"
+        if len(items[j:j + n]) != n or j + n >= len(items) or not (
+                span in phrases("followup", "instead_of") or (span + ("of",)) in phrases("followup", "instead_of")):
+            continue
+        nxt = items[j + n]
+        if nxt.cue("agg") is not None or nxt.cue("extreme") is not None or _kinds(nxt) == {"value"}:
+            return edit, j + n + 1       # "max instead of average", "ASIA instead of EUROPE": the new one replaces it
+        named = _of_kind(nxt, "column", "table")
+        return (replace(edit, instead_of=edit.instead_of + named), j + n + 1) if named else None
+    return None
+
+
+def _compare(items: list[Item], j: int, edit: Edit) -> Found:
+    """'compare with ...': the comparison word, and 'the previous year' it names (read by
+    ``followup._versus``, which sets ``versus_year`` / ``versus_shift``)."""
+    if edit.versus_year is None and edit.versus_shift is None and not edit.side_by_side:
+        return None
+    keys = ("compare", "earlier_year", "later_year")
+    for n in (3, 2, 1):
+        span = tuple(w for x in items[j:j + n] for w in _stems(x))
+        if len(items[j:j + n]) == n and any(span in phrases("followup", k) for k in keys):
+            return edit, j + n
+    return None
+
+
+def _whole_year(items: list[Item], j: int, edit: Edit) -> Found:
+    """'and the whole year': the calendar year of the previous period (``followup.read_edit`` sets
+    ``whole_year`` from the words, "whole" being a stop word); this claims the words left of it."""
+    said = {w for p in phrases("followup", "whole_year") for w in p}
+    return (edit, j + 1) if edit.whole_year and len(_stems(items[j])) == 1 and _stems(items[j])[0] in said else None
+
+
+def _show_column(items: list[Item], j: int, edit: Edit) -> Found:
+    """'add their account balance', 'what are their phone numbers', 'list them with order date': columns
+    shown beside the previous rows (only when the words point at those rows or add to them)."""
+    cols = _of_kind(items[j], "column")
+    others = {c.kind for c in items[j].concepts} - {"column", "metric"}
+    if not cols or others or not (edit.adding or edit.anaphora or edit.listing):
+        return None
+    metrics = _of_kind(items[j], "metric")       # "units in stock": a column and a metric; the frame decides
+    metric = metrics[0] if len(metrics) == 1 and edit.metric is None else edit.metric
+    return replace(edit, columns=edit.columns + (cols,), metric=metric), j + 1
+
+
 def _scope(items: list[Item], j: int, edit: Edit) -> Found:
     """A table named as what the rows are ('only orders from 1997', 'for parts'); checked against the frame."""
     if _kinds(items[j]) != {"table"}:
@@ -212,40 +291,6 @@ def _scope(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, scope=edit.scope + (items[j].concepts[0].table,)), j + 1
 
 
-EDIT_RULES = (_widen, _order_by, _having, _bare_quarter, _group, _grain, _top, _measure_column, _extreme, _direction, _aggregate, _value, _named,
-              _column_number, _scope, _filler)
-
-
-# ---- helpers ------------------------------------------------------------------------------------------
-def _stems(it: Item) -> tuple[str, ...]:
-    from catalog_semantics.text import stem, words
-
-    return tuple(stem(w) for w in words(it.text))
-
-
-def _kinds(it: Item) -> set[str]:
-    return {c.kind for c in it.concepts}
-
-
-def _of_kind(it: Item, *kinds: str) -> tuple[Concept, ...]:
-    if it.kind not in ("concept", "literal"):
-        return ()
-    return tuple(c for c in it.concepts if c.kind in kinds)
-
-
-def _preposition(it: Item) -> bool:
-    return it.kind == "cue" and _stems(it) in phrases("followup", "prepositions")
-
-
-def _names_column(it: Item, values: tuple[Concept, ...]) -> bool:
-    cols = {(c.table, c.column) for c in values}
-    return it.kind == "concept" and bool(it.concepts) and all(
-        c.kind == "column" and (c.table, c.column) in cols for c in it.concepts)
-
-
-def _count(it: Item) -> int | None:
-    n = it.number
-    if it.kind == "number" and n is not None and n == int(n) and 0 < n <= 1000:
-        return int(n)
-    word = it.cue("numword")
-    return int(word.arg) if word else None
+EDIT_RULES = (_widen, _compare, _whole_year, _instead_of, _which_group, _order_by, _having, _bare_quarter, _group, _grain, _top,
+              _measure_column, _extreme, _direction, _aggregate, _value, _column_number, _show_column, _named, _scope,
+              _filler)

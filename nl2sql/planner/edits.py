@@ -39,6 +39,7 @@ class Edit:
     widen: bool = False                       # drop the previous period ("across all years")
     values: tuple[ValueEdit, ...] = ()
     filters: tuple[Concept, ...] = ()         # named filters of the model
+    negated_filters: tuple[Concept, ...] = ()   # "without urgent orders", "with no discount"
     groups: tuple[GroupEdit, ...] = ()
     grains: tuple[str, ...] = ()
     limit: int | None = None
@@ -64,8 +65,15 @@ class Edit:
     all_rows: bool = False                    # "show all regions": no cut to the first N
     plural_ref: bool = False                  # "which of those are ...": the rows, not one group
     ranked: bool = False                      # "which one is highest": fn came from a ranking word
+    rank_of: tuple[Concept, ...] = ()         # "which segment is highest": the grouping whose first row is asked
     ungroup: bool = False                     # "and overall?": the groupings dropped
     order_by: tuple[Concept, ...] = ()        # "sort by name": a column of the previous answer
+    instead_of: tuple[Concept, ...] = ()      # "per region instead of segment": the grouping replaced
+    columns: tuple[tuple[Concept, ...], ...] = ()   # "add their account balance": columns shown beside the rows
+    versus_year: int | None = None            # "compare with 1996": that year beside the previous one
+    versus_shift: int | None = None           # "compare with the previous year": -1 (or +1 for the next)
+    side_by_side: bool = False                # "vs ASIA": the value beside the previous one, grouped by it
+    whole_year: bool = False                  # "and the whole year": the previous period's calendar year
 
     @property
     def acts(self) -> bool:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nl2sql.planner.edit_rules import EDIT_RULES, _stems
+from nl2sql.planner.edit_items import _stems
+from nl2sql.planner.edit_rules import EDIT_RULES
 from nl2sql.planner.edits import Edit, GroupEdit, NotAnEdit, ValueEdit
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.matching import Item, match_items
@@ -21,7 +22,8 @@ from nl2sql.planner.timefilters import find_periods
 from nl2sql.planner.tokens import tokenize
 from nl2sql.planner.words import phrases
 
-__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "is_marked", "read_edit", "starts_as_followup", "unfilters"]
+__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "after_unfilter", "is_marked", "read_edit", "starts_as_followup",
+           "unfilters"]
 
 
 def is_marked(question: str) -> bool:
@@ -56,24 +58,38 @@ def unfilters(question: str) -> bool:
     >>> unfilters("ok, drop the filter"), unfilters("drop the orders table")
     (True, False)
     """
+    return after_unfilter(question) == ""
+
+
+def after_unfilter(question: str) -> str | None:
+    """What a follow-up asks beside dropping the previous filter: "" when that is all it asks, the rest
+    when it goes on with "and" ("drop the filter and show 1994"); None when it drops no filter.
+
+    >>> after_unfilter("drop the filter and show 1994"), after_unfilter("drop the filter"), after_unfilter("by year")
+    ('show 1994', '', None)
+    """
     from catalog_semantics.text import stem, words
 
     fillers = phrases("followup", "fillers") | phrases("followup", "leading")
-    stems = [stem(w) for w in words(question)]
-    while stems and (stems[0],) in fillers:          # "ok, drop the filter": the openers aside
-        stems.pop(0)
-    return tuple(stems) in phrases("followup", "unfilter")
+    said = list(words(question))
+    while said and (stem(said[0]),) in fillers:          # "ok, drop the filter": the openers aside
+        said.pop(0)
+    stems = tuple(stem(w) for w in said)
+    for n in range(len(stems), 0, -1):
+        if stems[:n] in phrases("followup", "unfilter"):
+            rest = said[n:]
+            if not rest:
+                return ""
+            return " ".join(rest[1:]) if rest[0] in ("and", "then") and rest[1:] else None
+    return None
 
 
 def read_edit(question: str, lex: Lexicon) -> Edit:
     """The edit a follow-up asks for; raises ``NotUnderstood`` naming the words no edit claims."""
     matched = match_items(tokenize(question), lex)
     words = [_stems(it) for it in matched]
-    blocked = [it.text for it, w in zip(matched, words) if w in phrases("not_edits")] + \
-        [" ".join(it.text for it in matched[n:n + 3]) for n in range(len(words))
-         if tuple(x for w in words[n:n + 3] for x in w) in phrases("not_edits") and len(words[n:n + 3]) == 3]
-    if blocked:
-        raise NotAnEdit("The follow-up asks for more than a change of the previous question.", tuple(blocked))
+    versus, side_by_side = _versus(words), _versus_value(matched)
+    _refuse_non_edits(matched, words, versus is not None or side_by_side)
     items = [replace(it, concepts=strongest(it.concepts)) for it in significant(matched)]
     periods, used = find_periods(items)
     if len(periods) > 1:
@@ -83,13 +99,19 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     widen = any(flat[n:n + len(p)] == p for p in phrases("followup", "widen") for n in range(len(flat)))
     ungroup = any(flat[n:n + len(p)] == p for p in phrases("followup", "ungroup") for n in range(len(flat)))
     adding = any(flat[n:n + len(p)] == p for p in phrases("followup", "adding") for n in range(len(flat)))
+    whole_year = any(flat[n:n + len(p)] == p for p in phrases("followup", "whole_year") for n in range(len(flat)))
     listing = any(it.has("list") and not it.concepts for it in matched) and not items
     edit = Edit(window=periods[0] if periods else None, marked=is_marked(question), widen=widen,
                 all_rows=not widen and any((w,) in phrases("followup", "all_rows") for w in flat),
                 plural_ref=any(w in phrases("followup", "plural_refs") for w in words),
                 adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
-                regroup=any(s in phrases("followup", "regroup") for s in stems))
+                regroup=any(s in phrases("followup", "regroup") for s in stems), whole_year=whole_year)
+    edit = replace(edit, side_by_side=side_by_side)
+    if versus is not None:      # the year compared with is not the period of the follow-up
+        year, shift = versus
+        edit = replace(edit, versus_year=year, versus_shift=shift,
+                       window=None if year is not None else edit.window)
     unknown: list[str] = []
     dated = _date_words(items, lex)      # "by year shipped": which date the grain or period is on
     j = 0
@@ -112,9 +134,60 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     return edit
 
 
+def _refuse_non_edits(matched: list[Item], words: list[tuple[str, ...]], comparing: bool) -> None:
+    """Raise ``NotAnEdit`` naming the words that ask for more than an edit ("why", "both"); a comparison
+    with a year or a value ("vs 1994", "compare with ASIA") is an edit (``edit_versus``, ``edit_values``)."""
+    blocked = [it.text for it, w in zip(matched, words) if w in phrases("not_edits")] + \
+        [" ".join(it.text for it in matched[n:n + 3]) for n in range(len(words))
+         if tuple(x for w in words[n:n + 3] for x in w) in phrases("not_edits") and len(words[n:n + 3]) == 3]
+    if comparing:
+        blocked = [b for b in blocked if stem_all(b) not in phrases("followup", "compare")]
+    if blocked:
+        raise NotAnEdit("The follow-up asks for more than a change of the previous question.", tuple(blocked))
+
+
+def _versus_value(matched: list[Item]) -> bool:
+    """Whether a comparison word is followed by a value ("vs ASIA", "compare with MACHINERY")."""
+    leads = phrases("followup", "compare")
+    for n, it in enumerate(matched):
+        if _stems(it) not in leads:
+            continue
+        rest = [x for x in matched[n + 1:] if _stems(x) not in (("with",), ("to",), ("the",), ("it",))]
+        if rest and rest[0].concepts and all(c.kind == "value" for c in rest[0].concepts):
+            return True
+    return False
+
+
+def stem_all(text: str) -> tuple[str, ...]:
+    from catalog_semantics.text import stem, words
+
+    return tuple(stem(w) for w in words(text))
+
+
+def _versus(words: list[tuple[str, ...]]) -> tuple[int | None, int | None] | None:
+    """(year, shift) when a comparison word is followed by a year or by a year said relative to the previous
+    one ("compare with 1996", "compare with the previous year"); None otherwise.
+
+    >>> _versus([("compare",), ("with",), ("the",), ("previous",), ("year",)]), _versus([("vs",), ("1994",)])
+    ((None, -1), (1994, None))
+    >>> _versus([("compare",), ("regions",)])
+    """
+    flat = tuple(w for ws in words for w in ws)
+    leads = phrases("followup", "compare")
+    after = [flat[n + len(p):] for p in leads for n in range(len(flat)) if flat[n:n + len(p)] == p]
+    for rest in after:
+        rest = tuple(w for w in rest if w not in ("the", "with", "to", "it"))
+        if rest[:1] and rest[0].isdigit() and len(rest[0]) == 4:
+            return int(rest[0]), None
+        for key, shift in (("earlier_year", -1), ("later_year", 1)):
+            if any(rest[:len(y)] == y for y in phrases("followup", key)):
+                return None, shift
+    return None
+
+
 def _date_words(items: list[Item], lex: Lexicon) -> set[int]:
     """Items no other rule knows whose stem names a date column ("shipped": the ship date); the date is
-    then chosen from the question's words by ``conversation._date_column``."""
+    then chosen from the question's words by ``edit_conditions.date_column``."""
     from nl2sql.planner.assemble import _verb_of
 
     return {j for j, it in enumerate(items) if it.kind == "unknown" and len(_stems(it)) == 1

@@ -20,13 +20,13 @@ from nl2sql.planner.conversation_rows import drop_filter
 from nl2sql.planner.followup import (
     Edit,
     NotAnEdit,
+    after_unfilter,
     is_marked,
     read_edit,
     starts_as_followup,
-    unfilters,
 )
 from nl2sql.planner.joins import join_graph
-from nl2sql.planner.lexicon import lexicon_for
+from nl2sql.planner.lexicon import Lexicon, lexicon_for
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.words import phrases
@@ -61,9 +61,16 @@ def _alone(question: str, model: SemanticModel) -> Read:
 def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -> Read:
     """The frame of one turn: the follow-up's edit of ``previous`` when its words ask for one or the
     question cannot be read alone; otherwise the question's own reading."""
-    if previous is not None and unfilters(question):
-        return drop_filter(previous), ["follow-up: the previous question, without its filter"], 0.8
-    check_question(question)
+    rest = after_unfilter(question) if previous is not None else None
+    if previous is not None and rest is not None:      # "drop the filter (and show 1994)"
+        previous = drop_filter(previous)
+        if not rest:
+            return previous, ["follow-up: the previous question, without its filter"], 0.8
+        question = rest
+    lex = lexicon_for(model)
+    edit, why = _edit_of(question, lex) if previous is not None else (None, None)
+    if not (edit is not None and edit.adding and (edit.columns or edit.count_of or edit.metric or edit.measure_col)):
+        check_question(question)      # "add their account balance" shows a column; "add a customer" is declined
     try:
         alone: Read | NotUnderstood = plan_spec(question, model)
     except NotUnderstood as e:
@@ -72,12 +79,6 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
         if isinstance(alone, NotUnderstood):
             raise alone
         return _alone(question, model)
-    lex = lexicon_for(model)
-    try:
-        edit: Edit | None = read_edit(question, lex)
-        why: NotUnderstood | None = None
-    except NotUnderstood as e:
-        edit, why = None, e
     # a fragment read alone ("by ship mode" as a list of ship modes) loses the measure: edit instead
     fragment = isinstance(alone, NotUnderstood) or (bool(previous.measures) and not alone[0].measures)
     if edit is not None and edit.acts and (edit.marked or fragment):
@@ -90,6 +91,13 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
         raise NotUnderstood("This reads as a follow-up, but I could not tell how it changes the previous "
                             f"question. {reason}", why.words if why else ())
     return alone
+
+
+def _edit_of(question: str, lex: Lexicon) -> tuple[Edit | None, NotUnderstood | None]:
+    try:
+        return read_edit(question, lex), None
+    except NotUnderstood as e:
+        return None, e
 
 
 def refers_back(question: str) -> bool:

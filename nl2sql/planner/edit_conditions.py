@@ -1,0 +1,222 @@
+"""Edits of the previous frame's conditions: the period ("and in 1997?", "Q2?") and the values of a column
+("only for ASIA", "and MACHINERY?", "not BRAZIL"). Pure functions of the frame and the ``Edit``, used by
+``conversation.apply_edit``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import sqlglot
+from sqlglot import exp
+
+from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.edits import Edit, ValueEdit
+from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.reading import NotUnderstood, Reading, _stem
+from nl2sql.planner.spec import ColRef, Condition, Dim, Order, QuerySpec
+from nl2sql.planner.timefilters import Period
+
+
+def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
+    ranges = [c for c in spec.conditions if c.kind == "range"]
+    if edit.widen:
+        spec = replace(spec, conditions=tuple(c for c in spec.conditions if c.kind != "range"))
+    if edit.window is None and edit.quarter is not None:
+        edit = replace(edit, window=_quarter_of(ranges, edit.quarter))
+    if edit.window is None and edit.whole_year:
+        edit = replace(edit, window=_year_of(ranges))
+    if edit.window is None:
+        return spec
+    p = edit.window
+    named = edit.window_col
+    if named is not None:
+        if named.column not in lex.tables[named.table].dates:
+            raise NotUnderstood("A year needs a date to apply to.", (p.text,))
+        col: ColRef | None = ColRef(named.table, named.column or "")
+    elif ranges:
+        col = ranges[0].col
+    else:
+        col = date_column(spec, lex, graph, question)
+    if col is None:
+        raise NotUnderstood("I could not find a date to apply the period to.", (p.text,))
+    new = Condition("range", col.table, col, "range", (p.start, p.end), text=p.text)
+    kept = tuple(c for c in spec.conditions if c.kind != "range")
+    return replace(spec, conditions=kept + (new,))
+
+
+def _one_year(ranges: list[Condition], words: tuple[str, ...]) -> int:
+    """The year the previous question's one period lies in."""
+    start, end = (ranges[0].values + (None, None))[:2] if len(ranges) == 1 else (None, None)
+    if not isinstance(start, date) or not isinstance(end, date) or end > date(start.year + 1, 1, 1):
+        raise NotUnderstood("This needs the previous question to be about one year.", words)
+    return start.year
+
+
+def _year_of(ranges: list[Condition]) -> Period:
+    """'and the whole year' after Q2 1995: all of 1995."""
+    year = _one_year(ranges, ("whole year",))
+    return Period(date(year, 1, 1), date(year + 1, 1, 1), str(year), ())
+
+
+def edit_versus(spec: QuerySpec, edit: Edit) -> QuerySpec:
+    """'compare with the previous year' / 'compare with 1996' after a question about one year: both years,
+    side by side as a grouping by year (only a year next to it: a gap would need two periods)."""
+    if edit.versus_year is None and edit.versus_shift is None:
+        return spec
+    ranges = [c for c in spec.conditions if c.kind == "range"]
+    year = _one_year(ranges, ("compare",))
+    if ranges[0].values[0] != date(year, 1, 1) or ranges[0].values[1] != date(year + 1, 1, 1) or spec.limit:
+        raise NotUnderstood("I can only compare a whole year, without a top N, with another.", ("compare",))
+    other = edit.versus_year if edit.versus_year is not None else year + (edit.versus_shift or 0)
+    if abs(other - year) != 1:
+        raise NotUnderstood("I can only put a year beside the one just before or after it.", (str(other),))
+    first, last = min(year, other), max(year, other)
+    col = ranges[0].col
+    assert col is not None                   # a range condition always names its date
+    new = replace(ranges[0], values=(date(first, 1, 1), date(last + 1, 1, 1)), text=f"{first} and {last}")
+    dims = spec.dims + (Dim(col, grain="year", name="year"),)
+    order = tuple(Order(False, dim=i) for i in range(len(dims)))
+    return replace(spec, conditions=tuple(new if c is ranges[0] else c for c in spec.conditions), dims=dims,
+                   order=order)
+
+
+def edit_beside(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, Edit]:
+    """'vs ASIA' after revenue in EUROPE: both values, side by side as a grouping by their column; the
+    value edits are spent (the previous filter on that column is widened, not replaced)."""
+    if not edit.side_by_side:
+        return spec, edit
+    if not edit.values or any(v.negated for v in edit.values) or spec.limit is not None:
+        raise NotUnderstood("I can only put a value beside the one the previous question was about.", ("vs",))
+    for v in edit.values:
+        concept = _settle(v.concepts, spec)
+        key = (concept.table, concept.column or "")
+        same = [c for c in spec.conditions if c.kind == "in" and not c.negated and c.col is not None
+                and (c.col.table, c.col.column) == key]
+        if len(same) != 1:
+            raise NotUnderstood("I can only compare a value with the one the previous question filtered on.",
+                                (v.text,))
+        old = same[0]
+        assert old.col is not None            # checked just above
+        new = replace(old, values=tuple(dict.fromkeys(old.values + (concept.value,))), text=f"{old.text} and {v.text}")
+        spec = replace(spec, conditions=tuple(new if c is old else c for c in spec.conditions))
+        if not any((d.col.table, d.col.column) == key for d in spec.dims):
+            dim = Assembler(Reading(), lex, graph)._resolve_dim(Dim(old.col))
+            spec = replace(spec, dims=spec.dims + (dim,))
+    return spec, replace(edit, values=(), side_by_side=False)
+
+
+def _quarter_of(ranges: list[Condition], quarter: int) -> Period:
+    """The quarter of the one year the previous period lies in ("Q1 1995", then "Q2?")."""
+    start = ranges[0].values[0] if len(ranges) == 1 and ranges[0].values else None
+    if not isinstance(start, date) or days_of(ranges[0]) > 366 or \
+            not isinstance(ranges[0].values[1], date) or ranges[0].values[1] > date(start.year + 1, 1, 1):
+        raise NotUnderstood("A quarter without a year needs the previous question to be about one year.",
+                            (f"Q{quarter}",))
+    first = date(start.year, 3 * quarter - 2, 1)
+    end = date(start.year + 1, 1, 1) if quarter == 4 else date(start.year, 3 * quarter + 1, 1)
+    return Period(first, end, f"Q{quarter} {start.year}", ())
+
+
+def date_column(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, question: str) -> ColRef:
+    from catalog_semantics.text import words
+
+    stems = tuple(_stem(w) for w in words(question))
+    reading = Reading(words=stems, free_words=stems)
+    col = Assembler(reading, lex, graph)._date_column(spec.base)
+    if col is None:
+        raise NotUnderstood("I could not find a date to apply the period to.", ())
+    return col
+
+
+def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) -> QuerySpec:
+    """Values of one column replace the previous frame's filter on that column (or add one); a negated
+    value is taken out of the previous list, or excluded."""
+    words = tuple(v for v in values if all(c.kind == "valueword" for c in v.concepts))
+    spec, values = _edit_words(spec, words), tuple(v for v in values if v not in words)
+    groups: dict[tuple[str, str, bool], list[Concept]] = {}
+    texts: dict[tuple[str, str, bool], list[str]] = {}
+    vias: dict[tuple[str, str, bool], str] = {}
+    for v in values:
+        concept = _settle(v.concepts, spec)
+        key = (concept.table, concept.column or "", v.negated)
+        groups.setdefault(key, []).append(concept)
+        if v.via:
+            vias[key] = v.via
+        texts.setdefault(key, []).append(v.text)
+    for (table, column, negated), concepts in groups.items():
+        same = [c for c in spec.conditions if c.col is not None and (c.col.table, c.col.column) == (table, column)
+                and c.kind in ("in", "compare")]
+        via = vias.get((table, column, negated)) or next((c.col.via for c in same if c.col), None) \
+            or _via_of(spec, table, column)
+        picked = tuple(dict.fromkeys(c.value for c in concepts))
+        text = " and ".join(texts[(table, column, negated)])
+        if negated:
+            positive = [c for c in same if not c.negated and c.kind == "in" and set(picked) & set(c.values)]
+            if positive:
+                c = positive[0]
+                rest = tuple(v for v in c.values if v not in picked)
+                conds = tuple(x for x in spec.conditions if x is not c)
+                spec = replace(spec, conditions=conds + ((replace(c, values=rest),) if rest else ()))
+                continue
+            same = []
+        # a named filter on the same column ("urgent orders", then "and high priority?") is replaced too
+        kept = tuple(c for c in spec.conditions if c not in same and not (
+            c.kind == "filter" and not c.negated and filter_columns(lex, c.filter_name) == {column.lower()}))
+        new = Condition("in", table, ColRef(table, column, via), "in", picked, negated=negated, text=text)
+        spec = replace(spec, conditions=kept + (new,))
+    return spec
+
+
+def _edit_words(spec: QuerySpec, values: tuple[ValueEdit, ...]) -> QuerySpec:
+    """A word found inside a column's values ("only green ones" of parts named with colours): that column
+    contains it, instead of the word the previous question asked for."""
+    seen: set[tuple[str, str]] = set()
+    for v in values:
+        concept = _settle(v.concepts, spec)
+        key = (concept.table, concept.column or "")
+        if key in seen:
+            raise NotUnderstood("I can only look for one word in a column at a time.", (v.text,))
+        seen.add(key)
+        kept = tuple(c for c in spec.conditions if not (
+            c.kind == "contains" and c.col is not None and (c.col.table, c.col.column) == key))
+        ref = ColRef(concept.table, concept.column or "", v.via or _via_of(spec, *key))
+        new = Condition("contains", concept.table, ref, "contains", (concept.value,), negated=v.negated, text=v.text)
+        spec = replace(spec, conditions=kept + (new,))
+    return spec
+
+
+def filter_columns(lex: Lexicon, name: str) -> set[str]:
+    try:
+        node = sqlglot.parse_one(lex.filters[name].sql, read=lex.dialect)
+    except (sqlglot.errors.SqlglotError, KeyError):
+        return set()
+    return {c.name.lower() for c in node.find_all(exp.Column)}
+
+
+def _settle(concepts: tuple[Concept, ...], spec: QuerySpec) -> Concept:
+    """The value's column: the only one, or the one the previous frame filters or groups on."""
+    if len({(c.table, c.column) for c in concepts}) == 1:
+        return concepts[0]
+    used = {(c.col.table, c.col.column) for c in spec.conditions if c.col} | \
+        {(d.col.table, d.col.column) for d in spec.dims}
+    hits = [c for c in concepts if (c.table, c.column) in used]
+    if len({(c.table, c.column) for c in hits}) == 1:
+        return hits[0]
+    raise NotUnderstood("A value of the follow-up could belong to more than one column.",
+                        (concepts[0].value or "",))
+
+
+def _via_of(spec: QuerySpec, table: str, column: str) -> str | None:
+    """A grouping on the same column already says whose it is ('customer region')."""
+    return next((d.col.via for d in spec.dims if (d.col.table, d.col.column) == (table, column)), None)
+
+
+def days_of(c: Condition) -> int:
+    """The length of a range condition in days (a large number when open-ended)."""
+    start, end = (c.values + (None, None))[:2]
+    if isinstance(start, date) and isinstance(end, date):
+        return (end - start).days
+    return 1 << 30

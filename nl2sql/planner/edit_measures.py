@@ -1,0 +1,102 @@
+"""Edits of the previous frame's measure: another metric or aggregate instead ("average instead", "units in
+stock instead"), or one beside it ("put revenue next to it"). Used by ``conversation.apply_edit``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sqlglot
+from sqlglot import exp
+
+from nl2sql.planner.conversation_rows import _counts_rows, _same_named, reaches
+from nl2sql.planner.edits import Edit
+from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.reading import NotUnderstood
+from nl2sql.planner.spec import ColRef, Dim, Measure, Order, QuerySpec
+
+
+def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec:
+    new: Measure | None = None
+    if edit.metric is not None:
+        new = Measure("metric", edit.metric.table, metric=edit.metric.name)
+    elif edit.measure_col is not None:
+        concept, fn = edit.measure_col
+        if concept.table != spec.base and not reaches(replace(spec, conditions=(), dims=(
+                Dim(ColRef(concept.table, concept.column or "")),)), spec.base, graph):
+            # "their average account balance" of suppliers, where the words first found the customers'
+            same = _same_named(lex, spec.base, concept.table, concept.column or "")
+            concept = replace(concept, table=spec.base, column=same) if same else concept
+        info = lex.tables[concept.table]
+        if fn in ("sum", "avg", "median") and (concept.column not in info.numeric or concept.column in info.keys):
+            raise NotUnderstood("That aggregate needs a numeric column.", (concept.column or "",))
+        new = Measure("agg", concept.table, fn, col=ColRef(concept.table, concept.column or ""))
+    elif edit.count_of is not None and not edit.per_previous:
+        # "what about the number of orders?" instead of revenue; "put the number of orders next to it" beside it
+        new = Measure("rows", edit.count_of, "count")
+    if new is not None:
+        return _swap_measure(spec, new, edit.adding, graph, lex)
+    if edit.fn is None:
+        return spec
+    if edit.rank_of and not any((d.col.table, d.col.column) in {(c.table, c.column or "") for c in edit.rank_of}
+                                or d.col.table in {c.table for c in edit.rank_of if c.kind == "table"} for d in spec.dims):
+        raise NotUnderstood("The previous answer is not grouped by what the follow-up ranks.",
+                            tuple(c.column or c.table for c in edit.rank_of))
+    if edit.ranked and not edit.plural_ref and spec.dims and spec.measures and not spec.limit:
+        # "which one is highest" after a breakdown: the first group by the measure ("which of those are
+        # the biggest" may name an attribute of the rows instead: not read so)
+        return replace(spec, order=(Order(edit.fn == "max", measure=0),), limit=1)
+    if edit.fn in ("max", "min") and spec.order and spec.order[0].measure is not None and spec.limit:
+        # "and the least?" after "which region had the most revenue": the other end of the ranking
+        return replace(spec, order=(replace(spec.order[0], desc=edit.fn == "max"),) + spec.order[1:])
+    aggs = [a for a in (_as_aggregate(m, lex) for m in spec.measures)
+            if a is not None and a.kind == "agg" and a.col is not None]
+    if len(spec.measures) != 1 or not aggs or edit.fn == "count" or aggs[0].col is None:
+        raise NotUnderstood("I cannot apply that aggregate to the previous measure.", (edit.fn,))
+    m, col = aggs[0], aggs[0].col
+    info = lex.tables[col.table]
+    if edit.fn in ("sum", "avg", "median") and (col.column not in info.numeric or col.column in info.keys):
+        raise NotUnderstood("That aggregate needs a numeric measure.", (edit.fn,))
+    return replace(spec, measures=(replace(m, fn=edit.fn),))
+
+
+def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph, lex: Lexicon) -> QuerySpec:
+    """The new measure instead of the previous one (or beside it, for "next to it")."""
+    if adding:
+        other = replace(spec, conditions=(), dims=(Dim(ColRef(new.table, "")),))
+        if not spec.measures or new.table != spec.base and not (_counts(new, lex) and reaches(other, spec.base, graph)):
+            raise NotUnderstood("I can only put a measure of the same rows beside the previous one.", ())
+        if new.table != spec.base:
+            # "put their order count next to it" beside revenue of line items: each order counted once
+            new = Measure("rows", new.table, "count")
+        return replace(spec, measures=spec.measures + (new,))
+    if len(spec.measures) != 1 or not reaches(spec, new.table, graph):
+        raise NotUnderstood("I can only swap one measure for another whose rows reach the same filters "
+                            "and groupings.", (new.metric or new.table,))
+    # the ranking by the measure stays first (a tie-break by name after it stays after it)
+    order = tuple(o for o in spec.order if o.measure is None or o.measure == 0)
+    return replace(spec, base=new.table, measures=(new,), order=order)
+
+
+def _counts(m: Measure, lex: Lexicon) -> bool:
+    """Whether the measure counts the rows of its table (a count, or a metric that is COUNT(*))."""
+    return m.kind == "rows" or (m.kind == "metric" and _counts_rows(lex, m.metric))
+
+
+def _as_aggregate(m: Measure, lex: Lexicon) -> Measure | None:
+    """A metric that is one aggregate of one column (SUM(l_quantity)) as that aggregate, so that another
+    aggregate of the same column can replace it ("and the average?")."""
+    if m.kind != "metric":
+        return m
+    try:
+        node = sqlglot.parse_one(lex.metrics[m.metric].sql, read=lex.dialect)
+    except (sqlglot.errors.SqlglotError, KeyError):
+        return None
+    fn = next((name for kind, name in ((exp.Sum, "sum"), (exp.Avg, "avg"), (exp.Min, "min"), (exp.Max, "max"))
+               if isinstance(node, kind)), None)
+    if fn is None or not isinstance(node.this, exp.Column) or m.table not in lex.tables:
+        return None
+    column = next((c.name for c in lex.tables[m.table].table.columns if c.name.lower() == node.this.name.lower()),
+                  None)
+    return Measure("agg", m.table, fn, col=ColRef(m.table, column)) if column else None
