@@ -360,19 +360,31 @@ class Assembler:
             orders.append(Order(desc, measure=idx))
             if limit is None:
                 # "which suppliers ..." asks for a few, "which nation ..." for one
-                grouped = [p for t, _, p in r.entities if any(d.col.table == t or d.name == t for d in dims)]
+                # ("which segment's customers ...": the customers are not what is grouped, the segment is)
+                grouped = [p for t, _, p in r.entities if any(d.name == t or self._names_row(d, t) for d in dims)]
                 limit = 10 if grouped and grouped[0] else 1
         orders = [self._fill_order(o, measures, dims) for o in orders]
         if not dims and (orders or limit) and r.extremes and all(o.measure is not None for o in orders):
             raise NotUnderstood("Highest or lowest among what? Name what to compare.", ())
         if not orders and dims:
-            if any(d.grain for d in dims):
-                orders = [Order(False, dim=i) for i, d in enumerate(dims) if d.grain]
+            if any(d.grain or self._is_year(d.col) for d in dims):
+                # a series over time, a grain or a year column ("average rating per review year"), reads in time order
+                orders = [Order(False, dim=i) for i, d in enumerate(dims) if d.grain or self._is_year(d.col)]
             else:
                 orders = [Order(True, measure=0)]
         conditions = self._conditions(base)
         return QuerySpec(base, tuple(measures), tuple(dims), (), tuple(conditions), tuple(r.having),
                          tuple(orders), limit, False)
+
+    def _is_year(self, ref: ColRef) -> bool:
+        """A number column named as a year ("review_year", "Year"): its groups are periods."""
+        info = self.lex.tables.get(ref.table)
+        return info is not None and ref.column in info.numeric and info.column_words.get(ref.column, ())[-1:] == ("year",)
+
+    def _names_row(self, d: Dim, table: str) -> bool:
+        """Whether a grouping shows the rows of ``table`` themselves (their label or key), not a category."""
+        info = self.lex.tables[table]
+        return d.col.table == table and d.col.column in (*info.labels, *info.pk)
 
     def _named_columns_replace_labels(self, dims: list[Dim]) -> list[Dim]:
         """'document ids and the number of paragraphs in each document': the columns the question names

@@ -12,6 +12,7 @@ from dataclasses import replace
 import sqlglot
 from sqlglot import exp
 
+from nl2sql.planner.defaults import default_filter
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Edge, JoinGraph, Path
@@ -218,7 +219,7 @@ class Compiler:
         # conditions first: whether a child table is joined decides how rows are counted
         where = [self._where(c) for c in self._main_conditions()] + self._exists()
         for table in s.default_filters:          # the overlay's default rows of the base table
-            f = self.lex.tables[table].table.default_filter
+            f = default_filter(self.lex, table)
             if f is not None and table == s.base:
                 where.append(self.model_sql(f.sql, table, (), alias=s.base))
         names: set[str] = set()

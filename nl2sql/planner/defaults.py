@@ -23,9 +23,11 @@ from nl2sql.planner.words import phrases
 
 
 def default_filter(lex: Lexicon, table: str) -> NamedFilter | None:
-    """The default filter of a table of the lexicon, if the overlay gave it one."""
+    """The default filter of a table of the lexicon: the overlay's, else the one a metric named as the
+    table's count implies (``counting.py``)."""
     info = lex.tables.get(table)
-    return info.table.default_filter if info is not None else None
+    declared = info.table.default_filter if info is not None else None
+    return declared or lex.implied_defaults.get(table)
 
 
 def with_default_filter(spec: QuerySpec, question: str, lex: Lexicon) -> QuerySpec:

@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel, Table
 from catalog_semantics.text import plain_words, stem, words
+from nl2sql.planner.counting import count_nouns, implied_defaults
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import word_list
@@ -74,6 +75,8 @@ class Lexicon:
     filters: dict[str, NamedFilter] = field(default_factory=dict)
     dialect: str = "duckdb"
     letters: dict[str, list[Concept]] = field(default_factory=dict)  # one-letter codes ('A'), by letter
+    # the rows a table's count means when a metric named as that count counts only some (counting.py)
+    implied_defaults: dict[str, NamedFilter] = field(default_factory=dict)
 
 
 _CACHE: weakref.WeakKeyDictionary[SemanticModel, Lexicon] = weakref.WeakKeyDictionary()
@@ -124,9 +127,14 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
             pk = Concept("column", info.key, info.pk[0], strength=1)
             for word in ("id", "ids", "identifier"):
                 lex.names.setdefault((stem(word),), []).append(pk)
+    lex.implied_defaults = implied_defaults(model.metrics, lambda ws, t: _names_table(lex, ws, t),
+                                            (*model.filters,), model.dialect)
     for m in model.metrics:
         concept = Concept("metric", m.table.lower(), name=m.name)
         for phrase in (m.name, *m.synonyms):
+            if m.table.lower() in lex.implied_defaults and _names_table(lex, count_nouns(tuple(words(phrase))),
+                                                                         m.table.lower()):
+                continue    # "number of employees" counts the table's rows, under its implied default
             _add(lex.names, tuple(words(phrase)), concept)
             for variant in counting_phrasings(tuple(words(phrase))) if _counts(m, model.dialect) else ():
                 _add(lex.names, variant, concept)
@@ -142,6 +150,12 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
             if len(w) >= 4 and not w.isdigit():
                 lex.vocab.setdefault(w[0], set()).add(w)
     return lex
+
+
+def _names_table(lex: Lexicon, phrase: tuple[str, ...], table: str) -> bool:
+    key = tuple(name_stem(w) for w in phrase)
+    return bool(phrase) and any(c.kind == "table" and c.table == table and c.strength >= 2
+                                for c in lex.names.get(key, ()))
 
 
 def _counts(m: Metric, dialect: str) -> bool:
@@ -184,9 +198,14 @@ def _flag_filters(model: SemanticModel) -> list[NamedFilter]:
     for t in model.tables:
         for c in t.columns:
             parts = words(c.name)
-            if c.type.upper() not in ("BOOLEAN", "BOOL") or len(parts) < 2 or parts[0] not in word_list("flag_prefixes"):
+            if c.type.upper() not in ("BOOLEAN", "BOOL"):
                 continue
-            state = " ".join(parts[1:])
+            if len(parts) >= 2 and parts[0] in word_list("flag_prefixes"):
+                state = " ".join(parts[1:])
+            elif len(parts) == 1 and parts[0].endswith("ed"):
+                state = parts[0]        # a participle names the state too: 'completed' enrolments
+            else:
+                continue
             name = f"{state} {' '.join(words(t.name))}"
             if name not in named:
                 out.append(NamedFilter(name=name, sql=f"{t.name}.{c.name}", table=t.name,

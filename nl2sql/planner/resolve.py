@@ -149,7 +149,7 @@ def _neighbour_tables(items: list[Item], n: int) -> set[str]:
             k += step
         if 0 <= k < len(items) and items[k].kind == "concept":
             tables = {c.table for c in strongest(items[k].concepts) if c.kind == "table"}
-            found.update(tables or {c.table for c in items[k].concepts if c.kind == "column"})
+            found.update(tables or {c.table for c in items[k].concepts if c.kind in ("column", "filter")})
     return found
 
 
