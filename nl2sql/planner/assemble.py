@@ -10,7 +10,7 @@ from datetime import date
 import sqlglot
 from sqlglot import exp
 
-from catalog_semantics.text import STOPWORDS
+from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.clarify import Ambiguity, path_qualifiers
 from nl2sql.planner.intent import NotUnderstood, Reading
 from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up
@@ -376,6 +376,11 @@ class Assembler:
         return QuerySpec(base, tuple(measures), tuple(dims), (), tuple(conditions), tuple(r.having),
                          tuple(orders), limit, False)
 
+    def _named(self, ref: ColRef) -> bool:
+        """Whether the question spells every word of the column's name."""
+        said = set(self.r.words)
+        return all(stem(w) in said for w in self.lex.tables[ref.table].column_words.get(ref.column, ("?",)))
+
     def _is_year(self, ref: ColRef) -> bool:
         """A number column named as a year ("review_year", "Year"): its groups are periods."""
         info = self.lex.tables.get(ref.table)
@@ -435,6 +440,15 @@ class Assembler:
             if not measures:
                 raise NotUnderstood("Top or bottom by what?", ())
             return replace(o, measure=next(i for i, m in enumerate(measures)))
+        if o.col is not None and measures and dims and all(o.col not in (d.col, *d.keys) for d in dims):
+            # groups sort by one of their own columns: "ordered by id" names the grouping's id
+            words = self.lex.tables[o.col.table].column_words.get(o.col.column, ())[-1:]
+            same = [i for i, d in enumerate(dims)
+                    if self.lex.tables[d.col.table].column_words.get(d.col.column, ())[-1:] == words]
+            if len(same) != 1:
+                raise NotUnderstood("The groups cannot be sorted by a column that is not one of them.",
+                                    (self._col_words(o.col),))
+            return replace(o, col=None, dim=same[0])
         return o
 
     def _on_path(self, base: str, table: str, dims: list[Dim]) -> bool:
@@ -716,11 +730,17 @@ class Assembler:
                 r.existence.append((table, False, _pos))
         orders = list(r.orders)
         limit = r.limit
+        asked_at = min([pos for _, pos in r.projections if pos >= 0] + [pos for _, pos, _ in r.entities],
+                       default=10**6)
         for desc, target, _pos in r.extremes:
             kind, obj = target  # type: ignore[misc]
             if kind != "column" or not self.up(base, obj.table, obj.via):
                 raise NotUnderstood("Ranking a list by a total is not something I can do yet.", ())
             orders.append(Order(desc, col=obj))
+            if _pos < asked_at and obj not in projections and self._named(obj):
+                # "the smallest version number and its type code": the column is asked for first, so shown
+                # (not "the 10 most expensive parts", where the adjective only ranks them)
+                projections.insert(0, obj)
             if limit is None:
                 # "for the cars with 4 cylinders, which model has the largest ...": one, as the verb says
                 singular_verb = any(w in ("has", "is", "was", "doe") for w in r.words) and \

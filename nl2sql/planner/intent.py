@@ -238,6 +238,8 @@ class Reader(RankingSteps, ComparisonSteps):
         it = self.seq[j]
         kinds = {c.kind for c in it.concepts}
         if kinds <= {"value", "valueword"}:
+            if all(c.column != self._prev_column(j) for c in it.concepts) and self._code_after_column(j):
+                return                   # "template type code CV": the value of the column just named
             return self._value(j)
         nxt = self.at(j + 1)
         compared = nxt is not None and (j + 1) not in self.used and (
@@ -322,6 +324,11 @@ class Reader(RankingSteps, ComparisonSteps):
         self.r.conditions.append(Condition("in", c.table, ref, "in", (value,), negated=self.take_neg(),
                                            text=f"{prev.text} {self.seq[j].text}"))  # type: ignore[union-attr]
         return True
+
+    def _prev_column(self, j: int) -> str | None:
+        prev = self.at(j - 1)
+        c = _one(prev, "column") if prev is not None and prev.kind == "concept" else None
+        return c.column if c is not None else None
 
     def _relation_verb(self, word: str) -> bool:
         """'parts supplied by ...', 'orchestras conducted by ...', 'students enrolled in ...': a verb

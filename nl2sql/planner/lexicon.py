@@ -101,6 +101,7 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
     fk_cols = {(r.from_table.lower(), c.lower()) for r in model.relationships for c in r.from_columns}
     fk_cols |= {(r.to_table.lower(), c.lower()) for r in model.relationships for c in r.to_columns}
     lex = Lexicon({}, {}, {}, {}, {}, dialect=model.dialect)
+    table_words = frozenset(name_stem(w) for t in model.tables for w in words(t.name))
     lex.metrics = {m.name: m for m in model.metrics}
     lex.filters = {f.name: f for f in model.filters}
     for t in model.tables:
@@ -122,7 +123,7 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
             if len(phrase) == 1:         # "Suppliers (vendors) ...": the bracketed word, or a one-word head
                 _add(lex.names, phrase, Concept("table", info.key, strength=1))
         for c in t.columns:
-            _add_column(lex, info, c)
+            _add_column(lex, info, c, table_words)
         if len(info.pk) == 1:            # "the ids of the students": the key of the table named next
             pk = Concept("column", info.key, info.pk[0], strength=1)
             for word in ("id", "ids", "identifier"):
@@ -230,7 +231,7 @@ def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], c
     found.append(concept)
 
 
-def _add_column(lex: Lexicon, info: TableInfo, c: Column) -> None:
+def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset[str] = frozenset()) -> None:
     col = c.name
     base = info.column_words[col]
     strong = Concept("column", info.key, col, value="label" if col in info.labels else None)
@@ -238,7 +239,8 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column) -> None:
     _add(lex.names, tuple(words(col)), strong)
     for syn in c.synonyms:
         _add(lex.names, tuple(words(syn)), strong)
-    if len(base) > 1 and base[-1] not in _KEY_WORDS:
+    if len(base) > 1 and base[-1] not in _KEY_WORDS and name_stem(base[-1]) not in table_words:
+        # the last word alone, weakly ("definition tv" is not what "cartoons on TV" names: a table word)
         _add(lex.names, base[-1:], Concept("column", info.key, col, strength=1))
     for phrase in _comment_phrases(c.comment, table=False):
         _add(lex.names, phrase, Concept("column", info.key, col, strength=1))

@@ -178,10 +178,25 @@ def _swapped(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
     if k >= len(tokens) or tokens[k].kind != "word":
         return None
     names = lex.names.get((tokens[k].stem, tokens[i].stem), [])
-    if not names:
-        return None
-    text = " ".join(t.text for t in tokens[i:k + 1])
-    return Item("concept", i, k + 1, text, concepts=tuple(names))
+    if names:
+        text = " ".join(t.text for t in tokens[i:k + 1])
+        return Item("concept", i, k + 1, text, concepts=tuple(names))
+    # "value of urgent orders": a filter or value between names the rows; "value of" alone is the name, the
+    # filter and the noun are read on their own
+    for n in (1, 2):
+        noun = k + n
+        if noun < len(tokens) and tokens[noun].kind == "word" and lex.names.get((tokens[noun].stem, tokens[i].stem)) \
+                and (_restricts(tuple(t.stem for t in tokens[k:noun]), lex)
+                     or _restricts(tuple(t.stem for t in tokens[k:noun + 1]), lex)):
+            return Item("concept", i, i + 2, f"{tokens[i].text} {tokens[i + 1].text}",
+                        concepts=tuple(lex.names[(tokens[noun].stem, tokens[i].stem)]))
+    return None
+
+
+def _restricts(stems: tuple[str, ...], lex: Lexicon) -> bool:
+    """Whether words name a filter or a value (what narrows the rows of a noun right after them)."""
+    found = lex.names.get(stems, []) + lex.values.get(stems, [])
+    return bool(found) and all(c.kind in ("filter", "value") for c in found)
 
 
 def _correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:

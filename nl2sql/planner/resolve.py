@@ -12,6 +12,7 @@ from dataclasses import replace
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
+from nl2sql.planner.tokens import name_stem
 
 
 def strongest(concepts: tuple[Concept, ...]) -> tuple[Concept, ...]:
@@ -77,6 +78,7 @@ def _distance(graph: JoinGraph, a: str, b: str) -> int:
 
 def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Item], list[str]]:
     """Narrow every concept item to one concept where the context allows; returns ambiguous phrases."""
+    items = _column_word_joins_value(items, lex)
     items = [replace(it, concepts=_same_meaning_once(it.concepts, lex)) if it.kind == "concept" else it
              for it in items]
     original = [it.concepts for it in items]
@@ -138,6 +140,35 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
                 ambiguous.append(it.text)
         out.append(replace(it, concepts=cands))
     return out, ambiguous
+
+
+def _column_word_joins_value(items: list[Item], lex: Lexicon) -> list[Item]:
+    """'the series Sky Radio' where 'Sky Radio' is a ``series_name``: a word that only weakly names a table,
+    right before a value whose column it names, is part of the value's phrase, not another table."""
+    out: list[Item] = []
+    n = 0
+    while n < len(items):
+        it = items[n]
+        nxt = items[n + 1] if n + 1 < len(items) else None
+        if nxt is not None and _names_value_column(it, nxt, lex):
+            out.append(replace(nxt, start=it.start, text=f"{it.text} {nxt.text}"))
+            n += 2
+            continue
+        out.append(it)
+        n += 1
+    return out
+
+
+def _names_value_column(it: Item, nxt: Item, lex: Lexicon) -> bool:
+    if not (it.kind == "concept" and it.concepts and nxt.kind == "concept" and nxt.concepts):
+        return False
+    if not all(c.kind == "table" and c.strength == 1 for c in it.concepts) \
+            or not all(c.kind == "value" for c in nxt.concepts) \
+            or len({(c.table, c.column) for c in nxt.concepts}) != 1:
+        return False
+    col = nxt.concepts[0]
+    named = {name_stem(w) for w in lex.tables[col.table].column_words.get(col.column or "", ())}
+    return name_stem(it.text.lower()) in named
 
 
 def _neighbour_tables(items: list[Item], n: int) -> set[str]:
