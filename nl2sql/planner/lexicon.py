@@ -30,6 +30,7 @@ _ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))
 # Words that name a table's role rather than its rows ("cars data", "student details", "order records")
 _CONTAINER_WORDS = frozenset(word_list("container_words"))
 _COMMENT_STOP = frozenset(word_list("comment_stop"))
+_UNITS = frozenset(word_list("measure_units"))
 # How a count is named ("number of X", "X count") and asked for ("how many X"): see counting_phrasings
 _COUNT_LEADS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_leads"))
 _COUNT_TAILS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_tails"))
@@ -101,7 +102,8 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
     fk_cols = {(r.from_table.lower(), c.lower()) for r in model.relationships for c in r.from_columns}
     fk_cols |= {(r.to_table.lower(), c.lower()) for r in model.relationships for c in r.to_columns}
     lex = Lexicon({}, {}, {}, {}, {}, dialect=model.dialect)
-    table_words = frozenset(name_stem(w) for t in model.tables for w in words(t.name))
+    # the first word of a multi-word table name ("TV" of TV_Channel, TV_series) names those tables
+    table_words = frozenset(name_stem(words(t.name)[0]) for t in model.tables if len(words(t.name)) > 1)
     lex.metrics = {m.name: m for m in model.metrics}
     lex.filters = {f.name: f for f in model.filters}
     for t in model.tables:
@@ -239,8 +241,10 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
     _add(lex.names, tuple(words(col)), strong)
     for syn in c.synonyms:
         _add(lex.names, tuple(words(syn)), strong)
-    if len(base) > 1 and base[-1] not in _KEY_WORDS and name_stem(base[-1]) not in table_words:
-        # the last word alone, weakly ("definition tv" is not what "cartoons on TV" names: a table word)
+    if len(base) > 1 and base[-1] in _UNITS:
+        _add(lex.names, base[:-1], Concept("column", info.key, col, strength=2))   # "capacity" of capacity_kg
+    if len(base) > 1 and base[-1] not in _KEY_WORDS and base[-1] not in _UNITS and name_stem(base[-1]) not in table_words:
+        # the last word alone, weakly ("definition tv" is not what "cartoons on TV" names: a table's word)
         _add(lex.names, base[-1:], Concept("column", info.key, col, strength=1))
     for phrase in _comment_phrases(c.comment, table=False):
         _add(lex.names, phrase, Concept("column", info.key, col, strength=1))
@@ -401,7 +405,8 @@ def _split_compound(w: str, known: set[str]) -> tuple[str, ...]:
         return (w,)
     for cut in range(3, len(w) - 2):
         head, tail = w[:cut], w[cut:]
-        if tail in known and (head in known or len(head) >= 3):
+        # an unknown head must be a word's length: "capacity" is not "capa city"
+        if tail in known and (head in known or len(head) >= 5):
             return (*_split_compound(head, known), tail)
     return (w,)
 

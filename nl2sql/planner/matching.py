@@ -60,6 +60,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             i += 1
             continue
         found = _longest(tokens, i, lex, cues)
+        found = _cue_before_longer(tokens, i, found, lex, cues)
         if found is not None:
             items.append(found)
             i = found.end
@@ -74,6 +75,22 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             items.append(Item("unknown", i, i + 1, tok.text))
         i += 1
     return items
+
+
+def _cue_before_longer(tokens: tuple[Token, ...], i: int, found: Item | None, lex: Lexicon,
+                       cues: dict) -> Item | None:
+    """'total compensation paid': when a name begins with a function word ("total compensation") and a longer
+    name starts right after it ("compensation paid"), the word is the function word and the longer name wins,
+    so no word is left over."""
+    if found is None or found.kind != "concept" or found.end - i < 2:
+        return found
+    alone = cues.get((tokens[i].stem,), ())
+    if not any(c.kind == "agg" for c in alone):
+        return found
+    nxt = _longest(tokens, i + 1, lex, cues)
+    if nxt is None or nxt.kind != "concept" or nxt.end <= found.end:
+        return found
+    return Item("cue", i, i + 1, tokens[i].text, cues=alone)
 
 
 def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:
