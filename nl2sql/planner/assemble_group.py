@@ -99,7 +99,7 @@ class GroupingAssembler(TablesAssembler):
                 # "which suppliers ..." asks for a few, "which nation ..." for one
                 # ("which segment's customers ...": the customers are not what is grouped, the segment is)
                 grouped = [p for t, _, p in r.entities if any(d.name == t or self._names_row(d, t) for d in dims)]
-                limit = 10 if grouped and grouped[0] else 1
+                limit = 10 if grouped and all(grouped) else 1      # "the contestant who ...": one
         orders = [self._fill_order(o, measures, dims) for o in orders]
         if not dims and (orders or limit) and r.extremes and all(o.measure is not None for o in orders):
             raise NotUnderstood("Highest or lowest among what? Name what to compare.", ())

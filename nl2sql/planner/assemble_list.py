@@ -197,6 +197,11 @@ class ListingAssembler(GroupingAssembler):
             if o.col is not None and o.col not in projections:
                 helpers.append(o.col)
         distinct = r.distinct or subject is None
+        own = {*self.lex.tables[base].pk, *self.lex.tables[base].labels}
+        if r.and_values and not any(p.table == base and p.column in own for p in projections):
+            # "the document id with paragraph text 'Brazil' and 'Ireland'": ids with either text, or with both?
+            raise NotUnderstood("“… and …” may mean rows with either value or things having both; say “or” or "
+                                "“both”.", tuple(self._col_words(c) for c in r.and_values))
         if subject is None and not r.distinct and not (orders or limit) and "all" in r.words and projections and all(
                 p.column in self.lex.tables[p.table].numeric and p.column not in self.lex.tables[p.table].keys
                 for p in projections):

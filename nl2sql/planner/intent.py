@@ -376,6 +376,8 @@ class Reader(RankingSteps, ComparisonSteps):
                 raise NotUnderstood("“both … and …” asks for rows having each value; I can only match "
                                     "either value.", ("both",))
             values.append(cs[0].value)
+            if conj.has("and"):
+                self.r.and_values.append(ColRef(table, column))
             self.used |= {k, k + 1}
             k += 2
         # "building segment", "segment building", "ship mode air": the column named next to its value
