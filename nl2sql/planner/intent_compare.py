@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from nl2sql.planner.intent_base import ReaderBase
 from nl2sql.planner.reading import (
     NotUnderstood,
-    Reading,
     _is_fraction,
     _one,
 )
@@ -19,10 +19,9 @@ from nl2sql.planner.timefilters import is_year
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
 
 
-class ComparisonSteps:
+class ComparisonSteps(ReaderBase):
     """Steps for numeric comparisons, bare numbers and text containment; mixed into ``Reader``."""
 
-    r: Reading
     def _numbers_after(self, k: int, between: bool) -> tuple[tuple[float, ...], int] | None:
         it = self.at(k)
         if it is None or k in self.used:
