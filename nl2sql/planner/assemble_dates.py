@@ -47,7 +47,10 @@ class DatedAssembler(AssemblerBase):
 
     def _year_column(self, base: str) -> ColRef | None:
         for t in self._by_distance(base):
-            cols = [c for c, w in self.lex.tables[t].column_words.items() if w == ("year",)]
+            info = self.lex.tables[t]
+            # "Year", or a number named as the year of something ("review_year", "fiscal_year")
+            cols = [c for c, w in info.column_words.items() if w == ("year",)] or \
+                [c for c, w in info.column_words.items() if w[-1:] == ("year",) and c in info.numeric]
             if len(cols) == 1:
                 return ColRef(t, cols[0])
         return None
@@ -165,6 +168,10 @@ class DatedAssembler(AssemblerBase):
         dims = []
         for unit in self.r.unit_dims:
             col = self._date_column(base)
+            year_col = self._year_column(base) if col is None and unit == "year" else None
+            if year_col is not None and year_col.table == base:
+                dims.append(Dim(year_col))   # "reviews per year": the rows' own year column
+                continue
             if col is None:
                 raise Ambiguity(f"I could not tell which date to group by {unit}.", (unit,), phrase=unit,
                                 readings=tuple(f"{unit} of {d}" for d in self._date_choices(base)))

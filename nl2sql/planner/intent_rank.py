@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nl2sql.planner.lexicon import Concept
+from nl2sql.planner.matching import Item
 from nl2sql.planner.intent_base import ReaderBase
 from nl2sql.planner.reading import (
     NotUnderstood,
@@ -18,6 +19,7 @@ from nl2sql.planner.reading import (
 )
 from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
+from nl2sql.planner.words import word_list
 
 
 class RankingSteps(ReaderBase):
@@ -70,7 +72,25 @@ class RankingSteps(ReaderBase):
             self.used.add(j)
             self.r.conditions.append(Condition("filter", f.table, filter_name=f.name, text=it.text))
             return ("table", f.table)
+        if fn == "count" and self._value_as_noun(it):
+            # "how many contractors": the rows holding that value ('Contractor'), said as a plural noun
+            self.used.add(j)
+            self._value(j)
+            return ("table", it.concepts[0].table)
         return None
+
+    def _value_as_noun(self, it: Item) -> bool:
+        """A value of one column written as a plural noun ('contractors' for 'Contractor')."""
+        values = {(c.table, c.column, (c.value or "").lower()) for c in it.concepts if c.kind == "value"}
+        if len(values) != 1 or len(it.concepts) != len([c for c in it.concepts if c.kind == "value"]):
+            return False
+        table, column, value = next(iter(values))
+        said = it.text.lower()
+        # only a column that sorts the rows into kinds (employment_type, PetType): a contractor is an
+        # employee, but a line item shipped by TRUCK is not a truck
+        kind = self.info(table).column_words.get(column or "", ())[-1:]
+        return said != value and said.endswith("s") and not value.endswith("s") \
+            and bool(kind) and kind[0] in word_list("kind_words")
 
     def _aggregate(self, j: int) -> None:
         fns = [self.seq[j].cue("agg").arg]  # type: ignore[union-attr]
@@ -99,6 +119,10 @@ class RankingSteps(ReaderBase):
             if fns == ["sum"] and self._next_is_measure(k):
                 return                   # "total revenue", "total order value": the metric is a total
             raise NotUnderstood("I could not tell what to count or total.", (self.seq[j].text,))
+        if fns == ["sum"] and target[0] == "table" and self._has_amounts(str(target[1])):
+            # "total emissions", "total orders": how many rows, or the sum of one of their amounts? Never a guess
+            raise NotUnderstood("“total” of rows may mean how many there are or the sum of one of their amounts; "
+                                "ask “how many” or name the amount.", (self.seq[j].text,))
         if fns == ["avg", "count"] and target[0] == "table":
             # "the average number of line items per order": rows per member of the group named next
             per = self._per_entity(k + 1)
@@ -127,6 +151,18 @@ class RankingSteps(ReaderBase):
             else:                        # "in ascending order of count": the direction came first
                 self.r.orders[pending] = replace(self.r.orders[pending], measure=self.last_measure)
         self.aggregated.add(max(n for n in self.used if n <= k + 1) if self.used else k)
+
+    def _has_amounts(self, table: str) -> bool:
+        """Whether a table's rows carry an amount: a number that is not a key or a year, or a column named
+        as an amount even when stored as text ("GHG_QTY")."""
+        info = self.info(table)
+        amounts = set(word_list("amount_words"))
+        for col, ws in info.column_words.items():
+            if col in info.keys or ws[-1:] == ("year",):
+                continue
+            if col in info.numeric or amounts & set(ws):
+                return True
+        return False
 
     def _per_entity(self, k: int) -> str | None:
         """'... per order': the table after a grouping word, consumed."""
