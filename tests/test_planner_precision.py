@@ -32,6 +32,7 @@ DEMO_DECLINED = [
     ("Why are sales in AFRICA lower than in EUROPE?", "why"),
     ("total orders in 1995", "total"),
     ("How many trucks do we own?", ""),
+    ("How many customers are in 3 segments?", "3"),
 ]
 # (question, SQL fragments that must be there, fragments that must not)
 DEMO_ANSWERED = [

@@ -17,6 +17,7 @@ from nl2sql.planner.reading import (
 from nl2sql.planner.spec import ColRef, Condition, Having, Measure
 from nl2sql.planner.timefilters import is_year
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
+from nl2sql.planner.words import word_list
 
 
 class ComparisonSteps(ReaderBase):
@@ -197,6 +198,10 @@ class ComparisonSteps(ReaderBase):
                                               self.at(j + 2) is not None and self.at(j + 2).kind == "unknown"  # type: ignore[union-attr]
                                               and self.table(j + 3) is not None))))
         if names_next and v is not None and v == int(v) and v > 0 and self.r.limit is None and not is_year(it):
+            before = self._raw_words[it.start - 1] if it.start > 0 else ""
+            if before in word_list("count_prepositions"):
+                # "customers in 3 segments": after a preposition the number counts things, it does not cut rows
+                raise NotUnderstood("A number after a preposition is not how many rows to show.", (before, it.text))
             nxt_table = self.table(j + 1)
             if nxt_table is not None and any(t != nxt_table and p < j for t, p, _ in self.r.entities):
                 # "customers with 5 orders": a count of other rows, not how many rows to show
