@@ -19,6 +19,21 @@ from nl2sql.planner.spec import (
 class GroupingAssembler(TablesAssembler):
     # ------------------------------------------------------------------------------------------
     def _aggregate(self) -> QuerySpec:
+        """A measured question: its measures, the base table they are counted on, groupings, ranking."""
+        r = self.r
+        measures = self._measures()
+        base = self._base(measures)
+        base = self._bridge_base(base, measures)
+        if r.periods:
+            self._time_conditions(base)      # a year column compared with a year is not also shown
+        dims = self._groupings(base, measures)
+        orders, limit = self._ranking(measures, dims)
+        conditions = self._conditions(base)
+        return QuerySpec(base, tuple(measures), tuple(dims), (), tuple(conditions), tuple(r.having),
+                         tuple(orders), limit, False)
+
+    def _measures(self) -> list[Measure]:
+        """The reading's measures, counts given the rows they count ("how many" of the subject)."""
         r = self.r
         if r.per_value:
             listed = [c.col for c in r.conditions if c.kind == "in" and len(c.values) > 1 and c.col]
@@ -37,15 +52,37 @@ class GroupingAssembler(TablesAssembler):
         for _desc, target, _pos in r.extremes:
             if target[0] in ("metric", "table"):  # type: ignore[index]
                 self._measure_index(target, measures)
-        base = self._base(measures)
-        base = self._bridge_base(base, measures)
-        if r.periods:
-            self._time_conditions(base)      # a year column compared with a year is not also shown
+        return measures
+
+    def _groupings(self, base: str, measures: list[Measure]) -> list[Dim]:
+        """What the measures are grouped by, each shown once; a grouping that would count a row twice
+        is declined."""
+        r = self.r
         # "average quantity per line item": grouping by the rows being measured groups nothing
         dims = [self._resolve_dim(d) for d in r.dims
                 if not (d.col.column == "" and d.col.table == base and d.col.via is None)]
+        dims = self._subject_groupings(base, measures, dims)
+        for ref, _pos in r.projections:
+            info = self.lex.tables[ref.table]
+            if ref.column in info.numeric and not (r.limit or r.extremes):
+                raise NotUnderstood("I could not tell what to do with a number column.",
+                                    (self._col_words(ref),))
+            dims.append(self._resolve_dim(Dim(ref)))
+        dims = self._named_columns_replace_labels(dims) + self._grain_dims(base)
+        seen: list[ColRef] = []
+        unique = []
+        for d in dims:
+            if d.col in seen and d.grain is None:
+                continue
+            seen.append(d.col)
+            unique.append(d)
+        self._check_groupings(base, measures, unique)
+        return unique
+
+    def _subject_groupings(self, base: str, measures: list[Measure], dims: list[Dim]) -> list[Dim]:
+        """The tables the question names become groupings when it ranks or filters their members."""
+        r = self.r
         used_tables = {m.table for m in measures} | {d.col.table for d in dims}
-        # the subject becomes a grouping when the question ranks or filters its members
         ranks = bool(r.having or r.extremes or r.limit or r.orders)
         for table, _pos, _plural in r.entities:
             if table in used_tables or any(self.up(base, table) and table == d.col.via for d in dims):
@@ -63,33 +100,26 @@ class GroupingAssembler(TablesAssembler):
             else:
                 raise NotUnderstood(f"I could not tell what {self._describe_table(table)} has to do with the "
                                     "question.", (self._describe_table(table),))
-        for ref, _pos in r.projections:
-            info = self.lex.tables[ref.table]
-            if ref.column in info.numeric and not (r.limit or r.extremes):
-                raise NotUnderstood("I could not tell what to do with a number column.",
-                                    (self._col_words(ref),))
-            dims.append(self._resolve_dim(Dim(ref)))
-        dims = self._named_columns_replace_labels(dims) + self._grain_dims(base)
-        seen: list[ColRef] = []
-        unique = []
-        for d in dims:
-            if d.col in seen and d.grain is None:
-                continue
-            seen.append(d.col)
-            unique.append(d)
-        dims = unique
+        return dims
+
+    def _check_groupings(self, base: str, measures: list[Measure], dims: list[Dim]) -> None:
         for d in dims:
             for ref in (d.col, *d.keys):
                 if not self.up(base, ref.table, ref.via):
                     raise NotUnderstood(f"Grouping {self._describe_table(base)} by {self._col_words(ref)} "
                                         "would count some of them more than once.", (self._col_words(ref),))
-        if r.having and not dims:
+        if self.r.having and not dims:
             raise NotUnderstood("I could not tell what the number is compared with.", ())
         base_key = set(self.lex.tables[base].pk)
         if any(d.col.table == base and d.col.column in base_key and len(base_key) == 1 for d in dims) \
                 and any(m.kind == "rows" and m.table == base for m in measures):
             raise NotUnderstood("Counting rows per row identifier counts one each; group by something else.",
                                 ())
+
+    def _ranking(self, measures: list[Measure], dims: list[Dim]) -> tuple[list[Order], int | None]:
+        """The order and the number of groups shown: by the extreme asked for, else time order for a
+        series, else the first measure highest first."""
+        r = self.r
         orders = list(r.orders)
         limit = r.limit
         for desc, target, _pos in r.extremes:
@@ -109,9 +139,7 @@ class GroupingAssembler(TablesAssembler):
                 orders = [Order(False, dim=i) for i, d in enumerate(dims) if d.grain or self._is_year(d.col)]
             else:
                 orders = [Order(True, measure=0)]
-        conditions = self._conditions(base)
-        return QuerySpec(base, tuple(measures), tuple(dims), (), tuple(conditions), tuple(r.having),
-                         tuple(orders), limit, False)
+        return orders, limit
 
     def _named(self, ref: ColRef) -> bool:
         """Whether the question spells every word of the column's name."""

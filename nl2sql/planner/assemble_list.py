@@ -97,21 +97,49 @@ class ListingAssembler(GroupingAssembler):
         return self._aggregate()
 
     def _listing(self) -> QuerySpec:
+        """A list of rows or values: what is shown, on which rows, in which order, and the checks that
+        decline lists whose meaning would be a guess."""
         r = self.r
         if r.unit_dims:
             raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
-        if not (r.projections or r.dims or r.orders or r.limit or r.extremes or r.star or r.distinct) \
-                and r.entities and r.entities[0][1] == 0 and r.entities[0][2] \
-                and all(any(c.table == t for c in r.conditions) for t, _, _ in r.entities[1:]) \
-                and r.periods and r.words and (r.words[0],) not in cue_index() \
-                and set(self.lex.tables[r.entities[0][0]].labels) <= set(self.lex.tables[r.entities[0][0]].pk):
+        if self._counted_noun_phrase():
             # "shipments created in March 2025", "orders placed by BUILDING customers in Q1 1995": a bare noun
             # phrase (no "list", "show", "which") for a period, about rows with no name to list (other tables
             # named only to filter): how many, not a page of keys ("depots in the NORTH region" lists)
             r.measures.append(Measure("rows", r.entities[0][0], "count"))
             r.entities = []
             return self._aggregate()
-        # "each teacher's name": in a list, 'each' only names what is listed
+        self._each_listed()
+        subject = self._subject()
+        subject, base, projections, helpers = self._listed_columns(subject)
+        orders, limit = self._list_order(base, projections, helpers)
+        distinct = r.distinct or subject is None
+        self._check_list(base, subject, projections, bool(orders or limit))
+        conditions = self._conditions(base)
+        projections = list(dict.fromkeys(projections))     # a column named twice is shown once
+        info = self.lex.tables[base]
+        if projections and all(p.table == base and p.column not in info.pk and p.column not in info.labels
+                               for p in projections) \
+                and any(c.negated and not self.up(base, c.table, c.col.via if c.col else None) for c in conditions):
+            # "type codes not used by any document": values no row has is a set difference, not a row test
+            raise NotUnderstood("Values that no related row has need a set difference I cannot write yet.", ())
+        helpers += [ref for ref in self.moved if ref not in projections]   # what a moved filter compares
+        helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
+        return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
+                         tuple(helpers))
+
+    def _counted_noun_phrase(self) -> bool:
+        r = self.r
+        return bool(not (r.projections or r.dims or r.orders or r.limit or r.extremes or r.star or r.distinct)
+                    and r.entities and r.entities[0][1] == 0 and r.entities[0][2]
+                    and all(any(c.table == t for c in r.conditions) for t, _, _ in r.entities[1:])
+                    and r.periods and r.words and (r.words[0],) not in cue_index()
+                    and set(self.lex.tables[r.entities[0][0]].labels) <= set(self.lex.tables[r.entities[0][0]].pk))
+
+    def _each_listed(self) -> None:
+        """'each teacher's name': in a list, 'each' only names what is listed; a second table named after
+        "and" is listed too."""
+        r = self.r
         first_entity = not r.entities
         for d in r.dims:
             if d.col.column == "" and first_entity:
@@ -128,7 +156,11 @@ class ListingAssembler(GroupingAssembler):
         for t in and_tables:
             r.entities = [e for e in r.entities if e[0] != t]
             r.projections.extend((label, 10_000) for label in self._labels(t))
-        subject = self._subject()
+
+    def _listed_columns(self, subject: str | None) -> tuple[str | None, str, list[ColRef], list[ColRef]]:
+        """The subject (maybe the rows a named filter is about), the rows listed (base table), the columns
+        shown, and the helper columns (shown when helpful)."""
+        r = self.r
         projections = [p for p, _ in r.projections]
         if subject is None and not projections:
             # "list fulfilled orders": the rows a named filter is about
@@ -167,6 +199,12 @@ class ListingAssembler(GroupingAssembler):
         for table, _pos, _plural in r.entities[1:]:
             if not self.up(base, table) and self.path(base, table) is not None:
                 r.existence.append((table, False, _pos))
+        return subject, base, projections, helpers
+
+    def _list_order(self, base: str, projections: list[ColRef], helpers: list[ColRef]) -> tuple[list[Order], int | None]:
+        """How a list is sorted and cut; the column an extreme asks for first is shown, what a list is
+        ranked by is a helper."""
+        r = self.r
         orders = list(r.orders)
         limit = r.limit
         asked_at = min([pos for _, pos in r.projections if pos >= 0] + [pos for _, pos, _ in r.entities],
@@ -196,28 +234,19 @@ class ListingAssembler(GroupingAssembler):
         for o in orders:                     # what a list is ranked by is shown beside it
             if o.col is not None and o.col not in projections:
                 helpers.append(o.col)
-        distinct = r.distinct or subject is None
+        return orders, limit
+
+    def _check_list(self, base: str, subject: str | None, projections: list[ColRef], cut_or_sorted: bool) -> None:
+        r = self.r
         own = {*self.lex.tables[base].pk, *self.lex.tables[base].labels}
         if r.and_values and not any(p.table == base and p.column in own for p in projections):
             # "the document id with paragraph text 'Brazil' and 'Ireland'": ids with either text, or with both?
             raise NotUnderstood("“… and …” may mean rows with either value or things having both; say “or” or "
                                 "“both”.", tuple(self._col_words(c) for c in r.and_values))
-        if subject is None and not r.distinct and not (orders or limit) and "all" in r.words and projections and all(
+        if subject is None and not r.distinct and not cut_or_sorted and "all" in r.words and projections and all(
                 p.column in self.lex.tables[p.table].numeric and p.column not in self.lex.tables[p.table].keys
                 for p in projections):
             # "the declared value of all lost parcels": the different amounts, or their total? Never a guess
             # ("the weight of the youngest dog", "the rank of the episode 'X'" name one row: answered)
             raise NotUnderstood("Each amount, or their total? Say “total”, “average” or “list each”.",
                                 tuple(self._col_words(p) for p in projections))
-        conditions = self._conditions(base)
-        projections = list(dict.fromkeys(projections))     # a column named twice is shown once
-        info = self.lex.tables[base]
-        if projections and all(p.table == base and p.column not in info.pk and p.column not in info.labels
-                               for p in projections) \
-                and any(c.negated and not self.up(base, c.table, c.col.via if c.col else None) for c in conditions):
-            # "type codes not used by any document": values no row has is a set difference, not a row test
-            raise NotUnderstood("Values that no related row has need a set difference I cannot write yet.", ())
-        helpers += [ref for ref in self.moved if ref not in projections]   # what a moved filter compares
-        helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
-        return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
-                         tuple(helpers))
