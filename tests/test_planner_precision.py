@@ -21,7 +21,7 @@ from nl2sql.planner import plan
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from planner_conversations import demo as open_model
-from planner_snapshots import LOGI_OVERLAY, build_logistics
+from planner_snapshots import LOGI_OVERLAY, SAAS_OVERLAY, build_logistics, build_saas
 
 HR_OVERLAY = ROOT / "fixtures/final_hr/overlay.yaml"
 
@@ -143,3 +143,28 @@ def test_logistics_declines(question: str, words: str,
 def test_logistics_answers(question: str, has: list[str], lacks: list[str],
                            logistics: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     _answers(*logistics, question, has, lacks)
+
+
+def test_overlay_type_reads_text_numbers_through_a_cast(tmp_path: Path) -> None:
+    """`employee_count` is stored as VARCHAR: compared as text, '9' > '100'. Declared `type: integer` in the
+    overlay, it is numeric to the engine and every use goes through a CAST, so the ranking is by number."""
+    import yaml
+
+    overlay = yaml.safe_load(SAAS_OVERLAY.read_text())
+    overlay["tables"]["accounts"]["columns"].setdefault("employee_count", {})["type"] = "integer"
+    typed = tmp_path / "overlay.yaml"
+    typed.write_text(yaml.safe_dump(overlay, sort_keys=False))
+    db = build_saas(tmp_path / "saas.duckdb")
+    con, model = open_model(db, typed)
+    column = model.table("accounts").column("employee_count")  # type: ignore[union-attr]  # the table exists
+    assert (column.type, column.stored_type) == ("INTEGER", "VARCHAR")
+    c = plan("accounts with the most employees", model)
+    assert c.sql is not None and "CAST(accounts.employee_count AS INT)" in c.sql, c.sql
+    top = con.execute(c.sql).fetchall()
+    most = con.execute("SELECT MAX(CAST(employee_count AS INTEGER)) FROM accounts").fetchone()
+    assert most is not None and con.execute(
+        "SELECT CAST(employee_count AS INTEGER) FROM accounts WHERE account_name = ?", [top[0][0]]).fetchone() == most
+    con.close()
+    _untyped_con, untyped = open_model(db, SAAS_OVERLAY)
+    _untyped_con.close()
+    assert plan("accounts with the most employees", untyped).sql is None     # text is never ranked as a number

@@ -213,6 +213,11 @@ class ListingAssembler(GroupingAssembler):
             kind, obj = target  # type: ignore[misc]
             if kind != "column" or not self.up(base, obj.table, obj.via):
                 raise NotUnderstood("Ranking a list by a total is not something I can do yet.", ())
+            info = self.lex.tables[obj.table]
+            if obj.column not in info.numeric and obj.column not in info.dates:
+                # "the most employees" over a column stored as text: its highest is the last alphabetically
+                raise NotUnderstood("The highest or lowest of a text column is only its alphabetical order "
+                                    "(declare its type in the overlay if it holds numbers).", (self._col_words(obj),))
             orders.append(Order(desc, col=obj))
             if _pos < asked_at and obj not in projections and self._named(obj):
                 # "the smallest version number and its type code": the column is asked for first, so shown

@@ -48,7 +48,8 @@ class Compiler(ExistsCompiler):
             measure_names.append(label)
             select.append(exp.alias_(e, label, quoted=False))
         for p in s.projections + (s.helpers if self.helpful else ()):
-            select.append(self.column(p))
+            shown = self.column(p)
+            select.append(shown if isinstance(shown, exp.Column) else exp.alias_(shown, p.column, quoted=False))
         query = exp.select(*select)
         if s.distinct or (self.joined_down and not s.measures):
             query = query.distinct()

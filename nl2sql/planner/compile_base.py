@@ -67,9 +67,15 @@ class CompilerBase:
             alias = self.aliases[key]
         return alias
 
-    def column(self, ref: ColRef, alias: str | None = None) -> exp.Column:
+    def column(self, ref: ColRef, alias: str | None = None) -> exp.Expression:
+        """A column of the query; one the overlay retyped (numbers stored as text) is read through a CAST, so
+        it compares and adds up as its declared type, never alphabetically."""
         a = alias or self.alias_for(ref.table, ref.via)
-        return exp.column(ref.column, table=a, quoted=_needs_quotes(ref.column))
+        col = exp.column(ref.column, table=a, quoted=_needs_quotes(ref.column))
+        declared = self.lex.tables[ref.table].table.column(ref.column) if ref.table in self.lex.tables else None
+        if declared is not None and declared.stored_type is not None:
+            return exp.Cast(this=col, to=exp.DataType.build(declared.type, dialect=self.dialect))
+        return col
 
     # ---- expressions ----------------------------------------------------------------------------
     def literal(self, ref: ColRef | None, value: object) -> exp.Expression:

@@ -19,6 +19,8 @@ class ConceptSteps(ReaderBase):
             if all(c.column != self._prev_column(j) for c in it.concepts) and self._code_after_column(j):
                 return                   # "template type code CV": the value of the column just named
             return self._value(j)
+        if self._event_verb(j):
+            return
         nxt = self.at(j + 1)
         compared = nxt is not None and (j + 1) not in self.used and (
             nxt.has("cmp") and not nxt.has("date_cmp") or nxt.kind in ("number", "literal"))
@@ -60,6 +62,21 @@ class ConceptSteps(ReaderBase):
                     self.r.as_named.append(c)      # "owner id": the id itself, not the owner's name
             return
         self.used.discard(j)
+
+    def _event_verb(self, j: int) -> bool:
+        """'accounts that opened the most tickets': a verb naming a date column ("opened" for opened_date)
+        says which event the rows are, and which date a period applies to; it is not a column to show or
+        group by (that is said with "by", "per" or "when")."""
+        it = self.seq[j]
+        words = it.text.lower().split()
+        col = _one(it, "column")
+        prev = self.at(j - 1)
+        if col is None or col.column is None or len(words) != 1 or not words[0].endswith("ed") \
+                or col.column not in self.info(col.table).dates or (prev is not None and prev.has("group")) \
+                or self._raw_words[:1] == ["when"]:
+            return False
+        self.r.date_hints.append((col.table, col.column))
+        return True
 
     def _column_context(self, j: int) -> bool:
         return False
