@@ -168,3 +168,19 @@ def test_overlay_type_reads_text_numbers_through_a_cast(tmp_path: Path) -> None:
     _untyped_con, untyped = open_model(db, SAAS_OVERLAY)
     _untyped_con.close()
     assert plan("accounts with the most employees", untyped).sql is None     # text is never ranked as a number
+
+
+def test_a_function_word_that_is_also_a_column_is_not_guessed(tmp_path: Path) -> None:
+    """A table with a number column named `count`: "total count of X" may be its rows or that column's sum."""
+    import sqlite3
+
+    from catalog_semantics.overlay import model_from_catalog
+    from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
+
+    db = tmp_path / "v.sqlite"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE violations (violation_id INTEGER PRIMARY KEY, description TEXT, count INTEGER)")
+        con.executemany("INSERT INTO violations VALUES (?, ?, ?)", [(1, "pests", 3), (2, "floor", 1)])
+    model = model_from_catalog(SqlAlchemyWarehouse(f"sqlite:///{db}").read_catalog())
+    assert plan("total count of violations", model).sql is None
+    assert plan("how many violations are there", model).sql is not None

@@ -119,6 +119,11 @@ class RankingSteps(ReaderBase):
             if fns == ["sum"] and self._next_is_measure(k):
                 return                   # "total revenue", "total order value": the metric is a total
             raise NotUnderstood("I could not tell what to count or total.", (self.seq[j].text,))
+        if target[0] == "table" and self._cue_names_column(j, k, str(target[1])):
+            # "total count of violations" when violations has a column named count: rows, or its sum?
+            raise NotUnderstood("A word of the question is both a function word and a column of the table; "
+                                "say “number of rows” or name the column with its table.",
+                                (self.seq[j].text,))
         if fns == ["sum"] and target[0] == "table" and self._has_amounts(str(target[1])):
             # "total emissions", "total orders": how many rows, or the sum of one of their amounts? Never a guess
             raise NotUnderstood("“total” of rows may mean how many there are or the sum of one of their amounts; "
@@ -151,6 +156,14 @@ class RankingSteps(ReaderBase):
             else:                        # "in ascending order of count": the direction came first
                 self.r.orders[pending] = replace(self.r.orders[pending], measure=self.last_measure)
         self.aggregated.add(max(n for n in self.used if n <= k + 1) if self.used else k)
+
+    def _cue_names_column(self, j: int, k: int, table: str) -> bool:
+        """Whether a word of the aggregate's cue (items j..k-1) is also the whole name of a number column of
+        the table it applies to ("count", "total", "number")."""
+        info = self.info(table)
+        names = {ws for c, ws in info.column_words.items() if c in info.numeric and c not in info.keys}
+        said = {w for n in range(j, k) if (it := self.at(n)) is not None for w in it.text.lower().split()}
+        return any(len(ws) == 1 and ws[0] in said for ws in names)
 
     def _has_amounts(self, table: str) -> bool:
         """Whether a table's rows carry an amount: a number that is not a key or a year, or a column named
