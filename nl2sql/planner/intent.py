@@ -94,14 +94,7 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         it = self.seq[j]
         self.used.add(j)
         if it.kind == "unknown":
-            hints = self.lex.date_hints.get(_stem(it.text))
-            if hints:
-                self.r.date_hints.extend(sorted(hints))
-                return
-            if self._code_after_column(j) or self._relation_verb(it.text):
-                return
-            self.used.discard(j)
-            return
+            return self._unknown(j)
         if it.kind == "number":
             return self._number(j)
         if it.kind == "date":
@@ -111,8 +104,24 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
             return self._literal(j)
         if it.kind == "concept":
             return self._concept(j)
-        cue = it.cues
-        kinds = {c.kind for c in cue}
+        self._cue(j)
+
+    def _unknown(self, j: int) -> None:
+        """A word no index knows: a date's verb ("shipped"), a code after its column, a relation's verb, or
+        left unused (so the planner names it when it abstains)."""
+        it = self.seq[j]
+        hints = self.lex.date_hints.get(_stem(it.text))
+        if hints:
+            self.r.date_hints.extend(sorted(hints))
+            return
+        if self._code_after_column(j) or self._relation_verb(it.text):
+            return
+        self.used.discard(j)
+
+    def _cue(self, j: int) -> None:
+        """A function word: the step its kind calls for (vocabulary.yaml ``cues``), first kind first."""
+        it = self.seq[j]
+        kinds = {c.kind for c in it.cues}
         if "neg" in kinds:
             self.neg_at = j
         elif "mode" in kinds:
@@ -124,25 +133,13 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         elif "top" in kinds and self._top(j):
             pass
         elif "top" in kinds and "extreme" not in kinds:
-            if self._raw_words[:1] == ["when"]:
-                # "When was the first order placed": the earliest date
-                self.r.when.append(it.cue("top").arg == "asc")   # type: ignore[union-attr]  # last = latest
-                nxt = self.at(j + 1)
-                if nxt is not None and nxt.has("numword") and nxt.text.lower() == "one":
-                    self.used.add(j + 1)         # "... and when was the last one"
-            else:
-                self.used.discard(j)
+            self._first_or_last(j)
         elif "extreme" in kinds and self._raw_words[:1] == ["when"] and it.text.lower() in _WHEN_EXTREMES:
             self.r.when.append(_WHEN_EXTREMES[it.text.lower()])   # "when was the most recent order"
         elif "extreme" in kinds:
             self._extreme(j)
         elif "share" in kinds:
-            self.r.share = True
-            self.r.percent = it.cue("share").arg == "percent"  # type: ignore[union-attr]
-            t = self.table(j + 1)
-            if t:
-                self.used.add(j + 1)
-                self.r.share_table = t
+            self._share_cue(j)
         elif "grain" in kinds:
             self.r.unit_dims.append(it.cue("grain").arg)  # type: ignore[union-attr]
         elif "group" in kinds:
@@ -150,24 +147,19 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         elif "order" in kinds:
             self._order(j)
         elif "dir" in kinds:
-            desc = it.cue("dir").arg == "desc"  # type: ignore[union-attr]
-            key = self.col(j + 1) if "order" in it.text.lower() and (j + 1) not in self.used \
-                and not self.r.orders and (nxt := self.at(j + 1)) is not None and nxt.kind == "concept" \
-                and _one(nxt, "column") is not None else None
-            if key is not None and key.column not in self.info(key.table).dates:
-                # "in ascending order of age": the key follows the direction
-                self.used.add(j + 1)
-                self.r.orders.append(Order(desc, col=key))
-            elif self.r.orders:
-                self.r.orders[-1] = Order(desc, self.r.orders[-1].measure, self.r.orders[-1].col,
-                                          self.r.orders[-1].dim)
-            else:
-                self.r.orders.append(Order(desc))
+            self._direction(j)
         elif "cmp" in kinds or "cmp_post" in kinds:
             self._compare(j)
         elif "contains" in kinds:
             self._contains(j)
-        elif "distinct" in kinds:
+        elif kinds & {"distinct", "star", "unit", "month", "numword"}:
+            self._marker(j, kinds)
+        elif not kinds & {"and", "or", "stop", "list", "date_cmp"}:
+            self.used.discard(j)
+
+    def _marker(self, j: int, kinds: set[str]) -> None:
+        it = self.seq[j]
+        if "distinct" in kinds:
             self.r.distinct = True
         elif "star" in kinds:
             self.r.star = True
@@ -175,12 +167,45 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
             self.r.unit_dims.append(it.cue("unit").arg)  # type: ignore[union-attr]
         elif "month" in kinds:
             self.r.months.append(int(it.cue("month").arg))  # type: ignore[union-attr]
-        elif "numword" in kinds:
-            self._number(j, float(it.cue("numword").arg))  # type: ignore[union-attr]
-        elif kinds & {"and", "or", "stop", "list", "date_cmp"}:
-            return
         else:
+            self._number(j, float(it.cue("numword").arg))  # type: ignore[union-attr]
+
+    def _first_or_last(self, j: int) -> None:
+        """'When was the first order placed': the earliest date; elsewhere "first"/"last" is unused."""
+        it = self.seq[j]
+        if self._raw_words[:1] != ["when"]:
             self.used.discard(j)
+            return
+        self.r.when.append(it.cue("top").arg == "asc")   # type: ignore[union-attr]  # last = latest
+        nxt = self.at(j + 1)
+        if nxt is not None and nxt.has("numword") and nxt.text.lower() == "one":
+            self.used.add(j + 1)         # "... and when was the last one"
+
+    def _share_cue(self, j: int) -> None:
+        it = self.seq[j]
+        self.r.share = True
+        self.r.percent = it.cue("share").arg == "percent"  # type: ignore[union-attr]
+        t = self.table(j + 1)
+        if t:
+            self.used.add(j + 1)
+            self.r.share_table = t
+
+    def _direction(self, j: int) -> None:
+        """'descending', 'in ascending order of age': the direction of the key named next, or of the last."""
+        it = self.seq[j]
+        desc = it.cue("dir").arg == "desc"  # type: ignore[union-attr]
+        key = self.col(j + 1) if "order" in it.text.lower() and (j + 1) not in self.used \
+            and not self.r.orders and (nxt := self.at(j + 1)) is not None and nxt.kind == "concept" \
+            and _one(nxt, "column") is not None else None
+        if key is not None and key.column not in self.info(key.table).dates:
+            # "in ascending order of age": the key follows the direction
+            self.used.add(j + 1)
+            self.r.orders.append(Order(desc, col=key))
+        elif self.r.orders:
+            self.r.orders[-1] = Order(desc, self.r.orders[-1].measure, self.r.orders[-1].col,
+                                      self.r.orders[-1].dim)
+        else:
+            self.r.orders.append(Order(desc))
 
     # ---- concepts --------------------------------------------------------------------------------
 
