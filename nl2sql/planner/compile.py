@@ -12,6 +12,7 @@ from nl2sql.planner.defaults import default_filter
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.compile_base import _CMP, _name
 from nl2sql.planner.compile_exists import ExistsCompiler
+from nl2sql.planner.spec import Having, Order
 
 
 class Compiler(ExistsCompiler):
@@ -21,32 +22,10 @@ class Compiler(ExistsCompiler):
     def compile(self) -> exp.Select:
         s = self.spec
         # conditions first: whether a child table is joined decides how rows are counted
-        where = [self._where(c) for c in self._main_conditions()] + self._exists()
-        for table in s.default_filters:          # the overlay's default rows of the base table
-            f = default_filter(self.lex, table)
-            if f is not None and table == s.base:
-                where.append(self.model_sql(f.sql, table, (), alias=s.base))
-        names: set[str] = set()
-        select: list[exp.Expression] = []
-        group: list[exp.Expression] = []
-        dim_exprs: list[exp.Expression] = []
-        for d in s.dims:
-            e = self._grain(self.column(d.col), d.grain)
-            dim_exprs.append(e)
-            label = d.name or business_name(self.lex.tables[d.col.table], d.col.column)
-            select.append(exp.alias_(e, _name(label, names), quoted=False))
-            # keys first: rows tied on a ranking then come out in key order, as most databases group them
-            group.extend(self.column(k) for k in d.keys)
-            group.append(e.copy())
+        where = self._where_all()
+        select, group, dim_exprs = self._dimensions()
         measure_exprs = [self.measure(m) for m in s.measures]
-        measure_names: list[str | None] = []
-        for m, e in zip(s.measures, measure_exprs):
-            if m.hidden and not self.helpful:
-                measure_names.append(None)
-                continue
-            label = _name(self._measure_label(m), names)
-            measure_names.append(label)
-            select.append(exp.alias_(e, label, quoted=False))
+        measure_names = self._measures_shown(measure_exprs, select)
         for p in s.projections + (s.helpers if self.helpful else ()):
             shown = self.column(p)
             select.append(shown if isinstance(shown, exp.Column) else exp.alias_(shown, p.column, quoted=False))
@@ -54,33 +33,71 @@ class Compiler(ExistsCompiler):
         if s.distinct or (self.joined_down and not s.measures):
             query = query.distinct()
         query = query.from_(self.table_expr(s.base, s.base))
-        for table, on in self.joins:
-            query = query.join(table, on=on)
         if where:
             query = query.where(exp.and_(*where))
         if group and s.measures:
             query = query.group_by(*group)
         for h in s.having:
-            e = measure_exprs[h.measure].copy()
-            if len(h.values) == 2:
-                cond: exp.Expression = exp.Between(this=e, low=exp.Literal.number(h.values[0]),
-                                                   high=exp.Literal.number(h.values[1]))
-            else:
-                cond = _CMP[h.op if h.op in _CMP else ">"](this=e, expression=exp.Literal.number(h.values[0]))
-            query = query.having(cond)
+            query = query.having(self._having(h, measure_exprs[h.measure].copy()))
         for o in s.order:
-            if o.measure is not None:
-                name = measure_names[o.measure]
-                key: exp.Expression = exp.column(name) if name else measure_exprs[o.measure].copy()
-            elif o.dim is not None:
-                key = dim_exprs[o.dim].copy()
-            else:
-                key = self.column(o.col)  # type: ignore[arg-type]
-            query = query.order_by(exp.Ordered(this=key, desc=o.desc))
+            query = query.order_by(exp.Ordered(this=self._order_key(o, measure_names, measure_exprs, dim_exprs),
+                                               desc=o.desc))
         if s.limit is not None:
             query = query.limit(s.limit)
-        # joins may have been added while building ORDER BY / HAVING: rebuild FROM and joins
-        query.set("joins", None)
+        # joins may have been added while building ORDER BY / HAVING: add FROM's joins last
         for table, on in self.joins:
             query = query.join(table, on=on)
         return query
+
+    def _where_all(self) -> list[exp.Expression]:
+        """The WHERE conditions: the spec's own, EXISTS for child tables, the base table's default rows."""
+        s = self.spec
+        where = [self._where(c) for c in self._main_conditions()] + self._exists()
+        for table in s.default_filters:          # the overlay's default rows of the base table
+            f = default_filter(self.lex, table)
+            if f is not None and table == s.base:
+                where.append(self.model_sql(f.sql, table, (), alias=s.base))
+        return where
+
+    def _dimensions(self) -> tuple[list[exp.Expression], list[exp.Expression], list[exp.Expression]]:
+        """The groupings: their SELECT items (named), GROUP BY keys, and expressions (for ORDER BY)."""
+        self._names: set[str] = set()
+        select: list[exp.Expression] = []
+        group: list[exp.Expression] = []
+        dim_exprs: list[exp.Expression] = []
+        for d in self.spec.dims:
+            e = self._grain(self.column(d.col), d.grain)
+            dim_exprs.append(e)
+            label = d.name or business_name(self.lex.tables[d.col.table], d.col.column)
+            select.append(exp.alias_(e, _name(label, self._names), quoted=False))
+            # keys first: rows tied on a ranking then come out in key order, as most databases group them
+            group.extend(self.column(k) for k in d.keys)
+            group.append(e.copy())
+        return select, group, dim_exprs
+
+    def _measures_shown(self, measure_exprs: list[exp.Expression], select: list[exp.Expression]) -> list[str | None]:
+        """Adds the shown measures to SELECT; their names (None for a hidden one)."""
+        names: list[str | None] = []
+        for m, e in zip(self.spec.measures, measure_exprs):
+            if m.hidden and not self.helpful:
+                names.append(None)
+                continue
+            label = _name(self._measure_label(m), self._names)
+            names.append(label)
+            select.append(exp.alias_(e, label, quoted=False))
+        return names
+
+    @staticmethod
+    def _having(h: Having, e: exp.Expression) -> exp.Expression:
+        if len(h.values) == 2:
+            return exp.Between(this=e, low=exp.Literal.number(h.values[0]), high=exp.Literal.number(h.values[1]))
+        return _CMP[h.op if h.op in _CMP else ">"](this=e, expression=exp.Literal.number(h.values[0]))
+
+    def _order_key(self, o: Order, measure_names: list[str | None], measure_exprs: list[exp.Expression],
+                   dim_exprs: list[exp.Expression]) -> exp.Expression:
+        if o.measure is not None:
+            name = measure_names[o.measure]
+            return exp.column(name) if name else measure_exprs[o.measure].copy()
+        if o.dim is not None:
+            return dim_exprs[o.dim].copy()
+        return self.column(o.col)  # type: ignore[arg-type]
