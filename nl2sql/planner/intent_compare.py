@@ -38,51 +38,13 @@ class ComparisonSteps(ReaderBase):
         return None
 
     def _compare(self, j: int) -> None:
-        it = self.seq[j]
-        op = (it.cue("cmp") or it.cue("cmp_post")).arg  # type: ignore[union-attr]
-        if it.has("cmp_post"):
-            self.used.discard(j)
+        """'above 1000', 'between 5 and 7', 'at least one late item': a comparison and what it compares."""
+        terms = self._comparison_terms(j)
+        if terms is None:
             return
-        between = op == "between"
-        k = j + 1
-        col = self.col(k)
-        if col is not None and self.is_numeric(col) and self._numbers_after(k + 1, between):
-            self.used.add(k)
-            k += 1
-        else:
-            col = None
-        got = self._numbers_after(k, between)
-        if got is None:
-            if it.has("stop") or it.has("date_cmp"):
-                return
-            raise NotUnderstood("A comparison needs a number after it.", (it.text,))
-        values, end = got
-        if col is None and end < len(self.seq) and end not in self.used:
-            after = self.col(end)
-            if after is not None and self.is_numeric(after):     # "fewer than 24 units"
-                col = after
-                self.used.add(end)
-                end += 1
-        percent = any(self.seq[n].text.endswith("%") for n in range(j + 1, end))
-        if self.take_neg():
-            op = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!="}.get(op, op)
-        self.used |= set(range(j, end))
-        post = self.at(end)
-        if post is not None and post.has("cmp_post"):
-            op = post.cue("cmp_post").arg  # type: ignore[union-attr]
-            self.used.add(end)
-        nxt_item = self.at(end)
-        f_next = _one(nxt_item, "filter") if nxt_item is not None and end not in self.used else None
-        t_next = self.table(end)
-        if col is None and op == ">=" and values == (1.0,) and (f_next is not None or t_next is not None):
-            # "had at least one late item": some such row exists
-            self.used.add(end)
-            if f_next is not None:
-                self.r.conditions.append(Condition("filter", f_next.table, filter_name=f_next.name,
-                                                   text=nxt_item.text))  # type: ignore[union-attr]
-            else:
-                self.r.existence.append((t_next, False, end))  # type: ignore[arg-type]
-                self.r.at_least_one.add(end)
+        op, col, values, end, percent = terms
+        it = self.seq[j]
+        if col is None and self._at_least_one(op, values, end):
             return
         if col is None and (j - 1) in self.aggregated and self.r.measures:
             # "whose average life expectancy is above 72": the aggregate is compared (and, if the
@@ -99,6 +61,68 @@ class ComparisonSteps(ReaderBase):
                 values = tuple(v / 100 for v in values)           # "8%" of a rate stored as 0.08
             self.r.conditions.append(Condition("compare", col.table, col, op, values, text=it.text))
             return
+        self._compared_rows(j, op, values, end)
+
+    def _comparison_terms(self, j: int) -> tuple[str, ColRef | None, tuple[float, ...], int, bool] | None:
+        """The operator, the column named right before or after the numbers (if any), the numbers, where
+        they end, and whether they were percentages; None when the cue compares nothing here."""
+        it = self.seq[j]
+        op = (it.cue("cmp") or it.cue("cmp_post")).arg  # type: ignore[union-attr]
+        if it.has("cmp_post"):
+            self.used.discard(j)
+            return None
+        between = op == "between"
+        k = j + 1
+        col = self.col(k)
+        if col is not None and self.is_numeric(col) and self._numbers_after(k + 1, between):
+            self.used.add(k)
+            k += 1
+        else:
+            col = None
+        got = self._numbers_after(k, between)
+        if got is None:
+            if it.has("stop") or it.has("date_cmp"):
+                return None
+            raise NotUnderstood("A comparison needs a number after it.", (it.text,))
+        values, end = got
+        if col is None and end < len(self.seq) and end not in self.used:
+            after = self.col(end)
+            if after is not None and self.is_numeric(after):     # "fewer than 24 units"
+                col = after
+                self.used.add(end)
+                end += 1
+        percent = any(self.seq[n].text.endswith("%") for n in range(j + 1, end))
+        if self.take_neg():
+            op = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!="}.get(op, op)
+        self.used |= set(range(j, end))
+        post = self.at(end)
+        if post is not None and post.has("cmp_post"):
+            op = post.cue("cmp_post").arg  # type: ignore[union-attr]
+            self.used.add(end)
+        return op, col, values, end, percent
+
+    def _at_least_one(self, op: str, values: tuple[float, ...], end: int) -> bool:
+        """'had at least one late item': some such row exists."""
+        nxt_item = self.at(end)
+        f_next = _one(nxt_item, "filter") if nxt_item is not None and end not in self.used else None
+        t_next = self.table(end)
+        if not (op == ">=" and values == (1.0,) and (f_next is not None or t_next is not None)):
+            return False
+        self.used.add(end)
+        if f_next is not None:
+            self.r.conditions.append(Condition("filter", f_next.table, filter_name=f_next.name,
+                                               text=nxt_item.text))  # type: ignore[union-attr]
+        else:
+            self.r.existence.append((t_next, False, end))  # type: ignore[arg-type]
+            self.r.at_least_one.add(end)
+        return True
+
+    def _compared_rows(self, j: int, op: str, values: tuple[float, ...], end: int) -> None:
+        """A number compared with no column: a count of rows (meeting a filter), a metric, the column an
+        adjective is about, or the measure just named; else declined."""
+        it = self.seq[j]
+        nxt_item = self.at(end)
+        f_next = _one(nxt_item, "filter") if nxt_item is not None and end not in self.used else None
         if f_next is not None and op != ">=" or (f_next is not None and values != (1.0,)):
             # "customers with more than 10 open orders": count the rows meeting the filter
             self.used.add(end)
