@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nl2sql.planner.lexicon import Concept
-from nl2sql.planner.matching import Item
-from nl2sql.planner.intent_base import ReaderBase
+from nl2sql.planner.intent_guards import MeasureGuards
 from nl2sql.planner.reading import (
     NotUnderstood,
     _one,
@@ -19,10 +18,9 @@ from nl2sql.planner.reading import (
 )
 from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
-from nl2sql.planner.words import word_list
 
 
-class RankingSteps(ReaderBase):
+class RankingSteps(MeasureGuards):
     """Steps for aggregates, superlatives, groupings and sorting; mixed into ``Reader``."""
 
     def _target(self, j: int, fn: str = "") -> tuple[str, object] | None:
@@ -79,20 +77,10 @@ class RankingSteps(ReaderBase):
             return ("table", it.concepts[0].table)
         return None
 
-    def _value_as_noun(self, it: Item) -> bool:
-        """A value of one column written as a plural noun ('contractors' for 'Contractor')."""
-        values = {(c.table, c.column, (c.value or "").lower()) for c in it.concepts if c.kind == "value"}
-        if len(values) != 1 or len(it.concepts) != len([c for c in it.concepts if c.kind == "value"]):
-            return False
-        table, column, value = next(iter(values))
-        said = it.text.lower()
-        # only a column that sorts the rows into kinds (employment_type, PetType): a contractor is an
-        # employee, but a line item shipped by TRUCK is not a truck
-        kind = self.info(table).column_words.get(column or "", ())[-1:]
-        return said != value and said.endswith("s") and not value.endswith("s") \
-            and bool(kind) and kind[0] in word_list("kind_words")
 
-    def _aggregate(self, j: int) -> None:
+    def _agg_functions(self, j: int) -> tuple[list[str], bool, int]:
+        """'average and maximum', 'number of distinct': the functions named together, whether DISTINCT,
+        and where what they apply to begins."""
         fns = [self.seq[j].cue("agg").arg]  # type: ignore[union-attr]
         k = j + 1
         while (it := self.at(k)) is not None and k not in self.used and (it.has("agg", "extreme", "and")):
@@ -108,6 +96,10 @@ class RankingSteps(ReaderBase):
             distinct = True
             self.used.add(k)
             k += 1
+        return fns, distinct, k
+
+    def _aggregate(self, j: int) -> None:
+        fns, distinct, k = self._agg_functions(j)
         target = self._target(k, fns[0])
         if target is None and fns == ["count"] and self.r.entities and not self.r.measures:
             # "For orders placed in Q3 1993, how many had ...": the orders named before
@@ -119,15 +111,8 @@ class RankingSteps(ReaderBase):
             if fns == ["sum"] and self._next_is_measure(k):
                 return                   # "total revenue", "total order value": the metric is a total
             raise NotUnderstood("I could not tell what to count or total.", (self.seq[j].text,))
-        if target[0] == "table" and self._cue_names_column(j, k, str(target[1])):
-            # "total count of violations" when violations has a column named count: rows, or its sum?
-            raise NotUnderstood("A word of the question is both a function word and a column of the table; "
-                                "say “number of rows” or name the column with its table.",
-                                (self.seq[j].text,))
-        if fns == ["sum"] and target[0] == "table" and self._has_amounts(str(target[1])):
-            # "total emissions", "total orders": how many rows, or the sum of one of their amounts? Never a guess
-            raise NotUnderstood("“total” of rows may mean how many there are or the sum of one of their amounts; "
-                                "ask “how many” or name the amount.", (self.seq[j].text,))
+        if target[0] == "table":
+            self._check_rows_total(j, k, fns, str(target[1]))
         if fns == ["avg", "count"] and target[0] == "table":
             # "the average number of line items per order": rows per member of the group named next
             per = self._per_entity(k + 1)
@@ -157,25 +142,6 @@ class RankingSteps(ReaderBase):
                 self.r.orders[pending] = replace(self.r.orders[pending], measure=self.last_measure)
         self.aggregated.add(max(n for n in self.used if n <= k + 1) if self.used else k)
 
-    def _cue_names_column(self, j: int, k: int, table: str) -> bool:
-        """Whether a word of the aggregate's cue (items j..k-1) is also the whole name of a number column of
-        the table it applies to ("count", "total", "number")."""
-        info = self.info(table)
-        names = {ws for c, ws in info.column_words.items() if c in info.numeric and c not in info.keys}
-        said = {w for n in range(j, k) if (it := self.at(n)) is not None for w in it.text.lower().split()}
-        return any(len(ws) == 1 and ws[0] in said for ws in names)
-
-    def _has_amounts(self, table: str) -> bool:
-        """Whether a table's rows carry an amount: a number that is not a key or a year, or a column named
-        as an amount even when stored as text ("GHG_QTY")."""
-        info = self.info(table)
-        amounts = set(word_list("amount_words"))
-        for col, ws in info.column_words.items():
-            if col in info.keys or ws[-1:] == ("year",):
-                continue
-            if col in info.numeric or amounts & set(ws):
-                return True
-        return False
 
     def _per_entity(self, k: int) -> str | None:
         """'... per order': the table after a grouping word, consumed."""
