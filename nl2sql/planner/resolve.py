@@ -85,13 +85,7 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
     items = [replace(it, concepts=strongest(it.concepts)) if it.kind in ("concept", "literal") else it
              for it in items]
     items = [_weak_in_context(it, original[n], items, n) for n, it in enumerate(items)]
-    anchors: set[str] = set()
-    strong_anchors: set[str] = set()
-    for it in items:
-        if it.kind == "concept" and len({(c.table, c.kind) for c in it.concepts}) == 1:
-            anchors.add(it.concepts[0].table)
-            if it.concepts[0].kind in ("table", "metric", "filter"):
-                strong_anchors.add(it.concepts[0].table)
+    anchors, strong_anchors = _anchors(items)
     out: list[Item] = []
     ambiguous: list[str] = []
     for n, it in enumerate(items):
@@ -102,44 +96,63 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
         if it.kind not in ("concept", "literal") or len(it.concepts) <= 1:
             out.append(it)
             continue
-        cands = it.concepts
-        neighbours = _neighbour_tables(items, n)
-        previous = _previous_table(items, n)
-        owner = _list_owner(items, n)
-        for pick in (
-            lambda c, near=neighbours: c.table in near,
-            lambda c, own=owner: c.table == own,
-            lambda c, prev=previous: c.table == prev,
-            lambda c: c.table in strong_anchors,
-            lambda c: c.table in anchors,
-        ):
-            narrowed = tuple(c for c in cands if pick(c))
-            if narrowed:
-                cands = narrowed
-            if len(cands) == 1:
-                break
-        decided_by_anchor = len({c.table for c in it.concepts}) > 1 and not any(
-            c.table in neighbours or c.table in (previous, owner) for c in cands)
-        if decided_by_anchor and len(strong_anchors) > 1 and it.kind == "concept" \
-                and all(c.kind == "column" for c in it.concepts):
-            # "the name ... for every concert ... singers": which table's name is a guess; say so
+        cands, unsure = _narrow(items, n, anchors, strong_anchors, graph)
+        if unsure:
             ambiguous.append(it.text)
-            out.append(it)
-            continue
-        if len(cands) > 1 and anchors:
-            dist = {c: min(_distance(graph, a, c.table) for a in anchors) for c in cands}
-            best = min(dist.values())
-            cands = tuple(c for c in cands if dist[c] == best)
-        # the same column (value under two spellings) is not an ambiguity
-        if len(cands) > 1 and len({(c.kind, c.table, c.column, c.value, c.name) for c in cands}) > 1:
-            kinds = {c.kind for c in cands}
-            per_kind = [sum(c.kind == k for c in cands) for k in kinds]
-            if kinds <= {"table", "column", "metric", "filter"} and max(per_kind) == 1:
-                pass  # kept as is: the intent reads either meaning by position
-            else:
-                ambiguous.append(it.text)
-        out.append(replace(it, concepts=cands))
+        out.append(it if cands is None else replace(it, concepts=cands))
     return out, ambiguous
+
+
+def _anchors(items: list[Item]) -> tuple[set[str], set[str]]:
+    """Tables the question names unambiguously; the strong ones by a table, metric or filter."""
+    anchors: set[str] = set()
+    strong_anchors: set[str] = set()
+    for it in items:
+        if it.kind == "concept" and len({(c.table, c.kind) for c in it.concepts}) == 1:
+            anchors.add(it.concepts[0].table)
+            if it.concepts[0].kind in ("table", "metric", "filter"):
+                strong_anchors.add(it.concepts[0].table)
+    return anchors, strong_anchors
+
+
+def _narrow(items: list[Item], n: int, anchors: set[str], strong_anchors: set[str],
+            graph: JoinGraph) -> tuple[tuple[Concept, ...] | None, bool]:
+    """The meanings of item n left by its context, and whether a real ambiguity remains (None: keep the
+    item as it is and report it)."""
+    it = items[n]
+    cands = it.concepts
+    neighbours = _neighbour_tables(items, n)
+    previous = _previous_table(items, n)
+    owner = _list_owner(items, n)
+    for pick in (
+        lambda c, near=neighbours: c.table in near,
+        lambda c, own=owner: c.table == own,
+        lambda c, prev=previous: c.table == prev,
+        lambda c: c.table in strong_anchors,
+        lambda c: c.table in anchors,
+    ):
+        narrowed = tuple(c for c in cands if pick(c))
+        if narrowed:
+            cands = narrowed
+        if len(cands) == 1:
+            break
+    decided_by_anchor = len({c.table for c in it.concepts}) > 1 and not any(
+        c.table in neighbours or c.table in (previous, owner) for c in cands)
+    if decided_by_anchor and len(strong_anchors) > 1 and it.kind == "concept" \
+            and all(c.kind == "column" for c in it.concepts):
+        # "the name ... for every concert ... singers": which table's name is a guess; say so
+        return None, True
+    if len(cands) > 1 and anchors:
+        dist = {c: min(_distance(graph, a, c.table) for a in anchors) for c in cands}
+        best = min(dist.values())
+        cands = tuple(c for c in cands if dist[c] == best)
+    # the same column (value under two spellings) is not an ambiguity
+    if len(cands) > 1 and len({(c.kind, c.table, c.column, c.value, c.name) for c in cands}) > 1:
+        kinds = {c.kind for c in cands}
+        per_kind = [sum(c.kind == k for c in cands) for k in kinds]
+        # one meaning of each kind is kept as is: the intent reads either meaning by position
+        return cands, not (kinds <= {"table", "column", "metric", "filter"} and max(per_kind) == 1)
+    return cands, False
 
 
 def _column_word_joins_value(items: list[Item], lex: Lexicon) -> list[Item]:
