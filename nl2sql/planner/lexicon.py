@@ -90,6 +90,8 @@ def lexicon_for(model: SemanticModel) -> Lexicon:
 
 
 def build_lexicon(model: SemanticModel) -> Lexicon:
+    """Every phrase of the model: tables and their columns, then metrics and filters, then the word
+    indexes (longest phrase, known words, words by first letter for typo correction)."""
     known = _known_words(model)
     fk_cols = {(r.from_table.lower(), c.lower()) for r in model.relationships for c in r.from_columns}
     fk_cols |= {(r.to_table.lower(), c.lower()) for r in model.relationships for c in r.to_columns}
@@ -99,31 +101,47 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
     lex.metrics = {m.name: m for m in model.metrics}
     lex.filters = {f.name: f for f in model.filters}
     for t in model.tables:
-        info = _table_info(t, known, fk_cols)
-        lex.tables[info.key] = info
-        concept = Concept("table", info.key)
-        _add(lex.names, info.words, concept)
-        _add(lex.names, tuple(words(t.name)), concept)
-        for syn in t.synonyms:
-            _add(lex.names, tuple(words(syn)), concept)
-        # "items" alone for "line items": the head noun of a longer name, weakly
-        for phrase in (info.words, *(tuple(words(syn)) for syn in t.synonyms)):
-            if len(phrase) > 1 and phrase[-1] not in _KEY_WORDS and stem(phrase[-1]) not in _ATTRIBUTE_HEADS:
-                _add(lex.names, phrase[-1:], Concept("table", info.key, strength=1))
-            if len(phrase) > 1 and stem(phrase[-1]) in _CONTAINER_WORDS:
-                # "cars_data", "student_details": the words before say what the rows are ("cars")
-                _add(lex.names, tuple(stem(w) for w in phrase[:-1]), Concept("table", info.key, strength=1))
-        for phrase in _comment_phrases(t.comment, table=True)[-1:]:
-            if len(phrase) == 1:         # "Suppliers (vendors) ...": the bracketed word, or a one-word head
-                _add(lex.names, phrase, Concept("table", info.key, strength=1))
-        for c in t.columns:
-            _add_column(lex, info, c, table_words)
-        if len(info.pk) == 1:            # "the ids of the students": the key of the table named next
-            pk = Concept("column", info.key, info.pk[0], strength=1)
-            for word in ("id", "ids", "identifier"):
-                lex.names.setdefault((stem(word),), []).append(pk)
+        _add_table(lex, _table_info(t, known, fk_cols), table_words)
     lex.implied_defaults = implied_defaults(model.metrics, lambda ws, t: _names_table(lex, ws, t),
                                             (*model.filters,), model.dialect)
+    _add_metrics_and_filters(lex, model)
+    for key in (*lex.names, *lex.values):
+        lex.max_len = max(lex.max_len, len(key))
+        lex.words.update(key)
+        for w in key:
+            if len(w) >= 4 and not w.isdigit():
+                lex.vocab.setdefault(w[0], set()).add(w)
+    return lex
+
+
+def _add_table(lex: Lexicon, info: TableInfo, table_words: frozenset[str]) -> None:
+    """A table's names (its own, synonyms, head nouns, comment head) and its columns."""
+    t = info.table
+    lex.tables[info.key] = info
+    concept = Concept("table", info.key)
+    _add(lex.names, info.words, concept)
+    _add(lex.names, tuple(words(t.name)), concept)
+    for syn in t.synonyms:
+        _add(lex.names, tuple(words(syn)), concept)
+    # "items" alone for "line items": the head noun of a longer name, weakly
+    for phrase in (info.words, *(tuple(words(syn)) for syn in t.synonyms)):
+        if len(phrase) > 1 and phrase[-1] not in _KEY_WORDS and stem(phrase[-1]) not in _ATTRIBUTE_HEADS:
+            _add(lex.names, phrase[-1:], Concept("table", info.key, strength=1))
+        if len(phrase) > 1 and stem(phrase[-1]) in _CONTAINER_WORDS:
+            # "cars_data", "student_details": the words before say what the rows are ("cars")
+            _add(lex.names, tuple(stem(w) for w in phrase[:-1]), Concept("table", info.key, strength=1))
+    for phrase in _comment_phrases(t.comment, table=True)[-1:]:
+        if len(phrase) == 1:         # "Suppliers (vendors) ...": the bracketed word, or a one-word head
+            _add(lex.names, phrase, Concept("table", info.key, strength=1))
+    for c in t.columns:
+        _add_column(lex, info, c, table_words)
+    if len(info.pk) == 1:            # "the ids of the students": the key of the table named next
+        pk = Concept("column", info.key, info.pk[0], strength=1)
+        for word in ("id", "ids", "identifier"):
+            lex.names.setdefault((stem(word),), []).append(pk)
+
+
+def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
     for m in model.metrics:
         concept = Concept("metric", m.table.lower(), name=m.name)
         for phrase in (m.name, *m.synonyms):
@@ -138,13 +156,6 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
         concept = Concept("filter", f.table.lower(), name=f.name)
         for phrase in (f.name, *f.synonyms):
             _add(lex.names, tuple(words(phrase)), concept)
-    for key in (*lex.names, *lex.values):
-        lex.max_len = max(lex.max_len, len(key))
-        lex.words.update(key)
-        for w in key:
-            if len(w) >= 4 and not w.isdigit():
-                lex.vocab.setdefault(w[0], set()).add(w)
-    return lex
 
 
 def _names_table(lex: Lexicon, phrase: tuple[str, ...], table: str) -> bool:
