@@ -41,18 +41,7 @@ class GroupingSteps(RankingSteps):
                 k += 1
                 continue
             elif (c := self.col(k)) is not None and not (self.table(k) and self.table(k) != c.table):
-                if c.column in self.info(c.table).dates:
-                    self.r.date_cols.append((c, k))
-                    unit = self._table_unit(k)           # "by invoice date year": the year of that date
-                    self.r.unit_dims.append(unit or "day")
-                    if unit is not None:
-                        self.used.add(k)
-                        k += 1
-                elif self._pending_order() or (self.r.limit is not None and self.is_numeric(c)
-                                               and not self.r.measures):
-                    self._order_by_column(c)
-                else:
-                    self.r.dims.append(Dim(c))
+                k = self._group_column(c, k)
             elif (c := self._own_column(k)) is not None:
                 self.r.dims.append(Dim(c))           # "by tier": the plans' tier column, not each plan
             elif (t := self.table(k)) is not None and (unit := self._table_unit(k)) is not None:
@@ -78,6 +67,22 @@ class GroupingSteps(RankingSteps):
             break
         if not found and not self.seq[j].has("stop"):
             self.used.discard(j)
+
+    def _group_column(self, c: ColRef, k: int) -> int:
+        """'by ship mode', 'by invoice date year', 'top 5 by price': a grouping, a date's grain, or the key
+        of a pending ranking; returns where the grouping ends."""
+        if c.column in self.info(c.table).dates:
+            self.r.date_cols.append((c, k))
+            unit = self._table_unit(k)           # "by invoice date year": the year of that date
+            self.r.unit_dims.append(unit or "day")
+            if unit is not None:
+                self.used.add(k)
+                k += 1
+        elif self._pending_order() or (self.r.limit is not None and self.is_numeric(c) and not self.r.measures):
+            self._order_by_column(c)
+        else:
+            self.r.dims.append(Dim(c))
+        return k
 
     def _own_column(self, k: int) -> ColRef | None:
         """A word naming both a table (by a synonym) and one of its non-naming columns: in a grouping,
