@@ -48,7 +48,7 @@ class Assembler(ListingAssembler):
                 r.entities = [e for e in r.entities if e[0] != table]
         if r.extremes and not (r.measures or r.projections or r.limit or r.orders or r.dims) \
                 and len(r.entities) == 1 and (r.words[:1] == ("what",) or min(p for _d, _t, p in r.extremes) == 0) \
-                and all(t[0] == "column" and t[1].table == r.entities[0][0] and r.entities[0][1] > pos  # type: ignore[index,union-attr]
+                and all(t[0] == "column" and t[1].table == r.entities[0][0] and r.entities[0][1] > pos
                         for _desc, t, pos in r.extremes):
             # "What is the minimum retail price of a product?": the value asked for, not the product
             r.entities = []

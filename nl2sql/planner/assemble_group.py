@@ -186,13 +186,13 @@ class GroupingAssembler(TablesAssembler):
     def _measure_index(self, target: object, measures: list[Measure]) -> int:
         kind, obj = target  # type: ignore[misc]
         if kind == "measure":
-            return obj  # type: ignore[return-value]
+            return obj
         if kind == "metric":
-            m = Measure("metric", obj.table, metric=obj.name, hidden=True)  # type: ignore[attr-defined]
+            m = Measure("metric", obj.table, metric=obj.name, hidden=True)
         elif kind == "table":
-            m = Measure("rows", obj, "count", hidden=True)  # type: ignore[arg-type]
+            m = Measure("rows", obj, "count", hidden=True)
         else:
-            m = Measure("agg", obj.table, "sum", col=obj)  # type: ignore[attr-defined]
+            m = Measure("agg", obj.table, "sum", col=obj)
             raise NotUnderstood("Highest or lowest of a column needs a grouping or a list.", ())
         for i, old in enumerate(measures):
             if replace(old, hidden=True) == m:

@@ -20,7 +20,7 @@ class TermCompiler(CompilerBase):
         elif c.kind == "exists":
             node = exp.true()
         else:
-            col = self.column(c.col, alias) if c.col else None  # type: ignore[arg-type]
+            col = self.column(c.col, alias) if c.col else None
             node = self._column_condition(c, col)
         return exp.not_(node) if c.negated and c.kind not in ("in", "exists") else node
 

@@ -180,7 +180,7 @@ class ConceptSteps(ReaderBase):
         for n in (before, k):
             other = self.at(n)
             if other is not None and _one(other, "column") and _one(other, "column").column == column \
-                    and (n not in self.used or any(p[1] == n for p in self.r.projections)):  # type: ignore[union-attr]
+                    and (n not in self.used or any(p[1] == n for p in self.r.projections)):
                 self.used.add(n)
                 self.r.projections = [p for p in self.r.projections if p[1] != n]
         self.r.conditions.append(Condition("in", table, ColRef(table, column, self.r.vias.get(j)), "in",

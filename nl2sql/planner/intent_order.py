@@ -111,10 +111,10 @@ class GroupingSteps(RankingSteps):
         nxt = self.at(j + 1)
         agents = nxt is not None and self.table(j + 1) is not None and _plural(nxt.text)
         # "orders placed in 1996 by customers": a period may stand between the verb and the agents
-        while agents and k > 0 and (self._raw_words[k].isdigit() or self._raw_words[k] in _PERIOD_WORDS  # type: ignore[attr-defined]
-                         or self._raw_words[k] in MONTHS):  # type: ignore[attr-defined]
+        while agents and k > 0 and (self._raw_words[k].isdigit() or self._raw_words[k] in _PERIOD_WORDS
+                         or self._raw_words[k] in MONTHS):
             k -= 1
-        before = self._raw_words[k]  # type: ignore[attr-defined]
+        before = self._raw_words[k]
         return before.endswith(("ed", "en")) or before in _PASSIVES
 
     def _pending_order(self) -> bool:
