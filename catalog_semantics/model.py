@@ -24,6 +24,8 @@ class Column:
     tags: tuple[str, ...] = ()                  # Unity Catalog column tags, "name=value" or "name" (pii, unit, ...)
     format: str | None = None                   # how to show values (overlay): currency, percent, count, number,
                                                 # year, quarter, month, day, text (nl2sql.present.formats)
+    stored_type: str | None = None              # the warehouse's type when the overlay says another (``type:``):
+                                                # the values are read through a CAST to ``type``
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,8 @@ def _merge_table(table: Table, t_ov: TableOverlay, fail: Any) -> Table:
             synonyms=_union(column.synonyms, c_ov.synonyms),
             sample_values=c_ov.values if c_ov.values is not None else column.sample_values,
             format=c_ov.format or column.format,
+            type=c_ov.type or column.type,
+            stored_type=column.type if c_ov.type and c_ov.type != column.type else column.stored_type,
         )
     return replace(table, columns=tuple(columns), comment=t_ov.description or table.comment,
                    synonyms=_union(table.synonyms, t_ov.synonyms))

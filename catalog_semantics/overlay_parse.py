@@ -29,6 +29,7 @@ class ColumnOverlay:
     synonyms: tuple[str, ...] = ()
     values: tuple[str, ...] | None = None       # None: keep the values read from the data
     format: str | None = None                   # how to show values: one of FORMATS
+    type: str | None = None                     # the type the values really have: one of COLUMN_TYPES
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ ANSWER_COLUMNS = ("asked", "helpful")
 # Units a metric or a column can declare (``format:``); nl2sql.present.formats shows values by them.
 METRIC_FORMATS = ("currency", "percent", "count", "number")
 FORMATS = (*METRIC_FORMATS, "year", "quarter", "month", "week", "day", "timestamp", "text")
+# Types a column can be declared to have (``type:``) when the warehouse stores it as something else (numbers
+# kept as text in SQLite, CSV imports): the engines compare and add up its values after a CAST.
+COLUMN_TYPES = ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL", "DATE", "TIMESTAMP", "BOOLEAN", "VARCHAR")
 
 
 def parse_overlay(data: object, *, source: str = "<overlay>") -> Overlay:
@@ -154,9 +158,12 @@ class _Reader:
         )
 
     def column(self, name: str, body: object, key: str) -> ColumnOverlay:
-        c = self.mapping(body or {}, key, {"description", "synonyms", "values", "format"})
+        c = self.mapping(body or {}, key, {"description", "synonyms", "values", "format", "type"})
+        declared = c.get("type")
         return ColumnOverlay(
             format=self.choice(c.get("format"), f"{key}.format", FORMATS),
+            type=self.choice(declared.upper() if isinstance(declared, str) else declared, f"{key}.type",
+                             COLUMN_TYPES),
             name=name,
             description=self.text(c.get("description"), f"{key}.description"),
             synonyms=self.texts(c.get("synonyms"), f"{key}.synonyms"),

@@ -18,7 +18,7 @@ from typing import Literal
 from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate, Choice
 from nl2sql.planner.assemble import Assembler
-from nl2sql.planner.checks import check_question, run_checks
+from nl2sql.planner.checks import check_question, check_relative_period, run_checks
 from nl2sql.planner.clarify import Ambiguity, check_polar, choices_for
 from nl2sql.planner.compile import Compiler
 from nl2sql.planner.defaults import default_note, with_default_filter
@@ -63,6 +63,7 @@ def rephrase_hint(model: SemanticModel) -> str:
 def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str], float]:
     """The spec, assumption notes and confidence for a question; raises ``NotUnderstood``."""
     check_question(question)
+    check_relative_period(question)
     check_polar(question)
     lex = lexicon_for(model)
     graph = join_graph(model)

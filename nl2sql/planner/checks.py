@@ -44,10 +44,39 @@ def check_question(question: str) -> None:
     if first in word_list("commands"):
         raise NotUnderstood("This asks to change data; I only read it.", (first,))
     said = " ".join(words(question.lower()))
+    for phrase in word_list("causal"):
+        if f" {phrase} " in f" {said} ":
+            raise NotUnderstood("This asks why; the data shows what happened, not its causes.", (phrase,))
     for phrase in word_list("either_way"):
         if f" {phrase} " in f" {said} ":
             raise NotUnderstood(f"“{phrase}” keeps both kinds of rows; I cannot tell which values that covers.",
                                 (phrase,))
+
+
+def check_relative_period(question: str) -> None:
+    """A period named relative to today ("this quarter", "last year") is declined: the data has no today.
+
+    >>> check_relative_period("Show me revenue for this quarter")
+    Traceback (most recent call last):
+    ...
+    nl2sql.planner.reading.NotUnderstood: “this quarter” is relative to today, which the data does not know; name the period (such as “in 1997”).
+    >>> check_relative_period("revenue per quarter in 1997")
+    >>> check_relative_period("revenue in the last quarter of 1997")
+    """
+    from catalog_semantics.text import words
+
+    said = words(question.lower())
+    grains = {tuple(g.split()) for g in word_list("relative_periods", "grains")}
+    deictic = set(word_list("relative_periods", "deictic"))
+    for i, w in enumerate(said):
+        if w not in deictic:
+            continue
+        for grain in grains:
+            after = said[i + 1 + len(grain):i + 2 + len(grain)]
+            if tuple(x.rstrip("s") for x in said[i + 1:i + 1 + len(grain)]) == grain and after != ("of",):
+                phrase = " ".join((w, *said[i + 1:i + 1 + len(grain)]))
+                raise NotUnderstood(f"“{phrase}” is relative to today, which the data does not know; name the "
+                                    "period (such as “in 1997”).", (phrase,))
 
 
 def no_contradiction(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:

@@ -23,9 +23,11 @@ from nl2sql.planner.words import phrases
 
 
 def default_filter(lex: Lexicon, table: str) -> NamedFilter | None:
-    """The default filter of a table of the lexicon, if the overlay gave it one."""
+    """The default filter of a table of the lexicon: the overlay's, else the one a metric named as the
+    table's count implies (``counting.py``)."""
     info = lex.tables.get(table)
-    return info.table.default_filter if info is not None else None
+    declared = info.table.default_filter if info is not None else None
+    return declared or lex.implied_defaults.get(table)
 
 
 def with_default_filter(spec: QuerySpec, question: str, lex: Lexicon) -> QuerySpec:
@@ -80,6 +82,8 @@ def _conflicts(spec: QuerySpec, f: NamedFilter, lex: Lexicon) -> bool:
     read = _columns_of(f.sql, lex.dialect)
     dates = {d.lower() for d in lex.tables[spec.base].dates}
     for c in _conditions(spec):
+        if read & dates and _is_period(c, lex):
+            return True          # "rated 5 in 2024": a past period, whichever table it dates
         if c.table != spec.base:
             continue
         if c.kind == "filter":
@@ -88,6 +92,15 @@ def _conflicts(spec: QuerySpec, f: NamedFilter, lex: Lexicon) -> bool:
         if col in read or (c.kind in ("range", "month") and read & dates):
             return True
     return False
+
+
+def _is_period(c: Condition, lex: Lexicon) -> bool:
+    """A condition that names a period: a date range, a month, or a number compared on a year column."""
+    if c.kind in ("range", "month"):
+        return True
+    if c.kind != "compare" or c.col is None or c.col.table not in lex.tables:
+        return False
+    return lex.tables[c.col.table].column_words.get(c.col.column, ())[-1:] == ("year",)
 
 
 def _asks_all_rows(stems: tuple[str, ...], table: str, lex: Lexicon) -> bool:

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from nl2sql.planner.intent_base import ReaderBase
 from nl2sql.planner.reading import (
     NotUnderstood,
-    Reading,
     _is_fraction,
     _one,
 )
 from nl2sql.planner.spec import ColRef, Condition, Having, Measure
 from nl2sql.planner.timefilters import is_year
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
+from nl2sql.planner.words import word_list
 
 
-class ComparisonSteps:
+class ComparisonSteps(ReaderBase):
     """Steps for numeric comparisons, bare numbers and text containment; mixed into ``Reader``."""
 
-    r: Reading
     def _numbers_after(self, k: int, between: bool) -> tuple[tuple[float, ...], int] | None:
         it = self.at(k)
         if it is None or k in self.used:
@@ -38,51 +38,13 @@ class ComparisonSteps:
         return None
 
     def _compare(self, j: int) -> None:
-        it = self.seq[j]
-        op = (it.cue("cmp") or it.cue("cmp_post")).arg  # type: ignore[union-attr]
-        if it.has("cmp_post"):
-            self.used.discard(j)
+        """'above 1000', 'between 5 and 7', 'at least one late item': a comparison and what it compares."""
+        terms = self._comparison_terms(j)
+        if terms is None:
             return
-        between = op == "between"
-        k = j + 1
-        col = self.col(k)
-        if col is not None and self.is_numeric(col) and self._numbers_after(k + 1, between):
-            self.used.add(k)
-            k += 1
-        else:
-            col = None
-        got = self._numbers_after(k, between)
-        if got is None:
-            if it.has("stop") or it.has("date_cmp"):
-                return
-            raise NotUnderstood("A comparison needs a number after it.", (it.text,))
-        values, end = got
-        if col is None and end < len(self.seq) and end not in self.used:
-            after = self.col(end)
-            if after is not None and self.is_numeric(after):     # "fewer than 24 units"
-                col = after
-                self.used.add(end)
-                end += 1
-        percent = any(self.seq[n].text.endswith("%") for n in range(j + 1, end))
-        if self.take_neg():
-            op = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!="}.get(op, op)
-        self.used |= set(range(j, end))
-        post = self.at(end)
-        if post is not None and post.has("cmp_post"):
-            op = post.cue("cmp_post").arg  # type: ignore[union-attr]
-            self.used.add(end)
-        nxt_item = self.at(end)
-        f_next = _one(nxt_item, "filter") if nxt_item is not None and end not in self.used else None
-        t_next = self.table(end)
-        if col is None and op == ">=" and values == (1.0,) and (f_next is not None or t_next is not None):
-            # "had at least one late item": some such row exists
-            self.used.add(end)
-            if f_next is not None:
-                self.r.conditions.append(Condition("filter", f_next.table, filter_name=f_next.name,
-                                                   text=nxt_item.text))  # type: ignore[union-attr]
-            else:
-                self.r.existence.append((t_next, False, end))  # type: ignore[arg-type]
-                self.r.at_least_one.add(end)
+        op, col, values, end, percent = terms
+        it = self.seq[j]
+        if col is None and self._at_least_one(op, values, end):
             return
         if col is None and (j - 1) in self.aggregated and self.r.measures:
             # "whose average life expectancy is above 72": the aggregate is compared (and, if the
@@ -99,6 +61,68 @@ class ComparisonSteps:
                 values = tuple(v / 100 for v in values)           # "8%" of a rate stored as 0.08
             self.r.conditions.append(Condition("compare", col.table, col, op, values, text=it.text))
             return
+        self._compared_rows(j, op, values, end)
+
+    def _comparison_terms(self, j: int) -> tuple[str, ColRef | None, tuple[float, ...], int, bool] | None:
+        """The operator, the column named right before or after the numbers (if any), the numbers, where
+        they end, and whether they were percentages; None when the cue compares nothing here."""
+        it = self.seq[j]
+        op = (it.cue("cmp") or it.cue("cmp_post")).arg  # type: ignore[union-attr]
+        if it.has("cmp_post"):
+            self.used.discard(j)
+            return None
+        between = op == "between"
+        k = j + 1
+        col = self.col(k)
+        if col is not None and self.is_numeric(col) and self._numbers_after(k + 1, between):
+            self.used.add(k)
+            k += 1
+        else:
+            col = None
+        got = self._numbers_after(k, between)
+        if got is None:
+            if it.has("stop") or it.has("date_cmp"):
+                return None
+            raise NotUnderstood("A comparison needs a number after it.", (it.text,))
+        values, end = got
+        if col is None and end < len(self.seq) and end not in self.used:
+            after = self.col(end)
+            if after is not None and self.is_numeric(after):     # "fewer than 24 units"
+                col = after
+                self.used.add(end)
+                end += 1
+        percent = any(self.seq[n].text.endswith("%") for n in range(j + 1, end))
+        if self.take_neg():
+            op = {">": "<=", "<": ">=", ">=": "<", "<=": ">", "=": "!="}.get(op, op)
+        self.used |= set(range(j, end))
+        post = self.at(end)
+        if post is not None and post.has("cmp_post"):
+            op = post.cue("cmp_post").arg  # type: ignore[union-attr]
+            self.used.add(end)
+        return op, col, values, end, percent
+
+    def _at_least_one(self, op: str, values: tuple[float, ...], end: int) -> bool:
+        """'had at least one late item': some such row exists."""
+        nxt_item = self.at(end)
+        f_next = _one(nxt_item, "filter") if nxt_item is not None and end not in self.used else None
+        t_next = self.table(end)
+        if not (op == ">=" and values == (1.0,) and (f_next is not None or t_next is not None)):
+            return False
+        self.used.add(end)
+        if f_next is not None:
+            self.r.conditions.append(Condition("filter", f_next.table, filter_name=f_next.name,
+                                               text=nxt_item.text))  # type: ignore[union-attr]
+        else:
+            self.r.existence.append((t_next, False, end))  # type: ignore[arg-type]
+            self.r.at_least_one.add(end)
+        return True
+
+    def _compared_rows(self, j: int, op: str, values: tuple[float, ...], end: int) -> None:
+        """A number compared with no column: a count of rows (meeting a filter), a metric, the column an
+        adjective is about, or the measure just named; else declined."""
+        it = self.seq[j]
+        nxt_item = self.at(end)
+        f_next = _one(nxt_item, "filter") if nxt_item is not None and end not in self.used else None
         if f_next is not None and op != ">=" or (f_next is not None and values != (1.0,)):
             # "customers with more than 10 open orders": count the rows meeting the filter
             self.used.add(end)
@@ -198,6 +222,10 @@ class ComparisonSteps:
                                               self.at(j + 2) is not None and self.at(j + 2).kind == "unknown"  # type: ignore[union-attr]
                                               and self.table(j + 3) is not None))))
         if names_next and v is not None and v == int(v) and v > 0 and self.r.limit is None and not is_year(it):
+            before = self._raw_words[it.start - 1] if it.start > 0 else ""
+            if before in word_list("count_prepositions"):
+                # "customers in 3 segments": after a preposition the number counts things, it does not cut rows
+                raise NotUnderstood("A number after a preposition is not how many rows to show.", (before, it.text))
             nxt_table = self.table(j + 1)
             if nxt_table is not None and any(t != nxt_table and p < j for t, p, _ in self.r.entities):
                 # "customers with 5 orders": a count of other rows, not how many rows to show

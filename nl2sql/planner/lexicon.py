@@ -15,23 +15,30 @@ from dataclasses import dataclass, field
 import sqlglot
 from sqlglot import exp
 
-from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel, Table
+from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel
 from catalog_semantics.text import plain_words, stem, words
+from nl2sql.planner.lexicon_names import (
+    COMMENT_STOP,
+    TableInfo,
+    _comment_phrases,
+    _free_text,
+    _is_texty,
+    _known_words,
+    _table_info,
+    comment_examples,
+)
+from nl2sql.planner.counting import count_nouns, implied_defaults
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import word_list
 
-_NUMERIC = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "MONEY")
-_DATE = ("DATE", "TIME")
 _KEY_WORDS = frozenset(word_list("key_words"))
 # Words every table has a column for: "car names" is not what "the names of the countries" means
 _ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))
 # Words that name a table's role rather than its rows ("cars data", "student details", "order records")
 _CONTAINER_WORDS = frozenset(word_list("container_words"))
-_COMMENT_STOP = frozenset(word_list("comment_stop"))
+_UNITS = frozenset(word_list("measure_units"))
 # How a count is named ("number of X", "X count") and asked for ("how many X"): see counting_phrasings
-_COUNT_LEADS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_leads"))
-_COUNT_TAILS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_tails"))
 _COUNT_AS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_as"))
 # "F = fulfilled (all items shipped), O = open" -> (F, fulfilled), (O, open)
 _CODE_LABEL = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,3})\s*=\s*([A-Za-z][A-Za-z ]*)")
@@ -45,19 +52,6 @@ class Concept:
     value: str | None = None     # the stored value, as the warehouse spells it
     name: str = ""               # metric or filter name
     strength: int = 3
-
-
-@dataclass(frozen=True)
-class TableInfo:
-    table: Table
-    key: str                                  # lower-case name
-    words: tuple[str, ...]                    # the table's own words, e.g. ('line', 'item')
-    pk: tuple[str, ...]
-    labels: tuple[str, ...]                   # columns that name a row (name, title), else the key
-    dates: tuple[str, ...]
-    numeric: tuple[str, ...]
-    keys: frozenset[str]                      # primary and foreign key columns (counted, never summed)
-    column_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,6 +68,8 @@ class Lexicon:
     filters: dict[str, NamedFilter] = field(default_factory=dict)
     dialect: str = "duckdb"
     letters: dict[str, list[Concept]] = field(default_factory=dict)  # one-letter codes ('A'), by letter
+    # the rows a table's count means when a metric named as that count counts only some (counting.py)
+    implied_defaults: dict[str, NamedFilter] = field(default_factory=dict)
 
 
 _CACHE: weakref.WeakKeyDictionary[SemanticModel, Lexicon] = weakref.WeakKeyDictionary()
@@ -94,39 +90,64 @@ def lexicon_for(model: SemanticModel) -> Lexicon:
 
 
 def build_lexicon(model: SemanticModel) -> Lexicon:
+    """Every phrase of the model: tables and their columns, then metrics and filters, then the word
+    indexes (longest phrase, known words, words by first letter for typo correction)."""
     known = _known_words(model)
     fk_cols = {(r.from_table.lower(), c.lower()) for r in model.relationships for c in r.from_columns}
     fk_cols |= {(r.to_table.lower(), c.lower()) for r in model.relationships for c in r.to_columns}
     lex = Lexicon({}, {}, {}, {}, {}, dialect=model.dialect)
+    # the first word of a multi-word table name ("TV" of TV_Channel, TV_series) names those tables
+    table_words = frozenset(name_stem(words(t.name)[0]) for t in model.tables if len(words(t.name)) > 1)
     lex.metrics = {m.name: m for m in model.metrics}
     lex.filters = {f.name: f for f in model.filters}
     for t in model.tables:
-        info = _table_info(t, known, fk_cols)
-        lex.tables[info.key] = info
-        concept = Concept("table", info.key)
-        _add(lex.names, info.words, concept)
-        _add(lex.names, tuple(words(t.name)), concept)
-        for syn in t.synonyms:
-            _add(lex.names, tuple(words(syn)), concept)
-        # "items" alone for "line items": the head noun of a longer name, weakly
-        for phrase in (info.words, *(tuple(words(syn)) for syn in t.synonyms)):
-            if len(phrase) > 1 and phrase[-1] not in _KEY_WORDS and stem(phrase[-1]) not in _ATTRIBUTE_HEADS:
-                _add(lex.names, phrase[-1:], Concept("table", info.key, strength=1))
-            if len(phrase) > 1 and stem(phrase[-1]) in _CONTAINER_WORDS:
-                # "cars_data", "student_details": the words before say what the rows are ("cars")
-                _add(lex.names, tuple(stem(w) for w in phrase[:-1]), Concept("table", info.key, strength=1))
-        for phrase in _comment_phrases(t.comment, table=True)[-1:]:
-            if len(phrase) == 1:         # "Suppliers (vendors) ...": the bracketed word, or a one-word head
-                _add(lex.names, phrase, Concept("table", info.key, strength=1))
-        for c in t.columns:
-            _add_column(lex, info, c)
-        if len(info.pk) == 1:            # "the ids of the students": the key of the table named next
-            pk = Concept("column", info.key, info.pk[0], strength=1)
-            for word in ("id", "ids", "identifier"):
-                lex.names.setdefault((stem(word),), []).append(pk)
+        _add_table(lex, _table_info(t, known, fk_cols), table_words)
+    lex.implied_defaults = implied_defaults(model.metrics, lambda ws, t: _names_table(lex, ws, t),
+                                            (*model.filters,), model.dialect)
+    _add_metrics_and_filters(lex, model)
+    for key in (*lex.names, *lex.values):
+        lex.max_len = max(lex.max_len, len(key))
+        lex.words.update(key)
+        for w in key:
+            if len(w) >= 4 and not w.isdigit():
+                lex.vocab.setdefault(w[0], set()).add(w)
+    return lex
+
+
+def _add_table(lex: Lexicon, info: TableInfo, table_words: frozenset[str]) -> None:
+    """A table's names (its own, synonyms, head nouns, comment head) and its columns."""
+    t = info.table
+    lex.tables[info.key] = info
+    concept = Concept("table", info.key)
+    _add(lex.names, info.words, concept)
+    _add(lex.names, tuple(words(t.name)), concept)
+    for syn in t.synonyms:
+        _add(lex.names, tuple(words(syn)), concept)
+    # "items" alone for "line items": the head noun of a longer name, weakly
+    for phrase in (info.words, *(tuple(words(syn)) for syn in t.synonyms)):
+        if len(phrase) > 1 and phrase[-1] not in _KEY_WORDS and stem(phrase[-1]) not in _ATTRIBUTE_HEADS:
+            _add(lex.names, phrase[-1:], Concept("table", info.key, strength=1))
+        if len(phrase) > 1 and stem(phrase[-1]) in _CONTAINER_WORDS:
+            # "cars_data", "student_details": the words before say what the rows are ("cars")
+            _add(lex.names, tuple(stem(w) for w in phrase[:-1]), Concept("table", info.key, strength=1))
+    for phrase in _comment_phrases(t.comment, table=True)[-1:]:
+        if len(phrase) == 1:         # "Suppliers (vendors) ...": the bracketed word, or a one-word head
+            _add(lex.names, phrase, Concept("table", info.key, strength=1))
+    for c in t.columns:
+        _add_column(lex, info, c, table_words)
+    if len(info.pk) == 1:            # "the ids of the students": the key of the table named next
+        pk = Concept("column", info.key, info.pk[0], strength=1)
+        for word in ("id", "ids", "identifier"):
+            lex.names.setdefault((stem(word),), []).append(pk)
+
+
+def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
     for m in model.metrics:
         concept = Concept("metric", m.table.lower(), name=m.name)
         for phrase in (m.name, *m.synonyms):
+            if m.table.lower() in lex.implied_defaults and _names_table(lex, count_nouns(tuple(words(phrase))),
+                                                                         m.table.lower()):
+                continue    # "number of employees" counts the table's rows, under its implied default
             _add(lex.names, tuple(words(phrase)), concept)
             for variant in counting_phrasings(tuple(words(phrase))) if _counts(m, model.dialect) else ():
                 _add(lex.names, variant, concept)
@@ -135,13 +156,12 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
         concept = Concept("filter", f.table.lower(), name=f.name)
         for phrase in (f.name, *f.synonyms):
             _add(lex.names, tuple(words(phrase)), concept)
-    for key in (*lex.names, *lex.values):
-        lex.max_len = max(lex.max_len, len(key))
-        lex.words.update(key)
-        for w in key:
-            if len(w) >= 4 and not w.isdigit():
-                lex.vocab.setdefault(w[0], set()).add(w)
-    return lex
+
+
+def _names_table(lex: Lexicon, phrase: tuple[str, ...], table: str) -> bool:
+    key = tuple(name_stem(w) for w in phrase)
+    return bool(phrase) and any(c.kind == "table" and c.table == table and c.strength >= 2
+                                for c in lex.names.get(key, ()))
 
 
 def _counts(m: Metric, dialect: str) -> bool:
@@ -164,13 +184,7 @@ def counting_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     >>> counting_phrasings(("revenue",))
     ()
     """
-    nouns = None
-    for lead in _COUNT_LEADS:
-        if len(phrase) > len(lead) and phrase[:len(lead)] == lead:
-            nouns = phrase[len(lead):]
-    for tail in _COUNT_TAILS:
-        if len(phrase) > len(tail) and phrase[-len(tail):] == tail:
-            nouns = phrase[:-len(tail)]
+    nouns = count_nouns(phrase)
     if not nouns:
         return ()
     return tuple(v for v in ((*lead, *nouns) for lead in _COUNT_AS) if v != phrase)
@@ -184,9 +198,14 @@ def _flag_filters(model: SemanticModel) -> list[NamedFilter]:
     for t in model.tables:
         for c in t.columns:
             parts = words(c.name)
-            if c.type.upper() not in ("BOOLEAN", "BOOL") or len(parts) < 2 or parts[0] not in word_list("flag_prefixes"):
+            if c.type.upper() not in ("BOOLEAN", "BOOL"):
                 continue
-            state = " ".join(parts[1:])
+            if len(parts) >= 2 and parts[0] in word_list("flag_prefixes"):
+                state = " ".join(parts[1:])
+            elif len(parts) == 1 and parts[0].endswith("ed"):
+                state = parts[0]        # a participle names the state too: 'completed' enrolments
+            else:
+                continue
             name = f"{state} {' '.join(words(t.name))}"
             if name not in named:
                 out.append(NamedFilter(name=name, sql=f"{t.name}.{c.name}", table=t.name,
@@ -211,7 +230,7 @@ def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], c
     found.append(concept)
 
 
-def _add_column(lex: Lexicon, info: TableInfo, c: Column) -> None:
+def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset[str] = frozenset()) -> None:
     col = c.name
     base = info.column_words[col]
     strong = Concept("column", info.key, col, value="label" if col in info.labels else None)
@@ -219,13 +238,16 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column) -> None:
     _add(lex.names, tuple(words(col)), strong)
     for syn in c.synonyms:
         _add(lex.names, tuple(words(syn)), strong)
-    if len(base) > 1 and base[-1] not in _KEY_WORDS:
+    if len(base) > 1 and base[-1] in _UNITS:
+        _add(lex.names, base[:-1], Concept("column", info.key, col, strength=2))   # "capacity" of capacity_kg
+    if len(base) > 1 and base[-1] not in _KEY_WORDS and base[-1] not in _UNITS and name_stem(base[-1]) not in table_words:
+        # the last word alone, weakly ("definition tv" is not what "cartoons on TV" names: a table's word)
         _add(lex.names, base[-1:], Concept("column", info.key, col, strength=1))
     for phrase in _comment_phrases(c.comment, table=False):
         _add(lex.names, phrase, Concept("column", info.key, col, strength=1))
     if col in info.dates and c.comment:
         for w in words(c.comment):
-            if w not in _COMMENT_STOP and len(w) > 2:
+            if w not in COMMENT_STOP and len(w) > 2:
                 lex.date_hints.setdefault(stem(w), set()).add((info.key, col))
     if col in info.dates:
         for w in base[:-1]:
@@ -245,43 +267,13 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column) -> None:
     for code, label in _CODE_LABEL.findall(c.comment or ""):
         label_words = []
         for w in words(label):
-            if w in _COMMENT_STOP:
+            if w in COMMENT_STOP:
                 break
             label_words.append(w)
         if label_words and len(label_words) <= 3 and (not values or code in values):
             concept = Concept("value", info.key, col, value=code, strength=2)
             _add(lex.values, tuple(label_words), concept)
             _add(lex.values, tuple(singular(w) for w in label_words), concept, stemmed=False)
-
-
-# "... e.g. GERMANY or UNITED STATES." / "e.g. 'forest green lace blush navy'": examples of stored values
-_EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as)\s*(.+?)(?:\)|\.(?:\s|$)|;|$)", re.IGNORECASE)
-
-
-def comment_examples(comment: str | None) -> tuple[str, ...]:
-    """Values a comment gives as examples, when the catalog sampled none.
-
-    >>> comment_examples("Name of the country, in upper case, e.g. GERMANY or UNITED STATES.")
-    ('GERMANY', 'UNITED STATES')
-    >>> comment_examples("Five colour words, e.g. 'forest green lace blush navy'.")
-    ('forest green lace blush navy',)
-    """
-    out: list[str] = []
-    for m in _EXAMPLES.finditer(comment or ""):
-        for part in re.split(r",|\bor\b|\band\b", m.group(1)):
-            text = part.strip().strip("'\"`").strip()
-            if 2 <= len(text) <= 60:
-                out.append(text)
-    return tuple(dict.fromkeys(out))
-
-
-def _free_text(values: tuple[str, ...]) -> bool:
-    """Remarks and addresses are not categories: their words would match anything."""
-    return bool(values) and sum(len(words(v)) for v in values) / len(values) > 3.5
-
-
-def _is_texty(c: Column) -> bool:
-    return not any(k in c.type.upper() for k in _NUMERIC)
 
 
 def _add_value(lex: Lexicon, table: str, col: str, value: str) -> None:
@@ -307,114 +299,3 @@ def _add_value(lex: Lexicon, table: str, col: str, value: str) -> None:
             _add(lex.values, rest, Concept("value", table, col, value=value, strength=2), stemmed=False)
 
 
-def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> TableInfo:
-    key = t.name.lower()
-    prefix = _shared_prefix(t)
-    col_words = {c.name: _split_words(c.name[len(prefix):] if prefix else c.name, known) for c in t.columns}
-    pk = tuple(t.primary_key) or tuple(c.name for c in t.columns if c.is_primary_key)
-    keys = frozenset(pk) | {c.name for c in t.columns if (key, c.name.lower()) in fk_cols}
-    keys |= {c.name for c in t.columns if col_words[c.name] and col_words[c.name][-1] in ("id", "key")}
-    dates = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in _DATE))
-    numeric = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in _NUMERIC)
-                    and c.name not in keys)
-    return TableInfo(t, key, _split_words(t.name, known), pk, _labels(t, col_words, pk), dates, numeric,
-                     frozenset(keys), col_words)
-
-
-def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]) -> tuple[str, ...]:
-    exact = [c.name for c in t.columns if col_words[c.name] in (("name",), ("title",))]
-    if len(exact) == 1:
-        return tuple(exact)
-    # a text column named like its table names its rows: orchestra.Orchestra, airlines.Airline
-    table_stems = tuple(stem(w) for w in words(t.name))
-    same = [c.name for c in t.columns if tuple(stem(w) for w in col_words[c.name]) == table_stems
-            and not any(k in c.type.upper() for k in _NUMERIC) and c.name not in pk]
-    if len(same) == 1:
-        return tuple(same)
-    ending = [c.name for c in t.columns if col_words[c.name][-1:] in (("name",), ("title",))]
-    if len(ending) == 1:
-        return tuple(ending)
-    firstlast = [c for c in ending if col_words[c][0] in ("first", "last", "given", "family")]
-    if len(firstlast) == 2:
-        return tuple(firstlast)
-    return pk
-
-
-def _shared_prefix(t: Table) -> str:
-    """TPC-H style column prefixes ('l_', 'ps_') shared by most columns of a table."""
-    heads = [c.name.split("_", 1)[0] + "_" for c in t.columns if "_" in c.name]
-    if len(t.columns) < 2 or len(heads) < len(t.columns):
-        return ""
-    first = heads[0]
-    return first if len(first) <= 4 and all(h.lower() == first.lower() for h in heads) else ""
-
-
-def _split_words(name: str, known: set[str]) -> tuple[str, ...]:
-    """Words of a name, with run-together words split where the tail is a known word.
-
-    >>> _split_words("extendedprice", {"price", "date"}), _split_words("ShipDate", set())
-    (('extended', 'price'), ('ship', 'date'))
-    """
-    out: list[str] = []
-    for w in words(name):
-        out.extend(_split_compound(w, known))
-    return tuple(out)
-
-
-# Abbreviations common in column names, spelled out so questions can name them ("Fname" -> first name).
-ABBREVIATIONS: dict[str, tuple[str, ...]] = {
-    "fname": ("first", "name"), "lname": ("last", "name"), "mname": ("middle", "name"),
-    "dob": ("date", "of", "birth"), "qty": ("quantity",), "amt": ("amount",), "num": ("number",),
-    "desc": ("description",), "descr": ("description",), "addr": ("address",), "dept": ("department",),
-    "acct": ("account",), "bal": ("balance",), "mgr": ("manager",), "emp": ("employee",),
-    "cust": ("customer",), "prod": ("product",), "cnt": ("count",), "pct": ("percent",), "yr": ("year",),
-    "stu": ("student",), "stuid": ("student", "id"), "empid": ("employee", "id"), "tel": ("telephone",),
-    "avg": ("average",), "temp": ("temperature",), "pop": ("population",), "sal": ("salary",),
-}
-
-
-def _split_compound(w: str, known: set[str]) -> tuple[str, ...]:
-    if w in ABBREVIATIONS:
-        return ABBREVIATIONS[w]
-    if w in known or len(w) < 6:
-        return (w,)
-    for cut in range(3, len(w) - 2):
-        head, tail = w[:cut], w[cut:]
-        if tail in known and (head in known or len(head) >= 3):
-            return (*_split_compound(head, known), tail)
-    return (w,)
-
-
-def _known_words(model: SemanticModel) -> set[str]:
-    known = {"key", "date", "name", "price", "cost", "type", "size", "status", "number", "count", "code",
-             "total", "amount", "value", "id", "item", "line", "order", "flag", "mode", "segment", "priority",
-             "comment", "address", "phone", "balance", "quantity", "qty", "time", "year", "month", "day"}
-    for t in model.tables:
-        known.update(w for w in words(t.comment or "") if len(w) >= 3)
-        known.update(w for w in words(t.name) if len(w) >= 3)
-        known.update(singular(w) for w in words(t.name) if len(w) >= 3)
-        for c in t.columns:
-            known.update(w for w in words(c.comment or "") if len(w) >= 3)
-    return known
-
-
-def _comment_phrases(comment: str | None, *, table: bool) -> list[tuple[str, ...]]:
-    """Short noun phrases at the head of a comment: 'Current account balance of ...' gives
-    ('current','account','balance'), ('account','balance'), ('balance',); '(vendors)' right after
-    the head is a synonym."""
-    if not comment:
-        return []
-    m = re.match(r"\s*([A-Za-z][A-Za-z ]*?)\s*(?:\(([A-Za-z ]+)\))?\s*(?:[,.:;(]|\s(?:of|who|which|that|the|"
-                 r"with|where|for|in|on|by|from|to|and|or|is|are|was|were)\s|$)", comment)
-    if not m:
-        return []
-    out: list[tuple[str, ...]] = []
-    head = tuple(w for w in words(m.group(1)))
-    if 1 <= len(head) <= 3:
-        for i in range(len(head)):
-            if not table and len(head) - i == 1 and len(head) > 1 or len(head) - i >= 1:
-                out.append(head[i:])
-    paren = tuple(words(m.group(2) or ""))
-    if 1 <= len(paren) <= 3:
-        out.append(paren)
-    return [p for p in out if not (len(p) == 1 and p[0] in _COMMENT_STOP)]

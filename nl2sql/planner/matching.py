@@ -60,6 +60,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             i += 1
             continue
         found = _longest(tokens, i, lex, cues)
+        found = _cue_before_longer(tokens, i, found, lex, cues)
         if found is not None:
             items.append(found)
             i = found.end
@@ -74,6 +75,22 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             items.append(Item("unknown", i, i + 1, tok.text))
         i += 1
     return items
+
+
+def _cue_before_longer(tokens: tuple[Token, ...], i: int, found: Item | None, lex: Lexicon,
+                       cues: dict) -> Item | None:
+    """'total compensation paid': when a name begins with a function word ("total compensation") and a longer
+    name starts right after it ("compensation paid"), the word is the function word and the longer name wins,
+    so no word is left over."""
+    if found is None or found.kind != "concept" or found.end - i < 2:
+        return found
+    alone = cues.get((tokens[i].stem,), ())
+    if not any(c.kind == "agg" for c in alone):
+        return found
+    nxt = _longest(tokens, i + 1, lex, cues)
+    if nxt is None or nxt.kind != "concept" or nxt.end <= found.end:
+        return found
+    return Item("cue", i, i + 1, tokens[i].text, cues=alone)
 
 
 def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:
@@ -178,10 +195,25 @@ def _swapped(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
     if k >= len(tokens) or tokens[k].kind != "word":
         return None
     names = lex.names.get((tokens[k].stem, tokens[i].stem), [])
-    if not names:
-        return None
-    text = " ".join(t.text for t in tokens[i:k + 1])
-    return Item("concept", i, k + 1, text, concepts=tuple(names))
+    if names:
+        text = " ".join(t.text for t in tokens[i:k + 1])
+        return Item("concept", i, k + 1, text, concepts=tuple(names))
+    # "value of urgent orders": a filter or value between names the rows; "value of" alone is the name, the
+    # filter and the noun are read on their own
+    for n in (1, 2):
+        noun = k + n
+        if noun < len(tokens) and tokens[noun].kind == "word" and lex.names.get((tokens[noun].stem, tokens[i].stem)) \
+                and (_restricts(tuple(t.stem for t in tokens[k:noun]), lex)
+                     or _restricts(tuple(t.stem for t in tokens[k:noun + 1]), lex)):
+            return Item("concept", i, i + 2, f"{tokens[i].text} {tokens[i + 1].text}",
+                        concepts=tuple(lex.names[(tokens[noun].stem, tokens[i].stem)]))
+    return None
+
+
+def _restricts(stems: tuple[str, ...], lex: Lexicon) -> bool:
+    """Whether words name a filter or a value (what narrows the rows of a noun right after them)."""
+    found = lex.names.get(stems, []) + lex.values.get(stems, [])
+    return bool(found) and all(c.kind in ("filter", "value") for c in found)
 
 
 def _correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:

@@ -48,6 +48,7 @@ class Reading:
     at_least_one: set[int] = field(default_factory=set)     # existence positions said as "at least one"
     share: bool = False
     after_and: set[int] = field(default_factory=set)          # tables named right after "and"
+    and_values: list[ColRef] = field(default_factory=list)    # columns given two values joined by "and"
     when: list[bool] = field(default_factory=list)          # "when was the first/last ...": min/max date
     as_named: list[ColRef] = field(default_factory=list)
     months: list[int] = field(default_factory=list)          # "in December" of any year

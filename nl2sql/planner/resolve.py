@@ -12,6 +12,7 @@ from dataclasses import replace
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
+from nl2sql.planner.tokens import name_stem
 
 
 def strongest(concepts: tuple[Concept, ...]) -> tuple[Concept, ...]:
@@ -77,19 +78,14 @@ def _distance(graph: JoinGraph, a: str, b: str) -> int:
 
 def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Item], list[str]]:
     """Narrow every concept item to one concept where the context allows; returns ambiguous phrases."""
+    items = _column_word_joins_value(items, lex)
     items = [replace(it, concepts=_same_meaning_once(it.concepts, lex)) if it.kind == "concept" else it
              for it in items]
     original = [it.concepts for it in items]
     items = [replace(it, concepts=strongest(it.concepts)) if it.kind in ("concept", "literal") else it
              for it in items]
     items = [_weak_in_context(it, original[n], items, n) for n, it in enumerate(items)]
-    anchors: set[str] = set()
-    strong_anchors: set[str] = set()
-    for it in items:
-        if it.kind == "concept" and len({(c.table, c.kind) for c in it.concepts}) == 1:
-            anchors.add(it.concepts[0].table)
-            if it.concepts[0].kind in ("table", "metric", "filter"):
-                strong_anchors.add(it.concepts[0].table)
+    anchors, strong_anchors = _anchors(items)
     out: list[Item] = []
     ambiguous: list[str] = []
     for n, it in enumerate(items):
@@ -100,44 +96,92 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
         if it.kind not in ("concept", "literal") or len(it.concepts) <= 1:
             out.append(it)
             continue
-        cands = it.concepts
-        neighbours = _neighbour_tables(items, n)
-        previous = _previous_table(items, n)
-        owner = _list_owner(items, n)
-        for pick in (
-            lambda c, near=neighbours: c.table in near,
-            lambda c, own=owner: c.table == own,
-            lambda c, prev=previous: c.table == prev,
-            lambda c: c.table in strong_anchors,
-            lambda c: c.table in anchors,
-        ):
-            narrowed = tuple(c for c in cands if pick(c))
-            if narrowed:
-                cands = narrowed
-            if len(cands) == 1:
-                break
-        decided_by_anchor = len({c.table for c in it.concepts}) > 1 and not any(
-            c.table in neighbours or c.table in (previous, owner) for c in cands)
-        if decided_by_anchor and len(strong_anchors) > 1 and it.kind == "concept" \
-                and all(c.kind == "column" for c in it.concepts):
-            # "the name ... for every concert ... singers": which table's name is a guess; say so
+        cands, unsure = _narrow(items, n, anchors, strong_anchors, graph)
+        if unsure:
             ambiguous.append(it.text)
-            out.append(it)
-            continue
-        if len(cands) > 1 and anchors:
-            dist = {c: min(_distance(graph, a, c.table) for a in anchors) for c in cands}
-            best = min(dist.values())
-            cands = tuple(c for c in cands if dist[c] == best)
-        # the same column (value under two spellings) is not an ambiguity
-        if len(cands) > 1 and len({(c.kind, c.table, c.column, c.value, c.name) for c in cands}) > 1:
-            kinds = {c.kind for c in cands}
-            per_kind = [sum(c.kind == k for c in cands) for k in kinds]
-            if kinds <= {"table", "column", "metric", "filter"} and max(per_kind) == 1:
-                pass  # kept as is: the intent reads either meaning by position
-            else:
-                ambiguous.append(it.text)
-        out.append(replace(it, concepts=cands))
+        out.append(it if cands is None else replace(it, concepts=cands))
     return out, ambiguous
+
+
+def _anchors(items: list[Item]) -> tuple[set[str], set[str]]:
+    """Tables the question names unambiguously; the strong ones by a table, metric or filter."""
+    anchors: set[str] = set()
+    strong_anchors: set[str] = set()
+    for it in items:
+        if it.kind == "concept" and len({(c.table, c.kind) for c in it.concepts}) == 1:
+            anchors.add(it.concepts[0].table)
+            if it.concepts[0].kind in ("table", "metric", "filter"):
+                strong_anchors.add(it.concepts[0].table)
+    return anchors, strong_anchors
+
+
+def _narrow(items: list[Item], n: int, anchors: set[str], strong_anchors: set[str],
+            graph: JoinGraph) -> tuple[tuple[Concept, ...] | None, bool]:
+    """The meanings of item n left by its context, and whether a real ambiguity remains (None: keep the
+    item as it is and report it)."""
+    it = items[n]
+    cands = it.concepts
+    neighbours = _neighbour_tables(items, n)
+    previous = _previous_table(items, n)
+    owner = _list_owner(items, n)
+    for pick in (
+        lambda c, near=neighbours: c.table in near,
+        lambda c, own=owner: c.table == own,
+        lambda c, prev=previous: c.table == prev,
+        lambda c: c.table in strong_anchors,
+        lambda c: c.table in anchors,
+    ):
+        narrowed = tuple(c for c in cands if pick(c))
+        if narrowed:
+            cands = narrowed
+        if len(cands) == 1:
+            break
+    decided_by_anchor = len({c.table for c in it.concepts}) > 1 and not any(
+        c.table in neighbours or c.table in (previous, owner) for c in cands)
+    if decided_by_anchor and len(strong_anchors) > 1 and it.kind == "concept" \
+            and all(c.kind == "column" for c in it.concepts):
+        # "the name ... for every concert ... singers": which table's name is a guess; say so
+        return None, True
+    if len(cands) > 1 and anchors:
+        dist = {c: min(_distance(graph, a, c.table) for a in anchors) for c in cands}
+        best = min(dist.values())
+        cands = tuple(c for c in cands if dist[c] == best)
+    # the same column (value under two spellings) is not an ambiguity
+    if len(cands) > 1 and len({(c.kind, c.table, c.column, c.value, c.name) for c in cands}) > 1:
+        kinds = {c.kind for c in cands}
+        per_kind = [sum(c.kind == k for c in cands) for k in kinds]
+        # one meaning of each kind is kept as is: the intent reads either meaning by position
+        return cands, not (kinds <= {"table", "column", "metric", "filter"} and max(per_kind) == 1)
+    return cands, False
+
+
+def _column_word_joins_value(items: list[Item], lex: Lexicon) -> list[Item]:
+    """'the series Sky Radio' where 'Sky Radio' is a ``series_name``: a word that only weakly names a table,
+    right before a value whose column it names, is part of the value's phrase, not another table."""
+    out: list[Item] = []
+    n = 0
+    while n < len(items):
+        it = items[n]
+        nxt = items[n + 1] if n + 1 < len(items) else None
+        if nxt is not None and _names_value_column(it, nxt, lex):
+            out.append(replace(nxt, start=it.start, text=f"{it.text} {nxt.text}"))
+            n += 2
+            continue
+        out.append(it)
+        n += 1
+    return out
+
+
+def _names_value_column(it: Item, nxt: Item, lex: Lexicon) -> bool:
+    if not (it.kind == "concept" and it.concepts and nxt.kind == "concept" and nxt.concepts):
+        return False
+    if not all(c.kind == "table" and c.strength == 1 for c in it.concepts) \
+            or not all(c.kind == "value" for c in nxt.concepts) \
+            or len({(c.table, c.column) for c in nxt.concepts}) != 1:
+        return False
+    col = nxt.concepts[0]
+    named = {name_stem(w) for w in lex.tables[col.table].column_words.get(col.column or "", ())}
+    return name_stem(it.text.lower()) in named
 
 
 def _neighbour_tables(items: list[Item], n: int) -> set[str]:
@@ -149,7 +193,7 @@ def _neighbour_tables(items: list[Item], n: int) -> set[str]:
             k += step
         if 0 <= k < len(items) and items[k].kind == "concept":
             tables = {c.table for c in strongest(items[k].concepts) if c.kind == "table"}
-            found.update(tables or {c.table for c in items[k].concepts if c.kind == "column"})
+            found.update(tables or {c.table for c in items[k].concepts if c.kind in ("column", "filter")})
     return found
 
 

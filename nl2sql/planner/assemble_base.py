@@ -1,0 +1,70 @@
+"""The assembler's shared state and helpers: the reading, the lexicon, the join graph, and how a table
+or a grouping is shown (its labels and keys)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nl2sql.planner.clarify import Ambiguity, path_qualifiers
+from nl2sql.planner.intent import NotUnderstood, Reading
+from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.spec import (
+    ColRef,
+    Dim,
+)
+
+
+class AssemblerBase:
+    def __init__(self, reading: Reading, lex: Lexicon, graph: JoinGraph) -> None:
+        self.r = reading
+        self.lex = lex
+        self.graph = graph
+        self.notes: list[str] = []          # assumptions, shown in the interpretation
+        self.moved: list[ColRef] = []       # columns a named filter was moved onto (see _filter_on)
+
+    def path(self, start: str, ref_table: str, via: str | None = None) -> Path | None:
+        try:
+            return self.graph.path(start, ref_table, via)
+        except Ambiguous:
+            raise Ambiguity(f"There is more than one way to relate {start} to {ref_table}; "
+                            "say which one you mean.", (ref_table,), target=ref_table,
+                            tables=path_qualifiers(self.graph, start, ref_table)) from None
+
+    def up(self, start: str, table: str, via: str | None = None) -> bool:
+        p = self.path(start, table, via)
+        return p is not None and all_up(p)
+
+    def _subject(self) -> str | None:
+        return r.entities[0][0] if (r := self.r).entities else None
+
+    def _labels(self, table: str, via: str | None = None) -> tuple[ColRef, ...]:
+        info = self.lex.tables[table]
+        return tuple(ColRef(table, c, via) for c in info.labels)
+
+    def _entity_dim(self, table: str, via: str | None = None) -> Dim:
+        info = self.lex.tables[table]
+        labels = self._labels(table, via)
+        if not labels:
+            raise NotUnderstood(f"I do not know how to show a {table}.", (table,))
+        keys = tuple(ColRef(table, k, via) for k in info.pk if k not in info.labels)
+        return Dim(labels[0], keys=keys + labels[1:], name=table)
+
+    def _resolve_dim(self, d: Dim) -> Dim:
+        if d.col.column == "":
+            return self._entity_dim(d.col.table, d.col.via)
+        info = self.lex.tables[d.col.table]
+        # a foreign key shown as its parent's name ("supplier country" -> the nation's name)
+        if d.col.column in info.keys and (d.col.column not in info.pk or len(info.pk) > 1) \
+                and d.col not in self.r.as_named:
+            for e in self.graph.edges.get(d.col.table, ()):
+                if e.up and e.src_cols == (d.col.column,):
+                    parent = self._entity_dim(e.dst, via=d.col.table)
+                    return replace(parent, name=d.col.column)
+        return d
+
+    def _col_words(self, ref: ColRef) -> str:
+        return " ".join(self.lex.tables[ref.table].column_words.get(ref.column, (ref.column,)))
+
+    def _describe_table(self, table: str) -> str:
+        return " ".join(self.lex.tables[table].words)

@@ -1,0 +1,217 @@
+"""Which date column a period or a time grain applies to, and the period conditions of a question."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlglot
+from sqlglot import exp
+
+from catalog_semantics.text import STOPWORDS
+from nl2sql.planner.assemble_base import AssemblerBase
+from nl2sql.planner.clarify import Ambiguity
+from nl2sql.planner.intent import NotUnderstood
+from nl2sql.planner.joins import Ambiguous
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.spec import (
+    ColRef,
+    Condition,
+    Dim,
+)
+
+
+class DatedAssembler(AssemblerBase):
+    def _time_conditions(self, base: str) -> list[Condition]:
+        out = []
+        for m in self.r.months:
+            col = self._date_column(base)
+            if col is None or len(self.r.months) > 1:
+                raise NotUnderstood("I could not tell which date the month applies to.", ())
+            out.append(Condition("month", col.table, col, "=", (m,), text=f"month {m}"))
+        if len(self.r.periods) > 1:
+            raise NotUnderstood("The question names more than one period; ask about one at a time.",
+                                tuple(p.text for p in self.r.periods))
+        for p in self.r.periods:
+            col = self._date_column(base)
+            if col is None:
+                year_col = self._year_column(base)
+                cmp = _year_comparison(p.start, p.end)
+                if year_col is None or cmp is None:
+                    raise Ambiguity("I could not tell which date the period applies to.", (p.text,), phrase=p.text,
+                                    readings=tuple(f"{d} {p.text}" for d in self._date_choices(base)))
+                out.append(Condition("compare", year_col.table, year_col, cmp[0], (cmp[1],), text=p.text))
+                self.r.projections = [pr for pr in self.r.projections if pr[0].column != year_col.column]
+                continue
+            out.append(Condition("range", col.table, col, "range", (p.start, p.end), text=p.text))
+        return out
+
+    def _year_column(self, base: str) -> ColRef | None:
+        for t in self._by_distance(base):
+            info = self.lex.tables[t]
+            # "Year", or a number named as the year of something ("review_year", "fiscal_year")
+            cols = [c for c, w in info.column_words.items() if w == ("year",)] or \
+                [c for c, w in info.column_words.items() if w[-1:] == ("year",) and c in info.numeric]
+            if len(cols) == 1:
+                return ColRef(t, cols[0])
+        return None
+
+    def _by_distance(self, base: str) -> list[str]:
+        ranked = []
+        for t in self.lex.tables:
+            try:
+                p = self.graph.path(base, t)
+            except Ambiguous:
+                continue
+            if p is not None:
+                ranked.append((sum(not e.up for e in p), len(p), t))
+        return [t for _, _, t in sorted(ranked)]
+
+    def _date_column(self, base: str) -> ColRef | None:
+        r = self.r
+        if r.date_cols:
+            return r.date_cols[0][0]
+        if r.date_hints:
+            hinted = sorted(set(r.date_hints))
+            if len(hinted) == 1:
+                return ColRef(*hinted[0])
+            near = [h for h in hinted if self.path(base, h[0]) is not None]
+            if len({h for h in near}) == 1:
+                return ColRef(*near[0])
+            raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
+        named = {h for stem in self.r.free_words if stem not in STOPWORDS     # "in" of "in_service_since"
+                 for h in self.lex.date_names.get(_verb_of(stem), ())}
+        if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
+            return ColRef(*next(iter(named)))
+        sibling = self._sibling_dates()
+        if len(sibling) == 1:
+            return sibling[0]
+        plain = self._plain_date(base)
+        if plain is not None:
+            return plain
+        levels: dict[tuple[int, int], list[str]] = {}
+        for t in self._by_distance(base):
+            if self.lex.tables[t].dates:
+                p = self.path(base, t) or ()
+                levels.setdefault((sum(not e.up for e in p), len(p)), []).append(t)
+        for key in sorted(levels):
+            tables = levels[key]
+            if len(tables) == 1 and len(self.lex.tables[tables[0]].dates) == 1:
+                t = tables[0]
+                note = f"dates by {self._col_words(ColRef(t, self.lex.tables[t].dates[0]))}"
+                if key != (0, 0) and note not in self.notes:
+                    self.notes.append(note)
+                return ColRef(t, self.lex.tables[t].dates[0])
+            if len(tables) > 1:
+                return None
+        return None
+
+    def _plain_date(self, base: str) -> ColRef | None:
+        """Of the nearest table with several dates, its overlay ``default_date``, else the one the model
+        calls just "date" (an overlay synonym): the date its rows are dated by when the question names none."""
+        plain = {(c.table, c.column) for c in self.lex.names.get(("date",), ())
+                 if c.kind == "column" and c.strength >= 3}     # named so, not only ending in "date"
+        for t in self._by_distance(base):
+            dates = self.lex.tables[t].dates
+            default = self.lex.tables[t].table.default_date           # the overlay's default_date
+            if default is not None and default in dates and not self._child_conditions(t):
+                return ColRef(t, default)
+            if dates:
+                hits = [d for d in dates if (t, d) in plain]
+                return ColRef(t, hits[0]) if len(dates) > 1 and len(hits) == 1 else None
+        return None
+
+    def _child_conditions(self, table: str) -> bool:
+        """Whether the question filters a table reached from ``table`` one-to-many ("employees rated 5 in
+        2024"): the period may be that table's events, so no default date settles it."""
+        for c in self.r.conditions:
+            if c.table != table:
+                try:
+                    p = self.graph.path(table, c.table)
+                except Ambiguous:
+                    return True
+                if p is None or any(not e.up for e in p):
+                    return True
+        return False
+
+    def _date_choices(self, base: str) -> list[str]:
+        """The dates of the nearest table that has some, in words, when there are two or three."""
+        for t in self._by_distance(base):
+            dates = self.lex.tables[t].dates
+            if dates:
+                return [self._col_words(ColRef(t, d)) for d in dates] if 2 <= len(dates) <= 3 else []
+        return []
+
+    def _sibling_dates(self) -> list[ColRef]:
+        """'went by truck in 1995' names the ship mode, so the year is the ship date's: a date column
+        whose name starts like a column the question filters on. A grouping does not say so ("revenue by
+        ship mode in 1997" is dated like any revenue)."""
+        plain = [c.col for c in self.r.conditions if c.col]
+        mentioned = list(plain)
+        for c in self.r.conditions:              # "resignations per year": the filter's termination_reason
+            if c.kind == "filter" and c.filter_name in self.lex.filters:
+                f = self.lex.filters[c.filter_name]
+                mentioned += [ColRef(f.table.lower(), n) for n in _filter_columns(f.sql, self.lex)]
+        found: list[ColRef] = []
+        for ref in mentioned[len(plain):]:       # "leavers per year": a date the filter itself reads
+            if ref.column in self.lex.tables[ref.table].dates and ref not in found:
+                found.append(ref)
+        for ref in mentioned:
+            info = self.lex.tables[ref.table]
+            head = info.column_words.get(ref.column, ())[:1]
+            for d in info.dates:
+                if head and info.column_words.get(d, ())[:1] == head and d != ref.column \
+                        and ColRef(ref.table, d) not in found:
+                    found.append(ColRef(ref.table, d))
+        return found
+
+    def _grain_dims(self, base: str) -> list[Dim]:
+        dims = []
+        for unit in self.r.unit_dims:
+            col = self._date_column(base)
+            year_col = self._year_column(base) if col is None and unit == "year" else None
+            if year_col is not None and year_col.table == base:
+                dims.append(Dim(year_col))   # "reviews per year": the rows' own year column
+                continue
+            if col is None:
+                raise Ambiguity(f"I could not tell which date to group by {unit}.", (unit,), phrase=unit,
+                                readings=tuple(f"{unit} of {d}" for d in self._date_choices(base)))
+            if unit == "quarter" and not self._within_one_year():
+                unit = "quarter_start"
+            dims.append(Dim(col, grain=unit, name=unit.replace("_start", "")))
+        return dims
+
+    def _within_one_year(self) -> bool:
+        return any(p.start and p.end and (p.end - p.start).days <= 366 for p in self.r.periods)
+
+
+def _verb_of(stem: str) -> str:
+    """'shipment' names the shipping date as 'shipped' does: a nominal suffix (vocabulary.yaml) comes off.
+
+    >>> _verb_of("shipment"), _verb_of("ship")
+    ('ship', 'ship')
+    """
+    from nl2sql.planner.words import word_list
+
+    for suffix in word_list("nominal_suffixes"):
+        if stem.endswith(suffix) and len(stem) > len(suffix) + 2:
+            return stem[: -len(suffix)]
+    return stem
+
+
+def _year_comparison(start: date | None, end: date | None) -> tuple[str, int] | None:
+    """A period of whole years on a year column: 'in 2014' (=), '2014 or after' (>=), 'before 2014' (<)."""
+    whole = all(d is None or (d.month, d.day) == (1, 1) for d in (start, end))
+    if not whole or (start is None and end is None):
+        return None
+    if start is not None and end is not None:
+        return ("=", start.year) if end.year - start.year == 1 else None
+    return (">=", start.year) if start is not None else ("<", end.year)  # type: ignore[union-attr]
+
+
+def _filter_columns(sql: str, lex: Lexicon) -> list[str]:
+    """The columns of the filter's table a named filter reads, as the catalog spells them."""
+    try:
+        tree = sqlglot.parse_one(sql, read=lex.dialect)
+    except sqlglot.errors.ParseError:
+        return []
+    return list(dict.fromkeys(c.name for c in tree.find_all(exp.Column) if c.name))

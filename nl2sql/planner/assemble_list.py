@@ -1,0 +1,257 @@
+"""Questions that list rows, ask when something happened, a share of a whole, or one extreme value."""
+
+from __future__ import annotations
+
+from nl2sql.planner.assemble_group import GroupingAssembler
+from nl2sql.planner.intent import NotUnderstood
+from nl2sql.planner.spec import (
+    ColRef,
+    Measure,
+    Order,
+    QuerySpec,
+)
+from nl2sql.planner.vocabulary import cue_index
+from nl2sql.planner.words import word_list
+
+
+class ListingAssembler(GroupingAssembler):
+    # ------------------------------------------------------------------------------------------
+    def _share(self) -> QuerySpec:
+        r = self.r
+        if "ratio" in r.words and any(w in r.words for w in word_list("ratio_sides")):
+            # "ratio of urgent orders to low priority orders": two sides, each with its own condition
+            raise NotUnderstood("A ratio of two different things is not something I can compute yet.", ("ratio",))
+        plain = [c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare")]
+        if r.share_conditions and plain:
+            # "what fraction of late items were shipped by TRUCK": which condition is the part and which
+            # the whole depends on word order the reading does not keep; do not guess
+            raise NotUnderstood("I could not tell which condition is the part and which the whole.",
+                                tuple(c.text for c in r.share_conditions + plain))
+        if not r.share_conditions:
+            # "share of orders that are urgent": plain conditions are what the share is of
+            r.share_conditions = [c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare")]
+            r.conditions = [c for c in r.conditions if c not in r.share_conditions]
+        if not r.share_conditions and (r.dims or r.unit_dims) and any(m.kind == "metric" for m in r.measures):
+            return self._share_of_total()
+        if not r.share_conditions:
+            raise NotUnderstood("A share of what? Name the condition.", ())
+        metric = next((m for m in r.measures if m.kind == "metric"), None)
+        table = r.share_table or (metric.table if metric else None) or self._subject() \
+            or r.share_conditions[0].table
+        m = Measure("share", table, metric=metric.metric if metric else "", share_of=tuple(r.share_conditions),
+                    fn="percent" if r.percent else "")
+        dims = [self._resolve_dim(d) for d in r.dims] + self._grain_dims(table)
+        for c in r.share_conditions:
+            if not self.up(table, c.table, c.col.via if c.col else None):
+                raise NotUnderstood("That share would count some rows more than once.", (c.text,))
+        conditions = self._conditions(table)
+        orders = [Order(False, dim=i) for i, d in enumerate(dims) if d.grain] or \
+            ([Order(True, measure=0)] if dims else [])
+        return QuerySpec(table, (m,), tuple(dims), (), tuple(conditions), (), tuple(orders), None, False)
+
+    def _when(self) -> QuerySpec:
+        """'When was the first order placed and when was the last one?': earliest and latest dates."""
+        r = self.r
+        subject = self._subject()
+        hinted = {h[0] for h in r.date_hints} | {c.table for c, _ in r.date_cols}
+        if subject is None and len(hinted) == 1:
+            subject = next(iter(hinted))          # "when did the last shipment go out": the ship date's table
+        if subject is None or r.measures or r.dims or r.extremes or len(r.entities) > 1:
+            raise NotUnderstood("I could not tell which date is asked for.", ())
+        own = self.lex.tables[subject].dates
+        # "the last shipment": a word built on a date's name ("ship") picks that date
+        named = {h for w in r.words for k, hs in self.lex.date_names.items()
+                 if len(k) >= 4 and w.startswith(k) for h in hs if h[0] == subject}
+        if r.date_cols or r.date_hints:
+            col = self._date_column(subject)
+        elif len(named) == 1:
+            col = ColRef(*next(iter(named)))
+        else:
+            col = ColRef(subject, own[0]) if len(own) == 1 else None   # the subject's own date, no guess
+        if col is None:
+            raise NotUnderstood("I could not tell which date to report.", ())
+        r.measures = [Measure("agg", col.table, "max" if latest else "min", col=col) for latest in r.when]
+        r.when, r.entities, r.orders = [], [], []
+        return self._aggregate()
+
+    def _share_of_total(self) -> QuerySpec:
+        """'what share of revenue does each region contribute': each group's part of the whole."""
+        r = self.r
+        metric = next(m for m in r.measures if m.kind == "metric")
+        r.share = False
+        r.measures = [Measure("share", metric.table, metric=metric.metric, fn="total_percent" if r.percent
+                              else "total")]
+        spec = self._aggregate()
+        return spec
+
+    def _scalar_extreme(self) -> QuerySpec:
+        r = self.r
+        measures = []
+        for desc, target, _pos in r.extremes:
+            kind, obj = target  # type: ignore[misc]
+            if kind != "column":
+                raise NotUnderstood("Highest or lowest among what? Name what to compare.", ())
+            measures.append(Measure("agg", obj.table, "max" if desc else "min", col=obj))
+        r.extremes = []
+        r.measures = measures
+        return self._aggregate()
+
+    def _listing(self) -> QuerySpec:
+        """A list of rows or values: what is shown, on which rows, in which order, and the checks that
+        decline lists whose meaning would be a guess."""
+        r = self.r
+        if r.unit_dims:
+            raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
+        if self._counted_noun_phrase():
+            # "shipments created in March 2025", "orders placed by BUILDING customers in Q1 1995": a bare noun
+            # phrase (no "list", "show", "which") for a period, about rows with no name to list (other tables
+            # named only to filter): how many, not a page of keys ("depots in the NORTH region" lists)
+            r.measures.append(Measure("rows", r.entities[0][0], "count"))
+            r.entities = []
+            return self._aggregate()
+        self._each_listed()
+        subject = self._subject()
+        subject, base, projections, helpers = self._listed_columns(subject)
+        orders, limit = self._list_order(base, projections, helpers)
+        distinct = r.distinct or subject is None
+        self._check_list(base, subject, projections, bool(orders or limit))
+        conditions = self._conditions(base)
+        projections = list(dict.fromkeys(projections))     # a column named twice is shown once
+        info = self.lex.tables[base]
+        if projections and all(p.table == base and p.column not in info.pk and p.column not in info.labels
+                               for p in projections) \
+                and any(c.negated and not self.up(base, c.table, c.col.via if c.col else None) for c in conditions):
+            # "type codes not used by any document": values no row has is a set difference, not a row test
+            raise NotUnderstood("Values that no related row has need a set difference I cannot write yet.", ())
+        helpers += [ref for ref in self.moved if ref not in projections]   # what a moved filter compares
+        helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
+        return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
+                         tuple(helpers))
+
+    def _counted_noun_phrase(self) -> bool:
+        r = self.r
+        return bool(not (r.projections or r.dims or r.orders or r.limit or r.extremes or r.star or r.distinct)
+                    and r.entities and r.entities[0][1] == 0 and r.entities[0][2]
+                    and all(any(c.table == t for c in r.conditions) for t, _, _ in r.entities[1:])
+                    and r.periods and r.words and (r.words[0],) not in cue_index()
+                    and set(self.lex.tables[r.entities[0][0]].labels) <= set(self.lex.tables[r.entities[0][0]].pk))
+
+    def _each_listed(self) -> None:
+        """'each teacher's name': in a list, 'each' only names what is listed; a second table named after
+        "and" is listed too."""
+        r = self.r
+        first_entity = not r.entities
+        for d in r.dims:
+            if d.col.column == "" and first_entity:
+                r.entities.append((d.col.table, -1, True))
+                first_entity = False
+            elif d.col.column == "":             # "each teacher and course": the second is listed too
+                r.projections.extend((label, 10_000) for label in self._labels(d.col.table))
+            else:
+                r.projections.append((d.col, -1 if d.col in [p for p, _ in r.projections] else 0))
+        r.dims = []
+        # "the names of conductors and the orchestras": a second table named after "and" is listed too
+        and_tables = [t for t, pos, _ in r.entities if pos in self.r.after_and
+                      and (len(r.entities) > 1 or r.projections)]
+        for t in and_tables:
+            r.entities = [e for e in r.entities if e[0] != t]
+            r.projections.extend((label, 10_000) for label in self._labels(t))
+
+    def _listed_columns(self, subject: str | None) -> tuple[str | None, str, list[ColRef], list[ColRef]]:
+        """The subject (maybe the rows a named filter is about), the rows listed (base table), the columns
+        shown, and the helper columns (shown when helpful)."""
+        r = self.r
+        projections = [p for p, _ in r.projections]
+        if subject is None and not projections:
+            # "list fulfilled orders": the rows a named filter is about
+            subject = next((c.table for c in r.conditions if c.kind == "filter"), None)
+        if subject is None and not projections:
+            raise NotUnderstood("I could not tell what to list or count.", ())
+        base = subject or projections[0].table
+        if r.periods:
+            self._time_conditions(base)      # a year column compared with a year is not also shown
+            projections = [p for p, _ in r.projections]
+        if r.star:
+            projections = [ColRef(base, c.name) for c in self.lex.tables[base].table.columns]
+        explicit = [p for p, pos in r.projections if pos >= 0] or projections if r.star else \
+            [p for p, pos in r.projections if pos >= 0]
+        helpers: list[ColRef] = [p for p, pos in r.projections if pos < 0]
+        ranked_by = [p for p, pos in r.projections if pos == -2]
+        projections = [p for p in projections if p not in helpers or p in explicit]
+        if not explicit:
+            projections = list(self._labels(base)) + [p for p in projections if p not in self._labels(base)
+                                                      and p not in helpers]
+        projections += [p for p in ranked_by if p not in projections]
+        for c in r.conditions:
+            if c.kind == "compare" and c.col is not None and c.col.table == base and c.col not in projections:
+                helpers.append(c.col)
+        if not all(self.up(base, p.table, p.via) for p in projections):
+            # "suppliers of part 100 and the cost": list at the level where both meet
+            bridge = self._common_base([p.table for p in projections] + [base])
+            if bridge is None or any(p.via for p in projections):
+                raise NotUnderstood("Those columns live at different levels of detail.",
+                                    tuple(self._col_words(p) for p in projections))
+            first_projection = min((pos for _, pos in r.projections if pos >= 0), default=10**6)
+            if subject is not None and not any(p.table == subject for p in projections) \
+                    and r.entities[0][1] < first_projection:
+                projections = list(self._labels(subject)) + projections    # "which suppliers ... and cost"
+            base = bridge
+        for table, _pos, _plural in r.entities[1:]:
+            if not self.up(base, table) and self.path(base, table) is not None:
+                r.existence.append((table, False, _pos))
+        return subject, base, projections, helpers
+
+    def _list_order(self, base: str, projections: list[ColRef], helpers: list[ColRef]) -> tuple[list[Order], int | None]:
+        """How a list is sorted and cut; the column an extreme asks for first is shown, what a list is
+        ranked by is a helper."""
+        r = self.r
+        orders = list(r.orders)
+        limit = r.limit
+        asked_at = min([pos for _, pos in r.projections if pos >= 0] + [pos for _, pos, _ in r.entities],
+                       default=10**6)
+        for desc, target, _pos in r.extremes:
+            kind, obj = target  # type: ignore[misc]
+            if kind != "column" or not self.up(base, obj.table, obj.via):
+                raise NotUnderstood("Ranking a list by a total is not something I can do yet.", ())
+            info = self.lex.tables[obj.table]
+            if obj.column not in info.numeric and obj.column not in info.dates:
+                # "the most employees" over a column stored as text: its highest is the last alphabetically
+                raise NotUnderstood("The highest or lowest of a text column is only its alphabetical order "
+                                    "(declare its type in the overlay if it holds numbers).", (self._col_words(obj),))
+            orders.append(Order(desc, col=obj))
+            if _pos < asked_at and obj not in projections and self._named(obj):
+                # "the smallest version number and its type code": the column is asked for first, so shown
+                # (not "the 10 most expensive parts", where the adjective only ranks them)
+                projections.insert(0, obj)
+            if limit is None:
+                # "for the cars with 4 cylinders, which model has the largest ...": one, as the verb says
+                singular_verb = any(w in ("has", "is", "was", "doe") for w in r.words) and \
+                    not any(w in ("have", "are", "were", "do") for w in r.words)
+                plural = bool(r.entities) and r.entities[0][2] and not singular_verb
+                limit = 10 if plural else 1
+        texts = [p for p in dict.fromkeys(projections) if p.column not in self.lex.tables[p.table].numeric]
+        if len(orders) == 1 and orders[0].col is None and orders[0].measure is None and len(texts) == 1 \
+                and "alphabet" in " ".join(r.words):
+            # "the titles of the cartoons sorted alphabetically": by the one text column shown
+            orders = [Order(orders[0].desc, col=texts[0])]
+        if any(o.col is None for o in orders):
+            raise NotUnderstood("Sorted by what?", ())
+        for o in orders:                     # what a list is ranked by is shown beside it
+            if o.col is not None and o.col not in projections:
+                helpers.append(o.col)
+        return orders, limit
+
+    def _check_list(self, base: str, subject: str | None, projections: list[ColRef], cut_or_sorted: bool) -> None:
+        r = self.r
+        own = {*self.lex.tables[base].pk, *self.lex.tables[base].labels}
+        if r.and_values and not any(p.table == base and p.column in own for p in projections):
+            # "the document id with paragraph text 'Brazil' and 'Ireland'": ids with either text, or with both?
+            raise NotUnderstood("“… and …” may mean rows with either value or things having both; say “or” or "
+                                "“both”.", tuple(self._col_words(c) for c in r.and_values))
+        if subject is None and not r.distinct and not cut_or_sorted and "all" in r.words and projections and all(
+                p.column in self.lex.tables[p.table].numeric and p.column not in self.lex.tables[p.table].keys
+                for p in projections):
+            # "the declared value of all lost parcels": the different amounts, or their total? Never a guess
+            # ("the weight of the youngest dog", "the rank of the episode 'X'" name one row: answered)
+            raise NotUnderstood("Each amount, or their total? Say “total”, “average” or “list each”.",
+                                tuple(self._col_words(p) for p in projections))

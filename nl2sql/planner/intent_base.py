@@ -1,0 +1,73 @@
+"""The reader's state and helpers shared by its steps: the phrases, what is used, the reading built so far."""
+
+from __future__ import annotations
+
+from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.matching import Item
+from nl2sql.planner.reading import (
+    Reading,
+    _one,
+    _raw_words,
+    _stem,
+    significant,
+)
+from nl2sql.planner.spec import ColRef
+
+
+class ReaderBase:
+    """The state every reading step shares (the steps are mixins of this class, one module each)."""
+
+    def __init__(self, items: list[Item], lex: Lexicon, graph: JoinGraph) -> None:
+        self.seq = significant(items)
+        self._raw_words = _raw_words(items)
+        self.lex = lex
+        self.graph = graph
+        self.via_tables: set[int] = set()
+        self.qualifiers: set[int] = set()
+        self.owned: set[int] = set()            # a table named right after one of its columns
+        self.aggregated: set[int] = set()       # items an aggregate consumed
+        self.measure_items: set[int] = set()    # items that named a measure (metrics)
+        self.last_measure = 0                   # index of the measure the last aggregate named
+        self.new_measure = False
+        self.r = Reading()
+        self.r.words = tuple(_stem(w) for w in self._raw_words if w)
+        # words outside a phrase that names a column ("ship" of "ship mode" does not name the ship date)
+        columns = [it for it in items if it.kind == "concept" and it.concepts
+                   and all(c.kind == "column" for c in it.concepts)]
+        self.r.free_words = tuple(_stem(w) for w in _raw_words([it for it in items if it not in columns]) if w)
+        self.used: set[int] = set()
+        self.neg_at: int | None = None
+
+    def at(self, j: int) -> Item | None:
+        return self.seq[j] if 0 <= j < len(self.seq) else None
+
+    def col(self, j: int, current: bool = False) -> ColRef | None:
+        it = self.at(j)
+        if it is None or (j in self.used and not current):
+            return None
+        c = _one(it, "column")
+        if c is None or c.column is None:
+            return None
+        if c.strength < 3:
+            self.r.weak += 1
+        return ColRef(c.table, c.column, self.r.vias.get(j))
+
+    def table(self, j: int, current: bool = False) -> str | None:
+        it = self.at(j)
+        if it is None or (j in self.used and not current):
+            return None
+        c = _one(it, "table")
+        return c.table if c else None
+
+    def info(self, table: str):
+        return self.lex.tables[table]
+
+    def is_numeric(self, ref: ColRef) -> bool:
+        return ref.column in self.info(ref.table).numeric
+
+    def take_neg(self) -> bool:
+        if self.neg_at is not None:
+            self.neg_at = None
+            return True
+        return False

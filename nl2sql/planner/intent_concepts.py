@@ -1,0 +1,239 @@
+"""Reading the phrases that name the model: tables (the rows asked about), columns, values and quoted\nliterals, with the column a value or code belongs to."""
+
+from __future__ import annotations
+
+from nl2sql.planner.intent_base import ReaderBase
+from nl2sql.planner.reading import (
+    NotUnderstood,
+    _one,
+    _stem,
+)
+from nl2sql.planner.spec import ColRef, Condition, Measure
+
+
+class ConceptSteps(ReaderBase):
+    def _concept(self, j: int) -> None:
+        it = self.seq[j]
+        kinds = {c.kind for c in it.concepts}
+        if kinds <= {"value", "valueword"}:
+            if all(c.column != self._prev_column(j) for c in it.concepts) and self._code_after_column(j):
+                return                   # "template type code CV": the value of the column just named
+            return self._value(j)
+        if self._event_verb(j):
+            return
+        nxt = self.at(j + 1)
+        compared = nxt is not None and (j + 1) not in self.used and (
+            nxt.has("cmp") and not nxt.has("date_cmp") or nxt.kind in ("number", "literal"))
+        f = _one(it, "filter")
+        if f is not None and compared and not any(c.kind == "column" for c in it.concepts):
+            # "with a discount between 5% and 7%": the discount column, not the 'discounted' filter
+            last = self.lex.names.get((_stem(it.text.split()[-1]),), [])
+            cols = [c for c in last if c.kind == "column" and c.table == f.table]
+            if len(cols) == 1:
+                self.r.projections.append((ColRef(cols[0].table, cols[0].column), j))
+                self.seq[j] = type(it)(it.kind, it.start, it.end, it.text, concepts=(cols[0],))
+                return
+        if f is not None and not compared:
+            cond = Condition("filter", f.table, filter_name=f.name, negated=self.take_neg(), text=it.text)
+            (self.r.share_conditions if self.r.share else self.r.conditions).append(cond)
+            return
+        m = _one(it, "metric")
+        if m is not None and not compared:
+            measure = Measure("metric", m.table, metric=m.name)
+            if self.r.measures and self.r.measures[-1] == measure and (j - 1) in self.used:
+                raise NotUnderstood(f"“{self.seq[j - 1].text} {it.text}” is not a measure I know.",
+                                    (self.seq[j - 1].text, it.text))
+            self.r.measures.append(measure)
+            self.measure_items.add(j)
+            return
+        if j in self.via_tables:
+            return                       # 'customer' in 'customer region': the path, read by the next item
+        t = self.table(j, current=True)
+        if t is not None:
+            self._entity(j, t)
+            return
+        c = self.col(j, current=True)
+        if c is not None:
+            if c.column in self.info(c.table).dates:
+                self.r.date_cols.append((c, j))
+            else:
+                self.r.projections.append((c, j))
+                if set(it.text.lower().split()) & {"id", "ids", "key", "code", "number", "no"}:
+                    self.r.as_named.append(c)      # "owner id": the id itself, not the owner's name
+            return
+        self.used.discard(j)
+
+    def _event_verb(self, j: int) -> bool:
+        """'accounts that opened the most tickets': a verb naming a date column ("opened" for opened_date)
+        says which event the rows are, and which date a period applies to; it is not a column to show or
+        group by (that is said with "by", "per" or "when")."""
+        it = self.seq[j]
+        words = it.text.lower().split()
+        col = _one(it, "column")
+        prev = self.at(j - 1)
+        if col is None or col.column is None or len(words) != 1 or not words[0].endswith("ed") \
+                or col.column not in self.info(col.table).dates or (prev is not None and prev.has("group")) \
+                or self._raw_words[:1] == ["when"]:
+            return False
+        self.r.date_hints.append((col.table, col.column))
+        return True
+
+    def _column_context(self, j: int) -> bool:
+        return False
+
+    def _entity(self, j: int, table: str) -> None:
+        nxt = self.at(j + 1)
+        pk = self.info(table).pk
+        if nxt is not None and nxt.kind == "number" and (j + 1) not in self.used and len(pk) == 1 \
+                and self.seq[j].end == nxt.start and nxt.number == int(nxt.number or 0):
+            # "part 100", "order 42": the row with that key
+            self.used.add(j + 1)
+            key = ColRef(table, pk[0])
+            self.r.conditions.append(Condition("in", table, key, "in", (int(nxt.number or 0),),
+                                               text=f"{self.seq[j].text} {nxt.text}"))
+        neg = self.take_neg()
+        word = self.seq[j].text.lower().split()[-1]
+        plural = word.endswith("s") and not word.endswith("ss") and not self._singular_verb_after(j)
+        if neg:
+            self.r.existence.append((table, True, j))
+        else:
+            self.r.entities.append((table, j, plural))
+            prev = self.at(j - 1)
+            if prev is not None and prev.kind == "cue" and prev.has("and"):
+                self.r.after_and.add(j)
+
+    def _code_after_column(self, j: int) -> bool:
+        """'orders with status F', 'students with sex M': a short code right after its column, when
+        it is one of the column's values."""
+        prev = self.at(j - 1)
+        c = _one(prev, "column") if prev is not None and prev.kind == "concept" else None
+        if c is None or c.column is None:
+            return False
+        column = self.info(c.table).table.column(c.column)
+        values = {v.lower(): v for v in (column.sample_values if column else ())}
+        value = values.get(self.seq[j].text.lower())
+        if value is None:
+            return False
+        ref = ColRef(c.table, c.column, self.r.vias.get(j - 1))
+        self.r.projections = [p for p in self.r.projections if p[1] != j - 1]
+        self.r.conditions.append(Condition("in", c.table, ref, "in", (value,), negated=self.take_neg(),
+                                           text=f"{prev.text} {self.seq[j].text}"))  # type: ignore[union-attr]
+        return True
+
+    def _prev_column(self, j: int) -> str | None:
+        prev = self.at(j - 1)
+        c = _one(prev, "column") if prev is not None and prev.kind == "concept" else None
+        return c.column if c is not None else None
+
+    def _relation_verb(self, word: str) -> bool:
+        """'parts supplied by ...', 'orchestras conducted by ...', 'students enrolled in ...': a verb
+        whose stem begins a table's name only says how the tables relate, which the joins already do."""
+        stem = _stem(word)
+        if len(stem) < 4:
+            return False
+        table_words = {w for info in self.lex.tables.values() for w in info.words}
+        if word.lower().endswith(("ed", "ing")):
+            return any(w.startswith(stem) and w != stem for w in table_words)
+        # "teach" / teacher, "conduct" / conductor: the verb of a table named for who does it
+        return any(w in (stem + "er", stem + "or", stem + "ers", stem + "ors") for w in table_words)
+
+    def _singular_verb_after(self, j: int) -> bool:
+        """'Which of the countries has the most ...' asks for one country."""
+        end = self.seq[j].end
+        return any(t in ("has", "is", "was", "does") for t in self._raw_words[end:end + 3])
+
+    def _value(self, j: int) -> None:
+        it = self.seq[j]
+        concepts = it.concepts
+        columns = {(c.table, c.column) for c in concepts}
+        if len(columns) > 1:
+            raise NotUnderstood("A value matches more than one column; say which one.", (it.text,))
+        table, column = next(iter(columns))
+        if concepts[0].kind == "valueword":
+            self.r.conditions.append(Condition("contains", table, ColRef(table, column, self.r.vias.get(j)),
+                                               "contains", (concepts[0].value,), negated=self.take_neg(),
+                                               text=it.text))
+            self.r.weak += 1
+            self._absorb_column(column, (j - 1, j + 1))   # "'green' in the name", "name contains green"
+            return
+        values = [concepts[0].value]
+        neg = self.take_neg()
+        k = j + 1
+        while True:
+            conj = self.at(k)
+            nxt = self.at(k + 1)
+            if conj is None or nxt is None or not conj.has("and", "or") or k + 1 in self.used:
+                break
+            cs = nxt.concepts if nxt.kind in ("concept", "literal") else ()
+            if not cs or {(c.table, c.column) for c in cs if c.kind == "value"} != {(table, column)}:
+                break
+            if conj.has("and") and any(x.text.lower() == "both" for x in self.seq[:j]):
+                raise NotUnderstood("“both … and …” asks for rows having each value; I can only match "
+                                    "either value.", ("both",))
+            values.append(cs[0].value)
+            if conj.has("and"):
+                self.r.and_values.append(ColRef(table, column))
+            self.used |= {k, k + 1}
+            k += 2
+        # "building segment", "segment building", "ship mode air": the column named next to its value
+        before = j - 2 if self.at(j - 1) is not None and self.at(j - 1).has("neg") else j - 1  # type: ignore[union-attr]
+        for n in (before, k):
+            other = self.at(n)
+            if other is not None and _one(other, "column") and _one(other, "column").column == column \
+                    and (n not in self.used or any(p[1] == n for p in self.r.projections)):
+                self.used.add(n)
+                self.r.projections = [p for p in self.r.projections if p[1] != n]
+        self.r.conditions.append(Condition("in", table, ColRef(table, column, self.r.vias.get(j)), "in",
+                                           tuple(values), negated=neg, text=it.text))
+        if it.fuzzy:
+            self.r.fuzzy += 1
+
+    def _absorb_column(self, column: str, positions: tuple[int, ...]) -> None:
+        """The column named right next to its own value says nothing more: not a column to show."""
+        for n in positions:
+            other = self.at(n)
+            c = _one(other, "column") if other is not None and other.kind == "concept" else None
+            if c is not None and c.column == column and (n not in self.used or any(p[1] == n for p in self.r.projections)):
+                self.used.add(n)
+                self.r.projections = [p for p in self.r.projections if p[1] != n]
+
+    def _literal(self, j: int) -> None:
+        it = self.seq[j]
+        if it.concepts and len({(c.table, c.column) for c in it.concepts}) == 1:
+            return self._value(j)
+        after = self.at(j + 1)
+        after_col = _one(after, "column") if after is not None and after.kind == "concept" else None
+        if after_col is not None and after_col.column not in self.info(after_col.table).numeric:
+            # "'green' in the name": the name contains it
+            if any(ch in it.text for ch in "%_\\"):
+                raise NotUnderstood("I can only search for plain words inside text.", (it.text,))
+            self.used.add(j + 1)
+            ref = ColRef(after_col.table, after_col.column, self.r.vias.get(j + 1))
+            self.r.conditions.append(Condition("contains", ref.table, ref, "contains", (it.text,),
+                                               negated=self.take_neg(), text=it.text))
+            return
+        prev = self._previous_column(j)
+        if prev is None:
+            self.used.discard(j)
+            raise NotUnderstood("I could not tell which column the quoted value belongs to.", (it.text,))
+        neg = self.take_neg()
+        self.r.conditions.append(Condition("compare", prev.table, prev, "!=" if neg else "=", (it.text,),
+                                           text=it.text))
+
+    def _previous_column(self, j: int) -> ColRef | None:
+        """The column right before position j, taken back from the projections if it was there."""
+        for n in (j - 1, j - 2):
+            it = self.at(n)
+            if it is None:
+                return None
+            c = _one(it, "column") if it.kind == "concept" else None
+            if c is not None and c.column is not None:
+                self.used.add(n)
+                before = len(self.r.projections)
+                self.r.projections = [p for p in self.r.projections if p[1] != n]
+                if len(self.r.projections) == before and n not in self.used:
+                    pass
+                return ColRef(c.table, c.column, self.r.vias.get(n))
+            if not (it.kind == "cue" and it.has("neg")):
+                return None
+        return None

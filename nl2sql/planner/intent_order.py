@@ -1,0 +1,170 @@
+"""Reading groupings and sorting ("by region", "per customer", "sorted by age", "top 10 ... by revenue").\n\nA mixin of ``Reader``: the steps share the reader's state (the phrases, what is used, the reading)."""
+
+from __future__ import annotations
+
+
+from nl2sql.planner.intent_rank import RankingSteps
+from nl2sql.planner.reading import (
+    NotUnderstood,
+    _one,
+    _plural,
+)
+from nl2sql.planner.spec import ColRef, Dim, Order
+from nl2sql.planner.vocabulary import MONTHS
+from nl2sql.planner.words import word_list
+
+# Past participles without -ed/-en: "made by", "sold by", "held by" introduce who did it, not a grouping.
+_PASSIVES = frozenset(word_list("passives"))
+
+
+_PERIOD_WORDS = frozenset(word_list("period_words"))
+
+
+class GroupingSteps(RankingSteps):
+    def _group(self, j: int) -> None:
+        if self._passive_by(j):
+            return                               # "pets owned by students": who owns them, not a grouping
+        k = j + 1
+        found = False
+        while True:
+            it = self.at(k)
+            if it is None or k in self.used:
+                break
+            if it.has("unit") and it.kind == "cue":
+                self.r.unit_dims.append(it.cue("unit").arg)  # type: ignore[union-attr]
+            elif it.kind == "concept" and {c.kind for c in it.concepts} == {"value"}:
+                break                                  # "shipped by air": a connective, not a grouping
+            elif it.kind == "concept" and (_one(it, "metric") or it.has("agg")):
+                break                                  # "customers by revenue": ranks, read by the caller
+            elif k in self.via_tables or k in self.qualifiers:
+                self.used.add(k)
+                k += 1
+                continue
+            elif (c := self.col(k)) is not None and not (self.table(k) and self.table(k) != c.table):
+                k = self._group_column(c, k)
+            elif (c := self._own_column(k)) is not None:
+                self.r.dims.append(Dim(c))           # "by tier": the plans' tier column, not each plan
+            elif (t := self.table(k)) is not None and (unit := self._table_unit(k)) is not None:
+                # "per order year": the year of the order's date, not each order and then the year
+                dates = self.info(t).dates
+                if len(dates) != 1:
+                    raise NotUnderstood(f"I could not tell which date of {t} to group by.", (it.text,))
+                self.r.date_cols.append((ColRef(t, dates[0]), k))
+                self.r.unit_dims.append(unit)
+                self.used.add(k)
+                k += 1                             # the unit: marked used below
+            elif (t := self.table(k)) is not None:
+                self.r.dims.append(Dim(ColRef(t, "", self.r.vias.get(k))))
+            else:
+                break
+            self.used.add(k)
+            found = True
+            nxt = self.at(k + 1)
+            if nxt is not None and nxt.has("and") and k + 2 < len(self.seq):
+                self.used.add(k + 1)
+                k += 2
+                continue
+            break
+        if not found and not self.seq[j].has("stop"):
+            self.used.discard(j)
+
+    def _group_column(self, c: ColRef, k: int) -> int:
+        """'by ship mode', 'by invoice date year', 'top 5 by price': a grouping, a date's grain, or the key
+        of a pending ranking; returns where the grouping ends."""
+        if c.column in self.info(c.table).dates:
+            self.r.date_cols.append((c, k))
+            unit = self._table_unit(k)           # "by invoice date year": the year of that date
+            self.r.unit_dims.append(unit or "day")
+            if unit is not None:
+                self.used.add(k)
+                k += 1
+        elif self._pending_order() or (self.r.limit is not None and self.is_numeric(c) and not self.r.measures):
+            self._order_by_column(c)
+        else:
+            self.r.dims.append(Dim(c))
+        return k
+
+    def _own_column(self, k: int) -> ColRef | None:
+        """A word naming both a table (by a synonym) and one of its non-naming columns: in a grouping,
+        the column ('by tier' when 'tiers' is also a synonym of plans)."""
+        it = self.at(k)
+        if it is None or it.kind != "concept":
+            return None
+        tables = [c for c in it.concepts if c.kind == "table"]
+        cols = [c for c in it.concepts if c.kind == "column" and c.value != "label"]
+        if len(tables) == 1 and len(cols) == 1 and cols[0].table == tables[0].table and cols[0].column \
+                and len(it.concepts) == 2:
+            return ColRef(cols[0].table, cols[0].column, self.r.vias.get(k))
+        return None
+
+    def _table_unit(self, k: int) -> str | None:
+        """The unit ('year') right after a table in a grouping ('order year'), if any."""
+        nxt = self.at(k + 1)
+        unit = nxt.cue("unit") if nxt is not None and nxt.kind == "cue" and (k + 1) not in self.used else None
+        return unit.arg if unit is not None else None
+
+    def _passive_by(self, j: int) -> bool:
+        it = self.seq[j]
+        if it.text.lower() != "by" or it.start == 0:
+            return False
+        k = it.start - 1
+        nxt = self.at(j + 1)
+        agents = nxt is not None and self.table(j + 1) is not None and _plural(nxt.text)
+        # "orders placed in 1996 by customers": a period may stand between the verb and the agents
+        while agents and k > 0 and (self._raw_words[k].isdigit() or self._raw_words[k] in _PERIOD_WORDS
+                         or self._raw_words[k] in MONTHS):
+            k -= 1
+        before = self._raw_words[k]
+        return before.endswith(("ed", "en")) or before in _PASSIVES
+
+    def _pending_order(self) -> bool:
+        return any(o.col is None and o.measure is None for o in self.r.orders) and not self.r.measures
+
+    def _order_by_column(self, c: ColRef) -> None:
+        """Fill a pending 'top 10' (which had no key yet) or add a new sort key."""
+        pending = next((i for i, o in enumerate(self.r.orders) if o.col is None and o.measure is None), None)
+        if pending is None:
+            self.r.orders.append(Order(True, col=c))
+            self.r.projections.append((c, -1))
+        else:
+            self.r.orders[pending] = Order(self.r.orders[pending].desc, col=c)
+            # "top 10 customers by account balance" names what they are ranked by: shown beside them,
+            # as "top 5 countries by revenue" shows the revenue
+            self.r.projections.append((c, -2 if self.r.limit is not None else -1))
+
+    def _order(self, j: int) -> None:
+        words = self.seq[j].text.lower().split()
+        if len(words) == 1:
+            # "sort employee names by age": the key comes after "by"; what follows "sort" is shown
+            self.r.orders.append(Order(False))
+            return
+        nxt = self.at(j + 1)
+        keyed = self._target(j + 2) if nxt is not None and nxt.has("dir") and (j + 1) not in self.used else None
+        if keyed is not None:
+            # "ordered by ascending age": the direction before the key
+            self.used.add(j + 1)
+            desc = nxt.cue("dir").arg == "desc"  # type: ignore[union-attr]
+            kind, obj = keyed
+            if kind == "column":
+                self.r.orders.append(Order(desc, col=obj))  # type: ignore[arg-type]
+                return
+            self.r.measures.append(self._measure("sum", False, (kind, obj), self.seq[j].text))
+            self.r.orders.append(Order(desc, measure=len(self.r.measures) - 1))
+            return
+        target = self._target(j + 1)
+        if target is None and nxt is not None and nxt.has("agg") and self.r.measures \
+                and self._target(j + 2) is None:
+            # "count customers by nation, sorted by count": by the measure already asked for
+            self.used.add(j + 1)
+            self.r.orders.append(Order(False, measure=len(self.r.measures) - 1))
+            return
+        if target is None:
+            if self.seq[j].has("stop") or (nxt is not None and nxt.has("agg") and not self.r.measures):
+                return                   # "sorted by count": the count is read next, as a sort key
+            raise NotUnderstood("I could not tell what to sort by.", (self.seq[j].text,))
+        kind, obj = target
+        if kind == "column":
+            self.r.orders.append(Order(False, col=obj))  # type: ignore[arg-type]
+        else:
+            self.r.measures.append(self._measure("sum", False, target, self.seq[j].text))
+            self.r.orders.append(Order(False, measure=len(self.r.measures) - 1))

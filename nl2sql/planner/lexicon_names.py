@@ -1,0 +1,171 @@
+"""How a table's and its columns' names and comments become words: run-together names split, common
+abbreviations spelled out, the head noun phrases of comments, and the columns that name a row."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from catalog_semantics.model import Column, SemanticModel, Table
+from catalog_semantics.text import stem, words
+from nl2sql.planner.tokens import singular
+from nl2sql.planner.words import word_list
+
+NUMERIC_TYPES = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "MONEY")
+_DATE = ("DATE", "TIME")
+COMMENT_STOP = frozenset(word_list("comment_stop"))
+# "... e.g. GERMANY or UNITED STATES." / "e.g. 'forest green lace blush navy'": examples of stored values
+_EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as)\s*(.+?)(?:\)|\.(?:\s|$)|;|$)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    table: Table
+    key: str                                  # lower-case name
+    words: tuple[str, ...]                    # the table's own words, e.g. ('line', 'item')
+    pk: tuple[str, ...]
+    labels: tuple[str, ...]                   # columns that name a row (name, title), else the key
+    dates: tuple[str, ...]
+    numeric: tuple[str, ...]
+    keys: frozenset[str]                      # primary and foreign key columns (counted, never summed)
+    column_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def comment_examples(comment: str | None) -> tuple[str, ...]:
+    """Values a comment gives as examples, when the catalog sampled none.
+
+    >>> comment_examples("Name of the country, in upper case, e.g. GERMANY or UNITED STATES.")
+    ('GERMANY', 'UNITED STATES')
+    >>> comment_examples("Five colour words, e.g. 'forest green lace blush navy'.")
+    ('forest green lace blush navy',)
+    """
+    out: list[str] = []
+    for m in _EXAMPLES.finditer(comment or ""):
+        for part in re.split(r",|\bor\b|\band\b", m.group(1)):
+            text = part.strip().strip("'\"`").strip()
+            if 2 <= len(text) <= 60:
+                out.append(text)
+    return tuple(dict.fromkeys(out))
+
+
+def _free_text(values: tuple[str, ...]) -> bool:
+    """Remarks and addresses are not categories: their words would match anything."""
+    return bool(values) and sum(len(words(v)) for v in values) / len(values) > 3.5
+
+
+def _is_texty(c: Column) -> bool:
+    return not any(k in c.type.upper() for k in NUMERIC_TYPES)
+
+
+def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> TableInfo:
+    key = t.name.lower()
+    prefix = _shared_prefix(t)
+    col_words = {c.name: _split_words(c.name[len(prefix):] if prefix else c.name, known) for c in t.columns}
+    pk = tuple(t.primary_key) or tuple(c.name for c in t.columns if c.is_primary_key)
+    keys = frozenset(pk) | {c.name for c in t.columns if (key, c.name.lower()) in fk_cols}
+    keys |= {c.name for c in t.columns if col_words[c.name] and col_words[c.name][-1] in ("id", "key")}
+    dates = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in _DATE))
+    numeric = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in NUMERIC_TYPES)
+                    and c.name not in keys)
+    return TableInfo(t, key, _split_words(t.name, known), pk, _labels(t, col_words, pk), dates, numeric,
+                     frozenset(keys), col_words)
+
+
+def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]) -> tuple[str, ...]:
+    exact = [c.name for c in t.columns if col_words[c.name] in (("name",), ("title",))]
+    if len(exact) == 1:
+        return tuple(exact)
+    # a text column named like its table names its rows: orchestra.Orchestra, airlines.Airline
+    table_stems = tuple(stem(w) for w in words(t.name))
+    same = [c.name for c in t.columns if tuple(stem(w) for w in col_words[c.name]) == table_stems
+            and not any(k in c.type.upper() for k in NUMERIC_TYPES) and c.name not in pk]
+    if len(same) == 1:
+        return tuple(same)
+    ending = [c.name for c in t.columns if col_words[c.name][-1:] in (("name",), ("title",))]
+    if len(ending) == 1:
+        return tuple(ending)
+    firstlast = [c for c in ending if col_words[c][0] in ("first", "last", "given", "family")]
+    if len(firstlast) == 2:
+        return tuple(firstlast)
+    return pk
+
+
+def _shared_prefix(t: Table) -> str:
+    """TPC-H style column prefixes ('l_', 'ps_') shared by most columns of a table."""
+    heads = [c.name.split("_", 1)[0] + "_" for c in t.columns if "_" in c.name]
+    if len(t.columns) < 2 or len(heads) < len(t.columns):
+        return ""
+    first = heads[0]
+    return first if len(first) <= 4 and all(h.lower() == first.lower() for h in heads) else ""
+
+
+def _split_words(name: str, known: set[str]) -> tuple[str, ...]:
+    """Words of a name, with run-together words split where the tail is a known word.
+
+    >>> _split_words("extendedprice", {"price", "date"}), _split_words("ShipDate", set())
+    (('extended', 'price'), ('ship', 'date'))
+    """
+    out: list[str] = []
+    for w in words(name):
+        out.extend(_split_compound(w, known))
+    return tuple(out)
+
+
+# Abbreviations common in column names, spelled out so questions can name them ("Fname" -> first name).
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "fname": ("first", "name"), "lname": ("last", "name"), "mname": ("middle", "name"),
+    "dob": ("date", "of", "birth"), "qty": ("quantity",), "amt": ("amount",), "num": ("number",),
+    "desc": ("description",), "descr": ("description",), "addr": ("address",), "dept": ("department",),
+    "acct": ("account",), "bal": ("balance",), "mgr": ("manager",), "emp": ("employee",),
+    "cust": ("customer",), "prod": ("product",), "cnt": ("count",), "pct": ("percent",), "yr": ("year",),
+    "stu": ("student",), "stuid": ("student", "id"), "empid": ("employee", "id"), "tel": ("telephone",),
+    "avg": ("average",), "temp": ("temperature",), "pop": ("population",), "sal": ("salary",),
+}
+
+
+def _split_compound(w: str, known: set[str]) -> tuple[str, ...]:
+    if w in ABBREVIATIONS:
+        return ABBREVIATIONS[w]
+    if w in known or len(w) < 6:
+        return (w,)
+    for cut in range(3, len(w) - 2):
+        head, tail = w[:cut], w[cut:]
+        # an unknown head must be a word's length: "capacity" is not "capa city"
+        if tail in known and (head in known or len(head) >= 5):
+            return (*_split_compound(head, known), tail)
+    return (w,)
+
+
+def _known_words(model: SemanticModel) -> set[str]:
+    known = {"key", "date", "name", "price", "cost", "type", "size", "status", "number", "count", "code",
+             "total", "amount", "value", "id", "item", "line", "order", "flag", "mode", "segment", "priority",
+             "comment", "address", "phone", "balance", "quantity", "qty", "time", "year", "month", "day"}
+    for t in model.tables:
+        known.update(w for w in words(t.comment or "") if len(w) >= 3)
+        known.update(w for w in words(t.name) if len(w) >= 3)
+        known.update(singular(w) for w in words(t.name) if len(w) >= 3)
+        for c in t.columns:
+            known.update(w for w in words(c.comment or "") if len(w) >= 3)
+    return known
+
+
+def _comment_phrases(comment: str | None, *, table: bool) -> list[tuple[str, ...]]:
+    """Short noun phrases at the head of a comment: 'Current account balance of ...' gives
+    ('current','account','balance'), ('account','balance'), ('balance',); '(vendors)' right after
+    the head is a synonym."""
+    if not comment:
+        return []
+    m = re.match(r"\s*([A-Za-z][A-Za-z ]*?)\s*(?:\(([A-Za-z ]+)\))?\s*(?:[,.:;(]|\s(?:of|who|which|that|the|"
+                 r"with|where|for|in|on|by|from|to|and|or|is|are|was|were)\s|$)", comment)
+    if not m:
+        return []
+    out: list[tuple[str, ...]] = []
+    head = tuple(w for w in words(m.group(1)))
+    if 1 <= len(head) <= 3:
+        for i in range(len(head)):
+            if not table and len(head) - i == 1 and len(head) > 1 or len(head) - i >= 1:
+                out.append(head[i:])
+    paren = tuple(words(m.group(2) or ""))
+    if 1 <= len(paren) <= 3:
+        out.append(paren)
+    return [p for p in out if not (len(p) == 1 and p[0] in COMMENT_STOP)]
