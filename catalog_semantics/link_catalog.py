@@ -37,7 +37,7 @@ def shortlist(model: SemanticModel, q: Question, index: LinkIndex, values: tuple
             terms[term] = weight
 
     for s in q.stems:
-        add(s, 1.0)
+        add(s, q.weight.get(s, 1.0))
         if len(s) >= 5:
             for n in range(len(s) - 2, len(s) + 3):
                 for t in index.term_shape.get((s[0], n), ()):

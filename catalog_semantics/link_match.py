@@ -13,9 +13,10 @@ from functools import lru_cache
 from catalog_semantics.link_index import LinkIndex, ValueEntry
 from catalog_semantics.model import Column
 from catalog_semantics.text import (
-    STOPWORDS, fold, implied_stems, plain_words, proper_nouns, stem, typo_match, words,
+    OPERATOR_WORDS, STOPWORDS, fold, implied_stems, plain_words, proper_nouns, stem, typo_match, words,
 )
 
+OPERATOR_STEMS = frozenset(stem(w) for w in OPERATOR_WORDS)
 COMMON_WORD_IDF = 0.5          # identifier words this common (in >~25% of a big catalog's tables) are not values
 
 
@@ -46,10 +47,13 @@ class ValueMatch:
 
 
 class Question:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, operator_weight: float = 1.0) -> None:
         self.words = plain_words(text)                            # every word, in order (values need them all)
         self.content = [w for w in words(text) if w not in STOPWORDS]
         self.stems = {stem(w) for w in self.content}
+        # How much a name word met by an aggregation word ("number", "total", "average") counts: across a big
+        # catalog such words name columns in hundreds of tables, while the question uses them as operators.
+        self.weight = {s: operator_weight for s in self.stems & OPERATOR_STEMS} if operator_weight < 1 else {}
         # Words the question implies: "taller" -> height, "1995" -> year, "miles per gallon" -> mpg.
         self.implied = implied_stems(self.words) - self.stems
         # Adjacent words glued, as identifiers often write them: "high schoolers" -> highschooler, "zip code".
@@ -84,6 +88,8 @@ def _word_match(name_word: str, q: Question) -> float:
 def _match_word(name_word: str, q: Question) -> float:
     """Exact or plural, implied, typo, or part of a compound."""
     s = stem(name_word)
+    if s in q.weight:
+        return q.weight[s]
     if s in q.stems or s in q.joined:
         return 1.0
     if s in q.implied:

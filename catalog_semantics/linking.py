@@ -50,6 +50,7 @@ class LinkedSchema:
 
 
 SHORTLIST_FROM = 60            # tables: a model this big is linked in two stages (retrieval, then scoring)
+OPERATOR_WEIGHT = 0.4         # an aggregation word's weight as a name word, in a catalog linked in two stages
 VALUE_SPREAD = 0.5             # how much a value held by several tables is discounted (none in one table)
 
 
@@ -62,7 +63,8 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
     more than ``SHORTLIST_FROM`` tables is first narrowed to ``SHORTLIST`` tables by the index's retrieval
     (``link_index.py``, ``link_catalog.py``), so the detailed scoring below never walks the whole catalog.
     """
-    q = Question(question)
+    two_stage = len(model.tables) > SHORTLIST_FROM and len(model.tables) > keep_all_up_to
+    q = Question(question, operator_weight=OPERATOR_WEIGHT if two_stage else 1.0)
     index = model_index(model)
     values = tuple(v for v in (match_value(q, e) for e in value_candidates(q, index))
                    if v is not None and not names_a_column(v, index))
@@ -71,7 +73,7 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
     named_tables = {n for m in metrics for n in (m.table, *m.joins)} | {f.table for f in filters}
     candidates: tuple[Table, ...] = model.tables
     coverage: dict[str, float] = {}
-    if len(model.tables) > SHORTLIST_FROM and len(model.tables) > keep_all_up_to:
+    if two_stage:
         candidates, coverage = shortlist(model, q, index, values, named_tables)
     scores, columns = _score_tables(q, index, candidates, values, named_tables)
     ranked = sorted(candidates, key=lambda t: (-scores[t.name], t.name))

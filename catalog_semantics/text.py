@@ -19,6 +19,13 @@ STOPWORDS: frozenset[str] = frozenset(
     ["a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "with", "from", "and", "or", "not", "no", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "me", "my", "i", "we", "our", "us", "you", "your", "it", "its", "this", "that", "these", "those", "there", "their", "them", "they", "he", "she", "his", "her", "as", "than", "then", "so", "such", "any", "all", "each", "every", "some", "many", "much", "more", "most", "show", "list", "give", "tell", "find", "get", "display", "return", "please", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "has", "have", "had", "per", "about", "into", "over", "under", "between", "up", "down", "out", "off", "also", "just", "only", "very", "what's", "whats"]
 )
 
+# Words a question uses as operators (aggregations, extremes) more often than as names: schema linking across a
+# big catalog counts them for less (they still point at columns, so they are not stop words).
+OPERATOR_WORDS: frozenset[str] = frozenset(
+    ["number", "count", "total", "sum", "average", "avg", "mean", "median", "maximum", "max", "minimum", "min",
+     "overall", "combined", "cumulative", "aggregate"]
+)
+
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # "CustomerID" -> Customer|ID
 _WORD = re.compile(r"[a-z0-9]+")
 _TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB", "ENUM", "NAME", "CITEXT")
