@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel
-from catalog_semantics.scope import Principal, scope_model, visible_queries
+from catalog_semantics.scope import Principal, scope_model, visible_queries, within
 from nl2sql import audit, tracing
 from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
 from nl2sql.llm.candidates import Ballot, choose
@@ -106,14 +106,17 @@ class Assistant:
         principal: Principal | None = None,
         examples: Sequence[tuple[str, str]] = (),
         value_index: CachedValueIndex | None = None,
+        scope: tuple[str, ...] | None = None,
     ) -> None:
         """``examples``: extra (question, sql) pairs for few-shot selection beside the verified queries (the
-        eval's train split). ``value_index``: one already read for this warehouse (shared across principals)."""
+        eval's train split). ``value_index``: one already read for this warehouse (shared across principals).
+        ``scope``: the catalogs, schemas or tables questions are asked across (NL2SQL_SCOPE; ``within``)."""
         self.settings = settings or Settings()
         self.warehouse = warehouse
         self.full_model = model
         self.principal = principal
-        self.model = scope_model(model, principal)
+        self.scope = scope
+        self.model = scope_model(within(model, scope), principal)
         self.llm = llm
         self.feedback = feedback
         self.examples = tuple(examples)
@@ -130,7 +133,8 @@ class Assistant:
         parts = build_assistant_parts(settings)
         if principal is None and settings.allowed_table_names() is not None:
             principal = Principal.of(settings.principal or "configured user", settings.allowed_table_names())
-        return cls(parts.model, parts.warehouse, settings, llm=parts.llm, feedback=parts.feedback, principal=principal)
+        return cls(parts.model, parts.warehouse, settings, llm=parts.llm, feedback=parts.feedback, principal=principal,
+                   scope=settings.scope_patterns())
 
     @classmethod
     def from_env(cls, *, principal: Principal | None = None) -> Assistant:
@@ -140,7 +144,14 @@ class Assistant:
         """The same warehouse, model and LLM, seen by another principal."""
         return Assistant(
             self.full_model, self.warehouse, self.settings, llm=self.llm, feedback=self.feedback, principal=principal,
-            examples=self.examples, value_index=self._values,
+            examples=self.examples, value_index=self._values, scope=self.scope,
+        )
+
+    def with_scope(self, scope: tuple[str, ...] | None) -> Assistant:
+        """The same warehouse and principal, asking across another scope (ConfigError when it names no table)."""
+        return Assistant(
+            self.full_model, self.warehouse, self.settings, llm=self.llm, feedback=self.feedback,
+            principal=self.principal, examples=self.examples, value_index=self._values, scope=scope,
         )
 
     def generator_order(self) -> tuple[GeneratorName, ...]:
