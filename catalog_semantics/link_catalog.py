@@ -7,6 +7,9 @@ those, and ``prune_by_schema`` turns the ranking into a context of readings (one
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from catalog_semantics.join_paths import bridge_tables
 from catalog_semantics.link_index import LinkIndex
 from catalog_semantics.link_match import LinkedTable, Question, ValueMatch
@@ -19,7 +22,17 @@ OTHER_READING_TABLES = 2       # matched tables of each reading after the best o
 WHOLE_SCHEMA_UP_TO = 6         # the best reading keeps its whole schema when it has at most this many tables
 SCHEMA_WEIGHT = 0.6            # a reading's strength: its best table's score + this x its schema's coverage (0..1)
 READING_SHARE = 0.3            # a schema reading keeps tables scoring this share of its best (3 and 0.5: worse)
+TIE_MARGIN = 0.02             # readings this close to the best one's strength are ties (the question can't choose)
+NAMED_SCHEMA_BONUS = 1.0       # a schema the question names ("... in sales") outranks the readings it does not name
 MAX_CONTEXT = 10               # tables a link across schemas keeps at most, bridges included
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One schema's reading of a question: the schema ("catalog.schema") and its tables in the context."""
+
+    schema: str
+    tables: tuple[str, ...]
 
 
 def schema_of(table: Table) -> str:
@@ -62,13 +75,16 @@ def shortlist(model: SemanticModel, q: Question, index: LinkIndex, values: tuple
     return tuple(model.tables[i] for i in ids), found.schema_coverage
 
 
-def prune_by_schema(index: LinkIndex, ranked: list[Table], scores: dict[str, float],
-                     coverage: dict[str, float], max_tables: int, min_score: float) -> list[LinkedTable]:
+def prune_by_schema(q: Question, index: LinkIndex, ranked: list[Table], scores: dict[str, float],
+                    coverage: dict[str, float], max_tables: int,
+                    min_score: float) -> tuple[list[LinkedTable], tuple[Reading, ...]]:
     """Several schemas: each is a reading of the question (its matched tables and their bridges), best first.
 
     A question is almost always about one schema, and a word like "employees" can name a table in many; so
     rather than the best tables overall (a mix no query can use), the context holds whole readings: the best
     schema's matched tables joined by their bridges, then the next schema's, up to ``MAX_CONTEXT`` tables.
+    Also returns the readings tied with the best one (two or more, or none): the words fit several schemas
+    equally well, so the product asks which one rather than choosing (a schema named in the question wins).
     """
     by_schema: dict[str, list[Table]] = {}
     for t in ranked:
@@ -77,10 +93,12 @@ def prune_by_schema(index: LinkIndex, ranked: list[Table], scores: dict[str, flo
     floor = max(min_score, 0.1 * top)
 
     def strength(schema: str) -> float:        # its best table, and how much of the question it covers
-        return scores[by_schema[schema][0].name] + SCHEMA_WEIGHT * coverage.get(schema, 0.0)
+        named = NAMED_SCHEMA_BONUS if names_schema(q.text, schema) else 0.0
+        return scores[by_schema[schema][0].name] + SCHEMA_WEIGHT * coverage.get(schema, 0.0) + named
 
     order = [s for s in sorted(by_schema, key=lambda s: (-strength(s), s)) if scores[by_schema[s][0].name] >= floor]
     chosen: list[LinkedTable] = []
+    readings: list[Reading] = []
     for schema in order:
         tables = by_schema[schema]
         first = not chosen
@@ -99,8 +117,26 @@ def prune_by_schema(index: LinkIndex, ranked: list[Table], scores: dict[str, flo
             group = group[:min(room, FIRST_READING_MAX)]
         if len(group) <= room:
             chosen += group
+            readings.append(Reading(schema, tuple(g.name for g in group)))
         if len(chosen) >= MAX_CONTEXT:
             break
-    return chosen
+    best = strength(order[0]) if order else 0.0
+    ties = tuple(r for r in readings if strength(r.schema) >= best - TIE_MARGIN)
+    return chosen, ties if len(ties) > 1 else ()
 
 
+def names_schema(question: str, schema: str) -> bool:
+    """Whether the question names the schema explicitly: "schema hr", "the hr schema", or ``catalog.schema``.
+
+    A bare word is not enough: a schema called ``sales`` or ``singer`` shares its name with what questions ask.
+
+    >>> [names_schema(q, "prod.hr_1") for q in ("employees (schema hr_1)?", "the hr_1 schema", "in prod.hr_1",
+    ...                                        "hr_1 employees", "schema hr_10")]
+    [True, True, True, False, False]
+    """
+    lowered = question.lower()
+    name = re.escape(schema.rsplit(".", 1)[-1].lower())
+    forms = [rf"\bschema\s+{name}(?![\w])", rf"(?<![\w.]){name}\s+schema\b"]
+    if "." in schema:
+        forms.append(rf"(?<![\w.]){re.escape(schema.lower())}(?![\w])")
+    return bool(name) and any(re.search(f, lowered) for f in forms)

@@ -48,6 +48,7 @@ class ValueMatch:
 
 class Question:
     def __init__(self, text: str, *, operator_weight: float = 1.0) -> None:
+        self.text = text
         self.words = plain_words(text)                            # every word, in order (values need them all)
         self.content = [w for w in words(text) if w not in STOPWORDS]
         self.stems = {stem(w) for w in self.content}

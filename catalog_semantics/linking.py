@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from catalog_semantics.join_paths import bridge_tables
-from catalog_semantics.link_catalog import MAX_CONTEXT as MAX_CONTEXT, prune_by_schema, shortlist
+from catalog_semantics.link_catalog import MAX_CONTEXT as MAX_CONTEXT, Reading as Reading, prune_by_schema, shortlist
 from catalog_semantics.link_index import LinkIndex, model_index
 from catalog_semantics.link_match import LinkedColumn as LinkedColumn, LinkedTable as LinkedTable
 from catalog_semantics.link_match import ValueMatch as ValueMatch
@@ -36,6 +36,7 @@ class LinkedSchema:
     metrics: tuple[Metric, ...] = ()
     filters: tuple[NamedFilter, ...] = ()
     complete: bool = True                       # every table of the model is kept
+    ties: tuple[Reading, ...] = ()              # schemas fitting the question equally well (ask, don't choose)
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -77,13 +78,14 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
         candidates, coverage = shortlist(model, q, index, values, named_tables)
     scores, columns = _score_tables(q, index, candidates, values, named_tables)
     ranked = sorted(candidates, key=lambda t: (-scores[t.name], t.name))
+    ties: tuple[Reading, ...] = ()
     if len(model.tables) <= keep_all_up_to:
         chosen = [LinkedTable(t.name, scores[t.name], "match" if scores[t.name] >= min_score else "kept")
                   for t in ranked]
         complete = True
     elif len(coverage) > 1:
-        chosen = prune_by_schema(index, ranked, scores, coverage, max_tables, min_score) or _prune(
-            model, index, ranked, scores, max_tables, min_score)
+        chosen, ties = prune_by_schema(q, index, ranked, scores, coverage, max_tables, min_score)
+        chosen = chosen or _prune(model, index, ranked, scores, max_tables, min_score)
         complete = False
     else:
         chosen = _prune(model, index, ranked, scores, max_tables, min_score)
@@ -97,6 +99,7 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
         metrics=metrics,
         filters=filters,
         complete=complete,
+        ties=ties,
     )
 
 

@@ -139,6 +139,21 @@ def within(model: SemanticModel, scope: Sequence[str] | None) -> SemanticModel:
     return scoped
 
 
+_SCHEMA_CHOICE = re.compile(r"\s*\(schema\s+([\w.$-]+)\)\s*([?.!]?)\s*$", re.IGNORECASE)
+
+
+def split_schema_choice(question: str) -> tuple[str, str | None]:
+    """A question as a schema choice asks it again ("... (schema hr)?"): the question and the schema chosen.
+
+    >>> split_schema_choice("How many employees (schema prod.hr)?"), split_schema_choice("How many employees?")
+    (('How many employees?', 'prod.hr'), ('How many employees?', None))
+    """
+    match = _SCHEMA_CHOICE.search(question)
+    if match is None:
+        return question, None
+    return question[:match.start()] + match.group(2), match.group(1)
+
+
 def visible_queries(queries: Iterable[VerifiedQuery], model: SemanticModel) -> tuple[VerifiedQuery, ...]:
     """The verified queries (e.g. promoted from feedback) that read only tables of the (scoped) model."""
     names = {t.name.lower() for t in model.tables}
