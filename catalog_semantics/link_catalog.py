@@ -125,6 +125,29 @@ def prune_by_schema(q: Question, index: LinkIndex, ranked: list[Table], scores: 
     return chosen, ties if len(ties) > 1 else ()
 
 
+def table_ties(q: Question, ranked: list[Table], scores: dict[str, float], min_score: float) -> tuple[Reading, ...]:
+    """Ties in a model linked in one stage (small, every table scored): schemas whose best tables score as well as
+    the best one, e.g. ``a.shipments`` and ``b.shipments`` for "total amount of shipments"; none when the question
+    names one of them or fewer than two schemas match.
+
+    >>> from catalog_semantics.model import Column
+    >>> t = [Table("shipments", (Column("amount", "DOUBLE"),), schema=s) for s in ("a", "b")]
+    >>> [r.schema for r in table_ties(Question("total amount of shipments"), t, {"shipments": 1.2}, 0.3)]
+    ['a', 'b']
+    """
+    best: dict[str, float] = {}
+    for t in ranked:
+        best.setdefault(schema_of(t), scores[t.name])
+    if len(best) < 2 or any(names_schema(q.text, s) for s in best):
+        return ()
+    top = max(best.values())
+    tied = [s for s in sorted(best) if best[s] >= max(min_score, top - TIE_MARGIN)]
+    if len(tied) < 2:
+        return ()
+    return tuple(Reading(s, tuple(t.name for t in ranked if schema_of(t) == s and scores[t.name] >= min_score))
+                 for s in tied)
+
+
 def names_schema(question: str, schema: str) -> bool:
     """Whether the question names the schema explicitly: "schema hr", "the hr schema", or ``catalog.schema``.
 

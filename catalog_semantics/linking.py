@@ -13,7 +13,8 @@ import math
 from dataclasses import dataclass
 
 from catalog_semantics.join_paths import bridge_tables
-from catalog_semantics.link_catalog import MAX_CONTEXT as MAX_CONTEXT, Reading as Reading, prune_by_schema, shortlist
+from catalog_semantics.link_catalog import MAX_CONTEXT as MAX_CONTEXT, Reading as Reading
+from catalog_semantics.link_catalog import prune_by_schema, shortlist, table_ties
 from catalog_semantics.link_index import LinkIndex, model_index
 from catalog_semantics.link_match import LinkedColumn as LinkedColumn, LinkedTable as LinkedTable
 from catalog_semantics.link_match import ValueMatch as ValueMatch
@@ -83,6 +84,7 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
         chosen = [LinkedTable(t.name, scores[t.name], "match" if scores[t.name] >= min_score else "kept")
                   for t in ranked]
         complete = True
+        ties = table_ties(q, ranked, scores, min_score)
     elif len(coverage) > 1:
         chosen, ties = prune_by_schema(q, index, ranked, scores, coverage, max_tables, min_score)
         chosen = chosen or _prune(model, index, ranked, scores, max_tables, min_score)
@@ -90,6 +92,7 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
     else:
         chosen = _prune(model, index, ranked, scores, max_tables, min_score)
         complete = len(chosen) == len(model.tables)
+        ties = () if two_stage else table_ties(q, ranked, scores, min_score)
     kept = {t.name for t in chosen}
     return LinkedSchema(
         question=question,

@@ -93,3 +93,25 @@ def test_a_schema_choice_stays_within_the_configured_scope(warehouse: Path, tmp_
                                                  scope="hr.*"))
     escaped = assistant.ask("How many employees are there (schema ops)?")
     assert escaped.status == "error" and escaped.sql is None and "ops.*" in escaped.message
+
+
+def test_same_named_tables_in_two_schemas_of_a_small_warehouse_are_asked_about(tmp_path: Path) -> None:
+    """The gap docs/databricks.md named: two schemas both hold ``shipments``; a question about shipments is asked
+    back (one choice per schema) instead of being answered from either; a question only one schema fits is not."""
+    path = tmp_path / "two_shipments.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA scope_a; CREATE SCHEMA scope_b")
+        con.execute("CREATE TABLE scope_a.shipments (id INTEGER, amount DOUBLE)")
+        con.execute("INSERT INTO scope_a.shipments VALUES (1, 10.0), (2, 20.0)")
+        con.execute("CREATE TABLE scope_b.shipments (id INTEGER, amount DOUBLE)")
+        con.execute("INSERT INTO scope_b.shipments VALUES (1, 1000.0)")
+        con.execute("CREATE TABLE scope_b.carriers (c_id INTEGER, carrier_name VARCHAR)")
+        con.execute("INSERT INTO scope_b.carriers VALUES (1, 'Alpha'), (2, 'Beta'), (3, 'Gamma')")
+    assistant = Assistant.from_settings(Settings(db_path=str(path), data_dir=str(tmp_path), generator="offline"))
+    asked = assistant.ask("What is the total amount of shipments?")
+    assert asked.status == "clarify" and asked.sql is None
+    assert sorted(c.label.split(":")[0] for c in asked.choices) == ["scope_a", "scope_b"]
+    chosen = assistant.ask(next(c.question for c in asked.choices if c.label.startswith("scope_a")))
+    assert chosen.status == "answered" and chosen.rows == ((30.0,),) and "scope_a.shipments" in (chosen.sql or "")
+    carriers = assistant.ask("how many carriers")
+    assert carriers.status == "answered" and carriers.rows == ((3,),)
