@@ -151,8 +151,9 @@ class Assistant:
         """The same warehouse and principal, asking across another scope (ConfigError when it names no table);
         ``within_current``: a part of the current scope rather than of the whole warehouse."""
         return Assistant(
-            self.model if within_current else self.full_model, self.warehouse, self.settings, llm=self.llm, feedback=self.feedback,
-            principal=self.principal, examples=self.examples, value_index=self._values, scope=scope,
+            self.model if within_current else self.full_model, self.warehouse, self.settings, llm=self.llm,
+            feedback=self.feedback, principal=self.principal, examples=self.examples, value_index=self._values,
+            scope=scope,
         )
 
     def generator_order(self) -> tuple[GeneratorName, ...]:

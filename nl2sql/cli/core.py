@@ -65,8 +65,8 @@ def add_warehouse_flags(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--url", metavar="SQLALCHEMY_URL", help="a SQLAlchemy URL, e.g. sqlite:///x.sqlite")
     parser.add_argument("--overlay", metavar="YAML", help="semantic overlay (default: the demo's, for the demo)")
     parser.add_argument("--scope", metavar="ENTRIES",
-                        help="catalogs, schemas or tables to ask across, comma-separated: 'sales.*,samples.tpch.orders' "
-                        "(default: NL2SQL_SCOPE, else the whole warehouse)")
+                        help="catalogs, schemas or tables to ask across, comma-separated: "
+                        "'sales.*,samples.tpch.orders' (default: NL2SQL_SCOPE, else the whole warehouse)")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
