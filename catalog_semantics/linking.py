@@ -68,8 +68,8 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
     two_stage = len(model.tables) > SHORTLIST_FROM and len(model.tables) > keep_all_up_to
     q = Question(question, operator_weight=OPERATOR_WEIGHT if two_stage else 1.0)
     index = model_index(model)
-    values = tuple(v for v in (match_value(q, e) for e in value_candidates(q, index))
-                   if v is not None and not names_a_column(v, index))
+    entries = (e for e in value_candidates(q, index) if two_stage or not e.vocabulary)   # big catalogs only
+    values = tuple(v for v in (match_value(q, e) for e in entries) if v is not None and not names_a_column(v, index))
     metrics = tuple(m for m in model.metrics if best_phrase(q, (m.name, *m.synonyms)) >= 0.99)
     filters = tuple(f for f in model.filters if best_phrase(q, (f.name, *f.synonyms)) >= 0.99)
     named_tables = {n for m in metrics for n in (m.table, *m.joins)} | {f.table for f in filters}
