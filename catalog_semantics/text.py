@@ -134,7 +134,12 @@ def typo_match(a: str, b: str) -> bool:
     shorter = min(len(a), len(b))
     if shorter < 5 or a[0] != b[0]:
         return False
-    return edit_distance(a, b, 2) <= (1 if shorter < 8 else 2)
+    allowed = 1 if shorter < 8 else 2
+    # Cheap bounds first (linking tries thousands of pairs a question): each edit changes the length by at most
+    # one and brings in or removes at most one distinct letter, so these never reject a pair within reach.
+    if abs(len(a) - len(b)) > allowed or len(set(a) - set(b)) > allowed or len(set(b) - set(a)) > allowed:
+        return False
+    return edit_distance(a, b, 2) <= allowed
 
 
 def is_text_type(type_name: str) -> bool:
