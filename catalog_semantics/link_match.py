@@ -13,7 +13,7 @@ from functools import lru_cache
 from catalog_semantics.link_index import LinkIndex, ValueEntry
 from catalog_semantics.model import Column
 from catalog_semantics.text import (
-    OPERATOR_WORDS, STOPWORDS, fold, implied_stems, plain_words, proper_nouns, stem, typo_match, words,
+    OPERATOR_WORDS, ORDERING, STOPWORDS, fold, implied_stems, plain_words, proper_nouns, stem, typo_match, words,
 )
 
 OPERATOR_STEMS = frozenset(stem(w) for w in OPERATOR_WORDS)
@@ -54,7 +54,8 @@ class Question:
         self.stems = {stem(w) for w in self.content}
         # How much a name word met by an aggregation word ("number", "total", "average") counts: across a big
         # catalog such words name columns in hundreds of tables, while the question uses them as operators.
-        self.weight = {s: operator_weight for s in self.stems & OPERATOR_STEMS} if operator_weight < 1 else {}
+        operators = OPERATOR_STEMS | ({"order", "sort"} if ORDERING.search(text) else set())
+        self.weight = {s: operator_weight for s in self.stems & operators} if operator_weight < 1 else {}
         # Words the question implies: "taller" -> height, "1995" -> year, "miles per gallon" -> mpg.
         self.implied = implied_stems(self.words) - self.stems
         # Adjacent words glued, as identifiers often write them: "high schoolers" -> highschooler, "zip code".

@@ -26,6 +26,12 @@ OPERATOR_WORDS: frozenset[str] = frozenset(
      "overall", "combined", "cumulative", "aggregate"]
 )
 
+# An ordering phrase ("ordered by", "in descending order", "sorted"): its "order"/"sort" is an operator too, while
+# "orders" alone names a table. Sample: "List names in ascending order of age" -> "in ascending order".
+ORDERING = re.compile(r"\b(?:(?:order|sort)(?:ed)?\s+(?:by|on|in)\b|sort(?:ed|ing)?\b|in\s+(?:\w+\s+){0,2}order\b"
+                      r"|(?:ascending|descending|alphabetical|lexicographical|reverse|reversed)\s+order\b)",
+                      re.IGNORECASE)
+
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # "CustomerID" -> Customer|ID
 _WORD = re.compile(r"[a-z0-9]+")
 _TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB", "ENUM", "NAME", "CITEXT")
