@@ -25,6 +25,7 @@ from app.databricks_user import for_request, show_identity
 from app.feedback_view import render_editor, render_thumbs
 from app.presenting import Turn, clip, history, llm_down, sources, turn_from_dict, turn_to_dict
 from app.turn_extras import extras
+from catalog_semantics.scope import parse_scope
 from nl2sql.conversations import ConversationStore
 from nl2sql.errors import UserFacingError
 from nl2sql.explain import SqlUsage, sql_usage
@@ -46,6 +47,31 @@ def who_is_asking(assistant: Assistant) -> str | None:
 def _assistant(settings_key: str, _settings: Settings) -> Assistant:
     """One assistant per distinct settings (the key), shared across sessions; it holds no mutable state."""
     return Assistant.from_settings(_settings)
+
+
+@st.cache_resource(show_spinner="Narrowing the catalog…")
+def _scoped(settings_key: str, scope: tuple[str, ...], _assistant: Assistant) -> Assistant:
+    """The configured assistant asking across another scope (the sidebar's), shared by sessions that chose it."""
+    return _assistant.with_scope(scope or None)
+
+
+def _schemas(assistant: Assistant) -> list[str]:
+    return sorted({".".join(p for p in (t.catalog, t.schema) if p) for t in assistant.full_model.tables} - {""})
+
+
+def _in_scope(assistant: Assistant, settings_key: str) -> Assistant:
+    """The session's scope: the sidebar's entry (catalogs, schemas or tables), else NL2SQL_SCOPE's."""
+    configured = ", ".join(assistant.scope or ())
+    text = st.session_state.setdefault("scope_text", configured)
+    st.session_state.pop("scope_error", None)
+    scope = parse_scope(text)
+    if scope == assistant.scope:
+        return assistant
+    try:
+        return _scoped(settings_key, scope or (), assistant)
+    except UserFacingError as e:                        # names no table: keep the configured scope, say why
+        st.session_state["scope_error"] = e
+        return assistant
 
 
 @st.cache_resource
@@ -83,7 +109,9 @@ def _settings_key(settings: Settings) -> str:
 def _open() -> Assistant:
     try:
         settings = Settings.from_env()
-        return for_request(_assistant(_settings_key(settings), settings))   # the user's own, on Databricks Apps
+        key = _settings_key(settings)
+        scoped = _in_scope(_assistant(key, settings), key)
+        return for_request(scoped)                       # the user's own, on Databricks Apps
     except UserFacingError as e:
         st.error(f"The app could not start: {e.message}")
         st.caption(f"**What to try:** {e.hint or 'Check the settings (environment variables) and restart the app.'}")
@@ -103,6 +131,16 @@ def _sidebar(assistant: Assistant, editor: bool) -> str:
         st.divider()
         model = assistant.model
         st.markdown(f"**Data:** {model.name}" + (f" — {model.description}" if model.description else ""))
+        schemas = _schemas(assistant)
+        if len(schemas) > 1:                            # a catalog of several schemas: choose where to ask
+            st.text_input("Ask across", key="scope_text", placeholder=f"{schemas[0]}.*, {schemas[-1]}.*",
+                          help="Catalogs, schemas or tables, comma-separated, with * wildcards (sales.*, "
+                          "samples.tpch.orders). Empty: the whole warehouse.")
+            error = st.session_state.get("scope_error")
+            if error is not None:
+                st.error(error.message)
+                st.caption(error.hint or "")
+            st.caption(f"{len(model.tables):,} of {len(assistant.full_model.tables):,} tables")
         st.markdown(f"**Answers come from:** {sources(assistant.generator_order())}")
         if assistant.llm is not None:
             if st.session_state.get("llm_down"):

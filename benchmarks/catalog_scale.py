@@ -1,6 +1,6 @@
 """Whole-catalog linking: every Spider dev question against all 166 Spider schemas as one warehouse.
 
-Usage: python benchmarks/catalog_scale.py [--spider DIR] [--copies 1|10] [--limit N] [--linker FILE]
+Usage: python benchmarks/catalog_scale.py [--spider DIR] [--copies 1|10] [--limit N] [--linker FILE] [--split even|odd]
 
 Builds (once, into $NL2SQL_DATA_DIR or a temp dir; never committed) a DuckDB warehouse with one schema per
 Spider database (rows copied for the databases shipped with SQLite files, empty tables for the rest), reads the
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="only the first N runnable questions")
     parser.add_argument("--linker", help="another linking.py to measure (default: the product's)")
     parser.add_argument("--fresh", action="store_true", help="drop the cached catalog index first")
+    parser.add_argument("--split", choices=("even", "odd"), help="only even- or odd-indexed runnable questions")
     args = parser.parse_args(argv)
     spider = spider_dir(args.spider)
     if spider is None:
@@ -92,7 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     runnable = [ex for ex in examples if (spider / "database" / ex["db_id"] / f"{ex['db_id']}.sqlite").exists()]
     runnable = runnable[: args.limit]
     hits, unparsed, kept_counts, times, misses = 0, 0, [], [], []
-    for ex in runnable:
+    split_hits = {"even": [0, 0], "odd": [0, 0]}
+    ties = {"questions": 0, "gold_reading_tied": 0, "first_reading_gold": 0}
+    for position, ex in enumerate(runnable):
+        half = "even" if position % 2 == 0 else "odd"
+        if args.split and half != args.split:
+            continue
         gold = gold_tables(ex["query"])
         if gold is None:
             unparsed += 1
@@ -103,8 +109,15 @@ def main(argv: list[str] | None = None) -> int:
         times.append((time.perf_counter() - start) * 1000)
         kept = {n.lower() for n in linked.table_names}
         kept_counts.append(len(kept))
+        split_hits[half][1] += 1
+        for reading in getattr(linked, "ties", ()):
+            ties["gold_reading_tied"] += reading.schema == ex["db_id"] and wanted <= {t.lower() for t in reading.tables}
+        if getattr(linked, "ties", ()):
+            ties["questions"] += 1
+            ties["first_reading_gold"] += linked.tables[0].name.lower().startswith(f"{ex['db_id'].lower()}__")
         if wanted <= kept:
             hits += 1
+            split_hits[half][0] += 1
         elif len(misses) < 40:
             misses.append({"db": ex["db_id"], "question": ex["question"], "missing": sorted(wanted - kept),
                            "kept": list(linked.table_names)[:10]})
@@ -131,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         "questions": total,
         "unparsed_gold": unparsed,
         "recall_gold_tables": round(hits / total, 4) if total else None,
+        "recall_by_split": {k: round(h / n, 4) for k, (h, n) in split_hits.items() if n},
+        "ties": ties,
         "tables_kept_median": statistics.median(kept_counts) if kept_counts else None,
         "tables_kept_p95": percentile(kept_counts, 0.95) if kept_counts else None,
         "tables_kept_max": max(kept_counts) if kept_counts else None,

@@ -34,7 +34,7 @@ from catalog_semantics.model import SemanticModel, Table
 from catalog_semantics.text import STOPWORDS, is_text_type, plain_words, stem, words
 
 DISK_CACHE_FROM = 300                          # tables; smaller models index in well under 100 ms
-_FORMAT = 5                                    # bump when the cached layout or the weights change
+_FORMAT = 6                                    # bump when the cached layout or the weights change
 _K1, _B = 1.2, 0.5                             # BM25: term saturation; mild length normalisation (wide tables)
 COVERAGE_MIN_WEIGHT = 0.0                      # question terms that count towards a schema's coverage
 _SCHEMAS_KEPT = 10                             # schemas whose every table joins the shortlist
@@ -47,6 +47,7 @@ class ValueEntry:
     column: str
     value: str
     words: tuple[str, ...]
+    vocabulary: bool = False                   # from the column's value vocabulary (big catalogs only)
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,10 @@ def table_terms(table: Table) -> TableTerms:
     vocabulary = frozenset(stem(w) for text in _texts(table) for w in words(text))
     values = []
     for c in table.columns:
-        for v in c.sample_values:
+        for v, from_vocabulary in [*((v, False) for v in c.sample_values), *((v, True) for v in c.value_vocabulary)]:
             vw = plain_words(v)
             if any(len(w) >= 2 and not w.isdigit() for w in vw) and not all(w in STOPWORDS for w in vw):
-                values.append(ValueEntry(table.name, c.name, v, vw))
+                values.append(ValueEntry(table.name, c.name, v, vw, from_vocabulary))
     open_text = any(is_text_type(c.type) and not c.sample_values and not c.is_primary_key for c in table.columns)
     tf: dict[str, float] = {}
 
@@ -145,7 +146,7 @@ def table_terms(table: Table) -> TableTerms:
             add(text, "column")
         if c.comment:
             add(c.comment, "comment")
-        for word in sorted({w for v in c.sample_values for w in plain_words(v)}):
+        for word in sorted({w for v in (*c.sample_values, *c.value_vocabulary) for w in plain_words(v)}):
             add(word, "value", split=False)
     if table.comment:
         add(table.comment, "comment")

@@ -19,6 +19,9 @@ class Column:
     comment: str | None = None                  # from COMMENT ON / Unity Catalog / overlay description
     synonyms: tuple[str, ...] = ()              # business words for this column (overlay)
     sample_values: tuple[str, ...] = ()         # distinct values of a low-cardinality text column (capped)
+    # Distinct values of a text column too varied to show (up to ~1,000: languages, countries): whole-catalog
+    # linking matches question words against them; never rendered, never read by the planner.
+    value_vocabulary: tuple[str, ...] = ()
     nullable: bool = True
     is_primary_key: bool = False
     tags: tuple[str, ...] = ()                  # Unity Catalog column tags, "name=value" or "name" (pii, unit, ...)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import sqlglot
 from sqlglot import exp
 
+from catalog_semantics.errors import ConfigError
 from catalog_semantics.model import SemanticModel, Table, VerifiedQuery
 
 
@@ -105,6 +106,52 @@ def scope_model(model: SemanticModel, principal: Principal | None) -> SemanticMo
         filters=tuple(f for f in model.filters if f.table.lower() in names),
         verified_queries=tuple(q for q in model.verified_queries if visible(q.sql)),
     )
+
+
+def parse_scope(text: str | None) -> tuple[str, ...] | None:
+    """A scope as written in NL2SQL_SCOPE, ``--scope`` or the app: comma-separated entries; None when empty.
+
+    >>> parse_scope(" sales.*, samples.tpch.orders ,"), parse_scope("  ")
+    (('sales.*', 'samples.tpch.orders'), None)
+    """
+    entries = tuple(e.strip() for e in (text or "").split(",") if e.strip())
+    return entries or None
+
+
+def within(model: SemanticModel, scope: Sequence[str] | None) -> SemanticModel:
+    """The part of ``model`` questions are asked across: catalogs, schemas or tables, as ``allows`` reads them.
+
+    A scope narrows what the assistant looks at (linking, prompts, verified queries, the guard's allowlist),
+    as an allowlist does; a principal's allowlist then narrows it further. A scope that names no table is a
+    setting mistake, reported with the schemas there are, rather than an assistant that knows nothing.
+    """
+    if not scope:
+        return model
+    scoped = scope_model(model, Principal.of("scope", scope))
+    if not scoped.tables:
+        schemas = sorted({".".join(p for p in (t.catalog, t.schema) if p) for t in model.tables} - {""})
+        shown = ", ".join(f"{s}.*" for s in schemas[:8]) + (", ..." if len(schemas) > 8 else "")
+        raise ConfigError(
+            f"The scope {', '.join(scope)} names no table of the warehouse.",
+            hint="Set NL2SQL_SCOPE (or --scope) to catalogs, schemas or tables, comma-separated"
+                 + (f", e.g. {shown}." if shown else ", e.g. sales.* or sales.orders."),
+        )
+    return scoped
+
+
+_SCHEMA_CHOICE = re.compile(r"\s*\(schema\s+([\w.$-]+)\)\s*([?.!]?)\s*$", re.IGNORECASE)
+
+
+def split_schema_choice(question: str) -> tuple[str, str | None]:
+    """A question as a schema choice asks it again ("... (schema hr)?"): the question and the schema chosen.
+
+    >>> split_schema_choice("How many employees (schema prod.hr)?"), split_schema_choice("How many employees?")
+    (('How many employees?', 'prod.hr'), ('How many employees?', None))
+    """
+    match = _SCHEMA_CHOICE.search(question)
+    if match is None:
+        return question, None
+    return question[:match.start()] + match.group(2), match.group(1)
 
 
 def visible_queries(queries: Iterable[VerifiedQuery], model: SemanticModel) -> tuple[VerifiedQuery, ...]:

@@ -19,6 +19,19 @@ STOPWORDS: frozenset[str] = frozenset(
     ["a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "with", "from", "and", "or", "not", "no", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "me", "my", "i", "we", "our", "us", "you", "your", "it", "its", "this", "that", "these", "those", "there", "their", "them", "they", "he", "she", "his", "her", "as", "than", "then", "so", "such", "any", "all", "each", "every", "some", "many", "much", "more", "most", "show", "list", "give", "tell", "find", "get", "display", "return", "please", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "has", "have", "had", "per", "about", "into", "over", "under", "between", "up", "down", "out", "off", "also", "just", "only", "very", "what's", "whats"]
 )
 
+# Words a question uses as operators (aggregations, extremes) more often than as names: schema linking across a
+# big catalog counts them for less (they still point at columns, so they are not stop words).
+OPERATOR_WORDS: frozenset[str] = frozenset(
+    ["number", "count", "total", "sum", "average", "avg", "mean", "median", "maximum", "max", "minimum", "min",
+     "overall", "combined", "cumulative", "aggregate"]
+)
+
+# An ordering phrase ("ordered by", "in descending order", "sorted"): its "order"/"sort" is an operator too, while
+# "orders" alone names a table. Sample: "List names in ascending order of age" -> "in ascending order".
+ORDERING = re.compile(r"\b(?:(?:order|sort)(?:ed)?\s+(?:by|on|in)\b|sort(?:ed|ing)?\b|in\s+(?:\w+\s+){0,2}order\b"
+                      r"|(?:ascending|descending|alphabetical|lexicographical|reverse|reversed)\s+order\b)",
+                      re.IGNORECASE)
+
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # "CustomerID" -> Customer|ID
 _WORD = re.compile(r"[a-z0-9]+")
 _TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB", "ENUM", "NAME", "CITEXT")
@@ -127,7 +140,12 @@ def typo_match(a: str, b: str) -> bool:
     shorter = min(len(a), len(b))
     if shorter < 5 or a[0] != b[0]:
         return False
-    return edit_distance(a, b, 2) <= (1 if shorter < 8 else 2)
+    allowed = 1 if shorter < 8 else 2
+    # Cheap bounds first (linking tries thousands of pairs a question): each edit changes the length by at most
+    # one and brings in or removes at most one distinct letter, so these never reject a pair within reach.
+    if abs(len(a) - len(b)) > allowed or len(set(a) - set(b)) > allowed or len(set(b) - set(a)) > allowed:
+        return False
+    return edit_distance(a, b, 2) <= allowed
 
 
 def is_text_type(type_name: str) -> bool:

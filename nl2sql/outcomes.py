@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from catalog_semantics.linking import Reading
 from catalog_semantics.model import SemanticModel
-from nl2sql.answer import Answer, Attempt, Candidate
+from nl2sql.answer import Answer, Attempt, Candidate, Choice
 from nl2sql.errors import GuardRejected, UserFacingError
 from nl2sql.guard import CheckedSql
 from nl2sql.ports import ResultTable
@@ -155,6 +156,21 @@ def abstained(
         cached_tokens=sum(c.cached_tokens for c in spent),
         reasoning_tokens=sum(c.reasoning_tokens for c in spent),
     )
+
+
+def schema_choices(question: str, ties: Sequence[Reading]) -> Candidate:
+    """Several schemas fit the question equally well (linking's ties): ask which, one choice per schema.
+
+    Each choice asks the question again naming its schema, which linking then prefers.
+
+    >>> c = schema_choices("How many employees?", (Reading("hr", ("hr.employees",)), Reading("ops", ("staff",))))
+    >>> [(x.label, x.question) for x in c.choices]
+    [('hr: hr.employees', 'How many employees (schema hr)?'), ('ops: staff', 'How many employees (schema ops)?')]
+    """
+    asked = question.strip().rstrip("?.! ")
+    choices = tuple(Choice(f"{r.schema}: {', '.join(r.tables[:3])}", f"{asked} (schema {r.schema})?") for r in ties)
+    return Candidate("none", None, choices=choices,
+                     clarification="Several schemas hold what this question asks about. Which one did you mean?")
 
 
 def clarify(

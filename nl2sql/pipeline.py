@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel
-from catalog_semantics.scope import Principal, scope_model, visible_queries
+from catalog_semantics.scope import Principal, scope_model, split_schema_choice, visible_queries, within
 from nl2sql import audit, tracing
 from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
 from nl2sql.llm.candidates import Ballot, choose
@@ -46,7 +46,7 @@ from nl2sql.generators import (
     repair_text,
 )
 from nl2sql.guard import CheckedSql, check, policy_for_model
-from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, clarify, failed, present
+from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, clarify, failed, present, schema_choices
 from nl2sql.ports import LlmClient, ResultTable, Warehouse
 from nl2sql.llm.prompt_schema import llm_view, question_hints, schema_context
 from nl2sql.query_tags import tagged
@@ -106,14 +106,17 @@ class Assistant:
         principal: Principal | None = None,
         examples: Sequence[tuple[str, str]] = (),
         value_index: CachedValueIndex | None = None,
+        scope: tuple[str, ...] | None = None,
     ) -> None:
         """``examples``: extra (question, sql) pairs for few-shot selection beside the verified queries (the
-        eval's train split). ``value_index``: one already read for this warehouse (shared across principals)."""
+        eval's train split). ``value_index``: one already read for this warehouse (shared across principals).
+        ``scope``: the catalogs, schemas or tables questions are asked across (NL2SQL_SCOPE; ``within``)."""
         self.settings = settings or Settings()
         self.warehouse = warehouse
         self.full_model = model
         self.principal = principal
-        self.model = scope_model(model, principal)
+        self.scope = scope
+        self.model = scope_model(within(model, scope), principal)
         self.llm = llm
         self.feedback = feedback
         self.examples = tuple(examples)
@@ -130,7 +133,8 @@ class Assistant:
         parts = build_assistant_parts(settings)
         if principal is None and settings.allowed_table_names() is not None:
             principal = Principal.of(settings.principal or "configured user", settings.allowed_table_names())
-        return cls(parts.model, parts.warehouse, settings, llm=parts.llm, feedback=parts.feedback, principal=principal)
+        return cls(parts.model, parts.warehouse, settings, llm=parts.llm, feedback=parts.feedback, principal=principal,
+                   scope=settings.scope_patterns())
 
     @classmethod
     def from_env(cls, *, principal: Principal | None = None) -> Assistant:
@@ -140,7 +144,16 @@ class Assistant:
         """The same warehouse, model and LLM, seen by another principal."""
         return Assistant(
             self.full_model, self.warehouse, self.settings, llm=self.llm, feedback=self.feedback, principal=principal,
-            examples=self.examples, value_index=self._values,
+            examples=self.examples, value_index=self._values, scope=self.scope,
+        )
+
+    def with_scope(self, scope: tuple[str, ...] | None, *, within_current: bool = False) -> Assistant:
+        """The same warehouse and principal, asking across another scope (ConfigError when it names no table);
+        ``within_current``: a part of the current scope rather than of the whole warehouse."""
+        return Assistant(
+            self.model if within_current else self.full_model, self.warehouse, self.settings, llm=self.llm,
+            feedback=self.feedback, principal=self.principal, examples=self.examples, value_index=self._values,
+            scope=scope,
         )
 
     def generator_order(self) -> tuple[GeneratorName, ...]:
@@ -228,6 +241,9 @@ class Assistant:
     def _answer(self, question: str, history: History, order: tuple[GeneratorName, ...], timer: _Timer) -> Answer:
         if "llm" in order and self.llm is None and self.settings.generator == "llm":
             raise ConfigError("No language model is configured.", hint=NO_LLM_HINT)
+        asked, schema = split_schema_choice(question)
+        if schema is not None and not history:          # a schema choice (schema_choices): ask within it
+            return self.with_scope((f"{schema}.*",), within_current=True)._answer(asked, history, order, timer)
         with timer.step("link"):
             linked = link_conversation(self.model, question, history)
         linked_tables = tuple(t.name for t in linked.tables)
@@ -238,6 +254,10 @@ class Assistant:
         context: str | None = None
         made = self.generators(order)
         for generator in made:
+            if linked.ties and not history and generator.name != "verified":   # several schemas fit: ask which
+                asking = schema_choices(question, linked.ties)
+                attempts.append(Attempt("none", None, "clarify", asking.clarification))
+                return clarify(question, asking, attempts=tuple(attempts), linked_tables=linked_tables)
             outcome = self._try(generator, question, history, linked, attempts, timer)
             context = getattr(generator, "context", None) or context
             if isinstance(outcome, Candidate) and outcome.clarifies:  # more than one reading, or the model asked

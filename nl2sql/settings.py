@@ -85,6 +85,7 @@ class Settings:
     # --- access ---
     principal: str | None = None                # NL2SQL_PRINCIPAL: who is asking (shown in the app, logged)
     allowed_tables: str | None = None           # NL2SQL_ALLOWED_TABLES: comma-separated tables the principal may read
+    scope: str | None = None                    # NL2SQL_SCOPE: catalogs/schemas/tables questions are asked across
     editors: str | None = None                  # NL2SQL_EDITORS: comma-separated principals who may promote answers
 
     def allowed_table_names(self) -> tuple[str, ...] | None:
@@ -92,6 +93,12 @@ class Settings:
         if self.allowed_tables is None:
             return None
         return tuple(t.strip() for t in self.allowed_tables.split(",") if t.strip())
+
+    def scope_patterns(self) -> tuple[str, ...] | None:
+        """The scope from NL2SQL_SCOPE (``sales.*, samples.tpch.orders``), or None for the whole warehouse."""
+        from catalog_semantics.scope import parse_scope
+
+        return parse_scope(self.scope)
 
     def is_editor(self, principal: str | None) -> bool:
         """Whether this principal may open the feedback editor and promote answers (NL2SQL_EDITORS)."""
@@ -174,6 +181,7 @@ ENV_VARS: dict[str, tuple[str, EnvKind]] = {
     "mlflow_tracing": ("NL2SQL_MLFLOW_TRACING", "bool"),
     "principal": ("NL2SQL_PRINCIPAL", "str"),
     "allowed_tables": ("NL2SQL_ALLOWED_TABLES", "str"),
+    "scope": ("NL2SQL_SCOPE", "str"),
     "editors": ("NL2SQL_EDITORS", "str"),
 }
 

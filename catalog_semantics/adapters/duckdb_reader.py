@@ -29,12 +29,16 @@ def read_duckdb_catalog(
     value_limit: int = 50,
     max_distinct: int = 60,
     scan_rows: int = _SCAN_ROWS,
+    vocabulary_limit: int = 1_000,
 ) -> Catalog:
-    """The catalog of the connection's current database (one schema if ``schema`` is given)."""
+    """The catalog of the connection's current database (one schema if ``schema`` is given).
+
+    Text columns of at most ``max_distinct`` values get ``sample_values``; those of up to ``vocabulary_limit``
+    (0: none) get ``value_vocabulary``, the values whole-catalog linking matches but nothing shows."""
     import duckdb
 
     try:
-        return _read(con, schema, value_limit, max_distinct, scan_rows)
+        return _read(con, schema, value_limit, max_distinct, scan_rows, vocabulary_limit)
     except duckdb.Error as e:
         raise CatalogError(
             "The DuckDB catalog could not be read.", hint=f"Check the database file opens in DuckDB ({type(e).__name__})."
@@ -42,7 +46,7 @@ def read_duckdb_catalog(
 
 
 def _read(con: "duckdb.DuckDBPyConnection", schema: str | None, value_limit: int, max_distinct: int,
-          scan_rows: int) -> Catalog:
+          scan_rows: int, vocabulary_limit: int) -> Catalog:
     where = "database_name = current_database() AND NOT internal AND schema_name NOT IN (?, ?)"
     params: list[object] = list(_SYSTEM_SCHEMAS)
     if schema is not None:
@@ -77,13 +81,13 @@ def _read(con: "duckdb.DuckDBPyConnection", schema: str | None, value_limit: int
     tables = tuple(
         t for sch, name, comment, kind in objects
         if (t := _table(con, sch, name, comment, kind, columns[(sch, name)], primary.get((sch, name), ()),
-                        value_limit, max_distinct, scan_rows)) is not None
+                        value_limit, (max_distinct, vocabulary_limit), scan_rows)) is not None
     )
     return Catalog(tables=tables, relationships=tuple(relationships), dialect="duckdb")
 
 
 def _table(con: "duckdb.DuckDBPyConnection", sch: str, name: str, comment: str | None, kind: TableKind,
-           raw_columns: list[tuple[Any, ...]], pk: tuple[str, ...], value_limit: int, max_distinct: int,
+           raw_columns: list[tuple[Any, ...]], pk: tuple[str, ...], value_limit: int, distinct: tuple[int, int],
            scan_rows: int) -> Table | None:
     """One table or view; None for a view that no longer binds (its base table was dropped): unusable."""
     import duckdb
@@ -97,9 +101,10 @@ def _table(con: "duckdb.DuckDBPyConnection", sch: str, name: str, comment: str |
     except duckdb.Error:
         return None
     try:
-        values = _sample_values(con, source, text_columns, value_limit, max_distinct, scan_rows) if text_columns else {}
+        values, vocabulary = _sample_values(con, source, text_columns, value_limit, distinct, scan_rows) \
+            if text_columns else ({}, {})
     except duckdb.Error:                         # e.g. a view whose query fails on some rows: no hints, still listed
-        values = {}
+        values, vocabulary = {}, {}
     pk_lower = {p.lower() for p in pk}
     cols = tuple(
         Column(
@@ -107,6 +112,7 @@ def _table(con: "duckdb.DuckDBPyConnection", sch: str, name: str, comment: str |
             type=_type_name(dtype),
             comment=ccomment or None,
             sample_values=values.get(col, ()),
+            value_vocabulary=vocabulary.get(col, ()),
             nullable=bool(nullable) and col.lower() not in pk_lower,
             is_primary_key=col.lower() in pk_lower,
         )
@@ -116,22 +122,31 @@ def _table(con: "duckdb.DuckDBPyConnection", sch: str, name: str, comment: str |
                  row_count=row_count)
 
 
+Values = dict[str, tuple[str, ...]]
+
+
 def _sample_values(con: "duckdb.DuckDBPyConnection", source: str, text_columns: list[str], value_limit: int,
-                   max_distinct: int, scan_rows: int) -> dict[str, tuple[str, ...]]:
-    """Distinct values of each low-cardinality text column, in two scans of a bounded slice of the table."""
+                   distinct: tuple[int, int], scan_rows: int) -> tuple[Values, Values]:
+    """Distinct values of each low-cardinality text column (samples), and of each column of up to the vocabulary
+    limit's distinct values (vocabulary), in two scans of a bounded slice of the table."""
+    max_distinct, vocabulary_limit = distinct
+    most = max(max_distinct, vocabulary_limit)
     scan = f"(SELECT * FROM {source} LIMIT {int(scan_rows)})"
     # HyperLogLog estimates are cheap and within a few percent: they pick the candidates, the lists decide.
     counts = _one_row(con.execute(
         "SELECT " + ", ".join(f"approx_count_distinct({_quote(c)})" for c in text_columns) + f" FROM {scan}"
     ).fetchone())
-    wanted = [c for c, n in zip(text_columns, counts) if 0 < n <= max_distinct * 1.25 + 2]
+    wanted = [c for c, n in zip(text_columns, counts) if 0 < n <= most * 1.25 + 2]
     if not wanted:
-        return {}
+        return {}, {}
     # One pass: each candidate column's distinct values as a list, cast so ENUMs come back as text.
     lists = _one_row(con.execute(
         "SELECT " + ", ".join(f"list(DISTINCT CAST({_quote(c)} AS VARCHAR))" for c in wanted) + f" FROM {scan}"
     ).fetchone())
-    return {c: clean_sample_values(v, value_limit) for c, v in zip(wanted, lists) if v and len(v) <= max_distinct}
+    samples = {c: clean_sample_values(v, value_limit) for c, v in zip(wanted, lists) if v and len(v) <= max_distinct}
+    vocabulary = {c: clean_sample_values(v, vocabulary_limit) for c, v in zip(wanted, lists)
+                  if v and max_distinct < len(v) <= vocabulary_limit}
+    return samples, vocabulary
 
 
 def _type_name(data_type: str) -> str:

@@ -29,6 +29,7 @@ FLAG_ENV: tuple[tuple[str, str], ...] = (
     ("overlay", "NL2SQL_OVERLAY"),
     ("generator", "NL2SQL_GENERATOR"),
     ("data_dir", "NL2SQL_DATA_DIR"),
+    ("scope", "NL2SQL_SCOPE"),
 )
 
 

@@ -64,6 +64,9 @@ def add_warehouse_flags(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--db", metavar="DUCKDB_FILE", help="a DuckDB file (default: the demo warehouse)")
     where.add_argument("--url", metavar="SQLALCHEMY_URL", help="a SQLAlchemy URL, e.g. sqlite:///x.sqlite")
     parser.add_argument("--overlay", metavar="YAML", help="semantic overlay (default: the demo's, for the demo)")
+    parser.add_argument("--scope", metavar="ENTRIES",
+                        help="catalogs, schemas or tables to ask across, comma-separated: "
+                        "'sales.*,samples.tpch.orders' (default: NL2SQL_SCOPE, else the whole warehouse)")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -73,6 +76,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         overlay_path=getattr(args, "overlay", None),
         generator=getattr(args, "generator", None),
         max_rows=getattr(args, "max_rows", None),
+        scope=getattr(args, "scope", None),
     )
 
 
@@ -231,12 +235,13 @@ def _guard_many(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- catalog
 def run_catalog(args: argparse.Namespace) -> int:
     _quiet_logs()
+    from catalog_semantics.scope import within
     from nl2sql.wiring import build_model, open_warehouse
 
     try:
         settings = _settings(args)
         warehouse, default_overlay = open_warehouse(settings)
-        model = build_model(warehouse, settings.overlay_path or default_overlay)
+        model = within(build_model(warehouse, settings.overlay_path or default_overlay), settings.scope_patterns())
     except UserFacingError as e:
         return _print_setup_error(e, as_json=args.json)
     if args.json:

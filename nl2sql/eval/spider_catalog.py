@@ -112,8 +112,9 @@ def catalog_model(spider: Path, warehouse: Path | None = None, *, copies: int = 
         db_id = entry["db_id"]
         catalog = catalog_from_spider(entry)
         for t in catalog.tables:
-            columns = tuple(replace(c, sample_values=values.get((db_id.lower(), t.name.lower(), c.name.lower()), ()))
-                            for c in t.columns)
+            columns = tuple(replace(c, sample_values=values.get(key, ((), ()))[0],
+                                    value_vocabulary=values.get(key, ((), ()))[1])
+                            for c in t.columns for key in [(db_id.lower(), t.name.lower(), c.name.lower())])
             tables.append(replace(t, name=catalog_table_name(db_id, t.name), columns=columns, schema=db_id))
         relationships += [replace(r, from_table=catalog_table_name(db_id, r.from_table),
                                   to_table=catalog_table_name(db_id, r.to_table)) for r in catalog.relationships]
@@ -121,15 +122,16 @@ def catalog_model(spider: Path, warehouse: Path | None = None, *, copies: int = 
     return _with_copies(model, copies, seed, rename) if copies > 1 else model
 
 
-def _warehouse_values(path: Path) -> dict[tuple[str, str, str], tuple[str, ...]]:
+def _warehouse_values(path: Path) -> dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(schema, table, column) -> (sample values, value vocabulary), as the DuckDB reader reads them."""
     import duckdb
 
     from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
 
     with duckdb.connect(str(path), read_only=True) as con:
         catalog = read_duckdb_catalog(con)
-    return {((t.schema or "").lower(), t.name.lower(), c.name.lower()): c.sample_values
-            for t in catalog.tables for c in t.columns if c.sample_values}
+    return {((t.schema or "").lower(), t.name.lower(), c.name.lower()): (c.sample_values, c.value_vocabulary)
+            for t in catalog.tables for c in t.columns if c.sample_values or c.value_vocabulary}
 
 
 def _with_copies(model: SemanticModel, copies: int, seed: int, rename: Rename) -> SemanticModel:

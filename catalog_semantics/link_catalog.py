@@ -1,0 +1,165 @@
+"""Linking across schemas: retrieve a shortlist from a big catalog, then keep whole readings, schema by schema.
+
+A model of more than ``SHORTLIST_FROM`` tables (``linking.py``) is linked in two stages: ``shortlist`` asks the
+index (``link_index.py``) for the tables and schemas the question's words reach, the detailed scorer ranks only
+those, and ``prune_by_schema`` turns the ranking into a context of readings (one schema each).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from catalog_semantics.join_paths import bridge_tables
+from catalog_semantics.link_index import LinkIndex
+from catalog_semantics.link_match import LinkedTable, Question, ValueMatch
+from catalog_semantics.model import SemanticModel, Table
+from catalog_semantics.text import typo_match
+
+SHORTLIST = 40                 # tables the retrieval stage hands to the detailed scorer
+FIRST_READING_MAX = 6          # tables the best reading may take, bridges and the rest of its schema included
+OTHER_READING_TABLES = 2       # matched tables of each reading after the best one
+WHOLE_SCHEMA_UP_TO = 6         # the best reading keeps its whole schema when it has at most this many tables
+SCHEMA_WEIGHT = 0.6            # a reading's strength: its best table's score + this x its schema's coverage (0..1)
+READING_SHARE = 0.3            # a schema reading keeps tables scoring this share of its best (3 and 0.5: worse)
+TIE_MARGIN = 0.02             # readings this close to the best one's strength are ties (the question can't choose)
+NAMED_SCHEMA_BONUS = 1.0       # a schema the question names ("... in sales") outranks the readings it does not name
+MAX_CONTEXT = 10               # tables a link across schemas keeps at most, bridges included
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One schema's reading of a question: the schema ("catalog.schema") and its tables in the context."""
+
+    schema: str
+    tables: tuple[str, ...]
+
+
+def schema_of(table: Table) -> str:
+    return ".".join(p for p in (table.catalog, table.schema) if p)
+
+
+def shortlist(model: SemanticModel, q: Question, index: LinkIndex, values: tuple[ValueMatch, ...],
+               named_tables: set[str]) -> tuple[tuple[Table, ...], dict[str, float]]:
+    """Stage one: the tables the index retrieves for the question's words (as ``_match_word`` meets them),
+    plus the tables of matched values, metrics and filters."""
+    terms: dict[str, float] = {}
+
+    def add(term: str, weight: float) -> None:
+        if weight > terms.get(term, 0.0):
+            terms[term] = weight
+
+    for s in q.stems:
+        add(s, q.weight.get(s, 1.0))
+        if len(s) >= 5:
+            for n in range(len(s) - 2, len(s) + 3):
+                for t in index.term_shape.get((s[0], n), ()):
+                    if t != s and len(t) >= 5 and typo_match(t, s):
+                        add(t, 0.8)
+        if len(s) >= 4:
+            for t in index.term_grams.get(s, ()):
+                add(t, 0.6)                                        # "segment" inside "mktsegment"
+            for n in range(4, len(s)):
+                if s[:n] in index.postings:
+                    add(s[:n], 0.6)                                # "acct"-style abbreviations
+    for s in q.implied:
+        add(s, 0.7)
+    for s in q.joined:
+        add(s, 1.0)
+    found = index.retrieve(terms, SHORTLIST)
+    names = set(found.tables) | {v.table for v in values} | named_tables
+    for schema in found.schema_coverage:
+        names.update(index.schema_tables(schema))
+    # The index lists tables in the model's order, so positions pick them without a pass over the catalog.
+    ids = sorted(index.position[n] for n in names if n in index.position)
+    return tuple(model.tables[i] for i in ids), found.schema_coverage
+
+
+def prune_by_schema(q: Question, index: LinkIndex, ranked: list[Table], scores: dict[str, float],
+                    coverage: dict[str, float], max_tables: int,
+                    min_score: float) -> tuple[list[LinkedTable], tuple[Reading, ...]]:
+    """Several schemas: each is a reading of the question (its matched tables and their bridges), best first.
+
+    A question is almost always about one schema, and a word like "employees" can name a table in many; so
+    rather than the best tables overall (a mix no query can use), the context holds whole readings: the best
+    schema's matched tables joined by their bridges, then the next schema's, up to ``MAX_CONTEXT`` tables.
+    Also returns the readings tied with the best one (two or more, or none): the words fit several schemas
+    equally well, so the product asks which one rather than choosing (a schema named in the question wins).
+    """
+    by_schema: dict[str, list[Table]] = {}
+    for t in ranked:
+        by_schema.setdefault(schema_of(t), []).append(t)
+    top = scores[ranked[0].name] if ranked else 0.0
+    floor = max(min_score, 0.1 * top)
+
+    def strength(schema: str) -> float:        # its best table, and how much of the question it covers
+        named = NAMED_SCHEMA_BONUS if names_schema(q.text, schema) else 0.0
+        return scores[by_schema[schema][0].name] + SCHEMA_WEIGHT * coverage.get(schema, 0.0) + named
+
+    order = [s for s in sorted(by_schema, key=lambda s: (-strength(s), s)) if scores[by_schema[s][0].name] >= floor]
+    chosen: list[LinkedTable] = []
+    readings: list[Reading] = []
+    for schema in order:
+        tables = by_schema[schema]
+        first = not chosen
+        lead = scores[tables[0].name]
+        cap = max_tables if first else min(max_tables, OTHER_READING_TABLES)
+        picked = [t.name for t in tables if scores[t.name] >= max(floor, READING_SHARE * lead)][:cap]
+        group = [LinkedTable(n, scores[n]) for n in picked]
+        group += [LinkedTable(b, scores.get(b, 0.0), "bridge") for b in bridge_tables(index.graph, picked)]
+        if first:
+            whole = index.schema_tables(schema)
+            if len(whole) <= WHOLE_SCHEMA_UP_TO:        # the best reading's small schema comes whole, as
+                shown = {g.name for g in group}         # a small single-schema model does
+                group += [LinkedTable(n, scores.get(n, 0.0), "kept") for n in whole if n not in shown]
+        room = MAX_CONTEXT - len(chosen)
+        if first:                                   # leave room for other readings (matches first, then bridges)
+            group = group[:min(room, FIRST_READING_MAX)]
+        if len(group) <= room:
+            chosen += group
+            readings.append(Reading(schema, tuple(g.name for g in group)))
+        if len(chosen) >= MAX_CONTEXT:
+            break
+    best = strength(order[0]) if order else 0.0
+    ties = tuple(r for r in readings if strength(r.schema) >= best - TIE_MARGIN)
+    return chosen, ties if len(ties) > 1 else ()
+
+
+def table_ties(q: Question, ranked: list[Table], scores: dict[str, float], min_score: float) -> tuple[Reading, ...]:
+    """Ties in a model linked in one stage (small, every table scored): schemas whose best tables score as well as
+    the best one, e.g. ``a.shipments`` and ``b.shipments`` for "total amount of shipments"; none when the question
+    names one of them or fewer than two schemas match.
+
+    >>> from catalog_semantics.model import Column
+    >>> t = [Table("shipments", (Column("amount", "DOUBLE"),), schema=s) for s in ("a", "b")]
+    >>> [r.schema for r in table_ties(Question("total amount of shipments"), t, {"shipments": 1.2}, 0.3)]
+    ['a', 'b']
+    """
+    best: dict[str, float] = {}
+    for t in ranked:
+        best.setdefault(schema_of(t), scores[t.name])
+    if len(best) < 2 or any(names_schema(q.text, s) for s in best):
+        return ()
+    top = max(best.values())
+    tied = [s for s in sorted(best) if best[s] >= max(min_score, top - TIE_MARGIN)]
+    if len(tied) < 2:
+        return ()
+    return tuple(Reading(s, tuple(t.name for t in ranked if schema_of(t) == s and scores[t.name] >= min_score))
+                 for s in tied)
+
+
+def names_schema(question: str, schema: str) -> bool:
+    """Whether the question names the schema explicitly: "schema hr", "the hr schema", or ``catalog.schema``.
+
+    A bare word is not enough: a schema called ``sales`` or ``singer`` shares its name with what questions ask.
+
+    >>> [names_schema(q, "prod.hr_1") for q in ("employees (schema hr_1)?", "the hr_1 schema", "in prod.hr_1",
+    ...                                        "hr_1 employees", "schema hr_10")]
+    [True, True, True, False, False]
+    """
+    lowered = question.lower()
+    name = re.escape(schema.rsplit(".", 1)[-1].lower())
+    forms = [rf"\bschema\s+{name}(?![\w])", rf"(?<![\w.]){name}\s+schema\b"]
+    if "." in schema:
+        forms.append(rf"(?<![\w.]){re.escape(schema.lower())}(?![\w])")
+    return bool(name) and any(re.search(f, lowered) for f in forms)

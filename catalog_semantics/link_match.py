@@ -1,0 +1,194 @@
+"""How well a question's words meet the model's words: identifiers, phrases, comments and sample values.
+
+The detailed scorer of ``linking.py`` is built from these; matching is lexical and deterministic, tolerant of
+case, plurals, typos, compounds and implied attributes (``text.py``). Catalog-wide word weights and the value
+index come from ``link_index.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from catalog_semantics.link_index import LinkIndex, ValueEntry
+from catalog_semantics.model import Column
+from catalog_semantics.text import (
+    OPERATOR_WORDS, ORDERING, STOPWORDS, fold, implied_stems, plain_words, proper_nouns, stem, typo_match, words,
+)
+
+OPERATOR_STEMS = frozenset(stem(w) for w in OPERATOR_WORDS)
+COMMON_WORD_IDF = 0.5          # identifier words this common (in >~25% of a big catalog's tables) are not values
+
+
+@dataclass(frozen=True)
+class LinkedTable:
+    name: str
+    score: float
+    reason: str = "match"                       # "match", "bridge" (on a join path) or "kept" (small schema)
+
+
+@dataclass(frozen=True)
+class LinkedColumn:
+    table: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ValueMatch:
+    """A question word (or words) found among a column's sample values."""
+
+    table: str
+    column: str
+    value: str                                  # as stored, e.g. 'REG AIR'
+    words: tuple[str, ...]                      # the question's words that matched it
+    score: float = 1.0                          # 1 exact, lower for plural or typo matches
+
+
+
+class Question:
+    def __init__(self, text: str, *, operator_weight: float = 1.0) -> None:
+        self.text = text
+        self.words = plain_words(text)                            # every word, in order (values need them all)
+        self.content = [w for w in words(text) if w not in STOPWORDS]
+        self.stems = {stem(w) for w in self.content}
+        # How much a name word met by an aggregation word ("number", "total", "average") counts: across a big
+        # catalog such words name columns in hundreds of tables, while the question uses them as operators.
+        operators = OPERATOR_STEMS | ({"order", "sort"} if ORDERING.search(text) else set())
+        self.weight = {s: operator_weight for s in self.stems & operators} if operator_weight < 1 else {}
+        # Words the question implies: "taller" -> height, "1995" -> year, "miles per gallon" -> mpg.
+        self.implied = implied_stems(self.words) - self.stems
+        # Adjacent words glued, as identifiers often write them: "high schoolers" -> highschooler, "zip code".
+        self.joined = {stem(a + b) for a, b in zip(self.content, self.content[1:])} - self.stems
+        self.entities = proper_nouns(text)
+        self.memo: dict[str, float] = {}                          # identifier word -> match, per question
+
+
+def unknown_entities(q: Question, index: LinkIndex, values: tuple[ValueMatch, ...]) -> bool:
+    """Whether the question names something (a capitalised or quoted word) that no name or value explains."""
+    matched = {w for v in values for w in v.words}
+    return any(not all(w in matched or stem(w) in index.vocabulary or w in STOPWORDS for w in plain_words(e))
+               for e in q.entities)
+
+
+def names_a_column(value: ValueMatch, index: LinkIndex) -> bool:
+    """A value whose words are common identifier words ('ID' for Idaho, 'Name'): the question means the column.
+
+    Only fires in a big model: word weights of a small schema never fall this low.
+    """
+    return all(index.idf.get(stem(w), 1.0) < COMMON_WORD_IDF for w in value.words)
+
+
+def _word_match(name_word: str, q: Question) -> float:
+    """How well one identifier word is found in the question (memoised: schemas repeat their words)."""
+    found = q.memo.get(name_word)
+    if found is None:
+        found = q.memo[name_word] = _match_word(name_word, q)
+    return found
+
+
+def _match_word(name_word: str, q: Question) -> float:
+    """Exact or plural, implied, typo, or part of a compound."""
+    s = stem(name_word)
+    if s in q.weight:
+        return q.weight[s]
+    if s in q.stems or s in q.joined:
+        return 1.0
+    if s in q.implied:
+        return 0.7
+    if len(name_word) >= 5 and any(typo_match(s, qs) for qs in q.stems):
+        return 0.8
+    # Compound or abbreviated identifiers: "mktsegment" holds "segment", "acct" starts "account".
+    if len(s) >= 4 and any(len(qs) >= 4 and (qs in s or qs.startswith(s)) for qs in q.stems):
+        return 0.6
+    return 0.0
+
+
+@lru_cache(maxsize=65536)
+def _name_parts(name: str) -> tuple[str, ...]:
+    """The words of an identifier worth matching: no one-letter prefixes (``l_``), numbers or stop words."""
+    return tuple(w for w in words(name) if len(w) > 1 and not w.isdigit() and w not in STOPWORDS)
+
+
+@lru_cache(maxsize=16384)
+def _text_stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in words(text) if w not in STOPWORDS)
+
+
+def name_score(q: Question, index: LinkIndex, name: str) -> float:
+    parts = _name_parts(name)
+    if not parts:
+        return 0.0
+    weights = [index.idf.get(stem(w), 1.0) for w in parts]
+    matched = sum(_word_match(w, q) * wt for w, wt in zip(parts, weights))
+    if matched == 0:
+        return 0.0
+    coverage = matched / sum(weights)
+    return round(0.5 * max(_word_match(w, q) * wt for w, wt in zip(parts, weights)) + 0.5 * coverage, 3)
+
+
+def _phrase_score(q: Question, phrase: str) -> float:
+    """A synonym or metric name: 1 when all its words are in the question, partial credit otherwise."""
+    parts = [w for w in words(phrase) if w not in STOPWORDS] or list(words(phrase))
+    if not parts:
+        return 0.0
+    matched = [_word_match(w, q) for w in parts]
+    if all(m >= 0.8 for m in matched):
+        return 1.0
+    return round(0.6 * sum(matched) / len(parts), 3)
+
+
+def best_phrase(q: Question, phrases: tuple[str, ...]) -> float:
+    return max((_phrase_score(q, p) for p in phrases), default=0.0)
+
+
+def comment_score(q: Question, index: LinkIndex, comment: str | None, cap: float) -> float:
+    if not comment or not q.stems:
+        return 0.0
+    comment_stems = _text_stems(comment)
+    hits = [index.idf.get(s, 0.6) for s in q.stems if s in comment_stems and len(s) > 2]
+    return min(cap, 0.15 * sum(hits))
+
+
+def column_score(q: Question, index: LinkIndex, column: Column) -> float:
+    named = max(name_score(q, index, column.name), best_phrase(q, column.synonyms))
+    return round(named + comment_score(q, index, column.comment, 0.4), 3)
+
+
+def value_candidates(q: Question, index: LinkIndex) -> list[ValueEntry]:
+    """Values whose first word could match a question word: same word, same stem, a typo away, or a prefix."""
+    firsts: set[str] = set()
+    for w in set(q.words):
+        firsts.add(w)
+        firsts.update(index.by_stem.get(stem(w), ()))
+        if len(w) >= 5:
+            for n in range(len(w) - 2, len(w) + 3):
+                firsts.update(f for f in index.by_shape.get((w[0], n), ()) if len(f) >= 5 and typo_match(f, w))
+        firsts.update(w[:n] for n in range(4, len(w)))
+    return [e for f in sorted(firsts) for e in index.values.get(f, ())]
+
+
+def match_value(q: Question, entry: ValueEntry) -> ValueMatch | None:
+    """The value's words found consecutively in the question (case-insensitive, plural and typo tolerant)."""
+    n = len(entry.words)
+    best: ValueMatch | None = None
+    for start in range(len(q.words) - n + 1):
+        window = q.words[start:start + n]
+        quality = 1.0
+        for vw, qw in zip(entry.words, window):
+            if vw == qw:
+                continue
+            if stem(vw) == stem(qw) and len(vw) >= 3:
+                quality = min(quality, 0.9)
+            elif len(vw) >= 5 and typo_match(vw, qw):
+                quality = min(quality, 0.7)
+            elif n == 1 and len(vw) >= 4 and qw.startswith(vw):      # "european" -> 'Europe'
+                quality = min(quality, 0.6)
+            else:
+                quality = 0.0
+                break
+        if quality > 0 and (best is None or quality > best.score):
+            best = ValueMatch(entry.table, entry.column, entry.value, tuple(window), quality)
+    if best is not None and n == 1 and fold(entry.value) in STOPWORDS:
+        return None
+    return best
