@@ -102,6 +102,22 @@ That query failed, so it was not run. The error was:
 Write a corrected query that answers the same question. Follow the same rules, and reply with the query \
 in a single ```sql fenced block and nothing else."""
 
+# Ways to approach one question, one per extra candidate (CHASE-SQL's diverse generators: divide and conquer,
+# a query plan; DIN-SQL/CHESS: schema linking first; a self-check). A sample drawn the same way as the first
+# repeats its mistakes; another way of working reaches another query. Each ends by asking for the one fence.
+APPROACHES = (
+    "Approach for this reply: first name, in a few short lines, the tables and columns the question needs and "
+    "how they join; then give the query in a single ```sql fenced block.",
+    "Approach for this reply: split the question into its parts (what is listed or counted, each condition, any "
+    "grouping, ordering and limit), write each part as a SQL fragment in a few short lines, then combine them "
+    "into the query in a single ```sql fenced block.",
+    "Approach for this reply: describe in a few short lines the plan the database would run (which rows to read, "
+    "join, filter, group, sort and keep), then write the query in a single ```sql fenced block.",
+    "Approach for this reply: write a draft, check it against every word of the question (each condition, the "
+    "columns asked for, duplicates, the order and the limit), then give the corrected query in a single ```sql "
+    "fenced block.",
+)
+
 # "<schema>" / "</schema>" written inside catalog text would let it close our delimiter and speak as us.
 _DELIMITER = re.compile(r"<(\s*/?\s*)(schema|error|hints|examples)\b", re.IGNORECASE)
 # A name in a business rule: snake_case or dotted (customer.c_nationkey), not followed by "(" (a function).
@@ -163,6 +179,26 @@ def build_messages(
     ask += f"Question: {question.strip()}"
     messages.append(Message("user", redact(ask)))
     return tuple(messages)
+
+
+def with_approach(messages: Sequence[Message], index: int) -> tuple[Message, ...]:
+    r"""``messages`` with approach ``index`` (1, 2, ...; cycling over ``APPROACHES``) put in the last user message
+    just before its question, so everything before that message stays the cache-friendly prefix and the question
+    stays last. Index 0 is the messages unchanged.
+
+    >>> asked = with_approach((Message("user", "<schema>...</schema>\n\nQuestion: How many?"),), 3)
+    >>> asked[-1].content.startswith("<schema>...</schema>\n\nApproach for this reply: describe")
+    True
+    >>> asked[-1].content.endswith("fenced block.\nQuestion: How many?")
+    True
+    """
+    if index <= 0 or not messages:
+        return tuple(messages)
+    approach = APPROACHES[(index - 1) % len(APPROACHES)]
+    last = messages[-1]
+    head, marker, question = last.content.rpartition("Question:")
+    content = f"{head}{approach}\n{marker}{question}" if marker else f"{last.content}\n\n{approach}"
+    return (*messages[:-1], Message(last.role, content))
 
 
 def applicable_rules(instructions: Sequence[str], context: str) -> tuple[str, ...]:

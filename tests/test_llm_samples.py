@@ -1,0 +1,98 @@
+"""Several candidates from servers unlike the stubs' own way of sampling (tests/server_behaviours.py), through the
+real pipeline and the stub server: one that ignores ``n``, one that answers identical requests identically, one
+that copies one reply into every choice, one that refuses ``seed``. Each must still give N different requests,
+the first of them the single-candidate prompt unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nl2sql.eval.cache import CachedLlm
+from nl2sql.llm.prompt import APPROACHES
+from nl2sql.ports import Message
+from tests.llm_stub import Reply, StubLlmServer
+from tests.server_behaviours import per_prompt, per_request, server_for
+from tests.test_llm_defects import _assistant, _client, school  # noqa: F401  (the school database fixture)
+
+PARIS = "```sql\nSELECT first_name FROM students WHERE city = 'Paris'\n```"
+ROME = "```sql\nSELECT first_name FROM students WHERE city = 'Rome'\n```"
+QUESTION = "Which students live in Paris?"
+
+
+def _by_approach(body: dict[str, Any]) -> Reply:
+    """A model that answers Rome to the plain prompt and Paris when told an approach (a reply per prompt)."""
+    last = str(body["messages"][-1]["content"])
+    return PARIS if "Approach for this reply" in last else ROME
+
+
+def test_the_first_request_is_the_single_candidate_prompt(school: Path) -> None:
+    with StubLlmServer(responder=lambda body: PARIS) as one, StubLlmServer(responder=lambda body: PARIS) as five:
+        _assistant(school, one).ask(QUESTION)
+        _assistant(school, five, llm_candidates=5).ask(QUESTION)
+    single, first = one.requests[0].body or {}, five.requests[0].body or {}
+    assert len(one.requests) == 1 and single["temperature"] == 0 and "n" not in single and "seed" not in single
+    assert first["messages"] == single["messages"] and first["n"] == 5
+
+
+def test_a_server_deterministic_per_request_that_ignores_n_gets_n_different_requests(school: Path) -> None:
+    with server_for("per-request-one", _by_approach) as stub:
+        answer = _assistant(school, stub, llm_candidates=3).ask(QUESTION)
+        bodies = [r.body or {} for r in stub.requests]
+    assert len(bodies) == 3 and all("n" not in b for b in bodies[1:])
+    assert [b.get("seed") for b in bodies] == [None, 1, 2]
+    assert [b["temperature"] for b in bodies] == [0.7, 0.75, 0.8]
+    lasts = [str(b["messages"][-1]["content"]) for b in bodies]
+    assert APPROACHES[0].split(":")[1][:30] in lasts[1] and APPROACHES[1].split(":")[1][:30] in lasts[2]
+    assert all(last.endswith(f"Question: {QUESTION}") for last in lasts)
+    assert [b["messages"][:-1] for b in bodies[1:]] == [bodies[0]["messages"][:-1]] * 2   # the prefix is kept
+    assert sorted(answer.rows) == [("Ann",), ("Bo",)]          # two approaches agree on Paris, the plain one not
+    assert [a.outcome for a in answer.attempts if a.generator == "llm"] == ["outvoted", "ran", "agreed"]
+
+
+def test_copies_of_one_reply_in_every_choice_count_once(school: Path) -> None:
+    with StubLlmServer(responder=per_prompt(_by_approach)) as stub:
+        answer = _assistant(school, stub, llm_candidates=3).ask(QUESTION)
+        assert stub.requests[0].body and stub.requests[0].body["n"] == 3
+        assert len(stub.requests) == 3                              # the copies were one vote, two samples more
+    assert sorted(answer.rows) == [("Ann",), ("Bo",)]
+    assert len([a for a in answer.attempts if a.generator == "llm"]) == 3
+
+
+def test_copies_confirmed_by_a_different_request_stop_sampling(school: Path) -> None:
+    with StubLlmServer(responder=per_prompt(lambda body: PARIS)) as stub:
+        answer = _assistant(school, stub, llm_candidates=5).ask(QUESTION)
+        assert len(stub.requests) == 2                              # five copies, one differently made request
+    assert sorted(answer.rows) == [("Ann",), ("Bo",)] and "2 of 2" in answer.notes[-1]
+
+
+def test_a_server_that_refuses_seed_is_sampled_without_it(school: Path) -> None:
+    with StubLlmServer(responder=per_request(_by_approach), rejected_params=("seed",), ignore_n=True) as stub:
+        answer = _assistant(school, stub, llm_candidates=3).ask(QUESTION)
+        bodies = [r.body or {} for r in stub.requests]
+    assert len(bodies) == 4 and "seed" in bodies[1] and all("seed" not in b for b in (bodies[0], *bodies[2:]))
+    assert sorted(answer.rows) == [("Ann",), ("Bo",)]
+
+
+def test_a_failed_sample_is_repaired_in_its_own_conversation(school: Path) -> None:
+    def respond(body: dict[str, Any]) -> Reply:
+        last = str(body["messages"][-1]["content"])
+        if "That query failed" in last:
+            return PARIS
+        return "```sql\nSELECT nope FROM students\n```" if "Approach for this reply" in last else ROME
+
+    with server_for("per-request-one", respond) as stub:
+        answer = _assistant(school, stub, llm_candidates=2).ask(QUESTION)
+        repair = stub.requests[-1].messages
+    assert "Approach for this reply" in repair[-3]["content"] and "nope" in repair[-2]["content"]
+    assert [a.outcome for a in answer.attempts if a.generator == "llm"] == ["refused", "ran", "outvoted"]
+
+
+def test_reply_cache_keys_each_sample_apart(llm_stub: StubLlmServer, tmp_path: Path) -> None:
+    llm_stub.responder = per_request(lambda body: f"```sql\nSELECT {body['seed']}\n```")
+    cached = CachedLlm(_client(llm_stub.url), tmp_path / "replies.sqlite")
+    messages = (Message("user", "Question: How many?"),)
+    first, second = cached.complete_sample(messages, 1), cached.complete_sample(messages, 2)
+    assert (first.text, second.text) == ("```sql\nSELECT 1\n```", "```sql\nSELECT 2\n```")
+    assert cached.complete_sample(messages, 2).text == second.text and cached.hits == 1
+    assert len(llm_stub.requests) == 2
