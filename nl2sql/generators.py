@@ -233,9 +233,10 @@ class LlmGenerator:
         request a sample, each different (its own seed, temperature and, with ``vary_prompt``, approach:
         ``prompt.with_approach``), since a server may answer identical requests identically.
 
-        ``n`` choices that are all the same text are taken as one reply (a server that copies one answer into
-        every choice), and sampling goes on; when a differently made request also brings that same text back, the
-        model is sure and sampling stops there. ``first``: sample indexes already used for this question.
+        ``n`` choices that are all the same text, from a server never seen to vary its choices (the client's
+        ``choices_vary``), are taken as one reply (a server that copies one answer into every choice), and
+        sampling goes on; when a differently made request also brings that same text back, the model is sure
+        and sampling stops there. ``first``: sample indexes already used for this question.
         """
         from nl2sql.llm.prompt import with_approach
 
@@ -243,7 +244,7 @@ class LlmGenerator:
         self._origin.update({id(c): messages for c in got})
         if n <= 1:
             return tuple(got)
-        copies = len(got) > 1 and len({c.text for c in got}) == 1
+        copies = len(got) > 1 and len({c.text for c in got}) == 1 and not getattr(self.llm, "choices_vary", False)
         if copies:
             for dropped in got[1:]:               # usage comes with the first choice; count any all the same
                 self._count(dropped)

@@ -96,3 +96,15 @@ def test_reply_cache_keys_each_sample_apart(llm_stub: StubLlmServer, tmp_path: P
     assert (first.text, second.text) == ("```sql\nSELECT 1\n```", "```sql\nSELECT 2\n```")
     assert cached.complete_sample(messages, 2).text == second.text and cached.hits == 1
     assert len(llm_stub.requests) == 2
+
+
+def test_identical_choices_from_a_server_seen_to_sample_are_agreement(school: Path) -> None:
+    with StubLlmServer() as stub:
+        assistant = _assistant(school, stub, llm_candidates=3)
+        stub.script(ROME, PARIS, PARIS)                             # the server shows it samples each choice
+        assistant.ask(QUESTION)
+        sent = len(stub.requests)
+        stub.script(PARIS, PARIS, PARIS)
+        answer = assistant.ask(QUESTION)
+        assert len(stub.requests) == sent + 1                       # no extra request to check for copies
+    assert "3 of 3" in answer.notes[-1]

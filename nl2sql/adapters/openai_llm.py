@@ -92,6 +92,9 @@ class OpenAiLlm:
         self._params: dict[str, float | int] = {"temperature": temperature, "max_tokens": max_tokens}
         self._n_supported = True
         self._refused: set[str] = set()            # optional request fields the server answered a 400 for
+        # Has one request's choices ever differed? Then the server samples each choice, and choices that agree
+        # are the model agreeing, not one reply copied into every choice (see generators.LlmGenerator._replies).
+        self.choices_vary = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAiLlm:
@@ -136,6 +139,8 @@ class OpenAiLlm:
                 self._n_supported = False
             log.warning("LLM %s refused n=%d; asking for one reply a request from now on", self.model, n)
             return self._complete(messages, {k: v for k, v in sampling.items() if k != "n"})
+        if len({c.text for c in completions}) > 1:
+            self.choices_vary = True
         if "n" in sampling and len(completions) < n:
             with self._lock:
                 self._n_supported = False

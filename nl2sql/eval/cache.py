@@ -36,6 +36,7 @@ class CachedLlm:
         self.request = dict(request or {})
         self.hits = 0
         self.misses = 0
+        self.choices_vary = False                # as OpenAiLlm's: one reply set's choices have differed
         file = Path(path)
         file.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(file), check_same_thread=False, isolation_level=None)
@@ -87,8 +88,11 @@ class CachedLlm:
         if row is not None:
             with self._lock:
                 self.hits += 1
-            return tuple(_restored(c) for c in json.loads(row[0]))
+            restored = tuple(_restored(c) for c in json.loads(row[0]))
+            self.choices_vary = self.choices_vary or len({c.text for c in restored}) > 1
+            return restored
         completions = complete_many(self.inner, messages, n)
+        self.choices_vary = self.choices_vary or len({c.text for c in completions}) > 1
         with self._lock:
             self.misses += 1
             self._db.execute("INSERT OR REPLACE INTO replies (key, completion) VALUES (?, ?)",
