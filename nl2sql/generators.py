@@ -16,7 +16,7 @@ from typing import Literal, Protocol, TypedDict
 from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel, VerifiedQuery
 from nl2sql.answer import Attempt, Candidate, GeneratorName
-from nl2sql.errors import GuardRejected, LlmReplyError, UserFacingError
+from nl2sql.errors import GuardRejected, LlmReplyError, LlmUnavailable, UserFacingError
 from nl2sql.ports import Completion, LlmClient, Message, complete_many, complete_sample
 from nl2sql.verified import match_verified
 
@@ -259,6 +259,21 @@ class LlmGenerator:
             if copies and len(got) == 2 and reply.text == got[0].text:
                 break
         return tuple(got)
+
+    def select(self, a: tuple[str, Sequence[Sequence[object]]],
+               b: tuple[str, Sequence[Sequence[object]]]) -> int | None:
+        """Ask the model which of two queries with different results answers the question (``a``/``b``: sql,
+        rows): 0, 1, or None when it could not be asked or its reply is no clear choice (the vote stands)."""
+        from nl2sql.llm.prompt import build_selection_messages, selection_choice
+
+        assert self.first is not None
+        messages = build_selection_messages(self.first.messages, a, b, show_values=not self.scrub_values)
+        try:
+            completion = self.llm.complete(messages)
+        except (LlmReplyError, LlmUnavailable):
+            return None
+        self._count(completion)
+        return None if completion.finish_reason == "length" else selection_choice(completion.text)
 
     def _read(self, completions: Sequence[Completion]) -> tuple[list[Candidate], tuple[Completion, LlmReplyError] | None]:
         """The usable replies as candidates; each unusable one is recorded as an attempt (``cut`` or ``error``)."""

@@ -108,3 +108,42 @@ def test_identical_choices_from_a_server_seen_to_sample_are_agreement(school: Pa
         answer = assistant.ask(QUESTION)
         assert len(stub.requests) == sent + 1                       # no extra request to check for copies
     assert "3 of 3" in answer.notes[-1]
+
+
+# ------------------------------------------------------------------ the model chooses when the vote is split
+def _chooser(choice: str) -> Any:
+    def respond(body: dict[str, Any]) -> Reply:
+        last = str(body["messages"][-1]["content"])
+        if "Which one answers the question" in last:
+            return choice
+        return PARIS if "Approach for this reply" in last else ROME
+    return respond
+
+
+def test_a_split_vote_goes_to_the_model_when_selection_is_on(school: Path) -> None:
+    with server_for("per-request-one", _chooser("ANSWER: B")) as stub:
+        answer = _assistant(school, stub, llm_candidates=2, llm_selection=True).ask(QUESTION)
+        asked = stub.requests[-1].messages
+    assert sorted(answer.rows) == [("Ann",), ("Bo",)] and "the model chose this one" in answer.notes[-1]
+    assert "'Rome'" in asked[-1]["content"] and "Cy" in asked[-1]["content"]     # query A with its rows
+    assert asked[:-1] == (stub.requests[0].messages)                          # the first request's prefix
+    lost = [a for a in answer.attempts if a.outcome == "outvoted"]
+    assert len(lost) == 1 and "the model chose the answer's" in (lost[0].error or "")
+
+
+def test_an_unusable_selection_reply_keeps_the_vote(school: Path) -> None:
+    for reply in ("```sql\nSELECT 1\n```", "A query that reads the students table", "QUESTION: which one?"):
+        with server_for("per-request-one", _chooser(reply)) as stub:
+            answer = _assistant(school, stub, llm_candidates=2, llm_selection=True).ask(QUESTION)
+            assert len(stub.requests) == 3
+        assert answer.rows == (("Cy",),) and "the model chose" not in answer.notes[-1]   # the tie rule's pick
+
+
+def test_selection_is_off_by_default_and_shows_no_values_when_data_stays_home(school: Path) -> None:
+    with server_for("per-request-one", _chooser("ANSWER: B")) as stub:
+        answer = _assistant(school, stub, llm_candidates=2).ask(QUESTION)
+        assert len(stub.requests) == 2 and answer.rows == (("Cy",),)
+    with server_for("per-request-one", _chooser("ANSWER: B")) as stub:
+        _assistant(school, stub, llm_candidates=2, llm_selection=True, send_data_to_llm=False).ask(QUESTION)
+        shown = stub.requests[-1].messages[-1]["content"]
+    assert "It returns 1 row." in shown and "Cy" not in shown

@@ -118,6 +118,19 @@ APPROACHES = (
     "fenced block.",
 )
 
+SELECTION_REQUEST = """\
+Two queries were written for this question and they return different results.
+
+Query A:
+{a}
+
+Query B:
+{b}
+
+Which one answers the question as it was asked? Check each condition, the columns asked for, duplicates, the \
+order and the limit. Reply with one line: ANSWER: A or ANSWER: B."""
+SELECTION_ROWS = 5                             # rows of each result shown to the model when it chooses
+
 # "<schema>" / "</schema>" written inside catalog text would let it close our delimiter and speak as us.
 _DELIMITER = re.compile(r"<(\s*/?\s*)(schema|error|hints|examples)\b", re.IGNORECASE)
 # A name in a business rule: snake_case or dotted (customer.c_nationkey), not followed by "(" (a function).
@@ -199,6 +212,44 @@ def with_approach(messages: Sequence[Message], index: int) -> tuple[Message, ...
     head, marker, question = last.content.rpartition("Question:")
     content = f"{head}{approach}\n{marker}{question}" if marker else f"{last.content}\n\n{approach}"
     return (*messages[:-1], Message(last.role, content))
+
+
+def build_selection_messages(messages: Sequence[Message], a: tuple[str, Sequence[Sequence[object]]],
+                             b: tuple[str, Sequence[Sequence[object]]], *, show_values: bool = True
+                             ) -> tuple[Message, ...]:
+    """``messages`` (the question's first request: its prefix stays cacheable) plus a request to choose between
+    two queries, each with its result (CHASE-SQL's selection agent). ``a``/``b``: (sql, rows). Without
+    ``show_values`` (``NL2SQL_SEND_DATA_TO_LLM=false``) only the row counts are shown, never a value."""
+    def shown(sql: str, rows: Sequence[Sequence[object]]) -> str:
+        head = f"{len(rows)} row{'s' if len(rows) != 1 else ''}"
+        if not show_values or not rows:
+            return f"{_fenced(sql[:MAX_ECHOED_SQL_CHARS])}\nIt returns {head}."
+        preview = "\n".join(" | ".join(str(v)[:60] for v in row) for row in rows[:SELECTION_ROWS])
+        return f"{_fenced(sql[:MAX_ECHOED_SQL_CHARS])}\nIt returns {head}; the first:\n{_defuse(preview)}"
+
+    ask = SELECTION_REQUEST.format(a=shown(*a), b=shown(*b))
+    return (*messages, Message("user", redact(ask)))
+
+
+_CHOICE = re.compile(r"(?:answer\s*:\s*)?\(?([ab])\)?\.?", re.IGNORECASE)
+_LABELLED_CHOICE = re.compile(r"answer\s*:\s*\(?([ab])\)?\.?", re.IGNORECASE)
+
+
+def selection_choice(reply: str) -> int | None:
+    r"""0 for query A, 1 for B, None when the reply is not a clear choice: the whole reply is the letter
+    (``ANSWER: B``, ``b``, ``**A**``), or its last line is ``ANSWER: <letter>`` after some reasoning. Anything
+    else (SQL, prose, a question) is no choice, and the caller keeps the vote.
+
+    >>> selection_choice("ANSWER: B"), selection_choice("**a**"), selection_choice("Checking...\nANSWER: A")
+    (1, 0, 0)
+    >>> selection_choice("A query that counts rows"), selection_choice("```sql\nSELECT 1\n```")
+    (None, None)
+    """
+    lines = [line.strip().strip("*`_ ").strip() for line in reply.strip().splitlines() if line.strip()]
+    if not lines:
+        return None
+    match = (_CHOICE.fullmatch(lines[0]) if len(lines) == 1 else None) or _LABELLED_CHOICE.fullmatch(lines[-1])
+    return "ab".index(match.group(1).lower()) if match else None
 
 
 def applicable_rules(instructions: Sequence[str], context: str) -> tuple[str, ...]:
