@@ -147,3 +147,20 @@ def test_selection_is_off_by_default_and_shows_no_values_when_data_stays_home(sc
         _assistant(school, stub, llm_candidates=2, llm_selection=True, send_data_to_llm=False).ask(QUESTION)
         shown = stub.requests[-1].messages[-1]["content"]
     assert "It returns 1 row." in shown and "Cy" not in shown
+
+
+def test_a_cut_sample_is_asked_again_in_its_own_conversation_and_never_runs(school: Path) -> None:
+    from tests.llm_stub import StubReply
+
+    def respond(body: dict[str, Any]) -> Reply:
+        last = str(body["messages"][-1]["content"])
+        if "cut off at the length limit" in last:
+            return PARIS
+        return StubReply("```sql\nSELECT first_name FROM students", "length") if "Approach" in last else ROME
+
+    with server_for("per-request-one", respond) as stub:
+        answer = _assistant(school, stub, llm_candidates=2).ask(QUESTION)
+        again = stub.requests[-1].messages
+    assert "Approach for this reply" in again[-2]["content"] and len(stub.requests) == 4   # x4 budget, then shorter
+    assert [a.outcome for a in answer.attempts if a.generator == "llm"] == ["cut", "ran", "outvoted"]
+    assert all(a.sql is None for a in answer.attempts if a.outcome == "cut")
