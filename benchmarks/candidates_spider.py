@@ -4,7 +4,14 @@ an imperfect model, with NL2SQL_LLM_CANDIDATES=1 and =5. Also checks that no rep
 cut at the length limit. ``--stub b`` (tests/imperfect_llm_b.py): per-question difficulty, realistic mistakes, prose
 and questions back, and temperature-aware sampling (one mode at temperature 0).
 
+``--server`` says how the server draws its replies (tests/server_behaviours.py), so selection is also measured
+against servers unlike the two stubs: ``indexed`` (each choice of a request drawn by its index, the stubs' own
+way), ``ignore-n`` (the same, one choice whatever ``n`` asks), ``per-request`` (a draw per request body and choice:
+identical requests get identical replies), ``per-request-one`` (that, one choice a request), ``per-prompt`` (a
+draw per messages alone: every choice of a request the same, seed and temperature ignored).
+
     NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--stub a|b] [--seed 7] [--limit N]
+        [--server indexed|ignore-n|per-request|per-request-one|per-prompt]
     ... candidates_spider.py --candidates 1,5 --p-gold 1 --p-cut 0      # the perfect oracle: must be 100%
 """
 
@@ -23,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.imperfect_llm import ImperfectModel
 from tests.imperfect_llm_b import ImperfectModelB, load
-from tests.llm_stub import StubLlmServer
+from tests.server_behaviours import SERVERS, server_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,10 +47,11 @@ def main() -> None:
     parser.add_argument("--p-gold", type=float, default=0.45, help="1 with --p-cut 0: the perfect oracle")
     parser.add_argument("--p-cut", type=float, default=0.15)
     parser.add_argument("--stub", choices=("a", "b"), default="a", help="which imperfect model (see above)")
+    parser.add_argument("--server", choices=SERVERS, default="indexed", help="how the server draws (see above)")
     args = parser.parse_args()
     spider = Path(os.environ.get("NL2SQL_SPIDER_DIR", ROOT.parent / "shared" / "benchmarks" / "spider"))
     gold = {r["question"]: r["query"] for r in json.loads((spider / "dev.json").read_text())}
-    out: dict[str, object] = {"stub": args.stub, "seed": args.seed}
+    out: dict[str, object] = {"stub": args.stub, "server": args.server, "seed": args.seed}
     if args.stub == "a":
         out |= {"p_gold": args.p_gold, "p_cut": args.p_cut}
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,7 +61,7 @@ def main() -> None:
                 gold, seed=args.seed, p_gold=args.p_gold, p_cut=args.p_cut, cut_log=cuts)
         else:
             model = ImperfectModelB(*load(spider), seed=args.seed, cut_log=cuts)
-        with StubLlmServer(responder=model) as stub:
+        with server_for(args.server, model) as stub:
             for n in (int(x) for x in args.candidates.split(",")):
                 run = Path(tmp) / f"n{n}"
                 env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_BASE_URL": stub.url, "OPENAI_API_KEY": "stub",
@@ -63,7 +71,7 @@ def main() -> None:
                            "--dataset", f"spider:{spider}", "--generator", "llm", "--out", str(run), "--quiet"]
                 if args.limit:
                     command += ["--limit", str(args.limit)]
-                started = time.monotonic()
+                started, sent = time.monotonic(), len(stub.requests)
                 subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 report = json.loads((run / "report.json").read_text())
                 cut_texts: dict[str, set[str]] = {}
@@ -76,8 +84,13 @@ def main() -> None:
                 answered_cut = [q["id"] for q in report["questions"] if q.get("pred_sql") and q["status"] != "skipped"
                                 and _normal(q["pred_sql"]) in cut_texts.get(q["question"], set())
                                 - whole_texts.get(q["question"], set())]
+                runnable = report["counts"]["runnable"] or 1
                 out[f"candidates_{n}"] = {"execution_accuracy": report["execution_accuracy"],
                                           "runnable": report["counts"]["runnable"],
+                                          "requests_per_question": round((len(stub.requests) - sent) / runnable, 2),
+                                          "prompt_tokens_per_question": round(report["tokens"]["prompt"] / runnable),
+                                          "completion_tokens_per_question":
+                                              round(report["tokens"]["completion"] / runnable),
                                           "tokens": report["tokens"], "cut_replies_answered": answered_cut,
                                           "seconds": round(time.monotonic() - started, 1)}
     print(json.dumps(out, indent=2))

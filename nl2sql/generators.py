@@ -16,8 +16,8 @@ from typing import Literal, Protocol, TypedDict
 from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel, VerifiedQuery
 from nl2sql.answer import Attempt, Candidate, GeneratorName
-from nl2sql.errors import GuardRejected, LlmReplyError, UserFacingError
-from nl2sql.ports import Completion, LlmClient, Message, complete_many
+from nl2sql.errors import GuardRejected, LlmReplyError, LlmUnavailable, UserFacingError
+from nl2sql.ports import Completion, LlmClient, Message, complete_many, complete_sample
 from nl2sql.verified import match_verified
 
 History = Sequence[tuple[str, str]]  # (question, sql that answered it, or the model's question back), oldest first
@@ -175,6 +175,8 @@ class LlmGenerator:
         self.request: LlmRequest | None = None
         self.first: LlmRequest | None = None
         self.context: str | None = None
+        self._origin: dict[int, tuple[Message, ...]] = {}         # id(completion) -> the messages that asked it
+        self._asked: dict[str, tuple[Message, ...]] = {}          # a candidate's SQL -> the messages that asked it
 
     def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]:
         self.context = self.render(linked)
@@ -186,15 +188,16 @@ class LlmGenerator:
 
     def repair(self, candidate: Candidate, error: str, *, from_start: bool = False) -> tuple[Candidate, ...]:
         """The failed query and its error go back to the model; one corrected candidate comes back.
-        ``from_start``: continue the first request (one of several candidates), not the latest repair."""
+        ``from_start``: continue the request that candidate came from (one of several candidates), not the
+        latest repair."""
         from nl2sql.llm.prompt import build_repair_messages
 
         assert self.request is not None and self.first is not None
         if self.retries_left <= 0:
             return ()
         self.retries_left -= 1
-        base = self.first if from_start else self.request
-        messages = build_repair_messages(base.messages, candidate.sql or "", error, scrub_values=self.scrub_values)
+        base = self._asked.get(candidate.sql or "", self.first.messages) if from_start else self.request.messages
+        messages = build_repair_messages(base, candidate.sql or "", error, scrub_values=self.scrub_values)
         self.request = LlmRequest(messages, self.request.context)
         return self._ask(1)
 
@@ -205,13 +208,15 @@ class LlmGenerator:
 
         assert self.request is not None
         while True:
-            completions = complete_many(self.llm, self.request.messages, n)
+            completions = self._replies(self.request.messages, n, vary_prompt=True)
             kept, last = self._read(completions)
-            cut = sum(c.finish_reason == "length" for c in completions)
+            cut = [c for c in completions if c.finish_reason == "length"]
             if kept and cut and n > 1 and self.retries_left > 0:
                 self.retries_left -= 1
-                again = build_retry_messages(self.request.messages, "", cut_off=True)
-                kept += self._read(complete_many(self.llm, again, cut))[0]
+                for origin in dict.fromkeys(self._origin[id(c)] for c in cut):    # one retry per request cut
+                    again = build_retry_messages(origin, "", cut_off=True)
+                    count = sum(self._origin[id(c)] is origin for c in cut)
+                    kept += self._read(self._replies(again, count, vary_prompt=False, first=len(completions)))[0]
             if kept or last is None:
                 return tuple(kept)
             if self.retries_left <= 0:
@@ -222,6 +227,54 @@ class LlmGenerator:
                                       self.request.context)
             n = 1
 
+    def _replies(self, messages: tuple[Message, ...], n: int, *, vary_prompt: bool,
+                 first: int = 0) -> tuple[Completion, ...]:
+        """``n`` replies to ``messages``: one request with the API's ``n``, then, for what it did not give, one
+        request a sample, each different (its own seed, temperature and, with ``vary_prompt``, approach:
+        ``prompt.with_approach``), since a server may answer identical requests identically.
+
+        ``n`` choices that are all the same text, from a server never seen to vary its choices (the client's
+        ``choices_vary``), are taken as one reply (a server that copies one answer into every choice), and
+        sampling goes on; when a differently made request also brings that same text back, the model is sure
+        and sampling stops there. ``first``: sample indexes already used for this question.
+        """
+        from nl2sql.llm.prompt import with_approach
+
+        got = list(complete_many(self.llm, messages, n))
+        self._origin.update({id(c): messages for c in got})
+        if n <= 1:
+            return tuple(got)
+        copies = len(got) > 1 and len({c.text for c in got}) == 1 and not getattr(self.llm, "choices_vary", False)
+        if copies:
+            for dropped in got[1:]:               # usage comes with the first choice; count any all the same
+                self._count(dropped)
+            got = got[:1]
+        index = first
+        while len(got) < n:
+            index += 1
+            varied = with_approach(messages, index) if vary_prompt else messages
+            reply = complete_sample(self.llm, varied, index)
+            self._origin[id(reply)] = varied
+            got.append(reply)
+            if copies and len(got) == 2 and reply.text == got[0].text:
+                break
+        return tuple(got)
+
+    def select(self, a: tuple[str, Sequence[Sequence[object]]],
+               b: tuple[str, Sequence[Sequence[object]]]) -> int | None:
+        """Ask the model which of two queries with different results answers the question (``a``/``b``: sql,
+        rows): 0, 1, or None when it could not be asked or its reply is no clear choice (the vote stands)."""
+        from nl2sql.llm.prompt import build_selection_messages, selection_choice
+
+        assert self.first is not None
+        messages = build_selection_messages(self.first.messages, a, b, show_values=not self.scrub_values)
+        try:
+            completion = self.llm.complete(messages)
+        except (LlmReplyError, LlmUnavailable):
+            return None
+        self._count(completion)
+        return None if completion.finish_reason == "length" else selection_choice(completion.text)
+
     def _read(self, completions: Sequence[Completion]) -> tuple[list[Candidate], tuple[Completion, LlmReplyError] | None]:
         """The usable replies as candidates; each unusable one is recorded as an attempt (``cut`` or ``error``)."""
         kept: list[Candidate] = []
@@ -230,6 +283,8 @@ class LlmGenerator:
             self._count(completion)
             try:
                 kept.append(read_reply(completion, self.model.dialect))
+                if kept[-1].sql and id(completion) in self._origin:
+                    self._asked.setdefault(kept[-1].sql or "", self._origin[id(completion)])
             except LlmReplyError as e:
                 outcome = "cut" if completion.finish_reason == "length" else "error"
                 self.attempts.append(Attempt("llm", None, outcome, e.message))

@@ -25,7 +25,7 @@ from catalog_semantics.model import SemanticModel
 from catalog_semantics.scope import Principal, scope_model, split_schema_choice, visible_queries, within
 from nl2sql import audit, tracing
 from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
-from nl2sql.llm.candidates import Ballot, choose
+from nl2sql.llm.candidates import Ballot, choose, contested, overruled, runner_up
 from nl2sql.errors import (
     ConfigError,
     ExecutionFailed,
@@ -316,7 +316,9 @@ class Assistant:
                 ran += self._repair_failed(candidates, ran, repair, attempts, timer)
             if ran:
                 written = [a.sql for a in attempts if a.generator == name and a.sql and a.outcome != "ran"]
-                return self._vote(ran, attempts, total, evidence=[*written, *(r.candidate.sql or "" for _, r in ran)])
+                select = getattr(generator, "select", None) if self.settings.llm_selection else None
+                return self._vote(ran, attempts, total, evidence=[*written, *(r.candidate.sql or "" for _, r in ran)],
+                                  select=select)
             failed_one = next((c for c in reversed(candidates) if c.sql), None)
             if failed_one is None or repair is None or error is None or isinstance(error, QueryTimeout):
                 break
@@ -384,20 +386,29 @@ class Assistant:
         return more
 
     def _vote(self, ran: list[tuple[int, _Ran]], attempts: list[Attempt], total: Callable[[Candidate], Candidate],
-              evidence: Sequence[str] = ()) -> _Ran:
+              evidence: Sequence[str] = (), select: Callable[..., int | None] | None = None) -> _Ran:
         """The candidate whose result most others agree with (ties: candidates.choose's stated rule);
-        ``evidence`` is every query written for the question, for the tie rule's centrality."""
+        ``evidence`` is every query written for the question, for the tie rule's centrality. ``select``: asked
+        to choose between the two leading results when no result has a majority (its None keeps the vote)."""
         if len(ran) == 1:
             winner = ran[0][1]
             attempts.append(Attempt(winner.candidate.generator, winner.checked.sql, "ran"))
         else:
-            verdict = choose([Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows) for i, r in ran], evidence)
+            ballots = [Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows) for i, r in ran]
+            verdict = choose(ballots, evidence)
+            other = runner_up(ballots, verdict) if select is not None and contested(verdict) else None
+            chose = ""
+            if select is not None and other is not None:
+                first, second = ran[verdict.winner][1], ran[other][1]
+                if select((first.checked.sql, first.result.rows), (second.checked.sql, second.result.rows)) == 1:
+                    verdict = overruled(ballots, verdict, other)
+                    chose = " Asked to choose between the two leading results, the model chose this one."
             for (_, r), reason in zip(ran, verdict.reasons):
                 outcome = "ran" if reason is None else "agreed" if reason.startswith("same") else "outvoted"
                 attempts.append(Attempt(r.candidate.generator, r.checked.sql, outcome, reason))
             winner = ran[verdict.winner][1]
             agreeing = verdict.support[verdict.winner]
-            note = f"{agreeing} of {len(ran)} candidate queries that ran returned this result."
+            note = f"{agreeing} of {len(ran)} candidate queries that ran returned this result.{chose}"
             winner = replace(winner, candidate=replace(winner.candidate, notes=(*winner.candidate.notes, note)))
         return replace(winner, candidate=total(winner.candidate))
 

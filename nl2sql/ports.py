@@ -91,9 +91,17 @@ class LlmClient(Protocol):
 
 
 def complete_many(llm: LlmClient, messages: Sequence[Message], n: int) -> tuple[Completion, ...]:
-    """``n`` replies to ``messages``: the client's own ``complete_many`` (one request with the API's ``n``)
-    when it has one, else ``n`` calls of ``complete``."""
+    """Up to ``n`` replies to ``messages`` from one request: the client's own ``complete_many`` (the API's ``n``)
+    when it has one, else its one reply. Fewer than ``n`` come back when the server ignores or refuses ``n``;
+    the caller asks for the rest with ``complete_sample`` (the same request again may get the same reply)."""
     many = getattr(llm, "complete_many", None)
     if n > 1 and many is not None:
         return tuple(many(messages, n))
-    return tuple(llm.complete(messages) for _ in range(max(1, n)))
+    return (llm.complete(messages),)
+
+
+def complete_sample(llm: LlmClient, messages: Sequence[Message], index: int) -> Completion:
+    """Sample ``index`` (1, 2, ...) of several, one request: the client's own ``complete_sample`` (its own seed and
+    temperature) when it has one, else a plain ``complete``."""
+    sample = getattr(llm, "complete_sample", None)
+    return sample(messages, index) if sample is not None else llm.complete(messages)

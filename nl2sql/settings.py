@@ -55,6 +55,7 @@ class Settings:
     llm_candidates: int = 1                     # NL2SQL_LLM_CANDIDATES: replies per question, chosen by execution
     llm_candidate_temperature: float = 0.7      # NL2SQL_LLM_CANDIDATE_TEMPERATURE: sampling when candidates > 1
     llm_reply_cache: bool = False               # NL2SQL_LLM_REPLY_CACHE: reuse replies to identical requests
+    llm_selection: bool = False                 # NL2SQL_LLM_SELECTION: the model chooses when candidates' vote is split
     # --- warehouse ---
     db_path: str | None = None                  # NL2SQL_DB: a DuckDB file; unset = the demo warehouse
     db_url: str | None = None                   # NL2SQL_DB_URL: a SQLAlchemy URL (sqlite:///..., postgresql://...)
@@ -157,6 +158,7 @@ ENV_VARS: dict[str, tuple[str, EnvKind]] = {
     "llm_candidates": ("NL2SQL_LLM_CANDIDATES", "int"),
     "llm_candidate_temperature": ("NL2SQL_LLM_CANDIDATE_TEMPERATURE", "float"),
     "llm_reply_cache": ("NL2SQL_LLM_REPLY_CACHE", "bool"),
+    "llm_selection": ("NL2SQL_LLM_SELECTION", "bool"),
     "db_path": ("NL2SQL_DB", "str"),
     "db_url": ("NL2SQL_DB_URL", "str"),
     "overlay_path": ("NL2SQL_OVERLAY", "str"),

@@ -168,10 +168,13 @@ def test_follow_up_keeps_the_tables_of_the_earlier_turn(school: Path, llm_stub: 
 def test_n_refused_falls_back_to_one_request_per_candidate() -> None:
     with StubLlmServer(rejected_params=("n",)) as stub:
         stub.responder = lambda body: f"```sql\nSELECT {body['_stub_choice']}\n```"
-        replies = _client(stub.url).complete_many(MESSAGES, 3)
-        assert len(replies) == 3 and len(stub.requests) == 4       # refused once, then three requests
-        again = _client(stub.url)
-        assert len(again.complete_many(MESSAGES, 2)) == 2
+        llm = _client(stub.url)
+        replies = llm.complete_many(MESSAGES, 3)      # refused once, then one reply a request: the caller samples
+        assert len(replies) == 1 and len(stub.requests) == 2 and "n" not in (stub.requests[1].body or {})
+        assert len(llm.complete_many(MESSAGES, 2)) == 1 and len(stub.requests) == 3   # no n from the start now
+        sample = llm.complete_sample(MESSAGES, 2)
+        body = stub.requests[-1].body or {}
+        assert sample.text and body["seed"] == 2 and body["temperature"] == 0.8 and "n" not in body
 
 
 # ------------------------------------------------------------------ cost per answer
@@ -218,10 +221,10 @@ def test_follow_up_to_a_question_back_links_what_that_question_linked(school: Pa
     assert "degree_programs" in tables
 
 
-def test_a_server_that_ignores_n_is_asked_for_the_rest_one_by_one() -> None:
+def test_a_server_that_ignores_n_is_sent_one_request_a_reply_from_then_on() -> None:
     with StubLlmServer(ignore_n=True) as stub:
         stub.responder = lambda body: "```sql\nSELECT 1\n```"
         llm = _client(stub.url)
-        assert len(llm.complete_many(MESSAGES, 3)) == 3 and len(stub.requests) == 3
-        assert len(llm.complete_many(MESSAGES, 2)) == 2 and len(stub.requests) == 5
+        assert len(llm.complete_many(MESSAGES, 3)) == 1 and len(stub.requests) == 1
+        assert len(llm.complete_many(MESSAGES, 2)) == 1 and len(stub.requests) == 2
         assert "n" not in (stub.requests[-1].body or {})            # no longer asks for n

@@ -11,7 +11,9 @@ two minutes; a server asking for longer is not retried). What it lacks, and so i
   choice was cut the request is sent once more with four times the token budget (a reasoning model that spent
   the whole budget thinking returns empty text; a verbose one runs out mid-query); a choice still cut is
   returned marked ``finish_reason="length"`` so the generator drops it;
-- ``n`` completions in one request, falling back to ``n`` requests when a server refuses or ignores ``n``.
+- ``n`` completions in one request (``complete_many``); a server that refuses or ignores ``n`` then gets one
+  request a reply, and each further sample (``complete_sample``) carries its own ``seed`` and temperature so
+  that a server deterministic per request still samples.
 
 Decision: a malformed 200 body is an ``LlmReplyError`` and is not retried. The endpoint *did* answer; a
 body that is not a chat completion almost always means a wrong ``OPENAI_BASE_URL`` (an HTML page, a proxy),
@@ -89,6 +91,10 @@ class OpenAiLlm:
         # Sampling parameters; adapted once if the model rejects one (see ``_create``).
         self._params: dict[str, float | int] = {"temperature": temperature, "max_tokens": max_tokens}
         self._n_supported = True
+        self._refused: set[str] = set()            # optional request fields the server answered a 400 for
+        # Has one request's choices ever differed? Then the server samples each choice, and choices that agree
+        # are the model agreeing, not one reply copied into every choice (see generators.LlmGenerator._replies).
+        self.choices_vary = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAiLlm:
@@ -111,37 +117,48 @@ class OpenAiLlm:
         return self.complete_many(messages, 1)[0]
 
     def complete_many(self, messages: Sequence[Message], n: int) -> tuple[Completion, ...]:
-        """``n`` replies to the same ``messages``: sampled at ``candidate_temperature`` when ``n > 1``.
+        """Up to ``n`` replies to the same ``messages`` in one request (the API's ``n``), sampled at
+        ``candidate_temperature`` when ``n > 1``.
 
-        Uses the API's ``n``; a server that refuses it (400 naming ``n``) gets ``n`` requests instead.
+        A server that refuses ``n`` (a 400 naming it) or ignores it (one choice back: Ollama, some proxies) is
+        sent one request without ``n`` from then on, and fewer than ``n`` replies come back: the caller asks for
+        the rest with ``complete_sample``, each request different (a server deterministic per request would
+        answer ``n`` identical requests ``n`` identical times).
         """
         with self._lock:
             self.calls += 1
         sampling: dict[str, float | int] = {}
         if n > 1:
-            sampling = {"n": n}
-            if "temperature" in self._params:
-                sampling["temperature"] = self.candidate_temperature
-        if n > 1 and not self._n_supported:
-            return tuple(c for _ in range(n) for c in self._complete(messages, {k: v for k, v in sampling.items()
-                                                                              if k != "n"}))
+            sampling = {"temperature": self.candidate_temperature}
+            if self._n_supported:
+                sampling["n"] = n
         try:
             completions = self._complete(messages, sampling)
         except _NRefused:
             with self._lock:
                 self._n_supported = False
-            log.warning("LLM %s refused n=%d; sending %d requests instead", self.model, n, n)
-            return self.complete_many(messages, n)
-        if len(completions) < n:
-            # Some servers (Ollama, some proxies) ignore n and send one choice: ask for the rest one by one,
-            # and do so from the start next time.
+            log.warning("LLM %s refused n=%d; asking for one reply a request from now on", self.model, n)
+            return self._complete(messages, {k: v for k, v in sampling.items() if k != "n"})
+        if len({c.text for c in completions}) > 1:
+            self.choices_vary = True
+        if "n" in sampling and len(completions) < n:
             with self._lock:
                 self._n_supported = False
-            log.warning("LLM %s sent %d of %d choices; asking for the rest one by one", self.model,
+            log.warning("LLM %s sent %d of %d choices; asking for one reply a request from now on", self.model,
                         len(completions), n)
-            single = {k: v for k, v in sampling.items() if k != "n"}
-            completions += tuple(c for _ in range(n - len(completions)) for c in self._complete(messages, single))
         return completions
+
+    def complete_sample(self, messages: Sequence[Message], index: int) -> Completion:
+        """Sample ``index`` (1, 2, ...) of several: one request with its own ``seed`` and a temperature a step
+        above ``candidate_temperature`` per index (``sample_temperature``), so that no two samples are the same
+        request. A server that refuses ``seed`` is sent none from then on; a reasoning model gets no temperature.
+        """
+        with self._lock:
+            self.calls += 1
+        extra: dict[str, float | int] = {"temperature": sample_temperature(self.candidate_temperature, index)}
+        if "seed" not in self._refused:
+            extra["seed"] = index
+        return self._complete(messages, extra)[0]
 
     def _complete(self, messages: Sequence[Message], extra: dict[str, float | int]) -> tuple[Completion, ...]:
         started = time.monotonic()
@@ -189,8 +206,8 @@ class OpenAiLlm:
         """One request (the client retries it). Reasoning models (o1, o3, gpt-5) refuse ``max_tokens`` and a
         non-default temperature with a 400; then resend with ``max_completion_tokens`` / without temperature,
         and keep that for later."""
-        for _ in range(len(self._params) + 2):
-            params = {**self._params, **extra}
+        for _ in range(len(self._params) + 3):
+            params = {**self._params, **{k: v for k, v in extra.items() if k not in self._refused}}
             if "temperature" not in self._params:
                 params.pop("temperature", None)
             if "max_completion_tokens" in params and "max_tokens" in params:
@@ -203,6 +220,11 @@ class OpenAiLlm:
                 message = str(getattr(e, "message", ""))
                 if "n" in extra and _names_param(message, "n"):
                     raise _NRefused() from None
+                if "seed" in params and _names_param(message, "seed"):
+                    log.warning("LLM %s refused 'seed'; samples are sent without it", self.model)
+                    with self._lock:
+                        self._refused.add("seed")
+                    continue
                 adapted = _adapt_params(self._params, message)
                 if adapted is None:
                     raise
@@ -303,6 +325,19 @@ class OpenAiLlm:
 
 class _NRefused(Exception):
     """The server refused the ``n`` parameter (internal signal: fall back to one request per reply)."""
+
+
+SAMPLE_TEMPERATURE_STEP = 0.05                 # each sample a little warmer than the last, cycling over six steps
+
+
+def sample_temperature(base: float, index: int) -> float:
+    """The temperature of sample ``index``: ``base`` plus a small step per index, cycling, so that samples differ
+    in every knob a server may key its sampling on, without drifting far from ``base``.
+
+    >>> [sample_temperature(0.7, i) for i in (1, 2, 6, 7)]
+    [0.75, 0.8, 1.0, 0.75]
+    """
+    return round(base + SAMPLE_TEMPERATURE_STEP * ((index - 1) % 6 + 1), 3)
 
 
 def _names_param(error: str, name: str) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from nl2sql.ports import Completion, LlmClient, Message, complete_many
+from nl2sql.ports import Completion, LlmClient, Message, complete_many, complete_sample
 
 
 def _restored(stored: dict[str, Any]) -> Completion:
@@ -36,6 +36,7 @@ class CachedLlm:
         self.request = dict(request or {})
         self.hits = 0
         self.misses = 0
+        self.choices_vary = False                # as OpenAiLlm's: one reply set's choices have differed
         file = Path(path)
         file.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(file), check_same_thread=False, isolation_level=None)
@@ -43,7 +44,7 @@ class CachedLlm:
         self._db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, completion TEXT NOT NULL)")
         self._lock = threading.Lock()
 
-    def key(self, messages: Sequence[Message], n: int = 1) -> str:
+    def key(self, messages: Sequence[Message], n: int = 1, sample: int = 0) -> str:
         payload: dict[str, Any] = {
             "model": self.model,
             "messages": [m.as_dict() for m in messages],
@@ -51,17 +52,26 @@ class CachedLlm:
         }
         if n > 1:                                # n samples are one reply set; one sample keeps the old key
             payload["n"] = n
+        if sample:                               # sample i of several is its own request (its seed)
+            payload["sample"] = sample
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def complete(self, messages: Sequence[Message]) -> Completion:
-        key = self.key(messages)
+        return self._one(messages, 0)
+
+    def complete_sample(self, messages: Sequence[Message], index: int) -> Completion:
+        """Sample ``index`` of several, cached under a key that includes it (each sample is its own request)."""
+        return self._one(messages, index)
+
+    def _one(self, messages: Sequence[Message], sample: int) -> Completion:
+        key = self.key(messages, sample=sample)
         with self._lock:
             row = self._db.execute("SELECT completion FROM replies WHERE key = ?", (key,)).fetchone()
         if row is not None:
             with self._lock:
                 self.hits += 1
             return _restored(json.loads(row[0]))
-        completion = self.inner.complete(messages)
+        completion = complete_sample(self.inner, messages, sample) if sample else self.inner.complete(messages)
         with self._lock:
             self.misses += 1
             self._db.execute("INSERT OR REPLACE INTO replies (key, completion) VALUES (?, ?)",
@@ -69,7 +79,7 @@ class CachedLlm:
         return completion
 
     def complete_many(self, messages: Sequence[Message], n: int) -> tuple[Completion, ...]:
-        """``n`` sampled replies, cached together under a key that includes ``n``."""
+        """Up to ``n`` sampled replies from one request, cached together under a key that includes ``n``."""
         if n <= 1:
             return (self.complete(messages),)
         key = self.key(messages, n)
@@ -78,8 +88,11 @@ class CachedLlm:
         if row is not None:
             with self._lock:
                 self.hits += 1
-            return tuple(_restored(c) for c in json.loads(row[0]))
+            restored = tuple(_restored(c) for c in json.loads(row[0]))
+            self.choices_vary = self.choices_vary or len({c.text for c in restored}) > 1
+            return restored
         completions = complete_many(self.inner, messages, n)
+        self.choices_vary = self.choices_vary or len({c.text for c in completions}) > 1
         with self._lock:
             self.misses += 1
             self._db.execute("INSERT OR REPLACE INTO replies (key, completion) VALUES (?, ?)",

@@ -12,7 +12,9 @@ Ties are broken by a stated rule, in this order: a result that says something ov
 closest on average to every query the model wrote for this question (minimum Bayes risk: a sampled mistake is
 usually a small edit of the right query, so the right one sits in the middle of the samples; refused and
 failed samples count as evidence here though they cannot vote); then the earliest candidate (the first
-sample, the one a single-candidate run would have answered with). Candidates that did not run (cut at the length limit,
+sample, the one a single-candidate run would have answered with). With ``NL2SQL_LLM_SELECTION`` a vote short of a
+majority (``contested``) goes to the model, which chooses between the two leading results (``runner_up``, CHASE-SQL's
+selection agent); a reply that is not a clear choice keeps the vote. Candidates that did not run (cut at the length limit,
 refused by the guard, failed in the warehouse) never vote; the pipeline records why each one lost.
 """
 
@@ -158,3 +160,36 @@ def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
             reasons.append(f"outvoted: {support[i]} of {n} candidates agree with its result, "
                            f"{support[winner]} with the answer")
     return Verdict(winner, support, tuple(reasons))
+
+
+def contested(verdict: Verdict) -> bool:
+    """Is the vote short of a majority (the winner's result shared by at most half the ballots)?
+
+    >>> contested(Verdict(0, (1, 1, 1), (None, "", ""))), contested(Verdict(0, (2, 2, 1), (None, "", "")))
+    (True, False)
+    """
+    return verdict.support[verdict.winner] * 2 <= len(verdict.support)
+
+
+def runner_up(ballots: Sequence[Ballot], verdict: Verdict) -> int | None:
+    """The best ballot whose result differs from the winner's: most support, then earliest; None if all agree."""
+    others = [i for i in range(len(ballots)) if not agree(ballots[i], ballots[verdict.winner])]
+    return min(others, key=lambda i: (-verdict.support[i], ballots[i].index)) if others else None
+
+
+def overruled(ballots: Sequence[Ballot], verdict: Verdict, chosen: int) -> Verdict:
+    """``verdict`` with ``chosen`` (the runner-up, picked by the model in a selection pass) as the winner; the
+    reasons say so for the vote's winner and those that agreed with it."""
+    reasons: list[str | None] = []
+    for i, reason in enumerate(verdict.reasons):
+        if i == chosen:
+            reasons.append(None)
+        elif agree(ballots[i], ballots[chosen]):
+            reasons.append(f"same result as the answer (candidate {ballots[chosen].index + 1})")
+        elif i == verdict.winner or agree(ballots[i], ballots[verdict.winner]):
+            reasons.append(f"{verdict.support[i]} of {len(ballots)} candidates agree with its result, "
+                           f"{verdict.support[chosen]} with the answer, but asked to choose between the two "
+                           "results the model chose the answer's")
+        else:
+            reasons.append(reason)
+    return Verdict(chosen, verdict.support, tuple(reasons))
