@@ -84,7 +84,8 @@ def main() -> None:
                 for line in cuts.read_text().splitlines() if cuts.exists() else ():
                     record = json.loads(line)
                     kind = cut_texts if record["finish_reason"] == "length" else whole_texts
-                    kind.setdefault(record["question"], set()).add(_normal(record["sql"]))
+                    if record.get("sql"):                   # prose replies carry no SQL
+                        kind.setdefault(record["question"], set()).add(_normal(record["sql"]))
                 # A text the model only ever sent cut (never whole) must never be an answer.
                 answered_cut = [q["id"] for q in report["questions"] if q.get("pred_sql") and q["status"] != "skipped"
                                 and _normal(q["pred_sql"]) in cut_texts.get(q["question"], set())
