@@ -15,20 +15,17 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.scope import Principal, scope_model, split_schema_choice, visible_queries, within
 from nl2sql import audit, tracing
 from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
-from nl2sql.llm.candidates import Ballot, choose, contested, overruled, runner_up
 from nl2sql.errors import (
     ConfigError,
-    ExecutionFailed,
     GuardRejected,
     LlmReplyError,
     QueryTimeout,
@@ -45,11 +42,12 @@ from nl2sql.generators import (
     VerifiedGenerator,
     repair_text,
 )
-from nl2sql.guard import CheckedSql, check, policy_for_model
+from nl2sql.guard import policy_for_model
 from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, clarify, failed, present, schema_choices
-from nl2sql.ports import LlmClient, ResultTable, Warehouse
+from nl2sql.ports import LlmClient, Warehouse
 from nl2sql.llm.prompt_schema import llm_view, question_hints, schema_context
 from nl2sql.query_tags import tagged
+from nl2sql.running import Ran, Runner, Timer
 from nl2sql.settings import Settings
 from nl2sql.llm.value_index import CachedValueIndex
 
@@ -57,27 +55,6 @@ if TYPE_CHECKING:
     from nl2sql.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
-
-@dataclass
-class _Timer:
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            with tracing.step_span(name):                          # a span of the question's MLflow trace, if on
-                yield
-        finally:
-            self.timings_ms[name] = self.timings_ms.get(name, 0.0) + (time.perf_counter() - start) * 1000
-
-
-@dataclass(frozen=True)
-class _Ran:
-    candidate: Candidate
-    checked: CheckedSql
-    result: ResultTable
-
 
 def validate_question(question: str, max_chars: int) -> str:
     """Strip a question and refuse empty or oversized ones with a sentence the user can act on."""
@@ -172,7 +149,7 @@ class Assistant:
         *,
         generators: Sequence[GeneratorName] | None = None,
     ) -> Answer:
-        timer = _Timer()
+        timer = Timer()
         start = time.perf_counter()
         text = question if isinstance(question, str) else ""
         question_id = uuid.uuid4().hex[:12]   # one id for the audit record and the warehouse's query tags
@@ -197,6 +174,11 @@ class Assistant:
         audit.emit(answer, principal=self.principal.name if self.principal else self.settings.principal,
                    question_id=question_id, secrets=(self.settings.llm_api_key,))
         return answer
+
+    @property
+    def runner(self) -> Runner:
+        """Guards and runs this assistant's candidates (its policy, warehouse and limits)."""
+        return Runner(self.policy, self.warehouse, self.settings)
 
     def generators(self, order: Sequence[GeneratorName]) -> tuple[Generator, ...]:
         """The generators to try for one question, in order; built per question (the LLM one keeps the
@@ -238,7 +220,7 @@ class Assistant:
         return question_hints(self.model, question, linked, include_values=self.settings.send_data_to_llm,
                               value_hits=hits)
 
-    def _answer(self, question: str, history: History, order: tuple[GeneratorName, ...], timer: _Timer) -> Answer:
+    def _answer(self, question: str, history: History, order: tuple[GeneratorName, ...], timer: Timer) -> Answer:
         if "llm" in order and self.llm is None and self.settings.generator == "llm":
             raise ConfigError("No language model is configured.", hint=NO_LLM_HINT)
         asked, schema = split_schema_choice(question)
@@ -266,13 +248,13 @@ class Assistant:
             if isinstance(outcome, Candidate):
                 if outcome.generator != "verified":
                     abstentions.append(outcome)
-            elif isinstance(outcome, _Ran):
+            elif isinstance(outcome, Ran):
                 with timer.step("present"):
                     explanation, chart = present(outcome.checked, outcome.result, self.model)
                 return answered(question, outcome.candidate, outcome.checked, outcome.result,
                                 explanation=explanation, chart=chart, attempts=tuple(attempts),
                                 linked_tables=linked_tables, context=context, model=self.model,
-                                probe=self._probe if self.settings.answer_notes else None)
+                                probe=self.runner.probe if self.settings.answer_notes else None)
             elif isinstance(outcome, GuardRejected):
                 refusal = outcome
             elif isinstance(outcome, UserFacingError):
@@ -288,7 +270,7 @@ class Assistant:
                          llm_configured=self.llm is not None)
 
     def _try(self, generator: Generator, question: str, history: History, linked: LinkedSchema,
-             attempts: list[Attempt], timer: _Timer) -> _Ran | Candidate | UserFacingError:
+             attempts: list[Attempt], timer: Timer) -> Ran | Candidate | UserFacingError:
         """One generator: its candidates are guarded and run; the result most agree on wins (candidates.py);
         when none ran, the last error goes back to a generator that can repair, while it has tries left.
         Returns what ran, a clarifying or abstaining candidate, or the error that stopped it."""
@@ -310,14 +292,14 @@ class Assistant:
         error: UserFacingError | None = None
         repair = getattr(generator, "repair", None)
         while True:
-            ran, last = self._run_all(candidates, attempts, timer)
+            ran, last = self.runner.run_all(candidates, attempts, timer)
             error = last or error
             if ran and len(candidates) > 1 and repair is not None:
-                ran += self._repair_failed(candidates, ran, repair, attempts, timer)
+                ran += self.runner.repair_failed(candidates, ran, repair, attempts, timer)
             if ran:
                 written = [a.sql for a in attempts if a.generator == name and a.sql and a.outcome != "ran"]
                 select = getattr(generator, "select", None) if self.settings.llm_selection else None
-                return self._vote(ran, attempts, total, evidence=[*written, *(r.candidate.sql or "" for _, r in ran)],
+                return self.runner.vote(ran, attempts, total, evidence=[*written, *(r.candidate.sql or "" for _, r in ran)],
                                   select=select)
             failed_one = next((c for c in reversed(candidates) if c.sql), None)
             if failed_one is None or repair is None or error is None or isinstance(error, QueryTimeout):
@@ -338,92 +320,3 @@ class Assistant:
         abstention = next((c for c in candidates if c.abstained), Candidate(name, None))
         attempts.append(Attempt(name, None, "abstained", abstention.abstain_reason))
         return total(abstention)
-
-    def _run_all(self, candidates: Sequence[Candidate], attempts: list[Attempt],
-                 timer: _Timer) -> tuple[list[tuple[int, _Ran]], UserFacingError | None]:
-        """Guard and run every candidate that has SQL; record each failure as an attempt."""
-        ran: list[tuple[int, _Ran]] = []
-        last: UserFacingError | None = None
-        for i, candidate in enumerate(candidates):
-            if candidate.sql is None:
-                continue
-            try:
-                ran.append((i, self._guard_and_run(candidate, timer)))
-            except QueryTimeout as e:
-                attempts.append(Attempt(candidate.generator, candidate.sql, "timeout", e.message))
-                last = e
-            except GuardRejected as e:
-                attempts.append(Attempt(candidate.generator, candidate.sql, "refused", e.message))
-                log.warning("%s SQL refused by the guard: %s", candidate.generator, [i.code for i in e.issues])
-                last = e
-            except ExecutionFailed as e:
-                attempts.append(Attempt(candidate.generator, candidate.sql, "error", e.message))
-                last = e
-        return ran, last
-
-    def _repair_failed(self, candidates: Sequence[Candidate], ran: list[tuple[int, _Ran]], repair: Any,
-                       attempts: list[Attempt], timer: _Timer) -> list[tuple[int, _Ran]]:
-        """Among several candidates, the ones the guard or the warehouse refused get one repair each (while the
-        generator has repairs left), so they vote with a query that runs instead of not voting at all."""
-        ran_at = {i for i, _ in ran}
-        more: list[tuple[int, _Ran]] = []
-        for i, candidate in enumerate(candidates):
-            if i in ran_at or candidate.sql is None:
-                continue
-            failure = next((a for a in reversed(attempts) if a.sql == candidate.sql and a.outcome in ("refused",
-                                                                                                     "error")), None)
-            if failure is None:
-                continue
-            try:
-                with timer.step("llm"):
-                    fixed = repair(candidate, failure.error or "", from_start=True)
-            except LlmReplyError:
-                continue
-            if not fixed:
-                break                            # no repairs left
-            got, _ = self._run_all(fixed[:1], attempts, timer)
-            more += [(i, r) for _, r in got]
-        return more
-
-    def _vote(self, ran: list[tuple[int, _Ran]], attempts: list[Attempt], total: Callable[[Candidate], Candidate],
-              evidence: Sequence[str] = (), select: Callable[..., int | None] | None = None) -> _Ran:
-        """The candidate whose result most others agree with (ties: candidates.choose's stated rule);
-        ``evidence`` is every query written for the question, for the tie rule's centrality. ``select``: asked
-        to choose between the two leading results when no result has a majority (its None keeps the vote)."""
-        if len(ran) == 1:
-            winner = ran[0][1]
-            attempts.append(Attempt(winner.candidate.generator, winner.checked.sql, "ran"))
-        else:
-            ballots = [Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows) for i, r in ran]
-            verdict = choose(ballots, evidence)
-            other = runner_up(ballots, verdict) if select is not None and contested(verdict) else None
-            chose = ""
-            if select is not None and other is not None:
-                first, second = ran[verdict.winner][1], ran[other][1]
-                if select((first.checked.sql, first.result.rows), (second.checked.sql, second.result.rows)) == 1:
-                    verdict = overruled(ballots, verdict, other)
-                    chose = " Asked to choose between the two leading results, the model chose this one."
-            for (_, r), reason in zip(ran, verdict.reasons):
-                outcome = "ran" if reason is None else "agreed" if reason.startswith("same") else "outvoted"
-                attempts.append(Attempt(r.candidate.generator, r.checked.sql, outcome, reason))
-            winner = ran[verdict.winner][1]
-            agreeing = verdict.support[verdict.winner]
-            note = f"{agreeing} of {len(ran)} candidate queries that ran returned this result.{chose}"
-            winner = replace(winner, candidate=replace(winner.candidate, notes=(*winner.candidate.notes, note)))
-        return replace(winner, candidate=total(winner.candidate))
-
-    def _guard_and_run(self, candidate: Candidate, timer: _Timer) -> _Ran:
-        assert candidate.sql is not None
-        with timer.step("guard"):
-            checked = check(candidate.sql, self.policy)
-        with timer.step("run"), tagged(generator=candidate.generator):
-            result = self.warehouse.run(
-                checked, max_rows=self.settings.max_rows, timeout_s=self.settings.query_timeout_s
-            )
-        return _Ran(candidate, checked, result)
-
-    def _probe(self, sql: str) -> Sequence[Sequence[Any]]:
-        """A note's extra look at the data: the same guard, row cap and time limit as an answer."""
-        with tagged(generator="notes"):
-            return self.warehouse.run(check(sql, self.policy), max_rows=self.settings.max_rows,
-                                      timeout_s=self.settings.query_timeout_s).rows
