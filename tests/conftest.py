@@ -153,7 +153,10 @@ def demo_plain(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
 
 
 # The fast profile, `pytest -m "not slow"` (README): what needs a JVM (Spark), a browser, or the whole Spider
-# pack is slow; everything else runs on small data in seconds. CI runs everything.
+# pack is slow by this rule; a few exhaustive sweeps are marked `slow` where they are defined, each beside a
+# representative that stays fast (the rest of the resource attacks, the security corpus's generated huge
+# queries, whole-golden-set runs through the harness or the pipeline, the fifty-question load run). Everything
+# else runs on small data. CI runs everything.
 SLOW_MARKERS = ("spark", "browser", "spider")
 
 
