@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from collections.abc import Iterator
 
 import pytest
@@ -65,6 +65,24 @@ def demo_model(demo_warehouse):
     from nl2sql.wiring import build_model
 
     return build_model(demo_warehouse, DEMO_OVERLAY)
+
+
+_VALUE_INDEXES: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+
+def shared_value_index(model: Any, warehouse: Any) -> Any:
+    """One ``CachedValueIndex`` per (model, warehouse) pair for the whole session, keyed on the objects.
+
+    Every ``Assistant`` builds its own index on first LLM use (about 0.4 s of CPU on the demo); the app and
+    the eval build one per warehouse, but tests build an assistant per case. Pass this as ``value_index=``
+    where a test builds LLM assistants over the session's demo objects; it is what ``for_principal`` shares.
+    """
+    from nl2sql.llm.value_index import CachedValueIndex
+
+    key = (id(model), id(warehouse))
+    if key not in _VALUE_INDEXES:                    # the objects are kept alive beside it, so ids stay theirs
+        _VALUE_INDEXES[key] = (model, warehouse, CachedValueIndex(model, warehouse))
+    return _VALUE_INDEXES[key][2]
 
 
 def _pg_bin(name: str) -> str | None:
@@ -135,7 +153,10 @@ def demo_plain(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
 
 
 # The fast profile, `pytest -m "not slow"` (README): what needs a JVM (Spark), a browser, or the whole Spider
-# pack is slow; everything else runs on small data in seconds. CI runs everything.
+# pack is slow by this rule; a few exhaustive sweeps are marked `slow` where they are defined, each beside a
+# representative that stays fast (the rest of the resource attacks, the security corpus's generated huge
+# queries, whole-golden-set runs through the harness or the pipeline, the fifty-question load run). Everything
+# else runs on small data. CI runs everything.
 SLOW_MARKERS = ("spark", "browser", "spider")
 
 

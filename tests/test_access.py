@@ -10,6 +10,7 @@ from catalog_semantics.scope import Principal
 from nl2sql.adapters.openai_llm import OpenAiLlm
 from nl2sql.pipeline import Assistant
 from nl2sql.settings import Settings
+from tests.conftest import shared_value_index
 from tests.llm_stub import StubLlmServer
 
 SALES_TEAM = Principal.of("sales-analyst", ["orders", "customer", "nation", "region"])
@@ -43,7 +44,8 @@ def test_verified_and_offline_answers_never_read_hidden_tables(demo_model, demo_
 def test_llm_cannot_widen_access_by_guessing_a_hidden_table(demo_model, demo_warehouse) -> None:
     with StubLlmServer(responder=lambda body: "```sql\nSELECT SUM(l_extendedprice) FROM lineitem\n```") as stub:
         settings = Settings(llm_base_url=stub.url, llm_api_key="k", generator="llm", max_repairs=1)
-        assistant = Assistant(demo_model, demo_warehouse, settings, llm=OpenAiLlm.from_settings(settings), principal=SALES_TEAM)
+        assistant = Assistant(demo_model, demo_warehouse, settings, llm=OpenAiLlm.from_settings(settings), principal=SALES_TEAM,
+                              value_index=shared_value_index(demo_model, demo_warehouse))
         answer = assistant.ask("What were the gross sales of all order lines?")
         prompts = " ".join(m["content"] for m in stub.requests[0].messages).lower()
     assert answer.status == "refused" and answer.sql is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 from collections.abc import Iterator
@@ -21,9 +22,12 @@ SMALL = 0.002
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo warehouse at its default scale (0.01), built once per test session."""
-    return build_demo_warehouse(tmp_path_factory.mktemp("demo") / "demo_tpch.duckdb")
+def demo_db(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo warehouse at its default scale (0.01): a copy of the session's (``ensure_demo_warehouse`` builds it
+    with ``build_demo_warehouse``'s defaults), so the build runs once; a copy, as other tests hold that file open."""
+    copy = tmp_path_factory.mktemp("demo") / "demo_tpch.duckdb"
+    shutil.copyfile(demo_data_dir / "demo_tpch.duckdb", copy)
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -194,6 +194,7 @@ def test_timeout_status(spider_tiny: Path, tmp_path: Path) -> None:
     assert [q["status"] for q in report["questions"]] == ["timeout", "correct", "correct"]
 
 
+@pytest.mark.slow     # the whole golden set, twice (CI); the offline engine's golden bars: tests/test_planner_golden.py
 def test_demo_golden_set_with_gold_and_offline(demo_data_dir: Path, tmp_path: Path) -> None:
     from nl2sql.settings import Settings
 

@@ -13,6 +13,7 @@ from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
 from nl2sql.adapters.openai_llm import OpenAiLlm
 from nl2sql.pipeline import Assistant
 from nl2sql.settings import Settings
+from tests.conftest import shared_value_index
 from tests.llm_stub import StubLlmServer
 
 QUESTION = "How many orders did each clerk handle?"   # not a verified question: the LLM must answer
@@ -34,7 +35,7 @@ def assistant(demo_model, demo_warehouse, stub: StubLlmServer, **changes: Any) -
     )
     llm = OpenAiLlm(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model,
                     timeout_s=settings.llm_timeout_s, max_retries=settings.llm_max_retries)
-    return Assistant(demo_model, demo_warehouse, settings, llm=llm)
+    return Assistant(demo_model, demo_warehouse, settings, llm=llm, value_index=shared_value_index(demo_model, demo_warehouse))
 
 
 def friendly(answer: Any, status: str, code: str) -> None:

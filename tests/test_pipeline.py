@@ -15,6 +15,7 @@ from nl2sql.adapters.openai_llm import OpenAiLlm
 from nl2sql.pipeline import Assistant
 from nl2sql.settings import Settings
 from catalog_semantics.scope import Principal
+from tests.conftest import shared_value_index
 from tests.llm_stub import StubLlmServer
 
 REVENUE_BY_REGION = """
@@ -42,7 +43,8 @@ def llm_settings(stub: StubLlmServer, **changes: Any) -> Settings:
 
 def llm_assistant(demo_model, demo_warehouse, stub: StubLlmServer, **changes: Any) -> Assistant:
     settings = llm_settings(stub, **changes)
-    return Assistant(demo_model, demo_warehouse, settings, llm=OpenAiLlm.from_settings(settings))
+    return Assistant(demo_model, demo_warehouse, settings, llm=OpenAiLlm.from_settings(settings),
+                     value_index=shared_value_index(demo_model, demo_warehouse))
 
 
 _COPIES: dict[Path, Path] = {}

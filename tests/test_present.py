@@ -184,6 +184,7 @@ def test_empty_result_names_the_filter_that_emptied_it(demo_model: Any, demo_war
     assert not any("market segment" in n for n in notes)
 
 
+@pytest.mark.slow     # a sweep of every golden answer's follow-ups (CI); one answer's: test_followups_keep_the_answers_filters
 def test_every_suggested_followup_is_answered_offline(demo_model: Any, demo_warehouse: Any) -> None:
     def answerable(q: str) -> bool:
         c = generate_offline(q, demo_model)
@@ -232,6 +233,7 @@ def test_overlay_format_keys_are_checked() -> None:
         parse_overlay({"tables": {"orders": {"columns": {"o_totalprice": {"format": "dollars"}}}}})
 
 
+@pytest.mark.slow     # the whole golden set through the pipeline (CI); each sentence alone: test_sentence_numbers_equal_the_rows
 def test_sentences_of_the_assistants_own_answers_match_their_rows(demo_data_dir: Path, tmp_path: Path) -> None:
     """The same check through the whole pipeline (verified + offline engine) on every golden question."""
     import shutil

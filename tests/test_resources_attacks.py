@@ -12,9 +12,13 @@ from benchmarks.resource_attacks import ATTACKS, Attack, run_attack
 
 TIMEOUT_S = 10.0
 MAX_RSS_MB = 4000
+# Each attack costs a child process (about a second of CPU to start); the fast profile keeps one per engine,
+# the whole sweep runs in CI (marker ``slow``).
+FAST = ("duckdb_repeat", "sqlite_randomblob")
 
 
-@pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
+@pytest.mark.parametrize("attack", [a if a.name in FAST else pytest.param(a, marks=pytest.mark.slow) for a in ATTACKS],
+                         ids=lambda a: a.name)
 def test_attack_is_bounded_and_the_next_question_is_answered(attack: Attack) -> None:
     result = run_attack(attack, timeout_s=TIMEOUT_S, kill_mb=MAX_RSS_MB, kill_after_s=TIMEOUT_S + 5)
     assert result["killed"] is None, result

@@ -14,7 +14,7 @@ from nl2sql.adapters.openai_llm import OpenAiLlm
 from nl2sql.eval.api import EvalRequest, evaluate
 from nl2sql.pipeline import Assistant
 from nl2sql.settings import DEMO_OVERLAY, Settings
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, shared_value_index
 from tests.llm_stub import StubLlmServer
 
 KEY = "sk-proj-SECRET0123456789abcdefXYZ"
@@ -25,7 +25,7 @@ def make(demo_model, demo_warehouse, url: str, **changes: Any) -> Assistant:
     settings = replace(Settings(llm_base_url=url, llm_api_key=KEY, llm_model="stub", llm_timeout_s=0.5,
                                 llm_max_retries=1, generator="llm"), **changes)
     llm = OpenAiLlm(base_url=url, api_key=KEY, model="stub", timeout_s=0.5, max_retries=1)
-    return Assistant(demo_model, demo_warehouse, settings, llm=llm)
+    return Assistant(demo_model, demo_warehouse, settings, llm=llm, value_index=shared_value_index(demo_model, demo_warehouse))
 
 
 @pytest.mark.parametrize("kind", ["401", "429", "500", "malformed", "no_sql", "drop", "timeout"])

@@ -21,6 +21,7 @@ from catalog_semantics.scope import Principal
 from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
 from nl2sql.adapters.openai_llm import OpenAiLlm
 from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
+from nl2sql.llm.value_index import CachedValueIndex
 from nl2sql.pipeline import Assistant
 from nl2sql.settings import Settings
 from tests.llm_stub import StubLlmServer
@@ -71,19 +72,48 @@ def warehouse_for(dialect: str, assistants: dict[str, Any], request: pytest.Fixt
     return request.getfixturevalue("postgres_warehouse") if dialect == "postgres" else assistants[dialect]
 
 
-def ask(warehouse: Any, sql: str, question: str = "Show the data") -> Any:
-    model = apply_overlay(warehouse.read_catalog(), None)
-    with StubLlmServer(responder=lambda body: f"```sql\n{sql}\n```") as stub:
-        settings = Settings(llm_base_url=stub.url, llm_api_key="k", generator="llm", max_repairs=0)
-        assistant = Assistant(model, warehouse, settings, llm=OpenAiLlm.from_settings(settings),
+class ObedientModel:
+    """One stub server and one OpenAI client for a module's cases; each case sets the SQL the model writes.
+
+    A fresh ``Assistant`` per case (nothing carried between attacks), over a model and value index read once
+    per warehouse: building an OpenAI client per case (a new TLS context each time) and reading the catalog
+    per case were most of these modules' time, and neither is what the cases test.
+    """
+
+    def __init__(self, stub: StubLlmServer) -> None:
+        self.reply_sql = ""
+        self.settings = Settings(llm_base_url=stub.url, llm_api_key="k", generator="llm", max_repairs=0)
+        self.llm = OpenAiLlm.from_settings(self.settings)
+        self._read: dict[int, tuple[Any, CachedValueIndex]] = {}
+
+    def reply(self, body: dict[str, Any]) -> str:
+        return f"```sql\n{self.reply_sql}\n```"
+
+    def ask(self, warehouse: Any, sql: str, question: str = "Show the data", *, fresh_catalog: bool = False) -> Any:
+        """``fresh_catalog``: read the catalog again (after the attacks: the warehouse is still the same)."""
+        if fresh_catalog or id(warehouse) not in self._read:
+            model = apply_overlay(warehouse.read_catalog(), None)
+            self._read[id(warehouse)] = (model, CachedValueIndex(model, warehouse, self.settings.resolved_data_dir()))
+        model, values = self._read[id(warehouse)]
+        self.reply_sql = sql
+        assistant = Assistant(model, warehouse, self.settings, llm=self.llm, value_index=values,
                               principal=Principal.of("analyst", list(TABLES)))
         return assistant.ask(question)
 
 
+@pytest.fixture(scope="module")
+def obedient() -> Iterator[ObedientModel]:
+    """The obedient model: the stub LLM writes exactly the attack the case sets."""
+    holder: list[ObedientModel] = []
+    with StubLlmServer(responder=lambda body: holder[0].reply(body)) as stub:
+        holder.append(ObedientModel(stub))
+        yield holder[0]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['dialect']}:{c['sql'][:70]}" for c in CASES])
-def test_round_two_end_to_end(case: dict[str, Any], assistants: dict[str, Any],
+def test_round_two_end_to_end(case: dict[str, Any], assistants: dict[str, Any], obedient: ObedientModel,
                               request: pytest.FixtureRequest) -> None:
-    answer = ask(warehouse_for(case["dialect"], assistants, request), case["sql"])
+    answer = obedient.ask(warehouse_for(case["dialect"], assistants, request), case["sql"])
     if case["expect"]:
         assert answer.status == "refused", (answer.status, answer.sql, answer.rows[:3])
         assert answer.sql is None and answer.rows == ()
@@ -92,7 +122,8 @@ def test_round_two_end_to_end(case: dict[str, Any], assistants: dict[str, Any],
     assert SECRET not in repr(answer.rows)
 
 
-def test_an_ordinary_question_is_answered_after_the_attacks(assistants: dict[str, Any]) -> None:
+def test_an_ordinary_question_is_answered_after_the_attacks(assistants: dict[str, Any],
+                                                            obedient: ObedientModel) -> None:
     for warehouse in assistants.values():
-        answer = ask(warehouse, "SELECT COUNT(*) AS n FROM nation")
+        answer = obedient.ask(warehouse, "SELECT COUNT(*) AS n FROM nation", fresh_catalog=True)
         assert answer.status == "answered" and answer.rows == ((1,),)

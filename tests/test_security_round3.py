@@ -21,7 +21,8 @@ import yaml
 
 from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
 from nl2sql.adapters.sqlalchemy_warehouse import SqlAlchemyWarehouse
-from tests.test_security_round2 import SECRET, ask, setup_sql
+from tests.test_security_round2 import SECRET, ObedientModel, setup_sql
+from tests.test_security_round2 import obedient  # noqa: F401  (the fixture: one stub LLM for the module)
 from tests.test_security_round2 import postgres_warehouse  # noqa: F401  (the fixture: the same seeded server)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,11 +54,11 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['class'][:12]}:{c['dialect']}:{c['sql'][:60]}" for c in CASES])
-def test_round_three_end_to_end(case: dict[str, Any], warehouses: dict[str, Any],
+def test_round_three_end_to_end(case: dict[str, Any], warehouses: dict[str, Any], obedient: ObedientModel,
                                 request: pytest.FixtureRequest) -> None:
     warehouse = (request.getfixturevalue("postgres_warehouse") if case["dialect"] == "postgres"
                  else warehouses[case["dialect"]])
-    answer = ask(warehouse, case["sql"])
+    answer = obedient.ask(warehouse, case["sql"])
     if case["expect"]:
         assert answer.status == "refused", (answer.status, answer.sql, answer.rows[:3])
         assert answer.sql is None and answer.rows == ()
@@ -68,7 +69,8 @@ def test_round_three_end_to_end(case: dict[str, Any], warehouses: dict[str, Any]
     assert SECRET not in repr((answer.rows, answer.message, answer.hint, answer.attempts))
 
 
-def test_an_ordinary_question_is_answered_after_round_three(warehouses: dict[str, Any]) -> None:
+def test_an_ordinary_question_is_answered_after_round_three(warehouses: dict[str, Any],
+                                                           obedient: ObedientModel) -> None:
     for warehouse in warehouses.values():
-        answer = ask(warehouse, "SELECT COUNT(*) AS n FROM nation")
+        answer = obedient.ask(warehouse, "SELECT COUNT(*) AS n FROM nation", fresh_catalog=True)
         assert answer.status == "answered" and answer.rows == ((1,),)
