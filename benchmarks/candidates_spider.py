@@ -30,6 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import sqlglot
+import sqlglot.errors
+
 from tests.imperfect_llm import ImperfectModel
 from tests.imperfect_llm_b import ImperfectModelB, load
 from tests.imperfect_llm_c import ImperfectModelC, load_spider
@@ -39,7 +42,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _normal(sql: str) -> str:
-    return " ".join(sql.replace("`", "").split()).rstrip(";").lower()
+    """One spelling per query, for telling whether an answer is a text the model only ever sent cut: sqlglot's
+    rendering (keyword case, spacing, identifier case folded) with string literals kept as written, since a
+    near-miss literal ('france' for 'France') is a different query; plain whitespace folding if it will not parse."""
+    try:
+        return sqlglot.parse_one(sql.replace("`", ""), read="sqlite").sql(dialect="sqlite", normalize=True)
+    except sqlglot.errors.SqlglotError:
+        return " ".join(sql.replace("`", "").split()).rstrip(";")
 
 
 def main() -> None:
