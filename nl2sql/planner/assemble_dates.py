@@ -175,13 +175,12 @@ class DatedAssembler(AssemblerBase):
             if col is None:
                 raise Ambiguity(f"I could not tell which date to group by {unit}.", (unit,), phrase=unit,
                                 readings=tuple(f"{unit} of {d}" for d in self._date_choices(base)))
-            if unit == "quarter" and not self._within_one_year():
+            if unit == "quarter":
+                # a quarter is its first day (DATE_TRUNC), the convention of independently written SQL,
+                # and the same as follow-ups use; its number alone would merge years
                 unit = "quarter_start"
             dims.append(Dim(col, grain=unit, name=unit.replace("_start", "")))
         return dims
-
-    def _within_one_year(self) -> bool:
-        return any(p.start and p.end and (p.end - p.start).days <= 366 for p in self.r.periods)
 
 
 def _verb_of(stem: str) -> str:
