@@ -166,7 +166,7 @@ class DatedAssembler(AssemblerBase):
 
     def _grain_dims(self, base: str) -> list[Dim]:
         dims = []
-        for unit in self.r.unit_dims:
+        for unit in dict.fromkeys(self.r.unit_dims):   # "quarter by quarter" is one grouping
             col = self._date_column(base)
             year_col = self._year_column(base) if col is None and unit == "year" else None
             if year_col is not None and year_col.table == base:

@@ -44,7 +44,11 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
         raise NotUnderstood("I could not find a date to apply the period to.", (p.text,))
     new = Condition("range", col.table, col, "range", (p.start, p.end), text=p.text)
     kept = tuple(c for c in spec.conditions if c.kind != "range")
-    return replace(spec, conditions=kept + (new,))
+    spec = replace(spec, conditions=kept + (new,))
+    if p.each and not any(d.grain == p.each for d in spec.dims):   # "and for 1997 and 1998?": one row each
+        dims = spec.dims + (Dim(col, grain=p.each, name=p.each),)
+        spec = replace(spec, dims=dims, order=spec.order + (Order(False, dim=len(dims) - 1),))
+    return spec
 
 
 def _one_year(ranges: list[Condition], words: tuple[str, ...]) -> int:

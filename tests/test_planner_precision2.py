@@ -1,0 +1,115 @@
+"""Shapes of the second precision pass (helper `precision2`, issue 10), one rule each, on real warehouses.
+
+Each case is a question and what a careful engine does with it: decline naming the words it could not
+read, or answer with SQL that has (and lacks) the parts the rule is about. A small school warehouse written
+here (abbreviated names, as exports have them) checks that the rules are not the clinic's or the demo's.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
+from catalog_semantics.model import SemanticModel
+from catalog_semantics.overlay import model_from_catalog
+from nl2sql.planner import plan
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from planner_conversations import demo as open_model
+
+CLINIC_OVERLAY = ROOT / "fixtures/final_clinic/overlay.yaml"
+SCHOOL = """
+CREATE TABLE school (school_id INTEGER PRIMARY KEY, school_nm VARCHAR, city VARCHAR);
+CREATE TABLE teacher (teacher_id INTEGER PRIMARY KEY, teacher_nm VARCHAR,
+                      school_id INTEGER REFERENCES school (school_id));
+CREATE TABLE fee (fee_id INTEGER PRIMARY KEY, teacher_id INTEGER REFERENCES teacher (teacher_id), paid_dt DATE,
+                  fee_amt DECIMAL(9,2), disc_amt DECIMAL(9,2));
+INSERT INTO school VALUES (1, 'North High', 'Oslo'), (2, 'South High', 'Bergen');
+INSERT INTO teacher VALUES (1, 'Ann', 1), (2, 'Bo', 2), (3, 'Cy', 2);
+INSERT INTO fee VALUES (1, 1, '2023-02-01', 100, 5), (2, 2, '2023-03-01', 50, 0), (3, 3, '2024-01-09', 70, 7);
+"""
+
+DEMO_DECLINED = [
+    # two years with a gap cannot be one range grouped by year
+    ("revenue in 1993 and 1997", "1993 and 1997"),
+]
+DEMO_ANSWERED = [
+    # two periods joined by and / vs: one row each, never their sum
+    ("Compare revenue in 1996 and 1997", ["GROUP BY YEAR(orders.o_orderdate)"], []),
+    ("number of orders in 1995 vs 1996", ["GROUP BY YEAR(orders.o_orderdate)"], []),
+    ("revenue between 1995 and 1997", ["< CAST('1998-01-01' AS DATE)"], ["GROUP BY"]),
+    # a quarter is its first day; "quarter by quarter" is one grouping
+    ("Show 1995 revenue quarter by quarter", ["DATE_TRUNC('QUARTER', orders.o_orderdate) AS quarter"],
+     ["quarter_2", "QUARTER(orders"]),
+]
+SCHOOL_ANSWERED = [
+    # an abbreviated name column (school_nm, teacher_nm) is the entity's label, not its id
+    ("number of teachers per school", ["school.school_nm"], ["AS school_id"]),
+    ("total fee amount per teacher", ["teacher.teacher_nm"], ["AS teacher_id"]),
+]
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, SemanticModel]]:
+    """The clinic warehouse (fixtures/final_clinic/build.py, seeded) with the overlay a new user wrote."""
+    path = tmp_path_factory.mktemp("clinic") / "clinic.duckdb"
+    spec = importlib.util.spec_from_file_location("final_clinic_build", ROOT / "fixtures/final_clinic/build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.build(str(path))
+    con, model = open_model(path, CLINIC_OVERLAY)
+    yield con, model
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, SemanticModel]]:
+    path = tmp_path_factory.mktemp("school") / "school.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(SCHOOL)
+    con = duckdb.connect(str(path), read_only=True)
+    yield con, model_from_catalog(read_duckdb_catalog(con))       # no overlay: the names alone
+    con.close()
+
+
+def _declines(model: SemanticModel, question: str, words: str) -> None:
+    c = plan(question, model)
+    assert c.sql is None, (question, c.sql)
+    if words:
+        assert words in [w.lower() for w in c.unknown_words], (question, c.unknown_words, c.abstain_reason)
+
+
+def _answers(con: duckdb.DuckDBPyConnection, model: SemanticModel, question: str, has: list[str],
+             lacks: list[str]) -> None:
+    c = plan(question, model)
+    assert c.sql is not None, (question, c.abstain_reason)
+    for part in has:
+        assert part in c.sql, (question, part, c.sql)
+    for part in lacks:
+        assert part not in c.sql, (question, part, c.sql)
+    con.execute(c.sql).fetchall()        # and it runs
+
+
+@pytest.mark.parametrize(("question", "words"), DEMO_DECLINED)
+def test_demo_declines(question: str, words: str, demo_plain: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    _declines(demo_plain[1], question, words)
+
+
+@pytest.mark.parametrize(("question", "has", "lacks"), DEMO_ANSWERED)
+def test_demo_answers(question: str, has: list[str], lacks: list[str],
+                      demo_plain: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    _answers(*demo_plain, question, has, lacks)
+
+
+@pytest.mark.parametrize(("question", "has", "lacks"), SCHOOL_ANSWERED)
+def test_school_answers(question: str, has: list[str], lacks: list[str],
+                        school: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    _answers(*school, question, has, lacks)
