@@ -41,6 +41,8 @@ DEMO_DECLINED = [
     ("revenue in 1993 and 1997", "1993 and 1997"),
 ]
 DEMO_ANSWERED = [
+    # "top N <entity> by <amount of the rows below it>": the entity ranked by the total, not N rows below
+    ("top 3 parts by quantity", ["SUM(lineitem.l_quantity)", "GROUP BY part.p_partkey", "LIMIT 3"], []),
     # two columns sharing one head noun are both meant ("ship" is not the value SHIP here)
     ("ship and commit dates of order 1", ["lineitem.l_shipdate", "lineitem.l_commitdate"], ["'SHIP'"]),
     # two periods joined by and / vs: one row each, never their sum
@@ -55,6 +57,7 @@ SCHOOL_ANSWERED = [
     # an abbreviated name column (school_nm, teacher_nm) is the entity's label, not its id
     ("number of teachers per school", ["school.school_nm"], ["AS school_id"]),
     ("total fee amount per teacher", ["teacher.teacher_nm"], ["AS teacher_id"]),
+    ("top 2 schools by fee amount", ["SUM(fee.fee_amt)", "GROUP BY school.school_id", "LIMIT 2"], []),
 ]
 CLINIC_ANSWERED = [
     ("Billed and allowed amounts per payer type for 2022", ["SUM(invoice.billed_amt)", "SUM(invoice.allowed_amt)"],
