@@ -41,6 +41,9 @@ DEMO_DECLINED = [
     ("revenue in 1993 and 1997", "1993 and 1997"),
 ]
 DEMO_ANSWERED = [
+    # a verb of the vocabulary's date_verbs names the date of its event
+    ("How many units went out by each ship mode in 1997?", ["lineitem.l_shipdate >= CAST('1997-01-01' AS DATE)"],
+     ["o_orderdate"]),
     # "top N <entity> by <amount of the rows below it>": the entity ranked by the total, not N rows below
     ("top 3 parts by quantity", ["SUM(lineitem.l_quantity)", "GROUP BY part.p_partkey", "LIMIT 3"], []),
     # two columns sharing one head noun are both meant ("ship" is not the value SHIP here)
