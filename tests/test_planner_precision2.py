@@ -60,9 +60,14 @@ SCHOOL_ANSWERED = [
     # an abbreviated name column (school_nm, teacher_nm) is the entity's label, not its id
     ("number of teachers per school", ["school.school_nm"], ["AS school_id"]),
     ("total fee amount per teacher", ["teacher.teacher_nm"], ["AS teacher_id"]),
+    ("fees per school", ["SUM(fee.fee_amt)"], ["COUNT(*)"]),
+    ("how many fees per school", ["COUNT(*)"], ["SUM("]),
     ("top 2 schools by fee amount", ["SUM(fee.fee_amt)", "GROUP BY school.school_id", "LIMIT 2"], []),
 ]
 CLINIC_ANSWERED = [
+    # a table noun that also names its one amount ("charge amount") means the amount unless a count is asked
+    ("Lab charges per year", ["SUM(charge.chg_amt)"], ["COUNT(*)"]),
+    ("number of lab charges per year", ["COUNT(*)"], ["SUM(charge.chg_amt)"]),
     ("Billed and allowed amounts per payer type for 2022", ["SUM(invoice.billed_amt)", "SUM(invoice.allowed_amt)"],
      []),
 ]
