@@ -64,7 +64,14 @@ SCHOOL_ANSWERED = [
     ("how many fees per school", ["COUNT(*)"], ["SUM("]),
     ("top 2 schools by fee amount", ["SUM(fee.fee_amt)", "GROUP BY school.school_id", "LIMIT 2"], []),
 ]
+CLINIC_DECLINED = [
+    # two paths to the clinic (the patient's home clinic, the appointments' clinic) and no word picks one
+    ("How many different patients were seen at Harbor View Health in 2023?", "harbor view health"),
+]
 CLINIC_ANSWERED = [
+    # the question names the path ("home clinic"): that one
+    ("How many patients whose home clinic is Harbor View Health were seen in 2023?",
+     ["patient.home_clinic_id = clinic.clinic_id"], []),
     # a table noun that also names its one amount ("charge amount") means the amount unless a count is asked
     ("Lab charges per year", ["SUM(charge.chg_amt)"], ["COUNT(*)"]),
     ("number of lab charges per year", ["COUNT(*)"], ["SUM(charge.chg_amt)"]),
@@ -136,3 +143,8 @@ def test_school_answers(question: str, has: list[str], lacks: list[str],
 def test_clinic_answers(question: str, has: list[str], lacks: list[str],
                         clinic: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     _answers(*clinic, question, has, lacks)
+
+
+@pytest.mark.parametrize(("question", "words"), CLINIC_DECLINED)
+def test_clinic_declines(question: str, words: str, clinic: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    _declines(clinic[1], question, words)
