@@ -148,6 +148,9 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Ite
         text = " ".join(t.text for t in span)
         fuzzy = any(t.fuzzy for t in span)
         model = tuple(names) + tuple(values)
+        if model and cue and all(c.kind == "stop" for c in cue) \
+                and tuple(t.word for t in span) not in exact_phrases("stop"):
+            cue = ()             # "herring" stems to the stop word "her": a word of the model is not a filler
         if model and cue and all(t.word in _OPENERS for t in tokens[:i]) and any(c.kind == "list" for c in cue):
             return Item("cue", i, i + length, text, cues=cue)      # "Show ...", "List ...": the request
         if model and cue:
