@@ -36,7 +36,17 @@ INSERT INTO teacher VALUES (1, 'Ann', 1), (2, 'Bo', 2), (3, 'Cy', 2);
 INSERT INTO fee VALUES (1, 1, '2023-02-01', 100, 5), (2, 2, '2023-03-01', 50, 0), (3, 3, '2024-01-09', 70, 7);
 """
 
+FISH = """
+CREATE TABLE species (spp_cd VARCHAR PRIMARY KEY, common_nm VARCHAR);
+CREATE TABLE landing (landing_id INTEGER PRIMARY KEY, spp_cd VARCHAR REFERENCES species (spp_cd), land_lbs VARCHAR,
+                      disp_cd VARCHAR);
+INSERT INTO species VALUES ('HER', 'HERRING, ATLANTIC'), ('COD', 'COD, ATLANTIC'), ('LOB', 'LOBSTER, AMERICAN');
+INSERT INTO landing VALUES (1, 'HER', '120', 'BT'), (2, 'COD', '80', 'FD'), (3, 'LOB', '15', 'FD');
+"""
+
 DEMO_DECLINED = [
+    # an amount named with a grouping and no aggregate word: a total or an average per group, not a list
+    ("units shipped per ship mode in 1995", "quantity"),
     # two years with a gap cannot be one range grouped by year
     ("revenue in 1993 and 1997", "1993 and 1997"),
 ]
@@ -63,6 +73,14 @@ SCHOOL_ANSWERED = [
     ("fees per school", ["SUM(fee.fee_amt)"], ["COUNT(*)"]),
     ("how many fees per school", ["COUNT(*)"], ["SUM("]),
     ("top 2 schools by fee amount", ["SUM(fee.fee_amt)", "GROUP BY school.school_id", "LIMIT 2"], []),
+]
+FISH_DECLINED = [
+    # "how many lbs" of a column stored as text is a total that needs the column's type
+    ("how many lbs of herring", "how many"),
+]
+FISH_ANSWERED = [
+    # "herring" stems to the stop word "her"; a word of the model's values is never dropped as a filler
+    ("number of landing of herring", ["LIKE '%herring%'"], []),
 ]
 CLINIC_DECLINED = [
     # two paths to the clinic (the patient's home clinic, the appointments' clinic) and no word picks one
@@ -99,6 +117,16 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.Du
     path = tmp_path_factory.mktemp("school") / "school.duckdb"
     with duckdb.connect(str(path)) as con:
         con.execute(SCHOOL)
+    con = duckdb.connect(str(path), read_only=True)
+    yield con, model_from_catalog(read_duckdb_catalog(con))       # no overlay: the names alone
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def fish(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, SemanticModel]]:
+    path = tmp_path_factory.mktemp("fish") / "fish.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(FISH)
     con = duckdb.connect(str(path), read_only=True)
     yield con, model_from_catalog(read_duckdb_catalog(con))       # no overlay: the names alone
     con.close()
@@ -148,3 +176,14 @@ def test_clinic_answers(question: str, has: list[str], lacks: list[str],
 @pytest.mark.parametrize(("question", "words"), CLINIC_DECLINED)
 def test_clinic_declines(question: str, words: str, clinic: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     _declines(clinic[1], question, words)
+
+
+@pytest.mark.parametrize(("question", "words"), FISH_DECLINED)
+def test_fish_declines(question: str, words: str, fish: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    _declines(fish[1], question, words)
+
+
+@pytest.mark.parametrize(("question", "has", "lacks"), FISH_ANSWERED)
+def test_fish_answers(question: str, has: list[str], lacks: list[str],
+                      fish: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    _answers(*fish, question, has, lacks)
