@@ -187,3 +187,17 @@ def test_fish_declines(question: str, words: str, fish: tuple[duckdb.DuckDBPyCon
 def test_fish_answers(question: str, has: list[str], lacks: list[str],
                       fish: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     _answers(*fish, question, has, lacks)
+
+
+def test_followup_grain_replaces_the_grain_of_the_same_date(
+        demo_plain: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'by quarter' after 'by month': the quarter replaces the month (a month already decides its quarter)."""
+    from nl2sql.planner.turns import plan_turn
+
+    con, model = demo_plain
+    first = plan("revenue by month in 1996", model)
+    assert first.sql is not None and "'MONTH'" in first.sql
+    c = plan_turn("by quarter", model, [("revenue by month in 1996", first.sql)])
+    assert c.sql is not None, c.abstain_reason
+    assert "'QUARTER'" in c.sql and "'MONTH'" not in c.sql, c.sql
+    assert len(con.execute(c.sql).fetchall()) == 4

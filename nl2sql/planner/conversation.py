@@ -167,6 +167,9 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
             # a quarter by its first day: quarters of several years stay apart, and every conversation set
             # written for this engine (four authors) shows a follow-up's quarters so
             grain = "quarter_start"
+        # "by quarter" after "by month": another grain of the same date replaces the previous one (a month
+        # already decides its quarter); grains named together in this follow-up stay together
+        dims = [d for d in dims if not (d.grain and d.col == col and d in spec.dims)]
         dims.append(Dim(col, grain=grain, name=grain.replace("_start", "")))
     if edit.grains and spec.limit is None and dims and all(d.grain for d in dims):
         # a series over time reads in time order, whatever the previous grouping was ranked by
