@@ -103,12 +103,15 @@ class ListingAssembler(GroupingAssembler):
         """'units shipped per ship mode', 'landed pounds by species group': an amount named with a grouping
         and no aggregate word is a total (or an average) per group, never a list of distinct pairs; which one
         the question does not say, so decline naming the amount."""
-        if not self.r.dims:
+        # only groups that are categories ("per ship mode"), never rows ("for each singer", "of every pet")
+        categories = [d for d in self.r.dims if d.col.column and d.col.column not in self.lex.tables[d.col.table].keys
+                      and d.col.column not in self.lex.tables[d.col.table].labels]
+        if not self.r.dims or len(categories) != len(self.r.dims):
             return
         for ref, _pos in self.r.projections:
             info = self.lex.tables[ref.table]
             words = set(info.column_words.get(ref.column, ()))
-            if ref.column not in info.keys and (ref.column in info.numeric or words & _AMOUNT_WORDS):
+            if ref.column not in info.keys and words & _AMOUNT_WORDS:
                 raise NotUnderstood("Per group, should it be added up or averaged? Say “total” or “average”.",
                                     (" ".join(info.column_words.get(ref.column, (ref.column,))),))
 
