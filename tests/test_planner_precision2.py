@@ -52,6 +52,8 @@ DEMO_DECLINED = [
 ]
 DEMO_ANSWERED = [
     # a verb of the vocabulary's date_verbs names the date of its event
+    ("Average discount on lines sent by RAIL", ["lineitem.l_shipmode = 'RAIL'"], []),
+    ("total quantity dispatched in 1997", ["lineitem.l_shipdate >= CAST('1997-01-01' AS DATE)"], ["o_orderdate"]),
     ("How many units went out by each ship mode in 1997?", ["lineitem.l_shipdate >= CAST('1997-01-01' AS DATE)"],
      ["o_orderdate"]),
     # "top N <entity> by <amount of the rows below it>": the entity ranked by the total, not N rows below
