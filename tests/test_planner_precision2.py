@@ -203,3 +203,16 @@ def test_followup_grain_replaces_the_grain_of_the_same_date(
     assert c.sql is not None, c.abstain_reason
     assert "'QUARTER'" in c.sql and "'MONTH'" not in c.sql, c.sql
     assert len(con.execute(c.sql).fetchall()) == 4
+
+
+def test_followup_group_named_through_a_table(demo_plain: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'by customer region' after a total: the region (a table) reached through the customer, not the customer."""
+    from nl2sql.planner.turns import plan_turn
+
+    con, model = demo_plain
+    first = plan("total value of open orders", model)
+    assert first.sql is not None
+    c = plan_turn("by customer region", model, [("total value of open orders", first.sql)])
+    assert c.sql is not None, c.abstain_reason
+    assert "GROUP BY region.r_regionkey" in c.sql and "customer.c_name" not in c.sql, c.sql
+    assert len(con.execute(c.sql).fetchall()) == 5
