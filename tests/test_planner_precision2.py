@@ -216,3 +216,11 @@ def test_followup_group_named_through_a_table(demo_plain: tuple[duckdb.DuckDBPyC
     assert c.sql is not None, c.abstain_reason
     assert "GROUP BY region.r_regionkey" in c.sql and "customer.c_name" not in c.sql, c.sql
     assert len(con.execute(c.sql).fetchall()) == 5
+
+
+def test_both_with_nothing_to_refer_to_is_declined(demo_plain: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'show both by region' as a first question: both of what? Not a list of regions."""
+    from nl2sql.planner.turns import plan_turn
+
+    c = plan_turn("show both by region", demo_plain[1], ())
+    assert c.sql is None, c.sql
