@@ -92,6 +92,12 @@ def no_contradiction(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[Q
             raise NotUnderstood("The question asks for one column to hold two different values at once.",
                                 tuple(sorted(wanted[key] | allowed)))
         wanted[key] = wanted.get(key, allowed) & allowed if key in wanted else allowed
+    for part in (sc for m in spec.measures for sc in m.share_of):
+        # "share from EUROPE" over rows kept to ASIA: the part is always empty (a share is 0 by construction)
+        values = _equal_values(part, lex)
+        if values is not None and values[0] in wanted and not (wanted[values[0]] & values[1]):
+            raise NotUnderstood("The share's part and the rows it is taken over want one column to hold two "
+                                "different values.", tuple(sorted(wanted[values[0]] | values[1])))
     return spec, ()
 
 
