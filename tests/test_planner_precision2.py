@@ -224,3 +224,17 @@ def test_both_with_nothing_to_refer_to_is_declined(demo_plain: tuple[duckdb.Duck
 
     c = plan_turn("show both by region", demo_plain[1], ())
     assert c.sql is None, c.sql
+
+
+def test_followup_value_moves_the_share(demo_plain: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'and from ASIA?' after the share from EUROPE: the share of ASIA, never EUROPE's share over ASIA's rows."""
+    from nl2sql.planner.turns import plan_turn
+
+    con, model = demo_plain
+    q = "What share of 1995 revenue came from EUROPE?"
+    first = plan(q, model)
+    assert first.sql is not None
+    c = plan_turn("and from ASIA?", model, [(q, first.sql)])
+    assert c.sql is not None, c.abstain_reason
+    assert "r_name = 'ASIA' THEN" in c.sql and "EUROPE" not in c.sql, c.sql
+    assert 0 < con.execute(c.sql).fetchall()[0][0] < 1
