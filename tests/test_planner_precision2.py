@@ -238,3 +238,16 @@ def test_followup_value_moves_the_share(demo_plain: tuple[duckdb.DuckDBPyConnect
     assert c.sql is not None, c.abstain_reason
     assert "r_name = 'ASIA' THEN" in c.sql and "EUROPE" not in c.sql, c.sql
     assert 0 < con.execute(c.sql).fetchall()[0][0] < 1
+
+
+def test_followup_about_the_top_row_by_another_measure_is_declined(
+        demo_plain: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'how many orders did that account place?' after the top account by value: re-ranked by orders it would
+    be another account, so it is declined naming 'that'."""
+    from nl2sql.planner.turns import plan_turn
+
+    q = "Which account has the highest total order value?"
+    first = plan(q, demo_plain[1])
+    assert first.sql is not None
+    c = plan_turn("how many orders did that account place?", demo_plain[1], [(q, first.sql)])
+    assert c.sql is None and "that" in c.unknown_words, c.sql
