@@ -96,7 +96,7 @@ def test_time_grains_and_months_run_on_sqlite() -> None:
     """)
     expected = {
         "total cost of trips per year": [(1996, 30), (1997, 5)],
-        "total cost of trips per quarter in 1996": [(1, 10), (3, 20)],
+        "total cost of trips per quarter in 1996": [("1996-01-01", 10), ("1996-07-01", 20)],
         "total cost of trips per month in 1996": [("1996-03-01", 10), ("1996-07-01", 20)],
         "number of trips in March": [(1,)],
     }

@@ -18,7 +18,7 @@ from typing import Literal
 from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate, Choice
 from nl2sql.planner.assemble import Assembler
-from nl2sql.planner.checks import check_question, check_relative_period, run_checks
+from nl2sql.planner.checks import check_question, check_relative_period, no_silent_second_path, run_checks
 from nl2sql.planner.clarify import Ambiguity, check_polar, choices_for
 from nl2sql.planner.compile import Compiler
 from nl2sql.planner.defaults import default_note, with_default_filter
@@ -76,6 +76,7 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
     reading = Reader(items, lex, graph).read()
     assembler = Assembler(reading, lex, graph)
     spec = with_default_filter(assembler.assemble(), question, lex)
+    no_silent_second_path(spec, lex, graph, frozenset(reading.words))
     confidence = 0.9 - 0.1 * reading.fuzzy - 0.05 * reading.weak - 0.05 * len(assembler.notes)
     return spec, assembler.notes, max(0.3, min(1.0, confidence))
 

@@ -4,19 +4,37 @@ which date column a period applies to, and the checks that keep measures from do
 
 from __future__ import annotations
 
+from catalog_semantics.text import stem
 from nl2sql.planner.assemble_dates import _verb_of as _verb_of  # re-exported: followup.py uses it
 from nl2sql.planner.assemble_list import ListingAssembler
 from nl2sql.planner.intent import NotUnderstood
+from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.spec import (
+    ColRef,
     Measure,
     QuerySpec,
 )
+from nl2sql.planner.words import word_list
+
+# words that ask for a count of rows, never an amount ("number of charges", "how many payments")
+_COUNT_WORDS = frozenset(stem(w) for w in word_list("count_words"))
 
 
 class Assembler(ListingAssembler):
     """From a reading of the question to a query spec (the steps are the parent classes, one module each)."""
 
     # ------------------------------------------------------------------------------------------
+    def _rows_or_own_amount(self, table: str) -> Measure:
+        """Rows counted per group, unless the table's noun is also its one amount's name and no word asks for
+        a count: "charges per year" means the charge amount (said in the notes), "number of charges" a count
+        (that reading has its count measure before this)."""
+        col = own_amount(self.lex.tables[table])
+        if col is None or any(w in _COUNT_WORDS for w in self.r.words):
+            return Measure("rows", table, "count")
+        words = " ".join(self.lex.tables[table].column_words[col])
+        self.notes.append(f"{table} read as the total {words}; ask for the number of {table} to count them")
+        return Measure("agg", table, "sum", col=ColRef(table, col))
+
     def assemble(self) -> QuerySpec:
         r = self.r
         if r.when:
@@ -44,7 +62,7 @@ class Assembler(ListingAssembler):
             if any(not d.col.column and (d.col.table == table or len(r.entities) > 1) for d in r.dims):
                 table = None                     # a table grouping needs one other thing counted
             if table is not None:
-                r.measures.append(Measure("rows", table, "count"))
+                r.measures.append(self._rows_or_own_amount(table))
                 r.entities = [e for e in r.entities if e[0] != table]
         if r.extremes and not (r.measures or r.projections or r.limit or r.orders or r.dims) \
                 and len(r.entities) == 1 and (r.words[:1] == ("what",) or min(p for _d, _t, p in r.extremes) == 0) \
@@ -62,6 +80,17 @@ class Assembler(ListingAssembler):
             # "by ship mode" alone: a grouping of nothing (usually a follow-up asked without its question)
             raise NotUnderstood("Grouped by what it names, but nothing is counted or measured.", ())
         return self._listing()
+
+
+def own_amount(info: TableInfo) -> str | None:
+    """The one amount column named after its table ('charge amount' of charges, 'payment amount' of
+    payments): what the table's noun means as a quantity ("lab charges per year" adds the charges up).
+    """
+    amounts = set(word_list("amount_words"))
+    own = tuple(stem(w) for w in info.words)
+    found = [c for c in info.numeric if c not in info.keys and len(info.column_words.get(c, ())) == len(own) + 1
+             and tuple(stem(w) for w in info.column_words[c][:-1]) == own and info.column_words[c][-1] in amounts]
+    return found[0] if len(found) == 1 else None
 
 
 def _starts_with_grouping(stems: tuple[str, ...]) -> bool:

@@ -7,7 +7,7 @@ from datetime import date
 import sqlglot
 from sqlglot import exp
 
-from catalog_semantics.text import STOPWORDS
+from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.assemble_base import AssemblerBase
 from nl2sql.planner.clarify import Ambiguity
 from nl2sql.planner.intent import NotUnderstood
@@ -18,6 +18,10 @@ from nl2sql.planner.spec import (
     Condition,
     Dim,
 )
+from nl2sql.planner.words import phrases, vocabulary
+
+# the events verbs name, each the first word of the date it has ("ship": 'went out', 'dispatched')
+_DATE_VERBS = tuple(str(k) for k in dict(vocabulary().get("date_verbs") or {}))
 
 
 class DatedAssembler(AssemblerBase):
@@ -79,7 +83,7 @@ class DatedAssembler(AssemblerBase):
                 return ColRef(*near[0])
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
         named = {h for stem in self.r.free_words if stem not in STOPWORDS     # "in" of "in_service_since"
-                 for h in self.lex.date_names.get(_verb_of(stem), ())}
+                 for h in self.lex.date_names.get(_verb_of(stem), ())} or self._verb_dates()
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
         sibling = self._sibling_dates()
@@ -104,6 +108,16 @@ class DatedAssembler(AssemblerBase):
             if len(tables) > 1:
                 return None
         return None
+
+    def _verb_dates(self) -> set[tuple[str, str]]:
+        """'units that went out in 1998': a verb of the vocabulary (`date_verbs`) names the date its event
+        has ('went out', 'dispatched' -> the ship date), when the model has a date so named."""
+        said = self.r.free_words
+        out: set[tuple[str, str]] = set()
+        for event in _DATE_VERBS:
+            if any(said[n:n + len(p)] == p for p in phrases("date_verbs", event) for n in range(len(said))):
+                out |= self.lex.date_names.get(stem(event), set())
+        return out
 
     def _plain_date(self, base: str) -> ColRef | None:
         """Of the nearest table with several dates, its overlay ``default_date``, else the one the model
@@ -166,7 +180,7 @@ class DatedAssembler(AssemblerBase):
 
     def _grain_dims(self, base: str) -> list[Dim]:
         dims = []
-        for unit in self.r.unit_dims:
+        for unit in dict.fromkeys(self.r.unit_dims):   # "quarter by quarter" is one grouping
             col = self._date_column(base)
             year_col = self._year_column(base) if col is None and unit == "year" else None
             if year_col is not None and year_col.table == base:
@@ -175,13 +189,12 @@ class DatedAssembler(AssemblerBase):
             if col is None:
                 raise Ambiguity(f"I could not tell which date to group by {unit}.", (unit,), phrase=unit,
                                 readings=tuple(f"{unit} of {d}" for d in self._date_choices(base)))
-            if unit == "quarter" and not self._within_one_year():
+            if unit == "quarter":
+                # a quarter is its first day (DATE_TRUNC), the convention of independently written SQL,
+                # and the same as follow-ups use; its number alone would merge years
                 unit = "quarter_start"
             dims.append(Dim(col, grain=unit, name=unit.replace("_start", "")))
         return dims
-
-    def _within_one_year(self) -> bool:
-        return any(p.start and p.end and (p.end - p.start).days <= 366 for p in self.r.periods)
 
 
 def _verb_of(stem: str) -> str:

@@ -13,6 +13,9 @@ from nl2sql.planner.spec import (
 from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import word_list
 
+# words naming an amount (vocabulary amount_words) and units of measure (measure_units): quantities, not labels
+_AMOUNT_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("measure_units"))
+
 
 class ListingAssembler(GroupingAssembler):
     # ------------------------------------------------------------------------------------------
@@ -96,12 +99,29 @@ class ListingAssembler(GroupingAssembler):
         r.measures = measures
         return self._aggregate()
 
+    def _no_amount_listed_per_group(self) -> None:
+        """'units shipped per ship mode', 'landed pounds by species group': an amount named with a grouping
+        and no aggregate word is a total (or an average) per group, never a list of distinct pairs; which one
+        the question does not say, so decline naming the amount."""
+        # only groups that are categories ("per ship mode"), never rows ("for each singer", "of every pet")
+        categories = [d for d in self.r.dims if d.col.column and d.col.column not in self.lex.tables[d.col.table].keys
+                      and d.col.column not in self.lex.tables[d.col.table].labels]
+        if not self.r.dims or len(categories) != len(self.r.dims):
+            return
+        for ref, _pos in self.r.projections:
+            info = self.lex.tables[ref.table]
+            words = set(info.column_words.get(ref.column, ()))
+            if ref.column not in info.keys and words & _AMOUNT_WORDS:
+                raise NotUnderstood("Per group, should it be added up or averaged? Say “total” or “average”.",
+                                    (" ".join(info.column_words.get(ref.column, (ref.column,))),))
+
     def _listing(self) -> QuerySpec:
         """A list of rows or values: what is shown, on which rows, in which order, and the checks that
         decline lists whose meaning would be a guess."""
         r = self.r
         if r.unit_dims:
             raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
+        self._no_amount_listed_per_group()
         if self._counted_noun_phrase():
             # "shipments created in March 2025", "orders placed by BUILDING customers in Q1 1995": a bare noun
             # phrase (no "list", "show", "which") for a period, about rows with no name to list (other tables

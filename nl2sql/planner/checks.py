@@ -15,7 +15,8 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.describe import business_name
-from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
+from catalog_semantics.text import stem
+from nl2sql.planner.joins import Ambiguous, Edge, JoinGraph, all_up
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import Condition, Order, QuerySpec
@@ -91,6 +92,12 @@ def no_contradiction(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[Q
             raise NotUnderstood("The question asks for one column to hold two different values at once.",
                                 tuple(sorted(wanted[key] | allowed)))
         wanted[key] = wanted.get(key, allowed) & allowed if key in wanted else allowed
+    for part in (sc for m in spec.measures for sc in m.share_of):
+        # "share from EUROPE" over rows kept to ASIA: the part is always empty (a share is 0 by construction)
+        values = _equal_values(part, lex)
+        if values is not None and values[0] in wanted and not (wanted[values[0]] & values[1]):
+            raise NotUnderstood("The share's part and the rows it is taken over want one column to hold two "
+                                "different values.", tuple(sorted(wanted[values[0]] | values[1])))
     return spec, ()
 
 
@@ -172,6 +179,46 @@ def no_unsaid_link_state(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tup
             raise NotUnderstood(f"“{c.text}” is reached through {link}, which can be {' or '.join(states)}; "
                                 "say which (for example “with an active one”).", (c.text,))
     return spec, ()
+
+
+def no_silent_second_path(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, said: frozenset[str]) -> None:
+    """'patients seen at Harbor View': the clinic is the patient's home clinic (the shortest path) or the
+    clinic of the appointments the question is also about (rows below the patients that belong to a
+    clinic). The two give different rows; unless the question named the path (``said``, the question's
+    stems, holds the words of its key column: "home clinic"), decline naming the words rather than take the
+    shortest one silently."""
+    used = {t for t in _tables_of(spec) if t != spec.base}
+    for c in spec.conditions:
+        if c.col is None or c.col.via is not None or c.via is not None or c.table == spec.base:
+            continue
+        try:
+            direct = graph.path(spec.base, c.table)
+        except Ambiguous:
+            continue
+        on_path = {e.dst for e in direct or ()}
+        if direct and _names_link(direct[0], lex, said):
+            continue
+        for u in used - on_path - {c.table}:
+            try:
+                down, up = graph.path(spec.base, u), graph.path(u, c.table)
+            except Ambiguous:
+                continue
+            if down and up and not all_up(down) and all_up(up) and c.table not in {e.dst for e in down}:
+                raise NotUnderstood(f"“{c.text}” could be the {c.table} of {spec.base} or of {u}; say which.",
+                                    (c.text,))
+
+
+def _names_link(edge: Edge, lex: Lexicon, said: frozenset[str]) -> bool:
+    """Whether the question says the words a key column adds to its table's name ('home' of home_clinic_id)."""
+    info = lex.tables[edge.src]
+    own = {stem(w) for w in lex.tables[edge.dst].words} | {"id", "key", "code", "number"}
+    extra = {stem(w) for c in edge.src_cols for w in info.column_words.get(c, ())} - own
+    return bool(extra) and extra <= said
+
+
+def _tables_of(spec: QuerySpec) -> set[str]:
+    tables = {c.table for c in spec.conditions} | {m.table for m in spec.measures}
+    return tables | {d.col.table for d in spec.dims} | {p.table for p in spec.projections}
 
 
 def _state_test(sql: str, lex: Lexicon, table: str) -> bool:

@@ -162,6 +162,12 @@ def _sqlite_grain(col: exp.Expression, grain: str) -> exp.Expression:
         return number("%Y")
     if grain == "month_of_year":
         return number("%m")
+    if grain == "quarter_start":   # the quarter's first day: the month back to 1, 4, 7 or 10
+        back = exp.Paren(this=exp.Sub(this=number("%m"), expression=exp.Literal.number(1)))
+        months = exp.Paren(this=exp.Mod(this=back, expression=exp.Literal.number(3)))
+        shift = exp.DPipe(this=exp.Literal.string("-"), expression=exp.DPipe(
+            this=months, expression=exp.Literal.string(" months")))
+        return exp.Anonymous(this="DATE", expressions=[col.copy(), exp.Literal.string("start of month"), shift])
     if grain == "quarter":
         return exp.IntDiv(this=exp.Paren(this=exp.Add(this=number("%m"), expression=exp.Literal.number(2))),
                           expression=exp.Literal.number(3))

@@ -29,7 +29,7 @@ from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood, Reading
 from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Order, QuerySpec
-from nl2sql.planner.words import phrases
+from nl2sql.planner.words import phrases, word_list
 
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
 
@@ -52,6 +52,12 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
             return found
     if edit.empty:
         raise NotUnderstood("The follow-up does not say what to change.", ())
+    if spec.limit is not None and spec.order and edit.anaphora and not edit.adding \
+            and (edit.metric is not None or edit.measure_col is not None):
+        # "how many orders did that account place?" after the top account by value: ranked by the new measure
+        # it would be another account; keeping that one needs its name, which the frame does not have
+        raise NotUnderstood("Those rows were picked by the previous measure; ask about them by name.",
+                            tuple(w for w in word_list("anaphora") if w in question.lower().split()))
     _check_scope(spec, edit, graph)
     if spec.limit is not None and edit.plural_ref and not _says_only(question) and (
             edit.values or edit.filters or edit.negated_filters or edit.compares or edit.window is not None):
@@ -167,6 +173,9 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
             # a quarter by its first day: quarters of several years stay apart, and every conversation set
             # written for this engine (four authors) shows a follow-up's quarters so
             grain = "quarter_start"
+        # "by quarter" after "by month": another grain of the same date replaces the previous one (a month
+        # already decides its quarter); grains named together in this follow-up stay together
+        dims = [d for d in dims if not (d.grain and d.col == col and d in spec.dims)]
         dims.append(Dim(col, grain=grain, name=grain.replace("_start", "")))
     if edit.grains and spec.limit is None and dims and all(d.grain for d in dims):
         # a series over time reads in time order, whatever the previous grouping was ranked by

@@ -44,7 +44,11 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
         raise NotUnderstood("I could not find a date to apply the period to.", (p.text,))
     new = Condition("range", col.table, col, "range", (p.start, p.end), text=p.text)
     kept = tuple(c for c in spec.conditions if c.kind != "range")
-    return replace(spec, conditions=kept + (new,))
+    spec = replace(spec, conditions=kept + (new,))
+    if p.each and not any(d.grain == p.each for d in spec.dims):   # "and for 1997 and 1998?": one row each
+        dims = spec.dims + (Dim(col, grain=p.each, name=p.each),)
+        spec = replace(spec, dims=dims, order=spec.order + (Order(False, dim=len(dims) - 1),))
+    return spec
 
 
 def _one_year(ranges: list[Condition], words: tuple[str, ...]) -> int:
@@ -153,6 +157,10 @@ def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) ->
             or _via_of(spec, table, column)
         picked = tuple(dict.fromkeys(c.value for c in concepts))
         text = " and ".join(texts[(table, column, negated)])
+        if not negated and not same and _shares_on(spec, table, column):
+            # "and from ASIA?" after the share from EUROPE: the share's part moves, the rows stay all
+            spec = _move_share(spec, table, column, picked, text)
+            continue
         if negated:
             positive = [c for c in same if not c.negated and c.kind == "in" and set(picked) & set(c.values)]
             if positive:
@@ -168,6 +176,21 @@ def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) ->
         new = Condition("in", table, ColRef(table, column, via), "in", picked, negated=negated, text=text)
         spec = replace(spec, conditions=kept + (new,))
     return spec
+
+
+def _shares_on(spec: QuerySpec, table: str, column: str) -> bool:
+    return any(p.col is not None and (p.col.table, p.col.column) == (table, column) and p.kind == "in"
+               for m in spec.measures for p in m.share_of)
+
+
+def _move_share(spec: QuerySpec, table: str, column: str, picked: tuple[object, ...], text: str) -> QuerySpec:
+    """The shares' part on that column takes the new values."""
+    def moved(p: Condition) -> Condition:
+        on = p.col is not None and (p.col.table, p.col.column) == (table, column) and p.kind == "in"
+        return replace(p, values=picked, text=text) if on else p
+
+    measures = tuple(replace(m, share_of=tuple(moved(p) for p in m.share_of)) for m in spec.measures)
+    return replace(spec, measures=measures)
 
 
 def _edit_words(spec: QuerySpec, values: tuple[ValueEdit, ...]) -> QuerySpec:

@@ -59,7 +59,8 @@ def _group(items: list[Item], j: int, edit: Edit) -> Found:
         grain = nxt.cue("unit")
         return (replace(edit, grains=edit.grains + (grain.arg,)), j + 2) if grain else None
     if j + 2 < len(items) and items[j + 2].kind == "concept" and _kinds(nxt) == {"table"} \
-            and "column" in _kinds(items[j + 2]):
+            and _kinds(items[j + 2]) & {"column", "table"}:
+        # "per supplier country", "by customer region": the second names the group, the first the path
         via = nxt.concepts[0].table
         group = GroupEdit(_of_kind(items[j + 2], "column", "table"), via, f"{nxt.text} {items[j + 2].text}")
         return replace(edit, groups=edit.groups + (group,)), j + 3

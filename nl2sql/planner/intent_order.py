@@ -4,12 +4,13 @@ from __future__ import annotations
 
 
 from nl2sql.planner.intent_rank import RankingSteps
+from nl2sql.planner.joins import Ambiguous, all_up
 from nl2sql.planner.reading import (
     NotUnderstood,
     _one,
     _plural,
 )
-from nl2sql.planner.spec import ColRef, Dim, Order
+from nl2sql.planner.spec import ColRef, Dim, Measure, Order
 from nl2sql.planner.vocabulary import MONTHS
 from nl2sql.planner.words import word_list
 
@@ -18,6 +19,7 @@ _PASSIVES = frozenset(word_list("passives"))
 
 
 _PERIOD_WORDS = frozenset(word_list("period_words"))
+_AMOUNTS = frozenset(word_list("amount_words"))
 
 
 class GroupingSteps(RankingSteps):
@@ -126,11 +128,34 @@ class GroupingSteps(RankingSteps):
         if pending is None:
             self.r.orders.append(Order(True, col=c))
             self.r.projections.append((c, -1))
+        elif self._ranked_by_child_total(c, pending):
+            return
         else:
             self.r.orders[pending] = Order(self.r.orders[pending].desc, col=c)
             # "top 10 customers by account balance" names what they are ranked by: shown beside them,
             # as "top 5 countries by revenue" shows the revenue
             self.r.projections.append((c, -2 if self.r.limit is not None else -1))
+
+    def _ranked_by_child_total(self, c: ColRef, pending: int) -> bool:
+        """'top 5 procedures by charge amount': each procedure ranked by the total of its charges' amounts,
+        not five charge rows. Only an amount (vocabulary `amount_words`) adds up; another number of the
+        rows below (a rate, a date) is declined: its total, its average or one row's?"""
+        tables = {e[0] for e in self.r.entities}
+        if len(tables) != 1 or c.table in tables or self.r.measures or self.r.dims:
+            return False
+        try:
+            path = self.graph.path(c.table, next(iter(tables)))
+        except Ambiguous:
+            return False
+        if not path or not all_up(path):
+            return False
+        words = self.info(c.table).column_words.get(c.column, ())
+        if not self.is_numeric(c) or not set(words) & _AMOUNTS:
+            raise NotUnderstood("I could not tell how to rank each by a number of other rows: its total, its "
+                                "average or one row's?", (" ".join(words),))
+        self.r.measures.append(Measure("agg", c.table, "sum", col=c))
+        self.r.orders[pending] = Order(self.r.orders[pending].desc, measure=len(self.r.measures) - 1)
+        return True
 
     def _order(self, j: int) -> None:
         words = self.seq[j].text.lower().split()

@@ -18,6 +18,10 @@ from nl2sql.planner.reading import (
 )
 from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
+from nl2sql.planner.words import word_list
+
+# words naming an amount (amount_words) or a unit of measure (measure_units): "how many pounds" is a total
+_QUANTITY_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("measure_units"))
 
 
 class RankingSteps(MeasureGuards):
@@ -175,6 +179,11 @@ class RankingSteps(MeasureGuards):
         info = self.info(c.table)
         if fn == "count" and c.column in info.numeric and not distinct:
             return Measure("agg", c.table, "sum", col=c)      # "how many units" adds the units up
+        if fn == "count" and not distinct and c.column not in info.keys \
+                and set(info.column_words.get(c.column, ())) & _QUANTITY_WORDS:
+            # "how many pounds" of a column stored as text: a total, which needs its type (overlay `type:`)
+            raise NotUnderstood("That amount is stored as text; adding it up needs its type (overlay “type:”).",
+                                (word,))
         if fn == "count" or c.column in info.keys:
             if fn not in ("count",) and c.column in info.keys:
                 raise NotUnderstood("Identifiers can be counted, not added up.", (word,))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from catalog_semantics.model import Column, SemanticModel, Table
 from catalog_semantics.text import stem, words
 from nl2sql.planner.tokens import singular
-from nl2sql.planner.words import word_list
+from nl2sql.planner.words import word_list, word_map
 
 NUMERIC_TYPES = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "MONEY")
 _DATE = ("DATE", "TIME")
@@ -111,16 +111,9 @@ def _split_words(name: str, known: set[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-# Abbreviations common in column names, spelled out so questions can name them ("Fname" -> first name).
-ABBREVIATIONS: dict[str, tuple[str, ...]] = {
-    "fname": ("first", "name"), "lname": ("last", "name"), "mname": ("middle", "name"),
-    "dob": ("date", "of", "birth"), "qty": ("quantity",), "amt": ("amount",), "num": ("number",),
-    "desc": ("description",), "descr": ("description",), "addr": ("address",), "dept": ("department",),
-    "acct": ("account",), "bal": ("balance",), "mgr": ("manager",), "emp": ("employee",),
-    "cust": ("customer",), "prod": ("product",), "cnt": ("count",), "pct": ("percent",), "yr": ("year",),
-    "stu": ("student",), "stuid": ("student", "id"), "empid": ("employee", "id"), "tel": ("telephone",),
-    "avg": ("average",), "temp": ("temperature",), "pop": ("population",), "sal": ("salary",),
-}
+# Abbreviations common in column names, spelled out so questions can name them ("Fname" -> first name);
+# the list is vocabulary data (`abbreviations:`).
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {k: tuple(v.split()) for k, v in word_map("abbreviations").items()}
 
 
 def _split_compound(w: str, known: set[str]) -> tuple[str, ...]:

@@ -61,6 +61,8 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             continue
         found = _longest(tokens, i, lex, cues)
         found = _cue_before_longer(tokens, i, found, lex, cues)
+        if found is None or found.end == i + 1:
+            found = _shared_head(tokens, i, lex) or found
         if found is not None:
             items.append(found)
             i = found.end
@@ -146,6 +148,9 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Ite
         text = " ".join(t.text for t in span)
         fuzzy = any(t.fuzzy for t in span)
         model = tuple(names) + tuple(values)
+        if model and cue and all(c.kind == "stop" for c in cue) \
+                and tuple(t.word for t in span) not in exact_phrases("stop"):
+            cue = ()             # "herring" stems to the stop word "her": a word of the model is not a filler
         if model and cue and all(t.word in _OPENERS for t in tokens[:i]) and any(c.kind == "list" for c in cue):
             return Item("cue", i, i + length, text, cues=cue)      # "Show ...", "List ...": the request
         if model and cue:
@@ -167,6 +172,28 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Ite
     return _swapped(tokens, i, lex) or _joined(tokens, i, lex)
 
 
+def _shared_head(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
+    """'billed and allowed amounts': the first word names 'billed amount' when both phrases are measures.
+
+    Two measures sharing one head noun are both meant; read alone, the first word would be dropped or
+    misread. Only columns and metrics count, and only when the phrase after 'and' is one too.
+    """
+    if i + 3 >= len(tokens) or tokens[i].kind != "word" or tokens[i + 1].word not in _PAIR_JOINERS:
+        return None
+    for length in (1, 2, 3):
+        span = tokens[i + 2:i + 3 + length]
+        if len(span) < 2 or not _measure_names(lex, tuple(t.stem for t in span)):
+            continue
+        names = _measure_names(lex, (tokens[i].stem, span[-1].stem))
+        if names:
+            return Item("concept", i, i + 1, f"{tokens[i].text} {span[-1].text}", concepts=names)
+    return None
+
+
+def _measure_names(lex: Lexicon, stems: tuple[str, ...]) -> tuple[Concept, ...]:
+    return tuple(c for c in lex.names.get(stems, ()) if c.kind in ("column", "metric"))
+
+
 def _names_a_column(tok: Token, lex: Lexicon) -> bool:
     return any(c.kind == "column" and c.strength >= 3 for c in lex.names.get((tok.stem,), ()))
 
@@ -182,6 +209,7 @@ def _joined(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
 
 
 _OPENERS = frozenset(word_list("openers"))
+_PAIR_JOINERS = frozenset(word_list("shared_head_joiners"))
 _OF_FILLERS = frozenset(word_list("of_fillers"))
 
 

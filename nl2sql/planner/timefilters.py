@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from nl2sql.planner.matching import Item
+from nl2sql.planner.words import word_list
+
+# "1996 and 1997", "1996 vs 1997": two periods to put side by side, never one sum (vocabulary.yaml)
+_PAIRS = frozenset(word_list("period_pairs"))
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,8 @@ class Period:
     end: date | None                # exclusive
     text: str
     span: tuple[int, ...]           # item indexes used
+    each: str | None = None         # "1996 and 1997": two periods side by side, one row each ("year"), or
+                                    # "pair" when they are not two whole years one after the other
 
 
 def is_year(item: Item) -> bool:
@@ -60,6 +66,22 @@ def _point(items: list[Item], i: int) -> tuple[date, date, int] | None:
     return None
 
 
+def _pair_grain(start: date, end: date, second_start: date, second_end: date) -> str:
+    """The grain that gives two periods one row each: two whole years one after the other.
+
+    >>> _pair_grain(date(1996, 1, 1), date(1997, 1, 1), date(1997, 1, 1), date(1998, 1, 1))
+    'year'
+    >>> _pair_grain(date(1993, 1, 1), date(1994, 1, 1), date(1997, 1, 1), date(1998, 1, 1))
+    'pair'
+    """
+    def whole_year(a: date, b: date) -> bool:
+        return (a.month, a.day, b.month, b.day, b.year - a.year) == (1, 1, 1, 1, 1)
+
+    if whole_year(start, end) and whole_year(second_start, second_end) and second_start == end:
+        return "year"
+    return "pair"
+
+
 def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
     """Every time expression among the (stop-word-free) items, with the indexes it used.
 
@@ -84,12 +106,15 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
             i = start_i + 1
             continue
         start, end, nxt = point
+        each = None
         if op == "between" or op is None:
-            # "1994 to 1996", "between 1994 and 1996", "1994-1996"
+            # "1994 to 1996", "between 1994 and 1996", "1994-1996"; without "between", "1996 and 1997" is a pair
             j = nxt
-            if j < len(items) and (items[j].has("and", "date_cmp") or items[j].text.lower() in ("to", "-")):
+            paired = op is None and j < len(items) and items[j].text.lower() in _PAIRS
+            if j < len(items) and (items[j].has("and", "date_cmp") or items[j].text.lower() in ("to", "-") or paired):
                 second = _point(items, j + 1) if j + 1 < len(items) else None
                 if second is not None:
+                    each = _pair_grain(start, end, second[0], second[1]) if paired else None
                     end = second[1]
                     nxt = second[2]
                     op = "range"
@@ -104,7 +129,7 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
             start_i -= 1                           # "in the year 1995": the word names the period
         text = " ".join(items[k].text for k in range(start_i, nxt))
         if op in (None, "range"):
-            periods.append(Period(start, end, text, tuple(range(start_i, nxt))))
+            periods.append(Period(start, end, text, tuple(range(start_i, nxt)), each))
         elif op == ">":
             periods.append(Period(end, None, text, tuple(range(start_i, nxt))))
         elif op == ">=":
