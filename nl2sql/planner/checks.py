@@ -246,8 +246,17 @@ def tie_break(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpe
     return replace(spec, order=order), (f"rows tied at the cut are ordered by {name}",)
 
 
+def no_top_n_of_one_row(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """A top N (N > 1) over a single total: nothing is grouped or listed, so the one row cannot be ranked and
+    the words that named what to rank were lost (e.g. absorbed by a named filter): declined, never a total
+    shown as if it were the top N."""
+    if spec.limit is not None and spec.limit > 1 and spec.measures and not spec.dims and not spec.projections:
+        raise NotUnderstood(f"This asks for a top {spec.limit}, but I could not tell what to rank.", ())
+    return spec, ()
+
+
 CHECKS: tuple[Check, ...] = (no_contradiction, no_filter_decided_by_another, no_unsaid_link_state, no_sum_of_keys,
-                             no_extreme_of_text, tie_break)
+                             no_extreme_of_text, no_top_n_of_one_row, tie_break)
 
 
 def run_checks(spec: QuerySpec, lex: Lexicon, graph: JoinGraph,
