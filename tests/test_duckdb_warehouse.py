@@ -77,7 +77,7 @@ def test_expensive_allowed_query_is_interrupted_by_the_time_limit(warehouse: Duc
     start = time.monotonic()
     with pytest.raises(QueryTimeout) as info:
         warehouse.run(checked, max_rows=10, timeout_s=0.5)
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 60               # interrupted near 0.5 s; uninterrupted, 10^14 rows take days
     assert "0.5 seconds" in str(info.value)
     # the warehouse still answers afterwards
     assert warehouse.run(CheckedSql(sql="SELECT 2", dialect="duckdb"), max_rows=1, timeout_s=5).rows == ((2,),)

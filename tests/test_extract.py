@@ -161,7 +161,7 @@ def test_long_rambling_reply_is_bounded() -> None:
     started = time.monotonic()
     assert extract_sql("select the best option\n" * 3_000 + "SELECT 1") == "SELECT 1"
     assert extract_sql("SELECT the best option now\n" * 3_000 + "\n\nSELECT 1")  # budget spent: a fallback
-    assert time.monotonic() - started < 10           # sqlglot work is capped per reply (minutes uncapped)
+    assert time.monotonic() - started < 60           # sqlglot work is capped per reply (many minutes uncapped)
 
 
 # ----------------------------------------------------------------------------- Spider fidelity

@@ -56,7 +56,7 @@ def test_persistent_429_is_bounded_and_friendly(demo_model, demo_warehouse, stub
     start = time.monotonic()
     answer = assistant(demo_model, demo_warehouse, stub).ask(QUESTION)
     friendly(answer, "error", "llm_unavailable")
-    assert len(stub.requests) == 3 and time.monotonic() - start < 5
+    assert len(stub.requests) == 3 and time.monotonic() - start < 60    # bounded: 3 requests, not 50
 
 
 @pytest.mark.parametrize("kind", ["500", "503", "drop"])
@@ -67,12 +67,12 @@ def test_server_errors_and_dropped_connections_are_retried_then_friendly(demo_mo
 
 
 def test_llm_timeout_is_bounded(demo_model, demo_warehouse, stub) -> None:
-    stub.fail_next("timeout", times=50, delay_s=3)
+    stub.fail_next("timeout", times=50, delay_s=120)     # stalls until the stub closes or 120 s pass
     start = time.monotonic()
     friendly(assistant(demo_model, demo_warehouse, stub).ask(QUESTION), "error", "llm_unavailable")
     # 3 attempts x 0.5 s, the openai client's backoff between them (about 0.5 s, then 1 s) and the first
-    # question's value-index read, not the 3 s stall x 3
-    assert time.monotonic() - start < 7
+    # question's value-index read, never the 120 s stall x 3; the bound is far from both
+    assert time.monotonic() - start < 60
 
 
 @pytest.mark.parametrize("kind", ["malformed", "empty_choices", "no_sql", "endless"])
@@ -98,7 +98,7 @@ def test_warehouse_timeout_interrupts_a_runaway_query(demo_model, demo_warehouse
     start = time.monotonic()
     answer = assistant(demo_model, demo_warehouse, stub, query_timeout_s=0.5).ask(QUESTION)
     friendly(answer, "error", "timeout")
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 60               # interrupted at 0.5 s; uninterrupted it runs for hours
     assert len(stub.requests) == 1                     # a timeout is not sent back for "repair"
 
 

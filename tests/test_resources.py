@@ -197,7 +197,7 @@ def test_sqlite_time_limit_reaches_a_query_of_few_slow_steps(lite: Path) -> None
     start = time.monotonic()
     with pytest.raises(QueryTimeout):
         wh.run(_raw("SELECT sum(length(randomblob(100000000))) FROM t", "sqlite"), max_rows=1, timeout_s=0.5)
-    assert time.monotonic() - start < 0.5 + 5
+    assert time.monotonic() - start < 60               # stopped near 0.5 s; uninterrupted it runs for minutes
     assert wh.run(_raw("SELECT count(*) FROM t", "sqlite"), max_rows=1, timeout_s=5).rows == ((3000,),)
 
 

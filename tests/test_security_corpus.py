@@ -103,7 +103,8 @@ def test_zero_escapes(part: str) -> None:
             else:
                 assert_one_read_only_query(checked.sql, checked.dialect)
                 assert check(checked.sql, policy).sql == checked.sql
-        assert time.perf_counter() - start < 10, f"guard took too long on {sql[:80]}"
+        # a hang guard (the guard's own speed is benchmarks/guard_speed.py's): no case may take a minute
+        assert time.perf_counter() - start < 60, f"guard took too long on {sql[:80]}"
     print(f"\nsecurity corpus ({part}): {len(PARTS[part])} cases, {len(escapes)} escapes")
     for cls in sorted(counts):
         print(f"  {cls:32s} " + ", ".join(f"{k} {v}" for k, v in sorted(counts[cls].items())))
@@ -136,4 +137,4 @@ def test_runaway_work_is_stopped_by_the_warehouse_time_limit(case: dict[str, Any
     start = time.monotonic()
     with pytest.raises(QueryTimeout):
         tpch_warehouse.run(checked, max_rows=1000, timeout_s=0.5)
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 60               # stopped near 0.5 s; uninterrupted, hours

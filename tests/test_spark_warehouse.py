@@ -158,13 +158,13 @@ def test_timeout_cancels_a_long_query(warehouse: DatabricksWarehouse) -> None:
     started = time.monotonic()
     with pytest.raises(QueryTimeout) as caught:
         warehouse.run(slow, max_rows=10, timeout_s=2)
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 60             # cancelled near 2 s; uncancelled, many minutes
     assert "2 seconds" in caught.value.message
     # The connection is reused, and the engine is free again: the cancelled job is not still running.
     started = time.monotonic()
     quick = warehouse.run(unguarded("SELECT COUNT(*) AS n FROM regions"), max_rows=10, timeout_s=60)
     assert quick.rows == ((3,),)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 60             # not queued behind the cancelled minutes-long job
 
 
 def test_warehouse_errors_are_ours(warehouse: DatabricksWarehouse) -> None:
