@@ -231,14 +231,14 @@ class LlmGenerator:
                  first: int = 0) -> tuple[Completion, ...]:
         """``n`` replies to ``messages``: one request with the API's ``n``, then, for what it did not give, one
         request a sample, each different (its own seed, temperature and, with ``vary_prompt``, approach:
-        ``prompt.with_approach``), since a server may answer identical requests identically.
+        ``prompt_sampling.with_approach``), since a server may answer identical requests identically.
 
         ``n`` choices that are all the same text, from a server never seen to vary its choices (the client's
         ``choices_vary``), are taken as one reply (a server that copies one answer into every choice), and
         sampling goes on; when a differently made request also brings that same text back, the model is sure
         and sampling stops there. ``first``: sample indexes already used for this question.
         """
-        from nl2sql.llm.prompt import with_approach
+        from nl2sql.llm.prompt_sampling import with_approach
 
         got = list(complete_many(self.llm, messages, n))
         self._origin.update({id(c): messages for c in got})
@@ -264,7 +264,7 @@ class LlmGenerator:
                b: tuple[str, Sequence[Sequence[object]]]) -> int | None:
         """Ask the model which of two queries with different results answers the question (``a``/``b``: sql,
         rows): 0, 1, or None when it could not be asked or its reply is no clear choice (the vote stands)."""
-        from nl2sql.llm.prompt import build_selection_messages, selection_choice
+        from nl2sql.llm.prompt_sampling import build_selection_messages, selection_choice
 
         assert self.first is not None
         messages = build_selection_messages(self.first.messages, a, b, show_values=not self.scrub_values)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nl2sql.eval.cache import CachedLlm
-from nl2sql.llm.prompt import APPROACHES
+from nl2sql.llm.prompt_sampling import APPROACHES
 from nl2sql.ports import Message
 from tests.llm_stub import Reply, StubLlmServer
 from tests.server_behaviours import per_prompt, per_request, server_for
