@@ -18,6 +18,9 @@ two minutes; a server asking for longer is not retried). What it lacks, and so i
 Decision: a malformed 200 body is an ``LlmReplyError`` and is not retried. The endpoint *did* answer; a
 body that is not a chat completion almost always means a wrong ``OPENAI_BASE_URL`` (an HTML page, a proxy),
 which retrying would only make slower to report.
+
+One module (about 390 lines) on purpose: it is the only code that talks to the endpoint, and each part above
+wraps the same client call; split, the error mapping and the retry decisions would sit apart from the call.
 """
 
 from __future__ import annotations
