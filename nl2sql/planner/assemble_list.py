@@ -201,6 +201,8 @@ class ListingAssembler(GroupingAssembler):
         if not explicit:
             projections = list(self._labels(base)) + [p for p in projections if p not in self._labels(base)
                                                       and p not in helpers]
+        elif subject is not None and self._names_each_row(subject, explicit):
+            projections = list(self._labels(subject)) + [p for p in projections if p not in self._labels(subject)]
         projections += [p for p in ranked_by if p not in projections]
         for c in r.conditions:
             if c.kind == "compare" and c.col is not None and c.col.table == base and c.col not in projections:
@@ -220,6 +222,18 @@ class ListingAssembler(GroupingAssembler):
             if not self.up(base, table) and self.path(base, table) is not None:
                 r.existence.append((table, False, _pos))
         return subject, base, projections, helpers
+
+    def _names_each_row(self, subject: str, explicit: list[ColRef]) -> bool:
+        """'list suppliers with their account balance': the rows listed are named (by their label) beside the
+        asked columns of their own, when the table has a label that is not its key and none is asked already.
+        ('the grade of each student' stays the grade alone: Spider's convention, which its golds follow.)"""
+        info = self.lex.tables[subject]
+        labels = [c for c in info.labels if c not in info.pk]
+        if not labels or any(p.column in info.labels or p.column in info.pk for p in explicit if p.table == subject):
+            return False
+        stems = self.r.words
+        with_their = any(stems[i:i + 2] in (("with", "their"), ("with", "its")) for i in range(len(stems)))
+        return with_their and bool(self.r.entities) and self.r.entities[0][0] == subject
 
     def _list_order(self, base: str, projections: list[ColRef], helpers: list[ColRef]) -> tuple[list[Order], int | None]:
         """How a list is sorted and cut; the column an extreme asks for first is shown, what a list is
