@@ -115,6 +115,21 @@ class ListingAssembler(GroupingAssembler):
                 raise NotUnderstood("Per group, should it be added up or averaged? Say “total” or “average”.",
                                     (" ".join(info.column_words.get(ref.column, (ref.column,))),))
 
+    def _no_bare_amount(self, subject: str | None) -> None:
+        """'energy billed in Q1 2024': an amount named alone (no "list"/"show", no rows it belongs to) asks for
+        a total more often than for its distinct values; which one the words do not say, so decline naming it."""
+        r = self.r
+        if subject is not None or r.entities or not r.projections or not r.words or (r.words[0],) in cue_index() \
+                or r.distinct or r.orders or r.limit or r.star:
+            return
+        for ref, _pos in r.projections:
+            info = self.lex.tables[ref.table]
+            if ref.column not in info.numeric or ref.column in info.keys:
+                return
+        names = tuple(" ".join(self.lex.tables[p.table].column_words.get(p.column, (p.column,)))
+                      for p, _ in r.projections)
+        raise NotUnderstood("Should that amount be added up or listed? Say “total” or “list”.", names)
+
     def _listing(self) -> QuerySpec:
         """A list of rows or values: what is shown, on which rows, in which order, and the checks that
         decline lists whose meaning would be a guess."""
@@ -131,6 +146,7 @@ class ListingAssembler(GroupingAssembler):
             return self._aggregate()
         self._each_listed()
         subject = self._subject()
+        self._no_bare_amount(subject)
         subject, base, projections, helpers = self._listed_columns(subject)
         orders, limit = self._list_order(base, projections, helpers)
         distinct = r.distinct or subject is None
