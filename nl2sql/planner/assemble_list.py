@@ -104,7 +104,8 @@ class ListingAssembler(GroupingAssembler):
         and no aggregate word is a total (or an average) per group, never a list of distinct pairs; which one
         the question does not say, so decline naming the amount."""
         # only groups that are categories ("per ship mode"), never rows ("for each singer", "of every pet")
-        categories = [d for d in self.r.dims if d.col.column and d.col.column not in self.lex.tables[d.col.table].keys
+        # (a reference to another table, "by vendor country" read as the nation key, is a category too)
+        categories = [d for d in self.r.dims if d.col.column and d.col.column not in self.lex.tables[d.col.table].pk
                       and d.col.column not in self.lex.tables[d.col.table].labels]
         if not self.r.dims or len(categories) != len(self.r.dims):
             return
