@@ -124,9 +124,26 @@ def _leans_on(question: str, previous: QuerySpec, alone: Read, edit: Edit | None
     ("what about customers?") and, read alone, drops the measure would be answered out of context."""
     from catalog_semantics.text import stem, words
 
-    stems = {(stem(w),) for w in words(question)}
+    said = tuple(stem(w) for w in words(question))
+    stems = {(w,) for w in said}
     marked = edit.marked if edit is not None else is_marked(question)
-    return bool(stems & phrases("anaphora")) or (marked and bool(previous.measures) and not alone[0].measures)
+    # "split by customer class, all accounts" after a measure: a regrouping of it, not a new count of rows
+    regrouped = _opens_with_grouping(said) and bool(previous.measures) \
+        and all(m.kind == "rows" for m in alone[0].measures)
+    return bool(stems & phrases("anaphora")) or regrouped \
+        or (marked and bool(previous.measures) and not alone[0].measures)
+
+
+def _opens_with_grouping(stems: tuple[str, ...]) -> bool:
+    """'by region', 'split by class', 'broken down by year': the turn opens with a grouping phrase.
+
+    >>> _opens_with_grouping(("split", "by", "class")), _opens_with_grouping(("list", "each", "region"))
+    (True, False)
+    """
+    from nl2sql.planner.vocabulary import cue_index
+
+    cues = [c for n in (3, 2, 1) for c in cue_index().get(stems[:n], ())]
+    return any(c.kind in ("group", "grain") for c in cues) and not any(c.kind == "list" for c in cues)
 
 
 def previous_frame(history: Sequence[tuple[str, str]], model: SemanticModel, *, dialect: str | None,
