@@ -84,6 +84,24 @@ def after_unfilter(question: str) -> str | None:
     return None
 
 
+def named_unfilter(question: str) -> tuple[str, ...] | None:
+    """The words naming the filter to drop when that is all a follow-up asks ("drop the segment filter").
+
+    >>> named_unfilter("drop the segment filter"), named_unfilter("remove the filter"), named_unfilter("by year")
+    (('segment',), None, None)
+    """
+    from catalog_semantics.text import stem, words
+
+    said = [w.lower() for w in words(question)]
+    if len(said) < 3 or stem(said[-1]) not in ("filter", "condit") or said[0] not in _DROP_VERBS:
+        return None
+    named = tuple(w for w in said[1:-1] if w not in ("the", "a", "that", "this", "its", "on"))
+    return named or None
+
+
+_DROP_VERBS = ("drop", "remove", "clear", "without", "lose", "ignore")
+
+
 def read_edit(question: str, lex: Lexicon) -> Edit:
     """The edit a follow-up asks for; raises ``NotUnderstood`` naming the words no edit claims."""
     matched = match_items(tokenize(question), lex)

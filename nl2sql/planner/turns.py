@@ -16,12 +16,13 @@ from nl2sql.planner import answer_spec, checked_sql, plan_spec
 from nl2sql.planner.checks import check_question
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
 from nl2sql.planner.defaults import edited_default
-from nl2sql.planner.conversation_rows import drop_filter
+from nl2sql.planner.conversation_rows import drop_filter, drop_named_filter
 from nl2sql.planner.followup import (
     Edit,
     NotAnEdit,
     after_unfilter,
     is_marked,
+    named_unfilter,
     read_edit,
     starts_as_followup,
 )
@@ -68,6 +69,10 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
             return previous, ["follow-up: the previous question, without its filter"], 0.8
         question = rest
     lex = lexicon_for(model)
+    named = named_unfilter(question) if previous is not None else None
+    if previous is not None and named is not None:     # "drop the segment filter"
+        spec = drop_named_filter(previous, named, lex)
+        return spec, ["follow-up: the previous question, without that filter"], 0.8
     edit, why = _edit_of(question, lex) if previous is not None else (None, None)
     if not (edit is not None and edit.adding and (edit.columns or edit.count_of or edit.metric or edit.measure_col)):
         check_question(question)      # "add their account balance" shows a column; "add a customer" is declined
