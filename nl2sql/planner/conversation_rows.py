@@ -196,20 +196,20 @@ def drop_named_filter(spec: QuerySpec, named: tuple[str, ...], lex: Lexicon) -> 
     """'drop the segment filter': the previous question without the one filter whose column (or name) the
     words name; none or several named is declined naming the words."""
     from catalog_semantics.text import stem
+    from nl2sql.planner.edit_conditions import filter_columns
 
     said = {stem(w) for w in named}
 
+    def names_column(table: str, column: str) -> bool:
+        # any phrase naming the column ("segment", "market segment" of c_mktsegment)
+        return any(said <= {stem(w) for w in phrase} for phrase, concepts in lex.names.items()
+                   if any(k.table == table and (k.column or "").lower() == column.lower() for k in concepts))
+
     def names(c: Condition) -> bool:
-        if c.kind == "filter":
-            words = set(c.filter_name.lower().split())
-        elif c.col is not None:
-            key = (c.col.table, c.col.column)
-            # any phrase naming the column ("segment", "market segment" of c_mktsegment)
-            return any(said <= {stem(w) for w in phrase} for phrase, concepts in lex.names.items()
-                       if any((k.table, k.column) == key for k in concepts))
-        else:
-            return False
-        return said <= {stem(w) for w in words}
+        if c.kind == "filter":        # its name ("gold member"), or a column it tests ("plan" of plan_cd)
+            return said <= {stem(w) for w in c.filter_name.lower().split()} or any(
+                names_column(c.table, col) for col in filter_columns(lex, c.filter_name))
+        return c.col is not None and names_column(c.col.table, c.col.column)
 
     hit = [c for c in spec.conditions if c.kind != "range" and names(c)]
     if len(hit) != 1:
