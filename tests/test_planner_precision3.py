@@ -70,6 +70,8 @@ ANSWERED = [
     ("Which month of 2023 had the highest training time?", ["SUM(visit.mins)", "DESC", "LIMIT 1"], ["MAX("]),
     # "list X with their Y": X named by its label beside Y
     ("list clubs in Oslo with their monthly fee", ["club.club_nm", "club.monthly_fee"], []),
+    # "the Y of each X": X's label shown too when the model shows helpful columns (an overlay's default)
+    ("What is the monthly fee of each club?", ["club.monthly_fee", "club.club_nm"], []),
     # "across all X" takes every X together: no grouping by X
     ("average training time per club across all members", ["GROUP BY club.club_id, club.club_nm"],
      ["member.member_nm"]),

@@ -18,6 +18,8 @@ _AMOUNT_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("meas
 
 
 class ListingAssembler(GroupingAssembler):
+    each_listed: str | None = None       # the table a list names with "each" ("the unit rate of each tariff")
+
     # ------------------------------------------------------------------------------------------
     def _share(self) -> QuerySpec:
         r = self.r
@@ -182,6 +184,7 @@ class ListingAssembler(GroupingAssembler):
             if d.col.column == "" and first_entity:
                 r.entities.append((d.col.table, -1, True))
                 first_entity = False
+                self.each_listed = d.col.table
             elif d.col.column == "":             # "each teacher and course": the second is listed too
                 r.projections.extend((label, 10_000) for label in self._labels(d.col.table))
             else:
@@ -220,6 +223,10 @@ class ListingAssembler(GroupingAssembler):
                                                       and p not in helpers]
         elif subject is not None and self._names_each_row(subject, explicit):
             projections = list(self._labels(subject)) + [p for p in projections if p not in self._labels(subject)]
+        elif subject is not None and self.each_listed == subject and self._names_each_row(subject, explicit, True):
+            # "the unit rate of each tariff": which tariff each rate is, shown when the model shows helpful
+            # columns (Spider's golds, read with only the asked columns, list the rate alone)
+            helpers = list(self._labels(subject)) + helpers
         projections += [p for p in ranked_by if p not in projections]
         for c in r.conditions:
             if c.kind == "compare" and c.col is not None and c.col.table == base and c.col not in projections:
@@ -240,17 +247,17 @@ class ListingAssembler(GroupingAssembler):
                 r.existence.append((table, False, _pos))
         return subject, base, projections, helpers
 
-    def _names_each_row(self, subject: str, explicit: list[ColRef]) -> bool:
+    def _names_each_row(self, subject: str, explicit: list[ColRef], each: bool = False) -> bool:
         """'list suppliers with their account balance': the rows listed are named (by their label) beside the
         asked columns of their own, when the table has a label that is not its key and none is asked already.
-        ('the grade of each student' stays the grade alone: Spider's convention, which its golds follow.)"""
+        With ``each`` ("the unit rate of each tariff") the caller shows the label as a helper column only."""
         info = self.lex.tables[subject]
         labels = [c for c in info.labels if c not in info.pk]
         if not labels or any(p.column in info.labels or p.column in info.pk for p in explicit if p.table == subject):
             return False
         stems = self.r.words
         with_their = any(stems[i:i + 2] in (("with", "their"), ("with", "its")) for i in range(len(stems)))
-        return with_their and bool(self.r.entities) and self.r.entities[0][0] == subject
+        return each or with_their and bool(self.r.entities) and self.r.entities[0][0] == subject
 
     def _list_order(self, base: str, projections: list[ColRef], helpers: list[ColRef]) -> tuple[list[Order], int | None]:
         """How a list is sorted and cut; the column an extreme asks for first is shown, what a list is
