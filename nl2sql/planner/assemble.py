@@ -8,6 +8,7 @@ from catalog_semantics.text import stem
 from nl2sql.planner.assemble_dates import _verb_of as _verb_of  # re-exported: followup.py uses it
 from nl2sql.planner.assemble_list import ListingAssembler
 from nl2sql.planner.intent import NotUnderstood
+from nl2sql.planner.lexicon import Concept
 from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.spec import (
     ColRef,
@@ -35,6 +36,21 @@ class Assembler(ListingAssembler):
         self.notes.append(f"{table} read as the total {words}; ask for the number of {table} to count them")
         return Measure("agg", table, "sum", col=ColRef(table, col))
 
+    def _rank_groups_by_total(self) -> None:
+        """'Which month had the highest consumption?': the group whose total is highest, not every group's
+        largest single row; ranked by the one metric that adds the column up, else declined naming the word."""
+        r = self.r
+        targets: list[tuple[bool, object, int]] = []
+        for desc, (_kind, col), pos in r.extremes:  # type: ignore[misc]
+            names = [m.name for m in self.lex.metrics.values()
+                     if m.table.lower() == col.table and _sums_column(m.sql, col.column, self.lex.dialect)]
+            if len(names) != 1:
+                word = "highest" if desc else "lowest"
+                raise NotUnderstood("This asks which group is highest or lowest, but I do not know which total "
+                                    "to rank the groups by.", (word,))
+            targets.append((desc, ("metric", Concept("metric", col.table, name=names[0])), pos))
+        r.extremes = targets
+
     def assemble(self) -> QuerySpec:
         r = self.r
         if r.when:
@@ -45,6 +61,9 @@ class Assembler(ListingAssembler):
             r.date_cols = []
         if r.share:
             return self._share()
+        if r.words[:1] == ("which",) and (r.dims or r.unit_dims) and r.extremes and not r.measures \
+                and all(t[1][0] == "column" for t in r.extremes):  # type: ignore[index]
+            self._rank_groups_by_total()
         if (r.dims or r.unit_dims) and r.extremes and all(t[1][0] == "column" for t in r.extremes):  # type: ignore[index]
             # "the maximum weight for each type of pet": per group, not the single heaviest row
             for desc, (_kind, obj), _pos in r.extremes:  # type: ignore[misc]
@@ -99,3 +118,19 @@ def _starts_with_grouping(stems: tuple[str, ...]) -> bool:
 
     cues = cue_index().get(stems[:1], ())
     return any(c.kind in ("group", "grain") for c in cues) and not any(c.kind == "list" for c in cues)
+
+
+def _sums_column(sql: str, column: str, dialect: str) -> bool:
+    """Whether a metric is ``SUM(column)``.
+
+    >>> _sums_column("SUM(kwh_used)", "kwh_used", "duckdb"), _sums_column("AVG(amt)", "amt", "duckdb")
+    (True, False)
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.SqlglotError:  # an unreadable metric is reported by the compiler
+        return False
+    return isinstance(tree, exp.Sum) and isinstance(tree.this, exp.Column) and tree.this.name.lower() == column.lower()

@@ -18,6 +18,8 @@ _AMOUNT_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("meas
 
 
 class ListingAssembler(GroupingAssembler):
+    each_listed: str | None = None       # the table a list names with "each" ("the unit rate of each tariff")
+
     # ------------------------------------------------------------------------------------------
     def _share(self) -> QuerySpec:
         r = self.r
@@ -104,7 +106,8 @@ class ListingAssembler(GroupingAssembler):
         and no aggregate word is a total (or an average) per group, never a list of distinct pairs; which one
         the question does not say, so decline naming the amount."""
         # only groups that are categories ("per ship mode"), never rows ("for each singer", "of every pet")
-        categories = [d for d in self.r.dims if d.col.column and d.col.column not in self.lex.tables[d.col.table].keys
+        # (a reference to another table, "by vendor country" read as the nation key, is a category too)
+        categories = [d for d in self.r.dims if d.col.column and d.col.column not in self.lex.tables[d.col.table].pk
                       and d.col.column not in self.lex.tables[d.col.table].labels]
         if not self.r.dims or len(categories) != len(self.r.dims):
             return
@@ -114,6 +117,21 @@ class ListingAssembler(GroupingAssembler):
             if ref.column not in info.keys and words & _AMOUNT_WORDS:
                 raise NotUnderstood("Per group, should it be added up or averaged? Say “total” or “average”.",
                                     (" ".join(info.column_words.get(ref.column, (ref.column,))),))
+
+    def _no_bare_amount(self, subject: str | None) -> None:
+        """'energy billed in Q1 2024': an amount named alone (no "list"/"show", no rows it belongs to) asks for
+        a total more often than for its distinct values; which one the words do not say, so decline naming it."""
+        r = self.r
+        if subject is not None or r.entities or not r.projections or not r.words or (r.words[0],) in cue_index() \
+                or r.distinct or r.orders or r.limit or r.star:
+            return
+        for ref, _pos in r.projections:
+            info = self.lex.tables[ref.table]
+            if ref.column not in info.numeric or ref.column in info.keys:
+                return
+        names = tuple(" ".join(self.lex.tables[p.table].column_words.get(p.column, (p.column,)))
+                      for p, _ in r.projections)
+        raise NotUnderstood("Should that amount be added up or listed? Say “total” or “list”.", names)
 
     def _listing(self) -> QuerySpec:
         """A list of rows or values: what is shown, on which rows, in which order, and the checks that
@@ -131,6 +149,7 @@ class ListingAssembler(GroupingAssembler):
             return self._aggregate()
         self._each_listed()
         subject = self._subject()
+        self._no_bare_amount(subject)
         subject, base, projections, helpers = self._listed_columns(subject)
         orders, limit = self._list_order(base, projections, helpers)
         distinct = r.distinct or subject is None
@@ -165,6 +184,7 @@ class ListingAssembler(GroupingAssembler):
             if d.col.column == "" and first_entity:
                 r.entities.append((d.col.table, -1, True))
                 first_entity = False
+                self.each_listed = d.col.table
             elif d.col.column == "":             # "each teacher and course": the second is listed too
                 r.projections.extend((label, 10_000) for label in self._labels(d.col.table))
             else:
@@ -201,6 +221,12 @@ class ListingAssembler(GroupingAssembler):
         if not explicit:
             projections = list(self._labels(base)) + [p for p in projections if p not in self._labels(base)
                                                       and p not in helpers]
+        elif subject is not None and self._names_each_row(subject, explicit):
+            projections = list(self._labels(subject)) + [p for p in projections if p not in self._labels(subject)]
+        elif subject is not None and self.each_listed == subject and self._names_each_row(subject, explicit, True):
+            # "the unit rate of each tariff": which tariff each rate is, shown when the model shows helpful
+            # columns (Spider's golds, read with only the asked columns, list the rate alone)
+            helpers = list(self._labels(subject)) + helpers
         projections += [p for p in ranked_by if p not in projections]
         for c in r.conditions:
             if c.kind == "compare" and c.col is not None and c.col.table == base and c.col not in projections:
@@ -220,6 +246,18 @@ class ListingAssembler(GroupingAssembler):
             if not self.up(base, table) and self.path(base, table) is not None:
                 r.existence.append((table, False, _pos))
         return subject, base, projections, helpers
+
+    def _names_each_row(self, subject: str, explicit: list[ColRef], each: bool = False) -> bool:
+        """'list suppliers with their account balance': the rows listed are named (by their label) beside the
+        asked columns of their own, when the table has a label that is not its key and none is asked already.
+        With ``each`` ("the unit rate of each tariff") the caller shows the label as a helper column only."""
+        info = self.lex.tables[subject]
+        labels = [c for c in info.labels if c not in info.pk]
+        if not labels or any(p.column in info.labels or p.column in info.pk for p in explicit if p.table == subject):
+            return False
+        stems = self.r.words
+        with_their = any(stems[i:i + 2] in (("with", "their"), ("with", "its")) for i in range(len(stems)))
+        return each or with_their and bool(self.r.entities) and self.r.entities[0][0] == subject
 
     def _list_order(self, base: str, projections: list[ColRef], helpers: list[ColRef]) -> tuple[list[Order], int | None]:
         """How a list is sorted and cut; the column an extreme asks for first is shown, what a list is

@@ -255,7 +255,20 @@ def no_top_n_of_one_row(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tupl
     return spec, ()
 
 
-CHECKS: tuple[Check, ...] = (no_contradiction, no_filter_decided_by_another, no_unsaid_link_state, no_sum_of_keys,
+def no_contrary_order(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """One column sorted both ways ('ordered by age from the oldest to the youngest' read as two sorts):
+    the words said one order the reading could not put together; declined, never a sort that looks
+    deliberate."""
+    seen: dict[object, bool] = {}
+    for o in spec.order:
+        key = (o.measure, o.col, o.dim)
+        if seen.get(key, o.desc) != o.desc:
+            raise NotUnderstood("The question sorts one column both ways; say highest first or lowest first.", ())
+        seen[key] = o.desc
+    return spec, ()
+
+
+CHECKS: tuple[Check, ...] = (no_contradiction, no_contrary_order, no_filter_decided_by_another, no_unsaid_link_state, no_sum_of_keys,
                              no_extreme_of_text, no_top_n_of_one_row, tie_break)
 
 

@@ -141,8 +141,13 @@ def _edit_filters(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -
     for f in edit.filters:
         if edit.replacing:       # "and late items?" after returned items: the new filter instead
             columns = filter_columns(lex, f.name)
+            # "what about the suspended ones?" after active residential accounts: when a previous filter tests
+            # the same column (status), only it gives way; the others (residential) still hold
+            clash = {c.filter_name for c in spec.conditions if c.kind == "filter" and not c.negated
+                     and c.table == f.table and columns & filter_columns(lex, c.filter_name or "")}
             spec = replace(spec, conditions=tuple(c for c in spec.conditions if not (
-                (c.kind == "filter" and not c.negated and c.table == f.table) or
+                (c.kind == "filter" and not c.negated and c.table == f.table
+                 and (not clash or c.filter_name in clash)) or
                 (c.kind in ("in", "compare") and not c.negated and c.col is not None and c.table == f.table
                  and c.col.column.lower() in columns))))
         if not any(c.kind == "filter" and c.filter_name == f.name for c in spec.conditions):

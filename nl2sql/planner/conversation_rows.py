@@ -14,7 +14,7 @@ from nl2sql.planner.followup import Edit
 from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
-from nl2sql.planner.spec import ColRef, Dim, Measure, Order, QuerySpec
+from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order, QuerySpec
 
 
 def rows_of(spec: QuerySpec, lex: Lexicon | None = None) -> str | None:
@@ -190,6 +190,31 @@ def drop_filter(spec: QuerySpec) -> QuerySpec:
     if len(conds) != 1:
         raise NotUnderstood("The previous question has more than one filter (or none); say which to drop.", ())
     return replace(spec, conditions=tuple(c for c in spec.conditions if c is not conds[0]))
+
+
+def drop_named_filter(spec: QuerySpec, named: tuple[str, ...], lex: Lexicon) -> QuerySpec:
+    """'drop the segment filter': the previous question without the one filter whose column (or name) the
+    words name; none or several named is declined naming the words."""
+    from catalog_semantics.text import stem
+    from nl2sql.planner.edit_conditions import filter_columns
+
+    said = {stem(w) for w in named}
+
+    def names_column(table: str, column: str) -> bool:
+        # any phrase naming the column ("segment", "market segment" of c_mktsegment)
+        return any(said <= {stem(w) for w in phrase} for phrase, concepts in lex.names.items()
+                   if any(k.table == table and (k.column or "").lower() == column.lower() for k in concepts))
+
+    def names(c: Condition) -> bool:
+        if c.kind == "filter":        # its name ("gold member"), or a column it tests ("plan" of plan_cd)
+            return said <= {stem(w) for w in c.filter_name.lower().split()} or any(
+                names_column(c.table, col) for col in filter_columns(lex, c.filter_name))
+        return c.col is not None and names_column(c.col.table, c.col.column)
+
+    hit = [c for c in spec.conditions if c.kind != "range" and names(c)]
+    if len(hit) != 1:
+        raise NotUnderstood("I could not tell which filter of the previous question that names.", named)
+    return replace(spec, conditions=tuple(c for c in spec.conditions if c is not hit[0]))
 
 
 def with_columns(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:

@@ -18,7 +18,7 @@ from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.matching import Item, match_items
 from nl2sql.planner.reading import NotUnderstood, significant
 from nl2sql.planner.resolve import strongest
-from nl2sql.planner.timefilters import find_periods
+from nl2sql.planner.timefilters import Period, find_periods
 from nl2sql.planner.tokens import tokenize
 from nl2sql.planner.words import phrases
 
@@ -84,6 +84,24 @@ def after_unfilter(question: str) -> str | None:
     return None
 
 
+def named_unfilter(question: str) -> tuple[str, ...] | None:
+    """The words naming the filter to drop when that is all a follow-up asks ("drop the segment filter").
+
+    >>> named_unfilter("drop the segment filter"), named_unfilter("remove the filter"), named_unfilter("by year")
+    (('segment',), None, None)
+    """
+    from catalog_semantics.text import stem, words
+
+    said = [w.lower() for w in words(question)]
+    if len(said) < 3 or stem(said[-1]) not in ("filter", "condit") or said[0] not in _DROP_VERBS:
+        return None
+    named = tuple(w for w in said[1:-1] if w not in ("the", "a", "that", "this", "its", "on"))
+    return named or None
+
+
+_DROP_VERBS = ("drop", "remove", "clear", "without", "lose", "ignore")
+
+
 def read_edit(question: str, lex: Lexicon) -> Edit:
     """The edit a follow-up asks for; raises ``NotUnderstood`` naming the words no edit claims."""
     matched = match_items(tokenize(question), lex)
@@ -101,6 +119,12 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     adding = any(flat[n:n + len(p)] == p for p in phrases("followup", "adding") for n in range(len(flat)))
     whole_year = any(flat[n:n + len(p)] == p for p in phrases("followup", "whole_year") for n in range(len(flat)))
     listing = any(it.has("list") and not it.concepts for it in matched) and not items
+    if adding and periods and versus is None and not side_by_side:
+        # "put 1994 beside it": the year is shown next to the previous one, never put in its place
+        versus = _whole_year(periods[0])
+        if versus is None:
+            raise NotUnderstood("Showing another period beside the previous one works for whole years only.",
+                                (periods[0].text,))
     edit = Edit(window=periods[0] if periods else None, marked=is_marked(question), widen=widen,
                 all_rows=not widen and any((w,) in phrases("followup", "all_rows") for w in flat),
                 plural_ref=any(w in phrases("followup", "plural_refs") for w in words),
@@ -183,6 +207,15 @@ def _versus(words: list[tuple[str, ...]]) -> tuple[int | None, int | None] | Non
             if any(rest[:len(y)] == y for y in phrases("followup", key)):
                 return None, shift
     return None
+
+
+def _whole_year(period: Period) -> tuple[int, None] | None:
+    """(year, None) when a period is one whole calendar year, as ``_versus`` gives a year compared with."""
+    start, end = period.start, period.end
+    if start is None or end is None or (start.month, start.day, end.month, end.day) != (1, 1, 1, 1) \
+            or end.year != start.year + 1:
+        return None
+    return start.year, None
 
 
 def _date_words(items: list[Item], lex: Lexicon) -> set[int]:

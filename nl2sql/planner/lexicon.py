@@ -38,6 +38,7 @@ _ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))
 # Words that name a table's role rather than its rows ("cars data", "student details", "order records")
 _CONTAINER_WORDS = frozenset(word_list("container_words"))
 _UNITS = frozenset(word_list("measure_units"))
+_PARTICLES = frozenset(word_list("particles"))  # "came back": never a value word on its own
 # How a count is named ("number of X", "X count") and asked for ("how many X"): see counting_phrasings
 _COUNT_AS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_as"))
 # "F = fulfilled (all items shipped), O = open" -> (F, fulfilled), (O, open)
@@ -281,7 +282,7 @@ def _add_value(lex: Lexicon, table: str, col: str, value: str) -> None:
     if len(ws) > 1:
         # "brass" in 'ECONOMY ANODIZED BRASS': a word of several values, matched as containment
         for w in ws:
-            if len(w) >= 4 and not w.isdigit() and (w,) not in cue_index():
+            if len(w) >= 4 and not w.isdigit() and w not in _PARTICLES and (w,) not in cue_index():
                 _add(lex.values, (w,), Concept("valueword", table, col, value=w, strength=1), stemmed=False)
     if len(value) == 1 and value.isalpha() and value.isupper():
         lex.letters.setdefault(value.lower(), []).append(Concept("value", table, col, value=value))

@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from nl2sql.planner.matching import Item
 from nl2sql.planner.words import word_list
 
+_DURING_OR_UNTIL = frozenset({"through", "thru", "throughout"})   # opening a period: during it, or until its end
+
 # "1996 and 1997", "1996 vs 1997": two periods to put side by side, never one sum (vocabulary.yaml)
 _PAIRS = frozenset(word_list("period_pairs"))
 
@@ -106,6 +108,12 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
             i = start_i + 1
             continue
         start, end, nxt = point
+        if op == "<=" and lead.text.lower() in _DURING_OR_UNTIL:
+            # "revenue month by month through 1995": during 1995, or everything up to its end? Not a guess.
+            from nl2sql.planner.reading import NotUnderstood
+
+            raise NotUnderstood("“through” a period may mean during it or up to its end; say “in” or “up to the "
+                                "end of”.", (lead.text,))
         each = None
         if op == "between" or op is None:
             # "1994 to 1996", "between 1994 and 1996", "1994-1996"; without "between", "1996 and 1997" is a pair

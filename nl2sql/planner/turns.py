@@ -16,12 +16,13 @@ from nl2sql.planner import answer_spec, checked_sql, plan_spec
 from nl2sql.planner.checks import check_question
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
 from nl2sql.planner.defaults import edited_default
-from nl2sql.planner.conversation_rows import drop_filter
+from nl2sql.planner.conversation_rows import drop_filter, drop_named_filter
 from nl2sql.planner.followup import (
     Edit,
     NotAnEdit,
     after_unfilter,
     is_marked,
+    named_unfilter,
     read_edit,
     starts_as_followup,
 )
@@ -68,6 +69,10 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
             return previous, ["follow-up: the previous question, without its filter"], 0.8
         question = rest
     lex = lexicon_for(model)
+    named = named_unfilter(question) if previous is not None else None
+    if previous is not None and named is not None:     # "drop the segment filter"
+        spec = drop_named_filter(previous, named, lex)
+        return spec, ["follow-up: the previous question, without that filter"], 0.8
     edit, why = _edit_of(question, lex) if previous is not None else (None, None)
     if not (edit is not None and edit.adding and (edit.columns or edit.count_of or edit.metric or edit.measure_col)):
         check_question(question)      # "add their account balance" shows a column; "add a customer" is declined
@@ -124,9 +129,26 @@ def _leans_on(question: str, previous: QuerySpec, alone: Read, edit: Edit | None
     ("what about customers?") and, read alone, drops the measure would be answered out of context."""
     from catalog_semantics.text import stem, words
 
-    stems = {(stem(w),) for w in words(question)}
+    said = tuple(stem(w) for w in words(question))
+    stems = {(w,) for w in said}
     marked = edit.marked if edit is not None else is_marked(question)
-    return bool(stems & phrases("anaphora")) or (marked and bool(previous.measures) and not alone[0].measures)
+    # "split by customer class, all accounts" after a measure: a regrouping of it, not a new count of rows
+    regrouped = _opens_with_grouping(said) and bool(previous.measures) \
+        and all(m.kind == "rows" for m in alone[0].measures)
+    return bool(stems & phrases("anaphora")) or regrouped \
+        or (marked and bool(previous.measures) and not alone[0].measures)
+
+
+def _opens_with_grouping(stems: tuple[str, ...]) -> bool:
+    """'by region', 'split by class', 'broken down by year': the turn opens with a grouping phrase.
+
+    >>> _opens_with_grouping(("split", "by", "class")), _opens_with_grouping(("list", "each", "region"))
+    (True, False)
+    """
+    from nl2sql.planner.vocabulary import cue_index
+
+    cues = [c for n in (3, 2, 1) for c in cue_index().get(stems[:n], ())]
+    return any(c.kind in ("group", "grain") for c in cues) and not any(c.kind == "list" for c in cues)
 
 
 def previous_frame(history: Sequence[tuple[str, str]], model: SemanticModel, *, dialect: str | None,
