@@ -32,12 +32,12 @@ def check_question(question: str) -> None:
     >>> check_question("cancel all the trial accounts")
     Traceback (most recent call last):
     ...
-    nl2sql.planner.reading.NotUnderstood: This asks to change data; I only read it.
+    nl2sql.planner.unread.NotUnderstood: This asks to change data; I only read it.
     >>> check_question("how many accounts were cancelled")
     >>> check_question("share of passes, with or without conditions")
     Traceback (most recent call last):
     ...
-    nl2sql.planner.reading.NotUnderstood: “with or without” keeps both kinds of rows; I cannot tell which values that covers.
+    nl2sql.planner.unread.NotUnderstood: “with or without” keeps both kinds of rows; I cannot tell which values that covers.
     """
     from catalog_semantics.text import words
 
@@ -60,7 +60,7 @@ def check_relative_period(question: str) -> None:
     >>> check_relative_period("Show me revenue for this quarter")
     Traceback (most recent call last):
     ...
-    nl2sql.planner.reading.NotUnderstood: “this quarter” is relative to today, which the data does not know; name the period (such as “in 1997”).
+    nl2sql.planner.unread.NotUnderstood: “this quarter” is relative to today, which the data does not know; name the period (such as “in 1997”).
     >>> check_relative_period("revenue per quarter in 1997")
     >>> check_relative_period("revenue in the last quarter of 1997")
     """

@@ -11,17 +11,9 @@ from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
 from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Measure, Order
 from nl2sql.planner.timefilters import Period
+from nl2sql.planner.unread import NotUnderstood as NotUnderstood  # re-exported: its old home, used across the planner
 
 _IGNORABLE = frozenset({"stop", "list"})
-
-
-class NotUnderstood(Exception):
-    """A part of the question the planner cannot map; ``words`` are shown to the user."""
-
-    def __init__(self, reason: str, words: tuple[str, ...] = ()) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.words = words
 
 
 @dataclass

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from nl2sql.planner.matching import Item
+from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.words import word_list
 
 _DURING_OR_UNTIL = frozenset({"through", "thru", "throughout"})   # opening a period: during it, or until its end
@@ -110,8 +111,6 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
         start, end, nxt = point
         if op == "<=" and lead.text.lower() in _DURING_OR_UNTIL:
             # "revenue month by month through 1995": during 1995, or everything up to its end? Not a guess.
-            from nl2sql.planner.reading import NotUnderstood
-
             raise NotUnderstood("“through” a period may mean during it or up to its end; say “in” or “up to the "
                                 "end of”.", (lead.text,))
         each = None
