@@ -17,6 +17,7 @@ import pytest
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.planner import plan
+from tests.planner_cases import assert_answered, assert_declined
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -95,21 +96,12 @@ def logistics(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb
 
 
 def _declines(model: SemanticModel, question: str, words: str) -> None:
-    c = plan(question, model)
-    assert c.sql is None, (question, c.sql)
-    if words:
-        assert words in [w.lower() for w in c.unknown_words], (question, c.unknown_words, c.abstain_reason)
+    assert_declined(plan(question, model), question, words)
 
 
 def _answers(con: duckdb.DuckDBPyConnection, model: SemanticModel, question: str, has: list[str],
              lacks: list[str]) -> None:
-    c = plan(question, model)
-    assert c.sql is not None, (question, c.abstain_reason)
-    for part in has:
-        assert part in c.sql, (question, part, c.sql)
-    for part in lacks:
-        assert part not in c.sql, (question, part, c.sql)
-    con.execute(c.sql).fetchall()        # and it runs
+    assert_answered(con, plan(question, model), question, has, lacks)
 
 
 @pytest.mark.parametrize(("question", "words"), DEMO_DECLINED)

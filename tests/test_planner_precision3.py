@@ -17,6 +17,7 @@ import pytest
 from catalog_semantics.model import SemanticModel
 from nl2sql.planner import plan
 from nl2sql.planner.turns import plan_turn
+from tests.planner_cases import assert_answered, assert_declined
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -126,12 +127,7 @@ def test_answers(question: str, has: list[str], lacks: list[str],
                  gym: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     con, model = gym
     c = plan(question, model, columns="helpful" if model.answer_columns == "helpful" else "asked")  # as served
-    assert c.sql is not None, (question, c.abstain_reason)
-    for part in has:
-        assert part in c.sql, (question, part, c.sql)
-    for part in lacks:
-        assert part not in c.sql, (question, part, c.sql)
-    con.execute(c.sql).fetchall()
+    assert_answered(con, c, question, has, lacks)
 
 
 @pytest.mark.parametrize(("question", "words"), DECLINED)
@@ -146,19 +142,10 @@ def test_turns(turns: list[str], has: list[str], lacks: list[str],
                gym: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     con, model = gym
     history = _history(model, turns[:-1])
-    c = plan_turn(turns[-1], model, history)
-    assert c.sql is not None, (turns, c.abstain_reason)
-    for part in has:
-        assert part in c.sql, (turns, part, c.sql)
-    for part in lacks:
-        assert part not in c.sql, (turns, part, c.sql)
-    con.execute(c.sql).fetchall()
+    assert_answered(con, plan_turn(turns[-1], model, history), turns, has, lacks)
 
 
 @pytest.mark.parametrize(("turns", "words"), TURNS_DECLINED)
 def test_turns_declined(turns: list[str], words: str, gym: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     model = gym[1]
-    c = plan_turn(turns[-1], model, _history(model, turns[:-1]))
-    assert c.sql is None, (turns, c.sql)
-    if words:
-        assert words in [w.lower() for w in c.unknown_words], (turns, c.unknown_words, c.abstain_reason)
+    assert_declined(plan_turn(turns[-1], model, _history(model, turns[:-1])), turns, words)
