@@ -26,6 +26,7 @@ from nl2sql.planner.followup import (
     read_edit,
     starts_as_followup,
 )
+from nl2sql.planner.followup_checks import check_followup
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import Lexicon, lexicon_for
 from nl2sql.planner.reading import NotUnderstood
@@ -88,6 +89,7 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
     fragment = isinstance(alone, NotUnderstood) or (bool(previous.measures) and not alone[0].measures)
     if edit is not None and edit.acts and (edit.marked or fragment):
         spec = edited_default(previous, apply_edit(previous, edit, lex, join_graph(model), question), question, lex)
+        check_followup(question, edit, previous, spec, lex)
         return spec, ["follow-up: the previous question, changed"], 0.8
     if isinstance(alone, NotUnderstood):
         raise alone
