@@ -5,6 +5,8 @@ cut at the length limit. ``--stub b`` (tests/imperfect_llm_b.py): per-question d
 and questions back, and temperature-aware sampling (one mode at temperature 0). ``--stub c`` (tests/imperfect_llm_c.py):
 written blind from the issue's one-line spec by a helper who never saw the LLM path; hardness-dependent gold, single
 sqlglot edits, replies cut wherever the token budget ends (sometimes right after a complete wrong query), prose.
+``--stub d`` (tests/imperfect_llm_d.py): also blind; its own process (so ``--server`` does not apply), hardness-set
+gold odds, per-question mistake habits, cuts mid-query, before a clause or after the query, questions back.
 
 ``--server`` says how the server draws its replies (tests/server_behaviours.py), so selection is also measured
 against servers unlike the two stubs: ``indexed`` (each choice of a request drawn by its index, the stubs' own
@@ -12,7 +14,7 @@ way), ``ignore-n`` (the same, one choice whatever ``n`` asks), ``per-request`` (
 identical requests get identical replies), ``per-request-one`` (that, one choice a request), ``per-prompt`` (a
 draw per messages alone: every choice of a request the same, seed and temperature ignored).
 
-    NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--stub a|b|c] [--seed 7] [--limit N]
+    NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--stub a|b|c|d] [--seed 7] [--limit N]
         [--server indexed|ignore-n|per-request|per-request-one|per-prompt]
     ... candidates_spider.py --candidates 1,5 --p-gold 1 --p-cut 0      # the perfect oracle: must be 100%
 """
@@ -36,6 +38,7 @@ import sqlglot.errors
 from tests.imperfect_llm import ImperfectModel
 from tests.imperfect_llm_b import ImperfectModelB, load
 from tests.imperfect_llm_c import ImperfectModelC, load_spider
+from tests.imperfect_llm_d import StubProcess
 from tests.server_behaviours import SERVERS, server_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +61,7 @@ def main() -> None:
     parser.add_argument("--candidates", default="1,5")
     parser.add_argument("--p-gold", type=float, default=0.45, help="1 with --p-cut 0: the perfect oracle")
     parser.add_argument("--p-cut", type=float, default=0.15)
-    parser.add_argument("--stub", choices=("a", "b", "c"), default="a", help="which imperfect model (see above)")
+    parser.add_argument("--stub", choices=("a", "b", "c", "d"), default="a", help="which imperfect model (see above)")
     parser.add_argument("--server", choices=SERVERS, default="indexed", help="how the server draws (see above)")
     args = parser.parse_args()
     spider = Path(os.environ.get("NL2SQL_SPIDER_DIR", ROOT.parent / "shared" / "benchmarks" / "spider"))
@@ -69,13 +72,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cuts = Path(tmp) / "cuts.jsonl"
         if args.stub == "a":
-            model: ImperfectModel | ImperfectModelB | ImperfectModelC = ImperfectModel(
+            model: ImperfectModel | ImperfectModelB | ImperfectModelC | None = ImperfectModel(
                 gold, seed=args.seed, p_gold=args.p_gold, p_cut=args.p_cut, cut_log=cuts)
         elif args.stub == "b":
             model = ImperfectModelB(*load(spider), seed=args.seed, cut_log=cuts)
-        else:
+        elif args.stub == "c":
             model = ImperfectModelC(*load_spider(spider), seed=args.seed, log=cuts)
-        with server_for(args.server, model) as stub:
+        else:
+            model = None
+        with (StubProcess(spider / "dev.json", log=cuts, seed=args.seed) if model is None
+              else server_for(args.server, model)) as stub:
             for n in (int(x) for x in args.candidates.split(",")):
                 run = Path(tmp) / f"n{n}"
                 env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_BASE_URL": stub.url, "OPENAI_API_KEY": "stub",
