@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nl2sql.planner.lexicon import Concept
 from nl2sql.planner.intent_guards import MeasureGuards
 from nl2sql.planner.reading import (
     NotUnderstood,
+    Target,
     _one,
     _outer_function,
     _plural,
+    _ref,
 )
 from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
@@ -27,7 +28,7 @@ _QUANTITY_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("me
 class RankingSteps(MeasureGuards):
     """Steps for aggregates, superlatives, groupings and sorting; mixed into ``Reader``."""
 
-    def _target(self, j: int, fn: str = "") -> tuple[str, object] | None:
+    def _target(self, j: int, fn: str = "") -> Target | None:
         """What an aggregate or superlative at j-1 applies to: a metric, a table (rows), a column or
         the rows meeting a named filter."""
         it = self.at(j)
@@ -41,12 +42,11 @@ class RankingSteps(MeasureGuards):
             j += 1
             it = nxt
         if it is not None and (j in self.via_tables or j in self.qualifiers):
-            if j in self.qualifiers and self.table(j) is not None:
-                t = self.table(j)
+            if j in self.qualifiers and (t := self.table(j)) is not None:
                 self.used.add(j)
                 if fn == "count":        # "how many customers have a balance above ...": count rows
                     return ("table", t)
-                self.r.entities.append((t, j, _plural(it.text)))  # type: ignore[arg-type]
+                self.r.entities.append((t, j, _plural(it.text)))
             j += 1
             it = self.at(j)
         if it is None or j in self.used or it.kind != "concept":
@@ -59,8 +59,7 @@ class RankingSteps(MeasureGuards):
             return ("metric", m)
         if fn not in ("", "count") and len(numeric) == 1:
             self.used.add(j)
-            c = numeric[0]
-            return ("column", ColRef(c.table, c.column, self.r.vias.get(j)))
+            return ("column", _ref(numeric[0], self.r.vias.get(j)))
         t = self.table(j)
         c = self.col(j)
         if t is not None and (c is None or c.table == t):
@@ -85,13 +84,13 @@ class RankingSteps(MeasureGuards):
     def _agg_functions(self, j: int) -> tuple[list[str], bool, int]:
         """'average and maximum', 'number of distinct': the functions named together, whether DISTINCT,
         and where what they apply to begins."""
-        fns = [self.seq[j].cue("agg").arg]  # type: ignore[union-attr]
+        fns = [self.seq[j].arg("agg")]
         k = j + 1
         while (it := self.at(k)) is not None and k not in self.used and (it.has("agg", "extreme", "and")):
             if it.has("agg"):
-                fns.append(it.cue("agg").arg)  # type: ignore[union-attr]
+                fns.append(it.arg("agg"))
             elif it.has("extreme"):
-                fns.append(it.cue("extreme").arg)  # type: ignore[union-attr]
+                fns.append(it.arg("extreme"))
             self.used.add(k)
             k += 1
         fns = list(dict.fromkeys(fns))
@@ -116,13 +115,13 @@ class RankingSteps(MeasureGuards):
                 return                   # "total revenue", "total order value": the metric is a total
             raise NotUnderstood("I could not tell what to count or total.", (self.seq[j].text,))
         if target[0] == "table":
-            self._check_rows_total(j, k, fns, str(target[1]))
+            self._check_rows_total(j, k, fns, target[1])
         if fns == ["avg", "count"] and target[0] == "table":
             # "the average number of line items per order": rows per member of the group named next
             per = self._per_entity(k + 1)
             if per is None:
                 raise NotUnderstood("Average number per what?", (self.seq[j].text,))
-            self.r.measures.append(Measure("rows_per", target[1], "avg", metric=per))  # type: ignore[arg-type]
+            self.r.measures.append(Measure("rows_per", target[1], "avg", metric=per))
             return
         self.new_measure = False
         prev = self.at(j - 1)
@@ -163,19 +162,20 @@ class RankingSteps(MeasureGuards):
         it = self.at(k)
         return it is not None and it.kind == "concept" and _one(it, "metric") is not None
 
-    def _measure(self, fn: str, distinct: bool, target: tuple[str, object], word: str) -> Measure:
-        kind, obj = target
-        if kind == "metric":
-            m: Concept = obj  # type: ignore[assignment]
+    def _measure(self, fn: str, distinct: bool, target: Target, word: str) -> Measure:
+        if target[0] == "metric":
+            m = target[1]
             if fn not in ("sum", "count") and fn != _outer_function(self.lex, m):
                 raise NotUnderstood(f"“{word} {m.name}” is not a measure I know how to compute.", (word,))
             return Measure("metric", m.table, metric=m.name)
-        if kind == "table":
-            t: str = obj  # type: ignore[assignment]
+        if target[0] == "table":
+            t = target[1]
             if fn not in ("count", "sum"):
                 raise NotUnderstood(f"I cannot take the {word} of a table.", (word,))
             return Measure("rows", t, "count")
-        c: ColRef = obj  # type: ignore[assignment]
+        if target[0] == "measure":       # only a superlative's own aggregate is one (``_extreme``)
+            raise LookupError("a measure read already is not a target of another aggregate")
+        c = target[1]
         info = self.info(c.table)
         if fn == "count" and c.column in info.numeric and not distinct:
             return Measure("agg", c.table, "sum", col=c)      # "how many units" adds the units up
@@ -199,11 +199,11 @@ class RankingSteps(MeasureGuards):
             # "cars that do not have the minimum horsepower": not the lowest is a set difference
             raise NotUnderstood("I cannot leave out the highest or lowest; ask for it directly.",
                                 (self.seq[self.neg_at].text, self.seq[j].text))
-        desc = self.seq[j].cue("extreme").arg == "max"  # type: ignore[union-attr]
+        desc = self.seq[j].arg("extreme") == "max"
         k = j + 1
         it = self.at(k)
         if it is not None and k not in self.used and it.has("agg"):
-            fn = it.cue("agg").arg  # type: ignore[union-attr]
+            fn = it.arg("agg")
             self.used.add(k)
             target = self._target(k + 1, fn)
             if target is None:
@@ -215,7 +215,7 @@ class RankingSteps(MeasureGuards):
         found = self._adjective_target(j)
         if found is not None:
             desc, target = found
-            t = self.table(j + 1) if self.at(j + 1) is not None and self.at(j + 1).kind == "concept" else None  # type: ignore[union-attr]
+            t = self.table(j + 1) if (after := self.at(j + 1)) is not None and after.kind == "concept" else None
             if t is None and (j + 2) < len(self.seq) and (j + 1) in self.used:
                 t = self.table(j + 2)
             if t is not None:                    # "the cheapest part": the part is the subject
@@ -231,14 +231,14 @@ class RankingSteps(MeasureGuards):
         counting = self.seq[j].text.lower() in ("most", "fewest", "least", "the most", "the fewest")
         if target[0] == "table" and not counting:
             # "the 10 best-selling products by revenue": the products are ranked by a measure named later
-            self.r.entities.append((target[1], k, _plural(self.seq[k].text)))  # type: ignore[arg-type]
+            self.r.entities.append((target[1], k, _plural(self.seq[k].text)))
             self.r.orders.append(Order(desc))
             if self.r.limit is None and not _plural(self.seq[k].text):
                 self.r.limit = 1
             return
         self.r.extremes.append((desc, target, j))
 
-    def _adjective_target(self, j: int) -> tuple[bool, tuple[str, object]] | None:
+    def _adjective_target(self, j: int) -> tuple[bool, Target] | None:
         """'the oldest singer', 'the 10 most expensive parts': the degree adjective names the column."""
         words = self.seq[j].text.lower().split()
         nxt = self.at(j + 1)
@@ -251,7 +251,7 @@ class RankingSteps(MeasureGuards):
         desc, nouns = ADJECTIVE_ATTRIBUTES[adjective]
         if k is None and words[0] in ("least", "less"):
             desc = not desc
-        elif k is not None and self.seq[j].cue("extreme") and self.seq[j].cue("extreme").arg == "min":  # type: ignore[union-attr]
+        elif k is not None and self.seq[j].has("extreme") and self.seq[j].arg("extreme") == "min":
             desc = not desc                      # "least expensive"
         tables = [t for t, _, _ in self.r.entities] + [t for n in (j + 1, j + 2, j + 3)
                                                         if (t := self.table(n) or self._value_table(n))]
@@ -277,13 +277,13 @@ class RankingSteps(MeasureGuards):
         n = None
         if nxt is not None and nxt.kind == "number" and nxt.number and nxt.number == int(nxt.number):
             n = int(nxt.number)
-        elif nxt is not None and nxt.has("numword") and int(nxt.cue("numword").arg) > 1:  # type: ignore[union-attr]
-            n = int(nxt.cue("numword").arg)  # type: ignore[union-attr]
+        elif nxt is not None and nxt.has("numword") and int(nxt.arg("numword")) > 1:
+            n = int(nxt.arg("numword"))
         if n is None:
             return False
         self.used.add(j + 1)
         self.r.limit = n
-        self.r.orders.append(Order(self.seq[j].cue("top").arg == "desc"))  # type: ignore[union-attr]
+        self.r.orders.append(Order(self.seq[j].arg("top") == "desc"))
         return True
 
     def _mode(self, j: int) -> None:
@@ -296,9 +296,9 @@ class RankingSteps(MeasureGuards):
         if n is not None and n == int(n) and n > 0:
             self.used.add(j - 1)                  # "the 3 most common container types"
         if target[0] == "column":
-            self.r.dims.append(Dim(target[1]))  # type: ignore[arg-type]
+            self.r.dims.append(Dim(target[1]))
         else:
-            self.r.entities.append((target[1], j + 1, False))  # type: ignore[arg-type]
+            self.r.entities.append((target[1], j + 1, False))
         self.r.measures.append(Measure("rows", "", "count", hidden=True))
         self.r.orders.append(Order(True, measure=len(self.r.measures) - 1))
         self.r.limit = int(n) if n is not None and n == int(n) and n > 0 else 1

@@ -36,6 +36,14 @@ class Item:
     def has(self, *kinds: str) -> bool:
         return any(c.kind in kinds for c in self.cues)
 
+    def arg(self, kind: str) -> str:
+        """The argument of this item's cue of that kind; callers check ``has(kind)`` first, so a missing cue
+        is a bug in the caller (``LookupError``, which the planner reports as a failure, never as an answer)."""
+        found = self.cue(kind)
+        if found is None:
+            raise LookupError(f"no {kind!r} cue in {self.text!r}")
+        return found.arg
+
 
 def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
     tokens = tuple(_correct(t, lex, tokens[n + 1] if n + 1 < len(tokens) else None)
@@ -80,7 +88,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
 
 
 def _cue_before_longer(tokens: tuple[Token, ...], i: int, found: Item | None, lex: Lexicon,
-                       cues: dict) -> Item | None:
+                       cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> Item | None:
     """'total compensation paid': when a name begins with a function word ("total compensation") and a longer
     name starts right after it ("compensation paid"), the word is the function word and the longer name wins,
     so no word is left over."""
@@ -132,7 +140,7 @@ def _singular_words(text: str) -> tuple[str, ...]:
     return tuple(singular(w) for w in words(text))
 
 
-def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Item | None:
+def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> Item | None:
     longest = min(len(tokens) - i, max(lex.max_len, 6))
     for length in range(longest, 0, -1):
         span = tokens[i:i + length]
