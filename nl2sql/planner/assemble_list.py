@@ -93,9 +93,9 @@ class ListingAssembler(GroupingAssembler):
         r = self.r
         measures = []
         for desc, target, _pos in r.extremes:
-            kind, obj = target  # type: ignore[misc]
-            if kind != "column":
+            if target[0] != "column":
                 raise NotUnderstood("Highest or lowest among what? Name what to compare.", ())
+            obj = target[1]
             measures.append(Measure("agg", obj.table, "max" if desc else "min", col=obj))
         r.extremes = []
         r.measures = measures
@@ -268,9 +268,9 @@ class ListingAssembler(GroupingAssembler):
         asked_at = min([pos for _, pos in r.projections if pos >= 0] + [pos for _, pos, _ in r.entities],
                        default=10**6)
         for desc, target, _pos in r.extremes:
-            kind, obj = target  # type: ignore[misc]
-            if kind != "column" or not self.up(base, obj.table, obj.via):
+            if target[0] != "column" or not self.up(base, target[1].table, target[1].via):
                 raise NotUnderstood("Ranking a list by a total is not something I can do yet.", ())
+            obj = target[1]
             info = self.lex.tables[obj.table]
             if obj.column not in info.numeric and obj.column not in info.dates:
                 # "the most employees" over a column stored as text: its highest is the last alphabetically
