@@ -16,7 +16,7 @@ from nl2sql.planner.unread import NotUnderstood as NotUnderstood  # re-exported:
 
 _IGNORABLE = frozenset({"stop", "list"})
 
-# What an aggregate or superlative applies to (``RankingSteps._target``), tagged by kind: a metric, a table's
+# What an aggregate or superlative applies to (``AggregateSteps._target``), tagged by kind: a metric, a table's
 # rows, a column, or a measure already read (its index in ``Reading.measures``).
 Target = (tuple[Literal["metric"], Concept] | tuple[Literal["table"], str] | tuple[Literal["column"], ColRef]
           | tuple[Literal["measure"], int])
