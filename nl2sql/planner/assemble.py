@@ -10,6 +10,7 @@ from nl2sql.planner.assemble_list import ListingAssembler
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.lexicon import Concept
 from nl2sql.planner.lexicon_names import TableInfo
+from nl2sql.planner.reading import Target, column_targets
 from nl2sql.planner.spec import (
     ColRef,
     Measure,
@@ -40,8 +41,8 @@ class Assembler(ListingAssembler):
         """'Which month had the highest consumption?': the group whose total is highest, not every group's
         largest single row; ranked by the one metric that adds the column up, else declined naming the word."""
         r = self.r
-        targets: list[tuple[bool, object, int]] = []
-        for desc, (_kind, col), pos in r.extremes:  # type: ignore[misc]
+        targets: list[tuple[bool, Target, int]] = []
+        for desc, col, pos in column_targets(r.extremes):
             names = [m.name for m in self.lex.metrics.values()
                      if m.table.lower() == col.table and _sums_column(m.sql, col.column, self.lex.dialect)]
             if len(names) != 1:
@@ -62,11 +63,11 @@ class Assembler(ListingAssembler):
         if r.share:
             return self._share()
         if r.words[:1] == ("which",) and (r.dims or r.unit_dims) and r.extremes and not r.measures \
-                and all(t[1][0] == "column" for t in r.extremes):  # type: ignore[index]
+                and all(t[1][0] == "column" for t in r.extremes):
             self._rank_groups_by_total()
-        if (r.dims or r.unit_dims) and r.extremes and all(t[1][0] == "column" for t in r.extremes):  # type: ignore[index]
+        if (r.dims or r.unit_dims) and r.extremes and all(t[1][0] == "column" for t in r.extremes):
             # "the maximum weight for each type of pet": per group, not the single heaviest row
-            for desc, (_kind, obj), _pos in r.extremes:  # type: ignore[misc]
+            for desc, obj, _pos in column_targets(r.extremes):
                 m = Measure("agg", obj.table, "max" if desc else "min", col=obj)
                 if m not in r.measures:          # "... List the maximum weight and pet type": named twice
                     r.measures.append(m)
@@ -90,7 +91,7 @@ class Assembler(ListingAssembler):
             # "What is the minimum retail price of a product?": the value asked for, not the product
             r.entities = []
             return self._scalar_extreme()
-        if r.measures or any(t[1][0] in ("metric", "table", "measure") for t in r.extremes):  # type: ignore[index]
+        if r.measures or any(t[1][0] in ("metric", "table", "measure") for t in r.extremes):
             return self._aggregate()
         if r.extremes and not self._subject() and not r.projections:
             return self._scalar_extreme()

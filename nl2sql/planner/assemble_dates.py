@@ -218,7 +218,9 @@ def _year_comparison(start: date | None, end: date | None) -> tuple[str, int] | 
         return None
     if start is not None and end is not None:
         return ("=", start.year) if end.year - start.year == 1 else None
-    return (">=", start.year) if start is not None else ("<", end.year)  # type: ignore[union-attr]
+    if start is not None:
+        return (">=", start.year)
+    return ("<", end.year) if end is not None else None
 
 
 def _filter_columns(sql: str, lex: Lexicon) -> list[str]:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from catalog_semantics.text import stem
 from nl2sql.planner.assemble_tables import TablesAssembler
 from nl2sql.planner.intent import NotUnderstood
+from nl2sql.planner.reading import Target
 from nl2sql.planner.spec import (
     ColRef,
     Dim,
@@ -50,7 +51,7 @@ class GroupingAssembler(TablesAssembler):
                 table = subject or r.dims[0].col.table
                 measures[i] = replace(m, table=table)
         for _desc, target, _pos in r.extremes:
-            if target[0] in ("metric", "table"):  # type: ignore[index]
+            if target[0] in ("metric", "table"):
                 self._measure_index(target, measures)
         return measures
 
@@ -183,16 +184,15 @@ class GroupingAssembler(TablesAssembler):
         return any(c.kind == "value" and c.table == ref.table and c.column == ref.column
                    for cs in self.lex.values.values() for c in cs)
 
-    def _measure_index(self, target: object, measures: list[Measure]) -> int:
-        kind, obj = target  # type: ignore[misc]
-        if kind == "measure":
-            return obj
-        if kind == "metric":
-            m = Measure("metric", obj.table, metric=obj.name, hidden=True)
-        elif kind == "table":
-            m = Measure("rows", obj, "count", hidden=True)
+    def _measure_index(self, target: Target, measures: list[Measure]) -> int:
+        if target[0] == "measure":
+            return target[1]
+        if target[0] == "metric":
+            m = Measure("metric", target[1].table, metric=target[1].name, hidden=True)
+        elif target[0] == "table":
+            m = Measure("rows", target[1], "count", hidden=True)
         else:
-            m = Measure("agg", obj.table, "sum", col=obj)
+            m = Measure("agg", target[1].table, "sum", col=target[1])
             raise NotUnderstood("Highest or lowest of a column needs a grouping or a list.", ())
         for i, old in enumerate(measures):
             if replace(old, hidden=True) == m:

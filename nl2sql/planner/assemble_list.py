@@ -1,8 +1,8 @@
-"""Questions that list rows, ask when something happened, a share of a whole, or one extreme value."""
+"""Questions that list rows, ask when something happened, or one extreme value (a share of a whole: assemble_shares.py)."""
 
 from __future__ import annotations
 
-from nl2sql.planner.assemble_group import GroupingAssembler
+from nl2sql.planner.assemble_shares import ShareAssembler
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.spec import (
     ColRef,
@@ -17,43 +17,10 @@ from nl2sql.planner.words import word_list
 _AMOUNT_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("measure_units"))
 
 
-class ListingAssembler(GroupingAssembler):
+class ListingAssembler(ShareAssembler):
     each_listed: str | None = None       # the table a list names with "each" ("the unit rate of each tariff")
 
     # ------------------------------------------------------------------------------------------
-    def _share(self) -> QuerySpec:
-        r = self.r
-        if "ratio" in r.words and any(w in r.words for w in word_list("ratio_sides")):
-            # "ratio of urgent orders to low priority orders": two sides, each with its own condition
-            raise NotUnderstood("A ratio of two different things is not something I can compute yet.", ("ratio",))
-        plain = [c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare")]
-        if r.share_conditions and plain:
-            # "what fraction of late items were shipped by TRUCK": which condition is the part and which
-            # the whole depends on word order the reading does not keep; do not guess
-            raise NotUnderstood("I could not tell which condition is the part and which the whole.",
-                                tuple(c.text for c in r.share_conditions + plain))
-        if not r.share_conditions:
-            # "share of orders that are urgent": plain conditions are what the share is of
-            r.share_conditions = [c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare")]
-            r.conditions = [c for c in r.conditions if c not in r.share_conditions]
-        if not r.share_conditions and (r.dims or r.unit_dims) and any(m.kind == "metric" for m in r.measures):
-            return self._share_of_total()
-        if not r.share_conditions:
-            raise NotUnderstood("A share of what? Name the condition.", ())
-        metric = next((m for m in r.measures if m.kind == "metric"), None)
-        table = r.share_table or (metric.table if metric else None) or self._subject() \
-            or r.share_conditions[0].table
-        m = Measure("share", table, metric=metric.metric if metric else "", share_of=tuple(r.share_conditions),
-                    fn="percent" if r.percent else "")
-        dims = [self._resolve_dim(d) for d in r.dims] + self._grain_dims(table)
-        for c in r.share_conditions:
-            if not self.up(table, c.table, c.col.via if c.col else None):
-                raise NotUnderstood("That share would count some rows more than once.", (c.text,))
-        conditions = self._conditions(table)
-        orders = [Order(False, dim=i) for i, d in enumerate(dims) if d.grain] or \
-            ([Order(True, measure=0)] if dims else [])
-        return QuerySpec(table, (m,), tuple(dims), (), tuple(conditions), (), tuple(orders), None, False)
-
     def _when(self) -> QuerySpec:
         """'When was the first order placed and when was the last one?': earliest and latest dates."""
         r = self.r
@@ -79,23 +46,13 @@ class ListingAssembler(GroupingAssembler):
         r.when, r.entities, r.orders = [], [], []
         return self._aggregate()
 
-    def _share_of_total(self) -> QuerySpec:
-        """'what share of revenue does each region contribute': each group's part of the whole."""
-        r = self.r
-        metric = next(m for m in r.measures if m.kind == "metric")
-        r.share = False
-        r.measures = [Measure("share", metric.table, metric=metric.metric, fn="total_percent" if r.percent
-                              else "total")]
-        spec = self._aggregate()
-        return spec
-
     def _scalar_extreme(self) -> QuerySpec:
         r = self.r
         measures = []
         for desc, target, _pos in r.extremes:
-            kind, obj = target  # type: ignore[misc]
-            if kind != "column":
+            if target[0] != "column":
                 raise NotUnderstood("Highest or lowest among what? Name what to compare.", ())
+            obj = target[1]
             measures.append(Measure("agg", obj.table, "max" if desc else "min", col=obj))
         r.extremes = []
         r.measures = measures
@@ -268,9 +225,9 @@ class ListingAssembler(GroupingAssembler):
         asked_at = min([pos for _, pos in r.projections if pos >= 0] + [pos for _, pos, _ in r.entities],
                        default=10**6)
         for desc, target, _pos in r.extremes:
-            kind, obj = target  # type: ignore[misc]
-            if kind != "column" or not self.up(base, obj.table, obj.via):
+            if target[0] != "column" or not self.up(base, target[1].table, target[1].via):
                 raise NotUnderstood("Ranking a list by a total is not something I can do yet.", ())
+            obj = target[1]
             info = self.lex.tables[obj.table]
             if obj.column not in info.numeric and obj.column not in info.dates:
                 # "the most employees" over a column stored as text: its highest is the last alphabetically

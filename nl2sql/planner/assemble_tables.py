@@ -98,7 +98,7 @@ class TablesAssembler(DatedAssembler):
             node = sqlglot.parse_one(f.sql)
         except sqlglot.errors.ParseError:
             return None
-        ops = {exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">=", exp.EQ: "="}
+        ops: dict[type[exp.Expr], str] = {exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">=", exp.EQ: "="}
         op = ops.get(type(node))
         if op is None or not isinstance(node.this, exp.Column) or not isinstance(node.expression, exp.Literal):
             return None

@@ -12,7 +12,7 @@ from nl2sql.planner.defaults import default_filter
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.compile_base import _CMP, _name
 from nl2sql.planner.compile_exists import ExistsCompiler
-from nl2sql.planner.spec import Having, Order
+from nl2sql.planner.spec import Having, Order, column_of
 
 
 class Compiler(ExistsCompiler):
@@ -49,7 +49,7 @@ class Compiler(ExistsCompiler):
             query = query.join(table, on=on)
         return query
 
-    def _where_all(self) -> list[exp.Expression]:
+    def _where_all(self) -> list[exp.Expr]:
         """The WHERE conditions: the spec's own, EXISTS for child tables, the base table's default rows."""
         s = self.spec
         where = [self._where(c) for c in self._main_conditions()] + self._exists()
@@ -59,12 +59,12 @@ class Compiler(ExistsCompiler):
                 where.append(self.model_sql(f.sql, table, (), alias=s.base))
         return where
 
-    def _dimensions(self) -> tuple[list[exp.Expression], list[exp.Expression], list[exp.Expression]]:
+    def _dimensions(self) -> tuple[list[exp.Expr], list[exp.Expr], list[exp.Expr]]:
         """The groupings: their SELECT items (named), GROUP BY keys, and expressions (for ORDER BY)."""
         self._names: set[str] = set()
-        select: list[exp.Expression] = []
-        group: list[exp.Expression] = []
-        dim_exprs: list[exp.Expression] = []
+        select: list[exp.Expr] = []
+        group: list[exp.Expr] = []
+        dim_exprs: list[exp.Expr] = []
         for d in self.spec.dims:
             e = self._grain(self.column(d.col), d.grain)
             dim_exprs.append(e)
@@ -75,7 +75,7 @@ class Compiler(ExistsCompiler):
             group.append(e.copy())
         return select, group, dim_exprs
 
-    def _measures_shown(self, measure_exprs: list[exp.Expression], select: list[exp.Expression]) -> list[str | None]:
+    def _measures_shown(self, measure_exprs: list[exp.Expr], select: list[exp.Expr]) -> list[str | None]:
         """Adds the shown measures to SELECT; their names (None for a hidden one)."""
         names: list[str | None] = []
         for m, e in zip(self.spec.measures, measure_exprs):
@@ -88,16 +88,16 @@ class Compiler(ExistsCompiler):
         return names
 
     @staticmethod
-    def _having(h: Having, e: exp.Expression) -> exp.Expression:
+    def _having(h: Having, e: exp.Expr) -> exp.Expr:
         if len(h.values) == 2:
             return exp.Between(this=e, low=exp.Literal.number(h.values[0]), high=exp.Literal.number(h.values[1]))
         return _CMP[h.op if h.op in _CMP else ">"](this=e, expression=exp.Literal.number(h.values[0]))
 
-    def _order_key(self, o: Order, measure_names: list[str | None], measure_exprs: list[exp.Expression],
-                   dim_exprs: list[exp.Expression]) -> exp.Expression:
+    def _order_key(self, o: Order, measure_names: list[str | None], measure_exprs: list[exp.Expr],
+                   dim_exprs: list[exp.Expr]) -> exp.Expr:
         if o.measure is not None:
             name = measure_names[o.measure]
             return exp.column(name) if name else measure_exprs[o.measure].copy()
         if o.dim is not None:
             return dim_exprs[o.dim].copy()
-        return self.column(o.col)  # type: ignore[arg-type]
+        return self.column(column_of(o))

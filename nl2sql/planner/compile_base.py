@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlglot import exp
 
@@ -10,6 +11,9 @@ from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Edge, JoinGraph, Path
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.spec import ColRef, Condition, QuerySpec
+
+# The joins that reach a table, one (src, dst, src_cols) per step: the key of the table's alias
+PathKey = tuple[tuple[str, str, tuple[str, ...]], ...]
 
 
 _CMP = {"=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}
@@ -24,9 +28,9 @@ class CompilerBase:
         self.lex = lex
         self.graph = graph
         self.dialect = dialect
-        self.aliases: dict[tuple[tuple[str, str, tuple[str, ...]], ...], str] = {(): spec.base}
+        self.aliases: dict[PathKey, str] = {(): spec.base}
         self.used_names: set[str] = {spec.base}
-        self.joins: list[tuple[exp.Expression, exp.Expression]] = []
+        self.joins: list[tuple[exp.Expr, exp.Expr]] = []
         self.joined_down = False                # a child table is joined (see _join_instead)
 
     # ---- tables and joins -----------------------------------------------------------------------
@@ -67,7 +71,7 @@ class CompilerBase:
             alias = self.aliases[key]
         return alias
 
-    def column(self, ref: ColRef, alias: str | None = None) -> exp.Expression:
+    def column(self, ref: ColRef, alias: str | None = None) -> exp.Expr:
         """A column of the query; one the overlay retyped (numbers stored as text) is read through a CAST, so
         it compares and adds up as its declared type, never alphabetically."""
         a = alias or self.alias_for(ref.table, ref.via)
@@ -78,7 +82,7 @@ class CompilerBase:
         return col
 
     # ---- expressions ----------------------------------------------------------------------------
-    def literal(self, ref: ColRef | None, value: object) -> exp.Expression:
+    def literal(self, ref: ColRef | None, value: object) -> exp.Expr:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             if ref is not None and ref.column not in self.lex.tables[ref.table].numeric and \
                     ref.column not in self.lex.tables[ref.table].keys:
@@ -87,13 +91,13 @@ class CompilerBase:
             return exp.Literal.number(int(value) if value == int(value) else value)
         return exp.Literal.string(str(value))
 
-    def date_literal(self, d: object) -> exp.Expression:
-        text = exp.Literal.string(d.isoformat())  # type: ignore[attr-defined]
+    def date_literal(self, d: date) -> exp.Expr:
+        text = exp.Literal.string(d.isoformat())
         if self.dialect in ("sqlite", "mysql"):
             return text
         return exp.cast(text, "DATE")
 
-    def _grain(self, col: exp.Expression, grain: str | None) -> exp.Expression:
+    def _grain(self, col: exp.Expr, grain: str | None) -> exp.Expr:
         if grain is None or grain == "day":
             return col
         if self.dialect == "sqlite":
@@ -116,7 +120,7 @@ class CompilerBase:
         if path is None:
             raise NotUnderstood(f"I could not relate {c.table}.", (c.text,))
         alias = base_alias
-        key: tuple = ()
+        key: PathKey = ()
         for edge in path:
             key = key + ((edge.src, edge.dst, edge.src_cols),)
             if key not in self.aliases:
@@ -127,7 +131,7 @@ class CompilerBase:
         return alias
 
 
-def _join_on(edge: Edge, left: str, right: str) -> exp.Expression:
+def _join_on(edge: Edge, left: str, right: str) -> exp.Expr:
     return exp.and_(*[
         exp.EQ(this=exp.column(sc, table=left, quoted=_needs_quotes(sc)),
                expression=exp.column(dc, table=right, quoted=_needs_quotes(dc)))
@@ -150,12 +154,12 @@ def _name(text: str, taken: set[str]) -> str:
     return name
 
 
-def _sqlite_grain(col: exp.Expression, grain: str) -> exp.Expression:
+def _sqlite_grain(col: exp.Expr, grain: str) -> exp.Expr:
     """SQLite has no YEAR/MONTH/DATE_TRUNC: dates are ISO text, so STRFTIME cuts them."""
-    def part(fmt: str) -> exp.Expression:
+    def part(fmt: str) -> exp.Expr:
         return exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string(fmt), col.copy()])
 
-    def number(fmt: str) -> exp.Expression:
+    def number(fmt: str) -> exp.Expr:
         return exp.cast(part(fmt), "INTEGER")
 
     if grain == "year":

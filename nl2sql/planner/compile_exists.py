@@ -9,6 +9,7 @@ from sqlglot import exp
 
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.spec import Condition, QuerySpec
+from nl2sql.planner.compile_base import PathKey
 from nl2sql.planner.compile_terms import TermCompiler
 
 
@@ -20,13 +21,13 @@ class ExistsCompiler(TermCompiler):
     def _main_conditions(self) -> list[Condition]:
         return [c for c in self.spec.conditions if not self._is_down(c) and c.kind != "exists"]
 
-    def _where(self, c: Condition) -> exp.Expression:
+    def _where(self, c: Condition) -> exp.Expr:
         return self.condition(c)
 
-    def _exists(self) -> list[exp.Expression]:
+    def _exists(self) -> list[exp.Expr]:
         """Conditions across a one-to-many step: one EXISTS per child table, all its conditions inside."""
-        groups: dict[tuple, list[Condition]] = {}
-        order: list[tuple] = []
+        groups: dict[PathKey, list[Condition]] = {}
+        order: list[PathKey] = []
         for c in self.spec.conditions:
             if c.kind != "exists" and not self._is_down(c):
                 continue
@@ -67,7 +68,7 @@ class ExistsCompiler(TermCompiler):
             return positive[0]
         return None
 
-    def _joined_group(self, conds: list[Condition]) -> list[exp.Expression]:
+    def _joined_group(self, conds: list[Condition]) -> list[exp.Expr]:
         self.joined_down = True
         out = []
         for c in conds:
@@ -76,7 +77,7 @@ class ExistsCompiler(TermCompiler):
                 out.append(self.condition(c, alias))
         return out
 
-    def _exists_group(self, conds: list[Condition]) -> exp.Expression:
+    def _exists_group(self, conds: list[Condition]) -> exp.Expr:
         first = conds[0]
         path = self.path_to(first.table, first.col.via if first.col else None)
         k = next((i for i, e in enumerate(path) if not e.up), None)
@@ -89,7 +90,7 @@ class ExistsCompiler(TermCompiler):
         sub_alias = sub._new_alias(child.dst)
         sub.aliases = {(): sub_alias}
         sub.spec = QuerySpec(child.dst)
-        inner_conds: list[exp.Expression] = [
+        inner_conds: list[exp.Expr] = [
             exp.EQ(this=exp.column(dc, table=sub_alias), expression=exp.column(sc, table=outer_alias))
             for sc, dc in zip(child.src_cols, child.dst_cols)
         ]

@@ -9,11 +9,11 @@ from sqlglot import exp
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.compile_base import _AGG, _CMP, CompilerBase
-from nl2sql.planner.spec import Condition, Measure
+from nl2sql.planner.spec import Condition, Measure, column_of, range_bounds
 
 
 class TermCompiler(CompilerBase):
-    def condition(self, c: Condition, alias: str | None = None) -> exp.Expression:
+    def condition(self, c: Condition, alias: str | None = None) -> exp.Expr:
         if c.kind == "filter":
             f = self.lex.filters[c.filter_name]
             node = self.model_sql(f.sql, f.table, (), alias)
@@ -24,7 +24,7 @@ class TermCompiler(CompilerBase):
             node = self._column_condition(c, col)
         return exp.not_(node) if c.negated and c.kind not in ("in", "exists") else node
 
-    def _column_condition(self, c: Condition, col: exp.Column | None) -> exp.Expression:
+    def _column_condition(self, c: Condition, col: exp.Expr | None) -> exp.Expr:
         assert col is not None
         if c.kind == "in":
             values = [self.literal(c.col, v) for v in c.values]
@@ -33,8 +33,8 @@ class TermCompiler(CompilerBase):
             node = exp.In(this=col, expressions=values)
             return exp.not_(node) if c.negated else node
         if c.kind == "range":
-            start, end = c.values
-            parts = []
+            start, end = range_bounds(c)
+            parts: list[exp.Expr] = []
             if start is not None:
                 parts.append(exp.GTE(this=col.copy(), expression=self.date_literal(start)))
             if end is not None:
@@ -51,7 +51,7 @@ class TermCompiler(CompilerBase):
             return exp.Between(this=col, low=self.literal(c.col, low), high=self.literal(c.col, high))
         return _CMP[c.op](this=col, expression=self.literal(c.col, c.values[0]))
 
-    def model_sql(self, sql: str, table: str, joins: tuple[str, ...], alias: str | None = None) -> exp.Expression:
+    def model_sql(self, sql: str, table: str, joins: tuple[str, ...], alias: str | None = None) -> exp.Expr:
         """A metric's or filter's SQL, with each bare column bound to the table that has it."""
         try:
             node = sqlglot.parse_one(sql, read=self.lex.dialect)
@@ -74,7 +74,7 @@ class TermCompiler(CompilerBase):
             col.set("table", exp.to_identifier(a))
         return node
 
-    def measure(self, m: Measure) -> exp.Expression:
+    def measure(self, m: Measure) -> exp.Expr:
         if m.kind == "metric":
             metric = self.lex.metrics[m.metric]
             return self.model_sql(metric.sql, metric.table.lower(), tuple(j.lower() for j in metric.joins))
@@ -92,21 +92,21 @@ class TermCompiler(CompilerBase):
             if len(info.pk) != 1:
                 raise NotUnderstood(f"I cannot count each {m.metric} by a single key.", (m.metric,))
             per = exp.Count(this=exp.Distinct(expressions=[exp.column(info.pk[0], table=self.alias_for(m.metric))]))
-            rows: exp.Expression = exp.Mul(this=exp.Count(this=exp.Star()), expression=exp.Literal.number("1.0"))
+            rows: exp.Expr = exp.Mul(this=exp.Count(this=exp.Star()), expression=exp.Literal.number("1.0"))
             if self.dialect != "sqlite":     # 1.0 is a DECIMAL there: the ratio would come back as one
                 rows = exp.cast(exp.Count(this=exp.Star()), "DOUBLE")
             return exp.Div(this=rows, expression=per)
         if m.kind == "share" and m.fn in ("total", "total_percent"):
             part = self.measure(Measure("metric", m.table, metric=m.metric))
             whole = exp.Window(this=exp.Sum(this=part.copy()), over="OVER")
-            share = exp.Div(this=exp.Mul(this=part, expression=exp.Literal.number("1.0")), expression=whole)
+            share: exp.Expr = exp.Div(this=exp.Mul(this=part, expression=exp.Literal.number("1.0")), expression=whole)
             return exp.Mul(this=exp.Literal.number(100), expression=share) if m.fn == "total_percent" else share
         if m.kind == "share":
             share = self._share(m)
             return exp.Mul(this=exp.Literal.number("100.0"), expression=share) if m.fn == "percent" else share
         return self._aggregate(m)
 
-    def _share(self, m: Measure) -> exp.Expression:
+    def _share(self, m: Measure) -> exp.Expr:
         if True:
             cond = exp.and_(*[self.condition(c) for c in m.share_of])
             if not m.metric:
@@ -122,8 +122,8 @@ class TermCompiler(CompilerBase):
             return exp.Div(this=exp.Mul(this=part, expression=exp.Literal.number("1.0")), expression=total)
         raise AssertionError("unreachable")
 
-    def _aggregate(self, m: Measure) -> exp.Expression:
-        col = self.column(m.col)  # type: ignore[arg-type]
+    def _aggregate(self, m: Measure) -> exp.Expr:
+        col = self.column(column_of(m))
         if m.fn == "count_distinct":
             return exp.Count(this=exp.Distinct(expressions=[col]))
         if m.fn == "count":
@@ -141,5 +141,6 @@ class TermCompiler(CompilerBase):
             return "share"
         if m.kind == "rows_per":
             return f"{m.table} per {m.metric}"
-        words = business_name(self.lex.tables[m.col.table], m.col.column)  # type: ignore[union-attr]
+        col = column_of(m)
+        words = business_name(self.lex.tables[col.table], col.column)
         return f"{m.fn.replace('_', ' ')} {words}"

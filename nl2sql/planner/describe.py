@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from nl2sql.planner.lexicon import Lexicon, TableInfo
-from nl2sql.planner.spec import ColRef, Condition, Measure, QuerySpec
+from collections.abc import Sequence
+
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.lexicon_names import TableInfo
+from nl2sql.planner.spec import ColRef, Condition, Measure, QuerySpec, column_of, range_bounds
 from nl2sql.planner.timefilters import Period, describe_period
 
 _FN = {"count": "number of", "count_distinct": "number of distinct", "sum": "total", "avg": "average",
@@ -11,7 +14,7 @@ _FN = {"count": "number of", "count_distinct": "number of distinct", "sum": "tot
 _OP = {"=": "is", "!=": "is not", ">": "above", ">=": "at least", "<": "below", "<=": "at most"}
 
 
-def describe(spec: QuerySpec, lex: Lexicon, notes: list[str] = ()) -> str:  # type: ignore[assignment]
+def describe(spec: QuerySpec, lex: Lexicon, notes: Sequence[str] = ()) -> str:
     parts: list[str] = []
     shown = list(spec.measures)
     if shown:
@@ -33,7 +36,7 @@ def describe(spec: QuerySpec, lex: Lexicon, notes: list[str] = ()) -> str:  # ty
         elif o.dim is not None:
             key = _dim_text(spec.dims[o.dim].col, spec.dims[o.dim].grain, lex)
         else:
-            key = _col(o.col, lex)  # type: ignore[arg-type]
+            key = _col(column_of(o), lex)
         parts.append(f"sorted by {key} {'highest first' if o.desc else 'lowest first'}")
     if spec.limit is not None:
         parts.append(f"first {spec.limit}")
@@ -69,7 +72,7 @@ def _measure(m: Measure, lex: Lexicon, short: bool = False) -> str:
     if m.kind == "share":
         what = m.metric or " ".join(lex.tables[m.table].words)
         return f"share of {what} where " + " and ".join(_condition(c, lex) for c in m.share_of)
-    return f"{_FN[m.fn]} {_col(m.col, lex)}"  # type: ignore[arg-type]
+    return f"{_FN[m.fn]} {_col(column_of(m), lex)}"
 
 
 def _condition(c: Condition, lex: Lexicon) -> str:
@@ -78,15 +81,15 @@ def _condition(c: Condition, lex: Lexicon) -> str:
         return f"{'not ' if c.negated else ''}{f.name} ({f.sql})"
     if c.kind == "exists":
         return f"{'with no' if c.negated else 'with at least one'} {' '.join(lex.tables[c.table].words)}"
-    col = _col(c.col, lex)  # type: ignore[arg-type]
+    col = _col(column_of(c), lex)
     if c.kind == "in":
         vals = " or ".join(str(v) for v in c.values)
         return f"{col} {'is not' if c.negated else 'is'} {vals}"
     if c.kind == "month":
         return f"{col} in month {c.values[0]} of any year"
     if c.kind == "range":
-        start, end = c.values
-        return f"{col} {describe_period(Period(start, end, '', ()))}"  # type: ignore[arg-type]
+        start, end = range_bounds(c)
+        return f"{col} {describe_period(Period(start, end, '', ()))}"
     if c.kind == "contains":
         verb = {"contains": "contains", "starts": "starts with", "ends": "ends with"}[c.op]
         return f"{col} {'does not ' + verb.split()[0].rstrip('s') if c.negated else verb} “{c.values[0]}”"

@@ -13,8 +13,8 @@ from nl2sql.planner.intent_concepts import ConceptSteps
 from nl2sql.planner.intent_order import GroupingSteps
 from nl2sql.planner.joins import Ambiguous, all_up
 from nl2sql.planner.reading import (  # noqa: F401  (NotUnderstood and Reading are re-exported)
-    NotUnderstood,
-    Reading,
+    NotUnderstood as NotUnderstood,
+    Reading as Reading,
     _one,
     _plural,
     _raw_words,
@@ -75,7 +75,7 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
                     and c.column not in self.info(c.table).numeric and c.column not in self.info(c.table).keys:
                 self.used.add(j + 1)
                 continue
-            if c is not None and _one(self.seq[j + 1], "table") and _one(self.seq[j + 1], "table").table == c.table:  # type: ignore[union-attr]
+            if c is not None and (owner := _one(self.seq[j + 1], "table")) is not None and owner.table == c.table:
                 self.owned.add(j + 1)
             t = self.table(j)
             if t is None or self.seq[j].end != self.seq[j + 1].start:
@@ -146,7 +146,7 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         elif "share" in kinds:
             self._share_cue(j)
         elif "grain" in kinds:
-            self.r.unit_dims.append(it.cue("grain").arg)  # type: ignore[union-attr]
+            self.r.unit_dims.append(it.arg("grain"))
         elif "group" in kinds:
             self._group(j)
         elif "order" in kinds:
@@ -169,11 +169,11 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         elif "star" in kinds:
             self.r.star = True
         elif "unit" in kinds:
-            self.r.unit_dims.append(it.cue("unit").arg)  # type: ignore[union-attr]
+            self.r.unit_dims.append(it.arg("unit"))
         elif "month" in kinds:
-            self.r.months.append(int(it.cue("month").arg))  # type: ignore[union-attr]
+            self.r.months.append(int(it.arg("month")))
         else:
-            self._number(j, float(it.cue("numword").arg))  # type: ignore[union-attr]
+            self._number(j, float(it.arg("numword")))
 
     def _first_or_last(self, j: int) -> None:
         """'When was the first order placed': the earliest date; elsewhere "first"/"last" is unused."""
@@ -181,7 +181,7 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         if self._raw_words[:1] != ["when"]:
             self.used.discard(j)
             return
-        self.r.when.append(it.cue("top").arg == "asc")   # type: ignore[union-attr]  # last = latest
+        self.r.when.append(it.arg("top") == "asc")   # last = latest
         nxt = self.at(j + 1)
         if nxt is not None and nxt.has("numword") and nxt.text.lower() == "one":
             self.used.add(j + 1)         # "... and when was the last one"
@@ -189,7 +189,7 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
     def _share_cue(self, j: int) -> None:
         it = self.seq[j]
         self.r.share = True
-        self.r.percent = it.cue("share").arg == "percent"  # type: ignore[union-attr]
+        self.r.percent = it.arg("share") == "percent"
         t = self.table(j + 1)
         if t:
             self.used.add(j + 1)
@@ -198,7 +198,7 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
     def _direction(self, j: int) -> None:
         """'descending', 'in ascending order of age': the direction of the key named next, or of the last."""
         it = self.seq[j]
-        desc = it.cue("dir").arg == "desc"  # type: ignore[union-attr]
+        desc = it.arg("dir") == "desc"
         key = self.col(j + 1) if "order" in it.text.lower() and (j + 1) not in self.used \
             and not self.r.orders and (nxt := self.at(j + 1)) is not None and nxt.kind == "concept" \
             and _one(nxt, "column") is not None else None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.matching import Item
 from nl2sql.planner.reading import (
     Reading,
@@ -60,11 +63,16 @@ class ReaderBase:
         c = _one(it, "table")
         return c.table if c else None
 
-    def info(self, table: str):
+    def info(self, table: str) -> TableInfo:
         return self.lex.tables[table]
 
     def is_numeric(self, ref: ColRef) -> bool:
         return ref.column in self.info(ref.table).numeric
+
+    if TYPE_CHECKING:
+        # A step of one module that the steps of another call (the mixins meet only in ``Reader``).
+        def _value(self, j: int) -> None:
+            """The value phrase at j as a filter (``ConceptSteps._value``)."""
 
     def take_neg(self) -> bool:
         if self.neg_at is not None:

@@ -27,7 +27,7 @@ class ComparisonSteps(ReaderBase):
         it = self.at(k)
         if it is None or k in self.used:
             return None
-        v = it.number if it.kind == "number" else (float(it.cue("numword").arg) if it.has("numword") else None)
+        v = it.number if it.kind == "number" else (float(it.arg("numword")) if it.has("numword") else None)
         if v is None:
             return None
         if not between:
@@ -67,7 +67,7 @@ class ComparisonSteps(ReaderBase):
         """The operator, the column named right before or after the numbers (if any), the numbers, where
         they end, and whether they were percentages; None when the cue compares nothing here."""
         it = self.seq[j]
-        op = (it.cue("cmp") or it.cue("cmp_post")).arg  # type: ignore[union-attr]
+        op = it.arg("cmp") if it.has("cmp") else it.arg("cmp_post")
         if it.has("cmp_post"):
             self.used.discard(j)
             return None
@@ -97,7 +97,7 @@ class ComparisonSteps(ReaderBase):
         self.used |= set(range(j, end))
         post = self.at(end)
         if post is not None and post.has("cmp_post"):
-            op = post.cue("cmp_post").arg  # type: ignore[union-attr]
+            op = post.arg("cmp_post")
             self.used.add(end)
         return op, col, values, end, percent
 
@@ -109,11 +109,11 @@ class ComparisonSteps(ReaderBase):
         if not (op == ">=" and values == (1.0,) and (f_next is not None or t_next is not None)):
             return False
         self.used.add(end)
-        if f_next is not None:
+        if f_next is not None and nxt_item is not None:
             self.r.conditions.append(Condition("filter", f_next.table, filter_name=f_next.name,
-                                               text=nxt_item.text))  # type: ignore[union-attr]
-        else:
-            self.r.existence.append((t_next, False, end))  # type: ignore[arg-type]
+                                               text=nxt_item.text))
+        elif t_next is not None:
+            self.r.existence.append((t_next, False, end))
             self.r.at_least_one.add(end)
         return True
 
@@ -127,7 +127,7 @@ class ComparisonSteps(ReaderBase):
             # "customers with more than 10 open orders": count the rows meeting the filter
             self.used.add(end)
             self.r.conditions.append(Condition("filter", f_next.table, filter_name=f_next.name,
-                                               text=nxt_item.text))  # type: ignore[union-attr]
+                                               text=self.seq[end].text))     # the item f_next was read from
             self.r.measures.append(Measure("rows", f_next.table, "count", hidden=True))
             self.r.having.append(Having(len(self.r.measures) - 1, op, values))
             return
@@ -199,13 +199,13 @@ class ComparisonSteps(ReaderBase):
             # "grades that have 4 or more high schoolers": a count per group
             self.used |= set(range(j, k + 1))
             self.r.measures.append(Measure("rows", counted, "count", hidden=True))
-            self.r.having.append(Having(len(self.r.measures) - 1, post.cue("cmp_post").arg, (v,)))  # type: ignore[union-attr]
+            self.r.having.append(Having(len(self.r.measures) - 1, post.arg("cmp_post"), (v,)))
             return
         col = self._numeric_before(j)
         if col is not None:
             op = "="
             if post is not None and post.has("cmp_post"):
-                op = post.cue("cmp_post").arg  # type: ignore[union-attr]
+                op = post.arg("cmp_post")
                 self.used.add(j + 1)
             self.r.conditions.append(Condition("compare", col.table, col, op, (v,), text=it.text))
             return
@@ -219,7 +219,7 @@ class ComparisonSteps(ReaderBase):
         names_next = nxt is not None and (self.table(j + 1) is not None or nxt_col is not None
                                           or (j + 1) in self.via_tables
                                           or (nxt.has("extreme") and (self.table(j + 2) is not None or (
-                                              self.at(j + 2) is not None and self.at(j + 2).kind == "unknown"  # type: ignore[union-attr]
+                                              (after := self.at(j + 2)) is not None and after.kind == "unknown"
                                               and self.table(j + 3) is not None))))
         if names_next and v is not None and v == int(v) and v > 0 and self.r.limit is None and not is_year(it):
             before = self._raw_words[it.start - 1] if it.start > 0 else ""
@@ -240,7 +240,7 @@ class ComparisonSteps(ReaderBase):
 
     def _contains(self, j: int) -> None:
         it = self.seq[j]
-        how = it.cue("contains").arg  # type: ignore[union-attr]
+        how = it.arg("contains")
         nxt = self.at(j + 1)
         if nxt is None:
             raise NotUnderstood("Contains what?", (it.text,))

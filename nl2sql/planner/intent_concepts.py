@@ -6,6 +6,7 @@ from nl2sql.planner.intent_base import ReaderBase
 from nl2sql.planner.reading import (
     NotUnderstood,
     _one,
+    _ref,
     _stem,
 )
 from nl2sql.planner.spec import ColRef, Condition, Measure
@@ -30,7 +31,7 @@ class ConceptSteps(ReaderBase):
             last = self.lex.names.get((_stem(it.text.split()[-1]),), [])
             cols = [c for c in last if c.kind == "column" and c.table == f.table]
             if len(cols) == 1:
-                self.r.projections.append((ColRef(cols[0].table, cols[0].column), j))
+                self.r.projections.append((_ref(cols[0]), j))
                 self.seq[j] = type(it)(it.kind, it.start, it.end, it.text, concepts=(cols[0],))
                 return
         if f is not None and not compared:
@@ -107,7 +108,7 @@ class ConceptSteps(ReaderBase):
         it is one of the column's values."""
         prev = self.at(j - 1)
         c = _one(prev, "column") if prev is not None and prev.kind == "concept" else None
-        if c is None or c.column is None:
+        if prev is None or c is None or c.column is None:
             return False
         column = self.info(c.table).table.column(c.column)
         values = {v.lower(): v for v in (column.sample_values if column else ())}
@@ -117,7 +118,7 @@ class ConceptSteps(ReaderBase):
         ref = ColRef(c.table, c.column, self.r.vias.get(j - 1))
         self.r.projections = [p for p in self.r.projections if p[1] != j - 1]
         self.r.conditions.append(Condition("in", c.table, ref, "in", (value,), negated=self.take_neg(),
-                                           text=f"{prev.text} {self.seq[j].text}"))  # type: ignore[union-attr]
+                                           text=f"{prev.text} {self.seq[j].text}"))
         return True
 
     def _prev_column(self, j: int) -> str | None:
@@ -149,6 +150,8 @@ class ConceptSteps(ReaderBase):
         if len(columns) > 1:
             raise NotUnderstood("A value matches more than one column; say which one.", (it.text,))
         table, column = next(iter(columns))
+        if column is None:                # every value concept names its column (lexicon._add_value)
+            raise LookupError(f"the value {it.text!r} names no column")
         if concepts[0].kind == "valueword":
             self.r.conditions.append(Condition("contains", table, ColRef(table, column, self.r.vias.get(j)),
                                                "contains", (concepts[0].value,), negated=self.take_neg(),
@@ -176,10 +179,10 @@ class ConceptSteps(ReaderBase):
             self.used |= {k, k + 1}
             k += 2
         # "building segment", "segment building", "ship mode air": the column named next to its value
-        before = j - 2 if self.at(j - 1) is not None and self.at(j - 1).has("neg") else j - 1  # type: ignore[union-attr]
+        before = j - 2 if (prev := self.at(j - 1)) is not None and prev.has("neg") else j - 1
         for n in (before, k):
             other = self.at(n)
-            if other is not None and _one(other, "column") and _one(other, "column").column == column \
+            if other is not None and (named := _one(other, "column")) is not None and named.column == column \
                     and (n not in self.used or any(p[1] == n for p in self.r.projections)):
                 self.used.add(n)
                 self.r.projections = [p for p in self.r.projections if p[1] != n]
@@ -208,7 +211,7 @@ class ConceptSteps(ReaderBase):
             if any(ch in it.text for ch in "%_\\"):
                 raise NotUnderstood("I can only search for plain words inside text.", (it.text,))
             self.used.add(j + 1)
-            ref = ColRef(after_col.table, after_col.column, self.r.vias.get(j + 1))
+            ref = _ref(after_col, self.r.vias.get(j + 1))
             self.r.conditions.append(Condition("contains", ref.table, ref, "contains", (it.text,),
                                                negated=self.take_neg(), text=it.text))
             return

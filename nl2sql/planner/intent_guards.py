@@ -1,7 +1,7 @@
 """What an aggregate of rows may not guess: "total <rows>" that carry an amount, a function word that is
 also a column ("count"), and a value said as a plural noun only for columns that sort rows into kinds.
 
-A mixin of ``Reader`` (through ``RankingSteps``).
+A mixin of ``Reader`` (through ``AggregateSteps``).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ class GroupingSteps(RankingSteps):
             if it is None or k in self.used:
                 break
             if it.has("unit") and it.kind == "cue":
-                self.r.unit_dims.append(it.cue("unit").arg)  # type: ignore[union-attr]
+                self.r.unit_dims.append(it.arg("unit"))
             elif it.kind == "concept" and {c.kind for c in it.concepts} == {"value"}:
                 break                                  # "shipped by air": a connective, not a grouping
             elif it.kind == "concept" and (_one(it, "metric") or it.has("agg")):
@@ -165,15 +165,14 @@ class GroupingSteps(RankingSteps):
             return
         nxt = self.at(j + 1)
         keyed = self._target(j + 2) if nxt is not None and nxt.has("dir") and (j + 1) not in self.used else None
-        if keyed is not None:
+        if keyed is not None and nxt is not None:
             # "ordered by ascending age": the direction before the key
             self.used.add(j + 1)
-            desc = nxt.cue("dir").arg == "desc"  # type: ignore[union-attr]
-            kind, obj = keyed
-            if kind == "column":
-                self.r.orders.append(Order(desc, col=obj))  # type: ignore[arg-type]
+            desc = nxt.arg("dir") == "desc"
+            if keyed[0] == "column":
+                self.r.orders.append(Order(desc, col=keyed[1]))
                 return
-            self.r.measures.append(self._measure("sum", False, (kind, obj), self.seq[j].text))
+            self.r.measures.append(self._measure("sum", False, keyed, self.seq[j].text))
             self.r.orders.append(Order(desc, measure=len(self.r.measures) - 1))
             return
         target = self._target(j + 1)
@@ -187,9 +186,8 @@ class GroupingSteps(RankingSteps):
             if self.seq[j].has("stop") or (nxt is not None and nxt.has("agg") and not self.r.measures):
                 return                   # "sorted by count": the count is read next, as a sort key
             raise NotUnderstood("I could not tell what to sort by.", (self.seq[j].text,))
-        kind, obj = target
-        if kind == "column":
-            self.r.orders.append(Order(False, col=obj))  # type: ignore[arg-type]
+        if target[0] == "column":
+            self.r.orders.append(Order(False, col=target[1]))
         else:
             self.r.measures.append(self._measure("sum", False, target, self.seq[j].text))
             self.r.orders.append(Order(False, measure=len(self.r.measures) - 1))

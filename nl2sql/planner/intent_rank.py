@@ -1,209 +1,34 @@
-"""Reading aggregates, superlatives, rankings, groupings and sorting ("average price", "the most
-orders", "top 5 customers by revenue", "by region", "sorted by age").
+"""Reading superlatives and rankings ("the most orders", "the cheapest part", "top 5 customers by revenue",
+"the most common container type"); aggregates are read in intent_aggregate.py.
 
 A mixin of ``Reader``: the steps share the reader's state (the phrases, what is used, the reading).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from nl2sql.planner.lexicon import Concept
-from nl2sql.planner.intent_guards import MeasureGuards
+from nl2sql.planner.intent_aggregate import AggregateSteps
 from nl2sql.planner.reading import (
     NotUnderstood,
-    _one,
-    _outer_function,
+    Target,
     _plural,
 )
-from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order
+from nl2sql.planner.spec import ColRef, Dim, Measure, Order
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
-from nl2sql.planner.words import word_list
-
-# words naming an amount (amount_words) or a unit of measure (measure_units): "how many pounds" is a total
-_QUANTITY_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("measure_units"))
 
 
-class RankingSteps(MeasureGuards):
-    """Steps for aggregates, superlatives, groupings and sorting; mixed into ``Reader``."""
-
-    def _target(self, j: int, fn: str = "") -> tuple[str, object] | None:
-        """What an aggregate or superlative at j-1 applies to: a metric, a table (rows), a column or
-        the rows meeting a named filter."""
-        it = self.at(j)
-        nxt = self.at(j + 1)
-        if it is not None and it.kind == "concept" and j not in self.used and nxt is not None \
-                and {c.kind for c in it.concepts} == {"value"} and nxt.kind == "concept" \
-                and self.table(j + 1) is not None:
-            # "how many machinery customers": a value before the thing counted filters it
-            self.used.add(j)
-            self._value(j)
-            j += 1
-            it = nxt
-        if it is not None and (j in self.via_tables or j in self.qualifiers):
-            if j in self.qualifiers and self.table(j) is not None:
-                t = self.table(j)
-                self.used.add(j)
-                if fn == "count":        # "how many customers have a balance above ...": count rows
-                    return ("table", t)
-                self.r.entities.append((t, j, _plural(it.text)))  # type: ignore[arg-type]
-            j += 1
-            it = self.at(j)
-        if it is None or j in self.used or it.kind != "concept":
-            return None
-        numeric = [c for c in it.concepts if c.kind == "column" and c.column in self.info(c.table).numeric]
-        m = _one(it, "metric")
-        if m is not None and not (fn in ("avg", "min", "max", "median") and numeric
-                                  and _outer_function(self.lex, m) != fn):
-            self.used.add(j)
-            return ("metric", m)
-        if fn not in ("", "count") and len(numeric) == 1:
-            self.used.add(j)
-            c = numeric[0]
-            return ("column", ColRef(c.table, c.column, self.r.vias.get(j)))
-        t = self.table(j)
-        c = self.col(j)
-        if t is not None and (c is None or c.table == t):
-            self.used.add(j)
-            return ("table", t)
-        if c is not None:
-            self.used.add(j)
-            return ("column", c)
-        f = _one(it, "filter")
-        if f is not None:
-            self.used.add(j)
-            self.r.conditions.append(Condition("filter", f.table, filter_name=f.name, text=it.text))
-            return ("table", f.table)
-        if fn == "count" and self._value_as_noun(it):
-            # "how many contractors": the rows holding that value ('Contractor'), said as a plural noun
-            self.used.add(j)
-            self._value(j)
-            return ("table", it.concepts[0].table)
-        return None
-
-
-    def _agg_functions(self, j: int) -> tuple[list[str], bool, int]:
-        """'average and maximum', 'number of distinct': the functions named together, whether DISTINCT,
-        and where what they apply to begins."""
-        fns = [self.seq[j].cue("agg").arg]  # type: ignore[union-attr]
-        k = j + 1
-        while (it := self.at(k)) is not None and k not in self.used and (it.has("agg", "extreme", "and")):
-            if it.has("agg"):
-                fns.append(it.cue("agg").arg)  # type: ignore[union-attr]
-            elif it.has("extreme"):
-                fns.append(it.cue("extreme").arg)  # type: ignore[union-attr]
-            self.used.add(k)
-            k += 1
-        fns = list(dict.fromkeys(fns))
-        distinct = False
-        if (it := self.at(k)) is not None and it.has("distinct"):
-            distinct = True
-            self.used.add(k)
-            k += 1
-        return fns, distinct, k
-
-    def _aggregate(self, j: int) -> None:
-        fns, distinct, k = self._agg_functions(j)
-        target = self._target(k, fns[0])
-        if target is None and fns == ["count"] and self.r.entities and not self.r.measures:
-            # "For orders placed in Q3 1993, how many had ...": the orders named before
-            table = self.r.entities.pop(0)[0]
-            target = ("table", table)
-        if target is None:
-            if fns == ["sum"] and (self.r.measures or self.at(k) is None or self.seq[j].has("stop")):
-                return                   # "... in total": the measure already says it
-            if fns == ["sum"] and self._next_is_measure(k):
-                return                   # "total revenue", "total order value": the metric is a total
-            raise NotUnderstood("I could not tell what to count or total.", (self.seq[j].text,))
-        if target[0] == "table":
-            self._check_rows_total(j, k, fns, str(target[1]))
-        if fns == ["avg", "count"] and target[0] == "table":
-            # "the average number of line items per order": rows per member of the group named next
-            per = self._per_entity(k + 1)
-            if per is None:
-                raise NotUnderstood("Average number per what?", (self.seq[j].text,))
-            self.r.measures.append(Measure("rows_per", target[1], "avg", metric=per))  # type: ignore[arg-type]
-            return
-        self.new_measure = False
-        prev = self.at(j - 1)
-        # "in ascending order of count": a measure named only to sort by is not shown
-        sort_only = prev is not None and not self.r.measures and (
-            prev.has("order") and len(prev.text.split()) > 1 or prev.has("dir") and "order" in prev.text.lower())
-        for fn in fns:
-            m = self._measure(fn, distinct, target, self.seq[j].text)
-            if sort_only:
-                m = replace(m, hidden=True)
-            if m not in self.r.measures:
-                self.r.measures.append(m)
-                self.new_measure = True
-            self.last_measure = self.r.measures.index(m)
-        if sort_only:
-            pending = next((i for i, o in enumerate(self.r.orders) if o.col is None and o.measure is None
-                            and o.dim is None), None)
-            if pending is None:
-                self.r.orders.append(Order(False, measure=self.last_measure))
-            else:                        # "in ascending order of count": the direction came first
-                self.r.orders[pending] = replace(self.r.orders[pending], measure=self.last_measure)
-        self.aggregated.add(max(n for n in self.used if n <= k + 1) if self.used else k)
-
-
-    def _per_entity(self, k: int) -> str | None:
-        """'... per order': the table after a grouping word, consumed."""
-        while (it := self.at(k)) is not None and k in self.used:
-            k += 1
-        if it is None or not it.has("group"):
-            return None
-        t = self.table(k + 1)
-        if t is None:
-            return None
-        self.used |= {k, k + 1}
-        return t
-
-    def _next_is_measure(self, k: int) -> bool:
-        it = self.at(k)
-        return it is not None and it.kind == "concept" and _one(it, "metric") is not None
-
-    def _measure(self, fn: str, distinct: bool, target: tuple[str, object], word: str) -> Measure:
-        kind, obj = target
-        if kind == "metric":
-            m: Concept = obj  # type: ignore[assignment]
-            if fn not in ("sum", "count") and fn != _outer_function(self.lex, m):
-                raise NotUnderstood(f"“{word} {m.name}” is not a measure I know how to compute.", (word,))
-            return Measure("metric", m.table, metric=m.name)
-        if kind == "table":
-            t: str = obj  # type: ignore[assignment]
-            if fn not in ("count", "sum"):
-                raise NotUnderstood(f"I cannot take the {word} of a table.", (word,))
-            return Measure("rows", t, "count")
-        c: ColRef = obj  # type: ignore[assignment]
-        info = self.info(c.table)
-        if fn == "count" and c.column in info.numeric and not distinct:
-            return Measure("agg", c.table, "sum", col=c)      # "how many units" adds the units up
-        if fn == "count" and not distinct and c.column not in info.keys \
-                and set(info.column_words.get(c.column, ())) & _QUANTITY_WORDS:
-            # "how many pounds" of a column stored as text: a total, which needs its type (overlay `type:`)
-            raise NotUnderstood("That amount is stored as text; adding it up needs its type (overlay “type:”).",
-                                (word,))
-        if fn == "count" or c.column in info.keys:
-            if fn not in ("count",) and c.column in info.keys:
-                raise NotUnderstood("Identifiers can be counted, not added up.", (word,))
-            if c.column in info.pk and len(info.pk) == 1 and not distinct:
-                return Measure("rows", c.table, "count")
-            return Measure("agg", c.table, "count_distinct", col=c)
-        if not self.is_numeric(c) and fn in ("sum", "avg", "median"):
-            raise NotUnderstood(f"“{word}” needs a numeric column.", (word,))
-        return Measure("agg", c.table, fn, col=c)
+class RankingSteps(AggregateSteps):
+    """Steps for superlatives, top N and the most common value; mixed into ``Reader``."""
 
     def _extreme(self, j: int) -> None:
         if self.neg_at is not None:
             # "cars that do not have the minimum horsepower": not the lowest is a set difference
             raise NotUnderstood("I cannot leave out the highest or lowest; ask for it directly.",
                                 (self.seq[self.neg_at].text, self.seq[j].text))
-        desc = self.seq[j].cue("extreme").arg == "max"  # type: ignore[union-attr]
+        desc = self.seq[j].arg("extreme") == "max"
         k = j + 1
         it = self.at(k)
         if it is not None and k not in self.used and it.has("agg"):
-            fn = it.cue("agg").arg  # type: ignore[union-attr]
+            fn = it.arg("agg")
             self.used.add(k)
             target = self._target(k + 1, fn)
             if target is None:
@@ -215,7 +40,7 @@ class RankingSteps(MeasureGuards):
         found = self._adjective_target(j)
         if found is not None:
             desc, target = found
-            t = self.table(j + 1) if self.at(j + 1) is not None and self.at(j + 1).kind == "concept" else None  # type: ignore[union-attr]
+            t = self.table(j + 1) if (after := self.at(j + 1)) is not None and after.kind == "concept" else None
             if t is None and (j + 2) < len(self.seq) and (j + 1) in self.used:
                 t = self.table(j + 2)
             if t is not None:                    # "the cheapest part": the part is the subject
@@ -231,14 +56,14 @@ class RankingSteps(MeasureGuards):
         counting = self.seq[j].text.lower() in ("most", "fewest", "least", "the most", "the fewest")
         if target[0] == "table" and not counting:
             # "the 10 best-selling products by revenue": the products are ranked by a measure named later
-            self.r.entities.append((target[1], k, _plural(self.seq[k].text)))  # type: ignore[arg-type]
+            self.r.entities.append((target[1], k, _plural(self.seq[k].text)))
             self.r.orders.append(Order(desc))
             if self.r.limit is None and not _plural(self.seq[k].text):
                 self.r.limit = 1
             return
         self.r.extremes.append((desc, target, j))
 
-    def _adjective_target(self, j: int) -> tuple[bool, tuple[str, object]] | None:
+    def _adjective_target(self, j: int) -> tuple[bool, Target] | None:
         """'the oldest singer', 'the 10 most expensive parts': the degree adjective names the column."""
         words = self.seq[j].text.lower().split()
         nxt = self.at(j + 1)
@@ -251,7 +76,7 @@ class RankingSteps(MeasureGuards):
         desc, nouns = ADJECTIVE_ATTRIBUTES[adjective]
         if k is None and words[0] in ("least", "less"):
             desc = not desc
-        elif k is not None and self.seq[j].cue("extreme") and self.seq[j].cue("extreme").arg == "min":  # type: ignore[union-attr]
+        elif k is not None and self.seq[j].has("extreme") and self.seq[j].arg("extreme") == "min":
             desc = not desc                      # "least expensive"
         tables = [t for t, _, _ in self.r.entities] + [t for n in (j + 1, j + 2, j + 3)
                                                         if (t := self.table(n) or self._value_table(n))]
@@ -277,13 +102,13 @@ class RankingSteps(MeasureGuards):
         n = None
         if nxt is not None and nxt.kind == "number" and nxt.number and nxt.number == int(nxt.number):
             n = int(nxt.number)
-        elif nxt is not None and nxt.has("numword") and int(nxt.cue("numword").arg) > 1:  # type: ignore[union-attr]
-            n = int(nxt.cue("numword").arg)  # type: ignore[union-attr]
+        elif nxt is not None and nxt.has("numword") and int(nxt.arg("numword")) > 1:
+            n = int(nxt.arg("numword"))
         if n is None:
             return False
         self.used.add(j + 1)
         self.r.limit = n
-        self.r.orders.append(Order(self.seq[j].cue("top").arg == "desc"))  # type: ignore[union-attr]
+        self.r.orders.append(Order(self.seq[j].arg("top") == "desc"))
         return True
 
     def _mode(self, j: int) -> None:
@@ -296,9 +121,9 @@ class RankingSteps(MeasureGuards):
         if n is not None and n == int(n) and n > 0:
             self.used.add(j - 1)                  # "the 3 most common container types"
         if target[0] == "column":
-            self.r.dims.append(Dim(target[1]))  # type: ignore[arg-type]
+            self.r.dims.append(Dim(target[1]))
         else:
-            self.r.entities.append((target[1], j + 1, False))  # type: ignore[arg-type]
+            self.r.entities.append((target[1], j + 1, False))
         self.r.measures.append(Measure("rows", "", "count", hidden=True))
         self.r.orders.append(Order(True, measure=len(self.r.measures) - 1))
         self.r.limit = int(n) if n is not None and n == int(n) and n > 0 else 1

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
@@ -28,6 +27,11 @@ from nl2sql.planner.lexicon_names import (
     comment_examples,
 )
 from nl2sql.planner.counting import count_nouns, implied_defaults
+from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports them from here
+    Concept as Concept,
+    Lexicon as Lexicon,
+    _add,
+)
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import word_list
@@ -43,34 +47,6 @@ _PARTICLES = frozenset(word_list("particles"))  # "came back": never a value wor
 _COUNT_AS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_as"))
 # "F = fulfilled (all items shipped), O = open" -> (F, fulfilled), (O, open)
 _CODE_LABEL = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,3})\s*=\s*([A-Za-z][A-Za-z ]*)")
-
-
-@dataclass(frozen=True)
-class Concept:
-    kind: str                    # table, column, value, metric, filter
-    table: str                   # lower-case table name (the measure's grain for metrics)
-    column: str | None = None
-    value: str | None = None     # the stored value, as the warehouse spells it
-    name: str = ""               # metric or filter name
-    strength: int = 3
-
-
-@dataclass
-class Lexicon:
-    names: dict[tuple[str, ...], list[Concept]]
-    values: dict[tuple[str, ...], list[Concept]]
-    tables: dict[str, TableInfo]
-    vocab: dict[str, set[str]]                # first letter -> words, for typo correction
-    date_hints: dict[str, set[tuple[str, str]]]   # stem -> date columns whose comment uses it
-    date_names: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # stem -> date columns so named
-    max_len: int = 1
-    words: set[str] = field(default_factory=set)  # every word of every phrase
-    metrics: dict[str, Metric] = field(default_factory=dict)
-    filters: dict[str, NamedFilter] = field(default_factory=dict)
-    dialect: str = "duckdb"
-    letters: dict[str, list[Concept]] = field(default_factory=dict)  # one-letter codes ('A'), by letter
-    # the rows a table's count means when a metric named as that count counts only some (counting.py)
-    implied_defaults: dict[str, NamedFilter] = field(default_factory=dict)
 
 
 _CACHE: weakref.WeakKeyDictionary[SemanticModel, Lexicon] = weakref.WeakKeyDictionary()
@@ -212,23 +188,6 @@ def _flag_filters(model: SemanticModel) -> list[NamedFilter]:
                 out.append(NamedFilter(name=name, sql=f"{t.name}.{c.name}", table=t.name,
                                        synonyms=(state, *c.synonyms)))
     return out
-
-
-def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], concept: Concept,
-         *, stemmed: bool = True) -> None:
-    if not phrase:
-        return
-    key = tuple(name_stem(w) for w in phrase) if stemmed else phrase
-    if len(key) == 1 and key in cue_index() and concept.strength < 3:
-        return                               # a weak name never shadows a function word
-    found = index.setdefault(key, [])
-    for i, old in enumerate(found):
-        if (old.kind, old.table, old.column, old.value, old.name) == (
-                concept.kind, concept.table, concept.column, concept.value, concept.name):
-            if concept.strength > old.strength:
-                found[i] = concept
-            return
-    found.append(concept)
 
 
 def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset[str] = frozenset()) -> None:

@@ -1,16 +1,17 @@
 """Question tokens matched against the lexicon and the function words: the longest phrase wins.
 
 Each token ends up in exactly one item: a model concept (with every candidate it could mean), a
-function-word cue, a number, a date, a quoted literal, or an unknown word. Unknown words of five
-letters or more are corrected to a model word one typo away ("germny" -> "germany").
+function-word cue, a number, a date, a quoted literal, or an unknown word. Unknown words are first
+corrected to a model word one typo away ("germny" -> "germany": spelling.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from catalog_semantics.text import STOPWORDS, edit_distance, stem
+from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token
 from nl2sql.planner.vocabulary import Cue, cue_index, exact_phrases
 from nl2sql.planner.words import word_list
@@ -36,9 +37,17 @@ class Item:
     def has(self, *kinds: str) -> bool:
         return any(c.kind in kinds for c in self.cues)
 
+    def arg(self, kind: str) -> str:
+        """The argument of this item's cue of that kind; callers check ``has(kind)`` first, so a missing cue
+        is a bug in the caller (``LookupError``, which the planner reports as a failure, never as an answer)."""
+        found = self.cue(kind)
+        if found is None:
+            raise LookupError(f"no {kind!r} cue in {self.text!r}")
+        return found.arg
+
 
 def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
-    tokens = tuple(_correct(t, lex, tokens[n + 1] if n + 1 < len(tokens) else None)
+    tokens = tuple(correct(t, lex, tokens[n + 1] if n + 1 < len(tokens) else None)
                    for n, t in enumerate(tokens))
     items: list[Item] = []
     cues = cue_index()
@@ -80,7 +89,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
 
 
 def _cue_before_longer(tokens: tuple[Token, ...], i: int, found: Item | None, lex: Lexicon,
-                       cues: dict) -> Item | None:
+                       cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> Item | None:
     """'total compensation paid': when a name begins with a function word ("total compensation") and a longer
     name starts right after it ("compensation paid"), the word is the function word and the longer name wins,
     so no word is left over."""
@@ -132,7 +141,7 @@ def _singular_words(text: str) -> tuple[str, ...]:
     return tuple(singular(w) for w in words(text))
 
 
-def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict) -> Item | None:
+def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> Item | None:
     longest = min(len(tokens) - i, max(lex.max_len, 6))
     for length in range(longest, 0, -1):
         span = tokens[i:i + length]
@@ -242,57 +251,3 @@ def _restricts(stems: tuple[str, ...], lex: Lexicon) -> bool:
     """Whether words name a filter or a value (what narrows the rows of a noun right after them)."""
     found = lex.names.get(stems, []) + lex.values.get(stems, [])
     return bool(found) and all(c.kind in ("filter", "value") for c in found)
-
-
-def _correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
-    """A word no index knows, corrected to the one model or function word a typo away (if exactly one
-    is, or exactly one makes a model name with the next word: 'markt segment' -> 'market segment'):
-    'germny' -> 'germany', 'totl' -> 'total', 'yaer' -> 'year'. An adjective of a one-word value
-    ('european', 'asian') is read as the value."""
-    if tok.kind != "word" or len(tok.word) < 4 or tok.word in STOPWORDS:
-        return tok
-    cue_words = _cue_words()
-    if tok.stem in lex.words or tok.singular in lex.words or tok.word in lex.words or tok.stem in cue_words \
-            or tok.word in cue_words:
-        return tok
-    if len(tok.word) >= 5 and tok.word.endswith("an"):
-        bases = [b for b in (tok.word[:-1], tok.word[:-2]) if (b,) in lex.values]
-        if len(bases) == 1:
-            return replace(tok, word=bases[0], stem=stem(bases[0]), fuzzy=True)
-    known = lex.vocab.get(tok.word[0], set()) | _cue_vocab().get(tok.word[0], set())
-    if len(tok.word) == 4:
-        close = [w for w in known if 4 <= len(w) <= 5 and edit_distance(tok.word, w, 1) <= 1]
-    else:
-        # one edit (two from ten letters): "conducted" must not become "conductor"
-        limit = 1 if len(tok.word) < 10 else 2
-        close = [w for w in known if w[0] == tok.word[0] and abs(len(w) - len(tok.word)) <= limit
-                 and min(edit_distance(tok.word, w, limit), edit_distance(tok.singular, w, limit)) <= limit]
-    if len(close) > 1 and nxt is not None and nxt.kind == "word":
-        close = [w for w in close if (stem(w), nxt.stem) in lex.names]
-    if len(close) != 1:
-        return tok
-    return replace(tok, word=close[0], stem=stem(close[0]), fuzzy=True)
-
-
-def _cue_vocab() -> dict[str, set[str]]:
-    global _CUE_VOCAB
-    if _CUE_VOCAB is None:
-        _CUE_VOCAB = {}
-        for key in cue_index():
-            for w in key:
-                if len(w) >= 4 and w.isalpha():
-                    _CUE_VOCAB.setdefault(w[0], set()).add(w)
-    return _CUE_VOCAB
-
-
-_CUE_VOCAB: dict[str, set[str]] | None = None
-
-
-def _cue_words() -> frozenset[str]:
-    global _CUE_WORDS
-    if _CUE_WORDS is None:
-        _CUE_WORDS = frozenset(w for key in cue_index() for w in key)
-    return _CUE_WORDS
-
-
-_CUE_WORDS: frozenset[str] | None = None

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
@@ -14,6 +15,11 @@ from nl2sql.planner.timefilters import Period
 from nl2sql.planner.unread import NotUnderstood as NotUnderstood  # re-exported: its old home, used across the planner
 
 _IGNORABLE = frozenset({"stop", "list"})
+
+# What an aggregate or superlative applies to (``AggregateSteps._target``), tagged by kind: a metric, a table's
+# rows, a column, or a measure already read (its index in ``Reading.measures``).
+Target = (tuple[Literal["metric"], Concept] | tuple[Literal["table"], str] | tuple[Literal["column"], ColRef]
+          | tuple[Literal["measure"], int])
 
 
 @dataclass
@@ -27,7 +33,7 @@ class Reading:
     share_conditions: list[Condition] = field(default_factory=list)
     having: list[Having] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
-    extremes: list[tuple[bool, object, int]] = field(default_factory=list)  # (desc, target, position)
+    extremes: list[tuple[bool, Target, int]] = field(default_factory=list)  # (desc, target, position)
     limit: int | None = None
     entities: list[tuple[str, int, bool]] = field(default_factory=list)  # (table, position, plural)
     projections: list[tuple[ColRef, int]] = field(default_factory=list)
@@ -55,6 +61,11 @@ class Reading:
     vias: dict[int, str] = field(default_factory=dict)
 
 
+def column_targets(extremes: list[tuple[bool, Target, int]]) -> list[tuple[bool, ColRef, int]]:
+    """The extremes that rank by a column, as (desc, column, position)."""
+    return [(desc, t[1], pos) for desc, t, pos in extremes if t[0] == "column"]
+
+
 def significant(items: list[Item]) -> list[Item]:
     """Items that carry meaning: pure stop words and question openers dropped."""
     out = []
@@ -73,6 +84,13 @@ def _one(it: Item, kind: str) -> Concept | None:
                                 or others <= {"metric", "filter"}):
             return kinds[0]
     return None
+
+
+def _ref(c: Concept, via: str | None = None) -> ColRef:
+    """The column a column or value concept names (the lexicon gives every such concept its column)."""
+    if c.column is None:
+        raise LookupError(f"the {c.kind} concept of {c.table} names no column")
+    return ColRef(c.table, c.column, via)
 
 
 def _ignorable(it: Item) -> bool:

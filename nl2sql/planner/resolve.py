@@ -25,8 +25,8 @@ def strongest(concepts: tuple[Concept, ...]) -> tuple[Concept, ...]:
         return (tables[0],) + tuple(c for c in kept if c.kind == "column" and c.table == tables[0].table
                                     and not _is_label(c))
     # a table and its own naming column ("customer": table and c_name) mean the table
-    tables = {c.table for c in kept if c.kind == "table"}
-    return tuple(c for c in kept if not (c.kind == "column" and c.table in tables and _is_label(c)))
+    named = {c.table for c in kept if c.kind == "table"}
+    return tuple(c for c in kept if not (c.kind == "column" and c.table in named and _is_label(c)))
 
 
 def _is_label(c: Concept) -> bool:

@@ -7,6 +7,7 @@ same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,20 @@ class QuerySpec:
     distinct: bool = False
     helpers: tuple[ColRef, ...] = ()      # shown beside a list to explain it (what it is filtered or sorted on)
     default_filters: tuple[str, ...] = ()  # tables whose overlay default filter applies (planner.defaults)
+
+
+def column_of(part: Condition | Measure | Order) -> ColRef:
+    """The column of a condition, measure or order of a kind that has one (a compared column, an aggregate, an
+    order by a column); ``LookupError`` on one without, which is a bug of whatever built it."""
+    if part.col is None:
+        raise LookupError(f"{type(part).__name__} has no column: {part}")
+    return part.col
+
+
+def range_bounds(c: Condition) -> tuple[date | None, date | None]:
+    """The start (inclusive) and end (exclusive) of a ``range`` condition, None for an open end: the values
+    the reader took from a ``timefilters.Period``."""
+    start, end = c.values
+    if not (start is None or isinstance(start, date)) or not (end is None or isinstance(end, date)):
+        raise TypeError(f"a range is bounded by dates: {c.values}")
+    return start, end

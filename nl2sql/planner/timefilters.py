@@ -53,17 +53,18 @@ def _point(items: list[Item], i: int) -> tuple[date, date, int] | None:
         if month:
             m = int(month.arg)
             return date(y, m, 1), _add_months(date(y, m, 1), 1), i + 2
-        q = int(quarter.arg)  # type: ignore[union-attr]
-        return date(y, 3 * q - 2, 1), _add_months(date(y, 3 * q - 2, 1), 3), i + 2
+        if quarter:
+            q = int(quarter.arg)
+            return date(y, 3 * q - 2, 1), _add_months(date(y, 3 * q - 2, 1), 3), i + 2
     if is_year(it):
         y = int(it.number or 0)
         if i + 1 < len(items) and (items[i + 1].cue("month") or items[i + 1].cue("quarter")) \
                 and not (i + 2 < len(items) and is_year(items[i + 2])):
             nxt = items[i + 1]
             if nxt.cue("month"):
-                m = int(nxt.cue("month").arg)  # type: ignore[union-attr]
+                m = int(nxt.arg("month"))
                 return date(y, m, 1), _add_months(date(y, m, 1), 1), i + 2
-            q = int(nxt.cue("quarter").arg)  # type: ignore[union-attr]
+            q = int(nxt.arg("quarter"))
             return date(y, 3 * q - 2, 1), _add_months(date(y, 3 * q - 2, 1), 3), i + 2
         return date(y, 1, 1), date(y + 1, 1, 1), i + 1
     return None
@@ -97,9 +98,9 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
         lead = items[i]
         op = None
         start_i = i
-        if lead.has("date_cmp") or (lead.cue("cmp") and lead.cue("cmp").arg == "between"):  # type: ignore[union-attr]
-            op = lead.cue("date_cmp").arg if lead.has("date_cmp") and not lead.cue("cmp") else "between"
-            if lead.has("date_cmp") and lead.cue("cmp") and lead.cue("cmp").arg == "between":  # type: ignore[union-attr]
+        if lead.has("date_cmp") or (lead.has("cmp") and lead.arg("cmp") == "between"):
+            op = lead.arg("date_cmp") if lead.has("date_cmp") and not lead.cue("cmp") else "between"
+            if lead.has("date_cmp") and lead.has("cmp") and lead.arg("cmp") == "between":
                 op = "between"                     # "from 1994 to 1996" (or "from 1994" alone)
             i += 1
         if i >= len(items):
@@ -128,8 +129,8 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
             if op == "between":
                 op = None                          # "orders from 1995" alone: those of 1995
             after = items[nxt + 1] if op is None and nxt + 1 < len(items) and items[nxt].has("or") else None
-            if after is not None and after.has("date_cmp") and after.cue("date_cmp").arg in (">", "<"):  # type: ignore[union-attr]
-                op = ">=" if after.cue("date_cmp").arg == ">" else "<="   # type: ignore[union-attr]  # "2014 or after"
+            if after is not None and after.has("date_cmp") and after.arg("date_cmp") in (">", "<"):
+                op = ">=" if after.arg("date_cmp") == ">" else "<="   # "2014 or after"
                 nxt += 2
         unit = items[start_i - 1].cue("unit") if start_i > 0 and (start_i - 1) not in used else None
         if unit is not None and unit.arg == "year" and is_year(items[start_i]) and items[start_i - 1].kind == "cue":
@@ -165,7 +166,7 @@ def _unanchored_range(items: list[Item], i: int) -> tuple[date, date, int] | Non
     second = _point(items, i + 2)
     if second is None:
         return None
-    arg = int(first.cue(unit).arg)  # type: ignore[union-attr]
+    arg = int(first.arg(unit))
     start = date(second[0].year, arg if unit == "month" else 3 * arg - 2, 1)
     if start >= second[0]:
         return None
@@ -177,7 +178,7 @@ def _compared_number(items: list[Item], i: int) -> bool:
     prev = items[i - 1] if i > 0 else None
     if prev is None or items[i].kind != "number":
         return False
-    if prev.has("cmp") and not prev.has("date_cmp") and prev.cue("cmp").arg != "between":  # type: ignore[union-attr]
+    if prev.has("cmp") and not prev.has("date_cmp") and prev.arg("cmp") != "between":
         return True
     before = items[i - 2] if i > 1 else None
     return prev.has("and") and before is not None and before.kind == "number" and not is_year(before)

@@ -1,0 +1,56 @@
+"""The lexicon's values: a ``Concept`` (one thing a phrase can mean: a table, column, value, metric or filter),
+the ``Lexicon`` (every phrase of a model, indexed by its stems), and how a phrase joins an index (``_add``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from catalog_semantics.model import Metric, NamedFilter
+from nl2sql.planner.lexicon_names import TableInfo
+from nl2sql.planner.tokens import name_stem
+from nl2sql.planner.vocabulary import cue_index
+
+
+@dataclass(frozen=True)
+class Concept:
+    kind: str                    # table, column, value, metric, filter
+    table: str                   # lower-case table name (the measure's grain for metrics)
+    column: str | None = None
+    value: str | None = None     # the stored value, as the warehouse spells it
+    name: str = ""               # metric or filter name
+    strength: int = 3
+
+
+@dataclass
+class Lexicon:
+    names: dict[tuple[str, ...], list[Concept]]
+    values: dict[tuple[str, ...], list[Concept]]
+    tables: dict[str, TableInfo]
+    vocab: dict[str, set[str]]                # first letter -> words, for typo correction
+    date_hints: dict[str, set[tuple[str, str]]]   # stem -> date columns whose comment uses it
+    date_names: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # stem -> date columns so named
+    max_len: int = 1
+    words: set[str] = field(default_factory=set)  # every word of every phrase
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    filters: dict[str, NamedFilter] = field(default_factory=dict)
+    dialect: str = "duckdb"
+    letters: dict[str, list[Concept]] = field(default_factory=dict)  # one-letter codes ('A'), by letter
+    # the rows a table's count means when a metric named as that count counts only some (counting.py)
+    implied_defaults: dict[str, NamedFilter] = field(default_factory=dict)
+
+
+def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], concept: Concept,
+         *, stemmed: bool = True) -> None:
+    if not phrase:
+        return
+    key = tuple(name_stem(w) for w in phrase) if stemmed else phrase
+    if len(key) == 1 and key in cue_index() and concept.strength < 3:
+        return                               # a weak name never shadows a function word
+    found = index.setdefault(key, [])
+    for i, old in enumerate(found):
+        if (old.kind, old.table, old.column, old.value, old.name) == (
+                concept.kind, concept.table, concept.column, concept.value, concept.name):
+            if concept.strength > old.strength:
+                found[i] = concept
+            return
+    found.append(concept)

@@ -1,0 +1,65 @@
+"""Typo correction of a question's words: a word no index knows, corrected to the one model or function word
+a typo away ("germny" -> "germany"), before the words are matched (``matching.match_items``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from catalog_semantics.text import STOPWORDS, edit_distance, stem
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.tokens import Token
+from nl2sql.planner.vocabulary import cue_index
+
+
+def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
+    """A word no index knows, corrected to the one model or function word a typo away (if exactly one
+    is, or exactly one makes a model name with the next word: 'markt segment' -> 'market segment'):
+    'germny' -> 'germany', 'totl' -> 'total', 'yaer' -> 'year'. An adjective of a one-word value
+    ('european', 'asian') is read as the value."""
+    if tok.kind != "word" or len(tok.word) < 4 or tok.word in STOPWORDS:
+        return tok
+    cue_words = _cue_words()
+    if tok.stem in lex.words or tok.singular in lex.words or tok.word in lex.words or tok.stem in cue_words \
+            or tok.word in cue_words:
+        return tok
+    if len(tok.word) >= 5 and tok.word.endswith("an"):
+        bases = [b for b in (tok.word[:-1], tok.word[:-2]) if (b,) in lex.values]
+        if len(bases) == 1:
+            return replace(tok, word=bases[0], stem=stem(bases[0]), fuzzy=True)
+    known = lex.vocab.get(tok.word[0], set()) | _cue_vocab().get(tok.word[0], set())
+    if len(tok.word) == 4:
+        close = [w for w in known if 4 <= len(w) <= 5 and edit_distance(tok.word, w, 1) <= 1]
+    else:
+        # one edit (two from ten letters): "conducted" must not become "conductor"
+        limit = 1 if len(tok.word) < 10 else 2
+        close = [w for w in known if w[0] == tok.word[0] and abs(len(w) - len(tok.word)) <= limit
+                 and min(edit_distance(tok.word, w, limit), edit_distance(tok.singular, w, limit)) <= limit]
+    if len(close) > 1 and nxt is not None and nxt.kind == "word":
+        close = [w for w in close if (stem(w), nxt.stem) in lex.names]
+    if len(close) != 1:
+        return tok
+    return replace(tok, word=close[0], stem=stem(close[0]), fuzzy=True)
+
+
+def _cue_vocab() -> dict[str, set[str]]:
+    global _CUE_VOCAB
+    if _CUE_VOCAB is None:
+        _CUE_VOCAB = {}
+        for key in cue_index():
+            for w in key:
+                if len(w) >= 4 and w.isalpha():
+                    _CUE_VOCAB.setdefault(w[0], set()).add(w)
+    return _CUE_VOCAB
+
+
+_CUE_VOCAB: dict[str, set[str]] | None = None
+
+
+def _cue_words() -> frozenset[str]:
+    global _CUE_WORDS
+    if _CUE_WORDS is None:
+        _CUE_WORDS = frozenset(w for key in cue_index() for w in key)
+    return _CUE_WORDS
+
+
+_CUE_WORDS: frozenset[str] | None = None
