@@ -63,12 +63,15 @@ def _shown(spec: QuerySpec) -> tuple[ColRef, ...]:
 
 def bare_list(spec: QuerySpec, stems: tuple[str, ...], question: str, lex: Lexicon) -> None:
     """'units shipped by MAIL in 1997', 'complaints per depot': no word asks for a list (list, show, which,
-    what ...), yet the frame lists rows that are not just the named rows by their name (amounts, keys,
-    another table's names) or lists them 'by' something. Count, total or list: offered as choices."""
+    what ...), yet the frame lists amounts, keys or another table's names, or lists rows 'by' something.
+    Count, total or list: offered as choices."""
     if spec.measures or _says(stems, "list"):
         return
+    info = lex.tables[spec.base]
     ranked = {o.col for o in spec.order if o.col is not None}   # "top 10 customers by balance": by = the key
-    allowed = {ColRef(spec.base, c) for c in lex.tables[spec.base].labels} | {c for c in ranked if c.table == spec.base}
+    allowed = {ColRef(spec.base, c) for c in info.labels} | {c for c in ranked if c.table == spec.base}
+    # the rows' own attributes ("ship and commit dates of order 1") are fine; amounts, keys, others' names are not
+    allowed |= {ColRef(spec.base, c.name) for c in info.table.columns if c.name not in info.numeric + tuple(info.keys)}
     plain = all(ColRef(c.table, c.column) in allowed for c in _shown(spec))
     if plain and (ranked or not _says(stems, "group")):
         return
