@@ -22,6 +22,7 @@ from nl2sql.planner.checks import check_question, check_relative_period, no_sile
 from nl2sql.planner.clarify import Ambiguity, check_polar, choices_for
 from nl2sql.planner.compile import Compiler
 from nl2sql.planner.defaults import default_note, with_default_filter
+from nl2sql.planner.doubts import run_doubts
 from nl2sql.planner.describe import business_name, describe
 from nl2sql.planner.intent import NotUnderstood, Reader
 from nl2sql.planner.joins import join_graph
@@ -77,6 +78,7 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
     assembler = Assembler(reading, lex, graph)
     spec = with_default_filter(assembler.assemble(), question, lex)
     no_silent_second_path(spec, lex, graph, frozenset(reading.words))
+    run_doubts(spec, question, lex)
     confidence = 0.9 - 0.1 * reading.fuzzy - 0.05 * reading.weak - 0.05 * len(assembler.notes)
     return spec, assembler.notes, max(0.3, min(1.0, confidence))
 
