@@ -13,6 +13,9 @@ from nl2sql.planner.compile_terms import TermCompiler
 
 
 class ExistsCompiler(TermCompiler):
+    # rows kept by key elsewhere (planner.compile_setops: "... but not ..."): each row once, never joined down
+    exists_only = False
+
     def _is_down(self, c: Condition) -> bool:
         path = self.path_to(c.table, c.col.via if c.col else None)
         return any(not e.up for e in path)
@@ -53,7 +56,7 @@ class ExistsCompiler(TermCompiler):
         (a join and DISTINCT), so the answer agrees with them even where DISTINCT is ignored."""
         s = self.spec
         positive = [g for g in groups if not any(c.negated for c in g)]
-        if any(c.kind == "exists" and c.op == ">=" for g in positive for c in g):
+        if self.exists_only or any(c.kind == "exists" and c.op == ">=" for g in positive for c in g):
             return None          # "with at least one X" reads as a test of each row, as written
         if len(positive) != 1:
             return None

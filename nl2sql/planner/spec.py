@@ -7,6 +7,7 @@ same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,16 @@ class QuerySpec:
     distinct: bool = False
     helpers: tuple[ColRef, ...] = ()      # shown beside a list to explain it (what it is filtered or sorted on)
     default_filters: tuple[str, ...] = ()  # tables whose overlay default filter applies (planner.defaults)
+    setop: SetOp | None = None             # this query's rows combined with another's (planner.setops)
+
+
+SetKind = Literal["intersect", "except", "union"]
+
+
+@dataclass(frozen=True)
+class SetOp:
+    """'students who have both a cat and a dog': the rows of this query that the other also has (intersect),
+    does not have (except), or either (union); both show the same columns."""
+
+    kind: SetKind
+    other: QuerySpec
