@@ -19,8 +19,8 @@ _SET = {"intersect": exp.Intersect, "except": exp.Except, "union": exp.Union}
 
 def by_key(spec: QuerySpec, pk: tuple[str, ...]) -> bool:
     """Whether the set operation is written on the base table's key: "... but not ..." on the same rows."""
-    return spec.setop is not None and spec.setop.kind == "except" and spec.setop.other.base == spec.base \
-        and len(pk) == 1 and spec.setop.other.setop is None
+    return spec.setop is not None and spec.setop.rows and spec.setop.kind == "except" \
+        and spec.setop.other.base == spec.base and len(pk) == 1 and spec.setop.other.setop is None
 
 
 def with_set(tree: exp.Select, spec: QuerySpec, compile_side: Callable[[QuerySpec], exp.Expression],

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from catalog_semantics.text import words as split_words
 from nl2sql.planner.lexicon import Lexicon
-from nl2sql.planner.spec import ColRef, QuerySpec, SetKind, SetOp
+from nl2sql.planner.spec import ColRef, Condition, QuerySpec, SetKind, SetOp
 from nl2sql.planner.tokens import token_spans
 from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.words import word_list
@@ -36,7 +36,8 @@ def set_reading(question: str, read: Callable[[str], Read], lex: Lexicon) -> Rea
     spans = token_spans(question)
     words = tuple(question[a:b].lower() for a, b in spans)
     splits: tuple[tuple[SetKind, Iterator[tuple[str, str]]], ...] = (
-        ("intersect", _both_splits(question, spans, words)), ("except", _but_not_splits(question, spans, words)))
+        ("intersect", _both_splits(question, spans, words)), ("except", _but_not_splits(question, spans, words)),
+        ("intersect", _shared_splits(question, spans, words)))
     for kind, pairs in splits:
         for left_q, right_q in pairs:
             try:
@@ -84,6 +85,24 @@ def _but_not_splits(q: str, spans: tuple[tuple[int, int], ...],
                     yield head + x + tail, head + y + tail
 
 
+def _shared_splits(q: str, spans: tuple[tuple[int, int], ...],
+                   words: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """'the X shared by rows A and B': ('the X of rows A', 'the X of rows B'), A as long as B (or one longer or
+    shorter), B up to the end of the question."""
+    for marker in _markers("shared"):
+        for p in _positions(words, (marker,)):
+            after = p + len(marker)
+            for a in (k for k in range(after + 1, len(words) - 1) if words[k] == "and"):
+                m = len(words) - a - 1
+                for n in dict.fromkeys((m, m + 1, m - 1)):
+                    if not 1 <= n <= a - after or m > _MAX_SIDE:
+                        continue
+                    head = q[:spans[p][0]] + "of " + q[spans[after][0]:spans[a - n][0]]
+                    x = q[spans[a - n][0]:spans[a - 1][1]]
+                    y, tail = q[spans[a + 1][0]:spans[-1][1]], q[spans[-1][1]:]
+                    yield head + x + tail, head + y + tail
+
+
 def _positions(words: tuple[str, ...], markers: tuple[tuple[str, ...], ...]) -> list[int]:
     return [k for k in range(len(words)) for mk in markers if words[k:k + len(mk)] == mk]
 
@@ -107,7 +126,16 @@ def combine(left: QuerySpec, right: QuerySpec, kind: SetKind, lex: Lexicon) -> Q
         return None
     # a set operation keeps each row once; what explains a list (helpers) would make the two sides differ
     other = replace(right, distinct=True, helpers=())
-    return replace(left, distinct=True, helpers=(), setop=SetOp(kind, other))
+    return replace(left, distinct=True, helpers=(), setop=SetOp(kind, other, rows=left.base == right.base))
+
+
+def values_none_has(spec: QuerySpec, negated: tuple[Condition, ...]) -> QuerySpec:
+    """'template type codes not used by any document': the values of the list less those some related row
+    has (EXCEPT), not the rows without one (a code is used when any of its rows is)."""
+    kept = tuple(c for c in spec.conditions if c not in negated)
+    plain = replace(spec, conditions=kept, distinct=True, helpers=())
+    having = replace(plain, conditions=kept + tuple(replace(c, negated=False) for c in negated))
+    return replace(plain, setop=SetOp("except", having))
 
 
 def _one_value_apart(left: QuerySpec, right: QuerySpec) -> bool:

@@ -90,3 +90,4 @@ class SetOp:
 
     kind: SetKind
     other: QuerySpec
+    rows: bool = False     # the same rows on both sides, told apart by their key (not by the values shown)
