@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from catalog_semantics.text import words as split_words
+from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.spec import ColRef, Condition, QuerySpec, SetKind, SetOp
 from nl2sql.planner.tokens import token_spans
@@ -30,7 +31,7 @@ def _markers(kind: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(split_words(p)) for p in word_list("set_operations", kind))
 
 
-def set_reading(question: str, read: Callable[[str], Read], lex: Lexicon) -> Read | None:
+def set_reading(question: str, read: Callable[[str], Read], lex: Lexicon, graph: JoinGraph) -> Read | None:
     """The two readings a set-operation marker splits the question into, combined; None when no split of the
     question reads as two lists of the same columns."""
     spans = token_spans(question)
@@ -44,11 +45,19 @@ def set_reading(question: str, read: Callable[[str], Read], lex: Lexicon) -> Rea
                 left, right = read(left_q), read(right_q)
             except NotUnderstood:
                 continue
-            spec = combine(left[0], right[0], kind, lex)
+            spec = combine(left[0], right[0], kind, lex, graph)
             if spec is not None:
                 notes = list(dict.fromkeys(left[1] + right[1]))
                 return spec, notes, min(left[2], right[2]) - 0.05
     return None
+
+
+def reads_as_set(question: str) -> bool:
+    """Whether the question has a marker that, read whole, would mean something else ("shared by" is no
+    share): such a question is read as a set operation first."""
+    spans = token_spans(question)
+    words = tuple(question[a:b].lower() for a, b in spans)
+    return bool(_positions(words, _markers("shared")))
 
 
 def _both_splits(q: str, spans: tuple[tuple[int, int], ...], words: tuple[str, ...]) -> Iterator[tuple[str, str]]:
@@ -107,9 +116,10 @@ def _positions(words: tuple[str, ...], markers: tuple[tuple[str, ...], ...]) -> 
     return [k for k in range(len(words)) for mk in markers if words[k:k + len(mk)] == mk]
 
 
-def combine(left: QuerySpec, right: QuerySpec, kind: SetKind, lex: Lexicon) -> QuerySpec | None:
+def combine(left: QuerySpec, right: QuerySpec, kind: SetKind, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
     """Two readings as one frame, or None when they are not two lists of the same columns that differ only
-    in their rows (a condition, or the table same-named columns are listed from)."""
+    in their rows (a condition, or the table same-named columns are listed from), or when both sides list
+    the same rows by a value each row has once ("customers in both Oslo and Bergen": no customer is)."""
     for s in (left, right):
         if s.measures or s.dims or s.having or s.order or s.limit is not None or s.setop is not None:
             return None
@@ -120,6 +130,10 @@ def combine(left: QuerySpec, right: QuerySpec, kind: SetKind, lex: Lexicon) -> Q
     if left.base == right.base:
         if left.projections != right.projections or not _one_value_apart(left, right):
             return None
+        if kind == "intersect" and _one_per_row(left, right, lex, graph):
+            raise NotUnderstood("Each row has one value there, so none has both; say “or” for either.",
+                                tuple(c.text for c in left.conditions + right.conditions
+                                      if c not in left.conditions or c not in right.conditions))
     elif not all(p.table == s.base for s in (left, right) for p in s.projections) \
             or not all(_words(a, lex) == _words(b, lex) for a, b in zip(left.projections, right.projections)):
         # "states that have both owners and professionals": the same-named columns of two tables' own rows
@@ -150,6 +164,21 @@ def _one_value_apart(left: QuerySpec, right: QuerySpec) -> bool:
     if a.negated or b.negated:
         return False
     return a.table == b.table and a.col == b.col and (a.col is not None or a.kind == b.kind)
+
+
+def _one_per_row(left: QuerySpec, right: QuerySpec, lex: Lexicon, graph: JoinGraph) -> bool:
+    """Both sides list rows (by key or label) and differ in a column of those rows or of a table above them."""
+    info = lex.tables[left.base]
+    if not any(p.column in info.pk or p.column in info.labels for p in left.projections if p.table == left.base):
+        return False
+    apart = next(c for c in left.conditions if c not in right.conditions)
+    if apart.table == left.base:
+        return True
+    try:
+        path = graph.path(left.base, apart.table, apart.col.via if apart.col else None)
+    except Ambiguous:
+        return False
+    return path is not None and all_up(path)
 
 
 def _words(ref: ColRef, lex: Lexicon) -> tuple[str, ...]:
