@@ -49,6 +49,8 @@ ANSWERED = [
     ("Show all categories that are not used by any purchase.", "except", {("LIGHTING",)}),
     # ... but rows named as rows stay a test of each row (NOT EXISTS, no set operation)
     ("the city of customers who do not have any purchase", None, {("Tromso",)}),
+    # "not ... any" negates the related rows' existence, their own conditions included: no WEB purchase
+    ("customers who do not have any purchase in the WEB channel", None, {("Cy",), ("Di",), ("Ann",)}),
 ]
 
 DECLINED = [

@@ -98,7 +98,11 @@ class ExistsCompiler(TermCompiler):
         ]
         # "students who do not have a cat": no child row with the condition, rather than a child without it
         negated = any(c.negated for c in conds)
-        if negated and not all(c.negated or c.kind == "exists" for c in conds):
+        # "channels that do not have any cartoon directed by Ben Jones": the negation is of the rows' existence,
+        # so it covers the conditions on them too (no cartoon by him); a negated value beside a positive one
+        # ("pets that are not cats" of students with a dog) could be either
+        of_existence = {c.kind for c in conds if c.negated} == {"exists"}
+        if negated and not of_existence and not all(c.negated or c.kind == "exists" for c in conds):
             raise NotUnderstood("I could not tell which part of the question the negation covers.", (first.text,))
         for c in conds:
             if c.kind == "exists":
