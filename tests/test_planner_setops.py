@@ -1,5 +1,5 @@
 """Set operations (planner/setops.py): "both X and Y" (INTERSECT), "X but not Y" (the rows of X whose key is not
-among Y's), "the X shared by A and B", and values no related row has (EXCEPT), each question -> frame -> SQL ->
+among Y's), "the X shared by A and B", "X or Y" on two columns (UNION), and values no related row has (EXCEPT), each question -> frame -> SQL ->
 rows on a small shop warehouse written here; and the shapes that must stay declined.
 """
 
@@ -45,6 +45,12 @@ ANSWERED = [
     ("names of customers who bought a Laptop but not a Phone", "except", {("Cy",)}),
     # the values shared by two sets of rows ("shared" is no share here)
     ("the segments shared by customers from Oslo and Bergen", "intersect", {("RETAIL",)}),
+    # "or" between conditions on two columns: rows of either reading (it was read as "and")
+    ("customers in the RETAIL segment or in Tromso", "union", {("Ann",), ("Bo",), ("Di",)}),
+    ("customers in Oslo or with purchases in the WEB channel", "union", {("Ann",), ("Bo",), ("Cy",)}),
+    ("customers from Oslo or customers with a Phone purchase", "union", {("Ann",), ("Bo",), ("Cy",)}),
+    # ... one column's values stay one IN list
+    ("customers in the RETAIL or TRADE segment", None, {("Ann",), ("Bo",), ("Cy",), ("Di",)}),
     # values no related row has: the categories minus those some purchase has (a difference of values)
     ("Show all categories that are not used by any purchase.", "except", {("LIGHTING",)}),
     # ... but rows named as rows stay a test of each row (NOT EXISTS, no set operation)

@@ -31,7 +31,7 @@ from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.matching import match_items
 from nl2sql.planner.resolve import resolve
-from nl2sql.planner.setops import describe_set, each_side, reads_as_set, set_reading
+from nl2sql.planner.setops import describe_set, each_side, set_reading
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import tokenize
 
@@ -67,16 +67,17 @@ def rephrase_hint(model: SemanticModel) -> str:
 def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str], float]:
     """The spec, assumption notes and confidence for a question; raises ``NotUnderstood``. A question the
     planner cannot read whole may be two readings joined by a set operation (planner.setops)."""
-    def as_set() -> tuple[QuerySpec, list[str], float] | None:
-        return set_reading(question, lambda q: read_spec(q, model), lexicon_for(model), join_graph(model))
+    def as_set(first: bool) -> tuple[QuerySpec, list[str], float] | None:
+        return set_reading(question, lambda q: read_spec(q, model), lexicon_for(model), join_graph(model),
+                           first=first)
 
-    combined = as_set() if reads_as_set(question) else None
+    combined = as_set(True)
     if combined is not None:
         return combined
     try:
         return read_spec(question, model)
     except NotUnderstood:
-        combined = as_set()
+        combined = as_set(False)
         if combined is None:
             raise
         return combined

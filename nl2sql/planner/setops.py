@@ -11,109 +11,41 @@ stays declined.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 
-from catalog_semantics.text import words as split_words
 from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.spec import ColRef, Condition, QuerySpec, SetKind, SetOp
-from nl2sql.planner.tokens import token_spans
+from nl2sql.planner.setops_split import splits
 from nl2sql.planner.unread import NotUnderstood
-from nl2sql.planner.words import word_list
 
 Read = tuple[QuerySpec, list[str], float]
 
-_MAX_SIDE = 8            # tokens one side of "both X and Y" may have
-
-
-def _markers(kind: str) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(split_words(p)) for p in word_list("set_operations", kind))
-
-
-def set_reading(question: str, read: Callable[[str], Read], lex: Lexicon, graph: JoinGraph) -> Read | None:
+def set_reading(question: str, read: Callable[[str], Read], lex: Lexicon, graph: JoinGraph, *,
+                first: bool = False) -> Read | None:
     """The two readings a set-operation marker splits the question into, combined; None when no split of the
-    question reads as two lists of the same columns."""
-    spans = token_spans(question)
-    words = tuple(question[a:b].lower() for a, b in spans)
-    splits: tuple[tuple[SetKind, Iterator[tuple[str, str]]], ...] = (
-        ("intersect", _both_splits(question, spans, words)), ("except", _but_not_splits(question, spans, words)),
-        ("intersect", _shared_splits(question, spans, words)))
-    for kind, pairs in splits:
-        for left_q, right_q in pairs:
+    question reads as two lists of the same columns. ``first``: only the markers a whole reading would misread
+    ("shared by" is no share, "or" between two conditions is no "and"), tried before it."""
+    seen: dict[str, Read | None] = {}
+
+    def once(q: str) -> Read | None:
+        if q not in seen:
             try:
-                left, right = read(left_q), read(right_q)
+                seen[q] = read(q)
             except NotUnderstood:
-                continue
-            spec = combine(left[0], right[0], kind, lex, graph)
-            if spec is not None:
-                notes = list(dict.fromkeys(left[1] + right[1]))
-                return spec, notes, min(left[2], right[2]) - 0.05
-    return None
+                seen[q] = None
+        return seen[q]
 
-
-def reads_as_set(question: str) -> bool:
-    """Whether the question has a marker that, read whole, would mean something else ("shared by" is no
-    share): such a question is read as a set operation first."""
-    spans = token_spans(question)
-    words = tuple(question[a:b].lower() for a, b in spans)
-    return bool(_positions(words, _markers("shared")))
-
-
-def _both_splits(q: str, spans: tuple[tuple[int, int], ...], words: tuple[str, ...]) -> Iterator[tuple[str, str]]:
-    """'... both X and Y rest': ('... X rest', '... Y rest'), Y as long as X (or one longer or shorter, or up
-    to the end of the question)."""
-    for b in _positions(words, _markers("intersect")):
-        a = next((k for k in range(b + 2, min(len(words), b + 2 + _MAX_SIDE)) if words[k] == "and"), None)
-        if a is None:
+    for kind, left_q, right_q in splits(question, first=first):
+        left, right = once(left_q), once(right_q)
+        if left is None or right is None:
             continue
-        n = a - b - 1
-        for m in dict.fromkeys((n, n + 1, n - 1, len(words) - a - 1)):
-            if not 1 <= m <= _MAX_SIDE or a + m >= len(words):
-                continue
-            x = q[spans[b + 1][0]:spans[a - 1][1]]
-            y = q[spans[a + 1][0]:spans[a + m][1]]
-            head, tail = q[:spans[b][0]], q[spans[a + m][1]:]
-            yield head + x + tail, head + y + tail
-
-
-def _but_not_splits(q: str, spans: tuple[tuple[int, int], ...],
-                    words: tuple[str, ...]) -> Iterator[tuple[str, str]]:
-    """'... X but not Y rest': ('... X rest', '... Y rest'), X and Y parallel (the same first word, "from CVO
-    but not from APG", or as many words, "has a dog but does not have a cat"); the longest Y first, so that the rest after it is shared."""
-    for marker in _markers("except"):
-        for p in _positions(words, (marker,)):
-            after = p + len(marker)
-            for m in range(min(len(words) - after, _MAX_SIDE), 0, -1):
-                for n in range(1, min(p, _MAX_SIDE) + 1):
-                    if words[p - n] != words[after] and n != m:
-                        continue
-                    x = q[spans[p - n][0]:spans[p - 1][1]]
-                    y = q[spans[after][0]:spans[after + m - 1][1]]
-                    head, tail = q[:spans[p - n][0]], q[spans[after + m - 1][1]:]
-                    yield head + x + tail, head + y + tail
-
-
-def _shared_splits(q: str, spans: tuple[tuple[int, int], ...],
-                   words: tuple[str, ...]) -> Iterator[tuple[str, str]]:
-    """'the X shared by rows A and B': ('the X of rows A', 'the X of rows B'), A as long as B (or one longer or
-    shorter), B up to the end of the question."""
-    for marker in _markers("shared"):
-        for p in _positions(words, (marker,)):
-            after = p + len(marker)
-            for a in (k for k in range(after + 1, len(words) - 1) if words[k] == "and"):
-                m = len(words) - a - 1
-                for n in dict.fromkeys((m, m + 1, m - 1)):
-                    if not 1 <= n <= a - after or m > _MAX_SIDE:
-                        continue
-                    head = q[:spans[p][0]] + "of " + q[spans[after][0]:spans[a - n][0]]
-                    x = q[spans[a - n][0]:spans[a - 1][1]]
-                    y, tail = q[spans[a + 1][0]:spans[-1][1]], q[spans[-1][1]:]
-                    yield head + x + tail, head + y + tail
-
-
-def _positions(words: tuple[str, ...], markers: tuple[tuple[str, ...], ...]) -> list[int]:
-    return [k for k in range(len(words)) for mk in markers if words[k:k + len(mk)] == mk]
+        spec = combine(left[0], right[0], kind, lex, graph)
+        if spec is not None:
+            notes = list(dict.fromkeys(left[1] + right[1]))
+            return spec, notes, min(left[2], right[2]) - 0.05
+    return None
 
 
 def combine(left: QuerySpec, right: QuerySpec, kind: SetKind, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
@@ -128,7 +60,7 @@ def combine(left: QuerySpec, right: QuerySpec, kind: SetKind, lex: Lexicon, grap
     if len(left.projections) != len(right.projections):
         return None
     if left.base == right.base:
-        if left.projections != right.projections or not _one_value_apart(left, right):
+        if left.projections != right.projections or not _one_value_apart(left, right, same_column=kind != "union"):
             return None
         if kind == "intersect" and _one_per_row(left, right, lex, graph):
             raise NotUnderstood("Each row has one value there, so none has both; say “or” for either.",
@@ -152,18 +84,29 @@ def values_none_has(spec: QuerySpec, negated: tuple[Condition, ...]) -> QuerySpe
     return replace(plain, setop=SetOp("except", having))
 
 
-def _one_value_apart(left: QuerySpec, right: QuerySpec) -> bool:
-    """Each side has one condition the other lacks, on the same column (or the same kind of named filter):
-    "has a cat" / "has a dog", "opened before 2009" / "opened after 2011"; a split that left words of one side
-    in the other (two conditions apart) is not one."""
-    mine = [c for c in left.conditions if c not in right.conditions]
-    theirs = [c for c in right.conditions if c not in left.conditions]
+def _one_value_apart(left: QuerySpec, right: QuerySpec, *, same_column: bool) -> bool:
+    """Each side has one condition the other lacks: on the same column (or the same kind of named filter),
+    "has a cat" / "has a dog", "opened before 2009" / "opened after 2011"; for a union on two different columns
+    ("in Oslo" / "with a WEB purchase": one column's values are one IN list already). A split that left words
+    of one side in the other (two conditions apart) is not one."""
+    own, other = _said(left), _said(right)
+    mine = [c for c in own if c not in other]
+    theirs = [c for c in other if c not in own]
     if len(mine) != 1 or len(theirs) != 1:
         return False
     a, b = mine[0], theirs[0]
     if a.negated or b.negated:
         return False
-    return a.table == b.table and a.col == b.col and (a.col is not None or a.kind == b.kind)
+    same = a.table == b.table and a.col == b.col and (a.col is not None or a.kind == b.kind)
+    return same if same_column else (a.col is None or b.col is None or a.col.column != b.col.column
+                                     or a.col.table != b.col.table)
+
+
+def _said(spec: QuerySpec) -> list[Condition]:
+    """The conditions, less "with purchases" when a condition on purchases (or on a table beyond them, "with a
+    Phone purchase") says it already."""
+    beyond = {c.table for c in spec.conditions if c.kind != "exists" and not c.negated and c.table != spec.base}
+    return [c for c in spec.conditions if not (c.kind == "exists" and not c.negated and beyond)]
 
 
 def _one_per_row(left: QuerySpec, right: QuerySpec, lex: Lexicon, graph: JoinGraph) -> bool:
