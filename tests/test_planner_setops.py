@@ -114,3 +114,15 @@ def test_both_as_a_filler_keeps_one_reading(shop: tuple[duckdb.DuckDBPyConnectio
 def test_interpretation_names_both_sides(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     c = plan("Which customers have purchases in both the WEB and STORE channels?", shop[1])
     assert "and also in" in c.interpretation and "WEB" in c.interpretation and "STORE" in c.interpretation
+
+
+def test_no_edit_of_a_set_operation(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """A follow-up after a set operation is not applied to one side of it ("sort by name" sorted the WEB side
+    inside the INTERSECT, which no database runs)."""
+    from nl2sql.planner.turns import plan_turn
+
+    first = "Which customers have purchases in both the WEB and STORE channels?"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    c = plan_turn("sort by name", shop[1], [(first, sql)])
+    assert c.sql is None, c.sql
