@@ -43,6 +43,7 @@ _ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))
 # Words that name a table's role rather than its rows ("cars data", "student details", "order records")
 _CONTAINER_WORDS = frozenset(word_list("container_words"))
 _UNITS = frozenset(word_list("measure_units"))
+_MEANINGFUL = frozenset(word_list("meaningful"))
 _GROUPING_WORDS = frozenset(c for p, cue in CUES if cue.kind == "group" for c in [p] if " " not in p)
 _PARTICLES = frozenset(word_list("particles"))  # "came back": never a value word on its own
 # How a count is named ("number of X", "X count") and asked for ("how many X"): see counting_phrasings
@@ -248,8 +249,8 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
             if w in COMMENT_STOP:
                 break
             label_words.append(w)
-        if len(label_words) == 1 and (stem(label_words[0]),) in cue_index():
-            continue                 # "F first": 'first' is the ranking word, not the code
+        if len(label_words) == 1 and (stem(label_words[0]),) in cue_index() or _MEANINGFUL & set(label_words):
+            continue                 # "F first": the ranking word; "SCH still scheduled": 'still' asks about now
         if label_words and len(label_words) <= 3 and (not values or code in values):
             concept = Concept("value", info.key, col, value=code, name="comment label", strength=2)
             _add(lex.values, tuple(label_words), concept)

@@ -106,6 +106,10 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
     ending = [c.name for c in t.columns if col_words[c.name][-1:] in (("name",), ("title",))]
     if len(ending) == 1:
         return tuple(ending)
+    # rstr_nm and city_nm in rstr: the name that starts with the table's own name names its rows
+    own = [c for c in ending if tuple(stem(w) for w in col_words[c][:-1]) == table_stems]
+    if len(own) == 1:
+        return tuple(own)
     firstlast = [c for c in ending if col_words[c][0] in ("first", "last", "given", "family")]
     if len(firstlast) == 2:
         return tuple(firstlast)
