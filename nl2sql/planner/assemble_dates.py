@@ -7,7 +7,7 @@ from datetime import date
 import sqlglot
 from sqlglot import exp
 
-from catalog_semantics.text import STOPWORDS, stem
+from catalog_semantics.text import STOPWORDS, stem, words
 from nl2sql.planner.assemble_base import AssemblerBase
 from nl2sql.planner.clarify import Ambiguity
 from nl2sql.planner.intent import NotUnderstood
@@ -83,7 +83,8 @@ class DatedAssembler(AssemblerBase):
                 return ColRef(*near[0])
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
         named = {h for stem in self.r.free_words if stem not in STOPWORDS     # "in" of "in_service_since"
-                 for h in self.lex.date_names.get(_verb_of(stem), ())} or self._verb_dates()
+                 for h in self.lex.date_names.get(_verb_of(stem), ()) if not self._names_other_table(stem, h[0], base)
+                 } or self._verb_dates()
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
         sibling = self._sibling_dates()
@@ -109,6 +110,12 @@ class DatedAssembler(AssemblerBase):
                 return None
         return None
 
+    def _names_other_table(self, stem: str, table: str, base: str) -> bool:
+        """'top members by ticket revenue in 2024': 'member' names the members (grouped by), not the date
+        "member since" of theirs; the period goes with the measure's rows."""
+        return table != base and any(c.kind == "table" and c.table == table and c.strength >= 2
+                                     for c in self.lex.names.get((stem,), ()))
+
     def _verb_dates(self) -> set[tuple[str, str]]:
         """'units that went out in 1998': a verb of the vocabulary (`date_verbs`) names the date its event
         has ('went out', 'dispatched' -> the ship date), when the model has a date so named."""
@@ -124,8 +131,12 @@ class DatedAssembler(AssemblerBase):
         calls just "date" (an overlay synonym): the date its rows are dated by when the question names none."""
         plain = {(c.table, c.column) for c in self.lex.names.get(("date",), ())
                  if c.kind == "column" and c.strength >= 3}     # named so, not only ending in "date"
-        for t in self._by_distance(base):
+        ranked = self._by_distance(base)
+        for n, t in enumerate(ranked):
             dates = self.lex.tables[t].dates
+            tied = [u for u in ranked[n:] if self.lex.tables[u].dates and self._level(base, u) == self._level(base, t)]
+            if dates and len(tied) > 1:      # tickets under bookings and flights: which date is not ours to pick
+                return self._described_date(base, tied)
             default = self.lex.tables[t].table.default_date           # the overlay's default_date
             if default is not None and default in dates and not self._child_conditions(t):
                 return ColRef(t, default)
@@ -133,6 +144,32 @@ class DatedAssembler(AssemblerBase):
                 hits = [d for d in dates if (t, d) in plain]
                 return ColRef(t, hits[0]) if len(dates) > 1 and len(hits) == 1 else None
         return None
+
+    def _level(self, base: str, table: str) -> tuple[int, int]:
+        p = self.path(base, table) or ()
+        return sum(not e.up for e in p), len(p)
+
+    def _described_date(self, base: str, tables: list[str]) -> ColRef | None:
+        """The date of the one table the base table's description says its rows are dated by ("Tickets ...
+        Dated by the flight."), that table's default date or only date; else None (the question must say)."""
+        said = tuple(stem(w) for w in words(self.lex.tables[base].table.comment or ""))
+        cues = [p for p in phrases("dated_by") if p]
+        after = {said[i + len(p)] for p in cues for i in range(len(said) - len(p)) if said[i:i + len(p)] == p}
+        after |= {said[i + len(p) + 1] for p in cues for i in range(len(said) - len(p) - 1)
+                  if said[i:i + len(p)] == p and said[i + len(p)] in STOPWORDS}     # "dated by the flight"
+        hits = [t for t in tables if any(c.kind == "table" and c.table == t and c.strength >= 2
+                                         for w in after for c in self.lex.names.get((w,), ()))]
+        if len(hits) != 1:
+            return None
+        info = self.lex.tables[hits[0]]
+        default = info.table.default_date
+        col = default if default in info.dates else (info.dates[0] if len(info.dates) == 1 else None)
+        if col is None:
+            return None
+        note = f"dates by {self._col_words(ColRef(hits[0], col))}"
+        if note not in self.notes:
+            self.notes.append(note)
+        return ColRef(hits[0], col)
 
     def _child_conditions(self, table: str) -> bool:
         """Whether the question filters a table reached from ``table`` one-to-many ("employees rated 5 in

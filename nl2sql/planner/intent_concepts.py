@@ -143,6 +143,11 @@ class ConceptSteps(ReaderBase):
         end = self.seq[j].end
         return any(t in ("has", "is", "was", "does") for t in self._raw_words[end:end + 3])
 
+    def _named_tables(self, j: int) -> set[str]:
+        """The tables the question's other phrases name (tables, columns, metrics, filters)."""
+        return {c.table for n, it in enumerate(self.seq) if n != j and it.kind == "concept"
+                for c in it.concepts if c.kind not in ("value", "valueword")}
+
     def _value(self, j: int) -> None:
         it = self.seq[j]
         concepts = it.concepts
@@ -152,6 +157,11 @@ class ConceptSteps(ReaderBase):
         table, column = next(iter(columns))
         if column is None:                # every value concept names its column (lexicon._add_value)
             raise LookupError(f"the value {it.text!r} names no column")
+        if concepts[0].name == "comment label" and table not in self._named_tables(j):
+            # "aircraft that operated the most flights": a word a comment gives as the meaning of a route code
+            # is read as that code only where the question is about that table
+            raise NotUnderstood(f"I could not tell whether “{it.text}” means {table} {column} {concepts[0].value}.",
+                                (it.text,))
         if concepts[0].kind == "valueword":
             self.r.conditions.append(Condition("contains", table, ColRef(table, column, self.r.vias.get(j)),
                                                "contains", (concepts[0].value,), negated=self.take_neg(),

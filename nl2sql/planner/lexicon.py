@@ -24,6 +24,7 @@ from nl2sql.planner.lexicon_names import (
     _is_texty,
     _known_words,
     _table_info,
+    code_list,
     comment_examples,
 )
 from nl2sql.planner.counting import count_nouns, implied_defaults
@@ -33,7 +34,7 @@ from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports t
     _add,
 )
 from nl2sql.planner.tokens import name_stem, singular
-from nl2sql.planner.vocabulary import cue_index
+from nl2sql.planner.vocabulary import CUES, cue_index
 from nl2sql.planner.words import word_list
 
 _KEY_WORDS = frozenset(word_list("key_words"))
@@ -42,6 +43,8 @@ _ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))
 # Words that name a table's role rather than its rows ("cars data", "student details", "order records")
 _CONTAINER_WORDS = frozenset(word_list("container_words"))
 _UNITS = frozenset(word_list("measure_units"))
+_MEANINGFUL = frozenset(word_list("meaningful"))
+_GROUPING_WORDS = frozenset(c for p, cue in CUES if cue.kind == "group" for c in [p] if " " not in p)
 _PARTICLES = frozenset(word_list("particles"))  # "came back": never a value word on its own
 # How a count is named ("number of X", "X count") and asked for ("how many X"): see counting_phrasings
 _COUNT_AS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_as"))
@@ -122,6 +125,8 @@ def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
     for m in model.metrics:
         concept = Concept("metric", m.table.lower(), name=m.name)
         for phrase in (m.name, *m.synonyms):
+            if _restated_with_grouping(tuple(words(phrase)), (m.name, *m.synonyms)):
+                continue    # "delay minutes by cause": the metric and a grouping the question says itself
             if m.table.lower() in lex.implied_defaults and _names_table(lex, count_nouns(tuple(words(phrase))),
                                                                          m.table.lower()):
                 continue    # "number of employees" counts the table's rows, under its implied default
@@ -133,6 +138,19 @@ def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
         concept = Concept("filter", f.table.lower(), name=f.name)
         for phrase in (f.name, *f.synonyms):
             _add(lex.names, tuple(words(phrase)), concept)
+
+
+def _restated_with_grouping(phrase: tuple[str, ...], names: tuple[str, ...]) -> bool:
+    """Whether a metric's synonym is another of its names followed by a grouping word and more
+    ("delay minutes by cause" of "delay minutes"); "revenue per user" of ARPU stays a name.
+
+    >>> _restated_with_grouping(("sales", "by", "item"), ("sales", "revenue", "sales by item"))
+    True
+    >>> _restated_with_grouping(("revenue", "per", "user"), ("arpu", "revenue per user"))
+    False
+    """
+    own = {tuple(words(n)) for n in names}
+    return any(w in _GROUPING_WORDS and phrase[:i] in own and i < len(phrase) - 1 for i, w in enumerate(phrase))
 
 
 def _names_table(lex: Lexicon, phrase: tuple[str, ...], table: str) -> bool:
@@ -203,7 +221,8 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
     if len(base) > 1 and base[-1] not in _KEY_WORDS and base[-1] not in _UNITS and name_stem(base[-1]) not in table_words:
         # the last word alone, weakly ("definition tv" is not what "cartoons on TV" names: a table's word)
         _add(lex.names, base[-1:], Concept("column", info.key, col, strength=1))
-    for phrase in _comment_phrases(c.comment, table=False):
+    coded = code_list(c.comment, c.sample_values)
+    for phrase in () if coded else _comment_phrases(c.comment, table=False):   # a code list names no column
         _add(lex.names, phrase, Concept("column", info.key, col, strength=1))
     if col in info.dates and c.comment:
         for w in words(c.comment):
@@ -224,14 +243,16 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
             values = comment_examples(c.comment)     # 'e.g. ECONOMY ANODIZED STEEL' when none were sampled
     for v in values:
         _add_value(lex, info.key, col, v)
-    for code, label in _CODE_LABEL.findall(c.comment or ""):
+    for code, label in (*_CODE_LABEL.findall(c.comment or ""), *coded):
         label_words = []
         for w in words(label):
             if w in COMMENT_STOP:
                 break
             label_words.append(w)
+        if len(label_words) == 1 and (stem(label_words[0]),) in cue_index() or _MEANINGFUL & set(label_words):
+            continue                 # "F first": the ranking word; "SCH still scheduled": 'still' asks about now
         if label_words and len(label_words) <= 3 and (not values or code in values):
-            concept = Concept("value", info.key, col, value=code, strength=2)
+            concept = Concept("value", info.key, col, value=code, name="comment label", strength=2)
             _add(lex.values, tuple(label_words), concept)
             _add(lex.values, tuple(singular(w) for w in label_words), concept, stemmed=False)
 

@@ -48,6 +48,28 @@ def comment_examples(comment: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+# "WX weather, ATC air traffic control" / "Cabin - F first, J business": a list of stored codes, each with its label
+_CODE_ITEM = re.compile(r"^\s*([A-Z0-9][A-Z0-9-]{0,4})\s+([A-Za-z][A-Za-z ]*?)\s*\.?\s*$")
+
+
+def code_list(comment: str | None, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(code, label) pairs of a comment that lists stored codes with their meanings, when at least two of
+    its items are codes the column holds (so a sentence is never read as one).
+
+    >>> code_list("CMP completed, CNX cancelled, DVT diverted", ("CMP", "CNX", "DVT"))
+    (('CMP', 'completed'), ('CNX', 'cancelled'), ('DVT', 'diverted'))
+    >>> code_list("Sales channel - WEB website, TA travel agent.", ("WEB", "TA"))
+    (('WEB', 'website'), ('TA', 'travel agent'))
+    >>> code_list("Aircraft type code: E175, A320", ("E175", "A320"))
+    ()
+    """
+    text = re.split(r"\s[-:]\s|:\s", comment or "", maxsplit=1)[-1]
+    known = set(values)
+    found = [(m.group(1), m.group(2)) for part in re.split(r"[,;]", text)
+             if (m := _CODE_ITEM.match(part)) and m.group(1) in known]
+    return tuple(found) if len(found) >= 2 else ()
+
+
 def _free_text(values: tuple[str, ...]) -> bool:
     """Remarks and addresses are not categories: their words would match anything."""
     return bool(values) and sum(len(words(v)) for v in values) / len(values) > 3.5
@@ -84,6 +106,10 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
     ending = [c.name for c in t.columns if col_words[c.name][-1:] in (("name",), ("title",))]
     if len(ending) == 1:
         return tuple(ending)
+    # rstr_nm and city_nm in rstr: the name that starts with the table's own name names its rows
+    own = [c for c in ending if tuple(stem(w) for w in col_words[c][:-1]) == table_stems]
+    if len(own) == 1:
+        return tuple(own)
     firstlast = [c for c in ending if col_words[c][0] in ("first", "last", "given", "family")]
     if len(firstlast) == 2:
         return tuple(firstlast)
