@@ -4,6 +4,8 @@ which date column a period applies to, and the checks that keep measures from do
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from catalog_semantics.text import stem
 from nl2sql.planner.assemble_dates import _verb_of as _verb_of  # re-exported: followup.py uses it
 from nl2sql.planner.assemble_list import ListingAssembler
@@ -50,7 +52,7 @@ class Assembler(ListingAssembler):
                 raise NotUnderstood("This asks which group is highest or lowest, but I do not know which total "
                                     "to rank the groups by.", (word,))
             targets.append((desc, ("metric", Concept("metric", col.table, name=names[0])), pos))
-        r.extremes = targets
+        self.r = replace(r, extremes=tuple(targets))
 
     def assemble(self) -> QuerySpec:
         r = self.r
@@ -58,20 +60,22 @@ class Assembler(ListingAssembler):
             return self._when()
         if r.date_cols and not r.periods and not r.unit_dims:
             # "the arriving date and the departing date of the dogs": dates to show, not to filter on
-            r.projections = sorted(r.projections + r.date_cols, key=lambda p: p[1])
-            r.date_cols = []
+            self.r = r = replace(r, projections=tuple(sorted(r.projections + r.date_cols, key=lambda p: p[1])),
+                                 date_cols=())
         if r.share:
             return self._share()
         if r.words[:1] == ("which",) and (r.dims or r.unit_dims) and r.extremes and not r.measures \
                 and all(t[1][0] == "column" for t in r.extremes):
             self._rank_groups_by_total()
+            r = self.r
         if (r.dims or r.unit_dims) and r.extremes and all(t[1][0] == "column" for t in r.extremes):
             # "the maximum weight for each type of pet": per group, not the single heaviest row
+            measures = list(r.measures)
             for desc, obj, _pos in column_targets(r.extremes):
                 m = Measure("agg", obj.table, "max" if desc else "min", col=obj)
-                if m not in r.measures:          # "... List the maximum weight and pet type": named twice
-                    r.measures.append(m)
-            r.extremes = []
+                if m not in measures:            # "... List the maximum weight and pet type": named twice
+                    measures.append(m)
+            self.r = r = replace(r, measures=tuple(measures), extremes=())
         if not r.measures and not r.extremes and (r.dims or r.unit_dims) and (r.entities or r.conditions) \
                 and not r.projections and all(d.col.column or d.col.table not in {e[0] for e in r.entities}
                                               for d in r.dims):
@@ -82,14 +86,14 @@ class Assembler(ListingAssembler):
             if any(not d.col.column and (d.col.table == table or len(r.entities) > 1) for d in r.dims):
                 table = None                     # a table grouping needs one other thing counted
             if table is not None:
-                r.measures.append(self._rows_or_own_amount(table))
-                r.entities = [e for e in r.entities if e[0] != table]
+                self.r = r = replace(r, measures=r.measures + (self._rows_or_own_amount(table),),
+                                     entities=tuple(e for e in r.entities if e[0] != table))
         if r.extremes and not (r.measures or r.projections or r.limit or r.orders or r.dims) \
                 and len(r.entities) == 1 and (r.words[:1] == ("what",) or min(p for _d, _t, p in r.extremes) == 0) \
                 and all(t[0] == "column" and t[1].table == r.entities[0][0] and r.entities[0][1] > pos
                         for _desc, t, pos in r.extremes):
             # "What is the minimum retail price of a product?": the value asked for, not the product
-            r.entities = []
+            self.r = replace(r, entities=())
             return self._scalar_extreme()
         if r.measures or any(t[1][0] in ("metric", "table", "measure") for t in r.extremes):
             return self._aggregate()

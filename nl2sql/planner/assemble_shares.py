@@ -3,6 +3,8 @@ group's part of a total."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nl2sql.planner.assemble_group import GroupingAssembler
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.spec import (
@@ -24,11 +26,11 @@ class ShareAssembler(GroupingAssembler):
             # "what fraction of late items were shipped by TRUCK": which condition is the part and which
             # the whole depends on word order the reading does not keep; do not guess
             raise NotUnderstood("I could not tell which condition is the part and which the whole.",
-                                tuple(c.text for c in r.share_conditions + plain))
+                                tuple(c.text for c in (*r.share_conditions, *plain)))
         if not r.share_conditions:
             # "share of orders that are urgent": plain conditions are what the share is of
-            r.share_conditions = [c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare")]
-            r.conditions = [c for c in r.conditions if c not in r.share_conditions]
+            part = tuple(c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare"))
+            self.r = r = replace(r, share_conditions=part, conditions=tuple(c for c in r.conditions if c not in part))
         if not r.share_conditions and (r.dims or r.unit_dims) and any(m.kind == "metric" for m in r.measures):
             return self._share_of_total()
         if not r.share_conditions:
@@ -51,8 +53,7 @@ class ShareAssembler(GroupingAssembler):
         """'what share of revenue does each region contribute': each group's part of the whole."""
         r = self.r
         metric = next(m for m in r.measures if m.kind == "metric")
-        r.share = False
-        r.measures = [Measure("share", metric.table, metric=metric.metric, fn="total_percent" if r.percent
-                              else "total")]
+        self.r = replace(r, share=False, measures=(Measure("share", metric.table, metric=metric.metric,
+                                                           fn="total_percent" if r.percent else "total"),))
         spec = self._aggregate()
         return spec
