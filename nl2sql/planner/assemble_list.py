@@ -48,17 +48,6 @@ class ListingAssembler(ShareAssembler):
                                            for latest in r.when), when=(), entities=(), orders=())
         return self._aggregate()
 
-    def _scalar_extreme(self) -> QuerySpec:
-        r = self.r
-        measures = []
-        for desc, target, _pos in r.extremes:
-            if target[0] != "column":
-                raise NotUnderstood("Highest or lowest among what? Name what to compare.", ())
-            obj = target[1]
-            measures.append(Measure("agg", obj.table, "max" if desc else "min", col=obj))
-        self.r = replace(r, extremes=(), measures=tuple(measures))
-        return self._aggregate()
-
     def _no_amount_listed_per_group(self) -> None:
         """'units shipped per ship mode', 'landed pounds by species group': an amount named with a grouping
         and no aggregate word is a total (or an average) per group, never a list of distinct pairs; which one
@@ -98,12 +87,6 @@ class ListingAssembler(ShareAssembler):
         if r.unit_dims:
             raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
         self._no_amount_listed_per_group()
-        if self._counted_noun_phrase():
-            # "shipments created in March 2025", "orders placed by BUILDING customers in Q1 1995": a bare noun
-            # phrase (no "list", "show", "which") for a period, about rows with no name to list (other tables
-            # named only to filter): how many, not a page of keys ("depots in the NORTH region" lists)
-            self.r = replace(r, measures=r.measures + (Measure("rows", r.entities[0][0], "count"),), entities=())
-            return self._aggregate()
         self._each_listed()
         r = self.r
         subject = self._subject()
@@ -124,14 +107,6 @@ class ListingAssembler(ShareAssembler):
         helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
         return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
                          tuple(helpers))
-
-    def _counted_noun_phrase(self) -> bool:
-        r = self.r
-        return bool(not (r.projections or r.dims or r.orders or r.limit or r.extremes or r.star or r.distinct)
-                    and r.entities and r.entities[0][1] == 0 and r.entities[0][2]
-                    and all(any(c.table == t for c in r.conditions) for t, _, _ in r.entities[1:])
-                    and r.periods and r.words and (r.words[0],) not in cue_index()
-                    and set(self.lex.tables[r.entities[0][0]].labels) <= set(self.lex.tables[r.entities[0][0]].pk))
 
     def _each_listed(self) -> None:
         """'each teacher's name': in a list, 'each' only names what is listed; a second table named after

@@ -43,11 +43,9 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
     def read(self) -> Frame:
         periods, used = find_periods(self.seq)
         self.r.periods = periods
-        for p in periods:          # "revenue in 1996 and 1997": one row per year, never their sum
+        for p in periods:          # "revenue in 1996 and 1997": one row per year (frame_rules.period_grains)
             if p.each == "pair":
                 raise NotUnderstood("I can only put two whole years one after the other side by side.", (p.text,))
-            if p.each:
-                self.r.unit_dims.append(p.each)
         self.used |= used
         self._merge_adjacent()
         j = 0
