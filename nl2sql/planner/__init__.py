@@ -15,13 +15,17 @@ import logging
 from collections.abc import Callable
 from typing import Literal
 
+from sqlglot import exp
+
 from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate, Choice
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.checks import check_question, check_relative_period, no_silent_second_path, run_checks
 from nl2sql.planner.clarify import Ambiguity, check_polar, choices_for
 from nl2sql.planner.compile import Compiler
+from nl2sql.planner.compile_setops import by_key, with_set
 from nl2sql.planner.defaults import default_note, with_default_filter
+from nl2sql.planner.doubts import run_doubts
 from nl2sql.planner.describe import business_name, describe
 from nl2sql.planner.frame_rules import settle
 from nl2sql.planner.intent import NotUnderstood, Reader
@@ -29,6 +33,7 @@ from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.matching import match_items
 from nl2sql.planner.resolve import resolve
+from nl2sql.planner.setops import describe_set, each_side, set_reading
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import tokenize
 
@@ -62,7 +67,26 @@ def rephrase_hint(model: SemanticModel) -> str:
 
 
 def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str], float]:
-    """The spec, assumption notes and confidence for a question; raises ``NotUnderstood``."""
+    """The spec, assumption notes and confidence for a question; raises ``NotUnderstood``. A question the
+    planner cannot read whole may be two readings joined by a set operation (planner.setops)."""
+    def as_set(first: bool) -> tuple[QuerySpec, list[str], float] | None:
+        return set_reading(question, lambda q: read_spec(q, model), lexicon_for(model), join_graph(model),
+                           first=first)
+
+    combined = as_set(True)
+    if combined is not None:
+        return combined
+    try:
+        return read_spec(question, model)
+    except NotUnderstood:
+        combined = as_set(False)
+        if combined is None:
+            raise
+        return combined
+
+
+def read_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str], float]:
+    """One reading of the whole question: its spec, assumption notes and confidence."""
     check_question(question)
     check_relative_period(question)
     check_polar(question)
@@ -78,6 +102,7 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
     assembler = Assembler(frame, lex, graph)
     spec = with_default_filter(assembler.assemble(), question, lex)
     no_silent_second_path(spec, lex, graph, frozenset(frame.words))
+    run_doubts(spec, question, lex)
     confidence = 0.9 - 0.1 * frame.fuzzy - 0.05 * frame.weak - 0.05 * len(assembler.notes)
     return spec, assembler.notes, max(0.3, min(1.0, confidence))
 
@@ -86,7 +111,7 @@ def checked_sql(spec: QuerySpec, model: SemanticModel, *, dialect: str | None = 
                 columns: Literal["helpful", "asked"] = "asked") -> tuple[QuerySpec, list[str], str]:
     """The spec after the checks before any answer (``checks.CHECKS``), their notes, and its SQL."""
     lex = lexicon_for(model)
-    spec, notes = run_checks(spec, lex, join_graph(model))
+    spec, notes = each_side(spec, lambda side: run_checks(side, lex, join_graph(model)))
     notes += [default_note(t, lex) for t in spec.default_filters]
     return spec, notes, compile_spec(spec, model, dialect=dialect, columns=columns)
 
@@ -95,12 +120,18 @@ def compile_spec(spec: QuerySpec, model: SemanticModel, *, dialect: str | None =
                  columns: Literal["helpful", "asked"] = "asked") -> str:
     """The SQL of a spec on the model's (or the given) dialect; raises ``NotUnderstood``."""
     target = dialect or model.dialect
+    return _compiled(spec, model, target, columns).sql(dialect=target)
+
+
+def _compiled(spec: QuerySpec, model: SemanticModel, target: str, columns: Literal["helpful", "asked"]) -> exp.Expression:
     compiler = Compiler(spec, lexicon_for(model), join_graph(model), target, helpful=columns == "helpful")
+    compiler.exists_only = by_key(spec, compiler.lex.tables[spec.base].pk)
     tree = compiler.compile()
     if not tree.expressions:
         # nothing to show (a "most common X" where X has no column to name it): never an empty SELECT
         raise NotUnderstood("I could not tell which column to show.", ())
-    return tree.sql(dialect=target)
+    return with_set(tree, spec, lambda side: _compiled(side, model, target, columns), compiler.column,
+                    compiler.lex.tables[spec.base].pk)
 
 
 def plan(question: str, model: SemanticModel, *, dialect: str | None = None,
@@ -135,7 +166,8 @@ def answer_spec(read: Callable[[], tuple[QuerySpec, list[str], float]], model: S
         spec, notes, confidence = read()
         spec, said, sql = checked_sql(spec, model, dialect=dialect, columns=columns)
         return Candidate("offline", sql, confidence=confidence, notes=tuple(said),
-                         interpretation=describe(spec, lexicon_for(model), notes + said))
+                         interpretation=describe_set(spec, lambda s, n: describe(s, lexicon_for(model), n),
+                                                        notes + said))
     except NotUnderstood as e:
         choices = clarify(question, model, e, dialect, columns) if isinstance(e, Ambiguity) and question else ()
         if choices:

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from nl2sql.planner.assemble_shares import ShareAssembler
 from nl2sql.planner.intent import NotUnderstood
+from nl2sql.planner.setops import values_none_has
 from nl2sql.planner.spec import (
     ColRef,
     Measure,
@@ -98,15 +99,18 @@ class ListingAssembler(ShareAssembler):
         conditions = self._conditions(base)
         projections = list(dict.fromkeys(projections))     # a column named twice is shown once
         info = self.lex.tables[base]
-        if projections and all(p.table == base and p.column not in info.pk and p.column not in info.labels
-                               for p in projections) \
-                and any(c.negated and not self.up(base, c.table, c.col.via if c.col else None) for c in conditions):
-            # "type codes not used by any document": values no row has is a set difference, not a row test
-            raise NotUnderstood("Values that no related row has need a set difference I cannot write yet.", ())
         helpers += [ref for ref in self.moved if ref not in projections]   # what a moved filter compares
         helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
-        return QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
+        spec = QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
                          tuple(helpers))
+        negated = tuple(c for c in conditions if c.negated and not self.up(base, c.table, c.col.via if c.col else None))
+        if negated and subject != base and all(p.table == base and p.column not in info.pk
+                                               and p.column not in info.labels for p in projections):
+            # "type codes not used by any document": values no related row has (not the rows without one)
+            if orders or limit is not None:
+                raise NotUnderstood("Values that no related row has cannot be sorted or cut yet.", ())
+            return values_none_has(spec, negated)
+        return spec
 
     def _each_listed(self) -> None:
         """'each teacher's name': in a list, 'each' only names what is listed; a second table named after

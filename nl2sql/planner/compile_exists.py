@@ -14,6 +14,9 @@ from nl2sql.planner.compile_terms import TermCompiler
 
 
 class ExistsCompiler(TermCompiler):
+    # rows kept by key elsewhere (planner.compile_setops: "... but not ..."): each row once, never joined down
+    exists_only = False
+
     def _is_down(self, c: Condition) -> bool:
         path = self.path_to(c.table, c.col.via if c.col else None)
         return any(not e.up for e in path)
@@ -54,7 +57,7 @@ class ExistsCompiler(TermCompiler):
         (a join and DISTINCT), so the answer agrees with them even where DISTINCT is ignored."""
         s = self.spec
         positive = [g for g in groups if not any(c.negated for c in g)]
-        if any(c.kind == "exists" and c.op == ">=" for g in positive for c in g):
+        if self.exists_only or any(c.kind == "exists" and c.op == ">=" for g in positive for c in g):
             return None          # "with at least one X" reads as a test of each row, as written
         if len(positive) != 1:
             return None
@@ -96,7 +99,11 @@ class ExistsCompiler(TermCompiler):
         ]
         # "students who do not have a cat": no child row with the condition, rather than a child without it
         negated = any(c.negated for c in conds)
-        if negated and not all(c.negated or c.kind == "exists" for c in conds):
+        # "channels that do not have any cartoon directed by Ben Jones": the negation is of the rows' existence,
+        # so it covers the conditions on them too (no cartoon by him); a negated value beside a positive one
+        # ("pets that are not cats" of students with a dog) could be either
+        of_existence = {c.kind for c in conds if c.negated} == {"exists"}
+        if negated and not of_existence and not all(c.negated or c.kind == "exists" for c in conds):
             raise NotUnderstood("I could not tell which part of the question the negation covers.", (first.text,))
         for c in conds:
             if c.kind == "exists":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class QuerySpec:
     distinct: bool = False
     helpers: tuple[ColRef, ...] = ()      # shown beside a list to explain it (what it is filtered or sorted on)
     default_filters: tuple[str, ...] = ()  # tables whose overlay default filter applies (planner.defaults)
+    setop: SetOp | None = None             # this query's rows combined with another's (planner.setops)
 
 
 def column_of(part: Condition | Measure | Order) -> ColRef:
@@ -94,3 +96,16 @@ def range_bounds(c: Condition) -> tuple[date | None, date | None]:
     if not (start is None or isinstance(start, date)) or not (end is None or isinstance(end, date)):
         raise TypeError(f"a range is bounded by dates: {c.values}")
     return start, end
+
+
+SetKind = Literal["intersect", "except", "union"]
+
+
+@dataclass(frozen=True)
+class SetOp:
+    """'students who have both a cat and a dog': the rows of this query that the other also has (intersect),
+    does not have (except), or either (union); both show the same columns."""
+
+    kind: SetKind
+    other: QuerySpec
+    rows: bool = False     # the same rows on both sides, told apart by their key (not by the values shown)

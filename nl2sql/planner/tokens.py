@@ -89,6 +89,16 @@ def tokenize(question: str) -> tuple[Token, ...]:
     return tuple(out)
 
 
+def token_spans(question: str) -> tuple[tuple[int, int], ...]:
+    """Where each token of the question starts and ends, as typed (a quoted literal is one token), for rules
+    that read the question in parts (planner.setops).
+
+    >>> q = "cats and 'Big Dog'"; [q[a:b] for a, b in token_spans(q)]
+    ['cats', 'and', "'Big Dog'"]
+    """
+    return tuple(m.span() for m in _TOKEN.finditer(question))
+
+
 def name_stem(word: str) -> str:
     """The stem names are matched on, irregular plurals included: 'people' and 'person' meet."""
     return stem(_IRREGULAR.get(word, word))

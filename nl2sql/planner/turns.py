@@ -162,7 +162,7 @@ def previous_frame(history: Sequence[tuple[str, str]], model: SemanticModel, *, 
             frame = read_turn(question, model, frame)[0]
         except NotUnderstood:
             frame = None
-    if frame is None:
+    if frame is None or frame.setop is not None:      # no edit knows both sides of a set operation yet
         return None
     try:
         frame, _notes, sql = checked_sql(frame, model, dialect=dialect, columns=columns)

@@ -1,0 +1,120 @@
+"""Calibrated doubt: frame shapes that, on questions nobody here had seen, were often answered wrongly.
+
+Each rule looks at the frame (``QuerySpec``) and the question's words and raises ``NotUnderstood``
+(naming the words it was unsure of) or ``Ambiguity`` (two or three readings, offered as choices) where
+answering was, on the blind sets, more often wrong than right. The shapes and their figures (wrong
+answers caught / right answers lost, on five engines each run on the blind sets written after it:
+docs/offline_engine.md, "Calibrated abstention"):
+
+- a bare noun phrase answered as a list ("units shipped by MAIL in 1997", "complaints per depot"):
+  no word asks for a list, yet the rows shown are not simply the named rows: count, total or list?
+- more groupings than the question has grouping phrases ("average bill per tariff across all accounts"
+  read by tariff *and* account; one grain twice in "quarter by quarter");
+- a grouping on an identifier the question never called one ("outstanding balance for each insurer"
+  grouped by ``payer_id``: the rows have a name the model did not find).
+
+The rules run on a question read on its own (``plan_spec``), not on follow-up edits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+from catalog_semantics.text import stem, words
+from nl2sql.planner.clarify import Ambiguity
+from nl2sql.planner.describe import business_name
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.reading import NotUnderstood
+from nl2sql.planner.spec import ColRef, QuerySpec
+from nl2sql.planner.vocabulary import cue_index
+from nl2sql.planner.words import word_list
+
+Doubt = Callable[[QuerySpec, tuple[str, ...], str, Lexicon], None]
+
+
+@cache
+def _cue_phrases(kind: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(p for p, cues in cue_index().items() if any(c.kind == kind for c in cues))
+
+
+def _says(stems: tuple[str, ...], kind: str) -> bool:
+    """Whether the question has a function word of the vocabulary's cue ``kind`` (``list``, ``group``)."""
+    return any(stems[n:n + len(p)] == p for p in _cue_phrases(kind) for n in range(len(stems)))
+
+
+def _grouping_phrases(stems: tuple[str, ...]) -> int:
+    """How many grouping phrases the question has ("per clerk per year": 2), each the longest cue phrase at
+    its place, so that a stop phrase holding a grouping word ("across all accounts") does not count."""
+    index = cue_index()
+    longest = max(len(p) for p in index)
+    n, found = 0, 0
+    while n < len(stems):
+        size = next((k for k in range(min(longest, len(stems) - n), 0, -1) if stems[n:n + k] in index), 0)
+        if size and any(c.kind in ("group", "grain") for c in index[stems[n:n + size]]):
+            found += 1
+        n += max(size, 1)
+    return found
+
+
+def _shown(spec: QuerySpec) -> tuple[ColRef, ...]:
+    return spec.projections + tuple(d.col for d in spec.dims)
+
+
+def bare_list(spec: QuerySpec, stems: tuple[str, ...], question: str, lex: Lexicon) -> None:
+    """'units shipped by MAIL in 1997', 'complaints per depot': no word asks for a list (list, show, which,
+    what ...), yet the frame lists amounts, keys or another table's names, or lists rows 'by' something.
+    Count, total or list: offered as choices."""
+    if spec.measures or _says(stems, "list"):
+        return
+    info = lex.tables[spec.base]
+    ranked = {o.col for o in spec.order if o.col is not None}   # "top 10 customers by balance": by = the key
+    allowed = {ColRef(spec.base, c) for c in info.labels} | {c for c in ranked if c.table == spec.base}
+    # the rows' own attributes ("ship and commit dates of order 1") are fine; amounts, keys, others' names are not
+    allowed |= {ColRef(spec.base, c.name) for c in info.table.columns if c.name not in info.numeric + tuple(info.keys)}
+    plain = all(ColRef(c.table, c.column) in allowed for c in _shown(spec))
+    if plain and (ranked or not _says(stems, "group")):
+        return
+    first = words(question)[0] if words(question) else ""
+    readings = tuple(f"{r} {first}" for r in word_list("doubts", "bare_list_readings"))
+    raise Ambiguity("I could not tell whether to list these rows, count them or add them up.", (first,),
+                    phrase=first, readings=readings)
+
+
+def extra_grouping(spec: QuerySpec, stems: tuple[str, ...], question: str, lex: Lexicon) -> None:
+    """More groupings than the question has phrases for: two groupings need a joining word ("by region and
+    segment", "region, segment"); the same grouping twice ("quarter by quarter") is one too many."""
+    if len(spec.dims) < 2:
+        return
+    keys = [(d.col.table, d.col.column, d.grain) for d in spec.dims]
+    joiners = set(word_list("doubts", "grouping_joiners"))
+    room = max(1, _grouping_phrases(stems)) + sum(1 for s in stems if s in joiners) + question.count(",")
+    if len(set(keys)) == len(keys) and len(keys) <= room:
+        return
+    names = tuple(business_name(lex.tables[d.col.table], d.col.column) for d in spec.dims)
+    raise NotUnderstood(f"I read {len(names)} groupings ({', '.join(names)}) but the question names fewer; "
+                        "say what to group by.", names)
+
+
+def identifier_grouping(spec: QuerySpec, stems: tuple[str, ...], question: str, lex: Lexicon) -> None:
+    """A grouping shown only as an identifier ('each insurer' grouped by ``payer_id``) when the question
+    never asked for identifiers: the rows' name was not found, so the answer would show codes."""
+    said = {stem(w) for w in word_list("key_words")} | {stem(w) for w in word_list("doubts", "identifier_words")}
+    if said & set(stems):
+        return
+    for d in spec.dims:
+        info = lex.tables[d.col.table]
+        if d.grain is None and not d.keys and d.col.column in info.keys:
+            name = business_name(info, d.col.column)
+            raise NotUnderstood(f"I could only show each group by its identifier ({name}); name the column that "
+                                "names it, or ask for the identifier.", (name,))
+
+
+DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping)
+
+
+def run_doubts(spec: QuerySpec, question: str, lex: Lexicon, doubts: tuple[Doubt, ...] | None = None) -> None:
+    """Raise on the first shape that was more often wrong than right on unseen questions."""
+    stems = tuple(stem(w) for w in words(question.lower()))
+    for doubt in DOUBTS if doubts is None else doubts:
+        doubt(spec, stems, question, lex)
