@@ -5,8 +5,8 @@ confidence, or an abstention naming the words it did not understand. All knowled
 model (names, comments, synonyms, sample values, metrics, filters, relationships); nothing here knows
 any particular schema.
 
-Steps, each its own module: tokens -> matching (lexicon) -> resolve -> intent -> assemble -> compile,
-with describe for the interpretation.
+Steps, each its own module: tokens -> matching (lexicon) -> resolve -> intent (the walk, a frozen ``Frame``)
+-> frame_rules (``FRAME_RULES`` settle the frame) -> assemble -> compile, with describe for the interpretation.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from nl2sql.planner.compile_setops import by_key, with_set
 from nl2sql.planner.defaults import default_note, with_default_filter
 from nl2sql.planner.doubts import run_doubts
 from nl2sql.planner.describe import business_name, describe
+from nl2sql.planner.frame_rules import settle
 from nl2sql.planner.intent import NotUnderstood, Reader
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import lexicon_for
@@ -97,12 +98,12 @@ def read_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
         first = next(it for it in items if it.text in ambiguous)
         raise Ambiguity("Some words could mean more than one thing.", tuple(ambiguous), phrase=first.text,
                         tables=tuple(dict.fromkeys(c.table for c in first.concepts)))
-    reading = Reader(items, lex, graph).read()
-    assembler = Assembler(reading, lex, graph)
+    frame = settle(Reader(items, lex, graph).read(), lex)
+    assembler = Assembler(frame, lex, graph)
     spec = with_default_filter(assembler.assemble(), question, lex)
-    no_silent_second_path(spec, lex, graph, frozenset(reading.words))
+    no_silent_second_path(spec, lex, graph, frozenset(frame.words))
     run_doubts(spec, question, lex)
-    confidence = 0.9 - 0.1 * reading.fuzzy - 0.05 * reading.weak - 0.05 * len(assembler.notes)
+    confidence = 0.9 - 0.1 * frame.fuzzy - 0.05 * frame.weak - 0.05 * len(assembler.notes)
     return spec, assembler.notes, max(0.3, min(1.0, confidence))
 
 

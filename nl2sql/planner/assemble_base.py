@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nl2sql.planner.clarify import Ambiguity, path_qualifiers
-from nl2sql.planner.intent import NotUnderstood, Reading
+from nl2sql.planner.frame import Frame
+from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.spec import (
@@ -16,11 +17,12 @@ from nl2sql.planner.spec import (
 
 
 class AssemblerBase:
-    def __init__(self, reading: Reading, lex: Lexicon, graph: JoinGraph) -> None:
-        self.r = reading
+    def __init__(self, frame: Frame, lex: Lexicon, graph: JoinGraph) -> None:
+        # the frame as this assembly has adjusted it so far (a new frozen value per step, never mutated)
+        self.r = frame
         self.lex = lex
         self.graph = graph
-        self.notes: list[str] = []          # assumptions, shown in the interpretation
+        self.notes: list[str] = list(frame.notes)  # assumptions, shown in the interpretation
         self.moved: list[ColRef] = []       # columns a named filter was moved onto (see _filter_on)
 
     def path(self, start: str, ref_table: str, via: str | None = None) -> Path | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import sqlglot
@@ -44,7 +45,8 @@ class DatedAssembler(AssemblerBase):
                     raise Ambiguity("I could not tell which date the period applies to.", (p.text,), phrase=p.text,
                                     readings=tuple(f"{d} {p.text}" for d in self._date_choices(base)))
                 out.append(Condition("compare", year_col.table, year_col, cmp[0], (cmp[1],), text=p.text))
-                self.r.projections = [pr for pr in self.r.projections if pr[0].column != year_col.column]
+                self.r = replace(self.r, projections=tuple(pr for pr in self.r.projections
+                                                            if pr[0].column != year_col.column))
                 continue
             out.append(Condition("range", col.table, col, "range", (p.start, p.end), text=p.text))
         return out

@@ -30,7 +30,7 @@ class GroupingAssembler(TablesAssembler):
         dims = self._groupings(base, measures)
         orders, limit = self._ranking(measures, dims)
         conditions = self._conditions(base)
-        return QuerySpec(base, tuple(measures), tuple(dims), (), tuple(conditions), tuple(r.having),
+        return QuerySpec(base, tuple(measures), tuple(dims), (), tuple(conditions), tuple(self.r.having),
                          tuple(orders), limit, False)
 
     def _measures(self) -> list[Measure]:
@@ -40,8 +40,7 @@ class GroupingAssembler(TablesAssembler):
             listed = [c.col for c in r.conditions if c.kind == "in" and len(c.values) > 1 and c.col]
             if len(listed) != 1:
                 raise NotUnderstood("“Each separately” needs one list of values to split by.", ())
-            r.dims.append(Dim(listed[0]))
-            r.per_value = False
+            self.r = r = replace(r, dims=r.dims + (Dim(listed[0]),), per_value=False)
         measures = list(r.measures)
         subject = self._subject()
         for i, m in enumerate(measures):
@@ -97,7 +96,7 @@ class GroupingAssembler(TablesAssembler):
             elif table == base or self._on_path(base, table, dims) or self._leads_to_condition(base, table):
                 continue
             elif self.path(base, table) is not None and not self.up(base, table):
-                r.existence.append((table, False, _pos))
+                self.r = r = replace(r, existence=r.existence + ((table, False, _pos),))
             else:
                 raise NotUnderstood(f"I could not tell what {self._describe_table(table)} has to do with the "
                                     "question.", (self._describe_table(table),))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nl2sql.planner.assemble_shares import ShareAssembler
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.setops import values_none_has
@@ -43,20 +45,8 @@ class ListingAssembler(ShareAssembler):
             col = ColRef(subject, own[0]) if len(own) == 1 else None   # the subject's own date, no guess
         if col is None:
             raise NotUnderstood("I could not tell which date to report.", ())
-        r.measures = [Measure("agg", col.table, "max" if latest else "min", col=col) for latest in r.when]
-        r.when, r.entities, r.orders = [], [], []
-        return self._aggregate()
-
-    def _scalar_extreme(self) -> QuerySpec:
-        r = self.r
-        measures = []
-        for desc, target, _pos in r.extremes:
-            if target[0] != "column":
-                raise NotUnderstood("Highest or lowest among what? Name what to compare.", ())
-            obj = target[1]
-            measures.append(Measure("agg", obj.table, "max" if desc else "min", col=obj))
-        r.extremes = []
-        r.measures = measures
+        self.r = replace(r, measures=tuple(Measure("agg", col.table, "max" if latest else "min", col=col)
+                                           for latest in r.when), when=(), entities=(), orders=())
         return self._aggregate()
 
     def _no_amount_listed_per_group(self) -> None:
@@ -98,14 +88,8 @@ class ListingAssembler(ShareAssembler):
         if r.unit_dims:
             raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
         self._no_amount_listed_per_group()
-        if self._counted_noun_phrase():
-            # "shipments created in March 2025", "orders placed by BUILDING customers in Q1 1995": a bare noun
-            # phrase (no "list", "show", "which") for a period, about rows with no name to list (other tables
-            # named only to filter): how many, not a page of keys ("depots in the NORTH region" lists)
-            r.measures.append(Measure("rows", r.entities[0][0], "count"))
-            r.entities = []
-            return self._aggregate()
         self._each_listed()
+        r = self.r
         subject = self._subject()
         self._no_bare_amount(subject)
         subject, base, projections, helpers = self._listed_columns(subject)
@@ -128,35 +112,27 @@ class ListingAssembler(ShareAssembler):
             return values_none_has(spec, negated)
         return spec
 
-    def _counted_noun_phrase(self) -> bool:
-        r = self.r
-        return bool(not (r.projections or r.dims or r.orders or r.limit or r.extremes or r.star or r.distinct)
-                    and r.entities and r.entities[0][1] == 0 and r.entities[0][2]
-                    and all(any(c.table == t for c in r.conditions) for t, _, _ in r.entities[1:])
-                    and r.periods and r.words and (r.words[0],) not in cue_index()
-                    and set(self.lex.tables[r.entities[0][0]].labels) <= set(self.lex.tables[r.entities[0][0]].pk))
-
     def _each_listed(self) -> None:
         """'each teacher's name': in a list, 'each' only names what is listed; a second table named after
         "and" is listed too."""
         r = self.r
         first_entity = not r.entities
+        entities, projections = list(r.entities), list(r.projections)
         for d in r.dims:
             if d.col.column == "" and first_entity:
-                r.entities.append((d.col.table, -1, True))
+                entities.append((d.col.table, -1, True))
                 first_entity = False
                 self.each_listed = d.col.table
             elif d.col.column == "":             # "each teacher and course": the second is listed too
-                r.projections.extend((label, 10_000) for label in self._labels(d.col.table))
+                projections.extend((label, 10_000) for label in self._labels(d.col.table))
             else:
-                r.projections.append((d.col, -1 if d.col in [p for p, _ in r.projections] else 0))
-        r.dims = []
+                projections.append((d.col, -1 if d.col in [p for p, _ in projections] else 0))
         # "the names of conductors and the orchestras": a second table named after "and" is listed too
-        and_tables = [t for t, pos, _ in r.entities if pos in self.r.after_and
-                      and (len(r.entities) > 1 or r.projections)]
+        and_tables = [t for t, pos, _ in entities if pos in r.after_and and (len(entities) > 1 or projections)]
         for t in and_tables:
-            r.entities = [e for e in r.entities if e[0] != t]
-            r.projections.extend((label, 10_000) for label in self._labels(t))
+            entities = [e for e in entities if e[0] != t]
+            projections.extend((label, 10_000) for label in self._labels(t))
+        self.r = replace(r, dims=(), entities=tuple(entities), projections=tuple(projections))
 
     def _listed_columns(self, subject: str | None) -> tuple[str | None, str, list[ColRef], list[ColRef]]:
         """The subject (maybe the rows a named filter is about), the rows listed (base table), the columns
@@ -171,6 +147,7 @@ class ListingAssembler(ShareAssembler):
         base = subject or projections[0].table
         if r.periods:
             self._time_conditions(base)      # a year column compared with a year is not also shown
+            r = self.r
             projections = [p for p, _ in r.projections]
         if r.star:
             projections = [ColRef(base, c.name) for c in self.lex.tables[base].table.columns]
@@ -205,7 +182,7 @@ class ListingAssembler(ShareAssembler):
             base = bridge
         for table, _pos, _plural in r.entities[1:]:
             if not self.up(base, table) and self.path(base, table) is not None:
-                r.existence.append((table, False, _pos))
+                self.r = replace(self.r, existence=self.r.existence + ((table, False, _pos),))
         return subject, base, projections, helpers
 
     def _names_each_row(self, subject: str, explicit: list[ColRef], each: bool = False) -> bool:

@@ -10,27 +10,13 @@ from nl2sql.planner.spec import (
     Order,
     QuerySpec,
 )
-from nl2sql.planner.words import word_list
 
 
 class ShareAssembler(GroupingAssembler):
     def _share(self) -> QuerySpec:
+        """A share of the rows (or of a metric) meeting conditions: its part and whole were settled by
+        ``frame_rules.share_sides`` (and a group's part of a total by ``share_of_total``)."""
         r = self.r
-        if "ratio" in r.words and any(w in r.words for w in word_list("ratio_sides")):
-            # "ratio of urgent orders to low priority orders": two sides, each with its own condition
-            raise NotUnderstood("A ratio of two different things is not something I can compute yet.", ("ratio",))
-        plain = [c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare")]
-        if r.share_conditions and plain:
-            # "what fraction of late items were shipped by TRUCK": which condition is the part and which
-            # the whole depends on word order the reading does not keep; do not guess
-            raise NotUnderstood("I could not tell which condition is the part and which the whole.",
-                                tuple(c.text for c in r.share_conditions + plain))
-        if not r.share_conditions:
-            # "share of orders that are urgent": plain conditions are what the share is of
-            r.share_conditions = [c for c in r.conditions if c.kind in ("in", "filter", "contains", "compare")]
-            r.conditions = [c for c in r.conditions if c not in r.share_conditions]
-        if not r.share_conditions and (r.dims or r.unit_dims) and any(m.kind == "metric" for m in r.measures):
-            return self._share_of_total()
         if not r.share_conditions:
             raise NotUnderstood("A share of what? Name the condition.", ())
         metric = next((m for m in r.measures if m.kind == "metric"), None)
@@ -46,13 +32,3 @@ class ShareAssembler(GroupingAssembler):
         orders = [Order(False, dim=i) for i, d in enumerate(dims) if d.grain] or \
             ([Order(True, measure=0)] if dims else [])
         return QuerySpec(table, (m,), tuple(dims), (), tuple(conditions), (), tuple(orders), None, False)
-
-    def _share_of_total(self) -> QuerySpec:
-        """'what share of revenue does each region contribute': each group's part of the whole."""
-        r = self.r
-        metric = next(m for m in r.measures if m.kind == "metric")
-        r.share = False
-        r.measures = [Measure("share", metric.table, metric=metric.metric, fn="total_percent" if r.percent
-                              else "total")]
-        spec = self._aggregate()
-        return spec

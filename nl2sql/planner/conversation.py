@@ -27,7 +27,8 @@ from nl2sql.planner.edit_measures import edit_measure
 from nl2sql.planner.followup import Edit, GroupEdit
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Lexicon
-from nl2sql.planner.reading import NotUnderstood, Reading
+from nl2sql.planner.frame import Frame
+from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Order, QuerySpec
 from nl2sql.planner.words import phrases, word_list
 
@@ -162,7 +163,7 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
     if not spec.measures:
         raise NotUnderstood("The previous answer is a list; there is no measure to break down.",
                             tuple(g.text for g in edit.groups) + edit.grains)
-    assembler = Assembler(Reading(), lex, graph)
+    assembler = Assembler(Frame(), lex, graph)
     dims = [] if edit.regroup and not edit.instead_of else list(_unpinned(spec, edit))
     for g in edit.groups:
         dim = assembler._resolve_dim(Dim(_group_ref(g)))

@@ -15,7 +15,8 @@ from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.edits import Edit, ValueEdit
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.reading import NotUnderstood, Reading, _stem
+from nl2sql.planner.frame import Frame
+from nl2sql.planner.reading import NotUnderstood, _stem
 from nl2sql.planner.spec import ColRef, Condition, Dim, Order, QuerySpec
 from nl2sql.planner.timefilters import Period
 
@@ -107,7 +108,7 @@ def edit_beside(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> 
         new = replace(old, values=tuple(dict.fromkeys(old.values + (concept.value,))), text=f"{old.text} and {v.text}")
         spec = replace(spec, conditions=tuple(new if c is old else c for c in spec.conditions))
         if not any((d.col.table, d.col.column) == key for d in spec.dims):
-            dim = Assembler(Reading(), lex, graph)._resolve_dim(Dim(old.col))
+            dim = Assembler(Frame(), lex, graph)._resolve_dim(Dim(old.col))
             spec = replace(spec, dims=spec.dims + (dim,))
     return spec, replace(edit, values=(), side_by_side=False)
 
@@ -128,8 +129,7 @@ def date_column(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, question: str) 
     from catalog_semantics.text import words
 
     stems = tuple(_stem(w) for w in words(question))
-    reading = Reading(words=stems, free_words=stems)
-    col = Assembler(reading, lex, graph)._date_column(spec.base)
+    col = Assembler(Frame(words=stems, free_words=stems), lex, graph)._date_column(spec.base)
     if col is None:
         raise NotUnderstood("I could not find a date to apply the period to.", ())
     return col

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from nl2sql.planner.intent_compare import ComparisonSteps
 from nl2sql.planner.intent_concepts import ConceptSteps
+from nl2sql.planner.frame import Frame
 from nl2sql.planner.intent_order import GroupingSteps
 from nl2sql.planner.joins import Ambiguous, all_up
 from nl2sql.planner.reading import (  # noqa: F401  (NotUnderstood and Reading are re-exported)
@@ -39,14 +40,12 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
 
 
     # ---- the walk ------------------------------------------------------------------------------
-    def read(self) -> Reading:
+    def read(self) -> Frame:
         periods, used = find_periods(self.seq)
         self.r.periods = periods
-        for p in periods:          # "revenue in 1996 and 1997": one row per year, never their sum
+        for p in periods:          # "revenue in 1996 and 1997": one row per year (frame_rules.period_grains)
             if p.each == "pair":
                 raise NotUnderstood("I can only put two whole years one after the other side by side.", (p.text,))
-            if p.each:
-                self.r.unit_dims.append(p.each)
         self.used |= used
         self._merge_adjacent()
         j = 0
@@ -63,7 +62,7 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         leftovers = [self.seq[j].text for j in range(len(self.seq)) if j not in self.used]
         if leftovers:
             raise NotUnderstood("Some words did not map to anything in the data.", tuple(leftovers))
-        return self.r
+        return self.r.freeze()
 
     def _merge_adjacent(self) -> None:
         """'customer region' and 'supplier country': a table right before another table (or a column

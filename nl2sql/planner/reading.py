@@ -1,4 +1,5 @@
-"""What the reader has found so far, and the small helpers every reading step shares.
+"""What the reader has found so far (a mutable builder private to the walk, handed on frozen as a ``Frame``),
+and the small helpers every reading step shares.
 
 ``NotUnderstood`` carries the words the planner could not map, shown to the user when it abstains.
 """
@@ -6,8 +7,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
+from nl2sql.planner.frame import Frame
+from nl2sql.planner.frame import Target as Target  # re-exported: its old home
+from nl2sql.planner.frame import column_targets as column_targets  # re-exported: its old home
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
 from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Measure, Order
@@ -16,15 +19,10 @@ from nl2sql.planner.unread import NotUnderstood as NotUnderstood  # re-exported:
 
 _IGNORABLE = frozenset({"stop", "list"})
 
-# What an aggregate or superlative applies to (``AggregateSteps._target``), tagged by kind: a metric, a table's
-# rows, a column, or a measure already read (its index in ``Reading.measures``).
-Target = (tuple[Literal["metric"], Concept] | tuple[Literal["table"], str] | tuple[Literal["column"], ColRef]
-          | tuple[Literal["measure"], int])
-
 
 @dataclass
 class Reading:
-    """What the walk over the question found, before the base table and joins are chosen."""
+    """What the walk over the question has found so far; ``freeze`` hands it on as a ``Frame``."""
 
     measures: list[Measure] = field(default_factory=list)
     dims: list[Dim] = field(default_factory=list)
@@ -58,12 +56,21 @@ class Reading:
     per_value: bool = False                                   # "each separately": group by the values named
     weak: int = 0
     fuzzy: int = 0
-    vias: dict[int, str] = field(default_factory=dict)
+    vias: dict[int, str] = field(default_factory=dict)       # walk only: the table a phrase's join passes
 
-
-def column_targets(extremes: list[tuple[bool, Target, int]]) -> list[tuple[bool, ColRef, int]]:
-    """The extremes that rank by a column, as (desc, column, position)."""
-    return [(desc, t[1], pos) for desc, t, pos in extremes if t[0] == "column"]
+    def freeze(self) -> Frame:
+        """What the walk found, as the frozen value the rules and the assembler read."""
+        return Frame(
+            measures=tuple(self.measures), dims=tuple(self.dims), unit_dims=tuple(self.unit_dims),
+            conditions=tuple(self.conditions), share_conditions=tuple(self.share_conditions),
+            having=tuple(self.having), orders=tuple(self.orders), extremes=tuple(self.extremes), limit=self.limit,
+            entities=tuple(self.entities), projections=tuple(self.projections), periods=tuple(self.periods),
+            date_hints=tuple(self.date_hints), words=self.words, free_words=self.free_words,
+            date_cols=tuple(self.date_cols), existence=tuple(self.existence),
+            at_least_one=frozenset(self.at_least_one), share=self.share, after_and=frozenset(self.after_and),
+            and_values=tuple(self.and_values), when=tuple(self.when), as_named=tuple(self.as_named),
+            months=tuple(self.months), star=self.star, percent=self.percent, share_table=self.share_table,
+            distinct=self.distinct, mode=self.mode, per_value=self.per_value, weak=self.weak, fuzzy=self.fuzzy)
 
 
 def significant(items: list[Item]) -> list[Item]:

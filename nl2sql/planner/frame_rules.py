@@ -1,0 +1,234 @@
+"""The rules that settle a frame after the walk: small pure functions ``(Frame, Lexicon) -> Frame``, run in order.
+
+Modelled on sqlglot's optimizer (``RULES``): each rule looks at the whole frame, returns it unchanged when it
+does not apply, or a new frame (``dataclasses.replace``); a rule may decline the question (``NotUnderstood``)
+when what it would settle is a guess. The order matters: a later rule sees what an earlier one settled. Each
+rule has question -> frame fixture pairs in tests/test_planner_frame.py.
+
+What stays in the assembler depends on the base table it chooses (which year column a period compares,
+which named tables become groupings or EXISTS tests, the labels a list shows), docs/offline_engine.md "Frame".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from catalog_semantics.text import stem
+from nl2sql.planner.frame import Extreme, Frame, column_targets
+from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.lexicon_names import TableInfo
+from nl2sql.planner.spec import ColRef, Measure
+from nl2sql.planner.unread import NotUnderstood
+from nl2sql.planner.vocabulary import cue_index
+from nl2sql.planner.words import word_list
+
+FrameRule = Callable[[Frame, Lexicon], Frame]
+
+# words that ask for a count of rows, never an amount ("number of charges", "how many payments")
+_COUNT_WORDS = frozenset(stem(w) for w in word_list("count_words"))
+# the kinds of plain conditions a share is of ("share of orders that are urgent")
+_PLAIN = ("in", "filter", "contains", "compare")
+
+
+def _settled(f: Frame) -> bool:
+    """A question about when something happened, or about a share: its own assembly, left to it."""
+    return bool(f.when or f.share or any(m.kind == "share" for m in f.measures))
+
+
+def _grouped(f: Frame) -> bool:
+    return bool(f.dims or f.unit_dims)
+
+
+def _by_columns(f: Frame) -> bool:
+    return all(t[1][0] == "column" for t in f.extremes)
+
+
+def period_grains(f: Frame, lex: Lexicon) -> Frame:
+    """'revenue in 1996 and 1997', 'each year since 1995': a period said per year is a grain, one row each
+    (the periods come first, as the question's own grains follow them)."""
+    each = tuple(p.each for p in f.periods if p.each)
+    return replace(f, unit_dims=each + f.unit_dims) if each else f
+
+
+def dates_shown(f: Frame, lex: Lexicon) -> Frame:
+    """'the arriving date and the departing date of the dogs': dates with no period or grain are shown, not
+    filtered on (in the order they were named among the other columns)."""
+    if f.when or not f.date_cols or f.periods or f.unit_dims:
+        return f
+    return replace(f, projections=tuple(sorted(f.projections + f.date_cols, key=lambda p: p[1])), date_cols=())
+
+
+def share_sides(f: Frame, lex: Lexicon) -> Frame:
+    """The part and the whole of a share: 'share of orders that are urgent' takes the plain conditions as
+    the part; a ratio of two things, or conditions on both sides, are declined."""
+    if f.when or not f.share:
+        return f
+    if "ratio" in f.words and any(w in f.words for w in word_list("ratio_sides")):
+        # "ratio of urgent orders to low priority orders": two sides, each with its own condition
+        raise NotUnderstood("A ratio of two different things is not something I can compute yet.", ("ratio",))
+    plain = tuple(c for c in f.conditions if c.kind in _PLAIN)
+    if f.share_conditions and plain:
+        # "what fraction of late items were shipped by TRUCK": which condition is the part and which
+        # the whole depends on word order the reading does not keep; do not guess
+        raise NotUnderstood("I could not tell which condition is the part and which the whole.",
+                            tuple(c.text for c in (*f.share_conditions, *plain)))
+    if f.share_conditions:
+        return f
+    return replace(f, share_conditions=plain, conditions=tuple(c for c in f.conditions if c not in plain))
+
+
+def share_of_total(f: Frame, lex: Lexicon) -> Frame:
+    """'what share of revenue does each region contribute': with no condition, each group's part of the whole
+    metric (a measure of its own, assembled like any other)."""
+    if f.when or not f.share or f.share_conditions or not _grouped(f):
+        return f
+    metric = next((m for m in f.measures if m.kind == "metric"), None)
+    if metric is None:
+        return f
+    total = Measure("share", metric.table, metric=metric.metric, fn="total_percent" if f.percent else "total")
+    return replace(f, share=False, measures=(total,))
+
+
+def groups_ranked_by_total(f: Frame, lex: Lexicon) -> Frame:
+    """'Which month had the highest consumption?': the group whose total is highest, not every group's
+    largest single row; ranked by the one metric that adds the column up, else declined naming the word."""
+    if _settled(f) or f.words[:1] != ("which",) or not _grouped(f) or not f.extremes or f.measures \
+            or not _by_columns(f):
+        return f
+    targets: list[Extreme] = []
+    for desc, col, pos in column_targets(f.extremes):
+        names = [m.name for m in lex.metrics.values()
+                 if m.table.lower() == col.table and _sums_column(m.sql, col.column, lex.dialect)]
+        if len(names) != 1:
+            raise NotUnderstood("This asks which group is highest or lowest, but I do not know which total "
+                                "to rank the groups by.", ("highest" if desc else "lowest",))
+        targets.append((desc, ("metric", Concept("metric", col.table, name=names[0])), pos))
+    return replace(f, extremes=tuple(targets))
+
+
+def extremes_per_group(f: Frame, lex: Lexicon) -> Frame:
+    """'the maximum weight for each type of pet': per group, not the single heaviest row."""
+    if _settled(f) or not _grouped(f) or not f.extremes or not _by_columns(f):
+        return f
+    measures = list(f.measures)
+    for desc, obj, _pos in column_targets(f.extremes):
+        m = Measure("agg", obj.table, "max" if desc else "min", col=obj)
+        if m not in measures:            # "... List the maximum weight and pet type": named twice
+            measures.append(m)
+    return replace(f, measures=tuple(measures), extremes=())
+
+
+def rows_per_group(f: Frame, lex: Lexicon) -> Frame:
+    """'open orders by priority', 'customers per segment', 'suppliers per nation': how many rows in each
+    group (a group that is a table is counted by its rows, named by its label)."""
+    if _settled(f) or f.measures or f.extremes or not _grouped(f) or not (f.entities or f.conditions) \
+            or f.projections or not all(d.col.column or d.col.table not in {e[0] for e in f.entities}
+                                        for d in f.dims):
+        return f
+    table = f.entities[0][0] if f.entities else next((c.table for c in f.conditions if c.kind == "filter"), None)
+    if table is None or any(not d.col.column and (d.col.table == table or len(f.entities) > 1) for d in f.dims):
+        return f                         # a table grouping needs one other thing counted
+    measure, note = _rows_or_own_amount(f, lex.tables[table], table)
+    return replace(f, measures=f.measures + (measure,), entities=tuple(e for e in f.entities if e[0] != table),
+                   notes=f.notes + note)
+
+
+def extreme_of_entity(f: Frame, lex: Lexicon) -> Frame:
+    """'What is the minimum retail price of a product?': the value asked for, not the product."""
+    if _settled(f) or not f.extremes or f.measures or f.projections or f.limit or f.orders or f.dims \
+            or len(f.entities) != 1 or not (f.words[:1] == ("what",) or min(p for _d, _t, p in f.extremes) == 0) \
+            or not all(t[0] == "column" and t[1].table == f.entities[0][0] and f.entities[0][1] > pos
+                       for _desc, t, pos in f.extremes):
+        return f
+    return _extremes_as_values(replace(f, entities=()))
+
+
+def extreme_value(f: Frame, lex: Lexicon) -> Frame:
+    """'the highest salary': an extreme of a column with no rows named to rank is the one value asked for."""
+    if _settled(f) or f.measures or not f.extremes or not _by_columns(f) or f.entities or f.projections:
+        return f
+    return _extremes_as_values(f)
+
+
+def counted_noun_phrase(f: Frame, lex: Lexicon) -> Frame:
+    """'shipments created in March 2025', 'orders placed by BUILDING customers in Q1 1995': a bare noun phrase
+    (no "list", "show", "which") for a period, about rows with no name to list (other tables named only to
+    filter), asks how many, not a page of keys ("depots in the NORTH region" lists)."""
+    if _settled(f) or f.measures or f.extremes or f.unit_dims or f.projections or f.dims or f.orders \
+            or f.limit or f.star or f.distinct or not f.entities or f.entities[0][1] != 0 or not f.entities[0][2] \
+            or not all(any(c.table == t for c in f.conditions) for t, _, _ in f.entities[1:]) \
+            or not f.periods or not f.words or (f.words[0],) in cue_index():
+        return f
+    info = lex.tables[f.entities[0][0]]
+    if not set(info.labels) <= set(info.pk):
+        return f
+    return replace(f, measures=(Measure("rows", f.entities[0][0], "count"),), entities=())
+
+
+# In order: each rule sees what the ones before it settled (docs/offline_engine.md, "Frame").
+FRAME_RULES: tuple[FrameRule, ...] = (
+    period_grains,
+    dates_shown,
+    share_sides,
+    share_of_total,
+    groups_ranked_by_total,
+    extremes_per_group,
+    rows_per_group,
+    extreme_of_entity,
+    extreme_value,
+    counted_noun_phrase,
+)
+
+
+def settle(frame: Frame, lex: Lexicon, rules: tuple[FrameRule, ...] = FRAME_RULES) -> Frame:
+    """The frame after every rule, in order."""
+    for rule in rules:
+        frame = rule(frame, lex)
+    return frame
+
+
+def _extremes_as_values(f: Frame) -> Frame:
+    """Each extreme of a column as the value asked for: its MAX or MIN (the caller checked they rank columns)."""
+    measures = tuple(Measure("agg", obj.table, "max" if desc else "min", col=obj)
+                     for desc, obj, _pos in column_targets(f.extremes))
+    return replace(f, extremes=(), measures=measures)
+
+
+def _rows_or_own_amount(f: Frame, info: TableInfo, table: str) -> tuple[Measure, tuple[str, ...]]:
+    """Rows counted per group, unless the table's noun is also its one amount's name and no word asks for
+    a count: "charges per year" means the charge amount (said in the notes), "number of charges" a count
+    (that reading has its count measure before this)."""
+    col = own_amount(info)
+    if col is None or any(w in _COUNT_WORDS for w in f.words):
+        return Measure("rows", table, "count"), ()
+    words = " ".join(info.column_words[col])
+    return (Measure("agg", table, "sum", col=ColRef(table, col)),
+            (f"{table} read as the total {words}; ask for the number of {table} to count them",))
+
+
+def own_amount(info: TableInfo) -> str | None:
+    """The one amount column named after its table ('charge amount' of charges, 'payment amount' of
+    payments): what the table's noun means as a quantity ("lab charges per year" adds the charges up).
+    """
+    amounts = set(word_list("amount_words"))
+    own = tuple(stem(w) for w in info.words)
+    found = [c for c in info.numeric if c not in info.keys and len(info.column_words.get(c, ())) == len(own) + 1
+             and tuple(stem(w) for w in info.column_words[c][:-1]) == own and info.column_words[c][-1] in amounts]
+    return found[0] if len(found) == 1 else None
+
+
+def _sums_column(sql: str, column: str, dialect: str) -> bool:
+    """Whether a metric is ``SUM(column)``.
+
+    >>> _sums_column("SUM(kwh_used)", "kwh_used", "duckdb"), _sums_column("AVG(amt)", "amt", "duckdb")
+    (True, False)
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.SqlglotError:  # an unreadable metric is reported by the compiler
+        return False
+    return isinstance(tree, exp.Sum) and isinstance(tree.this, exp.Column) and tree.this.name.lower() == column.lower()

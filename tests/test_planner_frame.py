@@ -1,0 +1,140 @@
+"""The frame of a question and the rules that settle it (nl2sql/planner/frame_rules.py): question -> frame pairs.
+
+Each fixture walks a question over a small hand-made model, runs the rules before the one named, and checks
+what that rule makes of the frame (its ``summary``), that it changed something, or that it declined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import FrozenInstanceError
+
+import pytest
+
+from catalog_semantics.model import Column, Metric, NamedFilter, Relationship, SemanticModel, Table
+from nl2sql.planner import plan
+from nl2sql.planner.frame import Frame, summary
+from nl2sql.planner.frame_rules import FRAME_RULES, FrameRule, settle
+from nl2sql.planner.intent import Reader
+from nl2sql.planner.joins import join_graph
+from nl2sql.planner.lexicon import lexicon_for
+from nl2sql.planner.matching import match_items
+from nl2sql.planner.reading import NotUnderstood
+from nl2sql.planner.resolve import resolve
+from nl2sql.planner.tokens import tokenize
+
+
+def _model() -> SemanticModel:
+    meter = Table("meter", (Column("meter_id", "INTEGER", is_primary_key=True), Column("meter_name", "TEXT"),
+                            Column("zone", "TEXT", sample_values=("NORTH", "SOUTH"))), primary_key=("meter_id",))
+    reading = Table("reading", (Column("reading_id", "INTEGER", is_primary_key=True), Column("meter_id", "INTEGER"),
+                                Column("read_date", "DATE"), Column("kwh_used", "DECIMAL(9,2)")),
+                    primary_key=("reading_id",))
+    dog = Table("dog", (Column("dog_id", "INTEGER", is_primary_key=True), Column("name", "TEXT"),
+                        Column("date_arrived", "DATE"), Column("date_departed", "DATE"),
+                        Column("weight", "DECIMAL(5,1)")), primary_key=("dog_id",))
+    shipment = Table("shipment", (Column("shipment_id", "INTEGER", is_primary_key=True),
+                                  Column("created_date", "DATE"), Column("meter_id", "INTEGER")),
+                     primary_key=("shipment_id",))
+    return SemanticModel((meter, reading, dog, shipment),
+                         (Relationship("reading", ("meter_id",), "meter", ("meter_id",)),
+                          Relationship("shipment", ("meter_id",), "meter", ("meter_id",))),
+                         metrics=(Metric("consumption", "SUM(kwh_used)", "reading"),),
+                         filters=(NamedFilter("smart", "meter_name LIKE 'S%'", "meter"),))
+
+
+MODEL = _model()
+RULES = {rule.__name__: rule for rule in FRAME_RULES}
+
+# (rule, question, the frame after that rule): the rule changes the frame the walk and the earlier rules made
+CHANGES = [
+    ("period_grains", "consumption in 2023 and 2024", "measures=consumption unit_dims=year periods=2023 and 2024"),
+    ("dates_shown", "the date arrived and date departed of the dogs",
+     "entities=dog projections=dog.date_arrived,dog.date_departed"),
+    ("share_sides", "percentage of meters in the NORTH zone", "share_of=meter.zone in NORTH share percent"),
+    ("share_of_total", "what share of consumption does each zone contribute",
+     "measures=share(consumption,total) dims=meter.zone"),
+    ("groups_ranked_by_total", "Which month had the highest kwh used?", "unit_dims=month extremes=max consumption"),
+    ("extremes_per_group", "the maximum kwh used for each zone", "measures=max(reading.kwh_used) dims=meter.zone"),
+    ("rows_per_group", "meters per zone", "measures=count(meter) dims=meter.zone"),
+    ("extreme_of_entity", "what is the minimum weight of a dog", "measures=min(dog.weight)"),
+    ("extreme_value", "the heaviest weight", "measures=max(dog.weight)"),
+    ("counted_noun_phrase", "shipments created in March 2025", "measures=count(shipment) periods=March 2025"),
+]
+
+# (rule, question): the rule leaves the frame as it is
+KEEPS = [
+    ("period_grains", "consumption in 2024"),
+    ("dates_shown", "dogs arrived in 2024"),                 # a date with a period filters
+    ("share_sides", "share of meters that are smart"),      # the part was said after the share word
+    ("share_of_total", "percentage of meters in the NORTH zone"),
+    ("extremes_per_group", "the heaviest weight"),          # no grouping: one value
+    ("rows_per_group", "consumption per zone"),             # a measure is named
+    ("extreme_of_entity", "the heaviest weight"),
+    ("extreme_value", "what is the minimum weight of a dog"),  # settled by extreme_of_entity already
+    ("counted_noun_phrase", "list the meters in the NORTH zone"),
+    ("counted_noun_phrase", "When was the last reading"),   # a question about when: its own assembly
+]
+
+# (rule, question, the reason it declines)
+DECLINES = [
+    ("share_sides", "ratio of NORTH meters to SOUTH meters", "A ratio of two different things"),
+    ("share_sides", "percentage of smart meters in the NORTH zone", "which condition is the part"),
+    ("groups_ranked_by_total", "Which month had the highest weight?", "which total to rank the groups by"),
+]
+
+
+def _walk(question: str) -> Frame:
+    lex, graph = lexicon_for(MODEL), join_graph(MODEL)
+    items, ambiguous = resolve(match_items(tokenize(question), lex), lex, graph)
+    assert not ambiguous, ambiguous
+    return Reader(items, lex, graph).read()
+
+
+def _before(rule: FrameRule, question: str) -> Frame:
+    """The frame a rule is given: the walk's, settled by the rules before it."""
+    return settle(_walk(question), lexicon_for(MODEL), FRAME_RULES[:FRAME_RULES.index(rule)])
+
+
+@pytest.mark.parametrize(("name", "question", "expected"), CHANGES, ids=[c[0] for c in CHANGES])
+def test_rule_settles_the_frame(name: str, question: str, expected: str) -> None:
+    rule = RULES[name]
+    before = _before(rule, question)
+    after = rule(before, lexicon_for(MODEL))
+    assert summary(after) == expected
+    assert after != before
+
+
+@pytest.mark.parametrize(("name", "question"), KEEPS, ids=[f"{n}:{q}" for n, q in KEEPS])
+def test_rule_leaves_other_frames_alone(name: str, question: str) -> None:
+    rule = RULES[name]
+    before = _before(rule, question)
+    assert rule(before, lexicon_for(MODEL)) == before
+
+
+@pytest.mark.parametrize(("name", "question", "reason"), DECLINES, ids=[f"{n}:{q}" for n, q, _ in DECLINES])
+def test_rule_declines_a_guess(name: str, question: str, reason: str) -> None:
+    rule = RULES[name]
+    before = _before(rule, question)
+    with pytest.raises(NotUnderstood, match=reason):
+        rule(before, lexicon_for(MODEL))
+
+
+def test_every_rule_has_fixtures() -> None:
+    assert {n for n, _, _ in CHANGES} == set(RULES)
+    assert {n for n, _ in KEEPS} | {"groups_ranked_by_total"} == set(RULES)
+
+
+def test_a_frame_is_frozen_and_the_walk_hands_one_on() -> None:
+    frame = _walk("meters per zone")
+    field = "measures"
+    with pytest.raises(FrozenInstanceError):
+        setattr(frame, field, ())
+    assert isinstance(frame.dims, tuple) and isinstance(frame.at_least_one, frozenset)
+
+
+def test_the_settled_frame_is_what_the_sql_says() -> None:
+    """The planner runs the rules: a bare count per group and a grain of a period reach the SQL."""
+    sql = plan("meters per zone", MODEL).sql or ""
+    assert "COUNT(*)" in sql and "GROUP BY meter.zone" in sql
+    sql = plan("consumption in 2023 and 2024", MODEL).sql or ""
+    assert "YEAR(reading.read_date)" in sql and "GROUP BY" in sql
