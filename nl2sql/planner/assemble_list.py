@@ -13,11 +13,13 @@ from nl2sql.planner.spec import (
     Order,
     QuerySpec,
 )
-from nl2sql.planner.vocabulary import cue_index
+from nl2sql.planner.vocabulary import cue_index, phrase_key
 from nl2sql.planner.words import word_list
 
 # words naming an amount (vocabulary amount_words) and units of measure (measure_units): quantities, not labels
 _AMOUNT_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("measure_units"))
+# "list suppliers and their country": phrases that hand the listed rows' own attributes (vocabulary possessives)
+_POSSESSIVES = tuple(phrase_key(p) for p in word_list("possessives"))
 
 
 class ListingAssembler(ShareAssembler):
@@ -183,19 +185,28 @@ class ListingAssembler(ShareAssembler):
         for table, _pos, _plural in r.entities[1:]:
             if not self.up(base, table) and self.path(base, table) is not None:
                 self.r = replace(self.r, existence=self.r.existence + ((table, False, _pos),))
+            elif self._possessive() and table != base and not self._used(table, projections):
+                projections += list(self._labels(table))   # "suppliers with their country": the country shown
         return subject, base, projections, helpers
 
+    def _possessive(self) -> bool:
+        """'with their', 'and its' (vocabulary possessives): the listed rows' own attributes are asked for."""
+        stems = self.r.words
+        return any(stems[i:i + len(p)] == p for p in _POSSESSIVES for i in range(len(stems)))
+
+    def _used(self, table: str, projections: list[ColRef]) -> bool:
+        return any(p.table == table for p in projections) or any(
+            c.col is not None and c.col.table == table for c in self.r.conditions)
+
     def _names_each_row(self, subject: str, explicit: list[ColRef], each: bool = False) -> bool:
-        """'list suppliers with their account balance': the rows listed are named (by their label) beside the
+        """'list suppliers with (or and) their account balance': the rows listed are named (by their label) beside the
         asked columns of their own, when the table has a label that is not its key and none is asked already.
         With ``each`` ("the unit rate of each tariff") the caller shows the label as a helper column only."""
         info = self.lex.tables[subject]
         labels = [c for c in info.labels if c not in info.pk]
         if not labels or any(p.column in info.labels or p.column in info.pk for p in explicit if p.table == subject):
             return False
-        stems = self.r.words
-        with_their = any(stems[i:i + 2] in (("with", "their"), ("with", "its")) for i in range(len(stems)))
-        return each or with_their and bool(self.r.entities) and self.r.entities[0][0] == subject
+        return each or self._possessive() and bool(self.r.entities) and self.r.entities[0][0] == subject
 
     def _list_order(self, base: str, projections: list[ColRef], helpers: list[ColRef]) -> tuple[list[Order], int | None]:
         """How a list is sorted and cut; the column an extreme asks for first is shown, what a list is
