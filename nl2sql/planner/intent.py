@@ -118,7 +118,7 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         if hints:
             self.r.date_hints.extend(sorted(hints))
             return
-        if self._code_after_column(j) or self._relation_verb(it.text):
+        if self._code_after_column(j) or self._relation_verb(it.text, j):
             return
         self.used.discard(j)
 

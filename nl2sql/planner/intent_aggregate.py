@@ -28,7 +28,7 @@ _QUANTITY_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("me
 class AggregateSteps(MeasureGuards):
     """Steps for aggregates and what they apply to; mixed into ``Reader`` (through ``RankingSteps``)."""
 
-    def _target(self, j: int, fn: str = "") -> Target | None:
+    def _target(self, j: int, fn: str = "", *, distinct: bool = False) -> Target | None:
         """What an aggregate or superlative at j-1 applies to: a metric, a table (rows), a column or
         the rows meeting a named filter."""
         it = self.at(j)
@@ -44,8 +44,8 @@ class AggregateSteps(MeasureGuards):
         if it is not None and (j in self.via_tables or j in self.qualifiers):
             if j in self.qualifiers and (t := self.table(j)) is not None:
                 self.used.add(j)
-                if fn == "count":        # "how many customers have a balance above ...": count rows
-                    return ("table", t)
+                if fn == "count" and not distinct:   # "how many customers have a balance above ...": rows
+                    return ("table", t)      # ("how many different shop locations" counts the locations)
                 self.r.entities.append((t, j, _plural(it.text)))
             j += 1
             it = self.at(j)
@@ -103,7 +103,7 @@ class AggregateSteps(MeasureGuards):
 
     def _aggregate(self, j: int) -> None:
         fns, distinct, k = self._agg_functions(j)
-        target = self._target(k, fns[0])
+        target = self._target(k, fns[0], distinct=distinct)
         if target is None and fns == ["count"] and self.r.entities and not self.r.measures:
             # "For orders placed in Q3 1993, how many had ...": the orders named before
             table = self.r.entities.pop(0)[0]

@@ -54,6 +54,8 @@ class ComparisonSteps(ReaderBase):
                 self.r.measures[idx] = replace(self.r.measures[idx], hidden=True)
             self.r.having.append(Having(idx, op, values))
             return
+        if col is None and end not in self.used and self.table(end) is not None:
+            return self._compared_rows(j, op, values, end)   # "grades that have at least 4 students": rows
         if col is None:
             col = self._numeric_before(j)
         if col is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nl2sql.planner.derivation import same_root
 from nl2sql.planner.intent_base import ReaderBase
 from nl2sql.planner.reading import (
     NotUnderstood,
@@ -126,7 +127,7 @@ class ConceptSteps(ReaderBase):
         c = _one(prev, "column") if prev is not None and prev.kind == "concept" else None
         return c.column if c is not None else None
 
-    def _relation_verb(self, word: str) -> bool:
+    def _relation_verb(self, word: str, j: int) -> bool:
         """'parts supplied by ...', 'orchestras conducted by ...', 'students enrolled in ...': a verb
         whose stem begins a table's name only says how the tables relate, which the joins already do."""
         stem = _stem(word)
@@ -134,9 +135,17 @@ class ConceptSteps(ReaderBase):
             return False
         table_words = {w for info in self.lex.tables.values() for w in info.words}
         if word.lower().endswith(("ed", "ing")):
-            return any(w.startswith(stem) and w != stem for w in table_words)
+            if any(w.startswith(stem) and w != stem for w in table_words):
+                return True
+            # "enrolled" / enrolment: the root both share (derivation.py), when the verb's subject is named
+            # before it ("students enrolled in ..."; "who is enrolled" leaves the subject to guess)
+            return self._named_before(j) and any(same_root(word, w) for w in table_words)
         # "teach" / teacher, "conduct" / conductor: the verb of a table named for who does it
         return any(w in (stem + "er", stem + "or", stem + "ers", stem + "ors") for w in table_words)
+
+    def _named_before(self, j: int) -> bool:
+        return any(it.kind == "concept" and any(c.kind in ("table", "column") for c in it.concepts)
+                   for it in self.seq[:j])
 
     def _singular_verb_after(self, j: int) -> bool:
         """'Which of the countries has the most ...' asks for one country."""

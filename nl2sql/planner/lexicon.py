@@ -33,6 +33,7 @@ from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports t
     Lexicon as Lexicon,
     _add,
 )
+from nl2sql.planner.synonyms import add_synonyms
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import CUES, cue_index
 from nl2sql.planner.words import word_list
@@ -82,6 +83,7 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
     lex.filters = {f.name: f for f in model.filters}
     for t in model.tables:
         _add_table(lex, _table_info(t, known, fk_cols), table_words)
+    add_synonyms(lex)                    # "stores" for a shop table: after every table, so a model's own names win
     lex.implied_defaults = implied_defaults(model.metrics, lambda ws, t: _names_table(lex, ws, t),
                                             (*model.filters,), model.dialect)
     _add_metrics_and_filters(lex, model)

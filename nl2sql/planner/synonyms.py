@@ -1,0 +1,62 @@
+"""Everyday synonyms of the nouns in a model's names ("stores" for a shop table, "students" for Highschooler):
+groups of words kept as data (``noun_synonyms`` in vocabulary.yaml), never a schema's own names.
+
+A name gets the other words of its last word's group, weakly; a one-word name that ends in a group's word
+("highschooler": "schooler") gets the group's other words alone. The lexicon adds them only where the model
+does not already use the word for something else.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from catalog_semantics.text import words
+from nl2sql.planner.lexicon_index import Concept, Lexicon, _add
+from nl2sql.planner.tokens import name_stem, singular
+from nl2sql.planner.words import vocabulary
+
+_MIN_TAIL = 6           # a compound's tail shorter than this ("car" of "oscar") is not a word of it
+
+
+@cache
+def _groups() -> tuple[tuple[tuple[str, ...], ...], ...]:
+    raw = vocabulary().get("noun_synonyms", [])
+    return tuple(tuple(tuple(words(str(w))) for w in group) for group in raw if isinstance(group, list))
+
+
+def synonym_phrases(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Other ways to say a name, its head noun swapped for each word of the noun's group.
+
+    >>> synonym_phrases(("shop",)), synonym_phrases(("coffee", "shops"))
+    ((('store',),), (('coffee', 'store'),))
+    >>> synonym_phrases(("highschooler",)), synonym_phrases(("oscar",))
+    ((('student',), ('pupil',)), ())
+    """
+    if not phrase:
+        return ()
+    head = singular(phrase[-1])
+    out: list[tuple[str, ...]] = []
+    for group in _groups():
+        for member in group:
+            joined = "".join(member)
+            if member == (head,) or (len(phrase) == 1 and len(joined) >= _MIN_TAIL and head.endswith(joined)):
+                whole = member == (head,)
+                out.extend((*phrase[:-1], *other) if whole else other for other in group if other != member)
+    return tuple(dict.fromkeys(out))
+
+
+def add_synonyms(lex: Lexicon) -> None:
+    """Each table's and column's synonyms, weakly, where the model has no name of its own for the words."""
+    taken = set(lex.names)
+    found: dict[tuple[str, ...], list[Concept]] = {}
+    for key, info in lex.tables.items():
+        for phrase in synonym_phrases(info.words):
+            found.setdefault(phrase, []).append(Concept("table", key, strength=1))
+        for col, base in info.column_words.items():
+            for phrase in synonym_phrases(base):
+                found.setdefault(phrase, []).append(Concept("column", key, col, strength=1))
+    for phrase, concepts in found.items():
+        if tuple(name_stem(w) for w in phrase) in taken:
+            continue
+        for concept in concepts:
+            _add(lex.names, phrase, concept)
