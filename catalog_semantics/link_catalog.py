@@ -50,18 +50,19 @@ def shortlist(model: SemanticModel, q: Question, index: LinkIndex, values: tuple
             terms[term] = (weight, word)
 
     for s in q.stems:
-        add(s, q.weight.get(s, 1.0), s)
+        own = q.weight.get(s, 1.0)                # an operator word's guesses weigh no more than it does
+        add(s, own, s)
         if len(s) >= 5:
             for n in range(len(s) - 2, len(s) + 3):
                 for t in index.term_shape.get((s[0], n), ()):
                     if t != s and len(t) >= 5 and typo_match(t, s):
-                        add(t, 0.8, s)
+                        add(t, 0.8 * own, s)
         if len(s) >= 4:
             for t in index.term_grams.get(s, ()):
-                add(t, 0.6, s)                                     # "segment" inside "mktsegment"
+                add(t, 0.6 * own, s)                               # "segment" inside "mktsegment"
             for n in range(4, len(s)):
                 if s[:n] in index.postings:
-                    add(s[:n], 0.6, s)                             # "acct"-style abbreviations
+                    add(s[:n], 0.6 * own, s)                       # "acct"-style abbreviations
     for s in q.implied:
         add(s, 0.7, s)
     for s in q.joined:
