@@ -49,7 +49,7 @@ def shortlist(model: SemanticModel, q: Question, index: LinkIndex, values: tuple
         if weight > terms.get(term, (0.0, ""))[0]:
             terms[term] = (weight, word)
 
-    for s in q.stems:
+    for s in sorted(q.stems):                     # sorted: the same sums, so the same ties, in every process
         own = q.weight.get(s, 1.0)                # an operator word's guesses weigh no more than it does
         add(s, own, s)
         if len(s) >= 5:
@@ -63,9 +63,9 @@ def shortlist(model: SemanticModel, q: Question, index: LinkIndex, values: tuple
             for n in range(4, len(s)):
                 if s[:n] in index.postings:
                     add(s[:n], 0.6 * own, s)                       # "acct"-style abbreviations
-    for s in q.implied:
+    for s in sorted(q.implied):
         add(s, 0.7, s)
-    for s in q.joined:
+    for s in sorted(q.joined):
         add(s, 1.0, s)
     found = index.retrieve(terms, SHORTLIST)
     names = set(found.tables) | {v.table for v in values} | named_tables

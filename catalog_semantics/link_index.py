@@ -91,18 +91,22 @@ class LinkIndex:
         """
         scores = np.zeros(len(self.names), dtype=np.float32)
         coverage = np.zeros(len(self.schemas), dtype=np.float32)
-        by_word: dict[str, np.ndarray] = {}
+        by_word: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, (weight, word) in weighted_terms.items():
             posting = self.postings.get(term)
             if posting is not None:
-                scores[posting[0]] += weight * posting[1]
-                holders = np.unique(self.schema_of[posting[0]])
-                best = by_word.get(word)
-                if best is None:
-                    best = by_word[word] = np.zeros(len(self.schemas), dtype=np.float32)
-                np.maximum.at(best, holders, weight * math.log(1 + len(self.schemas) / len(holders)))
-        for best in by_word.values():
-            coverage += best
+                if word not in by_word:
+                    by_word[word] = (np.zeros(len(self.names), dtype=np.float32),
+                                     np.zeros(len(self.schemas), dtype=np.float32))
+                table_best, schema_best = by_word[word]
+                ids = posting[0]                           # distinct within a posting: no scatter needed
+                table_best[ids] = np.maximum(table_best[ids], weight * posting[1])
+                holders = np.unique(self.schema_of[ids])
+                rarity = weight * math.log(1 + len(self.schemas) / len(holders))
+                schema_best[holders] = np.maximum(schema_best[holders], rarity)
+        for table_best, schema_best in by_word.values():
+            scores += table_best
+            coverage += schema_best
         hit = int(np.count_nonzero(scores))
         if hit == 0:
             return Retrieval((), (), coverage)
