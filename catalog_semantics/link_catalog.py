@@ -61,9 +61,9 @@ def shortlist(model: SemanticModel, q: Question, index: LinkIndex, values: tuple
             for t in index.term_grams.get(s, ()):
                 add(t, 0.6 * own, s)                               # "segment" inside "mktsegment"
             for n in range(4, len(s)):
-                if s[:n] in index.postings:
+                if s[:n] in index.vocabulary:
                     add(s[:n], 0.6 * own, s)                       # "acct"-style abbreviations
-    for s in sorted(q.implied):
+    for s in sorted(q.implied & index.vocabulary):    # "mpg", never a value ('ITA' for "is the average")
         add(s, 0.7, s)
     for s in sorted(q.joined):
         add(s, 1.0, s)

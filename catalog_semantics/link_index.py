@@ -235,7 +235,11 @@ def _postings(tables: list[TableTerms]) -> _Postings:
         postings[term] = (id_array, (idf * tf_array * (_K1 + 1) / (tf_array + norm)).astype(np.float32))
     shape: dict[tuple[str, int], list[str]] = {}
     grams: dict[str, list[str]] = {}
-    for term in by_term:
+    # Typos and compounds are guessed among identifier words only: a question word inside a stored value
+    # ('card' in 'Ricardo', 'mile' in 'Emile') is a coincidence, while inside a name ('mktsegment') it is
+    # how identifiers are written. Values are met whole (and with their own typo test) by ``value_candidates``.
+    identifiers = frozenset().union(*(t.vocabulary for t in tables))
+    for term in by_term.keys() & identifiers:
         shape.setdefault((term[0], len(term)), []).append(term)
         for size in range(4, len(term)):
             for start in range(len(term) - size + 1):
