@@ -217,7 +217,9 @@ class _Postings(TypedDict):
 
 
 def _postings(tables: list[TableTerms]) -> _Postings:
-    lengths = np.array([sum(w for _, w in t.terms) for t in tables], dtype=np.float32)
+    # A table's length (BM25's normalisation) counts its identifier words only: sample values would make the
+    # tables whose data we could read look long and lose to look-alikes without data (as BM25F normalises fields).
+    lengths = np.array([sum(w for s, w in t.terms if s in t.vocabulary) for t in tables], dtype=np.float32)
     avg = float(lengths.mean()) if len(tables) and lengths.mean() > 0 else 1.0
     by_term: dict[str, tuple[list[int], list[float]]] = {}
     for i, t in enumerate(tables):
