@@ -7,7 +7,7 @@ Spider database (rows copied for the databases shipped with SQLite files, empty 
 whole-catalog model from it (``nl2sql/eval/spider_catalog.py``; ``--copies 10`` adds nine renamed copies: the
 ~8,700-table variant; ``--rename uniform`` renames with any word rather than one of similar frequency), then links every runnable Spider dev question against the whole catalog and prints JSON:
 recall (share of questions whose gold tables are all kept), tables kept (median, p95, max, share with at most 10),
-link time per question (median, p95), the cost of the first call (index build or load) with peak RSS, and the
+link time per question (median, p95; wall clock, and the process's CPU time, steadier on a shared machine), the cost of the first call (index build or load) with peak RSS, and the
 on-disk index's load and one-table refresh times.
 ``--linker FILE`` measures another ``linking.py`` (e.g. ``git show 936d7a0:catalog_semantics/linking.py``, the
 linker before the catalog index) with the same questions. ``--fresh`` drops the on-disk index first.
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     examples = json.loads((spider / "dev.json").read_text())
     runnable = [ex for ex in examples if (spider / "database" / ex["db_id"] / f"{ex['db_id']}.sqlite").exists()]
     runnable = runnable[: args.limit]
-    hits, unparsed, kept_counts, times, misses = 0, 0, [], [], []
+    hits, unparsed, kept_counts, times, cpu_times, misses = 0, 0, [], [], [], []
     split_hits = {"even": [0, 0], "odd": [0, 0]}
     ties = {"questions": 0, "gold_reading_tied": 0, "first_reading_gold": 0}
     for position, ex in enumerate(runnable):
@@ -104,9 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             unparsed += 1
             continue
         wanted = {catalog_table_name(ex["db_id"], t).lower() for t in gold}
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         linked = link(model, ex["question"])
         times.append((time.perf_counter() - start) * 1000)
+        cpu_times.append((time.process_time() - cpu_start) * 1000)
         kept = {n.lower() for n in linked.table_names}
         kept_counts.append(len(kept))
         split_hits[half][1] += 1
@@ -152,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         "share_at_most_10_tables": round(sum(k <= 10 for k in kept_counts) / total, 4) if total else None,
         "link_ms_median": round(statistics.median(times), 2) if times else None,
         "link_ms_p95": round(percentile(times, 0.95), 2) if times else None,
+        "link_cpu_ms_median": round(statistics.median(cpu_times), 2) if cpu_times else None,
+        "link_cpu_ms_p95": round(percentile(cpu_times, 0.95), 2) if cpu_times else None,
         "first_call_s": round(first_s, 2),
         "warehouse_s": round(warehouse_s, 2),
         "model_read_s": round(model_s, 2),

@@ -43,36 +43,41 @@ def shortlist(model: SemanticModel, q: Question, index: LinkIndex, values: tuple
                named_tables: set[str]) -> tuple[tuple[Table, ...], dict[str, float]]:
     """Stage one: the tables the index retrieves for the question's words (as ``_match_word`` meets them),
     plus the tables of matched values, metrics and filters."""
-    terms: dict[str, float] = {}
+    terms: dict[str, tuple[float, str]] = {}     # term -> (weight, the question word it stands for)
 
-    def add(term: str, weight: float) -> None:
-        if weight > terms.get(term, 0.0):
-            terms[term] = weight
+    def add(term: str, weight: float, word: str) -> None:
+        if weight > terms.get(term, (0.0, ""))[0]:
+            terms[term] = (weight, word)
 
-    for s in q.stems:
-        add(s, q.weight.get(s, 1.0))
+    for s in sorted(q.stems):                     # sorted: the same sums, so the same ties, in every process
+        own = q.weight.get(s, 1.0)                # an operator word's guesses weigh no more than it does
+        add(s, own, s)
         if len(s) >= 5:
             for n in range(len(s) - 2, len(s) + 3):
                 for t in index.term_shape.get((s[0], n), ()):
                     if t != s and len(t) >= 5 and typo_match(t, s):
-                        add(t, 0.8)
+                        add(t, 0.8 * own, s)
         if len(s) >= 4:
             for t in index.term_grams.get(s, ()):
-                add(t, 0.6)                                        # "segment" inside "mktsegment"
+                add(t, 0.6 * own, s)                               # "segment" inside "mktsegment"
             for n in range(4, len(s)):
-                if s[:n] in index.postings:
-                    add(s[:n], 0.6)                                # "acct"-style abbreviations
-    for s in q.implied:
-        add(s, 0.7)
-    for s in q.joined:
-        add(s, 1.0)
+                if s[:n] in index.vocabulary:
+                    add(s[:n], 0.6 * own, s)                       # "acct"-style abbreviations
+    for s in sorted(q.implied & index.vocabulary):    # "mpg", never a value ('ITA' for "is the average")
+        add(s, 0.7, s)
+    for s in sorted(q.joined):
+        add(s, 1.0, s)
     found = index.retrieve(terms, SHORTLIST)
     names = set(found.tables) | {v.table for v in values} | named_tables
-    for schema in found.schema_coverage:
+    for schema in found.whole_schemas:
         names.update(index.schema_tables(schema))
     # The index lists tables in the model's order, so positions pick them without a pass over the catalog.
     ids = sorted(index.position[n] for n in names if n in index.position)
-    return tuple(model.tables[i] for i in ids), found.schema_coverage
+    # Coverage of every schema the shortlist reaches, not only of the best-covering ones: a reading's strength
+    # adds it, and a schema left at 0 would lose to any that happens to be among the best-covering.
+    reached = {int(index.schema_of[i]) for i in ids}
+    coverage = {index.schemas[i]: float(found.coverage[i]) for i in reached if found.coverage[i] > 0}
+    return tuple(model.tables[i] for i in ids), coverage
 
 
 def prune_by_schema(q: Question, index: LinkIndex, ranked: list[Table], scores: dict[str, float],

@@ -36,7 +36,6 @@ from catalog_semantics.text import STOPWORDS, is_text_type, plain_words, stem, w
 DISK_CACHE_FROM = 300                          # tables; smaller models index in well under 100 ms
 _FORMAT = 6                                    # bump when the cached layout or the weights change
 _K1, _B = 1.2, 0.5                             # BM25: term saturation; mild length normalisation (wide tables)
-COVERAGE_MIN_WEIGHT = 0.0                      # question terms that count towards a schema's coverage
 _SCHEMAS_KEPT = 10                             # schemas whose every table joins the shortlist
 _FIELD_WEIGHT = {"name": 3.0, "column": 1.0, "comment": 0.4, "value": 0.6}
 
@@ -79,33 +78,45 @@ class LinkIndex:
     schemas: tuple[str, ...]                   # "catalog.schema" of each schema id ("" for tables without one)
     schema_of: np.ndarray                      # table id -> schema id
 
-    def retrieve(self, weighted_terms: dict[str, float], k: int) -> Retrieval:
-        """The ``k`` best tables for the question's terms (term -> weight), and how well each schema covers them.
+    def retrieve(self, weighted_terms: dict[str, tuple[float, str]], k: int) -> Retrieval:
+        """The ``k`` best tables for the question's terms (term -> weight and the question word it stands for),
+        and how well each schema covers the question's words.
 
-        A table scores BM25 over its own words. A schema scores the distinct question terms any of its tables
+        A table scores BM25 over its own words. A schema scores the distinct question words any of its tables
         holds (weighted by rarity): questions are usually about one schema, and the words of a question are
-        spread over its tables (a bridge table such as ``has_pet`` holds none of them).
+        spread over its tables (a bridge table such as ``has_pet`` holds none of them). A word counts once per
+        schema, by its best term: its typo neighbours and compounds ('employer', 'capacity' for "city") are
+        guesses at the same word, and counted apart they let a schema of many near-misses outrank the one
+        that holds the word itself.
         """
         scores = np.zeros(len(self.names), dtype=np.float32)
         coverage = np.zeros(len(self.schemas), dtype=np.float32)
-        for term, weight in weighted_terms.items():
+        by_word: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, (weight, word) in weighted_terms.items():
             posting = self.postings.get(term)
             if posting is not None:
-                scores[posting[0]] += weight * posting[1]
-                if weight < COVERAGE_MIN_WEIGHT:    # a compound or abbreviation guess says little about a schema
-                    continue
-                holders = np.unique(self.schema_of[posting[0]])
-                coverage[holders] += weight * math.log(1 + len(self.schemas) / len(holders))
+                if word not in by_word:
+                    by_word[word] = (np.zeros(len(self.names), dtype=np.float32),
+                                     np.zeros(len(self.schemas), dtype=np.float32))
+                table_best, schema_best = by_word[word]
+                ids = posting[0]                           # distinct within a posting: no scatter needed
+                table_best[ids] = np.maximum(table_best[ids], weight * posting[1])
+                holders = np.unique(self.schema_of[ids])
+                rarity = weight * math.log(1 + len(self.schemas) / len(holders))
+                schema_best[holders] = np.maximum(schema_best[holders], rarity)
+        for table_best, schema_best in by_word.values():
+            scores += table_best
+            coverage += schema_best
         hit = int(np.count_nonzero(scores))
         if hit == 0:
-            return Retrieval((), {})
+            return Retrieval((), (), coverage)
         k = min(k, hit)
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[np.argsort(-scores[top], kind="stable")]
-        best = float(coverage.max())
+        coverage /= float(coverage.max())
         ranked = np.argsort(-coverage, kind="stable")[:_SCHEMAS_KEPT]
         return Retrieval(tuple(self.names[i] for i in top if scores[i] > 0),
-                         {self.schemas[i]: float(coverage[i]) / best for i in ranked if coverage[i] > 0})
+                         tuple(self.schemas[i] for i in ranked if coverage[i] > 0), coverage)
 
     schema_members: dict[str, tuple[int, ...]]  # "catalog.schema" -> its table ids
     position: dict[str, int]                   # table name -> id (the table's place in ``model.tables``)
@@ -117,7 +128,8 @@ class LinkIndex:
 @dataclass(frozen=True)
 class Retrieval:
     tables: tuple[str, ...]                    # best first
-    schema_coverage: dict[str, float]          # the best-covering schemas, 1.0 for the best
+    whole_schemas: tuple[str, ...]             # the best-covering schemas, best first
+    coverage: np.ndarray                       # schema id -> its coverage of the question's words, 1.0 best
 
 
 def table_terms(table: Table) -> TableTerms:
@@ -205,7 +217,9 @@ class _Postings(TypedDict):
 
 
 def _postings(tables: list[TableTerms]) -> _Postings:
-    lengths = np.array([sum(w for _, w in t.terms) for t in tables], dtype=np.float32)
+    # A table's length (BM25's normalisation) counts its identifier words only: sample values would make the
+    # tables whose data we could read look long and lose to look-alikes without data (as BM25F normalises fields).
+    lengths = np.array([sum(w for s, w in t.terms if s in t.vocabulary) for t in tables], dtype=np.float32)
     avg = float(lengths.mean()) if len(tables) and lengths.mean() > 0 else 1.0
     by_term: dict[str, tuple[list[int], list[float]]] = {}
     for i, t in enumerate(tables):
@@ -223,7 +237,11 @@ def _postings(tables: list[TableTerms]) -> _Postings:
         postings[term] = (id_array, (idf * tf_array * (_K1 + 1) / (tf_array + norm)).astype(np.float32))
     shape: dict[tuple[str, int], list[str]] = {}
     grams: dict[str, list[str]] = {}
-    for term in by_term:
+    # Typos and compounds are guessed among identifier words only: a question word inside a stored value
+    # ('card' in 'Ricardo', 'mile' in 'Emile') is a coincidence, while inside a name ('mktsegment') it is
+    # how identifiers are written. Values are met whole (and with their own typo test) by ``value_candidates``.
+    identifiers = frozenset().union(*(t.vocabulary for t in tables))
+    for term in by_term.keys() & identifiers:
         shape.setdefault((term[0], len(term)), []).append(term)
         for size in range(4, len(term)):
             for start in range(len(term) - size + 1):

@@ -96,11 +96,16 @@ def _match_word(name_word: str, q: Question) -> float:
         return 1.0
     if s in q.implied:
         return 0.7
-    if len(name_word) >= 5 and any(typo_match(s, qs) for qs in q.stems):
-        return 0.8
+    # A guess from an operator word ("county" a typo of "count") weighs no more than the word itself.
+    if len(name_word) >= 5:
+        typo = max((q.weight.get(qs, 1.0) for qs in q.stems if typo_match(s, qs)), default=0.0)
+        if typo:
+            return 0.8 * typo
     # Compound or abbreviated identifiers: "mktsegment" holds "segment", "acct" starts "account".
-    if len(s) >= 4 and any(len(qs) >= 4 and (qs in s or qs.startswith(s)) for qs in q.stems):
-        return 0.6
+    if len(s) >= 4:
+        part = max((q.weight.get(qs, 1.0) for qs in q.stems if len(qs) >= 4 and (qs in s or qs.startswith(s))),
+                   default=0.0)
+        return 0.6 * part
     return 0.0
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from benchmarks.unity_catalog_scale import catalog_ddl, measure_read
 from catalog_semantics.adapters.unity_bulk import BulkOptions, BulkScope, CatalogBudgetExceeded
+from catalog_semantics.adapters.unity_reader import ReadOptions
 from nl2sql.adapters.databricks_warehouse import DatabricksWarehouse
 from tests.spark_server import SparkThriftServer, spark_thrift  # noqa: F401  (session fixture)
 
@@ -72,6 +73,30 @@ def test_version_background_refresh_and_lazy_sample_values(created: SparkThriftS
         assert wh.catalog_version != version and newer.table(f"spark_catalog.{schema}.added") is not None
         sampled = wh.sample_values(("added",))
         assert set(sampled.table("added").column("segment").sample_values) == {"retail", "wholesale"}
+    finally:
+        wh.close()
+
+
+def test_a_shortlisted_table_gets_the_vocabulary_of_its_varied_text_columns(created: SparkThriftServer) -> None:
+    """100 town names are too many to show as samples and few enough for a value vocabulary; read for the
+    shortlisted table only, once per catalog version, and never past the per-column bound (200 codes)."""
+    schema = f"{PREFIX}_s04"
+    towns = [f"Town{i:03d}" for i in range(100)]
+    created.execute([f"CREATE TABLE {schema}.towns (town STRING, kind STRING, code STRING) USING parquet",
+                     f"INSERT INTO {schema}.towns VALUES " + ", ".join(
+                         f"('{towns[i % 100]}', '{('city', 'village')[i % 2]}', 'C{i}')" for i in range(200))])
+    wh = make_warehouse(created, scope=BulkScope(schemas=(("spark_catalog", schema),)),
+                        read_options=ReadOptions(vocabulary_limit=150))
+    try:
+        catalog = wh.read_catalog()
+        assert all(c.value_vocabulary == () for c in catalog.table("towns").columns)   # nothing read up front
+        sampled = wh.sample_values(("towns",))
+        table = sampled.table("towns")
+        assert table.column("kind").sample_values == ("city", "village") and table.column("kind").value_vocabulary == ()
+        assert table.column("town").sample_values == () and table.column("town").value_vocabulary == tuple(towns)
+        assert table.column("code").sample_values == () and table.column("code").value_vocabulary == ()
+        assert wh.sample_values(("towns",)).table("towns") is table                     # cached for this version
+        assert all(c.value_vocabulary == () for t in sampled.tables if t.name != "towns" for c in t.columns)
     finally:
         wh.close()
 

@@ -8,6 +8,7 @@ absent is dropped, and a column that cannot be sampled simply has no value hints
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from catalog_semantics.errors import CatalogError
@@ -88,7 +89,7 @@ def _table(conn: "sqlalchemy.engine.Connection", name: str, kind: TableKind, sch
         values: tuple[str, ...] = ()
         # SQLite columns declared without a type (NULL) may hold text: sample them, keep only strings.
         if is_text_type(type_name) or type_name in ("", "NULL"):
-            values = _sample(conn, source, c["name"], value_limit, max_distinct, scan_rows)
+            values = _sample(conn, source, c["name"], value_limit, max_distinct, scan_rows)[0]
         columns.append(Column(
             name=c["name"], type=type_name, comment=c.get("comment") or None, sample_values=values,
             nullable=bool(c.get("nullable", True)) and c["name"].lower() not in pk_lower,
@@ -99,16 +100,54 @@ def _table(conn: "sqlalchemy.engine.Connection", name: str, kind: TableKind, sch
 
 
 def _sample(conn: "sqlalchemy.engine.Connection", source: "sqlalchemy.TableClause", column: str, value_limit: int,
-            max_distinct: int, scan_rows: int) -> tuple[str, ...]:
-    """Distinct values of a column if it has at most ``max_distinct`` of them (over a bounded slice)."""
+            max_distinct: int, scan_rows: int, vocabulary_limit: int = 0) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Distinct values of a column (over a bounded slice): its samples if it has at most ``max_distinct`` of
+    them, else its value vocabulary if it has at most ``vocabulary_limit``, else neither."""
     import sqlalchemy as sa
 
+    most = max(max_distinct, vocabulary_limit)
     scan = sa.select(source.c[column]).limit(scan_rows).subquery()
-    query = sa.select(scan.c[column]).where(scan.c[column].is_not(None)).distinct().limit(max_distinct + 1)
+    query = sa.select(scan.c[column]).where(scan.c[column].is_not(None)).distinct().limit(most + 1)
     rows = _safe(conn, lambda: conn.execute(query).fetchall(), [])
-    if not rows or len(rows) > max_distinct or not all(isinstance(r[0], str) for r in rows):
-        return ()
-    return clean_sample_values((r[0] for r in rows), value_limit)
+    if not rows or len(rows) > most or not all(isinstance(r[0], str) for r in rows):
+        return (), ()
+    if len(rows) <= max_distinct:
+        return clean_sample_values((r[0] for r in rows), value_limit), ()
+    return (), clean_sample_values((r[0] for r in rows), most)
+
+
+def sample_sqlalchemy_tables(engine_or_connection: "sqlalchemy.engine.Engine | sqlalchemy.engine.Connection",
+                             catalog: Catalog, names: tuple[str, ...], *, value_limit: int = 50,
+                             max_distinct: int = 60, vocabulary_limit: int = 1_000,
+                             scan_rows: int = _SCAN_ROWS) -> Catalog:
+    """The catalog with the values of ``names`` (a question's shortlist; bare or qualified) read again, with
+    value vocabularies: text columns of more than ``max_distinct`` and at most ``vocabulary_limit`` distinct
+    values keep them, as the DuckDB reader does. One bounded query per text column; other tables untouched."""
+    import sqlalchemy as sa
+
+    wanted = {n.lower() for n in names}
+
+    def sampled(conn: "sqlalchemy.engine.Connection", table: Table) -> Table:
+        if not wanted & {table.name.lower(), table.qualified_name.lower()}:
+            return table
+        source = sa.table(table.name, *(sa.column(c.name) for c in table.columns), schema=table.schema)
+        columns = []
+        for c in table.columns:
+            if is_text_type(c.type) or c.type in ("", "NULL"):
+                values, vocabulary = _sample(conn, source, c.name, value_limit, max_distinct, scan_rows,
+                                             vocabulary_limit)
+                c = replace(c, sample_values=values, value_vocabulary=vocabulary)
+            columns.append(c)
+        return replace(table, columns=tuple(columns))
+
+    try:
+        if isinstance(engine_or_connection, sa.engine.Connection):
+            return replace(catalog, tables=tuple(sampled(engine_or_connection, t) for t in catalog.tables))
+        with engine_or_connection.connect() as conn:
+            return replace(catalog, tables=tuple(sampled(conn, t) for t in catalog.tables))
+    except sa.exc.SQLAlchemyError as e:
+        raise CatalogError("Sample values could not be read.",
+                           hint=f"Check the connection and permissions ({type(e).__name__}).") from e
 
 
 def _binds(conn: "sqlalchemy.engine.Connection", name: str, schema: str | None) -> bool:

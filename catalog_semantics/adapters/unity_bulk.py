@@ -293,8 +293,10 @@ def catalog_version(source: PagedSource, scope: BulkScope, options: BulkOptions 
 
 def sample_tables(source: MetadataSource, catalog: Catalog, names: tuple[str, ...],
                   options: ReadOptions = ReadOptions()) -> Catalog:
-    """The catalog with sample values read for ``names`` only (bare or qualified; masked columns never read)."""
+    """The catalog with sample values (and value vocabularies, up to ``options.vocabulary_limit`` values a column)
+    read for ``names`` only (bare or qualified; masked columns never read): one bounded query per table."""
     wanted = {n.lower() for n in names}
     return replace(catalog, tables=tuple(
-        _with_sample_values(source, t, options) if wanted & {t.name.lower(), t.qualified_name.lower()} else t
+        _with_sample_values(source, t, options, vocabulary=True) if wanted & {t.name.lower(), t.qualified_name.lower()}
+        else t
         for t in catalog.tables))

@@ -44,6 +44,9 @@ class ReadOptions:
     value_limit: int = 50                       # values kept per column
     max_distinct: int = 60                      # more distinct values than this = not a category
     scan_rows: int = 100_000                    # rows of each table the DISTINCT query looks at
+    vocabulary_limit: int = 1_000               # lazy reads (``sample_tables``): a column of more than
+                                                # ``max_distinct`` and at most this many values keeps them as its
+                                                # ``value_vocabulary`` (matched by whole-catalog linking, never shown)
 
 
 MASK_TAG = "masked column"        # a column with a Unity Catalog column mask: shown as such, values never sampled
@@ -245,18 +248,22 @@ def _row_filters(source: MetadataSource, info: str, wanted: ScopeTables) -> dict
                                               if r.get(k)) for r in rows}
 
 
-def _with_sample_values(source: MetadataSource, table: Table, options: ReadOptions) -> Table:
+def _with_sample_values(source: MetadataSource, table: Table, options: ReadOptions, vocabulary: bool = False) -> Table:
     """Values of the table's low-cardinality text columns, from one bounded query; masked columns are never read.
 
-    Not for metric views: their columns are read through MEASURE and GROUP BY, not scanned.
+    With ``vocabulary`` (the lazy read of a shortlisted table, ``unity_bulk.sample_tables``) the same query takes
+    up to ``options.vocabulary_limit`` values per column, and a column with more than ``max_distinct`` of them
+    keeps them as its ``value_vocabulary``, as the DuckDB reader does. Not for metric views: their columns are
+    read through MEASURE and GROUP BY, not scanned.
     """
     if table.kind == METRIC_VIEW:
         return table
-    text_columns = [c.name for c in table.columns
-                    if is_text_type(c.type) and not c.sample_values and MASK_TAG not in c.tags]
+    text_columns = [c.name for c in table.columns if is_text_type(c.type) and not c.sample_values
+                    and not c.value_vocabulary and MASK_TAG not in c.tags]
     if not text_columns:
         return table
-    sql = sample_values_sql(table.qualified_name.split("."), text_columns, options.scan_rows, options.max_distinct + 1)
+    most = max(options.max_distinct, options.vocabulary_limit) if vocabulary else options.max_distinct
+    sql = sample_values_sql(table.qualified_name.split("."), text_columns, options.scan_rows, most + 1)
     try:
         rows = source.query(sql)
     except CatalogError as e:  # a view over a broken source must not stop the catalog from loading
@@ -267,5 +274,8 @@ def _with_sample_values(source: MetadataSource, table: Table, options: ReadOptio
         found[int(r["i"])].append(r["v"])
     values = {text_columns[i]: clean_sample_values(v, options.value_limit)
               for i, v in found.items() if 0 < len(v) <= options.max_distinct}
-    return replace(table, columns=tuple(replace(c, sample_values=values.get(c.name, c.sample_values))
-                                        for c in table.columns))
+    words = {text_columns[i]: clean_sample_values(v, most)
+             for i, v in found.items() if options.max_distinct < len(v) <= most}
+    return replace(table, columns=tuple(
+        replace(c, sample_values=values.get(c.name, c.sample_values), value_vocabulary=words.get(c.name, c.value_vocabulary))
+        for c in table.columns))

@@ -29,7 +29,7 @@ from nl2sql.settings import DEFAULT_MEMORY_LIMIT, size_bytes
 if TYPE_CHECKING:
     import sqlalchemy
 
-    from catalog_semantics.model import Catalog
+    from catalog_semantics.model import Catalog, Table
     from nl2sql.guard import CheckedSql
 
 _SQLGLOT_DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite", "mysql": "mysql", "mssql": "tsql"}
@@ -61,6 +61,7 @@ class SqlAlchemyWarehouse:
         self.read_only = read_only
         self._dbapi_error: type[Exception] = getattr(self.engine.dialect.dbapi, "Error", sa.exc.DBAPIError)
         self._catalog_lock = threading.Lock()
+        self._sampled: dict[tuple[Any, str], Table] = {}     # (file version, table name) -> table with values
 
     @classmethod
     def sqlite_file(cls, path: str | Path, *, name: str | None = None,
@@ -124,6 +125,28 @@ class SqlAlchemyWarehouse:
         with self._catalog_lock:
             return read_sqlalchemy_catalog(self.engine)
 
+    def sample_values(self, tables: tuple[str, ...]) -> "Catalog":
+        """The catalog with sample values and value vocabularies of ``tables`` (a question's shortlist). Each table
+        is read once while its columns and, for a file warehouse, the file stay the same."""
+        from dataclasses import replace
+
+        from catalog_semantics.adapters.sqlalchemy_reader import sample_sqlalchemy_tables
+
+        catalog = self.read_catalog()
+        stat = self.path.stat() if self.path is not None else None
+        version = (stat.st_size, stat.st_mtime_ns) if stat else None
+        shapes = {t.qualified_name.lower(): _shape(t) for t in catalog.tables}
+        with self._catalog_lock:
+            self._sampled = {k: t for k, t in self._sampled.items()      # older data, or a changed table, goes
+                             if k[0] == version and shapes.get(t.qualified_name.lower()) == _shape(t)}
+            missing = tuple(n for n in tables if (version, n.lower()) not in self._sampled)
+            if missing:
+                for table in sample_sqlalchemy_tables(self.engine, catalog, missing).tables:
+                    for key in {table.name.lower(), table.qualified_name.lower()} & {n.lower() for n in missing}:
+                        self._sampled[(version, key)] = table
+            sampled = {t.qualified_name: t for n in tables if (t := self._sampled.get((version, n.lower())))}
+        return replace(catalog, tables=tuple(sampled.get(t.qualified_name, t) for t in catalog.tables))
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -170,6 +193,11 @@ class SqlAlchemyWarehouse:
 
             return arm, lambda: None
         return (lambda: None), (lambda: None)  # other engines: the row cap and the guard only
+
+
+def _shape(table: "Table") -> tuple[tuple[str, str], ...]:
+    """A table's columns and types: a sampled table is stale once they change."""
+    return tuple((c.name, c.type) for c in table.columns)
 
 
 def _sqlite_time_limit(raw: sqlite3.Connection, timeout_s: float,
