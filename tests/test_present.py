@@ -145,7 +145,7 @@ def test_a_result_cut_by_the_row_cap_says_so(demo_model: Any, demo_warehouse: An
 
     # The cap is a LIMIT in the SQL, so the warehouse alone cannot tell a cut list from a complete one.
     assistant = Assistant(demo_model, demo_warehouse, Settings(generator="offline", max_rows=5))
-    cut = assistant.ask("orders shipped by truck")
+    cut = assistant.ask("list orders shipped by truck")       # a bare "orders shipped by truck" asks which: count or list
     assert cut.ok and cut.truncated and len(cut.rows) == 5
     assert cut.summary and cut.summary.startswith("The first 5 ")
     assert any("row cap was reached" in n for n in cut.notes), cut.notes
