@@ -47,3 +47,20 @@ def test_no_type_ignore(path: Path) -> None:
 def test_function_bound_is_measured_from_def_to_last_line() -> None:
     source = "def f():\n" + "    x = 1\n" * (MAX_FUNCTION_LINES - 1) + "\ndef g():\n" + "    x = 1\n" * MAX_FUNCTION_LINES
     assert _functions(ast.parse(source)) == [("f", MAX_FUNCTION_LINES), ("g", MAX_FUNCTION_LINES + 1)]
+
+
+def test_cue_kinds_are_exactly_those_the_vocabulary_gives() -> None:
+    from typing import get_args
+
+    from nl2sql.planner.vocabulary import CueKind, vocabulary
+
+    given = {str(g["kind"]) for g in vocabulary()["cues"]} | {"month", "half", "quarter"}
+    assert set(get_args(CueKind)) == given
+
+
+def test_unknown_cue_kind_is_refused() -> None:
+    from nl2sql.planner.vocabulary import _cue
+
+    assert _cue("agg", "sum").kind == "agg"
+    with pytest.raises(ValueError, match="superlative"):
+        _cue("superlative", "")

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from nl2sql.planner.matching import Item
 from nl2sql.planner.unread import NotUnderstood
+from nl2sql.planner.vocabulary import CueKind
 from nl2sql.planner.words import word_list
 
 _DURING_OR_UNTIL = frozenset({"through", "thru", "throughout"})   # opening a period: during it, or until its end
@@ -178,7 +179,7 @@ def _unanchored_range(items: list[Item], i: int) -> tuple[date, date, int] | Non
     """'March to June 1996', 'between Q1 and Q3 1995': the first month or quarter takes the year of
     the second; a range that would run backwards is not read."""
     first = items[i]
-    unit = "month" if first.cue("month") else "quarter" if first.cue("quarter") else None
+    unit: CueKind | None = "month" if first.cue("month") else "quarter" if first.cue("quarter") else None
     if unit is None or i + 3 >= len(items) or not is_year(items[i + 3]):
         return None
     link = items[i + 1]
