@@ -35,6 +35,35 @@ from nl2sql.planner.words import phrases, word_list
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
 
 def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
+    spec, edit = _settle(spec, edit, lex)
+    for about_rows in ROW_EDITS:         # "list them", "which of those ...", "same for suppliers"
+        found = about_rows(spec, edit, lex, graph)
+        if found is not None:
+            return found
+    _check_edit(spec, edit, graph, question)
+    if edit.ungroup and spec.dims and edit.window is None and not (edit.groups or edit.grains):
+        # "and overall?" after a breakdown: the one number, not the groups (the period stays)
+        spec = replace(spec, dims=(), order=(), limit=None, having=())
+        edit = replace(edit, widen=False)
+    spec = edit_versus(edit_window(spec, edit, lex, graph, question), edit)
+    spec, edit = edit_beside(spec, edit, lex, graph)
+    spec = edit_values(spec, edit.values, lex)
+    spec = _edit_compares(spec, edit)
+    spec = _edit_filters(spec, edit, lex, graph)
+    spec = _edit_groups(spec, edit, lex, graph, question)
+    if edit.having is not None:
+        op, number = edit.having
+        # "only orders above 1000" may compare each order, not the measure: only "those above ..." is read
+        if len(spec.measures) != 1 or not spec.dims or spec.limit is not None or edit.scope:
+            raise NotUnderstood("I can only compare the measure of a breakdown, group by group.", (f"{number:g}",))
+        spec = replace(spec, having=spec.having + (Having(0, op, (number,)),))
+    spec = edit_measure(spec, edit, lex, graph)
+    return _edit_limit(spec, edit)
+
+
+def _settle(spec: QuerySpec, edit: Edit, lex: Lexicon) -> tuple[QuerySpec, Edit]:
+    """What an edit that could say two things means against this frame: a count of "them" or "those", a phrase
+    that names both a column and a metric."""
     if edit.fn == "count" and edit.anaphora and edit.values and not spec.measures:
         # "how many of them are contractors": the listed rows narrowed by the value, then counted
         spec, edit = edit_values(spec, edit.values, lex), replace(edit, values=())
@@ -47,10 +76,11 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         # column beside a list of rows
         edit = replace(edit, columns=()) if spec.measures and (spec.dims or not rows_of(spec, lex)) \
             else replace(edit, metric=None)
-    for about_rows in ROW_EDITS:         # "list them", "which of those ...", "same for suppliers"
-        found = about_rows(spec, edit, lex, graph)
-        if found is not None:
-            return found
+    return spec, edit
+
+
+def _check_edit(spec: QuerySpec, edit: Edit, graph: JoinGraph, question: str) -> None:
+    """Refuse an edit this frame cannot take without changing which rows it is about."""
     if edit.empty:
         raise NotUnderstood("The follow-up does not say what to change.", ())
     if spec.limit is not None and spec.order and edit.anaphora and not edit.adding \
@@ -66,27 +96,20 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         # rank other rows in (which "only EUROPE", "only ones in JAPAN" ask for)
         raise NotUnderstood(f"Those are the first {spec.limit} rows; I cannot narrow them down without changing "
                             "which rows are kept. Ask for the condition on its own (\"only ...\").", ("those",))
-    if edit.ungroup and spec.dims and edit.window is None and not (edit.groups or edit.grains):
-        # "and overall?" after a breakdown: the one number, not the groups (the period stays)
-        spec = replace(spec, dims=(), order=(), limit=None, having=())
-        edit = replace(edit, widen=False)
-    spec = edit_versus(edit_window(spec, edit, lex, graph, question), edit)
-    spec, edit = edit_beside(spec, edit, lex, graph)
-    spec = edit_values(spec, edit.values, lex)
+
+
+def _edit_compares(spec: QuerySpec, edit: Edit) -> QuerySpec:
+    """A column said equal to a number ("parts of size 50"): that condition replaces the column's old ones."""
     for concept, number in edit.compares:
         ref = ColRef(concept.table, concept.column or "")
         kept = tuple(c for c in spec.conditions if c.col != ref)
         spec = replace(spec, conditions=kept + (Condition("compare", ref.table, ref, "=", (number,),
                                                           text=f"{concept.column} {number:g}"),))
-    spec = _edit_filters(spec, edit, lex, graph)
-    spec = _edit_groups(spec, edit, lex, graph, question)
-    if edit.having is not None:
-        op, number = edit.having
-        # "only orders above 1000" may compare each order, not the measure: only "those above ..." is read
-        if len(spec.measures) != 1 or not spec.dims or spec.limit is not None or edit.scope:
-            raise NotUnderstood("I can only compare the measure of a breakdown, group by group.", (f"{number:g}",))
-        spec = replace(spec, having=spec.having + (Having(0, op, (number,)),))
-    spec = edit_measure(spec, edit, lex, graph)
+    return spec
+
+
+def _edit_limit(spec: QuerySpec, edit: Edit) -> QuerySpec:
+    """A new N for a ranking ("top 10 instead"), with its direction when the edit says one."""
     if edit.limit is not None:
         if not spec.order:
             raise NotUnderstood("The previous answer is not a ranking, so there is no N to change.",

@@ -27,18 +27,18 @@ from nl2sql.planner.describe import business_name
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import ColRef, QuerySpec
-from nl2sql.planner.vocabulary import cue_index
+from nl2sql.planner.vocabulary import CueKind, cue_index
 from nl2sql.planner.words import word_list
 
 Doubt = Callable[[QuerySpec, tuple[str, ...], str, Lexicon], None]
 
 
 @cache
-def _cue_phrases(kind: str) -> frozenset[tuple[str, ...]]:
+def _cue_phrases(kind: CueKind) -> frozenset[tuple[str, ...]]:
     return frozenset(p for p, cues in cue_index().items() if any(c.kind == kind for c in cues))
 
 
-def _says(stems: tuple[str, ...], kind: str) -> bool:
+def _says(stems: tuple[str, ...], kind: CueKind) -> bool:
     """Whether the question has a function word of the vocabulary's cue ``kind`` (``list``, ``group``)."""
     return any(stems[n:n + len(p)] == p for p in _cue_phrases(kind) for n in range(len(stems)))
 

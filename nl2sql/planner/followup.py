@@ -136,6 +136,12 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
         year, shift = versus
         edit = replace(edit, versus_year=year, versus_shift=shift,
                        window=None if year is not None else edit.window)
+    return _claim(items, used, edit, lex)
+
+
+def _claim(items: list[Item], used: set[int], edit: Edit, lex: Lexicon) -> Edit:
+    """The edit with every significant word claimed by a period, a date word or an edit rule; raises
+    ``NotUnderstood`` naming the words none claims."""
     unknown: list[str] = []
     dated = _date_words(items, lex)      # "by year shipped": which date the grain or period is on
     j = 0

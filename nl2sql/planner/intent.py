@@ -24,6 +24,7 @@ from nl2sql.planner.reading import (  # noqa: F401  (NotUnderstood and Reading a
 )
 from nl2sql.planner.spec import Order
 from nl2sql.planner.timefilters import find_periods
+from nl2sql.planner.vocabulary import CueKind
 from nl2sql.planner.words import word_list
 
 # Superlatives of time after "when": whether they ask for the latest date.
@@ -161,7 +162,7 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         elif not kinds & {"and", "or", "stop", "list", "date_cmp"}:
             self.used.discard(j)
 
-    def _marker(self, j: int, kinds: set[str]) -> None:
+    def _marker(self, j: int, kinds: set[CueKind]) -> None:
         it = self.seq[j]
         if "distinct" in kinds:
             self.r.distinct = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nl2sql.planner.intent_guards import MeasureGuards
+from nl2sql.planner.matching import Item
 from nl2sql.planner.reading import (
     NotUnderstood,
     Target,
@@ -51,6 +52,11 @@ class AggregateSteps(MeasureGuards):
             it = self.at(j)
         if it is None or j in self.used or it.kind != "concept":
             return None
+        return self._concept_target(j, it, fn)
+
+    def _concept_target(self, j: int, it: Item, fn: str) -> Target | None:
+        """What the concept at j names as the aggregate's target: a metric (unless the function asks for a
+        column's own), a numeric column, a table, a column, a named filter's rows, or a value said as a noun."""
         numeric = [c for c in it.concepts if c.kind == "column" and c.column in self.info(c.table).numeric]
         m = _one(it, "metric")
         if m is not None and not (fn in ("avg", "min", "max", "median") and numeric

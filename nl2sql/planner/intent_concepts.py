@@ -178,8 +178,18 @@ class ConceptSteps(ReaderBase):
             self.r.weak += 1
             self._absorb_column(column, (j - 1, j + 1))   # "'green' in the name", "name contains green"
             return
-        values = [concepts[0].value]
         neg = self.take_neg()
+        values, k = self._listed_values(j, table, column)
+        self._absorb_named(j, k, column)
+        self.r.conditions.append(Condition("in", table, ColRef(table, column, self.r.vias.get(j)), "in",
+                                           tuple(values), negated=neg, text=it.text))
+        if it.fuzzy:
+            self.r.fuzzy += 1
+
+    def _listed_values(self, j: int, table: str, column: str) -> tuple[list[str | None], int]:
+        """The value at j and those listed after it on the same column ("AIR or RAIL", "ASIA and EUROPE"), with
+        the index after the last."""
+        values = [self.seq[j].concepts[0].value]
         k = j + 1
         while True:
             conj = self.at(k)
@@ -197,7 +207,11 @@ class ConceptSteps(ReaderBase):
                 self.r.and_values.append(ColRef(table, column))
             self.used |= {k, k + 1}
             k += 2
-        # "building segment", "segment building", "ship mode air": the column named next to its value
+        return values, k
+
+    def _absorb_named(self, j: int, k: int, column: str) -> None:
+        """Claim the column's name said right before or after its values (j the first, k after the last):
+        "building segment", "segment building", "ship mode air"."""
         before = j - 2 if (prev := self.at(j - 1)) is not None and prev.has("neg") else j - 1
         for n in (before, k):
             other = self.at(n)
@@ -205,10 +219,6 @@ class ConceptSteps(ReaderBase):
                     and (n not in self.used or any(p[1] == n for p in self.r.projections)):
                 self.used.add(n)
                 self.r.projections = [p for p in self.r.projections if p[1] != n]
-        self.r.conditions.append(Condition("in", table, ColRef(table, column, self.r.vias.get(j)), "in",
-                                           tuple(values), negated=neg, text=it.text))
-        if it.fuzzy:
-            self.r.fuzzy += 1
 
     def _absorb_column(self, column: str, positions: tuple[int, ...]) -> None:
         """The column named right next to its own value says nothing more: not a column to show."""

@@ -4,6 +4,7 @@ the ``Lexicon`` (every phrase of a model, indexed by its stems), and how a phras
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from catalog_semantics.model import Metric, NamedFilter
 from nl2sql.planner.lexicon_names import TableInfo
@@ -11,9 +12,13 @@ from nl2sql.planner.tokens import name_stem
 from nl2sql.planner.vocabulary import cue_index
 
 
+# "valueword": a word found inside a text column's values, read as a substring match.
+ConceptKind = Literal["table", "column", "value", "valueword", "metric", "filter"]
+
+
 @dataclass(frozen=True)
 class Concept:
-    kind: str                    # table, column, value, metric, filter
+    kind: ConceptKind
     table: str                   # lower-case table name (the measure's grain for metrics)
     column: str | None = None
     value: str | None = None     # the stored value, as the warehouse spells it

@@ -8,21 +8,25 @@ corrected to a model word one typo away ("germny" -> "germany": spelling.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token
-from nl2sql.planner.vocabulary import Cue, cue_index, exact_phrases
+from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
 from nl2sql.planner.words import word_list
 
 # Cue kinds a model name may override when both match the same words ("Year" as a column).
-_WEAK_CUES = frozenset({"stop", "list", "unit", "and", "numword", "group", "distinct", "top"})
+_WEAK_CUES: frozenset[CueKind] = frozenset({"stop", "list", "unit", "and", "numword", "group", "distinct", "top"})
+
+
+ItemKind = Literal["concept", "cue", "number", "date", "literal", "unknown"]
 
 
 @dataclass(frozen=True)
 class Item:
-    kind: str                               # concept, cue, number, date, literal, unknown
+    kind: ItemKind
     start: int
     end: int                                # token span [start, end)
     text: str
@@ -31,13 +35,13 @@ class Item:
     number: float | None = None
     fuzzy: bool = False
 
-    def cue(self, kind: str) -> Cue | None:
+    def cue(self, kind: CueKind) -> Cue | None:
         return next((c for c in self.cues if c.kind == kind), None)
 
-    def has(self, *kinds: str) -> bool:
+    def has(self, *kinds: CueKind) -> bool:
         return any(c.kind in kinds for c in self.cues)
 
-    def arg(self, kind: str) -> str:
+    def arg(self, kind: CueKind) -> str:
         """The argument of this item's cue of that kind; callers check ``has(kind)`` first, so a missing cue
         is a bug in the caller (``LookupError``, which the planner reports as a failure, never as an answer)."""
         found = self.cue(kind)

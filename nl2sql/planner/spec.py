@@ -18,9 +18,14 @@ class ColRef:
     via: str | None = None          # the join path must pass through this table ("customer region")
 
 
+# What a condition tests: a column against numbers, its values, a substring; a date range or a month of the year;
+# a named filter of the model; that related rows exist.
+ConditionKind = Literal["compare", "in", "contains", "range", "month", "filter", "exists"]
+
+
 @dataclass(frozen=True)
 class Condition:
-    kind: str                       # compare, in, contains, range, filter, exists
+    kind: ConditionKind
     table: str                      # the table the condition is evaluated on
     col: ColRef | None = None
     op: str = "="                   # =, !=, >, >=, <, <=, between, in, contains, starts, ends
@@ -31,9 +36,13 @@ class Condition:
     text: str = ""                  # the words it came from, for the interpretation
 
 
+# A model metric, an aggregate of a column, a count of rows (or rows per group), a share of rows.
+MeasureKind = Literal["metric", "agg", "rows", "rows_per", "share"]
+
+
 @dataclass(frozen=True)
 class Measure:
-    kind: str                       # metric, agg, rows, share
+    kind: MeasureKind
     table: str                      # the grain it is computed at
     fn: str = ""                    # count, count_distinct, sum, avg, min, max, median
     col: ColRef | None = None

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from nl2sql.planner.matching import Item
 from nl2sql.planner.unread import NotUnderstood
+from nl2sql.planner.vocabulary import CueKind
 from nl2sql.planner.words import word_list
 
 _DURING_OR_UNTIL = frozenset({"through", "thru", "throughout"})   # opening a period: during it, or until its end
@@ -96,12 +97,9 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
     i = 0
     while i < len(items):
         lead = items[i]
-        op = None
         start_i = i
-        if lead.has("date_cmp") or (lead.has("cmp") and lead.arg("cmp") == "between"):
-            op = lead.arg("date_cmp") if lead.has("date_cmp") and not lead.cue("cmp") else "between"
-            if lead.has("date_cmp") and lead.has("cmp") and lead.arg("cmp") == "between":
-                op = "between"                     # "from 1994 to 1996" (or "from 1994" alone)
+        op = _opening(lead)
+        if op is not None:
             i += 1
         if i >= len(items):
             break
@@ -116,46 +114,72 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
                                 "end of”.", (lead.text,))
         each = None
         if op == "between" or op is None:
-            # "1994 to 1996", "between 1994 and 1996", "1994-1996"; without "between", "1996 and 1997" is a pair
-            j = nxt
-            paired = op is None and j < len(items) and items[j].text.lower() in _PAIRS
-            if j < len(items) and (items[j].has("and", "date_cmp") or items[j].text.lower() in ("to", "-") or paired):
-                second = _point(items, j + 1) if j + 1 < len(items) else None
-                if second is not None:
-                    each = _pair_grain(start, end, second[0], second[1]) if paired else None
-                    end = second[1]
-                    nxt = second[2]
-                    op = "range"
-            if op == "between":
-                op = None                          # "orders from 1995" alone: those of 1995
-            after = items[nxt + 1] if op is None and nxt + 1 < len(items) and items[nxt].has("or") else None
-            if after is not None and after.has("date_cmp") and after.arg("date_cmp") in (">", "<"):
-                op = ">=" if after.arg("date_cmp") == ">" else "<="   # "2014 or after"
-                nxt += 2
+            op, end, nxt, each = _second_point(items, op, start, end, nxt)
         unit = items[start_i - 1].cue("unit") if start_i > 0 and (start_i - 1) not in used else None
         if unit is not None and unit.arg == "year" and is_year(items[start_i]) and items[start_i - 1].kind == "cue":
             start_i -= 1                           # "in the year 1995": the word names the period
         text = " ".join(items[k].text for k in range(start_i, nxt))
-        if op in (None, "range"):
-            periods.append(Period(start, end, text, tuple(range(start_i, nxt)), each))
-        elif op == ">":
-            periods.append(Period(end, None, text, tuple(range(start_i, nxt))))
-        elif op == ">=":
-            periods.append(Period(start, None, text, tuple(range(start_i, nxt))))
-        elif op == "<":
-            periods.append(Period(None, start, text, tuple(range(start_i, nxt))))
-        elif op == "<=":
-            periods.append(Period(None, end, text, tuple(range(start_i, nxt))))
+        period = _bounded(op, start, end, Period(start, end, text, tuple(range(start_i, nxt)), each))
+        if period is not None:
+            periods.append(period)
         used.update(range(start_i, nxt))
         i = nxt
     return periods, used
+
+
+def _opening(lead: Item) -> str | None:
+    """The comparison a word opens a period with ("before", "since", "between", "from"), or None."""
+    if not (lead.has("date_cmp") or (lead.has("cmp") and lead.arg("cmp") == "between")):
+        return None
+    if lead.has("date_cmp") and lead.has("cmp") and lead.arg("cmp") == "between":
+        return "between"                           # "from 1994 to 1996" (or "from 1994" alone)
+    return lead.arg("date_cmp") if lead.has("date_cmp") and not lead.cue("cmp") else "between"
+
+
+def _second_point(items: list[Item], op: str | None, start: date, end: date,
+                  nxt: int) -> tuple[str | None, date, int, str | None]:
+    """After a period opened by nothing or "between": its second end ("1994 to 1996", "between 1994 and 1996",
+    "1994-1996"; without "between", "1996 and 1997" is a pair) or an open end ("2014 or after").
+    Returns (op, end, next index, each)."""
+    each = None
+    j = nxt
+    paired = op is None and j < len(items) and items[j].text.lower() in _PAIRS
+    if j < len(items) and (items[j].has("and", "date_cmp") or items[j].text.lower() in ("to", "-") or paired):
+        second = _point(items, j + 1) if j + 1 < len(items) else None
+        if second is not None:
+            each = _pair_grain(start, end, second[0], second[1]) if paired else None
+            end = second[1]
+            nxt = second[2]
+            op = "range"
+    if op == "between":
+        op = None                                  # "orders from 1995" alone: those of 1995
+    after = items[nxt + 1] if op is None and nxt + 1 < len(items) and items[nxt].has("or") else None
+    if after is not None and after.has("date_cmp") and after.arg("date_cmp") in (">", "<"):
+        op = ">=" if after.arg("date_cmp") == ">" else "<="   # "2014 or after"
+        nxt += 2
+    return op, end, nxt, each
+
+
+def _bounded(op: str | None, start: date, end: date, whole: Period) -> Period | None:
+    """The period a comparison leaves of [start, end): all of it, or what lies after or before it."""
+    if op in (None, "range"):
+        return whole
+    if op == ">":
+        return Period(end, None, whole.text, whole.span)
+    if op == ">=":
+        return Period(start, None, whole.text, whole.span)
+    if op == "<":
+        return Period(None, start, whole.text, whole.span)
+    if op == "<=":
+        return Period(None, end, whole.text, whole.span)
+    return None
 
 
 def _unanchored_range(items: list[Item], i: int) -> tuple[date, date, int] | None:
     """'March to June 1996', 'between Q1 and Q3 1995': the first month or quarter takes the year of
     the second; a range that would run backwards is not read."""
     first = items[i]
-    unit = "month" if first.cue("month") else "quarter" if first.cue("quarter") else None
+    unit: CueKind | None = "month" if first.cue("month") else "quarter" if first.cue("quarter") else None
     if unit is None or i + 3 >= len(items) or not is_year(items[i + 3]):
         return None
     link = items[i + 1]

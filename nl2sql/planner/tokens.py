@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from catalog_semantics.text import fold, stem
 from nl2sql.planner.words import word_map
@@ -29,12 +30,15 @@ _SCALE = {"k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
 _CONTRACTIONS = {"n't": " not", "'s": ""}
 
 
+TokenKind = Literal["word", "number", "date", "quoted", "symbol"]     # the groups of _TOKEN
+
+
 @dataclass(frozen=True)
 class Token:
     text: str                 # as typed (quotes removed from literals)
     word: str                 # folded, used to match values
     stem: str                 # light stem, used to match names
-    kind: str                 # "word", "number", "date", "quoted", "symbol"
+    kind: TokenKind
     number: float | None = None
     fuzzy: bool = False       # corrected from a typo
 

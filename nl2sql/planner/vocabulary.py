@@ -10,20 +10,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal, TypeGuard, get_args
 
 from catalog_semantics.text import stem, words
 from nl2sql.planner.words import vocabulary
 
 
+# Every kind of function word: those the ``cues`` of vocabulary.yaml give, in its order, then the calendar words
+# (``months``, ``halves``, ``quarters``). A kind the file gives and this list lacks is refused when it loads.
+CueKind = Literal["agg", "extreme", "star", "distinct", "mode", "group", "grain", "unit", "top", "order", "dir", "cmp",
+                  "cmp_post", "date_cmp", "neg", "share", "contains", "and", "or", "list", "stop", "per_value",
+                  "numword", "month", "half", "quarter"]
+_CUE_KINDS = frozenset(get_args(CueKind))
+
+
 @dataclass(frozen=True)
 class Cue:
-    kind: str          # agg, extreme, group, grain, unit, top, order, dir, cmp, cmp_post, neg, share, ...
+    kind: CueKind
     arg: str = ""
+
+
+def _is_cue_kind(kind: str) -> TypeGuard[CueKind]:
+    return kind in _CUE_KINDS
+
+
+def _cue(kind: str, arg: str) -> Cue:
+    if not _is_cue_kind(kind):
+        raise ValueError(f"vocabulary.yaml: unknown cue kind {kind!r} (vocabulary.CueKind lists the known ones)")
+    return Cue(kind, arg)
 
 
 def _cues() -> tuple[tuple[str, Cue], ...]:
     groups = vocabulary().get("cues", [])
-    return tuple((str(p).strip(), Cue(str(g["kind"]), str(g.get("arg", "")))) for g in groups
+    return tuple((str(p).strip(), _cue(str(g["kind"]), str(g.get("arg", "")))) for g in groups
                  for p in g["phrases"] if str(p).strip())
 
 
@@ -52,7 +71,7 @@ ADJECTIVE_ATTRIBUTES: dict[str, tuple[bool, tuple[str, ...]]] = _adjectives()
 
 
 @lru_cache(maxsize=1)
-def exact_phrases(kind: str) -> frozenset[tuple[str, ...]]:
+def exact_phrases(kind: CueKind) -> frozenset[tuple[str, ...]]:
     """Cue phrases of one kind as written (not stemmed): 'orders by' is not 'ordered by'."""
     return frozenset(tuple(words(p)) for p, c in CUES if c.kind == kind)
 
