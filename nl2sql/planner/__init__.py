@@ -28,6 +28,7 @@ from nl2sql.planner.intent import NotUnderstood, Reader
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.matching import match_items
+from nl2sql.planner.reflected import check_reflected
 from nl2sql.planner.resolve import resolve
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import tokenize
@@ -78,6 +79,7 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
     assembler = Assembler(reading, lex, graph)
     spec = with_default_filter(assembler.assemble(), question, lex)
     no_silent_second_path(spec, lex, graph, frozenset(reading.words))
+    check_reflected(items, spec, lex, graph)
     run_doubts(spec, question, lex)
     confidence = 0.9 - 0.1 * reading.fuzzy - 0.05 * reading.weak - 0.05 * len(assembler.notes)
     return spec, assembler.notes, max(0.3, min(1.0, confidence))

@@ -1,0 +1,158 @@
+"""Every matched word reaches the frame: a phrase the reader matched to the model (a table, column, value,
+metric or named filter), a number or a date must show in the assembled ``QuerySpec``, or the answer would
+look confident while ignoring part of the question ("returned lines" with no return-flag condition, "billed
+and allowed amounts" with one measure, a year read and never applied).
+
+What counts as reflected follows how the reader claims items, so that words used as context by design
+pass: a table is reflected when the query reads it at all (the counted rows, a joined table, a table the
+join path goes through: "customer region"); a column when any part of the frame uses it, or a metric's or
+named filter's SQL does (a date column naming which date a period applies to is the range's column); a
+value when its column is tested or grouped on; a number when it is a limit, a compared value (or its
+percentage as a fraction), a HAVING bound, a key looked up, or a year inside a date range; a date when
+a range is applied. Anything else is declined naming the words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlglot
+from sqlglot import exp
+
+from nl2sql.planner.joins import Ambiguous, JoinGraph
+from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.matching import Item
+from nl2sql.planner.spec import ColRef, Condition, QuerySpec
+from nl2sql.planner.unread import NotUnderstood
+
+
+@dataclass(frozen=True)
+class Uses:
+    """What a frame reads: tables, columns (and column names used inside metric or filter SQL), columns
+    tested or grouped on, metric and filter names, numbers, and the date ranges applied."""
+
+    tables: frozenset[str]
+    columns: frozenset[tuple[str, str]]
+    sql_columns: frozenset[str]
+    tested: frozenset[tuple[str, str]]
+    keys: frozenset[tuple[str, str]]
+    texts: frozenset[str]
+    names: frozenset[str]
+    numbers: frozenset[float]
+    ranges: tuple[tuple[date | None, date | None], ...]
+
+
+def _conditions(spec: QuerySpec) -> tuple[Condition, ...]:
+    return spec.conditions + tuple(c for m in spec.measures for c in m.share_of)
+
+
+def _refs(spec: QuerySpec) -> tuple[ColRef, ...]:
+    refs = [c.col for c in _conditions(spec) if c.col is not None]
+    refs += [m.col for m in spec.measures if m.col is not None] + [o.col for o in spec.order if o.col is not None]
+    refs += [d.col for d in spec.dims] + [k for d in spec.dims for k in d.keys]
+    return tuple(refs) + spec.projections + spec.helpers
+
+
+def _sql_parts(sql: str, dialect: str) -> tuple[set[str], set[str]]:
+    """The column names and table names a metric's or filter's SQL reads."""
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.SqlglotError:
+        return set(), set()
+    return ({c.name.lower() for c in tree.find_all(exp.Column)},
+            {c.table.lower() for c in tree.find_all(exp.Column) if c.table})
+
+
+def _numbers(spec: QuerySpec) -> set[float]:
+    found: set[float] = {float(spec.limit)} if spec.limit is not None else set()
+    found |= {float(v) for h in spec.having for v in h.values}
+    for c in _conditions(spec):
+        for v in c.values:
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                found |= {float(v), round(float(v) * 100, 6)}    # "above 5%" compares 0.05
+            elif isinstance(v, str):
+                try:
+                    found.add(float(v))
+                except ValueError:
+                    pass
+    return found
+
+
+def frame_uses(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> Uses:
+    refs = _refs(spec)
+    tables = {spec.base, *spec.default_filters} | {r.table for r in refs} | {r.via for r in refs if r.via}
+    tables |= {c.table for c in _conditions(spec)} | {c.via for c in _conditions(spec) if c.via}
+    tables |= {m.table for m in spec.measures} | {p.table for p in spec.projections}
+    tables |= {m.metric for m in spec.measures if m.metric in lex.tables}   # "line items per order"
+    names = {m.metric for m in spec.measures if m.metric} | {c.filter_name for c in _conditions(spec) if c.filter_name}
+    names |= {lex.implied_defaults[t].name for t in spec.default_filters if t in lex.implied_defaults}
+    sql_columns: set[str] = set()
+    for name in names:
+        found = lex.metrics.get(name) or lex.filters.get(name)
+        if found is not None:
+            cols, owners = _sql_parts(found.sql, lex.dialect)
+            sql_columns |= cols
+            tables |= owners
+    for t in list(tables):        # a table the joins go through: "customer region", "orders of suppliers"
+        try:
+            path = graph.path(spec.base, t)
+        except Ambiguous:
+            continue
+        tables |= {e.dst for e in path or ()}
+    tested = {(c.col.table, c.col.column.lower()) for c in _conditions(spec) if c.col is not None}
+    tested |= {(d.col.table, d.col.column.lower()) for d in spec.dims}
+    # a key column is used by the join it makes ("supplier country": s_nationkey, to the supplier's nation)
+    keys = {(e.src, c.lower()) for t in tables for e in graph.edges.get(t, ()) if e.dst in tables and e.src in tables
+            for c in e.src_cols}
+    texts = {str(v).lower() for c in _conditions(spec) for v in c.values} | {c.text.lower() for c in _conditions(spec)}
+    ranges = tuple((s if isinstance(s, date) else None, e if isinstance(e, date) else None)
+                   for c in _conditions(spec) if c.kind == "range" for s, e in [c.values[:2]])
+    return Uses(frozenset(tables), frozenset((r.table, r.column.lower()) for r in refs), frozenset(sql_columns),
+                frozenset(tested), frozenset(keys), frozenset(texts), frozenset(names), frozenset(_numbers(spec)), ranges)
+
+
+def _concept_used(c: Concept, uses: Uses, lex: Lexicon) -> bool:
+    column = (c.column or "").lower()
+    if c.kind == "table":
+        return c.table in uses.tables
+    if c.kind == "column":
+        return (c.table, column) in uses.columns | uses.keys or column in uses.sql_columns
+    if c.kind in ("value", "valueword"):
+        return (c.table, column) in uses.tested or column in uses.sql_columns
+    if c.kind == "filter" and c.name not in uses.names and c.name in lex.filters:
+        # a named filter read as a test of its own column ("with a discount between 5% and 7%")
+        columns, _ = _sql_parts(lex.filters[c.name].sql, lex.dialect)
+        return bool(columns) and all((c.table, n) in uses.tested for n in columns)
+    return c.name in uses.names       # metric, filter
+
+
+def _in_range(year: int, uses: Uses) -> bool:
+    """Whether a range applied starts or ends at the year, or spans it ("after 1997" starts in 1998)."""
+    return any((s is None or s.year <= year + 1) and (e is None or year <= e.year) for s, e in uses.ranges)
+
+
+def reflected(it: Item, uses: Uses, lex: Lexicon) -> bool:
+    """Whether one matched item shows in the frame (items that are not matched phrases always do)."""
+    if it.text.lower() in uses.texts:       # a condition says it came from these words
+        return True
+    if it.kind in ("concept", "literal") and it.concepts:
+        return any(_concept_used(c, uses, lex) for c in it.concepts)
+    if it.kind == "literal":
+        return it.text.lower().strip("'\"") in uses.texts or it.text.lower() in uses.texts
+    if it.kind == "number" and it.number is not None:
+        n = it.number
+        is_year = n == int(n) and 1900 <= n <= 2100
+        return n in uses.numbers or (is_year and _in_range(int(n), uses))
+    if it.kind == "date":
+        return bool(uses.ranges)
+    return True
+
+
+def check_reflected(items: list[Item], spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> None:
+    """Raise ``NotUnderstood`` naming the matched words the frame does not use."""
+    uses = frame_uses(spec, lex, graph)
+    dropped = tuple(dict.fromkeys(it.text for it in items if not reflected(it, uses, lex)))
+    if dropped:
+        said = ", ".join(f"‘{w}’" for w in dropped)
+        raise NotUnderstood(f"I read {said} but could not use it in the answer.", dropped)
