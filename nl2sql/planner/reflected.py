@@ -149,10 +149,14 @@ def reflected(it: Item, uses: Uses, lex: Lexicon) -> bool:
     return True
 
 
-def check_reflected(items: list[Item], spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> None:
-    """Raise ``NotUnderstood`` naming the matched words the frame does not use."""
+def check_reflected(items: list[Item], spec: QuerySpec, lex: Lexicon, graph: JoinGraph,
+                    previous: QuerySpec | None = None) -> None:
+    """Raise ``NotUnderstood`` naming the matched words the frame does not use. A follow-up's words may
+    instead name what they change in the ``previous`` frame ("GERMANY instead of FRANCE")."""
     uses = frame_uses(spec, lex, graph)
-    dropped = tuple(dict.fromkeys(it.text for it in items if not reflected(it, uses, lex)))
+    before = frame_uses(previous, lex, graph) if previous is not None else None
+    dropped = tuple(dict.fromkeys(it.text for it in items if not reflected(it, uses, lex)
+                                  and (before is None or not reflected(it, before, lex))))
     if dropped:
         said = ", ".join(f"‘{w}’" for w in dropped)
         raise NotUnderstood(f"I read {said} but could not use it in the answer.", dropped)
