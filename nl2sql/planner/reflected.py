@@ -20,6 +20,7 @@ from datetime import date
 import sqlglot
 from sqlglot import exp
 
+from catalog_semantics.text import stem, words
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
@@ -36,11 +37,13 @@ class Uses:
     columns: frozenset[tuple[str, str]]
     sql_columns: frozenset[str]
     tested: frozenset[tuple[str, str]]
+    grouped: frozenset[tuple[str, str]]
     keys: frozenset[tuple[str, str]]
     texts: frozenset[str]
     names: frozenset[str]
     numbers: frozenset[float]
     ranges: tuple[tuple[date | None, date | None], ...]
+    named: tuple[frozenset[str], ...] = ()        # the stems of each used column's words
 
 
 def _conditions(spec: QuerySpec) -> tuple[Condition, ...]:
@@ -101,15 +104,18 @@ def frame_uses(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> Uses:
             continue
         tables |= {e.dst for e in path or ()}
     tested = {(c.col.table, c.col.column.lower()) for c in _conditions(spec) if c.col is not None}
-    tested |= {(d.col.table, d.col.column.lower()) for d in spec.dims}
+    grouped = {(d.col.table, d.col.column.lower()) for d in spec.dims}
     # a key column is used by the join it makes ("supplier country": s_nationkey, to the supplier's nation)
     keys = {(e.src, c.lower()) for t in tables for e in graph.edges.get(t, ()) if e.dst in tables and e.src in tables
             for c in e.src_cols}
     texts = {str(v).lower() for c in _conditions(spec) for v in c.values} | {c.text.lower() for c in _conditions(spec)}
     ranges = tuple((s if isinstance(s, date) else None, e if isinstance(e, date) else None)
                    for c in _conditions(spec) if c.kind == "range" for s, e in [c.values[:2]])
+    named = tuple(frozenset(stem(w) for w in lex.tables[r.table].column_words.get(r.column, ()))
+                  for r in refs if r.table in lex.tables)
     return Uses(frozenset(tables), frozenset((r.table, r.column.lower()) for r in refs), frozenset(sql_columns),
-                frozenset(tested), frozenset(keys), frozenset(texts), frozenset(names), frozenset(_numbers(spec)), ranges)
+                frozenset(tested), frozenset(grouped), frozenset(keys), frozenset(texts), frozenset(names),
+                frozenset(_numbers(spec)), ranges, named)
 
 
 def _concept_used(c: Concept, uses: Uses, lex: Lexicon) -> bool:
@@ -118,8 +124,9 @@ def _concept_used(c: Concept, uses: Uses, lex: Lexicon) -> bool:
         return c.table in uses.tables
     if c.kind == "column":
         return (c.table, column) in uses.columns | uses.keys or column in uses.sql_columns
-    if c.kind in ("value", "valueword"):
-        return (c.table, column) in uses.tested or column in uses.sql_columns
+    if c.kind in ("value", "valueword"):    # its own value tested, or its column grouped on ("each separately")
+        said = (c.table, column) in uses.tested and str(c.value).lower() in uses.texts
+        return said or (c.table, column) in uses.grouped or column in uses.sql_columns
     if c.kind == "filter" and c.name not in uses.names and c.name in lex.filters:
         # a named filter read as a test of its own column ("with a discount between 5% and 7%")
         columns, _ = _sql_parts(lex.filters[c.name].sql, lex.dialect)
@@ -137,16 +144,36 @@ def reflected(it: Item, uses: Uses, lex: Lexicon) -> bool:
     if it.text.lower() in uses.texts:       # a condition says it came from these words
         return True
     if it.kind in ("concept", "literal") and it.concepts:
-        return any(_concept_used(c, uses, lex) for c in it.concepts)
+        # "ordered by id" with the documents' id grouped: the words may name a column the frame uses
+        said = {stem(w) for w in words(it.text.lower())}
+        return any(_concept_used(c, uses, lex) for c in it.concepts) or any(said <= n for n in uses.named)
     if it.kind == "literal":
         return it.text.lower().strip("'\"") in uses.texts or it.text.lower() in uses.texts
     if it.kind == "number" and it.number is not None:
         n = it.number
         is_year = n == int(n) and 1900 <= n <= 2100
-        return n in uses.numbers or (is_year and _in_range(int(n), uses))
+        # a year compared as a number may be shifted by one ("after 2013": year >= 2014)
+        near = {n - 1, n + 1} & uses.numbers
+        return n in uses.numbers or (is_year and (_in_range(int(n), uses) or bool(near)))
     if it.kind == "date":
         return bool(uses.ranges)
+    if it.kind == "cue" and it.has("month"):          # "in December" (any year) or "December 1996"
+        return bool(uses.ranges) or float(it.arg("month")) in uses.numbers
+    if it.kind == "cue" and it.has("numword") and it.arg("numword") != "1":   # "one" is also a pronoun
+        return float(it.arg("numword")) in uses.numbers
     return True
+
+
+def _names_the_column_before(items: list[Item], n: int, uses: Uses, lex: Lexicon) -> bool:
+    """'government form name': a table's name column right after another used column of that table says
+    the column's values are what is named, not a second column."""
+    prev = items[n - 1] if n else None
+    if prev is None or prev.end != items[n].start or prev.kind != "concept":
+        return False
+    labels = {(c.table, c.column) for c in items[n].concepts
+              if c.kind == "column" and c.table in lex.tables and c.column in lex.tables[c.table].labels}
+    return bool(labels) and any(c.kind == "column" and _concept_used(c, uses, lex) and (c.table, c.column) not in labels
+                                and any(t == c.table for t, _ in labels) for c in prev.concepts)
 
 
 def check_reflected(items: list[Item], spec: QuerySpec, lex: Lexicon, graph: JoinGraph,
@@ -155,8 +182,9 @@ def check_reflected(items: list[Item], spec: QuerySpec, lex: Lexicon, graph: Joi
     instead name what they change in the ``previous`` frame ("GERMANY instead of FRANCE")."""
     uses = frame_uses(spec, lex, graph)
     before = frame_uses(previous, lex, graph) if previous is not None else None
-    dropped = tuple(dict.fromkeys(it.text for it in items if not reflected(it, uses, lex)
-                                  and (before is None or not reflected(it, before, lex))))
+    dropped = tuple(dict.fromkeys(it.text for n, it in enumerate(items) if not reflected(it, uses, lex)
+                                  and (before is None or not reflected(it, before, lex))
+                                  and not _names_the_column_before(items, n, uses, lex)))
     if dropped:
         said = ", ".join(f"‘{w}’" for w in dropped)
         raise NotUnderstood(f"I read {said} but could not use it in the answer.", dropped)
