@@ -14,18 +14,23 @@ a range is applied. Anything else is declined naming the words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import sqlglot
 from sqlglot import exp
 
 from catalog_semantics.text import stem, words
+from nl2sql.planner.tokens import name_stem
+from nl2sql.planner.vocabulary import exact_phrases
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
 from nl2sql.planner.spec import ColRef, Condition, QuerySpec
 from nl2sql.planner.unread import NotUnderstood
+
+
+_FILLERS = frozenset({"list", "stop"})     # cue kinds a model name may also be (matching._WEAK_CUES)
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,20 @@ def reflected(it: Item, uses: Uses, lex: Lexicon) -> bool:
     return True
 
 
+def _as_content(items: list[Item], n: int, lex: Lexicon) -> Item:
+    """'returned lines by ship mode': a word read as a filler (a list or stop cue) only through its stem
+    ("returned" for "return") that names the model ("returned": the return flag, the 'returned item'
+    filter) is a content word; the filler as written ("Return the names of ...") is the request itself."""
+    it = items[n]
+    said = tuple(words(it.text.lower()))
+    if it.kind != "cue" or it.concepts or not all(c.kind in _FILLERS for c in it.cues) \
+            or any(said in exact_phrases(kind) for kind in _FILLERS):
+        return it
+    key = tuple(name_stem(w) for w in said)
+    concepts = tuple(lex.names.get(key, ())) + tuple(lex.values.get(key, ()))
+    return replace(it, kind="concept", concepts=concepts) if concepts else it
+
+
 def _names_the_column_before(items: list[Item], n: int, uses: Uses, lex: Lexicon) -> bool:
     """'government form name': a table's name column right after another used column of that table says
     the column's values are what is named, not a second column."""
@@ -182,6 +201,7 @@ def check_reflected(items: list[Item], spec: QuerySpec, lex: Lexicon, graph: Joi
     instead name what they change in the ``previous`` frame ("GERMANY instead of FRANCE")."""
     uses = frame_uses(spec, lex, graph)
     before = frame_uses(previous, lex, graph) if previous is not None else None
+    items = [_as_content(items, n, lex) for n in range(len(items))]
     dropped = tuple(dict.fromkeys(it.text for n, it in enumerate(items) if not reflected(it, uses, lex)
                                   and (before is None or not reflected(it, before, lex))
                                   and not _names_the_column_before(items, n, uses, lex)))
