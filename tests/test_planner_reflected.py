@@ -1,6 +1,7 @@
 """Every matched word reaches the frame (nl2sql/planner/reflected.py), on a small shop warehouse written here.
 
-Answered: questions whose words are used as context by design (the counted table, a table naming a join path,
+A word the matcher read as a filler only through its stem ("returned" for "return") but which names the
+model is a content word too. Answered: questions whose words are used as context by design (the counted table, a table naming a join path,
 a key column naming whose region, a number as a limit or a HAVING bound, a year bounding an open range, a
 month of any year). Declined: the frame each question is read into today, with one part taken out as a
 reading that goes wrong would drop it (a value's condition, the period, the limit, a second measure); the
@@ -25,18 +26,19 @@ from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.reflected import check_reflected
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import tokenize
-from tests.planner_cases import assert_answered
+from tests.planner_cases import assert_answered, assert_declined
 
 SHOP = """
 CREATE TABLE kiosk (kiosk_id INTEGER PRIMARY KEY, region VARCHAR);
 CREATE TABLE clerk (clerk_id INTEGER PRIMARY KEY, clerk_name VARCHAR, kiosk_id INTEGER REFERENCES kiosk (kiosk_id));
 CREATE TABLE sale (sale_id INTEGER PRIMARY KEY, clerk_id INTEGER REFERENCES clerk (clerk_id),
                    kiosk_id INTEGER REFERENCES kiosk (kiosk_id), sale_dt DATE, amount DECIMAL(8,2), units INTEGER,
-                   channel VARCHAR);
+                   channel VARCHAR, sale_status VARCHAR);
 INSERT INTO kiosk VALUES (1, 'North'), (2, 'South');
 INSERT INTO clerk VALUES (1, 'Ann', 1), (2, 'Bo', 2), (3, 'Cy', 2);
-INSERT INTO sale VALUES (1, 1, 1, '2023-01-05', 10, 1, 'WEB'), (2, 2, 2, '2023-01-20', 25, 2, 'STORE'),
-  (3, 3, 2, '2023-02-02', 40, 3, 'WEB'), (4, 1, 1, '2023-02-11', 15, 1, 'STORE'), (5, 2, 2, '2024-03-03', 30, 2, 'WEB');
+INSERT INTO sale VALUES (1, 1, 1, '2023-01-05', 10, 1, 'WEB', 'KEPT'), (2, 2, 2, '2023-01-20', 25, 2, 'STORE', 'RETURNED'),
+  (3, 3, 2, '2023-02-02', 40, 3, 'WEB', 'KEPT'), (4, 1, 1, '2023-02-11', 15, 1, 'STORE', 'KEPT'),
+  (5, 2, 2, '2024-03-03', 30, 2, 'WEB', 'RETURNED');
 """
 
 
@@ -56,7 +58,15 @@ ANSWERED = [
     ("total amount of sales after 2023", ["2024-01-01"]),                   # the year bounds an open range
     ("total amount per region in January 2023", ["2023-02-01", "kiosk.region"]),
     ("total units of clerk Bo", ["'Bo'", "SUM(sale.units)"]),
+    ("number of returned sales", ["= 'RETURNED'"]),
+    ("Return the names of clerks with more than 1 sale", ["clerk.clerk_name", "> 1"]),   # the request verb
 ]
+
+
+def test_a_value_read_as_a_filler_is_declined(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'returned' is a form of the request verb "return" and the value RETURNED: read as the verb, the
+    frame has no condition on the status, so the answer would count every sale."""
+    assert_declined(plan("returned sales by channel", shop[1]), "returned sales by channel", "returned")
 
 
 @pytest.mark.parametrize(("question", "has"), ANSWERED)

@@ -21,7 +21,7 @@ import sqlglot
 from sqlglot import exp
 
 from catalog_semantics.text import stem, words
-from nl2sql.planner.tokens import name_stem
+from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import exact_phrases
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
@@ -179,7 +179,7 @@ def _as_content(items: list[Item], n: int, lex: Lexicon) -> Item:
             or any(said in exact_phrases(kind) for kind in _FILLERS):
         return it
     key = tuple(name_stem(w) for w in said)
-    concepts = tuple(lex.names.get(key, ())) + tuple(lex.values.get(key, ()))
+    concepts = tuple(lex.names.get(key, ())) + tuple(lex.values.get(tuple(singular(w) for w in said), ()))
     return replace(it, kind="concept", concepts=concepts) if concepts else it
 
 
