@@ -23,6 +23,7 @@ from sqlglot import exp
 from catalog_semantics.text import stem, words
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import exact_phrases
+from nl2sql.planner.words import phrases
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
@@ -201,6 +202,9 @@ def check_reflected(items: list[Item], spec: QuerySpec, lex: Lexicon, graph: Joi
     instead name what they change in the ``previous`` frame ("GERMANY instead of FRANCE")."""
     uses = frame_uses(spec, lex, graph)
     before = frame_uses(previous, lex, graph) if previous is not None else None
+    if previous is not None:   # "same but 2024 only": the follow-up's own function words say how it edits
+        edits = phrases("followup", "leading") | phrases("followup", "anywhere") | phrases("followup", "fillers")
+        items = [it for it in items if tuple(stem(w) for w in words(it.text.lower())) not in edits]
     items = [_as_content(items, n, lex) for n in range(len(items))]
     dropped = tuple(dict.fromkeys(it.text for n, it in enumerate(items) if not reflected(it, uses, lex)
                                   and (before is None or not reflected(it, before, lex))
