@@ -50,6 +50,7 @@ class Uses:
     numbers: frozenset[float]
     ranges: tuple[tuple[date | None, date | None], ...]
     named: tuple[frozenset[str], ...] = ()        # the stems of each used column's words
+    counted: frozenset[str] = frozenset()         # tables whose rows a measure counts
 
 
 def _conditions(spec: QuerySpec) -> tuple[Condition, ...]:
@@ -121,7 +122,8 @@ def frame_uses(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> Uses:
                   for r in refs if r.table in lex.tables)
     return Uses(frozenset(tables), frozenset((r.table, r.column.lower()) for r in refs), frozenset(sql_columns),
                 frozenset(tested), frozenset(grouped), frozenset(keys), frozenset(texts), frozenset(names),
-                frozenset(_numbers(spec)), ranges, named)
+                frozenset(_numbers(spec)), ranges, named,
+                frozenset(m.table for m in spec.measures if m.kind == "rows" or m.fn in ("count", "count_distinct")))
 
 
 def _concept_used(c: Concept, uses: Uses, lex: Lexicon) -> bool:
@@ -137,7 +139,17 @@ def _concept_used(c: Concept, uses: Uses, lex: Lexicon) -> bool:
         # a named filter read as a test of its own column ("with a discount between 5% and 7%")
         columns, _ = _sql_parts(lex.filters[c.name].sql, lex.dialect)
         return bool(columns) and all((c.table, n) in uses.tested for n in columns)
+    if c.kind == "metric" and c.name not in uses.names and c.name in lex.metrics and c.table in uses.counted:
+        # "their order count" read as a count of the orders: the metric that counts them, said another way
+        return _is_count(lex.metrics[c.name].sql, lex.dialect)
     return c.name in uses.names       # metric, filter
+
+
+def _is_count(sql: str, dialect: str) -> bool:
+    try:
+        return isinstance(sqlglot.parse_one(sql, read=dialect), exp.Count)
+    except sqlglot.errors.SqlglotError:
+        return False
 
 
 def _in_range(year: int, uses: Uses) -> bool:
