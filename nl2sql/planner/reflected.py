@@ -15,6 +15,7 @@ a range is applied. Anything else is declined naming the words.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 from datetime import date
 
 import sqlglot
@@ -64,14 +65,15 @@ def _refs(spec: QuerySpec) -> tuple[ColRef, ...]:
     return tuple(refs) + spec.projections + spec.helpers
 
 
-def _sql_parts(sql: str, dialect: str) -> tuple[set[str], set[str]]:
+@cache
+def _sql_parts(sql: str, dialect: str) -> tuple[frozenset[str], frozenset[str]]:
     """The column names and table names a metric's or filter's SQL reads."""
     try:
         tree = sqlglot.parse_one(sql, read=dialect)
     except sqlglot.errors.SqlglotError:
-        return set(), set()
-    return ({c.name.lower() for c in tree.find_all(exp.Column)},
-            {c.table.lower() for c in tree.find_all(exp.Column) if c.table})
+        return frozenset(), frozenset()
+    return (frozenset(c.name.lower() for c in tree.find_all(exp.Column)),
+            frozenset(c.table.lower() for c in tree.find_all(exp.Column) if c.table))
 
 
 def _numbers(spec: QuerySpec) -> set[float]:
@@ -91,11 +93,12 @@ def _numbers(spec: QuerySpec) -> set[float]:
 
 def frame_uses(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> Uses:
     refs = _refs(spec)
+    conds = _conditions(spec)
     tables = {spec.base, *spec.default_filters} | {r.table for r in refs} | {r.via for r in refs if r.via}
-    tables |= {c.table for c in _conditions(spec)} | {c.via for c in _conditions(spec) if c.via}
+    tables |= {c.table for c in conds} | {c.via for c in conds if c.via}
     tables |= {m.table for m in spec.measures} | {p.table for p in spec.projections}
     tables |= {m.metric for m in spec.measures if m.metric in lex.tables}   # "line items per order"
-    names = {m.metric for m in spec.measures if m.metric} | {c.filter_name for c in _conditions(spec) if c.filter_name}
+    names = {m.metric for m in spec.measures if m.metric} | {c.filter_name for c in conds if c.filter_name}
     names |= {lex.implied_defaults[t].name for t in spec.default_filters if t in lex.implied_defaults}
     sql_columns: set[str] = set()
     for name in names:
@@ -110,14 +113,14 @@ def frame_uses(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> Uses:
         except Ambiguous:
             continue
         tables |= {e.dst for e in path or ()}
-    tested = {(c.col.table, c.col.column.lower()) for c in _conditions(spec) if c.col is not None}
+    tested = {(c.col.table, c.col.column.lower()) for c in conds if c.col is not None}
     grouped = {(d.col.table, d.col.column.lower()) for d in spec.dims}
     # a key column is used by the join it makes ("supplier country": s_nationkey, to the supplier's nation)
     keys = {(e.src, c.lower()) for t in tables for e in graph.edges.get(t, ()) if e.dst in tables and e.src in tables
             for c in e.src_cols}
-    texts = {str(v).lower() for c in _conditions(spec) for v in c.values} | {c.text.lower() for c in _conditions(spec)}
+    texts = {str(v).lower() for c in conds for v in c.values} | {c.text.lower() for c in conds}
     ranges = tuple((s if isinstance(s, date) else None, e if isinstance(e, date) else None)
-                   for c in _conditions(spec) if c.kind == "range" for s, e in [c.values[:2]])
+                   for c in conds if c.kind == "range" for s, e in [c.values[:2]])
     named = tuple(frozenset(stem(w) for w in lex.tables[r.table].column_words.get(r.column, ()))
                   for r in refs if r.table in lex.tables)
     return Uses(frozenset(tables), frozenset((r.table, r.column.lower()) for r in refs), frozenset(sql_columns),
@@ -145,6 +148,7 @@ def _concept_used(c: Concept, uses: Uses, lex: Lexicon) -> bool:
     return c.name in uses.names       # metric, filter
 
 
+@cache
 def _is_count(sql: str, dialect: str) -> bool:
     try:
         return isinstance(sqlglot.parse_one(sql, read=dialect), exp.Count)
@@ -182,6 +186,11 @@ def reflected(it: Item, uses: Uses, lex: Lexicon) -> bool:
     return True
 
 
+@cache
+def _filler_phrases() -> frozenset[tuple[str, ...]]:
+    return frozenset(p for kind in sorted(_FILLERS) for p in exact_phrases(kind))
+
+
 def _as_content(items: list[Item], n: int, lex: Lexicon) -> Item:
     """'returned lines by ship mode': a word read as a filler (a list or stop cue) only through its stem
     ("returned" for "return") that names the model ("returned": the return flag, the 'returned item'
@@ -189,7 +198,7 @@ def _as_content(items: list[Item], n: int, lex: Lexicon) -> Item:
     it = items[n]
     said = tuple(words(it.text.lower()))
     if it.kind != "cue" or it.concepts or not all(c.kind in _FILLERS for c in it.cues) \
-            or any(said in exact_phrases(kind) for kind in _FILLERS):
+            or said in _filler_phrases():
         return it
     key = tuple(name_stem(w) for w in said)
     concepts = tuple(lex.names.get(key, ())) + tuple(lex.values.get(tuple(singular(w) for w in said), ()))
