@@ -32,6 +32,7 @@ from nl2sql.planner.intent import NotUnderstood, Reader
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.matching import match_items
+from nl2sql.planner.reflected import check_reflected
 from nl2sql.planner.resolve import resolve
 from nl2sql.planner.setops import describe_set, each_side, set_reading
 from nl2sql.planner.spec import QuerySpec
@@ -102,6 +103,7 @@ def read_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
     assembler = Assembler(frame, lex, graph)
     spec = with_default_filter(assembler.assemble(), question, lex)
     no_silent_second_path(spec, lex, graph, frozenset(frame.words))
+    check_reflected(items, spec, lex, graph)
     run_doubts(spec, question, lex)
     confidence = 0.9 - 0.1 * frame.fuzzy - 0.05 * frame.weak - 0.05 * len(assembler.notes)
     return spec, assembler.notes, max(0.3, min(1.0, confidence))

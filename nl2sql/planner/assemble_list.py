@@ -182,12 +182,17 @@ class ListingAssembler(ShareAssembler):
                     and r.entities[0][1] < first_projection:
                 projections = list(self._labels(subject)) + projections    # "which suppliers ... and cost"
             base = bridge
-        for table, _pos, _plural in r.entities[1:]:
+        return subject, base, self._other_entities(base, projections), helpers
+
+    def _other_entities(self, base: str, projections: list[ColRef]) -> list[ColRef]:
+        """Tables named after the first: one reached one-to-many is a test that such rows exist; a parent named
+        after a possessive is shown ("suppliers with their country"). The projections, with what that adds."""
+        for table, pos, _plural in self.r.entities[1:]:
             if not self.up(base, table) and self.path(base, table) is not None:
-                self.r = replace(self.r, existence=self.r.existence + ((table, False, _pos),))
+                self.r = replace(self.r, existence=self.r.existence + ((table, False, pos),))
             elif self._possessive() and table != base and not self._used(table, projections):
-                projections += list(self._labels(table))   # "suppliers with their country": the country shown
-        return subject, base, projections, helpers
+                projections = projections + list(self._labels(table))
+        return projections
 
     def _possessive(self) -> bool:
         """'with their', 'and its' (vocabulary possessives): the listed rows' own attributes are asked for."""

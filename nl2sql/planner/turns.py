@@ -29,8 +29,11 @@ from nl2sql.planner.followup import (
 from nl2sql.planner.followup_checks import check_followup
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import Lexicon, lexicon_for
+from nl2sql.planner.matching import match_items
+from nl2sql.planner.reflected import check_reflected
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
+from nl2sql.planner.tokens import tokenize
 from nl2sql.planner.words import phrases
 
 Columns = Literal["helpful", "asked"]
@@ -90,6 +93,7 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
     if edit is not None and edit.acts and (edit.marked or fragment):
         spec = edited_default(previous, apply_edit(previous, edit, lex, join_graph(model), question), question, lex)
         check_followup(question, edit, previous, spec, lex)
+        check_reflected(match_items(tokenize(question), lex), spec, lex, join_graph(model), previous)
         return spec, ["follow-up: the previous question, changed"], 0.8
     if isinstance(alone, NotUnderstood):
         raise alone
