@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nl2sql.planner.assemble_shares import ShareAssembler
+from nl2sql.planner.frame_rules import filter_nouns
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.lexicon_names import text_code
 from nl2sql.planner.setops import values_none_has
@@ -90,6 +91,8 @@ class ListingAssembler(ShareAssembler):
             raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
         self._no_amount_listed_per_group()
         self._each_listed()
+        if not self.r.entities:          # "the long links with their length": the rows the filter's noun names
+            self.r = replace(self.r, entities=filter_nouns(self.r, self.lex))
         r = self.r
         subject = self._subject()
         self._no_bare_amount(subject)

@@ -18,6 +18,7 @@ from catalog_semantics.text import stem
 from nl2sql.planner.frame import Extreme, Frame, column_targets
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.lexicon_names import TableInfo
+from nl2sql.planner.reading import _plural
 from nl2sql.planner.spec import ColRef, Measure
 from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.vocabulary import cue_index
@@ -156,7 +157,7 @@ def counted_noun_phrase(f: Frame, lex: Lexicon) -> Frame:
     2024': a bare noun phrase (no "list", "show", "which"; before the rows' noun only words that filter them, or
     a named filter said with the rows' plural noun) for a period, about rows with no name to list (other tables
     named only to filter), asks how many, not a page of keys ("depots in the NORTH region" lists)."""
-    entities = f.entities or _filter_nouns(f, lex)
+    entities = f.entities or filter_nouns(f, lex)
     if _settled(f) or f.measures or f.extremes or f.unit_dims or f.projections or f.dims or f.orders \
             or f.limit or f.star or f.distinct or not entities or not entities[0][2] \
             or entities[0][1] > sum(c.table == entities[0][0] and c.kind != "exists" for c in f.conditions) \
@@ -169,14 +170,15 @@ def counted_noun_phrase(f: Frame, lex: Lexicon) -> Frame:
     return replace(f, measures=(Measure("rows", entities[0][0], "count"),), entities=())
 
 
-def _filter_nouns(f: Frame, lex: Lexicon) -> tuple[tuple[str, int, bool], ...]:
-    """'cancelled flights': the one named filter said with a plural noun naming its own table, as the rows' entity."""
+def filter_nouns(f: Frame, lex: Lexicon) -> tuple[tuple[str, int, bool], ...]:
+    """'cancelled flights', 'retired aircraft': the one named filter said ending with a noun naming its own table,
+    as the rows' entity (plural as the noun is)."""
     filters = [c for c in f.conditions if c.kind == "filter"]
-    if len(filters) != 1 or not filters[0].text.lower().endswith("s"):
+    if len(filters) != 1 or not filters[0].text.split():
         return ()
     last = stem(filters[0].text.lower().split()[-1])
     named = any(c.kind == "table" and c.table == filters[0].table for c in lex.names.get((last,), ()))
-    return ((filters[0].table, 0, True),) if named else ()
+    return ((filters[0].table, 0, _plural(filters[0].text)),) if named else ()
 
 
 # In order: each rule sees what the ones before it settled (docs/offline_engine.md, "Frame").
