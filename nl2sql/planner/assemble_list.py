@@ -91,11 +91,13 @@ class ListingAssembler(ShareAssembler):
             raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
         self._no_amount_listed_per_group()
         self._each_listed()
-        if not self.r.entities:          # "the long links with their length": the rows the filter's noun names
-            self.r = replace(self.r, entities=filter_nouns(self.r, self.lex))
         r = self.r
         subject = self._subject()
         self._no_bare_amount(subject)
+        if subject is None and self._with_their() and (nouns := filter_nouns(r, self.lex)):
+            # "the long links with their length": the rows the filter's noun names, listed with their columns
+            self.r = r = replace(r, entities=nouns)
+            subject = nouns[0][0]
         subject, base, projections, helpers = self._listed_columns(subject)
         orders, limit = self._list_order(base, projections, helpers)
         distinct = r.distinct or subject is None
@@ -189,6 +191,10 @@ class ListingAssembler(ShareAssembler):
                 self.r = replace(self.r, existence=self.r.existence + ((table, False, _pos),))
         return subject, base, projections, helpers
 
+    def _with_their(self) -> bool:
+        stems = self.r.words
+        return any(stems[i:i + 2] in (("with", "their"), ("with", "its")) for i in range(len(stems)))
+
     def _names_each_row(self, subject: str, explicit: list[ColRef], each: bool = False) -> bool:
         """'list suppliers with their account balance': the rows listed are named (by their label) beside the
         asked columns of their own, when the table has a label that is not its key and none is asked already.
@@ -197,8 +203,7 @@ class ListingAssembler(ShareAssembler):
         labels = [c for c in info.labels if c not in info.pk]
         if any(p.column in info.labels or p.column in info.pk for p in explicit if p.table == subject):
             return False
-        stems = self.r.words
-        with_their = any(stems[i:i + 2] in (("with", "their"), ("with", "its")) for i in range(len(stems)))
+        with_their = self._with_their()
         if not labels and not each and with_their and self.r.entities and self.r.entities[0][0] == subject \
                 and not (len(info.pk) == 1 and text_code(info, info.pk[0])):
             # "the long-haul routes with their distance": rows with no name but a number, which identifies
