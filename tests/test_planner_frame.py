@@ -39,7 +39,9 @@ def _model() -> SemanticModel:
                          (Relationship("reading", ("meter_id",), "meter", ("meter_id",)),
                           Relationship("shipment", ("meter_id",), "meter", ("meter_id",))),
                          metrics=(Metric("consumption", "SUM(kwh_used)", "reading"),),
-                         filters=(NamedFilter("smart", "meter_name LIKE 'S%'", "meter"),))
+                         filters=(NamedFilter("smart", "meter_name LIKE 'S%'", "meter"),
+                                  NamedFilter("lost shipment", "created_date IS NULL", "shipment",
+                                              synonyms=("lost shipments",))))
 
 
 MODEL = _model()
@@ -59,6 +61,8 @@ CHANGES = [
     ("extreme_of_entity", "what is the minimum weight of a dog", "measures=min(dog.weight)"),
     ("extreme_value", "the heaviest weight", "measures=max(dog.weight)"),
     ("counted_noun_phrase", "shipments created in March 2025", "measures=count(shipment) periods=March 2025"),
+    ("counted_noun_phrase", "lost shipments in 2024",           # a named filter said with the rows' noun
+     "measures=count(shipment) conditions=lost shipment periods=2024"),
 ]
 
 # (rule, question): the rule leaves the frame as it is
@@ -72,6 +76,7 @@ KEEPS = [
     ("extreme_of_entity", "the heaviest weight"),
     ("extreme_value", "what is the minimum weight of a dog"),  # settled by extreme_of_entity already
     ("counted_noun_phrase", "list the meters in the NORTH zone"),
+    ("counted_noun_phrase", "list lost shipments in 2024"),
     ("counted_noun_phrase", "When was the last reading"),   # a question about when: its own assembly
 ]
 

@@ -10,6 +10,7 @@ from nl2sql.planner.frame import Frame
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up
 from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.lexicon_names import text_code
 from nl2sql.planner.spec import (
     ColRef,
     Dim,
@@ -56,9 +57,10 @@ class AssemblerBase:
         if d.col.column == "":
             return self._entity_dim(d.col.table, d.col.via)
         info = self.lex.tables[d.col.table]
-        # a foreign key shown as its parent's name ("supplier country" -> the nation's name)
+        # a foreign key shown as its parent's name ("supplier country" -> the nation's name); a text code
+        # ("by origin airport" -> the IATA code) is shown as it is: readers know the rows by it
         if d.col.column in info.keys and (d.col.column not in info.pk or len(info.pk) > 1) \
-                and d.col not in self.r.as_named:
+                and d.col not in self.r.as_named and not text_code(info, d.col.column):
             for e in self.graph.edges.get(d.col.table, ()):
                 if e.up and e.src_cols == (d.col.column,):
                     parent = self._entity_dim(e.dst, via=d.col.table)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nl2sql.planner.assemble_shares import ShareAssembler
+from nl2sql.planner.frame_rules import filter_nouns
 from nl2sql.planner.intent import NotUnderstood
+from nl2sql.planner.lexicon_names import text_code
 from nl2sql.planner.setops import values_none_has
 from nl2sql.planner.spec import (
     ColRef,
@@ -94,6 +96,10 @@ class ListingAssembler(ShareAssembler):
         r = self.r
         subject = self._subject()
         self._no_bare_amount(subject)
+        if subject is None and self._with_their() and (nouns := filter_nouns(r, self.lex)):
+            # "the long links with their length": the rows the filter's noun names, listed with their columns
+            self.r = r = replace(r, entities=nouns)
+            subject = nouns[0][0]
         subject, base, projections, helpers = self._listed_columns(subject)
         orders, limit = self._list_order(base, projections, helpers)
         distinct = r.distinct or subject is None
@@ -209,9 +215,18 @@ class ListingAssembler(ShareAssembler):
         With ``each`` ("the unit rate of each tariff") the caller shows the label as a helper column only."""
         info = self.lex.tables[subject]
         labels = [c for c in info.labels if c not in info.pk]
-        if not labels or any(p.column in info.labels or p.column in info.pk for p in explicit if p.table == subject):
+        if any(p.column in info.labels or p.column in info.pk for p in explicit if p.table == subject):
             return False
-        return each or self._possessive() and bool(self.r.entities) and self.r.entities[0][0] == subject
+        with_their = self._possessive()
+        if not labels and not each and with_their and self.r.entities and self.r.entities[0][0] == subject \
+                and not (len(info.pk) == 1 and text_code(info, info.pk[0])):
+            # "the long-haul routes with their distance": rows with no name but a number, which identifies
+            # nothing to a reader (the columns that do, two airport codes, are the model's to say)
+            raise NotUnderstood(f"I could only show each of these rows by its identifier ({' '.join(info.words)} "
+                                "id); name the columns that identify it.", (" ".join(info.words),))
+        if not labels:
+            return False if not with_their else bool(self.r.entities) and self.r.entities[0][0] == subject
+        return each or with_their and bool(self.r.entities) and self.r.entities[0][0] == subject
 
     def _list_order(self, base: str, projections: list[ColRef], helpers: list[ColRef]) -> tuple[list[Order], int | None]:
         """How a list is sorted and cut; the column an extreme asks for first is shown, what a list is

@@ -77,8 +77,9 @@ def _conditions(spec: QuerySpec) -> list[Condition]:
 
 
 def _conflicts(spec: QuerySpec, f: NamedFilter, lex: Lexicon) -> bool:
-    """The question names a condition the default would contradict or repeat: any named filter of the
-    table, a condition on a column the default reads, or a period when the default reads a date."""
+    """The question names a condition the default would contradict or repeat: a named filter or a condition on
+    a column the default reads, or a period when the default reads a date. A named filter on another column
+    ("premium cabins" beside "not refunded") narrows the default rows, as a value there does."""
     read = _columns_of(f.sql, lex.dialect)
     dates = {d.lower() for d in lex.tables[spec.base].dates}
     for c in _conditions(spec):
@@ -86,12 +87,19 @@ def _conflicts(spec: QuerySpec, f: NamedFilter, lex: Lexicon) -> bool:
             return True          # "rated 5 in 2024": a past period, whichever table it dates
         if c.table != spec.base:
             continue
-        if c.kind == "filter":
+        if c.kind == "filter" and _filter_reads(c, read, lex):
             return True
         col = c.col.column.lower() if c.col else ""
         if col in read or (c.kind in ("range", "month") and read & dates):
             return True
     return False
+
+
+def _filter_reads(c: Condition, read: set[str], lex: Lexicon) -> bool:
+    """Whether a named filter reads a column the default reads (one whose columns cannot be told: yes)."""
+    f = lex.filters.get(c.filter_name)
+    own = _columns_of(f.sql, lex.dialect) if f is not None else set()
+    return not own or not read or bool(own & read)
 
 
 def _is_period(c: Condition, lex: Lexicon) -> bool:

@@ -25,6 +25,7 @@ from catalog_semantics.text import stem, words
 from nl2sql.planner.clarify import Ambiguity
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.lexicon_names import text_code
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import ColRef, QuerySpec
 from nl2sql.planner.vocabulary import CueKind, cue_index
@@ -104,7 +105,9 @@ def identifier_grouping(spec: QuerySpec, stems: tuple[str, ...], question: str, 
         return
     for d in spec.dims:
         info = lex.tables[d.col.table]
-        if d.grain is None and not d.keys and d.col.column in info.keys:
+        if d.grain is None and not d.keys and d.col.column in info.keys \
+                and not (not d.name and d.col.column not in info.pk and text_code(info, d.col.column)):
+            # (a text code the question named as a column, "by origin airport" -> IATA codes, is what it asked)
             name = business_name(info, d.col.column)
             raise NotUnderstood(f"I could only show each group by its identifier ({name}); name the column that "
                                 "names it, or ask for the identifier.", (name,))

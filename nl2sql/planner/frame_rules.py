@@ -18,6 +18,7 @@ from catalog_semantics.text import stem
 from nl2sql.planner.frame import Extreme, Frame, column_targets
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.lexicon_names import TableInfo
+from nl2sql.planner.reading import _plural
 from nl2sql.planner.spec import ColRef, Measure
 from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.vocabulary import cue_index
@@ -152,18 +153,32 @@ def extreme_value(f: Frame, lex: Lexicon) -> Frame:
 
 
 def counted_noun_phrase(f: Frame, lex: Lexicon) -> Frame:
-    """'shipments created in March 2025', 'orders placed by BUILDING customers in Q1 1995': a bare noun phrase
-    (no "list", "show", "which") for a period, about rows with no name to list (other tables named only to
-    filter), asks how many, not a page of keys ("depots in the NORTH region" lists)."""
+    """'shipments created in March 2025', 'orders placed by BUILDING customers in Q1 1995', 'cancelled flights in
+    2024': a bare noun phrase (no "list", "show", "which"; before the rows' noun only words that filter them, or
+    a named filter said with the rows' plural noun) for a period, about rows with no name to list (other tables
+    named only to filter), asks how many, not a page of keys ("depots in the NORTH region" lists)."""
+    entities = f.entities or filter_nouns(f, lex)
     if _settled(f) or f.measures or f.extremes or f.unit_dims or f.projections or f.dims or f.orders \
-            or f.limit or f.star or f.distinct or not f.entities or f.entities[0][1] != 0 or not f.entities[0][2] \
-            or not all(any(c.table == t for c in f.conditions) for t, _, _ in f.entities[1:]) \
+            or f.limit or f.star or f.distinct or not entities or not entities[0][2] \
+            or entities[0][1] > sum(c.table == entities[0][0] and c.kind != "exists" for c in f.conditions) \
+            or not all(any(c.table == t for c in f.conditions) for t, _, _ in entities[1:]) \
             or not f.periods or not f.words or (f.words[0],) in cue_index():
         return f
-    info = lex.tables[f.entities[0][0]]
+    info = lex.tables[entities[0][0]]
     if not set(info.labels) <= set(info.pk):
         return f
-    return replace(f, measures=(Measure("rows", f.entities[0][0], "count"),), entities=())
+    return replace(f, measures=(Measure("rows", entities[0][0], "count"),), entities=())
+
+
+def filter_nouns(f: Frame, lex: Lexicon) -> tuple[tuple[str, int, bool], ...]:
+    """'cancelled flights', 'retired aircraft': the one named filter said ending with a noun naming its own table,
+    as the rows' entity (plural as the noun is)."""
+    filters = [c for c in f.conditions if c.kind == "filter"]
+    if len(filters) != 1 or not filters[0].text.split():
+        return ()
+    last = stem(filters[0].text.lower().split()[-1])
+    named = any(c.kind == "table" and c.table == filters[0].table for c in lex.names.get((last,), ()))
+    return ((filters[0].table, 0, _plural(filters[0].text)),) if named else ()
 
 
 # In order: each rule sees what the ones before it settled (docs/offline_engine.md, "Frame").

@@ -19,7 +19,7 @@ from nl2sql.planner.reading import (
     _plural,
     _ref,
 )
-from nl2sql.planner.spec import Condition, Measure, Order
+from nl2sql.planner.spec import ColRef, Condition, Measure, Order
 from nl2sql.planner.words import word_list
 
 # words naming an amount (amount_words) or a unit of measure (measure_units): "how many pounds" is a total
@@ -122,6 +122,8 @@ class AggregateSteps(MeasureGuards):
             raise NotUnderstood("I could not tell what to count or total.", (self.seq[j].text,))
         if target[0] == "table":
             self._check_rows_total(j, k, fns, target[1])
+        if fns == ["avg", "count"] and target[0] == "column" and self._own_rows_average(j, k, target[1]):
+            fns = ["avg"]                # "average number of checked bags per ticket": the column's average
         if fns == ["avg", "count"] and target[0] == "table":
             # "the average number of line items per order": rows per member of the group named next
             per = self._per_entity(k + 1)
@@ -151,6 +153,19 @@ class AggregateSteps(MeasureGuards):
                 self.r.orders[pending] = replace(self.r.orders[pending], measure=self.last_measure)
         self.aggregated.add(max(n for n in self.used if n <= k + 1) if self.used else k)
 
+
+    def _own_rows_average(self, j: int, k: int, col: ColRef) -> bool:
+        """'average number of checked bags per ticket (in each cabin)': "number of" right after "average" names
+        a numeric column that already counts per row, so its average, with a "per" its own rows (or none). Per
+        another table's rows ("per booking") it would be the average of per-booking totals: declined."""
+        nxt = self.at(j + 1)
+        if nxt is None or not nxt.has("agg") or nxt.arg("agg") != "count" or not self.is_numeric(col):
+            return False
+        per = self._per_entity(k + 1)
+        if per is not None and per != col.table:
+            raise NotUnderstood("An average of totals per group is not something I compute yet; ask for the "
+                                "total per group.", (self.seq[j].text,))
+        return True
 
     def _per_entity(self, k: int) -> str | None:
         """'... per order': the table after a grouping word, consumed."""

@@ -75,6 +75,12 @@ def _free_text(values: tuple[str, ...]) -> bool:
     return bool(values) and sum(len(words(v)) for v in values) / len(values) > 3.5
 
 
+def text_code(info: TableInfo, column: str) -> bool:
+    """A character-typed column (an IATA code, a tail number): a reader knows the rows by its values."""
+    return any(c.name == column and any(k in c.type.upper() for k in ("CHAR", "TEXT", "STRING"))
+               for c in info.table.columns)
+
+
 def _is_texty(c: Column) -> bool:
     return not any(k in c.type.upper() for k in NUMERIC_TYPES)
 
