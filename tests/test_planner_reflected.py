@@ -60,7 +60,20 @@ ANSWERED = [
     ("total units of clerk Bo", ["'Bo'", "SUM(sale.units)"]),
     ("number of returned sales", ["= 'RETURNED'"]),
     ("Return the names of clerks with more than 1 sale", ["clerk.clerk_name", "> 1"]),   # the request verb
+    ("what % of sales were WEB sales", ["100.0 *", "'WEB'"]),     # a sign standing alone is its word
+    ("clerks with a total amount above 20", ["HAVING SUM(sale.amount) > 20"]),   # 'total' asked and added up
 ]
+
+
+def test_an_amount_asked_for_but_listed_row_by_row_is_declined(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'in total' asks for units added up per clerk; a list of each sale's own units would ignore it."""
+    question = "clerks with fewer than 3 units in total"
+    candidate = plan(question, shop[1])
+    if candidate.sql is not None:       # read as the total per clerk: that is the question
+        assert "SUM(sale.units)" in candidate.sql, candidate.sql
+    else:
+        assert_declined(candidate, question, "in total")
 
 
 def test_a_value_read_as_a_filler_is_declined(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:

@@ -96,7 +96,7 @@ class ListingAssembler(ShareAssembler):
         r = self.r
         subject = self._subject()
         self._no_bare_amount(subject)
-        if subject is None and self._with_their() and (nouns := filter_nouns(r, self.lex)):
+        if subject is None and self._possessive() and (nouns := filter_nouns(r, self.lex)):
             # "the long links with their length": the rows the filter's noun names, listed with their columns
             self.r = r = replace(r, entities=nouns)
             subject = nouns[0][0]

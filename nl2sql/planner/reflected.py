@@ -33,6 +33,7 @@ from nl2sql.planner.spec import ColRef, Condition, QuerySpec
 from nl2sql.planner.unread import NotUnderstood
 
 
+_AMOUNT_AGGREGATES = frozenset({"sum", "avg", "median"})   # agg cues that ask for an amount, not a row count
 _FILLERS = frozenset({"list", "stop"})     # cue kinds a model name may also be (matching._WEAK_CUES)
 
 
@@ -246,6 +247,11 @@ def check_reflected(items: list[Item], spec: QuerySpec, lex: Lexicon, graph: Joi
     dropped = tuple(dict.fromkeys(it.text for n, it in enumerate(items) if not reflected(it, uses, lex)
                                   and (before is None or not reflected(it, before, lex))
                                   and not _names_the_column_before(items, n, uses, lex)))
+    if previous is None and not spec.measures and not spec.having:
+        # "products with less than 5000 units in stock in total": an amount added up or averaged was asked for,
+        # yet the answer lists rows (each row's own amount): the word that asked is named
+        dropped += tuple(it.text for it in items if it.kind == "cue" and not it.concepts and it.has("agg")
+                         and it.arg("agg") in _AMOUNT_AGGREGATES and it.text not in dropped)
     if dropped:
         said = ", ".join(f"‘{w}’" for w in dropped)
         raise NotUnderstood(f"I read {said} but could not use it in the answer.", dropped)

@@ -21,12 +21,15 @@ _TOKEN = re.compile(
       |(?P<date>\b\d{4}-\d{2}-\d{2}\b)
       |(?P<number>\$?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|\$?\d+(?:\.\d+)?%?(?:\s?(?:k|m|bn)\b)?)
       |(?P<word>[^\W_]+(?:'[a-z]+)?)
-      |(?P<symbol>[<>=]+)""",
+      |(?P<symbol>[<>=]+)
+      |(?P<sign>[%&])""",
     re.VERBOSE | re.IGNORECASE,
 )
 # Plurals no suffix rule undoes.
 _IRREGULAR = word_map("irregular_plurals")
 _SCALE = {"k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
+# "what % of revenue", "R&D": a sign standing alone is read as its word (vocabulary sign_words), never skipped
+_SIGNS = word_map("sign_words")
 _CONTRACTIONS = {"n't": " not", "'s": ""}
 
 
@@ -87,6 +90,9 @@ def tokenize(question: str) -> tuple[Token, ...]:
             out.append(Token(raw, raw, raw, "date"))
         elif kind == "symbol":
             out.append(Token(raw, raw, raw, "symbol"))
+        elif kind == "sign":
+            w = _SIGNS.get(raw, raw)
+            out.append(Token(raw, w, name_stem(w), "word"))
         else:
             w = fold(raw)
             out.append(Token(raw, w, name_stem(w), "word"))
