@@ -22,10 +22,11 @@ from nl2sql.planner.edit_conditions import (
     edit_versus,
     edit_window,
     filter_columns,
+    unpinned,
 )
 from nl2sql.planner.edit_measures import edit_measure
 from nl2sql.planner.followup import Edit, GroupEdit
-from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.reading import NotUnderstood
@@ -70,6 +71,8 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         # "and overall?" after a breakdown: the one number, not the groups (the period stays)
         spec = replace(spec, dims=(), order=(), limit=None, having=())
         edit = replace(edit, widen=False)
+    dropped = unpinned(spec, edit.unpin)          # "do that for all regions": the filter on regions goes
+    spec = replace(spec, conditions=tuple(c for c in spec.conditions if c not in dropped))
     spec = edit_versus(edit_window(spec, edit, lex, graph, question), edit)
     spec, edit = edit_beside(spec, edit, lex, graph)
     spec = edit_values(spec, edit.values, lex)
@@ -167,6 +170,8 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
     dims = [] if edit.regroup and not edit.instead_of else list(_unpinned(spec, edit))
     for g in edit.groups:
         dim = assembler._resolve_dim(Dim(_group_ref(g)))
+        if not edit.adding:      # "by region" after "by nation": a coarser grouping rolls the finer one up
+            dims = [d for d in dims if not (d in spec.dims and _rolls_up(d, dim, graph))]
         if dim not in dims:
             dims.append(dim)
     for grain in edit.grains:
@@ -201,6 +206,20 @@ def _unpinned(spec: QuerySpec, edit: Edit) -> tuple[Dim, ...]:
     pinned = {(c.col.table, c.col.column) for c in spec.conditions
               if c.kind == "in" and not c.negated and c.col is not None and len(c.values) == 1}
     return tuple(d for d in kept if d.grain is not None or (d.col.table, d.col.column) not in pinned)
+
+
+def _rolls_up(finer: Dim, coarser: Dim, graph: JoinGraph) -> bool:
+    """Whether each group of ``finer`` is one row (grouped by its key) whose table reaches ``coarser``'s
+    many-to-one: added beside it, the coarser grouping would split nothing (a grouping by a plain column,
+    such as a type, is not one row, and another grouping may split it)."""
+    if finer.grain is not None or coarser.grain is not None or finer.col.table == coarser.col.table \
+            or not finer.keys:
+        return False
+    try:
+        path = graph.path(finer.col.table, coarser.col.table, coarser.col.via)
+    except Ambiguous:
+        return False
+    return path is not None and len(path) > 0 and all_up(path)
 
 
 def _group_ref(g: GroupEdit) -> ColRef:

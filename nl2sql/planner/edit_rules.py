@@ -285,6 +285,11 @@ def _show_column(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, columns=edit.columns + (cols,), metric=metric), j + 1
 
 
+def _unpin(items: list[Item], j: int, edit: Edit) -> Found:
+    """'for all regions': the words after 'all' (``followup._all_of``) name the filter dropped, not the rows."""
+    return (edit, j + 1) if edit.unpin and set(items[j].concepts) & set(edit.unpin) else None
+
+
 def _scope(items: list[Item], j: int, edit: Edit) -> Found:
     """A table named as what the rows are ('only orders from 1997', 'for parts'); checked against the frame."""
     if _kinds(items[j]) != {"table"}:
@@ -293,5 +298,5 @@ def _scope(items: list[Item], j: int, edit: Edit) -> Found:
 
 
 EDIT_RULES = (_widen, _compare, _whole_year, _instead_of, _which_group, _order_by, _having, _bare_quarter, _group, _grain, _top,
-              _measure_column, _extreme, _direction, _aggregate, _value, _column_number, _show_column, _named, _scope,
+              _measure_column, _extreme, _direction, _aggregate, _value, _column_number, _show_column, _named, _unpin, _scope,
               _filler)

@@ -74,6 +74,7 @@ class Edit:
     versus_shift: int | None = None           # "compare with the previous year": -1 (or +1 for the next)
     side_by_side: bool = False                # "vs ASIA": the value beside the previous one, grouped by it
     whole_year: bool = False                  # "and the whole year": the previous period's calendar year
+    unpin: tuple[Concept, ...] = ()           # "for all regions": the previous filter on regions dropped
 
     @property
     def acts(self) -> bool:

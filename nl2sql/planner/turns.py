@@ -16,6 +16,7 @@ from nl2sql.planner import answer_spec, checked_sql, plan_spec
 from nl2sql.planner.checks import check_question
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
 from nl2sql.planner.defaults import edited_default
+from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.conversation_rows import drop_filter, drop_named_filter
 from nl2sql.planner.followup import (
     Edit,
@@ -29,8 +30,10 @@ from nl2sql.planner.followup import (
 from nl2sql.planner.followup_checks import check_followup
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import Lexicon, lexicon_for
+from nl2sql.planner.matching import match_items
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
+from nl2sql.planner.tokens import tokenize
 from nl2sql.planner.words import phrases
 
 Columns = Literal["helpful", "asked"]
@@ -41,7 +44,7 @@ def plan_turn(question: str, model: SemanticModel, history: Sequence[tuple[str, 
               dialect: str | None = None, columns: Columns = "asked") -> Candidate:
     """Answer a question that may lean on the previous turns (``history`` as (question, sql) pairs)."""
     previous = previous_frame(history, model, dialect=dialect, columns=columns) if history else None
-    if previous is None and refers_back(question):
+    if previous is None and (refers_back(question) or names_earlier_rows(question, lexicon_for(model))):
         return answer_spec(lambda: _no_context(question), model, dialect=dialect, columns=columns)
     if not history:
         return answer_spec(lambda: _alone(question, model), model, dialect=dialect, columns=columns,
@@ -119,6 +122,17 @@ def refers_back(question: str) -> bool:
 
     stems = tuple(stem(w) for w in words(question))
     return any(stems[n:n + len(p)] == p for p in phrases("context_only") for n in range(len(stems)))
+
+
+def names_earlier_rows(question: str, lex: Lexicon) -> bool:
+    """Whether the question names rows as ones already shown ("what commission rate do those brokers get?"):
+    a plural reference (``followup.plural_refs``) right before a table's noun.
+
+    Read alone, the question would answer about every broker; the rows meant are an earlier answer's.
+    """
+    items = match_items(tokenize(question), lex)
+    return any(_stems(it) in phrases("followup", "plural_refs") and any(c.kind == "table" for c in nxt.concepts)
+               for it, nxt in zip(items, items[1:]))
 
 
 def _no_context(question: str) -> Read:
