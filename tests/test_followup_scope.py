@@ -5,7 +5,10 @@ written here, each as a conversation and the SQL its last turn should equal (exe
 - "by area" after a breakdown by store: a grouping that the previous one lies inside rolls it up, unless the
   words keep both ("too");
 - "how many of them are there" after a sum of a column or a metric named after its rows: those rows counted;
-- "what manager do those stores have?" with no earlier answer: declined, not answered about every store.
+- "what manager do those stores have?" with no earlier answer: declined, not answered about every store;
+- "show their area too" after a ranking of stores: the area beside each store, the top N kept
+  (nl2sql/planner/conversation_beside.py);
+- "put the number of sales next to it" beside that very count: declined (the words meant another measure).
 """
 
 from __future__ import annotations
@@ -82,8 +85,15 @@ ANSWERED = [
     # the rows a sum adds up, counted
     (["total amount of CARD sales", "how many of them are there"],
      "SELECT COUNT(*) FROM sale WHERE pay_mthd = 'CARD'"),
+    (["top 2 stores by total amount", "show their area too"],
+     "SELECT st.store_nm, a.area_nm, SUM(s.sale_amt) AS t FROM sale s JOIN store st ON s.store_id = st.store_id"
+     + AREA_JOIN + " GROUP BY st.store_nm, a.area_nm ORDER BY t DESC LIMIT 2"),
+    (["top 2 stores by total amount", "add their manager"],
+     "SELECT st.store_nm, st.mgr_nm, SUM(s.sale_amt) AS t FROM sale s JOIN store st ON s.store_id = st.store_id"
+     " GROUP BY st.store_nm, st.mgr_nm ORDER BY t DESC LIMIT 2"),
 ]
 DECLINED = [
+    (["number of sales by store", "put the number of sales next to it"], "sale"),
     # a metric that does not name its rows: what "them" counts is a guess
     (["takings in 2024", "how many of them are there"], "how many"),
     # rows named as shown earlier, with nothing shown earlier

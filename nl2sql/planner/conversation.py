@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.conversation_beside import beside_groups
 from nl2sql.planner.conversation_rows import ROW_EDITS, reaches, rows_of
 from nl2sql.planner.edit_conditions import (
     date_column,
@@ -26,7 +27,7 @@ from nl2sql.planner.edit_conditions import (
 )
 from nl2sql.planner.edit_measures import edit_measure
 from nl2sql.planner.followup import Edit, GroupEdit
-from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
+from nl2sql.planner.joins import JoinGraph, up_from
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.reading import NotUnderstood
@@ -48,7 +49,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         # column beside a list of rows
         edit = replace(edit, columns=()) if spec.measures and (spec.dims or not rows_of(spec, lex)) \
             else replace(edit, metric=None)
-    for about_rows in ROW_EDITS:         # "list them", "which of those ...", "same for suppliers"
+    for about_rows in (beside_groups, *ROW_EDITS):         # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
             return found
@@ -215,11 +216,7 @@ def _rolls_up(finer: Dim, coarser: Dim, graph: JoinGraph) -> bool:
     if finer.grain is not None or coarser.grain is not None or finer.col.table == coarser.col.table \
             or not finer.keys:
         return False
-    try:
-        path = graph.path(finer.col.table, coarser.col.table, coarser.col.via)
-    except Ambiguous:
-        return False
-    return path is not None and len(path) > 0 and all_up(path)
+    return up_from(graph, finer.col.table, coarser.col.table, coarser.col.via)
 
 
 def _group_ref(g: GroupEdit) -> ColRef:

@@ -70,6 +70,10 @@ def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph,
         if new.table != spec.base:
             # "put their order count next to it" beside revenue of line items: each order counted once
             new = Measure("rows", new.table, "count")
+        if any(_same_measure(m, new, lex) for m in spec.measures):
+            # "put the number of appointments next to it" beside that very count: the words meant another
+            # measure than the one shown (the answer they followed was not this one)
+            raise NotUnderstood("That measure is already in the answer.", (new.metric or new.table,))
         return replace(spec, measures=spec.measures + (new,))
     if len(spec.measures) != 1 or not reaches(spec, new.table, graph):
         raise NotUnderstood("I can only swap one measure for another whose rows reach the same filters "
@@ -77,6 +81,14 @@ def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph,
     # the ranking by the measure stays first (a tie-break by name after it stays after it)
     order = tuple(o for o in spec.order if o.measure is None or o.measure == 0)
     return replace(spec, base=new.table, measures=(new,), order=order)
+
+
+def _same_measure(a: Measure, b: Measure, lex: Lexicon) -> bool:
+    """Whether two measures compute the same number (a count of the same rows, one aggregate of one column)."""
+    if _counts(a, lex) and _counts(b, lex):
+        return a.table == b.table
+    x, y = _as_aggregate(a, lex), _as_aggregate(b, lex)
+    return x is not None and y is not None and (x.kind, x.fn, x.col, x.metric) == (y.kind, y.fn, y.col, y.metric)
 
 
 def _counts(m: Measure, lex: Lexicon) -> bool:
