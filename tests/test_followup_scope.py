@@ -8,7 +8,9 @@ written here, each as a conversation and the SQL its last turn should equal (exe
 - "what manager do those stores have?" with no earlier answer: declined, not answered about every store;
 - "show their area too" after a ranking of stores: the area beside each store, the top N kept
   (nl2sql/planner/conversation_beside.py);
-- "put the number of sales next to it" beside that very count: declined (the words meant another measure).
+- "put the number of sales next to it" beside that very count: declined (the words meant another measure);
+- "drop the year" widens the period (and "drop the sale table" is still declined); "swap CARD for CASH"
+  replaces one value by the other; "which month was best?" after a monthly series: its first month.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ INSERT INTO area VALUES (1, 'COAST'), (2, 'INLAND');
 INSERT INTO store VALUES (1, 'Pier Shop', 'Ana', 1), (2, 'Beach Shop', 'Bo', 1), (3, 'Hill Shop', 'Cy', 2);
 INSERT INTO sale VALUES (1, 1, '2024-01-05', 10, 'CARD'), (2, 1, '2024-02-05', 20, 'CASH'),
                         (3, 2, '2024-03-05', 5, 'CARD'), (4, 3, '2024-04-05', 40, 'CARD'),
-                        (5, 3, '2024-05-05', 7, 'CASH'), (6, 2, '2024-06-05', 3, 'CASH');
+                        (5, 3, '2024-05-05', 7, 'CASH'), (6, 2, '2023-06-05', 3, 'CASH');
 """
 
 OVERLAY = """
@@ -91,8 +93,17 @@ ANSWERED = [
     (["top 2 stores by total amount", "add their manager"],
      "SELECT st.store_nm, st.mgr_nm, SUM(s.sale_amt) AS t FROM sale s JOIN store st ON s.store_id = st.store_id"
      " GROUP BY st.store_nm, st.mgr_nm ORDER BY t DESC LIMIT 2"),
+    (["total amount by store in 2024", "drop the year"],
+     BY_STORE.format(m="SUM(s.sale_amt)") + " GROUP BY st.store_nm"),
+    (["total amount of CARD sales by store", "swap card for cash"],
+     BY_STORE.format(m="SUM(s.sale_amt)") + " WHERE s.pay_mthd = 'CASH' GROUP BY st.store_nm"),
+    (["total amount by month in 2024", "which month was best?"],
+     "SELECT date_trunc('month', sale_dt) AS m, SUM(sale_amt) AS t FROM sale WHERE sale_dt >= DATE '2024-01-01'"
+     " AND sale_dt < DATE '2025-01-01' GROUP BY m ORDER BY t DESC LIMIT 1"),
 ]
 DECLINED = [
+    (["total amount by store in 2024", "drop the sale table"], "drop"),
+    (["total amount by store in 2024", "which month was best?"], "month"),
     (["number of sales by store", "put the number of sales next to it"], "sale"),
     # a metric that does not name its rows: what "them" counts is a guess
     (["takings in 2024", "how many of them are there"], "how many"),

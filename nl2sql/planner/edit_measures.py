@@ -43,6 +43,8 @@ def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
                                 or d.col.table in {c.table for c in edit.rank_of if c.kind == "table"} for d in spec.dims):
         raise NotUnderstood("The previous answer is not grouped by what the follow-up ranks.",
                             tuple(c.column or c.table for c in edit.rank_of))
+    if edit.rank_grain and not any((d.grain or "").replace("_start", "") == edit.rank_grain for d in spec.dims):
+        raise NotUnderstood("The previous answer is not a series by that period.", (edit.rank_grain,))
     if edit.ranked and not edit.plural_ref and spec.dims and spec.measures and not spec.limit:
         # "which one is highest" after a breakdown: the first group by the measure ("which of those are
         # the biggest" may name an attribute of the rows instead: not read so)

@@ -20,6 +20,7 @@ from nl2sql.planner.edit_items import (
 from nl2sql.planner.edits import Edit, GroupEdit, ValueEdit
 from nl2sql.planner.matching import Item
 from nl2sql.planner.timefilters import Period, is_year
+from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import phrases
 
 _AGGS = frozenset({"avg", "sum", "min", "max", "median", "count"})
@@ -40,9 +41,12 @@ def _filler(items: list[Item], j: int, edit: Edit) -> Found:
 
 
 def _widen(items: list[Item], j: int, edit: Edit) -> Found:
+    # "drop the year" reaches here as "drop" + "year": the phrases' stop words are left out of the items
+    bare = {tuple(w for w in p if {c.kind for c in cue_index().get((w,), ())} != {"stop"}) for p in
+            phrases("followup", "widen")}
     for n in (3, 2, 1):
         span = tuple(w for it in items[j:j + n] for w in _stems(it))
-        if len(items[j:j + n]) == n and span in phrases("followup", "widen"):
+        if len(items[j:j + n]) == n and (span in phrases("followup", "widen") or span in bare):
             return replace(edit, widen=True), j + n
     return None
 
@@ -136,12 +140,17 @@ def _which_group(items: list[Item], j: int, edit: Edit) -> Found:
     first group by the measure (the grouping is checked against the previous answer's)."""
     named = _of_kind(items[j], "column", "table")
     cue = items[j + 1].cue("extreme") if j + 1 < len(items) else None
-    if not named or len(named) != len(items[j].concepts) or cue is None or cue.arg not in ("max", "min") \
+    unit = items[j].cue("unit") or items[j].cue("grain")
+    if unit is not None and not items[j].concepts:     # "which month was best?" after a monthly series
+        named = ()
+    if not (named or unit) or named and len(named) != len(items[j].concepts) or cue is None \
+            or cue.arg not in ("max", "min") \
             or j + 2 < len(items) and items[j + 2].kind == "concept" or edit.fn is not None:
         return None
     if _stems(items[j + 1]) in phrases("followup", "aggregate_extremes"):
         return None                       # "balance max": an aggregate, not a ranking
-    return replace(edit, fn=cue.arg, ranked=True, rank_of=named), j + 2
+    return replace(edit, fn=cue.arg, ranked=True, rank_of=named, rank_grain=unit.arg if unit and not named else None), \
+        j + 2
 
 
 def _order_by(items: list[Item], j: int, edit: Edit) -> Found:
@@ -253,6 +262,19 @@ def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
     return None
 
 
+def _swap(items: list[Item], j: int, edit: Edit) -> Found:
+    """'swap FRANCE for GERMANY', 'change 1-URGENT to 2-HIGH': two values of one column, the second in place
+    of the first (as "GERMANY instead of FRANCE"); the words between them ("for", "to") are stop words."""
+    if _stems(items[j]) not in phrases("followup", "swap") or j + 2 >= len(items):
+        return None
+    old, new = _of_kind(items[j + 1], "value"), _of_kind(items[j + 2], "value")
+    cols = {(c.table, c.column) for c in old} & {(c.table, c.column) for c in new}
+    if len(cols) != 1:
+        return None
+    picked = tuple(c for c in new if (c.table, c.column) in cols)
+    return replace(edit, values=edit.values + (ValueEdit(picked, False, items[j + 2].text),)), j + 3
+
+
 def _compare(items: list[Item], j: int, edit: Edit) -> Found:
     """'compare with ...': the comparison word, and 'the previous year' it names (read by
     ``followup._versus``, which sets ``versus_year`` / ``versus_shift``)."""
@@ -297,6 +319,6 @@ def _scope(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, scope=edit.scope + (items[j].concepts[0].table,)), j + 1
 
 
-EDIT_RULES = (_widen, _compare, _whole_year, _instead_of, _which_group, _order_by, _having, _bare_quarter, _group, _grain, _top,
+EDIT_RULES = (_widen, _swap, _compare, _whole_year, _instead_of, _which_group, _order_by, _having, _bare_quarter, _group, _grain, _top,
               _measure_column, _extreme, _direction, _aggregate, _value, _column_number, _show_column, _named, _unpin, _scope,
               _filler)

@@ -78,8 +78,11 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
         spec = drop_named_filter(previous, named, lex)
         return spec, ["follow-up: the previous question, without that filter"], 0.8
     edit, why = _edit_of(question, lex) if previous is not None else (None, None)
-    if not (edit is not None and edit.adding and (edit.columns or edit.count_of or edit.metric or edit.measure_col)):
-        check_question(question)      # "add their account balance" shows a column; "add a customer" is declined
+    if not (edit is not None and (edit.widen or edit.adding and (
+            edit.columns or edit.count_of or edit.metric or edit.measure_col))):
+        # "add their account balance" shows a column, "drop the year" widens the period (every word of both read
+        # as an edit); "add a customer", "drop the orders table" are declined
+        check_question(question)
     try:
         alone: Read | NotUnderstood = plan_spec(question, model)
     except NotUnderstood as e:
