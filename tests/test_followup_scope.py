@@ -10,7 +10,8 @@ written here, each as a conversation and the SQL its last turn should equal (exe
   (nl2sql/planner/conversation_beside.py);
 - "put the number of sales next to it" beside that very count: declined (the words meant another measure);
 - "drop the year" widens the period (and "drop the sale table" is still declined); "swap CARD for CASH"
-  replaces one value by the other; "which month was best?" after a monthly series: its first month.
+  replaces one value by the other; "which month was best?" after a monthly series: its first month;
+- "show their amount instead" after a count by store: the amount summed by store.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ tables:
   sale:
     synonyms: [sales, sale]
     columns:
-      sale_amt: {synonyms: [amount, sale amount]}
+      sale_amt: {synonyms: [amount, sale amount], format: currency}
       pay_mthd: {synonyms: [payment method], values: [CARD, CASH]}
 metrics:
   - name: takings
@@ -100,6 +101,8 @@ ANSWERED = [
     (["total amount by month in 2024", "which month was best?"],
      "SELECT date_trunc('month', sale_dt) AS m, SUM(sale_amt) AS t FROM sale WHERE sale_dt >= DATE '2024-01-01'"
      " AND sale_dt < DATE '2025-01-01' GROUP BY m ORDER BY t DESC LIMIT 1"),
+    (["number of sales by store", "show their amount instead"],
+     BY_STORE.format(m="SUM(s.sale_amt)") + " GROUP BY st.store_nm"),
 ]
 DECLINED = [
     (["total amount by store in 2024", "drop the sale table"], "drop"),

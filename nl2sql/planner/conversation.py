@@ -28,7 +28,7 @@ from nl2sql.planner.edit_conditions import (
 from nl2sql.planner.edit_measures import edit_measure
 from nl2sql.planner.followup import Edit, GroupEdit
 from nl2sql.planner.joins import JoinGraph, up_from
-from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Order, QuerySpec
@@ -49,6 +49,9 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         # column beside a list of rows
         edit = replace(edit, columns=()) if spec.measures and (spec.dims or not rows_of(spec, lex)) \
             else replace(edit, metric=None)
+    amount = _amount_instead(spec, edit, lex)
+    if amount is not None:      # "show their outstanding reserves instead" after a count: that amount, summed
+        edit = replace(edit, columns=(), measure_col=(amount, "sum"))
     for about_rows in (beside_groups, *ROW_EDITS):         # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
@@ -99,6 +102,23 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         if edit.direction is not None and spec.order[0].measure is not None:
             spec = replace(spec, order=(replace(spec.order[0], desc=edit.direction),) + spec.order[1:])
     return spec
+
+
+def _amount_instead(spec: QuerySpec, edit: Edit, lex: Lexicon) -> Concept | None:
+    """The one column named with "instead" after a measure by groups, when it is an amount of the measured
+    rows (shown as currency, or named with an amount word): the new measure is its total."""
+    if not (edit.regroup and spec.measures and spec.dims and len(edit.columns) == 1) \
+            or edit.metric is not None or edit.measure_col is not None or edit.groups or edit.grains:
+        return None
+    mine = [c for c in edit.columns[0] if c.table == spec.base and c.column]
+    if len(mine) != 1:
+        return None
+    info, col = lex.tables[spec.base], mine[0].column or ""
+    fmt = next((c.format for c in info.table.columns if c.name == col), None)
+    if col not in info.numeric or col in info.keys or not (
+            fmt == "currency" or set(info.column_words.get(col, ())) & set(word_list("amount_words"))):
+        return None
+    return mine[0]
 
 
 def _says_only(question: str) -> bool:
