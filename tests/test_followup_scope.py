@@ -11,7 +11,9 @@ written here, each as a conversation and the SQL its last turn should equal (exe
 - "put the number of sales next to it" beside that very count: declined (the words meant another measure);
 - "drop the year" widens the period (and "drop the sale table" is still declined); "swap CARD for CASH"
   replaces one value by the other; "which month was best?" after a monthly series: its first month;
-- "show their amount instead" after a count by store: the amount summed by store.
+- "show their amount instead" after a count by store: the amount summed by store;
+- "how many sales did those have in total" after a list of stores: their sales counted, one total (without
+  "in total" it could be one count per store: declined).
 """
 
 from __future__ import annotations
@@ -103,8 +105,11 @@ ANSWERED = [
      " AND sale_dt < DATE '2025-01-01' GROUP BY m ORDER BY t DESC LIMIT 1"),
     (["number of sales by store", "show their amount instead"],
      BY_STORE.format(m="SUM(s.sale_amt)") + " GROUP BY st.store_nm"),
+    (["list the stores in COAST", "how many sales did those have in total"],
+     "SELECT COUNT(*) FROM sale s JOIN store st ON s.store_id = st.store_id" + AREA_JOIN + " WHERE a.area_nm = 'COAST'"),
 ]
 DECLINED = [
+    (["list the stores in COAST", "how many sales did those have"], ""),
     (["total amount by store in 2024", "drop the sale table"], "drop"),
     (["total amount by store in 2024", "which month was best?"], "month"),
     (["number of sales by store", "put the number of sales next to it"], "sale"),

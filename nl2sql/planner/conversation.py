@@ -14,7 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
-from nl2sql.planner.conversation_beside import beside_groups
+from nl2sql.planner.conversation_beside import beside_groups, total_of_listed
 from nl2sql.planner.conversation_rows import ROW_EDITS, reaches, rows_of
 from nl2sql.planner.edit_conditions import (
     date_column,
@@ -52,7 +52,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
     amount = _amount_instead(spec, edit, lex)
     if amount is not None:      # "show their outstanding reserves instead" after a count: that amount, summed
         edit = replace(edit, columns=(), measure_col=(amount, "sum"))
-    for about_rows in (beside_groups, *ROW_EDITS):         # "list them", "which of those ...", "same for suppliers"
+    for about_rows in (beside_groups, total_of_listed, *ROW_EDITS):         # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
             return found

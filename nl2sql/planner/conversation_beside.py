@@ -1,5 +1,6 @@
-"""A column shown beside each group of a ranking or breakdown ("show their country too"): the groups stay the
-same, so the measure, its order and the top N do too. Read before ``conversation_rows.ROW_EDITS``.
+"""Follow-ups about the previous rows read before ``conversation_rows.ROW_EDITS``: a column shown beside each
+group of a ranking or breakdown ("show their country too"), and a measure of the rows listed, in total ("how many
+orders did those place in total").
 """
 
 from __future__ import annotations
@@ -7,12 +8,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nl2sql.planner.assemble import Assembler
-from nl2sql.planner.conversation_rows import _same_named
+from nl2sql.planner.conversation_rows import _same_named, reaches, rows_of
 from nl2sql.planner.followup import Edit
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.joins import JoinGraph, up_from
 from nl2sql.planner.lexicon import Lexicon
-from nl2sql.planner.spec import ColRef, Dim, QuerySpec
+from nl2sql.planner.spec import ColRef, Dim, Measure, QuerySpec
 
 
 def beside_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
@@ -39,3 +40,18 @@ def beside_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -
     assembler = Assembler(Frame(), lex, graph)
     dims = spec.dims + tuple(d for d in (assembler._resolve_dim(Dim(r)) for r in refs) if d not in spec.dims)
     return replace(spec, dims=dims)
+
+
+def total_of_listed(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'how many orders did those place in total' after a list of customers: the measure over the rows that
+    belong to the listed ones (same conditions), one total. Without "in total" it could be one per row: not
+    read so."""
+    new = Measure("metric", edit.metric.table, metric=edit.metric.name) if edit.metric is not None else \
+        Measure("rows", edit.count_of, "count") if edit.count_of is not None else None
+    rest = replace(edit, metric=None, count_of=None, fn=None, anaphora=False, plural_ref=False, ungroup=False)
+    listed = rows_of(spec, lex)
+    if new is None or spec.measures or listed is None or not (edit.anaphora and edit.ungroup) \
+            or edit.fn not in (None, "sum") or not rest.empty or new.table == listed:
+        return None
+    found = QuerySpec(new.table, measures=(new,), conditions=spec.conditions)
+    return found if up_from(graph, new.table, listed) and reaches(found, new.table, graph) else None
