@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.conversation_beside import beside_groups, total_of_listed
 from nl2sql.planner.conversation_rows import ROW_EDITS, reaches, rows_of
 from nl2sql.planner.edit_conditions import (
     date_column,
@@ -22,10 +23,11 @@ from nl2sql.planner.edit_conditions import (
     edit_versus,
     edit_window,
     filter_columns,
+    unpinned,
 )
-from nl2sql.planner.edit_measures import edit_measure
+from nl2sql.planner.edit_measures import amount_instead, edit_measure
 from nl2sql.planner.followup import Edit, GroupEdit
-from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.joins import JoinGraph, up_from
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.reading import NotUnderstood
@@ -36,7 +38,7 @@ MAX_TURNS = 6          # earlier turns than this are not read again (a conversat
 
 def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
     spec, edit = _settle(spec, edit, lex)
-    for about_rows in ROW_EDITS:         # "list them", "which of those ...", "same for suppliers"
+    for about_rows in (beside_groups, total_of_listed, *ROW_EDITS):  # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
             return found
@@ -45,6 +47,8 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         # "and overall?" after a breakdown: the one number, not the groups (the period stays)
         spec = replace(spec, dims=(), order=(), limit=None, having=())
         edit = replace(edit, widen=False)
+    dropped = unpinned(spec, edit.unpin)          # "do that for all regions": the filter on regions goes
+    spec = replace(spec, conditions=tuple(c for c in spec.conditions if c not in dropped))
     spec = edit_versus(edit_window(spec, edit, lex, graph, question), edit)
     spec, edit = edit_beside(spec, edit, lex, graph)
     spec = edit_values(spec, edit.values, lex)
@@ -63,7 +67,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
 
 def _settle(spec: QuerySpec, edit: Edit, lex: Lexicon) -> tuple[QuerySpec, Edit]:
     """What an edit that could say two things means against this frame: a count of "them" or "those", a phrase
-    that names both a column and a metric."""
+    that names both a column and a metric, an amount named "instead" after a count."""
     if edit.fn == "count" and edit.anaphora and edit.values and not spec.measures:
         # "how many of them are contractors": the listed rows narrowed by the value, then counted
         spec, edit = edit_values(spec, edit.values, lex), replace(edit, values=())
@@ -76,6 +80,9 @@ def _settle(spec: QuerySpec, edit: Edit, lex: Lexicon) -> tuple[QuerySpec, Edit]
         # column beside a list of rows
         edit = replace(edit, columns=()) if spec.measures and (spec.dims or not rows_of(spec, lex)) \
             else replace(edit, metric=None)
+    amount = amount_instead(spec, edit, lex)
+    if amount is not None:      # "show their outstanding reserves instead" after a count: that amount, summed
+        edit = replace(edit, columns=(), measure_col=(amount, "sum"))
     return spec, edit
 
 
@@ -190,6 +197,8 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
     dims = [] if edit.regroup and not edit.instead_of else list(_unpinned(spec, edit))
     for g in edit.groups:
         dim = assembler._resolve_dim(Dim(_group_ref(g)))
+        if not edit.adding:      # "by region" after "by nation": a coarser grouping rolls the finer one up
+            dims = [d for d in dims if not (d in spec.dims and _rolls_up(d, dim, graph))]
         if dim not in dims:
             dims.append(dim)
     for grain in edit.grains:
@@ -224,6 +233,16 @@ def _unpinned(spec: QuerySpec, edit: Edit) -> tuple[Dim, ...]:
     pinned = {(c.col.table, c.col.column) for c in spec.conditions
               if c.kind == "in" and not c.negated and c.col is not None and len(c.values) == 1}
     return tuple(d for d in kept if d.grain is not None or (d.col.table, d.col.column) not in pinned)
+
+
+def _rolls_up(finer: Dim, coarser: Dim, graph: JoinGraph) -> bool:
+    """Whether each group of ``finer`` is one row (grouped by its key) whose table reaches ``coarser``'s
+    many-to-one: added beside it, the coarser grouping would split nothing (a grouping by a plain column,
+    such as a type, is not one row, and another grouping may split it)."""
+    if finer.grain is not None or coarser.grain is not None or finer.col.table == coarser.col.table \
+            or not finer.keys:
+        return False
+    return up_from(graph, finer.col.table, coarser.col.table, coarser.col.via)
 
 
 def _group_ref(g: GroupEdit) -> ColRef:

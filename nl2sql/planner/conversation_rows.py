@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from nl2sql.planner.edit_conditions import unpinned
 from nl2sql.planner.followup import Edit
 from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
 from nl2sql.planner.lexicon import Lexicon
@@ -135,8 +136,8 @@ def show_all(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> Que
     """'show all of them' / 'show all regions from lowest to highest' after a top N: every row, in the
     order asked (the ranking's own when none is)."""
     rest = replace(edit, all_rows=False, listing=False, anaphora=False, plural_ref=False, direction=None,
-                   scope=())
-    if not edit.all_rows or spec.limit is None or not rest.empty or not spec.order:
+                   scope=(), unpin=())
+    if not edit.all_rows or spec.limit is None or not rest.empty or not spec.order or unpinned(spec, edit.unpin):
         return None
     if edit.scope and not any(d.col.table in edit.scope for d in spec.dims):
         return None
@@ -152,10 +153,27 @@ def count_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> Q
     if edit.fn != "count" or not replace(edit, fn=None, ranked=False, anaphora=False).empty or \
             not (edit.anaphora or not spec.measures):
         return None
-    table = rows_of(spec, lex)
-    if table is None or spec.measures or spec.dims or spec.distinct or spec.limit or spec.having:
+    table = rows_of(spec, lex) or (_summed_rows(spec, lex) if edit.anaphora else None)
+    if table is None or (spec.measures and table != _summed_rows(spec, lex)) or spec.dims or spec.distinct \
+            or spec.limit or spec.having:
         raise NotUnderstood("I can only count the rows of a plain list.", ("how many",))
-    return QuerySpec(table, measures=(Measure("rows", table, "count"),), conditions=spec.conditions)
+    return QuerySpec(table, measures=(Measure("rows", table, "count"),), conditions=spec.conditions,
+                     default_filters=spec.default_filters if table == spec.base else ())
+
+
+def _summed_rows(spec: QuerySpec, lex: Lexicon) -> str | None:
+    """The rows one measure adds up when it names them: a column of the question's rows ("total balance of
+    customers in debt") or a metric named after them ("total order value"), so "how many of them" counts them."""
+    from catalog_semantics.text import stem, words
+
+    if len(spec.measures) != 1 or spec.measures[0].table != spec.base:
+        return None
+    m = spec.measures[0]
+    if m.kind == "agg" and m.col is not None and m.col.table == spec.base:
+        return spec.base
+    said = {(stem(w),) for w in words(m.metric)}
+    named = any(c.kind == "table" and c.table == spec.base for k in said for c in lex.names.get(k, ()))
+    return spec.base if m.kind == "metric" and named else None
 
 
 def sort_by_column(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:

@@ -211,6 +211,15 @@ def _edit_words(spec: QuerySpec, values: tuple[ValueEdit, ...]) -> QuerySpec:
     return spec
 
 
+def unpinned(spec: QuerySpec, concepts: tuple[Concept, ...]) -> tuple[Condition, ...]:
+    """The previous frame's positive value conditions on what 'all' names ("for all regions": the filter
+    on a region's column; "all segments": on that column)."""
+    cols = {(c.table, c.column or "") for c in concepts if c.kind == "column"}
+    tables = {c.table for c in concepts if c.kind == "table"}
+    return tuple(c for c in spec.conditions if c.kind in ("in", "compare", "contains") and not c.negated
+                 and c.col is not None and ((c.col.table, c.col.column) in cols or c.col.table in tables))
+
+
 def filter_columns(lex: Lexicon, name: str) -> set[str]:
     try:
         node = sqlglot.parse_one(lex.filters[name].sql, read=lex.dialect)

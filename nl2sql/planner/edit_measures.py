@@ -12,9 +12,10 @@ from sqlglot import exp
 from nl2sql.planner.conversation_rows import _counts_rows, _same_named, reaches
 from nl2sql.planner.edits import Edit
 from nl2sql.planner.joins import JoinGraph
-from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import ColRef, Dim, Measure, Order, QuerySpec
+from nl2sql.planner.words import word_list
 
 
 def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec:
@@ -43,6 +44,8 @@ def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
                                 or d.col.table in {c.table for c in edit.rank_of if c.kind == "table"} for d in spec.dims):
         raise NotUnderstood("The previous answer is not grouped by what the follow-up ranks.",
                             tuple(c.column or c.table for c in edit.rank_of))
+    if edit.rank_grain and not any((d.grain or "").replace("_start", "") == edit.rank_grain for d in spec.dims):
+        raise NotUnderstood("The previous answer is not a series by that period.", (edit.rank_grain,))
     if edit.ranked and not edit.plural_ref and spec.dims and spec.measures and not spec.limit:
         # "which one is highest" after a breakdown: the first group by the measure ("which of those are
         # the biggest" may name an attribute of the rows instead: not read so)
@@ -70,6 +73,10 @@ def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph,
         if new.table != spec.base:
             # "put their order count next to it" beside revenue of line items: each order counted once
             new = Measure("rows", new.table, "count")
+        if any(_same_measure(m, new, lex) for m in spec.measures):
+            # "put the number of appointments next to it" beside that very count: the words meant another
+            # measure than the one shown (the answer they followed was not this one)
+            raise NotUnderstood("That measure is already in the answer.", (new.metric or new.table,))
         return replace(spec, measures=spec.measures + (new,))
     if len(spec.measures) != 1 or not reaches(spec, new.table, graph):
         raise NotUnderstood("I can only swap one measure for another whose rows reach the same filters "
@@ -77,6 +84,14 @@ def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph,
     # the ranking by the measure stays first (a tie-break by name after it stays after it)
     order = tuple(o for o in spec.order if o.measure is None or o.measure == 0)
     return replace(spec, base=new.table, measures=(new,), order=order)
+
+
+def _same_measure(a: Measure, b: Measure, lex: Lexicon) -> bool:
+    """Whether two measures compute the same number (a count of the same rows, one aggregate of one column)."""
+    if _counts(a, lex) and _counts(b, lex):
+        return a.table == b.table
+    x, y = _as_aggregate(a, lex), _as_aggregate(b, lex)
+    return x is not None and y is not None and (x.kind, x.fn, x.col, x.metric) == (y.kind, y.fn, y.col, y.metric)
 
 
 def _counts(m: Measure, lex: Lexicon) -> bool:
@@ -100,3 +115,20 @@ def _as_aggregate(m: Measure, lex: Lexicon) -> Measure | None:
     column = next((c.name for c in lex.tables[m.table].table.columns if c.name.lower() == node.this.name.lower()),
                   None)
     return Measure("agg", m.table, fn, col=ColRef(m.table, column)) if column else None
+
+
+def amount_instead(spec: QuerySpec, edit: Edit, lex: Lexicon) -> Concept | None:
+    """The one column named with "instead" after a measure by groups, when it is an amount of the measured
+    rows (shown as currency, or named with an amount word): the new measure is its total."""
+    if not (edit.regroup and spec.measures and spec.dims and len(edit.columns) == 1) \
+            or edit.metric is not None or edit.measure_col is not None or edit.groups or edit.grains:
+        return None
+    mine = [c for c in edit.columns[0] if c.table == spec.base and c.column]
+    if len(mine) != 1:
+        return None
+    info, col = lex.tables[spec.base], mine[0].column or ""
+    fmt = next((c.format for c in info.table.columns if c.name == col), None)
+    if col not in info.numeric or col in info.keys or not (
+            fmt == "currency" or set(info.column_words.get(col, ())) & set(word_list("amount_words"))):
+        return None
+    return mine[0]

@@ -6,20 +6,28 @@ shape). Whatever no rule claims makes the follow-up not an edit.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 from nl2sql.planner.edit_items import (
     _count,
     _kinds,
-    _names_column,
     _of_kind,
-    _preposition,
     _stems,
-    _word_in_values,
 )
-from nl2sql.planner.edits import Edit, GroupEdit, ValueEdit
+from nl2sql.planner.edit_condition_rules import (
+    _column_number,
+    _compare,
+    _instead_of,
+    _named,
+    _scope,
+    _show_column,
+    _swap,
+    _unpin,
+    _value,
+    _whole_year,
+)
+from nl2sql.planner.edits import Edit, GroupEdit
 from nl2sql.planner.matching import Item
-from nl2sql.planner.timefilters import Period, is_year
+from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import phrases
 
 _AGGS = frozenset({"avg", "sum", "min", "max", "median", "count"})
@@ -40,9 +48,12 @@ def _filler(items: list[Item], j: int, edit: Edit) -> Found:
 
 
 def _widen(items: list[Item], j: int, edit: Edit) -> Found:
+    # "drop the year" reaches here as "drop" + "year": the phrases' stop words are left out of the items
+    bare = {tuple(w for w in p if {c.kind for c in cue_index().get((w,), ())} != {"stop"}) for p in
+            phrases("followup", "widen")}
     for n in (3, 2, 1):
         span = tuple(w for it in items[j:j + n] for w in _stems(it))
-        if len(items[j:j + n]) == n and span in phrases("followup", "widen"):
+        if len(items[j:j + n]) == n and (span in phrases("followup", "widen") or span in bare):
             return replace(edit, widen=True), j + n
     return None
 
@@ -136,12 +147,17 @@ def _which_group(items: list[Item], j: int, edit: Edit) -> Found:
     first group by the measure (the grouping is checked against the previous answer's)."""
     named = _of_kind(items[j], "column", "table")
     cue = items[j + 1].cue("extreme") if j + 1 < len(items) else None
-    if not named or len(named) != len(items[j].concepts) or cue is None or cue.arg not in ("max", "min") \
+    unit = items[j].cue("unit") or items[j].cue("grain")
+    if unit is not None and not items[j].concepts:     # "which month was best?" after a monthly series
+        named = ()
+    if not (named or unit) or named and len(named) != len(items[j].concepts) or cue is None \
+            or cue.arg not in ("max", "min") \
             or j + 2 < len(items) and items[j + 2].kind == "concept" or edit.fn is not None:
         return None
     if _stems(items[j + 1]) in phrases("followup", "aggregate_extremes"):
         return None                       # "balance max": an aggregate, not a ranking
-    return replace(edit, fn=cue.arg, ranked=True, rank_of=named), j + 2
+    return replace(edit, fn=cue.arg, ranked=True, rank_of=named, rank_grain=unit.arg if unit and not named else None), \
+        j + 2
 
 
 def _order_by(items: list[Item], j: int, edit: Edit) -> Found:
@@ -170,128 +186,6 @@ def _bare_quarter(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, quarter=int(cue.arg)), j + 1
 
 
-def _value(items: list[Item], j: int, edit: Edit) -> Found:
-    """'ASIA', 'not BRAZIL', 'excluding the MACHINERY segment', 'MACHINERY customers', 'suppliers from
-    JAPAN' (whose country: the suppliers'); several values joined by and/or."""
-    via = None
-    if _kinds(items[j]) == {"table"} and j + 1 < len(items):
-        k = j + 2 if _preposition(items[j + 1]) else j + 1
-        if k < len(items) and _of_kind(items[k], "value"):
-            via, j = items[j].concepts[0].table, k
-    if _stems(items[j]) in phrases("followup", "value_leads") and not items[j].concepts and j + 1 < len(items) \
-            and _kinds(items[j + 1]) == {"value"}:
-        j += 1                                   # "only by AIR", "and for MACHINERY?": the value itself
-    negated = items[j].has("neg") and not items[j].concepts
-    k = j + 1 if negated else j
-    values: list[ValueEdit] = []
-    while k < len(items):
-        concepts = _of_kind(items[k], "value") or _word_in_values(items[k])   # 'ASIA'; 'green' in part names
-        if not concepts:
-            break
-        values.append(ValueEdit(concepts, negated, items[k].text, via))
-        k += 1
-        if k + 1 < len(items) and items[k].has("and", "or") and _of_kind(items[k + 1], "value"):
-            k += 1
-        # "the MACHINERY segment": the value's own column named after it
-        if k < len(items) and (_names_column(items[k], concepts) or _kinds(items[k]) == {"table"} and
-                               items[k].concepts[0].table in {c.table for c in concepts}):
-            k += 1
-    if not values:
-        return None
-    return replace(edit, values=edit.values + tuple(values)), k
-
-
-def _named(items: list[Item], j: int, edit: Edit) -> Found:
-    """A named filter ('urgent orders', 'without urgent orders') or a metric ('revenue instead')."""
-    it = items[j]
-    if it.has("neg") and not it.concepts and j + 1 < len(items) and len(_of_kind(items[j + 1], "filter")) == 1:
-        found = _named(items, j + 1, edit)         # "without urgent orders", "items with no discount"
-        if found is not None and found[0].filters != edit.filters:
-            return replace(edit, negated_filters=edit.negated_filters + found[0].filters[-1:]), found[1]
-    filters = _of_kind(it, "filter")
-    if len(filters) == 1:
-        k = j + 1
-        if k < len(items) and _kinds(items[k]) == {"table"} and items[k].concepts[0].table == filters[0].table:
-            k += 1                                   # "urgent orders": the filter's own table named after it
-        return replace(edit, filters=edit.filters + filters), k
-    metrics = _of_kind(it, "metric")
-    if len(metrics) == 1 and edit.metric is None:
-        return replace(edit, metric=metrics[0]), j + 1
-    return None
-
-
-def _column_number(items: list[Item], j: int, edit: Edit) -> Found:
-    """'size 50', 'of size 50': a numeric column and the number it should equal; 'opened in 2024': a date
-    column and its year."""
-    cols = _of_kind(items[j], "column")
-    number = items[j + 1].number if j + 1 < len(items) and items[j + 1].kind == "number" else None
-    if len(cols) != 1 or number is None:
-        return None
-    if is_year(items[j + 1]) and edit.window is not None and (j + 1) in edit.window.span:
-        return replace(edit, window_col=cols[0]), j + 2     # the period found already: its date
-    if is_year(items[j + 1]) and edit.window is None:
-        year = int(number)
-        window = Period(date(year, 1, 1), date(year + 1, 1, 1), items[j + 1].text, (j + 1,))
-        return replace(edit, window=window, window_col=cols[0]), j + 2
-    return replace(edit, compares=edit.compares + ((cols[0], float(number)),)), j + 2
-
-
-def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
-    """'per region instead of segment': the grouping named after it is the one replaced; 'max instead of
-    average': the aggregate named after it is the one the new aggregate replaces."""
-    for n in (3, 2, 1):
-        span = tuple(w for x in items[j:j + n] for w in _stems(x))
-        # "of" is a stop word, so "instead of segment" may reach here as "instead" + "segment"
-        if len(items[j:j + n]) != n or j + n >= len(items) or not (
-                span in phrases("followup", "instead_of") or (span + ("of",)) in phrases("followup", "instead_of")):
-            continue
-        nxt = items[j + n]
-        if nxt.cue("agg") is not None or nxt.cue("extreme") is not None or _kinds(nxt) == {"value"}:
-            return edit, j + n + 1       # "max instead of average", "ASIA instead of EUROPE": the new one replaces it
-        named = _of_kind(nxt, "column", "table")
-        return (replace(edit, instead_of=edit.instead_of + named), j + n + 1) if named else None
-    return None
-
-
-def _compare(items: list[Item], j: int, edit: Edit) -> Found:
-    """'compare with ...': the comparison word, and 'the previous year' it names (read by
-    ``followup._versus``, which sets ``versus_year`` / ``versus_shift``)."""
-    if edit.versus_year is None and edit.versus_shift is None and not edit.side_by_side:
-        return None
-    keys = ("compare", "earlier_year", "later_year")
-    for n in (3, 2, 1):
-        span = tuple(w for x in items[j:j + n] for w in _stems(x))
-        if len(items[j:j + n]) == n and any(span in phrases("followup", k) for k in keys):
-            return edit, j + n
-    return None
-
-
-def _whole_year(items: list[Item], j: int, edit: Edit) -> Found:
-    """'and the whole year': the calendar year of the previous period (``followup.read_edit`` sets
-    ``whole_year`` from the words, "whole" being a stop word); this claims the words left of it."""
-    said = {w for p in phrases("followup", "whole_year") for w in p}
-    return (edit, j + 1) if edit.whole_year and len(_stems(items[j])) == 1 and _stems(items[j])[0] in said else None
-
-
-def _show_column(items: list[Item], j: int, edit: Edit) -> Found:
-    """'add their account balance', 'what are their phone numbers', 'list them with order date': columns
-    shown beside the previous rows (only when the words point at those rows or add to them)."""
-    cols = _of_kind(items[j], "column")
-    others = {c.kind for c in items[j].concepts} - {"column", "metric"}
-    if not cols or others or not (edit.adding or edit.anaphora or edit.listing):
-        return None
-    metrics = _of_kind(items[j], "metric")       # "units in stock": a column and a metric; the frame decides
-    metric = metrics[0] if len(metrics) == 1 and edit.metric is None else edit.metric
-    return replace(edit, columns=edit.columns + (cols,), metric=metric), j + 1
-
-
-def _scope(items: list[Item], j: int, edit: Edit) -> Found:
-    """A table named as what the rows are ('only orders from 1997', 'for parts'); checked against the frame."""
-    if _kinds(items[j]) != {"table"}:
-        return None
-    return replace(edit, scope=edit.scope + (items[j].concepts[0].table,)), j + 1
-
-
-EDIT_RULES = (_widen, _compare, _whole_year, _instead_of, _which_group, _order_by, _having, _bare_quarter, _group, _grain, _top,
-              _measure_column, _extreme, _direction, _aggregate, _value, _column_number, _show_column, _named, _scope,
+EDIT_RULES = (_widen, _swap, _compare, _whole_year, _instead_of, _which_group, _order_by, _having, _bare_quarter, _group, _grain, _top,
+              _measure_column, _extreme, _direction, _aggregate, _value, _column_number, _show_column, _named, _unpin, _scope,
               _filler)

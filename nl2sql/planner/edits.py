@@ -66,6 +66,7 @@ class Edit:
     plural_ref: bool = False                  # "which of those are ...": the rows, not one group
     ranked: bool = False                      # "which one is highest": fn came from a ranking word
     rank_of: tuple[Concept, ...] = ()         # "which segment is highest": the grouping whose first row is asked
+    rank_grain: str | None = None             # "which month was best": a time grain of the answer, ranked
     ungroup: bool = False                     # "and overall?": the groupings dropped
     order_by: tuple[Concept, ...] = ()        # "sort by name": a column of the previous answer
     instead_of: tuple[Concept, ...] = ()      # "per region instead of segment": the grouping replaced
@@ -74,6 +75,7 @@ class Edit:
     versus_shift: int | None = None           # "compare with the previous year": -1 (or +1 for the next)
     side_by_side: bool = False                # "vs ASIA": the value beside the previous one, grouped by it
     whole_year: bool = False                  # "and the whole year": the previous period's calendar year
+    unpin: tuple[Concept, ...] = ()           # "for all regions": the previous filter on regions dropped
 
     @property
     def acts(self) -> bool:

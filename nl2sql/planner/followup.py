@@ -14,7 +14,7 @@ from dataclasses import replace
 from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.edit_rules import EDIT_RULES
 from nl2sql.planner.edits import Edit, GroupEdit, NotAnEdit, ValueEdit
-from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item, match_items
 from nl2sql.planner.reading import NotUnderstood, significant
 from nl2sql.planner.resolve import strongest
@@ -131,7 +131,7 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
                 adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
                 regroup=any(s in phrases("followup", "regroup") for s in stems), whole_year=whole_year)
-    edit = replace(edit, side_by_side=side_by_side)
+    edit = replace(edit, side_by_side=side_by_side, unpin=_all_of(matched))
     if versus is not None:      # the year compared with is not the period of the follow-up
         year, shift = versus
         edit = replace(edit, versus_year=year, versus_shift=shift,
@@ -162,6 +162,16 @@ def _claim(items: list[Item], used: set[int], edit: Edit, lex: Lexicon) -> Edit:
         raise NotUnderstood("Some words of the follow-up did not map to a change of the previous question.",
                             tuple(unknown))
     return edit
+
+
+def _all_of(matched: list[Item]) -> tuple[Concept, ...]:
+    """What 'all' / 'every' is said right before ("do that for all regions"): a table or column whose filter
+    the follow-up drops (``edit_conditions.unpinned``)."""
+    found: list[Concept] = []
+    for it, nxt in zip(matched, matched[1:]):
+        if _stems(it)[-1:] and (_stems(it)[-1],) in phrases("followup", "all_rows"):
+            found += [c for c in strongest(nxt.concepts) if c.kind in ("table", "column")]
+    return tuple(found)
 
 
 def _refuse_non_edits(matched: list[Item], words: list[tuple[str, ...]], comparing: bool) -> None:

@@ -178,6 +178,15 @@ def all_up(path: Path) -> bool:
     return all(e.up for e in path)
 
 
+def up_from(graph: JoinGraph, start: str, target: str, via: str | None = None) -> bool:
+    """Whether each row of ``start`` belongs to one row of ``target`` (a path of many-to-one steps)."""
+    try:
+        path = graph.path(start, target, via)
+    except Ambiguous:
+        return False
+    return path is not None and len(path) > 0 and all_up(path)
+
+
 def _verified_usage(model: SemanticModel) -> dict[frozenset[str], int]:
     """Pairs of tables joined together in verified queries, counted once per query."""
     import sqlglot

@@ -16,6 +16,7 @@ from nl2sql.planner import answer_spec, checked_sql, plan_spec
 from nl2sql.planner.checks import check_question
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
 from nl2sql.planner.defaults import edited_default
+from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.conversation_rows import drop_filter, drop_named_filter
 from nl2sql.planner.followup import (
     Edit,
@@ -44,7 +45,7 @@ def plan_turn(question: str, model: SemanticModel, history: Sequence[tuple[str, 
               dialect: str | None = None, columns: Columns = "asked") -> Candidate:
     """Answer a question that may lean on the previous turns (``history`` as (question, sql) pairs)."""
     previous = previous_frame(history, model, dialect=dialect, columns=columns) if history else None
-    if previous is None and refers_back(question):
+    if previous is None and (refers_back(question) or names_earlier_rows(question, lexicon_for(model))):
         return answer_spec(lambda: _no_context(question), model, dialect=dialect, columns=columns)
     if not history:
         return answer_spec(lambda: _alone(question, model), model, dialect=dialect, columns=columns,
@@ -78,8 +79,11 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
         spec = drop_named_filter(previous, named, lex)
         return spec, ["follow-up: the previous question, without that filter"], 0.8
     edit, why = _edit_of(question, lex) if previous is not None else (None, None)
-    if not (edit is not None and edit.adding and (edit.columns or edit.count_of or edit.metric or edit.measure_col)):
-        check_question(question)      # "add their account balance" shows a column; "add a customer" is declined
+    if not (edit is not None and (edit.widen or edit.adding and (
+            edit.columns or edit.count_of or edit.metric or edit.measure_col))):
+        # "add their account balance" shows a column, "drop the year" widens the period (every word of both read
+        # as an edit); "add a customer", "drop the orders table" are declined
+        check_question(question)
     try:
         alone: Read | NotUnderstood = plan_spec(question, model)
     except NotUnderstood as e:
@@ -123,6 +127,17 @@ def refers_back(question: str) -> bool:
 
     stems = tuple(stem(w) for w in words(question))
     return any(stems[n:n + len(p)] == p for p in phrases("context_only") for n in range(len(stems)))
+
+
+def names_earlier_rows(question: str, lex: Lexicon) -> bool:
+    """Whether the question names rows as ones already shown ("what commission rate do those brokers get?"):
+    a plural reference (``followup.plural_refs``) right before a table's noun.
+
+    Read alone, the question would answer about every broker; the rows meant are an earlier answer's.
+    """
+    items = match_items(tokenize(question), lex)
+    return any(_stems(it) in phrases("followup", "plural_refs") and any(c.kind == "table" for c in nxt.concepts)
+               for it, nxt in zip(items, items[1:]))
 
 
 def _no_context(question: str) -> Read:

@@ -1,0 +1,57 @@
+"""Follow-ups about the previous rows read before ``conversation_rows.ROW_EDITS``: a column shown beside each
+group of a ranking or breakdown ("show their country too"), and a measure of the rows listed, in total ("how many
+orders did those place in total").
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.conversation_rows import _same_named, reaches, rows_of
+from nl2sql.planner.followup import Edit
+from nl2sql.planner.frame import Frame
+from nl2sql.planner.joins import JoinGraph, up_from
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.spec import ColRef, Dim, Measure, QuerySpec
+
+
+def beside_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'show their country too' / 'add their account balance' after suppliers ranked by a measure: a column of
+    each grouped row, or of the one row it belongs to (many-to-one), shown beside it; the groups stay the same,
+    and so do the measure, the order and the top N. Only when the words add ("too", "add"): "what are their
+    specialties?" asks for the attribute, and people answer it without the measure."""
+    rest = replace(edit, columns=(), scope=(), adding=False, anaphora=False, listing=False, plural_ref=False)
+    rows = [d for d in spec.dims if d.keys and d.grain is None]
+    if not (spec.measures and edit.anaphora and edit.adding and len(rows) == 1 and rest.empty) or \
+            not (edit.columns or len(edit.scope) == 1) or edit.columns and edit.scope:
+        return None
+    owner = rows[0].col.table
+    named = [[ColRef(edit.scope[0], "")]] if edit.scope else \
+        [[ColRef(c.table, c.column or "") for c in cs] for cs in edit.columns]
+    refs: list[ColRef] = []
+    for options in named:
+        ok = [r for r in options if r.table == owner or up_from(graph, owner, r.table)]
+        same = [_same_named(lex, owner, r.table, r.column) for r in options if r.column]
+        if len(ok) != 1 and len([s for s in same if s]) != 1:
+            return None
+        ref = ok[0] if len(ok) == 1 else ColRef(owner, next(s for s in same if s))
+        refs.append(replace(ref, via=owner if ref.table != owner else None))
+    assembler = Assembler(Frame(), lex, graph)
+    dims = spec.dims + tuple(d for d in (assembler._resolve_dim(Dim(r)) for r in refs) if d not in spec.dims)
+    return replace(spec, dims=dims)
+
+
+def total_of_listed(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'how many orders did those place in total' after a list of customers: the measure over the rows that
+    belong to the listed ones (same conditions), one total. Without "in total" it could be one per row: not
+    read so."""
+    new = Measure("metric", edit.metric.table, metric=edit.metric.name) if edit.metric is not None else \
+        Measure("rows", edit.count_of, "count") if edit.count_of is not None else None
+    rest = replace(edit, metric=None, count_of=None, fn=None, anaphora=False, plural_ref=False, ungroup=False)
+    listed = rows_of(spec, lex)
+    if new is None or spec.measures or listed is None or not (edit.anaphora and edit.ungroup) \
+            or edit.fn not in (None, "sum") or not rest.empty or new.table == listed:
+        return None
+    found = QuerySpec(new.table, measures=(new,), conditions=spec.conditions)
+    return found if up_from(graph, new.table, listed) and reaches(found, new.table, graph) else None
