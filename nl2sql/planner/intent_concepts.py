@@ -11,6 +11,9 @@ from nl2sql.planner.reading import (
     _stem,
 )
 from nl2sql.planner.spec import ColRef, Condition, Measure
+from nl2sql.planner.words import word_list
+
+_ROW_ASKERS = frozenset(word_list("row_askers"))     # "which active brokers ...": the rows are asked for
 
 
 class ConceptSteps(ReaderBase):
@@ -36,9 +39,7 @@ class ConceptSteps(ReaderBase):
                 self.seq[j] = type(it)(it.kind, it.start, it.end, it.text, concepts=(cols[0],))
                 return
         if f is not None and not compared:
-            cond = Condition("filter", f.table, filter_name=f.name, negated=self.take_neg(), text=it.text)
-            (self.r.share_conditions if self.r.share else self.r.conditions).append(cond)
-            return
+            return self._filter_condition(j, f.name, f.table)
         m = _one(it, "metric")
         if m is not None and not compared:
             measure = Measure("metric", m.table, metric=m.name)
@@ -82,6 +83,23 @@ class ConceptSteps(ReaderBase):
 
     def _column_context(self, j: int) -> bool:
         return False
+
+    def _filter_condition(self, j: int, name: str, table: str) -> None:
+        """A named filter ("fulfilled orders"), negated when a negation precedes it."""
+        cond = Condition("filter", table, filter_name=name, negated=self.take_neg(), text=self.seq[j].text)
+        (self.r.share_conditions if self.r.share else self.r.conditions).append(cond)
+        self._rows_of_filter(j, table)
+
+    def _rows_of_filter(self, j: int, table: str) -> None:
+        """'which active brokers have never sold ...': a named filter's phrase ending in its table's noun, first in
+        the question (its openers and stop words dropped) or right after a word asking for rows (vocabulary
+        row_askers), names those rows too, so they are what is listed (not the rows a later noun names)."""
+        last = self.seq[j].text.lower().split()[-1]
+        prev = self.at(j - 1)
+        if (prev is None or prev.text.lower() in _ROW_ASKERS) \
+                and any(c.kind == "table" and c.table == table for c in self.lex.names.get((_stem(last),), [])) \
+                and not any(t == table for t, _, _ in self.r.entities):
+            self.r.entities.append((table, j, last.endswith("s") and not last.endswith("ss")))
 
     def _entity(self, j: int, table: str) -> None:
         nxt = self.at(j + 1)

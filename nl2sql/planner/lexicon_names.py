@@ -113,13 +113,29 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
     if len(ending) == 1:
         return tuple(ending)
     # rstr_nm and city_nm in rstr: the name that starts with the table's own name names its rows
-    own = [c for c in ending if tuple(stem(w) for w in col_words[c][:-1]) == table_stems]
+    own = [c for c in ending if _abbreviates(tuple(stem(w) for w in col_words[c][:-1]), table_stems)]
     if len(own) == 1:
         return tuple(own)
     firstlast = [c for c in ending if col_words[c][0] in ("first", "last", "given", "family")]
     if len(firstlast) == 2:
         return tuple(firstlast)
     return pk
+
+
+def _abbreviates(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """Whether a name's words are the table's, or its one word their consonant skeleton's start ("brkr" for
+    broker, "rstr" for restaurant: data teams drop vowels).
+
+    >>> _abbreviates(("brkr",), ("broker",)), _abbreviates(("rstr",), ("restaur",)), _abbreviates(("agenc",), ("broker",))
+    (True, True, False)
+    """
+    if short == full:
+        return True
+    if len(short) != 1 or len(full) != 1 or len(short[0]) < 3:
+        return False
+    word = full[0]
+    skeleton = word[0] + "".join(ch for ch in word[1:] if ch not in "aeiou")
+    return skeleton.startswith(short[0])
 
 
 def _shared_prefix(t: Table) -> str:
