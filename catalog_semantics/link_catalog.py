@@ -14,7 +14,7 @@ from catalog_semantics.join_paths import bridge_tables
 from catalog_semantics.link_index import LinkIndex
 from catalog_semantics.link_match import LinkedTable, Question, ValueMatch
 from catalog_semantics.model import SemanticModel, Table
-from catalog_semantics.text import typo_match
+from catalog_semantics.text import stem, typo_match, words
 
 SHORTLIST = 40                 # tables the retrieval stage hands to the detailed scorer
 FIRST_READING_MAX = 6          # tables the best reading may take, bridges and the rest of its schema included
@@ -125,9 +125,48 @@ def prune_by_schema(q: Question, index: LinkIndex, ranked: list[Table], scores: 
             readings.append(Reading(schema, tuple(g.name for g in group)))
         if len(chosen) >= MAX_CONTEXT:
             break
+    if not any(names_schema(q.text, s) for s in order):
+        tied = word_ties(q, [by_schema[s] for s in order])[:MAX_CONTEXT]
+        if len(tied) > 1:                      # each tied schema's table first, then the readings' other tables
+            names = [t.name for t in tied]
+            names += [c.name for c in chosen if c.name not in names][:MAX_CONTEXT - len(names)]
+            reasons = {c.name: c.reason for c in chosen}
+            schemas = {n: schema_of(t) for n, t in ((t.name, t) for ts in by_schema.values() for t in ts)}
+            schemas.update({n: r.schema for r in readings for n in r.tables})      # bridges
+            return ([LinkedTable(n, scores.get(n, 0.0), reasons.get(n, "match")) for n in names],
+                    tuple(Reading(schema_of(t), tuple(n for n in names if schemas.get(n) == schema_of(t)))
+                          for t in tied))
     best = strength(order[0]) if order else 0.0
     ties = tuple(r for r in readings if strength(r.schema) >= best - TIE_MARGIN)
     return chosen, ties if len(ties) > 1 else ()
+
+
+def word_ties(q: Question, readings: list[list[Table]]) -> list[Table]:
+    """Each reading's best table whose name holds every word the question asks about, when several do.
+
+    "How many courses are there?" against a catalog with a course table in twenty schemas: every such table
+    holds all the question's words (its aggregation words aside), so nothing in the question chooses among
+    them, whatever their names' other words or their sizes make their scores; a value or a second concept
+    the names lack ("courses in Spanish") leaves no tie. Readings come best first, tables best first.
+
+    >>> from catalog_semantics.model import Column
+    >>> t = [[Table(n, (Column("id", "INT"),), schema=s)] for s, n in (("a", "courses"), ("b", "course_list"))]
+    >>> [x.name for x in word_ties(Question("How many courses are there?", operator_weight=0.4), t)]
+    ['courses', 'course_list']
+    >>> word_ties(Question("How many courses are in Spanish?", operator_weight=0.4), t)
+    []
+    """
+    asked = q.stems - set(q.weight)
+    if not asked:
+        return []
+    found = []
+    for tables in readings:
+        for t in tables:
+            held = {stem(w) for w in (*words(t.name), *(w for s in t.synonyms for w in words(s)))}
+            if asked <= held:
+                found.append(t)
+                break
+    return found if len(found) > 1 else []
 
 
 def table_ties(q: Question, ranked: list[Table], scores: dict[str, float], min_score: float) -> tuple[Reading, ...]:

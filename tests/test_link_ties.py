@@ -115,3 +115,30 @@ def test_same_named_tables_in_two_schemas_of_a_small_warehouse_are_asked_about(t
     assert chosen.status == "answered" and chosen.rows == ((30.0,),) and "scope_a.shipments" in (chosen.sql or "")
     carriers = assistant.ask("how many carriers")
     assert carriers.status == "answered" and carriers.rows == ((3,),)
+
+
+def _look_alikes(schemas: int) -> SemanticModel:
+    """``schemas`` schemas, each with a course table named and shaped differently, plus unrelated filler."""
+    tables = []
+    for i in range(schemas):
+        name = ("courses", f"course_{'catalogue_' * (i % 3)}list", "online_courses")[i % 3]
+        cols = tuple(Column(f"c{j}_{w}", "VARCHAR") for j, w in enumerate(("title", "credits", "teacher")[: 1 + i % 3]))
+        tables.append(Table(f"s{i}_{name}", cols, schema=f"s{i}"))
+    words = ("widget", "gadget", "sprocket", "gizmo", "bracket", "flange", "gasket", "rivet")
+    tables += [Table(f"{words[i % 8]}_{words[i // 8 % 8]}_lot{i}", (Column("quantity", "INTEGER"),), schema="sales")
+               for i in range(FILLER)]
+    return SemanticModel(tuple(tables))
+
+
+def test_tables_holding_every_asked_word_tie_whatever_their_other_words() -> None:
+    linked = link(_look_alikes(4), "How many courses are there?")
+    assert len({r.schema for r in linked.ties}) == 4                   # scores differ; the words do not
+    assert {f"s{i}" for i in range(4)} <= {t.name.split("_")[0] for t in linked.tables}
+    credits = link(_look_alikes(4), "How many course credits are there?")   # only s1 and s2 have credits
+    assert {r.schema for r in credits.ties} == {"s1", "s2"}
+
+
+def test_more_tied_schemas_than_the_context_holds_keep_one_table_each() -> None:
+    linked = link(_look_alikes(14), "How many courses are there?")
+    assert len(linked.tables) == 10 and len(linked.ties) == 10
+    assert len({r.schema for r in linked.ties}) == 10
