@@ -65,3 +65,14 @@ def test_the_assistant_takes_unanswered_turns_from_the_caller(demo_model, demo_w
     first = assistant.ask(ASKED)
     answer = assistant.ask("and in 1997?", ((ASKED, first.sql), (NOT_READ, None)))
     assert answer.status == "abstained" and NOT_READ in answer.message
+
+
+def test_the_llm_prompt_and_linking_take_an_unanswered_turn(demo_model) -> None:
+    from nl2sql.llm.followup import link_conversation
+    from nl2sql.llm.prompt import NOT_ANSWERED, build_messages
+
+    history = (_answered(demo_model), ("revenue per supplier nation", None))
+    messages = build_messages("and in 1997?", "schema", dialect="duckdb", max_rows=100, history=history)
+    assert [m.content for m in messages if m.role == "assistant"][-1] == NOT_ANSWERED
+    linked = {t.name for t in link_conversation(demo_model, "and in 1997?", history).tables}
+    assert "supplier" in linked      # the unanswered question's tables stay in the linked context
