@@ -135,9 +135,10 @@ def sources(order: tuple[str, ...]) -> str:
     return ", then ".join(SOURCE_WORDS.get(g, g) for g in order)
 
 
-def history(turns: list[Turn]) -> tuple[tuple[str, str], ...]:
+def history(turns: list[Turn]) -> tuple[tuple[str, str | None], ...]:
     """What the conversation carries into the next question, oldest first: each answered question with its
-    SQL, and each question the model asked back (so the next question is read as the reply to it)."""
+    SQL, each question the model asked back (so the next question is read as the reply to it), and each
+    question not understood, with None (a follow-up to it is not read as one to the turn before)."""
     return tuple(turn for t in turns if (turn := history_turn(t.answer)) is not None)
 
 

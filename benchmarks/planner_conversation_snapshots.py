@@ -2,7 +2,7 @@
 
 For every turn of the conversation sets over the demo model (blind A, own edits and follow-ups, held-out B): what
 the engine does (right, wrong, abstained, declined, false_answer) and the SQL it writes, with the earlier answered
-turns as history (benchmarks/planner_conversations.py). tests/test_planner_conversations.py checks each turn's SQL
+turns as history, unanswered ones as (question, None) (benchmarks/planner_conversations.py). tests/test_planner_conversations.py checks each turn's SQL
 against it, so a changed answer is one failing test even when it stays right; run this after a deliberate change
 and review the diff.
 

@@ -1,10 +1,11 @@
 """Score the offline engine on multi-turn conversations over the demo warehouse, turn by turn; prints JSON.
 
-Each turn is asked with the earlier answered turns as history ((question, sql) pairs, as
-``Assistant.ask`` takes them) and scored with Spider's official execution match against the turn's gold;
-a turn whose gold is null should be declined. A turn the engine declines does not enter the history
-(the user would ask again); a wrong answer does (the user saw it), as the guard rendered it (row cap
-included), which is what ``Assistant.ask`` records.
+Each turn is asked with the earlier turns as history ((question, sql) pairs, as ``Assistant.ask`` takes
+them) and scored with Spider's official execution match against the turn's gold; a turn whose gold is null
+should be declined. A turn the engine did not answer enters the history as (question, None), which is what
+``Assistant.ask`` adds from its memory of the question it could not answer (the planner decides whether
+the next turn may lean past it: a turn declined as out of scope is transparent); a wrong answer enters as
+the user saw it, the guarded SQL (row cap included).
 
     python benchmarks/planner_conversations.py [--db PATH] [--overlay YAML] [--show wrong|abstained] FILE...
 """
@@ -28,7 +29,7 @@ from nl2sql.answer import Candidate
 from nl2sql.eval.score import official_sql, order_matters, result_eq
 
 Outcome = Literal["right", "wrong", "abstained", "declined", "false_answer"]
-Generate = Callable[[str, SemanticModel, Sequence[tuple[str, str]]], Candidate]
+Generate = Callable[[str, SemanticModel, Sequence[tuple[str, str | None]]], Candidate]
 
 
 def load_conversations(path: Path) -> list[dict[str, object]]:
@@ -41,12 +42,13 @@ def score_turns(conversation: dict[str, object], model: SemanticModel, con: duck
     from nl2sql.guard import check, policy_for_model
 
     policy = policy_for_model(model)
-    history: list[tuple[str, str]] = []
+    history: list[tuple[str, str | None]] = []
     turns = cast("list[dict[str, str]]", conversation["turns"])
     for n, turn in enumerate(turns):
         tid = f"{conversation['id']}#{n + 1}"
         cand = generate(turn["question"], model, tuple(history))
         if cand.sql is None:
+            history.append((turn["question"], None))
             yield tid, ("declined" if turn.get("sql") is None else "abstained"), None
             continue
         # the history holds what the user was shown: the guarded SQL, with its row cap

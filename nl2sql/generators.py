@@ -20,7 +20,9 @@ from nl2sql.errors import GuardRejected, LlmReplyError, LlmUnavailable, UserFaci
 from nl2sql.ports import Completion, LlmClient, Message, complete_many, complete_sample
 from nl2sql.verified import match_verified
 
-History = Sequence[tuple[str, str]]  # (question, sql that answered it, or the model's question back), oldest first
+# (question, sql that answered it, or the model's question back; None for a turn that was not answered),
+# oldest first
+History = Sequence[tuple[str, str | None]]
 
 
 class Generator(Protocol):

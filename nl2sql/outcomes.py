@@ -212,12 +212,15 @@ def failed(question: str, error: UserFacingError) -> Answer:
     )
 
 
-def history_turn(answer: Answer) -> tuple[str, str] | None:
-    """The (question, reply) pair a conversation carries for ``answer``: the SQL that ran, or the model's own
-    question back (so the next question is read as the answer to it); None for turns that carry nothing.
+def history_turn(answer: Answer) -> tuple[str, str | None] | None:
+    """The (question, reply) pair a conversation carries for ``answer``: the SQL that ran, the model's own
+    question back (so the next question is read as the answer to it), or None for a question not understood
+    (a follow-up builds on it, not on the turn before); None for turns that carry nothing.
 
     >>> history_turn(Answer("q", "answered", sql="SELECT 1")), history_turn(Answer("q", "error"))
     (('q', 'SELECT 1'), None)
+    >>> history_turn(Answer("revenue by colour", "abstained"))
+    ('revenue by colour', None)
     >>> history_turn(Answer("Top customers?", "clarify", generator="llm", message="By revenue or by orders?"))
     ('Top customers?', 'By revenue or by orders?')
     """
@@ -225,4 +228,6 @@ def history_turn(answer: Answer) -> tuple[str, str] | None:
         return (answer.question, answer.sql)
     if answer.status == "clarify" and answer.generator == "llm" and answer.message and not answer.choices:
         return (answer.question, answer.message)
+    if answer.status == "abstained":
+        return (answer.question, None)
     return None

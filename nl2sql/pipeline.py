@@ -4,8 +4,9 @@
 warehouse errors come back as an ``Answer`` with a status and a friendly message. Generators are tried in
 order behind one seam (``generators.Generator``); each may propose several candidates, all guarded and run,
 and the result most of them agree on is the answer (``candidates.choose``). A generator that can repair
-(the LLM) gets the guard or warehouse error back, at most ``max_repairs`` times. The assistant holds no
-mutable state, so one instance serves many threads at once.
+(the LLM) gets the guard or warehouse error back, at most ``max_repairs`` times. The only state the
+assistant keeps is the question it last could not answer per conversation (``nl2sql.unanswered``, behind a
+lock), so one instance serves many threads at once.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from nl2sql.llm.prompt_schema import llm_view, question_hints, schema_context
 from nl2sql.query_tags import tagged
 from nl2sql.running import Ran, Runner, Timer
 from nl2sql.settings import Settings
+from nl2sql.unanswered import UnansweredMemory
 from nl2sql.llm.value_index import CachedValueIndex
 
 if TYPE_CHECKING:
@@ -102,6 +104,7 @@ class Assistant:
         # Distinct text values of the whole model, read on first LLM use and shared by every principal's
         # assistant; hits on tables a principal may not read are dropped in ``_hints``.
         self._values = value_index or CachedValueIndex(model, warehouse, self.settings.resolved_data_dir())
+        self._unanswered = UnansweredMemory()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, principal: Principal | None = None) -> Assistant:
@@ -149,6 +152,9 @@ class Assistant:
         *,
         generators: Sequence[GeneratorName] | None = None,
     ) -> Answer:
+        """Answer ``question``; ``history``: the conversation's earlier (question, sql) pairs, oldest first (a
+        None SQL marks a question that was not answered). A question this assistant could not answer is
+        remembered for the history it came with and added to that history on the next ask."""
         timer = Timer()
         start = time.perf_counter()
         text = question if isinstance(question, str) else ""
@@ -157,7 +163,10 @@ class Assistant:
             text = validate_question(text, self.settings.max_question_chars)
             with tagged(question_id=question_id), tracing.question_trace(       # query_tags; MLflow trace
                     text, enabled=self.settings.mlflow_tracing, data_dir=self.settings.resolved_data_dir()) as record:
-                answer = self._answer(text, tuple(history or ()), tuple(generators or self.generator_order()), timer)
+                who = self.principal.name if self.principal else ""
+                turns = self._unanswered.recall(who, history or ())     # + the question left unanswered, if any
+                answer = self._answer(text, turns, tuple(generators or self.generator_order()), timer)
+                self._unanswered.note(who, history or (), answer)
                 record(answer)
         except UserFacingError as e:
             answer = failed(text, e)

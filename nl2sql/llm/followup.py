@@ -48,14 +48,15 @@ def tables_of_sql(sql: str, model: SemanticModel) -> tuple[str, ...]:
 
 
 def link_conversation(model: SemanticModel, question: str,
-                      history: Sequence[tuple[str, str]] = ()) -> LinkedSchema:
-    """``link(model, question)`` widened by the tables the conversation's earlier turns needed."""
+                      history: Sequence[tuple[str, str | None]] = ()) -> LinkedSchema:
+    """``link(model, question)`` widened by the tables the conversation's earlier turns needed (for a turn
+    with no SQL, asked back or not answered, the tables its question linked to)."""
     linked = link(model, question)
     if not history or linked.complete:
         return linked
     earlier: list[str] = []
     for earlier_question, earlier_reply in list(history)[-MAX_HISTORY_TURNS:]:
-        if looks_like_sql(earlier_reply):
+        if earlier_reply and looks_like_sql(earlier_reply):
             used = tables_of_sql(earlier_reply, model)
         else:                                   # the model asked back: what did that question link to?
             used = tuple(t.name for t in link(model, earlier_question).tables if t.reason == "match")

@@ -26,6 +26,7 @@ from nl2sql.ports import Message
 from nl2sql.redact import redact
 
 MAX_HISTORY_TURNS = 6                          # older turns rarely matter to a follow-up and cost tokens
+NOT_ANSWERED = "(This question was not answered.)"   # an earlier turn with no SQL, as the model sees it
 MAX_ERROR_CHARS = 1_500                        # a warehouse error past this is noise to the model
 MAX_ECHOED_SQL_CHARS = 20_000
 
@@ -122,7 +123,7 @@ def build_messages(
     dialect: str,
     max_rows: int,
     instructions: Sequence[str] = (),
-    history: Sequence[tuple[str, str]] = (),
+    history: Sequence[tuple[str, str | None]] = (),
     hints: str = "",
     today: str | None = None,
     names: str | None = None,
@@ -130,7 +131,8 @@ def build_messages(
 ) -> tuple[Message, ...]:
     """Messages asking for one read-only query in ``dialect`` that answers ``question`` from ``context``.
 
-    ``history`` holds earlier (question, sql) pairs of this conversation, oldest first; only the last
+    ``history`` holds earlier (question, sql) pairs of this conversation, oldest first (None or "" for a turn
+    that was not answered, shown as ``NOT_ANSWERED``); only the last
     ``MAX_HISTORY_TURNS`` are sent. ``examples``: similar questions with their SQL (``examples.py``). ``hints`` (what the question matched) and ``today`` (ISO date) go with
     the question, after the stable prefix. ``names``: the text business rules are checked against (all the
     model's names, so the system message does not change per question); default ``context``.
@@ -149,7 +151,10 @@ def build_messages(
         # The first turn's question shares the schema's message, so the schema stays in the stable prefix.
         messages.append(Message("user", redact((schema if i == 0 else "") + f"Question: {earlier_question.strip()}")))
         # A turn answered with SQL shows that SQL; a turn where the model asked back shows its question.
-        shown = fenced(earlier_reply) if looks_like_sql(earlier_reply) else earlier_reply.strip()
+        if not earlier_reply:
+            shown = NOT_ANSWERED
+        else:
+            shown = fenced(earlier_reply) if looks_like_sql(earlier_reply) else earlier_reply.strip()
         messages.append(Message("assistant", redact(shown)))
     ask = "" if turns else schema
     if turns:

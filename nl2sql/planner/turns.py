@@ -3,6 +3,12 @@
 A follow-up is an edit when its words say so ("and in 1997?", "top 3 instead", "break that down by ship
 mode") or when it cannot be read on its own; the previous frame is recovered by reading the earlier
 turns again and is used only when it compiles to the SQL the user was shown (see ``conversation``).
+
+A history entry with no SQL (None or "") is a turn that was not answered. When the last turn is one the
+engine could not read (a real data question), a follow-up edit of it is declined: the user builds on that
+question, and editing the answered turn before it would answer something else. A turn declined as out of
+scope (why, forecast, a change of data, a period relative to today) stays transparent: the follow-up
+continues from the last answered turn.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from typing import Literal
 from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate
 from nl2sql.planner import answer_spec, checked_sql, plan_spec
-from nl2sql.planner.checks import check_question
+from nl2sql.planner.checks import check_question, check_relative_period
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
 from nl2sql.planner.defaults import edited_default
 from nl2sql.planner.edit_items import _stems
@@ -35,19 +41,27 @@ from nl2sql.planner.reflected import check_reflected
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import tokenize
-from nl2sql.planner.words import phrases
+from nl2sql.planner.words import phrases, word_list
 
 Columns = Literal["helpful", "asked"]
 Read = tuple[QuerySpec, list[str], float]
+Turns = Sequence[tuple[str, str | None]]
+_EDITED = "follow-up: "         # the note every edit of the previous frame carries (``read_turn``)
 
 
-def plan_turn(question: str, model: SemanticModel, history: Sequence[tuple[str, str]] = (), *,
+def plan_turn(question: str, model: SemanticModel, history: Turns = (), *,
               dialect: str | None = None, columns: Columns = "asked") -> Candidate:
-    """Answer a question that may lean on the previous turns (``history`` as (question, sql) pairs)."""
-    previous = previous_frame(history, model, dialect=dialect, columns=columns) if history else None
+    """Answer a question that may lean on the previous turns (``history`` as (question, sql) pairs; a None
+    or empty SQL marks a turn that was not answered)."""
+    pending = unanswered_last(history)
+    answered = [(q, sql) for q, sql in history if sql]      # unanswered turns have no frame to recover
+    previous = previous_frame(answered, model, dialect=dialect, columns=columns) if answered else None
+    if pending is not None:
+        return answer_spec(lambda: _after_unanswered(question, model, previous, pending), model, dialect=dialect,
+                           columns=columns, question=question)
     if previous is None and (refers_back(question) or names_earlier_rows(question, lexicon_for(model))):
         return answer_spec(lambda: _no_context(question), model, dialect=dialect, columns=columns)
-    if not history:
+    if not answered:
         return answer_spec(lambda: _alone(question, model), model, dialect=dialect, columns=columns,
                            question=question)
     return answer_spec(lambda: read_turn(question, model, previous), model, dialect=dialect, columns=columns,
@@ -71,13 +85,13 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
     if previous is not None and rest is not None:      # "drop the filter (and show 1994)"
         previous = drop_filter(previous)
         if not rest:
-            return previous, ["follow-up: the previous question, without its filter"], 0.8
+            return previous, [_EDITED + "the previous question, without its filter"], 0.8
         question = rest
     lex = lexicon_for(model)
     named = named_unfilter(question) if previous is not None else None
     if previous is not None and named is not None:     # "drop the segment filter"
         spec = drop_named_filter(previous, named, lex)
-        return spec, ["follow-up: the previous question, without that filter"], 0.8
+        return spec, [_EDITED + "the previous question, without that filter"], 0.8
     edit, why = _edit_of(question, lex) if previous is not None else (None, None)
     if not (edit is not None and (edit.widen or edit.adding and (
             edit.columns or edit.count_of or edit.metric or edit.measure_col))):
@@ -98,7 +112,7 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
         spec = edited_default(previous, apply_edit(previous, edit, lex, join_graph(model), question), question, lex)
         check_followup(question, edit, previous, spec, lex)
         check_reflected(match_items(tokenize(question), lex), spec, lex, join_graph(model), previous)
-        return spec, ["follow-up: the previous question, changed"], 0.8
+        return spec, [_EDITED + "the previous question, changed"], 0.8
     if isinstance(alone, NotUnderstood):
         raise alone
     if isinstance(why, NotAnEdit) or _leans_on(question, previous, alone, edit):
@@ -106,6 +120,52 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
         raise NotUnderstood("This reads as a follow-up, but I could not tell how it changes the previous "
                             f"question. {reason}", why.words if why else ())
     return alone
+
+
+def unanswered_last(history: Turns) -> str | None:
+    """The last turn's question when it was not answered and was not declined as out of scope.
+
+    >>> unanswered_last([("revenue by region", "SELECT 1"), ("revenue by colour", None)])
+    'revenue by colour'
+    >>> unanswered_last([("why did revenue drop?", None)]), unanswered_last([("revenue", "SELECT 1")])
+    (None, None)
+    """
+    if not history or history[-1][1]:
+        return None
+    question = history[-1][0]
+    return None if out_of_scope(question) else question
+
+
+def out_of_scope(question: str) -> bool:
+    """Whether the planner declines the question whatever the data holds: a change of data, a cause, a
+    forecast (vocabulary.yaml ``future``), a period relative to today."""
+    from catalog_semantics.text import words
+
+    try:
+        check_question(question)
+        check_relative_period(question)
+    except NotUnderstood:
+        return True
+    said = f" {' '.join(words(question.lower()))} "
+    return any(f" {phrase} " in said for phrase in word_list("future"))
+
+
+def _after_unanswered(question: str, model: SemanticModel, previous: QuerySpec | None, pending: str) -> Read:
+    """A turn right after one the engine could not answer: a complete question is read as usual; one that
+    leans on an earlier answer would lean on the unanswered one, whose frame there is none of."""
+    unanswered = NotUnderstood(f"I could not answer the previous question (‘{pending}’), so I cannot tell what "
+                               "this one changes; ask it in full.", ())
+    if refers_back(question) or names_earlier_rows(question, lexicon_for(model)):
+        raise unanswered
+    try:
+        read = read_turn(question, model, previous)
+    except NotUnderstood as e:
+        if is_marked(question) or starts_as_followup(question):
+            raise unanswered from e
+        raise
+    if any(note.startswith(_EDITED) for note in read[1]):
+        raise unanswered
+    return read
 
 
 def _edit_of(question: str, lex: Lexicon) -> tuple[Edit | None, NotUnderstood | None]:
