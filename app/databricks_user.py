@@ -47,7 +47,7 @@ class UserAssistants:
         # configured for the app still applies on top of the user's own grants.
         allowed = base.principal.allowed_tables if base.principal else None
         assistant = Assistant(model, warehouse, base.settings, llm=base.llm, feedback=base.feedback,
-                              principal=Principal(identity.name, allowed))
+                              principal=Principal(identity.name, allowed), remember_unanswered=False)
         with self._lock:
             self._by_key[key] = assistant
             while len(self._by_key) > self._max:

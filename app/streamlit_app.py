@@ -45,8 +45,9 @@ def who_is_asking(assistant: Assistant) -> str | None:
 
 @st.cache_resource(show_spinner="Opening the warehouse…")
 def _assistant(settings_key: str, _settings: Settings) -> Assistant:
-    """One assistant per distinct settings (the key), shared across sessions; it holds no mutable state."""
-    return Assistant.from_settings(_settings)
+    """One assistant per distinct settings (the key), shared across sessions; it holds no per-user state (each
+    session passes its own unanswered turns in the history, so the assistant's memory of them is off)."""
+    return Assistant.from_settings(_settings, remember_unanswered=False)
 
 
 @st.cache_resource(show_spinner="Narrowing the catalog…")

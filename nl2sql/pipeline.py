@@ -50,7 +50,7 @@ from nl2sql.llm.prompt_schema import llm_view, question_hints, schema_context
 from nl2sql.query_tags import tagged
 from nl2sql.running import Ran, Runner, Timer
 from nl2sql.settings import Settings
-from nl2sql.unanswered import UnansweredMemory
+from nl2sql.unanswered import KEEP, UnansweredMemory
 from nl2sql.llm.value_index import CachedValueIndex
 
 if TYPE_CHECKING:
@@ -86,6 +86,7 @@ class Assistant:
         examples: Sequence[tuple[str, str]] = (),
         value_index: CachedValueIndex | None = None,
         scope: tuple[str, ...] | None = None,
+        remember_unanswered: bool = True,
     ) -> None:
         """``examples``: extra (question, sql) pairs for few-shot selection beside the verified queries (the
         eval's train split). ``value_index``: one already read for this warehouse (shared across principals).
@@ -104,17 +105,21 @@ class Assistant:
         # Distinct text values of the whole model, read on first LLM use and shared by every principal's
         # assistant; hits on tables a principal may not read are dropped in ``_hints``.
         self._values = value_index or CachedValueIndex(model, warehouse, self.settings.resolved_data_dir())
-        self._unanswered = UnansweredMemory()
+        # Off where the caller passes unanswered turns itself and one assistant serves many users (the app):
+        # two users with the same history must never see each other's questions.
+        self.remember_unanswered = remember_unanswered
+        self._unanswered = UnansweredMemory(KEEP if remember_unanswered else 0)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, principal: Principal | None = None) -> Assistant:
+    def from_settings(cls, settings: Settings, *, principal: Principal | None = None,
+                      remember_unanswered: bool = True) -> Assistant:
         from nl2sql.wiring import build_assistant_parts
 
         parts = build_assistant_parts(settings)
         if principal is None and settings.allowed_table_names() is not None:
             principal = Principal.of(settings.principal or "configured user", settings.allowed_table_names())
         return cls(parts.model, parts.warehouse, settings, llm=parts.llm, feedback=parts.feedback, principal=principal,
-                   scope=settings.scope_patterns())
+                   scope=settings.scope_patterns(), remember_unanswered=remember_unanswered)
 
     @classmethod
     def from_env(cls, *, principal: Principal | None = None) -> Assistant:
@@ -133,7 +138,7 @@ class Assistant:
         return Assistant(
             self.model if within_current else self.full_model, self.warehouse, self.settings, llm=self.llm,
             feedback=self.feedback, principal=self.principal, examples=self.examples, value_index=self._values,
-            scope=scope,
+            scope=scope, remember_unanswered=self.remember_unanswered,
         )
 
     def generator_order(self) -> tuple[GeneratorName, ...]:

@@ -76,3 +76,15 @@ def test_the_llm_prompt_and_linking_take_an_unanswered_turn(demo_model) -> None:
     assert [m.content for m in messages if m.role == "assistant"][-1] == NOT_ANSWERED
     linked = {t.name for t in link_conversation(demo_model, "and in 1997?", history).tables}
     assert "supplier" in linked      # the unanswered question's tables stay in the linked context
+
+
+def test_a_shared_assistant_remembers_nothing_when_told(demo_model, demo_warehouse) -> None:
+    """The app's one assistant serves every session (which pass their own unanswered turns): with the memory off,
+    a question one user could not get answered never reaches another user with the same history."""
+    assistant = Assistant(demo_model, demo_warehouse, Settings(generator="offline"), remember_unanswered=False)
+    first = assistant.ask(ASKED)
+    history = ((ASKED, first.sql),)
+    assert assistant.ask(NOT_READ, history).status == "abstained"
+    after = assistant.ask("and in 1997?", history)
+    assert after.status == "answered" and NOT_READ not in after.message
+    assert assistant.with_scope(None).remember_unanswered is False
