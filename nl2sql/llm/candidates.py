@@ -171,6 +171,32 @@ def contested(verdict: Verdict) -> bool:
     return verdict.support[verdict.winner] * 2 <= len(verdict.support)
 
 
+CLEAR_LEAD = 2         # votes the leading result needs over the next one before no more samples are drawn
+
+
+def lead(ballots: Sequence[Ballot], verdict: Verdict) -> int:
+    """How many more ballots agree with the answer than with the best result that differs from it.
+
+    >>> b = [Ballot(0, "q", ((1,),)), Ballot(1, "q", ((1,),)), Ballot(2, "q", ((2,),))]
+    >>> lead(b, choose(b)), lead(b[:1], choose(b[:1])), lead(b[1:], choose(b[1:]))
+    (1, 1, 0)
+    """
+    other = runner_up(ballots, verdict)
+    return verdict.support[verdict.winner] - (verdict.support[other] if other is not None else 0)
+
+
+def settled(ballots: Sequence[Ballot], verdict: Verdict) -> bool:
+    """Is the vote decided, so that more samples would not be worth their cost (adaptive consistency, Aggarwal et
+    al. 2023: stop sampling once the leading answer is clear)? Decided when the answer leads the next result by
+    ``CLEAR_LEAD`` ballots: 5-0, 4-1, 3-1 and 3-0 are; 3-2, 2-2, 2-1, 1-1 and a lone ballot are not.
+
+    >>> b = [Ballot(i, "q", ((1 if i < 3 else 2,),)) for i in range(5)]
+    >>> settled(b, choose(b)), settled(b[:4], choose(b[:4])), settled(b[1:], choose(b[1:]))
+    (False, True, False)
+    """
+    return lead(ballots, verdict) >= CLEAR_LEAD
+
+
 def runner_up(ballots: Sequence[Ballot], verdict: Verdict) -> int | None:
     """The best ballot whose result differs from the winner's: most support, then earliest; None if all agree."""
     others = [i for i in range(len(ballots)) if not agree(ballots[i], ballots[verdict.winner])]
