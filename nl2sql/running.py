@@ -104,10 +104,10 @@ class Runner:
     def widen(self, ran: list[tuple[int, Ran]], drawn: int, more: Callable[[int], Sequence[Candidate]],
               attempts: list[Attempt], timer: Timer, evidence: Sequence[str] = ()) -> list[tuple[int, Ran]]:
         """While the vote has no clear lead (``candidates.settled``), more samples (``more(k)``, the generator's),
-        up to ``settings.llm_max_candidates`` drawn in all (0: twice the first ``drawn``), in rounds of half the
+        up to ``settings.llm_max_candidates`` drawn in all (0: three times the first ``drawn``), in rounds of half the
         first count; each is guarded and run (never repaired) and the ones that ran join the vote. Returns them,
         indexed after the ``drawn`` first candidates."""
-        cap = self.settings.llm_max_candidates or 2 * drawn
+        cap = self.settings.llm_max_candidates or 3 * drawn
         step = max(1, (drawn + 1) // 2)
         added: list[tuple[int, Ran]] = []
         while drawn < cap:
