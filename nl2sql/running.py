@@ -18,7 +18,7 @@ from nl2sql import tracing
 from nl2sql.answer import Attempt, Candidate
 from nl2sql.errors import ExecutionFailed, GuardRejected, LlmReplyError, QueryTimeout, UserFacingError
 from nl2sql.guard import CheckedSql, GuardPolicy, check
-from nl2sql.llm.candidates import Ballot, choose, contested, overruled, runner_up, settled
+from nl2sql.llm.candidates import Ballot, choose, overruled, runner_up, settled
 from nl2sql.ports import ResultTable, Warehouse
 from nl2sql.query_tags import tagged
 from nl2sql.settings import Settings
@@ -128,14 +128,14 @@ class Runner:
               evidence: Sequence[str] = (), select: Callable[..., int | None] | None = None) -> Ran:
         """The candidate whose result most others agree with (ties: candidates.choose's stated rule);
         ``evidence`` is every query written for the question, for the tie rule's centrality. ``select``: asked
-        to choose between the two leading results when no result has a majority (its None keeps the vote)."""
+        to choose between the two leading results when the vote has no clear lead (its None keeps the vote)."""
         if len(ran) == 1:
             winner = ran[0][1]
             attempts.append(Attempt(winner.candidate.generator, winner.checked.sql, "ran"))
         else:
             ballots = [Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows) for i, r in ran]
             verdict = choose(ballots, evidence)
-            other = runner_up(ballots, verdict) if select is not None and contested(verdict) else None
+            other = runner_up(ballots, verdict) if select is not None and not settled(ballots, verdict) else None
             chose = ""
             if select is not None and other is not None:
                 first, second = ran[verdict.winner][1], ran[other][1]

@@ -90,3 +90,13 @@ def test_a_cap_below_n_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="NL2SQL_LLM_MAX_CANDIDATES"):
         Settings.from_env({"NL2SQL_LLM_CANDIDATES": "5", "NL2SQL_LLM_MAX_CANDIDATES": "3"})
     assert Settings.from_env({"NL2SQL_LLM_CANDIDATES": "5", "NL2SQL_LLM_MAX_CANDIDATES": "5"}).llm_max_candidates == 5
+
+
+def test_a_clear_lead_short_of_a_majority_is_not_sent_to_selection(school: Path) -> None:
+    """3 of 7 ballots against four lone results: a plurality two ahead, which a judge should not overturn."""
+    lees = "```sql\nSELECT last_name FROM students WHERE city = 'Paris'\n```"
+    by_index = (PARIS, ROME, PARIS, EVERYONE, SURNAME, PARIS, lees)
+    with StubLlmServer(responder=lambda body: by_index[body["_stub_choice"]]) as stub:
+        answer = _assistant(school, stub, llm_candidates=7, llm_selection=True).ask(QUESTION)
+        assert len(stub.requests) == 1
+    assert sorted(answer.rows) == [("Ann",), ("Bo",)] and "3 of 7" in answer.notes[-1]
