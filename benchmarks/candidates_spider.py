@@ -17,6 +17,12 @@ draw per messages alone: every choice of a request the same, seed and temperatur
     NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--stub a|b|c|d] [--seed 7] [--limit N]
         [--server indexed|ignore-n|per-request|per-request-one|per-prompt]
     ... candidates_spider.py --candidates 1,5 --p-gold 1 --p-cut 0      # the perfect oracle: must be 100%
+    ... candidates_spider.py --candidates 5 --judge 0.8     # NL2SQL_LLM_SELECTION on, a judge right 80% of the time
+
+``--judge P`` turns the selection pass on and answers its requests with ``tests/selection_judge.Judge``: right with
+probability P when exactly one of the two queries returns the gold result, a coin toss otherwise (the stubs cannot
+answer it themselves). The extra samples drawn when the vote has no clear lead (``NL2SQL_LLM_MAX_CANDIDATES``) are
+on at their default; ``--max-candidates N`` sets that cap (N = the candidates turns them off).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -39,6 +46,7 @@ from tests.imperfect_llm import ImperfectModel
 from tests.imperfect_llm_b import ImperfectModelB, load
 from tests.imperfect_llm_c import ImperfectModelC, load_spider
 from tests.imperfect_llm_d import StubProcess
+from tests.selection_judge import Judge
 from tests.server_behaviours import SERVERS, server_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,10 +71,12 @@ def main() -> None:
     parser.add_argument("--p-cut", type=float, default=0.15)
     parser.add_argument("--stub", choices=("a", "b", "c", "d"), default="a", help="which imperfect model (see above)")
     parser.add_argument("--server", choices=SERVERS, default="indexed", help="how the server draws (see above)")
+    parser.add_argument("--judge", type=float, help="selection pass on, judged right with this probability")
+    parser.add_argument("--max-candidates", type=int, help="NL2SQL_LLM_MAX_CANDIDATES (default: its own, 3 x N)")
     args = parser.parse_args()
     spider = Path(os.environ.get("NL2SQL_SPIDER_DIR", ROOT.parent / "shared" / "benchmarks" / "spider"))
     gold = {r["question"]: r["query"] for r in json.loads((spider / "dev.json").read_text())}
-    out: dict[str, object] = {"stub": args.stub, "server": args.server, "seed": args.seed}
+    out: dict[str, Any] = {"stub": args.stub, "server": args.server, "seed": args.seed, "judge": args.judge}
     if args.stub == "a":
         out |= {"p_gold": args.p_gold, "p_cut": args.p_cut}
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,14 +89,18 @@ def main() -> None:
         elif args.stub == "c":
             model = ImperfectModelC(*load_spider(spider), seed=args.seed, log=cuts)
         else:
-            model = None
+            model = None        # stub d runs as its own process; the selection judge wraps the in-process stubs
+        judge = Judge(model, spider, p_right=args.judge, seed=args.seed) \
+            if args.judge is not None and model is not None else None
         with (StubProcess(spider / "dev.json", log=cuts, seed=args.seed) if model is None
-              else server_for(args.server, model)) as stub:
+              else server_for(args.server, judge or model)) as stub:
             for n in (int(x) for x in args.candidates.split(",")):
                 run = Path(tmp) / f"n{n}"
                 env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_BASE_URL": stub.url, "OPENAI_API_KEY": "stub",
                        "NL2SQL_LLM_MODEL": "imperfect", "NL2SQL_LLM_CANDIDATES": str(n),
-                       "NL2SQL_DATA_DIR": str(Path(tmp) / "data")}
+                       "NL2SQL_DATA_DIR": str(Path(tmp) / "data"), "NL2SQL_LLM_SELECTION": str(judge is not None)}
+                if args.max_candidates:
+                    env["NL2SQL_LLM_MAX_CANDIDATES"] = str(max(n, args.max_candidates))
                 command = [sys.executable, "-c", "from nl2sql.cli import main; raise SystemExit(main())", "eval",
                            "--dataset", f"spider:{spider}", "--generator", "llm", "--out", str(run), "--quiet"]
                 if args.limit:
@@ -114,6 +128,9 @@ def main() -> None:
                                               round(report["tokens"]["completion"] / runnable),
                                           "tokens": report["tokens"], "cut_replies_answered": answered_cut,
                                           "seconds": round(time.monotonic() - started, 1)}
+                if judge is not None:
+                    out[f"candidates_{n}"]["judge"] = dict(judge.tally)
+                    judge.tally.update(asked=0, decisive=0, right=0)
     print(json.dumps(out, indent=2))
 
 

@@ -179,6 +179,9 @@ class LlmGenerator:
         self.context: str | None = None
         self._origin: dict[int, tuple[Message, ...]] = {}         # id(completion) -> the messages that asked it
         self._asked: dict[str, tuple[Message, ...]] = {}          # a candidate's SQL -> the messages that asked it
+        self._first_texts: tuple[str, ...] = ()                  # the first request's choices, in order
+        self._drawn = 0                                          # samples drawn for this question so far
+        self._past = 0                                           # choice indexes used, on a server replaying them
 
     def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]:
         self.context = self.render(linked)
@@ -186,7 +189,37 @@ class LlmGenerator:
                                          history=history, hints=self.hints(question, linked), today=self.today(),
                                          examples=self.examples(question))
         self.first = self.request
+        self._drawn = self.candidates
         return self._ask(self.candidates)
+
+    def more(self, k: int) -> tuple[Candidate, ...]:
+        """``k`` more samples of the question's first request, for a vote without a clear lead (adaptive
+        consistency), asked with another way of working (``prompt_sampling.with_approach``) so the request is
+        not one a cache or a deterministic server has answered. A server that draws each choice by its index
+        alone sends the first request's choices again, in order: those are not new samples, so they are asked
+        past the first request's choices instead. Cut or unreadable replies are recorded and dropped."""
+        from nl2sql.llm.prompt_sampling import with_approach
+
+        assert self.first is not None
+        if k <= 0:
+            return ()
+        messages = with_approach(self.first.messages, self._drawn)
+        got = list(complete_many(self.llm, messages, k)) if k > 1 else []
+        replayed = len(got) > 1 and tuple(c.text for c in got) == self._first_texts[:len(got)]
+        if replayed:
+            for c in got:
+                self._count(c)
+            past = self._past or len(self._first_texts)           # choices already drawn by their index
+            got = list(complete_many(self.llm, messages, past + k))[past:]
+            self._past = past + len(got)
+        self._origin.update({id(c): messages for c in got})
+        while len(got) < k:                          # a server that sends fewer choices than asked
+            self._drawn += 1
+            varied = with_approach(self.first.messages, self._drawn)
+            got.append(complete_sample(self.llm, varied, self._drawn))
+            self._origin[id(got[-1])] = varied
+        self._drawn += 1
+        return tuple(self._read(got)[0])
 
     def repair(self, candidate: Candidate, error: str, *, from_start: bool = False) -> tuple[Candidate, ...]:
         """The failed query and its error go back to the model; one corrected candidate comes back.
@@ -211,6 +244,8 @@ class LlmGenerator:
         assert self.request is not None
         while True:
             completions = self._replies(self.request.messages, n, vary_prompt=True)
+            if self.request is self.first and not self._first_texts:
+                self._first_texts = tuple(c.text for c in completions)
             kept, last = self._read(completions)
             cut = [c for c in completions if c.finish_reason == "length"]
             if kept and cut and n > 1 and self.retries_left > 0:

@@ -29,6 +29,7 @@ from nl2sql.errors import (
     ConfigError,
     GuardRejected,
     LlmReplyError,
+    LlmUnavailable,
     QueryTimeout,
     QuestionError,
     UserFacingError,
@@ -310,6 +311,18 @@ class Assistant:
             error = last or error
             if ran and len(candidates) > 1 and repair is not None:
                 ran += self.runner.repair_failed(candidates, ran, repair, attempts, timer)
+            more, drawn = getattr(generator, "more", None), getattr(generator, "candidates", len(candidates))
+            if ran and drawn > 1 and more is not None:
+                written = [a.sql for a in attempts if a.generator == name and a.sql and a.outcome != "ran"]
+                try:
+                    ran += self.runner.widen(ran, drawn, more, attempts, timer,
+                                             evidence=[*written, *(r.candidate.sql or "" for _, r in ran)])
+                except (LlmReplyError, LlmUnavailable):
+                    pass                             # the samples drawn so far still vote
+                finally:
+                    if tracked:
+                        attempts.extend(tracked)
+                        tracked.clear()
             if ran:
                 written = [a.sql for a in attempts if a.generator == name and a.sql and a.outcome != "ran"]
                 select = getattr(generator, "select", None) if self.settings.llm_selection else None

@@ -18,7 +18,7 @@ from nl2sql import tracing
 from nl2sql.answer import Attempt, Candidate
 from nl2sql.errors import ExecutionFailed, GuardRejected, LlmReplyError, QueryTimeout, UserFacingError
 from nl2sql.guard import CheckedSql, GuardPolicy, check
-from nl2sql.llm.candidates import Ballot, choose, contested, overruled, runner_up
+from nl2sql.llm.candidates import Ballot, choose, overruled, runner_up, settled
 from nl2sql.ports import ResultTable, Warehouse
 from nl2sql.query_tags import tagged
 from nl2sql.settings import Settings
@@ -101,18 +101,41 @@ class Runner:
             more += [(i, r) for _, r in got]
         return more
 
+    def widen(self, ran: list[tuple[int, Ran]], drawn: int, more: Callable[[int], Sequence[Candidate]],
+              attempts: list[Attempt], timer: Timer, evidence: Sequence[str] = ()) -> list[tuple[int, Ran]]:
+        """While the vote has no clear lead (``candidates.settled``), more samples (``more(k)``, the generator's),
+        up to ``settings.llm_max_candidates`` drawn in all (0: three times the first ``drawn``), in rounds of half the
+        first count; each is guarded and run (never repaired) and the ones that ran join the vote. Returns them,
+        indexed after the ``drawn`` first candidates."""
+        cap = self.settings.llm_max_candidates or 3 * drawn
+        step = max(1, (drawn + 1) // 2)
+        added: list[tuple[int, Ran]] = []
+        while drawn < cap:
+            everyone = ran + added
+            ballots = [Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows) for i, r in everyone]
+            if ballots and settled(ballots, choose(ballots, evidence)):
+                break
+            k = min(step, cap - drawn)
+            with timer.step("llm"):
+                extra = list(more(k))
+            got, _ = self.run_all(extra, attempts, timer)
+            added += [(drawn + i, r) for i, r in got]
+            evidence = [*evidence, *(c.sql for c in extra if c.sql)]
+            drawn += k
+        return added
+
     def vote(self, ran: list[tuple[int, Ran]], attempts: list[Attempt], total: Callable[[Candidate], Candidate],
               evidence: Sequence[str] = (), select: Callable[..., int | None] | None = None) -> Ran:
         """The candidate whose result most others agree with (ties: candidates.choose's stated rule);
         ``evidence`` is every query written for the question, for the tie rule's centrality. ``select``: asked
-        to choose between the two leading results when no result has a majority (its None keeps the vote)."""
+        to choose between the two leading results when the vote has no clear lead (its None keeps the vote)."""
         if len(ran) == 1:
             winner = ran[0][1]
             attempts.append(Attempt(winner.candidate.generator, winner.checked.sql, "ran"))
         else:
             ballots = [Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows) for i, r in ran]
             verdict = choose(ballots, evidence)
-            other = runner_up(ballots, verdict) if select is not None and contested(verdict) else None
+            other = runner_up(ballots, verdict) if select is not None and not settled(ballots, verdict) else None
             chose = ""
             if select is not None and other is not None:
                 first, second = ran[verdict.winner][1], ran[other][1]

@@ -54,6 +54,7 @@ class Settings:
     llm_max_tokens: int = 1_024                 # NL2SQL_LLM_MAX_TOKENS: reply budget (a cut reply is retried once x4)
     llm_candidates: int = 1                     # NL2SQL_LLM_CANDIDATES: replies per question, chosen by execution
     llm_candidate_temperature: float = 0.7      # NL2SQL_LLM_CANDIDATE_TEMPERATURE: sampling when candidates > 1
+    llm_max_candidates: int = 0                 # NL2SQL_LLM_MAX_CANDIDATES: cap with extra samples (0: 3 x the above)
     llm_reply_cache: bool = False               # NL2SQL_LLM_REPLY_CACHE: reuse replies to identical requests
     llm_selection: bool = False                 # NL2SQL_LLM_SELECTION: the model chooses when candidates' vote is split
     # --- warehouse ---
@@ -130,6 +131,9 @@ class Settings:
         size_bytes(settings.memory_limit)                      # a typo is a ConfigError now, not at first query
         if not 1 <= settings.llm_candidates <= 20:
             raise ConfigError(f"NL2SQL_LLM_CANDIDATES must be between 1 and 20, not {settings.llm_candidates}.")
+        if settings.llm_max_candidates and not settings.llm_candidates <= settings.llm_max_candidates <= 60:
+            raise ConfigError(f"NL2SQL_LLM_MAX_CANDIDATES must be 0 (three times NL2SQL_LLM_CANDIDATES) or between "
+                              f"NL2SQL_LLM_CANDIDATES and 60, not {settings.llm_max_candidates}.")
         if settings.generator not in ("auto", "offline", "llm"):
             raise ConfigError(
                 f"NL2SQL_GENERATOR must be auto, offline or llm, not {settings.generator!r}."
@@ -157,6 +161,7 @@ ENV_VARS: dict[str, tuple[str, EnvKind]] = {
     "llm_max_tokens": ("NL2SQL_LLM_MAX_TOKENS", "int"),
     "llm_candidates": ("NL2SQL_LLM_CANDIDATES", "int"),
     "llm_candidate_temperature": ("NL2SQL_LLM_CANDIDATE_TEMPERATURE", "float"),
+    "llm_max_candidates": ("NL2SQL_LLM_MAX_CANDIDATES", "int"),
     "llm_reply_cache": ("NL2SQL_LLM_REPLY_CACHE", "bool"),
     "llm_selection": ("NL2SQL_LLM_SELECTION", "bool"),
     "db_path": ("NL2SQL_DB", "str"),

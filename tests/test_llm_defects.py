@@ -57,7 +57,10 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _assistant(school: Path, stub: StubLlmServer, **changes: Any) -> Assistant:
+    """An LLM assistant on the school database. Several candidates draw no extra samples unless the test gives
+    ``llm_max_candidates`` (tests of widening a split vote do; the others count their requests)."""
     warehouse = SqlAlchemyWarehouse.sqlite_file(school)
+    changes.setdefault("llm_max_candidates", changes.get("llm_candidates", 1))
     settings = replace(Settings(llm_base_url=stub.url, llm_api_key="k", llm_model="stub", llm_max_retries=0,
                                 generator="llm"), **changes)
     return Assistant(apply_overlay(warehouse.read_catalog(), None), warehouse, settings,

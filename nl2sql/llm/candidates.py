@@ -12,10 +12,16 @@ Ties are broken by a stated rule, in this order: a result that says something ov
 closest on average to every query the model wrote for this question (minimum Bayes risk: a sampled mistake is
 usually a small edit of the right query, so the right one sits in the middle of the samples; refused and
 failed samples count as evidence here though they cannot vote); then the earliest candidate (the first
-sample, the one a single-candidate run would have answered with). With ``NL2SQL_LLM_SELECTION`` a vote short of a
-majority (``contested``) goes to the model, which chooses between the two leading results (``runner_up``, CHASE-SQL's
-selection agent); a reply that is not a clear choice keeps the vote. Candidates that did not run (cut at the length limit,
-refused by the guard, failed in the warehouse) never vote; the pipeline records why each one lost.
+sample, the one a single-candidate run would have answered with).
+
+A vote without a clear lead (``settled``: the answer's result fewer than two ballots ahead of the next) draws more
+samples (``running.Runner.widen``, up to a cap), since the right query is usually the model's most frequent one
+and five samples often leave it tied or a ballot short. With ``NL2SQL_LLM_SELECTION`` a vote still without a
+clear lead goes to the model, which chooses between the two leading results (``runner_up``, CHASE-SQL's selection
+agent); a reply that is not a clear choice keeps the vote. Asking on every vote short of a majority instead let a
+judge right 80% of the time overturn pluralities that were right more often than that (docs/llm.md). Candidates
+that did not run (cut at the length limit, refused by the guard, failed in the warehouse) never vote; the
+pipeline records why each one lost.
 """
 
 from __future__ import annotations
@@ -162,13 +168,30 @@ def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
     return Verdict(winner, support, tuple(reasons))
 
 
-def contested(verdict: Verdict) -> bool:
-    """Is the vote short of a majority (the winner's result shared by at most half the ballots)?
+CLEAR_LEAD = 2         # votes the leading result needs over the next one before no more samples are drawn
 
-    >>> contested(Verdict(0, (1, 1, 1), (None, "", ""))), contested(Verdict(0, (2, 2, 1), (None, "", "")))
-    (True, False)
+
+def lead(ballots: Sequence[Ballot], verdict: Verdict) -> int:
+    """How many more ballots agree with the answer than with the best result that differs from it.
+
+    >>> b = [Ballot(0, "q", ((1,),)), Ballot(1, "q", ((1,),)), Ballot(2, "q", ((2,),))]
+    >>> lead(b, choose(b)), lead(b[:1], choose(b[:1])), lead(b[1:], choose(b[1:]))
+    (1, 1, 0)
     """
-    return verdict.support[verdict.winner] * 2 <= len(verdict.support)
+    other = runner_up(ballots, verdict)
+    return verdict.support[verdict.winner] - (verdict.support[other] if other is not None else 0)
+
+
+def settled(ballots: Sequence[Ballot], verdict: Verdict) -> bool:
+    """Is the vote decided, so that more samples would not be worth their cost (adaptive consistency, Aggarwal et
+    al. 2023: stop sampling once the leading answer is clear)? Decided when the answer leads the next result by
+    ``CLEAR_LEAD`` ballots: 5-0, 4-1, 3-1 and 3-0 are; 3-2, 2-2, 2-1, 1-1 and a lone ballot are not.
+
+    >>> b = [Ballot(i, "q", ((1 if i < 3 else 2,),)) for i in range(5)]
+    >>> settled(b, choose(b)), settled(b[:4], choose(b[:4])), settled(b[1:], choose(b[1:]))
+    (False, True, False)
+    """
+    return lead(ballots, verdict) >= CLEAR_LEAD
 
 
 def runner_up(ballots: Sequence[Ballot], verdict: Verdict) -> int | None:
