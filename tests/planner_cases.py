@@ -1,15 +1,18 @@
 """The two checks every planner precision test makes of one case: it declined (naming the words, when the case
 says which), or it answered with SQL that has and lacks the given parts and runs on the case's warehouse.
 
-Shared by tests/test_planner_precision*.py; ``asked`` is what the failure message shows (a question, or the
-turns of a conversation).
+Shared by tests/test_planner_precision*.py and the follow-up tests; ``asked`` is what the failure message shows (a
+question, or the turns of a conversation). ``answered_history`` plays a conversation's earlier turns, each of which
+must be answered, into the (question, sql) history the next turn is asked with.
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate
+from nl2sql.planner.turns import plan_turn
 
 
 def assert_declined(candidate: Candidate, asked: object, words: str) -> None:
@@ -27,3 +30,12 @@ def assert_answered(con: duckdb.DuckDBPyConnection, candidate: Candidate, asked:
     for part in lacks:
         assert part not in candidate.sql, (asked, part, candidate.sql)
     con.execute(candidate.sql).fetchall()        # and it runs
+
+
+def answered_history(model: SemanticModel, turns: list[str]) -> tuple[tuple[str, str], ...]:
+    history: list[tuple[str, str]] = []
+    for q in turns:
+        c = plan_turn(q, model, tuple(history))
+        assert c.sql is not None, (q, c.abstain_reason)
+        history.append((q, c.sql))
+    return tuple(history)

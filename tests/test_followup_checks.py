@@ -14,7 +14,7 @@ import pytest
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.planner.turns import plan_turn
-from tests.planner_cases import assert_answered, assert_declined
+from tests.planner_cases import answered_history, assert_answered, assert_declined
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -99,23 +99,15 @@ def bikes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.Duc
     con.close()
 
 
-def _history(model: SemanticModel, turns: list[str]) -> tuple[tuple[str, str], ...]:
-    history: list[tuple[str, str]] = []
-    for q in turns:
-        c = plan_turn(q, model, tuple(history))
-        assert c.sql is not None, (q, c.abstain_reason)
-        history.append((q, c.sql))
-    return tuple(history)
-
 
 @pytest.mark.parametrize(("turns", "words"), DECLINED)
 def test_declined(turns: list[str], words: str, bikes: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     model = bikes[1]
-    assert_declined(plan_turn(turns[-1], model, _history(model, turns[:-1])), turns, words)
+    assert_declined(plan_turn(turns[-1], model, answered_history(model, turns[:-1])), turns, words)
 
 
 @pytest.mark.parametrize(("turns", "has", "lacks"), ANSWERED)
 def test_answered(turns: list[str], has: list[str], lacks: list[str],
                   bikes: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     con, model = bikes
-    assert_answered(con, plan_turn(turns[-1], model, _history(model, turns[:-1])), turns, has, lacks)
+    assert_answered(con, plan_turn(turns[-1], model, answered_history(model, turns[:-1])), turns, has, lacks)

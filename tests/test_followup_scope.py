@@ -27,7 +27,7 @@ import pytest
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.planner.turns import plan_turn
-from tests.planner_cases import assert_declined
+from tests.planner_cases import answered_history, assert_declined
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -132,19 +132,11 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.Duck
     con.close()
 
 
-def _history(model: SemanticModel, turns: list[str]) -> tuple[tuple[str, str], ...]:
-    history: list[tuple[str, str]] = []
-    for q in turns:
-        c = plan_turn(q, model, tuple(history))
-        assert c.sql is not None, (q, c.abstain_reason)
-        history.append((q, c.sql))
-    return tuple(history)
-
 
 @pytest.mark.parametrize(("turns", "gold"), ANSWERED)
 def test_answered(turns: list[str], gold: str, shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     con, model = shop
-    got = plan_turn(turns[-1], model, _history(model, turns[:-1]))
+    got = plan_turn(turns[-1], model, answered_history(model, turns[:-1]))
     assert got.sql is not None, (turns, got.abstain_reason)
     assert same_result(con, gold, got.sql), (turns, got.sql)
 
@@ -152,4 +144,4 @@ def test_answered(turns: list[str], gold: str, shop: tuple[duckdb.DuckDBPyConnec
 @pytest.mark.parametrize(("turns", "words"), DECLINED)
 def test_declined(turns: list[str], words: str, shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     model = shop[1]
-    assert_declined(plan_turn(turns[-1], model, _history(model, turns[:-1])), turns, words)
+    assert_declined(plan_turn(turns[-1], model, answered_history(model, turns[:-1])), turns, words)

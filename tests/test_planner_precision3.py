@@ -17,7 +17,7 @@ import pytest
 from catalog_semantics.model import SemanticModel
 from nl2sql.planner import plan
 from nl2sql.planner.turns import plan_turn
-from tests.planner_cases import assert_answered, assert_declined
+from tests.planner_cases import answered_history, assert_answered, assert_declined
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -113,14 +113,6 @@ def gym(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckD
     con.close()
 
 
-def _history(model: SemanticModel, turns: list[str]) -> tuple[tuple[str, str], ...]:
-    history: list[tuple[str, str]] = []
-    for q in turns:
-        c = plan_turn(q, model, tuple(history))
-        assert c.sql is not None, (q, c.abstain_reason)
-        history.append((q, c.sql))
-    return tuple(history)
-
 
 @pytest.mark.parametrize(("question", "has", "lacks"), ANSWERED)
 def test_answers(question: str, has: list[str], lacks: list[str],
@@ -141,11 +133,11 @@ def test_declines(question: str, words: str, gym: tuple[duckdb.DuckDBPyConnectio
 def test_turns(turns: list[str], has: list[str], lacks: list[str],
                gym: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     con, model = gym
-    history = _history(model, turns[:-1])
+    history = answered_history(model, turns[:-1])
     assert_answered(con, plan_turn(turns[-1], model, history), turns, has, lacks)
 
 
 @pytest.mark.parametrize(("turns", "words"), TURNS_DECLINED)
 def test_turns_declined(turns: list[str], words: str, gym: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     model = gym[1]
-    assert_declined(plan_turn(turns[-1], model, _history(model, turns[:-1])), turns, words)
+    assert_declined(plan_turn(turns[-1], model, answered_history(model, turns[:-1])), turns, words)
