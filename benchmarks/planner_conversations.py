@@ -26,7 +26,8 @@ from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.overlay import apply_overlay, load_overlay
 from nl2sql.answer import Candidate
-from nl2sql.eval.score import official_sql, order_matters, result_eq
+from nl2sql.eval.score import official_sql
+from nl2sql.eval.score_ties import result_eq_up_to_ties
 
 Outcome = Literal["right", "wrong", "abstained", "declined", "false_answer"]
 Generate = Callable[[str, SemanticModel, Sequence[tuple[str, str | None]]], Candidate]
@@ -66,7 +67,7 @@ def same_result(con: duckdb.DuckDBPyConnection, gold_sql: str, sql: str) -> bool
         got = con.execute(official_sql(sql, predicted=True)).fetchall()
     except duckdb.Error:
         return False
-    return result_eq(gold, got, ordered=order_matters(gold_official))
+    return result_eq_up_to_ties(gold, got, gold_official)
 
 
 def demo(db: Path, overlay: Path | None = None) -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:

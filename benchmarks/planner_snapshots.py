@@ -19,7 +19,8 @@ import duckdb
 import yaml
 
 from catalog_semantics.model import SemanticModel
-from nl2sql.eval.score import official_sql, order_matters, result_eq
+from nl2sql.eval.score import official_sql
+from nl2sql.eval.score_ties import result_eq_up_to_ties
 from nl2sql.planner import plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +76,7 @@ def outcome(q: dict[str, object], model: SemanticModel, con: duckdb.DuckDBPyConn
         got = con.execute(official_sql(cand.sql, predicted=True)).fetchall()
     except duckdb.Error:
         return "wrong", cand.sql
-    return ("right" if result_eq(gold, got, ordered=order_matters(gold_sql)) else "wrong"), cand.sql
+    return ("right" if result_eq_up_to_ties(gold, got, gold_sql) else "wrong"), cand.sql
 
 
 def main() -> None:
