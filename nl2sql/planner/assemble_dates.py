@@ -86,7 +86,7 @@ class DatedAssembler(AssemblerBase):
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
         named = {h for stem in self.r.free_words if stem not in STOPWORDS     # "in" of "in_service_since"
                  for h in self.lex.date_names.get(_verb_of(stem), ()) if not self._names_other_table(stem, h[0], base)
-                 } or self._verb_dates()
+                 and not (h[0] != base and stem in self._metric_words())} or self._verb_dates()
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
         sibling = self._sibling_dates()
@@ -111,6 +111,13 @@ class DatedAssembler(AssemblerBase):
             if len(tables) > 1:
                 return None
         return None
+
+    def _metric_words(self) -> frozenset[str]:
+        """Stems of the names of the metrics the question asks for: "rent" of "rent collected" names the
+        payments' metric, not the rent invoices' billing month; such a word names a date of the metric's own
+        table only ("late delivery rate" the line items' receipt date)."""
+        names = [self.lex.metrics[m.metric] for m in self.r.measures if m.kind == "metric" and m.metric in self.lex.metrics]
+        return frozenset(stem(w) for m in names for phrase in (m.name, *m.synonyms) for w in words(phrase))
 
     def _names_other_table(self, stem: str, table: str, base: str) -> bool:
         """'top members by ticket revenue in 2024': 'member' names the members (grouped by), not the date

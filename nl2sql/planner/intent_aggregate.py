@@ -205,6 +205,10 @@ class AggregateSteps(MeasureGuards):
             # "how many pounds" of a column stored as text: a total, which needs its type (overlay `type:`)
             raise NotUnderstood("That amount is stored as text; adding it up needs its type (overlay “type:”).",
                                 (word,))
+        if fn == "count" and not distinct and c.column in info.dates:
+            # "how many move-outs" names the event by its date: the rows it happened to, not distinct dates
+            raise NotUnderstood(f"{c.column} is a date: counting it counts events, not distinct dates; name what "
+                                "to count.", (word, c.column))
         if fn == "count" or c.column in info.keys:
             if fn not in ("count",) and c.column in info.keys:
                 raise NotUnderstood("Identifiers can be counted, not added up.", (word,))

@@ -52,6 +52,8 @@ class RankingSteps(AggregateSteps):
             # "the most units in stock": a total (the metric), not the largest single value
             target = self._target(k, "" if counting else "max" if desc else "min")
         if target is None:
+            target = self._measure_before(j)
+        if target is None:
             raise NotUnderstood("I could not tell what is highest or lowest.", (self.seq[j].text,))
         counting = self.seq[j].text.lower() in ("most", "fewest", "least", "the most", "the fewest")
         if target[0] == "table" and not counting:
@@ -62,6 +64,21 @@ class RankingSteps(AggregateSteps):
                 self.r.limit = 1
             return
         self.r.extremes.append((desc, target, j))
+
+    def _measure_before(self, j: int) -> Target | None:
+        """'in which year was revenue highest': the superlative said after its measure, the question ending
+        there or going on with a period; the measure just read is what is highest."""
+        after = self.at(j + 1)
+        if after is not None and not after.has("stop", "date_cmp") and after.kind not in ("number", "date"):
+            return None
+        k = j - 1
+        while (it := self.at(k)) is not None and it.kind == "cue" and it.has("stop"):
+            k -= 1
+        before = self.at(k)
+        if before is None or before.kind != "concept" or k not in self.used or not self.r.measures \
+                or self.r.measures[-1].hidden:
+            return None
+        return ("measure", len(self.r.measures) - 1)
 
     def _adjective_target(self, j: int) -> tuple[bool, Target] | None:
         """'the oldest singer', 'the 10 most expensive parts': the degree adjective names the column."""

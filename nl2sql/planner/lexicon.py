@@ -26,6 +26,7 @@ from nl2sql.planner.lexicon_names import (
     _table_info,
     code_list,
     comment_examples,
+    verb_phrasings,
 )
 from nl2sql.planner.counting import count_nouns, implied_defaults
 from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports them from here
@@ -134,6 +135,8 @@ def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
                 continue    # "number of employees" counts the table's rows, under its implied default
             _add(lex.names, tuple(words(phrase)), concept)
             for variant in counting_phrasings(tuple(words(phrase))) if _counts(m, model.dialect) else ():
+                _add(lex.names, variant, concept)
+            for variant in verb_phrasings(tuple(words(phrase))):     # "how much rent did we collect"
                 _add(lex.names, variant, concept)
     for f in (*model.filters, *_flag_filters(model)):
         lex.filters.setdefault(f.name, f)

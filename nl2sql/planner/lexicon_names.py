@@ -210,3 +210,18 @@ def _comment_phrases(comment: str | None, *, table: bool) -> list[tuple[str, ...
     if 1 <= len(paren) <= 3:
         out.append(paren)
     return [p for p in out if not (len(p) == 1 and p[0] in COMMENT_STOP)]
+
+
+def verb_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """A metric named by nouns and a participle, asked with the verb after an auxiliary (vocabulary.yaml
+    ``metric_phrasings.verb_auxiliaries``); names match on stems, so "collect" meets "collected".
+
+    >>> verb_phrasings(("rent", "collected"))[:2]
+    (('rent', 'did', 'we', 'collected'), ('rent', 'do', 'we', 'collected'))
+    >>> verb_phrasings(("total", "revenue"))
+    ()
+    """
+    if len(phrase) < 2 or len(phrase[-1]) < 5 or not phrase[-1].endswith("ed"):
+        return ()
+    return tuple((*phrase[:-1], *words(aux), phrase[-1]) for aux in word_list("metric_phrasings", "verb_auxiliaries"))
+

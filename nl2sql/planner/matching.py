@@ -7,6 +7,8 @@ corrected to a model word one typo away ("germny" -> "germany": spelling.py).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -86,8 +88,11 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             items.append(Item("cue", i, i + 1, tok.text, cues=_symbol_cues(tok.text)))
         elif tok.word in STOPWORDS and tok.word not in _meaningful():
             items.append(Item("cue", i, i + 1, tok.text, cues=(Cue("stop"),)))
+        elif items and tok.stem in _column_heads() and any(c.kind == "column" for c in items[-1].concepts):
+            last = items.pop()           # "priority level": the column, its head word adding nothing
+            items.append(dataclasses.replace(last, end=i + 1, text=f"{last.text} {tok.text}"))
         else:
-            items.append(Item("unknown", i, i + 1, tok.text))
+            items.append(Item("unknown", i, i + 1, tok.word if tok.fuzzy else tok.text))   # "recieved" read as "received"
         i += 1
     return items
 
@@ -114,6 +119,12 @@ def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:
     if i == 0 or tok.kind != "word" or len(tok.text) != 1 or not tok.text.isupper() or tok.text == "I":
         return ()
     return tuple(lex.letters.get(tok.word, ()))
+
+
+@functools.cache
+def _column_heads() -> frozenset[str]:
+    """Words said after a column's name that add nothing to it (vocabulary.yaml ``column_heads``)."""
+    return frozenset(stem(w) for w in word_list("column_heads"))
 
 
 def _meaningful() -> frozenset[str]:

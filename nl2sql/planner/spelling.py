@@ -32,13 +32,26 @@ def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
     else:
         # one edit (two from ten letters): "conducted" must not become "conductor"
         limit = 1 if len(tok.word) < 10 else 2
-        close = [w for w in known if w[0] == tok.word[0] and abs(len(w) - len(tok.word)) <= limit
-                 and min(edit_distance(tok.word, w, limit), edit_distance(tok.singular, w, limit)) <= limit]
+        close = [w for w in known if w[0] == tok.word[0] and _near(tok, w, limit)]
     if len(close) > 1 and nxt is not None and nxt.kind == "word":
         close = [w for w in close if (stem(w), nxt.stem) in lex.names]
     if len(close) != 1:
         return tok
-    return replace(tok, word=close[0], stem=stem(close[0]), fuzzy=True)
+    word = close[0]
+    if tok.word.startswith(tok.stem) and not _near_word(tok, word, 2):      # matched on the stem: keep the ending
+        word += tok.word[len(tok.stem):]
+    return replace(tok, word=word, stem=stem(word), fuzzy=True)
+
+
+def _near(tok: Token, known: str, limit: int) -> bool:
+    """A known word (or stem: the index keeps "receiv", so "recieved" is a swap away from its stem) within
+    ``limit`` edits of the word, its singular, or, from five letters, its stem."""
+    return _near_word(tok, known, limit) or len(tok.stem) >= 5 and edit_distance(tok.stem, known, limit) <= limit
+
+
+def _near_word(tok: Token, known: str, limit: int) -> bool:
+    return abs(len(known) - len(tok.word)) <= limit and min(
+        edit_distance(tok.word, known, limit), edit_distance(tok.singular, known, limit)) <= limit
 
 
 def _cue_vocab() -> dict[str, set[str]]:
