@@ -7,6 +7,10 @@ written blind from the issue's one-line spec by a helper who never saw the LLM p
 sqlglot edits, replies cut wherever the token budget ends (sometimes right after a complete wrong query), prose.
 ``--stub d`` (tests/imperfect_llm_d.py): also blind; its own process (so ``--server`` does not apply), hardness-set
 gold odds, per-question mistake habits, cuts mid-query, before a clause or after the query, questions back.
+``--stub e`` (tests/imperfect_llm_e.py): also blind; per-question profile (hardness-set gold odds, a habitual wrong
+query that can out-vote gold, slips checked against the database to really be wrong, a made-up column fixed on
+repair, questions back, refusals), greedy at temperature 0 and hotter samples more varied, repeated requests at
+temperature > 0 differing, cuts that spill into the query, ramble, think past the budget or loop.
 
 ``--server`` says how the server draws its replies (tests/server_behaviours.py), so selection is also measured
 against servers unlike the two stubs: ``indexed`` (each choice of a request drawn by its index, the stubs' own
@@ -14,7 +18,7 @@ way), ``ignore-n`` (the same, one choice whatever ``n`` asks), ``per-request`` (
 identical requests get identical replies), ``per-request-one`` (that, one choice a request), ``per-prompt`` (a
 draw per messages alone: every choice of a request the same, seed and temperature ignored).
 
-    NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--stub a|b|c|d] [--seed 7] [--limit N]
+    NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--stub a|b|c|d|e] [--seed 7] [--limit N]
         [--server indexed|ignore-n|per-request|per-request-one|per-prompt]
     ... candidates_spider.py --candidates 1,5 --p-gold 1 --p-cut 0      # the perfect oracle: must be 100%
     ... candidates_spider.py --candidates 5 --judge 0.8     # NL2SQL_LLM_SELECTION on, a judge right 80% of the time
@@ -46,6 +50,7 @@ from tests.imperfect_llm import ImperfectModel
 from tests.imperfect_llm_b import ImperfectModelB, load
 from tests.imperfect_llm_c import ImperfectModelC, load_spider
 from tests.imperfect_llm_d import StubProcess
+from tests.imperfect_llm_e import ImperfectModelE
 from tests.selection_judge import Judge
 from tests.server_behaviours import SERVERS, server_for
 
@@ -69,7 +74,7 @@ def main() -> None:
     parser.add_argument("--candidates", default="1,5")
     parser.add_argument("--p-gold", type=float, default=0.45, help="1 with --p-cut 0: the perfect oracle")
     parser.add_argument("--p-cut", type=float, default=0.15)
-    parser.add_argument("--stub", choices=("a", "b", "c", "d"), default="a", help="which imperfect model (see above)")
+    parser.add_argument("--stub", choices=("a", "b", "c", "d", "e"), default="a", help="which imperfect model (see above)")
     parser.add_argument("--server", choices=SERVERS, default="indexed", help="how the server draws (see above)")
     parser.add_argument("--judge", type=float, help="selection pass on, judged right with this probability")
     parser.add_argument("--max-candidates", type=int, help="NL2SQL_LLM_MAX_CANDIDATES (default: its own, 3 x N)")
@@ -82,12 +87,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cuts = Path(tmp) / "cuts.jsonl"
         if args.stub == "a":
-            model: ImperfectModel | ImperfectModelB | ImperfectModelC | None = ImperfectModel(
+            model: ImperfectModel | ImperfectModelB | ImperfectModelC | ImperfectModelE | None = ImperfectModel(
                 gold, seed=args.seed, p_gold=args.p_gold, p_cut=args.p_cut, cut_log=cuts)
         elif args.stub == "b":
             model = ImperfectModelB(*load(spider), seed=args.seed, cut_log=cuts)
         elif args.stub == "c":
             model = ImperfectModelC(*load_spider(spider), seed=args.seed, log=cuts)
+        elif args.stub == "e":          # the cache-like server kinds need a reply that is a function of the body
+            model = ImperfectModelE.from_spider(spider, seed=args.seed, log=cuts,
+                                                repeats_vary=args.server in ("indexed", "ignore-n"))
         else:
             model = None        # stub d runs as its own process; the selection judge wraps the in-process stubs
         judge = Judge(model, spider, p_right=args.judge, seed=args.seed) \
