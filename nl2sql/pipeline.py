@@ -16,38 +16,22 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.scope import Principal, scope_model, split_schema_choice, visible_queries, within
 from nl2sql import audit, tracing
 from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
-from nl2sql.errors import (
-    ConfigError,
-    GuardRejected,
-    LlmReplyError,
-    LlmUnavailable,
-    QueryTimeout,
-    QuestionError,
-    UserFacingError,
-)
-from nl2sql.llm.examples import pool_of, render_examples, select_examples
+from nl2sql.errors import ConfigError, GuardRejected, QuestionError, UserFacingError
+from nl2sql.generator_run import run_generator
+from nl2sql.generators import Generator, History, LlmGenerator, OfflineGenerator, VerifiedGenerator
 from nl2sql.llm.followup import link_conversation
-from nl2sql.generators import (
-    Generator,
-    History,
-    LlmGenerator,
-    OfflineGenerator,
-    VerifiedGenerator,
-    repair_text,
-)
+from nl2sql.llm.inputs import LlmInputs
 from nl2sql.guard import policy_for_model
 from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, clarify, failed, present, schema_choices
 from nl2sql.ports import LlmClient, Warehouse
-from nl2sql.llm.prompt_schema import llm_view, question_hints, schema_context
 from nl2sql.query_tags import tagged
 from nl2sql.running import Ran, Runner, Timer
 from nl2sql.settings import Settings
@@ -102,10 +86,11 @@ class Assistant:
         self.feedback = feedback
         self.examples = tuple(examples)
         self.policy = policy_for_model(self.model, max_rows=self.settings.max_rows, dialect=warehouse.dialect)
-        self._llm_view: SemanticModel | None = None     # the model as the LLM's schema, built on first use
         # Distinct text values of the whole model, read on first LLM use and shared by every principal's
-        # assistant; hits on tables a principal may not read are dropped in ``_hints``.
+        # assistant; hits on tables a principal may not read are dropped in ``LlmInputs.hints``.
         self._values = value_index or CachedValueIndex(model, warehouse, self.settings.resolved_data_dir())
+        self.llm_inputs = LlmInputs(self.model, self.settings, feedback=feedback, examples=self.examples,
+                                 values=self._values)
         # Off where the caller passes unanswered turns itself and one assistant serves many users (the app):
         # two users with the same history must never see each other's questions.
         self.remember_unanswered = remember_unanswered
@@ -207,33 +192,12 @@ class Assistant:
                 made.append(OfflineGenerator(self.model))
             elif name == "llm" and self.llm is not None:
                 made.append(LlmGenerator(
-                    self.llm, self.model, render=self._render, max_rows=self.settings.max_rows,
+                    self.llm, self.model, render=self.llm_inputs.render, max_rows=self.settings.max_rows,
                     candidates=self.settings.llm_candidates, max_retries=self.settings.max_repairs,
-                    scrub_values=not self.settings.send_data_to_llm, hints=self._hints,
-                    today=lambda: datetime.date.today().isoformat(), examples=self._examples,
+                    scrub_values=not self.settings.send_data_to_llm, hints=self.llm_inputs.hints,
+                    today=lambda: datetime.date.today().isoformat(), examples=self.llm_inputs.examples,
                 ))
         return tuple(made)
-
-    def _render(self, linked: LinkedSchema) -> str:
-        # Instructions go in the system message (prompt.py), not twice; synonyms go in the hints.
-        if self._llm_view is None:
-            self._llm_view = llm_view(self.model)
-        return schema_context(self._llm_view, linked, budget_tokens=self.settings.context_token_budget,
-                              include_values=self.settings.send_data_to_llm)
-
-    def _examples(self, question: str) -> str:
-        """Few-shot examples by similarity from the verified queries (overlay and promoted) and ``examples``."""
-        promoted = self.feedback.verified_queries() if self.feedback is not None else ()
-        verified = (*self.model.verified_queries, *visible_queries(promoted, self.model))
-        pool = pool_of([*((v.question, v.sql) for v in verified), *self.examples])
-        return render_examples(select_examples(question, pool, self.model))
-
-    def _hints(self, question: str, linked: LinkedSchema) -> str:
-        visible = {t.name.lower() for t in self.model.tables}
-        hits = tuple(h for h in self._values.get().match(question) if h.table.lower() in visible) \
-            if self.settings.send_data_to_llm else ()
-        return question_hints(self.model, question, linked, include_values=self.settings.send_data_to_llm,
-                              value_hits=hits)
 
     def _answer(self, question: str, history: History, order: tuple[GeneratorName, ...], timer: Timer) -> Answer:
         if "llm" in order and self.llm is None and self.settings.generator == "llm":
@@ -255,7 +219,8 @@ class Assistant:
                 asking = schema_choices(question, linked.ties)
                 attempts.append(Attempt("none", None, "clarify", asking.clarification))
                 return clarify(question, asking, attempts=tuple(attempts), linked_tables=linked_tables)
-            outcome = self._try(generator, question, history, linked, attempts, timer)
+            outcome = run_generator(generator, question, history, linked, attempts, timer, runner=self.runner,
+                                    selection=self.settings.llm_selection)
             context = getattr(generator, "context", None) or context
             if isinstance(outcome, Candidate) and outcome.clarifies:  # more than one reading, or the model asked
                 attempts.append(Attempt(outcome.generator, None, "clarify", outcome.clarification))
@@ -283,67 +248,3 @@ class Assistant:
                            cached_tokens=spent("cached_tokens"), reasoning_tokens=spent("reasoning_tokens"))
         return abstained(question, abstentions, attempts=tuple(attempts), linked_tables=linked_tables,
                          llm_configured=self.llm is not None)
-
-    def _try(self, generator: Generator, question: str, history: History, linked: LinkedSchema,
-             attempts: list[Attempt], timer: Timer) -> Ran | Candidate | UserFacingError:
-        """One generator: its candidates are guarded and run; the result most agree on wins (candidates.py);
-        when none ran, the last error goes back to a generator that can repair, while it has tries left.
-        Returns what ran, a clarifying or abstaining candidate, or the error that stopped it."""
-        name = generator.name
-        tracked = getattr(generator, "attempts", None)
-        with timer.step(name):
-            try:
-                candidates = generator.generate(question, history, linked)
-            except LlmReplyError as e:           # every reply unusable, even after asking again
-                return e
-            finally:
-                if tracked:
-                    attempts.extend(tracked)
-                    tracked.clear()
-        total: Callable[[Candidate], Candidate] = getattr(generator, "with_tokens", lambda c: c)
-        asking = next((c for c in candidates if c.clarifies), None)
-        if asking is not None and not any(c.sql for c in candidates):
-            return total(asking)
-        error: UserFacingError | None = None
-        repair = getattr(generator, "repair", None)
-        while True:
-            ran, last = self.runner.run_all(candidates, attempts, timer)
-            error = last or error
-            if ran and len(candidates) > 1 and repair is not None:
-                ran += self.runner.repair_failed(candidates, ran, repair, attempts, timer)
-            more, drawn = getattr(generator, "more", None), getattr(generator, "candidates", len(candidates))
-            if ran and drawn > 1 and more is not None:
-                written = [a.sql for a in attempts if a.generator == name and a.sql and a.outcome != "ran"]
-                try:
-                    ran += self.runner.widen(ran, drawn, more, attempts, timer,
-                                             evidence=[*written, *(r.candidate.sql or "" for _, r in ran)])
-                except (LlmReplyError, LlmUnavailable):
-                    pass                             # the samples drawn so far still vote
-                finally:
-                    if tracked:
-                        attempts.extend(tracked)
-                        tracked.clear()
-            if ran:
-                written = [a.sql for a in attempts if a.generator == name and a.sql and a.outcome != "ran"]
-                select = getattr(generator, "select", None) if self.settings.llm_selection else None
-                return self.runner.vote(ran, attempts, total, evidence=[*written, *(r.candidate.sql or "" for _, r in ran)],
-                                  select=select)
-            failed_one = next((c for c in reversed(candidates) if c.sql), None)
-            if failed_one is None or repair is None or error is None or isinstance(error, QueryTimeout):
-                break
-            with timer.step(name):
-                try:
-                    candidates = repair(failed_one, repair_text(error))
-                except LlmReplyError as e:
-                    return e
-                finally:
-                    if tracked:
-                        attempts.extend(tracked)
-                        tracked.clear()
-            if not candidates:
-                break
-        if error is not None:
-            return error
-        abstention = next((c for c in candidates if c.abstained), Candidate(name, None))
-        attempts.append(Attempt(name, None, "abstained", abstention.abstain_reason))
-        return total(abstention)
