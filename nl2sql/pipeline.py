@@ -2,9 +2,10 @@
 
 ``Assistant.ask`` never raises for something a user can act on: refusals, abstentions, LLM outages and
 warehouse errors come back as an ``Answer`` with a status and a friendly message. Generators are tried in
-order behind one seam (``generators.Generator``); each may propose several candidates, all guarded and run,
-and the result most of them agree on is the answer (``candidates.choose``). A generator that can repair
-(the LLM) gets the guard or warehouse error back, at most ``max_repairs`` times. The only state the
+order behind one seam (``generator_seam.Generator``), each by ``generator_run.run_generator``: it may propose
+several candidates, all guarded and run, and the result most of them agree on is the answer
+(``candidates.choose``); a generator that can repair (the LLM) gets the guard or warehouse error back, at most
+``max_repairs`` times. What did not answer is kept in ``tried.Tried``, which makes the Answer when none did. The only state the
 assistant keeps is the question it last could not answer per conversation (``nl2sql.unanswered``, behind a
 lock), so one instance serves many threads at once.
 """
@@ -23,17 +24,18 @@ from typing import TYPE_CHECKING
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.scope import Principal, scope_model, split_schema_choice, visible_queries, within
 from nl2sql import audit, tracing
-from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
-from nl2sql.errors import ConfigError, GuardRejected, QuestionError, UserFacingError
+from nl2sql.answer import Answer, Candidate, GeneratorName
+from nl2sql.errors import ConfigError, QuestionError, UserFacingError
 from nl2sql.generator_run import run_generator
 from nl2sql.generators import Generator, History, LlmGenerator, OfflineGenerator, VerifiedGenerator
 from nl2sql.llm.followup import link_conversation
 from nl2sql.llm.inputs import LlmInputs
 from nl2sql.guard import policy_for_model
-from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, clarify, failed, present, schema_choices
+from nl2sql.outcomes import NO_LLM_HINT, answered, failed, present, schema_choices
 from nl2sql.ports import LlmClient, Warehouse
 from nl2sql.query_tags import tagged
 from nl2sql.running import Ran, Runner, Timer
+from nl2sql.tried import Tried
 from nl2sql.settings import Settings
 from nl2sql.unanswered import KEEP, UnansweredMemory
 from nl2sql.llm.value_index import CachedValueIndex
@@ -200,6 +202,8 @@ class Assistant:
         return tuple(made)
 
     def _answer(self, question: str, history: History, order: tuple[GeneratorName, ...], timer: Timer) -> Answer:
+        """The steps after validation: schema choice → link → each generator in order (run_generator) → the
+        first result presented, or a question back, or what stopped them (``Tried``)."""
         if "llm" in order and self.llm is None and self.settings.generator == "llm":
             raise ConfigError("No language model is configured.", hint=NO_LLM_HINT)
         asked, schema = split_schema_choice(question)
@@ -207,44 +211,25 @@ class Assistant:
             return self.with_scope((f"{schema}.*",), within_current=True)._answer(asked, history, order, timer)
         with timer.step("link"):
             linked = link_conversation(self.model, question, history)
-        linked_tables = tuple(t.name for t in linked.tables)
-        attempts: list[Attempt] = []
-        abstentions: list[Candidate] = []
-        refusal: GuardRejected | None = None
-        failure: UserFacingError | None = None
-        context: str | None = None
+        tried = Tried(question, tuple(t.name for t in linked.tables))
         made = self.generators(order)
         for generator in made:
             if linked.ties and not history and generator.name != "verified":   # several schemas fit: ask which
-                asking = schema_choices(question, linked.ties)
-                attempts.append(Attempt("none", None, "clarify", asking.clarification))
-                return clarify(question, asking, attempts=tuple(attempts), linked_tables=linked_tables)
-            outcome = run_generator(generator, question, history, linked, attempts, timer, runner=self.runner,
+                return tried.clarify(schema_choices(question, linked.ties))
+            outcome = run_generator(generator, question, history, linked, tried.attempts, timer, runner=self.runner,
                                     selection=self.settings.llm_selection)
-            context = getattr(generator, "context", None) or context
+            tried.saw(generator)
+            if isinstance(outcome, Ran):
+                return self._present(outcome, tried, timer)
             if isinstance(outcome, Candidate) and outcome.clarifies:  # more than one reading, or the model asked
-                attempts.append(Attempt(outcome.generator, None, "clarify", outcome.clarification))
-                return clarify(question, outcome, attempts=tuple(attempts), linked_tables=linked_tables)
-            if isinstance(outcome, Candidate):
-                if outcome.generator != "verified":
-                    abstentions.append(outcome)
-            elif isinstance(outcome, Ran):
-                with timer.step("present"):
-                    explanation, chart = present(outcome.checked, outcome.result, self.model)
-                return answered(question, outcome.candidate, outcome.checked, outcome.result,
-                                explanation=explanation, chart=chart, attempts=tuple(attempts),
-                                linked_tables=linked_tables, context=context, model=self.model,
-                                probe=self.runner.probe if self.settings.answer_notes else None)
-            elif isinstance(outcome, GuardRejected):
-                refusal = outcome
-            elif isinstance(outcome, UserFacingError):
-                failure = outcome
-        stop = refusal if refusal is not None else failure
-        if stop is not None:
-            def spent(k: str) -> int:
-                return sum(getattr(g, k, 0) for g in made)
-            return replace(failed(question, stop), attempts=tuple(attempts), linked_tables=linked_tables,
-                           prompt_tokens=spent("prompt_tokens"), completion_tokens=spent("completion_tokens"),
-                           cached_tokens=spent("cached_tokens"), reasoning_tokens=spent("reasoning_tokens"))
-        return abstained(question, abstentions, attempts=tuple(attempts), linked_tables=linked_tables,
-                         llm_configured=self.llm is not None)
+                return tried.clarify(outcome)
+            tried.note(outcome)
+        return tried.unanswered(made, llm_configured=self.llm is not None)
+
+    def _present(self, ran: Ran, tried: Tried, timer: Timer) -> Answer:
+        """The answer: the result that ran, with its explanation, chart and the record of what was tried."""
+        with timer.step("present"):
+            explanation, chart = present(ran.checked, ran.result, self.model)
+        return answered(tried.question, ran.candidate, ran.checked, ran.result, explanation=explanation, chart=chart,
+                        attempts=tuple(tried.attempts), linked_tables=tried.linked_tables, context=tried.context,
+                        model=self.model, probe=self.runner.probe if self.settings.answer_notes else None)
