@@ -10,9 +10,10 @@ attributes), which those libraries' tokenisers do not, and the catalog changes t
 indexes only support by rebuilding. What we need is small: postings as numpy arrays and one scatter-add per
 question term, so the per-question cost is a vectorised scan of one float per table.
 
-The index is built once per model object (kept in memory) and, for catalogs of at least ``DISK_CACHE_FROM``
-tables, cached on disk under ``$NL2SQL_DATA_DIR/link_index/`` with one fingerprint per table: when tables
-change, only their entries are recomputed and the postings (cheap) rebuilt.
+Each table's own terms (``link_terms.py``) are combined here. The index is built once per model object (kept
+in memory) and, for catalogs of at least ``DISK_CACHE_FROM`` tables, cached on disk under
+``$NL2SQL_DATA_DIR/link_index/`` with one fingerprint per table: when tables change, only their entries are
+recomputed and the postings (cheap) rebuilt.
 """
 
 from __future__ import annotations
@@ -30,36 +31,14 @@ from typing import TypedDict
 import numpy as np
 
 from catalog_semantics.join_paths import join_graph
+from catalog_semantics.link_terms import TableTerms, ValueEntry, table_terms
 from catalog_semantics.model import SemanticModel, Table
-from catalog_semantics.text import STOPWORDS, is_text_type, plain_words, stem, words
+from catalog_semantics.text import stem, words
 
 DISK_CACHE_FROM = 300                          # tables; smaller models index in well under 100 ms
 _FORMAT = 6                                    # bump when the cached layout or the weights change
 _K1, _B = 1.2, 0.5                             # BM25: term saturation; mild length normalisation (wide tables)
 _SCHEMAS_KEPT = 10                             # schemas whose every table joins the shortlist
-_FIELD_WEIGHT = {"name": 3.0, "column": 1.0, "comment": 0.4, "value": 0.6}
-
-
-@dataclass(frozen=True)
-class ValueEntry:
-    table: str
-    column: str
-    value: str
-    words: tuple[str, ...]
-    vocabulary: bool = False                   # from the column's value vocabulary (big catalogs only)
-
-
-@dataclass(frozen=True)
-class TableTerms:
-    """Everything the index needs from one table, derived from it alone (so it can be cached per table)."""
-
-    name: str
-    schema: str                                # "catalog.schema"; tables of one schema are linked together
-    df_stems: frozenset[str]                   # name and column-name stems: the detailed scorer's word rarity
-    vocabulary: frozenset[str]                 # stems of every name, synonym and comment word
-    values: tuple[ValueEntry, ...]
-    open_text: bool                            # a text column too varied to sample (names, cities)
-    terms: tuple[tuple[str, float], ...]       # retrieval term -> field-weighted frequency
 
 
 @dataclass(frozen=True)
@@ -131,39 +110,6 @@ class Retrieval:
     whole_schemas: tuple[str, ...]             # the best-covering schemas, best first
     coverage: np.ndarray                       # schema id -> its coverage of the question's words, 1.0 best
 
-
-def table_terms(table: Table) -> TableTerms:
-    name_stems = {stem(w) for w in words(table.name)}
-    df_stems = frozenset({stem(w) for c in table.columns for w in words(c.name)} | name_stems)
-    vocabulary = frozenset(stem(w) for text in _texts(table) for w in words(text))
-    values = []
-    for c in table.columns:
-        for v, from_vocabulary in [*((v, False) for v in c.sample_values), *((v, True) for v in c.value_vocabulary)]:
-            vw = plain_words(v)
-            if any(len(w) >= 2 and not w.isdigit() for w in vw) and not all(w in STOPWORDS for w in vw):
-                values.append(ValueEntry(table.name, c.name, v, vw, from_vocabulary))
-    open_text = any(is_text_type(c.type) and not c.sample_values and not c.is_primary_key for c in table.columns)
-    tf: dict[str, float] = {}
-
-    def add(text: str, field: str, split: bool = True) -> None:
-        for w in (words(text) if split else plain_words(text)):
-            if len(w) > 1 and not w.isdigit() and w not in STOPWORDS:
-                s = stem(w)
-                tf[s] = tf.get(s, 0.0) + _FIELD_WEIGHT[field]
-
-    for text in (table.name, *table.synonyms):
-        add(text, "name")
-    for c in table.columns:
-        for text in (c.name, *c.synonyms):
-            add(text, "column")
-        if c.comment:
-            add(c.comment, "comment")
-        for word in sorted({w for v in (*c.sample_values, *c.value_vocabulary) for w in plain_words(v)}):
-            add(word, "value", split=False)
-    if table.comment:
-        add(table.comment, "comment")
-    schema = ".".join(p for p in (table.catalog, table.schema) if p)
-    return TableTerms(table.name, schema, df_stems, vocabulary, tuple(values), open_text, tuple(sorted(tf.items())))
 
 
 def build_index(tables: list[TableTerms], model: SemanticModel) -> LinkIndex:
@@ -249,10 +195,6 @@ def _postings(tables: list[TableTerms]) -> _Postings:
     return {"postings": postings, "term_shape": {k: tuple(v) for k, v in shape.items()},
             "term_grams": {k: tuple(sorted(set(v))) for k, v in grams.items()}}
 
-
-def _texts(table: Table) -> tuple[str, ...]:
-    return (table.name, table.comment or "", *table.synonyms,
-            *(x for c in table.columns for x in (c.name, c.comment or "", *c.synonyms)))
 
 
 # ------------------------------------------------------------------------------------------ caching

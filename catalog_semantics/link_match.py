@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from catalog_semantics.link_index import LinkIndex, ValueEntry
+from catalog_semantics.link_index import LinkIndex
+from catalog_semantics.link_terms import ValueEntry
 from catalog_semantics.model import Column
 from catalog_semantics.text import (
     OPERATOR_WORDS, ORDERING, STOPWORDS, fold, implied_stems, plain_words, proper_nouns, stem, typo_match, words,

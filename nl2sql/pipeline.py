@@ -2,9 +2,10 @@
 
 ``Assistant.ask`` never raises for something a user can act on: refusals, abstentions, LLM outages and
 warehouse errors come back as an ``Answer`` with a status and a friendly message. Generators are tried in
-order behind one seam (``generators.Generator``); each may propose several candidates, all guarded and run,
-and the result most of them agree on is the answer (``candidates.choose``). A generator that can repair
-(the LLM) gets the guard or warehouse error back, at most ``max_repairs`` times. The only state the
+order behind one seam (``generator_seam.Generator``), each by ``generator_run.run_generator``: it may propose
+several candidates, all guarded and run, and the result most of them agree on is the answer
+(``candidates.choose``); a generator that can repair (the LLM) gets the guard or warehouse error back, at most
+``max_repairs`` times. What did not answer is kept in ``tried.Tried``, which makes the Answer when none did. The only state the
 assistant keeps is the question it last could not answer per conversation (``nl2sql.unanswered``, behind a
 lock), so one instance serves many threads at once.
 """
@@ -16,40 +17,25 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.scope import Principal, scope_model, split_schema_choice, visible_queries, within
 from nl2sql import audit, tracing
-from nl2sql.answer import Answer, Attempt, Candidate, GeneratorName
-from nl2sql.errors import (
-    ConfigError,
-    GuardRejected,
-    LlmReplyError,
-    LlmUnavailable,
-    QueryTimeout,
-    QuestionError,
-    UserFacingError,
-)
-from nl2sql.llm.examples import pool_of, render_examples, select_examples
+from nl2sql.answer import Answer, Candidate, GeneratorName
+from nl2sql.errors import ConfigError, QuestionError, UserFacingError
+from nl2sql.generator_run import run_generator
+from nl2sql.generators import Generator, History, LlmGenerator, OfflineGenerator, VerifiedGenerator
 from nl2sql.llm.followup import link_conversation
-from nl2sql.generators import (
-    Generator,
-    History,
-    LlmGenerator,
-    OfflineGenerator,
-    VerifiedGenerator,
-    repair_text,
-)
+from nl2sql.llm.inputs import LlmInputs
 from nl2sql.guard import policy_for_model
-from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, clarify, failed, present, schema_choices
+from nl2sql.outcomes import NO_LLM_HINT, answered, failed, present, schema_choices
 from nl2sql.ports import LlmClient, Warehouse
-from nl2sql.llm.prompt_schema import llm_view, question_hints, schema_context
 from nl2sql.query_tags import tagged
 from nl2sql.running import Ran, Runner, Timer
+from nl2sql.tried import Tried
 from nl2sql.settings import Settings
 from nl2sql.unanswered import KEEP, UnansweredMemory
 from nl2sql.llm.value_index import CachedValueIndex
@@ -102,10 +88,11 @@ class Assistant:
         self.feedback = feedback
         self.examples = tuple(examples)
         self.policy = policy_for_model(self.model, max_rows=self.settings.max_rows, dialect=warehouse.dialect)
-        self._llm_view: SemanticModel | None = None     # the model as the LLM's schema, built on first use
         # Distinct text values of the whole model, read on first LLM use and shared by every principal's
-        # assistant; hits on tables a principal may not read are dropped in ``_hints``.
+        # assistant; hits on tables a principal may not read are dropped in ``LlmInputs.hints``.
         self._values = value_index or CachedValueIndex(model, warehouse, self.settings.resolved_data_dir())
+        self.llm_inputs = LlmInputs(self.model, self.settings, feedback=feedback, examples=self.examples,
+                                 values=self._values)
         # Off where the caller passes unanswered turns itself and one assistant serves many users (the app):
         # two users with the same history must never see each other's questions.
         self.remember_unanswered = remember_unanswered
@@ -207,35 +194,16 @@ class Assistant:
                 made.append(OfflineGenerator(self.model))
             elif name == "llm" and self.llm is not None:
                 made.append(LlmGenerator(
-                    self.llm, self.model, render=self._render, max_rows=self.settings.max_rows,
+                    self.llm, self.model, render=self.llm_inputs.render, max_rows=self.settings.max_rows,
                     candidates=self.settings.llm_candidates, max_retries=self.settings.max_repairs,
-                    scrub_values=not self.settings.send_data_to_llm, hints=self._hints,
-                    today=lambda: datetime.date.today().isoformat(), examples=self._examples,
+                    scrub_values=not self.settings.send_data_to_llm, hints=self.llm_inputs.hints,
+                    today=lambda: datetime.date.today().isoformat(), examples=self.llm_inputs.examples,
                 ))
         return tuple(made)
 
-    def _render(self, linked: LinkedSchema) -> str:
-        # Instructions go in the system message (prompt.py), not twice; synonyms go in the hints.
-        if self._llm_view is None:
-            self._llm_view = llm_view(self.model)
-        return schema_context(self._llm_view, linked, budget_tokens=self.settings.context_token_budget,
-                              include_values=self.settings.send_data_to_llm)
-
-    def _examples(self, question: str) -> str:
-        """Few-shot examples by similarity from the verified queries (overlay and promoted) and ``examples``."""
-        promoted = self.feedback.verified_queries() if self.feedback is not None else ()
-        verified = (*self.model.verified_queries, *visible_queries(promoted, self.model))
-        pool = pool_of([*((v.question, v.sql) for v in verified), *self.examples])
-        return render_examples(select_examples(question, pool, self.model))
-
-    def _hints(self, question: str, linked: LinkedSchema) -> str:
-        visible = {t.name.lower() for t in self.model.tables}
-        hits = tuple(h for h in self._values.get().match(question) if h.table.lower() in visible) \
-            if self.settings.send_data_to_llm else ()
-        return question_hints(self.model, question, linked, include_values=self.settings.send_data_to_llm,
-                              value_hits=hits)
-
     def _answer(self, question: str, history: History, order: tuple[GeneratorName, ...], timer: Timer) -> Answer:
+        """The steps after validation: schema choice → link → each generator in order (run_generator) → the
+        first result presented, or a question back, or what stopped them (``Tried``)."""
         if "llm" in order and self.llm is None and self.settings.generator == "llm":
             raise ConfigError("No language model is configured.", hint=NO_LLM_HINT)
         asked, schema = split_schema_choice(question)
@@ -243,107 +211,25 @@ class Assistant:
             return self.with_scope((f"{schema}.*",), within_current=True)._answer(asked, history, order, timer)
         with timer.step("link"):
             linked = link_conversation(self.model, question, history)
-        linked_tables = tuple(t.name for t in linked.tables)
-        attempts: list[Attempt] = []
-        abstentions: list[Candidate] = []
-        refusal: GuardRejected | None = None
-        failure: UserFacingError | None = None
-        context: str | None = None
+        tried = Tried(question, tuple(t.name for t in linked.tables))
         made = self.generators(order)
         for generator in made:
             if linked.ties and not history and generator.name != "verified":   # several schemas fit: ask which
-                asking = schema_choices(question, linked.ties)
-                attempts.append(Attempt("none", None, "clarify", asking.clarification))
-                return clarify(question, asking, attempts=tuple(attempts), linked_tables=linked_tables)
-            outcome = self._try(generator, question, history, linked, attempts, timer)
-            context = getattr(generator, "context", None) or context
+                return tried.clarify(schema_choices(question, linked.ties))
+            outcome = run_generator(generator, question, history, linked, tried.attempts, timer, runner=self.runner,
+                                    selection=self.settings.llm_selection)
+            tried.saw(generator)
+            if isinstance(outcome, Ran):
+                return self._present(outcome, tried, timer)
             if isinstance(outcome, Candidate) and outcome.clarifies:  # more than one reading, or the model asked
-                attempts.append(Attempt(outcome.generator, None, "clarify", outcome.clarification))
-                return clarify(question, outcome, attempts=tuple(attempts), linked_tables=linked_tables)
-            if isinstance(outcome, Candidate):
-                if outcome.generator != "verified":
-                    abstentions.append(outcome)
-            elif isinstance(outcome, Ran):
-                with timer.step("present"):
-                    explanation, chart = present(outcome.checked, outcome.result, self.model)
-                return answered(question, outcome.candidate, outcome.checked, outcome.result,
-                                explanation=explanation, chart=chart, attempts=tuple(attempts),
-                                linked_tables=linked_tables, context=context, model=self.model,
-                                probe=self.runner.probe if self.settings.answer_notes else None)
-            elif isinstance(outcome, GuardRejected):
-                refusal = outcome
-            elif isinstance(outcome, UserFacingError):
-                failure = outcome
-        stop = refusal if refusal is not None else failure
-        if stop is not None:
-            def spent(k: str) -> int:
-                return sum(getattr(g, k, 0) for g in made)
-            return replace(failed(question, stop), attempts=tuple(attempts), linked_tables=linked_tables,
-                           prompt_tokens=spent("prompt_tokens"), completion_tokens=spent("completion_tokens"),
-                           cached_tokens=spent("cached_tokens"), reasoning_tokens=spent("reasoning_tokens"))
-        return abstained(question, abstentions, attempts=tuple(attempts), linked_tables=linked_tables,
-                         llm_configured=self.llm is not None)
+                return tried.clarify(outcome)
+            tried.note(outcome)
+        return tried.unanswered(made, llm_configured=self.llm is not None)
 
-    def _try(self, generator: Generator, question: str, history: History, linked: LinkedSchema,
-             attempts: list[Attempt], timer: Timer) -> Ran | Candidate | UserFacingError:
-        """One generator: its candidates are guarded and run; the result most agree on wins (candidates.py);
-        when none ran, the last error goes back to a generator that can repair, while it has tries left.
-        Returns what ran, a clarifying or abstaining candidate, or the error that stopped it."""
-        name = generator.name
-        tracked = getattr(generator, "attempts", None)
-        with timer.step(name):
-            try:
-                candidates = generator.generate(question, history, linked)
-            except LlmReplyError as e:           # every reply unusable, even after asking again
-                return e
-            finally:
-                if tracked:
-                    attempts.extend(tracked)
-                    tracked.clear()
-        total: Callable[[Candidate], Candidate] = getattr(generator, "with_tokens", lambda c: c)
-        asking = next((c for c in candidates if c.clarifies), None)
-        if asking is not None and not any(c.sql for c in candidates):
-            return total(asking)
-        error: UserFacingError | None = None
-        repair = getattr(generator, "repair", None)
-        while True:
-            ran, last = self.runner.run_all(candidates, attempts, timer)
-            error = last or error
-            if ran and len(candidates) > 1 and repair is not None:
-                ran += self.runner.repair_failed(candidates, ran, repair, attempts, timer)
-            more, drawn = getattr(generator, "more", None), getattr(generator, "candidates", len(candidates))
-            if ran and drawn > 1 and more is not None:
-                written = [a.sql for a in attempts if a.generator == name and a.sql and a.outcome != "ran"]
-                try:
-                    ran += self.runner.widen(ran, drawn, more, attempts, timer,
-                                             evidence=[*written, *(r.candidate.sql or "" for _, r in ran)])
-                except (LlmReplyError, LlmUnavailable):
-                    pass                             # the samples drawn so far still vote
-                finally:
-                    if tracked:
-                        attempts.extend(tracked)
-                        tracked.clear()
-            if ran:
-                written = [a.sql for a in attempts if a.generator == name and a.sql and a.outcome != "ran"]
-                select = getattr(generator, "select", None) if self.settings.llm_selection else None
-                return self.runner.vote(ran, attempts, total, evidence=[*written, *(r.candidate.sql or "" for _, r in ran)],
-                                  select=select)
-            failed_one = next((c for c in reversed(candidates) if c.sql), None)
-            if failed_one is None or repair is None or error is None or isinstance(error, QueryTimeout):
-                break
-            with timer.step(name):
-                try:
-                    candidates = repair(failed_one, repair_text(error))
-                except LlmReplyError as e:
-                    return e
-                finally:
-                    if tracked:
-                        attempts.extend(tracked)
-                        tracked.clear()
-            if not candidates:
-                break
-        if error is not None:
-            return error
-        abstention = next((c for c in candidates if c.abstained), Candidate(name, None))
-        attempts.append(Attempt(name, None, "abstained", abstention.abstain_reason))
-        return total(abstention)
+    def _present(self, ran: Ran, tried: Tried, timer: Timer) -> Answer:
+        """The answer: the result that ran, with its explanation, chart and the record of what was tried."""
+        with timer.step("present"):
+            explanation, chart = present(ran.checked, ran.result, self.model)
+        return answered(tried.question, ran.candidate, ran.checked, ran.result, explanation=explanation, chart=chart,
+                        attempts=tuple(tried.attempts), linked_tables=tried.linked_tables, context=tried.context,
+                        model=self.model, probe=self.runner.probe if self.settings.answer_notes else None)

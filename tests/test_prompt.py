@@ -157,8 +157,8 @@ def _demo_requests(demo_model, demo_warehouse, questions, **settings):  # type: 
     out = []
     for q in questions:
         linked = link_conversation(assistant.model, q)
-        out.append(build_llm_request(q, assistant.model, context=assistant._render(linked), max_rows=1000,
-                                     hints=assistant._hints(q, linked), today="2026-12-02"))
+        out.append(build_llm_request(q, assistant.model, context=assistant.llm_inputs.render(linked), max_rows=1000,
+                                     hints=assistant.llm_inputs.hints(q, linked), today="2026-12-02"))
     return out
 
 

@@ -4,5 +4,7 @@
 (the schema context, stable prefix first), ``examples`` (few-shot pairs chosen by similarity), ``value_index``
 (values named in the question, for hints), ``followup`` (tables a conversation needs), ``extract`` (SQL out of
 a reply, or the model's question or refusal), ``candidates`` (several candidates, chosen by their results).
-The HTTP client is the adapter ``nl2sql/adapters/openai_llm.py``; ``nl2sql/generators.py`` puts these together.
+``inputs`` gathers the context, examples and hints of one assistant; ``request`` and ``reply`` are one request
+and its reply read as a candidate; ``generator`` puts these together as the LLM generator. The HTTP client is
+the adapter ``nl2sql/adapters/openai_llm.py``.
 """
