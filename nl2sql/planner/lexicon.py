@@ -248,6 +248,9 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
             values = comment_examples(c.comment)     # 'e.g. ECONOMY ANODIZED STEEL' when none were sampled
     for v in values:
         _add_value(lex, info.key, col, v)
+    if not c.sample_values and col not in info.keys and _is_texty(c) and not _free_text(c.value_vocabulary):
+        for v in c.value_vocabulary:      # too many to show, their words still name rows ("BRASS parts")
+            _add_value_words(lex, info.key, col, tuple(singular(w) for w in words(v)))
     for code, label in (*_CODE_LABEL.findall(c.comment or ""), *coded):
         label_words = []
         for w in words(label):
@@ -262,13 +265,17 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
             _add(lex.values, tuple(singular(w) for w in label_words), concept, stemmed=False)
 
 
-def _add_value(lex: Lexicon, table: str, col: str, value: str) -> None:
-    ws = tuple(singular(w) for w in words(value))
+def _add_value_words(lex: Lexicon, table: str, col: str, ws: tuple[str, ...]) -> None:
     if len(ws) > 1:
         # "brass" in 'ECONOMY ANODIZED BRASS': a word of several values, matched as containment
         for w in ws:
             if len(w) >= 4 and not w.isdigit() and w not in _PARTICLES and (w,) not in cue_index():
                 _add(lex.values, (w,), Concept("valueword", table, col, value=w, strength=1), stemmed=False)
+
+
+def _add_value(lex: Lexicon, table: str, col: str, value: str) -> None:
+    ws = tuple(singular(w) for w in words(value))
+    _add_value_words(lex, table, col, ws)
     if len(value) == 1 and value.isalpha() and value.isupper():
         lex.letters.setdefault(value.lower(), []).append(Concept("value", table, col, value=value))
     if not ws or (len(ws) == 1 and (len(ws[0]) < 2 or (ws[0],) in cue_index() or ws[0].isdigit())):

@@ -94,7 +94,21 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
         else:
             items.append(Item("unknown", i, i + 1, tok.word if tok.fuzzy else tok.text))   # "recieved" read as "received"
         i += 1
-    return items
+    return _state_adverbs(items)
+
+
+def _state_adverbs(items: list[Item]) -> list[Item]:
+    """'still open', 'still unpaid': an adverb of state (vocabulary ``state_adverbs``, meaningful words) right
+    before a named filter or a stored value says the state holds now, which is what the data records; said
+    elsewhere ("still growing") it stays unknown and the question is declined."""
+    adverbs = frozenset(word_list("state_adverbs"))
+    out = list(items)
+    for n, it in enumerate(items[:-1]):
+        nxt = items[n + 1]
+        if it.kind == "unknown" and it.text.lower() in adverbs and nxt.kind == "concept" \
+                and any(c.kind in ("filter", "value") for c in nxt.concepts):
+            out[n] = Item("cue", it.start, it.end, it.text, cues=(Cue("stop"),))
+    return out
 
 
 def _cue_before_longer(tokens: tuple[Token, ...], i: int, found: Item | None, lex: Lexicon,

@@ -96,6 +96,27 @@ def tokenize(question: str) -> tuple[Token, ...]:
         else:
             w = fold(raw)
             out.append(Token(raw, w, name_stem(w), "word"))
+    return _scaled(out)
+
+
+def _scaled(tokens: list[Token]) -> tuple[Token, ...]:
+    """A number and the scale word after it as one number (vocabulary ``scale_words``, ``small_numbers``).
+
+    >>> [(t.text, t.number) for t in _scaled(list(tokenize("over three million in sales")))][1]
+    ('three million', 3000000.0)
+    """
+    scales, small = word_map("scale_words"), word_map("small_numbers")
+    out: list[Token] = []
+    for tok in tokens:
+        prev = out[-1] if out else None
+        base = None if prev is None else prev.number if prev.kind == "number" else \
+            float(small[prev.word]) if prev.kind == "word" and prev.word in small else None
+        if tok.kind == "word" and tok.word in scales and prev is not None and base is not None:
+            value = base * float(scales[tok.word])
+            word = _number_word(value)
+            out[-1] = Token(f"{prev.text} {tok.text}", word, word, "number", value)
+            continue
+        out.append(tok)
     return tuple(out)
 
 
