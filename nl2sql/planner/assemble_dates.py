@@ -86,7 +86,8 @@ class DatedAssembler(AssemblerBase):
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
         named = {h for stem in self.r.free_words if stem not in STOPWORDS     # "in" of "in_service_since"
                  for h in self.lex.date_names.get(_verb_of(stem), ()) if not self._names_other_table(stem, h[0], base)
-                 and not (h[0] != base and stem in self._metric_words())} or self._verb_dates()
+                 and not (stem in self._metric_words() and (h[0] != base or self._declares_date(h[0])))
+                 } or self._verb_dates()
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
         sibling = self._sibling_dates()
@@ -115,9 +116,15 @@ class DatedAssembler(AssemblerBase):
     def _metric_words(self) -> frozenset[str]:
         """Stems of the names of the metrics the question asks for: "rent" of "rent collected" names the
         payments' metric, not the rent invoices' billing month; such a word names a date of the metric's own
-        table only ("late delivery rate" the line items' receipt date)."""
+        table only ("late delivery rate" the line items' receipt date), and only when the overlay declares no
+        date for it."""
         names = [self.lex.metrics[m.metric] for m in self.r.measures if m.kind == "metric" and m.metric in self.lex.metrics]
         return frozenset(stem(w) for m in names for phrase in (m.name, *m.synonyms) for w in words(phrase))
+
+    def _declares_date(self, table: str) -> bool:
+        """The overlay says how the table's rows are dated (``default_date``): a metric's name ("average days
+        to close") is a name then, not a choice of date."""
+        return self.lex.tables[table].table.default_date is not None
 
     def _names_other_table(self, stem: str, table: str, base: str) -> bool:
         """'top members by ticket revenue in 2024': 'member' names the members (grouped by), not the date

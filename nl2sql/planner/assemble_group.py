@@ -136,7 +136,9 @@ class GroupingAssembler(TablesAssembler):
         if not orders and dims:
             if any(d.grain or self._is_year(d.col) for d in dims):
                 # a series over time, a grain or a year column ("average rating per review year"), reads in time order
-                orders = [Order(False, dim=i) for i, d in enumerate(dims) if d.grain or self._is_year(d.col)]
+                # (then by the other groupings, so each period's rows come in one order, not the database's)
+                timed = [i for i, d in enumerate(dims) if d.grain or self._is_year(d.col)]
+                orders = [Order(False, dim=i) for i in timed + [i for i in range(len(dims)) if i not in timed]]
             else:
                 orders = [Order(True, measure=0)]
         return orders, limit

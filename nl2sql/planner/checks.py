@@ -203,7 +203,9 @@ def no_silent_second_path(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, said:
                 down, up = graph.path(spec.base, u), graph.path(u, c.table)
             except Ambiguous:
                 continue
-            if down and up and not all_up(down) and all_up(up) and c.table not in {e.dst for e in down}:
+            # (an up path back through the base itself reaches the base's own row: no second reading)
+            if down and up and not all_up(down) and all_up(up) and c.table not in {e.dst for e in down} \
+                    and spec.base not in {e.dst for e in up}:
                 raise NotUnderstood(f"“{c.text}” could be the {c.table} of {spec.base} or of {u}; say which.",
                                     (c.text,))
 

@@ -215,9 +215,12 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
         # already decides its quarter); grains named together in this follow-up stay together
         dims = [d for d in dims if not (d.grain and d.col == col and d in spec.dims)]
         dims.append(Dim(col, grain=grain, name=grain.replace("_start", "")))
-    if edit.grains and spec.limit is None and dims and all(d.grain for d in dims):
-        # a series over time reads in time order, whatever the previous grouping was ranked by
-        return replace(spec, dims=tuple(dims), order=tuple(Order(False, dim=i) for i in range(len(dims))))
+    if edit.grains and spec.limit is None and dims:
+        # a series over time reads in time order, whatever the previous grouping was ranked by (then by the
+        # other groupings, as a first question's series does)
+        timed = [i for i, d in enumerate(dims) if d.grain]
+        rest = [i for i in range(len(dims)) if i not in timed]
+        return replace(spec, dims=tuple(dims), order=tuple(Order(False, dim=i) for i in timed + rest))
     return replace(spec, dims=tuple(dims))
 
 

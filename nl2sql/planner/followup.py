@@ -20,10 +20,11 @@ from nl2sql.planner.reading import NotUnderstood, significant
 from nl2sql.planner.resolve import strongest
 from nl2sql.planner.timefilters import Period, find_periods
 from nl2sql.planner.tokens import tokenize
-from nl2sql.planner.words import phrases
+from nl2sql.planner.spec import QuerySpec
+from nl2sql.planner.words import phrases, word_list
 
-__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "after_unfilter", "is_marked", "read_edit", "starts_as_followup",
-           "unfilters"]
+__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "after_unfilter", "is_fragment", "is_marked", "ranked_end",
+           "read_edit", "starts_as_followup", "unfilters"]
 
 
 def is_marked(question: str) -> bool:
@@ -50,6 +51,35 @@ def starts_as_followup(question: str) -> bool:
     stems = [_stems(it) for it in match_items(tokenize(question), _EMPTY)]
     leading = phrases("followup", "leading")
     return bool(stems) and (stems[0] in leading or tuple(w for s in stems[:2] for w in s) in leading)
+
+
+def ranked_end(question: str, previous: QuerySpec) -> str:
+    """'and the worst five?' after a top N ranked on a measure: the other end of that ranking ("bottom"), and
+    'best' the same end; the words (vocabulary ``followup.ranking_ends``) are asked back only on a first turn,
+    where no ranking says which way is good."""
+    from catalog_semantics.text import words
+
+    ranked = previous.limit is not None and previous.order and previous.order[0].measure is not None
+    if not ranked:
+        return question
+    ends = {"other": "bottom" if previous.order[0].desc else "top", "same": "top" if previous.order[0].desc else "bottom"}
+    swaps = {w: ends[side] for side in ends for w in word_list("followup", "ranking_ends", side)}
+    return " ".join(swaps.get(w.lower(), w) for w in words(question)) if any(w.lower() in swaps for w in words(question)) \
+        else question
+
+
+def is_fragment(question: str) -> bool:
+    """Whether the question is a phrase that only narrows another ("for 1998 shipments", "in asia"): it opens
+    with a preposition (vocabulary ``followup.fragment_openers``) and asks for nothing of its own (no asking
+    word, aggregate or list verb).
+
+    >>> is_fragment("for 1998 shipments"), is_fragment("in 1996, which region had the most revenue?")
+    (True, False)
+    """
+    items = match_items(tokenize(question), _EMPTY)
+    if not items or _stems(items[0]) not in phrases("followup", "fragment_openers"):
+        return False
+    return not any(it.has("list", "agg", "extreme", "top", "share", "mode") for it in items[1:])
 
 
 def unfilters(question: str) -> bool:

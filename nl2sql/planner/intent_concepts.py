@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nl2sql.planner.derivation import same_root
+from nl2sql.planner.filter_values import as_value, beside_values
 from nl2sql.planner.intent_base import ReaderBase
 from nl2sql.planner.reading import (
     NotUnderstood,
@@ -85,7 +86,11 @@ class ConceptSteps(ReaderBase):
         return False
 
     def _filter_condition(self, j: int, name: str, table: str) -> None:
-        """A named filter ("fulfilled orders"), negated when a negation precedes it."""
+        """A named filter ("fulfilled orders"), negated when a negation precedes it; listed beside other values
+        of the column it tests ("urgent and high priority"), its value among them."""
+        if (value := beside_values(self.seq, j, self.lex)) is not None:
+            self.seq[j] = value
+            return self._value(j)
         cond = Condition("filter", table, filter_name=name, negated=self.take_neg(), text=self.seq[j].text)
         (self.r.share_conditions if self.r.share else self.r.conditions).append(cond)
         self._rows_of_filter(j, table)
@@ -215,6 +220,7 @@ class ConceptSteps(ReaderBase):
             if conj is None or nxt is None or not conj.has("and", "or") or k + 1 in self.used:
                 break
             cs = nxt.concepts if nxt.kind in ("concept", "literal") else ()
+            cs = (as_value(nxt, self.lex) or nxt).concepts if any(c.kind == "filter" for c in cs) else cs
             if not cs or {(c.table, c.column) for c in cs if c.kind == "value"} != {(table, column)}:
                 break
             if conj.has("and") and any(x.text.lower() == "both" for x in self.seq[:j]):

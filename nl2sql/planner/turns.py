@@ -28,8 +28,10 @@ from nl2sql.planner.followup import (
     Edit,
     NotAnEdit,
     after_unfilter,
+    is_fragment,
     is_marked,
     named_unfilter,
+    ranked_end,
     read_edit,
     starts_as_followup,
 )
@@ -88,6 +90,7 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
             return previous, [_EDITED + "the previous question, without its filter"], 0.8
         question = rest
     lex = lexicon_for(model)
+    question = ranked_end(question, previous) if previous is not None else question    # "and the worst five?"
     named = named_unfilter(question) if previous is not None else None
     if previous is not None and named is not None:     # "drop the segment filter"
         spec = drop_named_filter(previous, named, lex)
@@ -155,7 +158,7 @@ def _after_unanswered(question: str, model: SemanticModel, previous: QuerySpec |
     leans on an earlier answer would lean on the unanswered one, whose frame there is none of."""
     unanswered = NotUnderstood(f"I could not answer the previous question (‘{pending}’), so I cannot tell what "
                                "this one changes; ask it in full.", ())
-    if refers_back(question) or names_earlier_rows(question, lexicon_for(model)):
+    if refers_back(question) or is_fragment(question) or names_earlier_rows(question, lexicon_for(model)):
         raise unanswered
     try:
         read = read_turn(question, model, previous)

@@ -1,0 +1,50 @@
+"""A named filter that only tests one stored value ("urgent": ``o_orderpriority = '1-URGENT'``), read as that
+value where the question lists it beside other values of its column ("urgent and high priority orders": either
+priority, as "AUTOMOBILE and MACHINERY customers" is either segment), never as two tests one row cannot pass."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sqlglot
+from sqlglot import exp
+
+from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.matching import Item
+
+
+def as_value(item: Item, lex: Lexicon) -> Item | None:
+    """The item as the value its one named filter tests, or None when it names no such filter."""
+    filters = [c for c in item.concepts if c.kind == "filter"]
+    if item.kind != "concept" or len(filters) != 1 or filters[0].name not in lex.filters:
+        return None
+    f = lex.filters[filters[0].name]
+    try:
+        node = sqlglot.parse_one(f.sql, read=lex.dialect)
+    except sqlglot.errors.SqlglotError:
+        return None
+    if not (isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal)
+            and node.expression.is_string):
+        return None
+    table = f.table.lower()
+    info = lex.tables.get(table)
+    column = next((c.name for c in info.table.columns if c.name.lower() == node.this.name.lower()), None) if info else None
+    if column is None:
+        return None
+    return replace(item, concepts=(Concept("value", table, column, value=node.expression.this),))
+
+
+def beside_values(items: list[Item], j: int, lex: Lexicon) -> Item | None:
+    """The filter at j as a value, when a value of the same column is listed right before or after it with
+    "and" / "or" ("urgent and high", "high or urgent")."""
+    value = as_value(items[j], lex)
+    if value is None:
+        return None
+    column = (value.concepts[0].table, value.concepts[0].column)
+    for conj, other in ((j + 1, j + 2), (j - 1, j - 2)):
+        if not (0 <= other < len(items) and 0 <= conj < len(items) and items[conj].has("and", "or")):
+            continue
+        named = as_value(items[other], lex) or items[other]         # two filters of one column ("urgent or high")
+        if any((c.table, c.column) == column for c in named.concepts if c.kind == "value"):
+            return value
+    return None
