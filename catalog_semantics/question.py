@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Literal
 
@@ -57,17 +58,23 @@ class QuestionWords:
     """The question as words, split once for everything that matches it against the model."""
 
     text: str
-    tokens: tuple[Token, ...]  # typed tokens: what the planner matches phrase by phrase
     words: tuple[str, ...]  # folded, camelCase split (``text.words``): how names are written
     plain: tuple[str, ...]  # folded, camelCase kept (``text.plain_words``): how values are written
     stems: tuple[str, ...]  # the stem of each of ``words``
     plain_stems: tuple[str, ...]  # the stem of each of ``plain``
+    irregular: Mapping[str, str] = field(default_factory=lambda: _NO_FORMS, compare=False, repr=False)
+    signs: Mapping[str, str] = field(default_factory=lambda: _NO_FORMS, compare=False, repr=False)
+
+    @cached_property
+    def tokens(self) -> tuple[Token, ...]:
+        """Typed tokens, what the planner matches phrase by phrase; made on first use (linking alone needs none)."""
+        return tokenize(self.text, self.irregular, self.signs)
 
 
 def read_question(
     text: str, irregular: Mapping[str, str] = _NO_FORMS, signs: Mapping[str, str] = _NO_FORMS
 ) -> QuestionWords:
-    """The question's tokens and words, each computed once.
+    """The question's words, each view computed once; ``irregular`` and ``signs`` are the tokens' word forms.
 
     >>> q = read_question("Revenue of JetBlue in 1996")
     >>> [t.word for t in q.tokens], q.words, q.plain
@@ -75,12 +82,7 @@ def read_question(
     """
     split, plain = words(text), plain_words(text)
     return QuestionWords(
-        text,
-        tokenize(text, irregular, signs),
-        split,
-        plain,
-        tuple(stem(w) for w in split),
-        tuple(stem(w) for w in plain),
+        text, split, plain, tuple(stem(w) for w in split), tuple(stem(w) for w in plain), irregular, signs
     )
 
 
