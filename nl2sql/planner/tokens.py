@@ -35,6 +35,16 @@ def read_question(question: str) -> QuestionWords:
     return _question.read_question(question, _IRREGULAR, _SIGNS)
 
 
+def question_words(question: str | QuestionWords) -> QuestionWords:
+    """The planner's reading of a question: the words given, when they were read with the planner's word forms
+    (the pipeline's, through ``LinkedSchema.question_words``), else the question read now."""
+    if isinstance(question, QuestionWords):
+        if question.irregular is _IRREGULAR and question.signs is _SIGNS:
+            return question
+        question = question.text
+    return read_question(question)
+
+
 def name_stem(word: str) -> str:
     """The stem names are matched on, irregular plurals included: 'people' and 'person' meet."""
     return stem(_IRREGULAR.get(word, word))
