@@ -41,6 +41,7 @@ from nl2sql.generators import (
     History,
     LlmGenerator,
     OfflineGenerator,
+    offline_words,
     VerifiedGenerator,
     repair_text,
 )
@@ -241,8 +242,9 @@ class Assistant:
         asked, schema = split_schema_choice(question)
         if schema is not None and not history:          # a schema choice (schema_choices): ask within it
             return self.with_scope((f"{schema}.*",), within_current=True)._answer(asked, history, order, timer)
-        with timer.step("link"):
-            linked = link_conversation(self.model, question, history)
+        with timer.step("link"):                # the question's words are read once, for linking and the planner
+            linked = link_conversation(self.model, offline_words(question) if "offline" in order else question,
+                                       history)
         linked_tables = tuple(t.name for t in linked.tables)
         attempts: list[Attempt] = []
         abstentions: list[Candidate] = []
