@@ -40,3 +40,16 @@ def test_words_without_the_planners_forms_are_read_again() -> None:
     bare = read_question("how many people")            # linking's own reading knows no irregular plurals
     assert [t.stem for t in bare.tokens][-1] == "people"
     assert [t.stem for t in question_words(bare).tokens][-1] == "person"
+
+
+def test_one_match_pass_per_question_and_lexicon(demo_model) -> None:
+    from nl2sql.planner.lexicon import lexicon_for
+    from nl2sql.planner.matching import match_items, matched
+    from nl2sql.planner.tokens import read_question as planner_read
+
+    lex = lexicon_for(demo_model)
+    q = "revenue by region in 1996"
+    assert planner_read(q) is offline_words(q)          # one reading per text, whichever step asks
+    first = matched(q, lex)
+    first.clear()                                        # a caller's list is its own: the shared pass is unchanged
+    assert matched(offline_words(q), lex) == match_items(planner_read(q).tokens, lex) != []

@@ -32,7 +32,7 @@ from nl2sql.planner.frame_rules import settle
 from nl2sql.planner.intent import NotUnderstood, Reader
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import lexicon_for
-from nl2sql.planner.matching import match_items
+from nl2sql.planner.matching import matched
 from nl2sql.planner.reflected import check_reflected
 from nl2sql.planner.resolve import resolve
 from nl2sql.planner.setops import describe_set, each_side, set_reading
@@ -99,7 +99,7 @@ def read_spec(question: str | QuestionWords, model: SemanticModel) -> tuple[Quer
     check_polar(words)
     lex = lexicon_for(model)
     graph = join_graph(model)
-    items = match_items(words.tokens, lex)
+    items = matched(words, lex)
     items, ambiguous = resolve(items, lex, graph)
     if ambiguous:
         first = next(it for it in items if it.text in ambiguous)

@@ -19,10 +19,10 @@ from nl2sql.answer import Choice
 from nl2sql.planner.describe import describe
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import lexicon_for
-from nl2sql.planner.matching import match_items
+from nl2sql.planner.matching import matched
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
-from nl2sql.planner.tokens import question_words, tokenize
+from nl2sql.planner.tokens import question_words
 from nl2sql.planner.words import word_list
 
 MAX_CHOICES = 3
@@ -109,7 +109,7 @@ def _phrase_naming(question: str, model: SemanticModel, target: str) -> str:
     """The words of the question that name a table or one of its columns or values."""
     if not target:
         return ""
-    for it in match_items(tokenize(question), lexicon_for(model)):
+    for it in matched(question, lexicon_for(model)):
         if it.kind == "concept" and any(c.table == target for c in it.concepts):
             return it.text
     return ""

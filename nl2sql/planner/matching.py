@@ -7,13 +7,15 @@ corrected to a model word one typo away ("germny" -> "germany": spelling.py).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Literal
 
+from catalog_semantics.question import QuestionWords
 from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.spelling import correct
-from nl2sql.planner.tokens import Token
+from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
 from nl2sql.planner.words import word_list
 
@@ -48,6 +50,24 @@ class Item:
         if found is None:
             raise LookupError(f"no {kind!r} cue in {self.text!r}")
         return found.arg
+
+
+_MATCHED: dict[tuple[int, QuestionWords], tuple[weakref.ref[Lexicon], tuple[Item, ...]]] = {}
+
+
+def matched(question: str | QuestionWords, lex: Lexicon) -> list[Item]:
+    """The question's phrases matched against the lexicon: one pass per question and lexicon, shared by every
+    step that reads them (the reading, the follow-up's edit, the reflected check, the earlier-rows test)."""
+    words = question_words(question)
+    key = (id(lex), words)
+    hit = _MATCHED.get(key)
+    if hit is not None and hit[0]() is lex:
+        return list(hit[1])
+    items = match_items(words.tokens, lex)
+    if len(_MATCHED) > 512:
+        _MATCHED.clear()
+    _MATCHED[key] = (weakref.ref(lex), tuple(items))
+    return items
 
 
 def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:

@@ -9,6 +9,8 @@ typed (for messages and literals), its folded word (for values) and its stem (fo
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from catalog_semantics import question as _question
 from catalog_semantics.question import QuestionWords
 from catalog_semantics.question import Token as Token, TokenKind as TokenKind, parse_number as parse_number
@@ -30,8 +32,10 @@ def tokenize(question: str) -> tuple[Token, ...]:
     return _question.tokenize(question, _IRREGULAR, _SIGNS)
 
 
+@lru_cache(maxsize=512)
 def read_question(question: str) -> QuestionWords:
-    """The question's tokens and words, read once with the planner's word forms (``catalog_semantics.question``)."""
+    """The question's tokens and words, read once with the planner's word forms (``catalog_semantics.question``):
+    every step that asks for the same text gets the same value (a follow-up is asked about by several steps)."""
     return _question.read_question(question, _IRREGULAR, _SIGNS)
 
 

@@ -37,7 +37,7 @@ from nl2sql.planner.followup import (
 from nl2sql.planner.followup_checks import check_followup
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import Lexicon, lexicon_for
-from nl2sql.planner.matching import match_items
+from nl2sql.planner.matching import matched
 from nl2sql.planner.reflected import check_reflected
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
@@ -116,7 +116,7 @@ def read_turn(question: str | QuestionWords, model: SemanticModel, previous: Que
     if edit is not None and edit.acts and (edit.marked or fragment):
         spec = edited_default(previous, apply_edit(previous, edit, lex, join_graph(model), question), words, lex)
         check_followup(question, edit, previous, spec, lex)
-        check_reflected(match_items(words.tokens, lex), spec, lex, join_graph(model), previous)
+        check_reflected(matched(words, lex), spec, lex, join_graph(model), previous)
         return spec, [_EDITED + "the previous question, changed"], 0.8
     if isinstance(alone, NotUnderstood):
         raise alone
@@ -201,7 +201,7 @@ def names_earlier_rows(question: str | QuestionWords, lex: Lexicon) -> bool:
 
     Read alone, the question would answer about every broker; the rows meant are an earlier answer's.
     """
-    items = match_items(question_words(question).tokens, lex)
+    items = matched(question, lex)
     return any(_stems(it) in phrases("followup", "plural_refs") and any(c.kind == "table" for c in nxt.concepts)
                for it, nxt in zip(items, items[1:]))
 
