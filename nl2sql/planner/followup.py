@@ -19,6 +19,7 @@ from nl2sql.planner.matching import Item, matched
 from nl2sql.planner.reading import NotUnderstood, significant
 from nl2sql.planner.resolve import strongest
 from nl2sql.planner.timefilters import Period, find_periods
+from nl2sql.planner.tokens import question_words
 from nl2sql.planner.words import phrases
 
 __all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "after_unfilter", "is_marked", "read_edit", "starts_as_followup",
@@ -67,10 +68,10 @@ def after_unfilter(question: str) -> str | None:
     >>> after_unfilter("drop the filter and show 1994"), after_unfilter("drop the filter"), after_unfilter("by year")
     ('show 1994', '', None)
     """
-    from catalog_semantics.text import stem, words
+    from catalog_semantics.text import stem
 
     fillers = phrases("followup", "fillers") | phrases("followup", "leading")
-    said = list(words(question))
+    said = list(question_words(question).words)
     while said and (stem(said[0]),) in fillers:          # "ok, drop the filter": the openers aside
         said.pop(0)
     stems = tuple(stem(w) for w in said)
@@ -89,9 +90,9 @@ def named_unfilter(question: str) -> tuple[str, ...] | None:
     >>> named_unfilter("drop the segment filter"), named_unfilter("remove the filter"), named_unfilter("by year")
     (('segment',), None, None)
     """
-    from catalog_semantics.text import stem, words
+    from catalog_semantics.text import stem
 
-    said = [w.lower() for w in words(question)]
+    said = list(question_words(question).words)
     if len(said) < 3 or stem(said[-1]) not in ("filter", "condit") or said[0] not in _DROP_VERBS:
         return None
     named = tuple(w for w in said[1:-1] if w not in ("the", "a", "that", "this", "its", "on"))

@@ -144,14 +144,12 @@ def unanswered_last(history: Turns) -> str | None:
 def out_of_scope(question: str) -> bool:
     """Whether the planner declines the question whatever the data holds: a change of data, a cause, a
     forecast (vocabulary.yaml ``future``), a period relative to today."""
-    from catalog_semantics.text import words
-
     try:
         check_question(question)
         check_relative_period(question)
     except NotUnderstood:
         return True
-    said = f" {' '.join(words(question.lower()))} "
+    said = f" {' '.join(question_words(question).plain)} "
     return any(f" {phrase} " in said for phrase in word_list("future"))
 
 
@@ -189,9 +187,7 @@ def refers_back(question: str) -> bool:
     >>> refers_back("how many invoices are open?")
     False
     """
-    from catalog_semantics.text import stem, words
-
-    stems = tuple(stem(w) for w in words(question))
+    stems = question_words(question).stems
     return any(stems[n:n + len(p)] == p for p in phrases("context_only") for n in range(len(stems)))
 
 
@@ -214,9 +210,7 @@ def _no_context(question: str) -> Read:
 def _leans_on(question: str, previous: QuerySpec, alone: Read, edit: Edit | None) -> bool:
     """A follow-up that points at the previous answer ("which of those ...") or that says it is one
     ("what about customers?") and, read alone, drops the measure would be answered out of context."""
-    from catalog_semantics.text import stem, words
-
-    said = tuple(stem(w) for w in words(question))
+    said = question_words(question).stems
     stems = {(w,) for w in said}
     marked = edit.marked if edit is not None else is_marked(question)
     # "split by customer class, all accounts" after a measure: a regrouping of it, not a new count of rows
