@@ -13,6 +13,7 @@ from functools import lru_cache
 from catalog_semantics.link_index import LinkIndex
 from catalog_semantics.link_terms import ValueEntry
 from catalog_semantics.model import Column
+from catalog_semantics.question import QuestionWords, read_question
 from catalog_semantics.text import (
     OPERATOR_WORDS, ORDERING, STOPWORDS, fold, implied_stems, plain_words, proper_nouns, stem, typo_match, words,
 )
@@ -48,10 +49,13 @@ class ValueMatch:
 
 
 class Question:
-    def __init__(self, text: str, *, operator_weight: float = 1.0) -> None:
-        self.text = text
-        self.words = plain_words(text)                            # every word, in order (values need them all)
-        self.content = [w for w in words(text) if w not in STOPWORDS]
+    """The question as the detailed scorer meets it, built from its words read once (``question.py``)."""
+
+    def __init__(self, question: str | QuestionWords, *, operator_weight: float = 1.0) -> None:
+        read = question if isinstance(question, QuestionWords) else read_question(question)
+        text = self.text = read.text
+        self.words = read.plain                                   # every word, in order (values need them all)
+        self.content = [w for w in read.words if w not in STOPWORDS]
         self.stems = {stem(w) for w in self.content}
         # How much a name word met by an aggregation word ("number", "total", "average") counts: across a big
         # catalog such words name columns in hundreds of tables, while the question uses them as operators.

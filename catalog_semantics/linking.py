@@ -10,7 +10,7 @@ names, and the sample values of text columns, tolerant of case, plurals and typo
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalog_semantics.join_paths import bridge_tables
 from catalog_semantics.link_catalog import MAX_CONTEXT as MAX_CONTEXT, Reading as Reading
@@ -23,6 +23,7 @@ from catalog_semantics.link_match import (
     value_candidates,
 )
 from catalog_semantics.model import Metric, NamedFilter, SemanticModel, Table
+from catalog_semantics.question import QuestionWords, read_question
 from catalog_semantics.text import fold
 
 
@@ -38,6 +39,8 @@ class LinkedSchema:
     filters: tuple[NamedFilter, ...] = ()
     complete: bool = True                       # every table of the model is kept
     ties: tuple[Reading, ...] = ()              # schemas fitting the question equally well (ask, don't choose)
+    # The question's words as linking read them: the offline planner reads the same tokens (no second split)
+    question_words: QuestionWords | None = field(default=None, compare=False, repr=False)
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -58,7 +61,14 @@ VALUE_SPREAD = 0.5             # how much a value held by several tables is disc
 
 def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score: float = 0.3,
          keep_all_up_to: int = 8) -> LinkedSchema:
-    """Rank the model's tables and columns for ``question``; prune only schemas above ``keep_all_up_to`` tables.
+    """``link_words`` of the question's words (``question.read_question``)."""
+    return link_words(model, read_question(question), max_tables=max_tables, min_score=min_score,
+                      keep_all_up_to=keep_all_up_to)
+
+
+def link_words(model: SemanticModel, words: QuestionWords, *, max_tables: int = 6, min_score: float = 0.3,
+               keep_all_up_to: int = 8) -> LinkedSchema:
+    """Rank the model's tables and columns for the question's ``words``; prune only schemas above ``keep_all_up_to`` tables.
 
     When pruning, tables scoring at least ``min_score`` are kept (the best ``max_tables``), then bridge
     tables on the shortest join paths between them; if nothing matches, every table is kept. A model of
@@ -66,7 +76,7 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
     (``link_index.py``, ``link_catalog.py``), so the detailed scoring below never walks the whole catalog.
     """
     two_stage = len(model.tables) > SHORTLIST_FROM and len(model.tables) > keep_all_up_to
-    q = Question(question, operator_weight=OPERATOR_WEIGHT if two_stage else 1.0)
+    q = Question(words, operator_weight=OPERATOR_WEIGHT if two_stage else 1.0)
     index = model_index(model)
     entries = (e for e in value_candidates(q, index) if two_stage or not e.vocabulary)   # big catalogs only
     values = tuple(v for v in (match_value(q, e) for e in entries) if v is not None and not names_a_column(v, index))
@@ -95,7 +105,7 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
         ties = () if two_stage else table_ties(q, ranked, scores, min_score)
     kept = {t.name for t in chosen}
     return LinkedSchema(
-        question=question,
+        question=words.text,
         tables=tuple(chosen),
         columns=tuple(c for c in columns if c.table in kept),
         values=tuple(v for v in values if v.table in kept),
@@ -103,6 +113,7 @@ def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score:
         filters=filters,
         complete=complete,
         ties=ties,
+        question_words=words,
     )
 
 

@@ -19,6 +19,7 @@ from typing import Literal
 
 from catalog_semantics.linking import LinkedSchema
 from catalog_semantics.model import SemanticModel, VerifiedQuery
+from catalog_semantics.question import QuestionWords
 from nl2sql.answer import Candidate, GeneratorName
 from nl2sql.generator_seam import Generator, History, Repairable
 from nl2sql.llm.generator import LlmGenerator
@@ -58,7 +59,15 @@ def generate_verified(question: str, model: SemanticModel, extra: Iterable[Verif
     )
 
 
-def generate_offline(question: str, model: SemanticModel, history: History = ()) -> Candidate:
+def offline_words(question: str) -> QuestionWords:
+    """The question's words as the offline planner reads them (its word forms): the pipeline links these, and
+    the planner reads the same words back from ``LinkedSchema.question_words`` instead of splitting the text."""
+    from nl2sql.planner.tokens import read_question
+
+    return read_question(question)
+
+
+def generate_offline(question: str | QuestionWords, model: SemanticModel, history: History = ()) -> Candidate:
     from nl2sql.planner.turns import plan_turn
 
     # A follow-up ("and in 1997?") is read as an edit of the previous turn's frame (nl2sql/planner/turns.py).
@@ -78,14 +87,17 @@ class VerifiedGenerator:
 
 @dataclass(frozen=True)
 class OfflineGenerator:
-    """The deterministic planner; it links on its own, so ``linked`` is not used (``generate_offline`` keeps
-    its signature for the planner's own callers)."""
+    """The deterministic planner. It reads the question's words linking read (``linked.question_words``,
+    when they are this question's) and matches them against its own lexicon, whose exact-phrase matching it
+    keeps for precision; linking's scored tables and columns are not used."""
 
     model: SemanticModel
     name: GeneratorName = "offline"
 
     def generate(self, question: str, history: History, linked: LinkedSchema) -> tuple[Candidate, ...]:
-        return (generate_offline(question, self.model, history),)
+        words = linked.question_words
+        read = words if words is not None and words.text == question else question
+        return (generate_offline(read, self.model, history),)
 
 
 GeneratorFn = Callable[[str], Candidate]

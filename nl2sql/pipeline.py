@@ -27,7 +27,7 @@ from nl2sql import audit, tracing
 from nl2sql.answer import Answer, Candidate, GeneratorName
 from nl2sql.errors import ConfigError, QuestionError, UserFacingError
 from nl2sql.generator_run import run_generator
-from nl2sql.generators import Generator, History, LlmGenerator, OfflineGenerator, VerifiedGenerator
+from nl2sql.generators import Generator, History, LlmGenerator, OfflineGenerator, VerifiedGenerator, offline_words
 from nl2sql.llm.followup import link_conversation
 from nl2sql.llm.inputs import LlmInputs
 from nl2sql.guard import policy_for_model
@@ -209,8 +209,9 @@ class Assistant:
         asked, schema = split_schema_choice(question)
         if schema is not None and not history:          # a schema choice (schema_choices): ask within it
             return self.with_scope((f"{schema}.*",), within_current=True)._answer(asked, history, order, timer)
-        with timer.step("link"):
-            linked = link_conversation(self.model, question, history)
+        with timer.step("link"):                # the question's words are read once, for linking and the planner
+            linked = link_conversation(self.model, offline_words(question) if "offline" in order else question,
+                                       history)
         tried = Tried(question, tuple(t.name for t in linked.tables))
         made = self.generators(order)
         for generator in made:

@@ -102,13 +102,13 @@ FRAMES = [
 @pytest.mark.parametrize(("question", "frame", "declined"), FRAMES)
 def test_extra_grouping(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str, frame: QuerySpec,
                         declined: bool) -> None:
-    from catalog_semantics.text import stem, words
+    from nl2sql.planner.tokens import read_question
 
-    stems = tuple(stem(w) for w in words(question.lower()))
+    words = read_question(question)
     lex = lexicon_for(shop[1])
     if declined:
         with pytest.raises(NotUnderstood) as e:
-            extra_grouping(frame, stems, question, lex)
+            extra_grouping(frame, words, lex)
         assert e.value.words and not isinstance(e.value, Ambiguity)
     else:
-        extra_grouping(frame, stems, question, lex)
+        extra_grouping(frame, words, lex)

@@ -18,6 +18,7 @@ from typing import Literal
 from sqlglot import exp
 
 from catalog_semantics.model import SemanticModel
+from catalog_semantics.question import QuestionWords
 from nl2sql.answer import Candidate, Choice
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.checks import check_question, check_relative_period, no_silent_second_path, run_checks
@@ -31,12 +32,12 @@ from nl2sql.planner.frame_rules import settle
 from nl2sql.planner.intent import NotUnderstood, Reader
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import lexicon_for
-from nl2sql.planner.matching import match_items
+from nl2sql.planner.matching import matched
 from nl2sql.planner.reflected import check_reflected
 from nl2sql.planner.resolve import resolve
 from nl2sql.planner.setops import describe_set, each_side, set_reading
 from nl2sql.planner.spec import QuerySpec
-from nl2sql.planner.tokens import tokenize
+from nl2sql.planner.tokens import question_words
 
 __all__ = ["NotUnderstood", "checked_sql", "compile_spec", "plan", "plan_spec"]
 
@@ -67,18 +68,21 @@ def rephrase_hint(model: SemanticModel) -> str:
     return "Try naming " + ", ".join(parts) + "."
 
 
-def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str], float]:
-    """The spec, assumption notes and confidence for a question; raises ``NotUnderstood``. A question the
-    planner cannot read whole may be two readings joined by a set operation (planner.setops)."""
+def plan_spec(question: str | QuestionWords, model: SemanticModel) -> tuple[QuerySpec, list[str], float]:
+    """The spec, assumption notes and confidence for a question (or its words, read once: ``question_words``);
+    raises ``NotUnderstood``. A question the planner cannot read whole may be two readings joined by a set
+    operation (planner.setops)."""
+    words = question_words(question)
+
     def as_set(first: bool) -> tuple[QuerySpec, list[str], float] | None:
-        return set_reading(question, lambda q: read_spec(q, model), lexicon_for(model), join_graph(model),
+        return set_reading(words.text, lambda q: read_spec(q, model), lexicon_for(model), join_graph(model),
                            first=first)
 
     combined = as_set(True)
     if combined is not None:
         return combined
     try:
-        return read_spec(question, model)
+        return read_spec(words, model)
     except NotUnderstood:
         combined = as_set(False)
         if combined is None:
@@ -86,14 +90,16 @@ def plan_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
         return combined
 
 
-def read_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str], float]:
-    """One reading of the whole question: its spec, assumption notes and confidence."""
-    check_question(question)
-    check_relative_period(question)
-    check_polar(question)
+def read_spec(question: str | QuestionWords, model: SemanticModel) -> tuple[QuerySpec, list[str], float]:
+    """One reading of the whole question: its spec, assumption notes and confidence. The question's words are
+    read once (``question_words``): the checks, the match, the default filter and the doubts all use them."""
+    words = question_words(question)
+    check_question(words)
+    check_relative_period(words)
+    check_polar(words)
     lex = lexicon_for(model)
     graph = join_graph(model)
-    items = match_items(tokenize(question), lex)
+    items = matched(words, lex)
     items, ambiguous = resolve(items, lex, graph)
     if ambiguous:
         first = next(it for it in items if it.text in ambiguous)
@@ -101,10 +107,10 @@ def read_spec(question: str, model: SemanticModel) -> tuple[QuerySpec, list[str]
                         tables=tuple(dict.fromkeys(c.table for c in first.concepts)))
     frame = settle(Reader(items, lex, graph).read(), lex)
     assembler = Assembler(frame, lex, graph)
-    spec = with_default_filter(assembler.assemble(), question, lex)
+    spec = with_default_filter(assembler.assemble(), words, lex)
     no_silent_second_path(spec, lex, graph, frozenset(frame.words))
     check_reflected(items, spec, lex, graph)
-    run_doubts(spec, question, lex)
+    run_doubts(spec, words, lex)
     confidence = 0.9 - 0.1 * frame.fuzzy - 0.05 * frame.weak - 0.05 * len(assembler.notes)
     return spec, assembler.notes, max(0.3, min(1.0, confidence))
 

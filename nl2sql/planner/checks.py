@@ -14,19 +14,21 @@ from dataclasses import replace
 import sqlglot
 from sqlglot import exp
 
+from catalog_semantics.question import QuestionWords
 from nl2sql.planner.describe import business_name
 from catalog_semantics.text import stem
 from nl2sql.planner.joins import Ambiguous, Edge, JoinGraph, all_up
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import Condition, Order, QuerySpec
+from nl2sql.planner.tokens import question_words
 from nl2sql.planner.words import word_list
 
 Check = Callable[[QuerySpec, Lexicon, JoinGraph], tuple[QuerySpec, tuple[str, ...]]]
 _OPENERS = frozenset(word_list("openers"))
 
 
-def check_question(question: str) -> None:
+def check_question(question: str | QuestionWords) -> None:
     """A question that starts with a verb that changes data is declined.
 
     >>> check_question("cancel all the trial accounts")
@@ -39,12 +41,11 @@ def check_question(question: str) -> None:
     ...
     nl2sql.planner.unread.NotUnderstood: “with or without” keeps both kinds of rows; I cannot tell which values that covers.
     """
-    from catalog_semantics.text import words
-
-    first = next((w for w in words(question.lower()) if w not in _OPENERS), "")
+    plain = question_words(question).plain
+    first = next((w for w in plain if w not in _OPENERS), "")
     if first in word_list("commands"):
         raise NotUnderstood("This asks to change data; I only read it.", (first,))
-    said = " ".join(words(question.lower()))
+    said = " ".join(plain)
     for phrase in word_list("causal"):
         if f" {phrase} " in f" {said} ":
             raise NotUnderstood("This asks why; the data shows what happened, not its causes.", (phrase,))
@@ -54,7 +55,7 @@ def check_question(question: str) -> None:
                                 (phrase,))
 
 
-def check_relative_period(question: str) -> None:
+def check_relative_period(question: str | QuestionWords) -> None:
     """A period named relative to today ("this quarter", "last year") is declined: the data has no today.
 
     >>> check_relative_period("Show me revenue for this quarter")
@@ -64,9 +65,7 @@ def check_relative_period(question: str) -> None:
     >>> check_relative_period("revenue per quarter in 1997")
     >>> check_relative_period("revenue in the last quarter of 1997")
     """
-    from catalog_semantics.text import words
-
-    said = words(question.lower())
+    said = question_words(question).plain
     grains = {tuple(g.split()) for g in word_list("relative_periods", "grains")}
     deictic = set(word_list("relative_periods", "deictic"))
     for i, w in enumerate(said):

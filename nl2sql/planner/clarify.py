@@ -14,14 +14,15 @@ import re
 from collections.abc import Callable
 
 from catalog_semantics.model import SemanticModel
+from catalog_semantics.question import QuestionWords
 from nl2sql.answer import Choice
 from nl2sql.planner.describe import describe
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import lexicon_for
-from nl2sql.planner.matching import match_items
+from nl2sql.planner.matching import matched
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
-from nl2sql.planner.tokens import tokenize
+from nl2sql.planner.tokens import question_words
 from nl2sql.planner.words import word_list
 
 MAX_CHOICES = 3
@@ -41,7 +42,7 @@ class Ambiguity(NotUnderstood):
         self.readings = readings        # words that replace ``phrase`` (instead of tables qualifying it)
 
 
-def check_polar(question: str) -> None:
+def check_polar(question: str | QuestionWords) -> None:
     """'worst' and the like rank one way or the other depending on the measure: ask which.
 
     >>> try:
@@ -50,10 +51,8 @@ def check_polar(question: str) -> None:
     ...     print(e.phrase, e.readings)
     worst ('highest', 'lowest')
     """
-    from catalog_semantics.text import words
-
     polar = set(word_list("polar", "words"))
-    found = next((w for w in words(question) if w.lower() in polar), None)
+    found = next((w for w in question_words(question).words if w.lower() in polar), None)
     if found is not None:
         raise Ambiguity(f"“{found}” could mean the highest or the lowest here.", (found,), phrase=found,
                         readings=word_list("polar", "readings"))
@@ -110,7 +109,7 @@ def _phrase_naming(question: str, model: SemanticModel, target: str) -> str:
     """The words of the question that name a table or one of its columns or values."""
     if not target:
         return ""
-    for it in match_items(tokenize(question), lexicon_for(model)):
+    for it in matched(question, lexicon_for(model)):
         if it.kind == "concept" and any(c.table == target for c in it.concepts):
             return it.text
     return ""

@@ -133,9 +133,9 @@ def _says_only(question: str) -> bool:
     >>> _says_only("only those in JAPAN"), _says_only("which of those are in EUROPE?")
     (True, False)
     """
-    from catalog_semantics.text import stem, words
+    from nl2sql.planner.tokens import question_words
 
-    return any(stem(w) in {s[0] for s in phrases("followup", "narrowing")} for w in words(question)[:2])
+    return any(s in {p[0] for p in phrases("followup", "narrowing")} for s in question_words(question).stems[:2])
 
 
 def _check_scope(spec: QuerySpec, edit: Edit, graph: JoinGraph) -> None:

@@ -16,9 +16,10 @@ import sqlglot
 from sqlglot import exp
 
 from catalog_semantics.model import NamedFilter
-from catalog_semantics.text import stem, words
+from catalog_semantics.question import QuestionWords
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.spec import Condition, QuerySpec
+from nl2sql.planner.tokens import question_words
 from nl2sql.planner.words import phrases
 
 
@@ -30,7 +31,7 @@ def default_filter(lex: Lexicon, table: str) -> NamedFilter | None:
     return declared or lex.implied_defaults.get(table)
 
 
-def with_default_filter(spec: QuerySpec, question: str, lex: Lexicon) -> QuerySpec:
+def with_default_filter(spec: QuerySpec, question: str | QuestionWords, lex: Lexicon) -> QuerySpec:
     """The spec with its base table's default filter marked as applied, unless the question overrides it.
 
     A spec that already has it, or has no such table, comes back unchanged.
@@ -38,13 +39,13 @@ def with_default_filter(spec: QuerySpec, question: str, lex: Lexicon) -> QuerySp
     f = default_filter(lex, spec.base)
     if f is None or spec.base in spec.default_filters:
         return spec
-    stems = tuple(stem(w) for w in words(question))
+    stems = question_words(question).stems
     if _asks_all_rows(stems, spec.base, lex) or _conflicts(spec, f, lex):
         return spec
     return replace(spec, default_filters=(*spec.default_filters, spec.base))
 
 
-def edited_default(previous: QuerySpec, spec: QuerySpec, question: str, lex: Lexicon) -> QuerySpec:
+def edited_default(previous: QuerySpec, spec: QuerySpec, question: str | QuestionWords, lex: Lexicon) -> QuerySpec:
     """A follow-up's frame: the default filter kept from the previous turn unless the follow-up now names a
     conflicting condition or asks for every row; decided afresh when the follow-up changes the table."""
     if spec.base != previous.base:
@@ -52,7 +53,7 @@ def edited_default(previous: QuerySpec, spec: QuerySpec, question: str, lex: Lex
     f = default_filter(lex, spec.base)
     if f is None or spec.base not in spec.default_filters:
         return spec                      # the earlier turn overrode it ("ever"): a follow-up keeps that
-    stems = tuple(stem(w) for w in words(question))
+    stems = question_words(question).stems
     if _asks_all_rows(stems, spec.base, lex) or _conflicts(spec, f, lex):
         return replace(spec, default_filters=tuple(t for t in spec.default_filters if t != spec.base))
     return spec

@@ -21,17 +21,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
-from catalog_semantics.text import stem, words
+from catalog_semantics.question import QuestionWords
+from catalog_semantics.text import stem
 from nl2sql.planner.clarify import Ambiguity
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import text_code
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import ColRef, QuerySpec
+from nl2sql.planner.tokens import question_words
 from nl2sql.planner.vocabulary import CueKind, cue_index
 from nl2sql.planner.words import word_list
 
-Doubt = Callable[[QuerySpec, tuple[str, ...], str, Lexicon], None]
+Doubt = Callable[[QuerySpec, QuestionWords, Lexicon], None]
 
 
 @cache
@@ -62,11 +64,11 @@ def _shown(spec: QuerySpec) -> tuple[ColRef, ...]:
     return spec.projections + tuple(d.col for d in spec.dims)
 
 
-def bare_list(spec: QuerySpec, stems: tuple[str, ...], question: str, lex: Lexicon) -> None:
+def bare_list(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
     """'units shipped by MAIL in 1997', 'complaints per depot': no word asks for a list (list, show, which,
     what ...), yet the frame lists amounts, keys or another table's names, or lists rows 'by' something.
     Count, total or list: offered as choices."""
-    if spec.measures or _says(stems, "list"):
+    if spec.measures or _says(question.plain_stems, "list"):
         return
     info = lex.tables[spec.base]
     ranked = {o.col for o in spec.order if o.col is not None}   # "top 10 customers by balance": by = the key
@@ -74,22 +76,23 @@ def bare_list(spec: QuerySpec, stems: tuple[str, ...], question: str, lex: Lexic
     # the rows' own attributes ("ship and commit dates of order 1") are fine; amounts, keys, others' names are not
     allowed |= {ColRef(spec.base, c.name) for c in info.table.columns if c.name not in info.numeric + tuple(info.keys)}
     plain = all(ColRef(c.table, c.column) in allowed for c in _shown(spec))
-    if plain and (ranked or not _says(stems, "group")):
+    if plain and (ranked or not _says(question.plain_stems, "group")):
         return
-    first = words(question)[0] if words(question) else ""
+    first = question.words[0] if question.words else ""
     readings = tuple(f"{r} {first}" for r in word_list("doubts", "bare_list_readings"))
     raise Ambiguity("I could not tell whether to list these rows, count them or add them up.", (first,),
                     phrase=first, readings=readings)
 
 
-def extra_grouping(spec: QuerySpec, stems: tuple[str, ...], question: str, lex: Lexicon) -> None:
+def extra_grouping(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
     """More groupings than the question has phrases for: two groupings need a joining word ("by region and
     segment", "region, segment"); the same grouping twice ("quarter by quarter") is one too many."""
     if len(spec.dims) < 2:
         return
     keys = [(d.col.table, d.col.column, d.grain) for d in spec.dims]
     joiners = set(word_list("doubts", "grouping_joiners"))
-    room = max(1, _grouping_phrases(stems)) + sum(1 for s in stems if s in joiners) + question.count(",")
+    stems = question.plain_stems
+    room = max(1, _grouping_phrases(stems)) + sum(1 for s in stems if s in joiners) + question.text.count(",")
     if len(set(keys)) == len(keys) and len(keys) <= room:
         return
     names = tuple(business_name(lex.tables[d.col.table], d.col.column) for d in spec.dims)
@@ -97,11 +100,11 @@ def extra_grouping(spec: QuerySpec, stems: tuple[str, ...], question: str, lex: 
                         "say what to group by.", names)
 
 
-def identifier_grouping(spec: QuerySpec, stems: tuple[str, ...], question: str, lex: Lexicon) -> None:
+def identifier_grouping(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
     """A grouping shown only as an identifier ('each insurer' grouped by ``payer_id``) when the question
     never asked for identifiers: the rows' name was not found, so the answer would show codes."""
     said = {stem(w) for w in word_list("key_words")} | {stem(w) for w in word_list("doubts", "identifier_words")}
-    if said & set(stems):
+    if said & set(question.plain_stems):
         return
     for d in spec.dims:
         info = lex.tables[d.col.table]
@@ -116,8 +119,9 @@ def identifier_grouping(spec: QuerySpec, stems: tuple[str, ...], question: str, 
 DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping)
 
 
-def run_doubts(spec: QuerySpec, question: str, lex: Lexicon, doubts: tuple[Doubt, ...] | None = None) -> None:
+def run_doubts(spec: QuerySpec, question: str | QuestionWords, lex: Lexicon,
+               doubts: tuple[Doubt, ...] | None = None) -> None:
     """Raise on the first shape that was more often wrong than right on unseen questions."""
-    stems = tuple(stem(w) for w in words(question.lower()))
+    read = question_words(question)
     for doubt in DOUBTS if doubts is None else doubts:
-        doubt(spec, stems, question, lex)
+        doubt(spec, read, lex)

@@ -16,7 +16,7 @@ from nl2sql.planner.edits import Edit, ValueEdit
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.frame import Frame
-from nl2sql.planner.reading import NotUnderstood, _stem
+from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import ColRef, Condition, Dim, Order, QuerySpec
 from nl2sql.planner.timefilters import Period
 
@@ -126,9 +126,9 @@ def _quarter_of(ranges: list[Condition], quarter: int) -> Period:
 
 
 def date_column(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, question: str) -> ColRef:
-    from catalog_semantics.text import words
+    from nl2sql.planner.tokens import question_words
 
-    stems = tuple(_stem(w) for w in words(question))
+    stems = question_words(question).stems
     col = Assembler(Frame(words=stems, free_words=stems), lex, graph)._date_column(spec.base)
     if col is None:
         raise NotUnderstood("I could not find a date to apply the period to.", ())

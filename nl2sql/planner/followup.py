@@ -15,12 +15,12 @@ from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.edit_rules import EDIT_RULES
 from nl2sql.planner.edits import Edit, GroupEdit, NotAnEdit, ValueEdit
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.matching import Item, match_items
+from nl2sql.planner.matching import Item, matched
 from nl2sql.planner.reading import NotUnderstood, significant
 from nl2sql.planner.resolve import strongest
 from nl2sql.planner.timefilters import Period, find_periods
-from nl2sql.planner.tokens import tokenize
 from nl2sql.planner.spec import QuerySpec
+from nl2sql.planner.tokens import question_words
 from nl2sql.planner.words import phrases, word_list
 
 __all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "after_unfilter", "is_fragment", "is_marked", "ranked_end",
@@ -33,7 +33,7 @@ def is_marked(question: str) -> bool:
     >>> is_marked("and in 1997?"), is_marked("top 3 instead"), is_marked("revenue by region")
     (True, True, False)
     """
-    items = [it for it in match_items(tokenize(question), _EMPTY)]
+    items = matched(question, _EMPTY)
     stems = [_stems(it) for it in items]
     leading = phrases("followup", "leading")
     anywhere = phrases("followup", "anywhere")
@@ -48,7 +48,7 @@ def starts_as_followup(question: str) -> bool:
     >>> starts_as_followup("only for express parcels"), starts_as_followup("which parcels are express")
     (True, False)
     """
-    stems = [_stems(it) for it in match_items(tokenize(question), _EMPTY)]
+    stems = [_stems(it) for it in matched(question, _EMPTY)]
     leading = phrases("followup", "leading")
     return bool(stems) and (stems[0] in leading or tuple(w for s in stems[:2] for w in s) in leading)
 
@@ -76,7 +76,7 @@ def is_fragment(question: str) -> bool:
     >>> is_fragment("for 1998 shipments"), is_fragment("in 1996, which region had the most revenue?")
     (True, False)
     """
-    items = match_items(tokenize(question), _EMPTY)
+    items = matched(question, _EMPTY)
     if not items or _stems(items[0]) not in phrases("followup", "fragment_openers"):
         return False
     return not any(it.has("list", "agg", "extreme", "top", "share", "mode") for it in items[1:])
@@ -98,10 +98,10 @@ def after_unfilter(question: str) -> str | None:
     >>> after_unfilter("drop the filter and show 1994"), after_unfilter("drop the filter"), after_unfilter("by year")
     ('show 1994', '', None)
     """
-    from catalog_semantics.text import stem, words
+    from catalog_semantics.text import stem
 
     fillers = phrases("followup", "fillers") | phrases("followup", "leading")
-    said = list(words(question))
+    said = list(question_words(question).words)
     while said and (stem(said[0]),) in fillers:          # "ok, drop the filter": the openers aside
         said.pop(0)
     stems = tuple(stem(w) for w in said)
@@ -120,9 +120,9 @@ def named_unfilter(question: str) -> tuple[str, ...] | None:
     >>> named_unfilter("drop the segment filter"), named_unfilter("remove the filter"), named_unfilter("by year")
     (('segment',), None, None)
     """
-    from catalog_semantics.text import stem, words
+    from catalog_semantics.text import stem
 
-    said = [w.lower() for w in words(question)]
+    said = list(question_words(question).words)
     if len(said) < 3 or stem(said[-1]) not in ("filter", "condit") or said[0] not in _DROP_VERBS:
         return None
     named = tuple(w for w in said[1:-1] if w not in ("the", "a", "that", "this", "its", "on"))
@@ -134,21 +134,21 @@ _DROP_VERBS = ("drop", "remove", "clear", "without", "lose", "ignore")
 
 def read_edit(question: str, lex: Lexicon) -> Edit:
     """The edit a follow-up asks for; raises ``NotUnderstood`` naming the words no edit claims."""
-    matched = match_items(tokenize(question), lex)
-    words = [_stems(it) for it in matched]
-    versus, side_by_side = _versus(words), _versus_value(matched)
-    _refuse_non_edits(matched, words, versus is not None or side_by_side)
-    items = [replace(it, concepts=strongest(it.concepts)) for it in significant(matched)]
+    found = matched(question, lex)
+    words = [_stems(it) for it in found]
+    versus, side_by_side = _versus(words), _versus_value(found)
+    _refuse_non_edits(found, words, versus is not None or side_by_side)
+    items = [replace(it, concepts=strongest(it.concepts)) for it in significant(found)]
     periods, used = find_periods(items)
     if len(periods) > 1 or any(p.each == "pair" for p in periods):
         raise NotUnderstood("The follow-up names more than one period.", tuple(p.text for p in periods))
-    stems = [_stems(it) for it in match_items(tokenize(question), _EMPTY)]
+    stems = [_stems(it) for it in matched(question, _EMPTY)]
     flat = tuple(w for ws in words for w in ws)
     widen = any(flat[n:n + len(p)] == p for p in phrases("followup", "widen") for n in range(len(flat)))
     ungroup = any(flat[n:n + len(p)] == p for p in phrases("followup", "ungroup") for n in range(len(flat)))
     adding = any(flat[n:n + len(p)] == p for p in phrases("followup", "adding") for n in range(len(flat)))
     whole_year = any(flat[n:n + len(p)] == p for p in phrases("followup", "whole_year") for n in range(len(flat)))
-    listing = any(it.has("list") and not it.concepts for it in matched) and not items
+    listing = any(it.has("list") and not it.concepts for it in found) and not items
     if adding and periods and versus is None and not side_by_side:
         # "put 1994 beside it": the year is shown next to the previous one, never put in its place
         versus = _whole_year(periods[0])
@@ -161,7 +161,7 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
                 adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
                 regroup=any(s in phrases("followup", "regroup") for s in stems), whole_year=whole_year)
-    edit = replace(edit, side_by_side=side_by_side, unpin=_all_of(matched))
+    edit = replace(edit, side_by_side=side_by_side, unpin=_all_of(found))
     if versus is not None:      # the year compared with is not the period of the follow-up
         year, shift = versus
         edit = replace(edit, versus_year=year, versus_shift=shift,

@@ -156,9 +156,9 @@ FOLLOWUP_CHECKS: tuple[Rule, ...] = (value_on_another_column, word_in_unrelated_
 
 def check_followup(question: str, edit: Edit, previous: QuerySpec, new: QuerySpec, lex: Lexicon) -> None:
     """Raise the first rule's reason to decline the edited frame, if any."""
-    from catalog_semantics.text import stem, words
+    from nl2sql.planner.tokens import question_words
 
-    turn = Turn(tuple(stem(w) for w in words(question)), edit, previous, new, lex)
+    turn = Turn(question_words(question).stems, edit, previous, new, lex)
     for rule in FOLLOWUP_CHECKS:
         reason = rule(turn)
         if reason is not None:

@@ -8,14 +8,16 @@ corrected to a model word one typo away ("germny" -> "germany": spelling.py).
 from __future__ import annotations
 
 import dataclasses
-import functools
+import weakref
 from dataclasses import dataclass
 from typing import Literal
 
+from catalog_semantics.question import QuestionWords
 from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.matching_words import column_heads, meaningful_words, symbol_cues
 from nl2sql.planner.spelling import correct
-from nl2sql.planner.tokens import Token
+from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
 from nl2sql.planner.words import word_list
 
@@ -52,6 +54,24 @@ class Item:
         return found.arg
 
 
+_MATCHED: dict[tuple[int, QuestionWords], tuple[weakref.ref[Lexicon], tuple[Item, ...]]] = {}
+
+
+def matched(question: str | QuestionWords, lex: Lexicon) -> list[Item]:
+    """The question's phrases matched against the lexicon: one pass per question and lexicon, shared by every
+    step that reads them (the reading, the follow-up's edit, the reflected check, the earlier-rows test)."""
+    words = question_words(question)
+    key = (id(lex), words)
+    hit = _MATCHED.get(key)
+    if hit is not None and hit[0]() is lex:
+        return list(hit[1])
+    items = match_items(words.tokens, lex)
+    if len(_MATCHED) > 512:
+        _MATCHED.clear()
+    _MATCHED[key] = (weakref.ref(lex), tuple(items))
+    return items
+
+
 def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
     tokens = tuple(correct(t, lex, tokens[n + 1] if n + 1 < len(tokens) else None)
                    for n, t in enumerate(tokens))
@@ -85,10 +105,10 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
         if tok.kind == "number":
             items.append(Item("number", i, i + 1, tok.text, number=tok.number))
         elif tok.kind == "symbol":
-            items.append(Item("cue", i, i + 1, tok.text, cues=_symbol_cues(tok.text)))
-        elif tok.word in STOPWORDS and tok.word not in _meaningful():
+            items.append(Item("cue", i, i + 1, tok.text, cues=symbol_cues(tok.text)))
+        elif tok.word in STOPWORDS and tok.word not in meaningful_words():
             items.append(Item("cue", i, i + 1, tok.text, cues=(Cue("stop"),)))
-        elif items and tok.stem in _column_heads() and any(c.kind == "column" for c in items[-1].concepts):
+        elif items and tok.stem in column_heads() and any(c.kind == "column" for c in items[-1].concepts):
             last = items.pop()           # "priority level": the column, its head word adding nothing
             items.append(dataclasses.replace(last, end=i + 1, text=f"{last.text} {tok.text}"))
         else:
@@ -107,7 +127,7 @@ def _state_adverbs(items: list[Item]) -> list[Item]:
         nxt = items[n + 1]
         if it.kind == "unknown" and it.text.lower() in adverbs and nxt.kind == "concept" \
                 and any(c.kind in ("filter", "value") for c in nxt.concepts):
-            out[n] = Item("cue", it.start, it.end, it.text, cues=(Cue("stop"),))
+            out[n] = dataclasses.replace(it, kind="cue", cues=(Cue("stop"),))
     return out
 
 
@@ -133,34 +153,6 @@ def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:
     if i == 0 or tok.kind != "word" or len(tok.text) != 1 or not tok.text.isupper() or tok.text == "I":
         return ()
     return tuple(lex.letters.get(tok.word, ()))
-
-
-@functools.cache
-def _column_heads() -> frozenset[str]:
-    """Words said after a column's name that add nothing to it (vocabulary.yaml ``column_heads``)."""
-    return frozenset(stem(w) for w in word_list("column_heads"))
-
-
-def _meaningful() -> frozenset[str]:
-    """Words never dropped as stop words (vocabulary.yaml ``meaningful``): "will" asks for a forecast,
-    "why" for an explanation, which recorded data cannot answer; left unknown, the planner abstains."""
-    return _MEANINGFUL or _set_meaningful(frozenset(word_list("meaningful")))
-
-
-def _set_meaningful(words: frozenset[str]) -> frozenset[str]:
-    global _MEANINGFUL
-    _MEANINGFUL = words
-    return words
-
-
-_MEANINGFUL: frozenset[str] = frozenset()
-
-
-def _symbol_cues(symbol: str) -> tuple[Cue, ...]:
-    ops = {">": ">", "<": "<", ">=": ">=", "<=": "<=", "=": "=", "<>": "!="}
-    if symbol in ops:
-        return (Cue("cmp", ops[symbol]),)
-    return (Cue("stop"),)
 
 
 def _singular_words(text: str) -> tuple[str, ...]:
@@ -201,7 +193,7 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
             return Item("cue", i, i + length, text, concepts=model, cues=cue)
         if model:
             return Item("concept", i, i + length, text, concepts=model, fuzzy=fuzzy)
-        if cue and all(c.kind == "stop" for c in cue) and any(t.word in _meaningful() for t in span):
+        if cue and all(c.kind == "stop" for c in cue) and any(t.word in meaningful_words() for t in span):
             continue         # "existing" is not the stop word "exist": left unknown, so it is reported
         if cue and length > 1 and all(c.kind == "stop" for c in cue) and _names_a_column(tokens[i], lex):
             continue         # "amount of" is a filler unless the model has an amount: then it names it

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from catalog_semantics.model import SemanticModel
+from catalog_semantics.question import QuestionWords
 from nl2sql.answer import Candidate
 from nl2sql.planner import answer_spec, checked_sql, plan_spec
 from nl2sql.planner.checks import check_question, check_relative_period
@@ -38,11 +39,11 @@ from nl2sql.planner.followup import (
 from nl2sql.planner.followup_checks import check_followup
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import Lexicon, lexicon_for
-from nl2sql.planner.matching import match_items
+from nl2sql.planner.matching import matched
 from nl2sql.planner.reflected import check_reflected
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
-from nl2sql.planner.tokens import tokenize
+from nl2sql.planner.tokens import question_words
 from nl2sql.planner.words import phrases, word_list
 
 Columns = Literal["helpful", "asked"]
@@ -51,44 +52,48 @@ Turns = Sequence[tuple[str, str | None]]
 _EDITED = "follow-up: "         # the note every edit of the previous frame carries (``read_turn``)
 
 
-def plan_turn(question: str, model: SemanticModel, history: Turns = (), *,
+def plan_turn(question: str | QuestionWords, model: SemanticModel, history: Turns = (), *,
               dialect: str | None = None, columns: Columns = "asked") -> Candidate:
-    """Answer a question that may lean on the previous turns (``history`` as (question, sql) pairs; a None
-    or empty SQL marks a turn that was not answered)."""
+    """Answer a question (or its words, as linking read them) that may lean on the previous turns (``history``
+    as (question, sql) pairs; a None or empty SQL marks a turn that was not answered)."""
+    words = question_words(question)
+    question = words.text
     pending = unanswered_last(history)
     answered = [(q, sql) for q, sql in history if sql]      # unanswered turns have no frame to recover
     previous = previous_frame(answered, model, dialect=dialect, columns=columns) if answered else None
     if pending is not None:
-        return answer_spec(lambda: _after_unanswered(question, model, previous, pending), model, dialect=dialect,
+        return answer_spec(lambda: _after_unanswered(words, model, previous, pending), model, dialect=dialect,
                            columns=columns, question=question)
-    if previous is None and (refers_back(question) or names_earlier_rows(question, lexicon_for(model))):
+    if previous is None and (refers_back(question) or names_earlier_rows(words, lexicon_for(model))):
         return answer_spec(lambda: _no_context(question), model, dialect=dialect, columns=columns)
     if not answered:
-        return answer_spec(lambda: _alone(question, model), model, dialect=dialect, columns=columns,
+        return answer_spec(lambda: _alone(words, model), model, dialect=dialect, columns=columns,
                            question=question)
-    return answer_spec(lambda: read_turn(question, model, previous), model, dialect=dialect, columns=columns,
+    return answer_spec(lambda: read_turn(words, model, previous), model, dialect=dialect, columns=columns,
                        question=question)
 
 
-def _alone(question: str, model: SemanticModel) -> Read:
+def _alone(words: QuestionWords, model: SemanticModel) -> Read:
     """A question read on its own; one that opens as a follow-up ("only for express parcels") and, alone,
     measures nothing is a fragment of a question that is not there: declined, not listed."""
-    read = plan_spec(question, model)
-    if not read[0].measures and starts_as_followup(question):
+    read = plan_spec(words, model)
+    if not read[0].measures and starts_as_followup(words.text):
         raise NotUnderstood("This reads as a follow-up, but there is no earlier answer to change; ask it in full.",
                             ())
     return read
 
 
-def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -> Read:
+def read_turn(question: str | QuestionWords, model: SemanticModel, previous: QuerySpec | None) -> Read:
     """The frame of one turn: the follow-up's edit of ``previous`` when its words ask for one or the
     question cannot be read alone; otherwise the question's own reading."""
-    rest = after_unfilter(question) if previous is not None else None
+    words = question_words(question)
+    rest = after_unfilter(words.text) if previous is not None else None
     if previous is not None and rest is not None:      # "drop the filter (and show 1994)"
         previous = drop_filter(previous)
         if not rest:
             return previous, [_EDITED + "the previous question, without its filter"], 0.8
-        question = rest
+        words = question_words(rest)
+    question = words.text
     lex = lexicon_for(model)
     question = ranked_end(question, previous) if previous is not None else question    # "and the worst five?"
     named = named_unfilter(question) if previous is not None else None
@@ -100,21 +105,21 @@ def read_turn(question: str, model: SemanticModel, previous: QuerySpec | None) -
             edit.columns or edit.count_of or edit.metric or edit.measure_col))):
         # "add their account balance" shows a column, "drop the year" widens the period (every word of both read
         # as an edit); "add a customer", "drop the orders table" are declined
-        check_question(question)
+        check_question(words)
     try:
-        alone: Read | NotUnderstood = plan_spec(question, model)
+        alone: Read | NotUnderstood = plan_spec(words, model)
     except NotUnderstood as e:
         alone = e
     if previous is None:
         if isinstance(alone, NotUnderstood):
             raise alone
-        return _alone(question, model)
+        return _alone(words, model)
     # a fragment read alone ("by ship mode" as a list of ship modes) loses the measure: edit instead
     fragment = isinstance(alone, NotUnderstood) or (bool(previous.measures) and not alone[0].measures)
     if edit is not None and edit.acts and (edit.marked or fragment):
-        spec = edited_default(previous, apply_edit(previous, edit, lex, join_graph(model), question), question, lex)
+        spec = edited_default(previous, apply_edit(previous, edit, lex, join_graph(model), question), words, lex)
         check_followup(question, edit, previous, spec, lex)
-        check_reflected(match_items(tokenize(question), lex), spec, lex, join_graph(model), previous)
+        check_reflected(matched(words, lex), spec, lex, join_graph(model), previous)
         return spec, [_EDITED + "the previous question, changed"], 0.8
     if isinstance(alone, NotUnderstood):
         raise alone
@@ -142,26 +147,25 @@ def unanswered_last(history: Turns) -> str | None:
 def out_of_scope(question: str) -> bool:
     """Whether the planner declines the question whatever the data holds: a change of data, a cause, a
     forecast (vocabulary.yaml ``future``), a period relative to today."""
-    from catalog_semantics.text import words
-
     try:
         check_question(question)
         check_relative_period(question)
     except NotUnderstood:
         return True
-    said = f" {' '.join(words(question.lower()))} "
+    said = f" {' '.join(question_words(question).plain)} "
     return any(f" {phrase} " in said for phrase in word_list("future"))
 
 
-def _after_unanswered(question: str, model: SemanticModel, previous: QuerySpec | None, pending: str) -> Read:
+def _after_unanswered(words: QuestionWords, model: SemanticModel, previous: QuerySpec | None, pending: str) -> Read:
     """A turn right after one the engine could not answer: a complete question is read as usual; one that
     leans on an earlier answer would lean on the unanswered one, whose frame there is none of."""
     unanswered = NotUnderstood(f"I could not answer the previous question (‘{pending}’), so I cannot tell what "
                                "this one changes; ask it in full.", ())
-    if refers_back(question) or is_fragment(question) or names_earlier_rows(question, lexicon_for(model)):
+    question = words.text
+    if refers_back(question) or is_fragment(question) or names_earlier_rows(words, lexicon_for(model)):
         raise unanswered
     try:
-        read = read_turn(question, model, previous)
+        read = read_turn(words, model, previous)
     except NotUnderstood as e:
         if is_marked(question) or starts_as_followup(question):
             raise unanswered from e
@@ -186,19 +190,17 @@ def refers_back(question: str) -> bool:
     >>> refers_back("how many invoices are open?")
     False
     """
-    from catalog_semantics.text import stem, words
-
-    stems = tuple(stem(w) for w in words(question))
+    stems = question_words(question).stems
     return any(stems[n:n + len(p)] == p for p in phrases("context_only") for n in range(len(stems)))
 
 
-def names_earlier_rows(question: str, lex: Lexicon) -> bool:
+def names_earlier_rows(question: str | QuestionWords, lex: Lexicon) -> bool:
     """Whether the question names rows as ones already shown ("what commission rate do those brokers get?"):
     a plural reference (``followup.plural_refs``) right before a table's noun.
 
     Read alone, the question would answer about every broker; the rows meant are an earlier answer's.
     """
-    items = match_items(tokenize(question), lex)
+    items = matched(question, lex)
     return any(_stems(it) in phrases("followup", "plural_refs") and any(c.kind == "table" for c in nxt.concepts)
                for it, nxt in zip(items, items[1:]))
 
@@ -211,9 +213,7 @@ def _no_context(question: str) -> Read:
 def _leans_on(question: str, previous: QuerySpec, alone: Read, edit: Edit | None) -> bool:
     """A follow-up that points at the previous answer ("which of those ...") or that says it is one
     ("what about customers?") and, read alone, drops the measure would be answered out of context."""
-    from catalog_semantics.text import stem, words
-
-    said = tuple(stem(w) for w in words(question))
+    said = question_words(question).stems
     stems = {(w,) for w in said}
     marked = edit.marked if edit is not None else is_marked(question)
     # "split by customer class, all accounts" after a measure: a regrouping of it, not a new count of rows
