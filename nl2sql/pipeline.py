@@ -1,5 +1,7 @@
-"""The question-to-answer pipeline: validate → link (on the conversation) → generate → guard → run → vote → Answer.
+"""The question-to-answer pipeline: validate → link → values → generate → guard → run → vote → Answer.
 
+Linking is on the conversation (``link_conversation``); ``values`` reads the values of the shortlisted tables
+the model has none for, and links again with them (``lazy_values``: bounded, cached, scoped, never fatal).
 ``Assistant.ask`` never raises for something a user can act on: refusals, abstentions, LLM outages and
 warehouse errors come back as an ``Answer`` with a status and a friendly message. Generators are tried in
 order behind one seam (``generators.Generator``); each may propose several candidates, all guarded and run,
@@ -34,16 +36,10 @@ from nl2sql.errors import (
     QuestionError,
     UserFacingError,
 )
+from nl2sql.lazy_values import LazyValues
 from nl2sql.llm.examples import pool_of, render_examples, select_examples
 from nl2sql.llm.followup import link_conversation
-from nl2sql.generators import (
-    Generator,
-    History,
-    LlmGenerator,
-    OfflineGenerator,
-    VerifiedGenerator,
-    repair_text,
-)
+from nl2sql.generators import Generator, History, LlmGenerator, OfflineGenerator, VerifiedGenerator, repair_text
 from nl2sql.guard import policy_for_model
 from nl2sql.outcomes import NO_LLM_HINT, abstained, answered, clarify, failed, present, schema_choices
 from nl2sql.ports import LlmClient, Warehouse
@@ -102,6 +98,7 @@ class Assistant:
         self.feedback = feedback
         self.examples = tuple(examples)
         self.policy = policy_for_model(self.model, max_rows=self.settings.max_rows, dialect=warehouse.dialect)
+        self.lazy_values = LazyValues(warehouse, self.policy, self.settings)   # the shortlist's values, when lacking
         self._llm_view: SemanticModel | None = None     # the model as the LLM's schema, built on first use
         # Distinct text values of the whole model, read on first LLM use and shared by every principal's
         # assistant; hits on tables a principal may not read are dropped in ``_hints``.
@@ -243,6 +240,8 @@ class Assistant:
             return self.with_scope((f"{schema}.*",), within_current=True)._answer(asked, history, order, timer)
         with timer.step("link"):
             linked = link_conversation(self.model, question, history)
+        with timer.step("values"):                      # read for the shortlisted tables only, then linked again
+            linked = self.lazy_values.relink(self.model, question, history, linked).linked
         linked_tables = tuple(t.name for t in linked.tables)
         attempts: list[Attempt] = []
         abstentions: list[Candidate] = []

@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from catalog_semantics.join_paths import bridge_tables, join_graph
 from catalog_semantics.linking import LinkedSchema, LinkedTable, link
-from catalog_semantics.model import SemanticModel
+from catalog_semantics.model import SemanticModel, Table
 from nl2sql.llm.extract import sqlglot_dialect
 from nl2sql.llm.prompt import MAX_HISTORY_TURNS, looks_like_sql
 
@@ -47,11 +47,11 @@ def tables_of_sql(sql: str, model: SemanticModel) -> tuple[str, ...]:
     return tuple(found)
 
 
-def link_conversation(model: SemanticModel, question: str,
-                      history: Sequence[tuple[str, str | None]] = ()) -> LinkedSchema:
+def link_conversation(model: SemanticModel, question: str, history: Sequence[tuple[str, str | None]] = (),
+                      *, sampled: Sequence[Table] = ()) -> LinkedSchema:
     """``link(model, question)`` widened by the tables the conversation's earlier turns needed (for a turn
-    with no SQL, asked back or not answered, the tables its question linked to)."""
-    linked = link(model, question)
+    with no SQL, asked back or not answered, the tables its question linked to). ``sampled``: as for ``link``."""
+    linked = link(model, question, sampled=sampled)
     if not history or linked.complete:
         return linked
     earlier: list[str] = []
