@@ -2,8 +2,9 @@
 
 A big catalog is read without sample values (a Unity Catalog scope of thousands of tables: ``unity_bulk``), so a
 question that names a value ("orders from Brazil", "the population of Kalomi") has nothing to link through. This
-step reads the distinct values of the text columns that have none, in the tables ``link`` shortlisted only, and
-links again with them (``link(..., sampled=)``, on the same index). Nothing else of the catalog is read.
+step reads the distinct values of the text columns that have none, in the tables ``link`` shortlisted only (the
+linked tables, then the rest of their schemas, at most ``MAX_TABLES``), and links again with them (``link(...,
+sampled=)``, on the same index). Nothing else of the catalog is read.
 
 - Bounded: at most ``per_column`` distinct values a column (a column with more keeps none, as the readers do:
   names and codes say nothing a value match could use), over at most ``SCAN_ROWS`` rows, one query per table (up to
@@ -51,6 +52,7 @@ SCAN_ROWS = 200_000             # rows of a table the DISTINCT looks at (as the 
 COLUMNS_PER_QUERY = 16          # text columns read by one statement (a UNION ALL branch each)
 MAX_DISTINCT = 60               # a column of at most this many values gets them as sample values, as the readers do
 VALUE_LIMIT = 50                # sample values kept per column (the readers' ``value_limit``)
+MAX_TABLES = 24                 # tables read for one question at most: the linked ones first, then their schemas'
 RETRY_AFTER_S = 600.0           # a table whose read failed is not tried again for this long (in this process)
 _KEPT_IN_MEMORY = 1_024         # tables' values held in memory (the disk cache holds the rest)
 
@@ -78,6 +80,22 @@ def needs_values(table: Table) -> tuple[str, ...]:
         return ()
     return tuple(c.name for c in table.columns if is_text_type(c.type) and not c.sample_values
                  and not c.value_vocabulary and MASK_TAG not in c.tags)
+
+
+def shortlist(model: SemanticModel, linked: LinkedSchema) -> list[Table]:
+    """The tables whose values may link the question: the linked ones, best first, then the other tables of their
+    schemas (a value often sits in a table the names did not reach: 'Haiti' in the addresses of a students
+    schema), as ``link``'s own retrieval takes whole schemas. Tables of the model only: its principal's."""
+    order = {t.name: i for i, t in enumerate(linked.tables)}
+    by_name = {t.name: t for t in model.tables if t.name in order}
+    schemas = list(dict.fromkeys(_schema(by_name[n]) for n in order if n in by_name))
+    rank = {s: i for i, s in enumerate(schemas)}
+    mates = sorted((t for t in model.tables if t.name not in order and _schema(t) in rank), key=lambda t: rank[_schema(t)])
+    return [*sorted(by_name.values(), key=lambda t: order[t.name]), *mates]
+
+
+def _schema(table: Table) -> tuple[str | None, str | None]:
+    return table.catalog, table.schema
 
 
 def table_values_sql(table: Table, columns: Sequence[str], dialect: str, per_column: int) -> str:
@@ -144,9 +162,7 @@ class LazyValues:
         """``linked`` linked again with the values of its tables that the model lacks (read or from the cache)."""
         if self.per_column <= 0:
             return ValueRead(linked)
-        names = {t.name for t in linked.tables}
-        order = {t.name: i for i, t in enumerate(linked.tables)}
-        wanted = sorted((t for t in model.tables if t.name in names and needs_values(t)), key=lambda t: order[t.name])
+        wanted = [t for t in shortlist(model, linked) if needs_values(t)][:MAX_TABLES]
         if not wanted:
             return ValueRead(linked)
         try:
