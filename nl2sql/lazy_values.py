@@ -54,7 +54,7 @@ MAX_DISTINCT = 60               # a column of at most this many values gets them
 VALUE_LIMIT = 50                # sample values kept per column (the readers' ``value_limit``)
 MAX_TABLES = 24                 # tables read for one question at most: the linked ones first, then their schemas'
 RETRY_AFTER_S = 600.0           # a table whose read failed is not tried again for this long (in this process)
-_KEPT_IN_MEMORY = 1_024         # tables' values held in memory (the disk cache holds the rest)
+_KEPT_IN_MEMORY = 256           # tables' values held in memory (the disk cache holds the rest)
 
 History = Sequence[tuple[str, str | None]]
 
