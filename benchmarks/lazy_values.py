@@ -126,8 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     n = len(asked)
     report: dict[str, Any] = {
         "questions": n, "tables": len(without.tables), "separator": SEPARATOR,
-        **{way: {k: f"{v}/{n} ({100 * v / max(n, 1):.1f}%)" for k, v in counts.items()} for way, counts in totals.items()},
-        "step_ms": {k: {"median": round(statistics.median(v), 1), "max": round(max(v), 1)} for k, v in timings.items() if v},
+        **{way: {k: f"{v}/{n} ({100 * v / max(n, 1):.1f}%)" for k, v in counts.items()}
+           for way, counts in totals.items()},
+        "step_ms": {k: {"median": round(statistics.median(v), 1), "max": round(max(v), 1)}
+                    for k, v in timings.items() if v},
         "notes": notes[:5],
     }
     print(json.dumps(report, indent=2))

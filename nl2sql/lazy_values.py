@@ -1,9 +1,9 @@
 """The values of a question's shortlisted tables, read lazily: link, read those tables' values, link again.
 
 A big catalog is read without sample values (a Unity Catalog scope of thousands of tables: ``unity_bulk``), so a
-question that names a value ("orders from Brazil", "the population of Kalomi") has nothing to link through. This
+question that names a value ("orders from Brazil", "the population of Milolo") has nothing to link through. This
 step reads the distinct values of the text columns that have none, in the tables ``link`` shortlisted only (the
-linked tables, then the rest of their schemas, at most ``MAX_TABLES``), and links again with them (``link(...,
+linked tables, then the rest of their small schemas, at most ``MAX_TABLES``), and links again with them (``link(...,
 sampled=)``, on the same index). Nothing else of the catalog is read.
 
 - Bounded: at most ``per_column`` distinct values a column (a column with more keeps none, as the readers do:
@@ -28,6 +28,7 @@ import logging
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -53,10 +54,12 @@ COLUMNS_PER_QUERY = 16          # text columns read by one statement (a UNION AL
 MAX_DISTINCT = 60               # a column of at most this many values gets them as sample values, as the readers do
 VALUE_LIMIT = 50                # sample values kept per column (the readers' ``value_limit``)
 MAX_TABLES = 24                 # tables read for one question at most: the linked ones first, then their schemas'
+WHOLE_SCHEMA_UP_TO = 20         # a linked table's schema of at most this many tables is read whole
 RETRY_AFTER_S = 600.0           # a table whose read failed is not tried again for this long (in this process)
 _KEPT_IN_MEMORY = 256           # tables' values held in memory (the disk cache holds the rest)
 
 History = Sequence[tuple[str, str | None]]
+Names = tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,8 @@ def needs_values(table: Table) -> tuple[str, ...]:
     """The columns of ``table`` whose values a lazy read would add: text, not masked, holding none yet.
 
     >>> from catalog_semantics.model import Column
-    >>> needs_values(Table("t", (Column("a", "VARCHAR"), Column("b", "INT"), Column("c", "TEXT", sample_values=("x",)))))
+    >>> columns = (Column("a", "VARCHAR"), Column("b", "INT"), Column("c", "TEXT", sample_values=("x",)))
+    >>> needs_values(Table("t", columns))
     ('a',)
     """
     if table.kind == "metric_view":                   # read through MEASURE and GROUP BY, never scanned
@@ -84,13 +88,16 @@ def needs_values(table: Table) -> tuple[str, ...]:
 
 def shortlist(model: SemanticModel, linked: LinkedSchema) -> list[Table]:
     """The tables whose values may link the question: the linked ones, best first, then the other tables of their
-    schemas (a value often sits in a table the names did not reach: 'Haiti' in the addresses of a students
-    schema), as ``link``'s own retrieval takes whole schemas. Tables of the model only: its principal's."""
+    schemas of at most ``WHOLE_SCHEMA_UP_TO`` tables (a value often sits in a table the names did not reach: 'Haiti'
+    in the addresses of a students schema; a bigger schema's other tables are as likely as any). Tables of the model
+    only: its principal's and scope's."""
     order = {t.name: i for i, t in enumerate(linked.tables)}
     by_name = {t.name: t for t in model.tables if t.name in order}
     schemas = list(dict.fromkeys(_schema(by_name[n]) for n in order if n in by_name))
-    rank = {s: i for i, s in enumerate(schemas)}
-    mates = sorted((t for t in model.tables if t.name not in order and _schema(t) in rank), key=lambda t: rank[_schema(t)])
+    sizes = Counter(_schema(t) for t in model.tables if _schema(t) in schemas)
+    rank = {s: i for i, s in enumerate(s for s in schemas if sizes[s] <= WHOLE_SCHEMA_UP_TO)}
+    mates = sorted((t for t in model.tables if t.name not in order and _schema(t) in rank),
+                   key=lambda t: rank[_schema(t)])
     return [*sorted(by_name.values(), key=lambda t: order[t.name]), *mates]
 
 
@@ -179,7 +186,7 @@ class LazyValues:
             return ValueRead(linked, read, cached, note)
         return ValueRead(link_conversation(model, question, history, sampled=sampled), read, cached, note)
 
-    def values_of(self, tables: Sequence[Table]) -> tuple[tuple[Table, ...], tuple[str, ...], tuple[str, ...], str | None]:
+    def values_of(self, tables: Sequence[Table]) -> tuple[tuple[Table, ...], Names, Names, str | None]:
         """The tables that gained values (from memory, disk or the warehouse, within the budget), the names of those
         read and of those cached, and a note naming the tables left without values, if any."""
         deadline = time.monotonic() + self.budget_s

@@ -204,8 +204,8 @@ def test_postgres_reads_the_shortlist_only_and_never_an_unscoped_table(postgres_
     areas = tuple(f"{p}ia" for p in PLACES[:100])
     setup = sa.create_engine(url)
     with setup.begin() as conn:
-        for sql in [*_ddl("", "", "", areas), "CREATE TABLE towns (town_id INTEGER, town_name VARCHAR(40), population INTEGER)",
-                    f"INSERT INTO towns VALUES {towns}"]:
+        for sql in [*_ddl("", "", "", areas), "CREATE TABLE towns (town_id INTEGER, town_name VARCHAR(40), "
+                    "population INTEGER)", f"INSERT INTO towns VALUES {towns}"]:
             conn.execute(sa.text(sql))
     setup.dispose()
     reader = SqlAlchemyWarehouse(url)
@@ -219,8 +219,10 @@ def test_postgres_reads_the_shortlist_only_and_never_an_unscoped_table(postgres_
     # A principal who may read areas and towns only: the step reads them (their names are missing), never places.
     before = _scans(url, ("places", "areas", "towns"))
     warehouse = SqlAlchemyWarehouse(url)
-    scoped = Assistant(model, warehouse, _settings(tmp_path / "scoped"), principal=Principal.of("p", ["areas", "towns"]))
-    assert scoped.lazy_values.relink(scoped.model, QUESTION, (), link(scoped.model, QUESTION)).read == ("areas", "towns")
+    analyst = Principal.of("p", ["areas", "towns"])
+    scoped = Assistant(model, warehouse, _settings(tmp_path / "scoped"), principal=analyst)
+    read = scoped.lazy_values.relink(scoped.model, QUESTION, (), link(scoped.model, QUESTION))
+    assert read.read == ("areas", "towns")
     assert "places" not in scoped.ask(QUESTION).linked_tables
     warehouse.close()
     after = _scans_after(url, before, "towns")
