@@ -18,6 +18,7 @@ recomputed and the postings (cheap) rebuilt.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -214,6 +215,13 @@ def model_index(model: SemanticModel) -> LinkIndex:
         _MEMORY.clear()
     _MEMORY[id(model)] = (weakref.ref(model), index)
     return index
+
+
+@functools.lru_cache(maxsize=64)
+def table_index(table: Table) -> LinkIndex:
+    """One table indexed on its own: the value look-ups of a table whose values were read after its model was
+    indexed (``linking.link(sampled=)``), without re-indexing the catalog. Kept for the last 64 tables."""
+    return build_index([table_terms(table)], SemanticModel((table,), name=table.name))
 
 
 def cache_dir() -> Path:

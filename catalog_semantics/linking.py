@@ -10,12 +10,14 @@ names, and the sample values of text columns, tolerant of case, plurals and typo
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from catalog_semantics.join_paths import bridge_tables
 from catalog_semantics.link_catalog import MAX_CONTEXT as MAX_CONTEXT, Reading as Reading
 from catalog_semantics.link_catalog import prune_by_schema, shortlist, table_ties
-from catalog_semantics.link_index import LinkIndex, model_index
+from catalog_semantics.link_index import LinkIndex, model_index, table_index
+from catalog_semantics.link_terms import ValueEntry
 from catalog_semantics.link_match import LinkedColumn as LinkedColumn, LinkedTable as LinkedTable
 from catalog_semantics.link_match import ValueMatch as ValueMatch
 from catalog_semantics.link_match import (
@@ -60,25 +62,27 @@ VALUE_SPREAD = 0.5             # how much a value held by several tables is disc
 
 
 def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score: float = 0.3,
-         keep_all_up_to: int = 8) -> LinkedSchema:
+         keep_all_up_to: int = 8, sampled: Sequence[Table] = ()) -> LinkedSchema:
     """``link_words`` of the question's words (``question.read_question``)."""
     return link_words(model, read_question(question), max_tables=max_tables, min_score=min_score,
-                      keep_all_up_to=keep_all_up_to)
+                      keep_all_up_to=keep_all_up_to, sampled=sampled)
 
 
 def link_words(model: SemanticModel, words: QuestionWords, *, max_tables: int = 6, min_score: float = 0.3,
-               keep_all_up_to: int = 8) -> LinkedSchema:
+               keep_all_up_to: int = 8, sampled: Sequence[Table] = ()) -> LinkedSchema:
     """Rank the model's tables and columns for the question's ``words``; prune only schemas above ``keep_all_up_to`` tables.
 
     When pruning, tables scoring at least ``min_score`` are kept (the best ``max_tables``), then bridge
     tables on the shortest join paths between them; if nothing matches, every table is kept. A model of
     more than ``SHORTLIST_FROM`` tables is first narrowed to ``SHORTLIST`` tables by the index's retrieval
     (``link_index.py``, ``link_catalog.py``), so the detailed scoring below never walks the whole catalog.
+    ``sampled``: tables of the model with values read after it was indexed (a question's shortlist, read lazily:
+    ``nl2sql.lazy_values``); their values are matched as if the model held them, and the model's index is reused.
     """
     two_stage = len(model.tables) > SHORTLIST_FROM and len(model.tables) > keep_all_up_to
     q = Question(words, operator_weight=OPERATOR_WEIGHT if two_stage else 1.0)
     index = model_index(model)
-    entries = (e for e in value_candidates(q, index) if two_stage or not e.vocabulary)   # big catalogs only
+    entries = (e for e in _value_entries(q, index, sampled) if two_stage or not e.vocabulary)   # big catalogs only
     values = tuple(v for v in (match_value(q, e) for e in entries) if v is not None and not names_a_column(v, index))
     metrics = tuple(m for m in model.metrics if best_phrase(q, (m.name, *m.synonyms)) >= 0.99)
     filters = tuple(f for f in model.filters if best_phrase(q, (f.name, *f.synonyms)) >= 0.99)
@@ -115,6 +119,15 @@ def link_words(model: SemanticModel, words: QuestionWords, *, max_tables: int = 
         ties=ties,
         question_words=words,
     )
+
+
+def _value_entries(q: Question, index: LinkIndex, sampled: Sequence[Table]) -> list[ValueEntry]:
+    """The index's value candidates, with a sampled table's own values in place of those the index holds for it."""
+    if not sampled:
+        return value_candidates(q, index)
+    late = {t.name for t in sampled}
+    return [*(e for e in value_candidates(q, index) if e.table not in late),
+            *(e for t in sampled for e in value_candidates(q, table_index(t)))]
 
 
 def _score_tables(q: Question, index: LinkIndex, tables: tuple[Table, ...], values: tuple[ValueMatch, ...],

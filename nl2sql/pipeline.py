@@ -1,5 +1,7 @@
-"""The question-to-answer pipeline: validate → link (on the conversation) → generate → guard → run → vote → Answer.
+"""The question-to-answer pipeline: validate → link → values → generate → guard → run → vote → Answer.
 
+Linking is on the conversation (``link_conversation``); ``values`` reads the values of the shortlisted tables
+the model has none for, and links again with them (``lazy_values``: bounded, cached, scoped, never fatal).
 ``Assistant.ask`` never raises for something a user can act on: refusals, abstentions, LLM outages and
 warehouse errors come back as an ``Answer`` with a status and a friendly message. Generators are tried in
 order behind one seam (``generator_seam.Generator``), each by ``generator_run.run_generator``: it may propose
@@ -30,6 +32,7 @@ from nl2sql.generator_run import run_generator
 from nl2sql.generators import Generator, History, LlmGenerator, OfflineGenerator, VerifiedGenerator, offline_words
 from nl2sql.llm.followup import link_conversation
 from nl2sql.llm.inputs import LlmInputs
+from nl2sql.lazy_values import LazyValues
 from nl2sql.guard import policy_for_model
 from nl2sql.outcomes import NO_LLM_HINT, answered, failed, present, schema_choices
 from nl2sql.ports import LlmClient, Warehouse
@@ -88,6 +91,7 @@ class Assistant:
         self.feedback = feedback
         self.examples = tuple(examples)
         self.policy = policy_for_model(self.model, max_rows=self.settings.max_rows, dialect=warehouse.dialect)
+        self.lazy_values = LazyValues(warehouse, self.policy, self.settings)   # the shortlist's values, when lacking
         # Distinct text values of the whole model, read on first LLM use and shared by every principal's
         # assistant; hits on tables a principal may not read are dropped in ``LlmInputs.hints``.
         self._values = value_index or CachedValueIndex(model, warehouse, self.settings.resolved_data_dir())
@@ -212,6 +216,8 @@ class Assistant:
         with timer.step("link"):                # the question's words are read once, for linking and the planner
             linked = link_conversation(self.model, offline_words(question) if "offline" in order else question,
                                        history)
+        with timer.step("values"):                      # read for the shortlisted tables only, then linked again
+            linked = self.lazy_values.relink(self.model, question, history, linked).linked
         tried = Tried(question, tuple(t.name for t in linked.tables))
         made = self.generators(order)
         for generator in made:

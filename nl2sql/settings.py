@@ -72,6 +72,9 @@ class Settings:
     max_question_chars: int = 2_000             # NL2SQL_MAX_QUESTION_CHARS: longer questions are refused
     context_token_budget: int = 8_000           # NL2SQL_CONTEXT_TOKENS: prompt context size (models read far more)
     send_data_to_llm: bool = True               # NL2SQL_SEND_DATA_TO_LLM: false = no sample values or rows in prompts
+    lazy_values_per_column: int = 1_000         # NL2SQL_LAZY_VALUES_PER_COLUMN: values read per text column of a
+                                                # question's shortlisted tables that have none (0: never read)
+    lazy_values_budget_s: float = 5.0           # NL2SQL_LAZY_VALUES_BUDGET_S: time those reads take at most a question
     # --- Databricks (host and credentials come from databricks-sdk: DATABRICKS_HOST, _TOKEN, _CLIENT_ID, profiles) ---
     databricks_connect_timeout_s: float = 30.0  # NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S: opening a warehouse connection
     databricks_pool_timeout_s: float = 30.0     # NL2SQL_DATABRICKS_POOL_TIMEOUT_S: waiting for a free pooled connection
@@ -177,6 +180,8 @@ ENV_VARS: dict[str, tuple[str, EnvKind]] = {
     "max_question_chars": ("NL2SQL_MAX_QUESTION_CHARS", "int"),
     "context_token_budget": ("NL2SQL_CONTEXT_TOKENS", "int"),
     "send_data_to_llm": ("NL2SQL_SEND_DATA_TO_LLM", "bool"),
+    "lazy_values_per_column": ("NL2SQL_LAZY_VALUES_PER_COLUMN", "int"),
+    "lazy_values_budget_s": ("NL2SQL_LAZY_VALUES_BUDGET_S", "float"),
     "databricks_connect_timeout_s": ("NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S", "float"),
     "databricks_pool_timeout_s": ("NL2SQL_DATABRICKS_POOL_TIMEOUT_S", "float"),
     "databricks_max_connections": ("NL2SQL_DATABRICKS_MAX_CONNECTIONS", "int"),

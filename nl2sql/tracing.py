@@ -2,7 +2,8 @@
 
 Off by default, and then nothing here imports MLflow (the ``mlflow`` extra may be absent). On, a question
 opens a root span ``question`` (inputs: the question; outputs: status, SQL, generator, rows, tokens) and
-every ``_Timer.step`` of the pipeline opens a child span: ``link`` (retriever), ``generate`` (the
+every ``_Timer.step`` of the pipeline opens a child span: ``link`` (retriever), ``read_values`` (the shortlisted
+tables' values read lazily; ``lazy_values.note`` says what was not read and why), ``generate`` (the
 generator as an attribute; an LLM span for the LLM, which renders its context and prompt inside it),
 ``guard``, ``run``, ``present``. The LLM call inside ``generate`` is traced by MLflow's own OpenAI autologging, which records
 the prompt messages, the reply and the token usage as a ``CHAT_MODEL`` span (our LLM adapter is built on
@@ -40,6 +41,7 @@ GENERATORS = ("verified", "offline", "llm")
 # pipeline step -> (span name, MLflow span type)
 SPANS: dict[str, tuple[str, str]] = {
     "link": ("link", "RETRIEVER"),
+    "values": ("read_values", "RETRIEVER"),
     "render": ("render_context", "CHAIN"),
     "prompt": ("prompt", "CHAIN"),
     "verified": ("generate", "CHAIN"),
@@ -105,6 +107,17 @@ def step_span(step: str) -> Iterator[None]:
     name, kind, attributes = span_for(step)
     with mlflow.start_span(name=name, span_type=kind, attributes=attributes):
         yield
+
+
+def note(key: str, value: str) -> None:
+    """An attribute on the current step's span (why a step did less than it could); a no-op outside a trace."""
+    if not _ACTIVE.get():
+        return
+    import mlflow
+
+    span = mlflow.get_current_active_span()
+    if span is not None:
+        span.set_attribute(key, value)
 
 
 def _set_up(data_dir: Path) -> Any:

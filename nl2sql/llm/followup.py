@@ -19,7 +19,7 @@ from sqlglot import exp
 from catalog_semantics.join_paths import bridge_tables, join_graph
 from catalog_semantics.linking import LinkedSchema, LinkedTable, link, link_words
 from catalog_semantics.question import QuestionWords
-from catalog_semantics.model import SemanticModel
+from catalog_semantics.model import SemanticModel, Table
 from nl2sql.llm.extract import sqlglot_dialect
 from nl2sql.llm.prompt import MAX_HISTORY_TURNS, looks_like_sql
 
@@ -49,11 +49,12 @@ def tables_of_sql(sql: str, model: SemanticModel) -> tuple[str, ...]:
 
 
 def link_conversation(model: SemanticModel, question: str | QuestionWords,
-                      history: Sequence[tuple[str, str | None]] = ()) -> LinkedSchema:
+                      history: Sequence[tuple[str, str | None]] = (), *, sampled: Sequence[Table] = ()) -> LinkedSchema:
     """``link(model, question)`` (or ``link_words``, for a question's words read already) widened by the tables
     the conversation's earlier turns needed (for a turn with no SQL, asked back or not answered, the tables its
-    question linked to)."""
-    linked = link_words(model, question) if isinstance(question, QuestionWords) else link(model, question)
+    question linked to). ``sampled``: as for ``link``."""
+    linked = link_words(model, question, sampled=sampled) if isinstance(question, QuestionWords) \
+        else link(model, question, sampled=sampled)
     if not history or linked.complete:
         return linked
     earlier: list[str] = []
