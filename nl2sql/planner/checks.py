@@ -202,11 +202,19 @@ def no_silent_second_path(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, said:
                 down, up = graph.path(spec.base, u), graph.path(u, c.table)
             except Ambiguous:
                 continue
-            # (an up path back through the base itself reaches the base's own row: no second reading)
+            # (rows asked about only as existing, whose way up goes back through the base, reach the base's
+            # own row: no second reading)
             if down and up and not all_up(down) and all_up(up) and c.table not in {e.dst for e in down} \
-                    and spec.base not in {e.dst for e in up}:
+                    and not (spec.base in {e.dst for e in up} and u in _only_existing(spec)):
                 raise NotUnderstood(f"“{c.text}” could be the {c.table} of {spec.base} or of {u}; say which.",
                                     (c.text,))
+
+
+def _only_existing(spec: QuerySpec) -> set[str]:
+    """Tables the question names only as existing or not ("customers who never ordered"): no measure,
+    grouping or shown column of theirs."""
+    exists = {c.table for c in spec.conditions if c.kind == "exists"}
+    return exists - {m.table for m in spec.measures} - {d.col.table for d in spec.dims} - {p.table for p in spec.projections}
 
 
 def _names_link(edge: Edge, lex: Lexicon, said: frozenset[str]) -> bool:

@@ -46,6 +46,8 @@ class TermCompiler(CompilerBase):
             text = str(c.values[0]).lower().replace("%", "").replace("_", "")
             pattern = {"contains": f"%{text}%", "starts": f"{text}%", "ends": f"%{text}"}[c.op]
             return exp.Like(this=exp.Lower(this=col), expression=exp.Literal.string(pattern))
+        if c.op == "is_set":                     # an event's date recorded: it happened
+            return exp.not_(exp.Is(this=col, expression=exp.Null()))
         if c.op == "between":
             low, high = c.values
             return exp.Between(this=col, low=self.literal(c.col, low), high=self.literal(c.col, high))

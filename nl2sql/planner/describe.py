@@ -93,6 +93,8 @@ def _condition(c: Condition, lex: Lexicon) -> str:
     if c.kind == "contains":
         verb = {"contains": "contains", "starts": "starts with", "ends": "ends with"}[c.op]
         return f"{col} {'does not ' + verb.split()[0].rstrip('s') if c.negated else verb} “{c.values[0]}”"
+    if c.op == "is_set":
+        return f"{col} is recorded"
     if c.op == "between":
         return f"{col} between {_num(c.values[0])} and {_num(c.values[1])}"
     return f"{col} {_OP.get(c.op, c.op)} {_num(c.values[0])}"

@@ -206,9 +206,11 @@ class AggregateSteps(MeasureGuards):
             raise NotUnderstood("That amount is stored as text; adding it up needs its type (overlay “type:”).",
                                 (word,))
         if fn == "count" and not distinct and c.column in info.dates:
-            # "how many move-outs" names the event by its date: the rows it happened to, not distinct dates
-            raise NotUnderstood(f"{c.column} is a date: counting it counts events, not distinct dates; name what "
-                                "to count.", (word, c.column))
+            # "how many move-outs" names the event by its date: the rows it happened to (their date set), dated
+            # by it, not distinct dates
+            self.r.date_hints.append((c.table, c.column))
+            self.r.conditions.append(Condition("compare", c.table, c, "is_set", text=word))
+            return Measure("rows", c.table, "count")
         if fn == "count" or c.column in info.keys:
             if fn not in ("count",) and c.column in info.keys:
                 raise NotUnderstood("Identifiers can be counted, not added up.", (word,))

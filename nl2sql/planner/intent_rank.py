@@ -78,7 +78,8 @@ class RankingSteps(AggregateSteps):
         if before is None or before.kind != "concept" or k not in self.used or not self.r.measures \
                 or self.r.measures[-1].hidden:
             return None
-        return ("measure", len(self.r.measures) - 1)
+        last = self.r.measures[-1]      # a measure named as one ("revenue", "the average balance"), not a column
+        return ("measure", len(self.r.measures) - 1) if last.kind == "metric" or last.fn in ("avg", "median") else None
 
     def _adjective_target(self, j: int) -> tuple[bool, Target] | None:
         """'the oldest singer', 'the 10 most expensive parts': the degree adjective names the column."""

@@ -25,6 +25,7 @@ from nl2sql.planner.lexicon_names import (
     _known_words,
     _table_info,
     code_list,
+    coded_key,
     comment_examples,
     verb_phrasings,
 )
@@ -240,12 +241,7 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
         for phrase in (base, *(tuple(words(s)) for s in c.synonyms)):
             if len(phrase) > 1 and phrase[0] not in ("date", "day", "time"):
                 lex.date_names.setdefault(stem(phrase[0]), set()).add((info.key, col))
-    if col in info.keys or col in info.numeric and not _is_texty(c) or _free_text(c.sample_values):
-        values: tuple[str, ...] = ()
-    else:
-        values = c.sample_values
-        if not values and _is_texty(c):
-            values = comment_examples(c.comment)     # 'e.g. ECONOMY ANODIZED STEEL' when none were sampled
+    values = _stored_values(info, c)
     for v in values:
         _add_value(lex, info.key, col, v)
     if not c.sample_values and col not in info.keys and _is_texty(c) and not _free_text(c.value_vocabulary):
@@ -263,6 +259,14 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
             concept = Concept("value", info.key, col, value=code, name="comment label", strength=2)
             _add(lex.values, tuple(label_words), concept)
             _add(lex.values, tuple(singular(w) for w in label_words), concept, stemmed=False)
+
+
+def _stored_values(info: TableInfo, c: Column) -> tuple[str, ...]:
+    """The values a column's rows are named by: sampled, else a comment's examples ('e.g. ECONOMY ANODIZED STEEL')."""
+    if c.name in info.keys and not coded_key(info, c) or c.name in info.numeric and not _is_texty(c) \
+            or _free_text(c.sample_values):
+        return ()
+    return c.sample_values or (comment_examples(c.comment) if _is_texty(c) else ())
 
 
 def _add_value_words(lex: Lexicon, table: str, col: str, ws: tuple[str, ...]) -> None:

@@ -225,3 +225,9 @@ def verb_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
         return ()
     return tuple((*phrase[:-1], *words(aux), phrase[-1]) for aux in word_list("metric_phrasings", "verb_auxiliaries"))
 
+
+def coded_key(info: TableInfo, c: Column) -> bool:
+    """A table's own text key whose values are codes people type ("HSG-220", "NL01"): letters and digits,
+    read as values of the key (a foreign key's copies of them are not, or every code would name two columns)."""
+    return info.pk == (c.name,) and _is_texty(c) and bool(c.sample_values) and all(
+        any(ch.isalpha() for ch in v) and any(ch.isdigit() for ch in v) for v in c.sample_values)

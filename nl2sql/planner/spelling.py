@@ -46,7 +46,10 @@ def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
 def _near(tok: Token, known: str, limit: int) -> bool:
     """A known word (or stem: the index keeps "receiv", so "recieved" is a swap away from its stem) within
     ``limit`` edits of the word, its singular, or, from five letters, its stem."""
-    return _near_word(tok, known, limit) or len(tok.stem) >= 5 and edit_distance(tok.stem, known, limit) <= limit
+    # on the stem, only two letters swapped ("reciev"): another letter there makes another word ("populat" is
+    # not "popular"), and a stem equal to a known one is no typo
+    return _near_word(tok, known, limit) or len(tok.stem) >= 5 and tok.stem != known \
+        and sorted(tok.stem) == sorted(known) and edit_distance(tok.stem, known, 1) == 1
 
 
 def _near_word(tok: Token, known: str, limit: int) -> bool:
