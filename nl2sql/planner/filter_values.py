@@ -4,11 +4,13 @@ priority, as "AUTOMOBILE and MACHINERY customers" is either segment), never as t
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 
 import sqlglot
 from sqlglot import exp
 
+from nl2sql.planner.edits import Edit, ValueEdit
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
 
@@ -16,9 +18,29 @@ from nl2sql.planner.matching import Item
 def as_value(item: Item, lex: Lexicon) -> Item | None:
     """The item as the value its one named filter tests, or None when it names no such filter."""
     filters = [c for c in item.concepts if c.kind == "filter"]
-    if item.kind != "concept" or len(filters) != 1 or filters[0].name not in lex.filters:
+    if item.kind != "concept" or len(filters) != 1:
         return None
-    f = lex.filters[filters[0].name]
+    value = filter_value(filters[0], lex)
+    return None if value is None else replace(item, concepts=(value,))
+
+
+def filters_as_values(edit: Edit, lex: Lexicon) -> Edit:
+    """A follow-up's named filters listed with values of the column they test ("just urgent and high"): those
+    values too, so the column keeps either (the edit's values of one column are one list)."""
+    columns = {(c.table, c.column) for v in edit.values for c in v.concepts if c.kind == "value"}
+    moved = [(f, value) for f in edit.filters if (value := filter_value(f, lex)) is not None
+             and (value.table, value.column) in columns]
+    if not moved:
+        return edit
+    return dataclasses.replace(edit, filters=tuple(f for f in edit.filters if f not in {m[0] for m in moved}),
+                               values=edit.values + tuple(ValueEdit((v,), False, f.name) for f, v in moved))
+
+
+def filter_value(concept: Concept, lex: Lexicon) -> Concept | None:
+    """The value a named filter tests when it is one equality on a column of its table (``col = 'A'``)."""
+    if concept.kind != "filter" or concept.name not in lex.filters:
+        return None
+    f = lex.filters[concept.name]
     try:
         node = sqlglot.parse_one(f.sql, read=lex.dialect)
     except sqlglot.errors.SqlglotError:
@@ -29,9 +51,7 @@ def as_value(item: Item, lex: Lexicon) -> Item | None:
     table = f.table.lower()
     info = lex.tables.get(table)
     column = next((c.name for c in info.table.columns if c.name.lower() == node.this.name.lower()), None) if info else None
-    if column is None:
-        return None
-    return replace(item, concepts=(Concept("value", table, column, value=node.expression.this),))
+    return None if column is None else Concept("value", table, column, value=node.expression.this)
 
 
 def beside_values(items: list[Item], j: int, lex: Lexicon) -> Item | None:

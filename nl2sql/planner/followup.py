@@ -14,6 +14,7 @@ from dataclasses import replace
 from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.edit_rules import EDIT_RULES
 from nl2sql.planner.edits import Edit, GroupEdit, NotAnEdit, ValueEdit
+from nl2sql.planner.filter_values import filters_as_values
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item, matched
 from nl2sql.planner.reading import NotUnderstood, significant
@@ -166,7 +167,7 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
         year, shift = versus
         edit = replace(edit, versus_year=year, versus_shift=shift,
                        window=None if year is not None else edit.window)
-    return _claim(items, used, edit, lex)
+    return filters_as_values(_claim(items, used, edit, lex), lex)     # "just urgent and high": either priority
 
 
 def _claim(items: list[Item], used: set[int], edit: Edit, lex: Lexicon) -> Edit:
