@@ -15,6 +15,7 @@ from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.edits import Edit, ValueEdit
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.resolve import label_value_first
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import ColRef, Condition, Dim, Order, QuerySpec
@@ -96,7 +97,7 @@ def edit_beside(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> 
     if not edit.values or any(v.negated for v in edit.values) or spec.limit is not None:
         raise NotUnderstood("I can only put a value beside the one the previous question was about.", ("vs",))
     for v in edit.values:
-        concept = _settle(v.concepts, spec)
+        concept = _settle(v.concepts, spec, lex)
         key = (concept.table, concept.column or "")
         same = [c for c in spec.conditions if c.kind == "in" and not c.negated and c.col is not None
                 and (c.col.table, c.col.column) == key]
@@ -144,7 +145,7 @@ def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) ->
     texts: dict[tuple[str, str, bool], list[str]] = {}
     vias: dict[tuple[str, str, bool], str] = {}
     for v in values:
-        concept = _settle(v.concepts, spec)
+        concept = _settle(v.concepts, spec, lex)
         key = (concept.table, concept.column or "", v.negated)
         groups.setdefault(key, []).append(concept)
         if v.via:
@@ -228,10 +229,12 @@ def filter_columns(lex: Lexicon, name: str) -> set[str]:
     return {c.name.lower() for c in node.find_all(exp.Column)}
 
 
-def _settle(concepts: tuple[Concept, ...], spec: QuerySpec) -> Concept:
+def _settle(concepts: tuple[Concept, ...], spec: QuerySpec, lex: Lexicon | None = None) -> Concept:
     """The value's column: the only one, or the one the previous frame filters or groups on."""
     if len({(c.table, c.column) for c in concepts}) == 1:
         return concepts[0]
+    if lex is not None and len(labelled := label_value_first(concepts, lex)) < len(concepts):   # "only in Brno"
+        return _settle(labelled, spec, lex)
     used = {(c.col.table, c.col.column) for c in spec.conditions if c.col} | \
         {(d.col.table, d.col.column) for d in spec.dims}
     hits = [c for c in concepts if (c.table, c.column) in used]

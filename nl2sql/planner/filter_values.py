@@ -13,6 +13,8 @@ from sqlglot import exp
 from nl2sql.planner.edits import Edit, ValueEdit
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
+from nl2sql.planner.vocabulary import Cue
+from nl2sql.planner.words import word_list
 
 
 def as_value(item: Item, lex: Lexicon) -> Item | None:
@@ -68,3 +70,12 @@ def beside_values(items: list[Item], j: int, lex: Lexicon) -> Item | None:
         if any((c.table, c.column) == column for c in named.concepts if c.kind == "value"):
             return value
     return None
+
+
+def idiom_opener(items: list[Item]) -> list[Item]:
+    """'make it top 5': a follow-up that opens with an idiom of the vocabulary (``followup.idiom_openers``) says
+    nothing about the data, even where the model names something with its first word ("make" a manufacturer)."""
+    said = tuple(it.text.lower() for it in items[:2])
+    if any(said == tuple(p.split()) for p in word_list("followup", "idiom_openers")):
+        return [replace(items[0], kind="cue", concepts=(), cues=(Cue("stop"),)), *items[1:]]
+    return items

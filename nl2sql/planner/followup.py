@@ -14,7 +14,7 @@ from dataclasses import replace
 from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.edit_rules import EDIT_RULES
 from nl2sql.planner.edits import Edit, GroupEdit, NotAnEdit, ValueEdit
-from nl2sql.planner.filter_values import filters_as_values
+from nl2sql.planner.filter_values import filters_as_values, idiom_opener
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item, matched
 from nl2sql.planner.reading import NotUnderstood, significant
@@ -135,7 +135,7 @@ _DROP_VERBS = ("drop", "remove", "clear", "without", "lose", "ignore")
 
 def read_edit(question: str, lex: Lexicon) -> Edit:
     """The edit a follow-up asks for; raises ``NotUnderstood`` naming the words no edit claims."""
-    found = matched(question, lex)
+    found = idiom_opener(matched(question, lex))
     words = [_stems(it) for it in found]
     versus, side_by_side = _versus(words), _versus_value(found)
     _refuse_non_edits(found, words, versus is not None or side_by_side)

@@ -42,10 +42,24 @@ def _same_meaning_once(concepts: tuple[Concept, ...], lex: Lexicon) -> tuple[Con
     tested = {t for f in filters if (t := _tested_value(lex.filters[f.name].sql, lex.dialect)) is not None}
     metrics = {c.table for c in concepts if c.kind == "metric"}
     flags = {(f.table, _flag_column(lex.filters[f.name].sql)) for f in filters}   # "active users": is_active
+    concepts = label_value_first(concepts, lex)
     return tuple(c for c in concepts if not (
         c.kind == "value" and (((c.column or "").lower(), (c.value or "").lower()) in tested
                                or (metrics and c.table not in metrics))
         or c.kind == "column" and (c.table, (c.column or "").lower()) in flags))
+
+
+def label_value_first(concepts: tuple[Concept, ...], lex: Lexicon) -> tuple[Concept, ...]:
+    """'the Brno plant': a value stored in several columns of one table (the plant's name and its city) names the
+    row by the column that names the table's rows (its label); the others of that table are dropped."""
+    values = [c for c in concepts if c.kind == "value" and c.table in lex.tables]
+    drop: set[Concept] = set()
+    for table in {c.table for c in values}:
+        mine = [c for c in values if c.table == table]
+        labels = [c for c in mine if c.column in lex.tables[table].labels]
+        if len({c.column for c in mine}) > 1 and len({c.column for c in labels}) == 1:
+            drop |= {c for c in mine if c.column != labels[0].column}
+    return tuple(c for c in concepts if c not in drop)
 
 
 def _flag_column(sql: str) -> str:

@@ -25,6 +25,7 @@ from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
 from nl2sql.planner.defaults import edited_default
 from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.conversation_rows import drop_filter, drop_named_filter
+from nl2sql.planner.filter_values import idiom_opener
 from nl2sql.planner.followup import (
     Edit,
     NotAnEdit,
@@ -119,7 +120,7 @@ def read_turn(question: str | QuestionWords, model: SemanticModel, previous: Que
     if edit is not None and edit.acts and (edit.marked or fragment):
         spec = edited_default(previous, apply_edit(previous, edit, lex, join_graph(model), question), words, lex)
         check_followup(question, edit, previous, spec, lex)
-        check_reflected(matched(words, lex), spec, lex, join_graph(model), previous)
+        check_reflected(idiom_opener(matched(words, lex)), spec, lex, join_graph(model), previous)
         return spec, [_EDITED + "the previous question, changed"], 0.8
     if isinstance(alone, NotUnderstood):
         raise alone
@@ -147,12 +148,15 @@ def unanswered_last(history: Turns) -> str | None:
 def out_of_scope(question: str) -> bool:
     """Whether the planner declines the question whatever the data holds: a change of data, a cause, a
     forecast (vocabulary.yaml ``future``), a period relative to today."""
+    said = f" {' '.join(question_words(question).plain)} "
+    # "add their total value": a turn that adds to the previous answer (followup.adding) is no change of data
+    adds = any(said.startswith(f" {phrase} ") for phrase in word_list("followup", "adding"))
     try:
-        check_question(question)
+        if not adds:
+            check_question(question)
         check_relative_period(question)
     except NotUnderstood:
         return True
-    said = f" {' '.join(question_words(question).plain)} "
     return any(f" {phrase} " in said for phrase in word_list("future"))
 
 
