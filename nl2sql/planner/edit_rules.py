@@ -95,7 +95,7 @@ def _top(items: list[Item], j: int, edit: Edit) -> Found:
         top = it.cue("top")                 # "bottom 3" after "top 3": the other end, same N
         return replace(edit, limit=_count(items[j + 1]), direction=top.arg == "desc" if top else None), j + 2
     if it.kind == "number" and _count(it) is not None and edit.marked:
-        return replace(edit, limit=_count(it)), j + 1
+        return replace(edit, limit=_count(it)), j + 1          # "3 instead", "show 10"
     return None
 
 

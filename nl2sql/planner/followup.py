@@ -156,7 +156,8 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
         if versus is None:
             raise NotUnderstood("Showing another period beside the previous one works for whole years only.",
                                 (periods[0].text,))
-    edit = Edit(window=periods[0] if periods else None, marked=is_marked(question), widen=widen,
+    shown_n = any(a.has("list") and b.kind == "number" for a, b in zip(found, found[1:]))      # "show 10"
+    edit = Edit(window=periods[0] if periods else None, marked=is_marked(question) or shown_n, widen=widen,
                 all_rows=not widen and any((w,) in phrases("followup", "all_rows") for w in flat),
                 plural_ref=any(w in phrases("followup", "plural_refs") for w in words),
                 adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),

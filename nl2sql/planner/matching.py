@@ -15,7 +15,7 @@ from typing import Literal
 from catalog_semantics.question import QuestionWords
 from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.matching_words import column_heads, meaningful_words, symbol_cues
+from nl2sql.planner.matching_words import column_heads, determiners, meaningful_words, symbol_cues
 from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
@@ -95,6 +95,8 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             i += 1
             continue
         found = _longest(tokens, i, lex, cues)
+        if found is not None and found.has("order") and i > 0 and tokens[i - 1].word in determiners():
+            found = _longest(tokens, i, lex, {})     # "placed an order, by region": the noun, then a grouping
         found = _cue_before_longer(tokens, i, found, lex, cues)
         if found is None or found.end == i + 1:
             found = _shared_head(tokens, i, lex) or found

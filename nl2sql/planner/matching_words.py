@@ -35,3 +35,9 @@ def symbol_cues(symbol: str) -> tuple[Cue, ...]:
     if symbol in ops:
         return (Cue("cmp", ops[symbol]),)
     return (Cue("stop"),)
+
+
+@functools.cache
+def determiners() -> frozenset[str]:
+    """Words after which a word is a noun (vocabulary ``determiners``): "an order by region" is no "order by"."""
+    return frozenset(word_list("determiners"))
