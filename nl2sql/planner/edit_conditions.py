@@ -67,6 +67,9 @@ def _year_of(ranges: list[Condition]) -> Period:
     return Period(date(year, 1, 1), date(year + 1, 1, 1), str(year), ())
 
 
+_YEAR_BEARING = ("day", "week", "month", "quarter_start")
+
+
 def edit_versus(spec: QuerySpec, edit: Edit) -> QuerySpec:
     """'compare with the previous year' / 'compare with 1996' after a question about one year: both years,
     side by side as a grouping by year (only a year next to it: a gap would need two periods)."""
@@ -83,7 +86,9 @@ def edit_versus(spec: QuerySpec, edit: Edit) -> QuerySpec:
     col = ranges[0].col
     assert col is not None                   # a range condition always names its date
     new = replace(ranges[0], values=(date(first, 1, 1), date(last + 1, 1, 1)), text=f"{first} and {last}")
-    dims = spec.dims + (Dim(col, grain="year", name="year"),)
+    # a grain that keeps years apart (a quarter by its first day, a month) on that date already shows the year
+    dated = any(d.col == col and d.grain in _YEAR_BEARING for d in spec.dims)
+    dims = spec.dims if dated else spec.dims + (Dim(col, grain="year", name="year"),)
     order = tuple(Order(False, dim=i) for i in range(len(dims)))
     return replace(spec, conditions=tuple(new if c is ranges[0] else c for c in spec.conditions), dims=dims,
                    order=order)

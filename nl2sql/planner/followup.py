@@ -38,9 +38,7 @@ def is_marked(question: str) -> bool:
     stems = [_stems(it) for it in items]
     leading = phrases("followup", "leading")
     anywhere = phrases("followup", "anywhere")
-    if stems and (stems[0] in leading or tuple(w for s in stems[:2] for w in s) in leading):
-        return True
-    return any(s in anywhere for s in stems)
+    return _opens_with(stems, leading) or any(s in anywhere for s in stems)
 
 
 def starts_as_followup(question: str) -> bool:
@@ -51,7 +49,13 @@ def starts_as_followup(question: str) -> bool:
     """
     stems = [_stems(it) for it in matched(question, _EMPTY)]
     leading = phrases("followup", "leading")
-    return bool(stems) and (stems[0] in leading or tuple(w for s in stems[:2] for w in s) in leading)
+    return _opens_with(stems, leading)
+
+
+def _opens_with(stems: list[tuple[str, ...]], leading: frozenset[tuple[str, ...]]) -> bool:
+    """Whether the words open with one of the phrases ("and", "what about", "as a share of")."""
+    flat = tuple(w for s in stems for w in s)
+    return any(flat[:n] in leading for n in range(1, min(len(flat), 4) + 1))
 
 
 def ranked_end(question: str, previous: QuerySpec) -> str:

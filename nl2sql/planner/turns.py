@@ -223,8 +223,12 @@ def _leans_on(question: str, previous: QuerySpec, alone: Read, edit: Edit | None
     # "split by customer class, all accounts" after a measure: a regrouping of it, not a new count of rows
     regrouped = _opens_with_grouping(said) and bool(previous.measures) \
         and all(m.kind == "rows" for m in alone[0].measures)
+    # a turn that says it continues ("as a share of ...") but reads only alone, losing the previous filters or
+    # period: the answer would drop what the conversation narrowed to
+    kept = {(c.kind, c.col, c.filter_name) for c in alone[0].conditions}
+    drops = edit is None and any((c.kind, c.col, c.filter_name) not in kept for c in previous.conditions)
     return bool(stems & phrases("anaphora")) or regrouped \
-        or (marked and bool(previous.measures) and not alone[0].measures)
+        or (marked and bool(previous.measures) and (not alone[0].measures or drops))
 
 
 def _opens_with_grouping(stems: tuple[str, ...]) -> bool:
