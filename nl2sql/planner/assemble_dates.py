@@ -19,6 +19,7 @@ from nl2sql.planner.spec import (
     Condition,
     Dim,
 )
+from nl2sql.planner.dates_learnt import learnt_date
 from nl2sql.planner.words import phrases, vocabulary
 
 # the events verbs name, each the first word of the date it has ("ship": 'went out', 'dispatched')
@@ -90,6 +91,8 @@ class DatedAssembler(AssemblerBase):
                  } or self._verb_dates()
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
+        if (learnt := learnt_date(list(r.conditions), self.lex)) is not None:   # as the verified queries date it
+            return learnt
         sibling = self._sibling_dates()
         if len(sibling) == 1:
             return sibling[0]

@@ -30,6 +30,7 @@ from nl2sql.planner.lexicon_names import (
     verb_phrasings,
 )
 from nl2sql.planner.counting import count_nouns, implied_defaults
+from nl2sql.planner.verified_dates import verified_dates
 from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports them from here
     Concept as Concept,
     Lexicon as Lexicon,
@@ -82,6 +83,7 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
     # the first word of a multi-word table name ("TV" of TV_Channel, TV_series) names those tables
     table_words = frozenset(name_stem(words(t.name)[0]) for t in model.tables if len(words(t.name)) > 1)
     lex.metrics = {m.name: m for m in model.metrics}
+    lex.dated_values = verified_dates(model)      # how verified queries date a value's rows ("returns": received)
     lex.filters = {f.name: f for f in model.filters}
     for t in model.tables:
         _add_table(lex, _table_info(t, known, fk_cols), table_words)

@@ -40,6 +40,7 @@ class Lexicon:
     filters: dict[str, NamedFilter] = field(default_factory=dict)
     dialect: str = "duckdb"
     letters: dict[str, list[Concept]] = field(default_factory=dict)  # one-letter codes ('A'), by letter
+    dated_values: dict[tuple[str, str], str] = field(default_factory=dict)  # (column, value) -> date (verified)
     # the rows a table's count means when a metric named as that count counts only some (counting.py)
     implied_defaults: dict[str, NamedFilter] = field(default_factory=dict)
 
