@@ -37,6 +37,7 @@ DISK_CACHE_FROM = 300                          # tables; smaller models index in
 _FORMAT = 6                                    # bump when the cached layout or the weights change
 _K1, _B = 1.2, 0.5                             # BM25: term saturation; mild length normalisation (wide tables)
 _SCHEMAS_KEPT = 10                             # schemas whose every table joins the shortlist
+_COORD = 0.5                                   # a table's BM25 is scaled by 1 - this + this x its share of the words
 _FIELD_WEIGHT = {"name": 3.0, "column": 1.0, "comment": 0.4, "value": 0.6}
 
 
@@ -82,17 +83,20 @@ class LinkIndex:
         """The ``k`` best tables for the question's terms (term -> weight and the question word it stands for),
         and how well each schema covers the question's words.
 
-        A table scores BM25 over its own words. A schema scores the distinct question words any of its tables
-        holds (weighted by rarity): questions are usually about one schema, and the words of a question are
-        spread over its tables (a bridge table such as ``has_pet`` holds none of them). A word counts once per
-        schema, by its best term: its typo neighbours and compounds ('employer', 'capacity' for "city") are
-        guesses at the same word, and counted apart they let a schema of many near-misses outrank the one
-        that holds the word itself.
+        A table scores BM25 over its own words, scaled by the share of the question's words it holds (Lucene's
+        old coordination factor: a name holding one word no longer outranks columns holding two). A schema scores
+        the distinct question words any of its tables holds (weighted by rarity): questions are usually about one
+        schema, and the words of a question are spread over its tables (a bridge table such as ``has_pet`` holds
+        none of them). A word counts once per schema, by its best term: its typo neighbours and compounds
+        ('employer', 'capacity' for "city") are guesses at the same word, and counted apart they let a schema of
+        many near-misses outrank the one that holds the word itself.
         """
         scores = np.zeros(len(self.names), dtype=np.float32)
         coverage = np.zeros(len(self.schemas), dtype=np.float32)
         by_word: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        word_weight: dict[str, float] = {}
         for term, (weight, word) in weighted_terms.items():
+            word_weight[word] = max(weight, word_weight.get(word, 0.0))
             posting = self.postings.get(term)
             if posting is not None:
                 if word not in by_word:
@@ -104,9 +108,13 @@ class LinkIndex:
                 holders = np.unique(self.schema_of[ids])
                 rarity = weight * math.log(1 + len(self.schemas) / len(holders))
                 schema_best[holders] = np.maximum(schema_best[holders], rarity)
-        for table_best, schema_best in by_word.values():
+        held = np.zeros(len(self.names), dtype=np.float32)
+        for word, (table_best, schema_best) in by_word.items():
             scores += table_best
             coverage += schema_best
+            held += word_weight[word] * (table_best > 0)
+        if by_word:                                        # coordination: tables holding more of the words first
+            scores *= (1 - _COORD) + _COORD * held / sum(word_weight[w] for w in by_word)
         hit = int(np.count_nonzero(scores))
         if hit == 0:
             return Retrieval((), (), coverage)

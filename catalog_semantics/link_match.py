@@ -62,6 +62,15 @@ class Question:
         self.joined = {stem(a + b) for a, b in zip(self.content, self.content[1:])} - self.stems
         self.entities = proper_nouns(text)
         self.memo: dict[str, float] = {}                          # identifier word -> match, per question
+        # The question words a table can explain (its operator words aside), and which of them an implied or
+        # glued identifier word stands for: "youngest" is explained by an ``age`` column (``explains``).
+        self.asked = self.stems - set(self.weight) - OPERATOR_STEMS
+        self.implied_by: dict[str, set[str]] = {}
+        for w in self.content:
+            for x in implied_stems((w,)):
+                self.implied_by.setdefault(x, set()).add(stem(w))
+        self.joined_from = {stem(a + b): (stem(a), stem(b)) for a, b in zip(self.content, self.content[1:])}
+        self.explained: dict[str, tuple[tuple[str, float], ...]] = {}   # identifier word -> question words
 
 
 def unknown_entities(q: Question, index: LinkIndex, values: tuple[ValueMatch, ...]) -> bool:
@@ -107,6 +116,62 @@ def _match_word(name_word: str, q: Question) -> float:
                    default=0.0)
         return 0.6 * part
     return 0.0
+
+
+def explains(name_word: str, q: Question) -> tuple[tuple[str, float], ...]:
+    """The question words an identifier word stands for, each with how well (as ``_match_word`` grades it)."""
+    found = q.explained.get(name_word)
+    if found is None and not _word_match(name_word, q):       # meets no question word (most don't): cheap
+        found = q.explained[name_word] = ()
+    if found is None:
+        s = stem(name_word)
+        best: dict[str, float] = {}
+        for qs, quality in _explained_by(s, len(name_word), q):
+            if qs in q.asked and quality > best.get(qs, 0.0):
+                best[qs] = quality
+        found = q.explained[name_word] = tuple(sorted(best.items()))
+    return found
+
+
+def _explained_by(s: str, length: int, q: Question) -> list[tuple[str, float]]:
+    pairs = [(s, 1.0)] if s in q.stems else []
+    pairs += [(x, 1.0) for x in q.joined_from.get(s, ())]
+    pairs += [(x, 0.7) for x in q.implied_by.get(s, ())]
+    if length >= 5:
+        pairs += [(qs, 0.8) for qs in sorted(q.asked) if typo_match(s, qs)]
+    if len(s) >= 4:
+        pairs += [(qs, 0.6) for qs in sorted(q.asked) if len(qs) >= 4 and qs != s and (qs in s or qs.startswith(s))]
+    return pairs
+
+
+def explained_words(q: Question, names: tuple[str, ...], values: tuple[ValueMatch, ...]) -> dict[str, float]:
+    """The question's words that ``names`` (a table's name and its columns' names) or ``values`` (its matched
+    values) explain, each with its best match (1 exact, less for implied, typo, compound or partial matches)."""
+    best: dict[str, float] = {}
+    for name in names:
+        for w in _name_parts(name):
+            for qs, quality in explains(w, q):
+                if quality > best.get(qs, 0.0):
+                    best[qs] = quality
+    for v in values:
+        for w in v.words:
+            qs = stem(w)
+            if qs in q.asked and v.score > best.get(qs, 0.0):
+                best[qs] = v.score
+    return best
+
+
+def word_share(q: Question, index: LinkIndex, explained: dict[str, float]) -> float:
+    """The share of the question's words (weighted by rarity) that are explained, each by its match: 0..1.
+
+    Two tables named alike ("dog") are told apart by the question's other words ("weight of the youngest dog":
+    a ``weight`` and an ``age`` column), however many of their columns repeat the shared word.
+    """
+    if not q.asked:
+        return 0.0
+    asked = sorted(q.asked)                     # sorted: the same sums, so the same ties, in every process
+    total = sum(index.idf.get(qs, 1.0) for qs in asked)
+    return sum(explained.get(qs, 0.0) * index.idf.get(qs, 1.0) for qs in asked) / total
 
 
 @lru_cache(maxsize=65536)
