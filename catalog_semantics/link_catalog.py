@@ -14,7 +14,7 @@ from catalog_semantics.join_paths import bridge_tables
 from catalog_semantics.link_index import LinkIndex
 from catalog_semantics.link_match import LinkedTable, Question, ValueMatch, word_share
 from catalog_semantics.model import SemanticModel, Table
-from catalog_semantics.text import stem, typo_match, words
+from catalog_semantics.text import link_stem, typo_match, words
 
 SHORTLIST = 40                 # tables the retrieval stage hands to the detailed scorer
 FIRST_READING_MAX = 6          # tables the best reading may take, bridges and the rest of its schema included
@@ -176,7 +176,7 @@ def word_ties(q: Question, readings: list[list[Table]]) -> list[Table]:
     found = []
     for tables in readings:
         for t in tables:
-            held = {stem(w) for w in (*words(t.name), *(w for s in t.synonyms for w in words(s)))}
+            held = {link_stem(w) for w in (*words(t.name), *(w for s in t.synonyms for w in words(s)))}
             if asked <= held:
                 found.append(t)
                 break

@@ -31,10 +31,10 @@ import numpy as np
 
 from catalog_semantics.join_paths import join_graph
 from catalog_semantics.model import SemanticModel, Table
-from catalog_semantics.text import STOPWORDS, is_text_type, plain_words, stem, words
+from catalog_semantics.text import STOPWORDS, is_text_type, link_stem, plain_words, words
 
 DISK_CACHE_FROM = 300                          # tables; smaller models index in well under 100 ms
-_FORMAT = 6                                    # bump when the cached layout or the weights change
+_FORMAT = 7                                    # bump when the cached layout or the weights change
 _K1, _B = 1.2, 0.5                             # BM25: term saturation; mild length normalisation (wide tables)
 _SCHEMAS_KEPT = 10                             # schemas whose every table joins the shortlist
 _COORD = 0.5                                   # a table's BM25 is scaled by 1 - this + this x its share of the words
@@ -141,9 +141,9 @@ class Retrieval:
 
 
 def table_terms(table: Table) -> TableTerms:
-    name_stems = {stem(w) for w in words(table.name)}
-    df_stems = frozenset({stem(w) for c in table.columns for w in words(c.name)} | name_stems)
-    vocabulary = frozenset(stem(w) for text in _texts(table) for w in words(text))
+    name_stems = {link_stem(w) for w in words(table.name)}
+    df_stems = frozenset({link_stem(w) for c in table.columns for w in words(c.name)} | name_stems)
+    vocabulary = frozenset(link_stem(w) for text in _texts(table) for w in words(text))
     values = []
     for c in table.columns:
         for v, from_vocabulary in [*((v, False) for v in c.sample_values), *((v, True) for v in c.value_vocabulary)]:
@@ -156,7 +156,7 @@ def table_terms(table: Table) -> TableTerms:
     def add(text: str, field: str, split: bool = True) -> None:
         for w in (words(text) if split else plain_words(text)):
             if len(w) > 1 and not w.isdigit() and w not in STOPWORDS:
-                s = stem(w)
+                s = link_stem(w)
                 tf[s] = tf.get(s, 0.0) + _FIELD_WEIGHT[field]
 
     for text in (table.name, *table.synonyms):
@@ -189,12 +189,12 @@ def build_index(tables: list[TableTerms], model: SemanticModel) -> LinkIndex:
     by_stem: dict[str, list[str]] = {}
     by_shape: dict[tuple[str, int], list[str]] = {}
     for first in by_first:
-        by_stem.setdefault(stem(first), []).append(first)
+        by_stem.setdefault(link_stem(first), []).append(first)
         by_shape.setdefault((first[0], len(first)), []).append(first)
     vocabulary = set().union(*(t.vocabulary for t in tables)) if tables else set()
     phrases = [p for m in model.metrics for p in (m.name, *m.synonyms)] + [
         p for f in model.filters for p in (f.name, *f.synonyms)]
-    vocabulary |= {stem(w) for p in phrases for w in words(p)}
+    vocabulary |= {link_stem(w) for p in phrases for w in words(p)}
     schemas = tuple(sorted({t.schema for t in tables}))
     schema_id = {s: i for i, s in enumerate(schemas)}
     members: dict[str, list[int]] = {}

@@ -13,10 +13,10 @@ from functools import lru_cache
 from catalog_semantics.link_index import LinkIndex, ValueEntry
 from catalog_semantics.model import Column
 from catalog_semantics.text import (
-    OPERATOR_WORDS, ORDERING, STOPWORDS, fold, implied_stems, plain_words, proper_nouns, stem, typo_match, words,
+    OPERATOR_WORDS, ORDERING, STOPWORDS, fold, implied_stems, link_stem, plain_words, proper_nouns, typo_match, words,
 )
 
-OPERATOR_STEMS = frozenset(stem(w) for w in OPERATOR_WORDS)
+OPERATOR_STEMS = frozenset(link_stem(w) for w in OPERATOR_WORDS)
 COMMON_WORD_IDF = 0.5          # identifier words this common (in >~25% of a big catalog's tables) are not values
 
 
@@ -51,7 +51,7 @@ class Question:
         self.text = text
         self.words = plain_words(text)                            # every word, in order (values need them all)
         self.content = [w for w in words(text) if w not in STOPWORDS]
-        self.stems = {stem(w) for w in self.content}
+        self.stems = {link_stem(w) for w in self.content}
         # How much a name word met by an aggregation word ("number", "total", "average") counts: across a big
         # catalog such words name columns in hundreds of tables, while the question uses them as operators.
         operators = OPERATOR_STEMS | ({"order", "sort"} if ORDERING.search(text) else set())
@@ -59,7 +59,7 @@ class Question:
         # Words the question implies: "taller" -> height, "1995" -> year, "miles per gallon" -> mpg.
         self.implied = implied_stems(self.words) - self.stems
         # Adjacent words glued, as identifiers often write them: "high schoolers" -> highschooler, "zip code".
-        self.joined = {stem(a + b) for a, b in zip(self.content, self.content[1:])} - self.stems
+        self.joined = {link_stem(a + b) for a, b in zip(self.content, self.content[1:])} - self.stems
         self.entities = proper_nouns(text)
         self.memo: dict[str, float] = {}                          # identifier word -> match, per question
         # The question words a table can explain (its operator words aside), and which of them an implied or
@@ -68,15 +68,15 @@ class Question:
         self.implied_by: dict[str, set[str]] = {}
         for w in self.content:
             for x in implied_stems((w,)):
-                self.implied_by.setdefault(x, set()).add(stem(w))
-        self.joined_from = {stem(a + b): (stem(a), stem(b)) for a, b in zip(self.content, self.content[1:])}
+                self.implied_by.setdefault(x, set()).add(link_stem(w))
+        self.joined_from = {link_stem(a + b): (link_stem(a), link_stem(b)) for a, b in zip(self.content, self.content[1:])}
         self.explained: dict[str, tuple[tuple[str, float], ...]] = {}   # identifier word -> question words
 
 
 def unknown_entities(q: Question, index: LinkIndex, values: tuple[ValueMatch, ...]) -> bool:
     """Whether the question names something (a capitalised or quoted word) that no name or value explains."""
     matched = {w for v in values for w in v.words}
-    return any(not all(w in matched or stem(w) in index.vocabulary or w in STOPWORDS for w in plain_words(e))
+    return any(not all(w in matched or link_stem(w) in index.vocabulary or w in STOPWORDS for w in plain_words(e))
                for e in q.entities)
 
 
@@ -85,7 +85,7 @@ def names_a_column(value: ValueMatch, index: LinkIndex) -> bool:
 
     Only fires in a big model: word weights of a small schema never fall this low.
     """
-    return all(index.idf.get(stem(w), 1.0) < COMMON_WORD_IDF for w in value.words)
+    return all(index.idf.get(link_stem(w), 1.0) < COMMON_WORD_IDF for w in value.words)
 
 
 def _word_match(name_word: str, q: Question) -> float:
@@ -98,7 +98,7 @@ def _word_match(name_word: str, q: Question) -> float:
 
 def _match_word(name_word: str, q: Question) -> float:
     """Exact or plural, implied, typo, or part of a compound."""
-    s = stem(name_word)
+    s = link_stem(name_word)
     if s in q.weight:
         return q.weight[s]
     if s in q.stems or s in q.joined:
@@ -124,7 +124,7 @@ def explains(name_word: str, q: Question) -> tuple[tuple[str, float], ...]:
     if found is None and not _word_match(name_word, q):       # meets no question word (most don't): cheap
         found = q.explained[name_word] = ()
     if found is None:
-        s = stem(name_word)
+        s = link_stem(name_word)
         best: dict[str, float] = {}
         for qs, quality in _explained_by(s, len(name_word), q):
             if qs in q.asked and quality > best.get(qs, 0.0):
@@ -155,7 +155,7 @@ def explained_words(q: Question, names: tuple[str, ...], values: tuple[ValueMatc
                     best[qs] = quality
     for v in values:
         for w in v.words:
-            qs = stem(w)
+            qs = link_stem(w)
             if qs in q.asked and v.score > best.get(qs, 0.0):
                 best[qs] = v.score
     return best
@@ -182,14 +182,14 @@ def _name_parts(name: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=16384)
 def _text_stems(text: str) -> frozenset[str]:
-    return frozenset(stem(w) for w in words(text) if w not in STOPWORDS)
+    return frozenset(link_stem(w) for w in words(text) if w not in STOPWORDS)
 
 
 def name_score(q: Question, index: LinkIndex, name: str) -> float:
     parts = _name_parts(name)
     if not parts:
         return 0.0
-    weights = [index.idf.get(stem(w), 1.0) for w in parts]
+    weights = [index.idf.get(link_stem(w), 1.0) for w in parts]
     matched = sum(_word_match(w, q) * wt for w, wt in zip(parts, weights))
     if matched == 0:
         return 0.0
@@ -230,7 +230,7 @@ def value_candidates(q: Question, index: LinkIndex) -> list[ValueEntry]:
     firsts: set[str] = set()
     for w in set(q.words):
         firsts.add(w)
-        firsts.update(index.by_stem.get(stem(w), ()))
+        firsts.update(index.by_stem.get(link_stem(w), ()))
         if len(w) >= 5:
             for n in range(len(w) - 2, len(w) + 3):
                 firsts.update(f for f in index.by_shape.get((w[0], n), ()) if len(f) >= 5 and typo_match(f, w))
@@ -248,7 +248,7 @@ def match_value(q: Question, entry: ValueEntry) -> ValueMatch | None:
         for vw, qw in zip(entry.words, window):
             if vw == qw:
                 continue
-            if stem(vw) == stem(qw) and len(vw) >= 3:
+            if link_stem(vw) == link_stem(qw) and len(vw) >= 3:
                 quality = min(quality, 0.9)
             elif len(vw) >= 5 and typo_match(vw, qw):
                 quality = min(quality, 0.7)

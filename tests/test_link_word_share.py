@@ -4,7 +4,7 @@ In a big catalog a question's noun ("dog", "high") names tables in many schemas;
 question's other words. Three rules, each with its fixture: a table's score adds the share of the question's words
 it explains (``linking.WORD_SHARE``), a schema's reading adds the share its tables explain together
 (``link_catalog.READING_WORDS``), and retrieval ranks tables holding more of the words first (coordination,
-``link_index._COORD``).
+``link_index._COORD``). And linking meets a plural of an -ing noun with its singular (``text.link_stem``).
 """
 
 from __future__ import annotations
@@ -70,3 +70,15 @@ def test_retrieval_ranks_a_table_holding_more_of_the_words_first() -> None:
     words = {stem(w): (1.0, stem(w)) for w in ("episode", "rating")}
     assert index.retrieve(words, 2).tables == ("tv_series", "episodes")
     assert index.retrieve({stem("episode"): (1.0, stem("episode"))}, 2).tables == ("episodes", "tv_series")
+
+
+def test_the_plural_of_an_ing_noun_meets_its_singular() -> None:
+    # ``stem`` takes "ratings" to "rating" but "rating" to "rat"; linking meets them as one word (``link_stem``).
+    model = SemanticModel((
+        Table("reviews", (_col("review_id", "INTEGER"), _col("rating", "INTEGER")), schema="shop"),
+        Table("breeds", (_col("breed_code"), _col("breed_name")), schema="kennel"),
+        Table("hosts", (_col("host_id", "INTEGER"), _col("host_name")), schema="shop"),
+    ))
+    linked = link(model, "What are the average ratings?", keep_all_up_to=0)
+    assert linked.table_names[0] == "reviews" and linked.column_score("reviews", "rating") > 0
+    assert link(model, "list all breeds", keep_all_up_to=0).column_score("breeds", "breed_code") > 0
