@@ -12,15 +12,16 @@ from dataclasses import dataclass
 
 from catalog_semantics.join_paths import bridge_tables
 from catalog_semantics.link_index import LinkIndex
-from catalog_semantics.link_match import LinkedTable, Question, ValueMatch
+from catalog_semantics.link_match import LinkedTable, Question, ValueMatch, word_share
 from catalog_semantics.model import SemanticModel, Table
-from catalog_semantics.text import stem, typo_match, words
+from catalog_semantics.text import link_stem, typo_match, words
 
 SHORTLIST = 40                 # tables the retrieval stage hands to the detailed scorer
 FIRST_READING_MAX = 6          # tables the best reading may take, bridges and the rest of its schema included
 OTHER_READING_TABLES = 2       # matched tables of each reading after the best one
 WHOLE_SCHEMA_UP_TO = 6         # the best reading keeps its whole schema when it has at most this many tables
 SCHEMA_WEIGHT = 0.6            # a reading's strength: its best table's score + this x its schema's coverage (0..1)
+READING_WORDS = 0.3            # ... + this x the share of the question's words its shortlisted tables explain together
 READING_SHARE = 0.3            # a schema reading keeps tables scoring this share of its best (3 and 0.5: worse)
 TIE_MARGIN = 0.02             # readings this close to the best one's strength are ties (the question can't choose)
 NAMED_SCHEMA_BONUS = 1.0       # a schema the question names ("... in sales") outranks the readings it does not name
@@ -81,7 +82,7 @@ def shortlist(model: SemanticModel, q: Question, index: LinkIndex, values: tuple
 
 
 def prune_by_schema(q: Question, index: LinkIndex, ranked: list[Table], scores: dict[str, float],
-                    coverage: dict[str, float], max_tables: int,
+                    coverage: dict[str, float], explained: dict[str, dict[str, float]], max_tables: int,
                     min_score: float) -> tuple[list[LinkedTable], tuple[Reading, ...]]:
     """Several schemas: each is a reading of the question (its matched tables and their bridges), best first.
 
@@ -90,16 +91,19 @@ def prune_by_schema(q: Question, index: LinkIndex, ranked: list[Table], scores: 
     schema's matched tables joined by their bridges, then the next schema's, up to ``MAX_CONTEXT`` tables.
     Also returns the readings tied with the best one (two or more, or none): the words fit several schemas
     equally well, so the product asks which one rather than choosing (a schema named in the question wins).
+    ``explained`` holds, per table, the question words it explains (``link_match.explained_words``).
     """
     by_schema: dict[str, list[Table]] = {}
     for t in ranked:
         by_schema.setdefault(schema_of(t), []).append(t)
     top = scores[ranked[0].name] if ranked else 0.0
     floor = max(min_score, 0.1 * top)
+    together = {s: word_share(q, index, reading_words(ts, explained)) for s, ts in by_schema.items()}
 
     def strength(schema: str) -> float:        # its best table, and how much of the question it covers
         named = NAMED_SCHEMA_BONUS if names_schema(q.text, schema) else 0.0
-        return scores[by_schema[schema][0].name] + SCHEMA_WEIGHT * coverage.get(schema, 0.0) + named
+        return (scores[by_schema[schema][0].name] + SCHEMA_WEIGHT * coverage.get(schema, 0.0)
+                + READING_WORDS * together[schema] + named)
 
     order = [s for s in sorted(by_schema, key=lambda s: (-strength(s), s)) if scores[by_schema[s][0].name] >= floor]
     chosen: list[LinkedTable] = []
@@ -141,6 +145,16 @@ def prune_by_schema(q: Question, index: LinkIndex, ranked: list[Table], scores: 
     return chosen, ties if len(ties) > 1 else ()
 
 
+def reading_words(tables: list[Table], explained: dict[str, dict[str, float]]) -> dict[str, float]:
+    """The question words a schema's tables explain together, each by its best match: "which region is the city
+    Kabul in" is answered by a reading whose city table holds Kabul and whose country table holds region."""
+    best: dict[str, float] = {}
+    for t in tables:
+        for word, quality in explained.get(t.name, {}).items():
+            best[word] = max(quality, best.get(word, 0.0))
+    return best
+
+
 def word_ties(q: Question, readings: list[list[Table]]) -> list[Table]:
     """Each reading's best table whose name holds every word the question asks about, when several do.
 
@@ -162,7 +176,7 @@ def word_ties(q: Question, readings: list[list[Table]]) -> list[Table]:
     found = []
     for tables in readings:
         for t in tables:
-            held = {stem(w) for w in (*words(t.name), *(w for s in t.synonyms for w in words(s)))}
+            held = {link_stem(w) for w in (*words(t.name), *(w for s in t.synonyms for w in words(s)))}
             if asked <= held:
                 found.append(t)
                 break

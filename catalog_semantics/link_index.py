@@ -34,12 +34,13 @@ import numpy as np
 from catalog_semantics.join_paths import join_graph
 from catalog_semantics.link_terms import TableTerms, ValueEntry, table_terms
 from catalog_semantics.model import SemanticModel, Table
-from catalog_semantics.text import stem, words
+from catalog_semantics.text import link_stem, words
 
 DISK_CACHE_FROM = 300                          # tables; smaller models index in well under 100 ms
-_FORMAT = 6                                    # bump when the cached layout or the weights change
+_FORMAT = 7                                    # bump when the cached layout or the weights change
 _K1, _B = 1.2, 0.5                             # BM25: term saturation; mild length normalisation (wide tables)
 _SCHEMAS_KEPT = 10                             # schemas whose every table joins the shortlist
+_COORD = 0.5                                   # a table's BM25 is scaled by 1 - this + this x its share of the words
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ class LinkIndex:
         scores = np.zeros(len(self.names), dtype=np.float32)
         coverage = np.zeros(len(self.schemas), dtype=np.float32)
         by_word: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        word_weight: dict[str, float] = {}
         for term, (weight, word) in weighted_terms.items():
+            word_weight[word] = max(weight, word_weight.get(word, 0.0))
             posting = self.postings.get(term)
             if posting is not None:
                 if word not in by_word:
@@ -84,9 +87,13 @@ class LinkIndex:
                 holders = np.unique(self.schema_of[ids])
                 rarity = weight * math.log(1 + len(self.schemas) / len(holders))
                 schema_best[holders] = np.maximum(schema_best[holders], rarity)
-        for table_best, schema_best in by_word.values():
+        held = np.zeros(len(self.names), dtype=np.float32)
+        for word, (table_best, schema_best) in by_word.items():
             scores += table_best
             coverage += schema_best
+            held += word_weight[word] * (table_best > 0)
+        if by_word:                                        # coordination: tables holding more of the words first
+            scores *= (1 - _COORD) + _COORD * held / sum(word_weight[w] for w in by_word)
         hit = int(np.count_nonzero(scores))
         if hit == 0:
             return Retrieval((), (), coverage)
@@ -128,12 +135,12 @@ def build_index(tables: list[TableTerms], model: SemanticModel) -> LinkIndex:
     by_stem: dict[str, list[str]] = {}
     by_shape: dict[tuple[str, int], list[str]] = {}
     for first in by_first:
-        by_stem.setdefault(stem(first), []).append(first)
+        by_stem.setdefault(link_stem(first), []).append(first)
         by_shape.setdefault((first[0], len(first)), []).append(first)
     vocabulary = set().union(*(t.vocabulary for t in tables)) if tables else set()
     phrases = [p for m in model.metrics for p in (m.name, *m.synonyms)] + [
         p for f in model.filters for p in (f.name, *f.synonyms)]
-    vocabulary |= {stem(w) for p in phrases for w in words(p)}
+    vocabulary |= {link_stem(w) for p in phrases for w in words(p)}
     schemas = tuple(sorted({t.schema for t in tables}))
     schema_id = {s: i for i, s in enumerate(schemas)}
     members: dict[str, list[int]] = {}

@@ -15,10 +15,10 @@ from catalog_semantics.link_terms import ValueEntry
 from catalog_semantics.model import Column
 from catalog_semantics.question import QuestionWords, read_question
 from catalog_semantics.text import (
-    OPERATOR_WORDS, ORDERING, STOPWORDS, fold, implied_stems, plain_words, proper_nouns, stem, typo_match, words,
+    OPERATOR_WORDS, ORDERING, STOPWORDS, fold, implied_stems, link_stem, plain_words, proper_nouns, typo_match, words,
 )
 
-OPERATOR_STEMS = frozenset(stem(w) for w in OPERATOR_WORDS)
+OPERATOR_STEMS = frozenset(link_stem(w) for w in OPERATOR_WORDS)
 COMMON_WORD_IDF = 0.5          # identifier words this common (in >~25% of a big catalog's tables) are not values
 
 
@@ -56,7 +56,7 @@ class Question:
         text = self.text = read.text
         self.words = read.plain                                   # every word, in order (values need them all)
         self.content = [w for w in read.words if w not in STOPWORDS]
-        self.stems = {stem(w) for w in self.content}
+        self.stems = {link_stem(w) for w in self.content}
         # How much a name word met by an aggregation word ("number", "total", "average") counts: across a big
         # catalog such words name columns in hundreds of tables, while the question uses them as operators.
         operators = OPERATOR_STEMS | ({"order", "sort"} if ORDERING.search(text) else set())
@@ -64,15 +64,24 @@ class Question:
         # Words the question implies: "taller" -> height, "1995" -> year, "miles per gallon" -> mpg.
         self.implied = implied_stems(self.words) - self.stems
         # Adjacent words glued, as identifiers often write them: "high schoolers" -> highschooler, "zip code".
-        self.joined = {stem(a + b) for a, b in zip(self.content, self.content[1:])} - self.stems
+        self.joined = {link_stem(a + b) for a, b in zip(self.content, self.content[1:])} - self.stems
         self.entities = proper_nouns(text)
         self.memo: dict[str, float] = {}                          # identifier word -> match, per question
+        # The question words a table can explain (its operator words aside), and which of them an implied or
+        # glued identifier word stands for: "youngest" is explained by an ``age`` column (``explains``).
+        self.asked = self.stems - set(self.weight) - OPERATOR_STEMS
+        self.implied_by: dict[str, set[str]] = {}
+        for w in self.content:
+            for x in implied_stems((w,)):
+                self.implied_by.setdefault(x, set()).add(link_stem(w))
+        self.joined_from = {link_stem(a + b): (link_stem(a), link_stem(b)) for a, b in zip(self.content, self.content[1:])}
+        self.explained: dict[str, tuple[tuple[str, float], ...]] = {}   # identifier word -> question words
 
 
 def unknown_entities(q: Question, index: LinkIndex, values: tuple[ValueMatch, ...]) -> bool:
     """Whether the question names something (a capitalised or quoted word) that no name or value explains."""
     matched = {w for v in values for w in v.words}
-    return any(not all(w in matched or stem(w) in index.vocabulary or w in STOPWORDS for w in plain_words(e))
+    return any(not all(w in matched or link_stem(w) in index.vocabulary or w in STOPWORDS for w in plain_words(e))
                for e in q.entities)
 
 
@@ -81,7 +90,7 @@ def names_a_column(value: ValueMatch, index: LinkIndex) -> bool:
 
     Only fires in a big model: word weights of a small schema never fall this low.
     """
-    return all(index.idf.get(stem(w), 1.0) < COMMON_WORD_IDF for w in value.words)
+    return all(index.idf.get(link_stem(w), 1.0) < COMMON_WORD_IDF for w in value.words)
 
 
 def _word_match(name_word: str, q: Question) -> float:
@@ -94,7 +103,7 @@ def _word_match(name_word: str, q: Question) -> float:
 
 def _match_word(name_word: str, q: Question) -> float:
     """Exact or plural, implied, typo, or part of a compound."""
-    s = stem(name_word)
+    s = link_stem(name_word)
     if s in q.weight:
         return q.weight[s]
     if s in q.stems or s in q.joined:
@@ -114,6 +123,62 @@ def _match_word(name_word: str, q: Question) -> float:
     return 0.0
 
 
+def explains(name_word: str, q: Question) -> tuple[tuple[str, float], ...]:
+    """The question words an identifier word stands for, each with how well (as ``_match_word`` grades it)."""
+    found = q.explained.get(name_word)
+    if found is None and not _word_match(name_word, q):       # meets no question word (most don't): cheap
+        found = q.explained[name_word] = ()
+    if found is None:
+        s = link_stem(name_word)
+        best: dict[str, float] = {}
+        for qs, quality in _explained_by(s, len(name_word), q):
+            if qs in q.asked and quality > best.get(qs, 0.0):
+                best[qs] = quality
+        found = q.explained[name_word] = tuple(sorted(best.items()))
+    return found
+
+
+def _explained_by(s: str, length: int, q: Question) -> list[tuple[str, float]]:
+    pairs = [(s, 1.0)] if s in q.stems else []
+    pairs += [(x, 1.0) for x in q.joined_from.get(s, ())]
+    pairs += [(x, 0.7) for x in q.implied_by.get(s, ())]
+    if length >= 5:
+        pairs += [(qs, 0.8) for qs in sorted(q.asked) if typo_match(s, qs)]
+    if len(s) >= 4:
+        pairs += [(qs, 0.6) for qs in sorted(q.asked) if len(qs) >= 4 and qs != s and (qs in s or qs.startswith(s))]
+    return pairs
+
+
+def explained_words(q: Question, names: tuple[str, ...], values: tuple[ValueMatch, ...]) -> dict[str, float]:
+    """The question's words that ``names`` (a table's name and its columns' names) or ``values`` (its matched
+    values) explain, each with its best match (1 exact, less for implied, typo, compound or partial matches)."""
+    best: dict[str, float] = {}
+    for name in names:
+        for w in _name_parts(name):
+            for qs, quality in explains(w, q):
+                if quality > best.get(qs, 0.0):
+                    best[qs] = quality
+    for v in values:
+        for w in v.words:
+            qs = link_stem(w)
+            if qs in q.asked and v.score > best.get(qs, 0.0):
+                best[qs] = v.score
+    return best
+
+
+def word_share(q: Question, index: LinkIndex, explained: dict[str, float]) -> float:
+    """The share of the question's words (weighted by rarity) that are explained, each by its match: 0..1.
+
+    Two tables named alike ("dog") are told apart by the question's other words ("weight of the youngest dog":
+    a ``weight`` and an ``age`` column), however many of their columns repeat the shared word.
+    """
+    if not q.asked:
+        return 0.0
+    asked = sorted(q.asked)                     # sorted: the same sums, so the same ties, in every process
+    total = sum(index.idf.get(qs, 1.0) for qs in asked)
+    return sum(explained.get(qs, 0.0) * index.idf.get(qs, 1.0) for qs in asked) / total
+
+
 @lru_cache(maxsize=65536)
 def _name_parts(name: str) -> tuple[str, ...]:
     """The words of an identifier worth matching: no one-letter prefixes (``l_``), numbers or stop words."""
@@ -122,14 +187,14 @@ def _name_parts(name: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=16384)
 def _text_stems(text: str) -> frozenset[str]:
-    return frozenset(stem(w) for w in words(text) if w not in STOPWORDS)
+    return frozenset(link_stem(w) for w in words(text) if w not in STOPWORDS)
 
 
 def name_score(q: Question, index: LinkIndex, name: str) -> float:
     parts = _name_parts(name)
     if not parts:
         return 0.0
-    weights = [index.idf.get(stem(w), 1.0) for w in parts]
+    weights = [index.idf.get(link_stem(w), 1.0) for w in parts]
     matched = sum(_word_match(w, q) * wt for w, wt in zip(parts, weights))
     if matched == 0:
         return 0.0
@@ -170,7 +235,7 @@ def value_candidates(q: Question, index: LinkIndex) -> list[ValueEntry]:
     firsts: set[str] = set()
     for w in set(q.words):
         firsts.add(w)
-        firsts.update(index.by_stem.get(stem(w), ()))
+        firsts.update(index.by_stem.get(link_stem(w), ()))
         if len(w) >= 5:
             for n in range(len(w) - 2, len(w) + 3):
                 firsts.update(f for f in index.by_shape.get((w[0], n), ()) if len(f) >= 5 and typo_match(f, w))
@@ -188,7 +253,7 @@ def match_value(q: Question, entry: ValueEntry) -> ValueMatch | None:
         for vw, qw in zip(entry.words, window):
             if vw == qw:
                 continue
-            if stem(vw) == stem(qw) and len(vw) >= 3:
+            if link_stem(vw) == link_stem(qw) and len(vw) >= 3:
                 quality = min(quality, 0.9)
             elif len(vw) >= 5 and typo_match(vw, qw):
                 quality = min(quality, 0.7)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from catalog_semantics.model import Table
-from catalog_semantics.text import STOPWORDS, is_text_type, plain_words, stem, words
+from catalog_semantics.text import STOPWORDS, is_text_type, link_stem, plain_words, words
 
 _FIELD_WEIGHT = {"name": 3.0, "column": 1.0, "comment": 0.4, "value": 0.6}
 
@@ -38,9 +38,9 @@ class TableTerms:
 
 
 def table_terms(table: Table) -> TableTerms:
-    name_stems = {stem(w) for w in words(table.name)}
-    df_stems = frozenset({stem(w) for c in table.columns for w in words(c.name)} | name_stems)
-    vocabulary = frozenset(stem(w) for text in _texts(table) for w in words(text))
+    name_stems = {link_stem(w) for w in words(table.name)}
+    df_stems = frozenset({link_stem(w) for c in table.columns for w in words(c.name)} | name_stems)
+    vocabulary = frozenset(link_stem(w) for text in _texts(table) for w in words(text))
     values = []
     for c in table.columns:
         for v, from_vocabulary in [*((v, False) for v in c.sample_values), *((v, True) for v in c.value_vocabulary)]:
@@ -53,7 +53,7 @@ def table_terms(table: Table) -> TableTerms:
     def add(text: str, field: str, split: bool = True) -> None:
         for w in (words(text) if split else plain_words(text)):
             if len(w) > 1 and not w.isdigit() and w not in STOPWORDS:
-                s = stem(w)
+                s = link_stem(w)
                 tf[s] = tf.get(s, 0.0) + _FIELD_WEIGHT[field]
 
     for text in (table.name, *table.synonyms):

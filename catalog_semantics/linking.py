@@ -22,7 +22,7 @@ from catalog_semantics.link_match import LinkedColumn as LinkedColumn, LinkedTab
 from catalog_semantics.link_match import ValueMatch as ValueMatch
 from catalog_semantics.link_match import (
     Question, best_phrase, column_score, comment_score, match_value, name_score, names_a_column, unknown_entities,
-    value_candidates,
+    explained_words, value_candidates, word_share,
 )
 from catalog_semantics.model import Metric, NamedFilter, SemanticModel, Table
 from catalog_semantics.question import QuestionWords, read_question
@@ -59,6 +59,7 @@ class LinkedSchema:
 SHORTLIST_FROM = 60            # tables: a model this big is linked in two stages (retrieval, then scoring)
 OPERATOR_WEIGHT = 0.4         # an aggregation word's weight as a name word, in a catalog linked in two stages
 VALUE_SPREAD = 0.5             # how much a value held by several tables is discounted (none in one table)
+WORD_SHARE = 0.5               # a table's score adds this x the share of the question's words it explains (0..1)
 
 
 def link(model: SemanticModel, question: str, *, max_tables: int = 6, min_score: float = 0.3,
@@ -91,7 +92,7 @@ def link_words(model: SemanticModel, words: QuestionWords, *, max_tables: int = 
     coverage: dict[str, float] = {}
     if two_stage:
         candidates, coverage = shortlist(model, q, index, values, named_tables)
-    scores, columns = _score_tables(q, index, candidates, values, named_tables)
+    scores, columns, explained = _score_tables(q, index, candidates, values, named_tables)
     ranked = sorted(candidates, key=lambda t: (-scores[t.name], t.name))
     ties: tuple[Reading, ...] = ()
     if len(model.tables) <= keep_all_up_to:
@@ -100,7 +101,7 @@ def link_words(model: SemanticModel, words: QuestionWords, *, max_tables: int = 
         complete = True
         ties = table_ties(q, ranked, scores, min_score)
     elif len(coverage) > 1:
-        chosen, ties = prune_by_schema(q, index, ranked, scores, coverage, max_tables, min_score)
+        chosen, ties = prune_by_schema(q, index, ranked, scores, coverage, explained, max_tables, min_score)
         chosen = chosen or _prune(model, index, ranked, scores, max_tables, min_score)
         complete = False
     else:
@@ -131,7 +132,7 @@ def _value_entries(q: Question, index: LinkIndex, sampled: Sequence[Table]) -> l
 
 
 def _score_tables(q: Question, index: LinkIndex, tables: tuple[Table, ...], values: tuple[ValueMatch, ...],
-                  named_tables: set[str]) -> tuple[dict[str, float], list[LinkedColumn]]:
+                  named_tables: set[str]) -> tuple[dict[str, float], list[LinkedColumn], dict[str, dict[str, float]]]:
     unknown = unknown_entities(q, index, values)
     value_bonus: dict[tuple[str, str], float] = {}
     table_value: dict[str, float] = {}
@@ -143,8 +144,12 @@ def _score_tables(q: Question, index: LinkIndex, tables: tuple[Table, ...], valu
         weight = v.score / (1 + VALUE_SPREAD * math.log(len(holders[fold(v.value)])))
         value_bonus[(v.table, v.column)] = max(weight, value_bonus.get((v.table, v.column), 0.0))
         table_value[v.table] = max(weight, table_value.get(v.table, 0.0))
+    by_table: dict[str, tuple[ValueMatch, ...]] = {}
+    for v in values:
+        by_table[v.table] = (*by_table.get(v.table, ()), v)
     columns: list[LinkedColumn] = []
     scores: dict[str, float] = {}
+    explained: dict[str, dict[str, float]] = {}
     for table in tables:
         col_scores = sorted(((column_score(q, index, c) + value_bonus.get((table.name, c.name), 0.0), c.name)
                              for c in table.columns), reverse=True)
@@ -153,12 +158,15 @@ def _score_tables(q: Question, index: LinkIndex, tables: tuple[Table, ...], valu
         score = max(name_score(q, index, table.name), best_phrase(q, table.synonyms))
         score += 0.6 * best[0] + 0.2 * best[1] + comment_score(q, index, table.comment, 0.6)
         score += table_value.get(table.name, 0.0)
+        names = (table.name, *table.synonyms, *(n for c in table.columns for n in (c.name, *c.synonyms)))
+        explained[table.name] = explained_words(q, names, by_table.get(table.name, ()))
+        score += WORD_SHARE * word_share(q, index, explained[table.name])
         if table.name in named_tables:
             score += 1.0
         if unknown and table.name in index.open_text:   # "flights from Aberdeen": some free-text column holds it
             score += 0.3
         scores[table.name] = round(score, 3)
-    return scores, columns
+    return scores, columns, explained
 
 
 def _prune(model: SemanticModel, index: LinkIndex, ranked: list[Table], scores: dict[str, float], max_tables: int,

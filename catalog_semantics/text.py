@@ -92,6 +92,19 @@ def stem(word: str) -> str:
     return w
 
 
+@functools.lru_cache(maxsize=65_536)
+def link_stem(word: str) -> str:
+    """``stem`` taken to where it settles, as schema linking meets words: the plural of an -ing or -ed noun then
+    meets its singular ("ratings" and "rating" both ``rat``, "breeds" and "breed" both ``bre``), where ``stem``
+    stops at "rating" for the plural. The planner keeps ``stem``, which its vocabulary is written against.
+
+    >>> [link_stem(w) for w in ("ratings", "rating", "breeds", "breed", "orders", "countries")]
+    ['rat', 'rat', 'bre', 'bre', 'order', 'country']
+    """
+    once = stem(word)
+    return stem(once) if once != word else once
+
+
 def content_words(text: str) -> tuple[str, ...]:
     """Words of a question worth matching: folded, stop words dropped, order kept, duplicates kept.
 
