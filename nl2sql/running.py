@@ -18,7 +18,7 @@ from nl2sql import tracing
 from nl2sql.answer import Attempt, Candidate
 from nl2sql.errors import ExecutionFailed, GuardRejected, LlmReplyError, QueryTimeout, UserFacingError
 from nl2sql.guard import CheckedSql, GuardPolicy, check
-from nl2sql.llm.candidates import Ballot, choose, overruled, runner_up, settled
+from nl2sql.llm.candidates import Ballot, choose, decided, overruled, runner_up, settled
 from nl2sql.ports import ResultTable, Warehouse
 from nl2sql.query_tags import tagged
 from nl2sql.settings import Settings
@@ -103,7 +103,7 @@ class Runner:
 
     def widen(self, ran: list[tuple[int, Ran]], drawn: int, more: Callable[[int], Sequence[Candidate]],
               attempts: list[Attempt], timer: Timer, evidence: Sequence[str] = ()) -> list[tuple[int, Ran]]:
-        """While the vote has no clear lead (``candidates.settled``), more samples (``more(k)``, the generator's),
+        """While the vote is not decided (``candidates.decided``), more samples (``more(k)``, the generator's),
         up to ``settings.llm_max_candidates`` drawn in all (0: three times the first ``drawn``), in rounds of half the
         first count; each is guarded and run (never repaired) and the ones that ran join the vote. Returns them,
         indexed after the ``drawn`` first candidates."""
@@ -113,7 +113,7 @@ class Runner:
         while drawn < cap:
             everyone = ran + added
             ballots = [Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows) for i, r in everyone]
-            if ballots and settled(ballots, choose(ballots, evidence)):
+            if ballots and decided(ballots, choose(ballots, evidence)):
                 break
             k = min(step, cap - drawn)
             with timer.step("llm"):

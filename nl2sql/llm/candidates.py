@@ -18,20 +18,21 @@ most central query, the one whose SQL is closest on average to every query the m
 (minimum Bayes risk again; refused and failed samples count as evidence here though they cannot vote); then the
 earliest candidate (the first sample, the one a single-candidate run would have answered with).
 
-A vote without a clear lead (``settled``: the answer's result fewer than two ballots ahead of the next, or
-chosen by second preferences over a result more ballots returned) draws more samples (``running.Runner.widen``,
-up to a cap), since five samples often leave the right result tied or a vote short. With ``NL2SQL_LLM_SELECTION``
-a vote still without a clear lead goes to the model, which chooses between the two leading results (``runner_up``,
-CHASE-SQL's selection agent); a reply that is not a clear choice keeps the vote. Asking on every vote short of a
-majority instead let a judge right 80% of the time overturn pluralities that were right more often than that
-(docs/llm.md). Candidates that did not run (cut at the length limit, refused by the guard, failed in the
-warehouse) never vote; the pipeline records why each one lost.
+A vote that is not decided (``decided``: adaptive consistency's stopping rule, how sure the counts make it that
+the answer's result is the model's likelier one) draws more samples (``running.Runner.widen``, up to a cap),
+since five samples often leave the right result tied or a vote short. With ``NL2SQL_LLM_SELECTION`` a vote
+still without a clear lead (``settled``) goes to the model, which chooses between the two leading results
+(``runner_up``, CHASE-SQL's selection agent); a reply that is not a clear choice keeps the vote. Asking on every
+vote short of a majority instead let a judge right 80% of the time overturn pluralities that were right more
+often than that (docs/llm.md). Candidates that did not run (cut at the length limit, refused by the guard, failed
+in the warehouse) never vote; the pipeline records why each one lost.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from math import comb
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -240,6 +241,29 @@ def settled(ballots: Sequence[Ballot], verdict: Verdict) -> bool:
     (False, True, False)
     """
     return lead(ballots, verdict) >= CLEAR_LEAD
+
+
+DECIDED = 0.9          # how sure the vote must be of the answer's result before no more samples are drawn
+
+
+def decided(ballots: Sequence[Ballot], verdict: Verdict) -> bool:
+    """Would more samples be wasted (adaptive consistency, Aggarwal et al. 2023, its Beta stopping rule)? With
+    ``a`` ballots for the answer and ``b`` for the best-supported other result, the chance that the model returns
+    the answer's result more often than that one (a uniform prior over its share of the two) is
+    P(Beta(a+1, b+1) > 1/2); decided when it reaches ``DECIDED``: 3-0, 4-0, 5-1, 6-2 and 8-3 are, 2-0, 3-1, 4-1
+    and 5-2 are not, nor an answer second preferences chose over a result more ballots returned. A fixed lead
+    settles 3-1 and 5-3 alike, though 5-3 says far less than 3-0; this rule asks more of a close split the more
+    samples it has.
+
+    >>> b = [Ballot(i, "q", ((1 if i < 5 else 2,),)) for i in range(7)]
+    >>> decided(b[:4], choose(b[:4])), decided(b[:5] + b[6:], choose(b[:5] + b[6:])), decided(b[1:], choose(b[1:]))
+    (True, True, False)
+    """
+    a = verdict.support[verdict.winner]
+    b = a - lead(ballots, verdict)
+    if b >= a:
+        return False
+    return sum(comb(a + b + 1, k) for k in range(a + 1)) / 2 ** (a + b + 1) >= DECIDED
 
 
 def runner_up(ballots: Sequence[Ballot], verdict: Verdict) -> int | None:
