@@ -126,9 +126,10 @@ class Runner:
 
     def vote(self, ran: list[tuple[int, Ran]], attempts: list[Attempt], total: Callable[[Candidate], Candidate],
               evidence: Sequence[str] = (), select: Callable[..., int | None] | None = None) -> Ran:
-        """The candidate whose result most others agree with (ties: candidates.choose's stated rule);
-        ``evidence`` is every query written for the question, for the tie rule's centrality. ``select``: asked
-        to choose between the two leading results when the vote has no clear lead (its None keeps the vote)."""
+        """The candidate whose result has the most votes (candidates.choose: agreeing ballots, second preferences;
+        ties by its stated rule); ``evidence`` is every query written for the question, for the tie rule's
+        centrality. ``select``: asked to choose between the two leading results when the vote has no clear lead
+        (its None keeps the vote)."""
         if len(ran) == 1:
             winner = ran[0][1]
             attempts.append(Attempt(winner.candidate.generator, winner.checked.sql, "ran"))
@@ -147,6 +148,9 @@ class Runner:
                 attempts.append(Attempt(r.candidate.generator, r.checked.sql, outcome, reason))
             winner = ran[verdict.winner][1]
             agreeing = verdict.support[verdict.winner]
+            if not chose and agreeing < max(verdict.support):    # second preferences outweighed a larger group
+                chose = (f" Another result was returned {max(verdict.support)} times, but more of the other "
+                         "queries are closest to this one (second preferences).")
             note = f"{agreeing} of {len(ran)} candidate queries that ran returned this result.{chose}"
             winner = replace(winner, candidate=replace(winner.candidate, notes=(*winner.candidate.notes, note)))
         return replace(winner, candidate=total(winner.candidate))

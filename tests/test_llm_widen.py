@@ -59,6 +59,7 @@ def test_the_cap_bounds_the_samples_and_the_vote_still_answers(school: Path) -> 
     # query is one edit from Rome's, and so are the other two: their second preferences choose Rome (Cy)
     assert asked == 6 and answer.status == "answered" and list(answer.rows) == [("Cy",)]
     assert "second preferences" in next(a.error or "" for a in answer.attempts if a.sql and "last_name" in a.sql)
+    assert "1 of 6" in answer.notes[-1] and "returned 3 times" in answer.notes[-1]
 
 
 def test_more_samples_off_when_the_cap_is_n(school: Path) -> None:

@@ -263,7 +263,7 @@ def decided(ballots: Sequence[Ballot], verdict: Verdict) -> bool:
     b = a - lead(ballots, verdict)
     if b >= a:
         return False
-    return sum(comb(a + b + 1, k) for k in range(a + 1)) / 2 ** (a + b + 1) >= DECIDED
+    return sum(comb(a + b + 1, k) for k in range(a + 1)) / (1 << (a + b + 1)) >= DECIDED
 
 
 def runner_up(ballots: Sequence[Ballot], verdict: Verdict) -> int | None:
