@@ -25,7 +25,7 @@ draw per messages alone: every choice of a request the same, seed and temperatur
 
 ``--judge P`` turns the selection pass on and answers its requests with ``tests/selection_judge.Judge``: right with
 probability P when exactly one of the two queries returns the gold result, a coin toss otherwise (the stubs cannot
-answer it themselves). The extra samples drawn when the vote has no clear lead (``NL2SQL_LLM_MAX_CANDIDATES``) are
+answer it themselves). The extra samples drawn while the vote is undecided (``NL2SQL_LLM_MAX_CANDIDATES``) are
 on at their default; ``--max-candidates N`` sets that cap (N = the candidates turns them off).
 """
 

@@ -18,7 +18,7 @@ from nl2sql import tracing
 from nl2sql.answer import Attempt, Candidate
 from nl2sql.errors import ExecutionFailed, GuardRejected, LlmReplyError, QueryTimeout, UserFacingError
 from nl2sql.guard import CheckedSql, GuardPolicy, check
-from nl2sql.llm.candidates import Ballot, choose, overruled, runner_up, settled
+from nl2sql.llm.candidates import Ballot, choose, decided, overruled, runner_up, settled
 from nl2sql.ports import ResultTable, Warehouse
 from nl2sql.query_tags import tagged
 from nl2sql.settings import Settings
@@ -103,7 +103,7 @@ class Runner:
 
     def widen(self, ran: list[tuple[int, Ran]], drawn: int, more: Callable[[int], Sequence[Candidate]],
               attempts: list[Attempt], timer: Timer, evidence: Sequence[str] = ()) -> list[tuple[int, Ran]]:
-        """While the vote has no clear lead (``candidates.settled``), more samples (``more(k)``, the generator's),
+        """While the vote is not decided (``candidates.decided``), more samples (``more(k)``, the generator's),
         up to ``settings.llm_max_candidates`` drawn in all (0: three times the first ``drawn``), in rounds of half the
         first count; each is guarded and run (never repaired) and the ones that ran join the vote. Returns them,
         indexed after the ``drawn`` first candidates."""
@@ -113,7 +113,7 @@ class Runner:
         while drawn < cap:
             everyone = ran + added
             ballots = [Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows) for i, r in everyone]
-            if ballots and settled(ballots, choose(ballots, evidence)):
+            if ballots and decided(ballots, choose(ballots, evidence)):
                 break
             k = min(step, cap - drawn)
             with timer.step("llm"):
@@ -126,9 +126,10 @@ class Runner:
 
     def vote(self, ran: list[tuple[int, Ran]], attempts: list[Attempt], total: Callable[[Candidate], Candidate],
               evidence: Sequence[str] = (), select: Callable[..., int | None] | None = None) -> Ran:
-        """The candidate whose result most others agree with (ties: candidates.choose's stated rule);
-        ``evidence`` is every query written for the question, for the tie rule's centrality. ``select``: asked
-        to choose between the two leading results when the vote has no clear lead (its None keeps the vote)."""
+        """The candidate whose result has the most votes (candidates.choose: agreeing ballots, second preferences;
+        ties by its stated rule); ``evidence`` is every query written for the question, for the tie rule's
+        centrality. ``select``: asked to choose between the two leading results when the vote has no clear lead
+        (its None keeps the vote)."""
         if len(ran) == 1:
             winner = ran[0][1]
             attempts.append(Attempt(winner.candidate.generator, winner.checked.sql, "ran"))
@@ -147,6 +148,9 @@ class Runner:
                 attempts.append(Attempt(r.candidate.generator, r.checked.sql, outcome, reason))
             winner = ran[verdict.winner][1]
             agreeing = verdict.support[verdict.winner]
+            if not chose and agreeing < max(verdict.support):    # second preferences outweighed a larger group
+                chose = (f" Another result was returned {max(verdict.support)} times, but more of the other "
+                         "queries are closest to this one (second preferences).")
             note = f"{agreeing} of {len(ran)} candidate queries that ran returned this result.{chose}"
             winner = replace(winner, candidate=replace(winner.candidate, notes=(*winner.candidate.notes, note)))
         return replace(winner, candidate=total(winner.candidate))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nl2sql.llm.candidates import Ballot, choose
+from nl2sql.llm.candidates import Ballot, choose, settled
 from tests.imperfect_llm_b import ImperfectModelB, distribution
 
 PARIS = (("Ann",), ("Bo",))
@@ -32,11 +32,32 @@ def test_agreeing_on_nothing_counts_half() -> None:
 
 def test_a_tie_goes_to_the_most_central_query() -> None:
     ballots = [Ballot(0, "SELECT name FROM t WHERE age > 30", (("Dee",),)),
-               Ballot(1, "SELECT name FROM t WHERE age > 20", (("Ann",), ("Bo",))),
-               Ballot(2, "SELECT name FROM t WHERE age > 20 LIMIT 1", (("Ann",),))]
-    verdict = choose(ballots)
+               Ballot(1, "SELECT name FROM t WHERE age > 20", (("Ann",), ("Bo",)))]
+    refused = "SELECT name FROM t WHERE age > 20 AND nme = 'x'"        # wrote but did not run: evidence, no vote
+    verdict = choose(ballots, evidence=[*(b.sql for b in ballots), refused])
     assert verdict.winner == 1
     assert verdict.reasons[0] is not None and "further from the other queries" in verdict.reasons[0]
+
+
+SINGER = "SELECT name FROM singer WHERE age > 20 ORDER BY age"
+
+
+def test_second_preferences_choose_the_result_the_other_queries_surround() -> None:
+    """A habitual mistake (LIMIT left out) returned three times against the right query's two: every other query
+    is closest to the right one, the habit's included, so their second preferences choose it."""
+    ballots = [Ballot(0, SINGER, (("Ann",), ("Bo",), ("Cy",), ("Di",))),
+               Ballot(1, f"{SINGER} LIMIT 3", (("Ann",), ("Bo",), ("Cy",))),
+               Ballot(2, SINGER, (("Ann",), ("Bo",), ("Cy",), ("Di",))),
+               Ballot(3, f"{SINGER.replace('>', '>=')} LIMIT 3", (("Al",), ("Ann",), ("Bo",))),
+               Ballot(4, f"{SINGER} LIMIT 3", (("Ann",), ("Bo",), ("Cy",))),
+               Ballot(5, SINGER, (("Ann",), ("Bo",), ("Cy",), ("Di",))),
+               Ballot(6, f"{SINGER.replace('name', 'country', 1)} LIMIT 3", (("FR",), ("UK",), ("FR",)))]
+    verdict = choose(ballots)
+    assert verdict.winner == 1 and verdict.support[0] == 3 and verdict.support[1] == 2
+    assert verdict.reasons[0] is not None and "second preferences" in verdict.reasons[0]
+    assert not settled(ballots, verdict)                    # chosen over more ballots: worth more samples
+    # with only two different results a second preference says nothing: the count decides
+    assert choose(ballots[:3] + ballots[4:6]).winner == 0
 
 
 def test_the_earliest_wins_a_full_tie() -> None:

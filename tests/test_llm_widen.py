@@ -33,29 +33,33 @@ def _split_then(extra: Reply) -> Any:
 
 
 def test_a_clear_lead_draws_no_more_samples(school: Path) -> None:
-    with StubLlmServer(responder=lambda body: (PARIS, PARIS, PARIS, ROME)[body["_stub_choice"]]) as stub:
-        answer = _assistant(school, stub, llm_candidates=4, llm_max_candidates=12).ask(QUESTION)
-        assert len(stub.requests) == 1
-    assert sorted(answer.rows) == [("Ann",), ("Bo",)] and "3 of 4" in answer.notes[-1]
+    with StubLlmServer(responder=lambda body: (PARIS, PARIS, PARIS, PARIS, PARIS, ROME)[body["_stub_choice"]]) as stub:
+        answer = _assistant(school, stub, llm_candidates=6, llm_max_candidates=18).ask(QUESTION)
+        assert len(stub.requests) == 1                            # 5 to 1 is decided (candidates.decided)
+    assert sorted(answer.rows) == [("Ann",), ("Bo",)] and "5 of 6" in answer.notes[-1]
 
 
 def test_a_split_vote_draws_more_until_one_result_leads(school: Path) -> None:
     with StubLlmServer(responder=_split_then(PARIS)) as stub:
         answer = _assistant(school, stub, llm_candidates=3, llm_max_candidates=9).ask(QUESTION)
         bodies = [r.body or {} for r in stub.requests]
-    assert [b.get("n") for b in bodies] == [3, 2]                  # one round of half N: Paris then leads 3 to 1
+    # rounds of half N: Paris then leads 3 to 1 (not decided: candidates.decided), then 5 to 1 (decided)
+    assert [b.get("n") for b in bodies] == [3, 2, 2]
     assert _extra(bodies[1]) and bodies[1]["temperature"] == 0.7
     assert bodies[1]["messages"][:-1] == bodies[0]["messages"][:-1]            # the cacheable prefix is kept
-    assert sorted(answer.rows) == [("Ann",), ("Bo",)] and "3 of 5" in answer.notes[-1]
-    assert [a.outcome for a in answer.attempts if a.generator == "llm"].count("agreed") == 2
+    assert sorted(answer.rows) == [("Ann",), ("Bo",)] and "5 of 7" in answer.notes[-1]
+    assert [a.outcome for a in answer.attempts if a.generator == "llm"].count("agreed") == 4
 
 
 def test_the_cap_bounds_the_samples_and_the_vote_still_answers(school: Path) -> None:
     with StubLlmServer(responder=_split_then(SURNAME)) as stub:
         answer = _assistant(school, stub, llm_candidates=3, llm_max_candidates=6).ask(QUESTION)
         asked = sum((r.body or {}).get("n", 1) for r in stub.requests)
-    # 3 split, 2 more (Ng leads 2 to 1: not clear), 1 more to the cap of 6 (Ng 3 to 1): stop either way
-    assert asked == 6 and answer.status == "answered" and list(answer.rows) == [("Ng",)]
+    # 3 split, 2 more (Ng leads 2 to 1: not clear), 1 more to the cap of 6 (Ng 3 to 1): stop either way. Ng's
+    # query is one edit from Rome's, and so are the other two: their second preferences choose Rome (Cy)
+    assert asked == 6 and answer.status == "answered" and list(answer.rows) == [("Cy",)]
+    assert "second preferences" in next(a.error or "" for a in answer.attempts if a.sql and "last_name" in a.sql)
+    assert "1 of 6" in answer.notes[-1] and "returned 3 times" in answer.notes[-1]
 
 
 def test_more_samples_off_when_the_cap_is_n(school: Path) -> None:
@@ -68,12 +72,13 @@ def test_more_samples_off_when_the_cap_is_n(school: Path) -> None:
 def test_a_server_replaying_choices_by_index_is_asked_past_them(school: Path) -> None:
     """A server that draws each choice by its index alone (whatever the prompt) answers a new request with the
     first request's choices again: those are not samples, so the next choices are asked for."""
-    by_index = (ROME, PARIS, EVERYONE, PARIS, PARIS, SURNAME)
+    by_index = (ROME, PARIS, EVERYONE, PARIS, PARIS, PARIS, PARIS, SURNAME)
     with StubLlmServer(responder=lambda body: by_index[body["_stub_choice"]]) as stub:
         answer = _assistant(school, stub, llm_candidates=3, llm_max_candidates=9).ask(QUESTION)
         ns = [(r.body or {}).get("n") for r in stub.requests]
-    assert ns == [3, 2, 5]                       # the two extra came back as choices 0 and 1: asked past the first 3
-    assert sorted(answer.rows) == [("Ann",), ("Bo",)] and "3 of 5" in answer.notes[-1]
+    # each round's two came back as choices 0 and 1: asked past the choices drawn (3, then 5)
+    assert ns == [3, 2, 5, 2, 7]
+    assert sorted(answer.rows) == [("Ann",), ("Bo",)] and "5 of 7" in answer.notes[-1]
 
 
 def test_a_cut_extra_sample_never_votes(school: Path) -> None:

@@ -8,26 +8,31 @@ order free, row order only when the query orders), so "agree" means "the scorer 
 A group's vote is its size, halved when its result says nothing (no rows, or only NULL or zero: what most
 wrong filters return, so wrong queries agree on it far more often than on a value); so two candidates that
 found rows outvote three that found nothing, and four that found nothing outvote one that found rows.
-Ties are broken by a stated rule, in this order: a result that says something over one that does not; then the most central query, the one whose SQL is
-closest on average to every query the model wrote for this question (minimum Bayes risk: a sampled mistake is
-usually a small edit of the right query, so the right one sits in the middle of the samples; refused and
-failed samples count as evidence here though they cannot vote); then the earliest candidate (the first
-sample, the one a single-candidate run would have answered with).
+To that come second preferences (ranked voting; minimum Bayes risk over the samples): when the candidates
+returned three or more different results, every candidate also gives ``SECOND_CHOICE`` of a vote to the other
+result whose query is closest to its own. A sampled mistake is usually a small edit of the right query, so the
+mistakes' second preferences point at the right result even when one habitual mistake is sampled more often than
+it; with only two results a second preference says nothing (each can only name the other), so none is counted.
+Ties are broken by a stated rule, in this order: a result that says something over one that does not; then the
+most central query, the one whose SQL is closest on average to every query the model wrote for this question
+(minimum Bayes risk again; refused and failed samples count as evidence here though they cannot vote); then the
+earliest candidate (the first sample, the one a single-candidate run would have answered with).
 
-A vote without a clear lead (``settled``: the answer's result fewer than two ballots ahead of the next) draws more
-samples (``running.Runner.widen``, up to a cap), since the right query is usually the model's most frequent one
-and five samples often leave it tied or a ballot short. With ``NL2SQL_LLM_SELECTION`` a vote still without a
-clear lead goes to the model, which chooses between the two leading results (``runner_up``, CHASE-SQL's selection
-agent); a reply that is not a clear choice keeps the vote. Asking on every vote short of a majority instead let a
-judge right 80% of the time overturn pluralities that were right more often than that (docs/llm.md). Candidates
-that did not run (cut at the length limit, refused by the guard, failed in the warehouse) never vote; the
-pipeline records why each one lost.
+A vote that is not decided (``decided``: adaptive consistency's stopping rule, how sure the counts make it that
+the answer's result is the model's likelier one) draws more samples (``running.Runner.widen``, up to a cap),
+since five samples often leave the right result tied or a vote short. With ``NL2SQL_LLM_SELECTION`` a vote
+still without a clear lead (``settled``) goes to the model, which chooses between the two leading results
+(``runner_up``, CHASE-SQL's selection agent); a reply that is not a clear choice keeps the vote. Asking on every
+vote short of a majority instead let a judge right 80% of the time overturn pluralities that were right more
+often than that (docs/llm.md). Candidates that did not run (cut at the length limit, refused by the guard, failed
+in the warehouse) never vote; the pipeline records why each one lost.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from math import comb
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +56,7 @@ class Verdict:
     winner: int                                 # index into the ballots given
     support: tuple[int, ...]                    # for each ballot, how many ballots (itself included) agree
     reasons: tuple[str | None, ...]             # for each ballot, why it lost (None for the winner)
+    weight: tuple[float, ...] = ()              # for each ballot, its result's vote (empty halved, 2nd preferences)
 
 
 def ordered(sql: str) -> bool:
@@ -123,10 +129,38 @@ def informative(rows: Sequence[Row]) -> bool:
     return any(v is not None and not (isinstance(v, (int, float)) and v == 0) for row in rows for v in row)
 
 
-def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
-    """The ballot whose result most others agree with; ties: non-empty, most central, earliest (module doc).
+SECOND_CHOICE = 0.8    # a second preference's part of a vote: less than a first, so a two-way split stays a count
 
-    ``evidence``: every query written for the question (default: the ballots' own).
+
+def second_preferences(ballots: Sequence[Ballot], same: Sequence[Sequence[bool]]) -> list[float]:
+    """For each ballot, the second preferences its result got (module doc): with three or more different
+    results, every ballot gives ``SECOND_CHOICE`` to the other result holding the query closest to its own
+    (``similarity``; split evenly on a tie). ``same``: which ballots agree.
+
+    >>> b = [Ballot(0, "SELECT a FROM t WHERE x > 1", ((1,),)), Ballot(1, "SELECT a FROM t", ((1,), (2,))),
+    ...      Ballot(2, "SELECT b FROM t WHERE x > 1", ((5,),))]
+    >>> [round(v, 2) for v in second_preferences(b, [[i == j for j in range(3)] for i in range(3)])]
+    [1.6, 0.0, 0.8]
+    """
+    n = len(ballots)
+    group = [next(j for j in range(n) if same[i][j]) for i in range(n)]   # a result's first ballot names it
+    if len(set(group)) < 3:
+        return [0.0] * n
+    got = dict.fromkeys(group, 0.0)
+    for k in range(n):
+        others = [j for j in range(n) if group[j] != group[k]]
+        closeness = {j: similarity(ballots[k].sql, ballots[j].sql) for j in others}
+        best = max(closeness.values())
+        nearest = {group[j] for j in others if closeness[j] == best}
+        for g in nearest:
+            got[g] += SECOND_CHOICE / len(nearest)
+    return [got[group[i]] for i in range(n)]
+
+
+def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
+    """The ballot whose result has the most votes (agreeing ballots, empty results halved, second preferences);
+    ties: non-empty, most central, earliest (module doc). ``evidence``: every query written for the question
+    (default: the ballots' own).
 
     >>> v = choose([Ballot(0, "q0", ((1,),)), Ballot(1, "q1", ((2,),)), Ballot(2, "q2", ((2,),))])
     >>> v.winner, v.support, v.reasons[0]
@@ -140,52 +174,67 @@ def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
     same = [[i == j or agree(ballots[i], ballots[j]) for j in range(n)] for i in range(n)]
     support = tuple(sum(row) for row in same)
     useful = [informative(b.rows) for b in ballots]
-    weight = [support[i] * (1.0 if useful[i] else EMPTY_VOTE) for i in range(n)]
+    second = second_preferences(ballots, same)
+    weight = tuple(support[i] * (1.0 if useful[i] else EMPTY_VOTE) + second[i] for i in range(n))
     texts = list(evidence) or [b.sql for b in ballots]
     group_centre = [max(centrality(ballots[j].sql, texts) for j in range(n) if same[i][j]) for i in range(n)]
-    winner = min(range(n), key=lambda i: (-weight[i], not useful[i], -round(group_centre[i], 9),
+    winner = min(range(n), key=lambda i: (-round(weight[i], 9), not useful[i], -round(group_centre[i], 9),
                                           -round(centrality(ballots[i].sql, texts), 9), ballots[i].index))
-    reasons: list[str | None] = []
-    for i in range(n):
-        if i == winner:
-            reasons.append(None)
-        elif same[i][winner]:
-            reasons.append(f"same result as the answer (candidate {ballots[winner].index + 1})")
-        elif not useful[i] and useful[winner] and support[i] >= support[winner]:
-            reasons.append(f"{support[i]} of {n} candidates agree with its result, but it is empty (or only NULL "
-                           f"or zero), which counts half; {support[winner]} agree with the answer")
-        elif support[i] == support[winner]:
-            if not useful[i] and useful[winner]:
-                why = "empty result"
-            elif round(group_centre[i], 9) < round(group_centre[winner], 9):
-                why = "further from the other queries written"
-            else:
-                why = "a later sample"
-            reasons.append(f"tie on {support[i]} of {n} agreeing, lost on the tie rule ({why})")
+    reasons = [_why_lost(i, winner, ballots, same, support, useful, second, weight, group_centre) for i in range(n)]
+    return Verdict(winner, support, tuple(reasons), weight)
+
+
+def _why_lost(i: int, winner: int, ballots: Sequence[Ballot], same: Sequence[Sequence[bool]],
+              support: Sequence[int], useful: Sequence[bool], second: Sequence[float], weight: Sequence[float],
+              group_centre: Sequence[float]) -> str | None:
+    """Why ballot ``i`` is not the answer, in the terms of the stated rule (None for the winner)."""
+    n, w = len(ballots), winner
+    if i == w:
+        return None
+    if same[i][w]:
+        return f"same result as the answer (candidate {ballots[w].index + 1})"
+    if not useful[i] and useful[w] and support[i] + second[i] >= support[w] + second[w]:
+        return (f"{support[i]} of {n} candidates agree with its result, but it is empty (or only NULL or zero), "
+                f"which counts half; {support[w]} agree with the answer")
+    if round(weight[i], 9) == round(weight[w], 9):
+        if not useful[i] and useful[w]:
+            why = "empty result"
+        elif round(group_centre[i], 9) < round(group_centre[w], 9):
+            why = "further from the other queries written"
         else:
-            reasons.append(f"outvoted: {support[i]} of {n} candidates agree with its result, "
-                           f"{support[winner]} with the answer")
-    return Verdict(winner, support, tuple(reasons))
+            why = "a later sample"
+        votes = f"{support[i]} of {n} agreeing" if not second[i] else f"{weight[i]:g} votes"
+        return f"tie on {votes}, lost on the tie rule ({why})"
+    if support[i] >= support[w]:
+        return (f"{support[i]} of {n} candidates agree with its result, {support[w]} with the answer, but the "
+                f"answer's query is the closest to more of the other candidates' (second preferences: "
+                f"{second[w]:g} against {second[i]:g})")
+    return f"outvoted: {support[i]} of {n} candidates agree with its result, {support[w]} with the answer"
 
 
 CLEAR_LEAD = 2         # votes the leading result needs over the next one before no more samples are drawn
 
 
 def lead(ballots: Sequence[Ballot], verdict: Verdict) -> int:
-    """How many more ballots agree with the answer than with the best result that differs from it.
+    """How many more ballots agree with the answer than with the best-supported result that differs from it
+    (first preferences only; negative when second preferences chose a result fewer ballots returned).
 
     >>> b = [Ballot(0, "q", ((1,),)), Ballot(1, "q", ((1,),)), Ballot(2, "q", ((2,),))]
     >>> lead(b, choose(b)), lead(b[:1], choose(b[:1])), lead(b[1:], choose(b[1:]))
     (1, 1, 0)
     """
-    other = runner_up(ballots, verdict)
-    return verdict.support[verdict.winner] - (verdict.support[other] if other is not None else 0)
+    w = verdict.winner
+    others = [verdict.support[i] for i in range(len(ballots)) if not agree(ballots[i], ballots[w])]
+    return verdict.support[w] - max(others, default=0)
 
 
 def settled(ballots: Sequence[Ballot], verdict: Verdict) -> bool:
     """Is the vote decided, so that more samples would not be worth their cost (adaptive consistency, Aggarwal et
     al. 2023: stop sampling once the leading answer is clear)? Decided when the answer leads the next result by
-    ``CLEAR_LEAD`` ballots: 5-0, 4-1, 3-1 and 3-0 are; 3-2, 2-2, 2-1, 1-1 and a lone ballot are not.
+    ``CLEAR_LEAD`` ballots: 5-0, 4-1, 3-1 and 3-0 are; 3-2, 2-2, 2-1, 1-1 and a lone ballot are not, nor is an
+    answer that second preferences chose over a result more ballots returned. Second preferences are left out
+    of the lead: a result's own ballots give their second preferences to its nearest rival, so counted in, a
+    run of samples all returning the answer would never settle the vote.
 
     >>> b = [Ballot(i, "q", ((1 if i < 3 else 2,),)) for i in range(5)]
     >>> settled(b, choose(b)), settled(b[:4], choose(b[:4])), settled(b[1:], choose(b[1:]))
@@ -194,10 +243,34 @@ def settled(ballots: Sequence[Ballot], verdict: Verdict) -> bool:
     return lead(ballots, verdict) >= CLEAR_LEAD
 
 
+DECIDED = 0.9          # how sure the vote must be of the answer's result before no more samples are drawn
+
+
+def decided(ballots: Sequence[Ballot], verdict: Verdict) -> bool:
+    """Would more samples be wasted (adaptive consistency, Aggarwal et al. 2023, its Beta stopping rule)? With
+    ``a`` ballots for the answer and ``b`` for the best-supported other result, the chance that the model returns
+    the answer's result more often than that one (a uniform prior over its share of the two) is
+    P(Beta(a+1, b+1) > 1/2); decided when it reaches ``DECIDED``: 3-0, 4-0, 5-1, 6-2 and 8-3 are, 2-0, 3-1, 4-1
+    and 5-2 are not, nor an answer second preferences chose over a result more ballots returned. A fixed lead
+    settles 3-1 and 5-3 alike, though 5-3 says far less than 3-0; this rule asks more of a close split the more
+    samples it has.
+
+    >>> b = [Ballot(i, "q", ((1 if i < 5 else 2,),)) for i in range(7)]
+    >>> decided(b[:4], choose(b[:4])), decided(b[:5] + b[6:], choose(b[:5] + b[6:])), decided(b[1:], choose(b[1:]))
+    (True, True, False)
+    """
+    a = verdict.support[verdict.winner]
+    b = a - lead(ballots, verdict)
+    if b >= a:
+        return False
+    return sum(comb(a + b + 1, k) for k in range(a + 1)) / (1 << (a + b + 1)) >= DECIDED
+
+
 def runner_up(ballots: Sequence[Ballot], verdict: Verdict) -> int | None:
-    """The best ballot whose result differs from the winner's: most support, then earliest; None if all agree."""
+    """The best ballot whose result differs from the winner's: most votes, then earliest; None if all agree."""
     others = [i for i in range(len(ballots)) if not agree(ballots[i], ballots[verdict.winner])]
-    return min(others, key=lambda i: (-verdict.support[i], ballots[i].index)) if others else None
+    votes = verdict.weight or tuple(float(s) for s in verdict.support)
+    return min(others, key=lambda i: (-round(votes[i], 9), ballots[i].index)) if others else None
 
 
 def overruled(ballots: Sequence[Ballot], verdict: Verdict, chosen: int) -> Verdict:
@@ -215,4 +288,4 @@ def overruled(ballots: Sequence[Ballot], verdict: Verdict, chosen: int) -> Verdi
                            "results the model chose the answer's")
         else:
             reasons.append(reason)
-    return Verdict(chosen, verdict.support, tuple(reasons))
+    return Verdict(chosen, verdict.support, tuple(reasons), verdict.weight)
