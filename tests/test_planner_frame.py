@@ -57,6 +57,9 @@ CHANGES = [
      "measures=share(consumption,total) dims=meter.zone"),
     ("groups_ranked_by_total", "Which month had the highest kwh used?", "unit_dims=month extremes=max consumption"),
     ("extremes_per_group", "the maximum kwh used for each zone", "measures=max(reading.kwh_used) dims=meter.zone"),
+    ("events_per_group", "date departed per month",         # the event its date names, counted per month
+     "measures=count(dog) unit_dims=month conditions=dog.date_departed is_set date_departed "
+     "date_cols=dog.date_departed"),
     ("rows_per_group", "meters per zone", "measures=count(meter) dims=meter.zone"),
     ("extreme_of_entity", "what is the minimum weight of a dog", "measures=min(dog.weight)"),
     ("extreme_value", "the heaviest weight", "measures=max(dog.weight)"),
@@ -72,6 +75,8 @@ KEEPS = [
     ("share_sides", "share of meters that are smart"),      # the part was said after the share word
     ("share_of_total", "percentage of meters in the NORTH zone"),
     ("extremes_per_group", "the heaviest weight"),          # no grouping: one value
+    ("events_per_group", "dogs departed per month"),        # the rows are named: rows_per_group counts them
+    ("events_per_group", "date departed of the dogs"),       # no grouping: the dates are shown
     ("rows_per_group", "consumption per zone"),             # a measure is named
     ("extreme_of_entity", "the heaviest weight"),
     ("extreme_value", "what is the minimum weight of a dog"),  # settled by extreme_of_entity already

@@ -19,7 +19,7 @@ from nl2sql.planner.frame import Extreme, Frame, column_targets
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.reading import _plural
-from nl2sql.planner.spec import ColRef, Measure
+from nl2sql.planner.spec import ColRef, Condition, Measure
 from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import word_list
@@ -135,6 +135,17 @@ def rows_per_group(f: Frame, lex: Lexicon) -> Frame:
                    notes=f.notes + note)
 
 
+def events_per_group(f: Frame, lex: Lexicon) -> Frame:
+    """'departures per month', 'dogs departed by zone': a date named as the rows (the event it dates), grouped,
+    asks how many events in each group: the rows whose date is set, dated and grouped by it."""
+    if _settled(f) or f.measures or f.extremes or not _grouped(f) or len(f.date_cols) != 1 or f.projections \
+            or f.entities:
+        return f
+    col = f.date_cols[0][0]
+    happened = Condition("compare", col.table, col, "is_set", text=col.column)
+    return replace(f, measures=(Measure("rows", col.table, "count"),), conditions=f.conditions + (happened,))
+
+
 def extreme_of_entity(f: Frame, lex: Lexicon) -> Frame:
     """'What is the minimum retail price of a product?': the value asked for, not the product."""
     if _settled(f) or not f.extremes or f.measures or f.projections or f.limit or f.orders or f.dims \
@@ -189,6 +200,7 @@ FRAME_RULES: tuple[FrameRule, ...] = (
     share_of_total,
     groups_ranked_by_total,
     extremes_per_group,
+    events_per_group,
     rows_per_group,
     extreme_of_entity,
     extreme_value,
