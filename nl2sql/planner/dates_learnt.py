@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import sqlglot
-from sqlglot import exp
-
-from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.filter_values import filter_value
+from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.spec import ColRef, Condition
 
 
@@ -28,13 +26,8 @@ def learnt_date(conditions: list[Condition], lex: Lexicon) -> ColRef | None:
 
 def _filter_pairs(c: Condition, lex: Lexicon) -> list[tuple[tuple[str, str], str]]:
     """A named filter that is one equality (``l_returnflag = 'R'``) as its (column, value), on its table."""
-    f = lex.filters.get(c.filter_name) if c.kind == "filter" and not c.negated else None
-    if f is None:
+    value = filter_value(Concept("filter", c.table, name=c.filter_name), lex) \
+        if c.kind == "filter" and not c.negated else None
+    if value is None or value.column is None or value.value is None:
         return []
-    try:
-        node = sqlglot.parse_one(f.sql, read=lex.dialect)
-    except sqlglot.errors.SqlglotError:
-        return []
-    if isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal):
-        return [((node.this.name.lower(), node.expression.this.lower()), f.table.lower())]
-    return []
+    return [((value.column.lower(), value.value.lower()), value.table)]
