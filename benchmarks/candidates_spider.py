@@ -11,6 +11,9 @@ gold odds, per-question mistake habits, cuts mid-query, before a clause or after
 query that can out-vote gold, slips checked against the database to really be wrong, a made-up column fixed on
 repair, questions back, refusals), greedy at temperature 0 and hotter samples more varied, repeated requests at
 temperature > 0 differing, cuts that spill into the query, ramble, think past the budget or loop.
+``--stub f`` (tests/imperfect_llm_f.py): also blind, its own process; besides small edits, structurally different
+wrong queries (a neighbouring question's reading, a dropped condition, set operations flattened), a misconception
+weighted close to gold, failing queries, questions back, and cuts of four kinds.
 
 ``--server`` says how the server draws its replies (tests/server_behaviours.py), so selection is also measured
 against servers unlike the two stubs: ``indexed`` (each choice of a request drawn by its index, the stubs' own
@@ -18,7 +21,7 @@ way), ``ignore-n`` (the same, one choice whatever ``n`` asks), ``per-request`` (
 identical requests get identical replies), ``per-request-one`` (that, one choice a request), ``per-prompt`` (a
 draw per messages alone: every choice of a request the same, seed and temperature ignored).
 
-    NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--stub a|b|c|d|e] [--seed 7] [--limit N]
+    NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--stub a|b|c|d|e|f] [--seed 7] [--limit N]
         [--server indexed|ignore-n|per-request|per-request-one|per-prompt]
     ... candidates_spider.py --candidates 1,5 --p-gold 1 --p-cut 0      # the perfect oracle: must be 100%
     ... candidates_spider.py --candidates 5 --judge 0.8     # NL2SQL_LLM_SELECTION on, a judge right 80% of the time
@@ -50,6 +53,7 @@ from tests.imperfect_llm import ImperfectModel
 from tests.imperfect_llm_b import ImperfectModelB, load
 from tests.imperfect_llm_c import ImperfectModelC, load_spider
 from tests.imperfect_llm_d import StubProcess
+from tests.imperfect_llm_f import StubProcess as StubProcessF
 from tests.imperfect_llm_e import ImperfectModelE
 from tests.selection_judge import Judge
 from tests.server_behaviours import SERVERS, server_for
@@ -74,7 +78,7 @@ def main() -> None:
     parser.add_argument("--candidates", default="1,5")
     parser.add_argument("--p-gold", type=float, default=0.45, help="1 with --p-cut 0: the perfect oracle")
     parser.add_argument("--p-cut", type=float, default=0.15)
-    parser.add_argument("--stub", choices=("a", "b", "c", "d", "e"), default="a", help="which imperfect model (see above)")
+    parser.add_argument("--stub", choices=("a", "b", "c", "d", "e", "f"), default="a", help="which imperfect model (see above)")
     parser.add_argument("--server", choices=SERVERS, default="indexed", help="how the server draws (see above)")
     parser.add_argument("--judge", type=float, help="selection pass on, judged right with this probability")
     parser.add_argument("--max-candidates", type=int, help="NL2SQL_LLM_MAX_CANDIDATES (default: its own, 3 x N)")
@@ -97,10 +101,11 @@ def main() -> None:
             model = ImperfectModelE.from_spider(spider, seed=args.seed, log=cuts,
                                                 repeats_vary=args.server in ("indexed", "ignore-n"))
         else:
-            model = None        # stub d runs as its own process; the selection judge wraps the in-process stubs
+            model = None        # stubs d and f run as their own process; the selection judge wraps the in-process stubs
         judge = Judge(model, spider, p_right=args.judge, seed=args.seed) \
             if args.judge is not None and model is not None else None
-        with (StubProcess(spider / "dev.json", log=cuts, seed=args.seed) if model is None
+        process = StubProcessF if args.stub == "f" else StubProcess
+        with (process(spider / "dev.json", log=cuts, seed=args.seed) if model is None
               else server_for(args.server, judge or model)) as stub:
             for n in (int(x) for x in args.candidates.split(",")):
                 run = Path(tmp) / f"n{n}"
