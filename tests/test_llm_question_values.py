@@ -20,6 +20,7 @@ import pytest
 from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
 from catalog_semantics.linking import SHORTLIST_FROM, link
 from catalog_semantics.model import SemanticModel
+from catalog_semantics.scope import Principal
 from nl2sql.adapters.duckdb_warehouse import DuckDbWarehouse
 from nl2sql.adapters.openai_llm import OpenAiLlm
 from nl2sql.answer import Answer
@@ -63,13 +64,15 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[SemanticModel, Path]:
     return model, path
 
 
-def _ask(model: SemanticModel, path: Path, data_dir: Path, question: str = QUESTION,
+def _ask(model: SemanticModel, path: Path, data_dir: Path, question: str = QUESTION, principal: Principal | None = None,
          **changes: Any) -> tuple[Answer, list[str]]:
     with StubLlmServer(responder=lambda body: f"```sql\n{SQL}\n```") as stub:
         settings = Settings(llm_base_url=stub.url, llm_api_key="k", llm_model="stub", llm_timeout_s=5.0,
                             llm_max_retries=0, generator="llm", data_dir=str(data_dir), answer_notes=False,
                             **changes)
-        answer = Assistant(model, DuckDbWarehouse(path), settings, llm=OpenAiLlm.from_settings(settings)).ask(question)
+        assistant = Assistant(model, DuckDbWarehouse(path), settings, llm=OpenAiLlm.from_settings(settings),
+                              principal=principal)
+        answer = assistant.ask(question)
         prompts = [str(m.get("content", "")) for r in stub.requests for m in r.messages if m.get("role") != "assistant"]
     return answer, prompts
 
@@ -97,6 +100,15 @@ def test_no_value_reaches_a_prompt_when_data_may_not_be_sent(big: tuple[Semantic
     assert all(PLACE not in p for p in prompts)
     assert not (tmp_path / "value_index").exists()
     assert _tables_read(tmp_path) <= {"places", "areas"}               # read for linking only, on this machine
+
+
+def test_a_table_the_principal_may_not_read_is_never_read_for_the_index(big: tuple[SemanticModel, Path],
+                                                                         tmp_path: Path) -> None:
+    model, path = big
+    answer, prompts = _ask(model, path, tmp_path, principal=Principal.of("analyst", ["stats.*", "sales.*"]))
+    assert answer.status != "error" and prompts
+    assert "places" not in _tables_read(tmp_path) and not any(PLACE in p for p in prompts)
+    assert not (tmp_path / "value_index").exists()         # nor by a scan of the whole warehouse
 
 
 def test_the_index_reads_through_lazy_values_and_shares_its_cache(big: tuple[SemanticModel, Path],
