@@ -108,19 +108,20 @@ def main(argv: list[str] | None = None) -> int:
     source = build_catalog_warehouse(spider, root / "spider_catalog.duckdb")
     warehouse = DuckDbWarehouse(prefixed_copy(source, root / "spider_catalog_prefixed.duckdb"))
     without = catalog_model(spider)
-    eager = catalog_model(spider, source)
-    cache = Path(tempfile.mkdtemp(prefix="lazy-values-"))           # a cold cache for every run
-    step = LazyValues(warehouse, policy_for_model(without, max_rows=1000, dialect="duckdb"),
-                      Settings(data_dir=str(cache), lazy_values_budget_s=args.budget))
     examples = json.loads((spider / "dev.json").read_text())
     asked = [ex for ex in examples if (spider / "database" / ex["db_id"] / f"{ex['db_id']}.sqlite").exists()
              and names_a_value(ex["query"]) and gold_tables(ex["query"])][: args.limit]
-    link(without, "warm-up"), link(eager, "warm-up")
     if args.llm:
+        link(without, "warm-up")
         print(json.dumps({"questions": len(asked), "tables": len(without.tables),
                           **{way: ask_llm(without, warehouse.path, asked, whole=way == "whole", budget=args.budget)
                              for way in ("whole", "shortlist")}}, indent=2))
         return 0
+    eager = catalog_model(spider, source)
+    cache = Path(tempfile.mkdtemp(prefix="lazy-values-"))           # a cold cache for every run
+    step = LazyValues(warehouse, policy_for_model(without, max_rows=1000, dialect="duckdb"),
+                      Settings(data_dir=str(cache), lazy_values_budget_s=args.budget))
+    link(without, "warm-up"), link(eager, "warm-up")
     totals: dict[str, dict[str, int]] = {w: {} for w in ("without", "lazy", "eager")}
     timings: dict[str, list[float]] = {"cold": [], "warm": []}
     notes: list[str] = []
@@ -166,10 +167,10 @@ def ask_llm(model: Any, path: Path, asked: list[dict[str, Any]], *, whole: bool,
             return super().run(checked, max_rows=max_rows, timeout_s=timeout_s)
 
     hint = re.compile(r"a value of ([^.\s]+)\.")
-    with StubLlmServer(responder=lambda body: "CANNOT ANSWER: measuring the prompt only.") as stub:
+    with (StubLlmServer(responder=lambda body: "CANNOT ANSWER: measuring the prompt only.") as stub,
+          tempfile.TemporaryDirectory(prefix="value-index-") as cache):
         settings = Settings(llm_base_url=stub.url, llm_api_key="k", llm_model="m", generator="llm", max_repairs=0,
-                            llm_max_retries=0, answer_notes=False, lazy_values_budget_s=budget,
-                            data_dir=tempfile.mkdtemp(prefix="value-index-"),
+                            llm_max_retries=0, answer_notes=False, lazy_values_budget_s=budget, data_dir=cache,
                             value_index_whole_up_to=len(model.tables) if whole else 60)
         assistant = Assistant(model, Counted(path), settings, llm=OpenAiLlm.from_settings(settings))
         seconds, statements, on_gold = [], [], 0
