@@ -11,7 +11,7 @@ Pure: the values are given; ``nl2sql.llm.value_index`` reads them from the wareh
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from catalog_semantics.text import STOPWORDS, fold
@@ -80,31 +80,46 @@ class ValueIndex:
 
     def match(self, question: str) -> tuple[ValueHit, ...]:
         """Values the question names, longest phrases first; a word used by a longer match is not reused."""
-        tokens = _WORD.findall(question)
-        hits: list[ValueHit] = []
-        used: set[int] = set()
-        for size in range(MAX_PHRASE_WORDS, 0, -1):
-            for start in range(len(tokens) - size + 1):
-                span = set(range(start, start + size))
-                if span & used:
-                    continue
-                phrase = " ".join(tokens[start:start + size])
-                key = normal(phrase)
-                if not key or all(w in STOPWORDS for w in key.split()) or (size == 1 and len(key) < 3):
-                    continue
-                found = self._look_up(key)
-                if found:
-                    used |= span
-                    hits += [ValueHit(t, c, v, phrase, exact) for t, c, v, exact in found]
-        return tuple(hits[:MAX_HITS])
+        return match_all((self,), question)
 
-    def _look_up(self, key: str) -> list[tuple[str, str, str, bool]]:
-        if key in self.exact:
-            return [(*place, True) for place in self.exact[key]]
-        if len(key) < MIN_TYPO_CHARS:
-            return []
-        # One edit: a deletion on either side (insertions, deletions, substitutions; SymSpell's trick).
-        candidates = set(self.near.get(key, ())) | {v for d in _deletions(key) for v in (d,) if v in self.exact}
-        candidates |= {v for d in _deletions(key) for v in self.near.get(d, ())}
-        close = sorted(c for c in candidates if c[0] == key[0] and abs(len(c) - len(key)) <= 1)
-        return [(*place, False) for c in close[:3] for place in self.exact[c]]
+
+def match_all(indexes: Sequence[ValueIndex], question: str) -> tuple[ValueHit, ...]:
+    """``ValueIndex.match`` over several indexes as if they were one (each table's index built once, a question's
+    tables' indexes asked together: ``nl2sql.llm.question_values``); the question's phrases are read once.
+
+    >>> towns = ValueIndex.build([("towns", "name", ["Paris"])])
+    >>> people = ValueIndex.build([("people", "name", ["Ann"])])
+    >>> [(h.table, h.value) for h in match_all((towns, people), "Ann in Pariss")]
+    [('people', 'Ann'), ('towns', 'Paris')]
+    """
+    tokens = _WORD.findall(question)
+    hits: list[ValueHit] = []
+    used: set[int] = set()
+    for size in range(MAX_PHRASE_WORDS, 0, -1):
+        for start in range(len(tokens) - size + 1):
+            span = set(range(start, start + size))
+            if span & used:
+                continue
+            phrase = " ".join(tokens[start:start + size])
+            key = normal(phrase)
+            if not key or all(w in STOPWORDS for w in key.split()) or (size == 1 and len(key) < 3):
+                continue
+            found = _look_up(indexes, key)
+            if found:
+                used |= span
+                hits += [ValueHit(t, c, v, phrase, exact) for t, c, v, exact in found]
+    return tuple(hits[:MAX_HITS])
+
+
+def _look_up(indexes: Sequence[ValueIndex], key: str) -> list[tuple[str, str, str, bool]]:
+    exact = [(*place, True) for index in indexes for place in index.exact.get(key, ())]
+    if exact or len(key) < MIN_TYPO_CHARS:
+        return exact
+    # One edit: a deletion on either side (insertions, deletions, substitutions; SymSpell's trick).
+    deletions = _deletions(key)
+    candidates: set[str] = set()
+    for index in indexes:
+        candidates |= set(index.near.get(key, ())) | {d for d in deletions if d in index.exact}
+        candidates |= {v for d in deletions for v in index.near.get(d, ())}
+    close = sorted(c for c in candidates if c[0] == key[0] and abs(len(c) - len(key)) <= 1)
+    return [(*place, False) for c in close[:3] for index in indexes for place in index.exact.get(c, ())]

@@ -6,9 +6,10 @@ step reads the distinct values of the text columns that have none, in the tables
 linked tables, then the rest of their small schemas, at most ``MAX_TABLES``), and links again with them (``link(...,
 sampled=)``, on the same index). Nothing else of the catalog is read.
 
-- Bounded: at most ``per_column`` distinct values a column (a column with more keeps none, as the readers do:
-  names and codes say nothing a value match could use), over at most ``SCAN_ROWS`` rows, one query per table (up to
-  ``COLUMNS_PER_QUERY`` columns); all reads of one question within ``budget_s``, each statement given what is left.
+- Bounded: at most ``per_column`` distinct values a column (for linking a column with more keeps none, as the
+  readers do: names and codes say nothing a value match could use; the LLM's value index of a big catalog keeps
+  the first ``per_column``: ``nl2sql.llm.question_values``), over at most ``SCAN_ROWS`` rows, one query per table (up
+  to ``COLUMNS_PER_QUERY`` columns); all reads of one step within ``budget_s``, each statement given what is left.
 - Scoped: only tables of the assistant's model (its scope and principal's tables), through the assistant's guard
   policy like every other query; masked columns (Unity Catalog column masks) and metric views are never read.
 - Cached per table and catalog version, in memory and on disk (``NL2SQL_DATA_DIR/lazy_values/<key>.json``): the
@@ -17,7 +18,8 @@ sampled=)``, on the same index). Nothing else of the catalog is read.
 - Never a reason to fail a question: a table whose read fails or runs out of time keeps no values (and is not
   tried again for ``RETRY_AFTER_S``); the question is linked as before, with a note in the log and the trace.
 - Values stay on this machine for linking. A prompt shows them only where it shows a catalog's sample values: the
-  linked values in the LLM's hints, with NL2SQL_SEND_DATA_TO_LLM on; off, none reaches a prompt.
+  linked values (and, on a big catalog, the value index's hits: ``read_tables``) in the LLM's hints, with
+  NL2SQL_SEND_DATA_TO_LLM on; off, none reaches a prompt.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ MAX_TABLES = 24                 # tables read for one question at most: the link
 WHOLE_SCHEMA_UP_TO = 20         # a linked table's schema of at most this many tables is read whole
 RETRY_AFTER_S = 600.0           # a table whose read failed is not tried again for this long (in this process)
 _KEPT_IN_MEMORY = 256           # tables' values held in memory (the disk cache holds the rest)
+_FORMAT = 2                     # 2: a column of more than ``per_column`` values keeps what was read (1: none)
 
 History = Sequence[tuple[str, str | None]]
 Names = tuple[str, ...]
@@ -70,6 +73,16 @@ class ValueRead:
     read: tuple[str, ...] = ()              # tables whose values came from the warehouse
     cached: tuple[str, ...] = ()            # tables whose values came from the cache
     note: str | None = None                 # why some tables' values were not read (none: all were)
+
+
+@dataclass(frozen=True)
+class TableReads:
+    """Tables' values as read or cached (``LazyValues.read_tables``), with the same account as ``ValueRead``."""
+
+    values: tuple[tuple[Table, Columns], ...]
+    read: Names
+    cached: Names
+    note: str | None
 
 
 def needs_values(table: Table) -> tuple[str, ...]:
@@ -134,7 +147,7 @@ def with_values(table: Table, columns: Columns, per_column: int) -> Table:
         values = read.get(c.name.lower(), [])
         if values and len(values) <= min(MAX_DISTINCT, per_column):
             c = replace(c, sample_values=clean_sample_values(values, VALUE_LIMIT))
-        elif values:
+        elif values and len(values) <= per_column:          # more: names and codes, nothing a value match uses
             c = replace(c, value_vocabulary=clean_sample_values(values, per_column))
         cols.append(c)
     return replace(table, columns=tuple(cols))
@@ -147,7 +160,8 @@ def table_key(warehouse: Warehouse, table: Table, per_column: int) -> str:
     source = [warehouse.dialect, warehouse.name, str(path or ""), stat.st_size if stat else 0,
               stat.st_mtime_ns if stat else 0, getattr(warehouse, "catalog_version", None)]
     shape = [table.catalog, table.schema, table.name, [[c.name, c.type] for c in table.columns]]
-    return hashlib.sha256(json.dumps([source, shape, per_column, SCAN_ROWS], default=str).encode()).hexdigest()[:32]
+    bounds = [per_column, SCAN_ROWS, _FORMAT]
+    return hashlib.sha256(json.dumps([source, shape, bounds], default=str).encode()).hexdigest()[:32]
 
 
 # Shared by every assistant of the process (principals, scopes): a table's values are the same whoever asks, and
@@ -189,8 +203,19 @@ class LazyValues:
     def values_of(self, tables: Sequence[Table]) -> tuple[tuple[Table, ...], Names, Names, str | None]:
         """The tables that gained values (from memory, disk or the warehouse, within the budget), the names of those
         read and of those cached, and a note naming the tables left without values, if any."""
+        reads = self.read_tables(tables)
+        sampled = []
+        for table, columns in reads.values:
+            filled = with_values(table, columns, self.per_column)
+            if filled.columns != table.columns:
+                sampled.append(filled)
+        return tuple(sampled), reads.read, reads.cached, reads.note
+
+    def read_tables(self, tables: Sequence[Table]) -> TableReads:
+        """Each table's text columns' values as read (``needs_values``; from memory, disk or the warehouse, all
+        within the budget), up to ``per_column + 1`` a column: the caller decides what a column of more keeps."""
         deadline = time.monotonic() + self.budget_s
-        sampled: list[Table] = []
+        values: list[tuple[Table, Columns]] = []
         read: list[str] = []
         cached: list[str] = []
         missed: list[str] = []
@@ -215,15 +240,13 @@ class LazyValues:
                     continue
                 self._keep(key, columns)
                 read.append(table.name)
-            filled = with_values(table, columns, self.per_column)
-            if filled.columns != table.columns:
-                sampled.append(filled)
+            values.append((table, columns))
         note = f"values not read for {', '.join(missed)} (budget {self.budget_s:g} s)" if missed else None
-        return tuple(sampled), tuple(read), tuple(cached), note
+        return TableReads(tuple(values), tuple(read), tuple(cached), note)
 
     def _read(self, table: Table, timeout_s: float) -> Columns:
-        """The table's values, one guarded statement per ``COLUMNS_PER_QUERY`` columns; a column of more than
-        ``per_column`` values keeps none."""
+        """The table's values, one guarded statement per ``COLUMNS_PER_QUERY`` columns, up to ``per_column + 1`` a
+        column (more than ``per_column``: linking keeps none, the LLM's value index the first ``per_column``)."""
         wanted = needs_values(table)
         found: dict[int, list[str]] = {}
         deadline = time.monotonic() + timeout_s
@@ -236,8 +259,7 @@ class LazyValues:
             for i, value in self.warehouse.run(checked, max_rows=rows, timeout_s=left).rows:
                 if isinstance(value, str):
                     found.setdefault(start + int(i), []).append(value)
-        return [(table.qualified_name, name, values if len(values := found.get(i, [])) <= self.per_column else [])
-                for i, name in enumerate(wanted)]
+        return [(table.qualified_name, name, found.get(i, [])) for i, name in enumerate(wanted)]
 
     def _cached(self, key: tuple[str, str]) -> Columns | None:
         columns = _MEMORY.get(key)

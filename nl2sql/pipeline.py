@@ -41,6 +41,7 @@ from nl2sql.running import Ran, Runner, Timer
 from nl2sql.tried import Tried
 from nl2sql.settings import Settings
 from nl2sql.unanswered import KEEP, UnansweredMemory
+from nl2sql.llm.question_values import QuestionValues
 from nl2sql.llm.value_index import CachedValueIndex
 
 if TYPE_CHECKING:
@@ -93,10 +94,13 @@ class Assistant:
         self.policy = policy_for_model(self.model, max_rows=self.settings.max_rows, dialect=warehouse.dialect)
         self.lazy_values = LazyValues(warehouse, self.policy, self.settings)   # the shortlist's values, when lacking
         # Distinct text values of the whole model, read on first LLM use and shared by every principal's
-        # assistant; hits on tables a principal may not read are dropped in ``LlmInputs.hints``.
+        # assistant (hits on tables a principal may not read are dropped in ``LlmInputs.hints``); above the size,
+        # those of each question's shortlisted tables, through ``lazy_values`` (``llm/question_values.py``).
         self._values = value_index or CachedValueIndex(model, warehouse, self.settings.resolved_data_dir())
+        values = QuestionValues(self._values, self.lazy_values,
+                                per_question=self._values.tables > self.settings.value_index_whole_up_to)
         self.llm_inputs = LlmInputs(self.model, self.settings, feedback=feedback, examples=self.examples,
-                                 values=self._values)
+                                 values=values)
         # Off where the caller passes unanswered turns itself and one assistant serves many users (the app):
         # two users with the same history must never see each other's questions.
         self.remember_unanswered = remember_unanswered

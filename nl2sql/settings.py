@@ -75,6 +75,9 @@ class Settings:
     lazy_values_per_column: int = 1_000         # NL2SQL_LAZY_VALUES_PER_COLUMN: values read per text column of a
                                                 # question's shortlisted tables that have none (0: never read)
     lazy_values_budget_s: float = 5.0           # NL2SQL_LAZY_VALUES_BUDGET_S: time those reads take at most a question
+    value_index_whole_up_to: int = 60           # NL2SQL_VALUE_INDEX_WHOLE_UP_TO: tables a model may have for the LLM's
+                                                # value index to read every text column once; a bigger one indexes each
+                                                # question's shortlisted tables (60: linking's SHORTLIST_FROM)
     # --- Databricks (host and credentials come from databricks-sdk: DATABRICKS_HOST, _TOKEN, _CLIENT_ID, profiles) ---
     databricks_connect_timeout_s: float = 30.0  # NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S: opening a warehouse connection
     databricks_pool_timeout_s: float = 30.0     # NL2SQL_DATABRICKS_POOL_TIMEOUT_S: waiting for a free pooled connection
@@ -182,6 +185,7 @@ ENV_VARS: dict[str, tuple[str, EnvKind]] = {
     "send_data_to_llm": ("NL2SQL_SEND_DATA_TO_LLM", "bool"),
     "lazy_values_per_column": ("NL2SQL_LAZY_VALUES_PER_COLUMN", "int"),
     "lazy_values_budget_s": ("NL2SQL_LAZY_VALUES_BUDGET_S", "float"),
+    "value_index_whole_up_to": ("NL2SQL_VALUE_INDEX_WHOLE_UP_TO", "int"),
     "databricks_connect_timeout_s": ("NL2SQL_DATABRICKS_CONNECT_TIMEOUT_S", "float"),
     "databricks_pool_timeout_s": ("NL2SQL_DATABRICKS_POOL_TIMEOUT_S", "float"),
     "databricks_max_connections": ("NL2SQL_DATABRICKS_MAX_CONNECTIONS", "int"),

@@ -4,7 +4,8 @@ Off by default, and then nothing here imports MLflow (the ``mlflow`` extra may b
 opens a root span ``question`` (inputs: the question; outputs: status, SQL, generator, rows, tokens) and
 every ``_Timer.step`` of the pipeline opens a child span: ``link`` (retriever), ``read_values`` (the shortlisted
 tables' values read lazily; ``lazy_values.note`` says what was not read and why), ``generate`` (the
-generator as an attribute; an LLM span for the LLM, which renders its context and prompt inside it),
+generator as an attribute; an LLM span for the LLM, which renders its context and prompt inside it; on a big
+catalog ``nl2sql.values.index_note`` says which tables its value index left out: ``llm/question_values.py``),
 ``guard``, ``run``, ``present``. The LLM call inside ``generate`` is traced by MLflow's own OpenAI autologging, which records
 the prompt messages, the reply and the token usage as a ``CHAT_MODEL`` span (our LLM adapter is built on
 the ``openai`` client); no prompt text is copied by hand.

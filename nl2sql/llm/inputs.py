@@ -2,8 +2,9 @@
 schema context for the linked tables, few-shot examples chosen by similarity, and hints (synonyms, values
 the question names).
 
-One per assistant: the model as the LLM's schema is built on first use and kept; the value index is shared
-by every principal's assistant over the same warehouse.
+One per assistant: the model as the LLM's schema is built on first use and kept; a small model's value index is
+shared by every principal's assistant over the same warehouse, a big one's is built per question from its
+shortlisted tables (``question_values.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from catalog_semantics.model import SemanticModel
 from catalog_semantics.scope import visible_queries
 from nl2sql.llm.examples import pool_of, render_examples, select_examples
 from nl2sql.llm.prompt_schema import llm_view, question_hints, schema_context
-from nl2sql.llm.value_index import CachedValueIndex
+from nl2sql.llm.question_values import QuestionValues
 from nl2sql.settings import Settings
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class LlmInputs:
     assistant's principal sees it; ``examples``: extra (question, sql) pairs beside the verified queries)."""
 
     def __init__(self, model: SemanticModel, settings: Settings, *, feedback: FeedbackStore | None,
-                 examples: Sequence[tuple[str, str]], values: CachedValueIndex) -> None:
+                 examples: Sequence[tuple[str, str]], values: QuestionValues) -> None:
         self.model, self.settings, self.feedback = model, settings, feedback
         self.extra_examples = tuple(examples)
         self._values = values
@@ -49,9 +50,9 @@ class LlmInputs:
         return render_examples(select_examples(question, pool, self.model))
 
     def hints(self, question: str, linked: LinkedSchema) -> str:
-        # Hits on tables this principal may not read are dropped: the value index covers the whole model.
+        # Hits on tables this principal may not read are dropped: a small model's value index covers all of it.
         visible = {t.name.lower() for t in self.model.tables}
-        hits = tuple(h for h in self._values.get().match(question) if h.table.lower() in visible) \
+        hits = tuple(h for h in self._values.hits(self.model, question, linked) if h.table.lower() in visible) \
             if self.settings.send_data_to_llm else ()
         return question_hints(self.model, question, linked, include_values=self.settings.send_data_to_llm,
                               value_hits=hits)

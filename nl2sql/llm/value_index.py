@@ -120,6 +120,11 @@ class CachedValueIndex:
         self._lock = threading.Lock()
         self.from_disk = False
 
+    @property
+    def tables(self) -> int:
+        """How many tables the index reads (all of the model's)."""
+        return len(self._model.tables)
+
     def get(self) -> ValueIndex:
         with self._lock:
             if self._index is None:
