@@ -124,7 +124,9 @@ class ListingAssembler(ShareAssembler):
         """'each teacher's name': in a list, 'each' only names what is listed; a second table named after
         "and" is listed too."""
         r = self.r
-        first_entity = not r.entities
+        # a table named after a value of its own ("a cat or dog as a pet") says what the value is, not what is listed
+        first_entity = all(pos not in r.after_and and any(c.table == t for c in r.conditions)
+                           for t, pos, _ in r.entities)
         entities, projections = list(r.entities), list(r.projections)
         for d in r.dims:
             if d.col.column == "" and first_entity:

@@ -1,0 +1,95 @@
+"""Readings that were confident and wrong on Spider dev, each a general shape declined (or read right), with an
+answered twin: question -> outcome pairs on a small school warehouse written here (no overlay: the names alone).
+
+- a ranking of groups whose every value is one row (checks_unique): every group ties;
+- "the X of the Y" where Y is a column of X's own rows (intent ``_no_column_of_column``): whose X, not two columns;
+- a list whose every shown column the question's value pins (doubts ``pinned_list``): it would repeat the value;
+- "every student who has a cat as a pet": "each" names what is listed even when a table is named after a value;
+- a scale at the end of a column's name (``net_worth_millions``): the words before it name the column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+import pytest
+
+from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
+from catalog_semantics.model import SemanticModel
+from catalog_semantics.overlay import model_from_catalog
+from nl2sql.planner import plan
+
+SCHOOL = """
+CREATE TABLE teacher (teacher_id INTEGER PRIMARY KEY, name VARCHAR, hometown VARCHAR, subject VARCHAR);
+INSERT INTO teacher VALUES (1, 'Ann', 'Bolton', 'math'), (2, 'Bo', 'Turton', 'math'), (3, 'Cy', 'Horwich', 'art'),
+                           (4, 'Di', 'Kearsley', 'math');
+CREATE TABLE car_makers (id INTEGER PRIMARY KEY, maker VARCHAR, full_name VARCHAR);
+INSERT INTO car_makers VALUES (1, 'amc', 'American Motor Company'), (2, 'bmw', 'BMW'), (3, 'bmw', 'BMW AG');
+CREATE TABLE highschooler (id INTEGER PRIMARY KEY, name VARCHAR, grade INTEGER);
+INSERT INTO highschooler VALUES (1, 'Kyle', 9), (2, 'Jordan', 10), (3, 'Logan', 12);
+CREATE TABLE friend (student_id INTEGER REFERENCES highschooler(id), friend_id INTEGER REFERENCES highschooler(id));
+INSERT INTO friend VALUES (1, 2), (2, 1), (1, 3), (3, 1);
+CREATE TABLE student (stu_id INTEGER PRIMARY KEY, lname VARCHAR, fname VARCHAR, age INTEGER);
+INSERT INTO student VALUES (1, 'Smith', 'Linda', 18), (2, 'Kim', 'Tracy', 19), (3, 'Jones', 'Shiela', 21);
+CREATE TABLE pets (pet_id INTEGER PRIMARY KEY, pet_type VARCHAR, weight DOUBLE);
+INSERT INTO pets VALUES (1, 'cat', 12.0), (2, 'dog', 13.4), (3, 'dog', 9.3);
+CREATE TABLE has_pet (stu_id INTEGER REFERENCES student(stu_id), pet_id INTEGER REFERENCES pets(pet_id));
+INSERT INTO has_pet VALUES (1, 1), (1, 2), (2, 3);
+CREATE TABLE singer (singer_id INTEGER PRIMARY KEY, name VARCHAR, net_worth_millions DOUBLE);
+INSERT INTO singer VALUES (1, 'Liliane', 30.0), (2, 'Christy', 28.8), (3, 'Iris', 41.5);
+"""
+
+
+@pytest.fixture(scope="module")
+def school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, SemanticModel]]:
+    path = tmp_path_factory.mktemp("school") / "school.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(SCHOOL)
+    con = duckdb.connect(str(path), read_only=True)
+    yield con, model_from_catalog(read_duckdb_catalog(con))
+    con.close()
+
+
+# (question, a word the abstention names)
+DECLINED = [
+    # every hometown is one teacher's: all tie at one
+    ("What is the most common hometown of teachers?", "hometown"),
+    # "makers" names the maker column of the same rows as "full name": whose name, not a second column
+    ("Find the full name of the makers", "makers"),
+    # read as the names of the students named Kyle: the answer would only say "Kyle"
+    ("Show the names of the friends of Kyle", "kyle"),
+]
+
+# (question, the rows the answer must hold)
+ANSWERED = [
+    # twin: subjects repeat, so the most common one is a finding
+    ("What is the most common subject of teachers?", [("math",)]),
+    # twin: two columns of the makers, said as two columns
+    ("Find the full name and maker of all car makers", [("American Motor Company", "amc"), ("BMW", "bmw"),
+                                                        ("BMW AG", "bmw")]),
+    # twin: a column the value does not pin
+    ("What is the grade of the highschooler named Kyle?", [(9,)]),
+    # "every student" is what is listed; "as a pet" only says what a cat is (one row per pet, as usually written)
+    ("What are the first names of every student who has a cat or dog as a pet?", [("Linda",), ("Linda",),
+                                                                                  ("Tracy",)]),
+    # "net worth" names net_worth_millions
+    ("What is the name of the singer with the largest net worth?", [("Iris",)]),
+]
+
+
+@pytest.mark.parametrize(("question", "word"), DECLINED, ids=[q for q, _ in DECLINED])
+def test_declined_naming_the_words(school: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                                   word: str) -> None:
+    cand = plan(question, school[1])
+    assert cand.sql is None, cand.sql
+    assert word in [w.lower() for w in cand.unknown_words], cand.unknown_words
+
+
+@pytest.mark.parametrize(("question", "rows"), ANSWERED, ids=[q for q, _ in ANSWERED])
+def test_twins_answered(school: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                        rows: list[tuple[object, ...]]) -> None:
+    con, model = school
+    cand = plan(question, model)
+    assert cand.sql is not None, (question, cand.abstain_reason)
+    assert sorted(con.execute(cand.sql).fetchall()) == sorted(rows), cand.sql
