@@ -5,7 +5,10 @@ answered twin: question -> outcome pairs on a small school warehouse written her
 - "the X of the Y" where Y is a column of X's own rows (intent ``_no_column_of_column``): whose X, not two columns;
 - a list whose every shown column the question's value pins (doubts ``pinned_list``): it would repeat the value;
 - "every student who has a cat as a pet": "each" names what is listed even when a table is named after a value;
-- a scale at the end of a column's name (``net_worth_millions``): the words before it name the column.
+- a scale at the end of a column's name (``net_worth_millions``): the words before it name the column;
+- an initial split off by its capital ("LName") is the abbreviation ("lname", last name);
+- a column word right after a value ("a cat that is age 3") is a column of the value's rows (pet_age);
+- "the minimum and maximum age": a list of aggregates, as "the average and maximum age" is.
 """
 
 from __future__ import annotations
@@ -30,10 +33,10 @@ CREATE TABLE highschooler (id INTEGER PRIMARY KEY, name VARCHAR, grade INTEGER);
 INSERT INTO highschooler VALUES (1, 'Kyle', 9), (2, 'Jordan', 10), (3, 'Logan', 12);
 CREATE TABLE friend (student_id INTEGER REFERENCES highschooler(id), friend_id INTEGER REFERENCES highschooler(id));
 INSERT INTO friend VALUES (1, 2), (2, 1), (1, 3), (3, 1);
-CREATE TABLE student (stu_id INTEGER PRIMARY KEY, lname VARCHAR, fname VARCHAR, age INTEGER);
+CREATE TABLE student (stu_id INTEGER PRIMARY KEY, "LName" VARCHAR, fname VARCHAR, age INTEGER);
 INSERT INTO student VALUES (1, 'Smith', 'Linda', 18), (2, 'Kim', 'Tracy', 19), (3, 'Jones', 'Shiela', 21);
-CREATE TABLE pets (pet_id INTEGER PRIMARY KEY, pet_type VARCHAR, weight DOUBLE);
-INSERT INTO pets VALUES (1, 'cat', 12.0), (2, 'dog', 13.4), (3, 'dog', 9.3);
+CREATE TABLE pets (pet_id INTEGER PRIMARY KEY, pet_type VARCHAR, pet_age INTEGER, weight DOUBLE);
+INSERT INTO pets VALUES (1, 'cat', 3, 12.0), (2, 'dog', 2, 13.4), (3, 'dog', 1, 9.3);
 CREATE TABLE has_pet (stu_id INTEGER REFERENCES student(stu_id), pet_id INTEGER REFERENCES pets(pet_id));
 INSERT INTO has_pet VALUES (1, 1), (1, 2), (2, 3);
 CREATE TABLE singer (singer_id INTEGER PRIMARY KEY, name VARCHAR, net_worth_millions DOUBLE);
@@ -75,6 +78,10 @@ ANSWERED = [
                                                                                   ("Tracy",)]),
     # "net worth" names net_worth_millions
     ("What is the name of the singer with the largest net worth?", [("Iris",)]),
+    # "LName" is lname, the last name; "age" right after a cat is the cat's age (pet_age), not the student's
+    ("What is the last name of the student who has a cat that is age 3?", [("Smith",)]),
+    # aggregates named together, first a minimum: one row of both
+    ("What are the minimum and maximum age of students?", [(18, 21)]),
 ]
 
 

@@ -90,7 +90,8 @@ class AggregateSteps(MeasureGuards):
     def _agg_functions(self, j: int) -> tuple[list[str], bool, int]:
         """'average and maximum', 'number of distinct': the functions named together, whether DISTINCT,
         and where what they apply to begins."""
-        fns = [self.seq[j].arg("agg")]
+        first = self.seq[j]
+        fns = [first.arg("agg") if first.has("agg") else first.arg("extreme")]
         k = j + 1
         while (it := self.at(k)) is not None and k not in self.used and (it.has("agg", "extreme", "and")):
             if it.has("agg"):

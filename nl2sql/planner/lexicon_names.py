@@ -152,10 +152,19 @@ def _split_words(name: str, known: set[str]) -> tuple[str, ...]:
 
     >>> _split_words("extendedprice", {"price", "date"}), _split_words("ShipDate", set())
     (('extended', 'price'), ('ship', 'date'))
+    >>> _split_words("LName", set())
+    ('last', 'name')
     """
     out: list[str] = []
-    for w in words(name):
+    parts = list(words(name))
+    n = 0
+    while n < len(parts):
+        w = parts[n]
+        if len(w) == 1 and n + 1 < len(parts) and w + parts[n + 1] in ABBREVIATIONS:
+            w = w + parts[n + 1]             # "LName": an initial split off by its capital ("lname", last name)
+            n += 1
         out.extend(_split_compound(w, known))
+        n += 1
     return tuple(out)
 
 

@@ -245,6 +245,13 @@ def _weak_in_context(it: Item, everything: tuple[Concept, ...], items: list[Item
     never mentions, a weaker reading on the table just named wins."""
     if it.kind != "concept" or not it.concepts or any(c.kind != "column" for c in it.concepts):
         return it
+    owner = _value_right_before(items, n)
+    if owner is not None and all(c.table != owner for c in it.concepts):
+        # "a cat that is age 3": a column word right after a value is that value's row's column (pet_age),
+        # when its table has one of that name, however weakly
+        local = tuple(c for c in everything if c.kind == "column" and c.table == owner)
+        if len(local) == 1:
+            return replace(it, concepts=local)
     mentioned = {c.table for k, other in enumerate(items) if k != n for c in other.concepts
                  if other.kind == "concept" and c.kind == "table"
                  and sum(x.kind == "table" for x in other.concepts) == 1}
@@ -256,6 +263,17 @@ def _weak_in_context(it: Item, everything: tuple[Concept, ...], items: list[Item
         if len(local) == 1:
             return replace(it, concepts=local)
     return it
+
+
+def _value_right_before(items: list[Item], n: int) -> str | None:
+    """The table of the value named right before item n (stop words in between allowed), if one."""
+    k = n - 1
+    while k >= 0 and items[k].kind == "cue" and items[k].has("stop") and not items[k].concepts:
+        k -= 1
+    if k < 0 or items[k].kind != "concept" or not items[k].concepts:
+        return None
+    tables = {c.table for c in items[k].concepts}
+    return next(iter(tables)) if len(tables) == 1 and all(c.kind == "value" for c in items[k].concepts) else None
 
 
 def _names_the_rows(it: Item, items: list[Item], n: int, lex: Lexicon) -> Concept | None:
