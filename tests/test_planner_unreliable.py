@@ -39,6 +39,10 @@ CREATE TABLE pets (pet_id INTEGER PRIMARY KEY, pet_type VARCHAR, pet_age INTEGER
 INSERT INTO pets VALUES (1, 'cat', 3, 12.0), (2, 'dog', 2, 13.4), (3, 'dog', 1, 9.3);
 CREATE TABLE has_pet (stu_id INTEGER REFERENCES student(stu_id), pet_id INTEGER REFERENCES pets(pet_id));
 INSERT INTO has_pet VALUES (1, 1), (1, 2), (2, 3);
+CREATE TABLE breeds (breed_code VARCHAR PRIMARY KEY, breed_name VARCHAR);
+INSERT INTO breeds VALUES ('HUS', 'Husky'), ('BUL', 'Bulldog');
+CREATE TABLE templates (template_id INTEGER PRIMARY KEY, template_type_code VARCHAR, version_number INTEGER);
+INSERT INTO templates VALUES (1, 'PP', 5), (2, 'BK', 9);
 CREATE TABLE singer (singer_id INTEGER PRIMARY KEY, name VARCHAR, net_worth_millions DOUBLE);
 INSERT INTO singer VALUES (1, 'Liliane', 30.0), (2, 'Christy', 28.8), (3, 'Iris', 41.5);
 """
@@ -82,6 +86,10 @@ ANSWERED = [
     ("What is the last name of the student who has a cat that is age 3?", [("Smith",)]),
     # aggregates named together, first a minimum: one row of both
     ("What are the minimum and maximum age of students?", [(18, 21)]),
+    # "breed" is the singular of "breeds" ("-eed" is no past tense)
+    ("List the name of each breed", [("Husky",), ("Bulldog",)]),
+    # "type codes" of templates.template_type_code: the table's own word first says whose, as a prefix would
+    ("What are the ids and type codes of all templates?", [(1, "PP"), (2, "BK")]),
 ]
 
 
@@ -100,3 +108,45 @@ def test_twins_answered(school: tuple[duckdb.DuckDBPyConnection, SemanticModel],
     cand = plan(question, model)
     assert cand.sql is not None, (question, cand.abstain_reason)
     assert sorted(con.execute(cand.sql).fetchall()) == sorted(rows), cand.sql
+
+
+# On SQLite, tied groups come back in the order of their key, in the sort's direction; the tie-break keeps that
+# order, so the answer is the one a query without a tie-break gives there (on DuckDB: the label, lowest first).
+CONCERTS = """
+CREATE TABLE stadium (stadium_id INTEGER PRIMARY KEY, name TEXT);
+INSERT INTO stadium VALUES (1, 'Hampden'), (2, 'Balmoor'), (3, 'Glebe');
+CREATE TABLE concert (concert_id INTEGER PRIMARY KEY, theme TEXT, year TEXT,
+                      stadium_id INTEGER REFERENCES stadium(stadium_id));
+INSERT INTO concert VALUES (1, 'Free', '2014', 1), (2, 'Wide', '2014', 2), (3, 'Home', '2015', 2),
+                           (4, 'Auditions', '2015', 1), (5, 'Week', '2015', 3), (6, 'Party', '2014', 3);
+"""
+
+TIED = [
+    ("Which year has the most concerts?", "SELECT year FROM concert GROUP BY year ORDER BY count(*) DESC LIMIT 1"),
+    ("Which year has the fewest concerts?", "SELECT year FROM concert GROUP BY year ORDER BY count(*) ASC LIMIT 1"),
+    ("What is the name of the stadium with the most concerts?",
+     "SELECT s.name FROM concert c JOIN stadium s ON c.stadium_id = s.stadium_id GROUP BY c.stadium_id "
+     "ORDER BY count(*) DESC LIMIT 1"),
+]
+
+
+@pytest.mark.parametrize(("question", "plain"), TIED, ids=[q for q, _ in TIED])
+def test_ties_on_sqlite_come_in_its_own_order(tmp_path_factory: pytest.TempPathFactory, question: str,
+                                              plain: str) -> None:
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    from catalog_semantics.adapters.sqlalchemy_reader import read_sqlalchemy_catalog
+
+    path = tmp_path_factory.mktemp("concerts") / "concerts.sqlite"
+    with sqlite3.connect(path) as con:
+        con.executescript(CONCERTS)
+    engine = sa.create_engine(f"sqlite:///{path}")
+    model = model_from_catalog(read_sqlalchemy_catalog(engine))
+    engine.dispose()
+    cand = plan(question, model)
+    assert cand.sql is not None, cand.abstain_reason
+    assert cand.notes and "tied" in cand.notes[0]
+    with sqlite3.connect(path) as con:
+        assert con.execute(cand.sql).fetchall() == con.execute(plain).fetchall(), cand.sql

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 
 from catalog_semantics.model import Column, SemanticModel, Table
 from catalog_semantics.text import stem, words
-from nl2sql.planner.tokens import singular
+from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.words import word_list, word_map
 
 NUMERIC_TYPES = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "MONEY")
 _DATE = ("DATE", "TIME")
+# units written at the end of a column's name (vocabulary measure_units): the words before name it too
+_UNITS = frozenset(word_list("measure_units"))
 COMMENT_STOP = frozenset(word_list("comment_stop"))
 # "... e.g. GERMANY or UNITED STATES." / "e.g. 'forest green lace blush navy'": examples of stored values
 _EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as)\s*(.+?)(?:\)|\.(?:\s|$)|;|$)", re.IGNORECASE)
@@ -233,6 +235,22 @@ def verb_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     if len(phrase) < 2 or len(phrase[-1]) < 5 or not phrase[-1].endswith("ed"):
         return ()
     return tuple((*phrase[:-1], *words(aux), phrase[-1]) for aux in word_list("metric_phrasings", "verb_auxiliaries"))
+
+
+def short_names(info: TableInfo, column: str) -> tuple[tuple[str, ...], ...]:
+    """Shorter names of a column, weaker than its own: without a unit at the end ("capacity" of capacity_kg,
+    "net worth" of net_worth_millions), and without its table's own word first ("type code" of the templates'
+    template_type_code: the table's word says whose, as a prefix does).
+
+    >>> info = _table_info(Table("templates", (Column("template_type_code", "TEXT"),)), set(), set())
+    >>> short_names(info, "template_type_code")
+    (('type', 'code'),)
+    """
+    base = info.column_words[column]
+    out = [base[:-1]] if len(base) > 1 and base[-1] in _UNITS else []
+    if len(base) > 2 and name_stem(base[0]) in {name_stem(w) for w in info.words}:
+        out.append(base[1:])
+    return tuple(out)
 
 
 def coded_key(info: TableInfo, c: Column) -> bool:
