@@ -8,7 +8,9 @@ answered twin: question -> outcome pairs on a small school warehouse written her
 - a scale at the end of a column's name (``net_worth_millions``): the words before it name the column;
 - an initial split off by its capital ("LName") is the abbreviation ("lname", last name);
 - a column word right after a value ("a cat that is age 3") is a column of the value's rows (pet_age);
-- "the minimum and maximum age": a list of aggregates, as "the average and maximum age" is.
+- "the minimum and maximum age": a list of aggregates, as "the average and maximum age" is;
+- a table's kind said first ("Ref_Template_Types") and "X of <the table>" (cost_of_treatment): shorter names;
+- "the most recent" after "how much" is no MAX of an amount.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ CREATE TABLE breeds (breed_code VARCHAR PRIMARY KEY, breed_name VARCHAR);
 INSERT INTO breeds VALUES ('HUS', 'Husky'), ('BUL', 'Bulldog');
 CREATE TABLE templates (template_id INTEGER PRIMARY KEY, template_type_code VARCHAR, version_number INTEGER);
 INSERT INTO templates VALUES (1, 'PP', 5), (2, 'BK', 9);
+CREATE TABLE ref_template_types (template_type_code VARCHAR PRIMARY KEY, template_type_description VARCHAR);
+INSERT INTO ref_template_types VALUES ('PP', 'Paper'), ('BK', 'Book');
+CREATE TABLE treatments (treatment_id INTEGER PRIMARY KEY, date_of_treatment DATE, cost_of_treatment DECIMAL(8,2));
+INSERT INTO treatments VALUES (1, DATE '2018-03-19', 567), (2, DATE '2018-03-15', 147);
 CREATE TABLE singer (singer_id INTEGER PRIMARY KEY, name VARCHAR, net_worth_millions DOUBLE);
 INSERT INTO singer VALUES (1, 'Liliane', 30.0), (2, 'Christy', 28.8), (3, 'Iris', 41.5);
 """
@@ -66,6 +72,8 @@ DECLINED = [
     ("Find the full name of the makers", "makers"),
     # read as the names of the students named Kyle: the answer would only say "Kyle"
     ("Show the names of the friends of Kyle", "kyle"),
+    # "the most recent" ranks rows by time: never the highest cost, added up beside the total
+    ("How much does the most recent treatment cost?", "how much"),
 ]
 
 # (question, the rows the answer must hold)
@@ -90,6 +98,9 @@ ANSWERED = [
     ("List the name of each breed", [("Husky",), ("Bulldog",)]),
     # "type codes" of templates.template_type_code: the table's own word first says whose, as a prefix would
     ("What are the ids and type codes of all templates?", [(1, "PP"), (2, "BK")]),
+    # "Ref_" says what kind of table it is: "template types" name it; "cost" names cost_of_treatment of treatments
+    ("List the descriptions of all template types", [("Book",), ("Paper",)]),
+    ("List the cost of each treatment", [(147,), (567,)]),
 ]
 
 

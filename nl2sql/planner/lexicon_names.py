@@ -15,6 +15,8 @@ NUMERIC_TYPES = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "
 _DATE = ("DATE", "TIME")
 # units written at the end of a column's name (vocabulary measure_units): the words before name it too
 _UNITS = frozenset(word_list("measure_units"))
+_TABLE_PREFIXES = frozenset(word_list("table_prefixes"))
+_ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))   # words every table has a column for
 COMMENT_STOP = frozenset(word_list("comment_stop"))
 # "... e.g. GERMANY or UNITED STATES." / "e.g. 'forest green lace blush navy'": examples of stored values
 _EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as)\s*(.+?)(?:\)|\.(?:\s|$)|;|$)", re.IGNORECASE)
@@ -97,8 +99,9 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     dates = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in _DATE))
     numeric = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in NUMERIC_TYPES)
                     and c.name not in keys)
-    return TableInfo(t, key, _split_words(t.name, known), pk, _labels(t, col_words, pk), dates, numeric,
-                     frozenset(keys), col_words)
+    own = _split_words(t.name, known)
+    own = own[1:] if len(own) > 1 and own[0] in _TABLE_PREFIXES else own     # "Ref_Template_Types"
+    return TableInfo(t, key, own, pk, _labels(t, col_words, pk), dates, numeric, frozenset(keys), col_words)
 
 
 def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]) -> tuple[str, ...]:
@@ -240,7 +243,7 @@ def verb_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
 def short_names(info: TableInfo, column: str) -> tuple[tuple[str, ...], ...]:
     """Shorter names of a column, weaker than its own: without a unit at the end ("capacity" of capacity_kg,
     "net worth" of net_worth_millions), and without its table's own word first ("type code" of the templates'
-    template_type_code: the table's word says whose, as a prefix does).
+    template_type_code: the table's word says whose, as a prefix does; "cost" of its cost_of_treatment).
 
     >>> info = _table_info(Table("templates", (Column("template_type_code", "TEXT"),)), set(), set())
     >>> short_names(info, "template_type_code")
@@ -248,8 +251,11 @@ def short_names(info: TableInfo, column: str) -> tuple[tuple[str, ...], ...]:
     """
     base = info.column_words[column]
     out = [base[:-1]] if len(base) > 1 and base[-1] in _UNITS else []
-    if len(base) > 2 and name_stem(base[0]) in {name_stem(w) for w in info.words}:
+    own = {name_stem(w) for w in info.words}
+    if len(base) > 2 and name_stem(base[0]) in own:
         out.append(base[1:])
+    if len(base) > 2 and base[-2] == "of" and name_stem(base[-1]) in own and base[0] not in _ATTRIBUTE_HEADS:
+        out.append(base[:-2])                # "cost" of the treatments' cost_of_treatment (not "date" alone)
     return tuple(out)
 
 
