@@ -10,7 +10,9 @@ answered twin: question -> outcome pairs on a small school warehouse written her
 - a column word right after a value ("a cat that is age 3") is a column of the value's rows (pet_age);
 - "the minimum and maximum age": a list of aggregates, as "the average and maximum age" is;
 - a table's kind said first ("Ref_Template_Types") and "X of <the table>" (cost_of_treatment): shorter names;
-- "the most recent" after "how much" is no MAX of an amount.
+- "the most recent" after "how much" is no MAX of an amount;
+- "the maximum share" when a column is called share; "the largest area" when "area" names a column and is a
+  word inside some values.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ CREATE TABLE ref_template_types (template_type_code VARCHAR PRIMARY KEY, templat
 INSERT INTO ref_template_types VALUES ('PP', 'Paper'), ('BK', 'Book');
 CREATE TABLE treatments (treatment_id INTEGER PRIMARY KEY, date_of_treatment DATE, cost_of_treatment DECIMAL(8,2));
 INSERT INTO treatments VALUES (1, DATE '2018-03-19', 567), (2, DATE '2018-03-15', 147);
+CREATE TABLE tv_series (id INTEGER PRIMARY KEY, episode VARCHAR, share DOUBLE);
+INSERT INTO tv_series VALUES (1, 'A Love of a Lifetime', 9.0), (2, 'Friendly Skies', 5.0), (3, 'Blowback', 7.5);
+CREATE TABLE country (code VARCHAR PRIMARY KEY, name VARCHAR, surface_area DOUBLE, government_form VARCHAR);
+INSERT INTO country VALUES ('ABW', 'Aruba', 193, 'Nonmetropolitan Territory'),
+                           ('MAC', 'Macao', 18, 'Special Administrative Area'), ('BRA', 'Brazil', 8547403, 'Republic');
 CREATE TABLE singer (singer_id INTEGER PRIMARY KEY, name VARCHAR, net_worth_millions DOUBLE);
 INSERT INTO singer VALUES (1, 'Liliane', 30.0), (2, 'Christy', 28.8), (3, 'Iris', 41.5);
 """
@@ -101,6 +108,10 @@ ANSWERED = [
     # "Ref_" says what kind of table it is: "template types" name it; "cost" names cost_of_treatment of treatments
     ("List the descriptions of all template types", [("Book",), ("Paper",)]),
     ("List the cost of each treatment", [(147,), (567,)]),
+    # "share" after an aggregate word is the column called share, not a share of rows
+    ("What is the minimum and maximum share of TV series?", [(5.0, 9.0)]),
+    # "area" names surface_area (weakly) before it is a word inside a government form ("Administrative Area")
+    ("What is the name of the country with the largest area?", [("Brazil",)]),
 ]
 
 

@@ -98,6 +98,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
         if found is not None and found.has("order") and i > 0 and tokens[i - 1].word in determiners():
             found = _longest(tokens, i, lex, {})     # "placed an order, by region": the noun, then a grouping
         found = _cue_before_longer(tokens, i, found, lex, cues)
+        found = _aggregated_column(tokens, i, found, items, lex)
         if found is None or found.end == i + 1:
             found = _shared_head(tokens, i, lex) or found
         if found is not None:
@@ -147,6 +148,17 @@ def _cue_before_longer(tokens: tuple[Token, ...], i: int, found: Item | None, le
     if nxt is None or nxt.kind != "concept" or nxt.end <= found.end:
         return found
     return Item("cue", i, i + 1, tokens[i].text, cues=alone)
+
+
+def _aggregated_column(tokens: tuple[Token, ...], i: int, found: Item | None, items: list[Item],
+                       lex: Lexicon) -> Item | None:
+    """'the maximum share of TV series' when a column is called Share: right after an aggregate or a superlative,
+    a share word that is the whole name of a column is that column (a share has no maximum of its own)."""
+    if found is None or found.kind != "cue" or not found.has("share") or not items \
+            or not items[-1].has("agg", "extreme"):
+        return found
+    named = tuple(c for c in lex.names.get((tokens[i].stem,), []) if c.kind == "column" and c.strength >= 3)
+    return Item("concept", i, i + 1, tokens[i].text, concepts=named) if named else found
 
 
 def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:
