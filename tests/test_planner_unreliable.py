@@ -12,7 +12,7 @@ answered twin: question -> outcome pairs on a small school warehouse written her
 - a table's kind said first ("Ref_Template_Types") and "X of <the table>" (cost_of_treatment): shorter names;
 - "the most recent" after "how much" is no MAX of an amount;
 - "the maximum share" when a column is called share; "the largest area" when "area" names a column and is a
-  word inside some values.
+  word inside some values; "number of products" for number_products.
 """
 
 from __future__ import annotations
@@ -56,6 +56,10 @@ INSERT INTO tv_series VALUES (1, 'A Love of a Lifetime', 9.0), (2, 'Friendly Ski
 CREATE TABLE country (code VARCHAR PRIMARY KEY, name VARCHAR, surface_area DOUBLE, government_form VARCHAR);
 INSERT INTO country VALUES ('ABW', 'Aruba', 193, 'Nonmetropolitan Territory'),
                            ('MAC', 'Macao', 18, 'Special Administrative Area'), ('BRA', 'Brazil', 8547403, 'Republic');
+CREATE TABLE shop (shop_id INTEGER PRIMARY KEY, name VARCHAR, number_products INTEGER);
+INSERT INTO shop VALUES (1, 'FC Haka', 3516), (2, 'HJK', 10770), (3, 'FC Inter', 1600);
+CREATE TABLE part (part_id INTEGER PRIMARY KEY, size INTEGER);
+INSERT INTO part VALUES (1, 15), (2, 15), (3, 7);
 CREATE TABLE singer (singer_id INTEGER PRIMARY KEY, name VARCHAR, net_worth_millions DOUBLE);
 INSERT INTO singer VALUES (1, 'Liliane', 30.0), (2, 'Christy', 28.8), (3, 'Iris', 41.5);
 """
@@ -112,6 +116,9 @@ ANSWERED = [
     ("What is the minimum and maximum share of TV series?", [(5.0, 9.0)]),
     # "area" names surface_area (weakly) before it is a word inside a government form ("Administrative Area")
     ("What is the name of the country with the largest area?", [("Brazil",)]),
+    # "number of products" names number_products (said with "of"); "parts of size 15" are parts with that size
+    ("What are the minimum and maximum number of products across all the shops?", [(1600, 10770)]),
+    ("How many parts of size 15 are there?", [(2,)]),
 ]
 
 

@@ -185,6 +185,9 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
         stems = tuple(t.stem for t in span)
         singulars = tuple(t.singular for t in span)
         names = lex.names.get(stems, [])
+        if not names and length == 3 and span[1].word == "of" and not _names_table(stems[0], lex):
+            # "number of products": Number_products (not "parts of size 15": parts with that size)
+            names = [c for c in lex.names.get((stems[0], stems[2]), []) if c.kind == "column" and c.strength >= 3]
         values = lex.values.get(singulars, [])
         cue = cues.get(stems, ())
         if any(c.kind == "order" for c in cue) and tuple(t.word for t in span) not in exact_phrases("order"):
@@ -236,6 +239,10 @@ def _shared_head(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None
 
 def _measure_names(lex: Lexicon, stems: tuple[str, ...]) -> tuple[Concept, ...]:
     return tuple(c for c in lex.names.get(stems, ()) if c.kind in ("column", "metric"))
+
+
+def _names_table(word_stem: str, lex: Lexicon) -> bool:
+    return any(c.kind == "table" for c in lex.names.get((word_stem,), ()))
 
 
 def _names_a_column(tok: Token, lex: Lexicon) -> bool:
