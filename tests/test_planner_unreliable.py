@@ -12,7 +12,7 @@ answered twin: question -> outcome pairs on a small school warehouse written her
 - a table's kind said first ("Ref_Template_Types") and "X of <the table>" (cost_of_treatment): shorter names;
 - "the most recent" after "how much" is no MAX of an amount;
 - "the maximum share" when a column is called share; "the largest area" when "area" names a column and is a
-  word inside some values; "number of products" for number_products.
+  word inside some values; "number of products" for number_products; a lookup key's capitals ("BK") are values.
 """
 
 from __future__ import annotations
@@ -119,6 +119,8 @@ ANSWERED = [
     # "number of products" names number_products (said with "of"); "parts of size 15" are parts with that size
     ("What are the minimum and maximum number of products across all the shops?", [(1600, 10770)]),
     ("How many parts of size 15 are there?", [(2,)]),
+    # a lookup table's own key of a few capitals ("BK") is a code people type: a value
+    ("What is the description of the template type BK?", [("Book",)]),
 ]
 
 

@@ -260,7 +260,9 @@ def short_names(info: TableInfo, column: str) -> tuple[tuple[str, ...], ...]:
 
 
 def coded_key(info: TableInfo, c: Column) -> bool:
-    """A table's own text key whose values are codes people type ("HSG-220", "NL01"): letters and digits,
-    read as values of the key (a foreign key's copies of them are not, or every code would name two columns)."""
-    return info.pk == (c.name,) and _is_texty(c) and bool(c.sample_values) and all(
+    """A table's own text key whose values are codes people type ("HSG-220", "NL01"; "PPT", "BK": letters and
+    digits, or a few capitals), read as values of the key (a foreign key's copies of them are not, or every code
+    would name two columns)."""
+    return info.pk == (c.name,) and _is_texty(c) and bool(c.sample_values) and (all(
         any(ch.isalpha() for ch in v) and any(ch.isdigit() for ch in v) for v in c.sample_values)
+        or all(v.isalpha() and v.isupper() and len(v) <= 4 for v in c.sample_values))
