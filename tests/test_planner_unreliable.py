@@ -12,7 +12,8 @@ answered twin: question -> outcome pairs on a small school warehouse written her
 - a table's kind said first ("Ref_Template_Types") and "X of <the table>" (cost_of_treatment): shorter names;
 - "the most recent" after "how much" is no MAX of an amount;
 - "the maximum share" when a column is called share; "the largest area" when "area" names a column and is a
-  word inside some values; "number of products" for number_products; a lookup key's capitals ("BK") are values.
+  word inside some values; "number of products" for number_products; a lookup key's capitals ("BK") are values;
+- a trailing "for each" after a listed column and a count; "in descending order" of the one column shown.
 """
 
 from __future__ import annotations
@@ -121,7 +122,19 @@ ANSWERED = [
     ("How many parts of size 15 are there?", [(2,)]),
     # a lookup table's own key of a few capitals ("BK") is a code people type: a value
     ("What is the description of the template type BK?", [("Book",)]),
+    # a trailing "for each" restates the grouping the listed column already says
+    ("Show all subjects and the number of teachers for each.", [("art", 1), ("math", 3)]),
 ]
+
+
+def test_a_direction_alone_sorts_the_one_column_shown(school: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'the earnings of poker players in descending order': by the one column shown; a superlative ranks by its
+    own key instead ("the youngest teacher" is never sorted by the column shown)."""
+    con, model = school
+    cand = plan("List the net worth of singers in descending order.", model)
+    assert cand.sql is not None, cand.abstain_reason
+    assert con.execute(cand.sql).fetchall() == [(41.5,), (30.0,), (28.8,)], cand.sql
+    assert plan("What is the hometown of the youngest teacher?", model).sql is None
 
 
 @pytest.mark.parametrize(("question", "word"), DECLINED, ids=[q for q, _ in DECLINED])
