@@ -135,6 +135,9 @@ def test_a_direction_alone_sorts_the_one_column_shown(school: tuple[duckdb.DuckD
     assert cand.sql is not None, cand.abstain_reason
     assert con.execute(cand.sql).fetchall() == [(41.5,), (30.0,), (28.8,)], cand.sql
     assert plan("What is the hometown of the youngest teacher?", model).sql is None
+    # "sort" waits for its key: "in ascending order of age" gives it
+    cand = plan("List the first names of students and sort in ascending order of age.", model)
+    assert cand.sql is not None and con.execute(cand.sql).fetchall() == [("Linda",), ("Tracy",), ("Shiela",)], cand.sql
 
 
 @pytest.mark.parametrize(("question", "word"), DECLINED, ids=[q for q, _ in DECLINED])

@@ -213,12 +213,16 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         """'descending', 'in ascending order of age': the direction of the key named next, or of the last."""
         it = self.seq[j]
         desc = it.arg("dir") == "desc"
+        # "sort in ascending order of age": an order still waiting for its key takes the one named next
+        waiting = bool(self.r.orders) and self.r.orders[-1] == Order(self.r.orders[-1].desc)
         key = self.col(j + 1) if "order" in it.text.lower() and (j + 1) not in self.used \
-            and not self.r.orders and (nxt := self.at(j + 1)) is not None and nxt.kind == "concept" \
+            and (not self.r.orders or waiting) and (nxt := self.at(j + 1)) is not None and nxt.kind == "concept" \
             and _one(nxt, "column") is not None else None
         if key is not None and key.column not in self.info(key.table).dates:
             # "in ascending order of age": the key follows the direction
             self.used.add(j + 1)
+            if waiting:
+                self.r.orders.pop()
             self.r.orders.append(Order(desc, col=key))
         elif self.r.orders:
             self.r.orders[-1] = Order(desc, self.r.orders[-1].measure, self.r.orders[-1].col,
