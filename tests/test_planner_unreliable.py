@@ -86,6 +86,8 @@ DECLINED = [
     ("Show the names of the friends of Kyle", "kyle"),
     # "the most recent" ranks rows by time: never the highest cost, added up beside the total
     ("How much does the most recent treatment cost?", "how much"),
+    # rows named before "the highest and lowest": which singers, not the two values
+    ("Which singer has the highest and lowest net worth?", "highest"),
 ]
 
 # (question, the rows the answer must hold)

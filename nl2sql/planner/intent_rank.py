@@ -70,7 +70,10 @@ class RankingSteps(AggregateSteps):
         self.r.extremes.append((desc, target, j))
 
     def _aggregate_list(self, j: int) -> bool:
-        """'minimum and maximum' followed by a column: a list of aggregates, not a superlative of rows."""
+        """'minimum and maximum' followed by a column: a list of aggregates, not a superlative of rows (unless rows
+        were named before: "which stadium has the highest and lowest capacity" asks for stadiums)."""
+        if self.r.entities:
+            return False
         k = j + 1
         while (it := self.at(k)) is not None and k not in self.used and it.has("and") \
                 and (nxt := self.at(k + 1)) is not None and (k + 1) not in self.used and nxt.has("agg", "extreme") \
