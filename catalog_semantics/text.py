@@ -71,8 +71,8 @@ def plain_words(text: str) -> tuple[str, ...]:
 def stem(word: str) -> str:
     """A light English stemmer: enough to meet plurals and common suffixes, never clever.
 
-    >>> [stem(w) for w in ("countries", "classes", "orders", "status", "shipped", "shipping", "boxes")]
-    ['country', 'class', 'order', 'status', 'ship', 'ship', 'box']
+    >>> [stem(w) for w in ("countries", "classes", "orders", "status", "shipped", "shipping", "boxes", "breed")]
+    ['country', 'class', 'order', 'status', 'ship', 'ship', 'box', 'breed']
     """
     w = word.lower()
     if len(w) <= 3 or w.isdigit():
@@ -84,7 +84,8 @@ def stem(word: str) -> str:
     if w.endswith("s") and not w.endswith(("ss", "us", "is", "ous")):
         return w[:-1]
     for suffix in ("ing", "ed"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+        # "-eed" is a noun's or a verb's own ending ("breed", "speed", "exceed"), not a past tense
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("eed"):
             base = w[: -len(suffix)]
             if len(base) >= 2 and base[-1] == base[-2] and base[-1] not in "lsz":
                 base = base[:-1]                 # "shipped" -> "shipp" -> "ship"
@@ -95,11 +96,11 @@ def stem(word: str) -> str:
 @functools.lru_cache(maxsize=65_536)
 def link_stem(word: str) -> str:
     """``stem`` taken to where it settles, as schema linking meets words: the plural of an -ing or -ed noun then
-    meets its singular ("ratings" and "rating" both ``rat``, "breeds" and "breed" both ``bre``), where ``stem``
-    stops at "rating" for the plural. The planner keeps ``stem``, which its vocabulary is written against.
+    meets its singular ("ratings" and "rating" both ``rat``), where ``stem`` stops at "rating" for the plural.
+    The planner keeps ``stem``, which its vocabulary is written against.
 
     >>> [link_stem(w) for w in ("ratings", "rating", "breeds", "breed", "orders", "countries")]
-    ['rat', 'rat', 'bre', 'bre', 'order', 'country']
+    ['rat', 'rat', 'breed', 'breed', 'order', 'country']
     """
     once = stem(word)
     return stem(once) if once != word else once

@@ -24,6 +24,14 @@ _AMOUNT_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("meas
 _POSSESSIVES = tuple(phrase_key(p) for p in word_list("possessives"))
 
 
+# superlatives (vocabulary cues of kind extreme): "the youngest", "the 5 largest" rank by a key of their own
+_EXTREMES = tuple(p for p, cues in cue_index().items() if any(c.kind == "extreme" for c in cues))
+
+
+def _superlative(stems: tuple[str, ...]) -> bool:
+    return any(stems[n:n + len(p)] == p for p in _EXTREMES for n in range(len(stems)))
+
+
 class ListingAssembler(ShareAssembler):
     each_listed: str | None = None       # the table a list names with "each" ("the unit rate of each tariff")
 
@@ -124,7 +132,9 @@ class ListingAssembler(ShareAssembler):
         """'each teacher's name': in a list, 'each' only names what is listed; a second table named after
         "and" is listed too."""
         r = self.r
-        first_entity = not r.entities
+        # a table named after a value of its own ("a cat or dog as a pet") says what the value is, not what is listed
+        first_entity = all(pos not in r.after_and and any(c.table == t for c in r.conditions)
+                           for t, pos, _ in r.entities)
         entities, projections = list(r.entities), list(r.projections)
         for d in r.dims:
             if d.col.column == "" and first_entity:
@@ -256,11 +266,13 @@ class ListingAssembler(ShareAssembler):
                     not any(w in ("have", "are", "were", "do") for w in r.words)
                 plural = bool(r.entities) and r.entities[0][2] and not singular_verb
                 limit = 10 if plural else 1
-        texts = [p for p in dict.fromkeys(projections) if p.column not in self.lex.tables[p.table].numeric]
-        if len(orders) == 1 and orders[0].col is None and orders[0].measure is None and len(texts) == 1 \
-                and "alphabet" in " ".join(r.words):
-            # "the titles of the cartoons sorted alphabetically": by the one text column shown
-            orders = [Order(orders[0].desc, col=texts[0])]
+        shown = list(dict.fromkeys(projections))
+        texts = [p for p in shown if p.column not in self.lex.tables[p.table].numeric]
+        if len(orders) == 1 and orders[0].col is None and orders[0].measure is None and not _superlative(r.words):
+            # "the titles of the cartoons sorted alphabetically": by the one text column shown; "the earnings of
+            # poker players in descending order": by the one column shown (never "the youngest teacher": its key)
+            only = texts if "alphabet" in " ".join(r.words) else shown
+            orders = [Order(orders[0].desc, col=only[0])] if len(only) == 1 else orders
         if any(o.col is None for o in orders):
             raise NotUnderstood("Sorted by what?", ())
         for o in orders:                     # what a list is ranked by is shown beside it

@@ -9,18 +9,17 @@ itself is checked first: a request to change data is declined, whatever else it 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import sqlglot
 from sqlglot import exp
 
 from catalog_semantics.question import QuestionWords
-from nl2sql.planner.describe import business_name
+from nl2sql.planner.checks_ties import no_rank_of_unique_values, tie_break
 from catalog_semantics.text import stem
 from nl2sql.planner.joins import Ambiguous, Edge, JoinGraph, all_up
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
-from nl2sql.planner.spec import Condition, Order, QuerySpec
+from nl2sql.planner.spec import Condition, QuerySpec
 from nl2sql.planner.tokens import question_words
 from nl2sql.planner.words import word_list
 
@@ -242,19 +241,6 @@ def _state_test(sql: str, lex: Lexicon, table: str) -> bool:
     return column is not None and bool(column.sample_values)
 
 
-def tie_break(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
-    """A top N ranked on a measure may cut through tied rows: the first grouping orders them
-    (deterministically, instead of the database's arbitrary order), and the answer says so."""
-    if spec.limit is None or not spec.dims or not spec.order or spec.order[-1].measure is None:
-        return spec, ()
-    if any(o.dim is not None for o in spec.order):
-        return spec, ()
-    dim = spec.dims[0]
-    name = business_name(lex.tables[dim.col.table], dim.col.column)
-    order = spec.order + (Order(desc=False, dim=0),)
-    return replace(spec, order=order), (f"rows tied at the cut are ordered by {name}",)
-
-
 def no_top_n_of_one_row(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
     """A top N (N > 1) over a single total: nothing is grouped or listed, so the one row cannot be ranked and
     the words that named what to rank were lost (e.g. absorbed by a named filter): declined, never a total
@@ -278,7 +264,7 @@ def no_contrary_order(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[
 
 
 CHECKS: tuple[Check, ...] = (no_contradiction, no_contrary_order, no_filter_decided_by_another, no_unsaid_link_state, no_sum_of_keys,
-                             no_extreme_of_text, no_top_n_of_one_row, tie_break)
+                             no_extreme_of_text, no_top_n_of_one_row, no_rank_of_unique_values, tie_break)
 
 
 def run_checks(spec: QuerySpec, lex: Lexicon, graph: JoinGraph,

@@ -116,7 +116,22 @@ def identifier_grouping(spec: QuerySpec, question: QuestionWords, lex: Lexicon) 
                                 "names it, or ask for the identifier.", (name,))
 
 
-DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping)
+def pinned_list(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
+    """A list whose every shown column a condition pins to the value the question gave ("the names of Kyle's
+    friends" read as the names of the students named Kyle): the answer would only repeat the question's value,
+    so the words that named other rows (whose friends) were read as the same rows; declined."""
+    if spec.measures or spec.dims or not spec.projections or spec.setop is not None:
+        return
+    pinned = {ColRef(c.col.table, c.col.column) for c in spec.conditions
+              if c.col is not None and not c.negated and c.kind == "in" and len(c.values) == 1}
+    if all(ColRef(p.table, p.column) in pinned for p in spec.projections):
+        words = tuple(c.text for c in spec.conditions if c.col is not None and ColRef(c.col.table, c.col.column)
+                      in pinned)
+        raise NotUnderstood("The answer would only repeat the value the question gives; say which rows to list.",
+                            words)
+
+
+DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping, pinned_list)
 
 
 def run_doubts(spec: QuerySpec, question: str | QuestionWords, lex: Lexicon,

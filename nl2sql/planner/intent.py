@@ -28,6 +28,8 @@ from nl2sql.planner.vocabulary import CueKind
 from nl2sql.planner.words import word_list
 
 # Superlatives of time after "when": whether they ask for the latest date.
+# articles and the like between "of" and what it governs ("the name of all the makers")
+_OF_FILLERS = frozenset(word_list("of_fillers"))
 _WHEN_EXTREMES = {w: latest for latest, key in ((True, "latest"), (False, "earliest"))
                   for w in word_list("when_extremes", key)}
 
@@ -63,7 +65,19 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         leftovers = [self.seq[j].text for j in range(len(self.seq)) if j not in self.used]
         if leftovers:
             raise NotUnderstood("Some words did not map to anything in the data.", tuple(leftovers))
+        self._no_column_of_column()
         return self.r.freeze()
+
+    def _no_column_of_column(self) -> None:
+        """'the name of the makers' when 'makers' names a column (Maker) of the same rows as 'name' (FullName):
+        "of" makes the second word whose the first is, not a second column to show; which column names
+        the rows is a guess, so decline naming the second word."""
+        shown = sorted((pos, ref) for ref, pos in self.r.projections if pos >= 0)
+        for (i, a), (k, b) in zip(shown, shown[1:]):
+            between = self._raw_words[self.seq[i].end:self.seq[k].start]
+            if a.table == b.table and a != b and between[:1] == ["of"] and all(w in _OF_FILLERS for w in between[1:]):
+                raise NotUnderstood("“… of …” names whose the first column is, but the second word is a column of the "
+                                    "same rows; name the one column to show.", (self.seq[k].text,))
 
     def _merge_adjacent(self) -> None:
         """'customer region' and 'supplier country': a table right before another table (or a column
@@ -199,12 +213,16 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         """'descending', 'in ascending order of age': the direction of the key named next, or of the last."""
         it = self.seq[j]
         desc = it.arg("dir") == "desc"
+        # "sort in ascending order of age": an order still waiting for its key takes the one named next
+        waiting = bool(self.r.orders) and self.r.orders[-1] == Order(self.r.orders[-1].desc)
         key = self.col(j + 1) if "order" in it.text.lower() and (j + 1) not in self.used \
-            and not self.r.orders and (nxt := self.at(j + 1)) is not None and nxt.kind == "concept" \
+            and (not self.r.orders or waiting) and (nxt := self.at(j + 1)) is not None and nxt.kind == "concept" \
             and _one(nxt, "column") is not None else None
         if key is not None and key.column not in self.info(key.table).dates:
             # "in ascending order of age": the key follows the direction
             self.used.add(j + 1)
+            if waiting:
+                self.r.orders.pop()
             self.r.orders.append(Order(desc, col=key))
         elif self.r.orders:
             self.r.orders[-1] = Order(desc, self.r.orders[-1].measure, self.r.orders[-1].col,

@@ -24,6 +24,8 @@ from nl2sql.planner.words import word_list
 
 # words naming an amount (amount_words) or a unit of measure (measure_units): "how many pounds" is a total
 _QUANTITY_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("measure_units"))
+# "the most recent", "the latest": rank rows by time, never an aggregate function of an amount
+_TIME_SUPERLATIVES = frozenset(word_list("time_superlatives"))
 
 
 class AggregateSteps(MeasureGuards):
@@ -90,9 +92,11 @@ class AggregateSteps(MeasureGuards):
     def _agg_functions(self, j: int) -> tuple[list[str], bool, int]:
         """'average and maximum', 'number of distinct': the functions named together, whether DISTINCT,
         and where what they apply to begins."""
-        fns = [self.seq[j].arg("agg")]
+        first = self.seq[j]
+        fns = [first.arg("agg") if first.has("agg") else first.arg("extreme")]
         k = j + 1
-        while (it := self.at(k)) is not None and k not in self.used and (it.has("agg", "extreme", "and")):
+        while (it := self.at(k)) is not None and k not in self.used and (it.has("agg", "extreme", "and")) \
+                and it.text.lower() not in _TIME_SUPERLATIVES:
             if it.has("agg"):
                 fns.append(it.arg("agg"))
             elif it.has("extreme"):

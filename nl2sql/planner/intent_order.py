@@ -26,6 +26,8 @@ class GroupingSteps(RankingSteps):
     def _group(self, j: int) -> None:
         if self._passive_by(j):
             return                               # "pets owned by students": who owns them, not a grouping
+        if self.at(j + 1) is None and self.r.measures and self.r.projections:
+            return          # "the type codes and the number of templates for each": the listed column's grouping
         k = j + 1
         found = False
         while True:

@@ -10,6 +10,7 @@ from nl2sql.planner.intent_aggregate import AggregateSteps
 from nl2sql.planner.reading import (
     NotUnderstood,
     Target,
+    _one,
     _plural,
 )
 from nl2sql.planner.spec import ColRef, Dim, Measure, Order
@@ -27,6 +28,9 @@ class RankingSteps(AggregateSteps):
         desc = self.seq[j].arg("extreme") == "max"
         k = j + 1
         it = self.at(k)
+        if self._aggregate_list(j):
+            # "the minimum and maximum age": aggregates named together, as "the average and maximum age" is
+            return self._aggregate(j)
         if it is not None and k not in self.used and it.has("agg"):
             fn = it.arg("agg")
             self.used.add(k)
@@ -64,6 +68,18 @@ class RankingSteps(AggregateSteps):
                 self.r.limit = 1
             return
         self.r.extremes.append((desc, target, j))
+
+    def _aggregate_list(self, j: int) -> bool:
+        """'minimum and maximum' followed by a column: a list of aggregates, not a superlative of rows (unless rows
+        were named before: "which stadium has the highest and lowest capacity" asks for stadiums)."""
+        if self.r.entities:
+            return False
+        k = j + 1
+        while (it := self.at(k)) is not None and k not in self.used and it.has("and") \
+                and (nxt := self.at(k + 1)) is not None and (k + 1) not in self.used and nxt.has("agg", "extreme") \
+                and nxt.kind == "cue":
+            k += 2
+        return k > j + 1 and (it := self.at(k)) is not None and k not in self.used and _one(it, "column") is not None
 
     def _measure_before(self, j: int) -> Target | None:
         """'in which year was revenue highest': the superlative said after its measure, the question ending

@@ -27,6 +27,7 @@ from nl2sql.planner.lexicon_names import (
     code_list,
     coded_key,
     comment_examples,
+    short_names,
     verb_phrasings,
 )
 from nl2sql.planner.counting import count_nouns, implied_defaults
@@ -54,7 +55,6 @@ _PARTICLES = frozenset(word_list("particles"))  # "came back": never a value wor
 _COUNT_AS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_as"))
 # "F = fulfilled (all items shipped), O = open" -> (F, fulfilled), (O, open)
 _CODE_LABEL = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,3})\s*=\s*([A-Za-z][A-Za-z ]*)")
-
 
 _CACHE: weakref.WeakKeyDictionary[SemanticModel, Lexicon] = weakref.WeakKeyDictionary()
 
@@ -224,8 +224,8 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
     _add(lex.names, tuple(words(col)), strong)
     for syn in c.synonyms:
         _add(lex.names, tuple(words(syn)), strong)
-    if len(base) > 1 and base[-1] in _UNITS:
-        _add(lex.names, base[:-1], Concept("column", info.key, col, strength=2))   # "capacity" of capacity_kg
+    for short in short_names(info, col):     # "capacity" of capacity_kg, "type code" of template_type_code
+        _add(lex.names, short, Concept("column", info.key, col, strength=2))
     if len(base) > 1 and base[-1] not in _KEY_WORDS and base[-1] not in _UNITS and name_stem(base[-1]) not in table_words:
         # the last word alone, weakly ("definition tv" is not what "cartoons on TV" names: a table's word)
         _add(lex.names, base[-1:], Concept("column", info.key, col, strength=1))

@@ -8,11 +8,15 @@ from dataclasses import dataclass, field
 
 from catalog_semantics.model import Column, SemanticModel, Table
 from catalog_semantics.text import stem, words
-from nl2sql.planner.tokens import singular
+from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.words import word_list, word_map
 
 NUMERIC_TYPES = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "MONEY")
 _DATE = ("DATE", "TIME")
+# units written at the end of a column's name (vocabulary measure_units): the words before name it too
+_UNITS = frozenset(word_list("measure_units"))
+_TABLE_PREFIXES = frozenset(word_list("table_prefixes"))
+_ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))   # words every table has a column for
 COMMENT_STOP = frozenset(word_list("comment_stop"))
 # "... e.g. GERMANY or UNITED STATES." / "e.g. 'forest green lace blush navy'": examples of stored values
 _EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as)\s*(.+?)(?:\)|\.(?:\s|$)|;|$)", re.IGNORECASE)
@@ -95,8 +99,9 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     dates = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in _DATE))
     numeric = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in NUMERIC_TYPES)
                     and c.name not in keys)
-    return TableInfo(t, key, _split_words(t.name, known), pk, _labels(t, col_words, pk), dates, numeric,
-                     frozenset(keys), col_words)
+    own = _split_words(t.name, known)
+    own = own[1:] if len(own) > 1 and own[0] in _TABLE_PREFIXES else own     # "Ref_Template_Types"
+    return TableInfo(t, key, own, pk, _labels(t, col_words, pk), dates, numeric, frozenset(keys), col_words)
 
 
 def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]) -> tuple[str, ...]:
@@ -152,10 +157,19 @@ def _split_words(name: str, known: set[str]) -> tuple[str, ...]:
 
     >>> _split_words("extendedprice", {"price", "date"}), _split_words("ShipDate", set())
     (('extended', 'price'), ('ship', 'date'))
+    >>> _split_words("LName", set())
+    ('last', 'name')
     """
     out: list[str] = []
-    for w in words(name):
+    parts = list(words(name))
+    n = 0
+    while n < len(parts):
+        w = parts[n]
+        if len(w) == 1 and n + 1 < len(parts) and w + parts[n + 1] in ABBREVIATIONS:
+            w = w + parts[n + 1]             # "LName": an initial split off by its capital ("lname", last name)
+            n += 1
         out.extend(_split_compound(w, known))
+        n += 1
     return tuple(out)
 
 
@@ -226,8 +240,29 @@ def verb_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     return tuple((*phrase[:-1], *words(aux), phrase[-1]) for aux in word_list("metric_phrasings", "verb_auxiliaries"))
 
 
+def short_names(info: TableInfo, column: str) -> tuple[tuple[str, ...], ...]:
+    """Shorter names of a column, weaker than its own: without a unit at the end ("capacity" of capacity_kg,
+    "net worth" of net_worth_millions), and without its table's own word first ("type code" of the templates'
+    template_type_code: the table's word says whose, as a prefix does; "cost" of its cost_of_treatment).
+
+    >>> info = _table_info(Table("templates", (Column("template_type_code", "TEXT"),)), set(), set())
+    >>> short_names(info, "template_type_code")
+    (('type', 'code'),)
+    """
+    base = info.column_words[column]
+    out = [base[:-1]] if len(base) > 1 and base[-1] in _UNITS else []
+    own = {name_stem(w) for w in info.words}
+    if len(base) > 2 and name_stem(base[0]) in own:
+        out.append(base[1:])
+    if len(base) > 2 and base[-2] == "of" and name_stem(base[-1]) in own and base[0] not in _ATTRIBUTE_HEADS:
+        out.append(base[:-2])                # "cost" of the treatments' cost_of_treatment (not "date" alone)
+    return tuple(out)
+
+
 def coded_key(info: TableInfo, c: Column) -> bool:
-    """A table's own text key whose values are codes people type ("HSG-220", "NL01"): letters and digits,
-    read as values of the key (a foreign key's copies of them are not, or every code would name two columns)."""
-    return info.pk == (c.name,) and _is_texty(c) and bool(c.sample_values) and all(
+    """A table's own text key whose values are codes people type ("HSG-220", "NL01"; "PPT", "BK": letters and
+    digits, or a few capitals), read as values of the key (a foreign key's copies of them are not, or every code
+    would name two columns)."""
+    return info.pk == (c.name,) and _is_texty(c) and bool(c.sample_values) and (all(
         any(ch.isalpha() for ch in v) and any(ch.isdigit() for ch in v) for v in c.sample_values)
+        or all(v.isalpha() and v.isupper() and len(v) <= 4 for v in c.sample_values))

@@ -98,6 +98,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
         if found is not None and found.has("order") and i > 0 and tokens[i - 1].word in determiners():
             found = _longest(tokens, i, lex, {})     # "placed an order, by region": the noun, then a grouping
         found = _cue_before_longer(tokens, i, found, lex, cues)
+        found = _aggregated_column(tokens, i, found, items, lex)
         if found is None or found.end == i + 1:
             found = _shared_head(tokens, i, lex) or found
         if found is not None:
@@ -149,6 +150,17 @@ def _cue_before_longer(tokens: tuple[Token, ...], i: int, found: Item | None, le
     return Item("cue", i, i + 1, tokens[i].text, cues=alone)
 
 
+def _aggregated_column(tokens: tuple[Token, ...], i: int, found: Item | None, items: list[Item],
+                       lex: Lexicon) -> Item | None:
+    """'the maximum share of TV series' when a column is called Share: right after an aggregate or a superlative,
+    a share word that is the whole name of a column is that column (a share has no maximum of its own)."""
+    if found is None or found.kind != "cue" or not found.has("share") or not items \
+            or not items[-1].has("agg", "extreme"):
+        return found
+    named = tuple(c for c in lex.names.get((tokens[i].stem,), []) if c.kind == "column" and c.strength >= 3)
+    return Item("concept", i, i + 1, tokens[i].text, concepts=named) if named else found
+
+
 def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:
     """The stored values a capital letter typed inside the question stands for ("grade A", "an A grade");
     the pronoun "I" and a capital that starts the question are words."""
@@ -173,6 +185,9 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
         stems = tuple(t.stem for t in span)
         singulars = tuple(t.singular for t in span)
         names = lex.names.get(stems, [])
+        if not names and length == 3 and span[1].word == "of" and not _names_table(stems[0], lex):
+            # "number of products": Number_products (not "parts of size 15": parts with that size)
+            names = [c for c in lex.names.get((stems[0], stems[2]), []) if c.kind == "column" and c.strength >= 3]
         values = lex.values.get(singulars, [])
         cue = cues.get(stems, ())
         if any(c.kind == "order" for c in cue) and tuple(t.word for t in span) not in exact_phrases("order"):
@@ -224,6 +239,10 @@ def _shared_head(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None
 
 def _measure_names(lex: Lexicon, stems: tuple[str, ...]) -> tuple[Concept, ...]:
     return tuple(c for c in lex.names.get(stems, ()) if c.kind in ("column", "metric"))
+
+
+def _names_table(word_stem: str, lex: Lexicon) -> bool:
+    return any(c.kind == "table" for c in lex.names.get((word_stem,), ()))
 
 
 def _names_a_column(tok: Token, lex: Lexicon) -> bool:

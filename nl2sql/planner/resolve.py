@@ -20,6 +20,8 @@ def strongest(concepts: tuple[Concept, ...]) -> tuple[Concept, ...]:
         return concepts
     top = max(c.strength for c in concepts)
     kept = tuple(c for c in concepts if c.strength == top)
+    # "the largest area": a word that names a column, even weakly, before one only seen inside values
+    kept = tuple(c for c in kept if c.kind != "valueword") if any(c.kind == "column" for c in kept) else kept
     tables = [c for c in kept if c.kind == "table"]
     if len(tables) == 1 and all(c.kind in ("table", "column") for c in kept):
         return (tables[0],) + tuple(c for c in kept if c.kind == "column" and c.table == tables[0].table
@@ -245,6 +247,12 @@ def _weak_in_context(it: Item, everything: tuple[Concept, ...], items: list[Item
     never mentions, a weaker reading on the table just named wins."""
     if it.kind != "concept" or not it.concepts or any(c.kind != "column" for c in it.concepts):
         return it
+    # "a cat that is age 3": a column word right after a value is that value's row's column (pet_age), when
+    # its table has one of that name, however weakly
+    owner = _value_right_before(items, n)
+    local = tuple(c for c in everything if c.kind == "column" and c.table == owner)
+    if owner is not None and all(c.table != owner for c in it.concepts) and len(local) == 1:
+        return replace(it, concepts=local)
     mentioned = {c.table for k, other in enumerate(items) if k != n for c in other.concepts
                  if other.kind == "concept" and c.kind == "table"
                  and sum(x.kind == "table" for x in other.concepts) == 1}
@@ -256,6 +264,15 @@ def _weak_in_context(it: Item, everything: tuple[Concept, ...], items: list[Item
         if len(local) == 1:
             return replace(it, concepts=local)
     return it
+
+
+def _value_right_before(items: list[Item], n: int) -> str | None:
+    """The table of the value named right before item n (stop words in between allowed), if one."""
+    k = n - 1
+    while k >= 0 and items[k].kind == "cue" and items[k].has("stop") and not items[k].concepts:
+        k -= 1
+    tables = {c.table for c in items[k].concepts} if k >= 0 and items[k].kind == "concept" else set()
+    return next(iter(tables)) if len(tables) == 1 and all(c.kind == "value" for c in items[k].concepts) else None
 
 
 def _names_the_rows(it: Item, items: list[Item], n: int, lex: Lexicon) -> Concept | None:
