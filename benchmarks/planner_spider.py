@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.eval.score import official_sql, order_matters, relaxed_eq, result_eq
+from nl2sql.eval.score_cut import tied_at_cut
 from nl2sql.planner import plan
 
 
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     models: dict[str, SemanticModel] = {}
     stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])   # total, answered, strict, relaxed, helpful
     plan_ms: list[float] = []
+    tied_at_the_cut: dict[str, int] = defaultdict(int)
     for n, ex in enumerate(examples):
         if args.limit is not None and n >= args.limit:
             break
@@ -94,9 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         pred = run(official_sql(cand.sql or "", predicted=True), con)
         helpful = plan(ex["question"], models[db], dialect="sqlite", columns="helpful")
         pred_helpful = run(official_sql(helpful.sql or "", predicted=True), con) if helpful.sql else None
-        con.close()
         ordered = order_matters(gold_sql)
         strict = pred is not None and result_eq(gold, pred, ordered=ordered)
+        # one of the rows tied at the gold's LIMIT, by the answer's stated tie-break (nl2sql/eval/score_cut.py)
+        tie = not strict and pred is not None and tied_at_cut(lambda q, c=con: run(q, c) or [], gold_sql, pred)
+        tied_at_the_cut[db] += tie
+        con.close()
         relaxed = pred is not None and relaxed_eq(gold, pred, ordered=ordered)
         s[2] += strict
         s[3] += relaxed
@@ -104,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         if "helpful" in args.show and not (pred_helpful is not None and result_eq(gold, pred_helpful, ordered=ordered)):
             print(f"HELPFUL-WRONG [{db}] {ex['question']}\n    pred: {helpful.sql}\n    gold: {ex['query']}")
         if ("wrong" in args.show and not strict) or ("right" in args.show and strict):
-            print(f"{'RIGHT' if strict else 'WRONG'} [{db}] {ex['question']}\n    pred: {cand.sql}\n"
+            print(f"{'RIGHT' if strict else 'TIED-AT-CUT' if tie else 'WRONG'} [{db}] {ex['question']}\n    pred: {cand.sql}\n"
                   f"    gold: {ex['query']}\n    {cand.interpretation}")
     total = [sum(v[i] for v in stats.values()) for i in range(5)]
     summary = {
@@ -112,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         "answered_share": round(total[1] / max(1, total[0]), 4),
         "strict_accuracy_on_answered": round(total[2] / max(1, total[1]), 4),
         "relaxed_accuracy_on_answered": round(total[3] / max(1, total[1]), 4),
+        # strict, also counting a top N that kept other rows tied at its cut than the gold did (stated tie-break)
+        "strict_accuracy_on_answered_ties_at_cut_accepted":
+            round((total[2] + sum(tied_at_the_cut.values())) / max(1, total[1]), 4),
         "strict_accuracy_on_answered_helpful_columns": round(total[4] / max(1, total[1]), 4),
         "median_plan_ms": round(sorted(plan_ms)[len(plan_ms) // 2], 3) if plan_ms else None,
         "per_db": {db: {"questions": v[0], "answered": v[1], "strict": v[2], "relaxed": v[3], "strict_helpful": v[4]}

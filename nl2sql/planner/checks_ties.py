@@ -1,10 +1,9 @@
 """Checks before any answer about ties at a cut: a ranking of groups that can only tie, and the tie-break.
 
 A top N ranked on a measure may cut through tied rows. The answer orders them deterministically and says so
-(``tie_break``). Which tied row comes first is arbitrary; the rule follows the order the warehouse's own engine
-gives ties when a query names none, where it has one, so that the answer agrees with a plain query run there:
-SQLite returns groups in the order of their key and keeps that order among ties, in the sort's direction
-(``NATIVE_TIE_ORDER``); elsewhere (DuckDB: no order) the first grouping's label, lowest first.
+(``tie_break``): by the first grouping's label, lowest first, on every engine. Which tied row comes first is
+arbitrary; following the order one engine happens to return ties in (SQLite: by the grouped key) would match
+that engine's plain query, not tell the user anything, so the rule is the same everywhere and the note names it.
 
 When the catalog sampled every value of a column (fewer than its sampling cap) and there are as many different
 values as the table has rows, each value names one row. "Which hometown is most common among teachers", grouped
@@ -25,8 +24,6 @@ from nl2sql.planner.spec import ColRef, Order, QuerySpec
 
 # below the catalog readers' value cap (sqlalchemy_reader value_limit): a full list of the column's values
 _FULL_SAMPLE = 50
-# dialects whose engine returns tied groups in the order of their grouping key, in the sort's direction
-NATIVE_TIE_ORDER = frozenset({"sqlite"})
 
 
 def _unique_in_data(col: ColRef, lex: Lexicon) -> bool:
@@ -61,12 +58,6 @@ def tie_break(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpe
     dim = spec.dims[0]
     if any(o.dim is not None or o.col is not None and o.col in dim.keys for o in spec.order):
         return spec, ()
-    desc, key = False, None
-    if lex.dialect in NATIVE_TIE_ORDER:
-        desc = spec.order[-1].desc
-        key = dim.keys[0] if len(dim.keys) == 1 else None
-    by = key or dim.col
-    name = business_name(lex.tables[by.table], by.column)
-    order = spec.order + ((Order(desc=desc, col=key),) if key is not None else (Order(desc=desc, dim=0),))
-    return replace(spec, order=order), (f"rows tied at the cut are ordered by {name}"
-                                        + (", highest first" if desc else ""),)
+    name = business_name(lex.tables[dim.col.table], dim.col.column)
+    return replace(spec, order=spec.order + (Order(desc=False, dim=0),)), \
+        (f"rows tied at the cut are ordered by {name}",)
