@@ -116,7 +116,23 @@ def identifier_grouping(spec: QuerySpec, question: QuestionWords, lex: Lexicon) 
                                 "names it, or ask for the identifier.", (name,))
 
 
-DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping)
+def identifier_list(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
+    """A list of rows shown only by their surrogate key ('which vehicles were never serviced' as veh_id) when
+    the question never asked for identifiers: as with a grouping, the rows' name was not found."""
+    if spec.dims or spec.measures or not spec.projections:
+        return
+    said = {stem(w) for w in word_list("key_words")} | {stem(w) for w in word_list("doubts", "identifier_words")}
+    if said & set(question.plain_stems):
+        return
+    shown = [(lex.tables[c.table], c.column) for c in spec.projections]
+    if all(column in info.pk and (column not in info.labels or info.labels == info.pk) and not text_code(info, column)
+           for info, column in shown):
+        name = business_name(shown[0][0], shown[0][1])
+        raise NotUnderstood(f"I could only show these rows by their identifier ({name}); name the column that "
+                            "names them, or ask for the identifier.", (name,))
+
+
+DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping, identifier_list)
 
 
 def run_doubts(spec: QuerySpec, question: str | QuestionWords, lex: Lexicon,

@@ -95,11 +95,13 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     dates = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in _DATE))
     numeric = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in NUMERIC_TYPES)
                     and c.name not in keys)
-    return TableInfo(t, key, _split_words(t.name, known), pk, _labels(t, col_words, pk), dates, numeric,
+    table_words = _split_words(t.name, known)
+    return TableInfo(t, key, table_words, pk, _labels(t, col_words, pk, table_words), dates, numeric,
                      frozenset(keys), col_words)
 
 
-def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]) -> tuple[str, ...]:
+def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...],
+            table_words: tuple[str, ...] = ()) -> tuple[str, ...]:
     exact = [c.name for c in t.columns if col_words[c.name] in (("name",), ("title",))]
     if len(exact) == 1:
         return tuple(exact)
@@ -113,7 +115,10 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
     if len(ending) == 1:
         return tuple(ending)
     # rstr_nm and city_nm in rstr: the name that starts with the table's own name names its rows
-    own = [c for c in ending if _abbreviates(tuple(stem(w) for w in col_words[c][:-1]), table_stems)]
+    # (the table's words as read, abbreviations expanded: cust -> customer, as its columns' words are)
+    spelled = tuple(stem(w) for w in table_words) or table_stems
+    own = [c for c in ending if _abbreviates(tuple(stem(w) for w in col_words[c][:-1]), table_stems)
+           or _abbreviates(tuple(stem(w) for w in col_words[c][:-1]), spelled)]
     if len(own) == 1:
         return tuple(own)
     firstlast = [c for c in ending if col_words[c][0] in ("first", "last", "given", "family")]
