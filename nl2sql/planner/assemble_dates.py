@@ -58,8 +58,8 @@ class DatedAssembler(AssemblerBase):
         nearest = min((self._level(base, t) for t in self._by_distance(base) if self.lex.tables[t].dates),
                       default=None)
         for t in self._by_distance(base):
-            if nearest is not None and self._level(base, t) > nearest:
-                break
+            if nearest is not None and self._level(base, t) > nearest and all(c.table != t for c in self.r.conditions):
+                continue                          # (a table the question filters may hold it: "rated 5 in 2024")
             info = self.lex.tables[t]
             # "Year", or a number named as the year of something ("review_year", "fiscal_year")
             cols = [c for c, w in info.column_words.items() if w == ("year",)] or \

@@ -246,7 +246,7 @@ def _rows_or_own_amount(f: Frame, info: TableInfo, table: str) -> tuple[Measure,
     """Rows counted per group, unless the table's noun is also its one amount's name and no word asks for
     a count: "charges per year" means the charge amount (said in the notes), "number of charges" a count
     (that reading has its count measure before this)."""
-    col = own_amount(info)
+    col = own_amount(info) or _filter_amount(f, info, table)
     if col is None or any(w in _COUNT_WORDS for w in f.words):
         return Measure("rows", table, "count"), ()
     words = " ".join(info.column_words[col])
@@ -254,11 +254,21 @@ def _rows_or_own_amount(f: Frame, info: TableInfo, table: str) -> tuple[Measure,
             (f"{table} read as the total {words}; ask for the number of {table} to count them",))
 
 
+def _filter_amount(f: Frame, info: TableInfo, table: str) -> str | None:
+    """'sick days by department': a named filter said with the noun of its table's one amount column (days) asks
+    for that amount of the rows it keeps, not how many rows."""
+    said = [stem(c.text.split()[-1].lower()) for c in f.conditions if c.kind == "filter" and c.table == table
+            and c.text.split()]
+    found = [c for c in info.numeric if c not in info.keys and len(said) == 1
+             and tuple(stem(w) for w in info.column_words.get(c, ())) == (said[0],)]
+    return found[0] if len(found) == 1 else None
+
+
 def own_amount(info: TableInfo) -> str | None:
     """The one amount column named after its table ('charge amount' of charges, 'payment amount' of
     payments): what the table's noun means as a quantity ("lab charges per year" adds the charges up).
     """
-    amounts = set(word_list("amount_words"))
+    amounts = set(word_list("amount_words")) - set(word_list("duration_words"))
     own = tuple(stem(w) for w in info.words)
     found = [c for c in info.numeric if c not in info.keys and len(info.column_words.get(c, ())) == len(own) + 1
              and tuple(stem(w) for w in info.column_words[c][:-1]) == own and info.column_words[c][-1] in amounts]

@@ -50,6 +50,7 @@ def comment_examples(comment: str | None) -> tuple[str, ...]:
 
 # "WX weather, ATC air traffic control" / "Cabin - F first, J business": a list of stored codes, each with its label
 _CODE_ITEM = re.compile(r"^\s*([A-Z0-9][A-Z0-9-]{0,4})\s+([A-Za-z][A-Za-z ]*?)\s*\.?\s*$")
+_CODE_PAREN = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,4})\s*\(\s*([A-Za-z][A-Za-z ]*?)\s*\)")   # "GLD (gold)"
 
 
 def code_list(comment: str | None, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -60,13 +61,15 @@ def code_list(comment: str | None, values: tuple[str, ...]) -> tuple[tuple[str, 
     (('CMP', 'completed'), ('CNX', 'cancelled'), ('DVT', 'diverted'))
     >>> code_list("Sales channel - WEB website, TA travel agent.", ("WEB", "TA"))
     (('WEB', 'website'), ('TA', 'travel agent'))
+    >>> code_list("Tier; NON = not a member, then BRZ (bronze), GLD (gold).", ("NON", "BRZ", "GLD"))
+    (('BRZ', 'bronze'), ('GLD', 'gold'))
     >>> code_list("Aircraft type code: E175, A320", ("E175", "A320"))
     ()
     """
     text = re.split(r"\s[-:]\s|:\s", comment or "", maxsplit=1)[-1]
     known = set(values)
     found = [(m.group(1), m.group(2)) for part in re.split(r"[,;]", text)
-             if (m := _CODE_ITEM.match(part)) and m.group(1) in known]
+             if (m := _CODE_ITEM.match(part) or _CODE_PAREN.search(part)) and m.group(1) in known]
     return tuple(found) if len(found) >= 2 else ()
 
 
