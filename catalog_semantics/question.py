@@ -31,6 +31,7 @@ _TOKEN = re.compile(
       |(?P<sign>[%&])""",
     re.VERBOSE | re.IGNORECASE,
 )
+_ACRONYM_PLURAL = re.compile(r"[A-Z]{2,5}s")
 _SCALE = {"k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
 _CONTRACTIONS = {"n't": " not", "'s": ""}
 _NO_FORMS: Mapping[str, str] = MappingProxyType({})
@@ -136,7 +137,8 @@ def tokenize(
         elif kind in ("date", "symbol"):
             out.append(Token(raw, raw, raw, "date" if kind == "date" else "symbol"))
         else:
-            w = signs.get(raw, raw) if kind == "sign" else fold(raw)
+            # an acronym's plural ("EVs", "SUVs") is the acronym: its code is what the data stores
+            w = signs.get(raw, raw) if kind == "sign" else fold(raw[:-1] if _ACRONYM_PLURAL.fullmatch(raw) else raw)
             out.append(Token(raw, w, stem(irregular.get(w, w)), "word"))
     return _scaled(out, *numbers)
 

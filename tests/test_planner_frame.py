@@ -49,6 +49,8 @@ RULES = {rule.__name__: rule for rule in FRAME_RULES}
 
 # (rule, question, the frame after that rule): the rule changes the frame the walk and the earlier rules made
 CHANGES = [
+    ("trend_over_years", "did consumption go up from 2023 to 2024",       # one row a year, not one figure
+     "measures=consumption periods=from 2023 to 2024 trend"),
     ("period_grains", "consumption in 2023 and 2024", "measures=consumption unit_dims=year periods=2023 and 2024"),
     ("dates_shown", "the date arrived and date departed of the dogs",
      "entities=dog projections=dog.date_arrived,dog.date_departed"),
@@ -70,6 +72,7 @@ CHANGES = [
 
 # (rule, question): the rule leaves the frame as it is
 KEEPS = [
+    ("trend_over_years", "consumption from 2023 to 2024"),   # no change asked: one figure over the range
     ("period_grains", "consumption in 2024"),
     ("dates_shown", "dogs arrived in 2024"),                 # a date with a period filters
     ("share_sides", "share of meters that are smart"),      # the part was said after the share word
@@ -87,6 +90,8 @@ KEEPS = [
 
 # (rule, question, the reason it declines)
 DECLINES = [
+    ("trend_over_years", "did consumption go up in 2024", "A change over time needs a series"),
+    ("trend_over_years", "by what percent did consumption change from 2023 to 2024", "not the change"),
     ("share_sides", "ratio of NORTH meters to SOUTH meters", "A ratio of two different things"),
     ("share_sides", "percentage of smart meters in the NORTH zone", "which condition is the part"),
     ("groups_ranked_by_total", "Which month had the highest weight?", "which total to rank the groups by"),

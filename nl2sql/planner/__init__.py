@@ -31,6 +31,7 @@ from nl2sql.planner.describe import business_name, describe
 from nl2sql.planner.frame_rules import settle
 from nl2sql.planner.intent import NotUnderstood, Reader
 from nl2sql.planner.joins import join_graph
+from nl2sql.planner.roles import no_silent_role
 from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.matching import matched
 from nl2sql.planner.reflected import check_reflected
@@ -109,6 +110,7 @@ def read_spec(question: str | QuestionWords, model: SemanticModel) -> tuple[Quer
     assembler = Assembler(frame, lex, graph)
     spec = with_default_filter(assembler.assemble(), words, lex)
     no_silent_second_path(spec, lex, graph, frozenset(frame.words))
+    no_silent_role(spec, lex, graph, frozenset(frame.words))
     check_reflected(items, spec, lex, graph)
     run_doubts(spec, words, lex)
     confidence = 0.9 - 0.1 * frame.fuzzy - 0.05 * frame.weak - 0.05 * len(assembler.notes)

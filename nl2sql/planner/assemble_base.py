@@ -8,9 +8,10 @@ from dataclasses import replace
 from nl2sql.planner.clarify import Ambiguity, path_qualifiers
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.intent import NotUnderstood
-from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up
+from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up, role_of
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import text_code
+from nl2sql.planner.roles import noun
 from nl2sql.planner.spec import (
     ColRef,
     Dim,
@@ -63,6 +64,12 @@ class AssemblerBase:
                 and d.col not in self.r.as_named and not text_code(info, d.col.column):
             for e in self.graph.edges.get(d.col.table, ()):
                 if e.up and e.src_cols == (d.col.column,):
+                    if role_of(e) in self.graph.secondary:
+                        # the parent is reached by its default role's key: showing this key's parent by
+                        # name needs a join this frame cannot say yet (the return branch of a rental)
+                        raise NotUnderstood(f"I cannot yet show the {self._col_words(d.col)} by its "
+                                            f"{noun(self.lex, e.dst)}'s name, only the default one.",
+                                            (self._col_words(d.col),))
                     parent = self._entity_dim(e.dst, via=d.col.table)
                     return replace(parent, name=d.col.column)
         return d

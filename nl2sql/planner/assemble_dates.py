@@ -10,6 +10,7 @@ from sqlglot import exp
 
 from catalog_semantics.text import STOPWORDS, stem, words
 from nl2sql.planner.assemble_base import AssemblerBase
+from nl2sql.planner.dates_owner import period_owner, told_date
 from nl2sql.planner.clarify import Ambiguity
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Ambiguous
@@ -53,7 +54,12 @@ class DatedAssembler(AssemblerBase):
         return out
 
     def _year_column(self, base: str) -> ColRef | None:
+        # no farther than the nearest dated table: "ticket revenue in 2024" is never the customers' birth year
+        nearest = min((self._level(base, t) for t in self._by_distance(base) if self.lex.tables[t].dates),
+                      default=None)
         for t in self._by_distance(base):
+            if nearest is not None and self._level(base, t) > nearest and all(c.table != t for c in self.r.conditions):
+                continue                          # (a table the question filters may hold it: "rated 5 in 2024")
             info = self.lex.tables[t]
             # "Year", or a number named as the year of something ("review_year", "fiscal_year")
             cols = [c for c, w in info.column_words.items() if w == ("year",)] or \
@@ -77,6 +83,10 @@ class DatedAssembler(AssemblerBase):
         r = self.r
         if r.date_cols:
             return r.date_cols[0][0]
+        hinted_here = sorted(h for h in set(r.date_hints) if h[0] == base)
+        if r.date_hints and self._declares_date(base) and not hinted_here:
+            # a word of another table's date comment ("hosting" of closed_date) never moves a declared date
+            r = self.r = replace(r, date_hints=())
         if r.date_hints:
             hinted = sorted(set(r.date_hints))
             if len(hinted) == 1:
@@ -96,6 +106,9 @@ class DatedAssembler(AssemblerBase):
         sibling = self._sibling_dates()
         if len(sibling) == 1:
             return sibling[0]
+        if (owned := period_owner(self.r, self.lex, self.graph, base)
+                or told_date(self.lex, self.graph, base)) is not None:    # "no events in 2025"; instructions
+            return self._noted(base, owned)
         plain = self._plain_date(base)
         if plain is not None:
             return plain
@@ -107,14 +120,15 @@ class DatedAssembler(AssemblerBase):
         for key in sorted(levels):
             tables = levels[key]
             if len(tables) == 1 and len(self.lex.tables[tables[0]].dates) == 1:
-                t = tables[0]
-                note = f"dates by {self._col_words(ColRef(t, self.lex.tables[t].dates[0]))}"
-                if key != (0, 0) and note not in self.notes:
-                    self.notes.append(note)
-                return ColRef(t, self.lex.tables[t].dates[0])
+                return self._noted(base, ColRef(tables[0], self.lex.tables[tables[0]].dates[0]))
             if len(tables) > 1:
                 return None
         return None
+
+    def _noted(self, base: str, col: ColRef) -> ColRef:
+        if col.table != base and (note := f"dates by {self._col_words(col)}") not in self.notes:
+            self.notes.append(note)
+        return col
 
     def _metric_words(self) -> frozenset[str]:
         """Stems of the names of the metrics the question asks for: "rent" of "rent collected" names the
@@ -185,10 +199,7 @@ class DatedAssembler(AssemblerBase):
         col = default if default in info.dates else (info.dates[0] if len(info.dates) == 1 else None)
         if col is None:
             return None
-        note = f"dates by {self._col_words(ColRef(hits[0], col))}"
-        if note not in self.notes:
-            self.notes.append(note)
-        return ColRef(hits[0], col)
+        return self._noted(base, ColRef(hits[0], col))
 
     def _child_conditions(self, table: str) -> bool:
         """Whether the question filters a table reached from ``table`` one-to-many ("employees rated 5 in

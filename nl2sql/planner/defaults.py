@@ -83,6 +83,8 @@ def _conflicts(spec: QuerySpec, f: NamedFilter, lex: Lexicon) -> bool:
     ("premium cabins" beside "not refunded") narrows the default rows, as a value there does."""
     read = _columns_of(f.sql, lex.dialect)
     dates = {d.lower() for d in lex.tables[spec.base].dates}
+    if any(d.grain is not None and d.col.table == spec.base and d.col.column.lower() in read for d in spec.dims):
+        return True              # "resignations per year" grouped by the termination date the default reads
     for c in _conditions(spec):
         if read & dates and _is_period(c, lex):
             return True          # "rated 5 in 2024": a past period, whichever table it dates

@@ -131,7 +131,25 @@ def pinned_list(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
                             words)
 
 
-DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping, pinned_list)
+
+def identifier_list(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
+    """A list of rows shown only by their key ('which vehicles were never serviced' as veh_id) when the table has
+    names the planner could not choose between (make, model) and the question never asked for identifiers."""
+    if spec.dims or spec.measures or not spec.projections:
+        return
+    said = {stem(w) for w in word_list("key_words")} | {stem(w) for w in word_list("doubts", "identifier_words")}
+    if said & set(question.plain_stems):
+        return
+    shown = [(lex.tables[c.table], c.column) for c in spec.projections]
+    # (only where the rows have names that could not be told apart, make and model: an order's key is its number)
+    if all(column in info.pk and (column not in info.labels or info.labels == info.pk) and not text_code(info, column)
+           and any(w[-1:] in (("name",), ("title",)) for w in info.column_words.values()) for info, column in shown):
+        name = business_name(shown[0][0], shown[0][1])
+        raise NotUnderstood(f"I could only show these rows by their identifier ({name}); name the column that "
+                            "names them, or ask for the identifier.", (name,))
+
+
+DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping, pinned_list, identifier_list)
 
 
 def run_doubts(spec: QuerySpec, question: str | QuestionWords, lex: Lexicon,

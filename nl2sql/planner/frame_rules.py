@@ -45,6 +45,25 @@ def _by_columns(f: Frame) -> bool:
     return all(t[1][0] == "column" for t in f.extremes)
 
 
+def trend_over_years(f: Frame, lex: Lexicon) -> Frame:
+    """'did the cancellation rate go up from 2024 to 2025?', 'how did revenue change between 1995 and 1997': a
+    change asked over a range of whole years compares the years, one row each, rather than one figure over the
+    range (which cannot show a change)."""
+    if not f.trend:
+        return f
+    if f.percent or f.share or any(m.kind == "share" for m in f.measures):
+        raise NotUnderstood("I can show each period's figure, not the change between them as a percentage.",
+                            ("percent",))
+    if f.unit_dims or any(p.each for p in f.periods):
+        return f                          # a series ("revenue trend by month") or years side by side already
+    p = f.periods[0] if len(f.periods) == 1 else None
+    if p is None or p.start is None or p.end is None or (p.start.month, p.start.day) != (1, 1) \
+            or (p.end.month, p.end.day) != (1, 1) or p.end.year - p.start.year < 2:
+        raise NotUnderstood("A change over time needs a series (by month, by year) or a range of years "
+                            "(from 2024 to 2025) to compare.", ("change",))
+    return replace(f, periods=(replace(p, each="year"),))
+
+
 def period_grains(f: Frame, lex: Lexicon) -> Frame:
     """'revenue in 1996 and 1997', 'each year since 1995': a period said per year is a grain, one row each
     (the periods come first, as the question's own grains follow them)."""
@@ -194,6 +213,7 @@ def filter_nouns(f: Frame, lex: Lexicon) -> tuple[tuple[str, int, bool], ...]:
 
 # In order: each rule sees what the ones before it settled (docs/offline_engine.md, "Frame").
 FRAME_RULES: tuple[FrameRule, ...] = (
+    trend_over_years,
     period_grains,
     dates_shown,
     share_sides,
@@ -226,7 +246,7 @@ def _rows_or_own_amount(f: Frame, info: TableInfo, table: str) -> tuple[Measure,
     """Rows counted per group, unless the table's noun is also its one amount's name and no word asks for
     a count: "charges per year" means the charge amount (said in the notes), "number of charges" a count
     (that reading has its count measure before this)."""
-    col = own_amount(info)
+    col = own_amount(info) or _filter_amount(f, info, table)
     if col is None or any(w in _COUNT_WORDS for w in f.words):
         return Measure("rows", table, "count"), ()
     words = " ".join(info.column_words[col])
@@ -234,11 +254,21 @@ def _rows_or_own_amount(f: Frame, info: TableInfo, table: str) -> tuple[Measure,
             (f"{table} read as the total {words}; ask for the number of {table} to count them",))
 
 
+def _filter_amount(f: Frame, info: TableInfo, table: str) -> str | None:
+    """'sick days by department': a named filter said with the noun of its table's one amount column (days) asks
+    for that amount of the rows it keeps, not how many rows."""
+    said = [stem(c.text.split()[-1].lower()) for c in f.conditions if c.kind == "filter" and c.table == table
+            and c.text.split()]
+    found = [c for c in info.numeric if c not in info.keys and len(said) == 1
+             and tuple(stem(w) for w in info.column_words.get(c, ())) == (said[0],)]
+    return found[0] if len(found) == 1 else None
+
+
 def own_amount(info: TableInfo) -> str | None:
     """The one amount column named after its table ('charge amount' of charges, 'payment amount' of
     payments): what the table's noun means as a quantity ("lab charges per year" adds the charges up).
     """
-    amounts = set(word_list("amount_words"))
+    amounts = set(word_list("amount_words")) - set(word_list("duration_words"))
     own = tuple(stem(w) for w in info.words)
     found = [c for c in info.numeric if c not in info.keys and len(info.column_words.get(c, ())) == len(own) + 1
              and tuple(stem(w) for w in info.column_words[c][:-1]) == own and info.column_words[c][-1] in amounts]

@@ -147,6 +147,8 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
             self._mode(j)
         elif "per_value" in kinds:
             self.r.per_value = True          # "AUTOMOBILE and FURNITURE, each separately": one row per value
+        elif "trend" in kinds:
+            self.r.trend = True              # "did it go up from 2024 to 2025": frame_rules.trend_over_years
         elif "agg" in kinds:
             self._aggregate(j)
         elif "top" in kinds and self._top(j):

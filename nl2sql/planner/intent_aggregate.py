@@ -38,8 +38,9 @@ class AggregateSteps(MeasureGuards):
         nxt = self.at(j + 1)
         if it is not None and it.kind == "concept" and j not in self.used and nxt is not None \
                 and {c.kind for c in it.concepts} == {"value"} and nxt.kind == "concept" \
-                and self.table(j + 1) is not None:
-            # "how many machinery customers": a value before the thing counted filters it
+                and (self.table(j + 1) is not None or _one(nxt, "filter") is not None):
+            # "how many machinery customers", "how many gold members": a value before the thing counted
+            # (rows of a table, or those a named filter keeps) filters it
             self.used.add(j)
             self._value(j)
             j += 1

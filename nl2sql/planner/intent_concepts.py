@@ -42,6 +42,8 @@ class ConceptSteps(ReaderBase):
         if f is not None and not compared:
             return self._filter_condition(j, f.name, f.table)
         m = _one(it, "metric")
+        if m is not None and self.neg_at is not None and (t := self.table(j, current=True)) == m.table:
+            m = None                     # "customers who never placed an order": the rows, not their count
         if m is not None and not compared:
             measure = Measure("metric", m.table, metric=m.name)
             if self.r.measures and self.r.measures[-1] == measure and (j - 1) in self.used:

@@ -35,6 +35,9 @@ class Ambiguous(Exception):
 class JoinGraph:
     edges: dict[str, tuple[Edge, ...]]
     usage: dict[frozenset[str], int]      # how many verified queries join these two tables
+    # foreign keys that have a sibling to the same table which the overlay names after that table (rnt.rtn_brn_id
+    # beside rnt.pu_brn_id, whose synonyms say "branch"): (child, parent, child columns), lower case
+    secondary: frozenset[tuple[str, str, tuple[str, ...]]] = frozenset()
     cache: dict[tuple[str, str, str | None], Path | None | Ambiguous] = field(
         default_factory=dict, compare=False, repr=False)   # paths found so far (the graph never changes)
 
@@ -65,10 +68,27 @@ class JoinGraph:
             if first is None or second is None:
                 return None
             return first + second
-        shortest = self._shortest(start, target)
+        try:
+            shortest = self._shortest(start, target)
+        except Ambiguous:
+            # equally short paths: the one the verified queries walk, if they walk exactly one
+            if not self.usage or (used := self._most_used(start, target, self._length(start, target))) is None:
+                raise
+            return used
         if shortest is None or not self.usage:
             return shortest
         return self._most_used(start, target, len(shortest)) or shortest
+
+    def _length(self, start: str, target: str) -> int:
+        hops = {start: 0}
+        frontier = deque([start])
+        while frontier:
+            node = frontier.popleft()
+            for edge in self.edges.get(node, ()):
+                if edge.dst not in hops:
+                    hops[edge.dst] = hops[node] + 1
+                    frontier.append(edge.dst)
+        return hops.get(target, 0)
 
     def _most_used(self, start: str, target: str, shortest: int) -> Path | None:
         """Where verified queries show how the data team joins (a customer's region rather than a
@@ -123,6 +143,11 @@ class JoinGraph:
         fewest_down = min(sum(not e.up for e in p) for p in best)
         best = [p for p in best if sum(not e.up for e in p) == fewest_down]
         distinct = {tuple((e.src, e.dst, e.src_cols, e.dst_cols) for e in p) for p in best}
+        if len(distinct) > 1 and self.secondary:
+            # a role the overlay names after the table it points at is that table's default role
+            primary = [p for p in best if not any(role_of(e) in self.secondary for e in p)]
+            if primary and len({tuple((e.src, e.dst, e.src_cols) for e in p) for p in primary}) == 1:
+                return primary[0]
         if len(distinct) > 1:
             owner = _owner_link(best)
             if owner is None:
@@ -151,12 +176,44 @@ def join_graph(model: SemanticModel) -> JoinGraph:
         down = Edge(dst, src, tuple(r.to_columns), tuple(r.from_columns), False)
         edges.setdefault(src, []).append(up)
         edges.setdefault(dst, []).append(down)
-    graph = JoinGraph({k: tuple(v) for k, v in edges.items()}, _verified_usage(model))
+    graph = JoinGraph({k: tuple(v) for k, v in edges.items()}, _verified_usage(model), _secondary_roles(model))
     try:
         _CACHE[model] = graph
     except TypeError:
         pass
     return graph
+
+
+def role_of(e: Edge) -> tuple[str, str, tuple[str, ...]]:
+    """The relationship an edge walks, as (child, parent, child columns), whichever way it is walked."""
+    return (e.src, e.dst, tuple(c.lower() for c in e.src_cols)) if e.up \
+        else (e.dst, e.src, tuple(c.lower() for c in e.dst_cols))
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(text))
+
+
+def _secondary_roles(model: SemanticModel) -> frozenset[tuple[str, str, tuple[str, ...]]]:
+    """Of several foreign keys from one table to another (a rental's pickup and return branch), the ones that
+    are not the default role, where exactly one sibling has a synonym that is the parent table's own name or
+    synonym ("branch" among pu_brn_id's synonyms): the data team said which one "the branch" of a row is."""
+    tables = {t.name.lower(): t for t in model.tables}
+    siblings: dict[tuple[str, str], set[tuple[str, ...]]] = {}
+    for r in model.relationships:
+        child, parent = r.from_table.lower(), r.to_table.lower()
+        if child != parent and child in tables and parent in tables:
+            siblings.setdefault((child, parent), set()).add(tuple(c.lower() for c in r.from_columns))
+    out: set[tuple[str, str, tuple[str, ...]]] = set()
+    for (child, parent), keys in siblings.items():
+        if len(keys) < 2:
+            continue
+        names = {_phrase(parent)} | {_phrase(s) for s in tables[parent].synonyms}
+        named = [k for k in keys if len(k) == 1 and (col := tables[child].column(k[0])) is not None
+                 and any(_phrase(s) in names for s in col.synonyms)]
+        if len(named) == 1:
+            out |= {(child, parent, k) for k in keys if k != named[0]}
+    return frozenset(out)
 
 
 def _owner_link(paths: list[Path]) -> Path | None:

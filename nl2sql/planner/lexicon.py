@@ -31,12 +31,10 @@ from nl2sql.planner.lexicon_names import (
     verb_phrasings,
 )
 from nl2sql.planner.counting import count_nouns, implied_defaults
+from nl2sql.planner.told_dates import told_dates
 from nl2sql.planner.verified_dates import verified_dates
 from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports them from here
-    Concept as Concept,
-    Lexicon as Lexicon,
-    _add,
-)
+    Concept as Concept, Lexicon as Lexicon, _add, prefer_named_dates)
 from nl2sql.planner.synonyms import add_synonyms
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import CUES, cue_index
@@ -91,6 +89,8 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
     lex.implied_defaults = implied_defaults(model.metrics, lambda ws, t: _names_table(lex, ws, t),
                                             (*model.filters,), model.dialect)
     _add_metrics_and_filters(lex, model)
+    prefer_named_dates(lex)
+    lex.told_dates = told_dates(model, lex)          # "ticket sales are dated by ticket_order.order_date"
     for key in (*lex.names, *lex.values):
         lex.max_len = max(lex.max_len, len(key))
         lex.words.update(key)

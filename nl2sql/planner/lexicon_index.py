@@ -8,6 +8,7 @@ from typing import Literal
 
 from catalog_semantics.model import Metric, NamedFilter
 from nl2sql.planner.lexicon_names import TableInfo
+from catalog_semantics.text import stem
 from nl2sql.planner.tokens import name_stem
 from nl2sql.planner.vocabulary import cue_index
 
@@ -43,6 +44,7 @@ class Lexicon:
     dated_values: dict[tuple[str, str], str] = field(default_factory=dict)  # (column, value) -> date (verified)
     # the rows a table's count means when a metric named as that count counts only some (counting.py)
     implied_defaults: dict[str, NamedFilter] = field(default_factory=dict)
+    told_dates: dict[str, tuple[str, str]] = field(default_factory=dict)  # table -> date, as instructions say
 
 
 def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], concept: Concept,
@@ -60,3 +62,12 @@ def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], c
                 found[i] = concept
             return
     found.append(concept)
+
+
+def prefer_named_dates(lex: Lexicon) -> None:
+    """A verb that names a date column ("opened" of opened_date) hints that date only, not every date whose
+    comment also uses it ("NULL while open" of closed_date)."""
+    for word, hinted in lex.date_hints.items():
+        named = {h for h in hinted if word in {stem(w) for w in lex.tables[h[0]].column_words.get(h[1], ())}}
+        if named and named != hinted:
+            lex.date_hints[word] = named

@@ -54,6 +54,7 @@ def comment_examples(comment: str | None) -> tuple[str, ...]:
 
 # "WX weather, ATC air traffic control" / "Cabin - F first, J business": a list of stored codes, each with its label
 _CODE_ITEM = re.compile(r"^\s*([A-Z0-9][A-Z0-9-]{0,4})\s+([A-Za-z][A-Za-z ]*?)\s*\.?\s*$")
+_CODE_PAREN = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,4})\s*\(\s*([A-Za-z][A-Za-z ]*?)\s*\)")   # "GLD (gold)"
 
 
 def code_list(comment: str | None, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -64,13 +65,15 @@ def code_list(comment: str | None, values: tuple[str, ...]) -> tuple[tuple[str, 
     (('CMP', 'completed'), ('CNX', 'cancelled'), ('DVT', 'diverted'))
     >>> code_list("Sales channel - WEB website, TA travel agent.", ("WEB", "TA"))
     (('WEB', 'website'), ('TA', 'travel agent'))
+    >>> code_list("Tier; NON = not a member, then BRZ (bronze), GLD (gold).", ("NON", "BRZ", "GLD"))
+    (('BRZ', 'bronze'), ('GLD', 'gold'))
     >>> code_list("Aircraft type code: E175, A320", ("E175", "A320"))
     ()
     """
     text = re.split(r"\s[-:]\s|:\s", comment or "", maxsplit=1)[-1]
     known = set(values)
     found = [(m.group(1), m.group(2)) for part in re.split(r"[,;]", text)
-             if (m := _CODE_ITEM.match(part)) and m.group(1) in known]
+             if (m := _CODE_ITEM.match(part) or _CODE_PAREN.search(part)) and m.group(1) in known]
     return tuple(found) if len(found) >= 2 else ()
 
 
@@ -101,10 +104,11 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
                     and c.name not in keys)
     own = _split_words(t.name, known)
     own = own[1:] if len(own) > 1 and own[0] in _TABLE_PREFIXES else own     # "Ref_Template_Types"
-    return TableInfo(t, key, own, pk, _labels(t, col_words, pk), dates, numeric, frozenset(keys), col_words)
+    return TableInfo(t, key, own, pk, _labels(t, col_words, pk, own), dates, numeric, frozenset(keys), col_words)
 
 
-def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]) -> tuple[str, ...]:
+def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...],
+            table_words: tuple[str, ...] = ()) -> tuple[str, ...]:
     exact = [c.name for c in t.columns if col_words[c.name] in (("name",), ("title",))]
     if len(exact) == 1:
         return tuple(exact)
@@ -118,7 +122,10 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
     if len(ending) == 1:
         return tuple(ending)
     # rstr_nm and city_nm in rstr: the name that starts with the table's own name names its rows
-    own = [c for c in ending if _abbreviates(tuple(stem(w) for w in col_words[c][:-1]), table_stems)]
+    # (the table's words as read, abbreviations expanded: cust -> customer, as its columns' words are)
+    spelled = tuple(stem(w) for w in table_words) or table_stems
+    own = [c for c in ending if _abbreviates(tuple(stem(w) for w in col_words[c][:-1]), table_stems)
+           or _abbreviates(tuple(stem(w) for w in col_words[c][:-1]), spelled)]
     if len(own) == 1:
         return tuple(own)
     firstlast = [c for c in ending if col_words[c][0] in ("first", "last", "given", "family")]

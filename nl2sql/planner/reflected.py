@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from functools import cache
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlglot
@@ -178,6 +178,12 @@ def _in_range(year: int, uses: Uses) -> bool:
     return any((s is None or s.year <= year + 1) and (e is None or year <= e.year) for s, e in uses.ranges)
 
 
+def _day_of_range(n: float, uses: Uses) -> bool:
+    """'between 1 March and 15 April': a day of the month that starts or ends a range applied."""
+    return n == int(n) and 1 <= n <= 31 and any(
+        (s is not None and s.day == n) or (e is not None and (e - timedelta(days=1)).day == n) for s, e in uses.ranges)
+
+
 def reflected(it: Item, uses: Uses, lex: Lexicon) -> bool:
     """Whether one matched item shows in the frame (items that are not matched phrases always do)."""
     if it.text.lower() in uses.texts:       # a condition says it came from these words
@@ -193,7 +199,7 @@ def reflected(it: Item, uses: Uses, lex: Lexicon) -> bool:
         is_year = n == int(n) and 1900 <= n <= 2100
         # a year compared as a number may be shifted by one ("after 2013": year >= 2014)
         near = {n - 1, n + 1} & uses.numbers
-        return n in uses.numbers or (is_year and (_in_range(int(n), uses) or bool(near)))
+        return n in uses.numbers or (is_year and (_in_range(int(n), uses) or bool(near))) or _day_of_range(n, uses)
     if it.kind == "date":
         return bool(uses.ranges)
     if it.kind == "cue" and it.has("month"):          # "in December" (any year) or "December 1996"

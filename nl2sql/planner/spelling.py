@@ -33,6 +33,8 @@ def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
         # one edit (two from ten letters): "conducted" must not become "conductor"
         limit = 1 if len(tok.word) < 10 else 2
         close = [w for w in known if w[0] == tok.word[0] and _near(tok, w, limit)]
+    if len(close) > 1 and len(inflected := [w for w in close if w in _inflections(tok.word)]) == 1:
+        close = inflected            # 'charge' beside a model's "tax charged" and the word "change"
     if len(close) > 1 and nxt is not None and nxt.kind == "word":
         close = [w for w in close if (stem(w), nxt.stem) in lex.names]
     if len(close) != 1:
@@ -41,6 +43,11 @@ def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
     if tok.word.startswith(tok.stem) and not _near_word(tok, word, 2):      # matched on the stem: keep the ending
         word += tok.word[len(tok.stem):]
     return replace(tok, word=word, stem=stem(word), fuzzy=True)
+
+
+def _inflections(word: str) -> set[str]:
+    """Stems of other forms of a word ("charg" of charged, for "charge")."""
+    return {stem(word + ending) for ending in ("d", "ed", "s", "es", "ing")}
 
 
 def _near(tok: Token, known: str, limit: int) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from nl2sql.planner.matching import Item
+from nl2sql.planner.timefilters_days import day_point, day_range
 from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.vocabulary import CueKind
 from nl2sql.planner.words import word_list
@@ -42,6 +43,8 @@ def _point(items: list[Item], i: int) -> tuple[date, date, int] | None:
         except ValueError:
             return None
         return d, d + timedelta(days=1), i + 1
+    if (day := day_point(items, i)) is not None:      # "June 1, 2024", "1 March 2025"
+        return day
     month = it.cue("month")
     quarter = it.cue("quarter")
     half = it.cue("half")
@@ -103,7 +106,8 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
             i += 1
         if i >= len(items):
             break
-        point = (_unanchored_range(items, i) if op in (None, "between") else None) or _point(items, i)
+        point = (_unanchored_range(items, i) or day_range(items, i) if op in (None, "between") else None) \
+            or _point(items, i)
         if point is None or _compared_number(items, i):
             i = start_i + 1
             continue

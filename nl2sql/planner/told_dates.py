@@ -1,0 +1,91 @@
+"""How the overlay's instructions say rows are dated: "Ticket sales (tickets sold, ticket revenue) and orders are
+dated by the order date ticket_order.order_date", "Rentals (rnt) are dated by the pickup date pu_dt".
+
+Data teams write this in prose (docs/overlay.md tells them instructions reach the LLM), often for a table that
+cannot say it with ``default_date`` because the date lives on another table (a ticket dated by its order). Each
+clause with a "dated by" phrase (vocabulary ``dated_by``) is read: the tables and metrics its subject names, and
+the one date column its object names (qualified ``table.column``, or a column name only one table has). A table
+given two different dates by two clauses keeps neither. Pure: the model and the lexicon's names in, a map out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from catalog_semantics.model import SemanticModel
+from catalog_semantics.text import stem, words
+from nl2sql.planner.lexicon_index import Lexicon
+from nl2sql.planner.tokens import name_stem
+from nl2sql.planner.words import phrases
+
+_CLAUSES = re.compile(r";|\.(?=\s|$)")          # a sentence's period, not the dot of table.column
+_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")
+_OBJECT_END = re.compile(r",|\(|\bunless\b|\bexcept\b|\bbut\b|\bonly\b|\bwhen\b", re.IGNORECASE)
+
+
+def told_dates(model: SemanticModel, lex: Lexicon) -> dict[str, tuple[str, str]]:
+    """Table (lower case) -> (table, date column) as the instructions date its rows."""
+    dates = {(t, c) for t, info in lex.tables.items() for c in info.dates}
+    told: dict[str, set[tuple[str, str]]] = {}
+    for text in model.instructions:
+        for clause in _CLAUSES.split(text):
+            found = _clause(clause, dates, lex)
+            if found is not None:
+                for table in found[0]:
+                    told.setdefault(table, set()).add(found[1])
+    return {t: next(iter(d)) for t, d in told.items() if len(d) == 1}
+
+
+def _clause(clause: str, dates: set[tuple[str, str]], lex: Lexicon) -> tuple[set[str], tuple[str, str]] | None:
+    lowered = clause.lower()
+    for phrase in sorted(phrases("dated_by"), key=len, reverse=True):
+        match = _find(lowered, phrase)
+        if match is None:
+            continue
+        subject, rest = clause[:match[0]], clause[match[1]:]
+        cut = _OBJECT_END.search(rest)
+        tables = _tables_named(subject, lex)
+        date = _date_named(rest[:cut.start()] if cut else rest, dates, tables)
+        return (tables, date) if date is not None and tables else None
+    return None
+
+
+def _find(text: str, phrase: tuple[str, ...]) -> tuple[int, int] | None:
+    """Where the words of ``phrase`` (stems) follow one another in ``text``: (start, end) characters."""
+    spans = [(m.start(), m.end(), stem(m.group().lower())) for m in re.finditer(r"[a-z]+", text)]
+    for i in range(len(spans) - len(phrase) + 1):
+        if tuple(s for _, _, s in spans[i:i + len(phrase)]) == phrase:
+            return spans[i][0], spans[i + len(phrase) - 1][1]
+    return None
+
+
+def _date_named(text: str, dates: set[tuple[str, str]], subject: set[str]) -> tuple[str, str] | None:
+    """The first token that is a date column: ``table.column``, or a column name only one table has (or only one
+    of the tables the subject names: "rentals (rnt) ... pu_dt" beside a booking's pu_dt)."""
+    for token in _TOKEN.findall(text):
+        if "." in token:
+            table, column = token.lower().split(".", 1)
+            hits = {d for d in dates if d[0] == table and d[1].lower() == column}
+        else:
+            hits = {d for d in dates if d[1].lower() == token.lower()}
+            hits = {d for d in hits if d[0] in subject} if len(hits) > 1 else hits
+        if len(hits) == 1:
+            return next(iter(hits))
+    return None
+
+
+def _tables_named(subject: str, lex: Lexicon) -> set[str]:
+    """Tables whose names, synonyms or metrics' names the subject says ("ticket sales", "rentals (rnt)")."""
+    ws = [name_stem(w) for w in words(subject)]
+    out: set[str] = set()
+    i = 0
+    while i < len(ws):             # longest phrase first: "rental revenue" is a metric, not rentals
+        for n in range(min(4, len(ws) - i), 0, -1):
+            found = lex.names.get(tuple(ws[i:i + n]), ())
+            if found:
+                out |= {c.table for c in found if c.kind in ("table", "metric") and c.strength >= 2}
+                i += n
+                break
+        else:
+            i += 1
+    return out
