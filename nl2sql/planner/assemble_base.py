@@ -43,6 +43,10 @@ class AssemblerBase:
 
     def _labels(self, table: str, via: str | None = None) -> tuple[ColRef, ...]:
         info = self.lex.tables[table]
+        if info.label_doubt:
+            names = " or ".join(" ".join(info.column_words.get(c, (c,))) for c in info.label_doubt)
+            raise NotUnderstood(f"I could not tell which name to show for each {' '.join(info.words)}: {names}.",
+                                (" ".join(info.words),))
         return tuple(ColRef(table, c, via) for c in info.labels)
 
     def _entity_dim(self, table: str, via: str | None = None) -> Dim:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from catalog_semantics.model import Column, SemanticModel, Table
+from catalog_semantics.model import Column, NamedFilter, SemanticModel, Table
 from catalog_semantics.text import stem, words
 from nl2sql.planner.tokens import singular
 from nl2sql.planner.words import word_list, word_map
@@ -14,6 +14,7 @@ from nl2sql.planner.words import word_list, word_map
 NUMERIC_TYPES = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "MONEY")
 _DATE = ("DATE", "TIME")
 COMMENT_STOP = frozenset(word_list("comment_stop"))
+_EVERYDAY = frozenset(word_list("everyday_names"))
 # "... e.g. GERMANY or UNITED STATES." / "e.g. 'forest green lace blush navy'": examples of stored values
 _EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as)\s*(.+?)(?:\)|\.(?:\s|$)|;|$)", re.IGNORECASE)
 
@@ -29,6 +30,9 @@ class TableInfo:
     numeric: tuple[str, ...]
     keys: frozenset[str]                      # primary and foreign key columns (counted, never summed)
     column_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # several name columns and no rule picks one (COMMON_NM, SCI_NM): the key stands in as the label, but
+    # showing a code for "which species" would be a guess; these are the names a reader could have meant
+    label_doubt: tuple[str, ...] = ()
 
 
 def comment_examples(comment: str | None) -> tuple[str, ...]:
@@ -95,8 +99,11 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     dates = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in _DATE))
     numeric = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in NUMERIC_TYPES)
                     and c.name not in keys)
-    return TableInfo(t, key, _split_words(t.name, known), pk, _labels(t, col_words, pk), dates, numeric,
-                     frozenset(keys), col_words)
+    labels = _labels(t, col_words, pk)
+    names = _name_columns(t, col_words)
+    doubt = tuple(names) if labels == pk and len(names) > 1 else ()
+    return TableInfo(t, key, _split_words(t.name, known), pk, labels, dates, numeric, frozenset(keys), col_words,
+                     doubt)
 
 
 def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]) -> tuple[str, ...]:
@@ -109,17 +116,25 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
             and not any(k in c.type.upper() for k in NUMERIC_TYPES) and c.name not in pk]
     if len(same) == 1:
         return tuple(same)
-    ending = [c.name for c in t.columns if col_words[c.name][-1:] in (("name",), ("title",))]
+    ending = _name_columns(t, col_words)
     if len(ending) == 1:
         return tuple(ending)
     # rstr_nm and city_nm in rstr: the name that starts with the table's own name names its rows
     own = [c for c in ending if _abbreviates(tuple(stem(w) for w in col_words[c][:-1]), table_stems)]
     if len(own) == 1:
         return tuple(own)
+    # "common name" beside "scientific name": the everyday name (vocabulary everyday_names) names the rows
+    everyday = [c for c in ending if len(col_words[c]) == 2 and col_words[c][0] in _EVERYDAY]
+    if len(everyday) == 1:
+        return tuple(everyday)
     firstlast = [c for c in ending if col_words[c][0] in ("first", "last", "given", "family")]
     if len(firstlast) == 2:
         return tuple(firstlast)
     return pk
+
+
+def _name_columns(t: Table, col_words: dict[str, tuple[str, ...]]) -> list[str]:
+    return [c.name for c in t.columns if col_words[c.name][-1:] in (("name",), ("title",))]
 
 
 def _abbreviates(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
@@ -231,3 +246,38 @@ def coded_key(info: TableInfo, c: Column) -> bool:
     read as values of the key (a foreign key's copies of them are not, or every code would name two columns)."""
     return info.pk == (c.name,) and _is_texty(c) and bool(c.sample_values) and all(
         any(ch.isalpha() for ch in v) and any(ch.isdigit() for ch in v) for v in c.sample_values)
+
+
+def flag_filters(model: SemanticModel) -> list[NamedFilter]:
+    """A BOOLEAN column named as a state ('is_active', 'has_discount') is a condition its rows meet:
+    'active users' is ``users.is_active``, like a named filter of the model (which wins on a name clash)."""
+    named = {f.name for f in model.filters}
+    out: list[NamedFilter] = []
+    for t in model.tables:
+        for c in t.columns:
+            parts = words(c.name)
+            if c.type.upper() not in ("BOOLEAN", "BOOL"):
+                continue
+            if len(parts) >= 2 and parts[0] in word_list("flag_prefixes"):
+                state = " ".join(parts[1:])
+            elif len(parts) == 1 and parts[0].endswith("ed"):
+                state = parts[0]        # a participle names the state too: 'completed' enrolments
+            else:
+                continue
+            name = f"{state} {' '.join(words(t.name))}"
+            if name not in named:
+                out.append(NamedFilter(name=name, sql=f"{t.name}.{c.name}", table=t.name,
+                                       synonyms=(state, *c.synonyms)))
+    return out
+
+
+def values_head(info: TableInfo) -> str | None:
+    """'Pine Flat Campground', 'Juniper Campground': a last word every name of the rows ends with is the noun
+    for the rows (CMPGRND's campgrounds), not a word to search the names for."""
+    label = info.table.column(info.labels[0]) if len(info.labels) == 1 and info.labels[0] not in info.pk else None
+    values = label.sample_values if label is not None else ()
+    heads = {singular(ws[-1]) for v in values if (ws := words(v))}
+    if len(values) < 3 or len(heads) != 1:
+        return None
+    head = next(iter(heads))
+    return head if len(head) >= 4 and not head.isdigit() and all(len(words(v)) > 1 for v in values) else None
