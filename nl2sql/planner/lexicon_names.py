@@ -15,6 +15,7 @@ NUMERIC_TYPES = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "
 _DATE = ("DATE", "TIME")
 COMMENT_STOP = frozenset(word_list("comment_stop"))
 _EVERYDAY = frozenset(word_list("everyday_names"))
+_ISO_FORMATS = tuple(word_list("iso_date_formats"))
 # "... e.g. GERMANY or UNITED STATES." / "e.g. 'forest green lace blush navy'": examples of stored values
 _EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as)\s*(.+?)(?:\)|\.(?:\s|$)|;|$)", re.IGNORECASE)
 
@@ -96,7 +97,7 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     pk = tuple(t.primary_key) or tuple(c.name for c in t.columns if c.is_primary_key)
     keys = frozenset(pk) | {c.name for c in t.columns if (key, c.name.lower()) in fk_cols}
     keys |= {c.name for c in t.columns if col_words[c.name] and col_words[c.name][-1] in ("id", "key")}
-    dates = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in _DATE))
+    dates = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in _DATE) or iso_text_date(c))
     numeric = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in NUMERIC_TYPES)
                     and c.name not in keys)
     labels = _labels(t, col_words, pk)
@@ -104,6 +105,12 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     doubt = tuple(names) if labels == pk and len(names) > 1 else ()
     return TableInfo(t, key, _split_words(t.name, known), pk, labels, dates, numeric, frozenset(keys), col_words,
                      doubt)
+
+
+def iso_text_date(c: Column) -> bool:
+    """A date stored as text in ISO order ('YYYY-MM-DD', as its description says): it compares and groups as a
+    date (read through a CAST where the dialect needs one); other orders (MM/DD/YYYY) do not, so they are not."""
+    return _is_texty(c) and any(f in (c.comment or "") for f in _ISO_FORMATS)
 
 
 def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]) -> tuple[str, ...]:
