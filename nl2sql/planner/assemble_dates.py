@@ -14,11 +14,7 @@ from nl2sql.planner.clarify import Ambiguity
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Ambiguous
 from nl2sql.planner.lexicon import Lexicon
-from nl2sql.planner.spec import (
-    ColRef,
-    Condition,
-    Dim,
-)
+from nl2sql.planner.spec import ColRef, Condition, Dim
 from nl2sql.planner.dates_learnt import learnt_date
 from nl2sql.planner.words import phrases, vocabulary
 
@@ -38,9 +34,12 @@ class DatedAssembler(AssemblerBase):
             raise NotUnderstood("The question names more than one period; ask about one at a time.",
                                 tuple(p.text for p in self.r.periods))
         for p in self.r.periods:
-            col = self._date_column(base)
+            named = self._year_named_before(p.span)
+            col = self._date_column(base) if named is None else None
             if col is None:
-                year_col = self._year_column(base)
+                year_col = named or self._year_column(base)
+                if year_col is not None and self._dated_before(base, year_col.table):
+                    year_col = None      # "trips in 2019": the trips' own dates, not the year their vessel was built
                 cmp = _year_comparison(p.start, p.end)
                 if year_col is None or cmp is None:
                     raise Ambiguity("I could not tell which date the period applies to.", (p.text,), phrase=p.text,
@@ -61,6 +60,16 @@ class DatedAssembler(AssemblerBase):
             if len(cols) == 1:
                 return ColRef(t, cols[0])
         return None
+
+    def _year_named_before(self, span: tuple[int, ...]) -> ColRef | None:
+        """'built year before 2000': a number column named as a year right before the period is what it compares."""
+        return next((ref for ref, pos in self.r.projections if span and pos == min(span) - 1 and ref.column in
+                     (info := self.lex.tables[ref.table]).numeric and info.column_words[ref.column][-1:] == ("year",)),
+                    None)
+
+    def _dated_before(self, base: str, table: str) -> bool:
+        ranked = self._by_distance(base)    # a table nearer the rows than ``table`` (theirs too) has dates
+        return any(self.lex.tables[t].dates for t in ranked[:ranked.index(table)] if t != table)
 
     def _by_distance(self, base: str) -> list[str]:
         ranked = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from catalog_semantics.model import Column, NamedFilter, SemanticModel, Table
 from catalog_semantics.text import stem, words
+from nl2sql.planner.text_numbers import read_as_number
 from nl2sql.planner.tokens import singular
 from nl2sql.planner.words import word_list, word_map
 
@@ -94,6 +95,7 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     key = t.name.lower()
     prefix = _shared_prefix(t)
     col_words = {c.name: _split_words(c.name[len(prefix):] if prefix else c.name, known) for c in t.columns}
+    t = read_as_number(t, col_words)          # "Digits stored as text": a number, read through a CAST
     pk = tuple(t.primary_key) or tuple(c.name for c in t.columns if c.is_primary_key)
     keys = frozenset(pk) | {c.name for c in t.columns if (key, c.name.lower()) in fk_cols}
     keys |= {c.name for c in t.columns if col_words[c.name] and col_words[c.name][-1] in ("id", "key")}
