@@ -22,6 +22,8 @@ CREATE TABLE cmpgrnd (cg_id INTEGER PRIMARY KEY, unit_cd VARCHAR REFERENCES unit
                       sites INTEGER);
 CREATE TABLE spp (spp_cd VARCHAR PRIMARY KEY, common_nm VARCHAR, sci_nm VARCHAR);
 CREATE TABLE gauge (gauge_cd VARCHAR PRIMARY KEY, short_nm VARCHAR, legal_nm VARCHAR);
+CREATE TABLE dealer (dealer_id INTEGER PRIMARY KEY, dba_nm VARCHAR, aka_nm VARCHAR);
+COMMENT ON COLUMN dealer.aka_nm IS 'Also-known-as name: the name on the sign, if different; often blank.';
 CREATE TABLE catch (catch_id INTEGER PRIMARY KEY, spp_cd VARCHAR REFERENCES spp (spp_cd),
                     gauge_cd VARCHAR REFERENCES gauge (gauge_cd), unit_cd VARCHAR REFERENCES unit (unit_cd),
                     yr INTEGER, lbs DOUBLE);
@@ -31,6 +33,7 @@ INSERT INTO unit VALUES ('GRPK', 'Granite Peaks National Park', 'NP', 'WY'),
 INSERT INTO cmpgrnd VALUES (1, 'GRPK', 'Pine Flat Campground', 40), (2, 'GRPK', 'Bear Creek Campground', 12),
     (3, 'CAPE', 'Ocean View Campground', 30), (4, 'GULF', 'Sandy Point Campground', 25);
 INSERT INTO spp VALUES ('711', 'CRAB, JONAH', 'Cancer borealis'), ('727', 'LOBSTER, AMERICAN', 'Homarus americanus');
+INSERT INTO dealer VALUES (1, 'Harbor Fish Co', ''), (2, 'Dock Traders', 'Dockside');
 INSERT INTO gauge VALUES ('G1', 'North', 'North Station Gauge'), ('G2', 'South', 'South Station Gauge');
 INSERT INTO catch VALUES (1, '711', 'G1', 'CAPE', 2021, 100), (2, '727', 'G2', 'GULF', 2021, 50),
     (3, '727', 'G1', 'CAPE', 2022, 70), (4, '711', 'G2', 'GRPK', 2022, 10);
@@ -65,6 +68,12 @@ def test_without_a_possessive_a_code_label_filters_only(parks: tuple[duckdb.Duck
 def test_the_everyday_name_of_several_names_shows_a_row(parks: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     # common name beside scientific name: it showed the species code (the key) for want of one name
     assert _rows(parks, "Which spps had catches in 2022?") == [("CRAB, JONAH",), ("LOBSTER, AMERICAN",)]
+
+
+def test_a_name_its_description_makes_optional_is_no_label(
+        parks: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    # doing-business-as name beside an also-known-as name "if different; often blank": it declined
+    assert _rows(parks, "List the dealers") == [("Dock Traders",), ("Harbor Fish Co",)]
 
 
 def test_several_names_and_none_everyday_decline(parks: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:

@@ -68,8 +68,8 @@ class DatedAssembler(AssemblerBase):
                     None)
 
     def _dated_before(self, base: str, table: str) -> bool:
-        ranked = self._by_distance(base)    # a table nearer the rows than ``table`` (theirs too) has dates
-        return any(self.lex.tables[t].dates for t in ranked[:ranked.index(table)] if t != table)
+        ranked = self._by_distance(base)    # ``table`` is a parent, and one nearer the rows (theirs too) has dates
+        return self.up(base, table) and any(self.lex.tables[t].dates for t in ranked[:ranked.index(table)] if t != table)
 
     def _by_distance(self, base: str) -> list[str]:
         ranked = []

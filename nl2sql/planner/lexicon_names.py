@@ -17,6 +17,7 @@ _DATE = ("DATE", "TIME")
 COMMENT_STOP = frozenset(word_list("comment_stop"))
 _EVERYDAY = frozenset(word_list("everyday_names"))
 _ISO_FORMATS = tuple(word_list("iso_date_formats"))
+_SECONDARY = tuple(word_list("secondary_names"))
 # "... e.g. GERMANY or UNITED STATES." / "e.g. 'forest green lace blush navy'": examples of stored values
 _EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as)\s*(.+?)(?:\)|\.(?:\s|$)|;|$)", re.IGNORECASE)
 
@@ -134,8 +135,10 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
         return tuple(own)
     # "common name" beside "scientific name": the everyday name (vocabulary everyday_names) names the rows
     everyday = [c for c in ending if len(col_words[c]) == 2 and col_words[c][0] in _EVERYDAY]
-    if len(everyday) == 1:
-        return tuple(everyday)
+    # "the name on the sign, if different; often blank": a name the description makes optional names no row
+    kept = [c for c in ending if not any(m in ((col := t.column(c)) and col.comment or "").lower() for m in _SECONDARY)]
+    if len(everyday) == 1 or len(kept) == 1 < len(ending):
+        return tuple(everyday if len(everyday) == 1 else kept)
     firstlast = [c for c in ending if col_words[c][0] in ("first", "last", "given", "family")]
     if len(firstlast) == 2:
         return tuple(firstlast)
