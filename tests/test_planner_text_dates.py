@@ -97,3 +97,15 @@ def test_a_year_named_before_a_period_is_never_another_tables_date(
     # it listed the distinct built years of vessels with a trip landed before 2000
     c = plan("List vessels with blt yr before 2000", model)
     assert c.sql is None or "land_dt" not in c.sql, c.sql
+
+
+def test_a_text_number_is_shown_as_stored(fishery: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    # compared and added up as a number, shown as the publisher wrote it (a gold lists the stored text)
+    assert _rows(fishery, "List the vessels and their loa ft") == [("CAPT JO", "9.5"), ("SEA WOLF", "45.5")]
+
+
+def _rows(fishery: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> list[tuple[object, ...]]:
+    con, model = fishery
+    c = plan(question, model)
+    assert c.sql, (question, c.abstain_reason)
+    return sorted(con.execute(c.sql).fetchall(), key=str)

@@ -16,6 +16,7 @@ _DECLARED = tuple(word_list("text_numbers", "declared"))
 _NOT_PLAIN = tuple(word_list("text_numbers", "not_plain"))
 _NAME_WORDS = frozenset(word_list("key_words")) | frozenset(word_list("text_numbers", "name_words"))
 _YEAR_WORDS = frozenset(word_list("text_numbers", "year_words"))
+TEXT_NUMBER = "text_number"        # the tag of a column read as a number here (shown as stored, as its publisher wrote it)
 _NUMERIC = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "MONEY", "DATE", "TIME", "BOOL")
 
 
@@ -32,7 +33,7 @@ def _retyped(c: Column, names: tuple[str, ...]) -> Column:
             or _NAME_WORDS & set(names) or not all(_plain(v) for v in c.sample_values):
         return c
     number = "INTEGER" if _YEAR_WORDS & set(names) else "REAL"
-    return replace(c, type=number, stored_type=c.type)
+    return replace(c, type=number, stored_type=c.type, tags=(*c.tags, TEXT_NUMBER))
 
 
 def _plain(value: str) -> bool:
