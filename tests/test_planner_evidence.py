@@ -1,6 +1,7 @@
 """BIRD's external knowledge appended as "Hint: ..." (nl2sql/planner/evidence.py): a phrase that refers to a condition
 is a named filter, a phrase that refers to a column a synonym of it; a clause of any other shape declines the
-question. And a column named beside the one value a condition holds it to is no grouping. A small library of
+question. A period on rows with several dates never falls to the one date of a parent they are not part
+of (a loan's patron). And a column named beside the one value a condition holds it to is no grouping. A small library of
 this test's own.
 """
 
@@ -20,11 +21,12 @@ from tests.planner_cases import assert_declined
 SCHEMA = """
 CREATE TABLE branch (branch_id INTEGER PRIMARY KEY, branch_nm VARCHAR, district VARCHAR);
 CREATE TABLE patron (patron_id INTEGER PRIMARY KEY, card_type VARCHAR, birth_yr INTEGER,
-                     home_branch INTEGER REFERENCES branch (branch_id));
+                     home_branch INTEGER REFERENCES branch (branch_id), reg_dt DATE);
 CREATE TABLE loan (loan_id INTEGER PRIMARY KEY, patron_id INTEGER REFERENCES patron (patron_id),
                    due_dt DATE, return_dt DATE, renewals INTEGER);
 INSERT INTO branch VALUES (1, 'Eastside Branch', 'D1'), (2, 'Westgate Branch', 'D2');
-INSERT INTO patron VALUES (1, 'J', 2012, 1), (2, 'A', 1980, 2), (3, 'J', 2011, 2), (4, 'S', 1950, 2);
+INSERT INTO patron VALUES (1, 'J', 2012, 1, DATE '2022-05-01'), (2, 'A', 1980, 2, DATE '2019-01-01'),
+    (3, 'J', 2011, 2, DATE '2020-01-01'), (4, 'S', 1950, 2, DATE '2021-01-01');
 INSERT INTO loan VALUES (1, 1, DATE '2022-01-10', DATE '2022-01-12', 0), (2, 2, DATE '2022-02-10', NULL, 2),
     (3, 3, DATE '2022-03-10', DATE '2022-03-01', 1), (4, 4, DATE '2022-04-10', DATE '2022-04-20', 3);
 """
@@ -85,3 +87,11 @@ def test_a_column_named_beside_its_one_value_is_no_grouping(
     c = plan("How many patrons have the home branch Westgate Branch?", model)
     assert c.sql and "GROUP BY" not in c.sql, c.sql
     assert con.execute(c.sql).fetchall() == [(3,)]
+
+
+def test_a_period_on_rows_with_several_dates_is_not_a_parents_date(
+        library: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    _con, model = library
+    # due or return date: it was the date the loan's patron registered
+    c = plan("How many loans were made in 2022?", model)
+    assert c.sql is None or "reg_dt" not in c.sql, c.sql

@@ -61,27 +61,6 @@ class DatedAssembler(AssemblerBase):
                 return ColRef(t, cols[0])
         return None
 
-    def _year_named_before(self, span: tuple[int, ...]) -> ColRef | None:
-        """'built year before 2000': a number column named as a year right before the period is what it compares."""
-        return next((ref for ref, pos in self.r.projections if span and pos == min(span) - 1 and ref.column in
-                     (info := self.lex.tables[ref.table]).numeric and info.column_words[ref.column][-1:] == ("year",)),
-                    None)
-
-    def _dated_before(self, base: str, table: str) -> bool:
-        ranked = self._by_distance(base)    # ``table`` is a parent, and one nearer the rows (theirs too) has dates
-        return self.up(base, table) and any(self.lex.tables[t].dates for t in ranked[:ranked.index(table)] if t != table)
-
-    def _by_distance(self, base: str) -> list[str]:
-        ranked = []
-        for t in self.lex.tables:
-            try:
-                p = self.graph.path(base, t)
-            except Ambiguous:
-                continue
-            if p is not None:
-                ranked.append((sum(not e.up for e in p), len(p), t))
-        return [t for _, _, t in sorted(ranked)]
-
     def _date_column(self, base: str) -> ColRef | None:
         r = self.r
         if r.date_cols:
@@ -113,16 +92,20 @@ class DatedAssembler(AssemblerBase):
             if self.lex.tables[t].dates:
                 p = self.path(base, t) or ()
                 levels.setdefault((sum(not e.up for e in p), len(p)), []).append(t)
+        passed: str | None = None            # the nearer table with several dates, passed over
         for key in sorted(levels):
             tables = levels[key]
             if len(tables) == 1 and len(self.lex.tables[tables[0]].dates) == 1:
                 t = tables[0]
+                if passed is not None and not self._header(passed, t):
+                    return None      # "loans in 2022": one of the loan's dates, not the date its patron registered
                 note = f"dates by {self._col_words(ColRef(t, self.lex.tables[t].dates[0]))}"
                 if key != (0, 0) and note not in self.notes:
                     self.notes.append(note)
                 return ColRef(t, self.lex.tables[t].dates[0])
             if len(tables) > 1:
                 return None
+            passed = tables[0]
         return None
 
     def _metric_words(self) -> frozenset[str]:
