@@ -22,7 +22,7 @@ CREATE TABLE cmpgrnd (cg_id INTEGER PRIMARY KEY, unit_cd VARCHAR REFERENCES unit
                       sites INTEGER);
 CREATE TABLE spp (spp_cd VARCHAR PRIMARY KEY, common_nm VARCHAR, sci_nm VARCHAR);
 CREATE TABLE gauge (gauge_cd VARCHAR PRIMARY KEY, short_nm VARCHAR, legal_nm VARCHAR);
-CREATE TABLE dealer (dealer_id INTEGER PRIMARY KEY, dba_nm VARCHAR, aka_nm VARCHAR);
+CREATE TABLE dealer (dealer_id INTEGER PRIMARY KEY, dba_nm VARCHAR, aka_nm VARCHAR, city VARCHAR);
 COMMENT ON COLUMN dealer.aka_nm IS 'Also-known-as name: the name on the sign, if different; often blank.';
 CREATE TABLE catch (catch_id INTEGER PRIMARY KEY, spp_cd VARCHAR REFERENCES spp (spp_cd),
                     gauge_cd VARCHAR REFERENCES gauge (gauge_cd), unit_cd VARCHAR REFERENCES unit (unit_cd),
@@ -33,7 +33,8 @@ INSERT INTO unit VALUES ('GRPK', 'Granite Peaks National Park', 'NP', 'WY'),
 INSERT INTO cmpgrnd VALUES (1, 'GRPK', 'Pine Flat Campground', 40), (2, 'GRPK', 'Bear Creek Campground', 12),
     (3, 'CAPE', 'Ocean View Campground', 30), (4, 'GULF', 'Sandy Point Campground', 25);
 INSERT INTO spp VALUES ('711', 'CRAB, JONAH', 'Cancer borealis'), ('727', 'LOBSTER, AMERICAN', 'Homarus americanus');
-INSERT INTO dealer VALUES (1, 'Harbor Fish Co', ''), (2, 'Dock Traders', 'Dockside');
+INSERT INTO dealer VALUES (1, 'Harbor Fish Co', '', 'BOSTON'), (2, 'Dock Traders', 'Dockside', 'Boston'),
+    (3, 'Cape Fish', '', 'SALEM');
 INSERT INTO gauge VALUES ('G1', 'North', 'North Station Gauge'), ('G2', 'South', 'South Station Gauge');
 INSERT INTO catch VALUES (1, '711', 'G1', 'CAPE', 2021, 100), (2, '727', 'G2', 'GULF', 2021, 50),
     (3, '727', 'G1', 'CAPE', 2022, 70), (4, '711', 'G2', 'GRPK', 2022, 10);
@@ -73,7 +74,7 @@ def test_the_everyday_name_of_several_names_shows_a_row(parks: tuple[duckdb.Duck
 def test_a_name_its_description_makes_optional_is_no_label(
         parks: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     # doing-business-as name beside an also-known-as name "if different; often blank": it declined
-    assert _rows(parks, "List the dealers") == [("Dock Traders",), ("Harbor Fish Co",)]
+    assert _rows(parks, "List the dealers") == [("Cape Fish",), ("Dock Traders",), ("Harbor Fish Co",)]
 
 
 def test_several_names_and_none_everyday_decline(parks: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
@@ -100,3 +101,11 @@ def test_highest_total_of_rows_with_an_amount_declines(parks: tuple[duckdb.DuckD
     assert_declined(plan("Which year had the highest total catches?", model), "total catches", "total")
     assert_answered(con, plan("Which year had the most catches?", model), "most catches", ["COUNT(*)"], [])
 
+
+
+@pytest.mark.parametrize("question", ["How many dealers are there in each city?", "How many dealers are in SALEM?"])
+def test_a_column_spelled_several_ways_is_no_grouping(
+        parks: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> None:
+    _con, model = parks
+    # 'BOSTON' and 'Boston' (typed by hand): one group or two, and is SALEM all of Salem? Not the engine's to decide
+    assert_declined(plan(question, model), question, "city")
