@@ -83,11 +83,13 @@ def _split(ref: str, model: SemanticModel) -> tuple[str, str] | None:
 
 
 def _resolve(model: SemanticModel, table: str | None, column: str) -> tuple[str, str] | None:
-    """The one table holding the column (the named one, when the hint names it)."""
+    """The one table holding the column (the named one, when the hint names it; else the one it is the key of)."""
     table, column = _bare(table) if table else None, _bare(column)
-    found = [(t.name, c.name) for t in model.tables if table is None or t.name.lower() == table.lower()
+    found = [(t, c.name) for t in model.tables if table is None or t.name.lower() == table.lower()
              for c in t.columns if c.name.lower() == column.lower()]
-    return found[0] if len(found) == 1 else None
+    if len(found) > 1:         # "patron_id = 42": the table it keys, not those that refer to it
+        found = [(t, c) for t, c in found if c in t.primary_key or (col := t.column(c)) and col.is_primary_key]
+    return (found[0][0].name, found[0][1]) if len(found) == 1 else None
 
 
 def _bare(name: str) -> str:
