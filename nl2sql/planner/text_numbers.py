@@ -32,7 +32,7 @@ def _retyped(c: Column, names: tuple[str, ...]) -> Column:
             or not any(d in comment for d in _DECLARED) or any(n in comment for n in _NOT_PLAIN) \
             or _NAME_WORDS & set(names) or not all(_plain(v) for v in c.sample_values):
         return c
-    number = "INTEGER" if _YEAR_WORDS & set(names) else "REAL"
+    number = "INTEGER" if _YEAR_WORDS & set(names) else "DOUBLE"     # PostgreSQL's REAL would round the sums
     return replace(c, type=number, stored_type=c.type, tags=(*c.tags, TEXT_NUMBER))
 
 
