@@ -44,6 +44,9 @@ def library() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
     ("How many loans were returned late? Hint: returned late refers to return_dt > due_dt", [(2,)]),
     ("How many open loans are there? Hint: open loans refers to return_dt IS NULL", [(1,)]),
     ("How many loans were renewed at least twice? Hint: renewed at least twice refers to renewals >= 2", [(2,)]),
+    ("How many grown-up cardholders are there? Hint: grown-up cardholders refers to card_type IN ('A', 'S')", [(2,)]),
+    ("How many loans were renewed once or twice? Hint: renewed once or twice refers to renewals BETWEEN 1 AND 2",
+     [(2,)]),
     # a column named beside the value its branch is held to: the count alone (it was grouped by the branch)
     ("How many patrons born after 2010 got their card at the Westgate Branch? Hint: born after 2010 refers to "
      "birth_yr > 2010; got their card at refers to home_branch; Westgate Branch refers to branch_nm = "
@@ -67,6 +70,10 @@ def test_a_hint_is_read_as_filters_and_synonyms(
     ("How many loans are there? Hint: a loan is one checkout", "a loan is one checkout"),
     ("How many loans were made at the home branch? Hint: at the home branch refers to loan.patron_id = "
      "patron.home_branch", "at the home branch refers to loan.patron_id = patron.home_branch"),
+    # a list after "=", one value after "IN", two conditions
+    ("How many patrons? Hint: patrons refers to card_type = ('A', 'S')", "patrons refers to card_type = ('a', 's')"),
+    ("How many loans? Hint: loans refers to renewals = 1 AND due_dt IS NULL",
+     "loans refers to renewals = 1 and due_dt is null"),
     # a column no table has
     ("How many loans are late? Hint: late refers to late_flag = 1", "late refers to late_flag = 1"),
     ("How many loans? Hint: loans refers to renewal", "loans refers to renewal"),

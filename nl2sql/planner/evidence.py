@@ -19,8 +19,11 @@ _LINK = re.compile(r"^(?P<phrase>.+?)\s+(?:" + "|".join(re.escape(w) for w in wo
 _NAME = r"(?:`[^`]+`|\"[^\"]+\"|[A-Za-z_][A-Za-z0-9_]*)"
 _COLUMN = re.compile(rf"^(?:(?P<table>{_NAME})\.)?(?P<column>{_NAME})$")
 _LITERAL = r"(?:'(?:[^']|'')*'|-?\d+(?:\.\d+)?)"
-_CONDITION = re.compile(rf"^(?P<left>(?:{_NAME}\.)?{_NAME})\s*(?P<op><>|!=|>=|<=|=|>|<|NOT\s+LIKE|LIKE)\s*"
-                        rf"(?P<right>{_LITERAL}|(?:{_NAME}\.)?{_NAME})$", re.IGNORECASE)
+# a value, a list of values ("IN ('A', 'B')"), two bounds ("BETWEEN 1 AND 5")
+_VALUES = rf"{_LITERAL}|\(\s*{_LITERAL}(?:\s*,\s*{_LITERAL})*\s*\)|{_LITERAL}\s+AND\s+{_LITERAL}"
+_CONDITION = re.compile(rf"^(?P<left>(?:{_NAME}\.)?{_NAME})\s*(?P<op><>|!=|>=|<=|=|>|<|NOT\s+LIKE|LIKE|NOT\s+IN|IN|"
+                        rf"BETWEEN)\s*(?P<right>{_VALUES}|(?:{_NAME}\.)?{_NAME})$", re.IGNORECASE)
+_SHAPES = {"IN": r"\(.*\)", "NOT IN": r"\(.*\)", "BETWEEN": rf"{_LITERAL}\s+AND\s+{_LITERAL}"}
 _NULL = re.compile(rf"^(?P<left>(?:{_NAME}\.)?{_NAME})\s+IS\s+(?P<op>NOT\s+)?NULL$", re.IGNORECASE)
 
 
@@ -66,12 +69,17 @@ def _clause(phrase: str, meaning: str, model: SemanticModel) -> NamedFilter | tu
     if left is None:
         return None
     right = cond.groupdict().get("right")
-    if right is not None and not re.fullmatch(_LITERAL, right):
+    op = re.sub(r"\s+", " ", cond.group("op") or "").upper()
+    if right is not None and op in _SHAPES:
+        if not re.fullmatch(_SHAPES[op], right, re.IGNORECASE):
+            return None                  # one value after "IN", one bound after "BETWEEN"
+    elif right is not None and not re.fullmatch(_LITERAL, right):
+        if re.fullmatch(_VALUES, right, re.IGNORECASE):
+            return None                  # a list or two bounds after a comparison
         other = _split(right, model)
         if other is None or other[0] != left[0]:
             return None                  # a comparison across two tables is a join, not a filter of one
         right = f"{_quote(other[0])}.{_quote(other[1])}"
-    op = re.sub(r"\s+", " ", cond.group("op") or "").upper()
     rest = f"IS {op}NULL" if right is None else f"{op} {right}"
     return NamedFilter(name=phrase.lower(), sql=f"{_quote(left[0])}.{_quote(left[1])} {rest}", table=left[0],
                        description=f"{phrase} (the question's hint)")
