@@ -25,6 +25,7 @@ from nl2sql.planner.checks import check_question, check_relative_period, no_sile
 from nl2sql.planner.clarify import Ambiguity, check_polar, choices_for
 from nl2sql.planner.compile import Compiler
 from nl2sql.planner.compile_setops import by_key, with_set
+from nl2sql.planner.evidence import with_evidence
 from nl2sql.planner.defaults import default_note, with_default_filter
 from nl2sql.planner.doubts import run_doubts
 from nl2sql.planner.describe import business_name, describe
@@ -152,8 +153,17 @@ def plan(question: str, model: SemanticModel, *, dialect: str | None = None,
     names and the label of a "which X"; ``"helpful"`` also shows what a ranking is ranked by and what a
     list is filtered or sorted on (docs/offline_engine.md, "Columns shown").
     """
+    hinted = with_evidence(question, model)      # BIRD's "Hint: ...": named filters and synonyms, or declined
+    if hinted.unusable:
+        return unusable_hint(hinted.unusable, model)
+    question, model = hinted.question, hinted.model
     return answer_spec(lambda: plan_spec(question, model), model, dialect=dialect, columns=columns,
                        question=question)
+
+
+def unusable_hint(clause: str, model: SemanticModel) -> Candidate:
+    return Candidate("offline", None, abstain_reason=f"I could not use this part of the hint: “{clause}”. "
+                     f"{rephrase_hint(model)}", unknown_words=(clause,))
 
 
 def clarify(question: str, model: SemanticModel, error: Ambiguity, dialect: str | None,

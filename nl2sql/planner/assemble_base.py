@@ -42,8 +42,38 @@ class AssemblerBase:
     def _subject(self) -> str | None:
         return r.entities[0][0] if (r := self.r).entities else None
 
+    # ---- dates: which table dates the rows (assemble_dates.py) ----------------------------------------
+    def _header(self, base: str, table: str) -> bool:
+        p = self.path(base, table) or ()    # the rows are parts of one ``table`` row: an order's lines
+        return len(p) == 1 and p[0].up and set(p[0].src_cols) <= set(self.lex.tables[base].pk)
+
+    def _year_named_before(self, span: tuple[int, ...]) -> ColRef | None:
+        """'built year before 2000': a number column named as a year right before the period is what it compares."""
+        return next((ref for ref, pos in self.r.projections if span and pos == min(span) - 1 and ref.column in
+                     (info := self.lex.tables[ref.table]).numeric and info.column_words[ref.column][-1:] == ("year",)),
+                    None)
+
+    def _dated_before(self, base: str, table: str) -> bool:
+        ranked = self._by_distance(base)    # ``table`` is a parent, and one nearer the rows (theirs too) has dates
+        return self.up(base, table) and any(self.lex.tables[t].dates for t in ranked[:ranked.index(table)] if t != table)
+
+    def _by_distance(self, base: str) -> list[str]:
+        ranked = []
+        for t in self.lex.tables:
+            try:
+                p = self.graph.path(base, t)
+            except Ambiguous:
+                continue
+            if p is not None:
+                ranked.append((sum(not e.up for e in p), len(p), t))
+        return [t for _, _, t in sorted(ranked)]
+
     def _labels(self, table: str, via: str | None = None) -> tuple[ColRef, ...]:
         info = self.lex.tables[table]
+        if info.label_doubt:
+            names = " or ".join(" ".join(info.column_words.get(c, (c,))) for c in info.label_doubt)
+            raise NotUnderstood(f"I could not tell which name to show for each {' '.join(info.words)}: {names}.",
+                                (" ".join(info.words),))
         return tuple(ColRef(table, c, via) for c in info.labels)
 
     def _entity_dim(self, table: str, via: str | None = None) -> Dim:

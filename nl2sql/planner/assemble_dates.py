@@ -15,11 +15,7 @@ from nl2sql.planner.clarify import Ambiguity
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Ambiguous
 from nl2sql.planner.lexicon import Lexicon
-from nl2sql.planner.spec import (
-    ColRef,
-    Condition,
-    Dim,
-)
+from nl2sql.planner.spec import ColRef, Condition, Dim
 from nl2sql.planner.dates_learnt import learnt_date
 from nl2sql.planner.words import phrases, vocabulary
 
@@ -39,9 +35,12 @@ class DatedAssembler(AssemblerBase):
             raise NotUnderstood("The question names more than one period; ask about one at a time.",
                                 tuple(p.text for p in self.r.periods))
         for p in self.r.periods:
-            col = self._date_column(base)
+            named = self._year_named_before(p.span)
+            col = self._date_column(base) if named is None else None
             if col is None:
-                year_col = self._year_column(base)
+                year_col = named or self._year_column(base)
+                if year_col is not None and self._dated_before(base, year_col.table):
+                    year_col = None      # "trips in 2019": the trips' own dates, not the year their vessel was built
                 cmp = _year_comparison(p.start, p.end)
                 if year_col is None or cmp is None:
                     raise Ambiguity("I could not tell which date the period applies to.", (p.text,), phrase=p.text,
@@ -67,17 +66,6 @@ class DatedAssembler(AssemblerBase):
             if len(cols) == 1:
                 return ColRef(t, cols[0])
         return None
-
-    def _by_distance(self, base: str) -> list[str]:
-        ranked = []
-        for t in self.lex.tables:
-            try:
-                p = self.graph.path(base, t)
-            except Ambiguous:
-                continue
-            if p is not None:
-                ranked.append((sum(not e.up for e in p), len(p), t))
-        return [t for _, _, t in sorted(ranked)]
 
     def _date_column(self, base: str) -> ColRef | None:
         r = self.r
@@ -117,12 +105,17 @@ class DatedAssembler(AssemblerBase):
             if self.lex.tables[t].dates:
                 p = self.path(base, t) or ()
                 levels.setdefault((sum(not e.up for e in p), len(p)), []).append(t)
+        passed: str | None = None            # the nearer table with several dates, passed over
         for key in sorted(levels):
             tables = levels[key]
             if len(tables) == 1 and len(self.lex.tables[tables[0]].dates) == 1:
-                return self._noted(base, ColRef(tables[0], self.lex.tables[tables[0]].dates[0]))
+                t = tables[0]
+                if passed is not None and not self._header(passed, t):
+                    return None      # "loans in 2022": one of the loan's dates, not the date its patron registered
+                return self._noted(base, ColRef(t, self.lex.tables[t].dates[0]))
             if len(tables) > 1:
                 return None
+            passed = tables[0]
         return None
 
     def _noted(self, base: str, col: ColRef) -> ColRef:

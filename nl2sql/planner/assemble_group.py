@@ -8,6 +8,8 @@ from catalog_semantics.text import stem
 from nl2sql.planner.assemble_tables import TablesAssembler
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.reading import Target
+from nl2sql.planner.filter_values import filter_value
+from nl2sql.planner.lexicon_index import Concept
 from nl2sql.planner.spec import (
     ColRef,
     Dim,
@@ -67,7 +69,9 @@ class GroupingAssembler(TablesAssembler):
             if ref.column in info.numeric and not (r.limit or r.extremes):
                 raise NotUnderstood("I could not tell what to do with a number column.",
                                     (self._col_words(ref),))
-            dims.append(self._resolve_dim(Dim(ref)))
+            dim = self._resolve_dim(Dim(ref))
+            if not self._pinned(dim.col):
+                dims.append(dim)
         dims = self._named_columns_replace_labels(dims) + self._grain_dims(base)
         seen: list[ColRef] = []
         unique = []
@@ -78,6 +82,15 @@ class GroupingAssembler(TablesAssembler):
             unique.append(d)
         self._check_groupings(base, measures, unique)
         return unique
+
+    def _pinned(self, col: ColRef) -> bool:
+        """'patrons with home branch Westgate Branch': a column named beside the one value a condition holds it
+        to is that condition said in full, not a grouping (one group, shown beside the count)."""
+        pinned: set[tuple[str, str | None]] = {(c.col.table, c.col.column) for c in self.r.conditions
+                  if c.kind == "in" and not c.negated and c.col is not None and len(c.values) == 1}
+        pinned |= {(v.table, v.column) for c in self.r.conditions if c.kind == "filter" and not c.negated
+                   and (v := filter_value(Concept("filter", c.table, name=c.filter_name), self.lex)) is not None}
+        return (col.table, col.column) in pinned
 
     def _subject_groupings(self, base: str, measures: list[Measure], dims: list[Dim]) -> list[Dim]:
         """The tables the question names become groupings when it ranks or filters their members."""

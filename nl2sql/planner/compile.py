@@ -10,9 +10,10 @@ from sqlglot import exp
 
 from nl2sql.planner.defaults import default_filter
 from nl2sql.planner.describe import business_name
-from nl2sql.planner.compile_base import _CMP, _name
+from nl2sql.planner.compile_base import _CMP, _name, _needs_quotes
 from nl2sql.planner.compile_exists import ExistsCompiler
-from nl2sql.planner.spec import Having, Order, column_of
+from nl2sql.planner.spec import ColRef, Having, Order, column_of
+from nl2sql.planner.text_numbers import TEXT_NUMBER
 
 
 class Compiler(ExistsCompiler):
@@ -27,7 +28,8 @@ class Compiler(ExistsCompiler):
         measure_exprs = [self.measure(m) for m in s.measures]
         measure_names = self._measures_shown(measure_exprs, select)
         for p in s.projections + (s.helpers if self.helpful else ()):
-            shown = self.column(p)
+            shown = self.column(p) if not self._as_stored(p) else exp.column(p.column, table=self.alias_for(
+                p.table, p.via), quoted=_needs_quotes(p.column))
             select.append(shown if isinstance(shown, exp.Column) else exp.alias_(shown, p.column, quoted=False))
         query = exp.select(*select)
         if s.distinct or (self.joined_down and not s.measures):
@@ -48,6 +50,11 @@ class Compiler(ExistsCompiler):
         for table, on in self.joins:
             query = query.join(table, on=on)
         return query
+
+    def _as_stored(self, ref: ColRef) -> bool:
+        """A number the engine found stored as text is shown as stored ('85.5'): only comparing or adding needs it cast."""
+        col = self.lex.tables[ref.table].table.column(ref.column) if ref.table in self.lex.tables else None
+        return col is not None and TEXT_NUMBER in col.tags
 
     def _where_all(self) -> list[exp.Expr]:
         """The WHERE conditions: the spec's own, EXISTS for child tables, the base table's default rows."""

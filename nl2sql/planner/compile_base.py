@@ -10,6 +10,7 @@ from sqlglot import exp
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Edge, JoinGraph, Path
 from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.lexicon_names import iso_text_date
 from nl2sql.planner.spec import ColRef, Condition, QuerySpec
 
 # The joins that reach a table, one (src, dst, src_cols) per step: the key of the table's alias
@@ -79,6 +80,8 @@ class CompilerBase:
         declared = self.lex.tables[ref.table].table.column(ref.column) if ref.table in self.lex.tables else None
         if declared is not None and declared.stored_type is not None:
             return exp.Cast(this=col, to=exp.DataType.build(declared.type, dialect=self.dialect))
+        if declared is not None and self.dialect != "sqlite" and iso_text_date(declared):
+            return exp.Cast(this=col, to=exp.DataType.build("DATE"))    # SQLite compares ISO text as dates
         return col
 
     # ---- expressions ----------------------------------------------------------------------------

@@ -204,11 +204,25 @@ def filter_nouns(f: Frame, lex: Lexicon) -> tuple[tuple[str, int, bool], ...]:
     """'cancelled flights', 'retired aircraft': the one named filter said ending with a noun naming its own table,
     as the rows' entity (plural as the noun is)."""
     filters = [c for c in f.conditions if c.kind == "filter"]
+    if not filters and (value := _plural_value(f, lex)):
+        return ((value, 0, True),)
     if len(filters) != 1 or not filters[0].text.split():
         return ()
     last = stem(filters[0].text.lower().split()[-1])
     named = any(c.kind == "table" and c.table == filters[0].table for c in lex.names.get((last,), ()))
     return ((filters[0].table, 0, _plural(filters[0].text)),) if named else ()
+
+
+def _plural_value(f: Frame, lex: Lexicon) -> str | None:
+    """'the national seashores and their states': one category value said in the plural names rows of its
+    own table (the kind of unit a code column holds), when every column asked is that table's own."""
+    values = [c for c in f.conditions if c.kind == "in" and c.col is not None and not c.negated]
+    if len(values) != 1 or len(f.conditions) != 1 or not _plural(values[0].text) or not f.projections:
+        return None
+    col, info = values[0].col, lex.tables[values[0].table]
+    if col is None or col.via or col.column in info.labels or col.column in info.keys:
+        return None
+    return col.table if all(p.table == col.table and p.via is None for p, _ in f.projections) else None
 
 
 # In order: each rule sees what the ones before it settled (docs/offline_engine.md, "Frame").

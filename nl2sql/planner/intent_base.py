@@ -63,6 +63,15 @@ class ReaderBase:
         c = _one(it, "table")
         return c.table if c else None
 
+    def _named_before(self, j: int) -> bool:
+        return any(it.kind == "concept" and any(c.kind in ("table", "column") for c in it.concepts)
+                   for it in self.seq[:j])
+
+    def _singular_verb_after(self, j: int) -> bool:
+        """'Which of the countries has the most ...' asks for one country."""
+        end = self.seq[j].end
+        return any(t in ("has", "is", "was", "does") for t in self._raw_words[end:end + 3])
+
     def info(self, table: str) -> TableInfo:
         return self.lex.tables[table]
 

@@ -25,7 +25,7 @@ class ConceptSteps(ReaderBase):
             if all(c.column != self._prev_column(j) for c in it.concepts) and self._code_after_column(j):
                 return                   # "template type code CV": the value of the column just named
             return self._value(j)
-        if self._event_verb(j):
+        if self._event_verb(j) or self._subject_event(j):
             return
         nxt = self.at(j + 1)
         compared = nxt is not None and (j + 1) not in self.used and (
@@ -84,8 +84,17 @@ class ConceptSteps(ReaderBase):
         self.r.date_hints.append((col.table, col.column))
         return True
 
-    def _column_context(self, j: int) -> bool:
-        return False
+    def _subject_event(self, j: int) -> bool:
+        """'trips landed in Gloucester': a verb right after the rows it is said of, naming one of their dates
+        ("landed": LAND_DT), is their event, not the rows of a table the verb also names (LANDING)."""
+        words = self.seq[j].text.lower().split()
+        subject = self.table(j - 1, current=True)
+        dates = {col for t, col in self.lex.date_names.get(_stem(words[-1]), set()) if t == subject}
+        if len(words) != 1 or not words[0].endswith("ed") or len(dates) != 1 \
+                or not any(c.kind == "table" and c.table != subject for c in self.seq[j].concepts):
+            return False
+        self.r.date_hints.append((subject or "", dates.pop()))
+        return True
 
     def _filter_condition(self, j: int, name: str, table: str) -> None:
         """A named filter ("fulfilled orders"), negated when a negation precedes it; listed beside other values
@@ -167,15 +176,6 @@ class ConceptSteps(ReaderBase):
             return self._named_before(j) and any(same_root(word, w) for w in table_words)
         # "teach" / teacher, "conduct" / conductor: the verb of a table named for who does it
         return any(w in (stem + "er", stem + "or", stem + "ers", stem + "ors") for w in table_words)
-
-    def _named_before(self, j: int) -> bool:
-        return any(it.kind == "concept" and any(c.kind in ("table", "column") for c in it.concepts)
-                   for it in self.seq[:j])
-
-    def _singular_verb_after(self, j: int) -> bool:
-        """'Which of the countries has the most ...' asks for one country."""
-        end = self.seq[j].end
-        return any(t in ("has", "is", "was", "does") for t in self._raw_words[end:end + 3])
 
     def _named_tables(self, j: int) -> set[str]:
         """The tables the question's other phrases name (tables, columns, metrics, filters)."""

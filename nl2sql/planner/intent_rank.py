@@ -37,6 +37,8 @@ class RankingSteps(AggregateSteps):
             target = self._target(k + 1, fn)
             if target is None:
                 raise NotUnderstood("I could not tell what to rank by.", (self.seq[j].text,))
+            if target[0] == "table":
+                self._check_rows_total(k, k + 1, [fn], target[1])    # "the highest total emissions"
             m = self._measure(fn, False, target, it.text)
             self.r.measures.append(Measure(m.kind, m.table, m.fn, m.col, m.metric, m.share_of, hidden=True))
             self.r.extremes.append((desc, ("measure", len(self.r.measures) - 1), j))

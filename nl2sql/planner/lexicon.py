@@ -14,7 +14,7 @@ import weakref
 import sqlglot
 from sqlglot import exp
 
-from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel
+from catalog_semantics.model import Column, Metric, SemanticModel
 from catalog_semantics.text import plain_words, stem, words
 from nl2sql.planner.lexicon_names import (
     COMMENT_STOP,
@@ -25,11 +25,11 @@ from nl2sql.planner.lexicon_names import (
     _known_words,
     _table_info,
     code_list,
-    coded_key,
     comment_examples,
     short_names,
     verb_phrasings,
 )
+from nl2sql.planner.lexicon_implied import coded_key, flag_filters, values_head
 from nl2sql.planner.counting import count_nouns, implied_defaults
 from nl2sql.planner.told_dates import told_dates
 from nl2sql.planner.verified_dates import verified_dates
@@ -121,6 +121,13 @@ def _add_table(lex: Lexicon, info: TableInfo, table_words: frozenset[str]) -> No
             _add(lex.names, phrase, Concept("table", info.key, strength=1))
     for c in t.columns:
         _add_column(lex, info, c, table_words)
+    if (head := values_head(info)) is not None:
+        _add(lex.names, (head,), Concept("table", info.key, strength=1))
+        kept = [c for c in lex.values.get((head,), []) if not (c.kind == "valueword" and c.table == info.key)]
+        if kept:
+            lex.values[(head,)] = kept
+        else:
+            lex.values.pop((head,), None)
     if len(info.pk) == 1:            # "the ids of the students": the key of the table named next
         pk = Concept("column", info.key, info.pk[0], strength=1)
         for word in ("id", "ids", "identifier"):
@@ -141,7 +148,7 @@ def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
                 _add(lex.names, variant, concept)
             for variant in verb_phrasings(tuple(words(phrase))):     # "how much rent did we collect"
                 _add(lex.names, variant, concept)
-    for f in (*model.filters, *_flag_filters(model)):
+    for f in (*model.filters, *flag_filters(model)):
         lex.filters.setdefault(f.name, f)
         concept = Concept("filter", f.table.lower(), name=f.name)
         for phrase in (f.name, *f.synonyms):
@@ -191,29 +198,6 @@ def counting_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     if not nouns:
         return ()
     return tuple(v for v in ((*lead, *nouns) for lead in _COUNT_AS) if v != phrase)
-
-
-def _flag_filters(model: SemanticModel) -> list[NamedFilter]:
-    """A BOOLEAN column named as a state ('is_active', 'has_discount') is a condition its rows meet:
-    'active users' is ``users.is_active``, like a named filter of the model (which wins on a name clash)."""
-    named = {f.name for f in model.filters}
-    out: list[NamedFilter] = []
-    for t in model.tables:
-        for c in t.columns:
-            parts = words(c.name)
-            if c.type.upper() not in ("BOOLEAN", "BOOL"):
-                continue
-            if len(parts) >= 2 and parts[0] in word_list("flag_prefixes"):
-                state = " ".join(parts[1:])
-            elif len(parts) == 1 and parts[0].endswith("ed"):
-                state = parts[0]        # a participle names the state too: 'completed' enrolments
-            else:
-                continue
-            name = f"{state} {' '.join(words(t.name))}"
-            if name not in named:
-                out.append(NamedFilter(name=name, sql=f"{t.name}.{c.name}", table=t.name,
-                                       synonyms=(state, *c.synonyms)))
-    return out
 
 
 def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset[str] = frozenset()) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from catalog_semantics.model import Column, SemanticModel, Table
 from catalog_semantics.text import stem, words
+from nl2sql.planner.text_numbers import read_as_number
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.words import word_list, word_map
 
@@ -18,6 +19,9 @@ _UNITS = frozenset(word_list("measure_units"))
 _TABLE_PREFIXES = frozenset(word_list("table_prefixes"))
 _ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))   # words every table has a column for
 COMMENT_STOP = frozenset(word_list("comment_stop"))
+_EVERYDAY = frozenset(word_list("everyday_names"))
+_ISO_FORMATS = tuple(word_list("iso_date_formats"))
+_SECONDARY = tuple(word_list("secondary_names"))
 # "... e.g. GERMANY or UNITED STATES." / "e.g. 'forest green lace blush navy'": examples of stored values
 _EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as)\s*(.+?)(?:\)|\.(?:\s|$)|;|$)", re.IGNORECASE)
 
@@ -33,6 +37,9 @@ class TableInfo:
     numeric: tuple[str, ...]
     keys: frozenset[str]                      # primary and foreign key columns (counted, never summed)
     column_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # several name columns and no rule picks one (COMMON_NM, SCI_NM): the key stands in as the label, but
+    # showing a code for "which species" would be a guess; these are the names a reader could have meant
+    label_doubt: tuple[str, ...] = ()
 
 
 def comment_examples(comment: str | None) -> tuple[str, ...]:
@@ -96,15 +103,25 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     key = t.name.lower()
     prefix = _shared_prefix(t)
     col_words = {c.name: _split_words(c.name[len(prefix):] if prefix else c.name, known) for c in t.columns}
+    t = read_as_number(t, col_words)          # "Digits stored as text": a number, read through a CAST
     pk = tuple(t.primary_key) or tuple(c.name for c in t.columns if c.is_primary_key)
     keys = frozenset(pk) | {c.name for c in t.columns if (key, c.name.lower()) in fk_cols}
     keys |= {c.name for c in t.columns if col_words[c.name] and col_words[c.name][-1] in ("id", "key")}
-    dates = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in _DATE))
+    dates = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in _DATE) or iso_text_date(c))
     numeric = tuple(c.name for c in t.columns if any(k in c.type.upper() for k in NUMERIC_TYPES)
                     and c.name not in keys)
     own = _split_words(t.name, known)
     own = own[1:] if len(own) > 1 and own[0] in _TABLE_PREFIXES else own     # "Ref_Template_Types"
-    return TableInfo(t, key, own, pk, _labels(t, col_words, pk, own), dates, numeric, frozenset(keys), col_words)
+    labels = _labels(t, col_words, pk, own)
+    names = _name_columns(t, col_words)
+    doubt = tuple(names) if labels == pk and len(names) > 1 else ()
+    return TableInfo(t, key, own, pk, labels, dates, numeric, frozenset(keys), col_words, doubt)
+
+
+def iso_text_date(c: Column) -> bool:
+    """A date stored as text in ISO order ('YYYY-MM-DD', as its description says): it compares and groups as a
+    date (read through a CAST where the dialect needs one); other orders (MM/DD/YYYY) do not, so they are not."""
+    return _is_texty(c) and any(f in (c.comment or "") for f in _ISO_FORMATS)
 
 
 def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...],
@@ -118,7 +135,7 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
             and not any(k in c.type.upper() for k in NUMERIC_TYPES) and c.name not in pk]
     if len(same) == 1:
         return tuple(same)
-    ending = [c.name for c in t.columns if col_words[c.name][-1:] in (("name",), ("title",))]
+    ending = _name_columns(t, col_words)
     if len(ending) == 1:
         return tuple(ending)
     # rstr_nm and city_nm in rstr: the name that starts with the table's own name names its rows
@@ -128,10 +145,20 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
            or _abbreviates(tuple(stem(w) for w in col_words[c][:-1]), spelled)]
     if len(own) == 1:
         return tuple(own)
+    # "common name" beside "scientific name": the everyday name (vocabulary everyday_names) names the rows
+    everyday = [c for c in ending if len(col_words[c]) == 2 and col_words[c][0] in _EVERYDAY]
+    # "the name on the sign, if different; often blank": a name the description makes optional names no row
+    kept = [c for c in ending if not any(m in ((col := t.column(c)) and col.comment or "").lower() for m in _SECONDARY)]
+    if len(everyday) == 1 or len(kept) == 1 < len(ending):
+        return tuple(everyday if len(everyday) == 1 else kept)
     firstlast = [c for c in ending if col_words[c][0] in ("first", "last", "given", "family")]
     if len(firstlast) == 2:
         return tuple(firstlast)
     return pk
+
+
+def _name_columns(t: Table, col_words: dict[str, tuple[str, ...]]) -> list[str]:
+    return [c.name for c in t.columns if col_words[c.name][-1:] in (("name",), ("title",))]
 
 
 def _abbreviates(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
@@ -264,12 +291,3 @@ def short_names(info: TableInfo, column: str) -> tuple[tuple[str, ...], ...]:
     if len(base) > 2 and base[-2] == "of" and name_stem(base[-1]) in own and base[0] not in _ATTRIBUTE_HEADS:
         out.append(base[:-2])                # "cost" of the treatments' cost_of_treatment (not "date" alone)
     return tuple(out)
-
-
-def coded_key(info: TableInfo, c: Column) -> bool:
-    """A table's own text key whose values are codes people type ("HSG-220", "NL01"; "PPT", "BK": letters and
-    digits, or a few capitals), read as values of the key (a foreign key's copies of them are not, or every code
-    would name two columns)."""
-    return info.pk == (c.name,) and _is_texty(c) and bool(c.sample_values) and (all(
-        any(ch.isalpha() for ch in v) and any(ch.isdigit() for ch in v) for v in c.sample_values)
-        or all(v.isalpha() and v.isupper() and len(v) <= 4 for v in c.sample_values))

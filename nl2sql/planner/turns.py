@@ -19,11 +19,12 @@ from typing import Literal
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.question import QuestionWords
 from nl2sql.answer import Candidate
-from nl2sql.planner import answer_spec, checked_sql, plan_spec
+from nl2sql.planner import answer_spec, checked_sql, plan_spec, unusable_hint
 from nl2sql.planner.checks import check_question, check_relative_period
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
 from nl2sql.planner.defaults import edited_default
 from nl2sql.planner.edit_items import _stems
+from nl2sql.planner.evidence import with_evidence
 from nl2sql.planner.conversation_rows import drop_filter, drop_named_filter
 from nl2sql.planner.filter_values import idiom_opener
 from nl2sql.planner.followup import (
@@ -58,6 +59,11 @@ def plan_turn(question: str | QuestionWords, model: SemanticModel, history: Turn
     """Answer a question (or its words, as linking read them) that may lean on the previous turns (``history``
     as (question, sql) pairs; a None or empty SQL marks a turn that was not answered)."""
     words = question_words(question)
+    hinted = with_evidence(words.text, model)    # BIRD's "Hint: ...": named filters and synonyms, or declined
+    if hinted.unusable:
+        return unusable_hint(hinted.unusable, model)
+    if hinted.question != words.text:
+        words, model = question_words(hinted.question), hinted.model
     question = words.text
     pending = unanswered_last(history)
     answered = [(q, sql) for q, sql in history if sql]      # unanswered turns have no frame to recover
