@@ -8,6 +8,7 @@ from nl2sql.planner.assemble_shares import ShareAssembler
 from nl2sql.planner.frame_rules import filter_nouns
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.lexicon_names import text_code
+from nl2sql.planner.list_links import without_links
 from nl2sql.planner.setops import values_none_has
 from nl2sql.planner.spec import (
     ColRef,
@@ -113,7 +114,8 @@ class ListingAssembler(ShareAssembler):
         distinct = r.distinct or subject is None
         self._check_list(base, subject, projections, bool(orders or limit))
         conditions = self._conditions(base)
-        projections = self._without_links(list(dict.fromkeys(projections)))   # a column named twice is shown once
+        # a column named twice is shown once
+        projections = without_links(self.lex, self.graph, self.r.as_named, list(dict.fromkeys(projections)))
         info = self.lex.tables[base]
         helpers += [ref for ref in self.moved if ref not in projections]   # what a moved filter compares
         helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
@@ -127,16 +129,6 @@ class ListingAssembler(ShareAssembler):
                 raise NotUnderstood("Values that no related row has cannot be sorted or cut yet.", ())
             return values_none_has(spec, negated)
         return spec
-
-    def _without_links(self, projections: list[ColRef]) -> list[ColRef]:
-        """'the branch where the patron got their card' (home_branch): a reference named beside what it refers to
-        is the way there, not a column to show (its key said as such, "the branch id", stays)."""
-        def link(p: ColRef) -> bool:
-            info = self.lex.tables[p.table]
-            targets = {e.dst for e in self.graph.edges.get(p.table, ()) if e.up and e.src_cols == (p.column,)}
-            return p.column in info.keys and p.column not in info.pk and p not in self.r.as_named \
-                and any(q.table in targets for q in projections if q != p)
-        return [p for p in projections if not link(p)]
 
     def _each_listed(self) -> None:
         """'each teacher's name': in a list, 'each' only names what is listed; a second table named after

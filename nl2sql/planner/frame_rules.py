@@ -16,18 +16,16 @@ from dataclasses import replace
 
 from catalog_semantics.text import stem
 from nl2sql.planner.frame import Extreme, Frame, column_targets
+from nl2sql.planner.frame_amounts import rows_or_own_amount
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.reading import _plural
-from nl2sql.planner.spec import ColRef, Condition, Measure
+from nl2sql.planner.spec import Condition, Measure
 from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import word_list
 
 FrameRule = Callable[[Frame, Lexicon], Frame]
 
-# words that ask for a count of rows, never an amount ("number of charges", "how many payments")
-_COUNT_WORDS = frozenset(stem(w) for w in word_list("count_words"))
 # the kinds of plain conditions a share is of ("share of orders that are urgent")
 _PLAIN = ("in", "filter", "contains", "compare")
 
@@ -149,7 +147,7 @@ def rows_per_group(f: Frame, lex: Lexicon) -> Frame:
     table = f.entities[0][0] if f.entities else next((c.table for c in f.conditions if c.kind == "filter"), None)
     if table is None or any(not d.col.column and (d.col.table == table or len(f.entities) > 1) for d in f.dims):
         return f                         # a table grouping needs one other thing counted
-    measure, note = _rows_or_own_amount(f, lex.tables[table], table)
+    measure, note = rows_or_own_amount(f, lex.tables[table], table)
     return replace(f, measures=f.measures + (measure,), entities=tuple(e for e in f.entities if e[0] != table),
                    notes=f.notes + note)
 
@@ -254,39 +252,6 @@ def _extremes_as_values(f: Frame) -> Frame:
     measures = tuple(Measure("agg", obj.table, "max" if desc else "min", col=obj)
                      for desc, obj, _pos in column_targets(f.extremes))
     return replace(f, extremes=(), measures=measures)
-
-
-def _rows_or_own_amount(f: Frame, info: TableInfo, table: str) -> tuple[Measure, tuple[str, ...]]:
-    """Rows counted per group, unless the table's noun is also its one amount's name and no word asks for
-    a count: "charges per year" means the charge amount (said in the notes), "number of charges" a count
-    (that reading has its count measure before this)."""
-    col = own_amount(info) or _filter_amount(f, info, table)
-    if col is None or any(w in _COUNT_WORDS for w in f.words):
-        return Measure("rows", table, "count"), ()
-    words = " ".join(info.column_words[col])
-    return (Measure("agg", table, "sum", col=ColRef(table, col)),
-            (f"{table} read as the total {words}; ask for the number of {table} to count them",))
-
-
-def _filter_amount(f: Frame, info: TableInfo, table: str) -> str | None:
-    """'sick days by department': a named filter said with the noun of its table's one amount column (days) asks
-    for that amount of the rows it keeps, not how many rows."""
-    said = [stem(c.text.split()[-1].lower()) for c in f.conditions if c.kind == "filter" and c.table == table
-            and c.text.split()]
-    found = [c for c in info.numeric if c not in info.keys and len(said) == 1
-             and tuple(stem(w) for w in info.column_words.get(c, ())) == (said[0],)]
-    return found[0] if len(found) == 1 else None
-
-
-def own_amount(info: TableInfo) -> str | None:
-    """The one amount column named after its table ('charge amount' of charges, 'payment amount' of
-    payments): what the table's noun means as a quantity ("lab charges per year" adds the charges up).
-    """
-    amounts = set(word_list("amount_words")) - set(word_list("duration_words"))
-    own = tuple(stem(w) for w in info.words)
-    found = [c for c in info.numeric if c not in info.keys and len(info.column_words.get(c, ())) == len(own) + 1
-             and tuple(stem(w) for w in info.column_words[c][:-1]) == own and info.column_words[c][-1] in amounts]
-    return found[0] if len(found) == 1 else None
 
 
 def _sums_column(sql: str, column: str, dialect: str) -> bool:

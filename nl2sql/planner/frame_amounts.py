@@ -1,0 +1,46 @@
+"""What a table's rows mean as a quantity when a frame rule counts them per group: the rows, or the table's own
+amount ("charges per year" adds up the charge amount), or the amount a named filter's noun says ("sick days")."""
+
+from __future__ import annotations
+
+from catalog_semantics.text import stem
+from nl2sql.planner.frame import Frame
+from nl2sql.planner.lexicon_names import TableInfo
+from nl2sql.planner.spec import ColRef, Measure
+from nl2sql.planner.words import word_list
+
+# words that ask for a count of rows, never an amount ("number of charges", "how many payments")
+_COUNT_WORDS = frozenset(stem(w) for w in word_list("count_words"))
+
+
+def rows_or_own_amount(f: Frame, info: TableInfo, table: str) -> tuple[Measure, tuple[str, ...]]:
+    """Rows counted per group, unless the table's noun is also its one amount's name and no word asks for
+    a count: "charges per year" means the charge amount (said in the notes), "number of charges" a count
+    (that reading has its count measure before this)."""
+    col = own_amount(info) or _filter_amount(f, info, table)
+    if col is None or any(w in _COUNT_WORDS for w in f.words):
+        return Measure("rows", table, "count"), ()
+    words = " ".join(info.column_words[col])
+    return (Measure("agg", table, "sum", col=ColRef(table, col)),
+            (f"{table} read as the total {words}; ask for the number of {table} to count them",))
+
+
+def _filter_amount(f: Frame, info: TableInfo, table: str) -> str | None:
+    """'sick days by department': a named filter said with the noun of its table's one amount column (days) asks
+    for that amount of the rows it keeps, not how many rows."""
+    said = [stem(c.text.split()[-1].lower()) for c in f.conditions if c.kind == "filter" and c.table == table
+            and c.text.split()]
+    found = [c for c in info.numeric if c not in info.keys and len(said) == 1
+             and tuple(stem(w) for w in info.column_words.get(c, ())) == (said[0],)]
+    return found[0] if len(found) == 1 else None
+
+
+def own_amount(info: TableInfo) -> str | None:
+    """The one amount column named after its table ('charge amount' of charges, 'payment amount' of
+    payments): what the table's noun means as a quantity ("lab charges per year" adds the charges up).
+    """
+    amounts = set(word_list("amount_words")) - set(word_list("duration_words"))
+    own = tuple(stem(w) for w in info.words)
+    found = [c for c in info.numeric if c not in info.keys and len(info.column_words.get(c, ())) == len(own) + 1
+             and tuple(stem(w) for w in info.column_words[c][:-1]) == own and info.column_words[c][-1] in amounts]
+    return found[0] if len(found) == 1 else None
