@@ -33,7 +33,7 @@ _TOKEN = re.compile(
 )
 _ACRONYM_PLURAL = re.compile(r"[A-Z]{2,5}s")
 _SCALE = {"k": 1_000, "m": 1_000_000, "bn": 1_000_000_000}
-_CONTRACTIONS = {"n't": " not", "'s": ""}
+_CONTRACTIONS = {"n't": " not", "'s": "", "'ve": " have", "'re": " are", "'ll": " will"}
 _NO_FORMS: Mapping[str, str] = MappingProxyType({})
 
 

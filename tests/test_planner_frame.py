@@ -51,6 +51,8 @@ RULES = {rule.__name__: rule for rule in FRAME_RULES}
 CHANGES = [
     ("trend_over_years", "did consumption go up from 2023 to 2024",       # one row a year, not one figure
      "measures=consumption periods=from 2023 to 2024 trend"),
+    ("trend_over_years", "the consumption trend",
+     "measures=consumption unit_dims=year trend notes=a change over time read as one row a year"),
     ("period_grains", "consumption in 2023 and 2024", "measures=consumption unit_dims=year periods=2023 and 2024"),
     ("dates_shown", "the date arrived and date departed of the dogs",
      "entities=dog projections=dog.date_arrived,dog.date_departed"),

@@ -103,3 +103,23 @@ def test_a_named_filter_said_with_its_amounts_noun_adds_the_amount(model: Semant
 def test_a_duration_is_not_a_tables_quantity(model: SemanticModel) -> None:
     sql = sql_of("long trips by customer", model)
     assert "COUNT(*)" in sql and "SUM(" not in sql
+
+
+@pytest.mark.parametrize("question, part", [
+    ("how many bookings were made during 2025?", "booking.booked_on >= CAST('2025-01-01' AS DATE)"),
+    ("how many trips are long", "trip.trip_days >= 3"),                  # the filter's adjective alone
+    ("customers who've made more than 1 booking", "HAVING COUNT(*) > 1"),  # who have
+])
+def test_more_everyday_wordings(model: SemanticModel, question: str, part: str) -> None:
+    assert part in sql_of(question, model)
+
+
+def test_a_date_verb_is_never_read_as_a_filters_adjective() -> None:
+    from nl2sql.planner.lexicon import _free_adjective, lexicon_for
+
+    con = duckdb.connect()
+    con.execute(SCHEMA)
+    overlay = {**OVERLAY, "filters": [*OVERLAY["filters"], {"name": "shipped trip", "synonyms": ["shipped trips"],
+                                                            "table": "trip", "sql": "trip_days > 0"}]}
+    lex = lexicon_for(apply_overlay(read_duckdb_catalog(con), parse_overlay(overlay)))
+    assert not _free_adjective(lex, "shipped") and _free_adjective(lex, "outstanding")

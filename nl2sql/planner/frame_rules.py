@@ -46,7 +46,7 @@ def _by_columns(f: Frame) -> bool:
 def trend_over_years(f: Frame, lex: Lexicon) -> Frame:
     """'did the cancellation rate go up from 2024 to 2025?', 'how did revenue change between 1995 and 1997': a
     change asked over a range of whole years compares the years, one row each, rather than one figure over the
-    range (which cannot show a change)."""
+    range (which cannot show a change); with no period at all ("the revenue trend"), every year."""
     if not f.trend:
         return f
     if f.percent or f.share or any(m.kind == "share" for m in f.measures):
@@ -54,6 +54,8 @@ def trend_over_years(f: Frame, lex: Lexicon) -> Frame:
                             ("percent",))
     if f.unit_dims or any(p.each for p in f.periods):
         return f                          # a series ("revenue trend by month") or years side by side already
+    if not f.periods:                     # "the revenue trend", "how has revenue changed": one row a year
+        return replace(f, unit_dims=("year",), notes=f.notes + ("a change over time read as one row a year",))
     p = f.periods[0] if len(f.periods) == 1 else None
     if p is None or p.start is None or p.end is None or (p.start.month, p.start.day) != (1, 1) \
             or (p.end.month, p.end.day) != (1, 1) or p.end.year - p.start.year < 2:

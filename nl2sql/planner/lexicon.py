@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from dataclasses import replace
 
 import sqlglot
 from sqlglot import exp
@@ -38,7 +39,7 @@ from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports t
 from nl2sql.planner.synonyms import add_synonyms
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import CUES, cue_index
-from nl2sql.planner.words import word_list
+from nl2sql.planner.words import vocabulary, word_list
 
 _KEY_WORDS = frozenset(word_list("key_words"))
 # Words every table has a column for: "car names" is not what "the names of the countries" means
@@ -52,6 +53,8 @@ _PARTICLES = frozenset(word_list("particles"))  # "came back": never a value wor
 # How a count is named ("number of X", "X count") and asked for ("how many X"): see counting_phrasings
 _COUNT_AS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_as"))
 # "F = fulfilled (all items shipped), O = open" -> (F, fulfilled), (O, open)
+_DATE_VERB_WORDS = frozenset(w for ps in dict(vocabulary().get("date_verbs") or {}).values() for p in ps
+                              for w in words(str(p)))
 _CODE_LABEL = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,3})\s*=\s*([A-Za-z][A-Za-z ]*)")
 
 _CACHE: weakref.WeakKeyDictionary[SemanticModel, Lexicon] = weakref.WeakKeyDictionary()
@@ -153,6 +156,16 @@ def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
         concept = Concept("filter", f.table.lower(), name=f.name)
         for phrase in (f.name, *f.synonyms):
             _add(lex.names, tuple(words(phrase)), concept)
+            said = tuple(words(phrase))     # "outstanding orders": "orders are still outstanding" says it too
+            if len(said) == 2 and _names_table(lex, said[-1:], f.table.lower()) and _free_adjective(lex, said[0]):
+                _add(lex.names, said[:1], replace(concept, strength=1))
+
+
+def _free_adjective(lex: Lexicon, word: str) -> bool:
+    """A word no name, function word or date verb of the model has ("outstanding", not "shipped")."""
+    w = stem(word)
+    return (w,) not in lex.names and (w,) not in cue_index() and w not in lex.date_hints and w not in lex.date_names \
+        and word not in _DATE_VERB_WORDS
 
 
 def _restated_with_grouping(phrase: tuple[str, ...], names: tuple[str, ...]) -> bool:

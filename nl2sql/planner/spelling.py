@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from catalog_semantics.text import STOPWORDS, edit_distance, stem
+from catalog_semantics.text import STOPWORDS, edit_distance, stem, words
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.tokens import Token
 from nl2sql.planner.vocabulary import cue_index
+from nl2sql.planner.words import vocabulary
 
 
 def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
@@ -27,6 +28,8 @@ def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
         if len(bases) == 1:
             return replace(tok, word=bases[0], stem=stem(bases[0]), fuzzy=True)
     known = lex.vocab.get(tok.word[0], set()) | _cue_vocab().get(tok.word[0], set())
+    if tok.word in known:
+        return tok                       # a word spelled right ("bought", a date verb) is no typo
     if len(tok.word) == 4:
         close = [w for w in known if 4 <= len(w) <= 5 and edit_distance(tok.word, w, 1) <= 1]
     else:
@@ -68,7 +71,9 @@ def _cue_vocab() -> dict[str, set[str]]:
     global _CUE_VOCAB
     if _CUE_VOCAB is None:
         _CUE_VOCAB = {}
-        for key in cue_index():
+        # function words, and the verbs that name a date ("arived": arrived)
+        verbs = (tuple(words(str(p))) for ps in dict(vocabulary().get("date_verbs") or {}).values() for p in ps)
+        for key in (*cue_index(), *verbs):
             for w in key:
                 if len(w) >= 4 and w.isalpha():
                     _CUE_VOCAB.setdefault(w[0], set()).add(w)
