@@ -16,6 +16,9 @@ from nl2sql.planner.reading import (
     significant,
 )
 from nl2sql.planner.spec import ColRef
+from nl2sql.planner.words import word_list
+
+_GRAIN_ARTICLES = frozenset(word_list("grain_articles"))
 
 
 class ReaderBase:
@@ -73,6 +76,16 @@ class ReaderBase:
         # A step of one module that the steps of another call (the mixins meet only in ``Reader``).
         def _value(self, j: int) -> None:
             """The value phrase at j as a filter (``ConceptSteps._value``)."""
+
+    def _metric_grain(self, j: int) -> bool:
+        """'average days to close a work order': the metric's own table named right after it with an article is
+        what the metric is measured over, not a second measure."""
+        t, prev = _one(self.seq[j], "table"), self.at(j - 1)
+        if t is None or prev is None or (j - 1) not in self.measure_items or not self.r.measures:
+            return False
+        m = self.r.measures[-1]
+        gap = self._raw_words[prev.end:self.seq[j].start]
+        return m.kind == "metric" and m.table == t.table and bool(gap) and set(gap) <= _GRAIN_ARTICLES
 
     def take_neg(self) -> bool:
         if self.neg_at is not None:

@@ -41,6 +41,8 @@ class ConceptSteps(ReaderBase):
                 return
         if f is not None and not compared:
             return self._filter_condition(j, f.name, f.table)
+        if self._metric_grain(j):
+            return
         m = _one(it, "metric")
         if m is not None and not compared:
             measure = Measure("metric", m.table, metric=m.name)

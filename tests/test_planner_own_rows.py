@@ -1,0 +1,76 @@
+"""A question that names the rows a measure is computed over: "how many beds does each ward have" (each row's
+own amount, one row each), "average days to close a ticket" (the metric's own rows, not a second measure), on a
+small hospital model of this test's own (not any fixture's)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
+from catalog_semantics.model import SemanticModel
+from catalog_semantics.overlay import apply_overlay, parse_overlay
+from nl2sql.planner import plan
+
+SCHEMA = """
+CREATE TABLE ward (ward_id INTEGER PRIMARY KEY, ward_nm VARCHAR, bed_cnt INTEGER);
+CREATE TABLE tech (tech_id INTEGER PRIMARY KEY, tech_nm VARCHAR);
+CREATE TABLE ticket (ticket_id INTEGER PRIMARY KEY, ward_id INTEGER REFERENCES ward(ward_id),
+    tech_id INTEGER REFERENCES tech(tech_id), opened DATE, closed DATE);
+INSERT INTO ward VALUES (1, 'North', 20), (2, 'South', 12), (3, 'East', 8);
+INSERT INTO tech VALUES (1, 'Ann'), (2, 'Bob');
+INSERT INTO ticket VALUES (1, 1, 1, DATE '2024-01-01', DATE '2024-01-05'), (2, 1, 2, DATE '2024-02-01', DATE '2024-02-03'),
+  (3, 2, 1, DATE '2024-03-01', DATE '2024-03-11'), (4, 3, 2, DATE '2024-04-01', NULL);
+"""
+
+OVERLAY = {
+    "tables": {
+        "ward": {"synonyms": ["wards"], "columns": {"bed_cnt": {"synonyms": ["beds", "bed count"]},
+                                                     "ward_nm": {"synonyms": ["ward name"]}}},
+        "ticket": {"synonyms": ["tickets", "work order", "work orders"]},
+        "tech": {"synonyms": ["technician", "technicians"], "columns": {"tech_nm": {"synonyms": ["technician"]}}},
+    },
+    "metrics": [
+        {"name": "number of tickets", "synonyms": ["tickets", "work orders"], "table": "ticket", "sql": "COUNT(*)",
+         "format": "count"},
+        {"name": "average days to close", "synonyms": ["days to close"], "table": "ticket",
+         "sql": "AVG(DATE_DIFF('day', opened, closed))"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def hospital() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    con = duckdb.connect()
+    con.execute(SCHEMA)
+    return con, apply_overlay(read_duckdb_catalog(con), parse_overlay(OVERLAY))
+
+
+def _rows(hospital: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> list[tuple[object, ...]]:
+    con, model = hospital
+    c = plan(question, model)
+    assert c.sql, (question, c.abstain_reason)
+    return sorted(con.execute(c.sql).fetchall())
+
+
+@pytest.mark.parametrize("question", ["How many beds does each ward have?", "total beds per ward"])
+def test_a_total_per_own_row_is_each_rows_amount(hospital: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                                 question: str) -> None:
+    assert _rows(hospital, question) == [("East", 8), ("North", 20), ("South", 12)]
+
+
+def test_an_average_per_own_row_stays_one_average(hospital: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    assert _rows(hospital, "average beds per ward") == [(pytest.approx(40 / 3),)]
+
+
+@pytest.mark.parametrize("question", ["average days to close a work order by technician",
+                                      "average days to close by technician"])
+def test_a_metrics_own_rows_after_an_article_are_not_a_second_measure(
+        hospital: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> None:
+    assert _rows(hospital, question) == [("Ann", 7.0), ("Bob", 2.0)]
+
+
+def test_a_metric_then_its_rows_without_an_article_stay_two_measures(
+        hospital: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    c = plan("average days to close and work orders by technician", hospital[1])
+    assert c.sql and "COUNT(*)" in c.sql, (c.sql, c.abstain_reason)
