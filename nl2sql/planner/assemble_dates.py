@@ -96,6 +96,9 @@ class DatedAssembler(AssemblerBase):
         sibling = self._sibling_dates()
         if len(sibling) == 1:
             return sibling[0]
+        related = self._related_rows_date(base)
+        if related is not None:
+            return related
         plain = self._plain_date(base)
         if plain is not None:
             return plain
@@ -163,6 +166,14 @@ class DatedAssembler(AssemblerBase):
                 hits = [d for d in dates if (t, d) in plain]
                 return ColRef(t, hits[0]) if len(dates) > 1 and len(hits) == 1 else None
         return None
+
+    def _related_rows_date(self, base: str) -> ColRef | None:
+        """'machines that had no stoppages in March 2025': the period dates the one related table whose rows
+        the question tests for (existence), by its default date or its only date, not the base table's rows."""
+        tables = {t for t, _negated, _pos in self.r.existence if any(not e.up for e in self.path(base, t) or ())}
+        info = self.lex.tables[next(iter(tables))] if len(tables) == 1 else None
+        dates = () if info is None else (d for d in info.dates if d == info.table.default_date or len(info.dates) == 1)
+        return next((ColRef(next(iter(tables)), d) for d in dates), None)
 
     def _level(self, base: str, table: str) -> tuple[int, int]:
         p = self.path(base, table) or ()

@@ -43,6 +43,8 @@ class ConceptSteps(ReaderBase):
             return self._filter_condition(j, f.name, f.table)
         if self._metric_grain(j):
             return
+        if self.neg_at is not None and (negated := _one(it, "table")) is not None:
+            return self._entity(j, negated.table)  # "had no downtime": no such rows, not a negated metric
         m = _one(it, "metric")
         if m is not None and not compared:
             measure = Measure("metric", m.table, metric=m.name)

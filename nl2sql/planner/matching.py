@@ -97,7 +97,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
         found = _longest(tokens, i, lex, cues)
         if found is not None and found.has("order") and i > 0 and tokens[i - 1].word in determiners():
             found = _longest(tokens, i, lex, {})     # "placed an order, by region": the noun, then a grouping
-        found = _cue_before_longer(tokens, i, found, lex, cues)
+        found = _filter_before_measure(tokens, i, _cue_before_longer(tokens, i, found, lex, cues), lex, cues)
         if found is None or found.end == i + 1:
             found = _shared_head(tokens, i, lex) or found
         if found is not None:
@@ -147,6 +147,24 @@ def _cue_before_longer(tokens: tuple[Token, ...], i: int, found: Item | None, le
     if nxt is None or nxt.kind != "concept" or nxt.end <= found.end:
         return found
     return Item("cue", i, i + 1, tokens[i].text, cues=alone)
+
+
+def _filter_before_measure(tokens: tuple[Token, ...], i: int, found: Item | None, lex: Lexicon,
+                           cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> Item | None:
+    """'unplanned downtime hours': a name ("unplanned downtime") whose last word starts a longer measure's name
+    ("downtime hours") while the words before it name a filter or value alone ("unplanned"): the filter, then
+    the measure, so the measure is not cut in two."""
+    if found is None or found.kind != "concept" or found.end - i < 2:
+        return found
+    nxt = _longest(tokens, found.end - 1, lex, cues)
+    if nxt is None or nxt.kind != "concept" or nxt.end <= found.end \
+            or not any(c.kind in ("metric", "column") for c in nxt.concepts):
+        return found
+    head = tuple(t.stem for t in tokens[i:found.end - 1])
+    if not _restricts(head, lex):
+        return found
+    concepts = tuple(lex.names.get(head, []) + lex.values.get(head, []))
+    return Item("concept", i, found.end - 1, " ".join(t.text for t in tokens[i:found.end - 1]), concepts=concepts)
 
 
 def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:

@@ -1,0 +1,78 @@
+"""Rows related to the ones asked about, on a small plant model of this test's own (not any fixture's): a filter
+before a measure whose names overlap ("unplanned downtime hours"), a measure's name ending in a participle before
+"by" ("units produced by machine": a grouping, not the agent), a negated table that is also a metric ("had no
+downtime") and the period of a related-rows test ("no stops in March 2025": the stops' date)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
+from catalog_semantics.model import SemanticModel
+from catalog_semantics.overlay import apply_overlay, parse_overlay
+from nl2sql.planner import plan
+
+SCHEMA = """
+CREATE TABLE mach (mach_id INTEGER PRIMARY KEY, mach_nm VARCHAR, instl_dt DATE);
+CREATE TABLE stop (stop_id INTEGER PRIMARY KEY, mach_id INTEGER REFERENCES mach(mach_id), start_dt DATE,
+    mins INTEGER, planned BOOLEAN);
+CREATE TABLE run (run_id INTEGER PRIMARY KEY, mach_id INTEGER REFERENCES mach(mach_id), run_dt DATE, qty INTEGER);
+INSERT INTO mach VALUES (1, 'Press', DATE '2025-03-10'), (2, 'Lathe', DATE '2020-01-01'), (3, 'Robot', DATE '2021-01-01');
+INSERT INTO stop VALUES (1, 1, DATE '2025-03-02', 120, FALSE), (2, 1, DATE '2025-04-02', 60, TRUE),
+  (3, 2, DATE '2025-05-01', 30, FALSE), (4, 3, DATE '2025-03-20', 240, TRUE), (5, 2, DATE '2025-06-01', 30, FALSE);
+INSERT INTO run VALUES (1, 1, DATE '2025-01-01', 100), (2, 2, DATE '2025-01-02', 50), (3, 1, DATE '2025-02-01', 10);
+"""
+
+OVERLAY = {
+    "tables": {
+        "mach": {"synonyms": ["machine", "machines"], "default_date": "instl_dt",
+                 "columns": {"mach_nm": {"synonyms": ["machine name", "machine"]},
+                             "instl_dt": {"synonyms": ["installed"]}}},
+        "stop": {"synonyms": ["downtime", "stops", "stoppage", "stoppages"], "default_date": "start_dt"},
+        "run": {"synonyms": ["runs", "production run"], "default_date": "run_dt"},
+    },
+    "metrics": [
+        {"name": "downtime hours", "synonyms": ["downtime", "hours down"], "table": "stop", "sql": "SUM(mins) / 60.0"},
+        {"name": "units produced", "synonyms": ["output"], "table": "run", "sql": "SUM(qty)"},
+    ],
+    "filters": [
+        {"name": "unplanned downtime", "synonyms": ["unplanned", "unplanned stops"], "table": "stop",
+         "sql": "planned = FALSE"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def plant() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    con = duckdb.connect()
+    con.execute(SCHEMA)
+    return con, apply_overlay(read_duckdb_catalog(con), parse_overlay(OVERLAY))
+
+
+def _rows(plant: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> list[tuple[object, ...]]:
+    con, model = plant
+    c = plan(question, model)
+    assert c.sql, (question, c.abstain_reason)
+    return con.execute(c.sql).fetchall()
+
+
+def test_a_filter_before_an_overlapping_measure_name(plant: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    assert _rows(plant, "top 2 machines by unplanned downtime hours") == [("Press", 2.0), ("Lathe", 1.0)]
+
+
+def test_a_participle_ending_a_measures_name_then_by_groups(plant: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    assert sorted(_rows(plant, "units produced by machine")) == [("Lathe", 50), ("Press", 110)]
+
+
+@pytest.mark.parametrize("question", ["Which machines had no downtime in March 2025?",
+                                      "Which machines had no stoppages in March 2025?"])
+def test_no_related_rows_in_a_period_dates_those_rows(plant: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                                       question: str) -> None:
+    # the stops' start date, not the machines' installation date (Press was installed in March 2025)
+    assert sorted(_rows(plant, question)) == [("Lathe",)]
+
+
+def test_a_date_verb_still_dates_the_asked_rows(plant: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    c = plan("Which machines installed in March 2025 had no stoppages?", plant[1])
+    assert c.sql is None or "instl_dt" in c.sql, c.sql
