@@ -61,6 +61,8 @@ CHANGES = [
      "measures=count(dog) unit_dims=month conditions=dog.date_departed is_set date_departed "
      "date_cols=dog.date_departed"),
     ("rows_per_group", "meters per zone", "measures=count(meter) dims=meter.zone"),
+    ("events_of_a_verb", "shipments created per year",       # the verb's date set: created, not never
+     "measures=count(shipment) unit_dims=year conditions=shipment.created_date is_set created_date"),
     ("extreme_of_entity", "what is the minimum weight of a dog", "measures=min(dog.weight)"),
     ("extreme_value", "the heaviest weight", "measures=max(dog.weight)"),
     ("counted_noun_phrase", "shipments created in March 2025", "measures=count(shipment) periods=March 2025"),
@@ -78,6 +80,7 @@ KEEPS = [
     ("events_per_group", "dogs departed per month"),        # the rows are named: rows_per_group counts them
     ("events_per_group", "date departed of the dogs"),       # no grouping: the dates are shown
     ("rows_per_group", "consumption per zone"),             # a measure is named
+    ("events_of_a_verb", "shipments created in 2024 per month"),  # a period bounds the dates already
     ("extreme_of_entity", "the heaviest weight"),
     ("extreme_value", "what is the minimum weight of a dog"),  # settled by extreme_of_entity already
     ("counted_noun_phrase", "list the meters in the NORTH zone"),

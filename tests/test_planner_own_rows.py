@@ -27,7 +27,7 @@ OVERLAY = {
     "tables": {
         "ward": {"synonyms": ["wards"], "columns": {"bed_cnt": {"synonyms": ["beds", "bed count"]},
                                                      "ward_nm": {"synonyms": ["ward name"]}}},
-        "ticket": {"synonyms": ["tickets", "work order", "work orders"]},
+        "ticket": {"synonyms": ["tickets", "work order", "work orders"], "default_date": "opened"},
         "tech": {"synonyms": ["technician", "technicians"], "columns": {"tech_nm": {"synonyms": ["technician"]}}},
     },
     "metrics": [
@@ -36,6 +36,7 @@ OVERLAY = {
         {"name": "average days to close", "synonyms": ["days to close"], "table": "ticket",
          "sql": "AVG(DATE_DIFF('day', opened, closed))"},
     ],
+    "filters": [{"name": "large wards", "synonyms": ["large ward"], "table": "ward", "sql": "bed_cnt >= 10"}],
 }
 
 
@@ -74,3 +75,14 @@ def test_a_metric_then_its_rows_without_an_article_stay_two_measures(
         hospital: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     c = plan("average days to close and work orders by technician", hospital[1])
     assert c.sql and "COUNT(*)" in c.sql, (c.sql, c.abstain_reason)
+
+
+@pytest.mark.parametrize("question", ["average days to close by technician for tickets in 2024",
+                                      "average days to close by technician on tickets in 2024"])
+def test_a_tables_noun_that_is_also_its_count_after_a_preposition_names_the_rows(
+        hospital: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> None:
+    assert _rows(hospital, question) == [("Ann", 7.0), ("Bob", 2.0)]
+
+
+def test_a_named_filter_of_the_ranked_rows_after_top_n(hospital: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    assert _rows(hospital, "top 1 large wards by number of tickets") == [("North", 2)]

@@ -76,3 +76,16 @@ def test_no_related_rows_in_a_period_dates_those_rows(plant: tuple[duckdb.DuckDB
 def test_a_date_verb_still_dates_the_asked_rows(plant: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     c = plan("Which machines installed in March 2025 had no stoppages?", plant[1])
     assert c.sql is None or "instl_dt" in c.sql, c.sql
+
+
+def test_a_verb_of_an_event_names_its_date() -> None:
+    """'staff who left in 2024': vocabulary date_verbs ("left" of termination) names termination_date."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, staff_nm VARCHAR, hire_date DATE, "
+                "termination_date DATE); INSERT INTO staff VALUES (1, 'A', DATE '2020-01-01', DATE '2024-05-01'), "
+                "(2, 'B', DATE '2024-02-01', NULL), (3, 'C', DATE '2019-01-01', DATE '2023-01-01')")
+    model = apply_overlay(read_duckdb_catalog(con), parse_overlay({}))
+    c = plan("how many staff left in 2024", model)
+    assert c.sql and con.execute(c.sql).fetchall() == [(1,)], (c.sql, c.abstain_reason)
+    c = plan("staff who left by year", model)
+    assert c.sql and sorted(con.execute(c.sql).fetchall()) == [(2023, 1), (2024, 1)], (c.sql, c.abstain_reason)

@@ -146,6 +146,18 @@ def events_per_group(f: Frame, lex: Lexicon) -> Frame:
     return replace(f, measures=(Measure("rows", col.table, "count"),), conditions=f.conditions + (happened,))
 
 
+def events_of_a_verb(f: Frame, lex: Lexicon) -> Frame:
+    """'employees who left, by year': rows counted per period of the one date a verb names, with no period to
+    bound it, are the rows the event happened to (its date set), not also a group of rows it never did."""
+    if _settled(f) or len(set(f.date_hints)) != 1 or not f.unit_dims or f.periods or f.date_cols or f.dims:
+        return f
+    table, column = f.date_hints[0]
+    if not f.measures or not all(m.kind == "rows" and m.table == table for m in f.measures):
+        return f
+    happened = Condition("compare", table, ColRef(table, column), "is_set", text=column)
+    return replace(f, conditions=f.conditions + (happened,))
+
+
 def extreme_of_entity(f: Frame, lex: Lexicon) -> Frame:
     """'What is the minimum retail price of a product?': the value asked for, not the product."""
     if _settled(f) or not f.extremes or f.measures or f.projections or f.limit or f.orders or f.dims \
@@ -202,6 +214,7 @@ FRAME_RULES: tuple[FrameRule, ...] = (
     extremes_per_group,
     events_per_group,
     rows_per_group,
+    events_of_a_verb,
     extreme_of_entity,
     extreme_value,
     counted_noun_phrase,

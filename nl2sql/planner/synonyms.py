@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from catalog_semantics.text import words
+from catalog_semantics.text import stem, words
 from nl2sql.planner.lexicon_index import Concept, Lexicon, _add
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.words import vocabulary
@@ -46,7 +46,9 @@ def synonym_phrases(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
 
 
 def add_synonyms(lex: Lexicon) -> None:
-    """Each table's and column's synonyms, weakly, where the model has no name of its own for the words."""
+    """Each table's and column's synonyms, weakly, where the model has no name of its own for the words; and the
+    one-word verbs of an event (vocabulary ``date_verbs``) as hints of the date named after it."""
+    _date_verb_hints(lex)
     taken = set(lex.names)
     found: dict[tuple[str, ...], list[Concept]] = {}
     for key, info in lex.tables.items():
@@ -60,3 +62,14 @@ def add_synonyms(lex: Lexicon) -> None:
             continue
         for concept in concepts:
             _add(lex.names, phrase, concept)
+
+
+def _date_verb_hints(lex: Lexicon) -> None:
+    """'employees who left in 2022': a one-word verb of an event ("left", of termination) names the date the model
+    names after that event (termination_date), as a word of the date's own name would; a word the model already
+    names something with keeps that meaning."""
+    for event, verbs in dict(vocabulary().get("date_verbs") or {}).items():
+        dates = lex.date_names.get(stem(str(event)), set())
+        for verb in (str(v) for v in verbs or ()):
+            if dates and len(verb.split()) == 1 and (stem(verb),) not in lex.names:
+                lex.date_hints.setdefault(stem(verb), set()).update(dates)
