@@ -50,6 +50,8 @@ RULES = {rule.__name__: rule for rule in FRAME_RULES}
 # (rule, question, the frame after that rule): the rule changes the frame the walk and the earlier rules made
 CHANGES = [
     ("period_grains", "consumption in 2023 and 2024", "measures=consumption unit_dims=year periods=2023 and 2024"),
+    ("period_grains", "consumption in June 2024 vs June 2023",     # that month of both years, one row each
+     "measures=consumption unit_dims=month periods=June 2024 vs June 2023"),
     ("dates_shown", "the date arrived and date departed of the dogs",
      "entities=dog projections=dog.date_arrived,dog.date_departed"),
     ("share_sides", "percentage of meters in the NORTH zone", "share_of=meter.zone in NORTH share percent"),
@@ -151,3 +153,7 @@ def test_the_settled_frame_is_what_the_sql_says() -> None:
     assert "COUNT(*)" in sql and "GROUP BY meter.zone" in sql
     sql = plan("consumption in 2023 and 2024", MODEL).sql or ""
     assert "YEAR(reading.read_date)" in sql and "GROUP BY" in sql
+    sql = plan("consumption in June 2024 vs June 2023", MODEL).sql or ""
+    assert "MONTH(reading.read_date) = 6" in sql and "CAST('2023-06-01' AS DATE)" in sql \
+        and "CAST('2024-07-01' AS DATE)" in sql and "DATE_TRUNC('MONTH', reading.read_date)" in sql, sql
+    assert plan("consumption in June 2022 vs June 2024", MODEL).sql is None      # the years between would count

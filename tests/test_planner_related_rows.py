@@ -89,3 +89,23 @@ def test_a_verb_of_an_event_names_its_date() -> None:
     assert c.sql and con.execute(c.sql).fetchall() == [(1,)], (c.sql, c.abstain_reason)
     c = plan("staff who left by year", model)
     assert c.sql and sorted(con.execute(c.sql).fetchall()) == [(2023, 1), (2024, 1)], (c.sql, c.abstain_reason)
+
+
+STAFF = ("CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, staff_nm VARCHAR, active_flg BOOLEAN, birth_date DATE); "
+         "INSERT INTO staff VALUES (1, 'A', TRUE, DATE '1980-01-01'), (2, 'B', FALSE, DATE '1995-01-01'), "
+         "(3, 'C', TRUE, DATE '1999-01-01')")
+
+
+@pytest.mark.parametrize("filters", [[], [{"name": "current staff", "table": "staff", "sql": "active_flg"}]])
+@pytest.mark.parametrize(("question", "rows"), [
+    ("list the staff who are active", [("A",), ("C",)]),       # a flag named *_flg: the state, not the column
+    ("list the staff who are no longer active", [("B",)]),
+    ("how many staff were born before 1990", [(1,)]),          # vocabulary date_verbs: "born" of birth_date
+])
+def test_a_flag_column_is_a_state_and_born_names_the_birth_date(filters: list[dict[str, str]], question: str,
+                                                                rows: list[tuple[object, ...]]) -> None:
+    con = duckdb.connect()
+    con.execute(STAFF)
+    model = apply_overlay(read_duckdb_catalog(con), parse_overlay({"filters": filters}))
+    c = plan(question, model)
+    assert c.sql and sorted(con.execute(c.sql).fetchall()) == rows, (c.sql, c.abstain_reason)

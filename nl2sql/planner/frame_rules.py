@@ -47,9 +47,11 @@ def _by_columns(f: Frame) -> bool:
 
 def period_grains(f: Frame, lex: Lexicon) -> Frame:
     """'revenue in 1996 and 1997', 'each year since 1995': a period said per year is a grain, one row each
-    (the periods come first, as the question's own grains follow them)."""
-    each = tuple(p.each for p in f.periods if p.each)
-    return replace(f, unit_dims=each + f.unit_dims) if each else f
+    (the periods come first, as the question's own grains follow them); 'June 2024 vs June 2025' is that month of
+    the year in the years they span, one row per month."""
+    each = tuple("month" if p.each == "month_of_year" else p.each for p in f.periods if p.each)
+    months = tuple(p.start.month for p in f.periods if p.each == "month_of_year" and p.start is not None)
+    return replace(f, unit_dims=each + f.unit_dims, months=f.months + months) if each else f
 
 
 def dates_shown(f: Frame, lex: Lexicon) -> Frame:

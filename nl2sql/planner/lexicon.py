@@ -14,7 +14,7 @@ import weakref
 import sqlglot
 from sqlglot import exp
 
-from catalog_semantics.model import Column, Metric, NamedFilter, SemanticModel
+from catalog_semantics.model import Column, Metric, SemanticModel
 from catalog_semantics.text import plain_words, stem, words
 from nl2sql.planner.lexicon_names import (
     COMMENT_STOP,
@@ -36,7 +36,7 @@ from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports t
     Lexicon as Lexicon,
     _add,
 )
-from nl2sql.planner.synonyms import add_synonyms
+from nl2sql.planner.synonyms import add_synonyms, flag_filters
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import CUES, cue_index
 from nl2sql.planner.words import word_list
@@ -141,7 +141,7 @@ def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
                 _add(lex.names, variant, concept)
             for variant in verb_phrasings(tuple(words(phrase))):     # "how much rent did we collect"
                 _add(lex.names, variant, concept)
-    for f in (*model.filters, *_flag_filters(model)):
+    for f in (*model.filters, *flag_filters(model)):
         lex.filters.setdefault(f.name, f)
         concept = Concept("filter", f.table.lower(), name=f.name)
         for phrase in (f.name, *f.synonyms):
@@ -191,29 +191,6 @@ def counting_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     if not nouns:
         return ()
     return tuple(v for v in ((*lead, *nouns) for lead in _COUNT_AS) if v != phrase)
-
-
-def _flag_filters(model: SemanticModel) -> list[NamedFilter]:
-    """A BOOLEAN column named as a state ('is_active', 'has_discount') is a condition its rows meet:
-    'active users' is ``users.is_active``, like a named filter of the model (which wins on a name clash)."""
-    named = {f.name for f in model.filters}
-    out: list[NamedFilter] = []
-    for t in model.tables:
-        for c in t.columns:
-            parts = words(c.name)
-            if c.type.upper() not in ("BOOLEAN", "BOOL"):
-                continue
-            if len(parts) >= 2 and parts[0] in word_list("flag_prefixes"):
-                state = " ".join(parts[1:])
-            elif len(parts) == 1 and parts[0].endswith("ed"):
-                state = parts[0]        # a participle names the state too: 'completed' enrolments
-            else:
-                continue
-            name = f"{state} {' '.join(words(t.name))}"
-            if name not in named:
-                out.append(NamedFilter(name=name, sql=f"{t.name}.{c.name}", table=t.name,
-                                       synonyms=(state, *c.synonyms)))
-    return out
 
 
 def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset[str] = frozenset()) -> None:

@@ -24,8 +24,8 @@ class Period:
     end: date | None                # exclusive
     text: str
     span: tuple[int, ...]           # item indexes used
-    each: str | None = None         # "1996 and 1997": two periods side by side, one row each ("year"), or
-                                    # "pair" when they are not two whole years one after the other
+    each: str | None = None         # "1996 and 1997": two periods side by side, one row each ("year"; "June 2024
+                                    # vs June 2025": "month_of_year"), or "pair" when they are neither
 
 
 def is_year(item: Item) -> bool:
@@ -78,12 +78,20 @@ def _pair_grain(start: date, end: date, second_start: date, second_end: date) ->
     'year'
     >>> _pair_grain(date(1993, 1, 1), date(1994, 1, 1), date(1997, 1, 1), date(1998, 1, 1))
     'pair'
+    >>> _pair_grain(date(2025, 6, 1), date(2025, 7, 1), date(2024, 6, 1), date(2024, 7, 1))
+    'month_of_year'
     """
     def whole_year(a: date, b: date) -> bool:
         return (a.month, a.day, b.month, b.day, b.year - a.year) == (1, 1, 1, 1, 1)
 
+    def whole_month(a: date, b: date) -> bool:
+        return a.day == 1 and b == _add_months(a, 1)
+
     if whole_year(start, end) and whole_year(second_start, second_end) and second_start == end:
         return "year"
+    if whole_month(start, end) and whole_month(second_start, second_end) and start.month == second_start.month \
+            and abs(start.year - second_start.year) == 1:
+        return "month_of_year"      # "June 2025 vs June 2024": that month of the two years, one row each
     return "pair"
 
 
@@ -114,7 +122,7 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
                                 "end of”.", (lead.text,))
         each = None
         if op == "between" or op is None:
-            op, end, nxt, each = _second_point(items, op, start, end, nxt)
+            op, start, end, nxt, each = _second_point(items, op, start, end, nxt)
         unit = items[start_i - 1].cue("unit") if start_i > 0 and (start_i - 1) not in used else None
         if unit is not None and unit.arg == "year" and is_year(items[start_i]) and items[start_i - 1].kind == "cue":
             start_i -= 1                           # "in the year 1995": the word names the period
@@ -137,10 +145,10 @@ def _opening(lead: Item) -> str | None:
 
 
 def _second_point(items: list[Item], op: str | None, start: date, end: date,
-                  nxt: int) -> tuple[str | None, date, int, str | None]:
+                  nxt: int) -> tuple[str | None, date, date, int, str | None]:
     """After a period opened by nothing or "between": its second end ("1994 to 1996", "between 1994 and 1996",
     "1994-1996"; without "between", "1996 and 1997" is a pair) or an open end ("2014 or after").
-    Returns (op, end, next index, each)."""
+    Returns (op, start, end, next index, each)."""
     each = None
     j = nxt
     paired = op is None and j < len(items) and items[j].text.lower() in _PAIRS
@@ -148,7 +156,7 @@ def _second_point(items: list[Item], op: str | None, start: date, end: date,
         second = _point(items, j + 1) if j + 1 < len(items) else None
         if second is not None:
             each = _pair_grain(start, end, second[0], second[1]) if paired else None
-            end = second[1]
+            start, end = (min(start, second[0]), max(end, second[1])) if each == "month_of_year" else (start, second[1])
             nxt = second[2]
             op = "range"
     if op == "between":
@@ -157,7 +165,7 @@ def _second_point(items: list[Item], op: str | None, start: date, end: date,
     if after is not None and after.has("date_cmp") and after.arg("date_cmp") in (">", "<"):
         op = ">=" if after.arg("date_cmp") == ">" else "<="   # "2014 or after"
         nxt += 2
-    return op, end, nxt, each
+    return op, start, end, nxt, each
 
 
 def _bounded(op: str | None, start: date, end: date, whole: Period) -> Period | None:
