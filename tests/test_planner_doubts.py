@@ -44,6 +44,9 @@ DECLINED = [
     # identifier_grouping: the kiosk has no name, so "per kiosk" would show bare ids the question never asked for
     ("sales per kiosk", "kiosk id"),
     ("top 3 kiosks by amount", "kiosk id"),
+    # identifier_list: the rows listed by bare ids ("no" of "had no sales" does not ask for a number)
+    ("which kiosks had no sales in 2024", "kiosk id"),
+    ("which kiosks are in the North region", "kiosk id"),
 ]
 CHOICES = [
     # bare_list: no word asks for a list, yet amounts would be listed "by" something: count, total or list?
@@ -53,6 +56,8 @@ CHOICES = [
 ANSWERED = [
     ("total amount per kiosk id", ["GROUP BY kiosk.kiosk_id"], []),          # the identifier asked for
     ("sales by clerk", ["clerk.clerk_name", "COUNT(*)"], []),                 # an entity with a name
+    ("list the kiosk ids in the North region", ["kiosk.kiosk_id"], []),       # the identifiers asked for
+    ("which clerks had no sales in 2024", ["clerk.clerk_name", "NOT EXISTS"], []),
     ("total units by channel", ["SUM(sale.units)", "GROUP BY sale.channel"], []),
     ("list units by channel", ["sale.units", "sale.channel"], ["SUM("]),      # a list asked for
     ("total units per clerk per year", ["clerk.clerk_name", "YEAR(sale.sale_dt)"], []),  # two grouping phrases

@@ -103,8 +103,7 @@ def extra_grouping(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> No
 def identifier_grouping(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
     """A grouping shown only as an identifier ('each insurer' grouped by ``payer_id``) when the question
     never asked for identifiers: the rows' name was not found, so the answer would show codes."""
-    said = {stem(w) for w in word_list("key_words")} | {stem(w) for w in word_list("doubts", "identifier_words")}
-    if said & set(question.plain_stems):
+    if _asks_identifiers(question):
         return
     for d in spec.dims:
         info = lex.tables[d.col.table]
@@ -116,7 +115,28 @@ def identifier_grouping(spec: QuerySpec, question: QuestionWords, lex: Lexicon) 
                                 "names it, or ask for the identifier.", (name,))
 
 
-DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping)
+def identifier_list(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
+    """A list that shows only number identifiers ('which employees are managers' as ``manager_id``, 'which
+    units ...' as ``unit_id``) when the question never asked for identifiers: the rows' name was not found."""
+    if spec.measures or spec.dims or spec.setop or _asks_identifiers(question):
+        return
+    shown = spec.projections or tuple(ColRef(spec.base, c) for c in lex.tables[spec.base].labels)  # the rows' labels
+    if shown and all(p.column in lex.tables[p.table].keys and not text_code(lex.tables[p.table], p.column)
+                     for p in shown):
+        names = tuple(business_name(lex.tables[p.table], p.column) for p in shown)
+        raise NotUnderstood("I could only show these rows by their identifiers; name the column that names them, "
+                            "or ask for the identifiers.", names)
+
+
+def _asks_identifiers(question: QuestionWords) -> bool:
+    """Whether the question names identifiers ("ids", "codes", "order number"); "no" counts only as a key word
+    ("unit no"), never as the negation "had no sales"."""
+    said = {stem(w) for w in word_list("key_words")} | {stem(w) for w in word_list("doubts", "identifier_words")}
+    negations = {p[0] for p in _cue_phrases("neg") if len(p) == 1}
+    return bool((said - negations) & set(question.plain_stems))
+
+
+DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping, identifier_list)
 
 
 def run_doubts(spec: QuerySpec, question: str | QuestionWords, lex: Lexicon,
