@@ -86,3 +86,21 @@ def test_a_tables_noun_that_is_also_its_count_after_a_preposition_names_the_rows
 
 def test_a_named_filter_of_the_ranked_rows_after_top_n(hospital: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     assert _rows(hospital, "top 1 large wards by number of tickets") == [("North", 2)]
+
+
+LEAVE = ("CREATE TABLE leave (leave_id INTEGER PRIMARY KEY, kind VARCHAR, channel VARCHAR, days INTEGER); "
+         "INSERT INTO leave VALUES (1, 'Sick', 'WEB', 2), (2, 'Sick', 'PHONE', 3), (3, 'Vacation', 'WEB', 10)")
+
+
+@pytest.mark.parametrize(("question", "rows"), [
+    ("average WEB days", [(6.0,)]),                 # a value before the amount averaged filters it
+    ("total WEB channel days", [(12,)]),           # ... with its column's own name after it
+    ("total sick days", [(5,)]),                   # a filter whose last word names the amount: its total
+])
+def test_a_value_or_filter_before_the_amount_filters_it(question: str, rows: list[tuple[object, ...]]) -> None:
+    con = duckdb.connect()
+    con.execute(LEAVE)
+    overlay = {"filters": [{"name": "sick leave", "synonyms": ["sick days"], "table": "leave", "sql": "kind = 'Sick'"}]}
+    model = apply_overlay(read_duckdb_catalog(con), parse_overlay(overlay))
+    c = plan(question, model)
+    assert c.sql and con.execute(c.sql).fetchall() == rows, (c.sql, c.abstain_reason)

@@ -109,3 +109,36 @@ def test_a_flag_column_is_a_state_and_born_names_the_birth_date(filters: list[di
     model = apply_overlay(read_duckdb_catalog(con), parse_overlay({"filters": filters}))
     c = plan(question, model)
     assert c.sql and sorted(con.execute(c.sql).fetchall()) == rows, (c.sql, c.abstain_reason)
+
+
+COVER = """
+CREATE TABLE product (product_id INTEGER PRIMARY KEY, product_nm VARCHAR);
+CREATE TABLE holder (holder_id INTEGER PRIMARY KEY, holder_nm VARCHAR);
+CREATE TABLE pol (pol_id INTEGER PRIMARY KEY, holder_id INTEGER REFERENCES holder(holder_id),
+    product_id INTEGER REFERENCES product(product_id), stat VARCHAR);
+CREATE TABLE clm (clm_id INTEGER PRIMARY KEY, pol_id INTEGER REFERENCES pol(pol_id), loss_dt DATE);
+INSERT INTO product VALUES (1, 'Gold'), (2, 'Basic');
+INSERT INTO holder VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cy');
+INSERT INTO pol VALUES (1, 1, 1, 'A'), (2, 2, 2, 'L'), (3, 3, 2, 'A');
+INSERT INTO clm VALUES (1, 1, DATE '2024-03-01'), (2, 2, DATE '2023-03-01');
+"""
+COVER_OVERLAY = {
+    "tables": {"holder": {"synonyms": ["holders"]}, "clm": {"synonyms": ["claim", "claims"]},
+               "product": {"columns": {"product_nm": {"synonyms": ["product"]}}}},
+    "filters": [{"name": "active policy", "table": "pol", "sql": "stat = 'A'"},
+                {"name": "lapsed policy", "table": "pol", "sql": "stat = 'L'"}],
+}
+
+
+@pytest.mark.parametrize(("question", "rows"), [
+    ("how many holders have never made a claim", [(1,)]),      # a claim of any of their policies, whatever its state
+    ("how many different holders had a claim in 2024", [(1,)]),
+])
+def test_rows_below_a_link_with_states(question: str, rows: list[tuple[object, ...]]) -> None:
+    con = duckdb.connect()
+    con.execute(COVER)
+    model = apply_overlay(read_duckdb_catalog(con), parse_overlay(COVER_OVERLAY))
+    c = plan(question, model)
+    assert c.sql and con.execute(c.sql).fetchall() == rows, (c.sql, c.abstain_reason)
+    # a parent reached through the link ("holders with a Gold product") still asks whether the policy is current
+    assert plan("how many holders with a Gold product", model).sql is None
