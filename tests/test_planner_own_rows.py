@@ -36,7 +36,8 @@ OVERLAY = {
         {"name": "average days to close", "synonyms": ["days to close"], "table": "ticket",
          "sql": "AVG(DATE_DIFF('day', opened, closed))"},
     ],
-    "filters": [{"name": "large wards", "synonyms": ["large ward"], "table": "ward", "sql": "bed_cnt >= 10"}],
+    "filters": [{"name": "large wards", "synonyms": ["large ward"], "table": "ward", "sql": "bed_cnt >= 10"},
+                {"name": "open ticket", "synonyms": ["open"], "table": "ticket", "sql": "closed IS NULL"}],
 }
 
 
@@ -104,3 +105,8 @@ def test_a_value_or_filter_before_the_amount_filters_it(question: str, rows: lis
     model = apply_overlay(read_duckdb_catalog(con), parse_overlay(overlay))
     c = plan(question, model)
     assert c.sql and con.execute(c.sql).fetchall() == rows, (c.sql, c.abstain_reason)
+
+
+def test_a_share_of_a_periods_rows(hospital: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'what share of 2024 tickets were open': the rows after the period, the tickets' count metric being rows."""
+    assert _rows(hospital, "what share of 2024 tickets were open") == [(0.25,)]

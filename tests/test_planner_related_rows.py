@@ -61,6 +61,12 @@ def test_a_filter_before_an_overlapping_measure_name(plant: tuple[duckdb.DuckDBP
     assert _rows(plant, "top 2 machines by unplanned downtime hours") == [("Press", 2.0), ("Lathe", 1.0)]
 
 
+def test_a_share_of_a_metric_said_as_the_tables_noun_is_declined(
+        plant: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    # "downtime" is the stops' noun and the downtime hours: a share of the hours, not of the stops (not computed)
+    assert plan("what percentage of 2025 downtime was unplanned", plant[1]).sql is None
+
+
 def test_a_participle_ending_a_measures_name_then_by_groups(plant: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     assert sorted(_rows(plant, "units produced by machine")) == [("Lathe", 50), ("Press", 110)]
 

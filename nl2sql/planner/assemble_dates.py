@@ -134,9 +134,10 @@ class DatedAssembler(AssemblerBase):
 
     def _names_other_table(self, stem: str, table: str, base: str) -> bool:
         """'top members by ticket revenue in 2024': 'member' names the members (grouped by), not the date
-        "member since" of theirs; the period goes with the measure's rows."""
-        return table != base and any(c.kind == "table" and c.table == table and c.strength >= 2
-                                     for c in self.lex.names.get((stem,), ()))
+        "member since" of theirs; the period goes with the measure's rows. The rows' own noun ("reservations in
+        2025", a date also called "reservation date") is their declared default date's (overlay default_date)."""
+        return (table != base or self._declares_date(table)) and any(
+            c.kind == "table" and c.table == table and c.strength >= 2 for c in self.lex.names.get((stem,), ()))
 
     def _verb_dates(self) -> set[tuple[str, str]]:
         """'units that went out in 1998': a verb of the vocabulary (`date_verbs`) names the date its event

@@ -116,13 +116,20 @@ def identifier_grouping(spec: QuerySpec, question: QuestionWords, lex: Lexicon) 
 
 
 def identifier_list(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
-    """A list that shows only number identifiers ('which employees are managers' as ``manager_id``, 'which
-    units ...' as ``unit_id``) when the question never asked for identifiers: the rows' name was not found."""
+    """A list that shows only number identifiers when the question never asked for identifiers, and they are
+    another table's ('which employees are managers' as ``manager_id``) or the rows have a column named by their
+    own noun that is not shown ('which units ...' as ``unit_id`` when ``unit_no`` is called "unit"): the rows'
+    name was not found. A table known only by its key ("orders with a total price above ...") lists its keys."""
     if spec.measures or spec.dims or spec.setop or _asks_identifiers(question):
         return
-    shown = spec.projections or tuple(ColRef(spec.base, c) for c in lex.tables[spec.base].labels)  # the rows' labels
-    if shown and all(p.column in lex.tables[p.table].keys and not text_code(lex.tables[p.table], p.column)
-                     for p in shown):
+    info = lex.tables[spec.base]
+    shown = spec.projections or tuple(ColRef(spec.base, c) for c in info.labels)   # the rows' labels
+    if not shown or not all(p.column in lex.tables[p.table].keys and not text_code(lex.tables[p.table], p.column)
+                            for p in shown):
+        return
+    named = {c.column for cs in lex.names.values() if any(t.kind == "table" and t.table == spec.base for t in cs)
+             for c in cs if c.kind == "column" and c.table == spec.base and c.column not in info.keys}
+    if named or any(p.table != spec.base or p.column not in info.pk for p in shown):
         names = tuple(business_name(lex.tables[p.table], p.column) for p in shown)
         raise NotUnderstood("I could only show these rows by their identifiers; name the column that names them, "
                             "or ask for the identifiers.", names)
