@@ -110,3 +110,22 @@ def test_a_value_or_filter_before_the_amount_filters_it(question: str, rows: lis
 def test_a_share_of_a_periods_rows(hospital: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     """'what share of 2024 tickets were open': the rows after the period, the tickets' count metric being rows."""
     assert _rows(hospital, "what share of 2024 tickets were open") == [(0.25,)]
+
+
+RENT = ("CREATE TABLE tenant (tenant_id INTEGER PRIMARY KEY, first_nm VARCHAR, last_nm VARCHAR); "
+        "CREATE TABLE bill (bill_id INTEGER PRIMARY KEY, tenant_id INTEGER REFERENCES tenant(tenant_id), amt INTEGER, "
+        "paid INTEGER); INSERT INTO tenant VALUES (1, 'Ann', 'Lee'), (2, 'Ann', 'Moe'), (3, 'Cy', 'Poe'); "
+        "INSERT INTO bill VALUES (1, 1, 100, 40), (2, 2, 100, 100), (3, 3, 100, 0), (4, 1, 50, 50)")
+
+
+def test_a_metrics_participle_as_a_verb_and_a_person_shown_by_both_names() -> None:
+    """'which 2 tenants owe the most': "owe" of the metric named "amount owed"; a tenant grouped is shown by first
+    and last name (two Anns stay apart)."""
+    con = duckdb.connect()
+    con.execute(RENT)
+    overlay = {"tables": {"tenant": {"synonyms": ["tenants"]}},
+               "metrics": [{"name": "outstanding balance", "synonyms": ["amount owed"], "table": "bill",
+                            "sql": "SUM(amt - paid)"}]}
+    model = apply_overlay(read_duckdb_catalog(con), parse_overlay(overlay))
+    c = plan("which 2 tenants owe the most", model)
+    assert c.sql and con.execute(c.sql).fetchall() == [("Cy", "Poe", 100), ("Ann", "Lee", 60)], (c.sql, c.abstain_reason)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from dataclasses import replace
 
 import sqlglot
 from sqlglot import exp
@@ -24,6 +25,7 @@ from nl2sql.planner.lexicon_names import (
     _is_texty,
     _known_words,
     _table_info,
+    bare_verbs,
     code_list,
     coded_key,
     comment_examples,
@@ -141,6 +143,9 @@ def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
                 _add(lex.names, variant, concept)
             for variant in verb_phrasings(tuple(words(phrase))):     # "how much rent did we collect"
                 _add(lex.names, variant, concept)
+            for verb in bare_verbs(tuple(words(phrase))):             # "which tenants owe us the most"
+                if verb not in lex.names:
+                    _add(lex.names, verb, replace(concept, strength=1))
     for f in (*model.filters, *flag_filters(model)):
         lex.filters.setdefault(f.name, f)
         concept = Concept("filter", f.table.lower(), name=f.name)

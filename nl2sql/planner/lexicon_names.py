@@ -226,6 +226,23 @@ def verb_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     return tuple((*phrase[:-1], *words(aux), phrase[-1]) for aux in word_list("metric_phrasings", "verb_auxiliaries"))
 
 
+def bare_verbs(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """A metric named by a noun and a participle ("amount owed", "billed amount") is also its verb alone, weakly
+    ("which tenants owe us the most"): the participle without its ending, as a question's word stems.
+
+    >>> bare_verbs(("amount", "owed")), bare_verbs(("billed", "amount")), bare_verbs(("total", "revenue"))
+    ((('owe',),), (('bill',),), ())
+    """
+    if len(phrase) != 2:
+        return ()
+    amounts = set(word_list("amount_words"))
+    verb, noun = (phrase[1], phrase[0]) if phrase[1].endswith("ed") else (phrase[0], phrase[1])
+    if not verb.endswith("ed") or noun not in amounts or len(verb) < 4:
+        return ()
+    root = verb[:-2] if len(verb[:-2]) >= 4 else verb[:-1]    # "billed" -> "bill", "owed" -> "owe"
+    return ((stem(root),),)
+
+
 def coded_key(info: TableInfo, c: Column) -> bool:
     """A table's own text key whose values are codes people type ("HSG-220", "NL01"): letters and digits,
     read as values of the key (a foreign key's copies of them are not, or every code would name two columns)."""
