@@ -157,3 +157,14 @@ def test_the_settled_frame_is_what_the_sql_says() -> None:
     assert "MONTH(reading.read_date) = 6" in sql and "CAST('2023-06-01' AS DATE)" in sql \
         and "CAST('2024-07-01' AS DATE)" in sql and "DATE_TRUNC('MONTH', reading.read_date)" in sql, sql
     assert plan("consumption in June 2022 vs June 2024", MODEL).sql is None      # the years between would count
+
+
+@pytest.mark.parametrize(("question", "start", "end"), [
+    ("consumption between 1 May and 15 June 2024", "2024-05-01", "2024-06-16"),   # the year said once, at the end
+    ("consumption on 3 March 2024", "2024-03-03", "2024-03-04"),
+    ("consumption since June 1 2024", "2024-06-01", None),
+])
+def test_days_written_with_their_month(question: str, start: str, end: str | None) -> None:
+    sql = plan(question, MODEL).sql or ""
+    assert f"reading.read_date >= CAST('{start}' AS DATE)" in sql, sql
+    assert (end is None) == ("<" not in sql) and (end is None or f"< CAST('{end}' AS DATE)" in sql), sql

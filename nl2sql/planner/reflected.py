@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from functools import cache
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlglot
@@ -178,6 +178,13 @@ def _in_range(year: int, uses: Uses) -> bool:
     return any((s is None or s.year <= year + 1) and (e is None or year <= e.year) for s, e in uses.ranges)
 
 
+def _a_day(n: float, uses: Uses) -> bool:
+    """Whether a number is the day of a date a range applied starts at or ends on ("between 1 May and 15 June")."""
+    days = {s.day for s, _e in uses.ranges if s is not None} | {(e - timedelta(days=1)).day for _s, e in uses.ranges
+                                                                if e is not None}
+    return n == int(n) and int(n) in days
+
+
 def reflected(it: Item, uses: Uses, lex: Lexicon) -> bool:
     """Whether one matched item shows in the frame (items that are not matched phrases always do)."""
     if it.text.lower() in uses.texts:       # a condition says it came from these words
@@ -193,7 +200,7 @@ def reflected(it: Item, uses: Uses, lex: Lexicon) -> bool:
         is_year = n == int(n) and 1900 <= n <= 2100
         # a year compared as a number may be shifted by one ("after 2013": year >= 2014)
         near = {n - 1, n + 1} & uses.numbers
-        return n in uses.numbers or (is_year and (_in_range(int(n), uses) or bool(near)))
+        return n in uses.numbers or (is_year and (_in_range(int(n), uses) or bool(near))) or _a_day(n, uses)
     if it.kind == "date":
         return bool(uses.ranges)
     if it.kind == "cue" and it.has("month"):          # "in December" (any year) or "December 1996"

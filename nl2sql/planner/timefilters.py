@@ -36,6 +36,9 @@ def is_year(item: Item) -> bool:
 def _point(items: list[Item], i: int) -> tuple[date, date, int] | None:
     """A period starting at item i: [month|quarter] year, or a date; returns (start, end, next index)."""
     it = items[i]
+    day = _day_month_year(items, i)
+    if day is not None:
+        return day[0], day[0] + timedelta(days=1), day[1]
     if it.kind == "date":
         try:
             d = date.fromisoformat(it.text)
@@ -69,6 +72,42 @@ def _point(items: list[Item], i: int) -> tuple[date, date, int] | None:
             return date(y, 3 * q - 2, 1), _add_months(date(y, 3 * q - 2, 1), 3), i + 2
         return date(y, 1, 1), date(y + 1, 1, 1), i + 1
     return None
+
+
+def _day_month_year(items: list[Item], i: int) -> tuple[date, int] | None:
+    """'15 June 2025', 'June 15 2025', or '1 May' before "and"/"to" and a day with its year ('between 1 May and
+    15 June 2025'): the day and the index after it."""
+    def day_month(k: int) -> tuple[int, int, int] | None:
+        a, b = (items[k], items[k + 1]) if k + 1 < len(items) else (None, None)
+        if a is None or b is None:
+            return None
+        for num, mon in ((a, b), (b, a)):
+            n = num.number
+            if num.kind == "number" and n is not None and n == int(n) and 1 <= n <= 31 and mon.cue("month"):
+                return int(n), int(mon.arg("month")), k + 2
+        return None
+
+    first = day_month(i)
+    if first is None:
+        return None
+    d, m, nxt = first
+    year_at = nxt if nxt < len(items) and is_year(items[nxt]) else None
+    if year_at is None and nxt + 1 < len(items) and (items[nxt].has("and") or items[nxt].text.lower() == "to"):
+        second = day_month(nxt + 1)        # the year said once, after the second day
+        year_at = second[2] if second is not None and second[2] < len(items) and is_year(items[second[2]]) else None
+        if year_at is None:
+            return None
+        return _valid(int(items[year_at].number or 0), m, d), nxt
+    if year_at is None:
+        return None
+    return _valid(int(items[year_at].number or 0), m, d), year_at + 1
+
+
+def _valid(y: int, m: int, d: int) -> date:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        raise NotUnderstood("That day does not exist.", (f"{d}/{m}/{y}",)) from None
 
 
 def _pair_grain(start: date, end: date, second_start: date, second_end: date) -> str:
