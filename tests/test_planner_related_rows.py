@@ -148,3 +148,16 @@ def test_rows_below_a_link_with_states(question: str, rows: list[tuple[object, .
     assert c.sql and con.execute(c.sql).fetchall() == rows, (c.sql, c.abstain_reason)
     # a parent reached through the link ("holders with a Gold product") still asks whether the policy is current
     assert plan("how many holders with a Gold product", model).sql is None
+
+
+def test_a_named_filter_over_a_list_of_values_wins_over_one_of_them() -> None:
+    """'how many claims are still open': the filter `stat IN ('OPEN', 'REOP')` named "open", not the value 'OPEN'."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE claim (claim_id INTEGER PRIMARY KEY, stat VARCHAR); "
+                "INSERT INTO claim VALUES (1, 'OPEN'), (2, 'REOP'), (3, 'CLSD')")
+    overlay = {"tables": {"claim": {"synonyms": ["claims"], "columns": {"stat": {"values": ["OPEN", "REOP", "CLSD"]}}}},
+               "filters": [{"name": "open claim", "synonyms": ["open"], "table": "claim",
+                            "sql": "stat IN ('OPEN', 'REOP')"}]}
+    model = apply_overlay(read_duckdb_catalog(con), parse_overlay(overlay))
+    c = plan("how many claims are still open", model)
+    assert c.sql and con.execute(c.sql).fetchall() == [(2,)], (c.sql, c.abstain_reason)

@@ -39,7 +39,7 @@ def _same_meaning_once(concepts: tuple[Concept, ...], lex: Lexicon) -> tuple[Con
     tests (filter `status = 'churned'`, value 'churned'), and a value of another table where the words
     name a metric ('billings' the metric, not the ticket category 'billing')."""
     filters = [c for c in concepts if c.kind == "filter" and c.name in lex.filters]
-    tested = {t for f in filters if (t := _tested_value(lex.filters[f.name].sql, lex.dialect)) is not None}
+    tested = {t for f in filters for t in _tested_values(lex.filters[f.name].sql, lex.dialect)}
     metrics = {c.table for c in concepts if c.kind == "metric"}
     flags = {(f.table, _flag_column(lex.filters[f.name].sql)) for f in filters}   # "active users": is_active
     concepts = label_value_first(concepts, lex)
@@ -68,18 +68,25 @@ def _flag_column(sql: str) -> str:
     return last.lower() if last.replace("_", "").isalnum() and " " not in sql.strip() else ""
 
 
-def _tested_value(sql: str, dialect: str) -> tuple[str, str] | None:
-    """('status', 'churned') for a filter `accounts.status = 'churned'`."""
+def _tested_values(sql: str, dialect: str) -> tuple[tuple[str, str], ...]:
+    """(('status', 'churned'),) for a filter `accounts.status = 'churned'`; each value of `status IN ('OPEN', 'REOP')`.
+
+    >>> _tested_values("clm_stat IN ('OPEN', 'REOP')", "duckdb"), _tested_values("a > 1", "duckdb")
+    ((('clm_stat', 'open'), ('clm_stat', 'reop')), ())
+    """
     import sqlglot
     from sqlglot import exp
 
     try:
         node = sqlglot.parse_one(sql, read=dialect)
     except sqlglot.errors.SqlglotError:
-        return None
+        return ()
     if isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal):
-        return node.this.name.lower(), node.expression.name.lower()
-    return None
+        return ((node.this.name.lower(), node.expression.name.lower()),)
+    if isinstance(node, exp.In) and isinstance(node.this, exp.Column) \
+            and all(isinstance(v, exp.Literal) for v in node.expressions):
+        return tuple((node.this.name.lower(), v.name.lower()) for v in node.expressions)
+    return ()
 
 
 def _distance(graph: JoinGraph, a: str, b: str) -> int:
