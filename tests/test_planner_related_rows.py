@@ -161,3 +161,17 @@ def test_a_named_filter_over_a_list_of_values_wins_over_one_of_them() -> None:
     model = apply_overlay(read_duckdb_catalog(con), parse_overlay(overlay))
     c = plan("how many claims are still open", model)
     assert c.sql and con.execute(c.sql).fetchall() == [(2,)], (c.sql, c.abstain_reason)
+
+
+def test_a_value_before_its_tables_noun_is_no_date() -> None:
+    """'the open work orders': 'open' is a status value of work orders and a word of their date wo_open_dt; right
+    before the rows' noun it is the value (a date is no adjective)."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE maint_wo (wo_no INTEGER PRIMARY KEY, wo_stat VARCHAR, wo_open_dt DATE); "
+                "INSERT INTO maint_wo VALUES (1, 'OPEN', DATE '2024-01-01'), (2, 'CLSD', DATE '2024-02-01')")
+    overlay = {"tables": {"maint_wo": {"synonyms": ["work orders", "work order"],
+                                       "columns": {"wo_stat": {"values": ["OPEN", "CLSD"]},
+                                                   "wo_open_dt": {"synonyms": ["open date", "opened"]}}}}}
+    model = apply_overlay(read_duckdb_catalog(con), parse_overlay(overlay))
+    c = plan("how many open work orders", model)
+    assert c.sql and con.execute(c.sql).fetchall() == [(1,)], (c.sql, c.abstain_reason)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import sqlglot
+from sqlglot import exp
+
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
@@ -49,6 +52,18 @@ def _same_meaning_once(concepts: tuple[Concept, ...], lex: Lexicon) -> tuple[Con
         or c.kind == "column" and (c.table, (c.column or "").lower()) in flags))
 
 
+def _adjective_value(it: Item, nxt: Item | None, lex: Lexicon) -> Item:
+    """'the open work orders': a word right before its table's noun that is one of its values and a word of one of
+    its dates (wo_open_dt) is the value; a date is no adjective."""
+    tables = {c.table for c in it.concepts}
+    if it.kind != "concept" or nxt is None or len(tables) != 1 \
+            or not any(c.kind == "table" and c.table in tables for c in nxt.concepts):
+        return it
+    dates, keep = lex.tables[next(iter(tables))].dates, tuple(c for c in it.concepts if c.kind == "value")
+    dated = all(c.kind == "value" or c.kind == "column" and c.column in dates for c in it.concepts)
+    return replace(it, concepts=keep) if keep and dated else it
+
+
 def label_value_first(concepts: tuple[Concept, ...], lex: Lexicon) -> tuple[Concept, ...]:
     """'the Brno plant': a value stored in several columns of one table (the plant's name and its city) names the
     row by the column that names the table's rows (its label); the others of that table are dropped."""
@@ -74,19 +89,14 @@ def _tested_values(sql: str, dialect: str) -> tuple[tuple[str, str], ...]:
     >>> _tested_values("clm_stat IN ('OPEN', 'REOP')", "duckdb"), _tested_values("a > 1", "duckdb")
     ((('clm_stat', 'open'), ('clm_stat', 'reop')), ())
     """
-    import sqlglot
-    from sqlglot import exp
-
     try:
         node = sqlglot.parse_one(sql, read=dialect)
     except sqlglot.errors.SqlglotError:
         return ()
-    if isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal):
-        return ((node.this.name.lower(), node.expression.name.lower()),)
-    if isinstance(node, exp.In) and isinstance(node.this, exp.Column) \
-            and all(isinstance(v, exp.Literal) for v in node.expressions):
-        return tuple((node.this.name.lower(), v.name.lower()) for v in node.expressions)
-    return ()
+    values = [node.expression] if isinstance(node, exp.EQ) else node.expressions if isinstance(node, exp.In) else []
+    if not values or not isinstance(node.this, exp.Column) or not all(isinstance(v, exp.Literal) for v in values):
+        return ()
+    return tuple((node.this.name.lower(), v.name.lower()) for v in values)
 
 
 def _distance(graph: JoinGraph, a: str, b: str) -> int:
@@ -102,6 +112,7 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
     items = _column_word_joins_value(items, lex)
     items = [replace(it, concepts=_same_meaning_once(it.concepts, lex)) if it.kind == "concept" else it
              for it in items]
+    items = [_adjective_value(it, items[n + 1] if n + 1 < len(items) else None, lex) for n, it in enumerate(items)]
     original = [it.concepts for it in items]
     items = [replace(it, concepts=strongest(it.concepts)) if it.kind in ("concept", "literal") else it
              for it in items]
