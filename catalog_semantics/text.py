@@ -32,7 +32,8 @@ ORDERING = re.compile(r"\b(?:(?:order|sort)(?:ed)?\s+(?:by|on|in)\b|sort(?:ed|in
                       r"|(?:ascending|descending|alphabetical|lexicographical|reverse|reversed)\s+order\b)",
                       re.IGNORECASE)
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # "CustomerID" -> Customer|ID
+# "CustomerID" -> Customer|ID; an acronym's plural stays whole ("SKUs", "KPIs": not SK|Us)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])(?![A-Z]s\b)")
 _WORD = re.compile(r"[a-z0-9]+")
 _TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB", "ENUM", "NAME", "CITEXT")
 _MAX_VALUE_CHARS = 80   # longer strings are free text (comments, addresses), not categories
@@ -52,8 +53,8 @@ def fold(text: str) -> str:
 def words(text: str) -> tuple[str, ...]:
     """Split any name or sentence into folded words: underscores, spaces, punctuation and camelCase.
 
-    >>> words("CustomerID of order_lines, totalPrice")
-    ('customer', 'id', 'of', 'order', 'lines', 'total', 'price')
+    >>> words("CustomerID of order_lines, totalPrice, SKUs")
+    ('customer', 'id', 'of', 'order', 'lines', 'total', 'price', 'skus')
     """
     return tuple(_WORD.findall(fold(_CAMEL.sub(" ", text))))
 

@@ -76,6 +76,7 @@ def test_the_overlay_carries_the_default_filter_and_date(gym: tuple[duckdb.DuckD
     ("how many cancelled members", False, 2),          # a named filter of the same table replaces the default
     ("how many members joined in 2023", False, 2),     # a period, and the default reads a date: history
     ("how many premium members", True, 1),             # another column: the default still applies
+    ("number of members by year of cancelled on", False, 2),  # grouped by the default's column: not emptied
 ])
 def test_default_filter_and_its_overrides(gym: tuple[duckdb.DuckDBPyConnection, SemanticModel],
                                           question: str, applied: bool, count: int) -> None:

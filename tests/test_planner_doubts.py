@@ -11,7 +11,7 @@ import pytest
 
 from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
 from catalog_semantics.model import SemanticModel
-from catalog_semantics.overlay import model_from_catalog
+from catalog_semantics.overlay import apply_overlay, model_from_catalog, parse_overlay
 from nl2sql.planner import plan
 from nl2sql.planner.clarify import Ambiguity
 from nl2sql.planner.doubts import extra_grouping
@@ -53,6 +53,9 @@ CHOICES = [
 ANSWERED = [
     ("total amount per kiosk id", ["GROUP BY kiosk.kiosk_id"], []),          # the identifier asked for
     ("sales by clerk", ["clerk.clerk_name", "COUNT(*)"], []),                 # an entity with a name
+    ("list the kiosk ids in the North region", ["kiosk.kiosk_id"], []),       # the identifiers asked for
+    ("which kiosks had no sales in 2024", ["kiosk.kiosk_id", "NOT EXISTS"], []),  # known only by their key
+    ("which clerks had no sales in 2024", ["clerk.clerk_name", "NOT EXISTS"], []),
     ("total units by channel", ["SUM(sale.units)", "GROUP BY sale.channel"], []),
     ("list units by channel", ["sale.units", "sale.channel"], ["SUM("]),      # a list asked for
     ("total units per clerk per year", ["clerk.clerk_name", "YEAR(sale.sale_dt)"], []),  # two grouping phrases
@@ -112,3 +115,32 @@ def test_extra_grouping(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], q
         assert e.value.words and not isinstance(e.value, Ambiguity)
     else:
         extra_grouping(frame, words, lex)
+
+
+FLATS = """
+CREATE TABLE flat (flat_id INTEGER PRIMARY KEY, flat_no VARCHAR, floor INTEGER);
+CREATE TABLE person (person_id INTEGER PRIMARY KEY, full_name VARCHAR, boss_id INTEGER REFERENCES person (person_id));
+CREATE TABLE lease (lease_id INTEGER PRIMARY KEY, flat_id INTEGER REFERENCES flat (flat_id), rent INTEGER);
+INSERT INTO flat VALUES (1, '1A', 1), (2, '2B', 2);
+INSERT INTO person VALUES (1, 'Ann', NULL);
+INSERT INTO person VALUES (2, 'Bo', 1);
+INSERT INTO lease VALUES (1, 1, 900);
+"""
+
+
+@pytest.mark.parametrize(("question", "declined"), [
+    ("which flats have never had a lease", True),      # identifier_list: flat_no is called "flat", flat_id shown
+    ("which flat numbers have never had a lease", False),
+    ("which people are bosses", True),                 # another table's identifier (boss_id) listed
+    ("list the flat ids with no lease", False),         # the identifiers asked for ("no" is not "number")
+])
+def test_identifier_list(question: str, declined: bool) -> None:
+    con = duckdb.connect()
+    con.execute(FLATS)
+    overlay = {"tables": {"flat": {"synonyms": ["flats"], "columns": {"flat_no": {"synonyms": ["flat", "flat number"]}}},
+                          "person": {"synonyms": ["people"], "columns": {"boss_id": {"synonyms": ["boss", "bosses"]}}}}}
+    model = apply_overlay(read_duckdb_catalog(con), parse_overlay(overlay))
+    cand = plan(question, model)
+    assert (cand.sql is None) == declined, (cand.sql, cand.abstain_reason)
+    if declined:
+        assert "identifier" in (cand.abstain_reason or ""), cand.abstain_reason

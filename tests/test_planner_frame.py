@@ -54,6 +54,8 @@ CHANGES = [
     ("trend_over_years", "the consumption trend",
      "measures=consumption unit_dims=year trend notes=a change over time read as one row a year"),
     ("period_grains", "consumption in 2023 and 2024", "measures=consumption unit_dims=year periods=2023 and 2024"),
+    ("period_grains", "consumption in June 2024 vs June 2023",     # that month of both years, one row each
+     "measures=consumption unit_dims=month periods=June 2024 vs June 2023"),
     ("dates_shown", "the date arrived and date departed of the dogs",
      "entities=dog projections=dog.date_arrived,dog.date_departed"),
     ("share_sides", "percentage of meters in the NORTH zone", "share_of=meter.zone in NORTH share percent"),
@@ -65,6 +67,8 @@ CHANGES = [
      "measures=count(dog) unit_dims=month conditions=dog.date_departed is_set date_departed "
      "date_cols=dog.date_departed"),
     ("rows_per_group", "meters per zone", "measures=count(meter) dims=meter.zone"),
+    ("events_of_a_verb", "shipments created per year",       # the verb's date set: created, not never
+     "measures=count(shipment) unit_dims=year conditions=shipment.created_date is_set created_date"),
     ("extreme_of_entity", "what is the minimum weight of a dog", "measures=min(dog.weight)"),
     ("extreme_value", "the heaviest weight", "measures=max(dog.weight)"),
     ("counted_noun_phrase", "shipments created in March 2025", "measures=count(shipment) periods=March 2025"),
@@ -83,6 +87,7 @@ KEEPS = [
     ("events_per_group", "dogs departed per month"),        # the rows are named: rows_per_group counts them
     ("events_per_group", "date departed of the dogs"),       # no grouping: the dates are shown
     ("rows_per_group", "consumption per zone"),             # a measure is named
+    ("events_of_a_verb", "shipments created in 2024 per month"),  # a period bounds the dates already
     ("extreme_of_entity", "the heaviest weight"),
     ("extreme_value", "what is the minimum weight of a dog"),  # settled by extreme_of_entity already
     ("counted_noun_phrase", "list the meters in the NORTH zone"),
@@ -155,3 +160,18 @@ def test_the_settled_frame_is_what_the_sql_says() -> None:
     assert "COUNT(*)" in sql and "GROUP BY meter.zone" in sql
     sql = plan("consumption in 2023 and 2024", MODEL).sql or ""
     assert "YEAR(reading.read_date)" in sql and "GROUP BY" in sql
+    sql = plan("consumption in June 2024 vs June 2023", MODEL).sql or ""
+    assert "MONTH(reading.read_date) = 6" in sql and "CAST('2023-06-01' AS DATE)" in sql \
+        and "CAST('2024-07-01' AS DATE)" in sql and "DATE_TRUNC('MONTH', reading.read_date)" in sql, sql
+    assert plan("consumption in June 2022 vs June 2024", MODEL).sql is None      # the years between would count
+
+
+@pytest.mark.parametrize(("question", "start", "end"), [
+    ("consumption between 1 May and 15 June 2024", "2024-05-01", "2024-06-16"),   # the year said once, at the end
+    ("consumption on 3 March 2024", "2024-03-03", "2024-03-04"),
+    ("consumption since June 1 2024", "2024-06-01", None),
+])
+def test_days_written_with_their_month(question: str, start: str, end: str | None) -> None:
+    sql = plan(question, MODEL).sql or ""
+    assert f"reading.read_date >= CAST('{start}' AS DATE)" in sql, sql
+    assert (end is None) == ("<" not in sql) and (end is None or f"< CAST('{end}' AS DATE)" in sql), sql

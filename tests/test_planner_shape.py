@@ -58,6 +58,19 @@ def test_cue_kinds_are_exactly_those_the_vocabulary_gives() -> None:
     assert set(get_args(CueKind)) == given
 
 
+def test_no_word_of_the_vocabulary_is_read_as_a_boolean() -> None:
+    """YAML reads a bare on, off, yes or no as true or false: a word of a list must be quoted ('on'), or it is lost."""
+    from nl2sql.planner.words import vocabulary
+
+    def listed(node: object) -> list[object]:
+        if isinstance(node, dict):
+            return [x for v in node.values() for x in listed(v)]
+        return [x for v in node for x in ([v] if not isinstance(v, (dict, list)) else listed(v))] \
+            if isinstance(node, list) else []
+
+    assert not [x for x in listed(vocabulary()) if isinstance(x, bool) or x is None]
+
+
 def test_unknown_cue_kind_is_refused() -> None:
     from nl2sql.planner.vocabulary import _cue
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
-import sqlglot
-from sqlglot import exp
 
 from catalog_semantics.text import STOPWORDS, stem, words
 from nl2sql.planner.assemble_base import AssemblerBase
 from nl2sql.planner.dates_owner import period_owner, told_date
+from nl2sql.planner.filter_values import filter_columns
+from nl2sql.planner.timefilters import year_comparison
 from nl2sql.planner.clarify import Ambiguity
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Ambiguous
-from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.spec import ColRef, Condition, Dim
 from nl2sql.planner.dates_learnt import learnt_date
 from nl2sql.planner.words import phrases, vocabulary
@@ -41,7 +39,7 @@ class DatedAssembler(AssemblerBase):
                 year_col = named or self._year_column(base)
                 if year_col is not None and self._dated_before(base, year_col.table):
                     year_col = None      # "trips in 2019": the trips' own dates, not the year their vessel was built
-                cmp = _year_comparison(p.start, p.end)
+                cmp = year_comparison(p.start, p.end)
                 if year_col is None or cmp is None:
                     raise Ambiguity("I could not tell which date the period applies to.", (p.text,), phrase=p.text,
                                     readings=tuple(f"{d} {p.text}" for d in self._date_choices(base)))
@@ -97,6 +95,9 @@ class DatedAssembler(AssemblerBase):
         if (owned := period_owner(self.r, self.lex, self.graph, base)
                 or told_date(self.lex, self.graph, base)) is not None:    # "no events in 2025"; instructions
             return self._noted(base, owned)
+        related = self._related_rows_date(base)
+        if related is not None:
+            return related
         plain = self._plain_date(base)
         if plain is not None:
             return plain
@@ -138,9 +139,10 @@ class DatedAssembler(AssemblerBase):
 
     def _names_other_table(self, stem: str, table: str, base: str) -> bool:
         """'top members by ticket revenue in 2024': 'member' names the members (grouped by), not the date
-        "member since" of theirs; the period goes with the measure's rows."""
-        return table != base and any(c.kind == "table" and c.table == table and c.strength >= 2
-                                     for c in self.lex.names.get((stem,), ()))
+        "member since" of theirs; the period goes with the measure's rows. The rows' own noun ("reservations in
+        2025", a date also called "reservation date") is their declared default date's (overlay default_date)."""
+        return (table != base or self._declares_date(table)) and any(
+            c.kind == "table" and c.table == table and c.strength >= 2 for c in self.lex.names.get((stem,), ()))
 
     def _verb_dates(self) -> set[tuple[str, str]]:
         """'units that went out in 1998': a verb of the vocabulary (`date_verbs`) names the date its event
@@ -170,6 +172,14 @@ class DatedAssembler(AssemblerBase):
                 hits = [d for d in dates if (t, d) in plain]
                 return ColRef(t, hits[0]) if len(dates) > 1 and len(hits) == 1 else None
         return None
+
+    def _related_rows_date(self, base: str) -> ColRef | None:
+        """'machines that had no stoppages in March 2025': the period dates the one related table whose rows
+        the question tests for (existence), by its default date or its only date, not the base table's rows."""
+        tables = {t for t, _negated, _pos in self.r.existence if any(not e.up for e in self.path(base, t) or ())}
+        info = self.lex.tables[next(iter(tables))] if len(tables) == 1 else None
+        dates = () if info is None else (d for d in info.dates if d == info.table.default_date or len(info.dates) == 1)
+        return next((ColRef(next(iter(tables)), d) for d in dates), None)
 
     def _level(self, base: str, table: str) -> tuple[int, int]:
         p = self.path(base, table) or ()
@@ -224,7 +234,7 @@ class DatedAssembler(AssemblerBase):
         for c in self.r.conditions:              # "resignations per year": the filter's termination_reason
             if c.kind == "filter" and c.filter_name in self.lex.filters:
                 f = self.lex.filters[c.filter_name]
-                mentioned += [ColRef(f.table.lower(), n) for n in _filter_columns(f.sql, self.lex)]
+                mentioned += [ColRef(f.table.lower(), n) for n in filter_columns(f.sql, self.lex)]
         found: list[ColRef] = []
         for ref in mentioned[len(plain):]:       # "leavers per year": a date the filter itself reads
             if ref.column in self.lex.tables[ref.table].dates and ref not in found:
@@ -270,23 +280,3 @@ def _verb_of(stem: str) -> str:
             return stem[: -len(suffix)]
     return stem
 
-
-def _year_comparison(start: date | None, end: date | None) -> tuple[str, int] | None:
-    """A period of whole years on a year column: 'in 2014' (=), '2014 or after' (>=), 'before 2014' (<)."""
-    whole = all(d is None or (d.month, d.day) == (1, 1) for d in (start, end))
-    if not whole or (start is None and end is None):
-        return None
-    if start is not None and end is not None:
-        return ("=", start.year) if end.year - start.year == 1 else None
-    if start is not None:
-        return (">=", start.year)
-    return ("<", end.year) if end is not None else None
-
-
-def _filter_columns(sql: str, lex: Lexicon) -> list[str]:
-    """The columns of the filter's table a named filter reads, as the catalog spells them."""
-    try:
-        tree = sqlglot.parse_one(sql, read=lex.dialect)
-    except sqlglot.errors.ParseError:
-        return []
-    return list(dict.fromkeys(c.name for c in tree.find_all(exp.Column) if c.name))

@@ -60,9 +60,11 @@ class GroupingAssembler(TablesAssembler):
         """What the measures are grouped by, each shown once; a grouping that would count a row twice
         is declined."""
         r = self.r
-        # "average quantity per line item": grouping by the rows being measured groups nothing
+        # "average quantity per line item": grouping by the rows being measured groups nothing; but a total per
+        # row ("how many rooms does each hotel have") is each row's own amount, one row each
+        per_row = all(m.kind == "agg" and m.fn == "sum" and m.table == base for m in measures)
         dims = [self._resolve_dim(d) for d in r.dims
-                if not (d.col.column == "" and d.col.table == base and d.col.via is None)]
+                if per_row or not (d.col.column == "" and d.col.table == base and d.col.via is None)]
         dims = self._subject_groupings(base, measures, dims)
         for ref, _pos in r.projections:
             info = self.lex.tables[ref.table]

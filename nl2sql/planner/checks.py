@@ -162,7 +162,8 @@ def no_extreme_of_text(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple
 def no_unsaid_link_state(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
     """'customers on an annual plan' reaches plans through subscriptions, rows that have a state the model
     names (an active or a cancelled subscription): the question does not say whether the link must be
-    current, so decline rather than count cancelled links too. Said states on the link are fine."""
+    current, so decline rather than count cancelled links too. Said states on the link are fine, and so are
+    rows below the link ("policyholders who never made a claim": a claim of any of their policies)."""
     said = {c.table for c in spec.conditions if c.kind in ("filter", "in", "compare")}
     for c in spec.conditions:
         try:
@@ -170,8 +171,8 @@ def no_unsaid_link_state(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tup
         except Ambiguous:
             continue
         down = next((i for i, e in enumerate(path or ()) if not e.up), None)
-        if path is None or down is None or down == len(path) - 1:
-            continue
+        if path is None or down is None or all(not e.up for e in path[down:]):
+            continue        # "tenants who never paid late": payments of their leases, whatever the lease's state
         link = path[down].dst
         states = [f.name for f in lex.filters.values() if f.table.lower() == link and _state_test(f.sql, lex, link)]
         if len(states) >= 2 and link not in said:

@@ -77,6 +77,10 @@ class Compiler(ExistsCompiler):
             dim_exprs.append(e)
             label = d.name or business_name(self.lex.tables[d.col.table], d.col.column)
             select.append(exp.alias_(e, _name(label, self._names), quoted=False))
+            for k in d.keys:            # a person named by first and last name shows both
+                if d.grain is None and k.column in self.lex.tables[k.table].labels:
+                    select.append(exp.alias_(self.column(k), _name(business_name(self.lex.tables[k.table], k.column),
+                                                                   self._names), quoted=False))
             # keys first: rows tied on a ranking then come out in key order, as most databases group them
             group.extend(self.column(k) for k in d.keys)
             group.append(e.copy())

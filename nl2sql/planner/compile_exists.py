@@ -107,6 +107,8 @@ class ExistsCompiler(TermCompiler):
             raise NotUnderstood("I could not tell which part of the question the negation covers.", (first.text,))
         for c in conds:
             if c.kind == "exists":
+                if c.table != child.dst:     # "policyholders who never made a claim": down to the claims
+                    sub._inner_alias(c, sub_alias)
                 continue
             alias = sub._inner_alias(c, sub_alias)
             inner_conds.append(sub.condition(replace(c, negated=False), alias))

@@ -79,12 +79,12 @@ def _conditions(spec: QuerySpec) -> list[Condition]:
 
 def _conflicts(spec: QuerySpec, f: NamedFilter, lex: Lexicon) -> bool:
     """The question names a condition the default would contradict or repeat: a named filter or a condition on
-    a column the default reads, or a period when the default reads a date. A named filter on another column
+    a column the default reads, a grouping by such a column, or a period when the default reads a date. A named filter on another column
     ("premium cabins" beside "not refunded") narrows the default rows, as a value there does."""
     read = _columns_of(f.sql, lex.dialect)
     dates = {d.lower() for d in lex.tables[spec.base].dates}
-    if any(d.grain is not None and d.col.table == spec.base and d.col.column.lower() in read for d in spec.dims):
-        return True              # "resignations per year" grouped by the termination date the default reads
+    if any(d.col.table == spec.base and d.col.column.lower() in read for d in spec.dims):
+        return True              # "resignations per year" of termination: the default would empty or fix the groups
     for c in _conditions(spec):
         if read & dates and _is_period(c, lex):
             return True          # "rated 5 in 2024": a past period, whichever table it dates

@@ -103,8 +103,7 @@ def extra_grouping(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> No
 def identifier_grouping(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
     """A grouping shown only as an identifier ('each insurer' grouped by ``payer_id``) when the question
     never asked for identifiers: the rows' name was not found, so the answer would show codes."""
-    said = {stem(w) for w in word_list("key_words")} | {stem(w) for w in word_list("doubts", "identifier_words")}
-    if said & set(question.plain_stems):
+    if _asks_identifiers(question):
         return
     for d in spec.dims:
         info = lex.tables[d.col.table]
@@ -132,21 +131,33 @@ def pinned_list(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
 
 
 
+
 def identifier_list(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
-    """A list of rows shown only by their key ('which vehicles were never serviced' as veh_id) when the table has
-    names the planner could not choose between (make, model) and the question never asked for identifiers."""
-    if spec.dims or spec.measures or not spec.projections:
+    """A list that shows only number identifiers when the question never asked for identifiers, and they are
+    another table's ('which employees are managers' as ``manager_id``) or the rows have a column named by their
+    own noun that is not shown ('which units ...' as ``unit_id`` when ``unit_no`` is called "unit"): the rows'
+    name was not found. A table known only by its key ("orders with a total price above ...") lists its keys."""
+    if spec.measures or spec.dims or spec.setop or _asks_identifiers(question):
         return
+    info = lex.tables[spec.base]
+    shown = spec.projections or tuple(ColRef(spec.base, c) for c in info.labels)   # the rows' labels
+    if not shown or not all(p.column in lex.tables[p.table].keys and not text_code(lex.tables[p.table], p.column)
+                            for p in shown):
+        return
+    named = {c.column for cs in lex.names.values() if any(t.kind == "table" and t.table == spec.base for t in cs)
+             for c in cs if c.kind == "column" and c.table == spec.base and c.column not in info.keys}
+    if named or any(p.table != spec.base or p.column not in info.pk for p in shown):
+        names = tuple(business_name(lex.tables[p.table], p.column) for p in shown)
+        raise NotUnderstood("I could only show these rows by their identifiers; name the column that names them, "
+                            "or ask for the identifiers.", names)
+
+
+def _asks_identifiers(question: QuestionWords) -> bool:
+    """Whether the question names identifiers ("ids", "codes", "order number"); "no" counts only as a key word
+    ("unit no"), never as the negation "had no sales"."""
     said = {stem(w) for w in word_list("key_words")} | {stem(w) for w in word_list("doubts", "identifier_words")}
-    if said & set(question.plain_stems):
-        return
-    shown = [(lex.tables[c.table], c.column) for c in spec.projections]
-    # (only where the rows have names that could not be told apart, make and model: an order's key is its number)
-    if all(column in info.pk and (column not in info.labels or info.labels == info.pk) and not text_code(info, column)
-           and any(w[-1:] in (("name",), ("title",)) for w in info.column_words.values()) for info, column in shown):
-        name = business_name(shown[0][0], shown[0][1])
-        raise NotUnderstood(f"I could only show these rows by their identifier ({name}); name the column that "
-                            "names them, or ask for the identifier.", (name,))
+    negations = {p[0] for p in _cue_phrases("neg") if len(p) == 1}
+    return bool((said - negations) & set(question.plain_stems))
 
 
 DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping, pinned_list, identifier_list)

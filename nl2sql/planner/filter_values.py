@@ -79,3 +79,34 @@ def idiom_opener(items: list[Item]) -> list[Item]:
     if any(said == tuple(p.split()) for p in word_list("followup", "idiom_openers")):
         return [replace(items[0], kind="cue", concepts=(), cues=(Cue("stop"),)), *items[1:]]
     return items
+
+
+def flag_column(sql: str) -> str:
+    """'is_active' for a filter that is a bare boolean column (``users.is_active``), else ''."""
+    last = sql.strip().split(".")[-1]
+    return last.lower() if last.replace("_", "").isalnum() and " " not in sql.strip() else ""
+
+
+def tested_values(sql: str, dialect: str) -> tuple[tuple[str, str], ...]:
+    """(('status', 'churned'),) for a filter `accounts.status = 'churned'`; each value of `status IN ('OPEN', 'REOP')`.
+
+    >>> tested_values("clm_stat IN ('OPEN', 'REOP')", "duckdb"), tested_values("a > 1", "duckdb")
+    ((('clm_stat', 'open'), ('clm_stat', 'reop')), ())
+    """
+    try:
+        node = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.SqlglotError:
+        return ()
+    values = [node.expression] if isinstance(node, exp.EQ) else node.expressions if isinstance(node, exp.In) else []
+    if not values or not isinstance(node.this, exp.Column) or not all(isinstance(v, exp.Literal) for v in values):
+        return ()
+    return tuple((node.this.name.lower(), v.name.lower()) for v in values)
+
+
+def filter_columns(sql: str, lex: Lexicon) -> list[str]:
+    """The columns of the filter's table a named filter reads, as the catalog spells them."""
+    try:
+        tree = sqlglot.parse_one(sql, read=lex.dialect)
+    except sqlglot.errors.ParseError:
+        return []
+    return list(dict.fromkeys(c.name for c in tree.find_all(exp.Column) if c.name))

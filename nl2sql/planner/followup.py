@@ -145,7 +145,7 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     _refuse_non_edits(found, words, versus is not None or side_by_side)
     items = [replace(it, concepts=strongest(it.concepts)) for it in significant(found)]
     periods, used = find_periods(items)
-    if len(periods) > 1 or any(p.each == "pair" for p in periods):
+    if len(periods) > 1 or any(p.each in ("pair", "month_of_year") for p in periods):
         raise NotUnderstood("The follow-up names more than one period.", tuple(p.text for p in periods))
     stems = [_stems(it) for it in matched(question, _EMPTY)]
     flat = tuple(w for ws in words for w in ws)

@@ -19,7 +19,7 @@ from nl2sql.planner.frame import Extreme, Frame, column_targets
 from nl2sql.planner.frame_amounts import rows_or_own_amount
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.reading import _plural
-from nl2sql.planner.spec import Condition, Measure
+from nl2sql.planner.spec import ColRef, Condition, Measure
 from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import word_list
@@ -66,9 +66,11 @@ def trend_over_years(f: Frame, lex: Lexicon) -> Frame:
 
 def period_grains(f: Frame, lex: Lexicon) -> Frame:
     """'revenue in 1996 and 1997', 'each year since 1995': a period said per year is a grain, one row each
-    (the periods come first, as the question's own grains follow them)."""
-    each = tuple(p.each for p in f.periods if p.each)
-    return replace(f, unit_dims=each + f.unit_dims) if each else f
+    (the periods come first, as the question's own grains follow them); 'June 2024 vs June 2025' is that month of
+    the year in the years they span, one row per month."""
+    each = tuple("month" if p.each == "month_of_year" else p.each for p in f.periods if p.each)
+    months = tuple(p.start.month for p in f.periods if p.each == "month_of_year" and p.start is not None)
+    return replace(f, unit_dims=each + f.unit_dims, months=f.months + months) if each else f
 
 
 def dates_shown(f: Frame, lex: Lexicon) -> Frame:
@@ -165,6 +167,18 @@ def events_per_group(f: Frame, lex: Lexicon) -> Frame:
     return replace(f, measures=(Measure("rows", col.table, "count"),), conditions=f.conditions + (happened,))
 
 
+def events_of_a_verb(f: Frame, lex: Lexicon) -> Frame:
+    """'employees who left, by year': rows counted per period of the one date a verb names, with no period to
+    bound it, are the rows the event happened to (its date set), not also a group of rows it never did."""
+    if _settled(f) or len(set(f.date_hints)) != 1 or not f.unit_dims or f.periods or f.date_cols or f.dims:
+        return f
+    table, column = f.date_hints[0]
+    if not f.measures or not all(m.kind == "rows" and m.table == table for m in f.measures):
+        return f
+    happened = Condition("compare", table, ColRef(table, column), "is_set", text=column)
+    return replace(f, conditions=f.conditions + (happened,))
+
+
 def extreme_of_entity(f: Frame, lex: Lexicon) -> Frame:
     """'What is the minimum retail price of a product?': the value asked for, not the product."""
     if _settled(f) or not f.extremes or f.measures or f.projections or f.limit or f.orders or f.dims \
@@ -236,6 +250,7 @@ FRAME_RULES: tuple[FrameRule, ...] = (
     extremes_per_group,
     events_per_group,
     rows_per_group,
+    events_of_a_verb,
     extreme_of_entity,
     extreme_value,
     counted_noun_phrase,

@@ -8,6 +8,9 @@ is not a plain stop word, is reported so that the planner abstains rather than g
 
 from __future__ import annotations
 
+import sqlglot
+from sqlglot import exp
+
 from nl2sql.planner.intent_compare import ComparisonSteps
 from nl2sql.planner.intent_concepts import ConceptSteps
 from nl2sql.planner.frame import Frame
@@ -206,9 +209,14 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         it = self.seq[j]
         self.r.share = True
         self.r.percent = it.arg("share") == "percent"
-        t = self.table(j + 1)
-        if t:
-            self.used.add(j + 1)
+        k = j + 1
+        while k in self.used:            # "share of 2025 reservations": the period between
+            k += 1
+        t = self.table(k)
+        m = _one(self.seq[k], "metric") if k < len(self.seq) else None
+        if t and (m is None or _counts_rows(self.lex.metrics[m.name].sql)):
+            # (a metric said as the table's noun, "share of 2025 downtime" for downtime hours: a share of it)
+            self.used.add(k)
             self.r.share_table = t
 
     def _direction(self, j: int) -> None:
@@ -236,3 +244,15 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
 
 
     # ---- function words --------------------------------------------------------------------------
+
+
+def _counts_rows(sql: str) -> bool:
+    """Whether a metric counts rows (``COUNT(*)``): a share of it is a share of the rows.
+
+    >>> _counts_rows("COUNT(*)"), _counts_rows("SUM(dwn_min) / 60.0")
+    (True, False)
+    """
+    try:
+        return isinstance(sqlglot.parse_one(sql), exp.Count)
+    except sqlglot.errors.ParseError:
+        return False

@@ -18,6 +18,7 @@ from nl2sql.planner.reading import (
     _outer_function,
     _plural,
     _ref,
+    _stem,
 )
 from nl2sql.planner.spec import ColRef, Condition, Measure, Order
 from nl2sql.planner.words import word_list
@@ -35,16 +36,19 @@ class AggregateSteps(MeasureGuards):
         """What an aggregate or superlative at j-1 applies to: a metric, a table (rows), a column or
         the rows meeting a named filter."""
         it = self.at(j)
-        nxt = self.at(j + 1)
+        k = j + 1 + self._own_column_after_value(j)
+        nxt = self.at(k)
         if it is not None and it.kind == "concept" and j not in self.used and nxt is not None \
                 and {c.kind for c in it.concepts} == {"value"} and nxt.kind == "concept" \
-                and (self.table(j + 1) is not None or _one(nxt, "filter") is not None):
-            # "how many machinery customers", "how many gold members": a value before the thing counted
-            # (rows of a table, or those a named filter keeps) filters it
-            self.used.add(j)
+                and (self.table(k) is not None or _one(nxt, "filter") is not None
+                     or fn not in ("", "count") and self._amount(nxt)
+                     and (before := self.at(j - 1)) is not None and not before.has("extreme")):
+            # "how many machinery customers", "how many gold members", "the average business class fare": a value
+            # before the thing counted (rows of a table, or those a named filter keeps) or measured filters it
+            # (with its column's own name after it, "business class")
+            self.used.update(range(j, k))
             self._value(j)
-            j += 1
-            it = nxt
+            j, it = k, nxt
         if it is not None and (j in self.via_tables or j in self.qualifiers):
             if j in self.qualifiers and (t := self.table(j)) is not None:
                 self.used.add(j)
@@ -56,6 +60,24 @@ class AggregateSteps(MeasureGuards):
         if it is None or j in self.used or it.kind != "concept":
             return None
         return self._concept_target(j, it, fn)
+
+    def _own_column_after_value(self, j: int) -> int:
+        """1 when the phrase after a value at j names that value's own column ("business class"), else 0."""
+        it, nxt = self.at(j), self.at(j + 1)
+        cols = {(c.table, c.column) for c in it.concepts if c.kind == "value"} if it is not None else set()
+        own = _one(nxt, "column") if nxt is not None and nxt.kind == "concept" else None
+        return int(own is not None and (own.table, own.column) in cols and len(cols) == 1)
+
+    def _named_amount(self, word: str, table: str) -> ColRef | None:
+        """'total sick days': the one number column of the table a filter's last word names ("days")."""
+        found = {c.column for c in self.lex.names.get((_stem(word),), []) if c.kind == "column" and c.table == table
+                 and c.column in self.info(table).numeric}
+        return ColRef(table, found.pop()) if len(found) == 1 else None
+
+    def _amount(self, it: Item) -> bool:
+        """Whether a phrase names a metric or one number column (what an average or a total is of)."""
+        numeric = [c for c in it.concepts if c.kind == "column" and c.column in self.info(c.table).numeric]
+        return _one(it, "metric") is not None or len(numeric) == 1
 
     def _concept_target(self, j: int, it: Item, fn: str) -> Target | None:
         """What the concept at j names as the aggregate's target: a metric (unless the function asks for a
@@ -81,7 +103,8 @@ class AggregateSteps(MeasureGuards):
         if f is not None:
             self.used.add(j)
             self.r.conditions.append(Condition("filter", f.table, filter_name=f.name, text=it.text))
-            return ("table", f.table)
+            amount = self._named_amount(it.text.split()[-1], f.table) if fn not in ("", "count") else None
+            return ("column", amount) if amount is not None else ("table", f.table)
         if fn == "count" and self._value_as_noun(it):
             # "how many contractors": the rows holding that value ('Contractor'), said as a plural noun
             self.used.add(j)

@@ -16,6 +16,10 @@ from nl2sql.planner.reading import (
     significant,
 )
 from nl2sql.planner.spec import ColRef
+from nl2sql.planner.words import word_list
+
+_GRAIN_ARTICLES = frozenset(word_list("grain_articles"))
+_PREPOSITIONS = frozenset(word_list("count_prepositions"))
 
 
 class ReaderBase:
@@ -82,6 +86,37 @@ class ReaderBase:
         # A step of one module that the steps of another call (the mixins meet only in ``Reader``).
         def _value(self, j: int) -> None:
             """The value phrase at j as a filter (``ConceptSteps._value``)."""
+
+        def _entity(self, j: int, table: str) -> None:
+            """The table named at j as the rows asked about, or negated ones (``ConceptSteps._entity``)."""
+
+    def _metric_grain(self, j: int) -> bool:
+        """'average days to close a work order': the metric's own table named right after it with an article is
+        what the metric is measured over, not a second measure."""
+        t, prev = _one(self.seq[j], "table"), self.at(j - 1)
+        if t is None or prev is None or (j - 1) not in self.measure_items or not self.r.measures:
+            return False
+        m = self.r.measures[-1]
+        gap = self._raw_words[prev.end:self.seq[j].start]
+        return m.kind == "metric" and m.table == t.table and bool(gap) and set(gap) <= _GRAIN_ARTICLES
+
+    def _rows_not_measure(self, j: int) -> bool:
+        """A table's noun that is also a metric's name, read as the table's rows: negated ("had no downtime": no
+        such rows), or after a preposition once a measure is named ("ticket revenue for flights in 2024": the
+        tickets of those flights, not also their count)."""
+        it = self.seq[j]
+        t = _one(it, "table")
+        if t is None:
+            return False
+        k = it.start - 1
+        while k > 0 and self._raw_words[k].isdigit():
+            k -= 1               # "on 2024 flights": the period between
+        before = self._raw_words[k] if k >= 0 else ""
+        named = self.r.measures or self.r.extremes
+        if self.neg_at is not None or (_one(it, "metric") is not None and named and before in _PREPOSITIONS):
+            self._entity(j, t.table)
+            return True
+        return False
 
     def take_neg(self) -> bool:
         if self.neg_at is not None:

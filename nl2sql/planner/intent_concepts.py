@@ -41,6 +41,8 @@ class ConceptSteps(ReaderBase):
                 return
         if f is not None and not compared:
             return self._filter_condition(j, f.name, f.table)
+        if self._metric_grain(j) or self._rows_not_measure(j):
+            return
         m = _one(it, "metric")
         if m is not None and self.neg_at is not None and (t := self.table(j, current=True)) == m.table:
             m = None                     # "customers who never placed an order": the rows, not their count
@@ -112,7 +114,8 @@ class ConceptSteps(ReaderBase):
         row_askers), names those rows too, so they are what is listed (not the rows a later noun names)."""
         last = self.seq[j].text.lower().split()[-1]
         prev = self.at(j - 1)
-        if (prev is None or prev.text.lower() in _ROW_ASKERS) \
+        ranked = prev is not None and any(it.has("top") for it in (prev, self.at(j - 2)) if it)  # "top 5 active brokers"
+        if (prev is None or prev.text.lower() in _ROW_ASKERS or ranked) \
                 and any(c.kind == "table" and c.table == table for c in self.lex.names.get((_stem(last),), [])) \
                 and not any(t == table for t, _, _ in self.r.entities):
             self.r.entities.append((table, j, last.endswith("s") and not last.endswith("ss")))

@@ -119,6 +119,10 @@ class GroupingSteps(RankingSteps):
                          or self._raw_words[k] in MONTHS):
             k -= 1
         before = self._raw_words[k]
+        prev = self.at(j - 1)
+        if prev is not None and prev.kind == "concept" and prev.end == it.start and prev.end - prev.start > 1 \
+                and k == it.start - 1:
+            return False                 # "units produced by plant": the participle ends a measure's name
         return before.endswith(("ed", "en")) or before in _PASSIVES
 
     def _pending_order(self) -> bool:

@@ -27,16 +27,15 @@ from nl2sql.planner.lexicon_names import (
     _table_info,
     code_list,
     comment_examples,
-    short_names,
-    verb_phrasings,
 )
-from nl2sql.planner.lexicon_implied import coded_key, flag_filters, values_head
+from nl2sql.planner.lexicon_implied import coded_key, values_head
+from nl2sql.planner.lexicon_phrasings import bare_verbs, short_names, verb_phrasings
 from nl2sql.planner.counting import count_nouns, implied_defaults
 from nl2sql.planner.told_dates import told_dates
 from nl2sql.planner.verified_dates import verified_dates
 from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports them from here
     Concept as Concept, Lexicon as Lexicon, _add, prefer_named_dates)
-from nl2sql.planner.synonyms import add_synonyms
+from nl2sql.planner.synonyms import add_synonyms, flag_filters
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import CUES, cue_index
 from nl2sql.planner.words import vocabulary, word_list
@@ -151,6 +150,9 @@ def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
                 _add(lex.names, variant, concept)
             for variant in verb_phrasings(tuple(words(phrase))):     # "how much rent did we collect"
                 _add(lex.names, variant, concept)
+            for verb in bare_verbs(tuple(words(phrase))):             # "which tenants owe us the most"
+                if verb not in lex.names:
+                    _add(lex.names, verb, replace(concept, strength=1))
     for f in (*model.filters, *flag_filters(model)):
         lex.filters.setdefault(f.name, f)
         concept = Concept("filter", f.table.lower(), name=f.name)

@@ -1,37 +1,12 @@
 """Names the data implies rather than states: a table's own key of codes people type ("HSG-220") is read as
-values, a BOOLEAN column named as a state is a named filter ("is_active":
-active users), and a word every name of a table's rows ends with is the noun for those rows ("... Campground")."""
+values, and a word every name of a table's rows ends with is the noun for those rows ("... Campground")."""
 
 from __future__ import annotations
 
-from catalog_semantics.model import Column, NamedFilter, SemanticModel
+from catalog_semantics.model import Column
 from catalog_semantics.text import words
 from nl2sql.planner.lexicon_names import TableInfo, _is_texty
 from nl2sql.planner.tokens import singular
-from nl2sql.planner.words import word_list
-
-
-def flag_filters(model: SemanticModel) -> list[NamedFilter]:
-    """A BOOLEAN column named as a state ('is_active', 'has_discount') is a condition its rows meet:
-    'active users' is ``users.is_active``, like a named filter of the model (which wins on a name clash)."""
-    named = {f.name for f in model.filters}
-    out: list[NamedFilter] = []
-    for t in model.tables:
-        for c in t.columns:
-            parts = words(c.name)
-            if c.type.upper() not in ("BOOLEAN", "BOOL"):
-                continue
-            if len(parts) >= 2 and parts[0] in word_list("flag_prefixes"):
-                state = " ".join(parts[1:])
-            elif len(parts) == 1 and parts[0].endswith("ed"):
-                state = parts[0]        # a participle names the state too: 'completed' enrolments
-            else:
-                continue
-            name = f"{state} {' '.join(words(t.name))}"
-            if name not in named:
-                out.append(NamedFilter(name=name, sql=f"{t.name}.{c.name}", table=t.name,
-                                       synonyms=(state, *c.synonyms)))
-    return out
 
 
 def values_head(info: TableInfo) -> str | None:

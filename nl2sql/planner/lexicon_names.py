@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from catalog_semantics.model import Column, SemanticModel, Table
 from catalog_semantics.text import stem, words
 from nl2sql.planner.text_numbers import read_as_number
-from nl2sql.planner.tokens import name_stem, singular
+from nl2sql.planner.tokens import singular
 from nl2sql.planner.words import word_list, word_map
 
 NUMERIC_TYPES = ("INT", "DEC", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "MONEY")
@@ -259,35 +259,3 @@ def _comment_phrases(comment: str | None, *, table: bool) -> list[tuple[str, ...
         out.append(paren)
     return [p for p in out if not (len(p) == 1 and p[0] in COMMENT_STOP)]
 
-
-def verb_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    """A metric named by nouns and a participle, asked with the verb after an auxiliary (vocabulary.yaml
-    ``metric_phrasings.verb_auxiliaries``); names match on stems, so "collect" meets "collected".
-
-    >>> verb_phrasings(("rent", "collected"))[:2]
-    (('rent', 'did', 'we', 'collected'), ('rent', 'do', 'we', 'collected'))
-    >>> verb_phrasings(("total", "revenue"))
-    ()
-    """
-    if len(phrase) < 2 or len(phrase[-1]) < 5 or not phrase[-1].endswith("ed"):
-        return ()
-    return tuple((*phrase[:-1], *words(aux), phrase[-1]) for aux in word_list("metric_phrasings", "verb_auxiliaries"))
-
-
-def short_names(info: TableInfo, column: str) -> tuple[tuple[str, ...], ...]:
-    """Shorter names of a column, weaker than its own: without a unit at the end ("capacity" of capacity_kg,
-    "net worth" of net_worth_millions), and without its table's own word first ("type code" of the templates'
-    template_type_code: the table's word says whose, as a prefix does; "cost" of its cost_of_treatment).
-
-    >>> info = _table_info(Table("templates", (Column("template_type_code", "TEXT"),)), set(), set())
-    >>> short_names(info, "template_type_code")
-    (('type', 'code'),)
-    """
-    base = info.column_words[column]
-    out = [base[:-1]] if len(base) > 1 and base[-1] in _UNITS else []
-    own = {name_stem(w) for w in info.words}
-    if len(base) > 2 and name_stem(base[0]) in own:
-        out.append(base[1:])
-    if len(base) > 2 and base[-2] == "of" and name_stem(base[-1]) in own and base[0] not in _ATTRIBUTE_HEADS:
-        out.append(base[:-2])                # "cost" of the treatments' cost_of_treatment (not "date" alone)
-    return tuple(out)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
-from dataclasses import dataclass
-from typing import Literal
 
 from catalog_semantics.question import QuestionWords
 from catalog_semantics.text import STOPWORDS, stem
+from nl2sql.planner.items import Item as Item, ItemKind as ItemKind
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching_words import column_heads, determiners, meaningful_words, symbol_cues
 from nl2sql.planner.spelling import correct
@@ -23,35 +22,6 @@ from nl2sql.planner.words import word_list
 
 # Cue kinds a model name may override when both match the same words ("Year" as a column).
 _WEAK_CUES: frozenset[CueKind] = frozenset({"stop", "list", "unit", "and", "numword", "group", "distinct", "top"})
-
-
-ItemKind = Literal["concept", "cue", "number", "date", "literal", "unknown"]
-
-
-@dataclass(frozen=True)
-class Item:
-    kind: ItemKind
-    start: int
-    end: int                                # token span [start, end)
-    text: str
-    concepts: tuple[Concept, ...] = ()
-    cues: tuple[Cue, ...] = ()
-    number: float | None = None
-    fuzzy: bool = False
-
-    def cue(self, kind: CueKind) -> Cue | None:
-        return next((c for c in self.cues if c.kind == kind), None)
-
-    def has(self, *kinds: CueKind) -> bool:
-        return any(c.kind in kinds for c in self.cues)
-
-    def arg(self, kind: CueKind) -> str:
-        """The argument of this item's cue of that kind; callers check ``has(kind)`` first, so a missing cue
-        is a bug in the caller (``LookupError``, which the planner reports as a failure, never as an answer)."""
-        found = self.cue(kind)
-        if found is None:
-            raise LookupError(f"no {kind!r} cue in {self.text!r}")
-        return found.arg
 
 
 _MATCHED: dict[tuple[int, QuestionWords], tuple[weakref.ref[Lexicon], tuple[Item, ...]]] = {}
@@ -99,6 +69,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             found = _longest(tokens, i, lex, {})     # "placed an order, by region": the noun, then a grouping
         found = _cue_before_longer(tokens, i, found, lex, cues)
         found = _aggregated_column(tokens, i, found, items, lex)
+        found = _filter_before_measure(tokens, i, found, lex, cues)
         if found is None or found.end == i + 1:
             found = _shared_head(tokens, i, lex) or found
         if found is not None:
@@ -159,6 +130,24 @@ def _aggregated_column(tokens: tuple[Token, ...], i: int, found: Item | None, it
         return found
     named = tuple(c for c in lex.names.get((tokens[i].stem,), []) if c.kind == "column" and c.strength >= 3)
     return Item("concept", i, i + 1, tokens[i].text, concepts=named) if named else found
+
+
+def _filter_before_measure(tokens: tuple[Token, ...], i: int, found: Item | None, lex: Lexicon,
+                           cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> Item | None:
+    """'unplanned downtime hours': a name ("unplanned downtime") whose last word starts a longer measure's name
+    ("downtime hours") while the words before it name a filter or value alone ("unplanned"): the filter, then
+    the measure, so the measure is not cut in two."""
+    if found is None or found.kind != "concept" or found.end - i < 2:
+        return found
+    nxt = _longest(tokens, found.end - 1, lex, cues)
+    if nxt is None or nxt.kind != "concept" or nxt.end <= found.end \
+            or not any(c.kind in ("metric", "column") for c in nxt.concepts):
+        return found
+    head = tuple(t.stem for t in tokens[i:found.end - 1])
+    if not _restricts(head, lex):
+        return found
+    concepts = tuple(lex.names.get(head, []) + lex.values.get(head, []))
+    return Item("concept", i, found.end - 1, " ".join(t.text for t in tokens[i:found.end - 1]), concepts=concepts)
 
 
 def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+
+from nl2sql.planner.filter_values import flag_column, tested_values
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
@@ -41,14 +43,26 @@ def _same_meaning_once(concepts: tuple[Concept, ...], lex: Lexicon) -> tuple[Con
     tests (filter `status = 'churned'`, value 'churned'), and a value of another table where the words
     name a metric ('billings' the metric, not the ticket category 'billing')."""
     filters = [c for c in concepts if c.kind == "filter" and c.name in lex.filters]
-    tested = {t for f in filters if (t := _tested_value(lex.filters[f.name].sql, lex.dialect)) is not None}
+    tested = {t for f in filters for t in tested_values(lex.filters[f.name].sql, lex.dialect)}
     metrics = {c.table for c in concepts if c.kind == "metric"}
-    flags = {(f.table, _flag_column(lex.filters[f.name].sql)) for f in filters}   # "active users": is_active
+    flags = {(f.table, flag_column(lex.filters[f.name].sql)) for f in filters}   # "active users": is_active
     concepts = label_value_first(concepts, lex)
     return tuple(c for c in concepts if not (
         c.kind == "value" and (((c.column or "").lower(), (c.value or "").lower()) in tested
                                or (metrics and c.table not in metrics))
         or c.kind == "column" and (c.table, (c.column or "").lower()) in flags))
+
+
+def _adjective_value(it: Item, nxt: Item | None, lex: Lexicon) -> Item:
+    """'the open work orders': a word right before its table's noun that is one of its values and a word of one of
+    its dates (wo_open_dt) is the value; a date is no adjective."""
+    tables = {c.table for c in it.concepts}
+    if it.kind != "concept" or nxt is None or len(tables) != 1 \
+            or not any(c.kind == "table" and c.table in tables for c in nxt.concepts):
+        return it
+    dates, keep = lex.tables[next(iter(tables))].dates, tuple(c for c in it.concepts if c.kind == "value")
+    dated = all(c.kind == "value" or c.kind == "column" and c.column in dates for c in it.concepts)
+    return replace(it, concepts=keep) if keep and dated else it
 
 
 def label_value_first(concepts: tuple[Concept, ...], lex: Lexicon) -> tuple[Concept, ...]:
@@ -64,26 +78,6 @@ def label_value_first(concepts: tuple[Concept, ...], lex: Lexicon) -> tuple[Conc
     return tuple(c for c in concepts if c not in drop)
 
 
-def _flag_column(sql: str) -> str:
-    """'is_active' for a filter that is a bare boolean column (``users.is_active``), else ''."""
-    last = sql.strip().split(".")[-1]
-    return last.lower() if last.replace("_", "").isalnum() and " " not in sql.strip() else ""
-
-
-def _tested_value(sql: str, dialect: str) -> tuple[str, str] | None:
-    """('status', 'churned') for a filter `accounts.status = 'churned'`."""
-    import sqlglot
-    from sqlglot import exp
-
-    try:
-        node = sqlglot.parse_one(sql, read=dialect)
-    except sqlglot.errors.SqlglotError:
-        return None
-    if isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal):
-        return node.this.name.lower(), node.expression.name.lower()
-    return None
-
-
 def _distance(graph: JoinGraph, a: str, b: str) -> int:
     try:
         path = graph.path(a, b)
@@ -97,6 +91,7 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
     items = _column_word_joins_value(items, lex)
     items = [replace(it, concepts=_same_meaning_once(it.concepts, lex)) if it.kind == "concept" else it
              for it in items]
+    items = [_adjective_value(it, items[n + 1] if n + 1 < len(items) else None, lex) for n, it in enumerate(items)]
     original = [it.concepts for it in items]
     items = [replace(it, concepts=strongest(it.concepts)) if it.kind in ("concept", "literal") else it
              for it in items]

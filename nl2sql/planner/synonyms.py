@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from functools import cache
 
-from catalog_semantics.text import words
+import sqlglot
+from sqlglot import exp
+
+from catalog_semantics.model import NamedFilter, SemanticModel
+from catalog_semantics.text import stem, words
 from nl2sql.planner.lexicon_index import Concept, Lexicon, _add
 from nl2sql.planner.tokens import name_stem, singular
-from nl2sql.planner.words import vocabulary
+from nl2sql.planner.words import vocabulary, word_list
 
 _MIN_TAIL = 6           # a compound's tail shorter than this ("car" of "oscar") is not a word of it
 
@@ -46,7 +50,9 @@ def synonym_phrases(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
 
 
 def add_synonyms(lex: Lexicon) -> None:
-    """Each table's and column's synonyms, weakly, where the model has no name of its own for the words."""
+    """Each table's and column's synonyms, weakly, where the model has no name of its own for the words; and the
+    one-word verbs of an event (vocabulary ``date_verbs``) as hints of the date named after it."""
+    _date_verb_hints(lex)
     taken = set(lex.names)
     found: dict[tuple[str, ...], list[Concept]] = {}
     for key, info in lex.tables.items():
@@ -60,3 +66,55 @@ def add_synonyms(lex: Lexicon) -> None:
             continue
         for concept in concepts:
             _add(lex.names, phrase, concept)
+
+
+def _date_verb_hints(lex: Lexicon) -> None:
+    """'employees who left in 2022': a one-word verb of an event ("left", of termination) names the date the model
+    names after that event (termination_date), as a word of the date's own name would; a word the model already
+    names something with keeps that meaning."""
+    for event, verbs in dict(vocabulary().get("date_verbs") or {}).items():
+        dates = lex.date_names.get(stem(str(event)), set())
+        for verb in (str(v) for v in verbs or ()):
+            if dates and len(verb.split()) == 1 and (stem(verb),) not in lex.names:
+                lex.date_hints.setdefault(stem(verb), set()).update(dates)
+
+
+def flag_filters(model: SemanticModel) -> list[NamedFilter]:
+    """A BOOLEAN column named as a state ('is_active', 'has_discount', 'active_flg') is a condition its rows meet:
+    'active users' is ``users.is_active``, like a named filter of the model; a named filter of the same name wins;
+    one that tests the column itself is also named by the state's words ("providers who are no longer active")."""
+    named = {f.name for f in model.filters}
+    prefixes, suffixes = word_list("flag_prefixes"), word_list("flag_suffixes")
+    out: list[NamedFilter] = []
+    for t in model.tables:
+        for c in t.columns:
+            parts = words(c.name)
+            if c.type.upper() not in ("BOOLEAN", "BOOL"):
+                continue
+            if len(parts) >= 2 and parts[0] in prefixes:
+                state = " ".join(parts[1:])
+            elif len(parts) >= 2 and parts[-1] in suffixes:
+                state = " ".join(parts[:-1])
+            elif len(parts) == 1 and parts[0].endswith("ed"):
+                state = parts[0]        # a participle names the state too: 'completed' enrolments
+            else:
+                continue
+            same = [f.name for f in model.filters if f.table.lower() == t.name.lower() and _tests_column(f.sql, c.name)]
+            name = same[0] if same else f"{state} {' '.join(words(t.name))}"
+            if same or name not in named:
+                out.append(NamedFilter(name=name, sql=f"{t.name}.{c.name}", table=t.name,
+                                       synonyms=(state, *c.synonyms)))
+    return out
+
+
+def _tests_column(sql: str, column: str) -> bool:
+    """Whether a filter's SQL is the bare column itself (a flag that is true).
+
+    >>> _tests_column("active_flg", "active_flg"), _tests_column("p.active_flg", "active_flg"), _tests_column("x > 0", "x")
+    (True, True, False)
+    """
+    try:
+        tree = sqlglot.parse_one(sql)
+    except sqlglot.errors.ParseError:
+        return False
+    return isinstance(tree, exp.Column) and tree.name.lower() == column.lower()

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from nl2sql.planner.matching import Item
-from nl2sql.planner.timefilters_days import day_point, day_range
 from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.vocabulary import CueKind
 from nl2sql.planner.words import word_list
@@ -25,8 +24,8 @@ class Period:
     end: date | None                # exclusive
     text: str
     span: tuple[int, ...]           # item indexes used
-    each: str | None = None         # "1996 and 1997": two periods side by side, one row each ("year"), or
-                                    # "pair" when they are not two whole years one after the other
+    each: str | None = None         # "1996 and 1997": two periods side by side, one row each ("year"; "June 2024
+                                    # vs June 2025": "month_of_year"), or "pair" when they are neither
 
 
 def is_year(item: Item) -> bool:
@@ -37,14 +36,15 @@ def is_year(item: Item) -> bool:
 def _point(items: list[Item], i: int) -> tuple[date, date, int] | None:
     """A period starting at item i: [month|quarter] year, or a date; returns (start, end, next index)."""
     it = items[i]
+    day = _day_month_year(items, i)
+    if day is not None:
+        return day[0], day[0] + timedelta(days=1), day[1]
     if it.kind == "date":
         try:
             d = date.fromisoformat(it.text)
         except ValueError:
             return None
         return d, d + timedelta(days=1), i + 1
-    if (day := day_point(items, i)) is not None:      # "June 1, 2024", "1 March 2025"
-        return day
     month = it.cue("month")
     quarter = it.cue("quarter")
     half = it.cue("half")
@@ -74,6 +74,42 @@ def _point(items: list[Item], i: int) -> tuple[date, date, int] | None:
     return None
 
 
+def _day_month_year(items: list[Item], i: int) -> tuple[date, int] | None:
+    """'15 June 2025', 'June 15 2025', or '1 May' before "and"/"to" and a day with its year ('between 1 May and
+    15 June 2025'): the day and the index after it."""
+    def day_month(k: int) -> tuple[int, int, int] | None:
+        a, b = (items[k], items[k + 1]) if k + 1 < len(items) else (None, None)
+        if a is None or b is None:
+            return None
+        for num, mon in ((a, b), (b, a)):
+            n = num.number
+            if num.kind == "number" and n is not None and n == int(n) and 1 <= n <= 31 and mon.cue("month"):
+                return int(n), int(mon.arg("month")), k + 2
+        return None
+
+    first = day_month(i)
+    if first is None:
+        return None
+    d, m, nxt = first
+    year_at = nxt if nxt < len(items) and is_year(items[nxt]) else None
+    if year_at is None and nxt + 1 < len(items) and (items[nxt].has("and") or items[nxt].text.lower() == "to"):
+        second = day_month(nxt + 1)        # the year said once, after the second day
+        year_at = second[2] if second is not None and second[2] < len(items) and is_year(items[second[2]]) else None
+        if year_at is None:
+            return None
+        return _valid(int(items[year_at].number or 0), m, d), nxt
+    if year_at is None:
+        return None
+    return _valid(int(items[year_at].number or 0), m, d), year_at + 1
+
+
+def _valid(y: int, m: int, d: int) -> date:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        raise NotUnderstood("That day does not exist.", (f"{d}/{m}/{y}",)) from None
+
+
 def _pair_grain(start: date, end: date, second_start: date, second_end: date) -> str:
     """The grain that gives two periods one row each: two whole years one after the other.
 
@@ -81,12 +117,20 @@ def _pair_grain(start: date, end: date, second_start: date, second_end: date) ->
     'year'
     >>> _pair_grain(date(1993, 1, 1), date(1994, 1, 1), date(1997, 1, 1), date(1998, 1, 1))
     'pair'
+    >>> _pair_grain(date(2025, 6, 1), date(2025, 7, 1), date(2024, 6, 1), date(2024, 7, 1))
+    'month_of_year'
     """
     def whole_year(a: date, b: date) -> bool:
         return (a.month, a.day, b.month, b.day, b.year - a.year) == (1, 1, 1, 1, 1)
 
+    def whole_month(a: date, b: date) -> bool:
+        return a.day == 1 and b == _add_months(a, 1)
+
     if whole_year(start, end) and whole_year(second_start, second_end) and second_start == end:
         return "year"
+    if whole_month(start, end) and whole_month(second_start, second_end) and start.month == second_start.month \
+            and abs(start.year - second_start.year) == 1:
+        return "month_of_year"      # "June 2025 vs June 2024": that month of the two years, one row each
     return "pair"
 
 
@@ -106,8 +150,7 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
             i += 1
         if i >= len(items):
             break
-        point = (_unanchored_range(items, i) or day_range(items, i) if op in (None, "between") else None) \
-            or _point(items, i)
+        point = (_unanchored_range(items, i) if op in (None, "between") else None) or _point(items, i)
         if point is None or _compared_number(items, i):
             i = start_i + 1
             continue
@@ -118,7 +161,7 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
                                 "end of”.", (lead.text,))
         each = None
         if op == "between" or op is None:
-            op, end, nxt, each = _second_point(items, op, start, end, nxt)
+            op, start, end, nxt, each = _second_point(items, op, start, end, nxt)
         unit = items[start_i - 1].cue("unit") if start_i > 0 and (start_i - 1) not in used else None
         if unit is not None and unit.arg == "year" and is_year(items[start_i]) and items[start_i - 1].kind == "cue":
             start_i -= 1                           # "in the year 1995": the word names the period
@@ -141,10 +184,10 @@ def _opening(lead: Item) -> str | None:
 
 
 def _second_point(items: list[Item], op: str | None, start: date, end: date,
-                  nxt: int) -> tuple[str | None, date, int, str | None]:
+                  nxt: int) -> tuple[str | None, date, date, int, str | None]:
     """After a period opened by nothing or "between": its second end ("1994 to 1996", "between 1994 and 1996",
     "1994-1996"; without "between", "1996 and 1997" is a pair) or an open end ("2014 or after").
-    Returns (op, end, next index, each)."""
+    Returns (op, start, end, next index, each)."""
     each = None
     j = nxt
     paired = op is None and j < len(items) and items[j].text.lower() in _PAIRS
@@ -152,7 +195,7 @@ def _second_point(items: list[Item], op: str | None, start: date, end: date,
         second = _point(items, j + 1) if j + 1 < len(items) else None
         if second is not None:
             each = _pair_grain(start, end, second[0], second[1]) if paired else None
-            end = second[1]
+            start, end = (min(start, second[0]), max(end, second[1])) if each == "month_of_year" else (start, second[1])
             nxt = second[2]
             op = "range"
     if op == "between":
@@ -161,7 +204,7 @@ def _second_point(items: list[Item], op: str | None, start: date, end: date,
     if after is not None and after.has("date_cmp") and after.arg("date_cmp") in (">", "<"):
         op = ">=" if after.arg("date_cmp") == ">" else "<="   # "2014 or after"
         nxt += 2
-    return op, end, nxt, each
+    return op, start, end, nxt, each
 
 
 def _bounded(op: str | None, start: date, end: date, whole: Period) -> Period | None:
@@ -227,3 +270,15 @@ def describe_period(p: Period) -> str:
     if p.start:
         return f"on or after {p.start.isoformat()}"
     return f"before {p.end.isoformat() if p.end else ''}"
+
+
+def year_comparison(start: date | None, end: date | None) -> tuple[str, int] | None:
+    """A period of whole years on a year column: 'in 2014' (=), '2014 or after' (>=), 'before 2014' (<)."""
+    whole = all(d is None or (d.month, d.day) == (1, 1) for d in (start, end))
+    if not whole or (start is None and end is None):
+        return None
+    if start is not None and end is not None:
+        return ("=", start.year) if end.year - start.year == 1 else None
+    if start is not None:
+        return (">=", start.year)
+    return ("<", end.year) if end is not None else None

@@ -1,0 +1,60 @@
+"""Other ways a question says a model name: a metric with its verb ("how much rent did we collect"), a column
+without its unit or its table's own word ("capacity" of capacity_kg, "type code" of template_type_code), and a
+metric's participle as a bare verb ("which tenants owe us the most")."""
+
+from __future__ import annotations
+
+from catalog_semantics.text import stem, words
+from nl2sql.planner.lexicon_names import _ATTRIBUTE_HEADS, _UNITS, TableInfo
+from nl2sql.planner.tokens import name_stem
+from nl2sql.planner.words import word_list
+
+
+def verb_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """A metric named by nouns and a participle, asked with the verb after an auxiliary (vocabulary.yaml
+    ``metric_phrasings.verb_auxiliaries``); names match on stems, so "collect" meets "collected".
+
+    >>> verb_phrasings(("rent", "collected"))[:2]
+    (('rent', 'did', 'we', 'collected'), ('rent', 'do', 'we', 'collected'))
+    >>> verb_phrasings(("total", "revenue"))
+    ()
+    """
+    if len(phrase) < 2 or len(phrase[-1]) < 5 or not phrase[-1].endswith("ed"):
+        return ()
+    return tuple((*phrase[:-1], *words(aux), phrase[-1]) for aux in word_list("metric_phrasings", "verb_auxiliaries"))
+
+
+def short_names(info: TableInfo, column: str) -> tuple[tuple[str, ...], ...]:
+    """Shorter names of a column, weaker than its own: without a unit at the end ("capacity" of capacity_kg,
+    "net worth" of net_worth_millions), and without its table's own word first ("type code" of the templates'
+    template_type_code: the table's word says whose, as a prefix does; "cost" of its cost_of_treatment).
+
+    >>> info = _table_info(Table("templates", (Column("template_type_code", "TEXT"),)), set(), set())
+    >>> short_names(info, "template_type_code")
+    (('type', 'code'),)
+    """
+    base = info.column_words[column]
+    out = [base[:-1]] if len(base) > 1 and base[-1] in _UNITS else []
+    own = {name_stem(w) for w in info.words}
+    if len(base) > 2 and name_stem(base[0]) in own:
+        out.append(base[1:])
+    if len(base) > 2 and base[-2] == "of" and name_stem(base[-1]) in own and base[0] not in _ATTRIBUTE_HEADS:
+        out.append(base[:-2])                # "cost" of the treatments' cost_of_treatment (not "date" alone)
+    return tuple(out)
+
+
+def bare_verbs(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """A metric named by a noun and a participle ("amount owed", "billed amount") is also its verb alone, weakly
+    ("which tenants owe us the most"): the participle without its ending, as a question's word stems.
+
+    >>> bare_verbs(("amount", "owed")), bare_verbs(("billed", "amount")), bare_verbs(("total", "revenue"))
+    ((('owe',),), (('bill',),), ())
+    """
+    if len(phrase) != 2:
+        return ()
+    amounts = set(word_list("amount_words"))
+    verb, noun = (phrase[1], phrase[0]) if phrase[1].endswith("ed") else (phrase[0], phrase[1])
+    if not verb.endswith("ed") or noun not in amounts or len(verb) < 4:
+        return ()
+    root = verb[:-2] if len(verb[:-2]) >= 4 else verb[:-1]    # "billed" -> "bill", "owed" -> "owe"
+    return ((stem(root),),)
