@@ -92,12 +92,8 @@ class DatedAssembler(AssemblerBase):
         sibling = self._sibling_dates()
         if len(sibling) == 1:
             return sibling[0]
-        if (owned := period_owner(self.r, self.lex, self.graph, base)
-                or told_date(self.lex, self.graph, base)) is not None:    # "no events in 2025"; instructions
-            return self._noted(base, owned)
-        related = self._related_rows_date(base)
-        if related is not None:
-            return related
+        if (owned := self._owned_date(base)) is not None:
+            return owned
         plain = self._plain_date(base)
         if plain is not None:
             return plain
@@ -118,6 +114,12 @@ class DatedAssembler(AssemblerBase):
                 return None
             passed = tables[0]
         return None
+
+    def _owned_date(self, base: str) -> ColRef | None:
+        """The date of the rows a period is said after ("no events in 2025"), the one the instructions give the
+        rows, or the date of related rows the question names."""
+        owned = period_owner(self.r, self.lex, self.graph, base) or told_date(self.lex, self.graph, base)
+        return self._noted(base, owned) if owned is not None else self._related_rows_date(base)
 
     def _noted(self, base: str, col: ColRef) -> ColRef:
         if col.table != base and (note := f"dates by {self._col_words(col)}") not in self.notes:

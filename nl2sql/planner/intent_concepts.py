@@ -44,8 +44,6 @@ class ConceptSteps(ReaderBase):
         if self._metric_grain(j) or self._rows_not_measure(j):
             return
         m = _one(it, "metric")
-        if m is not None and self.neg_at is not None and (t := self.table(j, current=True)) == m.table:
-            m = None                     # "customers who never placed an order": the rows, not their count
         if m is not None and not compared:
             measure = Measure("metric", m.table, metric=m.name)
             if self.r.measures and self.r.measures[-1] == measure and (j - 1) in self.used:

@@ -29,6 +29,8 @@ def short_names(info: TableInfo, column: str) -> tuple[tuple[str, ...], ...]:
     "net worth" of net_worth_millions), and without its table's own word first ("type code" of the templates'
     template_type_code: the table's word says whose, as a prefix does; "cost" of its cost_of_treatment).
 
+    >>> from catalog_semantics.model import Column, Table
+    >>> from nl2sql.planner.lexicon_names import _table_info
     >>> info = _table_info(Table("templates", (Column("template_type_code", "TEXT"),)), set(), set())
     >>> short_names(info, "template_type_code")
     (('type', 'code'),)
