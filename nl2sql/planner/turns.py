@@ -22,6 +22,7 @@ from nl2sql.answer import Candidate
 from nl2sql.planner import answer_spec, checked_sql, plan_spec
 from nl2sql.planner.checks import check_question, check_relative_period
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
+from nl2sql.planner.conversation_share import as_share
 from nl2sql.planner.defaults import edited_default
 from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.conversation_rows import drop_filter, drop_named_filter
@@ -41,6 +42,7 @@ from nl2sql.planner.followup_checks import check_followup
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import Lexicon, lexicon_for
 from nl2sql.planner.matching import matched
+from nl2sql.planner.polarity import polar_end
 from nl2sql.planner.reflected import check_reflected
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
@@ -97,10 +99,14 @@ def read_turn(question: str | QuestionWords, model: SemanticModel, previous: Que
     question = words.text
     lex = lexicon_for(model)
     question = ranked_end(question, previous) if previous is not None else question    # "and the worst five?"
+    question = polar_end(question, previous) if previous is not None else question     # "which mode did worst?"
     named = named_unfilter(question) if previous is not None else None
     if previous is not None and named is not None:     # "drop the segment filter"
         spec = drop_named_filter(previous, named, lex)
         return spec, [_EDITED + "the previous question, without that filter"], 0.8
+    shared = as_share(question, previous, lex) if previous is not None else None
+    if shared is not None:                             # "as a share of all lines", "as a rate instead"
+        return shared, [_EDITED + "the previous count, as a share of all the rows"], 0.8
     edit, why = _edit_of(question, lex) if previous is not None else (None, None)
     if not (edit is not None and (edit.widen or edit.adding and (
             edit.columns or edit.count_of or edit.metric or edit.measure_col))):
