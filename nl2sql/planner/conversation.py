@@ -124,6 +124,10 @@ def _edit_limit(spec: QuerySpec, edit: Edit) -> QuerySpec:
         spec = replace(spec, limit=edit.limit)
         if edit.direction is not None and spec.order[0].measure is not None:
             spec = replace(spec, order=(replace(spec.order[0], desc=edit.direction),) + spec.order[1:])
+    if edit.end is not None:
+        if spec.limit is None or not spec.order or spec.order[0].measure is None:
+            raise NotUnderstood("The previous answer is not a top N, so there is no other end to show.", ())
+        spec = replace(spec, order=(replace(spec.order[0], desc=edit.end),) + spec.order[1:])
     return spec
 
 

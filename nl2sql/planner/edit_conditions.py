@@ -222,8 +222,10 @@ def unpinned(spec: QuerySpec, concepts: tuple[Concept, ...]) -> tuple[Condition,
     on a region's column; "all segments": on that column)."""
     cols = {(c.table, c.column or "") for c in concepts if c.kind == "column"}
     tables = {c.table for c in concepts if c.kind == "table"}
+    # a named filter on the table named ("at city hotels", then "back to all hotels") goes as its values would
     return tuple(c for c in spec.conditions if c.kind in ("in", "compare", "contains") and not c.negated
-                 and c.col is not None and ((c.col.table, c.col.column) in cols or c.col.table in tables))
+                 and c.col is not None and ((c.col.table, c.col.column) in cols or c.col.table in tables)
+                 or c.kind == "filter" and not c.negated and c.table in tables)
 
 
 def filter_columns(lex: Lexicon, name: str) -> set[str]:

@@ -94,8 +94,12 @@ def _top(items: list[Item], j: int, edit: Edit) -> Found:
     if it.has("top") and j + 1 < len(items) and _count(items[j + 1]) is not None:
         top = it.cue("top")                 # "bottom 3" after "top 3": the other end, same N
         return replace(edit, limit=_count(items[j + 1]), direction=top.arg == "desc" if top else None), j + 2
-    if it.kind == "number" and _count(it) is not None and edit.marked:
-        return replace(edit, limit=_count(it)), j + 1          # "3 instead", "show 10"
+    count = _count(it)
+    if (it.kind == "number" or count is not None and count > 1) and count is not None and edit.marked:
+        return replace(edit, limit=count), j + 1          # "3 instead", "show 10", "five instead"
+    top = it.cue("top")
+    if top is not None and all(_stems(x) in phrases("followup", "plural_ends") for x in items[j + 1:]):
+        return replace(edit, end=top.arg == "desc"), len(items)    # "and the bottom ones?": the same N
     return None
 
 

@@ -76,6 +76,7 @@ class Edit:
     side_by_side: bool = False                # "vs ASIA": the value beside the previous one, grouped by it
     whole_year: bool = False                  # "and the whole year": the previous period's calendar year
     unpin: tuple[Concept, ...] = ()           # "for all regions": the previous filter on regions dropped
+    end: bool | None = None                   # "and the bottom ones?": that end of the previous top N (desc?)
 
     @property
     def acts(self) -> bool:

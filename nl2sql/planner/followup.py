@@ -172,7 +172,11 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
         year, shift = versus
         edit = replace(edit, versus_year=year, versus_shift=shift,
                        window=None if year is not None else edit.window)
-    return filters_as_values(_claim(items, used, edit, lex), lex)     # "just urgent and high": either priority
+    edit = _claim(items, used, edit, lex)
+    if (edit.groups or edit.grains) and _starts_with(stems, phrases("followup", "regroup_leading")) \
+            and not any(s in phrases("followup", "keeping") for s in stems):
+        edit = replace(edit, regroup=True)     # "and by shift", "same but by supplier country": the new grouping
+    return filters_as_values(edit, lex)     # "just urgent and high": either priority
 
 
 def _claim(items: list[Item], used: set[int], edit: Edit, lex: Lexicon) -> Edit:

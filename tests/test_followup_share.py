@@ -1,0 +1,77 @@
+"""Follow-ups that turn the previous count into a share (nl2sql/planner/conversation_share.py), that say which
+end of the previous measure is the worst (nl2sql/planner/polarity.py) and that name the other end of a top N,
+on the bike-share warehouse of tests/test_followup_checks.py with a cancelled-trip filter: each answered shape
+beside the one declined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+import pytest
+
+from catalog_semantics.model import SemanticModel
+from nl2sql.planner.turns import plan_turn
+from tests.planner_cases import answered_history, assert_answered, assert_declined
+from tests.test_followup_checks import BIKES, OVERLAY, open_model
+
+FILTERS = """
+  - name: cancelled trip
+    synonyms: [cancelled trips, cancelled]
+    table: trip
+    sql: trip_stat = 'CXL'
+"""
+
+ANSWERED = [
+    # a count of the rows meeting one condition, as the share of all the rows kept (period, groups)
+    (["number of cancelled trips by city", "as a share of all trips"], ["AVG(CASE WHEN", "'CXL'", "city"],
+     ["COUNT("]),
+    (["number of cancelled trips by city in 2023", "as a rate instead"], ["AVG(CASE WHEN", "'2023-01-01'"],
+     ["COUNT("]),
+    (["number of cancelled trips by city", "what share is that?"], ["AVG(CASE WHEN"], ["COUNT("]),
+    # a value named after "of" stays in the whole: the share is of the other condition
+    (["number of cancelled trips by city", "only ELECTRIC bikes", "as a share of all ELECTRIC trips"],
+     ["AVG(CASE WHEN trip.trip_stat = 'CXL'", "= 'ELECTRIC'"], ["COUNT("]),
+    # "worst" after a measure named with an adverse word is its highest; "best" its lowest
+    (["cancellation rate by city", "which city is worst?"], ["DESC", "LIMIT 1"], []),
+    (["cancellation rate by city", "which one is best?"], ["ASC", "LIMIT 1"], []),
+    # "the bottom ones" after a top N: the other end, the same N (never one row)
+    (["top 2 cities by number of trips", "and the bottom ones?"], ["ASC", "LIMIT 2"], ["LIMIT 1"]),
+    (["top 2 cities by number of trips", "five instead"], ["LIMIT 5"], []),
+]
+
+DECLINED = [
+    # a count with no condition to be the part, or two conditions (which is the part?)
+    (["number of trips by city", "as a share of all trips"], ""),
+    (["number of cancelled trips by city", "only ELECTRIC bikes", "as a share of all trips"], ""),
+    # a share word with something else named after it
+    (["number of cancelled trips by city", "as a share of the CLASSIC bikes"], ""),
+    # a measure whose words do not say which end is bad: asked back
+    (["number of trips by city", "which city is worst?"], "worst"),
+]
+
+
+@pytest.fixture(scope="module")
+def bikes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, SemanticModel]]:
+    root = tmp_path_factory.mktemp("bikes_share")
+    path, overlay = root / "bikes.duckdb", root / "overlay.yaml"
+    with duckdb.connect(str(path)) as con:
+        con.execute(BIKES)
+    overlay.write_text(OVERLAY.replace("filters:\n", "filters:\n" + FILTERS.lstrip("\n")))
+    con, model = open_model(path, overlay)
+    yield con, model
+    con.close()
+
+
+@pytest.mark.parametrize(("turns", "has", "lacks"), ANSWERED)
+def test_answered(turns: list[str], has: list[str], lacks: list[str],
+                  bikes: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    con, model = bikes
+    assert_answered(con, plan_turn(turns[-1], model, answered_history(model, turns[:-1])), turns, has, lacks)
+
+
+@pytest.mark.parametrize(("turns", "words"), DECLINED)
+def test_declined(turns: list[str], words: str, bikes: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    model = bikes[1]
+    assert_declined(plan_turn(turns[-1], model, answered_history(model, turns[:-1])), turns, words)
