@@ -6,7 +6,9 @@ beside the one declined.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -14,7 +16,10 @@ import pytest
 from catalog_semantics.model import SemanticModel
 from nl2sql.planner.turns import plan_turn
 from tests.planner_cases import answered_history, assert_answered, assert_declined
-from tests.test_followup_checks import BIKES, OVERLAY, open_model
+from tests.test_followup_checks import BIKES, OVERLAY
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from planner_conversations import demo as open_model
 
 FILTERS = """
   - name: cancelled trip
