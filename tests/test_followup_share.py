@@ -21,6 +21,7 @@ from tests.test_followup_checks import BIKES, OVERLAY
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from planner_conversations import demo as open_model
 
+FARES = "ALTER TABLE trip ADD COLUMN fare DOUBLE; UPDATE trip SET fare = trip_id * 1.5;"
 FILTERS = """
   - name: cancelled trip
     synonyms: [cancelled trips, cancelled]
@@ -44,6 +45,9 @@ ANSWERED = [
     # "the bottom ones" after a top N: the other end, the same N (never one row)
     (["top 2 cities by number of trips", "and the bottom ones?"], ["ASC", "LIMIT 2"], ["LIMIT 1"]),
     (["top 2 cities by number of trips", "five instead"], ["LIMIT 5"], []),
+    # a numeric column compared with a number narrows the previous rows; "their total X" measures them
+    (["number of trips by city", "only fare above 3"], ["fare > 3"], []),
+    (["number of trips by city", "what is their total fare?"], ["SUM(trip.fare)", "city"], ["COUNT("]),
 ]
 
 DECLINED = [
@@ -62,7 +66,7 @@ def bikes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.Duc
     root = tmp_path_factory.mktemp("bikes_share")
     path, overlay = root / "bikes.duckdb", root / "overlay.yaml"
     with duckdb.connect(str(path)) as con:
-        con.execute(BIKES)
+        con.execute(BIKES + FARES)
     overlay.write_text(OVERLAY.replace("filters:\n", "filters:\n" + FILTERS.lstrip("\n")))
     con, model = open_model(path, overlay)
     yield con, model

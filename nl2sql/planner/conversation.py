@@ -106,12 +106,13 @@ def _check_edit(spec: QuerySpec, edit: Edit, graph: JoinGraph, question: str) ->
 
 
 def _edit_compares(spec: QuerySpec, edit: Edit) -> QuerySpec:
-    """A column said equal to a number ("parts of size 50"): that condition replaces the column's old ones."""
-    for concept, number in edit.compares:
+    """A column said equal to a number ("parts of size 50") or compared with one ("size above 40"): that
+    condition replaces the column's old ones."""
+    for concept, number, op in edit.compares:
         ref = ColRef(concept.table, concept.column or "")
         kept = tuple(c for c in spec.conditions if c.col != ref)
-        spec = replace(spec, conditions=kept + (Condition("compare", ref.table, ref, "=", (number,),
-                                                          text=f"{concept.column} {number:g}"),))
+        spec = replace(spec, conditions=kept + (Condition("compare", ref.table, ref, op, (number,),
+                                                          text=f"{concept.column} {op} {number:g}"),))
     return spec
 
 

@@ -47,7 +47,7 @@ class Edit:
     metric: Concept | None = None             # a new measure
     window_col: Concept | None = None         # the date the period applies to ("tickets opened in 2024")
     scope: tuple[str, ...] = ()               # tables named as what the rows are ("only orders from 1997")
-    compares: tuple[tuple[Concept, float], ...] = ()   # "parts of size 50": a column equal to a number
+    compares: tuple[tuple[Concept, float, str], ...] = ()   # "parts of size 50", "size above 40": column, number, op
     adding: bool = False                      # "put X next to it": a measure added, not swapped
     measure_col: tuple[Concept, str] | None = None   # "their total account balance": column and aggregate
     rank: tuple[bool, tuple[Concept, ...]] | None = None  # "the most parts": descending?, what ranks

@@ -176,6 +176,8 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     if (edit.groups or edit.grains) and _starts_with(stems, phrases("followup", "regroup_leading")) \
             and not any(s in phrases("followup", "keeping") for s in stems):
         edit = replace(edit, regroup=True)     # "and by shift", "same but by supplier country": the new grouping
+    if edit.anaphora and (edit.measure_col or edit.metric):
+        edit = replace(edit, marked=True)      # "what is their total balance?": a measure of the previous rows
     return filters_as_values(edit, lex)     # "just urgent and high": either priority
 
 
