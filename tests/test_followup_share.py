@@ -1,5 +1,6 @@
 """Follow-ups that turn the previous count into a share (nl2sql/planner/conversation_share.py), that say which
-end of the previous measure is the worst (nl2sql/planner/polarity.py) and that name the other end of a top N,
+end of the previous measure is the worst (nl2sql/planner/polarity.py), that name the other end of a top N or
+measure its rows anew (nl2sql/planner/conversation_among.py),
 on the bike-share warehouse of tests/test_followup_checks.py with a cancelled-trip filter: each answered shape
 beside the one declined.
 """
@@ -48,6 +49,9 @@ ANSWERED = [
     # a numeric column compared with a number narrows the previous rows; "their total X" measures them
     (["number of trips by city", "only fare above 3"], ["fare > 3"], []),
     (["number of trips by city", "what is their total fare?"], ["SUM(trip.fare)", "city"], ["COUNT("]),
+    # a new measure of "those" after a top N: the same rows, kept by their key (never ranked again)
+    (["top 2 stations by number of trips in 2023", "what is their total fare that year?"],
+     ["SUM(trip.fare)", "station_id IN (SELECT", "LIMIT 2)", "'2023-01-01'"], []),
 ]
 
 DECLINED = [
@@ -58,6 +62,8 @@ DECLINED = [
     (["number of cancelled trips by city", "as a share of the CLASSIC bikes"], ""),
     # a measure whose words do not say which end is bad: asked back
     (["number of trips by city", "which city is worst?"], "worst"),
+    # "those" after a top N ranked on a grouping with no key of its own: still declined
+    (["top 2 cities by number of trips", "what is their total fare?"], ""),
 ]
 
 

@@ -12,7 +12,7 @@ from nl2sql.planner.defaults import default_filter
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.compile_base import _CMP, _name
 from nl2sql.planner.compile_exists import ExistsCompiler
-from nl2sql.planner.spec import Having, Order, column_of
+from nl2sql.planner.spec import Having, Order, QuerySpec, column_of
 
 
 class Compiler(ExistsCompiler):
@@ -48,6 +48,9 @@ class Compiler(ExistsCompiler):
         for table, on in self.joins:
             query = query.join(table, on=on)
         return query
+
+    def compile_other(self, spec: QuerySpec) -> exp.Select:
+        return Compiler(spec, self.lex, self.graph, self.dialect, helpful=False).compile()
 
     def _where_all(self) -> list[exp.Expr]:
         """The WHERE conditions: the spec's own, EXISTS for child tables, the base table's default rows."""

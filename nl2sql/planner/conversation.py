@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.conversation_among import among_previous
 from nl2sql.planner.conversation_beside import beside_groups, total_of_listed
 from nl2sql.planner.conversation_rows import ROW_EDITS, reaches, rows_of
 from nl2sql.planner.edit_conditions import (
@@ -42,6 +43,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
             return found
+    spec = among_previous(spec, edit) or spec       # "how many orders did those place?" after a top N
     _check_edit(spec, edit, graph, question)
     if edit.ungroup and spec.dims and edit.window is None and not (edit.groups or edit.grains):
         # "and overall?" after a breakdown: the one number, not the groups (the period stays)

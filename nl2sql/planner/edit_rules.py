@@ -50,8 +50,9 @@ def _filler(items: list[Item], j: int, edit: Edit) -> Found:
 
 def _widen(items: list[Item], j: int, edit: Edit) -> Found:
     # "drop the year" reaches here as "drop" + "year": the phrases' stop words are left out of the items
-    bare = {tuple(w for w in p if {c.kind for c in cue_index().get((w,), ())} != {"stop"}) for p in
-            phrases("followup", "widen")}
+    # ... but a phrase left with one word ("all years" -> "year") is not said by that word: "that year" keeps it
+    bare = {b for p in phrases("followup", "widen")
+            if len(b := tuple(w for w in p if {c.kind for c in cue_index().get((w,), ())} != {"stop"})) > 1 or len(p) == 1}
     for n in (3, 2, 1):
         span = tuple(w for it in items[j:j + n] for w in _stems(it))
         if len(items[j:j + n]) == n and (span in phrases("followup", "widen") or span in bare):

@@ -13,6 +13,7 @@ continues from the last answered turn.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Literal
 
@@ -100,6 +101,7 @@ def read_turn(question: str | QuestionWords, model: SemanticModel, previous: Que
     lex = lexicon_for(model)
     question = ranked_end(question, previous) if previous is not None else question    # "and the worst five?"
     question = polar_end(question, previous) if previous is not None else question     # "which mode did worst?"
+    question = _same_period_unsaid(question) if previous is not None else question     # "... that year?"
     named = named_unfilter(question) if previous is not None else None
     if previous is not None and named is not None:     # "drop the segment filter"
         spec = drop_named_filter(previous, named, lex)
@@ -135,6 +137,17 @@ def read_turn(question: str | QuestionWords, model: SemanticModel, previous: Que
         raise NotUnderstood("This reads as a follow-up, but I could not tell how it changes the previous "
                             f"question. {reason}", why.words if why else ())
     return alone
+
+
+def _same_period_unsaid(question: str) -> str:
+    """The follow-up without the words that name the period already in place ("that year": it stays).
+
+    >>> _same_period_unsaid("how many orders did those place that year?")
+    'how many orders did those place ?'
+    """
+    for phrase in sorted(word_list("followup", "same_period"), key=len, reverse=True):
+        question = re.sub(rf"(?i)\b{re.escape(phrase)}\b", "", question)
+    return re.sub(r"\s+", " ", question).strip()
 
 
 def unanswered_last(history: Turns) -> str | None:
