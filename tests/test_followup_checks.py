@@ -72,7 +72,7 @@ DECLINED = [
     # metric_pinned_by_filter: the kept filter fixes the column the new measure reads
     (["number of completed trips by city", "cancellation rate instead"], "cancellation rate"),
     # list_keeps_measure: a list verb, and the edit only narrows a count
-    (["how many broken bikes are there?", "list the ELECTRIC ones"], "list"),
+    (["how many broken bikes are there?", "list ELECTRIC"], "list"),
 ]
 ANSWERED = [
     (["number of trips by rider type", "only ELECTRIC bikes", "and CLASSIC?"], ["'CLASSIC'"], ["'ELECTRIC'"]),
@@ -86,6 +86,8 @@ ANSWERED = [
     (["number of trips by rider type", "and by bike type?"], ["bike_type"], ["rider_type"]),
     (["number of trips by city", "cancellation rate instead"], ["'CXL'"], ["'DONE'"]),
     (["how many broken bikes are there?", "list them"], ["'BROKEN'"], ["COUNT("]),
+    # "list the ELECTRIC ones": the rows counted, narrowed by the value, listed (conversation_rows.list_them)
+    (["how many broken bikes are there?", "list the ELECTRIC ones"], ["'BROKEN'", "'ELECTRIC'"], ["COUNT("]),
 ]
 
 

@@ -49,6 +49,8 @@ ANSWERED = [
     # a numeric column compared with a number narrows the previous rows; "their total X" measures them
     (["number of trips by city", "only fare above 3"], ["fare > 3"], []),
     (["number of trips by city", "what is their total fare?"], ["SUM(trip.fare)", "city"], ["COUNT("]),
+    # the rows of a grouped count, narrowed by a value and listed by their name: the groups go
+    (["number of stations by city", "only Lyon, list their names"], ["station_nm", "'Lyon'"], ["COUNT(", "GROUP BY"]),
     # a new measure of "those" after a top N: the same rows, kept by their key (never ranked again)
     (["top 2 stations by number of trips in 2023", "what is their total fare that year?"],
      ["SUM(trip.fare)", "station_id IN (SELECT", "LIMIT 2)", "'2023-01-01'"], []),

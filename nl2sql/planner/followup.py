@@ -178,6 +178,8 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
         edit = replace(edit, regroup=True)     # "and by shift", "same but by supplier country": the new grouping
     if edit.anaphora and (edit.measure_col or edit.metric):
         edit = replace(edit, marked=True)      # "what is their total balance?": a measure of the previous rows
+    if edit.anaphora and edit.values and _starts_with(stems, phrases("followup", "list_verbs")):
+        edit = replace(edit, listing=True)     # "list those in Lakeside": the rows, narrowed
     return filters_as_values(edit, lex)     # "just urgent and high": either priority
 
 
