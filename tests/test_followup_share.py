@@ -51,6 +51,10 @@ ANSWERED = [
     (["number of trips by city", "what is their total fare?"], ["SUM(trip.fare)", "city"], ["COUNT("]),
     # the rows of a grouped count, narrowed by a value and listed by their name: the groups go
     (["number of stations by city", "only Lyon, list their names"], ["station_nm", "'Lyon'"], ["COUNT(", "GROUP BY"]),
+    # a value said with "too" on a column already filtered: either value (never the new one instead)
+    (["number of trips by city", "only ELECTRIC bikes", "and CLASSIC too"], ["IN ('ELECTRIC', 'CLASSIC')"], []),
+    # ... and with nothing filtered on that column, it narrows beside the other filters ("and Nantes too?")
+    (["number of trips by city", "and CLASSIC bikes too"], ["= 'CLASSIC'"], []),
     # a new measure of "those" after a top N: the same rows, kept by their key (never ranked again)
     (["top 2 stations by number of trips in 2023", "what is their total fare that year?"],
      ["SUM(trip.fare)", "station_id IN (SELECT", "LIMIT 2)", "'2023-01-01'"], []),
@@ -64,6 +68,8 @@ DECLINED = [
     (["number of cancelled trips by city", "as a share of the CLASSIC bikes"], ""),
     # a measure whose words do not say which end is bad: asked back
     (["number of trips by city", "which city is worst?"], "worst"),
+    # "too" with a named filter: either state, or both? (a filter has no list of values to add to)
+    (["number of completed trips by city", "and the cancelled ones too"], ""),
     # "those" after a top N ranked on a grouping with no key of its own: still declined
     (["top 2 cities by number of trips", "what is their total fare?"], ""),
 ]

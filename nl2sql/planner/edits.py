@@ -22,6 +22,7 @@ class ValueEdit:
     negated: bool
     text: str
     via: str | None = None                    # 'suppliers from JAPAN': the country reached through suppliers
+    kept: bool = False                        # "and MACHINERY too": beside the values already filtered on
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.edit_rules import EDIT_RULES
+from nl2sql.planner.edit_settle import settled
 from nl2sql.planner.edits import Edit, GroupEdit, NotAnEdit, ValueEdit
 from nl2sql.planner.filter_values import filters_as_values, idiom_opener
 from nl2sql.planner.lexicon import Concept, Lexicon
@@ -172,14 +173,7 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
         year, shift = versus
         edit = replace(edit, versus_year=year, versus_shift=shift,
                        window=None if year is not None else edit.window)
-    edit = _claim(items, used, edit, lex)
-    if (edit.groups or edit.grains) and _starts_with(stems, phrases("followup", "regroup_leading")) \
-            and not any(s in phrases("followup", "keeping") for s in stems):
-        edit = replace(edit, regroup=True)     # "and by shift", "same but by supplier country": the new grouping
-    if edit.anaphora and (edit.measure_col or edit.metric):
-        edit = replace(edit, marked=True)      # "what is their total balance?": a measure of the previous rows
-    if edit.anaphora and edit.values and _starts_with(stems, phrases("followup", "list_verbs")):
-        edit = replace(edit, listing=True)     # "list those in Lakeside": the rows, narrowed
+    edit = settled(_claim(items, used, edit, lex), stems)       # "and by X", "list those in X", "X too"
     return filters_as_values(edit, lex)     # "just urgent and high": either priority
 
 
