@@ -108,8 +108,7 @@ def _check_edit(spec: QuerySpec, edit: Edit, graph: JoinGraph, question: str) ->
 
 
 def _edit_compares(spec: QuerySpec, edit: Edit) -> QuerySpec:
-    """A column said equal to a number ("parts of size 50") or compared with one ("size above 40"): that
-    condition replaces the column's old ones."""
+    """A column equal to a number ("parts of size 50") or compared with one ("size above 40"): it replaces its old ones."""
     for concept, number, op in edit.compares:
         ref = ColRef(concept.table, concept.column or "")
         kept = tuple(c for c in spec.conditions if c.col != ref)
@@ -121,6 +120,8 @@ def _edit_compares(spec: QuerySpec, edit: Edit) -> QuerySpec:
 def _edit_limit(spec: QuerySpec, edit: Edit) -> QuerySpec:
     """A new N for a ranking ("top 10 instead"), with its direction when the edit says one."""
     if edit.limit is not None:
+        if not spec.order and edit.groups and len(spec.measures) == 1:     # "top 2 cities": ranked by the measure
+            spec = replace(spec, order=(Order(edit.direction is not False, measure=0),))
         if not spec.order:
             raise NotUnderstood("The previous answer is not a ranking, so there is no N to change.",
                                 (str(edit.limit),))

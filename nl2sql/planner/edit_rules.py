@@ -95,7 +95,11 @@ def _top(items: list[Item], j: int, edit: Edit) -> Found:
     it = items[j]
     if it.has("top") and j + 1 < len(items) and _count(items[j + 1]) is not None:
         top = it.cue("top")                 # "bottom 3" after "top 3": the other end, same N
-        return replace(edit, limit=_count(items[j + 1]), direction=top.arg == "desc" if top else None), j + 2
+        edit = replace(edit, limit=_count(items[j + 1]), direction=top.arg == "desc" if top else None)
+        named = _of_kind(items[j + 2], "column") if j + 2 < len(items) else ()
+        if len(named) == 1 and not edit.groups:          # "top 2 cities", "top 3 supplier countries instead"
+            return replace(edit, groups=(GroupEdit(named, None, items[j + 2].text),)), j + 3
+        return edit, j + 2
     count = _count(it)
     if (it.kind == "number" or count is not None and count > 1) and count is not None and edit.marked:
         return replace(edit, limit=count), j + 1          # "3 instead", "show 10", "five instead"
