@@ -37,6 +37,8 @@ ANSWERED = [
     (["number of cancelled trips by city in 2023", "as a rate instead"], ["AVG(CASE WHEN", "'2023-01-01'"],
      ["COUNT("]),
     (["number of cancelled trips by city", "what share is that?"], ["AVG(CASE WHEN"], ["COUNT("]),
+    # a metric (a SUM) with one condition: the share of its total from those rows
+    (["fare revenue of CASUAL trips", "what share is that?"], ["SUM(CASE WHEN", "'CASUAL'"], []),
     # a value named after "of" stays in the whole: the share is of the other condition
     (["number of cancelled trips by city", "only ELECTRIC bikes", "as a share of all ELECTRIC trips"],
      ["AVG(CASE WHEN trip.trip_stat = 'CXL'", "= 'ELECTRIC'"], ["COUNT("]),
@@ -67,6 +69,8 @@ DECLINED = [
     # a count with no condition to be the part, or two conditions (which is the part?)
     (["number of trips by city", "as a share of all trips"], ""),
     (["number of cancelled trips by city", "only ELECTRIC bikes", "as a share of all trips"], ""),
+    # by groups with a condition, "of the total" is of each group's rows or each group's part of the total
+    (["number of cancelled trips by city", "as a share of the total"], ""),
     # a share word with something else named after it
     (["number of cancelled trips by city", "as a share of the CLASSIC bikes"], ""),
     # a measure whose words do not say which end is bad: asked back
@@ -84,7 +88,8 @@ def bikes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.Duc
     path, overlay = root / "bikes.duckdb", root / "overlay.yaml"
     with duckdb.connect(str(path)) as con:
         con.execute(BIKES + FARES)
-    overlay.write_text(OVERLAY.replace("filters:\n", "filters:\n" + FILTERS.lstrip("\n")))
+    overlay.write_text(OVERLAY.replace("filters:\n", "filters:\n" + FILTERS.lstrip("\n")).replace(
+        "metrics:\n", "metrics:\n  - name: fare revenue\n    table: trip\n    sql: SUM(fare)\n"))
     con, model = open_model(path, overlay)
     yield con, model
     con.close()

@@ -31,14 +31,20 @@ def as_share(question: str, previous: QuerySpec, lex: Lexicon) -> QuerySpec | No
     if len(shares) != 1 or len(shown) != 1 or len(previous.measures) != 1 or previous.limit is not None \
             or previous.having or previous.setop is not None or previous.projections:
         return None
-    kept = _whole(items, shares[0], previous, lex)
+    m = shown[0]
+    kept = _whole(items, shares[0], previous, lex, m.metric)
     if kept is None:
         return None
-    m = shown[0]
     percent = shares[0].cue("share") is not None and shares[0].arg("share") == "percent"
     parts = [c for c in previous.conditions if c.kind not in _PERIODS and c not in kept]
-    if m.kind == "rows" and len(parts) == 1 and parts[0].kind in _PARTS and not parts[0].negated:
-        share = Measure("share", m.table, share_of=(parts[0],), fn="percent" if percent else "")
+    # "as a share of the total" by groups with a condition: of each group's rows, or each group's part of the
+    # total of those rows? Not a guess.
+    total = previous.dims and any(it.cue("agg") is not None and it.arg("agg") == "sum" for it in items)
+    if m.kind in ("rows", "metric") and len(parts) == 1 and parts[0].kind in _PARTS and not parts[0].negated \
+            and not total:
+        # a count: the share of its rows; a metric (a SUM): the share of its total from those rows
+        share = Measure("share", m.table, metric=m.metric if m.kind == "metric" else "", share_of=(parts[0],),
+                        fn="percent" if percent else "")
         rest = tuple(c for c in previous.conditions if c is not parts[0])
         return replace(previous, measures=(share,), conditions=rest)
     if m.kind == "metric" and previous.dims and not parts and not kept:
@@ -48,9 +54,11 @@ def as_share(question: str, previous: QuerySpec, lex: Lexicon) -> QuerySpec | No
     return None
 
 
-def _whole(items: list[Item], share: Item, previous: QuerySpec, lex: Lexicon) -> list[Condition] | None:
+def _whole(items: list[Item], share: Item, previous: QuerySpec, lex: Lexicon,
+           metric: str) -> list[Condition] | None:
     """The conditions the follow-up names as kept in the whole ("of all RAIL lines"), when every other word is
-    a filler or names what the whole already is; None when a word asks for something else."""
+    a filler or names what the whole already is (its rows, groups, period, or the metric measured: "of all
+    revenue"); None when a word asks for something else."""
     tables = _tables(previous)
     grouped = {(d.col.table, d.col.column.lower()) for d in previous.dims}
     dates = {(c.col.table, c.col.column.lower()) for c in previous.conditions if c.kind in _PERIODS and c.col}
@@ -73,7 +81,8 @@ def _whole(items: list[Item], share: Item, previous: QuerySpec, lex: Lexicon) ->
             kept.append(hit[0])
             continue
         if not any(c.kind == "table" and c.table in tables or c.kind == "column"
-                   and (c.table, (c.column or "").lower()) in grouped for c in it.concepts):
+                   and (c.table, (c.column or "").lower()) in grouped or metric and c.kind == "metric"
+                   and c.name == metric for c in it.concepts):
             return None
     return kept
 
