@@ -60,6 +60,9 @@ ANSWERED = [
     # "top N <grouping>" after a measure: its groups (new or the same), ranked by it and cut at N
     (["number of trips by rider type", "top 2 cities instead"], ["city", "DESC", "LIMIT 2"], ["rider_type"]),
     (["number of trips by city", "top 2 cities"], ["city", "DESC", "LIMIT 2"], []),
+    # "which of those ..." after a top N: among the rows shown, in their order ("only ..." asks for the top N of those)
+    (["top 2 stations by number of trips in 2023", "which of those are in Lyon?"],
+     ["station_id IN (SELECT", "LIMIT 2)", "'Lyon'"], []),
     # a new measure of "those" after a top N: the same rows, kept by their key (never ranked again)
     (["top 2 stations by number of trips in 2023", "what is their total fare that year?"],
      ["SUM(trip.fare)", "station_id IN (SELECT", "LIMIT 2)", "'2023-01-01'"], []),

@@ -43,7 +43,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
             return found
-    spec = among_previous(spec, edit) or spec       # "how many orders did those place?" after a top N
+    spec = among_previous(spec, edit, _says_only(question)) or spec      # "how many orders did those place?"
     _check_edit(spec, edit, graph, question)
     if edit.ungroup and spec.dims and edit.window is None and not (edit.groups or edit.grains):
         # "and overall?" after a breakdown: the one number, not the groups (the period stays)

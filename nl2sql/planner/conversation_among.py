@@ -15,11 +15,15 @@ from nl2sql.planner.edits import Edit
 from nl2sql.planner.spec import Condition, Dim, Order, QuerySpec
 
 
-def among_previous(spec: QuerySpec, edit: Edit) -> QuerySpec | None:
+def among_previous(spec: QuerySpec, edit: Edit, only: bool = False) -> QuerySpec | None:
     """The previous top N with its cut made a condition on its rows' key, when the follow-up measures "those"
-    anew; None when it does not apply (not a top N of one entity grouped by its key, or no new measure)."""
+    anew, or asks which of them meet a condition ("of those, which ones are in BUILDING?"; ``only``: "only
+    BUILDING" asks for the top N of those instead); None when it does not apply (not a top N of one entity
+    grouped by its key, or neither)."""
+    measured = edit.metric is not None or edit.measure_col is not None
+    narrowed = edit.plural_ref and not only and bool(edit.values or edit.filters or edit.compares)
     if spec.limit is None or not spec.order or spec.order[0].measure is None or not edit.anaphora \
-            or edit.adding or (edit.metric is None and edit.measure_col is None) or len(spec.dims) != 1 \
+            or edit.adding or not (measured or narrowed) or len(spec.dims) != 1 \
             or spec.setop is not None or spec.having:
         return None
     dim = spec.dims[0]
@@ -27,8 +31,14 @@ def among_previous(spec: QuerySpec, edit: Edit) -> QuerySpec | None:
         return None
     key = dim.keys[0]
     order = tuple(Order(o.desc, col=spec.dims[o.dim].col) if o.dim is not None else o for o in spec.order)
+    if not any(o.col == dim.col for o in order):
+        # the tie-break the answer shown had (checks.tie_break), also when the turn is read again without it
+        order += (Order(False, col=dim.col),)
     ranked = replace(spec, dims=(Dim(key, keys=(dim.col,)),), measures=tuple(replace(m, hidden=True)
                                                                              for m in spec.measures),
                      order=order, projections=(), helpers=())
     among = Condition("among", key.table, key, "in", (ranked,), text=f"the {spec.limit} shown before")
-    return replace(spec, limit=None, order=(), conditions=spec.conditions + (among,))
+    # which of them meet a condition keep the ranking they were shown in (its tie-break too); a new measure drops
+    # the old order
+    shown = spec.order if any(o.dim is not None for o in spec.order) else spec.order + (Order(False, dim=0),)
+    return replace(spec, limit=None, order=() if measured else shown, conditions=spec.conditions + (among,))
