@@ -68,11 +68,11 @@ DECLINED = [
     # word_in_unrelated_values: a word seen only inside the values of rows the question is not about
     (["number of trips by bike type", "only the Harbor ones"], "harbor"),
     # grouping_added_or_replaced: a bare "by X" on a grouped answer: added or instead?
-    (["number of trips by rider type", "and by bike type?"], "bike type"),
+    (["number of trips by rider type", "by bike type?"], "bike type"),
     # metric_pinned_by_filter: the kept filter fixes the column the new measure reads
     (["number of completed trips by city", "cancellation rate instead"], "cancellation rate"),
     # list_keeps_measure: a list verb, and the edit only narrows a count
-    (["how many broken bikes are there?", "list the ELECTRIC ones"], "list"),
+    (["how many broken bikes are there?", "list ELECTRIC"], "list"),
 ]
 ANSWERED = [
     (["number of trips by rider type", "only ELECTRIC bikes", "and CLASSIC?"], ["'CLASSIC'"], ["'ELECTRIC'"]),
@@ -82,8 +82,12 @@ ANSWERED = [
     (["number of trips by rider type", "break that down by bike type"], ["rider_type", "bike_type"], []),
     (["number of trips by rider type", "now by bike type"], ["bike_type"], ["rider_type"]),
     (["number of trips by rider type", "and by bike type too?"], ["rider_type", "bike_type"], []),
+    # "and by X" (followup.regroup_leading) replaces, as every conversation set that says it does
+    (["number of trips by rider type", "and by bike type?"], ["bike_type"], ["rider_type"]),
     (["number of trips by city", "cancellation rate instead"], ["'CXL'"], ["'DONE'"]),
     (["how many broken bikes are there?", "list them"], ["'BROKEN'"], ["COUNT("]),
+    # "list the ELECTRIC ones": the rows counted, narrowed by the value, listed (conversation_rows.list_them)
+    (["how many broken bikes are there?", "list the ELECTRIC ones"], ["'BROKEN'", "'ELECTRIC'"], ["COUNT("]),
 ]
 
 

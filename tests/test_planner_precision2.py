@@ -232,14 +232,18 @@ def test_followup_value_moves_the_share(demo_plain: tuple[duckdb.DuckDBPyConnect
     assert 0 < con.execute(c.sql).fetchall()[0][0] < 1
 
 
-def test_followup_about_the_top_row_by_another_measure_is_declined(
+def test_followup_about_the_top_row_by_another_measure_keeps_that_row(
         demo_plain: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     """'how many orders did that account place?' after the top account by value: re-ranked by orders it would
-    be another account, so it is declined naming 'that'."""
+    be another account, so the account stays the one shown (its key among the previous top 1), never ranked
+    again by the new measure."""
     from nl2sql.planner.turns import plan_turn
 
     q = "Which account has the highest total order value?"
     first = plan(q, demo_plain[1])
     assert first.sql is not None
     c = plan_turn("how many orders did that account place?", demo_plain[1], [(q, first.sql)])
-    assert c.sql is None and "that" in c.unknown_words, c.sql
+    assert c.sql is not None, c.abstain_reason
+    assert "c_custkey IN (SELECT" in c.sql and "ORDER BY SUM(orders.o_totalprice) DESC" in c.sql, c.sql
+    shown = demo_plain[0].execute(first.sql).fetchall()
+    assert [row[0] for row in demo_plain[0].execute(c.sql).fetchall()] == [shown[0][0]]

@@ -12,7 +12,7 @@ from nl2sql.planner.defaults import default_filter
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.compile_base import _CMP, _name, _needs_quotes
 from nl2sql.planner.compile_exists import ExistsCompiler
-from nl2sql.planner.spec import ColRef, Having, Order, column_of
+from nl2sql.planner.spec import ColRef, Having, Order, QuerySpec, column_of
 from nl2sql.planner.text_numbers import TEXT_NUMBER
 
 
@@ -55,6 +55,9 @@ class Compiler(ExistsCompiler):
         """A number the engine found stored as text is shown as stored ('85.5'): only comparing or adding needs it cast."""
         col = self.lex.tables[ref.table].table.column(ref.column) if ref.table in self.lex.tables else None
         return col is not None and TEXT_NUMBER in col.tags
+
+    def compile_other(self, spec: QuerySpec) -> exp.Select:
+        return Compiler(spec, self.lex, self.graph, self.dialect, helpful=False).compile()
 
     def _where_all(self) -> list[exp.Expr]:
         """The WHERE conditions: the spec's own, EXISTS for child tables, the base table's default rows."""

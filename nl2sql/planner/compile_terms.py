@@ -9,7 +9,7 @@ from sqlglot import exp
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.compile_base import _AGG, _CMP, CompilerBase
-from nl2sql.planner.spec import Condition, Measure, column_of, range_bounds
+from nl2sql.planner.spec import Condition, Measure, QuerySpec, column_of, range_bounds
 
 
 class TermCompiler(CompilerBase):
@@ -19,10 +19,23 @@ class TermCompiler(CompilerBase):
             node = self.model_sql(f.sql, f.table, (), alias)
         elif c.kind == "exists":
             node = exp.true()
+        elif c.kind == "among":          # the keys a previous top N kept (conversation_among)
+            node = exp.In(this=self.column(column_of(c), alias), query=self._ranked_keys(c))
         else:
             col = self.column(c.col, alias) if c.col else None
             node = self._column_condition(c, col)
         return exp.not_(node) if c.negated and c.kind not in ("in", "exists") else node
+
+    def _ranked_keys(self, c: Condition) -> exp.Expr:
+        """The subquery of the keys a previous top N kept: its frame compiled by the whole compiler."""
+        ranked = c.values[0]
+        if not isinstance(ranked, QuerySpec):
+            raise TypeError(f"an among condition holds the ranked frame: {c}")
+        return exp.Subquery(this=self.compile_other(ranked))
+
+    def compile_other(self, spec: QuerySpec) -> exp.Select:
+        """Another frame compiled as a whole query: given by the whole compiler (``compile.Compiler``)."""
+        raise NotImplementedError
 
     def _column_condition(self, c: Condition, col: exp.Expr | None) -> exp.Expr:
         assert col is not None

@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.conversation_among import among_previous
 from nl2sql.planner.conversation_beside import beside_groups, total_of_listed
 from nl2sql.planner.conversation_rows import ROW_EDITS, reaches, rows_of
 from nl2sql.planner.edit_conditions import (
@@ -42,6 +43,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
             return found
+    spec = among_previous(spec, edit, _says_only(question)) or spec      # "how many orders did those place?"
     _check_edit(spec, edit, graph, question)
     if edit.ungroup and spec.dims and edit.window is None and not (edit.groups or edit.grains):
         # "and overall?" after a breakdown: the one number, not the groups (the period stays)
@@ -106,24 +108,30 @@ def _check_edit(spec: QuerySpec, edit: Edit, graph: JoinGraph, question: str) ->
 
 
 def _edit_compares(spec: QuerySpec, edit: Edit) -> QuerySpec:
-    """A column said equal to a number ("parts of size 50"): that condition replaces the column's old ones."""
-    for concept, number in edit.compares:
+    """A column equal to a number ("parts of size 50") or compared with one ("size above 40"): it replaces its old ones."""
+    for concept, number, op in edit.compares:
         ref = ColRef(concept.table, concept.column or "")
         kept = tuple(c for c in spec.conditions if c.col != ref)
-        spec = replace(spec, conditions=kept + (Condition("compare", ref.table, ref, "=", (number,),
-                                                          text=f"{concept.column} {number:g}"),))
+        spec = replace(spec, conditions=kept + (Condition("compare", ref.table, ref, op, (number,),
+                                                          text=f"{concept.column} {op} {number:g}"),))
     return spec
 
 
 def _edit_limit(spec: QuerySpec, edit: Edit) -> QuerySpec:
     """A new N for a ranking ("top 10 instead"), with its direction when the edit says one."""
     if edit.limit is not None:
+        if not spec.order and edit.groups and len(spec.measures) == 1:     # "top 2 cities": ranked by the measure
+            spec = replace(spec, order=(Order(edit.direction is not False, measure=0),))
         if not spec.order:
             raise NotUnderstood("The previous answer is not a ranking, so there is no N to change.",
                                 (str(edit.limit),))
         spec = replace(spec, limit=edit.limit)
         if edit.direction is not None and spec.order[0].measure is not None:
             spec = replace(spec, order=(replace(spec.order[0], desc=edit.direction),) + spec.order[1:])
+    if edit.end is not None:
+        if spec.limit is None or not spec.order or spec.order[0].measure is None:
+            raise NotUnderstood("The previous answer is not a top N, so there is no other end to show.", ())
+        spec = replace(spec, order=(replace(spec.order[0], desc=edit.end),) + spec.order[1:])
     return spec
 
 

@@ -31,13 +31,15 @@ def rows_of(spec: QuerySpec, lex: Lexicon | None = None) -> str | None:
 
 def list_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
     """'list them' after 'how many suppliers are in the middle east': those rows, by their label."""
-    if not (edit.listing and edit.anaphora and replace(edit, listing=False).empty):
+    if not (edit.listing and edit.anaphora and replace(edit, listing=False, values=()).empty):
         return None
+    spec = _narrowed(spec, edit, lex)
     table = rows_of(spec, lex)
-    if table is None or spec.dims:
+    if table is None or spec.dims and not _counted(spec):
         raise NotUnderstood("I could not tell which rows to list.", ())
     labels = tuple(ColRef(table, c) for c in lex.tables[table].labels[:1])
-    return QuerySpec(table, projections=labels, conditions=spec.conditions)
+    return QuerySpec(table, projections=labels, conditions=spec.conditions,
+                     default_filters=spec.default_filters if table == spec.base else ())
 
 
 def rank_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
@@ -240,9 +242,13 @@ def with_columns(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
     after a count: the rows, by their label, with the columns named beside it (same conditions)."""
     if not edit.columns:
         return None
-    rest = replace(edit, columns=(), adding=False, anaphora=False, listing=False, plural_ref=False)
+    rest = replace(edit, columns=(), adding=False, anaphora=False, listing=False, plural_ref=False, values=())
+    spec = _narrowed(spec, edit, lex) if edit.anaphora else spec
     table = rows_of(spec, lex)
-    if not rest.empty or table is None or spec.dims and spec.measures:
+    labels_only = table is not None and all(ColRef(c.table, c.column or "") in _label_of(lex, table)
+                                            for cs in edit.columns for c in cs[:1])
+    if edit.values and not edit.anaphora or not rest.empty or table is None \
+            or spec.dims and spec.measures and not (labels_only and _counted(spec)):
         raise NotUnderstood("I can only show more columns of a plain list of rows or of the rows counted.",
                             tuple(c[0].column or "" for c in edit.columns))
     picked = [next((c for c in cs if c.table == table), cs[0]) for cs in edit.columns]
@@ -250,9 +256,22 @@ def with_columns(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
     if any(n is None for n in named):
         raise NotUnderstood("Those columns are not of the rows listed.", tuple(c[0].column or "" for c in edit.columns))
     if spec.measures:       # a count: its rows listed, by their label (else their key)
-        spec = QuerySpec(table, projections=_label_of(lex, table), conditions=spec.conditions)
+        spec = QuerySpec(table, projections=_label_of(lex, table), conditions=spec.conditions,
+                         default_filters=spec.default_filters if table == spec.base else ())
     shown = spec.projections + tuple(ColRef(table, n) for n in named if n and ColRef(table, n) not in spec.projections)
     return replace(spec, projections=shown)
+
+
+def _narrowed(spec: QuerySpec, edit: Edit, lex: Lexicon) -> QuerySpec:
+    """'list those in Lakeside', 'only AFRICA, list their names': the values named narrow the rows listed."""
+    from nl2sql.planner.edit_conditions import edit_values
+
+    return edit_values(spec, edit.values, lex) if edit.values else spec
+
+
+def _counted(spec: QuerySpec) -> bool:
+    """Whether the frame counts its rows (by groups or not): listing them lists the rows, the groups go."""
+    return len(spec.measures) == 1 and spec.measures[0].kind == "rows"
 
 
 def _label_of(lex: Lexicon, table: str) -> tuple[ColRef, ...]:

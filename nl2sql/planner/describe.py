@@ -81,6 +81,8 @@ def _condition(c: Condition, lex: Lexicon) -> str:
         return f"{'not ' if c.negated else ''}{f.name} ({f.sql})"
     if c.kind == "exists":
         return f"{'with no' if c.negated else 'with at least one'} {' '.join(lex.tables[c.table].words)}"
+    if c.kind == "among":
+        return f"among {c.text}"
     col = _col(column_of(c), lex)
     if c.kind == "in":
         vals = " or ".join(str(v) for v in c.values)

@@ -86,7 +86,18 @@ def _column_number(items: list[Item], j: int, edit: Edit) -> Found:
         year = int(number)
         window = Period(date(year, 1, 1), date(year + 1, 1, 1), items[j + 1].text, (j + 1,))
         return replace(edit, window=window, window_col=cols[0]), j + 2
-    return replace(edit, compares=edit.compares + ((cols[0], float(number)),)), j + 2
+    return replace(edit, compares=edit.compares + ((cols[0], float(number), "="),)), j + 2
+
+
+def _column_compare(items: list[Item], j: int, edit: Edit) -> Found:
+    """'size above 40', 'sizes of at least 45': a numeric column compared with a number."""
+    cols = _of_kind(items[j], "column")
+    cue = items[j + 1].cue("cmp") if j + 2 < len(items) and not items[j + 1].concepts else None
+    number = items[j + 2].number if cue is not None and items[j + 2].kind == "number" else None
+    if len(cols) != 1 or cue is None or cue.arg not in (">", ">=", "<", "<=") or number is None \
+            or is_year(items[j + 2]):
+        return None
+    return replace(edit, compares=edit.compares + ((cols[0], float(number), cue.arg),)), j + 3
 
 
 def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:

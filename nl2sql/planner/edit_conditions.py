@@ -161,8 +161,10 @@ def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) ->
                 and c.kind in ("in", "compare")]
         via = vias.get((table, column, negated)) or next((c.col.via for c in same if c.col), None) \
             or _via_of(spec, table, column)
-        picked = tuple(dict.fromkeys(c.value for c in concepts))
+        picked: tuple[object, ...] = tuple(dict.fromkeys(c.value for c in concepts))
         text = " and ".join(texts[(table, column, negated)])
+        if not negated and any(v.kept for v in values):      # "and MACHINERY too": either segment
+            picked, text = _kept_beside(spec, same, table, column, lex, picked, text)
         if not negated and not same and _shares_on(spec, table, column):
             # "and from ASIA?" after the share from EUROPE: the share's part moves, the rows stay all
             spec = _move_share(spec, table, column, picked, text)
@@ -182,6 +184,34 @@ def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) ->
         new = Condition("in", table, ColRef(table, column, via), "in", picked, negated=negated, text=text)
         spec = replace(spec, conditions=kept + (new,))
     return spec
+
+
+def _kept_beside(spec: QuerySpec, same: list[Condition], table: str, column: str, lex: Lexicon,
+                 picked: tuple[object, ...], text: str) -> tuple[tuple[object, ...], str]:
+    """The values already filtered on that column with the new ones; a named filter on it is declined (its
+    values are not a list to add to)."""
+    if any(c.kind == "filter" and not c.negated and filter_columns(lex, c.filter_name) == {column.lower()}
+           for c in spec.conditions):
+        raise NotUnderstood("I could not tell how to keep the previous filter beside the new value.", (text,))
+    before = [c for c in same if c.kind == "in" and not c.negated]
+    if not before and _default_tests(spec, table, column, lex):
+        # "including the retired ones" where the table's default rows leave them out: all rows, or those only?
+        raise NotUnderstood("I could not tell which rows to keep beside those.", (text,))
+    if not before:      # "and Nantes too?": a value on another column narrows, beside the other filters
+        return picked, text
+    return tuple(dict.fromkeys((*before[0].values, *picked))), f"{before[0].text} or {text}".strip()
+
+
+def _default_tests(spec: QuerySpec, table: str, column: str, lex: Lexicon) -> bool:
+    """Whether the overlay's default rows of the table (applied to this frame) test that column."""
+    from nl2sql.planner.defaults import default_filter
+
+    f = default_filter(lex, table) if table in spec.default_filters else None
+    try:
+        node = sqlglot.parse_one(f.sql, read=lex.dialect) if f is not None else None
+    except sqlglot.errors.SqlglotError:
+        return True
+    return node is not None and column.lower() in {c.name.lower() for c in node.find_all(exp.Column)}
 
 
 def _shares_on(spec: QuerySpec, table: str, column: str) -> bool:
@@ -222,8 +252,10 @@ def unpinned(spec: QuerySpec, concepts: tuple[Concept, ...]) -> tuple[Condition,
     on a region's column; "all segments": on that column)."""
     cols = {(c.table, c.column or "") for c in concepts if c.kind == "column"}
     tables = {c.table for c in concepts if c.kind == "table"}
+    # a named filter on the table named ("at city hotels", then "back to all hotels") goes as its values would
     return tuple(c for c in spec.conditions if c.kind in ("in", "compare", "contains") and not c.negated
-                 and c.col is not None and ((c.col.table, c.col.column) in cols or c.col.table in tables))
+                 and c.col is not None and ((c.col.table, c.col.column) in cols or c.col.table in tables)
+                 or c.kind == "filter" and not c.negated and c.table in tables)
 
 
 def filter_columns(lex: Lexicon, name: str) -> set[str]:

@@ -46,4 +46,5 @@ def _count(it: Item) -> int | None:
     if it.kind == "number" and n is not None and n == int(n) and 0 < n <= 1000:
         return int(n)
     word = it.cue("numword")
-    return int(word.arg) if word else None
+    # "the bottom ones" is not one row: a number word counts only as said, never inflected
+    return int(word.arg) if word and _stems(it) == tuple(it.text.lower().split()) else None

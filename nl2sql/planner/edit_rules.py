@@ -14,6 +14,7 @@ from nl2sql.planner.edit_items import (
     _stems,
 )
 from nl2sql.planner.edit_condition_rules import (
+    _column_compare,
     _column_number,
     _compare,
     _instead_of,
@@ -49,8 +50,9 @@ def _filler(items: list[Item], j: int, edit: Edit) -> Found:
 
 def _widen(items: list[Item], j: int, edit: Edit) -> Found:
     # "drop the year" reaches here as "drop" + "year": the phrases' stop words are left out of the items
-    bare = {tuple(w for w in p if {c.kind for c in cue_index().get((w,), ())} != {"stop"}) for p in
-            phrases("followup", "widen")}
+    # ... but a phrase left with one word ("all years" -> "year") is not said by that word: "that year" keeps it
+    bare = {b for p in phrases("followup", "widen")
+            if len(b := tuple(w for w in p if {c.kind for c in cue_index().get((w,), ())} != {"stop"})) > 1 or len(p) == 1}
     for n in (3, 2, 1):
         span = tuple(w for it in items[j:j + n] for w in _stems(it))
         if len(items[j:j + n]) == n and (span in phrases("followup", "widen") or span in bare):
@@ -93,9 +95,17 @@ def _top(items: list[Item], j: int, edit: Edit) -> Found:
     it = items[j]
     if it.has("top") and j + 1 < len(items) and _count(items[j + 1]) is not None:
         top = it.cue("top")                 # "bottom 3" after "top 3": the other end, same N
-        return replace(edit, limit=_count(items[j + 1]), direction=top.arg == "desc" if top else None), j + 2
-    if it.kind == "number" and _count(it) is not None and edit.marked:
-        return replace(edit, limit=_count(it)), j + 1          # "3 instead", "show 10"
+        edit = replace(edit, limit=_count(items[j + 1]), direction=top.arg == "desc" if top else None)
+        named = _of_kind(items[j + 2], "column") if j + 2 < len(items) else ()
+        if len(named) == 1 and not edit.groups:          # "top 2 cities", "top 3 supplier countries instead"
+            return replace(edit, groups=(GroupEdit(named, None, items[j + 2].text),)), j + 3
+        return edit, j + 2
+    count = _count(it)
+    if (it.kind == "number" or count is not None and count > 1) and count is not None and edit.marked:
+        return replace(edit, limit=count), j + 1          # "3 instead", "show 10", "five instead"
+    top = it.cue("top")
+    if top is not None and all(_stems(x) in phrases("followup", "plural_ends") for x in items[j + 1:]):
+        return replace(edit, end=top.arg == "desc"), len(items)    # "and the bottom ones?": the same N
     return None
 
 
@@ -187,5 +197,5 @@ def _bare_quarter(items: list[Item], j: int, edit: Edit) -> Found:
 
 
 EDIT_RULES = (_widen, _swap, _compare, _whole_year, _instead_of, _which_group, _order_by, _having, _bare_quarter, _group, _grain, _top,
-              _measure_column, _extreme, _direction, _aggregate, _value, _column_number, _show_column, _named, _unpin, _scope,
+              _measure_column, _extreme, _direction, _aggregate, _value, _column_compare, _column_number, _show_column, _named, _unpin, _scope,
               _filler)

@@ -22,6 +22,7 @@ class ValueEdit:
     negated: bool
     text: str
     via: str | None = None                    # 'suppliers from JAPAN': the country reached through suppliers
+    kept: bool = False                        # "and MACHINERY too": beside the values already filtered on
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Edit:
     metric: Concept | None = None             # a new measure
     window_col: Concept | None = None         # the date the period applies to ("tickets opened in 2024")
     scope: tuple[str, ...] = ()               # tables named as what the rows are ("only orders from 1997")
-    compares: tuple[tuple[Concept, float], ...] = ()   # "parts of size 50": a column equal to a number
+    compares: tuple[tuple[Concept, float, str], ...] = ()   # "parts of size 50", "size above 40": column, number, op
     adding: bool = False                      # "put X next to it": a measure added, not swapped
     measure_col: tuple[Concept, str] | None = None   # "their total account balance": column and aggregate
     rank: tuple[bool, tuple[Concept, ...]] | None = None  # "the most parts": descending?, what ranks
@@ -76,6 +77,7 @@ class Edit:
     side_by_side: bool = False                # "vs ASIA": the value beside the previous one, grouped by it
     whole_year: bool = False                  # "and the whole year": the previous period's calendar year
     unpin: tuple[Concept, ...] = ()           # "for all regions": the previous filter on regions dropped
+    end: bool | None = None                   # "and the bottom ones?": that end of the previous top N (desc?)
 
     @property
     def acts(self) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.edit_rules import EDIT_RULES
+from nl2sql.planner.edit_settle import settled
 from nl2sql.planner.edits import Edit, GroupEdit, NotAnEdit, ValueEdit
 from nl2sql.planner.filter_values import filters_as_values, idiom_opener
 from nl2sql.planner.lexicon import Concept, Lexicon
@@ -172,7 +173,8 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
         year, shift = versus
         edit = replace(edit, versus_year=year, versus_shift=shift,
                        window=None if year is not None else edit.window)
-    return filters_as_values(_claim(items, used, edit, lex), lex)     # "just urgent and high": either priority
+    edit = settled(_claim(items, used, edit, lex), stems)       # "and by X", "list those in X", "X too"
+    return filters_as_values(edit, lex)     # "just urgent and high": either priority
 
 
 def _claim(items: list[Item], used: set[int], edit: Edit, lex: Lexicon) -> Edit:

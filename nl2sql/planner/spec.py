@@ -19,8 +19,8 @@ class ColRef:
 
 
 # What a condition tests: a column against numbers, its values, a substring; a date range or a month of the year;
-# a named filter of the model; that related rows exist.
-ConditionKind = Literal["compare", "in", "contains", "range", "month", "filter", "exists"]
+# a named filter of the model; that related rows exist; that the rows are among a previous top N's (``among``).
+ConditionKind = Literal["compare", "in", "contains", "range", "month", "filter", "exists", "among"]
 
 
 @dataclass(frozen=True)

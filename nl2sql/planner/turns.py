@@ -13,6 +13,7 @@ continues from the last answered turn.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Literal
 
@@ -22,6 +23,7 @@ from nl2sql.answer import Candidate
 from nl2sql.planner import answer_spec, checked_sql, plan_spec, unusable_hint
 from nl2sql.planner.checks import check_question, check_relative_period
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
+from nl2sql.planner.conversation_share import as_share
 from nl2sql.planner.defaults import edited_default
 from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.evidence import with_evidence
@@ -42,6 +44,7 @@ from nl2sql.planner.followup_checks import check_followup
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import Lexicon, lexicon_for
 from nl2sql.planner.matching import matched
+from nl2sql.planner.polarity import polar_end
 from nl2sql.planner.reflected import check_reflected
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
@@ -103,10 +106,15 @@ def read_turn(question: str | QuestionWords, model: SemanticModel, previous: Que
     question = words.text
     lex = lexicon_for(model)
     question = ranked_end(question, previous) if previous is not None else question    # "and the worst five?"
+    question = polar_end(question, previous) if previous is not None else question     # "which mode did worst?"
+    question = _same_period_unsaid(question) if previous is not None else question     # "... that year?"
     named = named_unfilter(question) if previous is not None else None
     if previous is not None and named is not None:     # "drop the segment filter"
         spec = drop_named_filter(previous, named, lex)
         return spec, [_EDITED + "the previous question, without that filter"], 0.8
+    shared = as_share(question, previous, lex) if previous is not None else None
+    if shared is not None:                             # "as a share of all lines", "as a rate instead"
+        return shared, [_EDITED + "the previous count, as a share of all the rows"], 0.8
     edit, why = _edit_of(question, lex) if previous is not None else (None, None)
     if not (edit is not None and (edit.widen or edit.adding and (
             edit.columns or edit.count_of or edit.metric or edit.measure_col))):
@@ -135,6 +143,17 @@ def read_turn(question: str | QuestionWords, model: SemanticModel, previous: Que
         raise NotUnderstood("This reads as a follow-up, but I could not tell how it changes the previous "
                             f"question. {reason}", why.words if why else ())
     return alone
+
+
+def _same_period_unsaid(question: str) -> str:
+    """The follow-up without the words that name the period already in place ("that year": it stays).
+
+    >>> _same_period_unsaid("how many orders did those place that year?")
+    'how many orders did those place ?'
+    """
+    for phrase in sorted(word_list("followup", "same_period"), key=len, reverse=True):
+        question = re.sub(rf"(?i)\b{re.escape(phrase)}\b", "", question)
+    return re.sub(r"\s+", " ", question).strip()
 
 
 def unanswered_last(history: Turns) -> str | None:
