@@ -31,7 +31,10 @@ class TermCompiler(CompilerBase):
         ranked = c.values[0]
         if not isinstance(ranked, QuerySpec):
             raise TypeError(f"an among condition holds the ranked frame: {c}")
-        return exp.Subquery(this=self.compile_other(ranked))
+        keys = self.compile_other(ranked)
+        # only the key: a grouping may also show what names it (its label), which IN (...) cannot take
+        keys.set("expressions", keys.expressions[:1])
+        return exp.Subquery(this=keys)
 
     def compile_other(self, spec: QuerySpec) -> exp.Select:
         """Another frame compiled as a whole query: given by the whole compiler (``compile.Compiler``)."""
