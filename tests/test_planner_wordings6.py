@@ -123,3 +123,12 @@ def test_a_date_verb_is_never_read_as_a_filters_adjective() -> None:
                                                             "table": "trip", "sql": "trip_days > 0"}]}
     lex = lexicon_for(apply_overlay(read_duckdb_catalog(con), parse_overlay(overlay)))
     assert not _free_adjective(lex, "shipped") and _free_adjective(lex, "outstanding")
+
+
+def test_a_top_n_of_a_shared_attribute_ranked_by_a_row_amount_is_declined() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE sale (sale_id INTEGER PRIMARY KEY, clerk VARCHAR, amount DECIMAL(9,2));"
+                "INSERT INTO sale VALUES (1, 'A', 10), (2, 'A', 9), (3, 'B', 30)")
+    model = apply_overlay(read_duckdb_catalog(con), parse_overlay({}))
+    assert plan("which 2 clerks had the highest amount", model).sql is None      # a single sale, or a total?
+    assert plan("the 2 sales with the highest amount", model).sql is not None    # rows of their own

@@ -160,7 +160,24 @@ def _asks_identifiers(question: QuestionWords) -> bool:
     return bool((said - negations) & set(question.plain_stems))
 
 
-DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping, pinned_list, identifier_list)
+def ranked_attribute(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
+    """'which 3 clerks booked the highest order value': a top N of an attribute many rows share (a clerk, not a
+    row's own key or name), ranked by another column of those rows, lists single rows; the question may mean each
+    clerk's total or best. Two readings of a ranking: declined, naming the words."""
+    if spec.limit is None or spec.dims or spec.measures or not spec.projections or not spec.order:
+        return
+    first, by = spec.projections[0], spec.order[0].col
+    info = lex.tables.get(first.table)
+    if info is None or by is None or by == first or first.column in info.pk or first.column in info.labels \
+            or first.column in info.keys or by.table != first.table or by.column not in info.numeric:
+        return
+    shown = business_name(info, first.column)
+    raise NotUnderstood(f"Top {spec.limit} by {business_name(info, by.column)}: of single rows, or each "
+                        f"{shown}'s total? Ask for the total per {shown} or the largest single one.", (shown,))
+
+
+DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping, pinned_list, identifier_list,
+                             ranked_attribute)
 
 
 def run_doubts(spec: QuerySpec, question: str | QuestionWords, lex: Lexicon,
