@@ -164,8 +164,8 @@ def ranked_attribute(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> 
     """'which 3 clerks booked the highest order value': a top N of an attribute many rows share (a clerk, not a
     row's own key or name), ranked by another column of those rows, lists single rows; the question may mean each
     clerk's total or best. Two readings of a ranking: declined, naming the words."""
-    if spec.limit is None or spec.dims or spec.measures or not spec.projections or not spec.order:
-        return
+    if spec.limit is None or not spec.distinct or spec.dims or spec.measures or not spec.projections or not spec.order:
+        return                   # (a list made DISTINCT: the attribute repeats over the rows ranked)
     first, by = spec.projections[0], spec.order[0].col
     info = lex.tables.get(first.table)
     if info is None or by is None or by == first or first.column in info.pk or first.column in info.labels \
