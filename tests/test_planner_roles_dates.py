@@ -130,3 +130,15 @@ def test_an_abbreviated_tables_own_name_column_names_its_rows() -> None:
     con.execute("CREATE TABLE cust (cust_id INTEGER PRIMARY KEY, cust_nm VARCHAR, corp_nm VARCHAR)")
     lex = lexicon_for(apply_overlay(read_duckdb_catalog(con), parse_overlay({})))
     assert lex.tables["cust"].labels == ("cust_nm",)         # cust_nm, not corp_nm, nor the key
+
+
+def test_lines_without_declared_keys_take_their_headers_date() -> None:
+    """Lakehouse tables rarely declare keys: an order's lines are still dated by the order (the overlay's joins)."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE ord (ord_id INTEGER, ord_date DATE); CREATE TABLE line (ord_id INTEGER, ship_date DATE,"
+                " receipt_date DATE, price DECIMAL(9,2))")
+    overlay = {"relationships": [{"from": "line", "from_columns": ["ord_id"], "to": "ord", "to_columns": ["ord_id"]}],
+               "tables": {"ord": {"synonyms": ["orders"]}, "line": {"synonyms": ["lines"]}},
+               "metrics": [{"name": "sales", "table": "line", "sql": "SUM(price)"}]}
+    model = apply_overlay(read_duckdb_catalog(con), parse_overlay(overlay))
+    assert "ord.ord_date >= " in (plan("sales in 1995", model).sql or "")

@@ -45,7 +45,8 @@ class AssemblerBase:
     # ---- dates: which table dates the rows (assemble_dates.py) ----------------------------------------
     def _header(self, base: str, table: str) -> bool:
         p = self.path(base, table) or ()    # the rows are parts of one ``table`` row: an order's lines
-        return len(p) == 1 and p[0].up and set(p[0].src_cols) <= set(self.lex.tables[base].pk)
+        pk = self.lex.tables[base].pk       # (no declared key, as on most lakehouse tables: not told, so yes)
+        return len(p) == 1 and p[0].up and (not pk or set(p[0].src_cols) <= set(pk))
 
     def _year_named_before(self, span: tuple[int, ...]) -> ColRef | None:
         """'built year before 2000': a number column named as a year right before the period is what it compares."""
