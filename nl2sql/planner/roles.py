@@ -13,8 +13,9 @@ from nl2sql.planner.joins import Ambiguous, JoinGraph, role_of
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
+from nl2sql.planner.words import word_list
 
-_KEY_WORDS = frozenset({"id", "key", "code", "number", "no", "cd"})
+_KEY_WORDS = frozenset(stem(w) for w in word_list("key_words"))    # what a key column adds to its table's name
 
 
 def role_words(lex: Lexicon, child: str, columns: tuple[str, ...]) -> set[str]:
