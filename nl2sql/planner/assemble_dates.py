@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from catalog_semantics.text import STOPWORDS, stem, words
 from nl2sql.planner.assemble_base import AssemblerBase
-from nl2sql.planner.dates_owner import period_owner, told_date
+from nl2sql.planner.told_dates import told_date
 from nl2sql.planner.filter_values import filter_columns
 from nl2sql.planner.timefilters import year_comparison
 from nl2sql.planner.clarify import Ambiguity
@@ -116,9 +116,9 @@ class DatedAssembler(AssemblerBase):
         return None
 
     def _owned_date(self, base: str) -> ColRef | None:
-        """The date of the rows a period is said after ("no events in 2025"), the one the instructions give the
-        rows, or the date of related rows the question names."""
-        owned = period_owner(self.r, self.lex, self.graph, base) or told_date(self.lex, self.graph, base)
+        """The date the instructions give the rows, else that of the related rows the question tests for ("no
+        events in 2025")."""
+        owned = told_date(self.lex, self.graph, base)
         return self._noted(base, owned) if owned is not None else self._related_rows_date(base)
 
     def _noted(self, base: str, col: ColRef) -> ColRef:

@@ -14,7 +14,9 @@ import re
 
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.text import stem, words
+from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon_index import Lexicon
+from nl2sql.planner.spec import ColRef
 from nl2sql.planner.tokens import name_stem
 from nl2sql.planner.words import phrases
 
@@ -89,3 +91,20 @@ def _tables_named(subject: str, lex: Lexicon) -> set[str]:
         else:
             i += 1
     return out
+
+
+def told_date(lex: Lexicon, graph: JoinGraph, base: str) -> ColRef | None:
+    """The date the overlay's instructions give the base table's rows (``lexicon.told_dates``: "tickets ... are
+    dated by ticket_order.order_date"), where the table declares none itself and the date's table is one its
+    rows belong to (reached many-to-one)."""
+    told = lex.told_dates.get(base)
+    if told is None or lex.tables[base].table.default_date is not None:
+        return None
+    if told[0] != base:
+        try:
+            path = graph.path(base, told[0])
+        except Ambiguous:
+            return None
+        if path is None or not all(e.up for e in path):
+            return None
+    return ColRef(*told)
