@@ -43,7 +43,8 @@ def check_question(question: str | QuestionWords) -> None:
     """
     plain = question_words(question).plain
     first = next((w for w in plain if w not in _OPENERS), "")
-    if first in word_list("commands"):
+    idiom = any(tuple(plain[:len(p.split())]) == tuple(p.split()) for p in word_list("followup", "idiom_openers"))
+    if first in word_list("commands") and not idiom:
         raise NotUnderstood("This asks to change data; I only read it.", (first,))
     said = " ".join(plain)
     for phrase in word_list("causal"):

@@ -12,6 +12,7 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.edit_buckets import one_bucket
 from nl2sql.planner.edits import Edit, ValueEdit
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
@@ -50,7 +51,7 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
     if p.each and not any(d.grain == p.each for d in spec.dims):   # "and for 1997 and 1998?": one row each
         dims = spec.dims + (Dim(col, grain=p.each, name=p.each),)
         spec = replace(spec, dims=dims, order=spec.order + (Order(False, dim=len(dims) - 1),))
-    return spec
+    return one_bucket(spec, p.start, p.end)      # "how many failed in Q3?" after a series by quarter: one number
 
 
 def _one_year(ranges: list[Condition], words: tuple[str, ...]) -> int:

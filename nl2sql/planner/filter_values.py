@@ -75,9 +75,11 @@ def beside_values(items: list[Item], j: int, lex: Lexicon) -> Item | None:
 def idiom_opener(items: list[Item]) -> list[Item]:
     """'make it top 5': a follow-up that opens with an idiom of the vocabulary (``followup.idiom_openers``) says
     nothing about the data, even where the model names something with its first word ("make" a manufacturer)."""
-    said = tuple(it.text.lower() for it in items[:2])
-    if any(said == tuple(p.split()) for p in word_list("followup", "idiom_openers")):
-        return [replace(items[0], kind="cue", concepts=(), cues=(Cue("stop"),)), *items[1:]]
+    said = tuple(it.text.lower() for it in items)
+    for p in sorted(word_list("followup", "idiom_openers"), key=len, reverse=True):
+        n = len(p.split())
+        if said[:n] == tuple(p.split()):
+            return [replace(it, kind="cue", concepts=(), cues=(Cue("stop"),)) for it in items[:n]] + items[n:]
     return items
 
 

@@ -27,6 +27,8 @@ from nl2sql.planner.words import word_list
 _QUANTITY_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("measure_units"))
 # "the most recent", "the latest": rank rows by time, never an aggregate function of an amount
 _TIME_SUPERLATIVES = frozenset(word_list("time_superlatives"))
+_PREPOSITIONS = frozenset(word_list("count_prepositions"))
+_ARTICLES = frozenset(word_list("of_fillers"))
 
 
 class AggregateSteps(MeasureGuards):
@@ -84,6 +86,11 @@ class AggregateSteps(MeasureGuards):
         column's own), a numeric column, a table, a column, a named filter's rows, or a value said as a noun."""
         numeric = [c for c in it.concepts if c.kind == "column" and c.column in self.info(c.table).numeric]
         m = _one(it, "metric")
+        before = [w for w in self._raw_words[:it.start] if w not in _ARTICLES][-1:]
+        if m is not None and _one(it, "filter") is not None and before and before[0] in _PREPOSITIONS:
+            # "how much did we take at the box office" where "box office" names both a metric and a named filter:
+            # after a preposition it may be where the rows are from, not what is totalled
+            raise NotUnderstood(f"“{it.text}” names both a measure and a filter here.", (it.text,))
         if m is not None and not (fn in ("avg", "min", "max", "median") and numeric
                                   and _outer_function(self.lex, m) != fn):
             self.used.add(j)

@@ -91,14 +91,15 @@ class ReaderBase:
             """The table named at j as the rows asked about, or negated ones (``ConceptSteps._entity``)."""
 
     def _metric_grain(self, j: int) -> bool:
-        """'average days to close a work order': the metric's own table named right after it with an article is
-        what the metric is measured over, not a second measure."""
+        """'average days to close a work order', 'average days to close work orders': the metric's own table named
+        right after it (with an article or none: two measures are joined by "and" or a comma) is what the metric
+        is measured over, not a second measure."""
         t, prev = _one(self.seq[j], "table"), self.at(j - 1)
         if t is None or prev is None or (j - 1) not in self.measure_items or not self.r.measures:
             return False
         m = self.r.measures[-1]
         gap = self._raw_words[prev.end:self.seq[j].start]
-        return m.kind == "metric" and m.table == t.table and bool(gap) and set(gap) <= _GRAIN_ARTICLES
+        return m.kind == "metric" and m.table == t.table and set(gap) <= _GRAIN_ARTICLES
 
     def _rows_not_measure(self, j: int) -> bool:
         """A table's noun that is also a metric's name, read as the table's rows: negated ("had no downtime": no
