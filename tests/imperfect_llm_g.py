@@ -20,7 +20,8 @@ Deterministic given ``--seed`` (and the order of identical requests).
     with StubProcess(gold_path, log=path, seed=7) as stub: ... stub.url ... stub.requests
 
 Each served choice is a JSON line in the log: request, choice, question, db_id, mode, sql, finish_reason,
-temperature, n; a cut reply showing more than one query (a draft, then the cut one) gets a line for each.
+temperature, n; a reply showing more than one query (a draft, then the answer or what the cut left of it)
+gets a line for each.
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ _FENCE = re.compile(r"```[a-zA-Z]*\n(.*?)(?:\n```|$)", re.DOTALL)
 
 @dataclass(frozen=True)
 class Written:
-    """The reply text, its finish reason, the SQL texts a reader can see in it, and tokens spent thinking."""
+    """The reply text, its finish reason, the SQL texts a reader can see in it (a draft, then the answer, when it
+    rambled; what is left of them when cut), and tokens spent thinking."""
 
     content: str
     finish: str
@@ -136,10 +137,10 @@ def write(profile: Profile, answer: Answer, rng: random.Random, *, limit: int, r
         if roll < loop:
             text = "```sql\n" + _looping(sql, rng, chars)
         elif roll < loop + profile.ramble * ramble_factor:
-            text = _rambling(profile, answer, rng)[0] + _formatted(sql, rng)
+            text = _rambling(profile, answer, rng)[0] + f"```sql\n{sql}\n```"
         else:
             text = _formatted(sql, rng)
-    if len(text) <= chars:
-        return Written(text, "stop", (sql,) if sql else (), thought)
+    if len(text) <= chars:                      # a whole reply shows its query, and a draft if it rambled
+        return Written(text, "stop", (visible_sql(text) or (sql,)) if sql else (), thought)
     cut = _cut(text, chars, rng)
     return Written(cut, "length", visible_sql(cut), thought)
