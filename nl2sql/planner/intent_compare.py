@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nl2sql.planner.intent_base import ReaderBase
+from nl2sql.planner.intent_average import AverageSteps
 from nl2sql.planner.reading import (
     NotUnderstood,
     _is_fraction,
@@ -20,7 +20,7 @@ from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
 from nl2sql.planner.words import word_list
 
 
-class ComparisonSteps(ReaderBase):
+class ComparisonSteps(AverageSteps):
     """Steps for numeric comparisons, bare numbers and text containment; mixed into ``Reader``."""
 
     def _numbers_after(self, k: int, between: bool) -> tuple[tuple[float, ...], int] | None:
@@ -39,6 +39,8 @@ class ComparisonSteps(ReaderBase):
 
     def _compare(self, j: int) -> None:
         """'above 1000', 'between 5 and 7', 'at least one late item': a comparison and what it compares."""
+        if self._against_average(j):
+            return
         terms = self._comparison_terms(j)
         if terms is None:
             return
