@@ -1,5 +1,5 @@
-"""Rows compared with an average, keys said as keys, two keys to one parent, and columns listed together
-(planner/intent_average.py, intent_base.said_as_key, joins._owner_link, resolve_context.list_sibling), on a small
+"""Rows compared with an average, one of several values ("2014 or 2015", "age 20 or 40"), keys said as keys, two keys to one parent, and columns listed together
+(planner/intent_average.py, timefilters, intent_compare._either_number, intent_base.said_as_key, joins._owner_link, resolve_context.list_sibling), on a small
 club warehouse written here: members with ages and fees, who like each other, own pets and pay dues.
 """
 
@@ -16,13 +16,13 @@ from tests.planner_cases import assert_answered, assert_declined
 
 CLUB = """
 CREATE TABLE member (member_id INTEGER PRIMARY KEY, name VARCHAR, city VARCHAR, age INTEGER, fee DECIMAL(8,2),
-                     active BOOLEAN);
+                     active BOOLEAN, join_year INTEGER);
 CREATE TABLE likes (member_id INTEGER REFERENCES member (member_id), liked_id INTEGER REFERENCES member (member_id));
 CREATE TABLE owner (owner_id INTEGER PRIMARY KEY, first_name VARCHAR, last_name VARCHAR);
 CREATE TABLE walker (walker_id INTEGER PRIMARY KEY, first_name VARCHAR, last_name VARCHAR);
 CREATE TABLE pet (pet_id INTEGER PRIMARY KEY, owner_id INTEGER REFERENCES owner (owner_id), pet_name VARCHAR);
-INSERT INTO member VALUES (1, 'Ann', 'Oslo', 20, 10, true), (2, 'Bo', 'Oslo', 30, 20, true),
-  (3, 'Cy', 'Rome', 40, 30, false), (4, 'Di', 'Rome', 50, 40, true);
+INSERT INTO member VALUES (1, 'Ann', 'Oslo', 20, 10, true, 2014), (2, 'Bo', 'Oslo', 30, 20, true, 2015),
+  (3, 'Cy', 'Rome', 40, 30, false, 2016), (4, 'Di', 'Rome', 50, 40, true, 2016);
 INSERT INTO likes VALUES (1, 2), (1, 3), (2, 1), (4, 1);
 INSERT INTO owner VALUES (1, 'Eva', 'Stone'), (2, 'Finn', 'Hart');
 INSERT INTO walker VALUES (1, 'Gus', 'Lee');
@@ -99,3 +99,22 @@ def test_columns_listed_together_belong_to_one_table(club: tuple[duckdb.DuckDBPy
     assert_answered(con, plan("list the owner id, first name and last name", model), "owner",
                     ["owner.first_name", "owner.last_name"], ["walker"])
     assert_declined(plan("list the first name and last name", model), "first name and last name", "first name")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("how many members have a join year of 2014 or 2015?", [(2,)]),        # two years one after the other: either
+    ("members whose join year is either 2015 or 2016", [("Bo",), ("Cy",), ("Di",)]),
+    ("members with age 20 or 40", [("Ann",), ("Cy",)]),             # a number after "or": another value
+    ("members with age 20 or 40 or 50", [("Ann",), ("Cy",), ("Di",)]),
+])
+def test_either_value(club: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                      expected: list[tuple[object, ...]]) -> None:
+    con, model = club
+    assert rows(con, model, question) == expected
+
+
+def test_a_number_after_or_is_never_a_key_looked_up(club: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'age 20 or 3' is two ages; read as "members 3" (a key) beside "age 20" it listed member 3 too."""
+    con, model = club
+    assert rows(con, model, "members with age 20 or 3") == [("Ann",)]
+    assert_declined(plan("how many members have a join year of 2014 or 2016?", model), "2014 or 2016", "2014")

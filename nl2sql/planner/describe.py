@@ -85,7 +85,7 @@ def _condition(c: Condition, lex: Lexicon) -> str:
         return f"among {c.text}"
     col = _col(column_of(c), lex)
     if c.kind == "in":
-        vals = " or ".join(str(v) for v in c.values)
+        vals = " or ".join(_num(v) for v in c.values)
         return f"{col} {'is not' if c.negated else 'is'} {vals}"
     if c.kind == "month":
         return f"{col} in month {c.values[0]} of any year"

@@ -196,6 +196,8 @@ class ComparisonSteps(AverageSteps):
     def _number(self, j: int, value: float | None = None) -> None:
         it = self.seq[j]
         v = it.number if value is None else value
+        if self._either_number(j, v):
+            return
         post = self.at(j + 1)
         k = j + 2 if post is not None and post.has("cmp_post") else j + 1
         counted = self.table(k)
@@ -241,6 +243,20 @@ class ComparisonSteps(AverageSteps):
             self.used.discard(j)
             return
         self.used.discard(j)
+
+    def _either_number(self, j: int, v: float | None) -> bool:
+        """'grade 9 or 10', 'birth year 1948 or 1950': a number after "or" is another value of the column the
+        number before it was said to equal."""
+        prev, first = self.at(j - 1), self.at(j - 2)
+        last = self.r.conditions[-1] if self.r.conditions else None
+        if v is None or prev is None or not prev.has("or") or first is None or first.kind != "number" \
+                or last is None or last.negated or last.text.split()[-1:] != [first.text] \
+                or (last.kind, last.op) not in (("compare", "="), ("in", "in")):
+            return False
+        self.used.add(j - 1)
+        self.r.conditions[-1] = replace(last, kind="in", op="in", values=(*last.values, v),
+                                        text=f"{last.text} or {self.seq[j].text}")
+        return True
 
     def _contains(self, j: int) -> None:
         it = self.seq[j]
