@@ -1,5 +1,6 @@
 """Other ways a question says a model name: a metric with its verb ("how much rent did we collect"), a column
-without its unit or its table's own word ("capacity" of capacity_kg, "type code" of template_type_code), and a
+without its unit or its table's own word ("capacity" of capacity_kg, "type code" of template_type_code), who did
+what a "<verb>ed by" column records ("director" of directed_by), and a
 metric's participle as a bare verb ("which tenants owe us the most")."""
 
 from __future__ import annotations
@@ -37,12 +38,26 @@ def short_names(info: TableInfo, column: str) -> tuple[tuple[str, ...], ...]:
     """
     base = info.column_words[column]
     out = [base[:-1]] if len(base) > 1 and base[-1] in _UNITS else []
+    out += agent_nouns(base)
     own = {name_stem(w) for w in info.words}
     if len(base) > 2 and name_stem(base[0]) in own:
         out.append(base[1:])
     if len(base) > 2 and base[-2] == "of" and name_stem(base[-1]) in own and base[0] not in _ATTRIBUTE_HEADS:
         out.append(base[:-2])                # "cost" of the treatments' cost_of_treatment (not "date" alone)
     return tuple(out)
+
+
+def agent_nouns(base: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Who did it, of a column named "<verb>ed by" (directed_by: "director", created_by: "creator", owned_by:
+    "owner"): the verb's stem with each agent ending.
+
+    >>> agent_nouns(("directed", "by")), agent_nouns(("written", "by")), agent_nouns(("order", "date"))
+    ([('director',), ('directer',)], [], [])
+    """
+    if len(base) != 2 or base[1] != "by" or not base[0].endswith("ed") or len(base[0]) < 6:
+        return []
+    root = stem(base[0])
+    return [(root + "or",), (root + "er",)]
 
 
 def bare_verbs(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
