@@ -1,5 +1,4 @@
-"""Reading comparisons, numbers and text searches ("above 5000", "size 40 or more", "4 or more
-orders", "whose name contains green").
+"""Reading comparisons and numbers ("above 5000", "size 40 or more", "4 or more orders", "grade 9 or 10").
 
 A mixin of ``Reader``: the steps share the reader's state (the phrases, what is used, the reading).
 """
@@ -8,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nl2sql.planner.intent_average import AverageSteps
+from nl2sql.planner.intent_text import TextSteps
 from nl2sql.planner.reading import (
     NotUnderstood,
     _is_fraction,
@@ -20,7 +19,7 @@ from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
 from nl2sql.planner.words import word_list
 
 
-class ComparisonSteps(AverageSteps):
+class ComparisonSteps(TextSteps):
     """Steps for numeric comparisons, bare numbers and text containment; mixed into ``Reader``."""
 
     def _numbers_after(self, k: int, between: bool) -> tuple[tuple[float, ...], int] | None:
@@ -257,41 +256,3 @@ class ComparisonSteps(AverageSteps):
         self.r.conditions[-1] = replace(last, kind="in", op="in", values=(*last.values, v),
                                         text=f"{last.text} or {self.seq[j].text}")
         return True
-
-    def _contains(self, j: int) -> None:
-        it = self.seq[j]
-        how = it.arg("contains")
-        nxt = self.at(j + 1)
-        if nxt is None:
-            raise NotUnderstood("Contains what?", (it.text,))
-        if nxt.kind == "concept" and nxt.concepts and all(c.kind in ("column", "table", "metric")
-                                                            for c in nxt.concepts):
-            # "documents that contain the paragraph text 'Brazil'": names what is contained, not a text
-            raise NotUnderstood("“contains” followed by a name of the data is not a text to search for.",
-                                (it.text, nxt.text))
-        pattern = nxt.text
-        if not pattern.strip() or any(ch in pattern for ch in "%_\\"):
-            raise NotUnderstood("I can only search for plain words inside text.", (pattern,))
-        self.used.add(j + 1)
-        col = self._text_before(j)
-        if col is None:
-            raise NotUnderstood("I could not tell which text to search.", (it.text,))
-        neg = self.take_neg()
-        self.r.conditions.append(Condition("contains", col.table, col, how, (pattern,), negated=neg,
-                                           text=f"{it.text} {pattern}"))
-
-    def _text_before(self, j: int) -> ColRef | None:
-        it = self.at(j - 1)
-        if it is None or it.kind != "concept":
-            return None
-        c = _one(it, "column")
-        if c is not None and c.column is not None:
-            self.used.add(j - 1)
-            self.r.projections = [p for p in self.r.projections if p[1] != j - 1]
-            return ColRef(c.table, c.column, self.r.vias.get(j - 1))
-        t = _one(it, "table")
-        if t is not None:
-            labels = self.info(t.table).labels
-            if len(labels) == 1 and labels[0] not in self.info(t.table).keys:
-                return ColRef(t.table, labels[0])
-        return None

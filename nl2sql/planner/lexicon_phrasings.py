@@ -10,6 +10,9 @@ from nl2sql.planner.lexicon_names import _ATTRIBUTE_HEADS, _UNITS, TableInfo
 from nl2sql.planner.tokens import name_stem
 from nl2sql.planner.words import word_list
 
+_KEY_WORDS = frozenset(word_list("key_words"))
+_MODIFIER_HEADS = frozenset(word_list("modifier_heads"))
+
 
 def verb_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     """A metric named by nouns and a participle, asked with the verb after an auxiliary (vocabulary.yaml
@@ -45,6 +48,23 @@ def short_names(info: TableInfo, column: str) -> tuple[tuple[str, ...], ...]:
     if len(base) > 2 and base[-2] == "of" and name_stem(base[-1]) in own and base[0] not in _ATTRIBUTE_HEADS:
         out.append(base[:-2])                # "cost" of the treatments' cost_of_treatment (not "date" alone)
     return tuple(out)
+
+
+def weak_names(base: tuple[str, ...], table_words: frozenset[str]) -> list[tuple[str, ...]]:
+    """One word of a column's name that names it alone, weakly: the last ("tv" of high_definition_tv; never a key
+    word, a unit or the word of a table, "cartoons on TV"), and the first of two before a head that only says what
+    kind of value it is (vocabulary ``modifier_heads``: "email" of email_address, "role" of role_code, "cell" of
+    cell_number).
+
+    >>> weak_names(("email", "address"), frozenset()), weak_names(("order", "date"), frozenset())
+    ([('address',), ('email',)], [('date',)])
+    """
+    out = []
+    if len(base) > 1 and base[-1] not in _KEY_WORDS and base[-1] not in _UNITS and name_stem(base[-1]) not in table_words:
+        out.append(base[-1:])
+    if len(base) == 2 and base[-1] in _MODIFIER_HEADS and base[0] not in _KEY_WORDS and len(base[0]) > 2:
+        out.append(base[:1])
+    return out
 
 
 def agent_nouns(base: tuple[str, ...]) -> list[tuple[str, ...]]:
