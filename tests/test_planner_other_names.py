@@ -82,3 +82,12 @@ def test_what_the_quoted_text_is_called(films: tuple[duckdb.DuckDBPyConnection, 
 def test_an_unknown_word_before_a_quoted_text_is_not_the_text(
         films: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     assert_declined(plan("people in a city containing the snippet 'ham'", films[1]), "snippet", "snippet")
+
+
+def test_a_degree_adjective_asks_for_the_row(films: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'Who is the tallest person?' names no column: the person, not the largest height; 'the highest height of a
+    person' names one: the value."""
+    con, model = films
+    assert_answered(con, plan("who is the tallest person?", model), "tallest", ["person.name", "LIMIT 1"], ["MAX("])
+    assert_answered(con, plan("what is the highest height of a person?", model), "highest height",
+                    ["MAX(person.height)"], ["person.name"])
