@@ -1,5 +1,6 @@
 """Rows compared with an average, one of several values ("2014 or 2015", "age 20 or 40"), keys said as keys, two keys to one parent, and columns listed together
-(planner/intent_average.py, timefilters, intent_compare._either_number, intent_base.said_as_key, joins._owner_link, resolve_context.list_sibling), on a small
+(planner/intent_average.py, timefilters, intent_compare._either_number, intent_base.said_as_key, counts across a
+table that refers to both (assemble_tables._bridge_base), joins._owner_link, resolve_context.list_sibling), on a small
 club warehouse written here: members with ages and fees, who like each other, own pets and pay dues.
 """
 
@@ -24,6 +25,10 @@ CREATE TABLE pet (pet_id INTEGER PRIMARY KEY, owner_id INTEGER REFERENCES owner 
 INSERT INTO member VALUES (1, 'Ann', 'Oslo', 20, 10, true, 2014), (2, 'Bo', 'Oslo', 30, 20, true, 2015),
   (3, 'Cy', 'Rome', 40, 30, false, 2016), (4, 'Di', 'Rome', 50, 40, true, 2016);
 INSERT INTO likes VALUES (1, 2), (1, 3), (2, 1), (4, 1);
+CREATE TABLE event (event_id INTEGER PRIMARY KEY, title VARCHAR);
+CREATE TABLE attendance (member_id INTEGER REFERENCES member (member_id), event_id INTEGER REFERENCES event (event_id));
+INSERT INTO event VALUES (1, 'Gala'), (2, 'Picnic'), (3, 'Quiz');
+INSERT INTO attendance VALUES (1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (3, 3);
 INSERT INTO owner VALUES (1, 'Eva', 'Stone'), (2, 'Finn', 'Hart');
 INSERT INTO walker VALUES (1, 'Gus', 'Lee');
 INSERT INTO pet VALUES (1, 1, 'Rex'), (2, 1, 'Tom'), (3, 2, 'Kit');
@@ -118,3 +123,15 @@ def test_a_number_after_or_is_never_a_key_looked_up(club: tuple[duckdb.DuckDBPyC
     con, model = club
     assert rows(con, model, "members with age 20 or 3") == [("Ann",)]
     assert_declined(plan("how many members have a join year of 2014 or 2016?", model), "2014 or 2016", "2014")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("names of members who attended at least two events", [("Ann",), ("Bo",)]),
+    ("which member attended the most events?", [("Ann",)]),
+])
+def test_counted_across_the_table_that_refers_to_both(club: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                                      question: str, expected: list[tuple[object, ...]]) -> None:
+    """Members and events meet in attendance: the events a member attended are counted there, once each."""
+    con, model = club
+    assert rows(con, model, question) == expected
+    assert "FROM main.attendance" in (plan(question, model).sql or "")
