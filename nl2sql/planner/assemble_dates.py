@@ -43,7 +43,7 @@ class DatedAssembler(AssemblerBase):
                 if year_col is None or cmp is None:
                     raise Ambiguity("I could not tell which date the period applies to.", (p.text,), phrase=p.text,
                                     readings=tuple(f"{d} {p.text}" for d in self._date_choices(base)))
-                out.append(Condition("compare", year_col.table, year_col, cmp[0], (cmp[1],), text=p.text))
+                out.append(Condition("compare", year_col.table, year_col, cmp[0], cmp[1], text=p.text))
                 self.r = replace(self.r, projections=tuple(pr for pr in self.r.projections
                                                             if pr[0].column != year_col.column))
                 continue

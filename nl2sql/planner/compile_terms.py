@@ -9,7 +9,7 @@ from sqlglot import exp
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.compile_base import _AGG, _CMP, CompilerBase
-from nl2sql.planner.spec import Condition, Measure, QuerySpec, column_of, range_bounds
+from nl2sql.planner.spec import Condition, Measure, QuerySpec, column_of, is_average, range_bounds
 
 
 class TermCompiler(CompilerBase):
@@ -67,6 +67,10 @@ class TermCompiler(CompilerBase):
         if c.op == "between":
             low, high = c.values
             return exp.Between(this=col, low=self.literal(c.col, low), high=self.literal(c.col, high))
+        if is_average(c.values[0]):              # "above the average age": over all the table's rows
+            average = c.values[0]
+            assert isinstance(average, QuerySpec)
+            return _CMP[c.op](this=col, expression=exp.Subquery(this=self.compile_other(average)))
         return _CMP[c.op](this=col, expression=self.literal(c.col, c.values[0]))
 
     def model_sql(self, sql: str, table: str, joins: tuple[str, ...], alias: str | None = None) -> exp.Expr:

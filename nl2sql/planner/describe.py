@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import TableInfo
-from nl2sql.planner.spec import ColRef, Condition, Measure, QuerySpec, column_of, range_bounds
+from nl2sql.planner.spec import ColRef, Condition, Measure, QuerySpec, column_of, is_average, range_bounds
 from nl2sql.planner.timefilters import Period, describe_period
 
 _FN = {"count": "number of", "count_distinct": "number of distinct", "sum": "total", "avg": "average",
@@ -85,7 +85,7 @@ def _condition(c: Condition, lex: Lexicon) -> str:
         return f"among {c.text}"
     col = _col(column_of(c), lex)
     if c.kind == "in":
-        vals = " or ".join(str(v) for v in c.values)
+        vals = " or ".join(_num(v) for v in c.values)
         return f"{col} {'is not' if c.negated else 'is'} {vals}"
     if c.kind == "month":
         return f"{col} in month {c.values[0]} of any year"
@@ -99,6 +99,8 @@ def _condition(c: Condition, lex: Lexicon) -> str:
         return f"{col} is recorded"
     if c.op == "between":
         return f"{col} between {_num(c.values[0])} and {_num(c.values[1])}"
+    if is_average(c.values[0]):
+        return f"{col} {_OP.get(c.op, c.op)} its average over every {' '.join(lex.tables[c.table].words)}"
     return f"{col} {_OP.get(c.op, c.op)} {_num(c.values[0])}"
 
 

@@ -20,6 +20,7 @@ from nl2sql.planner.words import word_list
 
 _GRAIN_ARTICLES = frozenset(word_list("grain_articles"))
 _PREPOSITIONS = frozenset(word_list("count_prepositions"))
+_KEY_SAID = frozenset({"id", "ids", "key", "code", "number", "no"})
 
 
 class ReaderBase:
@@ -75,6 +76,13 @@ class ReaderBase:
         """'Which of the countries has the most ...' asks for one country."""
         end = self.seq[j].end
         return any(t in ("has", "is", "was", "does") for t in self._raw_words[end:end + 3])
+
+    def said_as_key(self, j: int, c: ColRef) -> None:
+        """'owner id', 'for each student id': a key named with its key word is the key itself, shown as it is,
+        not its parent's name."""
+        it = self.at(j)
+        if it is not None and set(it.text.lower().split()) & _KEY_SAID:
+            self.r.as_named.append(c)
 
     def info(self, table: str) -> TableInfo:
         return self.lex.tables[table]

@@ -86,6 +86,7 @@ class GroupingSteps(RankingSteps):
             self._order_by_column(c)
         else:
             self.r.dims.append(Dim(c))
+            self.said_as_key(k, c)
         return k
 
     def _own_column(self, k: int) -> ColRef | None:

@@ -98,6 +98,17 @@ def column_of(part: Condition | Measure | Order) -> ColRef:
     return part.col
 
 
+def average_of(col: ColRef) -> QuerySpec:
+    """The frame of a column's average over all its table's rows: the value of a condition comparing the column
+    with its average ("singers above the average age"; planner/intent_average.py)."""
+    return QuerySpec(col.table, measures=(Measure("agg", col.table, "avg", ColRef(col.table, col.column)),))
+
+
+def is_average(value: object) -> bool:
+    """Whether a compare condition's value is a column's average (``average_of``), not a number."""
+    return isinstance(value, QuerySpec)
+
+
 def range_bounds(c: Condition) -> tuple[date | None, date | None]:
     """The start (inclusive) and end (exclusive) of a ``range`` condition, None for an open end: the values
     the reader took from a ``timefilters.Period``."""

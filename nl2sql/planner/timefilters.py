@@ -200,6 +200,9 @@ def _second_point(items: list[Item], op: str | None, start: date, end: date,
             op = "range"
     if op == "between":
         op = None                                  # "orders from 1995" alone: those of 1995
+    either = _point(items, nxt + 1) if op is None and nxt + 1 < len(items) and items[nxt].has("or") else None
+    if either is not None and _pair_grain(start, end, either[0], either[1]) == "year":
+        end, nxt = either[1], either[2]            # "in 2014 or 2015": either year, the two of them
     after = items[nxt + 1] if op is None and nxt + 1 < len(items) and items[nxt].has("or") else None
     if after is not None and after.has("date_cmp") and after.arg("date_cmp") in (">", "<"):
         op = ">=" if after.arg("date_cmp") == ">" else "<="   # "2014 or after"
@@ -272,13 +275,18 @@ def describe_period(p: Period) -> str:
     return f"before {p.end.isoformat() if p.end else ''}"
 
 
-def year_comparison(start: date | None, end: date | None) -> tuple[str, int] | None:
-    """A period of whole years on a year column: 'in 2014' (=), '2014 or after' (>=), 'before 2014' (<)."""
+def year_comparison(start: date | None, end: date | None) -> tuple[str, tuple[int, ...]] | None:
+    """A period of whole years on a year column: 'in 2014' (=), '2014 or 2015' and 'from 2014 to 2016'
+    (between, both ends in), '2014 or after' (>=), 'before 2014' (<).
+
+    >>> year_comparison(date(2014, 1, 1), date(2016, 1, 1)), year_comparison(None, date(2014, 1, 1))
+    (('between', (2014, 2015)), ('<', (2014,)))
+    """
     whole = all(d is None or (d.month, d.day) == (1, 1) for d in (start, end))
     if not whole or (start is None and end is None):
         return None
     if start is not None and end is not None:
-        return ("=", start.year) if end.year - start.year == 1 else None
+        return ("=", (start.year,)) if end.year - start.year == 1 else ("between", (start.year, end.year - 1))
     if start is not None:
-        return (">=", start.year)
-    return ("<", end.year) if end is not None else None
+        return (">=", (start.year,))
+    return ("<", (end.year,)) if end is not None else None
