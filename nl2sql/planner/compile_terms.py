@@ -93,6 +93,30 @@ class TermCompiler(CompilerBase):
         return node
 
     def measure(self, m: Measure) -> exp.Expr:
+        node = self._measure(m)
+        return self._only(node, m.only) if m.only else node
+
+    def _only(self, node: exp.Expr, only: tuple[Condition, ...]) -> exp.Expr:
+        """The measure over only the rows meeting ``only``: each aggregate takes a CASE of its argument
+        ('SUM(CASE WHEN <1995> THEN x END)'), so a metric made of several aggregates keeps its shape."""
+        if node.find(exp.Window):
+            raise NotUnderstood("I cannot put that measure side by side by period.", ())
+        cond = exp.and_(*[self.condition(c) for c in only])
+
+        def case(arg: exp.Expr) -> exp.Expr:
+            return exp.Case(ifs=[exp.If(this=cond.copy(), true=arg)])
+
+        for agg in list(node.find_all(exp.AggFunc)):
+            arg = agg.this
+            if isinstance(arg, exp.Star):
+                agg.set("this", case(exp.Literal.number(1)))
+            elif isinstance(arg, exp.Distinct):
+                arg.set("expressions", [case(e) for e in arg.expressions])
+            else:
+                agg.set("this", case(arg))
+        return node
+
+    def _measure(self, m: Measure) -> exp.Expr:
         if m.kind == "metric":
             metric = self.lex.metrics[m.metric]
             return self.model_sql(metric.sql, metric.table.lower(), tuple(j.lower() for j in metric.joins))
@@ -151,6 +175,10 @@ class TermCompiler(CompilerBase):
         return _AGG[m.fn](this=col)
 
     def _measure_label(self, m: Measure) -> str:
+        label = self._label(m)
+        return f"{label} {m.suffix}" if m.suffix else label
+
+    def _label(self, m: Measure) -> str:
         if m.kind == "metric":
             return m.metric
         if m.kind == "rows":

@@ -47,7 +47,7 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
 
     # ---- the walk ------------------------------------------------------------------------------
     def read(self) -> Frame:
-        periods, used = find_periods(self.seq)
+        periods, used = find_periods(self.seq, self._raw_words)
         self.r.periods = periods
         for p in periods:          # "revenue in 1996 and 1997": one row per year (frame_rules.period_grains)
             if p.each == "pair":

@@ -49,6 +49,8 @@ class Measure:
     metric: str = ""
     share_of: tuple[Condition, ...] = ()   # share: the rows (or metric) meeting these, over all
     hidden: bool = False            # used to order or filter only, not shown
+    only: tuple[Condition, ...] = ()       # it adds up only the rows meeting these (one year of years side by side)
+    suffix: str = ""                # said after its name ("revenue_1995")
 
 
 @dataclass(frozen=True)
