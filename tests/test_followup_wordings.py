@@ -1,0 +1,78 @@
+"""Wordings of conversations met on blind sets: openers that only say a new topic starts ("unrelated, but",
+"different topic -", "fine.", "hey,"), "drop that filter" and "drop the year filter", a comparison said
+before its column ("just the ones bigger than quantity 2"), and a multi-word cue that would swallow the first
+word of a metric ("highest gross sales" is not "highest grossing" + "sales"). A small shop model of this
+test's own."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
+from catalog_semantics.model import SemanticModel
+from catalog_semantics.overlay import apply_overlay, parse_overlay
+from nl2sql.generators import generate_offline
+from nl2sql.planner import plan
+
+SCHEMA = """
+CREATE TABLE store (store_id INTEGER PRIMARY KEY, store_name VARCHAR, city VARCHAR);
+CREATE TABLE sale (sale_id INTEGER PRIMARY KEY, store_id INTEGER REFERENCES store(store_id), sold_on DATE,
+    list_amount DECIMAL(10, 2), net_amount DECIMAL(10, 2), quantity INTEGER, channel VARCHAR);
+INSERT INTO store VALUES (1, 'North', 'Oslo'), (2, 'South', 'Rome'), (3, 'East', 'Oslo');
+INSERT INTO sale VALUES (1, 1, DATE '2024-02-01', 12, 10, 1, 'WEB'), (2, 1, DATE '2025-03-01', 25, 20, 3, 'SHOP'),
+    (3, 2, DATE '2024-05-01', 50, 5, 2, 'WEB'), (4, 3, DATE '2024-06-01', 8, 7, 4, 'SHOP');
+"""
+
+OVERLAY = {
+    "tables": {"sale": {"synonyms": ["sales"], "default_date": "sold_on",
+                        "columns": {"channel": {"values": ["WEB", "SHOP"]}}},
+               "store": {"synonyms": ["stores", "shops"], "columns": {"city": {"values": ["Oslo", "Rome"]}}}},
+    "metrics": [{"name": "net sales", "synonyms": ["takings"], "table": "sale", "sql": "SUM(net_amount)"},
+                {"name": "gross sales", "table": "sale", "sql": "SUM(list_amount)"}],
+}
+
+
+@pytest.fixture(scope="module")
+def model() -> SemanticModel:
+    con = duckdb.connect()
+    con.execute(SCHEMA)
+    return apply_overlay(read_duckdb_catalog(con), parse_overlay(OVERLAY))
+
+
+@pytest.mark.parametrize("opener", ["unrelated, but", "different topic -", "fine.", "hey,", "new topic:"])
+def test_an_opener_that_starts_a_new_topic_is_no_word_of_the_question(model: SemanticModel, opener: str) -> None:
+    alone = plan("how many stores are in Oslo?", model).sql
+    assert alone is not None
+    assert plan(f"{opener} how many stores are in Oslo?", model).sql == alone
+    history = (("net sales per channel", plan("net sales per channel", model).sql),)
+    assert generate_offline(f"{opener} how many stores are in Oslo?", model, history).sql == alone
+
+
+def test_drop_that_filter(model: SemanticModel) -> None:
+    first = "number of sales per store in 2024"
+    history: tuple[tuple[str, str | None], ...] = ((first, plan(first, model).sql),)
+    narrowed = generate_offline("only the WEB ones", model, history).sql
+    assert narrowed is not None and "'WEB'" in narrowed
+    dropped = generate_offline("ok drop that filter", model, history + (("only the WEB ones", narrowed),)).sql
+    assert dropped == plan(first, model).sql
+
+
+def test_drop_the_year_filter_drops_the_period(model: SemanticModel) -> None:
+    first = "number of sales per channel in 2024"
+    dropped = generate_offline("drop the year filter", model, ((first, plan(first, model).sql),)).sql
+    assert dropped == plan("number of sales per channel", model).sql
+    # a filter with no period to drop is still not guessed
+    assert generate_offline("drop the date filter", model, (("number of sales per channel",
+                                                            plan("number of sales per channel", model).sql),)).sql is None
+
+
+def test_a_comparison_said_before_its_column(model: SemanticModel) -> None:
+    first = "number of sales per channel"
+    edited = generate_offline("just the ones bigger than quantity 2", model, ((first, plan(first, model).sql),)).sql
+    assert edited is not None and "sale.quantity > 2" in edited and "GROUP BY sale.channel" in edited
+
+
+def test_a_cue_stops_before_a_metric_it_would_cut(model: SemanticModel) -> None:
+    sql = plan("the store with the highest gross sales", model).sql or ""
+    assert "SUM(sale.list_amount)" in sql and "net_amount" not in sql
