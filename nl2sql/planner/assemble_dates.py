@@ -85,6 +85,9 @@ class DatedAssembler(AssemblerBase):
                  for h in self.lex.date_names.get(_verb_of(stem), ()) if not self._names_other_table(stem, h[0], base)
                  and not (stem in self._metric_words() and (h[0] != base or self._declares_date(h[0])))
                  } or self._verb_dates()
+        if len(named) > 1:      # "late delivery rate by year of shipment": the words beside the metric's name
+            named = {h for h in named if any(h in self.lex.date_names.get(_verb_of(w), ()) for w in self.r.free_words
+                                             if w not in self._metric_words() and w not in STOPWORDS)} or named
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
         if (learnt := learnt_date(list(r.conditions), self.lex)) is not None:   # as the verified queries date it

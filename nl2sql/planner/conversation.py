@@ -32,7 +32,7 @@ from nl2sql.planner.joins import JoinGraph, up_from
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.reading import NotUnderstood
-from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Order, QuerySpec
+from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Order, QuerySpec, grain_date
 from nl2sql.planner.words import phrases, word_list
 
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
@@ -53,7 +53,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
     spec = replace(spec, conditions=tuple(c for c in spec.conditions if c not in dropped))
     spec = edit_versus(edit_window(spec, edit, lex, graph, question), edit)
     spec, edit = edit_beside(spec, edit, lex, graph)
-    spec = edit_values(spec, edit.values, lex)
+    spec = edit_values(spec, edit.values, lex, graph)
     spec = _edit_compares(spec, edit)
     spec = _edit_filters(spec, edit, lex, graph)
     spec = _edit_groups(spec, edit, lex, graph, question)
@@ -211,7 +211,7 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
             dims.append(dim)
     for grain in edit.grains:
         ranges = [c.col for c in spec.conditions if c.kind == "range" and c.col]
-        col = ranges[0] if ranges else date_column(spec, lex, graph, question)
+        col = ranges[0] if ranges else (None if edit.dated else grain_date(spec)) or date_column(spec, lex, graph, question)
         if edit.dated and ranges and date_column(spec, lex, graph, question) != col:
             # "by year shipped" when the period is on another date: the period and the grain disagree
             raise NotUnderstood("The period is on another date than the one named.", (grain,))

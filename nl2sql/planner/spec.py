@@ -100,6 +100,11 @@ def column_of(part: Condition | Measure | Order) -> ColRef:
     return part.col
 
 
+def grain_date(spec: QuerySpec) -> ColRef | None:
+    """The date column a time grouping of the spec is on ('by year of ship date'), if any."""
+    return next((d.col for d in spec.dims if d.grain), None)
+
+
 def range_bounds(c: Condition) -> tuple[date | None, date | None]:
     """The start (inclusive) and end (exclusive) of a ``range`` condition, None for an open end: the values
     the reader took from a ``timefilters.Period``."""
