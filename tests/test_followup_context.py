@@ -3,7 +3,9 @@ value said after a grouping through one role ("just EAST" after parcels by carri
 not the customer's), a date named beside a metric whose name names another ("late delivery rate by year of
 shipment": the ship date) and kept by the next turn, "now split it by" (adds the grouping), "their" with nothing
 before it to own it, and a period on a link with states ("customers who booked green items in 2025": the
-bookings of 2025, whatever their state). A small parcel model of this test's own."""
+bookings of 2025, whatever their state). A list asked for with a named filter on a number shows that number ("list customers in debt"), and "how many of
+them are there per city?" counts the listed rows per city; a count of rows with a past event nothing reads ("how
+many items have been sold?") is declined. A small parcel model of this test's own."""
 
 from __future__ import annotations
 
@@ -47,7 +49,8 @@ OVERLAY = {
                 "shipped_on": {"synonyms": ["ship date"]}, "delivered_on": {"synonyms": ["delivery date"]},
                 "due_on": {"synonyms": ["due date"]}}}},
  "filters": [{"name": "open booking", "synonyms": ["open"], "table": "booking", "sql": "status = 'OPEN'"},
-             {"name": "done booking", "synonyms": ["done"], "table": "booking", "sql": "status = 'DONE'"}],
+             {"name": "done booking", "synonyms": ["done"], "table": "booking", "sql": "status = 'DONE'"},
+             {"name": "in debt", "table": "customer", "sql": "balance < 0"}],
  "metrics": [{"name": "late delivery rate", "table": "parcel", "sql": "AVG(CASE WHEN delivered_on > due_on THEN 1.0 ELSE 0.0 END)"}],
 }
 
@@ -129,3 +132,24 @@ def test_a_period_on_a_link_with_states_says_which_links() -> None:
     sql = turns(links, "how many clients booked green items in 2025")[0]
     assert sql is not None and con.execute(sql).fetchall() == [(2,)]
     assert turns(links, "how many clients booked green items") == [None]     # open or done bookings?
+
+
+def test_a_list_shows_the_number_its_named_filter_compares(shop: Shop) -> None:
+    listed = turns(shop, "list customers in debt")[0] or ""
+    assert "customer.balance" in listed and shop[0].execute(listed).fetchall() == [("Di", -5)]
+    assert "customer.balance FROM" not in (turns(shop, "customers in debt")[0] or "")   # not asked as a list
+
+
+def test_how_many_of_them_per_group_after_a_list(shop: Shop) -> None:
+    sql = turns(shop, "list customers in debt", "how many of them are there per city?")[1]
+    assert sql is not None and "COUNT(*)" in sql and "GROUP BY city" in sql
+    assert shop[0].execute(sql).fetchall() == [("Bly", 1)]
+
+
+def test_a_count_with_an_event_nothing_reads_is_declined() -> None:
+    con = duckdb.connect()
+    con.execute(LINKS)
+    links = (con, apply_overlay(read_duckdb_catalog(con), parse_overlay(LINKS_OVERLAY)))
+    assert turns(links, "how many different items have ever been sold?") == [None]
+    assert turns(links, "how many items do we sell?")[0] is not None       # what the business offers
+    assert turns(links, "how many items were booked in 2025?")[0] is not None     # a period reads the event
