@@ -1,8 +1,9 @@
 """Wordings of conversations met on blind sets: openers that only say a new topic starts ("unrelated, but",
 "different topic -", "fine.", "hey,"), "drop that filter" and "drop the year filter", a comparison said
 before its column ("just the ones bigger than quantity 2"), and a multi-word cue that would swallow the first
-word of a metric ("highest gross sales" is not "highest grossing" + "sales"). A small shop model of this
-test's own."""
+word of a metric ("highest gross sales" is not "highest grossing" + "sales"); "give away" as a filler, and a
+word that names a metric as written and a named filter by its stem ("discounts", "discounted") naming the
+metric. A small shop model of this test's own."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ from nl2sql.planner import plan
 SCHEMA = """
 CREATE TABLE store (store_id INTEGER PRIMARY KEY, store_name VARCHAR, city VARCHAR);
 CREATE TABLE sale (sale_id INTEGER PRIMARY KEY, store_id INTEGER REFERENCES store(store_id), sold_on DATE,
-    list_amount DECIMAL(10, 2), net_amount DECIMAL(10, 2), quantity INTEGER, channel VARCHAR);
+    list_amount DECIMAL(10, 2), net_amount DECIMAL(10, 2), quantity INTEGER, channel VARCHAR, discount DECIMAL(4, 2));
 INSERT INTO store VALUES (1, 'North', 'Oslo'), (2, 'South', 'Rome'), (3, 'East', 'Oslo');
-INSERT INTO sale VALUES (1, 1, DATE '2024-02-01', 12, 10, 1, 'WEB'), (2, 1, DATE '2025-03-01', 25, 20, 3, 'SHOP'),
-    (3, 2, DATE '2024-05-01', 50, 5, 2, 'WEB'), (4, 3, DATE '2024-06-01', 8, 7, 4, 'SHOP');
+INSERT INTO sale VALUES (1, 1, DATE '2024-02-01', 12, 10, 1, 'WEB', 0.1), (2, 1, DATE '2025-03-01', 25, 20, 3, 'SHOP', 0),
+    (3, 2, DATE '2024-05-01', 50, 5, 2, 'WEB', 0.5), (4, 3, DATE '2024-06-01', 8, 7, 4, 'SHOP', 0);
 """
 
 OVERLAY = {
@@ -29,7 +30,10 @@ OVERLAY = {
                         "columns": {"channel": {"values": ["WEB", "SHOP"]}}},
                "store": {"synonyms": ["stores", "shops"], "columns": {"city": {"values": ["Oslo", "Rome"]}}}},
     "metrics": [{"name": "net sales", "synonyms": ["takings"], "table": "sale", "sql": "SUM(net_amount)"},
-                {"name": "gross sales", "table": "sale", "sql": "SUM(list_amount)"}],
+                {"name": "gross sales", "table": "sale", "sql": "SUM(list_amount)"},
+                {"name": "discount given", "synonyms": ["discounts"], "table": "sale",
+                 "sql": "SUM(list_amount * discount)"}],
+    "filters": [{"name": "discounted purchase", "synonyms": ["discounted"], "table": "sale", "sql": "discount > 0"}],
 }
 
 
@@ -76,3 +80,12 @@ def test_a_comparison_said_before_its_column(model: SemanticModel) -> None:
 def test_a_cue_stops_before_a_metric_it_would_cut(model: SemanticModel) -> None:
     sql = plan("the store with the highest gross sales", model).sql or ""
     assert "SUM(sale.list_amount)" in sql and "net_amount" not in sql
+
+
+def test_discounts_given_away_are_the_metric(model: SemanticModel) -> None:
+    for question in ("how much did we give away in discounts in 2024", "discounts we gave away in 2024"):
+        sql = plan(question, model).sql or ""
+        assert "SUM(sale.list_amount * sale.discount)" in sql and "sale.discount > 0" not in sql, question
+    # the filter, said as written, still filters: discounted sales are counted, not their discounts added up
+    counted = plan("discounted sales by channel", model).sql or ""
+    assert "COUNT(*)" in counted and "sale.discount > 0" in counted
