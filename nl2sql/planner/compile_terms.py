@@ -166,6 +166,8 @@ class TermCompiler(CompilerBase):
 
     def _aggregate(self, m: Measure) -> exp.Expr:
         col = self.column(column_of(m))
+        if m.since is not None:          # the days from one date to the other
+            col = exp.DateDiff(this=col, expression=self.column(m.since), unit=exp.var("DAY"))
         if m.fn == "count_distinct":
             return exp.Count(this=exp.Distinct(expressions=[col]))
         if m.fn == "count":
@@ -189,4 +191,6 @@ class TermCompiler(CompilerBase):
             return f"{m.table} per {m.metric}"
         col = column_of(m)
         words = business_name(self.lex.tables[col.table], col.column)
+        if m.since is not None:
+            return f"{m.fn} days from {business_name(self.lex.tables[m.since.table], m.since.column)} to {words}"
         return f"{m.fn.replace('_', ' ')} {words}"

@@ -74,6 +74,8 @@ def _measure(m: Measure, lex: Lexicon, short: bool = False) -> str:
     if m.kind == "share":
         what = m.metric or " ".join(lex.tables[m.table].words)
         return f"share of {what} where " + " and ".join(_condition(c, lex) for c in m.share_of)
+    if m.since is not None:
+        return f"{_FN[m.fn]} days from {_col(m.since, lex)} to {_col(column_of(m), lex)}"
     return f"{_FN[m.fn]} {_col(column_of(m), lex)}"
 
 

@@ -50,6 +50,7 @@ class Measure:
     share_of: tuple[Condition, ...] = ()   # share: the rows (or metric) meeting these, over all
     hidden: bool = False            # used to order or filter only, not shown
     only: tuple[Condition, ...] = ()       # it adds up only the rows meeting these (one year of years side by side)
+    since: ColRef | None = None     # agg: of the days from this date to ``col`` ("days between order and ship")
     suffix: str = ""                # said after its name ("revenue_1995")
 
 
