@@ -1,6 +1,5 @@
 """Time in questions: years, months of a year, quarters, dates, ranges ("between 1994 and 1996",
-"before 1995", "since March 1996") become half-open date ranges; the caller picks the date column.
-"""
+"before 1995", "since March 1996") become half-open date ranges; the caller picks the date column."""
 
 from __future__ import annotations
 
@@ -203,6 +202,8 @@ def _second_point(items: list[Item], op: str | None, start: date, end: date, nxt
             op = "range"
     if op == "between":
         op = None                                  # "orders from 1995" alone: those of 1995
+    if op is None and nxt < len(items) and items[nxt].text.lower() in word_list("open_after"):
+        op, nxt = ">=", nxt + 1                    # "from 1995 onwards"
     after = items[nxt + 1] if op is None and nxt + 1 < len(items) and items[nxt].has("or") else None
     if after is not None and after.has("date_cmp") and after.arg("date_cmp") in (">", "<"):
         op = ">=" if after.arg("date_cmp") == ">" else "<="   # "2014 or after"
@@ -211,8 +212,7 @@ def _second_point(items: list[Item], op: str | None, start: date, end: date, nxt
 
 
 def _paired_at(items: list[Item], nxt: int, raw: list[str] | None) -> int | None:
-    """Where the second of two periods side by side starts: the question's words between them (``raw``, as the
-    items lost "compared with") join them ("1996 vs 1997", "1996 compared with 1997": ``period_pairs``)."""
+    """Where the second of two periods side by side starts ("1996 vs 1997", "1996 compared with 1997")."""
     if raw is None:
         return nxt + 1 if nxt < len(items) and items[nxt].text.lower() in _PAIRS else None
     end = items[nxt - 1].end
