@@ -4,7 +4,9 @@ before its column ("just the ones bigger than quantity 2"), and a multi-word cue
 word of a metric ("highest gross sales" is not "highest grossing" + "sales"); "give away" as a filler, and a
 word that names a metric as written and a named filter by its stem ("discounts", "discounted") naming the
 metric; "hw many" (a typo too short to correct), a word seen inside values before the rows counted ("how many
-green stores"), "from 2024 onwards". A small shop model of this test's own."""
+green stores"), "from 2024 onwards"; "by" before a bare singular noun after a participle groups ("sales discounted,
+by channel"; "by stores in Oslo" names who), and "<named filter> rate" is the share of its rows. A small shop
+model of this test's own."""
 
 from __future__ import annotations
 
@@ -106,3 +108,14 @@ def test_counts_said_loosely(model: SemanticModel, question: str, expected: list
     con.execute(SCHEMA)
     sql = plan(question, model).sql
     assert sql is not None and con.execute(sql).fetchall() == expected
+
+
+def test_by_after_a_participle_and_a_filters_rate(model: SemanticModel) -> None:
+    con = duckdb.connect()
+    con.execute(SCHEMA)
+    for question in ("percentage of sales discounted, by channel", "what's the discounted rate for each channel?"):
+        sql = plan(question, model).sql
+        assert sql is not None and "GROUP BY sale.channel" in sql, question
+        assert sorted(con.execute(sql).fetchall())[1][1] in (1.0, 100.0)         # both WEB sales discounted
+    agents = plan("number of sales made by stores in Oslo", model).sql or ""
+    assert "GROUP BY" not in agents and "'Oslo'" in agents

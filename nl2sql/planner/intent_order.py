@@ -119,6 +119,9 @@ class GroupingSteps(RankingSteps):
                          or self._raw_words[k] in MONTHS):
             k -= 1
         before = self._raw_words[k]
+        if nxt is not None and nxt.kind == "concept" and not _plural(nxt.text) and nxt.start == it.end \
+                and not {c.kind for c in nxt.concepts} & {"value", "valueword"}:
+            return False                 # "line items returned, by region": a bare singular noun groups (agents: "by students")
         prev = self.at(j - 1)
         if prev is not None and prev.kind == "concept" and prev.end == it.start and prev.end - prev.start > 1 \
                 and k == it.start - 1:

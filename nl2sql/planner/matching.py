@@ -203,8 +203,9 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
             continue         # "existing" is not the stop word "exist": left unknown, so it is reported
         if cue and length > 1 and all(c.kind == "stop" for c in cue) and _names_a_column(tokens[i], lex):
             continue         # "amount of" is a filler unless the model has an amount: then it names it
-        if cue and length > 1 and _model_name_across(tokens, i, length, lex):
-            continue         # "highest gross sales": "highest grossing" stops before the metric "gross sales"
+        if cue and length > 1 and not any(tuple(t.word for t in span) in exact_phrases(c.kind) for c in cue) \
+                and _model_name_across(tokens, i, length, lex):
+            continue         # "highest gross sales": "highest grossing" (said otherwise) stops before "gross sales"
         if cue:
             return Item("cue", i, i + length, text, cues=cue)
     return _swapped(tokens, i, lex) or _joined(tokens, i, lex)
