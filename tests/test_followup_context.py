@@ -153,3 +153,12 @@ def test_a_count_with_an_event_nothing_reads_is_declined() -> None:
     assert turns(links, "how many different items have ever been sold?") == [None]
     assert turns(links, "how many items do we sell?")[0] is not None       # what the business offers
     assert turns(links, "how many items were booked in 2025?")[0] is not None     # a period reads the event
+
+
+
+def test_each_of_them_is_the_rows_of_the_previous_answer(demo_model: SemanticModel) -> None:
+    first = "top 5 customers by revenue in 1995"
+    history = ((first, generate_offline(first, demo_model).sql),)
+    each = generate_offline("how many orders did each of them place that year?", demo_model, history).sql
+    assert each is not None and "IN (SELECT" in each
+    assert generate_offline("how many orders did they place that year?", demo_model, history).sql == each
