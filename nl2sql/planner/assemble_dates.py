@@ -81,10 +81,7 @@ class DatedAssembler(AssemblerBase):
             if len({h for h in near}) == 1:
                 return ColRef(*near[0])
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
-        named = {h for stem in self.r.free_words if stem not in STOPWORDS     # "in" of "in_service_since"
-                 for h in self.lex.date_names.get(_verb_of(stem), ()) if not self._names_other_table(stem, h[0], base)
-                 and not (stem in self._metric_words() and (h[0] != base or self._declares_date(h[0])))
-                 } or self._verb_dates()
+        named = self._named_dates(base)
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
         if (learnt := learnt_date(list(r.conditions), self.lex)) is not None:   # as the verified queries date it
@@ -114,6 +111,18 @@ class DatedAssembler(AssemblerBase):
                 return None
             passed = tables[0]
         return None
+
+    def _named_dates(self, base: str) -> set[tuple[str, str]]:
+        """The dates the question's words name ("shipped", "delivery"), else its verbs (``date_verbs``); of
+        several, those named beside a metric's name ("late delivery rate by year of shipment": the ship date)."""
+        named = {h for stem in self.r.free_words if stem not in STOPWORDS     # "in" of "in_service_since"
+                 for h in self.lex.date_names.get(_verb_of(stem), ()) if not self._names_other_table(stem, h[0], base)
+                 and not (stem in self._metric_words() and (h[0] != base or self._declares_date(h[0])))
+                 } or self._verb_dates()
+        if len(named) > 1:
+            named = {h for h in named if any(h in self.lex.date_names.get(_verb_of(w), ()) for w in self.r.free_words
+                                             if w not in self._metric_words() and w not in STOPWORDS)} or named
+        return named
 
     def _owned_date(self, base: str) -> ColRef | None:
         """The date the instructions give the rows, else that of the related rows the question tests for ("no

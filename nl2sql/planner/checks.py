@@ -165,8 +165,9 @@ def no_unsaid_link_state(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tup
     """'customers on an annual plan' reaches plans through subscriptions, rows that have a state the model
     names (an active or a cancelled subscription): the question does not say whether the link must be
     current, so decline rather than count cancelled links too. Said states on the link are fine, and so are
-    rows below the link ("policyholders who never made a claim": a claim of any of their policies)."""
-    said = {c.table for c in spec.conditions if c.kind in ("filter", "in", "compare")}
+    rows below the link ("policyholders who never made a claim": a claim of any of their policies), and so is a
+    period of the link's rows ("customers who ordered green parts in 1996": the orders of 1996, whatever their state)."""
+    said = {c.table for c in spec.conditions if c.kind in ("filter", "in", "compare", "range")}
     for c in spec.conditions:
         try:
             path = graph.path(spec.base, c.table, c.col.via if c.col else None)

@@ -18,7 +18,9 @@ def describe(spec: QuerySpec, lex: Lexicon, notes: Sequence[str] = ()) -> str:
     parts: list[str] = []
     shown = list(spec.measures)
     if shown:
-        parts.append(", ".join(_measure(m, lex) for m in shown))
+        # a measure of one year of years side by side names its year ("revenue in 1995, revenue in 1996")
+        parts.append(", ".join(f"{_measure(m, lex, short=True)} in {m.suffix}" if m.only else _measure(m, lex)
+                               for m in shown))
     elif spec.projections:
         cols = ", ".join(_col(p, lex) for p in spec.projections + spec.helpers)
         parts.append(f"list {'distinct ' if spec.distinct else ''}{cols}")
@@ -72,6 +74,8 @@ def _measure(m: Measure, lex: Lexicon, short: bool = False) -> str:
     if m.kind == "share":
         what = m.metric or " ".join(lex.tables[m.table].words)
         return f"share of {what} where " + " and ".join(_condition(c, lex) for c in m.share_of)
+    if m.since is not None:
+        return f"{_FN[m.fn]} days from {_col(m.since, lex)} to {_col(column_of(m), lex)}"
     return f"{_FN[m.fn]} {_col(column_of(m), lex)}"
 
 

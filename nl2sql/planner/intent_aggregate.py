@@ -41,13 +41,13 @@ class AggregateSteps(MeasureGuards):
         k = j + 1 + self._own_column_after_value(j)
         nxt = self.at(k)
         if it is not None and it.kind == "concept" and j not in self.used and nxt is not None \
-                and {c.kind for c in it.concepts} == {"value"} and nxt.kind == "concept" \
+                and {c.kind for c in it.concepts} in ({"value"}, {"valueword"}) and nxt.kind == "concept" \
                 and (self.table(k) is not None or _one(nxt, "filter") is not None
                      or fn not in ("", "count") and self._amount(nxt)
                      and (before := self.at(j - 1)) is not None and not before.has("extreme")):
             # "how many machinery customers", "how many gold members", "the average business class fare": a value
             # before the thing counted (rows of a table, or those a named filter keeps) or measured filters it
-            # (with its column's own name after it, "business class")
+            # (with its column's own name after it, "business class"); so does a word seen inside values ("green")
             self.used.update(range(j, k))
             self._value(j)
             j, it = k, nxt

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 
-from nl2sql.planner.filter_values import flag_column, tested_values
+from nl2sql.planner.filter_values import flag_column, said_as_named, tested_values
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
@@ -75,8 +75,8 @@ def _distance(graph: JoinGraph, a: str, b: str) -> int:
 def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Item], list[str]]:
     """Narrow every concept item to one concept where the context allows; returns ambiguous phrases."""
     items = _column_word_joins_value(items, lex)
-    items = [replace(it, concepts=_same_meaning_once(it.concepts, lex)) if it.kind == "concept" else it
-             for it in items]
+    items = [replace(said_as_named(it, lex), concepts=_same_meaning_once(said_as_named(it, lex).concepts, lex))
+             if it.kind == "concept" else it for it in items]
     items = [_adjective_value(it, items[n + 1] if n + 1 < len(items) else None, lex) for n, it in enumerate(items)]
     original = [it.concepts for it in items]
     items = [replace(it, concepts=strongest(it.concepts)) if it.kind in ("concept", "literal") else it
