@@ -9,7 +9,7 @@ from catalog_semantics.text import STOPWORDS, stem, words
 from nl2sql.planner.assemble_base import AssemblerBase
 from nl2sql.planner.told_dates import told_date
 from nl2sql.planner.filter_values import filter_columns
-from nl2sql.planner.timefilters import year_comparison
+from nl2sql.planner.timefilters_years import year_comparison
 from nl2sql.planner.clarify import Ambiguity
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Ambiguous
