@@ -4,7 +4,9 @@ A model that returns what was asked and one more thing (the id beside the name, 
 with the most of them) writes a query whose result never equals the one that returns only what was asked, so
 the vote splits between two readings that agree on every row. Which one answers the question is for the
 question to say: when it names none of the extra columns (``fit.asked``: a word of the column's name, other
-than its table's, that the question uses and the narrower result's columns do not already answer), the wider
+than its table's, that the question uses more often than the narrower query accounts for it, by a column it
+returns or one it filters or sorts by: "names of teachers by age" is no request for the age, "document ids and
+their paragraphs, by document id" is one), the wider
 result's ballots count for the narrower one, which says the same thing without what nobody asked for; when it
 names one, the narrower result is missing it, and its ballots count for the wider one. A result that is itself
 wider than asked (its ballots went to a narrower one) gets none.
@@ -75,16 +77,19 @@ def nested(results: Sequence[tuple[str, tuple[str, ...], Sequence[Row], bool]], 
     >>> nested(r, "Which shops have no staff? Give their names.")
     (Nested(wide=0, narrow=1, columns=('id',), asked=False),)
     """
-    said = frozenset(f[2:] for f in fit.read(question).features if f.startswith("w:"))
+    reading = fit.read(question)
+    said, named = frozenset(reading.words), Counter(reading.words)
     out: list[Nested] = []
     for (a, (sql, names, rows, order)), (b, (_, narrow_names, narrow_rows, narrow_order)) in \
             itertools.permutations(enumerate(results), 2):
         extra = dropped(rows, narrow_rows, order and narrow_order)
         if extra is None or len(names) != len(rows[0]) or not narrow_names:
             continue
-        query = fit.features(sql)
+        query, narrow_query = fit.features(sql), fit.features(results[b][0])
         tables = query.tables if query is not None else frozenset()
-        taken = frozenset(w for name in narrow_names for w in fit.name_words(name))
+        keys = narrow_query.keys if narrow_query is not None else ()
+        accounted = Counter(w for name in dict.fromkeys((*narrow_names, *keys)) for w in set(fit.name_words(name)))
+        taken = frozenset(w for w, k in accounted.items() if k >= named[w])     # said no more often than used
         columns = tuple(names[c] for c in extra)
         out.append(Nested(a, b, columns, any(fit.asked(c, said, tables, taken) for c in columns)))
     return tuple(out)

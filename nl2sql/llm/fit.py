@@ -41,10 +41,12 @@ _COMPARISONS = {exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<=", exp.Betw
 
 @dataclass(frozen=True)
 class Reading:
-    """A question's features, and the quoted values it names (matched inside a query's values)."""
+    """A question's features, the quoted values it names (matched inside a query's values), and its content words'
+    stems in order, repeats kept (how many times it names a thing)."""
 
     features: frozenset[str]
     quoted: tuple[str, ...]
+    words: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=4096)
@@ -60,10 +62,10 @@ def read(question: str) -> Reading:
     quoted = tuple(fold(next(g for g in m.groups() if g)).strip() for m in _QUOTED.finditer(question))
     split = words(question)
     cues, used = _cues(split)
-    found = {f"w:{_word(w)}" for i, w in enumerate(split) if i not in used and w not in STOPWORDS and not w.isdigit()}
-    found |= {f"num:{_number(n)}" for n in _NUMBER.findall(question)}
+    content = tuple(_word(w) for i, w in enumerate(split) if i not in used and w not in STOPWORDS and not w.isdigit())
+    found = {f"w:{w}" for w in content} | {f"num:{_number(n)}" for n in _NUMBER.findall(question)}
     found |= {f"lit:{q}" for q in quoted}
-    return Reading(frozenset(found | cues), quoted)
+    return Reading(frozenset(found | cues), quoted, content)
 
 
 def _word(word: str) -> str:
@@ -115,6 +117,7 @@ class Query:
     tables: frozenset[str]
     outputs: tuple[str, ...]
     groups: tuple[str, ...]
+    keys: tuple[str, ...] = ()                  # the columns it filters or sorts by (WHERE, HAVING, ORDER BY)
 
 
 @lru_cache(maxsize=4096)
@@ -154,7 +157,9 @@ def features(sql: str) -> Query | None:
         if isinstance(first, exp.Select) else ()
     group = first.args.get("group") if isinstance(first, exp.Select) else None
     groups = tuple(e.name for e in group.expressions if isinstance(e, exp.Column)) if group is not None else ()
-    return Query(frozenset(out), tables, outputs, groups)
+    keys = tuple(dict.fromkeys(c.name for clause in tree.find_all(exp.Where, exp.Having, exp.Order)
+                               for c in clause.find_all(exp.Column)))
+    return Query(frozenset(out), tables, outputs, groups, keys)
 
 
 @lru_cache(maxsize=16384)
