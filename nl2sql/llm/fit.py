@@ -34,7 +34,7 @@ _CUE_FEATURES = {"agg": "agg", "extreme": "ext", "neg": "neg", "cmp": "cmp", "cm
                  "numword": "num"}
 _QUOTED = re.compile(r"""(?<!\w)'([^']+)'(?!\w)|"([^"]+)"|“([^”]+)”|‘([^’]+)’""")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w|\.\d)")
-_UNASKED_KINDS = ("num:", "lit:", "neg", "agg:", "ext:", "cmp:")
+_UNASKED_KINDS = ("num:", "lit:", "neg", "agg:", "ext:", "cmp:", "set:")
 _AGGREGATES = {exp.Count: "count", exp.Sum: "sum", exp.Avg: "avg", exp.Max: "max", exp.Min: "min"}
 _COMPARISONS = {exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<=", exp.Between: "between"}
 
@@ -64,8 +64,24 @@ def read(question: str) -> Reading:
     cues, used = _cues(split)
     content = tuple(_word(w) for i, w in enumerate(split) if i not in used and w not in STOPWORDS and not w.isdigit())
     found = {f"w:{w}" for w in content} | {f"num:{_number(n)}" for n in _NUMBER.findall(question)}
+    found |= {feature for feature, phrases in _set_phrases() if any(_within(p, split) for p in phrases)}
     found |= {f"lit:{q}" for q in quoted}
     return Reading(frozenset(found | cues), quoted, content)
+
+
+@lru_cache(maxsize=1)
+def _set_phrases() -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+    """The planner's set-operation words (``vocabulary.yaml`` ``set_operations``) as features: "both" and "shared
+    by" are ``set:both`` (rows on both sides: INTERSECT), "or" is ``set:or`` (either side: UNION or OR)."""
+    from nl2sql.planner.words import word_list
+
+    kinds = {"set:both": ("intersect", "shared"), "set:or": ("union",)}
+    return tuple((feature, tuple(words(p) for kind in names for p in word_list("set_operations", kind)))
+                 for feature, names in kinds.items())
+
+
+def _within(phrase: tuple[str, ...], split: tuple[str, ...]) -> bool:
+    return any(split[i:i + len(phrase)] == phrase for i in range(len(split) - len(phrase) + 1))
 
 
 def _word(word: str) -> str:
@@ -148,6 +164,8 @@ def features(sql: str) -> Query | None:
     out |= {f"cmp:{op}" for kind, op in _COMPARISONS.items() if tree.find(kind) is not None}
     if tree.find(exp.Not, exp.NEQ, exp.Except) is not None:
         out.add("neg")
+    out |= {"set:both"} if tree.find(exp.Intersect) is not None else set()
+    out |= {"set:or"} if tree.find(exp.Union, exp.Or) is not None else set()
     out |= _ranked(tree)
     tables = frozenset(w for t in tree.find_all(exp.Table) for w in name_words(t.name))
     first = tree
