@@ -12,13 +12,14 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.edit_buckets import one_bucket
 from nl2sql.planner.edits import Edit, ValueEdit
-from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.joins import JoinGraph, up_from
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.resolve import label_value_first
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.reading import NotUnderstood
-from nl2sql.planner.spec import ColRef, Condition, Dim, Order, QuerySpec
+from nl2sql.planner.spec import ColRef, Condition, Dim, Order, QuerySpec, grain_date
 from nl2sql.planner.timefilters import Period
 
 
@@ -38,10 +39,9 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
         if named.column not in lex.tables[named.table].dates:
             raise NotUnderstood("A year needs a date to apply to.", (p.text,))
         col: ColRef | None = ColRef(named.table, named.column or "")
-    elif ranges:
-        col = ranges[0].col
-    else:
-        col = date_column(spec, lex, graph, question)
+    else:       # the previous period's date, else its time grouping's ("by year of shipment", then "for 1995")
+        col = ranges[0].col if ranges else (None if edit.dated else grain_date(spec)) or date_column(
+            spec, lex, graph, question)
     if col is None:
         raise NotUnderstood("I could not find a date to apply the period to.", (p.text,))
     new = Condition("range", col.table, col, "range", (p.start, p.end), text=p.text)
@@ -50,7 +50,7 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
     if p.each and not any(d.grain == p.each for d in spec.dims):   # "and for 1997 and 1998?": one row each
         dims = spec.dims + (Dim(col, grain=p.each, name=p.each),)
         spec = replace(spec, dims=dims, order=spec.order + (Order(False, dim=len(dims) - 1),))
-    return spec
+    return one_bucket(spec, p.start, p.end)      # "how many failed in Q3?" after a series by quarter: one number
 
 
 def _one_year(ranges: list[Condition], words: tuple[str, ...]) -> int:
@@ -141,7 +141,8 @@ def date_column(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, question: str) 
     return col
 
 
-def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) -> QuerySpec:
+def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon,
+                graph: JoinGraph | None = None) -> QuerySpec:
     """Values of one column replace the previous frame's filter on that column (or add one); a negated
     value is taken out of the previous list, or excluded."""
     words = tuple(v for v in values if all(c.kind == "valueword" for c in v.concepts))
@@ -160,7 +161,7 @@ def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) ->
         same = [c for c in spec.conditions if c.col is not None and (c.col.table, c.col.column) == (table, column)
                 and c.kind in ("in", "compare")]
         via = vias.get((table, column, negated)) or next((c.col.via for c in same if c.col), None) \
-            or _via_of(spec, table, column)
+            or _via_of(spec, table, column, graph)
         picked: tuple[object, ...] = tuple(dict.fromkeys(c.value for c in concepts))
         text = " and ".join(texts[(table, column, negated)])
         if not negated and any(v.kept for v in values):      # "and MACHINERY too": either segment
@@ -241,7 +242,7 @@ def _edit_words(spec: QuerySpec, values: tuple[ValueEdit, ...]) -> QuerySpec:
         seen.add(key)
         kept = tuple(c for c in spec.conditions if not (
             c.kind == "contains" and c.col is not None and (c.col.table, c.col.column) == key))
-        ref = ColRef(concept.table, concept.column or "", v.via or _via_of(spec, *key))
+        ref = ColRef(concept.table, concept.column or "", v.via or _via_of(spec, *key, None))
         new = Condition("contains", concept.table, ref, "contains", (concept.value,), negated=v.negated, text=v.text)
         spec = replace(spec, conditions=kept + (new,))
     return spec
@@ -281,9 +282,14 @@ def _settle(concepts: tuple[Concept, ...], spec: QuerySpec, lex: Lexicon | None 
                         (concepts[0].value or "",))
 
 
-def _via_of(spec: QuerySpec, table: str, column: str) -> str | None:
-    """A grouping on the same column already says whose it is ('customer region')."""
-    return next((d.col.via for d in spec.dims if (d.col.table, d.col.column) == (table, column)), None)
+def _via_of(spec: QuerySpec, table: str, column: str, graph: JoinGraph | None) -> str | None:
+    """A grouping on the same column says whose it is ('customer region'), as does one through a single role above
+    the value's table ('just europe' after revenue by supplier country: the suppliers' region)."""
+    same = next((d.col.via for d in spec.dims if (d.col.table, d.col.column) == (table, column)), None)
+    if same is not None or graph is None:
+        return same
+    roles = {d.col.via for d in spec.dims if d.col.via and (d.col.table == table or up_from(graph, d.col.table, table))}
+    return roles.pop() if len(roles) == 1 else None
 
 
 def days_of(c: Condition) -> int:

@@ -14,7 +14,7 @@ from catalog_semantics.question import QuestionWords
 from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.items import Item as Item, ItemKind as ItemKind
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.matching_words import column_heads, determiners, meaningful_words, symbol_cues
+from nl2sql.planner.matching_words import column_heads, determiners, meaningful_words, phrasal_verbs, symbol_cues
 from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
@@ -88,7 +88,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
         else:
             items.append(Item("unknown", i, i + 1, tok.word if tok.fuzzy else tok.text))   # "recieved" read as "received"
         i += 1
-    return _state_adverbs(items)
+    return phrasal_verbs(_state_adverbs(items))
 
 
 def _state_adverbs(items: list[Item]) -> list[Item]:
@@ -203,9 +203,19 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
             continue         # "existing" is not the stop word "exist": left unknown, so it is reported
         if cue and length > 1 and all(c.kind == "stop" for c in cue) and _names_a_column(tokens[i], lex):
             continue         # "amount of" is a filler unless the model has an amount: then it names it
+        if cue and length > 1 and not any(tuple(t.word for t in span) in exact_phrases(c.kind) for c in cue) \
+                and _model_name_across(tokens, i, length, lex):
+            continue         # "highest gross sales": "highest grossing" (said otherwise) stops before "gross sales"
         if cue:
             return Item("cue", i, i + length, text, cues=cue)
     return _swapped(tokens, i, lex) or _joined(tokens, i, lex)
+
+
+def _model_name_across(tokens: tuple[Token, ...], i: int, length: int, lex: Lexicon) -> bool:
+    """Whether a name of the model starts inside the span after its first word and runs past its end."""
+    end = i + length
+    return any(tuple(t.stem for t in tokens[k:k + n]) in lex.names
+               for k in range(i + 1, end) for n in range(end - k + 1, min(lex.max_len, len(tokens) - k) + 1))
 
 
 def _shared_head(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 
-from catalog_semantics.text import stem
+from catalog_semantics.text import stem, words
+from nl2sql.planner.items import Item
 from nl2sql.planner.vocabulary import Cue
-from nl2sql.planner.words import word_list
+from nl2sql.planner.words import vocabulary, word_list
 
 
 @functools.cache
@@ -41,3 +42,39 @@ def symbol_cues(symbol: str) -> tuple[Cue, ...]:
 def determiners() -> frozenset[str]:
     """Words after which a word is a noun (vocabulary ``determiners``): "an order by region" is no "order by"."""
     return frozenset(word_list("determiners"))
+
+
+def phrasal_verbs(items: list[Item]) -> list[Item]:
+    """'events that sold out', 'vehicles that are out': a dropped word followed by a particle (vocabulary
+    ``phrasal_particles``) is a phrasal verb with a meaning of its own, not two fillers; unless the vocabulary
+    names the pair (a date verb, "went out"), it is left unknown so the question is declined naming it."""
+    out: list[Item] = []
+    n = 0
+    while n < len(items):
+        it, nxt = items[n], items[n + 1] if n + 1 < len(items) else None
+        after = items[n + 2].text.lower() if n + 2 < len(items) else ""
+        if nxt is not None and _filler(it) and _filler(nxt) and nxt.start == it.end and it.text.isalpha() \
+                and nxt.text.lower() in _particles() and after != "of" \
+                and (it.text.lower(), nxt.text.lower()) not in _named_pairs():
+            out.append(Item("unknown", it.start, nxt.end, f"{it.text} {nxt.text}"))
+            n += 2
+            continue
+        out.append(it)
+        n += 1
+    return out
+
+
+def _filler(it: Item) -> bool:
+    return it.kind == "cue" and not it.concepts and it.end - it.start == 1 and all(c.kind == "stop" for c in it.cues)
+
+
+@functools.cache
+def _particles() -> frozenset[str]:
+    return frozenset(word_list("phrasal_particles"))
+
+
+@functools.cache
+def _named_pairs() -> frozenset[tuple[str, str]]:
+    """Word pairs the vocabulary's date verbs name ("went out", "sent out")."""
+    phrases = (tuple(words(str(p))) for ps in dict(vocabulary().get("date_verbs") or {}).values() for p in ps)
+    return frozenset((p[k], p[k + 1]) for p in phrases for k in range(len(p) - 1))

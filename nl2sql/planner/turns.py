@@ -230,8 +230,11 @@ def names_earlier_rows(question: str | QuestionWords, lex: Lexicon) -> bool:
     Read alone, the question would answer about every broker; the rows meant are an earlier answer's.
     """
     items = matched(question, lex)
+    # "what's their average account balance?": a possessive with nothing named before it to own what follows
+    owner = next((k for k, it in enumerate(items) if _stems(it) in phrases("followup", "possessive_refs")), None)
     return any(_stems(it) in phrases("followup", "plural_refs") and any(c.kind == "table" for c in nxt.concepts)
-               for it, nxt in zip(items, items[1:]))
+               for it, nxt in zip(items, items[1:])) or (owner is not None and not any(
+                   it.concepts for it in items[:owner]))
 
 
 def _no_context(question: str) -> Read:
