@@ -10,9 +10,10 @@
 
 ``--pool K`` draws K samples for every question (extra samples until K, whatever the vote), so ``--replay`` can
 try other ways of choosing and of deciding when to draw more on the same samples without asking the model
-again. ``--dump FILE`` writes every question's ballots (index, SQL, rows, right?) as JSON lines.
+again (``candidates_replay.py``). ``--dump FILE`` writes every question's ballots (index, SQL, rows, right?, column
+names) as JSON lines.
 
-    NL2SQL_SPIDER_DIR=... python benchmarks/candidates_ceiling.py --stub a|c|d|e [--n 5] [--pool 15] [--dump F]
+    NL2SQL_SPIDER_DIR=... python benchmarks/candidates_ceiling.py --stub a|c|d|e|f [--n 5] [--pool 15] [--dump F]
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from tests.imperfect_llm import ImperfectModel
 from tests.imperfect_llm_c import ImperfectModelC, load_spider
 from tests.imperfect_llm_d import StubProcess
 from tests.imperfect_llm_e import ImperfectModelE
+from tests.imperfect_llm_f import StubProcess as StubProcessF
 from tests.server_behaviours import server_for
 
 Row = tuple[Any, ...]
@@ -56,7 +58,7 @@ class Recorder:
     """Instrumentation only: each vote's ballots and evidence kept by question, no answer changed."""
 
     def __init__(self) -> None:
-        self.ballots: dict[str, list[tuple[int, str, list[Row]]]] = {}
+        self.ballots: dict[str, list[tuple[int, str, list[Row], list[str]]]] = {}
         self.evidence: dict[str, list[str]] = {}
         self.local = threading.local()
         self.lock = threading.Lock()
@@ -71,8 +73,8 @@ class Recorder:
 
         def voting(self: Runner, ran: Any, attempts: Any, total: Any, evidence: Any = (), select: Any = None) -> Any:
             with recorder.lock:
-                recorder.ballots[recorder.local.question] = [(i, r.checked.sql, [tuple(x) for x in r.result.rows])
-                                                             for i, r in ran]
+                recorder.ballots[recorder.local.question] = [(i, r.checked.sql, [tuple(x) for x in r.result.rows],
+                                                              list(r.result.columns)) for i, r in ran]
                 recorder.evidence[recorder.local.question] = list(evidence)
             return vote(self, ran, attempts, total, evidence=evidence, select=select)
 
@@ -91,7 +93,7 @@ def _model(stub: str, spider: Path, gold: dict[str, str], seed: int, log: Path) 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--stub", choices=("a", "c", "d", "e"), default="e")
+    parser.add_argument("--stub", choices=("a", "c", "d", "e", "f"), default="e")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--n", type=int, default=5)
     parser.add_argument("--pool", type=int, help="draw this many samples a question, whatever the vote")
@@ -106,10 +108,12 @@ def main() -> None:
     recorder.install()
     if args.pool:
         candidates.CLEAR_LEAD = 10 ** 6           # never settled: extra samples until the pool's cap
+        candidates.DECIDED = 2.0                  # never decided either (the stopping rule widen asks)
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "replies.jsonl"
         model = _model(args.stub, spider, gold, args.seed, log)
-        server = StubProcess(spider / "dev.json", log=log, seed=args.seed) if model is None \
+        process = StubProcessF if args.stub == "f" else StubProcess
+        server = process(spider / "dev.json", log=log, seed=args.seed) if model is None \
             else server_for("indexed", model)
         with server as stub:
             os.environ.update({"OPENAI_BASE_URL": stub.url, "OPENAI_API_KEY": "stub", "NL2SQL_LLM_MODEL": "imperfect",
@@ -140,17 +144,18 @@ def main() -> None:
             return rows is not None and want is not None and result_eq(list(rows), want, ordered=order)
 
         ballots = recorder.ballots.get(question, [])
-        marks = [right(rows) or right(_rows(dbs[db_id], sql)) for _, sql, rows in ballots]
+        marks = [right(rows) or right(_rows(dbs[db_id], sql)) for _, sql, rows, _ in ballots]
         counts["questions"] += 1
         counts["correct"] += q["status"] == "correct"
-        counts["ceiling_first"] += any(m for (i, _, _), m in zip(ballots, marks) if i < args.n)
+        counts["ceiling_first"] += any(m for (i, _, _, _), m in zip(ballots, marks) if i < args.n)
         counts["ceiling_voted"] += any(marks)
         counts["ceiling_replies"] += any(right(_rows(dbs[db_id], s)) for s in replies.get(question, []))
         counts["lost"] += any(marks) and q["status"] != "correct"
         if out is not None:
             out.write(json.dumps({"id": q["id"], "question": question, "db_id": db_id, "gold_ordered": order,
                                   "correct": q["status"] == "correct", "evidence": recorder.evidence.get(question, []),
-                                  "ballots": [[i, sql, rows, m] for (i, sql, rows), m in zip(ballots, marks)]},
+                                  "ballots": [[i, sql, rows, m, columns]
+                                              for (i, sql, rows, columns), m in zip(ballots, marks)]},
                                  default=str) + "\n")
     total = counts["questions"] or 1
     print(json.dumps({"stub": args.stub, "n": args.n, "pool": args.pool, "seed": args.seed,

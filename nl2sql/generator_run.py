@@ -51,7 +51,7 @@ def run_generator(generator: Generator, question: str, history: History, linked:
             written = [a.sql for a in attempts if a.generator == name and a.sql and a.outcome != "ran"]
             try:
                 ran += runner.widen(ran, drawn, more, attempts, timer,
-                                    evidence=[*written, *(r.candidate.sql or "" for _, r in ran)])
+                                    evidence=[*written, *(r.candidate.sql or "" for _, r in ran)], question=question)
             except (LlmReplyError, LlmUnavailable):
                 pass                             # the samples drawn so far still vote
             finally:
@@ -62,7 +62,7 @@ def run_generator(generator: Generator, question: str, history: History, linked:
             written = [a.sql for a in attempts if a.generator == name and a.sql and a.outcome != "ran"]
             select = getattr(generator, "select", None) if selection else None
             return runner.vote(ran, attempts, total, evidence=[*written, *(r.candidate.sql or "" for _, r in ran)],
-                               select=select)
+                               select=select, question=question)
         failed_one = next((c for c in reversed(candidates) if c.sql), None)
         if failed_one is None or repair is None or error is None or isinstance(error, QueryTimeout):
             break

@@ -102,7 +102,8 @@ class Runner:
         return more
 
     def widen(self, ran: list[tuple[int, Ran]], drawn: int, more: Callable[[int], Sequence[Candidate]],
-              attempts: list[Attempt], timer: Timer, evidence: Sequence[str] = ()) -> list[tuple[int, Ran]]:
+              attempts: list[Attempt], timer: Timer, evidence: Sequence[str] = (),
+              question: str = "") -> list[tuple[int, Ran]]:
         """While the vote is not decided (``candidates.decided``), more samples (``more(k)``, the generator's),
         up to ``settings.llm_max_candidates`` drawn in all (0: three times the first ``drawn``), in rounds of half the
         first count; each is guarded and run (never repaired) and the ones that ran join the vote. Returns them,
@@ -112,8 +113,8 @@ class Runner:
         added: list[tuple[int, Ran]] = []
         while drawn < cap:
             everyone = ran + added
-            ballots = [Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows) for i, r in everyone]
-            if ballots and decided(ballots, choose(ballots, evidence)):
+            ballots = _ballots(everyone)
+            if ballots and decided(ballots, choose(ballots, evidence, question)):
                 break
             k = min(step, cap - drawn)
             with timer.step("llm"):
@@ -125,8 +126,10 @@ class Runner:
         return added
 
     def vote(self, ran: list[tuple[int, Ran]], attempts: list[Attempt], total: Callable[[Candidate], Candidate],
-              evidence: Sequence[str] = (), select: Callable[..., int | None] | None = None) -> Ran:
-        """The candidate whose result has the most votes (candidates.choose: agreeing ballots, second preferences;
+              evidence: Sequence[str] = (), select: Callable[..., int | None] | None = None,
+              question: str = "") -> Ran:
+        """The candidate whose result has the most votes (candidates.choose: agreeing ballots, second preferences,
+        with the ``question`` results nested in it and its fit to the question's words;
         ties by its stated rule); ``evidence`` is every query written for the question, for the tie rule's
         centrality. ``select``: asked to choose between the two leading results when the vote has no clear lead
         (its None keeps the vote)."""
@@ -134,8 +137,8 @@ class Runner:
             winner = ran[0][1]
             attempts.append(Attempt(winner.candidate.generator, winner.checked.sql, "ran"))
         else:
-            ballots = [Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows) for i, r in ran]
-            verdict = choose(ballots, evidence)
+            ballots = _ballots(ran)
+            verdict = choose(ballots, evidence, question)
             other = runner_up(ballots, verdict) if select is not None and not settled(ballots, verdict) else None
             chose = ""
             if select is not None and other is not None:
@@ -148,9 +151,8 @@ class Runner:
                 attempts.append(Attempt(r.candidate.generator, r.checked.sql, outcome, reason))
             winner = ran[verdict.winner][1]
             agreeing = verdict.support[verdict.winner]
-            if not chose and agreeing < max(verdict.support):    # second preferences outweighed a larger group
-                chose = (f" Another result was returned {max(verdict.support)} times, but more of the other "
-                         "queries are closest to this one (second preferences).")
+            if not chose and verdict.basis:          # another result was returned more often
+                chose = f" {verdict.basis}"
             note = f"{agreeing} of {len(ran)} candidate queries that ran returned this result.{chose}"
             winner = replace(winner, candidate=replace(winner.candidate, notes=(*winner.candidate.notes, note)))
         return replace(winner, candidate=total(winner.candidate))
@@ -170,3 +172,8 @@ class Runner:
         with tagged(generator="notes"):
             return self.warehouse.run(check(sql, self.policy), max_rows=self.settings.max_rows,
                                       timeout_s=self.settings.query_timeout_s).rows
+
+
+def _ballots(ran: Sequence[tuple[int, Ran]]) -> list[Ballot]:
+    """What the vote reads of each candidate that ran: its sample position, SQL, rows and column names."""
+    return [Ballot(i, r.candidate.sql or r.checked.sql, r.result.rows, tuple(r.result.columns)) for i, r in ran]

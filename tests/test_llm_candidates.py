@@ -28,8 +28,9 @@ def test_a_refused_candidate_is_repaired_and_votes(school: Path, llm_stub: StubL
                     "```sql\nSELECT first_name FROM students WHERE city = 'Paris'\n```")
     answer = _assistant(school, llm_stub, llm_candidates=2).ask("Which students live in Paris?")
     llm = [(a.outcome, a.error) for a in answer.attempts if a.generator == "llm"]
-    assert [o for o, _ in llm] == ["refused", "ran", "outvoted"]   # Rome and the repaired Paris: one vote each
-    assert "tie on 1 of 2" in (llm[2][1] or "") and answer.rows == (("Cy",),)   # the tie goes to the earlier sample
+    assert [o for o, _ in llm] == ["refused", "outvoted", "ran"]   # Rome and the repaired Paris: one vote each
+    assert "fits the question's words better" in (llm[1][1] or "")  # the question says Paris: the repaired one wins
+    assert sorted(answer.rows) == [("Ann",), ("Bo",)]
     assert len(llm_stub.requests) == 2                       # the refused one went back once, with its error
     assert "nope" in llm_stub.requests[1].messages[-2]["content"]
 

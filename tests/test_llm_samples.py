@@ -18,6 +18,7 @@ from tests.test_llm_defects import _assistant, _client, school  # noqa: F401  (t
 PARIS = "```sql\nSELECT first_name FROM students WHERE city = 'Paris'\n```"
 ROME = "```sql\nSELECT first_name FROM students WHERE city = 'Rome'\n```"
 QUESTION = "Which students live in Paris?"
+NEUTRAL = "Which of them live there?"      # no word any query uses: the vote alone decides (llm/fit.py)
 
 
 def _by_approach(body: dict[str, Any]) -> Reply:
@@ -85,7 +86,7 @@ def test_a_failed_sample_is_repaired_in_its_own_conversation(school: Path) -> No
         answer = _assistant(school, stub, llm_candidates=2).ask(QUESTION)
         repair = stub.requests[-1].messages
     assert "Approach for this reply" in repair[-3]["content"] and "nope" in repair[-2]["content"]
-    assert [a.outcome for a in answer.attempts if a.generator == "llm"] == ["refused", "ran", "outvoted"]
+    assert [a.outcome for a in answer.attempts if a.generator == "llm"] == ["refused", "outvoted", "ran"]  # Paris
 
 
 def test_reply_cache_keys_each_sample_apart(llm_stub: StubLlmServer, tmp_path: Path) -> None:
@@ -122,7 +123,7 @@ def _chooser(choice: str) -> Any:
 
 def test_a_split_vote_goes_to_the_model_when_selection_is_on(school: Path) -> None:
     with server_for("per-request-one", _chooser("ANSWER: B")) as stub:
-        answer = _assistant(school, stub, llm_candidates=2, llm_selection=True).ask(QUESTION)
+        answer = _assistant(school, stub, llm_candidates=2, llm_selection=True).ask(NEUTRAL)
         asked = stub.requests[-1].messages
     assert sorted(answer.rows) == [("Ann",), ("Bo",)] and "the model chose this one" in answer.notes[-1]
     assert "'Rome'" in asked[-1]["content"] and "Cy" in asked[-1]["content"]     # query A with its rows
@@ -134,17 +135,17 @@ def test_a_split_vote_goes_to_the_model_when_selection_is_on(school: Path) -> No
 def test_an_unusable_selection_reply_keeps_the_vote(school: Path) -> None:
     for reply in ("```sql\nSELECT 1\n```", "A query that reads the students table", "QUESTION: which one?"):
         with server_for("per-request-one", _chooser(reply)) as stub:
-            answer = _assistant(school, stub, llm_candidates=2, llm_selection=True).ask(QUESTION)
+            answer = _assistant(school, stub, llm_candidates=2, llm_selection=True).ask(NEUTRAL)
             assert len(stub.requests) == 3
         assert answer.rows == (("Cy",),) and "the model chose" not in answer.notes[-1]   # the tie rule's pick
 
 
 def test_selection_is_off_by_default_and_shows_no_values_when_data_stays_home(school: Path) -> None:
     with server_for("per-request-one", _chooser("ANSWER: B")) as stub:
-        answer = _assistant(school, stub, llm_candidates=2).ask(QUESTION)
+        answer = _assistant(school, stub, llm_candidates=2).ask(NEUTRAL)
         assert len(stub.requests) == 2 and answer.rows == (("Cy",),)
     with server_for("per-request-one", _chooser("ANSWER: B")) as stub:
-        _assistant(school, stub, llm_candidates=2, llm_selection=True, send_data_to_llm=False).ask(QUESTION)
+        _assistant(school, stub, llm_candidates=2, llm_selection=True, send_data_to_llm=False).ask(NEUTRAL)
         shown = stub.requests[-1].messages[-1]["content"]
     assert "It returns 1 row." in shown and "Cy" not in shown
 
@@ -159,7 +160,7 @@ def test_a_cut_sample_is_asked_again_in_its_own_conversation_and_never_runs(scho
         return StubReply("```sql\nSELECT first_name FROM students", "length") if "Approach" in last else ROME
 
     with server_for("per-request-one", respond) as stub:
-        answer = _assistant(school, stub, llm_candidates=2).ask(QUESTION)
+        answer = _assistant(school, stub, llm_candidates=2).ask(NEUTRAL)
         again = stub.requests[-1].messages
     assert "Approach for this reply" in again[-2]["content"] and len(stub.requests) == 4   # x4 budget, then shorter
     assert [a.outcome for a in answer.attempts if a.generator == "llm"] == ["cut", "ran", "outvoted"]

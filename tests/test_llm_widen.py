@@ -18,7 +18,7 @@ PARIS = "```sql\nSELECT first_name FROM students WHERE city = 'Paris'\n```"     
 ROME = "```sql\nSELECT first_name FROM students WHERE city = 'Rome'\n```"        # Cy
 EVERYONE = "```sql\nSELECT first_name FROM students\n```"                        # Ann, Bo, Cy
 SURNAME = "```sql\nSELECT last_name FROM students WHERE city = 'Rome'\n```"      # Ng
-QUESTION = "Which students live in Paris?"
+QUESTION = "Which of them live there?"     # no word any query uses: the vote alone decides (llm/fit.py)
 
 
 def _extra(body: dict[str, Any]) -> bool:

@@ -30,12 +30,15 @@ in the warehouse) never vote; the pipeline records why each one lost.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from math import comb
 from collections.abc import Sequence
 from dataclasses import dataclass
+from math import comb
 from typing import Any
+
+from nl2sql.llm import fit
+from nl2sql.llm.closeness import centrality, second_preferences
+from nl2sql.llm.extra_columns import Nested, column_votes
+from nl2sql.llm.vote_reasons import Why
 
 Row = tuple[Any, ...]
 
@@ -47,6 +50,7 @@ class Ballot:
     index: int
     sql: str
     rows: tuple[Row, ...]
+    columns: tuple[str, ...] = ()               # the result's column names (for results nested in one another)
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,9 @@ class Verdict:
     winner: int                                 # index into the ballots given
     support: tuple[int, ...]                    # for each ballot, how many ballots (itself included) agree
     reasons: tuple[str | None, ...]             # for each ballot, why it lost (None for the winner)
-    weight: tuple[float, ...] = ()              # for each ballot, its result's vote (empty halved, 2nd preferences)
+    weight: tuple[float, ...] = ()              # for each ballot, its result's vote (empty halved, 2nd preferences,
+    #                                             nested results, the question's words)
+    basis: str = ""                             # what chose the answer when most ballots returned another result
 
 
 def ordered(sql: str) -> bool:
@@ -83,37 +89,6 @@ def agree(a: Ballot, b: Ballot) -> bool:
     return result_eq(list(a.rows), list(b.rows), ordered=ordered(a.sql) or ordered(b.sql))
 
 
-# One SQL token for similarity: a word, a number, a quoted string, an operator run, or one other character.
-# e.g. "WHERE age >= 20" -> where, age, >=, 20
-_TOKEN = re.compile(r"[a-z_][a-z0-9_]*|\d+(?:\.\d+)?|'(?:[^']|'')*'|[<>=!]+|\S")
-
-
-def similarity(a: str, b: str) -> float:
-    """Token overlap of two queries (multiset Jaccard, case-insensitive), 0..1.
-
-    >>> similarity("SELECT a FROM t WHERE x > 1", "select a from t where x > 1")
-    1.0
-    >>> round(similarity("SELECT a FROM t WHERE x > 1", "SELECT a FROM t"), 2)
-    0.5
-    """
-    ta, tb = Counter(_TOKEN.findall(a.lower())), Counter(_TOKEN.findall(b.lower()))
-    union = sum((ta | tb).values())
-    return sum((ta & tb).values()) / union if union else 1.0
-
-
-def centrality(sql: str, evidence: Sequence[str]) -> float:
-    """Mean similarity of ``sql`` to the other queries written for the question (itself left out once).
-
-    >>> round(centrality("SELECT a FROM t WHERE x > 1",
-    ...                  ["SELECT a FROM t WHERE x > 1", "SELECT a FROM t", "SELECT a FROM t WHERE x < 1"]), 3)
-    0.639
-    """
-    others = list(evidence)
-    if sql in others:
-        others.remove(sql)
-    return sum(similarity(sql, o) for o in others) / len(others) if others else 0.0
-
-
 EMPTY_VOTE = 0.5       # an uninformative result's vote: different wrong filters all agree on "nothing"
 
 
@@ -129,38 +104,14 @@ def informative(rows: Sequence[Row]) -> bool:
     return any(v is not None and not (isinstance(v, (int, float)) and v == 0) for row in rows for v in row)
 
 
-SECOND_CHOICE = 0.8    # a second preference's part of a vote: less than a first, so a two-way split stays a count
+FIT_WEIGHT = 1.5       # the question's words, as votes per ballot: a full difference of fit is worth 1.5 x N ballots
 
 
-def second_preferences(ballots: Sequence[Ballot], same: Sequence[Sequence[bool]]) -> list[float]:
-    """For each ballot, the second preferences its result got (module doc): with three or more different
-    results, every ballot gives ``SECOND_CHOICE`` to the other result holding the query closest to its own
-    (``similarity``; split evenly on a tie). ``same``: which ballots agree.
-
-    >>> b = [Ballot(0, "SELECT a FROM t WHERE x > 1", ((1,),)), Ballot(1, "SELECT a FROM t", ((1,), (2,))),
-    ...      Ballot(2, "SELECT b FROM t WHERE x > 1", ((5,),))]
-    >>> [round(v, 2) for v in second_preferences(b, [[i == j for j in range(3)] for i in range(3)])]
-    [1.6, 0.0, 0.8]
-    """
-    n = len(ballots)
-    group = [next(j for j in range(n) if same[i][j]) for i in range(n)]   # a result's first ballot names it
-    if len(set(group)) < 3:
-        return [0.0] * n
-    got = dict.fromkeys(group, 0.0)
-    for k in range(n):
-        others = [j for j in range(n) if group[j] != group[k]]
-        closeness = {j: similarity(ballots[k].sql, ballots[j].sql) for j in others}
-        best = max(closeness.values())
-        nearest = {group[j] for j in others if closeness[j] == best}
-        for g in nearest:
-            got[g] += SECOND_CHOICE / len(nearest)
-    return [got[group[i]] for i in range(n)]
-
-
-def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
-    """The ballot whose result has the most votes (agreeing ballots, empty results halved, second preferences);
-    ties: non-empty, most central, earliest (module doc). ``evidence``: every query written for the question
-    (default: the ballots' own).
+def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = (), question: str = "") -> Verdict:
+    """The ballot whose result has the most votes (agreeing ballots, empty results halved, second preferences;
+    with the ``question``, the votes of results nested in it and its fit to the question's words); ties:
+    non-empty, most central, earliest (module doc). ``evidence``: every query written for the question (default:
+    the ballots' own).
 
     >>> v = choose([Ballot(0, "q0", ((1,),)), Ballot(1, "q1", ((2,),)), Ballot(2, "q2", ((2,),))])
     >>> v.winner, v.support, v.reasons[0]
@@ -174,42 +125,34 @@ def choose(ballots: Sequence[Ballot], evidence: Sequence[str] = ()) -> Verdict:
     same = [[i == j or agree(ballots[i], ballots[j]) for j in range(n)] for i in range(n)]
     support = tuple(sum(row) for row in same)
     useful = [informative(b.rows) for b in ballots]
-    second = second_preferences(ballots, same)
-    weight = tuple(support[i] * (1.0 if useful[i] else EMPTY_VOTE) + second[i] for i in range(n))
+    second = second_preferences([b.sql for b in ballots], same)
+    gained, fits, moved = _question_votes(ballots, same, support, question)
+    weight = tuple(support[i] * (1.0 if useful[i] else EMPTY_VOTE) + second[i] + gained[i] + FIT_WEIGHT * n * fits[i]
+                   for i in range(n))
     texts = list(evidence) or [b.sql for b in ballots]
     group_centre = [max(centrality(ballots[j].sql, texts) for j in range(n) if same[i][j]) for i in range(n)]
     winner = min(range(n), key=lambda i: (-round(weight[i], 9), not useful[i], -round(group_centre[i], 9),
                                           -round(centrality(ballots[i].sql, texts), 9), ballots[i].index))
-    reasons = [_why_lost(i, winner, ballots, same, support, useful, second, weight, group_centre) for i in range(n)]
-    return Verdict(winner, support, tuple(reasons), weight)
+    why = Why(tuple(b.index for b in ballots), same, support, useful, second, weight, group_centre, fits, moved)
+    return Verdict(winner, support, tuple(why.lost(i, winner) for i in range(n)), weight, why.basis(winner))
 
 
-def _why_lost(i: int, winner: int, ballots: Sequence[Ballot], same: Sequence[Sequence[bool]],
-              support: Sequence[int], useful: Sequence[bool], second: Sequence[float], weight: Sequence[float],
-              group_centre: Sequence[float]) -> str | None:
-    """Why ballot ``i`` is not the answer, in the terms of the stated rule (None for the winner)."""
-    n, w = len(ballots), winner
-    if i == w:
-        return None
-    if same[i][w]:
-        return f"same result as the answer (candidate {ballots[w].index + 1})"
-    if not useful[i] and useful[w] and support[i] + second[i] >= support[w] + second[w]:
-        return (f"{support[i]} of {n} candidates agree with its result, but it is empty (or only NULL or zero), "
-                f"which counts half; {support[w]} agree with the answer")
-    if round(weight[i], 9) == round(weight[w], 9):
-        if not useful[i] and useful[w]:
-            why = "empty result"
-        elif round(group_centre[i], 9) < round(group_centre[w], 9):
-            why = "further from the other queries written"
-        else:
-            why = "a later sample"
-        votes = f"{support[i]} of {n} agreeing" if not second[i] else f"{weight[i]:g} votes"
-        return f"tie on {votes}, lost on the tie rule ({why})"
-    if support[i] >= support[w]:
-        return (f"{support[i]} of {n} candidates agree with its result, {support[w]} with the answer, but the "
-                f"answer's query is the closest to more of the other candidates' (second preferences: "
-                f"{second[w]:g} against {second[i]:g})")
-    return f"outvoted: {support[i]} of {n} candidates agree with its result, {support[w]} with the answer"
+def _question_votes(ballots: Sequence[Ballot], same: Sequence[Sequence[bool]], support: Sequence[int],
+                    question: str) -> tuple[list[float], list[float], tuple[Nested, ...]]:
+    """For each ballot, the votes its result gains from results nested in it (``extra_columns``) and its fit to
+    the question (``fit.fits``, the best of its result's queries), with the nestings that moved votes; all 0
+    without a question."""
+    n = len(ballots)
+    if not question:
+        return [0.0] * n, [0.0] * n, ()
+    first = [next(j for j in range(n) if same[i][j]) for i in range(n)]       # a result's first ballot names it
+    heads = sorted(set(first))
+    results = [(ballots[h].sql, ballots[h].columns, ballots[h].rows, ordered(ballots[h].sql)) for h in heads]
+    gains, moved = column_votes(results, [support[h] for h in heads], question)
+    moved = tuple(Nested(heads[m.wide], heads[m.narrow], m.columns, m.asked) for m in moved)
+    by_query = fit.fits(question, [b.sql for b in ballots])
+    fits = [max(by_query[j] for j in range(n) if first[j] == first[i]) for i in range(n)]
+    return [gains[heads.index(first[i])] for i in range(n)], fits, moved
 
 
 CLEAR_LEAD = 2         # votes the leading result needs over the next one before no more samples are drawn
