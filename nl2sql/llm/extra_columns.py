@@ -5,7 +5,7 @@ with the most of them) writes a query whose result never equals the one that ret
 the vote splits between two readings that agree on every row. Which one answers the question is for the
 question to say: when it names none of the extra columns (``fit.asked``: a word of the column's name, other
 than its table's, that the question uses more often than the narrower query accounts for it, by a column it
-returns or one it filters or sorts by: "names of teachers by age" is no request for the age, "document ids and
+returns or one it sorts by or tests against a value: "names of teachers by age" is no request for the age, "document ids and
 their paragraphs, by document id" is one), the wider
 result's ballots count for the narrower one, which says the same thing without what nobody asked for; when it
 names one, the narrower result is missing it, and its ballots count for the wider one. A result that is itself

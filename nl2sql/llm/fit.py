@@ -133,7 +133,7 @@ class Query:
     tables: frozenset[str]
     outputs: tuple[str, ...]
     groups: tuple[str, ...]
-    keys: tuple[str, ...] = ()                  # the columns it filters or sorts by (WHERE, HAVING, ORDER BY)
+    keys: tuple[str, ...] = ()                  # the columns it sorts by or tests against a value (_keys)
 
 
 @lru_cache(maxsize=4096)
@@ -175,9 +175,23 @@ def features(sql: str) -> Query | None:
         if isinstance(first, exp.Select) else ()
     group = first.args.get("group") if isinstance(first, exp.Select) else None
     groups = tuple(e.name for e in group.expressions if isinstance(e, exp.Column)) if group is not None else ()
-    keys = tuple(dict.fromkeys(c.name for clause in tree.find_all(exp.Where, exp.Having, exp.Order)
-                               for c in clause.find_all(exp.Column)))
-    return Query(frozenset(out), tables, outputs, groups, keys)
+    return Query(frozenset(out), tables, outputs, groups, _keys(tree))
+
+
+def _keys(tree: exp.Expression) -> tuple[str, ...]:
+    """The columns a query sorts by or tests against a value: the ones a question names to say which rows and in
+    what order ("older than 40", "by age"). A column matched against a subquery's rows (``NOT shop_id IN (SELECT
+    shop_id ...)``) is how two tables meet, which no question names.
+
+    >>> _keys(sqlglot.parse_one("SELECT name FROM shop WHERE NOT shop_id IN (SELECT shop_id FROM hiring) ORDER BY age"))
+    ('age',)
+    """
+    names = [c.name for order in tree.find_all(exp.Order) for c in order.find_all(exp.Column)]
+    for clause in tree.find_all(exp.Where, exp.Having):
+        for test in clause.find_all(exp.Predicate):
+            if test.find(exp.Literal) is not None and test.find(exp.Select) is None:
+                names += [c.name for c in test.find_all(exp.Column)]
+    return tuple(dict.fromkeys(names))
 
 
 @lru_cache(maxsize=16384)
