@@ -178,7 +178,7 @@ def features(sql: str) -> Query | None:
     return Query(frozenset(out), tables, outputs, groups, _keys(tree))
 
 
-def _keys(tree: exp.Expression) -> tuple[str, ...]:
+def _keys(tree: exp.Expr) -> tuple[str, ...]:
     """The columns a query sorts by or tests against a value: the ones a question names to say which rows and in
     what order ("older than 40", "by age"). A column matched against a subquery's rows (``NOT shop_id IN (SELECT
     shop_id ...)``) is how two tables meet, which no question names.
