@@ -1,0 +1,84 @@
+"""Confident wrong answers found on the demo and business sets (helper `precmisc`), one general cause each.
+
+A small parcels-and-staff warehouse written here (a transport mode whose value is also the first word of a date
+column, a default filter on staff, a year column) checks that each rule is about the shape and not one model:
+each case answers with SQL that has (and lacks) the parts the rule is about, or declines naming the words, and
+beside each case a twin that must still be answered as before.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from catalog_semantics.model import SemanticModel
+from nl2sql.planner import plan
+from tests.planner_cases import assert_answered, assert_declined
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from planner_conversations import demo as open_model
+
+DEPOT = """
+CREATE TABLE depot (depot_id INTEGER PRIMARY KEY, depot_nm VARCHAR, city VARCHAR);
+CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, staff_nm VARCHAR, depot_id INTEGER REFERENCES depot (depot_id),
+                    hire_date DATE, exit_date DATE, exit_reason VARCHAR);
+CREATE TABLE parcel (parcel_id INTEGER PRIMARY KEY, depot_id INTEGER REFERENCES depot (depot_id), ship_date DATE,
+                     mode VARCHAR, weight_kg DOUBLE);
+INSERT INTO depot VALUES (1, 'North Hub', 'Leeds'), (2, 'South Hub', 'Bristol');
+INSERT INTO staff VALUES (1, 'Ann', 1, '2020-01-05', NULL, NULL), (2, 'Bo', 1, '2020-03-01', '2023-05-01', 'Resignation'),
+                         (3, 'Cy', 2, '2021-06-01', '2024-02-01', 'Dismissal'), (4, 'Di', 2, '2022-01-10', NULL, NULL);
+INSERT INTO parcel VALUES (1, 1, '2023-01-05', 'SHIP', 12.5), (2, 1, '2023-02-11', 'AIR', 3.0),
+                          (3, 2, '2024-03-03', 'TRUCK', 40.0), (4, 2, '2024-04-04', 'SHIP', 8.0);
+"""
+
+OVERLAY = """
+name: depot
+tables:
+  staff:
+    default_filter: current staff
+  parcel:
+    columns:
+      mode: {synonyms: [transport mode]}
+filters:
+  - name: current staff
+    synonyms: [current, still employed]
+    table: staff
+    sql: exit_date IS NULL
+"""
+
+ANSWERED = [
+    # a value's word ("ship", the mode SHIP) right before a period's unit, naming a date column, is that date
+    ("total weight by ship year", ["YEAR(parcel.ship_date)"], ["'SHIP'"]),
+    # twin: said as the value, it is still the value
+    ("total weight of parcels sent by SHIP in 2023", ["parcel.mode = 'SHIP'"], []),
+]
+DECLINED: list[tuple[str, str]] = []
+
+
+@pytest.fixture(scope="module")
+def depot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, SemanticModel]]:
+    root = tmp_path_factory.mktemp("depot")
+    path, overlay = root / "depot.duckdb", root / "overlay.yaml"
+    with duckdb.connect(str(path)) as con:
+        con.execute(DEPOT)
+    overlay.write_text(OVERLAY)
+    con, model = open_model(path, overlay)
+    yield con, model
+    con.close()
+
+
+@pytest.mark.parametrize(("question", "has", "lacks"), ANSWERED)
+def test_answers(question: str, has: list[str], lacks: list[str],
+                 depot: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    con, model = depot
+    assert_answered(con, plan(question, model), question, has, lacks)
+
+
+@pytest.mark.parametrize(("question", "words"), DECLINED)
+def test_declines(question: str, words: str, depot: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    assert_declined(plan(question, depot[1]), question, words)
