@@ -56,6 +56,11 @@ ANSWERED = [
     ("total weight by ship year", ["YEAR(parcel.ship_date)"], ["'SHIP'"]),
     # twin: said as the value, it is still the value
     ("total weight of parcels sent by SHIP in 2023", ["parcel.mode = 'SHIP'"], []),
+    # a default of a current state (no exit date) is not applied to a question about the exit's reason
+    ("How many Resignation staff are there at North Hub?", ["staff.exit_reason = 'Resignation'"], ["exit_date"]),
+    ("how many staff per exit reason", ["GROUP BY staff.exit_reason"], ["exit_date"]),
+    # twin: staff named alone are still the current staff
+    ("how many staff at North Hub", ["staff.exit_date IS NULL"], []),
 ]
 DECLINED: list[tuple[str, str]] = []
 
