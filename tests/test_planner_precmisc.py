@@ -61,8 +61,13 @@ ANSWERED = [
     ("how many staff per exit reason", ["GROUP BY staff.exit_reason"], ["exit_date"]),
     # twin: staff named alone are still the current staff
     ("how many staff at North Hub", ["staff.exit_date IS NULL"], []),
+    # twin of the "in every year" decline: a figure per year said so is answered
+    ("total weight per year from 2023 to 2024", ["GROUP BY YEAR(parcel.ship_date)"], []),
 ]
-DECLINED: list[tuple[str, str]] = []
+DECLINED = [
+    # "in every <period>": rows present in each period, or one figure per period? Never read as a grouping
+    ("How many depots shipped parcels in every year from 2023 to 2024?", "in every"),
+]
 
 
 @pytest.fixture(scope="module")

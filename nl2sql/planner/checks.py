@@ -37,6 +37,10 @@ def check_question(question: str | QuestionWords) -> None:
     ...
     nl2sql.planner.unread.NotUnderstood: This asks to change data; I only read it.
     >>> check_question("how many accounts were cancelled")
+    >>> check_question("stores that sold in every month of 2024")
+    Traceback (most recent call last):
+    ...
+    nl2sql.planner.unread.NotUnderstood: “in every month” may mean rows found in each month or one figure per month; ask “per month” for the second.
     >>> check_question("share of passes, with or without conditions")
     Traceback (most recent call last):
     ...
@@ -55,6 +59,11 @@ def check_question(question: str | QuestionWords) -> None:
         if f" {phrase} " in f" {said} ":
             raise NotUnderstood(f"“{phrase}” keeps both kinds of rows; I cannot tell which values that covers.",
                                 (phrase,))
+    for phrase in word_list("every_period"):
+        for grain in word_list("relative_periods", "grains"):
+            if f" {phrase} {grain} " in f" {said} " or f" {phrase} {grain}s " in f" {said} ":
+                raise NotUnderstood(f"“{phrase} {grain}” may mean rows found in each {grain} or one figure per "
+                                    f"{grain}; ask “per {grain}” for the second.", (phrase, grain))
 
 
 def check_relative_period(question: str | QuestionWords) -> None:
