@@ -63,10 +63,15 @@ ANSWERED = [
     ("how many staff at North Hub", ["staff.exit_date IS NULL"], []),
     # twin of the "in every year" decline: a figure per year said so is answered
     ("total weight per year from 2023 to 2024", ["GROUP BY YEAR(parcel.ship_date)"], []),
+    # twin of the typo cases: a misspelt model word, or a swap of a filler's letters, is still corrected
+    ("total wieght of parcels wiht mode AIR", ["SUM(parcel.weight_kg)", "parcel.mode = 'AIR'"], []),
 ]
 DECLINED = [
     # "in every <period>": rows present in each period, or one figure per period? Never read as a grouping
     ("How many depots shipped parcels in every year from 2023 to 2024?", "in every"),
+    # a word a letter away from a filler the reader drops ("here", "place") is not corrected to it
+    ("how many parcels do depots care about in 2023", "care"),
+    ("total weight of parcels that depots play in 2023", "play"),
 ]
 
 
