@@ -29,12 +29,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from planner_conversations import demo as open_model
 
 DEPOT = """
-CREATE TABLE depot (depot_id INTEGER PRIMARY KEY, depot_nm VARCHAR, city VARCHAR);
+CREATE TABLE depot (depot_id INTEGER PRIMARY KEY, depot_nm VARCHAR, city VARCHAR, zip VARCHAR);
 CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, staff_nm VARCHAR, depot_id INTEGER REFERENCES depot (depot_id),
                     hire_date DATE, exit_date DATE, exit_reason VARCHAR);
 CREATE TABLE parcel (parcel_id INTEGER PRIMARY KEY, depot_id INTEGER REFERENCES depot (depot_id), ship_date DATE,
                      mode VARCHAR, weight_kg DOUBLE, parcel_stat VARCHAR, return_date DATE);
-INSERT INTO depot VALUES (1, 'North Hub', 'Leeds'), (2, 'South Hub', 'Bristol');
+INSERT INTO depot VALUES (1, 'North Hub', 'Leeds', 'LS1'), (2, 'South Hub', 'Bristol', 'BS1');
 INSERT INTO staff VALUES (1, 'Ann', 1, '2020-01-05', NULL, NULL), (2, 'Bo', 1, '2020-03-01', '2023-05-01', 'Resignation'),
                          (3, 'Cy', 2, '2021-06-01', '2024-02-01', 'Dismissal'), (4, 'Di', 2, '2022-01-10', NULL, NULL);
 INSERT INTO parcel VALUES (1, 1, '2023-01-05', 'SHIP', 12.5, 'DELIVERED', NULL),
@@ -46,6 +46,9 @@ INSERT INTO parcel VALUES (1, 1, '2023-01-05', 'SHIP', 12.5, 'DELIVERED', NULL),
 OVERLAY = """
 name: depot
 tables:
+  depot:
+    columns:
+      zip: {description: ZIP code of the depot.}
   staff:
     default_filter: current staff
   parcel:
@@ -78,6 +81,8 @@ ANSWERED = [
     ("total weight shipped per year from 2023 to 2024", ["GROUP BY YEAR(parcel.ship_date)"], []),
     # twin of the typo cases: a misspelt model word, or a swap of a filler's letters, is still corrected
     ("total wieght of parcels wiht mode AIR", ["SUM(parcel.weight_kg)", "parcel.mode = 'AIR'"], []),
+    # a kind-of-value word after a column's name that its own description says it with: the column
+    ("number of depots per zip code", ["GROUP BY depot.zip"], []),
     # twin of the share dated by its own event: a share whose condition names no date keeps the rows' date
     ("share of parcels sent by AIR in 2023", ["parcel.mode = 'AIR'", "parcel.ship_date >="], []),
 ]
@@ -87,6 +92,8 @@ DECLINED = [
     # a word a letter away from a filler the reader drops ("here", "place") is not corrected to it
     ("how many parcels do depots care about in 2023", "care"),
     ("total weight of parcels that depots play in 2023", "play"),
+    # ... and never a guess where the description does not ("city code" is no city)
+    ("number of depots per city code", ""),
 ]
 
 
