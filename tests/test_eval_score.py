@@ -120,3 +120,14 @@ def test_spider_hardness_levels() -> None:
     assert spider_hardness({**base, "union": base}) == "hard"
     extra = {**medium, "limit": 1, "groupBy": [[0, 1, False]], "union": base}
     assert spider_hardness(extra) == "extra"
+
+
+def test_order_counts_only_when_the_outer_query_orders() -> None:
+    from nl2sql.eval.score_ties import outer_order_matters, result_eq_up_to_ties
+
+    cte = "WITH top3 AS (SELECT a, n FROM t ORDER BY n DESC LIMIT 3) SELECT a FROM top3 JOIN u USING (a)"
+    assert not outer_order_matters(cte)
+    assert result_eq_up_to_ties([("x",), ("y",)], [("y",), ("x",)], cte)
+    outer = "SELECT a FROM t ORDER BY n DESC"                       # the twin: the outer query orders
+    assert outer_order_matters(outer)
+    assert not result_eq_up_to_ties([("x",), ("y",)], [("y",), ("x",)], outer)

@@ -1,7 +1,8 @@
 """One question's verdict: run gold and prediction, compare, and record everything a report shows.
 
 ``status`` is ``correct`` exactly when Spider's execution match holds on every scored file of the
-database; otherwise it says why not (``wrong_result``, ``sql_error``, ``refused``, ``abstained``,
+database (one difference: an ORDER BY only inside a CTE or subquery does not make row order count, where the
+evaluator's substring test would; ``score_ties.outer_order_matters``); otherwise it says why not (``wrong_result``, ``sql_error``, ``refused``, ``abstained``,
 ``timeout``), or ``skipped`` when the question cannot be run (database missing, gold SQL failing).
 """
 
@@ -13,7 +14,8 @@ from typing import Any, Literal
 from nl2sql.eval.dataset import Example
 from nl2sql.eval.execute import Execution, ScoringDatabase
 from nl2sql.eval.generators import Prediction
-from nl2sql.eval.score import official_sql, order_key_columns, order_matters, relaxed_eq, result_eq
+from nl2sql.eval.score import official_sql, order_key_columns, relaxed_eq, result_eq
+from nl2sql.eval.score_ties import outer_order_matters
 
 Status = Literal["correct", "wrong_result", "sql_error", "refused", "abstained", "timeout", "skipped"]
 STATUSES: tuple[Status, ...] = ("correct", "wrong_result", "sql_error", "refused", "abstained", "timeout", "skipped")
@@ -106,7 +108,7 @@ def judge(example: Example, prediction: Prediction, db: ScoringDatabase, *, keep
         status: Status = prediction.outcome if prediction.outcome != "sql" else "abstained"
         return _replace(base, status=status, relaxed=False, reason=prediction.reason or "No SQL was produced.")
     pred_text = official_sql(prediction.sql, predicted=True, keep_distinct=keep_distinct)
-    ordered = order_matters(gold_text)
+    ordered = outer_order_matters(gold_text, dialect)      # an ORDER BY only inside a CTE or subquery: no order
     status, reason, first = "correct", None, None
     for index, gold in enumerate(golds):
         pred = db.execute(pred_text, index)

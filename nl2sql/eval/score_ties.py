@@ -11,11 +11,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
 from nl2sql.eval.score import Row, order_key_columns, order_matters, relaxed_eq, result_eq
 
 
+def outer_order_matters(gold_sql: str, dialect: str = "duckdb") -> bool:
+    """Whether row order counts: the gold's outermost query orders its rows. An ORDER BY only inside a CTE or
+    a subquery (the top 10 picked, then joined or filtered) says nothing of the result's order, though the
+    evaluator's substring test (``order_matters``) counts it; text that does not parse falls back to that test.
+
+    >>> outer_order_matters("WITH t AS (SELECT a FROM x ORDER BY a LIMIT 3) SELECT a FROM t")
+    False
+    >>> outer_order_matters("SELECT a FROM x ORDER BY a"), outer_order_matters("SELECT a FROM x WHERE b IN (SELECT b FROM y ORDER BY c LIMIT 1)")
+    (True, False)
+    """
+    if not order_matters(gold_sql):
+        return False
+    try:
+        tree = sqlglot.parse_one(gold_sql, read=dialect)
+    except (SqlglotError, ValueError):
+        return True
+    return not isinstance(tree, exp.Query) or tree.args.get("order") is not None
+
+
 def result_eq_up_to_ties(gold: Sequence[Row], pred: Sequence[Row], gold_sql: str, dialect: str = "duckdb") -> bool:
-    """Spider's strict match, except that rows tied on the gold's ORDER BY key match in any order.
+    """Spider's strict match, except that rows tied on the gold's ORDER BY key match in any order, and order
+    counts only when the gold's outermost query orders (``outer_order_matters``).
 
     >>> sql = "SELECT name, n FROM t ORDER BY n DESC"
     >>> result_eq_up_to_ties([("a", 2), ("b", 1), ("c", 1)], [("a", 2), ("c", 1), ("b", 1)], sql)
@@ -25,7 +49,7 @@ def result_eq_up_to_ties(gold: Sequence[Row], pred: Sequence[Row], gold_sql: str
     >>> result_eq_up_to_ties([("a", 2.0)], [("a", 2.0000000001)], sql)
     False
     """
-    ordered = order_matters(gold_sql)
+    ordered = outer_order_matters(gold_sql, dialect)
     if result_eq(gold, pred, ordered=ordered):
         return True
     if not ordered or not result_eq(gold, pred, ordered=False):

@@ -16,6 +16,7 @@ from sqlglot import exp
 from catalog_semantics.question import QuestionWords
 from nl2sql.planner.checks_ties import no_rank_of_unique_values, tie_break
 from nl2sql.planner.checks_spelling import no_mixed_spellings
+from nl2sql.planner.checks_shares import no_share_dated_by_its_event
 from nl2sql.planner.intent_average import no_average_of_some_rows
 from catalog_semantics.text import stem
 from nl2sql.planner.joins import Ambiguous, Edge, JoinGraph, all_up
@@ -37,6 +38,10 @@ def check_question(question: str | QuestionWords) -> None:
     ...
     nl2sql.planner.unread.NotUnderstood: This asks to change data; I only read it.
     >>> check_question("how many accounts were cancelled")
+    >>> check_question("stores that sold in every month of 2024")
+    Traceback (most recent call last):
+    ...
+    nl2sql.planner.unread.NotUnderstood: “in every month” may mean rows found in each month or one figure per month; ask “per month” for the second.
     >>> check_question("share of passes, with or without conditions")
     Traceback (most recent call last):
     ...
@@ -55,6 +60,11 @@ def check_question(question: str | QuestionWords) -> None:
         if f" {phrase} " in f" {said} ":
             raise NotUnderstood(f"“{phrase}” keeps both kinds of rows; I cannot tell which values that covers.",
                                 (phrase,))
+    for phrase in word_list("every_period"):
+        for grain in word_list("relative_periods", "grains"):
+            if f" {phrase} {grain} " in f" {said} " or f" {phrase} {grain}s " in f" {said} ":
+                raise NotUnderstood(f"“{phrase} {grain}” may mean rows found in each {grain} or one figure per "
+                                    f"{grain}; ask “per {grain}” for the second.", (phrase, grain))
 
 
 def check_relative_period(question: str | QuestionWords) -> None:
@@ -270,7 +280,7 @@ def no_contrary_order(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[
 
 CHECKS: tuple[Check, ...] = (no_contradiction, no_average_of_some_rows, no_contrary_order, no_filter_decided_by_another, no_unsaid_link_state, no_sum_of_keys,
                              no_extreme_of_text, no_mixed_spellings, no_top_n_of_one_row, no_rank_of_unique_values,
-                             tie_break)
+                             no_share_dated_by_its_event, tie_break)
 
 
 def run_checks(spec: QuerySpec, lex: Lexicon, graph: JoinGraph,

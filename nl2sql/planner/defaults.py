@@ -18,6 +18,7 @@ from sqlglot import exp
 from catalog_semantics.model import NamedFilter
 from catalog_semantics.question import QuestionWords
 from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.spec import Condition, QuerySpec
 from nl2sql.planner.tokens import question_words
 from nl2sql.planner.words import phrases
@@ -81,8 +82,8 @@ def _conflicts(spec: QuerySpec, f: NamedFilter, lex: Lexicon) -> bool:
     """The question names a condition the default would contradict or repeat: a named filter or a condition on
     a column the default reads, a grouping by such a column, or a period when the default reads a date. A named filter on another column
     ("premium cabins" beside "not refunded") narrows the default rows, as a value there does."""
-    read = _columns_of(f.sql, lex.dialect)
     dates = {d.lower() for d in lex.tables[spec.base].dates}
+    read = _with_event_siblings(_columns_of(f.sql, lex.dialect), dates, lex.tables[spec.base])
     if any(d.col.table == spec.base and d.col.column.lower() in read for d in spec.dims):
         return True              # "resignations per year" of termination: the default would empty or fix the groups
     for c in _conditions(spec):
@@ -96,6 +97,17 @@ def _conflicts(spec: QuerySpec, f: NamedFilter, lex: Lexicon) -> bool:
         if col in read or (c.kind in ("range", "month") and read & dates):
             return True
     return False
+
+
+def _with_event_siblings(read: set[str], dates: set[str], info: TableInfo) -> set[str]:
+    """The columns a default reads, with those that record the same event as a date it reads: a default of
+    a current state (``termination_date IS NULL``) empties any question about ``termination_reason``, which is
+    only set once that date is ("how many resignations"). Siblings share the date's first word, not the
+    table's own ("lse_" of every lease column)."""
+    heads = {ws[0] for c, ws in info.column_words.items() if c.lower() in read & dates and ws}
+    heads -= set(info.words)
+    return read | {c.lower() for c, ws in info.column_words.items()
+                   if ws[:1] and ws[0] in heads and len(ws[0]) >= 3 and c not in info.dates and c not in info.keys}
 
 
 def _filter_reads(c: Condition, read: set[str], lex: Lexicon) -> bool:

@@ -127,6 +127,16 @@ class ReaderBase:
             return True
         return False
 
+    def _date_before_unit(self, j: int) -> bool:
+        """'revenue by ship year': a one-word value (the ship mode SHIP) right before a period's unit, naming a
+        date column ("ship" of l_shipdate), is that date's name, not the value ("shipped by SHIP" still is)."""
+        words, nxt = self.seq[j].text.lower().split(), self.at(j + 1)
+        hints = self.lex.date_names.get(_stem(words[0])) if len(words) == 1 else None
+        if not hints or nxt is None or nxt.kind != "cue" or not nxt.has("unit"):
+            return False
+        self.r.date_hints.extend(sorted(hints))
+        return True
+
     def take_neg(self) -> bool:
         if self.neg_at is not None:
             self.neg_at = None

@@ -22,8 +22,9 @@ class ConceptSteps(ReaderBase):
         it = self.seq[j]
         kinds = {c.kind for c in it.concepts}
         if kinds <= {"value", "valueword"}:
-            if all(c.column != self._prev_column(j) for c in it.concepts) and self._code_after_column(j):
-                return                   # "template type code CV": the value of the column just named
+            if self._date_before_unit(j) or all(c.column != self._prev_column(j) for c in it.concepts) \
+                    and self._code_after_column(j):
+                return                   # "ship year": the ship date; "template type code CV": the column's value
             return self._value(j)
         if self._event_verb(j) or self._subject_event(j):
             return

@@ -14,7 +14,7 @@ from catalog_semantics.question import QuestionWords
 from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.items import Item as Item, ItemKind as ItemKind
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.matching_words import column_heads, determiners, meaningful_words, phrasal_verbs, symbol_cues
+from nl2sql.planner.matching_words import column_head, determiners, meaningful_words, phrasal_verbs, symbol_cues
 from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
@@ -82,7 +82,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
             items.append(Item("cue", i, i + 1, tok.text, cues=symbol_cues(tok.text)))
         elif tok.word in STOPWORDS and tok.word not in meaningful_words():
             items.append(Item("cue", i, i + 1, tok.text, cues=(Cue("stop"),)))
-        elif items and tok.stem in column_heads() and any(c.kind == "column" for c in items[-1].concepts):
+        elif items and column_head(tok.stem, items[-1], lex):
             last = items.pop()           # "priority level": the column, its head word adding nothing
             items.append(dataclasses.replace(last, end=i + 1, text=f"{last.text} {tok.text}"))
         else:

@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from catalog_semantics.text import stem, words
 from nl2sql.planner.items import Item
 from nl2sql.planner.vocabulary import Cue
 from nl2sql.planner.words import vocabulary, word_list
 
+if TYPE_CHECKING:
+    from nl2sql.planner.lexicon import Lexicon
+
 
 @functools.cache
 def column_heads() -> frozenset[str]:
     """Words said after a column's name that add nothing to it (vocabulary.yaml ``column_heads``)."""
     return frozenset(stem(w) for w in word_list("column_heads"))
+
+
+def column_head(word_stem: str, last: Item, lex: Lexicon) -> bool:
+    """Whether a word said right after a column's name adds nothing to it: a ``column_heads`` word ("priority
+    level"), or a ``modifier_heads`` word the column's own comment says it with ("zip code" of ZIP, "ZIP code.").
+    Another column's name ("customer code" beside a customer name with no such comment) is never guessed."""
+    columns = [c for c in last.concepts if c.kind == "column"]
+    if not columns or word_stem in column_heads():
+        return bool(columns)
+    if word_stem not in {stem(w) for w in word_list("modifier_heads")}:
+        return False
+    for c in columns:
+        info = lex.tables.get(c.table)
+        column = info.table.column(c.column or "") if info is not None else None
+        if column is None or word_stem not in {stem(w) for w in words(column.comment or "")}:
+            return False
+    return True
 
 
 def meaningful_words() -> frozenset[str]:

@@ -44,9 +44,18 @@ def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
     if len(close) != 1:
         return tok
     word = close[0]
+    if _filler(word) and word not in lex.vocab.get(word[0], set()) and sorted(word) != sorted(tok.word):
+        return tok                       # "hire" is no "here", "play" no "place": a word read as a dropped filler
     if tok.word.startswith(tok.stem) and not _near_word(tok, word, 2):      # matched on the stem: keep the ending
         word += tok.word[len(tok.stem):]
     return replace(tok, word=word, stem=stem(word), fuzzy=True)
+
+
+def _filler(word: str) -> bool:
+    """A function word the reader drops (its only cue is ``stop``): a correction to it would silently lose the
+    word, so only a swap of its letters ("wiht": with) is corrected to it."""
+    cues = cue_index().get((stem(word),)) or cue_index().get((word,)) or ()
+    return bool(cues) and all(c.kind == "stop" for c in cues)
 
 
 @cache
