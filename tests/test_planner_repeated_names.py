@@ -65,7 +65,7 @@ def unique() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
 
 def _rows(db: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> list[tuple[object, ...]]:
     con, model = db
-    c = plan(question, model, columns="asked")
+    c = plan(question, model, columns="helpful")
     assert c.sql, (question, c.abstain_reason)
     return [tuple(float(v) if hasattr(v, "as_integer_ratio") and not isinstance(v, int) else v for v in row)
             for row in sorted(con.execute(c.sql).fetchall(), key=str)]
@@ -116,3 +116,12 @@ def test_key_beside_a_name_that_repeats(repeated: tuple[duckdb.DuckDBPyConnectio
     assert _rows(repeated, question) == want_repeated
     assert _rows(unique, question) == want_unique
 
+
+
+def test_asked_columns_show_the_name(repeated: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """Columns as asked (Spider's convention, a bare catalog's default) show the name alone; the rows stay grouped
+    by key, so the two Ann Lees are still two rows."""
+    con, model = repeated
+    c = plan("spend by member", model, columns="asked")
+    assert c.sql, c.abstain_reason
+    assert sorted(con.execute(c.sql).fetchall(), key=str) == [("Ann Lee", 70), ("Ann Lee", 80), ("Bo Chan", 30)]

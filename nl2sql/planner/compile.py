@@ -96,9 +96,10 @@ class Compiler(ExistsCompiler):
         return select, group, dim_exprs
 
     def _key_shown(self, ref: ColRef) -> tuple[ColRef, ...]:
-        """The key shown before a label that repeats (``TableInfo.shown_key``): a row told apart by its key."""
+        """The key shown before a label that repeats (``TableInfo.shown_key``): a row told apart by its key. Only
+        with helpful columns: what was asked is the name (Spider's convention), and the rows are grouped by key."""
         info = self.lex.tables.get(ref.table)
-        if info is None or ref.column not in info.labels or ColRef(ref.table, ref.column) in self.spec.names_asked:
+        if not self.helpful or info is None or ref.column not in info.labels or ColRef(ref.table, ref.column) in self.spec.names_asked:
             return ()
         return tuple(ColRef(ref.table, k, ref.via) for k in info.shown_key)
 
