@@ -1,7 +1,8 @@
 """A name that repeats within its table (two members called "Ann Lee") cannot tell its rows apart: the catalog
 read notes it (``Column.repeats``, from exact counts, on DuckDB and through SQLAlchemy), and the planner then shows
 the row's key before the name wherever the name stands for the rows (a grouping, a list of the rows), and never
-groups by the name alone. A twin database whose names are unique is answered as before: names only."""
+groups by the name alone (with helpful columns; as asked, Spider's convention, the name is shown alone). A twin
+database whose names are unique is answered as before: names only."""
 
 from __future__ import annotations
 
@@ -106,6 +107,9 @@ def test_sqlite_reader_counts_repeats(tmp_path: Path) -> None:
     ("top 2 members by spend in 2025", [(1, "Ann Lee", 80.0), (2, "Ann Lee", 70.0)],
      [("Al Ng", 70.0), ("Ann Lee", 80.0)]),
     ("which members have no baskets", [(4, "Cy Diaz")], [("Cy Diaz",)]),
+    # the name said as the grouping still groups by member: two people are never merged by their name
+    ("spend by member name", [(1, "Ann Lee", 80.0), (2, "Ann Lee", 70.0), (3, "Bo Chan", 30.0)],
+     [("Al Ng", 70.0), ("Ann Lee", 80.0), ("Bo Chan", 30.0)]),
     ("list the members in Akron", [(1, "Ann Lee"), (3, "Bo Chan"), (4, "Cy Diaz")],
      [("Ann Lee",), ("Bo Chan",), ("Cy Diaz",)]),
 ])

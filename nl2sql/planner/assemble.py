@@ -21,13 +21,6 @@ class Assembler(ListingAssembler):
     one module each)."""
 
     def assemble(self) -> QuerySpec:
-        spec = self._assembled()
-        said = [ref for ref, _ in self.r.projections] + [d.col for d in self.r.dims]
-        named = tuple(ColRef(ref.table, ref.column) for ref in said
-                      if ref.table in self.lex.tables and ref.column in self.lex.tables[ref.table].labels)
-        return replace(spec, names_asked=named) if named else spec
-
-    def _assembled(self) -> QuerySpec:
         self.r = totals_below(self.r, self.lex, self.graph)
         r = self.r
         if r.when:

@@ -99,7 +99,7 @@ class Compiler(ExistsCompiler):
         """The key shown before a label that repeats (``TableInfo.shown_key``): a row told apart by its key. Only
         with helpful columns: what was asked is the name (Spider's convention), and the rows are grouped by key."""
         info = self.lex.tables.get(ref.table)
-        if not self.helpful or info is None or ref.column not in info.labels or ColRef(ref.table, ref.column) in self.spec.names_asked:
+        if not self.helpful or info is None or ref.column not in info.labels:
             return ()
         return tuple(ColRef(ref.table, k, ref.via) for k in info.shown_key)
 

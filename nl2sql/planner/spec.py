@@ -91,9 +91,6 @@ class QuerySpec:
     helpers: tuple[ColRef, ...] = ()      # shown beside a list to explain it (what it is filtered or sorted on)
     default_filters: tuple[str, ...] = ()  # tables whose overlay default filter applies (planner.defaults)
     setop: SetOp | None = None             # this query's rows combined with another's (planner.setops)
-    # labels the question names itself ("the names of the students"): shown as asked; a label the engine chose to
-    # show the rows by gets their key beside it when it repeats (``TableInfo.shown_key``)
-    names_asked: tuple[ColRef, ...] = ()
 
 
 def column_of(part: Condition | Measure | Order) -> ColRef:
