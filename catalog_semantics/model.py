@@ -29,6 +29,10 @@ class Column:
                                                 # year, quarter, month, day, text (nl2sql.present.formats)
     stored_type: str | None = None              # the warehouse's type when the overlay says another (``type:``):
                                                 # the values are read through a CAST to ``type``
+    # Whether two rows hold the same value (two customers called "John Smith"), as the catalog read saw it:
+    # True when the rows it scanned repeat one, False when it scanned them all and none did, None not read.
+    # A name that repeats cannot tell its rows apart, so the planner shows their key beside it.
+    repeats: bool | None = None
 
 
 @dataclass(frozen=True)

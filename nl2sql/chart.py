@@ -73,8 +73,25 @@ def choose_chart(
     if len(categories) == 1:
         return _bar(data, categories[0], y, title)
     if len(categories) == 2:
+        named = _named_beside_key(data, categories)
+        if named is not None:                # bars only if the names are distinct, else the table alone
+            return _bar(data, named, y, title)
         return _two_categories(data, categories[0], categories[1], y, title)
     return None
+
+
+def _named_beside_key(data: list[dict[str, Any]], categories: list[str]) -> str | None:
+    """The name of two categories that are a row's key and its name (the planner shows both when names repeat):
+    one category, the name; None for two categories of their own.
+
+    >>> rows = [{"cust_id": 1, "customer": "Ann"}, {"cust_id": 2, "customer": "Ann"}]
+    >>> _named_beside_key(rows, ["cust_id", "customer"]), _named_beside_key(rows, ["customer", "city"])
+    ('customer', None)
+    """
+    keys = [c for c in categories if _IDENTIFIER_NAME.search(c) and len({row[c] for row in data}) == len(data)]
+    if len(keys) != 1:
+        return None
+    return next(c for c in categories if c != keys[0])
 
 
 def _metric(name: str, value: Any, title: str | None) -> dict[str, Any]:

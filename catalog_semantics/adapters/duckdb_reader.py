@@ -103,8 +103,9 @@ def _table(con: "duckdb.DuckDBPyConnection", sch: str, name: str, comment: str |
     try:
         values, vocabulary = _sample_values(con, source, text_columns, value_limit, distinct, scan_rows) \
             if text_columns else ({}, {})
+        repeats = _repeats(con, source, text_columns, scan_rows) if text_columns else {}
     except duckdb.Error:                         # e.g. a view whose query fails on some rows: no hints, still listed
-        values, vocabulary = {}, {}
+        values, vocabulary, repeats = {}, {}, {}
     pk_lower = {p.lower() for p in pk}
     cols = tuple(
         Column(
@@ -115,6 +116,7 @@ def _table(con: "duckdb.DuckDBPyConnection", sch: str, name: str, comment: str |
             value_vocabulary=vocabulary.get(col, ()),
             nullable=bool(nullable) and col.lower() not in pk_lower,
             is_primary_key=col.lower() in pk_lower,
+            repeats=repeats.get(col),
         )
         for col, dtype, ccomment, nullable in raw_columns
     )
@@ -147,6 +149,18 @@ def _sample_values(con: "duckdb.DuckDBPyConnection", source: str, text_columns: 
     vocabulary = {c: clean_sample_values(v, vocabulary_limit) for c, v in zip(wanted, lists)
                   if v and max_distinct < len(v) <= vocabulary_limit}
     return samples, vocabulary
+
+
+def _repeats(con: "duckdb.DuckDBPyConnection", source: str, text_columns: list[str],
+             scan_rows: int) -> dict[str, bool | None]:
+    """Whether each text column holds a value twice (exact counts, over the same bounded slice): a repeat seen
+    is certain; none seen says the values are unique only when the slice was the whole table (else None)."""
+    scan = f"(SELECT * FROM {source} LIMIT {int(scan_rows)})"
+    row = _one_row(con.execute(
+        "SELECT count(*), " + ", ".join(f"count({_quote(c)}) - count(DISTINCT {_quote(c)})" for c in text_columns)
+        + f" FROM {scan}").fetchone())
+    whole = row[0] < scan_rows
+    return {c: True if extra else (False if whole else None) for c, extra in zip(text_columns, row[1:])}
 
 
 def _type_name(data_type: str) -> str:

@@ -83,6 +83,8 @@ def _table(conn: "sqlalchemy.engine.Connection", name: str, kind: TableKind, sch
     source = sa.table(name, *(sa.column(c["name"]) for c in raw_columns), schema=schema)
     row_count = _safe(conn, lambda: conn.execute(sa.select(sa.func.count()).select_from(source)).scalar(), None)
     pk_lower = {p.lower() for p in pk}
+    repeats = _repeats(conn, source, [c["name"] for c in raw_columns if is_text_type(_type_name(c.get("type")))],
+                       scan_rows)
     columns = []
     for c in raw_columns:
         type_name = _type_name(c.get("type"))
@@ -93,7 +95,7 @@ def _table(conn: "sqlalchemy.engine.Connection", name: str, kind: TableKind, sch
         columns.append(Column(
             name=c["name"], type=type_name, comment=c.get("comment") or None, sample_values=values,
             nullable=bool(c.get("nullable", True)) and c["name"].lower() not in pk_lower,
-            is_primary_key=c["name"].lower() in pk_lower,
+            is_primary_key=c["name"].lower() in pk_lower, repeats=repeats.get(c["name"]),
         ))
     return Table(name=name, columns=tuple(columns), comment=comment or None, primary_key=pk, schema=schema,
                  kind=kind, row_count=row_count if kind == "table" else None)
@@ -114,6 +116,23 @@ def _sample(conn: "sqlalchemy.engine.Connection", source: "sqlalchemy.TableClaus
     if len(rows) <= max_distinct:
         return clean_sample_values((r[0] for r in rows), value_limit), ()
     return (), clean_sample_values((r[0] for r in rows), most)
+
+
+def _repeats(conn: "sqlalchemy.engine.Connection", source: "sqlalchemy.TableClause", text_columns: list[str],
+             scan_rows: int) -> dict[str, bool | None]:
+    """Whether each text column holds a value twice, by exact counts over a bounded slice (as the DuckDB reader
+    reads them): a repeat seen is certain; none seen means unique only when the slice was the whole table."""
+    import sqlalchemy as sa
+
+    if not text_columns:
+        return {}
+    scan = sa.select(*(source.c[c] for c in text_columns)).limit(scan_rows).subquery()
+    counts = [sa.func.count(scan.c[c]) - sa.func.count(sa.distinct(scan.c[c])) for c in text_columns]
+    row = _safe(conn, lambda: conn.execute(sa.select(sa.func.count(), *counts).select_from(scan)).first(), None)
+    if row is None:
+        return {}
+    whole = row[0] < scan_rows
+    return {c: True if extra else (False if whole else None) for c, extra in zip(text_columns, row[1:])}
 
 
 def sample_sqlalchemy_tables(engine_or_connection: "sqlalchemy.engine.Engine | sqlalchemy.engine.Connection",

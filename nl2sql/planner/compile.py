@@ -27,7 +27,10 @@ class Compiler(ExistsCompiler):
         select, group, dim_exprs = self._dimensions()
         measure_exprs = [self.measure(m) for m in s.measures]
         measure_names = self._measures_shown(measure_exprs, select)
+        listed = not s.measures and not s.dims
         for p in s.projections + (s.helpers if self.helpful else ()):
+            if listed and p.table == s.base and p in s.projections:
+                select.extend(self._shown(k) for k in self._key_shown(p) if k not in s.projections)
             shown = self.column(p) if not self._as_stored(p) else exp.column(p.column, table=self.alias_for(
                 p.table, p.via), quoted=_needs_quotes(p.column))
             select.append(shown if isinstance(shown, exp.Column) else exp.alias_(shown, p.column, quoted=False))
@@ -79,7 +82,10 @@ class Compiler(ExistsCompiler):
             e = self._grain(self.column(d.col), d.grain)
             dim_exprs.append(e)
             label = d.name or business_name(self.lex.tables[d.col.table], d.col.column)
+            keys = self._key_shown(d.col) if d.grain is None else ()
+            select.extend(self._shown(k) for k in keys)
             select.append(exp.alias_(e, _name(label, self._names), quoted=False))
+            group.extend(self.column(k) for k in keys if k not in d.keys)
             for k in d.keys:            # a person named by first and last name shows both
                 if d.grain is None and k.column in self.lex.tables[k.table].labels:
                     select.append(exp.alias_(self.column(k), _name(business_name(self.lex.tables[k.table], k.column),
@@ -88,6 +94,18 @@ class Compiler(ExistsCompiler):
             group.extend(self.column(k) for k in d.keys)
             group.append(e.copy())
         return select, group, dim_exprs
+
+    def _key_shown(self, ref: ColRef) -> tuple[ColRef, ...]:
+        """The key shown before a label that repeats (``TableInfo.shown_key``): a row told apart by its key. Only
+        with helpful columns: what was asked is the name (Spider's convention), and the rows are grouped by key."""
+        info = self.lex.tables.get(ref.table)
+        if not self.helpful or info is None or ref.column not in info.labels:
+            return ()
+        return tuple(ColRef(ref.table, k, ref.via) for k in info.shown_key)
+
+    def _shown(self, key: ColRef) -> exp.Expr:
+        name = business_name(self.lex.tables[key.table], key.column)
+        return exp.alias_(self.column(key), _name(name, self._names), quoted=False)
 
     def _measures_shown(self, measure_exprs: list[exp.Expr], select: list[exp.Expr]) -> list[str | None]:
         """Adds the shown measures to SELECT; their names (None for a hidden one)."""

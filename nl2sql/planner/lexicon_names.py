@@ -40,6 +40,9 @@ class TableInfo:
     # several name columns and no rule picks one (COMMON_NM, SCI_NM): the key stands in as the label, but
     # showing a code for "which species" would be a guess; these are the names a reader could have meant
     label_doubt: tuple[str, ...] = ()
+    # the key shown before the label wherever the label tells the rows apart: the catalog read found the name
+    # repeated (two customers called "John Smith"), so the name alone would show two rows as one
+    shown_key: tuple[str, ...] = ()
 
 
 def comment_examples(comment: str | None) -> tuple[str, ...]:
@@ -115,7 +118,9 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     labels = _labels(t, col_words, pk, own)
     names = _name_columns(t, col_words)
     doubt = tuple(names) if labels == pk and len(names) > 1 else ()
-    return TableInfo(t, key, own, pk, labels, dates, numeric, frozenset(keys), col_words, doubt)
+    label = t.column(labels[0]) if len(labels) == 1 and labels[0] not in pk else None
+    shown = pk if label is not None and label.repeats and len(pk) == 1 else ()
+    return TableInfo(t, key, own, pk, labels, dates, numeric, frozenset(keys), col_words, doubt, shown)
 
 
 def iso_text_date(c: Column) -> bool:

@@ -1,0 +1,131 @@
+"""A name that repeats within its table (two members called "Ann Lee") cannot tell its rows apart: the catalog
+read notes it (``Column.repeats``, from exact counts, on DuckDB and through SQLAlchemy), and the planner then shows
+the row's key before the name wherever the name stands for the rows (a grouping, a list of the rows), and never
+groups by the name alone (with helpful columns; as asked, Spider's convention, the name is shown alone). A twin
+database whose names are unique is answered as before: names only."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
+from catalog_semantics.adapters.sqlalchemy_reader import read_sqlalchemy_catalog
+from catalog_semantics.model import Catalog, SemanticModel
+from catalog_semantics.overlay import apply_overlay, parse_overlay
+from nl2sql.planner import plan
+
+SCHEMA = """
+CREATE TABLE mbr (mbr_id INTEGER PRIMARY KEY, mbr_nm VARCHAR, city_nm VARCHAR);
+CREATE TABLE bskt (bskt_id INTEGER PRIMARY KEY, mbr_id INTEGER REFERENCES mbr(mbr_id), bskt_amt DECIMAL(10,2),
+    bskt_dt DATE);
+"""
+BASKETS = """
+INSERT INTO bskt VALUES (1, 1, 50, DATE '2025-01-05'), (2, 1, 30, DATE '2025-02-05'), (3, 2, 70, DATE '2025-03-05'),
+    (4, 3, 20, DATE '2025-03-06'), (5, 3, 10, DATE '2024-05-01');
+"""
+# member 2 shares member 1's name in the first database; in its twin every member has a name of their own
+REPEATED = "INSERT INTO mbr VALUES (1, 'Ann Lee', 'Akron'), (2, 'Ann Lee', 'Dayton'), (3, 'Bo Chan', 'Akron'), " \
+           "(4, 'Cy Diaz', 'Akron');"
+UNIQUE = REPEATED.replace("(2, 'Ann Lee'", "(2, 'Al Ng'")
+
+OVERLAY = {
+    "tables": {
+        "mbr": {"synonyms": ["members"], "columns": {"mbr_nm": {"synonyms": ["member name"]},
+                                                     "city_nm": {"synonyms": ["city"]}}},
+        "bskt": {"synonyms": ["baskets"], "default_date": "bskt_dt"},
+    },
+    "metrics": [{"name": "spend", "table": "bskt", "sql": "SUM(bskt_amt)"}],
+}
+
+
+def _database(members: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(SCHEMA + members + BASKETS)
+    return con
+
+
+def _model(catalog: Catalog) -> SemanticModel:
+    return apply_overlay(catalog, parse_overlay(OVERLAY))
+
+
+@pytest.fixture(scope="module")
+def repeated() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    con = _database(REPEATED)
+    return con, _model(read_duckdb_catalog(con))
+
+
+@pytest.fixture(scope="module")
+def unique() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    con = _database(UNIQUE)
+    return con, _model(read_duckdb_catalog(con))
+
+
+def _rows(db: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> list[tuple[object, ...]]:
+    con, model = db
+    c = plan(question, model, columns="helpful")
+    assert c.sql, (question, c.abstain_reason)
+    return [tuple(float(v) if hasattr(v, "as_integer_ratio") and not isinstance(v, int) else v for v in row)
+            for row in sorted(con.execute(c.sql).fetchall(), key=str)]
+
+
+def _repeats(catalog: Catalog) -> dict[str, bool | None]:
+    table = catalog.table("mbr")
+    assert table is not None
+    return {c.name.lower(): c.repeats for c in table.columns}
+
+
+def test_duckdb_reader_counts_repeats() -> None:
+    assert _repeats(read_duckdb_catalog(_database(REPEATED))) == {
+        "mbr_id": None, "mbr_nm": True, "city_nm": True}
+    assert _repeats(read_duckdb_catalog(_database(UNIQUE)))["mbr_nm"] is False
+    # a slice of the table seen without a repeat says nothing of the rest: unknown, as an unread catalog
+    assert _repeats(read_duckdb_catalog(_database(UNIQUE), scan_rows=2))["mbr_nm"] is None
+
+
+def test_sqlite_reader_counts_repeats(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    for members, want in ((REPEATED, True), (UNIQUE, False)):
+        path = tmp_path / f"{want}.sqlite"
+        with sqlite3.connect(path) as con:
+            con.executescript((SCHEMA + members + BASKETS).replace("DATE '", "'") + ";")
+        engine = sa.create_engine(f"sqlite:///{path}")
+        try:
+            assert _repeats(read_sqlalchemy_catalog(engine))["mbr_nm"] is want
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.parametrize(("question", "want_repeated", "want_unique"), [
+    # two Ann Lees are two rows, each beside its key; in the twin the names alone are the answer
+    ("spend by member", [(1, "Ann Lee", 80.0), (2, "Ann Lee", 70.0), (3, "Bo Chan", 30.0)],
+     [("Al Ng", 70.0), ("Ann Lee", 80.0), ("Bo Chan", 30.0)]),
+    ("top 2 members by spend in 2025", [(1, "Ann Lee", 80.0), (2, "Ann Lee", 70.0)],
+     [("Al Ng", 70.0), ("Ann Lee", 80.0)]),
+    ("which members have no baskets", [(4, "Cy Diaz")], [("Cy Diaz",)]),
+    # the name said as the grouping still groups by member: two people are never merged by their name
+    ("spend by member name", [(1, "Ann Lee", 80.0), (2, "Ann Lee", 70.0), (3, "Bo Chan", 30.0)],
+     [("Al Ng", 70.0), ("Ann Lee", 80.0), ("Bo Chan", 30.0)]),
+    ("list the members in Akron", [(1, "Ann Lee"), (3, "Bo Chan"), (4, "Cy Diaz")],
+     [("Ann Lee",), ("Bo Chan",), ("Cy Diaz",)]),
+])
+def test_key_beside_a_name_that_repeats(repeated: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                        unique: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                        question: str, want_repeated: list[tuple[object, ...]],
+                                        want_unique: list[tuple[object, ...]]) -> None:
+    assert _rows(repeated, question) == want_repeated
+    assert _rows(unique, question) == want_unique
+
+
+
+def test_asked_columns_show_the_name(repeated: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """Columns as asked (Spider's convention, a bare catalog's default) show the name alone; the rows stay grouped
+    by key, so the two Ann Lees are still two rows."""
+    con, model = repeated
+    c = plan("spend by member", model, columns="asked")
+    assert c.sql, c.abstain_reason
+    assert sorted(con.execute(c.sql).fetchall(), key=str) == [("Ann Lee", 70), ("Ann Lee", 80), ("Bo Chan", 30)]
