@@ -62,12 +62,15 @@ def _named(items: list[Item], j: int, edit: Edit) -> Found:
         if found is not None and found[0].filters != edit.filters:
             return replace(edit, negated_filters=edit.negated_filters + found[0].filters[-1:]), found[1]
     filters = _of_kind(it, "filter")
+    metrics = _of_kind(it, "metric")
+    if edit.adding and len(metrics) == 1 and edit.metric is None:
+        # "add the number of visits": what is put beside the measure is the metric, not a filter of its words
+        return replace(edit, metric=metrics[0], fn=None if edit.fn == "count" else edit.fn), j + 1
     if len(filters) == 1:
         k = j + 1
         if k < len(items) and _kinds(items[k]) == {"table"} and items[k].concepts[0].table == filters[0].table:
             k += 1                                   # "urgent orders": the filter's own table named after it
         return replace(edit, filters=edit.filters + filters), k
-    metrics = _of_kind(it, "metric")
     if len(metrics) == 1 and edit.metric is None:
         return replace(edit, metric=metrics[0]), j + 1
     return None

@@ -19,6 +19,7 @@ _UNITS = frozenset(word_list("measure_units"))
 _TABLE_PREFIXES = frozenset(word_list("table_prefixes"))
 _ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))   # words every table has a column for
 COMMENT_STOP = frozenset(word_list("comment_stop"))
+_STATE_ADVERBS = frozenset(word_list("state_adverbs"))
 _EVERYDAY = frozenset(word_list("everyday_names"))
 _ISO_FORMATS = tuple(word_list("iso_date_formats"))
 _SECONDARY = tuple(word_list("secondary_names"))
@@ -82,6 +83,23 @@ def code_list(comment: str | None, values: tuple[str, ...]) -> tuple[tuple[str, 
     found = [(m.group(1), m.group(2)) for part in re.split(r"[,;]", text)
              if (m := _CODE_ITEM.match(part) or _CODE_PAREN.search(part)) and m.group(1) in known]
     return tuple(found) if len(found) >= 2 else ()
+
+
+def code_label_words(label: str) -> tuple[str, ...]:
+    """The words of a code's label up to the first comment stop word, without a state adverb said first (vocabulary
+    ``state_adverbs``): the data records the state now, which is what "still" asks about.
+
+    >>> code_label_words("still scheduled")
+    ('scheduled',)
+    >>> code_label_words("partially paid by the patient")
+    ('partially', 'paid')
+    """
+    out: list[str] = []
+    for w in words(label):
+        if w in COMMENT_STOP:
+            break
+        out.append(w)
+    return tuple(out[1:] if out[:1] and out[0] in _STATE_ADVERBS else out)
 
 
 def _free_text(values: tuple[str, ...]) -> bool:
