@@ -24,22 +24,30 @@ VETS = """
 CREATE TABLE clinic (clinic_id INTEGER PRIMARY KEY, clinic_nm VARCHAR);
 CREATE TABLE vet (vet_id INTEGER PRIMARY KEY, vet_nm VARCHAR);
 CREATE TABLE pet (pet_id INTEGER PRIMARY KEY, pet_nm VARCHAR, species VARCHAR,
-                  home_clinic_id INTEGER REFERENCES clinic (clinic_id));
+                  home_clinic_id INTEGER REFERENCES clinic (clinic_id), birth_year INTEGER);
 CREATE TABLE appt (appt_id INTEGER PRIMARY KEY, pet_id INTEGER REFERENCES pet (pet_id),
                    vet_id INTEGER REFERENCES vet (vet_id), clinic_id INTEGER REFERENCES clinic (clinic_id),
                    appt_dt DATE, appt_stat VARCHAR, len_min INTEGER, fee_amt DECIMAL(8, 2));
 CREATE TABLE bill (bill_id INTEGER PRIMARY KEY, appt_id INTEGER REFERENCES appt (appt_id),
-                   pet_id INTEGER REFERENCES pet (pet_id), bill_dt DATE, billed_amt DECIMAL(8, 2));
+                   pet_id INTEGER REFERENCES pet (pet_id), bill_dt DATE, billed_amt DECIMAL(8, 2),
+                   owed_amt DECIMAL(8, 2));
+CREATE TABLE pmt (pmt_id INTEGER PRIMARY KEY, bill_id INTEGER REFERENCES bill (bill_id), pmt_dt DATE,
+                  pmt_amt DECIMAL(8, 2), pmt_mthd VARCHAR);
+CREATE TABLE payout (payout_id INTEGER PRIMARY KEY, vet_id INTEGER REFERENCES vet (vet_id), payout_dt DATE,
+                     payout_amt DECIMAL(8, 2));
 COMMENT ON COLUMN appt.appt_stat IS 'DONE completed, NS no-show, BKD still booked.';
+COMMENT ON COLUMN pet.species IS 'CAN dog (canine), FEL cat (feline), AVI bird (avian)';
 INSERT INTO clinic VALUES (1, 'Northside'), (2, 'Southside');
 INSERT INTO vet VALUES (1, 'Ada Moss'), (2, 'Ben Cole'), (3, 'Cy Park');
-INSERT INTO pet VALUES (1, 'Rex', 'DOG', 1), (2, 'Tom', 'CAT', 2), (3, 'Kiwi', 'BIRD', 2);
+INSERT INTO pet VALUES (1, 'Rex', 'CAN', 1, 2020), (2, 'Tom', 'FEL', 2, 2021), (3, 'Kiwi', 'AVI', 2, 2020);
 INSERT INTO appt VALUES (1, 1, 1, 1, '2024-01-05', 'DONE', 30, 60), (2, 2, 1, 1, '2024-02-05', 'DONE', 20, 40),
                         (3, 3, 2, 2, '2024-03-05', 'NS', 15, 0), (4, 1, 2, 2, '2024-04-05', 'DONE', 45, 90),
                         (5, 2, 3, 1, '2024-05-05', 'BKD', 30, 0), (6, 3, 3, 2, '2024-06-05', 'BKD', 15, 0),
                         (7, 1, 1, 1, '2024-07-05', 'DONE', 30, 60);
-INSERT INTO bill VALUES (1, 1, 1, '2024-01-06', 60), (2, 2, 2, '2024-02-06', 40), (3, 4, 1, '2024-04-06', 90),
-                        (4, 7, 1, '2024-07-06', 60);
+INSERT INTO bill VALUES (1, 1, 1, '2024-01-06', 60, 0), (2, 2, 2, '2024-02-06', 40, 40),
+                        (3, 4, 1, '2024-04-06', 90, 0), (4, 7, 1, '2024-07-06', 60, 10);
+INSERT INTO pmt VALUES (1, 1, '2024-01-07', 60, 'CARD'), (2, 2, '2024-02-07', 40, 'CASH'), (3, 3, '2024-04-07', 90, 'CARD');
+INSERT INTO payout VALUES (1, 1, '2024-01-31', 500), (2, 2, '2024-01-31', 400);
 """
 
 OVERLAY = """
@@ -54,7 +62,7 @@ tables:
   pet:
     synonyms: [pets, animal, animals]
     columns:
-      species: {values: [DOG, CAT, BIRD]}
+      species: {values: [CAN, FEL, AVI]}
       home_clinic_id: {synonyms: [home clinic]}
   appt:
     synonyms: [appointment, appointments]
@@ -65,7 +73,14 @@ tables:
   bill:
     synonyms: [bills, invoice, invoices]
     columns:
-      billed_amt: {synonyms: [billed amount]}
+      billed_amt: {synonyms: [billed amount, billed]}
+      bill_dt: {synonyms: [bill date, billed on]}
+  pmt:
+    synonyms: [payment, payments]
+    columns:
+      pmt_mthd: {synonyms: [payment method], values: [CARD, CASH]}
+  payout:
+    synonyms: [payouts, vet payments, payments]
 metrics:
   - name: visits
     synonyms: [number of visits, visit count]
@@ -78,11 +93,26 @@ metrics:
     synonyms: [total billed]
     table: bill
     sql: SUM(billed_amt)
+  - name: outstanding
+    synonyms: [amount owed]
+    table: bill
+    sql: SUM(owed_amt)
+  - name: amount paid
+    table: pmt
+    sql: SUM(pmt_amt)
 filters:
   - name: completed
     synonyms: [completed appointments, visits, visit]
     table: appt
     sql: appt_stat = 'DONE'
+  - name: no-show
+    synonyms: [no-shows]
+    table: appt
+    sql: appt_stat = 'NS'
+  - name: long
+    synonyms: [long appointments]
+    table: appt
+    sql: len_min > 30
 """
 
 ANSWERED = [
@@ -102,10 +132,34 @@ ANSWERED = [
     # of two equally short paths to a clinic, the one through plain keys (the appointment's clinic)
     (["billed amount by clinic"], ["appt.clinic_id = clinic.clinic_id"], ["home_clinic_id"]),
     (["billed amount by home clinic"], ["home_clinic_id"], []),
+    # "X too" with a named filter of one value, after another of the same column: either value
+    (["how many completed appointments by vet", "include the no-shows too"], ["IN ('DONE', 'NS')"], []),
+    # a noun naming two tables ("payments") is the one the previous rows are
+    (["amount paid by month", "card payments only"], ["pmt.pmt_mthd = 'CARD'"], ["payout"]),
+    # "drop the X filter and ...": the condition on the value said goes, the rest is an edit
+    (["visits by vet", "only Northside", "drop the Northside filter and show it by species"],
+     ["species"], ["Northside"]),
+    # an amount of the measured rows added beside a grouped measure is its total; "from <rows>" says whose
+    (["visits by vet", "add the fee amount from appointments"], ["SUM(appt.fee_amt)", "COUNT(*)"], []),
+    # a date's name ending with a preposition ("billed on") and no date after it: the verb ("billed")
+    (["number of bills by clinic", "how much was billed on them?"], ["SUM(bill.billed_amt)"], ["bill_dt"]),
+    (["bills billed on 2024-01-06"], ["bill.bill_dt >= CAST('2024-01-06' AS DATE)"], []),
+    # the metric already measured, said as a verb with a superlative: its groups ranked, the first kept
+    (["outstanding by clinic", "which one owes the most?"], ["SUM(bill.owed_amt)", "DESC", "LIMIT 1"], []),
+    # "how many <a named filter's rows>" after another measure of the same rows: those rows counted instead
+    (["average duration by vet", "how many no-shows did each vet get?"], ["COUNT(*)", "'NS'"], ["AVG("]),
+    # a whole year after a year kept as a number column ("for 2020" of birth_year): the number replaced
+    (["number of pets by species for 2020", "and 2021?"], ["birth_year = 2021"], ["2020"]),
+    # "which ones?" after a count: the rows counted, listed
+    (["how many appointments are still booked?", "which ones?"], ["'BKD'", "appt_id"], ["COUNT("]),
+    # a code's label followed by a remark in brackets ("CAN dog (canine)")
+    (["how many dog pets are there?"], ["'CAN'"], []),
 ]
 DECLINED = [
     # the kept filter (completed) pins the status the new metric tests for another value
     (["visits by vet", "no-show rate instead"], "no-show rate"),
+    # a named filter that is no one value of the column has no list of values to keep beside the others
+    (["how many completed appointments by vet", "include the long appointments too"], ""),
 ]
 
 

@@ -17,6 +17,7 @@ from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.conversation_among import among_previous
 from nl2sql.planner.conversation_beside import beside_groups, total_of_listed
 from nl2sql.planner.conversation_rows import ROW_EDITS, reaches, rows_of
+from nl2sql.planner.conversation_scope import check_scope, settle_scope
 from nl2sql.planner.edit_conditions import (
     date_column,
     edit_beside,
@@ -38,7 +39,7 @@ from nl2sql.planner.words import phrases, word_list
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
 
 def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
-    spec, edit = _settle(spec, edit, lex)
+    spec, edit = _settle(spec, settle_scope(spec, edit, graph), lex)
     for about_rows in (beside_groups, total_of_listed, *ROW_EDITS):  # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
@@ -77,6 +78,10 @@ def _settle(spec: QuerySpec, edit: Edit, lex: Lexicon) -> tuple[QuerySpec, Edit]
         # "how many of those are urgent?" after a count of orders: the same count, narrowed (not a new filter
         # instead of the previous one, as "and urgent ones?" would be)
         edit = replace(edit, fn=None, replacing=False)
+    elif edit.fn == "count" and edit.filters and spec.measures and not rows_of(spec, lex) \
+            and {f.table for f in edit.filters} == {spec.base}:
+        # "how many poor reviews did each hotel get?" after their average score: those rows counted instead
+        edit = replace(edit, fn=None, count_of=spec.base)
     if edit.columns and edit.metric is not None:
         # a phrase that names a column and a metric ("units in stock"): the metric beside a measure, the
         # column beside a list of rows
@@ -98,7 +103,7 @@ def _check_edit(spec: QuerySpec, edit: Edit, graph: JoinGraph, question: str) ->
         # it would be another account; keeping that one needs its name, which the frame does not have
         raise NotUnderstood("Those rows were picked by the previous measure; ask about them by name.",
                             tuple(w for w in word_list("anaphora") if w in question.lower().split()))
-    _check_scope(spec, edit, graph)
+    check_scope(spec, edit, graph)
     if spec.limit is not None and edit.plural_ref and not _says_only(question) and (
             edit.values or edit.filters or edit.negated_filters or edit.compares or edit.window is not None):
         # "which of those are in EUROPE?" after a top 5 asks among those five; a filter before the cut would
@@ -144,14 +149,6 @@ def _says_only(question: str) -> bool:
     from nl2sql.planner.tokens import question_words
 
     return any(s in {p[0] for p in phrases("followup", "narrowing")} for s in question_words(question).stems[:2])
-
-
-def _check_scope(spec: QuerySpec, edit: Edit, graph: JoinGraph) -> None:
-    """'only orders from 1997': the rows the follow-up names must be the frame's own (or reached from them)."""
-    for table in edit.scope:
-        if not _reaches_all(replace(spec, conditions=(), dims=(Dim(ColRef(table, "")),)), spec.base, graph) \
-                and not any(m.table == table for m in spec.measures):
-            raise NotUnderstood("The follow-up names rows the previous question was not about.", (table,))
 
 
 def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:

@@ -229,7 +229,8 @@ def drop_named_filter(spec: QuerySpec, named: tuple[str, ...], lex: Lexicon) -> 
         if c.kind == "filter":        # its name ("gold member"), or a column it tests ("plan" of plan_cd)
             return said <= {stem(w) for w in c.filter_name.lower().split()} or any(
                 names_column(c.table, col) for col in filter_columns(lex, c.filter_name))
-        return c.col is not None and names_column(c.col.table, c.col.column)
+        said_values = c.kind == "in" and said <= {stem(w) for v in c.values for w in str(v).lower().split()}
+        return c.col is not None and (names_column(c.col.table, c.col.column) or said_values)   # "the card filter"
 
     hit = [c for c in spec.conditions if c.kind != "range" and names(c)]
     if len(hit) != 1:

@@ -172,6 +172,10 @@ def _unpin(items: list[Item], j: int, edit: Edit) -> Found:
 
 def _scope(items: list[Item], j: int, edit: Edit) -> Found:
     """A table named as what the rows are ('only orders from 1997', 'for parts'); checked against the frame."""
-    if _kinds(items[j]) != {"table"}:
+    k = j + 1 if _preposition(items[j]) and j + 1 < len(items) else j    # "recovered from customers": whose
+    if _kinds(items[k]) != {"table"}:
         return None
-    return replace(edit, scope=edit.scope + (items[j].concepts[0].table,)), j + 1
+    tables = tuple(dict.fromkeys(c.table for c in items[k].concepts))
+    if len(tables) > 1:      # "payments": the previous rows say which (conversation_scope.settle_scope)
+        return replace(edit, scope_choices=edit.scope_choices + (tables,)), k + 1
+    return replace(edit, scope=edit.scope + tables), k + 1

@@ -12,7 +12,9 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.edit_years import year_column_window, year_condition
 from nl2sql.planner.edits import Edit, ValueEdit
+from nl2sql.planner.filter_values import filter_value
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.resolve import label_value_first
@@ -41,9 +43,9 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
     elif ranges:
         col = ranges[0].col
     else:
-        col = date_column(spec, lex, graph, question)
+        col = None if year_condition(spec, lex) else date_column(spec, lex, graph, question)
     if col is None:
-        raise NotUnderstood("I could not find a date to apply the period to.", (p.text,))
+        return year_column_window(spec, p, lex)       # "and 2024?" after "review year is 2023"
     new = Condition("range", col.table, col, "range", (p.start, p.end), text=p.text)
     kept = tuple(c for c in spec.conditions if c.kind != "range")
     spec = replace(spec, conditions=kept + (new,))
@@ -190,10 +192,14 @@ def _kept_beside(spec: QuerySpec, same: list[Condition], table: str, column: str
                  picked: tuple[object, ...], text: str) -> tuple[tuple[object, ...], str]:
     """The values already filtered on that column with the new ones; a named filter on it is declined (its
     values are not a list to add to)."""
-    if any(c.kind == "filter" and not c.negated and filter_columns(lex, c.filter_name) == {column.lower()}
-           for c in spec.conditions):
+    named = [c for c in spec.conditions if c.kind == "filter" and not c.negated
+             and filter_columns(lex, c.filter_name) == {column.lower()}]
+    values = [filter_value(Concept("filter", c.table, name=c.filter_name or ""), lex) for c in named]
+    if any(v is None for v in values):
         raise NotUnderstood("I could not tell how to keep the previous filter beside the new value.", (text,))
-    before = [c for c in same if c.kind == "in" and not c.negated]
+    before = [c for c in same if c.kind == "in" and not c.negated] + [   # "cancelled", one value: that value
+        Condition("in", table, ColRef(table, column), "in", (v.value,), text=c.text or c.filter_name or "")
+        for c, v in zip(named, values) if v is not None]
     if not before and _default_tests(spec, table, column, lex):
         # "including the retired ones" where the table's default rows leave them out: all rows, or those only?
         raise NotUnderstood("I could not tell which rows to keep beside those.", (text,))

@@ -18,7 +18,7 @@ from nl2sql.planner.matching_words import column_heads, determiners, meaningful_
 from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
-from nl2sql.planner.words import word_list
+from nl2sql.planner.words import vocabulary, word_list
 
 # Cue kinds a model name may override when both match the same words ("Year" as a column).
 _WEAK_CUES: frozenset[CueKind] = frozenset({"stop", "list", "unit", "and", "numword", "group", "distinct", "top"})
@@ -150,6 +150,17 @@ def _filter_before_measure(tokens: tuple[Token, ...], i: int, found: Item | None
     return Item("concept", i, found.end - 1, " ".join(t.text for t in tokens[i:found.end - 1]), concepts=concepts)
 
 
+def _date_said_without_date(span: tuple[Token, ...], after: tuple[Token, ...], model: tuple[Concept, ...],
+                            lex: Lexicon, cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> bool:
+    """A date's name that ends with a preposition ("billed on", "paid on") with no date after it: the preposition
+    goes with what follows ("on them"), so the phrase is not the date's (a shorter one is read)."""
+    last = cues.get((span[-1].stem,), ()) if len(span) > 1 else ()
+    dates = bool(model) and all(c.kind == "column" and c.table in lex.tables and c.column in lex.tables[c.table].dates
+                                for c in model)
+    dated = bool(after) and (after[0].kind in ("number", "date") or after[0].word in _MONTH_WORDS)
+    return dates and bool(last) and all(c.kind == "stop" for c in last) and not dated
+
+
 def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:
     """The stored values a capital letter typed inside the question stands for ("grade A", "an A grade");
     the pronoun "I" and a capital that starts the question are words."""
@@ -184,6 +195,8 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
         text = " ".join(t.text for t in span)
         fuzzy = any(t.fuzzy for t in span)
         model = tuple(names) + tuple(values)
+        if _date_said_without_date(span, tokens[i + length:i + length + 1], model, lex, cues):
+            continue             # "how much was billed on them": the verb, not the date "billed on"
         if model and cue and all(c.kind == "stop" for c in cue) \
                 and tuple(t.word for t in span) not in exact_phrases("stop"):
             cue = ()             # "herring" stems to the stop word "her": a word of the model is not a filler
@@ -251,6 +264,7 @@ def _joined(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
 _OPENERS = frozenset(word_list("openers"))
 _PAIR_JOINERS = frozenset(word_list("shared_head_joiners"))
 _OF_FILLERS = frozenset(word_list("of_fillers"))
+_MONTH_WORDS = frozenset(w for names in vocabulary()["months"].values() for w in names)
 
 
 def _swapped(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
