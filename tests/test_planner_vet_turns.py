@@ -13,8 +13,9 @@ import duckdb
 import pytest
 
 from catalog_semantics.model import SemanticModel
-from nl2sql.planner.turns import plan_turn
-from tests.planner_cases import answered_history, assert_answered, assert_declined
+from nl2sql.answer import Candidate
+from nl2sql.generators import generate_offline
+from tests.planner_cases import assert_answered, assert_declined
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -52,6 +53,7 @@ INSERT INTO payout VALUES (1, 1, '2024-01-31', 500), (2, 2, '2024-01-31', 400);
 
 OVERLAY = """
 name: vets
+answer_columns: helpful
 tables:
   clinic:
     synonyms: [clinics]
@@ -152,6 +154,10 @@ ANSWERED = [
     (["number of pets by species for 2020", "and 2021?"], ["birth_year = 2021"], ["2020"]),
     # "which ones?" after a count: the rows counted, listed
     (["how many appointments are still booked?", "which ones?"], ["'BKD'", "appt_id"], ["COUNT("]),
+    # a list of rows kept by a period shows the date beside them (helpful columns), as a list of the rows counted does
+    (["list the appointments at Northside in 2024"], ["SELECT appt.appt_id, appt.appt_dt"], []),
+    (["list the appointments at Northside"], ["SELECT appt.appt_id FROM"], []),
+    (["how many appointments were still booked in 2024?", "which ones?"], ["SELECT appt.appt_id, appt.appt_dt"], []),
     # a code's label followed by a remark in brackets ("CAN dog (canine)")
     (["how many dog pets are there?"], ["'CAN'"], []),
 ]
@@ -175,14 +181,23 @@ def vets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.Duck
     con.close()
 
 
+def _last_turn(model: SemanticModel, turns: list[str]) -> Candidate:
+    """The last turn asked as the assistant asks it (the overlay's helpful columns), after the earlier ones."""
+    history: list[tuple[str, str | None]] = []
+    for q in turns[:-1]:
+        c = generate_offline(q, model, tuple(history))
+        assert c.sql is not None, (q, c.abstain_reason)
+        history.append((q, c.sql))
+    return generate_offline(turns[-1], model, tuple(history))
+
+
 @pytest.mark.parametrize(("turns", "has", "lacks"), ANSWERED)
 def test_answered(turns: list[str], has: list[str], lacks: list[str],
                   vets: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     con, model = vets
-    assert_answered(con, plan_turn(turns[-1], model, answered_history(model, turns[:-1])), turns, has, lacks)
+    assert_answered(con, _last_turn(model, turns), turns, has, lacks)
 
 
 @pytest.mark.parametrize(("turns", "words"), DECLINED)
 def test_declined(turns: list[str], words: str, vets: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
-    model = vets[1]
-    assert_declined(plan_turn(turns[-1], model, answered_history(model, turns[:-1])), turns, words)
+    assert_declined(_last_turn(vets[1], turns), turns, words)

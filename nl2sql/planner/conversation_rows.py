@@ -38,7 +38,8 @@ def list_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> Qu
     if table is None or spec.dims and not _counted(spec):
         raise NotUnderstood("I could not tell which rows to list.", ())
     labels = tuple(ColRef(table, c) for c in lex.tables[table].labels[:1])
-    return QuerySpec(table, projections=labels, conditions=spec.conditions,
+    dated = tuple(c.col for c in spec.conditions if c.kind == "range" and c.col is not None and c.col.table == table)
+    return QuerySpec(table, projections=labels, conditions=spec.conditions, helpers=dated,   # shown when helpful
                      default_filters=spec.default_filters if table == spec.base else ())
 
 
