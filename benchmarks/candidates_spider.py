@@ -14,6 +14,10 @@ temperature > 0 differing, cuts that spill into the query, ramble, think past th
 ``--stub f`` (tests/imperfect_llm_f.py): also blind, its own process; besides small edits, structurally different
 wrong queries (a neighbouring question's reading, a dropped condition, set operations flattened), a misconception
 weighted close to gold, failing queries, questions back, and cuts of four kinds.
+``--stub g`` (tests/imperfect_llm_g.py): also blind, its own process; hardness-set gold odds spread per question,
+schema-aware slips (column, condition, join, aggregate, DISTINCT, order, LIMIT, value spelling), habits, failing
+queries, questions back, refusals; greedy (one reply per prompt) at temperature 0; replies that ramble or loop
+past the budget, cut texts that may still run; a reasoning mode under ``max_completion_tokens``.
 
 ``--server`` says how the server draws its replies (tests/server_behaviours.py), so selection is also measured
 against servers unlike the two stubs: ``indexed`` (each choice of a request drawn by its index, the stubs' own
@@ -21,7 +25,7 @@ way), ``ignore-n`` (the same, one choice whatever ``n`` asks), ``per-request`` (
 identical requests get identical replies), ``per-request-one`` (that, one choice a request), ``per-prompt`` (a
 draw per messages alone: every choice of a request the same, seed and temperature ignored).
 
-    NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--stub a|b|c|d|e|f] [--seed 7] [--limit N]
+    NL2SQL_SPIDER_DIR=/path/to/spider python benchmarks/candidates_spider.py [--stub a|b|c|d|e|f|g] [--seed 7] [--limit N]
         [--server indexed|ignore-n|per-request|per-request-one|per-prompt]
     ... candidates_spider.py --candidates 1,5 --p-gold 1 --p-cut 0      # the perfect oracle: must be 100%
     ... candidates_spider.py --candidates 5 --judge 0.8     # NL2SQL_LLM_SELECTION on, a judge right 80% of the time
@@ -37,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -54,21 +59,43 @@ from tests.imperfect_llm_b import ImperfectModelB, load
 from tests.imperfect_llm_c import ImperfectModelC, load_spider
 from tests.imperfect_llm_d import StubProcess
 from tests.imperfect_llm_f import StubProcess as StubProcessF
+from tests.imperfect_llm_g import StubProcess as StubProcessG
 from tests.imperfect_llm_e import ImperfectModelE
 from tests.selection_judge import Judge
 from tests.server_behaviours import SERVERS, server_for
 
 ROOT = Path(__file__).resolve().parent.parent
+PARSE_LIMIT_S = 5.0
 
 
 def _normal(sql: str) -> str:
     """One spelling per query, for telling whether an answer is a text the model only ever sent cut: sqlglot's
     rendering (keyword case, spacing, identifier case folded) with string literals kept as written, since a
-    near-miss literal ('france' for 'France') is a different query; plain whitespace folding if it will not parse."""
+    near-miss literal ('france' for 'France') is a different query; plain whitespace folding if it will not parse,
+    nests too deep, or takes more than ``PARSE_LIMIT_S`` (sqlglot's parse time grows exponentially with a chain of
+    JOINs without ON, as a reply that loops writes: 20 of them take minutes)."""
+
+    def stop(*_: object) -> None:
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, PARSE_LIMIT_S)
     try:
         return sqlglot.parse_one(sql.replace("`", ""), read="sqlite").sql(dialect="sqlite", normalize=True)
-    except sqlglot.errors.SqlglotError:
+    except (sqlglot.errors.SqlglotError, RecursionError, TimeoutError):
         return " ".join(sql.replace("`", "").split()).rstrip(";")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _own_process(stub: str, gold: Path, log: Path, seed: int) -> StubProcess | StubProcessF | StubProcessG:
+    """Stubs d, f and g, each in its own process."""
+    if stub == "f":
+        return StubProcessF(str(gold), log=str(log), seed=seed)
+    if stub == "g":
+        return StubProcessG(gold, log=log, seed=seed)
+    return StubProcess(gold, log=log, seed=seed)
 
 
 def main() -> None:
@@ -78,10 +105,11 @@ def main() -> None:
     parser.add_argument("--candidates", default="1,5")
     parser.add_argument("--p-gold", type=float, default=0.45, help="1 with --p-cut 0: the perfect oracle")
     parser.add_argument("--p-cut", type=float, default=0.15)
-    parser.add_argument("--stub", choices=("a", "b", "c", "d", "e", "f"), default="a", help="which imperfect model (see above)")
+    parser.add_argument("--stub", choices=("a", "b", "c", "d", "e", "f", "g"), default="a", help="which imperfect model (see above)")
     parser.add_argument("--server", choices=SERVERS, default="indexed", help="how the server draws (see above)")
     parser.add_argument("--judge", type=float, help="selection pass on, judged right with this probability")
     parser.add_argument("--max-candidates", type=int, help="NL2SQL_LLM_MAX_CANDIDATES (default: its own, 3 x N)")
+    parser.add_argument("--log", type=Path, help="keep the stub's log of replies here (default: a temporary file)")
     args = parser.parse_args()
     spider = Path(os.environ.get("NL2SQL_SPIDER_DIR", ROOT.parent / "shared" / "benchmarks" / "spider"))
     gold = {r["question"]: r["query"] for r in json.loads((spider / "dev.json").read_text())}
@@ -89,7 +117,8 @@ def main() -> None:
     if args.stub == "a":
         out |= {"p_gold": args.p_gold, "p_cut": args.p_cut}
     with tempfile.TemporaryDirectory() as tmp:
-        cuts = Path(tmp) / "cuts.jsonl"
+        cuts = args.log or Path(tmp) / "cuts.jsonl"
+        cuts.unlink(missing_ok=True)
         if args.stub == "a":
             model: ImperfectModel | ImperfectModelB | ImperfectModelC | ImperfectModelE | None = ImperfectModel(
                 gold, seed=args.seed, p_gold=args.p_gold, p_cut=args.p_cut, cut_log=cuts)
@@ -101,11 +130,10 @@ def main() -> None:
             model = ImperfectModelE.from_spider(spider, seed=args.seed, log=cuts,
                                                 repeats_vary=args.server in ("indexed", "ignore-n"))
         else:
-            model = None        # stubs d and f run as their own process; the selection judge wraps the in-process stubs
+            model = None        # stubs d, f and g run as their own process; the judge wraps the in-process stubs
         judge = Judge(model, spider, p_right=args.judge, seed=args.seed) \
             if args.judge is not None and model is not None else None
-        process = StubProcessF if args.stub == "f" else StubProcess
-        with (process(spider / "dev.json", log=cuts, seed=args.seed) if model is None
+        with (_own_process(args.stub, spider / "dev.json", cuts, args.seed) if model is None
               else server_for(args.server, judge or model)) as stub:
             for n in (int(x) for x in args.candidates.split(",")):
                 run = Path(tmp) / f"n{n}"

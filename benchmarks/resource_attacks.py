@@ -52,6 +52,11 @@ ATTACKS: tuple[Attack, ...] = (
     Attack("sqlite_recursive_doubling", "sqlite",
            "WITH RECURSIVE t(s, n) AS (SELECT 'x', 1 UNION ALL SELECT s || s, n + 1 FROM t WHERE n < 40) "
            "SELECT max(length(s)) AS n FROM t"),
+    # costs nothing to run but exponential time to parse (sqlglot backtracks over joins without ON): the model's
+    # reply must be set aside before it is parsed (nl2sql/guard/parse_bounds.py)
+    Attack("duckdb_join_chain_parse", "duckdb", "SELECT COUNT(*) AS n FROM items" + " JOIN items" * 24),
+    Attack("sqlite_join_chain_parse", "sqlite",
+           "SELECT COUNT(*) AS n FROM items" + " JOIN items JOIN (SELECT 1 FROM items a JOIN items b ON 1 = 1) s" * 12),
 )
 ORDINARY_SQL = "SELECT COUNT(*) AS n FROM items"
 ATTACK_QUESTION = "Please run the special report."

@@ -51,7 +51,7 @@ CHOICES = [
     ("amount by clerk and channel", "amount", "total amount by clerk and channel"),
 ]
 ANSWERED = [
-    ("total amount per kiosk id", ["GROUP BY kiosk.kiosk_id"], []),          # the identifier asked for
+    ("total amount per kiosk id", ["GROUP BY sale.kiosk_id"], []),            # the identifier asked for, as is
     ("sales by clerk", ["clerk.clerk_name", "COUNT(*)"], []),                 # an entity with a name
     ("list the kiosk ids in the North region", ["kiosk.kiosk_id"], []),       # the identifiers asked for
     ("which kiosks had no sales in 2024", ["kiosk.kiosk_id", "NOT EXISTS"], []),  # known only by their key

@@ -24,6 +24,7 @@ from nl2sql.guard.columns import UNVERIFIED, sqlite_quoted_strings, unknown_colu
 from nl2sql.guard.name_args import engine_resolved_names
 from nl2sql.guard.limit import apply_limit, current_limit, unwrap
 from nl2sql.guard.names import real_tables, table_name
+from nl2sql.guard.parse_bounds import MAX_JOINS_WITHOUT_CONDITION, too_many_unconditioned_joins
 from nl2sql.guard.quoting import mark_double_quoted
 from nl2sql.guard.render import render
 from nl2sql.guard.resources import resource_bounds
@@ -97,6 +98,9 @@ def _parse(sql: str, policy: GuardPolicy) -> tuple[list[exp.Expr], list[Issue]]:
         return [], [Issue("empty_query", "There is no query to run.")]
     if len(sql) > policy.max_sql_chars:
         return [], [Issue("too_complex", f"The query is longer than {policy.max_sql_chars:,} characters.")]
+    if too_many_unconditioned_joins(sql, policy.dialect):
+        return [], [Issue("too_complex", f"The query chains more than {MAX_JOINS_WITHOUT_CONDITION} joins without an "
+                          "ON or USING condition; give each join its condition.")]
     try:
         parsed = sqlglot.parse(sql, read=policy.dialect)
     except RecursionError:

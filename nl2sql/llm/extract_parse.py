@@ -13,6 +13,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 
+from nl2sql.guard.parse_bounds import too_many_unconditioned_joins
+
 MAX_PARSES = 400                               # bound sqlglot work on adversarial or rambling replies ...
 MAX_PARSED_CHARS = 500_000                     # ... in number of parses and in characters parsed
 
@@ -44,6 +46,9 @@ class ParseBudget:
         self.left -= 1
         self.left_chars -= len(stripped)
         error: int | None = len(sql)
+        if too_many_unconditioned_joins(stripped, self.dialect):
+            self.seen[stripped] = error          # sqlglot would take exponential time on it: not a query
+            return error
         try:
             trees = sqlglot.parse(stripped, read=self.dialect)
             statements = [t for t in trees if t is not None]   # None: an empty statement, e.g. after ";"

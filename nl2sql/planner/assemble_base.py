@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import sqlglot
+from sqlglot import exp
+
 from nl2sql.planner.clarify import Ambiguity, path_qualifiers
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.intent import NotUnderstood
@@ -12,8 +15,10 @@ from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up, role_of
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import text_code
 from nl2sql.planner.roles import noun
+from nl2sql.planner.words import phrases
 from nl2sql.planner.spec import (
     ColRef,
+    Condition,
     Dim,
 )
 
@@ -110,3 +115,22 @@ class AssemblerBase:
 
     def _describe_table(self, table: str) -> str:
         return " ".join(self.lex.tables[table].words)
+
+    def _compared(self, c: Condition) -> tuple[ColRef, ...]:
+        """The number column a condition compares with a number, shown beside a list filtered on it: 'with a
+        balance below 0', or a named filter that says so when a list is asked for ('list the customers with a
+        negative balance': c_acctbal < 0)."""
+        if c.kind == "compare" and c.col is not None:
+            return (c.col,)
+        if c.kind != "filter" or c.negated or c.filter_name not in self.lex.filters \
+                or self.r.words[:1] not in phrases("followup", "list_verbs"):      # "list ... in debt" only
+            return ()
+        try:
+            node = sqlglot.parse_one(self.lex.filters[c.filter_name].sql, read=self.lex.dialect)
+        except sqlglot.errors.SqlglotError:
+            return ()
+        if not isinstance(node, (exp.GT, exp.GTE, exp.LT, exp.LTE)) or not isinstance(node.this, exp.Column) \
+                or not (isinstance(node.expression, exp.Literal) and node.expression.is_number):
+            return ()
+        info = self.lex.tables[c.table]
+        return tuple(ColRef(c.table, n) for n in info.numeric if n.lower() == node.this.name.lower())

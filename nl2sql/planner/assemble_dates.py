@@ -9,7 +9,7 @@ from catalog_semantics.text import STOPWORDS, stem, words
 from nl2sql.planner.assemble_base import AssemblerBase
 from nl2sql.planner.told_dates import told_date
 from nl2sql.planner.filter_values import filter_columns
-from nl2sql.planner.timefilters import year_comparison
+from nl2sql.planner.timefilters_years import year_comparison
 from nl2sql.planner.clarify import Ambiguity
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Ambiguous
@@ -43,7 +43,7 @@ class DatedAssembler(AssemblerBase):
                 if year_col is None or cmp is None:
                     raise Ambiguity("I could not tell which date the period applies to.", (p.text,), phrase=p.text,
                                     readings=tuple(f"{d} {p.text}" for d in self._date_choices(base)))
-                out.append(Condition("compare", year_col.table, year_col, cmp[0], (cmp[1],), text=p.text))
+                out.append(Condition("compare", year_col.table, year_col, cmp[0], cmp[1], text=p.text))
                 self.r = replace(self.r, projections=tuple(pr for pr in self.r.projections
                                                             if pr[0].column != year_col.column))
                 continue
@@ -81,10 +81,7 @@ class DatedAssembler(AssemblerBase):
             if len({h for h in near}) == 1:
                 return ColRef(*near[0])
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
-        named = {h for stem in self.r.free_words if stem not in STOPWORDS     # "in" of "in_service_since"
-                 for h in self.lex.date_names.get(_verb_of(stem), ()) if not self._names_other_table(stem, h[0], base)
-                 and not (stem in self._metric_words() and (h[0] != base or self._declares_date(h[0])))
-                 } or self._verb_dates()
+        named = self._named_dates(base)
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
         if (learnt := learnt_date(list(r.conditions), self.lex)) is not None:   # as the verified queries date it
@@ -114,6 +111,18 @@ class DatedAssembler(AssemblerBase):
                 return None
             passed = tables[0]
         return None
+
+    def _named_dates(self, base: str) -> set[tuple[str, str]]:
+        """The dates the question's words name ("shipped", "delivery"), else its verbs (``date_verbs``); of
+        several, those named beside a metric's name ("late delivery rate by year of shipment": the ship date)."""
+        named = {h for stem in self.r.free_words if stem not in STOPWORDS     # "in" of "in_service_since"
+                 for h in self.lex.date_names.get(_verb_of(stem), ()) if not self._names_other_table(stem, h[0], base)
+                 and not (stem in self._metric_words() and (h[0] != base or self._declares_date(h[0])))
+                 } or self._verb_dates()
+        if len(named) > 1:
+            named = {h for h in named if any(h in self.lex.date_names.get(_verb_of(w), ()) for w in self.r.free_words
+                                             if w not in self._metric_words() and w not in STOPWORDS)} or named
+        return named
 
     def _owned_date(self, base: str) -> ColRef | None:
         """The date the instructions give the rows, else that of the related rows the question tests for ("no

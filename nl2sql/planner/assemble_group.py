@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from catalog_semantics.text import stem
+from nl2sql.planner.assemble_sides import years_side_by_side
 from nl2sql.planner.assemble_tables import TablesAssembler
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.reading import Target
@@ -29,7 +30,7 @@ class GroupingAssembler(TablesAssembler):
         base = self._bridge_base(base, measures)
         if r.periods:
             self._time_conditions(base)      # a year column compared with a year is not also shown
-        dims = self._groupings(base, measures)
+        measures, dims = years_side_by_side(r, measures, self._groupings(base, measures))
         orders, limit = self._ranking(measures, dims)
         conditions = self._conditions(base)
         return QuerySpec(base, tuple(measures), tuple(dims), (), tuple(conditions), tuple(self.r.having),

@@ -187,9 +187,7 @@ class ListingAssembler(ShareAssembler):
             # columns (Spider's golds, read with only the asked columns, list the rate alone)
             helpers = list(self._labels(subject)) + helpers
         projections += [p for p in ranked_by if p not in projections]
-        for c in r.conditions:
-            if c.kind == "compare" and c.col is not None and c.col.table == base and c.col not in projections:
-                helpers.append(c.col)
+        helpers += [col for c in r.conditions for col in self._compared(c) if col.table == base and col not in projections]
         if not all(self.up(base, p.table, p.via) for p in projections):
             # "suppliers of part 100 and the cost": list at the level where both meet
             bridge = self._common_base([p.table for p in projections] + [base])

@@ -38,7 +38,13 @@ class TablesAssembler(DatedAssembler):
     def _bridge_base(self, base: str, measures: list[Measure]) -> str:
         """'How many parts does each supplier offer': parts and suppliers meet in a table that refers
         to both; counting there (distinct parts) counts each once per supplier."""
-        wanted = [self._resolve_dim(d).col for d in self.r.dims]
+        r = self.r
+        wanted = [self._resolve_dim(d).col for d in r.dims]
+        # "names of teachers and the number of courses they teach", "teachers who teach at least two courses":
+        # the rows shown beside the count, and the rows ranked or compared by it, are groupings too
+        wanted += [ref for ref, _pos in r.projections if ref.column not in self.lex.tables[ref.table].numeric]
+        if r.having or r.extremes or r.limit or r.orders:
+            wanted += [ColRef(t, "") for t, _pos, _plural in r.entities if t not in {m.table for m in measures}]
         if not wanted or all(self.up(base, w.table, w.via) for w in wanted):
             return base
         if not all(m.kind == "rows" and len(self.lex.tables[m.table].pk) == 1 for m in measures):

@@ -16,6 +16,7 @@ from sqlglot import exp
 from catalog_semantics.question import QuestionWords
 from nl2sql.planner.checks_ties import no_rank_of_unique_values, tie_break
 from nl2sql.planner.checks_spelling import no_mixed_spellings
+from nl2sql.planner.intent_average import no_average_of_some_rows
 from catalog_semantics.text import stem
 from nl2sql.planner.joins import Ambiguous, Edge, JoinGraph, all_up
 from nl2sql.planner.lexicon import Lexicon
@@ -43,7 +44,8 @@ def check_question(question: str | QuestionWords) -> None:
     """
     plain = question_words(question).plain
     first = next((w for w in plain if w not in _OPENERS), "")
-    if first in word_list("commands"):
+    idiom = any(tuple(plain[:len(p.split())]) == tuple(p.split()) for p in word_list("followup", "idiom_openers"))
+    if first in word_list("commands") and not idiom:
         raise NotUnderstood("This asks to change data; I only read it.", (first,))
     said = " ".join(plain)
     for phrase in word_list("causal"):
@@ -163,8 +165,9 @@ def no_unsaid_link_state(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tup
     """'customers on an annual plan' reaches plans through subscriptions, rows that have a state the model
     names (an active or a cancelled subscription): the question does not say whether the link must be
     current, so decline rather than count cancelled links too. Said states on the link are fine, and so are
-    rows below the link ("policyholders who never made a claim": a claim of any of their policies)."""
-    said = {c.table for c in spec.conditions if c.kind in ("filter", "in", "compare")}
+    rows below the link ("policyholders who never made a claim": a claim of any of their policies), and so is a
+    period of the link's rows ("customers who ordered green parts in 1996": the orders of 1996, whatever their state)."""
+    said = {c.table for c in spec.conditions if c.kind in ("filter", "in", "compare", "range")}
     for c in spec.conditions:
         try:
             path = graph.path(spec.base, c.table, c.col.via if c.col else None)
@@ -265,7 +268,7 @@ def no_contrary_order(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[
     return spec, ()
 
 
-CHECKS: tuple[Check, ...] = (no_contradiction, no_contrary_order, no_filter_decided_by_another, no_unsaid_link_state, no_sum_of_keys,
+CHECKS: tuple[Check, ...] = (no_contradiction, no_average_of_some_rows, no_contrary_order, no_filter_decided_by_another, no_unsaid_link_state, no_sum_of_keys,
                              no_extreme_of_text, no_mixed_spellings, no_top_n_of_one_row, no_rank_of_unique_values,
                              tie_break)
 

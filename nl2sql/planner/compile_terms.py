@@ -9,7 +9,7 @@ from sqlglot import exp
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.compile_base import _AGG, _CMP, CompilerBase
-from nl2sql.planner.spec import Condition, Measure, QuerySpec, column_of, range_bounds
+from nl2sql.planner.spec import Condition, Measure, QuerySpec, column_of, is_average, range_bounds
 
 
 class TermCompiler(CompilerBase):
@@ -67,6 +67,10 @@ class TermCompiler(CompilerBase):
         if c.op == "between":
             low, high = c.values
             return exp.Between(this=col, low=self.literal(c.col, low), high=self.literal(c.col, high))
+        if is_average(c.values[0]):              # "above the average age": over all the table's rows
+            average = c.values[0]
+            assert isinstance(average, QuerySpec)
+            return _CMP[c.op](this=col, expression=exp.Subquery(this=self.compile_other(average)))
         return _CMP[c.op](this=col, expression=self.literal(c.col, c.values[0]))
 
     def model_sql(self, sql: str, table: str, joins: tuple[str, ...], alias: str | None = None) -> exp.Expr:
@@ -93,6 +97,30 @@ class TermCompiler(CompilerBase):
         return node
 
     def measure(self, m: Measure) -> exp.Expr:
+        node = self._measure(m)
+        return self._only(node, m.only) if m.only else node
+
+    def _only(self, node: exp.Expr, only: tuple[Condition, ...]) -> exp.Expr:
+        """The measure over only the rows meeting ``only``: each aggregate takes a CASE of its argument
+        ('SUM(CASE WHEN <1995> THEN x END)'), so a metric made of several aggregates keeps its shape."""
+        if node.find(exp.Window):
+            raise NotUnderstood("I cannot put that measure side by side by period.", ())
+        cond = exp.and_(*[self.condition(c) for c in only])
+
+        def case(arg: exp.Expr) -> exp.Expr:
+            return exp.Case(ifs=[exp.If(this=cond.copy(), true=arg)])
+
+        for agg in list(node.find_all(exp.AggFunc)):
+            arg = agg.this
+            if isinstance(arg, exp.Star):
+                agg.set("this", case(exp.Literal.number(1)))
+            elif isinstance(arg, exp.Distinct):
+                arg.set("expressions", [case(e) for e in arg.expressions])
+            else:
+                agg.set("this", case(arg))
+        return node
+
+    def _measure(self, m: Measure) -> exp.Expr:
         if m.kind == "metric":
             metric = self.lex.metrics[m.metric]
             return self.model_sql(metric.sql, metric.table.lower(), tuple(j.lower() for j in metric.joins))
@@ -142,6 +170,8 @@ class TermCompiler(CompilerBase):
 
     def _aggregate(self, m: Measure) -> exp.Expr:
         col = self.column(column_of(m))
+        if m.since is not None:          # the days from one date to the other
+            col = exp.DateDiff(this=col, expression=self.column(m.since), unit=exp.var("DAY"))
         if m.fn == "count_distinct":
             return exp.Count(this=exp.Distinct(expressions=[col]))
         if m.fn == "count":
@@ -151,6 +181,10 @@ class TermCompiler(CompilerBase):
         return _AGG[m.fn](this=col)
 
     def _measure_label(self, m: Measure) -> str:
+        label = self._label(m)
+        return f"{label} {m.suffix}" if m.suffix else label
+
+    def _label(self, m: Measure) -> str:
         if m.kind == "metric":
             return m.metric
         if m.kind == "rows":
@@ -161,4 +195,6 @@ class TermCompiler(CompilerBase):
             return f"{m.table} per {m.metric}"
         col = column_of(m)
         words = business_name(self.lex.tables[col.table], col.column)
+        if m.since is not None:
+            return f"{m.fn} days from {business_name(self.lex.tables[m.since.table], m.since.column)} to {words}"
         return f"{m.fn.replace('_', ' ')} {words}"

@@ -16,8 +16,9 @@ from sqlglot import exp
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.conversation_among import among_previous
 from nl2sql.planner.conversation_beside import beside_groups, total_of_listed
-from nl2sql.planner.conversation_rows import ROW_EDITS, reaches, rows_of
+from nl2sql.planner.conversation_rows import ROW_EDITS, reaches
 from nl2sql.planner.conversation_scope import check_scope, settle_scope
+from nl2sql.planner.conversation_settle import settle_edit
 from nl2sql.planner.edit_conditions import (
     date_column,
     edit_beside,
@@ -27,19 +28,19 @@ from nl2sql.planner.edit_conditions import (
     filter_columns,
     unpinned,
 )
-from nl2sql.planner.edit_measures import amount_instead, edit_measure
+from nl2sql.planner.edit_measures import edit_measure
 from nl2sql.planner.followup import Edit, GroupEdit
 from nl2sql.planner.joins import JoinGraph, up_from
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.reading import NotUnderstood
-from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Order, QuerySpec
+from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Order, QuerySpec, grain_date
 from nl2sql.planner.words import phrases, word_list
 
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
 
 def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
-    spec, edit = _settle(spec, settle_scope(spec, edit, graph), lex)
+    spec, edit = settle_edit(spec, settle_scope(spec, edit, graph), lex, graph)
     for about_rows in (beside_groups, total_of_listed, *ROW_EDITS):  # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
@@ -54,7 +55,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
     spec = replace(spec, conditions=tuple(c for c in spec.conditions if c not in dropped))
     spec = edit_versus(edit_window(spec, edit, lex, graph, question), edit)
     spec, edit = edit_beside(spec, edit, lex, graph)
-    spec = edit_values(spec, edit.values, lex)
+    spec = edit_values(spec, edit.values, lex, graph)
     spec = _edit_compares(spec, edit)
     spec = _edit_filters(spec, edit, lex, graph)
     spec = _edit_groups(spec, edit, lex, graph, question)
@@ -66,31 +67,6 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
         spec = replace(spec, having=spec.having + (Having(0, op, (number,)),))
     spec = edit_measure(spec, edit, lex, graph)
     return _edit_limit(spec, edit)
-
-
-def _settle(spec: QuerySpec, edit: Edit, lex: Lexicon) -> tuple[QuerySpec, Edit]:
-    """What an edit that could say two things means against this frame: a count of "them" or "those", a phrase
-    that names both a column and a metric, an amount named "instead" after a count."""
-    if edit.fn == "count" and edit.anaphora and edit.values and not spec.measures:
-        # "how many of them are contractors": the listed rows narrowed by the value, then counted
-        spec, edit = edit_values(spec, edit.values, lex), replace(edit, values=())
-    elif edit.fn == "count" and edit.anaphora and (edit.values or edit.filters) and rows_of(spec, lex):
-        # "how many of those are urgent?" after a count of orders: the same count, narrowed (not a new filter
-        # instead of the previous one, as "and urgent ones?" would be)
-        edit = replace(edit, fn=None, replacing=False)
-    elif edit.fn == "count" and edit.filters and spec.measures and not rows_of(spec, lex) \
-            and {f.table for f in edit.filters} == {spec.base}:
-        # "how many poor reviews did each hotel get?" after their average score: those rows counted instead
-        edit = replace(edit, fn=None, count_of=spec.base)
-    if edit.columns and edit.metric is not None:
-        # a phrase that names a column and a metric ("units in stock"): the metric beside a measure, the
-        # column beside a list of rows
-        edit = replace(edit, columns=()) if spec.measures and (spec.dims or not rows_of(spec, lex)) \
-            else replace(edit, metric=None)
-    amount = amount_instead(spec, edit, lex)
-    if amount is not None:      # "show their outstanding reserves instead" after a count: that amount, summed
-        edit = replace(edit, columns=(), measure_col=(amount, "sum"))
-    return spec, edit
 
 
 def _check_edit(spec: QuerySpec, edit: Edit, graph: JoinGraph, question: str) -> None:
@@ -208,7 +184,7 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
             dims.append(dim)
     for grain in edit.grains:
         ranges = [c.col for c in spec.conditions if c.kind == "range" and c.col]
-        col = ranges[0] if ranges else date_column(spec, lex, graph, question)
+        col = ranges[0] if ranges else (None if edit.dated else grain_date(spec)) or date_column(spec, lex, graph, question)
         if edit.dated and ranges and date_column(spec, lex, graph, question) != col:
             # "by year shipped" when the period is on another date: the period and the grain disagree
             raise NotUnderstood("The period is on another date than the one named.", (grain,))

@@ -16,6 +16,7 @@ from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, Order, QuerySpec
+from nl2sql.planner.words import phrases
 
 
 def rows_of(spec: QuerySpec, lex: Lexicon | None = None) -> str | None:
@@ -234,6 +235,8 @@ def drop_named_filter(spec: QuerySpec, named: tuple[str, ...], lex: Lexicon) -> 
         return c.col is not None and (names_column(c.col.table, c.col.column) or said_values)   # "the card filter"
 
     hit = [c for c in spec.conditions if c.kind != "range" and names(c)]
+    if not hit and tuple(stem(w) for w in named) in phrases("followup", "period_words"):  # "the year filter"
+        hit = [c for c in spec.conditions if c.kind in ("range", "month")][:1]
     if len(hit) != 1:
         raise NotUnderstood("I could not tell which filter of the previous question that names.", named)
     return replace(spec, conditions=tuple(c for c in spec.conditions if c is not hit[0]))

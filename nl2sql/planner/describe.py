@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import TableInfo
-from nl2sql.planner.spec import ColRef, Condition, Measure, QuerySpec, column_of, range_bounds
+from nl2sql.planner.spec import ColRef, Condition, Measure, QuerySpec, column_of, is_average, range_bounds
 from nl2sql.planner.timefilters import Period, describe_period
 
 _FN = {"count": "number of", "count_distinct": "number of distinct", "sum": "total", "avg": "average",
@@ -18,7 +18,9 @@ def describe(spec: QuerySpec, lex: Lexicon, notes: Sequence[str] = ()) -> str:
     parts: list[str] = []
     shown = list(spec.measures)
     if shown:
-        parts.append(", ".join(_measure(m, lex) for m in shown))
+        # a measure of one year of years side by side names its year ("revenue in 1995, revenue in 1996")
+        parts.append(", ".join(f"{_measure(m, lex, short=True)} in {m.suffix}" if m.only else _measure(m, lex)
+                               for m in shown))
     elif spec.projections:
         cols = ", ".join(_col(p, lex) for p in spec.projections + spec.helpers)
         parts.append(f"list {'distinct ' if spec.distinct else ''}{cols}")
@@ -72,6 +74,8 @@ def _measure(m: Measure, lex: Lexicon, short: bool = False) -> str:
     if m.kind == "share":
         what = m.metric or " ".join(lex.tables[m.table].words)
         return f"share of {what} where " + " and ".join(_condition(c, lex) for c in m.share_of)
+    if m.since is not None:
+        return f"{_FN[m.fn]} days from {_col(m.since, lex)} to {_col(column_of(m), lex)}"
     return f"{_FN[m.fn]} {_col(column_of(m), lex)}"
 
 
@@ -85,7 +89,7 @@ def _condition(c: Condition, lex: Lexicon) -> str:
         return f"among {c.text}"
     col = _col(column_of(c), lex)
     if c.kind == "in":
-        vals = " or ".join(str(v) for v in c.values)
+        vals = " or ".join(_num(v) for v in c.values)
         return f"{col} {'is not' if c.negated else 'is'} {vals}"
     if c.kind == "month":
         return f"{col} in month {c.values[0]} of any year"
@@ -99,6 +103,8 @@ def _condition(c: Condition, lex: Lexicon) -> str:
         return f"{col} is recorded"
     if c.op == "between":
         return f"{col} between {_num(c.values[0])} and {_num(c.values[1])}"
+    if is_average(c.values[0]):
+        return f"{col} {_OP.get(c.op, c.op)} its average over every {' '.join(lex.tables[c.table].words)}"
     return f"{col} {_OP.get(c.op, c.op)} {_num(c.values[0])}"
 
 

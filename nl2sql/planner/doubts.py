@@ -11,7 +11,8 @@ docs/offline_engine.md, "Calibrated abstention"):
 - more groupings than the question has grouping phrases ("average bill per tariff across all accounts"
   read by tariff *and* account; one grain twice in "quarter by quarter");
 - a grouping on an identifier the question never called one ("outstanding balance for each insurer"
-  grouped by ``payer_id``: the rows have a name the model did not find).
+  grouped by ``payer_id``: the rows have a name the model did not find);
+- a count of one table's rows with a past event the frame does not read ("products ever sold").
 
 The rules run on a question read on its own (``plan_spec``), not on follow-up edits.
 """
@@ -20,6 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+
+import sqlglot
+from sqlglot import exp
 
 from catalog_semantics.question import QuestionWords
 from catalog_semantics.text import stem
@@ -176,8 +180,30 @@ def ranked_attribute(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> 
                         f"{shown}'s total? Ask for the total per {shown} or the largest single one.", (shown,))
 
 
+def unread_event(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
+    """'how many different products have ever been sold?': a past event of the rows counted (vocabulary
+    ``event_participles``) that nothing of the frame reads (one table, no condition, no period) would count
+    every product, sold or not; which rows make the event is not said, so decline naming the word. In the
+    present ("how many brands do we sell?") the verb says what the business offers, and is read so."""
+    said = [w for w in question.plain if w in word_list("event_participles")]
+    if not said or spec.conditions or spec.dims or spec.setop is not None or not spec.measures or \
+            any(m.table != spec.base or not (m.kind == "rows" or _counts_rows(lex, m.metric)) for m in spec.measures):
+        return
+    raise NotUnderstood(f"“{said[0]}” says these rows took part in something the question does not tie to any "
+                        "data; name it (for example “that appear on an order”) or give a period.", (said[0],))
+
+
+def _counts_rows(lex: Lexicon, metric: str) -> bool:
+    """Whether a metric of the model counts its table's rows (COUNT(*): "number of orders")."""
+    try:
+        node = sqlglot.parse_one(lex.metrics[metric].sql, read=lex.dialect)
+    except (sqlglot.errors.SqlglotError, KeyError):
+        return False
+    return isinstance(node, exp.Count) and isinstance(node.this, exp.Star)
+
+
 DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping, pinned_list, identifier_list,
-                             ranked_attribute)
+                             ranked_attribute, unread_event)
 
 
 def run_doubts(spec: QuerySpec, question: str | QuestionWords, lex: Lexicon,

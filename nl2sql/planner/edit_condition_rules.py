@@ -103,6 +103,17 @@ def _column_compare(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, compares=edit.compares + ((cols[0], float(number), cue.arg),)), j + 3
 
 
+def _compare_column(items: list[Item], j: int, edit: Edit) -> Found:
+    """'bigger than size 40', 'above size 40': the comparison said before the numeric column."""
+    cue = items[j].cue("cmp") if j + 2 < len(items) and not items[j].concepts else None
+    cols = _of_kind(items[j + 1], "column") if cue is not None else ()
+    number = items[j + 2].number if cols and items[j + 2].kind == "number" else None
+    if cue is None or cue.arg not in (">", ">=", "<", "<=") or len(cols) != 1 or number is None \
+            or is_year(items[j + 2]):
+        return None
+    return replace(edit, compares=edit.compares + ((cols[0], float(number), cue.arg),)), j + 3
+
+
 def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
     """'per region instead of segment': the grouping named after it is the one replaced; 'max instead of
     average': the aggregate named after it is the one the new aggregate replaces."""

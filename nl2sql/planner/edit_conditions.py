@@ -12,15 +12,16 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
-from nl2sql.planner.edit_years import year_column_window, year_condition
+from nl2sql.planner.edit_buckets import one_bucket
+from nl2sql.planner.edit_years import one_year, year_column_window, year_condition, year_of
 from nl2sql.planner.edits import Edit, ValueEdit
 from nl2sql.planner.filter_values import filter_value
-from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.joins import JoinGraph, up_from
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.resolve import label_value_first
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.reading import NotUnderstood
-from nl2sql.planner.spec import ColRef, Condition, Dim, Order, QuerySpec
+from nl2sql.planner.spec import ColRef, Condition, Dim, Order, QuerySpec, grain_date
 from nl2sql.planner.timefilters import Period
 
 
@@ -31,7 +32,7 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
     if edit.window is None and edit.quarter is not None:
         edit = replace(edit, window=_quarter_of(ranges, edit.quarter))
     if edit.window is None and edit.whole_year:
-        edit = replace(edit, window=_year_of(ranges))
+        edit = replace(edit, window=year_of(ranges))
     if edit.window is None:
         return spec
     p = edit.window
@@ -42,31 +43,19 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
         col: ColRef | None = ColRef(named.table, named.column or "")
     elif ranges:
         col = ranges[0].col
-    else:
-        col = None if year_condition(spec, lex) else date_column(spec, lex, graph, question)
+    elif year_condition(spec, lex):
+        col = None          # "and 2024?" after "review year is 2023": that number column's year replaced
+    else:       # the previous period's date, else its time grouping's ("by year of shipment", then "for 1995")
+        col = (None if edit.dated else grain_date(spec)) or date_column(spec, lex, graph, question)
     if col is None:
-        return year_column_window(spec, p, lex)       # "and 2024?" after "review year is 2023"
+        return year_column_window(spec, p, lex)
     new = Condition("range", col.table, col, "range", (p.start, p.end), text=p.text)
     kept = tuple(c for c in spec.conditions if c.kind != "range")
     spec = replace(spec, conditions=kept + (new,))
     if p.each and not any(d.grain == p.each for d in spec.dims):   # "and for 1997 and 1998?": one row each
         dims = spec.dims + (Dim(col, grain=p.each, name=p.each),)
         spec = replace(spec, dims=dims, order=spec.order + (Order(False, dim=len(dims) - 1),))
-    return spec
-
-
-def _one_year(ranges: list[Condition], words: tuple[str, ...]) -> int:
-    """The year the previous question's one period lies in."""
-    start, end = (ranges[0].values + (None, None))[:2] if len(ranges) == 1 else (None, None)
-    if not isinstance(start, date) or not isinstance(end, date) or end > date(start.year + 1, 1, 1):
-        raise NotUnderstood("This needs the previous question to be about one year.", words)
-    return start.year
-
-
-def _year_of(ranges: list[Condition]) -> Period:
-    """'and the whole year' after Q2 1995: all of 1995."""
-    year = _one_year(ranges, ("whole year",))
-    return Period(date(year, 1, 1), date(year + 1, 1, 1), str(year), ())
+    return one_bucket(spec, p.start, p.end)      # "how many failed in Q3?" after a series by quarter: one number
 
 
 _YEAR_BEARING = ("day", "week", "month", "quarter_start")
@@ -78,7 +67,7 @@ def edit_versus(spec: QuerySpec, edit: Edit) -> QuerySpec:
     if edit.versus_year is None and edit.versus_shift is None:
         return spec
     ranges = [c for c in spec.conditions if c.kind == "range"]
-    year = _one_year(ranges, ("compare",))
+    year = one_year(ranges, ("compare",))
     if ranges[0].values[0] != date(year, 1, 1) or ranges[0].values[1] != date(year + 1, 1, 1) or spec.limit:
         raise NotUnderstood("I can only compare a whole year, without a top N, with another.", ("compare",))
     other = edit.versus_year if edit.versus_year is not None else year + (edit.versus_shift or 0)
@@ -143,7 +132,8 @@ def date_column(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, question: str) 
     return col
 
 
-def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) -> QuerySpec:
+def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon,
+                graph: JoinGraph | None = None) -> QuerySpec:
     """Values of one column replace the previous frame's filter on that column (or add one); a negated
     value is taken out of the previous list, or excluded."""
     words = tuple(v for v in values if all(c.kind == "valueword" for c in v.concepts))
@@ -162,7 +152,7 @@ def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon) ->
         same = [c for c in spec.conditions if c.col is not None and (c.col.table, c.col.column) == (table, column)
                 and c.kind in ("in", "compare")]
         via = vias.get((table, column, negated)) or next((c.col.via for c in same if c.col), None) \
-            or _via_of(spec, table, column)
+            or _via_of(spec, table, column, graph)
         picked: tuple[object, ...] = tuple(dict.fromkeys(c.value for c in concepts))
         text = " and ".join(texts[(table, column, negated)])
         if not negated and any(v.kept for v in values):      # "and MACHINERY too": either segment
@@ -247,7 +237,7 @@ def _edit_words(spec: QuerySpec, values: tuple[ValueEdit, ...]) -> QuerySpec:
         seen.add(key)
         kept = tuple(c for c in spec.conditions if not (
             c.kind == "contains" and c.col is not None and (c.col.table, c.col.column) == key))
-        ref = ColRef(concept.table, concept.column or "", v.via or _via_of(spec, *key))
+        ref = ColRef(concept.table, concept.column or "", v.via or _via_of(spec, *key, None))
         new = Condition("contains", concept.table, ref, "contains", (concept.value,), negated=v.negated, text=v.text)
         spec = replace(spec, conditions=kept + (new,))
     return spec
@@ -287,9 +277,14 @@ def _settle(concepts: tuple[Concept, ...], spec: QuerySpec, lex: Lexicon | None 
                         (concepts[0].value or "",))
 
 
-def _via_of(spec: QuerySpec, table: str, column: str) -> str | None:
-    """A grouping on the same column already says whose it is ('customer region')."""
-    return next((d.col.via for d in spec.dims if (d.col.table, d.col.column) == (table, column)), None)
+def _via_of(spec: QuerySpec, table: str, column: str, graph: JoinGraph | None) -> str | None:
+    """A grouping on the same column says whose it is ('customer region'), as does one through a single role above
+    the value's table ('just europe' after revenue by supplier country: the suppliers' region)."""
+    same = next((d.col.via for d in spec.dims if (d.col.table, d.col.column) == (table, column)), None)
+    if same is not None or graph is None:
+        return same
+    roles = {d.col.via for d in spec.dims if d.col.via and (d.col.table == table or up_from(graph, d.col.table, table))}
+    return roles.pop() if len(roles) == 1 else None
 
 
 def days_of(c: Condition) -> int:

@@ -10,6 +10,7 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.conversation_rows import _counts_rows, _same_named, reaches
+from nl2sql.planner.edit_conditions import date_column
 from nl2sql.planner.edits import Edit
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
@@ -40,7 +41,9 @@ def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
         # "what about the number of orders?" instead of revenue; "put the number of orders next to it" beside it
         new = Measure("rows", edit.count_of, "count")
     if new is not None:
-        return _swap_measure(spec, new, edit.adding, graph, lex)
+        swapped = _swap_measure(spec, new, edit.adding, graph, lex)
+        # "how many of them made a booking": a period of the rows referred to stays theirs
+        return swapped if edit.adding or edit.anaphora else _redated(spec, swapped, lex, graph)
     if edit.fn is None:
         return spec
     if edit.rank_of and not any((d.col.table, d.col.column) in {(c.table, c.column or "") for c in edit.rank_of}
@@ -87,6 +90,24 @@ def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph,
     # the ranking by the measure stays first (a tie-break by name after it stays after it)
     order = tuple(o for o in spec.order if o.measure is None or o.measure == 0)
     return replace(spec, base=new.table, measures=(new,), order=order)
+
+
+def _redated(old: QuerySpec, new: QuerySpec, lex: Lexicon, graph: JoinGraph) -> QuerySpec:
+    """'show the average daily rate instead' after rentals by pickup date in 2024: a period on the date the
+    previous rows were dated by when none was named moves to the date the new measure's rows are dated by, as
+    the new measure asked on its own would be (a date the question named stays; not said of "them", whose
+    period says which rows they are)."""
+    ranges = [c for c in new.conditions if c.kind == "range" and c.col is not None]
+    if old.base == new.base or len({c.col for c in ranges}) != 1:
+        return new
+    try:
+        was, now = date_column(old, lex, graph, ""), date_column(new, lex, graph, "")
+    except NotUnderstood:
+        return new
+    if ranges[0].col != was or now == was:
+        return new
+    return replace(new, conditions=tuple(replace(c, col=now, table=now.table) if c in ranges else c
+                                         for c in new.conditions))
 
 
 def _same_measure(a: Measure, b: Measure, lex: Lexicon) -> bool:

@@ -14,6 +14,7 @@ from nl2sql.planner.edit_items import (
     _stems,
 )
 from nl2sql.planner.edit_condition_rules import (
+    _compare_column,
     _column_compare,
     _column_number,
     _compare,
@@ -196,6 +197,6 @@ def _bare_quarter(items: list[Item], j: int, edit: Edit) -> Found:
     return replace(edit, quarter=int(cue.arg)), j + 1
 
 
-EDIT_RULES = (_widen, _swap, _compare, _whole_year, _instead_of, _which_group, _order_by, _having, _bare_quarter, _group, _grain, _top,
+EDIT_RULES = (_widen, _swap, _compare, _whole_year, _instead_of, _which_group, _order_by, _compare_column, _having, _bare_quarter, _group, _grain, _top,
               _measure_column, _extreme, _direction, _aggregate, _value, _column_compare, _column_number, _show_column, _named, _unpin, _scope,
               _filler)

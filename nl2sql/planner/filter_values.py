@@ -75,9 +75,11 @@ def beside_values(items: list[Item], j: int, lex: Lexicon) -> Item | None:
 def idiom_opener(items: list[Item]) -> list[Item]:
     """'make it top 5': a follow-up that opens with an idiom of the vocabulary (``followup.idiom_openers``) says
     nothing about the data, even where the model names something with its first word ("make" a manufacturer)."""
-    said = tuple(it.text.lower() for it in items[:2])
-    if any(said == tuple(p.split()) for p in word_list("followup", "idiom_openers")):
-        return [replace(items[0], kind="cue", concepts=(), cues=(Cue("stop"),)), *items[1:]]
+    said = tuple(it.text.lower() for it in items)
+    for p in sorted(word_list("followup", "idiom_openers"), key=len, reverse=True):
+        n = len(p.split())
+        if said[:n] == tuple(p.split()):
+            return [replace(it, kind="cue", concepts=(), cues=(Cue("stop"),)) for it in items[:n]] + items[n:]
     return items
 
 
@@ -110,3 +112,21 @@ def filter_columns(sql: str, lex: Lexicon) -> list[str]:
     except sqlglot.errors.ParseError:
         return []
     return list(dict.fromkeys(c.name for c in tree.find_all(exp.Column) if c.name))
+
+
+def said_as_named(item: Item, lex: Lexicon) -> Item:
+    """'discounts' names the metric "discount given" (a synonym: "discounts") and, by its stem, the filter
+    "discounted item": of a metric and a filter the phrase names, the one that has it as written is meant."""
+    named = [c for c in item.concepts if c.kind in ("metric", "filter")]
+    if item.kind != "concept" or len({c.kind for c in named}) < 2:
+        return item
+    text = item.text.lower()
+
+    def names(c: Concept) -> set[str]:
+        found = lex.metrics.get(c.name) if c.kind == "metric" else lex.filters.get(c.name)
+        return {n.lower() for n in (found.name, *found.synonyms)} if found is not None else set()
+
+    exact = [c for c in named if text in names(c)]
+    if len({c.kind for c in exact}) != 1:
+        return item
+    return replace(item, concepts=tuple(c for c in item.concepts if c not in named or c in exact))

@@ -121,8 +121,7 @@ def after_unfilter(question: str) -> str | None:
 
 
 def named_unfilter(question: str) -> tuple[tuple[str, ...], str] | None:
-    """The words naming the filter to drop ("drop the segment filter"), and what the follow-up asks beside it
-    after "and" ("drop the card filter and show it by quarter"; "" when nothing).
+    """The words naming the filter to drop, and what the follow-up asks after "and" ("" when nothing).
 
     >>> named_unfilter("drop the segment filter"), named_unfilter("drop the card filter and show it by quarter")
     ((('segment',), ''), (('card',), 'show it by quarter'))
@@ -173,7 +172,9 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
                 plural_ref=any(w in phrases("followup", "plural_refs") for w in words),
                 adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
-                regroup=any(s in phrases("followup", "regroup") for s in stems), whole_year=whole_year)
+                regroup=any(s in phrases("followup", "regroup") for s in stems) and not any(
+                    flat[n:n + len(p)] == p for p in phrases("followup", "splitting") for n in range(len(flat))),
+                whole_year=whole_year)
     edit = replace(edit, side_by_side=side_by_side, unpin=_all_of(found))
     if versus is not None:      # the year compared with is not the period of the follow-up
         year, shift = versus

@@ -10,7 +10,7 @@ rephrasing; a wrong answer costs trust.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlglot
 from sqlglot import exp
@@ -135,6 +135,18 @@ def list_keeps_measure(turn: Turn) -> NotUnderstood | None:
     return None
 
 
+def years_side_by_side_kept(turn: Turn) -> NotUnderstood | None:
+    """'and in 1997?' after revenue per region, 1995 vs 1996 (a column a year): filters and groupings apply to
+    both columns, but a new period, grain, measure or ranking would leave the columns about the old years."""
+    if not any(m.only for m in turn.previous.measures):
+        return None
+    rest = replace(turn.edit, values=(), filters=(), negated_filters=(), groups=(), compares=(), unpin=(),
+                   instead_of=(), regroup=False, direction=None, ungroup=False, order_by=())
+    if rest.empty and all(m.only for m in turn.new.measures):
+        return None
+    return NotUnderstood("The previous answer puts two years side by side; ask for this in full.", ())
+
+
 def _tested(c: Condition, lex: Lexicon) -> set[str]:
     if c.kind == "filter":
         return filter_columns(lex, c.filter_name)
@@ -168,7 +180,7 @@ def _filter_tests(c: Condition, lex: Lexicon) -> frozenset[tuple[str, str]]:
 
 
 FOLLOWUP_CHECKS: tuple[Rule, ...] = (value_on_another_column, word_in_unrelated_values, grouping_added_or_replaced,
-                                     metric_pinned_by_filter, list_keeps_measure)
+                                     metric_pinned_by_filter, list_keeps_measure, years_side_by_side_kept)
 
 
 def check_followup(question: str, edit: Edit, previous: QuerySpec, new: QuerySpec, lex: Lexicon) -> None:

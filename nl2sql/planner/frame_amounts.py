@@ -7,6 +7,7 @@ from catalog_semantics.text import stem
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.spec import ColRef, Measure
+from nl2sql.planner.tokens import singular
 from nl2sql.planner.words import word_list
 
 # words that ask for a count of rows, never an amount ("number of charges", "how many payments")
@@ -28,10 +29,11 @@ def rows_or_own_amount(f: Frame, info: TableInfo, table: str) -> tuple[Measure, 
 def _filter_amount(f: Frame, info: TableInfo, table: str) -> str | None:
     """'sick days by department': a named filter said with the noun of its table's one amount column (days) asks
     for that amount of the rows it keeps, not how many rows."""
-    said = [stem(c.text.split()[-1].lower()) for c in f.conditions if c.kind == "filter" and c.table == table
+    # the noun as said, plural or not ("sick days": days), never a word of the same stem ("discounted items")
+    said = [singular(c.text.split()[-1].lower()) for c in f.conditions if c.kind == "filter" and c.table == table
             and c.text.split()]
     found = [c for c in info.numeric if c not in info.keys and len(said) == 1
-             and tuple(stem(w) for w in info.column_words.get(c, ())) == (said[0],)]
+             and tuple(singular(w) for w in info.column_words.get(c, ())) == (said[0],)]
     return found[0] if len(found) == 1 else None
 
 

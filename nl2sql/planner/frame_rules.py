@@ -180,10 +180,12 @@ def events_of_a_verb(f: Frame, lex: Lexicon) -> Frame:
 
 
 def extreme_of_entity(f: Frame, lex: Lexicon) -> Frame:
-    """'What is the minimum retail price of a product?': the value asked for, not the product."""
+    """'What is the minimum retail price of a product?': the value asked for, not the product ("Who is the oldest
+    singer?", which names no column, asks for the singer)."""
     if _settled(f) or not f.extremes or f.measures or f.projections or f.limit or f.orders or f.dims \
             or len(f.entities) != 1 or not (f.words[:1] == ("what",) or min(p for _d, _t, p in f.extremes) == 0) \
             or not all(t[0] == "column" and t[1].table == f.entities[0][0] and f.entities[0][1] > pos
+                       and set(map(stem, lex.tables[t[1].table].column_words.get(t[1].column, ()))) & set(f.words)
                        for _desc, t, pos in f.extremes):
         return f
     return _extremes_as_values(replace(f, entities=()))

@@ -26,6 +26,7 @@ from nl2sql.planner.reading import (  # noqa: F401  (NotUnderstood and Reading a
     significant,
 )
 from nl2sql.planner.spec import Order
+from nl2sql.planner.intent_durations import days_between, period_date_unsaid
 from nl2sql.planner.timefilters import find_periods
 from nl2sql.planner.vocabulary import CueKind
 from nl2sql.planner.words import word_list
@@ -47,13 +48,23 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
 
     # ---- the walk ------------------------------------------------------------------------------
     def read(self) -> Frame:
-        periods, used = find_periods(self.seq)
+        periods, used = find_periods(self.seq, self._raw_words)
         self.r.periods = periods
         for p in periods:          # "revenue in 1996 and 1997": one row per year (frame_rules.period_grains)
             if p.each == "pair":
                 raise NotUnderstood("I can only put two whole years one after the other side by side.", (p.text,))
         self.used |= used
         self._merge_adjacent()
+        if (days := days_between(self.seq, self.lex, self.graph)) is not None:   # "days between X and Y"
+            self.r.measures.append(days[0])
+            self.used |= days[1]
+            said = [_stem(w) for j in days[1] for w in self.seq[j].text.lower().split()]
+            # its dates' words name no period's date ("... from ship to receipt, shipments in 1997")
+            self.r.free_words = tuple(w for n, w in enumerate(self.r.free_words)
+                                      if self.r.free_words[:n + 1].count(w) > said.count(w))
+            if periods and period_date_unsaid(self.r.free_words, self.lex):
+                raise NotUnderstood("Which date is the period on: one of those two, or another?",
+                                    tuple(p.text for p in periods))
         j = 0
         while j < len(self.seq):
             if j not in self.used:

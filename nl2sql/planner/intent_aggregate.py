@@ -27,6 +27,8 @@ from nl2sql.planner.words import word_list
 _QUANTITY_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("measure_units"))
 # "the most recent", "the latest": rank rows by time, never an aggregate function of an amount
 _TIME_SUPERLATIVES = frozenset(word_list("time_superlatives"))
+_PREPOSITIONS = frozenset(word_list("count_prepositions"))
+_ARTICLES = frozenset(word_list("of_fillers"))
 
 
 class AggregateSteps(MeasureGuards):
@@ -39,13 +41,13 @@ class AggregateSteps(MeasureGuards):
         k = j + 1 + self._own_column_after_value(j)
         nxt = self.at(k)
         if it is not None and it.kind == "concept" and j not in self.used and nxt is not None \
-                and {c.kind for c in it.concepts} == {"value"} and nxt.kind == "concept" \
+                and {c.kind for c in it.concepts} in ({"value"}, {"valueword"}) and nxt.kind == "concept" \
                 and (self.table(k) is not None or _one(nxt, "filter") is not None
                      or fn not in ("", "count") and self._amount(nxt)
                      and (before := self.at(j - 1)) is not None and not before.has("extreme")):
             # "how many machinery customers", "how many gold members", "the average business class fare": a value
             # before the thing counted (rows of a table, or those a named filter keeps) or measured filters it
-            # (with its column's own name after it, "business class")
+            # (with its column's own name after it, "business class"); so does a word seen inside values ("green")
             self.used.update(range(j, k))
             self._value(j)
             j, it = k, nxt
@@ -86,6 +88,11 @@ class AggregateSteps(MeasureGuards):
         if (filtered := self._filtered_amount(j, it, fn)) is not None:
             return filtered
         m = _one(it, "metric")
+        before = [w for w in self._raw_words[:it.start] if w not in _ARTICLES][-1:]
+        if m is not None and _one(it, "filter") is not None and before and before[0] in _PREPOSITIONS:
+            # "how much did we take at the box office" where "box office" names both a metric and a named filter:
+            # after a preposition it may be where the rows are from, not what is totalled
+            raise NotUnderstood(f"“{it.text}” names both a measure and a filter here.", (it.text,))
         if m is not None and not (fn in ("avg", "min", "max", "median") and numeric
                                   and _outer_function(self.lex, m) != fn):
             self.used.add(j)

@@ -20,6 +20,7 @@ from nl2sql.planner.words import word_list
 
 _GRAIN_ARTICLES = frozenset(word_list("grain_articles"))
 _PREPOSITIONS = frozenset(word_list("count_prepositions"))
+_KEY_SAID = frozenset({"id", "ids", "key", "code", "number", "no"})
 
 
 class ReaderBase:
@@ -76,6 +77,13 @@ class ReaderBase:
         end = self.seq[j].end
         return any(t in ("has", "is", "was", "does") for t in self._raw_words[end:end + 3])
 
+    def said_as_key(self, j: int, c: ColRef) -> None:
+        """'owner id', 'for each student id': a key named with its key word is the key itself, shown as it is,
+        not its parent's name."""
+        it = self.at(j)
+        if it is not None and set(it.text.lower().split()) & _KEY_SAID:
+            self.r.as_named.append(c)
+
     def info(self, table: str) -> TableInfo:
         return self.lex.tables[table]
 
@@ -91,14 +99,15 @@ class ReaderBase:
             """The table named at j as the rows asked about, or negated ones (``ConceptSteps._entity``)."""
 
     def _metric_grain(self, j: int) -> bool:
-        """'average days to close a work order': the metric's own table named right after it with an article is
-        what the metric is measured over, not a second measure."""
+        """'average days to close a work order', 'average days to close work orders': the metric's own table named
+        right after it (with an article or none: two measures are joined by "and" or a comma) is what the metric
+        is measured over, not a second measure."""
         t, prev = _one(self.seq[j], "table"), self.at(j - 1)
         if t is None or prev is None or (j - 1) not in self.measure_items or not self.r.measures:
             return False
         m = self.r.measures[-1]
         gap = self._raw_words[prev.end:self.seq[j].start]
-        return m.kind == "metric" and m.table == t.table and bool(gap) and set(gap) <= _GRAIN_ARTICLES
+        return m.kind == "metric" and m.table == t.table and set(gap) <= _GRAIN_ARTICLES
 
     def _ranked_by_metric(self, j: int) -> bool:
         """'top 5 providers by visits' where "visits" names a metric and a named filter: after "by" no rows are

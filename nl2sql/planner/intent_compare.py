@@ -1,5 +1,4 @@
-"""Reading comparisons, numbers and text searches ("above 5000", "size 40 or more", "4 or more
-orders", "whose name contains green").
+"""Reading comparisons and numbers ("above 5000", "size 40 or more", "4 or more orders", "grade 9 or 10").
 
 A mixin of ``Reader``: the steps share the reader's state (the phrases, what is used, the reading).
 """
@@ -8,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nl2sql.planner.intent_base import ReaderBase
+from nl2sql.planner.intent_text import TextSteps
 from nl2sql.planner.reading import (
     NotUnderstood,
     _is_fraction,
@@ -20,7 +19,7 @@ from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
 from nl2sql.planner.words import word_list
 
 
-class ComparisonSteps(ReaderBase):
+class ComparisonSteps(TextSteps):
     """Steps for numeric comparisons, bare numbers and text containment; mixed into ``Reader``."""
 
     def _numbers_after(self, k: int, between: bool) -> tuple[tuple[float, ...], int] | None:
@@ -39,6 +38,8 @@ class ComparisonSteps(ReaderBase):
 
     def _compare(self, j: int) -> None:
         """'above 1000', 'between 5 and 7', 'at least one late item': a comparison and what it compares."""
+        if self._against_average(j):
+            return
         terms = self._comparison_terms(j)
         if terms is None:
             return
@@ -194,6 +195,8 @@ class ComparisonSteps(ReaderBase):
     def _number(self, j: int, value: float | None = None) -> None:
         it = self.seq[j]
         v = it.number if value is None else value
+        if self._either_number(j, v):
+            return
         post = self.at(j + 1)
         k = j + 2 if post is not None and post.has("cmp_post") else j + 1
         counted = self.table(k)
@@ -240,40 +243,16 @@ class ComparisonSteps(ReaderBase):
             return
         self.used.discard(j)
 
-    def _contains(self, j: int) -> None:
-        it = self.seq[j]
-        how = it.arg("contains")
-        nxt = self.at(j + 1)
-        if nxt is None:
-            raise NotUnderstood("Contains what?", (it.text,))
-        if nxt.kind == "concept" and nxt.concepts and all(c.kind in ("column", "table", "metric")
-                                                            for c in nxt.concepts):
-            # "documents that contain the paragraph text 'Brazil'": names what is contained, not a text
-            raise NotUnderstood("“contains” followed by a name of the data is not a text to search for.",
-                                (it.text, nxt.text))
-        pattern = nxt.text
-        if not pattern.strip() or any(ch in pattern for ch in "%_\\"):
-            raise NotUnderstood("I can only search for plain words inside text.", (pattern,))
-        self.used.add(j + 1)
-        col = self._text_before(j)
-        if col is None:
-            raise NotUnderstood("I could not tell which text to search.", (it.text,))
-        neg = self.take_neg()
-        self.r.conditions.append(Condition("contains", col.table, col, how, (pattern,), negated=neg,
-                                           text=f"{it.text} {pattern}"))
-
-    def _text_before(self, j: int) -> ColRef | None:
-        it = self.at(j - 1)
-        if it is None or it.kind != "concept":
-            return None
-        c = _one(it, "column")
-        if c is not None and c.column is not None:
-            self.used.add(j - 1)
-            self.r.projections = [p for p in self.r.projections if p[1] != j - 1]
-            return ColRef(c.table, c.column, self.r.vias.get(j - 1))
-        t = _one(it, "table")
-        if t is not None:
-            labels = self.info(t.table).labels
-            if len(labels) == 1 and labels[0] not in self.info(t.table).keys:
-                return ColRef(t.table, labels[0])
-        return None
+    def _either_number(self, j: int, v: float | None) -> bool:
+        """'grade 9 or 10', 'birth year 1948 or 1950': a number after "or" is another value of the column the
+        number before it was said to equal."""
+        prev, first = self.at(j - 1), self.at(j - 2)
+        last = self.r.conditions[-1] if self.r.conditions else None
+        if v is None or prev is None or not prev.has("or") or first is None or first.kind != "number" \
+                or last is None or last.negated or last.text.split()[-1:] != [first.text] \
+                or (last.kind, last.op) not in (("compare", "="), ("in", "in")):
+            return False
+        self.used.add(j - 1)
+        self.r.conditions[-1] = replace(last, kind="in", op="in", values=(*last.values, v),
+                                        text=f"{last.text} or {self.seq[j].text}")
+        return True

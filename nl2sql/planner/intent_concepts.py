@@ -64,8 +64,7 @@ class ConceptSteps(ReaderBase):
                 self.r.date_cols.append((c, j))
             else:
                 self.r.projections.append((c, j))
-                if set(it.text.lower().split()) & {"id", "ids", "key", "code", "number", "no"}:
-                    self.r.as_named.append(c)      # "owner id": the id itself, not the owner's name
+                self.said_as_key(j, c)
             return
         self.used.discard(j)
 

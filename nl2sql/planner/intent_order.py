@@ -86,6 +86,7 @@ class GroupingSteps(RankingSteps):
             self._order_by_column(c)
         else:
             self.r.dims.append(Dim(c))
+            self.said_as_key(k, c)
         return k
 
     def _own_column(self, k: int) -> ColRef | None:
@@ -119,6 +120,12 @@ class GroupingSteps(RankingSteps):
                          or self._raw_words[k] in MONTHS):
             k -= 1
         before = self._raw_words[k]
+        if nxt is not None and nxt.kind == "concept" and not _plural(nxt.text) and nxt.start == it.end \
+                and not {c.kind for c in nxt.concepts} & {"value", "valueword"} \
+                and self._raw_words[nxt.end:nxt.end + 1] not in ([w] for w in word_list("agent_clauses")):
+            # "line items returned, by region": a bare singular noun groups (agents: "by students", "by student
+            # whose last name is Smith")
+            return False
         prev = self.at(j - 1)
         if prev is not None and prev.kind == "concept" and prev.end == it.start and prev.end - prev.start > 1 \
                 and k == it.start - 1:

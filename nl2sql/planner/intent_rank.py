@@ -13,6 +13,7 @@ from nl2sql.planner.reading import (
     _one,
     _plural,
 )
+from nl2sql.planner.joins import up_from
 from nl2sql.planner.spec import ColRef, Dim, Measure, Order
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
 
@@ -117,13 +118,22 @@ class RankingSteps(AggregateSteps):
         tables = [t for t, _, _ in self.r.entities] + [t for n in (j + 1, j + 2, j + 3)
                                                         if (t := self.table(n) or self._value_table(n))]
         for table in dict.fromkeys(tables):
-            info = self.info(table)
-            cols = [c for c in info.numeric if any(n in info.column_words.get(c, ()) for n in nouns)]
+            cols = self._attribute_columns(table, nouns) or self._parent_attribute_columns(table, nouns)
             if len(cols) == 1:
                 if k is not None:
                     self.used.add(k)
-                return desc, ("column", ColRef(table, cols[0]))
+                return desc, ("column", cols[0])
         return None
+
+    def _attribute_columns(self, table: str, nouns: tuple[str, ...]) -> list[ColRef]:
+        info = self.info(table)
+        return [ColRef(table, c) for c in info.numeric if any(n in info.column_words.get(c, ()) for n in nouns)]
+
+    def _parent_attribute_columns(self, table: str, nouns: tuple[str, ...]) -> list[ColRef]:
+        """'the tallest poker player' when the height is the player's person's: the columns so named of the tables
+        each row belongs to (many-to-one), where the table has none of its own."""
+        return [c for parent in self.lex.tables if parent != table and up_from(self.graph, table, parent)
+                for c in self._attribute_columns(parent, nouns)]
 
     def _value_table(self, n: int) -> str | None:
         """'the youngest dog': the table of a value named where a table could be."""

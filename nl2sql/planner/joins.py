@@ -243,11 +243,20 @@ def _owner_link(paths: list[Path]) -> Path | None:
     owners = []
     for (e,) in paths:
         child, cols = (e.src, e.src_cols) if e.up else (e.dst, e.dst_cols)
-        table_stems = {stem(w) for w in words(child)}
-        col_stems = {stem(w) for c in cols for w in words(c)} - {"id", "key", "code"}
+        table_stems = {_root(w) for w in words(child)}
+        col_stems = {_root(w) for c in cols for w in words(c)} - {"id", "key", "code"}
         if not col_stems & table_stems:
             owners.append((e,))
     return owners[0] if len(owners) == 1 else None
+
+
+def _root(word: str) -> str:
+    """A word's stem without a final silent e, so that a verb's past meets its noun ("liked" and "likes").
+
+    >>> _root("liked"), _root("Likes"), _root("friend_id")
+    ('lik', 'lik', 'friend_id')
+    """
+    return stem(word).removesuffix("e")
 
 
 def all_up(path: Path) -> bool:

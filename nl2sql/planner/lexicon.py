@@ -30,7 +30,7 @@ from nl2sql.planner.lexicon_names import (
     comment_examples,
 )
 from nl2sql.planner.lexicon_implied import coded_key, values_head
-from nl2sql.planner.lexicon_phrasings import bare_verbs, short_names, verb_phrasings
+from nl2sql.planner.lexicon_phrasings import bare_verbs, short_names, verb_phrasings, weak_names
 from nl2sql.planner.counting import count_nouns, implied_defaults
 from nl2sql.planner.told_dates import told_dates
 from nl2sql.planner.verified_dates import verified_dates
@@ -226,9 +226,8 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
         _add(lex.names, tuple(words(syn)), strong)
     for short in short_names(info, col):     # "capacity" of capacity_kg, "type code" of template_type_code
         _add(lex.names, short, Concept("column", info.key, col, strength=2))
-    if len(base) > 1 and base[-1] not in _KEY_WORDS and base[-1] not in _UNITS and name_stem(base[-1]) not in table_words:
-        # the last word alone, weakly ("definition tv" is not what "cartoons on TV" names: a table's word)
-        _add(lex.names, base[-1:], Concept("column", info.key, col, strength=1))
+    for weak in weak_names(base, table_words):   # one word of the name alone, weakly ("tv", "email")
+        _add(lex.names, weak, Concept("column", info.key, col, strength=1))
     coded = code_list(c.comment, c.sample_values)
     for phrase in () if coded else _comment_phrases(c.comment, table=False):   # a code list names no column
         _add(lex.names, phrase, Concept("column", info.key, col, strength=1))

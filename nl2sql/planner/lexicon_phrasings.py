@@ -1,5 +1,6 @@
 """Other ways a question says a model name: a metric with its verb ("how much rent did we collect"), a column
-without its unit or its table's own word ("capacity" of capacity_kg, "type code" of template_type_code), and a
+without its unit or its table's own word ("capacity" of capacity_kg, "type code" of template_type_code), who did
+what a "<verb>ed by" column records ("director" of directed_by), and a
 metric's participle as a bare verb ("which tenants owe us the most")."""
 
 from __future__ import annotations
@@ -8,6 +9,9 @@ from catalog_semantics.text import stem, words
 from nl2sql.planner.lexicon_names import _ATTRIBUTE_HEADS, _UNITS, TableInfo
 from nl2sql.planner.tokens import name_stem
 from nl2sql.planner.words import word_list
+
+_KEY_WORDS = frozenset(word_list("key_words"))
+_MODIFIER_HEADS = frozenset(word_list("modifier_heads"))
 
 
 def verb_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
@@ -37,12 +41,43 @@ def short_names(info: TableInfo, column: str) -> tuple[tuple[str, ...], ...]:
     """
     base = info.column_words[column]
     out = [base[:-1]] if len(base) > 1 and base[-1] in _UNITS else []
+    out += agent_nouns(base)
     own = {name_stem(w) for w in info.words}
     if len(base) > 2 and name_stem(base[0]) in own:
         out.append(base[1:])
     if len(base) > 2 and base[-2] == "of" and name_stem(base[-1]) in own and base[0] not in _ATTRIBUTE_HEADS:
         out.append(base[:-2])                # "cost" of the treatments' cost_of_treatment (not "date" alone)
     return tuple(out)
+
+
+def weak_names(base: tuple[str, ...], table_words: frozenset[str]) -> list[tuple[str, ...]]:
+    """One word of a column's name that names it alone, weakly: the last ("tv" of high_definition_tv; never a key
+    word, a unit or the word of a table, "cartoons on TV"), and the first of two before a head that only says what
+    kind of value it is (vocabulary ``modifier_heads``: "email" of email_address, "role" of role_code, "cell" of
+    cell_number).
+
+    >>> weak_names(("email", "address"), frozenset()), weak_names(("order", "date"), frozenset())
+    ([('address',), ('email',)], [('date',)])
+    """
+    out = []
+    if len(base) > 1 and base[-1] not in _KEY_WORDS and base[-1] not in _UNITS and name_stem(base[-1]) not in table_words:
+        out.append(base[-1:])
+    if len(base) == 2 and base[-1] in _MODIFIER_HEADS and base[0] not in _KEY_WORDS and len(base[0]) > 2:
+        out.append(base[:1])
+    return out
+
+
+def agent_nouns(base: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Who did it, of a column named "<verb>ed by" (directed_by: "director", created_by: "creator", owned_by:
+    "owner"): the verb's stem with each agent ending.
+
+    >>> agent_nouns(("directed", "by")), agent_nouns(("written", "by")), agent_nouns(("order", "date"))
+    ([('director',), ('directer',)], [], [])
+    """
+    if len(base) != 2 or base[1] != "by" or not base[0].endswith("ed") or len(base[0]) < 6:
+        return []
+    root = stem(base[0])
+    return [(root + "or",), (root + "er",)]
 
 
 def bare_verbs(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:

@@ -14,11 +14,12 @@ from catalog_semantics.question import QuestionWords
 from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.items import Item as Item, ItemKind as ItemKind
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.matching_words import column_heads, determiners, meaningful_words, symbol_cues
+from nl2sql.planner.matching_words import column_heads, date_said_without_date, determiners, meaningful_words
+from nl2sql.planner.matching_words import phrasal_verbs, symbol_cues
 from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
-from nl2sql.planner.words import vocabulary, word_list
+from nl2sql.planner.words import word_list
 
 # Cue kinds a model name may override when both match the same words ("Year" as a column).
 _WEAK_CUES: frozenset[CueKind] = frozenset({"stop", "list", "unit", "and", "numword", "group", "distinct", "top"})
@@ -88,7 +89,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
         else:
             items.append(Item("unknown", i, i + 1, tok.word if tok.fuzzy else tok.text))   # "recieved" read as "received"
         i += 1
-    return _state_adverbs(items)
+    return phrasal_verbs(_state_adverbs(items))
 
 
 def _state_adverbs(items: list[Item]) -> list[Item]:
@@ -150,17 +151,6 @@ def _filter_before_measure(tokens: tuple[Token, ...], i: int, found: Item | None
     return Item("concept", i, found.end - 1, " ".join(t.text for t in tokens[i:found.end - 1]), concepts=concepts)
 
 
-def _date_said_without_date(span: tuple[Token, ...], after: tuple[Token, ...], model: tuple[Concept, ...],
-                            lex: Lexicon, cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> bool:
-    """A date's name that ends with a preposition ("billed on", "paid on") with no date after it: the preposition
-    goes with what follows ("on them"), so the phrase is not the date's (a shorter one is read)."""
-    last = cues.get((span[-1].stem,), ()) if len(span) > 1 else ()
-    dates = bool(model) and all(c.kind == "column" and c.table in lex.tables and c.column in lex.tables[c.table].dates
-                                for c in model)
-    dated = bool(after) and (after[0].kind in ("number", "date") or after[0].word in _MONTH_WORDS)
-    return dates and bool(last) and all(c.kind == "stop" for c in last) and not dated
-
-
 def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:
     """The stored values a capital letter typed inside the question stands for ("grade A", "an A grade");
     the pronoun "I" and a capital that starts the question are words."""
@@ -195,7 +185,7 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
         text = " ".join(t.text for t in span)
         fuzzy = any(t.fuzzy for t in span)
         model = tuple(names) + tuple(values)
-        if _date_said_without_date(span, tokens[i + length:i + length + 1], model, lex, cues):
+        if date_said_without_date(span, tokens[i + length:i + length + 1], model, lex, cues):
             continue             # "how much was billed on them": the verb, not the date "billed on"
         if model and cue and all(c.kind == "stop" for c in cue) \
                 and tuple(t.word for t in span) not in exact_phrases("stop"):
@@ -216,9 +206,19 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
             continue         # "existing" is not the stop word "exist": left unknown, so it is reported
         if cue and length > 1 and all(c.kind == "stop" for c in cue) and _names_a_column(tokens[i], lex):
             continue         # "amount of" is a filler unless the model has an amount: then it names it
+        if cue and length > 1 and not any(tuple(t.word for t in span) in exact_phrases(c.kind) for c in cue) \
+                and _model_name_across(tokens, i, length, lex):
+            continue         # "highest gross sales": "highest grossing" (said otherwise) stops before "gross sales"
         if cue:
             return Item("cue", i, i + length, text, cues=cue)
     return _swapped(tokens, i, lex) or _joined(tokens, i, lex)
+
+
+def _model_name_across(tokens: tuple[Token, ...], i: int, length: int, lex: Lexicon) -> bool:
+    """Whether a name of the model starts inside the span after its first word and runs past its end."""
+    end = i + length
+    return any(tuple(t.stem for t in tokens[k:k + n]) in lex.names
+               for k in range(i + 1, end) for n in range(end - k + 1, min(lex.max_len, len(tokens) - k) + 1))
 
 
 def _shared_head(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
@@ -264,7 +264,6 @@ def _joined(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:
 _OPENERS = frozenset(word_list("openers"))
 _PAIR_JOINERS = frozenset(word_list("shared_head_joiners"))
 _OF_FILLERS = frozenset(word_list("of_fillers"))
-_MONTH_WORDS = frozenset(w for names in vocabulary()["months"].values() for w in names)
 
 
 def _swapped(tokens: tuple[Token, ...], i: int, lex: Lexicon) -> Item | None:

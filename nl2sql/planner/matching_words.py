@@ -1,12 +1,16 @@
-"""Function words the matcher reads from the vocabulary file: column head words, meaningful words, signs."""
+"""Function words the matcher reads from the vocabulary file: column head words, meaningful words, signs, a
+date's name said without a date."""
 
 from __future__ import annotations
 
 import functools
 
-from catalog_semantics.text import stem
+from catalog_semantics.text import stem, words
+from nl2sql.planner.items import Item
+from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.tokens import Token
 from nl2sql.planner.vocabulary import Cue
-from nl2sql.planner.words import word_list
+from nl2sql.planner.words import vocabulary, word_list
 
 
 @functools.cache
@@ -41,3 +45,55 @@ def symbol_cues(symbol: str) -> tuple[Cue, ...]:
 def determiners() -> frozenset[str]:
     """Words after which a word is a noun (vocabulary ``determiners``): "an order by region" is no "order by"."""
     return frozenset(word_list("determiners"))
+
+
+def phrasal_verbs(items: list[Item]) -> list[Item]:
+    """'events that sold out', 'vehicles that are out': a dropped word followed by a particle (vocabulary
+    ``phrasal_particles``) is a phrasal verb with a meaning of its own, not two fillers; unless the vocabulary
+    names the pair (a date verb, "went out"), it is left unknown so the question is declined naming it."""
+    out: list[Item] = []
+    n = 0
+    while n < len(items):
+        it, nxt = items[n], items[n + 1] if n + 1 < len(items) else None
+        after = items[n + 2].text.lower() if n + 2 < len(items) else ""
+        if nxt is not None and _filler(it) and _filler(nxt) and nxt.start == it.end and it.text.isalpha() \
+                and nxt.text.lower() in _particles() and after != "of" \
+                and (it.text.lower(), nxt.text.lower()) not in _named_pairs():
+            out.append(Item("unknown", it.start, nxt.end, f"{it.text} {nxt.text}"))
+            n += 2
+            continue
+        out.append(it)
+        n += 1
+    return out
+
+
+def _filler(it: Item) -> bool:
+    return it.kind == "cue" and not it.concepts and it.end - it.start == 1 and all(c.kind == "stop" for c in it.cues)
+
+
+@functools.cache
+def _particles() -> frozenset[str]:
+    return frozenset(word_list("phrasal_particles"))
+
+
+@functools.cache
+def _named_pairs() -> frozenset[tuple[str, str]]:
+    """Word pairs the vocabulary's date verbs name ("went out", "sent out")."""
+    phrases = (tuple(words(str(p))) for ps in dict(vocabulary().get("date_verbs") or {}).values() for p in ps)
+    return frozenset((p[k], p[k + 1]) for p in phrases for k in range(len(p) - 1))
+
+
+def date_said_without_date(span: tuple[Token, ...], after: tuple[Token, ...], model: tuple[Concept, ...],
+                            lex: Lexicon, cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> bool:
+    """A date's name that ends with a preposition ("billed on", "paid on") with no date after it: the preposition
+    goes with what follows ("on them"), so the phrase is not the date's (a shorter one is read)."""
+    last = cues.get((span[-1].stem,), ()) if len(span) > 1 else ()
+    dates = bool(model) and all(c.kind == "column" and c.table in lex.tables and c.column in lex.tables[c.table].dates
+                                for c in model)
+    dated = bool(after) and (after[0].kind in ("number", "date") or after[0].word in _month_words())
+    return dates and bool(last) and all(c.kind == "stop" for c in last) and not dated
+
+
+@functools.cache
+def _month_words() -> frozenset[str]:
+    return frozenset(w for names in vocabulary()["months"].values() for w in names)

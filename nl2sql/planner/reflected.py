@@ -29,7 +29,7 @@ from nl2sql.planner.words import phrases
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
-from nl2sql.planner.spec import ColRef, Condition, QuerySpec
+from nl2sql.planner.spec import ColRef, Condition, QuerySpec, is_average
 from nl2sql.planner.unread import NotUnderstood
 
 
@@ -63,6 +63,7 @@ def _conditions(spec: QuerySpec) -> tuple[Condition, ...]:
 def _refs(spec: QuerySpec) -> tuple[ColRef, ...]:
     refs = [c.col for c in _conditions(spec) if c.col is not None]
     refs += [m.col for m in spec.measures if m.col is not None] + [o.col for o in spec.order if o.col is not None]
+    refs += [m.since for m in spec.measures if m.since is not None]      # "days between order date and ..."
     refs += [d.col for d in spec.dims] + [k for d in spec.dims for k in d.keys]
     return tuple(refs) + spec.projections + spec.helpers
 
@@ -253,7 +254,8 @@ def check_reflected(items: list[Item], spec: QuerySpec, lex: Lexicon, graph: Joi
     dropped = tuple(dict.fromkeys(it.text for n, it in enumerate(items) if not reflected(it, uses, lex)
                                   and (before is None or not reflected(it, before, lex))
                                   and not _names_the_column_before(items, n, uses, lex)))
-    if previous is None and not spec.measures and not spec.having:
+    if previous is None and not spec.measures and not spec.having \
+            and not any(c.values and is_average(c.values[0]) for c in spec.conditions):
         # "products with less than 5000 units in stock in total": an amount added up or averaged was asked for,
         # yet the answer lists rows (each row's own amount): the word that asked is named
         dropped += tuple(it.text for it in items if it.kind == "cue" and not it.concepts and it.has("agg")

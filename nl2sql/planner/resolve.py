@@ -10,32 +10,18 @@ from __future__ import annotations
 from dataclasses import replace
 
 
-from nl2sql.planner.filter_values import flag_column, tested_values
+from nl2sql.planner.filter_values import flag_column, said_as_named, tested_values
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
+from nl2sql.planner.resolve_context import (
+    list_owner,
+    list_sibling,
+    neighbour_tables,
+    previous_table,
+    strongest as strongest,
+)
 from nl2sql.planner.tokens import name_stem
-
-
-def strongest(concepts: tuple[Concept, ...]) -> tuple[Concept, ...]:
-    if not concepts:
-        return concepts
-    top = max(c.strength for c in concepts)
-    kept = tuple(c for c in concepts if c.strength == top)
-    # "the largest area": a word that names a column, even weakly, before one only seen inside values
-    kept = tuple(c for c in kept if c.kind != "valueword") if any(c.kind == "column" for c in kept) else kept
-    tables = [c for c in kept if c.kind == "table"]
-    if len(tables) == 1 and all(c.kind in ("table", "column") for c in kept):
-        return (tables[0],) + tuple(c for c in kept if c.kind == "column" and c.table == tables[0].table
-                                    and not _is_label(c))
-    # a table and its own naming column ("customer": table and c_name) mean the table
-    named = {c.table for c in kept if c.kind == "table"}
-    return tuple(c for c in kept if not (c.kind == "column" and c.table in named and _is_label(c)))
-
-
-def _is_label(c: Concept) -> bool:
-    # set by the lexicon: whether the column names the rows of its table (name, title)
-    return c.value == "label"
 
 
 def _same_meaning_once(concepts: tuple[Concept, ...], lex: Lexicon) -> tuple[Concept, ...]:
@@ -89,8 +75,8 @@ def _distance(graph: JoinGraph, a: str, b: str) -> int:
 def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Item], list[str]]:
     """Narrow every concept item to one concept where the context allows; returns ambiguous phrases."""
     items = _column_word_joins_value(items, lex)
-    items = [replace(it, concepts=_same_meaning_once(it.concepts, lex)) if it.kind == "concept" else it
-             for it in items]
+    items = [replace(said_as_named(it, lex), concepts=_same_meaning_once(said_as_named(it, lex).concepts, lex))
+             if it.kind == "concept" else it for it in items]
     items = [_adjective_value(it, items[n + 1] if n + 1 < len(items) else None, lex) for n, it in enumerate(items)]
     original = [it.concepts for it in items]
     items = [replace(it, concepts=strongest(it.concepts)) if it.kind in ("concept", "literal") else it
@@ -107,7 +93,7 @@ def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Ite
         if it.kind not in ("concept", "literal") or len(it.concepts) <= 1:
             out.append(it)
             continue
-        cands, unsure = _narrow(items, n, anchors, strong_anchors, graph)
+        cands, unsure = _narrow(items, n, anchors, strong_anchors, graph, list_sibling(out))
         if unsure:
             ambiguous.append(it.text)
         out.append(it if cands is None else replace(it, concepts=cands))
@@ -127,17 +113,18 @@ def _anchors(items: list[Item]) -> tuple[set[str], set[str]]:
 
 
 def _narrow(items: list[Item], n: int, anchors: set[str], strong_anchors: set[str],
-            graph: JoinGraph) -> tuple[tuple[Concept, ...] | None, bool]:
+            graph: JoinGraph, sibling: str | None = None) -> tuple[tuple[Concept, ...] | None, bool]:
     """The meanings of item n left by its context, and whether a real ambiguity remains (None: keep the
     item as it is and report it)."""
     it = items[n]
     cands = it.concepts
-    neighbours = _neighbour_tables(items, n)
-    previous = _previous_table(items, n)
-    owner = _list_owner(items, n)
+    neighbours = neighbour_tables(items, n)
+    previous = previous_table(items, n)
+    owner = list_owner(items, n)
     for pick in (
         lambda c, near=neighbours: c.table in near,
         lambda c, own=owner: c.table == own,
+        lambda c, sib=sibling: c.table == sib,
         lambda c, prev=previous: c.table == prev,
         lambda c: c.table in strong_anchors,
         lambda c: c.table in anchors,
@@ -148,7 +135,7 @@ def _narrow(items: list[Item], n: int, anchors: set[str], strong_anchors: set[st
         if len(cands) == 1:
             break
     decided_by_anchor = len({c.table for c in it.concepts}) > 1 and not any(
-        c.table in neighbours or c.table in (previous, owner) for c in cands)
+        c.table in neighbours or c.table in (previous, owner, sibling) for c in cands)
     if decided_by_anchor and len(strong_anchors) > 1 and it.kind == "concept" \
             and all(c.kind == "column" for c in it.concepts):
         # "the name ... for every concert ... singers": which table's name is a guess; say so
@@ -195,48 +182,6 @@ def _names_value_column(it: Item, nxt: Item, lex: Lexicon) -> bool:
     return name_stem(it.text.lower()) in named
 
 
-def _neighbour_tables(items: list[Item], n: int) -> set[str]:
-    """Tables named right before or after item n (stop words in between allowed)."""
-    found: set[str] = set()
-    for step in (-1, 1):
-        k = n + step
-        while 0 <= k < len(items) and items[k].kind == "cue" and items[k].has("stop") and not items[k].concepts:
-            k += step
-        if 0 <= k < len(items) and items[k].kind == "concept":
-            tables = {c.table for c in strongest(items[k].concepts) if c.kind == "table"}
-            found.update(tables or {c.table for c in items[k].concepts if c.kind in ("column", "filter")})
-    return found
-
-
-def _list_owner(items: list[Item], n: int) -> str | None:
-    """'the name and capacity of the stadium': the table named right after a list of columns owns them."""
-    k = n + 1
-    while k < len(items):
-        it = items[k]
-        if it.kind == "cue" and not it.concepts and (it.has("and", "stop") or it.text in (",", ";")):
-            k += 1
-            continue
-        if it.kind != "concept":
-            return None
-        tables = {c.table for c in strongest(it.concepts) if c.kind == "table"}
-        if len(tables) == 1:
-            return next(iter(tables))
-        if not all(c.kind == "column" for c in it.concepts):
-            return None
-        k += 1
-    return None
-
-
-def _previous_table(items: list[Item], n: int) -> str | None:
-    """The nearest table named before item n: 'suppliers in Canada whose name' -> supplier."""
-    for k in range(n - 1, -1, -1):
-        it = items[k]
-        if it.kind == "concept" and any(c.kind == "table" for c in it.concepts):
-            tables = {c.table for c in it.concepts if c.kind == "table"}
-            return next(iter(tables)) if len(tables) == 1 else None
-    return None
-
-
 def _weak_in_context(it: Item, everything: tuple[Concept, ...], items: list[Item], n: int) -> Item:
     """'supplier ... account balance': when the strong reading is a column of a table the question
     never mentions, a weaker reading on the table just named wins."""
@@ -253,7 +198,7 @@ def _weak_in_context(it: Item, everything: tuple[Concept, ...], items: list[Item
                  and sum(x.kind == "table" for x in other.concepts) == 1}
     if not mentioned or any(c.table in mentioned for c in it.concepts):
         return it
-    previous = _previous_table(items, n)
+    previous = previous_table(items, n)
     for tables in ({previous} if previous else set(), mentioned):
         local = tuple(c for c in everything if c.kind == "column" and c.table in tables)
         if len(local) == 1:

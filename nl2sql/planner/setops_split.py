@@ -96,11 +96,28 @@ def _or_splits(q: str, spans: Spans, words: tuple[str, ...]) -> Iterator[tuple[s
         last = len(words) - k - 1
         # sides that leave words after Y are parallel (as long, one word apart): those words belong to both
         pairs = [(n, m) for n in range(1, min(k, _MAX_OR) + 1) for m in range(1, min(last, _MAX_OR) + 1)
-                 if m == last or abs(n - m) <= 1]
+                 if (m == last or abs(n - m) <= 1) and not _bare_number_beside_more(words, k, n, m)]
         for n, m in sorted(pairs, key=lambda p: (p[1] != last, p[0] + p[1], abs(p[0] - p[1]))):
             head, tail = q[:spans[k - n][0]], q[spans[k + m][1]:]
             x, y = q[spans[k - n][0]:spans[k - 1][1]], q[spans[k + 1][0]:spans[k + m][1]]
             yield head + x + tail, head + y + tail
+
+
+def _bare_number_beside_more(words: tuple[str, ...], k: int, n: int, m: int) -> bool:
+    """'grade 9 or 12': a number right before "or" (at k) and one right after are two values of whatever names the
+    first, so only the number is a side ("grade 9" / "12" would look up the key 12); a number alone on one side is
+    never a side beside more words.
+
+    >>> w = ("grade", "9", "or", "12")
+    >>> _bare_number_beside_more(w, 2, 1, 1), _bare_number_beside_more(w, 2, 2, 1)
+    (False, True)
+    """
+    def number(side: tuple[str, ...]) -> bool:
+        return len(side) == 1 and side[0].replace(".", "", 1).isdigit()
+    if number(words[k - 1:k]) and number(words[k + 1:k + 2]):
+        return n != 1
+    x, y = words[k - n:k], words[k + 1:k + 1 + m]
+    return (number(x) or number(y)) and not (number(x) and number(y))
 
 
 def _positions(words: tuple[str, ...], markers: tuple[tuple[str, ...], ...]) -> list[int]:

@@ -49,6 +49,9 @@ class Measure:
     metric: str = ""
     share_of: tuple[Condition, ...] = ()   # share: the rows (or metric) meeting these, over all
     hidden: bool = False            # used to order or filter only, not shown
+    only: tuple[Condition, ...] = ()       # it adds up only the rows meeting these (one year of years side by side)
+    since: ColRef | None = None     # agg: of the days from this date to ``col`` ("days between order and ship")
+    suffix: str = ""                # said after its name ("revenue_1995")
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,22 @@ def column_of(part: Condition | Measure | Order) -> ColRef:
     if part.col is None:
         raise LookupError(f"{type(part).__name__} has no column: {part}")
     return part.col
+
+
+def average_of(col: ColRef) -> QuerySpec:
+    """The frame of a column's average over all its table's rows: the value of a condition comparing the column
+    with its average ("singers above the average age"; planner/intent_average.py)."""
+    return QuerySpec(col.table, measures=(Measure("agg", col.table, "avg", ColRef(col.table, col.column)),))
+
+
+def is_average(value: object) -> bool:
+    """Whether a compare condition's value is a column's average (``average_of``), not a number."""
+    return isinstance(value, QuerySpec)
+
+
+def grain_date(spec: QuerySpec) -> ColRef | None:
+    """The date column a time grouping of the spec is on ('by year of ship date'), if any."""
+    return next((d.col for d in spec.dims if d.grain), None)
 
 
 def range_bounds(c: Condition) -> tuple[date | None, date | None]:

@@ -4,12 +4,13 @@ a typo away ("germny" -> "germany"), before the words are matched (``matching.ma
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 
 from catalog_semantics.text import STOPWORDS, edit_distance, stem, words
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.tokens import Token
 from nl2sql.planner.vocabulary import cue_index
-from nl2sql.planner.words import vocabulary
+from nl2sql.planner.words import vocabulary, word_list
 
 
 def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
@@ -17,8 +18,8 @@ def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
     is, or exactly one makes a model name with the next word: 'markt segment' -> 'market segment'):
     'germny' -> 'germany', 'totl' -> 'total', 'yaer' -> 'year'. An adjective of a one-word value
     ('european', 'asian') is read as the value."""
-    if tok.kind != "word" or len(tok.word) < 4 or tok.word in STOPWORDS:
-        return tok
+    if tok.kind != "word" or len(tok.word) < 4 or tok.word in STOPWORDS or tok.word in _meaningful():
+        return tok                       # "spent" is a word of its own, not a typo of the filler "sent"
     cue_words = _cue_words()
     if tok.stem in lex.words or tok.singular in lex.words or tok.word in lex.words or tok.stem in cue_words \
             or tok.word in cue_words:
@@ -46,6 +47,11 @@ def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
     if tok.word.startswith(tok.stem) and not _near_word(tok, word, 2):      # matched on the stem: keep the ending
         word += tok.word[len(tok.stem):]
     return replace(tok, word=word, stem=stem(word), fuzzy=True)
+
+
+@cache
+def _meaningful() -> frozenset[str]:
+    return frozenset(word_list("meaningful"))
 
 
 def _inflections(word: str) -> set[str]:

@@ -1,6 +1,5 @@
 """Time in questions: years, months of a year, quarters, dates, ranges ("between 1994 and 1996",
-"before 1995", "since March 1996") become half-open date ranges; the caller picks the date column.
-"""
+"before 1995", "since March 1996") become half-open date ranges; the caller picks the date column."""
 
 from __future__ import annotations
 
@@ -117,6 +116,8 @@ def _pair_grain(start: date, end: date, second_start: date, second_end: date) ->
     'year'
     >>> _pair_grain(date(1993, 1, 1), date(1994, 1, 1), date(1997, 1, 1), date(1998, 1, 1))
     'pair'
+    >>> _pair_grain(date(1996, 1, 1), date(1997, 1, 1), date(1995, 1, 1), date(1996, 1, 1))
+    'year'
     >>> _pair_grain(date(2025, 6, 1), date(2025, 7, 1), date(2024, 6, 1), date(2024, 7, 1))
     'month_of_year'
     """
@@ -126,16 +127,16 @@ def _pair_grain(start: date, end: date, second_start: date, second_end: date) ->
     def whole_month(a: date, b: date) -> bool:
         return a.day == 1 and b == _add_months(a, 1)
 
-    if whole_year(start, end) and whole_year(second_start, second_end) and second_start == end:
-        return "year"
+    if whole_year(start, end) and whole_year(second_start, second_end) and abs(second_start.year - start.year) == 1:
+        return "year"               # "1996 vs 1997", or the later year first ("1996 compared with 1995")
     if whole_month(start, end) and whole_month(second_start, second_end) and start.month == second_start.month \
             and abs(start.year - second_start.year) == 1:
         return "month_of_year"      # "June 2025 vs June 2024": that month of the two years, one row each
     return "pair"
 
 
-def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
-    """Every time expression among the (stop-word-free) items, with the indexes it used.
+def find_periods(items: list[Item], raw: list[str] | None = None) -> tuple[list[Period], set[int]]:
+    """Every time expression among the (stop-word-free) items, with the indexes it used (``raw``: ``_paired_at``).
 
     Unanchored months ("in March") are left alone: the caller abstains on them.
     """
@@ -161,7 +162,7 @@ def find_periods(items: list[Item]) -> tuple[list[Period], set[int]]:
                                 "end of”.", (lead.text,))
         each = None
         if op == "between" or op is None:
-            op, start, end, nxt, each = _second_point(items, op, start, end, nxt)
+            op, start, end, nxt, each = _second_point(items, op, start, end, nxt, raw)
         unit = items[start_i - 1].cue("unit") if start_i > 0 and (start_i - 1) not in used else None
         if unit is not None and unit.arg == "year" and is_year(items[start_i]) and items[start_i - 1].kind == "cue":
             start_i -= 1                           # "in the year 1995": the word names the period
@@ -183,28 +184,46 @@ def _opening(lead: Item) -> str | None:
     return lead.arg("date_cmp") if lead.has("date_cmp") and not lead.cue("cmp") else "between"
 
 
-def _second_point(items: list[Item], op: str | None, start: date, end: date,
-                  nxt: int) -> tuple[str | None, date, date, int, str | None]:
+def _second_point(items: list[Item], op: str | None, start: date, end: date, nxt: int,
+                  raw: list[str] | None) -> tuple[str | None, date, date, int, str | None]:
     """After a period opened by nothing or "between": its second end ("1994 to 1996", "between 1994 and 1996",
     "1994-1996"; without "between", "1996 and 1997" is a pair) or an open end ("2014 or after").
     Returns (op, start, end, next index, each)."""
     each = None
     j = nxt
-    paired = op is None and j < len(items) and items[j].text.lower() in _PAIRS
-    if j < len(items) and (items[j].has("and", "date_cmp") or items[j].text.lower() in ("to", "-") or paired):
-        second = _point(items, j + 1) if j + 1 < len(items) else None
+    paired = _paired_at(items, nxt, raw) if op is None else None
+    if paired is not None or j < len(items) and (items[j].has("and", "date_cmp") or items[j].text.lower() in ("to", "-")):
+        at = paired if paired is not None else j + 1
+        second = _point(items, at) if at < len(items) else None
         if second is not None:
             each = _pair_grain(start, end, second[0], second[1]) if paired else None
-            start, end = (min(start, second[0]), max(end, second[1])) if each == "month_of_year" else (start, second[1])
+            start, end = (min(start, second[0]), max(end, second[1])) if paired else (start, second[1])
             nxt = second[2]
             op = "range"
     if op == "between":
         op = None                                  # "orders from 1995" alone: those of 1995
+    either = _point(items, nxt + 1) if op is None and nxt + 1 < len(items) and items[nxt].has("or") else None
+    if either is not None and _pair_grain(start, end, either[0], either[1]) == "year":
+        end, nxt = either[1], either[2]            # "in 2014 or 2015": either year, the two of them
+    if op is None and nxt < len(items) and items[nxt].text.lower() in word_list("open_after"):
+        op, nxt = ">=", nxt + 1                    # "from 1995 onwards"
     after = items[nxt + 1] if op is None and nxt + 1 < len(items) and items[nxt].has("or") else None
     if after is not None and after.has("date_cmp") and after.arg("date_cmp") in (">", "<"):
         op = ">=" if after.arg("date_cmp") == ">" else "<="   # "2014 or after"
         nxt += 2
     return op, start, end, nxt, each
+
+
+def _paired_at(items: list[Item], nxt: int, raw: list[str] | None) -> int | None:
+    """Where the second of two periods side by side starts ("1996 vs 1997", "1996 compared with 1997")."""
+    if raw is None:
+        return nxt + 1 if nxt < len(items) and items[nxt].text.lower() in _PAIRS else None
+    end = items[nxt - 1].end
+    for k in (nxt, nxt + 1):
+        if k < len(items) and " ".join(w for w in raw[end:items[k].start] if w) in _PAIRS \
+                and _point(items, k) is not None:
+            return k
+    return None
 
 
 def _bounded(op: str | None, start: date, end: date, whole: Period) -> Period | None:
@@ -271,14 +290,3 @@ def describe_period(p: Period) -> str:
         return f"on or after {p.start.isoformat()}"
     return f"before {p.end.isoformat() if p.end else ''}"
 
-
-def year_comparison(start: date | None, end: date | None) -> tuple[str, int] | None:
-    """A period of whole years on a year column: 'in 2014' (=), '2014 or after' (>=), 'before 2014' (<)."""
-    whole = all(d is None or (d.month, d.day) == (1, 1) for d in (start, end))
-    if not whole or (start is None and end is None):
-        return None
-    if start is not None and end is not None:
-        return ("=", start.year) if end.year - start.year == 1 else None
-    if start is not None:
-        return (">=", start.year)
-    return ("<", end.year) if end is not None else None

@@ -29,17 +29,8 @@ from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.evidence import with_evidence
 from nl2sql.planner.conversation_rows import drop_filter, drop_named_filter
 from nl2sql.planner.filter_values import idiom_opener
-from nl2sql.planner.followup import (
-    Edit,
-    NotAnEdit,
-    after_unfilter,
-    is_fragment,
-    is_marked,
-    named_unfilter,
-    ranked_end,
-    read_edit,
-    starts_as_followup,
-)
+from nl2sql.planner.followup import Edit, NotAnEdit, after_unfilter, is_fragment, is_marked, named_unfilter
+from nl2sql.planner.followup import ranked_end, read_edit, starts_as_followup
 from nl2sql.planner.followup_checks import check_followup
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import Lexicon, lexicon_for
@@ -242,8 +233,11 @@ def names_earlier_rows(question: str | QuestionWords, lex: Lexicon) -> bool:
     Read alone, the question would answer about every broker; the rows meant are an earlier answer's.
     """
     items = matched(question, lex)
+    # "what's their average account balance?": a possessive with nothing named before it to own what follows
+    owner = next((k for k, it in enumerate(items) if _stems(it) in phrases("followup", "possessive_refs")), None)
     return any(_stems(it) in phrases("followup", "plural_refs") and any(c.kind == "table" for c in nxt.concepts)
-               for it, nxt in zip(items, items[1:]))
+               for it, nxt in zip(items, items[1:])) or (owner is not None and not any(
+                   it.concepts for it in items[:owner]))
 
 
 def _no_context(question: str) -> Read:

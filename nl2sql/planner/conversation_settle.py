@@ -1,0 +1,44 @@
+"""What a follow-up's edit means against the previous frame, settled before it applies: a count of "them" or
+"those", a phrase that names both a column and a metric, an amount named "instead" after a count."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nl2sql.planner.conversation_rows import count_them, rows_of
+from nl2sql.planner.edit_conditions import edit_values
+from nl2sql.planner.edit_measures import amount_instead
+from nl2sql.planner.edits import Edit
+from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.spec import QuerySpec
+
+
+def settle_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, Edit]:
+    """What an edit that could say two things means against this frame: a count of "them" or "those", a phrase
+    that names both a column and a metric, an amount named "instead" after a count."""
+    if edit.fn == "count" and (edit.groups or edit.grains) and not edit.values and not spec.measures:
+        # "how many of them are there per country?" after a list: the listed rows counted, then grouped
+        counted = count_them(spec, replace(edit, groups=(), grains=(), regroup=False), lex, graph)
+        if counted is not None:
+            spec, edit = counted, replace(edit, fn=None, anaphora=False)
+    elif edit.fn == "count" and edit.anaphora and edit.values and not spec.measures:
+        # "how many of them are contractors": the listed rows narrowed by the value, then counted
+        spec, edit = edit_values(spec, edit.values, lex), replace(edit, values=())
+    elif edit.fn == "count" and edit.anaphora and (edit.values or edit.filters) and rows_of(spec, lex):
+        # "how many of those are urgent?" after a count of orders: the same count, narrowed (not a new filter
+        # instead of the previous one, as "and urgent ones?" would be)
+        edit = replace(edit, fn=None, replacing=False)
+    elif edit.fn == "count" and edit.filters and spec.measures and not rows_of(spec, lex) \
+            and {f.table for f in edit.filters} == {spec.base}:
+        # "how many poor reviews did each hotel get?" after their average score: those rows counted instead
+        edit = replace(edit, fn=None, count_of=spec.base)
+    if edit.columns and edit.metric is not None:
+        # a phrase that names a column and a metric ("units in stock"): the metric beside a measure, the
+        # column beside a list of rows
+        edit = replace(edit, columns=()) if spec.measures and (spec.dims or not rows_of(spec, lex)) \
+            else replace(edit, metric=None)
+    amount = amount_instead(spec, edit, lex)
+    if amount is not None:      # "show their outstanding reserves instead" after a count: that amount, summed
+        edit = replace(edit, columns=(), measure_col=(amount, "sum"))
+    return spec, edit

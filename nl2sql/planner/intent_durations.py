@@ -1,0 +1,92 @@
+"""Days between two dates of the rows: "average number of days between the order date and the ship date",
+"how many days on average from ship date to receipt date". A measure of its own (``Measure.since``: the days
+from that date to the measure's column), aggregated by the function said with it; one said without any
+("the number of days between ...") is declined: for each row, or in total?"""
+
+from __future__ import annotations
+
+from catalog_semantics.text import stem
+from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.matching import Item
+from nl2sql.planner.reading import NotUnderstood
+from nl2sql.planner.spec import ColRef, Measure
+from nl2sql.planner.words import phrases, vocabulary, word_list
+
+
+def days_between(seq: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[Measure, set[int]] | None:
+    """The measure of days between two dates the phrases at "days" name, and the indexes it used."""
+    for k, it in enumerate(seq):
+        if not (it.has("unit") and it.arg("unit") == "day"):
+            continue
+        n = k + 1
+        after = [n] if n < len(seq) and _function(seq[n]) else []     # "how many days on average between"
+        n += len(after)
+        if n + 3 >= len(seq) or not _opens(seq[n]) or not _joins(seq[n + 2]):
+            continue
+        start, end = _date(seq[n + 1], lex), _date(seq[n + 3], lex)
+        if start is None or end is None or start == end:
+            continue
+        before = [i for i in range(k - 1, max(k - 3, -1), -1) if _function(seq[i])]
+        fns = [f for i in before + after if (f := _function(seq[i])) != "count"]
+        if len(set(fns)) != 1:
+            raise NotUnderstood("Days between two dates: the average, the total, or each row's? Say which.",
+                                (it.text,))
+        table = _rows_of(start, end, graph)
+        if table is None:
+            raise NotUnderstood("Those two dates do not belong to the same rows.", (seq[n + 1].text, seq[n + 3].text))
+        return Measure("agg", table, fns[0], col=end, since=start), {*before, *after, *range(k, n + 4)}
+    return None
+
+
+def _function(it: Item) -> str:
+    """The aggregate a word says ("average", "how many", "longest"), or ""."""
+    if it.has("agg"):
+        return it.arg("agg")
+    return it.arg("extreme") if it.has("extreme") and it.arg("extreme") in ("max", "min") else ""
+
+
+def _opens(it: Item) -> bool:
+    """'between' or 'from' before the first date."""
+    return it.has("cmp") and it.arg("cmp") == "between" or it.text.lower() == "from"
+
+
+def _joins(it: Item) -> bool:
+    return it.has("and") or it.text.lower() == "to"
+
+
+def _date(it: Item, lex: Lexicon) -> ColRef | None:
+    """The one date column a phrase names ("ship date", "order date"), or its event does ("order", "shipment")."""
+    dates = {(c.table, c.column) for c in it.concepts if c.kind == "column" and c.column
+             and c.column in lex.tables[c.table].dates}
+    if not dates and len(it.text.split()) == 1:
+        dates = set(lex.date_names.get(_event(stem(it.text.lower())), ()))
+    return ColRef(*dates.pop()) if len(dates) == 1 else None
+
+
+def _event(word: str) -> str:
+    """'shipment' names the shipping date as 'ship' does: a nominal suffix (vocabulary.yaml) comes off."""
+    return next((word[:-len(s)] for s in word_list("nominal_suffixes") if word.endswith(s) and len(word) > len(s) + 2),
+                word)
+
+
+def period_date_unsaid(stems: tuple[str, ...], lex: Lexicon) -> bool:
+    """Whether, the duration's own dates aside, no word of the question names the date a period is on ("avg days
+    between ship date and receipt date in 1997": shipped, received or ordered in 1997?)."""
+    return not any(lex.date_names.get(_event(w)) for w in stems) and not any(
+        stems[n:n + len(p)] == p for event in dict(vocabulary().get("date_verbs") or {})
+        for p in phrases("date_verbs", str(event)) for n in range(len(stems)))
+
+
+def _rows_of(a: ColRef, b: ColRef, graph: JoinGraph) -> str | None:
+    """The rows both dates belong to: their own table, or the one below whose rows reach the other's."""
+    if a.table == b.table:
+        return a.table
+    for low, high in ((a.table, b.table), (b.table, a.table)):
+        try:
+            path = graph.path(low, high)
+        except Ambiguous:
+            continue
+        if path and all_up(path):
+            return low
+    return None

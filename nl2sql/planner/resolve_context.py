@@ -1,0 +1,83 @@
+"""The tables around a matched phrase that decide which table's column or value it is: those named right beside it,
+the table after a list of columns, the column read just before it in the same list, the nearest table before it;
+and the strongest of a phrase's meanings."""
+
+from __future__ import annotations
+
+from nl2sql.planner.lexicon import Concept
+from nl2sql.planner.matching import Item
+
+
+def strongest(concepts: tuple[Concept, ...]) -> tuple[Concept, ...]:
+    if not concepts:
+        return concepts
+    top = max(c.strength for c in concepts)
+    kept = tuple(c for c in concepts if c.strength == top)
+    # "the largest area": a word that names a column, even weakly, before one only seen inside values
+    kept = tuple(c for c in kept if c.kind != "valueword") if any(c.kind == "column" for c in kept) else kept
+    tables = [c for c in kept if c.kind == "table"]
+    if len(tables) == 1 and all(c.kind in ("table", "column") for c in kept):
+        return (tables[0],) + tuple(c for c in kept if c.kind == "column" and c.table == tables[0].table
+                                    and not _is_label(c))
+    # a table and its own naming column ("customer": table and c_name) mean the table
+    named = {c.table for c in kept if c.kind == "table"}
+    return tuple(c for c in kept if not (c.kind == "column" and c.table in named and _is_label(c)))
+
+
+def _is_label(c: Concept) -> bool:
+    # set by the lexicon: whether the column names the rows of its table (name, title)
+    return c.value == "label"
+
+
+def neighbour_tables(items: list[Item], n: int) -> set[str]:
+    """Tables named right before or after item n (stop words in between allowed)."""
+    found: set[str] = set()
+    for step in (-1, 1):
+        k = n + step
+        while 0 <= k < len(items) and items[k].kind == "cue" and items[k].has("stop") and not items[k].concepts:
+            k += step
+        if 0 <= k < len(items) and items[k].kind == "concept":
+            tables = {c.table for c in strongest(items[k].concepts) if c.kind == "table"}
+            found.update(tables or {c.table for c in items[k].concepts if c.kind in ("column", "filter")})
+    return found
+
+
+def list_owner(items: list[Item], n: int) -> str | None:
+    """'the name and capacity of the stadium': the table named right after a list of columns owns them."""
+    k = n + 1
+    while k < len(items):
+        it = items[k]
+        if it.kind == "cue" and not it.concepts and (it.has("and", "stop") or it.text in (",", ";")):
+            k += 1
+            continue
+        if it.kind != "concept":
+            return None
+        tables = {c.table for c in strongest(it.concepts) if c.kind == "table"}
+        if len(tables) == 1:
+            return next(iter(tables))
+        if not all(c.kind == "column" for c in it.concepts):
+            return None
+        k += 1
+    return None
+
+
+def list_sibling(done: list[Item]) -> str | None:
+    """'the owner id, first name and last name': the table of the column read just before, in the same list
+    (joined by a comma or 'and'), when it was read as one table's column."""
+    k = len(done) - 1
+    while k >= 0 and done[k].kind == "cue" and not done[k].concepts and done[k].has("and"):
+        k -= 1
+    if k < 0 or done[k].kind != "concept" or not done[k].concepts or any(c.kind != "column" for c in done[k].concepts):
+        return None
+    tables = {c.table for c in done[k].concepts}
+    return next(iter(tables)) if len(tables) == 1 else None
+
+
+def previous_table(items: list[Item], n: int) -> str | None:
+    """The nearest table named before item n: 'suppliers in Canada whose name' -> supplier."""
+    for k in range(n - 1, -1, -1):
+        it = items[k]
+        if it.kind == "concept" and any(c.kind == "table" for c in it.concepts):
+            tables = {c.table for c in it.concepts if c.kind == "table"}
+            return next(iter(tables)) if len(tables) == 1 else None
+    return None
