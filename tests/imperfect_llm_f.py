@@ -16,12 +16,9 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import re
 import signal
-import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -34,6 +31,7 @@ from tests.imperfect_llm_f_replies import Reply, cut_chance, fit, prose, render,
 from tests.imperfect_llm_f_spider import Record, Spider, load
 from tests.imperfect_llm_f_turns import Turn, read
 from tests.llm_stub import StubLlmServer, StubReply, budget
+from tests.stub_process import ScriptProcess
 
 # After "that query failed": how often the model fixes the slip it made, slips again, or starts over.
 REPAIR_FIX, REPAIR_SLIP = 0.7, 0.15
@@ -144,53 +142,12 @@ def _sample_from(rng: Any, profile: Profile, answers: list[Answer], temperature:
     return sub.sample(rng, temperature)
 
 
-class StubProcess:
+class StubProcess(ScriptProcess):
     """The stub as its own process: ``with StubProcess(gold, log=path, seed=7) as s: s.url``."""
 
-    def __init__(self, gold_path: str, *, log: str | None = None, seed: int = 7, timeout_s: float = 60.0) -> None:
-        self.gold_path, self.seed, self.timeout_s = gold_path, seed, timeout_s
-        self._own_dir = None if log else tempfile.TemporaryDirectory(prefix="stubf-")
-        self.log = log or os.path.join(self._own_dir.name if self._own_dir else "", "log.jsonl")
-        self.url = ""
-        self._process: subprocess.Popen[str] | None = None
-
-    def __enter__(self) -> StubProcess:
-        root = str(Path(__file__).resolve().parent.parent)
-        env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-        command = [sys.executable, str(Path(__file__).resolve()), "--port", "0", "--gold", self.gold_path,
-                   "--seed", str(self.seed), "--log", self.log]
-        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=root)
-        assert self._process.stdout is not None
-        line = self._process.stdout.readline()
-        if not line.strip():
-            self.__exit__()
-            raise RuntimeError(f"stub f did not start (exit {self._process.poll()})")
-        self.url = line.split()[-1]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        if self._process is not None and self._process.stdout is not None:
-            self._process.stdout.close()
-        if self._own_dir is not None:
-            self._own_dir.cleanup()
-
-    def entries(self) -> list[dict[str, Any]]:
-        """Every logged choice so far."""
-        if not os.path.exists(self.log):
-            return []
-        with open(self.log, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-
-    @property
-    def requests(self) -> list[int]:
-        return sorted({int(e["request"]) for e in self.entries()})
+    script = str(Path(__file__).resolve())
+    name = "stub f"
+    extra_args = ("--port", "0")
 
 
 def main(argv: list[str] | None = None) -> int:
