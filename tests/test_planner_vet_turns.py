@@ -154,9 +154,9 @@ ANSWERED = [
     (["number of pets by species for 2020", "and 2021?"], ["birth_year = 2021"], ["2020"]),
     # "which ones?" after a count: the rows counted, listed
     (["how many appointments are still booked?", "which ones?"], ["'BKD'", "appt_id"], ["COUNT("]),
-    # a list of rows kept by a period shows the date beside them (helpful columns), as a list of the rows counted does
-    (["list the appointments at Northside in 2024"], ["SELECT appt.appt_id, appt.appt_dt"], []),
-    (["list the appointments at Northside"], ["SELECT appt.appt_id FROM"], []),
+    # the rows of a count kept by a period, listed ("which ones?"), show that date beside them (helpful columns); a
+    # list asked for shows what it asks (blind golds disagree; demo business P does not show it)
+    (["list the appointments at Northside in 2024"], ["SELECT appt.appt_id FROM"], ["appt.appt_dt FROM"]),
     (["how many appointments were still booked in 2024?", "which ones?"], ["SELECT appt.appt_id, appt.appt_dt"], []),
     # a code's label followed by a remark in brackets ("CAN dog (canine)")
     (["how many dog pets are there?"], ["'CAN'"], []),

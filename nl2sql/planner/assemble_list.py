@@ -118,7 +118,6 @@ class ListingAssembler(ShareAssembler):
         projections = without_links(self.lex, self.graph, self.r.as_named, list(dict.fromkeys(projections)))
         info = self.lex.tables[base]
         helpers += [ref for ref in self.moved if ref not in projections]   # what a moved filter compares
-        helpers += [c.col for c in conditions if c.kind == "range" and c.col is not None and c.col.table == base]
         helpers = [h for h in dict.fromkeys(helpers) if h not in projections]
         spec = QuerySpec(base, (), (), tuple(projections), tuple(conditions), (), tuple(orders), limit, distinct,
                          tuple(helpers))
