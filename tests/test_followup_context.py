@@ -50,7 +50,8 @@ OVERLAY = {
                 "due_on": {"synonyms": ["due date"]}}}},
  "filters": [{"name": "open booking", "synonyms": ["open"], "table": "booking", "sql": "status = 'OPEN'"},
              {"name": "done booking", "synonyms": ["done"], "table": "booking", "sql": "status = 'DONE'"},
-             {"name": "in debt", "table": "customer", "sql": "balance < 0"}],
+             {"name": "in debt", "table": "customer", "sql": "balance < 0"},
+             {"name": "late parcel", "synonyms": ["late"], "table": "parcel", "sql": "delivered_on > due_on"}],
  "metrics": [{"name": "late delivery rate", "table": "parcel", "sql": "AVG(CASE WHEN delivered_on > due_on THEN 1.0 ELSE 0.0 END)"}],
 }
 
@@ -87,6 +88,17 @@ def test_a_date_named_beside_a_metric_whose_name_names_another(shop: Shop) -> No
     assert "parcel.shipped_on >= CAST('2025-01-01' AS DATE)" in second and "YEAR(" not in second
     # the metric's own word still dates it when nothing else is said
     assert "YEAR(parcel.delivered_on)" in (turns(shop, "late delivery rate by year")[0] or "")
+
+
+def test_a_count_instead_of_a_rate_dated_by_its_name_is_declined(shop: Shop) -> None:
+    # "late delivery rate in 2025" is dated by its name's word (delivered); counting late parcels per carrier
+    # instead would keep a date only the rate's name gave: declined. A period on the date said stays.
+    rated, counted = turns(shop, "late delivery rate by carrier in 2025", "how many late parcels was that per carrier?")
+    assert rated is not None and "parcel.delivered_on >= CAST('2025-01-01' AS DATE)" in rated and counted is None
+    said = turns(shop, "late delivery rate by carrier for parcels shipped in 2025",
+                 "how many late parcels was that per carrier?")[1] or ""
+    assert "COUNT(*)" in said and "parcel.shipped_on >= CAST('2025-01-01' AS DATE)" in said
+    assert "delivered_on > parcel.due_on" in said and "AVG(" not in said
 
 
 def test_split_it_by_adds_the_grouping(shop: Shop) -> None:

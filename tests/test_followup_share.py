@@ -55,6 +55,9 @@ ANSWERED = [
     (["number of stations by city", "only Lyon, list their names"], ["station_nm", "'Lyon'"], ["COUNT(", "GROUP BY"]),
     # a value said with "too" on a column already filtered: either value (never the new one instead)
     (["number of trips by city", "only ELECTRIC bikes", "and CLASSIC too"], ["IN ('ELECTRIC', 'CLASSIC')"], []),
+    # ... and a named filter of one value with "too", after one of the same column: either state (a trip is never
+    # both); a filter that is no one value stays declined (tests/test_planner_vet_turns.py)
+    (["number of completed trips by city", "and the cancelled ones too"], ["IN ('DONE', 'CXL')"], []),
     # ... and with nothing filtered on that column, it narrows beside the other filters ("and Nantes too?")
     (["number of trips by city", "and CLASSIC bikes too"], ["= 'CLASSIC'"], []),
     # "top N <grouping>" after a measure: its groups (new or the same), ranked by it and cut at N
@@ -78,8 +81,6 @@ DECLINED = [
     (["number of cancelled trips by city", "as a share of the CLASSIC bikes"], ""),
     # a measure whose words do not say which end is bad: asked back
     (["number of trips by city", "which city is worst?"], "worst"),
-    # "too" with a named filter: either state, or both? (a filter has no list of values to add to)
-    (["number of completed trips by city", "and the cancelled ones too"], ""),
     # "those" after a top N ranked on a grouping with no key of its own: still declined
     (["top 2 cities by number of trips", "what is their total fare?"], ""),
 ]

@@ -17,6 +17,7 @@ from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.conversation_among import among_previous
 from nl2sql.planner.conversation_beside import beside_groups, total_of_listed
 from nl2sql.planner.conversation_rows import ROW_EDITS, reaches
+from nl2sql.planner.conversation_scope import check_scope, settle_scope
 from nl2sql.planner.conversation_settle import settle_edit
 from nl2sql.planner.edit_conditions import (
     date_column,
@@ -39,7 +40,7 @@ from nl2sql.planner.words import phrases, word_list
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
 
 def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
-    spec, edit = settle_edit(spec, edit, lex, graph)
+    spec, edit = settle_edit(spec, settle_scope(spec, edit, graph), lex, graph)
     for about_rows in (beside_groups, total_of_listed, *ROW_EDITS):  # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
@@ -78,7 +79,7 @@ def _check_edit(spec: QuerySpec, edit: Edit, graph: JoinGraph, question: str) ->
         # it would be another account; keeping that one needs its name, which the frame does not have
         raise NotUnderstood("Those rows were picked by the previous measure; ask about them by name.",
                             tuple(w for w in word_list("anaphora") if w in question.lower().split()))
-    _check_scope(spec, edit, graph)
+    check_scope(spec, edit, graph)
     if spec.limit is not None and edit.plural_ref and not _says_only(question) and (
             edit.values or edit.filters or edit.negated_filters or edit.compares or edit.window is not None):
         # "which of those are in EUROPE?" after a top 5 asks among those five; a filter before the cut would
@@ -124,14 +125,6 @@ def _says_only(question: str) -> bool:
     from nl2sql.planner.tokens import question_words
 
     return any(s in {p[0] for p in phrases("followup", "narrowing")} for s in question_words(question).stems[:2])
-
-
-def _check_scope(spec: QuerySpec, edit: Edit, graph: JoinGraph) -> None:
-    """'only orders from 1997': the rows the follow-up names must be the frame's own (or reached from them)."""
-    for table in edit.scope:
-        if not _reaches_all(replace(spec, conditions=(), dims=(Dim(ColRef(table, "")),)), spec.base, graph) \
-                and not any(m.table == table for m in spec.measures):
-            raise NotUnderstood("The follow-up names rows the previous question was not about.", (table,))
 
 
 def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:

@@ -39,7 +39,8 @@ def list_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> Qu
     if table is None or spec.dims and not _counted(spec):
         raise NotUnderstood("I could not tell which rows to list.", ())
     labels = tuple(ColRef(table, c) for c in lex.tables[table].labels[:1])
-    return QuerySpec(table, projections=labels, conditions=spec.conditions,
+    dated = tuple(c.col for c in spec.conditions if c.kind == "range" and c.col is not None and c.col.table == table)
+    return QuerySpec(table, projections=labels, conditions=spec.conditions, helpers=dated,   # shown when helpful
                      default_filters=spec.default_filters if table == spec.base else ())
 
 
@@ -230,7 +231,8 @@ def drop_named_filter(spec: QuerySpec, named: tuple[str, ...], lex: Lexicon) -> 
         if c.kind == "filter":        # its name ("gold member"), or a column it tests ("plan" of plan_cd)
             return said <= {stem(w) for w in c.filter_name.lower().split()} or any(
                 names_column(c.table, col) for col in filter_columns(lex, c.filter_name))
-        return c.col is not None and names_column(c.col.table, c.col.column)
+        said_values = c.kind == "in" and said <= {stem(w) for v in c.values for w in str(v).lower().split()}
+        return c.col is not None and (names_column(c.col.table, c.col.column) or said_values)   # "the card filter"
 
     hit = [c for c in spec.conditions if c.kind != "range" and names(c)]
     if not hit and tuple(stem(w) for w in named) in phrases("followup", "period_words"):  # "the year filter"

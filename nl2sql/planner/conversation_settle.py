@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from catalog_semantics.text import stem, words
+
 from nl2sql.planner.conversation_rows import count_them, rows_of
 from nl2sql.planner.edit_conditions import edit_values
 from nl2sql.planner.edit_measures import amount_instead
 from nl2sql.planner.edits import Edit
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
+from nl2sql.planner.told_dates import told_date
 
 
 def settle_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, Edit]:
@@ -29,6 +33,14 @@ def settle_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> 
         # "how many of those are urgent?" after a count of orders: the same count, narrowed (not a new filter
         # instead of the previous one, as "and urgent ones?" would be)
         edit = replace(edit, fn=None, replacing=False)
+    elif edit.fn == "count" and edit.filters and spec.measures and not rows_of(spec, lex) \
+            and {f.table for f in edit.filters} == {spec.base}:
+        # "how many poor reviews did each hotel get?" after their average score: those rows counted instead
+        edit = replace(edit, fn=None, count_of=spec.base)
+        named = dated_by_name(spec, lex, graph)
+        if named is not None:       # "late delivery rate in 1996" dated by receipt: a count of items is not
+            raise NotUnderstood("The period was dated by the previous measure's name; say which date to count by.",
+                                (named,))
     if edit.columns and edit.metric is not None:
         # a phrase that names a column and a metric ("units in stock"): the metric beside a measure, the
         # column beside a list of rows
@@ -38,3 +50,31 @@ def settle_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> 
     if amount is not None:      # "show their outstanding reserves instead" after a count: that amount, summed
         edit = replace(edit, columns=(), measure_col=(amount, "sum"))
     return spec, edit
+
+
+def dated_by_name(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> str | None:
+    """The word of a measured metric's name that names the date the frame's period is on, when the rows would
+    not be dated so on their own ("delivery" of "late delivery rate in 1996": received in 1996, where line items
+    have no date of their own; not "review" of "average review score" on reviews dated by review date)."""
+    from nl2sql.planner.assemble import _verb_of
+
+    own = _own_date(lex, graph, spec.base)
+    dated = {(c.col.table, c.col.column.lower()) for c in spec.conditions
+             if c.kind == "range" and c.col is not None} - {own}
+    names = [lex.metrics[m.metric] for m in spec.measures if m.kind == "metric" and m.metric in lex.metrics]
+    for w in (w for metric in names for phrase in (metric.name, *metric.synonyms) for w in words(phrase)):
+        if {(t, c.lower()) for t, c in lex.date_names.get(_verb_of(stem(w)), ())} & dated:
+            return w
+    return None
+
+
+def _own_date(lex: Lexicon, graph: JoinGraph, table: str) -> tuple[str, str] | None:
+    """The date a table's rows are dated by with no word for it: the overlay's ``default_date``, the one the
+    instructions give, or its only date."""
+    info = lex.tables[table]
+    told = told_date(lex, graph, table)
+    if info.table.default_date is not None:
+        return table, info.table.default_date.lower()
+    if told is not None:
+        return told.table, told.column.lower()
+    return (table, info.dates[0].lower()) if len(info.dates) == 1 else None

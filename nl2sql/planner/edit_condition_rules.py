@@ -62,12 +62,15 @@ def _named(items: list[Item], j: int, edit: Edit) -> Found:
         if found is not None and found[0].filters != edit.filters:
             return replace(edit, negated_filters=edit.negated_filters + found[0].filters[-1:]), found[1]
     filters = _of_kind(it, "filter")
+    metrics = _of_kind(it, "metric")
+    if edit.adding and len(metrics) == 1 and edit.metric is None:
+        # "add the number of visits": what is put beside the measure is the metric, not a filter of its words
+        return replace(edit, metric=metrics[0], fn=None if edit.fn == "count" else edit.fn), j + 1
     if len(filters) == 1:
         k = j + 1
         if k < len(items) and _kinds(items[k]) == {"table"} and items[k].concepts[0].table == filters[0].table:
             k += 1                                   # "urgent orders": the filter's own table named after it
         return replace(edit, filters=edit.filters + filters), k
-    metrics = _of_kind(it, "metric")
     if len(metrics) == 1 and edit.metric is None:
         return replace(edit, metric=metrics[0]), j + 1
     return None
@@ -180,6 +183,10 @@ def _unpin(items: list[Item], j: int, edit: Edit) -> Found:
 
 def _scope(items: list[Item], j: int, edit: Edit) -> Found:
     """A table named as what the rows are ('only orders from 1997', 'for parts'); checked against the frame."""
-    if _kinds(items[j]) != {"table"}:
+    k = j + 1 if _preposition(items[j]) and j + 1 < len(items) else j    # "recovered from customers": whose
+    if _kinds(items[k]) != {"table"}:
         return None
-    return replace(edit, scope=edit.scope + (items[j].concepts[0].table,)), j + 1
+    tables = tuple(dict.fromkeys(c.table for c in items[k].concepts))
+    if len(tables) > 1:      # "payments": the previous rows say which (conversation_scope.settle_scope)
+        return replace(edit, scope_choices=edit.scope_choices + (tables,)), k + 1
+    return replace(edit, scope=edit.scope + tables), k + 1

@@ -13,7 +13,9 @@ from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.edit_buckets import one_bucket
+from nl2sql.planner.edit_years import one_year, year_column_window, year_condition, year_of
 from nl2sql.planner.edits import Edit, ValueEdit
+from nl2sql.planner.filter_values import filter_value
 from nl2sql.planner.joins import JoinGraph, up_from
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.resolve import label_value_first
@@ -30,7 +32,7 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
     if edit.window is None and edit.quarter is not None:
         edit = replace(edit, window=_quarter_of(ranges, edit.quarter))
     if edit.window is None and edit.whole_year:
-        edit = replace(edit, window=_year_of(ranges))
+        edit = replace(edit, window=year_of(ranges))
     if edit.window is None:
         return spec
     p = edit.window
@@ -39,11 +41,14 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
         if named.column not in lex.tables[named.table].dates:
             raise NotUnderstood("A year needs a date to apply to.", (p.text,))
         col: ColRef | None = ColRef(named.table, named.column or "")
+    elif ranges:
+        col = ranges[0].col
+    elif year_condition(spec, lex):
+        col = None          # "and 2024?" after "review year is 2023": that number column's year replaced
     else:       # the previous period's date, else its time grouping's ("by year of shipment", then "for 1995")
-        col = ranges[0].col if ranges else (None if edit.dated else grain_date(spec)) or date_column(
-            spec, lex, graph, question)
+        col = (None if edit.dated else grain_date(spec)) or date_column(spec, lex, graph, question)
     if col is None:
-        raise NotUnderstood("I could not find a date to apply the period to.", (p.text,))
+        return year_column_window(spec, p, lex)
     new = Condition("range", col.table, col, "range", (p.start, p.end), text=p.text)
     kept = tuple(c for c in spec.conditions if c.kind != "range")
     spec = replace(spec, conditions=kept + (new,))
@@ -51,20 +56,6 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
         dims = spec.dims + (Dim(col, grain=p.each, name=p.each),)
         spec = replace(spec, dims=dims, order=spec.order + (Order(False, dim=len(dims) - 1),))
     return one_bucket(spec, p.start, p.end)      # "how many failed in Q3?" after a series by quarter: one number
-
-
-def _one_year(ranges: list[Condition], words: tuple[str, ...]) -> int:
-    """The year the previous question's one period lies in."""
-    start, end = (ranges[0].values + (None, None))[:2] if len(ranges) == 1 else (None, None)
-    if not isinstance(start, date) or not isinstance(end, date) or end > date(start.year + 1, 1, 1):
-        raise NotUnderstood("This needs the previous question to be about one year.", words)
-    return start.year
-
-
-def _year_of(ranges: list[Condition]) -> Period:
-    """'and the whole year' after Q2 1995: all of 1995."""
-    year = _one_year(ranges, ("whole year",))
-    return Period(date(year, 1, 1), date(year + 1, 1, 1), str(year), ())
 
 
 _YEAR_BEARING = ("day", "week", "month", "quarter_start")
@@ -76,7 +67,7 @@ def edit_versus(spec: QuerySpec, edit: Edit) -> QuerySpec:
     if edit.versus_year is None and edit.versus_shift is None:
         return spec
     ranges = [c for c in spec.conditions if c.kind == "range"]
-    year = _one_year(ranges, ("compare",))
+    year = one_year(ranges, ("compare",))
     if ranges[0].values[0] != date(year, 1, 1) or ranges[0].values[1] != date(year + 1, 1, 1) or spec.limit:
         raise NotUnderstood("I can only compare a whole year, without a top N, with another.", ("compare",))
     other = edit.versus_year if edit.versus_year is not None else year + (edit.versus_shift or 0)
@@ -191,10 +182,14 @@ def _kept_beside(spec: QuerySpec, same: list[Condition], table: str, column: str
                  picked: tuple[object, ...], text: str) -> tuple[tuple[object, ...], str]:
     """The values already filtered on that column with the new ones; a named filter on it is declined (its
     values are not a list to add to)."""
-    if any(c.kind == "filter" and not c.negated and filter_columns(lex, c.filter_name) == {column.lower()}
-           for c in spec.conditions):
+    named = [c for c in spec.conditions if c.kind == "filter" and not c.negated
+             and filter_columns(lex, c.filter_name) == {column.lower()}]
+    values = [filter_value(Concept("filter", c.table, name=c.filter_name or ""), lex) for c in named]
+    if any(v is None for v in values):
         raise NotUnderstood("I could not tell how to keep the previous filter beside the new value.", (text,))
-    before = [c for c in same if c.kind == "in" and not c.negated]
+    before = [c for c in same if c.kind == "in" and not c.negated] + [   # "cancelled", one value: that value
+        Condition("in", table, ColRef(table, column), "in", (v.value,), text=c.text or c.filter_name or "")
+        for c, v in zip(named, values) if v is not None]
     if not before and _default_tests(spec, table, column, lex):
         # "including the retired ones" where the table's default rows leave them out: all rows, or those only?
         raise NotUnderstood("I could not tell which rows to keep beside those.", (text,))

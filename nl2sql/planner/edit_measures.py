@@ -20,6 +20,9 @@ from nl2sql.planner.words import word_list
 
 
 def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec:
+    if edit.ranked and edit.metric is not None and [(m.kind, m.metric) for m in spec.measures] == [
+            ("metric", edit.metric.name)]:
+        edit = replace(edit, metric=None)    # "which one owes us the most" after the amount owed by payer: ranked by it
     new: Measure | None = None
     if edit.metric is not None:
         new = Measure("metric", edit.metric.table, metric=edit.metric.name)
@@ -139,9 +142,10 @@ def _as_aggregate(m: Measure, lex: Lexicon) -> Measure | None:
 
 
 def amount_instead(spec: QuerySpec, edit: Edit, lex: Lexicon) -> Concept | None:
-    """The one column named with "instead" after a measure by groups, when it is an amount of the measured
-    rows (shown as currency, or named with an amount word): the new measure is its total."""
-    if not (edit.regroup and spec.measures and spec.dims and len(edit.columns) == 1) \
+    """The one column named with "instead" (or added: "add the amount recovered") after a measure by groups, when
+    it is an amount of the measured rows (shown as currency, or named with an amount word): the new measure is its
+    total."""
+    if not ((edit.regroup or edit.adding) and spec.measures and spec.dims and len(edit.columns) == 1) \
             or edit.metric is not None or edit.measure_col is not None or edit.groups or edit.grains:
         return None
     mine = [c for c in edit.columns[0] if c.table == spec.base and c.column]

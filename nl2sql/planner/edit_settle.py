@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nl2sql.planner.edits import Edit
+from nl2sql.planner.edits import Edit, ValueEdit
+from nl2sql.planner.filter_values import filter_value
+from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.words import phrases
 
 Stems = list[tuple[str, ...]]
 
 
-def settled(edit: Edit, stems: Stems) -> Edit:
+def settled(edit: Edit, stems: Stems, lex: Lexicon) -> Edit:
     """The edit with the flags its words set as a whole."""
     keeping = any(s in phrases("followup", "keeping") for s in stems) or _says(stems, "keeping")
     if (edit.groups or edit.grains) and _opens(stems, "regroup_leading") and not keeping:
@@ -26,9 +28,14 @@ def settled(edit: Edit, stems: Stems) -> Edit:
         edit = replace(edit, values=tuple(replace(v, kept=True) for v in edit.values))
     if keeping and edit.filters:
         # "and the lapsed ones too" after cancelled policies: either state (not a filter instead of the other,
-        # nor both at once); a named filter has no list of values to add to, so it is declined
-        raise NotUnderstood("I could not tell how to keep the previous filter beside this one.",
-                            tuple(f.name for f in edit.filters))
+        # nor both at once): a named filter that is one value of a column is that value, kept beside the previous
+        # ones; any other has no list of values to add to, so it is declined
+        values = [filter_value(f, lex) for f in edit.filters]
+        if any(v is None for v in values):
+            raise NotUnderstood("I could not tell how to keep the previous filter beside this one.",
+                                tuple(f.name for f in edit.filters))
+        edit = replace(edit, filters=(), values=edit.values + tuple(
+            ValueEdit((v,), False, f.name, kept=True) for f, v in zip(edit.filters, values) if v is not None))
     return edit
 
 

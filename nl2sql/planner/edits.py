@@ -48,6 +48,7 @@ class Edit:
     metric: Concept | None = None             # a new measure
     window_col: Concept | None = None         # the date the period applies to ("tickets opened in 2024")
     scope: tuple[str, ...] = ()               # tables named as what the rows are ("only orders from 1997")
+    scope_choices: tuple[tuple[str, ...], ...] = ()   # a noun naming several tables ("payments"): one, by the frame
     compares: tuple[tuple[Concept, float, str], ...] = ()   # "parts of size 50", "size above 40": column, number, op
     adding: bool = False                      # "put X next to it": a measure added, not swapped
     measure_col: tuple[Concept, str] | None = None   # "their total account balance": column and aggregate
@@ -82,10 +83,11 @@ class Edit:
     @property
     def acts(self) -> bool:
         """Whether the edit changes something: also "list them" and "same for suppliers" (rows only)."""
-        return not self.empty or self.listing or len(self.scope) == 1
+        return not self.empty or self.listing or len(self.scope) + len(self.scope_choices) == 1
 
     @property
     def empty(self) -> bool:
         # naming the rows alone ("which countries ...") changes nothing of the previous question
         return self == Edit(marked=self.marked, replacing=self.replacing, regroup=self.regroup, scope=self.scope,
+                            scope_choices=self.scope_choices,
                             adding=self.adding, anaphora=self.anaphora, plural_ref=self.plural_ref)

@@ -120,19 +120,23 @@ def after_unfilter(question: str) -> str | None:
     return None
 
 
-def named_unfilter(question: str) -> tuple[str, ...] | None:
-    """The words naming the filter to drop when that is all a follow-up asks ("drop the segment filter").
+def named_unfilter(question: str) -> tuple[tuple[str, ...], str] | None:
+    """The words naming the filter to drop, and what the follow-up asks after "and" ("" when nothing).
 
-    >>> named_unfilter("drop the segment filter"), named_unfilter("remove the filter"), named_unfilter("by year")
-    (('segment',), None, None)
+    >>> named_unfilter("drop the segment filter"), named_unfilter("drop the card filter and show it by quarter")
+    ((('segment',), ''), (('card',), 'show it by quarter'))
     """
     from catalog_semantics.text import stem
 
     said = list(question_words(question).words)
-    if len(said) < 3 or stem(said[-1]) not in ("filter", "condit") or said[0] not in _DROP_VERBS:
+    end = next((n for n, w in enumerate(said) if stem(w) in ("filter", "condit")), None)
+    if end is None or end < 2 or said[0] not in _DROP_VERBS:
         return None
-    named = tuple(w for w in said[1:-1] if w not in ("the", "a", "that", "this", "its", "on"))
-    return named or None
+    rest = said[end + 1:]
+    if rest and (rest[0] not in ("and", "then") or not rest[1:]):
+        return None
+    named = tuple(w for w in said[1:end] if w not in ("the", "a", "that", "this", "its", "on"))
+    return (named, " ".join(rest[1:])) if named else None
 
 
 _DROP_VERBS = ("drop", "remove", "clear", "without", "lose", "ignore")
@@ -154,7 +158,8 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     ungroup = any(flat[n:n + len(p)] == p for p in phrases("followup", "ungroup") for n in range(len(flat)))
     adding = any(flat[n:n + len(p)] == p for p in phrases("followup", "adding") for n in range(len(flat)))
     whole_year = any(flat[n:n + len(p)] == p for p in phrases("followup", "whole_year") for n in range(len(flat)))
-    listing = any(it.has("list") and not it.concepts for it in found) and not items
+    listing = any(it.has("list") and not it.concepts for it in found) and all(     # "list them", "which ones?"
+        _stems(it) in phrases("followup", "plural_ends") for it in items)
     if adding and periods and versus is None and not side_by_side:
         # "put 1994 beside it": the year is shown next to the previous one, never put in its place
         versus = _whole_year(periods[0])
@@ -175,7 +180,7 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
         year, shift = versus
         edit = replace(edit, versus_year=year, versus_shift=shift,
                        window=None if year is not None else edit.window)
-    edit = settled(_claim(items, used, edit, lex), stems)       # "and by X", "list those in X", "X too"
+    edit = settled(_claim(items, used, edit, lex), stems, lex)       # "and by X", "list those in X", "X too"
     return filters_as_values(edit, lex)     # "just urgent and high": either priority
 
 

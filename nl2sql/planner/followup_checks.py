@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from nl2sql.planner.edit_conditions import filter_columns
 from nl2sql.planner.edits import Edit
+from nl2sql.planner.filter_values import tested_values
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import Condition, QuerySpec
@@ -115,9 +116,9 @@ def metric_pinned_by_filter(turn: Turn) -> NotUnderstood | None:
     for m in turn.new.measures:
         if m in turn.previous.measures or m.kind != "metric":
             continue
-        read = _metric_columns(turn.lex, m.metric)
+        read, tests = _metric_columns(turn.lex, m.metric), _metric_tests(turn.lex, m.metric)
         clash = [c for c in kept if c.table == m.table and {(c.table, col) for col in _tested(c, turn.lex)} & {
-            (m.table, col) for col in read}]
+            (m.table, col) for col in read} and not (tests and _filter_tests(c, turn.lex) == tests)]
         if clash:
             return NotUnderstood(f"The previous filter ({clash[0].text or clash[0].filter_name}) fixes what "
                                  f"{m.metric} measures; ask it again without that filter, or with it named.",
@@ -160,6 +161,22 @@ def _metric_columns(lex: Lexicon, name: str) -> set[str]:
         return set()
     tests = [*node.find_all(exp.If), *node.find_all(exp.Filter)]
     return {col.name.lower() for t in tests for col in t.find_all(exp.Column)}
+
+
+def _metric_tests(lex: Lexicon, name: str) -> frozenset[tuple[str, str]]:
+    """The (column, value) pairs a metric's one condition tests (CASE WHEN status = 'CMP'): a kept filter that
+    tests the same keeps exactly the rows the metric counts, so it measures them ("add the number of visits")."""
+    try:
+        node = sqlglot.parse_one(lex.metrics[name].sql, read=lex.dialect)
+    except (sqlglot.errors.SqlglotError, KeyError):
+        return frozenset()
+    conds = [t.this for t in node.find_all(exp.If)]
+    return frozenset(tested_values(conds[0].sql(lex.dialect), lex.dialect)) if len(conds) == 1 else frozenset()
+
+
+def _filter_tests(c: Condition, lex: Lexicon) -> frozenset[tuple[str, str]]:
+    named = lex.filters.get(c.filter_name or "") if c.kind == "filter" else None
+    return frozenset(tested_values(named.sql, lex.dialect)) if named is not None else frozenset()
 
 
 FOLLOWUP_CHECKS: tuple[Rule, ...] = (value_on_another_column, word_in_unrelated_values, grouping_added_or_replaced,

@@ -201,19 +201,26 @@ def extreme_value(f: Frame, lex: Lexicon) -> Frame:
 def counted_noun_phrase(f: Frame, lex: Lexicon) -> Frame:
     """'shipments created in March 2025', 'orders placed by BUILDING customers in Q1 1995', 'cancelled flights in
     2024': a bare noun phrase (no "list", "show", "which"; before the rows' noun only words that filter them, or
-    a named filter said with the rows' plural noun) for a period, about rows with no name to list (other tables
-    named only to filter), asks how many, not a page of keys ("depots in the NORTH region" lists)."""
+    a named filter said with the rows' plural noun) for a period or kept by stored values and named filters only
+    ("appointments still scheduled at Riverside"), about rows with no name to list (other tables named only to
+    filter), asks how many, not a page of keys ("depots in the NORTH region" lists)."""
     entities = f.entities or filter_nouns(f, lex)
     if _settled(f) or f.measures or f.extremes or f.unit_dims or f.projections or f.dims or f.orders \
             or f.limit or f.star or f.distinct or not entities or not entities[0][2] \
             or entities[0][1] > sum(c.table == entities[0][0] and c.kind != "exists" for c in f.conditions) \
             or not all(any(c.table == t for c in f.conditions) for t, _, _ in entities[1:]) \
-            or not f.periods or not f.words or (f.words[0],) in cue_index():
+            or not (f.periods or _stated(f)) or not f.words or (f.words[0],) in cue_index():
         return f
     info = lex.tables[entities[0][0]]
     if not set(info.labels) <= set(info.pk):
         return f
     return replace(f, measures=(Measure("rows", entities[0][0], "count"),), entities=())
+
+
+def _stated(f: Frame) -> bool:
+    """'appointments still scheduled at Riverside': rows kept by stored values or named filters only (a state, a
+    place), no comparison ("orders with a total price between 1000 and 2000" lists them)."""
+    return bool(f.conditions) and all(c.kind in ("in", "filter") and not c.negated for c in f.conditions)
 
 
 def filter_nouns(f: Frame, lex: Lexicon) -> tuple[tuple[str, int, bool], ...]:

@@ -85,6 +85,8 @@ class AggregateSteps(MeasureGuards):
         """What the concept at j names as the aggregate's target: a metric (unless the function asks for a
         column's own), a numeric column, a table, a column, a named filter's rows, or a value said as a noun."""
         numeric = [c for c in it.concepts if c.kind == "column" and c.column in self.info(c.table).numeric]
+        if (filtered := self._filtered_amount(j, it, fn)) is not None:
+            return filtered
         m = _one(it, "metric")
         before = [w for w in self._raw_words[:it.start] if w not in _ARTICLES][-1:]
         if m is not None and _one(it, "filter") is not None and before and before[0] in _PREPOSITIONS:
@@ -119,6 +121,19 @@ class AggregateSteps(MeasureGuards):
             return ("table", it.concepts[0].table)
         return None
 
+
+    def _filtered_amount(self, j: int, it: Item, fn: str) -> Target | None:
+        """'average visit length': a named filter's noun right before one number column of its table, the only
+        thing said after it, names the column of the rows the filter keeps (the length of visits)."""
+        f, nxt = _one(it, "filter"), self.at(j + 1)
+        if f is None or fn in ("", "count") or nxt is None or nxt.kind != "concept" or (j + 1) in self.used:
+            return None
+        cols = [c for c in nxt.concepts if c.kind == "column" and c.table == f.table]
+        if len(nxt.concepts) != 1 or len(cols) != 1 or cols[0].column not in self.info(f.table).numeric:
+            return None
+        self.used.update((j, j + 1))
+        self.r.conditions.append(Condition("filter", f.table, filter_name=f.name, text=it.text))
+        return ("column", _ref(cols[0], self.r.vias.get(j + 1)))
 
     def _agg_functions(self, j: int) -> tuple[list[str], bool, int]:
         """'average and maximum', 'number of distinct': the functions named together, whether DISTINCT,

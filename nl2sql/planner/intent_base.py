@@ -109,6 +109,14 @@ class ReaderBase:
         gap = self._raw_words[prev.end:self.seq[j].start]
         return m.kind == "metric" and m.table == t.table and set(gap) <= _GRAIN_ARTICLES
 
+    def _ranked_by_metric(self, j: int) -> bool:
+        """'top 5 providers by visits' where "visits" names a metric and a named filter: after "by" no rows are
+        grouped by a filter, so the phrase is what they are ranked by, the metric ("visits by clinic" is
+        unchanged: the filter on a count is the metric there)."""
+        prev = self.at(j - 1)
+        return _one(self.seq[j], "metric") is not None and prev is not None and prev.has("group") \
+            and any(it.has("top") for it in self.seq[:j])
+
     def _rows_not_measure(self, j: int) -> bool:
         """A table's noun that is also a metric's name, read as the table's rows: negated ("had no downtime": no
         such rows), or after a preposition once a measure is named ("ticket revenue for flights in 2024": the

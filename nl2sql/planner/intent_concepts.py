@@ -40,7 +40,7 @@ class ConceptSteps(ReaderBase):
                 self.r.projections.append((_ref(cols[0]), j))
                 self.seq[j] = type(it)(it.kind, it.start, it.end, it.text, concepts=(cols[0],))
                 return
-        if f is not None and not compared:
+        if f is not None and not compared and not self._ranked_by_metric(j):
             return self._filter_condition(j, f.name, f.table)
         if self._metric_grain(j) or self._rows_not_measure(j):
             return

@@ -38,6 +38,9 @@ class JoinGraph:
     # foreign keys that have a sibling to the same table which the overlay names after that table (rnt.rtn_brn_id
     # beside rnt.pu_brn_id, whose synonyms say "branch"): (child, parent, child columns), lower case
     secondary: frozenset[tuple[str, str, tuple[str, ...]]] = frozenset()
+    # foreign keys named with a role before the parent's key (patient.home_clinic_id -> clinic.clinic_id): of
+    # equally short paths, one through plain keys only (appt.clinic_id) is what the parent's name alone means
+    qualified: frozenset[tuple[str, str, tuple[str, ...]]] = frozenset()
     cache: dict[tuple[str, str, str | None], Path | None | Ambiguous] = field(
         default_factory=dict, compare=False, repr=False)   # paths found so far (the graph never changes)
 
@@ -148,6 +151,9 @@ class JoinGraph:
             primary = [p for p in best if not any(role_of(e) in self.secondary for e in p)]
             if primary and len({tuple((e.src, e.dst, e.src_cols) for e in p) for p in primary}) == 1:
                 return primary[0]
+        plain = [p for p in best if not any(role_of(e) in self.qualified for e in p)]
+        if len(distinct) > 1 and plain and len({tuple((e.src, e.dst, e.src_cols) for e in p) for p in plain}) == 1:
+            return plain[0]
         if len(distinct) > 1:
             owner = _owner_link(best)
             if owner is None:
@@ -176,7 +182,8 @@ def join_graph(model: SemanticModel) -> JoinGraph:
         down = Edge(dst, src, tuple(r.to_columns), tuple(r.from_columns), False)
         edges.setdefault(src, []).append(up)
         edges.setdefault(dst, []).append(down)
-    graph = JoinGraph({k: tuple(v) for k, v in edges.items()}, _verified_usage(model), _secondary_roles(model))
+    graph = JoinGraph({k: tuple(v) for k, v in edges.items()}, _verified_usage(model), _secondary_roles(model),
+                      _qualified_roles(model))
     try:
         _CACHE[model] = graph
     except TypeError:
@@ -213,6 +220,18 @@ def _secondary_roles(model: SemanticModel) -> frozenset[tuple[str, str, tuple[st
                  and any(_phrase(s) in names for s in col.synonyms)]
         if len(named) == 1:
             out |= {(child, parent, k) for k in keys if k != named[0]}
+    return frozenset(out)
+
+
+def _qualified_roles(model: SemanticModel) -> frozenset[tuple[str, str, tuple[str, ...]]]:
+    """Foreign keys whose name is the parent's key name with words before it ("home_clinic_id" to
+    "clinic_id"): a role of the parent, as (child, parent, child columns), lower case."""
+    out: set[tuple[str, str, tuple[str, ...]]] = set()
+    for r in model.relationships:
+        if len(r.from_columns) == 1 and len(r.to_columns) == 1:
+            child, parent = words(r.from_columns[0]), words(r.to_columns[0])
+            if len(parent) > 1 and len(child) > len(parent) and child[-len(parent):] == parent:
+                out.add((r.from_table.lower(), r.to_table.lower(), (r.from_columns[0].lower(),)))
     return frozenset(out)
 
 

@@ -25,6 +25,7 @@ from nl2sql.planner.lexicon_names import (
     _is_texty,
     _known_words,
     _table_info,
+    code_label_words,
     code_list,
     comment_examples,
 )
@@ -248,13 +249,9 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
         for v in c.value_vocabulary:      # too many to show, their words still name rows ("BRASS parts")
             _add_value_words(lex, info.key, col, tuple(singular(w) for w in words(v)))
     for code, label in (*_CODE_LABEL.findall(c.comment or ""), *coded):
-        label_words = []
-        for w in words(label):
-            if w in COMMENT_STOP:
-                break
-            label_words.append(w)
+        label_words = code_label_words(label)
         if len(label_words) == 1 and (stem(label_words[0]),) in cue_index() or _MEANINGFUL & set(label_words):
-            continue                 # "F first": the ranking word; "SCH still scheduled": 'still' asks about now
+            continue                 # "F first": the ranking word; "X will close": 'will' asks about the future
         if label_words and len(label_words) <= 3 and (not values or code in values):
             concept = Concept("value", info.key, col, value=code, name="comment label", strength=2)
             _add(lex.values, tuple(label_words), concept)

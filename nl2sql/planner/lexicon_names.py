@@ -19,6 +19,7 @@ _UNITS = frozenset(word_list("measure_units"))
 _TABLE_PREFIXES = frozenset(word_list("table_prefixes"))
 _ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))   # words every table has a column for
 COMMENT_STOP = frozenset(word_list("comment_stop"))
+_STATE_ADVERBS = frozenset(word_list("state_adverbs"))
 _EVERYDAY = frozenset(word_list("everyday_names"))
 _ISO_FORMATS = tuple(word_list("iso_date_formats"))
 _SECONDARY = tuple(word_list("secondary_names"))
@@ -63,7 +64,7 @@ def comment_examples(comment: str | None) -> tuple[str, ...]:
 
 
 # "WX weather, ATC air traffic control" / "Cabin - F first, J business": a list of stored codes, each with its label
-_CODE_ITEM = re.compile(r"^\s*([A-Z0-9][A-Z0-9-]{0,4})\s+([A-Za-z][A-Za-z ]*?)\s*\.?\s*$")
+_CODE_ITEM = re.compile(r"^\s*([A-Z0-9][A-Z0-9-]{0,4})\s+([A-Za-z][A-Za-z ]*?)\s*(?:\([^)]*\))?\s*\.?\s*$")
 _CODE_PAREN = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,4})\s*\(\s*([A-Za-z][A-Za-z ]*?)\s*\)")   # "GLD (gold)"
 
 
@@ -77,6 +78,8 @@ def code_list(comment: str | None, values: tuple[str, ...]) -> tuple[tuple[str, 
     (('WEB', 'website'), ('TA', 'travel agent'))
     >>> code_list("Tier; NON = not a member, then BRZ (bronze), GLD (gold).", ("NON", "BRZ", "GLD"))
     (('BRZ', 'bronze'), ('GLD', 'gold'))
+    >>> code_list("IND individual (personal lines), BUS business (commercial lines)", ("IND", "BUS"))
+    (('IND', 'individual'), ('BUS', 'business'))
     >>> code_list("Aircraft type code: E175, A320", ("E175", "A320"))
     ()
     """
@@ -85,6 +88,23 @@ def code_list(comment: str | None, values: tuple[str, ...]) -> tuple[tuple[str, 
     found = [(m.group(1), m.group(2)) for part in re.split(r"[,;]", text)
              if (m := _CODE_ITEM.match(part) or _CODE_PAREN.search(part)) and m.group(1) in known]
     return tuple(found) if len(found) >= 2 else ()
+
+
+def code_label_words(label: str) -> tuple[str, ...]:
+    """The words of a code's label up to the first comment stop word, without a state adverb said first (vocabulary
+    ``state_adverbs``): the data records the state now, which is what "still" asks about.
+
+    >>> code_label_words("still scheduled")
+    ('scheduled',)
+    >>> code_label_words("partially paid by the patient")
+    ('partially', 'paid')
+    """
+    out: list[str] = []
+    for w in words(label):
+        if w in COMMENT_STOP:
+            break
+        out.append(w)
+    return tuple(out[1:] if out[:1] and out[0] in _STATE_ADVERBS else out)
 
 
 def _free_text(values: tuple[str, ...]) -> bool:

@@ -14,7 +14,8 @@ from catalog_semantics.question import QuestionWords
 from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.items import Item as Item, ItemKind as ItemKind
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.matching_words import column_head, determiners, meaningful_words, phrasal_verbs, symbol_cues
+from nl2sql.planner.matching_words import column_head, date_said_without_date, determiners, meaningful_words
+from nl2sql.planner.matching_words import phrasal_verbs, symbol_cues
 from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
@@ -184,6 +185,8 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
         text = " ".join(t.text for t in span)
         fuzzy = any(t.fuzzy for t in span)
         model = tuple(names) + tuple(values)
+        if date_said_without_date(span, tokens[i + length:i + length + 1], model, lex, cues):
+            continue             # "how much was billed on them": the verb, not the date "billed on"
         if model and cue and all(c.kind == "stop" for c in cue) \
                 and tuple(t.word for t in span) not in exact_phrases("stop"):
             cue = ()             # "herring" stems to the stop word "her": a word of the model is not a filler

@@ -1,4 +1,5 @@
-"""Function words the matcher reads from the vocabulary file: column head words, meaningful words, signs."""
+"""Function words the matcher reads from the vocabulary file: column head words, meaningful words, signs, a
+date's name said without a date."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from catalog_semantics.text import stem, words
 from nl2sql.planner.items import Item
+from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.tokens import Token
 from nl2sql.planner.vocabulary import Cue
 from nl2sql.planner.words import vocabulary, word_list
 
@@ -99,3 +102,19 @@ def _named_pairs() -> frozenset[tuple[str, str]]:
     """Word pairs the vocabulary's date verbs name ("went out", "sent out")."""
     phrases = (tuple(words(str(p))) for ps in dict(vocabulary().get("date_verbs") or {}).values() for p in ps)
     return frozenset((p[k], p[k + 1]) for p in phrases for k in range(len(p) - 1))
+
+
+def date_said_without_date(span: tuple[Token, ...], after: tuple[Token, ...], model: tuple[Concept, ...],
+                            lex: Lexicon, cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> bool:
+    """A date's name that ends with a preposition ("billed on", "paid on") with no date after it: the preposition
+    goes with what follows ("on them"), so the phrase is not the date's (a shorter one is read)."""
+    last = cues.get((span[-1].stem,), ()) if len(span) > 1 else ()
+    dates = bool(model) and all(c.kind == "column" and c.table in lex.tables and c.column in lex.tables[c.table].dates
+                                for c in model)
+    dated = bool(after) and (after[0].kind in ("number", "date") or after[0].word in _month_words())
+    return dates and bool(last) and all(c.kind == "stop" for c in last) and not dated
+
+
+@functools.cache
+def _month_words() -> frozenset[str]:
+    return frozenset(w for names in vocabulary()["months"].values() for w in names)

@@ -29,17 +29,8 @@ from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.evidence import with_evidence
 from nl2sql.planner.conversation_rows import drop_filter, drop_named_filter
 from nl2sql.planner.filter_values import idiom_opener
-from nl2sql.planner.followup import (
-    Edit,
-    NotAnEdit,
-    after_unfilter,
-    is_fragment,
-    is_marked,
-    named_unfilter,
-    ranked_end,
-    read_edit,
-    starts_as_followup,
-)
+from nl2sql.planner.followup import Edit, NotAnEdit, after_unfilter, is_fragment, is_marked, named_unfilter
+from nl2sql.planner.followup import ranked_end, read_edit, starts_as_followup
 from nl2sql.planner.followup_checks import check_followup
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import Lexicon, lexicon_for
@@ -97,21 +88,15 @@ def read_turn(question: str | QuestionWords, model: SemanticModel, previous: Que
     """The frame of one turn: the follow-up's edit of ``previous`` when its words ask for one or the
     question cannot be read alone; otherwise the question's own reading."""
     words = question_words(question)
-    rest = after_unfilter(words.text) if previous is not None else None
-    if previous is not None and rest is not None:      # "drop the filter (and show 1994)"
-        previous = drop_filter(previous)
-        if not rest:
-            return previous, [_EDITED + "the previous question, without its filter"], 0.8
-        words = question_words(rest)
-    question = words.text
     lex = lexicon_for(model)
+    if previous is not None:
+        words, previous, dropped = _unfiltered(words, previous, lex)
+        if dropped is not None:
+            return dropped
+    question = words.text
     question = ranked_end(question, previous) if previous is not None else question    # "and the worst five?"
     question = polar_end(question, previous) if previous is not None else question     # "which mode did worst?"
     question = _same_period_unsaid(question) if previous is not None else question     # "... that year?"
-    named = named_unfilter(question) if previous is not None else None
-    if previous is not None and named is not None:     # "drop the segment filter"
-        spec = drop_named_filter(previous, named, lex)
-        return spec, [_EDITED + "the previous question, without that filter"], 0.8
     shared = as_share(question, previous, lex) if previous is not None else None
     if shared is not None:                             # "as a share of all lines", "as a rate instead"
         return shared, [_EDITED + "the previous count, as a share of all the rows"], 0.8
@@ -143,6 +128,24 @@ def read_turn(question: str | QuestionWords, model: SemanticModel, previous: Que
         raise NotUnderstood("This reads as a follow-up, but I could not tell how it changes the previous "
                             f"question. {reason}", why.words if why else ())
     return alone
+
+
+def _unfiltered(words: QuestionWords, previous: QuerySpec, lex: Lexicon) -> tuple[QuestionWords, QuerySpec, Read | None]:
+    """'drop the filter (and show 1994)', 'drop the segment filter (and show it by quarter)': the previous frame
+    without that filter, and the rest of the follow-up to read as its edit (or the answer, when nothing is left)."""
+    rest = after_unfilter(words.text)
+    if rest is not None:
+        previous = drop_filter(previous)
+        if not rest:
+            return words, previous, (previous, [_EDITED + "the previous question, without its filter"], 0.8)
+        words = question_words(rest)
+    named = named_unfilter(words.text)
+    if named is not None:
+        previous = drop_named_filter(previous, named[0], lex)
+        if not named[1]:
+            return words, previous, (previous, [_EDITED + "the previous question, without that filter"], 0.8)
+        words = question_words(named[1])
+    return words, previous, None
 
 
 def _same_period_unsaid(question: str) -> str:
