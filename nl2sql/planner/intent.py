@@ -15,6 +15,7 @@ from nl2sql.planner.intent_compare import ComparisonSteps
 from nl2sql.planner.intent_concepts import ConceptSteps
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.intent_order import GroupingSteps
+from nl2sql.planner.intent_when import when_date
 from nl2sql.planner.joins import Ambiguous, all_up
 from nl2sql.planner.reading import (  # noqa: F401  (NotUnderstood and Reading are re-exported)
     NotUnderstood as NotUnderstood,
@@ -135,6 +136,10 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
             return
         if it.kind == "literal":
             return self._literal(j)
+        if it.kind == "concept" and (when := when_date(self.seq, j, self._raw_words, self.lex,
+                                                        {t for t, _, _ in self.r.entities})) is not None:
+            self.r.date_cols.append((when, j))      # "… and when they closed": the closing date, shown
+            return None
         if it.kind == "concept":
             return self._concept(j)
         self._cue(j)
