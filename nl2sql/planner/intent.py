@@ -15,6 +15,7 @@ from nl2sql.planner.intent_compare import ComparisonSteps
 from nl2sql.planner.intent_concepts import ConceptSteps
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.intent_order import GroupingSteps
+from nl2sql.planner.intent_spread import spread_over_column
 from nl2sql.planner.intent_when import when_date
 from nl2sql.planner.joins import Ambiguous, all_up
 from nl2sql.planner.reading import (  # noqa: F401  (NotUnderstood and Reading are re-exported)
@@ -141,7 +142,9 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
             self.r.date_cols.append((when, j))      # "… and when they closed": the closing date, shown
             return None
         if it.kind == "concept":
-            return self._concept(j)
+            self._concept(j)
+            # "gender split of the members": one row per gender, counted
+            return spread_over_column(self.r, it, j, self._raw_words, self.lex)
         self._cue(j)
 
     def _unknown(self, j: int) -> None:
