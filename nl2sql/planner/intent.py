@@ -128,6 +128,10 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
     def _step(self, j: int) -> None:
         it = self.seq[j]
         self.used.add(j)
+        if it.kind in ("concept", "unknown") and (when := when_date(self.seq, j, self._raw_words, self.lex,
+                                                        {t for t, _, _ in self.r.entities})) is not None:
+            self.r.date_cols.append((when, j))      # "… and when they closed": the closing date, shown
+            return None
         if it.kind == "unknown":
             return self._unknown(j)
         if it.kind == "number":
@@ -137,10 +141,6 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
             return
         if it.kind == "literal":
             return self._literal(j)
-        if it.kind == "concept" and (when := when_date(self.seq, j, self._raw_words, self.lex,
-                                                        {t for t, _, _ in self.r.entities})) is not None:
-            self.r.date_cols.append((when, j))      # "… and when they closed": the closing date, shown
-            return None
         if it.kind == "concept":
             self._concept(j)
             # "gender split of the members": one row per gender, counted
