@@ -51,3 +51,12 @@ def test_an_ambiguous_path_at_compile_time_is_a_decline(dance: SemanticModel, ca
         c = generate_offline("by studio instead", dance, ((first, shown.sql),))
     assert c.sql is None and "studio" in (c.abstain_reason or "") and "more than one way" in (c.abstain_reason or "")
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]     # no "offline planner failed"
+
+
+def test_the_one_tied_path_through_a_table_the_question_names_is_taken(dance: SemanticModel) -> None:
+    """'miss rate of tango lessons per studio': the question names the lessons, so a booking's studio is its
+    lesson's (said in the notes); with nothing naming either path ("miss rate per studio") it is still asked."""
+    c = generate_offline("miss rate of TANGO lessons per studio", dance)
+    assert c.sql is not None and "lesson.studio_id = studio.studio_id" in c.sql.replace('"', "")
+    assert any("through lesson" in n for n in c.notes) or "through lesson" in (c.interpretation or "")
+    assert generate_offline("miss rate per studio", dance).sql is None

@@ -8,7 +8,7 @@ from datetime import date
 from sqlglot import exp
 
 from nl2sql.planner.intent import NotUnderstood
-from nl2sql.planner.clarify import Ambiguity, path_qualifiers
+from nl2sql.planner.clarify import Ambiguity, path_qualifiers, path_through
 from nl2sql.planner.joins import Ambiguous, Edge, JoinGraph, Path
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import iso_text_date
@@ -56,6 +56,11 @@ class CompilerBase:
         try:
             return self.graph.path(self.spec.base, table, via)
         except Ambiguous:
+            spec = self.spec                 # the one path through a table the question names (clarify.path_through)
+            named = {c.table for c in spec.conditions} | {m.table for m in spec.measures}
+            through = path_through(self.graph, spec.base, table, named) if via is None else None
+            if through is not None:
+                return through
             raise Ambiguity(f"There is more than one way to relate {self.spec.base} to {table}; say which one you "
                             "mean.", (table,), target=table,
                             tables=path_qualifiers(self.graph, self.spec.base, table)) from None
