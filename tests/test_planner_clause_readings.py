@@ -34,6 +34,7 @@ OVERLAY = {
         {"name": "late fee", "synonyms": ["late fees", "overdue fees"], "table": "charges", "sql": "kind = 'LATE'"},
         {"name": "settled", "synonyms": ["settled charges"], "table": "charges", "sql": "state = 'OK'"},
     ],
+    "metrics": [{"name": "takings", "table": "charges", "sql": "SUM(amount)", "format": "currency"}],
 }
 
 
@@ -73,3 +74,11 @@ def test_a_filter_said_with_a_money_noun_adds_up_the_currency_column(
 def test_a_column_before_breakdown_of_spreads_the_rows(shops: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     assert _rows(shops, "region breakdown of the shops") == [("North", 2), ("South", 1)]
     assert _rows(shops, "show the region of the shops") == [("North",), ("North",), ("South",)]   # twin: listed
+
+
+def test_a_superlative_before_by_ranks_by_what_follows(shops: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'which region is the highest by takings': the rows named before, ranked by the metric after "by"; a column
+    after "by" (its total, its average?) is still declined."""
+    assert [(r, float(v)) for r, v in _rows(shops, "which region is the highest by takings")] == [("North", 110.0)]
+    assert [(r, float(v)) for r, v in _rows(shops, "which region has the highest takings")] == [("North", 110.0)]
+    assert plan("which region is the highest by amount", shops[1]).sql is None
