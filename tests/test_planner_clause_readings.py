@@ -32,7 +32,7 @@ OVERLAY = {
     "filters": [
         {"name": "closed shop", "synonyms": ["closed", "closed shops"], "table": "shops", "sql": "shut_on IS NOT NULL"},
         {"name": "late fee", "synonyms": ["late fees", "overdue fees"], "table": "charges", "sql": "kind = 'LATE'"},
-        {"name": "settled", "synonyms": ["settled charges"], "table": "charges", "sql": "state = 'OK'"},
+        {"name": "settled", "synonyms": ["settled charges", "settled items"], "table": "charges", "sql": "state = 'OK'"},
     ],
     "metrics": [{"name": "takings", "table": "charges", "sql": "SUM(amount)", "format": "currency"}],
 }
@@ -82,3 +82,11 @@ def test_a_superlative_before_by_ranks_by_what_follows(shops: tuple[duckdb.DuckD
     assert [(r, float(v)) for r, v in _rows(shops, "which region is the highest by takings")] == [("North", 110.0)]
     assert [(r, float(v)) for r, v in _rows(shops, "which region has the highest takings")] == [("North", 110.0)]
     assert plan("which region is the highest by amount", shops[1]).sql is None
+
+
+def test_a_ranking_by_a_named_filter_counts_its_rows(shops: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'top 2 regions by settled items': how many charges the filter keeps per region; said with a money noun
+    ("by late fees": their count or their money?) it is still declined."""
+    assert _rows(shops, "top 2 regions by settled items") == [("North", 3), ("South", 1)]
+    assert _rows(shops, "top 2 regions by number of settled items") == [("North", 3), ("South", 1)]   # twin
+    assert plan("top 2 regions by late fees", shops[1]).sql is None
