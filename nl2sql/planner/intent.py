@@ -179,6 +179,8 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
             self._first_or_last(j)
         elif "extreme" in kinds and self._raw_words[:1] == ["when"] and it.text.lower() in _WHEN_EXTREMES:
             self.r.when.append(_WHEN_EXTREMES[it.text.lower()])   # "when was the most recent order"
+        elif "extreme" in kinds and self.neg_at is None and self._ranked_by(j):
+            pass                                  # "which 3 brands are the highest by revenue"
         elif "extreme" in kinds:
             self._extreme(j)
         elif "share" in kinds:

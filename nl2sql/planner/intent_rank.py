@@ -27,8 +27,6 @@ class RankingSteps(AggregateSteps):
             raise NotUnderstood("I cannot leave out the highest or lowest; ask for it directly.",
                                 (self.seq[self.neg_at].text, self.seq[j].text))
         desc = self.seq[j].arg("extreme") == "max"
-        if self._ranked_by(j):
-            return
         k = j + 1
         it = self.at(k)
         if self._aggregate_list(j):
