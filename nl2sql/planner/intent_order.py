@@ -158,7 +158,9 @@ class GroupingSteps(RankingSteps):
         the named filter after "by" keeps (the filter applies, its rows are counted)."""
         it = self.at(j + 1)
         pending = bool(self.r.orders) and self.r.orders[-1].col is None and self.r.orders[-1].measure is None
-        if it is None or (j + 1) in self.used or not pending or self.r.measures:
+        after = self.at(j + 2)
+        if it is None or (j + 1) in self.used or not pending or self.r.measures \
+                or after is not None and after.kind == "concept":   # "by unplanned downtime hours": a measure's filter
             return False
         f = _one(it, "filter")
         if f is None or f.name not in self.lex.filters or singular(it.text.split()[-1].lower()) in MONEY_WORDS:
