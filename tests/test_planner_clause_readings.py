@@ -90,3 +90,19 @@ def test_a_ranking_by_a_named_filter_counts_its_rows(shops: tuple[duckdb.DuckDBP
     assert _rows(shops, "top 2 regions by settled items") == [("North", 3), ("South", 1)]
     assert _rows(shops, "top 2 regions by number of settled items") == [("North", 3), ("South", 1)]   # twin
     assert plan("top 2 regions by late fees", shops[1]).sql is None
+
+
+def test_the_words_of_one_letter_codes_name_them() -> None:
+    """'only women' / 'female riders': F of a column that stores F and M (vocabulary code_words); a column of T and F
+    (a flag) is not a gender, so there the word is not understood."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE riders (rider_id INTEGER PRIMARY KEY, rider_name VARCHAR, sex VARCHAR, vip VARCHAR);"
+                "INSERT INTO riders VALUES (1, 'Ann', 'F', 'T'), (2, 'Bo', 'M', 'F'), (3, 'Cat', 'F', 'F')")
+    model = apply_overlay(read_duckdb_catalog(con), parse_overlay(
+        {"tables": {"riders": {"columns": {"sex": {"values": ["F", "M"]}, "vip": {"values": ["T", "F"]}}}}}))
+    c = plan("how many female riders", model)
+    assert c.sql is not None and con.execute(c.sql).fetchall() == [(2,)]
+    assert con.execute(str(plan("how many riders", model).sql)).fetchall() == [(3,)]      # twin
+    flags = apply_overlay(read_duckdb_catalog(con), parse_overlay(
+        {"tables": {"riders": {"columns": {"sex": {"values": ["F", "X"]}, "vip": {"values": ["T", "F"]}}}}}))
+    assert plan("how many female riders", flags).sql is None
