@@ -8,7 +8,7 @@ from dataclasses import replace
 import sqlglot
 from sqlglot import exp
 
-from nl2sql.planner.clarify import Ambiguity, path_qualifiers
+from nl2sql.planner.clarify import Ambiguity, path_qualifiers, path_through
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Ambiguous, JoinGraph, Path, all_up, role_of
@@ -36,6 +36,12 @@ class AssemblerBase:
         try:
             return self.graph.path(start, ref_table, via)
         except Ambiguous:
+            named = {c.table for c in self.r.conditions} | {m.table for m in self.r.measures}
+            through = path_through(self.graph, start, ref_table, named) if via is None else None
+            if through is not None:      # "spin class bookings by club": the club of the class, said in the notes
+                if (note := f"{ref_table} through {', '.join(e.dst for e in through[:-1])}") not in self.notes:
+                    self.notes.append(note)
+                return through
             raise Ambiguity(f"There is more than one way to relate {start} to {ref_table}; "
                             "say which one you mean.", (ref_table,), target=ref_table,
                             tables=path_qualifiers(self.graph, start, ref_table)) from None

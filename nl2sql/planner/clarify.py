@@ -17,7 +17,7 @@ from catalog_semantics.model import SemanticModel
 from catalog_semantics.question import QuestionWords
 from nl2sql.answer import Choice
 from nl2sql.planner.describe import describe
-from nl2sql.planner.joins import Ambiguous, JoinGraph
+from nl2sql.planner.joins import Ambiguous, JoinGraph, Path
 from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.matching import matched
 from nl2sql.planner.reading import NotUnderstood
@@ -71,6 +71,16 @@ def path_qualifiers(graph: JoinGraph, start: str, target: str) -> tuple[str, ...
             except Ambiguous:
                 continue
     return tuple(found)
+
+
+def path_through(graph: JoinGraph, start: str, target: str, tables: set[str]) -> Path | None:
+    """Of the equally short paths from ``start`` to ``target`` (``Ambiguous``), the one that passes through a
+    table the question already names ("spin class bookings by club": a booking's club through its class, not its
+    member's home club); None unless exactly one does."""
+    paths = [p for q in path_qualifiers(graph, start, target) if (p := graph.path(start, target, q)) is not None]
+    shortest = min((len(p) for p in paths), default=0)
+    named = {tuple(p) for p in paths if len(p) == shortest and any(e.dst in tables - {start, target} for e in p)}
+    return next(iter(named)) if len(named) == 1 else None
 
 
 def choices_for(question: str, model: SemanticModel, error: Ambiguity, read: Reader) -> tuple[Choice, ...]:

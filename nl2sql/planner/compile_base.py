@@ -8,7 +8,8 @@ from datetime import date
 from sqlglot import exp
 
 from nl2sql.planner.intent import NotUnderstood
-from nl2sql.planner.joins import Edge, JoinGraph, Path
+from nl2sql.planner.clarify import Ambiguity, path_qualifiers, path_through
+from nl2sql.planner.joins import Ambiguous, Edge, JoinGraph, Path
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import iso_text_date
 from nl2sql.planner.spec import ColRef, Condition, QuerySpec
@@ -49,8 +50,23 @@ class CompilerBase:
         self.used_names.add(name)
         return name
 
+    def one_path(self, table: str, via: str | None = None) -> Path | None:
+        """The join path from the base to ``table``; two equally short paths are a question back (``Ambiguity``,
+        an ordinary decline or clarify naming the table), never an exception out of the compiler."""
+        try:
+            return self.graph.path(self.spec.base, table, via)
+        except Ambiguous:
+            spec = self.spec                 # the one path through a table the question names (clarify.path_through)
+            named = {c.table for c in spec.conditions} | {m.table for m in spec.measures}
+            through = path_through(self.graph, spec.base, table, named) if via is None else None
+            if through is not None:
+                return through
+            raise Ambiguity(f"There is more than one way to relate {self.spec.base} to {table}; say which one you "
+                            "mean.", (table,), target=table,
+                            tables=path_qualifiers(self.graph, self.spec.base, table)) from None
+
     def path_to(self, table: str, via: str | None = None) -> Path:
-        path = self.graph.path(self.spec.base, table, via)
+        path = self.one_path(table, via)
         if path is None:
             raise NotUnderstood(f"I could not relate {table} to {self.spec.base}.", (table,))
         return path
@@ -119,7 +135,7 @@ class CompilerBase:
 
     def _inner_alias(self, c: Condition, base_alias: str) -> str:
         """Inside an EXISTS any direction is fine (it only asks whether a row exists)."""
-        path = self.graph.path(self.spec.base, c.table, c.col.via if c.col and c.col.via != self.spec.base else None)
+        path = self.one_path(c.table, c.col.via if c.col and c.col.via != self.spec.base else None)
         if path is None:
             raise NotUnderstood(f"I could not relate {c.table}.", (c.text,))
         alias = base_alias

@@ -12,6 +12,8 @@ from nl2sql.planner.words import word_list
 
 # words that ask for a count of rows, never an amount ("number of charges", "how many payments")
 _COUNT_WORDS = frozenset(stem(w) for w in word_list("count_words"))
+# nouns of money ("fees", "dues"): a named filter said with one adds up its rows' one currency column
+MONEY_WORDS = frozenset(singular(w) for w in word_list("money_words"))
 
 
 def rows_or_own_amount(f: Frame, info: TableInfo, table: str) -> tuple[Measure, tuple[str, ...]]:
@@ -34,6 +36,10 @@ def _filter_amount(f: Frame, info: TableInfo, table: str) -> str | None:
             and c.text.split()]
     found = [c for c in info.numeric if c not in info.keys and len(said) == 1
              and tuple(singular(w) for w in info.column_words.get(c, ())) == (said[0],)]
+    if not found and len([w for w in said if w in MONEY_WORDS]) == 1:
+        # "initiation fees (collected) per quarter": the money of the rows it keeps, from their one currency column
+        found = [c.name for c in info.table.columns if c.format == "currency" and c.name in info.numeric
+                 and c.name not in info.keys]
     return found[0] if len(found) == 1 else None
 
 

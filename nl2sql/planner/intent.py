@@ -15,6 +15,8 @@ from nl2sql.planner.intent_compare import ComparisonSteps
 from nl2sql.planner.intent_concepts import ConceptSteps
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.intent_order import GroupingSteps
+from nl2sql.planner.intent_spread import spread_over_column
+from nl2sql.planner.intent_when import when_date
 from nl2sql.planner.joins import Ambiguous, all_up
 from nl2sql.planner.reading import (  # noqa: F401  (NotUnderstood and Reading are re-exported)
     NotUnderstood as NotUnderstood,
@@ -126,6 +128,10 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
     def _step(self, j: int) -> None:
         it = self.seq[j]
         self.used.add(j)
+        if it.kind in ("concept", "unknown") and (when := when_date(self.seq, j, self._raw_words, self.lex,
+                                                        {t for t, _, _ in self.r.entities})) is not None:
+            self.r.date_cols.append((when, j))      # "… and when they closed": the closing date, shown
+            return None
         if it.kind == "unknown":
             return self._unknown(j)
         if it.kind == "number":
@@ -136,7 +142,9 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         if it.kind == "literal":
             return self._literal(j)
         if it.kind == "concept":
-            return self._concept(j)
+            self._concept(j)
+            # "gender split of the members": one row per gender, counted
+            return spread_over_column(self.r, it, j, self._raw_words, self.lex)
         self._cue(j)
 
     def _unknown(self, j: int) -> None:
@@ -171,6 +179,8 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
             self._first_or_last(j)
         elif "extreme" in kinds and self._raw_words[:1] == ["when"] and it.text.lower() in _WHEN_EXTREMES:
             self.r.when.append(_WHEN_EXTREMES[it.text.lower()])   # "when was the most recent order"
+        elif "extreme" in kinds and self.neg_at is None and self._ranked_by(j):
+            pass                                  # "which 3 brands are the highest by revenue"
         elif "extreme" in kinds:
             self._extreme(j)
         elif "share" in kinds:

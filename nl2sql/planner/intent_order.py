@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+from nl2sql.planner.frame_amounts import MONEY_WORDS
 from nl2sql.planner.intent_rank import RankingSteps
 from nl2sql.planner.joins import Ambiguous, all_up
 from nl2sql.planner.reading import (
@@ -11,6 +12,7 @@ from nl2sql.planner.reading import (
     _plural,
 )
 from nl2sql.planner.spec import ColRef, Dim, Measure, Order
+from nl2sql.planner.tokens import singular
 from nl2sql.planner.vocabulary import MONTHS
 from nl2sql.planner.words import word_list
 
@@ -26,6 +28,8 @@ class GroupingSteps(RankingSteps):
     def _group(self, j: int) -> None:
         if self._passive_by(j):
             return                               # "pets owned by students": who owns them, not a grouping
+        if self._ranked_by_filter_rows(j):
+            return
         if self.at(j + 1) is None and self.r.measures and self.r.projections:
             return          # "the type codes and the number of templates for each": the listed column's grouping
         k = j + 1
@@ -148,6 +152,23 @@ class GroupingSteps(RankingSteps):
             # "top 10 customers by account balance" names what they are ranked by: shown beside them,
             # as "top 5 countries by revenue" shows the revenue
             self.r.projections.append((c, -2 if self.r.limit is not None else -1))
+
+    def _ranked_by_filter_rows(self, j: int) -> bool:
+        """'top 3 class types by attended bookings': a ranking still waiting for its key, ranked by how many rows
+        the named filter after "by" keeps (the filter applies, its rows are counted)."""
+        it = self.at(j + 1)
+        pending = bool(self.r.orders) and self.r.orders[-1].col is None and self.r.orders[-1].measure is None
+        after = self.at(j + 2)
+        if it is None or (j + 1) in self.used or not pending or self.r.measures \
+                or after is not None and after.kind == "concept":   # "by unplanned downtime hours": a measure's filter
+            return False
+        f = _one(it, "filter")
+        if f is None or f.name not in self.lex.filters or singular(it.text.split()[-1].lower()) in MONEY_WORDS:
+            return False                 # "by late fees": their count or their money?
+        # the filter itself is read next, as a condition
+        self.r.measures.append(Measure("rows", f.table, "count"))
+        self.r.orders[-1] = Order(self.r.orders[-1].desc, measure=len(self.r.measures) - 1)
+        return True
 
     def _ranked_by_child_total(self, c: ColRef, pending: int) -> bool:
         """'top 5 procedures by charge amount': each procedure ranked by the total of its charges' amounts,

@@ -157,7 +157,23 @@ class RankingSteps(AggregateSteps):
         self.r.orders.append(Order(self.seq[j].arg("top") == "desc"))
         return True
 
+    def _ranked_by(self, j: int) -> bool:
+        """'which 3 container types are the most popular by units sold', '... the highest by revenue': a
+        superlative said before "by" and the metric it ranks by; the rows are those named before (True when read)."""
+        it, nxt = self.seq[j], self.at(j + 1)
+        if nxt is None or (j + 1) in self.used or not nxt.has("group") or nxt.text.lower() != "by" \
+                or not (self.r.entities or self.r.dims or self.r.projections):
+            return False
+        target = self._target(j + 2, "") if (after := self.at(j + 2)) is not None and _one(after, "metric") else None
+        if target is None or target[0] != "metric":
+            return False                 # a column after "by": its total, its average or one row's? (not said)
+        self.used.add(j + 1)
+        self.r.extremes.append((not (it.has("extreme") and it.arg("extreme") == "min"), target, j))
+        return True
+
     def _mode(self, j: int) -> None:
+        if self._ranked_by(j):
+            return
         target = self._target(j + 1)
         if target is None or target[0] not in ("column", "table"):
             raise NotUnderstood("I could not tell what is most common.", (self.seq[j].text,))

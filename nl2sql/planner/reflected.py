@@ -192,7 +192,8 @@ def reflected(it: Item, uses: Uses, lex: Lexicon) -> bool:
     if it.kind in ("concept", "literal") and it.concepts:
         # "ordered by id" with the documents' id grouped: the words may name a column the frame uses
         said = {stem(w) for w in words(it.text.lower())}
-        return any(_concept_used(c, uses, lex) for c in it.concepts) or any(said <= n for n in uses.named)
+        return any(_concept_used(c, uses, lex) for c in it.concepts) or any(said <= n for n in uses.named) \
+            or _date_shown(said, uses, lex)
     if it.kind == "literal":
         return it.text.lower().strip("'\"") in uses.texts or it.text.lower() in uses.texts
     if it.kind == "number" and it.number is not None:
@@ -208,6 +209,13 @@ def reflected(it: Item, uses: Uses, lex: Lexicon) -> bool:
     if it.kind == "cue" and it.has("numword") and it.arg("numword") != "1":   # "one" is also a pronoun
         return float(it.arg("numword")) in uses.numbers
     return True
+
+
+def _date_shown(said: set[str], uses: Uses, lex: Lexicon) -> bool:
+    """'… and when they opened': one word naming a date column (``Lexicon.date_names``) the answer shows (not
+    one it only tests: "clubs opened in 2024" still needs what else the word names)."""
+    return len(said) == 1 and any(h in uses.columns and h not in uses.tested
+                                  for h in lex.date_names.get(next(iter(said)), ()))
 
 
 @cache

@@ -53,6 +53,7 @@ def add_synonyms(lex: Lexicon) -> None:
     """Each table's and column's synonyms, weakly, where the model has no name of its own for the words; and the
     one-word verbs of an event (vocabulary ``date_verbs``) as hints of the date named after it."""
     _date_verb_hints(lex)
+    _code_words(lex)
     taken = set(lex.names)
     found: dict[tuple[str, ...], list[Concept]] = {}
     for key, info in lex.tables.items():
@@ -66,6 +67,19 @@ def add_synonyms(lex: Lexicon) -> None:
             continue
         for concept in concepts:
             _add(lex.names, phrase, concept)
+
+
+def _code_words(lex: Lexicon) -> None:
+    """'only women': the words of a one-letter code (vocabulary ``code_words``) name that value of a column whose
+    values hold every code of the set (F and M), unless the model names something else with the word."""
+    for codes in (dict(group) for group in vocabulary().get("code_words") or ()):
+        columns = [{(c.table, c.column or "") for c in lex.letters.get(str(code).lower(), ()) if c.kind == "value"}
+                   for code in codes]
+        for table, col in set.intersection(*columns) if columns else set():
+            for code, said in codes.items():
+                for w in (singular(str(x).lower()) for x in said or ()):
+                    if (w,) not in lex.values and (name_stem(w),) not in lex.names:
+                        _add(lex.values, (w,), Concept("value", table, col, value=str(code)), stemmed=False)
 
 
 def _date_verb_hints(lex: Lexicon) -> None:

@@ -1,0 +1,39 @@
+"""'… and when they closed': the date a "when" clause asks for, named by its verb.
+
+A clause "when <subject> <verb>" asks to see the date of the event its verb names ("closed" names the closing
+date when a date column of the rows is so named: ``Lexicon.date_names``). The verb may also be a named filter's
+word ("closed" for the filter "closed club"); after "when" it is the date, not the filter a second time.
+"""
+
+from __future__ import annotations
+
+from catalog_semantics.text import STOPWORDS
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.matching import Item
+from nl2sql.planner.reading import _stem
+from nl2sql.planner.spec import ColRef
+
+
+def when_date(items: list[Item], j: int, raw_words: list[str], lex: Lexicon, tables: set[str]) -> ColRef | None:
+    """The one date column of ``tables`` (or of the tables the clause names) that item ``j``'s verb names,
+    when it ends a "when" clause whose other words are stop words or table nouns; else None."""
+    it = items[j]
+    words = it.text.lower().split()
+    if len(words) != 1 or "when" not in raw_words[:it.start]:
+        return None
+    start = max(k for k in range(it.start) if raw_words[k] == "when")
+    subject = {c.table for other in items if start < other.start < it.start
+               for c in other.concepts if other.kind == "concept" and c.kind == "table"}
+    between = [w for other in items if start < other.start < it.start and not _is_table(other)
+               for w in other.text.lower().split()]
+    if any(w not in STOPWORDS for w in between):
+        return None                       # "when the order was shipped late": more than a verb
+    named = {(t, col) for t, col in lex.date_names.get(_stem(words[0]), set()) if t in (subject or tables)}
+    if len(named) != 1:
+        return None
+    table, col = named.pop()
+    return ColRef(table, col)
+
+
+def _is_table(it: Item) -> bool:
+    return it.kind == "concept" and bool(it.concepts) and all(c.kind == "table" for c in it.concepts)
