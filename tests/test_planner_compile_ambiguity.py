@@ -1,7 +1,8 @@
 """Two equally short join paths met only when the SQL is compiled (a follow-up that regroups: "by studio
 instead" after a rate of bookings, where a booking reaches a studio through its class or through its member's home
-studio) are an ordinary decline naming the table, never an exception out of the planner. A small model of this
-test's own; the twin (grouping by a column one path reaches) keeps its answer."""
+studio) are an ordinary decline naming the table, never an exception out of the planner. Both keys are plain
+``studio_id`` (a key named with a role, ``home_studio_id``, would lose the tie: "by studio" is the class's). A small
+model of this test's own; the twin (grouping by a column one path reaches) keeps its answer."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from nl2sql.generators import generate_offline
 
 SCHEMA = """
 CREATE TABLE studio (studio_id INTEGER PRIMARY KEY, studio_name VARCHAR);
-CREATE TABLE member (member_id INTEGER PRIMARY KEY, member_name VARCHAR, home_studio_id INTEGER REFERENCES studio(studio_id));
+CREATE TABLE member (member_id INTEGER PRIMARY KEY, member_name VARCHAR, studio_id INTEGER REFERENCES studio(studio_id));
 CREATE TABLE lesson (lesson_id INTEGER PRIMARY KEY, studio_id INTEGER REFERENCES studio(studio_id), style VARCHAR,
     lesson_date DATE);
 CREATE TABLE booking (booking_id INTEGER PRIMARY KEY, lesson_id INTEGER REFERENCES lesson(lesson_id),
