@@ -60,11 +60,6 @@ KNOWN = {
     # held-out logistics
     "logi-conv-007#1": "abstained", "logi-conv-007#2": "abstained", "logi-conv-008#3": "abstained",
     "logi-conv-009#1": "abstained", "logi-conv-009#2": "abstained", "logi-conv-009#3": "abstained",
-    # drivers' and customers' names repeat in this warehouse (56 names for 60 drivers, 283 for 400 customers), so
-    # with helpful columns the rows are shown with their key beside the name; the gold shows the name alone (the
-    # same rows: right under the relaxed score), as the ticket, rental, utility and grocery golds do not
-    "logi-conv-005#1": "wrong", "logi-conv-005#2": "wrong", "logi-conv-010#1": "wrong", "logi-conv-010#2": "wrong",
-    "logi-conv-010#3": "wrong",
 }
 
 

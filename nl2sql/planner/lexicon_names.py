@@ -41,9 +41,9 @@ class TableInfo:
     # several name columns and no rule picks one (COMMON_NM, SCI_NM): the key stands in as the label, but
     # showing a code for "which species" would be a guess; these are the names a reader could have meant
     label_doubt: tuple[str, ...] = ()
-    # the key shown before the label wherever the label tells the rows apart: the catalog read found the name
-    # repeated (two customers called "John Smith"), so the name alone would show two rows as one
-    shown_key: tuple[str, ...] = ()
+    # the key grouped by beside the label: the catalog read found the name repeated (two customers called "John
+    # Smith"), so grouping by the name alone would merge two rows into one
+    told_key: tuple[str, ...] = ()
 
 
 def comment_examples(comment: str | None) -> tuple[str, ...]:
