@@ -8,11 +8,27 @@ must be answered, into the (question, sql) history the next turn is asked with.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import duckdb
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate
 from nl2sql.planner.turns import plan_turn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from planner_conversations import demo as open_model
+
+
+def small_warehouse(root: Path, schema: str, overlay: str) -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    """A test's own warehouse: ``schema`` run into a DuckDB file under ``root``, ``overlay`` (YAML text) beside it,
+    opened as the conversation benchmark opens a model. The caller closes the connection."""
+    path, overlay_path = root / "warehouse.duckdb", root / "overlay.yaml"
+    with duckdb.connect(str(path)) as con:
+        con.execute(schema)
+    overlay_path.write_text(overlay)
+    return open_model(path, overlay_path)
 
 
 def assert_declined(candidate: Candidate, asked: object, words: str) -> None:

@@ -5,20 +5,15 @@ what the edit changes.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.planner.turns import plan_turn
-from tests.planner_cases import answered_history, assert_answered, assert_declined
+from tests.planner_cases import answered_history, assert_answered, assert_declined, small_warehouse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from planner_conversations import demo as open_model
 
 BIKES = """
 CREATE TABLE station (station_id INTEGER PRIMARY KEY, station_nm VARCHAR, city VARCHAR);
@@ -93,12 +88,7 @@ ANSWERED = [
 
 @pytest.fixture(scope="module")
 def bikes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, SemanticModel]]:
-    root = tmp_path_factory.mktemp("bikes")
-    path, overlay = root / "bikes.duckdb", root / "overlay.yaml"
-    with duckdb.connect(str(path)) as con:
-        con.execute(BIKES)
-    overlay.write_text(OVERLAY)
-    con, model = open_model(path, overlay)
+    con, model = small_warehouse(tmp_path_factory.mktemp("bikes"), BIKES, OVERLAY)
     yield con, model
     con.close()
 

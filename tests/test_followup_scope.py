@@ -27,11 +27,11 @@ import pytest
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.planner.turns import plan_turn
-from tests.planner_cases import answered_history, assert_declined
+from tests.planner_cases import answered_history, assert_declined, small_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from planner_conversations import demo as open_model, same_result
+from planner_conversations import same_result
 
 SHOP = """
 CREATE TABLE area (area_id INTEGER PRIMARY KEY, area_nm VARCHAR);
@@ -122,12 +122,7 @@ DECLINED = [
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, SemanticModel]]:
-    root = tmp_path_factory.mktemp("shop")
-    path, overlay = root / "shop.duckdb", root / "overlay.yaml"
-    with duckdb.connect(str(path)) as con:
-        con.execute(SHOP)
-    overlay.write_text(OVERLAY)
-    con, model = open_model(path, overlay)
+    con, model = small_warehouse(tmp_path_factory.mktemp("shop"), SHOP, OVERLAY)
     yield con, model
     con.close()
 

@@ -7,9 +7,7 @@ words it could not read, or answers with SQL that has (and lacks) the parts the 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -17,11 +15,8 @@ import pytest
 from catalog_semantics.model import SemanticModel
 from nl2sql.planner import plan
 from nl2sql.planner.turns import plan_turn
-from tests.planner_cases import answered_history, assert_answered, assert_declined
+from tests.planner_cases import answered_history, assert_answered, assert_declined, small_warehouse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from planner_conversations import demo as open_model
 
 GYM = """
 CREATE TABLE club (club_id INTEGER PRIMARY KEY, club_nm VARCHAR, city VARCHAR, monthly_fee DECIMAL(7,2));
@@ -103,12 +98,7 @@ TURNS_DECLINED = [
 
 @pytest.fixture(scope="module")
 def gym(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, SemanticModel]]:
-    root = tmp_path_factory.mktemp("gym")
-    path, overlay = root / "gym.duckdb", root / "overlay.yaml"
-    with duckdb.connect(str(path)) as con:
-        con.execute(GYM)
-    overlay.write_text(OVERLAY)
-    con, model = open_model(path, overlay)
+    con, model = small_warehouse(tmp_path_factory.mktemp("gym"), GYM, OVERLAY)
     yield con, model
     con.close()
 

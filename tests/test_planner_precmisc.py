@@ -8,9 +8,7 @@ beside each case a twin that must still be answered as before.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -22,11 +20,8 @@ from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import ColRef, Condition, Measure, QuerySpec
-from tests.planner_cases import assert_answered, assert_declined
+from tests.planner_cases import assert_answered, assert_declined, small_warehouse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from planner_conversations import demo as open_model
 
 DEPOT = """
 CREATE TABLE depot (depot_id INTEGER PRIMARY KEY, depot_nm VARCHAR, city VARCHAR, zip VARCHAR);
@@ -99,12 +94,7 @@ DECLINED = [
 
 @pytest.fixture(scope="module")
 def depot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, SemanticModel]]:
-    root = tmp_path_factory.mktemp("depot")
-    path, overlay = root / "depot.duckdb", root / "overlay.yaml"
-    with duckdb.connect(str(path)) as con:
-        con.execute(DEPOT)
-    overlay.write_text(OVERLAY)
-    con, model = open_model(path, overlay)
+    con, model = small_warehouse(tmp_path_factory.mktemp("depot"), DEPOT, OVERLAY)
     yield con, model
     con.close()
 

@@ -5,9 +5,7 @@ named filter alike ("visits"), codes its statuses in comments ("BKD still booked
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -15,11 +13,8 @@ import pytest
 from catalog_semantics.model import SemanticModel
 from nl2sql.answer import Candidate
 from nl2sql.generators import generate_offline
-from tests.planner_cases import assert_answered, assert_declined
+from tests.planner_cases import assert_answered, assert_declined, small_warehouse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from planner_conversations import demo as open_model
 
 VETS = """
 CREATE TABLE clinic (clinic_id INTEGER PRIMARY KEY, clinic_nm VARCHAR);
@@ -171,12 +166,7 @@ DECLINED = [
 
 @pytest.fixture(scope="module")
 def vets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, SemanticModel]]:
-    root = tmp_path_factory.mktemp("vets")
-    path, overlay = root / "vets.duckdb", root / "overlay.yaml"
-    with duckdb.connect(str(path)) as con:
-        con.execute(VETS)
-    overlay.write_text(OVERLAY)
-    con, model = open_model(path, overlay)
+    con, model = small_warehouse(tmp_path_factory.mktemp("vets"), VETS, OVERLAY)
     yield con, model
     con.close()
 
