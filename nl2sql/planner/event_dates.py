@@ -56,12 +56,12 @@ def event_dates(col: ColRef, said: tuple[str, ...], lex: Lexicon) -> list[ColRef
 
 
 def condition_words(conditions: tuple[Condition, ...]) -> dict[str, set[str]]:
-    """Stem -> the tables of the conditions whose words it is ("joining fees": the payments' filter)."""
+    """Stem -> the tables of the named filters whose words it is ("joining fees": the payments' filter). A stored
+    value's word may name a date as well ("did we hire in 2023": change reason Hire, and the hire date)."""
     out: dict[str, set[str]] = {}
     for c in conditions:
-        table = c.col.table if c.col is not None else c.table
-        for w in words(c.text):
-            out.setdefault(stem(w), set()).add(table)
+        for w in words(c.text) if c.kind == "filter" else ():
+            out.setdefault(stem(w), set()).add(c.table)
     return out
 
 
@@ -78,12 +78,15 @@ def _tested_value(c: Condition, lex: Lexicon) -> tuple[ColRef, str] | None:
 
 def status_event_date(conditions: tuple[Condition, ...], lex: Lexicon) -> ColRef | None:
     """The date of the event a tested status names, when its table has one date so named; a status named as an
-    event whose table has no such date, or several, is not dated by the rows' usual date: declined, naming it."""
+    event whose table has several dates, none or several of them so named, is not dated by the rows' usual date
+    ("leases terminated in 2025", of leases dated by their start): declined, naming it."""
     for c in conditions:
         found = event_words(c, lex)
         if found is None:
             continue
         dates = event_dates(*found, lex)
+        if not dates and len(lex.tables[found[0].table].dates) < 2:
+            continue                 # "failed payments in 2025": rows of one date are dated by it, the event's own
         if len(dates) != 1:
             said = " ".join(found[1])
             raise NotUnderstood(f"I could not tell which date records when the rows were {said}.", found[1])
