@@ -15,6 +15,7 @@ from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.joins import Ambiguous
 from nl2sql.planner.spec import ColRef, Condition, Dim
 from nl2sql.planner.dates_learnt import learnt_date
+from nl2sql.planner.event_dates import condition_words, status_event_date
 from nl2sql.planner.words import phrases, vocabulary
 
 # the events verbs name, each the first word of the date it has ("ship": 'went out', 'dispatched')
@@ -81,6 +82,8 @@ class DatedAssembler(AssemblerBase):
             if len({h for h in near}) == 1:
                 return ColRef(*near[0])
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
+        if (event := status_event_date(r.conditions, self.lex)) is not None:   # "leases that expired in 2025"
+            return event
         named = self._named_dates(base)
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))
@@ -118,6 +121,7 @@ class DatedAssembler(AssemblerBase):
         named = {h for stem in self.r.free_words if stem not in STOPWORDS     # "in" of "in_service_since"
                  for h in self.lex.date_names.get(_verb_of(stem), ()) if not self._names_other_table(stem, h[0], base)
                  and not (stem in self._metric_words() and (h[0] != base or self._declares_date(h[0])))
+                 and h[0] in condition_words(self.r.conditions).get(stem, {h[0]})   # "joining fees": a payment
                  } or self._verb_dates()
         if len(named) > 1:
             named = {h for h in named if any(h in self.lex.date_names.get(_verb_of(w), ()) for w in self.r.free_words
