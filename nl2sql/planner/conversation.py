@@ -29,6 +29,7 @@ from nl2sql.planner.edit_conditions import (
     unpinned,
 )
 from nl2sql.planner.edit_measures import edit_measure
+from nl2sql.planner.filter_values import same_column_tests
 from nl2sql.planner.followup import Edit, GroupEdit
 from nl2sql.planner.joins import JoinGraph, up_from
 from nl2sql.planner.lexicon import Lexicon
@@ -162,6 +163,9 @@ def _edit_filters(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -
                  and (not clash or c.filter_name in clash)) or
                 (c.kind in ("in", "compare") and not c.negated and c.col is not None and c.table == f.table
                  and c.col.column.lower() in columns))))
+        # "open orders", then "only fulfilled ones": one value of the status column stands in for another
+        gone = same_column_tests(spec.conditions, f, lex)
+        spec = replace(spec, conditions=tuple(c for c in spec.conditions if c not in gone))
         if not any(c.kind == "filter" and c.filter_name == f.name for c in spec.conditions):
             spec = replace(spec, conditions=spec.conditions + (Condition("filter", f.table, filter_name=f.name,
                                                                          text=f.name),))
