@@ -1,7 +1,9 @@
 """A follow-up naming a filter that tests another stored value of the column a previous named filter tests
 ("unresolved tickets", then "just the resolved ones") swaps them: no row has two states, so adding the new
 filter beside the old one would be an empty answer (and was declined as a contradiction). A named filter on
-another column ("just the urgent ones") still narrows beside the previous one. A ticket desk of this test's own."""
+another column ("just the urgent ones") still narrows beside the previous one. Such a filter of one value also
+pins the grouping on its column ("break critical down by desk" after tickets per severity: by desk alone), as
+the value itself would. A ticket desk of this test's own."""
 
 from __future__ import annotations
 
@@ -61,3 +63,17 @@ def test_a_filter_on_the_same_column_swaps(con: duckdb.DuckDBPyConnection, model
 def test_a_filter_on_another_column_narrows(con: duckdb.DuckDBPyConnection, model: SemanticModel) -> None:
     got = _answer(con, model, "number of tickets per desk", "unresolved only", "just the critical ones")
     assert got == [("Billing", 1), ("Network", 1)]
+
+
+def test_a_filter_of_one_value_pins_the_grouping_on_its_column(con: duckdb.DuckDBPyConnection,
+                                                               model: SemanticModel) -> None:
+    # the critical tickets are one severity: grouped by severity and by desk, every row would say HIGH
+    got = _answer(con, model, "number of tickets per severity", "break critical down by desk")
+    assert got == [("Billing", 2), ("Network", 1)]
+
+
+def test_a_filter_on_another_column_pins_nothing(con: duckdb.DuckDBPyConnection, model: SemanticModel) -> None:
+    # unresolved tickets still have both severities: added or instead of them is not said, so it is asked
+    first = "number of tickets per severity"
+    history = ((first, plan(first, model).sql),)
+    assert generate_offline("break unresolved down by desk", model, history).sql is None
