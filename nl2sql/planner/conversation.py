@@ -29,9 +29,10 @@ from nl2sql.planner.edit_conditions import (
     unpinned,
 )
 from nl2sql.planner.edit_measures import edit_measure
+from nl2sql.planner.filter_values import filter_value, same_column_tests
 from nl2sql.planner.followup import Edit, GroupEdit
 from nl2sql.planner.joins import JoinGraph, up_from
-from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import ColRef, Condition, Dim, Having, Order, QuerySpec, grain_date
@@ -162,6 +163,9 @@ def _edit_filters(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -
                  and (not clash or c.filter_name in clash)) or
                 (c.kind in ("in", "compare") and not c.negated and c.col is not None and c.table == f.table
                  and c.col.column.lower() in columns))))
+        # "open orders", then "only fulfilled ones": one value of the status column stands in for another
+        gone = same_column_tests(spec.conditions, f, lex)
+        spec = replace(spec, conditions=tuple(c for c in spec.conditions if c not in gone))
         if not any(c.kind == "filter" and c.filter_name == f.name for c in spec.conditions):
             spec = replace(spec, conditions=spec.conditions + (Condition("filter", f.table, filter_name=f.name,
                                                                          text=f.name),))
@@ -175,7 +179,7 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
         raise NotUnderstood("The previous answer is a list; there is no measure to break down.",
                             tuple(g.text for g in edit.groups) + edit.grains)
     assembler = Assembler(Frame(), lex, graph)
-    dims = [] if edit.regroup and not edit.instead_of else list(_unpinned(spec, edit))
+    dims = [] if edit.regroup and not edit.instead_of else list(_unpinned(spec, edit, lex))
     for g in edit.groups:
         dim = assembler._resolve_dim(Dim(_group_ref(g)))
         if not edit.adding:      # "by region" after "by nation": a coarser grouping rolls the finer one up
@@ -205,7 +209,7 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
     return replace(spec, dims=tuple(dims))
 
 
-def _unpinned(spec: QuerySpec, edit: Edit) -> tuple[Dim, ...]:
+def _unpinned(spec: QuerySpec, edit: Edit, lex: Lexicon) -> tuple[Dim, ...]:
     """The previous groupings a new one is added to: without the one named as replaced ("per region instead
     of segment"), and without one its filter pins to a single value ("just EUROPE", then "split that by
     country": a column of one value says nothing in every row)."""
@@ -216,6 +220,9 @@ def _unpinned(spec: QuerySpec, edit: Edit) -> tuple[Dim, ...]:
                             tuple(c.column or c.table for c in edit.instead_of))
     pinned = {(c.col.table, c.col.column) for c in spec.conditions
               if c.kind == "in" and not c.negated and c.col is not None and len(c.values) == 1}
+    # a named filter that tests one stored value pins its column as that value would ("personal training")
+    pinned |= {(v.table, v.column or "") for c in spec.conditions if c.kind == "filter" and not c.negated
+               and (v := filter_value(Concept("filter", c.table, name=c.filter_name), lex)) is not None}
     return tuple(d for d in kept if d.grain is not None or (d.col.table, d.col.column) not in pinned)
 
 

@@ -13,6 +13,7 @@ from sqlglot import exp
 from nl2sql.planner.edits import Edit, ValueEdit
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
+from nl2sql.planner.spec import Condition
 from nl2sql.planner.vocabulary import Cue
 from nl2sql.planner.words import word_list
 
@@ -130,3 +131,22 @@ def said_as_named(item: Item, lex: Lexicon) -> Item:
     if len({c.kind for c in exact}) != 1:
         return item
     return replace(item, concepts=tuple(c for c in item.concepts if c not in named or c in exact))
+
+
+def same_column_tests(conditions: tuple[Condition, ...], concept: Concept, lex: Lexicon) -> tuple[Condition, ...]:
+    """The positive tests of one stored value on the column a named filter tests one other value of ("open
+    orders", then "only fulfilled ones"): no row passes both, so the new filter stands in their place, as a
+    value of that column does; none when the filter is not one value of a column."""
+    value = filter_value(concept, lex)
+    if value is None:
+        return ()
+    column = (value.table, (value.column or "").lower())
+
+    def on_column(c: Condition) -> bool:
+        if c.negated or c.filter_name == concept.name:
+            return False
+        if c.kind == "filter":
+            other = filter_value(Concept("filter", c.table, name=c.filter_name), lex)
+            return other is not None and (other.table, (other.column or "").lower()) == column
+        return c.kind == "in" and c.col is not None and (c.col.table, c.col.column.lower()) == column
+    return tuple(c for c in conditions if on_column(c))
