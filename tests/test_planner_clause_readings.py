@@ -33,8 +33,11 @@ OVERLAY = {
         {"name": "closed shop", "synonyms": ["closed", "closed shops"], "table": "shops", "sql": "shut_on IS NOT NULL"},
         {"name": "late fee", "synonyms": ["late fees", "overdue fees"], "table": "charges", "sql": "kind = 'LATE'"},
         {"name": "settled", "synonyms": ["settled charges", "settled items"], "table": "charges", "sql": "state = 'OK'"},
+        {"name": "returned", "synonyms": ["bounces"], "table": "charges", "sql": "state = 'BOUNCED'"},
     ],
-    "metrics": [{"name": "takings", "table": "charges", "sql": "SUM(amount)", "format": "currency"}],
+    "metrics": [{"name": "takings", "table": "charges", "sql": "SUM(amount)", "format": "currency"},
+                {"name": "bounces", "table": "charges",
+                 "sql": "SUM(CASE WHEN state = 'BOUNCED' THEN 1 ELSE 0 END)"}],
 }
 
 
@@ -90,6 +93,15 @@ def test_a_ranking_by_a_named_filter_counts_its_rows(shops: tuple[duckdb.DuckDBP
     assert _rows(shops, "top 2 regions by settled items") == [("North", 3), ("South", 1)]
     assert _rows(shops, "top 2 regions by number of settled items") == [("North", 3), ("South", 1)]   # twin
     assert plan("top 2 regions by late fees", shops[1]).sql is None
+
+
+def test_a_ranking_by_a_filter_that_is_also_a_metric_ranks_by_the_metric(
+        shops: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'top 2 regions by bounces', a metric and a named filter's synonym: ranked by the metric, never by a count of
+    every charge beside it."""
+    c = plan("top 2 regions by bounces", shops[1], columns="helpful")
+    assert c.sql is not None and "COUNT(" not in c.sql, (c.sql, c.abstain_reason)
+    assert [(r, int(v)) for r, v in shops[0].execute(c.sql).fetchall()] == [("South", 1), ("North", 0)]
 
 
 def test_the_words_of_one_letter_codes_name_them() -> None:

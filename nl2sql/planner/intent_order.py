@@ -165,6 +165,8 @@ class GroupingSteps(RankingSteps):
         f = _one(it, "filter")
         if f is None or f.name not in self.lex.filters or singular(it.text.split()[-1].lower()) in MONEY_WORDS:
             return False                 # "by late fees": their count or their money?
+        if _one(it, "metric") is not None:
+            return False                 # "top 5 providers by visits", a metric too: ranked by the metric
         # the filter itself is read next, as a condition
         self.r.measures.append(Measure("rows", f.table, "count"))
         self.r.orders[-1] = Order(self.r.orders[-1].desc, measure=len(self.r.measures) - 1)
