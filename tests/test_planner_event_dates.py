@@ -18,11 +18,14 @@ CREATE TABLE contract (contract_id INTEGER PRIMARY KEY, member_id INTEGER REFERE
     begin_dt DATE, finish_dt DATE, contract_stat VARCHAR);
 CREATE TABLE charge (charge_id INTEGER PRIMARY KEY, member_id INTEGER REFERENCES member(member_id),
     charge_typ VARCHAR, paid_dt DATE, amt INTEGER, charge_stat VARCHAR);
+CREATE TABLE visit (visit_id INTEGER PRIMARY KEY, member_id INTEGER REFERENCES member(member_id), sched_dt DATE,
+    booked_dt DATE, visit_stat VARCHAR);
 INSERT INTO member VALUES (1, 'Ann', '2022-05-01', '1990-01-01'), (2, 'Bob', '2024-02-01', '1985-06-01');
 INSERT INTO contract VALUES (1, 1, '2022-05-01', '2024-04-30', 'EXP'), (2, 1, '2024-05-01', '2025-04-30', 'ACT'),
     (3, 2, '2024-02-01', '2024-08-01', 'CAN'), (4, 2, '2023-01-01', '2023-12-31', 'EXP');
 INSERT INTO charge VALUES (1, 1, 'ENR', '2023-03-05', 50, 'PD'), (2, 2, 'ENR', '2024-02-01', 60, 'PD'),
     (3, 1, 'DUE', '2024-03-01', 30, 'FL'), (4, 2, 'DUE', '2024-03-01', 30, 'PD');
+INSERT INTO visit VALUES (1, 1, '2024-01-10', '2023-12-20', 'MSD'), (2, 2, '2024-03-01', '2024-02-01', 'DN');
 """
 
 OVERLAY = {
@@ -39,6 +42,8 @@ OVERLAY = {
         "charge": {"synonyms": ["charges", "payments"], "default_date": "paid_dt",
                    "columns": {"paid_dt": {"synonyms": ["payment date", "date"]},
                                "charge_stat": {"description": "Charge status, PD paid, FL failed."}}},
+        "visit": {"synonyms": ["visits"], "default_date": "sched_dt",
+                  "columns": {"visit_stat": {"description": "Visit status, DN done, MSD missed."}}},
     },
     "metrics": [{"name": "revenue", "synonyms": ["fees", "payments received"], "table": "charge", "sql": "SUM(amt)"}],
     "filters": [{"name": "enrollment fee", "synonyms": ["enrollment fees"], "table": "charge",
@@ -64,6 +69,13 @@ def test_a_status_said_as_an_event_is_dated_by_that_events_date(club: SemanticMo
 def test_an_event_with_no_date_of_its_own_is_declined_naming_it(club: SemanticModel) -> None:
     c = plan("how many contracts were cancelled in 2024", club)
     assert c.sql is None and "which date records when the rows were cancelled" in (c.abstain_reason or ""), c.sql
+
+
+def test_an_event_of_rows_that_do_not_last_is_dated_by_their_date(club: SemanticModel) -> None:
+    """Visits have two dates and none of the event, but no date ends them (a point in time, unlike a
+    contract's finish date): "missed in 2024" is the visits scheduled in 2024."""
+    sql = plan("how many visits were missed in 2024", club).sql or ""
+    assert "'MSD'" in sql and "sched_dt >= " in sql, sql
 
 
 def test_an_event_of_rows_with_one_date_is_dated_by_it(club: SemanticModel) -> None:

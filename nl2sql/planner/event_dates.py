@@ -6,7 +6,7 @@ from __future__ import annotations
 from catalog_semantics.text import stem, words
 from nl2sql.planner.filter_values import filter_value
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.lexicon_names import code_list
+from nl2sql.planner.lexicon_names import TableInfo, code_list
 from nl2sql.planner.spec import ColRef, Condition
 from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.words import word_list
@@ -78,17 +78,27 @@ def _tested_value(c: Condition, lex: Lexicon) -> tuple[ColRef, str] | None:
 
 def status_event_date(conditions: tuple[Condition, ...], lex: Lexicon) -> ColRef | None:
     """The date of the event a tested status names, when its table has one date so named; a status named as an
-    event whose table has several dates, none or several of them so named, is not dated by the rows' usual date
-    ("leases terminated in 2025", of leases dated by their start): declined, naming it."""
+    event of rows that last (a date ends them: ``end_date_words``), with none or several dates so named, is not
+    dated by the rows' usual date ("leases terminated in 2025", of leases dated by their start): declined, naming
+    it."""
     for c in conditions:
         found = event_words(c, lex)
         if found is None:
             continue
         dates = event_dates(*found, lex)
-        if not dates and len(lex.tables[found[0].table].dates) < 2:
-            continue                 # "failed payments in 2025": rows of one date are dated by it, the event's own
+        info = lex.tables[found[0].table]
+        if not dates and (len(info.dates) < 2 or not _lasting(info)):
+            # "failed payments in 2025": rows of one date are dated by it, the event's own; "cancelled flights in
+            # 2024": rows that are points in time (no date ends them) are dated by their usual date
+            continue
         if len(dates) != 1:
             said = " ".join(found[1])
             raise NotUnderstood(f"I could not tell which date records when the rows were {said}.", found[1])
         return dates[0]
     return None
+
+
+def _lasting(info: TableInfo) -> bool:
+    """Whether the table's rows last: one of its dates is named as an end (vocabulary ``end_date_words``)."""
+    ends = {stem(w) for w in word_list("end_date_words")}
+    return any(stem(w) in ends for d in info.dates for w in info.column_words.get(d, ()))
