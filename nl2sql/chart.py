@@ -81,8 +81,8 @@ def choose_chart(
 
 
 def _named_beside_key(data: list[dict[str, Any]], categories: list[str]) -> str | None:
-    """The name of two categories that are a row's key and its name (the planner shows both when names repeat):
-    one category, the name; None for two categories of their own.
+    """The name of two categories that are a row's key and its name (a query that shows the key beside a name that
+    repeats, as a model's or a verified query may): one category, the name; None for two categories of their own.
 
     >>> rows = [{"cust_id": 1, "customer": "Ann"}, {"cust_id": 2, "customer": "Ann"}]
     >>> _named_beside_key(rows, ["cust_id", "customer"]), _named_beside_key(rows, ["customer", "city"])

@@ -139,8 +139,8 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     names = _name_columns(t, col_words)
     doubt = tuple(names) if labels == pk and len(names) > 1 else ()
     label = t.column(labels[0]) if len(labels) == 1 and labels[0] not in pk else None
-    shown = pk if label is not None and label.repeats and len(pk) == 1 else ()
-    return TableInfo(t, key, own, pk, labels, dates, numeric, frozenset(keys), col_words, doubt, shown)
+    told = pk if label is not None and label.repeats and len(pk) == 1 else ()
+    return TableInfo(t, key, own, pk, labels, dates, numeric, frozenset(keys), col_words, doubt, told)
 
 
 def iso_text_date(c: Column) -> bool:
