@@ -1,8 +1,8 @@
 """A name that repeats within its table (two members called "Ann Lee") cannot tell its rows apart: the catalog
-read notes it (``Column.repeats``, from exact counts, on DuckDB and through SQLAlchemy), and the planner then shows
-the row's key before the name wherever the name stands for the rows (a grouping, a list of the rows), and never
-groups by the name alone (with helpful columns; as asked, Spider's convention, the name is shown alone). A twin
-database whose names are unique is answered as before: names only."""
+read notes it (``Column.repeats``, from exact counts, on DuckDB and through SQLAlchemy), and the planner then never
+groups by the name alone: the row's key is grouped by too, but not shown (the golds split on showing it), and the
+answer's notes say that a name can repeat. A twin database whose names are unique is answered as before, with no
+such note."""
 
 from __future__ import annotations
 
@@ -129,3 +129,18 @@ def test_asked_columns_show_the_name(repeated: tuple[duckdb.DuckDBPyConnection, 
     c = plan("spend by member", model, columns="asked")
     assert c.sql, c.abstain_reason
     assert sorted(con.execute(c.sql).fetchall(), key=str) == [("Ann Lee", 70), ("Ann Lee", 80), ("Bo Chan", 30)]
+
+
+@pytest.mark.parametrize("question", ["spend by member", "top 2 members by spend in 2025", "list the members in Akron"])
+def test_a_repeating_name_is_noted(repeated: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                   unique: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> None:
+    """Two rows showing "Ann Lee" would look like a mistake; the notes say why they are two (and by what), and a
+    model whose names never repeat gets no such note."""
+    said = plan(question, repeated[1], columns="helpful").notes
+    assert any("member name can repeat" in n and "mbr id" in n for n in said), said
+    assert not any("can repeat" in n for n in plan(question, unique[1], columns="helpful").notes)
+
+
+def test_a_grouping_by_city_is_not_noted(repeated: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """A city repeats too, but a grouping by city merges its rows on purpose: no note."""
+    assert not any("can repeat" in n for n in plan("spend by city", repeated[1], columns="helpful").notes)

@@ -33,6 +33,7 @@ from nl2sql.planner.frame_rules import settle
 from nl2sql.planner.intent import NotUnderstood, Reader
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.roles import no_silent_role
+from nl2sql.planner.notes_repeats import repeating_name_notes
 from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.matching import matched
 from nl2sql.planner.reflected import check_reflected
@@ -124,6 +125,8 @@ def checked_sql(spec: QuerySpec, model: SemanticModel, *, dialect: str | None = 
     lex = lexicon_for(model)
     spec, notes = each_side(spec, lambda side: run_checks(side, lex, join_graph(model)))
     notes += [default_note(t, lex) for t in spec.default_filters]
+    if columns == "helpful":                 # only then are such rows kept apart by their key (compile._key_told)
+        notes += repeating_name_notes(spec, lex)
     return spec, notes, compile_spec(spec, model, dialect=dialect, columns=columns)
 
 
