@@ -139,8 +139,21 @@ def tokenize(
         else:
             # an acronym's plural ("EVs", "SUVs") is the acronym: its code is what the data stores
             w = signs.get(raw, raw) if kind == "sign" else fold(raw[:-1] if _ACRONYM_PLURAL.fullmatch(raw) else raw)
-            out.append(Token(raw, w, stem(irregular.get(w, w)), "word"))
+            out.append(Token(raw, w, stem(irregular.get(w) or _compound_plural(w, irregular)), "word"))
     return _scaled(out, *numbers)
+
+
+def _compound_plural(word: str, irregular: Mapping[str, str]) -> str:
+    """A compound ending in a long irregular plural takes its singular ("salespeople": salesperson); short ones
+    ("men") end too many other words ("specimen") to be undone this way.
+
+    >>> _compound_plural("salespeople", {"people": "person"}), _compound_plural("specimen", {"men": "man"})
+    ('salesperson', 'specimen')
+    """
+    for plural, one in irregular.items():
+        if len(plural) >= 6 and word.endswith(plural) and len(word) > len(plural):
+            return word[: -len(plural)] + one
+    return word
 
 
 def _scaled(tokens: list[Token], scales: Mapping[str, str], small: Mapping[str, str]) -> tuple[Token, ...]:

@@ -113,7 +113,10 @@ class AssemblerBase:
                                             f"{noun(self.lex, e.dst)}'s name, only the default one.",
                                             (self._col_words(d.col),))
                     parent = self._entity_dim(e.dst, via=d.col.table)
-                    return replace(parent, name=d.col.column)
+                    # named as the overlay calls the key ("salesperson"), never as a key column for names
+                    col = info.table.column(d.col.column)
+                    return replace(parent, name=col.synonyms[0] if col is not None and col.synonyms
+                                   else d.col.column)
         return d
 
     def _col_words(self, ref: ColRef) -> str:

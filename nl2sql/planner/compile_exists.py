@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from sqlglot import exp
 
+from nl2sql.planner.defaults import default_filter
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.spec import Condition, QuerySpec
 from nl2sql.planner.compile_base import PathKey
@@ -78,7 +79,14 @@ class ExistsCompiler(TermCompiler):
             alias = self._inner_alias(c, self.spec.base)
             if c.kind != "exists":
                 out.append(self.condition(c, alias))
+        out.extend(self._child_default(conds[0].table, self._inner_alias(conds[0], self.spec.base)))
         return out
+
+    def _child_default(self, table: str, alias: str) -> list[exp.Expr]:
+        """The default rows of a table tested for existence (``defaults_exists.py``): a sale the model counts."""
+        f = default_filter(self.lex, table) if table in self.spec.default_filters and table != self.spec.base \
+            else None
+        return [self.model_sql(f.sql, table, (), alias=alias)] if f is not None else []
 
     def _exists_group(self, conds: list[Condition]) -> exp.Expr:
         first = conds[0]
@@ -112,6 +120,7 @@ class ExistsCompiler(TermCompiler):
                 continue
             alias = sub._inner_alias(c, sub_alias)
             inner_conds.append(sub.condition(replace(c, negated=False), alias))
+        inner_conds.extend(self._child_default(child.dst, sub_alias))
         q = exp.select(exp.Literal.number(1)).from_(sub.table_expr(child.dst, sub_alias))
         for table, on in sub.joins:
             q = q.join(table, on=on)

@@ -41,7 +41,7 @@ def with_default_filter(spec: QuerySpec, question: str | QuestionWords, lex: Lex
     if f is None or spec.base in spec.default_filters:
         return spec
     stems = question_words(question).stems
-    if _asks_all_rows(stems, spec.base, lex) or _conflicts(spec, f, lex):
+    if asks_all_rows(stems, spec.base, lex) or _conflicts(spec, f, lex):
         return spec
     return replace(spec, default_filters=(*spec.default_filters, spec.base))
 
@@ -55,7 +55,7 @@ def edited_default(previous: QuerySpec, spec: QuerySpec, question: str | Questio
     if f is None or spec.base not in spec.default_filters:
         return spec                      # the earlier turn overrode it ("ever"): a follow-up keeps that
     stems = question_words(question).stems
-    if _asks_all_rows(stems, spec.base, lex) or _conflicts(spec, f, lex):
+    if asks_all_rows(stems, spec.base, lex) or _conflicts(spec, f, lex):
         return replace(spec, default_filters=tuple(t for t in spec.default_filters if t != spec.base))
     return spec
 
@@ -83,7 +83,7 @@ def _conflicts(spec: QuerySpec, f: NamedFilter, lex: Lexicon) -> bool:
     a column the default reads, a grouping by such a column, or a period when the default reads a date. A named filter on another column
     ("premium cabins" beside "not refunded") narrows the default rows, as a value there does."""
     dates = {d.lower() for d in lex.tables[spec.base].dates}
-    read = _with_event_siblings(_columns_of(f.sql, lex.dialect), dates, lex.tables[spec.base])
+    read = _with_event_siblings(columns_of(f.sql, lex.dialect), dates, lex.tables[spec.base])
     if any(d.col.table == spec.base and d.col.column.lower() in read for d in spec.dims):
         return True              # "resignations per year" of termination: the default would empty or fix the groups
     for c in _conditions(spec):
@@ -113,7 +113,7 @@ def _with_event_siblings(read: set[str], dates: set[str], info: TableInfo) -> se
 def _filter_reads(c: Condition, read: set[str], lex: Lexicon) -> bool:
     """Whether a named filter reads a column the default reads (one whose columns cannot be told: yes)."""
     f = lex.filters.get(c.filter_name)
-    own = _columns_of(f.sql, lex.dialect) if f is not None else set()
+    own = columns_of(f.sql, lex.dialect) if f is not None else set()
     return not own or not read or bool(own & read)
 
 
@@ -126,7 +126,7 @@ def _is_period(c: Condition, lex: Lexicon) -> bool:
     return lex.tables[c.col.table].column_words.get(c.col.column, ())[-1:] == ("year",)
 
 
-def _asks_all_rows(stems: tuple[str, ...], table: str, lex: Lexicon) -> bool:
+def asks_all_rows(stems: tuple[str, ...], table: str, lex: Lexicon) -> bool:
     """'ever', 'including former' anywhere, or 'all' / 'every' right before the table's name."""
     if any(_contains(stems, p) for p in phrases("default_filter", "widen")):
         return True
@@ -145,10 +145,10 @@ def _contains(stems: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return n > 0 and any(stems[i:i + n] == phrase for i in range(len(stems) - n + 1))
 
 
-def _columns_of(sql: str, dialect: str) -> set[str]:
+def columns_of(sql: str, dialect: str) -> set[str]:
     """The column names a condition reads, lower-cased.
 
-    >>> sorted(_columns_of("termination_date IS NULL AND status = 'A'", "duckdb"))
+    >>> sorted(columns_of("termination_date IS NULL AND status = 'A'", "duckdb"))
     ['status', 'termination_date']
     """
     try:

@@ -261,8 +261,8 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
 def _stored_values(info: TableInfo, c: Column) -> tuple[str, ...]:
     """The values a column's rows are named by: sampled, else a comment's examples ('e.g. ECONOMY ANODIZED STEEL')."""
     if c.name in info.keys and not coded_key(info, c) or c.name in info.numeric and not _is_texty(c) \
-            or _free_text(c.sample_values):
-        return ()
+            or _free_text(c.sample_values) and c.name not in info.labels:
+        return ()           # (a row's name is matched whole however long: "Lone Star Toyota Austin" is no remark)
     return c.sample_values or (comment_examples(c.comment) if _is_texty(c) else ())
 
 
