@@ -28,7 +28,7 @@ _TOKEN = re.compile(
       |(?P<number>\$?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|\$?\d+(?:\.\d+)?%?(?:\s?(?:k|m|bn)\b)?)
       |(?P<word>[^\W_]+(?:'[a-z]+)?)
       |(?P<symbol>[<>=]+)
-      |(?P<sign>[%&])""",
+      |(?P<sign>%|&(?!\w)|(?<!\w)&)""",        # "R&D", "F&I": one name, split as names are (``words``)
     re.VERBOSE | re.IGNORECASE,
 )
 _ACRONYM_PLURAL = re.compile(r"[A-Z]{2,5}s")
@@ -118,6 +118,8 @@ def tokenize(
 
     >>> [(t.kind, t.word) for t in tokenize("Top 5 customers' revenue above $4,000,000 in 'Canada' since 1996-03-01")]
     [('word', 'top'), ('number', '5'), ('word', 'customers'), ('word', 'revenue'), ('word', 'above'), ('number', '4000000'), ('word', 'in'), ('quoted', 'canada'), ('word', 'since'), ('date', '1996-03-01')]
+    >>> [t.word for t in tokenize("F&I income & fees", signs={"&": "and"})]
+    ['f', 'i', 'income', 'and', 'fees']
     """
     text = question.replace("’", "'")
     for contraction, replacement in _CONTRACTIONS.items():

@@ -64,7 +64,7 @@ def comment_examples(comment: str | None) -> tuple[str, ...]:
 
 
 # "WX weather, ATC air traffic control" / "Cabin - F first, J business": a list of stored codes, each with its label
-_CODE_ITEM = re.compile(r"^\s*([A-Z0-9][A-Z0-9-]{0,4})\s+([A-Za-z][A-Za-z ]*?)\s*(?:\([^)]*\))?\s*\.?\s*$")
+_CODE_ITEM = re.compile(r"^\s*([A-Z0-9][A-Z0-9-]{0,4})\s+([A-Za-z][A-Za-z -]*?)\s*(?:\([^)]*\))?\s*\.?\s*$")
 _CODE_PAREN = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,4})\s*\(\s*([A-Za-z][A-Za-z ]*?)\s*\)")   # "GLD (gold)"
 
 
@@ -80,6 +80,8 @@ def code_list(comment: str | None, values: tuple[str, ...]) -> tuple[tuple[str, 
     (('BRZ', 'bronze'), ('GLD', 'gold'))
     >>> code_list("IND individual (personal lines), BUS business (commercial lines)", ("IND", "BUS"))
     (('IND', 'individual'), ('BUS', 'business'))
+    >>> code_list("Lead source: WEB own website, 3PL third-party site.", ("WEB", "3PL"))
+    (('WEB', 'own website'), ('3PL', 'third-party site'))
     >>> code_list("Aircraft type code: E175, A320", ("E175", "A320"))
     ()
     """
