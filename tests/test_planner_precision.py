@@ -43,6 +43,10 @@ DEMO_ANSWERED = [
      ["LIMIT 10"]),
     ("total value of urgent orders in 1995", ["SUM(orders.o_totalprice)", "'1-URGENT'"], []),
     ("total tax charged in 1998", ["l_tax"], []),
+    # a list verb said first is a noun before a share word: the rate of the named filter's rows
+    ("return rate by customer region", ["AVG(CASE WHEN lineitem.l_returnflag = 'R'", "region.r_name"], []),
+    ("returns rate in 1996", ["AVG(CASE WHEN lineitem.l_returnflag = 'R'"], []),
+    ("Return the names of customers in GERMANY", ["customer.c_name", "'GERMANY'"], ["AVG("]),
     ("revenue from customers in FRANCE and GERMANY", ["IN ('FRANCE', 'GERMANY')"], []),
 ]
 HR_DECLINED = [
