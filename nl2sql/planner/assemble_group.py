@@ -30,7 +30,10 @@ class GroupingAssembler(TablesAssembler):
         base = self._bridge_base(base, measures)
         if r.periods:
             self._time_conditions(base)      # a year column compared with a year is not also shown
-        measures, dims = years_side_by_side(r, measures, self._groupings(base, measures))
+        dims = self._groupings(base, measures)
+        base, measures = self._counted_per_period_below(base, measures, dims)
+        self._check_groupings(base, measures, dims)
+        measures, dims = years_side_by_side(r, measures, dims)
         orders, limit = self._ranking(measures, dims)
         conditions = self._conditions(base)
         return QuerySpec(base, tuple(measures), tuple(dims), (), tuple(conditions), tuple(self.r.having),
@@ -83,8 +86,32 @@ class GroupingAssembler(TablesAssembler):
                 continue
             seen.append(d.col)
             unique.append(d)
-        self._check_groupings(base, measures, unique)
         return unique
+
+    def _counted_per_period_below(self, base: str, measures: list[Measure], dims: list[Dim]) -> tuple[str, list[Measure]]:
+        """'how many customers ordered in each quarter': customers have no date, so counted per quarter of their
+        orders they are the distinct customers of each quarter's orders (one in two quarters counts in both, as
+        asked), counted on the orders by the key that names the customer, rather than declined for counting a
+        customer twice. Only a period of the rows one step below, and only a plain count of the base rows."""
+        below = [d for d in dims if not self.up(base, d.col.table, d.col.via)]
+        if len(measures) != 1 or measures[0].kind != "rows" or measures[0].table != base or not below \
+                or any(d.grain is None for d in below) or len({d.col.table for d in below}) != 1 \
+                or any(p.each for p in self.r.periods):   # "in both 1996 and 1997": the same ones in each
+            return base, measures
+        child = below[0].col.table
+        path = self.path(base, child)
+        if path is None or len(path) != 1 or path[0].up or len(path[0].dst_cols) != 1 \
+                or not all(d.col.table == child or self.up(child, d.col.table, d.col.via) for d in dims):
+            return base, measures
+        said = [negated for t, negated, _pos in self.r.existence if t == child]
+        named = any(t == child for t, _pos, _plural in self.r.entities)       # "ordered", "placed an order"
+        if not (said or named) or any(said):
+            # "customers per month" says nothing of orders (new customers? active ones?); "customers who never
+            # ordered, per quarter" have no order to date them by
+            return base, measures
+        # "customers who ordered": every row counted now is an order
+        self.r = replace(self.r, existence=tuple(x for x in self.r.existence if x[0] != child))
+        return child, [Measure("agg", child, fn="count_distinct", col=ColRef(child, path[0].dst_cols[0]))]
 
     def _pinned(self, col: ColRef) -> bool:
         """'patrons with home branch Westgate Branch': a column named beside the one value a condition holds it

@@ -195,6 +195,10 @@ class TermCompiler(CompilerBase):
             return f"{m.table} per {m.metric}"
         col = column_of(m)
         words = business_name(self.lex.tables[col.table], col.column)
+        parent = next((e.dst for e in self.graph.edges.get(col.table, ()) if e.up and e.src_cols == (col.column,)),
+                      None) if m.fn == "count_distinct" else None
+        if parent is not None:               # the distinct customers of the orders: a count of customers
+            return f"{' '.join(self.lex.tables[parent].words)} count"
         if m.since is not None:
             return f"{m.fn} days from {business_name(self.lex.tables[m.since.table], m.since.column)} to {words}"
         return f"{m.fn.replace('_', ' ')} {words}"
