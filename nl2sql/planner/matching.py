@@ -15,7 +15,7 @@ from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.items import Item as Item, ItemKind as ItemKind
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching_words import column_head, date_said_without_date, determiners, meaningful_words
-from nl2sql.planner.matching_words import phrasal_verbs, symbol_cues
+from nl2sql.planner.matching_words import phrasal_verbs, share_next, symbol_cues
 from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
@@ -191,7 +191,7 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
                 and tuple(t.word for t in span) not in exact_phrases("stop"):
             cue = ()             # "herring" stems to the stop word "her": a word of the model is not a filler
         if model and cue and all(t.word in _OPENERS for t in tokens[:i]) and any(c.kind == "list" for c in cue) \
-                and not _share_next(tokens, i + length, cues):      # "return rate by region": the returns' rate
+                and not share_next(tokens, i + length, cues):      # "return rate by region": the returns' rate
             return Item("cue", i, i + length, text, cues=cue)      # "Show ...", "List ...": the request
         if model and cue:
             exact_column = length >= 2 and any(c.kind == "column" and c.strength >= 3 for c in names)
@@ -213,10 +213,6 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
         if cue:
             return Item("cue", i, i + length, text, cues=cue)
     return _swapped(tokens, i, lex) or _joined(tokens, i, lex)
-
-
-def _share_next(tokens: tuple[Token, ...], i: int, cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> bool:
-    return i < len(tokens) and any(c.kind == "share" for c in cues.get((tokens[i].stem,), ()))
 
 
 def _model_name_across(tokens: tuple[Token, ...], i: int, length: int, lex: Lexicon) -> bool:

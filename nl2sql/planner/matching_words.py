@@ -118,3 +118,8 @@ def date_said_without_date(span: tuple[Token, ...], after: tuple[Token, ...], mo
 @functools.cache
 def _month_words() -> frozenset[str]:
     return frozenset(w for names in vocabulary()["months"].values() for w in names)
+
+
+def share_next(tokens: tuple[Token, ...], i: int, cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> bool:
+    """Whether the token at ``i`` is a share word ("rate"): a list verb before it is a noun ("return rate")."""
+    return i < len(tokens) and any(c.kind == "share" for c in cues.get((tokens[i].stem,), ()))
