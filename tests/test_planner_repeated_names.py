@@ -144,3 +144,25 @@ def test_a_repeating_name_is_noted(repeated: tuple[duckdb.DuckDBPyConnection, Se
 def test_a_grouping_by_city_is_not_noted(repeated: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     """A city repeats too, but a grouping by city merges its rows on purpose: no note."""
     assert not any("can repeat" in n for n in plan("spend by city", repeated[1], columns="helpful").notes)
+
+
+@pytest.mark.parametrize(("instruction", "shown"), [
+    ("Member names repeat; show mbr_id with mbr_nm.", True),
+    ("Group members by mbr_id and show mbr_nm beside it.", True),
+    ("Group members by mbr_id and show mbr_nm.", False),          # grouped by the key, the name alone
+])
+def test_an_instruction_shows_the_key(instruction: str, shown: bool) -> None:
+    """The overlay's author settles whether the key stands beside a repeating name: said side by side in one
+    instruction, it is shown before the name (and no note is needed); otherwise the name is shown alone."""
+    con = _database(REPEATED)
+    model = apply_overlay(read_duckdb_catalog(con), parse_overlay({**OVERLAY, "instructions": [instruction]}))
+    c = plan("spend by member", model, columns="helpful")
+    assert c.sql, c.abstain_reason
+    rows = sorted(con.execute(c.sql).fetchall(), key=str)
+    if shown:
+        assert [tuple(r[:2]) for r in rows] == [(1, "Ann Lee"), (2, "Ann Lee"), (3, "Bo Chan")], c.sql
+        assert not any("can repeat" in n for n in c.notes)
+    else:
+        assert [r[0] for r in rows] == ["Ann Lee", "Ann Lee", "Bo Chan"], c.sql
+    listed = plan("list the members in Akron", model, columns="helpful")
+    assert listed.sql and ("mbr_id" in listed.sql.split(" FROM ")[0]) == shown, listed.sql

@@ -27,7 +27,10 @@ class Compiler(ExistsCompiler):
         select, group, dim_exprs = self._dimensions()
         measure_exprs = [self.measure(m) for m in s.measures]
         measure_names = self._measures_shown(measure_exprs, select)
+        listed = not s.measures and not s.dims
         for p in s.projections + (s.helpers if self.helpful else ()):
+            if listed and p.table == s.base and p in s.projections:
+                select.extend(self._shown(k) for k in self._key_shown(p) if k not in s.projections)
             shown = self.column(p) if not self._as_stored(p) else exp.column(p.column, table=self.alias_for(
                 p.table, p.via), quoted=_needs_quotes(p.column))
             select.append(shown if isinstance(shown, exp.Column) else exp.alias_(shown, p.column, quoted=False))
@@ -80,6 +83,7 @@ class Compiler(ExistsCompiler):
             dim_exprs.append(e)
             label = d.name or business_name(self.lex.tables[d.col.table], d.col.column)
             keys = self._key_told(d.col) if d.grain is None else ()
+            select.extend(self._shown(k) for k in (self._key_shown(d.col) if d.grain is None else ()))
             select.append(exp.alias_(e, _name(label, self._names), quoted=False))
             group.extend(self.column(k) for k in keys if k not in d.keys)
             for k in d.keys:            # a person named by first and last name shows both
@@ -101,6 +105,18 @@ class Compiler(ExistsCompiler):
         if not self.helpful or info is None or ref.column not in info.labels:
             return ()
         return tuple(ColRef(ref.table, k, ref.via) for k in info.told_key)
+
+    def _key_shown(self, ref: ColRef) -> tuple[ColRef, ...]:
+        """The key shown before a repeating name when the overlay's instructions ask for it (``TableInfo.shown_key``,
+        planner/lexicon_keys.py); only with helpful columns, as the key is grouped by."""
+        info = self.lex.tables.get(ref.table)
+        if not self.helpful or info is None or ref.column not in info.labels:
+            return ()
+        return tuple(ColRef(ref.table, k, ref.via) for k in info.shown_key)
+
+    def _shown(self, key: ColRef) -> exp.Expr:
+        name = business_name(self.lex.tables[key.table], key.column)
+        return exp.alias_(self.column(key), _name(name, self._names), quoted=False)
 
     def _measures_shown(self, measure_exprs: list[exp.Expr], select: list[exp.Expr]) -> list[str | None]:
         """Adds the shown measures to SELECT; their names (None for a hidden one)."""

@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from catalog_semantics.model import Column, Metric, SemanticModel
 from catalog_semantics.text import plain_words, stem, words
+from nl2sql.planner.lexicon_keys import key_said_beside
 from nl2sql.planner.lexicon_names import (
     COMMENT_STOP,
     TableInfo,
@@ -87,7 +88,10 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
     lex.dated_values = verified_dates(model)      # how verified queries date a value's rows ("returns": received)
     lex.filters = {f.name: f for f in model.filters}
     for t in model.tables:
-        _add_table(lex, _table_info(t, known, fk_cols), table_words)
+        info = _table_info(t, known, fk_cols)
+        if info.told_key and key_said_beside(model.instructions, info.labels[0], info.told_key[0]):
+            info = replace(info, shown_key=info.told_key)
+        _add_table(lex, info, table_words)
     add_synonyms(lex)                    # "stores" for a shop table: after every table, so a model's own names win
     lex.implied_defaults = implied_defaults(model.metrics, lambda ws, t: _names_table(lex, ws, t),
                                             (*model.filters,), model.dialect)

@@ -44,6 +44,8 @@ class TableInfo:
     # the key grouped by beside the label: the catalog read found the name repeated (two customers called "John
     # Smith"), so grouping by the name alone would merge two rows into one
     told_key: tuple[str, ...] = ()
+    # that key shown before the name too: the overlay's instructions ask for it (planner/lexicon_keys.py)
+    shown_key: tuple[str, ...] = ()
 
 
 def comment_examples(comment: str | None) -> tuple[str, ...]:

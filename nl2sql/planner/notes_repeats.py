@@ -19,7 +19,7 @@ def repeating_name_notes(spec: QuerySpec, lex: Lexicon) -> list[str]:
     notes: list[str] = []
     for ref in refs:
         info = lex.tables.get(ref.table)
-        if info is None or not info.told_key or ref.column not in info.labels:
+        if info is None or not info.told_key or info.shown_key or ref.column not in info.labels:
             continue
         label, key = business_name(info, ref.column), business_name(info, info.told_key[0])
         note = f"a {label} can repeat: rows showing the same {label} are different records (told apart by {key}, not shown)"
