@@ -40,6 +40,7 @@ def _model() -> SemanticModel:
                           Relationship("shipment", ("meter_id",), "meter", ("meter_id",))),
                          metrics=(Metric("consumption", "SUM(kwh_used)", "reading"),),
                          filters=(NamedFilter("smart", "meter_name LIKE 'S%'", "meter"),
+                                  NamedFilter("served", "zone IN ('NORTH', 'SOUTH')", "meter"),
                                   NamedFilter("lost shipment", "created_date IS NULL", "shipment",
                                               synonyms=("lost shipments",))))
 
@@ -59,6 +60,8 @@ CHANGES = [
     ("dates_shown", "the date arrived and date departed of the dogs",
      "entities=dog projections=dog.date_arrived,dog.date_departed"),
     ("share_sides", "percentage of meters in the NORTH zone", "share_of=meter.zone in NORTH share percent"),
+    ("share_sides", "percentage of served meters that are in the NORTH zone",   # NORTH lies inside served
+     "conditions=served share_of=meter.zone in NORTH entities=meter share percent"),
     ("share_of_total", "what share of consumption does each zone contribute",
      "measures=share(consumption,total) dims=meter.zone"),
     ("groups_ranked_by_total", "Which month had the highest kwh used?", "unit_dims=month extremes=max consumption"),

@@ -15,7 +15,7 @@ from nl2sql.planner.spec import (
 class ShareAssembler(GroupingAssembler):
     def _share(self) -> QuerySpec:
         """A share of the rows (or of a metric) meeting conditions: its part and whole were settled by
-        ``frame_rules.share_sides`` (and a group's part of a total by ``share_of_total``)."""
+        ``frame_shares.share_sides`` (and a group's part of a total by ``share_of_total``)."""
         r = self.r
         if not r.share_conditions:
             raise NotUnderstood("A share of what? Name the condition.", ())

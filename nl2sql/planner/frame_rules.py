@@ -17,17 +17,15 @@ from dataclasses import replace
 from catalog_semantics.text import stem
 from nl2sql.planner.frame import Extreme, Frame, column_targets
 from nl2sql.planner.frame_amounts import rows_or_own_amount
+from nl2sql.planner.frame_shares import share_sides
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.reading import _plural
 from nl2sql.planner.spec import ColRef, Condition, Measure
 from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.vocabulary import cue_index
-from nl2sql.planner.words import word_list
 
 FrameRule = Callable[[Frame, Lexicon], Frame]
 
-# the kinds of plain conditions a share is of ("share of orders that are urgent")
-_PLAIN = ("in", "filter", "contains", "compare")
 
 
 def _settled(f: Frame) -> bool:
@@ -79,25 +77,6 @@ def dates_shown(f: Frame, lex: Lexicon) -> Frame:
     if f.when or not f.date_cols or f.periods or f.unit_dims:
         return f
     return replace(f, projections=tuple(sorted(f.projections + f.date_cols, key=lambda p: p[1])), date_cols=())
-
-
-def share_sides(f: Frame, lex: Lexicon) -> Frame:
-    """The part and the whole of a share: 'share of orders that are urgent' takes the plain conditions as
-    the part; a ratio of two things, or conditions on both sides, are declined."""
-    if f.when or not f.share:
-        return f
-    if "ratio" in f.words and any(w in f.words for w in word_list("ratio_sides")):
-        # "ratio of urgent orders to low priority orders": two sides, each with its own condition
-        raise NotUnderstood("A ratio of two different things is not something I can compute yet.", ("ratio",))
-    plain = tuple(c for c in f.conditions if c.kind in _PLAIN)
-    if f.share_conditions and plain:
-        # "what fraction of late items were shipped by TRUCK": which condition is the part and which
-        # the whole depends on word order the reading does not keep; do not guess
-        raise NotUnderstood("I could not tell which condition is the part and which the whole.",
-                            tuple(c.text for c in (*f.share_conditions, *plain)))
-    if f.share_conditions:
-        return f
-    return replace(f, share_conditions=plain, conditions=tuple(c for c in f.conditions if c not in plain))
 
 
 def share_of_total(f: Frame, lex: Lexicon) -> Frame:

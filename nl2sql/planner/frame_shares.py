@@ -1,0 +1,72 @@
+"""The part and the whole of a share (frame rule ``share_sides``).
+
+"share of orders that are urgent" takes the plain conditions as the part. Conditions said on both sides are
+declined ("what fraction of late items were shipped by TRUCK": which is the part depends on word order the
+reading does not keep), unless their values settle it: "what percentage of the used cars we sold were certified
+pre-owned" names two tests of the vehicle's condition, used (U or C) and certified (C); a part that lies inside
+the other condition only makes sense as "of those, how many", so the wider test is the whole (WHERE) and the
+narrower the part, however the walk filed them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nl2sql.planner.filter_values import tested_values
+from nl2sql.planner.frame import Frame
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.spec import Condition
+from nl2sql.planner.unread import NotUnderstood
+from nl2sql.planner.words import word_list
+
+# the kinds of plain conditions a share is of ("share of orders that are urgent")
+PLAIN = ("in", "filter", "contains", "compare")
+
+
+def share_sides(f: Frame, lex: Lexicon) -> Frame:
+    """The part and the whole of a share: 'share of orders that are urgent' takes the plain conditions as
+    the part; a ratio of two things, or conditions on both sides that their values do not settle, are declined."""
+    if f.when or not f.share:
+        return f
+    if "ratio" in f.words and any(w in f.words for w in word_list("ratio_sides")):
+        # "ratio of urgent orders to low priority orders": two sides, each with its own condition
+        raise NotUnderstood("A ratio of two different things is not something I can compute yet.", ("ratio",))
+    plain = tuple(c for c in f.conditions if c.kind in PLAIN)
+    nested = _nested((*f.share_conditions, *plain), lex)
+    if nested is not None:
+        whole, part = nested
+        rest = tuple(c for c in f.conditions if c is not part and c is not whole)
+        return replace(f, share_conditions=(part,), conditions=(*rest, whole))
+    if f.share_conditions and plain:
+        raise NotUnderstood("I could not tell which condition is the part and which the whole.",
+                            tuple(c.text for c in (*f.share_conditions, *plain)))
+    if f.share_conditions:
+        return f
+    return replace(f, share_conditions=plain, conditions=tuple(c for c in f.conditions if c not in plain))
+
+
+def _nested(conds: tuple[Condition, ...], lex: Lexicon) -> tuple[Condition, Condition] | None:
+    """(whole, part) when the only two conditions test one column and the part's values lie inside the whole's."""
+    if len(conds) != 2:
+        return None
+    (a, va), (b, vb) = ((c, _values(c, lex)) for c in conds)
+    if va is None or vb is None or va[0] != vb[0]:
+        return None
+    if vb[1] < va[1]:
+        return a, b
+    if va[1] < vb[1]:
+        return b, a
+    return None
+
+
+def _values(c: Condition, lex: Lexicon) -> tuple[tuple[str, str], frozenset[str]] | None:
+    """(table and column, the values it keeps) of a plain test of stored values, else None."""
+    if c.negated:
+        return None
+    if c.kind == "in" and c.col is not None:
+        return (c.table, c.col.column.lower()), frozenset(str(v).lower() for v in c.values)
+    f = lex.filters.get(c.filter_name) if c.kind == "filter" else None
+    pairs = tested_values(f.sql, lex.dialect) if f is not None else ()
+    if not pairs or len({col for col, _v in pairs}) != 1:
+        return None
+    return (c.table, pairs[0][0]), frozenset(v for _col, v in pairs)
