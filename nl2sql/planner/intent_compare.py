@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nl2sql.planner.intent_text import TextSteps
+from nl2sql.planner.items import Item
 from nl2sql.planner.reading import (
     NotUnderstood,
     _is_fraction,
@@ -16,7 +17,9 @@ from nl2sql.planner.reading import (
 from nl2sql.planner.spec import ColRef, Condition, Having, Measure
 from nl2sql.planner.timefilters import is_year
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
-from nl2sql.planner.words import word_list
+from nl2sql.planner.words import vocabulary, word_list
+
+_SIGNS = {str(w): str(op) for w, op in dict(vocabulary().get("signs") or {}).items()}
 
 
 class ComparisonSteps(TextSteps):
@@ -181,6 +184,22 @@ class ComparisonSteps(TextSteps):
                 return ColRef(t.table, cols[0]) if len(cols) == 1 else None
         return None
 
+    def _sign(self, j: int) -> bool:
+        """'whose balance is negative', 'a positive balance': a sign word (vocabulary ``signs``) compares the
+        numeric column said right before or right after it with zero."""
+        op = _SIGNS.get(self.seq[j].text.lower())
+        col = self._numeric_before(j) if op is not None else None
+        after = self.col(j + 1) if op is not None and col is None else None
+        if after is not None and self.is_numeric(after):
+            col = after
+            self.used.add(j + 1)
+        if op is None or col is None:
+            return False
+        if self.take_neg():
+            op = {">": "<=", "<": ">="}[op]
+        self.r.conditions.append(Condition("compare", col.table, col, op, (0.0,), text=self.seq[j].text))
+        return True
+
     def _numeric_before(self, j: int) -> ColRef | None:
         for n in (j - 1,):
             it = self.at(n)
@@ -192,6 +211,15 @@ class ComparisonSteps(TextSteps):
                 return ColRef(c.table, c.column, self.r.vias.get(n))
         return None
 
+    def _kept_rows(self, k: int, v: float | None, post: Item | None) -> str | None:
+        """'customers with 4 or more open accounts': after "or more" (``post``), the table of the rows the named
+        filter at k keeps, its condition read; none for "1 or more" (some such row exists)."""
+        kept = _one(self.seq[k], "filter") if k < len(self.seq) and k not in self.used else None
+        if kept is None or post is None or not post.has("cmp_post") or (v, post.arg("cmp_post")) == (1, ">="):
+            return None
+        self.r.conditions.append(Condition("filter", kept.table, filter_name=kept.name, text=self.seq[k].text))
+        return kept.table
+
     def _number(self, j: int, value: float | None = None) -> None:
         it = self.seq[j]
         v = it.number if value is None else value
@@ -199,7 +227,7 @@ class ComparisonSteps(TextSteps):
             return
         post = self.at(j + 1)
         k = j + 2 if post is not None and post.has("cmp_post") else j + 1
-        counted = self.table(k)
+        counted = self.table(k) or self._kept_rows(k, v, post)
         if counted is not None and v is not None and (post is not None and post.has("cmp_post")):
             # "grades that have 4 or more high schoolers": a count per group
             self.used |= set(range(j, k + 1))
