@@ -145,3 +145,9 @@ def test_a_measure_restated_adds_nothing(union: SemanticModel, question: str) ->
 
 def test_an_amount_word_with_no_measure_is_still_a_column(union: SemanticModel) -> None:
     assert "credit.amt" in _sql("list credits with the amounts", union)
+
+
+@pytest.mark.parametrize("question, op", [("credits with a credit amount of 500 or larger", ">= 500"),
+                                          ("credits with a credit amount of 300 or smaller", "<= 300")])
+def test_a_comparison_said_after_the_number(union: SemanticModel, question: str, op: str) -> None:
+    assert f"credit.amt {op}" in _sql(question, union)
