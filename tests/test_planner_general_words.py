@@ -151,3 +151,14 @@ def test_an_amount_word_with_no_measure_is_still_a_column(union: SemanticModel) 
                                           ("credits with a credit amount of 300 or smaller", "<= 300")])
 def test_a_comparison_said_after_the_number(union: SemanticModel, question: str, op: str) -> None:
     assert f"credit.amt {op}" in _sql(question, union)
+
+
+@pytest.mark.parametrize("question, sql", [
+    ("how many credits have more than 400 in credit volume", "SELECT COUNT(*) AS credit_count FROM main.credit WHERE credit.amt > 400"),
+    ("credits with less than 400 credit volume", "WHERE credit.amt < 400")])
+def test_a_metric_of_the_rows_own_column_compares_each_row(union: SemanticModel, question: str, sql: str) -> None:
+    assert sql in _sql(question, union)
+
+
+def test_a_metric_of_other_rows_is_still_a_total_per_group(union: SemanticModel) -> None:
+    assert "HAVING SUM(credit.amt) > 400" in _sql("members with more than 400 in credit volume", union)

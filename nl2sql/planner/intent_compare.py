@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nl2sql.planner.intent_text import TextSteps
-from nl2sql.planner.items import Item
+from nl2sql.planner.intent_rows import RowsCompared
 from nl2sql.planner.reading import (
     NotUnderstood,
     _is_fraction,
@@ -22,7 +21,7 @@ from nl2sql.planner.words import vocabulary, word_list
 _SIGNS = {str(w): str(op) for w, op in dict(vocabulary().get("signs") or {}).items()}
 
 
-class ComparisonSteps(TextSteps):
+class ComparisonSteps(RowsCompared):
     """Steps for numeric comparisons, bare numbers and text containment; mixed into ``Reader``."""
 
     def _numbers_after(self, k: int, between: bool) -> tuple[tuple[float, ...], int] | None:
@@ -50,6 +49,8 @@ class ComparisonSteps(TextSteps):
         it = self.seq[j]
         if col is None and self._at_least_one(op, values, end):
             return
+        if col is None and self._own_amount(op, values, end):
+            return                               # "supply offers with fewer than 100 units available"
         if col is None and (j - 1) in self.aggregated and self.r.measures:
             # "whose average life expectancy is above 72": the aggregate is compared (and, if the
             # question named it only here, it filters without being shown)
@@ -210,15 +211,6 @@ class ComparisonSteps(TextSteps):
                 self.r.projections = [p for p in self.r.projections if p[1] != n]
                 return ColRef(c.table, c.column, self.r.vias.get(n))
         return None
-
-    def _kept_rows(self, k: int, v: float | None, post: Item | None) -> str | None:
-        """'customers with 4 or more open accounts': after "or more" (``post``), the table of the rows the named
-        filter at k keeps, its condition read; none for "1 or more" (some such row exists)."""
-        kept = _one(self.seq[k], "filter") if k < len(self.seq) and k not in self.used else None
-        if kept is None or post is None or not post.has("cmp_post") or (v, post.arg("cmp_post")) == (1, ">="):
-            return None
-        self.r.conditions.append(Condition("filter", kept.table, filter_name=kept.name, text=self.seq[k].text))
-        return kept.table
 
     def _number(self, j: int, value: float | None = None) -> None:
         it = self.seq[j]
