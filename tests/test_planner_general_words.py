@@ -162,3 +162,15 @@ def test_a_metric_of_the_rows_own_column_compares_each_row(union: SemanticModel,
 
 def test_a_metric_of_other_rows_is_still_a_total_per_group(union: SemanticModel) -> None:
     assert "HAVING SUM(credit.amt) > 400" in _sql("members with more than 400 in credit volume", union)
+
+
+@pytest.mark.parametrize("question", ["Compare the credit volume in 2024 with 2023",
+                                      "compare the number of credits in 2023 to 2024"])
+def test_compare_makes_two_years_a_pair_not_a_range(union: SemanticModel, question: str) -> None:
+    sql = _sql(question, union)
+    assert "GROUP BY YEAR(credit.issue_dt)" in sql, sql
+
+
+def test_a_range_without_compare_stays_one_total(union: SemanticModel) -> None:
+    sql = _sql("number of credits from 2023 to 2024", union)
+    assert "GROUP BY" not in sql and "issue_dt < CAST('2025-01-01'" in sql, sql
