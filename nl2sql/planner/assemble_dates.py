@@ -76,8 +76,8 @@ class DatedAssembler(AssemblerBase):
             r = self.r = replace(r, date_hints=())
         if r.date_hints:
             hinted = sorted(set(r.date_hints))
-            if len(hinted) == 1:
-                return ColRef(*hinted[0])
+            if len(hinted) == 1 or len(hinted_here) == 1:    # "accounts opened": the account's, not the branch's
+                return ColRef(*(hinted_here or hinted)[0])
             near = [h for h in hinted if self.path(base, h[0]) is not None]
             if len({h for h in near}) == 1:
                 return ColRef(*near[0])

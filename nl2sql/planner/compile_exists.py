@@ -67,8 +67,9 @@ class ExistsCompiler(TermCompiler):
             # DISTINCT needs every sort key among the columns shown
             return positive[0] if all(o.col in shown for o in s.order) else None
         info = self.lex.tables[s.base]
-        if not s.dims and not s.having and len(s.measures) == 1 and s.measures[0].kind == "rows" \
-                and s.measures[0].table == s.base and len(info.pk) == 1:
+        # grouped too when the question counts distinct rows ("number of distinct customers that ordered, per country")
+        if (not s.dims or s.measures[0].fn == "count_distinct") and not s.having and len(s.measures) == 1 \
+                and s.measures[0].kind == "rows" and s.measures[0].table == s.base and len(info.pk) == 1:
             return positive[0]
         return None
 

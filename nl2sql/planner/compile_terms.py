@@ -125,7 +125,8 @@ class TermCompiler(CompilerBase):
             metric = self.lex.metrics[m.metric]
             return self.model_sql(metric.sql, metric.table.lower(), tuple(j.lower() for j in metric.joins))
         if m.kind == "rows":
-            if m.table == self.spec.base and self.joined_down:     # each base row once across the join
+            if m.table == self.spec.base and (self.joined_down or m.fn == "count_distinct") \
+                    and len(self.lex.tables[m.table].pk) == 1:     # each base row once (across the join)
                 key = exp.column(self.lex.tables[m.table].pk[0], table=self.spec.base)
                 return exp.Count(this=exp.Distinct(expressions=[key]))
             if m.table == self.spec.base:

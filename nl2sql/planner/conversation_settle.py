@@ -15,7 +15,7 @@ from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
-from nl2sql.planner.told_dates import told_date
+from nl2sql.planner.told_dates import own_date
 
 
 def settle_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, Edit]:
@@ -58,7 +58,7 @@ def dated_by_name(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> str | None
     have no date of their own; not "review" of "average review score" on reviews dated by review date)."""
     from nl2sql.planner.assemble import _verb_of
 
-    own = _own_date(lex, graph, spec.base)
+    own = own_date(lex, graph, spec.base)
     dated = {(c.col.table, c.col.column.lower()) for c in spec.conditions
              if c.kind == "range" and c.col is not None} - {own}
     names = [lex.metrics[m.metric] for m in spec.measures if m.kind == "metric" and m.metric in lex.metrics]
@@ -66,15 +66,3 @@ def dated_by_name(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> str | None
         if {(t, c.lower()) for t, c in lex.date_names.get(_verb_of(stem(w)), ())} & dated:
             return w
     return None
-
-
-def _own_date(lex: Lexicon, graph: JoinGraph, table: str) -> tuple[str, str] | None:
-    """The date a table's rows are dated by with no word for it: the overlay's ``default_date``, the one the
-    instructions give, or its only date."""
-    info = lex.tables[table]
-    told = told_date(lex, graph, table)
-    if info.table.default_date is not None:
-        return table, info.table.default_date.lower()
-    if told is not None:
-        return told.table, told.column.lower()
-    return (table, info.dates[0].lower()) if len(info.dates) == 1 else None

@@ -15,6 +15,7 @@ from nl2sql.planner.intent_compare import ComparisonSteps
 from nl2sql.planner.intent_concepts import ConceptSteps
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.intent_order import GroupingSteps
+from nl2sql.planner.intent_echo import echoes_measure
 from nl2sql.planner.intent_spread import spread_over_column
 from nl2sql.planner.intent_when import when_date
 from nl2sql.planner.joins import Ambiguous, all_up
@@ -27,7 +28,8 @@ from nl2sql.planner.reading import (  # noqa: F401  (NotUnderstood and Reading a
     _stem,
     significant,
 )
-from nl2sql.planner.spec import Order
+from nl2sql.planner.spec import Measure, Order
+from nl2sql.planner.lexicon import Concept
 from nl2sql.planner.intent_durations import days_between, period_date_unsaid
 from nl2sql.planner.timefilters import find_periods
 from nl2sql.planner.vocabulary import CueKind
@@ -132,6 +134,8 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
                                                         {t for t, _, _ in self.r.entities})) is not None:
             self.r.date_cols.append((when, j))      # "… and when they closed": the closing date, shown
             return None
+        if echoes_measure(it, self._raw_words[:it.start], bool(self.r.measures or self.r.extremes or self.r.orders)):
+            return self._show_ranked()       # "..., with the amounts": the measure, shown
         if it.kind == "unknown":
             return self._unknown(j)
         if it.kind == "number":
@@ -147,6 +151,15 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
             return spread_over_column(self.r, it, j, self._raw_words, self.lex)
         self._cue(j)
 
+    def _show_ranked(self) -> None:
+        """'which 2 members had the highest credit volume, with their totals': what the rows are ranked by is shown."""
+        for _desc, target, _pos in self.r.extremes[-1:]:
+            m = Measure("metric", target[1].table, metric=target[1].name) if target[0] == "metric" and isinstance(
+                target[1], Concept) else Measure("rows", target[1], "count") if target[0] == "table" and isinstance(
+                target[1], str) else None
+            if m is not None and m not in self.r.measures:
+                self.r.measures.append(m)
+
     def _unknown(self, j: int) -> None:
         """A word no index knows: a date's verb ("shipped"), a code after its column, a relation's verb, or
         left unused (so the planner names it when it abstains)."""
@@ -155,7 +168,10 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
         if hints:
             self.r.date_hints.extend(sorted(hints))
             return
-        if self._code_after_column(j) or self._relation_verb(it.text, j):
+        if (own := self._new_rows(j)) is not None:
+            self.r.date_hints.append(own)
+            return
+        if self._code_after_column(j) or self._relation_verb(it.text, j) or self._sign(j):
             return
         self.used.discard(j)
 

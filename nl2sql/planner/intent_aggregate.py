@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nl2sql.planner.intent_guards import MeasureGuards
+from nl2sql.planner.joins import up_from
 from nl2sql.planner.matching import Item
 from nl2sql.planner.reading import (
     NotUnderstood,
@@ -157,9 +158,34 @@ class AggregateSteps(MeasureGuards):
             k += 1
         return fns, distinct, k
 
+    def _past_new_word(self, k: int) -> int:
+        """'how many new customers in 2025': a start word before what is counted dates it (``_new_rows``)."""
+        if k not in self.used and (own := self._new_rows(k)) is not None:
+            self.r.date_hints.append(own)
+            self.used.add(k)
+            return k + 1
+        return k
+
+    def _value_rows(self, k: int) -> Target | None:
+        """'number of mortgages by loan status': a value said as a plural noun, of a table above the one other table
+        the question names (loans, by their status), counts those rows that have it."""
+        it = self.at(k)
+        if it is None or k in self.used or it.kind != "concept" or not _plural(it.text) \
+                or {c.kind for c in it.concepts} - {"value", "valueword"} or len({c.table for c in it.concepts}) != 1:
+            return None
+        above = it.concepts[0].table
+        named = {c.table for n, other in enumerate(self.seq) if n != k and other.kind == "concept"
+                 for c in other.concepts if c.kind in ("table", "column")}
+        if len(named) != 1 or not up_from(self.graph, next(iter(named)), above):
+            return None
+        self.used.add(k)
+        self._value(k)
+        return ("table", next(iter(named)))
+
     def _aggregate(self, j: int) -> None:
         fns, distinct, k = self._agg_functions(j)
-        target = self._target(k, fns[0], distinct=distinct)
+        k = self._past_new_word(k)
+        target = self._target(k, fns[0], distinct=distinct) or (self._value_rows(k) if fns == ["count"] else None)
         if target is None and fns == ["count"] and self.r.entities and not self.r.measures:
             # "For orders placed in Q3 1993, how many had ...": the orders named before
             table = self.r.entities.pop(0)[0]
@@ -243,7 +269,8 @@ class AggregateSteps(MeasureGuards):
             t = target[1]
             if fn not in ("count", "sum"):
                 raise NotUnderstood(f"I cannot take the {word} of a table.", (word,))
-            return Measure("rows", t, "count")
+            # "number of distinct customers": each key once, even where the rows repeat it
+            return Measure("rows", t, "count_distinct" if distinct else "count")
         if target[0] == "measure":       # only a superlative's own aggregate is one (``_extreme``)
             raise LookupError("a measure read already is not a target of another aggregate")
         c = target[1]

@@ -16,9 +16,11 @@ from nl2sql.planner.reading import (
     significant,
 )
 from nl2sql.planner.spec import ColRef
+from nl2sql.planner.told_dates import own_date
 from nl2sql.planner.words import word_list
 
 _GRAIN_ARTICLES = frozenset(word_list("grain_articles"))
+_START_WORDS = frozenset(word_list("start_words"))
 _PREPOSITIONS = frozenset(word_list("count_prepositions"))
 _KEY_SAID = frozenset({"id", "ids", "key", "code", "number", "no"})
 
@@ -150,3 +152,13 @@ class ReaderBase:
             self.neg_at = None
             return True
         return False
+
+    def _new_rows(self, j: int) -> tuple[str, str] | None:
+        """'new customers in 2025': a word of vocabulary ``start_words`` before the rows' noun, with a period, dates
+        them by their own date (the overlay's default_date, else their only date), as a word of that date would."""
+        it, table = self.at(j), self.table(j + 1)
+        if it is None or it.text.lower() not in _START_WORDS or not self.r.periods or table is None:
+            return None
+        own = own_date(self.lex, self.graph, table)
+        cols = [c for c in self.lex.tables[table].dates if own is not None and own == (table, c.lower())]
+        return (table, cols[0]) if cols else None

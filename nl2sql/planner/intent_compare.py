@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nl2sql.planner.intent_text import TextSteps
+from nl2sql.planner.intent_rows import RowsCompared
 from nl2sql.planner.reading import (
     NotUnderstood,
     _is_fraction,
@@ -16,10 +16,12 @@ from nl2sql.planner.reading import (
 from nl2sql.planner.spec import ColRef, Condition, Having, Measure
 from nl2sql.planner.timefilters import is_year
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
-from nl2sql.planner.words import word_list
+from nl2sql.planner.words import vocabulary, word_list
+
+_SIGNS = {str(w): str(op) for w, op in dict(vocabulary().get("signs") or {}).items()}
 
 
-class ComparisonSteps(TextSteps):
+class ComparisonSteps(RowsCompared):
     """Steps for numeric comparisons, bare numbers and text containment; mixed into ``Reader``."""
 
     def _numbers_after(self, k: int, between: bool) -> tuple[tuple[float, ...], int] | None:
@@ -47,6 +49,8 @@ class ComparisonSteps(TextSteps):
         it = self.seq[j]
         if col is None and self._at_least_one(op, values, end):
             return
+        if col is None and self._own_amount(op, values, end):
+            return                               # "supply offers with fewer than 100 units available"
         if col is None and (j - 1) in self.aggregated and self.r.measures:
             # "whose average life expectancy is above 72": the aggregate is compared (and, if the
             # question named it only here, it filters without being shown)
@@ -181,6 +185,22 @@ class ComparisonSteps(TextSteps):
                 return ColRef(t.table, cols[0]) if len(cols) == 1 else None
         return None
 
+    def _sign(self, j: int) -> bool:
+        """'whose balance is negative', 'a positive balance': a sign word (vocabulary ``signs``) compares the
+        numeric column said right before or right after it with zero."""
+        op = _SIGNS.get(self.seq[j].text.lower())
+        col = self._numeric_before(j) if op is not None else None
+        after = self.col(j + 1) if op is not None and col is None else None
+        if after is not None and self.is_numeric(after):
+            col = after
+            self.used.add(j + 1)
+        if op is None or col is None:
+            return False
+        if self.take_neg():
+            op = {">": "<=", "<": ">="}[op]
+        self.r.conditions.append(Condition("compare", col.table, col, op, (0.0,), text=self.seq[j].text))
+        return True
+
     def _numeric_before(self, j: int) -> ColRef | None:
         for n in (j - 1,):
             it = self.at(n)
@@ -199,7 +219,7 @@ class ComparisonSteps(TextSteps):
             return
         post = self.at(j + 1)
         k = j + 2 if post is not None and post.has("cmp_post") else j + 1
-        counted = self.table(k)
+        counted = self.table(k) or self._kept_rows(k, v, post)
         if counted is not None and v is not None and (post is not None and post.has("cmp_post")):
             # "grades that have 4 or more high schoolers": a count per group
             self.used |= set(range(j, k + 1))

@@ -25,6 +25,21 @@ _AMOUNTS = frozenset(word_list("amount_words"))
 
 
 class GroupingSteps(RankingSteps):
+    def _qualifies_next(self, k: int) -> bool:
+        """'by brass part type', 'for each urgent order': a value right before its own column, or its own table,
+        says which of them are grouped (read here as a filter); the grouping is what follows."""
+        it = self.seq[k]
+        values = {(c.table, c.column) for c in it.concepts}
+        if it.kind != "concept" or not {c.kind for c in it.concepts} <= {"value", "valueword"} or len(values) != 1:
+            return False
+        col, table = self.col(k + 1), self.table(k + 1)
+        if (col is not None and (col.table, col.column) in values) or (
+                col is None and table is not None and table in {t for t, _ in values}):
+            self._value(k)                   # the value is a filter; the grouping follows (not absorbed by it)
+            self.used.discard(k + 1)
+            return True
+        return False
+
     def _group(self, j: int) -> None:
         if self._passive_by(j):
             return                               # "pets owned by students": who owns them, not a grouping
@@ -44,7 +59,7 @@ class GroupingSteps(RankingSteps):
                 break                                  # "shipped by air": a connective, not a grouping
             elif it.kind == "concept" and (_one(it, "metric") or it.has("agg")):
                 break                                  # "customers by revenue": ranks, read by the caller
-            elif k in self.via_tables or k in self.qualifiers:
+            elif k in self.via_tables or k in self.qualifiers or self._qualifies_next(k):   # "each brass part type"
                 self.used.add(k)
                 k += 1
                 continue

@@ -56,6 +56,7 @@ _COUNT_AS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_
 # "F = fulfilled (all items shipped), O = open" -> (F, fulfilled), (O, open)
 _DATE_VERB_WORDS = frozenset(w for ps in dict(vocabulary().get("date_verbs") or {}).values() for p in ps
                               for w in words(str(p)))
+_PARTICIPLE = tuple(word_list("participle_suffixes"))
 _CODE_LABEL = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,3})\s*=\s*([A-Za-z][A-Za-z ]*)")
 
 _CACHE: weakref.WeakKeyDictionary[SemanticModel, Lexicon] = weakref.WeakKeyDictionary()
@@ -235,8 +236,8 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
     coded = code_list(c.comment, c.sample_values)
     for phrase in () if coded else _comment_phrases(c.comment, table=False):   # a code list names no column
         _add(lex.names, phrase, Concept("column", info.key, col, strength=1))
-    if col in info.dates and c.comment:
-        for w in words(c.comment):
+    if col in info.dates:    # its comment's words, and the participles of its synonyms ("received on")
+        for w in (*words(c.comment or ""), *(w for s in c.synonyms for w in words(s) if w.endswith(_PARTICIPLE))):
             if w not in COMMENT_STOP and len(w) > 2:
                 lex.date_hints.setdefault(stem(w), set()).add((info.key, col))
     if col in info.dates:
@@ -246,6 +247,8 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
         for phrase in (base, *(tuple(words(s)) for s in c.synonyms)):
             if len(phrase) > 1 and phrase[0] not in ("date", "day", "time"):
                 lex.date_names.setdefault(stem(phrase[0]), set()).add((info.key, col))
+            for w in (w for w in phrase[1:] if phrase is not base and w.endswith(_PARTICIPLE)):   # "date received"
+                lex.date_names.setdefault(stem(w), set()).add((info.key, col))
     values = _stored_values(info, c)
     for v in values:
         _add_value(lex, info.key, col, v)

@@ -68,6 +68,7 @@ def prefer_named_dates(lex: Lexicon) -> None:
     """A verb that names a date column ("opened" of opened_date) hints that date only, not every date whose
     comment also uses it ("NULL while open" of closed_date)."""
     for word, hinted in lex.date_hints.items():
-        named = {h for h in hinted if word in {stem(w) for w in lex.tables[h[0]].column_words.get(h[1], ())}}
+        named = {h for h in hinted if word in {stem(w) for w in lex.tables[h[0]].column_words.get(h[1], ())}
+                 or h in lex.date_names.get(word, ())}
         if named and named != hinted:
             lex.date_hints[word] = named

@@ -8,10 +8,11 @@ from __future__ import annotations
 from catalog_semantics.text import stem, words
 from nl2sql.planner.lexicon_names import _ATTRIBUTE_HEADS, _UNITS, TableInfo
 from nl2sql.planner.tokens import name_stem
-from nl2sql.planner.words import word_list
+from nl2sql.planner.words import word_list, word_map
 
 _KEY_WORDS = frozenset(word_list("key_words"))
 _MODIFIER_HEADS = frozenset(word_list("modifier_heads"))
+_IRREGULAR = word_map("irregular_participles")     # "lent" -> "lend"
 
 
 def verb_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
@@ -86,12 +87,18 @@ def bare_verbs(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
 
     >>> bare_verbs(("amount", "owed")), bare_verbs(("billed", "amount")), bare_verbs(("total", "revenue"))
     ((('owe',),), (('bill',),), ())
+    >>> bare_verbs(("amount", "lent"))       # an irregular participle (vocabulary irregular_participles)
+    (('lend',),)
     """
     if len(phrase) != 2:
         return ()
     amounts = set(word_list("amount_words"))
-    verb, noun = (phrase[1], phrase[0]) if phrase[1].endswith("ed") else (phrase[0], phrase[1])
-    if not verb.endswith("ed") or noun not in amounts or len(verb) < 4:
+    verb, noun = (phrase[1], phrase[0]) if _participle(phrase[1]) else (phrase[0], phrase[1])
+    if not _participle(verb) or noun not in amounts or len(verb) < 4:
         return ()
-    root = verb[:-2] if len(verb[:-2]) >= 4 else verb[:-1]    # "billed" -> "bill", "owed" -> "owe"
+    root = _IRREGULAR.get(verb) or (verb[:-2] if len(verb[:-2]) >= 4 else verb[:-1])  # "billed" -> "bill", "owed" -> "owe"
     return ((stem(root),),)
+
+
+def _participle(word: str) -> bool:
+    return word.endswith("ed") or word in _IRREGULAR

@@ -28,6 +28,7 @@ from nl2sql.planner.vocabulary import exact_phrases
 from nl2sql.planner.words import phrases
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
+from nl2sql.planner.intent_echo import echoes_measure, words_before
 from nl2sql.planner.matching import Item
 from nl2sql.planner.spec import ColRef, Condition, QuerySpec, is_average
 from nl2sql.planner.unread import NotUnderstood
@@ -263,6 +264,7 @@ def check_reflected(items: list[Item], spec: QuerySpec, lex: Lexicon, graph: Joi
     items = [_as_content(items, n, lex) for n in range(len(items))]
     dropped = tuple(dict.fromkeys(it.text for n, it in enumerate(items) if not reflected(it, uses, lex)
                                   and (before is None or not reflected(it, before, lex))
+                                  and not echoes_measure(it, words_before(items, it), bool(spec.measures))
                                   and not _names_the_column_before(items, n, uses, lex)))
     if previous is None and not spec.measures and not spec.having \
             and not any(c.values and is_average(c.values[0]) for c in spec.conditions):

@@ -15,6 +15,8 @@ _DURING_OR_UNTIL = frozenset({"through", "thru", "throughout"})   # opening a pe
 
 # "1996 and 1997", "1996 vs 1997": two periods to put side by side, never one sum (vocabulary.yaml)
 _PAIRS = frozenset(word_list("period_pairs"))
+_COMPARING = frozenset(word_list("period_pairs_compared", "verbs"))
+_COMPARED = frozenset(word_list("period_pairs_compared", "pairs"))
 
 
 @dataclass(frozen=True)
@@ -219,8 +221,9 @@ def _paired_at(items: list[Item], nxt: int, raw: list[str] | None) -> int | None
     if raw is None:
         return nxt + 1 if nxt < len(items) and items[nxt].text.lower() in _PAIRS else None
     end = items[nxt - 1].end
+    pairs = _PAIRS | (_COMPARED if _COMPARING & set(raw) else frozenset())    # "compare revenue in 1997 with 1996"
     for k in (nxt, nxt + 1):
-        if k < len(items) and " ".join(w for w in raw[end:items[k].start] if w) in _PAIRS \
+        if k < len(items) and " ".join(w for w in raw[end:items[k].start] if w) in pairs \
                 and _point(items, k) is not None:
             return k
     return None
