@@ -41,7 +41,7 @@ from nl2sql.planner.words import phrases, word_list
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
 
 def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
-    spec, edit = settle_edit(spec, settle_scope(spec, edit, graph), lex, graph)
+    spec, edit = settle_edit(spec, settle_scope(spec, edit, graph), lex, graph, question)
     for about_rows in (beside_groups, total_of_listed, *ROW_EDITS):  # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:

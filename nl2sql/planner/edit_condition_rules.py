@@ -124,8 +124,11 @@ def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
                 span in phrases("followup", "instead_of") or (span + ("of",)) in phrases("followup", "instead_of")):
             continue
         nxt = items[j + n]
-        if nxt.cue("agg") is not None or nxt.cue("extreme") is not None or _kinds(nxt) == {"value"}:
+        valued = "value" in _kinds(nxt) and _kinds(nxt) <= {"value", "filter"}     # a value, maybe a filter's too
+        if nxt.cue("agg") is not None or nxt.cue("extreme") is not None or valued:
             return edit, j + n + 1       # "max instead of average", "ASIA instead of EUROPE": the new one replaces it
+        if _kinds(nxt) == {"filter"}:    # "returned items instead of late ones": that named filter goes
+            return replace(edit, replaced_filters=edit.replaced_filters + _of_kind(nxt, "filter")), j + n + 1
         named = _of_kind(nxt, "column", "table")
         return (replace(edit, instead_of=edit.instead_of + named), j + n + 1) if named else None
     return None
