@@ -18,12 +18,14 @@ from tests.planner_cases import answered_history, assert_answered, assert_declin
 SHOPS = """
 CREATE TABLE area (area_id INTEGER PRIMARY KEY, area_nm VARCHAR);
 CREATE TABLE town (town_id INTEGER PRIMARY KEY, town_nm VARCHAR, area_id INTEGER REFERENCES area (area_id));
-CREATE TABLE shop (shop_id INTEGER PRIMARY KEY, shop_nm VARCHAR, town_id INTEGER REFERENCES town (town_id));
+CREATE TABLE shop (shop_id INTEGER PRIMARY KEY, shop_nm VARCHAR, town_id INTEGER REFERENCES town (town_id),
+                   shop_kind VARCHAR);
 CREATE TABLE sale (sale_id INTEGER PRIMARY KEY, shop_id INTEGER REFERENCES shop (shop_id), sale_dt DATE,
                    amount DECIMAL(10, 2), sale_stat VARCHAR, channel VARCHAR);
 INSERT INTO area VALUES (1, 'EUROPE'), (2, 'ASIA');
 INSERT INTO town VALUES (1, 'Lyon', 1), (2, 'Porto', 1), (3, 'Osaka', 2);
-INSERT INTO shop VALUES (1, 'Rue Neuve', 1), (2, 'Ribeira', 2), (3, 'Dotonbori', 3), (4, 'Bellecour', 1);
+INSERT INTO shop VALUES (1, 'Rue Neuve', 1, 'STREET'), (2, 'Ribeira', 2, 'WEB'), (3, 'Dotonbori', 3, 'STREET'),
+                        (4, 'Bellecour', 1, 'MALL');
 INSERT INTO sale VALUES (1, 1, '2023-01-05', 120, 'PAID', 'WEB'), (2, 2, '2023-01-20', 40, 'REFUNDED', 'STORE'),
                         (3, 3, '2023-02-02', 300, 'PAID', 'WEB'), (4, 4, '2023-02-11', 80, 'OPEN', 'STORE'),
                         (5, 1, '2024-03-03', 60, 'REFUNDED', 'WEB'), (6, 3, '2024-03-09', 500, 'PAID', 'STORE'),
@@ -42,6 +44,7 @@ tables:
   shop:
     columns:
       shop_nm: {synonyms: [shop name]}
+      shop_kind: {synonyms: [shop kind], values: [STREET, WEB, MALL]}
   sale:
     columns:
       sale_stat: {synonyms: [sale status], values: [PAID, REFUNDED, OPEN]}
@@ -59,6 +62,10 @@ filters:
     synonyms: [paid sales, paid]
     table: sale
     sql: sale_stat = 'PAID'
+  - name: flagship shop
+    synonyms: [flagship shops, flagship]
+    table: shop
+    sql: shop_nm = 'Rue Neuve'
   - name: large sale
     synonyms: [large sales, large]
     table: sale
@@ -82,6 +89,14 @@ ANSWERED = [
     (["number of refunded sales by channel", "paid ones instead of refunded"], ["'PAID'"], ["'REFUNDED'"]),
     (["number of refunded sales by channel", "large sales instead"], ["amount > 100"], ["'REFUNDED'"]),
     (["number of large sales by channel", "refunded ones instead of large"], ["'REFUNDED'"], ["amount > 100"]),
+    # a preposition before a named filter only says how the rows relate to it
+    (["number of sales by channel", "only at flagship shops"], ["'Rue Neuve'"], []),
+    (["number of sales by channel", "only to flagship shops"], ["'Rue Neuve'"], []),
+    # a value two columns hold, said before a table's noun: that table's column
+    (["turnover by town", "only WEB sales"], ["sale.channel = 'WEB'"], ["shop_kind"]),
+    (["turnover by town", "only WEB shops"], ["shop.shop_kind = 'WEB'"], ["channel ="]),
+    # "group them by X instead": the grouping replaced
+    (["turnover by town", "group them by channel instead"], ["GROUP BY sale.channel"], ["town_nm"]),
 ]
 DECLINED = [
     # a real write stays declined
