@@ -95,8 +95,13 @@ ANSWERED = [
     # a value two columns hold, said before a table's noun: that table's column
     (["turnover by town", "only WEB sales"], ["sale.channel = 'WEB'"], ["shop_kind"]),
     (["turnover by town", "only WEB shops"], ["shop.shop_kind = 'WEB'"], ["channel ="]),
-    # "group them by X instead": the grouping replaced
+    # ... and with no noun, the column of the rows measured
+    (["turnover by town", "only WEB ones"], ["sale.channel = 'WEB'"], ["shop_kind"]),
+    (["number of sales by town", "just the WEB ones"], ["sale.channel = 'WEB'"], ["shop_kind"]),
+    # "group them by X instead", "group by X": the grouping replaced
     (["turnover by town", "group them by channel instead"], ["GROUP BY sale.channel"], ["town_nm"]),
+    (["turnover by town", "group by channel"], ["GROUP BY sale.channel"], ["town_nm"]),
+    (["number of sales by town", "and group it by channel"], ["GROUP BY sale.channel"], ["town_nm"]),
 ]
 DECLINED = [
     # a real write stays declined
