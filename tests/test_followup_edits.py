@@ -102,10 +102,17 @@ ANSWERED = [
     (["turnover by town", "group them by channel instead"], ["GROUP BY sale.channel"], ["town_nm"]),
     (["turnover by town", "group by channel"], ["GROUP BY sale.channel"], ["town_nm"]),
     (["number of sales by town", "and group it by channel"], ["GROUP BY sale.channel"], ["town_nm"]),
+    # a filter dropped by name: said after "the filter on", or a period said with a removal verb
+    (["turnover by channel for large sales in 2023", "remove the filter on large sales"], ["2023-01-01"],
+     ["amount > 100"]),
+    (["turnover by channel for large sales in 2023", "drop the filter on large sales and show 2024"],
+     ["2024-01-01"], ["amount > 100", "2023-01-01"]),
+    (["turnover by channel for large sales in 2023", "remove the year"], ["amount > 100"], ["2023-01-01"]),
 ]
 DECLINED = [
     # a real write stays declined
     (["number of sales by channel", "add a new shop named Fresh Corner"], "add"),
+    (["number of sales by channel", "remove the shops in Lyon from the list"], "remove"),
     # "instead of" a filter the previous question did not have
     (["number of sales by channel", "paid ones instead of large"], "large sale"),
 ]
