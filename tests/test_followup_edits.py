@@ -19,13 +19,16 @@ SHOPS = """
 CREATE TABLE area (area_id INTEGER PRIMARY KEY, area_nm VARCHAR);
 CREATE TABLE town (town_id INTEGER PRIMARY KEY, town_nm VARCHAR, area_id INTEGER REFERENCES area (area_id));
 CREATE TABLE shop (shop_id INTEGER PRIMARY KEY, shop_nm VARCHAR, town_id INTEGER REFERENCES town (town_id),
-                   shop_kind VARCHAR);
+                   shop_kind VARCHAR, balance DECIMAL(10, 2));
+CREATE TABLE vendor (vendor_id INTEGER PRIMARY KEY, vendor_nm VARCHAR, town_id INTEGER REFERENCES town (town_id),
+                     balance DECIMAL(10, 2));
 CREATE TABLE sale (sale_id INTEGER PRIMARY KEY, shop_id INTEGER REFERENCES shop (shop_id), sale_dt DATE,
                    amount DECIMAL(10, 2), sale_stat VARCHAR, channel VARCHAR);
 INSERT INTO area VALUES (1, 'EUROPE'), (2, 'ASIA');
 INSERT INTO town VALUES (1, 'Lyon', 1), (2, 'Porto', 1), (3, 'Osaka', 2);
-INSERT INTO shop VALUES (1, 'Rue Neuve', 1, 'STREET'), (2, 'Ribeira', 2, 'WEB'), (3, 'Dotonbori', 3, 'STREET'),
-                        (4, 'Bellecour', 1, 'MALL');
+INSERT INTO shop VALUES (1, 'Rue Neuve', 1, 'STREET', -20), (2, 'Ribeira', 2, 'WEB', 50),
+                        (3, 'Dotonbori', 3, 'STREET', 10), (4, 'Bellecour', 1, 'MALL', -5);
+INSERT INTO vendor VALUES (1, 'Fil Rouge', 1, 300), (2, 'Azulejo', 2, -40);
 INSERT INTO sale VALUES (1, 1, '2023-01-05', 120, 'PAID', 'WEB'), (2, 2, '2023-01-20', 40, 'REFUNDED', 'STORE'),
                         (3, 3, '2023-02-02', 300, 'PAID', 'WEB'), (4, 4, '2023-02-11', 80, 'OPEN', 'STORE'),
                         (5, 1, '2024-03-03', 60, 'REFUNDED', 'WEB'), (6, 3, '2024-03-09', 500, 'PAID', 'STORE'),
@@ -62,6 +65,10 @@ filters:
     synonyms: [paid sales, paid]
     table: sale
     sql: sale_stat = 'PAID'
+  - name: in the red
+    synonyms: [negative balance]
+    table: vendor
+    sql: balance < 0
   - name: flagship shop
     synonyms: [flagship shops, flagship]
     table: shop
@@ -108,6 +115,9 @@ ANSWERED = [
     (["turnover by channel for large sales in 2023", "drop the filter on large sales and show 2024"],
      ["2024-01-01"], ["amount > 100", "2023-01-01"]),
     (["turnover by channel for large sales in 2023", "remove the year"], ["amount > 100"], ["2023-01-01"]),
+    # a named filter about other rows, said of these: their own column of that name, as a first question reads it
+    (["number of shops by town", "only those with a negative balance"], ["shop.balance < 0"], ["vendor"]),
+    (["how many shops are there per area", "and how many of them are in the red?"], ["shop.balance < 0"], ["vendor"]),
 ]
 DECLINED = [
     # a real write stays declined
