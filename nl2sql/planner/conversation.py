@@ -41,7 +41,7 @@ from nl2sql.planner.words import phrases, word_list
 MAX_TURNS = 6          # earlier turns than this are not read again (a conversation rarely leans further back)
 
 def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
-    spec, edit = settle_edit(spec, settle_scope(spec, edit, graph), lex, graph)
+    spec, edit = settle_edit(spec, settle_scope(spec, edit, graph), lex, graph, question)
     for about_rows in (beside_groups, total_of_listed, *ROW_EDITS):  # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
@@ -140,17 +140,24 @@ def apply_edit(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, ques
 def _edit_filters(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec:
     """Named filters added ("only urgent orders"), replacing the previous one ("and late items?"), or
     negated ("without urgent orders", "items with no discount": the positive one goes)."""
+    moved: dict[str, Condition] = {}
     for f in edit.negated_filters + edit.filters:
         if not _reaches_all(replace(spec, conditions=(Condition("filter", f.table),), dims=()), spec.base, graph):
-            raise NotUnderstood("The follow-up's condition is about rows the previous question was not about.",
-                                (f.name,))
+            # "how many of them have a negative balance" after suppliers, the filter being on customers' balance:
+            # the rows' own column of that name, as a first question reads it (else declined)
+            on_rows = Assembler(Frame(), lex, graph)._filter_on(spec.base, Condition(
+                "filter", f.table, filter_name=f.name, negated=f in edit.negated_filters, text=f.name))
+            if on_rows is None:
+                raise NotUnderstood("The follow-up's condition is about rows the previous question was not about.",
+                                    (f.name,))
+            moved[f.name] = replace(on_rows, filter_name=f.name)       # its name, as the question said it
         # the same filter said the other way round goes (never both: they contradict)
         spec = replace(spec, conditions=tuple(c for c in spec.conditions if not (
             c.kind == "filter" and c.filter_name == f.name and c.negated != (f in edit.negated_filters))))
     for f in edit.negated_filters:
         kept = tuple(c for c in spec.conditions if not (c.kind == "filter" and c.filter_name == f.name))
-        spec = replace(spec, conditions=kept + (Condition("filter", f.table, filter_name=f.name, negated=True,
-                                                          text=f"not {f.name}"),))
+        spec = replace(spec, conditions=kept + (moved.get(f.name) or Condition(
+            "filter", f.table, filter_name=f.name, negated=True, text=f"not {f.name}"),))
     for f in edit.filters:
         if edit.replacing:       # "and late items?" after returned items: the new filter instead
             columns = filter_columns(lex, f.name)
@@ -166,7 +173,9 @@ def _edit_filters(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -
         # "open orders", then "only fulfilled ones": one value of the status column stands in for another
         gone = same_column_tests(spec.conditions, f, lex)
         spec = replace(spec, conditions=tuple(c for c in spec.conditions if c not in gone))
-        if not any(c.kind == "filter" and c.filter_name == f.name for c in spec.conditions):
+        if f.name in moved:
+            spec = replace(spec, conditions=spec.conditions + (moved[f.name],))
+        elif not any(c.kind == "filter" and c.filter_name == f.name for c in spec.conditions):
             spec = replace(spec, conditions=spec.conditions + (Condition("filter", f.table, filter_name=f.name,
                                                                          text=f.name),))
     return spec

@@ -41,6 +41,9 @@ def _value(items: list[Item], j: int, edit: Edit) -> Found:
         concepts = _of_kind(items[k], "value") or _word_in_values(items[k])   # 'ASIA'; 'green' in part names
         if not concepts:
             break
+        owner = items[k + 1].concepts[0].table if k + 1 < len(items) and _kinds(items[k + 1]) == {"table"} else None
+        if owner is not None and any(c.table == owner for c in concepts):
+            concepts = tuple(c for c in concepts if c.table == owner)    # "FEE complaints": the complaints' FEE
         values.append(ValueEdit(concepts, negated, items[k].text, via))
         k += 1
         if k + 1 < len(items) and items[k].has("and", "or") and _of_kind(items[k + 1], "value"):
@@ -57,6 +60,9 @@ def _value(items: list[Item], j: int, edit: Edit) -> Found:
 def _named(items: list[Item], j: int, edit: Edit) -> Found:
     """A named filter ('urgent orders', 'without urgent orders') or a metric ('revenue instead')."""
     it = items[j]
+    if _stems(it) in phrases("followup", "value_leads") and not it.concepts and j + 1 < len(items) \
+            and len(_of_kind(items[j + 1], "filter")) == 1:
+        return _named(items, j + 1, edit)          # "only to premier customers": how the rows relate to them
     if it.has("neg") and not it.concepts and j + 1 < len(items) and len(_of_kind(items[j + 1], "filter")) == 1:
         found = _named(items, j + 1, edit)         # "without urgent orders", "items with no discount"
         if found is not None and found[0].filters != edit.filters:
@@ -124,8 +130,11 @@ def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
                 span in phrases("followup", "instead_of") or (span + ("of",)) in phrases("followup", "instead_of")):
             continue
         nxt = items[j + n]
-        if nxt.cue("agg") is not None or nxt.cue("extreme") is not None or _kinds(nxt) == {"value"}:
+        valued = "value" in _kinds(nxt) and _kinds(nxt) <= {"value", "filter"}     # a value, maybe a filter's too
+        if nxt.cue("agg") is not None or nxt.cue("extreme") is not None or valued:
             return edit, j + n + 1       # "max instead of average", "ASIA instead of EUROPE": the new one replaces it
+        if _kinds(nxt) == {"filter"}:    # "returned items instead of late ones": that named filter goes
+            return replace(edit, replaced_filters=edit.replaced_filters + _of_kind(nxt, "filter")), j + n + 1
         named = _of_kind(nxt, "column", "table")
         return (replace(edit, instead_of=edit.instead_of + named), j + n + 1) if named else None
     return None

@@ -271,6 +271,8 @@ def _settle(concepts: tuple[Concept, ...], spec: QuerySpec, lex: Lexicon | None 
     used = {(c.col.table, c.col.column) for c in spec.conditions if c.col} | \
         {(d.col.table, d.col.column) for d in spec.dims}
     hits = [c for c in concepts if (c.table, c.column) in used]
+    # else the one column of the rows measured ("plumbing ones" after work orders: theirs, not a vendor's trade)
+    hits = hits or [c for c in concepts if c.table == spec.base]
     if len({(c.table, c.column) for c in hits}) == 1:
         return hits[0]
     raise NotUnderstood("A value of the follow-up could belong to more than one column.",

@@ -132,8 +132,10 @@ def _measure_column(items: list[Item], j: int, edit: Edit) -> Found:
     if cue is None or cue.arg not in _AGGS or j + 1 >= len(items):
         return None
     nxt = items[j + 1]
-    if cue.arg == "count" and _kinds(nxt) == {"table"}:
-        return replace(edit, count_of=nxt.concepts[0].table), j + 2
+    # "the number of distinct customers": rows of another table are each counted once anyway
+    k = j + 2 if cue.arg == "count" and nxt.has("distinct") and not nxt.concepts and j + 2 < len(items) else j + 1
+    if cue.arg == "count" and _kinds(items[k]) == {"table"}:
+        return replace(edit, count_of=items[k].concepts[0].table), k + 1
     cols = _of_kind(nxt, "column")
     if len(cols) != 1 or cue.arg == "count":
         return None

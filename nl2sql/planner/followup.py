@@ -23,10 +23,11 @@ from nl2sql.planner.resolve import strongest
 from nl2sql.planner.timefilters import Period, find_periods
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import question_words
+from nl2sql.planner.unfilter_words import named_unfilter
 from nl2sql.planner.words import phrases, word_list
 
-__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "after_unfilter", "is_fragment", "is_marked", "ranked_end",
-           "read_edit", "starts_as_followup", "unfilters"]
+__all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "after_unfilter", "is_fragment", "is_marked", "named_unfilter",
+           "ranked_end", "read_edit", "starts_as_followup", "unfilters"]
 
 
 def is_marked(question: str) -> bool:
@@ -120,28 +121,6 @@ def after_unfilter(question: str) -> str | None:
     return None
 
 
-def named_unfilter(question: str) -> tuple[tuple[str, ...], str] | None:
-    """The words naming the filter to drop, and what the follow-up asks after "and" ("" when nothing).
-
-    >>> named_unfilter("drop the segment filter"), named_unfilter("drop the card filter and show it by quarter")
-    ((('segment',), ''), (('card',), 'show it by quarter'))
-    """
-    from catalog_semantics.text import stem
-
-    said = list(question_words(question).words)
-    end = next((n for n, w in enumerate(said) if stem(w) in ("filter", "condit")), None)
-    if end is None or end < 2 or said[0] not in _DROP_VERBS:
-        return None
-    rest = said[end + 1:]
-    if rest and (rest[0] not in ("and", "then") or not rest[1:]):
-        return None
-    named = tuple(w for w in said[1:end] if w not in ("the", "a", "that", "this", "its", "on"))
-    return (named, " ".join(rest[1:])) if named else None
-
-
-_DROP_VERBS = ("drop", "remove", "clear", "without", "lose", "ignore")
-
-
 def read_edit(question: str, lex: Lexicon) -> Edit:
     """The edit a follow-up asks for; raises ``NotUnderstood`` naming the words no edit claims."""
     found = idiom_opener(matched(question, lex))
@@ -227,6 +206,9 @@ def _refuse_non_edits(matched: list[Item], words: list[tuple[str, ...]], compari
          if tuple(x for w in words[n:n + 3] for x in w) in phrases("not_edits") and len(words[n:n + 3]) == 3]
     if comparing:
         blocked = [b for b in blocked if stem_all(b) not in phrases("followup", "compare")]
+    flat = tuple(x for w in words for x in w)       # "remove the year": a widen phrase, not a change of data
+    widened = {x for p in phrases("followup", "widen") for n in range(len(flat)) if flat[n:n + len(p)] == p for x in p}
+    blocked = [b for b in blocked if not set(stem_all(b)) <= widened]
     if blocked:
         raise NotAnEdit("The follow-up asks for more than a change of the previous question.", tuple(blocked))
 

@@ -236,12 +236,12 @@ class ComparisonSteps(RowsCompared):
             return
         # "the 3 countries with the fewest people": a count before the subject is a limit
         nxt = self.at(j + 1)
-        nxt_col = self.col(j + 1)
+        nxt_col, valued = self.col(j + 1), self._valued_rows(j + 1)    # "which 5 european suppliers"
         if nxt_col is not None and self.is_numeric(nxt_col) and v is not None and not is_year(it):
             self.used.add(j + 1)              # "models with 3 cylinders"
             self.r.conditions.append(Condition("compare", nxt_col.table, nxt_col, "=", (v,), text=it.text))
             return
-        names_next = nxt is not None and (self.table(j + 1) is not None or nxt_col is not None
+        names_next = nxt is not None and (self.table(j + 1) is not None or nxt_col is not None or bool(valued)
                                           or (j + 1) in self.via_tables
                                           or (nxt.has("extreme") and (self.table(j + 2) is not None or (
                                               (after := self.at(j + 2)) is not None and after.kind == "unknown"
@@ -251,7 +251,7 @@ class ComparisonSteps(RowsCompared):
             if before in word_list("count_prepositions"):
                 # "customers in 3 segments": after a preposition the number counts things, it does not cut rows
                 raise NotUnderstood("A number after a preposition is not how many rows to show.", (before, it.text))
-            nxt_table = self.table(j + 1)
+            nxt_table = valued or self.table(j + 1)
             if nxt_table is not None and any(t != nxt_table and p < j for t, p, _ in self.r.entities):
                 # "customers with 5 orders": a count of other rows, not how many rows to show
                 raise NotUnderstood("A number before something other than what is listed is a count, not a "
@@ -262,6 +262,13 @@ class ComparisonSteps(RowsCompared):
             self.used.discard(j)
             return
         self.used.discard(j)
+
+    def _valued_rows(self, k: int) -> str | None:
+        """'which 5 european suppliers': the table of the rows named right after a value said as their adjective."""
+        it = self.at(k)
+        if it is None or it.kind != "concept" or {c.kind for c in it.concepts} != {"value"}:
+            return None
+        return self.table(k + 1)
 
     def _either_number(self, j: int, v: float | None) -> bool:
         """'grade 9 or 10', 'birth year 1948 or 1950': a number after "or" is another value of the column the

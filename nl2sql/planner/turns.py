@@ -160,17 +160,22 @@ def _same_period_unsaid(question: str) -> str:
 
 
 def unanswered_last(history: Turns) -> str | None:
-    """The last turn's question when it was not answered and was not declined as out of scope.
+    """The last turn's question when it was not answered and was not declined as out of scope; turns declined so
+    are looked past, back to the last answered one (a question not understood before them still stands).
 
     >>> unanswered_last([("revenue by region", "SELECT 1"), ("revenue by colour", None)])
+    'revenue by colour'
+    >>> unanswered_last([("revenue by region", "SELECT 1"), ("revenue by colour", None), ("why so low?", None)])
     'revenue by colour'
     >>> unanswered_last([("why did revenue drop?", None)]), unanswered_last([("revenue", "SELECT 1")])
     (None, None)
     """
-    if not history or history[-1][1]:
-        return None
-    question = history[-1][0]
-    return None if out_of_scope(question) else question
+    for question, sql in reversed(history):
+        if sql:
+            return None
+        if not out_of_scope(question):
+            return question
+    return None
 
 
 def out_of_scope(question: str) -> bool:
