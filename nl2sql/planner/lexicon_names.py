@@ -161,7 +161,7 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
     if len(same) == 1:
         return tuple(same)
     ending = _name_columns(t, col_words)
-    if len(ending) == 1:
+    if len(ending) == 1 and not _shared_category(t.column(ending[0]), col_words[ending[0]], t.name, table_words):
         return tuple(ending)
     # rstr_nm and city_nm in rstr: the name that starts with the table's own name names its rows
     # (the table's words as read, abbreviations expanded: cust -> customer, as its columns' words are)
@@ -180,6 +180,16 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
     if len(firstlast) == 2:
         return tuple(firstlast)
     return pk
+
+
+def _shared_category(label: Column | None, label_words: tuple[str, ...], table: str, own: tuple[str, ...]) -> bool:
+    """'mfr_nm' of aircraft, 'gate_name' of gate scans: a name of something else (its words before "name" are
+    not the table's) that repeats over few values the catalog sampled is a category the rows share, not what names
+    them: the key does ("list the aircraft": tail numbers), and "aircraft by manufacturer" groups by it alone."""
+    qualifier = tuple(stem(w) for w in label_words[:-1])
+    return label is not None and bool(label.repeats and label.sample_values) and bool(qualifier) and not (
+        _abbreviates(qualifier, tuple(stem(w) for w in words(table)))
+        or _abbreviates(qualifier, tuple(stem(w) for w in own)))
 
 
 def _name_columns(t: Table, col_words: dict[str, tuple[str, ...]]) -> list[str]:
