@@ -139,7 +139,8 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     names = _name_columns(t, col_words)
     doubt = tuple(names) if labels == pk and len(names) > 1 else ()
     label = t.column(labels[0]) if len(labels) == 1 and labels[0] not in pk else None
-    told = pk if label is not None and label.repeats and len(pk) == 1 else ()
+    told = pk if label is not None and label.repeats and len(pk) == 1 \
+        and not _shared_category(label, col_words[label.name], t.name, own) else ()
     return TableInfo(t, key, own, pk, labels, dates, numeric, frozenset(keys), col_words, doubt, told)
 
 
@@ -161,7 +162,7 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
     if len(same) == 1:
         return tuple(same)
     ending = _name_columns(t, col_words)
-    if len(ending) == 1 and not _shared_category(t.column(ending[0]), col_words[ending[0]], t.name, table_words):
+    if len(ending) == 1:
         return tuple(ending)
     # rstr_nm and city_nm in rstr: the name that starts with the table's own name names its rows
     # (the table's words as read, abbreviations expanded: cust -> customer, as its columns' words are)
@@ -182,12 +183,12 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
     return pk
 
 
-def _shared_category(label: Column | None, label_words: tuple[str, ...], table: str, own: tuple[str, ...]) -> bool:
+def _shared_category(label: Column, label_words: tuple[str, ...], table: str, own: tuple[str, ...]) -> bool:
     """'mfr_nm' of aircraft, 'gate_name' of gate scans: a name of something else (its words before "name" are
-    not the table's) that repeats over few values the catalog sampled is a category the rows share, not what names
-    them: the key does ("list the aircraft": tail numbers), and "aircraft by manufacturer" groups by it alone."""
+    not the table's) that repeats over few values the catalog sampled is a category the rows share: grouped by
+    ("aircraft by manufacturer"), it is grouped by alone, not split by the rows' key as a person's name is."""
     qualifier = tuple(stem(w) for w in label_words[:-1])
-    return label is not None and bool(label.repeats and label.sample_values) and bool(qualifier) and not (
+    return bool(label.repeats and label.sample_values) and bool(qualifier) and not (
         _abbreviates(qualifier, tuple(stem(w) for w in words(table)))
         or _abbreviates(qualifier, tuple(stem(w) for w in own)))
 
