@@ -2,7 +2,8 @@
 twin: a name column of something else ("make name" of vans) that repeats over a few values is a category the rows
 share (grouped by, never split by the key), while a person's name that repeats ("driver name" of drivers) still
 names its rows, grouped by their key; rows called by a noun of money ("toll payments by lane") add up that noun's
-amount, declined when the rows hold two amounts. A small fleet model of this test's own.
+amount, declined when the rows hold two amounts; a grain word ("by month") names no date ("month billed"). A small
+fleet model of this test's own.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from tests.planner_cases import answered_history, assert_answered, assert_declin
 
 SCHEMA = """
 CREATE TABLE van (plate_no VARCHAR PRIMARY KEY, make_name VARCHAR, seats INTEGER);
-CREATE TABLE driver (driver_id INTEGER PRIMARY KEY, driver_name VARCHAR, hired DATE);
+CREATE TABLE driver (driver_id INTEGER PRIMARY KEY, driver_name VARCHAR, hired DATE, duty VARCHAR);
 CREATE TABLE trip (trip_id INTEGER PRIMARY KEY, plate_no VARCHAR REFERENCES van(plate_no),
-    driver_id INTEGER REFERENCES driver(driver_id), trip_date DATE, km INTEGER);
+    driver_id INTEGER REFERENCES driver(driver_id), trip_date DATE, km INTEGER, trip_stat_cd VARCHAR);
 CREATE TABLE toll_bill (bill_id INTEGER PRIMARY KEY, bill_prd DATE);
 CREATE TABLE toll_pmt (toll_id INTEGER PRIMARY KEY, plate_no VARCHAR REFERENCES van(plate_no), paid_on DATE,
     lane VARCHAR, amt_paid DECIMAL(9, 2), bill_id INTEGER REFERENCES toll_bill(bill_id));
@@ -30,10 +31,10 @@ CREATE TABLE parking (park_id INTEGER PRIMARY KEY, plate_no VARCHAR REFERENCES v
     zone VARCHAR, fee_due DECIMAL(9, 2), fee_paid DECIMAL(9, 2));
 INSERT INTO van VALUES ('AB-1', 'Ford', 3), ('AB-2', 'Ford', 3), ('AB-3', 'Iveco', 2), ('AB-4', 'Ford', 3),
                        ('AB-5', 'Iveco', 9);
-INSERT INTO driver VALUES (1, 'Sam Lee', DATE '2020-01-01'), (2, 'Sam Lee', DATE '2021-01-01'),
-                          (3, 'Ana Ruiz', DATE '2022-01-01');
-INSERT INTO trip VALUES (1, 'AB-1', 1, DATE '2025-01-02', 40), (2, 'AB-2', 2, DATE '2025-01-03', 60),
-                        (3, 'AB-3', 3, DATE '2025-02-01', 10), (4, 'AB-1', 2, DATE '2025-02-02', 30);
+INSERT INTO driver VALUES (1, 'Sam Lee', DATE '2020-01-01', 'ON'), (2, 'Sam Lee', DATE '2021-01-01', 'OFF'),
+                          (3, 'Ana Ruiz', DATE '2022-01-01', 'ON');
+INSERT INTO trip VALUES (1, 'AB-1', 1, DATE '2025-01-02', 40, 'DONE'), (2, 'AB-2', 2, DATE '2025-01-03', 60, 'DONE'),
+                        (3, 'AB-3', 3, DATE '2025-02-01', 10, 'LATE'), (4, 'AB-1', 2, DATE '2025-02-02', 30, 'DONE');
 INSERT INTO toll_bill VALUES (1, DATE '2024-12-01'), (2, DATE '2025-01-01');
 INSERT INTO toll_pmt VALUES (1, 'AB-1', DATE '2025-01-02', 'EXPRESS', 12.5, 1),
                             (2, 'AB-2', DATE '2025-01-03', 'EXPRESS', 7.5, 1), (3, 'AB-3', DATE '2025-02-01', 'LOCAL', 2, 2);
@@ -49,7 +50,13 @@ tables:
         synonyms: [make, brand]
   driver:
     synonyms: [drivers]
+    columns:
+      duty:
+        synonyms: [status, duty status]
   trip:
+    columns:
+      trip_stat_cd:
+        synonyms: [trip status]
     synonyms: [trips]
     default_date: trip_date
   toll_bill:
@@ -131,4 +138,17 @@ def test_payments_by_a_group(fleet: tuple[duckdb.DuckDBPyConnection, SemanticMod
 def test_payments_with_two_amounts_are_declined(fleet: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     # the fee due or the fee paid: adding either up (or counting the rows) would be a guess
     assert_declined(plan("parking payments by zone", fleet[1]), "parking payments by zone", "payment")
+
+
+@pytest.mark.parametrize("question, has, lacks", [
+    # "month" is the grain asked for, not the billing month (a date of the bills called "month billed")
+    ("toll payments by month in 2025", ["toll_pmt.paid_on >="], ["bill_prd"]),
+    ("number of toll payments per month", ["DATE_TRUNC('MONTH', toll_pmt.paid_on)"], ["bill_prd"]),
+    # twin: the billing month named by its own words
+    ("number of toll payments by billing month", ["toll_bill.bill_prd"], []),
+])
+def test_a_grain_word_names_no_date(fleet: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                                    has: list[str], lacks: list[str]) -> None:
+    con, model = fleet
+    assert_answered(con, plan(question, model), question, has, lacks)
 

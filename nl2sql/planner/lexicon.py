@@ -55,6 +55,8 @@ _COUNT_AS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_
 # "F = fulfilled (all items shipped), O = open" -> (F, fulfilled), (O, open)
 _DATE_VERB_WORDS = frozenset(w for ps in dict(vocabulary().get("date_verbs") or {}).values() for p in ps
                               for w in words(str(p)))
+# "month billed" is no date "month" names: a grain word asks for a grain ("payments by month"), not a date
+_GRAIN_WORDS = frozenset(("date", "time", *(g for g in word_list("relative_periods", "grains") if " " not in g)))
 _CODE_LABEL = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,3})\s*=\s*([A-Za-z][A-Za-z ]*)")
 
 _CACHE: weakref.WeakKeyDictionary[SemanticModel, Lexicon] = weakref.WeakKeyDictionary()
@@ -238,9 +240,9 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
     if col in info.dates:
         for w in base[:-1]:
             lex.date_hints.setdefault(stem(w), set()).add((info.key, col))
-        # "delivery date" names the receipt date: first words of a date's names (never "date")
+        # "delivery date" names the receipt date: first words of a date's names (never "date" nor a grain)
         for phrase in (base, *(tuple(words(s)) for s in c.synonyms)):
-            if len(phrase) > 1 and phrase[0] not in ("date", "day", "time"):
+            if len(phrase) > 1 and phrase[0] not in _GRAIN_WORDS:
                 lex.date_names.setdefault(stem(phrase[0]), set()).add((info.key, col))
     values = _stored_values(info, c)
     for v in values:
