@@ -2,8 +2,8 @@
 twin: a name column of something else ("make name" of vans) that repeats over a few values is a category the rows
 share (grouped by, never split by the key), while a person's name that repeats ("driver name" of drivers) still
 names its rows, grouped by their key; rows called by a noun of money ("toll payments by lane") add up that noun's
-amount, declined when the rows hold two amounts; a grain word ("by month") names no date ("month billed"). A small
-fleet model of this test's own.
+amount, declined when the rows hold two amounts; a grain word ("by month") names no date ("month billed"); "status"
+said of trips is their "trip status", not the drivers' "status". A small fleet model of this test's own.
 """
 
 from __future__ import annotations
@@ -152,3 +152,15 @@ def test_a_grain_word_names_no_date(fleet: tuple[duckdb.DuckDBPyConnection, Sema
     con, model = fleet
     assert_answered(con, plan(question, model), question, has, lacks)
 
+
+@pytest.mark.parametrize("question, has, lacks", [
+    # "status" of trips: the trips' own "trip status", not the drivers' status said alone
+    ("trips by status", ["GROUP BY trip.trip_stat_cd"], ["duty"]),
+    ("number of trips per status in 2025", ["GROUP BY trip.trip_stat_cd"], ["duty"]),
+    # twin: the drivers' status, called just so
+    ("drivers by status", ["GROUP BY driver.duty"], ["trip_stat_cd"]),
+])
+def test_a_column_called_after_its_table(fleet: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                                         has: list[str], lacks: list[str]) -> None:
+    con, model = fleet
+    assert_answered(con, plan(question, model), question, has, lacks)

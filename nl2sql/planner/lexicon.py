@@ -30,7 +30,7 @@ from nl2sql.planner.lexicon_names import (
     comment_examples,
 )
 from nl2sql.planner.lexicon_implied import coded_key, values_head
-from nl2sql.planner.lexicon_phrasings import bare_verbs, short_names, verb_phrasings, weak_names
+from nl2sql.planner.lexicon_phrasings import after_own_word, bare_verbs, short_names, verb_phrasings, weak_names
 from nl2sql.planner.counting import count_nouns, implied_defaults
 from nl2sql.planner.told_dates import told_dates
 from nl2sql.planner.verified_dates import verified_dates
@@ -226,6 +226,8 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
     _add(lex.names, tuple(words(col)), strong)
     for syn in c.synonyms:
         _add(lex.names, tuple(words(syn)), strong)
+    for short in after_own_word(info, c):    # "status" of the invoices' "invoice status"
+        _add(lex.names, short, Concept("column", info.key, col, strength=2))
     for short in short_names(info, col):     # "capacity" of capacity_kg, "type code" of template_type_code
         _add(lex.names, short, Concept("column", info.key, col, strength=2))
     for weak in weak_names(base, table_words):   # one word of the name alone, weakly ("tv", "email")
