@@ -3,29 +3,51 @@ amount ("charges per year" adds up the charge amount), or the amount a named fil
 
 from __future__ import annotations
 
-from catalog_semantics.text import stem
+from catalog_semantics.text import stem, words
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.spec import ColRef, Measure
 from nl2sql.planner.tokens import singular
+from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.words import word_list
 
 # words that ask for a count of rows, never an amount ("number of charges", "how many payments")
 _COUNT_WORDS = frozenset(stem(w) for w in word_list("count_words"))
 # nouns of money ("fees", "dues"): a named filter said with one adds up its rows' one currency column
 MONEY_WORDS = frozenset(singular(w) for w in word_list("money_words"))
+# ... and rows that are each money paid ("claim payments"): the table's noun said, its amount is meant
+_MONEY_NOUNS = frozenset(stem(w) for w in (*MONEY_WORDS, *word_list("money_rows")))
 
 
 def rows_or_own_amount(f: Frame, info: TableInfo, table: str) -> tuple[Measure, tuple[str, ...]]:
     """Rows counted per group, unless the table's noun is also its one amount's name and no word asks for
     a count: "charges per year" means the charge amount (said in the notes), "number of charges" a count
     (that reading has its count measure before this)."""
-    col = own_amount(info) or _filter_amount(f, info, table)
-    if col is None or any(w in _COUNT_WORDS for w in f.words):
+    if any(w in _COUNT_WORDS for w in f.words):
         return Measure("rows", table, "count"), ()
-    words = " ".join(info.column_words[col])
+    col = own_amount(info) or _said_amount(f, info) or _filter_amount(f, info, table)
+    if col is None:
+        return Measure("rows", table, "count"), ()
+    amount = " ".join(info.column_words[col])
     return (Measure("agg", table, "sum", col=ColRef(table, col)),
-            (f"{table} read as the total {words}; ask for the number of {table} to count them",))
+            (f"{table} read as the total {amount}; ask for the number of {table} to count them",))
+
+
+def _said_amount(f: Frame, info: TableInfo) -> str | None:
+    """'claim payments by payment type': the table called by a noun of money (vocabulary money_words) said in the
+    question means its money: the column called that noun's amount ("payment amount", by name or synonym), else
+    its one currency column; as a table named so means its own amount (`own_amount`)."""
+    heads = {stem(n[-1]) for n in (info.words, *(words(s) for s in info.table.synonyms)) if n} & set(f.free_words) \
+        & _MONEY_NOUNS
+    money = [c for c in info.table.columns if c.name in info.numeric and c.name not in info.keys]
+    named = [c.name for c in money if any(len(n) == 2 and n[1] == "amount" and stem(n[0]) in heads
+                                          for n in (info.column_words.get(c.name, ()), *map(words, c.synonyms)))]
+    found = named or [c.name for c in money if heads and c.format == "currency"]
+    if len(found) > 1:
+        noun = sorted(heads)[0]
+        raise NotUnderstood(f"“{noun}” may mean how many there are or the sum of one of their amounts; ask “how "
+                            "many” or name the amount.", (noun,))
+    return found[0] if found else None
 
 
 def _filter_amount(f: Frame, info: TableInfo, table: str) -> str | None:

@@ -28,10 +28,9 @@ from nl2sql.planner.lexicon_names import (
     _table_info,
     code_label_words,
     code_list,
-    comment_examples,
 )
-from nl2sql.planner.lexicon_implied import coded_key, values_head
-from nl2sql.planner.lexicon_phrasings import bare_verbs, short_names, verb_phrasings, weak_names
+from nl2sql.planner.lexicon_implied import stored_values, values_head
+from nl2sql.planner.lexicon_phrasings import after_own_word, bare_verbs, short_names, verb_phrasings, weak_names
 from nl2sql.planner.counting import count_nouns, implied_defaults
 from nl2sql.planner.told_dates import told_dates
 from nl2sql.planner.verified_dates import verified_dates
@@ -57,6 +56,8 @@ _COUNT_AS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_
 _DATE_VERB_WORDS = frozenset(w for ps in dict(vocabulary().get("date_verbs") or {}).values() for p in ps
                               for w in words(str(p)))
 _PARTICIPLE = tuple(word_list("participle_suffixes"))
+# "month billed" is no date "month" names: a grain word asks for a grain ("payments by month"), not a date
+_GRAIN_WORDS = frozenset(("date", "time", *(g for g in word_list("relative_periods", "grains") if " " not in g)))
 _CODE_LABEL = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,3})\s*=\s*([A-Za-z][A-Za-z ]*)")
 
 _CACHE: weakref.WeakKeyDictionary[SemanticModel, Lexicon] = weakref.WeakKeyDictionary()
@@ -229,6 +230,8 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
     _add(lex.names, tuple(words(col)), strong)
     for syn in c.synonyms:
         _add(lex.names, tuple(words(syn)), strong)
+    for short in after_own_word(info, c):    # "status" of the invoices' "invoice status"
+        _add(lex.names, short, Concept("column", info.key, col, strength=2))
     for short in short_names(info, col):     # "capacity" of capacity_kg, "type code" of template_type_code
         _add(lex.names, short, Concept("column", info.key, col, strength=2))
     for weak in weak_names(base, table_words):   # one word of the name alone, weakly ("tv", "email")
@@ -243,13 +246,13 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
     if col in info.dates:
         for w in base[:-1]:
             lex.date_hints.setdefault(stem(w), set()).add((info.key, col))
-        # "delivery date" names the receipt date: first words of a date's names (never "date")
+        # "delivery date" names the receipt date: first words of a date's names (never "date" nor a grain)
         for phrase in (base, *(tuple(words(s)) for s in c.synonyms)):
-            if len(phrase) > 1 and phrase[0] not in ("date", "day", "time"):
+            if len(phrase) > 1 and phrase[0] not in _GRAIN_WORDS:
                 lex.date_names.setdefault(stem(phrase[0]), set()).add((info.key, col))
             for w in (w for w in phrase[1:] if phrase is not base and w.endswith(_PARTICIPLE)):   # "date received"
                 lex.date_names.setdefault(stem(w), set()).add((info.key, col))
-    values = _stored_values(info, c)
+    values = stored_values(info, c)
     for v in values:
         _add_value(lex, info.key, col, v)
     if not c.sample_values and col not in info.keys and _is_texty(c) and not _free_text(c.value_vocabulary):
@@ -263,14 +266,6 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
             concept = Concept("value", info.key, col, value=code, name="comment label", strength=2)
             _add(lex.values, tuple(label_words), concept)
             _add(lex.values, tuple(singular(w) for w in label_words), concept, stemmed=False)
-
-
-def _stored_values(info: TableInfo, c: Column) -> tuple[str, ...]:
-    """The values a column's rows are named by: sampled, else a comment's examples ('e.g. ECONOMY ANODIZED STEEL')."""
-    if c.name in info.keys and not coded_key(info, c) or c.name in info.numeric and not _is_texty(c) \
-            or _free_text(c.sample_values) and c.name not in info.labels:
-        return ()           # (a row's name is matched whole however long: "Lone Star Toyota Austin" is no remark)
-    return c.sample_values or (comment_examples(c.comment) if _is_texty(c) else ())
 
 
 def _add_value_words(lex: Lexicon, table: str, col: str, ws: tuple[str, ...]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from catalog_semantics.model import Column
 from catalog_semantics.text import words
-from nl2sql.planner.lexicon_names import TableInfo, _is_texty
+from nl2sql.planner.lexicon_names import TableInfo, _free_text, _is_texty, comment_examples
 from nl2sql.planner.tokens import singular
 
 
@@ -28,3 +28,11 @@ def coded_key(info: TableInfo, c: Column) -> bool:
     return info.pk == (c.name,) and _is_texty(c) and bool(c.sample_values) and (all(
         any(ch.isalpha() for ch in v) and any(ch.isdigit() for ch in v) for v in c.sample_values)
         or all(v.isalpha() and v.isupper() and len(v) <= 4 for v in c.sample_values))
+
+
+def stored_values(info: TableInfo, c: Column) -> tuple[str, ...]:
+    """The values a column's rows are named by: sampled, else a comment's examples ('e.g. ECONOMY ANODIZED STEEL')."""
+    if c.name in info.keys and not coded_key(info, c) or c.name in info.numeric and not _is_texty(c) \
+            or _free_text(c.sample_values) and c.name not in info.labels:
+        return ()           # (a row's name is matched whole however long: "Lone Star Toyota Austin" is no remark)
+    return c.sample_values or (comment_examples(c.comment) if _is_texty(c) else ())

@@ -143,7 +143,8 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     names = _name_columns(t, col_words)
     doubt = tuple(names) if labels == pk and len(names) > 1 else ()
     label = t.column(labels[0]) if len(labels) == 1 and labels[0] not in pk else None
-    told = pk if label is not None and label.repeats and len(pk) == 1 else ()
+    told = pk if label is not None and label.repeats and len(pk) == 1 \
+        and not _shared_category(label, col_words[label.name], t.name, own) else ()
     return TableInfo(t, key, own, pk, labels, dates, numeric, frozenset(keys), col_words, doubt, told)
 
 
@@ -184,6 +185,16 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
     if len(firstlast) == 2:
         return tuple(firstlast)
     return pk
+
+
+def _shared_category(label: Column, label_words: tuple[str, ...], table: str, own: tuple[str, ...]) -> bool:
+    """'mfr_nm' of aircraft, 'gate_name' of gate scans: a name of something else (its words before "name" are
+    not the table's) that repeats over few values the catalog sampled is a category the rows share: grouped by
+    ("aircraft by manufacturer"), it is grouped by alone, not split by the rows' key as a person's name is."""
+    qualifier = tuple(stem(w) for w in label_words[:-1])
+    return bool(label.repeats and label.sample_values) and bool(qualifier) and not (
+        _abbreviates(qualifier, tuple(stem(w) for w in words(table)))
+        or _abbreviates(qualifier, tuple(stem(w) for w in own)))
 
 
 def _name_columns(t: Table, col_words: dict[str, tuple[str, ...]]) -> list[str]:

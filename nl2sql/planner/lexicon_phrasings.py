@@ -1,11 +1,12 @@
 """Other ways a question says a model name: a metric with its verb ("how much rent did we collect"), a column
-without its unit or its table's own word ("capacity" of capacity_kg, "type code" of template_type_code), who did
-what a "<verb>ed by" column records ("director" of directed_by), and a
+without its unit or its table's own word ("capacity" of capacity_kg, "type code" of template_type_code, "status" of
+a synonym "invoice status"), who did what a "<verb>ed by" column records ("director" of directed_by), and a
 metric's participle as a bare verb ("which tenants owe us the most")."""
 
 from __future__ import annotations
 
 from catalog_semantics.text import stem, words
+from catalog_semantics.model import Column
 from nl2sql.planner.lexicon_names import _ATTRIBUTE_HEADS, _UNITS, TableInfo
 from nl2sql.planner.tokens import name_stem
 from nl2sql.planner.words import word_list, word_map
@@ -49,6 +50,17 @@ def short_names(info: TableInfo, column: str) -> tuple[tuple[str, ...], ...]:
     if len(base) > 2 and base[-2] == "of" and name_stem(base[-1]) in own and base[0] not in _ATTRIBUTE_HEADS:
         out.append(base[:-2])                # "cost" of the treatments' cost_of_treatment (not "date" alone)
     return tuple(out)
+
+
+def after_own_word(info: TableInfo, c: Column) -> list[tuple[str, ...]]:
+    """'status' of the invoices' column called "invoice status": a synonym of two words whose first is the table's
+    own says whose with it, so the second names the column too, weaker (said beside the invoices it is theirs, not
+    another table's "status"); only of a column that sorts rows into kinds, never a number's ("value" of "order value"
+    would take "the total value of our inventory"), a date's, a key's or a label's."""
+    own = {name_stem(w) for w in info.words}
+    if c.name in info.numeric or c.name in info.dates or c.name in info.keys or c.name in info.labels:
+        return []
+    return [said[1:] for said in (tuple(words(s)) for s in c.synonyms) if len(said) == 2 and name_stem(said[0]) in own]
 
 
 def weak_names(base: tuple[str, ...], table_words: frozenset[str]) -> list[tuple[str, ...]]:
