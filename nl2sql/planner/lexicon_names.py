@@ -41,11 +41,9 @@ class TableInfo:
     # several name columns and no rule picks one (COMMON_NM, SCI_NM): the key stands in as the label, but
     # showing a code for "which species" would be a guess; these are the names a reader could have meant
     label_doubt: tuple[str, ...] = ()
-    # the key grouped by beside the label: the catalog read found the name repeated (two customers called "John
-    # Smith"), so grouping by the name alone would merge two rows into one
+    # the key grouped by beside the label: the name repeats in the data ("John Smith"), grouping by it would merge
     told_key: tuple[str, ...] = ()
-    # that key shown before the name too: the overlay's instructions ask for it (planner/lexicon_keys.py)
-    shown_key: tuple[str, ...] = ()
+    shown_key: tuple[str, ...] = ()           # that key shown before the name too, as instructions ask (lexicon_keys)
 
 
 def comment_examples(comment: str | None) -> tuple[str, ...]:
