@@ -20,7 +20,7 @@ CREATE TABLE sale (sale_id INTEGER PRIMARY KEY, car_id INTEGER REFERENCES car(ca
     sale_stat VARCHAR, prc INTEGER);
 INSERT INTO lot VALUES (1, 'North', 'OPN'), (2, 'South', 'CLS');
 INSERT INTO car VALUES (1, 1, 'SUV', '2023-05-01'), (2, 1, 'SDN', '2023-06-01'), (3, 2, 'SUV', '2024-01-10'),
-    (4, 2, 'SDN', '2024-02-01');
+    (4, 2, 'SDN', '2023-02-01');
 -- car 2's only 2024 sale was unwound; car 4 was sold in 2023
 INSERT INTO sale VALUES (1, 1, '2024-03-01', 'BKD', 100), (2, 2, '2024-04-01', 'UNW', 90),
     (3, 3, '2024-05-01', 'BKD', 120), (4, 4, '2023-07-01', 'BKD', 80);
@@ -32,7 +32,8 @@ OVERLAY = {
         "car": {"synonyms": ["cars", "vehicles"], "default_date": "in_dt",
                 "columns": {"body_cd": {"synonyms": ["body style"], "values": ["SUV", "SDN"]}}},
         "sale": {"synonyms": ["sales", "deals"], "default_date": "sale_dt", "default_filter": "booked sale",
-                 "columns": {"sale_stat": {"description": "BKD booked, UNW unwound.", "values": ["BKD", "UNW"]}}},
+                 "columns": {"sale_stat": {"description": "BKD booked, UNW unwound.", "values": ["BKD", "UNW"]},
+                             "sale_dt": {"synonyms": ["date sold"]}}},
     },
     "filters": [{"name": "booked sale", "synonyms": ["booked"], "table": "sale", "sql": "sale_stat = 'BKD'"},
                 {"name": "unwound sale", "synonyms": ["unwound"], "table": "sale", "sql": "sale_stat = 'UNW'"},
@@ -59,6 +60,10 @@ def _answer(dealer: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: s
     ("how many cars have a sale in 2024", [(2,)]),
     ("number of vehicles with a deal in 2024", [(2,)]),
     ("how many SUVs have a sale in 2024", [(2,)]),
+    # "sell" is the verb of the date said "date sold" (an irregular participle): the sale's date, not the cars'
+    ("how many cars did we sell in 2024", [(2,)]),
+    ("number of vehicles we sold in 2024", [(2,)]),
+    ("how many cars came in in 2024", [(1,)]),           # no verb of a sale: the cars' own date
     # the question names which sales: its own words decide, not the default
     ("how many cars have an unwound sale in 2024", [(1,)]),
 ])

@@ -39,7 +39,7 @@ from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports t
 from nl2sql.planner.synonyms import add_synonyms, flag_filters
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import CUES, cue_index
-from nl2sql.planner.words import vocabulary, word_list
+from nl2sql.planner.words import word_map, vocabulary, word_list
 
 _KEY_WORDS = frozenset(word_list("key_words"))
 # Words every table has a column for: "car names" is not what "the names of the countries" means
@@ -56,6 +56,7 @@ _COUNT_AS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_
 _DATE_VERB_WORDS = frozenset(w for ps in dict(vocabulary().get("date_verbs") or {}).values() for p in ps
                               for w in words(str(p)))
 _PARTICIPLE = tuple(word_list("participle_suffixes"))
+_IRREGULAR = word_map("irregular_participles")        # "sold" -> "sell"
 # "month billed" is no date "month" names: a grain word asks for a grain ("payments by month"), not a date
 _GRAIN_WORDS = frozenset(("date", "time", *(g for g in word_list("relative_periods", "grains") if " " not in g)))
 _CODE_LABEL = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,3})\s*=\s*([A-Za-z][A-Za-z ]*)")
@@ -250,8 +251,10 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
         for phrase in (base, *(tuple(words(s)) for s in c.synonyms)):
             if len(phrase) > 1 and phrase[0] not in _GRAIN_WORDS:
                 lex.date_names.setdefault(stem(phrase[0]), set()).add((info.key, col))
-            for w in (w for w in phrase[1:] if phrase is not base and w.endswith(_PARTICIPLE)):   # "date received"
-                lex.date_names.setdefault(stem(w), set()).add((info.key, col))
+            for w in (w for w in phrase if phrase is not base and (w.endswith(_PARTICIPLE) and w != phrase[0]
+                                                                  or w in _IRREGULAR)):   # "date received", "sold"
+                for form in (w, _IRREGULAR.get(w, w)):
+                    lex.date_names.setdefault(stem(form), set()).add((info.key, col))
     values = stored_values(info, c)
     for v in values:
         _add_value(lex, info.key, col, v)
