@@ -54,6 +54,8 @@ CHANGES = [
      "measures=consumption periods=from 2023 to 2024 trend"),
     ("trend_over_years", "the consumption trend",
      "measures=consumption unit_dims=year trend notes=a change over time read as one row a year"),
+    ("compared_values_apart", "compare consumption of the NORTH and SOUTH zones",       # each value a row
+     "measures=consumption conditions=meter.zone in NORTH per_value"),
     ("period_grains", "consumption in 2023 and 2024", "measures=consumption unit_dims=year periods=2023 and 2024"),
     ("period_grains", "consumption in June 2024 vs June 2023",     # that month of both years, one row each
      "measures=consumption unit_dims=month periods=June 2024 vs June 2023"),
@@ -82,6 +84,7 @@ CHANGES = [
 # (rule, question): the rule leaves the frame as it is
 KEEPS = [
     ("trend_over_years", "consumption from 2023 to 2024"),   # no change asked: one figure over the range
+    ("compared_values_apart", "consumption of the NORTH and SOUTH zones"),   # one total over both, as said
     ("period_grains", "consumption in 2024"),
     ("dates_shown", "dogs arrived in 2024"),                 # a date with a period filters
     ("share_sides", "share of meters that are smart"),      # the part was said after the share word

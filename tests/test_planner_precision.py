@@ -52,6 +52,13 @@ DEMO_ANSWERED = [
      ["COUNT(DISTINCT orders.o_custkey)", "DATE_TRUNC('QUARTER', orders.o_orderdate)", "FROM main.orders"], ["EXISTS"]),
     ("number of customers in GERMANY who placed orders, by year", ["COUNT(DISTINCT orders.o_custkey)", "'GERMANY'"],
      ["EXISTS"]),
+    # a period said right after a table's noun dates that table's rows, whatever the measure's name would date
+    ("late delivery rate for each segment, orders from 1996", ["orders.o_orderdate >= CAST('1996-01-01'"],
+     ["l_receiptdate >= CAST"]),
+    ("late delivery rate by segment in 1996", ["lineitem.l_receiptdate >= CAST('1996-01-01'"], []),
+    # values listed to be compared are each a row
+    ("compare revenue of AUTOMOBILE and MACHINERY customers", ["GROUP BY customer.c_mktsegment"], []),
+    ("revenue of AUTOMOBILE and MACHINERY customers", ["IN ('AUTOMOBILE', 'MACHINERY')"], ["GROUP BY"]),
     ("return rate by customer region", ["AVG(CASE WHEN lineitem.l_returnflag = 'R'", "region.r_name"], []),
     ("returns rate in 1996", ["AVG(CASE WHEN lineitem.l_returnflag = 'R'"], []),
     ("Return the names of customers in GERMANY", ["customer.c_name", "'GERMANY'"], ["AVG("]),

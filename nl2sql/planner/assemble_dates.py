@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from catalog_semantics.text import STOPWORDS, stem, words
 from nl2sql.planner.assemble_base import AssemblerBase
-from nl2sql.planner.told_dates import told_date
+from nl2sql.planner.told_dates import table_of_period, told_date
 from nl2sql.planner.filter_values import filter_columns
 from nl2sql.planner.timefilters_years import year_comparison
 from nl2sql.planner.clarify import Ambiguity
@@ -84,6 +84,8 @@ class DatedAssembler(AssemblerBase):
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
         if (event := status_event_date(r.conditions, self.lex)) is not None:   # "leases that expired in 2025"
             return event
+        if (said := table_of_period([p.span for p in r.periods], r.entities, self.lex, self.graph)) is not None:
+            return said
         named = self._named_dates(base)
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             return ColRef(*next(iter(named)))

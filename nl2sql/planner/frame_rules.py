@@ -23,6 +23,7 @@ from nl2sql.planner.reading import _plural
 from nl2sql.planner.spec import ColRef, Condition, Measure
 from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.vocabulary import cue_index
+from nl2sql.planner.words import word_list
 
 FrameRule = Callable[[Frame, Lexicon], Frame]
 
@@ -60,6 +61,15 @@ def trend_over_years(f: Frame, lex: Lexicon) -> Frame:
         raise NotUnderstood("A change over time needs a series (by month, by year) or a range of years "
                             "(from 2024 to 2025) to compare.", ("change",))
     return replace(f, periods=(replace(p, each="year"),))
+
+
+def compared_values_apart(f: Frame, lex: Lexicon) -> Frame:
+    """'compare revenue of the AUTOMOBILE and MACHINERY segments': values listed to be compared are each a row
+    (as "each separately" says), not one total over both (vocabulary ``compare_words``)."""
+    if f.when or f.per_value or f.share or not set(f.words) & {stem(w) for w in word_list("compare_words")}:
+        return f
+    lists = [c for c in f.conditions if c.kind == "in" and len(c.values) > 1 and not c.negated]
+    return replace(f, per_value=True) if len(lists) == 1 else f
 
 
 def period_grains(f: Frame, lex: Lexicon) -> Frame:
@@ -230,6 +240,7 @@ def _plural_value(f: Frame, lex: Lexicon) -> str | None:
 # In order: each rule sees what the ones before it settled (docs/offline_engine.md, "Frame").
 FRAME_RULES: tuple[FrameRule, ...] = (
     trend_over_years,
+    compared_values_apart,
     period_grains,
     dates_shown,
     share_sides,

@@ -120,3 +120,12 @@ def own_date(lex: Lexicon, graph: JoinGraph, table: str) -> tuple[str, str] | No
     if told is not None:
         return told.table, told.column.lower()
     return (table, info.dates[0].lower()) if len(info.dates) == 1 else None
+
+
+def table_of_period(spans: list[tuple[int, ...]], entities: tuple[tuple[str, int, bool], ...], lex: Lexicon,
+                    graph: JoinGraph) -> ColRef | None:
+    """'late delivery rate per segment, orders from 1996': a period said right after a table's noun (or one word
+    after it) dates that table's rows by their own date, whatever date a measure's name would pick."""
+    said = {t for span in spans if span for t, pos, _plural in entities if 1 <= min(span) - pos <= 2}
+    dated = {d for t in said if t in lex.tables and (d := own_date(lex, graph, t)) is not None}
+    return ColRef(*dated.pop()) if len(dated) == 1 else None
