@@ -84,11 +84,10 @@ class DatedAssembler(AssemblerBase):
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
         if (event := status_event_date(r.conditions, self.lex)) is not None:   # "leases that expired in 2025"
             return event
-        if (said := table_of_period([p.span for p in r.periods], r.entities, self.lex, self.graph)) is not None:
-            return said
         named = self._named_dates(base)
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
-            return ColRef(*next(iter(named)))
+            said = table_of_period([p.span for p in r.periods], r.entities, self.lex, self.graph)   # "orders from"
+            return said or ColRef(*next(iter(named)))
         if (learnt := learnt_date(list(r.conditions), self.lex)) is not None:   # as the verified queries date it
             return learnt
         sibling = self._sibling_dates()

@@ -125,7 +125,9 @@ def own_date(lex: Lexicon, graph: JoinGraph, table: str) -> tuple[str, str] | No
 def table_of_period(spans: list[tuple[int, ...]], entities: tuple[tuple[str, int, bool], ...], lex: Lexicon,
                     graph: JoinGraph) -> ColRef | None:
     """'late delivery rate per segment, orders from 1996': a period said right after a table's noun (or one word
-    after it) dates that table's rows by their own date, whatever date a measure's name would pick."""
+    after it) dates that table's rows by their own date, rather than the date the measure's name picks ("delivery":
+    the receipt date). Only then: where no name picks a date, the rows' usual date stands ("comedy shows in 2025"
+    of tickets are dated as the model dates tickets)."""
     said = {t for span in spans if span for t, pos, _plural in entities if 1 <= min(span) - pos <= 2}
     dated = {d for t in said if t in lex.tables and (d := own_date(lex, graph, t)) is not None}
     return ColRef(*dated.pop()) if len(dated) == 1 else None
