@@ -31,6 +31,16 @@ def small_warehouse(root: Path, schema: str, overlay: str) -> tuple[duckdb.DuckD
     return open_model(path, overlay_path)
 
 
+def memory_model(schema: str, overlay: dict[str, object]) -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    """A test's own in-memory warehouse (``schema`` run) and its model with ``overlay`` (the overlay's mapping)."""
+    from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
+    from catalog_semantics.overlay import apply_overlay, parse_overlay
+
+    con = duckdb.connect()
+    con.execute(schema)
+    return con, apply_overlay(read_duckdb_catalog(con), parse_overlay(overlay))
+
+
 def assert_declined(candidate: Candidate, asked: object, words: str) -> None:
     assert candidate.sql is None, (asked, candidate.sql)
     if words:

@@ -8,10 +8,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
 from catalog_semantics.model import SemanticModel
-from catalog_semantics.overlay import apply_overlay, parse_overlay
 from nl2sql.planner import plan
+from tests.planner_cases import memory_model
 
 SCHEMA = """
 CREATE TABLE lot (lot_id INTEGER PRIMARY KEY, lot_nm VARCHAR, lot_stat VARCHAR);
@@ -43,9 +42,7 @@ OVERLAY = {
 
 @pytest.fixture(scope="module")
 def dealer() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
-    con = duckdb.connect()
-    con.execute(SCHEMA)
-    return con, apply_overlay(read_duckdb_catalog(con), parse_overlay(OVERLAY))
+    return memory_model(SCHEMA, OVERLAY)
 
 
 def _answer(dealer: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> list[tuple[object, ...]]:

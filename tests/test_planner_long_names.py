@@ -6,10 +6,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from catalog_semantics.adapters.duckdb_reader import read_duckdb_catalog
 from catalog_semantics.model import SemanticModel
-from catalog_semantics.overlay import apply_overlay, parse_overlay
 from nl2sql.planner import plan
+from tests.planner_cases import memory_model
 
 SCHEMA = """
 CREATE TABLE shop (shop_id INTEGER PRIMARY KEY, shop_nm VARCHAR, note_txt VARCHAR);
@@ -33,9 +32,7 @@ OVERLAY = {
 
 @pytest.fixture(scope="module")
 def shops() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
-    con = duckdb.connect()
-    con.execute(SCHEMA)
-    return con, apply_overlay(read_duckdb_catalog(con), parse_overlay(OVERLAY))
+    return memory_model(SCHEMA, OVERLAY)
 
 
 @pytest.mark.parametrize(("question", "want"), [
