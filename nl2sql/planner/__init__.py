@@ -126,7 +126,7 @@ def checked_sql(spec: QuerySpec, model: SemanticModel, *, dialect: str | None = 
     lex = lexicon_for(model)
     spec, notes = each_side(spec, lambda side: run_checks(side, lex, join_graph(model)))
     notes += [default_note(t, lex) for t in spec.default_filters]
-    if columns == "helpful":                 # only then are such rows kept apart by their key (compile._key_told)
+    if columns == "helpful":                 # only then are such rows kept apart by their key (compile._label_keys)
         notes += repeating_name_notes(spec, lex)
     return spec, notes, compile_spec(spec, model, dialect=dialect, columns=columns)
 

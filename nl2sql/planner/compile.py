@@ -30,7 +30,7 @@ class Compiler(ExistsCompiler):
         listed = not s.measures and not s.dims
         for p in s.projections + (s.helpers if self.helpful else ()):
             if listed and p.table == s.base and p in s.projections:
-                select.extend(self._shown(k) for k in self._key_shown(p) if k not in s.projections)
+                select.extend(self._shown(k) for k in self._label_keys(p, shown=True) if k not in s.projections)
             shown = self.column(p) if not self._as_stored(p) else exp.column(p.column, table=self.alias_for(
                 p.table, p.via), quoted=_needs_quotes(p.column))
             select.append(shown if isinstance(shown, exp.Column) else exp.alias_(shown, p.column, quoted=False))
@@ -82,8 +82,8 @@ class Compiler(ExistsCompiler):
             e = self._grain(self.column(d.col), d.grain)
             dim_exprs.append(e)
             label = d.name or business_name(self.lex.tables[d.col.table], d.col.column)
-            keys = self._key_told(d.col) if d.grain is None else ()
-            select.extend(self._shown(k) for k in (self._key_shown(d.col) if d.grain is None else ()))
+            keys = self._label_keys(d.col, shown=False) if d.grain is None else ()
+            select.extend(self._shown(k) for k in (self._label_keys(d.col, shown=True) if d.grain is None else ()))
             select.append(exp.alias_(e, _name(label, self._names), quoted=False))
             group.extend(self.column(k) for k in keys if k not in d.keys)
             for k in d.keys:            # a person named by first and last name shows both
@@ -95,24 +95,15 @@ class Compiler(ExistsCompiler):
             group.append(e.copy())
         return select, group, dim_exprs
 
-    def _key_told(self, ref: ColRef) -> tuple[ColRef, ...]:
-        """The key that tells apart rows whose label repeats (``TableInfo.told_key``): grouped by, so two people
-        of one name are never merged, but not shown. Golds written for business models split on showing it (grocery,
-        ticket, rental and utility show it; hotel, airline, clinic, logistics, bank and fitness show the name alone,
-        grouped by key), and a name alone is what was asked. Only with helpful columns: as asked (Spider's
-        convention) "by member name" groups by the name, as Spider's golds do."""
+    def _label_keys(self, ref: ColRef, shown: bool) -> tuple[ColRef, ...]:
+        """The key beside a name that repeats: grouped by (``TableInfo.told_key``), so two people of one name are
+        never merged, and shown before it only when the overlay's instructions ask (``TableInfo.shown_key``,
+        planner/lexicon_keys.py): golds written for business models split on showing it. Only with helpful
+        columns: as asked (Spider's convention) "by member name" groups by the name, as Spider's golds do."""
         info = self.lex.tables.get(ref.table)
         if not self.helpful or info is None or ref.column not in info.labels:
             return ()
-        return tuple(ColRef(ref.table, k, ref.via) for k in info.told_key)
-
-    def _key_shown(self, ref: ColRef) -> tuple[ColRef, ...]:
-        """The key shown before a repeating name when the overlay's instructions ask for it (``TableInfo.shown_key``,
-        planner/lexicon_keys.py); only with helpful columns, as the key is grouped by."""
-        info = self.lex.tables.get(ref.table)
-        if not self.helpful or info is None or ref.column not in info.labels:
-            return ()
-        return tuple(ColRef(ref.table, k, ref.via) for k in info.shown_key)
+        return tuple(ColRef(ref.table, k, ref.via) for k in (info.shown_key if shown else info.told_key))
 
     def _shown(self, key: ColRef) -> exp.Expr:
         name = business_name(self.lex.tables[key.table], key.column)

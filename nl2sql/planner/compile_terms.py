@@ -196,8 +196,7 @@ class TermCompiler(CompilerBase):
             return f"{m.table} per {m.metric}"
         col = column_of(m)
         words = business_name(self.lex.tables[col.table], col.column)
-        parent = next((e.dst for e in self.graph.edges.get(col.table, ()) if e.up and e.src_cols == (col.column,)),
-                      None) if m.fn == "count_distinct" else None
+        parent = self.graph.parent_of(col.table, col.column) if m.fn == "count_distinct" else None
         if parent is not None:               # the distinct customers of the orders: a count of customers
             return f"{' '.join(self.lex.tables[parent].words)} count"
         if m.since is not None:

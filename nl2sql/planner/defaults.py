@@ -91,7 +91,7 @@ def _conflicts(spec: QuerySpec, f: NamedFilter, lex: Lexicon) -> bool:
             return True          # "rated 5 in 2024": a past period, whichever table it dates
         if c.table != spec.base:
             continue
-        if c.kind == "filter" and _filter_reads(c, read, lex):
+        if c.kind == "filter" and filter_reads(c, read, lex):
             return True
         col = c.col.column.lower() if c.col else ""
         if col in read or (c.kind in ("range", "month") and read & dates):
@@ -110,7 +110,7 @@ def _with_event_siblings(read: set[str], dates: set[str], info: TableInfo) -> se
                    if ws[:1] and ws[0] in heads and len(ws[0]) >= 3 and c not in info.dates and c not in info.keys}
 
 
-def _filter_reads(c: Condition, read: set[str], lex: Lexicon) -> bool:
+def filter_reads(c: Condition, read: set[str], lex: Lexicon) -> bool:
     """Whether a named filter reads a column the default reads (one whose columns cannot be told: yes)."""
     f = lex.filters.get(c.filter_name)
     own = columns_of(f.sql, lex.dialect) if f is not None else set()

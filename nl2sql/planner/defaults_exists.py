@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from catalog_semantics.question import QuestionWords
-from nl2sql.planner.defaults import asks_all_rows, columns_of, default_filter
+from nl2sql.planner.defaults import asks_all_rows, columns_of, default_filter, filter_reads
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.spec import Condition, QuerySpec
@@ -51,11 +51,8 @@ def _reads_default(spec: QuerySpec, table: str, read: set[str], lex: Lexicon) ->
     for c in spec.conditions:
         if c.table != table:
             continue
-        if c.kind == "filter":
-            f = lex.filters.get(c.filter_name)
-            own = columns_of(f.sql, lex.dialect) if f is not None else set()
-            if not own or own & read:
-                return True
-        elif c.col is not None and c.col.column.lower() in read:
+        if c.kind == "filter" and filter_reads(c, read, lex):
+            return True
+        if c.kind != "filter" and c.col is not None and c.col.column.lower() in read:
             return True
     return False

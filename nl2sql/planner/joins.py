@@ -64,6 +64,10 @@ class JoinGraph:
         self.cache[key] = result
         return result
 
+    def parent_of(self, table: str, column: str) -> str | None:
+        """The table a foreign key column of ``table`` points to (many-to-one), else None."""
+        return next((e.dst for e in self.edges.get(table, ()) if e.up and e.src_cols == (column,)), None)
+
     def _path(self, start: str, target: str, via: str | None) -> Path | None:
         if via and via not in (start, target):
             first = self.path(start, via)

@@ -117,8 +117,8 @@ def _own_uses(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> Uses:
     tables |= {c.table for c in conds} | {c.via for c in conds if c.via}
     tables |= {m.table for m in spec.measures} | {p.table for p in spec.projections}
     tables |= {m.metric for m in spec.measures if m.metric in lex.tables}   # "line items per order"
-    tables |= {e.dst for m in spec.measures if m.fn == "count_distinct" and m.col is not None   # its rows, by key
-               for e in graph.edges.get(m.col.table, ()) if e.up and e.src_cols == (m.col.column,)}
+    tables |= {p for m in spec.measures if m.fn == "count_distinct" and m.col is not None   # its rows, by key
+               if (p := graph.parent_of(m.col.table, m.col.column)) is not None}
     names = {m.metric for m in spec.measures if m.metric} | {c.filter_name for c in conds if c.filter_name}
     names |= {lex.implied_defaults[t].name for t in spec.default_filters if t in lex.implied_defaults}
     sql_columns: set[str] = set()

@@ -114,10 +114,9 @@ def own_date(lex: Lexicon, graph: JoinGraph, table: str) -> tuple[str, str] | No
     """The date a table's rows are dated by with no word for it: the overlay's ``default_date``, the one the
     instructions give, or its only date."""
     info = lex.tables[table]
-    told = told_date(lex, graph, table)
     if info.table.default_date is not None:
         return table, info.table.default_date.lower()
-    if told is not None:
+    if (told := told_date(lex, graph, table)) is not None:
         return told.table, told.column.lower()
     return (table, info.dates[0].lower()) if len(info.dates) == 1 else None
 
