@@ -115,3 +115,21 @@ def test_a_run_that_skipped_everything_does_not_exit_0(spider_tiny: Path, tmp_pa
     code = main(["eval", "--dataset", f"spider:{spider_tiny}", "--generator", "gold", "--db", str(empty),
                  "--out", str(tmp_path / "o"), "--quiet"])
     assert code == 1 and "skipped" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("flag", "status"), [(None, "wrong_result"), ("--drop-distinct", "correct"),
+                                              ("--keep-distinct", "wrong_result")])
+def test_a_file_dataset_keeps_distinct_unless_told(spider_tiny: Path, tmp_path: Path, flag: str | None,
+                                                   status: str) -> None:
+    """Our own sets run their SQL as written: counting every city row is not counting the different cities
+    (Spider's evaluator, and ``--drop-distinct``, would drop the DISTINCT and call them the same)."""
+    path = tmp_path / "questions.jsonl"
+    path.write_text(json.dumps({"question": "How many different cities?", "db_id": "shop",
+                                "sql": "SELECT count(DISTINCT city) FROM customers"}) + "\n")
+    predictions = tmp_path / "pred.sql"
+    predictions.write_text("SELECT count(city) FROM customers\n")
+    out = tmp_path / "run"
+    assert main(["eval", "--dataset", f"file:{path}", "--generator", "predictions", "--predictions",
+                 str(predictions), "--db", str(spider_tiny / "database" / "shop" / "shop.sqlite"), "--out", str(out),
+                 "--quiet", *([flag] if flag else [])]) == 0
+    assert json.loads((out / "report.json").read_text())["questions"][0]["status"] == status

@@ -30,7 +30,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ev.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
     ev.add_argument("--timeout", type=float, default=60.0, help="per-query time limit in seconds (default 60)")
     ev.add_argument("--limit", type=int, help="only the first N questions")
-    ev.add_argument("--keep-distinct", action="store_true", help="keep DISTINCT (the evaluator drops it by default)")
+    ev.add_argument("--keep-distinct", dest="keep_distinct", action="store_const", const=True, default=None,
+                    help="keep DISTINCT (the default for bird: and file:; Spider's evaluator drops it)")
+    ev.add_argument("--drop-distinct", dest="keep_distinct", action="store_const", const=False,
+                    help="drop DISTINCT from both queries, as Spider's evaluator does (the default for spider:)")
     ev.add_argument("--no-resume", action="store_true", help="score every question again, ignoring earlier results")
     ev.add_argument("--examples", help="llm generator: a train split (spider:PATH, bird:PATH or file:PATH) whose "
                                        "pairs are few-shot examples, chosen by similarity; never the question asked")

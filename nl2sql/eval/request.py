@@ -23,7 +23,7 @@ class EvalRequest:
     workers: int = 2
     timeout_s: float = 60.0
     limit: int | None = None
-    keep_distinct: bool = False
+    keep_distinct: bool | None = None         # None: the dataset's own evaluator (spider drops DISTINCT)
     resume: bool = True
     llm_cache: Path | None = None             # default: OUT/llm_cache.sqlite
     examples: str | None = None               # a train split (spider:|bird:|file:) for few-shot examples
