@@ -174,3 +174,21 @@ def test_compare_makes_two_years_a_pair_not_a_range(union: SemanticModel, questi
 def test_a_range_without_compare_stays_one_total(union: SemanticModel) -> None:
     sql = _sql("number of credits from 2023 to 2024", union)
     assert "GROUP BY" not in sql and "issue_dt < CAST('2025-01-01'" in sql, sql
+
+
+@pytest.mark.parametrize("question", ["credit volume by office, only counting active credits",
+                                      "credit volume by office counting only active credits"])
+def test_only_counting_narrows_the_rows_and_asks_no_count(union: SemanticModel, question: str) -> None:
+    sql = _sql(question, union)
+    assert "stat_cd = 'A'" in sql and "COUNT(" not in sql and "SUM(credit.amt)" in sql, sql
+
+
+@pytest.mark.parametrize("question", ["members with zero credits", "how many members have zero credits"])
+def test_zero_of_a_related_table_is_none_of_it(union: SemanticModel, question: str) -> None:
+    assert "NOT EXISTS" in _sql(question, union)
+
+
+@pytest.mark.parametrize("question, number", [("members whose balance is below zero", "< 0"),
+                                              ("members with a balance above twelve", "> 12")])
+def test_number_words_are_numbers_in_a_comparison(union: SemanticModel, question: str, number: str) -> None:
+    assert f"member.bal {number}" in _sql(question, union)

@@ -59,6 +59,13 @@ class AssemblerBase:
         pk = self.lex.tables[base].pk       # (no declared key, as on most lakehouse tables: not told, so yes)
         return len(p) == 1 and p[0].up and (not pk or set(p[0].src_cols) <= set(pk))
 
+    def _dates_unread(self, table: str) -> bool:
+        """The table has a date the planner cannot read (text in an order other than ISO: 'MM/DD/YYYY'): its rows
+        are dated by it, never by the dates of rows under them ("permits issued in 2022" is no permit inspected
+        then), so a period is not placed on those."""
+        info = self.lex.tables[table]
+        return any("date" in info.column_words[c.name] and c.name not in info.dates for c in info.table.columns)
+
     def _year_named_before(self, span: tuple[int, ...]) -> ColRef | None:
         """'built year before 2000': a number column named as a year right before the period is what it compares."""
         return next((ref for ref, pos in self.r.projections if span and pos == min(span) - 1 and ref.column in

@@ -108,7 +108,7 @@ class DatedAssembler(AssemblerBase):
             tables = levels[key]
             if len(tables) == 1 and len(self.lex.tables[tables[0]].dates) == 1:
                 t = tables[0]
-                if passed is not None and not self._header(passed, t):
+                if passed is not None and not self._header(passed, t) or key[0] and self._dates_unread(base):
                     return None      # "loans in 2022": one of the loan's dates, not the date its patron registered
                 return self._noted(base, ColRef(t, self.lex.tables[t].dates[0]))
             if len(tables) > 1:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from catalog_semantics.model import Metric, NamedFilter
+from catalog_semantics.model import Metric, NamedFilter, SemanticModel
 from nl2sql.planner.lexicon_names import TableInfo
-from catalog_semantics.text import stem
+from catalog_semantics.text import stem, words
 from nl2sql.planner.tokens import name_stem
 from nl2sql.planner.vocabulary import cue_index
 
@@ -45,6 +45,7 @@ class Lexicon:
     # the rows a table's count means when a metric named as that count counts only some (counting.py)
     implied_defaults: dict[str, NamedFilter] = field(default_factory=dict)
     told_dates: dict[str, tuple[str, str]] = field(default_factory=dict)  # table -> date, as instructions say
+    prose: frozenset[str] = frozenset()       # the words of the model's descriptions: spelled right, no typos
 
 
 def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], concept: Concept,
@@ -72,3 +73,12 @@ def prefer_named_dates(lex: Lexicon) -> None:
                  or h in lex.date_names.get(word, ())}
         if named and named != hinted:
             lex.date_hints[word] = named
+
+
+def described_words(model: SemanticModel) -> frozenset[str]:
+    """Every word the model's own descriptions use (tables' and columns' comments): a question's word among them
+    is a word of this domain spelled right ("filed", of "date the application was filed"), never a typo of a
+    value a letter away ("FAILED")."""
+    texts = (t.comment or "" for t in model.tables)
+    columns = (c.comment or "" for t in model.tables for c in t.columns)
+    return frozenset(w for text in (*texts, *columns) for w in words(text.lower()) if len(w) >= 4)

@@ -22,8 +22,10 @@ def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
         return tok                       # "spent" is a word of its own, not a typo of the filler "sent"
     cue_words = _cue_words()
     if tok.stem in lex.words or tok.singular in lex.words or tok.word in lex.words or tok.stem in cue_words \
-            or tok.word in cue_words:
-        return tok
+            or tok.word in cue_words or tok.word in lex.prose:
+        return tok                       # "filed" (the descriptions use it) is no typo of "failed"
+    if len(forms := sorted(_forms(tok.word) & lex.words)) == 1:     # "fail" of a value "FAILED": that value
+        return replace(tok, word=forms[0], stem=stem(forms[0]), fuzzy=True)     # (never the cue "fall")
     if len(tok.word) >= 5 and tok.word.endswith("an"):
         bases = [b for b in (tok.word[:-1], tok.word[:-2]) if (b,) in lex.values]
         if len(bases) == 1:
@@ -61,6 +63,11 @@ def _filler(word: str) -> bool:
 @cache
 def _meaningful() -> frozenset[str]:
     return frozenset(word_list("meaningful"))
+
+
+def _forms(word: str) -> set[str]:
+    """Other forms of a word as they are written ("failed", "fails" of "fail")."""
+    return {word + ending for ending in ("d", "ed", "s", "es", "ing")}
 
 
 def _inflections(word: str) -> set[str]:
