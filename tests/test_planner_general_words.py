@@ -192,3 +192,16 @@ def test_zero_of_a_related_table_is_none_of_it(union: SemanticModel, question: s
                                               ("members with a balance above twelve", "> 12")])
 def test_number_words_are_numbers_in_a_comparison(union: SemanticModel, question: str, number: str) -> None:
     assert f"member.bal {number}" in _sql(question, union)
+
+
+@pytest.mark.parametrize("question", ["what percentage of Hillside members have a negative balance",
+                                      "share of Hillside members that have a negative balance",
+                                      "percentage of Hillside members with a negative balance"])
+def test_word_order_settles_the_whole_and_the_part_of_a_share(union: SemanticModel, question: str) -> None:
+    sql = _sql(question, union)
+    assert "CASE WHEN member.bal < 0 THEN" in sql and "WHERE office.office_nm = 'Hillside'" in sql, sql
+
+
+def test_a_share_whose_part_no_condition_holds_is_declined(union: SemanticModel) -> None:
+    c = plan("share of closed credits that were issued in 2024", union)
+    assert c.sql is None and "closed" in (c.abstain_reason or ""), c.sql

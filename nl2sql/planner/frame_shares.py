@@ -5,13 +5,16 @@ declined ("what fraction of late items were shipped by TRUCK": which is the part
 reading does not keep), unless their values settle it: "what percentage of the used cars we sold were certified
 pre-owned" names two tests of the vehicle's condition, used (U or C) and certified (C); a part that lies inside
 the other condition only makes sense as "of those, how many", so the wider test is the whole (WHERE) and the
-narrower the part, however the walk filed them.
+narrower the part, however the walk filed them. Otherwise word order settles it where the question says
+where the part begins ("what percentage of urgent orders are open", "share of postpaid lines that are SIM only"):
+conditions said before that word are the whole, those after it the part.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from catalog_semantics.text import stem, words
 from nl2sql.planner.filter_values import tested_values
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.lexicon import Lexicon
@@ -21,6 +24,8 @@ from nl2sql.planner.words import word_list
 
 # the kinds of plain conditions a share is of ("share of orders that are urgent")
 PLAIN = ("in", "filter", "contains", "compare")
+# the words that start the part of a share: "percentage of urgent orders | that are | open"
+_PART_LEADS = frozenset(stem(w) for w in word_list("share_part_leads"))
 
 
 def share_sides(f: Frame, lex: Lexicon) -> Frame:
@@ -37,6 +42,11 @@ def share_sides(f: Frame, lex: Lexicon) -> Frame:
         whole, part = nested
         rest = tuple(c for c in f.conditions if c is not part and c is not whole)
         return replace(f, share_conditions=(part,), conditions=(*rest, whole))
+    ordered = _by_word_order((*f.share_conditions, *plain), f.words)
+    if ordered is not None:
+        whole, part = ordered
+        kept = tuple(c for c in f.conditions if c not in part)
+        return replace(f, share_conditions=part, conditions=(*kept, *(c for c in whole if c not in kept)))
     if f.share_conditions and plain:
         raise NotUnderstood("I could not tell which condition is the part and which the whole.",
                             tuple(c.text for c in (*f.share_conditions, *plain)))
@@ -70,3 +80,27 @@ def _values(c: Condition, lex: Lexicon) -> tuple[tuple[str, str], frozenset[str]
     if not pairs or len({col for col, _v in pairs}) != 1:
         return None
     return (c.table, pairs[0][0]), frozenset(v for _col, v in pairs)
+
+
+def _by_word_order(conds: tuple[Condition, ...],
+                   said: tuple[str, ...]) -> tuple[tuple[Condition, ...], tuple[Condition, ...]] | None:
+    """(whole, part) by where each condition was said: before the first word that starts the part ("that",
+    "are") the whole, after it the part; None when the question has no such word or every condition is part."""
+    split = next((i for i, w in enumerate(said) if w in _PART_LEADS), None)
+    if split is None or not conds:
+        return None
+    at = [_position(c, said) for c in conds]
+    if None in at:
+        return None
+    whole = tuple(c for c, i in zip(conds, at) if i is not None and i < split)
+    part = tuple(c for c in conds if c not in whole)
+    if whole and not part:      # "share of closed credits that were issued in 2024": a part no condition holds
+        raise NotUnderstood("I could not tell what the share is of.", tuple(c.text for c in whole))
+    return (whole, part) if whole and part else None
+
+
+def _position(c: Condition, said: tuple[str, ...]) -> int | None:
+    """The word position a condition was said at: where its words' stems first occur in order."""
+    stems = tuple(stem(w.lower()) for w in words(c.text))
+    n = len(stems)
+    return next((i for i in range(len(said) - n + 1) if n and said[i:i + n] == stems), None)

@@ -15,7 +15,7 @@ from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.items import Item as Item, ItemKind as ItemKind
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching_words import column_head, date_said_without_date, determiners, meaningful_words
-from nl2sql.planner.matching_words import phrasal_verbs, share_next, symbol_cues
+from nl2sql.planner.matching_words import phrasal_verbs, share_next, symbol_cues, verbs_after_subject
 from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
@@ -89,7 +89,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
         else:
             items.append(Item("unknown", i, i + 1, tok.word if tok.fuzzy else tok.text))   # "recieved" read as "received"
         i += 1
-    return phrasal_verbs(_state_adverbs(items))
+    return verbs_after_subject(phrasal_verbs(_state_adverbs(items)), lex)
 
 
 def _state_adverbs(items: list[Item]) -> list[Item]:

@@ -88,6 +88,22 @@ def phrasal_verbs(items: list[Item]) -> list[Item]:
     return out
 
 
+def verbs_after_subject(items: list[Item], lex: Lexicon) -> list[Item]:
+    """'how many units did we ship per carrier': a word right after a subject and its auxiliary ("did we", "we")
+    is the verb, so a date's verb ("ship" of the ship date) names that date, never a stored value spelled alike
+    (the ship mode SHIP); it is left to the date verbs as an unknown word."""
+    leads = _auxiliaries()
+    return [Item("unknown", it.start, it.end, it.text)
+            if it.kind == "concept" and n and items[n - 1].text.lower() in leads and " " not in it.text
+            and all(c.kind in ("value", "valueword") for c in it.concepts) and stem(it.text.lower()) in lex.date_hints
+            else it for n, it in enumerate(items)]
+
+
+@functools.cache
+def _auxiliaries() -> frozenset[str]:
+    return frozenset(word_list("metric_phrasings", "verb_auxiliaries"))
+
+
 def _filler(it: Item) -> bool:
     return it.kind == "cue" and not it.concepts and it.end - it.start == 1 and all(c.kind == "stop" for c in it.cues)
 
