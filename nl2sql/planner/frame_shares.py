@@ -44,9 +44,9 @@ def share_sides(f: Frame, lex: Lexicon) -> Frame:
         return replace(f, share_conditions=(part,), conditions=(*rest, whole))
     ordered = _by_word_order((*f.share_conditions, *plain), f.words)
     if ordered is not None:
-        whole, part = ordered
-        kept = tuple(c for c in f.conditions if c not in part)
-        return replace(f, share_conditions=part, conditions=(*kept, *(c for c in whole if c not in kept)))
+        wholes, parts = ordered
+        kept = tuple(c for c in f.conditions if c not in parts)
+        return replace(f, share_conditions=parts, conditions=(*kept, *(c for c in wholes if c not in kept)))
     if f.share_conditions and plain:
         raise NotUnderstood("I could not tell which condition is the part and which the whole.",
                             tuple(c.text for c in (*f.share_conditions, *plain)))
