@@ -83,6 +83,12 @@ ANSWERED = [
     # a drill-down: the rows named before a value of the grouping become the grouping, filtered by the value
     (["turnover by area", "which towns in EUROPE contribute?"], ["town_nm", "'EUROPE'"], ["GROUP BY area"]),
     (["turnover by town", "what shops in Porto sold it?"], ["shop_nm", "'Porto'"], ["GROUP BY town"]),
+    # ... said as a drill-down: the value filters, the grouping named replaces the previous one
+    (["turnover by area", "drill into EUROPE by town"], ["town_nm", "'EUROPE'"], ["GROUP BY area"]),
+    (["turnover by area", "zoom in on ASIA by shop"], ["shop_nm", "'ASIA'"], ["GROUP BY area"]),
+    # "which of those had the lowest <measure>": the previous rows ranked by the measure they show
+    (["turnover by town", "which of those towns had the lowest turnover?"], ["ORDER BY turnover ASC", "LIMIT 1"], []),
+    (["turnover by shop", "which of them has the highest turnover"], ["ORDER BY turnover DESC", "LIMIT 1"], []),
     # ... where "only" narrows the same grouping, as before
     (["turnover by area", "only shops in EUROPE"], ["area_nm", "'EUROPE'"], ["shop_nm"]),
     # a number between "which" and a value said as an adjective of the rows: how many to show

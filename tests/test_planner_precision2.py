@@ -47,11 +47,13 @@ INSERT INTO landing VALUES (1, 'HER', '120', 'BT'), (2, 'COD', '80', 'FD'), (3, 
 
 DEMO_DECLINED = [
     # an amount named with a grouping and no aggregate word: a total or an average per group, not a list
-    ("units shipped per ship mode in 1995", "quantity"),
+    ("quantity by ship mode", "quantity"),
     # two years with a gap cannot be one range grouped by year
     ("revenue in 1993 and 1997", "1993 and 1997"),
 ]
 DEMO_ANSWERED = [
+    # ... but things counted, said with their event ("units shipped"), add up per group
+    ("units shipped per ship mode in 1995", ["SUM(lineitem.l_quantity)", "GROUP BY lineitem.l_shipmode"], []),
     # a verb of the vocabulary's date_verbs names the date of its event
     ("Average discount on lines sent by RAIL", ["lineitem.l_shipmode = 'RAIL'"], []),
     ("total quantity dispatched in 1997", ["lineitem.l_shipdate >= CAST('1997-01-01' AS DATE)"], ["o_orderdate"]),

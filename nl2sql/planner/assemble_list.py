@@ -10,17 +10,13 @@ from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.lexicon_names import text_code
 from nl2sql.planner.list_links import without_links
 from nl2sql.planner.setops import values_none_has
-from nl2sql.planner.spec import (
-    ColRef,
-    Measure,
-    Order,
-    QuerySpec,
-)
+from nl2sql.planner.spec import ColRef, Measure, Order, QuerySpec
 from nl2sql.planner.vocabulary import cue_index, phrase_key
 from nl2sql.planner.words import word_list
 
 # words naming an amount (vocabulary amount_words) and units of measure (measure_units): quantities, not labels
 _AMOUNT_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("measure_units"))
+_COUNTED = frozenset(word_list("counted_amounts"))      # ... of which counts of things: "units shipped per mode"
 # "list suppliers and their country": phrases that hand the listed rows' own attributes (vocabulary possessives)
 _POSSESSIVES = tuple(phrase_key(p) for p in word_list("possessives"))
 
@@ -62,22 +58,26 @@ class ListingAssembler(ShareAssembler):
                                            for latest in r.when), when=(), entities=(), orders=())
         return self._aggregate()
 
-    def _no_amount_listed_per_group(self) -> None:
-        """'units shipped per ship mode', 'landed pounds by species group': an amount named with a grouping
-        and no aggregate word is a total (or an average) per group, never a list of distinct pairs; which one
-        the question does not say, so decline naming the amount."""
+    def _no_amount_listed_per_group(self) -> QuerySpec | None:
+        """'landed pounds by species group': an amount named with a grouping and no aggregate word is a total (or
+        an average) per group, never a list of distinct pairs; which one the question does not say, so decline
+        naming the amount, unless it counts things said with their event ("units shipped per mode": they add up)."""
         # only groups that are categories ("per ship mode"), never rows ("for each singer", "of every pet")
         # (a reference to another table, "by vendor country" read as the nation key, is a category too)
         categories = [d for d in self.r.dims if d.col.column and d.col.column not in self.lex.tables[d.col.table].pk
                       and d.col.column not in self.lex.tables[d.col.table].labels]
         if not self.r.dims or len(categories) != len(self.r.dims):
-            return
+            return None
         for ref, _pos in self.r.projections:
             info = self.lex.tables[ref.table]
             words = set(info.column_words.get(ref.column, ()))
+            if ref.column not in info.keys and words & _COUNTED and len(self.r.projections) == 1 and self.r.date_hints:
+                self.r = replace(self.r, measures=(Measure("agg", ref.table, "sum", col=ref),), projections=())
+                return self._aggregate()
             if ref.column not in info.keys and words & _AMOUNT_WORDS:
                 raise NotUnderstood("Per group, should it be added up or averaged? Say “total” or “average”.",
                                     (" ".join(info.column_words.get(ref.column, (ref.column,))),))
+        return None
 
     def _no_bare_amount(self, subject: str | None) -> None:
         """'energy billed in Q1 2024': an amount named alone (no "list"/"show", no rows it belongs to) asks for
@@ -100,7 +100,8 @@ class ListingAssembler(ShareAssembler):
         r = self.r
         if r.unit_dims:
             raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
-        self._no_amount_listed_per_group()
+        if (total := self._no_amount_listed_per_group()) is not None:
+            return total
         self._each_listed()
         r = self.r
         subject = self._subject()

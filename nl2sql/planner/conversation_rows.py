@@ -50,10 +50,11 @@ def rank_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> Qu
         return None
     desc, targets = edit.rank
     table = rows_of(spec)
-    counted = [c for c in targets if c.kind == "table" and spec.measures and spec.measures[0].kind == "rows"
-               and c.table == spec.measures[0].table]
-    if counted and spec.dims:
-        return replace(spec, order=(Order(desc, measure=0),), limit=1)
+    shown = [n for n, m in enumerate(spec.measures) if any(   # "... has the most parts", "... the lowest profit"
+        c.kind == "table" and n == 0 and m.kind == "rows" and c.table == m.table
+        or c.kind == "metric" and m.kind == "metric" and c.name == m.metric for c in targets)]
+    if len(shown) == 1 and spec.dims:
+        return replace(spec, order=(Order(desc, measure=shown[0]),), limit=1)
     cols = [c for c in targets if c.kind == "column" and c.column]
     col = _same_named(lex, table, cols[0].table, cols[0].column or "") if len(cols) == 1 and table else None
     if col is not None and not spec.measures and not spec.dims:
