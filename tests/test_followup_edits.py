@@ -89,6 +89,9 @@ ANSWERED = [
     # "which of those had the lowest <measure>": the previous rows ranked by the measure they show
     (["turnover by town", "which of those towns had the lowest turnover?"], ["ORDER BY turnover ASC", "LIMIT 1"], []),
     (["turnover by shop", "which of them has the highest turnover"], ["ORDER BY turnover DESC", "LIMIT 1"], []),
+    # a new N with a column shown beside each ranked row: the same ranking, N changed, the column beside
+    (["top 2 shops by turnover", "make it the top 3 and show their town"], ["town_nm", "LIMIT 3"], []),
+    (["top 2 shops by turnover", "show their town too"], ["town_nm", "LIMIT 2"], []),
     # ... where "only" narrows the same grouping, as before
     (["turnover by area", "only shops in EUROPE"], ["area_nm", "'EUROPE'"], ["shop_nm"]),
     # a number between "which" and a value said as an adjective of the rows: how many to show
@@ -129,6 +132,8 @@ DECLINED = [
     # a real write stays declined
     (["number of sales by channel", "add a new shop named Fresh Corner"], "add"),
     (["number of sales by channel", "remove the shops in Lyon from the list"], "remove"),
+    # the other end of the ranking with a column beside: not read as the same ranking
+    (["top 2 shops by turnover", "make it the bottom 3 and show their town"], "town"),
     # "instead of" a filter the previous question did not have
     (["number of sales by channel", "paid ones instead of large"], "large sale"),
 ]

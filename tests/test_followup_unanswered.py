@@ -37,6 +37,15 @@ def test_a_complete_question_after_an_unanswered_turn_is_answered(demo_model) ->
     assert generate_offline("revenue per nation", demo_model, history).sql == alone.sql
 
 
+def test_a_turn_that_goes_on_without_a_measure_of_its_own_stays_declined(demo_model) -> None:
+    """"just the urgent orders, per month" reads alone as a count of orders, but it goes on from the question
+    that was not answered (the first of the conversation: no earlier answer to edit)."""
+    history = ((NOT_READ, None),)
+    for turn in ("just the urgent orders, per month", "only the AUTOMOBILE customers by nation"):
+        assert generate_offline(turn, demo_model).sql is not None
+        assert generate_offline(turn, demo_model, history).sql is None, turn
+
+
 def test_a_turn_declined_as_out_of_scope_is_transparent(demo_model) -> None:
     edited = generate_offline("and in 1997?", demo_model, (_answered(demo_model),)).sql
     for declined in ("why did orders by order priority drop?", "how many orders will there be in 1999?",

@@ -43,7 +43,7 @@ OVERLAY = {
                    "columns": {"issue_dt": {"synonyms": ["granted on", "date granted"]},
                                "amt": {"synonyms": ["credit amount"]},
                                "stat_cd": {"description": "A active, C closed.", "synonyms": ["credit status"]}}},
-        "claim": {"synonyms": ["claims"],
+        "claim": {"synonyms": ["claims", "claim"], "default_date": "filed_dt",
                   "columns": {"filed_dt": {"synonyms": ["lodged on"]}, "closed_dt": {"synonyms": ["closed on"]}}},
     },
     "metrics": [{"name": "credit volume", "synonyms": ["amount advanced"], "table": "credit", "sql": "SUM(amt)"}],
@@ -205,3 +205,8 @@ def test_word_order_settles_the_whole_and_the_part_of_a_share(union: SemanticMod
 def test_a_share_whose_part_no_condition_holds_is_declined(union: SemanticModel) -> None:
     c = plan("share of closed credits that were issued in 2024", union)
     assert c.sql is None and "closed" in (c.abstain_reason or ""), c.sql
+
+
+@pytest.mark.parametrize("question", ["number of claims per claim year", "how many claims by claim month"])
+def test_a_tables_grain_is_of_the_date_its_rows_are_dated_by(union: SemanticModel, question: str) -> None:
+    assert "claim.filed_dt)" in _sql(question, union) and "closed_dt" not in _sql(question, union)

@@ -21,9 +21,12 @@ def beside_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -
     each grouped row, or of the one row it belongs to (many-to-one), shown beside it; the groups stay the same,
     and so do the measure, the order and the top N. Only when the words add ("too", "add"): "what are their
     specialties?" asks for the attribute, and people answer it without the measure."""
-    rest = replace(edit, columns=(), scope=(), adding=False, anaphora=False, listing=False, plural_ref=False)
+    ranked = edit.limit is not None and bool(spec.limit) and (   # "make it the top 10 and show their region"
+        edit.direction is None or bool(spec.order) and spec.order[0].desc == edit.direction)    # (the same end)
+    rest = replace(edit, columns=(), scope=(), adding=False, anaphora=False, listing=False, plural_ref=False,
+                   limit=None, direction=None if ranked else edit.direction)
     rows = [d for d in spec.dims if d.keys and d.grain is None]
-    if not (spec.measures and edit.anaphora and edit.adding and len(rows) == 1 and rest.empty) or \
+    if not (spec.measures and edit.anaphora and (edit.adding or ranked) and len(rows) == 1 and rest.empty) or \
             not (edit.columns or len(edit.scope) == 1) or edit.columns and edit.scope:
         return None
     owner = rows[0].col.table
@@ -39,7 +42,7 @@ def beside_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -
         refs.append(replace(ref, via=owner if ref.table != owner else None))
     assembler = Assembler(Frame(), lex, graph)
     dims = spec.dims + tuple(d for d in (assembler._resolve_dim(Dim(r)) for r in refs) if d not in spec.dims)
-    return replace(spec, dims=dims)
+    return replace(spec, dims=dims, limit=edit.limit if ranked else spec.limit)
 
 
 def total_of_listed(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:

@@ -27,7 +27,7 @@ from nl2sql.planner.unfilter_words import named_unfilter
 from nl2sql.planner.words import phrases, word_list
 
 __all__ = ["Edit", "GroupEdit", "NotAnEdit", "ValueEdit", "after_unfilter", "is_fragment", "is_marked", "named_unfilter",
-           "ranked_end", "read_edit", "starts_as_followup", "unfilters"]
+           "goes_on_unasked", "ranked_end", "read_edit", "starts_as_followup", "unfilters"]
 
 
 def is_marked(question: str) -> bool:
@@ -41,6 +41,15 @@ def is_marked(question: str) -> bool:
     leading = phrases("followup", "leading")
     anywhere = phrases("followup", "anywhere")
     return _opens_with(stems, leading) or any(s in anywhere for s in stems)
+
+
+def goes_on_unasked(question: str, lex: Lexicon) -> bool:
+    """Whether a turn opens as a follow-up and names no measure of its own ("just the unlimited plans, per
+    month"): it goes on from the previous question, whatever it reads as alone ("ok then just number of customers
+    by region" asks in full)."""
+    return starts_as_followup(question) and not any(
+        any(c.kind in ("agg", "share", "extreme") for c in it.cues) or any(c.kind == "metric" for c in it.concepts)
+        for it in matched(question, lex))
 
 
 def starts_as_followup(question: str) -> bool:

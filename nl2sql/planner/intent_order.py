@@ -40,6 +40,11 @@ class GroupingSteps(RankingSteps):
             return True
         return False
 
+    def _dated_by(self, t: str) -> tuple[str, ...]:
+        """The table's dates; of several, the one the overlay dates its rows by ("per billing year")."""
+        dates = self.info(t).dates
+        return (d,) if len(dates) > 1 and (d := self.info(t).table.default_date) in dates else tuple(dates)
+
     def _group(self, j: int) -> None:
         if self._passive_by(j):
             return                               # "pets owned by students": who owns them, not a grouping
@@ -69,8 +74,7 @@ class GroupingSteps(RankingSteps):
                 self.r.dims.append(Dim(c))           # "by tier": the plans' tier column, not each plan
             elif (t := self.table(k)) is not None and (unit := self._table_unit(k)) is not None:
                 # "per order year": the year of the order's date, not each order and then the year
-                dates = self.info(t).dates
-                if len(dates) != 1:
+                if len(dates := self._dated_by(t)) != 1:
                     raise NotUnderstood(f"I could not tell which date of {t} to group by.", (it.text,))
                 self.r.date_cols.append((ColRef(t, dates[0]), k))
                 self.r.unit_dims.append(unit)

@@ -30,7 +30,7 @@ from nl2sql.planner.evidence import with_evidence
 from nl2sql.planner.conversation_rows import drop_filter, drop_named_filter
 from nl2sql.planner.filter_values import idiom_opener
 from nl2sql.planner.followup import Edit, NotAnEdit, after_unfilter, is_fragment, is_marked, named_unfilter
-from nl2sql.planner.followup import ranked_end, read_edit, starts_as_followup
+from nl2sql.planner.followup import goes_on_unasked, ranked_end, read_edit, starts_as_followup
 from nl2sql.planner.followup_checks import check_followup
 from nl2sql.planner.joins import join_graph
 from nl2sql.planner.lexicon import Lexicon, lexicon_for
@@ -199,7 +199,8 @@ def _after_unanswered(words: QuestionWords, model: SemanticModel, previous: Quer
     unanswered = NotUnderstood(f"I could not answer the previous question (‘{pending}’), so I cannot tell what "
                                "this one changes; ask it in full.", ())
     question = words.text
-    if refers_back(question) or is_fragment(question) or names_earlier_rows(words, lexicon_for(model)):
+    if refers_back(question) or is_fragment(question) or names_earlier_rows(words, lexicon_for(model)) \
+            or goes_on_unasked(question, lexicon_for(model)):       # "just the unlimited plans, per month"
         raise unanswered
     try:
         read = read_turn(words, model, previous)
