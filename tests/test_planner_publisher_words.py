@@ -23,13 +23,14 @@ CREATE TABLE audit (claim_id INTEGER REFERENCES claim (claim_id), aud_seq INTEGE
                     PRIMARY KEY (claim_id, aud_seq));
 COMMENT ON COLUMN audit.outcome IS 'Outcome recorded by the auditor, upper case.';
 CREATE TABLE letter (letter_id INTEGER PRIMARY KEY, payer_id INTEGER REFERENCES payer (payer_id), mode VARCHAR,
-                     sent_dt DATE);
+                     sent_dt DATE, pages INTEGER);
 COMMENT ON COLUMN letter.sent_dt IS 'Date the letter was mailed or emailed.';
 INSERT INTO payer VALUES (1, 'Harbor Bakery'), (2, 'Quarry Tools');
 INSERT INTO claim VALUES (1, 1, 'IND', '04/15/2023'), (2, 2, 'CRP', '03/01/2024'), (3, 1, 'IND', '04/10/2024');
 INSERT INTO audit VALUES (1, 1, '2023-06-01', 'PASSED'), (2, 1, '2024-05-01', 'FAILED'),
     (2, 2, '2024-07-01', 'PASSED'), (3, 1, '2024-08-01', 'FAILED');
-INSERT INTO letter VALUES (1, 1, 'MAIL', '2024-01-05'), (2, 2, 'EMAIL', '2024-02-01'), (3, 1, 'MAIL', '2023-03-01');
+INSERT INTO letter VALUES (1, 1, 'MAIL', '2024-01-05', 3), (2, 2, 'EMAIL', '2024-02-01', 1),
+    (3, 1, 'MAIL', '2023-03-01', 2), (4, 2, 'MAIL', '2024-02-10', 5);
 """
 
 
@@ -67,6 +68,12 @@ def test_a_verb_after_its_subject_is_the_event_not_a_value_spelled_alike(claims:
     assert "letter.sent_dt >= " in c.sql, c.sql
     by_mail = plan("how many letters went by mail in 2024", claims)
     assert by_mail.sql is None or "letter.mode = 'MAIL'" in by_mail.sql, by_mail.sql
+
+
+@pytest.mark.parametrize("question", ["which month of 2024 had the most pages", "what month had the fewest pages?"])
+def test_most_of_an_amount_per_group_ranks_the_groups_totals(claims: SemanticModel, question: str) -> None:
+    c = plan(question, claims)
+    assert c.sql is not None and "SUM(letter.pages)" in c.sql and "LIMIT 1" in c.sql, c.sql or c.abstain_reason
 
 
 def test_a_child_date_still_dates_its_own_rows(claims: SemanticModel) -> None:

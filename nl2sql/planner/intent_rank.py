@@ -40,10 +40,7 @@ class RankingSteps(AggregateSteps):
                 raise NotUnderstood("I could not tell what to rank by.", (self.seq[j].text,))
             if target[0] == "table":
                 self._check_rows_total(k, k + 1, [fn], target[1])    # "the highest total emissions"
-            m = self._measure(fn, False, target, it.text)
-            self.r.measures.append(Measure(m.kind, m.table, m.fn, m.col, m.metric, m.share_of, hidden=True))
-            self.r.extremes.append((desc, ("measure", len(self.r.measures) - 1), j))
-            return
+            return self._ranked_totals(desc, target, j, fn, it.text)
         found = self._adjective_target(j)
         if found is not None:
             desc, target = found
@@ -63,6 +60,8 @@ class RankingSteps(AggregateSteps):
         if target is None:
             raise NotUnderstood("I could not tell what is highest or lowest.", (self.seq[j].text,))
         counting = self.seq[j].text.lower() in ("most", "fewest", "least", "the most", "the fewest")
+        if counting and target[0] == "column" and self._grouped_amount(target[1]):
+            return self._ranked_totals(desc, target, j, "sum", self.seq[k].text if self.at(k) is not None else "")
         if target[0] == "table" and not counting:
             # "the 10 best-selling products by revenue": the products are ranked by a measure named later
             self.r.entities.append((target[1], k, _plural(self.seq[k].text)))
@@ -71,6 +70,21 @@ class RankingSteps(AggregateSteps):
                 self.r.limit = 1
             return
         self.r.extremes.append((desc, target, j))
+
+    def _ranked_totals(self, desc: bool, target: Target, j: int, fn: str, text: str) -> None:
+        """'the highest total emissions', 'which month had the most roaming data': an aggregate of the target
+        per group, ranked (and shown)."""
+        m = self._measure(fn, False, target, text)
+        self.r.measures.append(Measure(m.kind, m.table, m.fn, m.col, m.metric, m.share_of, hidden=True))
+        self.r.extremes.append((desc, ("measure", len(self.r.measures) - 1), j))
+
+    def _grouped_amount(self, col: object) -> bool:
+        """An amount (a number that is no key) said after "most" while rows are grouped ("per month", "which
+        month"): added up per group."""
+        info = self.info(col.table) if isinstance(col, ColRef) else None
+        grouped = bool(self.r.dims or self.r.unit_dims or self.r.date_cols)
+        return info is not None and isinstance(col, ColRef) and col.column in info.numeric \
+            and col.column not in info.keys and grouped
 
     def _aggregate_list(self, j: int) -> bool:
         """'minimum and maximum' followed by a column: a list of aggregates, not a superlative of rows (unless rows
