@@ -94,22 +94,34 @@ def _names_nothing(clause: str, lex: Lexicon) -> bool:
 
 
 def _unrestated(clause: str, lex: Lexicon, said: Said) -> tuple[str, ...]:
-    """The words of a trailing clause that say nothing the reading already uses."""
+    """The words of a trailing clause that say nothing the reading already uses. A negation restates only beside
+    other words of a definition that has one ("nothing has shipped yet" of "none of whose items has shipped yet")."""
     low = f" {clause.lower().strip(' ?.!')} "
     if said.grains:
         for phrase in word_list("context_clauses", "side_by_side"):
             low = low.replace(f" {phrase} ", " ")
-    return tuple(it.text for it in matched(question_words(low.strip()), lex) if not _restates(it, said))
+    items = matched(question_words(low.strip()), lex)
+    negations = frozenset(word_list("context_clauses", "negations"))
+    negated = [set(words(it.text)) <= negations for it in items]
+    defined = any(not n and _defined(it, said) and not _stop(it) for it, n in zip(items, negated))
+    negation_said = defined and bool(negations & said.definitions)
+    return tuple(it.text for it, n in zip(items, negated) if not (negation_said if n else _restates(it, said)))
+
+
+def _defined(it: Item, said: Said) -> bool:
+    """Whether every word of an item is a word of the definition of what the reading applies."""
+    return all(stem(w) in said.definitions for w in words(it.text))
+
+
+def _stop(it: Item) -> bool:
+    return it.kind == "cue" and any(c.kind == "stop" for c in it.cues)
 
 
 def _restates(it: Item, said: Said) -> bool:
-    negations = set(word_list("context_clauses", "negations"))
-    if all(stem(w) in said.definitions or w in negations and negations & said.definitions
-           for w in words(it.text)):
-        return True                                # words of the definition of what the reading applies
+    if _defined(it, said) or _stop(it):
+        return True
     if it.kind == "cue":
-        return any(c.kind == "stop" for c in it.cues) or any(
-            c.kind in ("unit", "grain") and c.arg in said.grains for c in it.cues)
+        return any(c.kind in ("unit", "grain") and c.arg in said.grains for c in it.cues)
     if it.kind == "concept":
         strongest = max((c.strength for c in it.concepts), default=0)   # what the word names best, unresolved
         return bool(it.concepts) and all(_used(c, said) for c in it.concepts if c.strength == strongest)
