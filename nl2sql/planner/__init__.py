@@ -37,6 +37,7 @@ from nl2sql.planner.roles import no_silent_role
 from nl2sql.planner.notes_repeats import repeating_name_notes
 from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.matching import matched
+from nl2sql.planner.preambles import around_reading, is_context_note, said_of
 from nl2sql.planner.reflected import check_reflected
 from nl2sql.planner.resolve import resolve
 from nl2sql.planner.setops import describe_set, each_side, set_reading
@@ -87,8 +88,12 @@ def plan_spec(question: str | QuestionWords, model: SemanticModel) -> tuple[Quer
         return combined
     try:
         return read_spec(words, model)
-    except NotUnderstood:
+    except NotUnderstood as e:
         combined = as_set(False)
+        if combined is None and not isinstance(e, Ambiguity):     # context around the question (planner.preambles)
+            lex = lexicon_for(model)
+            combined = around_reading(words.text, lambda q: plan_spec(q, model), lex,
+                                      lambda s: said_of(s, lex, compile_spec(s, model)))
         if combined is None:
             raise
         return combined
@@ -189,7 +194,8 @@ def answer_spec(read: Callable[[], tuple[QuerySpec, list[str], float]], model: S
     try:
         spec, notes, confidence = read()
         spec, said, sql = checked_sql(spec, model, dialect=dialect, columns=columns)
-        return Candidate("offline", sql, confidence=confidence, notes=tuple(said),
+        return Candidate("offline", sql, confidence=confidence,
+                         notes=(*(n for n in notes if is_context_note(n)), *said),
                          interpretation=describe_set(spec, lambda s, n: describe(s, lexicon_for(model), n),
                                                         notes + said))
     except NotUnderstood as e:

@@ -22,9 +22,10 @@ def days_between(seq: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[Measu
         n = k + 1
         after = [n] if n < len(seq) and _function(seq[n]) else []     # "how many days on average between"
         n += len(after)
-        if n + 3 >= len(seq) or not _opens(seq[n]) or not _joins(seq[n + 2]):
+        found = _dates_after(seq, n, lex)
+        if found is None:
             continue
-        start, end = _date(seq[n + 1], lex), _date(seq[n + 3], lex)
+        start, end, last = found
         if start is None or end is None or start == end:
             continue
         before = [i for i in range(k - 1, max(k - 3, -1), -1) if _function(seq[i])]
@@ -35,8 +36,38 @@ def days_between(seq: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[Measu
         table = _rows_of(start, end, graph)
         if table is None:
             raise NotUnderstood("Those two dates do not belong to the same rows.", (seq[n + 1].text, seq[n + 3].text))
-        return Measure("agg", table, fns[0], col=end, since=start), {*before, *after, *range(k, n + 4)}
+        return Measure("agg", table, fns[0], col=end, since=start), {*before, *after, *range(k, last + 1)}
     return None
+
+
+def _dates_after(seq: list[Item], n: int, lex: Lexicon) -> tuple[ColRef | None, ColRef | None, int] | None:
+    """The two dates said after "days" from ``n``, and the index of the last word used: "between A and B", "from A
+    to B", or "A to B" after words naming nothing that they define ("days in transit (ship date to receipt date)");
+    or one date after "to" whose start the rows imply ("days to close a ticket")."""
+    m = n
+    while m < len(seq) and m - n < 3 and seq[m].kind == "unknown" and _date(seq[m], lex) is None:
+        m += 1                                     # the duration's own name, defined by the dates after it
+    if m + 3 < len(seq) and _opens(seq[m]) and _joins(seq[m + 2]):
+        return _date(seq[m + 1], lex), _date(seq[m + 3], lex), m + 3
+    if m + 2 < len(seq) and seq[m + 1].text.lower() == "to" and (start := _date(seq[m], lex)) is not None:
+        return start, _date(seq[m + 2], lex), m + 2
+    return _implied(seq, n, lex) if m == n else None
+
+
+def _implied(seq: list[Item], n: int, lex: Lexicon) -> tuple[ColRef, ColRef, int] | None:
+    """'days to close a ticket': from the date its rows are dated by (or their one other date) to the date the
+    verb names, of the rows the word after it names if any; declined when the rows have no one such date."""
+    if n + 1 >= len(seq) or seq[n].text.lower() != "to" or (end := _date(seq[n + 1], lex)) is None:
+        return None
+    said = next((c.table for c in seq[n + 2].concepts if c.kind == "table"), None) if n + 2 < len(seq) else None
+    if said is not None and said != end.table:
+        return None
+    info = lex.tables[end.table]
+    others = [d for d in info.dates if d != end.column]
+    start = info.table.default_date if info.table.default_date in others else None
+    if start is None and len(others) != 1:
+        raise NotUnderstood("Days to that date from which other date? Name both dates.", (seq[n + 1].text,))
+    return ColRef(end.table, start or others[0]), end, n + (2 if said else 1)
 
 
 def _function(it: Item) -> str:

@@ -222,7 +222,7 @@ def _paired_at(items: list[Item], nxt: int, raw: list[str] | None) -> int | None
         return nxt + 1 if nxt < len(items) and items[nxt].text.lower() in _PAIRS else None
     end = items[nxt - 1].end
     pairs = _PAIRS | (_COMPARED if _COMPARING & set(raw) else frozenset())    # "compare revenue in 1997 with 1996"
-    for k in (nxt, nxt + 1):
+    for k in range(nxt, nxt + 3):                  # "1995 next to 1996": the words between may be items
         if k < len(items) and " ".join(w for w in raw[end:items[k].start] if w) in pairs \
                 and _point(items, k) is not None:
             return k
