@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from catalog_semantics.question import QuestionWords
+from nl2sql.planner.checks_contradiction import no_contradiction
 from nl2sql.planner.checks_ties import no_rank_of_unique_values, tie_break
 from nl2sql.planner.checks_spelling import no_mixed_spellings
 from nl2sql.planner.checks_shares import no_share_dated_by_its_event
@@ -22,7 +23,7 @@ from catalog_semantics.text import stem
 from nl2sql.planner.joins import Ambiguous, Edge, JoinGraph, all_up
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
-from nl2sql.planner.spec import Condition, QuerySpec
+from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import question_words
 from nl2sql.planner.words import word_list
 
@@ -89,42 +90,6 @@ def check_relative_period(question: str | QuestionWords) -> None:
                 phrase = " ".join((w, *said[i + 1:i + 1 + len(grain)]))
                 raise NotUnderstood(f"“{phrase}” is relative to today, which the data does not know; name the "
                                     "period (such as “in 1997”).", (phrase,))
-
-
-def no_contradiction(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
-    """Two filters that want one column to be two different things at once leave no rows."""
-    wanted: dict[tuple[str, str, str | None], set[str]] = {}
-    for c in spec.conditions:
-        values = _equal_values(c, lex)
-        if values is None:
-            continue
-        key, allowed = values
-        if key in wanted and not (wanted[key] & allowed):
-            raise NotUnderstood("The question asks for one column to hold two different values at once.",
-                                tuple(sorted(wanted[key] | allowed)))
-        wanted[key] = wanted.get(key, allowed) & allowed if key in wanted else allowed
-    for part in (sc for m in spec.measures for sc in m.share_of):
-        # "share from EUROPE" over rows kept to ASIA: the part is always empty (a share is 0 by construction)
-        values = _equal_values(part, lex)
-        if values is not None and values[0] in wanted and not (wanted[values[0]] & values[1]):
-            raise NotUnderstood("The share's part and the rows it is taken over want one column to hold two "
-                                "different values.", tuple(sorted(wanted[values[0]] | values[1])))
-    return spec, ()
-
-
-def _equal_values(c: Condition, lex: Lexicon) -> tuple[tuple[str, str, str | None], set[str]] | None:
-    if c.negated:
-        return None
-    if c.kind in ("in", "compare") and c.col is not None and (c.kind == "in" or c.op == "="):
-        return (c.col.table, c.col.column.lower(), c.col.via), {str(v).lower() for v in c.values}
-    if c.kind == "filter" and c.filter_name in lex.filters:
-        try:
-            node = sqlglot.parse_one(lex.filters[c.filter_name].sql, read=lex.dialect)
-        except sqlglot.errors.SqlglotError:
-            return None
-        if isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal):
-            return (c.table, node.this.name.lower(), None), {node.expression.name.lower()}
-    return None
 
 
 def no_sum_of_keys(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:

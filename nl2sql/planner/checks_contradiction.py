@@ -1,0 +1,58 @@
+"""The check against contradictory filters (``checks.CHECKS``): two filters that want one column to hold two
+different values, or a value and not that value ("open orders that are not open"), leave no rows; the question is
+declined naming them rather than answered with an empty result."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sqlglot
+from sqlglot import exp
+
+from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.reading import NotUnderstood
+from nl2sql.planner.spec import Condition, QuerySpec
+
+
+def no_contradiction(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """Two filters that want one column to be two different things at once leave no rows."""
+    wanted: dict[tuple[str, str, str | None], set[str]] = {}
+    barred: dict[tuple[str, str, str | None], set[str]] = {}     # "open orders that are not open": none left
+    for c in sorted(spec.conditions, key=lambda c: c.negated):
+        values = _equal_values(replace(c, negated=False), lex)
+        if values is None:
+            continue
+        key, allowed = values
+        if c.negated:
+            barred.setdefault(key, set()).update(allowed)
+            if key in wanted and wanted[key] <= barred[key]:
+                raise NotUnderstood("The question asks for one column to hold a value and not to hold it.",
+                                    tuple(x.text for x in spec.conditions if x.text and x.col == c.col) or (c.text,))
+            continue
+        if key in wanted and not (wanted[key] & allowed):
+            raise NotUnderstood("The question asks for one column to hold two different values at once.",
+                                tuple(sorted(wanted[key] | allowed)))
+        wanted[key] = wanted.get(key, allowed) & allowed if key in wanted else allowed
+    for part in (sc for m in spec.measures for sc in m.share_of):
+        # "share from EUROPE" over rows kept to ASIA: the part is always empty (a share is 0 by construction)
+        values = _equal_values(part, lex)
+        if values is not None and values[0] in wanted and not (wanted[values[0]] & values[1]):
+            raise NotUnderstood("The share's part and the rows it is taken over want one column to hold two "
+                                "different values.", tuple(sorted(wanted[values[0]] | values[1])))
+    return spec, ()
+
+
+def _equal_values(c: Condition, lex: Lexicon) -> tuple[tuple[str, str, str | None], set[str]] | None:
+    if c.negated:
+        return None
+    if c.kind in ("in", "compare") and c.col is not None and (c.kind == "in" or c.op == "="):
+        return (c.col.table, c.col.column.lower(), c.col.via), {str(v).lower() for v in c.values}
+    if c.kind == "filter" and c.filter_name in lex.filters:
+        try:
+            node = sqlglot.parse_one(lex.filters[c.filter_name].sql, read=lex.dialect)
+        except sqlglot.errors.SqlglotError:
+            return None
+        if isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal):
+            return (c.table, node.this.name.lower(), None), {node.expression.name.lower()}
+    return None
