@@ -79,7 +79,7 @@ class Compiler(ExistsCompiler):
         group: list[exp.Expr] = []
         dim_exprs: list[exp.Expr] = []
         for d in self.spec.dims:
-            e = self._grain(self.column(d.col), d.grain, d.col)
+            e = self._grain(self.column(d.col), d.grain)
             dim_exprs.append(e)
             label = d.name or business_name(self.lex.tables[d.col.table], d.col.column)
             keys = self._label_keys(d.col, shown=False) if d.grain is None else ()

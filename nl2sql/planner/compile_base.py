@@ -116,10 +116,9 @@ class CompilerBase:
             return text
         return exp.cast(text, "DATE")
 
-    def _grain(self, col: exp.Expr, grain: str | None, ref: ColRef | None = None) -> exp.Expr:
-        declared = self.lex.tables[ref.table].table.column(ref.column) if ref is not None else None
-        if grain is None or grain == "day" or declared is not None and declared.format == grain == "month":
-            return col                  # a month column (the overlay's format: month) is its own month, a date
+    def _grain(self, col: exp.Expr, grain: str | None) -> exp.Expr:
+        if grain is None or grain == "day":
+            return col
         if self.dialect == "sqlite":
             return _sqlite_grain(col, grain)
         if grain == "quarter" and self.dialect in ("postgres", "redshift"):
