@@ -1,5 +1,5 @@
 """Words of a publisher-described database with no overlay (issue 10, session 10): a word the descriptions use is
-spelled right ("filed" is no typo of the value FAILED), a verb's base form reads its value's form ("fail" of
+spelled right ("filed" is no typo of the value FAILED), a count of rows a description leaves out of counts is declined, a verb's base form reads its value's form ("fail" of
 FAILED, never the trend word "fall"), and rows with a date the planner cannot read (text as MM/DD/YYYY) are
 never dated by the rows under them. A small insurance-claims warehouse of this test's own."""
 
@@ -14,7 +14,8 @@ from catalog_semantics.overlay import model_from_catalog
 from nl2sql.planner import plan
 
 SCHEMA = """
-CREATE TABLE payer (payer_id INTEGER PRIMARY KEY, payer_nm VARCHAR);
+CREATE TABLE payer (payer_id INTEGER PRIMARY KEY, payer_nm VARCHAR, stat_cd VARCHAR);
+COMMENT ON COLUMN payer.stat_cd IS 'Payer status: A = Active, X = Closed. Closed payers are excluded from every count.';
 CREATE TABLE claim (claim_id INTEGER PRIMARY KEY, payer_id INTEGER REFERENCES payer (payer_id), form_cd VARCHAR,
                     rcvd_dt VARCHAR);
 COMMENT ON COLUMN claim.rcvd_dt IS 'Date the claim was filed, MM/DD/YYYY.';
@@ -25,7 +26,7 @@ COMMENT ON COLUMN audit.outcome IS 'Outcome recorded by the auditor, upper case.
 CREATE TABLE letter (letter_id INTEGER PRIMARY KEY, payer_id INTEGER REFERENCES payer (payer_id), mode VARCHAR,
                      sent_dt DATE, pages INTEGER);
 COMMENT ON COLUMN letter.sent_dt IS 'Date the letter was mailed or emailed.';
-INSERT INTO payer VALUES (1, 'Harbor Bakery'), (2, 'Quarry Tools');
+INSERT INTO payer VALUES (1, 'Harbor Bakery', 'A'), (2, 'Quarry Tools', 'A'), (3, 'Old Mill', 'X');
 INSERT INTO claim VALUES (1, 1, 'IND', '04/15/2023'), (2, 2, 'CRP', '03/01/2024'), (3, 1, 'IND', '04/10/2024');
 INSERT INTO audit VALUES (1, 1, '2023-06-01', 'PASSED'), (2, 1, '2024-05-01', 'FAILED'),
     (2, 2, '2024-07-01', 'PASSED'), (3, 1, '2024-08-01', 'FAILED');
@@ -79,3 +80,10 @@ def test_most_of_an_amount_per_group_ranks_the_groups_totals(claims: SemanticMod
 def test_a_child_date_still_dates_its_own_rows(claims: SemanticModel) -> None:
     c = plan("how many audits in 2024", claims)
     assert c.sql is not None and "audit.aud_dt >= " in c.sql, c.abstain_reason
+
+
+def test_a_count_a_description_leaves_rows_out_of_is_declined_naming_the_column(claims: SemanticModel) -> None:
+    c = plan("how many payers are there", claims)
+    assert c.sql is None and "status" in (c.abstain_reason or ""), c.sql
+    named = plan("how many active payers are there", claims)
+    assert named.sql is not None and "stat_cd = 'A'" in named.sql, named.abstain_reason
