@@ -35,7 +35,8 @@ def days_between(seq: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[Measu
                                 (it.text,))
         table = _rows_of(start, end, graph)
         if table is None:
-            raise NotUnderstood("Those two dates do not belong to the same rows.", (seq[n + 1].text, seq[n + 3].text))
+            raise NotUnderstood("Those two dates do not belong to the same rows.",
+                                tuple(" ".join(lex.tables[d.table].column_words.get(d.column, (d.column,))) for d in (start, end)))
         return Measure("agg", table, fns[0], col=end, since=start), {*before, *after, *range(k, last + 1)}
     return None
 

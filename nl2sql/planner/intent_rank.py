@@ -81,10 +81,10 @@ class RankingSteps(AggregateSteps):
     def _grouped_amount(self, col: object) -> bool:
         """An amount (a number that is no key) said after "most" while rows are grouped ("per month", "which
         month"): added up per group."""
-        info = self.info(col.table) if isinstance(col, ColRef) else None
-        grouped = bool(self.r.dims or self.r.unit_dims or self.r.date_cols)
-        return info is not None and isinstance(col, ColRef) and col.column in info.numeric \
-            and col.column not in info.keys and grouped
+        if not isinstance(col, ColRef) or not (self.r.dims or self.r.unit_dims or self.r.date_cols):
+            return False
+        info = self.info(col.table)
+        return col.column in info.numeric and col.column not in info.keys
 
     def _aggregate_list(self, j: int) -> bool:
         """'minimum and maximum' followed by a column: a list of aggregates, not a superlative of rows (unless rows

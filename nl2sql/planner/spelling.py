@@ -72,7 +72,7 @@ def _forms(word: str) -> set[str]:
 
 def _inflections(word: str) -> set[str]:
     """Stems of other forms of a word ("charg" of charged, for "charge")."""
-    return {stem(word + ending) for ending in ("d", "ed", "s", "es", "ing")}
+    return {stem(form) for form in _forms(word)}
 
 
 def _near(tok: Token, known: str, limit: int) -> bool:
