@@ -38,7 +38,8 @@ def _model() -> SemanticModel:
     return SemanticModel((meter, reading, dog, shipment),
                          (Relationship("reading", ("meter_id",), "meter", ("meter_id",)),
                           Relationship("shipment", ("meter_id",), "meter", ("meter_id",))),
-                         metrics=(Metric("consumption", "SUM(kwh_used)", "reading"),),
+                         metrics=(Metric("consumption", "SUM(kwh_used)", "reading"),
+                                  Metric("meters installed", "COUNT(*)", "meter", synonyms=("installed meters",))),
                          filters=(NamedFilter("smart", "meter_name LIKE 'S%'", "meter"),
                                   NamedFilter("served", "zone IN ('NORTH', 'SOUTH')", "meter"),
                                   NamedFilter("lost shipment", "created_date IS NULL", "shipment",
@@ -79,6 +80,8 @@ CHANGES = [
     ("counted_noun_phrase", "shipments created in March 2025", "measures=count(shipment) periods=March 2025"),
     ("counted_noun_phrase", "lost shipments in 2024",           # a named filter said with the rows' noun
      "measures=count(shipment) conditions=lost shipment periods=2024"),
+    ("one_count_of_rows", "how many smart meters were installed",    # the rows counted once, by the metric
+     "measures=meters installed conditions=smart"),
 ]
 
 # (rule, question): the rule leaves the frame as it is
@@ -99,6 +102,7 @@ KEEPS = [
     ("counted_noun_phrase", "list the meters in the NORTH zone"),
     ("counted_noun_phrase", "list lost shipments in 2024"),
     ("counted_noun_phrase", "When was the last reading"),   # a question about when: its own assembly
+    ("one_count_of_rows", "how many meters and how much consumption"),    # no metric counts those rows
 ]
 
 # (rule, question, the reason it declines)

@@ -11,6 +11,7 @@ from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.reading import Target
 from nl2sql.planner.filter_values import filter_value
 from nl2sql.planner.lexicon_index import Concept
+from nl2sql.planner.period_order import time_order, with_start_dates
 from nl2sql.planner.spec import (
     ColRef,
     Dim,
@@ -35,6 +36,8 @@ class GroupingAssembler(TablesAssembler):
         self._check_groupings(base, measures, dims)
         measures, dims = years_side_by_side(r, measures, dims)
         orders, limit = self._ranking(measures, dims)
+        if any(o.col is not None for o in orders):
+            dims = with_start_dates(dims, self.lex)     # a term's rows in time order: by its start date
         conditions = self._conditions(base)
         return QuerySpec(base, tuple(measures), tuple(dims), (), tuple(conditions), tuple(self.r.having),
                          tuple(orders), limit, False)
@@ -177,24 +180,15 @@ class GroupingAssembler(TablesAssembler):
         if not dims and (orders or limit) and r.extremes and all(o.measure is not None for o in orders):
             raise NotUnderstood("Highest or lowest among what? Name what to compare.", ())
         if not orders and dims:
-            if any(d.grain or self._is_year(d.col) for d in dims):
-                # a series over time, a grain or a year column ("average rating per review year"), reads in time order
-                # (then by the other groupings, so each period's rows come in one order, not the database's)
-                timed = [i for i, d in enumerate(dims) if d.grain or self._is_year(d.col)]
-                orders = [Order(False, dim=i) for i in timed + [i for i in range(len(dims)) if i not in timed]]
-            else:
-                orders = [Order(True, measure=0)]
+            # a series over periods reads in time order (then by the other groupings, so each period's rows come
+            # in one order, not the database's); other groupings are ranked by their first measure
+            orders = time_order(dims, self.lex) or [Order(True, measure=0)]
         return orders, limit
 
     def _named(self, ref: ColRef) -> bool:
         """Whether the question spells every word of the column's name."""
         said = set(self.r.words)
         return all(stem(w) in said for w in self.lex.tables[ref.table].column_words.get(ref.column, ("?",)))
-
-    def _is_year(self, ref: ColRef) -> bool:
-        """A number column named as a year ("review_year", "Year"): its groups are periods."""
-        info = self.lex.tables.get(ref.table)
-        return info is not None and ref.column in info.numeric and info.column_words.get(ref.column, ())[-1:] == ("year",)
 
     def _names_row(self, d: Dim, table: str) -> bool:
         """Whether a grouping shows the rows of ``table`` themselves (their label or key), not a category."""

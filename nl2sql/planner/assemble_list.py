@@ -66,7 +66,7 @@ class ListingAssembler(ShareAssembler):
         # (a reference to another table, "by vendor country" read as the nation key, is a category too)
         categories = [d for d in self.r.dims if d.col.column and d.col.column not in self.lex.tables[d.col.table].pk
                       and d.col.column not in self.lex.tables[d.col.table].labels]
-        if not self.r.dims or len(categories) != len(self.r.dims):
+        if not (self.r.dims or self.r.unit_dims) or len(categories) != len(self.r.dims):   # "per year": a category
             return None
         for ref, _pos in self.r.projections:
             info = self.lex.tables[ref.table]
@@ -97,11 +97,10 @@ class ListingAssembler(ShareAssembler):
     def _listing(self) -> QuerySpec:
         """A list of rows or values: what is shown, on which rows, in which order, and the checks that
         decline lists whose meaning would be a guess."""
-        r = self.r
-        if r.unit_dims:
-            raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
         if (total := self._no_amount_listed_per_group()) is not None:
             return total
+        if self.r.unit_dims:
+            raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())
         self._each_listed()
         r = self.r
         subject = self._subject()

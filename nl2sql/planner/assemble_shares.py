@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from nl2sql.planner.assemble_group import GroupingAssembler
 from nl2sql.planner.intent import NotUnderstood
+from nl2sql.planner.period_order import time_order, with_start_dates
 from nl2sql.planner.spec import (
     Measure,
     Order,
@@ -29,6 +30,7 @@ class ShareAssembler(GroupingAssembler):
             if not self.up(table, c.table, c.col.via if c.col else None):
                 raise NotUnderstood("That share would count some rows more than once.", (c.text,))
         conditions = self._conditions(table)
-        orders = [Order(False, dim=i) for i, d in enumerate(dims) if d.grain] or \
-            ([Order(True, measure=0)] if dims else [])
+        orders = time_order(dims, self.lex) or ([Order(True, measure=0)] if dims else [])
+        if any(o.col is not None for o in orders):
+            dims = with_start_dates(dims, self.lex)
         return QuerySpec(table, (m,), tuple(dims), (), tuple(conditions), (), tuple(orders), None, False)

@@ -21,7 +21,7 @@ from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.spec import Condition, QuerySpec
 from nl2sql.planner.tokens import question_words
-from nl2sql.planner.words import phrases
+from nl2sql.planner.words import phrases, word_list as phrases_text
 
 
 def default_filter(lex: Lexicon, table: str) -> NamedFilter | None:
@@ -89,6 +89,8 @@ def _conflicts(spec: QuerySpec, f: NamedFilter, lex: Lexicon) -> bool:
     for c in _conditions(spec):
         if read & dates and _is_period(c, lex):
             return True          # "rated 5 in 2024": a past period, whichever table it dates
+        if c.table == spec.base and c.kind == "range" and _a_state(f):
+            return True          # "students admitted in 2024": an event of theirs, not only the still active
         if c.table != spec.base:
             continue
         if c.kind == "filter" and filter_reads(c, read, lex):
@@ -115,6 +117,12 @@ def filter_reads(c: Condition, read: set[str], lex: Lexicon) -> bool:
     f = lex.filters.get(c.filter_name)
     own = columns_of(f.sql, lex.dialect) if f is not None else set()
     return not own or not read or bool(own & read)
+
+
+def _a_state(f: NamedFilter) -> bool:
+    """A default named as a current state ("active student", "open branch": vocabulary ``states``)."""
+    said = f" {f.name.lower()} "
+    return any(f" {w} " in said for w in phrases_text("default_filter", "states"))
 
 
 def _is_period(c: Condition, lex: Lexicon) -> bool:

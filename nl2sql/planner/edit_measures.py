@@ -41,9 +41,10 @@ def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
         # "what about the number of orders?" instead of revenue; "put the number of orders next to it" beside it
         new = Measure("rows", edit.count_of, "count")
     if new is not None:
-        swapped = _swap_measure(spec, new, edit.adding, graph, lex)
+        adding = edit.adding or edit.adding_if_same and _fits_beside(spec, new, graph, lex)
+        swapped = _swap_measure(spec, new, adding, graph, lex)
         # "how many of them made a booking": a period of the rows referred to stays theirs
-        return swapped if edit.adding or edit.anaphora else _redated(spec, swapped, lex, graph)
+        return swapped if adding or edit.anaphora else _redated(spec, swapped, lex, graph)
     if edit.fn is None:
         return spec
     if edit.rank_of and not any((d.col.table, d.col.column) in {(c.table, c.column or "") for c in edit.rank_of}
@@ -73,8 +74,7 @@ def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
 def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph, lex: Lexicon) -> QuerySpec:
     """The new measure instead of the previous one (or beside it, for "next to it")."""
     if adding:
-        other = replace(spec, conditions=(), dims=(Dim(ColRef(new.table, "")),))
-        if not spec.measures or new.table != spec.base and not (_counts(new, lex) and reaches(other, spec.base, graph)):
+        if not _fits_beside(spec, new, graph, lex):
             raise NotUnderstood("I can only put a measure of the same rows beside the previous one.", ())
         if new.table != spec.base:
             # "put their order count next to it" beside revenue of line items: each order counted once
@@ -90,6 +90,12 @@ def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph,
     # the ranking by the measure stays first (a tie-break by name after it stays after it)
     order = tuple(o for o in spec.order if o.measure is None or o.measure == 0)
     return replace(spec, base=new.table, measures=(new,), order=order)
+
+
+def _fits_beside(spec: QuerySpec, new: Measure, graph: JoinGraph, lex: Lexicon) -> bool:
+    """Whether a measure can stand beside the previous ones: of the same rows, or a count of rows they reach."""
+    other = replace(spec, conditions=(), dims=(Dim(ColRef(new.table, "")),))
+    return bool(spec.measures) and (new.table == spec.base or _counts(new, lex) and reaches(other, spec.base, graph))
 
 
 def _redated(old: QuerySpec, new: QuerySpec, lex: Lexicon, graph: JoinGraph) -> QuerySpec:

@@ -102,6 +102,10 @@ def _top(items: list[Item], j: int, edit: Edit) -> Found:
             return replace(edit, groups=(GroupEdit(named, None, items[j + 2].text),)), j + 3
         return edit, j + 2
     count = _count(it)
+    extreme = items[j + 1].cue("extreme") if j + 1 < len(items) else None
+    if count is not None and count > 1 and extreme is not None \
+            and all(_stems(x) in phrases("followup", "plural_ends") for x in items[j + 2:]):
+        return replace(edit, limit=count, direction=extreme.arg == "max"), len(items)   # "the 5 highest"
     if (it.kind == "number" or count is not None and count > 1) and count is not None and edit.marked:
         return replace(edit, limit=count), j + 1          # "3 instead", "show 10", "five instead"
     top = it.cue("top")

@@ -51,6 +51,7 @@ class Edit:
     scope_choices: tuple[tuple[str, ...], ...] = ()   # a noun naming several tables ("payments"): one, by the frame
     compares: tuple[tuple[Concept, float, str], ...] = ()   # "parts of size 50", "size above 40": column, number, op
     adding: bool = False                      # "put X next to it": a measure added, not swapped
+    adding_if_same: bool = False              # "and the number of X": added when of the same rows, else swapped
     measure_col: tuple[Concept, str] | None = None   # "their total account balance": column and aggregate
     rank: tuple[bool, tuple[Concept, ...]] | None = None  # "the most parts": descending?, what ranks
     direction: bool | None = None             # "sort it highest first": descending?
@@ -91,4 +92,4 @@ class Edit:
         # naming the rows alone ("which countries ...") changes nothing of the previous question
         return self == Edit(marked=self.marked, replacing=self.replacing, regroup=self.regroup, scope=self.scope,
                             scope_choices=self.scope_choices,
-                            adding=self.adding, anaphora=self.anaphora, plural_ref=self.plural_ref)
+                            adding=self.adding, adding_if_same=self.adding_if_same, anaphora=self.anaphora, plural_ref=self.plural_ref)

@@ -160,6 +160,7 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
                 plural_ref=any(w in phrases("followup", "plural_refs") for w in words),
                 adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
+                adding_if_same=_starts_with(stems, phrases("followup", "adding_openers")),
                 regroup=any(s in phrases("followup", "regroup") for s in stems) and not any(
                     flat[n:n + len(p)] == p for p in phrases("followup", "splitting") for n in range(len(flat))),
                 whole_year=whole_year)

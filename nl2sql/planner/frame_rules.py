@@ -237,6 +237,19 @@ def _plural_value(f: Frame, lex: Lexicon) -> str | None:
     return col.table if all(p.table == col.table and p.via is None for p, _ in f.projections) else None
 
 
+def one_count_of_rows(f: Frame, lex: Lexicon) -> Frame:
+    """'how many online sections were offered': the rows counted and a metric that only counts those rows
+    ("number of sections" = COUNT(*)) are one measure, the metric, not the same figure twice."""
+    tables = {metric.table for m in f.measures if m.kind == "metric" and (metric := lex.metrics.get(m.metric))
+              and not metric.joins and _counts_rows(metric.sql)}
+    kept = tuple(m for m in f.measures if not (m.kind == "rows" and m.table in tables and not m.hidden))
+    return replace(f, measures=kept) if len(kept) < len(f.measures) else f
+
+
+def _counts_rows(sql: str) -> bool:
+    return sql.replace(" ", "").upper() in ("COUNT(*)", "COUNT(1)")
+
+
 # In order: each rule sees what the ones before it settled (docs/offline_engine.md, "Frame").
 FRAME_RULES: tuple[FrameRule, ...] = (
     trend_over_years,
@@ -253,6 +266,7 @@ FRAME_RULES: tuple[FrameRule, ...] = (
     extreme_of_entity,
     extreme_value,
     counted_noun_phrase,
+    one_count_of_rows,
 )
 
 

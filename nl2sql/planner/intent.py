@@ -203,6 +203,7 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
             self._share_cue(j)
         elif "grain" in kinds:
             self.r.unit_dims.append(it.arg("grain"))
+            self.grain_and(j)
         elif "group" in kinds:
             self._group(j)
         elif "order" in kinds:

@@ -140,12 +140,17 @@ class ReaderBase:
     def _date_before_unit(self, j: int) -> bool:
         """'revenue by ship year': a one-word value (the ship mode SHIP) right before a period's unit, naming a
         date column ("ship" of l_shipdate), is that date's name, not the value ("shipped by SHIP" still is)."""
+        hints = self.date_name_before_unit(j)
+        self.r.date_hints.extend(sorted(hints))
+        return bool(hints)
+
+    def date_name_before_unit(self, j: int) -> frozenset[tuple[str, str]]:
+        """The date columns a one-word item right before a period's unit names ("ship" of "ship month")."""
         words, nxt = self.seq[j].text.lower().split(), self.at(j + 1)
         hints = self.lex.date_names.get(_stem(words[0])) if len(words) == 1 else None
         if not hints or nxt is None or nxt.kind != "cue" or not nxt.has("unit"):
-            return False
-        self.r.date_hints.extend(sorted(hints))
-        return True
+            return frozenset()
+        return frozenset(hints)
 
     def take_neg(self) -> bool:
         if self.neg_at is not None:

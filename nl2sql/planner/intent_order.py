@@ -48,7 +48,7 @@ class GroupingSteps(RankingSteps):
     def _group(self, j: int) -> None:
         if self._passive_by(j):
             return                               # "pets owned by students": who owns them, not a grouping
-        if self._ranked_by_filter_rows(j):
+        if self._ranked_by_filter_rows(j) or self._period_date(j):
             return
         if self.at(j + 1) is None and self.r.measures and self.r.projections:
             return          # "the type codes and the number of templates for each": the listed column's grouping
@@ -61,7 +61,8 @@ class GroupingSteps(RankingSteps):
             if it.has("unit") and it.kind == "cue":
                 self.r.unit_dims.append(it.arg("unit"))
             elif it.kind == "concept" and {c.kind for c in it.concepts} == {"value"}:
-                break                                  # "shipped by air": a connective, not a grouping
+                found = bool(self.date_name_before_unit(k))   # "by ship month": a date's name; "by air": no group
+                break
             elif it.kind == "concept" and (_one(it, "metric") or it.has("agg")):
                 break                                  # "customers by revenue": ranks, read by the caller
             elif k in self.via_tables or k in self.qualifiers or self._qualifies_next(k):   # "each brass part type"
@@ -124,6 +125,24 @@ class GroupingSteps(RankingSteps):
                 and len(it.concepts) == 2:
             return ColRef(cols[0].table, cols[0].column, self.r.vias.get(k))
         return None
+
+    def grain_and(self, j: int) -> None:
+        """'revenue by year and region': the grouping a period's grain starts goes on after "and"."""
+        nxt = self.at(j + 1)
+        if nxt is not None and nxt.kind == "cue" and nxt.has("and") and (j + 1) not in self.used:
+            self.used.add(j + 1)
+            self._group(j + 1)
+
+    def _period_date(self, j: int) -> bool:
+        """'late shipments in 1995 (by ship date)': "by" and a date with no unit, once a period is named, says
+        which date the period is of; a series by day is asked "by day" or "daily"."""
+        c = self.col(j + 1)
+        if self.seq[j].text.lower() != "by" or c is None or not self.r.periods or (j + 1) in self.used \
+                or c.column not in self.info(c.table).dates or self._table_unit(j + 1) is not None:
+            return False
+        self.r.date_hints.append((c.table, c.column))
+        self.used.add(j + 1)
+        return True
 
     def _table_unit(self, k: int) -> str | None:
         """The unit ('year') right after a table in a grouping ('order year'), if any."""

@@ -12,7 +12,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from catalog_semantics.model import SemanticModel
-from catalog_semantics.text import stem, words
+from catalog_semantics.text import words
+from nl2sql.planner.joins_roles import qualified_roles, root as _root, secondary_roles
 
 
 @dataclass(frozen=True)
@@ -186,8 +187,8 @@ def join_graph(model: SemanticModel) -> JoinGraph:
         down = Edge(dst, src, tuple(r.to_columns), tuple(r.from_columns), False)
         edges.setdefault(src, []).append(up)
         edges.setdefault(dst, []).append(down)
-    graph = JoinGraph({k: tuple(v) for k, v in edges.items()}, _verified_usage(model), _secondary_roles(model),
-                      _qualified_roles(model))
+    graph = JoinGraph({k: tuple(v) for k, v in edges.items()}, _verified_usage(model), secondary_roles(model),
+                      qualified_roles(model))
     try:
         _CACHE[model] = graph
     except TypeError:
@@ -199,44 +200,6 @@ def role_of(e: Edge) -> tuple[str, str, tuple[str, ...]]:
     """The relationship an edge walks, as (child, parent, child columns), whichever way it is walked."""
     return (e.src, e.dst, tuple(c.lower() for c in e.src_cols)) if e.up \
         else (e.dst, e.src, tuple(c.lower() for c in e.dst_cols))
-
-
-def _phrase(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in words(text))
-
-
-def _secondary_roles(model: SemanticModel) -> frozenset[tuple[str, str, tuple[str, ...]]]:
-    """Of several foreign keys from one table to another (a rental's pickup and return branch), the ones that
-    are not the default role, where exactly one sibling has a synonym that is the parent table's own name or
-    synonym ("branch" among pu_brn_id's synonyms): the data team said which one "the branch" of a row is."""
-    tables = {t.name.lower(): t for t in model.tables}
-    siblings: dict[tuple[str, str], set[tuple[str, ...]]] = {}
-    for r in model.relationships:
-        child, parent = r.from_table.lower(), r.to_table.lower()
-        if child != parent and child in tables and parent in tables:
-            siblings.setdefault((child, parent), set()).add(tuple(c.lower() for c in r.from_columns))
-    out: set[tuple[str, str, tuple[str, ...]]] = set()
-    for (child, parent), keys in siblings.items():
-        if len(keys) < 2:
-            continue
-        names = {_phrase(parent)} | {_phrase(s) for s in tables[parent].synonyms}
-        named = [k for k in keys if len(k) == 1 and (col := tables[child].column(k[0])) is not None
-                 and any(_phrase(s) in names for s in col.synonyms)]
-        if len(named) == 1:
-            out |= {(child, parent, k) for k in keys if k != named[0]}
-    return frozenset(out)
-
-
-def _qualified_roles(model: SemanticModel) -> frozenset[tuple[str, str, tuple[str, ...]]]:
-    """Foreign keys whose name is the parent's key name with words before it ("home_clinic_id" to
-    "clinic_id"): a role of the parent, as (child, parent, child columns), lower case."""
-    out: set[tuple[str, str, tuple[str, ...]]] = set()
-    for r in model.relationships:
-        if len(r.from_columns) == 1 and len(r.to_columns) == 1:
-            child, parent = words(r.from_columns[0]), words(r.to_columns[0])
-            if len(parent) > 1 and len(child) > len(parent) and child[-len(parent):] == parent:
-                out.add((r.from_table.lower(), r.to_table.lower(), (r.from_columns[0].lower(),)))
-    return frozenset(out)
 
 
 def _owner_link(paths: list[Path]) -> Path | None:
@@ -252,15 +215,6 @@ def _owner_link(paths: list[Path]) -> Path | None:
         if not col_stems & table_stems:
             owners.append((e,))
     return owners[0] if len(owners) == 1 else None
-
-
-def _root(word: str) -> str:
-    """A word's stem without a final silent e, so that a verb's past meets its noun ("liked" and "likes").
-
-    >>> _root("liked"), _root("Likes"), _root("friend_id")
-    ('lik', 'lik', 'friend_id')
-    """
-    return stem(word).removesuffix("e")
 
 
 def all_up(path: Path) -> bool:

@@ -35,7 +35,7 @@ from nl2sql.planner.counting import count_nouns, implied_defaults
 from nl2sql.planner.told_dates import told_dates
 from nl2sql.planner.verified_dates import verified_dates
 from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports them from here
-    Concept as Concept, Lexicon as Lexicon, _add, described_words, prefer_named_dates)
+    Concept as Concept, Lexicon as Lexicon, _add, described_words, settle_index)
 from nl2sql.planner.synonyms import add_synonyms, flag_filters
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import CUES, cue_index
@@ -99,7 +99,7 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
     lex.implied_defaults = implied_defaults(model.metrics, lambda ws, t: _names_table(lex, ws, t),
                                             (*model.filters,), model.dialect)
     _add_metrics_and_filters(lex, model)
-    prefer_named_dates(lex)
+    settle_index(lex)
     lex.told_dates, lex.prose = told_dates(model, lex), described_words(model)   # "sales are dated by ..."
     for key in (*lex.names, *lex.values):
         lex.max_len = max(lex.max_len, len(key))

@@ -65,6 +65,26 @@ def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], c
     found.append(concept)
 
 
+def settle_index(lex: Lexicon) -> None:
+    """The indexes once every name is in: dates a verb names, and schema words that are no value fragments."""
+    prefer_named_dates(lex)
+    schema_words_not_fragments(lex)
+
+
+def schema_words_not_fragments(lex: Lexicon) -> None:
+    """A word inside longer values that is also a word of a table's or column's name ("request" of 'DUPLICATE
+    REQUEST' where tables hold service requests and "request types") names the schema: "the emergency request
+    types" are rows of the request type table, not types whose text contains "request"."""
+    named = {w for key, concepts in lex.names.items() for w in key
+             if any(c.kind in ("table", "column") for c in concepts)}
+    for key in [k for k in lex.values if len(k) == 1 and stem(k[0]) in named]:
+        kept = [c for c in lex.values[key] if c.kind != "valueword"]
+        if kept:
+            lex.values[key] = kept
+        else:
+            lex.values.pop(key)
+
+
 def prefer_named_dates(lex: Lexicon) -> None:
     """A verb that names a date column ("opened" of opened_date) hints that date only, not every date whose
     comment also uses it ("NULL while open" of closed_date)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from nl2sql.planner.matching import Item
+from nl2sql.planner.timefilters_years import said as _said
 from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.vocabulary import CueKind
 from nl2sql.planner.words import word_list
@@ -168,7 +169,7 @@ def find_periods(items: list[Item], raw: list[str] | None = None) -> tuple[list[
         unit = items[start_i - 1].cue("unit") if start_i > 0 and (start_i - 1) not in used else None
         if unit is not None and unit.arg == "year" and is_year(items[start_i]) and items[start_i - 1].kind == "cue":
             start_i -= 1                           # "in the year 1995": the word names the period
-        text = " ".join(items[k].text for k in range(start_i, nxt))
+        text = _said(items, range(start_i, nxt), raw)
         period = _bounded(op, start, end, Period(start, end, text, tuple(range(start_i, nxt)), each))
         if period is not None:
             periods.append(period)

@@ -1,8 +1,14 @@
-"""Whole years on a column that stores the year as a number (timefilters.py reads the period itself)."""
+"""Whole years on a column that stores the year as a number, and the words a period was said with (timefilters.py
+reads the period itself)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nl2sql.planner.matching import Item
 
 
 def year_comparison(start: date | None, end: date | None) -> tuple[str, tuple[int, ...]] | None:
@@ -20,3 +26,13 @@ def year_comparison(start: date | None, end: date | None) -> tuple[str, tuple[in
     if start is not None:
         return (">=", (start.year,))
     return ("<", (end.year,)) if end is not None else None
+
+
+def said(items: Sequence[Item], span: range, raw: list[str] | None) -> str:
+    """A period's words as said, with the words between its items ("June 2024 vs June 2023")."""
+    words: list[str] = []
+    for k in span:
+        if raw is not None and words and items[k].start > items[k - 1].end:
+            words.extend(w for w in raw[items[k - 1].end:items[k].start] if w)
+        words.append(items[k].text)
+    return " ".join(words)
