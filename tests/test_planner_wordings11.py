@@ -21,19 +21,19 @@ from tests.planner_cases import answered_history
 
 SCHEMA = """
 CREATE TABLE shipment (ship_id INTEGER PRIMARY KEY, carrier VARCHAR, mode VARCHAR, prio VARCHAR, ship_dt DATE,
-    recv_dt DATE, units INTEGER, cost INTEGER, weight INTEGER, resol VARCHAR);
+    recv_dt DATE, units INTEGER, cost INTEGER, weight INTEGER, resol VARCHAR, due_dt DATE);
 INSERT INTO shipment VALUES
-    (1, 'Acme', 'RAIL', 'URGENT', '2023-12-30', '2024-01-05', 10, 100, 5, 'DELIVERED TO DOCK'),
-    (2, 'Acme', 'SHIP', 'LOW', '2024-01-10', '2024-02-20', 20, 50, 8, 'DUPLICATE SHIPMENT'),
-    (3, 'Bolt', 'RAIL', 'URGENT', '2024-02-01', '2024-02-03', 5, 70, 2, 'DELIVERED TO DOCK'),
-    (4, 'Bolt', 'AIR', 'LOW', '2024-12-28', '2025-01-02', 7, 300, 1, 'LOST IN TRANSIT'),
-    (5, 'Acme', 'AIR', 'URGENT', '2025-03-01', '2025-03-02', 3, 200, 1, 'DELIVERED TO DOCK');
+    (1, 'Acme', 'RAIL', 'URGENT', '2023-12-30', '2024-01-05', 10, 100, 5, 'DELIVERED TO DOCK', '2024-01-02'),
+    (2, 'Acme', 'SHIP', 'LOW', '2024-01-10', '2024-02-20', 20, 50, 8, 'DUPLICATE SHIPMENT', '2024-01-05'),
+    (3, 'Bolt', 'RAIL', 'URGENT', '2024-02-01', '2024-02-03', 5, 70, 2, 'DELIVERED TO DOCK', '2024-02-10'),
+    (4, 'Bolt', 'AIR', 'LOW', '2024-12-28', '2025-01-02', 7, 300, 1, 'LOST IN TRANSIT', '2024-12-30'),
+    (5, 'Acme', 'AIR', 'URGENT', '2025-03-01', '2025-03-02', 3, 200, 1, 'DELIVERED TO DOCK', '2025-03-05');
 CREATE TABLE term (term_cd VARCHAR PRIMARY KEY, term_nm VARCHAR, ay_cd VARCHAR, strt_dt DATE, end_dt DATE);
 INSERT INTO term VALUES ('2024FA', 'Fall 2024', '2024-25', '2024-09-01', '2024-12-20'),
     ('2024SP', 'Spring 2024', '2023-24', '2024-01-15', '2024-05-10'),
     ('2025SP', 'Spring 2025', '2024-25', '2025-01-15', '2025-05-10');
-CREATE TABLE instr (instr_id INTEGER PRIMARY KEY, instr_nm VARCHAR);
-INSERT INTO instr VALUES (1, 'Ada'), (2, 'Ben');
+CREATE TABLE instr (instr_id INTEGER PRIMARY KEY, instr_nm VARCHAR, hire_dt DATE, sep_dt DATE);
+INSERT INTO instr VALUES (1, 'Ada', '2020-01-01', NULL), (2, 'Ben', '2021-01-01', '2024-06-30');
 CREATE TABLE stu (stu_id INTEGER PRIMARY KEY, stu_nm VARCHAR, adv_id INTEGER REFERENCES instr(instr_id),
     adm_dt DATE, stat_cd VARCHAR);
 INSERT INTO stu VALUES (1, 'Cy', 2, '2023-08-01', 'ACT'), (2, 'Di', 2, '2024-08-01', 'ACT'),
@@ -57,12 +57,15 @@ OVERLAY = {
         "term": {"synonyms": ["terms"], "columns": {"ay_cd": {"synonyms": ["academic year"]},
                                                     "strt_dt": {"synonyms": ["start date"]},
                                                     "end_dt": {"synonyms": ["end date"]}}},
-        "instr": {"synonyms": ["instructor", "instructors"], "columns": {"instr_nm": {"synonyms": ["name"]}}},
+        "instr": {"synonyms": ["instructor", "instructors"], "default_date": "hire_dt",
+                  "columns": {"instr_nm": {"synonyms": ["name"]}, "hire_dt": {"synonyms": ["hire date"]},
+                              "sep_dt": {"synonyms": ["separation date"]}}},
         "stu": {"synonyms": ["student", "students"], "default_filter": "active student", "default_date": "adm_dt",
                 "columns": {"adm_dt": {"synonyms": ["admitted on", "admission date"]},
                             "adv_id": {"synonyms": ["advisor"]}}},
         "sect": {"synonyms": ["section", "sections"],
-                 "description": "A course taught in one term. Sections are dated by the term start date."},
+                 "description": "A course taught by one instructor in one term. Sections are dated by the term start "
+                                "date."},
         "enrl": {"synonyms": ["enrollment", "enrollments"]},
     },
     "metrics": [{"name": "freight cost", "table": "shipment", "sql": "SUM(cost)"},
@@ -70,7 +73,10 @@ OVERLAY = {
                 {"name": "number of sections", "synonyms": ["sections offered"], "table": "sect",
                  "sql": "COUNT(*)"}],
     "filters": [{"name": "online", "synonyms": ["online sections"], "table": "sect", "sql": "mode_cd = 'ONL'"},
-                {"name": "active student", "table": "stu", "sql": "stat_cd = 'ACT'"}],
+                {"name": "active student", "table": "stu", "sql": "stat_cd = 'ACT'"},
+                {"name": "current instructor", "table": "instr", "sql": "sep_dt IS NULL"},
+                {"name": "first half run", "synonyms": ["paid early"], "table": "shipment",
+                 "sql": "ship_dt < due_dt"}],
 }
 
 
@@ -181,3 +187,45 @@ def test_follow_up(college: tuple[duckdb.DuckDBPyConnection, SemanticModel], tur
     c = plan_turn(turns[-1], model, answered_history(model, turns[:-1]))
     assert c.sql is not None, c.abstain_reason
     assert con.execute(c.sql).fetchall() == expected
+
+
+@pytest.mark.parametrize("question", ["how many shipments paid early in 2024", "freight cost of shipments paid early in 2024"])
+def test_a_filter_said_with_an_event_no_date_names_declines(college: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                                            question: str) -> None:
+    # "paid" names no date; the filter tests the ship and due dates, the period would fall on the receipt date
+    c = plan(question, college[1])
+    assert c.sql is None and "paid" in c.unknown_words
+
+
+def test_a_filter_said_with_an_event_on_the_date_named_is_read(
+        college: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    assert rows(college, "how many shipments paid early in 2024 (by ship date)") == [(2,)]
+
+
+@pytest.mark.parametrize("question, expected", [
+    # the description says sections are "taught by" an instructor: the verb only relates the two tables
+    ("which instructor taught the most sections", [("Ada",)]),
+    ("how many sections did Ben teach", [(1,)]),
+])
+def test_a_verb_the_description_relates_tables_by(college: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                                   question: str, expected: list[tuple[object, ...]]) -> None:
+    assert rows(college, question) == expected
+
+
+@pytest.mark.parametrize("question, words", [
+    # a period on the date a named filter wants empty leaves no rows
+    ("which current instructors have a separation date in 2024", "current instructors"),
+    ("how many current instructors had a separation date in 2024", "current instructors"),
+])
+def test_a_period_on_a_date_a_filter_wants_empty_declines(college: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                                         question: str, words: str) -> None:
+    c = plan(question, college[1])
+    assert c.sql is None and words in c.unknown_words
+
+
+@pytest.mark.parametrize("question", ["which instructors taught no section in 2025",
+                                      "which instructors taught no sections in 2024"])
+def test_a_period_of_rows_tested_for_with_no_date_of_their_own_declines(
+        college: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> None:
+    # the sections are dated by their term, not the instructors by their hire date
+    assert plan(question, college[1]).sql is None

@@ -84,6 +84,7 @@ class DatedAssembler(AssemblerBase):
             raise NotUnderstood("The question names more than one date.", tuple(c for _, c in hinted))
         if (event := status_event_date(r.conditions, self.lex)) is not None:   # "leases that expired in 2025"
             return event
+        self._tested_rows_undated(base)
         named = self._named_dates(base)
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             said = table_of_period([p.span for p in r.periods], r.entities, self.lex, self.graph)   # "orders from"
@@ -130,8 +131,7 @@ class DatedAssembler(AssemblerBase):
         return named
 
     def _owned_date(self, base: str) -> ColRef | None:
-        """The date the instructions give the rows, else that of the related rows the question tests for ("no
-        events in 2025")."""
+        """The date the instructions give the rows, else that of the related rows tested for ("no events in 2025")."""
         owned = told_date(self.lex, self.graph, base)
         return self._noted(base, owned) if owned is not None else self._related_rows_date(base)
 
@@ -141,16 +141,14 @@ class DatedAssembler(AssemblerBase):
         return col
 
     def _metric_words(self) -> frozenset[str]:
-        """Stems of the names of the metrics the question asks for: "rent" of "rent collected" names the
-        payments' metric, not the rent invoices' billing month; such a word names a date of the metric's own
-        table only ("late delivery rate" the line items' receipt date), and only when the overlay declares no
-        date for it."""
+        """Stems of the asked metrics' names: "rent" of "rent collected" names the payments' metric, not the rent
+        invoices' billing month; such a word names a date of the metric's own table only ("late delivery rate":
+        receipt date), and only when the overlay declares no date for it."""
         names = [self.lex.metrics[m.metric] for m in self.r.measures if m.kind == "metric" and m.metric in self.lex.metrics]
         return frozenset(stem(w) for m in names for phrase in (m.name, *m.synonyms) for w in words(phrase))
 
     def _declares_date(self, table: str) -> bool:
-        """The overlay says how the table's rows are dated (``default_date``): a metric's name ("average days
-        to close") is a name then, not a choice of date."""
+        """The overlay dates the table's rows (``default_date``): a metric's name is a name, not a date's."""
         return self.lex.tables[table].table.default_date is not None
 
     def _names_other_table(self, stem: str, table: str, base: str) -> bool:
@@ -161,8 +159,7 @@ class DatedAssembler(AssemblerBase):
             c.kind == "table" and c.table == table and c.strength >= 2 for c in self.lex.names.get((stem,), ()))
 
     def _verb_dates(self) -> set[tuple[str, str]]:
-        """'units that went out in 1998': a verb of the vocabulary (`date_verbs`) names the date its event
-        has ('went out', 'dispatched' -> the ship date), when the model has a date so named."""
+        """'units that went out in 1998': a verb of ``date_verbs`` names its event's date (the ship date)."""
         said = self.r.free_words
         out: set[tuple[str, str]] = set()
         for event in _DATE_VERBS:
@@ -171,8 +168,7 @@ class DatedAssembler(AssemblerBase):
         return out
 
     def _plain_date(self, base: str) -> ColRef | None:
-        """Of the nearest table with several dates, its overlay ``default_date``, else the one the model
-        calls just "date" (an overlay synonym): the date its rows are dated by when the question names none."""
+        """Of the nearest table with several dates, its ``default_date``, else the one the overlay calls "date"."""
         plain = {(c.table, c.column) for c in self.lex.names.get(("date",), ())
                  if c.kind == "column" and c.strength >= 3}     # named so, not only ending in "date"
         ranked = self._by_distance(base)
@@ -189,10 +185,17 @@ class DatedAssembler(AssemblerBase):
                 return ColRef(t, hits[0]) if len(dates) > 1 and len(hits) == 1 else None
         return None
 
+    def _tested_rows_undated(self, base: str) -> None:
+        """'instructors who taught no section in 2025': the sections' period, whose date cannot be read there."""
+        if self._tested_rows(base) and self.lex.tables[base].dates and self._related_rows_date(base) is None:
+            raise NotUnderstood("Is the period of the rows listed or of those tested for? Name the date.", ())
+
+    def _tested_rows(self, base: str) -> set[str]:     # the tables below the base the question tests for
+        return {t for t, _negated, _pos in self.r.existence if any(not e.up for e in self.path(base, t) or ())}
+
     def _related_rows_date(self, base: str) -> ColRef | None:
-        """'machines that had no stoppages in March 2025': the period dates the one related table whose rows
-        the question tests for (existence), by its default date or its only date, not the base table's rows."""
-        tables = {t for t, _negated, _pos in self.r.existence if any(not e.up for e in self.path(base, t) or ())}
+        """'machines with no stoppages in March 2025': the period of the one table tested for, by its own date."""
+        tables = self._tested_rows(base)
         info = self.lex.tables[next(iter(tables))] if len(tables) == 1 else None
         dates = () if info is None else (d for d in info.dates if d == info.table.default_date or len(info.dates) == 1)
         return next((ColRef(next(iter(tables)), d) for d in dates), None)
@@ -221,8 +224,7 @@ class DatedAssembler(AssemblerBase):
         return self._noted(base, ColRef(hits[0], col))
 
     def _child_conditions(self, table: str) -> bool:
-        """Whether the question filters a table reached from ``table`` one-to-many ("employees rated 5 in
-        2024"): the period may be that table's events, so no default date settles it."""
+        """Whether a table below ``table`` is filtered ("employees rated 5 in 2024"): the period may be its."""
         for c in self.r.conditions:
             if c.table != table:
                 try:

@@ -34,6 +34,7 @@ def no_contradiction(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[Q
             raise NotUnderstood("The question asks for one column to hold two different values at once.",
                                 tuple(sorted(wanted[key] | allowed)))
         wanted[key] = wanted.get(key, allowed) & allowed if key in wanted else allowed
+    _no_range_on_unset(spec, lex)
     for part in (sc for m in spec.measures for sc in m.share_of):
         # "share from EUROPE" over rows kept to ASIA: the part is always empty (a share is 0 by construction)
         values = _equal_values(part, lex)
@@ -56,3 +57,25 @@ def _equal_values(c: Condition, lex: Lexicon) -> tuple[tuple[str, str, str | Non
         if isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal):
             return (c.table, node.this.name.lower(), None), {node.expression.name.lower()}
     return None
+
+
+def _no_range_on_unset(spec: QuerySpec, lex: Lexicon) -> None:
+    """'current instructors (no separation date) ... in 2025' dated by the separation date: a column a filter
+    wants empty (``IS NULL``) and a period or comparison on that same column leave no rows."""
+    unset = {(c.table, col) for c in spec.conditions if c.kind == "filter" and not c.negated
+             for col in _null_columns(lex.filters[c.filter_name].sql if c.filter_name in lex.filters else "", lex)}
+    for c in spec.conditions:
+        if c.kind in ("range", "month", "compare") and not c.negated and c.col is not None \
+                and (c.col.table, c.col.column.lower()) in unset:
+            raise NotUnderstood("The question asks for a date that a filter it names wants empty.",
+                                tuple(x.text for x in spec.conditions if x.text and x.kind == "filter") or (c.text,))
+
+
+def _null_columns(sql: str, lex: Lexicon) -> set[str]:
+    try:
+        node = sqlglot.parse_one(sql, read=lex.dialect) if sql else None
+    except sqlglot.errors.SqlglotError:
+        return set()
+    if isinstance(node, exp.Is) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Null):
+        return {node.this.name.lower()}
+    return set()

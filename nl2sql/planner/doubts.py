@@ -28,6 +28,7 @@ from sqlglot import exp
 from catalog_semantics.question import QuestionWords
 from catalog_semantics.text import stem
 from nl2sql.planner.clarify import Ambiguity
+from nl2sql.planner.defaults import columns_of
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import text_code
@@ -193,6 +194,24 @@ def unread_event(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None
                         "data; name it (for example “that appear on an order”) or give a period.", (said[0],))
 
 
+def filter_event_undated(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
+    """'line items delivered late in 1997': a named filter said with an event's participle ("delivered", vocabulary
+    ``event_participles``) that names no date of the model, testing dates but not the one the period is on:
+    the period may be of that event (the delivery) or of the date it fell on (the order); decline naming it."""
+    periods = {c.col.column.lower() for c in spec.conditions if c.kind == "range" and c.col is not None}
+    for c in spec.conditions:
+        f = lex.filters.get(c.filter_name) if c.kind == "filter" else None
+        said = [w for w in c.text.lower().split() if w in word_list("event_participles") and stem(w) not in
+                lex.date_hints and stem(w) not in lex.date_names]
+        if f is None or not said or not periods:
+            continue
+        dates = {d.lower() for d in lex.tables[f.table.lower()].dates} if f.table.lower() in lex.tables else set()
+        tested = columns_of(f.sql, lex.dialect) & dates
+        if tested and not tested & periods:
+            raise NotUnderstood(f"“{said[0]}” may say which date the period is of; name the date (for example "
+                                "“by receipt date”).", (said[0],))
+
+
 def _counts_rows(lex: Lexicon, metric: str) -> bool:
     """Whether a metric of the model counts its table's rows (COUNT(*): "number of orders")."""
     try:
@@ -203,7 +222,7 @@ def _counts_rows(lex: Lexicon, metric: str) -> bool:
 
 
 DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping, pinned_list, identifier_list,
-                             ranked_attribute, unread_event)
+                             ranked_attribute, unread_event, filter_event_undated)
 
 
 def run_doubts(spec: QuerySpec, question: str | QuestionWords, lex: Lexicon,

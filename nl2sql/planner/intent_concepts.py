@@ -166,8 +166,8 @@ class ConceptSteps(ReaderBase):
         """'parts supplied by ...', 'orchestras conducted by ...', 'students enrolled in ...': a verb
         whose stem begins a table's name only says how the tables relate, which the joins already do."""
         stem = _stem(word)
-        if len(stem) < 4:
-            return False
+        if len(stem) < 4 or self.lex.agent_verbs.get(stem, set()) & self._named_tables(j):
+            return len(stem) >= 4      # "taught", "teach": the description says sections are "taught by" one
         table_words = {w for info in self.lex.tables.values() for w in info.words}
         if word.lower().endswith(("ed", "ing")):
             if any(w.startswith(stem) and w != stem for w in table_words):

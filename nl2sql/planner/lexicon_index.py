@@ -4,6 +4,7 @@ the ``Lexicon`` (every phrase of a model, indexed by its stems), and how a phras
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import re
 from typing import Literal
 
 from catalog_semantics.model import Metric, NamedFilter, SemanticModel
@@ -11,6 +12,9 @@ from nl2sql.planner.lexicon_names import TableInfo
 from catalog_semantics.text import stem, words
 from nl2sql.planner.tokens import name_stem
 from nl2sql.planner.vocabulary import cue_index
+from nl2sql.planner.words import word_map
+
+_AGENT = re.compile(r"\b([a-z]{2,}(?:ed|en|ght))\s+by\b")     # "taught by", "supplied by", "written by"
 
 
 # "valueword": a word found inside a text column's values, read as a substring match.
@@ -46,6 +50,7 @@ class Lexicon:
     implied_defaults: dict[str, NamedFilter] = field(default_factory=dict)
     told_dates: dict[str, tuple[str, str]] = field(default_factory=dict)  # table -> date, as instructions say
     prose: frozenset[str] = frozenset()       # the words of the model's descriptions: spelled right, no typos
+    agent_verbs: dict[str, set[str]] = field(default_factory=dict)   # stem -> tables described "<verb> by ..."
 
 
 def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], concept: Concept,
@@ -69,6 +74,20 @@ def settle_index(lex: Lexicon) -> None:
     """The indexes once every name is in: dates a verb names, and schema words that are no value fragments."""
     prefer_named_dates(lex)
     schema_words_not_fragments(lex)
+    lex.agent_verbs = agent_verbs(lex)
+
+
+def agent_verbs(lex: Lexicon) -> dict[str, set[str]]:
+    """Verbs a table's description says its rows are done by ("one course taught by one instructor"), with their
+    base forms (vocabulary ``irregular_participles``): said in a question that names that table, they only say how
+    the tables relate ("instructors who taught the most sections")."""
+    bases = word_map("irregular_participles")
+    out: dict[str, set[str]] = {}
+    for info in lex.tables.values():
+        for verb in _AGENT.findall((info.table.comment or "").lower()):
+            for form in (verb, bases.get(verb, verb)):
+                out.setdefault(stem(form), set()).add(info.key)
+    return out
 
 
 def schema_words_not_fragments(lex: Lexicon) -> None:
