@@ -180,6 +180,9 @@ def test_a_schema_word_is_no_value_fragment(college: tuple[duckdb.DuckDBPyConnec
     # "the N highest" / "the N lowest ones": that end of the previous breakdown, N groups
     (["freight cost by ship mode", "show the 2 highest"], [("AIR", 500), ("RAIL", 170)]),
     (["freight cost by ship mode", "the 2 lowest ones"], [("SHIP", 50), ("RAIL", 170)]),
+    # "rank them by X instead", "sort by X": the ranking's measure swapped, its N kept
+    (["freight cost by ship mode", "rank them by gross weight instead"], [("SHIP", 8), ("RAIL", 7), ("AIR", 2)]),
+    (["top 2 carriers by freight cost", "sort by gross weight"], [("Acme", 14), ("Bolt", 3)]),
 ])
 def test_follow_up(college: tuple[duckdb.DuckDBPyConnection, SemanticModel], turns: list[str],
                    expected: list[tuple[object, ...]]) -> None:

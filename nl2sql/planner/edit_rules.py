@@ -181,6 +181,8 @@ def _order_by(items: list[Item], j: int, edit: Edit) -> Found:
     """'sort by name', 'sorted by brand': a column the previous answer is ordered by."""
     if not items[j].has("order") or j + 1 >= len(items):
         return None
+    if _of_kind(items[j + 1], "metric") or items[j + 1].cue("agg"):
+        return replace(edit, marked=True), j + 1       # "rank them by credit hours instead": the measure swapped
     cols = _of_kind(items[j + 1], "column")
     return (replace(edit, order_by=edit.order_by + cols), j + 2) if cols else None
 
