@@ -57,7 +57,9 @@ def rows(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -
 
 
 @pytest.mark.parametrize("question", ["apologies for the bother, but how many repairs are waiting?",
-                                      "my manager keeps asking me — how many repairs are waiting?"])
+                                      "my manager keeps asking me — how many repairs are waiting?",
+                                      "for the staff meeting, how many repairs are waiting?",
+                                      "For the audit, I need to know how many repairs are waiting"])
 def test_a_leading_clause_naming_nothing_is_context(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel],
                                                     question: str) -> None:
     assert rows(shop, question) == [(1,)]

@@ -82,7 +82,8 @@ def _split(text: str, breaks: tuple[str, ...], *, first: bool) -> tuple[str, str
     hits = [(at, b) for at, b in found if at > 0]
     if not hits:
         return "", ""
-    at, b = min(hits) if first else max(hits)
+    # at one place, the longest break (", i need to know " before ", i need ")
+    at, b = min(hits, key=lambda h: (h[0], -len(h[1]))) if first else max(hits, key=lambda h: (h[0], len(h[1])))
     return text[:at], text[at + len(b):]
 
 
