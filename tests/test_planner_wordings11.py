@@ -183,6 +183,10 @@ def test_a_schema_word_is_no_value_fragment(college: tuple[duckdb.DuckDBPyConnec
     # "rank them by X instead", "sort by X": the ranking's measure swapped, its N kept
     (["freight cost by ship mode", "rank them by gross weight instead"], [("SHIP", 8), ("RAIL", 7), ("AIR", 2)]),
     (["top 2 carriers by freight cost", "sort by gross weight"], [("Acme", 14), ("Bolt", 3)]),
+    # "by X instead of month": the period grain replaced; no series left, so ranked by the measure
+    (["freight cost by month in 2024", "by carrier instead of month"], [("Acme", 150), ("Bolt", 70)]),
+    (["freight cost by carrier and year", "by ship mode instead of year"],        # the carrier stays
+     [("Bolt", "AIR", 300), ("Acme", "AIR", 200), ("Acme", "RAIL", 100), ("Bolt", "RAIL", 70), ("Acme", "SHIP", 50)]),
 ])
 def test_follow_up(college: tuple[duckdb.DuckDBPyConnection, SemanticModel], turns: list[str],
                    expected: list[tuple[object, ...]]) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import sqlglot
-from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.conversation_among import among_previous
@@ -19,6 +17,7 @@ from nl2sql.planner.conversation_beside import beside_groups, total_of_listed
 from nl2sql.planner.conversation_rows import ROW_EDITS, reaches
 from nl2sql.planner.conversation_scope import check_scope, settle_scope
 from nl2sql.planner.conversation_settle import settle_edit
+from nl2sql.planner.same_query import same_query as same_query
 from nl2sql.planner.edit_conditions import (
     date_column,
     edit_beside,
@@ -188,7 +187,7 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
         raise NotUnderstood("The previous answer is a list; there is no measure to break down.",
                             tuple(g.text for g in edit.groups) + edit.grains)
     assembler = Assembler(Frame(), lex, graph)
-    dims = [] if edit.regroup and not edit.instead_of else list(_unpinned(spec, edit, lex))
+    dims = [] if edit.regroup and not (edit.instead_of or edit.instead_of_grains) else list(_unpinned(spec, edit, lex))
     for g in edit.groups:
         dim = assembler._resolve_dim(Dim(_group_ref(g)))
         if not edit.adding:      # "by region" after "by nation": a coarser grouping rolls the finer one up
@@ -215,6 +214,8 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
         timed = [i for i, d in enumerate(dims) if d.grain]
         rest = [i for i in range(len(dims)) if i not in timed]
         return replace(spec, dims=tuple(dims), order=tuple(Order(False, dim=i) for i in timed + rest))
+    if edit.instead_of_grains and not any(d.grain for d in dims) and spec.limit is None:
+        return replace(spec, dims=tuple(dims), order=(Order(True, measure=0),))   # no series left: ranked
     return replace(spec, dims=tuple(dims))
 
 
@@ -223,10 +224,11 @@ def _unpinned(spec: QuerySpec, edit: Edit, lex: Lexicon) -> tuple[Dim, ...]:
     of segment"), and without one its filter pins to a single value ("just EUROPE", then "split that by
     country": a column of one value says nothing in every row)."""
     named = {(c.table, c.column or "") for c in edit.instead_of}     # a table names its label's grouping
-    kept = tuple(d for d in spec.dims if (d.col.table, d.col.column) not in named and (d.col.table, "") not in named)
-    if named and len(kept) == len(spec.dims):
+    kept = tuple(d for d in spec.dims if (d.col.table, d.col.column) not in named and (d.col.table, "") not in named
+                 and (d.grain or "").replace("_start", "") not in edit.instead_of_grains)
+    if (named or edit.instead_of_grains) and len(kept) == len(spec.dims):
         raise NotUnderstood("The follow-up replaces a grouping the previous answer does not have.",
-                            tuple(c.column or c.table for c in edit.instead_of))
+                            tuple(c.column or c.table for c in edit.instead_of) + edit.instead_of_grains)
     pinned = {(c.col.table, c.col.column) for c in spec.conditions
               if c.kind == "in" and not c.negated and c.col is not None and len(c.values) == 1}
     # a named filter that tests one stored value pins its column as that value would ("personal training")
@@ -257,33 +259,3 @@ def _group_ref(g: GroupEdit) -> ColRef:
 
 def _reaches_all(spec: QuerySpec, base: str, graph: JoinGraph) -> bool:
     return reaches(spec, base, graph)
-
-
-def same_query(ours: str, shown: str, dialect: str) -> bool:
-    """Whether the SQL shown to the user is the query the frame compiles to, the row cap a guard adds
-    (or lowers) aside.
-
-    >>> same_query("SELECT a FROM t ORDER BY a", "select a from t order by a LIMIT 1000", "duckdb")
-    True
-    >>> same_query("SELECT a FROM t ORDER BY a LIMIT 5", "SELECT a FROM t ORDER BY a LIMIT 3", "duckdb")
-    True
-    >>> same_query("SELECT a FROM t", "SELECT b FROM t", "duckdb")
-    False
-    """
-    def norm(sql: str) -> tuple[str, int | None] | None:
-        try:
-            tree = sqlglot.parse_one(sql, read=dialect)
-        except sqlglot.errors.SqlglotError:
-            return None
-        limit = tree.args.get("limit") if isinstance(tree, exp.Select) else None
-        n = int(limit.expression.name) if limit is not None and limit.expression is not None \
-            and limit.expression.is_int else None
-        if limit is not None:
-            tree.set("limit", None)
-        return tree.sql(dialect=dialect, normalize=True), n
-
-    a, b = norm(ours), norm(shown)
-    if a is None or b is None or a[0] != b[0]:
-        return False
-    # the frame's own N may only have been lowered by the cap
-    return a[1] is None or (b[1] is not None and b[1] <= a[1])

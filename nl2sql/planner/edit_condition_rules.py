@@ -133,6 +133,8 @@ def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
         valued = "value" in _kinds(nxt) and _kinds(nxt) <= {"value", "filter"}     # a value, maybe a filter's too
         if nxt.cue("agg") is not None or nxt.cue("extreme") is not None or valued:
             return edit, j + n + 1       # "max instead of average", "ASIA instead of EUROPE": the new one replaces it
+        if (unit := nxt.cue("unit") or nxt.cue("grain")) is not None and nxt.kind == "cue":   # "instead of month"
+            return replace(edit, instead_of_grains=edit.instead_of_grains + (unit.arg,)), j + n + 1
         if _kinds(nxt) == {"filter"}:    # "returned items instead of late ones": that named filter goes
             return replace(edit, replaced_filters=edit.replaced_filters + _of_kind(nxt, "filter")), j + n + 1
         named = _of_kind(nxt, "column", "table")

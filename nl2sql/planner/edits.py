@@ -73,6 +73,7 @@ class Edit:
     ungroup: bool = False                     # "and overall?": the groupings dropped
     order_by: tuple[Concept, ...] = ()        # "sort by name": a column of the previous answer
     instead_of: tuple[Concept, ...] = ()      # "per region instead of segment": the grouping replaced
+    instead_of_grains: tuple[str, ...] = ()   # "by channel instead of month": the period grain replaced
     replaced_filters: tuple[Concept, ...] = ()   # "returned items instead of late ones": the named filter replaced
     columns: tuple[tuple[Concept, ...], ...] = ()   # "add their account balance": columns shown beside the rows
     versus_year: int | None = None            # "compare with 1996": that year beside the previous one
