@@ -21,11 +21,11 @@ from typing import Literal
 from catalog_semantics.text import fold, plain_words, stem, words
 
 # One alternative per token kind, tried in order. Samples: 'Little Lever' · 1996-03-15 · 4,000,000 ·
-# 12.5% · $5,000 · 5k · Brand#34 · don't · q3 · 40
+# 12.5% · $5,000 · 5k · -900 (a sign only before the digits, not in 3-4) · Brand#34 · don't · q3 · 40
 _TOKEN = re.compile(
     r"""(?P<quoted>(?<!\w)'[^']*'(?!\w)|"[^"]*"|“[^”]*”|‘[^’]*’|`[^`]*`)
       |(?P<date>\b\d{4}-\d{2}-\d{2}\b)
-      |(?P<number>\$?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|\$?\d+(?:\.\d+)?%?(?:\s?(?:k|m|bn)\b)?)
+      |(?P<number>(?:(?<![\w-])-)?(?:\$?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|\$?\d+(?:\.\d+)?%?(?:\s?(?:k|m|bn)\b)?))
       |(?P<word>[^\W_]+(?:'[a-z]+)?)
       |(?P<symbol>[<>=]+)
       |(?P<sign>%|&(?!\w)|(?<!\w)&)""",        # "R&D", "F&I": one name, split as names are (``words``)
@@ -191,8 +191,8 @@ def token_spans(question: str) -> tuple[tuple[int, int], ...]:
 def parse_number(raw: str) -> float:
     """Read '4,000,000', '$5k', '12.5%' (as 12.5) or '1.5 m' as a number.
 
-    >>> parse_number("4,000,000"), parse_number("$5k"), parse_number("12.5%"), parse_number("1.5 m")
-    (4000000.0, 5000.0, 12.5, 1500000.0)
+    >>> parse_number("4,000,000"), parse_number("$5k"), parse_number("12.5%"), parse_number("1.5 m"), parse_number("-900")
+    (4000000.0, 5000.0, 12.5, 1500000.0, -900.0)
     """
     s = raw.lower().replace(",", "").replace("$", "").replace("%", "").strip()
     scale = 1

@@ -16,6 +16,7 @@ from catalog_semantics.model import SemanticModel
 from catalog_semantics.overlay import apply_overlay, parse_overlay
 from nl2sql.planner import plan
 from nl2sql.planner.lexicon import lexicon_for
+from nl2sql.planner.tokens import tokenize
 from nl2sql.planner.turns import plan_turn
 from tests.planner_cases import answered_history
 
@@ -39,12 +40,13 @@ CREATE TABLE stu (stu_id INTEGER PRIMARY KEY, stu_nm VARCHAR, adv_id INTEGER REF
 INSERT INTO stu VALUES (1, 'Cy', 2, '2023-08-01', 'ACT'), (2, 'Di', 2, '2024-08-01', 'ACT'),
     (3, 'Ed', 2, '2024-08-02', 'WDN'), (4, 'Flo', 1, '2024-08-03', 'GRD');
 CREATE TABLE sect (sect_id INTEGER PRIMARY KEY, term_cd VARCHAR REFERENCES term(term_cd),
-    instr_id INTEGER REFERENCES instr(instr_id), mode_cd VARCHAR);
-INSERT INTO sect VALUES (1, '2024SP', 1, 'ONL'), (2, '2024FA', 1, 'INP'), (3, '2024FA', 2, 'ONL'),
-    (4, '2025SP', 1, 'ONL');
+    instr_id INTEGER REFERENCES instr(instr_id), mode_cd VARCHAR, fmt VARCHAR);
+INSERT INTO sect VALUES (1, '2024SP', 1, 'ONL', 'INSTRUCTOR LED'), (2, '2024FA', 1, 'INP', 'SELF PACED'),
+    (3, '2024FA', 2, 'ONL', 'INSTRUCTOR LED'), (4, '2025SP', 1, 'ONL', 'SELF PACED');
 CREATE TABLE enrl (enrl_id INTEGER PRIMARY KEY, sect_id INTEGER REFERENCES sect(sect_id),
-    stu_id INTEGER REFERENCES stu(stu_id));
-INSERT INTO enrl VALUES (1, 1, 1), (2, 2, 1), (3, 2, 2), (4, 3, 3), (5, 4, 4), (6, 4, 2), (7, 2, 4);
+    stu_id INTEGER REFERENCES stu(stu_id), units INTEGER);
+INSERT INTO enrl VALUES (1, 1, 1, 3), (2, 2, 1, 4), (3, 2, 2, 4), (4, 3, 3, 3), (5, 4, 4, 4), (6, 4, 2, 3),
+    (7, 2, 4, 3);
 """
 
 OVERLAY = {
@@ -62,6 +64,7 @@ OVERLAY = {
                               "sep_dt": {"synonyms": ["separation date"]}}},
         "stu": {"synonyms": ["student", "students"], "default_filter": "active student", "default_date": "adm_dt",
                 "columns": {"adm_dt": {"synonyms": ["admitted on", "admission date"]},
+                            "stat_cd": {"description": "ACT active, WDN withdrawn, GRD graduated."},
                             "adv_id": {"synonyms": ["advisor"]}}},
         "sect": {"synonyms": ["section", "sections"],
                  "description": "A course taught by one instructor in one term. Sections are dated by the term start "
@@ -236,3 +239,30 @@ def test_a_period_of_rows_tested_for_with_no_date_of_their_own_declines(
         college: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> None:
     # the sections are dated by their term, not the instructors by their hire date
     assert plan(question, college[1]).sql is None
+
+
+def test_a_minus_sign_before_digits_is_the_number_s() -> None:
+    assert [(t.kind, t.text) for t in tokenize("below -900, 3-4 or x-1")] == [
+        ("word", "below"), ("number", "-900"), ("number", "3"), ("number", "4"), ("word", "or"), ("word", "x"),
+        ("number", "1")]
+
+
+def test_words_of_the_schema_and_verbs_of_labels(college: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    lex = lexicon_for(college[1])
+    # "instr" abbreviates 'INSTRUCTOR' of 'INSTRUCTOR LED': the table's word, no fragment; "paced" is a fragment
+    assert not any(c.kind == "valueword" for c in lex.values.get(("instructor",), []))
+    assert any(c.kind == "valueword" for c in lex.values.get(("paced",), []))
+    # "GRD graduated": the verb "graduate" meets the code as its participle does
+    assert [c.value for c in lex.values.get(("graduate",), []) if c.kind == "value"] == ["GRD"]
+
+
+@pytest.mark.parametrize("question, expected", [
+    # "each current instructor": the named filter said with its table's noun is each of those rows
+    ("how many sections did each current instructor teach", [("Ada", 3)]),
+    # units below the rows listed: a threshold on their total per row, shown beside it
+    ("which terms had more than 5 units", [("Fall 2024", 14), ("Spring 2025", 7)]),
+    ("which instructors had at least 8 units", [("Ada", 21)]),
+])
+def test_each_filtered_row_and_totals_compared(college: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                               question: str, expected: list[tuple[object, ...]]) -> None:
+    assert sorted(rows(college, question)) == sorted(expected)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nl2sql.planner.assemble_shares import ShareAssembler
+from nl2sql.planner.assemble_totals import TotalsAssembler
 from nl2sql.planner.frame_rules import filter_nouns
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.lexicon_names import text_code
@@ -29,7 +29,7 @@ def _superlative(stems: tuple[str, ...]) -> bool:
     return any(stems[n:n + len(p)] == p for p in _EXTREMES for n in range(len(stems)))
 
 
-class ListingAssembler(ShareAssembler):
+class ListingAssembler(TotalsAssembler):
     each_listed: str | None = None       # the table a list names with "each" ("the unit rate of each tariff")
 
     # ------------------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ class ListingAssembler(ShareAssembler):
     def _listing(self) -> QuerySpec:
         """A list of rows or values: what is shown, on which rows, in which order, and the checks that
         decline lists whose meaning would be a guess."""
-        if (total := self._no_amount_listed_per_group()) is not None:
+        if (total := self._no_amount_listed_per_group() or self._totals_compared()) is not None:
             return total
         if self.r.unit_dims:
             raise NotUnderstood("A list cannot be grouped by a period; ask for a count or a total.", ())

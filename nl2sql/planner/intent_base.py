@@ -100,6 +100,9 @@ class ReaderBase:
         def _entity(self, j: int, table: str) -> None:
             """The table named at j as the rows asked about, or negated ones (``ConceptSteps._entity``)."""
 
+        def _filter_condition(self, j: int, name: str, table: str) -> None:
+            """The named filter at j as a condition (``ConceptSteps._filter_condition``)."""
+
     def _metric_grain(self, j: int) -> bool:
         """'average days to close a work order', 'average days to close work orders': the metric's own table named
         right after it (with an article or none: two measures are joined by "and" or a comma) is what the metric

@@ -10,6 +10,7 @@ from nl2sql.planner.reading import (
     NotUnderstood,
     _one,
     _plural,
+    _stem,
 )
 from nl2sql.planner.spec import ColRef, Dim, Measure, Order
 from nl2sql.planner.tokens import singular
@@ -81,7 +82,7 @@ class GroupingSteps(RankingSteps):
                 self.r.unit_dims.append(unit)
                 self.used.add(k)
                 k += 1                             # the unit: marked used below
-            elif (t := self.table(k)) is not None:
+            elif (t := self.table(k) or self._filtered_rows(k)) is not None:
                 self.r.dims.append(Dim(ColRef(t, "", self.r.vias.get(k))))
             else:
                 break
@@ -125,6 +126,16 @@ class GroupingSteps(RankingSteps):
                 and len(it.concepts) == 2:
             return ColRef(cols[0].table, cols[0].column, self.r.vias.get(k))
         return None
+
+    def _filtered_rows(self, k: int) -> str | None:
+        """'each ER clinic': a named filter said with its table's noun is each of those rows (the filter applies)."""
+        f = _one(self.seq[k], "filter")
+        last = (_stem(self.seq[k].text.split()[-1]),)
+        if f is None or f.name not in self.lex.filters or not any(
+                c.kind == "table" and c.table == f.table for c in self.lex.names.get(last, ())):
+            return None
+        self._filter_condition(k, f.name, f.table)
+        return f.table
 
     def grain_and(self, j: int) -> None:
         """'revenue by year and region': the grouping a period's grain starts goes on after "and"."""

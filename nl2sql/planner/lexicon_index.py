@@ -74,6 +74,7 @@ def settle_index(lex: Lexicon) -> None:
     """The indexes once every name is in: dates a verb names, and schema words that are no value fragments."""
     prefer_named_dates(lex)
     schema_words_not_fragments(lex)
+    label_verbs(lex)
     lex.agent_verbs = agent_verbs(lex)
 
 
@@ -90,13 +91,28 @@ def agent_verbs(lex: Lexicon) -> dict[str, set[str]]:
     return out
 
 
+def label_verbs(lex: Lexicon) -> None:
+    """A code's one-word label said as a participle ("CMP completed") is also met by its verb ("did each vet
+    complete"), as the stored value, not as a word inside other tables' texts ('Complete Blood Count')."""
+    for key, concepts in list(lex.values.items()):
+        labels = [c for c in concepts if c.kind == "value" and c.name == "comment label"]
+        if len(key) != 1 or not labels or not key[0].endswith("ed") or len(key[0]) < 6:
+            continue
+        for base in {key[0][:-1], key[0][:-2]}:           # complete(d), book(ed)
+            if (base,) not in lex.names and not any(c.kind == "value" for c in lex.values.get((base,), [])):
+                lex.values[(base,)] = [c for c in lex.values.get((base,), []) if c.kind != "valueword"] + labels
+
+
 def schema_words_not_fragments(lex: Lexicon) -> None:
     """A word inside longer values that is also a word of a table's or column's name ("request" of 'DUPLICATE
     REQUEST' where tables hold service requests and "request types") names the schema: "the emergency request
     types" are rows of the request type table, not types whose text contains "request"."""
     named = {w for key, concepts in lex.names.items() for w in key
              if any(c.kind in ("table", "column") for c in concepts)}
-    for key in [k for k in lex.values if len(k) == 1 and stem(k[0]) in named]:
+    # a name that abbreviates the word ("hosp" of HOSP, the hospitals, for 'HOSPITAL' in facility names)
+    heads = {w for w in named if len(w) >= 4}
+    for key in [k for k in lex.values if len(k) == 1 and (stem(k[0]) in named or any(
+            k[0].startswith(h) and len(k[0]) - len(h) <= 5 for h in heads))]:
         kept = [c for c in lex.values[key] if c.kind != "valueword"]
         if kept:
             lex.values[key] = kept
