@@ -266,3 +266,13 @@ def test_words_of_the_schema_and_verbs_of_labels(college: tuple[duckdb.DuckDBPyC
 def test_each_filtered_row_and_totals_compared(college: tuple[duckdb.DuckDBPyConnection, SemanticModel],
                                                question: str, expected: list[tuple[object, ...]]) -> None:
     assert sorted(rows(college, question)) == sorted(expected)
+
+
+@pytest.mark.parametrize("question, expected", [
+    # a measure said again for a second value of one column, after a comparing word: one row per value
+    ("how does freight cost for Acme compare with freight cost for Bolt", [("Acme", 350), ("Bolt", 370)]),
+    ("compare gross weight of RAIL shipments with gross weight of AIR shipments", [("AIR", 2), ("RAIL", 7)]),
+])
+def test_a_measure_said_again_for_a_second_value(college: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                                 question: str, expected: list[tuple[object, ...]]) -> None:
+    assert sorted(rows(college, question)) == expected

@@ -4,7 +4,10 @@ amount ("charges per year" adds up the charge amount), or the amount a named fil
 from __future__ import annotations
 
 from catalog_semantics.text import stem, words
+from dataclasses import replace
+
 from nl2sql.planner.frame import Frame
+from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.spec import ColRef, Measure
 from nl2sql.planner.tokens import singular
@@ -74,3 +77,16 @@ def own_amount(info: TableInfo) -> str | None:
     found = [c for c in info.numeric if c not in info.keys and len(info.column_words.get(c, ())) == len(own) + 1
              and tuple(stem(w) for w in info.column_words[c][:-1]) == own and info.column_words[c][-1] in amounts]
     return found[0] if len(found) == 1 else None
+
+
+def one_count_of_rows(f: Frame, lex: Lexicon) -> Frame:
+    """'how many online sections were offered': the rows counted and a metric that only counts those rows
+    ("number of sections" = COUNT(*)) are one measure, the metric, not the same figure twice."""
+    tables = {metric.table for m in f.measures if m.kind == "metric" and (metric := lex.metrics.get(m.metric))
+              and not metric.joins and _counts_rows(metric.sql)}
+    kept = tuple(m for m in f.measures if not (m.kind == "rows" and m.table in tables and not m.hidden))
+    return replace(f, measures=kept) if len(kept) < len(f.measures) else f
+
+
+def _counts_rows(sql: str) -> bool:
+    return sql.replace(" ", "").upper() in ("COUNT(*)", "COUNT(1)")

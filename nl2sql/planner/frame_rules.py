@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from catalog_semantics.text import stem
 from nl2sql.planner.frame import Extreme, Frame, column_targets
-from nl2sql.planner.frame_amounts import rows_or_own_amount
+from nl2sql.planner.frame_amounts import one_count_of_rows, rows_or_own_amount
 from nl2sql.planner.frame_shares import share_sides
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.reading import _plural
@@ -68,6 +68,11 @@ def compared_values_apart(f: Frame, lex: Lexicon) -> Frame:
     (as "each separately" says), not one total over both (vocabulary ``compare_words``)."""
     if f.when or f.per_value or f.share or not set(f.words) & {stem(w) for w in word_list("compare_words")}:
         return f
+    ones = [c for c in f.conditions if c.kind == "in" and len(c.values) == 1 and not c.negated and c.col is not None]
+    if len(ones) == 2 and ones[0].col == ones[1].col:
+        # "revenue in Europe compared with revenue in Asia": the two values of one column, each a row
+        both = replace(ones[0], values=ones[0].values + ones[1].values, text=f"{ones[0].text}, {ones[1].text}")
+        f = replace(f, conditions=tuple(both if c is ones[0] else c for c in f.conditions if c is not ones[1]))
     lists = [c for c in f.conditions if c.kind == "in" and len(c.values) > 1 and not c.negated]
     return replace(f, per_value=True) if len(lists) == 1 else f
 
@@ -235,19 +240,6 @@ def _plural_value(f: Frame, lex: Lexicon) -> str | None:
     if col is None or col.via or col.column in info.labels or col.column in info.keys:
         return None
     return col.table if all(p.table == col.table and p.via is None for p, _ in f.projections) else None
-
-
-def one_count_of_rows(f: Frame, lex: Lexicon) -> Frame:
-    """'how many online sections were offered': the rows counted and a metric that only counts those rows
-    ("number of sections" = COUNT(*)) are one measure, the metric, not the same figure twice."""
-    tables = {metric.table for m in f.measures if m.kind == "metric" and (metric := lex.metrics.get(m.metric))
-              and not metric.joins and _counts_rows(metric.sql)}
-    kept = tuple(m for m in f.measures if not (m.kind == "rows" and m.table in tables and not m.hidden))
-    return replace(f, measures=kept) if len(kept) < len(f.measures) else f
-
-
-def _counts_rows(sql: str) -> bool:
-    return sql.replace(" ", "").upper() in ("COUNT(*)", "COUNT(1)")
 
 
 # In order: each rule sees what the ones before it settled (docs/offline_engine.md, "Frame").

@@ -15,6 +15,7 @@ from nl2sql.planner.spec import ColRef, Condition, Measure
 from nl2sql.planner.words import word_list
 
 _ROW_ASKERS = frozenset(word_list("row_askers"))     # "which active brokers ...": the rows are asked for
+_COMPARE_WORDS = frozenset(word_list("compare_words"))
 
 
 class ConceptSteps(ReaderBase):
@@ -46,13 +47,7 @@ class ConceptSteps(ReaderBase):
             return
         m = _one(it, "metric")
         if m is not None and not compared:
-            measure = Measure("metric", m.table, metric=m.name)
-            if self.r.measures and self.r.measures[-1] == measure and (j - 1) in self.used:
-                raise NotUnderstood(f"“{self.seq[j - 1].text} {it.text}” is not a measure I know.",
-                                    (self.seq[j - 1].text, it.text))
-            self.r.measures.append(measure)
-            self.measure_items.add(j)
-            return
+            return self._metric(j, Measure("metric", m.table, metric=m.name))
         if j in self.via_tables:
             return                       # 'customer' in 'customer region': the path, read by the next item
         t = self.table(j, current=True)
@@ -84,9 +79,17 @@ class ConceptSteps(ReaderBase):
         self.r.date_hints.append((col.table, col.column))
         return True
 
+    def _metric(self, j: int, measure: Measure) -> None:
+        if self.r.measures and self.r.measures[-1] == measure and (j - 1) in self.used:
+            if set(self._raw_words[:self.seq[j].start]) & _COMPARE_WORDS:
+                return              # "revenue in Europe compared with revenue in Asia": said again
+            raise NotUnderstood(f"“{self.seq[j - 1].text} {self.seq[j].text}” is not a measure I know.",
+                                (self.seq[j - 1].text, self.seq[j].text))
+        self.r.measures.append(measure)
+        self.measure_items.add(j)
+
     def _subject_event(self, j: int) -> bool:
-        """'trips landed in Gloucester': a verb right after the rows it is said of, naming one of their dates
-        ("landed": LAND_DT), is their event, not the rows of a table the verb also names (LANDING)."""
+        """'trips landed in Gloucester': a verb after its rows naming their date (LAND_DT) is their event."""
         words = self.seq[j].text.lower().split()
         subject = self.table(j - 1, current=True)
         dates = {col for t, col in self.lex.date_names.get(_stem(words[-1]), set()) if t == subject}
@@ -140,8 +143,7 @@ class ConceptSteps(ReaderBase):
                 self.r.after_and.add(j)
 
     def _code_after_column(self, j: int) -> bool:
-        """'orders with status F', 'students with sex M': a short code right after its column, when
-        it is one of the column's values."""
+        """'orders with status F': a short code right after its column, when it is one of its values."""
         prev = self.at(j - 1)
         c = _one(prev, "column") if prev is not None and prev.kind == "concept" else None
         if prev is None or c is None or c.column is None:
@@ -163,8 +165,7 @@ class ConceptSteps(ReaderBase):
         return c.column if c is not None else None
 
     def _relation_verb(self, word: str, j: int) -> bool:
-        """'parts supplied by ...', 'orchestras conducted by ...', 'students enrolled in ...': a verb
-        whose stem begins a table's name only says how the tables relate, which the joins already do."""
+        """'parts supplied by ...': a verb whose stem begins a table's name only says how the tables relate."""
         stem = _stem(word)
         if len(stem) < 4 or self.lex.agent_verbs.get(stem, set()) & self._named_tables(j):
             return len(stem) >= 4      # "taught", "teach": the description says sections are "taught by" one
@@ -213,8 +214,7 @@ class ConceptSteps(ReaderBase):
             self.r.fuzzy += 1
 
     def _listed_values(self, j: int, table: str, column: str) -> tuple[list[str | None], int]:
-        """The value at j and those listed after it on the same column ("AIR or RAIL", "ASIA and EUROPE"), with
-        the index after the last."""
+        """The value at j and those listed after it on its column ("AIR or RAIL"), and the index after them."""
         values = [self.seq[j].concepts[0].value]
         k = j + 1
         while True:
@@ -237,8 +237,7 @@ class ConceptSteps(ReaderBase):
         return values, k
 
     def _absorb_named(self, j: int, k: int, column: str) -> None:
-        """Claim the column's name said right before or after its values (j the first, k after the last):
-        "building segment", "segment building", "ship mode air"."""
+        """Claim the column's name said right before or after its values ("building segment", "ship mode air")."""
         before = j - 2 if (prev := self.at(j - 1)) is not None and prev.has("neg") else j - 1
         for n in (before, k):
             other = self.at(n)
