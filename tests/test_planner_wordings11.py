@@ -8,6 +8,8 @@ test's own."""
 
 from __future__ import annotations
 
+import datetime
+
 import duckdb
 import pytest
 
@@ -186,6 +188,10 @@ def test_a_schema_word_is_no_value_fragment(college: tuple[duckdb.DuckDBPyConnec
     # "rank them by X instead", "sort by X": the ranking's measure swapped, its N kept
     (["freight cost by ship mode", "rank them by gross weight instead"], [("SHIP", 8), ("RAIL", 7), ("AIR", 2)]),
     (["top 2 carriers by freight cost", "sort by gross weight"], [("Acme", 14), ("Bolt", 3)]),
+    (["top 2 carriers by freight cost", "what about by gross weight instead"], [("Acme", 14), ("Bolt", 3)]),
+    # "break it out by quarter instead": the grain replaced
+    (["freight cost by month in 2024", "break it out by quarter instead"],
+     [(datetime.datetime(2024, 1, 1), 220)]),      # by receipt date: one quarter of 2024
     # "by X instead of month": the period grain replaced; no series left, so ranked by the measure
     (["freight cost by month in 2024", "by carrier instead of month"], [("Acme", 150), ("Bolt", 70)]),
     (["freight cost by carrier and year", "by ship mode instead of year"],        # the carrier stays
