@@ -1,5 +1,5 @@
 """A threshold said of counted amounts of the rows listed: 'which brands sold at least 5500 units in 1998', 'which
-customers ordered more than 300 units'. The amount (vocabulary ``counted_amounts``: units, quantity) lies on rows
+terms had more than 5 units'. The amount (vocabulary ``counted_amounts``: units, quantity) lies on rows
 below the ones listed, many to each; the threshold is on their total per listed row or value (HAVING), shown
 beside it, never on one line's amount (no single line holds 5500 units)."""
 
@@ -18,24 +18,19 @@ _OPS = (">", ">=", "<", "<=")
 class TotalsAssembler(ShareAssembler):
     def _totals_compared(self) -> QuerySpec | None:
         """The list read as a total per listed row or value compared with the number; None when it is not one."""
-        return totals_compared(self)
-
-
-def totals_compared(a: ShareAssembler) -> QuerySpec | None:
-    """The list read as a total per listed row or value compared with the number; None when it is not one."""
-    r = a.r
-    compares = [c for c in r.conditions if c.kind == "compare" and c.col is not None and not c.negated]
-    if r.measures or r.having or len(compares) != 1 or compares[0].op not in _OPS or len(compares[0].values) != 1:
-        return None
-    c = compares[0]
-    assert c.col is not None
-    info = a.lex.tables[c.col.table]
-    listed = {p.table for p, _ in r.projections} | {t for t, _, _ in r.entities}
-    if not set(info.column_words.get(c.col.column, ())) & _COUNTED or c.col.column in info.keys \
-            or len(listed) != 1 or (table := next(iter(listed))) == c.col.table or a.up(table, c.col.table):
-        return None
-    m = Measure("agg", c.col.table, "sum", col=c.col)
-    a.r = replace(r, measures=(m,), conditions=tuple(x for x in r.conditions if x is not c),
-                  having=(Having(0, c.op, (float(str(c.values[0])),)),),
-                  dims=r.dims + tuple(Dim(p) for p, _ in r.projections), projections=(), distinct=False)
-    return a._aggregate()
+        r = self.r
+        compares = [c for c in r.conditions if c.kind == "compare" and c.col is not None and not c.negated]
+        if r.measures or r.having or len(compares) != 1 or compares[0].op not in _OPS or len(compares[0].values) != 1:
+            return None
+        c = compares[0]
+        assert c.col is not None
+        info = self.lex.tables[c.col.table]
+        listed = {p.table for p, _ in r.projections} | {t for t, _, _ in r.entities}
+        if not set(info.column_words.get(c.col.column, ())) & _COUNTED or c.col.column in info.keys \
+                or len(listed) != 1 or (table := next(iter(listed))) == c.col.table or self.up(table, c.col.table):
+            return None
+        m = Measure("agg", c.col.table, "sum", col=c.col)
+        self.r = replace(r, measures=(m,), conditions=tuple(x for x in r.conditions if x is not c),
+                         having=(Having(0, c.op, (float(str(c.values[0])),)),),
+                         dims=r.dims + tuple(Dim(p) for p, _ in r.projections), projections=(), distinct=False)
+        return self._aggregate()

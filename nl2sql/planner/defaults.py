@@ -21,7 +21,7 @@ from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.spec import Condition, QuerySpec
 from nl2sql.planner.tokens import question_words
-from nl2sql.planner.words import phrases, word_list as phrases_text
+from nl2sql.planner.words import phrases, word_list
 
 
 def default_filter(lex: Lexicon, table: str) -> NamedFilter | None:
@@ -122,7 +122,7 @@ def filter_reads(c: Condition, read: set[str], lex: Lexicon) -> bool:
 def _a_state(f: NamedFilter) -> bool:
     """A default named as a current state ("active student", "open branch": vocabulary ``states``)."""
     said = f" {f.name.lower()} "
-    return any(f" {w} " in said for w in phrases_text("default_filter", "states"))
+    return any(f" {w} " in said for w in word_list("default_filter", "states"))
 
 
 def _is_period(c: Condition, lex: Lexicon) -> bool:

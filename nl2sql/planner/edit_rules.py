@@ -179,8 +179,10 @@ def _which_group(items: list[Item], j: int, edit: Edit) -> Found:
 
 def _order_by(items: list[Item], j: int, edit: Edit) -> Found:
     """'sort by name', 'sorted by brand': a column the previous answer is ordered by."""
-    by = items[j].text.lower() == "by" and j + 1 < len(items) and bool(_of_kind(items[j + 1], "metric"))
-    if not (items[j].has("order") or by) or j + 1 >= len(items):
+    if j + 1 >= len(items):
+        return None
+    by = items[j].text.lower() == "by" and bool(_of_kind(items[j + 1], "metric"))
+    if not (items[j].has("order") or by):
         return None
     if _of_kind(items[j + 1], "metric") or items[j + 1].cue("agg"):     # "what about by order value instead"
         return replace(edit, marked=True), j + 1       # "rank them by credit hours instead": the measure swapped

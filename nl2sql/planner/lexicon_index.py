@@ -3,8 +3,8 @@ the ``Lexicon`` (every phrase of a model, indexed by its stems), and how a phras
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import re
+from dataclasses import dataclass, field
 from typing import Literal
 
 from catalog_semantics.model import Metric, NamedFilter, SemanticModel
@@ -71,7 +71,8 @@ def _add(index: dict[tuple[str, ...], list[Concept]], phrase: tuple[str, ...], c
 
 
 def settle_index(lex: Lexicon) -> None:
-    """The indexes once every name is in: dates a verb names, and schema words that are no value fragments."""
+    """The indexes once every name is in: dates a verb names, schema words that are no value fragments, verbs of
+    code labels, and verbs a table's description relates it by."""
     prefer_named_dates(lex)
     schema_words_not_fragments(lex)
     label_verbs(lex)
