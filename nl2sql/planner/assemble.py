@@ -21,6 +21,15 @@ class Assembler(ListingAssembler):
     one module each)."""
 
     def assemble(self) -> QuerySpec:
+        spec = self._assembled()
+        if not self.r.count_groups:
+            return spec
+        if not (spec.dims and spec.having) or spec.setop is not None:
+            raise NotUnderstood("I could not tell which groups to count.", ())
+        # how many groups the comparison keeps: their order and any cut do not change that number
+        return replace(spec, count_groups=True, order=(), limit=None)
+
+    def _assembled(self) -> QuerySpec:
         self.r = totals_below(self.r, self.lex, self.graph)
         r = self.r
         if r.when:

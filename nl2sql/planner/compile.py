@@ -52,7 +52,13 @@ class Compiler(ExistsCompiler):
         # joins may have been added while building ORDER BY / HAVING: add FROM's joins last
         for table, on in self.joins:
             query = query.join(table, on=on)
-        return query
+        return self._groups_counted(query) if s.count_groups else query
+
+    def _groups_counted(self, grouped: exp.Select) -> exp.Select:
+        """'how many customers placed more than 20 orders': the number of groups the grouped query keeps."""
+        name = f"{self.spec.dims[0].name or self.spec.dims[0].col.table}_count"
+        return exp.select(exp.alias_(exp.Count(this=exp.Star()), name, quoted=False)).from_(
+            grouped.subquery("kept", copy=False))
 
     def _as_stored(self, ref: ColRef) -> bool:
         """A number the engine found stored as text is shown as stored ('85.5'): only comparing or adding needs it cast."""

@@ -59,6 +59,7 @@ class Frame:
     mode: bool = False
     per_value: bool = False                          # "each separately": group by the values named
     trend: bool = False                              # "did it go up": how a figure moved over time
+    count_groups: bool = False                       # "how many customers placed over 20 orders": groups counted
     weak: int = 0
     fuzzy: int = 0
     notes: tuple[str, ...] = ()                      # assumptions a rule made, shown in the interpretation
@@ -95,7 +96,8 @@ def summary(frame: Frame) -> str:
         parts.append("date_cols=" + ",".join(_col(p) for p, _ in frame.date_cols))
     if frame.periods:
         parts.append("periods=" + ",".join(p.text for p in frame.periods))
-    parts += [name for name in ("share", "percent", "distinct", "star", "mode", "per_value", "trend")
+    parts += [name for name in ("share", "percent", "distinct", "star", "mode", "per_value", "trend",
+                                            "count_groups")
               if getattr(frame, name)]
     if frame.when:
         parts.append("when=" + ",".join("last" if w else "first" for w in frame.when))

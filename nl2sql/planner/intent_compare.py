@@ -51,6 +51,8 @@ class ComparisonSteps(RowsCompared):
             return
         if col is None and self._own_amount(op, values, end):
             return                               # "supply offers with fewer than 100 units available"
+        if col is None and end not in self.used and self._groups_counted(j, op, end):
+            return self._compared_rows(j, op, values, end)
         if col is None and (j - 1) in self.aggregated and self.r.measures:
             # "whose average life expectancy is above 72": the aggregate is compared (and, if the
             # question named it only here, it filters without being shown)

@@ -1,6 +1,7 @@
 """Counts and amounts of the rows a comparison is about: "customers with 4 or more open accounts" (the rows a named
 filter keeps, counted per group), "supply offers with fewer than 100 units available" (each row's own amount, where
-the metric adds up one column of those very rows). A mixin of ``Reader``."""
+the metric adds up one column of those very rows), "how many customers placed more than 20 orders" (the groups such
+a count keeps, counted). A mixin of ``Reader``."""
 
 from __future__ import annotations
 
@@ -39,4 +40,22 @@ class RowsCompared(TextSteps):
         self.used.add(end)
         col = ColRef(m.table, cols[0])
         self.r.conditions.append(Condition("compare", m.table, col, op, values, text=nxt.text))   # the words it reads
+        return True
+
+    def _groups_counted(self, j: int, op: str, end: int) -> bool:
+        """'how many customers placed more than 20 orders': the rows counted are the ones a number of other rows
+        is compared for, so they become the groups the comparison keeps and the answer is how many there are.
+        Only "more than" / "at least": a group with none of the other rows has no group to be kept by "fewer than"."""
+        if len(self.r.measures) != 1 or op not in (">", ">="):
+            return False
+        m = self.r.measures[0]
+        other = self.table(end)
+        if not (m.kind == "rows" and m.fn == "count" and not m.hidden and other is not None and other != m.table):
+            return False
+        pos = next((n for n in range(j) if self.table(n, current=True) == m.table), None)
+        if pos is None:
+            return False
+        self.r.measures.pop()
+        self.r.entities.append((m.table, pos, True))
+        self.r.count_groups = True
         return True

@@ -55,6 +55,7 @@ class Reading:
     mode: bool = False
     per_value: bool = False                                   # "each separately": group by the values named
     trend: bool = False                                       # "did it go up": how a figure moved over time
+    count_groups: bool = False                                # "how many customers placed over 20 orders"
     weak: int = 0
     fuzzy: int = 0
     vias: dict[int, str] = field(default_factory=dict)       # walk only: the table a phrase's join passes
@@ -71,7 +72,8 @@ class Reading:
             at_least_one=frozenset(self.at_least_one), share=self.share, after_and=frozenset(self.after_and),
             and_values=tuple(self.and_values), when=tuple(self.when), as_named=tuple(self.as_named),
             months=tuple(self.months), star=self.star, percent=self.percent, share_table=self.share_table,
-            distinct=self.distinct, mode=self.mode, per_value=self.per_value, trend=self.trend, weak=self.weak, fuzzy=self.fuzzy)
+            distinct=self.distinct, mode=self.mode, per_value=self.per_value, trend=self.trend,
+            count_groups=self.count_groups, weak=self.weak, fuzzy=self.fuzzy)
 
 
 def significant(items: list[Item]) -> list[Item]:

@@ -91,6 +91,8 @@ class QuerySpec:
     helpers: tuple[ColRef, ...] = ()      # shown beside a list to explain it (what it is filtered or sorted on)
     default_filters: tuple[str, ...] = ()  # tables whose overlay default filter applies (planner.defaults)
     setop: SetOp | None = None             # this query's rows combined with another's (planner.setops)
+    count_groups: bool = False             # the answer is how many groups it has ("how many customers placed
+                                           # more than 20 orders": the customers kept by the HAVING, counted)
 
 
 def column_of(part: Condition | Measure | Order) -> ColRef:

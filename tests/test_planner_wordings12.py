@@ -1,0 +1,75 @@
+"""Shapes read as frames (issue 10, session 12): how many groups a comparison of their rows keeps ("how many
+customers placed more than 2 orders"); on a small model of this test's own."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from catalog_semantics.model import SemanticModel
+from nl2sql.planner import plan
+from tests.planner_cases import memory_model
+
+SCHEMA = """
+CREATE TABLE cust (cust_id INTEGER PRIMARY KEY, cust_nm VARCHAR, ctry VARCHAR, seg VARCHAR, bal DOUBLE);
+INSERT INTO cust VALUES (1, 'Ann', 'JAPAN', 'RETAIL', 10), (2, 'Bob', 'FRANCE', 'RETAIL', -5),
+    (3, 'Cid', 'JAPAN', 'TRADE', 20), (4, 'Dee', 'GERMANY', 'TRADE', 0), (5, 'Eve', 'FRANCE', 'TRADE', 7);
+CREATE TABLE ord (ord_id INTEGER PRIMARY KEY, cust_id INTEGER REFERENCES cust(cust_id), ord_dt DATE,
+    stat VARCHAR, amt DOUBLE);
+INSERT INTO ord VALUES (1, 1, '2023-01-05', 'OPEN', 100), (2, 1, '2023-03-01', 'DONE', 50),
+    (3, 1, '2024-02-01', 'DONE', 70), (4, 2, '2023-05-01', 'DONE', 30), (5, 2, '2024-06-01', 'OPEN', 20),
+    (6, 3, '2024-07-01', 'DONE', 500), (7, 3, '2024-08-01', 'DONE', 5), (8, 3, '2024-09-01', 'DONE', 5),
+    (9, 4, '2024-10-01', 'OPEN', 40);
+CREATE TABLE line (line_id INTEGER PRIMARY KEY, ord_id INTEGER REFERENCES ord(ord_id), qty INTEGER,
+    ship_dt DATE, commit_dt DATE, recv_dt DATE, mode VARCHAR);
+INSERT INTO line VALUES (1, 1, 5, '2023-01-10', '2023-01-08', '2023-01-12', 'AIR'),
+    (2, 1, 3, '2023-01-10', '2023-01-20', '2023-01-15', 'RAIL'), (3, 2, 4, '2023-03-03', '2023-03-05', '2023-03-04', 'AIR'),
+    (4, 3, 1, '2024-02-09', '2024-02-03', '2024-02-10', 'RAIL'), (5, 4, 2, '2023-05-02', '2023-05-09', '2023-05-06', 'AIR'),
+    (6, 6, 9, '2024-07-02', '2024-07-01', '2024-07-05', 'RAIL'), (7, 6, 1, '2024-07-02', '2024-07-09', '2024-07-04', 'AIR'),
+    (8, 7, 2, '2024-08-02', '2024-08-09', '2024-08-05', 'AIR');
+"""
+
+OVERLAY: dict[str, object] = {
+    "tables": {
+        "cust": {"synonyms": ["customer", "customers"],
+                 "columns": {"cust_nm": {"synonyms": ["name"]}, "ctry": {"synonyms": ["country"]},
+                             "seg": {"synonyms": ["segment"]}, "bal": {"synonyms": ["balance"]}}},
+        "ord": {"synonyms": ["order", "orders"], "default_date": "ord_dt",
+                "columns": {"ord_dt": {"synonyms": ["order date"]}, "stat": {"synonyms": ["status"]},
+                            "amt": {"synonyms": ["order value", "total price"]}}},
+        "line": {"synonyms": ["line item", "line items"],
+                 "columns": {"qty": {"synonyms": ["quantity", "units"]}, "ship_dt": {"synonyms": ["ship date"]},
+                             "commit_dt": {"synonyms": ["commit date"]},
+                             "recv_dt": {"synonyms": ["receipt date"]}, "mode": {"synonyms": ["ship mode"]}}},
+    },
+    "metrics": [{"name": "sales", "synonyms": ["revenue"], "table": "ord", "sql": "SUM(amt)"}],
+}
+
+
+@pytest.fixture(scope="module")
+def shop() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    return memory_model(SCHEMA, OVERLAY)
+
+
+def rows(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> list[tuple[object, ...]]:
+    c = plan(question, shop[1])
+    assert c.sql is not None, (question, c.abstain_reason)
+    return [tuple(str(v) if hasattr(v, "isoformat") else v for v in r) for r in shop[0].execute(c.sql).fetchall()]
+
+
+@pytest.mark.parametrize("question, expected", [
+    # the customers a count of their orders keeps, counted (not one count compared with 2)
+    ("how many customers have placed more than 2 orders", [(2,)]),
+    ("number of customers with at least 2 orders", [(3,)]),
+    ("how many customers in japan placed at least 2 orders", [(2,)]),
+    ("count of customers who placed over 2 orders in 2024", [(1,)]),
+])
+def test_groups_kept_by_a_count_of_their_rows_are_counted(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str, expected: list[tuple[object, ...]]) -> None:
+    assert rows(shop, question) == expected
+
+
+def test_fewer_than_is_not_counted_by_the_groups_a_having_keeps(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """A customer with no orders has fewer than 2 orders but no group of orders to be kept: not answered so."""
+    c = plan("how many customers have fewer than 2 orders", shop[1])
+    assert c.sql is None or shop[0].execute(c.sql).fetchall() == [(2,)], c.sql
