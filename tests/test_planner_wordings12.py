@@ -73,3 +73,67 @@ def test_fewer_than_is_not_counted_by_the_groups_a_having_keeps(shop: tuple[duck
     """A customer with no orders has fewer than 2 orders but no group of orders to be kept: not answered so."""
     c = plan("how many customers have fewer than 2 orders", shop[1])
     assert c.sql is None or shop[0].execute(c.sql).fetchall() == [(2,)], c.sql
+
+
+JOBS = """
+CREATE TABLE client (client_id INTEGER PRIMARY KEY, client_nm VARCHAR, since_dt DATE);
+INSERT INTO client VALUES (1, 'Acme', '2023-05-01'), (2, 'Bolt', '2024-03-01');
+CREATE TABLE job (job_id INTEGER PRIMARY KEY, client_id INTEGER REFERENCES client(client_id), job_nm VARCHAR,
+    stat_cd VARCHAR, strt_dt DATE, cmpl_dt DATE, amt INTEGER);
+INSERT INTO job VALUES (1, 1, 'Barn', 'CMP', '2023-02-01', '2024-01-15', 100),
+    (2, 1, 'Shed', 'HLD', '2024-02-01', NULL, 40), (3, 2, 'Deck', 'CMP', '2024-03-01', '2025-02-01', 70),
+    (4, 2, 'Dock', 'ACT', '2025-01-10', NULL, 90), (5, 1, 'Wall', 'CMP', '2025-02-01', '2025-06-01', 20);
+CREATE TABLE chg (chg_id INTEGER PRIMARY KEY, job_id INTEGER REFERENCES job(job_id), rsn_cd VARCHAR,
+    chg_amt INTEGER);
+COMMENT ON COLUMN chg.rsn_cd IS 'Reason: OWN owner request, REG code or permit requirement.';
+INSERT INTO chg VALUES (1, 1, 'OWN', 5), (2, 1, 'REG', 7), (3, 3, 'OWN', 2);
+"""
+
+JOBS_OVERLAY: dict[str, object] = {
+    "instructions": ["Job status job.stat_cd is ACT in progress, CMP completed, HLD on hold, CXL cancelled."],
+    "tables": {
+        "client": {"synonyms": ["clients"], "columns": {"client_nm": {"synonyms": ["name"]},
+                                                        "since_dt": {"synonyms": ["client since"]}}},
+        "job": {"synonyms": ["jobs", "projects"], "default_date": "strt_dt",
+                "columns": {"strt_dt": {"synonyms": ["start date", "started"]},
+                            "cmpl_dt": {"synonyms": ["completion date", "finished"]},
+                            "stat_cd": {"values": ["ACT", "CMP", "HLD", "CXL"]},
+                            "amt": {"synonyms": ["contract value"]}}},
+        "chg": {"synonyms": ["change orders", "changes"], "columns": {"rsn_cd": {"synonyms": ["reason"]}}},
+    },
+    "metrics": [{"name": "contract value", "table": "job", "sql": "SUM(amt)"}],
+    "filters": [{"name": "completed job", "synonyms": ["completed", "finished"], "table": "job",
+                 "sql": "stat_cd = 'CMP'"}],
+}
+
+
+@pytest.fixture(scope="module")
+def jobs() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    return memory_model(JOBS, JOBS_OVERLAY)
+
+
+@pytest.mark.parametrize("question, expected", [
+    # a code legend an instruction gives for the column ("HLD on hold"), as a description's would
+    ("list the jobs that are on hold", [("Shed",)]),
+    ("how many jobs are on hold", [(1,)]),
+    # the last word of a column's own name said after its synonym ("reason code" of rsn_cd) is that name, not a
+    # value whose label is the same word ("REG code or permit requirement")
+    ("number of change orders by reason code", [("OWN", 2), ("REG", 1)]),
+    # "started in 2024" is within 2024 ("starting" opens a period, "started" does not)
+    ("contract value of jobs we started in 2024", [(110,)]),
+    # "since" opens a period; it does not name the client-since date
+    ("contract value since 2025", [(110,)]),
+    # "finished" names a filter and the completion date: the period is of that date
+    ("how many jobs did we finish in 2025", [(2,)]),
+])
+def test_words_of_states_dates_and_names(jobs: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                                         expected: list[tuple[object, ...]]) -> None:
+    assert sorted(rows(jobs, question), key=str) == sorted(expected, key=str)
+
+
+@pytest.mark.parametrize("question, words", [("list the jobs that are on leave", "on leave"),
+                                             ("how many jobs are at risk", "at risk")])
+def test_a_state_the_model_does_not_name_is_declined(jobs: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                                     question: str, words: str) -> None:
+    c = plan(question, jobs[1])
+    assert c.sql is None and words in [w.lower() for w in c.unknown_words], (c.sql, c.unknown_words)

@@ -30,8 +30,10 @@ from nl2sql.planner.lexicon_names import (
     code_list,
 )
 from nl2sql.planner.lexicon_implied import stored_values, values_head
-from nl2sql.planner.lexicon_phrasings import after_own_word, bare_verbs, short_names, verb_phrasings, weak_names
+from nl2sql.planner.lexicon_phrasings import after_own_word, bare_verbs, restated_with_grouping, short_names
+from nl2sql.planner.lexicon_phrasings import verb_phrasings, weak_names
 from nl2sql.planner.counting import count_nouns, implied_defaults
+from nl2sql.planner.told_codes import told_codes
 from nl2sql.planner.told_dates import told_dates
 from nl2sql.planner.verified_dates import verified_dates
 from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports them from here
@@ -48,7 +50,6 @@ _ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))
 _CONTAINER_WORDS = frozenset(word_list("container_words"))
 _UNITS = frozenset(word_list("measure_units"))
 _MEANINGFUL = frozenset(word_list("meaningful"))
-_GROUPING_WORDS = frozenset(c for p, cue in CUES if cue.kind == "group" for c in [p] if " " not in p)
 _PARTICLES = frozenset(word_list("particles"))  # "came back": never a value word on its own
 # How a count is named ("number of X", "X count") and asked for ("how many X"): see counting_phrasings
 _COUNT_AS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_as"))
@@ -59,6 +60,8 @@ _PARTICIPLE = tuple(word_list("participle_suffixes"))
 _IRREGULAR = word_map("irregular_participles")        # "sold" -> "sell"
 # "month billed" is no date "month" names: a grain word asks for a grain ("payments by month"), not a date
 _GRAIN_WORDS = frozenset(("date", "time", *(g for g in word_list("relative_periods", "grains") if " " not in g)))
+# "since" of a customer-since date: a word that opens a period ("since 2024") never names a date
+_PERIOD_WORDS = frozenset(stem(p) for p, cue in CUES if cue.kind == "date_cmp" and " " not in p)
 _CODE_LABEL = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,3})\s*=\s*([A-Za-z][A-Za-z ]*)")
 
 _CACHE: weakref.WeakKeyDictionary[SemanticModel, Lexicon] = weakref.WeakKeyDictionary()
@@ -89,7 +92,7 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
     table_words = frozenset(name_stem(words(t.name)[0]) for t in model.tables if len(words(t.name)) > 1)
     lex.metrics = {m.name: m for m in model.metrics}
     lex.dated_values = verified_dates(model)      # how verified queries date a value's rows ("returns": received)
-    lex.filters = {f.name: f for f in model.filters}
+    lex.filters, lex.told_codes = {f.name: f for f in model.filters}, told_codes(model)   # legends instructions give
     for t in model.tables:
         info = _table_info(t, known, fk_cols)
         if info.told_key and key_said_beside(model.instructions, info.labels[0], info.told_key[0]):
@@ -148,7 +151,7 @@ def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
     for m in model.metrics:
         concept = Concept("metric", m.table.lower(), name=m.name)
         for phrase in (m.name, *m.synonyms):
-            if _restated_with_grouping(tuple(words(phrase)), (m.name, *m.synonyms)):
+            if restated_with_grouping(tuple(words(phrase)), (m.name, *m.synonyms)):
                 continue    # "delay minutes by cause": the metric and a grouping the question says itself
             if m.table.lower() in lex.implied_defaults and _names_table(lex, count_nouns(tuple(words(phrase))),
                                                                          m.table.lower()):
@@ -176,19 +179,6 @@ def _free_adjective(lex: Lexicon, word: str) -> bool:
     w = stem(word)
     return (w,) not in lex.names and (w,) not in cue_index() and w not in lex.date_hints and w not in lex.date_names \
         and word not in _DATE_VERB_WORDS
-
-
-def _restated_with_grouping(phrase: tuple[str, ...], names: tuple[str, ...]) -> bool:
-    """Whether a metric's synonym is another of its names followed by a grouping word and more
-    ("delay minutes by cause" of "delay minutes"); "revenue per user" of ARPU stays a name.
-
-    >>> _restated_with_grouping(("sales", "by", "item"), ("sales", "revenue", "sales by item"))
-    True
-    >>> _restated_with_grouping(("revenue", "per", "user"), ("arpu", "revenue per user"))
-    False
-    """
-    own = {tuple(words(n)) for n in names}
-    return any(w in _GROUPING_WORDS and phrase[:i] in own and i < len(phrase) - 1 for i, w in enumerate(phrase))
 
 
 def _names_table(lex: Lexicon, phrase: tuple[str, ...], table: str) -> bool:
@@ -237,7 +227,7 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
         _add(lex.names, short, Concept("column", info.key, col, strength=2))
     for weak in weak_names(base, table_words):   # one word of the name alone, weakly ("tv", "email")
         _add(lex.names, weak, Concept("column", info.key, col, strength=1))
-    coded = code_list(c.comment, c.sample_values)
+    coded = code_list(c.comment, c.sample_values) or lex.told_codes.get((info.key, col), ())
     for phrase in () if coded else _comment_phrases(c.comment, table=False):   # a code list names no column
         _add(lex.names, phrase, Concept("column", info.key, col, strength=1))
     if col in info.dates:    # its comment's words, and the participles of its synonyms ("received on")
@@ -245,11 +235,11 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
             if w not in COMMENT_STOP and len(w) > 2:
                 lex.date_hints.setdefault(stem(w), set()).add((info.key, col))
     if col in info.dates:
-        for w in base[:-1]:
+        for w in (w for w in base[:-1] if stem(w) not in _PERIOD_WORDS):
             lex.date_hints.setdefault(stem(w), set()).add((info.key, col))
         # "delivery date" names the receipt date: first words of a date's names (never "date" nor a grain)
         for phrase in (base, *(tuple(words(s)) for s in c.synonyms)):
-            if len(phrase) > 1 and phrase[0] not in _GRAIN_WORDS:
+            if len(phrase) > 1 and phrase[0] not in _GRAIN_WORDS and stem(phrase[0]) not in _PERIOD_WORDS:
                 lex.date_names.setdefault(stem(phrase[0]), set()).add((info.key, col))
             for w in (w for w in phrase if phrase is not base and (w.endswith(_PARTICIPLE) and w != phrase[0]
                                                                   or w in _IRREGULAR)):   # "date received", "sold"
@@ -263,8 +253,9 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
             _add_value_words(lex, info.key, col, tuple(singular(w) for w in words(v)))
     for code, label in (*_CODE_LABEL.findall(c.comment or ""), *coded):
         label_words = code_label_words(label)
-        if len(label_words) == 1 and (stem(label_words[0]),) in cue_index() or _MEANINGFUL & set(label_words):
-            continue                 # "F first": the ranking word; "X will close": 'will' asks about the future
+        if len(label_words) == 1 and ((stem(label_words[0]),) in cue_index() or label_words[0] in base) \
+                or _MEANINGFUL & set(label_words):  # "F first": a ranking word; 'will' asks about the future;
+            continue                 # "REG code or permit ..." of the reason code: the column's own word
         if label_words and len(label_words) <= 3 and (not values or code in values):
             concept = Concept("value", info.key, col, value=code, name="comment label", strength=2)
             _add(lex.values, tuple(label_words), concept)

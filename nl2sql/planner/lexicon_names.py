@@ -98,12 +98,12 @@ def code_label_words(label: str) -> tuple[str, ...]:
 
     >>> code_label_words("still scheduled")
     ('scheduled',)
-    >>> code_label_words("partially paid by the patient")
-    ('partially', 'paid')
+    >>> code_label_words("partially paid by the patient"), code_label_words("on hold")
+    (('partially', 'paid'), ('on', 'hold'))
     """
     out: list[str] = []
     for w in words(label):
-        if w in COMMENT_STOP:
+        if w in COMMENT_STOP and out:    # "on hold": a leading function word is part of the label
             break
         out.append(w)
     return tuple(out[1:] if out[:1] and out[0] in _STATE_ADVERBS else out)

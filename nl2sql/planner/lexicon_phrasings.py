@@ -9,9 +9,11 @@ from catalog_semantics.text import stem, words
 from catalog_semantics.model import Column
 from nl2sql.planner.lexicon_names import _ATTRIBUTE_HEADS, _UNITS, TableInfo
 from nl2sql.planner.tokens import name_stem
+from nl2sql.planner.vocabulary import CUES
 from nl2sql.planner.words import word_list, word_map
 
 _KEY_WORDS = frozenset(word_list("key_words"))
+_GROUPING_WORDS = frozenset(p for p, cue in CUES if cue.kind == "group" and " " not in p)
 _MODIFIER_HEADS = frozenset(word_list("modifier_heads"))
 _IRREGULAR = word_map("irregular_participles")     # "lent" -> "lend"
 
@@ -114,3 +116,16 @@ def bare_verbs(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
 
 def _participle(word: str) -> bool:
     return word.endswith("ed") or word in _IRREGULAR
+
+
+def restated_with_grouping(phrase: tuple[str, ...], names: tuple[str, ...]) -> bool:
+    """Whether a metric's synonym is another of its names followed by a grouping word and more
+    ("delay minutes by cause" of "delay minutes"); "revenue per user" of ARPU stays a name.
+
+    >>> restated_with_grouping(("sales", "by", "item"), ("sales", "revenue", "sales by item"))
+    True
+    >>> restated_with_grouping(("revenue", "per", "user"), ("arpu", "revenue per user"))
+    False
+    """
+    own = {tuple(words(n)) for n in names}
+    return any(w in _GROUPING_WORDS and phrase[:i] in own and i < len(phrase) - 1 for i, w in enumerate(phrase))

@@ -14,8 +14,8 @@ from catalog_semantics.question import QuestionWords
 from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.items import Item as Item, ItemKind as ItemKind
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.matching_words import column_head, date_said_without_date, determiners, meaningful_words
-from nl2sql.planner.matching_words import phrasal_verbs, share_next, symbol_cues, verbs_after_subject
+from nl2sql.planner.matching_words import column_head, date_said_without_date, determiners, meaningful_words, own_last_word
+from nl2sql.planner.matching_words import phrasal_verbs, share_next, state_phrases, symbol_cues, verbs_after_subject
 from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
@@ -73,6 +73,8 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
         found = _filter_before_measure(tokens, i, found, lex, cues)
         if found is None or found.end == i + 1:
             found = _shared_head(tokens, i, lex) or found
+        if found is not None and found.end == i + 1 and items and own_last_word(tok.stem, items[-1], lex):
+            found = None            # "reason code": the name's own last word (planner/matching_words.own_last_word)
         if found is not None:
             items.append(found)
             i = found.end
@@ -89,7 +91,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
         else:
             items.append(Item("unknown", i, i + 1, tok.word if tok.fuzzy else tok.text))   # "recieved" read as "received"
         i += 1
-    return verbs_after_subject(phrasal_verbs(_state_adverbs(items)), lex)
+    return verbs_after_subject(phrasal_verbs(state_phrases(_state_adverbs(items))), lex)
 
 
 def _state_adverbs(items: list[Item]) -> list[Item]:
@@ -180,8 +182,8 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
             names = [c for c in lex.names.get((stems[0], stems[2]), []) if c.kind == "column" and c.strength >= 3]
         values = lex.values.get(singulars, [])
         cue = cues.get(stems, ())
-        if any(c.kind == "order" for c in cue) and tuple(t.word for t in span) not in exact_phrases("order"):
-            cue = tuple(c for c in cue if c.kind != "order")     # "orders by month" groups, not sorts
+        cue = tuple(c for c in cue if c.kind not in ("order", "date_cmp")   # "orders by month" groups, not sorts;
+                    or tuple(t.word for t in span) in exact_phrases(c.kind))   # "started in 1995" is no "since"
         text = " ".join(t.text for t in span)
         fuzzy = any(t.fuzzy for t in span)
         model = tuple(names) + tuple(values)

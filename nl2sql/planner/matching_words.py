@@ -28,7 +28,7 @@ def column_head(word_stem: str, last: Item, lex: Lexicon) -> bool:
     level"), or a ``modifier_heads`` word the column's own comment says it with ("zip code" of ZIP, "ZIP code.").
     Another column's name ("customer code" beside a customer name with no such comment) is never guessed."""
     columns = [c for c in last.concepts if c.kind == "column"]
-    if not columns or word_stem in column_heads():
+    if not columns or word_stem in column_heads() or own_last_word(word_stem, last, lex):
         return bool(columns)
     if word_stem not in {stem(w) for w in word_list("modifier_heads")}:
         return False
@@ -38,6 +38,16 @@ def column_head(word_stem: str, last: Item, lex: Lexicon) -> bool:
         if column is None or word_stem not in {stem(w) for w in words(column.comment or "")}:
             return False
     return True
+
+
+def own_last_word(word_stem: str, last: Item, lex: Lexicon) -> bool:
+    """'reason code' of rsn_cd named by its synonym "reason": the last word of the column's own name (split and
+    spelled out: "cd" is "code"), said after another of its names, is part of that name, never a value or another
+    column of its own."""
+    columns = [c for c in last.concepts if c.kind == "column"]
+    return bool(columns) and all(
+        len(own := lex.tables[c.table].column_words.get(c.column or "", ())) > 1 and stem(own[-1]) == word_stem
+        and stem(own[0]) not in {stem(w) for w in words(last.text)} for c in columns if c.table in lex.tables)
 
 
 def meaningful_words() -> frozenset[str]:
@@ -86,6 +96,32 @@ def phrasal_verbs(items: list[Item]) -> list[Item]:
         out.append(it)
         n += 1
     return out
+
+
+def state_phrases(items: list[Item]) -> list[Item]:
+    """'projects that are on hold', 'parts out of stock': function words that together name a state (vocabulary
+    ``state_phrases``) are one phrase with a meaning of its own, not fillers; a model that names the state matched
+    it already (a value's label, a filter's synonym), so here it is left unknown and the question is declined
+    naming it, never answered as if the words were not there."""
+    out: list[Item] = []
+    n = 0
+    while n < len(items):
+        for phrase in _states():
+            span = items[n:n + len(phrase)]
+            if len(span) == len(phrase) and all(it.kind in ("cue", "unknown") and not it.concepts for it in span) \
+                    and tuple(it.text.lower() for it in span) == phrase:
+                out.append(Item("unknown", span[0].start, span[-1].end, " ".join(it.text for it in span)))
+                n += len(phrase)
+                break
+        else:
+            out.append(items[n])
+            n += 1
+    return out
+
+
+@functools.cache
+def _states() -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted((tuple(str(p).split()) for p in word_list("state_phrases")), key=len, reverse=True))
 
 
 def verbs_after_subject(items: list[Item], lex: Lexicon) -> list[Item]:
