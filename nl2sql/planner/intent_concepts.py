@@ -107,9 +107,9 @@ class ConceptSteps(ReaderBase):
             return self._value(j)
         cond = Condition("filter", table, filter_name=name, negated=self.take_neg(), text=self.seq[j].text)
         (self.r.share_conditions if self.r.share else self.r.conditions).append(cond)
-        if self.r.periods and len(dated := [c for c in self.seq[j].concepts if c.kind == "column" and c.table == table
-                                            and c.column in self.info(table).dates]) == 1:   # "we finished in 2025"
-            self.r.date_hints.append((table, dated[0].column))        # the period is of the date the word names too
+        if self.r.periods and len(dated := [c.column for c in self.seq[j].concepts if c.kind == "column" and c.column
+                                            and c.table == table and c.column in self.info(table).dates]) == 1:
+            self.r.date_hints.append((table, dated[0]))   # "we finished in 2025": the period is of the date named too
         self._rows_of_filter(j, table)
 
     def _rows_of_filter(self, j: int, table: str) -> None:
