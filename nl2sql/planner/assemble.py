@@ -22,6 +22,8 @@ class Assembler(ListingAssembler):
 
     def assemble(self) -> QuerySpec:
         spec = self._assembled()
+        if self.r.time_desc is not None and not spec.dims:
+            raise NotUnderstood("I could not tell which dates to put in that order.", ())   # a list: not yet
         if not self.r.count_groups:
             return spec
         if not (spec.dims and spec.having) or spec.setop is not None:

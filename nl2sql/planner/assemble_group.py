@@ -179,6 +179,11 @@ class GroupingAssembler(TablesAssembler):
         orders = [self._fill_order(o, measures, dims) for o in orders]
         if not dims and (orders or limit) and r.extremes and all(o.measure is not None for o in orders):
             raise NotUnderstood("Highest or lowest among what? Name what to compare.", ())
+        if r.time_desc is not None:          # "most recent first": the periods' order, and nothing else asked
+            timed = time_order(dims, self.lex)
+            if not timed or orders:
+                raise NotUnderstood("I could not tell which dates to put in that order.", ())
+            orders = [replace(timed[0], desc=r.time_desc), *timed[1:]]
         if not orders and dims:
             # a series over periods reads in time order (then by the other groupings, so each period's rows come
             # in one order, not the database's); other groupings are ranked by their first measure

@@ -60,6 +60,7 @@ class Frame:
     per_value: bool = False                          # "each separately": group by the values named
     trend: bool = False                              # "did it go up": how a figure moved over time
     count_groups: bool = False                       # "how many customers placed over 20 orders": groups counted
+    time_desc: bool | None = None                    # the periods' order asked for: "most recent first" (True)
     weak: int = 0
     fuzzy: int = 0
     notes: tuple[str, ...] = ()                      # assumptions a rule made, shown in the interpretation

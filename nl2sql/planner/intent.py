@@ -208,6 +208,8 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
             self._group(j)
         elif "order" in kinds:
             self._order(j)
+        elif "time_dir" in kinds:
+            self.r.time_desc = it.arg("time_dir") == "desc"     # "oldest year first": the periods' own order
         elif "dir" in kinds:
             self._direction(j)
         elif "cmp" in kinds or "cmp_post" in kinds:

@@ -160,6 +160,15 @@ class ComparisonSteps(RowsCompared):
         if self.r.measures and (j - 1) in self.aggregated | self.measure_items:
             self.r.having.append(Having(len(self.r.measures) - 1, op, values))
             return
+        after = self.at(end)                      # (never "more than 1000 employees": the number is of those)
+        before = _one(self.seq[j - 1], "metric") if j > 0 and (j - 1) not in self.measure_items else None
+        if before is not None and (after is None or after.kind != "concept"):   # "brands whose revenue was above
+            # 13 million": that metric's total per group, compared
+            self.r.measures.append(Measure("metric", before.table, metric=before.name))
+            self.measure_items.add(j - 1)
+            self.used.add(j - 1)
+            self.r.having.append(Having(len(self.r.measures) - 1, op, values))
+            return
         raise NotUnderstood("I could not tell what the number is compared with.", (it.text,))
 
     def _comparative_column(self, j: int) -> ColRef | None:

@@ -56,6 +56,7 @@ class Reading:
     per_value: bool = False                                   # "each separately": group by the values named
     trend: bool = False                                       # "did it go up": how a figure moved over time
     count_groups: bool = False                                # "how many customers placed over 20 orders"
+    time_desc: bool | None = None                             # "most recent first" (True), "oldest first"
     weak: int = 0
     fuzzy: int = 0
     vias: dict[int, str] = field(default_factory=dict)       # walk only: the table a phrase's join passes
@@ -73,7 +74,7 @@ class Reading:
             and_values=tuple(self.and_values), when=tuple(self.when), as_named=tuple(self.as_named),
             months=tuple(self.months), star=self.star, percent=self.percent, share_table=self.share_table,
             distinct=self.distinct, mode=self.mode, per_value=self.per_value, trend=self.trend,
-            count_groups=self.count_groups, weak=self.weak, fuzzy=self.fuzzy)
+            count_groups=self.count_groups, time_desc=self.time_desc, weak=self.weak, fuzzy=self.fuzzy)
 
 
 def significant(items: list[Item]) -> list[Item]:

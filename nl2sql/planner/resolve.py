@@ -22,6 +22,7 @@ from nl2sql.planner.resolve_context import (
     strongest as strongest,
 )
 from nl2sql.planner.tokens import name_stem
+from nl2sql.planner.words import word_list
 
 
 def _same_meaning_once(concepts: tuple[Concept, ...], lex: Lexicon) -> tuple[Concept, ...]:
@@ -72,9 +73,18 @@ def _distance(graph: JoinGraph, a: str, b: str) -> int:
     return 99 if path is None else len(path)
 
 
+def _owned_word_no_value(items: list[Item]) -> list[Item]:
+    """'for my case write-up': a word after a possessive ("my", "your") is the speaker's own thing, never a word found
+    inside stored values ("case" of 'SM CASE'); it is left unknown, so the question is declined naming it."""
+    owners = frozenset(word_list("owner_words"))
+    return [Item("unknown", it.start, it.end, it.text) if n and items[n - 1].text.lower() in owners
+            and it.kind == "concept" and it.concepts and all(c.kind == "valueword" for c in it.concepts) else it
+            for n, it in enumerate(items)]
+
+
 def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Item], list[str]]:
     """Narrow every concept item to one concept where the context allows; returns ambiguous phrases."""
-    items = _column_word_joins_value(items, lex)
+    items = _owned_word_no_value(_column_word_joins_value(items, lex))
     items = [replace(said_as_named(it, lex), concepts=_same_meaning_once(said_as_named(it, lex).concepts, lex))
              if it.kind == "concept" else it for it in items]
     items = [_adjective_value(it, items[n + 1] if n + 1 < len(items) else None, lex) for n, it in enumerate(items)]

@@ -10,14 +10,18 @@ from catalog_semantics.text import STOPWORDS, edit_distance, stem, words
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.tokens import Token
 from nl2sql.planner.vocabulary import cue_index
-from nl2sql.planner.words import vocabulary, word_list
+from nl2sql.planner.words import vocabulary, word_list, word_map
 
 
 def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
     """A word no index knows, corrected to the one model or function word a typo away (if exactly one
     is, or exactly one makes a model name with the next word: 'markt segment' -> 'market segment'):
     'germny' -> 'germany', 'totl' -> 'total', 'yaer' -> 'year'. An adjective of a one-word value
-    ('european', 'asian') is read as the value."""
+    ('european', 'asian') is read as the value, as is a nationality the vocabulary knows ('japanese'); a business
+    shorthand ('rev', 'mkt', 'yr') is spelled out unless the model uses it as a word of its own."""
+    if tok.kind == "word" and (full := word_map("question_shorthand").get(tok.word) or _nationality(tok.word, lex)) \
+            and tok.word not in lex.words and tok.stem not in lex.words:
+        return replace(tok, word=full, stem=stem(full), fuzzy=True)
     if tok.kind != "word" or len(tok.word) < 4 or tok.word in STOPWORDS or tok.word in _meaningful():
         return tok                       # "spent" is a word of its own, not a typo of the filler "sent"
     cue_words = _cue_words()
@@ -51,6 +55,13 @@ def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
     if tok.word.startswith(tok.stem) and not _near_word(tok, word, 2):      # matched on the stem: keep the ending
         word += tok.word[len(tok.stem):]
     return replace(tok, word=word, stem=stem(word), fuzzy=True)
+
+
+def _nationality(word: str, lex: Lexicon) -> str | None:
+    """'japanese' -> 'japan' where the model holds that value (vocabulary ``nationalities``: those no ending rule
+    undoes)."""
+    country = word_map("nationalities").get(word)
+    return country if country is not None and (country,) in lex.values else None
 
 
 def _filler(word: str) -> bool:

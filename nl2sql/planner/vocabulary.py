@@ -20,7 +20,7 @@ from nl2sql.planner.words import vocabulary
 # (``months``, ``halves``, ``quarters``). A kind the file gives and this list lacks is refused when it loads.
 CueKind = Literal["agg", "extreme", "star", "distinct", "mode", "group", "grain", "unit", "top", "order", "dir", "cmp",
                   "cmp_post", "date_cmp", "neg", "share", "contains", "and", "or", "list", "stop", "per_value", "trend",
-                  "numword", "month", "half", "quarter"]
+                  "time_dir", "numword", "month", "half", "quarter"]
 _CUE_KINDS = frozenset(get_args(CueKind))
 
 
