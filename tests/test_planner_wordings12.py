@@ -78,8 +78,9 @@ def test_fewer_than_is_not_counted_by_the_groups_a_having_keeps(shop: tuple[duck
 
 
 JOBS = """
-CREATE TABLE client (client_id INTEGER PRIMARY KEY, client_nm VARCHAR, since_dt DATE);
-INSERT INTO client VALUES (1, 'Acme', '2023-05-01'), (2, 'Bolt', '2024-03-01');
+CREATE TABLE client (client_id INTEGER PRIMARY KEY, client_cd VARCHAR, client_nm VARCHAR, since_dt DATE);
+INSERT INTO client VALUES (1, 'C1', 'Acme', '2023-05-01'), (2, 'C2', 'Bolt', '2024-03-01'),
+    (3, 'C3', 'Acme', '2024-06-01');
 CREATE TABLE job (job_id INTEGER PRIMARY KEY, client_id INTEGER REFERENCES client(client_id), job_nm VARCHAR,
     stat_cd VARCHAR, strt_dt DATE, cmpl_dt DATE, amt INTEGER);
 INSERT INTO job VALUES (1, 1, 'Barn', 'CMP', '2023-02-01', '2024-01-15', 100),
@@ -92,7 +93,8 @@ INSERT INTO chg VALUES (1, 1, 'OWN', 5), (2, 1, 'REG', 7), (3, 3, 'OWN', 2);
 """
 
 JOBS_OVERLAY: dict[str, object] = {
-    "instructions": ["Job status job.stat_cd is ACT in progress, CMP completed, HLD on hold, CXL cancelled."],
+    "instructions": ["Job status job.stat_cd is ACT in progress, CMP completed, HLD on hold, CXL cancelled.",
+                     "Client names repeat; show client_cd with client_nm."],
     "tables": {
         "client": {"synonyms": ["clients"], "columns": {"client_nm": {"synonyms": ["name"]},
                                                         "since_dt": {"synonyms": ["client since"]}}},
@@ -172,3 +174,10 @@ def test_declined(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], questio
     c = plan(question, shop[1])
     assert c.sql is None, c.sql
     assert not words or words in [w.lower() for w in c.unknown_words], c.unknown_words
+
+
+def test_a_code_the_instructions_show_beside_a_repeating_name(jobs: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"show client_cd with client_nm": that code (not the surrogate key) beside the name, and grouped by."""
+    c = plan("contract value by client", jobs[1], columns="helpful")
+    assert c.sql is not None, c.abstain_reason
+    assert sorted(jobs[0].execute(c.sql).fetchall()) == [("C1", "Acme", 160), ("C2", "Bolt", 160)]

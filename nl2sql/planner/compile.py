@@ -88,7 +88,8 @@ class Compiler(ExistsCompiler):
             e = self._grain(self.column(d.col), d.grain)
             dim_exprs.append(e)
             label = d.name or business_name(self.lex.tables[d.col.table], d.col.column)
-            keys = self._label_keys(d.col, shown=False) if d.grain is None else ()
+            keys = tuple(dict.fromkeys((*self._label_keys(d.col, shown=False), *self._label_keys(d.col, shown=True)))
+                         ) if d.grain is None else ()     # a code shown beside the name is grouped by too
             select.extend(self._shown(k) for k in (self._label_keys(d.col, shown=True) if d.grain is None else ()))
             select.append(exp.alias_(e, _name(label, self._names), quoted=False))
             group.extend(self.column(k) for k in keys if k not in d.keys)

@@ -95,8 +95,9 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
     lex.filters, lex.told_codes = {f.name: f for f in model.filters}, told_codes(model)   # legends instructions give
     for t in model.tables:
         info = _table_info(t, known, fk_cols)
-        if info.told_key and key_said_beside(model.instructions, info.labels[0], info.told_key[0]):
-            info = replace(info, shown_key=info.told_key)
+        told = (*info.told_key, *(c.name for c in t.columns if c.name not in info.labels)) if info.told_key else ()
+        if (shown := next((k for k in told if key_said_beside(model.instructions, info.labels[0], k)), None)):
+            info = replace(info, shown_key=(shown,))     # "show cust_cd with cust_nm": that key (or code) beside it
         _add_table(lex, info, table_words)
     add_synonyms(lex)                    # "stores" for a shop table: after every table, so a model's own names win
     lex.implied_defaults = implied_defaults(model.metrics, lambda ws, t: _names_table(lex, ws, t),
