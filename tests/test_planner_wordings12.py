@@ -82,10 +82,10 @@ CREATE TABLE client (client_id INTEGER PRIMARY KEY, client_cd VARCHAR, client_nm
 INSERT INTO client VALUES (1, 'C1', 'Acme', '2023-05-01'), (2, 'C2', 'Bolt', '2024-03-01'),
     (3, 'C3', 'Acme', '2024-06-01');
 CREATE TABLE job (job_id INTEGER PRIMARY KEY, client_id INTEGER REFERENCES client(client_id), job_nm VARCHAR,
-    stat_cd VARCHAR, strt_dt DATE, cmpl_dt DATE, amt INTEGER);
-INSERT INTO job VALUES (1, 1, 'Barn', 'CMP', '2023-02-01', '2024-01-15', 100),
-    (2, 1, 'Shed', 'HLD', '2024-02-01', NULL, 40), (3, 2, 'Deck', 'CMP', '2024-03-01', '2025-02-01', 70),
-    (4, 2, 'Dock', 'ACT', '2025-01-10', NULL, 90), (5, 1, 'Wall', 'CMP', '2025-02-01', '2025-06-01', 20);
+    stat_cd VARCHAR, strt_dt DATE, cmpl_dt DATE, amt INTEGER, typ VARCHAR);
+INSERT INTO job VALUES (1, 1, 'Barn', 'CMP', '2023-02-01', '2024-01-15', 100, 'NEW'),
+    (2, 1, 'Shed', 'HLD', '2024-02-01', NULL, 40, 'ADD'), (3, 2, 'Deck', 'CMP', '2024-03-01', '2025-02-01', 70, 'ADD'),
+    (4, 2, 'Dock', 'ACT', '2025-01-10', NULL, 90, 'NEW'), (5, 1, 'Wall', 'CMP', '2025-02-01', '2025-06-01', 20, 'REN');
 CREATE TABLE chg (chg_id INTEGER PRIMARY KEY, job_id INTEGER REFERENCES job(job_id), rsn_cd VARCHAR,
     chg_amt INTEGER);
 COMMENT ON COLUMN chg.rsn_cd IS 'Reason: OWN owner request, REG code or permit requirement.';
@@ -102,6 +102,7 @@ JOBS_OVERLAY: dict[str, object] = {
                 "columns": {"strt_dt": {"synonyms": ["start date", "started"]},
                             "cmpl_dt": {"synonyms": ["completion date", "finished"]},
                             "stat_cd": {"values": ["ACT", "CMP", "HLD", "CXL"]},
+                            "typ": {"synonyms": ["job type"], "values": ["NEW", "ADD", "REN"]},
                             "amt": {"synonyms": ["contract value"]}}},
         "chg": {"synonyms": ["change orders", "changes"], "columns": {"rsn_cd": {"synonyms": ["reason"]}}},
     },
@@ -181,3 +182,32 @@ def test_a_code_the_instructions_show_beside_a_repeating_name(jobs: tuple[duckdb
     c = plan("contract value by client", jobs[1], columns="helpful")
     assert c.sql is not None, c.abstain_reason
     assert sorted(jobs[0].execute(c.sql).fetchall()) == [("C1", "Acme", 160), ("C2", "Bolt", 160)]
+
+
+def test_a_request_verb_first_is_no_stored_code(jobs: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'add the number of jobs' after a question: "add" asks for a measure, never the job type code ADD."""
+    from nl2sql.planner.turns import plan_turn
+
+    first = plan("contract value by year", jobs[1])
+    assert first.sql is not None
+    c = plan_turn("add the number of jobs", jobs[1], (("contract value by year", first.sql),))
+    assert c.sql is not None and "'ADD'" not in c.sql, c.sql
+    assert sorted(jobs[0].execute(c.sql).fetchall()) == [(2023, 100, 1), (2024, 110, 2), (2025, 110, 2)]
+
+
+SITES = """
+CREATE TABLE site (site_id INTEGER PRIMARY KEY, site_nm VARCHAR, note VARCHAR);
+INSERT INTO site SELECT i, 'Lake Shore Medical Office Tower ' || i, CASE WHEN i % 2 = 0 THEN 'Revised plan per owner'
+    ELSE 'Original plan kept' END FROM range(1, 81) t(i);
+CREATE TABLE visit (visit_id INTEGER PRIMARY KEY, site_id INTEGER REFERENCES site(site_id), hrs INTEGER);
+INSERT INTO visit SELECT i, 1 + i % 80, 2 FROM range(1, 201) t(i);
+"""
+
+
+def test_names_of_many_rows_and_prose() -> None:
+    """A row's name among too many to sample names it whole, however long; a note's words are prose, no filter."""
+    con, model = memory_model(SITES, {"tables": {"site": {"synonyms": ["sites"], "columns": {
+        "site_nm": {"synonyms": ["site name"]}, "note": {"synonyms": ["note"]}}}, "visit": {"synonyms": ["visits"]}}})
+    c = plan("how many visits did the Lake Shore Medical Office Tower 7 have", model)
+    assert c.sql is not None and con.execute(c.sql).fetchall() == [(3,)], (c.sql, c.abstain_reason)
+    assert plan("how many revised sites", model).sql is None

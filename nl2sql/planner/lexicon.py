@@ -12,10 +12,8 @@ import re
 import weakref
 from dataclasses import replace
 
-import sqlglot
-from sqlglot import exp
 
-from catalog_semantics.model import Column, Metric, SemanticModel
+from catalog_semantics.model import Column, SemanticModel
 from catalog_semantics.text import plain_words, stem, words
 from nl2sql.planner.lexicon_keys import key_said_beside
 from nl2sql.planner.lexicon_names import (
@@ -29,7 +27,7 @@ from nl2sql.planner.lexicon_names import (
     code_label_words,
     code_list,
 )
-from nl2sql.planner.lexicon_implied import stored_values, values_head
+from nl2sql.planner.lexicon_implied import metric_counts, stored_values, values_head
 from nl2sql.planner.lexicon_phrasings import after_own_word, bare_verbs, restated_with_grouping, short_names
 from nl2sql.planner.lexicon_phrasings import verb_phrasings, weak_names
 from nl2sql.planner.counting import count_nouns, implied_defaults
@@ -50,6 +48,7 @@ _ATTRIBUTE_HEADS = frozenset(word_list("attribute_heads"))
 _CONTAINER_WORDS = frozenset(word_list("container_words"))
 _UNITS = frozenset(word_list("measure_units"))
 _MEANINGFUL = frozenset(word_list("meaningful"))
+_PROSE_COLUMNS = frozenset(word_list("prose_columns"))
 _PARTICLES = frozenset(word_list("particles"))  # "came back": never a value word on its own
 # How a count is named ("number of X", "X count") and asked for ("how many X"): see counting_phrasings
 _COUNT_AS = tuple(tuple(words(p)) for p in word_list("metric_phrasings", "count_as"))
@@ -158,7 +157,7 @@ def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
                                                                          m.table.lower()):
                 continue    # "number of employees" counts the table's rows, under its implied default
             _add(lex.names, tuple(words(phrase)), concept)
-            for variant in counting_phrasings(tuple(words(phrase))) if _counts(m, model.dialect) else ():
+            for variant in counting_phrasings(tuple(words(phrase))) if metric_counts(m, model.dialect) else ():
                 _add(lex.names, variant, concept)
             for variant in verb_phrasings(tuple(words(phrase))):     # "how much rent did we collect"
                 _add(lex.names, variant, concept)
@@ -186,17 +185,6 @@ def _names_table(lex: Lexicon, phrase: tuple[str, ...], table: str) -> bool:
     key = tuple(name_stem(w) for w in phrase)
     return bool(phrase) and any(c.kind == "table" and c.table == table and c.strength >= 2
                                 for c in lex.names.get(key, ()))
-
-
-def _counts(m: Metric, dialect: str) -> bool:
-    """A metric that counts rows (``format: count``, or a COUNT): "how many" asks for it. A sum of a
-    quantity ("number of units") is not reached that way, where "how many units in stock" means another."""
-    if m.format == "count":
-        return True
-    try:
-        return isinstance(sqlglot.parse_one(m.sql, read=dialect), exp.Count)
-    except sqlglot.errors.ParseError:
-        return False
 
 
 def counting_phrasings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
@@ -249,9 +237,8 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
     values = stored_values(info, c)
     for v in values:
         _add_value(lex, info.key, col, v)
-    if not c.sample_values and col not in info.keys and _is_texty(c) and not _free_text(c.value_vocabulary):
-        for v in c.value_vocabulary:      # too many to show, their words still name rows ("BRASS parts")
-            _add_value_words(lex, info.key, col, tuple(singular(w) for w in words(v)))
+    if not c.sample_values and col not in info.keys and _is_texty(c):
+        _add_vocabulary(lex, info, c)
     for code, label in (*_CODE_LABEL.findall(c.comment or ""), *coded):
         label_words = code_label_words(label)
         if len(label_words) == 1 and ((stem(label_words[0]),) in cue_index() or label_words[0] in base) \
@@ -263,8 +250,21 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
             _add(lex.values, tuple(singular(w) for w in label_words), concept, stemmed=False)
 
 
+def _add_vocabulary(lex: Lexicon, info: TableInfo, c: Column) -> None:
+    """Values too many to show: their words still name rows ("BRASS parts"), and a row's name names it whole ("the
+    Larimer Medical Office Building"), however long."""
+    prose = _free_text(c.value_vocabulary)
+    for v in c.value_vocabulary:
+        if c.name in info.labels:
+            _add(lex.values, tuple(singular(w) for w in words(v)), Concept("value", info.key, c.name, value=v),
+                 stemmed=False)
+        if not prose:
+            _add_value_words(lex, info.key, c.name, tuple(singular(w) for w in words(v)))
+
+
 def _add_value_words(lex: Lexicon, table: str, col: str, ws: tuple[str, ...]) -> None:
-    if len(ws) > 1:
+    # a description's words are prose ("revised" of 'Revised footing per engineer'), never a category's words
+    if len(ws) > 1 and not set(lex.tables[table].column_words.get(col, ())) & _PROSE_COLUMNS:
         # "brass" in 'ECONOMY ANODIZED BRASS': a word of several values, matched as containment
         for w in ws:
             if len(w) >= 4 and not w.isdigit() and w not in _PARTICLES and (w,) not in cue_index():

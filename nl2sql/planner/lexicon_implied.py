@@ -3,7 +3,10 @@ values, and a word every name of a table's rows ends with is the noun for those 
 
 from __future__ import annotations
 
-from catalog_semantics.model import Column
+import sqlglot
+from sqlglot import exp
+
+from catalog_semantics.model import Column, Metric
 from catalog_semantics.text import words
 from nl2sql.planner.lexicon_names import TableInfo, _free_text, _is_texty, comment_examples
 from nl2sql.planner.tokens import singular
@@ -36,3 +39,14 @@ def stored_values(info: TableInfo, c: Column) -> tuple[str, ...]:
             or _free_text(c.sample_values) and c.name not in info.labels:
         return ()           # (a row's name is matched whole however long: "Lone Star Toyota Austin" is no remark)
     return c.sample_values or (comment_examples(c.comment) if _is_texty(c) else ())
+
+
+def metric_counts(m: Metric, dialect: str) -> bool:
+    """A metric that counts rows (``format: count``, or a COUNT): "how many" asks for it. A sum of a
+    quantity ("number of units") is not reached that way, where "how many units in stock" means another."""
+    if m.format == "count":
+        return True
+    try:
+        return isinstance(sqlglot.parse_one(m.sql, read=dialect), exp.Count)
+    except sqlglot.errors.ParseError:
+        return False

@@ -15,7 +15,7 @@ from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.items import Item as Item, ItemKind as ItemKind
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching_words import column_head, date_said_without_date, determiners, meaningful_words, own_last_word
-from nl2sql.planner.matching_words import phrasal_verbs, share_next, state_phrases, symbol_cues, verbs_after_subject
+from nl2sql.planner.matching_words import settled_words, share_next, symbol_cues
 from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
@@ -91,21 +91,7 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
         else:
             items.append(Item("unknown", i, i + 1, tok.word if tok.fuzzy else tok.text))   # "recieved" read as "received"
         i += 1
-    return verbs_after_subject(phrasal_verbs(state_phrases(_state_adverbs(items))), lex)
-
-
-def _state_adverbs(items: list[Item]) -> list[Item]:
-    """'still open', 'still unpaid': an adverb of state (vocabulary ``state_adverbs``, meaningful words) right
-    before a named filter or a stored value says the state holds now, which is what the data records; said
-    elsewhere ("still growing") it stays unknown and the question is declined."""
-    adverbs = frozenset(word_list("state_adverbs"))
-    out = list(items)
-    for n, it in enumerate(items[:-1]):
-        nxt = items[n + 1]
-        if it.kind == "unknown" and it.text.lower() in adverbs and nxt.kind == "concept" \
-                and any(c.kind in ("filter", "value") for c in nxt.concepts):
-            out[n] = dataclasses.replace(it, kind="cue", cues=(Cue("stop"),))
-    return out
+    return settled_words(items, lex)
 
 
 def _cue_before_longer(tokens: tuple[Token, ...], i: int, found: Item | None, lex: Lexicon,

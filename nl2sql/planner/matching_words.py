@@ -3,6 +3,7 @@ date's name said without a date."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import TYPE_CHECKING
 
@@ -175,3 +176,33 @@ def _month_words() -> frozenset[str]:
 def share_next(tokens: tuple[Token, ...], i: int, cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> bool:
     """Whether the token at ``i`` is a share word ("rate"): a list verb before it is a noun ("return rate")."""
     return i < len(tokens) and any(c.kind == "share" for c in cues.get((tokens[i].stem,), ()))
+
+
+def _state_adverbs(items: list[Item]) -> list[Item]:
+    """'still open', 'still unpaid': an adverb of state (vocabulary ``state_adverbs``, meaningful words) right
+    before a named filter or a stored value says the state holds now, which is what the data records; said
+    elsewhere ("still growing") it stays unknown and the question is declined."""
+    adverbs = frozenset(word_list("state_adverbs"))
+    out = list(items)
+    for n, it in enumerate(items[:-1]):
+        nxt = items[n + 1]
+        if it.kind == "unknown" and it.text.lower() in adverbs and nxt.kind == "concept" \
+                and any(c.kind in ("filter", "value") for c in nxt.concepts):
+            out[n] = dataclasses.replace(it, kind="cue", cues=(Cue("stop"),))
+    return out
+
+
+def _command_no_value(items: list[Item]) -> list[Item]:
+    """'add the number of projects': a request's verb typed first in lower case (vocabulary ``command_verbs``) asks
+    for something, it is never a stored code spelled alike (a project type ADD); it is read as a function word."""
+    first = items[0] if items else None
+    if first is None or first.kind != "concept" or first.text != first.text.lower() \
+            or first.text not in word_list("command_verbs") or not all(c.kind == "value" for c in first.concepts):
+        return items
+    return [Item("cue", first.start, first.end, first.text, cues=(Cue("stop"),)), *items[1:]]
+
+
+def settled_words(items: list[Item], lex: Lexicon) -> list[Item]:
+    """The matched items after the rules that read words by their neighbours: a state adverb before a value, a
+    state said in function words, a phrasal verb, a request's verb first, a verb after its subject."""
+    return verbs_after_subject(_command_no_value(phrasal_verbs(state_phrases(_state_adverbs(items)))), lex)
