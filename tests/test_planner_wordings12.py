@@ -42,7 +42,7 @@ OVERLAY: dict[str, object] = {
         "line": {"synonyms": ["line item", "line items"],
                  "columns": {"qty": {"synonyms": ["quantity", "units"]}, "ship_dt": {"synonyms": ["ship date"]},
                              "commit_dt": {"synonyms": ["commit date"]},
-                             "recv_dt": {"synonyms": ["receipt date"]}, "mode": {"synonyms": ["ship mode"]}}},
+                             "recv_dt": {"synonyms": ["receipt date", "date received"]}, "mode": {"synonyms": ["ship mode"]}}},
     },
     "metrics": [{"name": "sales", "synonyms": ["revenue"], "table": "ord", "sql": "SUM(amt)"}],
 }
@@ -211,3 +211,12 @@ def test_names_of_many_rows_and_prose() -> None:
     c = plan("how many visits did the Lake Shore Medical Office Tower 7 have", model)
     assert c.sql is not None and con.execute(c.sql).fetchall() == [(3,)], (c.sql, c.abstain_reason)
     assert plan("how many revised sites", model).sql is None
+
+
+def test_two_dates_of_a_row_compared(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'shipped after their commit date': the date the verb names against the one named after "after", per row;
+    never a grouping by the second date, and declined when no verb says which date is compared."""
+    assert rows(shop, "count the line items that shipped after their commit date") == [(3,)]
+    assert rows(shop, "how many line items were received before their commit date") == [(5,)]
+    c = plan("line items with a quantity after the commit date", shop[1])
+    assert c.sql is None, c.sql

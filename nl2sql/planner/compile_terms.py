@@ -9,7 +9,7 @@ from sqlglot import exp
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.compile_base import _AGG, _CMP, CompilerBase
-from nl2sql.planner.spec import Condition, Measure, QuerySpec, column_of, is_average, range_bounds
+from nl2sql.planner.spec import ColRef, Condition, Measure, QuerySpec, column_of, is_average, range_bounds
 
 
 class TermCompiler(CompilerBase):
@@ -67,6 +67,8 @@ class TermCompiler(CompilerBase):
         if c.op == "between":
             low, high = c.values
             return exp.Between(this=col, low=self.literal(c.col, low), high=self.literal(c.col, high))
+        if isinstance(c.values[0], ColRef) and isinstance(col, exp.Column):   # two dates of one row compared
+            return _CMP[c.op](this=col, expression=exp.column(c.values[0].column, table=col.table))
         if is_average(c.values[0]):              # "above the average age": over all the table's rows
             average = c.values[0]
             assert isinstance(average, QuerySpec)

@@ -17,7 +17,7 @@ from nl2sql.planner.frame import Frame
 from nl2sql.planner.intent_order import GroupingSteps
 from nl2sql.planner.intent_echo import echoes_measure
 from nl2sql.planner.intent_spread import spread_over_column
-from nl2sql.planner.intent_when import when_date
+from nl2sql.planner.intent_when import dates_compared, when_date
 from nl2sql.planner.joins import Ambiguous, all_up
 from nl2sql.planner.reading import (  # noqa: F401  (NotUnderstood and Reading are re-exported)
     NotUnderstood as NotUnderstood,
@@ -218,6 +218,8 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
             self._contains(j)
         elif kinds & {"distinct", "star", "unit", "month", "numword"}:
             self._marker(j, kinds)
+        elif "date_cmp" in kinds and (found := dates_compared(self.seq, j, self.used, self.r.date_hints, self.lex)):
+            self.r.conditions.append(found)      # "shipped after their commit date"
         elif not kinds & {"and", "or", "stop", "list", "date_cmp"}:
             self.used.discard(j)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from catalog_semantics.text import STOPWORDS
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.matching import Item
-from nl2sql.planner.reading import _stem
-from nl2sql.planner.spec import ColRef
+from nl2sql.planner.reading import NotUnderstood, _stem
+from nl2sql.planner.spec import ColRef, Condition
 
 
 def when_date(items: list[Item], j: int, raw_words: list[str], lex: Lexicon, tables: set[str]) -> ColRef | None:
@@ -37,3 +37,25 @@ def when_date(items: list[Item], j: int, raw_words: list[str], lex: Lexicon, tab
 
 def _is_table(it: Item) -> bool:
     return it.kind == "concept" and bool(it.concepts) and all(c.kind == "table" for c in it.concepts)
+
+
+def dates_compared(seq: list[Item], j: int, used: set[int], hints: list[tuple[str, str]],
+                   lex: Lexicon) -> Condition | None:
+    """'line items that shipped after their commit date': a date word ("after", "before") right before another date
+    column of the rows a verb dated ("shipped": the ship date) compares the two dates of each row (the second date's
+    position is used, the verb's date hint taken). Said of no verb's date, it is declined (which date?), never dropped."""
+    k = j + 1
+    nxt = seq[k] if k < len(seq) and k not in used else None
+    dates = [c for c in (nxt.concepts if nxt is not None else ()) if c.kind == "column" and c.column
+             and c.table in lex.tables and c.column in lex.tables[c.table].dates]
+    op = {">=": ">", ">": ">", "<": "<", "<=": "<"}.get(seq[j].arg("date_cmp") or "")
+    if nxt is None or len(dates) != 1 or op is None:
+        return None
+    other = dates[0]
+    own = [h for h in hints if h[0] == other.table and h[1] != other.column]
+    if len(own) != 1:
+        raise NotUnderstood(f"Which date is compared with the {nxt.text}?", (seq[j].text, nxt.text))
+    hints.remove(own[0])
+    used.add(k)
+    return Condition("compare", other.table, ColRef(*own[0]), op, (ColRef(other.table, other.column or ""),),
+                     text=f"{seq[j].text} {nxt.text}")

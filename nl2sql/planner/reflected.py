@@ -63,6 +63,7 @@ def _conditions(spec: QuerySpec) -> tuple[Condition, ...]:
 
 def _refs(spec: QuerySpec) -> tuple[ColRef, ...]:
     refs = [c.col for c in _conditions(spec) if c.col is not None]
+    refs += [v for c in _conditions(spec) for v in c.values if isinstance(v, ColRef)]   # "after their commit date"
     refs += [m.col for m in spec.measures if m.col is not None] + [o.col for o in spec.order if o.col is not None]
     refs += [m.since for m in spec.measures if m.since is not None]      # "days between order date and ..."
     refs += [d.col for d in spec.dims] + [k for d in spec.dims for k in d.keys]
