@@ -220,3 +220,25 @@ def test_two_dates_of_a_row_compared(shop: tuple[duckdb.DuckDBPyConnection, Sema
     assert rows(shop, "how many line items were received before their commit date") == [(5,)]
     c = plan("line items with a quantity after the commit date", shop[1])
     assert c.sql is None, c.sql
+
+
+def test_follow_ups_narrow_by_a_word_of_the_name_and_count_beside(shop: tuple[duckdb.DuckDBPyConnection,
+                                                                             SemanticModel]) -> None:
+    """'only customers with an in the name' narrows the breakdown by a word of the name (the name column said after
+    it is that value's); 'count them too' shows how many rows each group holds beside its measure."""
+    from nl2sql.planner.turns import plan_turn
+
+    first = "average balance by segment"
+    history = ((first, plan(first, shop[1]).sql),)
+    second = plan_turn("only customers with ann in the name", shop[1], history)
+    assert second.sql is not None, second.abstain_reason
+    assert shop[0].execute(second.sql).fetchall() == [("RETAIL", 10.0)]
+    third = plan_turn("count them too", shop[1], (*history, ("only customers with ann in the name", second.sql)))
+    assert third.sql is not None, third.abstain_reason
+    assert shop[0].execute(third.sql).fetchall() == [("RETAIL", 10.0, 1)]
+
+
+def test_excluding_the_counted_rows_with_a_condition_negates_the_condition(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    assert rows(shop, "number of customers per segment excluding customers with a balance below 0") == \
+        [("TRADE", 3), ("RETAIL", 1)]

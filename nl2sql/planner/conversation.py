@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.conversation_among import among_previous
-from nl2sql.planner.conversation_beside import beside_groups, total_of_listed
+from nl2sql.planner.conversation_beside import beside_groups, count_beside, total_of_listed
 from nl2sql.planner.conversation_rows import ROW_EDITS, reaches
 from nl2sql.planner.conversation_scope import check_scope, settle_scope
 from nl2sql.planner.conversation_settle import settle_edit
@@ -41,7 +41,7 @@ MAX_TURNS = 6          # earlier turns than this are not read again (a conversat
 
 def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
     spec, edit = settle_edit(spec, settle_scope(spec, edit, graph), lex, graph, question)
-    for about_rows in (beside_groups, total_of_listed, *ROW_EDITS):  # "list them", "which of those ...", "same for suppliers"
+    for about_rows in (beside_groups, total_of_listed, count_beside, *ROW_EDITS):  # "list them", "which of those ...", "same for suppliers"
         found = about_rows(spec, edit, lex, graph)
         if found is not None:
             return found

@@ -1,6 +1,6 @@
 """Follow-ups about the previous rows read before ``conversation_rows.ROW_EDITS``: a column shown beside each
-group of a ranking or breakdown ("show their country too"), and a measure of the rows listed, in total ("how many
-orders did those place in total").
+group of a ranking or breakdown ("show their country too"), a measure of the rows listed, in total ("how many
+orders did those place in total"), and how many rows each group holds ("count them too").
 """
 
 from __future__ import annotations
@@ -58,3 +58,14 @@ def total_of_listed(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph)
         return None
     found = QuerySpec(new.table, measures=(new,), conditions=spec.conditions)
     return found if up_from(graph, new.table, listed) and reaches(found, new.table, graph) else None
+
+
+def count_beside(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
+    """'count them too' after a breakdown of the rows' own measures: how many rows each group holds, shown beside
+    (only when the words add: "how many of them" alone counts a list, ``conversation_rows.count_them``)."""
+    if edit.fn != "count" or not edit.adding or not replace(edit, fn=None, adding=False, anaphora=False).empty:
+        return None
+    if not (spec.dims and spec.measures and all(m.table == spec.base for m in spec.measures)) or spec.having \
+            or spec.setop is not None:
+        return None
+    return replace(spec, measures=(*spec.measures, Measure("rows", spec.base, "count")))

@@ -36,9 +36,9 @@ def _preposition(it: Item) -> bool:
 
 
 def _names_column(it: Item, values: tuple[Concept, ...]) -> bool:
-    cols = {(c.table, c.column) for c in values}
-    return it.kind == "concept" and bool(it.concepts) and all(
-        c.kind == "column" and (c.table, c.column) in cols for c in it.concepts)
+    cols = {(c.table, c.column) for c in values}          # "green in the name": one of the names is the value's
+    return it.kind == "concept" and bool(it.concepts) and all(c.kind == "column" for c in it.concepts) and any(
+        (c.table, c.column) in cols for c in it.concepts)
 
 
 def _count(it: Item) -> int | None:

@@ -155,6 +155,18 @@ class ReaderBase:
             return frozenset()
         return frozenset(hints)
 
+    def _filter_date(self, j: int, table: str) -> None:
+        """'projects we finished in 2025': a filter's word that also names a date of its table dates the period."""
+        dated = [c.column for c in self.seq[j].concepts if c.kind == "column" and c.column and c.table == table
+                 and c.column in self.info(table).dates]
+        if self.r.periods and len(dated) == 1:
+            self.r.date_hints.append((table, dated[0]))
+
+    def _counted_rows(self, table: str) -> bool:
+        """Whether the question already counts or names the table's rows ("number of suppliers ... excluding
+        suppliers with ...": the second naming says which of them, not that none is related)."""
+        return any(m.table == table for m in self.r.measures) or any(t == table for t, _, _ in self.r.entities)
+
     def take_neg(self) -> bool:
         if self.neg_at is not None:
             self.neg_at = None

@@ -107,9 +107,7 @@ class ConceptSteps(ReaderBase):
             return self._value(j)
         cond = Condition("filter", table, filter_name=name, negated=self.take_neg(), text=self.seq[j].text)
         (self.r.share_conditions if self.r.share else self.r.conditions).append(cond)
-        if self.r.periods and len(dated := [c.column for c in self.seq[j].concepts if c.kind == "column" and c.column
-                                            and c.table == table and c.column in self.info(table).dates]) == 1:
-            self.r.date_hints.append((table, dated[0]))   # "we finished in 2025": the period is of the date named too
+        self._filter_date(j, table)
         self._rows_of_filter(j, table)
 
     def _rows_of_filter(self, j: int, table: str) -> None:
@@ -134,10 +132,12 @@ class ConceptSteps(ReaderBase):
             key = ColRef(table, pk[0])
             self.r.conditions.append(Condition("in", table, key, "in", (int(nxt.number or 0),),
                                                text=f"{self.seq[j].text} {nxt.text}"))
-        neg = self.take_neg()
+        neg_at, neg = self.neg_at, self.take_neg()
         word = self.seq[j].text.lower().split()[-1]
         plural = word.endswith("s") and not word.endswith("ss") and not self._singular_verb_after(j)
-        if neg:
+        if neg and self._counted_rows(table):
+            self.neg_at = neg_at      # "excluding suppliers with a negative balance": the condition after is negated
+        elif neg:
             self.r.existence.append((table, True, j))
         else:
             self.r.entities.append((table, j, plural))
