@@ -44,7 +44,8 @@ OVERLAY: dict[str, object] = {
                              "commit_dt": {"synonyms": ["commit date"]},
                              "recv_dt": {"synonyms": ["receipt date", "date received"]}, "mode": {"synonyms": ["ship mode"]}}},
     },
-    "metrics": [{"name": "sales", "synonyms": ["revenue"], "table": "ord", "sql": "SUM(amt)"}],
+    "metrics": [{"name": "sales", "synonyms": ["revenue"], "table": "ord", "sql": "SUM(amt)"},
+                {"name": "number of orders", "table": "ord", "sql": "COUNT(*)"}],
 }
 
 
@@ -242,3 +243,15 @@ def test_excluding_the_counted_rows_with_a_condition_negates_the_condition(
         shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     assert rows(shop, "number of customers per segment excluding customers with a balance below 0") == \
         [("TRADE", 3), ("RETAIL", 1)]
+
+
+@pytest.mark.parametrize("question, expected", [
+    # "average number of orders" of a metric that counts rows: orders per customer (of the customers with orders)
+    ("average number of orders per customer", [(2.25,)]),
+    # "earliest and latest" before one date column: both aggregates of it
+    ("earliest and latest ship date for each ship mode", [("AIR", "2023-01-10", "2024-08-02"),
+                                                          ("RAIL", "2023-01-10", "2024-07-02")]),
+])
+def test_aggregates_said_as_superlatives_and_counts(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                                    question: str, expected: list[tuple[object, ...]]) -> None:
+    assert sorted(rows(shop, question), key=str) == sorted(expected, key=str)

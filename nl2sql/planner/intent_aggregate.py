@@ -12,15 +12,8 @@ from dataclasses import replace
 from nl2sql.planner.intent_guards import MeasureGuards
 from nl2sql.planner.joins import up_from
 from nl2sql.planner.matching import Item
-from nl2sql.planner.reading import (
-    NotUnderstood,
-    Target,
-    _one,
-    _outer_function,
-    _plural,
-    _ref,
-    _stem,
-)
+from nl2sql.planner.frame_amounts import _counts_rows
+from nl2sql.planner.reading import NotUnderstood, Target, _one, _outer_function, _plural, _ref, _stem
 from nl2sql.planner.spec import ColRef, Condition, Measure, Order
 from nl2sql.planner.words import word_list
 
@@ -143,7 +136,7 @@ class AggregateSteps(MeasureGuards):
         fns = [first.arg("agg") if first.has("agg") else first.arg("extreme")]
         k = j + 1
         while (it := self.at(k)) is not None and k not in self.used and (it.has("agg", "extreme", "and")) \
-                and it.text.lower() not in _TIME_SUPERLATIVES:
+                and (it.text.lower() not in _TIME_SUPERLATIVES or self._date_at(k + 1)):   # "earliest and latest date"
             if it.has("agg"):
                 fns.append(it.arg("agg"))
             elif it.has("extreme"):
@@ -200,6 +193,8 @@ class AggregateSteps(MeasureGuards):
             self._check_rows_total(j, k, fns, target[1])
         if fns == ["avg", "count"] and target[0] == "column" and self._own_rows_average(j, k, target[1]):
             fns = ["avg"]                # "average number of checked bags per ticket": the column's average
+        if "avg" in fns and target[0] == "metric" and _counts_rows(self.lex.metrics[target[1].name or ""].sql):
+            fns, target = ["avg", "count"], ("table", target[1].table)    # "average number of orders": a count
         if fns == ["avg", "count"] and target[0] == "table":
             # "the average number of line items per order": rows per member of the group named next
             per = self._per_entity(k + 1)

@@ -162,6 +162,11 @@ class ReaderBase:
         if self.r.periods and len(dated) == 1:
             self.r.date_hints.append((table, dated[0]))
 
+    def _date_at(self, k: int) -> bool:
+        """Whether the item at k names one date column ("earliest and latest ship date")."""
+        c = _one(it, "column") if (it := self.at(k)) is not None and it.kind == "concept" else None
+        return c is not None and c.column in self.info(c.table).dates
+
     def _counted_rows(self, table: str) -> bool:
         """Whether the question already counts or names the table's rows ("number of suppliers ... excluding
         suppliers with ...": the second naming says which of them, not that none is related)."""

@@ -148,7 +148,7 @@ def _own_uses(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> Uses:
     return Uses(frozenset(tables), frozenset((r.table, r.column.lower()) for r in refs), frozenset(sql_columns),
                 frozenset(tested), frozenset(grouped), frozenset(keys), frozenset(texts), frozenset(names),
                 frozenset(_numbers(spec)), ranges, named,
-                frozenset(m.table for m in spec.measures if m.kind == "rows" or m.fn in ("count", "count_distinct")))
+                frozenset(m.table for m in spec.measures if m.kind in ("rows", "rows_per") or m.fn in ("count", "count_distinct")))
 
 
 def _concept_used(c: Concept, uses: Uses, lex: Lexicon) -> bool:
