@@ -255,3 +255,16 @@ def test_excluding_the_counted_rows_with_a_condition_negates_the_condition(
 def test_aggregates_said_as_superlatives_and_counts(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel],
                                                     question: str, expected: list[tuple[object, ...]]) -> None:
     assert sorted(rows(shop, question), key=str) == sorted(expected, key=str)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("sales by segment in 2024 compared to last year", [("RETAIL", 180.0, 90.0), ("TRADE", None, 550.0)]),
+    ("sales in 2024 vs the previous year", [(2023, 180.0), (2024, 640.0)]),
+])
+def test_a_year_said_relative_to_the_year_named(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                                                 expected: list[tuple[object, ...]]) -> None:
+    assert sorted(rows(shop, question), key=str) == sorted(expected, key=str)
+
+
+def test_a_relative_year_with_no_year_named_is_declined(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    assert plan("sales last year", shop[1]).sql is None

@@ -39,6 +39,7 @@ from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.matching import matched
 from nl2sql.planner.preambles import around_reading, is_context_note, said_of
 from nl2sql.planner.reflected import check_reflected
+from nl2sql.planner.relative_years import anchored_years
 from nl2sql.planner.resolve import resolve
 from nl2sql.planner.setops import describe_set, each_side, set_reading
 from nl2sql.planner.spec import QuerySpec
@@ -78,6 +79,8 @@ def plan_spec(question: str | QuestionWords, model: SemanticModel) -> tuple[Quer
     raises ``NotUnderstood``. A question the planner cannot read whole may be two readings joined by a set
     operation (planner.setops)."""
     words = question_words(question)
+    if (anchored := anchored_years(words.text)) != words.text:     # "1997 compared to last year": 1996
+        words = question_words(anchored)
 
     def as_set(first: bool) -> tuple[QuerySpec, list[str], float] | None:
         return set_reading(words.text, lambda q: read_spec(q, model), lexicon_for(model), join_graph(model),
