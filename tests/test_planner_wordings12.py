@@ -268,3 +268,31 @@ def test_a_year_said_relative_to_the_year_named(shop: tuple[duckdb.DuckDBPyConne
 
 def test_a_relative_year_with_no_year_named_is_declined(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     assert plan("sales last year", shop[1]).sql is None
+
+
+@pytest.mark.parametrize("question, words", [
+    ("for each segment, the customer with the most sales", "for each"),      # the top within each group
+    ("what did each segment bring in during 2024", "bring in"),            # an amount the question does not name
+])
+def test_shapes_one_ranking_or_a_list_would_answer_wrongly_are_declined(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str, words: str) -> None:
+    c = plan(question, shop[1])
+    assert c.sql is None and words in [w.lower() for w in c.unknown_words], (c.sql, c.unknown_words)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("how many customers have a balance of 7 and up", [(3,)]),          # "and up": at least
+    ("which segments have more than 1 different customers", [("RETAIL",), ("TRADE",)]),
+])
+def test_numbers_with_their_words(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                                  expected: list[tuple[object, ...]]) -> None:
+    assert sorted(rows(shop, question), key=str) == sorted(expected, key=str)
+
+
+def test_a_two_digit_year_in_a_follow_up(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'and 24' after a question about 2023 is 2024, not the top 24."""
+    from nl2sql.planner.turns import plan_turn
+
+    first = "sales by status in 2023"
+    c = plan_turn("and 24", shop[1], ((first, plan(first, shop[1]).sql),))
+    assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [("DONE", 580.0), ("OPEN", 60.0)]

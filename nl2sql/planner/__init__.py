@@ -39,7 +39,7 @@ from nl2sql.planner.lexicon import lexicon_for
 from nl2sql.planner.matching import matched
 from nl2sql.planner.preambles import around_reading, is_context_note, said_of
 from nl2sql.planner.reflected import check_reflected
-from nl2sql.planner.relative_years import anchored_years
+from nl2sql.planner.relative_years import anchored_years, with_short_years as with_short_years
 from nl2sql.planner.resolve import resolve
 from nl2sql.planner.setops import describe_set, each_side, set_reading
 from nl2sql.planner.spec import QuerySpec

@@ -212,6 +212,36 @@ def filter_event_undated(spec: QuerySpec, question: QuestionWords, lex: Lexicon)
                                 "“by receipt date”).", (said[0],))
 
 
+def per_group_top(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
+    """'for each manufacturer, which container type sold the most': the top rows within each group (vocabulary
+    ``per_group_leads``), which one ranking over all groups does not answer; declined naming the words."""
+    said = f" {' '.join(question.plain)} "
+    lead = next((p for p in word_list("per_group_leads") if f" {p} " in said), None)
+    if lead is not None and spec.limit is not None and spec.order:
+        raise NotUnderstood("The top rows within each group is not something I can answer yet; ask about one "
+                            "group at a time.", (lead,))
+
+
+def money_unmeasured(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
+    """'what did each segment bring in during 1997': a verb of money (vocabulary ``money_verbs``) with nothing
+    measured asks for an amount the question does not name; a list of the rows would answer another question."""
+    said = f" {' '.join(question.plain)} "
+    verb = next((p for p in word_list("money_verbs") if f" {p} " in said), None)
+    if verb is not None and not spec.measures:
+        raise NotUnderstood("Which amount? Name it (for example one of the model's measures).", (verb,))
+
+
+def filters_versus(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
+    """'avg discount on late lines vs on-time lines': two named filters set against each other (vocabulary
+    ``versus_words``) are two groups to compare, never both at once, which would keep no row; declined."""
+    if not set(word_list("versus_words")) & set(question.plain):
+        return
+    named = [c for c in spec.conditions if c.kind == "filter" and not c.negated]
+    if len(named) >= 2:
+        raise NotUnderstood("Comparing two groups named by filters is not something I can answer yet; ask about "
+                            "each.", tuple(c.text for c in named[:2]))
+
+
 def _counts_rows(lex: Lexicon, metric: str) -> bool:
     """Whether a metric of the model counts its table's rows (COUNT(*): "number of orders")."""
     try:
@@ -222,7 +252,8 @@ def _counts_rows(lex: Lexicon, metric: str) -> bool:
 
 
 DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping, pinned_list, identifier_list,
-                             ranked_attribute, unread_event, filter_event_undated)
+                             ranked_attribute, unread_event, filter_event_undated, per_group_top, money_unmeasured,
+                             filters_versus)
 
 
 def run_doubts(spec: QuerySpec, question: str | QuestionWords, lex: Lexicon,

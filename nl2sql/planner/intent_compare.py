@@ -51,6 +51,10 @@ class ComparisonSteps(RowsCompared):
             return
         if col is None and self._own_amount(op, values, end):
             return                               # "supply offers with fewer than 100 units available"
+        if col is None and (a := self.at(end)) is not None and a.has("distinct") and end not in self.used \
+                and self.table(end + 1) is not None:
+            self.used.add(end)                   # "more than 50 different parts": the parts counted
+            end += 1
         if col is None and end not in self.used and self._groups_counted(j, op, end):
             return self._compared_rows(j, op, values, end)
         if col is None and (j - 1) in self.aggregated and self.r.measures:

@@ -5,7 +5,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from catalog_semantics.question import QuestionWords
+from nl2sql.planner.tokens import question_words
 from nl2sql.planner.words import vocabulary
 
 _YEAR = re.compile(r"\b(1[89]\d\d|2[01]\d\d)\b")
@@ -26,3 +29,32 @@ def anchored_years(question: str) -> str:
     for phrase, offset in dict(vocabulary().get("anchored_years") or {}).items():
         question = re.sub(rf"\b{re.escape(str(phrase))}\b", str(year + int(offset)), question, flags=re.IGNORECASE)
     return question
+
+
+# "and 98", "what about '96?", "same for 95": a follow-up that is only a two-digit year after its lead words
+_SHORT = re.compile(r"^(\s*(?:(?:and|what about|how about|same for|same thing for|now|then|ok|okay)\s+)?(?:(?:in|for)\s+)?)"
+                    r"'?(\d\d)(\s*[?.!]?\s*)$", re.IGNORECASE)
+
+
+def short_years(question: str, before: str) -> str:
+    """A follow-up that is only a two-digit year ("and 98", "what about '96?") as the year it shortens, when the
+    question before names one year (within five years of it); else it is left as said.
+
+    >>> short_years("and 98", "bookings by quarter 1997")
+    'and 1998'
+    >>> short_years("top 98", "bookings by quarter 1997"), short_years("and 98", "bookings by quarter")
+    ('top 98', 'and 98')
+    """
+    years = {int(y) for y in _YEAR.findall(before)}
+    m = _SHORT.match(question)
+    if len(years) != 1 or m is None:
+        return question
+    year = years.pop()
+    full = year - year % 100 + int(m.group(2))
+    return f"{m.group(1)}{full}{m.group(3)}" if abs(full - year) <= 5 else question
+
+
+def with_short_years(words: QuestionWords, history: Sequence[tuple[str, str | None]]) -> QuestionWords:
+    """A follow-up's words with its two-digit year spelled out against the question before (``short_years``)."""
+    spelled = short_years(words.text, history[-1][0]) if history else words.text
+    return words if spelled == words.text else question_words(spelled)

@@ -20,7 +20,7 @@ from typing import Literal
 from catalog_semantics.model import SemanticModel
 from catalog_semantics.question import QuestionWords
 from nl2sql.answer import Candidate
-from nl2sql.planner import answer_spec, checked_sql, plan_spec, unusable_hint
+from nl2sql.planner import answer_spec, checked_sql, plan_spec, unusable_hint, with_short_years
 from nl2sql.planner.checks import check_question, check_relative_period
 from nl2sql.planner.conversation import MAX_TURNS, apply_edit, same_query
 from nl2sql.planner.conversation_share import as_share
@@ -52,7 +52,7 @@ def plan_turn(question: str | QuestionWords, model: SemanticModel, history: Turn
               dialect: str | None = None, columns: Columns = "asked") -> Candidate:
     """Answer a question (or its words, as linking read them) that may lean on the previous turns (``history``
     as (question, sql) pairs; a None or empty SQL marks a turn that was not answered)."""
-    words = question_words(question)
+    words = with_short_years(question_words(question), history)   # "and 98" after a question about 1997: 1998
     hinted = with_evidence(words.text, model)    # BIRD's "Hint: ...": named filters and synonyms, or declined
     if hinted.unusable:
         return unusable_hint(hinted.unusable, model)
