@@ -296,3 +296,14 @@ def test_a_two_digit_year_in_a_follow_up(shop: tuple[duckdb.DuckDBPyConnection, 
     first = "sales by status in 2023"
     c = plan_turn("and 24", shop[1], ((first, plan(first, shop[1]).sql),))
     assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [("DONE", 580.0), ("OPEN", 60.0)]
+
+
+def test_what_are_their_columns_keeps_the_rows_named(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'which customers are in japan, and what are their balances': the customers named beside their balances."""
+    assert sorted(rows(shop, "which customers are in japan, and what are their balances")) == \
+        [("Ann", 10.0), ("Cid", 20.0)]
+
+
+def test_the_whole_of_a_share_said_before_its_verb(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'what share of retail sales does japan account for': retail is the whole, japan the part."""
+    assert rows(shop, "what share of retail sales does japan account for") == [(220.0 / 270.0,)]
