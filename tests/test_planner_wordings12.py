@@ -307,3 +307,17 @@ def test_what_are_their_columns_keeps_the_rows_named(shop: tuple[duckdb.DuckDBPy
 def test_the_whole_of_a_share_said_before_its_verb(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     """'what share of retail sales does japan account for': retail is the whole, japan the part."""
     assert rows(shop, "what share of retail sales does japan account for") == [(220.0 / 270.0,)]
+
+
+def test_an_adjective_two_filters_share_goes_with_the_rows_named() -> None:
+    """"active" of an active account and of an active subscription: "active subscriptions" the subscriptions'."""
+    con, model = memory_model("""
+        CREATE TABLE acct (acct_id INTEGER PRIMARY KEY, cls_dt DATE);
+        INSERT INTO acct VALUES (1, NULL), (2, '2024-01-01');
+        CREATE TABLE subn (subn_id INTEGER PRIMARY KEY, acct_id INTEGER REFERENCES acct(acct_id), end_dt DATE);
+        INSERT INTO subn VALUES (1, 1, '2024-02-01'), (2, 2, NULL), (3, 1, NULL);""", {
+        "tables": {"acct": {"synonyms": ["accounts"]}, "subn": {"synonyms": ["subscriptions", "subs"]}},
+        "filters": [{"name": "open account", "synonyms": ["active account"], "table": "acct", "sql": "cls_dt IS NULL"},
+                    {"name": "active subscription", "table": "subn", "sql": "end_dt IS NULL"}]})
+    c = plan("how many active subs", model)
+    assert c.sql is not None and con.execute(c.sql).fetchall() == [(2,)], (c.sql, c.abstain_reason)
