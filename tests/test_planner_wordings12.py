@@ -321,3 +321,12 @@ def test_an_adjective_two_filters_share_goes_with_the_rows_named() -> None:
                     {"name": "active subscription", "table": "subn", "sql": "end_dt IS NULL"}]})
     c = plan("how many active subs", model)
     assert c.sql is not None and con.execute(c.sql).fetchall() == [(2,)], (c.sql, c.abstain_reason)
+
+
+def test_swap_in_a_year(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'swap in 2024 instead': the year replaced, as "what about 2024" does."""
+    from nl2sql.planner.turns import plan_turn
+
+    first = "sales by status in 2023"
+    c = plan_turn("swap in 2024 instead", shop[1], ((first, plan(first, shop[1]).sql),))
+    assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [("DONE", 580.0), ("OPEN", 60.0)]
