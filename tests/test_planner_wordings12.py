@@ -330,3 +330,16 @@ def test_swap_in_a_year(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -
     first = "sales by status in 2023"
     c = plan_turn("swap in 2024 instead", shop[1], ((first, plan(first, shop[1]).sql),))
     assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [("DONE", 580.0), ("OPEN", 60.0)]
+
+
+def test_a_value_then_a_request_for_names_keeps_the_request(shop: tuple[duckdb.DuckDBPyConnection,
+                                                                        SemanticModel]) -> None:
+    """'only TRADE, list their names': the names are asked for, not the value's own column said again."""
+    from nl2sql.planner.turns import plan_turn
+
+    history: list[tuple[str, str | None]] = []
+    for q in ("how many customers never placed an order?", "split that by segment", "only TRADE, list their names"):
+        c = plan_turn(q, shop[1], tuple(history))
+        assert c.sql is not None, (q, c.abstain_reason)
+        history.append((q, c.sql))
+    assert shop[0].execute(history[-1][1] or "").fetchall() == [("Eve",)]

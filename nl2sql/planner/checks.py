@@ -51,7 +51,8 @@ def check_question(question: str | QuestionWords) -> None:
     """
     plain = question_words(question).plain
     first = next((w for w in plain if w not in _OPENERS), "")
-    idiom = any(tuple(plain[:len(p.split())]) == tuple(p.split()) for p in word_list("followup", "idiom_openers"))
+    idiom = any(tuple(plain[:len(p.split())]) == tuple(p.split())
+                for p in (*word_list("followup", "idiom_openers"), *word_list("followup", "column_requests")))
     if first in word_list("commands") and not idiom:
         raise NotUnderstood("This asks to change data; I only read it.", (first,))
     said = " ".join(plain)

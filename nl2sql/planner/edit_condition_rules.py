@@ -49,11 +49,10 @@ def _value(items: list[Item], j: int, edit: Edit) -> Found:
         if k + 1 < len(items) and items[k].has("and", "or") and _of_kind(items[k + 1], "value"):
             k += 1
         # "the MACHINERY segment", "green in the name": the value's own column named after it
-        n = next((n for n in range(k, min(k + 3, len(items))) if not (items[n].has("stop") and not items[n].concepts)),
-                 k)
-        if n < len(items) and (_names_column(items[n], concepts) or n == k and _kinds(items[n]) == {"table"} and
-                               items[n].concepts[0].table in {c.table for c in concepts}):
-            k = n + 1
+        some = all(c.kind == "valueword" for c in concepts)   # "green in the name": a word of one name column
+        if k < len(items) and (_names_column(items[k], concepts, some=some) or _kinds(items[k]) == {"table"} and
+                               items[k].concepts[0].table in {c.table for c in concepts}):
+            k += 1
     if not values:
         return None
     return replace(edit, values=edit.values + tuple(values)), k

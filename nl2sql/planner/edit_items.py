@@ -35,10 +35,12 @@ def _preposition(it: Item) -> bool:
     return it.kind == "cue" and _stems(it) in phrases("followup", "prepositions")
 
 
-def _names_column(it: Item, values: tuple[Concept, ...]) -> bool:
-    cols = {(c.table, c.column) for c in values}          # "green in the name": one of the names is the value's
-    return it.kind == "concept" and bool(it.concepts) and all(c.kind == "column" for c in it.concepts) and any(
-        (c.table, c.column) in cols for c in it.concepts)
+def _names_column(it: Item, values: tuple[Concept, ...], some: bool = False) -> bool:
+    """Whether the item names the values' column (``some``: one of the columns it names, "green in the name")."""
+    cols = {(c.table, c.column) for c in values}
+    found = [c.kind == "column" and (c.table, c.column) in cols for c in it.concepts]
+    return it.kind == "concept" and bool(found) and (any(found) and all(c.kind == "column" for c in it.concepts)
+                                                     if some else all(found))
 
 
 def _count(it: Item) -> int | None:
