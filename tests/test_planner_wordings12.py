@@ -343,3 +343,15 @@ def test_a_value_then_a_request_for_names_keeps_the_request(shop: tuple[duckdb.D
         assert c.sql is not None, (q, c.abstain_reason)
         history.append((q, c.sql))
     assert shop[0].execute(history[-1][1] or "").fetchall() == [("Eve",)]
+
+
+def test_add_asks_for_a_column_unless_it_adds_rows(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'add total sales' after a breakdown is a column; 'add a new customer named Bob' changes data: declined."""
+    from nl2sql.planner.turns import plan_turn
+
+    first = "number of orders by status"
+    c = plan_turn("add total sales", shop[1], ((first, plan(first, shop[1]).sql),))
+    assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [("DONE", 6, 660.0), ("OPEN", 3, 160.0)]
+    declined = plan("add a new customer named Bob", shop[1])
+    assert declined.sql is None and "add" in declined.unknown_words
+    assert rows(shop, "how many units do the line items add up to") == [(27,)]
