@@ -355,3 +355,20 @@ def test_add_asks_for_a_column_unless_it_adds_rows(shop: tuple[duckdb.DuckDBPyCo
     declined = plan("add a new customer named Bob", shop[1])
     assert declined.sql is None and "add" in declined.unknown_words
     assert rows(shop, "how many units do the line items add up to") == [(27,)]
+
+
+def test_a_filter_with_a_subquery_keeps_the_subquery_columns_its_own() -> None:
+    """'active members' defined as mbr_id IN (SELECT mbr_id FROM mshp WHERE end_dt IS NULL): the subquery's columns
+    are the subquery's tables', never bound to the filter's own table (which has no end_dt)."""
+    con, model = memory_model("""
+        CREATE TABLE mbr (mbr_id INTEGER PRIMARY KEY, emp VARCHAR);
+        INSERT INTO mbr VALUES (1, 'Acme'), (2, 'Acme'), (3, 'Bolt');
+        CREATE TABLE mshp (mshp_id INTEGER PRIMARY KEY, mbr_id INTEGER REFERENCES mbr(mbr_id), end_dt DATE);
+        INSERT INTO mshp VALUES (1, 1, NULL), (2, 2, '2024-01-01'), (3, 3, NULL);""", {
+        "tables": {"mbr": {"synonyms": ["members"], "columns": {"emp": {"synonyms": ["employer"]}}},
+                   "mshp": {"synonyms": ["memberships"]}},
+        "filters": [{"name": "active member", "synonyms": ["active members"], "table": "mbr",
+                     "sql": "mbr_id IN (SELECT mbr_id FROM mshp WHERE end_dt IS NULL)"}]})
+    c = plan("how many active members does each employer have", model)
+    assert c.sql is not None, c.abstain_reason
+    assert sorted(con.execute(c.sql).fetchall()) == [("Acme", 1), ("Bolt", 1)]

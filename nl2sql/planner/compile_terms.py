@@ -82,6 +82,8 @@ class TermCompiler(CompilerBase):
         except sqlglot.errors.ParseError as e:
             raise NotUnderstood(f"The definition of a metric or filter could not be read ({e}).", ()) from e
         for col in node.find_all(exp.Column):
+            if col.find_ancestor(exp.Select) is not None:
+                continue        # "mbr_id IN (SELECT mbr_id FROM mshp ...)": a subquery's columns are its own tables'
             if col.table:
                 # "plans.price_per_seat" in a metric that joins plans: qualified by table name, bound to
                 # the alias this query gives that table (else the table is never joined)
