@@ -372,3 +372,15 @@ def test_a_filter_with_a_subquery_keeps_the_subquery_columns_its_own() -> None:
     c = plan("how many active members does each employer have", model)
     assert c.sql is not None, c.abstain_reason
     assert sorted(con.execute(c.sql).fetchall()) == [("Acme", 1), ("Bolt", 1)]
+
+
+def test_add_a_value_says_how(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'add AIR' after RAIL's series: beside it or added up is not said, so declined; 'add AIR too' keeps both."""
+    from nl2sql.planner.turns import plan_turn
+
+    first = "quantity shipped by RAIL each year"
+    history = ((first, plan(first, shop[1]).sql),)
+    assert history[0][1] is not None
+    assert plan_turn("add AIR", shop[1], history).sql is None
+    kept = plan_turn("add AIR too", shop[1], history)
+    assert kept.sql is not None and "'RAIL'" in kept.sql and "'AIR'" in kept.sql, kept.sql

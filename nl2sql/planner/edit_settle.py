@@ -24,6 +24,10 @@ def settled(edit: Edit, stems: Stems, lex: Lexicon) -> Edit:
         edit = replace(edit, marked=True)      # "what is their total balance?": a measure of the previous rows
     if edit.anaphora and edit.values and _opens(stems, "list_verbs"):
         edit = replace(edit, listing=True)     # "list those in Lakeside": the rows, narrowed
+    if edit.values and not keeping and _opens(stems, "value_adders"):
+        # "add AIR" after TRUCK's quantities: one more series beside TRUCK's, or both added up? Not a guess
+        raise NotUnderstood("Beside the values already asked for, or added to them? Say “too” or “separately”.",
+                            tuple(v.text for v in edit.values))
     if keeping and edit.values:                # "and MACHINERY too": beside the segment already filtered
         edit = replace(edit, values=tuple(replace(v, kept=True) for v in edit.values))
     if keeping and edit.filters:
