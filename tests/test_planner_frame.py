@@ -39,7 +39,9 @@ def _model() -> SemanticModel:
                          (Relationship("reading", ("meter_id",), "meter", ("meter_id",)),
                           Relationship("shipment", ("meter_id",), "meter", ("meter_id",))),
                          metrics=(Metric("consumption", "SUM(kwh_used)", "reading"),
-                                  Metric("meters installed", "COUNT(*)", "meter", synonyms=("installed meters",))),
+                                  Metric("meters installed", "COUNT(*)", "meter", synonyms=("installed meters",)),
+                                  Metric("shipments made", "COUNT(*)", "shipment")),
+                         instructions=("Shipments made are dated by shipment.created_date.",),
                          filters=(NamedFilter("smart", "meter_name LIKE 'S%'", "meter"),
                                   NamedFilter("served", "zone IN ('NORTH', 'SOUTH')", "meter"),
                                   NamedFilter("lost shipment", "created_date IS NULL", "shipment",
@@ -51,6 +53,7 @@ RULES = {rule.__name__: rule for rule in FRAME_RULES}
 
 # (rule, question, the frame after that rule): the rule changes the frame the walk and the earlier rules made
 CHANGES = [
+    ("metric_told_date", "shipments made in 2024", "measures=shipments made periods=2024"),   # the told date, hinted
     ("trend_over_years", "did consumption go up from 2023 to 2024",       # one row a year, not one figure
      "measures=consumption periods=from 2023 to 2024 trend"),
     ("trend_over_years", "the consumption trend",
@@ -86,6 +89,7 @@ CHANGES = [
 
 # (rule, question): the rule leaves the frame as it is
 KEEPS = [
+    ("metric_told_date", "consumption in 2024"),             # no instruction dates this metric
     ("trend_over_years", "consumption from 2023 to 2024"),   # no change asked: one figure over the range
     ("compared_values_apart", "consumption of the NORTH and SOUTH zones"),   # one total over both, as said
     ("period_grains", "consumption in 2024"),

@@ -384,3 +384,20 @@ def test_add_a_value_says_how(shop: tuple[duckdb.DuckDBPyConnection, SemanticMod
     assert plan_turn("add AIR", shop[1], history).sql is None
     kept = plan_turn("add AIR too", shop[1], history)
     assert kept.sql is not None and "'RAIL'" in kept.sql and "'AIR'" in kept.sql, kept.sql
+
+
+def test_a_metric_dated_by_an_instruction() -> None:
+    """"Billings are dated by the invoice date inv.inv_dt; collections by the payment date inv.paid_dt": cash
+    collected in a period is by payment date, billings by invoice date (the table's default)."""
+    con, model = memory_model("""
+        CREATE TABLE inv (inv_id INTEGER PRIMARY KEY, inv_dt DATE, paid_dt DATE, inv_amt INTEGER, paid_amt INTEGER);
+        INSERT INTO inv VALUES (1, '2024-12-20', '2025-01-10', 100, 90), (2, '2025-01-05', '2025-02-01', 50, 50),
+            (3, '2025-01-20', NULL, 70, NULL);""", {
+        "instructions": ["Billings are dated by the invoice date inv.inv_dt; collections (cash received) by the "
+                         "payment date inv.paid_dt."],
+        "tables": {"inv": {"synonyms": ["invoices"], "default_date": "inv_dt"}},
+        "metrics": [{"name": "amount billed", "synonyms": ["billings"], "table": "inv", "sql": "SUM(inv_amt)"},
+                    {"name": "cash collected", "synonyms": ["collections"], "table": "inv", "sql": "SUM(paid_amt)"}]})
+    for question, expected in (("cash collected in January 2025", [(90,)]), ("amount billed in January 2025", [(120,)])):
+        c = plan(question, model)
+        assert c.sql is not None and con.execute(c.sql).fetchall() == expected, (question, c.sql, c.abstain_reason)

@@ -32,7 +32,7 @@ from nl2sql.planner.lexicon_phrasings import after_own_word, bare_verbs, restate
 from nl2sql.planner.lexicon_phrasings import verb_phrasings, weak_names
 from nl2sql.planner.counting import count_nouns, implied_defaults
 from nl2sql.planner.told_codes import told_codes
-from nl2sql.planner.told_dates import told_dates
+from nl2sql.planner.told_dates import told_dates, told_metric_dates
 from nl2sql.planner.verified_dates import verified_dates
 from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports them from here
     Concept as Concept, Lexicon as Lexicon, _add, described_words, settle_index)
@@ -104,6 +104,7 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
     _add_metrics_and_filters(lex, model)
     settle_index(lex)
     lex.told_dates, lex.prose = told_dates(model, lex), described_words(model)   # "sales are dated by ..."
+    lex.told_metric_dates = told_metric_dates(model, lex)     # "...; collections by the payment date inv.paid_dt"
     for key in (*lex.names, *lex.values):
         lex.max_len = max(lex.max_len, len(key))
         lex.words.update(key)

@@ -38,6 +38,50 @@ def told_dates(model: SemanticModel, lex: Lexicon) -> dict[str, tuple[str, str]]
     return {t: next(iter(d)) for t, d in told.items() if len(d) == 1}
 
 
+def told_metric_dates(model: SemanticModel, lex: Lexicon) -> dict[str, tuple[str, str]]:
+    """Metric name -> (table, date column) of its own table, as an instruction dates what the metric measures:
+    "Billings are dated by the invoice date inv.inv_dt; collections (cash received) by the payment date
+    inv.paid_dt" (a clause after a "dated by" one may say only "by"). Two different dates for one metric: neither."""
+    dates = {(t, c) for t, info in lex.tables.items() for c in info.dates}
+    told: dict[str, set[tuple[str, str]]] = {}
+    for text in model.instructions:
+        for sentence in re.split(r"\.(?=\s|$)", text):
+            dated = False
+            for clause in sentence.split(";"):
+                phrase = _dating_phrase(clause, ("by",) if dated else None)
+                if phrase is None:
+                    continue
+                dated = True
+                subject, rest = clause[:phrase[0]], clause[phrase[1]:]
+                cut = _OBJECT_END.search(rest)
+                for name in _metrics_named(subject, lex):
+                    table = lex.metrics[name].table.lower()
+                    date = _date_named(rest[:cut.start()] if cut else rest, dates, {table})
+                    if date is not None and date[0] == table:
+                        told.setdefault(name, set()).add(date)
+    return {m: next(iter(d)) for m, d in told.items() if len(d) == 1}
+
+
+def _dating_phrase(clause: str, also: tuple[str, ...] | None) -> tuple[int, int] | None:
+    lowered = clause.lower()
+    for phrase in (*sorted(phrases("dated_by"), key=len, reverse=True), *((also,) if also else ())):
+        if (match := _find(lowered, phrase)) is not None:
+            return match
+    return None
+
+
+def _metrics_named(subject: str, lex: Lexicon) -> set[str]:
+    """The metrics whose name or synonym the subject says ("collections (cash received, payments)")."""
+    said = tuple(stem(w) for w in words(subject))
+    out: set[str] = set()
+    for name, m in lex.metrics.items():
+        for phrase in (name, *m.synonyms):
+            ws = tuple(stem(w) for w in words(phrase))
+            if ws and any(said[i:i + len(ws)] == ws for i in range(len(said) - len(ws) + 1)):
+                out.add(name)
+    return out
+
+
 def _clause(clause: str, dates: set[tuple[str, str]], lex: Lexicon) -> tuple[set[str], tuple[str, str]] | None:
     lowered = clause.lower()
     for phrase in sorted(phrases("dated_by"), key=len, reverse=True):
