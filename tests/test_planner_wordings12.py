@@ -1,5 +1,9 @@
-"""Shapes read as frames (issue 10, session 12): how many groups a comparison of their rows keeps ("how many
-customers placed more than 2 orders"); on a small model of this test's own."""
+"""Rules from session 12's blind rounds (issue 10), each on a small model of this test's own: how many groups a
+count of their rows keeps; states said in function words and code legends told in instructions; a column's own last
+word; period words; two dates of a row compared; doubts that decline the top within each group, an unnamed amount
+and two filters set against each other; shorthand, nationalities, "row count", time order asked; a year relative to
+the one named and a follow-up's two-digit year; follow-ups that add a column, a value or a count; a metric dated by
+an instruction. Four cases are guards that held before these rules and must keep holding."""
 
 from __future__ import annotations
 
