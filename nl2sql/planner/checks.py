@@ -53,8 +53,9 @@ def check_question(question: str | QuestionWords) -> None:
     first = next((w for w in plain if w not in _OPENERS), "")
     idiom = any(tuple(plain[:len(p.split())]) == tuple(p.split())
                 for p in (*word_list("followup", "idiom_openers"), *word_list("followup", "column_requests")))
-    after = plain[plain.index(first) + 1:plain.index(first) + 2] if first in plain else []
-    if first in word_list("commands") and not idiom and (first != "add" or not after or after[0] in word_list("add_objects")):
+    at = plain.index(first) if first in plain else len(plain)
+    adds_rows = first != "add" or plain[at + 1:at + 2] in ((), *((w,) for w in word_list("add_objects")))
+    if first in word_list("commands") and not idiom and adds_rows:
         raise NotUnderstood("This asks to change data; I only read it.", (first,))
     said = " ".join(plain)
     for phrase in word_list("causal"):

@@ -176,9 +176,11 @@ def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
 
 
 def _free_adjective(lex: Lexicon, word: str) -> bool:
-    """A word no name, function word or date verb of the model has ("outstanding", not "shipped")."""
-    w = stem(word)       # (another filter's adjective alone, "active" of an active account, leaves it free)
-    return all(c.kind == "filter" and c.strength == 1 for c in lex.names.get((w,), ())) and (w,) not in cue_index() and w not in lex.date_hints and w not in lex.date_names \
+    """A word no name, function word or date verb of the model has ("outstanding", not "shipped"); another
+    filter's adjective alone ("active" of an active account) leaves it free."""
+    w = stem(word)
+    weak_filters_only = all(c.kind == "filter" and c.strength == 1 for c in lex.names.get((w,), ()))
+    return weak_filters_only and (w,) not in cue_index() and w not in lex.date_hints and w not in lex.date_names \
         and word not in _DATE_VERB_WORDS
 
 

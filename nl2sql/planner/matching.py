@@ -14,8 +14,8 @@ from catalog_semantics.question import QuestionWords
 from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.items import Item as Item, ItemKind as ItemKind
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.matching_words import column_head, date_said_without_date, determiners, meaningful_words, own_last_word
-from nl2sql.planner.matching_words import settled_words, share_next, symbol_cues
+from nl2sql.planner.matching_words import column_head, date_said_without_date, determiners, meaningful_words
+from nl2sql.planner.matching_words import own_last_word, settled_words, share_next, symbol_cues
 from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
