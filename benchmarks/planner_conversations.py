@@ -61,10 +61,10 @@ def score_turns(conversation: dict[str, object], model: SemanticModel, con: duck
 
 
 def same_result(con: duckdb.DuckDBPyConnection, gold_sql: str, sql: str) -> bool:
-    gold_official = official_sql(gold_sql)
+    gold_official = official_sql(gold_sql, keep_distinct=True)      # our sets, not Spider: DISTINCT counts
     gold = con.execute(gold_official).fetchall()
     try:
-        got = con.execute(official_sql(sql, predicted=True)).fetchall()
+        got = con.execute(official_sql(sql, predicted=True, keep_distinct=True)).fetchall()
     except duckdb.Error:
         return False
     return result_eq_up_to_ties(gold, got, gold_official)

@@ -70,10 +70,10 @@ def outcome(q: dict[str, object], model: SemanticModel, con: duckdb.DuckDBPyConn
         return ("declined" if cand.sql is None else "false_answer"), cand.sql
     if cand.sql is None:
         return ("clarify" if cand.choices else "abstained"), None
-    gold_sql = official_sql(str(q["sql"]))
+    gold_sql = official_sql(str(q["sql"]), keep_distinct=True)     # our sets, not Spider: DISTINCT counts
     gold = con.execute(gold_sql).fetchall()
     try:
-        got = con.execute(official_sql(cand.sql, predicted=True)).fetchall()
+        got = con.execute(official_sql(cand.sql, predicted=True, keep_distinct=True)).fetchall()
     except duckdb.Error:
         return "wrong", cand.sql
     return ("right" if result_eq_up_to_ties(gold, got, gold_sql) else "wrong"), cand.sql
