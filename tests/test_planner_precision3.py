@@ -81,8 +81,9 @@ DECLINED = [
     ("minutes trained in 2023", "mins"),
 ]
 TURNS = [
-    # another period put "beside" the previous one: both, one row each
-    (["number of visits by club in 2023", "put 2024 beside it"], ["YEAR(visit.visit_dt)"], []),
+    # another period put "beside" the previous one with a grouping: one row per club, one column per year
+    (["number of visits by club in 2023", "put 2024 beside it"], ["AS visit_count_2023", "AS visit_count_2024"],
+     ["YEAR(visit.visit_dt)"]),
     # "what about the frozen ones?" after active gold members: the status changes, the plan stays
     (["number of active members per club", "just gold members", "what about the frozen ones?"],
      ["member.plan_cd = 'GOLD'", "member.mbr_stat = 'FRZ'"], ["'ACT'"]),

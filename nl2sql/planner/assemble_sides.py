@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 
 from nl2sql.planner.frame import Frame
-from nl2sql.planner.spec import Condition, Dim, Measure
+from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, QuerySpec
 
 
 def years_side_by_side(f: Frame, measures: list[Measure], dims: list[Dim]) -> tuple[list[Measure], list[Dim]]:
@@ -37,3 +37,17 @@ def years_side_by_side(f: Frame, measures: list[Measure], dims: list[Dim]) -> tu
              for y in range(start.year, end.year)]
     wide = [replace(m, only=(side,), suffix=side.text) for m in measures for side in sides]
     return wide, [d for d in dims if d is not years[0]]
+
+
+def spec_years_side_by_side(spec: QuerySpec, col: ColRef, first: int, last: int) -> QuerySpec | None:
+    """'put 1996 next to it' after revenue by country for 1995: each group's years side by side, one column per
+    year (as ``years_side_by_side`` reads "1995 vs 1996" in one question); None when the spec has no grouping
+    of its own, a time grouping, a top N, a HAVING or a share (which year would they be of?)."""
+    if not spec.dims or any(d.grain for d in spec.dims) or spec.limit is not None or spec.having \
+            or not spec.measures or any(m.kind == "share" or m.hidden or m.only for m in spec.measures):
+        return None
+    sides = [Condition("range", col.table, col, "range", (date(y, 1, 1), date(y + 1, 1, 1)), text=str(y))
+             for y in range(first, last + 1)]
+    wide = tuple(replace(m, only=(side,), suffix=side.text) for m in spec.measures for side in sides)
+    order = tuple(replace(o, measure=o.measure * len(sides)) if o.measure is not None else o for o in spec.order)
+    return replace(spec, measures=wide, order=order)

@@ -12,8 +12,9 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.assemble import Assembler
+from nl2sql.planner.assemble_sides import spec_years_side_by_side
 from nl2sql.planner.edit_buckets import one_bucket
-from nl2sql.planner.edit_years import one_year, year_column_window, year_condition, year_of
+from nl2sql.planner.edit_years import one_year, same_part_of_year, year_column_window, year_condition, year_of
 from nl2sql.planner.edits import Edit, ValueEdit
 from nl2sql.planner.filter_values import filter_value
 from nl2sql.planner.joins import JoinGraph, up_from
@@ -29,6 +30,7 @@ def edit_window(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, que
     ranges = [c for c in spec.conditions if c.kind == "range"]
     if edit.widen:
         spec = replace(spec, conditions=tuple(c for c in spec.conditions if c.kind != "range"))
+    edit = replace(edit, window=same_part_of_year(edit.window, ranges, question)) if edit.window else edit
     if edit.window is None and edit.quarter is not None:
         edit = replace(edit, window=_quarter_of(ranges, edit.quarter))
     if edit.window is None and edit.whole_year:
@@ -77,12 +79,13 @@ def edit_versus(spec: QuerySpec, edit: Edit) -> QuerySpec:
     col = ranges[0].col
     assert col is not None                   # a range condition always names its date
     new = replace(ranges[0], values=(date(first, 1, 1), date(last + 1, 1, 1)), text=f"{first} and {last}")
+    conditions = tuple(new if c is ranges[0] else c for c in spec.conditions)
+    if (wide := spec_years_side_by_side(replace(spec, conditions=conditions), col, first, last)) is not None:
+        return wide
     # a grain that keeps years apart (a quarter by its first day, a month) on that date already shows the year
     dated = any(d.col == col and d.grain in _YEAR_BEARING for d in spec.dims)
     dims = spec.dims if dated else spec.dims + (Dim(col, grain="year", name="year"),)
-    order = tuple(Order(False, dim=i) for i in range(len(dims)))
-    return replace(spec, conditions=tuple(new if c is ranges[0] else c for c in spec.conditions), dims=dims,
-                   order=order)
+    return replace(spec, conditions=conditions, dims=dims, order=tuple(Order(False, dim=i) for i in range(len(dims))))
 
 
 def edit_beside(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, Edit]:

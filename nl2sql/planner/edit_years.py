@@ -5,12 +5,18 @@ previous period lies in ("and the whole year" after Q2 1995)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
+
+from catalog_semantics.text import words
 
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import Condition, QuerySpec
 from nl2sql.planner.timefilters import Period
+from nl2sql.planner.words import word_list
+
+# "all of 1996", "the whole of 1996": the year itself, not the part of it the earlier question had
+_WHOLE = frozenset(word_list("whole_period_words"))
 
 
 def year_column_window(spec: QuerySpec, p: Period, lex: Lexicon) -> QuerySpec:
@@ -43,3 +49,31 @@ def year_of(ranges: list[Condition]) -> Period:
     """'and the whole year' after Q2 1995: all of 1995."""
     year = one_year(ranges, ("whole year",))
     return Period(date(year, 1, 1), date(year + 1, 1, 1), str(year), ())
+
+
+def same_part_of_year(p: Period, ranges: list[Condition], question: str) -> Period:
+    """'same for 1996' after 'the first half of 1997' (or a quarter, a month): that part of the year named, not
+    all of it; a year said as a whole ("all of 1996", ``whole_period_words``) or a window over more than one
+    year is replaced as said.
+
+    >>> r = [Condition("range", "o", None, "range", (date(1997, 1, 1), date(1997, 7, 1)))]
+    >>> same_part_of_year(Period(date(1996, 1, 1), date(1997, 1, 1), "1996", ()), r, "same for 1996").end
+    datetime.date(1996, 7, 1)
+    >>> same_part_of_year(Period(date(1996, 1, 1), date(1997, 1, 1), "1996", ()), r, "all of 1996").end
+    datetime.date(1997, 1, 1)
+    """
+    if p.start is None or p.end is None or p.each or (p.start.month, p.start.day, p.end.month, p.end.day,
+                                                      p.end.year - p.start.year) != (1, 1, 1, 1, 1):
+        return p
+    if len(ranges) != 1 or not isinstance(ranges[0].values[0], date) or not isinstance(ranges[0].values[1], date):
+        return p
+    start, end = ranges[0].values[0], ranges[0].values[1]
+    last = end - timedelta(days=1)
+    if start.year != last.year or (start.month, start.day, end.month, end.day) == (1, 1, 1, 1) \
+            or set(words(question)) & _WHOLE:
+        return p
+    shift = p.start.year - start.year
+    if shift == 0:
+        return p                         # "in 1997" after its first half: the whole of it, as said
+    return replace(p, start=start.replace(year=start.year + shift),
+                   end=end.replace(year=end.year + shift), text=f"{p.text} ({start:%b %d} to {last:%b %d})")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nl2sql.planner.intent_guards import MeasureGuards
+from nl2sql.planner.intent_per_entity import PerEntitySteps
+from nl2sql.planner.intent_verbs import VerbMetricSteps
 from nl2sql.planner.joins import up_from
 from nl2sql.planner.matching import Item
 from nl2sql.planner.frame_amounts import _counts_rows
@@ -25,7 +27,7 @@ _PREPOSITIONS = frozenset(word_list("count_prepositions"))
 _ARTICLES = frozenset(word_list("of_fillers"))
 
 
-class AggregateSteps(MeasureGuards):
+class AggregateSteps(PerEntitySteps, VerbMetricSteps, MeasureGuards):
     """Steps for aggregates and what they apply to; mixed into ``Reader`` (through ``RankingSteps``)."""
 
     def _target(self, j: int, fn: str = "", *, distinct: bool = False) -> Target | None:
@@ -183,6 +185,8 @@ class AggregateSteps(MeasureGuards):
             # "For orders placed in Q3 1993, how many had ...": the orders named before
             table = self.r.entities.pop(0)[0]
             target = ("table", table)
+        if target is None and fns == ["sum"] and not self.r.measures and (m := self._verb_metric(j, after=True)):
+            target = ("metric", m)       # "how much did we sell to Germany": the metric of the verb
         if target is None:
             if fns == ["sum"] and (self.r.measures or self.at(k) is None or self.seq[j].has("stop")):
                 return                   # "... in total": the measure already says it
@@ -197,7 +201,7 @@ class AggregateSteps(MeasureGuards):
             fns, target = ["avg", "count"], ("table", target[1].table)    # "average number of orders": a count
         if fns == ["avg", "count"] and target[0] == "table":
             # "the average number of line items per order": rows per member of the group named next
-            per = self._per_entity(k + 1)
+            per = self._per_entity(k + 1) or self._subject_entity(k + 1, target[1])
             if per is None:
                 raise NotUnderstood("Average number per what?", (self.seq[j].text,))
             self.r.measures.append(Measure("rows_per", target[1], "avg", metric=per))
@@ -224,31 +228,6 @@ class AggregateSteps(MeasureGuards):
                 self.r.orders[pending] = replace(self.r.orders[pending], measure=self.last_measure)
         self.aggregated.add(max(n for n in self.used if n <= k + 1) if self.used else k)
 
-
-    def _own_rows_average(self, j: int, k: int, col: ColRef) -> bool:
-        """'average number of checked bags per ticket (in each cabin)': "number of" right after "average" names
-        a numeric column that already counts per row, so its average, with a "per" its own rows (or none). Per
-        another table's rows ("per booking") it would be the average of per-booking totals: declined."""
-        nxt = self.at(j + 1)
-        if nxt is None or not nxt.has("agg") or nxt.arg("agg") != "count" or not self.is_numeric(col):
-            return False
-        per = self._per_entity(k + 1)
-        if per is not None and per != col.table:
-            raise NotUnderstood("An average of totals per group is not something I compute yet; ask for the "
-                                "total per group.", (self.seq[j].text,))
-        return True
-
-    def _per_entity(self, k: int) -> str | None:
-        """'... per order': the table after a grouping word, consumed."""
-        while (it := self.at(k)) is not None and k in self.used:
-            k += 1
-        if it is None or not it.has("group"):
-            return None
-        t = self.table(k + 1)
-        if t is None:
-            return None
-        self.used |= {k, k + 1}
-        return t
 
     def _next_is_measure(self, k: int) -> bool:
         it = self.at(k)

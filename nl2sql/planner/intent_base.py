@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from nl2sql.planner.average_counts import average_beside_count
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import TableInfo
@@ -29,7 +30,7 @@ class ReaderBase:
     """The state every reading step shares (the steps are mixins of this class, one module each)."""
 
     def __init__(self, items: list[Item], lex: Lexicon, graph: JoinGraph) -> None:
-        self.seq = significant(items)
+        self.seq = average_beside_count(significant(items), lex)
         self._raw_words = _raw_words(items)
         self.lex = lex
         self.graph = graph

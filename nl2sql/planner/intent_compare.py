@@ -8,11 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nl2sql.planner.intent_rows import RowsCompared
-from nl2sql.planner.reading import (
-    NotUnderstood,
-    _is_fraction,
-    _one,
-)
+from nl2sql.planner.reading import NotUnderstood, _is_fraction, _one
 from nl2sql.planner.spec import ColRef, Condition, Having, Measure
 from nl2sql.planner.timefilters import is_year
 from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
@@ -166,6 +162,8 @@ class ComparisonSteps(RowsCompared):
             return
         after = self.at(end)                      # (never "more than 1000 employees": the number is of those)
         before = _one(self.seq[j - 1], "metric") if j > 0 and (j - 1) not in self.measure_items else None
+        if before is None and not self.r.measures and (after is None or after.kind != "concept"):
+            before = self._verb_metric(j)        # "customers who spent more than 400k": the verb's metric
         if before is not None and (after is None or after.kind != "concept"):   # "brands whose revenue was above
             # 13 million": that metric's total per group, compared
             self.r.measures.append(Measure("metric", before.table, metric=before.name))

@@ -56,7 +56,7 @@ class RankingSteps(AggregateSteps):
             # "the most units in stock": a total (the metric), not the largest single value
             target = self._target(k, "" if counting else "max" if desc else "min")
         if target is None:
-            target = self._measure_before(j)
+            target = self._target_said_apart(j)
         if target is None:
             raise NotUnderstood("I could not tell what is highest or lowest.", (self.seq[j].text,))
         counting = self.seq[j].text.lower() in ("most", "fewest", "least", "the most", "the fewest")
@@ -97,6 +97,14 @@ class RankingSteps(AggregateSteps):
                 and nxt.kind == "cue":
             k += 2
         return k > j + 1 and (it := self.at(k)) is not None and k not in self.used and _one(it, "column") is not None
+
+    def _target_said_apart(self, j: int) -> Target | None:
+        """The measure said before the superlative ("in which year was revenue highest") or by a money verb ("the
+        customers who spent the most": ``VerbMetricSteps``)."""
+        target = self._measure_before(j)
+        if target is None and not self.r.measures and (m := self._verb_metric(j)) is not None:
+            target = ("metric", m)
+        return target
 
     def _measure_before(self, j: int) -> Target | None:
         """'in which year was revenue highest': the superlative said after its measure, the question ending

@@ -45,6 +45,9 @@ def correct(tok: Token, lex: Lexicon, nxt: Token | None = None) -> Token:
         close = [w for w in known if w[0] == tok.word[0] and _near(tok, w, limit)]
     if len(close) > 1 and len(inflected := [w for w in close if w in _inflections(tok.word)]) == 1:
         close = inflected            # 'charge' beside a model's "tax charged" and the word "change"
+    if len(close) > 1 and all(w.startswith(min(close, key=len)) for w in close):
+        # one word and its stem ("manufacturer", "manufactur"): the nearer of them, the whole word at a tie
+        close = [min(close, key=lambda w: (edit_distance(tok.word, w, 3), -len(w)))]
     if len(close) > 1 and nxt is not None and nxt.kind == "word":
         close = [w for w in close if (stem(w), nxt.stem) in lex.names]
     if len(close) != 1:
