@@ -2,7 +2,10 @@
 count it averages; the table a count is per said as the sentence's subject ("does an order have"); the part of a
 year kept when a follow-up names another year; two years side by side after a grouping in a follow-up; verbs that
 only carry the sentence; a typo nearest one word of a family; a money verb naming the metric its noun names. The
-guards hold what must not change: a count with no average, a verb with no metric of its noun, a year said whole.
+guards hold what must not change: a count with no average, a verb with no metric of its noun, a year said whole,
+rows a default filter leaves out. Also: a relative year with its year beside it, a report named in a leading clause,
+a code's meaning said of rows below it, the measured table's noun naming no date of another table, a named filter
+before another table's noun counted, a count beside another grain past that table's default filter.
 """
 
 from __future__ import annotations
@@ -16,12 +19,17 @@ from nl2sql.planner.turns import plan_turn
 from tests.planner_cases import memory_model
 
 SCHEMA = """
-CREATE TABLE cust (cust_id INTEGER PRIMARY KEY, cust_nm VARCHAR, seg VARCHAR);
-INSERT INTO cust VALUES (1, 'Ann', 'RETAIL'), (2, 'Bob', 'RETAIL'), (3, 'Cid', 'TRADE'), (4, 'Dee', 'TRADE');
-CREATE TABLE ord (ord_id INTEGER PRIMARY KEY, cust_id INTEGER REFERENCES cust(cust_id), ord_dt DATE, amt DOUBLE);
-INSERT INTO ord VALUES (1, 1, '2023-01-05', 100), (2, 1, '2023-03-01', 50), (3, 1, '2024-02-01', 70),
-    (4, 2, '2023-05-01', 30), (5, 2, '2024-06-01', 20), (6, 3, '2024-07-01', 500), (7, 3, '2024-08-01', 5),
-    (8, 3, '2024-09-01', 5), (9, 4, '2024-10-01', 40);
+CREATE TABLE cust (cust_id INTEGER PRIMARY KEY, cust_nm VARCHAR, seg VARCHAR, paid_dt DATE, closed_dt DATE);
+INSERT INTO cust VALUES (1, 'Ann', 'RETAIL', '2024-01-02', NULL), (2, 'Bob', 'RETAIL', '2023-01-02', NULL),
+    (3, 'Cid', 'TRADE', '2024-03-02', NULL), (4, 'Dee', 'TRADE', NULL, '2024-12-01');
+CREATE TABLE ord (ord_id INTEGER PRIMARY KEY, cust_id INTEGER REFERENCES cust(cust_id), ord_dt DATE, amt DOUBLE,
+    chnl VARCHAR);
+COMMENT ON COLUMN ord.chnl IS 'WEB website, TEL phone';
+INSERT INTO ord VALUES (1, 1, '2023-01-05', 100, 'WEB'), (2, 1, '2023-03-01', 50, 'TEL'), (3, 1, '2024-02-01', 70, 'WEB'),
+    (4, 2, '2023-05-01', 30, 'WEB'), (5, 2, '2024-06-01', 20, 'TEL'), (6, 3, '2024-07-01', 500, 'WEB'),
+    (7, 3, '2024-08-01', 5, 'TEL'), (8, 3, '2024-09-01', 5, 'TEL'), (9, 4, '2024-10-01', 40, 'TEL');
+CREATE TABLE pymt (pymt_id INTEGER PRIMARY KEY, cust_id INTEGER REFERENCES cust(cust_id), pmt_dt DATE, pmt_amt DOUBLE);
+INSERT INTO pymt VALUES (1, 1, '2023-12-30', 10), (2, 1, '2024-01-05', 20), (3, 3, '2024-05-01', 40);
 CREATE TABLE line (line_id INTEGER PRIMARY KEY, ord_id INTEGER REFERENCES ord(ord_id), qty INTEGER, mfr VARCHAR);
 COMMENT ON COLUMN line.mfr IS 'The company that manufactured the part';
 INSERT INTO line VALUES (1, 1, 5, 'Acme'), (2, 1, 3, 'Bolt'), (3, 2, 4, 'Acme'), (4, 3, 1, 'Bolt'), (5, 4, 2, 'Acme'),
@@ -30,15 +38,19 @@ INSERT INTO line VALUES (1, 1, 5, 'Acme'), (2, 1, 3, 'Bolt'), (3, 2, 4, 'Acme'),
 
 OVERLAY: dict[str, object] = {
     "tables": {
-        "cust": {"synonyms": ["customer", "customers"],
-                 "columns": {"cust_nm": {"synonyms": ["name"]}, "seg": {"synonyms": ["segment"]}}},
+        "cust": {"synonyms": ["customer", "customers"], "default_filter": "closed_dt IS NULL",
+                 "columns": {"cust_nm": {"synonyms": ["name"]}, "seg": {"synonyms": ["segment"]},
+                             "paid_dt": {"synonyms": ["paid date"]}, "closed_dt": {"synonyms": ["lost date"]}}},
         "ord": {"synonyms": ["order", "orders"], "default_date": "ord_dt",
                 "columns": {"ord_dt": {"synonyms": ["order date"]}, "amt": {"synonyms": ["order value"]}}},
         "line": {"synonyms": ["line item", "line items"],
                  "columns": {"qty": {"synonyms": ["quantity", "units"]}, "mfr": {"synonyms": ["manufacturer"]}}},
+        "pymt": {"synonyms": ["payments", "payment", "customer payments"], "default_date": "pmt_dt",
+                 "columns": {"pmt_amt": {"synonyms": ["amount"]}}},
     },
     "metrics": [{"name": "revenue", "synonyms": ["sales"], "table": "ord", "sql": "SUM(amt)"},
                 {"name": "number of orders", "table": "ord", "sql": "COUNT(*)"}],
+    "filters": [{"name": "online order", "synonyms": ["online"], "table": "ord", "sql": "chnl = 'WEB'"}],
 }
 
 
@@ -96,7 +108,7 @@ def test_a_year_put_beside_a_grouping_is_a_column(shop: tuple[duckdb.DuckDBPyCon
 
 @pytest.mark.parametrize("question, expected", [
     ("how many distinct customers appear on orders from 2023", [(2,)]),
-    ("how many customers are in the catalog", [(4,)]),
+    ("how many customers are in the catalog", [(3,)]),
     ("total quantity by manufactuer", [("Acme", 14), ("Bolt", 13)]),       # "manufacturer", not the stem "manufactur"
 ])
 def test_words_that_only_carry_the_sentence(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
@@ -116,3 +128,38 @@ def test_a_money_verb_names_the_metric_of_its_noun(shop: tuple[duckdb.DuckDBPyCo
 def test_a_verb_with_no_metric_of_its_noun_is_declined(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     """Guard: what a customer 'spent' is no metric this model names (revenue? order value?): declined."""
     assert plan("which customer spent the most in 2024", shop[1]).sql is None
+
+
+@pytest.mark.parametrize("question, expected", [
+    # a relative year with the year it means beside it: that year
+    ("revenue last year (2023)", [(180.0,)]),
+    ("revenue this past year - 2024", [(640.0,)]),
+    # a leading clause naming nothing of the data, a report asked for, before "I need": context
+    ("For the board report I need revenue in 2023", [(180.0,)]),
+    # a comment's meaning of a code, said of rows that belong to rows of that code: "phone line items"
+    ("total quantity of phone line items", [(6,)]),
+    # the measured table's own noun names no date of another table ("payments": not the customers' paid date)
+    ("customer payments in 2024 by segment", [("RETAIL", 20.0), ("TRADE", 40.0)]),
+    # a named filter before another table's noun, counted: the customers, not their orders
+    ("how many online customers placed an order in 2024", [(2,)]),
+])
+def test_said_beside_or_around_what_is_asked(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                                             expected: list[tuple[object, ...]]) -> None:
+    assert rows(shop, question) == expected
+
+
+def test_rows_a_default_filter_leaves_out_are_not_listed_as_the_others(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'which customers have we lost': the event verb's date is the one the default filter tests (closed_dt IS NULL);
+    listing the open customers would answer the opposite. The open ones are still listed when asked. (A guard here:
+    this model's words leave "lost" unread before the rule too; the rule is for a verb that names the date.)"""
+    assert plan("which customers have we lost", shop[1]).sql is None
+    assert rows(shop, "list the customers") == [("Ann",), ("Bob",), ("Cid",)]
+
+
+def test_a_count_beside_another_grain_keeps_the_default_filter(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'add the number of customers' to a total of line items: the customers counted there would include the ones
+    their default filter leaves out; declined rather than counted so."""
+    first = asked(shop, "total quantity by segment")
+    assert plan_turn("add the number of customers", shop[1], (first,)).sql is None

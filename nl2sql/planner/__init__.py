@@ -26,7 +26,7 @@ from nl2sql.planner.clarify import Ambiguity, check_polar, choices_for
 from nl2sql.planner.compile import Compiler
 from nl2sql.planner.compile_setops import by_key, with_set
 from nl2sql.planner.evidence import with_evidence
-from nl2sql.planner.defaults import default_note, with_default_filter
+from nl2sql.planner.defaults import default_note, no_event_left_out, with_default_filter
 from nl2sql.planner.defaults_exists import with_existence_defaults
 from nl2sql.planner.doubts import run_doubts
 from nl2sql.planner.describe import business_name, describe
@@ -120,6 +120,7 @@ def read_spec(question: str | QuestionWords, model: SemanticModel) -> tuple[Quer
     frame = settle(Reader(items, lex, graph).read(), lex)
     assembler = Assembler(frame, lex, graph)
     spec = with_existence_defaults(with_default_filter(assembler.assemble(), words, lex), words, lex, graph)
+    no_event_left_out(spec, frame.date_hints, bool(frame.periods or frame.unit_dims), lex)
     no_silent_second_path(spec, lex, graph, frozenset(frame.words))
     no_silent_role(spec, lex, graph, frozenset(frame.words))
     check_reflected(items, spec, lex, graph)

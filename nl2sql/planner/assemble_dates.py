@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-
 from catalog_semantics.text import STOPWORDS, stem, words
 from nl2sql.planner.assemble_base import AssemblerBase
 from nl2sql.planner.told_dates import table_of_period, told_date
@@ -122,12 +121,13 @@ class DatedAssembler(AssemblerBase):
         several, those named beside a metric's name ("late delivery rate by year of shipment": the ship date)."""
         named = {h for stem in self.r.free_words if stem not in STOPWORDS     # "in" of "in_service_since"
                  for h in self.lex.date_names.get(_verb_of(stem), ()) if not self._names_other_table(stem, h[0], base)
-                 and not (stem in self._metric_words() and (h[0] != base or self._declares_date(h[0])))
+                 and not (stem in self._metric_words(base) and (h[0] != base or self._declares_date(h[0])))
+                 and not (h[0] != base and stem in self._metric_words(base, own=True))     # "fine payments"
                  and h[0] in condition_words(self.r.conditions).get(stem, {h[0]})   # "joining fees": a payment
                  } or self._verb_dates()
         if len(named) > 1:
             named = {h for h in named if any(h in self.lex.date_names.get(_verb_of(w), ()) for w in self.r.free_words
-                                             if w not in self._metric_words() and w not in STOPWORDS)} or named
+                                             if w not in self._metric_words(base) and w not in STOPWORDS)} or named
         return named
 
     def _owned_date(self, base: str) -> ColRef | None:
@@ -140,12 +140,13 @@ class DatedAssembler(AssemblerBase):
             self.notes.append(note)
         return col
 
-    def _metric_words(self) -> frozenset[str]:
-        """Stems of the asked metrics' names: "rent" of "rent collected" names the payments' metric, not the rent
-        invoices' billing month; such a word names a date of the metric's own table only ("late delivery rate":
-        receipt date), and only when the overlay declares no date for it."""
-        names = [self.lex.metrics[m.metric] for m in self.r.measures if m.kind == "metric" and m.metric in self.lex.metrics]
-        return frozenset(stem(w) for m in names for phrase in (m.name, *m.synonyms) for w in words(phrase))
+    def _metric_words(self, base: str, own: bool = False) -> frozenset[str]:
+        """Stems of the asked metrics' names (``own``: of the measured table's, "fine payments", never the fines' paid
+        date): "rent" of "rent collected" names the payments' metric, not the rent invoices' billing month; such a word
+        names a date of its own table only ("late delivery rate": receipt date), when the overlay declares none."""
+        ms = [m for m in (self.lex.metrics.get(x.metric) for x in self.r.measures if x.kind == "metric") if m]
+        said = [base, *self.lex.tables[base].table.synonyms] if own else [p for m in ms for p in (m.name, *m.synonyms)]
+        return frozenset(stem(w) for p in said for w in words(p))
 
     def _declares_date(self, table: str) -> bool:
         """The overlay dates the table's rows (``default_date``): a metric's name is a name, not a date's."""
@@ -219,9 +220,7 @@ class DatedAssembler(AssemblerBase):
         info = self.lex.tables[hits[0]]
         default = info.table.default_date
         col = default if default in info.dates else (info.dates[0] if len(info.dates) == 1 else None)
-        if col is None:
-            return None
-        return self._noted(base, ColRef(hits[0], col))
+        return None if col is None else self._noted(base, ColRef(hits[0], col))
 
     def _child_conditions(self, table: str) -> bool:
         """Whether a table below ``table`` is filtered ("employees rated 5 in 2024"): the period may be its."""

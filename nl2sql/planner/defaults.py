@@ -17,8 +17,10 @@ from sqlglot import exp
 
 from catalog_semantics.model import NamedFilter
 from catalog_semantics.question import QuestionWords
+from nl2sql.planner.filter_values import filter_columns
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import TableInfo
+from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import Condition, QuerySpec
 from nl2sql.planner.tokens import question_words
 from nl2sql.planner.words import phrases, word_list
@@ -164,3 +166,16 @@ def columns_of(sql: str, dialect: str) -> set[str]:
     except sqlglot.errors.ParseError:
         return set()
     return {c.name.lower() for c in tree.find_all(exp.Column) if c.name}
+
+
+def no_event_left_out(spec: QuerySpec, date_hints: tuple[tuple[str, str], ...], dated: bool, lex: Lexicon) -> None:
+    """'which clients have we lost': a verb that names a date of the rows (``churn_dt``), with no period or time
+    grouping to date (``dated``), says the event happened; the rows' default filter ("churn_dt IS NULL": the active
+    clients) leaves those very rows out. Declined, naming the filter, rather than listing the rows it keeps."""
+    f = default_filter(lex, spec.base)
+    if dated or f is None or spec.base not in spec.default_filters:
+        return
+    said = {c.lower() for t, c in date_hints if t == spec.base}
+    if said & {c.lower() for c in filter_columns(f.sql, lex)}:
+        raise NotUnderstood(f"The question names rows that the default filter '{f.name}' leaves out; name them "
+                            f"(a named filter) or ask about all of them.", tuple(sorted(said)))

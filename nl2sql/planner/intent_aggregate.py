@@ -108,6 +108,9 @@ class AggregateSteps(PerEntitySteps, VerbMetricSteps, MeasureGuards):
         if f is not None:
             self.used.add(j)
             self.r.conditions.append(Condition("filter", f.table, filter_name=f.name, text=it.text))
+            if fn == "count" and (noun := self.table(j + 1)) is not None and noun != f.table:
+                self.used.add(j + 1)     # "how many online customers": the customers, said with a filter
+                return ("table", noun)   # of their orders before them (never the orders counted)
             amount = self._named_amount(it.text.split()[-1], f.table) if fn not in ("", "count") else None
             return ("column", amount) if amount is not None else ("table", f.table)
         if fn == "count" and self._value_as_noun(it):

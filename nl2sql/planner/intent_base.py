@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nl2sql.planner.average_counts import average_beside_count
-from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.joins import JoinGraph, up_from
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.matching import Item
@@ -86,6 +86,15 @@ class ReaderBase:
         it = self.at(j)
         if it is not None and set(it.text.lower().split()) & _KEY_SAID:
             self.r.as_named.append(c)
+
+    def _label_of_rows_named(self, j: int, table: str, named: set[str]) -> bool:
+        """Whether the comment label at j ("ebook" of fmt_cd EBK) is said of ``table``'s rows: the question names the
+        table, or, for a noun (never a participle, "operated": a state said of something else), rows that each belong
+        to one of it ("ebook checkouts": the loans of ebook items)."""
+        if table in named:
+            return True
+        nouns = not any(w.endswith("ed") for w in self.seq[j].text.lower().split())
+        return nouns and any(up_from(self.graph, t, table) for t in named)
 
     def info(self, table: str) -> TableInfo:
         return self.lex.tables[table]

@@ -196,9 +196,9 @@ class ConceptSteps(ReaderBase):
         table, column = next(iter(columns))
         if column is None:                # every value concept names its column (lexicon._add_value)
             raise LookupError(f"the value {it.text!r} names no column")
-        if concepts[0].name == "comment label" and table not in self._named_tables(j):
-            # "aircraft that operated the most flights": a word a comment gives as the meaning of a route code
-            # is read as that code only where the question is about that table
+        if concepts[0].name == "comment label" and not self._label_of_rows_named(j, table, self._named_tables(j)):
+            # "aircraft that operated the most flights": a comment's meaning of a route code is that code only
+            # where the question is about that table ("ebook checkouts": or rows of it, by a noun)
             raise NotUnderstood(f"I could not tell whether “{it.text}” means {table} {column} {concepts[0].value}.",
                                 (it.text,))
         if concepts[0].kind == "valueword":

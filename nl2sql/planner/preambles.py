@@ -88,10 +88,11 @@ def _split(text: str, breaks: tuple[str, ...], *, first: bool) -> tuple[str, str
 
 
 def _names_nothing(clause: str, lex: Lexicon) -> bool:
-    """Whether no word of a clause names anything of the data or any cue: only unknown words and stop words."""
+    """Whether no word of a clause names anything of the data or any cue: only unknown words, stop words and words
+    that ask to be shown something ("for the council report": a report, not a list asked)."""
     items = matched(question_words(clause), lex)
     return any(it.kind == "unknown" for it in items) and all(
-        it.kind == "unknown" or it.kind == "cue" and all(c.kind == "stop" for c in it.cues) for it in items)
+        it.kind == "unknown" or it.kind == "cue" and all(c.kind in ("stop", "list") for c in it.cues) for it in items)
 
 
 def _unrestated(clause: str, lex: Lexicon, said: Said) -> tuple[str, ...]:

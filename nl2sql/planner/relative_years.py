@@ -22,6 +22,7 @@ def anchored_years(question: str) -> str:
     >>> anchored_years("revenue last year")
     'revenue last year'
     """
+    question = _said_as_year(question)
     years = {int(y) for y in _YEAR.findall(question)}
     if len(years) != 1:
         return question
@@ -29,6 +30,27 @@ def anchored_years(question: str) -> str:
     for phrase, offset in dict(vocabulary().get("anchored_years") or {}).items():
         question = re.sub(rf"\b{re.escape(str(phrase))}\b", str(year + int(offset)), question, flags=re.IGNORECASE)
     return question
+
+
+def _said_as_year(question: str) -> str:
+    """A relative year with the year it means beside it ("checkouts last year (2025)", "this past year, i.e. 2025"):
+    that year, said once (vocabulary ``relative_periods.deictic`` before "year").
+
+    >>> _said_as_year("top 3 authors by checkouts last year (2025)")
+    'top 3 authors by checkouts 2025'
+    >>> _said_as_year("turnout this past year - 2025, by branch")
+    'turnout 2025, by branch'
+    >>> _said_as_year("revenue last year and 2025")
+    'revenue last year and 2025'
+    """
+    return _APPOSED.sub(lambda m: m.group("year") or m.group("y2"), question)
+
+
+_DEICTIC = "|".join(re.escape(str(w)) for w in vocabulary().get("relative_periods", {}).get("deictic", ()))
+_YEAR_TEXT = r"(?:1[89]|2[01])\d\d"
+_APPOSED = re.compile(rf"\b(?:the\s+)?(?:{_DEICTIC})(?:\s+(?:{_DEICTIC}))?\s+year\s*"
+                      rf"(?:\(\s*(?P<year>{_YEAR_TEXT})\s*\)|(?:,|-|–|—)\s*(?:i\.e\.,?\s*)?(?P<y2>{_YEAR_TEXT})\b)",
+                      re.IGNORECASE)
 
 
 # "and 98", "what about '96?", "same for 95": a follow-up that is only a two-digit year after its lead words
