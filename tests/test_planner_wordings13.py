@@ -30,10 +30,14 @@ INSERT INTO ord VALUES (1, 1, '2023-01-05', 100, 'WEB'), (2, 1, '2023-03-01', 50
     (7, 3, '2024-08-01', 5, 'TEL'), (8, 3, '2024-09-01', 5, 'TEL'), (9, 4, '2024-10-01', 40, 'TEL');
 CREATE TABLE pymt (pymt_id INTEGER PRIMARY KEY, cust_id INTEGER REFERENCES cust(cust_id), pmt_dt DATE, pmt_amt DOUBLE);
 INSERT INTO pymt VALUES (1, 1, '2023-12-30', 10), (2, 1, '2024-01-05', 20), (3, 3, '2024-05-01', 40);
-CREATE TABLE line (line_id INTEGER PRIMARY KEY, ord_id INTEGER REFERENCES ord(ord_id), qty INTEGER, mfr VARCHAR);
+CREATE TABLE prd (prd_id INTEGER PRIMARY KEY, prd_ttl VARCHAR, grp VARCHAR);
+COMMENT ON COLUMN prd.grp IS 'Product group (BK book, MG magazine)';
+INSERT INTO prd VALUES (1, 'Atlas', 'BK'), (2, 'Bugle', 'MG');
+CREATE TABLE line (line_id INTEGER PRIMARY KEY, ord_id INTEGER REFERENCES ord(ord_id), qty INTEGER, mfr VARCHAR,
+    prd_id INTEGER REFERENCES prd(prd_id));
 COMMENT ON COLUMN line.mfr IS 'The company that manufactured the part';
-INSERT INTO line VALUES (1, 1, 5, 'Acme'), (2, 1, 3, 'Bolt'), (3, 2, 4, 'Acme'), (4, 3, 1, 'Bolt'), (5, 4, 2, 'Acme'),
-    (6, 6, 9, 'Bolt'), (7, 6, 1, 'Acme'), (8, 7, 2, 'Acme');
+INSERT INTO line VALUES (1, 1, 5, 'Acme', 1), (2, 1, 3, 'Bolt', 2), (3, 2, 4, 'Acme', 1), (4, 3, 1, 'Bolt', 1),
+    (5, 4, 2, 'Acme', 2), (6, 6, 9, 'Bolt', 1), (7, 6, 1, 'Acme', 2), (8, 7, 2, 'Acme', 1);
 """
 
 OVERLAY: dict[str, object] = {
@@ -45,11 +49,13 @@ OVERLAY: dict[str, object] = {
                 "columns": {"ord_dt": {"synonyms": ["order date"]}, "amt": {"synonyms": ["order value"]}}},
         "line": {"synonyms": ["line item", "line items"],
                  "columns": {"qty": {"synonyms": ["quantity", "units"]}, "mfr": {"synonyms": ["manufacturer"]}}},
+        "prd": {"synonyms": ["product", "products"], "columns": {"prd_ttl": {"synonyms": ["product title"]}}},
         "pymt": {"synonyms": ["payments", "payment", "customer payments"], "default_date": "pmt_dt",
                  "columns": {"pmt_amt": {"synonyms": ["amount"]}}},
     },
     "metrics": [{"name": "revenue", "synonyms": ["sales"], "table": "ord", "sql": "SUM(amt)"},
-                {"name": "number of orders", "table": "ord", "sql": "COUNT(*)"}],
+                {"name": "number of orders", "table": "ord", "sql": "COUNT(*)"},
+                {"name": "line item value", "table": "line", "sql": "SUM(qty)"}],
     "filters": [{"name": "online order", "synonyms": ["online"], "table": "ord", "sql": "chnl = 'WEB'"}],
 }
 
@@ -163,3 +169,37 @@ def test_a_count_beside_another_grain_keeps_the_default_filter(
     their default filter leaves out; declined rather than counted so."""
     first = asked(shop, "total quantity by segment")
     assert plan_turn("add the number of customers", shop[1], (first,)).sql is None
+
+
+@pytest.mark.parametrize("question, expected", [
+    # the column an overlay synonym calls the rows' title names them ("product title" of prd_ttl)
+    ("total quantity by product", [("Atlas", 21), ("Bugle", 6)]),
+    # a code legend in parentheses after the column's words: "book" is BK
+    ("total quantity of book line items", [(21,)]),
+])
+def test_names_and_codes_the_overlay_gives(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                                           expected: list[tuple[object, ...]]) -> None:
+    assert rows(shop, question) == expected
+
+
+def test_rows_whose_noun_names_a_total_are_offered_count_or_amount(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'line items by manufacturer': counted though no word asks for a count, while "line item value" totals them."""
+    c = plan("line items by manufacturer", shop[1])
+    assert c.sql is None and c.choices, c.sql
+    assert rows(shop, "how many line items by manufacturer") == [("Acme", 5), ("Bolt", 3)]
+
+
+def test_instead_replaces_the_grouping_even_when_breaking_it_down(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    first = asked(shop, "revenue by month in 2024")
+    assert rows(shop, "break it down by segment instead", (first,)) == [("RETAIL", 90.0), ("TRADE", 550.0)]
+
+
+def test_a_follow_up_after_an_unanswered_turn_naming_the_rows_again_is_declined(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'now just online orders' after a turn that was not answered: the rows' noun ("orders", the count metric's
+    table) does not make it a question of its own; it narrows an answer that is not there. (A guard on this model;
+    the rule is for a noun that names the count metric, as "company seat enrollments" does.)"""
+    c = plan_turn("now just online orders", shop[1], (("top orders by colour mood", ""),))
+    assert c.sql is None

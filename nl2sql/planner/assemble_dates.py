@@ -88,8 +88,8 @@ class DatedAssembler(AssemblerBase):
         if len(named) == 1:                       # "late deliveries per year": the delivery (receipt) date
             said = table_of_period([p.span for p in r.periods], r.entities, self.lex, self.graph)   # "orders from"
             return said or ColRef(*next(iter(named)))
-        if (learnt := learnt_date(list(r.conditions), self.lex)) is not None:   # as the verified queries date it
-            return learnt
+        if not any(m.kind == "metric" for m in r.measures) and (learnt := learnt_date(list(r.conditions), self.lex)):
+            return learnt        # as verified queries date rows counted ("returns by year"); a metric keeps its own
         sibling = self._sibling_dates()
         if len(sibling) == 1:
             return sibling[0]

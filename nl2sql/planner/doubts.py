@@ -26,7 +26,7 @@ import sqlglot
 from sqlglot import exp
 
 from catalog_semantics.question import QuestionWords
-from catalog_semantics.text import stem
+from catalog_semantics.text import stem, words
 from nl2sql.planner.clarify import Ambiguity
 from nl2sql.planner.defaults import columns_of
 from nl2sql.planner.describe import business_name
@@ -242,6 +242,32 @@ def filters_versus(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> No
                             "each.", tuple(c.text for c in named[:2]))
 
 
+def amount_noun_counted(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
+    """'unpaid fines by fee type': rows counted by group though no word asks for a count, when the rows' noun names a total
+    of theirs ("fines assessed" = SUM(amt), named first) and no count ("fines issued" = COUNT(*)): how many, or how
+    much? Offered."""
+    m = spec.measures[0] if len(spec.measures) == 1 else None
+    if m is None or (m.kind, m.fn) != ("rows", "count") or m.hidden or spec.having or not spec.dims \
+            or _asks_count(question.plain_stems):
+        return
+    info = lex.tables[m.table]
+    said = {stem(w) for w in (*info.words, *(w for s in info.table.synonyms for w in words(s)))} \
+        & set(question.plain_stems)
+    named = {n: met for n, met in lex.metrics.items() if met.table.lower() == m.table     # the noun leads its name
+             and stem((words(n) or ("",))[0]) in said}
+    totals = [n for n, met in named.items() if "SUM(" in met.sql.upper().replace(" ", "")]
+    if totals and not any(_counts_rows(lex, n) for n in named):
+        noun = next(w for w in question.plain if stem(w) in said)
+        raise Ambiguity(f"“{noun}” may mean how many there are or how much they come to.", (noun,), phrase=noun,
+                        readings=(f"number of {noun}", totals[0]))
+
+
+def _asks_count(stems: tuple[str, ...]) -> bool:
+    """Whether a function word asks for a count ("how many", "number of")."""
+    return any(stems[n:n + len(p)] == p for p, cues in cue_index().items()
+               if any(c.kind == "agg" and c.arg == "count" for c in cues) for n in range(len(stems)))
+
+
 def _counts_rows(lex: Lexicon, metric: str) -> bool:
     """Whether a metric of the model counts its table's rows (COUNT(*): "number of orders")."""
     try:
@@ -253,7 +279,7 @@ def _counts_rows(lex: Lexicon, metric: str) -> bool:
 
 DOUBTS: tuple[Doubt, ...] = (bare_list, extra_grouping, identifier_grouping, pinned_list, identifier_list,
                              ranked_attribute, unread_event, filter_event_undated, per_group_top, money_unmeasured,
-                             filters_versus)
+                             filters_versus, amount_noun_counted)
 
 
 def run_doubts(spec: QuerySpec, question: str | QuestionWords, lex: Lexicon,

@@ -20,9 +20,9 @@ from nl2sql.planner.words import word_list
 
 
 def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec:
-    if edit.ranked and edit.metric is not None and [(m.kind, m.metric) for m in spec.measures] == [
-            ("metric", edit.metric.name)]:
-        edit = replace(edit, metric=None)    # "which one owes us the most" after the amount owed by payer: ranked by it
+    if edit.metric is not None and (edit.ranked and [(m.kind, m.metric) for m in spec.measures] == [
+            ("metric", edit.metric.name)] or not edit.adding and _restates_count(spec, edit.metric, lex)):
+        edit = replace(edit, metric=None)   # "which one owes the most" (ranked by it); "now just seat enrollments"
     new: Measure | None = None
     if edit.metric is not None:
         new = Measure("metric", edit.metric.table, metric=edit.metric.name)
@@ -163,3 +163,12 @@ def amount_instead(spec: QuerySpec, edit: Edit, lex: Lexicon) -> Concept | None:
             fmt == "currency" or set(info.column_words.get(col, ())) & set(word_list("amount_words"))):
         return None
     return mine[0]
+
+
+def _restates_count(spec: QuerySpec, metric: Concept, lex: Lexicon) -> bool:
+    """Whether a metric that counts its table's rows ("number of enrollments") names what the spec's one measure
+    counts already (the enrollments' rows), so a follow-up saying it only names the rows again."""
+    m = lex.metrics.get(metric.name)
+    return m is not None and len(spec.measures) == 1 and spec.measures[0].kind == "rows" \
+        and spec.measures[0].fn == "count" and spec.measures[0].table == metric.table \
+        and m.sql.replace(" ", "").upper() in ("COUNT(*)", "COUNT(1)")

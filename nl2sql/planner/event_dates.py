@@ -6,7 +6,8 @@ from __future__ import annotations
 from catalog_semantics.text import stem, words
 from nl2sql.planner.filter_values import filter_value
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.lexicon_names import TableInfo, code_list
+from nl2sql.planner.code_lists import code_list
+from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.spec import ColRef, Condition
 from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.words import word_list

@@ -18,6 +18,7 @@ from nl2sql.planner.edits import Edit, GroupEdit, NotAnEdit, ValueEdit
 from nl2sql.planner.filter_values import filters_as_values, idiom_opener
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item, matched
+from nl2sql.planner.metric_rows import rows_noun
 from nl2sql.planner.reading import NotUnderstood, significant
 from nl2sql.planner.resolve import strongest
 from nl2sql.planner.timefilters import Period, find_periods
@@ -48,8 +49,10 @@ def goes_on_unasked(question: str, lex: Lexicon) -> bool:
     month"): it goes on from the previous question, whatever it reads as alone ("ok then just number of customers
     by region" asks in full)."""
     return starts_as_followup(question) and not any(
-        any(c.kind in ("agg", "share", "extreme") for c in it.cues) or any(c.kind == "metric" for c in it.concepts)
+        any(c.kind in ("agg", "share", "extreme") for c in it.cues)
+        or any(c.kind == "metric" and not rows_noun(it.text, c, lex) for c in it.concepts)
         for it in matched(question, lex))
+
 
 
 def starts_as_followup(question: str) -> bool:
@@ -161,7 +164,8 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
                 adding=adding, ungroup=ungroup, listing=listing, anaphora=any(w in phrases("anaphora") for w in words),
                 replacing=_starts_with(stems, phrases("followup", "replacing")),
                 adding_if_same=_starts_with(stems, phrases("followup", "adding_openers")),
-                regroup=any(s in phrases("followup", "regroup") for s in stems) and not any(
+                regroup=any(s in phrases("followup", "regroup_always") for s in stems) or any(
+                    s in phrases("followup", "regroup") for s in stems) and not any(
                     flat[n:n + len(p)] == p for p in phrases("followup", "splitting") for n in range(len(flat))),
                 whole_year=whole_year)
     edit = replace(edit, side_by_side=side_by_side, unpin=_all_of(found))

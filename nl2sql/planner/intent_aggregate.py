@@ -108,7 +108,8 @@ class AggregateSteps(PerEntitySteps, VerbMetricSteps, MeasureGuards):
         if f is not None:
             self.used.add(j)
             self.r.conditions.append(Condition("filter", f.table, filter_name=f.name, text=it.text))
-            if fn == "count" and (noun := self.table(j + 1)) is not None and noun != f.table:
+            if fn == "count" and (noun := self.table(j + 1)) is not None and noun != f.table \
+                    and not self._names_table(it.text, f.table):
                 self.used.add(j + 1)     # "how many online customers": the customers, said with a filter
                 return ("table", noun)   # of their orders before them (never the orders counted)
             amount = self._named_amount(it.text.split()[-1], f.table) if fn not in ("", "count") else None

@@ -96,6 +96,12 @@ class ReaderBase:
         nouns = not any(w.endswith("ed") for w in self.seq[j].text.lower().split())
         return nouns and any(up_from(self.graph, t, table) for t in named)
 
+    def _names_table(self, text: str, table: str) -> bool:
+        """Whether a phrase says the table's own noun ("open orders" of orders; "online" does not)."""
+        info = self.info(table)
+        nouns = {_stem(w) for w in (*info.words, *(w for s in info.table.synonyms for w in s.lower().split()))}
+        return bool(nouns & {_stem(w) for w in text.lower().split()})
+
     def info(self, table: str) -> TableInfo:
         return self.lex.tables[table]
 

@@ -25,8 +25,8 @@ from nl2sql.planner.lexicon_names import (
     _known_words,
     _table_info,
     code_label_words,
-    code_list,
 )
+from nl2sql.planner.code_lists import code_list
 from nl2sql.planner.lexicon_implied import metric_counts, stored_values, values_head
 from nl2sql.planner.lexicon_phrasings import after_own_word, bare_verbs, restated_with_grouping, short_names
 from nl2sql.planner.lexicon_phrasings import verb_phrasings, weak_names

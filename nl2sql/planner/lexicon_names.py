@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from catalog_semantics.model import Column, SemanticModel, Table
 from catalog_semantics.text import stem, words
 from nl2sql.planner.text_numbers import read_as_number
+from nl2sql.planner.told_labels import told_label
 from nl2sql.planner.tokens import singular
 from nl2sql.planner.words import word_list, word_map
 
@@ -63,43 +64,12 @@ def comment_examples(comment: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-# "WX weather, ATC air traffic control" / "Cabin - F first, J business": a list of stored codes, each with its label
-_CODE_ITEM = re.compile(r"^\s*([A-Z0-9][A-Z0-9-]{0,4})\s+([A-Za-z][A-Za-z -]*?)\s*(?:\([^)]*\))?\s*\.?\s*$")
-_CODE_PAREN = re.compile(r"\b([A-Z0-9][A-Z0-9-]{0,4})\s*\(\s*([A-Za-z][A-Za-z ]*?)\s*\)")   # "GLD (gold)"
-
-
-def code_list(comment: str | None, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """(code, label) pairs of a comment that lists stored codes with their meanings, when at least two of
-    its items are codes the column holds (so a sentence is never read as one).
-
-    >>> code_list("CMP completed, CNX cancelled, DVT diverted", ("CMP", "CNX", "DVT"))
-    (('CMP', 'completed'), ('CNX', 'cancelled'), ('DVT', 'diverted'))
-    >>> code_list("Sales channel - WEB website, TA travel agent.", ("WEB", "TA"))
-    (('WEB', 'website'), ('TA', 'travel agent'))
-    >>> code_list("Tier; NON = not a member, then BRZ (bronze), GLD (gold).", ("NON", "BRZ", "GLD"))
-    (('BRZ', 'bronze'), ('GLD', 'gold'))
-    >>> code_list("IND individual (personal lines), BUS business (commercial lines)", ("IND", "BUS"))
-    (('IND', 'individual'), ('BUS', 'business'))
-    >>> code_list("Lead source: WEB own website, 3PL third-party site.", ("WEB", "3PL"))
-    (('WEB', 'own website'), ('3PL', 'third-party site'))
-    >>> code_list("Aircraft type code: E175, A320", ("E175", "A320"))
-    ()
-    """
-    text = re.split(r"\s[-:]\s|:\s", comment or "", maxsplit=1)[-1]
-    known = set(values)
-    found = [(m.group(1), m.group(2)) for part in re.split(r"[,;]", text)
-             if (m := _CODE_ITEM.match(part) or _CODE_PAREN.search(part)) and m.group(1) in known]
-    return tuple(found) if len(found) >= 2 else ()
-
-
 def code_label_words(label: str) -> tuple[str, ...]:
     """The words of a code's label up to the first comment stop word, without a state adverb said first (vocabulary
     ``state_adverbs``): the data records the state now, which is what "still" asks about.
 
-    >>> code_label_words("still scheduled")
-    ('scheduled',)
-    >>> code_label_words("partially paid by the patient"), code_label_words("on hold")
-    (('partially', 'paid'), ('on', 'hold'))
+    >>> [code_label_words(w) for w in ("still scheduled", "partially paid by the patient", "on hold")]
+    [('scheduled',), ('partially', 'paid'), ('on', 'hold')]
     """
     out: list[str] = []
     for w in words(label):
@@ -138,6 +108,7 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     own = _split_words(t.name, known)
     own = own[1:] if len(own) > 1 and own[0] in _TABLE_PREFIXES else own     # "Ref_Template_Types"
     labels = _labels(t, col_words, pk, own)
+    labels = (told_label(t, own, (*keys, *numeric)) or pk) if labels == pk else labels
     names = _name_columns(t, col_words)
     doubt = tuple(names) if labels == pk and len(names) > 1 else ()
     label = t.column(labels[0]) if len(labels) == 1 and labels[0] not in pk else None

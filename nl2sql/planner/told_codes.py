@@ -2,7 +2,7 @@
 completed, HLD on hold, CXL cancelled".
 
 A data team often explains a status code once, in an instruction, rather than in the column's description; the
-legend then means the same as one written in the description (``lexicon_names.code_list``). A clause is read for
+legend then means the same as one written in the description (``code_lists.code_list``). A clause is read for
 a column only when it names it qualified (``table.column``) and at least two of its items are codes the column
 holds. Pure: the model in, a map out.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from catalog_semantics.model import SemanticModel
-from nl2sql.planner.lexicon_names import code_list
+from nl2sql.planner.code_lists import code_list
 
 _QUALIFIED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\b")
 _SENTENCES = re.compile(r"\.(?=\s|$)")          # a sentence's period, not the dot of table.column
