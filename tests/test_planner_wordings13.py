@@ -176,6 +176,8 @@ def test_a_count_beside_another_grain_keeps_the_default_filter(
     ("total quantity by product", [("Atlas", 21), ("Bugle", 6)]),
     # a code legend in parentheses after the column's words: "book" is BK
     ("total quantity of book line items", [(21,)]),
+    # a named filter that is one value, compared with another value of its column: one row each
+    ("revenue of online orders compared with phone orders", [("TEL", 120.0), ("WEB", 700.0)]),
 ])
 def test_names_and_codes_the_overlay_gives(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
                                            expected: list[tuple[object, ...]]) -> None:
@@ -203,3 +205,10 @@ def test_a_follow_up_after_an_unanswered_turn_naming_the_rows_again_is_declined(
     the rule is for a noun that names the count metric, as "company seat enrollments" does.)"""
     c = plan_turn("now just online orders", shop[1], (("top orders by colour mood", ""),))
     assert c.sql is None
+
+
+def test_a_noun_before_the_period_says_whose_date_it_is(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'units on orders placed in 2024': the orders the measured lines belong to date them; no grouping by order.
+    Guard: rows below the ones counted ("customers ... orders in 2024") stay rows that must exist."""
+    assert rows(shop, "which manufacturer moved the most units on orders placed in 2024?") == [("Bolt",)]
+    assert rows(shop, "how many customers placed orders in 2024") == [(4,)]

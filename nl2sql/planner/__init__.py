@@ -26,6 +26,7 @@ from nl2sql.planner.clarify import Ambiguity, check_polar, choices_for
 from nl2sql.planner.compile import Compiler
 from nl2sql.planner.compile_setops import by_key, with_set
 from nl2sql.planner.evidence import with_evidence
+from nl2sql.planner.frame_period_rows import period_of_named_rows
 from nl2sql.planner.defaults import default_note, no_event_left_out, with_default_filter
 from nl2sql.planner.defaults_exists import with_existence_defaults
 from nl2sql.planner.doubts import run_doubts
@@ -117,7 +118,7 @@ def read_spec(question: str | QuestionWords, model: SemanticModel) -> tuple[Quer
         first = next(it for it in items if it.text in ambiguous)
         raise Ambiguity("Some words could mean more than one thing.", tuple(ambiguous), phrase=first.text,
                         tables=tuple(dict.fromkeys(c.table for c in first.concepts)))
-    frame = settle(Reader(items, lex, graph).read(), lex)
+    frame = settle(period_of_named_rows(Reader(items, lex, graph).read(), lex, graph), lex)
     assembler = Assembler(frame, lex, graph)
     spec = with_existence_defaults(with_default_filter(assembler.assemble(), words, lex), words, lex, graph)
     no_event_left_out(spec, frame.date_hints, bool(frame.periods or frame.unit_dims), lex)

@@ -13,7 +13,7 @@ from sqlglot import exp
 from nl2sql.planner.edits import Edit, ValueEdit
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching import Item
-from nl2sql.planner.spec import Condition
+from nl2sql.planner.spec import ColRef, Condition
 from nl2sql.planner.vocabulary import Cue
 from nl2sql.planner.words import word_list
 
@@ -55,6 +55,15 @@ def filter_value(concept: Concept, lex: Lexicon) -> Concept | None:
     info = lex.tables.get(table)
     column = next((c.name for c in info.table.columns if c.name.lower() == node.this.name.lower()), None) if info else None
     return None if column is None else Concept("value", table, column, value=node.expression.this)
+
+
+def condition_as_value(c: Condition, lex: Lexicon) -> Condition:
+    """A named filter that is one equality ("urgent orders": o_orderpriority = '1-URGENT') as that value of its
+    column, so it can be compared with another value of it; any other condition as it is."""
+    value = filter_value(Concept("filter", c.table, name=c.filter_name), lex) if c.kind == "filter" else None
+    if value is None or c.negated or value.column is None:
+        return c
+    return Condition("in", value.table, ColRef(value.table, value.column), "in", (value.value,), text=c.text)
 
 
 def beside_values(items: list[Item], j: int, lex: Lexicon) -> Item | None:

@@ -18,6 +18,7 @@ from catalog_semantics.text import stem
 from nl2sql.planner.frame import Extreme, Frame, column_targets
 from nl2sql.planner.frame_amounts import one_count_of_rows, rows_or_own_amount
 from nl2sql.planner.frame_told_dates import metric_told_date
+from nl2sql.planner.filter_values import condition_as_value
 from nl2sql.planner.frame_shares import share_sides
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.reading import _plural
@@ -69,6 +70,7 @@ def compared_values_apart(f: Frame, lex: Lexicon) -> Frame:
     (as "each separately" says), not one total over both (vocabulary ``compare_words``)."""
     if f.when or f.per_value or f.share or not set(f.words) & {stem(w) for w in word_list("compare_words")}:
         return f
+    f = replace(f, conditions=tuple(condition_as_value(c, lex) for c in f.conditions))     # "urgent orders vs low priority"
     ones = [c for c in f.conditions if c.kind == "in" and len(c.values) == 1 and not c.negated and c.col is not None]
     if len(ones) == 2 and ones[0].col == ones[1].col:
         # "revenue in Europe compared with revenue in Asia": the two values of one column, each a row
