@@ -23,11 +23,12 @@ CREATE TABLE cust (cust_id INTEGER PRIMARY KEY, cust_nm VARCHAR, seg VARCHAR, pa
 INSERT INTO cust VALUES (1, 'Ann', 'RETAIL', '2024-01-02', NULL), (2, 'Bob', 'RETAIL', '2023-01-02', NULL),
     (3, 'Cid', 'TRADE', '2024-03-02', NULL), (4, 'Dee', 'TRADE', NULL, '2024-12-01');
 CREATE TABLE ord (ord_id INTEGER PRIMARY KEY, cust_id INTEGER REFERENCES cust(cust_id), ord_dt DATE, amt DOUBLE,
-    chnl VARCHAR);
+    chnl VARCHAR, rep VARCHAR DEFAULT 'Rep#002');
 COMMENT ON COLUMN ord.chnl IS 'WEB website, TEL phone';
-INSERT INTO ord VALUES (1, 1, '2023-01-05', 100, 'WEB'), (2, 1, '2023-03-01', 50, 'TEL'), (3, 1, '2024-02-01', 70, 'WEB'),
+INSERT INTO ord (ord_id, cust_id, ord_dt, amt, chnl) VALUES (1, 1, '2023-01-05', 100, 'WEB'), (2, 1, '2023-03-01', 50, 'TEL'), (3, 1, '2024-02-01', 70, 'WEB'),
     (4, 2, '2023-05-01', 30, 'WEB'), (5, 2, '2024-06-01', 20, 'TEL'), (6, 3, '2024-07-01', 500, 'WEB'),
     (7, 3, '2024-08-01', 5, 'TEL'), (8, 3, '2024-09-01', 5, 'TEL'), (9, 4, '2024-10-01', 40, 'TEL');
+UPDATE ord SET rep = 'Rep#001' WHERE ord_id <= 5;
 CREATE TABLE pymt (pymt_id INTEGER PRIMARY KEY, cust_id INTEGER REFERENCES cust(cust_id), pmt_dt DATE, pmt_amt DOUBLE);
 INSERT INTO pymt VALUES (1, 1, '2023-12-30', 10), (2, 1, '2024-01-05', 20), (3, 3, '2024-05-01', 40);
 CREATE TABLE prd (prd_id INTEGER PRIMARY KEY, prd_ttl VARCHAR, grp VARCHAR);
@@ -46,7 +47,8 @@ OVERLAY: dict[str, object] = {
                  "columns": {"cust_nm": {"synonyms": ["name"]}, "seg": {"synonyms": ["segment"]},
                              "paid_dt": {"synonyms": ["paid date"]}, "closed_dt": {"synonyms": ["lost date"]}}},
         "ord": {"synonyms": ["order", "orders"], "default_date": "ord_dt",
-                "columns": {"ord_dt": {"synonyms": ["order date"]}, "amt": {"synonyms": ["order value"]}}},
+                "columns": {"ord_dt": {"synonyms": ["order date"]}, "amt": {"synonyms": ["order value"]},
+                            "rep": {"synonyms": ["rep"], "values": ["Rep#001", "Rep#002"]}}},
         "line": {"synonyms": ["line item", "line items"],
                  "columns": {"qty": {"synonyms": ["quantity", "units"]}, "mfr": {"synonyms": ["manufacturer"]}}},
         "prd": {"synonyms": ["product", "products"], "columns": {"prd_ttl": {"synonyms": ["product title"]}}},
@@ -55,7 +57,7 @@ OVERLAY: dict[str, object] = {
     },
     "metrics": [{"name": "revenue", "synonyms": ["sales"], "table": "ord", "sql": "SUM(amt)"},
                 {"name": "number of orders", "table": "ord", "sql": "COUNT(*)"},
-                {"name": "line item value", "table": "line", "sql": "SUM(qty)"}],
+                {"name": "line items shipped", "table": "line", "sql": "SUM(qty)"}],
     "filters": [{"name": "online order", "synonyms": ["online"], "table": "ord", "sql": "chnl = 'WEB'"}],
 }
 
@@ -186,7 +188,8 @@ def test_names_and_codes_the_overlay_gives(shop: tuple[duckdb.DuckDBPyConnection
 
 def test_rows_whose_noun_names_a_total_are_offered_count_or_amount(
         shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
-    """'line items by manufacturer': counted though no word asks for a count, while "line item value" totals them."""
+    """'line items by manufacturer': counted though no word asks for a count, while "line items shipped" totals them
+    (the rows' noun, then what was done with them)."""
     c = plan("line items by manufacturer", shop[1])
     assert c.sql is None and c.choices, c.sql
     assert rows(shop, "how many line items by manufacturer") == [("Acme", 5), ("Bolt", 3)]
@@ -212,3 +215,19 @@ def test_a_noun_before_the_period_says_whose_date_it_is(shop: tuple[duckdb.DuckD
     Guard: rows below the ones counted ("customers ... orders in 2024") stay rows that must exist."""
     assert rows(shop, "which manufacturer moved the most units on orders placed in 2024?") == [("Bolt",)]
     assert rows(shop, "how many customers placed orders in 2024") == [(4,)]
+
+
+def test_digits_after_a_text_column_are_its_value_never_a_count(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'Rep#002': the digits after the column's name end one stored value, which is what is meant (never "top 2")."""
+    assert rows(shop, "how many orders did Rep#002 take") == [(4,)]
+    assert rows(shop, "how many different customers has Rep#002 taken orders from") == [(1,)]     # Dee is closed
+
+
+def test_a_follow_up_that_changes_nothing_is_declined(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'who placed them?' after a list of orders: nothing read changes the answer; re-answering would ignore it.
+    Asking for the order it already has ("sort it highest first") restates it: answered."""
+    first = asked(shop, "list orders with order value over 60")
+    assert plan_turn("who placed them?", shop[1], (first,)).sql is None
+    ranked = asked(shop, "revenue by segment")
+    assert rows(shop, "sort it highest first", (ranked,)) == [("RETAIL", 270.0), ("TRADE", 550.0)]

@@ -244,8 +244,8 @@ def filters_versus(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> No
 
 def amount_noun_counted(spec: QuerySpec, question: QuestionWords, lex: Lexicon) -> None:
     """'unpaid fines by fee type': rows counted by group though no word asks for a count, when the rows' noun names a total
-    of theirs ("fines assessed" = SUM(amt), named first) and no count ("fines issued" = COUNT(*)): how many, or how
-    much? Offered."""
+    of theirs ("fines assessed" = SUM(amt): the noun, then what was done with it; never "rental revenue", whose noun
+    is another) and no count ("fines issued" = COUNT(*)): how many, or how much? Offered."""
     m = spec.measures[0] if len(spec.measures) == 1 else None
     if m is None or (m.kind, m.fn) != ("rows", "count") or m.hidden or spec.having or not spec.dims \
             or _asks_count(question.plain_stems):
@@ -253,8 +253,8 @@ def amount_noun_counted(spec: QuerySpec, question: QuestionWords, lex: Lexicon) 
     info = lex.tables[m.table]
     said = {stem(w) for w in (*info.words, *(w for s in info.table.synonyms for w in words(s)))} \
         & set(question.plain_stems)
-    named = {n: met for n, met in lex.metrics.items() if met.table.lower() == m.table     # the noun leads its name
-             and stem((words(n) or ("",))[0]) in said}
+    named = {n: met for n, met in lex.metrics.items() if met.table.lower() == m.table     # "fines assessed": the
+             and len(ws := words(n)) >= 2 and stem(ws[0]) in said and ws[-1].endswith("ed")}  # noun, then a verb
     totals = [n for n, met in named.items() if "SUM(" in met.sql.upper().replace(" ", "")]
     if totals and not any(_counts_rows(lex, n) for n in named):
         noun = next(w for w in question.plain if stem(w) in said)

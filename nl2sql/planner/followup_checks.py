@@ -126,6 +126,15 @@ def metric_pinned_by_filter(turn: Turn) -> NotUnderstood | None:
     return None
 
 
+def changes_nothing(turn: Turn) -> NotUnderstood | None:
+    """'who placed them?' after a list of orders: the edit read nothing that changes the answer (a shown helper
+    column aside); answering the same again would ignore what was asked. An order asked again ("sort it highest
+    first") restates the answer's own order: fine."""
+    if turn.edit.direction is None and replace(turn.new, helpers=()) == replace(turn.previous, helpers=()):
+        return NotUnderstood("I could not tell what this changes in the previous answer.", ())
+    return None
+
+
 def list_keeps_measure(turn: Turn) -> NotUnderstood | None:
     """'list the faulty ones' after a count of meters: the follow-up asks for rows, but its edit only narrows
     the count; answering the count again would ignore the verb."""
@@ -179,7 +188,8 @@ def _filter_tests(c: Condition, lex: Lexicon) -> frozenset[tuple[str, str]]:
     return frozenset(tested_values(named.sql, lex.dialect)) if named is not None else frozenset()
 
 
-FOLLOWUP_CHECKS: tuple[Rule, ...] = (value_on_another_column, word_in_unrelated_values, grouping_added_or_replaced,
+FOLLOWUP_CHECKS: tuple[Rule, ...] = (changes_nothing, value_on_another_column, word_in_unrelated_values,
+                                     grouping_added_or_replaced,
                                      metric_pinned_by_filter, list_keeps_measure, years_side_by_side_kept)
 
 

@@ -16,7 +16,7 @@ from nl2sql.planner.reading import (
     _stem,
     significant,
 )
-from nl2sql.planner.spec import ColRef
+from nl2sql.planner.spec import ColRef, Condition
 from nl2sql.planner.told_dates import own_date
 from nl2sql.planner.words import word_list
 
@@ -101,6 +101,21 @@ class ReaderBase:
         info = self.info(table)
         nouns = {_stem(w) for w in (*info.words, *(w for s in info.table.synonyms for w in s.lower().split()))}
         return bool(nouns & {_stem(w) for w in text.lower().split()})
+
+    def _numbered_value(self, k: int) -> bool:
+        """'Clerk#000000007': the digits right after the text column named at k, where exactly one stored value of it
+        ends with them (the column's name and a "#" before them), are that value."""
+        c, num = _one(self.seq[k], "column"), self.at(k + 1)
+        col = self.lex.tables[c.table].table.column(c.column) if c is not None and c.column else None
+        if c is None or c.column is None or col is None or num is None or num.kind != "number" \
+                or not num.text.isdigit() or (k + 1) in self.used:
+            return False
+        found = [v for v in (col.sample_values or ()) if v.endswith(num.text) and not v[:-len(num.text)].isdigit()]
+        if len(found) != 1:
+            return False
+        self.used |= {k, k + 1}
+        self.r.conditions.append(Condition("in", c.table, ColRef(c.table, c.column), "in", (found[0],), text=found[0]))
+        return True
 
     def info(self, table: str) -> TableInfo:
         return self.lex.tables[table]

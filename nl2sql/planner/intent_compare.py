@@ -247,14 +247,14 @@ class ComparisonSteps(RowsCompared):
                 self.used.add(j + 1)
             self.r.conditions.append(Condition("compare", col.table, col, op, (v,), text=it.text))
             return
-        # "the 3 countries with the fewest people": a count before the subject is a limit
-        nxt = self.at(j + 1)
+        nxt = self.at(j + 1)    # "the 3 countries with the fewest people": a count before the subject: a limit
         nxt_col, valued = self.col(j + 1), self._valued_rows(j + 1)    # "which 5 european suppliers"
         if nxt_col is not None and self.is_numeric(nxt_col) and v is not None and not is_year(it):
             self.used.add(j + 1)              # "models with 3 cylinders"
             self.r.conditions.append(Condition("compare", nxt_col.table, nxt_col, "=", (v,), text=it.text))
             return
-        names_next = nxt is not None and (self.table(j + 1) is not None or nxt_col is not None or bool(valued)
+        names_next = nxt is not None and not it.text.startswith("0") and (   # "#000000007": an id's digits
+                                          self.table(j + 1) is not None or nxt_col is not None or bool(valued)
                                           or (j + 1) in self.via_tables
                                           or (nxt.has("extreme") and (self.table(j + 2) is not None or (
                                               (after := self.at(j + 2)) is not None and after.kind == "unknown"

@@ -1,16 +1,12 @@
-"""Reading the phrases that name the model: tables (the rows asked about), columns, values and quoted\nliterals, with the column a value or code belongs to."""
+"""Reading the phrases that name the model: tables (the rows asked about), columns, values and quoted
+literals, with the column a value or code belongs to."""
 
 from __future__ import annotations
 
 from nl2sql.planner.derivation import same_root
 from nl2sql.planner.filter_values import as_value, beside_values
 from nl2sql.planner.intent_base import ReaderBase
-from nl2sql.planner.reading import (
-    NotUnderstood,
-    _one,
-    _ref,
-    _stem,
-)
+from nl2sql.planner.reading import NotUnderstood, _one, _ref, _stem
 from nl2sql.planner.spec import ColRef, Condition, Measure
 from nl2sql.planner.words import word_list
 
@@ -54,7 +50,8 @@ class ConceptSteps(ReaderBase):
         if t is not None:
             self._entity(j, t)
             return
-        c = self.col(j, current=True)
+        if (c := self.col(j, current=True)) is not None and self._numbered_value(j):
+            return                       # "Clerk#000000007": a value, not the column
         if c is not None:
             if c.column in self.info(c.table).dates:
                 self.r.date_cols.append((c, j))

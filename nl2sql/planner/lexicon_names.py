@@ -90,6 +90,11 @@ def text_code(info: TableInfo, column: str) -> bool:
                for c in info.table.columns)
 
 
+def _numbers(t: Table, columns: tuple[str, ...]) -> bool:
+    """Whether the columns are numbers (a surrogate key: 'BRK-100' names its row; 42 does not)."""
+    return bool(columns) and all((c := t.column(n)) is not None and not _is_texty(c) for n in columns)
+
+
 def _is_texty(c: Column) -> bool:
     return not any(k in c.type.upper() for k in NUMERIC_TYPES)
 
@@ -108,7 +113,7 @@ def _table_info(t: Table, known: set[str], fk_cols: set[tuple[str, str]]) -> Tab
     own = _split_words(t.name, known)
     own = own[1:] if len(own) > 1 and own[0] in _TABLE_PREFIXES else own     # "Ref_Template_Types"
     labels = _labels(t, col_words, pk, own)
-    labels = (told_label(t, own, (*keys, *numeric)) or pk) if labels == pk else labels
+    labels = (told_label(t, own, (*keys, *numeric)) or pk) if labels == pk and _numbers(t, pk) else labels
     names = _name_columns(t, col_words)
     doubt = tuple(names) if labels == pk and len(names) > 1 else ()
     label = t.column(labels[0]) if len(labels) == 1 and labels[0] not in pk else None

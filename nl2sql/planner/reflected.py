@@ -14,6 +14,8 @@ a range is applied. Anything else is declined naming the words.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, fields, replace
 from functools import cache
 from datetime import date, timedelta
@@ -88,11 +90,8 @@ def _numbers(spec: QuerySpec) -> set[float]:
         for v in c.values:
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 found |= {float(v), round(float(v) * 100, 6)}    # "above 5%" compares 0.05
-            elif isinstance(v, str):
-                try:
-                    found.add(float(v))
-                except ValueError:
-                    pass
+            elif isinstance(v, str):     # 'Clerk#000000007' shows the digits said after the column's name too
+                found |= {float(t) for t in (v, *re.findall(r"\d+$", v)) if re.fullmatch(r"-?\d+(\.\d+)?", t)}
     return found
 
 
