@@ -78,7 +78,7 @@ DECLINED = [
     # "through <year>": during it, or up to its end?
     ("training time month by month through 2023", "through"),
     # an amount named alone: a total or its values?
-    ("minutes trained in 2023", "mins"),
+    ("minutes trained in 2023", "minutes"),      # (the column trained_mins, its abbreviation spelled out)
 ]
 TURNS = [
     # another period put "beside" the previous one with a grouping: one row per club, one column per year

@@ -144,7 +144,8 @@ class DatedAssembler(AssemblerBase):
         """Stems of the asked metrics' names (``own``: of the measured table's, "fine payments", never the fines' paid
         date): "rent" of "rent collected" names the payments' metric, not the rent invoices' billing month; such a word
         names a date of its own table only ("late delivery rate": receipt date), when the overlay declares none."""
-        ms = [m for m in (self.lex.metrics.get(x.metric) for x in self.r.measures if x.kind == "metric") if m]
+        named = [x.metric for x in self.r.measures] + [t[1].name for _, t, _ in self.r.extremes if t[0] == "metric"]
+        ms = [m for m in (self.lex.metrics.get(n) for n in named) if m]      # ranked by one: "the best fill rate"
         said = [base, *self.lex.tables[base].table.synonyms] if own else [p for m in ms for p in (m.name, *m.synonyms)]
         return frozenset(stem(w) for p in said for w in words(p))
 

@@ -17,6 +17,7 @@ from nl2sql.planner.words import word_list
 # words naming an amount (vocabulary amount_words) and units of measure (measure_units): quantities, not labels
 _AMOUNT_WORDS = frozenset(word_list("amount_words")) | frozenset(word_list("measure_units"))
 _COUNTED = frozenset(word_list("counted_amounts"))      # ... of which counts of things: "units shipped per mode"
+_TIME_SPENT = frozenset(word_list("time_spent_amounts"))    # ... and time spent: "overtime hours per month"
 # "list suppliers and their country": phrases that hand the listed rows' own attributes (vocabulary possessives)
 _POSSESSIVES = tuple(phrase_key(p) for p in word_list("possessives"))
 
@@ -71,7 +72,8 @@ class ListingAssembler(TotalsAssembler):
         for ref, _pos in self.r.projections:
             info = self.lex.tables[ref.table]
             words = set(info.column_words.get(ref.column, ()))
-            if ref.column not in info.keys and words & _COUNTED and len(self.r.projections) == 1 and self.r.date_hints:
+            if ref.column not in info.keys and len(self.r.projections) == 1 and (
+                    words & _COUNTED and self.r.date_hints or words & _TIME_SPENT):
                 self.r = replace(self.r, measures=(Measure("agg", ref.table, "sum", col=ref),), projections=())
                 return self._aggregate()
             if ref.column not in info.keys and words & _AMOUNT_WORDS:

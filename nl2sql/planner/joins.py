@@ -42,6 +42,9 @@ class JoinGraph:
     # foreign keys named with a role before the parent's key (patient.home_clinic_id -> clinic.clinic_id): of
     # equally short paths, one through plain keys only (appt.clinic_id) is what the parent's name alone means
     qualified: frozenset[tuple[str, str, tuple[str, ...]]] = frozenset()
+    # foreign keys whose columns may be NULL while a sibling path's are all NOT NULL (tmsht.inv_id: "NULL until
+    # invoiced"): a shortest path through one loses the rows not linked yet; see ``_linked_always``
+    optional: frozenset[tuple[str, str, tuple[str, ...]]] = frozenset()
     cache: dict[tuple[str, str, str | None], Path | None | Ambiguous] = field(
         default_factory=dict, compare=False, repr=False)   # paths found so far (the graph never changes)
 
@@ -83,9 +86,31 @@ class JoinGraph:
             if not self.usage or (used := self._most_used(start, target, self._length(start, target))) is None:
                 raise
             return used
+        if shortest is not None and (always := self._linked_always(start, target, shortest)) is not None:
+            return always
         if shortest is None or not self.usage:
             return shortest
         return self._most_used(start, target, len(shortest)) or shortest
+
+    def _linked_always(self, start: str, target: str, shortest: Path) -> Path | None:
+        """'hours billed by client': timesheets reach clients through their invoice (a key NULL until invoiced) and
+        through their assignment's job order (keys never NULL). An all-up path of keys never NULL, at most two steps
+        longer, is the rows' own link: every row reaches the target by it; the optional one would drop rows."""
+        if not self.optional or not all(e.up for e in shortest) \
+                or not any(role_of(e) in self.optional for e in shortest):
+            return None
+        found: list[Path] = []
+        frontier: deque[tuple[str, Path]] = deque([(start, ())])
+        while frontier:
+            node, path = frontier.popleft()
+            for e in self.edges.get(node, ()):
+                if not e.up or role_of(e) in self.optional or any(x.src == e.dst for x in path) or e.dst == start:
+                    continue
+                if e.dst == target:
+                    found.append(path + (e,))
+                elif len(path) + 1 < len(shortest) + 2:
+                    frontier.append((e.dst, path + (e,)))
+        return found[0] if len(found) == 1 else None
 
     def _length(self, start: str, target: str) -> int:
         hops = {start: 0}
@@ -188,7 +213,7 @@ def join_graph(model: SemanticModel) -> JoinGraph:
         edges.setdefault(src, []).append(up)
         edges.setdefault(dst, []).append(down)
     graph = JoinGraph({k: tuple(v) for k, v in edges.items()}, _verified_usage(model), secondary_roles(model),
-                      qualified_roles(model))
+                      qualified_roles(model), _optional_keys(model))
     try:
         _CACHE[model] = graph
     except TypeError:
@@ -252,3 +277,13 @@ def _verified_usage(model: SemanticModel) -> dict[frozenset[str], int]:
         for pair in pairs:
             usage[pair] = usage.get(pair, 0) + 1
     return usage
+
+
+def _optional_keys(model: SemanticModel) -> frozenset[tuple[str, str, tuple[str, ...]]]:
+    """(child, parent, child columns) of foreign keys with a column the catalog says may be NULL, in a model that
+    declares some foreign key NOT NULL (a model that declares none says nothing about either)."""
+    columns = {(t.name.lower(), c.name.lower()): c for t in model.tables for c in t.columns}
+    keys = [(r.from_table.lower(), r.to_table.lower(), tuple(c.lower() for c in r.from_columns))
+            for r in model.relationships]
+    nullable = {k for k in keys if any((c := columns.get((k[0], n))) is None or c.nullable for n in k[2])}
+    return frozenset(nullable) if nullable and len(nullable) < len(keys) else frozenset()

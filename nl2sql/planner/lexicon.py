@@ -151,7 +151,7 @@ def _add_table(lex: Lexicon, info: TableInfo, table_words: frozenset[str]) -> No
 def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
     for m in model.metrics:
         concept = Concept("metric", m.table.lower(), name=m.name)
-        for phrase in (m.name, *m.synonyms):
+        for phrase in (p.replace("%", " percent") for p in (m.name, *m.synonyms)):    # "gross margin %" as said
             if restated_with_grouping(tuple(words(phrase)), (m.name, *m.synonyms)):
                 continue    # "delay minutes by cause": the metric and a grouping the question says itself
             if m.table.lower() in lex.implied_defaults and _names_table(lex, count_nouns(tuple(words(phrase))),
