@@ -231,3 +231,57 @@ def test_a_follow_up_that_changes_nothing_is_declined(shop: tuple[duckdb.DuckDBP
     assert plan_turn("who placed them?", shop[1], (first,)).sql is None
     ranked = asked(shop, "revenue by segment")
     assert rows(shop, "sort it highest first", (ranked,)) == [("RETAIL", 270.0), ("TRADE", 550.0)]
+
+
+STAFFING = """
+CREATE TABLE clnt (clnt_id INTEGER PRIMARY KEY, clnt_nm VARCHAR NOT NULL);
+INSERT INTO clnt VALUES (1, 'Acme'), (2, 'Bolt');
+CREATE TABLE job (job_id INTEGER PRIMARY KEY, clnt_id INTEGER NOT NULL REFERENCES clnt(clnt_id), opn_dt DATE NOT NULL,
+    fill_dt DATE);
+INSERT INTO job VALUES (1, 1, '2024-01-10', '2024-02-01'), (2, 1, '2024-11-20', '2025-01-05'), (3, 2, '2024-03-01', NULL),
+    (4, 2, '2025-02-01', '2025-02-10');
+CREATE TABLE inv (inv_id INTEGER PRIMARY KEY, clnt_id INTEGER NOT NULL REFERENCES clnt(clnt_id));
+INSERT INTO inv VALUES (1, 1), (2, 2);
+CREATE TABLE ts (ts_id INTEGER PRIMARY KEY, job_id INTEGER NOT NULL REFERENCES job(job_id),
+    inv_id INTEGER REFERENCES inv(inv_id), wk_dt DATE NOT NULL, ot_hrs DOUBLE NOT NULL, bill DOUBLE NOT NULL,
+    pay DOUBLE NOT NULL);
+COMMENT ON COLUMN ts.inv_id IS 'Invoice the timesheet was billed on; NULL until invoiced.';
+INSERT INTO ts VALUES (1, 1, 1, '2024-02-02', 5, 100, 70), (2, 1, NULL, '2024-02-09', 3, 60, 40),
+    (3, 4, 2, '2024-03-08', 2, 50, 40), (4, 4, NULL, '2024-03-15', 4, 80, 60);
+"""
+
+STAFFING_OVERLAY: dict[str, object] = {
+    "tables": {
+        "clnt": {"synonyms": ["client", "clients"], "columns": {"clnt_nm": {"synonyms": ["client name"]}}},
+        "job": {"synonyms": ["job order", "job orders"], "default_date": "opn_dt"},
+        "inv": {"synonyms": ["invoice", "invoices"]},
+        "ts": {"synonyms": ["timesheet", "timesheets"], "default_date": "wk_dt",
+               "columns": {"ot_hrs": {"synonyms": ["overtime hours"]}}},
+    },
+    "metrics": [{"name": "fill rate", "table": "job", "sql": "AVG(CASE WHEN fill_dt IS NOT NULL THEN 1.0 ELSE 0.0 END)"},
+                {"name": "gross margin", "table": "ts", "sql": "SUM(bill - pay)"},
+                {"name": "gross margin %", "table": "ts", "sql": "SUM(bill - pay) / SUM(bill)"}],
+}
+
+
+@pytest.fixture(scope="module")
+def staffing() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    return memory_model(STAFFING, STAFFING_OVERLAY)
+
+
+@pytest.mark.parametrize("question, expected", [
+    # timesheets reach clients by their invoice (NULL until invoiced) and by their job order (never NULL): the
+    # job order's, so the timesheets not invoiced yet are kept
+    ("total overtime hours by client", [("Acme", 8.0), ("Bolt", 6.0)]),
+    # time spent adds up per period, whatever the verb
+    ("overtime hours per month in 2024", [("2024-02-01", 8.0), ("2024-03-01", 6.0)]),
+    # "%" in a metric's name is said as "%" or "percent"; "gross margin" alone is the other metric
+    ("gross margin % by client", [("Acme", 0.3125), ("Bolt", 0.2308)]),
+    ("gross margin by client", [("Acme", 50.0), ("Bolt", 30.0)]),
+    # a metric ranked by is dated by its table's own date, not by a date its name's word names ("fill": fill_dt)
+    ("which client had the best fill rate in 2024", [("Acme",)]),
+])
+def test_paths_dates_and_names_of_a_staffing_model(staffing: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                                   question: str, expected: list[tuple[object, ...]]) -> None:
+    got = [tuple(str(v)[:10] if hasattr(v, "isoformat") else v for v in r) for r in rows(staffing, question)]
+    assert got == expected

@@ -82,22 +82,24 @@ class JoinGraph:
         try:
             shortest = self._shortest(start, target)
         except Ambiguous:
-            # equally short paths: the one the verified queries walk, if they walk exactly one
+            # equally short paths: the one of keys never NULL, else the one the verified queries walk (if exactly one)
+            if (always := self._linked_always(start, target, self._length(start, target))) is not None:
+                return always
             if not self.usage or (used := self._most_used(start, target, self._length(start, target))) is None:
                 raise
             return used
-        if shortest is not None and (always := self._linked_always(start, target, shortest)) is not None:
+        if shortest is not None and all(e.up for e in shortest) and any(role_of(e) in self.optional for e in shortest) \
+                and (always := self._linked_always(start, target, len(shortest))) is not None:
             return always
         if shortest is None or not self.usage:
             return shortest
         return self._most_used(start, target, len(shortest)) or shortest
 
-    def _linked_always(self, start: str, target: str, shortest: Path) -> Path | None:
+    def _linked_always(self, start: str, target: str, shortest: int) -> Path | None:
         """'hours billed by client': timesheets reach clients through their invoice (a key NULL until invoiced) and
         through their assignment's job order (keys never NULL). An all-up path of keys never NULL, at most two steps
         longer, is the rows' own link: every row reaches the target by it; the optional one would drop rows."""
-        if not self.optional or not all(e.up for e in shortest) \
-                or not any(role_of(e) in self.optional for e in shortest):
+        if not self.optional:
             return None
         found: list[Path] = []
         frontier: deque[tuple[str, Path]] = deque([(start, ())])
@@ -108,7 +110,7 @@ class JoinGraph:
                     continue
                 if e.dst == target:
                     found.append(path + (e,))
-                elif len(path) + 1 < len(shortest) + 2:
+                elif len(path) + 1 < shortest + 2:
                     frontier.append((e.dst, path + (e,)))
         return found[0] if len(found) == 1 else None
 
