@@ -21,7 +21,7 @@ from nl2sql.planner.checks_spelling import no_mixed_spellings
 from nl2sql.planner.checks_shares import no_share_dated_by_its_event
 from nl2sql.planner.intent_average import no_average_of_some_rows
 from catalog_semantics.text import stem
-from nl2sql.planner.joins import Ambiguous, Edge, JoinGraph, all_up
+from nl2sql.planner.joins import Ambiguous, Edge, JoinGraph, all_up, role_of
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
@@ -187,7 +187,10 @@ def no_silent_second_path(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, said:
                 continue
             # (rows asked about only as existing, whose way up goes back through the base, reach the base's
             # own row: no second reading)
-            if down and up and not all_up(down) and all_up(up) and c.table not in {e.dst for e in down} \
+            # (nor rows below the base whose way up walks back the same keys: "customers in ASIA who ordered in
+            # 1997", the orders' customer is the customer)
+            back = bool(up and down) and [role_of(e) for e in up[:len(down)]] == [role_of(e) for e in reversed(down)]
+            if down and up and not all_up(down) and all_up(up) and c.table not in {e.dst for e in down} and not back \
                     and not (spec.base in {e.dst for e in up} and u in _only_existing(spec)):
                 raise NotUnderstood(f"“{c.text}” could be the {c.table} of {spec.base} or of {u}; say which.",
                                     (c.text,))
