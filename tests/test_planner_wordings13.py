@@ -294,3 +294,10 @@ def test_rows_below_that_walk_back_the_same_keys_are_no_second_path(
     client; there is no second client to choose between (as "customers in ASIA who ordered in 1997" on the demo,
     declined before this session; here a guard, held before too, as the timesheets are read as rows that exist)."""
     assert rows(staffing, "how many job orders for client Acme had timesheets in 2024") == [(1,)]
+
+
+def test_a_condition_said_with_only_narrows_the_whole_of_a_share(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'what share of orders had an order value over 60, online orders only': of the online orders (4), those over
+    60 (3); never the online orders over 60 among all orders."""
+    assert rows(shop, "what share of orders had an order value over 60, online orders only") == [(0.75,)]

@@ -26,7 +26,8 @@ def period_of_named_rows(f: Frame, lex: Lexicon, graph: JoinGraph) -> Frame:
     asked = any(0 <= p < pos for _, p in f.projections) or any(e[1] < pos for e in f.entities) \
         or bool(f.measures or f.extremes)
     measured = {m.table for m in f.measures} | {t[1].table for _, t, _ in f.extremes if t[0] == "column"}
-    if not measured or not all(up_from(graph, m, table) for m in measured):
+    if not measured or not all(up_from(graph, m, table) for m in measured) or any(_dated_elsewhere(lex, m, table)
+                                                                                  for m in measured):
         return f
     info = lex.tables[table]
     default = info.table.default_date
@@ -34,3 +35,12 @@ def period_of_named_rows(f: Frame, lex: Lexicon, graph: JoinGraph) -> Frame:
     if not asked or date is None:
         return f
     return replace(f, entities=tuple(e for e in f.entities if e != said), date_hints=((table, date),))
+
+
+def _dated_elsewhere(lex: Lexicon, measured: str, noun: str) -> bool:
+    """Whether the measured rows have a date of their own, declared or told, on a table other than the noun's: "ticket
+    price for comedy shows in 2025" keeps the tickets' order date (the model dates ticket sales so)."""
+    info = lex.tables.get(measured)
+    own = lex.told_dates.get(measured) or ((measured, info.table.default_date) if info and info.table.default_date
+                                           else None)
+    return own is not None and own[0] != noun

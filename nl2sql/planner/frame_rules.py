@@ -70,9 +70,10 @@ def compared_values_apart(f: Frame, lex: Lexicon) -> Frame:
     (as "each separately" says), not one total over both (vocabulary ``compare_words``)."""
     if f.when or f.per_value or f.share or not set(f.words) & {stem(w) for w in word_list("compare_words")}:
         return f
-    f = replace(f, conditions=tuple(condition_as_value(c, lex) for c in f.conditions))     # "urgent orders vs low priority"
-    ones = [c for c in f.conditions if c.kind == "in" and len(c.values) == 1 and not c.negated and c.col is not None]
+    valued = replace(f, conditions=tuple(condition_as_value(c, lex) for c in f.conditions))  # "urgent vs low priority"
+    ones = [c for c in valued.conditions if c.kind == "in" and len(c.values) == 1 and not c.negated and c.col]
     if len(ones) == 2 and ones[0].col == ones[1].col:
+        f = valued
         # "revenue in Europe compared with revenue in Asia": the two values of one column, each a row
         both = replace(ones[0], values=ones[0].values + ones[1].values, text=f"{ones[0].text}, {ones[1].text}")
         f = replace(f, conditions=tuple(both if c is ones[0] else c for c in f.conditions if c is not ones[1]))

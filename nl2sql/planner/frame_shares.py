@@ -47,12 +47,28 @@ def share_sides(f: Frame, lex: Lexicon) -> Frame:
         wholes, parts = ordered
         kept = tuple(c for c in f.conditions if c not in parts)
         return replace(f, share_conditions=parts, conditions=(*kept, *(c for c in wholes if c not in kept)))
-    if f.share_conditions and plain:
+    if f.share_conditions and plain and all(_said_only(c, f.words) for c in f.share_conditions) \
+            and not any(_said_only(c, f.words) for c in plain):      # the "only" ones are the whole, the rest the part
+        return replace(f, share_conditions=plain, conditions=(*(c for c in f.conditions if c not in plain),
+                                                              *f.share_conditions))
+    if f.share_conditions and plain and not all(_said_only(c, f.words) for c in plain):
         raise NotUnderstood("I could not tell which condition is the part and which the whole.",
                             tuple(c.text for c in (*f.share_conditions, *plain)))
-    if f.share_conditions:
-        return f
-    return replace(f, share_conditions=plain, conditions=tuple(c for c in f.conditions if c not in plain))
+    # "share of checkouts renewed in 2025, physical items only": a condition said with "only" narrows the whole
+    said = f.share_conditions or plain
+    wholes = tuple(c for c in said if _said_only(c, f.words)) if len(said) > 1 else ()
+    parts = tuple(c for c in said if c not in wholes)
+    return replace(f, share_conditions=parts,
+                   conditions=tuple(c for c in f.conditions if c not in parts) + tuple(c for c in wholes
+                                                                                      if c not in f.conditions))
+
+
+def _said_only(c: Condition, said: tuple[str, ...]) -> bool:
+    """Whether the condition's words are said right after "only"/"just" or before "only" (a word between)."""
+    own = tuple(stem(w) for w in words(c.text))
+    hits = [n for n in range(len(said) - len(own) + 1) if own and said[n:n + len(own)] == own]
+    return any(said[n - 1:n] in (("only",), ("just",)) or "only" in said[n + len(own):n + len(own) + 2]
+               for n in hits)          # ("online orders only": the rows' noun may come between)
 
 
 def _nested(conds: tuple[Condition, ...], lex: Lexicon) -> tuple[Condition, Condition] | None:
