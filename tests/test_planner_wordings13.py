@@ -234,8 +234,8 @@ def test_a_follow_up_that_changes_nothing_is_declined(shop: tuple[duckdb.DuckDBP
 
 
 STAFFING = """
-CREATE TABLE clnt (clnt_id INTEGER PRIMARY KEY, clnt_nm VARCHAR NOT NULL);
-INSERT INTO clnt VALUES (1, 'Acme'), (2, 'Bolt');
+CREATE TABLE clnt (clnt_id INTEGER PRIMARY KEY, clnt_nm VARCHAR NOT NULL, ind_cd VARCHAR NOT NULL);
+INSERT INTO clnt VALUES (1, 'Acme', 'MFG'), (2, 'Bolt', 'OFC');
 CREATE TABLE job (job_id INTEGER PRIMARY KEY, clnt_id INTEGER NOT NULL REFERENCES clnt(clnt_id), opn_dt DATE NOT NULL,
     fill_dt DATE);
 INSERT INTO job VALUES (1, 1, '2024-01-10', '2024-02-01'), (2, 1, '2024-11-20', '2025-01-05'), (3, 2, '2024-03-01', NULL),
@@ -251,6 +251,8 @@ INSERT INTO ts VALUES (1, 1, 1, '2024-02-02', 5, 100, 70), (2, 1, NULL, '2024-02
 """
 
 STAFFING_OVERLAY: dict[str, object] = {
+    # a legend that names its column alone, and a label sharing only its stem with a filler ("manufactured")
+    "instructions": ["Industry ind_cd is MFG manufacturing, OFC office."],
     "tables": {
         "clnt": {"synonyms": ["client", "clients"], "columns": {"clnt_nm": {"synonyms": ["client name"]}}},
         "job": {"synonyms": ["job order", "job orders"], "default_date": "opn_dt"},
@@ -280,6 +282,8 @@ def staffing() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
     ("gross margin by client", [("Acme", 50.0), ("Bolt", 30.0)]),
     # a metric ranked by is dated by its table's own date, not by a date its name's word names ("fill": fill_dt)
     ("which client had the best fill rate in 2024", [("Acme",)]),
+    # a code legend an instruction gives for a column named alone, its label a word whose stem is a filler's
+    ("total overtime hours for manufacturing clients", [(8.0,)]),
 ])
 def test_paths_dates_and_names_of_a_staffing_model(staffing: tuple[duckdb.DuckDBPyConnection, SemanticModel],
                                                    question: str, expected: list[tuple[object, ...]]) -> None:

@@ -244,13 +244,18 @@ def _add_column(lex: Lexicon, info: TableInfo, c: Column, table_words: frozenset
         _add_vocabulary(lex, info, c)
     for code, label in (*_CODE_LABEL.findall(c.comment or ""), *coded):
         label_words = code_label_words(label)
-        if len(label_words) == 1 and ((stem(label_words[0]),) in cue_index() or label_words[0] in base) \
+        if len(label_words) == 1 and (_cue_word(label_words[0]) or label_words[0] in base) \
                 or _MEANINGFUL & set(label_words):  # "F first": a ranking word; 'will' asks about the future;
             continue                 # "REG code or permit ..." of the reason code: the column's own word
         if label_words and len(label_words) <= 3 and (not values or code in values):
             concept = Concept("value", info.key, col, value=code, name="comment label", strength=2)
             _add(lex.values, tuple(label_words), concept)
             _add(lex.values, tuple(singular(w) for w in label_words), concept, stemmed=False)
+
+
+def _cue_word(word: str) -> bool:
+    """A function word other than a filler ("first" ranks; "manufacturing" only shares the filler's stem)."""
+    return any(c.kind != "stop" for c in cue_index().get((stem(word),), ()))
 
 
 def _add_vocabulary(lex: Lexicon, info: TableInfo, c: Column) -> None:
