@@ -240,6 +240,8 @@ CREATE TABLE job (job_id INTEGER PRIMARY KEY, clnt_id INTEGER NOT NULL REFERENCE
     fill_dt DATE);
 INSERT INTO job VALUES (1, 1, '2024-01-10', '2024-02-01'), (2, 1, '2024-11-20', '2025-01-05'), (3, 2, '2024-03-01', NULL),
     (4, 2, '2025-02-01', '2025-02-10');
+CREATE TABLE cand (cand_id INTEGER PRIMARY KEY, cand_nm VARCHAR NOT NULL, reg_dt DATE NOT NULL, end_dt DATE);
+INSERT INTO cand VALUES (1, 'Ann', '2023-12-30', NULL), (2, 'Bob', '2024-02-01', '2024-06-01'), (3, 'Cid', '2024-05-05', NULL);
 CREATE TABLE inv (inv_id INTEGER PRIMARY KEY, clnt_id INTEGER NOT NULL REFERENCES clnt(clnt_id));
 INSERT INTO inv VALUES (1, 1), (2, 2);
 CREATE TABLE ts (ts_id INTEGER PRIMARY KEY, job_id INTEGER NOT NULL REFERENCES job(job_id),
@@ -257,6 +259,7 @@ STAFFING_OVERLAY: dict[str, object] = {
         "clnt": {"synonyms": ["client", "clients"], "columns": {"clnt_nm": {"synonyms": ["client name"]}}},
         "job": {"synonyms": ["job order", "job orders"], "default_date": "opn_dt"},
         "inv": {"synonyms": ["invoice", "invoices"]},
+        "cand": {"synonyms": ["candidate", "candidates"], "default_date": "reg_dt"},
         "ts": {"synonyms": ["timesheet", "timesheets"], "default_date": "wk_dt",
                "columns": {"ot_hrs": {"synonyms": ["overtime hours"]}}},
     },
@@ -282,6 +285,8 @@ def staffing() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
     ("gross margin by client", [("Acme", 50.0), ("Bolt", 30.0)]),
     # a metric ranked by is dated by its table's own date, not by a date its name's word names ("fill": fill_dt)
     ("which client had the best fill rate in 2024", [("Acme",)]),
+    # rows that "signed up" in a period: dated by their own date, as "registered" says
+    ("how many candidates signed up in 2024", [(2,)]),
     # a code legend an instruction gives for a column named alone, its label a word whose stem is a filler's
     ("total overtime hours for manufacturing clients", [(8.0,)]),
 ])
