@@ -189,7 +189,8 @@ def no_silent_second_path(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, said:
             # own row: no second reading)
             # (nor rows below the base whose way up walks back the same keys: "customers in ASIA who ordered in
             # 1997", the orders' customer is the customer)
-            back = bool(up and down) and [role_of(e) for e in up[:len(down)]] == [role_of(e) for e in reversed(down)]
+            back = up is not None and down is not None \
+                and [role_of(e) for e in up[:len(down)]] == [role_of(e) for e in reversed(down)]
             if down and up and not all_up(down) and all_up(up) and c.table not in {e.dst for e in down} and not back \
                     and not (spec.base in {e.dst for e in up} and u in _only_existing(spec)):
                 raise NotUnderstood(f"“{c.text}” could be the {c.table} of {spec.base} or of {u}; say which.",

@@ -189,8 +189,8 @@ class AggregateSteps(PerEntitySteps, VerbMetricSteps, MeasureGuards):
             # "For orders placed in Q3 1993, how many had ...": the orders named before
             table = self.r.entities.pop(0)[0]
             target = ("table", table)
-        if target is None and fns == ["sum"] and not self.r.measures and (m := self._verb_metric(j, after=True)):
-            target = ("metric", m)       # "how much did we sell to Germany": the metric of the verb
+        if target is None and fns == ["sum"] and not self.r.measures and (verb := self._verb_metric(j, after=True)):
+            target = ("metric", verb)    # "how much did we sell to Germany": the metric of the verb
         if target is None:
             if fns == ["sum"] and (self.r.measures or self.at(k) is None or self.seq[j].has("stop")):
                 return                   # "... in total": the measure already says it

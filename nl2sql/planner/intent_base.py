@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from nl2sql.planner.average_counts import average_beside_count
 from nl2sql.planner.joins import JoinGraph, up_from
-from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.lexicon_names import TableInfo
 from nl2sql.planner.matching import Item
 from nl2sql.planner.reading import (
@@ -125,6 +125,9 @@ class ReaderBase:
 
     if TYPE_CHECKING:
         # A step of one module that the steps of another call (the mixins meet only in ``Reader``).
+        def _verb_metric(self, j: int, *, after: bool = False) -> Concept | None:
+            """The metric a money verb next to j names (``VerbMetricSteps._verb_metric``)."""
+
         def _value(self, j: int) -> None:
             """The value phrase at j as a filter (``ConceptSteps._value``)."""
 
