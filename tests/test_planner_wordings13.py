@@ -310,3 +310,9 @@ def test_a_condition_said_with_only_narrows_the_whole_of_a_share(
     """'what share of orders had an order value over 60, online orders only': of the online orders (4), those over
     60 (3); never the online orders over 60 among all orders."""
     assert rows(shop, "what share of orders had an order value over 60, online orders only") == [(0.75,)]
+
+
+def test_rows_over_an_amount_compare_their_one_amount_column(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """'orders over 60': the orders' one amount column (order value), as "worth more than" reads."""
+    assert [r[0] for r in rows(shop, "list orders over 60")] == [1, 3, 6]

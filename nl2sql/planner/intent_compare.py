@@ -15,6 +15,7 @@ from nl2sql.planner.vocabulary import ADJECTIVE_ATTRIBUTES
 from nl2sql.planner.words import vocabulary, word_list
 
 _SIGNS = {str(w): str(op) for w, op in dict(vocabulary().get("signs") or {}).items()}
+_AMOUNT_NOUNS = tuple(word_list("amount_words"))
 
 
 class ComparisonSteps(RowsCompared):
@@ -174,8 +175,7 @@ class ComparisonSteps(RowsCompared):
         raise NotUnderstood("I could not tell what the number is compared with.", (it.text,))
 
     def _comparative_column(self, j: int) -> ColRef | None:
-        """'older than', 'heavier than', 'more expensive than': the column the adjective is about,
-        on the table named just before."""
+        """'older than', 'more expensive than': the column the adjective is about, on the table named just before."""
         words = self.seq[j].text.lower().split()
         before = self.at(j - 1)
         if before is not None and before.kind == "unknown" and before.text.lower() in ADJECTIVE_ATTRIBUTES:
@@ -187,6 +187,9 @@ class ComparisonSteps(RowsCompared):
             for adjective, (_desc, attrs) in ADJECTIVE_ATTRIBUTES.items():
                 if adjective in (w, base, base + "e") or adjective.rstrip("est") == base:
                     nouns = attrs
+        if not nouns and before is not None and _one(before, "table") is not None \
+                and (nxt := self.at(j + 1)) is not None and nxt.kind == "number":   # "orders over 350k": the one
+            nouns = _AMOUNT_NOUNS                                                     # amount column of those rows
         if not nouns:
             return None
         for n in range(j - 1, -1, -1):
@@ -209,8 +212,7 @@ class ComparisonSteps(RowsCompared):
             self.used.add(j + 1)
         if op is None or col is None:
             return False
-        if self.take_neg():
-            op = {">": "<=", "<": ">="}[op]
+        op = {">": "<=", "<": ">="}[op] if self.take_neg() else op
         self.r.conditions.append(Condition("compare", col.table, col, op, (0.0,), text=self.seq[j].text))
         return True
 
