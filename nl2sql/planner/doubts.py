@@ -31,7 +31,7 @@ from nl2sql.planner.clarify import Ambiguity
 from nl2sql.planner.defaults import columns_of
 from nl2sql.planner.describe import business_name
 from nl2sql.planner.lexicon import Lexicon
-from nl2sql.planner.lexicon_names import text_code
+from nl2sql.planner.lexicon_names import table_nouns, text_code
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import ColRef, QuerySpec
 from nl2sql.planner.tokens import question_words
@@ -251,8 +251,7 @@ def amount_noun_counted(spec: QuerySpec, question: QuestionWords, lex: Lexicon) 
             or _asks_count(question.plain_stems):
         return
     info = lex.tables[m.table]
-    said = {stem(w) for w in (*info.words, *(w for s in info.table.synonyms for w in words(s)))} \
-        & set(question.plain_stems)
+    said = table_nouns(info) & set(question.plain_stems)
     named = {n: met for n, met in lex.metrics.items() if met.table.lower() == m.table     # "fines assessed": the
              and len(ws := words(n)) >= 2 and stem(ws[0]) in said and ws[-1].endswith("ed")}  # noun, then a verb
     totals = [n for n, met in named.items() if "SUM(" in met.sql.upper().replace(" ", "")]

@@ -12,6 +12,7 @@ from sqlglot import exp
 from nl2sql.planner.conversation_rows import _counts_rows, _same_named, reaches
 from nl2sql.planner.edit_conditions import date_column
 from nl2sql.planner.edits import Edit
+from nl2sql.planner.frame_amounts import _counts_rows as counts_rows_sql
 from nl2sql.planner.joins import JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.reading import NotUnderstood
@@ -168,7 +169,6 @@ def amount_instead(spec: QuerySpec, edit: Edit, lex: Lexicon) -> Concept | None:
 def _restates_count(spec: QuerySpec, metric: Concept, lex: Lexicon) -> bool:
     """Whether a metric that counts its table's rows ("number of enrollments") names what the spec's one measure
     counts already (the enrollments' rows), so a follow-up saying it only names the rows again."""
-    m = lex.metrics.get(metric.name)
-    return m is not None and len(spec.measures) == 1 and spec.measures[0].kind == "rows" \
-        and spec.measures[0].fn == "count" and spec.measures[0].table == metric.table \
-        and m.sql.replace(" ", "").upper() in ("COUNT(*)", "COUNT(1)")
+    return len(spec.measures) == 1 and (spec.measures[0].kind, spec.measures[0].fn) == ("rows", "count") \
+        and spec.measures[0].table == metric.table and (m := lex.metrics.get(metric.name)) is not None \
+        and counts_rows_sql(m.sql)

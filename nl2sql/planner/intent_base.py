@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from nl2sql.planner.average_counts import average_beside_count
 from nl2sql.planner.joins import JoinGraph, up_from
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.lexicon_names import TableInfo
+from nl2sql.planner.lexicon_names import TableInfo, table_nouns
 from nl2sql.planner.matching import Item
 from nl2sql.planner.reading import (
     Reading,
@@ -98,9 +98,7 @@ class ReaderBase:
 
     def _names_table(self, text: str, table: str) -> bool:
         """Whether a phrase says the table's own noun ("open orders" of orders; "online" does not)."""
-        info = self.info(table)
-        nouns = {_stem(w) for w in (*info.words, *(w for s in info.table.synonyms for w in s.lower().split()))}
-        return bool(nouns & {_stem(w) for w in text.lower().split()})
+        return bool(table_nouns(self.info(table)) & {_stem(w) for w in text.lower().split()})
 
     def _numbered_value(self, k: int) -> bool:
         """'Clerk#000000007': the digits right after the text column named at k, where exactly one stored value of it

@@ -64,6 +64,11 @@ def comment_examples(comment: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def table_nouns(info: TableInfo) -> frozenset[str]:
+    """Stems of the words a table is called by: its own name's and its synonyms' ("line", "item", "order")."""
+    return frozenset(stem(w) for w in (*info.words, *(w for s in info.table.synonyms for w in words(s))))
+
+
 def code_label_words(label: str) -> tuple[str, ...]:
     """The words of a code's label up to the first comment stop word, without a state adverb said first (vocabulary
     ``state_adverbs``): the data records the state now, which is what "still" asks about.
