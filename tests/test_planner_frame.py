@@ -35,7 +35,10 @@ def _model() -> SemanticModel:
     shipment = Table("shipment", (Column("shipment_id", "INTEGER", is_primary_key=True),
                                   Column("created_date", "DATE"), Column("meter_id", "INTEGER")),
                      primary_key=("shipment_id",))
-    return SemanticModel((meter, reading, dog, shipment),
+    parcel = Table("parcel", (Column("parcel_id", "INTEGER", is_primary_key=True), Column("sent_date", "DATE"),
+                              Column("delivery_date", "DATE"), Column("promised_date", "DATE")),
+                   primary_key=("parcel_id",))
+    return SemanticModel((meter, reading, dog, shipment, parcel),
                          (Relationship("reading", ("meter_id",), "meter", ("meter_id",)),
                           Relationship("shipment", ("meter_id",), "meter", ("meter_id",))),
                          metrics=(Metric("consumption", "SUM(kwh_used)", "reading"),
@@ -45,7 +48,9 @@ def _model() -> SemanticModel:
                          filters=(NamedFilter("smart", "meter_name LIKE 'S%'", "meter"),
                                   NamedFilter("served", "zone IN ('NORTH', 'SOUTH')", "meter"),
                                   NamedFilter("lost shipment", "created_date IS NULL", "shipment",
-                                              synonyms=("lost shipments",))))
+                                              synonyms=("lost shipments",)),
+                                  NamedFilter("late parcel", "delivery_date > promised_date", "parcel",
+                                              synonyms=("late parcels", "delivered late"))))
 
 
 MODEL = _model()
@@ -54,6 +59,8 @@ RULES = {rule.__name__: rule for rule in FRAME_RULES}
 # (rule, question, the frame after that rule): the rule changes the frame the walk and the earlier rules made
 CHANGES = [
     ("metric_told_date", "shipments made in 2024", "measures=shipments made periods=2024"),   # the told date, hinted
+    ("filter_verb_date", "how many parcels were delivered late in 2024",     # the verb's date dates the period
+     "measures=count(parcel) conditions=late parcel periods=2024"),
     ("trend_over_years", "did consumption go up from 2023 to 2024",       # one row a year, not one figure
      "measures=consumption periods=from 2023 to 2024 trend"),
     ("trend_over_years", "the consumption trend",
@@ -90,6 +97,7 @@ CHANGES = [
 # (rule, question): the rule leaves the frame as it is
 KEEPS = [
     ("metric_told_date", "consumption in 2024"),             # no instruction dates this metric
+    ("filter_verb_date", "how many late parcels were sent in 2024"),   # the filter is said with no date's verb
     ("trend_over_years", "consumption from 2023 to 2024"),   # no change asked: one figure over the range
     ("compared_values_apart", "consumption of the NORTH and SOUTH zones"),   # one total over both, as said
     ("period_grains", "consumption in 2024"),

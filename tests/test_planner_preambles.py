@@ -76,7 +76,7 @@ def test_a_leading_clause_naming_data_keeps_the_question_declined(
 @pytest.mark.parametrize("question, expected", [
     ("how many repairs are waiting, as in not fitted yet?", [(1,)]),
     ("number of repairs per town, meaning the workshop town", [("Leeds", 2), ("York", 2)]),
-    ("fees by town in 2024 next to 2025, so each town with both years side by side", [("Leeds", 10, 20),
+    ("fees by town in 2024 next to 2025, so each town with both years next to each other", [("Leeds", 10, 20),
                                                                                          ("York", 5, 7)]),
 ])
 def test_a_trailing_restatement_is_dropped(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,

@@ -20,14 +20,13 @@ _COUNTED = frozenset(word_list("counted_amounts"))      # ... of which counts of
 _TIME_SPENT = frozenset(word_list("time_spent_amounts"))    # ... and time spent: "overtime hours per month"
 # "list suppliers and their country": phrases that hand the listed rows' own attributes (vocabulary possessives)
 _POSSESSIVES = tuple(phrase_key(p) for p in word_list("possessives"))
-
-
+_ATTRIBUTE_LEADS = tuple(phrase_key(p) for p in word_list("listed_attribute_leads"))
 # superlatives (vocabulary cues of kind extreme): "the youngest", "the 5 largest" rank by a key of their own
 _EXTREMES = tuple(p for p, cues in cue_index().items() if any(c.kind == "extreme" for c in cues))
 
 
-def _superlative(stems: tuple[str, ...]) -> bool:
-    return any(stems[n:n + len(p)] == p for p in _EXTREMES for n in range(len(stems)))
+def _says(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    return any(stems[i:i + len(p)] == p for p in phrases for i in range(len(stems)))
 
 
 class ListingAssembler(TotalsAssembler):
@@ -214,8 +213,7 @@ class ListingAssembler(TotalsAssembler):
 
     def _possessive(self) -> bool:
         """'with their', 'and its' (vocabulary possessives): the listed rows' own attributes are asked for."""
-        stems = self.r.words
-        return any(stems[i:i + len(p)] == p for p in _POSSESSIVES for i in range(len(stems)))
+        return _says(self.r.words, _POSSESSIVES)
 
     def _used(self, table: str, projections: list[ColRef]) -> bool:
         return any(p.table == table for p in projections) or any(
@@ -238,6 +236,7 @@ class ListingAssembler(TotalsAssembler):
                                 "id); name the columns that identify it.", (" ".join(info.words),))
         if not labels:
             return False if not with_their else bool(self.r.entities) and self.r.entities[0][0] == subject
+        with_their = with_their or _says(self.r.words, _ATTRIBUTE_LEADS)      # "..., with the balance": which row each is
         return each or with_their and bool(self.r.entities) and self.r.entities[0][0] == subject
 
     def _list_order(self, base: str, projections: list[ColRef], helpers: list[ColRef]) -> tuple[list[Order], int | None]:
@@ -270,7 +269,7 @@ class ListingAssembler(TotalsAssembler):
                 limit = 10 if plural else 1
         shown = list(dict.fromkeys(projections))
         texts = [p for p in shown if p.column not in self.lex.tables[p.table].numeric]
-        if len(orders) == 1 and orders[0].col is None and orders[0].measure is None and not _superlative(r.words):
+        if len(orders) == 1 and orders[0].col is None and orders[0].measure is None and not _says(r.words, _EXTREMES):
             # "the titles of the cartoons sorted alphabetically": by the one text column shown; "the earnings of
             # poker players in descending order": by the one column shown (never "the youngest teacher": its key)
             only = texts if "alphabet" in " ".join(r.words) else shown

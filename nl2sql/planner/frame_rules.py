@@ -17,7 +17,7 @@ from dataclasses import replace
 from catalog_semantics.text import stem
 from nl2sql.planner.frame import Extreme, Frame, column_targets
 from nl2sql.planner.frame_amounts import one_count_of_rows, rows_or_own_amount
-from nl2sql.planner.frame_told_dates import metric_told_date
+from nl2sql.planner.frame_told_dates import filter_verb_date, metric_told_date
 from nl2sql.planner.filter_values import condition_as_value
 from nl2sql.planner.frame_shares import share_sides
 from nl2sql.planner.lexicon import Concept, Lexicon
@@ -249,6 +249,7 @@ def _plural_value(f: Frame, lex: Lexicon) -> str | None:
 # In order: each rule sees what the ones before it settled (docs/offline_engine.md, "Frame").
 FRAME_RULES: tuple[FrameRule, ...] = (
     metric_told_date,
+    filter_verb_date,
     trend_over_years,
     compared_values_apart,
     period_grains,

@@ -8,6 +8,10 @@ from dataclasses import replace
 
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.lexicon import Lexicon
+from nl2sql.planner.words import vocabulary
+from catalog_semantics.text import stem
+
+_DATE_VERBS = frozenset(str(v) for verbs in dict(vocabulary().get("date_verbs") or {}).values() for v in verbs or ())
 
 
 def metric_told_date(f: Frame, lex: Lexicon) -> Frame:
@@ -18,3 +22,19 @@ def metric_told_date(f: Frame, lex: Lexicon) -> Frame:
     dates = {lex.told_metric_dates.get(m.metric) for m in f.measures}
     told = next(iter(dates)) if len(dates) == 1 else None
     return f if told is None else replace(f, date_hints=(told,))
+
+
+def filter_verb_date(f: Frame, lex: Lexicon) -> Frame:
+    """'order lines delivered late in 1996': a named filter said with a verb of one of its table's dates
+    ("delivered", of the receipt date: vocabulary ``date_verbs``) dates the period by that date, as the verb said
+    alone would ("items delivered in 1995")."""
+    if not f.periods or f.date_hints or f.date_cols:
+        return f
+    told: set[tuple[str, str]] = set()
+    for c in f.conditions:
+        named = lex.filters.get(c.filter_name) if c.kind == "filter" else None
+        table = named.table.lower() if named is not None else ""
+        for w in c.text.lower().split():
+            if w in _DATE_VERBS:
+                told |= {h for h in lex.date_hints.get(stem(w), ()) if h[0] == table}
+    return replace(f, date_hints=(told.pop(),)) if len(told) == 1 else f

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nl2sql.planner.frame_amounts import MONEY_WORDS
 from nl2sql.planner.intent_rank import RankingSteps
-from nl2sql.planner.joins import Ambiguous, all_up
+from nl2sql.planner.joins import Ambiguous, all_up, up_from
 from nl2sql.planner.reading import (
     NotUnderstood,
     _one,
@@ -27,19 +27,25 @@ _AMOUNTS = frozenset(word_list("amount_words"))
 
 class GroupingSteps(RankingSteps):
     def _qualifies_next(self, k: int) -> bool:
-        """'by brass part type', 'for each urgent order': a value right before its own column, or its own table,
-        says which of them are grouped (read here as a filter); the grouping is what follows."""
+        """'by brass part type', 'for each urgent order': a value right before its own column, or its own table or a
+        table it belongs to ("for every european country"), says which of them are grouped (read here as a filter);
+        the grouping is what follows."""
         it = self.seq[k]
         values = {(c.table, c.column) for c in it.concepts}
         if it.kind != "concept" or not {c.kind for c in it.concepts} <= {"value", "valueword"} or len(values) != 1:
             return False
         col, table = self.col(k + 1), self.table(k + 1)
-        if (col is not None and (col.table, col.column) in values) or (
-                col is None and table is not None and table in {t for t, _ in values}):
+        if (col is not None and (col.table, col.column) in values) or (col is None and table is not None and (
+                table in {t for t, _ in values} or self._value_of_parent(values, table))):
             self._value(k)                   # the value is a filter; the grouping follows (not absorbed by it)
             self.used.discard(k + 1)
+            self.qualifiers.add(k)           # read once
             return True
         return False
+
+    def _value_of_parent(self, values: set[tuple[str, str | None]], table: str) -> bool:
+        """'for every european country': a value of a table the grouped rows belong to (a country's region)."""
+        return len(values) == 1 and up_from(self.graph, table, next(iter(values))[0])
 
     def _dated_by(self, t: str) -> tuple[str, ...]:
         """The table's dates; of several, the one the overlay dates its rows by ("per billing year")."""
@@ -47,10 +53,8 @@ class GroupingSteps(RankingSteps):
         return (d,) if len(dates) > 1 and (d := self.info(t).table.default_date) in dates else tuple(dates)
 
     def _group(self, j: int) -> None:
-        if self._passive_by(j):
+        if self._passive_by(j) or self._ranked_by_filter_rows(j) or self._period_date(j):
             return                               # "pets owned by students": who owns them, not a grouping
-        if self._ranked_by_filter_rows(j) or self._period_date(j):
-            return
         if self.at(j + 1) is None and self.r.measures and self.r.projections:
             return          # "the type codes and the number of templates for each": the listed column's grouping
         k = j + 1
@@ -61,7 +65,7 @@ class GroupingSteps(RankingSteps):
                 break
             if it.has("unit") and it.kind == "cue":
                 self.r.unit_dims.append(it.arg("unit"))
-            elif it.kind == "concept" and {c.kind for c in it.concepts} == {"value"}:
+            elif it.kind == "concept" and {c.kind for c in it.concepts} == {"value"} and not self._qualifies_next(k):
                 found = bool(self.date_name_before_unit(k))   # "by ship month": a date's name; "by air": no group
                 break
             elif it.kind == "concept" and (_one(it, "metric") or it.has("agg")):

@@ -15,7 +15,7 @@ from catalog_semantics.text import STOPWORDS, stem
 from nl2sql.planner.items import Item as Item, ItemKind as ItemKind
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.matching_words import column_head, date_said_without_date, determiners, meaningful_words
-from nl2sql.planner.matching_words import own_last_word, settled_words, share_next, symbol_cues
+from nl2sql.planner.matching_words import one_token_item, own_last_word, settled_words, share_next, symbol_cues
 from nl2sql.planner.spelling import correct
 from nl2sql.planner.tokens import Token, question_words
 from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
@@ -51,24 +51,16 @@ def match_items(tokens: tuple[Token, ...], lex: Lexicon) -> list[Item]:
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok.kind == "quoted":
-            concepts = tuple(lex.values.get(tuple(w for w in _singular_words(tok.word)), ()))
-            items.append(Item("literal", i, i + 1, tok.text, concepts=concepts))
-            i += 1
-            continue
-        if tok.kind == "date":
-            items.append(Item("date", i, i + 1, tok.text))
-            i += 1
-            continue
-        code = _letter_code(tok, i, lex)
-        if code:                 # "an A grade": a one-letter code typed in capitals, not the article
-            items.append(Item("concept", i, i + 1, tok.text, concepts=code))
+        single = one_token_item(tok, i, items, lex)
+        if single is not None:   # a quoted value, a date, a capital letter's code, "ones" of the noun before
+            items.append(single)
             i += 1
             continue
         found = _longest(tokens, i, lex, cues)
         if found is not None and found.has("order") and i > 0 and tokens[i - 1].word in determiners():
             found = _longest(tokens, i, lex, {})     # "placed an order, by region": the noun, then a grouping
         found = _cue_before_longer(tokens, i, found, lex, cues)
+        found = _cue_phrase_before_longer(tokens, i, found, lex, cues)
         found = _aggregated_column(tokens, i, found, items, lex)
         found = _filter_before_measure(tokens, i, found, lex, cues)
         if found is None or found.end == i + 1:
@@ -110,6 +102,21 @@ def _cue_before_longer(tokens: tuple[Token, ...], i: int, found: Item | None, le
     return Item("cue", i, i + 1, tokens[i].text, cues=alone)
 
 
+def _cue_phrase_before_longer(tokens: tuple[Token, ...], i: int, found: Item | None, lex: Lexicon,
+                              cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> Item | None:
+    """'how many order lines': a measure named with its function words ("how many orders") whose last word starts
+    a longer name ("order lines") reads the function words alone; the longer name is what is counted."""
+    if found is None or found.kind != "concept" or found.end - i < 2:
+        return found
+    said = cues.get(tuple(t.word for t in tokens[i:found.end - 1]), ())
+    if not any(c.kind == "agg" for c in said):
+        return found
+    nxt = _longest(tokens, found.end - 1, lex, cues)
+    if nxt is None or nxt.kind != "concept" or nxt.end <= found.end:
+        return found
+    return Item("cue", i, found.end - 1, " ".join(t.text for t in tokens[i:found.end - 1]), cues=said)
+
+
 def _aggregated_column(tokens: tuple[Token, ...], i: int, found: Item | None, items: list[Item],
                        lex: Lexicon) -> Item | None:
     """'the maximum share of TV series' when a column is called Share: right after an aggregate or a superlative,
@@ -137,21 +144,6 @@ def _filter_before_measure(tokens: tuple[Token, ...], i: int, found: Item | None
         return found
     concepts = tuple(lex.names.get(head, []) + lex.values.get(head, []))
     return Item("concept", i, found.end - 1, " ".join(t.text for t in tokens[i:found.end - 1]), concepts=concepts)
-
-
-def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:
-    """The stored values a capital letter typed inside the question stands for ("grade A", "an A grade");
-    the pronoun "I" and a capital that starts the question are words."""
-    if i == 0 or tok.kind != "word" or len(tok.text) != 1 or not tok.text.isupper() or tok.text == "I":
-        return ()
-    return tuple(lex.letters.get(tok.word, ()))
-
-
-def _singular_words(text: str) -> tuple[str, ...]:
-    from catalog_semantics.text import words
-    from nl2sql.planner.tokens import singular
-
-    return tuple(singular(w) for w in words(text))
 
 
 def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> Item | None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from catalog_semantics.text import stem, words
 from nl2sql.planner.items import Item
 from nl2sql.planner.lexicon import Concept, Lexicon
-from nl2sql.planner.tokens import Token
+from nl2sql.planner.tokens import Token, singular
 from nl2sql.planner.vocabulary import Cue
 from nl2sql.planner.words import vocabulary, word_list
 
@@ -206,3 +206,37 @@ def settled_words(items: list[Item], lex: Lexicon) -> list[Item]:
     """The matched items after the rules that read words by their neighbours: a state adverb before a value, a
     state said in function words, a phrasal verb, a request's verb first, a verb after its subject."""
     return verbs_after_subject(_command_no_value(phrasal_verbs(state_phrases(_state_adverbs(items)))), lex)
+
+
+def one_token_item(tok: Token, i: int, items: list[Item], lex: Lexicon) -> Item | None:
+    """The item one token makes on its own: a quoted value, a date, a capital letter's code ("an A grade"), or
+    the item before it taken on when the token stands for its noun ("fulfilled ones", popped from ``items``)."""
+    if tok.kind == "quoted":
+        concepts = tuple(lex.values.get(tuple(singular(w) for w in words(tok.word)), ()))
+        return Item("literal", i, i + 1, tok.text, concepts=concepts)
+    if tok.kind == "date":
+        return Item("date", i, i + 1, tok.text)
+    if code := _letter_code(tok, i, lex):
+        return Item("concept", i, i + 1, tok.text, concepts=code)
+    if _stands_for_noun(tok, items):
+        last = items.pop()
+        return dataclasses.replace(last, end=i + 1, text=f"{last.text} {tok.text}")
+    return None
+
+
+def _stands_for_noun(tok: Token, items: list[Item]) -> bool:
+    """'open orders compared with fulfilled ones': a pronoun of a noun (vocabulary ``noun_pronouns``) right after a
+    named filter or a value stands for the rows of its table, named before in the question; it adds nothing."""
+    if tok.word not in word_list("noun_pronouns") or not items or items[-1].kind != "concept" \
+            or not items[-1].concepts or any(c.kind not in ("filter", "value") for c in items[-1].concepts):
+        return False
+    tables = {c.table for c in items[-1].concepts}     # said before: else "the ELECTRIC ones" of a follow-up
+    return any(c.table in tables for it in items[:-1] for c in it.concepts)
+
+
+def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:
+    """The stored values a capital letter typed inside the question stands for ("grade A", "an A grade");
+    the pronoun "I" and a capital that starts the question are words."""
+    if i == 0 or tok.kind != "word" or len(tok.text) != 1 or not tok.text.isupper() or tok.text == "I":
+        return ()
+    return tuple(lex.letters.get(tok.word, ()))

@@ -1,0 +1,123 @@
+"""Rules from session 14 (issue 10), each on a small model of this test's own: a measure's name said with its
+function words ("how many orders") whose last word starts a longer name ("order lines"); a verb of a date
+("delivered", of the delivery date) dating the period, alone or inside a named filter's words; a value of a parent
+table before the grouped rows ("for every european country"); words that ask for one figure or for measures side
+by side; "ones" standing for the rows' noun after a named filter; a listed row's own column said after "with the".
+The guards hold what must not change: the function words before their own measure, a named filter with no verb of
+a date, a grouping of a value's own table.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from catalog_semantics.model import SemanticModel
+from nl2sql.planner import plan
+from tests.planner_cases import memory_model
+
+SCHEMA = """
+CREATE TABLE rgn (rgn_id INTEGER PRIMARY KEY, rgn_nm VARCHAR);
+INSERT INTO rgn VALUES (1, 'EUROPE'), (2, 'ASIA');
+CREATE TABLE ctry (ctry_id INTEGER PRIMARY KEY, ctry_nm VARCHAR, rgn_id INTEGER REFERENCES rgn(rgn_id));
+INSERT INTO ctry VALUES (1, 'FRANCE', 1), (2, 'SPAIN', 1), (3, 'JAPAN', 2);
+CREATE TABLE cust (cust_id INTEGER PRIMARY KEY, cust_nm VARCHAR, ctry_id INTEGER REFERENCES ctry(ctry_id),
+    bal DOUBLE);
+INSERT INTO cust VALUES (1, 'Ann', 1, -5), (2, 'Bob', 1, 10), (3, 'Cid', 2, 20), (4, 'Dee', 3, -7), (5, 'Eve', 3, 1);
+CREATE TABLE ord (ord_id INTEGER PRIMARY KEY, cust_id INTEGER REFERENCES cust(cust_id), ord_dt DATE, stat VARCHAR,
+    tot DOUBLE);
+INSERT INTO ord VALUES (1, 1, '2023-12-20', 'F', 100), (2, 1, '2024-03-01', 'F', 50), (3, 2, '2024-05-01', 'O', 70),
+    (4, 3, '2024-06-01', 'O', 30), (5, 4, '2024-07-01', 'F', 20);
+CREATE TABLE line (line_id INTEGER PRIMARY KEY, ord_id INTEGER REFERENCES ord(ord_id), qty INTEGER, due_dt DATE,
+    dlv_dt DATE);
+INSERT INTO line VALUES (1, 1, 5, '2023-12-28', '2024-01-03'), (2, 1, 3, '2023-12-28', '2023-12-27'),
+    (3, 2, 4, '2024-03-10', '2024-03-12'), (4, 3, 1, '2024-05-10', '2024-05-09'), (5, 4, 2, '2024-06-10', '2024-06-20'),
+    (6, 5, 9, '2024-07-10', '2024-07-11'), (7, 5, 1, '2024-12-30', '2025-01-04');
+"""
+
+OVERLAY: dict[str, object] = {
+    "tables": {
+        "rgn": {"synonyms": ["region", "regions"], "columns": {"rgn_nm": {"synonyms": ["region name"]}}},
+        "ctry": {"synonyms": ["country", "countries"], "columns": {"ctry_nm": {"synonyms": ["country name"]}}},
+        "cust": {"synonyms": ["customer", "customers"],
+                 "columns": {"cust_nm": {"synonyms": ["name"]}, "bal": {"synonyms": ["balance", "account balance"]}}},
+        "ord": {"synonyms": ["order", "orders"], "default_date": "ord_dt",
+                "columns": {"ord_dt": {"synonyms": ["order date"]}, "tot": {"synonyms": ["order total"]},
+                            "stat": {"synonyms": ["order status"]}}},
+        "line": {"synonyms": ["order line", "order lines", "line items"],
+                 "columns": {"qty": {"synonyms": ["quantity", "units"]}, "due_dt": {"synonyms": ["due date"]},
+                             "dlv_dt": {"synonyms": ["delivery date"]}}},
+    },
+    "metrics": [{"name": "number of orders", "synonyms": ["how many orders", "order count"], "table": "ord",
+                 "sql": "COUNT(*)"},
+                {"name": "bookings", "table": "ord", "sql": "SUM(tot)"},
+                {"name": "units sold", "table": "line", "sql": "SUM(qty)"}],
+    "filters": [{"name": "late line", "synonyms": ["late", "delivered late"], "table": "line",
+                 "sql": "dlv_dt > due_dt"},
+                {"name": "open order", "synonyms": ["open orders", "open"], "table": "ord", "sql": "stat = 'O'"},
+                {"name": "fulfilled order", "synonyms": ["fulfilled orders", "fulfilled"], "table": "ord",
+                 "sql": "stat = 'F'"}],
+}
+
+
+@pytest.fixture(scope="module")
+def shop() -> tuple[duckdb.DuckDBPyConnection, SemanticModel]:
+    return memory_model(SCHEMA, OVERLAY)
+
+
+def rows(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str) -> list[tuple[object, ...]]:
+    c = plan(question, shop[1])
+    assert c.sql is not None, (question, c.abstain_reason)
+    return sorted(tuple(round(v, 4) if isinstance(v, float) else v for v in r) for r in shop[0].execute(c.sql).fetchall())
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("how many order lines are there", [(7,)]),                 # 7 lines, not the 5 orders
+    ("how many orders are there", [(5,)]),                      # guard: the measure's own name
+])
+def test_function_words_of_a_measure_before_a_longer_name(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                                          question: str, expected: list[tuple[object, ...]]) -> None:
+    assert rows(shop, question) == expected
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("how many order lines were delivered in 2024", [(5,)]),            # by delivery date: lines 1, 3, 4, 5, 6
+    ("how many order lines were delivered late in 2024", [(4,)]),       # late, delivered in 2024: 1, 3, 5, 6
+    ("how many late order lines in 2024", [(4,)]),                      # guard: no verb, the order date: 3, 5, 6, 7
+])
+def test_a_verb_of_a_date_dates_the_period(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                                           expected: list[tuple[object, ...]]) -> None:
+    assert rows(shop, question) == expected
+
+
+@pytest.mark.parametrize("question", ["number of customers for every european country",
+                                      "customer count in each european country"])
+def test_a_parent_value_before_the_grouped_rows(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel],
+                                                question: str) -> None:
+    assert rows(shop, question) == [("FRANCE", 2), ("SPAIN", 1)]
+
+
+def test_guard_a_value_of_the_grouped_rows_own_table(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """Guard: a region's own name before "region" is not a filter of a parent (there is one region)."""
+    assert rows(shop, "customer count by region") == [("ASIA", 2), ("EUROPE", 3)]
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("total bookings on 2024 orders, just the one number pls", [(170.0,)]),
+    ("bookings and order count for 2024, side by side", [(170.0, 4)]),
+])
+def test_one_figure_and_side_by_side(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                                     expected: list[tuple[object, ...]]) -> None:
+    assert rows(shop, question) == expected
+
+
+def test_ones_stands_for_the_rows_noun(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    assert rows(shop, "average order total on open orders compared with fulfilled ones") == [
+        ("F", 56.6667), ("O", 50.0)]
+
+
+def test_a_listed_rows_column_after_with_the(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"a list of customers whose balance is below zero, with the balance next to each": which customer each
+    balance is, as "with their balance" shows."""
+    assert rows(shop, "a list of customers whose balance is below zero, with the balance next to each") == [
+        ("Ann", -5.0), ("Dee", -7.0)]
