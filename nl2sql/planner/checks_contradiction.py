@@ -35,6 +35,7 @@ def no_contradiction(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[Q
                                 tuple(sorted(wanted[key] | allowed)))
         wanted[key] = wanted.get(key, allowed) & allowed if key in wanted else allowed
     _no_range_on_unset(spec, lex)
+    _no_words_apart(spec, lex)
     for part in (sc for m in spec.measures for sc in m.share_of):
         # "share from EUROPE" over rows kept to ASIA: the part is always empty (a share is 0 by construction)
         values = _equal_values(part, lex)
@@ -57,6 +58,23 @@ def _equal_values(c: Condition, lex: Lexicon) -> tuple[tuple[str, str, str | Non
         if isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal):
             return (c.table, node.this.name.lower(), None), {node.expression.name.lower()}
     return None
+
+
+def _no_words_apart(spec: QuerySpec, lex: Lexicon) -> None:
+    """'revenue from steel parts compared with copper parts': two words searched in one text column, where no
+    known value of it holds both, leave no rows (each value is one or the other)."""
+    said: dict[tuple[str, str, str | None], list[Condition]] = {}
+    for c in spec.conditions:
+        if c.kind == "contains" and not c.negated and c.col is not None:
+            said.setdefault((c.col.table, c.col.column, c.col.via), []).append(c)
+    for (table, column, _via), found in said.items():
+        info = lex.tables.get(table)
+        col = info.table.column(column) if info is not None else None
+        samples = [str(v).lower() for v in ((*col.sample_values, *col.value_vocabulary) if col is not None else ())]
+        wanted = {str(v).lower() for c in found for v in c.values}
+        if len(wanted) > 1 and samples and not any(all(w in s for w in wanted) for s in samples):
+            raise NotUnderstood("The question asks for one column to hold two different values at once.",
+                                tuple(sorted(wanted)))
 
 
 def _no_range_on_unset(spec: QuerySpec, lex: Lexicon) -> None:

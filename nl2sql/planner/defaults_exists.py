@@ -29,7 +29,7 @@ def with_existence_defaults(spec: QuerySpec, question: str | QuestionWords, lex:
         if t == spec.base or t in spec.default_filters or t in added or not _first_step_down(spec.base, c, graph):
             continue
         f = default_filter(lex, t)
-        if f is None or asks_all_rows(stems, t, lex) or _reads_default(spec, t, columns_of(f.sql, lex.dialect), lex):
+        if f is None or asks_all_rows(stems, t, lex) or reads_default(spec, t, columns_of(f.sql, lex.dialect), lex):
             continue
         added.append(t)
     return replace(spec, default_filters=(*spec.default_filters, *added)) if added else spec
@@ -45,7 +45,7 @@ def _first_step_down(base: str, c: Condition, graph: JoinGraph) -> bool:
     return path is not None and len(path) > 0 and not path[-1].up and all(e.up for e in path[:-1])
 
 
-def _reads_default(spec: QuerySpec, table: str, read: set[str], lex: Lexicon) -> bool:
+def reads_default(spec: QuerySpec, table: str, read: set[str], lex: Lexicon) -> bool:
     """A condition on the table that reads a column its default reads ("unwound deals"): the question says
     which rows it means."""
     for c in spec.conditions:

@@ -20,12 +20,16 @@ from nl2sql.planner.frame import Frame
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.spec import Condition
 from nl2sql.planner.unread import NotUnderstood
+from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import word_list
 
 # the kinds of plain conditions a share is of ("share of orders that are urgent")
 PLAIN = ("in", "filter", "contains", "compare")
 # the words that start the part of a share: "percentage of urgent orders | that are | open"
 _PART_LEADS = frozenset(stem(w) for w in word_list("share_part_leads"))
+# "what fraction of them": a share of the rows said before it (frame_shares._share_of_them)
+_SHARE_WORDS = frozenset(p[0] for p, cues in cue_index().items() if len(p) == 1 and any(c.kind == "share" for c in cues))
+_PRONOUNS = frozenset(stem(w) for w in word_list("anaphora") if " " not in w)
 
 
 def share_sides(f: Frame, lex: Lexicon) -> Frame:
@@ -102,7 +106,8 @@ def _by_word_order(conds: tuple[Condition, ...],
                    said: tuple[str, ...]) -> tuple[tuple[Condition, ...], tuple[Condition, ...]] | None:
     """(whole, part) by where each condition was said: before the first word that starts the part ("that",
     "are") the whole, after it the part; None when the question has no such word or every condition is part."""
-    split = next((i for i, w in enumerate(said) if w in _PART_LEADS), None)
+    split = _share_of_them(said)
+    split = next((i for i, w in enumerate(said) if w in _PART_LEADS), None) if split is None else split
     if split is None or not conds:
         return None
     at = [_position(c, said) for c in conds]
@@ -115,8 +120,23 @@ def _by_word_order(conds: tuple[Condition, ...],
     return (whole, part) if whole and part else None
 
 
+def _share_of_them(said: tuple[str, ...]) -> int | None:
+    """'for shipments that went by AIR in 1997, what fraction of them arrived late': a share of the rows said
+    before it (a share word, "of", a pronoun: vocabulary ``anaphora``) begins the part where it is said."""
+    return next((i for i in range(len(said) - 2) if said[i] in _SHARE_WORDS and said[i + 1] == "of"
+                 and said[i + 2] in _PRONOUNS), None)
+
+
 def _position(c: Condition, said: tuple[str, ...]) -> int | None:
-    """The word position a condition was said at: where its words' stems first occur in order."""
+    """The word position a condition was said at: where its words' stems first occur in order (the reading may
+    leave out a word between them)."""
     stems = tuple(stem(w.lower()) for w in words(c.text))
-    n = len(stems)
-    return next((i for i in range(len(said) - n + 1) if n and said[i:i + n] == stems), None)
+    return next((i for i in range(len(said)) if stems and said[i] == stems[0]
+                 and _in_order(stems[1:], said[i + 1:i + 2 * len(stems)])), None)
+
+
+def _in_order(wanted: tuple[str, ...], said: tuple[str, ...]) -> bool:
+    """Whether the words come in this order, maybe with others between ("after promised date" of "after the
+    promised date")."""
+    rest = iter(said)
+    return all(w in rest for w in wanted)

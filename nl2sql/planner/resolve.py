@@ -65,6 +65,10 @@ def label_value_first(concepts: tuple[Concept, ...], lex: Lexicon) -> tuple[Conc
     return tuple(c for c in concepts if c not in drop)
 
 
+def _one_table(it: Item) -> bool:
+    return it.kind == "concept" and len({c.table for c in it.concepts if c.kind == "table"}) == 1
+
+
 def _distance(graph: JoinGraph, a: str, b: str) -> int:
     try:
         path = graph.path(a, b)
@@ -130,12 +134,14 @@ def _narrow(items: list[Item], n: int, anchors: set[str], strong_anchors: set[st
     cands = it.concepts
     neighbours = neighbour_tables(items, n)
     previous = previous_table(items, n)
+    subject = previous_table(items, min(n, next((k for k, x in enumerate(items) if _one_table(x)), n) + 1))
     owner = list_owner(items, n)
     for pick in (
         lambda c, near=neighbours: c.table in near,
         lambda c, own=owner: c.table == own,
         lambda c, sib=sibling: c.table == sib,
         lambda c, prev=previous: c.table == prev,
+        lambda c, first=subject: c.table == first,       # "which customers ...? names and countries"
         lambda c: c.table in strong_anchors,
         lambda c: c.table in anchors,
     ):
@@ -145,7 +151,7 @@ def _narrow(items: list[Item], n: int, anchors: set[str], strong_anchors: set[st
         if len(cands) == 1:
             break
     decided_by_anchor = len({c.table for c in it.concepts}) > 1 and not any(
-        c.table in neighbours or c.table in (previous, owner, sibling) for c in cands)
+        c.table in neighbours or c.table in (previous, owner, sibling, subject) for c in cands)
     if decided_by_anchor and len(strong_anchors) > 1 and it.kind == "concept" \
             and all(c.kind == "column" for c in it.concepts):
         # "the name ... for every concert ... singers": which table's name is a guess; say so

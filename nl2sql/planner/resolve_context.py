@@ -43,7 +43,8 @@ def neighbour_tables(items: list[Item], n: int) -> set[str]:
 
 
 def list_owner(items: list[Item], n: int) -> str | None:
-    """'the name and capacity of the stadium': the table named right after a list of columns owns them."""
+    """'the name and capacity of the stadium': the table named right after a list of columns owns them (one said
+    right after "and" is in the list: "names and countries")."""
     k = n + 1
     while k < len(items):
         it = items[k]
@@ -53,8 +54,8 @@ def list_owner(items: list[Item], n: int) -> str | None:
         if it.kind != "concept":
             return None
         tables = {c.table for c in strongest(it.concepts) if c.kind == "table"}
-        if len(tables) == 1:
-            return next(iter(tables))
+        if len(tables) == 1:     # "names and countries": a table right after "and" is listed too, not the owner
+            return None if items[k - 1].has("and") or items[k - 1].text == "," else next(iter(tables))
         if not all(c.kind == "column" for c in it.concepts):
             return None
         k += 1
