@@ -4,7 +4,8 @@ function words ("how many orders") whose last word starts a longer name ("order 
 table before the grouped rows ("for every european country"); words that ask for one figure or for measures side
 by side; "ones" standing for the rows' noun after a named filter; a listed row's own column said after "with the";
 two words of one text column's values searched at once; a table said after "and" in a list; a share "of them";
-rows keyed inside a record (an invoice's lines) keeping the record's default filter.
+rows keyed inside a record (an invoice's lines) keeping the record's default filter; a value said of the rows
+after it ("asian suppliers"); a follow-up saying an applied condition again; "and their" adding a measure.
 The guards hold what must not change: the function words before their own measure, a named filter with no verb of
 a date, a grouping of a value's own table.
 """
@@ -16,6 +17,7 @@ import pytest
 
 from catalog_semantics.model import SemanticModel
 from nl2sql.planner import plan
+from nl2sql.planner.turns import plan_turn
 from tests.planner_cases import memory_model
 
 SCHEMA = """
@@ -31,11 +33,14 @@ CREATE TABLE ord (ord_id INTEGER PRIMARY KEY, cust_id INTEGER REFERENCES cust(cu
     tot DOUBLE);
 INSERT INTO ord VALUES (1, 1, '2023-12-20', 'F', 100), (2, 1, '2024-03-01', 'F', 50), (3, 2, '2024-05-01', 'O', 70),
     (4, 3, '2024-06-01', 'O', 30), (5, 4, '2024-07-01', 'F', 20);
+CREATE TABLE sup (sup_id INTEGER PRIMARY KEY, sup_nm VARCHAR, ctry_id INTEGER REFERENCES ctry(ctry_id));
+INSERT INTO sup VALUES (1, 'Kobe Co', 3), (2, 'Lyon SA', 1);
 CREATE TABLE line (line_id INTEGER PRIMARY KEY, ord_id INTEGER REFERENCES ord(ord_id), qty INTEGER, due_dt DATE,
-    dlv_dt DATE);
-INSERT INTO line VALUES (1, 1, 5, '2023-12-28', '2024-01-03'), (2, 1, 3, '2023-12-28', '2023-12-27'),
-    (3, 2, 4, '2024-03-10', '2024-03-12'), (4, 3, 1, '2024-05-10', '2024-05-09'), (5, 4, 2, '2024-06-10', '2024-06-20'),
-    (6, 5, 9, '2024-07-10', '2024-07-11'), (7, 5, 1, '2024-12-30', '2025-01-04');
+    dlv_dt DATE, sup_id INTEGER REFERENCES sup(sup_id));
+INSERT INTO line VALUES (1, 1, 5, '2023-12-28', '2024-01-03', 1), (2, 1, 3, '2023-12-28', '2023-12-27', 2),
+    (3, 2, 4, '2024-03-10', '2024-03-12', 1), (4, 3, 1, '2024-05-10', '2024-05-09', 2),
+    (5, 4, 2, '2024-06-10', '2024-06-20', 2), (6, 5, 9, '2024-07-10', '2024-07-11', 1),
+    (7, 5, 1, '2024-12-30', '2025-01-04', 2);
 CREATE TABLE inv (inv_id INTEGER PRIMARY KEY, inv_dt DATE, stat VARCHAR);
 INSERT INTO inv VALUES (1, '2024-02-01', 'OK'), (2, '2024-03-01', 'VOID'), (3, '2024-04-01', 'OK');
 CREATE TABLE inv_ln (inv_id INTEGER REFERENCES inv(inv_id), ln_no INTEGER, amt DOUBLE, PRIMARY KEY (inv_id, ln_no));
@@ -54,6 +59,8 @@ OVERLAY: dict[str, object] = {
         "line": {"synonyms": ["order line", "order lines", "line items"],
                  "columns": {"qty": {"synonyms": ["quantity", "units"]}, "due_dt": {"synonyms": ["due date"]},
                              "dlv_dt": {"synonyms": ["delivery date"]}}},
+        "sup": {"synonyms": ["supplier", "suppliers", "vendor", "vendors"],
+                "columns": {"sup_nm": {"synonyms": ["supplier name"]}}},
         "inv": {"synonyms": ["invoice", "invoices"], "default_filter": "valid invoice", "default_date": "inv_dt"},
         "inv_ln": {"synonyms": ["invoice line", "invoice lines"]},
     },
@@ -160,3 +167,30 @@ def test_a_share_of_them_takes_the_rows_said_before(shop: tuple[duckdb.DuckDBPyC
 def test_rows_part_of_a_record_keep_its_default(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
                                                 expected: list[tuple[object, ...]]) -> None:
     assert rows(shop, question) == expected
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("units sold for our asian suppliers", [(18,)]),        # the suppliers' region: lines 1, 3, 6
+    ("units sold for asian customers", [(10,)]),            # guard: the customers' region: lines 6, 7
+])
+def test_a_value_before_rows_is_said_of_them(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                                             expected: list[tuple[object, ...]]) -> None:
+    assert rows(shop, question) == expected
+
+
+def test_a_follow_up_saying_a_condition_again_changes_nothing(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """A follow-up whose condition is already applied (it comes back in another place) is declined, not the
+    same answer again."""
+    first = "bookings by country for open orders in 2024"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    assert plan_turn("only open orders", shop[1], ((first, sql),)).sql is None
+
+
+def test_and_their_adds_a_measure_of_the_same_rows(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    first = "how many customers with a negative balance in each country"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    c = plan_turn("and their total balance", shop[1], ((first, sql),))
+    assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [("FRANCE", 1, -5.0), ("JAPAN", 1, -7.0)]

@@ -130,9 +130,14 @@ def changes_nothing(turn: Turn) -> NotUnderstood | None:
     """'who placed them?' after a list of orders: the edit read nothing that changes the answer (a shown helper
     column aside); answering the same again would ignore what was asked. An order asked again ("sort it highest
     first") restates the answer's own order: fine."""
-    if turn.edit.direction is None and replace(turn.new, helpers=()) == replace(turn.previous, helpers=()):
+    if turn.edit.direction is None and _as_set(turn.new) == _as_set(turn.previous):
         return NotUnderstood("I could not tell what this changes in the previous answer.", ())
     return None
+
+
+def _as_set(spec: QuerySpec) -> QuerySpec:
+    """The spec with its conditions in one order (a condition said again may come back in another place)."""
+    return replace(spec, helpers=(), conditions=tuple(sorted(spec.conditions, key=repr)))
 
 
 def list_keeps_measure(turn: Turn) -> NotUnderstood | None:

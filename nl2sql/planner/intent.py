@@ -49,7 +49,6 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
 
     # ---- helpers -------------------------------------------------------------------------------
 
-
     # ---- the walk ------------------------------------------------------------------------------
     def read(self) -> Frame:
         periods, used = find_periods(self.seq, self._raw_words)
@@ -59,6 +58,7 @@ class Reader(GroupingSteps, ComparisonSteps, ConceptSteps):
                 raise NotUnderstood("I can only put two whole years one after the other side by side.", (p.text,))
         self.used |= used
         self._merge_adjacent()
+        self.values_of_rows_after()
         if (days := days_between(self.seq, self.lex, self.graph)) is not None:   # "days between X and Y"
             self.r.measures.append(days[0])
             self.used |= days[1]

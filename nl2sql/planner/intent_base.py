@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nl2sql.planner.average_counts import average_beside_count
-from nl2sql.planner.joins import JoinGraph, up_from
+from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up, up_from
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.lexicon_names import TableInfo, table_nouns
 from nl2sql.planner.matching import Item
@@ -114,6 +114,23 @@ class ReaderBase:
         self.used |= {k, k + 1}
         self.r.conditions.append(Condition("in", c.table, ColRef(c.table, c.column), "in", (found[0],), text=found[0]))
         return True
+
+    def values_of_rows_after(self) -> None:
+        """'our european vendors': a value right before a table's noun, of a table those rows reach many-to-one,
+        is said of them: the value's column is reached through that table (the suppliers' region), not the
+        default path (the customers')."""
+        for j in range(len(self.seq) - 1):
+            it, rows = self.seq[j], _one(self.seq[j + 1], "table")
+            tables = {c.table for c in it.concepts if c.kind in ("value", "valueword")}
+            if it.kind != "concept" or len(tables) != 1 or len(it.concepts) != len(
+                    [c for c in it.concepts if c.kind in ("value", "valueword")]) or rows is None:
+                continue
+            try:
+                path = self.graph.path(rows.table, next(iter(tables)))
+            except Ambiguous:
+                continue
+            if path and all_up(path) and j not in self.r.vias:
+                self.r.vias[j] = rows.table
 
     def info(self, table: str) -> TableInfo:
         return self.lex.tables[table]
