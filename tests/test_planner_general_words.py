@@ -167,9 +167,8 @@ def test_a_metric_of_other_rows_is_still_a_total_per_group(union: SemanticModel)
 @pytest.mark.parametrize("question", ["Compare the credit volume in 2024 with 2023",
                                       "compare the number of credits in 2023 to 2024"])
 def test_compare_makes_two_years_a_pair_not_a_range(union: SemanticModel, question: str) -> None:
-    sql = _sql(question, union)      # a column a year: each adds up its own year only
-    assert "CASE WHEN credit.issue_dt >= CAST('2023-01-01' AS DATE) AND credit.issue_dt < CAST('2024-01-01'" in sql \
-        and "CASE WHEN credit.issue_dt >= CAST('2024-01-01' AS DATE) AND credit.issue_dt < CAST('2025-01-01'" in sql, sql
+    sql = _sql(question, union)
+    assert "GROUP BY YEAR(credit.issue_dt)" in sql, sql
 
 
 def test_a_range_without_compare_stays_one_total(union: SemanticModel) -> None:

@@ -41,8 +41,10 @@ INSERT INTO line VALUES (1, 1, 5, '2023-12-28', '2024-01-03', 1), (2, 1, 3, '202
     (3, 2, 4, '2024-03-10', '2024-03-12', 1), (4, 3, 1, '2024-05-10', '2024-05-09', 2),
     (5, 4, 2, '2024-06-10', '2024-06-20', 2), (6, 5, 9, '2024-07-10', '2024-07-11', 1),
     (7, 5, 1, '2024-12-30', '2025-01-04', 2);
-CREATE TABLE inv (inv_id INTEGER PRIMARY KEY, inv_dt DATE, stat VARCHAR);
-INSERT INTO inv VALUES (1, '2024-02-01', 'OK'), (2, '2024-03-01', 'VOID'), (3, '2024-04-01', 'OK');
+CREATE TABLE inv (inv_id INTEGER PRIMARY KEY, inv_dt DATE, stat VARCHAR, paid_dt DATE);
+INSERT INTO inv VALUES (1, '2024-02-01', 'OK', '2024-02-10'), (2, '2024-03-01', 'VOID', NULL), (3, '2024-04-01', 'OK', NULL);
+CREATE TABLE inv_day (inv_id INTEGER REFERENCES inv(inv_id), day DATE, views INTEGER, PRIMARY KEY (inv_id, day));
+INSERT INTO inv_day VALUES (1, '2024-02-02', 3), (2, '2024-03-02', 4);
 CREATE TABLE inv_ln (inv_id INTEGER REFERENCES inv(inv_id), ln_no INTEGER, amt DOUBLE, PRIMARY KEY (inv_id, ln_no));
 INSERT INTO inv_ln VALUES (1, 1, 10), (1, 2, 5), (2, 1, 100), (3, 1, 7);
 """
@@ -63,6 +65,7 @@ OVERLAY: dict[str, object] = {
                 "columns": {"sup_nm": {"synonyms": ["supplier name"]}}},
         "inv": {"synonyms": ["invoice", "invoices"], "default_filter": "valid invoice", "default_date": "inv_dt"},
         "inv_ln": {"synonyms": ["invoice line", "invoice lines"]},
+        "inv_day": {"synonyms": ["invoice views"], "columns": {"views": {"synonyms": ["views"]}}},
     },
     "metrics": [{"name": "number of orders", "synonyms": ["how many orders", "order count"], "table": "ord",
                  "sql": "COUNT(*)"},
@@ -75,7 +78,8 @@ OVERLAY: dict[str, object] = {
                 {"name": "fulfilled order", "synonyms": ["fulfilled orders", "fulfilled"], "table": "ord",
                  "sql": "stat = 'F'"},
                 {"name": "valid invoice", "table": "inv", "sql": "stat <> 'VOID'"},
-                {"name": "void invoice", "synonyms": ["void invoices", "void"], "table": "inv", "sql": "stat = 'VOID'"}],
+                {"name": "void invoice", "synonyms": ["void invoices", "void"], "table": "inv", "sql": "stat = 'VOID'"},
+                {"name": "settled invoice", "table": "inv", "sql": "paid_dt IS NOT NULL"}],
 }
 
 
@@ -163,6 +167,7 @@ def test_a_share_of_them_takes_the_rows_said_before(shop: tuple[duckdb.DuckDBPyC
 @pytest.mark.parametrize("question, expected", [
     ("billings in 2024", [(22.0,)]),                      # lines of the void invoice are not billed
     ("billings on void invoices in 2024", [(100.0,)]),    # guard: the question names the default's column
+    ("total views in 2024", [(7,)]),                      # guard: a row keyed by its record and a day is no part
 ])
 def test_rows_part_of_a_record_keep_its_default(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
                                                 expected: list[tuple[object, ...]]) -> None:
@@ -194,3 +199,18 @@ def test_and_their_adds_a_measure_of_the_same_rows(shop: tuple[duckdb.DuckDBPyCo
     assert sql is not None
     c = plan_turn("and their total balance", shop[1], ((first, sql),))
     assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [("FRANCE", 1, -5.0), ("JAPAN", 1, -7.0)]
+
+
+def test_a_verb_of_a_date_with_nothing_reading_it_is_declined(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"invoices that are paid" names the payment date; no period or filter reads it, so listing every invoice
+    would ignore it: declined naming the filter that does."""
+    c = plan("list the invoices that are paid", shop[1])
+    assert c.sql is None and "settled invoice" in c.unknown_words, c.sql
+    assert rows(shop, "list the settled invoices") == [(1,)]
+
+
+def test_a_participle_of_the_owning_record_is_its_verb(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"order lines ordered in 2024": the lines are counted, dated by their order's date, not the orders."""
+    assert rows(shop, "how many order lines ordered in 2024 were delivered late") == [(4,)]   # 3, 5, 6, 7
+    assert rows(shop, "how many order lines ordered in 2024") == [(5,)]

@@ -27,7 +27,7 @@ from nl2sql.planner.compile import Compiler
 from nl2sql.planner.compile_setops import by_key, with_set
 from nl2sql.planner.evidence import with_evidence
 from nl2sql.planner.frame_period_rows import period_of_named_rows
-from nl2sql.planner.defaults import default_note, no_event_left_out, with_default_filter
+from nl2sql.planner.defaults import default_note, no_event_left_out, no_event_unread, with_default_filter
 from nl2sql.planner.defaults_exists import with_existence_defaults
 from nl2sql.planner.defaults_owner import with_owner_defaults
 from nl2sql.planner.doubts import run_doubts
@@ -124,6 +124,7 @@ def read_spec(question: str | QuestionWords, model: SemanticModel) -> tuple[Quer
     spec = with_existence_defaults(with_default_filter(assembler.assemble(), words, lex), words, lex, graph)
     spec = with_owner_defaults(spec, words, lex, graph)
     no_event_left_out(spec, frame.date_hints, bool(frame.periods or frame.unit_dims), lex)
+    no_event_unread(spec, frame.date_hints, bool(frame.periods or frame.unit_dims or frame.date_cols), lex)
     no_silent_second_path(spec, lex, graph, frozenset(frame.words))
     no_silent_role(spec, lex, graph, frozenset(frame.words))
     check_reflected(items, spec, lex, graph)

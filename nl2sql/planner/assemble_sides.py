@@ -2,9 +2,8 @@
 
 "revenue per region, 1995 vs 1996" compares each region's two years, so the answer is one row a region with
 ``revenue_1995`` and ``revenue_1996`` (each measure adds up only its year's rows), not a row per region and
-year. Without a breakdown, two years compared ("revenue 1995 vs 1996") are one row with a column a year too;
-said as a list ("revenue in 1995 and 1996") the years stay rows, one each; a ranking, a HAVING or a share over
-the two years keeps the rows too (which year would rank them?).
+year. Without a breakdown ("revenue 1995 vs 1996") the years stay rows, one each; a ranking, a HAVING or a
+share over the two years keeps the rows too (which year would rank them?).
 """
 
 from __future__ import annotations
@@ -12,14 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from catalog_semantics.text import stem
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.spec import ColRef, Condition, Dim, Measure, QuerySpec
-from nl2sql.planner.words import word_list
-
-# "revenue in 1995 vs 1996": two years compared, a column each even with no breakdown (vocabulary compare_words,
-# versus_words; stems as the frame keeps them)
-_COMPARED = frozenset(stem(w) for w in (*word_list("compare_words"), *word_list("versus_words")))
 
 
 def years_side_by_side(f: Frame, measures: list[Measure], dims: list[Dim]) -> tuple[list[Measure], list[Dim]]:
@@ -32,9 +25,7 @@ def years_side_by_side(f: Frame, measures: list[Measure], dims: list[Dim]) -> tu
     """
     pairs = [p for p in f.periods if p.each == "year" and p.start is not None and p.end is not None]
     years = [d for d in dims if d.grain == "year"]
-    compared = bool(set(f.words) & _COMPARED) and len(pairs) == 1 and _spans_two(pairs[0].start, pairs[0].end)
-    if len(pairs) != 1 or len(years) != 1 or (len(dims) < 2 and not compared) \
-            or any(d.grain for d in dims if d is not years[0]):
+    if len(pairs) != 1 or len(years) != 1 or len(dims) < 2 or any(d.grain for d in dims if d is not years[0]):
         return measures, dims
     if f.extremes or f.limit is not None or f.having or f.orders or not measures \
             or any(m.kind == "share" or m.hidden for m in measures):
@@ -46,10 +37,6 @@ def years_side_by_side(f: Frame, measures: list[Measure], dims: list[Dim]) -> tu
              for y in range(start.year, end.year)]
     wide = [replace(m, only=(side,), suffix=side.text) for m in measures for side in sides]
     return wide, [d for d in dims if d is not years[0]]
-
-
-def _spans_two(start: date | None, end: date | None) -> bool:
-    return start is not None and end is not None and end.year - start.year == 2
 
 
 def spec_years_side_by_side(spec: QuerySpec, col: ColRef, first: int, last: int) -> QuerySpec | None:

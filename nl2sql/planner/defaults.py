@@ -179,3 +179,21 @@ def no_event_left_out(spec: QuerySpec, date_hints: tuple[tuple[str, str], ...], 
     if said & {c.lower() for c in filter_columns(f.sql, lex)}:
         raise NotUnderstood(f"The question names rows that the default filter '{f.name}' leaves out; name them "
                             f"(a named filter) or ask about all of them.", tuple(sorted(said)))
+
+
+def no_event_unread(spec: QuerySpec, date_hints: tuple[tuple[str, str], ...], dated: bool, lex: Lexicon) -> None:
+    """'customers whose accounts are closed': a verb naming a date of the rows (``cls_dt``) with no period says the
+    event happened, which a named filter of the table tests (``closed account``: ``cls_dt IS NOT NULL``); when
+    nothing of the answer reads that date or a filter on it, every row would be listed. Declined, naming the filter."""
+    if dated:
+        return
+    read = {c.col.column.lower() for c in spec.conditions if c.col is not None} | {
+        col for c in spec.conditions if c.kind == "filter" and c.filter_name in lex.filters
+        for col in filter_columns(lex.filters[c.filter_name].sql, lex)} | {
+        p.column.lower() for p in (*spec.projections, *spec.helpers)}
+    for table, column in date_hints:
+        testing = [f for f in lex.filters.values() if f.table.lower() == table
+                   and column.lower() in filter_columns(f.sql, lex)]
+        if table == spec.base and testing and column.lower() not in read:
+            raise NotUnderstood(f"The question names when something happened to these rows but nothing reads it; "
+                                f"name the rows (such as “{testing[0].name}”) or a period.", (testing[0].name,))

@@ -31,10 +31,12 @@ def filter_verb_date(f: Frame, lex: Lexicon) -> Frame:
     if not f.periods or f.date_hints or f.date_cols:
         return f
     told: set[tuple[str, str]] = set()
+    said = [w.lower() for p in f.periods for w in p.text.split()[:1]]
+    at = min((f.words.index(w) for w in said if w in f.words), default=-1)
     for c in f.conditions:
         named = lex.filters.get(c.filter_name) if c.kind == "filter" else None
         table = named.table.lower() if named is not None else ""
-        for w in c.text.lower().split():
-            if w in _DATE_VERBS:
+        for w in c.text.lower().split():     # (the verb before the period: "items ordered in 1996 arrived late")
+            if w in _DATE_VERBS and stem(w) in f.words and f.words.index(stem(w)) < at:
                 told |= {h for h in lex.date_hints.get(stem(w), ()) if h[0] == table}
     return replace(f, date_hints=(told.pop(),)) if len(told) == 1 else f

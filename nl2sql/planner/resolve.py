@@ -18,6 +18,7 @@ from nl2sql.planner.resolve_context import (
     list_owner,
     list_sibling,
     neighbour_tables,
+    participle_of_owner,
     previous_table,
     strongest as strongest,
 )
@@ -88,7 +89,7 @@ def _owned_word_no_value(items: list[Item]) -> list[Item]:
 
 def resolve(items: list[Item], lex: Lexicon, graph: JoinGraph) -> tuple[list[Item], list[str]]:
     """Narrow every concept item to one concept where the context allows; returns ambiguous phrases."""
-    items = _owned_word_no_value(_column_word_joins_value(items, lex))
+    items = participle_of_owner(_owned_word_no_value(_column_word_joins_value(items, lex)), graph)
     items = [replace(said_as_named(it, lex), concepts=_same_meaning_once(said_as_named(it, lex).concepts, lex))
              if it.kind == "concept" else it for it in items]
     items = [_adjective_value(it, items[n + 1] if n + 1 < len(items) else None, lex) for n, it in enumerate(items)]

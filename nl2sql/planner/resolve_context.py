@@ -4,8 +4,14 @@ and the strongest of a phrase's meanings."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept
 from nl2sql.planner.matching import Item
+from nl2sql.planner.words import word_list
+
+_PARTICIPLE = tuple(word_list("participle_suffixes"))
 
 
 def strongest(concepts: tuple[Concept, ...]) -> tuple[Concept, ...]:
@@ -82,3 +88,26 @@ def previous_table(items: list[Item], n: int) -> str | None:
             tables = {c.table for c in it.concepts if c.kind == "table"}
             return next(iter(tables)) if len(tables) == 1 else None
     return None
+
+
+def participle_of_owner(items: list[Item], graph: JoinGraph) -> list[Item]:
+    """'line items ordered in 1996': a participle ("ordered", vocabulary ``participle_suffixes``) right after a
+    table's noun, naming by its stem only the record those rows belong to (an order), is its verb, not a second
+    noun to count: the item is left unknown, for the date the verb names (``Lexicon.date_hints``)."""
+    out = list(items)
+    for n in range(1, len(items)):
+        it, before = items[n], items[n - 1]
+        word = it.text.lower()
+        named = strongest(it.concepts)
+        owners = {c.table for c in named if c.kind == "table"}
+        rows = {c.table for c in before.concepts if c.kind == "table"} if before.kind == "concept" else set()
+        if it.kind != "concept" or " " in word or not word.endswith(_PARTICIPLE) or len(owners) != 1 \
+                or len(named) != 1 or len(rows) != 1 or owners == rows:
+            continue
+        try:
+            path = graph.path(next(iter(rows)), next(iter(owners)))
+        except Ambiguous:
+            continue
+        if path and all(e.up for e in path):
+            out[n] = replace(it, kind="unknown", concepts=())
+    return out

@@ -82,6 +82,9 @@ def _code_words(lex: Lexicon) -> None:
                         _add(lex.values, (w,), Concept("value", table, col, value=str(code)), stemmed=False)
 
 
+_PARTICIPLE = tuple(word_list("participle_suffixes"))
+
+
 def _date_verb_hints(lex: Lexicon) -> None:
     """'employees who left in 2022': a one-word verb of an event ("left", of termination) names the date the model
     names after that event (termination_date), as a word of the date's own name would; a word the model already
@@ -89,7 +92,7 @@ def _date_verb_hints(lex: Lexicon) -> None:
     for event, verbs in dict(vocabulary().get("date_verbs") or {}).items():
         dates = lex.date_names.get(stem(str(event)), set())
         for verb in (str(v) for v in verbs or ()):
-            if dates and len(verb.split()) == 1 and (stem(verb),) not in lex.names:
+            if dates and len(verb.split()) == 1 and ((stem(verb),) not in lex.names or verb.endswith(_PARTICIPLE)):
                 lex.date_hints.setdefault(stem(verb), set()).update(dates)
 
 
