@@ -26,9 +26,10 @@ INSERT INTO rgn VALUES (1, 'EUROPE'), (2, 'ASIA');
 CREATE TABLE ctry (ctry_id INTEGER PRIMARY KEY, ctry_nm VARCHAR, rgn_id INTEGER REFERENCES rgn(rgn_id));
 INSERT INTO ctry VALUES (1, 'FRANCE', 1), (2, 'SPAIN', 1), (3, 'JAPAN', 2);
 CREATE TABLE cust (cust_id INTEGER PRIMARY KEY, cust_nm VARCHAR, ctry_id INTEGER REFERENCES ctry(ctry_id),
-    bal DOUBLE, kind VARCHAR);
-INSERT INTO cust VALUES (1, 'Ann', 1, -5, 'SMALL RETAIL SHOP'), (2, 'Bob', 1, 10, 'LARGE RETAIL CHAIN'),
-    (3, 'Cid', 2, 20, 'SMALL TRADE FIRM'), (4, 'Dee', 3, -7, 'LARGE TRADE FIRM'), (5, 'Eve', 3, 1, 'SMALL RETAIL SHOP');
+    bal DOUBLE, kind VARCHAR, since_dt DATE);
+INSERT INTO cust VALUES (1, 'Ann', 1, -5, 'SMALL RETAIL SHOP', '2023-05-01'),
+    (2, 'Bob', 1, 10, 'LARGE RETAIL CHAIN', '2024-02-01'), (3, 'Cid', 2, 20, 'SMALL TRADE FIRM', '2024-03-01'),
+    (4, 'Dee', 3, -7, 'LARGE TRADE FIRM', '2022-01-01'), (5, 'Eve', 3, 1, 'SMALL RETAIL SHOP', '2025-01-01');
 CREATE TABLE ord (ord_id INTEGER PRIMARY KEY, cust_id INTEGER REFERENCES cust(cust_id), ord_dt DATE, stat VARCHAR,
     tot DOUBLE);
 INSERT INTO ord VALUES (1, 1, '2023-12-20', 'F', 100), (2, 1, '2024-03-01', 'F', 50), (3, 2, '2024-05-01', 'O', 70),
@@ -54,9 +55,10 @@ OVERLAY: dict[str, object] = {
         "rgn": {"synonyms": ["region", "regions"], "columns": {"rgn_nm": {"synonyms": ["region name"]}}},
         "ctry": {"synonyms": ["country", "countries"], "columns": {"ctry_nm": {"synonyms": ["country name"]}}},
         "cust": {"synonyms": ["customer", "customers"],
-                 "columns": {"cust_nm": {"synonyms": ["name"]}, "bal": {"synonyms": ["balance", "account balance"]}}},
+                 "columns": {"cust_nm": {"synonyms": ["name"]}, "bal": {"synonyms": ["balance", "account balance"]},
+                             "since_dt": {"synonyms": ["signup date"]}}},
         "ord": {"synonyms": ["order", "orders"], "default_date": "ord_dt",
-                "columns": {"ord_dt": {"synonyms": ["order date"]}, "tot": {"synonyms": ["order total"]},
+                "columns": {"ord_dt": {"synonyms": ["order date", "signed date"]}, "tot": {"synonyms": ["order total"]},
                             "stat": {"synonyms": ["order status"]}}},
         "line": {"synonyms": ["order line", "order lines", "line items"],
                  "columns": {"qty": {"synonyms": ["quantity", "units"]}, "due_dt": {"synonyms": ["due date"]},
@@ -79,7 +81,8 @@ OVERLAY: dict[str, object] = {
                  "sql": "stat = 'F'"},
                 {"name": "valid invoice", "table": "inv", "sql": "stat <> 'VOID'"},
                 {"name": "void invoice", "synonyms": ["void invoices", "void"], "table": "inv", "sql": "stat = 'VOID'"},
-                {"name": "settled invoice", "table": "inv", "sql": "paid_dt IS NOT NULL"}],
+                {"name": "settled invoice", "table": "inv", "sql": "paid_dt IS NOT NULL"},
+                {"name": "current customer", "table": "cust", "sql": "bal >= 0"}],
 }
 
 
@@ -214,3 +217,17 @@ def test_a_participle_of_the_owning_record_is_its_verb(shop: tuple[duckdb.DuckDB
     """"order lines ordered in 2024": the lines are counted, dated by their order's date, not the orders."""
     assert rows(shop, "how many order lines ordered in 2024 were delivered late") == [(4,)]   # 3, 5, 6, 7
     assert rows(shop, "how many order lines ordered in 2024") == [(5,)]
+
+
+def test_currently_names_the_filter_of_that_state(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"currently" with the customers named: the named filter "current customer"; where no filter of a named
+    table starts with "current", the word is declined rather than dropped."""
+    assert rows(shop, "how many customers does each country currently have") == [("FRANCE", 1), ("JAPAN", 1),
+                                                                                ("SPAIN", 1)]
+    c = plan("how many order lines does each order currently have", shop[1])
+    assert c.sql is None and "currently" in c.unknown_words
+
+
+def test_a_fillers_words_name_no_date(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"signed up" is a filler: its "sign" does not pick the orders' "signed date" over the customers' own."""
+    assert rows(shop, "how many customers signed up in 2024") == [(2,)]

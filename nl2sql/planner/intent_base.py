@@ -43,9 +43,11 @@ class ReaderBase:
         self.new_measure = False
         self.r = Reading()
         self.r.words = tuple(_stem(w) for w in self._raw_words if w)
-        # words outside a phrase that names a column ("ship" of "ship mode" does not name the ship date)
+        # words outside a phrase that names a column ("ship" of "ship mode" does not name the ship date), or a
+        # filler of several words ("sign" of "signed up" names no "signed date")
         columns = [it for it in items if it.kind == "concept" and it.concepts
-                   and all(c.kind == "column" for c in it.concepts)]
+                   and all(c.kind == "column" for c in it.concepts)
+                   or it.kind == "cue" and " " in it.text and all(c.kind == "stop" for c in it.cues)]
         self.r.free_words = tuple(_stem(w) for w in _raw_words([it for it in items if it not in columns]) if w)
         self.used: set[int] = set()
         self.neg_at: int | None = None

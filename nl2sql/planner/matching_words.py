@@ -192,6 +192,23 @@ def _state_adverbs(items: list[Item]) -> list[Item]:
     return out
 
 
+def _adverb_filter(items: list[Item], lex: Lexicon) -> list[Item]:
+    """'how many members does each location currently have': an adverb of state (vocabulary
+    ``state_adverb_stems``) left unknown is the one named filter, of a table the question names, whose name starts
+    with its adjective ("current member")."""
+    stems = dict(vocabulary().get("state_adverb_stems") or {})
+    named = {c.table for it in items if it.kind == "concept" for c in it.concepts if c.kind == "table"}
+    out = list(items)
+    for n, it in enumerate(items):
+        adjective = stems.get(it.text.lower()) if it.kind == "unknown" else None
+        found = [f for f in lex.filters.values() if adjective and f.table.lower() in named
+                 and f.name.lower().split()[0] == adjective]
+        if len(found) == 1:
+            concept = Concept("filter", found[0].table.lower(), name=found[0].name, strength=3)
+            out[n] = dataclasses.replace(it, kind="concept", concepts=(concept,))
+    return out
+
+
 def _command_no_value(items: list[Item]) -> list[Item]:
     """'add the number of projects': a request's verb typed first in lower case (vocabulary ``command_verbs``) asks
     for something, it is never a stored code spelled alike (a project type ADD); it is read as a function word."""
@@ -205,7 +222,8 @@ def _command_no_value(items: list[Item]) -> list[Item]:
 def settled_words(items: list[Item], lex: Lexicon) -> list[Item]:
     """The matched items after the rules that read words by their neighbours: a state adverb before a value, a
     state said in function words, a phrasal verb, a request's verb first, a verb after its subject."""
-    return verbs_after_subject(_command_no_value(phrasal_verbs(state_phrases(_state_adverbs(items)))), lex)
+    return verbs_after_subject(_command_no_value(phrasal_verbs(state_phrases(_adverb_filter(
+        _state_adverbs(items), lex)))), lex)
 
 
 def one_token_item(tok: Token, i: int, items: list[Item], lex: Lexicon) -> Item | None:
