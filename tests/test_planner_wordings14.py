@@ -231,3 +231,11 @@ def test_currently_names_the_filter_of_that_state(shop: tuple[duckdb.DuckDBPyCon
 def test_a_fillers_words_name_no_date(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     """"signed up" is a filler: its "sign" does not pick the orders' "signed date" over the customers' own."""
     assert rows(shop, "how many customers signed up in 2024") == [(2,)]
+
+
+def test_two_values_said_of_the_same_rows_are_one_column(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"france vs japan customers": the customers' country both times (the second said of "customers", the
+    default path anyway), each a row; said with "and", both at once, declined."""
+    assert rows(shop, "bookings in 2024 from france vs japan customers") == [("FRANCE", 120.0), ("JAPAN", 20.0)]
+    c = plan("bookings in 2024 from france customers and japan customers", shop[1])
+    assert c.sql is None, c.sql

@@ -9,7 +9,7 @@ from dataclasses import replace
 import sqlglot
 from sqlglot import exp
 
-from nl2sql.planner.joins import JoinGraph
+from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import Condition, QuerySpec
@@ -20,6 +20,7 @@ def no_contradiction(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[Q
     wanted: dict[tuple[str, str, str | None], set[str]] = {}
     barred: dict[tuple[str, str, str | None], set[str]] = {}     # "open orders that are not open": none left
     for c in sorted(spec.conditions, key=lambda c: c.negated):
+        c = _default_via(c, spec.base, graph)
         values = _equal_values(replace(c, negated=False), lex)
         if values is None:
             continue
@@ -43,6 +44,18 @@ def no_contradiction(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[Q
             raise NotUnderstood("The share's part and the rows it is taken over want one column to hold two "
                                 "different values.", tuple(sorted(wanted[values[0]] | values[1])))
     return spec, ()
+
+
+def _default_via(c: Condition, base: str, graph: JoinGraph) -> Condition:
+    """The condition with a via that names the default path anyway dropped ("canada customers": the customers'
+    country is the one the orders reach), so two values of one column on one path are seen as such."""
+    if c.col is None or c.col.via is None:
+        return c
+    try:
+        path = graph.path(base, c.col.table)
+    except Ambiguous:
+        return c
+    return replace(c, col=replace(c.col, via=None)) if path and c.col.via in {e.dst for e in path} else c
 
 
 def _equal_values(c: Condition, lex: Lexicon) -> tuple[tuple[str, str, str | None], set[str]] | None:

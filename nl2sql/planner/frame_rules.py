@@ -72,10 +72,12 @@ def compared_values_apart(f: Frame, lex: Lexicon) -> Frame:
         return f
     valued = replace(f, conditions=tuple(condition_as_value(c, lex) for c in f.conditions))  # "urgent vs low priority"
     ones = [c for c in valued.conditions if c.kind == "in" and len(c.values) == 1 and not c.negated and c.col]
-    if len(ones) == 2 and ones[0].col == ones[1].col:
-        f = valued
-        # "revenue in Europe compared with revenue in Asia": the two values of one column, each a row
-        both = replace(ones[0], values=ones[0].values + ones[1].values, text=f"{ones[0].text}, {ones[1].text}")
+    a, b = (ones[0].col, ones[1].col) if len(ones) == 2 else (None, None)
+    if a is not None and b is not None and (a.table, a.column) == (b.table, b.column) \
+            and (a.via == b.via or None in (a.via, b.via)):     # "united states vs canada customers"
+        f = valued           # "revenue in Europe compared with revenue in Asia": two values of one column
+        both = replace(ones[0], col=a if a.via else b, values=ones[0].values + ones[1].values,
+                       text=f"{ones[0].text}, {ones[1].text}")
         f = replace(f, conditions=tuple(both if c is ones[0] else c for c in f.conditions if c is not ones[1]))
     lists = [c for c in f.conditions if c.kind == "in" and len(c.values) > 1 and not c.negated]
     return replace(f, per_value=True) if len(lists) == 1 else f
