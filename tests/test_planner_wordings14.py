@@ -31,9 +31,9 @@ INSERT INTO cust VALUES (1, 'Ann', 1, -5, 'SMALL RETAIL SHOP', '2023-05-01'),
     (2, 'Bob', 1, 10, 'LARGE RETAIL CHAIN', '2024-02-01'), (3, 'Cid', 2, 20, 'SMALL TRADE FIRM', '2024-03-01'),
     (4, 'Dee', 3, -7, 'LARGE TRADE FIRM', '2022-01-01'), (5, 'Eve', 3, 1, 'SMALL RETAIL SHOP', '2025-01-01');
 CREATE TABLE ord (ord_id INTEGER PRIMARY KEY, cust_id INTEGER REFERENCES cust(cust_id), ord_dt DATE, stat VARCHAR,
-    tot DOUBLE);
-INSERT INTO ord VALUES (1, 1, '2023-12-20', 'F', 100), (2, 1, '2024-03-01', 'F', 50), (3, 2, '2024-05-01', 'O', 70),
-    (4, 3, '2024-06-01', 'O', 30), (5, 4, '2024-07-01', 'F', 20);
+    tot DOUBLE, prio VARCHAR);
+INSERT INTO ord VALUES (1, 1, '2023-12-20', 'F', 100, 'HIGH'), (2, 1, '2024-03-01', 'F', 50, 'LOW'),
+    (3, 2, '2024-05-01', 'O', 70, 'HIGH'), (4, 3, '2024-06-01', 'O', 30, 'LOW'), (5, 4, '2024-07-01', 'F', 20, 'LOW');
 CREATE TABLE sup (sup_id INTEGER PRIMARY KEY, sup_nm VARCHAR, ctry_id INTEGER REFERENCES ctry(ctry_id));
 INSERT INTO sup VALUES (1, 'Kobe Co', 3), (2, 'Lyon SA', 1);
 CREATE TABLE line (line_id INTEGER PRIMARY KEY, ord_id INTEGER REFERENCES ord(ord_id), qty INTEGER, due_dt DATE,
@@ -59,9 +59,9 @@ OVERLAY: dict[str, object] = {
                              "since_dt": {"synonyms": ["signup date"]}}},
         "ord": {"synonyms": ["order", "orders"], "default_date": "ord_dt",
                 "columns": {"ord_dt": {"synonyms": ["order date", "signed date"]}, "tot": {"synonyms": ["order total"]},
-                            "stat": {"synonyms": ["order status"]}}},
+                            "stat": {"synonyms": ["order status"]}, "prio": {"synonyms": ["priority"]}}},
         "line": {"synonyms": ["order line", "order lines", "line items"],
-                 "columns": {"qty": {"synonyms": ["quantity", "units"]}, "due_dt": {"synonyms": ["due date"]},
+                 "columns": {"qty": {"synonyms": ["quantity", "units", "quantity ordered"]}, "due_dt": {"synonyms": ["due date"]},
                              "dlv_dt": {"synonyms": ["delivery date"]}}},
         "sup": {"synonyms": ["supplier", "suppliers", "vendor", "vendors"],
                 "columns": {"sup_nm": {"synonyms": ["supplier name"]}}},
@@ -82,7 +82,8 @@ OVERLAY: dict[str, object] = {
                 {"name": "valid invoice", "table": "inv", "sql": "stat <> 'VOID'"},
                 {"name": "void invoice", "synonyms": ["void invoices", "void"], "table": "inv", "sql": "stat = 'VOID'"},
                 {"name": "settled invoice", "table": "inv", "sql": "paid_dt IS NOT NULL"},
-                {"name": "current customer", "table": "cust", "sql": "bal >= 0"}],
+                {"name": "current customer", "table": "cust", "sql": "bal >= 0"},
+                {"name": "rush order", "synonyms": ["rush orders"], "table": "ord", "sql": "prio = 'HIGH'"}],
 }
 
 
@@ -239,3 +240,16 @@ def test_two_values_said_of_the_same_rows_are_one_column(shop: tuple[duckdb.Duck
     assert rows(shop, "bookings in 2024 from france vs japan customers") == [("FRANCE", 120.0), ("JAPAN", 20.0)]
     c = plan("bookings in 2024 from france customers and japan customers", shop[1])
     assert c.sql is None, c.sql
+
+
+def test_ones_after_a_value_and_its_column(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"the LOW priority ones": a value, its column, then the rows' noun again (rush orders are HIGH)."""
+    assert rows(shop, "bookings of rush orders compared with the LOW priority ones") == [("HIGH", 170.0),
+                                                                                          ("LOW", 100.0)]
+
+
+def test_a_counted_amount_with_its_event_adds_up_per_period(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"quantity ordered per quarter": units said with their event add up, as "units shipped per mode" do."""
+    assert [r[1] for r in rows(shop, "quantity ordered per quarter of 2024, by order date")] == [4, 3, 10]
+    assert rows(shop, "quantity ordered per priority") == [("HIGH", 9), ("LOW", 16)]

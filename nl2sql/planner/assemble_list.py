@@ -8,6 +8,7 @@ from nl2sql.planner.assemble_totals import TotalsAssembler
 from nl2sql.planner.frame_rules import filter_nouns
 from nl2sql.planner.intent import NotUnderstood
 from nl2sql.planner.lexicon_names import text_code
+from nl2sql.planner.list_amounts import event_said, no_bare_amount
 from nl2sql.planner.list_links import without_links
 from nl2sql.planner.setops import values_none_has
 from nl2sql.planner.spec import ColRef, Measure, Order, QuerySpec
@@ -72,28 +73,13 @@ class ListingAssembler(TotalsAssembler):
             info = self.lex.tables[ref.table]
             words = set(info.column_words.get(ref.column, ()))
             if ref.column not in info.keys and len(self.r.projections) == 1 and (
-                    words & _COUNTED and self.r.date_hints or words & _TIME_SPENT):
+                    words & _COUNTED and (self.r.date_hints or event_said(info, ref, self.r.words)) or words & _TIME_SPENT):
                 self.r = replace(self.r, measures=(Measure("agg", ref.table, "sum", col=ref),), projections=())
                 return self._aggregate()
             if ref.column not in info.keys and words & _AMOUNT_WORDS:
                 raise NotUnderstood("Per group, should it be added up or averaged? Say “total” or “average”.",
                                     (" ".join(info.column_words.get(ref.column, (ref.column,))),))
         return None
-
-    def _no_bare_amount(self, subject: str | None) -> None:
-        """'energy billed in Q1 2024': an amount named alone (no "list"/"show", no rows it belongs to) asks for
-        a total more often than for its distinct values; which one the words do not say, so decline naming it."""
-        r = self.r
-        if subject is not None or r.entities or not r.projections or not r.words or (r.words[0],) in cue_index() \
-                or r.distinct or r.orders or r.limit or r.star:
-            return
-        for ref, _pos in r.projections:
-            info = self.lex.tables[ref.table]
-            if ref.column not in info.numeric or ref.column in info.keys:
-                return
-        names = tuple(" ".join(self.lex.tables[p.table].column_words.get(p.column, (p.column,)))
-                      for p, _ in r.projections)
-        raise NotUnderstood("Should that amount be added up or listed? Say “total” or “list”.", names)
 
     def _listing(self) -> QuerySpec:
         """A list of rows or values: what is shown, on which rows, in which order, and the checks that
@@ -105,7 +91,7 @@ class ListingAssembler(TotalsAssembler):
         self._each_listed()
         r = self.r
         subject = self._subject()
-        self._no_bare_amount(subject)
+        no_bare_amount(self.r, self.lex, subject)
         if subject is None and self._possessive() and (nouns := filter_nouns(r, self.lex)):
             # "the long links with their length": the rows the filter's noun names, listed with their columns
             self.r = r = replace(r, entities=nouns)

@@ -245,11 +245,18 @@ def one_token_item(tok: Token, i: int, items: list[Item], lex: Lexicon) -> Item 
 def _stands_for_noun(tok: Token, items: list[Item]) -> bool:
     """'open orders compared with fulfilled ones': a pronoun of a noun (vocabulary ``noun_pronouns``) right after a
     named filter or a value stands for the rows of its table, named before in the question; it adds nothing."""
-    if tok.word not in word_list("noun_pronouns") or not items or items[-1].kind != "concept" \
-            or not items[-1].concepts or any(c.kind not in ("filter", "value") for c in items[-1].concepts):
+    if tok.word not in word_list("noun_pronouns") or not items or items[-1].kind != "concept" or not items[-1].concepts:
         return False
-    tables = {c.table for c in items[-1].concepts}     # said before: else "the ELECTRIC ones" of a follow-up
-    return any(c.table in tables for it in items[:-1] for c in it.concepts)
+    said = items[-1].concepts      # "the 5-LOW priority ones": a value, then its own column
+    top = max(c.strength for c in said)
+    if len(items) > 1 and all(c.kind == "column" for c in said) and {(c.table, c.column) for c in said
+                                                                      if c.strength == top} == {
+            (c.table, c.column) for c in items[-2].concepts if c.kind == "value"}:
+        said = items[-2].concepts
+    if any(c.kind not in ("filter", "value") for c in said):
+        return False
+    tables = {c.table for c in said}     # said before: else "the ELECTRIC ones" of a follow-up
+    return any(c.table in tables for it in items[:-1] for c in it.concepts if it.concepts is not said)
 
 
 def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:
