@@ -83,7 +83,8 @@ OVERLAY: dict[str, object] = {
                 {"name": "void invoice", "synonyms": ["void invoices", "void"], "table": "inv", "sql": "stat = 'VOID'"},
                 {"name": "settled invoice", "table": "inv", "sql": "paid_dt IS NOT NULL"},
                 {"name": "current customer", "table": "cust", "sql": "bal >= 0"},
-                {"name": "rush order", "synonyms": ["rush orders"], "table": "ord", "sql": "prio = 'HIGH'"}],
+                {"name": "rush order", "synonyms": ["rush orders"], "table": "ord", "sql": "prio = 'HIGH'"},
+                {"name": "returned line", "synonyms": ["sent back"], "table": "line", "sql": "qty >= 5"}],
 }
 
 
@@ -253,3 +254,10 @@ def test_a_counted_amount_with_its_event_adds_up_per_period(
     """"quantity ordered per quarter": units said with their event add up, as "units shipped per mode" do."""
     assert [r[1] for r in rows(shop, "quantity ordered per quarter of 2024, by order date")] == [4, 3, 10]
     assert rows(shop, "quantity ordered per priority") == [("HIGH", 9), ("LOW", 16)]
+
+
+def test_by_after_a_phrasal_verbs_participle_names_who(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"lines sent back by customers" names who did it, never a grouping by customer; with nothing else to read
+    it by, the question is declined rather than grouped."""
+    c = plan("what share of order lines were sent back by customers", shop[1])
+    assert c.sql is None or "GROUP BY" not in c.sql, c.sql

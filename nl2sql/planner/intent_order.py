@@ -19,6 +19,7 @@ from nl2sql.planner.words import word_list
 
 # Past participles without -ed/-en: "made by", "sold by", "held by" introduce who did it, not a grouping.
 _PASSIVES = frozenset(word_list("passives"))
+_PARTICLES = frozenset(word_list("particles"))      # "sent back by", "handed out by"
 
 
 _PERIOD_WORDS = frozenset(word_list("period_words"))
@@ -177,6 +178,8 @@ class GroupingSteps(RankingSteps):
                          or self._raw_words[k] in MONTHS):
             k -= 1
         before = self._raw_words[k]
+        if before in _PARTICLES and k > 0:
+            before = self._raw_words[k - 1]     # "sent back by customers": a phrasal verb's participle
         if nxt is not None and nxt.kind == "concept" and not _plural(nxt.text) and nxt.start == it.end \
                 and not {c.kind for c in nxt.concepts} & {"value", "valueword"} \
                 and self._raw_words[nxt.end:nxt.end + 1] not in ([w] for w in word_list("agent_clauses")):
@@ -185,7 +188,7 @@ class GroupingSteps(RankingSteps):
             return False
         prev = self.at(j - 1)
         if prev is not None and prev.kind == "concept" and prev.end == it.start and prev.end - prev.start > 1 \
-                and k == it.start - 1:
+                and k >= it.start - 2 and not all(c.kind == "filter" for c in prev.concepts):
             return False                 # "units produced by plant": the participle ends a measure's name
         return before.endswith(("ed", "en")) or before in _PASSIVES
 
