@@ -58,7 +58,7 @@ OVERLAY: dict[str, object] = {
                  "columns": {"cust_nm": {"synonyms": ["name"]}, "bal": {"synonyms": ["balance", "account balance"]},
                              "since_dt": {"synonyms": ["signup date"]}}},
         "ord": {"synonyms": ["order", "orders"], "default_date": "ord_dt",
-                "columns": {"ord_dt": {"synonyms": ["order date", "signed date"]}, "tot": {"synonyms": ["order total"]},
+                "columns": {"ord_dt": {"synonyms": ["order date", "signed date", "date"]}, "tot": {"synonyms": ["order total"]},
                             "stat": {"synonyms": ["order status"]}, "prio": {"synonyms": ["priority"]}}},
         "line": {"synonyms": ["order line", "order lines", "line items"],
                  "columns": {"qty": {"synonyms": ["quantity", "units", "quantity ordered"]}, "due_dt": {"synonyms": ["due date"]},
@@ -261,3 +261,18 @@ def test_by_after_a_phrasal_verbs_participle_names_who(shop: tuple[duckdb.DuckDB
     it by, the question is declined rather than grouped."""
     c = plan("what share of order lines were sent back by customers", shop[1])
     assert c.sql is None or "GROUP BY" not in c.sql, c.sql
+
+
+def test_the_date_a_verb_names(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"by year, using the date the lines were delivered": the delivery date, not the orders' default date."""
+    assert [r[1] for r in rows(shop, "units sold by year, using the date the lines were delivered")] == [3, 21, 1]
+
+
+def test_and_how_many_adds_a_count_of_the_same_rows(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    first = "average order total by order status"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    c = plan_turn("and how many orders does each one have?", shop[1], ((first, sql),))
+    assert c.sql is not None, c.abstain_reason
+    assert sorted((k, round(float(v), 4), n) for k, v, n in shop[0].execute(c.sql).fetchall()) == [
+        ("F", 56.6667, 3), ("O", 50.0, 2)]

@@ -134,6 +134,21 @@ class ReaderBase:
             if path and all_up(path) and j not in self.r.vias:
                 self.r.vias[j] = rows.table
 
+    def date_said_by_verb(self, j: int) -> ColRef | None:
+        """'by year, using the date the items were received': a bare date word (vocabulary ``generic_dates``)
+        followed by a clause of rows and a verb of one date (``Lexicon.date_hints``) is that date."""
+        if self.seq[j].text.lower() not in word_list("generic_dates"):
+            return None
+        for k in range(j + 1, min(j + 5, len(self.seq))):
+            it = self.seq[k]
+            hints = self.lex.date_hints.get(_stem(it.text)) if it.kind == "unknown" else None
+            if hints is not None and len(hints) == 1:
+                table, column = next(iter(hints))
+                return ColRef(table, column)
+            if not (it.kind == "cue" and it.has("stop") or _one(it, "table") is not None):
+                return None
+        return None
+
     def info(self, table: str) -> TableInfo:
         return self.lex.tables[table]
 

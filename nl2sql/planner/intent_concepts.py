@@ -54,7 +54,7 @@ class ConceptSteps(ReaderBase):
             return                       # "Clerk#000000007": a value, not the column
         if c is not None:
             if c.column in self.info(c.table).dates:
-                self.r.date_cols.append((c, j))
+                self.r.date_cols.append((self.date_said_by_verb(j) or c, j))
             else:
                 self.r.projections.append((c, j))
                 self.said_as_key(j, c)
