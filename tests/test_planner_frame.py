@@ -49,6 +49,8 @@ def _model() -> SemanticModel:
                                   NamedFilter("served", "zone IN ('NORTH', 'SOUTH')", "meter"),
                                   NamedFilter("lost shipment", "created_date IS NULL", "shipment",
                                               synonyms=("lost shipments",)),
+                                  NamedFilter("departed dog", "date_departed IS NOT NULL", "dog",
+                                              synonyms=("departed dogs",)),
                                   NamedFilter("late parcel", "delivery_date > promised_date", "parcel",
                                               synonyms=("late parcels", "delivered late"))))
 
@@ -70,6 +72,8 @@ CHANGES = [
     ("period_grains", "consumption in 2023 and 2024", "measures=consumption unit_dims=year periods=2023 and 2024"),
     ("period_grains", "consumption in June 2024 vs June 2023",     # that month of both years, one row each
      "measures=consumption unit_dims=month periods=June 2024 vs June 2023"),
+    ("when_said_last", "which departed dogs and when",     # the date the filter requires, shown
+     "conditions=departed dog entities=dog projections=dog.name,dog.date_departed"),
     ("dates_shown", "the date arrived and date departed of the dogs",
      "entities=dog projections=dog.date_arrived,dog.date_departed"),
     ("share_sides", "percentage of meters in the NORTH zone", "share_of=meter.zone in NORTH share percent"),
@@ -102,6 +106,7 @@ KEEPS = [
     ("compared_values_apart", "consumption of the NORTH and SOUTH zones"),   # one total over both, as said
     ("period_grains", "consumption in 2024"),
     ("dates_shown", "dogs arrived in 2024"),                 # a date with a period filters
+    ("when_said_last", "which departed dogs"),               # no "and when"
     ("share_sides", "share of meters that are smart"),      # the part was said after the share word
     ("share_of_total", "percentage of meters in the NORTH zone"),
     ("extremes_per_group", "the heaviest weight"),          # no grouping: one value
@@ -124,6 +129,7 @@ DECLINES = [
     ("share_sides", "ratio of NORTH meters to SOUTH meters", "A ratio of two different things"),
     ("share_sides", "percentage of smart meters in the NORTH zone", "which condition is the part"),
     ("groups_ranked_by_total", "Which month had the highest weight?", "which total to rank the groups by"),
+    ("when_said_last", "which smart meters and when", "could not tell which one"),    # no date of theirs
 ]
 
 

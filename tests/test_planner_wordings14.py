@@ -12,6 +12,8 @@ a date, a grouping of a value's own table.
 
 from __future__ import annotations
 
+import datetime
+
 import duckdb
 import pytest
 
@@ -276,3 +278,18 @@ def test_and_how_many_adds_a_count_of_the_same_rows(shop: tuple[duckdb.DuckDBPyC
     assert c.sql is not None, c.abstain_reason
     assert sorted((k, round(float(v), 4), n) for k, v, n in shop[0].execute(c.sql).fetchall()) == [
         ("F", 56.6667, 3), ("O", 50.0, 2)]
+
+
+def test_and_when_shows_the_date_of_the_event(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"settled invoices and when": the date the filter requires set, beside the rows; "invoices that are paid
+    and when": the verb's date, with the filter saying it happened."""
+    assert rows(shop, "list the settled invoices and when") == [(1, datetime.date(2024, 2, 10))]
+    assert rows(shop, "list the invoices that are paid and when") == [(1, datetime.date(2024, 2, 10))]
+
+
+@pytest.mark.parametrize("question, first", [("bookings by country, biggest at the top", "FRANCE"),
+                                             ("bookings by country, lowest at the top", "JAPAN")])
+def test_at_the_top_says_the_direction(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                                       first: str) -> None:
+    c = plan(question, shop[1])
+    assert c.sql is not None and shop[0].execute(c.sql).fetchall()[0][0] == first and "LIMIT" not in c.sql

@@ -18,6 +18,7 @@ from catalog_semantics.text import stem
 from nl2sql.planner.frame import Extreme, Frame, column_targets
 from nl2sql.planner.frame_amounts import one_count_of_rows, rows_or_own_amount
 from nl2sql.planner.frame_told_dates import filter_verb_date, metric_told_date
+from nl2sql.planner.frame_when import when_said_last
 from nl2sql.planner.filter_values import condition_as_value
 from nl2sql.planner.frame_shares import share_sides
 from nl2sql.planner.lexicon import Concept, Lexicon
@@ -28,7 +29,6 @@ from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import word_list
 
 FrameRule = Callable[[Frame, Lexicon], Frame]
-
 
 
 def _settled(f: Frame) -> bool:
@@ -248,14 +248,14 @@ def _plural_value(f: Frame, lex: Lexicon) -> str | None:
     return col.table if all(p.table == col.table and p.via is None for p, _ in f.projections) else None
 
 
-# In order: each rule sees what the ones before it settled (docs/offline_engine.md, "Frame").
-FRAME_RULES: tuple[FrameRule, ...] = (
+FRAME_RULES: tuple[FrameRule, ...] = (     # in order: each sees what the ones before it settled (docs: "Frame")
     metric_told_date,
     filter_verb_date,
     trend_over_years,
     compared_values_apart,
     period_grains,
     dates_shown,
+    when_said_last,
     share_sides,
     share_of_total,
     groups_ranked_by_total,
