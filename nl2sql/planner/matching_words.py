@@ -194,13 +194,13 @@ def _state_adverbs(items: list[Item]) -> list[Item]:
 
 def _adverb_filter(items: list[Item], lex: Lexicon) -> list[Item]:
     """'how many members does each location currently have': an adverb of state (vocabulary
-    ``state_adverb_stems``) left unknown is the one named filter, of a table the question names, whose name starts
-    with its adjective ("current member")."""
+    ``state_adverb_stems``) is the one named filter, of a table the question names, whose name starts with its
+    adjective ("current member"); with none it stays a filler."""
     stems = dict(vocabulary().get("state_adverb_stems") or {})
     named = {c.table for it in items if it.kind == "concept" for c in it.concepts if c.kind == "table"}
     out = list(items)
     for n, it in enumerate(items):
-        adjective = stems.get(it.text.lower()) if it.kind == "unknown" else None
+        adjective = stems.get(it.text.lower()) if it.kind in ("unknown", "cue") else None
         found = [f for f in lex.filters.values() if adjective and f.table.lower() in named
                  and f.name.lower().split()[0] == adjective]
         if len(found) == 1:
