@@ -292,3 +292,20 @@ def test_at_the_top_says_the_direction(shop: tuple[duckdb.DuckDBPyConnection, Se
                                        first: str) -> None:
     c = plan(question, shop[1])
     assert c.sql is not None and shop[0].execute(c.sql).fetchall()[0][0] == first and "LIMIT" not in c.sql
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("I shall need the number of orders in each quarter of 2024, in chronological order please", [1, 2, 1]),
+    ("bookings for every year on record, from the earliest year to the most recent", [100.0, 170.0]),
+    ("which country generated the most bookings over the whole history of the business", ["FRANCE"]),
+    ("as of the latest data, how many open orders are there", [2]),
+    ("wats the average balance of customers in france", [2.5]),
+    ("bookings for the calendar year 2024", [170.0]),
+])
+def test_words_around_the_question(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
+                                   expected: list[object]) -> None:
+    """Politeness, the whole history, the data as it stands, a time order said in full, a typo of "what's"."""
+    c = plan(question, shop[1])
+    assert c.sql is not None, c.abstain_reason
+    got = [r[-1] if len(r) > 1 and not isinstance(r[0], str) else r[0] for r in shop[0].execute(c.sql).fetchall()]
+    assert [round(v, 4) if isinstance(v, float) else v for v in got] == expected

@@ -147,7 +147,7 @@ def _filter_before_measure(tokens: tuple[Token, ...], i: int, found: Item | None
 
 
 def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[str, ...], tuple[Cue, ...]]) -> Item | None:
-    longest = min(len(tokens) - i, max(lex.max_len, 6))
+    longest = min(len(tokens) - i, max(lex.max_len, 8))
     for length in range(longest, 0, -1):
         span = tokens[i:i + length]
         if any(t.kind in ("quoted", "date") for t in span):
@@ -183,8 +183,9 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
             return Item("cue", i, i + length, text, concepts=model, cues=cue)
         if model:
             return Item("concept", i, i + length, text, concepts=model, fuzzy=fuzzy)
-        if cue and all(c.kind == "stop" for c in cue) and any(t.word in meaningful_words() for t in span):
-            continue         # "existing" is not the stop word "exist": left unknown, so it is reported
+        if cue and all(c.kind == "stop" for c in cue) and any(t.word in meaningful_words() for t in span) \
+                and not (length > 1 and tuple(t.word for t in span) in exact_phrases("stop")):
+            continue         # "existing" is not the stop word "exist" ("I shall need", written so, is a filler)
         if cue and length > 1 and all(c.kind == "stop" for c in cue) and _names_a_column(tokens[i], lex):
             continue         # "amount of" is a filler unless the model has an amount: then it names it
         if cue and length > 1 and not any(tuple(t.word for t in span) in exact_phrases(c.kind) for c in cue) \
