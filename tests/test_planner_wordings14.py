@@ -309,3 +309,20 @@ def test_words_around_the_question(shop: tuple[duckdb.DuckDBPyConnection, Semant
     assert c.sql is not None, c.abstain_reason
     got = [r[-1] if len(r) > 1 and not isinstance(r[0], str) else r[0] for r in shop[0].execute(c.sql).fetchall()]
     assert [round(v, 4) if isinstance(v, float) else v for v in got] == expected
+
+
+def test_which_of_those_ranks_by_one_measure_shown_alone(
+        shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    first = "bookings and order count by country"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    c = plan_turn("which of those countries has the highest bookings?", shop[1], ((first, sql),))
+    assert c.sql is not None and shop[0].execute(c.sql).fetchall() == [("FRANCE", 220.0)]
+
+
+def test_if_you_would_is_politeness(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    first = "bookings by country in 2024"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    c = plan_turn("And for 2023, if you would.", shop[1], ((first, sql),))
+    assert c.sql is not None and shop[0].execute(c.sql).fetchall() == [("FRANCE", 100.0)]

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from nl2sql.planner.edit_conditions import unpinned
 from nl2sql.planner.followup import Edit
+from nl2sql.planner.frame_amounts import _counts_rows as counts_rows_sql
 from nl2sql.planner.joins import Ambiguous, JoinGraph, all_up
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.reading import NotUnderstood
@@ -24,7 +25,7 @@ def rows_of(spec: QuerySpec, lex: Lexicon | None = None) -> str | None:
     if len(spec.measures) == 1 and spec.measures[0].kind == "rows":
         return spec.measures[0].table
     if len(spec.measures) == 1 and spec.measures[0].kind == "metric" and lex is not None \
-            and _counts_rows(lex, spec.measures[0].metric):
+            and spec.measures[0].metric in lex.metrics and counts_rows_sql(lex.metrics[spec.measures[0].metric].sql):
         return spec.measures[0].table
     tables = {p.table for p in spec.projections} | {d.col.table for d in spec.dims if not spec.measures}
     return next(iter(tables)) if len(tables) == 1 and not spec.measures else None
@@ -53,25 +54,16 @@ def rank_them(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> Qu
     shown = [n for n, m in enumerate(spec.measures) if any(   # "... has the most parts", "... the lowest profit"
         c.kind == "table" and n == 0 and m.kind == "rows" and c.table == m.table
         or c.kind == "metric" and m.kind == "metric" and c.name == m.metric for c in targets)]
-    if len(shown) == 1 and spec.dims:
-        return replace(spec, order=(Order(desc, measure=shown[0]),), limit=1)
+    if len(shown) == 1 and spec.dims:    # a metric named of several shown ("... the highest inventory value"): alone
+        n, alone = shown[0], any(c.kind == "metric" for c in targets) and len(spec.measures) > 1
+        measures = (spec.measures[n],) if alone else spec.measures
+        return replace(spec, measures=measures, order=(Order(desc, measure=0 if alone else n),), limit=1)
     cols = [c for c in targets if c.kind == "column" and c.column]
     col = _same_named(lex, table, cols[0].table, cols[0].column or "") if len(cols) == 1 and table else None
     if col is not None and not spec.measures and not spec.dims:
         ref = ColRef(table or "", col)
         return replace(spec, order=(Order(desc, col=ref),), limit=1, helpers=spec.helpers + (ref,))
     raise NotUnderstood("I could not tell what to rank the previous rows by.", tuple(c.name or c.table for c in targets))
-
-
-def _counts_rows(lex: Lexicon, metric: str) -> bool:
-    import sqlglot
-    from sqlglot import exp
-
-    try:
-        node = sqlglot.parse_one(lex.metrics[metric].sql, read=lex.dialect)
-    except (sqlglot.errors.SqlglotError, KeyError):
-        return False
-    return isinstance(node, exp.Count) and isinstance(node.this, exp.Star)
 
 
 def _same_named(lex: Lexicon, table: str, other: str, column: str) -> str | None:

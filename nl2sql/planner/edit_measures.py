@@ -9,7 +9,7 @@ from dataclasses import replace
 import sqlglot
 from sqlglot import exp
 
-from nl2sql.planner.conversation_rows import _counts_rows, _same_named, reaches
+from nl2sql.planner.conversation_rows import _same_named, reaches
 from nl2sql.planner.edit_conditions import date_column
 from nl2sql.planner.edits import Edit
 from nl2sql.planner.frame_amounts import _counts_rows as counts_rows_sql
@@ -127,7 +127,8 @@ def _same_measure(a: Measure, b: Measure, lex: Lexicon) -> bool:
 
 def _counts(m: Measure, lex: Lexicon) -> bool:
     """Whether the measure counts the rows of its table (a count, or a metric that is COUNT(*))."""
-    return m.kind == "rows" or (m.kind == "metric" and _counts_rows(lex, m.metric))
+    return m.kind == "rows" or (m.kind == "metric" and m.metric in lex.metrics
+                                 and counts_rows_sql(lex.metrics[m.metric].sql))
 
 
 def _as_aggregate(m: Measure, lex: Lexicon) -> Measure | None:
