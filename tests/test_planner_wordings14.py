@@ -326,3 +326,24 @@ def test_if_you_would_is_politeness(shop: tuple[duckdb.DuckDBPyConnection, Seman
     assert sql is not None
     c = plan_turn("And for 2023, if you would.", shop[1], ((first, sql),))
     assert c.sql is not None and shop[0].execute(c.sql).fetchall() == [("FRANCE", 100.0)]
+
+
+def test_another_value_put_beside_is_a_column(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"put LOW priority orders next to them" after HIGH ones per month: a count column each, both filtered."""
+    first = "number of HIGH priority orders per month in 2024"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    c = plan_turn("put LOW priority orders next to them", shop[1], ((first, sql),))
+    assert c.sql is not None, c.abstain_reason
+    got = [(m.month, a, b) for m, a, b in shop[0].execute(c.sql).fetchall()]
+    assert got == [(3, 0, 1), (5, 1, 0), (6, 0, 1), (7, 0, 1)]
+
+
+def test_every_row_again_after_a_top_one(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"the order count for every country instead" after the top country: every country, not the top one."""
+    first = "which country has the most bookings in 2024"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    c = plan_turn("show the order count for every country instead", shop[1], ((first, sql),))
+    assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [("FRANCE", 2), ("JAPAN", 1),
+                                                                               ("SPAIN", 1)]

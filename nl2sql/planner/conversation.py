@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.conversation_among import among_previous
-from nl2sql.planner.conversation_beside import beside_groups, count_beside, total_of_listed
+from nl2sql.planner.conversation_beside import beside_groups, count_beside, total_of_listed, values_beside
 from nl2sql.planner.conversation_rows import ROW_EDITS, reaches
 from nl2sql.planner.conversation_scope import check_scope, settle_scope
 from nl2sql.planner.conversation_settle import settle_edit
@@ -54,7 +54,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
     dropped = unpinned(spec, edit.unpin)          # "do that for all regions": the filter on regions goes
     spec = replace(spec, conditions=tuple(c for c in spec.conditions if c not in dropped))
     spec = edit_versus(edit_window(spec, edit, lex, graph, question), edit)
-    spec, edit = edit_beside(spec, edit, lex, graph)
+    spec, edit = edit_beside(*values_beside(spec, edit, lex), lex, graph)
     spec = edit_values(spec, edit.values, lex, graph)
     spec = _edit_compares(spec, edit)
     spec = _edit_filters(spec, edit, lex, graph)
@@ -99,7 +99,11 @@ def _edit_compares(spec: QuerySpec, edit: Edit) -> QuerySpec:
 
 
 def _edit_limit(spec: QuerySpec, edit: Edit) -> QuerySpec:
-    """A new N for a ranking ("top 10 instead"), with its direction when the edit says one."""
+    """A new N for a ranking ("top 10 instead"), with its direction when the edit says one; every row again when
+    the edit names every one of the rows ranked ("gross margin for every rep instead" after the top rep)."""
+    named = {c.table for c in edit.unpin}
+    if edit.all_rows and edit.limit is None and spec.limit is not None and any(d.col.table in named for d in spec.dims):
+        spec = replace(spec, limit=None, order=spec.order[:1])      # (the cut's tie-break goes with it)
     if edit.limit is not None:
         if not spec.order and edit.groups and len(spec.measures) == 1:     # "top 2 cities": ranked by the measure
             spec = replace(spec, order=(Order(edit.direction is not False, measure=0),))

@@ -1,6 +1,7 @@
 """Follow-ups about the previous rows read before ``conversation_rows.ROW_EDITS``: a column shown beside each
 group of a ranking or breakdown ("show their country too"), a measure of the rows listed, in total ("how many
-orders did those place in total"), and how many rows each group holds ("count them too").
+orders did those place in total"), and how many rows each group holds ("count them too"); and another value put
+beside the one filtered on ("put phone orders next to them": a column each).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from dataclasses import replace
 
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.conversation_rows import _same_named, reaches, rows_of
+from nl2sql.planner.edit_conditions import _settle
 from nl2sql.planner.followup import Edit
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.joins import JoinGraph, up_from
@@ -69,3 +71,25 @@ def count_beside(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
             or spec.setop is not None:
         return None
     return replace(spec, measures=(*spec.measures, Measure("rows", spec.base, "count")))
+
+
+def values_beside(spec: QuerySpec, edit: Edit, lex: Lexicon) -> tuple[QuerySpec, Edit]:
+    """'put phone orders next to them' after web orders per month: the measure once per value of the column the
+    previous answer filtered on (one column each, as two years side by side are), the filter widened to both;
+    the value edit is spent. Unchanged when the edit adds no one value of a column filtered on one value."""
+    values = [v for v in edit.values if not v.negated]
+    if not (edit.adding and len(values) == 1 == len(edit.values) and spec.dims and len(spec.measures) == 1) \
+            or spec.limit is not None or any(m.only or m.hidden for m in spec.measures):
+        return spec, edit
+    concept = _settle(values[0].concepts, spec, lex)
+    same = [c for c in spec.conditions if c.kind == "in" and not c.negated and c.col is not None and len(c.values) == 1
+            and (c.col.table, c.col.column) == (concept.table, concept.column or "")]
+    if len(same) != 1 or concept.value in same[0].values:
+        return spec, edit
+    old = same[0]
+    new = replace(old, values=(concept.value,), text=values[0].text)
+    both = replace(old, values=old.values + (concept.value,), text=f"{old.text} and {new.text}")
+    measures = tuple(replace(spec.measures[0], only=(side,), suffix=str(side.values[0]).lower()) for side in (old, new))
+    order = tuple(o for o in spec.order if o.measure is None)
+    return replace(spec, measures=measures, order=order,
+                   conditions=tuple(both if c is old else c for c in spec.conditions)), replace(edit, values=())

@@ -160,8 +160,9 @@ def _longest(tokens: tuple[Token, ...], i: int, lex: Lexicon, cues: dict[tuple[s
             names = [c for c in lex.names.get((stems[0], stems[2]), []) if c.kind == "column" and c.strength >= 3]
         values = lex.values.get(singulars, [])
         cue = cues.get(stems, ())
-        cue = tuple(c for c in cue if c.kind not in ("order", "date_cmp")   # "orders by month" groups, not sorts;
-                    or tuple(t.word for t in span) in exact_phrases(c.kind))   # "started in 1995" is no "since"
+        cue = tuple(c for c in cue if c.kind not in ("order", "date_cmp", "grain")   # "orders by month" groups, not
+                    or tuple(t.word for t in span) in exact_phrases(c.kind))   # sorts; "started" is no "since";
+        # "annuals" (plants) is no "annual"
         text = " ".join(t.text for t in span)
         fuzzy = any(t.fuzzy for t in span)
         model = tuple(names) + tuple(values)
