@@ -347,3 +347,18 @@ def test_every_row_again_after_a_top_one(shop: tuple[duckdb.DuckDBPyConnection, 
     c = plan_turn("show the order count for every country instead", shop[1], ((first, sql),))
     assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [("FRANCE", 2), ("JAPAN", 1),
                                                                                ("SPAIN", 1)]
+
+
+def test_just_the_number_restates_the_count(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"Just the number": the count asked, not a column named "number" to group by."""
+    assert rows(shop, "how many customers have a negative balance? just the number") == [(2,)]
+
+
+def test_from_a_year_on_said_last_is_open(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"from 2024 on" at the end: 2024 and after, the yearly rows kept (also as a follow-up)."""
+    assert rows(shop, "bookings by year from 2024 on") == [(2024, 170.0)]
+    first = "bookings by year"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    c = plan_turn("only from 2024 on", shop[1], ((first, sql),))
+    assert c.sql is not None and shop[0].execute(c.sql).fetchall() == [(2024, 170.0)]

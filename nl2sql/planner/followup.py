@@ -140,7 +140,7 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     versus, side_by_side = _versus(words), _versus_value(found)
     _refuse_non_edits(found, words, versus is not None or side_by_side)
     items = [replace(it, concepts=strongest(it.concepts)) for it in significant(found)]
-    periods, used = find_periods(items)
+    periods, used = find_periods(items, [w for it in found for w in it.text.lower().split()])
     if len(periods) > 1 or any(p.each in ("pair", "month_of_year") for p in periods):
         raise NotUnderstood("The follow-up names more than one period.", tuple(p.text for p in periods))
     stems = [_stems(it) for it in matched(question, _EMPTY)]

@@ -210,6 +210,10 @@ def _second_point(items: list[Item], op: str | None, start: date, end: date, nxt
         end, nxt = either[1], either[2]            # "in 2014 or 2015": either year, the two of them
     if op is None and nxt < len(items) and items[nxt].text.lower() in word_list("open_after"):
         op, nxt = ">=", nxt + 1                    # "from 1995 onwards"
+    elif op is None and nxt > 0 and raw and (k := items[nxt - 1].end) == len(raw) - 1 \
+            and raw[k].strip(",.;?!").lower() in word_list("open_after_last"):
+        op = ">="                                  # "only from 1995 on", said last (a stop word: from the words)
+        nxt += nxt < len(items) and items[nxt].text.lower() in word_list("open_after_last")
     after = items[nxt + 1] if op is None and nxt + 1 < len(items) and items[nxt].has("or") else None
     if after is not None and after.has("date_cmp") and after.arg("date_cmp") in (">", "<"):
         op = ">=" if after.arg("date_cmp") == ">" else "<="   # "2014 or after"
