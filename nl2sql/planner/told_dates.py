@@ -71,12 +71,13 @@ def _dating_phrase(clause: str, also: tuple[str, ...] | None) -> tuple[int, int]
 
 
 def _metrics_named(subject: str, lex: Lexicon) -> set[str]:
-    """The metrics whose name or synonym the subject says ("collections (cash received, payments)")."""
-    said = tuple(stem(w) for w in words(subject))
+    """The metrics whose name or synonym the subject says ("collections (cash received, payments)"), or a synonym
+    of the one column the metric adds up ("Payments are dated by pd_dt" of SUM(amt_pd), amt_pd called payments)."""
+    said = tuple(stem(w) for w in words(subject.lower()))     # prose: "kW" is one word, not a split identifier
     out: set[str] = set()
     for name, m in lex.metrics.items():
-        for phrase in (name, *m.synonyms):
-            ws = tuple(stem(w) for w in words(phrase))
+        for phrase in (name, *m.synonyms, *_summed_column_names(m.sql, m.table, lex)):
+            ws = tuple(stem(w) for w in words(phrase.lower()))
             if ws and any(said[i:i + len(ws)] == ws for i in range(len(said) - len(ws) + 1)):
                 out.add(name)
     return out
@@ -174,3 +175,18 @@ def table_of_period(spans: list[tuple[int, ...]], entities: tuple[tuple[str, int
     said = {t for span in spans if span for t, pos, _plural in entities if 1 <= min(span) - pos <= 2}
     dated = {d for t in said if t in lex.tables and (d := own_date(lex, graph, t)) is not None}
     return ColRef(*dated.pop()) if len(dated) == 1 else None
+
+
+def _summed_column_names(sql: str, table: str, lex: Lexicon) -> tuple[str, ...]:
+    """The synonyms of the column a metric adds up alone (``SUM(col)``), else ()."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        node = sqlglot.parse_one(sql, read=lex.dialect)
+    except sqlglot.errors.SqlglotError:
+        return ()
+    info = lex.tables.get(table.lower())
+    col = info.table.column(node.this.name) if isinstance(node, exp.Sum) and isinstance(node.this, exp.Column) \
+        and info is not None else None
+    return tuple(col.synonyms) if col is not None else ()
