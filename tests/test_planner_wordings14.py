@@ -365,3 +365,12 @@ def test_from_a_year_on_said_last_is_open(shop: tuple[duckdb.DuckDBPyConnection,
 def test_an_instruction_dates_a_metric(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel], question: str,
                                        expected: list[tuple[object, ...]]) -> None:
     assert rows(shop, question) == expected
+
+
+def test_which_of_the_counted_rows_lists_them(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"which of the FRANCE ones have a balance below 0?" after customers counted per country: those customers."""
+    first = "how many customers does each country have"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    c = plan_turn("which of the FRANCE ones have a balance below 0?", shop[1], ((first, sql),))
+    assert c.sql is not None and shop[0].execute(c.sql).fetchall() == [("Ann",)]

@@ -15,6 +15,7 @@ from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.conversation_among import among_previous
 from nl2sql.planner.conversation_beside import beside_groups, count_beside, total_of_listed, values_beside
 from nl2sql.planner.conversation_rows import ROW_EDITS, reaches
+from nl2sql.planner.conversation_which import which_rows
 from nl2sql.planner.conversation_scope import check_scope, settle_scope
 from nl2sql.planner.conversation_settle import settle_edit
 from nl2sql.planner.same_query import same_query as same_query
@@ -66,7 +67,7 @@ def _apply(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question
             raise NotUnderstood("I can only compare the measure of a breakdown, group by group.", (f"{number:g}",))
         spec = replace(spec, having=spec.having + (Having(0, op, (number,)),))
     spec = edit_measure(spec, edit, lex, graph)
-    return _edit_limit(spec, edit)
+    return _edit_limit(which_rows(spec, edit, question, lex), edit)
 
 
 def _check_edit(spec: QuerySpec, edit: Edit, graph: JoinGraph, question: str) -> None:
