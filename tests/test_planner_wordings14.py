@@ -374,3 +374,12 @@ def test_which_of_the_counted_rows_lists_them(shop: tuple[duckdb.DuckDBPyConnect
     assert sql is not None
     c = plan_turn("which of the FRANCE ones have a balance below 0?", shop[1], ((first, sql),))
     assert c.sql is not None and shop[0].execute(c.sql).fetchall() == [("Ann",)]
+
+
+def test_what_about_after_a_count_counts_again(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """Guard: "what about the fulfilled ones" after a count per group is the count again, not a list."""
+    first = "how many open orders per priority"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    c = plan_turn("what about fulfilled ones", shop[1], ((first, sql),))
+    assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [("HIGH", 1), ("LOW", 2)]
