@@ -383,3 +383,9 @@ def test_what_about_after_a_count_counts_again(shop: tuple[duckdb.DuckDBPyConnec
     assert sql is not None
     c = plan_turn("what about fulfilled ones", shop[1], ((first, sql),))
     assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [("HIGH", 1), ("LOW", 2)]
+
+
+def test_with_the_column_and_a_value_is_a_condition(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """Guard: "the customer with the name 'Ann'" names a condition; the name is not shown beside the rows."""
+    c = plan("list the orders of the customer with the name 'Ann'", shop[1])
+    assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [(1,), (2,)], c.sql

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from catalog_semantics.text import stem
 from nl2sql.planner.assemble_totals import TotalsAssembler
 from nl2sql.planner.frame_rules import filter_nouns
 from nl2sql.planner.intent import NotUnderstood
@@ -201,6 +202,13 @@ class ListingAssembler(TotalsAssembler):
         """'with their', 'and its' (vocabulary possessives): the listed rows' own attributes are asked for."""
         return _says(self.r.words, _POSSESSIVES)
 
+    def _with_the_shown(self) -> bool:
+        """'with the balance' after the rows and their conditions (never "with the name 'Customer reviews'")."""
+        stems = self.r.words
+        at = next((i + len(p) for p in _ATTRIBUTE_LEADS for i in range(len(stems)) if stems[i:i + len(p)] == p), None)
+        said = set(stems[at:]) if at is not None else set()
+        return at is not None and not any(said & {stem(w) for w in c.text.lower().split()} for c in self.r.conditions)
+
     def _used(self, table: str, projections: list[ColRef]) -> bool:
         return any(p.table == table for p in projections) or any(
             c.col is not None and c.col.table == table for c in self.r.conditions)
@@ -222,7 +230,7 @@ class ListingAssembler(TotalsAssembler):
                                 "id); name the columns that identify it.", (" ".join(info.words),))
         if not labels:
             return False if not with_their else bool(self.r.entities) and self.r.entities[0][0] == subject
-        with_their = with_their or _says(self.r.words, _ATTRIBUTE_LEADS)      # "..., with the balance": which row each is
+        with_their = with_their or self._with_the_shown()     # "..., with the balance": which row each is
         return each or with_their and bool(self.r.entities) and self.r.entities[0][0] == subject
 
     def _list_order(self, base: str, projections: list[ColRef], helpers: list[ColRef]) -> tuple[list[Order], int | None]:

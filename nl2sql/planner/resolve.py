@@ -135,7 +135,9 @@ def _narrow(items: list[Item], n: int, anchors: set[str], strong_anchors: set[st
     cands = it.concepts
     neighbours = neighbour_tables(items, n)
     previous = previous_table(items, n)
-    subject = previous_table(items, min(n, next((k for k, x in enumerate(items) if _one_table(x)), n) + 1))
+    # "which customers ...? names and countries": a plural column word of the rows the question lists
+    subject = previous_table(items, min(n, next((k for k, x in enumerate(items) if _one_table(x)), n) + 1)) \
+        if it.text.lower().endswith("s") else None
     owner = list_owner(items, n)
     for pick in (
         lambda c, near=neighbours: c.table in near,
