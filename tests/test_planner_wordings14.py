@@ -389,3 +389,23 @@ def test_with_the_column_and_a_value_is_a_condition(shop: tuple[duckdb.DuckDBPyC
     """Guard: "the customer with the name 'Ann'" names a condition; the name is not shown beside the rows."""
     c = plan("list the orders of the customer with the name 'Ann'", shop[1])
     assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [(1,), (2,)], c.sql
+
+
+def test_and_how_many_adds_a_count_of_the_same_rows(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"and how many orders does each one have?" after an average per group: the count beside it."""
+    first = "average order total by order status"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    c = plan_turn("and how many orders does each one have?", shop[1], ((first, sql),))
+    assert c.sql is not None, c.abstain_reason
+    assert sorted((k, round(float(v), 4), n) for k, v, n in shop[0].execute(c.sql).fetchall()) == [
+        ("F", 56.6667, 3), ("O", 50.0, 2)]
+
+
+def test_a_value_included_too_widens_the_filter(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """Guard: "include LOW priority ones too" widens the filter (one count), never a column each."""
+    first = "number of HIGH priority orders per month in 2024"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    c = plan_turn("include LOW priority orders too", shop[1], ((first, sql),))
+    assert c.sql is not None and [r[1] for r in shop[0].execute(c.sql).fetchall()] == [1, 1, 1, 1]

@@ -77,7 +77,7 @@ def values_beside(spec: QuerySpec, edit: Edit, lex: Lexicon) -> tuple[QuerySpec,
     """'put phone orders next to them' after web orders per month: the measure once per value of the column the
     previous answer filtered on (one column each, as two years side by side are), the filter widened to both;
     the value edit is spent. Unchanged when the edit adds no one value of a column filtered on one value."""
-    values = [v for v in edit.values if not v.negated]
+    values = [v for v in edit.values if not v.negated and not v.kept]     # "include e-audiobooks too": either
     if not (edit.adding and len(values) == 1 == len(edit.values) and spec.dims and len(spec.measures) == 1) \
             or spec.limit is not None or any(m.only or m.hidden for m in spec.measures):
         return spec, edit
