@@ -47,6 +47,8 @@ INSERT INTO line VALUES (1, 1, 5, '2023-12-28', '2024-01-03', 1), (2, 1, 3, '202
 CREATE TABLE inv (inv_id INTEGER PRIMARY KEY, inv_dt DATE, stat VARCHAR, paid_dt DATE, paid_amt DOUBLE);
 INSERT INTO inv VALUES (1, '2024-02-01', 'OK', '2024-02-10', 15), (2, '2024-03-01', 'VOID', NULL, 0),
     (3, '2024-04-01', 'OK', NULL, 5);
+CREATE TABLE subs (subs_id INTEGER PRIMARY KEY, cust_id INTEGER REFERENCES cust(cust_id), start_dt DATE, fee DOUBLE);
+INSERT INTO subs VALUES (1, 1, '2024-02-01', 10), (2, 2, '2024-05-01', 20), (3, 3, '2025-01-10', 30);
 CREATE TABLE inv_day (inv_id INTEGER REFERENCES inv(inv_id), day DATE, views INTEGER, PRIMARY KEY (inv_id, day));
 INSERT INTO inv_day VALUES (1, '2024-02-02', 3), (2, '2024-03-02', 4);
 CREATE TABLE inv_ln (inv_id INTEGER REFERENCES inv(inv_id), ln_no INTEGER, amt DOUBLE, PRIMARY KEY (inv_id, ln_no));
@@ -70,6 +72,7 @@ OVERLAY: dict[str, object] = {
                 "columns": {"sup_nm": {"synonyms": ["supplier name"]}}},
         "inv": {"synonyms": ["invoice", "invoices"], "columns": {"paid_amt": {"synonyms": ["payments"]}}, "default_filter": "valid invoice", "default_date": "inv_dt"},
         "inv_ln": {"synonyms": ["invoice line", "invoice lines"]},
+        "subs": {"synonyms": ["subscription", "subscriptions"], "columns": {"fee": {"synonyms": ["fee"]}}},
         "inv_day": {"synonyms": ["invoice views"], "columns": {"views": {"synonyms": ["views"]}}},
     },
     "metrics": [{"name": "number of orders", "synonyms": ["how many orders", "order count"], "table": "ord",
@@ -409,3 +412,8 @@ def test_a_value_included_too_widens_the_filter(shop: tuple[duckdb.DuckDBPyConne
     assert sql is not None
     c = plan_turn("include LOW priority orders too", shop[1], ((first, sql),))
     assert c.sql is not None and [r[1] for r in shop[0].execute(c.sql).fetchall()] == [1, 1, 1, 1]
+
+
+def test_a_verb_of_a_dates_first_word(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"subscriptions that started in 2024": start_dt, whose "start" the date comparison "starting" shares."""
+    assert rows(shop, "average fee of subscriptions that started in 2024") == [(15.0,)]

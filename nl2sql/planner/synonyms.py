@@ -90,7 +90,11 @@ def _date_verb_hints(lex: Lexicon) -> None:
     names after that event (termination_date), as a word of the date's own name would; a word the model already
     names something with keeps that meaning."""
     for event, verbs in dict(vocabulary().get("date_verbs") or {}).items():
-        dates = lex.date_names.get(stem(str(event)), set())
+        # (a date named for the event by its column's own first word: start_dt, whose "start" is also the stem
+        # of the date comparison "starting", so never a date name of its own)
+        dates = lex.date_names.get(stem(str(event)), set()) or {
+            (t, col) for t, info in lex.tables.items() for col in info.dates
+            if info.column_words.get(col, ())[:1] == (str(event),)}
         for verb in (str(v) for v in verbs or ()):
             if dates and len(verb.split()) == 1 and ((stem(verb),) not in lex.names or verb.endswith(_PARTICIPLE)):
                 lex.date_hints.setdefault(stem(verb), set()).update(dates)
