@@ -417,3 +417,13 @@ def test_a_value_included_too_widens_the_filter(shop: tuple[duckdb.DuckDBPyConne
 def test_a_verb_of_a_dates_first_word(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
     """"subscriptions that started in 2024": start_dt, whose "start" the date comparison "starting" shares."""
     assert rows(shop, "average fee of subscriptions that started in 2024") == [(15.0,)]
+
+
+def test_a_follow_ups_date_word_beside_a_column_name(shop: tuple[duckdb.DuckDBPyConnection, SemanticModel]) -> None:
+    """"now by order status, for 2024 deliveries only": the delivery date; "order" of the column "order status"
+    names no order date."""
+    first = "units sold by order date year"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None
+    c = plan_turn("now by order status, for 2024 deliveries only", shop[1], ((first, sql),))
+    assert c.sql is not None and sorted(shop[0].execute(c.sql).fetchall()) == [("F", 18), ("O", 3)], c.sql

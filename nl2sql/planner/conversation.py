@@ -20,7 +20,6 @@ from nl2sql.planner.conversation_scope import check_scope, settle_scope
 from nl2sql.planner.conversation_settle import settle_edit
 from nl2sql.planner.same_query import same_query as same_query
 from nl2sql.planner.edit_conditions import (
-    date_column,
     edit_beside,
     edit_values,
     edit_versus,
@@ -28,6 +27,7 @@ from nl2sql.planner.edit_conditions import (
     filter_columns,
     unpinned,
 )
+from nl2sql.planner.edit_dates import date_column
 from nl2sql.planner.edit_measures import edit_measure
 from nl2sql.planner.filter_values import filter_value, same_column_tests
 from nl2sql.planner.followup import Edit, GroupEdit

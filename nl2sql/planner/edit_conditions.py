@@ -14,6 +14,7 @@ from sqlglot import exp
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.assemble_sides import spec_years_side_by_side
 from nl2sql.planner.edit_buckets import one_bucket
+from nl2sql.planner.edit_dates import date_column
 from nl2sql.planner.edit_years import one_year, same_part_of_year, year_column_window, year_condition, year_of
 from nl2sql.planner.edits import Edit, ValueEdit
 from nl2sql.planner.filter_values import filter_value
@@ -123,16 +124,6 @@ def _quarter_of(ranges: list[Condition], quarter: int) -> Period:
     first = date(start.year, 3 * quarter - 2, 1)
     end = date(start.year + 1, 1, 1) if quarter == 4 else date(start.year, 3 * quarter + 1, 1)
     return Period(first, end, f"Q{quarter} {start.year}", ())
-
-
-def date_column(spec: QuerySpec, lex: Lexicon, graph: JoinGraph, question: str) -> ColRef:
-    from nl2sql.planner.tokens import question_words
-
-    stems = question_words(question).stems
-    col = Assembler(Frame(words=stems, free_words=stems), lex, graph)._date_column(spec.base)
-    if col is None:
-        raise NotUnderstood("I could not find a date to apply the period to.", ())
-    return col
 
 
 def edit_values(spec: QuerySpec, values: tuple[ValueEdit, ...], lex: Lexicon,

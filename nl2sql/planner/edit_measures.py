@@ -10,7 +10,7 @@ import sqlglot
 from sqlglot import exp
 
 from nl2sql.planner.conversation_rows import _same_named, reaches
-from nl2sql.planner.edit_conditions import date_column
+from nl2sql.planner.edit_dates import date_column
 from nl2sql.planner.edits import Edit
 from nl2sql.planner.frame_amounts import _counts_rows as counts_rows_sql
 from nl2sql.planner.joins import JoinGraph
