@@ -14,7 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from catalog_semantics.question import QuestionWords
-from nl2sql.planner.checks_contradiction import no_contradiction
+from nl2sql.planner.checks_contradiction import no_contradiction, values_spelled_out
 from nl2sql.planner.checks_described import no_count_past_a_default, no_unapplied_exclusion
 from nl2sql.planner.checks_ties import no_rank_of_unique_values, tie_break
 from nl2sql.planner.checks_spelling import no_mixed_spellings
@@ -251,7 +251,7 @@ def no_contrary_order(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[
     return spec, ()
 
 
-CHECKS: tuple[Check, ...] = (no_contradiction, no_average_of_some_rows, no_contrary_order, no_filter_decided_by_another, no_unsaid_link_state, no_sum_of_keys,
+CHECKS: tuple[Check, ...] = (values_spelled_out, no_contradiction, no_average_of_some_rows, no_contrary_order, no_filter_decided_by_another, no_unsaid_link_state, no_sum_of_keys,
                              no_extreme_of_text, no_mixed_spellings, no_top_n_of_one_row, no_rank_of_unique_values,
                              no_share_dated_by_its_event, no_unapplied_exclusion, no_count_past_a_default,
                              tie_break)

@@ -46,6 +46,20 @@ def no_contradiction(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[Q
     return spec, ()
 
 
+def values_spelled_out(spec: QuerySpec, lex: Lexicon, graph: JoinGraph) -> tuple[QuerySpec, tuple[str, ...]]:
+    """'shipments by air (AIR or REG AIR)': a value and a list that holds it, wanted of one column, is the word and
+    the values it stands for spelled out; both kept would narrow to the one value, so the list alone is kept and
+    the answer says so."""
+    keyed = [(c, v) for c in spec.conditions if (v := _equal_values(_default_via(c, spec.base, graph), lex))]
+    within = [c for c, (key, values) in keyed
+              if any(d is not c and k == key and values < wider for d, (k, wider) in keyed)]
+    if not within:
+        return spec, ()
+    kept = tuple(c for c in spec.conditions if not any(c is w for w in within))
+    said = ", ".join(sorted({c.text or ", ".join(map(str, c.values)) for c in within}))
+    return replace(spec, conditions=kept), (f"Read “{said}” as the values listed beside it.",)
+
+
 def _default_via(c: Condition, base: str, graph: JoinGraph) -> Condition:
     """The condition with a via that names the default path anyway dropped ("canada customers": the customers'
     country is the one the orders reach), so two values of one column on one path are seen as such."""

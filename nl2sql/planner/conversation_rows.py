@@ -78,8 +78,8 @@ def _same_named(lex: Lexicon, table: str, other: str, column: str) -> str | None
 
 def count_in_each(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec | None:
     """'how many customers in each?' after a list of countries: customers counted per listed row."""
-    if not edit.per_previous:
-        return None
+    if not edit.per_previous or edit.count_of is None and spec.dims and spec.measures:
+        return None     # "avg retail price for each too" after a breakdown: for each group, as it stands
     table = rows_of(spec)
     if edit.count_of is None or table is None or spec.measures:
         raise NotUnderstood("I could not tell what to count in each.", ())

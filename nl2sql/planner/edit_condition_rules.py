@@ -132,8 +132,10 @@ def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
             continue
         nxt = items[j + n]
         valued = "value" in _kinds(nxt) and _kinds(nxt) <= {"value", "filter"}     # a value, maybe a filter's too
-        if nxt.cue("agg") is not None or nxt.cue("extreme") is not None or valued:
-            return edit, j + n + 1       # "max instead of average", "ASIA instead of EUROPE": the new one replaces it
+        if nxt.cue("agg") is not None or nxt.cue("extreme") is not None or valued or _kinds(nxt) == {"metric"}:
+            # "max instead of average", "ASIA instead of EUROPE", "units sold instead of revenue": the new one
+            # replaces it, as a measure, value or aggregate named alone in a follow-up does
+            return edit, j + n + 1
         if (unit := nxt.cue("unit") or nxt.cue("grain")) is not None and nxt.kind == "cue":   # "instead of month"
             return replace(edit, instead_of_grains=edit.instead_of_grains + (unit.arg,)), j + n + 1
         if _kinds(nxt) == {"filter"}:    # "returned items instead of late ones": that named filter goes
@@ -146,8 +148,12 @@ def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
 def _swap(items: list[Item], j: int, edit: Edit) -> Found:
     """'swap FRANCE for GERMANY', 'change 1-URGENT to 2-HIGH': two values of one column, the second in place
     of the first (as "GERMANY instead of FRANCE"); the words between them ("for", "to") are stop words."""
-    if _stems(items[j]) not in phrases("followup", "swap") or j + 2 >= len(items):
+    if _stems(items[j]) not in phrases("followup", "swap") or j + 1 >= len(items):
         return None
+    if j + 2 >= len(items) or not _of_kind(items[j + 2], "value"):
+        # "swap that for net sales", "change it to GERMANY": what it was is not said; the one named replaces it,
+        # as a measure or value named alone in a follow-up does
+        return (edit, j + 1) if _kinds(items[j + 1]) & {"metric", "value"} else None
     old, new = _of_kind(items[j + 1], "value"), _of_kind(items[j + 2], "value")
     cols = {(c.table, c.column) for c in old} & {(c.table, c.column) for c in new}
     if len(cols) != 1:

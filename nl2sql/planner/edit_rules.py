@@ -71,6 +71,8 @@ def _group(items: list[Item], j: int, edit: Edit) -> Found:
     nxt = items[j + 1]
     if nxt.kind != "concept":
         grain = nxt.cue("unit")
+        if grain is None and _stems(it) in phrases("per_group_leads"):
+            return replace(edit, per_previous=True), j + 1      # "avg price for each too": each row shown
         return (replace(edit, grains=edit.grains + (grain.arg,)), j + 2) if grain else None
     if j + 2 < len(items) and items[j + 2].kind == "concept" and _kinds(nxt) == {"table"} \
             and _kinds(items[j + 2]) & {"column", "table"}:

@@ -89,6 +89,10 @@ class AggregateSteps(PerEntitySteps, VerbMetricSteps, MeasureGuards):
             # "how much did we take at the box office" where "box office" names both a metric and a named filter:
             # after a preposition it may be where the rows are from, not what is totalled
             raise NotUnderstood(f"“{it.text}” names both a measure and a filter here.", (it.text,))
+        if m is not None and fn == "count" and self.table(j) == m.table \
+                and not _counts_rows(self.lex.metrics[m.name or ""].sql):
+            self.used.add(j)         # "how many refunds" where "refunds" also names the metric "refund amount":
+            return ("table", m.table)    # the rows counted, never the amount they add up to
         if m is not None and not (fn in ("avg", "min", "max", "median") and numeric
                                   and _outer_function(self.lex, m) != fn):
             self.used.add(j)

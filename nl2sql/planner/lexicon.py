@@ -29,7 +29,7 @@ from nl2sql.planner.lexicon_names import (
 from nl2sql.planner.code_lists import code_list
 from nl2sql.planner.lexicon_implied import metric_counts, stored_values, values_head
 from nl2sql.planner.lexicon_phrasings import after_own_word, bare_verbs, restated_with_grouping, short_names
-from nl2sql.planner.lexicon_phrasings import verb_phrasings, weak_names
+from nl2sql.planner.lexicon_phrasings import shorthand_spellings, verb_phrasings, weak_names
 from nl2sql.planner.counting import count_nouns, implied_defaults
 from nl2sql.planner.told_codes import told_codes
 from nl2sql.planner.told_dates import told_dates, told_metric_dates
@@ -160,7 +160,7 @@ def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
             _add(lex.names, tuple(words(phrase)), concept)
             for variant in counting_phrasings(tuple(words(phrase))) if metric_counts(m, model.dialect) else ():
                 _add(lex.names, variant, concept)
-            for variant in verb_phrasings(tuple(words(phrase))):     # "how much rent did we collect"
+            for variant in (*verb_phrasings(said := tuple(words(phrase))), *shorthand_spellings(said)):   # "avg ..."
                 _add(lex.names, variant, concept)
             for verb in bare_verbs(tuple(words(phrase))):             # "which tenants owe us the most"
                 if verb not in lex.names:

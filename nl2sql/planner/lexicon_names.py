@@ -154,6 +154,8 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
            or _abbreviates(tuple(stem(w) for w in col_words[c][:-1]), spelled)]
     if len(own) == 1:
         return tuple(own)
+    if len(said := _named_as_rows_name(t, table_words)) == 1:
+        return said
     # "common name" beside "scientific name": the everyday name (vocabulary everyday_names) names the rows
     everyday = [c for c in ending if len(col_words[c]) == 2 and col_words[c][0] in _EVERYDAY]
     # "the name on the sign, if different; often blank": a name the description makes optional names no row
@@ -164,6 +166,15 @@ def _labels(t: Table, col_words: dict[str, tuple[str, ...]], pk: tuple[str, ...]
     if len(firstlast) == 2:
         return tuple(firstlast)
     return pk
+
+
+def _named_as_rows_name(t: Table, table_words: tuple[str, ...]) -> tuple[str, ...]:
+    """The text columns the overlay calls the rows' name ("account name" of acct_nm where the table is called
+    "account"; "product name" of item_desc where it is called "product"), when the column names give no single one."""
+    nouns = {tuple(stem(w) for w in words(p)) for p in (t.name, " ".join(table_words), *t.synonyms)}
+    return tuple(c.name for c in t.columns if not any(k in c.type.upper() for k in NUMERIC_TYPES) and any(
+        len(ws := words(p)) > 1 and ws[-1] in ("name", "title") and tuple(stem(w) for w in ws[:-1]) in nouns
+        for p in c.synonyms))
 
 
 def _shared_category(label: Column, label_words: tuple[str, ...], table: str, own: tuple[str, ...]) -> bool:

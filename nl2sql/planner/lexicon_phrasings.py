@@ -129,3 +129,21 @@ def restated_with_grouping(phrase: tuple[str, ...], names: tuple[str, ...]) -> b
     """
     own = {tuple(words(n)) for n in names}
     return any(w in _GROUPING_WORDS and phrase[:i] in own and i < len(phrase) - 1 for i, w in enumerate(phrase))
+
+
+def shorthand_spellings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """A metric's name with its words in their business shorthand, or spelled out (vocabulary
+    ``question_shorthand``): a model that says "avg ride time" keeps "avg" as a word of its own, so "avg trip
+    duration" must find "average trip duration" as said.
+
+    >>> shorthand_spellings(("average", "trip", "duration"))
+    (('avg', 'trip', 'duration'),)
+    """
+    short = word_map("question_shorthand")
+    full = {v: k for k, v in short.items()}
+    out = []
+    for table in (full, short):
+        variant = tuple(table.get(w, w) for w in phrase)
+        if variant != phrase and variant not in out:
+            out.append(variant)
+    return tuple(out)

@@ -6,7 +6,8 @@ answer says which words were taken as context. A leading clause that names anyth
 a period, a cue word) is never dropped. A trailing clause after a break (``context_clauses.trailing``: ", as in",
 ", going by") is dropped only when every word of it restates what the rest reads: a column, table or metric the
 rest uses, a grain it groups or pairs by, words of the definition of a condition or metric it applies; otherwise
-the question is declined naming those words.
+the question is declined naming those words. A purpose said after the question (``context_clauses.purpose``:
+"so I can ...") is context when it names nothing that could narrow the rows.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ def around_reading(text: str, read: Callable[[str], Reading], lex: Lexicon,
     if lead and _names_nothing(lead, lex):
         notes.append(f"{CONTEXT_NOTES[0]} “{lead.strip()}”.")
         text = rest
+    aim, purpose = _split(text, word_list("context_clauses", "purpose"), first=True)
+    if purpose and _narrows_nothing(purpose, lex):
+        notes.append(f"{CONTEXT_NOTES[0]} “{purpose.strip(' ?.!')}”.")
+        text = aim
     main, clause = _split(text, word_list("context_clauses", "trailing"), first=False)
     if not notes and not clause:
         return None
@@ -93,6 +98,13 @@ def _names_nothing(clause: str, lex: Lexicon) -> bool:
     items = matched(question_words(clause), lex)
     return any(it.kind == "unknown" for it in items) and all(
         it.kind == "unknown" or it.kind == "cue" and all(c.kind in ("stop", "list") for c in it.cues) for it in items)
+
+
+def _narrows_nothing(clause: str, lex: Lexicon) -> bool:
+    """Whether a clause names no value, named filter, period or number: nothing that could narrow the rows."""
+    items = matched(question_words(clause), lex)
+    return not any(it.kind in ("number", "date", "literal") or any(c.kind in ("value", "filter") for c in it.concepts)
+                   for it in items)
 
 
 def _unrestated(clause: str, lex: Lexicon, said: Said) -> tuple[str, ...]:

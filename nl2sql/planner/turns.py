@@ -40,6 +40,7 @@ from nl2sql.planner.reflected import check_reflected
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import question_words
+from nl2sql.planner.turns_refs import _plural_ref, refers_back
 from nl2sql.planner.words import phrases, word_list
 
 Columns = Literal["helpful", "asked"]
@@ -149,13 +150,14 @@ def _unfiltered(words: QuestionWords, previous: QuerySpec, lex: Lexicon) -> tupl
 
 
 def _same_period_unsaid(question: str) -> str:
-    """The follow-up without the words that name the period already in place ("that year": it stays).
+    """The follow-up without the words that name the period already in place ("that year": it stays); "same"
+    stands in for them, so that what is left still reads as a follow-up ("quantity sold in those years").
 
     >>> _same_period_unsaid("how many orders did those place that year?")
-    'how many orders did those place ?'
+    'how many orders did those place same ?'
     """
     for phrase in sorted(word_list("followup", "same_period"), key=len, reverse=True):
-        question = re.sub(rf"(?i)\b{re.escape(phrase)}\b", "", question)
+        question = re.sub(rf"(?i)\b{re.escape(phrase)}\b", " same ", question)
     return re.sub(r"\s+", " ", question).strip()
 
 
@@ -200,7 +202,7 @@ def _after_unanswered(words: QuestionWords, model: SemanticModel, previous: Quer
                                "this one changes; ask it in full.", ())
     question = words.text
     if refers_back(question) or is_fragment(question) or names_earlier_rows(words, lexicon_for(model)) \
-            or goes_on_unasked(question, lexicon_for(model)):       # "just the unlimited plans, per month"
+            or goes_on_unasked(question, lexicon_for(model)) or _plural_ref(words):   # "... per month", "are they"
         raise unanswered
     try:
         read = read_turn(words, model, previous)
@@ -218,18 +220,6 @@ def _edit_of(question: str, lex: Lexicon) -> tuple[Edit | None, NotUnderstood | 
         return read_edit(question, lex), None
     except NotUnderstood as e:
         return None, e
-
-
-def refers_back(question: str) -> bool:
-    """Whether the question only makes sense about an earlier answer (vocabulary.yaml ``context_only``).
-
-    >>> refers_back("how many invoices is that?"), refers_back("which of those has the most parts?")
-    (True, True)
-    >>> refers_back("how many invoices are open?")
-    False
-    """
-    stems = question_words(question).stems
-    return any(stems[n:n + len(p)] == p for p in phrases("context_only") for n in range(len(stems)))
 
 
 def names_earlier_rows(question: str | QuestionWords, lex: Lexicon) -> bool:

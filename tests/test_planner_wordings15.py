@@ -1,0 +1,169 @@
+"""Rules from session 15 (issue 10), on session 14's small model (tests/test_planner_wordings14.py): a follow-up
+naming the measure it replaces ("units sold instead of bookings"); the periods already in place said as a plural
+("in those years"), which keep the period and the grouping and still read as a follow-up; "for each" with no
+grouping after it, after a breakdown: each of its groups.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from catalog_semantics.model import SemanticModel
+from nl2sql.planner import plan
+from nl2sql.planner.turns import plan_turn
+from tests.planner_cases import memory_model
+from tests.test_planner_wordings14 import OVERLAY, SCHEMA
+
+Shop = tuple[duckdb.DuckDBPyConnection, SemanticModel]
+
+
+@pytest.fixture(scope="module")
+def shop() -> Shop:
+    return memory_model(SCHEMA, OVERLAY)
+
+
+def followup(shop: Shop, first: str, question: str) -> list[tuple[object, ...]]:
+    sql = plan(first, shop[1]).sql
+    assert sql is not None, first
+    c = plan_turn(question, shop[1], ((first, sql),))
+    assert c.sql is not None, (question, c.abstain_reason)
+    return sorted(tuple(round(v, 4) if isinstance(v, float) else v for v in r) for r in shop[0].execute(c.sql).fetchall())
+
+
+@pytest.mark.parametrize("question", ["units sold instead of bookings", "and units sold instead of bookings",
+                                      "units sold instead"])      # the last held before: the guard
+def test_a_measure_named_after_instead_of_is_replaced(shop: Shop, question: str) -> None:
+    assert followup(shop, "bookings by order status", question) == [("F", 22), ("O", 3)]
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("what about units sold in those years", [(2023, 8), (2024, 17)]),     # the lines of each year's orders
+    ("units sold in the same years", [(2023, 8), (2024, 17)]),
+])
+def test_the_periods_in_place_said_as_a_plural_keep_them(shop: Shop, question: str, expected: list[tuple[object, ...]]
+                                                          ) -> None:
+    assert followup(shop, "bookings by year", question) == expected
+
+
+def test_guard_that_year_keeps_the_period(shop: Shop) -> None:
+    assert followup(shop, "bookings in 2024", "and units sold that year") == [(17,)]
+
+
+@pytest.mark.parametrize("question", ["average order total for each too", "and the average order total for each"])
+def test_for_each_with_nothing_after_it_is_each_group(shop: Shop, question: str) -> None:
+    assert followup(shop, "number of orders by order status", question) == [("F", 3, 56.6667), ("O", 2, 50.0)]
+
+
+# A leading clause ended by a colon, and a purpose said after the question ("so I can ..."), on the bicycle-repair
+# model of tests/test_planner_preambles.py: context when they name nothing that could narrow the rows.
+@pytest.fixture(scope="module")
+def repairs() -> Shop:
+    from tests.test_planner_preambles import OVERLAY as REPAIR_OVERLAY
+    from tests.test_planner_preambles import SCHEMA as REPAIR_SCHEMA
+
+    return memory_model(REPAIR_SCHEMA, REPAIR_OVERLAY)
+
+
+@pytest.mark.parametrize("question", ["Staff meeting prep: how many repairs are waiting?",
+                                      "how many repairs are waiting so I can plan the rota",
+                                      "how many repairs are waiting so that we can plan the rota"])
+def test_context_before_a_colon_and_a_purpose_after(repairs: Shop, question: str) -> None:
+    c = plan(question, repairs[1])
+    assert c.sql is not None, c.abstain_reason
+    assert repairs[0].execute(c.sql).fetchall() == [(1,)]
+    assert any(n.startswith("Taken as context") for n in c.notes)
+
+
+@pytest.mark.parametrize("question", ["how many repairs are there so I can chase the waiting ones",
+                                      "how many repairs are there so I can call York"])
+def test_guard_a_purpose_naming_a_condition_is_not_dropped(repairs: Shop, question: str) -> None:
+    assert plan(question, repairs[1]).sql is None
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("swap that for units sold", [("F", 22), ("O", 3)]),        # the measure named replaces the one shown
+    ("change it to units sold", [("F", 22), ("O", 3)]),         # held before: the guard
+])
+def test_swap_that_for_a_measure(shop: Shop, question: str, expected: list[tuple[object, ...]]) -> None:
+    assert followup(shop, "bookings by order status", question) == expected
+
+
+def test_guard_swap_one_value_for_another(shop: Shop) -> None:
+    assert followup(shop, "bookings of HIGH priority orders by order status", "swap HIGH for LOW") == [
+        ("F", 70.0), ("O", 30.0)]
+
+
+def test_a_value_and_the_list_it_stands_for(shop: Shop) -> None:
+    """"rush orders (HIGH or LOW priority)": the named filter's value is inside the list said beside it; the list
+    is what the word covers (both kept would narrow to HIGH), and the answer says so."""
+    c = plan("number of rush orders (HIGH or LOW priority)", shop[1])
+    assert c.sql is not None and shop[0].execute(c.sql).fetchall() == [(5,)]
+    assert any("values listed beside it" in n for n in c.notes)
+
+
+def test_guard_two_values_apart_stay_a_contradiction(shop: Shop) -> None:
+    assert plan("number of rush orders with LOW priority", shop[1]).sql is None
+
+
+# A small fleet model of this test's own: a metric whose name is said in shorthand by the user while the overlay
+# uses the shorthand as a word of its own; a money metric named by the rows' noun; rows named by a column the
+# overlay calls their name.
+FLEET_SCHEMA = """
+CREATE TABLE yard_site (depot_cd VARCHAR PRIMARY KEY, depot_nm VARCHAR, sub_nm VARCHAR);
+INSERT INTO yard_site VALUES ('N', 'North Yard', 'Leith'), ('S', 'South Yard', 'Morningside');
+CREATE TABLE ride (ride_id INTEGER PRIMARY KEY, depot_cd VARCHAR REFERENCES yard_site(depot_cd), dur_sec INTEGER,
+    ride_dt DATE);
+INSERT INTO ride VALUES (1, 'N', 600, '2025-01-05'), (2, 'N', 1200, '2025-02-05'), (3, 'S', 300, '2025-01-09');
+CREATE TABLE rfnd (rfnd_id INTEGER PRIMARY KEY, ride_id INTEGER REFERENCES ride(ride_id), amt DOUBLE, rfnd_dt DATE);
+INSERT INTO rfnd VALUES (1, 1, 2.5, '2025-01-06'), (2, 2, 4.0, '2025-02-06'), (3, 3, 1.0, '2025-01-10');
+"""
+FLEET_OVERLAY: dict[str, object] = {
+    "tables": {
+        "yard_site": {"synonyms": ["depot", "depots"], "columns": {
+            "depot_nm": {"synonyms": ["depot name"]}, "sub_nm": {"synonyms": ["suburb"]}}},
+        "ride": {"synonyms": ["ride", "rides"], "default_date": "ride_dt",
+                 "columns": {"dur_sec": {"synonyms": ["duration", "ride duration"]}}},
+        "rfnd": {"synonyms": ["refund", "refunds"], "default_date": "rfnd_dt"},
+    },
+    "metrics": [{"name": "average ride duration", "synonyms": ["avg ride minutes"], "table": "ride",
+                 "sql": "AVG(dur_sec) / 60.0"},
+                {"name": "refund amount", "synonyms": ["total refunds", "refunded"], "table": "rfnd", "sql": "SUM(amt)"}],
+}
+
+
+@pytest.fixture(scope="module")
+def fleet() -> Shop:
+    return memory_model(FLEET_SCHEMA, FLEET_OVERLAY)
+
+
+def fleet_rows(fleet: Shop, question: str) -> list[tuple[object, ...]]:
+    c = plan(question, fleet[1])
+    assert c.sql is not None, (question, c.abstain_reason)
+    return sorted(tuple(round(v, 4) if isinstance(v, float) else v for v in r) for r in fleet[0].execute(c.sql).fetchall())
+
+
+def test_a_metric_said_in_shorthand(fleet: Shop) -> None:
+    assert fleet_rows(fleet, "avg ride duration by depot") == [("North Yard", 15.0), ("South Yard", 5.0)]
+
+
+@pytest.mark.parametrize("question, expected", [("how many refunds in 2025", [(3,)]),
+                                                ("total refunds in 2025", [(7.5,)])])     # the guard
+def test_how_many_of_a_money_metric_named_by_the_rows_counts_them(fleet: Shop, question: str,
+                                                                   expected: list[tuple[object, ...]]) -> None:
+    assert fleet_rows(fleet, question) == expected
+
+
+def test_the_column_the_overlay_calls_the_rows_name_labels_them(fleet: Shop) -> None:
+    """depot_nm and sub_nm of the table yard_site both end in "nm", neither starts with the table's name; the
+    overlay calls depot_nm the "depot name", the rows being "depots"."""
+    assert fleet_rows(fleet, "number of rides per depot") == [("North Yard", 2), ("South Yard", 1)]
+
+
+def test_that_year_with_no_answer_before_is_declined(fleet: Shop) -> None:
+    assert plan_turn("how many rides that year", fleet[1], ()).sql is None
+
+
+def test_they_right_after_an_unanswered_turn_is_declined(fleet: Shop) -> None:
+    history = (("top depots by carbon saved", None),)
+    assert plan_turn("which suburbs are they in?", fleet[1], history).sql is None
