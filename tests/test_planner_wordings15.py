@@ -128,7 +128,10 @@ FLEET_OVERLAY: dict[str, object] = {
     },
     "metrics": [{"name": "average ride duration", "synonyms": ["avg ride minutes"], "table": "ride",
                  "sql": "AVG(dur_sec) / 60.0"},
-                {"name": "refund amount", "synonyms": ["total refunds", "refunded"], "table": "rfnd", "sql": "SUM(amt)"}],
+                {"name": "refund amount", "synonyms": ["total refunds", "refunded"], "table": "rfnd", "sql": "SUM(amt)"},
+                {"name": "ride hours", "table": "ride", "sql": "SUM(dur_sec) / 3600.0"}],
+    "filters": [{"name": "long ride", "synonyms": ["long rides"], "table": "ride", "sql": "dur_sec = 1200"}],
+    "instructions": ["dur_sec is in seconds; answer durations in minutes (dur_sec / 60.0)."],
 }
 
 
@@ -167,3 +170,42 @@ def test_that_year_with_no_answer_before_is_declined(fleet: Shop) -> None:
 def test_they_right_after_an_unanswered_turn_is_declined(fleet: Shop) -> None:
     history = (("top depots by carbon saved", None),)
     assert plan_turn("which suburbs are they in?", fleet[1], history).sql is None
+
+
+def test_hours_in_shorthand(fleet: Shop) -> None:
+    assert fleet_rows(fleet, "ride hrs by depot") == [("North Yard", 0.5), ("South Yard", 0.0833)]
+
+
+def test_a_number_said_again_is_no_contradiction(fleet: Shop) -> None:
+    """A named filter's "= 1200" and the question's 1200.0 are one value, not two."""
+    assert fleet_rows(fleet, "number of long rides (duration 1200)") == [(1,)]
+
+
+def test_all_before_a_column_asks_which(shop: Shop) -> None:
+    """"bookings in 2024, all priorities": one total over every priority, or one per priority? Both offered."""
+    c = plan("bookings in 2024, all priorities", shop[1])
+    assert c.sql is None and len(c.choices) == 2
+
+
+def test_guard_by_all_is_a_grouping(shop: Shop) -> None:
+    assert plan("bookings in 2024 by all priorities", shop[1]).sql is not None
+
+
+@pytest.mark.parametrize("question, expected", [("top 2 countries by customers", [("FRANCE", 2), ("JAPAN", 2)]),
+                                                ("top 2 countries by number of customers",      # the guard
+                                                 [("FRANCE", 2), ("JAPAN", 2)])])
+def test_top_n_by_other_rows_counts_them(shop: Shop, question: str, expected: list[tuple[object, ...]]) -> None:
+    c = plan(question, shop[1])
+    assert c.sql is not None, c.abstain_reason
+    assert sorted(shop[0].execute(c.sql).fetchall()) == expected
+
+
+def test_swap_that_for_an_aggregate_of_a_column(shop: Shop) -> None:
+    assert followup(shop, "bookings by order status", "swap that for avg quantity") == [("F", 4.4), ("O", 1.5)]
+
+
+def test_an_instruction_gives_a_columns_unit(fleet: Shop) -> None:
+    """"answer durations in minutes (dur_sec / 60.0)": the longest duration is in minutes; the metric keeps its
+    own SQL."""
+    assert fleet_rows(fleet, "longest duration by depot") == [("North Yard", 20.0), ("South Yard", 5.0)]
+    assert fleet_rows(fleet, "avg ride duration by depot") == [("North Yard", 15.0), ("South Yard", 5.0)]

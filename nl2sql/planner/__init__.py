@@ -22,7 +22,7 @@ from catalog_semantics.question import QuestionWords
 from nl2sql.answer import Candidate, Choice
 from nl2sql.planner.assemble import Assembler
 from nl2sql.planner.checks import check_question, check_relative_period, no_silent_second_path, run_checks
-from nl2sql.planner.clarify import Ambiguity, check_polar, choices_for
+from nl2sql.planner.clarify import Ambiguity, check_all_of, check_polar, choices_for
 from nl2sql.planner.compile import Compiler
 from nl2sql.planner.compile_setops import by_key, with_set
 from nl2sql.planner.evidence import with_evidence
@@ -114,6 +114,7 @@ def read_spec(question: str | QuestionWords, model: SemanticModel) -> tuple[Quer
     lex = lexicon_for(model)
     graph = join_graph(model)
     items = matched(words, lex)
+    check_all_of(items)
     items, ambiguous = resolve(items, lex, graph)
     if ambiguous:
         first = next(it for it in items if it.text in ambiguous)

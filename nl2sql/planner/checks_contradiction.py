@@ -76,15 +76,27 @@ def _equal_values(c: Condition, lex: Lexicon) -> tuple[tuple[str, str, str | Non
     if c.negated:
         return None
     if c.kind in ("in", "compare") and c.col is not None and (c.kind == "in" or c.op == "="):
-        return (c.col.table, c.col.column.lower(), c.col.via), {str(v).lower() for v in c.values}
+        return (c.col.table, c.col.column.lower(), c.col.via), {_said(v) for v in c.values}
     if c.kind == "filter" and c.filter_name in lex.filters:
         try:
             node = sqlglot.parse_one(lex.filters[c.filter_name].sql, read=lex.dialect)
         except sqlglot.errors.SqlglotError:
             return None
         if isinstance(node, exp.EQ) and isinstance(node.this, exp.Column) and isinstance(node.expression, exp.Literal):
-            return (c.table, node.this.name.lower(), None), {node.expression.name.lower()}
+            return (c.table, node.this.name.lower(), None), {_said(node.expression.name)}
     return None
+
+
+def _said(value: object) -> str:
+    """A value as compared: a number whatever its spelling ("3" of a filter, 3.0 of a question), text lower-cased.
+
+    >>> _said("3") == _said(3.0), _said("AIR")
+    (True, 'air')
+    """
+    try:
+        return f"{float(str(value)):g}"
+    except ValueError:
+        return str(value).lower()
 
 
 def _no_words_apart(spec: QuerySpec, lex: Lexicon) -> None:

@@ -19,7 +19,7 @@ from nl2sql.answer import Choice
 from nl2sql.planner.describe import describe
 from nl2sql.planner.joins import Ambiguous, JoinGraph, Path
 from nl2sql.planner.lexicon import lexicon_for
-from nl2sql.planner.matching import matched
+from nl2sql.planner.matching import Item, matched
 from nl2sql.planner.reading import NotUnderstood
 from nl2sql.planner.spec import QuerySpec
 from nl2sql.planner.tokens import question_words
@@ -58,6 +58,18 @@ def check_polar(question: str | QuestionWords) -> None:
                         readings=word_list("polar", "readings"))
 
 
+def check_all_of(items: list[Item]) -> None:
+    """'total kilometres ridden in 2025, all vehicle types': "all" before a column's name (not after "by") asks
+    for one figure over every value or for one per value; ask which (vocabulary ``all_of``)."""
+    said = set(word_list("all_of"))
+    for before, it, nxt in zip([None, *items], items, [*items[1:], None]):
+        if it.text.lower() in said and nxt is not None and nxt.kind == "concept" and nxt.concepts \
+                and all(c.kind == "column" for c in nxt.concepts) and not (before is not None and before.has("group")):
+            phrase = f"{it.text} {nxt.text}"
+            raise Ambiguity(f"“{phrase}” could mean one figure over all of them or one for each.", (phrase,),
+                            phrase=phrase, readings=(f"by {nxt.text}", ""))
+
+
 def path_qualifiers(graph: JoinGraph, start: str, target: str) -> tuple[str, ...]:
     """Tables one step before ``target`` through which ``start`` reaches it unambiguously."""
     found: list[str] = []
@@ -91,7 +103,7 @@ def choices_for(question: str, model: SemanticModel, error: Ambiguity, read: Rea
         return ()
     out: list[Choice] = []
     pattern = re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE)
-    rewrites = [pattern.sub(r, question, count=1) for r in error.readings]
+    rewrites = [re.sub(r"\s+([,.?!])|[\s,]+$", r"\1", pattern.sub(r, question, count=1)) for r in error.readings]
     for table in error.tables:
         qualifier = " ".join(lex.tables[table].words)
         if qualifier.lower() not in phrase.lower():

@@ -183,6 +183,10 @@ class TermCompiler(CompilerBase):
             return exp.Count(this=col)
         if m.fn == "median" and self.dialect == "sqlite":
             raise NotUnderstood("This database cannot compute a median.", ("median",))
+        if m.since is None and (unit := self.lex.told_units.get((column_of(m).table, column_of(m).column))):
+            op, number = unit        # "answer distances in kilometres (dist_m / 1000.0)", as instructions say:
+            # outside the aggregate (a total, mean or extreme scales with its values), as people write it
+            return (exp.Div if op == "/" else exp.Mul)(this=_AGG[m.fn](this=col), expression=exp.Literal.number(number))
         return _AGG[m.fn](this=col)
 
     def _measure_label(self, m: Measure) -> str:

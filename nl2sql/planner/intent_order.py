@@ -87,6 +87,8 @@ class GroupingSteps(RankingSteps):
                 self.r.unit_dims.append(unit)
                 self.used.add(k)
                 k += 1                             # the unit: marked used below
+            elif self._ranked_by_rows(k):
+                pass                                   # "top 5 customers by orders": how many each has
             elif (t := self.table(k) or self._filtered_rows(k)) is not None:
                 self.r.dims.append(Dim(ColRef(t, "", self.r.vias.get(k))))
             else:
@@ -191,6 +193,17 @@ class GroupingSteps(RankingSteps):
                 and k >= it.start - 2 and not all(c.kind == "filter" for c in prev.concepts):
             return False                 # "units produced by plant": the participle ends a measure's name
         return before.endswith(("ed", "en")) or before in _PASSIVES
+
+    def _ranked_by_rows(self, k: int) -> bool:
+        """'top 5 stations by trips': a pending top N ranked by how many rows of another table each row named
+        before it has (a count, shown), never grouped by those rows."""
+        t = self.table(k)
+        if t is None or not self._pending_order() or not self.r.entities or t in {e[0] for e in self.r.entities}:
+            return False
+        self.r.measures.append(Measure("rows", t, "count"))
+        pending = next(i for i, o in enumerate(self.r.orders) if o.col is None and o.measure is None)
+        self.r.orders[pending] = Order(self.r.orders[pending].desc, measure=len(self.r.measures) - 1)
+        return True
 
     def _pending_order(self) -> bool:
         return any(o.col is None and o.measure is None for o in self.r.orders) and not self.r.measures

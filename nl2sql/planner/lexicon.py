@@ -12,7 +12,6 @@ import re
 import weakref
 from dataclasses import replace
 
-
 from catalog_semantics.model import Column, SemanticModel
 from catalog_semantics.text import plain_words, stem, words
 from nl2sql.planner.lexicon_keys import key_said_beside
@@ -29,9 +28,10 @@ from nl2sql.planner.lexicon_names import (
 from nl2sql.planner.code_lists import code_list
 from nl2sql.planner.lexicon_implied import metric_counts, stored_values, values_head
 from nl2sql.planner.lexicon_phrasings import after_own_word, bare_verbs, restated_with_grouping, short_names
-from nl2sql.planner.lexicon_phrasings import shorthand_spellings, verb_phrasings, weak_names
+from nl2sql.planner.lexicon_phrasings import other_spellings, verb_phrasings, weak_names
 from nl2sql.planner.counting import count_nouns, implied_defaults
 from nl2sql.planner.told_codes import told_codes
+from nl2sql.planner.told_units import told_units
 from nl2sql.planner.told_dates import told_dates, told_metric_dates
 from nl2sql.planner.verified_dates import verified_dates
 from nl2sql.planner.lexicon_index import (  # re-exported: the planner imports them from here
@@ -91,7 +91,7 @@ def build_lexicon(model: SemanticModel) -> Lexicon:
     table_words = frozenset(name_stem(words(t.name)[0]) for t in model.tables if len(words(t.name)) > 1)
     lex.metrics = {m.name: m for m in model.metrics}
     lex.dated_values = verified_dates(model)      # how verified queries date a value's rows ("returns": received)
-    lex.filters, lex.told_codes = {f.name: f for f in model.filters}, told_codes(model)   # legends instructions give
+    lex.filters, lex.told_codes, lex.told_units = {f.name: f for f in model.filters}, told_codes(model), told_units(model)
     for t in model.tables:
         info = _table_info(t, known, fk_cols)
         told = (*info.told_key, *(c.name for c in t.columns if c.name not in info.labels)) if info.told_key else ()
@@ -151,7 +151,7 @@ def _add_table(lex: Lexicon, info: TableInfo, table_words: frozenset[str]) -> No
 def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
     for m in model.metrics:
         concept = Concept("metric", m.table.lower(), name=m.name)
-        for phrase in (p.replace("%", " percent") for p in (m.name, *m.synonyms)):    # "gross margin %" as said
+        for phrase in (names := tuple(p.replace("%", " percent") for p in (m.name, *m.synonyms))):   # "margin %"
             if restated_with_grouping(tuple(words(phrase)), (m.name, *m.synonyms)):
                 continue    # "delay minutes by cause": the metric and a grouping the question says itself
             if m.table.lower() in lex.implied_defaults and _names_table(lex, count_nouns(tuple(words(phrase))),
@@ -160,7 +160,7 @@ def _add_metrics_and_filters(lex: Lexicon, model: SemanticModel) -> None:
             _add(lex.names, tuple(words(phrase)), concept)
             for variant in counting_phrasings(tuple(words(phrase))) if metric_counts(m, model.dialect) else ():
                 _add(lex.names, variant, concept)
-            for variant in (*verb_phrasings(said := tuple(words(phrase))), *shorthand_spellings(said)):   # "avg ..."
+            for variant in (*verb_phrasings(said := tuple(words(phrase))), *other_spellings(said, names)):   # "avg"
                 _add(lex.names, variant, concept)
             for verb in bare_verbs(tuple(words(phrase))):             # "which tenants owe us the most"
                 if verb not in lex.names:

@@ -49,6 +49,7 @@ class Lexicon:
     # the rows a table's count means when a metric named as that count counts only some (counting.py)
     implied_defaults: dict[str, NamedFilter] = field(default_factory=dict)
     told_dates: dict[str, tuple[str, str]] = field(default_factory=dict)  # table -> date, as instructions say
+    told_units: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)   # column -> (op, number)
     told_metric_dates: dict[str, tuple[str, str]] = field(default_factory=dict)  # metric -> its own table's date
     told_codes: dict[tuple[str, str], tuple[tuple[str, str], ...]] = field(default_factory=dict)  # legends told
     prose: frozenset[str] = frozenset()       # the words of the model's descriptions: spelled right, no typos

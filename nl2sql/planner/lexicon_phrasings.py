@@ -5,7 +5,7 @@ metric's participle as a bare verb ("which tenants owe us the most")."""
 
 from __future__ import annotations
 
-from catalog_semantics.text import stem, words
+from catalog_semantics.text import STOPWORDS, stem, words
 from catalog_semantics.model import Column
 from nl2sql.planner.lexicon_names import _ATTRIBUTE_HEADS, _UNITS, TableInfo
 from nl2sql.planner.tokens import name_stem
@@ -131,13 +131,17 @@ def restated_with_grouping(phrase: tuple[str, ...], names: tuple[str, ...]) -> b
     return any(w in _GROUPING_WORDS and phrase[:i] in own and i < len(phrase) - 1 for i, w in enumerate(phrase))
 
 
-def shorthand_spellings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+def other_spellings(phrase: tuple[str, ...], names: tuple[str, ...] = ()) -> tuple[tuple[str, ...], ...]:
     """A metric's name with its words in their business shorthand, or spelled out (vocabulary
     ``question_shorthand``): a model that says "avg ride time" keeps "avg" as a word of its own, so "avg trip
-    duration" must find "average trip duration" as said.
+    duration" must find "average trip duration" as said; and with a word that opens another of its names before
+    it, of the same head noun ("net trip revenue" where "net fare revenue" is one): the metric's own word, no other
+    condition ("profit margin" is no "profit amount").
 
-    >>> shorthand_spellings(("average", "trip", "duration"))
+    >>> other_spellings(("average", "trip", "duration"))
     (('avg', 'trip', 'duration'),)
+    >>> other_spellings(("trip", "revenue"), ("trip revenue", "net fare revenue", "ride count"))
+    (('trip', 'rev'), ('net', 'trip', 'revenue'))
     """
     short = word_map("question_shorthand")
     full = {v: k for k, v in short.items()}
@@ -146,4 +150,6 @@ def shorthand_spellings(phrase: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
         variant = tuple(table.get(w, w) for w in phrase)
         if variant != phrase and variant not in out:
             out.append(variant)
-    return tuple(out)
+    openers = {ws[0] for n in names if len(ws := words(n)) > 1 and ws[0] not in phrase and ws[0] not in STOPWORDS
+               and phrase[-1:] and phrase[-1] in ws[1:]}    # of the same head noun: "net fare revenue", "net revenue"
+    return (*out, *((w, *phrase) for w in sorted(openers)))
