@@ -209,3 +209,30 @@ def test_an_instruction_gives_a_columns_unit(fleet: Shop) -> None:
     own SQL."""
     assert fleet_rows(fleet, "longest duration by depot") == [("North Yard", 20.0), ("South Yard", 5.0)]
     assert fleet_rows(fleet, "avg ride duration by depot") == [("North Yard", 15.0), ("South Yard", 5.0)]
+
+
+def test_the_verb_right_before_a_date_comparison_picks_the_date(shop: Shop) -> None:
+    """"order lines we ordered in 2024, what share were delivered on or before the due date": two verbs date the
+    lines; the one right before "on or before" is compared (the day itself kept), the other dates the period."""
+    c = plan("of the order lines ordered in 2024, what share were delivered on or before the due date", shop[1])
+    assert c.sql is not None, c.abstain_reason
+    assert "<= line.due_dt" in c.sql and "ord.ord_dt >=" in c.sql and shop[0].execute(c.sql).fetchall() == [(0.2,)]
+
+
+@pytest.mark.parametrize("question", ["Good morning. How many orders are open?", "hi there, how many orders are open"])
+def test_greetings_are_no_part_of_the_question(shop: Shop, question: str) -> None:
+    c = plan(question, shop[1])
+    assert c.sql is not None and shop[0].execute(c.sql).fetchall() == [(2,)]
+
+
+def test_a_parenthesis_restating_a_filter_is_dropped(repairs: Shop) -> None:
+    c = plan("how many repairs are waiting (not fitted yet)?", repairs[1])
+    assert c.sql is not None and repairs[0].execute(c.sql).fetchall() == [(1,)]
+
+
+def test_a_leading_of_clause_is_the_whole_of_the_share(shop: Shop) -> None:
+    """"of the lines from Kobe Co in 2024, what share got delivered late": the clause "of ..." said first is the
+    whole; the part begins at the share word."""
+    c = plan("of the order lines from Kobe Co, what share got delivered late", shop[1])
+    assert c.sql is not None, c.abstain_reason
+    assert shop[0].execute(c.sql).fetchall() == [(1.0,)]

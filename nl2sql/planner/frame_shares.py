@@ -107,6 +107,7 @@ def _by_word_order(conds: tuple[Condition, ...],
     """(whole, part) by where each condition was said: before the first word that starts the part ("that",
     "are") the whole, after it the part; None when the question has no such word or every condition is part."""
     split = _share_of_them(said)
+    split = _share_after_of(said) if split is None else split
     split = next((i for i, w in enumerate(said) if w in _PART_LEADS), None) if split is None else split
     if split is None or not conds:
         return None
@@ -125,6 +126,12 @@ def _share_of_them(said: tuple[str, ...]) -> int | None:
     before it (a share word, "of", a pronoun: vocabulary ``anaphora``) begins the part where it is said."""
     return next((i for i in range(len(said) - 2) if said[i] in _SHARE_WORDS and said[i + 1] == "of"
                  and said[i + 2] in _PRONOUNS), None)
+
+
+def _share_after_of(said: tuple[str, ...]) -> int | None:
+    """'of everything we shipped by air in 1996, what share arrived late': a question that opens with "of" names
+    the whole first; the part begins at the share word."""
+    return next((i for i, w in enumerate(said) if w in _SHARE_WORDS), None) if said[:1] == ("of",) else None
 
 
 def _position(c: Condition, said: tuple[str, ...]) -> int | None:

@@ -12,6 +12,7 @@ from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.matching import Item
 from nl2sql.planner.reading import NotUnderstood, _stem
 from nl2sql.planner.spec import ColRef, Condition
+from nl2sql.planner.words import word_list
 
 
 def when_date(items: list[Item], j: int, raw_words: list[str], lex: Lexicon, tables: set[str]) -> ColRef | None:
@@ -48,11 +49,15 @@ def dates_compared(seq: list[Item], j: int, used: set[int], hints: list[tuple[st
     nxt = seq[k] if k < len(seq) and k not in used else None
     dates = [c for c in (nxt.concepts if nxt is not None else ()) if c.kind == "column" and c.column
              and c.table in lex.tables and c.column in lex.tables[c.table].dates]
-    op = {">=": ">", ">": ">", "<": "<", "<=": "<"}.get(seq[j].arg("date_cmp") or "")
+    said = seq[j].arg("date_cmp") or ""
+    op = said if seq[j].text.lower() in word_list("inclusive_date_cmp") else {">=": ">", ">": ">", "<": "<", "<=": "<"}.get(said)
     if nxt is None or len(dates) != 1 or op is None:
         return None
     other = dates[0]
-    own = [h for h in hints if h[0] == other.table and h[1] != other.column]
+    own = list(dict.fromkeys(h for h in hints if h[0] == other.table and h[1] != other.column))   # "delivered ... arrived"
+    verb = lex.date_hints.get(_stem(seq[j - 1].text), set()) if j > 0 else set()
+    if len(own) > 1 and len(said_right_before := [h for h in own if h in verb]) == 1:
+        own = said_right_before          # "shipped in 1997 ... arrived on or before the promised date": arrived
     if len(own) != 1:
         raise NotUnderstood(f"Which date is compared with the {nxt.text}?", (seq[j].text, nxt.text))
     hints.remove(own[0])
