@@ -236,3 +236,33 @@ def test_a_leading_of_clause_is_the_whole_of_the_share(shop: Shop) -> None:
     c = plan("of the order lines from Kobe Co, what share got delivered late", shop[1])
     assert c.sql is not None, c.abstain_reason
     assert shop[0].execute(c.sql).fetchall() == [(1.0,)]
+
+
+def test_a_column_then_a_number_or_more_in_a_follow_up(shop: Shop) -> None:
+    assert followup(shop, "number of orders by order status", "only order total 50 or more") == [("F", 2), ("O", 1)]
+
+
+@pytest.mark.parametrize("question", ["restrict it to rush orders", "actually restrict that to rush orders"])
+def test_restrict_it_to_narrows(shop: Shop, question: str) -> None:
+    assert followup(shop, "number of orders by order status", question) == [("F", 1), ("O", 1)]
+
+
+def test_rows_named_rather_than_a_grouping_take_its_place(shop: Shop) -> None:
+    """"the top 2 customers rather than priorities": the grouping named after "rather than" goes, the rows named
+    before it take its place (it was kept, silently, before)."""
+    assert followup(shop, "bookings by priority", "show me the top 2 customers rather than priorities") == [
+        ("Ann", 150.0), ("Bob", 70.0)]
+
+
+def test_a_replaced_grouping_with_nothing_in_its_place_is_declined(shop: Shop) -> None:
+    first = "bookings by priority"
+    c = plan_turn("rather than priorities", shop[1], ((first, plan(first, shop[1]).sql),))
+    assert c.sql is None
+
+
+def test_a_measure_taken_on_another_is_one_measure(shop: Shop) -> None:
+    """"kg shipped on units sold": what the measure is taken on, not a second measure (the guard: "and")."""
+    c = plan("kg shipped on units sold", shop[1])
+    assert c.sql is not None and c.sql.count("SUM(") == 1, (c.sql, c.abstain_reason)
+    both = plan("kg shipped and units sold", shop[1])
+    assert both.sql is not None and both.sql.count("SUM(") == 2

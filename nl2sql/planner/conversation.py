@@ -186,6 +186,14 @@ def _edit_filters(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -
 
 
 def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, question: str) -> QuerySpec:
+    named = {(c.table, c.column or "") for c in edit.instead_of}
+    grouped = any((d.col.table, d.col.column) in named or (d.col.table, "") in named for d in spec.dims)
+    if (grouped or edit.instead_of_grains) and not (edit.groups or edit.grains):
+        # "the top 3 products rather than families": the rows named take the replaced grouping's place
+        if len(edit.scope) != 1:
+            raise NotUnderstood("The follow-up names the grouping it replaces, not what to put in its place.",
+                                tuple(c.column or c.table for c in edit.instead_of) + edit.instead_of_grains)
+        edit = replace(edit, groups=(GroupEdit((Concept("table", edit.scope[0]),), None, edit.scope[0]),))
     if not (edit.groups or edit.grains):
         return spec
     if not spec.measures:

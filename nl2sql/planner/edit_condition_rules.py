@@ -100,8 +100,12 @@ def _column_number(items: list[Item], j: int, edit: Edit) -> Found:
 
 
 def _column_compare(items: list[Item], j: int, edit: Edit) -> Found:
-    """'size above 40', 'sizes of at least 45': a numeric column compared with a number."""
+    """'size above 40', 'sizes of at least 45', 'size 40 or more': a numeric column compared with a number."""
     cols = _of_kind(items[j], "column")
+    said = items[j + 1].number if j + 2 < len(items) and items[j + 1].kind == "number" else None
+    if len(cols) == 1 and said is not None and not is_year(items[j + 1]) \
+            and (post := items[j + 2].cue("cmp_post")) is not None:
+        return replace(edit, compares=edit.compares + ((cols[0], float(said), post.arg),)), j + 3
     cue = items[j + 1].cue("cmp") if j + 2 < len(items) and not items[j + 1].concepts else None
     number = items[j + 2].number if cue is not None and items[j + 2].kind == "number" else None
     if len(cols) != 1 or cue is None or cue.arg not in (">", ">=", "<", "<=") or number is None \
@@ -127,8 +131,8 @@ def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
     for n in (3, 2, 1):
         span = tuple(w for x in items[j:j + n] for w in _stems(x))
         # "of" is a stop word, so "instead of segment" may reach here as "instead" + "segment"
-        if len(items[j:j + n]) != n or j + n >= len(items) or not (
-                span in phrases("followup", "instead_of") or (span + ("of",)) in phrases("followup", "instead_of")):
+        if len(items[j:j + n]) != n or j + n >= len(items) or not (span in phrases("followup", "instead_of") or any(
+                (span + (w,)) in phrases("followup", "instead_of") for w in ("of", "than"))):   # stop words left out
             continue
         nxt = items[j + n]
         valued = "value" in _kinds(nxt) and _kinds(nxt) <= {"value", "filter"}     # a value, maybe a filter's too

@@ -27,7 +27,7 @@ from sqlglot import exp
 from catalog_semantics.text import stem, words
 from nl2sql.planner.tokens import name_stem, singular
 from nl2sql.planner.vocabulary import exact_phrases
-from nl2sql.planner.words import phrases
+from nl2sql.planner.words import phrases, word_list
 from nl2sql.planner.joins import Ambiguous, JoinGraph
 from nl2sql.planner.lexicon import Concept, Lexicon
 from nl2sql.planner.intent_echo import echoes_measure, words_before
@@ -252,6 +252,13 @@ def _names_the_column_before(items: list[Item], n: int, uses: Uses, lex: Lexicon
                                 and any(t == c.table for t, _ in labels) for c in prev.concepts)
 
 
+def _taken_on(items: list[Item], n: int, uses: Uses) -> bool:
+    """'tax charged on sales': a metric said after "on" right after the measure used names what it is taken on."""
+    return n >= 2 and items[n - 1].text.lower() in word_list("measured_on") \
+        and any(c.kind == "metric" for c in items[n].concepts) \
+        and any(c.kind == "metric" and c.name in uses.names for c in items[n - 2].concepts)
+
+
 def check_reflected(items: list[Item], spec: QuerySpec, lex: Lexicon, graph: JoinGraph,
                     previous: QuerySpec | None = None) -> None:
     """Raise ``NotUnderstood`` naming the matched words the frame does not use. A follow-up's words may
@@ -265,7 +272,8 @@ def check_reflected(items: list[Item], spec: QuerySpec, lex: Lexicon, graph: Joi
     dropped = tuple(dict.fromkeys(it.text for n, it in enumerate(items) if not reflected(it, uses, lex)
                                   and (before is None or not reflected(it, before, lex))
                                   and not echoes_measure(it, words_before(items, it), bool(spec.measures))
-                                  and not _names_the_column_before(items, n, uses, lex)))
+                                  and not _names_the_column_before(items, n, uses, lex)
+                                  and not _taken_on(items, n, uses)))
     if previous is None and not spec.measures and not spec.having \
             and not any(c.values and is_average(c.values[0]) for c in spec.conditions):
         # "products with less than 5000 units in stock in total": an amount added up or averaged was asked for,
