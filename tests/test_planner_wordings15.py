@@ -6,6 +6,8 @@ grouping after it, after a breakdown: each of its groups.
 
 from __future__ import annotations
 
+import datetime
+
 import duckdb
 import pytest
 
@@ -120,7 +122,8 @@ INSERT INTO rfnd VALUES (1, 1, 2.5, '2025-01-06'), (2, 2, 4.0, '2025-02-06'), (3
 """
 FLEET_OVERLAY: dict[str, object] = {
     "tables": {
-        "yard_site": {"synonyms": ["depot", "depots"], "columns": {
+        "yard_site": {"synonyms": ["depot", "depots", "depot codes"], "columns": {
+            "depot_cd": {"synonyms": ["depot code"]},
             "depot_nm": {"synonyms": ["depot name"]}, "sub_nm": {"synonyms": ["suburb"]}}},
         "ride": {"synonyms": ["ride", "rides"], "default_date": "ride_dt",
                  "columns": {"dur_sec": {"synonyms": ["duration", "ride duration"]}}},
@@ -266,3 +269,49 @@ def test_a_measure_taken_on_another_is_one_measure(shop: Shop) -> None:
     assert c.sql is not None and c.sql.count("SUM(") == 1, (c.sql, c.abstain_reason)
     both = plan("kg shipped and units sold", shop[1])
     assert both.sql is not None and both.sql.count("SUM(") == 2
+
+
+@pytest.mark.parametrize("question", ["drop the 2024 filter", "drop the 2024 filter, all years"])
+def test_a_filter_named_by_its_year_is_dropped(shop: Shop, question: str) -> None:
+    assert followup(shop, "bookings by order status in 2024", question) == [("F", 170.0), ("O", 100.0)]
+
+
+def test_guard_a_year_not_filtered_on_names_no_filter(shop: Shop) -> None:
+    first = "bookings by order status in 2024"
+    assert plan_turn("drop the 2023 filter", shop[1], ((first, plan(first, shop[1]).sql),)).sql is None
+
+
+def test_how_many_each_after_a_count_compared_shows_it(shop: Shop) -> None:
+    """"customers who placed more than 1 order, with how many each": the count compared, shown."""
+    c = plan("customers who placed more than 1 order, with how many each", shop[1])
+    assert c.sql is not None, c.abstain_reason
+    assert sorted(shop[0].execute(c.sql).fetchall()) == [("Ann", 2)]
+
+
+def test_fair_enough_is_no_part_of_the_question(shop: Shop) -> None:
+    assert plan("fair enough. how many orders are open", shop[1]).sql is not None
+
+
+def test_how_many_each_with_no_count_to_show_is_declined(shop: Shop) -> None:
+    """"customers who placed at least 1 order, with how many each" was one count of customers: declined now."""
+    assert plan("customers who placed at least 1 order, with how many each", shop[1]).sql is None
+
+
+def test_rows_named_by_their_key_word_are_shown_by_the_key(fleet: Shop) -> None:
+    """"top 2 depot codes": the phrase names the rows and their key column with a key word: the codes."""
+    assert fleet_rows(fleet, "top 2 depot codes by number of rides") == [("N", 2), ("S", 1)]
+    assert fleet_rows(fleet, "top 2 depots by number of rides") == [("North Yard", 2), ("South Yard", 1)]   # guard
+
+
+def test_a_grouping_said_again_is_not_added_twice(shop: Shop) -> None:
+    rows = followup(shop, "bookings by customer country", "then just the number of orders per country")
+    assert rows and all(len(r) == 2 for r in rows), rows
+
+
+@pytest.mark.parametrize("question", ["list the invoices that settled during 2024 and when they settled",
+                                      "list the settled invoices in 2024 and when"])
+def test_and_when_with_a_period_shows_the_date(shop: Shop, question: str) -> None:
+    """"and when" (or "and when they settled") beside a period still asks for the date the filter says is set."""
+    c = plan(question, shop[1])
+    assert c.sql is not None, c.abstain_reason
+    assert shop[0].execute(c.sql).fetchall() == [(1, datetime.date(2024, 2, 10))]

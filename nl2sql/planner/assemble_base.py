@@ -101,6 +101,8 @@ class AssemblerBase:
         if not labels:
             raise NotUnderstood(f"I do not know how to show a {table}.", (table,))
         keys = tuple(ColRef(table, k, via) for k in info.pk if k not in info.labels)
+        if len(info.pk) == 1 and ColRef(table, info.pk[0]) in self.r.as_named:     # "top 5 promo codes": the codes
+            return Dim(ColRef(table, info.pk[0], via), name=table)
         return Dim(labels[0], keys=keys + labels[1:], name=table)
 
     def _resolve_dim(self, d: Dim) -> Dim:

@@ -205,7 +205,9 @@ def _edit_groups(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph, qu
         dim = assembler._resolve_dim(Dim(_group_ref(g)))
         if not edit.adding:      # "by region" after "by nation": a coarser grouping rolls the finer one up
             dims = [d for d in dims if not (d in spec.dims and _rolls_up(d, dim, graph))]
-        if dim not in dims:
+        said_again = dim.col.via is None and any((d.col.table, d.col.column, d.grain) == (dim.col.table, dim.col.column,
+                                                                                        dim.grain) for d in dims)
+        if dim not in dims and not said_again:      # "per region" after "by customer region": the same one
             dims.append(dim)
     for grain in edit.grains:
         ranges = [c.col for c in spec.conditions if c.kind == "range" and c.col]

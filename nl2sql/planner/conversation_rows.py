@@ -230,6 +230,8 @@ def drop_named_filter(spec: QuerySpec, named: tuple[str, ...], lex: Lexicon) -> 
     hit = [c for c in spec.conditions if c.kind != "range" and names(c)]
     if not hit and tuple(stem(w) for w in named) in phrases("followup", "period_words"):  # "the year filter"
         hit = [c for c in spec.conditions if c.kind in ("range", "month")][:1]
+    if not hit and all(w.isdigit() and len(w) == 4 for w in named):        # "the 1994 filter": that year's range
+        hit = [c for c in spec.conditions if c.kind in ("range", "month") and all(w in (c.text or "") for w in named)]
     if len(hit) != 1:
         raise NotUnderstood("I could not tell which filter of the previous question that names.", named)
     return replace(spec, conditions=tuple(c for c in spec.conditions if c is not hit[0]))

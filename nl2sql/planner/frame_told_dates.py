@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nl2sql.planner.frame import Frame
+from nl2sql.planner.frame_when import _dates_set
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.words import vocabulary
 from catalog_semantics.text import stem
@@ -39,4 +40,10 @@ def filter_verb_date(f: Frame, lex: Lexicon) -> Frame:
         for w in c.text.lower().split():     # (the verb before the period: "items ordered in 1996 arrived late")
             if w in _DATE_VERBS and stem(w) in f.words and f.words.index(stem(w)) < at:
                 told |= {h for h in lex.date_hints.get(stem(w), ()) if h[0] == table}
+        last = stem(c.text.lower().split()[-1]) if c.text else ""
+        near = f.words[f.words.index(last):f.words.index(last) + 2] if last in f.words else []
+        rows_noun = any(k.kind == "table" and k.table == table for w in near for k in lex.names.get((w,), ()))
+        if named is not None and last in f.words and 0 < at - f.words.index(last) <= 2 and not rows_noun \
+                and len(event := _dates_set(named.sql, table, lex)) == 1:   # ("sold out events in": held)
+            told.add((table, event.pop()))     # "events that sold out during 2025": the date the filter says happened
     return replace(f, date_hints=(told.pop(),)) if len(told) == 1 else f

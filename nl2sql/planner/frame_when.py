@@ -8,6 +8,7 @@ from dataclasses import replace
 import sqlglot
 from sqlglot import exp
 
+from catalog_semantics.text import stem
 from nl2sql.planner.frame import Frame
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.spec import ColRef, Condition
@@ -15,13 +16,14 @@ from nl2sql.planner.unread import NotUnderstood
 from nl2sql.planner.words import word_list
 
 _ASKS = tuple(tuple(p.split()) for p in word_list("when_last"))
+_PRONOUNS = frozenset(stem(w) for w in word_list("anaphora") if " " not in w)
 
 
 def when_said_last(f: Frame, lex: Lexicon) -> Frame:
     """The frame with the date of its event shown: the one date a named filter of it tests ("discontinued":
     ``disc_dt IS NOT NULL``), or the date a verb named (``date_hints``) with the filter that says the event
     happened (that date ``IS NOT NULL``). No such date: declined, never dropped."""
-    if f.when or f.periods or f.measures or not any(f.words[-len(a):] == a for a in _ASKS):
+    if f.when or f.measures or not (_when_said_again(f) or any(f.words[-len(a):] == a for a in _ASKS)):
         return f
     tested = {(c.table, d) for c in f.conditions if c.kind == "filter" and c.filter_name in lex.filters
               for d in _dates_set(lex.filters[c.filter_name].sql, c.table, lex)}
@@ -35,6 +37,14 @@ def when_said_last(f: Frame, lex: Lexicon) -> Frame:
         return replace(f, conditions=(*f.conditions, Condition("filter", table, filter_name=name, text=name)),
                        projections=(*f.projections, *_named(f, table, lex), (ColRef(table, col), len(f.words))))
     raise NotUnderstood("“when” asks for a date, but I could not tell which one.", ("when",))
+
+
+def _when_said_again(f: Frame) -> bool:
+    """'events that sold out during 2025 and when they sold out': "and when", then only pronouns and the words of a
+    named filter said before it."""
+    at = max((i for i in range(len(f.words) - 1) if f.words[i:i + 2] == ("and", "when")), default=None)
+    said = {stem(w) for c in f.conditions if c.kind == "filter" for w in c.text.lower().split()} | _PRONOUNS
+    return at is not None and at + 2 < len(f.words) and all(w in said for w in f.words[at + 2:])
 
 
 def _named(f: Frame, table: str, lex: Lexicon) -> tuple[tuple[ColRef, int], ...]:

@@ -59,6 +59,17 @@ class AggregateSteps(PerEntitySteps, VerbMetricSteps, MeasureGuards):
             return None
         return self._concept_target(j, it, fn)
 
+    def _how_many_each(self, j: int, k: int) -> bool:
+        """'customers with more than 25 orders, with how many each': the count compared, shown (True); with no
+        count compared, "how many each" counts nothing said: declined, never one total."""
+        nxt = self.at(k)
+        if nxt is None or not nxt.has("group") or self.at(k + 1) is not None:
+            return False
+        if not (self.r.having and any(m.fn == "count" for m in self.r.measures)):
+            raise NotUnderstood("How many of what, for each?", (self.seq[j].text, nxt.text))
+        self.r.measures = [replace(m, hidden=False) if m.fn == "count" else m for m in self.r.measures]
+        return True
+
     def _own_column_after_value(self, j: int) -> int:
         """1 when the phrase after a value at j names that value's own column ("business class"), else 0."""
         it, nxt = self.at(j), self.at(j + 1)
@@ -189,17 +200,16 @@ class AggregateSteps(PerEntitySteps, VerbMetricSteps, MeasureGuards):
         fns, distinct, k = self._agg_functions(j)
         k = self._past_new_word(k)
         target = self._target(k, fns[0], distinct=distinct) or (self._value_rows(k) if fns == ["count"] else None)
+        if target is None and fns == ["count"] and self._how_many_each(j, k):
+            return
         if target is None and fns == ["count"] and self.r.entities and not self.r.measures:
-            # "For orders placed in Q3 1993, how many had ...": the orders named before
-            table = self.r.entities.pop(0)[0]
-            target = ("table", table)
+            target = ("table", self.r.entities.pop(0)[0])    # "For orders placed in Q3 1993, how many had ...": those
         if target is None and fns == ["sum"] and not self.r.measures and (verb := self._verb_metric(j, after=True)):
             target = ("metric", verb)    # "how much did we sell to Germany": the metric of the verb
         if target is None:
-            if fns == ["sum"] and (self.r.measures or self.at(k) is None or self.seq[j].has("stop")):
-                return                   # "... in total": the measure already says it
-            if fns == ["sum"] and self._next_is_measure(k):
-                return                   # "total revenue", "total order value": the metric is a total
+            if fns == ["sum"] and (self.r.measures or self.at(k) is None or self.seq[j].has("stop")
+                                   or self._next_is_measure(k)):
+                return      # "... in total": the measure already says it; "total revenue": the metric is a total
             raise NotUnderstood("I could not tell what to count or total.", (self.seq[j].text,))
         if target[0] == "table":
             self._check_rows_total(j, k, fns, target[1])

@@ -23,7 +23,7 @@ from nl2sql.planner.words import word_list
 _GRAIN_ARTICLES = frozenset(word_list("grain_articles"))
 _START_WORDS = frozenset(word_list("start_words"))
 _PREPOSITIONS = frozenset(word_list("count_prepositions"))
-_KEY_SAID = frozenset({"id", "ids", "key", "code", "number", "no"})
+_KEY_SAID = frozenset({"id", "ids", "key", "keys", "code", "codes", "number", "numbers", "no"})
 
 
 class ReaderBase:
@@ -88,6 +88,14 @@ class ReaderBase:
         it = self.at(j)
         if it is not None and set(it.text.lower().split()) & _KEY_SAID:
             self.r.as_named.append(c)
+
+    def own_key_said(self, j: int, table: str) -> tuple[str, ...]:
+        """The table's key; noted as named (shown as it is, not the rows' name) when the words at j name the rows
+        by it with a key word ("top 5 promo codes" where "promo code" is also the key column's name)."""
+        pk, it = self.info(table).pk, self.seq[j]
+        if len(pk) == 1 and any(c.kind == "column" and c.table == table and c.column == pk[0] for c in it.concepts):
+            self.said_as_key(j, ColRef(table, pk[0]))
+        return pk
 
     def _label_of_rows_named(self, j: int, table: str, named: set[str]) -> bool:
         """Whether the comment label at j ("ebook" of fmt_cd EBK) is said of ``table``'s rows: the question names the

@@ -124,7 +124,7 @@ class ConceptSteps(ReaderBase):
 
     def _entity(self, j: int, table: str) -> None:
         nxt = self.at(j + 1)
-        pk = self.info(table).pk
+        pk = self.own_key_said(j, table)
         if nxt is not None and nxt.kind == "number" and (j + 1) not in self.used and len(pk) == 1 \
                 and self.seq[j].end == nxt.start and nxt.number == int(nxt.number or 0):
             # "part 100", "order 42": the row with that key

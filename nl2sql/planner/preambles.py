@@ -60,6 +60,8 @@ def around_reading(text: str, read: Callable[[str], Reading], lex: Lexicon,
         notes.append(f"{CONTEXT_NOTES[0]} “{purpose.strip(' ?.!')}”.")
         text = aim
     main, clause = _split(text, word_list("context_clauses", "trailing"), first=False)
+    if not clause and text.rstrip(" ?.!").endswith(")") and " (" in text:    # "... open (nothing shipped yet)?"
+        main, clause = text[:text.rfind(" (")], text[text.rfind(" (") + 2:]
     if not notes and not clause:
         return None
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from catalog_semantics.text import stem
 
 from nl2sql.planner.tokens import question_words
-from nl2sql.planner.words import word_list
+from nl2sql.planner.words import phrases, word_list
 
 _ARTICLES = ("the", "a", "that", "this", "its", "on")
 
@@ -20,6 +20,8 @@ def named_unfilter(question: str) -> tuple[tuple[str, ...], str] | None:
     ((('urgent', 'orders'), ''), (('air',), 'by year'))
     >>> named_unfilter("remove the filter"), named_unfilter("drop the filter on")
     (None, None)
+    >>> named_unfilter("drop the 1994 filter, all years")
+    (('1994',), '')
     """
     said = list(question_words(question).words)
     end = next((n for n, w in enumerate(said) if stem(w) in ("filter", "condit")), None)
@@ -29,6 +31,8 @@ def named_unfilter(question: str) -> tuple[tuple[str, ...], str] | None:
     tail = said[end + 1:] if said[end + 1:end + 2] == ["on"] else []
     stop = next((n for n, w in enumerate(tail) if w in ("and", "then")), len(tail))
     rest = tail[stop:] if tail else said[end + 1:]
+    if tuple(stem(w) for w in rest) in phrases("followup", "widen"):
+        rest = []            # "drop the 1994 filter, all years": what dropping it means, said again
     if rest and (rest[0] not in ("and", "then") or not rest[1:]):
         return None
     named = tuple(w for w in said[1:end] + tail[1:stop] if w.lower() not in _ARTICLES)
