@@ -39,7 +39,8 @@ def check_question(question: str | QuestionWords) -> None:
     Traceback (most recent call last):
     ...
     nl2sql.planner.unread.NotUnderstood: This asks to change data; I only read it.
-    >>> check_question("how many accounts were cancelled")
+    >>> check_question("how many accounts were cancelled"), check_question("refund count by reason")
+    (None, None)
     >>> check_question("stores that sold in every month of 2024")
     Traceback (most recent call last):
     ...
@@ -55,7 +56,8 @@ def check_question(question: str | QuestionWords) -> None:
                 for p in (*word_list("followup", "idiom_openers"), *word_list("followup", "column_requests")))
     at = plain.index(first) if first in plain else len(plain)
     adds_rows = first != "add" or plain[at + 1:at + 2] in ((), *((w,) for w in word_list("add_objects")))
-    if first in word_list("commands") and not idiom and adds_rows:
+    noun = plain[at + 1:at + 2] in ((w,) for w in word_list("command_noun_heads"))     # "refund count by reason"
+    if first in word_list("commands") and not idiom and adds_rows and not noun:
         raise NotUnderstood("This asks to change data; I only read it.", (first,))
     said = " ".join(plain)
     for phrase in word_list("causal"):
