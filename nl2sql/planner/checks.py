@@ -56,7 +56,7 @@ def check_question(question: str | QuestionWords) -> None:
                 for p in (*word_list("followup", "idiom_openers"), *word_list("followup", "column_requests")))
     at = plain.index(first) if first in plain else len(plain)
     adds_rows = first != "add" or plain[at + 1:at + 2] in ((), *((w,) for w in word_list("add_objects")))
-    noun = plain[at + 1:at + 2] in ((w,) for w in word_list("command_noun_heads"))     # "refund count by reason"
+    noun = bool(set(plain[at + 1:at + 2]) & set(word_list("command_noun_heads")))     # "refund count by reason"
     if first in word_list("commands") and not idiom and adds_rows and not noun:
         raise NotUnderstood("This asks to change data; I only read it.", (first,))
     said = " ".join(plain)
