@@ -7,6 +7,7 @@ grouping after it, after a breakdown: each of its groups.
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 import duckdb
 import pytest
@@ -115,8 +116,9 @@ FLEET_SCHEMA = """
 CREATE TABLE yard_site (depot_cd VARCHAR PRIMARY KEY, depot_nm VARCHAR, sub_nm VARCHAR);
 INSERT INTO yard_site VALUES ('N', 'North Yard', 'Leith'), ('S', 'South Yard', 'Morningside');
 CREATE TABLE ride (ride_id INTEGER PRIMARY KEY, depot_cd VARCHAR REFERENCES yard_site(depot_cd), dur_sec INTEGER,
-    ride_dt DATE);
-INSERT INTO ride VALUES (1, 'N', 600, '2025-01-05'), (2, 'N', 1200, '2025-02-05'), (3, 'S', 300, '2025-01-09');
+    ride_dt DATE, cls VARCHAR);
+INSERT INTO ride VALUES (1, 'N', 600, '2025-01-05', 'A'), (2, 'N', 1200, '2025-02-05', 'B'),
+    (3, 'S', 300, '2025-01-09', 'A');
 CREATE TABLE rfnd (rfnd_id INTEGER PRIMARY KEY, ride_id INTEGER REFERENCES ride(ride_id), amt DOUBLE, rfnd_dt DATE);
 INSERT INTO rfnd VALUES (1, 1, 2.5, '2025-01-06'), (2, 2, 4.0, '2025-02-06'), (3, 3, 1.0, '2025-01-10');
 """
@@ -126,13 +128,16 @@ FLEET_OVERLAY: dict[str, object] = {
             "depot_cd": {"synonyms": ["depot code"]},
             "depot_nm": {"synonyms": ["depot name"]}, "sub_nm": {"synonyms": ["suburb"]}}},
         "ride": {"synonyms": ["ride", "rides"], "default_date": "ride_dt",
-                 "columns": {"dur_sec": {"synonyms": ["duration", "ride duration"]}}},
+                 "columns": {"dur_sec": {"synonyms": ["duration", "ride duration"]},
+                             "cls": {"synonyms": ["ride class"], "values": ["A", "B"]}}},
         "rfnd": {"synonyms": ["refund", "refunds"], "default_date": "rfnd_dt"},
     },
     "metrics": [{"name": "average ride duration", "synonyms": ["avg ride minutes"], "table": "ride",
                  "sql": "AVG(dur_sec) / 60.0"},
                 {"name": "refund amount", "synonyms": ["total refunds", "refunded"], "table": "rfnd", "sql": "SUM(amt)"},
-                {"name": "ride hours", "table": "ride", "sql": "SUM(dur_sec) / 3600.0"}],
+                {"name": "ride hours", "table": "ride", "sql": "SUM(dur_sec) / 3600.0"},
+                {"name": "long ride rate", "table": "ride",
+                 "sql": "AVG(CASE WHEN dur_sec >= 1200 THEN 1.0 ELSE 0.0 END)"}],
     "filters": [{"name": "long ride", "synonyms": ["long rides"], "table": "ride", "sql": "dur_sec = 1200"}],
     "instructions": ["dur_sec is in seconds; answer durations in minutes (dur_sec / 60.0)."],
 }
@@ -315,3 +320,52 @@ def test_and_when_with_a_period_shows_the_date(shop: Shop, question: str) -> Non
     c = plan(question, shop[1])
     assert c.sql is not None, c.abstain_reason
     assert shop[0].execute(c.sql).fetchall() == [(1, datetime.date(2024, 2, 10))]
+
+
+def test_a_capital_letter_after_another_tables_phrase_is_a_word(fleet: Shop) -> None:
+    """"... per suburb? A is fine": "A" starts a sentence, right after a phrase naming only the depots; no class
+    of the rides (the guard: "rides of class A")."""
+    assert "cls" not in (plan("number of rides per suburb? A is fine", fleet[1]).sql or "cls")
+    assert "cls = 'A'" in (plan("number of rides of class A per suburb", fleet[1]).sql or "")
+
+
+def test_rather_than_by_a_grouping(shop: Shop) -> None:
+    assert followup(shop, "bookings by priority", "now show it by order status rather than by priority") == [
+        ("F", 170.0), ("O", 100.0)]
+
+
+def test_a_rate_as_a_percentage_is_the_rate_times_100(fleet: Shop) -> None:
+    """"as a percentage" after a rate (a mean of a test) is the same rate on 0..100, never its share of the rates'
+    total."""
+    first = "long ride rate by depot"
+    c = plan_turn("as a percentage pls", fleet[1], ((first, plan(first, fleet[1]).sql),))
+    assert c.sql is not None, c.abstain_reason
+    assert sorted(fleet[0].execute(c.sql).fetchall()) == [("North Yard", 50.0), ("South Yard", 0.0)]
+
+
+def test_a_measure_swapped_under_a_test_of_the_old_one_is_declined(shop: Shop) -> None:
+    """"how many orders did each of them place" after customers picked by their bookings: the HAVING of the old
+    measure would test the new one (COUNT(*) > 100); declined."""
+    first = "customers with bookings over 100"
+    sql = plan(first, shop[1]).sql
+    assert sql is not None and "HAVING" in sql
+    assert plan_turn("how many orders did each of them place?", shop[1], ((first, sql),)).sql is None
+
+
+def test_a_named_filter_said_as_a_trend_verb_is_the_filter(repairs: Shop) -> None:
+    """"how many repairs declined" where the model names a filter "declined": the filter, never a fall dropped."""
+    from tests.test_planner_preambles import OVERLAY as REPAIR_OVERLAY
+    from tests.test_planner_preambles import SCHEMA as REPAIR_SCHEMA
+
+    declined = {"name": "declined repair", "synonyms": ["declined"], "table": "repair", "sql": "state = 'WAIT'"}
+    overlay = {**REPAIR_OVERLAY, "filters": [*cast("list[object]", REPAIR_OVERLAY["filters"]), declined]}
+    con, model = memory_model(REPAIR_SCHEMA, overlay)
+    c = plan("how many repairs were declined in 2024", model)
+    assert c.sql is not None and "state = 'WAIT'" in c.sql, (c.sql, c.abstain_reason)
+
+
+def test_a_closing_parenthesis_that_narrows_is_no_restatement(repairs: Shop) -> None:
+    """"(only ...)" narrows the rows; it is never dropped as saying the question again (the guard: "(not fitted
+    yet)", which restates the waiting filter's description)."""
+    assert plan("how many repairs are waiting (only those not fitted yet)?", repairs[1]).sql is None
+    assert plan("how many repairs are waiting (not fitted yet)?", repairs[1]).sql is not None

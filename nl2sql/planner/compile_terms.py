@@ -127,7 +127,9 @@ class TermCompiler(CompilerBase):
     def _measure(self, m: Measure) -> exp.Expr:
         if m.kind == "metric":
             metric = self.lex.metrics[m.metric]
-            return self.model_sql(metric.sql, metric.table.lower(), tuple(j.lower() for j in metric.joins))
+            node = self.model_sql(metric.sql, metric.table.lower(), tuple(j.lower() for j in metric.joins))
+            # a rate "as a percentage": the same rate on 0..100 (conversation_share.as_share)
+            return exp.Mul(this=exp.Literal.number("100.0"), expression=node) if m.fn == "percent" else node
         if m.kind == "rows":
             if m.table == self.spec.base and (self.joined_down or m.fn == "count_distinct") \
                     and len(self.lex.tables[m.table].pk) == 1:     # each base row once (across the join)

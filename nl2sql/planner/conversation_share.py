@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import sqlglot
+from sqlglot import exp
+
 from nl2sql.planner.edit_items import _stems
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.matching import Item, matched
@@ -47,11 +50,25 @@ def as_share(question: str, previous: QuerySpec, lex: Lexicon) -> QuerySpec | No
                         fn="percent" if percent else "")
         rest = tuple(c for c in previous.conditions if c is not parts[0])
         return replace(previous, measures=(share,), conditions=rest)
-    if m.kind == "metric" and previous.dims and not parts and not kept:
+    rate = m.kind == "metric" and _is_rate(lex.metrics[m.metric].sql, lex.dialect)
+    if rate and percent and not parts and not kept and not m.fn:
+        # "late delivery rate by ship mode" -> "as a percentage": the same rate on 0..100, never a share of the
+        # rates' total (rates do not add up)
+        return replace(previous, measures=(replace(m, fn="percent", suffix="percent"),))
+    if m.kind == "metric" and previous.dims and not parts and not kept and not rate:
         # "sales by segment" -> "as a share of the total": each group's part of the whole metric
         share = Measure("share", m.table, metric=m.metric, fn="total_percent" if percent else "total")
         return replace(previous, measures=(share,))
     return None
+
+
+def _is_rate(sql: str, dialect: str) -> bool:
+    """Whether a metric's SQL is a mean or a ratio ("AVG(CASE WHEN late ...)", "SUM(a) / SUM(b)"): not a total."""
+    try:
+        node = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.SqlglotError:
+        return False
+    return isinstance(node, (exp.Avg, exp.Div))
 
 
 def _whole(items: list[Item], share: Item, previous: QuerySpec, lex: Lexicon,

@@ -134,6 +134,8 @@ def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
         if len(items[j:j + n]) != n or j + n >= len(items) or not (span in phrases("followup", "instead_of") or any(
                 (span + (w,)) in phrases("followup", "instead_of") for w in ("of", "than"))):   # stop words left out
             continue
+        by = int(items[j + n].kind == "cue" and items[j + n].has("group") and j + n + 1 < len(items))
+        n += by                    # "rather than by region": the grouping word before what is replaced
         nxt = items[j + n]
         valued = "value" in _kinds(nxt) and _kinds(nxt) <= {"value", "filter"}     # a value, maybe a filter's too
         if nxt.cue("agg") is not None or nxt.cue("extreme") is not None or valued or _kinds(nxt) == {"metric"}:

@@ -20,6 +20,14 @@ from nl2sql.planner.spec import ColRef, Dim, Measure, Order, QuerySpec
 from nl2sql.planner.words import word_list
 
 
+def _picked_by_old(spec: QuerySpec, new: Measure, adding: bool) -> None:
+    """'how many orders did each of them place' after 'customers with more than 500,000 in revenue': the rows were
+    picked by the measure the follow-up replaces; its test cannot hold the new one (declined)."""
+    if spec.having and not adding:
+        raise NotUnderstood("Those rows were picked by the previous measure; ask about them by name, or add the new "
+                            "measure beside it.", (new.metric or new.table,))
+
+
 def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) -> QuerySpec:
     if edit.metric is not None and (edit.ranked and [(m.kind, m.metric) for m in spec.measures] == [
             ("metric", edit.metric.name)] or not edit.adding and _restates_count(spec, edit.metric, lex)):
@@ -74,6 +82,7 @@ def edit_measure(spec: QuerySpec, edit: Edit, lex: Lexicon, graph: JoinGraph) ->
 
 def _swap_measure(spec: QuerySpec, new: Measure, adding: bool, graph: JoinGraph, lex: Lexicon) -> QuerySpec:
     """The new measure instead of the previous one (or beside it, for "next to it")."""
+    _picked_by_old(spec, new, adding)
     if adding:
         if not _fits_beside(spec, new, graph, lex):
             raise NotUnderstood("I can only put a measure of the same rows beside the previous one.", ())

@@ -290,10 +290,7 @@ class ConceptSteps(ReaderBase):
             c = _one(it, "column") if it.kind == "concept" else None
             if c is not None and c.column is not None:
                 self.used.add(n)
-                before = len(self.r.projections)
                 self.r.projections = [p for p in self.r.projections if p[1] != n]
-                if len(self.r.projections) == before and n not in self.used:
-                    pass
                 return ColRef(c.table, c.column, self.r.vias.get(n))
             if not (it.kind == "cue" and it.has("neg")):
                 return None

@@ -22,7 +22,8 @@ from nl2sql.planner.vocabulary import Cue, CueKind, cue_index, exact_phrases
 from nl2sql.planner.words import word_list
 
 # Cue kinds a model name may override when both match the same words ("Year" as a column).
-_WEAK_CUES: frozenset[CueKind] = frozenset({"stop", "list", "unit", "and", "numword", "group", "distinct", "top"})
+_WEAK_CUES: frozenset[CueKind] = frozenset({"stop", "list", "unit", "and", "numword", "group", "distinct", "top",
+                                           "trend"})   # "declined" the model's named filter, not a fall
 
 
 _MATCHED: dict[tuple[int, QuestionWords], tuple[weakref.ref[Lexicon], tuple[Item, ...]]] = {}

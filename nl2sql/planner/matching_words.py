@@ -234,7 +234,7 @@ def one_token_item(tok: Token, i: int, items: list[Item], lex: Lexicon) -> Item 
         return Item("literal", i, i + 1, tok.text, concepts=concepts)
     if tok.kind == "date":
         return Item("date", i, i + 1, tok.text)
-    if code := _letter_code(tok, i, lex):
+    if code := _letter_code(tok, i, lex, items[-1] if items else None):
         return Item("concept", i, i + 1, tok.text, concepts=code)
     if _stands_for_noun(tok, items):
         last = items.pop()
@@ -259,9 +259,14 @@ def _stands_for_noun(tok: Token, items: list[Item]) -> bool:
     return any(c.table in tables for it in items[:-1] for c in it.concepts if it.concepts is not said)
 
 
-def _letter_code(tok: Token, i: int, lex: Lexicon) -> tuple[Concept, ...]:
+def _letter_code(tok: Token, i: int, lex: Lexicon, prev: Item | None = None) -> tuple[Concept, ...]:
     """The stored values a capital letter typed inside the question stands for ("grade A", "an A grade");
-    the pronoun "I" and a capital that starts the question are words."""
+    the pronoun "I", a capital that starts the question, and one right after a phrase naming only other tables
+    ("... the AUTOMOBILE segment? A fraction is fine": a sentence's article) are words."""
     if i == 0 or tok.kind != "word" or len(tok.text) != 1 or not tok.text.isupper() or tok.text == "I":
         return ()
-    return tuple(lex.letters.get(tok.word, ()))
+    codes = tuple(lex.letters.get(tok.word, ()))
+    if prev is not None and prev.kind == "concept" and prev.concepts \
+            and not {c.table for c in prev.concepts} & {c.table for c in codes}:
+        return ()
+    return codes

@@ -60,8 +60,9 @@ def around_reading(text: str, read: Callable[[str], Reading], lex: Lexicon,
         notes.append(f"{CONTEXT_NOTES[0]} “{purpose.strip(' ?.!')}”.")
         text = aim
     main, clause = _split(text, word_list("context_clauses", "trailing"), first=False)
-    if not clause and text.rstrip(" ?.!").endswith(")") and " (" in text:    # "... open (nothing shipped yet)?"
-        main, clause = text[:text.rfind(" (")], text[text.rfind(" (") + 2:]
+    inner = text[text.rfind(" (") + 2:] if " (" in text and text.rstrip(" ?.!").endswith(")") else ""
+    if not clause and inner and not set(words(inner.lower())) & set(word_list("context_clauses", "narrowing")):
+        main, clause = text[:text.rfind(" (")], inner      # "... open (nothing shipped yet)?", never "(only ...)"
     if not notes and not clause:
         return None
     try:
