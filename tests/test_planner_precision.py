@@ -63,6 +63,9 @@ DEMO_ANSWERED = [
     ("returns rate in 1996", ["AVG(CASE WHEN lineitem.l_returnflag = 'R'"], []),
     ("Return the names of customers in GERMANY", ["customer.c_name", "'GERMANY'"], ["AVG("]),
     ("revenue from customers in FRANCE and GERMANY", ["IN ('FRANCE', 'GERMANY')"], []),
+    # the column named right after a quoted word is the one searched, not one more grouping (session 15)
+    ("revenue from parts with 'green' in the name by market segment, 1994",
+     ["LOWER(part.p_name) LIKE '%green%'", "GROUP BY customer.c_mktsegment ORDER"], ["c_name"]),
 ]
 HR_DECLINED = [
     ("Why do people leave the Sales team?", "why"),

@@ -138,8 +138,9 @@ def _narrow(items: list[Item], n: int, anchors: set[str], strong_anchors: set[st
     # "which customers ...? names and countries": a plural column word of the rows the question lists
     subject = previous_table(items, min(n, next((k for k, x in enumerate(items) if _one_table(x)), n) + 1)) \
         if it.text.lower().endswith("s") else None
-    owner = list_owner(items, n)
+    owner, searched = list_owner(items, n), _literal_column_before(items, n)
     for pick in (
+        lambda c, lit=searched: (c.table, c.column) == lit,      # "'green' in the name": the name searched
         lambda c, near=neighbours: c.table in near,
         lambda c, own=owner: c.table == own,
         lambda c, sib=sibling: c.table == sib,
@@ -223,6 +224,15 @@ def _weak_in_context(it: Item, everything: tuple[Concept, ...], items: list[Item
         if len(local) == 1:
             return replace(it, concepts=local)
     return it
+
+
+def _literal_column_before(items: list[Item], n: int) -> tuple[str, str | None] | None:
+    """The column of a quoted word said right before item n (stop words between allowed), when it names one."""
+    k = n - 1
+    while k >= 0 and items[k].kind == "cue" and items[k].has("stop") and not items[k].concepts:
+        k -= 1
+    cols = {(c.table, c.column) for c in items[k].concepts} if k >= 0 and items[k].kind == "literal" else set()
+    return next(iter(cols)) if len(cols) == 1 else None
 
 
 def _value_right_before(items: list[Item], n: int) -> str | None:
