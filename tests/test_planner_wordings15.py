@@ -369,3 +369,12 @@ def test_a_closing_parenthesis_that_narrows_is_no_restatement(repairs: Shop) -> 
     yet)", which restates the waiting filter's description)."""
     assert plan("how many repairs are waiting (only those not fitted yet)?", repairs[1]).sql is None
     assert plan("how many repairs are waiting (not fitted yet)?", repairs[1]).sql is not None
+
+
+@pytest.mark.parametrize("question", ["replace 2024 with 2023", "swap 2024 for 2023"])
+def test_a_year_swapped_for_another(shop: Shop, question: str) -> None:
+    assert followup(shop, "bookings by order status in 2024", question) == [("F", 100.0)]
+
+
+def test_u_for_you(shop: Shop) -> None:
+    assert plan("can u count the open orders", shop[1]).sql is not None

@@ -159,7 +159,8 @@ def _swap(items: list[Item], j: int, edit: Edit) -> Found:
     if j + 2 >= len(items) or not _of_kind(items[j + 2], "value"):
         # "swap that for net sales", "change it to GERMANY": what it was is not said; the one named replaces it,
         # as a measure or value named alone in a follow-up does
-        named = _kinds(items[j + 1]) & {"metric", "value"} or items[j + 1].cue("agg") is not None   # "avg distance"
+        named = _kinds(items[j + 1]) & {"metric", "value"} or items[j + 1].cue("agg") is not None \
+            or is_year(items[j + 1])     # "avg distance"; "replace 1998 with 1992" (the period read apart)
         return (edit, j + 1) if named else None
     old, new = _of_kind(items[j + 1], "value"), _of_kind(items[j + 2], "value")
     cols = {(c.table, c.column) for c in old} & {(c.table, c.column) for c in new}

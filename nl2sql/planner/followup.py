@@ -141,6 +141,8 @@ def read_edit(question: str, lex: Lexicon) -> Edit:
     _refuse_non_edits(found, words, versus is not None or side_by_side)
     items = [replace(it, concepts=strongest(it.concepts)) for it in significant(found)]
     periods, used = find_periods(items, [w for it in found for w in it.text.lower().split()])
+    if len(periods) == 2 and items and _stems(items[0]) in phrases("followup", "swap"):
+        periods = periods[1:]            # "replace 1998 with 1992": the second in place of the first
     if len(periods) > 1 or any(p.each in ("pair", "month_of_year") for p in periods):
         raise NotUnderstood("The follow-up names more than one period.", tuple(p.text for p in periods))
     stems = [_stems(it) for it in matched(question, _EMPTY)]
