@@ -40,11 +40,11 @@ def when_said_last(f: Frame, lex: Lexicon) -> Frame:
 
 
 def _when_said_again(f: Frame) -> bool:
-    """'events that sold out during 2025 and when they sold out': "and when", then only pronouns and the words of a
-    named filter said before it."""
-    at = max((i for i in range(len(f.words) - 1) if f.words[i:i + 2] == ("and", "when")), default=None)
+    """'events that sold out during 2025 and when they sold out': "and when" (vocabulary ``when_last``), then only
+    pronouns and the words of a named filter said before it."""
+    ends = [i + len(a) for a in _ASKS for i in range(len(f.words) - len(a)) if f.words[i:i + len(a)] == a]
     said = {stem(w) for c in f.conditions if c.kind == "filter" for w in c.text.lower().split()} | _PRONOUNS
-    return at is not None and at + 2 < len(f.words) and all(w in said for w in f.words[at + 2:])
+    return bool(ends) and all(w in said for w in f.words[max(ends):])
 
 
 def _named(f: Frame, table: str, lex: Lexicon) -> tuple[tuple[ColRef, int], ...]:
