@@ -18,6 +18,7 @@ from nl2sql.planner.edit_items import (
 from nl2sql.planner.edits import Edit, ValueEdit
 from nl2sql.planner.matching import Item
 from nl2sql.planner.timefilters import Period, is_year
+from nl2sql.planner.vocabulary import cue_index
 from nl2sql.planner.words import phrases
 
 Found = tuple[Edit, int] | None
@@ -131,8 +132,7 @@ def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
     for n in (3, 2, 1):
         span = tuple(w for x in items[j:j + n] for w in _stems(x))
         # "of" is a stop word, so "instead of segment" may reach here as "instead" + "segment"
-        if len(items[j:j + n]) != n or j + n >= len(items) or not (span in phrases("followup", "instead_of") or any(
-                (span + (w,)) in phrases("followup", "instead_of") for w in ("of", "than"))):   # stop words left out
+        if len(items[j:j + n]) != n or j + n >= len(items) or not _said_instead_of(span):
             continue
         by = int(items[j + n].kind == "cue" and items[j + n].has("group") and j + n + 1 < len(items))
         n += by                    # "rather than by region": the grouping word before what is replaced
@@ -149,6 +149,14 @@ def _instead_of(items: list[Item], j: int, edit: Edit) -> Found:
         named = _of_kind(nxt, "column", "table")
         return (replace(edit, instead_of=edit.instead_of + named), j + n + 1) if named else None
     return None
+
+
+def _said_instead_of(span: tuple[str, ...]) -> bool:
+    """Whether the words are a phrase of ``followup.instead_of``, its trailing stop words ("of", "than") left out
+    of the items as the matcher leaves them."""
+    return any(p[:len(span)] == span and len(p) - len(span) <= 1 and all(
+        {c.kind for c in cue_index().get((w,), ())} == {"stop"} for w in p[len(span):])
+        for p in phrases("followup", "instead_of"))
 
 
 def _swap(items: list[Item], j: int, edit: Edit) -> Found:
