@@ -378,3 +378,11 @@ def test_a_year_swapped_for_another(shop: Shop, question: str) -> None:
 
 def test_u_for_you(shop: Shop) -> None:
     assert plan("can u count the open orders", shop[1]).sql is not None
+
+
+def test_a_compared_column_said_again_after_with_the_is_what_was_compared(shop: Shop) -> None:
+    """"priorities that sold more than 10 units, with the units": the units compared per priority (their total),
+    not each line's units listed beside a row filter (it was "SELECT DISTINCT prio, qty WHERE qty > 10")."""
+    c = plan("list the priorities that sold more than 10 units, with the units", shop[1])
+    assert c.sql is not None and "HAVING" in c.sql, (c.sql, c.abstain_reason)
+    assert shop[0].execute(c.sql).fetchall() == [("LOW", 16)]

@@ -24,6 +24,7 @@ _GRAIN_ARTICLES = frozenset(word_list("grain_articles"))
 _START_WORDS = frozenset(word_list("start_words"))
 _PREPOSITIONS = frozenset(word_list("count_prepositions"))
 _KEY_SAID = frozenset({"id", "ids", "key", "keys", "code", "codes", "number", "numbers", "no"})
+_ECHO_LEADS = frozenset(tuple(p.split()) for p in word_list("measure_echoes", "leads"))
 
 
 class ReaderBase:
@@ -88,6 +89,18 @@ class ReaderBase:
         it = self.at(j)
         if it is not None and set(it.text.lower().split()) & _KEY_SAID:
             self.r.as_named.append(c)
+
+    def compared_said_again(self, j: int, c: ColRef) -> bool:
+        """'part types that sold more than 1,500 units, with the units': a column compared before, said again after
+        a lead of what is shown (vocabulary ``measure_echoes.leads``), is what was compared (its total, when the
+        groups are compared by it), not one more column of each row; marked used."""
+        it = self.seq[j]
+        lead = tuple(w.lower() for w in self._raw_words[max(0, it.start - 2):it.start])
+        if lead not in _ECHO_LEADS or not any(k.kind == "compare" and k.col is not None and (k.col.table, k.col.column)
+                                             == (c.table, c.column) for k in self.r.conditions):
+            return False
+        self.used.add(j)
+        return True
 
     def own_key_said(self, j: int, table: str) -> tuple[str, ...]:
         """The table's key; noted as named (shown as it is, not the rows' name) when the words at j name the rows

@@ -55,7 +55,7 @@ class ConceptSteps(ReaderBase):
         if c is not None:
             if c.column in self.info(c.table).dates:
                 self.r.date_cols.append((self.date_said_by_verb(j) or c, j))
-            else:
+            elif not self.compared_said_again(j, c):
                 self.r.projections.append((c, j))
                 self.said_as_key(j, c)
             return
