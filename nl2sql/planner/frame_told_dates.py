@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nl2sql.planner.frame import Frame
-from nl2sql.planner.frame_when import _dates_set
+from nl2sql.planner.frame_when import dates_set
 from nl2sql.planner.lexicon import Lexicon
 from nl2sql.planner.words import vocabulary
 from catalog_semantics.text import stem
@@ -44,6 +44,6 @@ def filter_verb_date(f: Frame, lex: Lexicon) -> Frame:
         near = f.words[f.words.index(last):f.words.index(last) + 2] if last in f.words else []
         rows_noun = any(k.kind == "table" and k.table == table for w in near for k in lex.names.get((w,), ()))
         if named is not None and last in f.words and 0 < at - f.words.index(last) <= 2 and not rows_noun \
-                and len(event := _dates_set(named.sql, table, lex)) == 1:   # ("sold out events in": held)
+                and len(event := dates_set(named.sql, table, lex)) == 1:   # ("sold out events in": held)
             told.add((table, event.pop()))     # "events that sold out during 2025": the date the filter says happened
     return replace(f, date_hints=(told.pop(),)) if len(told) == 1 else f

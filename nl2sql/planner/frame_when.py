@@ -26,12 +26,12 @@ def when_said_last(f: Frame, lex: Lexicon) -> Frame:
     if f.when or f.measures or not (_when_said_again(f) or any(f.words[-len(a):] == a for a in _ASKS)):
         return f
     tested = {(c.table, d) for c in f.conditions if c.kind == "filter" and c.filter_name in lex.filters
-              for d in _dates_set(lex.filters[c.filter_name].sql, c.table, lex)}
+              for d in dates_set(lex.filters[c.filter_name].sql, c.table, lex)}
     if len(tested) == 1:
         table, col = tested.pop()
         return replace(f, projections=(*f.projections, *_named(f, table, lex), (ColRef(table, col), len(f.words))))
     happened = [(t, col, name) for t, col in set(f.date_hints) for name, nf in lex.filters.items()
-                if nf.table.lower() == t and _dates_set(nf.sql, t, lex) == {col}]
+                if nf.table.lower() == t and dates_set(nf.sql, t, lex) == {col}]
     if not tested and len(happened) == 1:
         table, col, name = happened[0]
         return replace(f, conditions=(*f.conditions, Condition("filter", table, filter_name=name, text=name)),
@@ -54,7 +54,7 @@ def _named(f: Frame, table: str, lex: Lexicon) -> tuple[tuple[ColRef, int], ...]
     return () if f.projections or not labels else ((ColRef(table, labels[0]), len(f.words) - 1),)
 
 
-def _dates_set(sql: str, table: str, lex: Lexicon) -> set[str]:
+def dates_set(sql: str, table: str, lex: Lexicon) -> set[str]:
     """The date columns a filter's SQL requires to be set (``col IS NOT NULL``)."""
     try:
         node = sqlglot.parse_one(sql, read=lex.dialect)

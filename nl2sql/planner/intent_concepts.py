@@ -84,7 +84,8 @@ class ConceptSteps(ReaderBase):
                                 (self.seq[j - 1].text, self.seq[j].text))
         said_on = self._raw_words[self.seq[j].start - 1:self.seq[j].start] in ([w] for w in word_list("measured_on"))
         if said_on and self.r.measures and (j - 1) in self.used and _one(self.seq[j - 1], "metric") is not None:
-            return self.used.add(j)     # "tax charged on sales": what the measure is taken on, no second measure
+            self.used.add(j)            # "tax charged on sales": what the measure is taken on, no second measure
+            return
         self.r.measures.append(measure)
         self.measure_items.add(j)
 
